@@ -1,0 +1,81 @@
+/*
+ * mh_common.h - the one error type of mohur, and secret-memory helpers.
+ *
+ * Every function in mohur that can fail returns an int: 0 (MH_OK) for success
+ * or one of the negative MH_ERR_* codes below. mh_strerror() turns a code into
+ * a sentence that says what went wrong and what to do. A function may leave a
+ * more specific sentence for the current thread with mh_err_set(); callers
+ * print mh_err_message(code), which prefers that detail when there is one.
+ * Neither ever contains a PIN or key material.
+ */
+#ifndef MH_COMMON_H
+#define MH_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MH_WARN_UNUSED __attribute__((warn_unused_result))
+#define MH_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+enum mh_err {
+    MH_OK = 0,
+    MH_ERR_NOMEM = -1,
+    MH_ERR_INVALID_ARG = -2,
+    MH_ERR_IO = -3,
+    MH_ERR_PARSE = -4,
+    MH_ERR_TOO_LARGE = -5,
+    MH_ERR_NOT_FOUND = -6,
+    MH_ERR_UNSUPPORTED = -7,
+    MH_ERR_INTERNAL = -8,
+    MH_ERR_BUFFER_TOO_SMALL = -9,
+    MH_ERR_VERIFY_FAILED = -10,
+    MH_ERR_ALREADY_EXISTS = -11,
+    MH_ERR_CANCELLED = -12,
+    MH_ERR_PERMISSION = -13,
+    /* PKCS#11 modules and tokens */
+    MH_ERR_MODULE_LOAD = -20,
+    MH_ERR_MODULE_NOT_ALLOWED = -21,
+    MH_ERR_URI = -22,
+    MH_ERR_TOKEN_NOT_FOUND = -23,
+    MH_ERR_TOKEN_AMBIGUOUS = -24,
+    MH_ERR_TOKEN_REMOVED = -25,
+    MH_ERR_TOKEN_FAILED = -26,
+    MH_ERR_TOKEN_READ_ONLY = -27,
+    MH_ERR_TOKEN_FULL = -28,
+    MH_ERR_TOKEN_BUSY = -29,
+    MH_ERR_PIN_INCORRECT = -30,
+    MH_ERR_PIN_LOCKED = -31,
+    MH_ERR_PIN_INVALID = -32,
+    MH_ERR_PIN_EXPIRED = -33,
+    MH_ERR_PIN_REQUIRED = -34,
+    MH_ERR_PIN_IN_URI = -35,
+    MH_ERR_KEY_NOT_FOUND = -36,
+    MH_ERR_KEY_AMBIGUOUS = -37,
+    MH_ERR_KEY_TYPE = -38,
+    MH_ERR_MECHANISM = -39,
+    MH_ERR_KEY_NOT_PERMITTED = -40,
+    MH_ERR_DATA_INVALID = -41,
+    MH_ERR_SESSION = -42,
+    MH_ERR_P11 = -43,
+    MH_ERR_LAST_ = -44
+};
+
+/* A fixed sentence for a code; never NULL. */
+const char *mh_strerror(int err);
+
+/* Leave a specific sentence for the current thread (replaces any earlier one).
+ * Never pass secrets. */
+void mh_err_set(const char *fmt, ...) MH_PRINTF(1, 2);
+void mh_err_clear(void);
+/* The detail left by mh_err_set() if any, else mh_strerror(err). */
+const char *mh_err_message(int err);
+
+/* Wipes memory in a way the compiler keeps. */
+void mh_wipe(void *p, size_t n);
+/* Wipes n bytes at p, then frees p (OpenSSH's freezero). */
+void mh_freezero(void *p, size_t n);
+
+/* Constant-time comparison: 0 when equal. */
+int mh_ct_memcmp(const void *a, const void *b, size_t n);
+
+#endif

@@ -1,0 +1,618 @@
+/*
+ * util.c - errors and exit codes, files, hex/base64/PEM for `mohur`.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mbedtls/base64.h>
+
+const char *mh_cli_prog = "mohur";
+
+/* ---- exit codes --------------------------------------------------------- */
+
+int mh_cli_exit_code(int rc)
+{
+    /* No default: -Wswitch names any code added to enum mh_err later. */
+    switch ((enum mh_err)rc) {
+    case MH_OK:
+        return MH_EXIT_OK;
+    case MH_ERR_VERIFY_FAILED:
+        return MH_EXIT_INVALID;
+    case MH_ERR_INVALID_ARG:
+    case MH_ERR_URI:
+        return MH_EXIT_USAGE;
+    case MH_ERR_IO:
+    case MH_ERR_PARSE:
+    case MH_ERR_TOO_LARGE:
+    case MH_ERR_PERMISSION:
+    case MH_ERR_DATA_INVALID:
+        return MH_EXIT_INPUT;
+    case MH_ERR_NOT_FOUND:
+    case MH_ERR_UNSUPPORTED:
+    case MH_ERR_ALREADY_EXISTS:
+    case MH_ERR_MODULE_LOAD:
+    case MH_ERR_MODULE_NOT_ALLOWED:
+    case MH_ERR_TOKEN_NOT_FOUND:
+    case MH_ERR_TOKEN_AMBIGUOUS:
+    case MH_ERR_TOKEN_REMOVED:
+    case MH_ERR_TOKEN_FAILED:
+    case MH_ERR_TOKEN_READ_ONLY:
+    case MH_ERR_TOKEN_FULL:
+    case MH_ERR_TOKEN_BUSY:
+    case MH_ERR_KEY_NOT_FOUND:
+    case MH_ERR_KEY_AMBIGUOUS:
+    case MH_ERR_KEY_TYPE:
+    case MH_ERR_MECHANISM:
+    case MH_ERR_KEY_NOT_PERMITTED:
+    case MH_ERR_SESSION:
+    case MH_ERR_P11:
+        return MH_EXIT_TOKEN;
+    case MH_ERR_CANCELLED: /* the only thing a user cancels is a PIN prompt */
+    case MH_ERR_PIN_INCORRECT:
+    case MH_ERR_PIN_LOCKED:
+    case MH_ERR_PIN_INVALID:
+    case MH_ERR_PIN_EXPIRED:
+    case MH_ERR_PIN_REQUIRED:
+    case MH_ERR_PIN_IN_URI:
+        return MH_EXIT_PIN;
+    case MH_ERR_NOMEM:
+    case MH_ERR_INTERNAL:
+    case MH_ERR_BUFFER_TOO_SMALL:
+    case MH_ERR_LAST_:
+        return MH_EXIT_INTERNAL;
+    }
+    return MH_EXIT_INTERNAL;
+}
+
+static void vreport(const char *fmt, va_list ap)
+{
+    fprintf(stderr, "mohur: ");
+    vfprintf(stderr, fmt, ap);
+}
+
+int mh_cli_fail(int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(fmt, ap);
+    va_end(ap);
+    /* The PIN_IN_URI sentence is fixed on purpose: no detail that could
+     * quote the URI text. */
+    fprintf(stderr, ": %s\n",
+            rc == MH_ERR_PIN_IN_URI ? mh_strerror(rc) : mh_err_message(rc));
+    mh_err_clear();
+    return mh_cli_exit_code(rc);
+}
+
+int mh_cli_error(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+int mh_cli_usage(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", mh_cli_prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry '%s --help' for more information.\n", mh_cli_prog);
+    return MH_EXIT_USAGE;
+}
+
+int mh_cli_bad_option(int c, char **argv)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    /* Print the option's name only, never its value: someone may have
+     * typed --pin=1234. */
+    size_t n = strcspn(arg, "=");
+    if (n > 40)
+        n = 40;
+    if (strncmp(arg, "--pin", 5) == 0 || strncmp(arg, "--so-pin", 8) == 0 ||
+        strncmp(arg, "--user-pin", 10) == 0) {
+        if (strcmp(arg, "--so-pin-file") != 0 && strcmp(arg, "--pin-file") != 0)
+            return mh_cli_usage("a PIN is never taken on the command line; put it in a file "
+                                "readable only by you and use pin-source=file:PATH in the "
+                                "URI, or let mohur ask for it");
+    }
+    if (c == ':')
+        return mh_cli_usage("option '%.*s' needs a value", (int)n, arg);
+    if (optopt && !(arg[0] == '-' && arg[1] == '-'))
+        return mh_cli_usage("unknown option '-%c'", optopt);
+    return mh_cli_usage("unknown option '%.*s'", (int)n, arg);
+}
+
+int mh_cli_check_long(int argc, char **argv, const struct option *opts)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            break;
+        if (a[0] != '-' || a[1] != '-')
+            continue;
+        size_t n = strcspn(a + 2, "=");
+        const struct option *o = NULL;
+        for (const struct option *p = opts; p->name; p++) {
+            if (strlen(p->name) == n && strncmp(p->name, a + 2, n) == 0) {
+                o = p;
+                break;
+            }
+        }
+        if (!o) {
+            optind = i + 1;
+            optopt = 0;
+            return mh_cli_bad_option('?', argv);
+        }
+        if (o->has_arg == required_argument && a[2 + n] != '=')
+            i++; /* its value, whatever it looks like */
+    }
+    return MH_EXIT_OK;
+}
+
+int mh_cli_no_operands(int argc, char **argv)
+{
+    if (optind < argc) {
+        const char *a = argv[optind];
+        size_t n = strnlen(a, 40);
+        return mh_cli_usage("unexpected argument '%.*s' (every value is given with an option)",
+                            (int)n, a);
+    }
+    return MH_EXIT_OK;
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+static const char *shown(const char *path)
+{
+    return (!path || strcmp(path, "-") == 0) ? "standard input" : path;
+}
+
+int mh_cli_read_file(const char *path, size_t cap, uint8_t **out, size_t *outlen)
+{
+    int ret = MH_EXIT_INPUT;
+    int fd = -1;
+    uint8_t *buf = NULL;
+    size_t len = 0, size = 0;
+    bool is_stdin = strcmp(path, "-") == 0;
+    struct stat st;
+
+    *out = NULL;
+    *outlen = 0;
+    fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        mh_cli_error(MH_EXIT_INPUT, "reading %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &st) != 0) {
+        mh_cli_error(MH_EXIT_INPUT, "reading %s: %s", shown(path), strerror(errno));
+        goto out;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        mh_cli_error(MH_EXIT_INPUT, "reading %s: it is a directory, not a file", path);
+        goto out;
+    }
+    if (S_ISREG(st.st_mode)) {
+        if ((unsigned long long)st.st_size > cap) {
+            mh_cli_error(MH_EXIT_INPUT,
+                         "reading %s: the file is %llu bytes, more than mohur accepts here "
+                         "(%zu bytes)",
+                         path, (unsigned long long)st.st_size, cap);
+            goto out;
+        }
+        /* One byte to see the file grow, one for the NUL. */
+        size = (size_t)st.st_size + 2;
+    } else {
+        size = 65536;
+    }
+    buf = malloc(size);
+    if (!buf) {
+        ret = mh_cli_error(MH_EXIT_INTERNAL, "reading %s: out of memory", shown(path));
+        goto out;
+    }
+    for (;;) {
+        if (len + 1 >= size) {
+            /* Grow (pipes, or a file that grew since fstat). */
+            if (size >= cap + 2) {
+                mh_cli_error(MH_EXIT_INPUT,
+                             "reading %s: more than mohur accepts here (%zu bytes)",
+                             shown(path), cap);
+                goto out;
+            }
+            size_t nsize = size * 2 > cap + 2 ? cap + 2 : size * 2;
+            uint8_t *nbuf = realloc(buf, nsize);
+            if (!nbuf) {
+                ret = mh_cli_error(MH_EXIT_INTERNAL, "reading %s: out of memory", shown(path));
+                goto out;
+            }
+            buf = nbuf;
+            size = nsize;
+        }
+        ssize_t r = read(fd, buf + len, size - len - 1);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            mh_cli_error(MH_EXIT_INPUT, "reading %s: %s", shown(path), strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+        if (len > cap) {
+            mh_cli_error(MH_EXIT_INPUT, "reading %s: more than mohur accepts here (%zu bytes)",
+                         shown(path), cap);
+            goto out;
+        }
+    }
+    buf[len] = '\0';
+    *out = buf;
+    buf = NULL; /* transferred */
+    *outlen = len;
+    ret = MH_EXIT_OK;
+out:
+    free(buf);
+    if (fd >= 0 && !is_stdin)
+        close(fd);
+    return ret;
+}
+
+int mh_cli_write_file(const char *path, const void *data, size_t len, unsigned mode)
+{
+    int ret = MH_EXIT_INPUT;
+    int fd = -1;
+    bool is_stdout = !path || strcmp(path, "-") == 0;
+    const uint8_t *p = data;
+    const char *name = is_stdout ? "standard output" : path;
+
+    if (is_stdout) {
+        fflush(stdout);
+        fd = STDOUT_FILENO;
+    } else {
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+        if (fd < 0) {
+            mh_cli_error(MH_EXIT_INPUT, "writing %s: %s", name, strerror(errno));
+            goto out;
+        }
+    }
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            mh_cli_error(MH_EXIT_INPUT, "writing %s: %s", name, strerror(errno));
+            goto out;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    if (!is_stdout) {
+        int fdc = fd;
+        fd = -1;
+        if (close(fdc) != 0) {
+            mh_cli_error(MH_EXIT_INPUT, "writing %s: %s", name, strerror(errno));
+            goto out;
+        }
+    }
+    ret = MH_EXIT_OK;
+out:
+    if (fd >= 0 && !is_stdout)
+        close(fd);
+    return ret;
+}
+
+int mh_cli_read_pin_file(const char *path, char *pin, size_t cap)
+{
+    int ret = MH_EXIT_INPUT;
+    int fd = -1;
+    char buf[257];
+    size_t len = 0;
+    struct stat st;
+
+    pin[0] = '\0';
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        mh_cli_error(MH_EXIT_INPUT, "reading the PIN file %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
+        fprintf(stderr,
+                "mohur: warning: the PIN file %s can be read by other users; "
+                "chmod 600 it\n",
+                path);
+    for (;;) {
+        if (len >= sizeof buf - 1)
+            break;
+        ssize_t r = read(fd, buf + len, sizeof buf - 1 - len);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            mh_cli_error(MH_EXIT_INPUT, "reading the PIN file %s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    buf[len] = '\0';
+    /* The PIN is the first line. */
+    len = strcspn(buf, "\r\n");
+    if (len == 0) {
+        mh_cli_error(MH_EXIT_PIN, "reading the PIN file %s: the file holds no PIN", path);
+        ret = MH_EXIT_PIN;
+        goto out;
+    }
+    if (len >= cap || len >= sizeof buf - 1) {
+        mh_cli_error(MH_EXIT_PIN, "reading the PIN file %s: the PIN is longer than %zu characters",
+                     path, cap - 1);
+        ret = MH_EXIT_PIN;
+        goto out;
+    }
+    memcpy(pin, buf, len);
+    pin[len] = '\0';
+    ret = MH_EXIT_OK;
+out:
+    mh_wipe(buf, sizeof buf);
+    if (fd >= 0)
+        close(fd);
+    return ret;
+}
+
+/* ---- encodings ---------------------------------------------------------- */
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int mh_cli_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *len)
+{
+    size_t n = 0;
+    int hi = -1;
+
+    *len = 0;
+    if (hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X'))
+        hex += 2;
+    for (const char *p = hex; *p; p++) {
+        if (*p == ':' && hi < 0)
+            continue;
+        int v = hexval((unsigned char)*p);
+        if (v < 0)
+            return MH_ERR_PARSE;
+        if (hi < 0) {
+            hi = v;
+            continue;
+        }
+        if (n >= cap)
+            return MH_ERR_TOO_LARGE;
+        out[n++] = (uint8_t)(hi << 4 | v);
+        hi = -1;
+    }
+    if (hi >= 0 || n == 0)
+        return MH_ERR_PARSE;
+    *len = n;
+    return 0;
+}
+
+void mh_cli_hex_encode(const uint8_t *in, size_t len, char *out, size_t cap)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 2 < cap; i++) {
+        out[o++] = digits[in[i] >> 4];
+        out[o++] = digits[in[i] & 15];
+    }
+    if (cap > 0)
+        out[o] = '\0';
+}
+
+int mh_cli_base64(const uint8_t *in, size_t len, size_t wrap, char **out, size_t *olen)
+{
+    int ret = MH_ERR_NOMEM;
+    unsigned char *flat = NULL;
+    char *res = NULL;
+    size_t need = 0, flen = 0;
+
+    *out = NULL;
+    *olen = 0;
+    /* With a zero-size buffer mbedTLS reports the size it needs. */
+    (void)mbedtls_base64_encode(NULL, 0, &need, in, len);
+    flat = malloc(need + 1);
+    if (!flat)
+        goto out;
+    if (mbedtls_base64_encode(flat, need + 1, &flen, in, len) != 0) {
+        ret = MH_ERR_INTERNAL;
+        goto out;
+    }
+    size_t lines = wrap ? flen / wrap + 1 : 0;
+    res = malloc(flen + lines + 1);
+    if (!res)
+        goto out;
+    size_t o = 0;
+    for (size_t i = 0; i < flen; i++) {
+        res[o++] = (char)flat[i];
+        if (wrap && (i + 1) % wrap == 0)
+            res[o++] = '\n';
+    }
+    if (wrap && (flen == 0 || flen % wrap != 0))
+        res[o++] = '\n';
+    res[o] = '\0';
+    *out = res;
+    res = NULL; /* transferred */
+    *olen = o;
+    ret = 0;
+out:
+    free(flat);
+    free(res);
+    return ret;
+}
+
+static bool is_b64(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '+' || c == '/' || c == '=';
+}
+
+static bool is_space(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+bool mh_cli_looks_base64(const uint8_t *in, size_t len)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (is_b64(in[i]))
+            chars++;
+        else if (!is_space(in[i]))
+            return false;
+    }
+    return chars > 0 && chars % 4 == 0;
+}
+
+int mh_cli_unbase64(const uint8_t *in, size_t len, uint8_t **out, size_t *olen)
+{
+    int ret = MH_ERR_NOMEM;
+    uint8_t *flat = NULL, *res = NULL;
+    size_t n = 0, rlen = 0;
+
+    *out = NULL;
+    *olen = 0;
+    flat = malloc(len + 1);
+    if (!flat)
+        goto out;
+    for (size_t i = 0; i < len; i++) {
+        if (is_b64(in[i]))
+            flat[n++] = in[i];
+        else if (!is_space(in[i])) {
+            ret = MH_ERR_PARSE;
+            goto out;
+        }
+    }
+    res = malloc(n / 4 * 3 + 3);
+    if (!res)
+        goto out;
+    if (mbedtls_base64_decode(res, n / 4 * 3 + 3, &rlen, flat, n) != 0) {
+        ret = MH_ERR_PARSE;
+        goto out;
+    }
+    *out = res;
+    res = NULL; /* transferred */
+    *olen = rlen;
+    ret = 0;
+out:
+    free(flat);
+    free(res);
+    return ret;
+}
+
+int mh_cli_pem(const char *label, const uint8_t *der, size_t len, char **out, size_t *olen)
+{
+    int ret = MH_ERR_NOMEM;
+    char *b64 = NULL, *res = NULL;
+    size_t blen = 0;
+
+    *out = NULL;
+    *olen = 0;
+    ret = mh_cli_base64(der, len, 64, &b64, &blen);
+    if (ret)
+        goto out;
+    size_t cap = blen + 2 * strlen(label) + 64;
+    res = malloc(cap);
+    if (!res) {
+        ret = MH_ERR_NOMEM;
+        goto out;
+    }
+    int n = snprintf(res, cap, "-----BEGIN %s-----\n%s-----END %s-----\n", label, b64, label);
+    if (n < 0 || (size_t)n >= cap) {
+        ret = MH_ERR_INTERNAL;
+        goto out;
+    }
+    *out = res;
+    res = NULL; /* transferred */
+    *olen = (size_t)n;
+    ret = 0;
+out:
+    free(b64);
+    free(res);
+    return ret;
+}
+
+/* ---- names -------------------------------------------------------------- */
+
+mbedtls_md_type_t mh_cli_hash_from_name(const char *name)
+{
+    if (strcmp(name, "sha256") == 0 || strcmp(name, "sha-256") == 0)
+        return MBEDTLS_MD_SHA256;
+    if (strcmp(name, "sha384") == 0 || strcmp(name, "sha-384") == 0)
+        return MBEDTLS_MD_SHA384;
+    if (strcmp(name, "sha512") == 0 || strcmp(name, "sha-512") == 0)
+        return MBEDTLS_MD_SHA512;
+    return MBEDTLS_MD_NONE;
+}
+
+bool mh_cli_alg_from_name(const char *name, enum mh_sig_alg *alg)
+{
+    static const struct {
+        const char *name;
+        enum mh_sig_alg alg;
+    } algs[] = {
+        {"auto", MH_SIG_AUTO},         {"ecdsa", MH_SIG_ECDSA},
+        {"rsa-pkcs1", MH_SIG_RSA_PKCS1}, {"rsa-pss", MH_SIG_RSA_PSS},
+        {"ed25519", MH_SIG_ED25519},
+    };
+    for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++) {
+        if (strcmp(name, algs[i].name) == 0) {
+            *alg = algs[i].alg;
+            return true;
+        }
+    }
+    return false;
+}
+
+void mh_cli_trim(const char *in, char *out, size_t cap)
+{
+    size_t n = strnlen(in, cap - 1);
+    while (n > 0 && (in[n - 1] == ' ' || in[n - 1] == '\0'))
+        n--;
+    memcpy(out, in, n);
+    out[n] = '\0';
+}
+
+/* ---- the state directory ------------------------------------------------ */
+
+const char *mh_cli_state_dir(void)
+{
+    const char *s = getenv("MOHUR_STATE_DIR");
+    return (s && *s) ? s : "/var/lib/mohur";
+}
+
+void mh_cli_setup_env(void)
+{
+    char conf[4096];
+    const char *cur = getenv("SOFTHSM2_CONF");
+
+    if (cur && *cur)
+        return;
+    int n = snprintf(conf, sizeof conf, "%s/softhsm2.conf", mh_cli_state_dir());
+    if (n < 0 || (size_t)n >= sizeof conf)
+        return;
+    if (access(conf, R_OK) == 0)
+        setenv("SOFTHSM2_CONF", conf, 1);
+}
