@@ -622,7 +622,10 @@ int mh_hsm_key_list(mh_hsm_token *tok, mh_hsm_key_info **out, size_t *nout)
                 size_t m = labl < sizeof v[k].label - 1 ? labl : sizeof v[k].label - 1;
                 memcpy(v[k].label, lab, m);
                 v[k].label[m] = '\0';
-                /* the type and size from the key's public half */
+            }
+            if (v[k].type == MH_KEY_NONE) {
+                /* the type and size from whichever object shows the public half
+                 * (a private EC key has no CKA_EC_POINT) */
                 mh_hsm_key tmp;
                 memset(&tmp, 0, sizeof tmp);
                 tmp.tok = tok;
