@@ -10,7 +10,10 @@ struct ckr_row {
     const char *text;
 };
 
-#define R(n, e, t) {n, #n, e, t}
+#define R(n, e, t)                                                                                 \
+    {                                                                                              \
+        n, #n, e, t                                                                                \
+    }
 static const struct ckr_row rows[] = {
     R(CKR_OK, MH_OK, "success"),
     R(CKR_CANCEL, MH_ERR_CANCELLED, "the operation was cancelled"),
@@ -143,8 +146,8 @@ const char *mh_ckr_name(CK_RV rv)
 int mh_ckr_is_lost(CK_RV rv)
 {
     return rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT ||
-           rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED ||
-           rv == CKR_DEVICE_ERROR || rv == CKR_TOKEN_NOT_RECOGNIZED;
+           rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED || rv == CKR_DEVICE_ERROR ||
+           rv == CKR_TOKEN_NOT_RECOGNIZED;
 }
 
 int mh_p11_err(CK_RV rv, const char *doing)

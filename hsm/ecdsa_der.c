@@ -75,8 +75,7 @@ static int get_len(const uint8_t *p, size_t end, size_t *o, size_t *len)
 static int get_int(const uint8_t *p, size_t end, size_t *o, size_t n, uint8_t *out)
 {
     size_t len;
-    if (*o >= end || p[(*o)++] != 0x02 || get_len(p, end, o, &len) || len == 0 ||
-        len > end - *o)
+    if (*o >= end || p[(*o)++] != 0x02 || get_len(p, end, o, &len) || len == 0 || len > end - *o)
         return -1;
     const uint8_t *v = p + *o;
     *o += len;
@@ -101,8 +100,7 @@ int mh_ecdsa_der_to_raw(const uint8_t *der, size_t der_len, size_t n, uint8_t *r
     if (n == 0 || n > 66 || der_len < 2 || der[o++] != 0x30 || get_len(der, der_len, &o, &len) ||
         len != der_len - o)
         return MH_ERR_VERIFY_FAILED;
-    if (get_int(der, der_len, &o, n, raw) || get_int(der, der_len, &o, n, raw + n) ||
-        o != der_len)
+    if (get_int(der, der_len, &o, n, raw) || get_int(der, der_len, &o, n, raw + n) || o != der_len)
         return MH_ERR_VERIFY_FAILED;
     return 0;
 }

@@ -33,7 +33,7 @@ struct mh_hsm_module {
 struct mh_hsm_token {
     mh_hsm_module *mod;
     struct mh_hsm_token *next;
-    mh_p11_uri uri;      /* the selector given at open (owned copy) */
+    mh_p11_uri uri; /* the selector given at open (owned copy) */
     CK_SLOT_ID slot;
     char label[33], serial[17];
     bool pinpad;
@@ -46,8 +46,8 @@ struct mh_hsm_token {
     bool want_login;          /* the user asked to be logged in */
     int login_src;            /* how: enum login_src in login.c */
     bool logged_in;
-    bool login_failed;        /* a wrong PIN: never log in again by itself */
-    bool lost;                /* token went away; rebuild on next borrow */
+    bool login_failed; /* a wrong PIN: never log in again by itself */
+    bool lost;         /* token went away; rebuild on next borrow */
 };
 
 /* Borrows a session (opening one if the pool may grow). Rebuilds a lost

@@ -16,8 +16,8 @@ static const uint8_t OID_P256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x0
 static const uint8_t OID_P384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
 static const uint8_t OID_ED25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
 /* PKCS#11 3.0 also allows the curve name as a PrintableString */
-static const uint8_t NAME_ED25519[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd',
-                                       's', '2', '5', '5', '1', '9'};
+static const uint8_t NAME_ED25519[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r',
+                                       'd',  's',  '2', '5', '5', '1', '9'};
 static const uint8_t SPKI_ED25519_PREFIX[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
                                               0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
 
@@ -84,8 +84,8 @@ static bool get_bool(mh_hsm_module *mod, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o
 }
 
 /* Finds up to max objects matching tmpl. */
-static CK_RV find_objects(mh_hsm_module *mod, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl,
-                          CK_ULONG n, CK_OBJECT_HANDLE *out, CK_ULONG max, CK_ULONG *count)
+static CK_RV find_objects(mh_hsm_module *mod, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl, CK_ULONG n,
+                          CK_OBJECT_HANDLE *out, CK_ULONG max, CK_ULONG *count)
 {
     *count = 0;
     CK_RV rv = mod->f->C_FindObjectsInit(s, tmpl, n);
@@ -105,8 +105,7 @@ static int unwrap_point(const uint8_t *v, size_t n, const uint8_t **pt, size_t *
     if (n >= 2 && v[0] == 0x04) {
         unsigned char *p = (unsigned char *)(uintptr_t)v;
         size_t l;
-        if (mbedtls_asn1_get_tag(&p, p + n, &l, MBEDTLS_ASN1_OCTET_STRING) == 0 &&
-            p + l == v + n) {
+        if (mbedtls_asn1_get_tag(&p, p + n, &l, MBEDTLS_ASN1_OCTET_STRING) == 0 && p + l == v + n) {
             *pt = p;
             *len = l;
             return 0;
@@ -117,8 +116,8 @@ static int unwrap_point(const uint8_t *v, size_t n, const uint8_t **pt, size_t *
     return 0;
 }
 
-static int spki_from_ec(mh_hsm_key *key, const uint8_t *params, size_t plen,
-                        const uint8_t *point, size_t ptlen)
+static int spki_from_ec(mh_hsm_key *key, const uint8_t *params, size_t plen, const uint8_t *point,
+                        size_t ptlen)
 {
     const uint8_t *pt;
     size_t len;
@@ -287,9 +286,8 @@ static int load_public(mh_hsm_key *key, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pr
                     uint8_t n[600], e[8];
                     mbedtls_rsa_context *r = mbedtls_pk_rsa(pk);
                     size_t nl = mbedtls_rsa_get_len(r);
-                    if (nl <= sizeof n &&
-                        mbedtls_rsa_export_raw(r, n, nl, NULL, 0, NULL, 0, NULL, 0, e,
-                                               sizeof e) == 0) {
+                    if (nl <= sizeof n && mbedtls_rsa_export_raw(r, n, nl, NULL, 0, NULL, 0, NULL,
+                                                                 0, e, sizeof e) == 0) {
                         size_t k = 0;
                         while (k < sizeof e - 1 && e[k] == 0)
                             k++;
@@ -304,8 +302,8 @@ static int load_public(mh_hsm_key *key, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pr
                                                                                   : NULL;
                     size_t oidl = oid == OID_P256 ? sizeof OID_P256 : sizeof OID_P384;
                     if (oid && mbedtls_ecp_point_write_binary(&ec->grp, &ec->Q,
-                                                              MBEDTLS_ECP_PF_UNCOMPRESSED, &ptl,
-                                                              pt, sizeof pt) == 0)
+                                                              MBEDTLS_ECP_PF_UNCOMPRESSED, &ptl, pt,
+                                                              sizeof pt) == 0)
                         rc = spki_from_ec(key, oid, oidl, pt, ptl);
                 }
             }
@@ -324,8 +322,8 @@ static int load_public(mh_hsm_key *key, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pr
 /* ---- finding keys --------------------------------------------------- */
 
 static CK_RV find_by(mh_hsm_module *mod, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
-                     const char *label, const uint8_t *id, size_t id_len,
-                     CK_OBJECT_HANDLE *out, CK_ULONG max, CK_ULONG *count)
+                     const char *label, const uint8_t *id, size_t id_len, CK_OBJECT_HANDLE *out,
+                     CK_ULONG max, CK_ULONG *count)
 {
     CK_ATTRIBUTE t[3];
     CK_ULONG n = 0;
@@ -353,8 +351,7 @@ int mh_key_handles(mh_hsm_key *key, CK_SESSION_HANDLE s, unsigned long gen)
     if (rv != CKR_OK) {
         rc = mh_p11_err(rv, "looking for the private key");
     } else if (n == 0) {
-        mh_err_set("the private key '%s' is not visible on the token; log in first",
-                   key->label);
+        mh_err_set("the private key '%s' is not visible on the token; log in first", key->label);
         rc = MH_ERR_KEY_NOT_FOUND;
     } else if (n > 1) {
         mh_err_set("more than one private key has the id of '%s'", key->label);
@@ -422,9 +419,9 @@ static int key_describe(mh_hsm_key *key, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o
         key->ck_type = (CK_KEY_TYPE)-1;
     int rc = load_public(key, s, priv, pub, cert);
     if (!rc)
-        key->ck_type = key->type == MH_KEY_ED25519                             ? CKK_EC_EDWARDS
+        key->ck_type = key->type == MH_KEY_ED25519 ? CKK_EC_EDWARDS
                        : (key->type == MH_KEY_EC_P256 || key->type == MH_KEY_EC_P384) ? CKK_EC
-                                                                               : CKK_RSA;
+                                                                                      : CKK_RSA;
     return rc;
 }
 
@@ -474,8 +471,8 @@ int mh_hsm_key_find(mh_hsm_token *tok, const mh_p11_uri *uri, mh_hsm_key **out)
                              : pub != CK_INVALID_HANDLE ? pub
                                                         : cert;
     if (first == CK_INVALID_HANDLE) {
-        mh_err_set("no key '%s' was found on token '%s'%s",
-                   uri->object ? uri->object : "(by id)", tok->label,
+        mh_err_set("no key '%s' was found on token '%s'%s", uri->object ? uri->object : "(by id)",
+                   tok->label,
                    mh_hsm_logged_in(tok) ? "" : " (private keys show only after logging in)");
         rc = MH_ERR_KEY_NOT_FOUND;
         goto out;

@@ -204,8 +204,7 @@ MH_API int mh_hsm_key_public_der(mh_hsm_key *key, uint8_t *buf, size_t cap,
                                  size_t *len) MH_WARN_UNUSED;
 /* Stores a DER X.509 certificate on the token with the key's CKA_ID and
  * label. The certificate's public key must be the key's. */
-MH_API int mh_hsm_key_import_cert(mh_hsm_key *key, const uint8_t *der,
-                                  size_t len) MH_WARN_UNUSED;
+MH_API int mh_hsm_key_import_cert(mh_hsm_key *key, const uint8_t *der, size_t len) MH_WARN_UNUSED;
 /* Reads the certificate stored next to the key (MH_ERR_NOT_FOUND if none).
  * *der is malloc'd. */
 MH_API int mh_hsm_key_cert(mh_hsm_key *key, uint8_t **der, size_t *len) MH_WARN_UNUSED;
@@ -230,8 +229,8 @@ MH_API const char *mh_sig_alg_name(enum mh_sig_alg a);
  * digest: use mh_hsm_sign_message. A key that needs context-specific login
  * (CKA_ALWAYS_AUTHENTICATE) asks for its PIN each time. */
 MH_API int mh_hsm_sign_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t md,
-                              const uint8_t *digest, size_t digest_len, uint8_t *sig,
-                              size_t cap, size_t *sig_len) MH_WARN_UNUSED;
+                              const uint8_t *digest, size_t digest_len, uint8_t *sig, size_t cap,
+                              size_t *sig_len) MH_WARN_UNUSED;
 /* Signs a whole message: hashes it with md first, except Ed25519, which
  * signs the message itself (md ignored). */
 MH_API int mh_hsm_sign_message(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t md,
@@ -257,7 +256,7 @@ MH_API int mh_hsm_key_pk(mh_hsm_key *key, mbedtls_pk_context *pk) MH_WARN_UNUSED
  * to canonical DER and back. from_der rejects any non-canonical encoding. */
 MH_API int mh_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, uint8_t *der, size_t cap,
                                size_t *der_len) MH_WARN_UNUSED;
-MH_API int mh_ecdsa_der_to_raw(const uint8_t *der, size_t der_len, size_t n, uint8_t *raw)
-    MH_WARN_UNUSED;
+MH_API int mh_ecdsa_der_to_raw(const uint8_t *der, size_t der_len, size_t n,
+                               uint8_t *raw) MH_WARN_UNUSED;
 
 #endif

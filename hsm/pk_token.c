@@ -121,13 +121,13 @@ static int rsa_verify(void *ctx, mbedtls_md_type_t md, const unsigned char *hash
     struct rsa_ctx *c = ctx;
     if (slen != mbedtls_rsa_get_len(&c->rsa))
         return MBEDTLS_ERR_RSA_VERIFY_FAILED;
-    return mbedtls_rsa_pkcs1_verify(&c->rsa, NULL, NULL, MBEDTLS_RSA_PUBLIC, md,
-                                    (unsigned int)hlen, hash, sig);
+    return mbedtls_rsa_pkcs1_verify(&c->rsa, NULL, NULL, MBEDTLS_RSA_PUBLIC, md, (unsigned int)hlen,
+                                    hash, sig);
 }
 
 static int rsa_sign(void *ctx, mbedtls_md_type_t md, const unsigned char *hash, size_t hlen,
-                    unsigned char *sig, size_t *slen,
-                    int (*f_rng)(void *, unsigned char *, size_t), void *p_rng)
+                    unsigned char *sig, size_t *slen, int (*f_rng)(void *, unsigned char *, size_t),
+                    void *p_rng)
 {
     struct rsa_ctx *c = ctx;
     (void)f_rng;
@@ -171,8 +171,7 @@ int mh_hsm_key_pk(mh_hsm_key *key, mbedtls_pk_context *pk)
     mbedtls_pk_init(&pub);
     int rc = MH_ERR_KEY_TYPE;
     if (key->type == MH_KEY_ED25519) {
-        mh_err_set("mbedTLS 2.28 has no Ed25519; key '%s' cannot back an mbedTLS key",
-                   key->label);
+        mh_err_set("mbedTLS 2.28 has no Ed25519; key '%s' cannot back an mbedTLS key", key->label);
         return MH_ERR_UNSUPPORTED;
     }
     if (mbedtls_pk_parse_public_key(&pub, key->spki, key->spki_len))

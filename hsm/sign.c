@@ -13,8 +13,8 @@ static const struct {
     enum mh_sig_alg a;
     const char *name;
 } alg_names[] = {
-    {MH_SIG_AUTO, "auto"},         {MH_SIG_ECDSA, "ecdsa"},     {MH_SIG_RSA_PKCS1, "rsa-pkcs1"},
-    {MH_SIG_RSA_PSS, "rsa-pss"},   {MH_SIG_ED25519, "ed25519"},
+    {MH_SIG_AUTO, "auto"},       {MH_SIG_ECDSA, "ecdsa"},     {MH_SIG_RSA_PKCS1, "rsa-pkcs1"},
+    {MH_SIG_RSA_PSS, "rsa-pss"}, {MH_SIG_ED25519, "ed25519"},
 };
 
 enum mh_sig_alg mh_sig_alg_from_name(const char *name)
@@ -23,7 +23,7 @@ enum mh_sig_alg mh_sig_alg_from_name(const char *name)
         if (strcmp(name, alg_names[i].name) == 0)
             return alg_names[i].a;
     }
-    return (enum mh_sig_alg)-1;
+    return (enum mh_sig_alg) - 1;
 }
 
 const char *mh_sig_alg_name(enum mh_sig_alg a)
@@ -50,8 +50,8 @@ static bool is_ec(enum mh_key_type t)
 static int pick_alg(mh_hsm_key *key, enum mh_sig_alg alg, enum mh_sig_alg *out)
 {
     if (alg == MH_SIG_AUTO)
-        alg = is_rsa(key->type)  ? MH_SIG_RSA_PKCS1
-              : is_ec(key->type) ? MH_SIG_ECDSA
+        alg = is_rsa(key->type)             ? MH_SIG_RSA_PKCS1
+              : is_ec(key->type)            ? MH_SIG_ECDSA
               : key->type == MH_KEY_ED25519 ? MH_SIG_ED25519
                                             : MH_SIG_AUTO;
     bool ok = (alg == MH_SIG_ECDSA && is_ec(key->type)) ||
@@ -121,8 +121,8 @@ static int digest_info(mbedtls_md_type_t md, const uint8_t *d, size_t dlen, uint
 }
 
 /* Runs one C_Sign or C_Verify with the mechanism set up. */
-static int run(mh_hsm_key *key, bool verify, CK_MECHANISM *mech, const uint8_t *data,
-               size_t dlen, uint8_t *sig, size_t cap, size_t *sig_len)
+static int run(mh_hsm_key *key, bool verify, CK_MECHANISM *mech, const uint8_t *data, size_t dlen,
+               uint8_t *sig, size_t cap, size_t *sig_len)
 {
     mh_hsm_token *tok = key->tok;
     mh_hsm_module *mod = tok->mod;
@@ -197,8 +197,7 @@ int mh_hsm_sign_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t m
         return rc;
     const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
     if (md != MBEDTLS_MD_NONE && (!mi || mbedtls_md_get_size(mi) != digest_len)) {
-        mh_err_set("the digest is %zu bytes long, which does not fit the hash chosen",
-                   digest_len);
+        mh_err_set("the digest is %zu bytes long, which does not fit the hash chosen", digest_len);
         return MH_ERR_INVALID_ARG;
     }
     if (digest_len == 0 || digest_len > 64)
@@ -297,8 +296,7 @@ static int soft_verify(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t m
     }
     if (alg == MH_SIG_RSA_PSS) {
         mbedtls_pk_rsassa_pss_options o = {md, (int)dlen};
-        if (mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &o, &pk, md, digest, dlen, sig, slen) ==
-            0)
+        if (mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &o, &pk, md, digest, dlen, sig, slen) == 0)
             rc = 0;
     } else if (mbedtls_pk_verify(&pk, md, digest, dlen, sig, slen) == 0) {
         rc = 0;

@@ -436,8 +436,7 @@ int mh_hsm_token_init(mh_hsm_module *mod, const char *label, const char *so_pin,
         return mh_p11_err(rv, "opening a session with the new token");
     rv = mod->f->C_Login(s, CKU_SO, (CK_UTF8CHAR_PTR)(uintptr_t)so_pin, (CK_ULONG)strlen(so_pin));
     if (rv == CKR_OK) {
-        rv = mod->f->C_InitPIN(s, (CK_UTF8CHAR_PTR)(uintptr_t)user_pin,
-                               (CK_ULONG)strlen(user_pin));
+        rv = mod->f->C_InitPIN(s, (CK_UTF8CHAR_PTR)(uintptr_t)user_pin, (CK_ULONG)strlen(user_pin));
         mod->f->C_Logout(s);
     }
     mod->f->C_CloseSession(s);

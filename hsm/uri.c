@@ -17,7 +17,10 @@ struct attr {
     bool query;
 };
 
-#define S(n, field, q) {n, A_STR, offsetof(mh_p11_uri, field), q}
+#define S(n, field, q)                                                                             \
+    {                                                                                              \
+        n, A_STR, offsetof(mh_p11_uri, field), q                                                   \
+    }
 static const struct attr attrs[] = {
     S("token", token, false),
     S("manufacturer", manufacturer, false),

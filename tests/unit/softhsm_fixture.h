@@ -41,8 +41,7 @@ static inline void fx_setup(struct fixture *fx)
     snprintf(fx->conf, sizeof fx->conf, "%s/softhsm2.conf", fx->dir);
     char text[512];
     snprintf(text, sizeof text,
-             "directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n",
-             tokens);
+             "directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n", tokens);
     fx_write(fx->conf, text, 0600);
     setenv("SOFTHSM2_CONF", fx->conf, 1);
     snprintf(fx->pinfile, sizeof fx->pinfile, "%s/pin", fx->dir);

@@ -97,11 +97,13 @@ static void uri_rejects(void **state)
     (void)state;
     mh_p11_uri u;
     static const char *const bad[] = {
-        "pkcs12:token=a",         "pkcs11:token=a;token=b", "pkcs11:token=%zz",
-        "pkcs11:token=%4",        "pkcs11:foo=bar",         "pkcs11:type=secret",
-        "pkcs11:slot-id=-1",      "pkcs11:slot-id=x",       "pkcs11:token",
-        "pkcs11:token=a b",       "pkcs11:id=",             "pkcs11:module-path=/x",
-        "pkcs11:token=a%00b",     "",
+        "pkcs12:token=a",     "pkcs11:token=a;token=b",
+        "pkcs11:token=%zz",   "pkcs11:token=%4",
+        "pkcs11:foo=bar",     "pkcs11:type=secret",
+        "pkcs11:slot-id=-1",  "pkcs11:slot-id=x",
+        "pkcs11:token",       "pkcs11:token=a b",
+        "pkcs11:id=",         "pkcs11:module-path=/x",
+        "pkcs11:token=a%00b", "",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = mh_p11_uri_parse(bad[i], &u);
@@ -157,10 +159,10 @@ static void ecdsa_der(void **state)
     assert_int_equal(mh_ecdsa_der_to_raw(ok, sizeof ok, 32, back), 0);
     static const uint8_t longlen[] = {0x30, 0x81, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x05};
     assert_int_not_equal(mh_ecdsa_der_to_raw(longlen, sizeof longlen, 32, back), 0);
-    static const uint8_t toobig[] = {0x30, 0x25, 0x02, 0x21, 0x01, 1, 2, 3, 4, 5, 6, 7,
-                                     8,    9,    10,   11,   12,   13, 14, 15, 16, 17, 18, 19,
-                                     20,   21,   22,   23,   24,   25, 26, 27, 28, 29, 30, 31,
-                                     32,   0x02, 0x01, 0x05};
+    static const uint8_t toobig[] = {0x30, 0x25, 0x02, 0x21, 0x01, 1,  2,  3,    4,    5,
+                                     6,    7,    8,    9,    10,   11, 12, 13,   14,   15,
+                                     16,   17,   18,   19,   20,   21, 22, 23,   24,   25,
+                                     26,   27,   28,   29,   30,   31, 32, 0x02, 0x01, 0x05};
     assert_int_not_equal(mh_ecdsa_der_to_raw(toobig, sizeof toobig, 32, back), 0);
 }
 
@@ -291,13 +293,13 @@ static void sign_verify_one(mh_hsm_key *k, enum mh_sig_alg alg)
     static const char msg[] = "diploma #42: Leyla Məmmədova";
     uint8_t sig[MH_SIG_MAX], d[32];
     size_t sl = 0;
-    int rc = mh_hsm_sign_message(k, alg, MBEDTLS_MD_SHA256, (const uint8_t *)msg, sizeof msg,
-                                 sig, sizeof sig, &sl);
+    int rc = mh_hsm_sign_message(k, alg, MBEDTLS_MD_SHA256, (const uint8_t *)msg, sizeof msg, sig,
+                                 sizeof sig, &sl);
     if (rc)
         fail_msg("sign: %s", mh_err_message(rc));
-    assert_int_equal(mh_hsm_verify_message(k, alg, MBEDTLS_MD_SHA256, (const uint8_t *)msg,
-                                           sizeof msg, sig, sl),
-                     0);
+    assert_int_equal(
+        mh_hsm_verify_message(k, alg, MBEDTLS_MD_SHA256, (const uint8_t *)msg, sizeof msg, sig, sl),
+        0);
     /* a changed message or signature fails */
     char other[sizeof msg];
     memcpy(other, msg, sizeof msg);
@@ -306,9 +308,9 @@ static void sign_verify_one(mh_hsm_key *k, enum mh_sig_alg alg)
                                            sizeof other, sig, sl),
                      MH_ERR_VERIFY_FAILED);
     sig[sl / 2] ^= 1;
-    assert_int_equal(mh_hsm_verify_message(k, alg, MBEDTLS_MD_SHA256, (const uint8_t *)msg,
-                                           sizeof msg, sig, sl),
-                     MH_ERR_VERIFY_FAILED);
+    assert_int_equal(
+        mh_hsm_verify_message(k, alg, MBEDTLS_MD_SHA256, (const uint8_t *)msg, sizeof msg, sig, sl),
+        MH_ERR_VERIFY_FAILED);
     sig[sl / 2] ^= 1;
     if (alg == MH_SIG_ED25519)
         return;
@@ -324,8 +326,8 @@ static void sign_verify_one(mh_hsm_key *k, enum mh_sig_alg alg)
     assert_int_equal(mbedtls_pk_parse_public_key(&pub, spki, spl), 0);
     if (alg == MH_SIG_RSA_PSS) {
         mbedtls_pk_rsassa_pss_options o = {MBEDTLS_MD_SHA256, 32};
-        assert_int_equal(mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &o, &pub,
-                                               MBEDTLS_MD_SHA256, d, 32, sig, sl),
+        assert_int_equal(mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &o, &pub, MBEDTLS_MD_SHA256,
+                                               d, 32, sig, sl),
                          0);
     } else {
         assert_int_equal(mbedtls_pk_verify(&pub, MBEDTLS_MD_SHA256, d, 32, sig, sl), 0);
@@ -434,8 +436,7 @@ static void issue_self_signed(mh_hsm_key *k, mbedtls_ctr_drbg_context *drbg, uin
     mbedtls_mpi_init(&serial);
     mbedtls_mpi_lset(&serial, 42);
     assert_int_equal(mbedtls_x509write_crt_set_serial(&w, &serial), 0);
-    assert_int_equal(mbedtls_x509write_crt_set_validity(&w, "20260101000000", "20360101000000"),
-                     0);
+    assert_int_equal(mbedtls_x509write_crt_set_validity(&w, "20260101000000", "20360101000000"), 0);
     uint8_t buf[4096];
     int n = mbedtls_x509write_crt_der(&w, buf, sizeof buf, rng, drbg);
     assert_true(n > 0);
@@ -456,8 +457,7 @@ static void issue_self_signed(mh_hsm_key *k, mbedtls_ctr_drbg_context *drbg, uin
         mbedtls_rsa_set_padding(mbedtls_pk_rsa(pk), MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
         d[0] ^= 1;
         assert_int_equal(mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, d, 32, sig, &sl, rng, drbg), 0);
-        assert_int_equal(mh_hsm_verify_digest(k, MH_SIG_RSA_PSS, MBEDTLS_MD_SHA256, d, 32, sig,
-                                              sl),
+        assert_int_equal(mh_hsm_verify_digest(k, MH_SIG_RSA_PSS, MBEDTLS_MD_SHA256, d, 32, sig, sl),
                          0);
     }
     mbedtls_pk_free(&pk);

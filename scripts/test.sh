@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test: the normal build, then the same
+# tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Installs missing Debian packages first (needs root for that).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+jobs=$(nproc 2>/dev/null || echo 2)
+
+scripts/deps.sh test
+
+echo "== style: clang-format and banned functions"
+scripts/check-style.sh
+
+echo "== build (RelWithDebInfo)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+
+echo "== build (ASan + UBSan)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMH_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+
+# Tests that need ../shared/testdata say so and skip only when it is absent.
+export MOHUR_TESTDATA="${MOHUR_TESTDATA:-$top/../shared/testdata}"
+
+echo "== tests (RelWithDebInfo)"
+(cd build && ctest --output-on-failure --timeout 600 -j"$jobs")
+
+echo "== tests (ASan + UBSan)"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
+(cd build-asan && ctest --output-on-failure --timeout 900 -j"$jobs")
