@@ -3,39 +3,91 @@
  *
  * libmh_p11fault.so wraps a real PKCS#11 module (SoftHSM2 unless
  * MH_P11FAULT_MODULE names another) and forwards every call to it, except
- * where a rule in the configuration file says otherwise. It lets a test make
- * any call fail with any CKR value and simulate what a SoftHSM2 token cannot
- * do on demand: a token pulled out and put back, a PIN pad, keys that need a
+ * where a line of the configuration file says otherwise. A test can make any
+ * call fail with any CKR value, and simulate what a SoftHSM2 token cannot do
+ * on demand: a token pulled out and put back, a PIN pad, keys that need the
  * PIN for every signature, a PIN retry counter that locks.
  *
  * Environment (read once, on the first call):
  *   MH_P11FAULT_MODULE    the real module (default /usr/lib/softhsm/libsofthsm2.so)
- *   MH_P11FAULT_CONF      the configuration file; re-read whenever its inode,
- *                         size, mtime or ctime change (checked with one stat()
- *                         per call). Unset or missing: no faults.
- *   MH_P11FAULT_STATE     the pin-tries state file (default: conf path + ".state")
- *   MH_P11FAULT_LOG       append "C_Name rv=0x%08lx CKR_NAME" per call; the
- *                         suffix " (p11fault)" marks a result the wrapper made
- *                         without calling the real module. No PIN, no data.
+ *   MH_P11FAULT_CONF      the configuration file. Checked with one stat() per
+ *                         call and re-read when its inode, size, mtime or ctime
+ *                         change; replace it with rename() (write a temporary
+ *                         file, then mv) so that no reader sees half a file and
+ *                         every change is seen. Unset or missing: no faults.
+ *   MH_P11FAULT_STATE     the state file (default: the conf path + ".state"):
+ *                         rule counters and the PIN retry counter, shared by
+ *                         every process under flock()
+ *   MH_P11FAULT_LOG       one line appended per call (O_APPEND, one write):
+ *                         "C_Name rv=0x%08lx CKR_NAME", plus " (p11fault)"
+ *                         when the wrapper made the result without the real
+ *                         module. Never a PIN or data.
  *   MH_P11FAULT_PINPAD    file holding the PIN "typed on the PIN pad"
- *   MH_P11FAULT_USER_PIN  file holding the user PIN, to check context-specific
- *                         logins (always-authenticate)
+ *   MH_P11FAULT_USER_PIN  file holding the user PIN, against which
+ *                         context-specific logins are checked
+ * A PIN file may end with a newline, which is not part of the PIN.
  *
- * Configuration lines ('#' starts a comment, tokens split on blanks):
- *   fail C_Name CKR_NAME|0xHEX [after=N] [count=M]
+ * Configuration ('#' starts a comment; words split on blanks; lines up to
+ * 511 bytes, the first 64 KiB of the file; a line that cannot be understood
+ * is reported on stderr and ignored):
+ *
+ *   fail C_Name CKR_NAME|NUMBER [after=N] [count=M]
+ *       C_Name (any of the 68 functions of the v2.40 list) returns that value
+ *       without reaching the real module, after N calls that pass (default 0),
+ *       for M calls (default: all). Every rule for a function sees every call
+ *       of it; the first rule in file order whose window covers the call
+ *       decides. The counters are shared by all processes and start again
+ *       when the file changes. An injected failure of C_Sign, C_SignUpdate or
+ *       C_SignFinal also ends the real signing operation, as a failed call
+ *       does, so the caller can C_SignInit again.
  *   removed [slot=ID]
+ *       The token of every slot (or of slot ID) is pulled out:
+ *       C_GetSlotList(CK_TRUE) leaves the slot out, C_GetSlotInfo clears
+ *       CKF_TOKEN_PRESENT, C_GetTokenInfo, C_OpenSession, C_GetMechanismList,
+ *       C_GetMechanismInfo and C_InitToken return CKR_TOKEN_NOT_PRESENT, and
+ *       every call on a session of that slot returns CKR_DEVICE_REMOVED
+ *       (C_CloseSession and C_CloseAllSessions succeed). When the line goes,
+ *       the token is back: the old sessions are closed in the real module
+ *       (which logs the token out) and their handles return
+ *       CKR_SESSION_HANDLE_INVALID for ever; new sessions work. Each change
+ *       is a slot event for C_WaitForSlotEvent.
  *   pinpad
+ *       C_GetTokenInfo sets CKF_PROTECTED_AUTHENTICATION_PATH; C_Login with a
+ *       NULL PIN logs in with the PIN in MH_P11FAULT_PINPAD (no such file:
+ *       CKR_FUNCTION_CANCELED, as if the user pressed Cancel). Without this
+ *       line a NULL PIN is CKR_ARGUMENTS_BAD.
  *   always-authenticate
+ *       Private keys report CKA_ALWAYS_AUTHENTICATE=CK_TRUE, and after
+ *       C_SignInit with a private key, C_Sign, C_SignUpdate and C_SignFinal
+ *       return CKR_USER_NOT_LOGGED_IN (and end the operation) until
+ *       C_Login(CKU_CONTEXT_SPECIFIC) gives the PIN in MH_P11FAULT_USER_PIN;
+ *       that allows one signing operation. A length query needs no PIN.
  *   pin-tries N
+ *       A PIN retry counter of N, kept in the state file: each C_Login
+ *       (CKU_USER) that the real module answers CKR_PIN_INCORRECT, each wrong
+ *       context-specific PIN and each C_SetPIN with a wrong old user PIN
+ *       counts down; a right one resets it to N. C_GetTokenInfo sets
+ *       CKF_USER_PIN_COUNT_LOW below N, CKF_USER_PIN_FINAL_TRY at 1 and
+ *       CKF_USER_PIN_LOCKED at 0, when user and context-specific logins
+ *       return CKR_PIN_LOCKED without reaching the real module. The SO can
+ *       still log in; C_InitPIN unblocks (back to N). Changing N, or
+ *       deleting the state file, starts afresh.
+ *
+ * CKU_CONTEXT_SPECIFIC never reaches the real module: the wrapper checks the
+ * PIN itself (CKR_OPERATION_NOT_INITIALIZED without a pending C_SignInit).
+ * C_WaitForSlotEvent is answered by the wrapper when MH_P11FAULT_CONF is set
+ * (events of the real module still come through); otherwise it is forwarded.
  *
  * Session handles are virtual: the wrapper hands out its own numbers, never
- * reused, so a session that died with a removed token stays invalid forever
- * even when the real module recycles its handle.
+ * reused, so a session that died with a removed token stays invalid for ever
+ * even when the real module recycles its handle. Object handles and slot IDs
+ * are the real module's. The real module is given no notify callback.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,9 +109,13 @@
 #define P11F_MAX_RULES 128
 #define P11F_MAX_SLOTS 32 /* "removed slot=" lines, queued slot events */
 #define P11F_PIN_MAX 256
+#define P11F_TAG_MAX 160
+#define P11F_STATE_MAX (8 * 1024)
 #define P11F_SCRATCH_MAX (64 * 1024) /* signature buffer to end an operation */
 #define P11F_WAIT_POLL_NS 50000000L  /* blocking C_WaitForSlotEvent re-checks */
 
+/* The X-macro tables read best as lists. */
+/* clang-format off */
 /* Every member of CK_FUNCTION_LIST (v2.40), in the order of the struct. */
 #define P11F_FUNCTIONS(X)                                                                          \
     X(C_Initialize) X(C_Finalize) X(C_GetInfo) X(C_GetFunctionList) X(C_GetSlotList)               \
@@ -111,6 +167,7 @@
     X(CKR_NEW_PIN_MODE) X(CKR_NEXT_OTP) X(CKR_EXCEEDED_MAX_ITERATIONS)                             \
     X(CKR_FIPS_SELF_TEST_FAILED) X(CKR_LIBRARY_LOAD_FAILED) X(CKR_PIN_TOO_WEAK)                    \
     X(CKR_PUBLIC_KEY_INVALID) X(CKR_FUNCTION_REJECTED) X(CKR_VENDOR_DEFINED)
+/* clang-format on */
 
 enum p11f_fn {
 #define X(name) FN_##name,
@@ -142,7 +199,6 @@ struct rule {
     unsigned long after; /* calls let through before the first failure */
     unsigned long count; /* failures, when limited */
     int limited;
-    unsigned long seen; /* calls this rule has seen since the file changed */
 };
 
 struct conf {
@@ -191,6 +247,7 @@ static struct {
 
     int conf_seen; /* the file existed at the last check */
     struct stat conf_st;
+    char conf_tag[P11F_TAG_MAX]; /* names this version of the file */
     struct conf conf;
 
     struct sess *sess;
@@ -199,9 +256,6 @@ static struct {
 
     CK_SLOT_ID events[P11F_MAX_SLOTS];
     size_t n_events;
-
-    unsigned long mem_tries_left, mem_tries_max; /* when no state file works */
-    int mem_tries_valid;
 } g = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .wake = PTHREAD_COND_INITIALIZER,
@@ -356,8 +410,7 @@ static int read_secret(const char *path, unsigned char *buf, size_t cap, CK_ULON
 }
 
 /* Compares two PINs without an early exit. */
-static int pin_equal(const unsigned char *a, CK_ULONG alen, const unsigned char *b,
-                     CK_ULONG blen)
+static int pin_equal(const unsigned char *a, CK_ULONG alen, const unsigned char *b, CK_ULONG blen)
 {
     unsigned char diff = (unsigned char)(alen != blen);
     CK_ULONG i, n = alen < blen ? alen : blen;
@@ -533,7 +586,8 @@ static void parse_line(char *line, unsigned lineno, struct conf *c)
     hash = strchr(line, '#');
     if (hash != NULL)
         *hash = '\0';
-    for (t = strtok_r(line, " \t\r\v\f", &save); t != NULL; t = strtok_r(NULL, " \t\r\v\f", &save)) {
+    for (t = strtok_r(line, " \t\r\v\f", &save); t != NULL;
+         t = strtok_r(NULL, " \t\r\v\f", &save)) {
         if (ntok == P11F_MAX_TOKENS) {
             warn("%s:%u: too many words", g.conf_path, lineno);
             return;
@@ -655,6 +709,7 @@ static void reload_conf_locked(void)
     if (stat(g.conf_path, &st) != 0) {
         if (g.conf_seen) {
             g.conf_seen = 0;
+            g.conf_tag[0] = '\0';
             memset(&nc, 0, sizeof nc);
             apply_conf_locked(&nc);
         }
@@ -685,10 +740,154 @@ static void reload_conf_locked(void)
     free(buf);
     g.conf_st = st;
     g.conf_seen = 1;
+    snprintf(g.conf_tag, sizeof g.conf_tag, "%ju:%ju:%jd:%jd.%09ld:%jd.%09ld", (uintmax_t)st.st_dev,
+             (uintmax_t)st.st_ino, (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
+             st.st_mtim.tv_nsec, (intmax_t)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
     apply_conf_locked(&nc);
 }
 
-/* ---- the PIN retry counter ------------------------------------------------ */
+/* ---- state shared by every process ----------------------------------------- */
+
+/* The fail-rule counters and the PIN retry counter live in the state file,
+ * read and rewritten under flock(), so every process that loads the wrapper
+ * with the same configuration sees one token: "count=1" fails one call in
+ * all of them together, and a locked PIN stays locked for the next process.
+ * The rule counters belong to one version of the configuration file (its
+ * tag) and start again from zero when it changes; the PIN counter survives
+ * configuration changes (delete the state file to reset it). Only when the
+ * state file cannot be used is the state kept in this process's memory. */
+struct pstate {
+    int tries_set;
+    unsigned long tries_left, tries_max;
+    char tag[P11F_TAG_MAX]; /* the configuration version the counters count */
+    unsigned long seen[P11F_MAX_RULES];
+};
+
+static struct pstate mem_state; /* guarded by g.lock */
+
+static void parse_state(const char *buf, size_t len, struct pstate *ps)
+{
+    char line[P11F_LINE_MAX];
+    unsigned long i, v;
+    size_t pos = 0, n;
+    const char *nl;
+    char *end;
+
+    while (pos < len) {
+        nl = memchr(buf + pos, '\n', len - pos);
+        n = nl != NULL ? (size_t)(nl - (buf + pos)) : len - pos;
+        if (n < sizeof line) {
+            memcpy(line, buf + pos, n);
+            line[n] = '\0';
+            if (strncmp(line, "tries-left ", 11) == 0 && parse_ulong(line + 11, &v) == 0) {
+                ps->tries_set |= 1;
+                ps->tries_left = v;
+            } else if (strncmp(line, "tries-max ", 10) == 0 && parse_ulong(line + 10, &v) == 0) {
+                ps->tries_set |= 2;
+                ps->tries_max = v;
+            } else if (strncmp(line, "conf ", 5) == 0 && n - 5 < sizeof ps->tag) {
+                memcpy(ps->tag, line + 5, n - 5 + 1);
+            } else if (strncmp(line, "seen ", 5) == 0) {
+                errno = 0;
+                i = strtoul(line + 5, &end, 10);
+                if (errno == 0 && *end == ' ' && i < P11F_MAX_RULES &&
+                    parse_ulong(end + 1, &v) == 0)
+                    ps->seen[i] = v;
+            }
+        }
+        pos += n + (nl != NULL ? 1 : 0);
+    }
+    ps->tries_set = ps->tries_set == 3; /* both lines, or none */
+}
+
+/* Locks the state and reads it into ps. Returns the locked descriptor, or
+ * -1 when the state lives in memory. */
+static int state_load_locked(struct pstate *ps)
+{
+    char buf[P11F_STATE_MAX];
+    size_t len = 0;
+    ssize_t n;
+    int fd = -1;
+
+    memset(ps, 0, sizeof *ps);
+    if (g.state_path[0] != '\0')
+        fd = open(g.state_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0 && flock(fd, LOCK_EX) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    if (fd < 0) {
+        *ps = mem_state;
+        return -1;
+    }
+    while (len < sizeof buf) {
+        n = pread(fd, buf + len, sizeof buf - len, (off_t)len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    parse_state(buf, len, ps);
+    return fd;
+}
+
+static int pstate_equal(const struct pstate *a, const struct pstate *b)
+{
+    size_t i;
+
+    if (a->tries_set != b->tries_set || a->tries_left != b->tries_left ||
+        a->tries_max != b->tries_max || strcmp(a->tag, b->tag) != 0)
+        return 0;
+    for (i = 0; i < P11F_MAX_RULES; i++)
+        if (a->seen[i] != b->seen[i])
+            return 0;
+    return 1;
+}
+
+/* Appends to buf; on truncation *len becomes cap, which the caller sees. */
+__attribute__((format(printf, 4, 5))) static void appendf(char *buf, size_t cap, size_t *len,
+                                                          const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (*len >= cap)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap - *len)
+        *len = cap;
+    else
+        *len += (size_t)n;
+}
+
+/* Writes ps back, when it differs from what was read (old), and unlocks. */
+static void state_store_locked(int fd, const struct pstate *ps, const struct pstate *old)
+{
+    char buf[P11F_STATE_MAX];
+    size_t len = 0, i;
+
+    if (fd < 0) {
+        mem_state = *ps;
+        return;
+    }
+    if (pstate_equal(ps, old)) {
+        close(fd);
+        return;
+    }
+    if (ps->tries_set)
+        appendf(buf, sizeof buf, &len, "tries-left %lu\ntries-max %lu\n", ps->tries_left,
+                ps->tries_max);
+    appendf(buf, sizeof buf, &len, "conf %s\n", ps->tag);
+    for (i = 0; i < P11F_MAX_RULES; i++)
+        if (ps->seen[i] != 0)
+            appendf(buf, sizeof buf, &len, "seen %zu %lu\n", i, ps->seen[i]);
+    if (len >= sizeof buf || ftruncate(fd, 0) != 0 || pwrite(fd, buf, len, 0) != (ssize_t)len)
+        warn("cannot write %s", g.state_path);
+    close(fd); /* drops the flock */
+}
 
 enum tries_op {
     TRIES_PEEK,
@@ -697,61 +896,26 @@ enum tries_op {
     TRIES_UNBLOCK, /* C_InitPIN by the SO: back to N */
 };
 
-/* Applies op to the retry counter and returns the tries left. The counter
- * lives in the state file, under flock(), so every process sees the same
- * card; only when that file cannot be used is it kept in memory. */
+/* Applies op to the PIN retry counter and returns the tries left. */
 static unsigned long pin_tries_locked(enum tries_op op, unsigned long max)
 {
-    unsigned long left = max, smax = 0, old;
-    char buf[96];
-    char *p, *end = NULL;
-    ssize_t n;
-    int fd = -1, len;
+    struct pstate ps, old;
+    int fd;
 
-    if (g.state_path[0] != '\0')
-        fd = open(g.state_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0 && flock(fd, LOCK_EX) != 0) {
-        close(fd);
-        fd = -1;
+    fd = state_load_locked(&ps);
+    old = ps;
+    if (!ps.tries_set || ps.tries_max != max || ps.tries_left > max) {
+        /* a new or changed pin-tries line starts afresh */
+        ps.tries_set = 1;
+        ps.tries_max = max;
+        ps.tries_left = max;
     }
-    if (fd < 0) {
-        if (g.mem_tries_valid && g.mem_tries_max == max)
-            left = g.mem_tries_left;
-    } else {
-        n = pread(fd, buf, sizeof buf - 1, 0);
-        if (n > 0) {
-            buf[n] = '\0';
-            p = strstr(buf, "left=");
-            if (p != NULL)
-                left = strtoul(p + 5, &end, 10);
-            p = strstr(buf, "max=");
-            if (p != NULL)
-                smax = strtoul(p + 4, &end, 10);
-        }
-        if (smax != max || left > max)
-            left = max; /* a new or changed pin-tries line starts afresh */
-    }
-    old = left;
-    if (op == TRIES_FAIL && left > 0)
-        left--;
-    else if (op == TRIES_SUCCESS && left > 0)
-        left = max;
-    else if (op == TRIES_UNBLOCK)
-        left = max;
-    if (fd < 0) {
-        g.mem_tries_left = left;
-        g.mem_tries_max = max;
-        g.mem_tries_valid = 1;
-        return left;
-    }
-    if (op != TRIES_PEEK || old != left || smax != max) {
-        len = snprintf(buf, sizeof buf, "pin-tries left=%lu max=%lu\n", left, max);
-        if (len > 0 && (size_t)len < sizeof buf && ftruncate(fd, 0) == 0 &&
-            pwrite(fd, buf, (size_t)len, 0) != (ssize_t)len)
-            warn("cannot write %s", g.state_path);
-    }
-    close(fd); /* drops the flock */
-    return left;
+    if (op == TRIES_FAIL && ps.tries_left > 0)
+        ps.tries_left--;
+    else if ((op == TRIES_SUCCESS && ps.tries_left > 0) || op == TRIES_UNBLOCK)
+        ps.tries_left = max;
+    state_store_locked(fd, &ps, &old);
+    return ps.tries_left;
 }
 
 /* Snapshot of the pin-tries line, and the counter when it is on. */
@@ -774,22 +938,35 @@ static int pin_tries_now(unsigned long *left, unsigned long *max, enum tries_op 
  * rules. Returns 1 when the call must end now with *rv. */
 static int gate_locked(enum p11f_fn fn, CK_RV *rv)
 {
+    struct pstate ps, old;
     struct rule *r;
-    int hit = 0;
+    unsigned long seen;
+    int fd, hit = 0, any = 0;
     size_t i;
 
     load_env_locked();
     reload_conf_locked();
+    for (i = 0; i < g.conf.n_rules; i++)
+        any |= g.conf.rules[i].fn == fn;
+    if (!any)
+        return 0;
+    fd = state_load_locked(&ps);
+    old = ps;
+    if (strcmp(ps.tag, g.conf_tag) != 0) {
+        memset(ps.seen, 0, sizeof ps.seen);
+        memcpy(ps.tag, g.conf_tag, sizeof ps.tag);
+    }
     for (i = 0; i < g.conf.n_rules; i++) {
         r = &g.conf.rules[i];
         if (r->fn != fn)
             continue;
-        r->seen++;
-        if (!hit && r->seen > r->after && (!r->limited || r->seen - r->after <= r->count)) {
+        seen = ++ps.seen[i];
+        if (!hit && seen > r->after && (!r->limited || seen - r->after <= r->count)) {
             *rv = r->rv;
             hit = 1;
         }
     }
+    state_store_locked(fd, &ps, &old);
     return hit;
 }
 
@@ -825,7 +1002,10 @@ static int enter_slot(enum p11f_fn fn, CK_SLOT_ID slot, int need_token, CK_RV *r
     return stop;
 }
 
-/* Like enter_plain, and translates the caller's session handle. */
+/* Like enter_plain, and translates the caller's session handle. Returns 0
+ * to go on, 1 to end with *rv, or ENTER_INJECTED to end with *rv from a fail
+ * rule while *real is a live session (whose operation the caller may end). */
+#define ENTER_INJECTED 2
 static int enter_session(enum p11f_fn fn, CK_SESSION_HANDLE virt, CK_SESSION_HANDLE *real,
                          CK_RV *rv)
 {
@@ -834,17 +1014,23 @@ static int enter_session(enum p11f_fn fn, CK_SESSION_HANDLE virt, CK_SESSION_HAN
 
     lock();
     stop = gate_locked(fn, rv);
-    if (!stop) {
-        s = find_sess(virt);
+    s = find_sess(virt);
+    if (stop) {
+        if (g.initialized && g.real != NULL && s != NULL && !s->dead) {
+            *real = s->real;
+            stop = ENTER_INJECTED;
+        }
+    } else if (!g.initialized || g.real == NULL) {
+        *rv = CKR_CRYPTOKI_NOT_INITIALIZED;
         stop = 1;
-        if (!g.initialized || g.real == NULL)
-            *rv = CKR_CRYPTOKI_NOT_INITIALIZED;
-        else if (s == NULL)
-            *rv = CKR_SESSION_HANDLE_INVALID;
-        else if (s->dead)
-            *rv = CKR_DEVICE_REMOVED;
-        else
-            stop = 0, *real = s->real;
+    } else if (s == NULL) {
+        *rv = CKR_SESSION_HANDLE_INVALID;
+        stop = 1;
+    } else if (s->dead) {
+        *rv = CKR_DEVICE_REMOVED;
+        stop = 1;
+    } else {
+        *real = s->real;
     }
     unlock();
     return stop;
@@ -1078,9 +1264,9 @@ static CK_RV filtered_slot_list(CK_SLOT_ID_PTR list, CK_ULONG_PTR count)
         free(all);
         all = NULL;
     }
-    if (rv != CKR_OK) {
+    if (rv != CKR_OK || all == NULL) {
         free(all);
-        return rv;
+        return rv != CKR_OK ? rv : CKR_GENERAL_ERROR;
     }
     lock();
     for (i = 0; i < n; i++)
@@ -1149,8 +1335,8 @@ static CK_RV w_C_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
         info->flags |= CKF_PROTECTED_AUTHENTICATION_PATH;
     tries_on = pin_tries_now(&left, &max, TRIES_PEEK);
     if (tries_on) {
-        info->flags &= ~(CK_FLAGS)(CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY |
-                                   CKF_USER_PIN_LOCKED);
+        info->flags &=
+            ~(CK_FLAGS)(CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED);
         if (left < max)
             info->flags |= CKF_USER_PIN_COUNT_LOW;
         if (left == 1)
@@ -1433,8 +1619,8 @@ static int is_private_key(CK_SESSION_HANDLE real, CK_OBJECT_HANDLE obj)
     return g.real->C_GetAttributeValue(real, obj, &a, 1) == CKR_OK && cls == CKO_PRIVATE_KEY;
 }
 
-static CK_RV w_C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
-                                   CK_ATTRIBUTE_PTR t, CK_ULONG n)
+static CK_RV w_C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_PTR t,
+                                   CK_ULONG n)
 {
     CK_SESSION_HANDLE real = 0;
     CK_RV rv = CKR_OK;
@@ -1511,6 +1697,19 @@ static void abort_sign(CK_SESSION_HANDLE real, CK_BYTE_PTR data, CK_ULONG len, i
     free(buf);
 }
 
+/* An injected failure of C_Sign, C_SignUpdate or C_SignFinal ends the
+ * operation, as the standard says a failed call does, so the caller can
+ * start the next one with C_SignInit. real is 0 unless the session is live. */
+static CK_RV end_injected(CK_SESSION_HANDLE h, CK_SESSION_HANDLE real, CK_RV rv, CK_BYTE_PTR data,
+                          CK_ULONG len, int single)
+{
+    if (real != 0 && rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL) {
+        abort_sign(real, data, len, single);
+        set_sign_state(h, SIGN_FREE);
+    }
+    return rv;
+}
+
 /* A signature call that produced a signature, or failed, ends the operation
  * (a length query or CKR_BUFFER_TOO_SMALL does not). */
 static int sign_ended(CK_RV rv, CK_BYTE_PTR sig)
@@ -1525,8 +1724,8 @@ static CK_RV w_C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BY
     CK_RV rv = CKR_OK;
     enum sign_state st;
 
-    if (enter_session(FN_C_Sign, h, &real, &rv))
-        return done(FN_C_Sign, rv, 1);
+    if (enter_session(FN_C_Sign, h, &real, &rv) != 0)
+        return done(FN_C_Sign, end_injected(h, real, rv, data, len, 1), 1);
     st = get_sign_state(h);
     if (st == SIGN_NEED_AUTH && sig != NULL) {
         abort_sign(real, data, len, 1);
@@ -1545,8 +1744,8 @@ static CK_RV w_C_SignUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR part, CK_ULONG len)
     CK_RV rv = CKR_OK;
     enum sign_state st;
 
-    if (enter_session(FN_C_SignUpdate, h, &real, &rv))
-        return done(FN_C_SignUpdate, rv, 1);
+    if (enter_session(FN_C_SignUpdate, h, &real, &rv) != 0)
+        return done(FN_C_SignUpdate, end_injected(h, real, rv, NULL, 0, 0), 1);
     st = get_sign_state(h);
     if (st == SIGN_NEED_AUTH) {
         abort_sign(real, NULL, 0, 0);
@@ -1565,8 +1764,8 @@ static CK_RV w_C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR si
     CK_RV rv = CKR_OK;
     enum sign_state st;
 
-    if (enter_session(FN_C_SignFinal, h, &real, &rv))
-        return done(FN_C_SignFinal, rv, 1);
+    if (enter_session(FN_C_SignFinal, h, &real, &rv) != 0)
+        return done(FN_C_SignFinal, end_injected(h, real, rv, NULL, 0, 0), 1);
     st = get_sign_state(h);
     if (st == SIGN_NEED_AUTH && sig != NULL) {
         abort_sign(real, NULL, 0, 0);
@@ -1581,12 +1780,14 @@ static CK_RV w_C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR si
 
 /* ---- the function list --------------------------------------------------------------- */
 
+/* clang-format off */
 static CK_FUNCTION_LIST fn_list = {
     .version = {CRYPTOKI_VERSION_MAJOR, CRYPTOKI_VERSION_MINOR},
 #define X(name) .name = w_##name,
     P11F_FUNCTIONS(X)
 #undef X
 };
+/* clang-format on */
 
 P11F_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out)
 {

@@ -24,12 +24,13 @@
  * process: a restart ("re-insertion") unblocks the card.  --pin-tries 0
  * passes libcacard's answers through unchanged.
  *
+ * --apdu-delay MS delays every APDU response, to behave like a slow USB token.
+ *
  * Stops on SIGTERM/SIGINT (exit 0) or when vpcd closes the socket (exit 0).
  * Any error exits 1 with a message on stderr.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -51,12 +52,7 @@
 #define PROG "mh_vcard"
 
 /* vpcd control codes */
-enum {
-    VPCD_CTRL_OFF = 0,
-    VPCD_CTRL_ON = 1,
-    VPCD_CTRL_RESET = 2,
-    VPCD_CTRL_ATR = 4
-};
+enum { VPCD_CTRL_OFF = 0, VPCD_CTRL_ON = 1, VPCD_CTRL_RESET = 2, VPCD_CTRL_ATR = 4 };
 
 /*
  * The length prefix is 16 bits, so no message can exceed this.  Every read
@@ -76,10 +72,11 @@ struct config {
     int ncerts;
     long connect_timeout_ms;
     int pin_tries;
+    long apdu_delay_ms;
     bool verbose;
 };
 
-/* ISO 7816 VERIFY instruction, and the CAC PIN reference. */
+/* ISO 7816 VERIFY instruction (CAC: P1 = 00, P2 = 00 for the card PIN). */
 #define INS_VERIFY 0x20u
 
 struct pin_state {
@@ -144,6 +141,8 @@ static void usage(FILE *out)
             "                          (default 10)\n"
             "  -r, --pin-tries N       PIN retry counter to emulate, 0..15; 0 passes\n"
             "                          libcacard's answers through (default 3)\n"
+            "  -D, --apdu-delay MS     wait MS milliseconds before each APDU response\n"
+            "                          (emulates a slow token; default 0)\n"
             "  -v, --verbose           log control codes and APDUs to stderr\n"
             "  -h, --help              this help\n"
             "The card PIN is the NSS database password.\n",
@@ -172,8 +171,8 @@ static bool safe_token(const char *s, bool allow_path)
         return false;
     for (const char *p = s; *p != '\0'; p++) {
         unsigned char c = (unsigned char)*p;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_' || c == '.';
         if (allow_path && (c == '/' || c == ':' || c == '+' || c == '@'))
             ok = true;
         if (!ok)
@@ -191,6 +190,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
         {"cert", required_argument, NULL, 'c'},
         {"connect-timeout", required_argument, NULL, 't'},
         {"pin-tries", required_argument, NULL, 'r'},
+        {"apdu-delay", required_argument, NULL, 'D'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -204,7 +204,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
     cfg->connect_timeout_ms = 10000;
     cfg->pin_tries = 3;
 
-    while ((opt = getopt_long(argc, argv, "d:p:H:c:t:r:vh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "d:p:H:c:t:r:D:vh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'd':
             cfg->db = optarg;
@@ -244,6 +244,13 @@ static int parse_args(int argc, char **argv, struct config *cfg)
                 return -1;
             }
             cfg->pin_tries = (int)v;
+            break;
+        case 'D':
+            if (!parse_long(optarg, 0, 60000, &v)) {
+                err("invalid APDU delay '%s' (expected 0..60000 ms)", optarg);
+                return -1;
+            }
+            cfg->apdu_delay_ms = v;
             break;
         case 'v':
             cfg->verbose = true;
@@ -344,8 +351,8 @@ static int read_full(int fd, unsigned char *buf, size_t len, const sigset_t *wai
         if (n == 0) {
             if (got == 0)
                 return 0;
-            err("vpcd closed the connection in the middle of %s (%zu of %zu bytes)",
-                what, got, len);
+            err("vpcd closed the connection in the middle of %s (%zu of %zu bytes)", what, got,
+                len);
             return -1;
         }
         got += (size_t)n;
@@ -385,6 +392,18 @@ static int send_msg(int fd, const unsigned char *payload, size_t len)
     return write_full(fd, msg, len + 2);
 }
 
+/* Sleep ms milliseconds; a stop signal cuts it short. */
+static void sleep_ms(long ms, const sigset_t *waitmask)
+{
+    long deadline = now_ms() + ms;
+    long left;
+
+    while (!g_stop_signal && (left = deadline - now_ms()) > 0) {
+        struct timespec ts = {left / 1000L, (left % 1000L) * 1000000L};
+        pselect(0, NULL, NULL, NULL, &ts, waitmask);
+    }
+}
+
 static int connect_vpcd(const struct config *cfg, const sigset_t *waitmask)
 {
     struct sockaddr_in sa;
@@ -419,15 +438,9 @@ static int connect_vpcd(const struct config *cfg, const sigset_t *waitmask)
             break;
         if (now_ms() >= deadline)
             break;
-        {
-            /* Sleep 100 ms, but wake up for a stop signal. */
-            struct timespec ts = {0, 100L * 1000L * 1000L};
-            if (g_stop_signal)
-                return -2;
-            pselect(0, NULL, NULL, NULL, &ts, waitmask);
-            if (g_stop_signal)
-                return -2;
-        }
+        sleep_ms(100, waitmask);
+        if (g_stop_signal)
+            return -2;
     }
     err("cannot connect to vpcd at %s:%u: %s (is pcscd running with a vpcd reader "
         "on that port?)",
@@ -441,6 +454,7 @@ static int init_card(const struct config *cfg, VReader **reader_out)
     char certs[OPTS_MAX];
     size_t off = 0;
     const char *prefix;
+    const char *dir;
     VCardEmulOptions *emul_opts;
     VCardEmulError rc;
     VReader *reader;
@@ -456,10 +470,9 @@ static int init_card(const struct config *cfg, VReader **reader_out)
         off += (size_t)n;
     }
     /* libcacard hands the path to NSS: default to the sql: format. */
-    prefix = (strncmp(cfg->db, "sql:", 4) == 0 || strncmp(cfg->db, "dbm:", 4) == 0) ? ""
-                                                                                     : "sql:";
-    n = snprintf(opts, sizeof(opts), "db=\"%s%s\" use_hw=no soft=(," READER_NAME ",CAC,%s)",
-                 prefix, cfg->db, certs);
+    prefix = (strncmp(cfg->db, "sql:", 4) == 0 || strncmp(cfg->db, "dbm:", 4) == 0) ? "" : "sql:";
+    n = snprintf(opts, sizeof(opts), "db=\"%s%s\" use_hw=no soft=(," READER_NAME ",CAC,%s)", prefix,
+                 cfg->db, certs);
     if (n < 0 || (size_t)n >= sizeof(opts)) {
         err("NSS database path too long");
         return -1;
@@ -471,9 +484,16 @@ static int init_card(const struct config *cfg, VReader **reader_out)
         err("libcacard rejected the options '%s'", opts);
         return -1;
     }
+    dir = cfg->db + (prefix[0] == '\0' ? 4 : 0);
+    if (access(dir, R_OK | X_OK) != 0) {
+        err("cannot read the NSS database directory '%s': %s", dir, strerror(errno));
+        return -1;
+    }
     rc = vcard_emul_init(emul_opts);
     if (rc != VCARD_EMUL_OK) {
-        err("libcacard could not open the NSS database '%s' (error %d)", cfg->db, (int)rc);
+        err("libcacard could not make a card from the NSS database '%s' (error %d): is it "
+            "an NSS (sql) database holding certificate(s) %s with their private keys?",
+            cfg->db, (int)rc, certs + 1);
         return -1;
     }
     reader = vreader_get_reader_by_name(READER_NAME);
@@ -482,9 +502,9 @@ static int init_card(const struct config *cfg, VReader **reader_out)
         return -1;
     }
     if (vreader_card_is_present(reader) != VREADER_OK) {
-        err("no card in the virtual reader: certificate(s)%s or their private keys were "
+        err("no card in the virtual reader: certificate(s) %s or their private keys were "
             "not found in %s",
-            certs, cfg->db);
+            certs + 1, cfg->db);
         vreader_free(reader);
         return -1;
     }
@@ -536,8 +556,8 @@ static void set_sw(unsigned char *rsp, int *rsp_len, unsigned sw)
  * Before the card sees a VERIFY: refuse it while the PIN is blocked.
  * Returns true if the response has been made here.
  */
-static bool pin_pre(struct pin_state *ps, const unsigned char *apdu, size_t len,
-                    unsigned char *rsp, int *rsp_len)
+static bool pin_pre(struct pin_state *ps, const unsigned char *apdu, size_t len, unsigned char *rsp,
+                    int *rsp_len)
 {
     bool with_pin;
 
@@ -571,9 +591,9 @@ static void pin_post(struct pin_state *ps, const unsigned char *apdu, size_t len
 }
 
 /* Serve vpcd until the connection closes (0), a stop signal (0) or error (-1). */
-static int serve(int fd, VReader *reader, int pin_tries, const sigset_t *waitmask)
+static int serve(int fd, VReader *reader, const struct config *cfg, const sigset_t *waitmask)
 {
-    struct pin_state ps = {pin_tries, pin_tries};
+    struct pin_state ps = {cfg->pin_tries, cfg->pin_tries};
     static unsigned char req[MSG_MAX];
     static unsigned char rsp[MSG_MAX];
     unsigned char atr[ATR_MAX];
@@ -654,6 +674,11 @@ static int serve(int fd, VReader *reader, int pin_tries, const sigset_t *waitmas
                 pin_post(&ps, req, len, rsp, &rsp_len);
             }
             hexdump("R-APDU", rsp, (size_t)rsp_len);
+            if (cfg->apdu_delay_ms > 0) {
+                sleep_ms(cfg->apdu_delay_ms, waitmask);
+                if (g_stop_signal)
+                    return 0;
+            }
             if (send_msg(fd, rsp, (size_t)rsp_len) != 0)
                 return -1;
         }
@@ -708,7 +733,7 @@ int main(int argc, char **argv)
         goto out_reader;
     info("connected to vpcd at %s:%u", cfg.host, (unsigned)cfg.port);
 
-    rc = serve(fd, reader, cfg.pin_tries, &waitmask) == 0 ? 0 : 1;
+    rc = serve(fd, reader, &cfg, &waitmask) == 0 ? 0 : 1;
     if (g_stop_signal)
         info("stopping on signal %d", (int)g_stop_signal);
     close(fd);
