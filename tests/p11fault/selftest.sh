@@ -64,7 +64,7 @@ refute() {
 PRELOAD=$(ldd "$MOD" 2>/dev/null | awk '/lib(asan|ubsan)[.]so/ {printf "%s%s", sep, $3; sep=":"}')
 p11() {
     if [ -n "$PRELOAD" ]; then
-        LD_PRELOAD="$PRELOAD" ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
+        LD_PRELOAD="$PRELOAD" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
             pkcs11-tool --module "$MOD" "$@" >"$W/out" 2>&1
     else
         pkcs11-tool --module "$MOD" "$@" >"$W/out" 2>&1
