@@ -50,6 +50,28 @@ static const char *const messages[] = {
     [-MH_ERR_DATA_INVALID] = "the data has a length or form the token does not accept",
     [-MH_ERR_SESSION] = "the session with the token was lost; try again",
     [-MH_ERR_P11] = "the PKCS#11 module reported an error",
+    [-MH_ERR_UNSUPPORTED_ALG] = "the signature or key algorithm is not supported",
+    [-MH_ERR_CERT_EXPIRED] = "the certificate has expired",
+    [-MH_ERR_CERT_NOT_YET_VALID] = "the certificate is not valid yet",
+    [-MH_ERR_CERT_REVOKED] = "the certificate was revoked",
+    [-MH_ERR_CERT_UNTRUSTED] = "the certificate does not lead to a trusted authority",
+    [-MH_ERR_CERT_INVALID] = "the certificate is not valid for this use",
+    [-MH_ERR_CRL_MISSING] = "no current revocation list (CRL) was found for a certificate",
+    [-MH_ERR_CRL_INVALID] = "a revocation list (CRL) is invalid or out of date",
+    [-MH_ERR_POLICY] = "the certificates do not carry an acceptable certificate policy",
+    [-MH_ERR_NAME_CONSTRAINTS] = "a name is outside what the issuing authority may certify",
+    [-MH_ERR_KEY_USAGE] = "the key is not allowed to be used for this purpose",
+    [-MH_ERR_CRITICAL_EXT] = "a certificate has a critical extension mohur does not know",
+    [-MH_ERR_PATH_LEN] = "the chain of authorities is longer than allowed",
+    [-MH_ERR_CMS] = "the signed file (CMS) is malformed or inconsistent",
+    [-MH_ERR_TIMESTAMP] = "the timestamp is invalid",
+    [-MH_ERR_LEDGER_CORRUPT] = "the ledger is damaged; restore it from a backup or a mirror",
+    [-MH_ERR_LEDGER_FULL] = "the ledger's file is full; raise its map size",
+    [-MH_ERR_LEDGER_LOCKED] = "another process is writing to the ledger",
+    [-MH_ERR_LEDGER_FORK] =
+        "the log is not consistent with a version seen before: it was rewritten or forked",
+    [-MH_ERR_PROOF_INVALID] = "the proof does not verify",
+    [-MH_ERR_DISK_FULL] = "the disk is full",
 };
 
 const char *mh_strerror(int err)

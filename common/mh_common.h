@@ -57,7 +57,30 @@ enum mh_err {
     MH_ERR_DATA_INVALID = -41,
     MH_ERR_SESSION = -42,
     MH_ERR_P11 = -43,
-    MH_ERR_LAST_ = -44
+    /* certificates, paths, CMS, timestamps (pki/) */
+    MH_ERR_UNSUPPORTED_ALG = -50,
+    MH_ERR_CERT_EXPIRED = -51,
+    MH_ERR_CERT_NOT_YET_VALID = -52,
+    MH_ERR_CERT_REVOKED = -53,
+    MH_ERR_CERT_UNTRUSTED = -54,
+    MH_ERR_CERT_INVALID = -55,
+    MH_ERR_CRL_MISSING = -56,
+    MH_ERR_CRL_INVALID = -57,
+    MH_ERR_POLICY = -58,
+    MH_ERR_NAME_CONSTRAINTS = -59,
+    MH_ERR_KEY_USAGE = -60,
+    MH_ERR_CRITICAL_EXT = -61,
+    MH_ERR_PATH_LEN = -62,
+    MH_ERR_CMS = -63,
+    MH_ERR_TIMESTAMP = -64,
+    /* the ledger (host/ledger) */
+    MH_ERR_LEDGER_CORRUPT = -70,
+    MH_ERR_LEDGER_FULL = -71,
+    MH_ERR_LEDGER_LOCKED = -72,
+    MH_ERR_LEDGER_FORK = -73,
+    MH_ERR_PROOF_INVALID = -74,
+    MH_ERR_DISK_FULL = -75,
+    MH_ERR_LAST_ = -76
 };
 
 /* A fixed sentence for a code; never NULL. */
