@@ -16,5 +16,6 @@
 #define MH_PKI_API __attribute__((visibility("default")))
 
 #include "pki_der.h"
+#include "pki_merkle.h"
 
 #endif

@@ -23,6 +23,9 @@ cmake --build build-asan -j"$jobs"
 # Tests that need ../shared/testdata say so and skip only when it is absent.
 export MOHUR_TESTDATA="${MOHUR_TESTDATA:-$top/../shared/testdata}"
 
+echo "== fuzz targets (clang, libFuzzer, ${MH_FUZZ_SECONDS:-15}s each)"
+scripts/fuzz.sh
+
 echo "== tests (RelWithDebInfo)"
 (cd build && ctest --output-on-failure --timeout 600 -j"$jobs")
 
