@@ -72,7 +72,7 @@ struct mh_hsm_key {
     bool always_auth;
     /* object handles, valid for `generation` of the token */
     pthread_mutex_t lock;
-    unsigned long generation;
+    unsigned long generation, pub_generation;
     CK_OBJECT_HANDLE priv, pub;
     bool has_pub_obj;
     /* cached public key */
@@ -82,8 +82,9 @@ struct mh_hsm_key {
     size_t nbytes;
 };
 
-/* Ensures key->priv / key->pub are valid for session generation gen. */
-int mh_key_handles(mh_hsm_key *key, CK_SESSION_HANDLE s, unsigned long gen);
+/* Ensures key->pub (if the token has a public key object) and, with
+ * need_priv, key->priv are valid for session generation gen. */
+int mh_key_handles(mh_hsm_key *key, CK_SESSION_HANDLE s, unsigned long gen, bool need_priv);
 
 /* Reads one attribute into a malloc'd buffer (*val) with its length. */
 CK_RV mh_p11_get_attr(mh_hsm_module *mod, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,

@@ -335,18 +335,27 @@ static CK_RV find_by(mh_hsm_module *mod, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cl
     return find_objects(mod, s, t, n, out, max, count);
 }
 
-int mh_key_handles(mh_hsm_key *key, CK_SESSION_HANDLE s, unsigned long gen)
+int mh_key_handles(mh_hsm_key *key, CK_SESSION_HANDLE s, unsigned long gen, bool need_priv)
 {
     pthread_mutex_lock(&key->lock);
-    if (key->generation == gen && key->priv != CK_INVALID_HANDLE) {
-        pthread_mutex_unlock(&key->lock);
-        return 0;
-    }
     mh_hsm_module *mod = key->tok->mod;
     const char *label = key->id_len ? NULL : key->label;
     CK_OBJECT_HANDLE h[2];
     CK_ULONG n = 0;
     int rc = 0;
+    if (key->pub_generation != gen) {
+        /* the public key object, if the token has one; verification
+         * falls back to software without it */
+        key->has_pub_obj = false;
+        if (find_by(mod, s, CKO_PUBLIC_KEY, label, key->id, key->id_len, h, 1, &n) == CKR_OK &&
+            n == 1) {
+            key->pub = h[0];
+            key->has_pub_obj = true;
+        }
+        key->pub_generation = gen;
+    }
+    if (!need_priv || (key->generation == gen && key->priv != CK_INVALID_HANDLE))
+        goto out;
     CK_RV rv = find_by(mod, s, CKO_PRIVATE_KEY, label, key->id, key->id_len, h, 2, &n);
     if (rv != CKR_OK) {
         rc = mh_p11_err(rv, "looking for the private key");
@@ -359,14 +368,9 @@ int mh_key_handles(mh_hsm_key *key, CK_SESSION_HANDLE s, unsigned long gen)
     } else {
         key->priv = h[0];
         key->always_auth = get_bool(mod, s, h[0], CKA_ALWAYS_AUTHENTICATE);
-        key->has_pub_obj = false;
-        if (find_by(mod, s, CKO_PUBLIC_KEY, label, key->id, key->id_len, h, 1, &n) == CKR_OK &&
-            n == 1) {
-            key->pub = h[0];
-            key->has_pub_obj = true;
-        }
         key->generation = gen;
     }
+out:
     pthread_mutex_unlock(&key->lock);
     return rc;
 }
@@ -379,6 +383,7 @@ static mh_hsm_key *key_new(mh_hsm_token *tok)
     k->tok = tok;
     k->priv = k->pub = CK_INVALID_HANDLE;
     k->generation = (unsigned long)-1;
+    k->pub_generation = (unsigned long)-1;
     pthread_mutex_init(&k->lock, NULL);
     return k;
 }
@@ -491,14 +496,19 @@ int mh_hsm_key_find(mh_hsm_token *tok, const mh_p11_uri *uri, mh_hsm_key **out)
             find_by(mod, s, CKO_PRIVATE_KEY, NULL, key->id, key->id_len, h, 1, &n) == CKR_OK &&
             n == 1)
             priv = h[0];
+        if (pub == CK_INVALID_HANDLE &&
+            find_by(mod, s, CKO_PUBLIC_KEY, NULL, key->id, key->id_len, h, 1, &n) == CKR_OK &&
+            n == 1)
+            pub = h[0];
     }
     if (priv != CK_INVALID_HANDLE) {
         key->priv = priv;
-        key->pub = pub;
-        key->has_pub_obj = pub != CK_INVALID_HANDLE;
         key->always_auth = get_bool(mod, s, priv, CKA_ALWAYS_AUTHENTICATE);
         key->generation = gen;
     }
+    key->pub = pub;
+    key->has_pub_obj = pub != CK_INVALID_HANDLE;
+    key->pub_generation = gen;
     *out = key; /* transferred */
     key = NULL;
 out:
@@ -797,6 +807,7 @@ int mh_hsm_key_generate(mh_hsm_token *tok, enum mh_key_type type, const char *la
     key->pub = hpub;
     key->has_pub_obj = true;
     key->generation = gen;
+    key->pub_generation = gen;
     *out = key; /* transferred */
     key = NULL;
 out:

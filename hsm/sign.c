@@ -132,7 +132,7 @@ static int run(mh_hsm_key *key, bool verify, CK_MECHANISM *mech, const uint8_t *
     if (rc)
         return rc;
     CK_RV rv = CKR_OK;
-    rc = mh_key_handles(key, s, gen);
+    rc = mh_key_handles(key, s, gen, !verify);
     if (rc)
         goto out;
     if (verify) {

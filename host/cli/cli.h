@@ -27,15 +27,16 @@ enum mh_exit {
     MH_EXIT_INPUT = 3,    /* file missing, unreadable, malformed, too large */
     MH_EXIT_TOKEN = 4,    /* module, token, key or mechanism problem */
     MH_EXIT_PIN = 5,      /* PIN incorrect, locked, required, expired, in a URI */
-    MH_EXIT_INTERNAL = 6  /* out of memory or a bug */
+    MH_EXIT_INTERNAL = 6, /* out of memory or a bug */
+    MH_EXIT_STORAGE = 7   /* the ledger or a database: locked, full, damaged, disk full */
 };
 
 /* ---- command table ------------------------------------------------------ */
 
 struct mh_cli_cmd {
     const char *name;
-    const char *summary; /* one line: what it does */
-    const char *help;    /* usage, options and an example (commands only) */
+    const char *summary;               /* one line: what it does */
+    const char *help;                  /* usage, options and an example (commands only) */
     int (*run)(int argc, char **argv); /* argv[0] is the command's name */
     const struct mh_cli_cmd *sub;      /* a group: its commands, NULL-terminated */
 };
@@ -67,7 +68,7 @@ int mh_cli_no_operands(int argc, char **argv);
 
 /* ---- files -------------------------------------------------------------- */
 
-#define MH_CLI_MSG_MAX ((size_t)1 << 30) /* 1 GiB: files to sign or verify */
+#define MH_CLI_MSG_MAX ((size_t)1 << 30)   /* 1 GiB: files to sign or verify */
 #define MH_CLI_SMALL_MAX ((size_t)1 << 20) /* certificates, signatures */
 
 /* Reads a whole file ("-" is standard input) of at most cap bytes into a
@@ -152,11 +153,9 @@ int mh_cli_parse_uri(mh_cli_ctx *c, const char *text, const char *what, const ch
 /* Loads the module named by c->uri. */
 int mh_cli_load_module(mh_cli_ctx *c);
 /* Parses the URI, loads the module, opens the token and logs in as asked. */
-int mh_cli_open_token(mh_cli_ctx *c, const char *text, const char *module,
-                      enum mh_cli_login login);
+int mh_cli_open_token(mh_cli_ctx *c, const char *text, const char *module, enum mh_cli_login login);
 /* As mh_cli_open_token, then finds the key. */
-int mh_cli_open_key(mh_cli_ctx *c, const char *text, const char *module,
-                    enum mh_cli_login login);
+int mh_cli_open_key(mh_cli_ctx *c, const char *text, const char *module, enum mh_cli_login login);
 /* Logs in (once: a wrong PIN is never retried). */
 int mh_cli_login(mh_cli_ctx *c);
 void mh_cli_close(mh_cli_ctx *c);

@@ -17,14 +17,14 @@
 #define SPKI_CAP 2048
 
 /* The text every command shares about URIs and modules. */
-#define URI_HELP                                                                        \
-    "Keys and tokens are named by RFC 7512 PKCS#11 URIs. To log in without being\n"    \
-    "asked, add ?pin-source=file:PATH (a file holding the PIN, chmod 600); a PIN\n"     \
+#define URI_HELP                                                                                   \
+    "Keys and tokens are named by RFC 7512 PKCS#11 URIs. To log in without being\n"                \
+    "asked, add ?pin-source=file:PATH (a file holding the PIN, chmod 600); a PIN\n"                \
     "is never accepted on the command line or in pin-value=.\n"
-#define MODULE_HELP                                                                     \
-    "  --module M     the PKCS#11 module: a file path (contains '/') or a p11-kit\n"   \
-    "                 module name; default: the URI's module-path/module-name,\n"       \
-    "                 else SoftHSM2\n"
+#define MODULE_HELP                                                                                \
+    "  --module M      the PKCS#11 module: a file path (contains '/') or a p11-kit\n"              \
+    "                  module name; default: the URI's module-path/module-name,\n"                 \
+    "                  else SoftHSM2\n"
 
 /* Adds the module the user chose to a URI the library wrote, so the URI
  * can be pasted into the next command as is. */
@@ -89,14 +89,13 @@ static const char key_generate_help[] =
     "already used on the token is refused.\n"
     "\n"
     "Options:\n"
-    "  --token URI    the token, e.g. 'pkcs11:token=Seal'\n"
-    "  --type TYPE    ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519\n"
-    "  --label NAME   the key's label (CKA_LABEL), used as object= in its URI\n"
-    "  --id HEX       the key's id (CKA_ID), 1 to 64 bytes in hex; default: random\n" MODULE_HELP
-    "  --json         print JSON: {\"uri\": ..., \"label\": ..., \"id\": ..., ...}\n"
-    "  -h, --help     show this help\n"
-    "\n" URI_HELP
-    "\n"
+    "  --token URI     the token, e.g. 'pkcs11:token=Seal'\n"
+    "  --type TYPE     ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519\n"
+    "  --label NAME    the key's label (CKA_LABEL), used as object= in its URI\n"
+    "  --id HEX        the key's id (CKA_ID), 1 to 64 bytes in hex; default: random\n" MODULE_HELP
+    "  --json          print JSON: {\"uri\": ..., \"label\": ..., \"id\": ..., ...}\n"
+    "  -h, --help      show this help\n"
+    "\n" URI_HELP "\n"
     "Example:\n"
     "  mohur key generate --token 'pkcs11:token=Seal?pin-source=file:/etc/mohur/pin' \\\n"
     "      --type ec-p256 --label registry\n";
@@ -132,14 +131,10 @@ static void print_key_json(mh_json *j, const mh_hsm_key_info *ki, const char *ur
 static int cmd_key_generate(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"token", required_argument, NULL, 't'},
-        {"type", required_argument, NULL, 'T'},
-        {"label", required_argument, NULL, 'l'},
-        {"id", required_argument, NULL, 'i'},
-        {"module", required_argument, NULL, 'm'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"token", required_argument, NULL, 't'},  {"type", required_argument, NULL, 'T'},
+        {"label", required_argument, NULL, 'l'},  {"id", required_argument, NULL, 'i'},
+        {"module", required_argument, NULL, 'm'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     int ret = MH_EXIT_USAGE;
     mh_cli_ctx c;
@@ -270,30 +265,30 @@ static const char key_list_help[] =
     "a pin-source or --login is given.\n"
     "\n"
     "Options:\n"
-    "  --token URI    the token, e.g. 'pkcs11:token=Seal'\n"
-    "  --login        log in first (asks for the PIN unless the URI has pin-source)\n" MODULE_HELP
-    "  --json         print JSON: {\"token\": ..., \"keys\": [{...}, ...]}\n"
-    "  -h, --help     show this help\n"
-    "\n" URI_HELP
-    "\n"
+    "  --token URI     the token, e.g. 'pkcs11:token=Seal'\n"
+    "  --login         log in first (asks for the PIN unless the URI has pin-source)\n" MODULE_HELP
+    "  --json          print JSON: {\"token\": ..., \"keys\": [{...}, ...]}\n"
+    "  -h, --help      show this help\n"
+    "\n" URI_HELP "\n"
     "Example:\n"
     "  mohur key list --token 'pkcs11:token=Seal' --login\n";
 
 /* The URI of a listed key: the token, the key's label and id, its type. */
-static int listed_key_uri(const mh_cli_ctx *c, const char *token_label,
+static int listed_key_uri(const mh_cli_ctx *c, const char *token_label, const char *serial,
                           const mh_hsm_key_info *ki, char *buf, size_t cap)
 {
     mh_p11_uri u;
 
     memset(&u, 0, sizeof u);
     u.token = (char *)(uintptr_t)token_label;
+    u.serial = serial[0] ? (char *)(uintptr_t)serial : NULL;
     u.object = ki->label[0] ? (char *)(uintptr_t)ki->label : NULL;
     if (ki->id_len > 0 && ki->id_len <= MH_P11_ID_MAX) {
         u.has_id = true;
         memcpy(u.id, ki->id, ki->id_len);
         u.id_len = ki->id_len;
     }
-    u.type = ki->has_private ? MH_P11_TYPE_PRIVATE
+    u.type = ki->has_private  ? MH_P11_TYPE_PRIVATE
              : ki->has_public ? MH_P11_TYPE_PUBLIC
                               : MH_P11_TYPE_CERT;
     u.module_path = c->uri.module_path;
@@ -304,12 +299,9 @@ static int listed_key_uri(const mh_cli_ctx *c, const char *token_label,
 static int cmd_key_list(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"token", required_argument, NULL, 't'},
-        {"login", no_argument, NULL, 'L'},
-        {"module", required_argument, NULL, 'm'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"token", required_argument, NULL, 't'},  {"login", no_argument, NULL, 'L'},
+        {"module", required_argument, NULL, 'm'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     int ret = MH_EXIT_USAGE;
     mh_cli_ctx c;
@@ -318,7 +310,7 @@ static int cmd_key_list(int argc, char **argv)
     mh_hsm_key_info *keys = NULL;
     size_t n = 0;
     mh_hsm_token_info ti;
-    char tlabel[33], uri[URI_CAP];
+    char tlabel[33], tserial[17], uri[URI_CAP];
     int ch, rc;
 
     memset(&c, 0, sizeof c);
@@ -355,8 +347,8 @@ static int cmd_key_list(int argc, char **argv)
         ret = mh_cli_usage("--token is required (e.g. --token 'pkcs11:token=Seal')");
         goto out;
     }
-    ret = mh_cli_open_token(&c, token, module,
-                            login ? MH_CLI_LOGIN_ALWAYS : MH_CLI_LOGIN_IF_NEEDED);
+    ret =
+        mh_cli_open_token(&c, token, module, login ? MH_CLI_LOGIN_ALWAYS : MH_CLI_LOGIN_IF_NEEDED);
     if (ret)
         goto out;
     mh_err_clear();
@@ -366,6 +358,7 @@ static int cmd_key_list(int argc, char **argv)
         goto out;
     }
     mh_cli_trim(ti.label, tlabel, sizeof tlabel);
+    mh_cli_trim(ti.serial, tserial, sizeof tserial);
     mh_err_clear();
     rc = mh_hsm_key_list(c.tok, &keys, &n);
     if (rc) {
@@ -385,7 +378,7 @@ static int cmd_key_list(int argc, char **argv)
         mh_json_key(&j, "keys");
         mh_json_arr_begin(&j);
         for (size_t i = 0; i < n; i++) {
-            bool ok = listed_key_uri(&c, tlabel, &keys[i], uri, sizeof uri) == 0;
+            bool ok = listed_key_uri(&c, tlabel, tserial, &keys[i], uri, sizeof uri) == 0;
             print_key_json(&j, &keys[i], ok ? uri : NULL);
         }
         mh_json_arr_end(&j);
@@ -403,11 +396,20 @@ static int cmd_key_list(int argc, char **argv)
             if (k->bits)
                 printf(" (%u bits)", k->bits);
             printf("\n  id:      %s\n", idhex[0] ? idhex : "(none)");
-            printf("  has:     %s%s%s\n", k->has_private ? "private key" : "",
-                   k->has_public ? (k->has_private ? ", public key" : "public key") : "",
-                   k->has_cert ? ", certificate" : "");
+            const char *parts[3];
+            size_t np = 0;
+            if (k->has_private)
+                parts[np++] = "private key";
+            if (k->has_public)
+                parts[np++] = "public key";
+            if (k->has_cert)
+                parts[np++] = "certificate";
+            printf("  has:    ");
+            for (size_t p = 0; p < np; p++)
+                printf("%s%s", p ? ", " : " ", parts[p]);
+            printf("\n");
             printf("  cert:    %s\n", k->has_cert ? "yes" : "no");
-            if (listed_key_uri(&c, tlabel, k, uri, sizeof uri) == 0)
+            if (listed_key_uri(&c, tlabel, tserial, k, uri, sizeof uri) == 0)
                 printf("  URI:     %s\n", uri);
         }
     }
@@ -434,13 +436,12 @@ static const char key_export_help[] =
     "SubjectPublicKeyInfo that OpenSSL reads) to standard output or FILE.\n"
     "\n"
     "Options:\n"
-    "  --key URI      the key, e.g. 'pkcs11:token=Seal;object=registry'\n"
-    "  --cert         export the certificate stored with the key instead\n"
-    "  --der          write DER (binary) instead of PEM; needs --out or a pipe\n"
-    "  --out FILE     write to FILE instead of standard output\n" MODULE_HELP
-    "  -h, --help     show this help\n"
-    "\n" URI_HELP
-    "\n"
+    "  --key URI       the key, e.g. 'pkcs11:token=Seal;object=registry'\n"
+    "  --cert          export the certificate stored with the key instead\n"
+    "  --der           write DER (binary) instead of PEM; needs --out or a pipe\n"
+    "  --out FILE      write to FILE instead of standard output\n" MODULE_HELP
+    "  -h, --help      show this help\n"
+    "\n" URI_HELP "\n"
     "Examples:\n"
     "  mohur key export --key 'pkcs11:token=Seal;object=registry' --out registry.pub.pem\n"
     "  mohur key export --key 'pkcs11:token=Seal;object=registry' --cert\n";
@@ -563,11 +564,10 @@ static const char key_import_cert_help[] =
     "public key; anything else is refused. Logs in to the token first.\n"
     "\n"
     "Options:\n"
-    "  --key URI      the key, e.g. 'pkcs11:token=Seal;object=registry'\n"
-    "  --cert FILE    the certificate (PEM or DER)\n" MODULE_HELP
-    "  -h, --help     show this help\n"
-    "\n" URI_HELP
-    "\n"
+    "  --key URI       the key, e.g. 'pkcs11:token=Seal;object=registry'\n"
+    "  --cert FILE     the certificate (PEM or DER)\n" MODULE_HELP
+    "  -h, --help      show this help\n"
+    "\n" URI_HELP "\n"
     "Example:\n"
     "  mohur key import-cert --key 'pkcs11:token=Seal;object=registry' --cert registry.crt\n";
 
@@ -575,11 +575,10 @@ static const char key_import_cert_help[] =
  * know" (Ed25519 keys and signatures) rather than "not a certificate". */
 static bool unknown_alg(int err)
 {
-    int e = -err;
-    return err == MBEDTLS_ERR_PK_UNKNOWN_PK_ALG ||
-           (e & 0xff80) == -MBEDTLS_ERR_X509_UNKNOWN_SIG_ALG ||
-           (e & 0xff80) == -MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE ||
-           (e & 0x7f) == -MBEDTLS_ERR_PK_UNKNOWN_PK_ALG;
+    /* High-level codes are the bits 0x7f80; a low-level one may be added. */
+    int high = (-err) & 0x7f80;
+    return high == -MBEDTLS_ERR_PK_UNKNOWN_PK_ALG || high == -MBEDTLS_ERR_X509_UNKNOWN_SIG_ALG ||
+           high == -MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE;
 }
 
 /* Certificate ::= SEQUENCE { tbs SEQUENCE, sigAlg SEQUENCE, sig BIT STRING },
@@ -707,8 +706,7 @@ static int cmd_key_import_cert(int argc, char **argv)
     } else if (!(unknown_alg(rc) && cert_outline_ok(der, der_len))) {
         char why[128];
         mbedtls_strerror(rc, why, sizeof why);
-        mh_cli_error(MH_EXIT_INPUT, "reading %s: not an X.509 certificate (%s)", cert_path,
-                     why);
+        mh_cli_error(MH_EXIT_INPUT, "reading %s: not an X.509 certificate (%s)", cert_path, why);
         goto out;
     }
 
@@ -726,7 +724,8 @@ static int cmd_key_import_cert(int argc, char **argv)
         int w = mbedtls_pk_write_pubkey_der(&crt.pk, cspki, sizeof cspki);
         if (w < 0 || (size_t)w != spki_len ||
             mh_ct_memcmp(cspki + sizeof cspki - (size_t)w, spki, spki_len) != 0) {
-            ret = mh_cli_error(MH_EXIT_INPUT,
+            /* The same exit code as hsm/'s own check (MH_ERR_KEY_TYPE). */
+            ret = mh_cli_error(mh_cli_exit_code(MH_ERR_KEY_TYPE),
                                "importing %s: the certificate is for another public key, "
                                "not the public key of %s",
                                cert_path, c.key_name);
@@ -736,8 +735,7 @@ static int cmd_key_import_cert(int argc, char **argv)
     mh_err_clear();
     rc = mh_hsm_key_import_cert(c.key, der, der_len);
     if (rc) {
-        ret = mh_cli_fail(rc, "storing the certificate from %s with %s", cert_path,
-                          c.key_name);
+        ret = mh_cli_fail(rc, "storing the certificate from %s with %s", cert_path, c.key_name);
         goto out;
     }
     if (subject[0])
@@ -756,8 +754,7 @@ out:
 /* ---- key sign / key verify: shared parts -------------------------------- */
 
 struct sig_opts {
-    const char *keyuri, *in, *digest_hex, *alg_name, *hash_name, *out, *format, *sig,
-        *module;
+    const char *keyuri, *in, *digest_hex, *alg_name, *hash_name, *out, *format, *sig, *module;
 };
 
 /* The message or digest to sign or verify, read before the token is
@@ -801,8 +798,7 @@ static int read_sig_input(const struct sig_opts *o, struct sig_input *si)
             mh_cli_usage("Ed25519 signs the message itself, not a digest: use --in FILE");
             goto out;
         }
-        if (mh_cli_hex_decode(o->digest_hex, si->digest, sizeof si->digest, &si->digest_len) !=
-            0) {
+        if (mh_cli_hex_decode(o->digest_hex, si->digest, sizeof si->digest, &si->digest_len) != 0) {
             mh_cli_usage("--digest must be the digest in hex (%zu hex digits for %s)", 2 * want,
                          o->hash_name ? o->hash_name : "sha256");
             goto out;
@@ -851,18 +847,17 @@ static size_t ec_field_bytes(const mh_hsm_key_info *ki)
 
 static bool is_ec(const mh_hsm_key_info *ki)
 {
-    return ki->type == MH_KEY_EC_P256 || ki->type == MH_KEY_EC_P384 ||
-           ki->type == MH_KEY_EC_OTHER;
+    return ki->type == MH_KEY_EC_P256 || ki->type == MH_KEY_EC_P384 || ki->type == MH_KEY_EC_OTHER;
 }
 
-#define SIG_OPTIONS_HELP                                                                 \
-    "  --key URI       the key, e.g. 'pkcs11:token=Seal;object=registry'\n"              \
-    "  --in FILE       the file (\"-\": standard input; at most 1 GiB)\n"                \
-    "  --digest HEX    instead of --in: the digest of the data, in hex, made with\n"     \
-    "                  --hash (not for Ed25519, which signs the message itself)\n"      \
-    "  --alg ALG       auto (default: what the key implies: ECDSA, RSA PKCS#1 v1.5\n"    \
-    "                  or Ed25519), ecdsa, rsa-pkcs1, rsa-pss (MGF1 with the same\n"     \
-    "                  hash, salt as long as the hash) or ed25519\n"                     \
+#define SIG_OPTIONS_HELP                                                                           \
+    "  --key URI       the key, e.g. 'pkcs11:token=Seal;object=registry'\n"                        \
+    "  --in FILE       the file (\"-\": standard input; at most 1 GiB)\n"                          \
+    "  --digest HEX    instead of --in: the digest of the data, in hex, made with\n"               \
+    "                  --hash (not for Ed25519, which signs the message itself)\n"                 \
+    "  --alg ALG       auto (default: what the key implies: ECDSA, RSA PKCS#1 v1.5\n"              \
+    "                  or Ed25519), ecdsa, rsa-pkcs1, rsa-pss (MGF1 with the same\n"               \
+    "                  hash, salt as long as the hash) or ed25519\n"                               \
     "  --hash HASH     sha256 (default), sha384 or sha512; ignored by Ed25519\n"
 
 /* ---- key sign ----------------------------------------------------------- */
@@ -875,17 +870,15 @@ static const char key_sign_help[] =
     "\n"
     "Logs in to the token, signs, and writes the signature: in binary to --out,\n"
     "or in base64 on standard output when there is no --out. These are plain\n"
-    "signatures, as 'openssl dgst -verify' and 'openssl pkeyutl' check them;\n"
-    "'mohur sign' makes CMS and PDF signatures.\n"
+    "signatures (no CMS, no PDF), as 'openssl dgst -verify' and\n"
+    "'openssl pkeyutl -verify' check them.\n"
     "\n"
-    "Options:\n" SIG_OPTIONS_HELP
-    "  --out FILE      write the signature to FILE\n"
+    "Options:\n" SIG_OPTIONS_HELP "  --out FILE      write the signature to FILE\n"
     "  --format F      der (default with --out: ECDSA as a DER SEQUENCE, RSA and\n"
     "                  Ed25519 as they are), raw (ECDSA as r||s), or base64 (of the\n"
     "                  der form; the default without --out)\n" MODULE_HELP
     "  -h, --help      show this help\n"
-    "\n" URI_HELP
-    "\n"
+    "\n" URI_HELP "\n"
     "Examples:\n"
     "  mohur key sign --key 'pkcs11:token=Seal;object=registry?pin-source=file:pin' \\\n"
     "      --in diploma.pdf --out diploma.sig\n"
@@ -895,16 +888,11 @@ static const char key_sign_help[] =
 static int cmd_key_sign(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'},
-        {"in", required_argument, NULL, 'i'},
-        {"digest", required_argument, NULL, 'd'},
-        {"alg", required_argument, NULL, 'a'},
-        {"hash", required_argument, NULL, 'H'},
-        {"out", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, 'f'},
-        {"module", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"key", required_argument, NULL, 'k'},    {"in", required_argument, NULL, 'i'},
+        {"digest", required_argument, NULL, 'd'}, {"alg", required_argument, NULL, 'a'},
+        {"hash", required_argument, NULL, 'H'},   {"out", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'f'}, {"module", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     int ret = MH_EXIT_USAGE;
     mh_cli_ctx c;
@@ -1047,30 +1035,30 @@ static const char key_verify_help[] =
     "Prints \"Signature is valid.\" and exits 0, or \"Signature is NOT valid.\" and\n"
     "exits 1. Needs no PIN unless the token hides the key until login.\n"
     "\n"
-    "Options:\n" SIG_OPTIONS_HELP
-    "  --sig FILE      the signature, as 'mohur key sign' writes it\n"
+    "Options:\n" SIG_OPTIONS_HELP "  --sig FILE      the signature, as 'mohur key sign' writes it\n"
     "  --format F      auto (default: base64 text or binary, ECDSA as DER or r||s),\n"
-    "                  der, raw or base64\n" MODULE_HELP
-    "  -h, --help      show this help\n"
-    "\n" URI_HELP
-    "\n"
+    "                  der, raw or base64\n" MODULE_HELP "  -h, --help      show this help\n"
+    "\n" URI_HELP "\n"
     "Example:\n"
     "  mohur key verify --key 'pkcs11:token=Seal;object=registry' --in diploma.pdf \\\n"
     "      --sig diploma.sig\n";
 
+static int do_verify(mh_cli_ctx *c, const struct sig_input *si, const uint8_t *sig, size_t sig_len)
+{
+    mh_err_clear();
+    if (si->msg)
+        return mh_hsm_verify_message(c->key, si->alg, si->md, si->msg, si->msg_len, sig, sig_len);
+    return mh_hsm_verify_digest(c->key, si->alg, si->md, si->digest, si->digest_len, sig, sig_len);
+}
+
 static int cmd_key_verify(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'},
-        {"in", required_argument, NULL, 'i'},
-        {"digest", required_argument, NULL, 'd'},
-        {"sig", required_argument, NULL, 's'},
-        {"alg", required_argument, NULL, 'a'},
-        {"hash", required_argument, NULL, 'H'},
-        {"format", required_argument, NULL, 'f'},
-        {"module", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"key", required_argument, NULL, 'k'},    {"in", required_argument, NULL, 'i'},
+        {"digest", required_argument, NULL, 'd'}, {"sig", required_argument, NULL, 's'},
+        {"alg", required_argument, NULL, 'a'},    {"hash", required_argument, NULL, 'H'},
+        {"format", required_argument, NULL, 'f'}, {"module", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     int ret = MH_EXIT_USAGE;
     mh_cli_ctx c;
@@ -1156,8 +1144,8 @@ static int cmd_key_verify(int argc, char **argv)
     if (b64) {
         rc = mh_cli_unbase64(sigfile, sigfile_len, &decoded, &decoded_len);
         if (rc) {
-            ret = mh_cli_error(MH_EXIT_INPUT, "reading %s: the signature is not valid base64",
-                               o.sig);
+            ret =
+                mh_cli_error(MH_EXIT_INPUT, "reading %s: the signature is not valid base64", o.sig);
             goto out;
         }
         sig = decoded;
@@ -1193,8 +1181,10 @@ static int cmd_key_verify(int argc, char **argv)
                 mh_ecdsa_raw_to_der(sig, sig_len, der, sizeof der, &der_len) != 0) {
                 mh_err_clear();
                 printf("Signature is NOT valid.\n");
-                fprintf(stderr, "mohur: %s: an r||s signature for this key is %zu bytes, not "
-                                "%zu\n", o.sig, 2 * nb, sig_len);
+                fprintf(stderr,
+                        "mohur: %s: an r||s signature for this key is %zu bytes, not "
+                        "%zu\n",
+                        o.sig, 2 * nb, sig_len);
                 ret = MH_EXIT_INVALID;
                 goto out;
             }
@@ -1203,11 +1193,7 @@ static int cmd_key_verify(int argc, char **argv)
         }
     }
 
-    mh_err_clear();
-    if (si.msg)
-        rc = mh_hsm_verify_message(c.key, si.alg, si.md, si.msg, si.msg_len, sig, sig_len);
-    else
-        rc = mh_hsm_verify_digest(c.key, si.alg, si.md, si.digest, si.digest_len, sig, sig_len);
+    rc = do_verify(&c, &si, sig, sig_len);
     if (rc == 0) {
         printf("Signature is valid.\n");
         ret = MH_EXIT_OK;
@@ -1238,7 +1224,6 @@ const struct mh_cli_cmd mh_cli_key_cmds[] = {
     {"import-cert", "store a certificate on the token next to its key", key_import_cert_help,
      cmd_key_import_cert, NULL},
     {"sign", "sign a file or a digest with a key", key_sign_help, cmd_key_sign, NULL},
-    {"verify", "check a signature with a key's public key", key_verify_help, cmd_key_verify,
-     NULL},
+    {"verify", "check a signature with a key's public key", key_verify_help, cmd_key_verify, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -247,8 +247,7 @@ static const char token_init_help[] =
     "  mohur token init --label Seal --so-pin-file so.pin --pin-file user.pin\n";
 
 /* Reads one PIN from a file, or asks it twice at the terminal. */
-static int get_new_pin(const char *file, const char *label, const char *role, char *pin,
-                       size_t cap)
+static int get_new_pin(const char *file, const char *label, const char *role, char *pin, size_t cap)
 {
     int ret = MH_EXIT_PIN;
     char again[PIN_CAP];
@@ -274,8 +273,7 @@ static int get_new_pin(const char *file, const char *label, const char *role, ch
     }
     size_t a = strnlen(pin, cap), b = strnlen(again, sizeof again);
     if (a != b || mh_ct_memcmp(pin, again, a) != 0) {
-        ret = mh_cli_error(MH_EXIT_PIN, "the two %ss you typed differ; nothing was changed",
-                           role);
+        ret = mh_cli_error(MH_EXIT_PIN, "the two %ss you typed differ; nothing was changed", role);
         goto out;
     }
     ret = MH_EXIT_OK;
@@ -291,8 +289,7 @@ static int check_pin_len(const char *pin, const char *role, const mh_hsm_token_i
     size_t n = strlen(pin);
     if (n == 0)
         return mh_cli_error(MH_EXIT_PIN, "the %s is empty", role);
-    if (free_slot && free_slot->max_pin > 0 &&
-        (n < free_slot->min_pin || n > free_slot->max_pin))
+    if (free_slot && free_slot->max_pin > 0 && (n < free_slot->min_pin || n > free_slot->max_pin))
         return mh_cli_error(MH_EXIT_PIN, "the %s must be %lu to %lu characters long", role,
                             free_slot->min_pin, free_slot->max_pin);
     return MH_EXIT_OK;
@@ -301,12 +298,9 @@ static int check_pin_len(const char *pin, const char *role, const mh_hsm_token_i
 static int cmd_token_init(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"label", required_argument, NULL, 'l'},
-        {"so-pin-file", required_argument, NULL, 'S'},
-        {"pin-file", required_argument, NULL, 'P'},
-        {"module", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"label", required_argument, NULL, 'l'},    {"so-pin-file", required_argument, NULL, 'S'},
+        {"pin-file", required_argument, NULL, 'P'}, {"module", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     int ret = MH_EXIT_USAGE;
     mh_cli_ctx c;
@@ -357,6 +351,11 @@ static int cmd_token_init(int argc, char **argv)
         ret = mh_cli_usage("the label must be 1 to 32 bytes long");
         goto out;
     }
+    if (label[strlen(label) - 1] == ' ') {
+        /* PKCS#11 pads labels with spaces: a trailing one would be lost. */
+        ret = mh_cli_usage("the label must not end with a space");
+        goto out;
+    }
 
     ret = mh_cli_parse_uri(&c, "pkcs11:", "--module", module);
     if (ret)
@@ -387,8 +386,7 @@ static int cmd_token_init(int argc, char **argv)
     }
     if (!free_slot) {
         ret = mh_cli_fail(MH_ERR_TOKEN_NOT_FOUND,
-                          "initialising token '%s': no slot holds an uninitialised token",
-                          label);
+                          "initialising token '%s': no slot holds an uninitialised token", label);
         goto out;
     }
 
@@ -439,9 +437,9 @@ static int cmd_token_init(int argc, char **argv)
             goto out;
         }
     }
-    ret = mh_cli_error(MH_EXIT_TOKEN,
-                       "initialised token '%s' in slot %lu, but cannot find it again",
-                       label, slot_id);
+    ret =
+        mh_cli_error(MH_EXIT_TOKEN, "initialised token '%s' in slot %lu, but cannot find it again",
+                     label, slot_id);
 out:
     mh_wipe(so_pin, sizeof so_pin);
     mh_wipe(pin, sizeof pin);
@@ -453,7 +451,6 @@ out:
 const struct mh_cli_cmd mh_cli_token_cmds[] = {
     {"list", "list slots and tokens, with their URIs and PIN state", token_list_help,
      cmd_token_list, NULL},
-    {"init", "initialise a new token with a label and PINs", token_init_help, cmd_token_init,
-     NULL},
+    {"init", "initialise a new token with a label and PINs", token_init_help, cmd_token_init, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

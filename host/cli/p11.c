@@ -39,11 +39,9 @@ int mh_cli_parse_uri(mh_cli_ctx *c, const char *text, const char *what, const ch
     if (c->uri.token)
         snprintf(c->token_name, sizeof c->token_name, "token '%.60s'", c->uri.token);
     else if (c->uri.serial)
-        snprintf(c->token_name, sizeof c->token_name, "the token with serial %.40s",
-                 c->uri.serial);
+        snprintf(c->token_name, sizeof c->token_name, "the token with serial %.40s", c->uri.serial);
     else if (c->uri.has_slot_id)
-        snprintf(c->token_name, sizeof c->token_name, "the token in slot %lu",
-                 c->uri.slot_id);
+        snprintf(c->token_name, sizeof c->token_name, "the token in slot %lu", c->uri.slot_id);
     else
         snprintf(c->token_name, sizeof c->token_name, "the token");
     if (c->uri.object) {
@@ -94,8 +92,7 @@ int mh_cli_login(mh_cli_ctx *c)
     return MH_EXIT_OK;
 }
 
-int mh_cli_open_token(mh_cli_ctx *c, const char *text, const char *module,
-                      enum mh_cli_login login)
+int mh_cli_open_token(mh_cli_ctx *c, const char *text, const char *module, enum mh_cli_login login)
 {
     int ret;
     int rc;
@@ -123,8 +120,7 @@ out:
     return ret;
 }
 
-int mh_cli_open_key(mh_cli_ctx *c, const char *text, const char *module,
-                    enum mh_cli_login login)
+int mh_cli_open_key(mh_cli_ctx *c, const char *text, const char *module, enum mh_cli_login login)
 {
     int ret;
     int rc;
@@ -163,9 +159,8 @@ int mh_cli_open_key(mh_cli_ctx *c, const char *text, const char *module,
             if (lrc == MH_ERR_PIN_REQUIRED || lrc == MH_ERR_CANCELLED) {
                 mh_err_clear();
                 ret = mh_cli_fail(MH_ERR_KEY_NOT_FOUND, "finding %s", c->key_name);
-                fprintf(stderr,
-                        "mohur: (the key may be hidden until you log in: add "
-                        "pin-source=file:PATH to the URI or run from a terminal)\n");
+                fprintf(stderr, "mohur: (the key may be hidden until you log in: add "
+                                "pin-source=file:PATH to the URI or run from a terminal)\n");
                 goto out;
             }
             if (lrc) {

@@ -24,7 +24,27 @@ int mh_cli_exit_code(int rc)
     case MH_OK:
         return MH_EXIT_OK;
     case MH_ERR_VERIFY_FAILED:
+    case MH_ERR_CERT_EXPIRED:
+    case MH_ERR_CERT_NOT_YET_VALID:
+    case MH_ERR_CERT_REVOKED:
+    case MH_ERR_CERT_UNTRUSTED:
+    case MH_ERR_CERT_INVALID:
+    case MH_ERR_CRL_MISSING:
+    case MH_ERR_CRL_INVALID:
+    case MH_ERR_POLICY:
+    case MH_ERR_NAME_CONSTRAINTS:
+    case MH_ERR_KEY_USAGE:
+    case MH_ERR_CRITICAL_EXT:
+    case MH_ERR_PATH_LEN:
+    case MH_ERR_TIMESTAMP:
+    case MH_ERR_PROOF_INVALID:
+    case MH_ERR_LEDGER_FORK:
         return MH_EXIT_INVALID;
+    case MH_ERR_LEDGER_CORRUPT:
+    case MH_ERR_LEDGER_FULL:
+    case MH_ERR_LEDGER_LOCKED:
+    case MH_ERR_DISK_FULL:
+        return MH_EXIT_STORAGE;
     case MH_ERR_INVALID_ARG:
     case MH_ERR_URI:
         return MH_EXIT_USAGE;
@@ -33,6 +53,8 @@ int mh_cli_exit_code(int rc)
     case MH_ERR_TOO_LARGE:
     case MH_ERR_PERMISSION:
     case MH_ERR_DATA_INVALID:
+    case MH_ERR_UNSUPPORTED_ALG:
+    case MH_ERR_CMS:
         return MH_EXIT_INPUT;
     case MH_ERR_NOT_FOUND:
     case MH_ERR_UNSUPPORTED:
@@ -85,8 +107,7 @@ int mh_cli_fail(int rc, const char *fmt, ...)
     va_end(ap);
     /* The PIN_IN_URI sentence is fixed on purpose: no detail that could
      * quote the URI text. */
-    fprintf(stderr, ": %s\n",
-            rc == MH_ERR_PIN_IN_URI ? mh_strerror(rc) : mh_err_message(rc));
+    fprintf(stderr, ": %s\n", rc == MH_ERR_PIN_IN_URI ? mh_strerror(rc) : mh_err_message(rc));
     mh_err_clear();
     return mh_cli_exit_code(rc);
 }
@@ -225,8 +246,7 @@ int mh_cli_read_file(const char *path, size_t cap, uint8_t **out, size_t *outlen
         if (len + 1 >= size) {
             /* Grow (pipes, or a file that grew since fstat). */
             if (size >= cap + 2) {
-                mh_cli_error(MH_EXIT_INPUT,
-                             "reading %s: more than mohur accepts here (%zu bytes)",
+                mh_cli_error(MH_EXIT_INPUT, "reading %s: more than mohur accepts here (%zu bytes)",
                              shown(path), cap);
                 goto out;
             }
@@ -465,8 +485,8 @@ out:
 
 static bool is_b64(uint8_t c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/' || c == '=';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/' || c == '=';
 }
 
 static bool is_space(uint8_t c)
@@ -573,9 +593,8 @@ bool mh_cli_alg_from_name(const char *name, enum mh_sig_alg *alg)
         const char *name;
         enum mh_sig_alg alg;
     } algs[] = {
-        {"auto", MH_SIG_AUTO},         {"ecdsa", MH_SIG_ECDSA},
-        {"rsa-pkcs1", MH_SIG_RSA_PKCS1}, {"rsa-pss", MH_SIG_RSA_PSS},
-        {"ed25519", MH_SIG_ED25519},
+        {"auto", MH_SIG_AUTO},       {"ecdsa", MH_SIG_ECDSA},     {"rsa-pkcs1", MH_SIG_RSA_PKCS1},
+        {"rsa-pss", MH_SIG_RSA_PSS}, {"ed25519", MH_SIG_ED25519},
     };
     for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++) {
         if (strcmp(name, algs[i].name) == 0) {
