@@ -20,6 +20,8 @@
 #include "cli.h"
 
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #ifndef MH_VERSION
 #define MH_VERSION "unknown"
@@ -147,6 +149,10 @@ int main(int argc, char **argv)
 {
     static char prog[64];
 
+    /* A PIN may pass through this process: never into a core file. */
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     mh_cli_setup_env();
     if (argc < 2) {
         print_top_help(stderr);

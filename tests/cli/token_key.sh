@@ -123,9 +123,13 @@ pty 55501234 55501235 -- token init --label TtyTok2
 [ "$RC" -eq 5 ] || fail "token init with two different PINs typed: exit $RC, expected 5"
 pass "token init refuses two different PINs (exit 5)"
 out_has "differ" "token init says the PINs differ"
-pty 7788 -- key generate --token pkcs11:token=TtyTok --type ec-p256 --label tty-key
+PTY_RUN_LIMITS="$W/limits" pty 7788 -- key generate --token pkcs11:token=TtyTok --type ec-p256 \
+    --label tty-key
 [ "$RC" -eq 0 ] || fail "key generate with the PIN typed at the terminal: exit $RC"
 pass "key generate with the PIN typed at the terminal"
+grep -Eq '^Max core file size +0 +0 ' "$W/limits" ||
+    fail "mohur waiting for a PIN may dump core: $(grep -i core "$W/limits")"
+pass "mohur cannot dump core while it asks for a PIN (RLIMIT_CORE 0)"
 pty 1111 2222 3333 -- key generate --token pkcs11:token=TtyTok --type ec-p256 --label tty-x
 [ "$RC" -eq 5 ] || fail "a wrong PIN typed at the terminal: exit $RC, expected 5"
 pass "a wrong PIN typed at the terminal (exit 5)"
