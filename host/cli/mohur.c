@@ -14,6 +14,8 @@
  *      found, or the token lacks the mechanism
  *   5  PIN problem: incorrect, locked, required, expired, or written in a URI
  *   6  internal error
+ *   7  storage problem: the ledger or a database is locked by another
+ *      process, full, damaged, or the disk is full
  *
  * mh_cli_exit_code() in util.c maps every MH_ERR_* code to one of these.
  */
@@ -84,6 +86,7 @@ static void print_top_help(FILE *f)
           "     found, removed or failed; key not found; algorithm not supported)\n"
           "  5  PIN problem (incorrect, locked, required, expired, or in a URI)\n"
           "  6  internal error\n"
+          "  7  storage problem (ledger or database locked, full or damaged; disk full)\n"
           "\n"
           "Example:\n"
           "  mohur token init --label Seal --so-pin-file so.pin --pin-file user.pin\n"
