@@ -1,0 +1,11 @@
+/* doc_internal.h - shared between the files of host/doc. */
+#ifndef MH_DOC_INTERNAL_H
+#define MH_DOC_INTERNAL_H
+
+#include "mh_doc.h"
+
+/* Strict UTF-8 to code points; MH_ERR_PARSE on bad UTF-8, MH_ERR_TOO_LARGE
+ * past cap. */
+int mh_doc_utf8_decode(const char *s, uint32_t *out, size_t cap, size_t *n);
+
+#endif

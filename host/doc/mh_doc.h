@@ -1,0 +1,115 @@
+/*
+ * mh_doc.h - document kinds and rendering.
+ *
+ * A kind is configuration, not code: a JSON file in the kinds directory
+ * (kinds/ in the source tree, $MOHUR_KINDS_DIR or /usr/share/mohur/kinds
+ * installed) names the kind in Azerbaijani, Russian and English, lists its
+ * fields (which are printed, which go into the receipt), who signs it, and
+ * for rendered kinds the page layout. See docs/documents.md.
+ *
+ * Rendering: mh_template_build() draws the fixed part of a kind's page
+ * once with libharu, with an embedded subset of a TrueType font that covers
+ * Azerbaijani Latin, Russian and Azerbaijani Cyrillic; mh_template_render()
+ * then makes each document from it by appending the fields as one
+ * incremental update that reuses the embedded font, thousands of times
+ * faster than laying out a new PDF each time. A rendered document is a
+ * complete PDF on its own; signing adds its own update after it.
+ */
+#ifndef MH_DOC_H
+#define MH_DOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mh_common.h"
+
+enum mh_lang { MH_LANG_AZ = 0, MH_LANG_RU = 1, MH_LANG_EN = 2, MH_LANG_N = 3 };
+
+#define MH_KIND_MAX_FIELDS 16
+#define MH_KIND_MAX_PARTIES 4
+#define MH_KIND_MAX_TEXTS 8
+
+enum mh_align { MH_ALIGN_LEFT, MH_ALIGN_CENTER, MH_ALIGN_RIGHT };
+
+typedef struct mh_kind_field {
+    char id[32];
+    char label[MH_LANG_N][96];
+    bool required, printed, receipt, is_date;
+    unsigned max; /* characters */
+} mh_kind_field;
+
+typedef struct mh_kind_slot {
+    int field; /* index into fields */
+    double x, y, size, width;
+    enum mh_align align;
+    bool label;     /* print the field's three labels above it */
+    unsigned lines; /* wrap into at most this many lines (default 1) */
+} mh_kind_slot;
+
+typedef struct mh_kind_text {
+    char text[256]; /* "{issuer}" is replaced by the issuer's name */
+    double x, y, size;
+    enum mh_align align;
+} mh_kind_text;
+
+typedef struct mh_kind {
+    char id[40];
+    unsigned code; /* short number used in receipts */
+    char names[MH_LANG_N][96];
+    bool rendered; /* false: the document is a PDF brought by the signer */
+    size_t nfields;
+    mh_kind_field fields[MH_KIND_MAX_FIELDS];
+    size_t nparties;
+    struct {
+        char role[32], profile[32];
+        bool optional;
+    } parties[MH_KIND_MAX_PARTIES];
+    /* layout */
+    double page_w, page_h;
+    double border_inset, border_width, inner_inset, inner_width;
+    size_t ntexts;
+    mh_kind_text texts[MH_KIND_MAX_TEXTS];
+    size_t nslots;
+    mh_kind_slot slots[MH_KIND_MAX_FIELDS];
+    unsigned stamp_page;
+    double stamp_x, stamp_y, stamp_size;
+} mh_kind;
+
+/* The kinds directory: $MOHUR_KINDS_DIR, else the first of
+ * /usr/share/mohur/kinds and the source tree's kinds/ that exists. */
+const char *mh_kinds_dir(void);
+/* Loads DIR/ID.json, checking every value; errors name the file and key. */
+int mh_kind_load(const char *dir, const char *id, mh_kind *k) MH_WARN_UNUSED;
+/* The ids of all kinds in dir (NUL-separated into buf), count in *n. */
+int mh_kind_list(const char *dir, char *buf, size_t cap, size_t *n) MH_WARN_UNUSED;
+int mh_kind_field_index(const mh_kind *k, const char *id);
+
+typedef struct mh_field_value {
+    const char *id;
+    const char *value; /* UTF-8 */
+} mh_field_value;
+
+/* Checks values against the kind: every required field present, no unknown
+ * field, lengths within max, dates as YYYY-MM-DD, valid UTF-8 without
+ * control characters. The error sentence names the field. */
+int mh_kind_check(const mh_kind *k, const mh_field_value *v, size_t n) MH_WARN_UNUSED;
+
+/* ---- rendering ---------------------------------------------------------- */
+
+typedef struct mh_template mh_template;
+
+/* Draws the fixed part of kind k's page (border, titles, labels, issuer)
+ * with the TrueType font at font_path (NULL: DejaVu Serif). */
+int mh_template_build(const mh_kind *k, const char *issuer, const char *font_path,
+                      mh_template **out) MH_WARN_UNUSED;
+/* Makes one document: the template plus the field values. *pdf is
+ * malloc'd. Thread-safe: a template may be shared by many threads. A
+ * character the font cannot print is refused with a sentence naming it. */
+int mh_template_render(const mh_template *t, const mh_field_value *v, size_t n, uint8_t **pdf,
+                       size_t *len) MH_WARN_UNUSED;
+/* The template's bytes (e.g. to store it). */
+const uint8_t *mh_template_bytes(const mh_template *t, size_t *len);
+void mh_template_free(mh_template *t);
+
+#endif
