@@ -6,14 +6,19 @@ set -euo pipefail
 
 run_pkgs=(
   build-essential cmake pkg-config git
-  libmbedtls-dev libp11-kit-dev p11-kit
+  libmbedtls-dev libp11-kit-dev p11-kit liblmdb-dev
   softhsm2 opensc opensc-pkcs11
   openssl
+  libjansson-dev libhpdf-dev fonts-dejavu-core
+  libqpdf-dev
+  libqrencode-dev libpng-dev
 )
 test_pkgs=(
-  libcmocka-dev python3
+  libcmocka-dev python3 libjansson-dev
   pcscd libpcsclite-dev vsmartcard-vpcd libcacard-dev libnss3-tools
-  util-linux procps
+  util-linux procps clang libclang-rt-14-dev
+  poppler-utils qpdf
+  zbar-tools librsvg2-bin
 )
 
 want=("${run_pkgs[@]}")
