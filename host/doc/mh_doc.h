@@ -112,4 +112,31 @@ int mh_template_render(const mh_template *t, const mh_field_value *v, size_t n, 
 const uint8_t *mh_template_bytes(const mh_template *t, size_t *len);
 void mh_template_free(mh_template *t);
 
+/* ---- rosters ------------------------------------------------------------ */
+
+/* A roster: the rows of documents to issue, from CSV (RFC 4180, UTF-8, a
+ * header row naming the fields) or JSON (an array of objects of strings).
+ * Rows are read one at a time; a bad row is reported with its line number
+ * and does not stop the others. */
+typedef struct mh_roster mh_roster;
+
+#define MH_ROSTER_MAX_COLS 32
+
+typedef struct mh_roster_row {
+    unsigned long line; /* first line of the row in the file (CSV), or index (JSON) */
+    size_t n;
+    mh_field_value v[MH_ROSTER_MAX_COLS];
+} mh_roster_row;
+
+/* Opens FILE as CSV or JSON (by its extension: .csv, .json). Size cap
+ * 512 MiB. */
+int mh_roster_open(const char *path, mh_roster **out) MH_WARN_UNUSED;
+/* Reads the next row into *row (valid until the next call). Returns 0, 1 at
+ * the end, or an error for this row only (the error sentence names the
+ * line); the next call goes on with the next row. */
+int mh_roster_next(mh_roster *r, mh_roster_row *row) MH_WARN_UNUSED;
+/* Rows in the file (counted once on open), for progress. */
+size_t mh_roster_count(const mh_roster *r);
+void mh_roster_close(mh_roster *r);
+
 #endif

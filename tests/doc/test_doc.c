@@ -226,6 +226,89 @@ static void render_certificate_wraps(void **state)
     mh_template_free(t);
 }
 
+static void roster_csv(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/r.csv", dir);
+    static const char csv[] = "\xef\xbb\xbfname,degree,number\r\n"
+                              "Leyla Məmmədova,Bakalavr,1\r\n"
+                              "\r\n"
+                              "\"Əliyev, Rəşad\",\"Magistr \"\"cum laude\"\"\",2\n"
+                              "\"Two\nlines\",B,3\n"
+                              "too,many,values,here\n"
+                              "Иван Петров,,5\n"
+                              "bad \"quote,B,6\n"
+                              "last,B,7";
+    write_file(path, csv, sizeof csv - 1);
+    mh_roster *r = NULL;
+    assert_int_equal(mh_roster_open(path, &r), 0);
+    assert_int_equal(mh_roster_count(r), 7);
+    mh_roster_row row;
+    assert_int_equal(mh_roster_next(r, &row), 0);
+    assert_int_equal(row.line, 2);
+    assert_int_equal(row.n, 3);
+    assert_string_equal(row.v[0].value, "Leyla Məmmədova");
+    assert_int_equal(mh_roster_next(r, &row), 0);
+    assert_int_equal(row.line, 4);
+    assert_string_equal(row.v[0].value, "Əliyev, Rəşad");
+    assert_string_equal(row.v[1].value, "Magistr \"cum laude\"");
+    assert_int_equal(mh_roster_next(r, &row), 0);
+    assert_string_equal(row.v[0].value, "Two\nlines");
+    int rc = mh_roster_next(r, &row);
+    assert_int_equal(rc, MH_ERR_PARSE);
+    assert_non_null(strstr(mh_err_message(rc), "line 7"));
+    assert_int_equal(mh_roster_next(r, &row), 0);
+    assert_int_equal(row.n, 2); /* the empty degree is absent */
+    assert_string_equal(row.v[1].id, "number");
+    rc = mh_roster_next(r, &row);
+    assert_int_equal(rc, MH_ERR_PARSE);
+    assert_non_null(strstr(mh_err_message(rc), "line 9"));
+    assert_int_equal(mh_roster_next(r, &row), 0);
+    assert_string_equal(row.v[0].value, "last");
+    assert_int_equal(mh_roster_next(r, &row), 1);
+    mh_roster_close(r);
+    /* broken files */
+    static const char *const bad[] = {"", "a,,b\n1,2,3\n", "a,a\n1,2\n", "a\n\"open\n"};
+    for (size_t i = 0; i < 3; i++) {
+        write_file(path, bad[i], strlen(bad[i]));
+        assert_int_equal(mh_roster_open(path, &r), MH_ERR_PARSE);
+    }
+    write_file(path, bad[3], strlen(bad[3]));
+    assert_int_equal(mh_roster_open(path, &r), 0);
+    assert_int_equal(mh_roster_next(r, &row), MH_ERR_PARSE);
+    assert_int_equal(mh_roster_next(r, &row), 1);
+    mh_roster_close(r);
+    assert_int_equal(mh_roster_open("/nonexistent/r.csv", &r), MH_ERR_IO);
+    assert_int_equal(mh_roster_open("/etc/passwd", &r), MH_ERR_INVALID_ARG);
+}
+
+static void roster_json(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    static const char js[] = "[{\"name\":\"Leyla\",\"number\":\"1\"},{\"name\":2},[1],"
+                             "{\"name\":\"Иван\"}]";
+    write_file(path, js, sizeof js - 1);
+    mh_roster *r = NULL;
+    assert_int_equal(mh_roster_open(path, &r), 0);
+    assert_int_equal(mh_roster_count(r), 4);
+    mh_roster_row row;
+    assert_int_equal(mh_roster_next(r, &row), 0);
+    assert_int_equal(row.n, 2);
+    int rc = mh_roster_next(r, &row);
+    assert_int_equal(rc, MH_ERR_PARSE);
+    assert_non_null(strstr(mh_err_message(rc), "row 2"));
+    assert_int_equal(mh_roster_next(r, &row), MH_ERR_PARSE);
+    assert_int_equal(mh_roster_next(r, &row), 0);
+    assert_string_equal(row.v[0].value, "Иван");
+    assert_int_equal(mh_roster_next(r, &row), 1);
+    mh_roster_close(r);
+    write_file(path, "{\"a\":1}", 7);
+    assert_int_equal(mh_roster_open(path, &r), MH_ERR_PARSE);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -249,6 +332,8 @@ int main(void)
         cmocka_unit_test(field_checks),
         cmocka_unit_test(render_diploma),
         cmocka_unit_test(render_certificate_wraps),
+        cmocka_unit_test(roster_csv),
+        cmocka_unit_test(roster_json),
     };
     return cmocka_run_group_tests_name("doc", tests, setup, teardown);
 }

@@ -1,0 +1,315 @@
+/* roster.c - rows of documents to issue, from CSV or JSON. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "doc_internal.h"
+
+#define ROSTER_MAX (512u << 20)
+#define CELL_MAX 4096
+
+struct mh_roster {
+    bool json;
+    /* CSV */
+    char *data;
+    size_t len, pos;
+    unsigned long line;
+    size_t ncols;
+    char *cols[MH_ROSTER_MAX_COLS];
+    char *cells[MH_ROSTER_MAX_COLS];
+    /* JSON */
+    json_t *root;
+    size_t index;
+    size_t count;
+};
+
+static int read_all(const char *path, char **out, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        mh_err_set("the roster %s cannot be opened: %s", path, strerror(errno));
+        return MH_ERR_IO;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        mh_err_set("the roster %s is not a regular file", path);
+        return MH_ERR_IO;
+    }
+    if ((unsigned long long)st.st_size > ROSTER_MAX) {
+        close(fd);
+        mh_err_set("the roster %s is larger than 512 MiB; split it", path);
+        return MH_ERR_TOO_LARGE;
+    }
+    size_t n = (size_t)st.st_size, got = 0;
+    char *buf = malloc(n + 1);
+    if (!buf) {
+        close(fd);
+        return MH_ERR_NOMEM;
+    }
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (got != n) {
+        free(buf);
+        mh_err_set("the roster %s could not be read completely", path);
+        return MH_ERR_IO;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+/* One CSV record into r->cells (NUL-terminated, in place). 1 at the end,
+ * MH_ERR_PARSE for a broken record (the rest of its line is skipped). */
+static int csv_record(mh_roster *r, size_t *ncells)
+{
+    *ncells = 0;
+    if (r->pos >= r->len)
+        return 1;
+    char *d = r->data;
+    r->line++;
+    size_t out = r->pos; /* cells are rewritten in place */
+    for (;;) {
+        if (*ncells == MH_ROSTER_MAX_COLS) {
+            while (r->pos < r->len && d[r->pos] != '\n')
+                r->pos++;
+            r->pos++;
+            mh_err_set("line %lu has more than %d columns", r->line, MH_ROSTER_MAX_COLS);
+            return MH_ERR_PARSE;
+        }
+        r->cells[(*ncells)++] = d + out;
+        size_t start = out;
+        if (r->pos < r->len && d[r->pos] == '"') {
+            r->pos++;
+            for (;;) {
+                if (r->pos >= r->len) {
+                    mh_err_set("line %lu has a quoted value that is never closed", r->line);
+                    return MH_ERR_PARSE;
+                }
+                char c = d[r->pos++];
+                if (c == '"') {
+                    if (r->pos < r->len && d[r->pos] == '"') {
+                        d[out++] = '"';
+                        r->pos++;
+                        continue;
+                    }
+                    break;
+                }
+                if (c == '\n')
+                    r->line++;
+                d[out++] = c;
+            }
+            if (r->pos < r->len && d[r->pos] != ',' && d[r->pos] != '\n' && d[r->pos] != '\r') {
+                unsigned long l = r->line;
+                while (r->pos < r->len && d[r->pos] != '\n')
+                    r->pos++;
+                r->pos++;
+                mh_err_set("line %lu has text after a closing quote", l);
+                return MH_ERR_PARSE;
+            }
+        } else {
+            while (r->pos < r->len && d[r->pos] != ',' && d[r->pos] != '\n') {
+                if (d[r->pos] == '"') {
+                    unsigned long l = r->line;
+                    while (r->pos < r->len && d[r->pos] != '\n')
+                        r->pos++;
+                    r->pos++;
+                    mh_err_set("line %lu has a quote inside an unquoted value", l);
+                    return MH_ERR_PARSE;
+                }
+                d[out++] = d[r->pos++];
+            }
+            if (out > start && d[out - 1] == '\r')
+                out--;
+        }
+        if (out - start > CELL_MAX) {
+            mh_err_set("line %lu has a value longer than %d bytes", r->line, CELL_MAX);
+            while (r->pos < r->len && d[r->pos] != '\n')
+                r->pos++;
+            r->pos++;
+            return MH_ERR_PARSE;
+        }
+        char sep = r->pos < r->len ? d[r->pos] : '\n';
+        if (sep == '\r' && r->pos + 1 < r->len && d[r->pos + 1] == '\n')
+            sep = d[++r->pos];
+        r->pos++;
+        d[out++] = '\0';
+        if (sep == '\n')
+            return 0;
+    }
+}
+
+static bool blank_row(char **cells, size_t n)
+{
+    return n == 1 && cells[0][0] == '\0';
+}
+
+int mh_roster_open(const char *path, mh_roster **out)
+{
+    *out = NULL;
+    mh_err_clear();
+    size_t pl = strlen(path);
+    bool json = pl > 5 && strcmp(path + pl - 5, ".json") == 0;
+    bool csv = pl > 4 && strcmp(path + pl - 4, ".csv") == 0;
+    if (!json && !csv) {
+        mh_err_set("a roster must be a .csv or .json file");
+        return MH_ERR_INVALID_ARG;
+    }
+    mh_roster *r = calloc(1, sizeof *r);
+    if (!r)
+        return MH_ERR_NOMEM;
+    r->json = json;
+    int rc = read_all(path, &r->data, &r->len);
+    if (rc)
+        goto fail;
+    if (json) {
+        json_error_t je;
+        r->root = json_loadb(r->data, r->len, JSON_REJECT_DUPLICATES, &je);
+        if (!r->root || !json_is_array(r->root)) {
+            mh_err_set("the roster %s is not a JSON array of rows%s%s", path, r->root ? "" : ": ",
+                       r->root ? "" : je.text);
+            rc = MH_ERR_PARSE;
+            goto fail;
+        }
+        r->count = json_array_size(r->root);
+        *out = r;
+        return 0;
+    }
+    /* a UTF-8 byte order mark is allowed before the header */
+    if (r->len >= 3 && memcmp(r->data, "\xef\xbb\xbf", 3) == 0)
+        r->pos = 3;
+    size_t n;
+    rc = csv_record(r, &n);
+    if (rc == 1 || (rc == 0 && blank_row(r->cells, n))) {
+        mh_err_set("the roster %s is empty: it needs a header row naming the fields", path);
+        rc = MH_ERR_PARSE;
+        goto fail;
+    }
+    if (rc)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        if (!r->cells[i][0]) {
+            mh_err_set("the roster's header has an empty column name (column %zu)", i + 1);
+            rc = MH_ERR_PARSE;
+            goto fail;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(r->cols[j], r->cells[i]) == 0) {
+                mh_err_set("the roster's header names the column '%s' twice", r->cells[i]);
+                rc = MH_ERR_PARSE;
+                goto fail;
+            }
+        }
+        r->cols[i] = r->cells[i];
+    }
+    r->ncols = n;
+    /* count the rows for the progress bar: a dry run of the parser over a
+     * copy (bad records count as rows too, as they are reported) */
+    mh_roster dry = *r;
+    dry.data = malloc(r->len + 1);
+    if (!dry.data) {
+        rc = MH_ERR_NOMEM;
+        goto fail;
+    }
+    memcpy(dry.data, r->data, r->len + 1);
+    for (;;) {
+        size_t m;
+        int d = csv_record(&dry, &m);
+        if (d == 1)
+            break;
+        if (d == 0 && blank_row(dry.cells, m))
+            continue;
+        r->count++;
+    }
+    free(dry.data);
+    mh_err_clear();
+    *out = r;
+    return 0;
+fail:
+    mh_roster_close(r);
+    return rc;
+}
+
+int mh_roster_next(mh_roster *r, mh_roster_row *row)
+{
+    memset(row, 0, sizeof *row);
+    mh_err_clear();
+    if (r->json) {
+        if (r->index >= r->count)
+            return 1;
+        json_t *o = json_array_get(r->root, r->index++);
+        row->line = r->index;
+        if (!json_is_object(o)) {
+            mh_err_set("row %lu is not an object of field names and values", row->line);
+            return MH_ERR_PARSE;
+        }
+        const char *key;
+        json_t *v;
+        json_object_foreach(o, key, v)
+        {
+            if (row->n == MH_ROSTER_MAX_COLS) {
+                mh_err_set("row %lu has more than %d fields", row->line, MH_ROSTER_MAX_COLS);
+                return MH_ERR_PARSE;
+            }
+            if (!json_is_string(v)) {
+                mh_err_set("row %lu: the field '%s' must be a text (in quotes)", row->line, key);
+                return MH_ERR_PARSE;
+            }
+            row->v[row->n].id = key;
+            row->v[row->n].value = json_string_value(v);
+            row->n++;
+        }
+        return 0;
+    }
+    for (;;) {
+        size_t n;
+        row->line = r->line + 1;
+        int rc = csv_record(r, &n);
+        if (rc)
+            return rc;
+        if (blank_row(r->cells, n))
+            continue; /* blank lines are allowed */
+        if (n != r->ncols) {
+            mh_err_set("line %lu has %zu values but the header names %zu columns", r->line, n,
+                       r->ncols);
+            return MH_ERR_PARSE;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (!r->cells[i][0])
+                continue; /* an empty cell is an absent optional field */
+            row->v[row->n].id = r->cols[i];
+            row->v[row->n].value = r->cells[i];
+            row->n++;
+        }
+        return 0;
+    }
+}
+
+size_t mh_roster_count(const mh_roster *r)
+{
+    return r->count;
+}
+
+void mh_roster_close(mh_roster *r)
+{
+    if (!r)
+        return;
+    if (r->root)
+        json_decref(r->root);
+    free(r->data);
+    free(r);
+}
