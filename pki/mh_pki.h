@@ -17,5 +17,8 @@
 
 #include "pki_der.h"
 #include "pki_merkle.h"
+#include "pki_ca.h"
+#include "pki_cbor.h"
+#include "pki_receipt.h"
 
 #endif

@@ -43,6 +43,8 @@ struct mh_cli_cmd {
 
 extern const struct mh_cli_cmd mh_cli_token_cmds[];
 extern const struct mh_cli_cmd mh_cli_key_cmds[];
+extern const struct mh_cli_cmd mh_cli_ca_cmds[];
+extern const struct mh_cli_cmd mh_cli_receipt_cmds[];
 
 /* The full command name being run ("mohur key sign"), for messages. */
 extern const char *mh_cli_prog;

@@ -33,6 +33,10 @@ static const struct mh_cli_cmd top[] = {
     {"token", "list and initialise tokens (smart cards, HSMs, SoftHSM2)", NULL, NULL,
      mh_cli_token_cmds},
     {"key", "generate, list, export keys; sign and verify with them", NULL, NULL, mh_cli_key_cmds},
+    {"ca", "certificate authority: CAs on tokens, certificates by profile, CRLs", NULL, NULL,
+     mh_cli_ca_cmds},
+    {"receipt", "document receipts: sign, show, verify; their QR codes", NULL, NULL,
+     mh_cli_receipt_cmds},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,1515 @@
+/*
+ * cmd_ca.c - `mohur ca init|issue|revoke|crl|list`: root and issuing CAs
+ * whose keys stay on tokens, certificates by profile, revocation and CRLs,
+ * kept in the CA's LMDB database (host/cadb).
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/pem.h>
+#include <mbedtls/pk.h>
+
+#include "mh_cadb.h"
+#include "mh_pki.h"
+
+#define SPKI_CAP 4096
+#define MULTI_MAX MH_CA_LIST_MAX
+#define DAYS_MAX 36500
+
+#define CA_HELP                                                                                    \
+    "  --ca DIR        the CA's directory (default: $MOHUR_STATE_DIR/ca)\n"                        \
+    "  --module M      the PKCS#11 module: a file path or a p11-kit module name\n"
+
+/* ---- shared helpers ------------------------------------------------------ */
+
+struct list {
+    const char *v[MULTI_MAX];
+    size_t n;
+};
+
+static int list_add(struct list *l, const char *opt, const char *v)
+{
+    if (l->n == MULTI_MAX)
+        return mh_cli_usage("%s is given more than %d times", opt, MULTI_MAX);
+    l->v[l->n++] = v;
+    return MH_EXIT_OK;
+}
+
+static int parse_days(const char *s, long *days)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!s[0] || *end || v < 1 || v > DAYS_MAX)
+        return mh_cli_usage("--days must be a whole number of days from 1 to %d", DAYS_MAX);
+    *days = v;
+    return MH_EXIT_OK;
+}
+
+static const char *ca_dir(const char *opt, char *buf, size_t cap)
+{
+    if (opt)
+        return opt;
+    snprintf(buf, cap, "%s/ca", mh_cli_state_dir());
+    return buf;
+}
+
+static int open_db(const char *dir, bool create, mh_cadb **db)
+{
+    mh_err_clear();
+    int rc = mh_cadb_open(dir, create, db);
+    if (rc) {
+        *db = NULL;
+        int code = mh_cli_fail(rc, "opening the CA in %s", dir);
+        return rc == MH_ERR_NOT_FOUND ? MH_EXIT_INPUT : code;
+    }
+    return MH_EXIT_OK;
+}
+
+/* A configuration value as text (NULL when absent). */
+static char *cfg_str(mh_cadb *db, const char *key)
+{
+    uint8_t *v = NULL;
+    size_t n;
+    mh_err_clear();
+    if (mh_cadb_get(db, key, &v, &n) != 0) {
+        mh_err_clear();
+        return NULL;
+    }
+    if (strlen((char *)v) != n) {
+        free(v);
+        return NULL;
+    }
+    return (char *)v;
+}
+
+struct rng {
+    mbedtls_entropy_context e;
+    mbedtls_ctr_drbg_context d;
+};
+
+static int rng_init(struct rng *r)
+{
+    mbedtls_entropy_init(&r->e);
+    mbedtls_ctr_drbg_init(&r->d);
+    if (mbedtls_ctr_drbg_seed(&r->d, mbedtls_entropy_func, &r->e, (const unsigned char *)"mohur-ca",
+                              8) != 0)
+        return mh_cli_fail(MH_ERR_INTERNAL, "seeding the random generator");
+    return MH_EXIT_OK;
+}
+
+static void rng_free(struct rng *r)
+{
+    mbedtls_ctr_drbg_free(&r->d);
+    mbedtls_entropy_free(&r->e);
+}
+
+/* Opens a second key, sharing the module (and the token, when it is the
+ * same one) with `base`: a PKCS#11 module is loaded once per process. */
+static int open_second(mh_cli_ctx *base, mh_cli_ctx *c, const char *uri, const char *module,
+                       const char *what, bool login, bool *shared_mod, bool *shared_tok)
+{
+    int ret, rc;
+
+    *shared_mod = *shared_tok = false;
+    ret = mh_cli_parse_uri(c, uri, what, module);
+    if (ret)
+        return ret;
+    bool same_mod = (!c->uri.module_path && !c->uri.module_name && !base->uri.module_path &&
+                     !base->uri.module_name) ||
+                    (c->uri.module_path && base->uri.module_path &&
+                     strcmp(c->uri.module_path, base->uri.module_path) == 0) ||
+                    (c->uri.module_name && base->uri.module_name &&
+                     strcmp(c->uri.module_name, base->uri.module_name) == 0);
+    if (same_mod) {
+        c->mod = base->mod;
+        *shared_mod = true;
+    } else {
+        ret = mh_cli_load_module(c);
+        if (ret)
+            return ret;
+    }
+    bool same_tok = *shared_mod && c->uri.token && base->uri.token &&
+                    strcmp(c->uri.token, base->uri.token) == 0 &&
+                    !c->uri.serial == !base->uri.serial &&
+                    (!c->uri.serial || strcmp(c->uri.serial, base->uri.serial) == 0);
+    if (same_tok) {
+        c->tok = base->tok;
+        *shared_tok = true;
+    } else {
+        mh_err_clear();
+        rc = mh_hsm_token_open(c->mod, &c->uri, &c->tok);
+        if (rc) {
+            c->tok = NULL;
+            return mh_cli_fail(rc, "opening %s", c->token_name);
+        }
+    }
+    if (login || c->uri.pin_source) {
+        ret = mh_cli_login(c);
+        if (ret)
+            return ret;
+    }
+    mh_err_clear();
+    rc = mh_hsm_key_find(c->tok, &c->uri, &c->key);
+    if (rc) {
+        c->key = NULL;
+        return mh_cli_fail(rc, "finding %s", c->key_name);
+    }
+    return MH_EXIT_OK;
+}
+
+static void close_second(mh_cli_ctx *c, bool shared_mod, bool shared_tok)
+{
+    if (shared_tok)
+        c->tok = NULL;
+    if (shared_mod)
+        c->mod = NULL;
+    mh_cli_close(c);
+}
+
+/* Opens the CA's signing key and sets up pk on it. */
+static int open_ca_key(mh_cli_ctx *c, const char *uri, const char *module, const char *dir,
+                       mbedtls_pk_context *pk)
+{
+    int ret = mh_cli_open_key(c, uri, module, MH_CLI_LOGIN_ALWAYS);
+    if (ret) {
+        if (ret == MH_EXIT_TOKEN)
+            fprintf(stderr,
+                    "mohur: the CA in %s signs with the key %s; insert the token that holds "
+                    "it (or give the key's URI with --key)\n",
+                    dir, c->key_name[0] ? c->key_name : "named in its configuration");
+        return ret;
+    }
+    mh_err_clear();
+    int rc = mh_hsm_key_pk(c->key, pk);
+    if (rc)
+        return mh_cli_fail(rc, "using %s", c->key_name);
+    return MH_EXIT_OK;
+}
+
+/* Reads a PEM (with this label) or DER file into a malloc'd DER buffer. */
+static int read_der(const char *path, const char *label, uint8_t **der, size_t *len)
+{
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    int ret = mh_cli_read_file(path, MH_CLI_SMALL_MAX, &buf, &n);
+    if (ret)
+        return ret;
+    if (n > 0 && buf[0] == '-') {
+        char hdr[64], ftr[64];
+        mbedtls_pem_context pem;
+        size_t used;
+        snprintf(hdr, sizeof hdr, "-----BEGIN %s-----", label);
+        snprintf(ftr, sizeof ftr, "-----END %s-----", label);
+        mbedtls_pem_init(&pem);
+        int rc = mbedtls_pem_read_buffer(&pem, hdr, ftr, buf, NULL, 0, &used);
+        if (rc != 0) {
+            mbedtls_pem_free(&pem);
+            free(buf);
+            return mh_cli_error(MH_EXIT_INPUT, "%s: not a PEM '%s' file", path, label);
+        }
+        size_t bl = pem.buflen;
+        const unsigned char *b = pem.buf;
+        *der = malloc(bl ? bl : 1);
+        if (!*der) {
+            mbedtls_pem_free(&pem);
+            free(buf);
+            return mh_cli_fail(MH_ERR_NOMEM, "reading %s", path);
+        }
+        memcpy(*der, b, bl);
+        *len = bl;
+        mbedtls_pem_free(&pem);
+        free(buf);
+        return MH_EXIT_OK;
+    }
+    *der = buf;
+    *len = n;
+    return MH_EXIT_OK;
+}
+
+static int write_pem(const char *path, const char *label, const uint8_t *der, size_t len,
+                     bool append_to_stdout_ok)
+{
+    char *pem = NULL;
+    size_t plen;
+    (void)append_to_stdout_ok;
+    int rc = mh_cli_pem(label, der, len, &pem, &plen);
+    if (rc)
+        return mh_cli_fail(rc, "encoding PEM");
+    int ret = mh_cli_write_file(path, pem, plen, 0644);
+    free(pem);
+    return ret;
+}
+
+static void hex(const uint8_t *b, size_t n, char *out, size_t cap)
+{
+    mh_cli_hex_encode(b, n, out, cap);
+    for (char *p = out; *p; p++)
+        if (*p >= 'a' && *p <= 'f')
+            *p = (char)(*p - 32);
+}
+
+static void fmt_time(int64_t t, char out[24])
+{
+    char s[16];
+    if (mh_ca_time_format(t, s) != 0) {
+        snprintf(out, 24, "?");
+        return;
+    }
+    snprintf(out, 24, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s", s, s + 4, s + 6, s + 8, s + 10, s + 12);
+}
+
+/* ---- ca init ------------------------------------------------------------- */
+
+static const char ca_init_help[] =
+    "Create a certificate authority: a root CA (self-signed) or an issuing CA\n"
+    "(certified by a parent CA), with its key on a token and its database.\n"
+    "\n"
+    "Usage: mohur ca init --key URI --subject DN [--ca DIR] [--days N]\n"
+    "                     [--parent-ca DIR [--parent-key URI]] [--path-len N]\n"
+    "                     [--permit-dns D]... [--permit-email E]... [--permit-dn DN]...\n"
+    "                     [--crl-url URL] [--aia-url URL] [--policy PROFILE=OID]...\n"
+    "                     [--default-days N] [--module M] [--json]\n"
+    "\n"
+    "The key must already be on the token (mohur key generate); it never leaves\n"
+    "it. The CA certificate is written to DIR/ca.crt and, with the parents',\n"
+    "to DIR/chain.pem. For an issuing CA, the parent CA signs with its own key\n"
+    "and records the new CA's certificate in its database.\n"
+    "\n"
+    "Options:\n"
+    "  --key URI       the CA's key, e.g. 'pkcs11:token=CA;object=root'\n"
+    "  --subject DN    the CA's name, e.g. \"CN=Mohur Root CA,O=Mohur,C=AZ\"\n"
+    "                  (escape , + = \\ in values with \\; UTF-8 is kept)\n"
+    "  --days N        validity (default 7300 for a root, 3650 for an issuing CA,\n"
+    "                  at most up to the parent's end)\n"
+    "  --parent-ca DIR make an issuing CA under the CA in DIR\n"
+    "  --parent-key URI  the parent's key (default: the one in its configuration)\n"
+    "  --path-len N    issuing CA: how many CAs may follow it (default 0)\n"
+    "  --permit-dns D, --permit-email E, --permit-dn DN\n"
+    "                  issuing CA: name constraints (permitted subtrees)\n"
+    "  --crl-url URL   the CRL distribution point put in certificates THIS CA issues\n"
+    "  --aia-url URL   the caIssuers URL put in certificates THIS CA issues\n"
+    "  --policy PROFILE=OID  the policy OID for certificates of a profile this CA\n"
+    "                  issues (issuing, notary, seal, registry, tsa, tls)\n"
+    "                  (default: mohur's arc 2.25.1866...517.1.N, see docs/ca.md)\n"
+    "  --default-days N  validity of issued certificates (default 365)\n" CA_HELP
+    "  --json          print JSON\n"
+    "  -h, --help      show this help\n"
+    "\n"
+    "Example:\n"
+    "  mohur ca init --ca /var/lib/mohur/root \\\n"
+    "      --key 'pkcs11:token=CA;object=root?pin-source=file:/etc/mohur/ca.pin' \\\n"
+    "      --subject 'CN=Mohur Root CA,O=Mohur,C=AZ'\n";
+
+static int cmd_ca_init(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"ca", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},
+        {"subject", required_argument, NULL, 's'},
+        {"days", required_argument, NULL, 'd'},
+        {"parent-ca", required_argument, NULL, 'P'},
+        {"parent-key", required_argument, NULL, 'K'},
+        {"path-len", required_argument, NULL, 'l'},
+        {"permit-dns", required_argument, NULL, 'D'},
+        {"permit-email", required_argument, NULL, 'E'},
+        {"permit-dn", required_argument, NULL, 'N'},
+        {"crl-url", required_argument, NULL, 'r'},
+        {"aia-url", required_argument, NULL, 'a'},
+        {"policy", required_argument, NULL, 'p'},
+        {"default-days", required_argument, NULL, 'y'},
+        {"module", required_argument, NULL, 'm'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ret = MH_EXIT_USAGE, rc, ch;
+    const char *dir_opt = NULL, *key = NULL, *subject = NULL, *parent = NULL, *parent_key = NULL;
+    const char *crl_url = NULL, *aia_url = NULL, *module = NULL;
+    struct list pdns = {0}, pemail = {0}, pdn = {0}, pol = {0};
+    long days = 0, path_len = -1, def_days = 365;
+    bool json = false, shm = false, sht = false, rng_ok = false;
+    char dirbuf[1024], def_days_s[16];
+    mh_cli_ctx c, pc;
+    mbedtls_pk_context pk, ppk;
+    mh_cadb *db = NULL, *pdb = NULL;
+    uint8_t spki[SPKI_CAP], *cert = NULL, *pcert = NULL, *pchain = NULL, *chain = NULL;
+    size_t spki_len = 0, cert_len = 0, pcert_len = 0, pchain_len = 0;
+    char *p_uri = NULL, *p_crl = NULL, *p_aia = NULL, *p_pol = NULL;
+    struct rng rng;
+
+    memset(&c, 0, sizeof c);
+    memset(&pc, 0, sizeof pc);
+    mbedtls_pk_init(&pk);
+    mbedtls_pk_init(&ppk);
+    ret = mh_cli_check_long(argc, argv, opts);
+    if (ret)
+        goto out;
+    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        char *end;
+        switch (ch) {
+        case 'c':
+            dir_opt = optarg;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 's':
+            subject = optarg;
+            break;
+        case 'd':
+            if ((ret = parse_days(optarg, &days)) != 0)
+                goto out;
+            break;
+        case 'y':
+            if ((ret = parse_days(optarg, &def_days)) != 0)
+                goto out;
+            break;
+        case 'P':
+            parent = optarg;
+            break;
+        case 'K':
+            parent_key = optarg;
+            break;
+        case 'l':
+            path_len = strtol(optarg, &end, 10);
+            if (!optarg[0] || *end || path_len < 0 || path_len > 16) {
+                ret = mh_cli_usage("--path-len must be a number from 0 to 16");
+                goto out;
+            }
+            break;
+        case 'D':
+            if ((ret = list_add(&pdns, "--permit-dns", optarg)) != 0)
+                goto out;
+            break;
+        case 'E':
+            if ((ret = list_add(&pemail, "--permit-email", optarg)) != 0)
+                goto out;
+            break;
+        case 'N':
+            if ((ret = list_add(&pdn, "--permit-dn", optarg)) != 0)
+                goto out;
+            break;
+        case 'r':
+            crl_url = optarg;
+            break;
+        case 'a':
+            aia_url = optarg;
+            break;
+        case 'p':
+            if ((ret = list_add(&pol, "--policy", optarg)) != 0)
+                goto out;
+            break;
+        case 'm':
+            module = optarg;
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'h':
+            fputs(ca_init_help, stdout);
+            ret = MH_EXIT_OK;
+            goto out;
+        default:
+            ret = mh_cli_bad_option(ch, argv);
+            goto out;
+        }
+    }
+    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
+        goto out;
+    ret = MH_EXIT_USAGE;
+    if (!key) {
+        mh_cli_usage("--key is required: the CA's key on a token (pkcs11:...)");
+        goto out;
+    }
+    if (!subject) {
+        mh_cli_usage("--subject is required, e.g. --subject \"CN=Mohur Root CA,O=Mohur,C=AZ\"");
+        goto out;
+    }
+    if (!parent && (parent_key || pdns.n || pemail.n || pdn.n)) {
+        mh_cli_usage("--parent-key and --permit-* are for an issuing CA (with --parent-ca)");
+        goto out;
+    }
+    /* policies: PROFILE=OID, checked now */
+    char pol_keys[MULTI_MAX][40];
+    for (size_t i = 0; i < pol.n; i++) {
+        const char *eq = strchr(pol.v[i], '=');
+        char name[24];
+        uint8_t o[64];
+        size_t ol;
+        if (!eq || (size_t)(eq - pol.v[i]) >= sizeof name) {
+            mh_cli_usage("--policy takes PROFILE=OID, e.g. --policy notary=1.2.3.4");
+            goto out;
+        }
+        snprintf(name, sizeof name, "%.*s", (int)(eq - pol.v[i]), pol.v[i]);
+        enum mh_ca_profile pr = mh_ca_profile_from_name(name);
+        if (pr < MH_CA_PROFILE_ISSUING || mh_ca_oid_encode(eq + 1, o, sizeof o, &ol) != 0) {
+            mh_cli_usage("--policy %.24s: the profile must be issuing, notary, seal, registry, tsa "
+                         "or tls and the OID dotted (1.2.3.4)",
+                         name);
+            goto out;
+        }
+        snprintf(pol_keys[i], sizeof pol_keys[i], "policy.%s", name);
+    }
+    const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
+    if (parent && strcmp(parent, dir) == 0) {
+        mh_cli_usage("--parent-ca must be another directory than --ca");
+        goto out;
+    }
+
+    /* refuse early when DIR already holds a CA: nothing gets signed */
+    if ((ret = open_db(dir, true, &db)) != 0)
+        goto out;
+    {
+        char *existing = cfg_str(db, "key_uri");
+        if (existing) {
+            free(existing);
+            ret = mh_cli_error(MH_EXIT_USAGE,
+                               "%s already holds a CA; choose another directory with --ca", dir);
+            goto out;
+        }
+    }
+    if ((ret = rng_init(&rng)) != 0)
+        goto out;
+    rng_ok = true;
+
+    ret = mh_cli_open_key(&c, key, module, MH_CLI_LOGIN_ALWAYS);
+    if (ret)
+        goto out;
+    mh_err_clear();
+    if ((rc = mh_hsm_key_public_der(c.key, spki, sizeof spki, &spki_len)) != 0 ||
+        (rc = mh_hsm_key_pk(c.key, &pk)) != 0) {
+        ret = mh_cli_fail(rc, "reading %s", c.key_name);
+        goto out;
+    }
+
+    mh_ca_issue_req r;
+    memset(&r, 0, sizeof r);
+    r.subject = subject;
+    r.spki = spki;
+    r.spki_len = spki_len;
+    r.path_len = -1;
+    r.f_rng = mbedtls_ctr_drbg_random;
+    r.p_rng = &rng.d;
+    r.not_before = (int64_t)time(NULL) - 300;
+    if (mbedtls_ctr_drbg_random(&rng.d, r.serial, sizeof r.serial) != 0) {
+        ret = mh_cli_fail(MH_ERR_INTERNAL, "making a serial number");
+        goto out;
+    }
+    mh_ca_serial_fix(r.serial);
+    if (parent) {
+        mh_ca_cert_info pi;
+        if ((ret = open_db(parent, false, &pdb)) != 0)
+            goto out;
+        mh_err_clear();
+        if ((rc = mh_cadb_get(pdb, "ca_cert", &pcert, &pcert_len)) != 0 ||
+            mh_ca_cert_info_get(pcert, pcert_len, &pi) != 0) {
+            ret =
+                mh_cli_fail(rc ? rc : MH_ERR_LEDGER_CORRUPT, "reading the parent CA in %s", parent);
+            goto out;
+        }
+        p_uri = cfg_str(pdb, "key_uri");
+        p_crl = cfg_str(pdb, "crl_url");
+        p_aia = cfg_str(pdb, "aia_url");
+        p_pol = cfg_str(pdb, "policy.issuing");
+        uint8_t *pc_chain = NULL;
+        size_t pcl = 0;
+        if (mh_cadb_get(pdb, "chain", &pc_chain, &pcl) == 0) {
+            pchain = pc_chain;
+            pchain_len = pcl;
+        }
+        mh_err_clear();
+        if (!parent_key && !p_uri) {
+            ret = mh_cli_error(MH_EXIT_INPUT, "the parent CA in %s has no key URI", parent);
+            goto out;
+        }
+        ret = open_second(&c, &pc, parent_key ? parent_key : p_uri, module, "--parent-key", true,
+                          &shm, &sht);
+        if (ret) {
+            if (ret == MH_EXIT_TOKEN)
+                fprintf(stderr,
+                        "mohur: the parent CA in %s signs with that key; insert its "
+                        "token (or give --parent-key)\n",
+                        parent);
+            goto out;
+        }
+        mh_err_clear();
+        if ((rc = mh_hsm_key_pk(pc.key, &ppk)) != 0) {
+            ret = mh_cli_fail(rc, "using %s", pc.key_name);
+            goto out;
+        }
+        r.profile = MH_CA_PROFILE_ISSUING;
+        r.issuer_cert = pcert;
+        r.issuer_cert_len = pcert_len;
+        r.issuer_key = &ppk;
+        r.path_len = path_len < 0 ? 0 : (int)path_len;
+        r.permit_dns = pdns.v;
+        r.n_permit_dns = pdns.n;
+        r.permit_email = pemail.v;
+        r.n_permit_email = pemail.n;
+        r.permit_dn = pdn.v;
+        r.n_permit_dn = pdn.n;
+        const char *pp = p_pol;
+        if (pp) {
+            r.policies = &pp;
+            r.n_policies = 1;
+        }
+        r.crl_url = p_crl;
+        r.aia_url = p_aia;
+        r.not_after = r.not_before + 86400LL * (days ? days : 3650);
+        if (!days && r.not_after > pi.not_after)
+            r.not_after = pi.not_after;
+    } else {
+        r.profile = MH_CA_PROFILE_ROOT;
+        r.issuer_key = &pk;
+        r.path_len = (int)path_len;
+        r.not_after = r.not_before + 86400LL * (days ? days : 7300);
+    }
+    cert = malloc(MH_CA_CERT_MAX);
+    if (!cert) {
+        ret = mh_cli_fail(MH_ERR_NOMEM, "making the CA certificate");
+        goto out;
+    }
+    mh_err_clear();
+    rc = mh_ca_issue(&r, cert, MH_CA_CERT_MAX, &cert_len);
+    if (rc) {
+        ret = mh_cli_fail(rc, "making the CA certificate");
+        goto out;
+    }
+
+    /* record: first in the parent (the issuance), then the new CA */
+    mh_cadb_cert rec;
+    memset(&rec, 0, sizeof rec);
+    memcpy(rec.serial, r.serial, MH_CA_SERIAL_LEN);
+    rec.serial_len = MH_CA_SERIAL_LEN;
+    rec.profile = r.profile;
+    rec.not_before = r.not_before;
+    rec.not_after = r.not_after;
+    rec.issued_at = (int64_t)time(NULL);
+    snprintf(rec.subject, sizeof rec.subject, "%s", subject);
+    rec.der = cert;
+    rec.der_len = cert_len;
+    mh_err_clear();
+    rc = mh_cadb_cert_add(pdb ? pdb : db, &rec);
+    if (rc) {
+        ret = mh_cli_fail(rc, "recording the CA certificate");
+        goto out;
+    }
+    /* the chain above this CA: the parent's certificate and its chain */
+    size_t chain_len = pcert_len + pchain_len;
+    if (parent) {
+        chain = malloc(chain_len);
+        if (!chain) {
+            ret = mh_cli_fail(MH_ERR_NOMEM, "recording the CA");
+            goto out;
+        }
+        memcpy(chain, pcert, pcert_len);
+        if (pchain_len)
+            memcpy(chain + pcert_len, pchain, pchain_len);
+    }
+    snprintf(def_days_s, sizeof def_days_s, "%ld", def_days);
+    char uri_store[2048];
+    snprintf(uri_store, sizeof uri_store, "%s", key);
+    mh_cadb_kv kv[8 + MULTI_MAX];
+    size_t nkv = 0;
+    kv[nkv++] = (mh_cadb_kv){"ca_cert", cert, cert_len};
+    kv[nkv++] = (mh_cadb_kv){"key_uri", uri_store, strlen(uri_store)};
+    kv[nkv++] = (mh_cadb_kv){"subject", subject, strlen(subject)};
+    kv[nkv++] = (mh_cadb_kv){"kind", parent ? "issuing" : "root", parent ? 7 : 4};
+    kv[nkv++] = (mh_cadb_kv){"default_days", def_days_s, strlen(def_days_s)};
+    if (crl_url)
+        kv[nkv++] = (mh_cadb_kv){"crl_url", crl_url, strlen(crl_url)};
+    if (aia_url)
+        kv[nkv++] = (mh_cadb_kv){"aia_url", aia_url, strlen(aia_url)};
+    if (chain)
+        kv[nkv++] = (mh_cadb_kv){"chain", chain, chain_len};
+    for (size_t i = 0; i < pol.n; i++) {
+        const char *eq = strchr(pol.v[i], '=') + 1;
+        kv[nkv++] = (mh_cadb_kv){pol_keys[i], eq, strlen(eq)};
+    }
+    mh_err_clear();
+    rc = mh_cadb_init(db, kv, nkv);
+    if (rc) {
+        ret = mh_cli_fail(rc, "writing the CA database in %s", dir);
+        goto out;
+    }
+    /* files for other tools */
+    {
+        char path[1100];
+        snprintf(path, sizeof path, "%s/ca.crt", dir);
+        if ((ret = write_pem(path, "CERTIFICATE", cert, cert_len, false)) != 0)
+            goto out;
+        /* chain.pem: this CA, then each parent up to the root */
+        char *all = NULL;
+        size_t alen = 0;
+        const uint8_t *parts[8];
+        size_t plens[8], np = 0;
+        parts[np] = cert;
+        plens[np++] = cert_len;
+        for (size_t off = 0; chain && off < chain_len && np < 8;) {
+            mh_der d;
+            mh_der_elem e;
+            mh_der_init(&d, chain + off, chain_len - off);
+            if (mh_der_next(&d, &e) != 0)
+                break;
+            parts[np] = e.raw;
+            plens[np++] = e.raw_len;
+            off += e.raw_len;
+        }
+        for (size_t i = 0; i < np; i++) {
+            char *pem = NULL;
+            size_t pl;
+            if (mh_cli_pem("CERTIFICATE", parts[i], plens[i], &pem, &pl) != 0) {
+                free(all);
+                ret = mh_cli_fail(MH_ERR_NOMEM, "writing the chain");
+                goto out;
+            }
+            char *na = realloc(all, alen + pl);
+            if (!na) {
+                free(pem);
+                free(all);
+                ret = mh_cli_fail(MH_ERR_NOMEM, "writing the chain");
+                goto out;
+            }
+            all = na;
+            memcpy(all + alen, pem, pl);
+            alen += pl;
+            free(pem);
+        }
+        snprintf(path, sizeof path, "%s/chain.pem", dir);
+        ret = mh_cli_write_file(path, all, alen, 0644);
+        free(all);
+        if (ret)
+            goto out;
+    }
+    char serial_hex[2 * MH_CA_SERIAL_LEN + 1], nb[24], na[24];
+    hex(r.serial, MH_CA_SERIAL_LEN, serial_hex, sizeof serial_hex);
+    fmt_time(r.not_before, nb);
+    fmt_time(r.not_after, na);
+    if (json) {
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "dir");
+        mh_json_str(&j, dir);
+        mh_json_key(&j, "kind");
+        mh_json_str(&j, parent ? "issuing" : "root");
+        mh_json_key(&j, "subject");
+        mh_json_str(&j, subject);
+        mh_json_key(&j, "serial");
+        mh_json_str(&j, serial_hex);
+        mh_json_key(&j, "not_before");
+        mh_json_str(&j, nb);
+        mh_json_key(&j, "not_after");
+        mh_json_str(&j, na);
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+    } else {
+        printf("%s CA created in %s\n  subject:     %s\n  serial:      %s\n  valid:       %s "
+               "to %s UTC\n  certificate: %s/ca.crt (chain: %s/chain.pem)\n",
+               parent ? "Issuing" : "Root", dir, subject, serial_hex, nb, na, dir, dir);
+    }
+    ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
+out:
+    mbedtls_pk_free(&ppk);
+    mbedtls_pk_free(&pk);
+    close_second(&pc, shm, sht);
+    mh_cli_close(&c);
+    if (rng_ok)
+        rng_free(&rng);
+    mh_cadb_close(pdb);
+    mh_cadb_close(db);
+    free(cert);
+    free(pcert);
+    free(pchain);
+    free(chain);
+    free(p_uri);
+    free(p_crl);
+    free(p_aia);
+    free(p_pol);
+    return ret;
+}
+
+/* ---- ca issue ------------------------------------------------------------ */
+
+static const char ca_issue_help[] =
+    "Issue a certificate of a profile, signed by the CA's key on its token.\n"
+    "\n"
+    "Usage: mohur ca issue --profile P --subject DN (--csr FILE | --pubkey-from URI |\n"
+    "                      --pubkey FILE) [--days N] [--dns NAME]... [--ip ADDR]...\n"
+    "                      [--email ADDR]... [--policy OID]... [--out FILE]\n"
+    "                      [--ca DIR] [--key URI] [--module M] [--json]\n"
+    "\n"
+    "Profiles: notary (digitalSignature, nonRepudiation, documentSigning),\n"
+    "seal (the same, for an organisation: O= required), registry (receipts and\n"
+    "log checkpoints: digitalSignature), tsa (timeStamping, critical), tls\n"
+    "(serverAuth; --dns or --ip required). The profile decides the extensions:\n"
+    "extensions requested in a CSR are ignored. A CSR must carry a valid\n"
+    "signature by its own key (proof of possession).\n"
+    "\n"
+    "Options:\n"
+    "  --profile P     notary, seal, registry, tsa or tls\n"
+    "  --subject DN    the subject, e.g. \"CN=Əli Həsənov,O=Notariat,C=AZ\";\n"
+    "                  with --csr optional (default: the request's subject)\n"
+    "  --csr FILE      a PKCS#10 request (PEM or DER)\n"
+    "  --pubkey-from URI  the public key of a key on a token\n"
+    "  --pubkey FILE   a public key (PEM 'PUBLIC KEY' or DER SubjectPublicKeyInfo)\n"
+    "  --days N        validity (default: the CA's default, 365)\n"
+    "  --dns NAME, --ip ADDR, --email ADDR  subject alternative names\n"
+    "  --policy OID    certificate policy (default: the CA's for the profile)\n"
+    "  --out FILE      write the certificate (PEM) there; default: standard output\n"
+    "  --key URI       the CA's key (default: the URI in the CA's configuration)\n" CA_HELP
+    "  --json          print JSON about the certificate (needs --out)\n"
+    "  -h, --help      show this help\n"
+    "\n"
+    "Example:\n"
+    "  mohur ca issue --ca /var/lib/mohur/issuing --profile notary \\\n"
+    "      --subject 'CN=Əli Həsənov,O=Notariat,C=AZ' --csr notary.csr --out notary.crt\n";
+
+static int cmd_ca_issue(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"ca", required_argument, NULL, 'c'},
+        {"profile", required_argument, NULL, 'p'},
+        {"subject", required_argument, NULL, 's'},
+        {"csr", required_argument, NULL, 'r'},
+        {"pubkey-from", required_argument, NULL, 'F'},
+        {"pubkey", required_argument, NULL, 'f'},
+        {"days", required_argument, NULL, 'd'},
+        {"dns", required_argument, NULL, 'D'},
+        {"ip", required_argument, NULL, 'I'},
+        {"email", required_argument, NULL, 'E'},
+        {"policy", required_argument, NULL, 'P'},
+        {"out", required_argument, NULL, 'o'},
+        {"key", required_argument, NULL, 'k'},
+        {"module", required_argument, NULL, 'm'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ret = MH_EXIT_USAGE, rc, ch;
+    const char *dir_opt = NULL, *profile_s = NULL, *subject = NULL, *csr_path = NULL;
+    const char *from = NULL, *pub_path = NULL, *out_path = NULL, *key = NULL, *module = NULL;
+    struct list dns = {0}, ips = {0}, emails = {0}, pol = {0};
+    long days = 0;
+    bool json = false, shm = false, sht = false, rng_ok = false;
+    char dirbuf[1024];
+    mh_cli_ctx c, kc;
+    mbedtls_pk_context pk;
+    mh_cadb *db = NULL;
+    uint8_t spki[SPKI_CAP], subj_der[MH_CA_DN_MAX];
+    size_t spki_len = 0, subj_len = 0;
+    uint8_t *in = NULL, *ca_cert = NULL, *cert = NULL;
+    size_t in_len = 0, ca_cert_len = 0, cert_len = 0;
+    char *key_uri = NULL, *cfg_pol = NULL, *crl_url = NULL, *aia_url = NULL, *dd = NULL;
+    struct rng rng;
+    enum mh_ca_profile profile;
+
+    memset(&c, 0, sizeof c);
+    memset(&kc, 0, sizeof kc);
+    mbedtls_pk_init(&pk);
+    ret = mh_cli_check_long(argc, argv, opts);
+    if (ret)
+        goto out;
+    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            dir_opt = optarg;
+            break;
+        case 'p':
+            profile_s = optarg;
+            break;
+        case 's':
+            subject = optarg;
+            break;
+        case 'r':
+            csr_path = optarg;
+            break;
+        case 'F':
+            from = optarg;
+            break;
+        case 'f':
+            pub_path = optarg;
+            break;
+        case 'd':
+            if ((ret = parse_days(optarg, &days)) != 0)
+                goto out;
+            break;
+        case 'D':
+            if ((ret = list_add(&dns, "--dns", optarg)) != 0)
+                goto out;
+            break;
+        case 'I':
+            if ((ret = list_add(&ips, "--ip", optarg)) != 0)
+                goto out;
+            break;
+        case 'E':
+            if ((ret = list_add(&emails, "--email", optarg)) != 0)
+                goto out;
+            break;
+        case 'P':
+            if ((ret = list_add(&pol, "--policy", optarg)) != 0)
+                goto out;
+            break;
+        case 'o':
+            out_path = optarg;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 'm':
+            module = optarg;
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'h':
+            fputs(ca_issue_help, stdout);
+            ret = MH_EXIT_OK;
+            goto out;
+        default:
+            ret = mh_cli_bad_option(ch, argv);
+            goto out;
+        }
+    }
+    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
+        goto out;
+    ret = MH_EXIT_USAGE;
+    profile = mh_ca_profile_from_name(profile_s);
+    if (profile < MH_CA_PROFILE_NOTARY) {
+        mh_cli_usage("--profile must be notary, seal, registry, tsa or tls (CAs are made with "
+                     "'mohur ca init')");
+        goto out;
+    }
+    if ((csr_path != NULL) + (from != NULL) + (pub_path != NULL) != 1) {
+        mh_cli_usage("give exactly one of --csr FILE, --pubkey-from URI or --pubkey FILE");
+        goto out;
+    }
+    if (!subject && !csr_path) {
+        mh_cli_usage("--subject is required (only a CSR brings its own subject)");
+        goto out;
+    }
+    if (json && !out_path) {
+        mh_cli_usage("--json describes the certificate written with --out");
+        goto out;
+    }
+    const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
+    if ((ret = open_db(dir, false, &db)) != 0)
+        goto out;
+    mh_err_clear();
+    if ((rc = mh_cadb_get(db, "ca_cert", &ca_cert, &ca_cert_len)) != 0) {
+        ret = mh_cli_fail(rc == MH_ERR_NOT_FOUND ? MH_ERR_LEDGER_CORRUPT : rc,
+                          "reading the CA certificate in %s", dir);
+        goto out;
+    }
+    key_uri = cfg_str(db, "key_uri");
+    crl_url = cfg_str(db, "crl_url");
+    aia_url = cfg_str(db, "aia_url");
+    dd = cfg_str(db, "default_days");
+    {
+        char k[40];
+        snprintf(k, sizeof k, "policy.%s", mh_ca_profile_name(profile));
+        cfg_pol = cfg_str(db, k);
+    }
+    if (!key && !key_uri) {
+        ret =
+            mh_cli_error(MH_EXIT_STORAGE, "the CA in %s has no key URI in its configuration", dir);
+        goto out;
+    }
+
+    /* the subject's key */
+    if (csr_path) {
+        if ((ret = read_der(csr_path, "CERTIFICATE REQUEST", &in, &in_len)) != 0)
+            goto out;
+        mh_err_clear();
+        rc = mh_ca_csr_check(in, in_len, spki, sizeof spki, &spki_len, subj_der, sizeof subj_der,
+                             &subj_len);
+        if (rc) {
+            ret = mh_cli_fail(rc, "checking the certificate request %s", csr_path);
+            if (rc == MH_ERR_VERIFY_FAILED)
+                ret = MH_EXIT_INVALID;
+            goto out;
+        }
+    } else if (pub_path) {
+        mbedtls_pk_context sp;
+        if ((ret = read_der(pub_path, "PUBLIC KEY", &in, &in_len)) != 0)
+            goto out;
+        mbedtls_pk_init(&sp);
+        int l = mbedtls_pk_parse_public_key(&sp, in, in_len) == 0
+                    ? mbedtls_pk_write_pubkey_der(&sp, spki, sizeof spki)
+                    : -1;
+        mbedtls_pk_free(&sp);
+        if (l <= 0) {
+            ret = mh_cli_error(MH_EXIT_INPUT,
+                               "%s: not a public key (PEM 'PUBLIC KEY' or DER "
+                               "SubjectPublicKeyInfo)",
+                               pub_path);
+            goto out;
+        }
+        memmove(spki, spki + sizeof spki - (size_t)l, (size_t)l);
+        spki_len = (size_t)l;
+    }
+    if ((ret = rng_init(&rng)) != 0)
+        goto out;
+    rng_ok = true;
+    if ((ret = open_ca_key(&c, key ? key : key_uri, module, dir, &pk)) != 0)
+        goto out;
+    if (from) {
+        ret = open_second(&c, &kc, from, module, "--pubkey-from", false, &shm, &sht);
+        if (ret)
+            goto out;
+        mh_err_clear();
+        rc = mh_hsm_key_public_der(kc.key, spki, sizeof spki, &spki_len);
+        if (rc) {
+            ret = mh_cli_fail(rc, "reading the public key of %s", kc.key_name);
+            goto out;
+        }
+    }
+
+    mh_ca_issue_req r;
+    memset(&r, 0, sizeof r);
+    r.profile = profile;
+    r.subject = subject;
+    if (!subject) {
+        r.subject_der = subj_der;
+        r.subject_der_len = subj_len;
+    }
+    r.spki = spki;
+    r.spki_len = spki_len;
+    r.issuer_cert = ca_cert;
+    r.issuer_cert_len = ca_cert_len;
+    r.issuer_key = &pk;
+    r.path_len = -1;
+    r.dns = dns.v;
+    r.n_dns = dns.n;
+    r.ips = ips.v;
+    r.n_ips = ips.n;
+    r.emails = emails.v;
+    r.n_emails = emails.n;
+    const char *cp = cfg_pol;
+    if (pol.n) {
+        r.policies = pol.v;
+        r.n_policies = pol.n;
+    } else if (cp) {
+        r.policies = &cp;
+        r.n_policies = 1;
+    }
+    r.crl_url = crl_url;
+    r.aia_url = aia_url;
+    r.f_rng = mbedtls_ctr_drbg_random;
+    r.p_rng = &rng.d;
+    if (!days) {
+        char *end = NULL;
+        days = dd ? strtol(dd, &end, 10) : 365;
+        if (days < 1 || days > DAYS_MAX || (end && *end))
+            days = 365;
+    }
+    r.not_before = (int64_t)time(NULL) - 300;
+    r.not_after = r.not_before + 300 + 86400LL * days;
+    if (mbedtls_ctr_drbg_random(&rng.d, r.serial, sizeof r.serial) != 0) {
+        ret = mh_cli_fail(MH_ERR_INTERNAL, "making a serial number");
+        goto out;
+    }
+    mh_ca_serial_fix(r.serial);
+    cert = malloc(MH_CA_CERT_MAX);
+    if (!cert) {
+        ret = mh_cli_fail(MH_ERR_NOMEM, "issuing");
+        goto out;
+    }
+    mh_err_clear();
+    rc = mh_ca_issue(&r, cert, MH_CA_CERT_MAX, &cert_len);
+    if (rc) {
+        ret = mh_cli_fail(rc, "issuing the %s certificate", mh_ca_profile_name(profile));
+        goto out;
+    }
+    mh_cadb_cert rec;
+    memset(&rec, 0, sizeof rec);
+    memcpy(rec.serial, r.serial, MH_CA_SERIAL_LEN);
+    rec.serial_len = MH_CA_SERIAL_LEN;
+    rec.profile = profile;
+    rec.not_before = r.not_before;
+    rec.not_after = r.not_after;
+    rec.issued_at = (int64_t)time(NULL);
+    if (subject)
+        snprintf(rec.subject, sizeof rec.subject, "%s", subject);
+    else if (mh_ca_name_format(subj_der, subj_len, rec.subject, sizeof rec.subject) != 0)
+        snprintf(rec.subject, sizeof rec.subject, "(unprintable)");
+    rec.der = cert;
+    rec.der_len = cert_len;
+    mh_err_clear();
+    rc = mh_cadb_cert_add(db, &rec);
+    if (rc) {
+        ret = mh_cli_fail(rc, "recording the certificate in %s", dir);
+        goto out;
+    }
+    if ((ret = write_pem(out_path, "CERTIFICATE", cert, cert_len, true)) != 0)
+        goto out;
+    char serial_hex[2 * MH_CA_SERIAL_LEN + 1];
+    hex(r.serial, MH_CA_SERIAL_LEN, serial_hex, sizeof serial_hex);
+    if (json) {
+        char nb[24], na[24];
+        fmt_time(r.not_before, nb);
+        fmt_time(r.not_after, na);
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "serial");
+        mh_json_str(&j, serial_hex);
+        mh_json_key(&j, "profile");
+        mh_json_str(&j, mh_ca_profile_name(profile));
+        mh_json_key(&j, "subject");
+        mh_json_str(&j, rec.subject);
+        mh_json_key(&j, "not_before");
+        mh_json_str(&j, nb);
+        mh_json_key(&j, "not_after");
+        mh_json_str(&j, na);
+        mh_json_key(&j, "file");
+        mh_json_str(&j, out_path);
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+    } else if (out_path && strcmp(out_path, "-") != 0) {
+        printf("%s\n", serial_hex);
+    } else {
+        fprintf(stderr, "mohur: issued serial %s\n", serial_hex);
+    }
+    ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
+out:
+    mbedtls_pk_free(&pk);
+    close_second(&kc, shm, sht);
+    mh_cli_close(&c);
+    if (rng_ok)
+        rng_free(&rng);
+    mh_cadb_close(db);
+    free(in);
+    free(ca_cert);
+    free(cert);
+    free(key_uri);
+    free(cfg_pol);
+    free(crl_url);
+    free(aia_url);
+    free(dd);
+    return ret;
+}
+
+/* ---- ca revoke ----------------------------------------------------------- */
+
+static const char ca_revoke_help[] =
+    "Revoke a certificate this CA issued. The revocation is recorded at once;\n"
+    "it reaches relying parties with the next CRL ('mohur ca crl').\n"
+    "\n"
+    "Usage: mohur ca revoke SERIAL --reason REASON [--ca DIR] [--json]\n"
+    "\n"
+    "SERIAL is the hexadecimal serial shown by 'mohur ca list' (or by\n"
+    "'openssl x509 -serial'). A revocation cannot be changed or undone.\n"
+    "\n"
+    "Options:\n"
+    "  --reason R      keyCompromise, cACompromise, affiliationChanged, superseded,\n"
+    "                  cessationOfOperation, certificateHold, privilegeWithdrawn or\n"
+    "                  unspecified\n"
+    "  --ca DIR        the CA's directory (default: $MOHUR_STATE_DIR/ca)\n"
+    "  --json          print JSON\n"
+    "  -h, --help      show this help\n"
+    "\n"
+    "Example:\n"
+    "  mohur ca revoke 4F1A...C2 --reason keyCompromise\n";
+
+static int cmd_ca_revoke(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"ca", required_argument, NULL, 'c'},
+        {"reason", required_argument, NULL, 'r'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ret = MH_EXIT_USAGE, rc, ch, reason = -1;
+    const char *dir_opt = NULL, *reason_s = NULL, *serial_s = NULL;
+    bool json = false;
+    char dirbuf[1024];
+    uint8_t serial[20];
+    size_t serial_len = 0;
+    mh_cadb *db = NULL;
+
+    ret = mh_cli_check_long(argc, argv, opts);
+    if (ret)
+        goto out;
+    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            dir_opt = optarg;
+            break;
+        case 'r':
+            reason_s = optarg;
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'h':
+            fputs(ca_revoke_help, stdout);
+            ret = MH_EXIT_OK;
+            goto out;
+        default:
+            ret = mh_cli_bad_option(ch, argv);
+            goto out;
+        }
+    }
+    ret = MH_EXIT_USAGE;
+    if (optind + 1 != argc) {
+        mh_cli_usage("give exactly one SERIAL (hexadecimal, from 'mohur ca list')");
+        goto out;
+    }
+    serial_s = argv[optind];
+    if (mh_cli_hex_decode(serial_s, serial, sizeof serial, &serial_len) != 0 || serial_len == 0) {
+        mh_cli_usage("SERIAL must be 1 to 20 bytes in hexadecimal (from 'mohur ca list')");
+        goto out;
+    }
+    if (!reason_s) {
+        mh_cli_usage("--reason is required (e.g. --reason keyCompromise)");
+        goto out;
+    }
+    reason = mh_crl_reason_from_name(reason_s);
+    if (reason < 0) {
+        mh_cli_usage("unknown reason '%.40s': use keyCompromise, cACompromise, "
+                     "affiliationChanged, superseded, cessationOfOperation, certificateHold, "
+                     "privilegeWithdrawn or unspecified",
+                     reason_s);
+        goto out;
+    }
+    const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
+    if ((ret = open_db(dir, false, &db)) != 0)
+        goto out;
+    int64_t now = (int64_t)time(NULL);
+    mh_err_clear();
+    rc = mh_cadb_revoke(db, serial, serial_len, now, reason);
+    if (rc) {
+        char h[41];
+        hex(serial, serial_len, h, sizeof h);
+        ret = mh_cli_fail(rc, "revoking %s", h);
+        if (rc == MH_ERR_NOT_FOUND || rc == MH_ERR_ALREADY_EXISTS)
+            ret = MH_EXIT_INPUT;
+        goto out;
+    }
+    char h[41];
+    hex(serial, serial_len, h, sizeof h);
+    if (json) {
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "serial");
+        mh_json_str(&j, h);
+        mh_json_key(&j, "reason");
+        mh_json_str(&j, mh_crl_reason_name(reason));
+        mh_json_key(&j, "revoked_at");
+        mh_json_int(&j, now);
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+    } else {
+        printf("Revoked %s (%s). Publish it with 'mohur ca crl'.\n", h, mh_crl_reason_name(reason));
+    }
+    ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
+out:
+    mh_cadb_close(db);
+    return ret;
+}
+
+/* ---- ca crl -------------------------------------------------------------- */
+
+static const char ca_crl_help[] =
+    "Issue a CRL (RFC 5280, version 2) listing every certificate this CA\n"
+    "revoked, signed with the CA's key, and keep it in the CA's database.\n"
+    "\n"
+    "Usage: mohur ca crl [--out FILE] [--days N] [--ca DIR] [--key URI] [--module M]\n"
+    "\n"
+    "Options:\n"
+    "  --out FILE      write the CRL (PEM) there; default: standard output\n"
+    "  --days N        next update after N days (default 7)\n"
+    "  --key URI       the CA's key (default: the URI in the CA's configuration)\n" CA_HELP
+    "  -h, --help      show this help\n"
+    "\n"
+    "Example:\n"
+    "  mohur ca crl --ca /var/lib/mohur/issuing --out /srv/www/issuing.crl\n";
+
+static int cmd_ca_crl(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"ca", required_argument, NULL, 'c'},
+        {"out", required_argument, NULL, 'o'},
+        {"days", required_argument, NULL, 'd'},
+        {"key", required_argument, NULL, 'k'},
+        {"module", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ret = MH_EXIT_USAGE, rc, ch;
+    const char *dir_opt = NULL, *out_path = NULL, *key = NULL, *module = NULL;
+    long days = 7;
+    bool rng_ok = false;
+    char dirbuf[1024];
+    mh_cadb *db = NULL;
+    mh_cli_ctx c;
+    mbedtls_pk_context pk;
+    uint8_t *ca_cert = NULL, *crl = NULL;
+    size_t ca_cert_len = 0, crl_len = 0, n = 0;
+    mh_crl_entry *entries = NULL;
+    char *key_uri = NULL;
+    struct rng rng;
+    uint64_t number = 0;
+
+    memset(&c, 0, sizeof c);
+    mbedtls_pk_init(&pk);
+    ret = mh_cli_check_long(argc, argv, opts);
+    if (ret)
+        goto out;
+    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            dir_opt = optarg;
+            break;
+        case 'o':
+            out_path = optarg;
+            break;
+        case 'd':
+            if ((ret = parse_days(optarg, &days)) != 0)
+                goto out;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 'm':
+            module = optarg;
+            break;
+        case 'h':
+            fputs(ca_crl_help, stdout);
+            ret = MH_EXIT_OK;
+            goto out;
+        default:
+            ret = mh_cli_bad_option(ch, argv);
+            goto out;
+        }
+    }
+    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
+        goto out;
+    const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
+    if ((ret = open_db(dir, false, &db)) != 0)
+        goto out;
+    mh_err_clear();
+    if ((rc = mh_cadb_get(db, "ca_cert", &ca_cert, &ca_cert_len)) != 0 ||
+        (rc = mh_cadb_revoked(db, &entries, &n)) != 0 ||
+        (rc = mh_cadb_crl_next(db, &number)) != 0) {
+        ret = mh_cli_fail(rc, "reading the CA in %s", dir);
+        goto out;
+    }
+    key_uri = cfg_str(db, "key_uri");
+    if (!key && !key_uri) {
+        ret = mh_cli_error(MH_EXIT_STORAGE, "the CA in %s has no key URI", dir);
+        goto out;
+    }
+    if ((ret = rng_init(&rng)) != 0)
+        goto out;
+    rng_ok = true;
+    if ((ret = open_ca_key(&c, key ? key : key_uri, module, dir, &pk)) != 0)
+        goto out;
+    mh_crl_req q;
+    memset(&q, 0, sizeof q);
+    q.issuer_cert = ca_cert;
+    q.issuer_cert_len = ca_cert_len;
+    q.issuer_key = &pk;
+    q.this_update = (int64_t)time(NULL);
+    q.next_update = q.this_update + 86400LL * days;
+    q.crl_number = number;
+    q.entries = entries;
+    q.n_entries = n;
+    q.f_rng = mbedtls_ctr_drbg_random;
+    q.p_rng = &rng.d;
+    size_t cap = mh_crl_size_max(n);
+    crl = malloc(cap);
+    if (!crl) {
+        ret = mh_cli_fail(MH_ERR_NOMEM, "issuing the CRL");
+        goto out;
+    }
+    mh_err_clear();
+    rc = mh_crl_write(&q, crl, cap, &crl_len);
+    if (rc == 0)
+        rc = mh_cadb_crl_store(db, number, crl, crl_len);
+    if (rc) {
+        ret = mh_cli_fail(rc, "issuing CRL number %llu", (unsigned long long)number);
+        goto out;
+    }
+    if ((ret = write_pem(out_path, "X509 CRL", crl, crl_len, true)) != 0)
+        goto out;
+    if (out_path && strcmp(out_path, "-") != 0)
+        printf("CRL number %llu with %zu revoked certificate%s written to %s\n",
+               (unsigned long long)number, n, n == 1 ? "" : "s", out_path);
+    ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
+out:
+    mbedtls_pk_free(&pk);
+    mh_cli_close(&c);
+    if (rng_ok)
+        rng_free(&rng);
+    mh_cadb_close(db);
+    free(ca_cert);
+    free(crl);
+    free(entries);
+    free(key_uri);
+    return ret;
+}
+
+/* ---- ca list ------------------------------------------------------------- */
+
+static const char ca_list_help[] =
+    "List the certificates this CA issued, with their status.\n"
+    "\n"
+    "Usage: mohur ca list [--ca DIR] [--json]\n"
+    "\n"
+    "Options:\n"
+    "  --ca DIR        the CA's directory (default: $MOHUR_STATE_DIR/ca)\n"
+    "  --json          print JSON: {\"ca\": {...}, \"certificates\": [{...}, ...]}\n"
+    "  -h, --help      show this help\n"
+    "\n"
+    "Example:\n"
+    "  mohur ca list --ca /var/lib/mohur/issuing --json\n";
+
+static int cmd_ca_list(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"ca", required_argument, NULL, 'c'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ret = MH_EXIT_USAGE, rc, ch;
+    const char *dir_opt = NULL;
+    bool json = false;
+    char dirbuf[1024];
+    mh_cadb *db = NULL;
+    mh_cadb_cert *list = NULL;
+    size_t n = 0;
+    char *subject = NULL, *kind = NULL, *key_uri = NULL;
+    uint64_t next = 0;
+
+    ret = mh_cli_check_long(argc, argv, opts);
+    if (ret)
+        goto out;
+    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            dir_opt = optarg;
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'h':
+            fputs(ca_list_help, stdout);
+            ret = MH_EXIT_OK;
+            goto out;
+        default:
+            ret = mh_cli_bad_option(ch, argv);
+            goto out;
+        }
+    }
+    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
+        goto out;
+    const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
+    if ((ret = open_db(dir, false, &db)) != 0)
+        goto out;
+    subject = cfg_str(db, "subject");
+    kind = cfg_str(db, "kind");
+    key_uri = cfg_str(db, "key_uri");
+    mh_err_clear();
+    if ((rc = mh_cadb_cert_list(db, &list, &n)) != 0 || (rc = mh_cadb_crl_next(db, &next)) != 0) {
+        ret = mh_cli_fail(rc, "reading the CA in %s", dir);
+        goto out;
+    }
+    if (json) {
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "ca");
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "dir");
+        mh_json_str(&j, dir);
+        mh_json_key(&j, "kind");
+        mh_json_str(&j, kind ? kind : "");
+        mh_json_key(&j, "subject");
+        mh_json_str(&j, subject ? subject : "");
+        mh_json_key(&j, "key");
+        mh_json_str(&j, key_uri ? key_uri : "");
+        mh_json_key(&j, "next_crl_number");
+        mh_json_uint(&j, next);
+        mh_json_obj_end(&j);
+        mh_json_key(&j, "certificates");
+        mh_json_arr_begin(&j);
+        for (size_t i = 0; i < n; i++) {
+            char h[41], nb[24], na[24];
+            hex(list[i].serial, list[i].serial_len, h, sizeof h);
+            fmt_time(list[i].not_before, nb);
+            fmt_time(list[i].not_after, na);
+            mh_json_obj_begin(&j);
+            mh_json_key(&j, "serial");
+            mh_json_str(&j, h);
+            mh_json_key(&j, "profile");
+            mh_json_str(&j, mh_ca_profile_name((enum mh_ca_profile)list[i].profile));
+            mh_json_key(&j, "subject");
+            mh_json_str(&j, list[i].subject);
+            mh_json_key(&j, "not_before");
+            mh_json_str(&j, nb);
+            mh_json_key(&j, "not_after");
+            mh_json_str(&j, na);
+            mh_json_key(&j, "status");
+            mh_json_str(&j, list[i].revoked ? "revoked" : "valid");
+            if (list[i].revoked) {
+                char ra[24];
+                fmt_time(list[i].revoked_at, ra);
+                mh_json_key(&j, "revoked_at");
+                mh_json_str(&j, ra);
+                mh_json_key(&j, "reason");
+                mh_json_str(&j, mh_crl_reason_name(list[i].reason));
+            }
+            mh_json_obj_end(&j);
+        }
+        mh_json_arr_end(&j);
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+    } else {
+        printf("%s CA: %s\n  directory: %s\n  key:       %s\n  next CRL:  %llu\n\n",
+               kind && strcmp(kind, "issuing") == 0 ? "Issuing" : "Root", subject ? subject : "?",
+               dir, key_uri ? key_uri : "?", (unsigned long long)next);
+        if (n == 0)
+            printf("No certificates issued yet.\n");
+        else
+            printf("%-32s  %-8s  %-8s  %-10s  %s\n", "SERIAL", "PROFILE", "STATUS", "EXPIRES",
+                   "SUBJECT");
+        for (size_t i = 0; i < n; i++) {
+            char h[41], na[24];
+            hex(list[i].serial, list[i].serial_len, h, sizeof h);
+            fmt_time(list[i].not_after, na);
+            na[10] = 0;
+            printf("%-32s  %-8s  %-8s  %-10s  %s\n", h,
+                   mh_ca_profile_name((enum mh_ca_profile)list[i].profile),
+                   list[i].revoked ? "revoked" : "valid", na, list[i].subject);
+        }
+    }
+    ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
+out:
+    mh_cadb_cert_list_free(list, n);
+    mh_cadb_close(db);
+    free(subject);
+    free(kind);
+    free(key_uri);
+    return ret;
+}
+
+const struct mh_cli_cmd mh_cli_ca_cmds[] = {
+    {"init", "create a root or issuing CA with its key on a token", ca_init_help, cmd_ca_init,
+     NULL},
+    {"issue", "issue a certificate by profile (notary, seal, registry, tsa, tls)", ca_issue_help,
+     cmd_ca_issue, NULL},
+    {"revoke", "revoke a certificate this CA issued", ca_revoke_help, cmd_ca_revoke, NULL},
+    {"crl", "issue a CRL signed by the CA's key", ca_crl_help, cmd_ca_crl, NULL},
+    {"list", "list the certificates this CA issued", ca_list_help, cmd_ca_list, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,1011 @@
+/* ca.c - certificate issuance by profile (pki_ca.h).
+ *
+ * The TBSCertificate is written with mbedtls/asn1write.h rather than
+ * mbedtls_x509write_crt: the issuer Name must be the issuer certificate's
+ * subject byte for byte (name chaining, RFC 5280 7.1), which x509write can
+ * only re-encode from a string; and the subject Name needs the string types
+ * and multi-valued RDNs of ca_name.c. asn1write writes backwards, so every
+ * SEQUENCE below is written last field first.
+ *
+ * Profile table (docs/ca.md has the same table with the reasons):
+ *
+ *   ext \ profile   root    issuing   notary  seal    registry  tsa     tls
+ *   basicConstr.    C,CA    C,CA,pl   C,EE    C,EE    C,EE      C,EE    C,EE
+ *   keyUsage (C)    kCS,cS  kCS,cS    dS,nR   dS,nR   dS        dS      dS(+kE RSA)
+ *   extKeyUsage     -       -         docSig  docSig  -         tS (C)  sA
+ *   SKI             yes     yes       yes     yes     yes       yes     yes
+ *   AKI             =SKI    yes       yes     yes     yes       yes     yes
+ *   SAN             -       -         opt     opt     opt       opt     required
+ *   nameConstr. (C) -       config    -       -       -         -       -
+ *   policies        -       config/   config/ config/ config/   config/ config/
+ *                           any       notary  seal    registry  tsa     tls
+ *   CRLDP, AIA      -       config    config  config  config    config  config
+ *   (C = critical; pl = pathLen; EE = CA:FALSE)
+ */
+#define MH_CA_INTERNAL
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/ecp.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/sha1.h>
+#include <mbedtls/x509_csr.h>
+
+#include "mh_pki.h"
+
+#define ARC "2.25.186651835885251225168219634582827975517"
+#define SIG_MAX 1100
+
+#define OID_BC "\x55\x1d\x13"
+#define OID_KU "\x55\x1d\x0f"
+#define OID_EKU "\x55\x1d\x25"
+#define OID_SKI "\x55\x1d\x0e"
+#define OID_AKI "\x55\x1d\x23"
+#define OID_SAN "\x55\x1d\x11"
+#define OID_NC "\x55\x1d\x1e"
+#define OID_CP "\x55\x1d\x20"
+#define OID_CRLDP "\x55\x1d\x1f"
+#define OID_AIA "\x2b\x06\x01\x05\x05\x07\x01\x01"
+#define OID_CA_ISSUERS "\x2b\x06\x01\x05\x05\x07\x30\x02"
+#define OID_KP_SERVER "\x2b\x06\x01\x05\x05\x07\x03\x01"
+#define OID_KP_TIMESTAMP "\x2b\x06\x01\x05\x05\x07\x03\x08"
+#define OID_KP_DOCSIGN "\x2b\x06\x01\x05\x05\x07\x03\x24"
+#define L(s) (sizeof(s) - 1)
+
+/* KeyUsage bits (first octet) */
+#define KU_DS 0x80
+#define KU_NR 0x40
+#define KU_KE 0x20
+#define KU_KCS 0x04
+#define KU_CRL 0x02
+
+static const char *const profile_names[] = {NULL,   "root",     "issuing", "notary",
+                                            "seal", "registry", "tsa",     "tls"};
+
+enum mh_ca_profile mh_ca_profile_from_name(const char *name)
+{
+    for (size_t i = 1; name && i < sizeof profile_names / sizeof profile_names[0]; i++)
+        if (strcmp(name, profile_names[i]) == 0)
+            return (enum mh_ca_profile)i;
+    return MH_CA_PROFILE_NONE;
+}
+
+const char *mh_ca_profile_name(enum mh_ca_profile p)
+{
+    if ((int)p <= 0 || (size_t)p >= sizeof profile_names / sizeof profile_names[0])
+        return "unknown";
+    return profile_names[p];
+}
+
+const char *mh_ca_default_policy(enum mh_ca_profile p)
+{
+    switch (p) {
+    case MH_CA_PROFILE_ISSUING:
+        return "2.5.29.32.0"; /* anyPolicy: the issuing CA does not narrow */
+    case MH_CA_PROFILE_NOTARY:
+        return ARC ".1.1";
+    case MH_CA_PROFILE_SEAL:
+        return ARC ".1.2";
+    case MH_CA_PROFILE_REGISTRY:
+        return ARC ".1.3";
+    case MH_CA_PROFILE_TSA:
+        return ARC ".1.4";
+    case MH_CA_PROFILE_TLS:
+        return ARC ".1.5";
+    case MH_CA_PROFILE_ROOT:
+    case MH_CA_PROFILE_NONE:
+        break;
+    }
+    return NULL;
+}
+
+void mh_ca_serial_fix(uint8_t serial[MH_CA_SERIAL_LEN])
+{
+    serial[0] = (uint8_t)((serial[0] & 0x3f) | 0x40);
+}
+
+/* ---- helpers shared with crlgen.c ------------------------------------------ */
+
+int mh_ca_key_id(const uint8_t *spki, size_t len, uint8_t id[20])
+{
+    mh_der d, s;
+    mh_der_elem seq, alg, bits;
+    const uint8_t *b;
+    size_t blen;
+    unsigned unused;
+
+    mh_der_init(&d, spki, len);
+    if (mh_der_expect(&d, MH_DER_SEQUENCE, &seq) || !mh_der_done(&d))
+        return MH_ERR_PARSE;
+    mh_der_enter(&s, &seq);
+    if (mh_der_expect(&s, MH_DER_SEQUENCE, &alg) || mh_der_expect(&s, MH_DER_BIT_STRING, &bits) ||
+        !mh_der_done(&s) || mh_der_bitstring(&bits, &b, &blen, &unused) || unused != 0)
+        return MH_ERR_PARSE;
+    /* RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits */
+    if (mbedtls_sha1_ret(b, blen, id) != 0)
+        return MH_ERR_INTERNAL;
+    return 0;
+}
+
+int mh_ca_sig_alg(mbedtls_pk_context *key, mbedtls_md_type_t *md)
+{
+    mbedtls_pk_type_t t = mbedtls_pk_get_type(key);
+    size_t bits = mbedtls_pk_get_bitlen(key);
+
+    if (t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECDSA) {
+        if (*md == MBEDTLS_MD_NONE)
+            *md = bits > 384   ? MBEDTLS_MD_SHA512
+                  : bits > 256 ? MBEDTLS_MD_SHA384
+                               : MBEDTLS_MD_SHA256;
+    } else if (t == MBEDTLS_PK_RSA) {
+        if (bits < 2048 || bits > 8192) {
+            mh_err_set("the CA's RSA key has %zu bits; 2048 to 8192 are supported", bits);
+            return MH_ERR_KEY_TYPE;
+        }
+        if (*md == MBEDTLS_MD_NONE)
+            *md = MBEDTLS_MD_SHA256;
+    } else {
+        mh_err_set("the CA's key is neither EC nor RSA; mohur signs certificates with ECDSA or "
+                   "RSA keys");
+        return MH_ERR_KEY_TYPE;
+    }
+    if (*md != MBEDTLS_MD_SHA256 && *md != MBEDTLS_MD_SHA384 && *md != MBEDTLS_MD_SHA512) {
+        mh_err_set("certificates are signed with SHA-256, SHA-384 or SHA-512");
+        return MH_ERR_UNSUPPORTED_ALG;
+    }
+    return 0;
+}
+
+/* AlgorithmIdentifier of the signature: ECDSA without parameters (RFC 5758),
+ * RSA PKCS#1 v1.5 with NULL (RFC 4055). */
+int mh_ca_w_sigalg(unsigned char **p, unsigned char *start, mbedtls_pk_context *key,
+                   mbedtls_md_type_t md)
+{
+    const char *oid;
+    size_t oid_len;
+    mbedtls_pk_type_t t = mbedtls_pk_get_type(key);
+    bool ec = t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECDSA;
+    int l, n = 0;
+
+    if (mbedtls_oid_get_oid_by_sig_alg(ec ? MBEDTLS_PK_ECDSA : MBEDTLS_PK_RSA, md, &oid,
+                                       &oid_len) != 0)
+        return MH_ERR_UNSUPPORTED_ALG;
+    if (!ec) {
+        if ((l = mbedtls_asn1_write_null(p, start)) < 0)
+            return MH_ERR_BUFFER_TOO_SMALL;
+        n += l;
+    }
+    if ((l = mbedtls_asn1_write_oid(p, start, oid, oid_len)) < 0)
+        return MH_ERR_BUFFER_TOO_SMALL;
+    n += l;
+    if ((l = mbedtls_asn1_write_len(p, start, (size_t)n)) < 0)
+        return MH_ERR_BUFFER_TOO_SMALL;
+    n += l;
+    if ((l = mbedtls_asn1_write_tag(p, start, MH_DER_SEQUENCE)) < 0)
+        return MH_ERR_BUFFER_TOO_SMALL;
+    return n + l;
+}
+
+int mh_ca_sign_wrap(mbedtls_pk_context *key, mbedtls_md_type_t md, const uint8_t *tbs,
+                    size_t tbs_len, mbedtls_pk_context *verify_pk,
+                    int (*f_rng)(void *, unsigned char *, size_t), void *p_rng, uint8_t *out,
+                    size_t cap, size_t *len)
+{
+    int ret = MH_ERR_INTERNAL;
+    uint8_t hash[64], sig[SIG_MAX];
+    size_t sig_len = 0;
+    const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
+    unsigned char *p = out + cap;
+    int l;
+    size_t n = 0;
+
+    if (!mi)
+        return MH_ERR_UNSUPPORTED_ALG;
+    if (mbedtls_pk_get_bitlen(key) > 8 * 1024) {
+        mh_err_set("the CA's key is too large to sign with");
+        return MH_ERR_KEY_TYPE;
+    }
+    if (mbedtls_md(mi, tbs, tbs_len, hash) != 0)
+        goto out;
+    l = mbedtls_pk_sign(key, md, hash, mbedtls_md_get_size(mi), sig, &sig_len, f_rng, p_rng);
+    if (l != 0) {
+        /* hsm/ leaves a sentence for token errors (PIN, removal, ...) */
+        if (!mh_err_message(MH_ERR_P11)[0] ||
+            strcmp(mh_err_message(MH_ERR_P11), mh_strerror(MH_ERR_P11)) == 0)
+            mh_err_set("the CA's key could not sign (mbedTLS error -0x%04x); is the token "
+                       "present and logged in?",
+                       (unsigned)-l);
+        ret = MH_ERR_P11;
+        goto out;
+    }
+    if (verify_pk) {
+        if (mbedtls_pk_verify(verify_pk, md, hash, mbedtls_md_get_size(mi), sig, sig_len) != 0) {
+            mh_err_set("the signature made with the CA's key does not verify with the CA "
+                       "certificate's public key: the key is not the CA's key");
+            ret = MH_ERR_KEY_NOT_PERMITTED;
+            goto out;
+        }
+    }
+    ret = MH_ERR_BUFFER_TOO_SMALL;
+    if ((l = mbedtls_asn1_write_bitstring(&p, out, sig, 8 * sig_len)) < 0)
+        goto out;
+    n += (size_t)l;
+    if ((l = mh_ca_w_sigalg(&p, out, key, md)) < 0)
+        goto out;
+    n += (size_t)l;
+    if ((l = mbedtls_asn1_write_raw_buffer(&p, out, tbs, tbs_len)) < 0)
+        goto out;
+    n += (size_t)l;
+    if ((l = mbedtls_asn1_write_len(&p, out, n)) < 0)
+        goto out;
+    n += (size_t)l;
+    if ((l = mbedtls_asn1_write_tag(&p, out, MH_DER_SEQUENCE)) < 0)
+        goto out;
+    n += (size_t)l;
+    memmove(out, p, n);
+    *len = n;
+    ret = 0;
+out:
+    mh_wipe(hash, sizeof hash);
+    return ret;
+}
+
+/* ---- reading certificates -------------------------------------------------- */
+
+int mh_ca_cert_info_get(const uint8_t *der, size_t len, mh_ca_cert_info *info)
+{
+    mh_der d, c, t, v;
+    mh_der_elem cert, tbs, e, serial, alg, issuer, validity, t1, t2, subject, spki;
+    bool present, neg;
+
+    memset(info, 0, sizeof *info);
+    mh_der_init(&d, der, len);
+    if (mh_der_expect(&d, MH_DER_SEQUENCE, &cert) || !mh_der_done(&d))
+        return MH_ERR_PARSE;
+    mh_der_enter(&c, &cert);
+    if (mh_der_expect(&c, MH_DER_SEQUENCE, &tbs))
+        return MH_ERR_PARSE;
+    mh_der_enter(&t, &tbs);
+    if (mh_der_optional(&t, MH_DER_CTX_C(0), &e, &present))
+        return MH_ERR_PARSE;
+    if (mh_der_expect(&t, MH_DER_INTEGER, &serial) || mh_der_integer_check(&serial, &neg) || neg ||
+        serial.len > sizeof info->serial)
+        return MH_ERR_PARSE;
+    memcpy(info->serial, serial.val, serial.len);
+    info->serial_len = serial.len;
+    if (mh_der_expect(&t, MH_DER_SEQUENCE, &alg) || mh_der_expect(&t, MH_DER_SEQUENCE, &issuer) ||
+        mh_der_expect(&t, MH_DER_SEQUENCE, &validity) ||
+        mh_der_expect(&t, MH_DER_SEQUENCE, &subject) || mh_der_expect(&t, MH_DER_SEQUENCE, &spki))
+        return MH_ERR_PARSE;
+    mh_der_enter(&v, &validity);
+    if (mh_der_next(&v, &t1) || mh_der_next(&v, &t2) || !mh_der_done(&v) ||
+        mh_der_time(&t1, &info->not_before) || mh_der_time(&t2, &info->not_after))
+        return MH_ERR_PARSE;
+    info->subject = subject.raw;
+    info->subject_len = subject.raw_len;
+    info->spki = spki.raw;
+    info->spki_len = spki.raw_len;
+    if (mh_der_optional(&t, MH_DER_CTX_P(1), &e, &present) ||
+        mh_der_optional(&t, MH_DER_CTX_P(2), &e, &present) ||
+        mh_der_optional(&t, MH_DER_CTX_C(3), &e, &present))
+        return MH_ERR_PARSE;
+    if (present) {
+        mh_der x, xs;
+        mh_der_elem exts, ext, oid, val, crit;
+        mh_der_enter(&x, &e);
+        if (mh_der_expect(&x, MH_DER_SEQUENCE, &exts) || !mh_der_done(&x))
+            return MH_ERR_PARSE;
+        mh_der_enter(&xs, &exts);
+        while (!mh_der_empty(&xs)) {
+            mh_der es;
+            bool has_crit;
+            if (mh_der_expect(&xs, MH_DER_SEQUENCE, &ext))
+                return MH_ERR_PARSE;
+            mh_der_enter(&es, &ext);
+            if (mh_der_expect(&es, MH_DER_OID, &oid) ||
+                mh_der_optional(&es, MH_DER_BOOLEAN, &crit, &has_crit) ||
+                mh_der_expect(&es, MH_DER_OCTET_STRING, &val) || !mh_der_done(&es))
+                return MH_ERR_PARSE;
+            if (mh_der_oid_is(&oid, (const uint8_t *)OID_SKI, L(OID_SKI))) {
+                mh_der k;
+                mh_der_elem id;
+                mh_der_init(&k, val.val, val.len);
+                if (mh_der_expect(&k, MH_DER_OCTET_STRING, &id) || !mh_der_done(&k) ||
+                    id.len == 0 || id.len > sizeof info->ski)
+                    return MH_ERR_PARSE;
+                /* A shorter id is kept left-aligned; we only make 20-byte ones. */
+                memcpy(info->ski, id.val, id.len);
+                info->has_ski = id.len == sizeof info->ski;
+            }
+        }
+    }
+    if (!mh_der_done(&t))
+        return MH_ERR_PARSE;
+    return 0;
+}
+
+/* ---- CSRs -------------------------------------------------------------------- */
+
+/* ECDSA-Sig-Value in canonical DER: two positive minimal INTEGERs. */
+static bool ecdsa_sig_canonical(const uint8_t *sig, size_t len)
+{
+    mh_der d, s;
+    mh_der_elem seq, r, ss;
+    bool neg_r = true, neg_s = true;
+
+    mh_der_init(&d, sig, len);
+    if (mh_der_expect(&d, MH_DER_SEQUENCE, &seq) || !mh_der_done(&d))
+        return false;
+    mh_der_enter(&s, &seq);
+    if (mh_der_expect(&s, MH_DER_INTEGER, &r) || mh_der_expect(&s, MH_DER_INTEGER, &ss) ||
+        !mh_der_done(&s) || mh_der_integer_check(&r, &neg_r) || mh_der_integer_check(&ss, &neg_s))
+        return false;
+    return !neg_r && !neg_s && !(r.len == 1 && r.val[0] == 0) && !(ss.len == 1 && ss.val[0] == 0);
+}
+
+int mh_ca_csr_check(const uint8_t *der, size_t len, uint8_t *spki, size_t spki_cap,
+                    size_t *spki_len, uint8_t *subject, size_t subject_cap, size_t *subject_len)
+{
+    int ret = MH_ERR_PARSE;
+    mbedtls_x509_csr csr;
+    uint8_t hash[64];
+    const mbedtls_md_info_t *mi;
+    int l;
+
+    mbedtls_x509_csr_init(&csr);
+    if (!der || len == 0 || len > 65536) {
+        mh_err_set("the certificate request is empty or larger than 64 KiB");
+        ret = MH_ERR_TOO_LARGE;
+        goto out;
+    }
+    if ((l = mbedtls_x509_csr_parse_der(&csr, der, len)) != 0) {
+        mh_err_set("the certificate request is not a valid PKCS#10 request (mbedTLS error "
+                   "-0x%04x)",
+                   (unsigned)-l);
+        goto out;
+    }
+    mi = mbedtls_md_info_from_type(csr.sig_md);
+    if (!mi || csr.sig_md == MBEDTLS_MD_MD5 || csr.sig_md == MBEDTLS_MD_SHA1) {
+        mh_err_set("the certificate request is signed with a hash mohur does not accept; sign "
+                   "it with SHA-256 or stronger");
+        ret = MH_ERR_UNSUPPORTED_ALG;
+        goto out;
+    }
+    if (mbedtls_md(mi, csr.cri.p, csr.cri.len, hash) != 0) {
+        ret = MH_ERR_INTERNAL;
+        goto out;
+    }
+    if (csr.sig_pk == MBEDTLS_PK_ECDSA && !ecdsa_sig_canonical(csr.sig.p, csr.sig.len)) {
+        mh_err_set("the certificate request's signature is not canonical DER: refused");
+        ret = MH_ERR_VERIFY_FAILED;
+        goto out;
+    }
+    if (mbedtls_pk_verify_ext(csr.sig_pk, csr.sig_opts, &csr.pk, csr.sig_md, hash,
+                              mbedtls_md_get_size(mi), csr.sig.p, csr.sig.len) != 0) {
+        mh_err_set("the certificate request's signature does not verify with its own public "
+                   "key: the request was altered or forged (no proof of possession); ask the "
+                   "applicant for a new request");
+        ret = MH_ERR_VERIFY_FAILED;
+        goto out;
+    }
+    /* the public key, re-written: canonical SPKI */
+    l = mbedtls_pk_write_pubkey_der(&csr.pk, spki, spki_cap);
+    if (l <= 0) {
+        ret = MH_ERR_BUFFER_TOO_SMALL;
+        goto out;
+    }
+    memmove(spki, spki + spki_cap - (size_t)l, (size_t)l);
+    *spki_len = (size_t)l;
+    /* subject_raw is the whole Name, header included */
+    if (csr.subject_raw.len > subject_cap || csr.subject_raw.len < 2) {
+        ret = MH_ERR_BUFFER_TOO_SMALL;
+        goto out;
+    }
+    memcpy(subject, csr.subject_raw.p, csr.subject_raw.len);
+    *subject_len = csr.subject_raw.len;
+    ret = 0;
+out:
+    mbedtls_x509_csr_free(&csr);
+    return ret;
+}
+
+/* ---- extensions ------------------------------------------------------------- */
+
+/* Writes the Extension wrapper around `inner` bytes already written. */
+static int w_ext(unsigned char **p, unsigned char *start, const char *oid, size_t oid_len,
+                 bool crit, size_t inner)
+{
+    size_t n = inner;
+    int l;
+    if ((l = mbedtls_asn1_write_len(p, start, n)) < 0)
+        return l;
+    n += (size_t)l;
+    if ((l = mbedtls_asn1_write_tag(p, start, MH_DER_OCTET_STRING)) < 0)
+        return l;
+    n += (size_t)l;
+    if (crit) {
+        if ((l = mbedtls_asn1_write_bool(p, start, 1)) < 0)
+            return l;
+        n += (size_t)l;
+    }
+    if ((l = mbedtls_asn1_write_oid(p, start, oid, oid_len)) < 0)
+        return l;
+    n += (size_t)l;
+    if ((l = mbedtls_asn1_write_len(p, start, n)) < 0)
+        return l;
+    n += (size_t)l;
+    if ((l = mbedtls_asn1_write_tag(p, start, MH_DER_SEQUENCE)) < 0)
+        return l;
+    n += (size_t)l;
+    return (int)n;
+}
+
+/* Wraps `inner` bytes in a constructed tag. */
+static int w_wrap(unsigned char **p, unsigned char *start, uint8_t tag, size_t inner)
+{
+    int l1 = mbedtls_asn1_write_len(p, start, inner);
+    if (l1 < 0)
+        return l1;
+    int l2 = mbedtls_asn1_write_tag(p, start, tag);
+    if (l2 < 0)
+        return l2;
+    return (int)inner + l1 + l2;
+}
+
+static int w_ia5(unsigned char **p, unsigned char *start, uint8_t tag, const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e) {
+            mh_err_set("'%.60s' must be printable ASCII without spaces (IA5String)", s);
+            return MH_ERR_INVALID_ARG;
+        }
+    }
+    if (n == 0 || n > MH_CA_URL_MAX) {
+        mh_err_set("a name or URL is empty or longer than %d bytes", MH_CA_URL_MAX);
+        return MH_ERR_INVALID_ARG;
+    }
+    return mbedtls_asn1_write_tagged_string(p, start, tag, s, n);
+}
+
+static bool dns_ok(const char *s, bool wildcard_ok)
+{
+    size_t n = strlen(s), label = 0;
+    if (n == 0 || n > 253)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '.') {
+            if (label == 0)
+                return false;
+            label = 0;
+            continue;
+        }
+        if (c == '*' && wildcard_ok && i == 0 && s[1] == '.') {
+            label = 1;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-'))
+            return false;
+        if (++label > 63)
+            return false;
+    }
+    return label > 0;
+}
+
+/* GeneralNames of the SAN, in the order dns, ip, email. */
+static int w_san(unsigned char **p, unsigned char *start, const mh_ca_issue_req *r)
+{
+    int l;
+    size_t n = 0;
+    for (size_t i = r->n_emails; i-- > 0;) {
+        const char *at = strchr(r->emails[i], '@');
+        if (!at || at == r->emails[i] || !dns_ok(at + 1, false)) {
+            mh_err_set("'%.60s' is not an email address (local@domain)", r->emails[i]);
+            return MH_ERR_INVALID_ARG;
+        }
+        if ((l = w_ia5(p, start, MH_DER_CTX_P(1), r->emails[i])) < 0)
+            return l;
+        n += (size_t)l;
+    }
+    for (size_t i = r->n_ips; i-- > 0;) {
+        uint8_t a[16];
+        size_t alen;
+        if (inet_pton(AF_INET, r->ips[i], a) == 1)
+            alen = 4;
+        else if (inet_pton(AF_INET6, r->ips[i], a) == 1)
+            alen = 16;
+        else {
+            mh_err_set("'%.60s' is not an IPv4 or IPv6 address", r->ips[i]);
+            return MH_ERR_INVALID_ARG;
+        }
+        if ((l = mbedtls_asn1_write_tagged_string(p, start, MH_DER_CTX_P(7), (const char *)a,
+                                                  alen)) < 0)
+            return l;
+        n += (size_t)l;
+    }
+    for (size_t i = r->n_dns; i-- > 0;) {
+        if (!dns_ok(r->dns[i], true)) {
+            mh_err_set("'%.60s' is not a DNS name (letters, digits, '-' and dots; '*.' only "
+                       "as the first label)",
+                       r->dns[i]);
+            return MH_ERR_INVALID_ARG;
+        }
+        if ((l = w_ia5(p, start, MH_DER_CTX_P(2), r->dns[i])) < 0)
+            return l;
+        n += (size_t)l;
+    }
+    return w_wrap(p, start, MH_DER_SEQUENCE, n);
+}
+
+/* NameConstraints { permittedSubtrees [0] } with dNSName, rfc822Name and
+ * directoryName bases (minimum 0, no maximum, as RFC 5280 requires). */
+static int w_nc(unsigned char **p, unsigned char *start, const mh_ca_issue_req *r)
+{
+    int l;
+    size_t n = 0;
+    uint8_t name[MH_CA_DN_MAX];
+    size_t nlen;
+
+    for (size_t i = r->n_permit_dn; i-- > 0;) {
+        int ret = mh_ca_name_encode(r->permit_dn[i], name, sizeof name, &nlen);
+        if (ret)
+            return ret;
+        if ((l = mbedtls_asn1_write_raw_buffer(p, start, name, nlen)) < 0 ||
+            (l = w_wrap(p, start, MH_DER_CTX_C(4), nlen)) < 0 ||
+            (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l)) < 0)
+            return l;
+        n += (size_t)l;
+    }
+    for (size_t i = r->n_permit_email; i-- > 0;) {
+        /* a mailbox, a host, or ".domain" for every host under it */
+        const char *e = r->permit_email[i], *at = strchr(e, '@');
+        const char *dom = at ? at + 1 : (e[0] == '.' ? e + 1 : e);
+        if (!dns_ok(dom, false) || (at && at == e)) {
+            mh_err_set("'%.60s' is not a mailbox, a domain or .domain for an email constraint", e);
+            return MH_ERR_INVALID_ARG;
+        }
+        if ((l = w_ia5(p, start, MH_DER_CTX_P(1), e)) < 0 ||
+            (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l)) < 0)
+            return l;
+        n += (size_t)l;
+    }
+    for (size_t i = r->n_permit_dns; i-- > 0;) {
+        const char *s = r->permit_dns[i];
+        if (!dns_ok(s[0] == '.' ? s + 1 : s, false)) {
+            mh_err_set("'%.60s' is not a DNS domain for a name constraint", s);
+            return MH_ERR_INVALID_ARG;
+        }
+        if ((l = w_ia5(p, start, MH_DER_CTX_P(2), s)) < 0 ||
+            (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l)) < 0)
+            return l;
+        n += (size_t)l;
+    }
+    if ((l = w_wrap(p, start, MH_DER_CTX_C(0), n)) < 0)
+        return l;
+    return w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l);
+}
+
+static int w_policies(unsigned char **p, unsigned char *start, const char *const *oids,
+                      size_t n_oids)
+{
+    int l;
+    size_t n = 0;
+    uint8_t oid[64];
+    size_t oid_len;
+    for (size_t i = n_oids; i-- > 0;) {
+        if (mh_ca_oid_encode(oids[i], oid, sizeof oid, &oid_len) != 0) {
+            mh_err_set("the certificate policy '%.60s' is not a dotted OID such as 1.2.3.4",
+                       oids[i]);
+            return MH_ERR_INVALID_ARG;
+        }
+        for (size_t j = i + 1; j < n_oids; j++) {
+            if (strcmp(oids[i], oids[j]) == 0) {
+                mh_err_set("the certificate policy %.60s is given twice", oids[i]);
+                return MH_ERR_INVALID_ARG;
+            }
+        }
+        if ((l = mbedtls_asn1_write_oid(p, start, (const char *)oid, oid_len)) < 0 ||
+            (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l)) < 0)
+            return l;
+        n += (size_t)l;
+    }
+    return w_wrap(p, start, MH_DER_SEQUENCE, n);
+}
+
+/* CRLDistributionPoints { DistributionPoint { [0] { fullName [0] { URI } } } } */
+static int w_crldp(unsigned char **p, unsigned char *start, const char *url)
+{
+    int l;
+    if ((l = w_ia5(p, start, MH_DER_CTX_P(6), url)) < 0 ||
+        (l = w_wrap(p, start, MH_DER_CTX_C(0), (size_t)l)) < 0 ||
+        (l = w_wrap(p, start, MH_DER_CTX_C(0), (size_t)l)) < 0 ||
+        (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l)) < 0)
+        return l;
+    return w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l);
+}
+
+/* AuthorityInfoAccess { AccessDescription { caIssuers, URI } } */
+static int w_aia(unsigned char **p, unsigned char *start, const char *url)
+{
+    int l, l2;
+    if ((l = w_ia5(p, start, MH_DER_CTX_P(6), url)) < 0 ||
+        (l2 = mbedtls_asn1_write_oid(p, start, OID_CA_ISSUERS, L(OID_CA_ISSUERS))) < 0 ||
+        (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)(l + l2))) < 0)
+        return l < 0 ? l : l2;
+    return w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l);
+}
+
+static int w_bc(unsigned char **p, unsigned char *start, bool ca, int path_len)
+{
+    int l;
+    size_t n = 0;
+    if (ca && path_len >= 0) {
+        if ((l = mbedtls_asn1_write_int(p, start, path_len)) < 0)
+            return l;
+        n += (size_t)l;
+    }
+    if (ca) {
+        if ((l = mbedtls_asn1_write_bool(p, start, 1)) < 0)
+            return l;
+        n += (size_t)l;
+    }
+    return w_wrap(p, start, MH_DER_SEQUENCE, n);
+}
+
+static int w_oid_seq(unsigned char **p, unsigned char *start, const char *oid, size_t oid_len)
+{
+    int l = mbedtls_asn1_write_oid(p, start, oid, oid_len);
+    if (l < 0)
+        return l;
+    return w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l);
+}
+
+static int w_keyid(unsigned char **p, unsigned char *start, const uint8_t id[20], bool aki)
+{
+    int l = mbedtls_asn1_write_tagged_string(p, start, aki ? MH_DER_CTX_P(0) : MH_DER_OCTET_STRING,
+                                             (const char *)id, 20);
+    if (l < 0 || !aki)
+        return l;
+    return w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l);
+}
+
+/* ---- issuance --------------------------------------------------------------- */
+
+static bool is_ca(enum mh_ca_profile p)
+{
+    return p == MH_CA_PROFILE_ROOT || p == MH_CA_PROFILE_ISSUING;
+}
+
+/* Checks the subject key and returns its canonical SPKI in spki_out. */
+static int check_spki(const mh_ca_issue_req *r, mbedtls_pk_context *pk, uint8_t *spki_out,
+                      size_t cap, size_t *spki_len)
+{
+    if (!r->spki || r->spki_len == 0 || r->spki_len > 4096) {
+        mh_err_set("the subject's public key is missing or larger than 4 KiB");
+        return MH_ERR_INVALID_ARG;
+    }
+    if (mbedtls_pk_parse_public_key(pk, r->spki, r->spki_len) != 0) {
+        mh_err_set("the subject's public key is not a SubjectPublicKeyInfo mohur can read (EC "
+                   "P-256/P-384 or RSA)");
+        return MH_ERR_PARSE;
+    }
+    mbedtls_pk_type_t t = mbedtls_pk_get_type(pk);
+    size_t bits = mbedtls_pk_get_bitlen(pk);
+    if (t == MBEDTLS_PK_RSA) {
+        if (bits < 2048 || bits > 8192) {
+            mh_err_set("the subject's RSA key has %zu bits; 2048 to 8192 are accepted", bits);
+            return MH_ERR_KEY_TYPE;
+        }
+    } else if (t == MBEDTLS_PK_ECKEY) {
+        mbedtls_ecp_group_id g = mbedtls_pk_ec(*pk)->grp.id;
+        if (g != MBEDTLS_ECP_DP_SECP256R1 && g != MBEDTLS_ECP_DP_SECP384R1 &&
+            g != MBEDTLS_ECP_DP_SECP521R1) {
+            mh_err_set("the subject's EC key is not on P-256, P-384 or P-521");
+            return MH_ERR_KEY_TYPE;
+        }
+    } else {
+        mh_err_set("the subject's key is neither EC nor RSA");
+        return MH_ERR_KEY_TYPE;
+    }
+    int l = mbedtls_pk_write_pubkey_der(pk, spki_out, cap);
+    if (l <= 0)
+        return MH_ERR_BUFFER_TOO_SMALL;
+    memmove(spki_out, spki_out + cap - (size_t)l, (size_t)l);
+    *spki_len = (size_t)l;
+    return 0;
+}
+
+static int check_request(const mh_ca_issue_req *r)
+{
+    enum mh_ca_profile pr = r->profile;
+    if (pr <= MH_CA_PROFILE_NONE || pr > MH_CA_PROFILE_TLS) {
+        mh_err_set("unknown certificate profile");
+        return MH_ERR_INVALID_ARG;
+    }
+    if (!r->issuer_key) {
+        mh_err_set("no issuer key was given");
+        return MH_ERR_INVALID_ARG;
+    }
+    if ((pr == MH_CA_PROFILE_ROOT) != (r->issuer_cert == NULL)) {
+        mh_err_set(pr == MH_CA_PROFILE_ROOT
+                       ? "a root CA certificate is self-signed: it takes no issuer certificate"
+                       : "only a root CA certificate is self-signed: give the issuer "
+                         "certificate");
+        return MH_ERR_INVALID_ARG;
+    }
+    if (r->not_after <= r->not_before) {
+        mh_err_set("the certificate would end before it starts (check --days)");
+        return MH_ERR_INVALID_ARG;
+    }
+    if ((r->serial[0] & 0xc0) != 0x40) {
+        mh_err_set("the serial was not prepared with mh_ca_serial_fix");
+        return MH_ERR_INVALID_ARG;
+    }
+    if (r->n_dns > MH_CA_LIST_MAX || r->n_ips > MH_CA_LIST_MAX || r->n_emails > MH_CA_LIST_MAX ||
+        r->n_permit_dns > MH_CA_LIST_MAX || r->n_permit_email > MH_CA_LIST_MAX ||
+        r->n_permit_dn > MH_CA_LIST_MAX || r->n_policies > MH_CA_LIST_MAX) {
+        mh_err_set("more than %d names, constraints or policies of one kind", MH_CA_LIST_MAX);
+        return MH_ERR_INVALID_ARG;
+    }
+    bool has_san = r->n_dns + r->n_ips + r->n_emails > 0;
+    if (is_ca(pr) && has_san) {
+        mh_err_set("CA certificates carry no subject alternative names");
+        return MH_ERR_INVALID_ARG;
+    }
+    if (pr == MH_CA_PROFILE_TLS && r->n_dns + r->n_ips == 0) {
+        mh_err_set("a TLS server certificate needs at least one DNS name or IP address "
+                   "(--dns or --ip)");
+        return MH_ERR_INVALID_ARG;
+    }
+    if (pr != MH_CA_PROFILE_ISSUING && r->n_permit_dns + r->n_permit_email + r->n_permit_dn > 0) {
+        mh_err_set("name constraints are only for issuing CA certificates");
+        return MH_ERR_INVALID_ARG;
+    }
+    if (pr == MH_CA_PROFILE_ROOT && r->n_policies > 0) {
+        mh_err_set("a root CA certificate carries no certificate policies");
+        return MH_ERR_INVALID_ARG;
+    }
+    if (!is_ca(pr) && r->path_len >= 0) {
+        mh_err_set("a path length is only for CA certificates");
+        return MH_ERR_INVALID_ARG;
+    }
+    if (r->path_len > 16) {
+        mh_err_set("a path length above 16 is not accepted");
+        return MH_ERR_INVALID_ARG;
+    }
+    return 0;
+}
+
+#define W(expr)                                                                                    \
+    do {                                                                                           \
+        int l_ = (expr);                                                                           \
+        if (l_ < 0) {                                                                              \
+            ret = l_ <= MH_ERR_LAST_ ? MH_ERR_BUFFER_TOO_SMALL : l_;                               \
+            goto out;                                                                              \
+        }                                                                                          \
+        n += (size_t)l_;                                                                           \
+    } while (0)
+
+/* W for an extension: the value first, then the wrapper. */
+#define WEXT(oid, crit, expr)                                                                      \
+    do {                                                                                           \
+        size_t before_ = n;                                                                        \
+        W(expr);                                                                                   \
+        int w_ = w_ext(&p, start, oid, L(oid), crit, n - before_);                                 \
+        if (w_ < 0) {                                                                              \
+            ret = MH_ERR_BUFFER_TOO_SMALL;                                                         \
+            goto out;                                                                              \
+        }                                                                                          \
+        n = before_ + (size_t)w_;                                                                  \
+    } while (0)
+
+int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
+{
+    int ret = MH_ERR_INTERNAL;
+    mbedtls_pk_context subj_pk, iss_pk;
+    mh_ca_cert_info ii;
+    uint8_t *tbs = NULL;
+    uint8_t spki[4096 + 64], subject[MH_CA_DN_MAX + 16];
+    size_t spki_len = 0, subject_len = 0;
+    uint8_t ski[20], aki[20];
+    const uint8_t *issuer_name;
+    size_t issuer_len;
+    mbedtls_md_type_t md = r ? r->md : MBEDTLS_MD_NONE;
+    char scratch[MH_CA_DN_MAX * 2];
+    unsigned char *start, *p;
+    size_t n = 0;
+    enum mh_ca_profile pr;
+
+    mbedtls_pk_init(&subj_pk);
+    mbedtls_pk_init(&iss_pk);
+    if (!r || !out || !len) {
+        ret = MH_ERR_INVALID_ARG;
+        goto out;
+    }
+    pr = r->profile;
+    if ((ret = check_request(r)) != 0)
+        goto out;
+    if ((ret = mh_ca_sig_alg(r->issuer_key, &md)) != 0)
+        goto out;
+    if ((ret = check_spki(r, &subj_pk, spki, sizeof spki, &spki_len)) != 0)
+        goto out;
+
+    /* subject */
+    if (r->subject) {
+        if ((ret = mh_ca_name_encode(r->subject, subject, sizeof subject, &subject_len)) != 0)
+            goto out;
+    } else if (r->subject_der && r->subject_der_len <= sizeof subject) {
+        if (mh_ca_name_format(r->subject_der, r->subject_der_len, scratch, sizeof scratch) != 0) {
+            mh_err_set("the subject name (from the request) is not a DER Name of UTF-8, "
+                       "Printable, IA5 or BMP strings; give --subject instead");
+            ret = MH_ERR_PARSE;
+            goto out;
+        }
+        memcpy(subject, r->subject_der, r->subject_der_len);
+        subject_len = r->subject_der_len;
+    } else {
+        mh_err_set("no subject name was given");
+        ret = MH_ERR_INVALID_ARG;
+        goto out;
+    }
+    if (subject_len <= 2) {
+        mh_err_set("the subject name is empty");
+        ret = MH_ERR_INVALID_ARG;
+        goto out;
+    }
+    if (pr == MH_CA_PROFILE_SEAL && !mh_ca_name_has_org(subject, subject_len)) {
+        mh_err_set("an organisation seal certificate needs O= (the organisation) in its subject");
+        ret = MH_ERR_INVALID_ARG;
+        goto out;
+    }
+    if ((ret = mh_ca_key_id(spki, spki_len, ski)) != 0)
+        goto out;
+
+    /* issuer */
+    if (pr == MH_CA_PROFILE_ROOT) {
+        uint8_t kpub[4096 + 64];
+        int l = mbedtls_pk_write_pubkey_der(r->issuer_key, kpub, sizeof kpub);
+        if (l <= 0 || (size_t)l != spki_len ||
+            mh_ct_memcmp(kpub + sizeof kpub - (size_t)l, spki, spki_len) != 0) {
+            mh_err_set("a root certificate is self-signed: its public key must be the CA key's");
+            ret = MH_ERR_INVALID_ARG;
+            goto out;
+        }
+        issuer_name = subject;
+        issuer_len = subject_len;
+        memcpy(aki, ski, sizeof aki);
+        ret = MH_ERR_INTERNAL;
+        if (mbedtls_pk_parse_public_key(&iss_pk, spki, spki_len) != 0)
+            goto out;
+    } else {
+        if (mh_ca_cert_info_get(r->issuer_cert, r->issuer_cert_len, &ii) != 0) {
+            mh_err_set("the issuer certificate is not a DER X.509 certificate mohur can read");
+            ret = MH_ERR_PARSE;
+            goto out;
+        }
+        issuer_name = ii.subject;
+        issuer_len = ii.subject_len;
+        if (ii.has_ski)
+            memcpy(aki, ii.ski, sizeof aki);
+        else if ((ret = mh_ca_key_id(ii.spki, ii.spki_len, aki)) != 0)
+            goto out;
+        if (mbedtls_pk_parse_public_key(&iss_pk, ii.spki, ii.spki_len) != 0) {
+            mh_err_set("the issuer certificate's public key cannot be read");
+            ret = MH_ERR_PARSE;
+            goto out;
+        }
+        if (r->not_after > ii.not_after) {
+            mh_err_set("the certificate would outlive the CA certificate; choose fewer days");
+            ret = MH_ERR_INVALID_ARG;
+            goto out;
+        }
+    }
+
+    /* the TBSCertificate, backwards */
+    tbs = malloc(MH_CA_CERT_MAX);
+    if (!tbs) {
+        ret = MH_ERR_NOMEM;
+        goto out;
+    }
+    start = tbs;
+    p = tbs + MH_CA_CERT_MAX;
+    {
+        size_t ext_start = n;
+        if (r->aia_url && pr != MH_CA_PROFILE_ROOT)
+            WEXT(OID_AIA, false, w_aia(&p, start, r->aia_url));
+        if (r->crl_url && pr != MH_CA_PROFILE_ROOT)
+            WEXT(OID_CRLDP, false, w_crldp(&p, start, r->crl_url));
+        if (pr != MH_CA_PROFILE_ROOT) {
+            const char *def = mh_ca_default_policy(pr);
+            if (r->n_policies)
+                WEXT(OID_CP, false, w_policies(&p, start, r->policies, r->n_policies));
+            else
+                WEXT(OID_CP, false, w_policies(&p, start, &def, 1));
+        }
+        if (r->n_permit_dns + r->n_permit_email + r->n_permit_dn > 0)
+            WEXT(OID_NC, true, w_nc(&p, start, r));
+        if (r->n_dns + r->n_ips + r->n_emails > 0)
+            WEXT(OID_SAN, false, w_san(&p, start, r));
+        WEXT(OID_AKI, false, w_keyid(&p, start, aki, true));
+        WEXT(OID_SKI, false, w_keyid(&p, start, ski, false));
+        switch (pr) {
+        case MH_CA_PROFILE_NOTARY:
+        case MH_CA_PROFILE_SEAL:
+            WEXT(OID_EKU, false, w_oid_seq(&p, start, OID_KP_DOCSIGN, L(OID_KP_DOCSIGN)));
+            break;
+        case MH_CA_PROFILE_TSA:
+            WEXT(OID_EKU, true, w_oid_seq(&p, start, OID_KP_TIMESTAMP, L(OID_KP_TIMESTAMP)));
+            break;
+        case MH_CA_PROFILE_TLS:
+            WEXT(OID_EKU, false, w_oid_seq(&p, start, OID_KP_SERVER, L(OID_KP_SERVER)));
+            break;
+        default:
+            break;
+        }
+        unsigned char ku;
+        switch (pr) {
+        case MH_CA_PROFILE_ROOT:
+        case MH_CA_PROFILE_ISSUING:
+            ku = KU_KCS | KU_CRL;
+            break;
+        case MH_CA_PROFILE_NOTARY:
+        case MH_CA_PROFILE_SEAL:
+            ku = KU_DS | KU_NR;
+            break;
+        case MH_CA_PROFILE_TLS:
+            ku = mbedtls_pk_get_type(&subj_pk) == MBEDTLS_PK_RSA ? KU_DS | KU_KE : KU_DS;
+            break;
+        default:
+            ku = KU_DS;
+            break;
+        }
+        WEXT(OID_KU, true, mbedtls_asn1_write_named_bitstring(&p, start, &ku, 8));
+        WEXT(OID_BC, true, w_bc(&p, start, is_ca(pr), r->path_len));
+        size_t l = n - ext_start;
+        n = ext_start;
+        W(w_wrap(&p, start, MH_DER_SEQUENCE, l));
+        l = n - ext_start;
+        n = ext_start;
+        W(w_wrap(&p, start, MH_DER_CTX_C(3), l));
+    }
+    W(mbedtls_asn1_write_raw_buffer(&p, start, spki, spki_len));
+    W(mbedtls_asn1_write_raw_buffer(&p, start, subject, subject_len));
+    {
+        size_t before = n;
+        W(mh_ca_w_time(&p, start, r->not_after));
+        W(mh_ca_w_time(&p, start, r->not_before));
+        size_t l = n - before;
+        n = before;
+        W(w_wrap(&p, start, MH_DER_SEQUENCE, l));
+    }
+    W(mbedtls_asn1_write_raw_buffer(&p, start, issuer_name, issuer_len));
+    W(mh_ca_w_sigalg(&p, start, r->issuer_key, md));
+    W(mbedtls_asn1_write_tagged_string(&p, start, MH_DER_INTEGER, (const char *)r->serial,
+                                       MH_CA_SERIAL_LEN));
+    {
+        size_t before = n;
+        W(mbedtls_asn1_write_int(&p, start, 2)); /* v3 */
+        size_t l = n - before;
+        n = before;
+        W(w_wrap(&p, start, MH_DER_CTX_C(0), l));
+    }
+    {
+        size_t l = n;
+        n = 0;
+        W(w_wrap(&p, start, MH_DER_SEQUENCE, l));
+    }
+    if (n != (size_t)(tbs + MH_CA_CERT_MAX - p)) {
+        ret = MH_ERR_INTERNAL; /* bookkeeping bug */
+        goto out;
+    }
+
+    ret = mh_ca_sign_wrap(r->issuer_key, md, p, n, &iss_pk, r->f_rng, r->p_rng, out, cap, len);
+out:
+    free(tbs);
+    mbedtls_pk_free(&subj_pk);
+    mbedtls_pk_free(&iss_pk);
+    return ret;
+}

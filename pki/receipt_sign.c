@@ -1,0 +1,198 @@
+/* receipt_sign.c - encoding and signing receipts (host side; no allocation
+ * either). The layout is the one receipt.c reads; docs/receipt.md. */
+#include "mh_pki.h"
+
+#include <string.h>
+
+#define COSE_TAG_SIGN1 18
+
+static bool sign_text_ok(const mh_receipt_str *s, size_t cap)
+{
+    if (!s->ptr || s->len == 0 || s->len > cap || !mh_utf8_valid((const uint8_t *)s->ptr, s->len))
+        return false;
+    for (size_t i = 0; i < s->len; i++) {
+        unsigned char c = (unsigned char)s->ptr[i];
+        if (c < 0x20 || c == 0x7f)
+            return false;
+        if (c == 0xc2 && i + 1 < s->len && (unsigned char)s->ptr[i + 1] <= 0x9f)
+            return false;
+    }
+    return true;
+}
+
+/* Deterministic CBOR orders map keys by their encoded bytes: well-known
+ * names (small unsigned codes) first, by code; then texts, the shorter
+ * first (its head is smaller), then bytewise. */
+static int key_order(const mh_receipt_str *a, const mh_receipt_str *b)
+{
+    unsigned ca = mh_receipt_field_code(a->ptr, a->len);
+    unsigned cb = mh_receipt_field_code(b->ptr, b->len);
+    if (ca || cb) {
+        if (ca && cb)
+            return ca == cb ? 0 : (ca < cb ? -1 : 1);
+        return ca ? -1 : 1;
+    }
+    if (a->len != b->len)
+        return a->len < b->len ? -1 : 1;
+    for (size_t i = 0; i < a->len; i++) {
+        unsigned char x = (unsigned char)a->ptr[i], y = (unsigned char)b->ptr[i];
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
+}
+
+static int check_claims(const mh_receipt_claims *c, size_t order[MH_RECEIPT_FIELDS_MAX])
+{
+    if (!sign_text_ok(&c->issuer, MH_RECEIPT_ID_MAX)) {
+        mh_err_set("the issuer must be 1 to %d bytes of text without control characters",
+                   MH_RECEIPT_ID_MAX);
+        return MH_ERR_INVALID_ARG;
+    }
+    if (!sign_text_ok(&c->registry, MH_RECEIPT_ID_MAX)) {
+        mh_err_set("the registry id must be 1 to %d bytes of text without control characters",
+                   MH_RECEIPT_ID_MAX);
+        return MH_ERR_INVALID_ARG;
+    }
+    if (!sign_text_ok(&c->kind, MH_RECEIPT_KIND_MAX)) {
+        mh_err_set("the document kind must be 1 to %d bytes of text without control "
+                   "characters",
+                   MH_RECEIPT_KIND_MAX);
+        return MH_ERR_INVALID_ARG;
+    }
+    if (!c->digest ||
+        (c->digest_len != MH_RECEIPT_DIGEST_FULL && c->digest_len != MH_RECEIPT_DIGEST_SHORT)) {
+        mh_err_set("the document digest must be SHA-256: 32 bytes, or its first 16");
+        return MH_ERR_INVALID_ARG;
+    }
+    if (c->nfields > MH_RECEIPT_FIELDS_MAX) {
+        mh_err_set("a receipt holds at most %d printed fields", MH_RECEIPT_FIELDS_MAX);
+        return MH_ERR_TOO_LARGE;
+    }
+    for (size_t i = 0; i < c->nfields; i++) {
+        const mh_receipt_field *f = &c->fields[i];
+        if (!sign_text_ok(&f->key, MH_RECEIPT_FKEY_MAX) ||
+            !sign_text_ok(&f->value, MH_RECEIPT_FVAL_MAX)) {
+            mh_err_set("printed field %zu: a name of 1 to %d bytes and a text of 1 to %d "
+                       "bytes, without control characters",
+                       i + 1, MH_RECEIPT_FKEY_MAX, MH_RECEIPT_FVAL_MAX);
+            return MH_ERR_INVALID_ARG;
+        }
+        /* insertion sort of the indexes (at most 8) */
+        size_t j = i;
+        while (j > 0 && key_order(&c->fields[order[j - 1]].key, &f->key) > 0) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        if (j > 0 && key_order(&c->fields[order[j - 1]].key, &f->key) == 0) {
+            mh_err_set("the printed field '%.*s' is given twice", (int)f->key.len, f->key.ptr);
+            return MH_ERR_INVALID_ARG;
+        }
+        order[j] = i;
+    }
+    return 0;
+}
+
+static void put_name(mh_cbor_w *w, const mh_receipt_str *s, unsigned code)
+{
+    if (code)
+        mh_cbor_put_uint(w, code);
+    else
+        mh_cbor_put_text(w, s->ptr, s->len);
+}
+
+static int encode_claims(const mh_receipt_claims *c, const size_t *order, uint8_t *buf, size_t cap,
+                         size_t *len)
+{
+    mh_cbor_w w;
+
+    mh_cbor_w_init(&w, buf, cap);
+    mh_cbor_put_map(&w, c->nfields ? 8 : 7);
+    mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_ISS);
+    mh_cbor_put_text(&w, c->issuer.ptr, c->issuer.len);
+    mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_IAT);
+    mh_cbor_put_uint(&w, c->issued_at);
+    mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_REGISTRY);
+    mh_cbor_put_text(&w, c->registry.ptr, c->registry.len);
+    mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_INDEX);
+    mh_cbor_put_uint(&w, c->log_index);
+    mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_KIND);
+    put_name(&w, &c->kind, mh_receipt_kind_code(c->kind.ptr, c->kind.len));
+    mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_DIGEST);
+    mh_cbor_put_bytes(&w, c->digest, c->digest_len);
+    mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_LENGTH);
+    mh_cbor_put_uint(&w, c->doc_len);
+    if (c->nfields) {
+        mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_FIELDS);
+        mh_cbor_put_map(&w, c->nfields);
+        for (size_t i = 0; i < c->nfields; i++) {
+            const mh_receipt_field *f = &c->fields[order[i]];
+            put_name(&w, &f->key, mh_receipt_field_code(f->key.ptr, f->key.len));
+            mh_cbor_put_text(&w, f->value.ptr, f->value.len);
+        }
+    }
+    return mh_cbor_w_finish(&w, len);
+}
+
+int mh_receipt_sign(const mh_receipt_claims *claims, mbedtls_pk_context *pk,
+                    int (*f_rng)(void *, unsigned char *, size_t), void *p_rng, uint8_t *out,
+                    size_t cap, size_t *len)
+{
+    int ret = MH_ERR_INTERNAL;
+    size_t order[MH_RECEIPT_FIELDS_MAX] = {0};
+    uint8_t payload[MH_RECEIPT_MAX];
+    uint8_t prot[16];
+    uint8_t hash[32];
+    uint8_t sig[MH_RECEIPT_SIG_LEN];
+    mh_receipt_key key;
+    size_t payload_len = 0, prot_len = 0, n = 0;
+    mh_cbor_w w;
+
+    if (!claims || !pk || !out || !len)
+        return MH_ERR_INVALID_ARG;
+    *len = 0;
+    ret = check_claims(claims, order);
+    if (ret)
+        return ret;
+    ret = mh_receipt_key_from_pk(pk, &key);
+    if (ret)
+        return ret;
+    if (encode_claims(claims, order, payload, sizeof payload, &payload_len)) {
+        mh_err_set("the receipt's claims are larger than %d bytes; shorten the printed "
+                   "fields",
+                   MH_RECEIPT_MAX);
+        return MH_ERR_TOO_LARGE;
+    }
+    /* protected header: {1: -7, 4: kid} */
+    mh_cbor_w_init(&w, prot, sizeof prot);
+    mh_cbor_put_map(&w, 2);
+    mh_cbor_put_uint(&w, 1);
+    mh_cbor_put_int(&w, -7);
+    mh_cbor_put_uint(&w, 4);
+    mh_cbor_put_bytes(&w, key.kid, MH_RECEIPT_KID_LEN);
+    if (mh_cbor_w_finish(&w, &prot_len))
+        return MH_ERR_INTERNAL;
+    ret = mh_cose_sign1_hash(prot, prot_len, payload, payload_len, hash);
+    if (ret)
+        return ret;
+    ret = mh_cose_es256_sign(pk, hash, f_rng, p_rng, sig);
+    if (ret)
+        return ret;
+    /* 18([protected, {}, payload, signature]) */
+    mh_cbor_w_init(&w, out, cap < MH_RECEIPT_MAX ? cap : MH_RECEIPT_MAX);
+    mh_cbor_put_tag(&w, COSE_TAG_SIGN1);
+    mh_cbor_put_array(&w, 4);
+    mh_cbor_put_bytes(&w, prot, prot_len);
+    mh_cbor_put_map(&w, 0);
+    mh_cbor_put_bytes(&w, payload, payload_len);
+    mh_cbor_put_bytes(&w, sig, sizeof sig);
+    if (mh_cbor_w_finish(&w, &n)) {
+        if (cap < MH_RECEIPT_MAX)
+            return MH_ERR_BUFFER_TOO_SMALL;
+        mh_err_set("the receipt would be larger than %d bytes; shorten the printed fields",
+                   MH_RECEIPT_MAX);
+        return MH_ERR_TOO_LARGE;
+    }
+    *len = n;
+    return 0;
+}

@@ -1,0 +1,951 @@
+/* test_receipt.c - receipts (COSE_Sign1 over CWT-style claims), base32, the
+ * QR URL and the QR drawings, against real mbedTLS keys and libqrencode. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/ecp.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
+
+#include "mh_pki.h"
+#include "mh_qr.h"
+
+static mbedtls_entropy_context entropy;
+static mbedtls_ctr_drbg_context drbg;
+static mbedtls_pk_context key_a, key_b, key_p384;
+static mh_receipt_key trust_a, trust_b;
+
+static void gen_key(mbedtls_pk_context *pk, mbedtls_ecp_group_id curve)
+{
+    mbedtls_pk_init(pk);
+    assert_int_equal(mbedtls_pk_setup(pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)), 0);
+    assert_int_equal(mbedtls_ecp_gen_key(curve, mbedtls_pk_ec(*pk), mbedtls_ctr_drbg_random, &drbg),
+                     0);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    mbedtls_entropy_init(&entropy);
+    mbedtls_ctr_drbg_init(&drbg);
+    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, (const unsigned char *)"rc",
+                              2))
+        return -1;
+    gen_key(&key_a, MBEDTLS_ECP_DP_SECP256R1);
+    gen_key(&key_b, MBEDTLS_ECP_DP_SECP256R1);
+    gen_key(&key_p384, MBEDTLS_ECP_DP_SECP384R1);
+    if (mh_receipt_key_from_pk(&key_a, &trust_a) || mh_receipt_key_from_pk(&key_b, &trust_b))
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mbedtls_pk_free(&key_a);
+    mbedtls_pk_free(&key_b);
+    mbedtls_pk_free(&key_p384);
+    mbedtls_ctr_drbg_free(&drbg);
+    mbedtls_entropy_free(&entropy);
+    return 0;
+}
+
+static mh_receipt_str S(const char *s)
+{
+    mh_receipt_str r = {s, strlen(s)};
+    return r;
+}
+
+/* A diploma: Azerbaijani name with ə, ş, ğ; degree; date; grade. */
+static uint8_t doc_sha[32];
+static const char doc_text[] = "%PDF-1.7 a diploma of Baku State University";
+
+static void diploma(mh_receipt_claims *c, size_t digest_len)
+{
+    memset(c, 0, sizeof *c);
+    assert_int_equal(
+        mbedtls_sha256_ret((const unsigned char *)doc_text, sizeof doc_text - 1, doc_sha, 0), 0);
+    c->issuer = S("BDU");
+    c->issued_at = 1782820800; /* 2026-06-30 */
+    c->registry = S("AZ-EDU");
+    c->log_index = 1234567;
+    c->kind = S("diploma");
+    c->digest = doc_sha;
+    c->digest_len = digest_len;
+    c->doc_len = sizeof doc_text - 1;
+    c->nfields = 4;
+    c->fields[0].key = S("name");
+    c->fields[0].value = S("Məmmədova Şəbnəm Tofiq qızı");
+    c->fields[1].key = S("degree");
+    c->fields[1].value = S("Magistr: Kompüter elmləri");
+    c->fields[2].key = S("date");
+    c->fields[2].value = S("2026-06-30");
+    c->fields[3].key = S("grade");
+    c->fields[3].value = S("Əla (ağ diplom)");
+}
+
+static size_t make(const mh_receipt_claims *c, mbedtls_pk_context *pk, uint8_t *out)
+{
+    size_t len = 0;
+    assert_int_equal(
+        mh_receipt_sign(c, pk, mbedtls_ctr_drbg_random, &drbg, out, MH_RECEIPT_MAX, &len), 0);
+    assert_true(len > 0 && len <= MH_RECEIPT_MAX);
+    return len;
+}
+
+static bool str_is(mh_receipt_str s, const char *want)
+{
+    return s.len == strlen(want) && memcmp(s.ptr, want, s.len) == 0;
+}
+
+/* ---- base32 ------------------------------------------------------------- */
+
+static void test_base32_vectors(void **state)
+{
+    /* RFC 4648 section 10, without padding */
+    static const char *const in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    static const char *const out[] = {"",        "MY",       "MZXQ",      "MZXW6",
+                                      "MZXW6YQ", "MZXW6YTB", "MZXW6YTBOI"};
+    char enc[32];
+    uint8_t dec[32];
+    size_t n;
+    (void)state;
+    for (size_t i = 0; i < 7; i++) {
+        assert_int_equal(
+            mh_base32_encode((const uint8_t *)in[i], strlen(in[i]), enc, sizeof enc, &n), 0);
+        assert_string_equal(enc, out[i]);
+        assert_int_equal(n, mh_base32_encoded_len(strlen(in[i])));
+        assert_int_equal(mh_base32_decode(out[i], strlen(out[i]), dec, sizeof dec, &n), 0);
+        assert_int_equal(n, strlen(in[i]));
+        assert_memory_equal(dec, in[i], n);
+    }
+    /* strict: lower case, padding, impossible lengths, non-zero pad bits */
+    assert_int_equal(mh_base32_decode("mzxw6", 5, dec, sizeof dec, &n), MH_ERR_PARSE);
+    assert_int_equal(mh_base32_decode("MY======", 8, dec, sizeof dec, &n), MH_ERR_PARSE);
+    assert_int_equal(mh_base32_decode("M", 1, dec, sizeof dec, &n), MH_ERR_PARSE);
+    assert_int_equal(mh_base32_decode("MZX", 3, dec, sizeof dec, &n), MH_ERR_PARSE);
+    assert_int_equal(mh_base32_decode("MZXW6Y", 6, dec, sizeof dec, &n), MH_ERR_PARSE);
+    assert_int_equal(mh_base32_decode("MZ", 2, dec, sizeof dec, &n), MH_ERR_PARSE); /* "MY"+1 */
+    assert_int_equal(mh_base32_decode("MZXW6YTBOJ", 10, dec, sizeof dec, &n), MH_ERR_PARSE);
+    assert_int_equal(mh_base32_decode("MZ1W6", 5, dec, sizeof dec, &n), MH_ERR_PARSE);
+    assert_int_equal(mh_base32_decode("MZXW6YTBOI", 10, dec, 5, &n), MH_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(mh_base32_encode((const uint8_t *)"foo", 3, enc, 5, &n),
+                     MH_ERR_BUFFER_TOO_SMALL);
+}
+
+static void test_base32_random(void **state)
+{
+    uint8_t in[300], dec[300];
+    char enc[600];
+    size_t n, m;
+    (void)state;
+    for (size_t len = 0; len < sizeof in; len++) {
+        assert_int_equal(mbedtls_ctr_drbg_random(&drbg, in, len), 0);
+        assert_int_equal(mh_base32_encode(in, len, enc, sizeof enc, &n), 0);
+        assert_int_equal(strlen(enc), n);
+        assert_int_equal(mh_base32_decode(enc, n, dec, sizeof dec, &m), 0);
+        assert_int_equal(m, len);
+        assert_memory_equal(in, dec, len);
+    }
+}
+
+/* ---- round trip ---------------------------------------------------------- */
+
+static void test_round_trip(void **state)
+{
+    mh_receipt_claims c;
+    mh_receipt r;
+    uint8_t buf[MH_RECEIPT_MAX];
+    mh_receipt_key keys[2] = {trust_b, trust_a};
+    (void)state;
+    for (size_t dl = 16; dl <= 32; dl += 16) {
+        diploma(&c, dl);
+        size_t len = make(&c, &key_a, buf);
+        assert_int_equal(buf[0], 0xd2); /* tag 18 */
+        assert_int_equal(mh_receipt_verify(buf, len, keys, 2, &r), 0);
+        assert_true(r.verified);
+        assert_int_equal(r.key_index, 1);
+        assert_memory_equal(r.kid, trust_a.kid, MH_RECEIPT_KID_LEN);
+        assert_true(str_is(r.claims.issuer, "BDU"));
+        assert_int_equal(r.claims.issued_at, 1782820800);
+        assert_true(str_is(r.claims.registry, "AZ-EDU"));
+        assert_int_equal(r.claims.log_index, 1234567);
+        assert_true(str_is(r.claims.kind, "diploma"));
+        assert_int_equal(r.claims.digest_len, dl);
+        assert_memory_equal(r.claims.digest, doc_sha, dl);
+        assert_int_equal(r.claims.doc_len, sizeof doc_text - 1);
+        assert_int_equal(r.claims.nfields, 4);
+        /* deterministic order: well-known names by code (name 1, date 2,
+         * degree 3, grade 5) */
+        assert_true(str_is(r.claims.fields[0].key, "name"));
+        assert_true(str_is(r.claims.fields[0].value, "Məmmədova Şəbnəm Tofiq qızı"));
+        assert_true(str_is(r.claims.fields[1].key, "date"));
+        assert_true(str_is(r.claims.fields[1].value, "2026-06-30"));
+        assert_true(str_is(r.claims.fields[2].key, "degree"));
+        assert_true(str_is(r.claims.fields[2].value, "Magistr: Kompüter elmləri"));
+        assert_true(str_is(r.claims.fields[3].key, "grade"));
+        assert_true(str_is(r.claims.fields[3].value, "Əla (ağ diplom)"));
+        /* decode alone gives the same, unverified */
+        mh_receipt d;
+        assert_int_equal(mh_receipt_decode(buf, len, &d), 0);
+        assert_false(d.verified);
+        assert_int_equal(d.claims.log_index, 1234567);
+        /* the document check */
+        assert_int_equal(mh_receipt_check_document(&r.claims, doc_sha, sizeof doc_text - 1), 0);
+        uint8_t other[32];
+        memcpy(other, doc_sha, 32);
+        other[dl - 1] ^= 1;
+        assert_int_equal(mh_receipt_check_document(&r.claims, other, sizeof doc_text - 1),
+                         MH_ERR_VERIFY_FAILED);
+        assert_int_equal(mh_receipt_check_document(&r.claims, doc_sha, sizeof doc_text),
+                         MH_ERR_VERIFY_FAILED);
+        if (dl == 16) {
+            other[31] ^= 0xff; /* beyond the 16 bytes held: not compared */
+            other[15] ^= 1;
+            assert_int_equal(mh_receipt_check_document(&r.claims, other, sizeof doc_text - 1), 0);
+        }
+    }
+    /* no printed fields: seven claims */
+    diploma(&c, 32);
+    c.nfields = 0;
+    size_t len = make(&c, &key_a, buf);
+    assert_int_equal(mh_receipt_verify(buf, len, &trust_a, 1, &r), 0);
+    assert_int_equal(r.claims.nfields, 0);
+    /* big numbers survive */
+    c.log_index = UINT64_MAX;
+    c.issued_at = UINT64_MAX - 1;
+    c.doc_len = (uint64_t)1 << 40;
+    len = make(&c, &key_a, buf);
+    assert_int_equal(mh_receipt_verify(buf, len, &trust_a, 1, &r), 0);
+    assert_true(r.claims.log_index == UINT64_MAX && r.claims.issued_at == UINT64_MAX - 1 &&
+                r.claims.doc_len == (uint64_t)1 << 40);
+}
+
+static void test_custom_names(void **state)
+{
+    mh_receipt_claims c;
+    mh_receipt r;
+    uint8_t buf[MH_RECEIPT_MAX];
+    size_t len;
+    (void)state;
+    diploma(&c, 16);
+    c.kind = S("apostille");
+    c.nfields = 4;
+    c.fields[0].key = S("zz");
+    c.fields[1].key = S("honours");
+    c.fields[2].key = S("a");
+    c.fields[3].key = S("title");
+    len = make(&c, &key_a, buf);
+    assert_int_equal(mh_receipt_verify(buf, len, &trust_a, 1, &r), 0);
+    assert_true(str_is(r.claims.kind, "apostille"));
+    /* codes first (title 7), then texts by length, then bytes */
+    assert_true(str_is(r.claims.fields[0].key, "title"));
+    assert_true(str_is(r.claims.fields[1].key, "a"));
+    assert_true(str_is(r.claims.fields[2].key, "zz"));
+    assert_true(str_is(r.claims.fields[3].key, "honours"));
+    assert_true(str_is(r.claims.fields[3].value, "Magistr: Kompüter elmləri"));
+    assert_true(str_is(r.claims.fields[2].value, "Məmmədova Şəbnəm Tofiq qızı"));
+    assert_int_equal(mh_receipt_kind_code("notary-act", 10), 3);
+    assert_string_equal(mh_receipt_kind_name(1), "diploma");
+    assert_null(mh_receipt_kind_name(0));
+    assert_null(mh_receipt_field_name(9));
+    assert_int_equal(mh_receipt_field_code("nam", 3), 0);
+}
+
+static void test_every_bit(void **state)
+{
+    mh_receipt_claims c;
+    mh_receipt r;
+    uint8_t buf[MH_RECEIPT_MAX];
+    size_t len, flips = 0;
+    (void)state;
+    diploma(&c, 16);
+    len = make(&c, &key_a, buf);
+    for (size_t i = 0; i < len; i++) {
+        for (unsigned b = 0; b < 8; b++) {
+            buf[i] ^= (uint8_t)(1u << b);
+            int rc = mh_receipt_verify(buf, len, &trust_a, 1, &r);
+            if (rc == 0)
+                fail_msg("flipping bit %u of byte %zu still verifies", b, i);
+            assert_false(r.verified);
+            buf[i] ^= (uint8_t)(1u << b);
+            flips++;
+        }
+    }
+    assert_int_equal(mh_receipt_verify(buf, len, &trust_a, 1, &r), 0);
+    printf("receipt of %zu bytes: %zu single-bit flips, all refused\n", len, flips);
+}
+
+static void test_truncated_and_trailing(void **state)
+{
+    mh_receipt_claims c;
+    mh_receipt r;
+    uint8_t buf[MH_RECEIPT_MAX + 8];
+    size_t len;
+    (void)state;
+    diploma(&c, 32);
+    len = make(&c, &key_a, buf);
+    for (size_t n = 0; n < len; n++) {
+        /* a copy of exactly n bytes, so ASan sees any read past it */
+        uint8_t *cut = malloc(n ? n : 1);
+        assert_non_null(cut);
+        memcpy(cut, buf, n);
+        assert_int_not_equal(mh_receipt_verify(cut, n, &trust_a, 1, &r), 0);
+        assert_int_not_equal(mh_receipt_decode(cut, n, &r), 0);
+        free(cut);
+    }
+    buf[len] = 0x00;
+    assert_int_equal(mh_receipt_verify(buf, len + 1, &trust_a, 1, &r), MH_ERR_PARSE);
+    buf[len] = 0xd2;
+    assert_int_equal(mh_receipt_decode(buf, len + 1, &r), MH_ERR_PARSE);
+    /* oversized input is refused before parsing */
+    uint8_t big[MH_RECEIPT_MAX + 1];
+    memset(big, 0, sizeof big);
+    memcpy(big, buf, len);
+    assert_int_equal(mh_receipt_verify(big, sizeof big, &trust_a, 1, &r), MH_ERR_TOO_LARGE);
+}
+
+static void test_wrong_key(void **state)
+{
+    mh_receipt_claims c;
+    mh_receipt r;
+    uint8_t buf[MH_RECEIPT_MAX];
+    size_t len;
+    (void)state;
+    diploma(&c, 16);
+    len = make(&c, &key_a, buf);
+    /* no key with this kid */
+    assert_int_equal(mh_receipt_verify(buf, len, &trust_b, 1, &r), MH_ERR_NOT_FOUND);
+    assert_false(r.verified);
+    assert_int_equal(mh_receipt_verify(buf, len, NULL, 0, &r), MH_ERR_NOT_FOUND);
+    /* another key under the right kid (a kid collision or a forged list) */
+    mh_receipt_key impostor = trust_b;
+    memcpy(impostor.kid, trust_a.kid, MH_RECEIPT_KID_LEN);
+    assert_int_equal(mh_receipt_verify(buf, len, &impostor, 1, &r), MH_ERR_VERIFY_FAILED);
+    /* with both, the right one is found */
+    mh_receipt_key both[2] = {impostor, trust_a};
+    assert_int_equal(mh_receipt_verify(buf, len, both, 2, &r), 0);
+    assert_int_equal(r.key_index, 1);
+    /* signed by B, but claiming A's kid: build it by hand below */
+}
+
+/* ---- hand-built receipts -------------------------------------------------- */
+
+struct parts {
+    uint8_t prot[64];
+    size_t prot_len;
+    uint8_t unprot[64];
+    size_t unprot_len;
+    uint8_t payload[MH_RECEIPT_MAX];
+    size_t payload_len;
+    bool untagged;
+    uint64_t tag;
+    size_t sig_len;
+};
+
+static void parts_default(struct parts *p, const uint8_t *kid)
+{
+    mh_receipt_claims c;
+    uint8_t buf[MH_RECEIPT_MAX];
+    size_t len;
+    mh_cbor_r r;
+    mh_cbor_item it;
+    const uint8_t *x;
+    size_t xl;
+
+    memset(p, 0, sizeof *p);
+    diploma(&c, 16);
+    len = make(&c, &key_a, buf);
+    mh_cbor_r_init(&r, buf, len);
+    assert_int_equal(mh_cbor_next(&r, &it), 0);
+    assert_int_equal(mh_cbor_next(&r, &it), 0);
+    assert_int_equal(mh_cbor_get_bytes(&r, &x, &xl), 0);
+    assert_true(xl <= sizeof p->prot);
+    memcpy(p->prot, x, xl);
+    p->prot_len = xl;
+    if (kid) {
+        /* a2 01 26 04 48 <kid> */
+        assert_int_equal(xl, 13);
+        memcpy(p->prot + 5, kid, MH_RECEIPT_KID_LEN);
+    }
+    p->unprot[0] = 0xa0;
+    p->unprot_len = 1;
+    assert_int_equal(mh_cbor_skip(&r), 0);
+    assert_int_equal(mh_cbor_get_bytes(&r, &x, &xl), 0);
+    memcpy(p->payload, x, xl);
+    p->payload_len = xl;
+    p->tag = 18;
+    p->sig_len = 64;
+}
+
+/* Assembles and signs (correctly) whatever the parts say, with pk. */
+static size_t build(const struct parts *p, mbedtls_pk_context *pk, uint8_t *out, size_t cap)
+{
+    uint8_t hash[32], sig[64];
+    mh_cbor_w w;
+    size_t n;
+
+    assert_int_equal(mh_cose_sign1_hash(p->prot, p->prot_len, p->payload, p->payload_len, hash), 0);
+    assert_int_equal(mh_cose_es256_sign(pk, hash, mbedtls_ctr_drbg_random, &drbg, sig), 0);
+    mh_cbor_w_init(&w, out, cap);
+    if (!p->untagged)
+        mh_cbor_put_tag(&w, p->tag);
+    mh_cbor_put_array(&w, 4);
+    mh_cbor_put_bytes(&w, p->prot, p->prot_len);
+    mh_cbor_put_raw(&w, p->unprot, p->unprot_len);
+    mh_cbor_put_bytes(&w, p->payload, p->payload_len);
+    mh_cbor_put_bytes(&w, sig, p->sig_len);
+    assert_int_equal(mh_cbor_w_finish(&w, &n), 0);
+    return n;
+}
+
+static int verify_parts(const struct parts *p, mbedtls_pk_context *pk)
+{
+    uint8_t buf[4096];
+    mh_receipt r;
+    size_t n = build(p, pk, buf, sizeof buf);
+    mh_receipt_key keys[2] = {trust_a, trust_b};
+    return mh_receipt_verify(buf, n, keys, 2, &r);
+}
+
+static void set_prot(struct parts *p, const uint8_t *b, size_t n)
+{
+    memcpy(p->prot, b, n);
+    p->prot_len = n;
+}
+
+static void test_headers(void **state)
+{
+    struct parts p;
+    (void)state;
+    parts_default(&p, NULL);
+    assert_int_equal(verify_parts(&p, &key_a), 0); /* the builder itself is right */
+
+    /* B's signature under A's kid */
+    parts_default(&p, trust_a.kid);
+    assert_int_equal(verify_parts(&p, &key_b), MH_ERR_VERIFY_FAILED);
+    /* B's kid, B's signature: fine (B is trusted) */
+    parts_default(&p, trust_b.kid);
+    assert_int_equal(verify_parts(&p, &key_b), 0);
+
+    /* wrong algorithm: ES384 (-35), EdDSA (-8), none */
+    uint8_t es384[] = {0xa2, 0x01, 0x38, 0x22, 0x04, 0x48, 0, 0, 0, 0, 0, 0, 0, 0};
+    memcpy(es384 + 6, trust_a.kid, 8);
+    parts_default(&p, NULL);
+    set_prot(&p, es384, sizeof es384);
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_UNSUPPORTED_ALG);
+    uint8_t eddsa[] = {0xa2, 0x01, 0x27, 0x04, 0x48, 0, 0, 0, 0, 0, 0, 0, 0};
+    memcpy(eddsa + 5, trust_a.kid, 8);
+    set_prot(&p, eddsa, sizeof eddsa);
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_UNSUPPORTED_ALG);
+    uint8_t noalg[] = {0xa1, 0x04, 0x48, 0, 0, 0, 0, 0, 0, 0, 0};
+    memcpy(noalg + 3, trust_a.kid, 8);
+    set_prot(&p, noalg, sizeof noalg);
+    assert_int_not_equal(verify_parts(&p, &key_a), 0);
+    /* a critical header: {1:-7, 2:[99], 4:kid} */
+    uint8_t crit[] = {0xa3, 0x01, 0x26, 0x02, 0x81, 0x18, 0x63, 0x04, 0x48, 0, 0, 0, 0, 0, 0, 0, 0};
+    memcpy(crit + 9, trust_a.kid, 8);
+    set_prot(&p, crit, sizeof crit);
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_UNSUPPORTED);
+    /* an unknown label (content type 3) */
+    uint8_t ctype[] = {0xa3, 0x01, 0x26, 0x03, 0x00, 0x04, 0x48, 0, 0, 0, 0, 0, 0, 0, 0};
+    memcpy(ctype + 7, trust_a.kid, 8);
+    set_prot(&p, ctype, sizeof ctype);
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_UNSUPPORTED);
+    /* keys out of order: {4:kid, 1:-7} */
+    uint8_t order[] = {0xa2, 0x04, 0x48, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x26};
+    memcpy(order + 3, trust_a.kid, 8);
+    set_prot(&p, order, sizeof order);
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+    /* non-shortest alg: 0x38 0x06 for -7 */
+    uint8_t longalg[] = {0xa2, 0x01, 0x38, 0x06, 0x04, 0x48, 0, 0, 0, 0, 0, 0, 0, 0};
+    memcpy(longalg + 6, trust_a.kid, 8);
+    set_prot(&p, longalg, sizeof longalg);
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+    /* a kid of 7 bytes */
+    uint8_t shortkid[] = {0xa2, 0x01, 0x26, 0x04, 0x47, 0, 0, 0, 0, 0, 0, 0};
+    memcpy(shortkid + 5, trust_a.kid, 7);
+    set_prot(&p, shortkid, sizeof shortkid);
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+
+    /* unprotected header not empty: {4: kid} */
+    parts_default(&p, NULL);
+    p.unprot[0] = 0xa1;
+    p.unprot[1] = 0x04;
+    p.unprot[2] = 0x41;
+    p.unprot[3] = 0x00;
+    p.unprot_len = 4;
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+    /* untagged, CWT-tagged (61), and a nil payload */
+    parts_default(&p, NULL);
+    p.untagged = true;
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+    p.untagged = false;
+    p.tag = 61;
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+}
+
+/* Payload variants: re-encode the claims with one change, sign properly. */
+static void test_claims_layout(void **state)
+{
+    struct parts p;
+    mh_cbor_w w;
+    (void)state;
+
+    /* the exact default claims, re-encoded by hand, verify */
+#define CLAIMS_BEGIN(n)                                                                            \
+    parts_default(&p, NULL);                                                                       \
+    mh_cbor_w_init(&w, p.payload, sizeof p.payload);                                               \
+    mh_cbor_put_map(&w, n)
+#define CLAIMS_END() assert_int_equal(mh_cbor_w_finish(&w, &p.payload_len), 0)
+#define PUT_BASE_UNTIL_LENGTH()                                                                    \
+    mh_cbor_put_int(&w, 1);                                                                        \
+    mh_cbor_put_text(&w, "BDU", 3);                                                                \
+    mh_cbor_put_int(&w, 6);                                                                        \
+    mh_cbor_put_uint(&w, 1);                                                                       \
+    mh_cbor_put_int(&w, -1);                                                                       \
+    mh_cbor_put_text(&w, "R", 1);                                                                  \
+    mh_cbor_put_int(&w, -2);                                                                       \
+    mh_cbor_put_uint(&w, 2);                                                                       \
+    mh_cbor_put_int(&w, -3);                                                                       \
+    mh_cbor_put_text(&w, "k", 1);                                                                  \
+    mh_cbor_put_int(&w, -4);                                                                       \
+    mh_cbor_put_bytes(&w, doc_sha, 16)
+
+    CLAIMS_BEGIN(7);
+    PUT_BASE_UNTIL_LENGTH();
+    mh_cbor_put_int(&w, -5);
+    mh_cbor_put_uint(&w, 3);
+    CLAIMS_END();
+    assert_int_equal(verify_parts(&p, &key_a), 0);
+
+    /* an unknown claim (-7) */
+    CLAIMS_BEGIN(8);
+    PUT_BASE_UNTIL_LENGTH();
+    mh_cbor_put_int(&w, -5);
+    mh_cbor_put_uint(&w, 3);
+    mh_cbor_put_int(&w, -7);
+    mh_cbor_put_uint(&w, 3);
+    CLAIMS_END();
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+
+    /* a missing claim (length) */
+    CLAIMS_BEGIN(6);
+    PUT_BASE_UNTIL_LENGTH();
+    CLAIMS_END();
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+
+    /* non-canonical CBOR: the length 3 written as 0x18 0x03 */
+    CLAIMS_BEGIN(7);
+    PUT_BASE_UNTIL_LENGTH();
+    mh_cbor_put_int(&w, -5);
+    mh_cbor_put_raw(&w, (const uint8_t *)"\x18\x03", 2);
+    CLAIMS_END();
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+
+    /* indefinite-length text as the issuer */
+    parts_default(&p, NULL);
+    mh_cbor_w_init(&w, p.payload, sizeof p.payload);
+    mh_cbor_put_map(&w, 7);
+    mh_cbor_put_int(&w, 1);
+    mh_cbor_put_raw(&w,
+                    (const uint8_t *)"\x7f\x63"
+                                     "BDU\xff",
+                    6);
+    CLAIMS_END();
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+
+    /* a digest of 20 bytes */
+    CLAIMS_BEGIN(7);
+    mh_cbor_put_int(&w, 1);
+    mh_cbor_put_text(&w, "BDU", 3);
+    mh_cbor_put_int(&w, 6);
+    mh_cbor_put_uint(&w, 1);
+    mh_cbor_put_int(&w, -1);
+    mh_cbor_put_text(&w, "R", 1);
+    mh_cbor_put_int(&w, -2);
+    mh_cbor_put_uint(&w, 2);
+    mh_cbor_put_int(&w, -3);
+    mh_cbor_put_text(&w, "k", 1);
+    mh_cbor_put_int(&w, -4);
+    mh_cbor_put_bytes(&w, doc_sha, 20);
+    mh_cbor_put_int(&w, -5);
+    mh_cbor_put_uint(&w, 3);
+    CLAIMS_END();
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+
+    /* printed fields out of order, duplicated, well-known as text, control
+     * characters, empty */
+    static const char *const bad_fields[][4] = {
+        {"zz", "a", "ab", "b"},   /* "zz" > "ab" bytewise: out of order */
+        {"ab", "a", "ab", "b"},   /* duplicate */
+        {"ab", "a", "name", "b"}, /* "name" must be code 1 */
+        {"ab", "a\nb", "cd", "c"},      {"ab", "", "cd", "c"},
+        {"ab", "a\xc2\x85", "cd", "c"}, /* U+0085, a C1 control */
+    };
+    for (size_t i = 0; i < sizeof bad_fields / sizeof bad_fields[0]; i++) {
+        CLAIMS_BEGIN(8);
+        PUT_BASE_UNTIL_LENGTH();
+        mh_cbor_put_int(&w, -5);
+        mh_cbor_put_uint(&w, 3);
+        mh_cbor_put_int(&w, -6);
+        mh_cbor_put_map(&w, 2);
+        for (size_t j = 0; j < 4; j++)
+            mh_cbor_put_text(&w, bad_fields[i][j], strlen(bad_fields[i][j]));
+        CLAIMS_END();
+        assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+    }
+    /* field codes: 1 and 3 fine, 9 unknown, 0 unknown */
+    static const uint64_t codes[][2] = {{1, 3}, {1, 9}, {0, 1}, {3, 1}};
+    for (size_t i = 0; i < 4; i++) {
+        CLAIMS_BEGIN(8);
+        PUT_BASE_UNTIL_LENGTH();
+        mh_cbor_put_int(&w, -5);
+        mh_cbor_put_uint(&w, 3);
+        mh_cbor_put_int(&w, -6);
+        mh_cbor_put_map(&w, 2);
+        mh_cbor_put_uint(&w, codes[i][0]);
+        mh_cbor_put_text(&w, "x", 1);
+        mh_cbor_put_uint(&w, codes[i][1]);
+        mh_cbor_put_text(&w, "y", 1);
+        CLAIMS_END();
+        assert_int_equal(verify_parts(&p, &key_a), i == 0 ? 0 : MH_ERR_PARSE);
+    }
+    /* the kind "diploma" must be code 1; code 1 fine, code 77 unknown */
+    for (int i = 0; i < 3; i++) {
+        CLAIMS_BEGIN(7);
+        mh_cbor_put_int(&w, 1);
+        mh_cbor_put_text(&w, "BDU", 3);
+        mh_cbor_put_int(&w, 6);
+        mh_cbor_put_uint(&w, 1);
+        mh_cbor_put_int(&w, -1);
+        mh_cbor_put_text(&w, "R", 1);
+        mh_cbor_put_int(&w, -2);
+        mh_cbor_put_uint(&w, 2);
+        mh_cbor_put_int(&w, -3);
+        if (i == 0)
+            mh_cbor_put_text(&w, "diploma", 7);
+        else
+            mh_cbor_put_uint(&w, i == 1 ? 1 : 77);
+        mh_cbor_put_int(&w, -4);
+        mh_cbor_put_bytes(&w, doc_sha, 16);
+        mh_cbor_put_int(&w, -5);
+        mh_cbor_put_uint(&w, 3);
+        CLAIMS_END();
+        assert_int_equal(verify_parts(&p, &key_a), i == 1 ? 0 : MH_ERR_PARSE);
+    }
+    CLAIMS_BEGIN(8);
+    PUT_BASE_UNTIL_LENGTH();
+    mh_cbor_put_int(&w, -5);
+    mh_cbor_put_uint(&w, 3);
+    mh_cbor_put_int(&w, -6);
+    mh_cbor_put_map(&w, 0);
+    CLAIMS_END();
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+    /* invalid UTF-8 in the issuer */
+    CLAIMS_BEGIN(7);
+    mh_cbor_put_int(&w, 1);
+    mh_cbor_put_text(&w, "B\xc3\x28", 3);
+    CLAIMS_END();
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+    /* a signature of 63 bytes */
+    parts_default(&p, NULL);
+    p.sig_len = 63;
+    assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+}
+
+static void test_sign_refusals(void **state)
+{
+    mh_receipt_claims c;
+    uint8_t buf[MH_RECEIPT_MAX];
+    size_t len;
+    (void)state;
+
+    diploma(&c, 16);
+    assert_int_equal(
+        mh_receipt_sign(&c, &key_p384, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
+        MH_ERR_KEY_TYPE);
+    diploma(&c, 16);
+    c.fields[2].key = S("name");
+    assert_int_equal(
+        mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
+        MH_ERR_INVALID_ARG);
+    diploma(&c, 16);
+    c.issuer = S("BD\x1bU");
+    assert_int_equal(
+        mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
+        MH_ERR_INVALID_ARG);
+    diploma(&c, 16);
+    c.kind = S("");
+    assert_int_equal(
+        mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
+        MH_ERR_INVALID_ARG);
+    diploma(&c, 16);
+    c.fields[0].value = S("\xff\xfe");
+    assert_int_equal(
+        mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
+        MH_ERR_INVALID_ARG);
+    diploma(&c, 16);
+    c.digest_len = 20;
+    assert_int_equal(
+        mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
+        MH_ERR_INVALID_ARG);
+    diploma(&c, 16);
+    c.nfields = MH_RECEIPT_FIELDS_MAX + 1;
+    assert_int_equal(
+        mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
+        MH_ERR_TOO_LARGE);
+    /* eight fields of 200 bytes: more than 1 KiB */
+    static char big[MH_RECEIPT_FVAL_MAX + 1];
+    static char names[MH_RECEIPT_FIELDS_MAX][4];
+    memset(big, 'x', MH_RECEIPT_FVAL_MAX);
+    diploma(&c, 32);
+    c.nfields = MH_RECEIPT_FIELDS_MAX;
+    for (size_t i = 0; i < MH_RECEIPT_FIELDS_MAX; i++) {
+        snprintf(names[i], sizeof names[i], "f%zu", i);
+        c.fields[i].key = S(names[i]);
+        c.fields[i].value = S(big);
+    }
+    assert_int_equal(
+        mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
+        MH_ERR_TOO_LARGE);
+    /* a buffer too small */
+    diploma(&c, 16);
+    assert_int_equal(mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, 100, &len),
+                     MH_ERR_BUFFER_TOO_SMALL);
+}
+
+static void test_keys(void **state)
+{
+    uint8_t spki[200];
+    mh_receipt_key k;
+    int n;
+    (void)state;
+    n = mbedtls_pk_write_pubkey_der(&key_a, spki, sizeof spki);
+    assert_true(n > 0);
+    const uint8_t *der = spki + sizeof spki - n;
+    assert_int_equal(mh_receipt_key_from_spki(der, (size_t)n, &k), 0);
+    assert_memory_equal(&k, &trust_a, sizeof k);
+    /* kid = SHA-256(SPKI)[0..8] */
+    uint8_t h[32];
+    assert_int_equal(mbedtls_sha256_ret(der, (size_t)n, h, 0), 0);
+    assert_memory_equal(k.kid, h, MH_RECEIPT_KID_LEN);
+    assert_int_equal(mh_receipt_key_from_point(trust_a.point, 65, &k), 0);
+    assert_memory_equal(&k, &trust_a, sizeof k);
+    /* a P-384 key, a point off the curve, truncated DER */
+    n = mbedtls_pk_write_pubkey_der(&key_p384, spki, sizeof spki);
+    assert_true(n > 0);
+    assert_int_equal(mh_receipt_key_from_spki(spki + sizeof spki - n, (size_t)n, &k),
+                     MH_ERR_UNSUPPORTED_ALG);
+    uint8_t pt[65];
+    memcpy(pt, trust_a.point, 65);
+    pt[64] ^= 1;
+    assert_int_not_equal(mh_receipt_key_from_point(pt, 65, &k), 0);
+    assert_int_not_equal(mh_receipt_key_from_point(pt, 33, &k), 0);
+    n = mbedtls_pk_write_pubkey_der(&key_a, spki, sizeof spki);
+    for (int cut = 0; cut < n; cut++)
+        assert_int_not_equal(mh_receipt_key_from_spki(spki + sizeof spki - n, (size_t)cut, &k), 0);
+}
+
+/* ---- URL and QR ------------------------------------------------------------ */
+
+static void test_url(void **state)
+{
+    mh_receipt_claims c;
+    uint8_t buf[MH_RECEIPT_MAX], back[MH_RECEIPT_MAX];
+    char url[MH_RECEIPT_URL_MAX];
+    size_t len, ulen, blen;
+    mh_receipt_str host;
+    mh_receipt r;
+    (void)state;
+    diploma(&c, 16);
+    len = make(&c, &key_a, buf);
+    assert_int_equal(mh_receipt_url("verify.edu.gov.az", buf, len, url, sizeof url, &ulen), 0);
+    assert_int_equal(strlen(url), ulen);
+    assert_memory_equal(url, "HTTPS://VERIFY.EDU.GOV.AZ/V/", 28);
+    for (size_t i = 0; i < ulen; i++)
+        assert_non_null(strchr("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:", url[i]));
+    assert_int_equal(mh_receipt_url_parse(url, ulen, &host, back, sizeof back, &blen), 0);
+    assert_int_equal(blen, len);
+    assert_memory_equal(back, buf, len);
+    assert_int_equal(host.len, strlen("VERIFY.EDU.GOV.AZ"));
+    assert_int_equal(mh_receipt_verify(back, blen, &trust_a, 1, &r), 0);
+    /* scheme and host are case-insensitive */
+    char low[MH_RECEIPT_URL_MAX];
+    memcpy(low, url, ulen + 1);
+    memcpy(low, "https://verify.edu.gov.az", 25);
+    assert_int_equal(mh_receipt_url_parse(low, ulen, &host, back, sizeof back, &blen), 0);
+    /* but the path and the receipt are not */
+    memcpy(low, url, ulen + 1);
+    low[ulen - 1] = (char)(low[ulen - 1] | 0x20);
+    assert_int_not_equal(mh_receipt_url_parse(low, ulen, &host, back, sizeof back, &blen), 0);
+    memcpy(low, url, ulen + 1);
+    low[26] = 'v';
+    assert_int_equal(mh_receipt_url_parse(low, ulen, &host, back, sizeof back, &blen),
+                     MH_ERR_PARSE);
+    assert_int_equal(mh_receipt_url_parse("HTTP://A/V/MY", 13, &host, back, sizeof back, &blen),
+                     MH_ERR_PARSE);
+    assert_int_equal(mh_receipt_url_parse("HTTPS://A/V/MY", 14, &host, back, sizeof back, &blen),
+                     0);
+    assert_int_equal(mh_receipt_url_parse("HTTPS://A/V/MY/", 15, &host, back, sizeof back, &blen),
+                     MH_ERR_PARSE);
+    assert_int_equal(mh_receipt_url_parse("HTTPS://A_B/V/MY", 16, &host, back, sizeof back, &blen),
+                     MH_ERR_PARSE);
+    assert_int_equal(
+        mh_receipt_url_parse("HTTPS://A:443/V/MY", 18, &host, back, sizeof back, &blen), 0);
+    assert_int_equal(mh_receipt_url_parse("HTTPS://A:0/V/MY", 16, &host, back, sizeof back, &blen),
+                     MH_ERR_PARSE);
+    assert_int_equal(mh_receipt_url_parse("HTTPS://", 8, &host, back, sizeof back, &blen),
+                     MH_ERR_PARSE);
+    /* hosts refused when making */
+    assert_int_equal(mh_receipt_url("-a.az", buf, len, url, sizeof url, &ulen), MH_ERR_INVALID_ARG);
+    assert_int_equal(mh_receipt_url("a..az", buf, len, url, sizeof url, &ulen), MH_ERR_INVALID_ARG);
+    assert_int_equal(mh_receipt_url("a.az/x", buf, len, url, sizeof url, &ulen),
+                     MH_ERR_INVALID_ARG);
+    assert_int_equal(mh_receipt_url("a.az", buf, len, url, 40, &ulen), MH_ERR_BUFFER_TOO_SMALL);
+}
+
+static void test_diploma_qr_size(void **state)
+{
+    mh_receipt_claims c;
+    uint8_t buf[MH_RECEIPT_MAX];
+    char url[MH_RECEIPT_URL_MAX];
+    size_t len, ulen;
+    mh_qr qr;
+    (void)state;
+    for (size_t dl = 16; dl <= 32; dl += 16) {
+        diploma(&c, dl);
+        len = make(&c, &key_a, buf);
+        assert_int_equal(mh_receipt_url("yoxla.edu.gov.az", buf, len, url, sizeof url, &ulen), 0);
+        assert_int_equal(mh_qr_encode(url, MH_QR_LEVEL_M, 0, &qr), 0);
+        printf("diploma (digest %zu bytes): receipt %zu bytes, URL %zu characters, QR version "
+               "%d-M (%dx%d modules)\n",
+               dl, len, ulen, qr.version, qr.width, qr.width);
+        if (dl == 16)
+            assert_true(qr.version <= 12);
+        /* the cap is enforced when asked */
+        int v = qr.version;
+        mh_qr_free(&qr);
+        assert_int_equal(mh_qr_encode(url, MH_QR_LEVEL_M, v - 1, &qr), MH_ERR_TOO_LARGE);
+        assert_int_equal(mh_qr_encode(url, MH_QR_LEVEL_M, v, &qr), 0);
+        mh_qr_free(&qr);
+    }
+}
+
+static void test_qr_drawings(void **state)
+{
+    mh_qr qr;
+    uint8_t *png = NULL;
+    char *svg = NULL;
+    size_t len;
+    (void)state;
+    assert_int_equal(mh_qr_encode("HTTPS://A.AZ/V/MZXW6YTBOI", MH_QR_LEVEL_M, 0, &qr), 0);
+    assert_int_equal(qr.version, 2); /* 25 alphanumeric chars fit version 2-M (up to 38) */
+    assert_int_equal(qr.width, 25);
+    /* finder pattern: the top-left 7x7 has a dark ring */
+    for (int i = 0; i < 7; i++) {
+        assert_true(mh_qr_dark(&qr, i, 0) && mh_qr_dark(&qr, 0, i));
+        assert_true(mh_qr_dark(&qr, i, 6) && mh_qr_dark(&qr, 6, i));
+    }
+    assert_false(mh_qr_dark(&qr, 1, 1));
+    assert_int_equal(mh_qr_png(&qr, 4, &png, &len), 0);
+    assert_true(len > 8 && memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0);
+    free(png);
+    assert_int_equal(mh_qr_png(&qr, 0, &png, &len), MH_ERR_INVALID_ARG);
+    assert_int_equal(mh_qr_svg(&qr, 4, &svg, &len), 0);
+    assert_non_null(strstr(svg, "crispEdges"));
+    assert_non_null(strstr(svg, "viewBox=\"0 0 33 33\""));
+    free(svg);
+    size_t max = mh_qr_pdf_ops_max(&qr);
+    char *ops = malloc(max);
+    assert_non_null(ops);
+    assert_int_equal(mh_qr_pdf_ops(&qr, 72, 72, 99, ops, max, &len), 0);
+    assert_int_equal(strlen(ops), len);
+    assert_memory_equal(ops, "q\n1 g\n72.000 72.000 99.000 99.000 re\nf\n0 g\n", 43);
+    assert_non_null(strstr(ops, "f\nQ\n"));
+    /* the first row's first run: the finder's top edge, 7 modules wide, at
+     * x = 72 + 4*3, y = 72 + 99 - 5*3 (3 points per module) */
+    assert_non_null(strstr(ops, "84.000 156.000 21.000 3.000 re\n"));
+    assert_int_equal(mh_qr_pdf_ops(&qr, 72, 72, 99, ops, len, &len), MH_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(mh_qr_pdf_ops(&qr, 72, 72, -1, ops, max, &len), MH_ERR_INVALID_ARG);
+    free(ops);
+    mh_qr_free(&qr);
+    /* a text too long for a QR code */
+    char *huge = malloc(MH_QR_TEXT_MAX + 1);
+    assert_non_null(huge);
+    memset(huge, 'A', MH_QR_TEXT_MAX);
+    huge[MH_QR_TEXT_MAX] = '\0';
+    assert_int_equal(mh_qr_encode(huge, MH_QR_LEVEL_H, 0, &qr), MH_ERR_TOO_LARGE);
+    free(huge);
+    assert_int_equal(mh_qr_encode("", MH_QR_LEVEL_M, 0, &qr), MH_ERR_INVALID_ARG);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Not a pass/fail check: prints what a receipt costs here. */
+static void test_speed(void **state)
+{
+    mh_receipt_claims c;
+    mh_receipt r;
+    uint8_t buf[MH_RECEIPT_MAX];
+    char url[MH_RECEIPT_URL_MAX];
+    size_t len = 0, ulen;
+    mh_qr qr;
+    const int n = 100;
+    double t0, t1, t2, t3;
+    (void)state;
+    diploma(&c, 16);
+    t0 = now_s();
+    for (int i = 0; i < n; i++)
+        len = make(&c, &key_a, buf);
+    t1 = now_s();
+    for (int i = 0; i < n; i++)
+        assert_int_equal(mh_receipt_verify(buf, len, &trust_a, 1, &r), 0);
+    t2 = now_s();
+    assert_int_equal(mh_receipt_url("yoxla.edu.gov.az", buf, len, url, sizeof url, &ulen), 0);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(mh_qr_encode(url, MH_QR_LEVEL_M, 0, &qr), 0);
+        mh_qr_free(&qr);
+    }
+    t3 = now_s();
+    printf("per second, one core: %.0f receipts signed (mbedTLS software key), %.0f verified, "
+           "%.0f QR codes encoded\n",
+           n / (t1 - t0), n / (t2 - t1), n / (t3 - t2));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_base32_vectors),
+        cmocka_unit_test(test_base32_random),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_custom_names),
+        cmocka_unit_test(test_every_bit),
+        cmocka_unit_test(test_truncated_and_trailing),
+        cmocka_unit_test(test_wrong_key),
+        cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_claims_layout),
+        cmocka_unit_test(test_sign_refusals),
+        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_url),
+        cmocka_unit_test(test_diploma_qr_size),
+        cmocka_unit_test(test_qr_drawings),
+        cmocka_unit_test(test_speed),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
