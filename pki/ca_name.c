@@ -253,8 +253,13 @@ int mh_ca_time_format(int64_t t, char out[16])
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    snprintf(out, 16, "%04d%02u%02u%02u%02u%02uZ", (int)y, m, d, (unsigned)(secs / 3600),
-             (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+    /* formatted aside: GCC cannot see that every part has its width */
+    char tmp[64];
+    int n = snprintf(tmp, sizeof tmp, "%04d%02u%02u%02u%02u%02uZ", (int)y, m, d,
+                     (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+    if (n != 15)
+        return MH_ERR_INVALID_ARG;
+    memcpy(out, tmp, 16);
     return 0;
 }
 

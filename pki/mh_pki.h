@@ -18,7 +18,10 @@
 #include "pki_der.h"
 #include "pki_merkle.h"
 #include "pki_ca.h"
+#include "pki_ed25519.h"
 #include "pki_cbor.h"
+#include "pki_sig.h"
 #include "pki_receipt.h"
+#include "pki_x509.h"
 
 #endif

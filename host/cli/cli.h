@@ -45,6 +45,7 @@ extern const struct mh_cli_cmd mh_cli_token_cmds[];
 extern const struct mh_cli_cmd mh_cli_key_cmds[];
 extern const struct mh_cli_cmd mh_cli_ca_cmds[];
 extern const struct mh_cli_cmd mh_cli_receipt_cmds[];
+extern const struct mh_cli_cmd mh_cli_cert_cmds[];
 
 /* The full command name being run ("mohur key sign"), for messages. */
 extern const char *mh_cli_prog;

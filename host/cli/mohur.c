@@ -37,6 +37,8 @@ static const struct mh_cli_cmd top[] = {
      mh_cli_ca_cmds},
     {"receipt", "document receipts: sign, show, verify; their QR codes", NULL, NULL,
      mh_cli_receipt_cmds},
+    {"cert", "X.509 certificates: show them, validate their paths (RFC 5280, CRLs)", NULL, NULL,
+     mh_cli_cert_cmds},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,643 @@
+/* name.c - X.509 names: parsing, RFC 5280 7.1 comparison, text, general
+ * names and name-constraint matching (pki_x509.h). No allocation. */
+#include <stdio.h>
+#include <string.h>
+
+#include "mh_pki.h"
+
+int mh_x509_name_parse(mh_x509_name *n, const uint8_t *der, size_t len)
+{
+    int ret = MH_ERR_PARSE;
+    mh_der top, rdns;
+    mh_der_elem seq, set, atv, oid, val;
+
+    memset(n, 0, sizeof *n);
+    mh_der_init(&top, der, len);
+    if (mh_der_expect(&top, MH_DER_SEQUENCE, &seq) || !mh_der_done(&top))
+        goto out;
+    n->raw.p = seq.raw;
+    n->raw.len = seq.raw_len;
+    mh_der_enter(&rdns, &seq);
+    while (!mh_der_empty(&rdns)) {
+        mh_der in;
+        if (mh_der_expect(&rdns, MH_DER_SET, &set) || set.len == 0)
+            goto out;
+        mh_der_enter(&in, &set);
+        while (!mh_der_empty(&in)) {
+            mh_der a;
+            if (mh_der_expect(&in, MH_DER_SEQUENCE, &atv))
+                goto out;
+            mh_der_enter(&a, &atv);
+            if (mh_der_expect(&a, MH_DER_OID, &oid) || mh_der_oid_check(&oid) ||
+                mh_der_next(&a, &val) || !mh_der_done(&a))
+                goto out;
+            if (n->n_attrs >= MH_X509_MAX_ATTRS) {
+                mh_err_set("a name has more than %d attributes; mohur refuses such names",
+                           MH_X509_MAX_ATTRS);
+                ret = MH_ERR_TOO_LARGE;
+                goto out;
+            }
+            mh_x509_attr *at = &n->attrs[n->n_attrs++];
+            at->oid.p = oid.val;
+            at->oid.len = oid.len;
+            at->tag = val.tag;
+            at->val.p = val.val;
+            at->val.len = val.len;
+            at->rdn = n->n_rdns;
+        }
+        if (!mh_der_done(&in))
+            goto out;
+        n->n_rdns++;
+    }
+    if (!mh_der_done(&rdns))
+        goto out;
+    ret = 0;
+out:
+    return ret;
+}
+
+/* ---- comparison --------------------------------------------------------- */
+
+/* Next code point of a UTF-8 string, or the raw byte when not valid UTF-8. */
+static uint32_t utf8_next(const uint8_t *s, size_t len, size_t *i)
+{
+    uint8_t c = s[*i];
+    size_t n = c < 0x80             ? 1
+               : (c & 0xe0) == 0xc0 ? 2
+               : (c & 0xf0) == 0xe0 ? 3
+               : (c & 0xf8) == 0xf0 ? 4
+                                    : 0;
+    if (n <= 1 || *i + n > len) {
+        (*i)++;
+        return c;
+    }
+    uint32_t cp = c & (0x7fu >> n);
+    for (size_t k = 1; k < n; k++) {
+        if ((s[*i + k] & 0xc0) != 0x80) {
+            (*i)++;
+            return c;
+        }
+        cp = cp << 6 | (s[*i + k] & 0x3fu);
+    }
+    *i += n;
+    return cp;
+}
+
+/* Simple case folding for the scripts our users write names in: Latin
+ * (with Azerbaijani letters), Cyrillic, Greek. */
+static uint32_t fold(uint32_t c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c + 32;
+    if (c < 0x80)
+        return c;
+    if ((c >= 0xc0 && c <= 0xde && c != 0xd7))
+        return c + 32;
+    if (c == 0x130) /* İ: Azerbaijani dotted capital I */
+        return 'i';
+    if (c == 0x131) /* ı */
+        return 'i';
+    if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177))
+        return c | 1;
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
+        return (c & 1) ? c + 1 : c;
+    if (c == 0x18f) /* Ə */
+        return 0x259;
+    if (c >= 0x410 && c <= 0x42f)
+        return c + 32;
+    if (c >= 0x400 && c <= 0x40f)
+        return c + 80;
+    if ((c >= 0x460 && c <= 0x4ff) && !(c >= 0x482 && c <= 0x489))
+        return (c >= 0x4c1 && c <= 0x4ce) ? ((c & 1) ? c + 1 : c) : (c | 1);
+    if (c >= 0x391 && c <= 0x3a9 && c != 0x3a2)
+        return c + 32;
+    return c;
+}
+
+static bool is_space(uint32_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* A cursor over a prepared string: case folded, leading and trailing white
+ * space removed, inner runs of white space as one space. */
+typedef struct prep {
+    const uint8_t *s;
+    size_t len, i;
+    bool pending_space;
+} prep;
+
+static void prep_init(prep *p, const mh_x509_span *v)
+{
+    p->s = v->p;
+    p->len = v->len;
+    p->i = 0;
+    p->pending_space = false;
+    while (p->i < p->len && is_space(p->s[p->i]))
+        p->i++;
+}
+
+/* Next folded code point, or UINT32_MAX at the end. */
+static uint32_t prep_next(prep *p)
+{
+    if (p->pending_space) {
+        p->pending_space = false;
+        return ' ';
+    }
+    if (p->i >= p->len)
+        return UINT32_MAX;
+    uint32_t c = utf8_next(p->s, p->len, &p->i);
+    if (is_space(c)) {
+        while (p->i < p->len && is_space(p->s[p->i]))
+            p->i++;
+        if (p->i >= p->len)
+            return UINT32_MAX; /* trailing space */
+        return ' ';
+    }
+    return fold(c);
+}
+
+static bool is_string_type(uint8_t tag)
+{
+    return tag == MH_DER_PRINTABLE_STRING || tag == MH_DER_UTF8_STRING;
+}
+
+static bool span_eq(const mh_x509_span *a, const mh_x509_span *b)
+{
+    return a->len == b->len && (a->len == 0 || memcmp(a->p, b->p, a->len) == 0);
+}
+
+static bool attr_eq(const mh_x509_attr *a, const mh_x509_attr *b)
+{
+    if (!span_eq(&a->oid, &b->oid))
+        return false;
+    if (is_string_type(a->tag) && is_string_type(b->tag)) {
+        prep x, y;
+        prep_init(&x, &a->val);
+        prep_init(&y, &b->val);
+        for (;;) {
+            uint32_t cx = prep_next(&x), cy = prep_next(&y);
+            if (cx != cy)
+                return false;
+            if (cx == UINT32_MAX)
+                return true;
+        }
+    }
+    return a->tag == b->tag && span_eq(&a->val, &b->val);
+}
+
+/* Attributes [*first, *end) of RDN number r. */
+static void rdn_range(const mh_x509_name *n, uint16_t r, size_t *first, size_t *end)
+{
+    size_t i = 0;
+    while (i < n->n_attrs && n->attrs[i].rdn < r)
+        i++;
+    *first = i;
+    while (i < n->n_attrs && n->attrs[i].rdn == r)
+        i++;
+    *end = i;
+}
+
+static bool rdn_eq(const mh_x509_name *a, uint16_t ra, const mh_x509_name *b, uint16_t rb)
+{
+    size_t a0, a1, b0, b1;
+    rdn_range(a, ra, &a0, &a1);
+    rdn_range(b, rb, &b0, &b1);
+    if (a1 - a0 != b1 - b0)
+        return false;
+    for (size_t i = a0; i < a1; i++) {
+        bool found = false;
+        for (size_t j = b0; j < b1 && !found; j++)
+            found = attr_eq(&a->attrs[i], &b->attrs[j]);
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+bool mh_x509_name_eq(const mh_x509_name *a, const mh_x509_name *b)
+{
+    if (a->n_rdns != b->n_rdns)
+        return false;
+    for (uint16_t r = 0; r < a->n_rdns; r++)
+        if (!rdn_eq(a, r, b, r))
+            return false;
+    return true;
+}
+
+bool mh_x509_name_eq_der(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    mh_x509_name x, y;
+    if (mh_x509_name_parse(&x, a, alen) || mh_x509_name_parse(&y, b, blen))
+        return false;
+    return mh_x509_name_eq(&x, &y);
+}
+
+/* True if the RDNs of `sub` are the first RDNs of `n` (directoryName
+ * constraints). */
+static bool name_has_prefix(const mh_x509_name *n, const mh_x509_name *sub)
+{
+    if (sub->n_rdns > n->n_rdns)
+        return false;
+    for (uint16_t r = 0; r < sub->n_rdns; r++)
+        if (!rdn_eq(n, r, sub, r))
+            return false;
+    return true;
+}
+
+/* ---- text --------------------------------------------------------------- */
+
+static const struct {
+    uint8_t oid[10];
+    uint8_t len;
+    const char *name;
+} attr_names[] = {
+    {{0x55, 0x04, 0x03}, 3, "CN"},
+    {{0x55, 0x04, 0x04}, 3, "SN"},
+    {{0x55, 0x04, 0x05}, 3, "serialNumber"},
+    {{0x55, 0x04, 0x06}, 3, "C"},
+    {{0x55, 0x04, 0x07}, 3, "L"},
+    {{0x55, 0x04, 0x08}, 3, "ST"},
+    {{0x55, 0x04, 0x09}, 3, "street"},
+    {{0x55, 0x04, 0x0a}, 3, "O"},
+    {{0x55, 0x04, 0x0b}, 3, "OU"},
+    {{0x55, 0x04, 0x0c}, 3, "title"},
+    {{0x55, 0x04, 0x2a}, 3, "GN"},
+    {{0x55, 0x04, 0x2b}, 3, "initials"},
+    {{0x55, 0x04, 0x2c}, 3, "generationQualifier"},
+    {{0x55, 0x04, 0x2e}, 3, "dnQualifier"},
+    {{0x55, 0x04, 0x41}, 3, "pseudonym"},
+    {{0x55, 0x04, 0x61}, 3, "organizationIdentifier"},
+    {{0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19}, 10, "DC"},
+    {{0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01}, 10, "UID"},
+    {{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01}, 9, "emailAddress"},
+};
+
+static const char *attr_name(const mh_x509_span *oid)
+{
+    for (size_t i = 0; i < sizeof attr_names / sizeof attr_names[0]; i++)
+        if (oid->len == attr_names[i].len && memcmp(oid->p, attr_names[i].oid, oid->len) == 0)
+            return attr_names[i].name;
+    return NULL;
+}
+
+/* Appends to out[*pos], keeping room for "..." and the NUL. */
+typedef struct sbuf {
+    char *out;
+    size_t cap, pos;
+    bool full;
+} sbuf;
+
+static void sb_putc(sbuf *b, char c)
+{
+    if (b->full)
+        return;
+    if (b->pos + 4 >= b->cap) {
+        b->full = true;
+        if (b->cap >= 4) {
+            memcpy(b->out + b->cap - 4, "...", 4);
+            b->pos = b->cap - 1;
+        }
+        return;
+    }
+    b->out[b->pos++] = c;
+    b->out[b->pos] = 0;
+}
+
+static void sb_puts(sbuf *b, const char *s)
+{
+    while (*s)
+        sb_putc(b, *s++);
+}
+
+static void sb_value(sbuf *b, const mh_x509_attr *a, bool escape)
+{
+    const uint8_t *s = a->val.p;
+    size_t len = a->val.len;
+    if (a->tag == MH_DER_BMP_STRING || a->tag == MH_DER_UNIVERSAL_STRING) {
+        size_t w = a->tag == MH_DER_BMP_STRING ? 2 : 4;
+        for (size_t i = 0; i + w <= len; i += w) {
+            uint32_t cp = 0;
+            for (size_t k = 0; k < w; k++)
+                cp = cp << 8 | s[i + k];
+            if (cp < 0x20 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+                sb_putc(b, '?');
+            } else if (cp < 0x80) {
+                sb_putc(b, (char)cp);
+            } else {
+                char u[5];
+                int n = 0;
+                if (cp < 0x800) {
+                    u[n++] = (char)(0xc0 | cp >> 6);
+                } else if (cp < 0x10000) {
+                    u[n++] = (char)(0xe0 | cp >> 12);
+                    u[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+                } else {
+                    u[n++] = (char)(0xf0 | cp >> 18);
+                    u[n++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+                    u[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+                }
+                u[n++] = (char)(0x80 | (cp & 0x3f));
+                u[n] = 0;
+                sb_puts(b, u);
+            }
+        }
+        return;
+    }
+    for (size_t i = 0; i < len;) {
+        size_t start = i;
+        uint32_t cp = utf8_next(s, len, &i);
+        bool valid = !(cp == s[start] && cp >= 0x80); /* a raw byte: not UTF-8 */
+        if (!valid || cp < 0x20 || cp == 0x7f) {
+            sb_putc(b, '?');
+            continue;
+        }
+        if (escape && (cp == ',' || cp == '+' || cp == '"' || cp == '\\' || cp == ';' ||
+                       cp == '<' || cp == '>'))
+            sb_putc(b, '\\');
+        for (size_t k = start; k < i; k++)
+            sb_putc(b, (char)s[k]);
+    }
+}
+
+static void sb_attr(sbuf *b, const mh_x509_attr *a)
+{
+    const char *nm = attr_name(&a->oid);
+    if (nm) {
+        sb_puts(b, nm);
+    } else {
+        char oid[96];
+        mh_x509_oid_str(&a->oid, false, oid, sizeof oid);
+        sb_puts(b, oid);
+    }
+    sb_putc(b, '=');
+    sb_value(b, a, true);
+}
+
+void mh_x509_name_str(const mh_x509_name *n, char *out, size_t cap)
+{
+    sbuf b = {out, cap, 0, false};
+    if (cap == 0)
+        return;
+    out[0] = 0;
+    for (int r = (int)n->n_rdns - 1; r >= 0; r--) {
+        size_t a0, a1;
+        rdn_range(n, (uint16_t)r, &a0, &a1);
+        if (r != (int)n->n_rdns - 1)
+            sb_putc(&b, ',');
+        for (size_t i = a0; i < a1; i++) {
+            if (i != a0)
+                sb_putc(&b, '+');
+            sb_attr(&b, &n->attrs[i]);
+        }
+    }
+    if (n->n_rdns == 0)
+        sb_puts(&b, "(empty name)");
+}
+
+void mh_x509_name_short(const mh_x509_name *n, char *out, size_t cap)
+{
+    static const uint8_t cn[] = {0x55, 0x04, 0x03};
+    for (int i = (int)n->n_attrs - 1; i >= 0; i--) {
+        const mh_x509_attr *a = &n->attrs[i];
+        if (a->oid.len == 3 && memcmp(a->oid.p, cn, 3) == 0) {
+            sbuf b = {out, cap, 0, false};
+            if (cap == 0)
+                return;
+            out[0] = 0;
+            sb_attr(&b, a);
+            return;
+        }
+    }
+    mh_x509_name_str(n, out, cap);
+}
+
+void mh_x509_date_str(int64_t t, char *out, size_t cap)
+{
+    int64_t z = (t >= 0 ? t : t - 86399) / 86400 + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    snprintf(out, cap, "%04lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d);
+}
+
+static const struct {
+    uint8_t oid[10];
+    uint8_t len;
+    const char *name;
+} oid_names[] = {
+    {{0x55, 0x1d, 0x20, 0x00}, 4, "anyPolicy"},
+    {{0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01}, 8, "serverAuth"},
+    {{0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02}, 8, "clientAuth"},
+    {{0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03}, 8, "codeSigning"},
+    {{0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x04}, 8, "emailProtection"},
+    {{0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08}, 8, "timeStamping"},
+    {{0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x09}, 8, "OCSPSigning"},
+    {{0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x24}, 8, "documentSigning"},
+    {{0x55, 0x1d, 0x25, 0x00}, 4, "anyExtendedKeyUsage"},
+    {{0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01}, 8, "OCSP"},
+    {{0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02}, 8, "caIssuers"},
+};
+
+void mh_x509_oid_str(const mh_x509_span *oid, bool named, char *out, size_t cap)
+{
+    size_t pos = 0;
+    if (cap == 0)
+        return;
+    out[0] = 0;
+    if (named) {
+        for (size_t i = 0; i < sizeof oid_names / sizeof oid_names[0]; i++) {
+            if (oid->len == oid_names[i].len && memcmp(oid->p, oid_names[i].oid, oid->len) == 0) {
+                snprintf(out, cap, "%s", oid_names[i].name);
+                return;
+            }
+        }
+    }
+    uint64_t v = 0;
+    bool first = true;
+    for (size_t i = 0; i < oid->len; i++) {
+        if (v > (UINT64_MAX >> 7)) {
+            snprintf(out, cap, "(oid too long)");
+            return;
+        }
+        v = v << 7 | (oid->p[i] & 0x7fu);
+        if (oid->p[i] & 0x80)
+            continue;
+        int n;
+        if (first) {
+            unsigned a = v < 40 ? 0 : v < 80 ? 1 : 2;
+            n = snprintf(out + pos, cap - pos, "%u.%llu", a, (unsigned long long)(v - 40u * a));
+            first = false;
+        } else {
+            n = snprintf(out + pos, cap - pos, ".%llu", (unsigned long long)v);
+        }
+        if (n < 0 || (size_t)n >= cap - pos)
+            return;
+        pos += (size_t)n;
+        v = 0;
+    }
+}
+
+/* ---- general names ------------------------------------------------------ */
+
+int mh_x509_gn_next(mh_der *d, mh_x509_gn *gn)
+{
+    mh_der_elem e;
+    if (mh_der_empty(d) && !d->failed)
+        return MH_ERR_NOT_FOUND;
+    if (mh_der_next(d, &e))
+        return MH_ERR_PARSE;
+    if ((e.tag & 0xc0) != MH_DER_CONTEXT)
+        return MH_ERR_PARSE;
+    unsigned t = e.tag & 0x1f;
+    bool constructed = (e.tag & MH_DER_CONSTRUCTED) != 0;
+    gn->type = (uint8_t)t;
+    gn->val.p = e.val;
+    gn->val.len = e.len;
+    switch (t) {
+    case MH_GN_OTHER:
+    case MH_GN_X400:
+    case MH_GN_EDI:
+        if (!constructed)
+            return MH_ERR_PARSE;
+        break;
+    case MH_GN_DIRNAME: {
+        mh_der in;
+        mh_der_elem nm;
+        if (!constructed)
+            return MH_ERR_PARSE;
+        mh_der_enter(&in, &e);
+        if (mh_der_expect(&in, MH_DER_SEQUENCE, &nm) || !mh_der_done(&in))
+            return MH_ERR_PARSE;
+        gn->val.p = nm.raw;
+        gn->val.len = nm.raw_len;
+        break;
+    }
+    case MH_GN_EMAIL:
+    case MH_GN_DNS:
+    case MH_GN_URI:
+        if (constructed)
+            return MH_ERR_PARSE;
+        for (size_t i = 0; i < e.len; i++)
+            if (e.val[i] >= 0x80)
+                return MH_ERR_PARSE; /* IA5String */
+        break;
+    case MH_GN_IP:
+    case MH_GN_RID:
+        if (constructed)
+            return MH_ERR_PARSE;
+        break;
+    default:
+        return MH_ERR_PARSE;
+    }
+    return 0;
+}
+
+/* ---- name constraints --------------------------------------------------- */
+
+static int lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+static bool ascii_eq_nocase(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (lower(a[i]) != lower(b[i]))
+            return false;
+    return true;
+}
+
+/* Host `h` lies within domain constraint `c`: equal, or (for "host" style)
+ * a subdomain of it; a constraint starting with '.' matches subdomains only. */
+static bool host_within(const uint8_t *h, size_t hl, const uint8_t *c, size_t cl, bool subdomains)
+{
+    if (cl == 0)
+        return true;
+    if (c[0] == '.') {
+        return hl > cl && ascii_eq_nocase(h + hl - cl, c, cl);
+    }
+    if (hl == cl)
+        return ascii_eq_nocase(h, c, cl);
+    return subdomains && hl > cl && h[hl - cl - 1] == '.' && ascii_eq_nocase(h + hl - cl, c, cl);
+}
+
+static int email_within(const mh_x509_span *n, const mh_x509_span *c)
+{
+    const uint8_t *at = n->len ? memchr(n->p, '@', n->len) : NULL;
+    if (!at)
+        return 0;
+    const uint8_t *host = at + 1;
+    size_t hl = n->len - (size_t)(host - n->p);
+    const uint8_t *cat = c->len ? memchr(c->p, '@', c->len) : NULL;
+    if (cat) { /* a whole mailbox: local part exact, host without case */
+        size_t ll = (size_t)(at - n->p), cl = (size_t)(cat - c->p);
+        return ll == cl && memcmp(n->p, c->p, ll) == 0 && hl == c->len - cl - 1 &&
+               ascii_eq_nocase(host, cat + 1, hl);
+    }
+    if (c->len && c->p[0] == '.')
+        return host_within(host, hl, c->p, c->len, true);
+    return hl == c->len && ascii_eq_nocase(host, c->p, hl); /* one host exactly */
+}
+
+static int uri_within(const mh_x509_span *n, const mh_x509_span *c)
+{
+    const uint8_t *s = n->p, *e = n->p + n->len;
+    const uint8_t *colon = n->len ? memchr(s, ':', n->len) : NULL;
+    if (!colon || e - colon < 3 || colon[1] != '/' || colon[2] != '/')
+        return 0; /* no authority: cannot be within a host constraint */
+    const uint8_t *h = colon + 3, *he = h;
+    while (he < e && *he != '/' && *he != '?' && *he != '#')
+        he++;
+    const uint8_t *at = NULL;
+    for (const uint8_t *q = h; q < he; q++)
+        if (*q == '@')
+            at = q;
+    if (at)
+        h = at + 1;
+    if (h < he && *h == '[')
+        return 0; /* IP literal: not a host name */
+    const uint8_t *port = h;
+    while (port < he && *port != ':')
+        port++;
+    return host_within(h, (size_t)(port - h), c->p, c->len, c->len && c->p[0] == '.');
+}
+
+int mh_x509_gn_within(const mh_x509_gn *name, const mh_x509_gn *subtree)
+{
+    if (name->type != subtree->type)
+        return 0;
+    switch (name->type) {
+    case MH_GN_DIRNAME: {
+        mh_x509_name a, b;
+        if (mh_x509_name_parse(&a, name->val.p, name->val.len) ||
+            mh_x509_name_parse(&b, subtree->val.p, subtree->val.len))
+            return 0;
+        return name_has_prefix(&a, &b);
+    }
+    case MH_GN_EMAIL:
+        return email_within(&name->val, &subtree->val);
+    case MH_GN_DNS:
+        return host_within(name->val.p, name->val.len, subtree->val.p, subtree->val.len, true);
+    case MH_GN_URI:
+        return uri_within(&name->val, &subtree->val);
+    case MH_GN_IP: {
+        size_t n = name->val.len;
+        if ((n != 4 && n != 16) || subtree->val.len != 2 * n)
+            return 0;
+        const uint8_t *addr = subtree->val.p, *mask = subtree->val.p + n;
+        for (size_t i = 0; i < n; i++)
+            if ((name->val.p[i] & mask[i]) != (addr[i] & mask[i]))
+                return 0;
+        return 1;
+    }
+    default:
+        return MH_ERR_UNSUPPORTED;
+    }
+}

@@ -1,0 +1,125 @@
+/* pki_sig.h - part of mh_pki.h: strict signature verification.
+ *
+ * Public keys are read from a DER SubjectPublicKeyInfo into a caller-owned,
+ * fixed-size mh_pki_pubkey; signatures are checked against it. Both reject
+ * whatever is not exactly as the standards write it (non-canonical DER,
+ * out-of-range values, "acceptable" legacy encodings), so a signature that
+ * verifies here has one encoding only. Nothing here allocates (mbedTLS's
+ * bignum code does, from the heap the platform gives it) and nothing does
+ * I/O; the firmware compiles this file.
+ *
+ * Policy (the default; mh_pki_spki_parse_flags() with MH_PKI_SPKI_LEGACY
+ * relaxes the first three for old documents and test suites):
+ *   - RSA moduli of 2048 to 8192 bits, public exponent odd, 65537 <= e < 2^256
+ *     (FIPS 186-4 B.3.1);
+ *   - no SHA-1 as the message hash (MGF1 with SHA-1 stays allowed: it is
+ *     RFC 8017's default and no collision attack applies to it);
+ *   - EC keys on the named curves P-256, P-384 and P-521 only, uncompressed
+ *     points that lie on the curve; Ed25519 keys of 32 bytes.
+ * What the policy excludes is MH_ERR_UNSUPPORTED_ALG with a sentence saying
+ * why, never MH_ERR_VERIFY_FAILED, so a caller can tell "forged" from "we
+ * do not take this kind of key or hash". */
+#ifndef MH_PKI_SIG_H
+#define MH_PKI_SIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mbedtls/ecp.h>
+#include <mbedtls/md.h>
+
+enum mh_pki_sigalg {
+    MH_PKI_SIG_ECDSA,       /* ECDSA, signature as DER Ecdsa-Sig-Value */
+    MH_PKI_SIG_ECDSA_P1363, /* ECDSA, signature as r || s, each len(n) bytes */
+    MH_PKI_SIG_RSA_PKCS1,   /* RSASSA-PKCS1-v1_5 (RFC 8017 8.2) */
+    MH_PKI_SIG_RSA_PSS,     /* RSASSA-PSS with MGF1 (RFC 8017 8.1) */
+    MH_PKI_SIG_ED25519      /* PureEdDSA over the message (RFC 8032) */
+};
+
+enum mh_pki_keytype {
+    MH_PKI_KEY_NONE = 0,
+    MH_PKI_KEY_RSA,     /* rsaEncryption: PKCS#1 v1.5 or PSS */
+    MH_PKI_KEY_RSA_PSS, /* id-RSASSA-PSS: PSS only, maybe with fixed params */
+    MH_PKI_KEY_EC,
+    MH_PKI_KEY_ED25519
+};
+
+/* RSASSA-PSS parameters of one signature. salt_any: accept any salt length
+ * (salt_len is then ignored); otherwise the salt must be exactly salt_len
+ * bytes, 0 included. */
+struct mh_pki_pss_params {
+    mbedtls_md_type_t mgf1_md;
+    size_t salt_len;
+    bool salt_any;
+};
+
+#define MH_PKI_RSA_MAX_BYTES 1024 /* 8192-bit moduli */
+#define MH_PKI_RSA_MAX_E_BYTES 32
+#define MH_PKI_EC_MAX_POINT 133 /* 04 || X || Y on P-521 */
+
+/* Flags of mh_pki_spki_parse_flags(). */
+#define MH_PKI_SPKI_LEGACY 0x1u /* RSA from 1024 bits, e >= 3, SHA-1 hashes */
+
+/* A public key as parsed; fill it with mh_pki_spki_parse(). Plain bytes, no
+ * pointers: it may be copied, kept in flash, or zeroed. */
+typedef struct mh_pki_pubkey {
+    enum mh_pki_keytype type;
+    unsigned flags;
+    size_t bits; /* modulus or curve size */
+    /* RSA (both key types): big-endian, no leading zeros */
+    uint8_t n[MH_PKI_RSA_MAX_BYTES];
+    size_t n_len;
+    uint8_t e[MH_PKI_RSA_MAX_E_BYTES];
+    size_t e_len;
+    /* id-RSASSA-PSS with parameters: the signature must use pss_md, MGF1
+     * with pss.mgf1_md, and a salt of at least pss.salt_len bytes. */
+    bool pss_restricted;
+    mbedtls_md_type_t pss_md;
+    struct mh_pki_pss_params pss;
+    /* EC: the curve and the uncompressed point */
+    mbedtls_ecp_group_id curve;
+    uint8_t point[MH_PKI_EC_MAX_POINT];
+    size_t point_len;
+    /* Ed25519 */
+    uint8_t ed25519[32];
+} mh_pki_pubkey;
+
+/* Reads a DER SubjectPublicKeyInfo (RFC 5280 4.1.2.7) of at most 4096
+ * bytes: rsaEncryption (RFC 8017), id-RSASSA-PSS with or without
+ * parameters (RFC 4055 3.1), id-ecPublicKey on a named curve (RFC 5480),
+ * id-Ed25519 (RFC 8410). Strict DER, nothing after the SPKI. Returns 0,
+ * MH_ERR_PARSE (malformed), MH_ERR_UNSUPPORTED_ALG (well-formed but not a
+ * key we take: explicit curve parameters, another curve or algorithm, a
+ * key outside the policy above), MH_ERR_INVALID_ARG. On failure *out is
+ * zeroed. */
+MH_PKI_API int mh_pki_spki_parse(const uint8_t *spki, size_t len,
+                                 mh_pki_pubkey *out) MH_WARN_UNUSED;
+MH_PKI_API int mh_pki_spki_parse_flags(const uint8_t *spki, size_t len, unsigned flags,
+                                       mh_pki_pubkey *out) MH_WARN_UNUSED;
+
+/* Checks a signature over a digest computed with md (hash_len must be md's
+ * size). md: SHA-224, SHA-256, SHA-384, SHA-512 (SHA-1 for legacy keys).
+ * pss: for MH_PKI_SIG_RSA_PSS only; NULL means the key's PSS parameters if
+ * it has them, else MGF1 with md and a salt as long as the hash. With a
+ * PSS-restricted key, md and the MGF1 hash must be the key's and the salt
+ * at least the key's salt length.
+ * Returns 0 (valid), MH_ERR_VERIFY_FAILED (anything that is not a valid
+ * signature in its one canonical encoding, a key of another type
+ * included), MH_ERR_UNSUPPORTED_ALG (an algorithm, hash or key outside the
+ * policy), or MH_ERR_INVALID_ARG (NULL pointers, a hash of the wrong
+ * length). Ed25519 has no pre-hash form: use mh_pki_verify_msg(). */
+MH_PKI_API int mh_pki_verify_hash(const mh_pki_pubkey *key, enum mh_pki_sigalg alg,
+                                  mbedtls_md_type_t md, const uint8_t *hash, size_t hash_len,
+                                  const uint8_t *sig, size_t sig_len,
+                                  const struct mh_pki_pss_params *pss) MH_WARN_UNUSED;
+
+/* Hashes msg with md, then as mh_pki_verify_hash(). For Ed25519, md must be
+ * MBEDTLS_MD_NONE or MBEDTLS_MD_SHA512 and the message is verified as it is
+ * (RFC 8032 PureEdDSA). */
+MH_PKI_API int mh_pki_verify_msg(const mh_pki_pubkey *key, enum mh_pki_sigalg alg,
+                                 mbedtls_md_type_t md, const uint8_t *msg, size_t msg_len,
+                                 const uint8_t *sig, size_t sig_len,
+                                 const struct mh_pki_pss_params *pss) MH_WARN_UNUSED;
+
+#endif

@@ -1,0 +1,24 @@
+/* x509_ext.h - internal to pki/: helpers the certificate and CRL parsers
+ * share. */
+#ifndef MH_X509_EXT_H
+#define MH_X509_EXT_H
+
+#include "mh_pki.h"
+
+/* Sets a readable parse error and returns MH_ERR_PARSE. */
+int mh_x509_bad(const char *what, const char *detail);
+/* Reads GeneralNames (the whole SEQUENCE element e) into g, checking each. */
+int mh_x509_gnames_read(const mh_der_elem *e, mh_x509_gnames *g);
+/* Reads a DistributionPointName ([0] fullName / [1] relative) element. */
+int mh_x509_dpname_read(const mh_der_elem *e, mh_x509_dp *dp);
+/* Reads a ReasonFlags BIT STRING into bit flags (bit n = 1u << n). */
+int mh_x509_reasons_read(const mh_der_elem *e, uint16_t *flags);
+/* Reads an AuthorityKeyIdentifier. */
+int mh_x509_aki_read(const mh_der_elem *octets, mh_x509_span *keyid, bool *has_keyid,
+                     mh_x509_gnames *issuer, mh_x509_span *serial);
+bool mh_x509_span_eq(const mh_x509_span *a, const mh_x509_span *b);
+bool mh_x509_oid_eq(const mh_x509_span *a, const uint8_t *oid, size_t len);
+
+#define MH_OID(...) ((const uint8_t[]){__VA_ARGS__}), sizeof((const uint8_t[]){__VA_ARGS__})
+
+#endif
