@@ -44,6 +44,9 @@ struct mh_cli_cmd {
 extern const struct mh_cli_cmd mh_cli_token_cmds[];
 extern const struct mh_cli_cmd mh_cli_key_cmds[];
 extern const struct mh_cli_cmd mh_cli_ca_cmds[];
+extern const struct mh_cli_cmd mh_cli_cms_cmds[];
+extern const struct mh_cli_cmd mh_cli_ts_cmds[];
+extern const struct mh_cli_cmd mh_cli_pdf_cmds[];
 extern const struct mh_cli_cmd mh_cli_receipt_cmds[];
 extern const struct mh_cli_cmd mh_cli_cert_cmds[];
 

@@ -1,0 +1,1329 @@
+/*
+ * cmd_cms.c - `mohur cms sign|verify` (CMS/CAdES) and
+ * `mohur ts request|respond|verify` (RFC 3161 timestamps).
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/pem.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/rsa.h>
+#include <mbedtls/sha256.h>
+
+#include "mh_pki.h"
+
+#define MAX_CERTS 16
+
+/* ---- shared helpers ----------------------------------------------------- */
+
+/* memmem is a GNU extension; this is the portable few lines. */
+static const void *find(const void *hay, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    const uint8_t *h = hay;
+    for (size_t i = 0; m && i + m <= n; i++)
+        if (h[i] == (uint8_t)needle[0] && memcmp(h + i, needle, m) == 0)
+            return h + i;
+    return NULL;
+}
+
+typedef struct certs {
+    uint8_t *der[MAX_CERTS];
+    size_t len[MAX_CERTS];
+    size_t n;
+} certs;
+
+static void certs_free(certs *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->der[i]);
+    memset(c, 0, sizeof *c);
+}
+
+/* Reads every certificate of a file (PEM with one or more CERTIFICATE
+ * blocks, or one DER certificate) and appends them to c. */
+static int certs_read(certs *c, const char *path, const char *what)
+{
+    int ret = MH_EXIT_INPUT;
+    uint8_t *file = NULL;
+    size_t len = 0;
+
+    ret = mh_cli_read_file(path, MH_CLI_SMALL_MAX, &file, &len);
+    if (ret)
+        goto out;
+    ret = MH_EXIT_INPUT;
+    if (find(file, len, "-----BEGIN") == NULL) {
+        mh_cms_cert cc;
+        if (mh_cms_cert_parse(file, len, &cc) || c->n == MAX_CERTS) {
+            ret = mh_cli_error(MH_EXIT_INPUT, "reading %s %s: not a DER or PEM certificate", what,
+                               path);
+            goto out;
+        }
+        c->der[c->n] = file; /* transferred */
+        c->len[c->n++] = len;
+        file = NULL;
+        ret = MH_EXIT_OK;
+        goto out;
+    }
+    size_t off = 0, found = 0;
+    while (off < len) {
+        mbedtls_pem_context pem;
+        size_t used = 0;
+        mbedtls_pem_init(&pem);
+        int rc = mbedtls_pem_read_buffer(&pem, "-----BEGIN CERTIFICATE-----",
+                                         "-----END CERTIFICATE-----", file + off, NULL, 0, &used);
+        if (rc == MBEDTLS_ERR_PEM_NO_HEADER_FOOTER_PRESENT) {
+            mbedtls_pem_free(&pem);
+            break;
+        }
+        mh_cms_cert cc;
+        if (rc || c->n == MAX_CERTS || mh_cms_cert_parse(pem.buf, pem.buflen, &cc)) {
+            mbedtls_pem_free(&pem);
+            ret = mh_cli_error(MH_EXIT_INPUT, "reading %s %s: a certificate is malformed%s", what,
+                               path, c->n == MAX_CERTS ? " (or too many)" : "");
+            goto out;
+        }
+        c->der[c->n] = malloc(pem.buflen);
+        if (!c->der[c->n]) {
+            mbedtls_pem_free(&pem);
+            ret = mh_cli_fail(MH_ERR_NOMEM, "reading %s", path);
+            goto out;
+        }
+        memcpy(c->der[c->n], pem.buf, pem.buflen);
+        c->len[c->n++] = pem.buflen;
+        mbedtls_pem_free(&pem);
+        off += used;
+        found++;
+    }
+    if (!found) {
+        ret = mh_cli_error(MH_EXIT_INPUT, "reading %s %s: no CERTIFICATE in it", what, path);
+        goto out;
+    }
+    ret = MH_EXIT_OK;
+out:
+    free(file);
+    return ret;
+}
+
+typedef struct rng {
+    mbedtls_entropy_context e;
+    mbedtls_ctr_drbg_context d;
+} rng;
+
+static int rng_init(rng *r)
+{
+    mbedtls_entropy_init(&r->e);
+    mbedtls_ctr_drbg_init(&r->d);
+    if (mbedtls_ctr_drbg_seed(&r->d, mbedtls_entropy_func, &r->e,
+                              (const unsigned char *)"mohur-cms", 9))
+        return mh_cli_fail(MH_ERR_INTERNAL, "seeding the random generator");
+    return MH_EXIT_OK;
+}
+
+static void rng_free(rng *r)
+{
+    mbedtls_ctr_drbg_free(&r->d);
+    mbedtls_entropy_free(&r->e);
+}
+
+/* A signing key: a token key by URI, or a software key file. */
+typedef struct key {
+    mh_cli_ctx c;
+    mbedtls_pk_context pk;
+} key;
+
+static int key_open(key *k, const char *uri, const char *file, const char *module, rng *r)
+{
+    int rc;
+    memset(&k->c, 0, sizeof k->c);
+    mbedtls_pk_init(&k->pk);
+    if (file) {
+        (void)r;
+        rc = mbedtls_pk_parse_keyfile(&k->pk, file, NULL);
+        if (rc)
+            return mh_cli_error(MH_EXIT_INPUT,
+                                "reading the key file %s: not an unencrypted PEM or DER private "
+                                "key (mbedTLS error -0x%04x)",
+                                file, (unsigned)-rc);
+        return MH_EXIT_OK;
+    }
+    int ret = mh_cli_open_key(&k->c, uri, module, MH_CLI_LOGIN_ALWAYS);
+    if (ret)
+        return ret;
+    mh_err_clear();
+    rc = mh_hsm_key_pk(k->c.key, &k->pk);
+    if (rc)
+        return mh_cli_fail(rc, "using %s", k->c.key_name);
+    return MH_EXIT_OK;
+}
+
+static void key_close(key *k)
+{
+    mbedtls_pk_free(&k->pk);
+    mh_cli_close(&k->c);
+}
+
+/* CMS input: PEM ("-----BEGIN CMS/PKCS7-----"), base64 or DER/BER, made DER. */
+static int read_cms(const char *path, uint8_t **der, size_t *der_len)
+{
+    uint8_t *file = NULL, *bin = NULL;
+    size_t len = 0, blen = 0;
+    int ret = mh_cli_read_file(path, MH_CLI_MSG_MAX, &file, &len);
+    if (ret)
+        return ret;
+    ret = MH_EXIT_INPUT;
+    const uint8_t *p = file;
+    size_t n = len;
+    const char *b = find(file, len, "-----BEGIN");
+    if (b) {
+        const char *s = memchr(b, '\n', len - (size_t)((const uint8_t *)b - file));
+        const char *e = s ? find(s, len - (size_t)((const uint8_t *)s - file), "-----END") : NULL;
+        if (!s || !e || mh_cli_unbase64((const uint8_t *)s, (size_t)(e - s), &bin, &blen)) {
+            ret = mh_cli_error(MH_EXIT_INPUT, "reading %s: malformed PEM", path);
+            goto out;
+        }
+        p = bin;
+        n = blen;
+    } else if (len && file[0] != 0x30 && mh_cli_looks_base64(file, len)) {
+        if (mh_cli_unbase64(file, len, &bin, &blen)) {
+            ret = mh_cli_error(MH_EXIT_INPUT, "reading %s: malformed base64", path);
+            goto out;
+        }
+        p = bin;
+        n = blen;
+    }
+    size_t cap = n + n / 2 + 256;
+    *der = malloc(cap);
+    if (!*der) {
+        ret = mh_cli_fail(MH_ERR_NOMEM, "reading %s", path);
+        goto out;
+    }
+    mh_err_clear();
+    int rc = mh_cms_ber_to_der(p, n, *der, cap, der_len);
+    if (rc) {
+        free(*der);
+        *der = NULL;
+        ret = mh_cli_fail(rc, "reading %s", path);
+        goto out;
+    }
+    ret = MH_EXIT_OK;
+out:
+    free(file);
+    free(bin);
+    return ret;
+}
+
+static bool binary_to_tty(const char *out)
+{
+    return (!out || strcmp(out, "-") == 0) && isatty(STDOUT_FILENO);
+}
+
+static void time_text(int64_t t, char *buf, size_t cap)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(buf, cap, "%lld", (long long)t);
+}
+
+static void cert_subject(const uint8_t *der, size_t len, char *buf, size_t cap)
+{
+    mh_cms_cert c;
+    if (!der || mh_cms_cert_parse(der, len, &c)) {
+        snprintf(buf, cap, "(unknown)");
+        return;
+    }
+    mh_cms_name_text(&c.subject, buf, cap);
+    if (!buf[0])
+        snprintf(buf, cap, "(no common name)");
+}
+
+/* Path validation of a signer (or a TSA, `tsa`) at time `at` against the
+ * CAs, with the other certificates as intermediates: RFC 5280 through
+ * pki_x509.h's validator (no CRLs are given, so revocation is not checked). */
+static int validate_path(const uint8_t *cert, size_t cert_len, const uint8_t *const *pool,
+                         const size_t *pool_len, size_t n_pool, const certs *ca, int64_t at,
+                         bool tsa, char *why, size_t why_cap)
+{
+    size_t n_all = 1 + n_pool + ca->n;
+    mh_x509_cert *xc = calloc(n_all, sizeof *xc);
+    const mh_x509_cert **anchors = calloc(ca->n + 1, sizeof *anchors);
+    const mh_x509_cert **pl = calloc(n_pool + 1, sizeof *pl);
+    mh_path_work *work = malloc(mh_path_work_size());
+    mh_path_result *res = calloc(1, sizeof *res);
+    size_t na = 0, np = 0;
+    int ret = MH_ERR_NOMEM;
+
+    if (!xc || !anchors || !pl || !work || !res) {
+        snprintf(why, why_cap, "out of memory");
+        goto out;
+    }
+    ret = MH_ERR_CERT_INVALID;
+    if (mh_x509_cert_parse(&xc[0], cert, cert_len)) {
+        snprintf(why, why_cap, "the certificate cannot be parsed: %s",
+                 mh_err_message(MH_ERR_CERT_INVALID));
+        goto out;
+    }
+    for (size_t i = 0; i < n_pool; i++)
+        if (pool[i] != cert && mh_x509_cert_parse(&xc[1 + np], pool[i], pool_len[i]) == 0) {
+            pl[np] = &xc[1 + np];
+            np++;
+        }
+    for (size_t i = 0; i < ca->n; i++)
+        if (mh_x509_cert_parse(&xc[1 + np + na], ca->der[i], ca->len[i]) == 0) {
+            anchors[na] = &xc[1 + np + na];
+            na++;
+        }
+    mh_path_input in;
+    mh_path_params par;
+    memset(&in, 0, sizeof in);
+    memset(&par, 0, sizeof par);
+    in.target = &xc[0];
+    in.anchors = anchors;
+    in.n_anchors = na;
+    in.pool = pl;
+    in.n_pool = np;
+    par.time = at;
+    par.purpose = tsa ? MH_PURPOSE_TIMESTAMP : MH_PURPOSE_DOCUMENT;
+    par.revocation = MH_REV_NONE;
+    par.role = tsa ? "the TSA's certificate" : "the signer's certificate";
+    mh_err_clear();
+    ret = mh_path_validate(work, &in, &par, res);
+    if (ret && why_cap) {
+        const char *m = res->reason[0] ? res->reason : mh_err_message(ret);
+        size_t n = strnlen(m, why_cap - 1);
+        memcpy(why, m, n);
+        why[n] = 0;
+    }
+out:
+    free(xc);
+    free(anchors);
+    free(pl);
+    free(work);
+    free(res);
+    mh_err_clear();
+    return ret;
+}
+
+/* Random positive serial / nonce bytes. */
+static int random_bytes(rng *r, uint8_t *b, size_t n)
+{
+    if (mbedtls_ctr_drbg_random(&r->d, b, n))
+        return MH_ERR_INTERNAL;
+    b[0] = (uint8_t)((b[0] & 0x7f) | 0x01);
+    return 0;
+}
+
+/* Makes a CAdES-B-T token for sig with a local TSA key. */
+static int local_timestamp(const char *tsa_uri, const char *tsa_file, const char *tsa_cert_path,
+                           const char *module, const uint8_t *sig, size_t sig_len, rng *r,
+                           uint8_t *tok, size_t cap, size_t *tok_len)
+{
+    key k;
+    certs tc;
+    mh_tsp_req req;
+    uint8_t serial[16], dig[32];
+    int ret, rc;
+
+    memset(&tc, 0, sizeof tc);
+    memset(&k, 0, sizeof k);
+    mbedtls_pk_init(&k.pk);
+    ret = certs_read(&tc, tsa_cert_path, "the TSA certificate");
+    if (ret)
+        goto out;
+    ret = key_open(&k, tsa_uri, tsa_file, module, r);
+    if (ret)
+        goto out;
+    if (mbedtls_sha256_ret(sig, sig_len, dig, 0) || random_bytes(r, serial, sizeof serial) ||
+        mh_tsp_req_init(&req, MBEDTLS_MD_SHA256, dig, sizeof dig)) {
+        ret = mh_cli_fail(MH_ERR_INTERNAL, "preparing the timestamp");
+        goto out;
+    }
+    req.cert_req = true;
+    mh_tsa tsa;
+    memset(&tsa, 0, sizeof tsa);
+    tsa.key = &k.pk;
+    tsa.cert = tc.der[0];
+    tsa.cert_len = tc.len[0];
+    tsa.chain = (const uint8_t *const *)tc.der + 1;
+    tsa.chain_len = tc.len + 1;
+    tsa.chain_n = tc.n - 1;
+    tsa.md = MBEDTLS_MD_SHA256;
+    tsa.accuracy_s = 1;
+    mh_err_clear();
+    rc = mh_tsa_token(&tsa, &req, serial, sizeof serial, (int64_t)time(NULL), tok, cap, tok_len,
+                      mbedtls_ctr_drbg_random, &r->d);
+    if (rc) {
+        ret = mh_cli_fail(rc, "timestamping the signature with the TSA key");
+        goto out;
+    }
+    ret = MH_EXIT_OK;
+out:
+    key_close(&k);
+    certs_free(&tc);
+    return ret;
+}
+
+/* ---- cms sign ----------------------------------------------------------- */
+
+static const char cms_sign_help[] =
+    "Usage: mohur cms sign --key URI --cert FILE --in FILE [--out FILE] [options]\n"
+    "\n"
+    "Signs a file as CMS SignedData with the CAdES-B-B attributes (content-type,\n"
+    "message-digest, signing-time, signing-certificate-v2), DER. With a TSA key\n"
+    "it adds an RFC 3161 signature timestamp (CAdES-B-T). `openssl cms -verify`\n"
+    "accepts the result.\n"
+    "\n"
+    "Options:\n"
+    "  --key URI        the signing key (RFC 7512 PKCS#11 URI; add\n"
+    "                   ?pin-source=file:PATH to log in without a prompt)\n"
+    "  --key-file FILE  a software key in a PEM/DER file instead (tests, migration)\n"
+    "  --cert FILE      the signer's certificate (PEM or DER)\n"
+    "  --chain FILE     more certificates to include (PEM, one or more)\n"
+    "  --in FILE        the file to sign ('-': standard input)\n"
+    "  --out FILE       where to write the signature (default: standard output)\n"
+    "  --detached       leave the content out (a .p7s beside the file)\n"
+    "  --pss            RSA keys: sign with RSASSA-PSS instead of PKCS#1 v1.5\n"
+    "  --hash H         sha256 (default), sha384 or sha512\n"
+    "  --pem            write PEM (\"-----BEGIN CMS-----\") instead of DER\n"
+    "  --tsa-key URI    timestamp the signature with this TSA key (CAdES-B-T)\n"
+    "  --tsa-key-file F the TSA key as a software key file\n"
+    "  --tsa-cert FILE  the TSA's certificate (critical EKU timeStamping) and chain\n"
+    "  --module M       the PKCS#11 module (a path, or a p11-kit module name)\n"
+    "\n"
+    "Example:\n"
+    "  mohur cms sign --key 'pkcs11:token=Seal;object=notary?pin-source=file:pin' \\\n"
+    "      --cert notary.pem --in act.pdf --detached --out act.pdf.p7s\n";
+
+static int cmd_cms_sign(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"key", required_argument, NULL, 'k'},      {"key-file", required_argument, NULL, 'K'},
+        {"cert", required_argument, NULL, 'c'},     {"chain", required_argument, NULL, 'C'},
+        {"in", required_argument, NULL, 'i'},       {"out", required_argument, NULL, 'o'},
+        {"detached", no_argument, NULL, 'd'},       {"pss", no_argument, NULL, 'p'},
+        {"hash", required_argument, NULL, 'H'},     {"pem", no_argument, NULL, 'P'},
+        {"tsa-key", required_argument, NULL, 't'},  {"tsa-key-file", required_argument, NULL, 'T'},
+        {"tsa-cert", required_argument, NULL, 'x'}, {"module", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+    };
+    const char *keyuri = NULL, *keyfile = NULL, *certp = NULL, *chainp = NULL, *in = NULL,
+               *outp = NULL, *hash = "sha256", *tsa_uri = NULL, *tsa_file = NULL, *tsa_cert = NULL,
+               *module = NULL;
+    bool detached = false, pss = false, pem = false;
+    int ret = MH_EXIT_USAGE, ch, rc;
+    certs cs;
+    key k;
+    rng r;
+    bool rng_ok = false, key_ok = false;
+    uint8_t *content = NULL, *sig = NULL, *sig2 = NULL;
+    size_t content_len = 0, sig_len = 0, cap = 0;
+    char *pemtxt = NULL;
+
+    memset(&cs, 0, sizeof cs);
+    memset(&k, 0, sizeof k);
+    ret = mh_cli_check_long(argc, argv, opts);
+    if (ret)
+        goto out;
+    while ((ch = getopt_long(argc, argv, ":k:K:c:C:i:o:dpH:Pt:T:x:m:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'k':
+            keyuri = optarg;
+            break;
+        case 'K':
+            keyfile = optarg;
+            break;
+        case 'c':
+            certp = optarg;
+            break;
+        case 'C':
+            chainp = optarg;
+            break;
+        case 'i':
+            in = optarg;
+            break;
+        case 'o':
+            outp = optarg;
+            break;
+        case 'd':
+            detached = true;
+            break;
+        case 'p':
+            pss = true;
+            break;
+        case 'H':
+            hash = optarg;
+            break;
+        case 'P':
+            pem = true;
+            break;
+        case 't':
+            tsa_uri = optarg;
+            break;
+        case 'T':
+            tsa_file = optarg;
+            break;
+        case 'x':
+            tsa_cert = optarg;
+            break;
+        case 'm':
+            module = optarg;
+            break;
+        case 'h':
+            fputs(cms_sign_help, stdout);
+            ret = MH_EXIT_OK;
+            goto out;
+        default:
+            ret = mh_cli_bad_option(ch, argv);
+            goto out;
+        }
+    }
+    ret = mh_cli_no_operands(argc, argv);
+    if (ret)
+        goto out;
+    ret = MH_EXIT_USAGE;
+    if (!keyuri == !keyfile) {
+        ret = mh_cli_usage("give the signing key: --key URI (or --key-file FILE)");
+        goto out;
+    }
+    if (!certp || !in) {
+        ret = mh_cli_usage("--cert and --in are required");
+        goto out;
+    }
+    if ((tsa_uri || tsa_file) && !tsa_cert) {
+        ret = mh_cli_usage("--tsa-key needs --tsa-cert (the TSA's certificate)");
+        goto out;
+    }
+    if (tsa_uri && tsa_file) {
+        ret = mh_cli_usage("give --tsa-key or --tsa-key-file, not both");
+        goto out;
+    }
+    mbedtls_md_type_t md = mh_cli_hash_from_name(hash);
+    if (md != MBEDTLS_MD_SHA256 && md != MBEDTLS_MD_SHA384 && md != MBEDTLS_MD_SHA512) {
+        ret = mh_cli_usage("unknown --hash '%.20s': use sha256, sha384 or sha512", hash);
+        goto out;
+    }
+    if (!pem && binary_to_tty(outp)) {
+        ret = mh_cli_usage("not writing a binary signature to a terminal; use --out FILE or --pem");
+        goto out;
+    }
+    ret = certs_read(&cs, certp, "the certificate");
+    if (ret)
+        goto out;
+    if (chainp) {
+        ret = certs_read(&cs, chainp, "the chain");
+        if (ret)
+            goto out;
+    }
+    ret = mh_cli_read_file(in, MH_CLI_MSG_MAX, &content, &content_len);
+    if (ret)
+        goto out;
+    ret = rng_init(&r);
+    rng_ok = true;
+    if (ret)
+        goto out;
+    ret = key_open(&k, keyuri, keyfile, module, &r);
+    key_ok = true;
+    if (ret)
+        goto out;
+    if (pss) {
+        if (mbedtls_pk_get_type(&k.pk) != MBEDTLS_PK_RSA) {
+            ret = mh_cli_usage("--pss needs an RSA key");
+            goto out;
+        }
+        mbedtls_rsa_set_padding(mbedtls_pk_rsa(k.pk), MBEDTLS_RSA_PKCS_V21, md);
+    }
+    cap = (detached ? 0 : content_len) + 32768;
+    for (size_t i = 0; i < cs.n; i++)
+        cap += cs.len[i];
+    sig = malloc(cap);
+    if (!sig) {
+        ret = mh_cli_fail(MH_ERR_NOMEM, "signing");
+        goto out;
+    }
+    mh_cms_signer s;
+    memset(&s, 0, sizeof s);
+    s.key = &k.pk;
+    s.cert = cs.der[0];
+    s.cert_len = cs.len[0];
+    s.chain = (const uint8_t *const *)cs.der + 1;
+    s.chain_len = cs.len + 1;
+    s.chain_n = cs.n - 1;
+    s.md = md;
+    s.flags = detached ? MH_CMS_DETACHED : 0;
+    s.signing_time = (int64_t)time(NULL);
+    mh_err_clear();
+    rc = mh_cms_sign(&s, content, content_len, sig, cap, &sig_len, mbedtls_ctr_drbg_random, &r.d);
+    if (rc) {
+        ret = mh_cli_fail(rc, "signing %s", in);
+        goto out;
+    }
+    key_close(&k); /* before the TSA key: one module instance at a time */
+    key_ok = false;
+    if (tsa_uri || tsa_file) {
+        const uint8_t *sv;
+        size_t sv_len, tok_len = 0;
+        uint8_t tok[16384];
+        rc = mh_cms_signature_value(sig, sig_len, 0, &sv, &sv_len);
+        if (rc) {
+            ret = mh_cli_fail(rc, "reading the signature back");
+            goto out;
+        }
+        ret = local_timestamp(tsa_uri, tsa_file, tsa_cert, module, sv, sv_len, &r, tok, sizeof tok,
+                              &tok_len);
+        if (ret)
+            goto out;
+        sig2 = malloc(cap + tok_len + 64);
+        if (!sig2) {
+            ret = mh_cli_fail(MH_ERR_NOMEM, "timestamping");
+            goto out;
+        }
+        size_t l2 = 0;
+        rc = mh_cms_add_timestamp(sig, sig_len, 0, tok, tok_len, sig2, cap + tok_len + 64, &l2);
+        if (rc) {
+            ret = mh_cli_fail(rc, "adding the timestamp");
+            goto out;
+        }
+        free(sig);
+        sig = sig2; /* transferred */
+        sig2 = NULL;
+        sig_len = l2;
+    }
+    if (pem) {
+        size_t pl = 0;
+        rc = mh_cli_pem("CMS", sig, sig_len, &pemtxt, &pl);
+        if (rc) {
+            ret = mh_cli_fail(rc, "encoding PEM");
+            goto out;
+        }
+        ret = mh_cli_write_file(outp, pemtxt, pl, 0644);
+    } else {
+        ret = mh_cli_write_file(outp, sig, sig_len, 0644);
+    }
+out:
+    if (key_ok)
+        key_close(&k);
+    if (rng_ok)
+        rng_free(&r);
+    certs_free(&cs);
+    free(content);
+    free(sig);
+    free(sig2);
+    free(pemtxt);
+    return ret;
+}
+
+/* ---- cms verify --------------------------------------------------------- */
+
+static const char cms_verify_help[] =
+    "Usage: mohur cms verify --in FILE.p7s [--content FILE] [--ca FILE]... [--json]\n"
+    "\n"
+    "Verifies a CMS SignedData (DER, BER, PEM or base64): for each signer, its\n"
+    "content-type and message-digest attributes, signing-certificate-v2, the\n"
+    "signature, and an RFC 3161 signature timestamp if there is one. With --ca\n"
+    "the signer's certificate must chain to one of those CAs at the time of the\n"
+    "timestamp (else of the signing-time). Prints one line per signer; exits 0\n"
+    "when every signer is valid, 1 when one is not.\n"
+    "\n"
+    "Options:\n"
+    "  --in FILE        the signature\n"
+    "  --content FILE   the signed file, for a detached signature\n"
+    "  --ca FILE        trusted CA certificates (PEM or DER; repeatable)\n"
+    "  --certs FILE     more (untrusted) certificates: intermediates, a TSA's\n"
+    "  --out FILE       write the enveloped content there\n"
+    "  --json           print the result as JSON\n"
+    "  --legacy         accept SHA-1 and RSA keys under 2048 bits (old archives\n"
+    "                   only; refused by default)\n"
+    "\n"
+    "Example:\n"
+    "  mohur cms verify --in act.pdf.p7s --content act.pdf --ca root.pem\n";
+
+static int cmd_cms_verify(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"in", required_argument, NULL, 'i'},
+        {"content", required_argument, NULL, 'c'},
+        {"ca", required_argument, NULL, 'a'},
+        {"certs", required_argument, NULL, 'C'},
+        {"out", required_argument, NULL, 'o'},
+        {"json", no_argument, NULL, 'j'},
+        {"legacy", no_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *in = NULL, *contentp = NULL, *outp = NULL;
+    const char *cas[8], *extra[8];
+    size_t n_ca = 0, n_extra = 0;
+    bool json = false, legacy = false;
+    int ret = MH_EXIT_USAGE, ch, rc;
+    uint8_t *cms = NULL, *content = NULL;
+    size_t cms_len = 0, content_len = 0;
+    certs ca, ex;
+    mh_cms_result *res = NULL;
+
+    memset(&ca, 0, sizeof ca);
+    memset(&ex, 0, sizeof ex);
+    ret = mh_cli_check_long(argc, argv, opts);
+    if (ret)
+        goto out;
+    while ((ch = getopt_long(argc, argv, ":i:c:a:C:o:jLh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'i':
+            in = optarg;
+            break;
+        case 'c':
+            contentp = optarg;
+            break;
+        case 'a':
+            if (n_ca == 8) {
+                ret = mh_cli_usage("at most 8 --ca files");
+                goto out;
+            }
+            cas[n_ca++] = optarg;
+            break;
+        case 'C':
+            if (n_extra == 8) {
+                ret = mh_cli_usage("at most 8 --certs files");
+                goto out;
+            }
+            extra[n_extra++] = optarg;
+            break;
+        case 'o':
+            outp = optarg;
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'L':
+            legacy = true;
+            break;
+        case 'h':
+            fputs(cms_verify_help, stdout);
+            ret = MH_EXIT_OK;
+            goto out;
+        default:
+            ret = mh_cli_bad_option(ch, argv);
+            goto out;
+        }
+    }
+    ret = mh_cli_no_operands(argc, argv);
+    if (ret)
+        goto out;
+    if (!in) {
+        ret = mh_cli_usage("--in is required (the signature file)");
+        goto out;
+    }
+    for (size_t i = 0; i < n_ca; i++)
+        if ((ret = certs_read(&ca, cas[i], "the CA file")))
+            goto out;
+    for (size_t i = 0; i < n_extra; i++)
+        if ((ret = certs_read(&ex, extra[i], "the certificates file")))
+            goto out;
+    ret = read_cms(in, &cms, &cms_len);
+    if (ret)
+        goto out;
+    if (contentp) {
+        ret = mh_cli_read_file(contentp, MH_CLI_MSG_MAX, &content, &content_len);
+        if (ret)
+            goto out;
+    }
+    res = calloc(1, sizeof *res);
+    if (!res) {
+        ret = mh_cli_fail(MH_ERR_NOMEM, "verifying");
+        goto out;
+    }
+    mh_cms_verify_opts vo;
+    memset(&vo, 0, sizeof vo);
+    vo.flags = legacy ? MH_CMS_LEGACY : 0;
+    vo.certs = (const uint8_t *const *)ex.der;
+    vo.cert_len = ex.len;
+    vo.cert_n = ex.n;
+    mh_err_clear();
+    rc = mh_cms_verify(cms, cms_len, content, content_len, &vo, res);
+    if (rc && res->n_signers == 0) {
+        ret = mh_cli_fail(rc, "verifying %s", in);
+        goto out;
+    }
+    mh_err_clear();
+    /* trust: each signer (and its TSA) against the CAs */
+    bool all = rc == 0;
+    char why[MH_CMS_MAX_SIGNERS][200];
+    bool trusted[MH_CMS_MAX_SIGNERS];
+    for (size_t i = 0; i < res->n_signers; i++) {
+        mh_cms_signer_result *s = &res->signers[i];
+        why[i][0] = 0;
+        trusted[i] = false;
+        if (s->status || !ca.n)
+            continue;
+        int64_t at = s->validate_at ? s->validate_at : (int64_t)time(NULL);
+        const uint8_t *pool[MH_CMS_MAX_CERTS + MAX_CERTS];
+        size_t pool_len[MH_CMS_MAX_CERTS + MAX_CERTS], np = 0;
+        for (size_t j = 0; j < res->n_certs; j++) {
+            pool[np] = res->certs[j];
+            pool_len[np++] = res->cert_len[j];
+        }
+        for (size_t j = 0; j < ex.n; j++) {
+            pool[np] = ex.der[j];
+            pool_len[np++] = ex.len[j];
+        }
+        if (validate_path(s->cert, s->cert_len, pool, pool_len, np, &ca, at, false, why[i],
+                          sizeof why[i]) == 0)
+            trusted[i] = true;
+        else
+            all = false;
+        if (s->has_tst && s->tst_status == 0 && trusted[i]) {
+            char w2[160];
+            if (validate_path(s->tst_cert, s->tst_cert_len, pool, pool_len, np, &ca, s->tst_time,
+                              true, w2, sizeof w2)) {
+                snprintf(why[i], sizeof why[i], "the timestamp's TSA: %s", w2);
+                trusted[i] = false;
+                all = false;
+            }
+        }
+    }
+    if (json) {
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "valid");
+        mh_json_bool(&j, all);
+        mh_json_key(&j, "detached");
+        mh_json_bool(&j, res->detached);
+        mh_json_key(&j, "signers");
+        mh_json_arr_begin(&j);
+        for (size_t i = 0; i < res->n_signers; i++) {
+            mh_cms_signer_result *s = &res->signers[i];
+            char subj[256], t[40];
+            cert_subject(s->cert, s->cert_len, subj, sizeof subj);
+            mh_json_obj_begin(&j);
+            mh_json_key(&j, "valid");
+            mh_json_bool(&j, s->status == 0 && (trusted[i] || !ca.n));
+            mh_json_key(&j, "signature_valid");
+            mh_json_bool(&j, s->status == 0);
+            mh_json_key(&j, "trusted");
+            if (ca.n)
+                mh_json_bool(&j, trusted[i]);
+            else
+                mh_json_null(&j);
+            mh_json_key(&j, "reason");
+            mh_json_str(&j, s->status ? s->reason : why[i][0] ? why[i] : "valid");
+            mh_json_key(&j, "subject");
+            mh_json_str(&j, subj);
+            mh_json_key(&j, "digest");
+            mh_json_str(&j, mh_cms_md_name(s->md));
+            mh_json_key(&j, "signature_algorithm");
+            mh_json_str(&j, s->sig == MH_CMS_SIG_RSA_PKCS1 ? "RSA PKCS#1 v1.5"
+                            : s->sig == MH_CMS_SIG_RSA_PSS ? "RSASSA-PSS"
+                            : s->sig == MH_CMS_SIG_ECDSA   ? "ECDSA"
+                            : s->sig == MH_CMS_SIG_DSA     ? "DSA"
+                                                           : "unknown");
+            mh_json_key(&j, "signing_time");
+            if (s->has_signing_time) {
+                time_text(s->signing_time, t, sizeof t);
+                mh_json_str(&j, t);
+            } else {
+                mh_json_null(&j);
+            }
+            mh_json_key(&j, "timestamp");
+            if (s->has_tst && s->tst_status == 0) {
+                time_text(s->tst_time, t, sizeof t);
+                mh_json_str(&j, t);
+            } else {
+                mh_json_null(&j);
+            }
+            mh_json_obj_end(&j);
+        }
+        mh_json_arr_end(&j);
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+    } else {
+        for (size_t i = 0; i < res->n_signers; i++) {
+            mh_cms_signer_result *s = &res->signers[i];
+            char subj[256], t[40], tt[80];
+            cert_subject(s->cert, s->cert_len, subj, sizeof subj);
+            if (s->has_signing_time)
+                time_text(s->signing_time, t, sizeof t);
+            else
+                snprintf(t, sizeof t, "no signing time");
+            tt[0] = 0;
+            if (s->has_tst) {
+                char x[40];
+                if (s->tst_status == 0) {
+                    time_text(s->tst_time, x, sizeof x);
+                    snprintf(tt, sizeof tt, ", timestamp %s", x);
+                } else {
+                    snprintf(tt, sizeof tt, ", timestamp NOT valid");
+                }
+            }
+            bool ok = s->status == 0 && (trusted[i] || !ca.n);
+            printf("signer %zu: %s: %s, %s%s, %s/%s", i + 1, ok ? "valid" : "NOT valid", subj, t,
+                   tt, mh_cms_md_name(s->md),
+                   s->sig == MH_CMS_SIG_RSA_PKCS1 ? "RSA"
+                   : s->sig == MH_CMS_SIG_RSA_PSS ? "RSA-PSS"
+                   : s->sig == MH_CMS_SIG_ECDSA   ? "ECDSA"
+                   : s->sig == MH_CMS_SIG_DSA     ? "DSA"
+                                                  : "unknown");
+            if (s->status)
+                printf(" (%s)", s->reason);
+            else if (why[i][0])
+                printf(" (%s)", why[i]);
+            else if (!ca.n)
+                printf(" (signature only: give --ca to check the certificate)");
+            putchar('\n');
+            if (s->has_tst && s->tst_status)
+                fprintf(stderr, "mohur: signer %zu: the timestamp did not verify\n", i + 1);
+        }
+    }
+    if (!all && !json && rc && rc != MH_ERR_VERIFY_FAILED)
+        fprintf(stderr, "mohur: %s: %s\n", in, mh_err_message(rc));
+    if (all && outp && res->content)
+        ret = mh_cli_write_file(outp, res->content, res->content_len, 0644);
+    else
+        ret = all ? MH_EXIT_OK : MH_EXIT_INVALID;
+    if (all && ret == MH_EXIT_OK)
+        ret = MH_EXIT_OK;
+out:
+    mh_err_clear();
+    certs_free(&ca);
+    certs_free(&ex);
+    free(cms);
+    free(content);
+    free(res);
+    return ret;
+}
+
+/* ---- ts request / respond / verify -------------------------------------- */
+
+static const char ts_request_help[] =
+    "Usage: mohur ts request --in FILE --out REQ.tsq [--hash H] [--no-nonce] [--no-cert]\n"
+    "\n"
+    "Writes an RFC 3161 TimeStampReq for a file: its hash, a random 64-bit\n"
+    "nonce and certReq (the TSA includes its certificate).\n"
+    "\n"
+    "Example:\n"
+    "  mohur ts request --in act.pdf --out act.tsq\n";
+
+static int cmd_ts_request(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"in", required_argument, NULL, 'i'},
+        {"out", required_argument, NULL, 'o'},
+        {"hash", required_argument, NULL, 'H'},
+        {"no-nonce", no_argument, NULL, 'N'},
+        {"no-cert", no_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *in = NULL, *outp = NULL, *hash = "sha256";
+    bool nonce = true, cert = true;
+    int ret, ch;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    rng r;
+    bool rng_ok = false;
+
+    ret = mh_cli_check_long(argc, argv, opts);
+    if (ret)
+        goto out;
+    while ((ch = getopt_long(argc, argv, ":i:o:H:NCh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'i':
+            in = optarg;
+            break;
+        case 'o':
+            outp = optarg;
+            break;
+        case 'H':
+            hash = optarg;
+            break;
+        case 'N':
+            nonce = false;
+            break;
+        case 'C':
+            cert = false;
+            break;
+        case 'h':
+            fputs(ts_request_help, stdout);
+            ret = MH_EXIT_OK;
+            goto out;
+        default:
+            ret = mh_cli_bad_option(ch, argv);
+            goto out;
+        }
+    }
+    ret = mh_cli_no_operands(argc, argv);
+    if (ret)
+        goto out;
+    if (!in || !outp) {
+        ret = mh_cli_usage("--in and --out are required");
+        goto out;
+    }
+    mbedtls_md_type_t md = mh_cli_hash_from_name(hash);
+    const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
+    if (!mi || (md != MBEDTLS_MD_SHA256 && md != MBEDTLS_MD_SHA384 && md != MBEDTLS_MD_SHA512)) {
+        ret = mh_cli_usage("unknown --hash '%.20s': use sha256, sha384 or sha512", hash);
+        goto out;
+    }
+    ret = mh_cli_read_file(in, MH_CLI_MSG_MAX, &data, &len);
+    if (ret)
+        goto out;
+    ret = rng_init(&r);
+    rng_ok = true;
+    if (ret)
+        goto out;
+    uint8_t dig[MBEDTLS_MD_MAX_SIZE], der[512];
+    size_t der_len = 0;
+    mh_tsp_req req;
+    if (mbedtls_md(mi, data, len, dig) || mh_tsp_req_init(&req, md, dig, mbedtls_md_get_size(mi))) {
+        ret = mh_cli_fail(MH_ERR_INTERNAL, "hashing %s", in);
+        goto out;
+    }
+    req.cert_req = cert;
+    if (nonce) {
+        req.has_nonce = true;
+        req.nonce_len = 8;
+        if (random_bytes(&r, req.nonce, 8)) {
+            ret = mh_cli_fail(MH_ERR_INTERNAL, "making a nonce");
+            goto out;
+        }
+    }
+    int rc = mh_tsp_req_encode(&req, der, sizeof der, &der_len);
+    if (rc) {
+        ret = mh_cli_fail(rc, "encoding the request");
+        goto out;
+    }
+    ret = mh_cli_write_file(outp, der, der_len, 0644);
+out:
+    if (rng_ok)
+        rng_free(&r);
+    free(data);
+    return ret;
+}
+
+static const char ts_respond_help[] =
+    "Usage: mohur ts respond --key URI --cert FILE --in REQ.tsq --out RESP.tsr\n"
+    "\n"
+    "Answers an RFC 3161 request as a timestamp authority: a TimeStampResp\n"
+    "with a token signed by the TSA key (policy 0.4.0.2023.1.1, the ETSI\n"
+    "baseline policy; genTime now; accuracy 1 s; a random 128-bit serial), or a\n"
+    "rejection with its failInfo for a bad request (the exit status is then 1).\n"
+    "The certificate must have the critical extended key usage timeStamping.\n"
+    "\n"
+    "Options:\n"
+    "  --key URI / --key-file FILE   the TSA key\n"
+    "  --cert FILE      the TSA certificate (and chain after it, PEM)\n"
+    "  --in FILE        the request  --out FILE  the response\n"
+    "  --hash H         of the token's signature: sha256 (default), sha384, sha512\n"
+    "  --module M       the PKCS#11 module\n";
+
+static int cmd_ts_respond(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"key", required_argument, NULL, 'k'},
+        {"key-file", required_argument, NULL, 'K'},
+        {"cert", required_argument, NULL, 'c'},
+        {"in", required_argument, NULL, 'i'},
+        {"out", required_argument, NULL, 'o'},
+        {"hash", required_argument, NULL, 'H'},
+        {"module", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *keyuri = NULL, *keyfile = NULL, *certp = NULL, *in = NULL, *outp = NULL,
+               *hash = "sha256", *module = NULL;
+    int ret, ch, rc;
+    certs cs;
+    key k;
+    rng r;
+    bool rng_ok = false, key_ok = false;
+    uint8_t *req = NULL, out[32768];
+    size_t req_len = 0, out_len = 0;
+
+    memset(&cs, 0, sizeof cs);
+    ret = mh_cli_check_long(argc, argv, opts);
+    if (ret)
+        goto out;
+    while ((ch = getopt_long(argc, argv, ":k:K:c:i:o:H:m:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'k':
+            keyuri = optarg;
+            break;
+        case 'K':
+            keyfile = optarg;
+            break;
+        case 'c':
+            certp = optarg;
+            break;
+        case 'i':
+            in = optarg;
+            break;
+        case 'o':
+            outp = optarg;
+            break;
+        case 'H':
+            hash = optarg;
+            break;
+        case 'm':
+            module = optarg;
+            break;
+        case 'h':
+            fputs(ts_respond_help, stdout);
+            ret = MH_EXIT_OK;
+            goto out;
+        default:
+            ret = mh_cli_bad_option(ch, argv);
+            goto out;
+        }
+    }
+    ret = mh_cli_no_operands(argc, argv);
+    if (ret)
+        goto out;
+    if (!keyuri == !keyfile || !certp || !in || !outp) {
+        ret = mh_cli_usage("--key (or --key-file), --cert, --in and --out are required");
+        goto out;
+    }
+    mbedtls_md_type_t md = mh_cli_hash_from_name(hash);
+    if (md != MBEDTLS_MD_SHA256 && md != MBEDTLS_MD_SHA384 && md != MBEDTLS_MD_SHA512) {
+        ret = mh_cli_usage("unknown --hash '%.20s': use sha256, sha384 or sha512", hash);
+        goto out;
+    }
+    ret = certs_read(&cs, certp, "the TSA certificate");
+    if (ret)
+        goto out;
+    ret = mh_cli_read_file(in, MH_TSP_MAX_REQ, &req, &req_len);
+    if (ret)
+        goto out;
+    ret = rng_init(&r);
+    rng_ok = true;
+    if (ret)
+        goto out;
+    ret = key_open(&k, keyuri, keyfile, module, &r);
+    key_ok = true;
+    if (ret)
+        goto out;
+    uint8_t serial[16];
+    if (random_bytes(&r, serial, sizeof serial)) {
+        ret = mh_cli_fail(MH_ERR_INTERNAL, "making a serial number");
+        goto out;
+    }
+    mh_tsa tsa;
+    memset(&tsa, 0, sizeof tsa);
+    tsa.key = &k.pk;
+    tsa.cert = cs.der[0];
+    tsa.cert_len = cs.len[0];
+    tsa.chain = (const uint8_t *const *)cs.der + 1;
+    tsa.chain_len = cs.len + 1;
+    tsa.chain_n = cs.n - 1;
+    tsa.md = md;
+    tsa.accuracy_s = 1;
+    int status = 2;
+    mh_err_clear();
+    rc = mh_tsa_respond(&tsa, req, req_len, serial, sizeof serial, (int64_t)time(NULL), out,
+                        sizeof out, &out_len, &status, mbedtls_ctr_drbg_random, &r.d);
+    if (rc) {
+        ret = mh_cli_fail(rc, "answering the timestamp request");
+        goto out;
+    }
+    ret = mh_cli_write_file(outp, out, out_len, 0644);
+    if (ret == MH_EXIT_OK && status != 0) {
+        fprintf(stderr, "mohur: the request was rejected (the response says why)\n");
+        ret = MH_EXIT_INVALID;
+    }
+out:
+    if (key_ok)
+        key_close(&k);
+    if (rng_ok)
+        rng_free(&r);
+    certs_free(&cs);
+    free(req);
+    return ret;
+}
+
+static const char ts_verify_help[] =
+    "Usage: mohur ts verify --in RESP.tsr (--request REQ.tsq | --data FILE) --ca FILE\n"
+    "\n"
+    "Checks an RFC 3161 response: status granted, the token's signature, the\n"
+    "TSA certificate's critical timeStamping EKU and its chain to --ca at the\n"
+    "timestamp's time, and that it is for the request (imprint, nonce, policy)\n"
+    "or for the file. Prints the time; exits 0 when valid, 1 when not.\n"
+    "\n"
+    "Options:\n"
+    "  --in FILE        the response (or a bare token with --token)\n"
+    "  --token          --in holds a bare token (ContentInfo), not a response\n"
+    "  --request FILE   the request it answers\n"
+    "  --data FILE      the timestamped file (instead of --request)\n"
+    "  --ca FILE        trusted CA certificates\n"
+    "  --certs FILE     more certificates (the TSA's, if the token omits it)\n";
+
+static int cmd_ts_verify(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"in", required_argument, NULL, 'i'},    {"request", required_argument, NULL, 'r'},
+        {"data", required_argument, NULL, 'd'},  {"ca", required_argument, NULL, 'a'},
+        {"certs", required_argument, NULL, 'C'}, {"token", no_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+    };
+    const char *in = NULL, *reqp = NULL, *datap = NULL, *cap = NULL, *certsp = NULL;
+    bool token = false;
+    int ret, ch, rc;
+    uint8_t *resp = NULL, *reqd = NULL, *data = NULL;
+    size_t resp_len = 0, reqd_len = 0, data_len = 0;
+    certs ca, ex;
+    mh_tsp_req req;
+    mh_tsp_info info;
+
+    memset(&ca, 0, sizeof ca);
+    memset(&ex, 0, sizeof ex);
+    ret = mh_cli_check_long(argc, argv, opts);
+    if (ret)
+        goto out;
+    while ((ch = getopt_long(argc, argv, ":i:r:d:a:C:th", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'i':
+            in = optarg;
+            break;
+        case 'r':
+            reqp = optarg;
+            break;
+        case 'd':
+            datap = optarg;
+            break;
+        case 'a':
+            cap = optarg;
+            break;
+        case 'C':
+            certsp = optarg;
+            break;
+        case 't':
+            token = true;
+            break;
+        case 'h':
+            fputs(ts_verify_help, stdout);
+            ret = MH_EXIT_OK;
+            goto out;
+        default:
+            ret = mh_cli_bad_option(ch, argv);
+            goto out;
+        }
+    }
+    ret = mh_cli_no_operands(argc, argv);
+    if (ret)
+        goto out;
+    if (!in || !cap || !reqp == !datap) {
+        ret = mh_cli_usage("--in, --ca and one of --request or --data are required");
+        goto out;
+    }
+    if ((ret = certs_read(&ca, cap, "the CA file")))
+        goto out;
+    if (certsp && (ret = certs_read(&ex, certsp, "the certificates file")))
+        goto out;
+    ret = mh_cli_read_file(in, MH_CLI_SMALL_MAX, &resp, &resp_len);
+    if (ret)
+        goto out;
+    if (reqp) {
+        ret = mh_cli_read_file(reqp, MH_TSP_MAX_REQ, &reqd, &reqd_len);
+        if (ret)
+            goto out;
+        mh_err_clear();
+        rc = mh_tsp_req_parse(reqd, reqd_len, &req);
+        if (rc) {
+            ret = mh_cli_fail(rc, "reading the request %s", reqp);
+            goto out;
+        }
+    } else {
+        ret = mh_cli_read_file(datap, MH_CLI_MSG_MAX, &data, &data_len);
+        if (ret)
+            goto out;
+    }
+    mh_cms_verify_opts vo;
+    memset(&vo, 0, sizeof vo);
+    vo.certs = (const uint8_t *const *)ex.der;
+    vo.cert_len = ex.len;
+    vo.cert_n = ex.n;
+    memset(&info, 0, sizeof info);
+    mh_err_clear();
+    if (token)
+        rc = mh_tsp_token_verify(resp, resp_len, reqp ? &req : NULL, data, data_len, &vo, &info);
+    else
+        rc = mh_tsp_resp_verify(resp, resp_len, reqp ? &req : NULL, data, data_len, &vo, &info);
+    if (rc) {
+        ret = mh_cli_fail(rc == MH_ERR_PARSE ? rc : MH_ERR_VERIFY_FAILED, "verifying %s", in);
+        if (rc != MH_ERR_PARSE)
+            ret = MH_EXIT_INVALID;
+        goto out;
+    }
+    /* the TSA's chain, at the timestamp's time */
+    const uint8_t *pool[MAX_CERTS];
+    size_t pool_len[MAX_CERTS];
+    for (size_t i = 0; i < ex.n; i++) {
+        pool[i] = ex.der[i];
+        pool_len[i] = ex.len[i];
+    }
+    /* the token's own certificates: verify again to list them */
+    mh_cms_result *cr = calloc(1, sizeof *cr);
+    if (!cr) {
+        ret = mh_cli_fail(MH_ERR_NOMEM, "verifying");
+        goto out;
+    }
+    const uint8_t *allp[MH_CMS_MAX_CERTS + MAX_CERTS];
+    size_t alll[MH_CMS_MAX_CERTS + MAX_CERTS], na = 0;
+    vo.flags = MH_CMS_NO_TST;
+    if (mh_cms_verify(info.token, info.token_len, NULL, 0, &vo, cr) == 0) {
+        for (size_t i = 0; i < cr->n_certs; i++) {
+            allp[na] = cr->certs[i];
+            alll[na++] = cr->cert_len[i];
+        }
+    }
+    for (size_t i = 0; i < ex.n; i++) {
+        allp[na] = pool[i];
+        alll[na++] = pool_len[i];
+    }
+    char why[200], t[40], subj[256];
+    rc = validate_path(info.tsa_cert, info.tsa_cert_len, allp, alll, na, &ca, info.gen_time, true,
+                       why, sizeof why);
+    free(cr);
+    time_text(info.gen_time, t, sizeof t);
+    cert_subject(info.tsa_cert, info.tsa_cert_len, subj, sizeof subj);
+    if (rc) {
+        printf("timestamp NOT valid: %s (TSA %s)\n", why, subj);
+        ret = MH_EXIT_INVALID;
+        goto out;
+    }
+    char serial[2 * MH_TSP_MAX_SERIAL + 3];
+    mh_cli_hex_encode(info.serial, info.serial_len > MH_TSP_MAX_SERIAL + 1 ? 0 : info.serial_len,
+                      serial, sizeof serial);
+    printf("timestamp valid: %s, serial %s, %s imprint, TSA %s\n", t, serial,
+           mh_cms_md_name(info.md), subj);
+    ret = MH_EXIT_OK;
+out:
+    mh_err_clear();
+    certs_free(&ca);
+    certs_free(&ex);
+    free(resp);
+    free(reqd);
+    free(data);
+    return ret;
+}
+
+const struct mh_cli_cmd mh_cli_cms_cmds[] = {
+    {"sign", "sign a file as CMS/CAdES (detached or enveloping, optional timestamp)", cms_sign_help,
+     cmd_cms_sign, NULL},
+    {"verify", "verify a CMS/CAdES signature and report each signer", cms_verify_help,
+     cmd_cms_verify, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+const struct mh_cli_cmd mh_cli_ts_cmds[] = {
+    {"request", "make an RFC 3161 timestamp request for a file", ts_request_help, cmd_ts_request,
+     NULL},
+    {"respond", "answer a timestamp request as a TSA", ts_respond_help, cmd_ts_respond, NULL},
+    {"verify", "check a timestamp response against its request or file", ts_verify_help,
+     cmd_ts_verify, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,761 @@
+/*
+ * cmd_pdf.c - `mohur pdf sign|prepare|embed|verify|info`: PAdES signatures
+ * on PDFs (host/pdf), for tooling and tests. The product-level `mohur sign`
+ * and `mohur verify` build on the same library.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/x509_crt.h>
+
+#include "mh_pdf.h"
+#include "mh_pki.h"
+#include "mh_qr.h"
+
+#define LAYOUT_HELP                                                                                \
+    "  --page N        the page the stamp goes on (1 = first; default: the last)\n"                \
+    "  --rect X,Y,W,H  the stamp's place in points, from the lower-left corner of\n"               \
+    "                  the page as displayed (default: lower right, 220 x 80)\n"                   \
+    "  --invisible     no stamp (an invisible signature)\n"                                        \
+    "  --qr TEXT       draw TEXT as a QR code in the stamp (e.g. the receipt URL)\n"               \
+    "  --caption LINE  a line of the stamp's caption (up to 4; Latin-1 letters)\n"                 \
+    "  --name TEXT     the signer's name (/Name)\n"                                                \
+    "  --reason TEXT   why it is signed (/Reason)\n"                                               \
+    "  --location TEXT where it is signed (/Location)\n"                                           \
+    "  --contents-size N  bytes reserved for the CMS signature (default 16384)\n"
+
+struct pdf_opts {
+    const char *in, *out, *key, *cert, *module, *cms, *qr;
+    mh_pdf_sign_opts so;
+    size_t ncaption;
+    bool json;
+};
+
+/* Writes a whole file through a temporary file in the same directory, then
+ * renames it: a failure never leaves a partial output behind. */
+static int write_atomic(const char *path, const uint8_t *data, size_t len)
+{
+    int ret = MH_EXIT_INPUT;
+    char tmp[PATH_MAX];
+    int fd = -1;
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path);
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return mh_cli_error(MH_EXIT_USAGE, "the output path is too long");
+    fd = mkstemp(tmp);
+    if (fd < 0)
+        return mh_cli_error(MH_EXIT_INPUT, "writing %s: %s", path, strerror(errno));
+    while (len > 0) {
+        ssize_t w = write(fd, data, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            mh_cli_error(MH_EXIT_INPUT, "writing %s: %s", path, strerror(errno));
+            goto out;
+        }
+        data += w;
+        len -= (size_t)w;
+    }
+    if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+        mh_cli_error(MH_EXIT_INPUT, "writing %s: %s", path, strerror(errno));
+        goto out;
+    }
+    int fdc = fd;
+    fd = -1;
+    if (close(fdc) != 0 || rename(tmp, path) != 0) {
+        mh_cli_error(MH_EXIT_INPUT, "writing %s: %s", path, strerror(errno));
+        goto out;
+    }
+    ret = MH_EXIT_OK;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (ret != MH_EXIT_OK)
+        unlink(tmp);
+    return ret;
+}
+
+static bool parse_rect(const char *s, double r[4])
+{
+    char *end;
+    for (int i = 0; i < 4; i++) {
+        errno = 0;
+        r[i] = strtod(s, &end);
+        if (errno || end == s)
+            return false;
+        if (i < 3 && *end != ',')
+            return false;
+        s = end + 1;
+    }
+    return *end == '\0';
+}
+
+static bool parse_size(const char *s, size_t min, size_t max, size_t *v)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || n < min || n > max)
+        return false;
+    *v = (size_t)n;
+    return true;
+}
+
+/* Options shared by sign and prepare; returns -1 when not one of them. */
+static int layout_option(int ch, struct pdf_opts *o)
+{
+    size_t v;
+    switch (ch) {
+    case 'p':
+        if (!parse_size(optarg, 1, 100000, &v))
+            return mh_cli_usage("--page must be a page number (1 or more)");
+        o->so.page = (unsigned)v;
+        return 0;
+    case 'r':
+        if (!parse_rect(optarg, o->so.rect))
+            return mh_cli_usage("--rect must be four numbers X,Y,W,H (points)");
+        o->so.has_rect = true;
+        return 0;
+    case 'V':
+        o->so.invisible = true;
+        return 0;
+    case 'q':
+        o->qr = optarg;
+        return 0;
+    case 'C':
+        if (o->ncaption >= MH_PDF_CAPTION_LINES)
+            return mh_cli_usage("at most %d --caption lines", MH_PDF_CAPTION_LINES);
+        o->so.caption[o->ncaption++] = optarg;
+        return 0;
+    case 'n':
+        o->so.name = optarg;
+        return 0;
+    case 'R':
+        o->so.reason = optarg;
+        return 0;
+    case 'L':
+        o->so.location = optarg;
+        return 0;
+    case 'z':
+        if (!parse_size(optarg, 1024, MH_PDF_CONTENTS_MAX, &v))
+            return mh_cli_usage("--contents-size must be 1024 to %d", MH_PDF_CONTENTS_MAX);
+        o->so.contents_cap = v;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+static int qr_draw(void *ctx, double x, double y, double size, char *buf, size_t cap, size_t *len)
+{
+    return mh_qr_pdf_ops((const mh_qr *)ctx, x, y, size, buf, cap, len);
+}
+
+static int read_pdf(const char *path, uint8_t **buf, size_t *len)
+{
+    return mh_cli_read_file(path, MH_PDF_MAX_SIZE, buf, len);
+}
+
+/* ---- sign ----------------------------------------------------------------- */
+
+static const char pdf_sign_help[] =
+    "Sign a PDF (PAdES baseline B-B) with a key on a token.\n"
+    "\n"
+    "Usage: mohur pdf sign --in FILE --out FILE --key URI [--cert FILE] [options]\n"
+    "\n"
+    "Appends an incremental update to the PDF: the signature (CMS, SHA-256), a\n"
+    "signature field and its visible stamp. The original bytes are kept as they\n"
+    "are, so earlier signatures stay valid and several parties can sign in turn.\n"
+    "Encrypted and damaged PDFs are refused.\n"
+    "\n"
+    "Options:\n"
+    "  --in FILE       the PDF to sign\n"
+    "  --out FILE      the signed PDF (written only when everything succeeded)\n"
+    "  --key URI       the signing key (PKCS#11 URI)\n"
+    "  --cert FILE     the signer's certificate (PEM or DER); default: the one\n"
+    "                  stored on the token next to the key\n" LAYOUT_HELP
+    "  --module M      the PKCS#11 module (path or p11-kit name)\n"
+    "  -h, --help      show this help\n"
+    "\n"
+    "Example:\n"
+    "  mohur pdf sign --in act.pdf --out act-signed.pdf \\\n"
+    "      --key 'pkcs11:token=Notary;object=notary?pin-source=file:pin' \\\n"
+    "      --reason 'Notarised' --caption 'Notary A. Aliyev' --qr 'HTTPS://V.EXAMPLE/R/ABC'\n";
+
+static const struct option sign_opts[] = {
+    {"in", required_argument, NULL, 'i'},       {"out", required_argument, NULL, 'o'},
+    {"key", required_argument, NULL, 'k'},      {"cert", required_argument, NULL, 'c'},
+    {"module", required_argument, NULL, 'm'},   {"page", required_argument, NULL, 'p'},
+    {"rect", required_argument, NULL, 'r'},     {"invisible", no_argument, NULL, 'V'},
+    {"qr", required_argument, NULL, 'q'},       {"caption", required_argument, NULL, 'C'},
+    {"name", required_argument, NULL, 'n'},     {"reason", required_argument, NULL, 'R'},
+    {"location", required_argument, NULL, 'L'}, {"contents-size", required_argument, NULL, 'z'},
+    {"cms", required_argument, NULL, 's'},      {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+};
+
+static int parse_opts(int argc, char **argv, const char *help, const char *allowed,
+                      struct pdf_opts *o)
+{
+    int ret = mh_cli_check_long(argc, argv, sign_opts);
+    if (ret)
+        return ret;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":i:o:k:c:m:p:r:Vq:C:n:R:L:z:s:jh", sign_opts, NULL)) !=
+           -1) {
+        if (ch != ':' && ch != '?' && ch != 'h' && !strchr(allowed, ch)) {
+            for (const struct option *op = sign_opts; op->name; op++)
+                if (op->val == ch)
+                    return mh_cli_usage("%s does not take --%s", mh_cli_prog, op->name);
+        }
+        int r = layout_option(ch, o);
+        if (r > 0)
+            return r;
+        if (r == 0)
+            continue;
+        switch (ch) {
+        case 'i':
+            o->in = optarg;
+            break;
+        case 'o':
+            o->out = optarg;
+            break;
+        case 'k':
+            o->key = optarg;
+            break;
+        case 'c':
+            o->cert = optarg;
+            break;
+        case 'm':
+            o->module = optarg;
+            break;
+        case 's':
+            o->cms = optarg;
+            break;
+        case 'j':
+            o->json = true;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return -1;
+        default:
+            return mh_cli_bad_option(ch, argv);
+        }
+    }
+    return 0;
+}
+
+/* Reads a certificate (PEM or DER) and returns its DER. */
+static int read_cert(const char *path, mbedtls_x509_crt *crt)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int ret = mh_cli_read_file(path, MH_CLI_SMALL_MAX, &buf, &len);
+    if (ret)
+        return ret;
+    /* the reader leaves a NUL after the data, as PEM parsing wants */
+    int r = mbedtls_x509_crt_parse(crt, buf, len + (len > 0 && buf[0] != 0x30 ? 1 : 0));
+    free(buf);
+    if (r != 0)
+        return mh_cli_error(MH_EXIT_INPUT,
+                            "reading %s: not an X.509 certificate (PEM or DER) mohur can read",
+                            path);
+    return MH_EXIT_OK;
+}
+
+static int cmd_pdf_sign(int argc, char **argv)
+{
+    int ret = MH_EXIT_USAGE, rc;
+    struct pdf_opts o;
+    mh_cli_ctx c;
+    uint8_t *in = NULL, *out = NULL, *tokcert = NULL;
+    size_t in_len = 0, out_len = 0, orig = 0, tokcert_len = 0;
+    mbedtls_x509_crt crt;
+    mbedtls_pk_context pk;
+    mbedtls_entropy_context ent;
+    mbedtls_ctr_drbg_context drbg;
+    mh_qr qr;
+    bool have_qr = false;
+
+    memset(&o, 0, sizeof o);
+    memset(&c, 0, sizeof c);
+    memset(&qr, 0, sizeof qr);
+    mbedtls_x509_crt_init(&crt);
+    mbedtls_pk_init(&pk);
+    mbedtls_entropy_init(&ent);
+    mbedtls_ctr_drbg_init(&drbg);
+    ret = parse_opts(argc, argv, pdf_sign_help, "iokcmpVrqCnRLz", &o);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
+        goto out;
+    }
+    ret = mh_cli_no_operands(argc, argv);
+    if (ret)
+        goto out;
+    if (!o.in || !o.out || !o.key) {
+        ret = mh_cli_usage("give --in, --out and --key");
+        goto out;
+    }
+    ret = read_pdf(o.in, &in, &in_len);
+    if (ret)
+        goto out;
+    if (o.cert) {
+        ret = read_cert(o.cert, &crt);
+        if (ret)
+            goto out;
+    }
+    if (o.qr) {
+        mh_err_clear();
+        rc = mh_qr_encode(o.qr, MH_QR_LEVEL_M, 0, &qr);
+        if (rc) {
+            ret = mh_cli_fail(rc, "making the QR code");
+            goto out;
+        }
+        have_qr = true;
+        o.so.qr = qr_draw;
+        o.so.qr_ctx = &qr;
+    }
+    /* check the document before asking for a PIN */
+    mh_pdf_info info;
+    mh_err_clear();
+    rc = mh_pdf_info_get(in, in_len, &info);
+    if (rc) {
+        ret = mh_cli_fail(rc, "reading %s", o.in);
+        goto out;
+    }
+    ret = mh_cli_open_key(&c, o.key, o.module, MH_CLI_LOGIN_ALWAYS);
+    if (ret)
+        goto out;
+    if (!o.cert) {
+        mh_err_clear();
+        rc = mh_hsm_key_cert(c.key, &tokcert, &tokcert_len);
+        if (rc) {
+            ret =
+                mh_cli_fail(rc, "reading the certificate of %s (or give --cert FILE)", c.key_name);
+            goto out;
+        }
+        if (mbedtls_x509_crt_parse_der(&crt, tokcert, tokcert_len) != 0) {
+            ret = mh_cli_error(MH_EXIT_INPUT, "the certificate stored with %s cannot be read",
+                               c.key_name);
+            goto out;
+        }
+    }
+    mh_err_clear();
+    rc = mh_hsm_key_pk(c.key, &pk);
+    if (rc) {
+        ret = mh_cli_fail(rc, "using %s", c.key_name);
+        goto out;
+    }
+    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, (const unsigned char *)"mohur-pdf",
+                              9) != 0) {
+        ret = mh_cli_error(MH_EXIT_INTERNAL, "the random generator could not be seeded");
+        goto out;
+    }
+    mh_cms_signer signer = {0};
+    signer.key = &pk;
+    signer.cert = crt.raw.p;
+    signer.cert_len = crt.raw.len;
+    signer.md = MBEDTLS_MD_SHA256;
+    signer.flags = MH_CMS_DETACHED | MH_CMS_PADES;
+    mh_pdf_pki_signer ps = {&signer, mbedtls_ctr_drbg_random, &drbg};
+    mh_err_clear();
+    rc = mh_pdf_sign(in, in_len, &o.so, mh_pdf_cms_pki_sign, &ps, &out, &out_len, &orig);
+    if (rc) {
+        ret = mh_cli_fail(rc, "signing %s", o.in);
+        goto out;
+    }
+    ret = write_atomic(o.out, out, out_len);
+    if (ret)
+        goto out;
+    printf("signed: %s (%zu bytes; the original document is its first %zu bytes)\n", o.out, out_len,
+           orig);
+    ret = MH_EXIT_OK;
+out:
+    if (have_qr)
+        mh_qr_free(&qr);
+    mh_cli_close(&c);
+    free(in);
+    free(out);
+    free(tokcert);
+    mbedtls_pk_free(&pk);
+    mbedtls_x509_crt_free(&crt);
+    mbedtls_ctr_drbg_free(&drbg);
+    mbedtls_entropy_free(&ent);
+    return ret;
+}
+
+/* ---- prepare / embed ------------------------------------------------------ */
+
+static const char pdf_prepare_help[] =
+    "Add an empty signature to a PDF, for a signer outside mohur.\n"
+    "\n"
+    "Usage: mohur pdf prepare --in FILE --out FILE [options]\n"
+    "\n"
+    "Writes the PDF with the signature update and a zero-filled placeholder for\n"
+    "the CMS, and prints the /ByteRange and the SHA-256 of the bytes it covers.\n"
+    "Sign exactly those bytes (detached CMS, DER) and put the result in with\n"
+    "'mohur pdf embed'.\n"
+    "\n"
+    "Options:\n"
+    "  --in FILE       the PDF\n"
+    "  --out FILE      the prepared PDF\n" LAYOUT_HELP "  --json          print JSON\n"
+    "  -h, --help      show this help\n";
+
+static void print_prepared(const mh_pdf_prepared *p, bool json)
+{
+    char hex[65];
+    mh_cli_hex_encode(p->digest, 32, hex, sizeof hex);
+    if (json) {
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "byte_range");
+        mh_json_arr_begin(&j);
+        for (int i = 0; i < 4; i++)
+            mh_json_uint(&j, p->byte_range[i]);
+        mh_json_arr_end(&j);
+        mh_json_key(&j, "sha256");
+        mh_json_str(&j, hex);
+        mh_json_key(&j, "original_length");
+        mh_json_uint(&j, p->original_len);
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+        return;
+    }
+    printf("byte-range: %zu %zu %zu %zu\nsha256: %s\noriginal-length: %zu\n", p->byte_range[0],
+           p->byte_range[1], p->byte_range[2], p->byte_range[3], hex, p->original_len);
+}
+
+static int cmd_pdf_prepare(int argc, char **argv)
+{
+    int ret, rc;
+    struct pdf_opts o;
+    uint8_t *in = NULL;
+    size_t in_len = 0;
+    mh_pdf_prepared prep;
+    mh_qr qr;
+    bool have_qr = false;
+
+    memset(&o, 0, sizeof o);
+    memset(&prep, 0, sizeof prep);
+    ret = parse_opts(argc, argv, pdf_prepare_help, "iopVrqCnRLzj", &o);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
+        goto out;
+    }
+    ret = mh_cli_no_operands(argc, argv);
+    if (ret)
+        goto out;
+    if (!o.in || !o.out) {
+        ret = mh_cli_usage("give --in and --out");
+        goto out;
+    }
+    ret = read_pdf(o.in, &in, &in_len);
+    if (ret)
+        goto out;
+    if (o.qr) {
+        mh_err_clear();
+        rc = mh_qr_encode(o.qr, MH_QR_LEVEL_M, 0, &qr);
+        if (rc) {
+            ret = mh_cli_fail(rc, "making the QR code");
+            goto out;
+        }
+        have_qr = true;
+        o.so.qr = qr_draw;
+        o.so.qr_ctx = &qr;
+    }
+    mh_err_clear();
+    rc = mh_pdf_prepare(in, in_len, &o.so, &prep);
+    if (rc) {
+        ret = mh_cli_fail(rc, "preparing %s", o.in);
+        goto out;
+    }
+    ret = write_atomic(o.out, prep.pdf, prep.len);
+    if (ret)
+        goto out;
+    print_prepared(&prep, o.json);
+out:
+    if (have_qr)
+        mh_qr_free(&qr);
+    mh_pdf_prepared_free(&prep);
+    free(in);
+    return ret;
+}
+
+static const char pdf_embed_help[] =
+    "Put a CMS signature into a PDF made by 'mohur pdf prepare'.\n"
+    "\n"
+    "Usage: mohur pdf embed --in FILE --cms FILE --out FILE\n"
+    "\n"
+    "The CMS (DER, detached, over the bytes of the /ByteRange) goes into the\n"
+    "placeholder; the file keeps its length.\n"
+    "\n"
+    "Options:\n"
+    "  --in FILE       the prepared PDF\n"
+    "  --cms FILE      the CMS SignedData (DER)\n"
+    "  --out FILE      the signed PDF\n"
+    "  -h, --help      show this help\n";
+
+static int cmd_pdf_embed(int argc, char **argv)
+{
+    int ret, rc;
+    struct pdf_opts o;
+    uint8_t *in = NULL, *cms = NULL;
+    size_t in_len = 0, cms_len = 0;
+    mh_pdf_prepared prep;
+
+    memset(&o, 0, sizeof o);
+    ret = parse_opts(argc, argv, pdf_embed_help, "ios", &o);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
+        goto out;
+    }
+    ret = mh_cli_no_operands(argc, argv);
+    if (ret)
+        goto out;
+    if (!o.in || !o.out || !o.cms) {
+        ret = mh_cli_usage("give --in, --cms and --out");
+        goto out;
+    }
+    ret = read_pdf(o.in, &in, &in_len);
+    if (ret)
+        goto out;
+    ret = mh_cli_read_file(o.cms, MH_PDF_CONTENTS_MAX, &cms, &cms_len);
+    if (ret)
+        goto out;
+    mh_err_clear();
+    rc = mh_pdf_find_placeholder(in, in_len, &prep);
+    if (rc == MH_OK)
+        rc = mh_pdf_embed(&prep, cms, cms_len);
+    if (rc) {
+        ret = mh_cli_fail(rc, "embedding the signature into %s", o.in);
+        goto out;
+    }
+    ret = write_atomic(o.out, in, in_len);
+out:
+    free(in);
+    free(cms);
+    return ret;
+}
+
+/* ---- verify --------------------------------------------------------------- */
+
+static const char pdf_verify_help[] =
+    "Check every signature of a PDF.\n"
+    "\n"
+    "Usage: mohur pdf verify FILE [--json]\n"
+    "\n"
+    "For each signature: its /ByteRange covers the whole revision it signs but\n"
+    "its own /Contents; the CMS signed the digest of those bytes and its\n"
+    "signature verifies with the certificate in it; whether it covers the whole\n"
+    "file, and whether later updates changed more than adding signatures.\n"
+    "Whether the signer's certificate is trusted is not checked here.\n"
+    "Exit status 0 when every signature is valid, 1 when one is not or there\n"
+    "is none.\n"
+    "\n"
+    "Options:\n"
+    "  --json          print JSON\n"
+    "  -h, --help      show this help\n";
+
+static int one_file_operand(int argc, char **argv, const char **file)
+{
+    if (optind + 1 != argc)
+        return mh_cli_usage("give exactly one PDF file");
+    *file = argv[optind];
+    return 0;
+}
+
+static int cmd_pdf_verify(int argc, char **argv)
+{
+    int ret, rc;
+    struct pdf_opts o;
+    const char *file = NULL;
+    uint8_t *in = NULL;
+    size_t in_len = 0;
+    mh_pdf_verify_result *res = NULL;
+
+    memset(&o, 0, sizeof o);
+    ret = parse_opts(argc, argv, pdf_verify_help, "j", &o);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
+        goto out;
+    }
+    ret = one_file_operand(argc, argv, &file);
+    if (ret)
+        goto out;
+    ret = read_pdf(file, &in, &in_len);
+    if (ret)
+        goto out;
+    res = calloc(1, sizeof *res);
+    if (!res) {
+        ret = mh_cli_fail(MH_ERR_NOMEM, "verifying %s", file);
+        goto out;
+    }
+    mh_err_clear();
+    rc = mh_pdf_verify(in, in_len, mh_pdf_cms_pki_verify, NULL, res);
+    if (rc) {
+        ret = mh_cli_fail(rc, "reading %s", file);
+        goto out;
+    }
+    if (o.json) {
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "file_length");
+        mh_json_uint(&j, in_len);
+        mh_json_key(&j, "original_length");
+        mh_json_uint(&j, res->original_len);
+        mh_json_key(&j, "valid");
+        mh_json_bool(&j, res->all_valid);
+        mh_json_key(&j, "signatures");
+        mh_json_arr_begin(&j);
+        for (size_t i = 0; i < res->nsigs; i++) {
+            const mh_pdf_sig_report *r = &res->sigs[i];
+            mh_json_obj_begin(&j);
+            mh_json_key(&j, "field");
+            mh_json_str(&j, r->field);
+            mh_json_key(&j, "status");
+            mh_json_str(&j, mh_pdf_sig_status_name(r->status));
+            mh_json_key(&j, "subfilter");
+            mh_json_str(&j, r->subfilter);
+            mh_json_key(&j, "signer");
+            mh_json_str(&j, r->signer);
+            mh_json_key(&j, "time");
+            mh_json_str(&j, r->when);
+            mh_json_key(&j, "revision_length");
+            mh_json_uint(&j, r->revision_len);
+            mh_json_key(&j, "covers_whole_file");
+            mh_json_bool(&j, r->covers_whole);
+            mh_json_key(&j, "later_changes_allowed");
+            mh_json_bool(&j, r->later_changes_allowed);
+            mh_json_key(&j, "problem");
+            mh_json_str(&j, r->change);
+            mh_json_key(&j, "by_mohur");
+            mh_json_bool(&j, r->by_mohur);
+            mh_json_obj_end(&j);
+        }
+        mh_json_arr_end(&j);
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+    } else {
+        printf("%s: %zu signature%s, %s\n", file, res->nsigs, res->nsigs == 1 ? "" : "s",
+               res->all_valid ? "all valid" : (res->nsigs ? "NOT all valid" : "none to check"));
+        for (size_t i = 0; i < res->nsigs; i++) {
+            const mh_pdf_sig_report *r = &res->sigs[i];
+            printf("signature %zu: field '%s'\n  status: %s\n", i + 1, r->field,
+                   mh_pdf_sig_status_name(r->status));
+            if (r->signer[0])
+                printf("  signer: %s\n", r->signer);
+            if (r->when[0])
+                printf("  time: %s\n", r->when);
+            printf("  covers: %zu of %zu bytes (%s)\n", r->revision_len, in_len,
+                   r->covers_whole ? "the whole file" : "an earlier revision");
+            if (!r->covers_whole && r->status <= MH_PDF_SIG_UNCHECKED)
+                printf("  later changes: only signatures added\n");
+            if (r->change[0])
+                printf("  problem: %s\n", r->change);
+        }
+        if (res->original_len != in_len)
+            printf("original document: the first %zu bytes\n", res->original_len);
+    }
+    ret = res->all_valid ? MH_EXIT_OK : MH_EXIT_INVALID;
+out:
+    free(res);
+    free(in);
+    return ret;
+}
+
+/* ---- info ----------------------------------------------------------------- */
+
+static const char pdf_info_help[] = "Show a PDF's structure as mohur reads it.\n"
+                                    "\n"
+                                    "Usage: mohur pdf info FILE [--json]\n"
+                                    "\n"
+                                    "Pages, signatures, revisions, the kind of its last\n"
+                                    "cross-reference section, and the original length.\n"
+                                    "\n"
+                                    "Options:\n"
+                                    "  --json          print JSON\n"
+                                    "  -h, --help      show this help\n";
+
+static int cmd_pdf_info(int argc, char **argv)
+{
+    int ret, rc;
+    struct pdf_opts o;
+    const char *file = NULL;
+    uint8_t *in = NULL;
+    size_t in_len = 0;
+    mh_pdf_info info;
+
+    memset(&o, 0, sizeof o);
+    ret = parse_opts(argc, argv, pdf_info_help, "j", &o);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
+        goto out;
+    }
+    ret = one_file_operand(argc, argv, &file);
+    if (ret)
+        goto out;
+    ret = read_pdf(file, &in, &in_len);
+    if (ret)
+        goto out;
+    mh_err_clear();
+    rc = mh_pdf_info_get(in, in_len, &info);
+    if (rc) {
+        ret = mh_cli_fail(rc, "reading %s", file);
+        goto out;
+    }
+    const char *xk = info.xref_stream ? "stream" : "table";
+    if (o.json) {
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "version");
+        mh_json_str(&j, info.version);
+        mh_json_key(&j, "pages");
+        mh_json_uint(&j, info.pages);
+        mh_json_key(&j, "signatures");
+        mh_json_uint(&j, info.signatures);
+        mh_json_key(&j, "fields");
+        mh_json_uint(&j, info.fields);
+        mh_json_key(&j, "revisions");
+        mh_json_uint(&j, info.revisions);
+        mh_json_key(&j, "xref");
+        mh_json_str(&j, xk);
+        mh_json_key(&j, "size");
+        mh_json_uint(&j, info.size);
+        mh_json_key(&j, "original_length");
+        mh_json_uint(&j, info.original_len);
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+    } else {
+        printf("version: %s\npages: %u\nsignatures: %u\nfields: %u\nrevisions: %u\nxref: %s\n"
+               "size: %zu\noriginal-length: %zu\n",
+               info.version, info.pages, info.signatures, info.fields, info.revisions, xk,
+               info.size, info.original_len);
+    }
+    ret = MH_EXIT_OK;
+out:
+    free(in);
+    return ret;
+}
+
+const struct mh_cli_cmd mh_cli_pdf_cmds[] = {
+    {"sign", "sign a PDF (PAdES B-B, incremental update, visible stamp)", pdf_sign_help,
+     cmd_pdf_sign, NULL},
+    {"prepare", "add an empty signature for an outside signer", pdf_prepare_help, cmd_pdf_prepare,
+     NULL},
+    {"embed", "put a CMS signature into a prepared PDF", pdf_embed_help, cmd_pdf_embed, NULL},
+    {"verify", "check every signature of a PDF", pdf_verify_help, cmd_pdf_verify, NULL},
+    {"info", "show a PDF's pages, signatures, revisions, xref kind", pdf_info_help, cmd_pdf_info,
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,226 @@
+/*
+ * mh_pdf.h - PAdES signatures on PDF documents, written as incremental
+ * updates, and their verification. The one public header of host/pdf.
+ *
+ * Reading: qpdf (its C API) reads the structure of the document. Encrypted
+ * documents are refused, and so is any document qpdf warns about while we
+ * read it (a reconstructed cross-reference table, broken objects): a
+ * signature on a damaged file would cover bytes no two readers agree on.
+ *
+ * Signing: the original bytes are never rewritten. One incremental update is
+ * appended: a signature dictionary (/SubFilter /ETSI.CAdES.detached, PAdES
+ * baseline B-B), a signature field merged with its widget annotation on the
+ * chosen page, the widget's appearance (the stamp: a QR code drawn by a
+ * caller-given function and a short caption), the page with the widget
+ * added to /Annots, the AcroForm (/SigFlags 3), and a cross-reference
+ * section of the same kind as the document's last one (a classic table or a
+ * cross-reference stream) with /Prev. Earlier signatures stay valid, so
+ * several parties can sign in turn.
+ *
+ * Signing happens in two steps, so a process that holds the key only ever
+ * sees a digest: mh_pdf_prepare() builds the update with a zero-filled
+ * /Contents placeholder and returns the SHA-256 of the /ByteRange bytes;
+ * mh_pdf_embed() writes the CMS SignedData (DER) into the placeholder without
+ * changing the length of the file. mh_pdf_sign() does both around a callback.
+ *
+ * Original bytes: the document before mohur's first update. The first mohur
+ * signature records that length in its (signed) dictionary as
+ * /MH_OrigLen; later mohur signatures carry the same value. The receipt's
+ * digest is of those bytes.
+ */
+#ifndef MH_PDF_H
+#define MH_PDF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "mh_common.h"
+#include "mh_pki.h"
+
+#define MH_PDF_API __attribute__((visibility("default")))
+
+/* Largest document read or signed. */
+#define MH_PDF_MAX_SIZE ((size_t)200 << 20)
+/* Room reserved for the CMS SignedData by default (bytes; twice that in hex). */
+#define MH_PDF_CONTENTS_DEFAULT 16384
+#define MH_PDF_CONTENTS_MAX 65536
+/* Most signatures reported by mh_pdf_verify. */
+#define MH_PDF_MAX_SIGS 64
+
+/* ---- reading ------------------------------------------------------------ */
+
+typedef struct mh_pdf_info {
+    char version[16];       /* header version, e.g. "1.7" */
+    unsigned pages;         /* number of pages */
+    bool xref_stream;       /* the last cross-reference section is a stream */
+    unsigned revisions;     /* number of %%EOF markers that end a revision */
+    unsigned signatures;    /* signature fields with a value */
+    unsigned fields;        /* top-level AcroForm fields */
+    size_t size;            /* bytes */
+    size_t original_len;    /* bytes before mohur's first update (== size when none) */
+    bool has_mohur_sig;     /* a signature made by mohur is present */
+    long long trailer_size; /* /Size of the last trailer */
+    unsigned long root_id;  /* object number of the catalog */
+} mh_pdf_info;
+
+/* Reads the structure of a PDF held in memory (at most MH_PDF_MAX_SIZE).
+ * Refuses encrypted and damaged documents with a sentence (mh_err_set). */
+MH_PDF_API int mh_pdf_info_get(const uint8_t *pdf, size_t len, mh_pdf_info *info) MH_WARN_UNUSED;
+
+/* The page's box (CropBox within MediaBox, inherited from the page tree when
+ * the page does not say), as [llx lly urx ury], and /Rotate (0, 90, 180,
+ * 270). page is 1-based. */
+MH_PDF_API int mh_pdf_page_geometry(const uint8_t *pdf, size_t len, unsigned page, double box[4],
+                                    int *rotate) MH_WARN_UNUSED;
+
+/* ---- signing ------------------------------------------------------------ */
+
+/* Makes the CMS SignedData (DER) for a SHA-256 digest of the /ByteRange
+ * bytes: PAdES (no signing-time attribute), detached. Returns 0 and *len, or
+ * an MH_ERR_* code. */
+typedef int (*mh_pdf_cms_fn)(void *ctx, const uint8_t digest[32], uint8_t *out, size_t cap,
+                             size_t *len);
+
+/* Writes PDF drawing operators (filled rectangles "x y w h re f") for the
+ * QR code into buf, with the code's lower-left corner at (x, y) and side
+ * `size`, in the stamp's coordinates. Returns 0 and *len. */
+typedef int (*mh_pdf_qr_fn)(void *ctx, double x, double y, double size, char *buf, size_t cap,
+                            size_t *len);
+
+#define MH_PDF_CAPTION_LINES 4
+
+typedef struct mh_pdf_sign_opts {
+    unsigned page;        /* 1-based; 0: the last page */
+    bool has_rect;        /* else a default place at the lower right */
+    double rect[4];       /* x, y, w, h as the page is displayed (after /Rotate),
+                             from the lower-left corner of the page box */
+    const char *name;     /* optional /Name (signer), UTF-8 */
+    const char *reason;   /* optional /Reason, UTF-8 */
+    const char *location; /* optional /Location, UTF-8 */
+    const char *contact;  /* optional /ContactInfo, UTF-8 */
+    /* The caption of the stamp, up to four lines (UTF-8; drawn in Helvetica
+     * with WinAnsiEncoding: Latin-1 letters only, others become '?'). */
+    const char *caption[MH_PDF_CAPTION_LINES];
+    mh_pdf_qr_fn qr; /* optional */
+    void *qr_ctx;
+    bool invisible;      /* no stamp: a zero-size widget */
+    time_t when;         /* /M; 0: now */
+    size_t contents_cap; /* bytes reserved for the CMS; 0: MH_PDF_CONTENTS_DEFAULT */
+} mh_pdf_sign_opts;
+
+/* A document with a signature placeholder, between prepare and embed. */
+typedef struct mh_pdf_prepared {
+    uint8_t *pdf; /* the whole new file (malloc'd) */
+    size_t len;
+    size_t byte_range[4];
+    uint8_t digest[32];  /* SHA-256 of the /ByteRange bytes */
+    size_t original_len; /* bytes before mohur's first update */
+    size_t update_start; /* where this update begins (== input length) */
+} mh_pdf_prepared;
+
+/* Appends the signature update to the document and fills *prep. */
+MH_PDF_API int mh_pdf_prepare(const uint8_t *pdf, size_t len, const mh_pdf_sign_opts *opts,
+                              mh_pdf_prepared *prep) MH_WARN_UNUSED;
+/* Writes the CMS (DER) into the placeholder. MH_ERR_BUFFER_TOO_SMALL when it
+ * does not fit (prepare again with a larger contents_cap). */
+MH_PDF_API int mh_pdf_embed(mh_pdf_prepared *prep, const uint8_t *cms,
+                            size_t cms_len) MH_WARN_UNUSED;
+MH_PDF_API void mh_pdf_prepared_free(mh_pdf_prepared *prep);
+/* Finds the empty placeholder of a prepared document (a file written
+ * between prepare and embed by another process): the last /ByteRange whose
+ * gap is a zero-filled /Contents and whose range ends at the end of the
+ * file. Fills prep->byte_range and digest; prep->pdf points at pdf (not
+ * owned: do not free it with mh_pdf_prepared_free). */
+MH_PDF_API int mh_pdf_find_placeholder(uint8_t *pdf, size_t len,
+                                       mh_pdf_prepared *prep) MH_WARN_UNUSED;
+
+/* prepare, cms(), embed. On success *out (malloc'd) is the signed document. */
+MH_PDF_API int mh_pdf_sign(const uint8_t *pdf, size_t len, const mh_pdf_sign_opts *opts,
+                           mh_pdf_cms_fn cms, void *cms_ctx, uint8_t **out, size_t *out_len,
+                           size_t *original_len) MH_WARN_UNUSED;
+
+/* ---- verification ------------------------------------------------------- */
+
+/* What a CMS verifier gets: the two signed byte ranges and their SHA-256. */
+typedef struct mh_pdf_signed_data {
+    const uint8_t *part[2];
+    size_t part_len[2];
+    uint8_t sha256[32];
+} mh_pdf_signed_data;
+
+/* Verifies the CMS SignedData `cms` (DER, exactly its length) over the
+ * signed data. Returns 0 when the signature is valid, MH_ERR_VERIFY_FAILED
+ * (or another code) when not; may write the signer's name into signer. */
+typedef int (*mh_pdf_cms_verify_fn)(void *ctx, const mh_pdf_signed_data *data, const uint8_t *cms,
+                                    size_t cms_len, char *signer, size_t signer_cap);
+
+enum mh_pdf_sig_status {
+    MH_PDF_SIG_VALID = 0,  /* byte range sound, digest matches, CMS valid */
+    MH_PDF_SIG_UNCHECKED,  /* byte range and digest sound; no CMS verifier given */
+    MH_PDF_SIG_BAD_RANGE,  /* /ByteRange does not cover the file as it must */
+    MH_PDF_SIG_BAD_DIGEST, /* the CMS messageDigest is not the bytes' digest */
+    MH_PDF_SIG_BAD_CMS,    /* the CMS is malformed or its signature is invalid */
+    MH_PDF_SIG_MODIFIED    /* valid, but a later update changed the document */
+};
+
+typedef struct mh_pdf_sig_report {
+    char field[128];    /* the field's name, as far as it is printable */
+    char subfilter[40]; /* e.g. "ETSI.CAdES.detached" */
+    char signer[128];   /* from the CMS verifier, if it said */
+    char when[40];      /* /M as written */
+    enum mh_pdf_sig_status status;
+    int cms_rc;                 /* the verifier's result (0 when valid) */
+    size_t byte_range[4];       /* as written (when sane) */
+    size_t revision_len;        /* bytes of the revision it signs */
+    bool covers_whole;          /* revision_len == file length */
+    bool later_changes_allowed; /* only other signatures were added after it */
+    char change[160];           /* the first disallowed change, when not */
+    bool by_mohur;              /* made by mohur (has /MH_OrigLen) */
+    size_t original_len;        /* its /MH_OrigLen */
+    bool digest_checked;        /* the CMS messageDigest attribute was found */
+} mh_pdf_sig_report;
+
+typedef struct mh_pdf_verify_result {
+    size_t nsigs;
+    mh_pdf_sig_report sigs[MH_PDF_MAX_SIGS];
+    size_t original_len; /* before mohur's first update (== file length when none) */
+    bool all_valid;      /* every signature VALID (or UNCHECKED without a verifier) */
+} mh_pdf_verify_result;
+
+/* Finds every signature field and checks each signature: /ByteRange starts
+ * at 0 and covers the revision except exactly that signature's /Contents
+ * hex string; the CMS messageDigest signed attribute equals the digest of
+ * those bytes; the CMS verifier (when given) accepts it; and what later
+ * updates changed. The rule for later changes (see pdf_verify.c): new
+ * objects may be added; existing objects may change only as signing does:
+ * the catalog's /AcroForm, the AcroForm's /Fields, /SigFlags, /DR and /DA,
+ * a page's /Annots (only signature widgets added), and arrays of those.
+ * Returns 0 when the document could be read (even if signatures are bad:
+ * see res), else an error. A document without signatures gives nsigs 0. */
+MH_PDF_API int mh_pdf_verify(const uint8_t *pdf, size_t len, mh_pdf_cms_verify_fn verify,
+                             void *verify_ctx, mh_pdf_verify_result *res) MH_WARN_UNUSED;
+
+MH_PDF_API const char *mh_pdf_sig_status_name(enum mh_pdf_sig_status s);
+
+/* ---- CMS through pki/ (pki_cms.h) --------------------------------------- */
+
+/* The context of mh_pdf_cms_pki_sign: the signer (its md and flags are
+ * overridden: SHA-256, detached, PAdES) and a random generator. */
+typedef struct mh_pdf_pki_signer {
+    const mh_cms_signer *signer;
+    int (*f_rng)(void *, unsigned char *, size_t);
+    void *p_rng;
+} mh_pdf_pki_signer;
+
+/* An mh_pdf_cms_fn that makes the CMS with mh_cms_sign_digest. */
+MH_PDF_API int mh_pdf_cms_pki_sign(void *ctx, const uint8_t digest[32], uint8_t *out, size_t cap,
+                                   size_t *len);
+/* An mh_pdf_cms_verify_fn that checks the CMS with mh_cms_verify_digest
+ * (ctx: an mh_cms_verify_opts, or NULL). Writes the signer's subject. It
+ * does not validate the certificate path: that is the caller's policy. */
+MH_PDF_API int mh_pdf_cms_pki_verify(void *ctx, const mh_pdf_signed_data *data, const uint8_t *cms,
+                                     size_t cms_len, char *signer, size_t signer_cap);
+
+#endif

@@ -1,0 +1,850 @@
+/* pdf_sign.c - a PAdES signature as one incremental update: signature
+ * dictionary, field + widget, stamp appearance, page, AcroForm, catalog,
+ * and a cross-reference section of the same kind as the document's last. */
+#include "pdf_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/sha256.h>
+
+#define BR_WIDTH 40 /* "[0 a b c]" padded with spaces */
+#define MAX_OBJS 8
+
+typedef struct xent {
+    long id;
+    long gen;
+    size_t off;
+} xent;
+
+/* ---- the stamp ------------------------------------------------------------ */
+
+/* Helvetica advance widths (AFM, 1/1000 em) for 0x20..0x7e. */
+static const unsigned short helv[95] = {
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333,  278, 278, 556, 556, 556,
+    556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667,
+    611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667,  611, 722, 667, 944, 667,
+    667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278,  556, 556, 222, 222, 500,
+    222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500,  500, 334, 260, 334, 584};
+
+/* UTF-8 to WinAnsiEncoding bytes; what it cannot show becomes '?'. */
+static size_t to_winansi(const char *utf8, uint8_t *out, size_t cap)
+{
+    static const struct {
+        uint32_t cp;
+        uint8_t b;
+    } extra[] = {{0x20ac, 0x80}, {0x201a, 0x82}, {0x0192, 0x83}, {0x201e, 0x84}, {0x2026, 0x85},
+                 {0x2020, 0x86}, {0x2021, 0x87}, {0x02c6, 0x88}, {0x2030, 0x89}, {0x0160, 0x8a},
+                 {0x2039, 0x8b}, {0x0152, 0x8c}, {0x017d, 0x8e}, {0x2018, 0x91}, {0x2019, 0x92},
+                 {0x201c, 0x93}, {0x201d, 0x94}, {0x2022, 0x95}, {0x2013, 0x96}, {0x2014, 0x97},
+                 {0x02dc, 0x98}, {0x2122, 0x99}, {0x0161, 0x9a}, {0x203a, 0x9b}, {0x0153, 0x9c},
+                 {0x017e, 0x9e}, {0x0178, 0x9f}};
+    const unsigned char *s = (const unsigned char *)utf8;
+    size_t o = 0;
+    while (*s && o < cap) {
+        uint32_t cp = '?';
+        size_t n = 1;
+        if (*s < 0x80) {
+            cp = *s;
+        } else if ((*s & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
+            cp = ((uint32_t)(*s & 0x1f) << 6) | (s[1] & 0x3fu);
+            n = 2;
+        } else if ((*s & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
+            cp = ((uint32_t)(*s & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3fu);
+            n = 3;
+        } else {
+            while (s[n] && (s[n] & 0xc0) == 0x80 && n < 4)
+                n++;
+        }
+        uint8_t b = '?';
+        if (cp >= 0x20 && cp < 0x7f)
+            b = (uint8_t)cp;
+        else if (cp >= 0xa0 && cp <= 0xff)
+            b = (uint8_t)cp;
+        else
+            for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+                if (extra[i].cp == cp)
+                    b = extra[i].b;
+        out[o++] = b;
+        s += n;
+    }
+    return o;
+}
+
+static double text_width(const uint8_t *t, size_t n)
+{
+    double w = 0;
+    for (size_t i = 0; i < n; i++)
+        w += (t[i] >= 0x20 && t[i] < 0x7f) ? helv[t[i] - 0x20] : 556;
+    return w / 1000.0;
+}
+
+static void put_pdf_bytes_string(mh_buf *b, const uint8_t *t, size_t n)
+{
+    mh_buf_put(b, "(", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] == '(' || t[i] == ')' || t[i] == '\\')
+            mh_buf_printf(b, "\\%c", t[i]);
+        else if (t[i] < 0x20 || t[i] >= 0x7f)
+            mh_buf_printf(b, "\\%03o", t[i]);
+        else
+            mh_buf_put(b, &t[i], 1);
+    }
+    mh_buf_put(b, ")", 1);
+}
+
+/* The appearance content: frame, QR at the left, caption at the right. */
+static int stamp_content(const mh_pdf_sign_opts *o, const char *const *lines, size_t nlines,
+                         double w, double h, mh_buf *c)
+{
+    if (w < 1 || h < 1)
+        return MH_OK; /* invisible */
+    double pad = h * 0.06 < 2 ? 2 : h * 0.06;
+    mh_buf_printf(c, "q 1 g 0 0 %.2f %.2f re f Q\n", w, h);
+    mh_buf_printf(c, "q 0.15 0.2 0.45 RG 0.8 w 0.4 0.4 %.2f %.2f re S Q\n", w - 0.8, h - 0.8);
+    double x0 = pad;
+    if (o->qr) {
+        double size = h - 2 * pad;
+        if (size > w * 0.5)
+            size = w * 0.5;
+        char *ops = malloc(1 << 20);
+        size_t olen = 0;
+        if (!ops)
+            return MH_ERR_NOMEM;
+        int r = o->qr(o->qr_ctx, pad, (h - size) / 2, size, ops, 1 << 20, &olen);
+        if (r == MH_OK && olen <= (1 << 20)) {
+            mh_buf_puts(c, "q 0 g\n");
+            mh_buf_put(c, ops, olen);
+            mh_buf_puts(c, "\nQ\n");
+        }
+        free(ops);
+        if (r != MH_OK)
+            return r;
+        x0 = 2 * pad + size;
+    }
+    double tw = w - x0 - pad, th = h - 2 * pad;
+    if (nlines == 0 || tw < 4)
+        return MH_OK;
+    uint8_t text[MH_PDF_CAPTION_LINES][200];
+    size_t tl[MH_PDF_CAPTION_LINES];
+    double widest = 0.01;
+    for (size_t i = 0; i < nlines; i++) {
+        tl[i] = to_winansi(lines[i], text[i], sizeof text[i]);
+        double wi = text_width(text[i], tl[i]);
+        if (wi > widest)
+            widest = wi;
+    }
+    double fs = th / ((double)nlines * 1.25);
+    if (fs > tw / widest)
+        fs = tw / widest;
+    if (fs > 11)
+        fs = 11;
+    if (fs < 3)
+        fs = 3;
+    double y = h - pad - fs;
+    mh_buf_printf(c, "BT /F1 %.2f Tf 0.1 0.1 0.1 rg\n", fs);
+    for (size_t i = 0; i < nlines; i++) {
+        mh_buf_printf(c, "1 0 0 1 %.2f %.2f Tm ", x0, y);
+        put_pdf_bytes_string(c, text[i], tl[i]);
+        mh_buf_puts(c, " Tj\n");
+        y -= fs * 1.25;
+    }
+    mh_buf_puts(c, "ET\n");
+    return MH_OK;
+}
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static void put_hex(mh_buf *b, const uint8_t *p, size_t n)
+{
+    static const char hx[] = "0123456789ABCDEF";
+    mh_buf_put(b, "<", 1);
+    for (size_t i = 0; i < n; i++) {
+        char two[2] = {hx[p[i] >> 4], hx[p[i] & 15]};
+        mh_buf_put(b, two, 2);
+    }
+    mh_buf_put(b, ">", 1);
+}
+
+/* Copies a dictionary's entries except those named in skip (NULL-ended). */
+static int copy_dict_entries(mh_buf *b, qpdf_data q, qpdf_oh dict, const char *const *skip)
+{
+    char **keys = NULL;
+    size_t n = 0;
+    int ret = mh_pdf_dict_keys(q, dict, &keys, &n);
+    if (ret != MH_OK)
+        return ret;
+    for (size_t i = 0; i < n; i++) {
+        bool skipped = false;
+        for (const char *const *s = skip; *s && !skipped; s++)
+            skipped = strcmp(keys[i], *s) == 0;
+        if (skipped)
+            continue;
+        mh_buf_puts(b, "\n");
+        mh_buf_name(b, keys[i]);
+        mh_buf_puts(b, " ");
+        mh_buf_value(b, q, qpdf_oh_get_key(q, dict, keys[i]));
+    }
+    mh_pdf_keys_free(keys, n);
+    return MH_OK;
+}
+
+/* The items of an array (if it is one), each followed by a space. */
+static void copy_array_items(mh_buf *b, qpdf_data q, qpdf_oh arr)
+{
+    if (!qpdf_oh_is_array(q, arr))
+        return;
+    int n = qpdf_oh_get_array_n_items(q, arr);
+    for (int i = 0; i < n; i++) {
+        mh_buf_value(b, q, qpdf_oh_get_array_item(q, arr, i));
+        mh_buf_puts(b, " ");
+    }
+}
+
+static bool field_name_used(qpdf_data q, qpdf_oh fields, const char *name)
+{
+    if (!qpdf_oh_is_array(q, fields))
+        return false;
+    int n = qpdf_oh_get_array_n_items(q, fields);
+    for (int i = 0; i < n && i < MH_PDF_MAX_FIELDS; i++) {
+        qpdf_oh t = qpdf_oh_get_key(q, qpdf_oh_get_array_item(q, fields, i), "/T");
+        size_t l = 0;
+        const char *s = qpdf_oh_is_string(q, t) ? qpdf_oh_get_binary_utf8_value(q, t, &l) : NULL;
+        if (s && l == strlen(name) && memcmp(s, name, l) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* DocMDP "no changes allowed" (P 1) forbids any further signature. */
+static bool certified_no_changes(qpdf_data q, qpdf_oh root)
+{
+    qpdf_oh perms = qpdf_oh_get_key(q, root, "/Perms");
+    qpdf_oh sig = qpdf_oh_get_key_if_dict(q, perms, "/DocMDP");
+    qpdf_oh refs = qpdf_oh_get_key_if_dict(q, sig, "/Reference");
+    if (!qpdf_oh_is_array(q, refs))
+        return false;
+    int n = qpdf_oh_get_array_n_items(q, refs);
+    for (int i = 0; i < n && i < 16; i++) {
+        qpdf_oh r = qpdf_oh_get_array_item(q, refs, i);
+        if (!qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, r, "/TransformMethod"),
+                                        "/DocMDP"))
+            continue;
+        long long p = 2;
+        qpdf_oh tp = qpdf_oh_get_key_if_dict(q, r, "/TransformParams");
+        (void)qpdf_oh_get_value_as_longlong(q, qpdf_oh_get_key_if_dict(q, tp, "/P"), &p);
+        if (p == 1)
+            return true;
+    }
+    return false;
+}
+
+static int cmp_xent(const void *a, const void *b)
+{
+    const xent *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static void sha256_ranges(const uint8_t *p, const size_t br[4], uint8_t out[32])
+{
+    mbedtls_sha256_context s;
+    mbedtls_sha256_init(&s);
+    (void)mbedtls_sha256_starts_ret(&s, 0);
+    (void)mbedtls_sha256_update_ret(&s, p + br[0], br[1]);
+    (void)mbedtls_sha256_update_ret(&s, p + br[2], br[3]);
+    (void)mbedtls_sha256_finish_ret(&s, out);
+    mbedtls_sha256_free(&s);
+}
+
+/* Writes the cross-reference section and trailer. */
+static void write_xref(mh_buf *b, const mh_pdf_doc *d, xent *x, size_t nx, long next_id,
+                       const char *tail)
+{
+    size_t xoff = b->len;
+    if (!d->xref_stream) {
+        qsort(x, nx, sizeof *x, cmp_xent);
+        mh_buf_puts(b, "xref\n");
+        for (size_t i = 0; i < nx;) {
+            size_t j = i + 1;
+            while (j < nx && x[j].id == x[j - 1].id + 1)
+                j++;
+            mh_buf_printf(b, "%ld %zu\n", x[i].id, j - i);
+            for (size_t k = i; k < j; k++)
+                mh_buf_printf(b, "%010zu %05ld n\r\n", x[k].off, x[k].gen);
+            i = j;
+        }
+        mh_buf_printf(b, "trailer\n<< /Size %ld%s /Prev %zu >>\nstartxref\n%zu\n%%%%EOF\n", next_id,
+                      tail, d->startxref, xoff);
+        return;
+    }
+    long xs_id = next_id;
+    x[nx].id = xs_id;
+    x[nx].gen = 0;
+    x[nx].off = xoff;
+    nx++;
+    qsort(x, nx, sizeof *x, cmp_xent);
+    uint8_t rows[(MAX_OBJS + 1) * 7];
+    size_t rl = 0;
+    mh_buf idx;
+    mh_buf_init(&idx, 4096);
+    for (size_t i = 0; i < nx;) {
+        size_t j = i + 1;
+        while (j < nx && x[j].id == x[j - 1].id + 1)
+            j++;
+        mh_buf_printf(&idx, "%s%ld %zu", i ? " " : "", x[i].id, j - i);
+        i = j;
+    }
+    for (size_t k = 0; k < nx; k++) {
+        rows[rl++] = 1;
+        for (int s = 3; s >= 0; s--)
+            rows[rl++] = (uint8_t)(x[k].off >> (8 * s));
+        rows[rl++] = (uint8_t)(x[k].gen >> 8);
+        rows[rl++] = (uint8_t)x[k].gen;
+    }
+    mh_buf_printf(b, "%ld 0 obj\n<< /Type /XRef /Size %ld /W [1 4 2] /Index [", xs_id, xs_id + 1);
+    mh_buf_put(b, idx.p, idx.len);
+    if (idx.failed)
+        b->failed = true;
+    mh_buf_printf(b, "]%s /Prev %zu /Length %zu >>\nstream\n", tail, d->startxref, rl);
+    mh_buf_put(b, rows, rl);
+    mh_buf_printf(b, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", xoff);
+    mh_buf_free(&idx);
+}
+
+/* Maps a rectangle given as displayed (rotation applied) to default user
+ * space, and the appearance matrix that keeps the stamp upright. */
+static void place(const double box[4], int rot, const double r[4], double rect[4], char *matrix,
+                  size_t mcap)
+{
+    double W = box[2] - box[0], H = box[3] - box[1];
+    double x = r[0], y = r[1], w = r[2], h = r[3];
+    switch (rot) {
+    case 90:
+        rect[0] = box[0] + W - y - h;
+        rect[1] = box[1] + x;
+        rect[2] = box[0] + W - y;
+        rect[3] = box[1] + x + w;
+        snprintf(matrix, mcap, "[0 1 -1 0 %.2f 0]", h);
+        break;
+    case 180:
+        rect[0] = box[0] + W - x - w;
+        rect[1] = box[1] + H - y - h;
+        rect[2] = box[0] + W - x;
+        rect[3] = box[1] + H - y;
+        snprintf(matrix, mcap, "[-1 0 0 -1 %.2f %.2f]", w, h);
+        break;
+    case 270:
+        rect[0] = box[0] + y;
+        rect[1] = box[1] + H - x - w;
+        rect[2] = box[0] + y + h;
+        rect[3] = box[1] + H - x;
+        snprintf(matrix, mcap, "[0 -1 1 0 0 %.2f]", w);
+        break;
+    default:
+        rect[0] = box[0] + x;
+        rect[1] = box[1] + y;
+        rect[2] = box[0] + x + w;
+        rect[3] = box[1] + y + h;
+        snprintf(matrix, mcap, "[1 0 0 1 0 0]");
+        break;
+    }
+}
+
+/* ---- prepare -------------------------------------------------------------- */
+
+int mh_pdf_prepare(const uint8_t *pdf, size_t len, const mh_pdf_sign_opts *opts,
+                   mh_pdf_prepared *prep)
+{
+    int ret = MH_ERR_INTERNAL;
+    mh_pdf_doc d = {0};
+    bool opened = false;
+    mh_buf b, c, tail;
+    mh_pdf_field *f = NULL;
+    size_t nf = 0;
+    unsigned top = 0;
+    xent x[MAX_OBJS + 1];
+    size_t nx = 0;
+    const mh_pdf_sign_opts defaults = {0};
+
+    mh_buf_init(&b, MH_PDF_MAX_SIZE + ((size_t)4 << 20));
+    mh_buf_init(&c, (size_t)4 << 20);
+    mh_buf_init(&tail, 4096);
+    if (!prep)
+        return MH_ERR_INVALID_ARG;
+    memset(prep, 0, sizeof *prep);
+    if (!opts)
+        opts = &defaults;
+    size_t cap = opts->contents_cap ? opts->contents_cap : MH_PDF_CONTENTS_DEFAULT;
+    if (cap < 1024 || cap > MH_PDF_CONTENTS_MAX) {
+        mh_err_set("the room for the signature must be 1024 to %d bytes (asked: %zu)",
+                   MH_PDF_CONTENTS_MAX, cap);
+        ret = MH_ERR_INVALID_ARG;
+        goto out;
+    }
+    ret = mh_pdf_doc_open(&d, pdf, len);
+    if (ret != MH_OK)
+        goto out;
+    opened = true;
+    qpdf_data q = d.q;
+    /* read every object and stream once, as 'qpdf --check' does: what
+     * mohur writes must pass that check, so the original must too */
+    if (qpdf_check_pdf(q) != QPDF_SUCCESS) {
+        ret = mh_pdf_doc_ok(&d, "checking every object");
+        if (ret == MH_OK) {
+            mh_err_set("the PDF does not pass qpdf's check; repair it (e.g. 'qpdf in.pdf "
+                       "out.pdf') and try again");
+            ret = MH_ERR_PARSE;
+        }
+        goto out;
+    }
+    qpdf_oh trailer = qpdf_get_trailer(q);
+    qpdf_oh root = qpdf_get_root(q);
+    int root_id = qpdf_oh_get_object_id(q, root), root_gen = qpdf_oh_get_generation(q, root);
+    long long size = 0;
+    if (root_id <= 0 || !qpdf_oh_is_dictionary(q, root) ||
+        !qpdf_oh_get_value_as_longlong(q, qpdf_oh_get_key(q, trailer, "/Size"), &size) ||
+        size <= root_id || size > 8000000) {
+        ret = mh_pdf_doc_ok(&d, "reading the trailer");
+        if (ret == MH_OK) {
+            mh_err_set("the PDF's trailer has no usable /Size or /Root: it is damaged; repair "
+                       "it (e.g. 'qpdf in.pdf out.pdf') and try again");
+            ret = MH_ERR_PARSE;
+        }
+        goto out;
+    }
+    if (certified_no_changes(q, root)) {
+        mh_err_set("the PDF is certified with 'no changes allowed' (DocMDP P=1): another "
+                   "signature would break its certification; ask its author for an "
+                   "uncertified copy");
+        ret = MH_ERR_PERMISSION;
+        goto out;
+    }
+    int np = qpdf_get_num_pages(q);
+    if (np <= 0) {
+        ret = mh_pdf_doc_ok(&d, "reading the page tree");
+        if (ret == MH_OK) {
+            mh_err_set("the PDF has no pages; there is nowhere to put the signature");
+            ret = MH_ERR_PARSE;
+        }
+        goto out;
+    }
+    unsigned pageno = opts->page ? opts->page : (unsigned)np;
+    if (pageno > (unsigned)np) {
+        mh_err_set("the PDF has %d page%s; page %u does not exist", np, np == 1 ? "" : "s", pageno);
+        ret = MH_ERR_INVALID_ARG;
+        goto out;
+    }
+    qpdf_oh page = qpdf_get_page_n(q, pageno - 1);
+    int page_id = qpdf_oh_get_object_id(q, page), page_gen = qpdf_oh_get_generation(q, page);
+    if (page_id <= 0 || !qpdf_oh_is_dictionary(q, page)) {
+        mh_err_set("page %u of the PDF is not an indirect object; mohur cannot add a "
+                   "signature to it: rewrite the file first (e.g. 'qpdf in.pdf out.pdf')",
+                   pageno);
+        ret = MH_ERR_PARSE;
+        goto out;
+    }
+    double box[4];
+    int rot = 0;
+    ret = mh_pdf_page_box_of(q, page, box, &rot);
+    if (ret != MH_OK)
+        goto out;
+
+    /* the original document: before mohur's first signature */
+    ret = mh_pdf_sig_fields(&d, &f, &nf, &top);
+    if (ret != MH_OK)
+        goto out;
+    size_t orig_len = len;
+    for (size_t i = 0; i < nf; i++) {
+        size_t ol;
+        if (f[i].value && mh_pdf_orig_len(q, f[i].value, &ol) && ol <= len && ol < orig_len)
+            orig_len = ol;
+    }
+
+    /* where the stamp goes, as the page is displayed */
+    double vw = (rot == 90 || rot == 270) ? box[3] - box[1] : box[2] - box[0];
+    double vh = (rot == 90 || rot == 270) ? box[2] - box[0] : box[3] - box[1];
+    double r[4];
+    if (opts->invisible) {
+        r[0] = r[1] = r[2] = r[3] = 0;
+    } else if (opts->has_rect) {
+        memcpy(r, opts->rect, sizeof r);
+        for (int i = 0; i < 4; i++)
+            if (!isfinite(r[i]) || fabs(r[i]) > 100000) {
+                mh_err_set("the stamp's place (--rect) must be finite numbers");
+                ret = MH_ERR_INVALID_ARG;
+                goto out;
+            }
+        if (r[2] < 20 || r[3] < 10 || r[0] < 0 || r[1] < 0 || r[0] + r[2] > vw + 0.01 ||
+            r[1] + r[3] > vh + 0.01) {
+            mh_err_set("the stamp (x %.0f, y %.0f, width %.0f, height %.0f) must be at least "
+                       "20 x 10 points and lie on the page (%.0f x %.0f points as displayed)",
+                       r[0], r[1], r[2], r[3], vw, vh);
+            ret = MH_ERR_INVALID_ARG;
+            goto out;
+        }
+    } else {
+        r[2] = vw * 0.9 < 220 ? vw * 0.9 : 220;
+        r[3] = vh * 0.3 < 80 ? vh * 0.3 : 80;
+        r[0] = vw - r[2] - (vw - r[2]) / 10;
+        r[1] = (vh - r[3]) / 20;
+    }
+    double rect[4];
+    char matrix[64];
+    place(box, rot, r, rect, matrix, sizeof matrix);
+
+    /* the date */
+    time_t now = opts->when ? opts->when : time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&now, &tm)) {
+        ret = MH_ERR_INVALID_ARG;
+        goto out;
+    }
+    char date[40], human[40];
+    snprintf(date, sizeof date, "D:%04d%02d%02d%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    snprintf(human, sizeof human, "%04d-%02d-%02d %02d:%02d UTC", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min);
+
+    /* the caption */
+    const char *lines[MH_PDF_CAPTION_LINES];
+    size_t nlines = 0;
+    char signed_by[160];
+    for (size_t i = 0; i < MH_PDF_CAPTION_LINES; i++)
+        if (opts->caption[i] && opts->caption[i][0])
+            lines[nlines++] = opts->caption[i];
+    if (nlines == 0) {
+        lines[nlines++] = "Digitally signed";
+        if (opts->name && opts->name[0]) {
+            snprintf(signed_by, sizeof signed_by, "by %.150s", opts->name);
+            lines[nlines++] = signed_by;
+        }
+        lines[nlines++] = human;
+    }
+
+    qpdf_oh af = qpdf_oh_get_key(q, root, "/AcroForm");
+    bool af_dict = qpdf_oh_is_dictionary(q, af);
+    int af_id = af_dict ? qpdf_oh_get_object_id(q, af) : 0;
+    int af_gen = af_dict ? qpdf_oh_get_generation(q, af) : 0;
+    qpdf_oh fields = af_dict ? qpdf_oh_get_key(q, af, "/Fields") : 0;
+    char fname[40];
+    for (unsigned k = 1;; k++) {
+        snprintf(fname, sizeof fname, "Signature%u", k);
+        if (!fields || !field_name_used(q, fields, fname) || k > 100000)
+            break;
+    }
+
+    long next = (long)size;
+    long sig_id = next++, wid_id = next++, ap_id = next++;
+    bool new_af = af_id <= 0;
+    long af_obj = new_af ? next++ : af_id;
+    long af_objgen = new_af ? 0 : af_gen;
+
+    /* 1. the original bytes, untouched */
+    mh_buf_put(&b, pdf, len);
+    if (pdf[len - 1] != '\n' && pdf[len - 1] != '\r')
+        mh_buf_puts(&b, "\n");
+    size_t update_start = len;
+
+    /* 2. the signature dictionary */
+    x[nx++] = (xent){sig_id, 0, b.len};
+    mh_buf_printf(&b,
+                  "%ld 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter "
+                  "/ETSI.CAdES.detached\n/ByteRange ",
+                  sig_id);
+    size_t br_off = b.len;
+    mh_buf_printf(&b, "%-*s", BR_WIDTH, "[0 0 0 0]");
+    mh_buf_puts(&b, "\n/Contents ");
+    size_t contents_off = b.len;
+    mh_buf_puts(&b, "<");
+    for (size_t i = 0; i < cap; i++)
+        mh_buf_put(&b, "00", 2);
+    mh_buf_puts(&b, ">");
+    mh_buf_printf(&b, "\n/M (%s)", date);
+    if (opts->name && opts->name[0]) {
+        mh_buf_puts(&b, "\n/Name ");
+        mh_buf_text(&b, opts->name);
+    }
+    if (opts->reason && opts->reason[0]) {
+        mh_buf_puts(&b, "\n/Reason ");
+        mh_buf_text(&b, opts->reason);
+    }
+    if (opts->location && opts->location[0]) {
+        mh_buf_puts(&b, "\n/Location ");
+        mh_buf_text(&b, opts->location);
+    }
+    if (opts->contact && opts->contact[0]) {
+        mh_buf_puts(&b, "\n/ContactInfo ");
+        mh_buf_text(&b, opts->contact);
+    }
+    mh_buf_printf(&b, "\n/Prop_Build << /App << /Name /mohur >> >>\n/MH_OrigLen %zu\n>>\nendobj\n",
+                  orig_len);
+
+    /* 3. the field, merged with its widget */
+    x[nx++] = (xent){wid_id, 0, b.len};
+    mh_buf_printf(&b,
+                  "%ld 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /V %ld 0 R /P "
+                  "%d %d R\n/Rect [%.2f %.2f %.2f %.2f] /F 4 /AP << /N %ld 0 R >> >>\nendobj\n",
+                  wid_id, fname, sig_id, page_id, page_gen, rect[0], rect[1], rect[2], rect[3],
+                  ap_id);
+
+    /* 4. its appearance: the stamp */
+    ret = stamp_content(opts, lines, nlines, r[2], r[3], &c);
+    if (ret != MH_OK)
+        goto out;
+    x[nx++] = (xent){ap_id, 0, b.len};
+    mh_buf_printf(&b,
+                  "%ld 0 obj\n<< /Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Matrix %s\n"
+                  "/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont "
+                  "/Helvetica /Encoding /WinAnsiEncoding >> >> >>\n/Length %zu >>\nstream\n",
+                  ap_id, r[2] < 1 ? 1.0 : r[2], r[3] < 1 ? 1.0 : r[3], matrix, c.len);
+    mh_buf_put(&b, c.p, c.len);
+    mh_buf_puts(&b, "\nendstream\nendobj\n");
+
+    /* 5. the page, with the widget added to /Annots */
+    static const char *const skip_annots[] = {"/Annots", NULL};
+    x[nx++] = (xent){page_id, page_gen, b.len};
+    mh_buf_printf(&b, "%d %d obj\n<<", page_id, page_gen);
+    ret = copy_dict_entries(&b, q, page, skip_annots);
+    if (ret != MH_OK)
+        goto out;
+    mh_buf_puts(&b, "\n/Annots [");
+    copy_array_items(&b, q, qpdf_oh_get_key(q, page, "/Annots"));
+    mh_buf_printf(&b, "%ld 0 R]\n>>\nendobj\n", wid_id);
+
+    /* 6. the AcroForm */
+    static const char *const skip_af[] = {"/Fields", "/SigFlags", NULL};
+    long long sigflags = 0;
+    if (af_dict)
+        (void)qpdf_oh_get_value_as_longlong(q, qpdf_oh_get_key(q, af, "/SigFlags"), &sigflags);
+    if (sigflags < 0 || sigflags > 0xffff)
+        sigflags = 0;
+    x[nx++] = (xent){af_obj, af_objgen, b.len};
+    mh_buf_printf(&b, "%ld %ld obj\n<<", af_obj, af_objgen);
+    if (af_dict) {
+        ret = copy_dict_entries(&b, q, af, skip_af);
+        if (ret != MH_OK)
+            goto out;
+    }
+    mh_buf_puts(&b, "\n/Fields [");
+    if (fields)
+        copy_array_items(&b, q, fields);
+    mh_buf_printf(&b, "%ld 0 R]\n/SigFlags %lld\n>>\nendobj\n", wid_id, sigflags | 3);
+
+    /* 7. the catalog, when the AcroForm is new or was direct */
+    if (new_af) {
+        static const char *const skip_cat[] = {"/AcroForm", NULL};
+        x[nx++] = (xent){root_id, root_gen, b.len};
+        mh_buf_printf(&b, "%d %d obj\n<<", root_id, root_gen);
+        ret = copy_dict_entries(&b, q, root, skip_cat);
+        if (ret != MH_OK)
+            goto out;
+        mh_buf_printf(&b, "\n/AcroForm %ld 0 R\n>>\nendobj\n", af_obj);
+    }
+
+    /* every object read: anything qpdf had to repair is damage */
+    ret = mh_pdf_doc_ok(&d, "reading the page and the form");
+    if (ret != MH_OK)
+        goto out;
+
+    /* 8. the trailer entries: /Root, /Info, /ID (first kept, second new) */
+    mh_buf_printf(&tail, " /Root %d %d R", root_id, root_gen);
+    qpdf_oh info = qpdf_oh_get_key(q, trailer, "/Info");
+    if (qpdf_oh_is_indirect(q, info) && qpdf_oh_is_dictionary(q, info))
+        mh_buf_printf(&tail, " /Info %d %d R", qpdf_oh_get_object_id(q, info),
+                      qpdf_oh_get_generation(q, info));
+    uint8_t h[32];
+    mbedtls_sha256_context sc;
+    mbedtls_sha256_init(&sc);
+    (void)mbedtls_sha256_starts_ret(&sc, 0);
+    (void)mbedtls_sha256_update_ret(&sc, pdf, len);
+    (void)mbedtls_sha256_update_ret(&sc, (const uint8_t *)date, strlen(date));
+    (void)mbedtls_sha256_finish_ret(&sc, h);
+    mbedtls_sha256_free(&sc);
+    qpdf_oh id = qpdf_oh_get_key(q, trailer, "/ID");
+    mh_buf_puts(&tail, " /ID [");
+    size_t id0_len = 0;
+    const char *id0 = NULL;
+    if (qpdf_oh_is_array(q, id) && qpdf_oh_get_array_n_items(q, id) == 2) {
+        qpdf_oh e = qpdf_oh_get_array_item(q, id, 0);
+        if (qpdf_oh_is_string(q, e))
+            id0 = qpdf_oh_get_binary_string_value(q, e, &id0_len);
+    }
+    if (id0 && id0_len > 0 && id0_len <= 64)
+        put_hex(&tail, (const uint8_t *)id0, id0_len);
+    else
+        put_hex(&tail, h + 16, 16);
+    put_hex(&tail, h, 16);
+    mh_buf_puts(&tail, "]");
+    if (tail.failed) {
+        ret = MH_ERR_NOMEM;
+        goto out;
+    }
+    mh_buf_put(&tail, "", 1); /* NUL */
+    if (tail.failed) {
+        ret = MH_ERR_NOMEM;
+        goto out;
+    }
+
+    /* 9. the cross-reference section, of the document's kind */
+    write_xref(&b, &d, x, nx, next, (const char *)tail.p);
+    if (b.failed || c.failed) {
+        mh_err_set("the signed PDF would exceed %zu MiB, or memory ran out", MH_PDF_MAX_SIZE >> 20);
+        ret = b.len >= MH_PDF_MAX_SIZE ? MH_ERR_TOO_LARGE : MH_ERR_NOMEM;
+        goto out;
+    }
+
+    /* 10. the byte range: everything but the /Contents hex string */
+    size_t br[4] = {0, contents_off, contents_off + 2 * cap + 2, 0};
+    br[3] = b.len - br[2];
+    char brs[BR_WIDTH + 1];
+    int n = snprintf(brs, sizeof brs, "[0 %zu %zu %zu]", br[1], br[2], br[3]);
+    if (n < 0 || n > BR_WIDTH) {
+        ret = MH_ERR_INTERNAL;
+        goto out;
+    }
+    memcpy(b.p + br_off, brs, (size_t)n);
+    sha256_ranges(b.p, br, prep->digest);
+    memcpy(prep->byte_range, br, sizeof br);
+    prep->pdf = b.p; /* transferred */
+    prep->len = b.len;
+    b.p = NULL;
+    prep->original_len = orig_len;
+    prep->update_start = update_start;
+    ret = MH_OK;
+out:
+    free(f);
+    if (opened)
+        mh_pdf_doc_close(&d);
+    mh_buf_free(&b);
+    mh_buf_free(&c);
+    mh_buf_free(&tail);
+    return ret;
+}
+
+int mh_pdf_embed(mh_pdf_prepared *prep, const uint8_t *cms, size_t cms_len)
+{
+    static const char hx[] = "0123456789abcdef";
+    if (!prep || !prep->pdf || !cms || cms_len == 0)
+        return MH_ERR_INVALID_ARG;
+    size_t start = prep->byte_range[1], end = prep->byte_range[2];
+    if (end <= start + 2 || end > prep->len || prep->pdf[start] != '<' || prep->pdf[end - 1] != '>')
+        return MH_ERR_INVALID_ARG;
+    size_t room = (end - start - 2) / 2;
+    if (cms_len > room) {
+        mh_err_set("the signature (%zu bytes) does not fit in the room reserved for it (%zu "
+                   "bytes); sign again with more room (e.g. --contents-size %zu)",
+                   cms_len, room, cms_len + 4096);
+        return MH_ERR_BUFFER_TOO_SMALL;
+    }
+    uint8_t *p = prep->pdf + start + 1;
+    for (size_t i = 0; i < cms_len; i++) {
+        p[2 * i] = (uint8_t)hx[cms[i] >> 4];
+        p[2 * i + 1] = (uint8_t)hx[cms[i] & 15];
+    }
+    return MH_OK;
+}
+
+static bool parse_num(const uint8_t *p, size_t len, size_t *i, size_t *v)
+{
+    size_t n = 0, digits = 0;
+    while (*i < len && p[*i] == ' ')
+        (*i)++;
+    while (*i < len && p[*i] >= '0' && p[*i] <= '9') {
+        if (++digits > 12)
+            return false;
+        n = n * 10 + (size_t)(p[*i] - '0');
+        (*i)++;
+    }
+    *v = n;
+    return digits > 0;
+}
+
+int mh_pdf_find_placeholder(uint8_t *pdf, size_t len, mh_pdf_prepared *prep)
+{
+    static const char pat[] = "/ByteRange [";
+    const size_t pl = sizeof pat - 1;
+    if (!pdf || !prep || len < pl || len > MH_PDF_MAX_SIZE + ((size_t)4 << 20))
+        return MH_ERR_INVALID_ARG;
+    memset(prep, 0, sizeof *prep);
+    for (size_t s = len - pl + 1; s-- > 0;) {
+        if (pdf[s] != '/' || memcmp(pdf + s, pat, pl) != 0)
+            continue;
+        size_t i = s + pl, br[4];
+        bool ok = true;
+        for (int k = 0; k < 4 && ok; k++)
+            ok = parse_num(pdf, len, &i, &br[k]);
+        if (!ok || br[0] != 0 || br[1] >= len || br[2] <= br[1] + 2 || br[2] > len ||
+            br[3] != len - br[2] || pdf[br[1]] != '<' || pdf[br[2] - 1] != '>')
+            break; /* the last /ByteRange is not a placeholder */
+        for (size_t k = br[1] + 1; k < br[2] - 1; k++)
+            if (pdf[k] != '0') {
+                mh_err_set("the document's last signature is already filled in");
+                return MH_ERR_DATA_INVALID;
+            }
+        memcpy(prep->byte_range, br, sizeof br);
+        prep->pdf = pdf;
+        prep->len = len;
+        sha256_ranges(pdf, br, prep->digest);
+        return MH_OK;
+    }
+    mh_err_set("the document has no empty signature placeholder at its end; make one with "
+               "'mohur pdf prepare'");
+    return MH_ERR_DATA_INVALID;
+}
+
+void mh_pdf_prepared_free(mh_pdf_prepared *prep)
+{
+    if (!prep)
+        return;
+    free(prep->pdf);
+    memset(prep, 0, sizeof *prep);
+}
+
+int mh_pdf_sign(const uint8_t *pdf, size_t len, const mh_pdf_sign_opts *opts, mh_pdf_cms_fn cms,
+                void *cms_ctx, uint8_t **out, size_t *out_len, size_t *original_len)
+{
+    int ret = MH_ERR_INTERNAL;
+    mh_pdf_prepared prep;
+    uint8_t *sig = NULL;
+    size_t sig_len = 0;
+
+    if (!cms || !out || !out_len)
+        return MH_ERR_INVALID_ARG;
+    ret = mh_pdf_prepare(pdf, len, opts, &prep);
+    if (ret != MH_OK)
+        return ret;
+    size_t cap = (prep.byte_range[2] - prep.byte_range[1] - 2) / 2;
+    sig = malloc(cap);
+    if (!sig) {
+        ret = MH_ERR_NOMEM;
+        goto out;
+    }
+    ret = cms(cms_ctx, prep.digest, sig, cap, &sig_len);
+    if (ret == MH_ERR_BUFFER_TOO_SMALL) {
+        mh_err_set("the signature does not fit in the %zu bytes reserved for it; sign again "
+                   "with more room (e.g. --contents-size %zu)",
+                   cap, cap * 2);
+        goto out;
+    }
+    if (ret != MH_OK)
+        goto out;
+    if (sig_len > cap) {
+        ret = MH_ERR_INTERNAL;
+        goto out;
+    }
+    ret = mh_pdf_embed(&prep, sig, sig_len);
+    if (ret != MH_OK)
+        goto out;
+    *out = prep.pdf; /* transferred */
+    *out_len = prep.len;
+    if (original_len)
+        *original_len = prep.original_len;
+    prep.pdf = NULL;
+    ret = MH_OK;
+out:
+    free(sig);
+    mh_pdf_prepared_free(&prep);
+    return ret;
+}
