@@ -275,7 +275,14 @@ static int analyse(mh_template *t)
     /* startxref of the template */
     for (size_t i = t->len; i-- > 9;) {
         if (memcmp(t->pdf + i - 9, "startxref", 9) == 0) {
-            t->prev_xref = strtol((const char *)t->pdf + i, NULL, 10);
+            /* the file is not NUL-terminated: read the digits in bounds */
+            size_t j = i;
+            while (j < t->len && (t->pdf[j] == '\r' || t->pdf[j] == '\n' || t->pdf[j] == ' '))
+                j++;
+            long v = 0;
+            while (j < t->len && t->pdf[j] >= '0' && t->pdf[j] <= '9' && v < 1000000000L)
+                v = v * 10 + (t->pdf[j++] - '0');
+            t->prev_xref = v;
             break;
         }
     }
