@@ -19,6 +19,7 @@ test_pkgs=(
   util-linux procps clang libclang-rt-14-dev
   poppler-utils qpdf
   zbar-tools librsvg2-bin
+  golang-go golang-golang-x-mod-dev
 )
 
 want=("${run_pkgs[@]}")

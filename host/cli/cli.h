@@ -47,6 +47,7 @@ extern const struct mh_cli_cmd mh_cli_ca_cmds[];
 extern const struct mh_cli_cmd mh_cli_cms_cmds[];
 extern const struct mh_cli_cmd mh_cli_ts_cmds[];
 extern const struct mh_cli_cmd mh_cli_pdf_cmds[];
+extern const struct mh_cli_cmd mh_cli_log_cmds[];
 extern const struct mh_cli_cmd mh_cli_receipt_cmds[];
 extern const struct mh_cli_cmd mh_cli_cert_cmds[];
 

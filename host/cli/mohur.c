@@ -39,6 +39,8 @@ static const struct mh_cli_cmd top[] = {
     {"ts", "RFC 3161 timestamps: request, answer as a TSA, verify", NULL, NULL, mh_cli_ts_cmds},
     {"pdf", "sign and verify PDFs (PAdES, incremental updates, stamps)", NULL, NULL,
      mh_cli_pdf_cmds},
+    {"log", "the transparency log: entries, proofs, checkpoints, tiles, audits", NULL, NULL,
+     mh_cli_log_cmds},
     {"receipt", "document receipts: sign, show, verify; their QR codes", NULL, NULL,
      mh_cli_receipt_cmds},
     {"cert", "X.509 certificates: show them, validate their paths (RFC 5280, CRLs)", NULL, NULL,

@@ -1,0 +1,1525 @@
+/*
+ * cmd_log.c - `mohur log ...`: the ledger (an RFC 9162 transparency log of
+ * issue and revoke entries) from the command line. See docs/ledger.md.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/base64.h>
+#include <mbedtls/sha256.h>
+
+#include "mh_ledger.h"
+#include "mh_pki.h"
+
+#define PROOF_MAGIC "c2sp.org/tlog-proof@v1"
+#define CONS_MAGIC "mohur-consistency-proof@v1"
+#define PROOF_FILE_MAX (64 * 1024)
+#define MODULE_HELP "  --module M      the PKCS#11 module: a file path or a p11-kit module name\n"
+
+/* Every option of the group; each command accepts a subset. */
+struct log_opts {
+    const char *ledger, *type, *id, *kind, *issuer, *digest, *signer_fp, *out, *note, *origin,
+        *proof, *entry, *checkpoint, *state, *raw, *prefix, *key, *module, *vkey, *vkey_out, *cosig,
+        *witness;
+    uint64_t length, time, index, size, from, to, synthetic, map_mib, grow_mib, seq;
+    unsigned reason;
+    bool has_index, has_size, has_from, has_to, has_time, has_seq, json, body;
+    const char *operand;
+};
+
+enum {
+    O_LEDGER = 256,
+    O_TYPE,
+    O_ID,
+    O_KIND,
+    O_ISSUER,
+    O_DIGEST,
+    O_LENGTH,
+    O_SIGNER,
+    O_TIME,
+    O_REASON,
+    O_INDEX,
+    O_SIZE,
+    O_FROM,
+    O_TO,
+    O_OUT,
+    O_NOTE,
+    O_ORIGIN,
+    O_BODY,
+    O_PROOF,
+    O_ENTRY,
+    O_CHECKPOINT,
+    O_STATE,
+    O_RAW,
+    O_JSON,
+    O_SYNTH,
+    O_PREFIX,
+    O_MAPSIZE,
+    O_GROW,
+    O_KEY,
+    O_MODULE,
+    O_VKEY,
+    O_VKEY_OUT,
+    O_COSIG,
+    O_WITNESS,
+    O_SEQ,
+};
+
+static const struct option all_opts[] = {
+    {"ledger", required_argument, NULL, O_LEDGER},
+    {"type", required_argument, NULL, O_TYPE},
+    {"id", required_argument, NULL, O_ID},
+    {"kind", required_argument, NULL, O_KIND},
+    {"issuer", required_argument, NULL, O_ISSUER},
+    {"digest", required_argument, NULL, O_DIGEST},
+    {"length", required_argument, NULL, O_LENGTH},
+    {"signer-fp", required_argument, NULL, O_SIGNER},
+    {"time", required_argument, NULL, O_TIME},
+    {"reason", required_argument, NULL, O_REASON},
+    {"index", required_argument, NULL, O_INDEX},
+    {"size", required_argument, NULL, O_SIZE},
+    {"from", required_argument, NULL, O_FROM},
+    {"to", required_argument, NULL, O_TO},
+    {"out", required_argument, NULL, O_OUT},
+    {"note", required_argument, NULL, O_NOTE},
+    {"origin", required_argument, NULL, O_ORIGIN},
+    {"body", no_argument, NULL, O_BODY},
+    {"proof", required_argument, NULL, O_PROOF},
+    {"entry", required_argument, NULL, O_ENTRY},
+    {"checkpoint", required_argument, NULL, O_CHECKPOINT},
+    {"state", required_argument, NULL, O_STATE},
+    {"raw", required_argument, NULL, O_RAW},
+    {"json", no_argument, NULL, O_JSON},
+    {"synthetic", required_argument, NULL, O_SYNTH},
+    {"prefix", required_argument, NULL, O_PREFIX},
+    {"map-size", required_argument, NULL, O_MAPSIZE},
+    {"grow", required_argument, NULL, O_GROW},
+    {"key", required_argument, NULL, O_KEY},
+    {"module", required_argument, NULL, O_MODULE},
+    {"vkey", required_argument, NULL, O_VKEY},
+    {"vkey-out", required_argument, NULL, O_VKEY_OUT},
+    {"cosig", required_argument, NULL, O_COSIG},
+    {"witness", required_argument, NULL, O_WITNESS},
+    {"seq", required_argument, NULL, O_SEQ},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_u64(const char *s, const char *what, uint64_t *v)
+{
+    char *end;
+    unsigned long long x;
+    if (!s || !*s || *s == '-' || *s == '+') {
+        return mh_cli_usage("%s needs a non-negative whole number", what);
+    }
+    errno = 0;
+    x = strtoull(s, &end, 10);
+    if (errno || *end) {
+        return mh_cli_usage("%s needs a non-negative whole number, not '%.40s'", what, s);
+    }
+    *v = x;
+    return MH_EXIT_OK;
+}
+
+/* Parses the options; `allowed` lists the option codes this command takes.
+ * Returns -1 after --help (already printed). */
+static int parse(int argc, char **argv, const int *allowed, const char *help, struct log_opts *o,
+                 bool operand)
+{
+    int ch, ret;
+    uint64_t v;
+    memset(o, 0, sizeof *o);
+    if ((ret = mh_cli_check_long(argc, argv, all_opts)))
+        return ret;
+    while ((ch = getopt_long(argc, argv, ":h", all_opts, NULL)) != -1) {
+        bool ok = ch == 'h';
+        for (const int *a = allowed; *a && !ok; a++)
+            ok = *a == ch;
+        if (!ok) {
+            if (ch >= 256)
+                return mh_cli_usage("option '%s' does not apply to this command", argv[optind - 1]);
+            return mh_cli_bad_option(ch, argv);
+        }
+        switch (ch) {
+        case 'h':
+            fputs(help, stdout);
+            return -1;
+        case O_LEDGER:
+            o->ledger = optarg;
+            break;
+        case O_TYPE:
+            o->type = optarg;
+            break;
+        case O_ID:
+            o->id = optarg;
+            break;
+        case O_KIND:
+            o->kind = optarg;
+            break;
+        case O_ISSUER:
+            o->issuer = optarg;
+            break;
+        case O_DIGEST:
+            o->digest = optarg;
+            break;
+        case O_SIGNER:
+            o->signer_fp = optarg;
+            break;
+        case O_OUT:
+            o->out = optarg;
+            break;
+        case O_NOTE:
+            o->note = optarg;
+            break;
+        case O_ORIGIN:
+            o->origin = optarg;
+            break;
+        case O_PROOF:
+            o->proof = optarg;
+            break;
+        case O_ENTRY:
+            o->entry = optarg;
+            break;
+        case O_CHECKPOINT:
+            o->checkpoint = optarg;
+            break;
+        case O_STATE:
+            o->state = optarg;
+            break;
+        case O_RAW:
+            o->raw = optarg;
+            break;
+        case O_PREFIX:
+            o->prefix = optarg;
+            break;
+        case O_BODY:
+            o->body = true;
+            break;
+        case O_KEY:
+            o->key = optarg;
+            break;
+        case O_MODULE:
+            o->module = optarg;
+            break;
+        case O_VKEY:
+            o->vkey = optarg;
+            break;
+        case O_VKEY_OUT:
+            o->vkey_out = optarg;
+            break;
+        case O_COSIG:
+            o->cosig = optarg;
+            break;
+        case O_WITNESS:
+            o->witness = optarg;
+            break;
+        case O_SEQ:
+            if ((ret = parse_u64(optarg, "--seq", &o->seq)))
+                return ret;
+            o->has_seq = true;
+            break;
+        case O_JSON:
+            o->json = true;
+            break;
+        case O_LENGTH:
+            if ((ret = parse_u64(optarg, "--length", &o->length)))
+                return ret;
+            break;
+        case O_TIME:
+            if ((ret = parse_u64(optarg, "--time", &o->time)))
+                return ret;
+            o->has_time = true;
+            break;
+        case O_REASON:
+            if ((ret = parse_u64(optarg, "--reason", &v)))
+                return ret;
+            if (v > 10)
+                return mh_cli_usage("--reason is an RFC 5280 CRLReason code, 0 to 10");
+            o->reason = (unsigned)v;
+            break;
+        case O_INDEX:
+            if ((ret = parse_u64(optarg, "--index", &o->index)))
+                return ret;
+            o->has_index = true;
+            break;
+        case O_SIZE:
+            if ((ret = parse_u64(optarg, "--size", &o->size)))
+                return ret;
+            o->has_size = true;
+            break;
+        case O_FROM:
+            if ((ret = parse_u64(optarg, "--from", &o->from)))
+                return ret;
+            o->has_from = true;
+            break;
+        case O_TO:
+            if ((ret = parse_u64(optarg, "--to", &o->to)))
+                return ret;
+            o->has_to = true;
+            break;
+        case O_SYNTH:
+            if ((ret = parse_u64(optarg, "--synthetic", &o->synthetic)))
+                return ret;
+            if (o->synthetic == 0 || o->synthetic > 100000000)
+                return mh_cli_usage("--synthetic takes 1 to 100000000 entries");
+            break;
+        case O_MAPSIZE:
+            if ((ret = parse_u64(optarg, "--map-size", &o->map_mib)))
+                return ret;
+            if (o->map_mib == 0 || o->map_mib > (1u << 24))
+                return mh_cli_usage("--map-size is in MiB, 1 to 16777216");
+            break;
+        case O_GROW:
+            if ((ret = parse_u64(optarg, "--grow", &o->grow_mib)))
+                return ret;
+            if (o->grow_mib > (1u << 20))
+                return mh_cli_usage("--grow is in MiB, 0 to 1048576");
+            break;
+        default:
+            return mh_cli_bad_option(ch, argv);
+        }
+    }
+    if (operand) {
+        if (optind != argc - 1)
+            return mh_cli_usage("give exactly one directory to audit");
+        o->operand = argv[optind];
+        return MH_EXIT_OK;
+    }
+    return mh_cli_no_operands(argc, argv);
+}
+
+/* The ledger directory: --ledger, else $MOHUR_STATE_DIR/ledger. */
+static const char *ledger_dir(const struct log_opts *o, char *buf, size_t cap)
+{
+    if (o->ledger)
+        return o->ledger;
+    snprintf(buf, cap, "%s/ledger", mh_cli_state_dir());
+    return buf;
+}
+
+/* Ledger errors: an unknown document or index is an input problem here,
+ * not the token problem the shared table maps NOT_FOUND to. */
+static int log_fail(int rc, const char *what)
+{
+    int code = mh_cli_exit_code(rc);
+    if (rc == MH_ERR_NOT_FOUND || rc == MH_ERR_ALREADY_EXISTS)
+        code = MH_EXIT_INPUT;
+    fprintf(stderr, "mohur: %s: %s\n", what, mh_err_message(rc));
+    return code;
+}
+
+static int open_ledger(const struct log_opts *o, bool ro, bool create, mh_ledger **l)
+{
+    char buf[4096];
+    mh_ledger_opts lo;
+    int rc;
+    memset(&lo, 0, sizeof lo);
+    lo.read_only = ro;
+    lo.create = create;
+    if (o->map_mib)
+        lo.map_size = (size_t)o->map_mib << 20;
+    lo.grow_step = (size_t)o->grow_mib << 20;
+    mh_err_clear();
+    rc = mh_ledger_open(ledger_dir(o, buf, sizeof buf), &lo, l);
+    if (rc)
+        return log_fail(rc, "opening the ledger");
+    return MH_EXIT_OK;
+}
+
+static void b64(const uint8_t *in, size_t n, char *out, size_t cap)
+{
+    size_t ol;
+    if (mbedtls_base64_encode((unsigned char *)out, cap, &ol, in, n))
+        out[0] = 0;
+}
+
+/* A verifier key given as a file holding it or as the key text itself. */
+static int load_vkey(const char *arg, const char *what, mh_note_vkey *vk)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int ret;
+    if (strchr(arg, '+') && access(arg, F_OK) != 0) {
+        len = strlen(arg);
+        if (mh_note_vkey_parse(arg, len, vk) != 0)
+            return mh_cli_error(MH_EXIT_INPUT, "%s: '%.80s' is not a verifier key: %s", what, arg,
+                                mh_err_message(MH_ERR_PARSE));
+        return MH_EXIT_OK;
+    }
+    if ((ret = mh_cli_read_file(arg, MH_NOTE_MAX_VKEY + 2, &buf, &len)))
+        return ret;
+    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
+        len--;
+    mh_err_clear();
+    if (mh_note_vkey_parse((const char *)buf, len, vk) != 0)
+        ret = mh_cli_error(MH_EXIT_INPUT, "%s: %s does not hold a verifier key: %s", what, arg,
+                           mh_err_message(MH_ERR_PARSE));
+    free(buf);
+    return ret;
+}
+
+/* Verifies a signed note with one key; prints what failed. */
+static int check_note(const char *note, size_t len, const mh_note_vkey *vk, const char *what)
+{
+    int rc;
+    mh_err_clear();
+    rc = mh_note_verify(note, len, vk, 1, NULL, NULL);
+    if (rc == MH_ERR_VERIFY_FAILED || rc == MH_ERR_NOT_FOUND)
+        return mh_cli_error(MH_EXIT_INVALID, "%s is NOT signed by key '%s': %s", what, vk->name,
+                            mh_err_message(rc));
+    if (rc)
+        return mh_cli_fail(rc, "checking the signature of %s", what);
+    return MH_EXIT_OK;
+}
+
+/* ---- init, info --------------------------------------------------------- */
+
+static const char log_init_help[] =
+    "Usage: mohur log init [--ledger DIR] [--map-size MIB]\n"
+    "\n"
+    "Creates an empty ledger (an LMDB environment) in DIR.\n"
+    "\n"
+    "Options:\n"
+    "  --ledger DIR     the ledger directory (default $MOHUR_STATE_DIR/ledger)\n"
+    "  --map-size MIB   the largest the ledger may grow, in MiB (default 1024)\n"
+    "  -h, --help       show this help\n"
+    "\n"
+    "Example:\n"
+    "  mohur log init --ledger /var/lib/mohur/ledger\n";
+
+static int cmd_log_init(int argc, char **argv)
+{
+    static const int allowed[] = {O_LEDGER, O_MAPSIZE, 0};
+    struct log_opts o;
+    mh_ledger *l = NULL;
+    char buf[4096];
+    int ret = parse(argc, argv, allowed, log_init_help, &o, false);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if ((ret = open_ledger(&o, false, true, &l)))
+        return ret;
+    mh_ledger_close(l);
+    printf("ledger ready in %s\n", ledger_dir(&o, buf, sizeof buf));
+    return MH_EXIT_OK;
+}
+
+static const char log_info_help[] =
+    "Usage: mohur log info [--ledger DIR] [--json]\n"
+    "\n"
+    "Shows the ledger's size, its root hash and its latest signed checkpoint.\n"
+    "Opens the ledger read-only (works while the daemon writes to it).\n"
+    "\n"
+    "Options:\n"
+    "  --ledger DIR   the ledger directory (default $MOHUR_STATE_DIR/ledger)\n"
+    "  --json         machine-readable output\n"
+    "  -h, --help     show this help\n";
+
+static int cmd_log_info(int argc, char **argv)
+{
+    static const int allowed[] = {O_LEDGER, O_JSON, 0};
+    struct log_opts o;
+    mh_ledger *l = NULL;
+    uint64_t size, seq = 0, csize = 0;
+    uint8_t root[32], croot[32];
+    char hex[65], rb64[64], *note = NULL, origin[MH_LEDGER_ORIGIN_MAX + 1] = "";
+    size_t nl = 0;
+    bool have_ck = false;
+    int rc, ret = parse(argc, argv, allowed, log_info_help, &o, false);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if ((ret = open_ledger(&o, true, false, &l)))
+        return ret;
+    if ((rc = mh_ledger_size(l, &size, root))) {
+        ret = log_fail(rc, "reading the ledger");
+        goto out;
+    }
+    note = malloc(MH_LEDGER_NOTE_MAX + 1);
+    if (!note) {
+        ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
+        goto out;
+    }
+    if (mh_ledger_checkpoint_get(l, UINT64_MAX, note, MH_LEDGER_NOTE_MAX + 1, &nl, &seq) == 0) {
+        const char *blank = strstr(note, "\n\n");
+        if (blank && mh_ledger_checkpoint_parse(note, (size_t)(blank - note) + 1, origin,
+                                                sizeof origin, &csize, croot) == 0)
+            have_ck = true;
+    }
+    mh_cli_hex_encode(root, 32, hex, sizeof hex);
+    b64(root, 32, rb64, sizeof rb64);
+    if (o.json) {
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "size");
+        mh_json_uint(&j, size);
+        mh_json_key(&j, "root");
+        mh_json_str(&j, hex);
+        if (have_ck) {
+            mh_json_key(&j, "checkpoint");
+            mh_json_obj_begin(&j);
+            mh_json_key(&j, "seq");
+            mh_json_uint(&j, seq);
+            mh_json_key(&j, "origin");
+            mh_json_str(&j, origin);
+            mh_json_key(&j, "size");
+            mh_json_uint(&j, csize);
+            mh_json_obj_end(&j);
+        }
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+    } else {
+        printf("size: %llu\nroot: %s (base64 %s)\n", (unsigned long long)size, hex, rb64);
+        if (have_ck)
+            printf("checkpoint: #%llu, %s, size %llu\n", (unsigned long long)seq, origin,
+                   (unsigned long long)csize);
+        else
+            printf("checkpoint: none signed yet\n");
+    }
+    ret = MH_EXIT_OK;
+out:
+    free(note);
+    mh_ledger_close(l);
+    return ret;
+}
+
+/* ---- append ------------------------------------------------------------- */
+
+static const char log_append_help[] =
+    "Usage: mohur log append [--ledger DIR] --type issue|revoke --id ID --issuer NAME\n"
+    "           [--kind KIND --digest HEX --length N] [--signer-fp HEX] [--time T]\n"
+    "           [--reason CODE]\n"
+    "       mohur log append [--ledger DIR] --synthetic N [--prefix P]\n"
+    "\n"
+    "Appends one entry (for tests and tooling; documents are normally recorded by\n"
+    "'mohur sign' and the daemon) and prints its log index once it is durable.\n"
+    "With --synthetic, appends N made-up issue entries in batches of 1000.\n"
+    "\n"
+    "Options:\n"
+    "  --type T        issue or revoke\n"
+    "  --id ID         the document id (up to 128 bytes)\n"
+    "  --kind KIND     the document kind (issue only), e.g. diploma\n"
+    "  --issuer NAME   who issued (or revokes) the document\n"
+    "  --digest HEX    the document's SHA-256 (issue only)\n"
+    "  --length N      the document's length in bytes (issue only)\n"
+    "  --signer-fp HEX the SHA-256 fingerprint of the signer's certificate\n"
+    "  --time T        Unix time (default: now)\n"
+    "  --reason CODE   revocation reason, RFC 5280 CRLReason (0-6, 8-10)\n"
+    "  --map-size MIB, --grow MIB  the map size, and how much it may grow when full\n"
+    "  -h, --help      show this help\n"
+    "\n"
+    "Example:\n"
+    "  mohur log append --type issue --id AZ-2026-000001 --kind diploma \\\n"
+    "      --issuer 'Baku State University' --digest $(sha256sum d.pdf | cut -c1-64) \\\n"
+    "      --length $(stat -c %s d.pdf)\n";
+
+static int hex32(const char *hex, const char *what, uint8_t out[32])
+{
+    size_t n;
+    if (mh_cli_hex_decode(hex, out, 32, &n) || n != 32)
+        return mh_cli_usage("%s needs 64 hex digits (a SHA-256)", what);
+    return MH_EXIT_OK;
+}
+
+static int synthetic(mh_ledger *l, const struct log_opts *o)
+{
+    const size_t batch = 1000;
+    mh_ledger_entry *es = calloc(batch, sizeof *es);
+    uint64_t *ix = calloc(batch, sizeof *ix), done = 0, start, first = 0, last = 0;
+    uint8_t root[32];
+    int rc, ret = MH_EXIT_INTERNAL;
+    if (!es || !ix)
+        goto out;
+    if ((rc = mh_ledger_size(l, &start, root))) {
+        ret = log_fail(rc, "reading the ledger");
+        goto out;
+    }
+    while (done < o->synthetic) {
+        size_t n = (size_t)(o->synthetic - done < batch ? o->synthetic - done : batch);
+        for (size_t i = 0; i < n; i++) {
+            mh_ledger_entry *e = &es[i];
+            memset(e, 0, sizeof *e);
+            e->type = MH_LEDGER_ISSUE;
+            snprintf(e->doc_id, sizeof e->doc_id, "%s%llu", o->prefix ? o->prefix : "doc-",
+                     (unsigned long long)(start + done + i));
+            snprintf(e->kind, sizeof e->kind, "diploma");
+            snprintf(e->issuer, sizeof e->issuer, "Synthetic University");
+            mbedtls_sha256_ret((const unsigned char *)e->doc_id, strlen(e->doc_id), e->digest, 0);
+            e->doc_len = 1000 + (start + done + i) % 5000;
+            memset(e->signer_fp, 0x5a, sizeof e->signer_fp);
+            e->time = o->has_time ? o->time : 1767225600u + done + i;
+        }
+        mh_err_clear();
+        if ((rc = mh_ledger_append(l, es, n, ix))) {
+            ret = log_fail(rc, "appending");
+            goto out;
+        }
+        if (done == 0)
+            first = ix[0];
+        last = ix[n - 1];
+        done += n;
+    }
+    printf("appended %llu entries: %llu..%llu\n", (unsigned long long)done,
+           (unsigned long long)first, (unsigned long long)last);
+    ret = MH_EXIT_OK;
+out:
+    free(es);
+    free(ix);
+    return ret;
+}
+
+static int cmd_log_append(int argc, char **argv)
+{
+    static const int allowed[] = {O_LEDGER, O_TYPE,   O_ID,      O_KIND, O_ISSUER,
+                                  O_DIGEST, O_LENGTH, O_SIGNER,  O_TIME, O_REASON,
+                                  O_SYNTH,  O_PREFIX, O_MAPSIZE, O_GROW, 0};
+    struct log_opts o;
+    mh_ledger *l = NULL;
+    mh_ledger_entry e;
+    uint64_t idx;
+    int rc, ret = parse(argc, argv, allowed, log_append_help, &o, false);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    memset(&e, 0, sizeof e);
+    if (!o.synthetic) {
+        if (!o.type || (strcmp(o.type, "issue") && strcmp(o.type, "revoke")))
+            return mh_cli_usage("--type must be issue or revoke");
+        e.type = strcmp(o.type, "issue") == 0 ? MH_LEDGER_ISSUE : MH_LEDGER_REVOKE;
+        if (!o.id || !o.issuer)
+            return mh_cli_usage("--id and --issuer are required");
+        if (strlen(o.id) > MH_LEDGER_ID_MAX || strlen(o.issuer) > MH_LEDGER_ISSUER_MAX ||
+            (o.kind && strlen(o.kind) > MH_LEDGER_KIND_MAX))
+            return mh_cli_usage("--id (128), --issuer (256) or --kind (64 bytes) is too long");
+        snprintf(e.doc_id, sizeof e.doc_id, "%s", o.id);
+        snprintf(e.issuer, sizeof e.issuer, "%s", o.issuer);
+        if (e.type == MH_LEDGER_ISSUE) {
+            if (!o.kind || !o.digest)
+                return mh_cli_usage("an issue entry needs --kind and --digest");
+            snprintf(e.kind, sizeof e.kind, "%s", o.kind);
+            if ((ret = hex32(o.digest, "--digest", e.digest)))
+                return ret;
+            e.doc_len = o.length;
+        } else if (o.kind || o.digest || o.length) {
+            return mh_cli_usage("a revoke entry takes no --kind, --digest or --length");
+        }
+        if (o.signer_fp && (ret = hex32(o.signer_fp, "--signer-fp", e.signer_fp)))
+            return ret;
+        e.time = o.has_time ? o.time : (uint64_t)time(NULL);
+        e.reason = o.reason;
+    }
+    if ((ret = open_ledger(&o, false, false, &l)))
+        return ret;
+    if (o.synthetic) {
+        ret = synthetic(l, &o);
+        goto out;
+    }
+    mh_err_clear();
+    if ((rc = mh_ledger_append(l, &e, 1, &idx))) {
+        ret = log_fail(rc, "appending the entry");
+        goto out;
+    }
+    printf("%llu\n", (unsigned long long)idx);
+    ret = MH_EXIT_OK;
+out:
+    mh_ledger_close(l);
+    return ret;
+}
+
+/* ---- get ---------------------------------------------------------------- */
+
+static const char log_get_help[] =
+    "Usage: mohur log get [--ledger DIR] (--index N | --id ID | --digest HEX)\n"
+    "           [--raw FILE] [--json]\n"
+    "\n"
+    "Shows an entry by its log index, or a document's status (valid or revoked)\n"
+    "by its id, or the entries recording a document digest.\n"
+    "\n"
+    "Options:\n"
+    "  --index N     the entry at log index N\n"
+    "  --id ID       the document's status and its issue entry\n"
+    "  --digest HEX  the issue entries with this SHA-256\n"
+    "  --raw FILE    also write the entry's canonical bytes (CBOR) to FILE\n"
+    "  --json        machine-readable output\n"
+    "  -h, --help    show this help\n";
+
+static void print_entry(mh_json *j, uint64_t idx, const mh_ledger_entry *e, bool json)
+{
+    char dh[65], sh[65];
+    mh_cli_hex_encode(e->digest, 32, dh, sizeof dh);
+    mh_cli_hex_encode(e->signer_fp, 32, sh, sizeof sh);
+    if (json) {
+        mh_json_obj_begin(j);
+        mh_json_key(j, "index");
+        mh_json_uint(j, idx);
+        mh_json_key(j, "type");
+        mh_json_str(j, e->type == MH_LEDGER_ISSUE ? "issue" : "revoke");
+        mh_json_key(j, "id");
+        mh_json_str(j, e->doc_id);
+        mh_json_key(j, "issuer");
+        mh_json_str(j, e->issuer);
+        if (e->type == MH_LEDGER_ISSUE) {
+            mh_json_key(j, "kind");
+            mh_json_str(j, e->kind);
+            mh_json_key(j, "digest");
+            mh_json_str(j, dh);
+            mh_json_key(j, "length");
+            mh_json_uint(j, e->doc_len);
+        } else {
+            mh_json_key(j, "reason");
+            mh_json_uint(j, e->reason);
+            mh_json_key(j, "revoked_index");
+            mh_json_uint(j, e->revoked_index);
+        }
+        mh_json_key(j, "signer_fp");
+        mh_json_str(j, sh);
+        mh_json_key(j, "time");
+        mh_json_uint(j, e->time);
+        mh_json_obj_end(j);
+        return;
+    }
+    printf("index: %llu\ntype: %s\nid: %s\nissuer: %s\n", (unsigned long long)idx,
+           e->type == MH_LEDGER_ISSUE ? "issue" : "revoke", e->doc_id, e->issuer);
+    if (e->type == MH_LEDGER_ISSUE)
+        printf("kind: %s\ndigest: %s\nlength: %llu\n", e->kind, dh, (unsigned long long)e->doc_len);
+    else
+        printf("reason: %u\nrevoked index: %llu\n", e->reason,
+               (unsigned long long)e->revoked_index);
+    printf("signer: %s\ntime: %llu\n", sh, (unsigned long long)e->time);
+}
+
+static int cmd_log_get(int argc, char **argv)
+{
+    static const int allowed[] = {O_LEDGER, O_INDEX, O_ID, O_DIGEST, O_RAW, O_JSON, 0};
+    struct log_opts o;
+    mh_ledger *l = NULL;
+    mh_ledger_entry e;
+    mh_json j;
+    int rc, ret = parse(argc, argv, allowed, log_get_help, &o, false);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if ((o.has_index ? 1 : 0) + (o.id ? 1 : 0) + (o.digest ? 1 : 0) != 1)
+        return mh_cli_usage("give one of --index, --id or --digest");
+    if ((ret = open_ledger(&o, true, false, &l)))
+        return ret;
+    mh_json_init(&j, stdout);
+    mh_err_clear();
+    if (o.has_index || o.id) {
+        mh_ledger_status st;
+        uint64_t idx = o.index;
+        memset(&st, 0, sizeof st);
+        if (o.id) {
+            if ((rc = mh_ledger_lookup_id(l, o.id, &st))) {
+                if (rc == MH_ERR_NOT_FOUND && !o.json)
+                    printf("status: unknown\n");
+                ret = log_fail(rc, "looking up the document");
+                goto out;
+            }
+            idx = st.issue_index;
+        }
+        if ((rc = mh_ledger_get(l, idx, &e))) {
+            ret = log_fail(rc, "reading the entry");
+            goto out;
+        }
+        if (o.raw) {
+            uint8_t raw[MH_LEDGER_ENTRY_MAX];
+            size_t rl;
+            if ((rc = mh_ledger_get_raw(l, idx, raw, sizeof raw, &rl))) {
+                ret = log_fail(rc, "reading the entry");
+                goto out;
+            }
+            if ((ret = mh_cli_write_file(o.raw, raw, rl, 0644)))
+                goto out;
+        }
+        if (o.json) {
+            mh_json_obj_begin(&j);
+            if (o.id) {
+                mh_json_key(&j, "status");
+                mh_json_str(&j, st.revoked ? "revoked" : "valid");
+                if (st.revoked) {
+                    mh_json_key(&j, "revoke_index");
+                    mh_json_uint(&j, st.revoke_index);
+                    mh_json_key(&j, "revoke_reason");
+                    mh_json_uint(&j, st.reason);
+                    mh_json_key(&j, "revoke_time");
+                    mh_json_uint(&j, st.revoke_time);
+                }
+            }
+            mh_json_key(&j, "entry");
+            print_entry(&j, idx, &e, true);
+            mh_json_obj_end(&j);
+            mh_json_end(&j);
+        } else {
+            if (o.id) {
+                if (st.revoked)
+                    printf("status: revoked (reason %u, entry %llu, time %llu)\n", st.reason,
+                           (unsigned long long)st.revoke_index, (unsigned long long)st.revoke_time);
+                else
+                    printf("status: valid\n");
+            }
+            print_entry(NULL, idx, &e, false);
+        }
+    } else {
+        uint8_t d[32];
+        uint64_t ix[64];
+        size_t n;
+        if ((ret = hex32(o.digest, "--digest", d)))
+            goto out;
+        if ((rc = mh_ledger_lookup_digest(l, d, ix, 64, &n))) {
+            ret = log_fail(rc, "looking up the digest");
+            goto out;
+        }
+        if (o.json)
+            mh_json_arr_begin(&j);
+        for (size_t i = 0; i < n && i < 64; i++) {
+            if ((rc = mh_ledger_get(l, ix[i], &e))) {
+                ret = log_fail(rc, "reading the entry");
+                goto out;
+            }
+            print_entry(&j, ix[i], &e, o.json);
+            if (!o.json && i + 1 < n)
+                putchar('\n');
+        }
+        if (o.json) {
+            mh_json_arr_end(&j);
+            mh_json_end(&j);
+        }
+    }
+    ret = MH_EXIT_OK;
+out:
+    mh_ledger_close(l);
+    return ret;
+}
+
+/* ---- prove and verify --------------------------------------------------- */
+
+static const char log_prove_help[] =
+    "Usage: mohur log prove [--ledger DIR] --index N [--size S] [--origin O] [--out FILE]\n"
+    "       mohur log prove [--ledger DIR] --from S1 [--to S2] [--out FILE]\n"
+    "\n"
+    "Writes an RFC 9162 proof as text. An inclusion proof (--index) follows C2SP\n"
+    "tlog-proof: the index, the proof hashes in base64, a blank line and the\n"
+    "checkpoint it proves against (the latest signed one that covers the entry,\n"
+    "or with --size an unsigned checkpoint body for that size). A consistency\n"
+    "proof (--from) names both sizes and roots and lists the hashes.\n"
+    "Check either with 'mohur log verify'.\n"
+    "\n"
+    "Options:\n"
+    "  --index N    prove entry N is in the tree\n"
+    "  --size S     the tree size to prove against (default: the latest checkpoint)\n"
+    "  --origin O   the origin line of an unsigned checkpoint (default: mohur)\n"
+    "  --from S1    prove the tree of S1 entries is a prefix of the tree of S2\n"
+    "  --to S2      (default: the current size)\n"
+    "  --out FILE   where to write the proof (default: standard output)\n"
+    "  -h, --help   show this help\n";
+
+static int put_hashes(char *buf, size_t cap, size_t *pos, uint8_t (*proof)[32], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char h[64];
+        b64(proof[i], 32, h, sizeof h);
+        int k = snprintf(buf + *pos, cap - *pos, "%s\n", h);
+        if (k < 0 || (size_t)k >= cap - *pos)
+            return MH_ERR_BUFFER_TOO_SMALL;
+        *pos += (size_t)k;
+    }
+    return MH_OK;
+}
+
+static int cmd_log_prove(int argc, char **argv)
+{
+    static const int allowed[] = {O_LEDGER, O_INDEX, O_SIZE, O_FROM, O_TO, O_OUT, O_ORIGIN, 0};
+    struct log_opts o;
+    mh_ledger *l = NULL;
+    uint8_t proof[MH_MERKLE_MAX_PROOF][32];
+    char *buf = NULL;
+    size_t n, pos = 0, cap = PROOF_FILE_MAX;
+    int k, rc, ret = parse(argc, argv, allowed, log_prove_help, &o, false);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if (o.has_index == o.has_from)
+        return mh_cli_usage("give --index (inclusion) or --from (consistency)");
+    if ((ret = open_ledger(&o, true, false, &l)))
+        return ret;
+    if (!(buf = malloc(cap))) {
+        ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
+        goto out;
+    }
+    mh_err_clear();
+    if (o.has_index) {
+        char *note = NULL;
+        size_t nl = 0;
+        uint64_t size = o.size;
+        if (!o.has_size) {
+            /* the latest signed checkpoint */
+            char origin[MH_LEDGER_ORIGIN_MAX + 1];
+            uint8_t root[32];
+            const char *blank;
+            if (!(note = malloc(MH_LEDGER_NOTE_MAX + 1))) {
+                ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
+                goto out;
+            }
+            rc = mh_ledger_checkpoint_get(l, UINT64_MAX, note, MH_LEDGER_NOTE_MAX + 1, &nl, NULL);
+            if (!rc) {
+                blank = strstr(note, "\n\n");
+                rc = blank ? mh_ledger_checkpoint_parse(note, (size_t)(blank - note) + 1, origin,
+                                                        sizeof origin, &size, root)
+                           : MH_ERR_LEDGER_CORRUPT;
+            }
+            if (rc) {
+                free(note);
+                ret = log_fail(rc, "reading the latest checkpoint (or give --size)");
+                goto out;
+            }
+        } else {
+            if (!(note = malloc(MH_LEDGER_NOTE_MAX + 1))) {
+                ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
+                goto out;
+            }
+            rc = mh_ledger_checkpoint_body(l, o.origin ? o.origin : "mohur", size, note,
+                                           MH_LEDGER_NOTE_MAX + 1, &nl);
+            if (rc) {
+                free(note);
+                ret = log_fail(rc, "making the checkpoint");
+                goto out;
+            }
+        }
+        rc = mh_ledger_prove_inclusion(l, o.index, size, proof, MH_MERKLE_MAX_PROOF, &n);
+        if (rc) {
+            free(note);
+            ret = log_fail(rc, "proving inclusion");
+            goto out;
+        }
+        k = snprintf(buf, cap, PROOF_MAGIC "\nindex %llu\n", (unsigned long long)o.index);
+        pos = (size_t)k;
+        rc = put_hashes(buf, cap, &pos, proof, n);
+        if (!rc && nl + 2 < cap - pos) {
+            buf[pos++] = '\n';
+            memcpy(buf + pos, note, nl);
+            pos += nl;
+        } else {
+            rc = MH_ERR_BUFFER_TOO_SMALL;
+        }
+        free(note);
+        if (rc) {
+            ret = log_fail(rc, "writing the proof");
+            goto out;
+        }
+    } else {
+        uint64_t size2 = o.to;
+        uint8_t r1[32], r2[32];
+        char b1[64], b2[64];
+        if (!o.has_to && (rc = mh_ledger_size(l, &size2, r2))) {
+            ret = log_fail(rc, "reading the ledger");
+            goto out;
+        }
+        if ((rc = mh_ledger_prove_consistency(l, o.from, size2, proof, MH_MERKLE_MAX_PROOF, &n)) ||
+            (rc = mh_ledger_root_at(l, o.from, r1)) || (rc = mh_ledger_root_at(l, size2, r2))) {
+            ret = log_fail(rc, "proving consistency");
+            goto out;
+        }
+        b64(r1, 32, b1, sizeof b1);
+        b64(r2, 32, b2, sizeof b2);
+        k = snprintf(buf, cap, CONS_MAGIC "\nold %llu %s\nnew %llu %s\n",
+                     (unsigned long long)o.from, b1, (unsigned long long)size2, b2);
+        pos = (size_t)k;
+        if ((rc = put_hashes(buf, cap, &pos, proof, n))) {
+            ret = log_fail(rc, "writing the proof");
+            goto out;
+        }
+    }
+    ret = mh_cli_write_file(o.out, buf, pos, 0644);
+out:
+    free(buf);
+    mh_ledger_close(l);
+    return ret;
+}
+
+static const char log_verify_help[] =
+    "Usage: mohur log verify --proof FILE [--entry FILE] [--checkpoint FILE] [--vkey VKEY]\n"
+    "       mohur log verify --checkpoint FILE [--vkey VKEY]\n"
+    "\n"
+    "Checks a proof written by 'mohur log prove', without the ledger:\n"
+    "an inclusion proof against the entry's canonical bytes (--entry, as\n"
+    "written by 'mohur log get --raw') and the checkpoint inside the proof; a\n"
+    "consistency proof between its two roots, and, with --checkpoint, that the\n"
+    "newer root is the one in that checkpoint. With only --checkpoint, checks\n"
+    "that the file is a well-formed checkpoint and prints its fields.\n"
+    "Exit status 1 when a proof does not verify.\n"
+    "\n"
+    "Options:\n"
+    "  --proof FILE        the proof\n"
+    "  --entry FILE        the entry an inclusion proof is about\n"
+    "  --checkpoint FILE   a checkpoint (signed note) to check against\n"
+    "  --vkey VKEY         the log's verifier key (C2SP signed-note vkey, or a file\n"
+    "                      holding it): the checkpoint's signature must verify\n"
+    "  -h, --help          show this help\n";
+
+/* Reads "key <u64>[ <b64 root>]" */
+static int read_line(const char **p, const char *end, char *line, size_t cap)
+{
+    const char *e = memchr(*p, '\n', (size_t)(end - *p));
+    if (!e || (size_t)(e - *p) >= cap)
+        return MH_ERR_PARSE;
+    memcpy(line, *p, (size_t)(e - *p));
+    line[e - *p] = 0;
+    *p = e + 1;
+    return MH_OK;
+}
+
+static int dec_hash(const char *s, uint8_t out[32])
+{
+    size_t dl;
+    uint8_t tmp[48];
+    char again[64];
+    if (strlen(s) != 44 ||
+        mbedtls_base64_decode(tmp, sizeof tmp, &dl, (const unsigned char *)s, 44) || dl != 32)
+        return MH_ERR_PARSE;
+    b64(tmp, 32, again, sizeof again);
+    if (strcmp(again, s) != 0)
+        return MH_ERR_PARSE;
+    memcpy(out, tmp, 32);
+    return MH_OK;
+}
+
+static int parse_size_root(const char *line, const char *key, uint64_t *size, uint8_t root[32],
+                           bool want_root)
+{
+    size_t kl = strlen(key);
+    char *end;
+    if (strncmp(line, key, kl) != 0 || line[kl] != ' ' || line[kl + 1] < '0' || line[kl + 1] > '9')
+        return MH_ERR_PARSE;
+    errno = 0;
+    unsigned long long v = strtoull(line + kl + 1, &end, 10);
+    if (errno || (line[kl + 1] == '0' && end != line + kl + 2))
+        return MH_ERR_PARSE;
+    *size = v;
+    if (!want_root)
+        return *end ? MH_ERR_PARSE : MH_OK;
+    if (*end != ' ')
+        return MH_ERR_PARSE;
+    return dec_hash(end + 1, root);
+}
+
+static int cmd_log_verify(int argc, char **argv)
+{
+    static const int allowed[] = {O_PROOF, O_ENTRY, O_CHECKPOINT, O_VKEY, 0};
+    struct log_opts o;
+    mh_note_vkey vk;
+    uint8_t *pf = NULL, *ef = NULL, *cf = NULL;
+    size_t pl = 0, el = 0, cl = 0, n = 0;
+    uint8_t proof[MH_MERKLE_MAX_PROOF][32];
+    char line[256], origin[MH_LEDGER_ORIGIN_MAX + 1];
+    uint64_t csize = 0;
+    uint8_t croot[32];
+    bool have_ck = false;
+    int rc, ret = parse(argc, argv, allowed, log_verify_help, &o, false);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if (!o.proof && !o.checkpoint)
+        return mh_cli_usage("give --proof, --checkpoint or both");
+    if (o.vkey && (ret = load_vkey(o.vkey, "--vkey", &vk)))
+        return ret;
+    if (o.checkpoint) {
+        const char *blank;
+        if ((ret = mh_cli_read_file(o.checkpoint, MH_LEDGER_NOTE_MAX, &cf, &cl)))
+            goto out;
+        blank = strstr((const char *)cf, "\n\n");
+        mh_err_clear();
+        if ((rc = mh_ledger_checkpoint_parse((const char *)cf,
+                                             blank ? (size_t)(blank - (const char *)cf) + 1 : cl,
+                                             origin, sizeof origin, &csize, croot))) {
+            ret = log_fail(rc, "reading the checkpoint");
+            goto out;
+        }
+        have_ck = true;
+        if (o.vkey && (ret = check_note((const char *)cf, cl, &vk, "the checkpoint")))
+            goto out;
+        if (!o.proof) {
+            char rb[64];
+            b64(croot, 32, rb, sizeof rb);
+            printf("checkpoint: %s, size %llu, root %s%s\n", origin, (unsigned long long)csize, rb,
+                   o.vkey  ? ", signature OK"
+                   : blank ? ""
+                           : " (unsigned)");
+            ret = MH_EXIT_OK;
+            goto out;
+        }
+    }
+    if ((ret = mh_cli_read_file(o.proof, PROOF_FILE_MAX, &pf, &pl)))
+        goto out;
+    {
+        const char *p = (const char *)pf, *end = p + pl;
+        ret = MH_EXIT_INPUT;
+        if (read_line(&p, end, line, sizeof line))
+            goto bad;
+        if (strcmp(line, PROOF_MAGIC) == 0) {
+            uint64_t index, size;
+            uint8_t root[32], leaf[32];
+            const char *blank;
+            if (!o.entry) {
+                ret = mh_cli_usage("an inclusion proof needs --entry (the entry's bytes)");
+                goto out;
+            }
+            if (read_line(&p, end, line, sizeof line) ||
+                parse_size_root(line, "index", &index, NULL, false))
+                goto bad;
+            while (p < end && *p != '\n') {
+                if (n == MH_MERKLE_MAX_PROOF || read_line(&p, end, line, sizeof line) ||
+                    dec_hash(line, proof[n]))
+                    goto bad;
+                n++;
+            }
+            if (p >= end)
+                goto bad;
+            p++;
+            blank = strstr(p, "\n\n");
+            if (mh_ledger_checkpoint_parse(p, blank ? (size_t)(blank - p) + 1 : (size_t)(end - p),
+                                           origin, sizeof origin, &size, root))
+                goto bad;
+            if (have_ck && (csize != size || mh_ct_memcmp(croot, root, 32) != 0)) {
+                ret = mh_cli_error(MH_EXIT_INVALID,
+                                   "the proof's checkpoint is not the checkpoint given");
+                goto out;
+            }
+            if (o.vkey && !have_ck &&
+                (ret = check_note(p, (size_t)(end - p), &vk, "the proof's checkpoint")))
+                goto out;
+            if ((ret = mh_cli_read_file(o.entry, MH_LEDGER_ENTRY_MAX, &ef, &el)))
+                goto out;
+            mh_merkle_leaf_hash(ef, el, leaf);
+            if (mh_merkle_verify_inclusion(leaf, index, size, (const uint8_t(*)[32])proof, n,
+                                           root) != 0) {
+                ret = mh_cli_error(MH_EXIT_INVALID,
+                                   "the inclusion proof does NOT verify: the entry is not at "
+                                   "index %llu of the tree of %llu entries in the checkpoint",
+                                   (unsigned long long)index, (unsigned long long)size);
+                goto out;
+            }
+            printf("inclusion proof OK: entry %llu is in the tree of %llu entries (%s)%s\n",
+                   (unsigned long long)index, (unsigned long long)size, origin,
+                   o.vkey  ? "; checkpoint signature OK"
+                   : blank ? "; give --vkey to check the checkpoint's signature"
+                           : "; the checkpoint is not signed");
+        } else if (strcmp(line, CONS_MAGIC) == 0) {
+            uint64_t s1, s2;
+            uint8_t r1[32], r2[32];
+            if (read_line(&p, end, line, sizeof line) ||
+                parse_size_root(line, "old", &s1, r1, true))
+                goto bad;
+            if (read_line(&p, end, line, sizeof line) ||
+                parse_size_root(line, "new", &s2, r2, true))
+                goto bad;
+            while (p < end) {
+                if (n == MH_MERKLE_MAX_PROOF || read_line(&p, end, line, sizeof line) ||
+                    dec_hash(line, proof[n]))
+                    goto bad;
+                n++;
+            }
+            if (have_ck && (csize != s2 || mh_ct_memcmp(croot, r2, 32) != 0)) {
+                ret = mh_cli_error(MH_EXIT_INVALID, "the proof's newer tree is not the tree in "
+                                                    "the checkpoint given");
+                goto out;
+            }
+            if (mh_merkle_verify_consistency(s1, s2, (const uint8_t(*)[32])proof, n, r1, r2) != 0) {
+                ret = mh_cli_error(MH_EXIT_INVALID,
+                                   "the consistency proof does NOT verify: the tree of %llu "
+                                   "entries is not a prefix of the tree of %llu",
+                                   (unsigned long long)s1, (unsigned long long)s2);
+                goto out;
+            }
+            printf("consistency proof OK: the tree of %llu entries is a prefix of the tree of "
+                   "%llu\n",
+                   (unsigned long long)s1, (unsigned long long)s2);
+        } else {
+            goto bad;
+        }
+        ret = MH_EXIT_OK;
+        goto out;
+    bad:
+        ret =
+            mh_cli_error(MH_EXIT_INPUT, "%s is not a proof written by 'mohur log prove'", o.proof);
+    }
+out:
+    free(pf);
+    free(ef);
+    free(cf);
+    return ret;
+}
+
+/* ---- checkpoints -------------------------------------------------------- */
+
+static const char log_checkpoint_help[] =
+    "Usage: mohur log checkpoint [--ledger DIR] --origin O --key URI [--vkey-out FILE]\n"
+    "       mohur log checkpoint [--ledger DIR] --origin O --body [--out FILE]\n"
+    "       mohur log checkpoint [--ledger DIR] --note FILE\n"
+    "       mohur log checkpoint [--ledger DIR] [--seq N] [--out FILE]\n"
+    "\n"
+    "Checkpoints (C2SP tlog-checkpoint) as signed notes (C2SP signed-note).\n"
+    "--key signs the checkpoint of the current tree with the registry key on the\n"
+    "token (ECDSA P-256, signature type 0x02, or Ed25519, type 0x01; the key name\n"
+    "is the origin) and stores it; every published checkpoint is kept. --body\n"
+    "writes the unsigned checkpoint for a signer elsewhere; --note stores a\n"
+    "checkpoint signed elsewhere, after checking its size and root are this\n"
+    "ledger's. Without these, writes a stored checkpoint (the latest, or --seq N)\n"
+    "with its witness cosignatures.\n"
+    "\n"
+    "Options:\n"
+    "  --origin O      the log's origin line, e.g. registry.example.az/log\n"
+    "  --key URI       the registry key, e.g.\n"
+    "                  'pkcs11:token=Seal;object=registry?pin-source=file:PATH'\n" MODULE_HELP
+    "  --vkey-out FILE write the verifier key (vkey) for mirrors and witnesses\n"
+    "  --body          write the unsigned checkpoint body\n"
+    "  --note FILE     store this signed checkpoint\n"
+    "  --seq N         the stored checkpoint to write (default: the latest)\n"
+    "  --out FILE      where to write (default: standard output)\n"
+    "  -h, --help      show this help\n"
+    "\n"
+    "Example:\n"
+    "  mohur log checkpoint --origin registry.example.az/log \\\n"
+    "      --key 'pkcs11:token=Seal;object=registry?pin-source=file:user.pin'\n";
+
+struct note_signer {
+    mh_hsm_key *key;
+    char name[MH_NOTE_MAX_NAME + 1];
+    uint8_t type;
+    uint8_t keyid[4];
+};
+
+static int note_sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t *sig, size_t cap,
+                        size_t *sig_len)
+{
+    struct note_signer *s = ctx;
+    if (s->type == MH_NOTE_ED25519)
+        return mh_hsm_sign_message(s->key, MH_SIG_ED25519, MBEDTLS_MD_NONE, msg, len, sig, cap,
+                                   sig_len);
+    return mh_hsm_sign_message(s->key, MH_SIG_ECDSA, MBEDTLS_MD_SHA256, msg, len, sig, cap,
+                               sig_len);
+}
+
+static int ledger_sign_cb(void *ctx, const char *body, size_t body_len, char *note, size_t cap,
+                          size_t *note_len)
+{
+    struct note_signer *s = ctx;
+    return mh_note_sign(body, body_len, s->name, s->type, s->keyid, note_sign_cb, s, note, cap,
+                        note_len);
+}
+
+/* Opens the registry key and works out its note key type, key ID and vkey. */
+static int open_signer(const struct log_opts *o, mh_cli_ctx *c, struct note_signer *s, char *vkey,
+                       size_t vcap)
+{
+    mh_hsm_key_info ki;
+    uint8_t spki[256];
+    size_t sl, vl;
+    const uint8_t *key;
+    size_t key_len;
+    int rc, ret;
+
+    if ((ret = mh_cli_open_key(c, o->key, o->module, MH_CLI_LOGIN_IF_NEEDED)))
+        return ret;
+    mh_err_clear();
+    if ((rc = mh_hsm_key_info_get(c->key, &ki)) ||
+        (rc = mh_hsm_key_public_der(c->key, spki, sizeof spki, &sl)))
+        return mh_cli_fail(rc, "reading %s", c->key_name);
+    if (ki.type == MH_KEY_EC_P256) {
+        s->type = MH_NOTE_ECDSA;
+        key = spki;
+        key_len = sl;
+    } else if (ki.type == MH_KEY_ED25519 && sl >= 32) {
+        s->type = MH_NOTE_ED25519;
+        key = spki + sl - 32; /* the raw key ends the SPKI */
+        key_len = 32;
+    } else {
+        return mh_cli_error(MH_EXIT_TOKEN,
+                            "%s is a %s key; a checkpoint is signed with ECDSA P-256 or Ed25519",
+                            c->key_name, mh_key_type_name(ki.type));
+    }
+    s->key = c->key;
+    snprintf(s->name, sizeof s->name, "%s", o->origin);
+    if ((rc = mh_note_keyid(s->name, strlen(s->name), s->type, key, key_len, s->keyid)) ||
+        (rc = mh_note_vkey_format(s->name, s->type, key, key_len, vkey, vcap, &vl)))
+        return mh_cli_fail(rc, "making the verifier key");
+    return MH_EXIT_OK;
+}
+
+static int cmd_log_checkpoint(int argc, char **argv)
+{
+    static const int allowed[] = {O_LEDGER, O_ORIGIN, O_BODY,     O_NOTE, O_OUT,
+                                  O_KEY,    O_MODULE, O_VKEY_OUT, O_SEQ,  0};
+    struct log_opts o;
+    mh_ledger *l = NULL;
+    mh_cli_ctx c;
+    struct note_signer sg;
+    char *buf = NULL, vkey[MH_NOTE_MAX_VKEY + 1];
+    uint8_t *nf = NULL;
+    size_t len = 0, nfl = 0;
+    uint64_t seq;
+    int rc, ret;
+
+    memset(&c, 0, sizeof c);
+    ret = parse(argc, argv, allowed, log_checkpoint_help, &o, false);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if ((o.body ? 1 : 0) + (o.note ? 1 : 0) + (o.key ? 1 : 0) > 1)
+        return mh_cli_usage("give one of --key, --body or --note");
+    if ((o.body || o.key) && !o.origin)
+        return mh_cli_usage("--body and --key need --origin");
+    if (o.note && (ret = mh_cli_read_file(o.note, MH_LEDGER_NOTE_MAX, &nf, &nfl)))
+        return ret;
+    if (o.key && (ret = open_signer(&o, &c, &sg, vkey, sizeof vkey)))
+        goto out;
+    if ((ret = open_ledger(&o, !o.note && !o.key, false, &l)))
+        goto out;
+    if (!(buf = malloc(MH_LEDGER_NOTE_MAX + 1))) {
+        ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
+        goto out;
+    }
+    mh_err_clear();
+    if (o.key) {
+        if ((rc = mh_ledger_checkpoint_sign(l, o.origin, ledger_sign_cb, &sg, &seq))) {
+            ret = log_fail(rc, "signing the checkpoint");
+            goto out;
+        }
+        if (o.vkey_out && (ret = mh_cli_write_file(o.vkey_out, vkey, strlen(vkey), 0644)))
+            goto out;
+        printf("signed and stored checkpoint #%llu\nvkey: %s\n", (unsigned long long)seq, vkey);
+        ret = MH_EXIT_OK;
+    } else if (o.body) {
+        if ((rc = mh_ledger_checkpoint_body(l, o.origin, 0, buf, MH_LEDGER_NOTE_MAX + 1, &len))) {
+            ret = log_fail(rc, "making the checkpoint");
+            goto out;
+        }
+        ret = mh_cli_write_file(o.out, buf, len, 0644);
+    } else if (o.note) {
+        if ((rc = mh_ledger_checkpoint_store(l, (const char *)nf, nfl, &seq))) {
+            ret = log_fail(rc, "storing the checkpoint");
+            goto out;
+        }
+        printf("stored checkpoint #%llu\n", (unsigned long long)seq);
+        ret = MH_EXIT_OK;
+    } else {
+        if ((rc = mh_ledger_checkpoint_get(l, o.has_seq ? o.seq : UINT64_MAX, buf,
+                                           MH_LEDGER_NOTE_MAX + 1, &len, &seq))) {
+            ret = log_fail(rc, "reading the checkpoint");
+            goto out;
+        }
+        ret = mh_cli_write_file(o.out, buf, len, 0644);
+    }
+out:
+    free(buf);
+    free(nf);
+    mh_ledger_close(l);
+    mh_cli_close(&c);
+    return ret;
+}
+
+static const char log_cosign_help[] =
+    "Usage: mohur log cosign [--ledger DIR] --cosig FILE --witness VKEY [--seq N]\n"
+    "\n"
+    "Accepts a witness cosignature (C2SP tlog-cosignature, cosignature/v1) of a\n"
+    "stored checkpoint: verifies it with the witness's key and stores it beside\n"
+    "the checkpoint, so 'mohur log checkpoint' and the exported checkpoint carry it.\n"
+    "\n"
+    "Options:\n"
+    "  --cosig FILE     the witness's signature line ('\u2014 name base64')\n"
+    "  --witness VKEY   the witness's verifier key (or a file holding it)\n"
+    "  --seq N          the checkpoint cosigned (default: the latest)\n"
+    "  -h, --help       show this help\n";
+
+struct cosig_ctx {
+    const mh_note_vkey *witness;
+    uint64_t time;
+};
+
+static int cosig_verify_cb(void *ctx, const char *note, size_t note_len, const char *line,
+                           size_t line_len)
+{
+    struct cosig_ctx *cc = ctx;
+    char *buf = malloc(note_len + line_len + 1);
+    int rc;
+    if (!buf)
+        return MH_ERR_NOMEM;
+    memcpy(buf, note, note_len);
+    memcpy(buf + note_len, line, line_len);
+    buf[note_len + line_len] = 0;
+    rc = mh_cosig_verify(buf, note_len + line_len, cc->witness, &cc->time);
+    free(buf);
+    return rc == MH_ERR_NOT_FOUND ? MH_ERR_VERIFY_FAILED : rc;
+}
+
+static int cmd_log_cosign(int argc, char **argv)
+{
+    static const int allowed[] = {O_LEDGER, O_COSIG, O_WITNESS, O_SEQ, 0};
+    struct log_opts o;
+    mh_ledger *l = NULL;
+    mh_note_vkey vk;
+    struct cosig_ctx cc;
+    uint8_t *line = NULL;
+    size_t ll;
+    int rc, ret = parse(argc, argv, allowed, log_cosign_help, &o, false);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if (!o.cosig || !o.witness)
+        return mh_cli_usage("--cosig and --witness are required");
+    if ((ret = load_vkey(o.witness, "--witness", &vk)))
+        return ret;
+    if (vk.type != MH_NOTE_COSIG) {
+        return mh_cli_usage("--witness must be a cosignature/v1 key (type 0x04)");
+    }
+    if ((ret = mh_cli_read_file(o.cosig, MH_NOTE_MAX_LINE + 2, &line, &ll)))
+        return ret;
+    if ((ret = open_ledger(&o, false, false, &l)))
+        goto out;
+    memset(&cc, 0, sizeof cc);
+    cc.witness = &vk;
+    mh_err_clear();
+    if ((rc = mh_ledger_cosign_add(l, o.has_seq ? o.seq : UINT64_MAX, (const char *)line, ll,
+                                   cosig_verify_cb, &cc))) {
+        ret = log_fail(rc, "adding the cosignature");
+        goto out;
+    }
+    printf("cosignature of '%s' (time %llu) verified and stored\n", vk.name,
+           (unsigned long long)cc.time);
+    ret = MH_EXIT_OK;
+out:
+    free(line);
+    mh_ledger_close(l);
+    return ret;
+}
+
+/* ---- export and audit --------------------------------------------------- */
+
+static const char log_export_help[] =
+    "Usage: mohur log export-tiles [--ledger DIR] --out DIR\n"
+    "\n"
+    "Writes the log as C2SP tlog-tiles for a static mirror: tile/<L>/<N>\n"
+    "(hash tiles of 256), tile/entries/<N> (entry bundles) and checkpoint, for\n"
+    "the latest signed checkpoint. Incremental: full tiles already there are\n"
+    "kept; the checkpoint is replaced last, atomically.\n"
+    "\n"
+    "Options:\n"
+    "  --out DIR    the mirror directory (served as is by any web server)\n"
+    "  -h, --help   show this help\n";
+
+static int cmd_log_export(int argc, char **argv)
+{
+    static const int allowed[] = {O_LEDGER, O_OUT, 0};
+    struct log_opts o;
+    mh_ledger *l = NULL;
+    mh_ledger_export_stats st;
+    int rc, ret = parse(argc, argv, allowed, log_export_help, &o, false);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if (!o.out)
+        return mh_cli_usage("--out DIR is required");
+    if ((ret = open_ledger(&o, true, false, &l)))
+        return ret;
+    mh_err_clear();
+    if ((rc = mh_ledger_export_tiles(l, o.out, &st))) {
+        ret = log_fail(rc, "exporting tiles");
+        goto out;
+    }
+    printf("exported %llu entries: %llu tiles and %llu entry bundles written, %llu kept\n",
+           (unsigned long long)st.size, (unsigned long long)st.tiles,
+           (unsigned long long)st.bundles, (unsigned long long)st.skipped);
+    ret = MH_EXIT_OK;
+out:
+    mh_ledger_close(l);
+    return ret;
+}
+
+static const char log_audit_help[] =
+    "Usage: mohur log audit DIR [--state FILE] [--vkey VKEY]\n"
+    "\n"
+    "Audits a tile mirror (a directory written by 'mohur log export-tiles'):\n"
+    "recomputes every leaf from the entry bundles and every tile from the level\n"
+    "below, checks the tiles and the checkpoint's root, and checks the tree is\n"
+    "consistent with the checkpoint trusted last time (kept in --state, which\n"
+    "is updated after a clean audit). A fork or a rewrite exits with status 1.\n"
+    "\n"
+    "Options:\n"
+    "  --state FILE   the auditor's trusted size and root (created if missing)\n"
+    "  --vkey VKEY    the log's verifier key: the checkpoint must be signed by it\n"
+    "  -h, --help     show this help\n";
+
+static int cmd_log_audit(int argc, char **argv)
+{
+    static const int allowed[] = {O_STATE, O_VKEY, 0};
+    struct log_opts o;
+    mh_note_vkey vk;
+    mh_ledger_audit a;
+    char *note = NULL, line[128], rb[64];
+    uint8_t *sf = NULL;
+    size_t nl, sl;
+    int rc, ret = parse(argc, argv, allowed, log_audit_help, &o, true);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    memset(&a, 0, sizeof a);
+    if (o.vkey && (ret = load_vkey(o.vkey, "--vkey", &vk)))
+        return ret;
+    if (o.state && access(o.state, F_OK) == 0) {
+        const char *p, *end;
+        if ((ret = mh_cli_read_file(o.state, 4096, &sf, &sl)))
+            goto out;
+        p = (const char *)sf;
+        end = p + sl;
+        if (read_line(&p, end, line, sizeof line) ||
+            parse_size_root(line, "trusted", &a.trusted_size, a.trusted_root, true)) {
+            ret = mh_cli_error(MH_EXIT_INPUT, "%s is not an audit state file", o.state);
+            goto out;
+        }
+    }
+    if (!(note = malloc(MH_LEDGER_NOTE_MAX + 1))) {
+        ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
+        goto out;
+    }
+    mh_err_clear();
+    if ((rc = mh_ledger_audit_dir(o.operand, &a, note, MH_LEDGER_NOTE_MAX + 1, &nl))) {
+        ret = log_fail(rc, "auditing the mirror");
+        goto out;
+    }
+    if (o.vkey && (ret = check_note(note, nl, &vk, "the mirror's checkpoint")))
+        goto out;
+    b64(a.root, 32, rb, sizeof rb);
+    printf("audit OK: %s, %llu entries, %llu tiles checked, root %s", a.origin,
+           (unsigned long long)a.size, (unsigned long long)a.tiles_checked, rb);
+    if (a.trusted_size)
+        printf(", consistent with the %llu entries trusted before\n",
+               (unsigned long long)a.trusted_size);
+    else
+        printf(", trusted from now on\n");
+    if (o.state) {
+        int k = snprintf(line, sizeof line, "trusted %llu %s\n", (unsigned long long)a.size, rb);
+        if ((ret = mh_cli_write_file(o.state, line, (size_t)k, 0600)))
+            goto out;
+    }
+    ret = MH_EXIT_OK;
+out:
+    free(note);
+    free(sf);
+    return ret;
+}
+
+const struct mh_cli_cmd mh_cli_log_cmds[] = {
+    {"init", "create an empty ledger", log_init_help, cmd_log_init, NULL},
+    {"info", "show the ledger's size, root and latest checkpoint", log_info_help, cmd_log_info,
+     NULL},
+    {"append", "append an issue or revoke entry (tests and tooling)", log_append_help,
+     cmd_log_append, NULL},
+    {"get", "show an entry, a document's status, or entries by digest", log_get_help, cmd_log_get,
+     NULL},
+    {"prove", "write an inclusion or consistency proof", log_prove_help, cmd_log_prove, NULL},
+    {"checkpoint", "make, store or show signed checkpoints", log_checkpoint_help,
+     cmd_log_checkpoint, NULL},
+    {"cosign", "verify and store a witness cosignature of a checkpoint", log_cosign_help,
+     cmd_log_cosign, NULL},
+    {"export-tiles", "write the log as static C2SP tiles for mirrors", log_export_help,
+     cmd_log_export, NULL},
+    {"audit", "audit a tile mirror for forks and rewrites", log_audit_help, cmd_log_audit, NULL},
+    {"verify", "check a proof or checkpoint given as files", log_verify_help, cmd_log_verify, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};

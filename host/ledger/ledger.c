@@ -1,0 +1,1218 @@
+/* ledger.c - the ledger in LMDB: opening and its checks, the writer lock,
+ * appends (one transaction each, or group commit through a writer thread),
+ * lookups and proofs. See mh_ledger.h and docs/ledger.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "ledger_internal.h"
+#include "mh_pki.h"
+
+#define VERSION 1u
+#define STATUS_LEN 66
+
+struct mh_req {
+    const mh_ledger_entry *e;
+    uint64_t idx;
+    int rc;
+    bool done;
+    char err[256];
+    struct mh_req *next;
+};
+
+void mh_be64_put(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+uint64_t mh_be64_get(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+int mh_ledger_mdb_err(int rc, const char *what)
+{
+    switch (rc) {
+    case MDB_SUCCESS:
+        return MH_OK;
+    case MDB_NOTFOUND:
+        return MH_ERR_NOT_FOUND;
+    case MDB_MAP_FULL:
+        mh_err_set("%s: the ledger's map is full; nothing was written. Reopen it with a larger "
+                   "map size (--map-size) or let it grow (--grow)",
+                   what);
+        return MH_ERR_LEDGER_FULL;
+    case ENOSPC:
+    case EDQUOT:
+        mh_err_set("%s: the disk is full; nothing was written and the ledger is intact. Free "
+                   "space on the disk, then retry",
+                   what);
+        return MH_ERR_DISK_FULL;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        mh_err_set("%s: permission denied (%s)", what, strerror(rc));
+        return MH_ERR_PERMISSION;
+    case ENOENT:
+        return MH_ERR_NOT_FOUND;
+    case ENOMEM:
+        return MH_ERR_NOMEM;
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+        mh_err_set("%s: the ledger's database is damaged (%s); restore it from a backup or a "
+                   "mirror",
+                   what, mdb_strerror(rc));
+        return MH_ERR_LEDGER_CORRUPT;
+    default:
+        mh_err_set("%s: %s", what, mdb_strerror(rc));
+        return MH_ERR_IO;
+    }
+}
+
+int mh_ledger_rtxn(mh_ledger *l, MDB_txn **t)
+{
+    int rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, t);
+    if (rc == MDB_MAP_RESIZED) {
+        /* the writer grew the map: adopt its size */
+        mdb_env_set_mapsize(l->env, 0);
+        rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, t);
+    }
+    if (rc) {
+        *t = NULL;
+        return mh_ledger_mdb_err(rc, "reading the ledger");
+    }
+    return MH_OK;
+}
+
+static void tile_key(uint8_t k[9], unsigned tl, uint64_t n)
+{
+    k[0] = (uint8_t)tl;
+    mh_be64_put(k + 1, n);
+}
+
+/* Where (level, index) lives: tile level, tile index, hash offset. */
+static void tile_pos(unsigned level, uint64_t index, unsigned *tl, uint64_t *n, size_t *off)
+{
+    unsigned j = level % 8;
+    *tl = level / 8;
+    *n = index >> (8 - j);
+    *off = (size_t)(512u - (512u >> j)) + (size_t)(index - (*n << (8 - j)));
+}
+
+int mh_ledger_tile_get(mh_ledger *l, MDB_txn *t, unsigned tl, uint64_t n, const uint8_t **p)
+{
+    uint8_t k[9];
+    MDB_val key = {sizeof k, k}, val;
+    int rc;
+    tile_key(k, tl, n);
+    rc = mdb_get(t, l->db_tiles, &key, &val);
+    if (rc == MDB_NOTFOUND || (rc == 0 && val.mv_size != MH_TILE_BYTES)) {
+        mh_err_set("the ledger has no valid tile %llu at tile level %u; it is damaged",
+                   (unsigned long long)n, tl);
+        return MH_ERR_LEDGER_CORRUPT;
+    }
+    if (rc)
+        return mh_ledger_mdb_err(rc, "reading a tile");
+    *p = val.mv_data;
+    return MH_OK;
+}
+
+int mh_ledger_hash_get(mh_ledger *l, MDB_txn *t, unsigned level, uint64_t index,
+                       uint8_t out[MH_LEDGER_HASH_LEN])
+{
+    unsigned tl;
+    uint64_t n;
+    size_t off;
+    const uint8_t *p;
+    int rc;
+    if (level >= 64)
+        return MH_ERR_INVALID_ARG;
+    tile_pos(level, index, &tl, &n, &off);
+    if ((rc = mh_ledger_tile_get(l, t, tl, n, &p)))
+        return rc;
+    memcpy(out, p + off * MH_LEDGER_HASH_LEN, MH_LEDGER_HASH_LEN);
+    return MH_OK;
+}
+
+int mh_ledger_meta_size(mh_ledger *l, MDB_txn *t, uint64_t *size, uint8_t root[MH_LEDGER_HASH_LEN])
+{
+    MDB_val k = {4, (void *)"size"}, v;
+    int rc = mdb_get(t, l->db_meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        *size = 0;
+        if (root)
+            mh_merkle_empty_root(root);
+        return MH_OK;
+    }
+    if (rc)
+        return mh_ledger_mdb_err(rc, "reading the ledger's size");
+    if (v.mv_size != 8)
+        goto bad;
+    *size = mh_be64_get(v.mv_data);
+    if (root) {
+        MDB_val rk = {4, (void *)"root"}, rv;
+        rc = mdb_get(t, l->db_meta, &rk, &rv);
+        if (rc || rv.mv_size != MH_LEDGER_HASH_LEN)
+            goto bad;
+        memcpy(root, rv.mv_data, MH_LEDGER_HASH_LEN);
+    }
+    return MH_OK;
+bad:
+    mh_err_set("the ledger's stored size or root is missing or malformed; it is damaged");
+    return MH_ERR_LEDGER_CORRUPT;
+}
+
+/* ---- the right edge of the tree ----------------------------------------- */
+
+static void frontier_root(const uint8_t fr[64][MH_LEDGER_HASH_LEN], uint64_t size,
+                          uint8_t root[MH_LEDGER_HASH_LEN])
+{
+    bool have = false;
+    if (size == 0) {
+        mh_merkle_empty_root(root);
+        return;
+    }
+    for (unsigned lv = 0; lv < 64; lv++) {
+        if (!((size >> lv) & 1))
+            continue;
+        if (!have) {
+            memcpy(root, fr[lv], MH_LEDGER_HASH_LEN);
+            have = true;
+        } else {
+            mh_merkle_node_hash(fr[lv], root, root);
+        }
+    }
+}
+
+static int frontier_load(mh_ledger *l, MDB_txn *t, uint64_t size,
+                         uint8_t fr[64][MH_LEDGER_HASH_LEN])
+{
+    int rc;
+    for (unsigned lv = 0; lv < 64; lv++) {
+        if (!((size >> lv) & 1))
+            continue;
+        if ((rc = mh_ledger_hash_get(l, t, lv, (size >> lv) - 1, fr[lv])))
+            return rc;
+    }
+    return MH_OK;
+}
+
+/* A proof asks for about 2 log2(n) hashes, up to 8 levels from each tile:
+ * the tiles it read stay at hand for the transaction. */
+struct getctx {
+    mh_ledger *l;
+    MDB_txn *t;
+    const uint8_t *tile[MH_TILE_LEVELS];
+    uint64_t n[MH_TILE_LEVELS];
+};
+
+static int getter(void *ctx, unsigned level, uint64_t index, uint8_t out[MH_HASH_LEN])
+{
+    struct getctx *g = ctx;
+    unsigned tl;
+    uint64_t n;
+    size_t off;
+    int rc;
+    if (level >= 64)
+        return MH_ERR_INVALID_ARG;
+    tile_pos(level, index, &tl, &n, &off);
+    if (!g->tile[tl] || g->n[tl] != n) {
+        if ((rc = mh_ledger_tile_get(g->l, g->t, tl, n, &g->tile[tl]))) {
+            g->tile[tl] = NULL;
+            return rc;
+        }
+        g->n[tl] = n;
+    }
+    memcpy(out, g->tile[tl] + off * MH_LEDGER_HASH_LEN, MH_HASH_LEN);
+    return MH_OK;
+}
+
+/* The checks at open: the root from the stored right edge equals the
+ * stored root; each right-edge node is the hash of its two children; the
+ * entries end at size - 1; the last entries hash to their stored leaves. */
+static int check_ledger(mh_ledger *l)
+{
+    MDB_txn *t = NULL;
+    MDB_cursor *c = NULL;
+    MDB_val k, v;
+    uint64_t size;
+    uint8_t root[MH_LEDGER_HASH_LEN], calc[MH_LEDGER_HASH_LEN], h[MH_LEDGER_HASH_LEN];
+    uint8_t a[MH_LEDGER_HASH_LEN], b[MH_LEDGER_HASH_LEN];
+    uint8_t fr[64][MH_LEDGER_HASH_LEN];
+    int rc, ret = MH_ERR_LEDGER_CORRUPT;
+
+    if ((ret = mh_ledger_rtxn(l, &t)))
+        goto out;
+    ret = MH_ERR_LEDGER_CORRUPT;
+    if ((rc = mh_ledger_meta_size(l, t, &size, root))) {
+        ret = rc;
+        goto out;
+    }
+    if (!l->ro) {
+        /* the writer keeps the right edge in memory */
+        if ((rc = frontier_load(l, t, size, l->frontier))) {
+            ret = rc;
+            goto out;
+        }
+        memcpy(fr, l->frontier, sizeof fr);
+    } else if ((rc = frontier_load(l, t, size, fr))) {
+        ret = rc;
+        goto out;
+    }
+    frontier_root((const uint8_t(*)[MH_LEDGER_HASH_LEN])fr, size, calc);
+    if (mh_ct_memcmp(calc, root, MH_LEDGER_HASH_LEN) != 0) {
+        mh_err_set("the ledger's stored root does not match its stored subtree hashes; it is "
+                   "damaged: restore it from a backup or a mirror");
+        goto out;
+    }
+    for (unsigned lv = 1; lv < 64; lv++) {
+        uint64_t i;
+        if (!((size >> lv) & 1))
+            continue;
+        i = (size >> lv) - 1;
+        if ((rc = mh_ledger_hash_get(l, t, lv - 1, 2 * i, a)) ||
+            (rc = mh_ledger_hash_get(l, t, lv - 1, 2 * i + 1, b))) {
+            ret = rc;
+            goto out;
+        }
+        mh_merkle_node_hash(a, b, h);
+        if (mh_ct_memcmp(h, fr[lv], MH_LEDGER_HASH_LEN) != 0) {
+            mh_err_set("the ledger's subtree hash at level %u does not match its children; it "
+                       "is damaged: restore it from a backup or a mirror",
+                       lv);
+            goto out;
+        }
+    }
+    if ((rc = mdb_cursor_open(t, l->db_entries, &c))) {
+        ret = mh_ledger_mdb_err(rc, "checking the ledger");
+        goto out;
+    }
+    rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    if (size == 0 ? rc != MDB_NOTFOUND
+                  : (rc != 0 || k.mv_size != 8 || mh_be64_get(k.mv_data) != size - 1)) {
+        mh_err_set("the ledger holds a different number of entries than its stored size %llu; "
+                   "it is damaged: restore it from a backup or a mirror",
+                   (unsigned long long)size);
+        goto out;
+    }
+    for (uint64_t n = 0; n < l->check_depth && n < size; n++) {
+        uint64_t i = size - 1 - n;
+        if (n > 0 && (rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) != 0)
+            goto short_read;
+        if (k.mv_size != 8 || mh_be64_get(k.mv_data) != i)
+            goto short_read;
+        mh_merkle_leaf_hash(v.mv_data, v.mv_size, h);
+        if ((rc = mh_ledger_hash_get(l, t, 0, i, a))) {
+            ret = rc;
+            goto out;
+        }
+        if (mh_ct_memcmp(h, a, MH_LEDGER_HASH_LEN) != 0) {
+            mh_err_set("ledger entry %llu does not match its stored leaf hash; the ledger is "
+                       "damaged: restore it from a backup or a mirror",
+                       (unsigned long long)i);
+            goto out;
+        }
+    }
+    if (!l->ro)
+        l->size = size;
+    ret = MH_OK;
+    goto out;
+short_read:
+    mh_err_set("the ledger's entries are not numbered consecutively; it is damaged");
+out:
+    if (c)
+        mdb_cursor_close(c);
+    if (t)
+        mdb_txn_abort(t);
+    return ret;
+}
+
+/* ---- opening and closing ------------------------------------------------ */
+
+static void *writer_main(void *arg);
+
+static int take_lock(mh_ledger *l)
+{
+    char path[4200], buf[32];
+    int fd;
+    snprintf(path, sizeof path, "%s/writer.lock", l->dir);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        int e = errno;
+        mh_err_set("opening the ledger's lock file %s: %s", path, strerror(e));
+        return e == EACCES || e == EROFS ? MH_ERR_PERMISSION : MH_ERR_IO;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+        long pid = 0;
+        if (n > 0) {
+            buf[n] = 0;
+            pid = strtol(buf, NULL, 10);
+        }
+        close(fd);
+        if (pid > 0)
+            mh_err_set("the ledger in %s is open for writing by another process (pid %ld); only "
+                       "one writer at a time: stop it first, or open the ledger read-only",
+                       l->dir, pid);
+        else
+            mh_err_set("the ledger in %s is open for writing by another process; only one "
+                       "writer at a time: stop it first, or open the ledger read-only",
+                       l->dir);
+        return MH_ERR_LEDGER_LOCKED;
+    }
+    int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) == 0 && n > 0)
+        (void)!pwrite(fd, buf, (size_t)n, 0);
+    l->lock_fd = fd;
+    return MH_OK;
+}
+
+int mh_ledger_open(const char *dir, const mh_ledger_opts *opts, mh_ledger **out)
+{
+    static const mh_ledger_opts defaults;
+    mh_ledger *l = NULL;
+    MDB_txn *t = NULL;
+    char path[4200];
+    struct stat st;
+    int rc, ret = MH_ERR_INVALID_ARG;
+    unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
+
+    *out = NULL;
+    if (!opts)
+        opts = &defaults;
+    if (!dir || !*dir || strlen(dir) >= sizeof l->dir - 64) {
+        mh_err_set("the ledger directory name is empty or too long");
+        goto out;
+    }
+    l = calloc(1, sizeof *l);
+    if (!l) {
+        ret = MH_ERR_NOMEM;
+        goto out;
+    }
+    l->lock_fd = -1;
+    snprintf(l->dir, sizeof l->dir, "%s", dir);
+    l->ro = opts->read_only;
+    l->map_size = opts->map_size ? opts->map_size : (size_t)1 << 30;
+    l->grow_step = opts->grow_step;
+    l->batch_max = opts->batch_max ? opts->batch_max : 4096;
+    l->check_depth = opts->check_depth ? opts->check_depth : 256;
+    pthread_mutex_init(&l->wmu, NULL);
+    pthread_mutex_init(&l->qmu, NULL);
+    pthread_cond_init(&l->qcv, NULL);
+    pthread_cond_init(&l->dcv, NULL);
+    if (!opts->read_only && !(l->edge = calloc(MH_TILE_LEVELS, sizeof *l->edge))) {
+        ret = MH_ERR_NOMEM;
+        goto out;
+    }
+
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (stat(path, &st) != 0) {
+        if (!opts->create || l->ro) {
+            mh_err_set("there is no ledger in %s; create one with 'mohur log init --ledger %s'",
+                       dir, dir);
+            ret = MH_ERR_NOT_FOUND;
+            goto out;
+        }
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            int e = errno;
+            mh_err_set("creating the ledger directory %s: %s", dir, strerror(e));
+            ret = e == ENOSPC ? MH_ERR_DISK_FULL : e == EACCES ? MH_ERR_PERMISSION : MH_ERR_IO;
+            goto out;
+        }
+    }
+    if (!l->ro && (ret = take_lock(l)))
+        goto out;
+
+    ret = MH_ERR_IO;
+    if ((rc = mdb_env_create(&l->env))) {
+        ret = mh_ledger_mdb_err(rc, "opening the ledger");
+        goto out;
+    }
+    mdb_env_set_maxdbs(l->env, 8);
+    mdb_env_set_maxreaders(l->env, 254);
+    if (l->ro)
+        flags |= MDB_RDONLY;
+    rc = mdb_env_set_mapsize(l->env, l->map_size);
+    if (!rc)
+        rc = mdb_env_open(l->env, dir, flags, 0600);
+    if (rc) {
+        if (rc == ENOENT || rc == EACCES || rc == ENOSPC)
+            ret = mh_ledger_mdb_err(rc, "opening the ledger");
+        else
+            ret = mh_ledger_mdb_err(rc, "opening the ledger");
+        if (ret == MH_ERR_IO || ret == MH_ERR_NOT_FOUND)
+            mh_err_set("opening the ledger in %s: %s", dir, mdb_strerror(rc));
+        mdb_env_close(l->env);
+        l->env = NULL;
+        goto out;
+    }
+    {
+        /* a map the file already outgrew (grown by an earlier writer) */
+        MDB_envinfo info;
+        if (mdb_env_info(l->env, &info) == 0)
+            l->map_size = info.me_mapsize;
+    }
+    if ((rc = mdb_txn_begin(l->env, NULL, l->ro ? MDB_RDONLY : 0, &t))) {
+        ret = mh_ledger_mdb_err(rc, "opening the ledger");
+        goto out;
+    }
+    {
+        unsigned cf = l->ro ? 0 : MDB_CREATE;
+        if ((rc = mdb_dbi_open(t, "entries", cf, &l->db_entries)) ||
+            (rc = mdb_dbi_open(t, "tiles", cf, &l->db_tiles)) ||
+            (rc = mdb_dbi_open(t, "by_id", cf, &l->db_id)) ||
+            (rc = mdb_dbi_open(t, "by_digest", cf, &l->db_digest)) ||
+            (rc = mdb_dbi_open(t, "meta", cf, &l->db_meta)) ||
+            (rc = mdb_dbi_open(t, "checkpoints", cf, &l->db_ckpt)) ||
+            (rc = mdb_dbi_open(t, "cosignatures", cf, &l->db_cosig))) {
+            if (rc == MDB_NOTFOUND) {
+                mh_err_set("%s does not hold a mohur ledger (its tables are missing)", dir);
+                ret = MH_ERR_LEDGER_CORRUPT;
+            } else {
+                ret = mh_ledger_mdb_err(rc, "opening the ledger's tables");
+            }
+            goto out;
+        }
+        MDB_val k = {7, (void *)"version"}, v;
+        rc = mdb_get(t, l->db_meta, &k, &v);
+        if (rc == MDB_NOTFOUND && !l->ro) {
+            uint8_t ver[4] = {0, 0, 0, VERSION};
+            MDB_val nv = {4, ver};
+            rc = mdb_put(t, l->db_meta, &k, &nv, 0);
+            if (rc) {
+                ret = mh_ledger_mdb_err(rc, "creating the ledger");
+                goto out;
+            }
+        } else if (rc || v.mv_size != 4 || ((uint8_t *)v.mv_data)[3] != VERSION) {
+            mh_err_set("%s holds a ledger of an unknown format version; this mohur reads "
+                       "version %u",
+                       dir, VERSION);
+            ret = MH_ERR_LEDGER_CORRUPT;
+            goto out;
+        }
+    }
+    rc = mdb_txn_commit(t);
+    t = NULL;
+    if (rc) {
+        ret = mh_ledger_mdb_err(rc, "opening the ledger");
+        goto out;
+    }
+    if ((ret = check_ledger(l)))
+        goto out;
+    if (opts->group_commit && !l->ro) {
+        if (pthread_create(&l->thr, NULL, writer_main, l) != 0) {
+            ret = MH_ERR_NOMEM;
+            goto out;
+        }
+        l->gc = true;
+    }
+    *out = l;
+    l = NULL; /* transferred */
+    ret = MH_OK;
+out:
+    if (t)
+        mdb_txn_abort(t);
+    mh_ledger_close(l);
+    return ret;
+}
+
+void mh_ledger_close(mh_ledger *l)
+{
+    if (!l)
+        return;
+    if (l->gc) {
+        pthread_mutex_lock(&l->qmu);
+        l->stop = true;
+        pthread_cond_broadcast(&l->qcv);
+        pthread_mutex_unlock(&l->qmu);
+        pthread_join(l->thr, NULL);
+    }
+    if (l->env)
+        mdb_env_close(l->env);
+    if (l->lock_fd >= 0)
+        close(l->lock_fd); /* releases the flock */
+    pthread_mutex_destroy(&l->wmu);
+    pthread_mutex_destroy(&l->qmu);
+    pthread_cond_destroy(&l->qcv);
+    pthread_cond_destroy(&l->dcv);
+    free(l->edge);
+    free(l);
+}
+
+/* ---- appending ---------------------------------------------------------- */
+
+static void status_encode(const mh_ledger_status *s, uint8_t b[STATUS_LEN])
+{
+    mh_be64_put(b, s->issue_index);
+    mh_be64_put(b + 8, s->issue_time);
+    memcpy(b + 16, s->digest, 32);
+    b[48] = s->revoked ? 1 : 0;
+    mh_be64_put(b + 49, s->revoke_index);
+    mh_be64_put(b + 57, s->revoke_time);
+    b[65] = (uint8_t)s->reason;
+}
+
+static int status_decode(const MDB_val *v, mh_ledger_status *s)
+{
+    const uint8_t *b = v->mv_data;
+    if (v->mv_size != STATUS_LEN || b[48] > 1) {
+        mh_err_set("a document status record in the ledger is malformed; it is damaged");
+        return MH_ERR_LEDGER_CORRUPT;
+    }
+    s->issue_index = mh_be64_get(b);
+    s->issue_time = mh_be64_get(b + 8);
+    memcpy(s->digest, b + 16, 32);
+    s->revoked = b[48] == 1;
+    s->revoke_index = mh_be64_get(b + 49);
+    s->revoke_time = mh_be64_get(b + 57);
+    s->reason = b[65];
+    return MH_OK;
+}
+
+static int edge_flush(mh_ledger *l, MDB_txn *t)
+{
+    for (unsigned tl = 0; tl < MH_TILE_LEVELS; tl++) {
+        struct mh_tilebuf *b = &l->edge[tl];
+        uint8_t k[9];
+        MDB_val key = {sizeof k, k}, val = {MH_TILE_BYTES, b->h};
+        int rc;
+        if (!b->valid || !b->dirty)
+            continue;
+        tile_key(k, tl, b->n);
+        if ((rc = mdb_put(t, l->db_tiles, &key, &val, 0)))
+            return mh_ledger_mdb_err(rc, "storing a tile");
+        b->dirty = false;
+    }
+    return MH_OK;
+}
+
+static void edge_forget(mh_ledger *l)
+{
+    for (unsigned tl = 0; tl < MH_TILE_LEVELS; tl++)
+        l->edge[tl].valid = false;
+}
+
+/* Stores a subtree hash in the right-edge tile of its tile level, moving
+ * to the next tile (and writing the finished one) when needed. */
+static int edge_set(mh_ledger *l, MDB_txn *t, unsigned level, uint64_t index,
+                    const uint8_t h[MH_LEDGER_HASH_LEN])
+{
+    unsigned tl;
+    uint64_t n;
+    size_t off;
+    struct mh_tilebuf *b;
+    int rc;
+    if (level >= 64)
+        return MH_ERR_INTERNAL;
+    tile_pos(level, index, &tl, &n, &off);
+    b = &l->edge[tl];
+    if (!b->valid || b->n != n) {
+        uint8_t k[9];
+        MDB_val key = {sizeof k, k}, val;
+        if (b->valid && b->dirty) {
+            MDB_val out = {MH_TILE_BYTES, b->h};
+            tile_key(k, tl, b->n);
+            if ((rc = mdb_put(t, l->db_tiles, &key, &out, 0)))
+                return mh_ledger_mdb_err(rc, "storing a tile");
+        }
+        tile_key(k, tl, n);
+        rc = mdb_get(t, l->db_tiles, &key, &val);
+        if (rc == 0 && val.mv_size == MH_TILE_BYTES)
+            memcpy(b->h, val.mv_data, MH_TILE_BYTES);
+        else if (rc == MDB_NOTFOUND)
+            memset(b->h, 0, MH_TILE_BYTES);
+        else
+            return rc ? mh_ledger_mdb_err(rc, "reading a tile") : MH_ERR_LEDGER_CORRUPT;
+        b->valid = true;
+        b->dirty = false;
+        b->n = n;
+    }
+    memcpy(b->h + off * MH_LEDGER_HASH_LEN, h, MH_LEDGER_HASH_LEN);
+    b->dirty = true;
+    return MH_OK;
+}
+
+/* Appends one entry inside the write transaction. A refusal that depends on
+ * the entry alone (invalid, duplicate, unknown document) returns before any
+ * write and leaves *fatal false, so the batch may go on without it. */
+static int apply_one(mh_ledger *l, MDB_txn *t, const mh_ledger_entry *in, uint64_t *idx,
+                     bool *fatal)
+{
+    mh_ledger_entry e;
+    mh_ledger_status st;
+    uint8_t buf[MH_LEDGER_ENTRY_MAX], sb[STATUS_LEN], k[9], dk[40];
+    uint8_t carry[MH_LEDGER_HASH_LEN];
+    size_t len, idlen;
+    MDB_val key, val;
+    uint64_t n = l->size;
+    unsigned lv;
+    int rc;
+
+    *fatal = false;
+    memcpy(&e, in, sizeof e);
+    idlen = strnlen(e.doc_id, sizeof e.doc_id);
+    if (idlen == 0 || idlen > MH_LEDGER_ID_MAX) {
+        mh_err_set("the entry's document id is empty or longer than %d bytes", MH_LEDGER_ID_MAX);
+        return MH_ERR_INVALID_ARG;
+    }
+    key.mv_size = idlen;
+    key.mv_data = e.doc_id;
+    rc = mdb_get(t, l->db_id, &key, &val);
+    if (rc && rc != MDB_NOTFOUND) {
+        *fatal = true;
+        return mh_ledger_mdb_err(rc, "looking up the document id");
+    }
+    if (e.type == MH_LEDGER_ISSUE) {
+        if (rc == 0) {
+            mh_err_set("document '%.128s' is already in the ledger; an entry is never changed: "
+                       "revoke it and issue the document under a new id",
+                       e.doc_id);
+            return MH_ERR_ALREADY_EXISTS;
+        }
+        memset(&st, 0, sizeof st);
+        st.issue_index = n;
+        st.issue_time = e.time;
+        memcpy(st.digest, e.digest, 32);
+        e.revoked_index = 0;
+        e.reason = 0;
+    } else if (e.type == MH_LEDGER_REVOKE) {
+        if (rc == MDB_NOTFOUND) {
+            mh_err_set("document '%.128s' is not in the ledger, so it cannot be revoked", e.doc_id);
+            return MH_ERR_NOT_FOUND;
+        }
+        if ((rc = status_decode(&val, &st))) {
+            *fatal = true;
+            return rc;
+        }
+        if (st.revoked) {
+            mh_err_set("document '%.128s' was already revoked (entry %llu)", e.doc_id,
+                       (unsigned long long)st.revoke_index);
+            return MH_ERR_ALREADY_EXISTS;
+        }
+        e.revoked_index = st.issue_index;
+        memset(e.digest, 0, sizeof e.digest);
+        e.doc_len = 0;
+        st.revoked = true;
+        st.revoke_index = n;
+        st.revoke_time = e.time;
+        st.reason = e.reason;
+    }
+    if ((rc = mh_ledger_entry_encode(&e, buf, sizeof buf, &len)))
+        return rc;
+
+    /* from here on, a failure aborts the transaction */
+    *fatal = true;
+    mh_be64_put(k, n);
+    key.mv_size = 8;
+    key.mv_data = k;
+    val.mv_size = len;
+    val.mv_data = buf;
+    if ((rc = mdb_put(t, l->db_entries, &key, &val, MDB_APPEND)))
+        return mh_ledger_mdb_err(rc, "appending the entry");
+    status_encode(&st, sb);
+    key.mv_size = idlen;
+    key.mv_data = e.doc_id;
+    val.mv_size = sizeof sb;
+    val.mv_data = sb;
+    if ((rc = mdb_put(t, l->db_id, &key, &val, 0)))
+        return mh_ledger_mdb_err(rc, "indexing the document id");
+    if (e.type == MH_LEDGER_ISSUE) {
+        memcpy(dk, e.digest, 32);
+        mh_be64_put(dk + 32, n);
+        key.mv_size = sizeof dk;
+        key.mv_data = dk;
+        val.mv_size = 0;
+        val.mv_data = NULL;
+        if ((rc = mdb_put(t, l->db_digest, &key, &val, 0)))
+            return mh_ledger_mdb_err(rc, "indexing the document digest");
+    }
+
+    /* the leaf and every subtree it completes */
+    mh_merkle_leaf_hash(buf, len, carry);
+    for (lv = 0;; lv++) {
+        if ((rc = edge_set(l, t, lv, n >> lv, carry)))
+            return rc;
+        if (!((n >> lv) & 1))
+            break;
+        mh_merkle_node_hash(l->frontier[lv], carry, carry);
+    }
+    memcpy(l->frontier[lv], carry, MH_LEDGER_HASH_LEN);
+    l->size = n + 1;
+    *idx = n;
+    *fatal = false;
+    return MH_OK;
+}
+
+static int put_meta(mh_ledger *l, MDB_txn *t)
+{
+    uint8_t sz[8], root[MH_LEDGER_HASH_LEN];
+    MDB_val k = {4, (void *)"size"}, v = {8, sz};
+    int rc;
+    mh_be64_put(sz, l->size);
+    frontier_root((const uint8_t(*)[MH_LEDGER_HASH_LEN])l->frontier, l->size, root);
+    if ((rc = mdb_put(t, l->db_meta, &k, &v, 0)))
+        return mh_ledger_mdb_err(rc, "storing the tree size");
+    k.mv_data = (void *)"root";
+    v.mv_size = sizeof root;
+    v.mv_data = root;
+    if ((rc = mdb_put(t, l->db_meta, &k, &v, 0)))
+        return mh_ledger_mdb_err(rc, "storing the tree root");
+    return MH_OK;
+}
+
+static int grow(mh_ledger *l)
+{
+    size_t ns = l->map_size + l->grow_step;
+    int rc;
+    if (ns < l->map_size)
+        return MH_ERR_LEDGER_FULL;
+    if ((rc = mdb_env_set_mapsize(l->env, ns)))
+        return mh_ledger_mdb_err(rc, "growing the ledger's map");
+    l->map_size = ns;
+    return MH_OK;
+}
+
+/* LMDB turns a short write (what a full disk gives) into EIO; a disk with
+ * less than 1 MiB free is taken as the cause. */
+static bool disk_nearly_full(const mh_ledger *l)
+{
+    struct statvfs sv;
+    if (statvfs(l->dir, &sv) != 0)
+        return false;
+    return (uint64_t)sv.f_bavail * sv.f_frsize < ((uint64_t)1 << 20);
+}
+
+/* One write transaction over a batch. all_or_nothing: the first refused
+ * entry fails the batch; else each entry gets its own result in rcs[] and
+ * errs[]. Retries after growing the map. Called with wmu held. */
+static int write_batch(mh_ledger *l, const mh_ledger_entry *const *es, size_t n, uint64_t *idx,
+                       int *rcs, char (*errs)[256], bool all_or_nothing)
+{
+    uint8_t saved[64][MH_LEDGER_HASH_LEN];
+    uint64_t saved_size;
+    MDB_txn *t;
+    int rc, ret;
+    bool fatal;
+
+    for (int attempt = 0;; attempt++) {
+        saved_size = l->size;
+        memcpy(saved, l->frontier, sizeof saved);
+        rc = mdb_txn_begin(l->env, NULL, 0, &t);
+        if (rc)
+            return mh_ledger_mdb_err(rc, "starting a ledger transaction");
+        ret = MH_OK;
+        for (size_t i = 0; i < n; i++) {
+            mh_err_clear();
+            rc = apply_one(l, t, es[i], &idx[i], &fatal);
+            if (rcs) {
+                rcs[i] = rc;
+                if (rc && errs)
+                    snprintf(errs[i], sizeof errs[i], "%s", mh_err_message(rc));
+            }
+            if (rc && (fatal || all_or_nothing)) {
+                ret = rc;
+                break;
+            }
+        }
+        if (!ret)
+            ret = edge_flush(l, t);
+        if (!ret)
+            ret = put_meta(l, t);
+        if (!ret) {
+            rc = mdb_txn_commit(t);
+            t = NULL;
+            if (rc == EIO && disk_nearly_full(l))
+                rc = ENOSPC; /* LMDB reports a short write as EIO */
+            if (rc)
+                ret = mh_ledger_mdb_err(rc, "committing to the ledger");
+        }
+        if (t)
+            mdb_txn_abort(t);
+        if (!ret)
+            return MH_OK;
+        /* nothing of this transaction was kept */
+        edge_forget(l);
+        l->size = saved_size;
+        memcpy(l->frontier, saved, sizeof saved);
+        if (ret == MH_ERR_LEDGER_FULL && l->grow_step && attempt < 64) {
+            if (grow(l) == MH_OK)
+                continue;
+        }
+        return ret;
+    }
+}
+
+int mh_ledger_append(mh_ledger *l, const mh_ledger_entry *e, size_t n, uint64_t *idx)
+{
+    const mh_ledger_entry **es = NULL;
+    uint64_t *ix = NULL;
+    int ret = MH_ERR_INVALID_ARG;
+
+    if (!l || (!e && n)) {
+        goto out;
+    }
+    if (l->ro) {
+        mh_err_set("the ledger was opened read-only");
+        ret = MH_ERR_PERMISSION;
+        goto out;
+    }
+    if (n == 0)
+        return MH_OK;
+    ret = MH_ERR_NOMEM;
+    es = malloc(n * sizeof *es);
+    ix = malloc(n * sizeof *ix);
+    if (!es || !ix)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        es[i] = &e[i];
+    pthread_mutex_lock(&l->wmu);
+    ret = write_batch(l, es, n, ix, NULL, NULL, true);
+    pthread_mutex_unlock(&l->wmu);
+    if (!ret && idx)
+        memcpy(idx, ix, n * sizeof *ix);
+out:
+    free(es);
+    free(ix);
+    return ret;
+}
+
+static void *writer_main(void *arg)
+{
+    mh_ledger *l = arg;
+    size_t cap = l->batch_max;
+    struct mh_req **batch = calloc(cap, sizeof *batch);
+    const mh_ledger_entry **es = calloc(cap, sizeof *es);
+    uint64_t *ix = calloc(cap, sizeof *ix);
+    int *rcs = calloc(cap, sizeof *rcs);
+    char(*errs)[256] = calloc(cap, sizeof *errs);
+
+    pthread_mutex_lock(&l->qmu);
+    for (;;) {
+        size_t n = 0;
+        int ret;
+        while (!l->head && !l->stop)
+            pthread_cond_wait(&l->qcv, &l->qmu);
+        if (!l->head)
+            break;
+        while (l->head && n < cap) {
+            batch[n] = l->head;
+            es[n] = l->head->e;
+            l->head = l->head->next;
+            n++;
+        }
+        if (!l->head)
+            l->tail = NULL;
+        pthread_mutex_unlock(&l->qmu);
+
+        if (!batch || !es || !ix || !rcs || !errs) {
+            ret = MH_ERR_NOMEM;
+        } else {
+            pthread_mutex_lock(&l->wmu);
+            ret = write_batch(l, es, n, ix, rcs, errs, false);
+            pthread_mutex_unlock(&l->wmu);
+            if (ret)
+                snprintf(errs[0], sizeof errs[0], "%s", mh_err_message(ret));
+        }
+
+        pthread_mutex_lock(&l->qmu);
+        for (size_t i = 0; i < n; i++) {
+            struct mh_req *r = batch[i];
+            if (ret) {
+                r->rc = ret;
+                snprintf(r->err, sizeof r->err, "%s", errs ? errs[0] : mh_strerror(ret));
+            } else {
+                r->rc = rcs[i];
+                r->idx = ix[i];
+                if (rcs[i])
+                    snprintf(r->err, sizeof r->err, "%s", errs[i]);
+            }
+            r->done = true;
+        }
+        pthread_cond_broadcast(&l->dcv);
+    }
+    pthread_mutex_unlock(&l->qmu);
+    free(batch);
+    free(es);
+    free(ix);
+    free(rcs);
+    free(errs);
+    return NULL;
+}
+
+int mh_ledger_submit(mh_ledger *l, const mh_ledger_entry *e, uint64_t *idx)
+{
+    struct mh_req r;
+    if (!l || !e)
+        return MH_ERR_INVALID_ARG;
+    if (!l->gc) {
+        mh_err_set("group commit is off for this ledger (open it with group_commit)");
+        return MH_ERR_INVALID_ARG;
+    }
+    memset(&r, 0, sizeof r);
+    r.e = e;
+    pthread_mutex_lock(&l->qmu);
+    if (l->stop) {
+        pthread_mutex_unlock(&l->qmu);
+        mh_err_set("the ledger is closing");
+        return MH_ERR_CANCELLED;
+    }
+    if (l->tail)
+        l->tail->next = &r;
+    else
+        l->head = &r;
+    l->tail = &r;
+    pthread_cond_signal(&l->qcv);
+    while (!r.done)
+        pthread_cond_wait(&l->dcv, &l->qmu);
+    pthread_mutex_unlock(&l->qmu);
+    if (r.rc) {
+        mh_err_set("%s", r.err);
+        return r.rc;
+    }
+    if (idx)
+        *idx = r.idx;
+    return MH_OK;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+int mh_ledger_size(mh_ledger *l, uint64_t *size, uint8_t root[MH_LEDGER_HASH_LEN])
+{
+    MDB_txn *t;
+    int ret = mh_ledger_rtxn(l, &t);
+    if (ret)
+        return ret;
+    ret = mh_ledger_meta_size(l, t, size, root);
+    mdb_txn_abort(t);
+    return ret;
+}
+
+static int too_big(uint64_t size, uint64_t cur)
+{
+    mh_err_set("the ledger has %llu entries, fewer than the %llu asked for",
+               (unsigned long long)cur, (unsigned long long)size);
+    return MH_ERR_INVALID_ARG;
+}
+
+int mh_ledger_root_at(mh_ledger *l, uint64_t size, uint8_t root[MH_LEDGER_HASH_LEN])
+{
+    MDB_txn *t;
+    uint64_t cur;
+    int ret = mh_ledger_rtxn(l, &t);
+    if (ret)
+        return ret;
+    if ((ret = mh_ledger_meta_size(l, t, &cur, NULL)))
+        goto out;
+    if (size > cur) {
+        ret = too_big(size, cur);
+        goto out;
+    }
+    struct getctx g = {.l = l, .t = t};
+    ret = mh_merkle_root(getter, &g, size, root);
+out:
+    mdb_txn_abort(t);
+    return ret;
+}
+
+int mh_ledger_subtree_hash(mh_ledger *l, unsigned level, uint64_t index,
+                           uint8_t out[MH_LEDGER_HASH_LEN])
+{
+    MDB_txn *t;
+    uint64_t cur;
+    int ret = mh_ledger_rtxn(l, &t);
+    if (ret)
+        return ret;
+    if ((ret = mh_ledger_meta_size(l, t, &cur, NULL)))
+        goto out;
+    if (level >= 64 || index >= (cur >> level)) {
+        mh_err_set("there is no complete subtree %llu at level %u in a tree of %llu entries",
+                   (unsigned long long)index, level, (unsigned long long)cur);
+        ret = MH_ERR_NOT_FOUND;
+        goto out;
+    }
+    ret = mh_ledger_hash_get(l, t, level, index, out);
+out:
+    mdb_txn_abort(t);
+    return ret;
+}
+
+int mh_ledger_get_raw(mh_ledger *l, uint64_t index, uint8_t *buf, size_t cap, size_t *len)
+{
+    MDB_txn *t;
+    uint8_t k[8];
+    MDB_val key = {8, k}, v;
+    int rc, ret = mh_ledger_rtxn(l, &t);
+    if (ret)
+        return ret;
+    mh_be64_put(k, index);
+    rc = mdb_get(t, l->db_entries, &key, &v);
+    if (rc == MDB_NOTFOUND) {
+        mh_err_set("the ledger has no entry %llu", (unsigned long long)index);
+        ret = MH_ERR_NOT_FOUND;
+    } else if (rc) {
+        ret = mh_ledger_mdb_err(rc, "reading an entry");
+    } else if (v.mv_size > cap) {
+        ret = MH_ERR_BUFFER_TOO_SMALL;
+    } else {
+        memcpy(buf, v.mv_data, v.mv_size);
+        *len = v.mv_size;
+        ret = MH_OK;
+    }
+    mdb_txn_abort(t);
+    return ret;
+}
+
+int mh_ledger_get(mh_ledger *l, uint64_t index, mh_ledger_entry *e)
+{
+    uint8_t buf[MH_LEDGER_ENTRY_MAX];
+    size_t len;
+    int ret = mh_ledger_get_raw(l, index, buf, sizeof buf, &len);
+    if (ret == MH_ERR_BUFFER_TOO_SMALL) {
+        mh_err_set("ledger entry %llu is too large; the ledger is damaged",
+                   (unsigned long long)index);
+        return MH_ERR_LEDGER_CORRUPT;
+    }
+    if (ret)
+        return ret;
+    if (mh_ledger_entry_decode(buf, len, e)) {
+        mh_err_set("ledger entry %llu is malformed; the ledger is damaged",
+                   (unsigned long long)index);
+        return MH_ERR_LEDGER_CORRUPT;
+    }
+    return MH_OK;
+}
+
+int mh_ledger_lookup_id(mh_ledger *l, const char *doc_id, mh_ledger_status *st)
+{
+    MDB_txn *t;
+    size_t n = doc_id ? strnlen(doc_id, MH_LEDGER_ID_MAX + 1) : 0;
+    MDB_val key = {n, (void *)doc_id}, v;
+    int rc, ret;
+    if (n == 0 || n > MH_LEDGER_ID_MAX) {
+        mh_err_set("a document id is 1 to %d bytes long", MH_LEDGER_ID_MAX);
+        return MH_ERR_INVALID_ARG;
+    }
+    if ((ret = mh_ledger_rtxn(l, &t)))
+        return ret;
+    rc = mdb_get(t, l->db_id, &key, &v);
+    if (rc == MDB_NOTFOUND) {
+        mh_err_set("document '%.128s' is not in the ledger", doc_id);
+        ret = MH_ERR_NOT_FOUND;
+    } else if (rc) {
+        ret = mh_ledger_mdb_err(rc, "looking up a document id");
+    } else {
+        ret = status_decode(&v, st);
+    }
+    mdb_txn_abort(t);
+    return ret;
+}
+
+int mh_ledger_lookup_digest(mh_ledger *l, const uint8_t digest[MH_LEDGER_HASH_LEN], uint64_t *idx,
+                            size_t cap, size_t *count)
+{
+    MDB_txn *t;
+    MDB_cursor *c = NULL;
+    uint8_t k[40];
+    MDB_val key = {sizeof k, k}, v;
+    size_t n = 0;
+    int rc, ret;
+
+    if ((ret = mh_ledger_rtxn(l, &t)))
+        return ret;
+    memcpy(k, digest, 32);
+    memset(k + 32, 0, 8);
+    if ((rc = mdb_cursor_open(t, l->db_digest, &c))) {
+        ret = mh_ledger_mdb_err(rc, "looking up a digest");
+        goto out;
+    }
+    rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE);
+    while (rc == 0 && key.mv_size == 40 && memcmp(key.mv_data, digest, 32) == 0) {
+        if (n < cap)
+            idx[n] = mh_be64_get((const uint8_t *)key.mv_data + 32);
+        n++;
+        rc = mdb_cursor_get(c, &key, &v, MDB_NEXT);
+    }
+    if (rc && rc != MDB_NOTFOUND) {
+        ret = mh_ledger_mdb_err(rc, "looking up a digest");
+        goto out;
+    }
+    *count = n;
+    ret = n ? MH_OK : MH_ERR_NOT_FOUND;
+    if (!n)
+        mh_err_set("no document with this digest is in the ledger");
+out:
+    if (c)
+        mdb_cursor_close(c);
+    mdb_txn_abort(t);
+    return ret;
+}
+
+int mh_ledger_prove_inclusion(mh_ledger *l, uint64_t index, uint64_t size,
+                              uint8_t proof[][MH_LEDGER_HASH_LEN], size_t cap, size_t *n)
+{
+    MDB_txn *t;
+    uint64_t cur;
+    int ret = mh_ledger_rtxn(l, &t);
+    if (ret)
+        return ret;
+    if ((ret = mh_ledger_meta_size(l, t, &cur, NULL)))
+        goto out;
+    if (size == 0)
+        size = cur;
+    if (size > cur) {
+        ret = too_big(size, cur);
+        goto out;
+    }
+    if (index >= size) {
+        mh_err_set("entry %llu is not in the tree of %llu entries", (unsigned long long)index,
+                   (unsigned long long)size);
+        ret = MH_ERR_INVALID_ARG;
+        goto out;
+    }
+    struct getctx g = {.l = l, .t = t};
+    ret = mh_merkle_inclusion_proof(getter, &g, index, size, proof, cap, n);
+out:
+    mdb_txn_abort(t);
+    return ret;
+}
+
+int mh_ledger_prove_consistency(mh_ledger *l, uint64_t size1, uint64_t size2,
+                                uint8_t proof[][MH_LEDGER_HASH_LEN], size_t cap, size_t *n)
+{
+    MDB_txn *t;
+    uint64_t cur;
+    int ret = mh_ledger_rtxn(l, &t);
+    if (ret)
+        return ret;
+    if ((ret = mh_ledger_meta_size(l, t, &cur, NULL)))
+        goto out;
+    if (size2 == 0)
+        size2 = cur;
+    if (size2 > cur) {
+        ret = too_big(size2, cur);
+        goto out;
+    }
+    if (size1 == 0 || size1 > size2) {
+        mh_err_set("a consistency proof needs 0 < old size <= new size (got %llu and %llu)",
+                   (unsigned long long)size1, (unsigned long long)size2);
+        ret = MH_ERR_INVALID_ARG;
+        goto out;
+    }
+    struct getctx g = {.l = l, .t = t};
+    ret = mh_merkle_consistency_proof(getter, &g, size1, size2, proof, cap, n);
+out:
+    mdb_txn_abort(t);
+    return ret;
+}

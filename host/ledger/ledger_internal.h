@@ -1,0 +1,76 @@
+/* ledger_internal.h - what the files of host/ledger share. */
+#ifndef MH_LEDGER_INTERNAL_H
+#define MH_LEDGER_INTERNAL_H
+
+#include <lmdb.h>
+#include <pthread.h>
+
+#include "mh_ledger.h"
+
+struct mh_req;
+
+/* A stored tile holds, for 256 consecutive nodes of tree level 8t, those
+ * nodes and every complete node above them inside the tile: levels 8t+j,
+ * j = 0..7, 256 >> j nodes each, at hash offset 512 - (512 >> j); 510
+ * hashes. A proof then reads one tile per 8 levels. */
+#define MH_TILE_HASHES 510
+#define MH_TILE_BYTES (MH_TILE_HASHES * MH_LEDGER_HASH_LEN)
+#define MH_TILE_LEVELS 8 /* tile levels 0..7 cover trees of up to 2^64 */
+
+struct mh_tilebuf {
+    bool valid;
+    bool dirty;
+    uint64_t n;
+    uint8_t h[MH_TILE_BYTES];
+};
+
+struct mh_ledger {
+    MDB_env *env;
+    MDB_dbi db_entries; /* index (8 bytes BE) -> canonical entry */
+    MDB_dbi db_tiles;   /* tile level (1) || tile index (8 BE) -> MH_TILE_BYTES */
+    MDB_dbi db_id;      /* document id -> status record */
+    MDB_dbi db_digest;  /* digest (32) || index (8 BE) -> empty */
+    MDB_dbi db_meta;    /* "size", "root", "version", "ckseq" */
+    MDB_dbi db_ckpt;    /* sequence (8 BE) -> signed checkpoint note */
+    MDB_dbi db_cosig;   /* sequence (8 BE) || name || 0 || key id (4) -> line */
+    bool ro;
+    int lock_fd;
+    size_t map_size;
+    size_t grow_step;
+    unsigned batch_max;
+    unsigned check_depth;
+    char dir[4096];
+
+    /* writer state, under wmu */
+    pthread_mutex_t wmu;
+    uint64_t size;
+    uint8_t frontier[64][MH_LEDGER_HASH_LEN];
+    struct mh_tilebuf *edge; /* the right-edge tile of each tile level */
+
+    /* group commit */
+    bool gc;
+    bool stop;
+    pthread_t thr;
+    pthread_mutex_t qmu;
+    pthread_cond_t qcv;
+    pthread_cond_t dcv;
+    struct mh_req *head;
+    struct mh_req *tail;
+};
+
+/* Maps an LMDB or errno code to MH_ERR_*, leaving a sentence about `what`. */
+int mh_ledger_mdb_err(int rc, const char *what);
+/* Begins a read transaction (handles a map grown by the writer). */
+int mh_ledger_rtxn(mh_ledger *l, MDB_txn **t);
+/* Reads a stored subtree hash inside a transaction. */
+int mh_ledger_hash_get(mh_ledger *l, MDB_txn *t, unsigned level, uint64_t index,
+                       uint8_t out[MH_LEDGER_HASH_LEN]);
+/* The stored tile (tile level tl, index n): MH_TILE_BYTES valid for the
+ * transaction's life. */
+int mh_ledger_tile_get(mh_ledger *l, MDB_txn *t, unsigned tl, uint64_t n, const uint8_t **p);
+int mh_ledger_meta_size(mh_ledger *l, MDB_txn *t, uint64_t *size, uint8_t root[MH_LEDGER_HASH_LEN]);
+
+void mh_be64_put(uint8_t *p, uint64_t v);
+uint64_t mh_be64_get(const uint8_t *p);
+
+#endif

@@ -1,0 +1,1 @@
+target_link_libraries(fuzz_ledger_entry PRIVATE mh_ledger)
