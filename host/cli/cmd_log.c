@@ -2,9 +2,13 @@
  * cmd_log.c - `mohur log ...`: the ledger (an RFC 9162 transparency log of
  * issue and revoke entries) from the command line. See docs/ledger.md.
  */
+/* nftw() (removing a fetched mirror) is an XSI function */
+#define _XOPEN_SOURCE 700
 #include "cli.h"
 
 #include <errno.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -1432,10 +1436,21 @@ out:
     return ret;
 }
 
+/* nftw callback: removes what the URL audit fetched */
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
 static const char log_audit_help[] =
-    "Usage: mohur log audit DIR [--state FILE] [--vkey VKEY]\n"
+    "Usage: mohur log audit DIR-or-URL [--state FILE] [--vkey VKEY]\n"
     "\n"
-    "Audits a tile mirror (a directory written by 'mohur log export-tiles'):\n"
+    "Audits a tile mirror (a directory written by 'mohur log export-tiles', or\n"
+    "the same served by any web server at an http:// or https:// URL):\n"
     "recomputes every leaf from the entry bundles and every tile from the level\n"
     "below, checks the tiles and the checkpoint's root, and checks the tree is\n"
     "consistent with the checkpoint trusted last time (kept in --state, which\n"
@@ -1452,7 +1467,7 @@ static int cmd_log_audit(int argc, char **argv)
     struct log_opts o;
     mh_note_vkey vk;
     mh_ledger_audit a;
-    char *note = NULL, line[128], rb[64];
+    char *note = NULL, line[128], rb[64], fetched[64] = "";
     uint8_t *sf = NULL;
     size_t nl, sl;
     int rc, ret = parse(argc, argv, allowed, log_audit_help, &o, true);
@@ -1478,7 +1493,27 @@ static int cmd_log_audit(int argc, char **argv)
         goto out;
     }
     mh_err_clear();
-    if ((rc = mh_ledger_audit_dir(o.operand, &a, note, MH_LEDGER_NOTE_MAX + 1, &nl))) {
+    const char *dir = o.operand;
+    if (strstr(dir, "://") && strncmp(dir, "http://", 7) != 0 && strncmp(dir, "https://", 8) != 0) {
+        ret = mh_cli_usage("a mirror is a directory or an http:// or https:// URL");
+        goto out;
+    }
+    if (strncmp(dir, "http://", 7) == 0 || strncmp(dir, "https://", 8) == 0) {
+        /* a served mirror is copied aside, then audited like a local one */
+        snprintf(fetched, sizeof fetched, "/tmp/mohur-audit-XXXXXX");
+        if (!mkdtemp(fetched)) {
+            ret =
+                mh_cli_error(MH_EXIT_STORAGE, "making a temporary directory: %s", strerror(errno));
+            fetched[0] = '\0';
+            goto out;
+        }
+        if ((rc = mh_ledger_mirror_fetch(o.operand, fetched, NULL))) {
+            ret = log_fail(rc, "fetching the mirror");
+            goto out;
+        }
+        dir = fetched;
+    }
+    if ((rc = mh_ledger_audit_dir(dir, &a, note, MH_LEDGER_NOTE_MAX + 1, &nl))) {
         ret = log_fail(rc, "auditing the mirror");
         goto out;
     }
@@ -1499,6 +1534,8 @@ static int cmd_log_audit(int argc, char **argv)
     }
     ret = MH_EXIT_OK;
 out:
+    if (fetched[0])
+        nftw(fetched, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(note);
     free(sf);
     return ret;

@@ -225,6 +225,12 @@ typedef struct mh_ledger_audit {
 MH_LEDGER_API int mh_ledger_audit_dir(const char *dir, mh_ledger_audit *a, char *note, size_t cap,
                                       size_t *note_len);
 
+/* Copies a mirror served over http:// or https:// (the checkpoint, then
+ * every entry bundle and tile it implies) into the existing directory dir,
+ * for mh_ledger_audit_dir. Timeouts, size caps on every file, http(s) only.
+ * *size is the checkpoint's tree size. */
+MH_LEDGER_API int mh_ledger_mirror_fetch(const char *url, const char *dir, uint64_t *size);
+
 /* Tile paths: "tile/<L>/<N>" or with ".p/<W>" for a partial tile of width
  * w (0 < w < 256; 0 or 256 means full); level -1 is the entry bundles. */
 MH_LEDGER_API int mh_ledger_tile_path(int level, uint64_t n, unsigned w, char *buf, size_t cap);

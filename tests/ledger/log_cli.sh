@@ -132,11 +132,32 @@ out_has "10 kept" "the 10 full tiles and bundles already there are kept"
 expect 0 "audit: consistent with what was trusted" log audit "$M" --state "$W/audit.state"
 out_has "consistent with the 1502 entries trusted before" "audit consistency"
 
+# the same mirror served by a web server on loopback, audited by URL
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 -m http.server --bind 127.0.0.1 --directory "$M" "$PORT" >"$W/http.log" 2>&1 &
+HTTP_PID=$!
+trap 'kill $HTTP_PID 2>/dev/null; cleanup' EXIT
+for _ in $(seq 50); do
+    python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/checkpoint')" \
+        2>/dev/null && break
+    sleep 0.1
+done
+cp "$W/audit.state" "$W/audit.state.url"
+expect 0 "audit the mirror over http" log audit "http://127.0.0.1:$PORT/" --state "$W/audit.state.url"
+out_has "1802 entries" "audit over http: size"
+out_has "consistent with the 1802 entries trusted before" "audit over http: consistency"
+expect 3 "a mirror URL that serves nothing" log audit "http://127.0.0.1:$PORT/nothing/" \
+    --state "$W/audit.state.url"
+err_has "HTTP 404" "and says what the server answered"
+expect 2 "a URL of another scheme is not a mirror" log audit "ftp://127.0.0.1:$PORT/"
+
 # a rewritten mirror: one entry changed in a bundle -> fork, state untouched
 cp "$W/audit.state" "$W/audit.state.before"
 printf '\x01' | dd of="$M/tile/entries/002" bs=1 seek=50 conv=notrunc status=none
 expect 1 "audit detects a rewritten entry bundle" log audit "$M" --state "$W/audit.state"
 err_has "rewritten" "and says the mirror was rewritten"
+expect 1 "audit over http detects the rewritten bundle" log audit "http://127.0.0.1:$PORT/" \
+    --state "$W/audit.state.url"
 cmp -s "$W/audit.state" "$W/audit.state.before" || fail "state unchanged after a failed audit"
 pass "trusted state unchanged"
 [ $GO_OK = 1 ] && check_not "Go also rejects the rewritten mirror" "$G" tiles "$M" "$W/vkey"
