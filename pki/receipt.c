@@ -25,8 +25,9 @@ static const uint8_t oid_prime256v1[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x0
 
 static const char *const field_names[] = {NULL,    "name",   "date",  "degree",    "program",
                                           "grade", "number", "title", "birth-date"};
-static const char *const kind_names[] = {NULL,         "diploma",    "certificate",
-                                         "notary-act", "transcript", "court-decision"};
+/* The kinds' "code" values in the kinds directory (the source of truth). */
+static const char *const kind_names[] = {NULL,      "official-certificate", "notary-act",
+                                         "diploma", "court-decision",       "labor-contract"};
 
 static unsigned lookup(const char *const *table, size_t n, const char *name, size_t len)
 {

@@ -16,6 +16,8 @@
  *   6  internal error
  *   7  storage problem: the ledger or a database is locked by another
  *      process, full, damaged, or the disk is full
+ *   8  mohur verify only: the document or receipt is unknown to this
+ *      registry (not in its ledger, or no mohur signature or receipt)
  *
  * mh_cli_exit_code() in util.c maps every MH_ERR_* code to one of these.
  */
@@ -45,21 +47,47 @@ static const struct mh_cli_cmd top[] = {
      mh_cli_receipt_cmds},
     {"cert", "X.509 certificates: show them, validate their paths (RFC 5280, CRLs)", NULL, NULL,
      mh_cli_cert_cmds},
+    /* top-level commands: run set, sub NULL (the command prints its own --help) */
+    {"init", "set up the appliance: token, keys, CA, ledger, config", NULL, mh_cli_doc_main, NULL},
+    {"sign", "sign and record one document; the QR receipt goes on it", NULL, mh_cli_doc_main,
+     NULL},
+    {"verify", "check a document, a file with its .p7s, or a scanned QR", NULL, mh_cli_doc_main,
+     NULL},
+    {"revoke", "revoke a document in the ledger", NULL, mh_cli_doc_main, NULL},
+    {"kinds", "list the document kinds and their fields", NULL, mh_cli_doc_main, NULL},
+    {"issue", "issue documents from a roster (CSV or JSON): render, stamp, sign, record", NULL,
+     mh_cli_issue, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
+
+/* Runs a top-level command (an entry with run and no sub) as "NAME ARGS". */
+static int run_command(const struct mh_cli_cmd *c, int argc, char **argv)
+{
+    static char prog[64];
+    snprintf(prog, sizeof prog, "mohur %s", c->name);
+    mh_cli_prog = prog;
+    optind = 1;
+    opterr = 0;
+    return c->run(argc, argv);
+}
 
 static void print_top_help(FILE *f)
 {
     fprintf(f,
             "mohur %s - sign and verify public documents with keys on tokens and HSMs\n"
             "\n"
-            "Usage: mohur <group> <command> [options]\n"
+            "Usage: mohur <command> [options]\n"
+            "       mohur <group> <command> [options]\n"
             "       mohur help [<group> [<command>]]\n"
             "       mohur --version\n"
             "\n"
             "Commands:\n",
             MH_VERSION);
     for (const struct mh_cli_cmd *g = top; g->name; g++) {
+        if (!g->sub) {
+            fprintf(f, "  %-18s %s\n", g->name, g->summary);
+            continue;
+        }
         for (const struct mh_cli_cmd *c = g->sub; c->name; c++) {
             char name[40];
             snprintf(name, sizeof name, "%s %s", g->name, c->name);
@@ -99,6 +127,9 @@ static void print_top_help(FILE *f)
           "  5  PIN problem (incorrect, locked, required, expired, or in a URI)\n"
           "  6  internal error\n"
           "  7  storage problem (ledger or database locked, full or damaged; disk full)\n"
+          "  8  mohur verify: the document or receipt is unknown to this registry (not\n"
+          "     in its ledger, or no mohur signature or receipt); 1 is forged, altered,\n"
+          "     revoked or voided, 0 valid\n"
           "\n"
           "Example:\n"
           "  mohur token init --label Seal --so-pin-file so.pin --pin-file user.pin\n"
@@ -149,6 +180,10 @@ static int help_for(int argc, char **argv)
     const struct mh_cli_cmd *g = find(top, argv[0]);
     if (!g)
         return unknown("", argv[0]);
+    if (!g->sub) {
+        char *args[3] = {argv[0], (char *)"--help", NULL};
+        return run_command(g, 2, args);
+    }
     if (argc < 2) {
         print_group_help(stdout, g);
         return MH_EXIT_OK;
@@ -193,6 +228,8 @@ int main(int argc, char **argv)
     const struct mh_cli_cmd *g = find(top, a);
     if (!g)
         return unknown("", a);
+    if (!g->sub)
+        return run_command(g, argc - 1, argv + 1);
     if (argc < 3) {
         print_group_help(stderr, g);
         return MH_EXIT_USAGE;

@@ -151,9 +151,16 @@ data = open(sys.argv[1], "rb").read()
 m = list(re.finditer(rb"/ByteRange \[(\d+) (\d+) (\d+) (\d+)\]", data))[-1]
 a, b, c, d = map(int, m.groups())
 open(sys.argv[2] + "/content.bin", "wb").write(data[a:a+b] + data[c:c+d])
-hexs = data[a+b+1:c-1].rstrip(b"0")
-if len(hexs) % 2: hexs += b"0"
-open(sys.argv[2] + "/sig.der", "wb").write(bytes.fromhex(hexs.decode()))
+raw = bytes.fromhex(data[a+b+1:c-1].decode())
+# the placeholder is zero-padded: cut at the DER SEQUENCE's own length (a
+# signature may itself end in zero bytes, so stripping zeros is wrong)
+assert raw[0] == 0x30
+if raw[1] < 0x80:
+    n = 2 + raw[1]
+else:
+    k = raw[1] & 0x7f
+    n = 2 + k + int.from_bytes(raw[2:2+k], "big")
+open(sys.argv[2] + "/sig.der", "wb").write(raw[:n])
 EOF
 check "openssl cms -verify accepts mohur's CMS over the /ByteRange bytes" \
     openssl cms -verify -binary -inform DER -in "$W/sig.der" -content "$W/content.bin" \

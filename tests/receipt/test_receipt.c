@@ -255,8 +255,15 @@ static void test_custom_names(void **state)
     assert_true(str_is(r.claims.fields[3].key, "honours"));
     assert_true(str_is(r.claims.fields[3].value, "Magistr: Kompüter elmləri"));
     assert_true(str_is(r.claims.fields[2].value, "Məmmədova Şəbnəm Tofiq qızı"));
-    assert_int_equal(mh_receipt_kind_code("notary-act", 10), 3);
-    assert_string_equal(mh_receipt_kind_name(1), "diploma");
+    /* the codes in the kinds directory */
+    assert_int_equal(mh_receipt_kind_code("official-certificate", 20), 1);
+    assert_int_equal(mh_receipt_kind_code("notary-act", 10), 2);
+    assert_int_equal(mh_receipt_kind_code("diploma", 7), 3);
+    assert_int_equal(mh_receipt_kind_code("court-decision", 14), 4);
+    assert_int_equal(mh_receipt_kind_code("labor-contract", 14), 5);
+    assert_int_equal(mh_receipt_kind_code("certificate", 11), 0);
+    assert_string_equal(mh_receipt_kind_name(3), "diploma");
+    assert_null(mh_receipt_kind_name(6));
     assert_null(mh_receipt_kind_name(0));
     assert_null(mh_receipt_field_name(9));
     assert_int_equal(mh_receipt_field_code("nam", 3), 0);
@@ -621,7 +628,7 @@ static void test_claims_layout(void **state)
         CLAIMS_END();
         assert_int_equal(verify_parts(&p, &key_a), i == 0 ? 0 : MH_ERR_PARSE);
     }
-    /* the kind "diploma" must be code 1; code 1 fine, code 77 unknown */
+    /* the kind "diploma" must be code 3; code 3 fine, code 77 unknown */
     for (int i = 0; i < 3; i++) {
         CLAIMS_BEGIN(7);
         mh_cbor_put_int(&w, 1);
@@ -636,7 +643,7 @@ static void test_claims_layout(void **state)
         if (i == 0)
             mh_cbor_put_text(&w, "diploma", 7);
         else
-            mh_cbor_put_uint(&w, i == 1 ? 1 : 77);
+            mh_cbor_put_uint(&w, i == 1 ? 3 : 77);
         mh_cbor_put_int(&w, -4);
         mh_cbor_put_bytes(&w, doc_sha, 16);
         mh_cbor_put_int(&w, -5);

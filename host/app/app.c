@@ -1,0 +1,729 @@
+/*
+ * app.c - opening the appliance: config.json, the ledger, the CA database,
+ * the token and the trust files; signers; helpers shared by the flows.
+ */
+#include "app_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <mbedtls/pem.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/x509_crt.h>
+
+/* ---- small helpers -------------------------------------------------------- */
+
+int mh_app_path(char *out, size_t cap, const char *dir, const char *rel)
+{
+    int n = rel[0] == '/' ? snprintf(out, cap, "%s", rel) : snprintf(out, cap, "%s/%s", dir, rel);
+    if (n < 0 || (size_t)n >= cap) {
+        mh_err_set("the path %.80s/%.80s is too long", dir, rel);
+        return MH_ERR_TOO_LARGE;
+    }
+    return MH_OK;
+}
+
+int mh_app_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len)
+{
+    int ret = MH_ERR_IO;
+    uint8_t *b = NULL;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    *buf = NULL;
+    *len = 0;
+    if (fd < 0) {
+        mh_err_set("%s cannot be opened: %s", path, strerror(errno));
+        return errno == ENOENT ? MH_ERR_NOT_FOUND : MH_ERR_IO;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        mh_err_set("%s is not a regular file", path);
+        goto out;
+    }
+    if ((uint64_t)st.st_size > cap) {
+        mh_err_set("%s is too large (%lld bytes; at most %zu are accepted)", path,
+                   (long long)st.st_size, cap);
+        ret = MH_ERR_TOO_LARGE;
+        goto out;
+    }
+    size_t n = (size_t)st.st_size, got = 0;
+    b = malloc(n + 1);
+    if (!b) {
+        ret = MH_ERR_NOMEM;
+        goto out;
+    }
+    while (got < n) {
+        ssize_t r = read(fd, b + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            mh_err_set("%s could not be read: %s", path, r < 0 ? strerror(errno) : "it shrank");
+            goto out;
+        }
+        got += (size_t)r;
+    }
+    b[n] = 0;
+    *buf = b;
+    *len = n;
+    b = NULL;
+    ret = MH_OK;
+out:
+    free(b);
+    close(fd);
+    return ret;
+}
+
+static atomic_uint tmp_counter;
+
+int mh_app_write_temp(const char *path, const void *buf, size_t len, unsigned mode, char *tmp,
+                      size_t cap)
+{
+    int n = snprintf(tmp, cap, "%s.tmp.%ld.%u", path, (long)getpid(),
+                     atomic_fetch_add(&tmp_counter, 1u));
+    if (n < 0 || (size_t)n >= cap) {
+        mh_err_set("the path %.100s is too long", path);
+        return MH_ERR_TOO_LARGE;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0) {
+        mh_err_set("%s cannot be written: %s", path, strerror(errno));
+        return MH_ERR_IO;
+    }
+    const uint8_t *p = buf;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, p + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            mh_err_set("%s could not be written: %s", path, strerror(e));
+            return e == ENOSPC ? MH_ERR_DISK_FULL : MH_ERR_IO;
+        }
+        done += (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        unlink(tmp);
+        mh_err_set("%s could not be written to disk", path);
+        return MH_ERR_IO;
+    }
+    return MH_OK;
+}
+
+int mh_app_write_file(const char *path, const void *buf, size_t len, unsigned mode)
+{
+    char tmp[APP_PATH_MAX + 64];
+    int rc = mh_app_write_temp(path, buf, len, mode, tmp, sizeof tmp);
+    if (rc)
+        return rc;
+    if (rename(tmp, path) != 0) {
+        mh_err_set("%s could not be put in place: %s", path, strerror(errno));
+        unlink(tmp);
+        return MH_ERR_IO;
+    }
+    return MH_OK;
+}
+
+int mh_app_read_cert(const char *path, uint8_t **der, size_t *len)
+{
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    int rc = mh_app_read_file(path, 256 * 1024, &buf, &n);
+    if (rc)
+        return rc;
+    mbedtls_x509_crt crt;
+    mbedtls_x509_crt_init(&crt);
+    rc = mbedtls_x509_crt_parse(&crt, buf, n + 1);
+    free(buf);
+    if (rc != 0 || !crt.raw.p) {
+        mbedtls_x509_crt_free(&crt);
+        mh_err_set("%s is not a certificate (PEM or DER); run 'mohur init' again or restore it",
+                   path);
+        return MH_ERR_PARSE;
+    }
+    *der = malloc(crt.raw.len);
+    if (!*der) {
+        mbedtls_x509_crt_free(&crt);
+        return MH_ERR_NOMEM;
+    }
+    memcpy(*der, crt.raw.p, crt.raw.len);
+    *len = crt.raw.len;
+    mbedtls_x509_crt_free(&crt);
+    return MH_OK;
+}
+
+int mh_app_write_pem(const char *path, const char *label, const uint8_t *der, size_t len)
+{
+    char head[64], foot[64];
+    size_t olen = 0;
+    snprintf(head, sizeof head, "-----BEGIN %s-----\n", label);
+    snprintf(foot, sizeof foot, "-----END %s-----\n", label);
+    size_t cap = len * 2 + 256;
+    unsigned char *pem = malloc(cap);
+    if (!pem)
+        return MH_ERR_NOMEM;
+    if (mbedtls_pem_write_buffer(head, foot, der, len, pem, cap, &olen) != 0) {
+        free(pem);
+        return MH_ERR_INTERNAL;
+    }
+    int rc = mh_app_write_file(path, pem, olen ? olen - 1 : 0, 0644);
+    free(pem);
+    return rc;
+}
+
+int mh_app_softhsm_env(const char *dir)
+{
+    char conf[APP_PATH_MAX];
+    int rc = mh_app_path(conf, sizeof conf, dir, "softhsm2.conf");
+    if (rc)
+        return rc;
+    if (access(conf, R_OK) != 0)
+        return MH_OK; /* no embedded store: leave SOFTHSM2_CONF alone */
+    if (setenv("SOFTHSM2_CONF", conf, 1) != 0)
+        return MH_ERR_NOMEM;
+    return MH_OK;
+}
+
+int mh_app_rng(void *ctx, unsigned char *buf, size_t len)
+{
+    mh_app *a = ctx;
+    pthread_mutex_lock(&a->rng_lock);
+    int r = mbedtls_ctr_drbg_random(&a->drbg, buf, len);
+    pthread_mutex_unlock(&a->rng_lock);
+    return r;
+}
+
+int mh_app_rng_init(mh_app *a)
+{
+    if (a->rng_ok)
+        return MH_OK;
+    if (mbedtls_ctr_drbg_seed(&a->drbg, mbedtls_entropy_func, &a->ent,
+                              (const unsigned char *)"mohur-app", 9) != 0) {
+        mh_err_set("the random generator could not be seeded");
+        return MH_ERR_INTERNAL;
+    }
+    a->rng_ok = true;
+    return MH_OK;
+}
+
+void mh_app_cert_subject(const uint8_t *der, size_t len, char *out, size_t cap)
+{
+    mh_ca_cert_info ci;
+    out[0] = 0;
+    if (mh_ca_cert_info_get(der, len, &ci) != 0 ||
+        mh_ca_name_format(ci.subject, ci.subject_len, out, cap) != 0)
+        snprintf(out, cap, "(unreadable subject)");
+}
+
+/* Azerbaijani letters outside Latin-1, for Helvetica/WinAnsi captions. */
+void mh_app_caption_text(const char *in, char *out, size_t cap)
+{
+    static const struct {
+        const char *from, *to;
+    } map[] = {{"\xc9\x99", "e"}, {"\xc6\x8f", "E"}, {"\xc4\xb1", "i"}, {"\xc4\xb0", "I"},
+               {"\xc5\x9f", "s"}, {"\xc5\x9e", "S"}, {"\xc4\x9f", "g"}, {"\xc4\x9e", "G"}};
+    size_t o = 0;
+    if (cap == 0)
+        return;
+    while (*in && o + 1 < cap) {
+        bool done = false;
+        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+            size_t fl = strlen(map[i].from);
+            if (strncmp(in, map[i].from, fl) == 0) {
+                out[o++] = map[i].to[0];
+                in += fl;
+                done = true;
+                break;
+            }
+        }
+        if (!done)
+            out[o++] = *in++;
+    }
+    out[o] = 0;
+}
+
+/* ---- trust ------------------------------------------------------------------ */
+
+const app_issuer *mh_app_find_issuer(const mh_app *a, const char *id)
+{
+    for (size_t i = 0; i < a->nissuers; i++)
+        if (strcmp(a->issuers[i].info.id, id) == 0)
+            return &a->issuers[i];
+    return NULL;
+}
+
+const app_issuer *mh_app_issuer_by_cert(const mh_app *a, const uint8_t *der, size_t len)
+{
+    for (size_t i = 0; i < a->nissuers; i++)
+        if (a->issuers[i].cert && a->issuers[i].cert_len == len &&
+            mh_ct_memcmp(a->issuers[i].cert, der, len) == 0)
+            return &a->issuers[i];
+    return NULL;
+}
+
+int mh_app_check_path(mh_app *a, const uint8_t *der, size_t len, int64_t when,
+                      enum mh_path_purpose purpose, char *reason, size_t cap)
+{
+    int ret = MH_ERR_CERT_UNTRUSTED;
+    mh_x509_cert target;
+    mh_path_work *work = NULL;
+    mh_path_result *res = NULL;
+
+    if (reason && cap)
+        reason[0] = 0;
+    if (!a->root_der) {
+        snprintf(reason, cap, "no root CA is configured");
+        return MH_ERR_CERT_UNTRUSTED;
+    }
+    if (mh_x509_cert_parse(&target, der, len) != 0) {
+        snprintf(reason, cap, "the signer's certificate cannot be read");
+        return MH_ERR_CERT_INVALID;
+    }
+    work = malloc(mh_path_work_size());
+    res = calloc(1, sizeof *res);
+    if (!work || !res) {
+        ret = MH_ERR_NOMEM;
+        goto out;
+    }
+    const mh_x509_cert *anchors[1] = {&a->root};
+    const mh_x509_crl *crls[1] = {&a->crl};
+    mh_path_input in = {0};
+    in.target = &target;
+    in.anchors = anchors;
+    in.n_anchors = 1;
+    if (a->has_crl && when >= a->crl.this_update &&
+        (!a->crl.has_next_update || when <= a->crl.next_update)) {
+        in.crls = crls;
+        in.n_crls = 1;
+    }
+    mh_path_params pp = {0};
+    pp.time = when ? when : (int64_t)time(NULL);
+    pp.purpose = purpose;
+    pp.revocation = in.n_crls ? MH_REV_IF_AVAILABLE : MH_REV_NONE;
+    pp.role = "the signer's certificate";
+    ret = mh_path_validate(work, &in, &pp, res);
+    if (ret && reason)
+        snprintf(reason, cap, "%s", res->reason[0] ? res->reason : mh_strerror(ret));
+out:
+    free(work);
+    free(res);
+    return ret;
+}
+
+/* ---- config.json -------------------------------------------------------------- */
+
+static int cfg_str(json_t *o, const char *key, char *out, size_t cap, bool required,
+                   const char *file)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v)) {
+        if (!required) {
+            out[0] = 0;
+            return MH_OK;
+        }
+        mh_err_set("%s: \"%s\" is missing; restore the file or run 'mohur init' in a new state "
+                   "directory",
+                   file, key);
+        return MH_ERR_PARSE;
+    }
+    if (!json_is_string(v) || json_string_length(v) >= cap || json_string_length(v) == 0) {
+        mh_err_set("%s: \"%s\" must be a text of 1 to %zu bytes", file, key, cap - 1);
+        return MH_ERR_PARSE;
+    }
+    snprintf(out, cap, "%s", json_string_value(v));
+    return MH_OK;
+}
+
+static int load_config(mh_app *a)
+{
+    int ret = MH_ERR_PARSE;
+    char path[APP_PATH_MAX], rel[APP_PATH_MAX];
+    json_t *root = NULL;
+    json_error_t jerr;
+
+    if ((ret = mh_app_path(path, sizeof path, a->dir, "config.json")) != 0)
+        return ret;
+    if (access(path, F_OK) != 0) {
+        mh_err_set("%s has no config.json: run 'mohur init' (with MOHUR_STATE_DIR=%s) first",
+                   a->dir, a->dir);
+        return MH_ERR_NOT_FOUND;
+    }
+    root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    ret = MH_ERR_PARSE;
+    if (!root || !json_is_object(root)) {
+        mh_err_set("%s: line %d: %s", path, jerr.line, jerr.text);
+        goto out;
+    }
+    json_t *tok = json_object_get(root, "token");
+    json_t *iss = json_object_get(root, "issuers");
+    json_t *trust = json_object_get(root, "trust");
+    if (!json_is_object(tok) || !json_is_array(iss) || !json_is_object(trust)) {
+        mh_err_set("%s: \"token\", \"issuers\" and \"trust\" are required", path);
+        goto out;
+    }
+    if ((ret = cfg_str(root, "registry", a->registry, sizeof a->registry, true, path)) ||
+        (ret = cfg_str(root, "verify_host", a->host, sizeof a->host, true, path)) ||
+        (ret = cfg_str(tok, "uri", a->token_uri, sizeof a->token_uri, true, path)) ||
+        (ret = cfg_str(tok, "module", a->module, sizeof a->module, false, path)) ||
+        (ret = cfg_str(tok, "registry_key", a->registry_label, sizeof a->registry_label, true,
+                       path)) ||
+        (ret = cfg_str(tok, "ca_key", a->ca_label, sizeof a->ca_label, true, path)))
+        goto out;
+    ret = MH_ERR_PARSE;
+    if (json_array_size(iss) > MH_APP_ISSUERS_MAX) {
+        mh_err_set("%s: at most %d issuers", path, MH_APP_ISSUERS_MAX);
+        goto out;
+    }
+    for (size_t i = 0; i < json_array_size(iss); i++) {
+        json_t *o = json_array_get(iss, i);
+        app_issuer *is = &a->issuers[a->nissuers];
+        if (!json_is_object(o)) {
+            mh_err_set("%s: issuers[%zu] must be an object", path, i);
+            goto out;
+        }
+        if ((ret = cfg_str(o, "id", is->info.id, sizeof is->info.id, true, path)) ||
+            (ret = cfg_str(o, "name", is->info.name, sizeof is->info.name, true, path)) ||
+            (ret = cfg_str(o, "key", is->info.key_label, sizeof is->info.key_label, true, path)) ||
+            (ret = cfg_str(o, "profile", is->info.profile, sizeof is->info.profile, true, path)) ||
+            (ret = cfg_str(o, "cert", rel, sizeof rel, true, path)))
+            goto out;
+        ret = MH_ERR_PARSE;
+        json_t *k = json_object_get(o, "kinds");
+        if (!json_is_array(k) || json_array_size(k) > 8) {
+            mh_err_set("%s: issuers[%zu].kinds must be a list of at most 8 kind ids", path, i);
+            goto out;
+        }
+        for (size_t j = 0; j < json_array_size(k); j++) {
+            json_t *s = json_array_get(k, j);
+            if (!json_is_string(s) || json_string_length(s) >= sizeof is->info.kinds[0]) {
+                mh_err_set("%s: issuers[%zu].kinds[%zu] must be a kind id", path, i, j);
+                goto out;
+            }
+            snprintf(is->info.kinds[j], sizeof is->info.kinds[j], "%s", json_string_value(s));
+            is->info.nkinds++;
+        }
+        char cpath[APP_PATH_MAX];
+        if ((ret = mh_app_path(cpath, sizeof cpath, a->dir, rel)) != 0 ||
+            (ret = mh_app_read_cert(cpath, &is->cert, &is->cert_len)) != 0)
+            goto out;
+        a->nissuers++;
+    }
+    /* trust: the root CA, its CRL, the registry certificates */
+    if ((ret = cfg_str(trust, "root_ca", rel, sizeof rel, true, path)) != 0 ||
+        (ret = mh_app_path(path, sizeof path, a->dir, rel)) != 0 ||
+        (ret = mh_app_read_cert(path, &a->root_der, &a->root_len)) != 0)
+        goto out;
+    if (mh_x509_cert_parse(&a->root, a->root_der, a->root_len) != 0) {
+        mh_err_set("%s: the root CA certificate cannot be read", path);
+        ret = MH_ERR_PARSE;
+        goto out;
+    }
+    if ((ret = cfg_str(trust, "crl", rel, sizeof rel, false, path)) != 0)
+        goto out;
+    if (rel[0]) {
+        if ((ret = mh_app_path(path, sizeof path, a->dir, rel)) != 0 ||
+            (ret = mh_app_read_file(path, 16u << 20, &a->crl_der, &a->crl_len)) != 0)
+            goto out;
+        a->has_crl = mh_x509_crl_parse(&a->crl, a->crl_der, a->crl_len) == 0;
+    }
+    json_t *rk = json_object_get(trust, "registry_certs");
+    if (!json_is_array(rk) || json_array_size(rk) == 0 || json_array_size(rk) > APP_TRUST_MAX) {
+        mh_err_set("config.json: trust.registry_certs must list 1 to %d certificate files",
+                   APP_TRUST_MAX);
+        ret = MH_ERR_PARSE;
+        goto out;
+    }
+    for (size_t i = 0; i < json_array_size(rk); i++) {
+        json_t *s = json_array_get(rk, i);
+        uint8_t *der = NULL;
+        size_t dl = 0;
+        mh_ca_cert_info ci;
+        if (!json_is_string(s)) {
+            ret = MH_ERR_PARSE;
+            goto out;
+        }
+        if ((ret = mh_app_path(path, sizeof path, a->dir, json_string_value(s))) != 0 ||
+            (ret = mh_app_read_cert(path, &der, &dl)) != 0)
+            goto out;
+        ret = mh_ca_cert_info_get(der, dl, &ci);
+        if (ret == 0)
+            ret = mh_receipt_key_from_spki(ci.spki, ci.spki_len, &a->regkeys[a->nregkeys]);
+        free(der);
+        if (ret) {
+            mh_err_set("%s: the registry certificate must hold an EC P-256 key", path);
+            goto out;
+        }
+        a->nregkeys++;
+    }
+    ret = MH_OK;
+out:
+    json_decref(root);
+    return ret;
+}
+
+/* ---- open / close --------------------------------------------------------------- */
+
+static int open_token(mh_app *a)
+{
+    int ret;
+    mh_p11_uri uri;
+    char pinfile[APP_PATH_MAX], src[APP_PATH_MAX + 8];
+
+    memset(&uri, 0, sizeof uri);
+    /* the embedded token store; also for a module that wraps SoftHSM2 */
+    if ((ret = mh_app_softhsm_env(a->dir)) != 0)
+        return ret;
+    if ((ret = mh_p11_uri_parse(a->token_uri, &uri)) != 0)
+        goto out;
+    if (a->module[0]) {
+        free(uri.module_path);
+        uri.module_path = strdup(a->module);
+    }
+    if ((ret = mh_app_path(pinfile, sizeof pinfile, a->dir, "pins/user.pin")) != 0)
+        goto out;
+    snprintf(src, sizeof src, "file:%s", pinfile);
+    free(uri.pin_source);
+    uri.pin_source = strdup(src);
+    if (!uri.pin_source || (a->module[0] && !uri.module_path)) {
+        ret = MH_ERR_NOMEM;
+        goto out;
+    }
+    if ((ret = mh_hsm_module_load(&uri, NULL, &a->mod)) != 0 ||
+        (ret = mh_hsm_token_open(a->mod, &uri, &a->tok)) != 0 || (ret = mh_hsm_login(a->tok)) != 0)
+        goto out;
+    mh_p11_uri_free(&uri);
+    memset(&uri, 0, sizeof uri);
+    if ((ret = mh_p11_uri_parse("pkcs11:type=private", &uri)) != 0)
+        goto out;
+    uri.object = strdup(a->registry_label);
+    if (!uri.object) {
+        ret = MH_ERR_NOMEM;
+        goto out;
+    }
+    if ((ret = mh_hsm_key_find(a->tok, &uri, &a->regkey)) != 0 ||
+        (ret = mh_hsm_key_pk(a->regkey, &a->regpk)) != 0)
+        goto out;
+    a->regpk_ok = true;
+    ret = MH_OK;
+out:
+    mh_p11_uri_free(&uri);
+    return ret;
+}
+
+int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
+{
+    int ret = MH_ERR_NOMEM;
+    mh_app *a = NULL;
+    char path[APP_PATH_MAX];
+
+    *out = NULL;
+    if (!state_dir || !state_dir[0] || strlen(state_dir) >= sizeof a->dir - 64) {
+        mh_err_set("the state directory name is empty or too long");
+        return MH_ERR_INVALID_ARG;
+    }
+    a = calloc(1, sizeof *a);
+    if (!a)
+        return MH_ERR_NOMEM;
+    snprintf(a->dir, sizeof a->dir, "%s", state_dir);
+    a->flags = flags;
+    pthread_mutex_init(&a->rng_lock, NULL);
+    mbedtls_entropy_init(&a->ent);
+    mbedtls_ctr_drbg_init(&a->drbg);
+    mbedtls_pk_init(&a->regpk);
+    if ((ret = load_config(a)) != 0 || (ret = mh_app_rng_init(a)) != 0)
+        goto out;
+    mh_ledger_opts lo = {0};
+    lo.read_only = (flags & MH_APP_READ_ONLY) != 0;
+    lo.group_commit = !lo.read_only;
+    lo.grow_step = (size_t)1 << 30;
+    if ((ret = mh_app_path(path, sizeof path, a->dir, "ledger")) != 0)
+        goto out;
+    ret = mh_ledger_open(path, &lo, &a->ledger);
+    if (ret)
+        goto out;
+    if (!(flags & MH_APP_READ_ONLY)) {
+        if ((ret = mh_app_path(path, sizeof path, a->dir, "ca")) != 0 ||
+            (ret = mh_cadb_open(path, false, &a->cadb)) != 0 || (ret = open_token(a)) != 0)
+            goto out;
+    }
+    *out = a;
+    a = NULL;
+    ret = MH_OK;
+out:
+    mh_app_close(a);
+    return ret;
+}
+
+int mh_app_open(const char *state_dir, mh_app **out)
+{
+    return mh_app_open_ex(state_dir, 0, out);
+}
+
+void mh_app_close(mh_app *a)
+{
+    if (!a)
+        return;
+    mh_ledger_close(a->ledger);
+    mh_cadb_close(a->cadb);
+    mbedtls_pk_free(&a->regpk);
+    mh_hsm_key_free(a->regkey);
+    mh_hsm_token_close(a->tok);
+    mh_hsm_module_unload(a->mod);
+    for (size_t i = 0; i < a->nissuers; i++)
+        free(a->issuers[i].cert);
+    free(a->root_der);
+    free(a->crl_der);
+    mbedtls_ctr_drbg_free(&a->drbg);
+    mbedtls_entropy_free(&a->ent);
+    pthread_mutex_destroy(&a->rng_lock);
+    free(a);
+}
+
+const char *mh_app_registry_id(const mh_app *a)
+{
+    return a->registry;
+}
+
+const char *mh_app_verify_host(const mh_app *a)
+{
+    return a->host;
+}
+
+const char *mh_app_kinds_dir(const mh_app *a)
+{
+    (void)a;
+    return mh_kinds_dir();
+}
+
+mh_ledger *mh_app_ledger(mh_app *a)
+{
+    return a->ledger;
+}
+
+int mh_app_issuers(const mh_app *a, mh_app_issuer_info *out, size_t cap, size_t *n)
+{
+    for (size_t i = 0; i < a->nissuers && i < cap; i++)
+        out[i] = a->issuers[i].info;
+    *n = a->nissuers;
+    return MH_OK;
+}
+
+/* ---- signers ------------------------------------------------------------------- */
+
+static bool uri_names_module(const mh_p11_uri *u)
+{
+    return (u->module_path && u->module_path[0]) || (u->module_name && u->module_name[0]);
+}
+
+int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri, mh_app_signer **out)
+{
+    int ret = MH_ERR_NOMEM;
+    mh_app_signer *s = NULL;
+    mh_p11_uri uri;
+    char reason[384];
+
+    *out = NULL;
+    memset(&uri, 0, sizeof uri);
+    if (!a->tok) {
+        mh_err_set("the appliance was opened for verifying only; open it for signing");
+        return MH_ERR_INVALID_ARG;
+    }
+    const app_issuer *is = mh_app_find_issuer(a, issuer_id ? issuer_id : "");
+    if (!is) {
+        char list[512] = "";
+        for (size_t i = 0; i < a->nissuers; i++) {
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", a->issuers[i].info.id);
+        }
+        mh_err_set("no issuer '%.64s' is configured on this appliance (issuers: %s)",
+                   issuer_id ? issuer_id : "", list);
+        return MH_ERR_NOT_FOUND;
+    }
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return MH_ERR_NOMEM;
+    s->app = a;
+    s->issuer = is;
+    mbedtls_pk_init(&s->pk);
+    if (key_uri) {
+        if ((ret = mh_p11_uri_parse(key_uri, &uri)) != 0)
+            goto out;
+        mh_hsm_token *tok = a->tok;
+        if (uri_names_module(&uri)) {
+            if ((ret = mh_hsm_module_load(&uri, NULL, &s->own_mod)) != 0)
+                goto out;
+        }
+        if (s->own_mod || (uri.token && strcmp(uri.token, APP_TOKEN_LABEL) != 0) || uri.serial) {
+            if ((ret = mh_hsm_token_open(s->own_mod ? s->own_mod : a->mod, &uri, &s->own_tok)) !=
+                    0 ||
+                (ret = mh_hsm_login(s->own_tok)) != 0)
+                goto out;
+            tok = s->own_tok;
+        }
+        if ((ret = mh_hsm_key_find(tok, &uri, &s->key)) != 0)
+            goto out;
+    } else {
+        if ((ret = mh_p11_uri_parse("pkcs11:type=private", &uri)) != 0)
+            goto out;
+        uri.object = strdup(is->info.key_label);
+        if (!uri.object) {
+            ret = MH_ERR_NOMEM;
+            goto out;
+        }
+        if ((ret = mh_hsm_key_find(a->tok, &uri, &s->key)) != 0)
+            goto out;
+    }
+    ret = mh_hsm_key_cert(s->key, &s->cert, &s->cert_len);
+    if (ret) {
+        mh_err_set("the key of issuer '%s' has no certificate stored next to it on its token; "
+                   "issue one with 'mohur ca issue' and store it with 'mohur key import-cert'",
+                   is->info.id);
+        goto out;
+    }
+    if ((ret = mh_hsm_key_pk(s->key, &s->pk)) != 0)
+        goto out;
+    ret = mh_app_check_path(a, s->cert, s->cert_len, 0, MH_PURPOSE_DOCUMENT, reason, sizeof reason);
+    if (ret) {
+        mh_err_set("the signing key's certificate is not trusted by this appliance: %s", reason);
+        goto out;
+    }
+    mbedtls_sha256_ret(s->cert, s->cert_len, s->fp, 0);
+    mh_app_cert_subject(s->cert, s->cert_len, s->subject, sizeof s->subject);
+    *out = s;
+    s = NULL;
+    ret = MH_OK;
+out:
+    mh_p11_uri_free(&uri);
+    mh_app_signer_close(s);
+    return ret;
+}
+
+void mh_app_signer_close(mh_app_signer *s)
+{
+    if (!s)
+        return;
+    mbedtls_pk_free(&s->pk);
+    mh_hsm_key_free(s->key);
+    mh_hsm_token_close(s->own_tok);
+    mh_hsm_module_unload(s->own_mod);
+    free(s->cert);
+    free(s);
+}
+
+bool mh_app_signer_may_issue(const mh_app_signer *s, const mh_kind *k)
+{
+    for (size_t i = 0; i < s->issuer->info.nkinds; i++)
+        if (strcmp(s->issuer->info.kinds[i], k->id) == 0)
+            return true;
+    return false;
+}

@@ -1,0 +1,264 @@
+/*
+ * mh_app.h - the appliance: its state directory and configuration, and the
+ * single-document flows (issue = record + receipt + sign, revoke, verify).
+ * The one public header of host/app. docs/flows.md describes the state
+ * directory, the configuration and every flow.
+ *
+ * An mh_app is opened on a state directory made by mh_app_init() (the CLI's
+ * `mohur init`). Opened for signing, it holds the ledger for writing (group
+ * commit), the CA database, and the appliance token logged in once from
+ * pins/user.pin. Opened read-only (MH_APP_READ_ONLY), it reads the ledger
+ * and the trust files only: a verifier needs no PIN.
+ *
+ * Every function returns 0 or a negative MH_ERR_* code and leaves a sentence
+ * for mh_err_message() that says what went wrong and what to do.
+ */
+#ifndef MH_APP_H
+#define MH_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mh_common.h"
+#include "mh_doc.h"
+#include "mh_ledger.h"
+
+/* ---- the state directory ------------------------------------------------ */
+
+#define MH_APP_ISSUERS_MAX 16
+#define MH_APP_ID_MAX 64 /* registry and issuer ids */
+
+typedef struct mh_app_issuer_opt {
+    const char *id;   /* e.g. "bdu" */
+    const char *name; /* display name, UTF-8 */
+} mh_app_issuer_opt;
+
+typedef struct mh_app_init_opts {
+    const char *registry_id; /* NULL: "AZ-DEMO" */
+    const char *verify_host; /* NULL: "verify.mohur.test" */
+    /* Issuers to add or rename: a default id (bdu, agency, notary) renames
+     * that issuer; another id adds an organisation seal (EC P-256) with no
+     * kinds yet (edit config.json to give it some). */
+    const mh_app_issuer_opt *issuers;
+    size_t nissuers;
+} mh_app_init_opts;
+
+/* Provisions the state directory (created 0700 when missing): the embedded
+ * SoftHSM2 token with random PINs in pins/, the keys, the root CA with a
+ * certificate per key (stored on the token and in certs/), a first CRL, the
+ * ledger, the trust files and config.json. Idempotent: when config.json
+ * exists and says the same (registry, host, issuer names), nothing changes
+ * and *created is false; when it says something else, MH_ERR_ALREADY_EXISTS.
+ * A failed init removes what it made (the token included). */
+int mh_app_init(const char *state_dir, const mh_app_init_opts *o, bool *created) MH_WARN_UNUSED;
+
+/* ---- opening ------------------------------------------------------------ */
+
+typedef struct mh_app mh_app;
+
+#define MH_APP_READ_ONLY 1u /* verify only: no token, no PIN, ledger read-only */
+
+/* Loads config.json, opens the ledger for writing with group commit, the CA
+ * db, the token (logs in from pins/user.pin via pin-source, once). */
+int mh_app_open(const char *state_dir, mh_app **out) MH_WARN_UNUSED;
+/* The same with flags (MH_APP_READ_ONLY). */
+int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out) MH_WARN_UNUSED;
+void mh_app_close(mh_app *a);
+
+/* What the configuration says. */
+const char *mh_app_registry_id(const mh_app *a);
+const char *mh_app_verify_host(const mh_app *a);
+/* The kinds directory in use (mh_kinds_dir()). */
+const char *mh_app_kinds_dir(const mh_app *a);
+/* The ledger (for lookups; the app owns it). */
+mh_ledger *mh_app_ledger(mh_app *a);
+
+typedef struct mh_app_issuer_info {
+    char id[MH_APP_ID_MAX + 1];
+    char name[256];
+    char key_label[64];
+    char profile[16]; /* "seal", "notary" */
+    size_t nkinds;
+    char kinds[8][40];
+} mh_app_issuer_info;
+/* The configured issuers (n of them, up to cap into out). */
+int mh_app_issuers(const mh_app *a, mh_app_issuer_info *out, size_t cap, size_t *n) MH_WARN_UNUSED;
+
+/* ---- signers ------------------------------------------------------------ */
+
+/* A signing key on a token + its certificate chain, checked against the
+ * issuer policy. */
+typedef struct mh_app_signer mh_app_signer;
+
+/* issuer_id: an issuer of config.json (its name, its kinds). key_uri: NULL
+ * for the issuer's configured key on the appliance token, or a key on
+ * another token (a notary's USB token), whose PIN is asked once (the URI's
+ * pin-source, the PIN pad, or the terminal prompt). The key's certificate
+ * (stored next to it on the token) must chain to the appliance's root CA
+ * and be valid now. Thread-safe to use once opened. */
+int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri,
+                       mh_app_signer **out) MH_WARN_UNUSED;
+void mh_app_signer_close(mh_app_signer *s);
+/* May this signer issue documents of kind k (the issuer policy)? */
+bool mh_app_signer_may_issue(const mh_app_signer *s, const mh_kind *k);
+
+/* ---- field values ------------------------------------------------------- */
+
+#define MH_APP_FIELDS_MAX 32
+#define MH_APP_FIELDS_FILE_MAX ((size_t)64 * 1024)
+
+typedef struct mh_app_fields {
+    size_t n;
+    mh_field_value v[MH_APP_FIELDS_MAX];
+    char *store[MH_APP_FIELDS_MAX * 2]; /* owned copies */
+} mh_app_fields;
+
+/* Adds "ID=VALUE" (or replaces the value of ID). */
+int mh_app_fields_add(mh_app_fields *f, const char *id_eq_value) MH_WARN_UNUSED;
+/* Reads a JSON object of strings {"name": "...", ...} (at most
+ * MH_APP_FIELDS_FILE_MAX bytes); values already set are kept. */
+int mh_app_fields_read(mh_app_fields *f, const char *path) MH_WARN_UNUSED;
+void mh_app_fields_free(mh_app_fields *f);
+
+/* ---- issuing ------------------------------------------------------------ */
+
+typedef struct mh_app_issue_req {
+    const mh_kind *kind;
+    /* NULL: derived: "<issuer>/<kind>/<number field>" (the field "number",
+     * "act" or "case"), or a random id when the kind has none */
+    const char *doc_id;
+    const mh_field_value *fields;
+    size_t nfields;
+    /* the original document (a rendered or supplied PDF, or any file) */
+    const uint8_t *doc;
+    size_t doc_len;
+    mh_app_signer *signer;
+    /* PDF: the signed PDF; other files: OUT.p7s, OUT.qr.png, OUT.qr.svg,
+     * OUT.receipt (the URL) -- all written to temp files and renamed at the
+     * end */
+    const char *out_path;
+    int64_t time; /* 0: now */
+} mh_app_issue_req;
+
+typedef struct mh_app_issue_res {
+    char doc_id[129];
+    uint64_t log_index;
+    char url[1024];
+    unsigned qr_version;
+    /* the ledger already had this document with the same digest: re-made
+     * from that entry, no new entry */
+    bool resumed;
+    bool pdf; /* the output is a signed PDF (else .p7s + QR files) */
+    /* on failure: a new ledger entry was voided (doc_id, log_index set; url
+     * is the receipt made for it, if any, which verifies as voided) */
+    bool voided;
+} mh_app_issue_res;
+
+/* Largest document mh_app_issue takes. */
+#define MH_APP_DOC_MAX ((size_t)200 << 20)
+
+/* THREAD-SAFE. Order: fields checked against the kind and the signer's
+ * right to sign the kind; digest of the original; ledger issue entry (or,
+ * when the doc_id is already issued with the SAME digest, that entry is
+ * reused: resumed; a different digest is MH_ERR_ALREADY_EXISTS); receipt
+ * signed with the registry key; PDF signed with the QR stamp and caption
+ * (or .p7s + QR files); outputs renamed into place. If anything after a
+ * new ledger entry fails, a revoke entry with reason MH_APP_REASON_VOIDED
+ * voids it, and no output is left behind. A PDF that already carries a
+ * mohur signature is co-signed: its original bytes must already be in the
+ * ledger (same document id and digest); the new signature is added with a
+ * caption and no QR; the policy check applies to the first signer only. */
+int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res) MH_WARN_UNUSED;
+
+/* A document voided by mohur itself (the signing failed after the ledger
+ * entry) has a revoke entry with reason RFC 5280 cessationOfOperation and
+ * MH_APP_VOID_ISSUER as its "issuer" (who revoked); an operator's
+ * revocation names the registry id there, so the two are told apart. */
+#define MH_APP_REASON_VOIDED 5u
+#define MH_APP_VOID_ISSUER "mohur-void"
+
+/* Appends a revoke entry (reason: an RFC 5280 CRLReason code, 0-10, not 7)
+ * and returns the new status. MH_ERR_NOT_FOUND for an unknown id,
+ * MH_ERR_ALREADY_EXISTS when already revoked. */
+int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason,
+                  mh_ledger_status *st) MH_WARN_UNUSED;
+
+/* The RFC 5280 name of a reason code ("keyCompromise", ...). */
+const char *mh_app_reason_name(unsigned reason);
+/* -1 when unknown. */
+int mh_app_reason_from_name(const char *name);
+
+/* ---- verifying ---------------------------------------------------------- */
+
+enum mh_app_verdict_code {
+    MH_APP_VALID = 0, /* signatures, receipt and ledger all agree */
+    MH_APP_REVOKED,   /* genuine, but revoked (reason, date) */
+    MH_APP_VOIDED,    /* recorded, but its signing failed: never issued */
+    MH_APP_ALTERED,   /* signed bytes changed, or the digest differs */
+    MH_APP_FORGED,    /* a signature or receipt that is not from this registry */
+    MH_APP_UNKNOWN,   /* a valid receipt whose document the ledger does not know */
+    MH_APP_NOT_MOHUR, /* no mohur signature or receipt found */
+    MH_APP_ERROR      /* the input could not be read */
+};
+
+#define MH_APP_SIGS_MAX 8
+
+typedef struct mh_app_sig_detail {
+    char signer[256];  /* subject of the signer's certificate */
+    bool integrity;    /* the bytes it covers are unchanged and the CMS verifies */
+    bool covers_whole; /* it covers the whole file (PDF) */
+    bool later_ok;     /* later updates only added signatures (PDF) */
+    bool path_ok;      /* the signer's certificate chains to the root CA */
+    char path_reason[384];
+    int64_t signed_at; /* signing-time (CMS) or 0 */
+    bool has_timestamp;
+    int64_t timestamp;
+    char detail[256]; /* one line about what failed, else empty */
+} mh_app_sig_detail;
+
+typedef struct mh_app_verdict {
+    enum mh_app_verdict_code code;
+    char sentence[512]; /* one line a person understands */
+    /* signatures */
+    size_t nsigs;
+    mh_app_sig_detail sigs[MH_APP_SIGS_MAX];
+    /* the receipt */
+    bool has_receipt;
+    bool receipt_sig_ok;    /* signed by a trusted registry key */
+    bool receipt_digest_ok; /* its digest and length match the original bytes */
+    bool digest_checked;    /* there was a document to compare */
+    char url[1024];
+    char registry[MH_APP_ID_MAX + 1];
+    char issuer[MH_APP_ID_MAX + 1];
+    char issuer_name[256];
+    char kind[40];
+    uint64_t log_index;
+    uint64_t issued_at;
+    uint64_t doc_len;
+    size_t nfields;
+    char field_key[8][33];
+    char field_val[8][201];
+    /* the ledger */
+    bool ledger_checked;
+    bool ledger_known;
+    char doc_id[129];
+    mh_ledger_status status;
+    bool voided;
+} mh_app_verdict;
+
+/* Verifies a file: a PDF (its signatures and the receipt in mohur's
+ * signature), or any file with its detached .p7s (p7s_path NULL: PATH.p7s;
+ * the receipt from PATH.receipt when present). Returns 0 when a verdict was
+ * reached (v->code says which, MH_APP_ERROR included), else an error. */
+int mh_app_verify_file(mh_app *a, const char *path, const char *p7s_path,
+                       mh_app_verdict *v) MH_WARN_UNUSED;
+/* Verifies a scanned QR text (the receipt URL), and the document against it
+ * when doc_path is given. */
+int mh_app_verify_qr(mh_app *a, const char *qr_text, const char *doc_path,
+                     mh_app_verdict *v) MH_WARN_UNUSED;
+/* "valid", "revoked", "voided", "altered", "forged", "unknown",
+ * "not-mohur", "error". */
+const char *mh_app_verdict_name(enum mh_app_verdict_code c);
+
+#endif
