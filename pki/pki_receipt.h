@@ -146,6 +146,11 @@ MH_PKI_API int mh_receipt_sign(const mh_receipt_claims *claims, mbedtls_pk_conte
                                int (*f_rng)(void *, unsigned char *, size_t), void *p_rng,
                                uint8_t *out, size_t cap, size_t *len) MH_WARN_UNUSED;
 
+/* The exact length mh_receipt_sign() will produce for these claims, without
+ * signing (the signature has a fixed size): lets a caller check that the
+ * QR fits before anything is recorded. */
+MH_PKI_API int mh_receipt_size(const mh_receipt_claims *claims, size_t *len) MH_WARN_UNUSED;
+
 /* Parses a receipt without checking its signature (to show it, or to find
  * its kid). Strict: tag 18, a 4-element array, protected header exactly
  * {alg: ES256, kid: 8 bytes} (a crit header or any other label is

@@ -134,6 +134,49 @@ static int encode_claims(const mh_receipt_claims *c, const size_t *order, uint8_
     return mh_cbor_w_finish(&w, len);
 }
 
+int mh_receipt_size(const mh_receipt_claims *claims, size_t *len)
+{
+    size_t order[MH_RECEIPT_FIELDS_MAX] = {0};
+    uint8_t payload[MH_RECEIPT_MAX], out[MH_RECEIPT_MAX];
+    uint8_t prot[16], kid[MH_RECEIPT_KID_LEN] = {0}, sig[MH_RECEIPT_SIG_LEN] = {0};
+    size_t payload_len = 0, prot_len = 0;
+    mh_cbor_w w;
+    if (!claims || !len)
+        return MH_ERR_INVALID_ARG;
+    *len = 0;
+    int ret = check_claims(claims, order);
+    if (ret)
+        return ret;
+    if (encode_claims(claims, order, payload, sizeof payload, &payload_len)) {
+        mh_err_set("the receipt's claims are larger than %d bytes; shorten the printed "
+                   "fields",
+                   MH_RECEIPT_MAX);
+        return MH_ERR_TOO_LARGE;
+    }
+    /* the same layout as mh_receipt_sign, with a zero kid and signature */
+    mh_cbor_w_init(&w, prot, sizeof prot);
+    mh_cbor_put_map(&w, 2);
+    mh_cbor_put_uint(&w, 1);
+    mh_cbor_put_int(&w, -7);
+    mh_cbor_put_uint(&w, 4);
+    mh_cbor_put_bytes(&w, kid, sizeof kid);
+    if (mh_cbor_w_finish(&w, &prot_len))
+        return MH_ERR_INTERNAL;
+    mh_cbor_w_init(&w, out, sizeof out);
+    mh_cbor_put_tag(&w, COSE_TAG_SIGN1);
+    mh_cbor_put_array(&w, 4);
+    mh_cbor_put_bytes(&w, prot, prot_len);
+    mh_cbor_put_map(&w, 0);
+    mh_cbor_put_bytes(&w, payload, payload_len);
+    mh_cbor_put_bytes(&w, sig, sizeof sig);
+    if (mh_cbor_w_finish(&w, len)) {
+        mh_err_set("the receipt would be larger than %d bytes; shorten the printed fields",
+                   MH_RECEIPT_MAX);
+        return MH_ERR_TOO_LARGE;
+    }
+    return 0;
+}
+
 int mh_receipt_sign(const mh_receipt_claims *claims, mbedtls_pk_context *pk,
                     int (*f_rng)(void *, unsigned char *, size_t), void *p_rng, uint8_t *out,
                     size_t cap, size_t *len)

@@ -68,6 +68,37 @@ static int qr_draw(void *ctx, double x, double y, double size, char *buf, size_t
     return mh_qr_pdf_ops(((struct qr_ctx *)ctx)->qr, x, y, size, buf, cap, len);
 }
 
+/* The receipt's claims for a ledger entry (pointing into r and the args). */
+static int receipt_claims(mh_app *a, const mh_app_issue_req *r, const char *issuer,
+                          uint64_t log_index, uint64_t iat, const uint8_t *digest, uint64_t doc_len,
+                          mh_receipt_claims *cl)
+{
+    memset(cl, 0, sizeof *cl);
+    cl->issuer = (mh_receipt_str){issuer, strlen(issuer)};
+    cl->issued_at = iat;
+    cl->registry = (mh_receipt_str){a->registry, strlen(a->registry)};
+    cl->log_index = log_index;
+    cl->kind = (mh_receipt_str){r->kind->id, strlen(r->kind->id)};
+    cl->digest = digest;
+    cl->digest_len = 32;
+    cl->doc_len = doc_len;
+    for (size_t i = 0; i < r->kind->nfields; i++) {
+        const mh_kind_field *f = &r->kind->fields[i];
+        const char *v = field_value(r, f->id);
+        if (!f->receipt || !v || !v[0])
+            continue;
+        if (cl->nfields == MH_RECEIPT_FIELDS_MAX) {
+            mh_err_set("kind '%s' puts more than %d fields in the receipt", r->kind->id,
+                       MH_RECEIPT_FIELDS_MAX);
+            return MH_ERR_TOO_LARGE;
+        }
+        cl->fields[cl->nfields].key = (mh_receipt_str){f->id, strlen(f->id)};
+        cl->fields[cl->nfields].value = (mh_receipt_str){v, strlen(v)};
+        cl->nfields++;
+    }
+    return 0;
+}
+
 /* The receipt for a ledger entry, and its URL. */
 static int make_receipt(mh_app *a, const mh_app_issue_req *r, const char *issuer,
                         uint64_t log_index, uint64_t iat, const uint8_t digest[32],
@@ -76,37 +107,55 @@ static int make_receipt(mh_app *a, const mh_app_issue_req *r, const char *issuer
     mh_receipt_claims cl;
     uint8_t rec[MH_RECEIPT_MAX];
     size_t rec_len = 0, ulen = 0;
-    int rc;
-
-    memset(&cl, 0, sizeof cl);
-    cl.issuer = (mh_receipt_str){issuer, strlen(issuer)};
-    cl.issued_at = iat;
-    cl.registry = (mh_receipt_str){a->registry, strlen(a->registry)};
-    cl.log_index = log_index;
-    cl.kind = (mh_receipt_str){r->kind->id, strlen(r->kind->id)};
-    cl.digest = digest;
-    cl.digest_len = 32;
-    cl.doc_len = doc_len;
-    for (size_t i = 0; i < r->kind->nfields; i++) {
-        const mh_kind_field *f = &r->kind->fields[i];
-        const char *v = field_value(r, f->id);
-        if (!f->receipt || !v || !v[0])
-            continue;
-        if (cl.nfields == MH_RECEIPT_FIELDS_MAX) {
-            mh_err_set("kind '%s' puts more than %d fields in the receipt", r->kind->id,
-                       MH_RECEIPT_FIELDS_MAX);
-            return MH_ERR_TOO_LARGE;
-        }
-        cl.fields[cl.nfields].key = (mh_receipt_str){f->id, strlen(f->id)};
-        cl.fields[cl.nfields].value = (mh_receipt_str){v, strlen(v)};
-        cl.nfields++;
-    }
+    int rc = receipt_claims(a, r, issuer, log_index, iat, digest, doc_len, &cl);
+    if (rc)
+        return rc;
     rc = mh_receipt_sign(&cl, &a->regpk, NULL, NULL, rec, sizeof rec, &rec_len);
     if (rc) {
         mh_err_set("signing the receipt with the registry key: %s", mh_err_message(rc));
         return rc;
     }
     return mh_receipt_url(a->host, rec, rec_len, url, url_cap, &ulen);
+}
+
+/* The QR version limit of a kind (a diploma's QR must stay small). */
+static int qr_max_version(const mh_kind *k)
+{
+    return strcmp(k->id, "diploma") == 0 ? 12 : 0;
+}
+
+/* Before anything is recorded: will the receipt's QR fit? The receipt's
+ * size is known without signing; its log index is not known yet, so an
+ * index far above the ledger's size stands in (the CBOR width of the real
+ * one is at most that). A QR's version depends only on the text's length
+ * and mode, and the URL is all QR-alphanumeric. */
+static int qr_precheck(mh_app *a, const mh_app_issue_req *r, const char *issuer, uint64_t iat,
+                       const uint8_t digest[32], uint64_t doc_len)
+{
+    uint64_t size = 0;
+    uint8_t root[MH_LEDGER_HASH_LEN];
+    mh_receipt_claims cl;
+    size_t rec_len = 0;
+    if (mh_ledger_size(a->ledger, &size, root) != 0)
+        size = 0;
+    int rc = receipt_claims(a, r, issuer, size + 1000000, iat, digest, doc_len, &cl);
+    if (!rc)
+        rc = mh_receipt_size(&cl, &rec_len);
+    if (rc)
+        return rc;
+    size_t ulen =
+        strlen("HTTPS://") + strlen(a->host) + strlen("/V/") + mh_base32_encoded_len(rec_len);
+    char *text = malloc(ulen + 1);
+    if (!text)
+        return MH_ERR_NOMEM;
+    memset(text, 'A', ulen);
+    text[ulen] = '\0';
+    mh_qr qr;
+    rc = mh_qr_encode(text, MH_QR_LEVEL_M, qr_max_version(r->kind), &qr);
+    free(text);
+    if (!rc)
+        mh_qr_free(&qr);
+    return rc;
 }
 
 static void remove_temps(char tmp[][APP_PATH_MAX + 64], size_t n)
@@ -231,6 +280,9 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
                        res->doc_id);
             return MH_ERR_NOT_FOUND;
         }
+        /* nothing is recorded for a document whose QR would not fit */
+        if ((rc = qr_precheck(a, r, issuer, iat, digest, orig_len)) != 0)
+            return rc;
         mh_ledger_entry e;
         memset(&e, 0, sizeof e);
         e.type = MH_LEDGER_ISSUE;
@@ -265,8 +317,7 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
                                 sizeof res->url)) != 0)
             goto out;
     }
-    int maxv = strcmp(r->kind->id, "diploma") == 0 ? 12 : 0;
-    if ((ret = mh_qr_encode(res->url, MH_QR_LEVEL_M, maxv, &qr)) != 0)
+    if ((ret = mh_qr_encode(res->url, MH_QR_LEVEL_M, qr_max_version(r->kind), &qr)) != 0)
         goto out;
     have_qr = true;
     res->qr_version = (unsigned)qr.version;

@@ -296,4 +296,19 @@ run sign "$W/act3.pdf" --kind notary-act \
     --out "$W/act3.signed.pdf"
 err_has "voided" "re-signing a voided id is refused"
 
+# a diploma whose QR would exceed version 12: refused before anything is
+# recorded (no ledger entry to void, no file)
+cat >"$W/long.csv" <<'EOF2'
+name,degree,programme,date,number
+Мирзоева-Гаджиева Александра Константиновна,Магистр международных отношений,X,2026-06-30,LONG-1
+EOF2
+n2=$(ledger_size "$A")
+expect 1 "a diploma whose QR would be too large" issue --kind diploma --roster "$W/long.csv" \
+    --issuer bdu --out "$W/long" --no-progress
+err_has "version 12" "the error says the QR would be too large"
+[ "$(ledger_size "$A")" = "$n2" ] || fail "nothing was recorded for it"
+pass "nothing was recorded in the ledger for it"
+ls "$W"/long/*.pdf >/dev/null 2>&1 && fail "no file for it"
+pass "no file was written for it"
+
 echo "app_e2e: $CHECKS checks passed"
