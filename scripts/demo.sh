@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults: installs what is missing, builds, and
-# provisions a SoftHSM2 token under a state directory, then generates the
-# appliance's keys, signs a sample document with each, and verifies every
-# signature with mohur and, independently, with openssl.
+# The main job on embedded defaults: installs what is missing, builds, sets
+# up the appliance in a state directory (a SoftHSM2 token with random PINs,
+# keys, a root CA and certificates, the ledger), then issues and verifies a
+# sample diploma batch, an official certificate and a notary act (signed by
+# the notary, then by a party), revokes one document and shows it revoked,
+# and prints the QR files and verify URLs.
 #
 #   scripts/demo.sh            state in ./state (or $MOHUR_STATE_DIR)
 #
-# Run it again: provisioning is kept, new signatures are made.
+# Run it again: the appliance is kept; documents already issued are
+# recognised and not issued twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -22,95 +25,117 @@ state=${MOHUR_STATE_DIR:-$top/state}
 mkdir -p "$state"
 state=$(cd "$state" && pwd)
 export MOHUR_STATE_DIR=$state
+export MOHUR_KINDS_DIR=$top/kinds
 umask 077
-
-# SoftHSM2 keeps its tokens under the state directory; mohur finds this
-# configuration through MOHUR_STATE_DIR.
-if [ ! -f "$state/softhsm2.conf" ]; then
-  mkdir -p "$state/tokens" "$state/pins"
-  cat >"$state/softhsm2.conf" <<EOF
-directories.tokendir = $state/tokens
-objectstore.backend = file
-log.level = ERROR
-EOF
-fi
-mkdir -p "$state/pins"
-# PINs are random, kept in files only root can read, and never passed in argv.
-for p in so user; do
-  if [ ! -s "$state/pins/$p.pin" ]; then
-    od -An -N8 -tu8 /dev/urandom | tr -dc 0-9 | cut -c1-8 >"$state/pins/$p.pin"
-    chmod 600 "$state/pins/$p.pin"
-  fi
-done
-
-token="pkcs11:token=mohur"
-pin="?pin-source=file:$state/pins/user.pin"
-
-echo "== token"
-if ! "$mohur" token list | grep -q "label: *mohur\b\|token=mohur"; then
-  "$mohur" token init --label mohur --so-pin-file "$state/pins/so.pin" \
-    --pin-file "$state/pins/user.pin"
-fi
-"$mohur" token list
-
-echo "== keys"
-have=$("$mohur" key list --token "$token$pin" --json)
-ensure_key() { # label type
-  if ! grep -q "\"label\": *\"$1\"" <<<"$have"; then
-    "$mohur" key generate --token "$token$pin" --type "$2" --label "$1" >/dev/null
-    echo "generated $1 ($2)"
-  fi
-}
-ensure_key registry ec-p256
-ensure_key university-seal rsa-3072
-ensure_key agency-seal ec-p384
-ensure_key notary rsa-2048
-ensure_key witness ed25519
-"$mohur" key list --token "$token$pin"
-
-echo "== signing a sample document with every key"
 out=$state/demo
 mkdir -p "$out"
-doc=$out/sample-diploma.txt
-cat >"$doc" <<EOF
-Diploma / Diplom / Диплом
-Azərbaycan Respublikası — Bakı Dövlət Universiteti
-Leyla Məmmədova, Bachelor of Science in Computer Science
-Issued $(date -u +%Y-%m-%dT%H:%M:%SZ)
-EOF
 
-verify_openssl() { # label alg pubkey sig
-  case $2 in
-  ed25519)
-    openssl pkeyutl -verify -pubin -inkey "$3" -rawin -in "$doc" -sigfile "$4" >/dev/null ;;
-  rsa-pss)
-    openssl dgst -sha256 -verify "$3" -sigopt rsa_padding_mode:pss \
-      -sigopt rsa_pss_saltlen:digest -signature "$4" "$doc" >/dev/null ;;
-  *)
-    openssl dgst -sha256 -verify "$3" -signature "$4" "$doc" >/dev/null ;;
-  esac
-}
+echo "== the appliance (token, keys, CA, certificates, ledger) in $state"
+"$mohur" init
+"$mohur" token list | sed -n '1,12p'
+pin="?pin-source=file:$state/pins/user.pin"
 
-for spec in registry:auto university-seal:rsa-pss agency-seal:auto notary:rsa-pkcs1 \
-  witness:ed25519; do
-  label=${spec%%:*}
-  alg=${spec#*:}
-  key="$token;object=$label;type=private$pin"
-  "$mohur" key export --key "$key" --out "$out/$label.pub.pem"
-  "$mohur" key sign --key "$key" --alg "$alg" --in "$doc" --out "$out/$label.$alg.sig"
-  "$mohur" key verify --key "$key" --alg "$alg" --in "$doc" --sig "$out/$label.$alg.sig" \
-    >/dev/null
-  oalg=$alg
-  [ "$alg" = auto ] && oalg=ecdsa
-  verify_openssl "$label" "$oalg" "$out/$label.pub.pem" "$out/$label.$alg.sig"
-  printf '  %-16s %-10s signed; verified by mohur and by openssl\n' "$label" "$alg"
+echo
+echo "== document kinds"
+"$mohur" kinds
+
+echo
+echo "== diplomas from a roster (Bakı Dövlət Universiteti, seal key on the HSM)"
+"$mohur" issue --kind diploma --roster samples/graduates.csv --issuer bdu \
+    --out "$out/diplomas" --no-progress
+
+echo
+echo "== an official certificate (agency), through the same pipeline"
+"$mohur" issue --kind official-certificate --roster samples/certificate.json \
+    --issuer agency --out "$out/certificates" --no-progress
+
+echo
+echo "== a notary act: signed by the notary, then by a party"
+act=$out/notary-act.pdf
+if [ ! -f "$out/notary-act.signed.pdf" ]; then
+    cp samples/notary-act.pdf "$act"
+    "$mohur" sign "$act" --kind notary-act --issuer notary --fields samples/notary-act.json \
+        --out "$out/notary-act.notary.pdf"
+    # the party's own key and certificate (in real life: the party's ID card)
+    party="pkcs11:token=mohur;object=party-rashad-aliyev"
+    if ! "$mohur" key list --token "pkcs11:token=mohur$pin" | grep -q party-rashad-aliyev; then
+        "$mohur" key generate --token "pkcs11:token=mohur$pin" --type ec-p256 \
+            --label party-rashad-aliyev >/dev/null
+    fi
+    if ! "$mohur" key export --key "$party$pin" --cert >/dev/null 2>&1; then
+        "$mohur" ca issue --profile notary --subject "CN=Rəşad Əliyev,C=AZ" \
+            --key "pkcs11:token=mohur;object=root;type=private$pin" \
+            --pubkey-from "$party$pin" --out "$out/party.pem" >/dev/null
+        "$mohur" key import-cert --key "$party;type=private$pin" --cert "$out/party.pem"
+    fi
+    "$mohur" sign "$out/notary-act.notary.pdf" --kind notary-act \
+        --key "$party;type=private$pin" --fields samples/notary-act.json \
+        --out "$out/notary-act.signed.pdf"
+fi
+
+echo
+echo "== a plain file (not a PDF): detached CAdES signature, QR as PNG and SVG"
+memo=$out/decision-annex.txt
+if [ ! -f "$memo.p7s" ]; then
+    printf 'Annex to court decision 2-345/2026: list of exhibits.\n' >"$memo"
+    "$mohur" sign "$memo" --kind court-decision --issuer agency \
+        --field case=2-345/2026 --field court="Bakı Apellyasiya Məhkəməsi" \
+        --field date=2026-11-28
+fi
+
+echo
+echo "== verifying everything"
+status=0
+for f in "$out"/diplomas/*.pdf "$out"/certificates/*.pdf "$out/notary-act.signed.pdf"; do
+    printf '%s\n  ' "${f#"$out"/}"
+    set +e
+    verdict=$("$mohur" verify "$f" | head -n 1)
+    rc=${PIPESTATUS[0]}
+    set -e
+    echo "$verdict"
+    # the diploma this demo revokes (below) stays revoked on a re-run
+    case $rc:$verdict in 0:*|1:REVOKED:*BDU-2026-0002*) ;; *) status=1 ;; esac
 done
+printf '%s\n  ' "${memo#"$out"/}"
+"$mohur" verify "$memo" | head -n 1 || status=1
+if command -v pdfsig >/dev/null; then
+    echo "  pdfsig (poppler) on the notary act:"
+    pdfsig "$out/notary-act.signed.pdf" 2>/dev/null |
+        grep -E "Signer Certificate Common Name|Signature Validation|Total document" | sed 's/^/    /'
+fi
+[ "$status" = 0 ] || { echo "a document did not verify" >&2; exit 1; }
+
+echo
+echo "== revoking a diploma, then verifying it again"
+revoked=bdu/diploma/BDU-2026-0002
+if ! "$mohur" verify "$out/diplomas/bdu_diploma_BDU-2026-0002.pdf" >/dev/null; then
+    echo "  ($revoked was revoked by an earlier run)"
+else
+    "$mohur" revoke "$revoked" --reason superseded
+fi
+set +e
+"$mohur" verify "$out/diplomas/bdu_diploma_BDU-2026-0002.pdf" | head -n 3 | sed 's/^/  /'
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" = 1 ] || { echo "the revoked diploma did not show as revoked (exit $rc)" >&2; exit 1; }
+
+echo
+echo "== the QR codes: verify URLs and image files"
+for f in "$out"/diplomas/*.pdf "$out"/certificates/*.pdf "$out/notary-act.signed.pdf"; do
+    url=$("$mohur" verify "$f" --json 2>/dev/null | python3 -c \
+        'import json,sys; d=json.load(sys.stdin); print(d.get("receipt",{}).get("url",""))' \
+        2>/dev/null || true)
+    printf '  %s\n    %s\n' "${f#"$out"/}" "${url:-(see mohur verify)}"
+done
+printf '  %s\n    %s\n    QR images: %s %s\n' "${memo#"$out"/}" "$(cat "$memo.receipt")" \
+    "$memo.qr.png" "$memo.qr.svg"
 
 cat <<EOF
 
 Done. State directory: $state
-  SoftHSM2 token 'mohur' in $state/tokens (PINs in $state/pins, mode 600)
-  sample document:  $doc
-  public keys and signatures: $out/
-Try:  MOHUR_STATE_DIR=$state $mohur key list --token '$token'
+  token and PINs: $state/tokens, $state/pins (mode 600)
+  ledger:         $state/ledger      CA: $state/ca
+  documents:      $out
+Try:  MOHUR_STATE_DIR=$state $mohur verify $out/notary-act.signed.pdf
+      MOHUR_STATE_DIR=$state $mohur log info --ledger $state/ledger
 EOF
