@@ -411,6 +411,7 @@ static void issue_row(struct batch *b, struct job *j)
         .signer = o->signer,
         .out_path = path,
         .time = o->time,
+        .rendered = true,
     };
     mh_app_issue_res res;
     memset(&res, 0, sizeof res);

@@ -139,6 +139,9 @@ typedef struct mh_app_issue_req {
      * end */
     const char *out_path;
     int64_t time; /* 0: now */
+    /* doc was rendered by mohur from a kind's template (mh_template_render),
+     * so the PDF signer may skip its full check of outside PDFs */
+    bool rendered;
 } mh_app_issue_req;
 
 typedef struct mh_app_issue_res {

@@ -390,7 +390,7 @@ int mh_pdf_prepare(const uint8_t *pdf, size_t len, const mh_pdf_sign_opts *opts,
     qpdf_data q = d.q;
     /* read every object and stream once, as 'qpdf --check' does: what
      * mohur writes must pass that check, so the original must too */
-    if (qpdf_check_pdf(q) != QPDF_SUCCESS) {
+    if (!opts->made_by_mohur && qpdf_check_pdf(q) != QPDF_SUCCESS) {
         ret = mh_pdf_doc_ok(&d, "checking every object");
         if (ret == MH_OK) {
             mh_err_set("the PDF does not pass qpdf's check; repair it (e.g. 'qpdf in.pdf "
