@@ -9,7 +9,7 @@ run_pkgs=(
   libmbedtls-dev libp11-kit-dev p11-kit liblmdb-dev
   softhsm2 opensc opensc-pkcs11
   openssl
-  libjansson-dev libhpdf-dev fonts-dejavu-core libcurl4-openssl-dev
+  libjansson-dev libhpdf-dev fonts-dejavu-core libcurl4-openssl-dev libssl-dev
   libqpdf-dev
   libqrencode-dev libpng-dev
 )

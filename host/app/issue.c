@@ -7,6 +7,7 @@
  * (a revoke entry with MH_APP_REASON_VOIDED) and removes the temp files.
  */
 #include "app_int.h"
+#include "mh_hash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,7 +223,7 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
                    issuer, r->kind->id);
         return MH_ERR_PERMISSION;
     }
-    mbedtls_sha256_ret(r->doc, orig_len, digest, 0);
+    (void)mh_hash_sha256(r->doc, orig_len, digest);
     if (r->doc_id) {
         if (!r->doc_id[0] || strlen(r->doc_id) > MH_LEDGER_ID_MAX) {
             mh_err_set("the document id must be 1 to %d bytes", MH_LEDGER_ID_MAX);

@@ -6,6 +6,7 @@
  * together in one verdict (docs/flows.md gives the order of the rules).
  */
 #include "app_int.h"
+#include "mh_hash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,7 +377,7 @@ static int verify_pdf(mh_app *a, const uint8_t *doc, size_t len, mh_app_verdict 
         goto out;
     }
     uint8_t digest[32];
-    mbedtls_sha256_ret(doc, res->original_len, digest, 0);
+    (void)mh_hash_sha256(doc, res->original_len, digest);
     v->code = judge_receipt(a, url, digest, res->original_len, v);
 out:
     for (size_t i = 0; i < cb->n; i++)
@@ -467,7 +468,7 @@ static int verify_detached(mh_app *a, const char *path, const uint8_t *doc, size
     while (url_len && (url[url_len - 1] == '\n' || url[url_len - 1] == '\r'))
         url[--url_len] = 0;
     uint8_t digest[32];
-    mbedtls_sha256_ret(doc, len, digest, 0);
+    (void)mh_hash_sha256(doc, len, digest);
     v->code = judge_receipt(a, (const char *)url, digest, len, v);
 out:
     free(res);
@@ -536,7 +537,7 @@ int mh_app_verify_qr(mh_app *a, const char *qr_text, const char *doc_path, mh_ap
             if (mh_pdf_info_get(doc, len, &info) == 0)
                 orig = info.original_len;
         }
-        mbedtls_sha256_ret(doc, orig, digest, 0);
+        (void)mh_hash_sha256(doc, orig, digest);
     }
     v->code = judge_receipt(a, url, doc ? digest : NULL, orig, v);
     free(doc);

@@ -1,6 +1,7 @@
 /* pdf_sign.c - a PAdES signature as one incremental update: signature
  * dictionary, field + widget, stamp appearance, page, AcroForm, catalog,
  * and a cross-reference section of the same kind as the document's last. */
+#include "mh_hash.h"
 #include "pdf_int.h"
 
 #include <math.h>
@@ -249,13 +250,10 @@ static int cmp_xent(const void *a, const void *b)
 
 static void sha256_ranges(const uint8_t *p, const size_t br[4], uint8_t out[32])
 {
-    mbedtls_sha256_context s;
-    mbedtls_sha256_init(&s);
-    (void)mbedtls_sha256_starts_ret(&s, 0);
-    (void)mbedtls_sha256_update_ret(&s, p + br[0], br[1]);
-    (void)mbedtls_sha256_update_ret(&s, p + br[2], br[3]);
-    (void)mbedtls_sha256_finish_ret(&s, out);
-    mbedtls_sha256_free(&s);
+    const uint8_t *parts[2] = {p + br[0], p + br[2]};
+    const size_t lens[2] = {br[1], br[3]};
+    if (mh_hash_sha256_parts(parts, lens, 2, out) != 0)
+        memset(out, 0, 32); /* libcrypto out of memory: a digest nothing matches */
 }
 
 /* Writes the cross-reference section and trailer. */
