@@ -30,7 +30,7 @@ for t in $targets; do
     fi
   fi
   echo "fuzz: $t for ${secs}s"
-  (cd build-fuzz && "./tests/fuzz/$t" -max_total_time="$secs" -max_len=65536 \
+  (cd build-fuzz && "./tests/fuzz/$t" -max_total_time="$secs" -max_len=65536 -timeout=30 \
       -print_final_stats=0 "corpus/$short" 2>&1 | tail -n 3)
 done
 echo "fuzz: every target ran ${secs}s without a crash"

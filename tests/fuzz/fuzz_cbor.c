@@ -8,16 +8,21 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void walk(mh_cbor_r *r, int depth)
+/* 0 when the item and everything inside it was read; a failed read stops
+ * the walk (a header may claim 2^64 elements). */
+static int walk(mh_cbor_r *r, int depth)
 {
     mh_cbor_item it;
     if (depth > MH_CBOR_MAX_DEPTH || mh_cbor_next(r, &it))
-        return;
+        return -1;
     if (it.major == MH_CBOR_ARRAY || it.major == MH_CBOR_MAP || it.major == MH_CBOR_TAG) {
         uint64_t n = it.major == MH_CBOR_TAG ? 1 : it.major == MH_CBOR_MAP ? 2 * it.val : it.val;
-        for (uint64_t i = 0; i < n && !mh_cbor_r_empty(r); i++)
-            walk(r, depth + 1);
+        for (uint64_t i = 0; i < n; i++) {
+            if (mh_cbor_r_empty(r) || walk(r, depth + 1) != 0)
+                return -1;
+        }
     }
+    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -33,6 +38,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
     mh_cbor_r_init(&r, data, size);
-    walk(&r, 0);
+    (void)walk(&r, 0);
     return 0;
 }
