@@ -379,6 +379,17 @@ static int load_config(mh_app *a)
                        path)) ||
         (ret = cfg_str(tok, "ca_key", a->ca_label, sizeof a->ca_label, true, path)))
         goto out;
+    json_t *tsa = json_object_get(root, "tsa");
+    if (tsa &&
+        (!json_is_object(tsa) ||
+         (ret = cfg_str(tsa, "key", a->tsa_label, sizeof a->tsa_label, true, path)) ||
+         (ret = cfg_str(tsa, "cert", a->tsa_cert_rel, sizeof a->tsa_cert_rel, true, path)))) {
+        if (!ret) {
+            mh_err_set("%s: \"tsa\" must be an object with \"key\" and \"cert\"", path);
+            ret = MH_ERR_PARSE;
+        }
+        goto out;
+    }
     ret = MH_ERR_PARSE;
     if (json_array_size(iss) > MH_APP_ISSUERS_MAX) {
         mh_err_set("%s: at most %d issuers", path, MH_APP_ISSUERS_MAX);
@@ -514,6 +525,22 @@ static int open_token(mh_app *a)
         (ret = mh_hsm_key_pk(a->regkey, &a->regpk)) != 0)
         goto out;
     a->regpk_ok = true;
+    if (a->tsa_label[0]) {
+        /* the timestamp authority's key on the same token, and its certificate */
+        char cpath[APP_PATH_MAX];
+        free(uri.object);
+        uri.object = strdup(a->tsa_label);
+        if (!uri.object) {
+            ret = MH_ERR_NOMEM;
+            goto out;
+        }
+        if ((ret = mh_hsm_key_find(a->tok, &uri, &a->tsakey)) != 0 ||
+            (ret = mh_hsm_key_pk(a->tsakey, &a->tsapk)) != 0 ||
+            (ret = mh_app_path(cpath, sizeof cpath, a->dir, a->tsa_cert_rel)) != 0 ||
+            (ret = mh_app_read_cert(cpath, &a->tsa_cert, &a->tsa_cert_len)) != 0)
+            goto out;
+        a->tsa_ok = true;
+    }
     ret = MH_OK;
 out:
     mh_p11_uri_free(&uri);
@@ -540,6 +567,7 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
     mbedtls_entropy_init(&a->ent);
     mbedtls_ctr_drbg_init(&a->drbg);
     mbedtls_pk_init(&a->regpk);
+    mbedtls_pk_init(&a->tsapk);
     if ((ret = load_config(a)) != 0 || (ret = mh_app_rng_init(a)) != 0)
         goto out;
     mh_ledger_opts lo = {0};
@@ -577,6 +605,9 @@ void mh_app_close(mh_app *a)
     mh_cadb_close(a->cadb);
     mbedtls_pk_free(&a->regpk);
     mh_hsm_key_free(a->regkey);
+    mbedtls_pk_free(&a->tsapk);
+    mh_hsm_key_free(a->tsakey);
+    free(a->tsa_cert);
     mh_hsm_token_close(a->tok);
     mh_hsm_module_unload(a->mod);
     for (size_t i = 0; i < a->nissuers; i++)

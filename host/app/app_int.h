@@ -53,6 +53,15 @@ struct mh_app {
     mh_hsm_key *regkey;
     mbedtls_pk_context regpk;
     bool regpk_ok;
+    /* the appliance's own RFC 3161 timestamp authority (config.json "tsa",
+     * optional): with it, signatures are CAdES/PAdES B-T */
+    char tsa_label[64];
+    char tsa_cert_rel[APP_PATH_MAX];
+    mh_hsm_key *tsakey;
+    mbedtls_pk_context tsapk;
+    bool tsa_ok;
+    uint8_t *tsa_cert;
+    size_t tsa_cert_len;
     pthread_mutex_t rng_lock;
     mbedtls_entropy_context ent;
     mbedtls_ctr_drbg_context drbg;

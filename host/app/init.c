@@ -264,6 +264,8 @@ int mh_app_init(const char *dir, const mh_app_init_opts *o, bool *created)
     mh_app *a = NULL;
     mh_hsm_module *mod = NULL;
     mh_hsm_key *keys[MH_APP_ISSUERS_MAX + 2] = {0};
+    mh_hsm_key *tsa_key = NULL;
+    char tsa_rel[APP_PATH_MAX] = "";
     mh_p11_uri uri;
     struct init_ctx *c = NULL;
     json_t *cfg = NULL;
@@ -387,7 +389,8 @@ int mh_app_init(const char *dir, const mh_app_init_opts *o, bool *created)
     c->a = a;
     c->now = (int64_t)time(NULL);
     if ((ret = gen_key(c->tok, MH_KEY_EC_P256, "root", &keys[0])) != 0 ||
-        (ret = gen_key(c->tok, MH_KEY_EC_P256, "registry", &keys[1])) != 0)
+        (ret = gen_key(c->tok, MH_KEY_EC_P256, "registry", &keys[1])) != 0 ||
+        (ret = gen_key(c->tok, MH_KEY_EC_P256, "tsa", &tsa_key)) != 0)
         goto out;
     for (size_t i = 0; i < ndefs; i++)
         if ((ret = gen_key(c->tok, defs[i].type, defs[i].id, &keys[2 + i])) != 0)
@@ -468,6 +471,11 @@ int mh_app_init(const char *dir, const mh_app_init_opts *o, bool *created)
             (ret = mh_app_write_pem(path, "PUBLIC KEY", spki, spki_len)) != 0)
             goto out;
     }
+    /* the appliance's own timestamp authority: signatures become B-T */
+    snprintf(subj, sizeof subj, "CN=%s Timestamp Authority,O=Mohur,C=AZ", registry);
+    if ((ret = issue_for(c, tsa_key, MH_CA_PROFILE_TSA, subj, "tsa", dir, tsa_rel,
+                         sizeof tsa_rel)) != 0)
+        goto out;
     for (size_t i = 0; i < ndefs; i++) {
         dn_escape(defs[i].name, esc, sizeof esc);
         bool seal = strcmp(defs[i].profile, "seal") == 0;
@@ -528,6 +536,7 @@ int mh_app_init(const char *dir, const mh_app_init_opts *o, bool *created)
         ret = MH_ERR_NOMEM;
         goto out;
     }
+    json_object_set_new(cfg, "tsa", json_pack("{s:s, s:s}", "key", "tsa", "cert", tsa_rel));
     json_t *iss = json_object_get(cfg, "issuers");
     for (size_t i = 0; i < ndefs; i++) {
         json_t *kinds = json_array();
@@ -570,6 +579,7 @@ out:
     }
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         mh_hsm_key_free(keys[i]);
+    mh_hsm_key_free(tsa_key);
     if (c)
         mh_hsm_token_close(c->tok);
     mh_hsm_module_unload(mod);

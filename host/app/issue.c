@@ -159,6 +159,71 @@ static int qr_precheck(mh_app *a, const mh_app_issue_req *r, const char *issuer,
     return rc;
 }
 
+#define TST_MAX 16384
+
+/* Signs the digest (CMS, detached); with the appliance's own timestamp
+ * authority, then timestamps the signature value and adds the token as the
+ * signature-time-stamp attribute: CAdES-B-T (PAdES-B-T inside a PDF). */
+static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[32], uint8_t *out,
+                       size_t cap, size_t *len)
+{
+    if (!a->tsa_ok)
+        return mh_cms_sign_digest(cs, digest, 32, out, cap, len, mh_app_rng, a);
+    int ret = MH_ERR_NOMEM;
+    uint8_t *cms = malloc(cap), *tok = malloc(TST_MAX);
+    size_t cms_len = 0, tok_len = 0, sig_len = 0;
+    const uint8_t *sig = NULL;
+    uint8_t h[32], serial[16];
+    mh_tsp_req req;
+    if (!cms || !tok)
+        goto out;
+    if ((ret = mh_cms_sign_digest(cs, digest, 32, cms, cap, &cms_len, mh_app_rng, a)) != 0 ||
+        (ret = mh_cms_signature_value(cms, cms_len, 0, &sig, &sig_len)) != 0)
+        goto out;
+    mbedtls_sha256_ret(sig, sig_len, h, 0);
+    if ((ret = mh_tsp_req_init(&req, MBEDTLS_MD_SHA256, h, sizeof h)) != 0 ||
+        (ret = mh_app_rng(a, serial, sizeof serial)) != 0)
+        goto out;
+    serial[0] &= 0x7f; /* a positive INTEGER */
+    serial[0] |= 0x40; /* of full length */
+    req.cert_req = true;
+    mh_tsa tsa;
+    memset(&tsa, 0, sizeof tsa);
+    const uint8_t *chain[1] = {a->root_der};
+    size_t chain_len[1] = {a->root_len};
+    tsa.key = &a->tsapk;
+    tsa.cert = a->tsa_cert;
+    tsa.cert_len = a->tsa_cert_len;
+    tsa.chain = chain;
+    tsa.chain_len = chain_len;
+    tsa.chain_n = 1;
+    tsa.md = MBEDTLS_MD_SHA256;
+    tsa.accuracy_s = 1;
+    if ((ret = mh_tsa_token(&tsa, &req, serial, sizeof serial, (int64_t)time(NULL), tok, TST_MAX,
+                            &tok_len, mh_app_rng, a)) != 0) {
+        char why[300];
+        snprintf(why, sizeof why, "%s", mh_err_message(ret));
+        mh_err_set("timestamping the signature with the appliance's timestamp authority: %s", why);
+        goto out;
+    }
+    ret = mh_cms_add_timestamp(cms, cms_len, 0, tok, tok_len, out, cap, len);
+out:
+    free(cms);
+    free(tok);
+    return ret;
+}
+
+struct bt_ctx {
+    mh_app *a;
+    const mh_cms_signer *cs;
+};
+
+static int pdf_cms_bt(void *ctx, const uint8_t digest[32], uint8_t *out, size_t cap, size_t *len)
+{
+    const struct bt_ctx *b = ctx;
+    return cms_sign_bt(b->a, b->cs, digest, out, cap, len);
+}
+
 static void remove_temps(char tmp[][APP_PATH_MAX + 64], size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -396,9 +461,8 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
             so.qr = qr_draw;
             so.qr_ctx = &qc;
         }
-        mh_pdf_pki_signer ps = {&cs, mh_app_rng, a};
-        ret = mh_pdf_sign(r->doc, r->doc_len, &so, mh_pdf_cms_pki_sign, &ps, &signed_pdf, &out_len,
-                          &ol);
+        struct bt_ctx ps = {a, &cs};
+        ret = mh_pdf_sign(r->doc, r->doc_len, &so, pdf_cms_bt, &ps, &signed_pdf, &out_len, &ol);
         if (ret)
             goto out;
         if (ol != orig_len) {
@@ -414,7 +478,7 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
         nout = 1;
         res->pdf = true;
     } else {
-        size_t cap = r->signer->cert_len + a->root_len + 8192, cms_len = 0, png_len = 0,
+        size_t cap = r->signer->cert_len + a->root_len + 8192 + TST_MAX, cms_len = 0, png_len = 0,
                svg_len = 0;
         cms = malloc(cap);
         if (!cms) {
@@ -423,7 +487,7 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
         }
         cs.flags = MH_CMS_DETACHED;
         cs.signing_time = r->time > 0 ? r->time : (int64_t)time(NULL);
-        if ((ret = mh_cms_sign_digest(&cs, digest, 32, cms, cap, &cms_len, mh_app_rng, a)) != 0)
+        if ((ret = cms_sign_bt(a, &cs, digest, cms, cap, &cms_len)) != 0)
             goto out;
         if ((ret = mh_qr_png(&qr, 4, &png, &png_len)) != 0 ||
             (ret = mh_qr_svg(&qr, 4, &svg, &svg_len)) != 0)
