@@ -2,6 +2,7 @@
  * cmd_key.c - `mohur key generate|list|export|import-cert|sign|verify`.
  */
 #include "cli.h"
+#include "mh_pki.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -701,7 +702,11 @@ static int cmd_key_import_cert(int argc, char **argv)
     rc = mbedtls_x509_crt_parse_der(&crt, der, der_len);
     if (rc == 0) {
         parsed = true;
-        if (mbedtls_x509_dn_gets(subject, sizeof subject, &crt.subject) < 0)
+        /* the subject as UTF-8 (mbedTLS would print non-ASCII as '?') */
+        mh_x509_cert xc;
+        if (mh_x509_cert_parse(&xc, der, der_len) == 0)
+            mh_x509_name_str(&xc.subject, subject, sizeof subject);
+        else if (mbedtls_x509_dn_gets(subject, sizeof subject, &crt.subject) < 0)
             subject[0] = '\0';
     } else if (!(unknown_alg(rc) && cert_outline_ok(der, der_len))) {
         char why[128];
