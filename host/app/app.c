@@ -581,8 +581,16 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
         goto out;
     if (!(flags & MH_APP_READ_ONLY)) {
         if ((ret = mh_app_path(path, sizeof path, a->dir, "ca")) != 0 ||
-            (ret = mh_cadb_open(path, false, &a->cadb)) != 0 || (ret = open_token(a)) != 0)
+            (ret = mh_cadb_open(path, false, &a->cadb)) != 0 || (ret = open_token(a)) != 0 ||
+            (ret = mh_font_kit_build(NULL, &a->font_kit)) != 0)
             goto out;
+        mh_font_kit *k = a->font_kit;
+        a->stamp_font.nobj = k->nobj;
+        a->stamp_font.dict = (const char *const *)k->dict;
+        a->stamp_font.stream = (const uint8_t *const *)k->stream;
+        a->stamp_font.stream_len = k->stream_len;
+        a->stamp_font.width = k->width;
+        a->stamp_font.nwidth = MH_FONT_KIT_NWIDTH;
     }
     *out = a;
     a = NULL;
@@ -605,6 +613,7 @@ void mh_app_close(mh_app *a)
     mh_cadb_close(a->cadb);
     mbedtls_pk_free(&a->regpk);
     mh_hsm_key_free(a->regkey);
+    mh_font_kit_free(a->font_kit);
     mbedtls_pk_free(&a->tsapk);
     mh_hsm_key_free(a->tsakey);
     free(a->tsa_cert);

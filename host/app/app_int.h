@@ -11,6 +11,7 @@
 #include "mh_app.h"
 #include "mh_cadb.h"
 #include "mh_hsm.h"
+#include "mh_pdf.h"
 #include "mh_pki.h"
 
 #define APP_PATH_MAX 1024
@@ -62,6 +63,9 @@ struct mh_app {
     bool tsa_ok;
     uint8_t *tsa_cert;
     size_t tsa_cert_len;
+    /* the stamp caption's font (Azerbaijani, Cyrillic), made once at open */
+    mh_font_kit *font_kit;
+    mh_pdf_font stamp_font;
     pthread_mutex_t rng_lock;
     mbedtls_entropy_context ent;
     mbedtls_ctr_drbg_context drbg;

@@ -414,12 +414,18 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
         gmtime_r(&t, &tm);
         strftime(date, sizeof date, "%Y-%m-%d", &tm);
         const app_issuer *first = s->issuer;
-        mh_app_caption_text(cosign ? "Co-signed" : first->info.name, cap[0], sizeof cap[0]);
-        if (cosign) {
-            char sub[200];
-            mh_app_caption_text(s->issuer->info.name, sub, sizeof sub);
+        /* with the stamp font every name prints as written; without it the
+         * caption falls back to Latin letters */
+        const char *who = cosign ? s->issuer->info.name : first->info.name;
+        char sub[200];
+        if (a->font_kit)
+            snprintf(sub, sizeof sub, "%s", who);
+        else
+            mh_app_caption_text(who, sub, sizeof sub);
+        if (cosign)
             snprintf(cap[0], sizeof cap[0], "Co-signed by %.150s", sub);
-        }
+        else
+            snprintf(cap[0], sizeof cap[0], "%s", sub);
         snprintf(cap[1], sizeof cap[1], "Signed %s", date);
         snprintf(cap[2], sizeof cap[2], "verify at %s", a->host);
         so.caption[0] = cap[0];
@@ -430,6 +436,7 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
         so.reason = r->kind->names[MH_LANG_EN];
         so.contact = res->url;
         so.made_by_mohur = r->rendered;
+        so.font = a->font_kit ? &a->stamp_font : NULL;
         so.when = (time_t)(r->time > 0 ? r->time : (int64_t)time(NULL));
         so.page = r->kind->stamp_page;
         unsigned page = so.page ? so.page : 1;

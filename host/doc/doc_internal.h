@@ -8,4 +8,7 @@
  * past cap. */
 int mh_doc_utf8_decode(const char *s, uint32_t *out, size_t cap, size_t *n);
 
+/* The characters documents may contain (the embedded font covers them). */
+bool mh_doc_in_repertoire(uint32_t c);
+
 #endif

@@ -112,6 +112,30 @@ int mh_template_render(const mh_template *t, const mh_field_value *v, size_t n, 
 const uint8_t *mh_template_bytes(const mh_template *t, size_t *len);
 void mh_template_free(mh_template *t);
 
+/* ---- a font for the stamp ------------------------------------------------ */
+
+/* The objects of an embedded TrueType subset (Type0 font, CIDFontType2,
+ * descriptor, FontFile2, ToUnicode, CIDToGIDMap) that covers the document
+ * repertoire, as PDF text ready to be written into another file: object 0
+ * is the Type0 font; in each dictionary "@n@" stands for a reference to
+ * object n of the kit. Character codes are Unicode code points in two
+ * bytes (libharu's UTF-8 CID encoding). The signing code draws the stamp's
+ * caption with it, so Azerbaijani and Cyrillic names print. */
+#define MH_FONT_KIT_MAX_OBJ 16
+#define MH_FONT_KIT_NWIDTH 0x2200
+
+typedef struct mh_font_kit {
+    size_t nobj;
+    char *dict[MH_FONT_KIT_MAX_OBJ];
+    uint8_t *stream[MH_FONT_KIT_MAX_OBJ]; /* as stored (still filtered), or NULL */
+    size_t stream_len[MH_FONT_KIT_MAX_OBJ];
+    uint16_t width[MH_FONT_KIT_NWIDTH]; /* 1/1000 em by code point; 0: not in the font */
+} mh_font_kit;
+
+/* font_path NULL: DejaVu Sans. */
+int mh_font_kit_build(const char *font_path, mh_font_kit **out) MH_WARN_UNUSED;
+void mh_font_kit_free(mh_font_kit *k);
+
 /* ---- rosters ------------------------------------------------------------ */
 
 /* A roster: the rows of documents to issue, from CSV (RFC 4180, UTF-8, a

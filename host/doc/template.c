@@ -20,7 +20,7 @@
  * Azerbaijani Cyrillic: Ә ә Ғ ғ Ҝ ҝ Һ һ Ө ө Ү ү Ҹ ҹ Ј ј), and a few
  * typographic marks. The template prints each once, invisibly, so the
  * embedded font subset has all of them. */
-static bool in_repertoire(uint32_t c)
+bool mh_doc_in_repertoire(uint32_t c)
 {
     return (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0x17f) || c == 0x18f || c == 0x259 ||
            (c >= 0x400 && c <= 0x45f) || c == 0x492 || c == 0x493 || c == 0x49c || c == 0x49d ||
@@ -170,7 +170,7 @@ static int draw(mh_template *t, const char *issuer, const char *font_path, HPDF_
     char all[8192];
     size_t n = 0;
     for (uint32_t c = 0x20; c < 0x2200; c++) {
-        if (!in_repertoire(c))
+        if (!mh_doc_in_repertoire(c))
             continue;
         char u[4];
         size_t ul;
@@ -483,7 +483,7 @@ int mh_template_render(const mh_template *t, const mh_field_value *v, size_t n, 
         size_t nc;
         rc = mh_doc_utf8_decode(val, cp, 2048, &nc);
         for (size_t j = 0; !rc && j < nc; j++) {
-            if (!in_repertoire(cp[j])) {
+            if (!mh_doc_in_repertoire(cp[j])) {
                 mh_err_set("the field '%s' has a character the document font cannot print "
                            "(U+%04X)",
                            k->fields[s->field].id, (unsigned)cp[j]);

@@ -91,6 +91,20 @@ typedef int (*mh_pdf_qr_fn)(void *ctx, double x, double y, double size, char *bu
 
 #define MH_PDF_CAPTION_LINES 4
 
+/* A font for the stamp's caption beyond Latin-1: the objects of an embedded
+ * Type0/CIDFontType2 font whose character codes are Unicode code points in
+ * two bytes (as host/doc's mh_font_kit makes them). obj[0] is the Type0
+ * font; "@n@" in a dictionary stands for a reference to object n. */
+#define MH_PDF_FONT_MAX_OBJ 16
+typedef struct mh_pdf_font {
+    size_t nobj;
+    const char *const *dict;
+    const uint8_t *const *stream; /* stream data as stored, or NULL */
+    const size_t *stream_len;
+    const uint16_t *width; /* 1/1000 em by code point, nwidth entries; 0: missing */
+    size_t nwidth;
+} mh_pdf_font;
+
 typedef struct mh_pdf_sign_opts {
     unsigned page;        /* 1-based; 0: the last page */
     bool has_rect;        /* else a default place at the lower right */
@@ -113,6 +127,8 @@ typedef struct mh_pdf_sign_opts {
      * object-by-object check, about half the cost of signing a diploma.
      * Never set it for a PDF that came from outside. */
     bool made_by_mohur;
+    /* NULL: the caption in Helvetica, Latin-1 only ('?' for the rest) */
+    const mh_pdf_font *font;
 } mh_pdf_sign_opts;
 
 /* A document with a signature placeholder, between prepare and embed. */

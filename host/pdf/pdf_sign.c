@@ -12,7 +12,7 @@
 #include <mbedtls/sha256.h>
 
 #define BR_WIDTH 40 /* "[0 a b c]" padded with spaces */
-#define MAX_OBJS 8
+#define MAX_OBJS (8 + MH_PDF_FONT_MAX_OBJ)
 
 typedef struct xent {
     long id;
@@ -96,6 +96,92 @@ static void put_pdf_bytes_string(mh_buf *b, const uint8_t *t, size_t n)
     mh_buf_put(b, ")", 1);
 }
 
+/* UTF-8 to code points; what the font lacks (or bad UTF-8) becomes '?'. */
+static size_t to_cids(const mh_pdf_font *f, const char *utf8, uint16_t *out, size_t cap)
+{
+    const unsigned char *s = (const unsigned char *)utf8;
+    size_t o = 0;
+    while (*s && o < cap) {
+        uint32_t cp = '?';
+        size_t n = 1;
+        if (*s < 0x80) {
+            cp = *s;
+        } else if ((*s & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
+            cp = ((uint32_t)(*s & 0x1f) << 6) | (s[1] & 0x3fu);
+            n = 2;
+        } else if ((*s & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
+            cp = ((uint32_t)(*s & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3fu);
+            n = 3;
+        } else {
+            while (s[n] && (s[n] & 0xc0) == 0x80 && n < 4)
+                n++;
+        }
+        if (cp >= f->nwidth || f->width[cp] == 0)
+            cp = '?';
+        out[o++] = (uint16_t)cp;
+        s += n;
+    }
+    return o;
+}
+
+/* The caption in the embedded font: two-byte codes as hex strings. */
+static int caption_cid(const mh_pdf_font *f, const char *const *lines, size_t nlines, double x0,
+                       double h, double pad, double tw, double th, mh_buf *c)
+{
+    uint16_t text[MH_PDF_CAPTION_LINES][200];
+    size_t tl[MH_PDF_CAPTION_LINES];
+    double widest = 0.01;
+    for (size_t i = 0; i < nlines; i++) {
+        tl[i] = to_cids(f, lines[i], text[i], sizeof text[i] / sizeof text[i][0]);
+        double wi = 0;
+        for (size_t j = 0; j < tl[i]; j++)
+            wi += f->width[text[i][j]];
+        wi /= 1000.0;
+        if (wi > widest)
+            widest = wi;
+    }
+    double fs = th / ((double)nlines * 1.25);
+    if (fs > tw / widest)
+        fs = tw / widest;
+    if (fs > 11)
+        fs = 11;
+    if (fs < 3)
+        fs = 3;
+    double y = h - pad - fs;
+    mh_buf_printf(c, "BT /F1 %.2f Tf 0.1 0.1 0.1 rg\n", fs);
+    for (size_t i = 0; i < nlines; i++) {
+        mh_buf_printf(c, "1 0 0 1 %.2f %.2f Tm <", x0, y);
+        for (size_t j = 0; j < tl[i]; j++)
+            mh_buf_printf(c, "%04X", (unsigned)text[i][j]);
+        mh_buf_puts(c, "> Tj\n");
+        y -= fs * 1.25;
+    }
+    mh_buf_puts(c, "ET\n");
+    return MH_OK;
+}
+
+/* Writes a font kit dictionary with its "@n@" references numbered from base. */
+static void put_kit_dict(mh_buf *b, const char *d, long base)
+{
+    while (*d) {
+        const char *at = strchr(d, '@');
+        if (!at) {
+            mh_buf_puts(b, d);
+            return;
+        }
+        mh_buf_put(b, d, (size_t)(at - d));
+        char *end = NULL;
+        long k = strtol(at + 1, &end, 10);
+        if (end && *end == '@' && end > at + 1 && k >= 0 && k < MH_PDF_FONT_MAX_OBJ) {
+            mh_buf_printf(b, "%ld 0 R", base + k);
+            d = end + 1;
+        } else {
+            mh_buf_put(b, "@", 1);
+            d = at + 1;
+        }
+    }
+}
+
 /* The appearance content: frame, QR at the left, caption at the right. */
 static int stamp_content(const mh_pdf_sign_opts *o, const char *const *lines, size_t nlines,
                          double w, double h, mh_buf *c)
@@ -128,6 +214,8 @@ static int stamp_content(const mh_pdf_sign_opts *o, const char *const *lines, si
     double tw = w - x0 - pad, th = h - 2 * pad;
     if (nlines == 0 || tw < 4)
         return MH_OK;
+    if (o->font)
+        return caption_cid(o->font, lines, nlines, x0, h, pad, tw, th, c);
     uint8_t text[MH_PDF_CAPTION_LINES][200];
     size_t tl[MH_PDF_CAPTION_LINES];
     double widest = 0.01;
@@ -535,6 +623,12 @@ int mh_pdf_prepare(const uint8_t *pdf, size_t len, const mh_pdf_sign_opts *opts,
 
     long next = (long)size;
     long sig_id = next++, wid_id = next++, ap_id = next++;
+    const mh_pdf_font *font = opts->font;
+    if (font && (font->nobj == 0 || font->nobj > MH_PDF_FONT_MAX_OBJ))
+        font = NULL;
+    long font_base = next;
+    if (font)
+        next += (long)font->nobj;
     bool new_af = af_id <= 0;
     long af_obj = new_af ? next++ : af_id;
     long af_objgen = new_af ? 0 : af_gen;
@@ -593,12 +687,28 @@ int mh_pdf_prepare(const uint8_t *pdf, size_t len, const mh_pdf_sign_opts *opts,
         goto out;
     x[nx++] = (xent){ap_id, 0, b.len};
     mh_buf_printf(&b,
-                  "%ld 0 obj\n<< /Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Matrix %s\n"
-                  "/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont "
-                  "/Helvetica /Encoding /WinAnsiEncoding >> >> >>\n/Length %zu >>\nstream\n",
-                  ap_id, r[2] < 1 ? 1.0 : r[2], r[3] < 1 ? 1.0 : r[3], matrix, c.len);
+                  "%ld 0 obj\n<< /Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Matrix %s\n",
+                  ap_id, r[2] < 1 ? 1.0 : r[2], r[3] < 1 ? 1.0 : r[3], matrix);
+    if (font)
+        mh_buf_printf(&b, "/Resources << /Font << /F1 %ld 0 R >> >>\n", font_base);
+    else
+        mh_buf_puts(&b, "/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont "
+                        "/Helvetica /Encoding /WinAnsiEncoding >> >> >>\n");
+    mh_buf_printf(&b, "/Length %zu >>\nstream\n", c.len);
     mh_buf_put(&b, c.p, c.len);
     mh_buf_puts(&b, "\nendstream\nendobj\n");
+    /* the caption's font, when there is one */
+    for (size_t i = 0; font && i < font->nobj; i++) {
+        x[nx++] = (xent){font_base + (long)i, 0, b.len};
+        mh_buf_printf(&b, "%ld 0 obj\n", font_base + (long)i);
+        put_kit_dict(&b, font->dict[i], font_base);
+        if (font->stream && font->stream[i]) {
+            mh_buf_puts(&b, "\nstream\n");
+            mh_buf_put(&b, font->stream[i], font->stream_len[i]);
+            mh_buf_puts(&b, "\nendstream");
+        }
+        mh_buf_puts(&b, "\nendobj\n");
+    }
 
     /* 5. the page, with the widget added to /Annots */
     static const char *const skip_annots[] = {"/Annots", NULL};

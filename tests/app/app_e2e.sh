@@ -89,6 +89,9 @@ cmp -s -n "$(stat -c %s "$W/act.pdf")" "$W/act.pdf" "$W/act.signed.pdf" || fail 
 pass "the original bytes are kept (incremental update)"
 [ "$(ledger_size "$A")" = 1 ] || fail "one ledger entry"
 pass "one ledger entry"
+pdftotext "$W/act.signed.pdf" - 2>/dev/null | grep -q "Notarius Aynur Məmmədova" ||
+    fail "the stamp's caption prints the notary's name with its Azerbaijani letters"
+pass "the stamp's caption prints the notary's name with its Azerbaijani letters (embedded font)"
 expect 0 "verify the signed act" verify "$W/act.signed.pdf"
 out_has "timestamp: " "the PDF signature carries a verified timestamp (PAdES-B-T)"
 out_has "^VALID: notary/notary-act/2024/17" "verify says valid first"
