@@ -44,6 +44,9 @@ struct batch {
     const mh_batch_opts *o;
     mh_batch_stats *st;
     mh_template *tpl;
+    /* the template's own font, for the stamps' captions */
+    mh_pdf_font stamp_font;
+    bool have_stamp_font;
     FILE *log;
     bool tty;
     /* queue */
@@ -412,6 +415,7 @@ static void issue_row(struct batch *b, struct job *j)
         .out_path = path,
         .time = o->time,
         .rendered = true,
+        .stamp_font = b->have_stamp_font ? &b->stamp_font : NULL,
     };
     mh_app_issue_res res;
     memset(&res, 0, sizeof res);
@@ -680,6 +684,18 @@ int mh_batch_run(const mh_batch_opts *o, mh_batch_stats *st)
     ret = mh_template_build(o->kind, o->issuer_name, o->font_path, &b.tpl);
     if (ret)
         goto out;
+    {
+        long fobj = 0;
+        const uint16_t *fw = NULL;
+        size_t nfw = 0;
+        if (mh_template_font(b.tpl, &fobj, &fw, &nfw) == 0) {
+            memset(&b.stamp_font, 0, sizeof b.stamp_font);
+            b.stamp_font.existing_obj = fobj;
+            b.stamp_font.width = fw;
+            b.stamp_font.nwidth = nfw;
+            b.have_stamp_font = true;
+        }
+    }
 
     pthread_mutex_init(&b.mu, NULL);
     pthread_cond_init(&b.not_empty, NULL);

@@ -23,6 +23,7 @@
 #include "mh_common.h"
 #include "mh_doc.h"
 #include "mh_ledger.h"
+#include "mh_pdf.h"
 
 /* ---- the state directory ------------------------------------------------ */
 
@@ -142,6 +143,10 @@ typedef struct mh_app_issue_req {
     /* doc was rendered by mohur from a kind's template (mh_template_render),
      * so the PDF signer may skip its full check of outside PDFs */
     bool rendered;
+    /* optional: a font the document already carries, for the stamp's
+     * caption (batch issuance passes its template's); NULL: the
+     * appliance's own stamp font is embedded */
+    const mh_pdf_font *stamp_font;
 } mh_app_issue_req;
 
 typedef struct mh_app_issue_res {

@@ -108,6 +108,11 @@ int mh_template_build(const mh_kind *k, const char *issuer, const char *font_pat
  * character the font cannot print is refused with a sentence naming it. */
 int mh_template_render(const mh_template *t, const mh_field_value *v, size_t n, uint8_t **pdf,
                        size_t *len) MH_WARN_UNUSED;
+/* The font object every document made from t carries (its object number
+ * and widths by code point), so that later updates (the stamp) can draw
+ * with it without embedding another font. MH_ERR_NOT_FOUND if unknown. */
+int mh_template_font(const mh_template *t, long *obj, const uint16_t **width,
+                     size_t *nwidth) MH_WARN_UNUSED;
 /* The template's bytes (e.g. to store it). */
 const uint8_t *mh_template_bytes(const mh_template *t, size_t *len);
 void mh_template_free(mh_template *t);

@@ -54,6 +54,8 @@ struct mh_template {
     char *page_dict_rest;            /* the page dictionary without /Contents */
     char *contents;                  /* the old /Contents value */
     char font_res[32];               /* e.g. /F1 */
+    long font_obj;                   /* its object number in the template */
+    uint16_t *cp_width;              /* widths by code point (MH_FONT_KIT_NWIDTH) */
     char id0[80];                    /* first element of /ID, hex */
     uint16_t width[MAX_CP + NEXTRA]; /* advance widths, 1/1000 em; 0 = none */
 };
@@ -258,8 +260,12 @@ static int analyse(mh_template *t)
             if (strcmp(keys[i], "/Resources") == 0) {
                 qpdf_oh fonts = qpdf_oh_get_key(q, v, "/Font");
                 qpdf_oh_begin_dict_key_iter(q, fonts);
-                if (qpdf_oh_dict_more_keys(q))
+                if (qpdf_oh_dict_more_keys(q)) {
                     snprintf(t->font_res, sizeof t->font_res, "%s", qpdf_oh_dict_next_key(q));
+                    qpdf_oh fo = qpdf_oh_get_key(q, fonts, t->font_res);
+                    if (qpdf_oh_is_indirect(q, fo))
+                        t->font_obj = qpdf_oh_get_object_id(q, fo);
+                }
             }
             int w = snprintf(rest + rn, sizeof rest - rn, "%s %s ", keys[i], vs);
             if (w < 0 || (size_t)w >= sizeof rest - rn)
@@ -313,6 +319,17 @@ int mh_template_build(const mh_kind *k, const char *issuer, const char *font_pat
     int rc = draw(t, issuer ? issuer : "", font_path ? font_path : DEFAULT_FONT, &f);
     if (!rc)
         rc = analyse(t);
+    if (!rc) {
+        /* the same widths by code point, for others drawing with this font */
+        t->cp_width = calloc(MH_FONT_KIT_NWIDTH, sizeof *t->cp_width);
+        if (!t->cp_width)
+            rc = MH_ERR_NOMEM;
+        for (uint32_t c = 0; !rc && c < MH_FONT_KIT_NWIDTH; c++) {
+            int sl = mh_doc_in_repertoire(c) ? slot_of(c) : -1;
+            if (sl >= 0)
+                t->cp_width[c] = t->width[sl];
+        }
+    }
     if (rc) {
         mh_template_free(t);
         return rc;
@@ -325,10 +342,21 @@ void mh_template_free(mh_template *t)
 {
     if (!t)
         return;
+    free(t->cp_width);
     free(t->pdf);
     free(t->page_dict_rest);
     free(t->contents);
     free(t);
+}
+
+int mh_template_font(const mh_template *t, long *obj, const uint16_t **width, size_t *nwidth)
+{
+    if (!t->font_obj || !t->cp_width)
+        return MH_ERR_NOT_FOUND;
+    *obj = t->font_obj;
+    *width = t->cp_width;
+    *nwidth = MH_FONT_KIT_NWIDTH;
+    return 0;
 }
 
 const uint8_t *mh_template_bytes(const mh_template *t, size_t *len)

@@ -97,6 +97,9 @@ typedef int (*mh_pdf_qr_fn)(void *ctx, double x, double y, double size, char *bu
  * font; "@n@" in a dictionary stands for a reference to object n. */
 #define MH_PDF_FONT_MAX_OBJ 16
 typedef struct mh_pdf_font {
+    /* > 0: the font is already in the document, as this object; then no
+     * objects are written (nobj, dict, stream ignored) */
+    long existing_obj;
     size_t nobj;
     const char *const *dict;
     const uint8_t *const *stream; /* stream data as stored, or NULL */

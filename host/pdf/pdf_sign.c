@@ -624,10 +624,12 @@ int mh_pdf_prepare(const uint8_t *pdf, size_t len, const mh_pdf_sign_opts *opts,
     long next = (long)size;
     long sig_id = next++, wid_id = next++, ap_id = next++;
     const mh_pdf_font *font = opts->font;
-    if (font && (font->nobj == 0 || font->nobj > MH_PDF_FONT_MAX_OBJ))
+    if (font && font->existing_obj <= 0 && (font->nobj == 0 || font->nobj > MH_PDF_FONT_MAX_OBJ))
         font = NULL;
-    long font_base = next;
-    if (font)
+    if (font && font->existing_obj >= (long)size)
+        font = NULL; /* not an object of this document */
+    long font_base = font && font->existing_obj > 0 ? font->existing_obj : next;
+    if (font && font->existing_obj <= 0)
         next += (long)font->nobj;
     bool new_af = af_id <= 0;
     long af_obj = new_af ? next++ : af_id;
@@ -698,7 +700,7 @@ int mh_pdf_prepare(const uint8_t *pdf, size_t len, const mh_pdf_sign_opts *opts,
     mh_buf_put(&b, c.p, c.len);
     mh_buf_puts(&b, "\nendstream\nendobj\n");
     /* the caption's font, when there is one */
-    for (size_t i = 0; font && i < font->nobj; i++) {
+    for (size_t i = 0; font && font->existing_obj <= 0 && i < font->nobj; i++) {
         x[nx++] = (xent){font_base + (long)i, 0, b.len};
         mh_buf_printf(&b, "%ld 0 obj\n", font_base + (long)i);
         put_kit_dict(&b, font->dict[i], font_base);
