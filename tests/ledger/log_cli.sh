@@ -253,8 +253,15 @@ expect 0 "accept the witness cosignature" log cosign --ledger "$L" --cosig "$W/w
 out_has "verified and stored" "verified and stored"
 expect 3 "the same cosignature twice is refused" log cosign --ledger "$L" \
     --cosig "$W/wit.line" --witness "$W/wit.vkey"
+# flip one bit of the signature itself (flipping a base64 character could
+# make the line malformed instead of forged)
 python3 -c "
-import sys; b=bytearray(open('$W/wit.line','rb').read()); b[-6]^=1; open('$W/wit.bad','wb').write(b)"
+import base64
+line = open('$W/wit.line', 'rb').read().rstrip(b'\\n')
+head, b64 = line.rsplit(b' ', 1)
+raw = bytearray(base64.b64decode(b64))
+raw[-10] ^= 1
+open('$W/wit.bad', 'wb').write(head + b' ' + base64.b64encode(bytes(raw)) + b'\\n')"
 expect 1 "a forged cosignature is refused" log cosign --ledger "$L" --cosig "$W/wit.bad" \
     --witness "$W/wit.vkey"
 expect 1 "a cosignature of another checkpoint is refused" log cosign --ledger "$L" --seq 0 \
