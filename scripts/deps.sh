@@ -16,7 +16,7 @@ run_pkgs=(
 test_pkgs=(
   libcmocka-dev python3 libjansson-dev
   pcscd libpcsclite-dev vsmartcard-vpcd libcacard-dev libnss3-tools
-  util-linux procps clang libclang-rt-14-dev
+  util-linux procps clang libclang-rt-14-dev clang-format
   poppler-utils qpdf
   zbar-tools librsvg2-bin
   golang-go golang-golang-x-mod-dev
