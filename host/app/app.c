@@ -226,6 +226,30 @@ void mh_app_cert_subject(const uint8_t *der, size_t len, char *out, size_t cap)
 }
 
 /* Azerbaijani letters outside Latin-1, for Helvetica/WinAnsi captions. */
+const mh_pdf_font *mh_app_stamp_font(mh_app *a)
+{
+    /* made on first use: only signing an outside PDF needs it (~10 ms) */
+    pthread_mutex_lock(&a->font_lock);
+    if (!a->font_kit && !a->font_failed) {
+        mh_font_kit *k = NULL;
+        if (mh_font_kit_build(NULL, &k) == 0) {
+            a->font_kit = k;
+            a->stamp_font.nobj = k->nobj;
+            a->stamp_font.dict = (const char *const *)k->dict;
+            a->stamp_font.stream = (const uint8_t *const *)k->stream;
+            a->stamp_font.stream_len = k->stream_len;
+            a->stamp_font.width = k->width;
+            a->stamp_font.nwidth = MH_FONT_KIT_NWIDTH;
+        } else {
+            a->font_failed = true; /* the caption falls back to Latin letters */
+            mh_err_clear();
+        }
+    }
+    const mh_pdf_font *f = a->font_kit ? &a->stamp_font : NULL;
+    pthread_mutex_unlock(&a->font_lock);
+    return f;
+}
+
 void mh_app_caption_text(const char *in, char *out, size_t cap)
 {
     static const struct {
@@ -564,6 +588,7 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
     snprintf(a->dir, sizeof a->dir, "%s", state_dir);
     a->flags = flags;
     pthread_mutex_init(&a->rng_lock, NULL);
+    pthread_mutex_init(&a->font_lock, NULL);
     mbedtls_entropy_init(&a->ent);
     mbedtls_ctr_drbg_init(&a->drbg);
     mbedtls_pk_init(&a->regpk);
@@ -581,16 +606,8 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
         goto out;
     if (!(flags & MH_APP_READ_ONLY)) {
         if ((ret = mh_app_path(path, sizeof path, a->dir, "ca")) != 0 ||
-            (ret = mh_cadb_open(path, false, &a->cadb)) != 0 || (ret = open_token(a)) != 0 ||
-            (ret = mh_font_kit_build(NULL, &a->font_kit)) != 0)
+            (ret = mh_cadb_open(path, false, &a->cadb)) != 0 || (ret = open_token(a)) != 0)
             goto out;
-        mh_font_kit *k = a->font_kit;
-        a->stamp_font.nobj = k->nobj;
-        a->stamp_font.dict = (const char *const *)k->dict;
-        a->stamp_font.stream = (const uint8_t *const *)k->stream;
-        a->stamp_font.stream_len = k->stream_len;
-        a->stamp_font.width = k->width;
-        a->stamp_font.nwidth = MH_FONT_KIT_NWIDTH;
     }
     *out = a;
     a = NULL;
@@ -626,6 +643,7 @@ void mh_app_close(mh_app *a)
     mbedtls_ctr_drbg_free(&a->drbg);
     mbedtls_entropy_free(&a->ent);
     pthread_mutex_destroy(&a->rng_lock);
+    pthread_mutex_destroy(&a->font_lock);
     free(a);
 }
 

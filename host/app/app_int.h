@@ -63,8 +63,10 @@ struct mh_app {
     bool tsa_ok;
     uint8_t *tsa_cert;
     size_t tsa_cert_len;
-    /* the stamp caption's font (Azerbaijani, Cyrillic), made once at open */
+    /* the stamp caption's font (Azerbaijani, Cyrillic), made on first use */
+    pthread_mutex_t font_lock;
     mh_font_kit *font_kit;
+    bool font_failed;
     mh_pdf_font stamp_font;
     pthread_mutex_t rng_lock;
     mbedtls_entropy_context ent;
@@ -117,6 +119,8 @@ const app_issuer *mh_app_find_issuer(const mh_app *a, const char *id);
 const app_issuer *mh_app_issuer_by_cert(const mh_app *a, const uint8_t *der, size_t len);
 
 /* Latin-1 transliteration of Azerbaijani letters for the stamp caption. */
+/* The appliance's stamp font (built on first use; NULL if it cannot be). */
+const mh_pdf_font *mh_app_stamp_font(mh_app *a);
 void mh_app_caption_text(const char *in, char *out, size_t cap);
 
 #endif

@@ -418,7 +418,7 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
          * caption falls back to Latin letters */
         const char *who = cosign ? s->issuer->info.name : first->info.name;
         char sub[200];
-        if (a->font_kit)
+        if (r->stamp_font || mh_app_stamp_font(a))
             snprintf(sub, sizeof sub, "%s", who);
         else
             mh_app_caption_text(who, sub, sizeof sub);
@@ -436,7 +436,7 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
         so.reason = r->kind->names[MH_LANG_EN];
         so.contact = res->url;
         so.made_by_mohur = r->rendered;
-        so.font = r->stamp_font ? r->stamp_font : a->font_kit ? &a->stamp_font : NULL;
+        so.font = r->stamp_font ? r->stamp_font : mh_app_stamp_font(a);
         so.when = (time_t)(r->time > 0 ? r->time : (int64_t)time(NULL));
         so.page = r->kind->stamp_page;
         unsigned page = so.page ? so.page : 1;
