@@ -360,6 +360,18 @@ int mh_cadb_cert_get(mh_cadb *db, const uint8_t *serial, size_t len, mh_cadb_cer
     return ret;
 }
 
+/* Doubles a list's room (16 entries at first), for listing loops. */
+static int grow(void **list, size_t *cap, size_t elem)
+{
+    size_t nc = *cap ? 2 * *cap : 16;
+    void *nl = realloc(*list, nc * elem);
+    if (!nl)
+        return MH_ERR_NOMEM;
+    *list = nl;
+    *cap = nc;
+    return MH_OK;
+}
+
 int mh_cadb_cert_list(mh_cadb *db, mh_cadb_cert **out, size_t *n)
 {
     int ret = MH_ERR_INTERNAL, rc;
@@ -379,16 +391,8 @@ int mh_cadb_cert_list(mh_cadb *db, mh_cadb_cert **out, size_t *n)
     }
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (cnt == capn) {
-            size_t nc = capn ? 2 * capn : 16;
-            mh_cadb_cert *nl = realloc(list, nc * sizeof *nl);
-            if (!nl) {
-                ret = MH_ERR_NOMEM;
-                goto out;
-            }
-            list = nl;
-            capn = nc;
-        }
+        if (cnt == capn && (ret = grow((void **)&list, &capn, sizeof *list)) != 0)
+            goto out;
         if ((ret = decode_cert(db, txn, &k, &v, &list[cnt], false)) != 0)
             goto out;
         cnt++;
@@ -485,16 +489,8 @@ int mh_cadb_revoked(mh_cadb *db, mh_crl_entry **out, size_t *n)
     }
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (cnt == capn) {
-            size_t nc = capn ? 2 * capn : 16;
-            mh_crl_entry *nl = realloc(list, nc * sizeof *nl);
-            if (!nl) {
-                ret = MH_ERR_NOMEM;
-                goto out;
-            }
-            list = nl;
-            capn = nc;
-        }
+        if (cnt == capn && (ret = grow((void **)&list, &capn, sizeof *list)) != 0)
+            goto out;
         if (k.mv_size == 0 || k.mv_size > sizeof list->serial || v.mv_size != 9) {
             mh_err_set("a revocation record in the CA database is damaged");
             ret = MH_ERR_LEDGER_CORRUPT;
