@@ -13,11 +13,11 @@ echo "== style: clang-format and banned functions"
 scripts/check-style.sh
 
 echo "== build (RelWithDebInfo)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMH_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 
 echo "== build (ASan + UBSan)"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMH_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMH_SANITIZE=ON -DMH_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 
 # Tests that need ../shared/testdata say so and skip only when it is absent.

@@ -553,7 +553,7 @@ int mh_cadb_crl_store(mh_cadb *db, uint64_t number, const uint8_t *der, size_t l
     int ret = MH_ERR_INTERNAL, rc;
     MDB_txn *txn = NULL;
     MDB_val k, v;
-    uint64_t next;
+    uint64_t next = 0;
     uint8_t key[8], nb[8];
 
     if (!der || len == 0 || len > (size_t)1 << 28)

@@ -587,6 +587,7 @@ static void print_verdict(const mh_app_verdict *v, bool json)
                    (unsigned long long)v->log_index);
             for (size_t i = 0; i < v->nfields; i++)
                 printf("  %-11s %s\n", v->field_key[i], v->field_val[i]);
+            printf("  url:        %s\n", v->url);
             printf("  document:   %s\n", !v->digest_checked ? "not given (receipt only)"
                                          : v->receipt_digest_ok
                                              ? "the same bytes the receipt names"

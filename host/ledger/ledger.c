@@ -135,7 +135,7 @@ int mh_ledger_hash_get(mh_ledger *l, MDB_txn *t, unsigned level, uint64_t index,
     unsigned tl;
     uint64_t n;
     size_t off;
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     int rc;
     if (level >= 64)
         return MH_ERR_INVALID_ARG;
@@ -1009,7 +1009,7 @@ static int too_big(uint64_t size, uint64_t cur)
 int mh_ledger_root_at(mh_ledger *l, uint64_t size, uint8_t root[MH_LEDGER_HASH_LEN])
 {
     MDB_txn *t;
-    uint64_t cur;
+    uint64_t cur = 0;
     int ret = mh_ledger_rtxn(l, &t);
     if (ret)
         return ret;
@@ -1030,7 +1030,7 @@ int mh_ledger_subtree_hash(mh_ledger *l, unsigned level, uint64_t index,
                            uint8_t out[MH_LEDGER_HASH_LEN])
 {
     MDB_txn *t;
-    uint64_t cur;
+    uint64_t cur = 0;
     int ret = mh_ledger_rtxn(l, &t);
     if (ret)
         return ret;
@@ -1163,7 +1163,7 @@ int mh_ledger_prove_inclusion(mh_ledger *l, uint64_t index, uint64_t size,
                               uint8_t proof[][MH_LEDGER_HASH_LEN], size_t cap, size_t *n)
 {
     MDB_txn *t;
-    uint64_t cur;
+    uint64_t cur = 0;
     int ret = mh_ledger_rtxn(l, &t);
     if (ret)
         return ret;
@@ -1192,7 +1192,7 @@ int mh_ledger_prove_consistency(mh_ledger *l, uint64_t size1, uint64_t size2,
                                 uint8_t proof[][MH_LEDGER_HASH_LEN], size_t cap, size_t *n)
 {
     MDB_txn *t;
-    uint64_t cur;
+    uint64_t cur = 0;
     int ret = mh_ledger_rtxn(l, &t);
     if (ret)
         return ret;
