@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
+# Run in a session of our own, so that at the end every process a test
+# started and left behind can be found (and the run fails if there is one).
+if [ "$(ps -o sid= -p $$ | tr -d ' ')" != "$$" ]; then
+  exec setsid --wait "$0" "$@"
+fi
 jobs=$(nproc 2>/dev/null || echo 2)
 
 scripts/deps.sh test
@@ -34,3 +39,6 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
 (cd build-asan && ctest --output-on-failure --timeout 900 -j"$jobs")
+
+echo "== nothing left running"
+scripts/leftovers.sh "$$"

@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 77
 fi
 dir=$(mktemp -d /tmp/mh-hsm-vcard.XXXXXX)
-trap 'bash "$vcard" stop "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
+trap 'bash "$vcard" stop "$dir/card" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 bash "$vcard" start "$dir/card"
 # shellcheck disable=SC1091
 source "$dir/card/env"
