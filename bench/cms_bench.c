@@ -1,4 +1,4 @@
-/* cms_bench.c - CMS SignedData sign and verify per second (pki/cms.c),
+/* cms_bench.c - CMS SignedData sign and verify per second (pki/cms/cms.c),
  * ECDSA P-256 with a software key, beside the openssl CLI doing the same
  * work in the same run.
  *

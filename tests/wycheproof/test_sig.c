@@ -1,4 +1,4 @@
-/* test_sig.c - pki/sig*.c on hand-made cases, and in agreement with
+/* test_sig.c - pki/sig/sig*.c on hand-made cases, and in agreement with
  * signatures made by the openssl CLI and by mbedTLS.
  *
  * Keys are generated per run with `openssl genpkey` in a temporary
@@ -742,7 +742,7 @@ static void ed25519(void **state)
     int rc = mh_pki_verify_msg(&key, MH_PKI_SIG_ED25519, MBEDTLS_MD_NONE, (const uint8_t *)message,
                                sizeof message - 1, sig, sl, NULL);
     if (rc == MH_ERR_UNSUPPORTED_ALG) {
-        print_message("NOTE: built without pki/ed25519.c: Ed25519 reported unsupported\n");
+        print_message("NOTE: built without pki/sig/ed25519.c: Ed25519 reported unsupported\n");
     } else {
         assert_int_equal(rc, 0);
         sig[10] ^= 4;

@@ -1,4 +1,4 @@
-/* wycheproof.c - runs pki/sig.c over every Wycheproof signature file we
+/* wycheproof.c - runs pki/sig/sig.c over every Wycheproof signature file we
  * cover (ECDSA DER and P1363 on P-256/P-384/P-521, RSASSA-PKCS1-v1_5,
  * RSASSA-PSS with and without key parameters, and the PKCS#1 signature
  * generation files read as verification vectors).

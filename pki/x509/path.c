@@ -256,7 +256,7 @@ const char *mh_x509_sig_alg_name(const mh_x509_span *alg)
     return a ? a->name : "an unknown algorithm";
 }
 
-/* The one place signatures are checked: pki/sig.c's strict verifier. */
+/* The one place signatures are checked: pki/sig/sig.c's strict verifier. */
 static int verify_sig(const mh_x509_span *spki, const mh_x509_span *alg, const uint8_t *data,
                       size_t len, const mh_x509_span *sig)
 {

@@ -210,7 +210,7 @@ MH_PKI_API int mh_ca_oid_encode(const char *dotted, uint8_t *out, size_t cap,
 /* Seconds since 1970 to "YYYYMMDDHHMMSSZ" (16 bytes with the NUL). */
 MH_PKI_API int mh_ca_time_format(int64_t t, char out[16]) MH_WARN_UNUSED;
 
-/* ---- internal: shared by pki/ca*.c and pki/crlgen.c only ----------------- */
+/* ---- internal: shared by pki/ca/ca*.c and pki/ca/crlgen.c only ----------------- */
 #ifdef MH_CA_INTERNAL
 #include <mbedtls/asn1write.h>
 /* Writes a Time (UTCTime before 2050, else GeneralizedTime) backwards. */
