@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 top=$PWD
 # Run in a session of our own, so that at the end every process a test
 # started and left behind can be found (and the run fails if there is one).
-if [ "$(ps -o sid= -p $$ | tr -d ' ')" != "$$" ]; then
-  exec setsid --wait "$0" "$@"
+# (The session id is field 6 of /proc/PID/stat; ps may not be installed yet.)
+if [ -z "${MH_TEST_SESSION:-}" ] && [ "$(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f4)" != "$$" ]; then
+  MH_TEST_SESSION=1 exec setsid --wait "$0" "$@"
 fi
+sid=$(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f4)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 scripts/deps.sh test
@@ -41,4 +43,4 @@ export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
 (cd build-asan && ctest --output-on-failure --timeout 900 -j"$jobs")
 
 echo "== nothing left running"
-scripts/leftovers.sh "$$"
+scripts/leftovers.sh "$sid"
