@@ -17,7 +17,7 @@ test_pkgs=(
   libcmocka-dev python3 libjansson-dev
   pcscd libpcsclite-dev vsmartcard-vpcd libcacard-dev libnss3-tools
   util-linux procps clang libclang-rt-14-dev clang-format
-  poppler-utils qpdf
+  poppler-utils qpdf python3-pikepdf
   zbar-tools librsvg2-bin
   golang-go golang-golang-x-mod-dev
 )

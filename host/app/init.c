@@ -542,9 +542,10 @@ int mh_app_init(const char *dir, const mh_app_init_opts *o, bool *created)
         json_t *kinds = json_array();
         for (size_t k = 0; k < 4 && defs[i].kinds[k]; k++)
             json_array_append_new(kinds, json_string(defs[i].kinds[k]));
-        json_array_append_new(iss, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", defs[i].id,
-                                             "name", defs[i].name, "key", defs[i].id, "profile",
-                                             defs[i].profile, "cert", rels[2 + i], "kinds", kinds));
+        json_array_append_new(iss,
+                              json_pack("{s:s, s:s, s:s, s:s, s:[s], s:o}", "id", defs[i].id,
+                                        "name", defs[i].name, "key", defs[i].id, "profile",
+                                        defs[i].profile, "certs", rels[2 + i], "kinds", kinds));
     }
     char *text = json_dumps(cfg, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
     if (!text) {

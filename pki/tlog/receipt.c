@@ -167,6 +167,70 @@ int mh_receipt_key_from_pk(const mbedtls_pk_context *pk, mh_receipt_key *key)
     return mh_receipt_key_from_point(pt, n, key);
 }
 
+/* ---- the one encoding of a signature: low s ------------------------------ */
+
+/* n, the order of P-256, and n / 2 (rounded down), big-endian. */
+static const uint8_t p256_n[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+                                   0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
+                                   0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+static const uint8_t p256_half_n[32] = {
+    0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8};
+
+bool mh_receipt_sig_low_s(const uint8_t sig[MH_RECEIPT_SIG_LEN])
+{
+    /* big-endian compare s <= n/2, without an early exit on the first
+     * differing byte (the value is public, but the habit is cheap) */
+    int cmp = 0;
+    for (size_t i = 0; i < 32; i++) {
+        int d = (int)sig[32 + i] - (int)p256_half_n[i];
+        cmp = cmp ? cmp : d;
+    }
+    return cmp <= 0;
+}
+
+void mh_receipt_sig_normalize(uint8_t sig[MH_RECEIPT_SIG_LEN])
+{
+    if (mh_receipt_sig_low_s(sig))
+        return;
+    /* s = n - s: 32-byte subtraction with borrow (s < n, so no underflow) */
+    unsigned borrow = 0;
+    for (size_t i = 32; i-- > 0;) {
+        unsigned d = (unsigned)p256_n[i] - (unsigned)sig[32 + i] - borrow;
+        sig[32 + i] = (uint8_t)d;
+        borrow = (d >> 8) & 1u;
+    }
+}
+
+bool mh_receipt_host_matches(const mh_receipt_claims *c, const mh_receipt_str *host)
+{
+    if (!c || !host || !c->host.ptr || !host->ptr || c->host.len != host->len)
+        return false;
+    for (size_t i = 0; i < host->len; i++) {
+        char a = c->host.ptr[i], b = host->ptr[i];
+        if (a >= 'A' && a <= 'Z')
+            a = (char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z')
+            b = (char)(b - 'A' + 'a');
+        if (a != b)
+            return false;
+    }
+    return true;
+}
+
+/* A host claim: lower-case letters, digits, '-', '.', an optional :port. */
+static bool host_claim_ok(const char *h, size_t len)
+{
+    if (len == 0 || len > MH_RECEIPT_HOST_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = h[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == ':'))
+            return false;
+    }
+    return h[0] != '.' && h[0] != '-' && h[0] != ':';
+}
+
 /* ---- decoding ------------------------------------------------------------ */
 
 /* Texts: UTF-8 (the CBOR reader checks), non-empty, capped, and free of
@@ -305,9 +369,9 @@ static int decode_claims(const uint8_t *p, size_t len, mh_receipt_claims *c)
     if (mh_cbor_check(p, len, 3, MH_CBOR_DETERMINISTIC))
         goto bad;
     mh_cbor_r_init(&r, p, len);
-    /* seven claims always, the printed fields when there are any; keys in
-     * deterministic order: 1, 6, -1, -2, -3, -4, -5, -6 */
-    if (mh_cbor_get_map(&r, &n) || (n != 7 && n != 8))
+    /* eight claims always, the printed fields when there are any; keys in
+     * deterministic order: 1, 6, -1, -2, -3, -4, -5, -6, -7 */
+    if (mh_cbor_get_map(&r, &n) || (n != 8 && n != 9))
         goto bad;
     if (expect_key(&r, MH_RECEIPT_CLAIM_ISS) || get_text(&r, &c->issuer, MH_RECEIPT_ID_MAX) ||
         expect_key(&r, MH_RECEIPT_CLAIM_IAT) || mh_cbor_get_uint(&r, &c->issued_at) ||
@@ -320,7 +384,7 @@ static int decode_claims(const uint8_t *p, size_t len, mh_receipt_claims *c)
         (c->digest_len != MH_RECEIPT_DIGEST_FULL && c->digest_len != MH_RECEIPT_DIGEST_SHORT) ||
         expect_key(&r, MH_RECEIPT_CLAIM_LENGTH) || mh_cbor_get_uint(&r, &c->doc_len))
         goto bad;
-    if (n == 8) {
+    if (n == 9) {
         if (expect_key(&r, MH_RECEIPT_CLAIM_FIELDS))
             goto bad;
         ret = decode_fields(&r, c);
@@ -329,12 +393,15 @@ static int decode_claims(const uint8_t *p, size_t len, mh_receipt_claims *c)
         if (ret || c->nfields == 0)
             goto bad;
     }
+    if (expect_key(&r, MH_RECEIPT_CLAIM_HOST) || mh_cbor_get_text(&r, &c->host.ptr, &c->host.len) ||
+        !host_claim_ok(c->host.ptr, c->host.len))
+        goto bad;
     if (!mh_cbor_r_done(&r))
         goto bad;
     return 0;
 bad:
     mh_err_set("the receipt's claims are malformed or not in the layout this verifier knows "
-               "(issuer, time, registry, index, kind, digest, length, fields)");
+               "(issuer, time, registry, index, kind, digest, length, fields, host)");
     return MH_ERR_PARSE;
 }
 
@@ -428,6 +495,13 @@ int mh_receipt_verify(const uint8_t *buf, size_t len, const mh_receipt_key *keys
     ret = mh_cose_sign1_hash(prot, prot_len, payload, payload_len, hash);
     if (ret)
         goto out;
+    if (!mh_receipt_sig_low_s(rc->sig)) {
+        /* n - s would verify too: only the low-s form is a receipt */
+        mh_err_set("the receipt's signature is not in its one accepted form (high s): it was "
+                   "altered");
+        ret = MH_ERR_VERIFY_FAILED;
+        goto out;
+    }
     ret = MH_ERR_NOT_FOUND;
     for (size_t i = 0; i < nkeys; i++) {
         if (mh_ct_memcmp(keys[i].kid, rc->kid, MH_RECEIPT_KID_LEN) != 0)

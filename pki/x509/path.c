@@ -986,7 +986,7 @@ static int check_crls(const vctx *v, size_t k, mh_path_result *r)
 {
     const mh_x509_cert *c = v->path[k];
     const mh_path_input *in = v->in;
-    int64_t now = v->prm->time;
+    int64_t now = v->prm->crl_time ? v->prm->crl_time : v->prm->time;
     char who[256], problem[300] = "";
     unsigned mask = 0;
     size_t ndp = c->n_dps ? c->n_dps : 1;
@@ -1123,6 +1123,13 @@ static int check_crls(const vctx *v, size_t k, mh_path_result *r)
                                        : !mh_x509_name_eq(&crl->issuer, &c->issuer))
                     continue;
                 if (en.reason == MH_REASON_REMOVE_FROM_CRL)
+                    continue;
+                /* revoked after the signature was proven to exist: the
+                 * signature stands (ETSI EN 319 102-1, POE before revocation) */
+                int64_t when = en.has_invalidity_date && en.invalidity_date < en.date
+                                   ? en.invalidity_date
+                                   : en.date;
+                if (v->prm->poe_time && when > v->prm->poe_time)
                     continue;
                 char d2[16];
                 mh_x509_date_str(en.date, d2, sizeof d2);

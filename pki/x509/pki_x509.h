@@ -345,6 +345,12 @@ typedef struct mh_path_params {
     bool inhibit_any;     /* initial-any-policy-inhibit */
     const char *role;     /* how messages call the target ("the notary's
                              certificate"); NULL: "the certificate" */
+    /* A check made now of a signature made earlier: CRLs must be current at
+     * crl_time (0: at time), and a revocation (or hold) dated after
+     * poe_time, a proven time the signature existed at (a timestamp), does
+     * not count against it (0: every listed revocation counts). */
+    int64_t crl_time;
+    int64_t poe_time;
 } mh_path_params;
 
 typedef struct mh_path_input {
