@@ -250,8 +250,8 @@ static void test_name_compare(void **state)
     assert_true(names_eq(I, "Example", I, "example"));
     assert_true(names_eq(I, "Good CA", P, "Good CA"));
     assert_false(names_eq(I, "Good CA", P, "Good CB"));
-    assert_true(names_eq(MH_DER_BMP_STRING, "\0G\0o\0o\0d", U, "GOOD"));
-    assert_false(names_eq(MH_DER_BMP_STRING, "\0G\0o\0o\0d", U, "GOOF"));
+    assert_true(names_eq(MH_DER_BMP_STRING, "\0G\0o\0o\0d\0", U, "GOOD"));
+    assert_false(names_eq(MH_DER_BMP_STRING, "\0G\0o\0o\0d\0", U, "GOOF"));
     assert_false(names_eq(MH_DER_OCTET_STRING, "Good", U, "Good")); /* not a string */
 }
 
