@@ -536,10 +536,23 @@ static int nc_cn_check(const mh_x509_cert *ca, const mh_x509_cert *c, char *why,
     return 1;
 }
 
+/* Most name-against-subtree comparisons one certificate may cost under
+ * one CA (1024 names against 1024 subtrees); more is refused, as Go
+ * refuses, so a crafted chain cannot make validation quadratic without
+ * end. */
+#define NC_MAX_WORK ((size_t)1 << 20)
+
 static int nc_check(const mh_x509_cert *ca, const mh_x509_cert *c, bool target, char *why,
                     size_t cap)
 {
     mh_x509_gn gn;
+    size_t names = (size_t)c->san.count + c->subject.n_attrs + 1;
+    if (names * ((size_t)ca->n_permitted + ca->n_excluded) > NC_MAX_WORK) {
+        snprintf(why, cap,
+                 "checking its %zu names against %u subtrees is more work than mohur allows", names,
+                 (unsigned)(ca->n_permitted + ca->n_excluded));
+        return 0;
+    }
     if (c->subject.n_rdns > 0) {
         gn.type = MH_GN_DIRNAME;
         gn.val = c->subject.raw;

@@ -109,3 +109,10 @@ case("nc", "multi-valued-rdn-sorted-ok", "ok", [R], [C],
 UNSORTED = tlv(0x31, b"".join(sorted(MV, reverse=True)))
 case("nc", "multi-valued-rdn-unsorted", "fail", [R], [C],
      leaf(name("C=AZ", "O=Mohur Test", UNSORTED)))
+# pathological: names times subtrees is bounded (work cap of 2^20)
+BIG_NC = nc([dns("d%d.example.com" % i) for i in range(700)],
+            excluded=[dns("x%d.example.org" % i) for i in range(700)])
+nc_case("work-cap-exceeded", BIG_NC, S(*[dns("h%d.d1.example.com" % i) for i in range(1000)]),
+        NCV)
+nc_case("work-below-cap-ok", nc([dns("d%d.example.com" % i) for i in range(300)]),
+        S(*[dns("h%d.d1.example.com" % i) for i in range(1000)]))
