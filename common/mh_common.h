@@ -73,6 +73,9 @@ enum mh_err {
     MH_ERR_PATH_LEN = -62,
     MH_ERR_CMS = -63,
     MH_ERR_TIMESTAMP = -64,
+    /* a signature or key the verification policy refuses (SHA-1, short RSA
+     * keys): not proven forged, but never accepted */
+    MH_ERR_ALG_REFUSED = -65,
     /* the ledger (host/ledger) */
     MH_ERR_LEDGER_CORRUPT = -70,
     MH_ERR_LEDGER_FULL = -71,

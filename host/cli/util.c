@@ -54,6 +54,7 @@ int mh_cli_exit_code(int rc)
     case MH_ERR_PERMISSION:
     case MH_ERR_DATA_INVALID:
     case MH_ERR_UNSUPPORTED_ALG:
+    case MH_ERR_ALG_REFUSED:
     case MH_ERR_CMS:
         return MH_EXIT_INPUT;
     case MH_ERR_NOT_FOUND:      /* no such document, file, issuer, kind */

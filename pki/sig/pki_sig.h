@@ -16,9 +16,12 @@
  *     RFC 8017's default and no collision attack applies to it);
  *   - EC keys on the named curves P-256, P-384 and P-521 only, uncompressed
  *     points that lie on the curve; Ed25519 keys of 32 bytes.
- * What the policy excludes is MH_ERR_UNSUPPORTED_ALG with a sentence saying
- * why, never MH_ERR_VERIFY_FAILED, so a caller can tell "forged" from "we
- * do not take this kind of key or hash". */
+ * What the policy refuses (SHA-1 message hashes, RSA moduli below 2048
+ * bits, exponents below 65537) is MH_ERR_ALG_REFUSED; what mohur does not
+ * implement (other curves, DSA, unknown algorithms) is
+ * MH_ERR_UNSUPPORTED_ALG; both with a sentence saying why, never
+ * MH_ERR_VERIFY_FAILED, so a caller can tell "forged" from "refused by
+ * policy" from "we do not take this kind of key or hash". */
 #ifndef MH_PKI_SIG_H
 #define MH_PKI_SIG_H
 
@@ -106,9 +109,10 @@ MH_PKI_API int mh_pki_spki_parse_flags(const uint8_t *spki, size_t len, unsigned
  * at least the key's salt length.
  * Returns 0 (valid), MH_ERR_VERIFY_FAILED (anything that is not a valid
  * signature in its one canonical encoding, a key of another type
- * included), MH_ERR_UNSUPPORTED_ALG (an algorithm, hash or key outside the
- * policy), or MH_ERR_INVALID_ARG (NULL pointers, a hash of the wrong
- * length). Ed25519 has no pre-hash form: use mh_pki_verify_msg(). */
+ * included), MH_ERR_ALG_REFUSED (a hash or key the policy refuses),
+ * MH_ERR_UNSUPPORTED_ALG (an algorithm, hash or key mohur does not take), or MH_ERR_INVALID_ARG
+ * (NULL pointers, a hash of the wrong length). Ed25519 has no pre-hash form: use
+ * mh_pki_verify_msg(). */
 MH_PKI_API int mh_pki_verify_hash(const mh_pki_pubkey *key, enum mh_pki_sigalg alg,
                                   mbedtls_md_type_t md, const uint8_t *hash, size_t hash_len,
                                   const uint8_t *sig, size_t sig_len,

@@ -35,6 +35,13 @@ static int unsupported(const char *what)
     return MH_ERR_UNSUPPORTED_ALG;
 }
 
+/* A hash or key the policy refuses (not "forged": MH_ERR_ALG_REFUSED). */
+static int refused(const char *what)
+{
+    mh_err_set("the signature is refused by policy: %s", what);
+    return MH_ERR_ALG_REFUSED;
+}
+
 static const char *md_name(mbedtls_md_type_t md)
 {
     const mbedtls_md_info_t *info = mbedtls_md_info_from_type(md);
@@ -53,8 +60,8 @@ static int check_md(const mh_pki_pubkey *key, mbedtls_md_type_t md)
     case MBEDTLS_MD_SHA1:
         if (key->flags & MH_PKI_SPKI_LEGACY)
             break;
-        return unsupported("it uses SHA-1, which is no longer safe for signatures (collisions "
-                           "are practical); ask the signer for SHA-256 or stronger");
+        return refused("it uses SHA-1, which is no longer safe for signatures (collisions are "
+                       "practical); ask the signer for SHA-256 or stronger");
     default:
         return unsupported("it uses a hash other than SHA-224, SHA-256, SHA-384 or SHA-512");
     }

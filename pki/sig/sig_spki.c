@@ -212,10 +212,10 @@ static int read_rsa_key(const uint8_t *bits, size_t len, unsigned flags, mh_pki_
     if (nl > MH_PKI_RSA_MAX_BYTES)
         return unsupported("its RSA modulus is longer than 8192 bits");
     if (nbits < (legacy ? 1024u : 2048u)) {
-        mh_err_set("the public key is not supported: its RSA modulus has %zu bits; mohur takes "
-                   "2048 bits or more (1024 for legacy documents)",
+        mh_err_set("the public key is refused by policy: its RSA modulus has %zu bits; mohur "
+                   "takes 2048 bits or more (1024 for legacy documents)",
                    nbits);
-        return MH_ERR_UNSUPPORTED_ALG;
+        return MH_ERR_ALG_REFUSED;
     }
     if (!(np[nl - 1] & 1))
         return parse_err("the RSA modulus is even");
@@ -223,9 +223,11 @@ static int read_rsa_key(const uint8_t *bits, size_t len, unsigned flags, mh_pki_
         return parse_err("the RSA public exponent is even or 1");
     if (ebits > 256)
         return unsupported("its RSA public exponent is larger than 2^256 (FIPS 186-4)");
-    if (!legacy && ebits < 17)
-        return unsupported("its RSA public exponent is below 65537 (FIPS 186-4 asks for "
-                           "65537 <= e < 2^256)");
+    if (!legacy && ebits < 17) {
+        mh_err_set("the public key is refused by policy: its RSA public exponent is below "
+                   "65537 (FIPS 186-4 asks for 65537 <= e < 2^256)");
+        return MH_ERR_ALG_REFUSED;
+    }
     memcpy(out->n, np, nl);
     out->n_len = nl;
     memcpy(out->e, ep, el);

@@ -235,19 +235,19 @@ static int run_group(const char *file, enum family fam, json_t *g, struct tally 
             rc = mh_pki_verify_msg(key, alg, md, msg, msg_len, sig, sig_len,
                                    alg == MH_PKI_SIG_RSA_PSS && !params_from_key ? &pss : NULL);
         int lrc = rc;
-        if (rc == MH_ERR_UNSUPPORTED_ALG && md != MBEDTLS_MD_NONE) {
+        if ((rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED) && md != MBEDTLS_MD_NONE) {
             lrc = lkey_rc ? lkey_rc
                           : mh_pki_verify_msg(lkey, alg, md, msg, msg_len, sig, sig_len,
                                               alg == MH_PKI_SIG_RSA_PSS && !params_from_key ? &pss
                                                                                             : NULL);
-            if (lrc != MH_ERR_UNSUPPORTED_ALG)
+            if (lrc != MH_ERR_UNSUPPORTED_ALG && lrc != MH_ERR_ALG_REFUSED)
                 tl->legacy++;
         }
 
         if (strcmp(result, "valid") == 0) {
             if (rc == 0)
                 tl->valid_ok++;
-            else if (rc == MH_ERR_UNSUPPORTED_ALG) {
+            else if (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED) {
                 tl->unsupported++;
                 note_reason(rs, key_rc || md == MBEDTLS_MD_NONE ? key_reason : mh_err_message(rc));
             } else {
