@@ -434,7 +434,14 @@ static int load_config(mh_app *a)
 
     if ((ret = mh_app_path(path, sizeof path, a->dir, "config.json")) != 0)
         return ret;
-    if (access(path, F_OK) != 0) {
+    if (access(path, R_OK) != 0) {
+        if (errno == EACCES) {
+            mh_err_set("you may not read the appliance's state in %s (permission denied): "
+                       "verifying needs membership of its group (see 'mohur init --group'); "
+                       "signing needs its owner",
+                       a->dir);
+            return MH_ERR_PERMISSION;
+        }
         mh_err_set("%s has no config.json: run 'mohur init' (with MOHUR_STATE_DIR=%s) first",
                    a->dir, a->dir);
         return MH_ERR_NOT_FOUND;

@@ -43,6 +43,12 @@ typedef struct mh_app_init_opts {
      * kinds yet (edit config.json to give it some). */
     const mh_app_issuer_opt *issuers;
     size_t nissuers;
+    /* The group that may verify without root (a name or a number): the
+     * configuration, certificates, CRL and ledger are shared with it (read;
+     * the ledger's lock file read-write), never the token, PINs or CA.
+     * NULL: "mohur" when that group exists, else nobody. Applied on every
+     * run, so an existing state can be shared later. */
+    const char *group;
 } mh_app_init_opts;
 
 /* Provisions the state directory (created 0700 when missing): the embedded
@@ -99,6 +105,13 @@ int mh_app_issuer_add_cert(mh_app *a, const char *issuer_id, const uint8_t *der,
  * their number in *n. */
 int mh_app_issuer_certs(const mh_app *a, const char *issuer_id, const uint8_t **der, size_t *len,
                         size_t cap, size_t *n) MH_WARN_UNUSED;
+
+/* Publishes the root's CRL from the CA database (every revocation and
+ * hold, none lifted): signed with the root key on the token, next update
+ * after `days`, written to certs/root.crl (DER, what signing and verifying
+ * read) and certs/root.crl.pem, atomically. Signing already refuses a
+ * revoked or held certificate from the database; verifiers learn it here. */
+int mh_app_crl_publish(mh_app *a, unsigned days, uint64_t *number, size_t *nrevoked) MH_WARN_UNUSED;
 
 /* ---- signers ------------------------------------------------------------ */
 

@@ -45,7 +45,8 @@ static const char init_help[] =
     "for each key, a first CRL, the ledger, and config.json. Running it again\n"
     "changes nothing; it refuses a directory set up differently.\n"
     "\n"
-    "Usage: mohur init [--registry ID] [--host HOST] [--issuer ID:NAME]... [--json]\n"
+    "Usage: mohur init [--registry ID] [--host HOST] [--issuer ID:NAME]...\n"
+    "                  [--group GROUP] [--json]\n"
     "\n"
     "Options:\n"
     "  --registry ID     the registry's id in receipts (default AZ-DEMO)\n"
@@ -53,6 +54,10 @@ static const char init_help[] =
     "                    verify.mohur.test)\n"
     "  --issuer ID:NAME  rename a default issuer (bdu, agency, notary) or add an\n"
     "                    organisation seal (edit config.json for its kinds)\n"
+    "  --group GROUP     who may verify without root: the configuration,\n"
+    "                    certificates, CRL and ledger are shared with this group\n"
+    "                    (never the token, PINs or CA); default: the group\n"
+    "                    'mohur' when it exists. Run again to share later.\n"
     "  --json            print JSON\n"
     "  -h, --help        show this help\n"
     "\n"
@@ -62,9 +67,13 @@ static const char init_help[] =
 static int cmd_init(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"registry", required_argument, NULL, 'r'}, {"host", required_argument, NULL, 'H'},
-        {"issuer", required_argument, NULL, 'i'},   {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"registry", required_argument, NULL, 'r'},
+        {"host", required_argument, NULL, 'H'},
+        {"issuer", required_argument, NULL, 'i'},
+        {"json", no_argument, NULL, 'j'},
+        {"group", required_argument, NULL, 'g'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     mh_app_init_opts o;
     mh_app_issuer_opt iss[MH_APP_ISSUERS_MAX];
@@ -97,6 +106,9 @@ static int cmd_init(int argc, char **argv)
             o.nissuers++;
             break;
         }
+        case 'g':
+            o.group = optarg;
+            break;
         case 'j':
             json = true;
             break;

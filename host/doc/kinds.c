@@ -189,6 +189,10 @@ static void load_layout(struct ctx *c, json_t *lay, mh_kind *k)
         s->align = align_of(c, t);
         s->label = flag(c, t, "label", false);
         s->lines = (unsigned)num(c, t, "lines", 1, 1, 40);
+        const char *va = json_string_value(json_object_get(t, "valign"));
+        s->middle = va && strcmp(va, "middle") == 0;
+        if (va && !s->middle && strcmp(va, "top") != 0)
+            bad(c, "'valign' must be top or middle");
     }
     json_t *st = json_object_get(lay, "stamp");
     k->stamp_page = (unsigned)num(c, st, "page", 1, 1, 10000);

@@ -45,6 +45,7 @@ typedef struct mh_kind_slot {
     enum mh_align align;
     bool label;     /* print the field's three labels above it */
     unsigned lines; /* wrap into at most this many lines (default 1) */
+    bool middle;    /* valign "middle": wrapped lines centred on y (else from y down) */
 } mh_kind_slot;
 
 typedef struct mh_kind_text {

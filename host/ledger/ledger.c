@@ -419,6 +419,13 @@ int mh_ledger_open(const char *dir, const mh_ledger_opts *opts, mh_ledger **out)
 
     snprintf(path, sizeof path, "%s/data.mdb", dir);
     if (stat(path, &st) != 0) {
+        if (errno == EACCES) {
+            mh_err_set("you may not read the ledger in %s (permission denied); verifying needs "
+                       "membership of the group the appliance's state belongs to",
+                       dir);
+            ret = MH_ERR_PERMISSION;
+            goto out;
+        }
         if (!opts->create || l->ro) {
             mh_err_set("there is no ledger in %s; create one with 'mohur log init --ledger %s'",
                        dir, dir);
@@ -452,7 +459,11 @@ int mh_ledger_open(const char *dir, const mh_ledger_opts *opts, mh_ledger **out)
             ret = mh_ledger_mdb_err(rc, "opening the ledger");
         else
             ret = mh_ledger_mdb_err(rc, "opening the ledger");
-        if (ret == MH_ERR_IO || ret == MH_ERR_NOT_FOUND)
+        if (rc == EACCES)
+            mh_err_set("you may not %s the ledger in %s (permission denied); verifying needs "
+                       "membership of the group the appliance's state belongs to",
+                       l->ro ? "read" : "write", dir);
+        else if (ret == MH_ERR_IO || ret == MH_ERR_NOT_FOUND)
             mh_err_set("opening the ledger in %s: %s", dir, mdb_strerror(rc));
         mdb_env_close(l->env);
         l->env = NULL;
