@@ -47,6 +47,8 @@ static const struct mh_cli_cmd top[] = {
      mh_cli_receipt_cmds},
     {"cert", "X.509 certificates: show them, validate their paths (RFC 5280, CRLs)", NULL, NULL,
      mh_cli_cert_cmds},
+    {"offline", "the offline verifier's trust list and revocation snapshot", NULL, NULL,
+     mh_cli_offline_cmds},
     /* top-level commands: run set, sub NULL (the command prints its own --help) */
     {"init", "set up the appliance: token, keys, CA, ledger, config", NULL, mh_cli_doc_main, NULL},
     {"sign", "sign and record one document; the QR receipt goes on it", NULL, mh_cli_doc_main,

@@ -36,3 +36,30 @@ int mh_cose_es256_sign(mbedtls_pk_context *pk, const uint8_t hash[32],
     }
     return 0;
 }
+
+int mh_cose_sign1_make(mbedtls_pk_context *pk, const uint8_t kid[MH_RECEIPT_KID_LEN],
+                       const uint8_t *payload, size_t payload_len,
+                       int (*f_rng)(void *, unsigned char *, size_t), void *p_rng, uint8_t *out,
+                       size_t cap, size_t *len)
+{
+    uint8_t prot[5 + MH_RECEIPT_KID_LEN] = {0xa2, 0x01, 0x26, 0x04, 0x48};
+    uint8_t hash[32], sig[MH_RECEIPT_SIG_LEN];
+    mh_cbor_w w;
+    int ret;
+
+    if (!pk || !kid || (!payload && payload_len) || !out || !len)
+        return MH_ERR_INVALID_ARG;
+    *len = 0;
+    memcpy(prot + 5, kid, MH_RECEIPT_KID_LEN);
+    if ((ret = mh_cose_sign1_hash(prot, sizeof prot, payload, payload_len, hash)) != 0 ||
+        (ret = mh_cose_es256_sign(pk, hash, f_rng, p_rng, sig)) != 0)
+        return ret;
+    mh_cbor_w_init(&w, out, cap);
+    mh_cbor_put_tag(&w, 18);
+    mh_cbor_put_array(&w, 4);
+    mh_cbor_put_bytes(&w, prot, sizeof prot);
+    mh_cbor_put_map(&w, 0);
+    mh_cbor_put_bytes(&w, payload, payload_len);
+    mh_cbor_put_bytes(&w, sig, sizeof sig);
+    return mh_cbor_w_finish(&w, len);
+}
