@@ -214,7 +214,7 @@ MH_PKI_API int mh_cose_sign1_decode(const uint8_t *buf, size_t len, size_t max, 
                                     mh_cose_sign1 *out) MH_WARN_UNUSED;
 /* Checks the signature of a decoded COSE_Sign1 with a trusted key (its kid
  * must match, compared in constant time). 0, MH_ERR_NOT_FOUND (another
- * kid), MH_ERR_VERIFY_FAILED. */
+ * kid), MH_ERR_VERIFY_FAILED, MH_ERR_NOMEM (the bignum heap ran out). */
 MH_PKI_API int mh_cose_sign1_verify(const mh_cose_sign1 *m,
                                     const mh_receipt_key *key) MH_WARN_UNUSED;
 /* Signs payload (at most MH_RECEIPT_MAX * 16 bytes) as such a COSE_Sign1

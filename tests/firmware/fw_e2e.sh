@@ -115,6 +115,26 @@ vector() { # NAME RC VERDICT-TEXT LINE [TL [SNAP [MINSEQ]]]
 vector "valid" 0 "VALID" "$U1"
 out_has "act: 2026/1" "the screen shows the printed fields"
 out_has "title: Etibarnamə" "the screen shows UTF-8 fields"
+if [ "$MODE" = qemu ]; then
+    # the budget (issue 13): one verification under 50 M instructions,
+    # the image within 64 KiB of flash and 16 KiB of RAM (data, bss and the
+    # reserved stack, which must hold the measured high-water mark)
+    insns=$(sed -n 's/^\[budget\] scan: \([0-9]*\) instructions.*/\1/p' "$ERR")
+    stack=$(sed -n 's/^\[budget\] stack high-water: \([0-9]*\) bytes/\1/p' "$ERR")
+    pool=$(sed -n 's/^\[budget\] mbedTLS pool peak: \([0-9]*\) of.*/\1/p' "$ERR")
+    read -r text data bss _ < <(arm-none-eabi-size "$FW_ELF" | tail -n 1)
+    stack_res=$((0x$(arm-none-eabi-objdump -h "$FW_ELF" | awk '$2 == ".stack" {print $3}')))
+    echo "budget: flash $((text + data)) bytes (text $text + data $data), RAM $((data + bss)) bytes" \
+        "(data + bss, with a $stack_res-byte stack reserved), stack high-water $stack bytes," \
+        "mbedTLS pool peak $pool bytes, one valid scan $insns instructions"
+    [ -n "$insns" ] && [ "$insns" -gt 1000000 ] && [ "$insns" -lt 50000000 ] ||
+        fail "one verification takes under 50 M instructions (got ${insns:-none})"
+    [ $((text + data)) -le 65536 ] || fail "the image fits 64 KiB of flash"
+    [ $((data + bss)) -le 16384 ] || fail "the image fits 16 KiB of RAM"
+    [ -n "$stack" ] && [ "$stack" -lt "$stack_res" ] ||
+        fail "the stack high-water mark ($stack) stays within the reserved stack ($stack_res)"
+    pass "budget: flash, RAM, stack and instructions within issue 13's limits"
+fi
 vector "revoked" 2 "REVOKED (keyCompromise, " "$U2"
 vector "forged signature" 1 "FORGED" "$FORGED"
 out_has "NOT verified" "a forged receipt's claims are shown as not verified"
