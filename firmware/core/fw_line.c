@@ -31,5 +31,9 @@ int mh_fw_line_parse(const char *line, size_t len, mh_receipt_str *host, uint8_t
     int ret = mh_receipt_url_parse(line, len, host, out, cap, out_len);
     if (ret != 0 && ret != MH_ERR_TOO_LARGE)
         ret = MH_ERR_PARSE;
+    if (ret == 0 && *out_len == 0) {
+        mh_err_set("the scanned URL holds no receipt after /V/");
+        ret = MH_ERR_PARSE;
+    }
     return ret;
 }
