@@ -20,7 +20,7 @@ test_pkgs=(
   poppler-utils qpdf
   zbar-tools librsvg2-bin
   golang-go golang-golang-x-mod-dev
-  gcc-arm-none-eabi picolibc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm dpkg-dev
+  gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm dpkg-dev
 )
 
 want=("${run_pkgs[@]}")

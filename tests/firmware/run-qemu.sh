@@ -11,7 +11,14 @@ set -u
 [ $# = 6 ] || { echo "usage: run-qemu.sh ELF TL-KEY TRUST-LIST SNAPSHOT MIN-SEQ LINE-FILE" >&2; exit 64; }
 elf=$1 key=$2 tl=$3 snap=$4 minseq=$5 line=$6
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mohur-qemu.XXXXXX") || exit 70
-trap 'rm -rf "$tmp"' EXIT
+pid=
+# whatever ends this script (ctest's timeout included) ends the emulator
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT
 objcopy=${OBJCOPY:-arm-none-eabi-objcopy}
 if ! "$objcopy" --update-section ".mohur_tlkey=$key" "$elf" "$tmp/fw.elf"; then
     echo "run-qemu: cannot burn the key into the image" >&2
@@ -25,8 +32,11 @@ timeout -k 5 "${FW_TIMEOUT:-60}" qemu-system-arm -M mps2-an386 -display none -mo
     -device "loader,file=$tl,addr=0x00100000,force-raw=on" \
     -device "loader,file=$snap,addr=0x00102000,force-raw=on" \
     -device "loader,file=$tmp/state.bin,addr=0x00110000,force-raw=on" <"$line" \
-    >"$tmp/serial.out" 2>"$tmp/console.out"
+    >"$tmp/serial.out" 2>"$tmp/console.out" &
+pid=$!
+wait "$pid"
 rc=$?
+pid=
 # qemu writes the semihosting console (screen and report) to its stderr:
 # the screen goes to stdout, the [budget] report and qemu's own words to stderr
 grep -v '^\[budget\]' "$tmp/console.out" | grep -v '^qemu-system-arm:'
