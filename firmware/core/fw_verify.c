@@ -128,7 +128,14 @@ void mh_fw_verify_line(const mh_fw_state *st, const char *line, size_t len, uint
                 NULL);
         return;
     }
-    if (st->now < s->made_at || st->now - s->made_at > st->trust->snapshot_max_age) {
+    if (st->now < s->made_at) {
+        set_why(res, MH_FW_STALE,
+                "revocation not checked: the device's clock is before the snapshot was made "
+                "(set the clock)",
+                NULL);
+        return;
+    }
+    if (st->now - s->made_at > st->trust->snapshot_max_age) {
         set_why(res, MH_FW_STALE,
                 "revocation not checked: the snapshot is older than the trust list allows", NULL);
         return;

@@ -135,6 +135,10 @@ if [ "$MODE" = qemu ]; then
         fail "the stack high-water mark ($stack) stays within the reserved stack ($stack_res)"
     pass "budget: flash, RAM, stack and instructions within issue 13's limits"
 fi
+OTHERHOST=$(printf '%s' "$U1" | sed 's|^HTTPS://VERIFY.MOHUR.TEST/|HTTPS://VERIFY.EXAMPLE.ORG/|')
+vector "a genuine receipt under another host" 0 "VALID" "$OTHERHOST"
+out_has "WARNING: the QR names another host than the registry's: verify.mohur.test" \
+    "another host is said out loud"
 vector "revoked" 2 "REVOKED (keyCompromise, " "$U2"
 vector "forged signature" 1 "FORGED" "$FORGED"
 out_has "NOT verified" "a forged receipt's claims are shown as not verified"
