@@ -17,7 +17,7 @@ test_pkgs=(
   libcmocka-dev python3 libjansson-dev
   pcscd libpcsclite-dev vsmartcard-vpcd libcacard-dev libnss3-tools
   util-linux procps clang libclang-rt-14-dev clang-format
-  poppler-utils qpdf python3-pikepdf
+  poppler-utils qpdf python3-pikepdf python3-pil faketime
   zbar-tools librsvg2-bin
   golang-go golang-golang-x-mod-dev
   gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm dpkg-dev

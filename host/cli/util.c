@@ -245,7 +245,9 @@ static int read_file(const char *path, size_t cap, uint8_t **out, size_t *outlen
 
     *out = NULL;
     *outlen = 0;
-    fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    /* a document must be a regular file: open without blocking, so a FIFO
+     * with no writer is refused instead of hanging */
+    fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | (regular ? O_NONBLOCK : 0));
     if (fd < 0) {
         mh_cli_error(MH_EXIT_INPUT, "reading %s: %s", path, strerror(errno));
         goto out;
