@@ -474,23 +474,56 @@ static void judge_array(diff *df, qpdf_oh ao, qpdf_oh an, const char *what, int 
             change(df, "%s lost entries", what);
         return;
     }
-    for (int i = 0; i < no; i++) {
-        if (!equal_in(qo, qpdf_oh_get_array_item(qo, ao, i), qn, qpdf_oh_get_array_item(qn, an, i),
-                      false)) {
+    bool prefix = true;
+    for (int i = 0; i < no && prefix; i++)
+        prefix = equal_in(qo, qpdf_oh_get_array_item(qo, ao, i), qn,
+                          qpdf_oh_get_array_item(qn, an, i), false);
+    if (prefix) {
+        for (int i = no; i < nn && !done(df); i++) {
+            qpdf_oh it = qpdf_oh_get_array_item(qn, an, i);
             if (annots)
-                change(df, "the annotations of page %d were replaced or reordered", page);
+                judge_new_annot(df, it, page);
             else
-                change(df, "an entry of %s was replaced", what);
+                judge_new_field(df, it, what);
+        }
+        return;
+    }
+    /* not a prefix: every old entry must still be there (in any order),
+     * and what is not old is judged as added */
+    if ((long long)no * nn > 1000000) {
+        change(df, "%s was rewritten (too many entries to compare)", what);
+        return;
+    }
+    bool *seen = calloc((size_t)nn + 1, sizeof *seen);
+    if (!seen) {
+        change(df, "%s could not be compared (out of memory)", what);
+        return;
+    }
+    for (int i = 0; i < no; i++) {
+        bool found = false;
+        for (int k = 0; k < nn && !found; k++)
+            if (!seen[k] && equal_in(qo, qpdf_oh_get_array_item(qo, ao, i), qn,
+                                     qpdf_oh_get_array_item(qn, an, k), false))
+                found = seen[k] = true;
+        if (!found) {
+            if (annots)
+                change(df, "an annotation was removed from or replaced on page %d", page);
+            else
+                change(df, "an entry of %s was removed or replaced", what);
+            free(seen);
             return;
         }
     }
-    for (int i = no; i < nn && !done(df); i++) {
-        qpdf_oh it = qpdf_oh_get_array_item(qn, an, i);
+    for (int k = 0; k < nn && !done(df); k++) {
+        if (seen[k])
+            continue;
+        qpdf_oh it = qpdf_oh_get_array_item(qn, an, k);
         if (annots)
             judge_new_annot(df, it, page);
         else
             judge_new_field(df, it, what);
     }
+    free(seen);
 }
 
 /* The AcroForm's resources: what was there stays, more may be added. */
@@ -1220,6 +1253,65 @@ out:
     free(cms);
 }
 
+/* The document now shows no signature, but an earlier revision had one
+ * (a shadow attack can swap the catalog or the form away): report the
+ * newest signed earlier revision's signatures, judged against the document
+ * as it is now, so the change is named. */
+static int lost_signatures(mh_pdf_doc *d, const mh_pdf_xref *x, mh_pdf_cms_verify_fn verify,
+                           void *vctx, mh_pdf_verify_result *res)
+{
+    for (size_t j = 1; j < x->ns && j < 64; j++) {
+        size_t from = x->s[j].dict_end > x->s[j].hybrid_end ? x->s[j].dict_end : x->s[j].hybrid_end;
+        size_t e = SIZE_MAX;
+        for (size_t i = from; i + 5 <= d->len; i++)
+            if (d->buf[i] == '%' && memcmp(d->buf + i, "%%EOF", 5) == 0) {
+                e = i + 5;
+                break;
+            }
+        if (e == SIZE_MAX || e >= d->len)
+            continue;
+        while (e < d->len && (d->buf[e] == '\r' || d->buf[e] == '\n'))
+            e++;
+        mh_pdf_doc old;
+        if (mh_pdf_doc_open(&old, d->buf, e) != MH_OK) {
+            if (mh_pdf_budget_tripped())
+                return mh_pdf_too_complex();
+            mh_err_clear();
+            continue;
+        }
+        mh_pdf_field *f = NULL;
+        size_t nf = 0;
+        unsigned top = 0;
+        int ret = mh_pdf_sig_fields(&old, &f, &nf, &top);
+        for (size_t i = 0; ret == MH_OK && i < nf && res->nsigs < MH_PDF_MAX_SIGS; i++) {
+            if (!f[i].value)
+                continue;
+            mh_pdf_sig_report *r = &res->sigs[res->nsigs++];
+            check_sig(&old, &f[i], verify, vctx, r);
+            if (r->status > MH_PDF_SIG_UNCHECKED)
+                continue;
+            int *fs = NULL;
+            size_t nfs = 0;
+            ret = later_changes(d, x, MH_OK, r->revision_len, r, &fs, &nfs);
+            free(fs);
+            r->covers_whole = false;
+            r->status = MH_PDF_SIG_MODIFIED;
+            r->later_changes_allowed = false;
+            if (r->nchanges == 0) {
+                r->nchanges = 1;
+                snprintf(r->change, sizeof r->change,
+                         "the document no longer lists this signature (a later update removed "
+                         "it from the form)");
+            }
+        }
+        free(f);
+        mh_pdf_doc_close(&old);
+        if (ret != MH_OK || res->nsigs > 0)
+            return ret;
+    }
+    return MH_OK;
+}
+
 int mh_pdf_document_verify(mh_pdf_document *doc, mh_pdf_cms_verify_fn verify, void *verify_ctx,
                            mh_pdf_verify_result *res)
 {
@@ -1293,6 +1385,18 @@ int mh_pdf_document_verify(mh_pdf_document *doc, mh_pdf_cms_verify_fn verify, vo
         if (good && r->by_mohur && r->original_len <= r->byte_range[1] &&
             r->original_len < res->original_len)
             res->original_len = r->original_len;
+    }
+    if (res->nsigs == 0) {
+        if (xref_rc == 1)
+            xref_rc = mh_pdf_xref_read(d->buf, d->len, &x);
+        if (xref_rc == MH_OK && x.ns > 1) {
+            ret = lost_signatures(d, &x, verify, verify_ctx, res);
+            if (ret != MH_OK)
+                goto out;
+            all = false;
+        } else if (xref_rc != MH_OK) {
+            mh_err_clear();
+        }
     }
     for (size_t i = 0; i < res->nsigs; i++)
         for (size_t k = 0; k < nfilled; k++)
