@@ -39,6 +39,31 @@ thread_local size_t tl_peak;
 thread_local unsigned tl_depth;
 thread_local bool tl_tripped;
 
+/* What one allocation costs beyond its usable size: glibc's chunk header;
+ * under AddressSanitizer its redzones and header, and the shadow byte per 8
+ * bytes, so the budget bounds the real footprint in that build too. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MH_BUDGET_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MH_BUDGET_ASAN 1
+#endif
+#endif
+#ifdef MH_BUDGET_ASAN
+constexpr size_t per_alloc = 48;
+size_t cost(void *p)
+{
+    size_t n = malloc_usable_size(p);
+    return n + per_alloc + n / 8;
+}
+#else
+constexpr size_t per_alloc = 8;
+size_t cost(void *p)
+{
+    return malloc_usable_size(p) + per_alloc;
+}
+#endif
+
 /* what may still be allocated, in pieces of at most small_max, after the
  * first refusal */
 constexpr size_t grace = (size_t)64 << 20;
@@ -66,7 +91,7 @@ void *counted_alloc(size_t n, bool nothrow)
         throw std::bad_alloc();
     }
     if (tl_limit) {
-        tl_used += malloc_usable_size(p);
+        tl_used += cost(p);
         if (tl_used > tl_peak)
             tl_peak = tl_used;
     }
@@ -78,7 +103,7 @@ void counted_free(void *p)
     if (!p)
         return;
     if (tl_limit) {
-        size_t n = malloc_usable_size(p);
+        size_t n = cost(p);
         /* memory from before the budget opened may be freed inside it */
         tl_used = n < tl_used ? tl_used - n : 0;
     }

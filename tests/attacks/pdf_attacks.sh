@@ -265,6 +265,15 @@ xr = (b"xref\n3 1\n%010d 00000 n\r\n%d 1\n%010d 00000 n\r\ntrailer\n<< /Size %d 
 open(sys.argv[2], "wb").write(d + annot + pg + xr)
 PY
 [ "$(stat -c %s "$W/zeros.pdf")" -gt 6000000 ] || fail "the hostile PDF is not 6 MB"
+# in the sanitizer build, ASan keeps freed memory in a quarantine (256 MiB
+# by default) for its own checks: keep that small for this measurement. And
+# qpdf leaks one object (88 bytes) when an allocation fails in the middle of
+# parsing (its exception safety, not ours): no leak check for this one run.
+asan_env=
+if ldd "$MOHUR" 2>/dev/null | grep -q libasan; then
+    asan_env="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16:detect_leaks=0"
+fi
+ASAN_OPTIONS=${asan_env:-${ASAN_OPTIONS:-}} \
 python3 - "$MOHUR" "$W/zeros.pdf" "$W/zeros.out" <<'PY' >"$W/rss.txt" || fail "measuring the hostile PDF"
 import resource, subprocess, sys, time
 t = time.monotonic()
@@ -276,13 +285,13 @@ print(p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 10
 PY
 read -r zrc zmb zsec <"$W/rss.txt"
 echo "hostile PDF (6 MB, three million zeros): exit $zrc, peak RSS $zmb MiB, $zsec s" >&2
-[ "$zrc" -ne 0 ] || fail "the hostile PDF verified"
+[ "$zrc" -eq 3 ] || { cat "$W/zeros.out" >&2; fail "the hostile PDF: exit $zrc, expected 3 (refused)"; }
 grep -q "too complex to verify: it needs more than 256 MiB" "$W/zeros.out" ||
     { cat "$W/zeros.out" >&2; fail "the hostile PDF is not refused with the budget's sentence"; }
 pass "the hostile PDF is refused: $(grep -m1 -o 'the PDF is too complex[^;(]*' "$W/zeros.out")"
-# the budget (256 MiB) plus the process, the file and the sanitizer's
-# shadow memory when it is on
-limit=400
+# the budget (256 MiB, which counts the sanitizer's redzones and shadow when
+# it is on) plus the process, the file and what the budget does not see
+limit=360
 [ "$zmb" -le "$limit" ] || fail "verifying the hostile PDF took $zmb MiB (more than $limit MiB)"
 pass "peak memory $zmb MiB (at most $limit), $zsec s"
 
