@@ -322,8 +322,11 @@ static int collect(diff *df)
                 visible |= !invisible_widget(qn, w);
             }
         }
+        int vid = f[i].value ? qpdf_oh_get_object_id(qn, f[i].value) : 0;
         if (!f[i].value)
             n->allowed = false; /* an empty field added after signing */
+        else if (vid <= 0 || old_exists(df, vid))
+            n->allowed = false; /* a value that is no new signature: a copy */
         else if (is_doc_timestamp(qn, f[i].value))
             n->allowed = !visible;
         else
@@ -410,11 +413,17 @@ static void judge_new_field(diff *df, qpdf_oh item, const char *where)
             df->r->new_sig_fields++;
         return;
     }
+    int vid = qpdf_oh_get_object_id(qn, v);
     if (!qpdf_oh_is_dictionary(qn, v))
         change(df,
                "an empty signature field (object %d) was added after signing; only the fields "
                "prepared before it may be signed",
                id);
+    else if (vid <= 0 || old_exists(df, vid))
+        change(df,
+               "a signature field (object %d) was added whose value is not a new signature "
+               "(it reuses object %d): an old signature shown with a new appearance",
+               id, vid);
     else if (is_doc_timestamp(qn, v))
         change(df, "a document timestamp was added with a visible widget (object %d)", id);
     else if (df->mdp == 1)
@@ -1260,7 +1269,7 @@ out:
 static int lost_signatures(mh_pdf_doc *d, const mh_pdf_xref *x, mh_pdf_cms_verify_fn verify,
                            void *vctx, mh_pdf_verify_result *res)
 {
-    for (size_t j = 1; j < x->ns && j < 64; j++) {
+    for (size_t j = 1; j < x->ns && j < 16; j++) {
         size_t from = x->s[j].dict_end > x->s[j].hybrid_end ? x->s[j].dict_end : x->s[j].hybrid_end;
         size_t e = SIZE_MAX;
         for (size_t i = from; i + 5 <= d->len; i++)

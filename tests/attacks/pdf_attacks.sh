@@ -201,6 +201,8 @@ attack eaa-freetext-ftsig "$W/cert.pdf" "an annotation was added on page 1 (obje
 attack evil-sig-widget "$W/cert.pdf" "an annotation was added on page 1 (object @N@, /Widget)"
 attack evil-sig-widget "$W/approval.pdf" "an annotation was added on page 1 (object @N@, /Widget)"
 attack ssa "$W/cert.pdf" "an annotation was added on page 1 (object @N@, /Widget)"
+attack ssa "$W/approval.pdf" "an annotation was added on page 1 (object @N@, /Widget)"
+attack ssa-copy "$W/approval.pdf" "an annotation was added on page 1 (object @N@, /Widget)"
 attack slot-moved "$W/cert.pdf" "/Rect of signature field object"
 attack content "$W/cert.pdf" "the content of page 1 was changed (content stream object 4)"
 attack content "$W/party.pdf" "the content of page 1 was changed (content stream object 4)"
@@ -253,7 +255,8 @@ d = open(sys.argv[1], "rb").read()
 prev = int(re.findall(rb"startxref\s+(\d+)", d)[-1])
 size = max(int(x) for x in re.findall(rb"/Size (\d+)", d))
 page = re.findall(rb"(?<![0-9])3 0 obj\s*(.*?)\s*endobj", d, re.S)[-1]
-page = page.replace(b"/Annots [", b"/Annots [%d 0 R " % size, 1)
+# appended to /Annots, as a new annotation would be
+page = re.sub(rb"(/Annots \[[^\]]*)\]", lambda m: m.group(1) + b" %d 0 R]" % size, page, count=1)
 off1 = len(d)
 annot = (b"%d 0 obj\n<< /Type /Annot /Subtype /Square /Rect [0 0 10 10] /Z [" % size +
          b"0 " * 3000000 + b"] >>\nendobj\n")

@@ -156,6 +156,21 @@ def attack(name, d, info):
             sig: b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
                  b"/ByteRange [0 0 0 0] /Contents <00> >>",
             page: page_with_annot(d, page, n)})
+    if name == "ssa-copy":
+        # sneaky signature on an uncertified document: a new field whose
+        # value is the EXISTING signature, with a new appearance over the name
+        sig = sig_dicts(d)[0]
+        af = int(re.findall(rb"(\d+) 0 obj\s*<<[^>]*?/Fields \[", d)[-1])
+        ap = n + 1
+        afb = re.sub(rb"(/Fields \[[^\]]*)\]", lambda m: m.group(1) + b" %d 0 R]" % n, last_obj(d, af),
+                     count=1)
+        return update(d, {
+            n: b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (copy) /V %d 0 R /Rect "
+               b"[60 690 360 730] /F 4 /P %d 0 R /AP << /N %d 0 R >> >>" % (sig, page, ap),
+            ap: b"<< /Type /XObject /Subtype /Form /BBox [0 0 300 40] /Length 52 >>\nstream\n"
+                b"q 1 g 0 0 300 40 re f Q BT /F1 24 Tf 4 8 Td (Mallory) Tj ET\nendstream",
+            af: afb,
+            page: page_with_annot(d, page, n)})
     if name == "slot-moved":
         # a party fills its slot but moves the widget over the content
         slot = int(re.findall(rb"(\d+) 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T \(mohur-party-1\)", d)[-1])
