@@ -165,7 +165,7 @@ typedef struct diff {
     size_t nns;
     int *dss_ids; /* objects of the signed revision's DSS */
     size_t ndss;
-    int ext_id;
+    int ext_id, meta_id;
     int *filled_sigs; /* signature dictionaries that filled slots */
     size_t nfilled, capfilled;
 } diff;
@@ -346,6 +346,7 @@ static int collect(diff *df)
             df->dss_ids[df->ndss++] = qpdf_oh_get_object_id(qo, qpdf_oh_get_key(qo, dss, k[i]));
     }
     df->ext_id = qpdf_oh_get_object_id(qo, qpdf_oh_get_key(qo, ro, "/Extensions"));
+    df->meta_id = qpdf_oh_get_object_id(qo, qpdf_oh_get_key(qo, ro, "/Metadata"));
     return mh_pdf_doc_ok(&df->old, "reading the signed revision's form");
 }
 
@@ -636,11 +637,29 @@ static void judge_dss(diff *df, qpdf_oh dss)
     df->r->dss_added = true;
 }
 
+/* XMP metadata (a stream /Type /Metadata /Subtype /XML): signers update its
+ * dates; it is never drawn on a page (pyHanko allows the same). */
+static bool is_xmp(qpdf_data q, qpdf_oh s)
+{
+    if (!qpdf_oh_is_stream(q, s))
+        return false;
+    qpdf_oh d = qpdf_oh_get_dict(q, s);
+    return qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, d, "/Subtype"), "/XML");
+}
+
 static void judge_catalog(diff *df, qpdf_oh o, qpdf_oh n)
 {
     qpdf_data qo = df->old.q, qn = df->full->q;
-    static const char *const skip[] = {"/AcroForm", "/DSS", "/Extensions", NULL};
+    static const char *const skip[] = {"/AcroForm", "/DSS",     "/Extensions",
+                                       "/Metadata", "/Version", NULL};
     judge_keys(df, o, n, skip, "the catalog");
+    qpdf_oh vn = qpdf_oh_get_key(qn, n, "/Version");
+    if (!qpdf_oh_is_null(qn, vn) && !qpdf_oh_is_name(qn, vn))
+        change(df, "/Version of the catalog is not a name");
+    qpdf_oh mo = qpdf_oh_get_key(qo, o, "/Metadata"), mn = qpdf_oh_get_key(qn, n, "/Metadata");
+    if (!equal_in(qo, mo, qn, mn, false) && !is_xmp(qn, mn))
+        change(df, "/Metadata of the catalog was %s",
+               qpdf_oh_is_null(qn, mn) ? "removed" : "replaced by something that is no XMP stream");
     qpdf_oh dso = qpdf_oh_get_key(qo, o, "/DSS"), dsn = qpdf_oh_get_key(qn, n, "/DSS");
     if (!equal_in(qo, dso, qn, dsn, false)) {
         if (qpdf_oh_is_null(qn, dsn))
@@ -753,6 +772,8 @@ static void judge_object(diff *df, int id, qpdf_oh o, qpdf_oh n)
     }
     if (id == df->ext_id)
         return;
+    if (id == df->meta_id && is_xmp(qo, o) && is_xmp(qn, n))
+        return; /* XMP metadata updated */
     if (qpdf_oh_is_dictionary_of_type(qo, o, "/Page", "")) {
         judge_page(df, o, n, id);
         return;
@@ -805,7 +826,10 @@ static void judge_object(diff *df, int id, qpdf_oh o, qpdf_oh n)
     }
     qpdf_oh tr = qpdf_get_trailer(qo);
     if (qpdf_oh_get_object_id(qo, qpdf_oh_get_key(qo, tr, "/Info")) == id) {
-        change(df, "the document information dictionary (/Info, object %d) was changed", id);
+        /* the document information (dates, producer) is never drawn on a
+         * page; signers update it (pyHanko allows the same) */
+        if (!qpdf_oh_is_dictionary(qn, n))
+            change(df, "the document information dictionary (/Info, object %d) was replaced", id);
         return;
     }
     if (qpdf_oh_is_name(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type")))
