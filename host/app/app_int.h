@@ -145,8 +145,9 @@ const app_issuer *mh_app_find_issuer(const mh_app *a, const char *id);
 /* The issuer a certificate is registered for (NULL: none). */
 const app_issuer *mh_app_issuer_by_cert(const mh_app *a, const uint8_t *der, size_t len);
 
-/* Verifies a signed PDF held in memory (mh_app_verify_file's PDF path). */
-int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len,
+/* Verifies a signed PDF held in memory (mh_app_verify_file's PDF path),
+ * on the caller's open document when pdoc is not NULL (one parse). */
+int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len, mh_pdf_document *pdoc,
                             mh_app_verdict *v) MH_WARN_UNUSED;
 
 /* ---- signatures the appliance makes (sign.c) ---------------------------------- */
@@ -154,6 +155,7 @@ int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len,
 typedef struct app_pdf_job {
     const uint8_t *doc;
     size_t len;
+    mh_pdf_document *pdoc; /* the document already open (one parse), or NULL */
     const mh_kind *kind;
     const mh_app_signer *signer;
     const char *who; /* the caption's first line: the issuer, or the party */

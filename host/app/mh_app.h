@@ -174,6 +174,10 @@ typedef struct mh_app_issue_req {
      * caption (batch issuance passes its template's); NULL: the
      * appliance's own stamp font is embedded */
     const mh_pdf_font *stamp_font;
+    /* optional: the PDF already open (mh_app_issue_precheck's), so it is
+     * parsed once; the caller closes it after mh_app_issue. Use it from the
+     * thread that opened it (its memory budget is that thread's). */
+    mh_pdf_document *pdf;
 } mh_app_issue_req;
 
 typedef struct mh_app_issue_res {
@@ -215,8 +219,11 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res) MH
 
 /* What can be checked before the appliance is opened (no PIN): whether the
  * document will be co-signed (a PDF with a mohur signature), and for a
- * first signature the kind, its source and the fields. */
-int mh_app_issue_precheck(const mh_app_issue_req *r, bool *cosign) MH_WARN_UNUSED;
+ * first signature the kind, its source and the fields. A PDF is opened and
+ * *pdf (NULL for other files) is given to the caller, to pass on in the
+ * request and close afterwards (mh_pdf_close). */
+int mh_app_issue_precheck(const mh_app_issue_req *r, bool *cosign,
+                          mh_pdf_document **pdf) MH_WARN_UNUSED;
 
 /* A party signs a document already issued: it must verify as VALID; the
  * signer must be the kind's next party (by position) and not have signed

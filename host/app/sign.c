@@ -161,21 +161,44 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
     so.font = font;
     so.when = t;
     so.page = j->kind->stamp_page;
+    /* one parse: the caller's open document, or this one */
+    mh_pdf_document *doc = j->pdoc;
+    int rc = doc ? MH_OK : mh_pdf_open(j->doc, j->len, &doc);
+    if (rc)
+        return rc;
+    mh_pdf_slot slots[MH_KIND_MAX_PARTIES];
+    char slot_name[32];
     if (j->qr) {
+        /* the first signature certifies the document (DocMDP P=2: only the
+         * parties' signatures may follow) and prepares an empty signature
+         * field where each later party of the kind signs */
         unsigned page = so.page ? so.page : 1;
-        if (mh_pdf_page_geometry(j->doc, j->len, page, box, &rot) == 0) {
+        if (mh_pdf_document_page_geometry(doc, page, box, &rot) == 0) {
             stamp_rect(j->kind, box, rot, so.rect);
             so.has_rect = true;
         }
         so.qr = qr_draw;
         so.qr_ctx = (void *)j->qr;
+        so.certify = true;
+        so.docmdp_p = 2;
+        for (size_t i = 1; i < j->kind->nparties; i++) {
+            memset(&slots[i - 1], 0, sizeof slots[i - 1]);
+            slots[i - 1].page = 0; /* the stamp's page */
+            memcpy(slots[i - 1].rect, j->kind->party_rect[i], sizeof slots[i - 1].rect);
+        }
+        so.slots = slots;
+        so.nslots = j->kind->nparties ? j->kind->nparties - 1 : 0;
     } else {
-        memcpy(so.rect, j->kind->party_rect[j->slot], sizeof so.rect);
-        so.has_rect = true;
+        /* a party: the field the first signature prepared for it */
+        snprintf(slot_name, sizeof slot_name, "mohur-party-%u", j->slot);
+        so.fill_field = slot_name;
     }
     cms_signer_of(a, j->signer, &cs, chain, chain_len);
     struct bt_ctx ps = {a, &cs};
-    return mh_pdf_sign(j->doc, j->len, &so, pdf_cms_bt, &ps, out, out_len, orig_len);
+    rc = mh_pdf_document_sign(doc, &so, pdf_cms_bt, &ps, out, out_len, orig_len);
+    if (!j->pdoc)
+        mh_pdf_close(doc);
+    return rc;
 }
 
 int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const uint8_t digest[32], int64_t when,

@@ -207,6 +207,7 @@ static int cmd_sign(int argc, char **argv)
     uint8_t *doc = NULL;
     size_t doc_len = 0;
     char outbuf[4096];
+    mh_pdf_document *pdf = NULL;
 
     memset(&fields, 0, sizeof fields);
     if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
@@ -277,12 +278,12 @@ static int cmd_sign(int argc, char **argv)
     }
     if ((ret = mh_cli_read_regular(file, MH_APP_DOC_MAX, &doc, &doc_len)) != 0)
         goto out;
-    bool pdf = doc_len >= 5 && memcmp(doc, "%PDF-", 5) == 0;
+    bool is_pdf = doc_len >= 5 && memcmp(doc, "%PDF-", 5) == 0;
     if (!out) {
         size_t n = strlen(file);
-        if (pdf && n > 4 && strcmp(file + n - 4, ".pdf") == 0)
+        if (is_pdf && n > 4 && strcmp(file + n - 4, ".pdf") == 0)
             snprintf(outbuf, sizeof outbuf, "%.*s.signed.pdf", (int)(n - 4), file);
-        else if (pdf)
+        else if (is_pdf)
             snprintf(outbuf, sizeof outbuf, "%s.signed.pdf", file);
         else
             snprintf(outbuf, sizeof outbuf, "%s", file);
@@ -302,7 +303,7 @@ static int cmd_sign(int argc, char **argv)
     /* check everything that needs no PIN first */
     bool cosign = false;
     mh_err_clear();
-    if ((rc = mh_app_issue_precheck(&req, &cosign)) != 0) {
+    if ((rc = mh_app_issue_precheck(&req, &cosign, &pdf)) != 0) {
         /* no kind for a first signature is a usage error; the rest is the
          * input's (fields that do not fit, a kind that cannot be supplied) */
         if (rc == MH_ERR_INVALID_ARG && !kind && !cosign)
@@ -348,6 +349,7 @@ static int cmd_sign(int argc, char **argv)
         goto out;
     }
     req.signer = s;
+    req.pdf = pdf;
     mh_err_clear();
     if ((rc = mh_app_issue(a, &req, &res)) != 0) {
         ret = mh_cli_fail(rc, "signing %s", file);
@@ -392,6 +394,7 @@ static int cmd_sign(int argc, char **argv)
     }
     ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
+    mh_pdf_close(pdf);
     mh_app_signer_close(s);
     mh_app_close(a);
     mh_app_fields_free(&fields);
