@@ -12,6 +12,7 @@ run_pkgs=(
   libjansson-dev libhpdf-dev fonts-dejavu-core libcurl4-openssl-dev libssl-dev
   libqpdf-dev
   libqrencode-dev libpng-dev
+  libmicrohttpd-dev python3-fonttools python3-brotli
 )
 test_pkgs=(
   libcmocka-dev python3 libjansson-dev
