@@ -266,7 +266,13 @@ async function run(browser) {
     await input.uploadFile(cases.files.altered);
     await page.waitForFunction(() => document.documentElement.getAttribute('data-file-check'), { timeout: 10000 });
     ok(await page.$eval('html', (e) => e.getAttribute('data-file-check')) === 'bad', 'offline: the altered PDF is not');
-    /* QR_IMAGE_CHECK */
+    await page.$eval('#verdict', (e) => e.setAttribute('data-verdict', ''));
+    /* our own decoder, not the browser's BarcodeDetector, reads the picture */
+    await page.evaluate(() => { delete window.BarcodeDetector; });
+    await (await page.$('#qr-image')).uploadFile(cases.files.qrpng);
+    await page.waitForFunction(() => document.getElementById('verdict').getAttribute('data-verdict'), { timeout: 20000 });
+    const fromImage = await page.$eval('#verdict', (e) => e.getAttribute('data-verdict'));
+    ok(fromImage === 'valid', `offline: the diploma page's picture (150 dpi) is read and valid (${fromImage})`);
     await page.click('button[data-lang=ru]');
     ok(await page.$eval('html', (e) => e.lang) === 'ru', 'offline: the language can be switched');
     await page.screenshot({ path: path.join(cases.artifacts, 'offline-ru.png'), fullPage: true });

@@ -129,7 +129,7 @@
       return window.MHQR.decode(img.data, img.width, img.height);
     }
     return createImageBitmap(file).then(function (bitmap) {
-      if ('BarcodeDetector' in window) {
+      if (window.BarcodeDetector) {
         return new window.BarcodeDetector({ formats: ['qr_code'] }).detect(bitmap)
           .then(function (codes) { return codes.length ? codes[0].rawValue : ours(bitmap); })
           .catch(function () { return ours(bitmap); });
