@@ -12,6 +12,7 @@ run_pkgs=(
   libjansson-dev libhpdf-dev fonts-dejavu-core libcurl4-openssl-dev libssl-dev
   libqpdf-dev
   libqrencode-dev libpng-dev
+  libmicrohttpd-dev python3-fonttools python3-brotli
 )
 test_pkgs=(
   libcmocka-dev python3 libjansson-dev
@@ -21,6 +22,7 @@ test_pkgs=(
   zbar-tools librsvg2-bin
   golang-go golang-golang-x-mod-dev
   gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm dpkg-dev
+  chromium chromium-driver nodejs
 )
 
 want=("${run_pkgs[@]}")
@@ -71,6 +73,12 @@ for p in "${want[@]}"; do
     missing+=("$p")
   fi
 done
+# npm: Debian's package, unless node came with its own (a nodesource node
+# carries npm and conflicts with Debian's)
+if [ "${1:-run}" = test ] && ! command -v npm >/dev/null; then
+  want+=(npm)
+  dpkg-query -W -f='${Status}' npm 2>/dev/null | grep -q "install ok installed" || missing+=(npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   if [ "${1:-run}" = test ]; then
     fetch_mbedtls_source

@@ -56,6 +56,7 @@ static const struct mh_cli_cmd top[] = {
      mh_cli_issuer_cmds},
     {"offline", "the offline verifier's trust list and revocation snapshot", NULL, NULL,
      mh_cli_offline_cmds},
+    {"web", "the public verification page: the offline verifier", NULL, NULL, mh_cli_web_cmds},
     /* top-level commands: run set, sub NULL (the command prints its own --help) */
     {"init", "set up the appliance: token, keys, CA, ledger, config", NULL, mh_cli_doc_main, NULL},
     {"sign", "sign and record one document; the QR receipt goes on it", NULL, mh_cli_doc_main,
