@@ -142,6 +142,10 @@ void mh_app_cert_cn(const uint8_t *der, size_t len, char *out, size_t cap);
 int mh_app_check_path(mh_app *a, const uint8_t *der, size_t len, int64_t when, int64_t poe,
                       enum mh_path_purpose purpose, char *reason, size_t cap) MH_WARN_UNUSED;
 const app_issuer *mh_app_find_issuer(const mh_app *a, const char *id);
+/* The registered certificate with SHA-256 fp (the issuer's first, then
+ * any issuer's), or NULL; *len its length. */
+const uint8_t *mh_app_registered_cert(const mh_app *a, const char *issuer, const uint8_t fp[32],
+                                      size_t *len);
 /* The issuer a certificate is registered for (NULL: none). */
 const app_issuer *mh_app_issuer_by_cert(const mh_app *a, const uint8_t *der, size_t len);
 

@@ -314,6 +314,10 @@ typedef struct mh_app_verdict {
     char doc_id[129];
     mh_ledger_status status;
     bool voided;
+    /* a receipt checked alone: the signer the ledger entry names (its
+     * registered certificate), and why it could not be trusted, if not */
+    char signer_subject[256];
+    char signer_problem[400];
     /* the appliance's CRL: current (next update in the future), or why not */
     bool crl_current;
     int64_t crl_this_update, crl_next_update;

@@ -42,15 +42,11 @@ typedef struct mh_app_web_signer {
 } mh_app_web_signer;
 
 /* The verification page's verdict of a receipt URL (the QR text as the
- * browser asked for it): mh_app_verify_qr(), and then, for a receipt the
- * ledger knows, the certificate its entry names: registered for the
- * issuer, chaining to the root at the issue time (the ledger's record is
- * the proof of that time) and not revoked by the CRL, which must be
- * current now. A VALID verdict whose signer's revocation status cannot be
- * known becomes MH_APP_REV_UNKNOWN (docs/trust.md: missing, stale or
- * unreadable revocation data is never VALID); a signer who does not chain
- * or was revoked before the issue time makes it MH_APP_FORGED. s may be
- * NULL. Returns 0 when a verdict was reached. */
+ * browser asked for it): mh_app_verify_qr(), which decides everything
+ * (docs/trust.md: for a receipt alone, the signer its ledger entry names is
+ * checked at the issue time against a CRL current now), and, in *s (may be
+ * NULL), that signer as the page shows it. Returns 0 when a verdict was
+ * reached. */
 int mh_app_web_verify(mh_app *a, const char *url, mh_app_verdict *v,
                       mh_app_web_signer *s) MH_WARN_UNUSED;
 

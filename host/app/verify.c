@@ -260,6 +260,33 @@ static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const 
             return MH_APP_ALTERED;
         }
     }
+    /* the receipt alone (a scanned QR): the signer is the certificate the
+     * entry names, registered for the issuer; it must have been valid and
+     * not revoked at the issue time (the registry's own ledger record is
+     * the proof of that time), by a CRL current now */
+    enum mh_app_verdict_code signer_code = MH_APP_VALID;
+    if (!f->first_cert) {
+        size_t cl = 0;
+        const uint8_t *cd2 = mh_app_registered_cert(a, e.issuer, e.signer_fp, &cl);
+        char why[400];
+        if (!cd2) {
+            signer_code = MH_APP_REV_UNKNOWN;
+            snprintf(v->signer_problem, sizeof v->signer_problem,
+                     "the certificate that signed it is not registered on this appliance any "
+                     "more, so its revocation cannot be checked");
+        } else {
+            mh_app_cert_subject(cd2, cl, v->signer_subject, sizeof v->signer_subject);
+            int pc = mh_app_check_path(a, cd2, cl, (int64_t)e.time, (int64_t)e.time,
+                                       MH_PURPOSE_DOCUMENT, why, sizeof why);
+            if (pc == MH_ERR_CRL_MISSING)
+                signer_code = MH_APP_REV_UNKNOWN;
+            else if (pc)
+                signer_code = MH_APP_FORGED;
+            if (pc)
+                snprintf(v->signer_problem, sizeof v->signer_problem, "%s", why);
+        }
+        mh_err_clear();
+    }
     char d1[16], d2[16];
     date_of(v->issued_at, d1, sizeof d1);
     if (v->status.voided || v->status.issue_index != r.claims.log_index) {
@@ -277,6 +304,19 @@ static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const 
                  "REVOKED: %s issued by %s on %s was revoked on %s (reason: %s).", v->doc_id,
                  v->issuer_name, d1, d2, mh_app_reason_name(v->status.reason));
         return MH_APP_REVOKED;
+    }
+    if (signer_code == MH_APP_FORGED) {
+        snprintf(v->sentence, sizeof v->sentence,
+                 "FORGED: %s was signed by a certificate this registry does not trust: %s.",
+                 v->doc_id, v->signer_problem);
+        return MH_APP_FORGED;
+    }
+    if (signer_code == MH_APP_REV_UNKNOWN) {
+        snprintf(v->sentence, sizeof v->sentence,
+                 "REVOCATION STATUS UNKNOWN: %s is otherwise genuine, but %s; it cannot be "
+                 "called valid until that is known.",
+                 v->doc_id, v->signer_problem);
+        return MH_APP_REV_UNKNOWN;
     }
     snprintf(v->sentence, sizeof v->sentence, "VALID: %s issued by %s on %s%s.", v->doc_id,
              v->issuer_name, d1,

@@ -31,28 +31,6 @@ int mh_app_web_registry_keys(const mh_app *a, mh_app_web_key *out, size_t cap, s
     return MH_OK;
 }
 
-/* The certificate with SHA-256 fp among the issuer's registered ones (the
- * receipt's issuer first, then every other: a receipt names one issuer, but
- * the page still says who the certificate belongs to). */
-static const uint8_t *find_cert(const mh_app *a, const char *issuer, const uint8_t fp[32],
-                                size_t *len)
-{
-    const app_issuer *is = mh_app_find_issuer(a, issuer);
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < a->nissuers; i++) {
-            const app_issuer *c = &a->issuers[i];
-            if ((pass == 0) != (c == is))
-                continue;
-            for (size_t j = 0; j < c->ncerts; j++)
-                if (mh_ct_memcmp(c->fp[j], fp, 32) == 0) {
-                    *len = c->cert_len[j];
-                    return c->cert[j];
-                }
-        }
-    }
-    return NULL;
-}
-
 int mh_app_web_verify(mh_app *a, const char *url, mh_app_verdict *v, mh_app_web_signer *s)
 {
     mh_app_web_signer local;
@@ -69,7 +47,7 @@ int mh_app_web_verify(mh_app *a, const char *url, mh_app_verdict *v, mh_app_web_
         return MH_OK;
     memcpy(s->fp, e.signer_fp, 32);
     size_t len = 0;
-    const uint8_t *der = find_cert(a, v->issuer, e.signer_fp, &len);
+    const uint8_t *der = mh_app_registered_cert(a, v->issuer, e.signer_fp, &len);
     if (!der) {
         snprintf(s->reason, sizeof s->reason,
                  "the certificate the ledger names is not registered on this appliance");
@@ -85,27 +63,12 @@ int mh_app_web_verify(mh_app *a, const char *url, mh_app_verdict *v, mh_app_web_
                 s->issuer[0] = 0;
         }
         free(c);
-        /* the issue time is the ledger's own record: a revocation after it
-         * does not undo the signature */
-        rc = mh_app_check_path(a, der, len, (int64_t)e.time, (int64_t)e.time, MH_PURPOSE_DOCUMENT,
-                               s->reason, sizeof s->reason);
-        s->path_ok = rc == 0;
-        s->rev_unknown = rc == MH_ERR_CRL_MISSING;
+        /* what the verdict already decided (verify.c, the one policy):
+         * here only shown */
+        s->path_ok = v->signer_problem[0] == 0;
+        s->rev_unknown = v->code == MH_APP_REV_UNKNOWN;
+        snprintf(s->reason, sizeof s->reason, "%s", v->signer_problem);
     }
     mh_err_clear();
-    if (v->code != MH_APP_VALID)
-        return MH_OK;
-    if (s->rev_unknown) {
-        v->code = MH_APP_REV_UNKNOWN;
-        snprintf(v->sentence, sizeof v->sentence,
-                 "REVOCATION STATUS UNKNOWN: %s is otherwise genuine, but %s; it cannot be "
-                 "called valid until that is known.",
-                 v->doc_id, s->reason);
-    } else if (!s->path_ok) {
-        v->code = MH_APP_FORGED;
-        snprintf(v->sentence, sizeof v->sentence,
-                 "FORGED: %s was signed by a certificate this registry does not trust: %s.",
-                 v->doc_id, s->reason);
-    }
     return MH_OK;
 }
