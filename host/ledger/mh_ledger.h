@@ -44,7 +44,16 @@ typedef struct mh_ledger_opts {
     bool group_commit;    /* start the writer thread for mh_ledger_submit() */
     unsigned batch_max;   /* entries per group commit; 0: 4096 */
     unsigned check_depth; /* entries re-hashed at open; 0: 256 */
+    /* Group commit batches by count and by time: once an entry is queued,
+     * the writer waits for more until as many are queued as the last batch
+     * held (the submitters it acknowledged have come back), batch_max are
+     * queued, or batch_delay_us passed since the first; then it commits
+     * them all in one transaction. 0: 1000 us; MH_LEDGER_NO_DELAY: commit
+     * whatever is queued at once. */
+    unsigned batch_delay_us;
 } mh_ledger_opts;
+
+#define MH_LEDGER_NO_DELAY UINT32_MAX
 
 enum mh_ledger_type {
     MH_LEDGER_ISSUE = 1,
