@@ -2,12 +2,9 @@
  * cmd_log.c - `mohur log ...`: the ledger (an RFC 9162 transparency log of
  * issue and revoke entries) from the command line. See docs/ledger.md.
  */
-/* nftw() (removing a fetched mirror) is an XSI function */
-#define _XOPEN_SOURCE 700
 #include "cli.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +26,7 @@
 struct log_opts {
     const char *ledger, *type, *id, *kind, *issuer, *digest, *signer_fp, *out, *note, *origin,
         *proof, *entry, *checkpoint, *state, *raw, *prefix, *key, *module, *vkey, *vkey_out, *cosig,
-        *witness;
+        *witness, *evidence;
     uint64_t length, time, index, size, from, to, synthetic, map_mib, grow_mib, seq;
     unsigned reason;
     bool has_index, has_size, has_from, has_to, has_time, has_seq, json, body;
@@ -72,6 +69,7 @@ enum {
     O_COSIG,
     O_WITNESS,
     O_SEQ,
+    O_EVIDENCE,
 };
 
 static const struct option all_opts[] = {
@@ -110,6 +108,7 @@ static const struct option all_opts[] = {
     {"cosig", required_argument, NULL, O_COSIG},
     {"witness", required_argument, NULL, O_WITNESS},
     {"seq", required_argument, NULL, O_SEQ},
+    {"evidence", required_argument, NULL, O_EVIDENCE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -221,6 +220,9 @@ static int parse(int argc, char **argv, const int *allowed, const char *help, st
             break;
         case O_WITNESS:
             o->witness = optarg;
+            break;
+        case O_EVIDENCE:
+            o->evidence = optarg;
             break;
         case O_SEQ:
             if ((ret = parse_u64(optarg, "--seq", &o->seq)))
@@ -1436,108 +1438,130 @@ out:
     return ret;
 }
 
-/* nftw callback: removes what the URL audit fetched */
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 static const char log_audit_help[] =
-    "Usage: mohur log audit DIR-or-URL [--state FILE] [--vkey VKEY]\n"
+    "Usage: mohur log audit DIR-or-URL [--state FILE] [--vkey VKEY] [--evidence FILE]\n"
+    "                       [--json]\n"
     "\n"
     "Audits a tile mirror (a directory written by 'mohur log export-tiles', or\n"
-    "the same served by any web server at an http:// or https:// URL):\n"
-    "recomputes every leaf from the entry bundles and every tile from the level\n"
-    "below, checks the tiles and the checkpoint's root, and checks the tree is\n"
-    "consistent with the checkpoint trusted last time (kept in --state, which\n"
-    "is updated after a clean audit). A fork or a rewrite exits with status 1.\n"
+    "the same served by any web server at an http:// or https:// URL). With\n"
+    "--state it is incremental: the state keeps the checkpoint trusted last time\n"
+    "and the right edge of its tree, and the audit fetches only the entry\n"
+    "bundles and tiles written since, recomputes every new leaf and every new\n"
+    "hash above it, compares them with the tiles served, and checks that the new\n"
+    "checkpoint's tree extends the trusted one. The first audit streams the\n"
+    "whole log in constant memory. A rollback, a fork or a rewrite exits with\n"
+    "status 1 and shows the evidence (both checkpoints); the state is then left\n"
+    "as it was. Prints the files and bytes fetched and the time taken.\n"
     "\n"
     "Options:\n"
-    "  --state FILE   the auditor's trusted size and root (created if missing)\n"
-    "  --vkey VKEY    the log's verifier key: the checkpoint must be signed by it\n"
-    "  -h, --help     show this help\n";
+    "  --state FILE      the auditor's state (created if missing)\n"
+    "  --vkey VKEY       the log's verifier key: the checkpoint must be signed by it\n"
+    "  --evidence FILE   where to write the evidence of a fork or rollback\n"
+    "  --json            print the result as JSON\n"
+    "  -h, --help        show this help\n";
 
 static int cmd_log_audit(int argc, char **argv)
 {
-    static const int allowed[] = {O_STATE, O_VKEY, 0};
+    static const int allowed[] = {O_STATE, O_VKEY, O_EVIDENCE, O_JSON, 0};
     struct log_opts o;
     mh_note_vkey vk;
-    mh_ledger_audit a;
-    char *note = NULL, line[128], rb[64], fetched[64] = "";
-    uint8_t *sf = NULL;
-    size_t nl, sl;
+    mh_audit_state *st = NULL;
+    mh_audit_result *res = NULL;
+    char rb[64], *ev = NULL;
+    size_t evl;
     int rc, ret = parse(argc, argv, allowed, log_audit_help, &o, true);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
-    memset(&a, 0, sizeof a);
     if (o.vkey && (ret = load_vkey(o.vkey, "--vkey", &vk)))
         return ret;
-    if (o.state && access(o.state, F_OK) == 0) {
-        const char *p, *end;
-        if ((ret = mh_cli_read_file(o.state, 4096, &sf, &sl)))
-            goto out;
-        p = (const char *)sf;
-        end = p + sl;
-        if (read_line(&p, end, line, sizeof line) ||
-            parse_size_root(line, "trusted", &a.trusted_size, a.trusted_root, true)) {
-            ret = mh_cli_error(MH_EXIT_INPUT, "%s is not an audit state file", o.state);
-            goto out;
-        }
-    }
-    if (!(note = malloc(MH_LEDGER_NOTE_MAX + 1))) {
+    if (strstr(o.operand, "://") && strncmp(o.operand, "http://", 7) != 0 &&
+        strncmp(o.operand, "https://", 8) != 0)
+        return mh_cli_usage("a mirror is a directory or an http:// or https:// URL");
+    st = calloc(1, sizeof *st);
+    res = calloc(1, sizeof *res);
+    ev = malloc(3 * MH_LEDGER_NOTE_MAX);
+    if (!st || !res || !ev) {
         ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
         goto out;
     }
     mh_err_clear();
-    const char *dir = o.operand;
-    if (strstr(dir, "://") && strncmp(dir, "http://", 7) != 0 && strncmp(dir, "https://", 8) != 0) {
-        ret = mh_cli_usage("a mirror is a directory or an http:// or https:// URL");
+    if (o.state && (rc = mh_audit_state_load(o.state, st))) {
+        ret = mh_cli_fail(rc, "reading the audit state");
         goto out;
     }
-    if (strncmp(dir, "http://", 7) == 0 || strncmp(dir, "https://", 8) == 0) {
-        /* a served mirror is copied aside, then audited like a local one */
-        snprintf(fetched, sizeof fetched, "/tmp/mohur-audit-XXXXXX");
-        if (!mkdtemp(fetched)) {
-            ret =
-                mh_cli_error(MH_EXIT_STORAGE, "making a temporary directory: %s", strerror(errno));
-            fetched[0] = '\0';
-            goto out;
+    rc = mh_audit_mirror(o.operand, st, o.vkey ? &vk : NULL, o.vkey ? 1 : 0, res);
+    if (rc) {
+        char reason[1024];
+        snprintf(reason, sizeof reason, "%s", mh_err_message(rc));
+        fprintf(stderr, "mohur: auditing the mirror: %s\n", reason);
+        if (rc == MH_ERR_VERIFY_FAILED) {
+            ret = MH_EXIT_INVALID;
+        } else if (rc != MH_ERR_LEDGER_FORK) {
+            ret = mh_cli_exit_code(rc);
+            if (rc == MH_ERR_NOT_FOUND)
+                ret = MH_EXIT_INPUT;
+        } else {
+            ret = MH_EXIT_INVALID;
+            if (res->fork &&
+                mh_audit_evidence(st, res, reason, ev, 3 * MH_LEDGER_NOTE_MAX, &evl) == 0) {
+                fprintf(stderr,
+                        "FORK EVIDENCE: two checkpoints of '%s' that cannot both be "
+                        "true:\n%s",
+                        st->origin, ev);
+                if (o.evidence && mh_cli_write_file(o.evidence, ev, evl, 0644) == MH_EXIT_OK)
+                    fprintf(stderr, "the evidence is in %s\n", o.evidence);
+            }
         }
-        if ((rc = mh_ledger_mirror_fetch(o.operand, fetched, NULL))) {
-            ret = log_fail(rc, "fetching the mirror");
-            goto out;
-        }
-        dir = fetched;
-    }
-    if ((rc = mh_ledger_audit_dir(dir, &a, note, MH_LEDGER_NOTE_MAX + 1, &nl))) {
-        ret = log_fail(rc, "auditing the mirror");
         goto out;
     }
-    if (o.vkey && (ret = check_note(note, nl, &vk, "the mirror's checkpoint")))
+    b64(res->root, 32, rb, sizeof rb);
+    if (o.json) {
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "origin");
+        mh_json_str(&j, res->origin);
+        mh_json_key(&j, "size");
+        mh_json_uint(&j, res->size);
+        mh_json_key(&j, "trusted_before");
+        mh_json_uint(&j, res->old_size);
+        mh_json_key(&j, "root");
+        mh_json_str(&j, rb);
+        mh_json_key(&j, "entries_checked");
+        mh_json_uint(&j, res->entries_checked);
+        mh_json_key(&j, "tiles_checked");
+        mh_json_uint(&j, res->tiles_checked);
+        mh_json_key(&j, "files_fetched");
+        mh_json_uint(&j, res->files_fetched);
+        mh_json_key(&j, "bytes_fetched");
+        mh_json_uint(&j, res->bytes_fetched);
+        mh_json_key(&j, "milliseconds");
+        mh_json_uint(&j, (unsigned long long)(res->seconds * 1000.0));
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+    } else {
+        printf("audit OK: %s, %llu entries, root %s\n", res->origin, (unsigned long long)res->size,
+               rb);
+        printf("checked %llu new entries and %llu tiles; fetched %llu files, %llu bytes in "
+               "%.3f s\n",
+               (unsigned long long)res->entries_checked, (unsigned long long)res->tiles_checked,
+               (unsigned long long)res->files_fetched, (unsigned long long)res->bytes_fetched,
+               res->seconds);
+        if (res->old_size)
+            printf("consistent with the %llu entries trusted before\n",
+                   (unsigned long long)res->old_size);
+        else
+            printf("trusted from now on\n");
+    }
+    if (o.state && (rc = mh_audit_state_save(o.state, st))) {
+        ret = mh_cli_fail(rc, "saving the audit state");
         goto out;
-    b64(a.root, 32, rb, sizeof rb);
-    printf("audit OK: %s, %llu entries, %llu tiles checked, root %s", a.origin,
-           (unsigned long long)a.size, (unsigned long long)a.tiles_checked, rb);
-    if (a.trusted_size)
-        printf(", consistent with the %llu entries trusted before\n",
-               (unsigned long long)a.trusted_size);
-    else
-        printf(", trusted from now on\n");
-    if (o.state) {
-        int k = snprintf(line, sizeof line, "trusted %llu %s\n", (unsigned long long)a.size, rb);
-        if ((ret = mh_cli_write_file(o.state, line, (size_t)k, 0600)))
-            goto out;
     }
     ret = MH_EXIT_OK;
 out:
-    if (fetched[0])
-        nftw(fetched, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(note);
-    free(sf);
+    free(st);
+    free(res);
+    free(ev);
     return ret;
 }
 

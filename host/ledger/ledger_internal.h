@@ -91,6 +91,21 @@ int mh_ledger_hash_get(mh_ledger *l, MDB_txn *t, unsigned level, uint64_t index,
 int mh_ledger_tile_get(mh_ledger *l, MDB_txn *t, unsigned tl, uint64_t n, const uint8_t **p);
 int mh_ledger_meta_size(mh_ledger *l, MDB_txn *t, uint64_t *size, uint8_t root[MH_LEDGER_HASH_LEN]);
 
+/* A tile mirror read file by file (mirror.c): a directory or an http(s)
+ * URL; counts what it fetched. */
+typedef struct mh_mirror {
+    char base[2100]; /* ends in '/' */
+    bool http;
+    void *curl;
+    uint64_t files, bytes;
+} mh_mirror;
+
+int mh_mirror_open(mh_mirror *m, const char *where);
+void mh_mirror_close(mh_mirror *m);
+/* Reads base/rel into buf (at most cap bytes: larger is MH_ERR_LEDGER_FORK);
+ * a missing file is MH_ERR_NOT_FOUND, a network failure MH_ERR_IO. */
+int mh_mirror_get(mh_mirror *m, const char *rel, uint8_t *buf, size_t cap, size_t *len);
+
 void mh_be64_put(uint8_t *p, uint64_t v);
 uint64_t mh_be64_get(const uint8_t *p);
 

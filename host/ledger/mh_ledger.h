@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "mh_common.h"
+#include "mh_pki.h"
 
 #define MH_LEDGER_API __attribute__((visibility("default")))
 
@@ -212,6 +213,69 @@ typedef struct mh_ledger_export_stats {
  * only what is new. MH_ERR_NOT_FOUND when no checkpoint was signed yet. */
 MH_LEDGER_API int mh_ledger_export_tiles(mh_ledger *l, const char *dir, mh_ledger_export_stats *st);
 
+/* ---- auditing a mirror, incrementally ---------------------------------- */
+
+/* What an auditor trusts: the last checkpoint it checked, with the right
+ * edge of that tree (the hashes of the complete subtrees of size's binary
+ * decomposition, edge[b] for each set bit b of size): 64 hashes at most,
+ * whatever the size. From it an audit fetches only what is new. */
+typedef struct mh_audit_state {
+    uint64_t size; /* 0: nothing trusted yet */
+    uint8_t root[MH_LEDGER_HASH_LEN];
+    bool has_edge; /* false: a state of the old format, size and root only */
+    uint8_t edge[64][MH_LEDGER_HASH_LEN];
+    char origin[MH_LEDGER_ORIGIN_MAX + 1]; /* "" until the first audit */
+    char note[MH_LEDGER_NOTE_MAX + 1];     /* the signed checkpoint trusted */
+    size_t note_len;
+} mh_audit_state;
+
+typedef struct mh_audit_result {
+    char origin[MH_LEDGER_ORIGIN_MAX + 1];
+    uint64_t old_size; /* what was trusted before */
+    uint64_t size;     /* the mirror's checkpoint */
+    uint8_t root[MH_LEDGER_HASH_LEN];
+    uint64_t entries_checked; /* leaves recomputed from entry bundles */
+    uint64_t tiles_checked;   /* hash tiles compared with them */
+    uint64_t files_fetched, bytes_fetched;
+    double seconds;
+    /* the mirror's checkpoint as served (with a fork or a rollback, it and
+     * the state's note are the evidence: two checkpoints of one origin that
+     * cannot both be true) */
+    char note[MH_LEDGER_NOTE_MAX + 1];
+    size_t note_len;
+    bool fork; /* the checkpoint contradicts the trusted one */
+} mh_audit_result;
+
+/* Audits the mirror at `where` (a directory written by export-tiles, or
+ * the same served at an http:// or https:// URL) against st: reads its
+ * checkpoint, which must be signed by one of keys (nkeys > 0; with 0 the
+ * caller checks res->note), and of st's origin; then fetches only the
+ * entry bundles from st->size on, recomputes each new leaf and every new
+ * hash above it (in memory bounded by the tree height: the right edge and
+ * one tile per tile level), compares them with the hash tiles served, checks
+ * the parts of the trusted tree the new tiles share against the trusted
+ * edge, and the root against the checkpoint. The root matching proves the
+ * new tree extends the trusted one. An audit from nothing streams the
+ * whole log the same way, in the same memory. On success st is the new
+ * checkpoint. A rollback, a fork or a rewrite is MH_ERR_LEDGER_FORK with a
+ * sentence saying where; st is unchanged and res->fork says whether the
+ * two checkpoints are the evidence. */
+MH_LEDGER_API int mh_audit_mirror(const char *where, mh_audit_state *st, const mh_note_vkey *keys,
+                                  size_t nkeys, mh_audit_result *res);
+
+/* The state file: text, "mohur-audit-state@v1" then origin, size, root,
+ * edge and checkpoint lines (the old one-line "trusted SIZE ROOT" is read
+ * too: the next audit then streams the log once). A missing file is an
+ * empty state. Written atomically. */
+MH_LEDGER_API int mh_audit_state_load(const char *path, mh_audit_state *st);
+MH_LEDGER_API int mh_audit_state_save(const char *path, const mh_audit_state *st);
+
+/* Fork evidence as text: the reason, then both checkpoints. */
+MH_LEDGER_API int mh_audit_evidence(const mh_audit_state *st, const mh_audit_result *res,
+                                    const char *reason, char *out, size_t cap, size_t *len);
+
+/* The older interface, kept for its callers: an audit of a directory
+ * against a trusted size and root (streams the whole log). */
 typedef struct mh_ledger_audit {
     /* in: what the auditor trusted before (size 0: nothing yet) */
     uint64_t trusted_size;
@@ -224,21 +288,8 @@ typedef struct mh_ledger_audit {
     uint64_t entries_checked;
 } mh_ledger_audit;
 
-/* Audits a mirror directory: reads its checkpoint (the caller verifies the
- * checkpoint's signature: it is returned in note), recomputes every leaf
- * from the entry bundles and every tile from the one below, checks them
- * against the tiles served and the root against the checkpoint, and checks
- * the tree is consistent with the trusted size and root. A mismatch is
- * MH_ERR_LEDGER_FORK with a sentence saying where. Mirrors of up to 2^22
- * entries. */
 MH_LEDGER_API int mh_ledger_audit_dir(const char *dir, mh_ledger_audit *a, char *note, size_t cap,
                                       size_t *note_len);
-
-/* Copies a mirror served over http:// or https:// (the checkpoint, then
- * every entry bundle and tile it implies) into the existing directory dir,
- * for mh_ledger_audit_dir. Timeouts, size caps on every file, http(s) only.
- * *size is the checkpoint's tree size. */
-MH_LEDGER_API int mh_ledger_mirror_fetch(const char *url, const char *dir, uint64_t *size);
 
 /* Tile paths: "tile/<L>/<N>" or with ".p/<W>" for a partial tile of width
  * w (0 < w < 256; 0 or 256 means full); level -1 is the entry bundles. */
