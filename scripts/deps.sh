@@ -12,6 +12,7 @@ run_pkgs=(
   libjansson-dev libhpdf-dev fonts-dejavu-core libcurl4-openssl-dev libssl-dev
   libqpdf-dev
   libqrencode-dev libpng-dev
+  libmicrohttpd-dev
 )
 test_pkgs=(
   libcmocka-dev python3 libjansson-dev
@@ -20,6 +21,7 @@ test_pkgs=(
   poppler-utils qpdf
   zbar-tools librsvg2-bin
   golang-go golang-golang-x-mod-dev
+  curl iproute2
 )
 
 want=("${run_pkgs[@]}")

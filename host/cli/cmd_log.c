@@ -26,7 +26,10 @@
 struct log_opts {
     const char *ledger, *type, *id, *kind, *issuer, *digest, *signer_fp, *out, *note, *origin,
         *proof, *entry, *checkpoint, *state, *raw, *prefix, *key, *module, *vkey, *vkey_out, *cosig,
-        *witness, *evidence;
+        *witness, *evidence, *witness_url;
+    const char *witnesses[16];
+    size_t nwitnesses;
+    uint64_t quorum;
     uint64_t length, time, index, size, from, to, synthetic, map_mib, grow_mib, seq;
     unsigned reason;
     bool has_index, has_size, has_from, has_to, has_time, has_seq, json, body;
@@ -70,6 +73,8 @@ enum {
     O_WITNESS,
     O_SEQ,
     O_EVIDENCE,
+    O_WURL,
+    O_QUORUM,
 };
 
 static const struct option all_opts[] = {
@@ -109,6 +114,8 @@ static const struct option all_opts[] = {
     {"witness", required_argument, NULL, O_WITNESS},
     {"seq", required_argument, NULL, O_SEQ},
     {"evidence", required_argument, NULL, O_EVIDENCE},
+    {"witness-url", required_argument, NULL, O_WURL},
+    {"quorum", required_argument, NULL, O_QUORUM},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -220,9 +227,21 @@ static int parse(int argc, char **argv, const int *allowed, const char *help, st
             break;
         case O_WITNESS:
             o->witness = optarg;
+            if (o->nwitnesses == 16)
+                return mh_cli_usage("at most 16 --witness keys");
+            o->witnesses[o->nwitnesses++] = optarg;
+            break;
+        case O_QUORUM:
+            if ((ret = parse_u64(optarg, "--quorum", &o->quorum)))
+                return ret;
+            if (o->quorum == 0 || o->quorum > 16)
+                return mh_cli_usage("--quorum is 1 to 16");
             break;
         case O_EVIDENCE:
             o->evidence = optarg;
+            break;
+        case O_WURL:
+            o->witness_url = optarg;
             break;
         case O_SEQ:
             if ((ret = parse_u64(optarg, "--seq", &o->seq)))
@@ -380,6 +399,36 @@ static int check_note(const char *note, size_t len, const mh_note_vkey *vk, cons
                             mh_err_message(rc));
     if (rc)
         return mh_cli_fail(rc, "checking the signature of %s", what);
+    return MH_EXIT_OK;
+}
+
+/* k of n witnesses (--witness, --quorum; default: all of them) cosigned the
+ * checkpoint note; prints how many. */
+static int check_quorum(const char *note, size_t len, const struct log_opts *o)
+{
+    mh_note_vkey ws[16];
+    size_t count = 0, k;
+    uint64_t oldest = 0;
+    int ret, rc;
+    if (o->nwitnesses == 0)
+        return MH_EXIT_OK;
+    for (size_t i = 0; i < o->nwitnesses; i++) {
+        if ((ret = load_vkey(o->witnesses[i], "--witness", &ws[i])))
+            return ret;
+        if (ws[i].type != MH_NOTE_COSIG)
+            return mh_cli_usage("--witness takes cosignature/v1 keys (type 0x04)");
+    }
+    k = o->quorum ? (size_t)o->quorum : o->nwitnesses;
+    if (k > o->nwitnesses)
+        return mh_cli_usage("--quorum %zu is more than the %zu witnesses given", k, o->nwitnesses);
+    mh_err_clear();
+    rc = mh_cosig_quorum(note, len, ws, o->nwitnesses, k, &count, &oldest);
+    if (rc == MH_ERR_VERIFY_FAILED)
+        return mh_cli_error(MH_EXIT_INVALID, "witness quorum NOT met: %s", mh_err_message(rc));
+    if (rc)
+        return mh_cli_fail(rc, "checking the cosignatures");
+    printf("witnesses: %zu of %zu cosigned (quorum %zu), oldest cosignature at %llu\n", count,
+           o->nwitnesses, k, (unsigned long long)oldest);
     return MH_EXIT_OK;
 }
 
@@ -946,6 +995,7 @@ out:
 
 static const char log_verify_help[] =
     "Usage: mohur log verify --proof FILE [--entry FILE] [--checkpoint FILE] [--vkey VKEY]\n"
+    "                        [--witness VKEY]... [--quorum K]\n"
     "       mohur log verify --checkpoint FILE [--vkey VKEY]\n"
     "\n"
     "Checks a proof written by 'mohur log prove', without the ledger:\n"
@@ -962,6 +1012,9 @@ static const char log_verify_help[] =
     "  --checkpoint FILE   a checkpoint (signed note) to check against\n"
     "  --vkey VKEY         the log's verifier key (C2SP signed-note vkey, or a file\n"
     "                      holding it): the checkpoint's signature must verify\n"
+    "  --witness VKEY      a witness's key (type 0x04; repeat): the checkpoint must\n"
+    "                      carry their cosignatures (C2SP tlog-cosignature)\n"
+    "  --quorum K          how many of the witnesses must have cosigned (default: all)\n"
     "  -h, --help          show this help\n";
 
 /* Reads "key <u64>[ <b64 root>]" */
@@ -1012,7 +1065,7 @@ static int parse_size_root(const char *line, const char *key, uint64_t *size, ui
 
 static int cmd_log_verify(int argc, char **argv)
 {
-    static const int allowed[] = {O_PROOF, O_ENTRY, O_CHECKPOINT, O_VKEY, 0};
+    static const int allowed[] = {O_PROOF, O_ENTRY, O_CHECKPOINT, O_VKEY, O_WITNESS, O_QUORUM, 0};
     struct log_opts o;
     mh_note_vkey vk;
     uint8_t *pf = NULL, *ef = NULL, *cf = NULL;
@@ -1043,6 +1096,8 @@ static int cmd_log_verify(int argc, char **argv)
         }
         have_ck = true;
         if (o.vkey && (ret = check_note((const char *)cf, cl, &vk, "the checkpoint")))
+            goto out;
+        if ((ret = check_quorum((const char *)cf, cl, &o)))
             goto out;
         if (!o.proof) {
             char rb[64];
@@ -1093,6 +1148,8 @@ static int cmd_log_verify(int argc, char **argv)
             }
             if (o.vkey && !have_ck &&
                 (ret = check_note(p, (size_t)(end - p), &vk, "the proof's checkpoint")))
+                goto out;
+            if (!have_ck && (ret = check_quorum(p, (size_t)(end - p), &o)))
                 goto out;
             if ((ret = mh_cli_read_file(o.entry, MH_LEDGER_ENTRY_MAX, &ef, &el)))
                 goto out;
@@ -1397,6 +1454,57 @@ out:
     return ret;
 }
 
+static const char log_push_help[] =
+    "Usage: mohur log push [--ledger DIR] --witness-url URL --witness VKEY [--seq N]\n"
+    "\n"
+    "Sends a stored checkpoint (the latest, or --seq N) to a witness (C2SP\n"
+    "tlog-witness add-checkpoint) with a consistency proof from the size the\n"
+    "witness cosigned last, checks the cosignature with the witness's key and\n"
+    "keeps it beside the checkpoint: exported checkpoints and proofs carry it.\n"
+    "Run it for each witness after each 'mohur log checkpoint'. A witness that\n"
+    "refuses the checkpoint as a fork exits with status 1.\n"
+    "\n"
+    "Options:\n"
+    "  --witness-url URL  the witness's submission prefix (http:// or https://)\n"
+    "  --witness VKEY     the witness's verifier key (type 0x04), or a file\n"
+    "  --seq N            the checkpoint to push (default: the latest)\n"
+    "  -h, --help         show this help\n";
+
+static int cmd_log_push(int argc, char **argv)
+{
+    static const int allowed[] = {O_LEDGER, O_WURL, O_WITNESS, O_SEQ, 0};
+    struct log_opts o;
+    mh_ledger *l = NULL;
+    mh_note_vkey vk;
+    mh_ledger_push_result r;
+    int rc, ret = parse(argc, argv, allowed, log_push_help, &o, false);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if (!o.witness_url || !o.witness)
+        return mh_cli_usage("--witness-url and --witness are required");
+    if ((ret = load_vkey(o.witness, "--witness", &vk)))
+        return ret;
+    if (vk.type != MH_NOTE_COSIG)
+        return mh_cli_usage("--witness must be a cosignature/v1 key (type 0x04)");
+    if ((ret = open_ledger(&o, false, false, &l)))
+        return ret;
+    mh_err_clear();
+    rc = mh_ledger_push(l, o.has_seq ? o.seq : UINT64_MAX, o.witness_url, &vk, &r);
+    if (rc) {
+        ret = rc == MH_ERR_LEDGER_FORK || rc == MH_ERR_VERIFY_FAILED
+                  ? (fprintf(stderr, "mohur: pushing to the witness: %s\n", mh_err_message(rc)),
+                     MH_EXIT_INVALID)
+                  : log_fail(rc, "pushing to the witness");
+        goto out;
+    }
+    printf("witness %s cosigned the checkpoint of %llu entries (time %llu); kept\n", vk.name,
+           (unsigned long long)r.size, (unsigned long long)r.cosig_time);
+    ret = MH_EXIT_OK;
+out:
+    mh_ledger_close(l);
+    return ret;
+}
+
 /* ---- export and audit --------------------------------------------------- */
 
 static const char log_export_help[] =
@@ -1578,6 +1686,8 @@ const struct mh_cli_cmd mh_cli_log_cmds[] = {
      cmd_log_checkpoint, NULL},
     {"cosign", "verify and store a witness cosignature of a checkpoint", log_cosign_help,
      cmd_log_cosign, NULL},
+    {"push", "send a checkpoint to a witness and keep its cosignature", log_push_help, cmd_log_push,
+     NULL},
     {"export-tiles", "write the log as static C2SP tiles for mirrors", log_export_help,
      cmd_log_export, NULL},
     {"audit", "audit a tile mirror for forks and rewrites", log_audit_help, cmd_log_audit, NULL},

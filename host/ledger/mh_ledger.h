@@ -198,6 +198,25 @@ typedef int (*mh_ledger_cosig_verify_fn)(void *ctx, const char *note, size_t not
 MH_LEDGER_API int mh_ledger_cosign_add(mh_ledger *l, uint64_t seq, const char *line, size_t len,
                                        mh_ledger_cosig_verify_fn verify, void *ctx);
 
+/* ---- witnesses (C2SP tlog-witness) --------------------------------------- */
+
+typedef struct mh_ledger_push_result {
+    unsigned status;       /* the witness's last HTTP status */
+    uint64_t size;         /* the checkpoint pushed */
+    uint64_t witness_size; /* what the witness holds now */
+    uint64_t cosig_time;   /* the cosignature's timestamp */
+    char line[1024];       /* the cosignature line kept */
+} mh_ledger_push_result;
+
+/* Sends stored checkpoint seq (UINT64_MAX: the latest) to the witness at
+ * url (its submission prefix; POST url/add-checkpoint) with a consistency
+ * proof from the size the witness cosigned last (it says which with 409),
+ * verifies the cosignature with the witness's key (type 0x04) and keeps it
+ * beside the checkpoint. A witness refusing the checkpoint as a fork is
+ * MH_ERR_LEDGER_FORK. */
+MH_LEDGER_API int mh_ledger_push(mh_ledger *l, uint64_t seq, const char *url,
+                                 const mh_note_vkey *witness, mh_ledger_push_result *r);
+
 /* ---- static export (C2SP tlog-tiles) and the mirror auditor ------------- */
 
 typedef struct mh_ledger_export_stats {
