@@ -15,8 +15,8 @@
  *   ledger_bench [--dir DIR] [--keep] [--big] [--sizes N,N,...]
  *                [--threads N] [--delay-us D] [--proofs-only]
  *
- * --keep leaves DIR/grow for a later run, which reuses it (growing it only
- * to the sizes asked): a 10^7 ledger is built once. */
+ * Each size has its own ledger (DIR/grow-SIZE). --keep leaves them for a
+ * later run, which reuses them: a 10^7 ledger is built once. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,10 +411,14 @@ int main(int argc, char **argv)
         if (system(cmd) != 0)
             return 1;
     }
-    for (size_t i = 0; i < nsizes; i++)
-        grow_and_prove(d3, sizes[i]);
+    /* one ledger per size, so a small size is measured in a small ledger */
+    for (size_t i = 0; i < nsizes; i++) {
+        char d[700];
+        snprintf(d, sizeof d, "%s-%llu", d3, (unsigned long long)sizes[i]);
+        grow_and_prove(d, sizes[i]);
+    }
     if (keep) {
-        printf("kept %s for the next run\n", d3);
+        printf("kept the ledgers %s-* for the next run\n", d3);
         return 0;
     }
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);

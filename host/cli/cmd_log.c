@@ -26,7 +26,7 @@
 struct log_opts {
     const char *ledger, *type, *id, *kind, *issuer, *digest, *signer_fp, *out, *note, *origin,
         *proof, *entry, *checkpoint, *state, *raw, *prefix, *key, *module, *vkey, *vkey_out, *cosig,
-        *witness, *evidence, *witness_url;
+        *witness, *evidence, *witness_url, *config, *registry;
     const char *witnesses[16];
     size_t nwitnesses;
     uint64_t quorum;
@@ -75,6 +75,8 @@ enum {
     O_EVIDENCE,
     O_WURL,
     O_QUORUM,
+    O_CONFIG,
+    O_REGISTRY,
 };
 
 static const struct option all_opts[] = {
@@ -116,6 +118,8 @@ static const struct option all_opts[] = {
     {"evidence", required_argument, NULL, O_EVIDENCE},
     {"witness-url", required_argument, NULL, O_WURL},
     {"quorum", required_argument, NULL, O_QUORUM},
+    {"config", required_argument, NULL, O_CONFIG},
+    {"registry", required_argument, NULL, O_REGISTRY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -242,6 +246,12 @@ static int parse(int argc, char **argv, const int *allowed, const char *help, st
             break;
         case O_WURL:
             o->witness_url = optarg;
+            break;
+        case O_CONFIG:
+            o->config = optarg;
+            break;
+        case O_REGISTRY:
+            o->registry = optarg;
             break;
         case O_SEQ:
             if ((ret = parse_u64(optarg, "--seq", &o->seq)))
@@ -1673,6 +1683,250 @@ out:
     return ret;
 }
 
+static const char log_follow_help[] =
+    "Usage: mohur log follow update --config FILE --state DIR [--registry ID] [--json]\n"
+    "       mohur log follow status --config FILE --state DIR [--json]\n"
+    "       mohur log follow check  --config FILE --state DIR --registry ID --index N\n"
+    "                               [--digest HEX] [--json]\n"
+    "\n"
+    "A verifier following many registries' logs. The configuration (JSON) lists\n"
+    "them: {\"registries\": [{\"id\": \"AZ-EDU\", \"vkey\": LOG-VKEY, \"mirror\": URL,\n"
+    "\"witnesses\": [VKEY, ...], \"quorum\": K, \"max_age\": SECONDS}, ...]}.\n"
+    "update audits each registry's mirror incrementally and trusts its new\n"
+    "checkpoint if the log signed it and K witnesses cosigned it; a fork or a\n"
+    "rollback is shown with both checkpoints (exit status 1) and the others go\n"
+    "on. check proves entry N (a receipt's log index) in the trusted checkpoint\n"
+    "of the registry the receipt names, says whether it was revoked and how\n"
+    "fresh the checkpoint is, and with --digest compares the document digest.\n"
+    "\n"
+    "Options:\n"
+    "  --config FILE    the registries followed\n"
+    "  --state DIR      the follower's state (created if missing)\n"
+    "  --registry ID    a receipt's registry id (or the log's origin)\n"
+    "  --index N        a receipt's log index\n"
+    "  --digest HEX     the document's SHA-256 (or its first 16 bytes, as receipts carry)\n"
+    "  --json           print JSON\n"
+    "  -h, --help       show this help\n";
+
+static void follow_status_print(const mh_follow_status *s, bool json, mh_json *j)
+{
+    char rb[64];
+    uint64_t now = (uint64_t)time(NULL);
+    b64(s->root, 32, rb, sizeof rb);
+    if (json) {
+        mh_json_key(j, "registry");
+        mh_json_str(j, s->id);
+        mh_json_key(j, "origin");
+        mh_json_str(j, s->origin);
+        mh_json_key(j, "size");
+        mh_json_uint(j, s->size);
+        mh_json_key(j, "root");
+        mh_json_str(j, rb);
+        mh_json_key(j, "checked_at");
+        mh_json_uint(j, s->checked_at);
+        mh_json_key(j, "cosigned_at");
+        mh_json_uint(j, s->cosigned_at);
+        mh_json_key(j, "witnesses");
+        mh_json_uint(j, s->witnesses);
+        mh_json_key(j, "quorum");
+        mh_json_uint(j, s->quorum);
+        mh_json_key(j, "stale");
+        mh_json_bool(j, s->stale);
+        return;
+    }
+    printf("%s (%s): %llu entries, root %s\n", s->id, s->origin, (unsigned long long)s->size, rb);
+    if (s->checked_at)
+        printf("  checked %llu s ago; cosigned by %zu witnesses (quorum %zu), oldest "
+               "cosignature %llu s ago; %s\n",
+               (unsigned long long)(now - s->checked_at), s->witnesses, s->quorum,
+               (unsigned long long)(s->cosigned_at ? now - s->cosigned_at : 0),
+               s->stale ? "STALE (older than max_age)" : "fresh");
+    else
+        printf("  never checked\n");
+}
+
+static int cmd_log_follow(int argc, char **argv)
+{
+    static const int allowed[] = {O_CONFIG, O_STATE, O_REGISTRY, O_INDEX, O_DIGEST, O_JSON, 0};
+    struct log_opts o;
+    mh_follow *f = NULL;
+    const char *verb = argc > 1 ? argv[1] : "";
+    char *ev = NULL;
+    int rc, ret;
+    if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
+        fputs(log_follow_help, stdout);
+        return MH_EXIT_OK;
+    }
+    if (strcmp(verb, "update") != 0 && strcmp(verb, "status") != 0 && strcmp(verb, "check") != 0)
+        return mh_cli_usage("log follow takes update, status or check");
+    ret = parse(argc - 1, argv + 1, allowed, log_follow_help, &o, false);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if (!o.config || !o.state)
+        return mh_cli_usage("--config and --state are required");
+    mh_err_clear();
+    if ((rc = mh_follow_open(o.config, o.state, &f)))
+        return mh_cli_fail(rc, "reading the follower's configuration");
+    if (strcmp(verb, "update") == 0 || strcmp(verb, "status") == 0) {
+        bool update = verb[0] == 'u';
+        mh_json j;
+        int worst = MH_EXIT_OK;
+        if (!(ev = malloc(3 * MH_LEDGER_NOTE_MAX))) {
+            ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
+            goto out;
+        }
+        if (o.json) {
+            mh_json_init(&j, stdout);
+            mh_json_arr_begin(&j);
+        }
+        for (size_t i = 0; i < mh_follow_count(f); i++) {
+            const char *id = mh_follow_id(f, i);
+            mh_follow_status s;
+            mh_follow_entry *fe = NULL;
+            size_t evl = 0;
+            if (o.registry && strcmp(o.registry, id) != 0)
+                continue;
+            mh_err_clear();
+            memset(&s, 0, sizeof s);
+            if (update) {
+                rc = mh_follow_update(f, id, &s, ev, 3 * MH_LEDGER_NOTE_MAX, &evl);
+            } else {
+                /* status: what is trusted, without fetching */
+                rc = (fe = calloc(1, sizeof *fe))
+                         ? mh_follow_check_entry(f, id, strlen(id), UINT64_MAX, fe)
+                         : MH_ERR_NOMEM;
+                if (fe)
+                    s = fe->status;
+                free(fe);
+                if (rc == MH_ERR_NOT_FOUND)
+                    rc = MH_OK;
+            }
+            if (o.json) {
+                mh_json_obj_begin(&j);
+                follow_status_print(&s, true, &j);
+                mh_json_key(&j, "ok");
+                mh_json_bool(&j, rc == MH_OK);
+                if (rc) {
+                    mh_json_key(&j, "error");
+                    mh_json_str(&j, mh_err_message(rc));
+                }
+                if (evl) {
+                    mh_json_key(&j, "fork_evidence");
+                    mh_json_str(&j, ev);
+                }
+                mh_json_obj_end(&j);
+            } else if (rc) {
+                fprintf(stderr, "mohur: %s: %s\n", id, mh_err_message(rc));
+                if (evl)
+                    fprintf(stderr, "FORK EVIDENCE for %s:\n%.*s", id, (int)evl, ev);
+            } else {
+                follow_status_print(&s, false, NULL);
+                if (update)
+                    printf("  audited %llu new entries: %llu files, %llu bytes in %.3f s\n",
+                           (unsigned long long)s.new_entries, (unsigned long long)s.files_fetched,
+                           (unsigned long long)s.bytes_fetched, s.seconds);
+            }
+            if (rc && worst == MH_EXIT_OK)
+                worst = rc == MH_ERR_LEDGER_FORK || rc == MH_ERR_VERIFY_FAILED
+                            ? MH_EXIT_INVALID
+                            : mh_cli_exit_code(rc);
+        }
+        if (o.json) {
+            mh_json_arr_end(&j);
+            mh_json_end(&j);
+        }
+        ret = worst;
+        goto out;
+    }
+    /* check */
+    {
+        mh_follow_entry *fe = calloc(1, sizeof *fe);
+        uint8_t want[32];
+        size_t wl = 0;
+        char hex[65];
+        if (!fe) {
+            ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
+            goto out;
+        }
+        if (!o.registry || !o.has_index) {
+            free(fe);
+            ret = mh_cli_usage("check needs --registry and --index");
+            goto out;
+        }
+        if (o.digest &&
+            (mh_cli_hex_decode(o.digest, want, sizeof want, &wl) || (wl != 32 && wl != 16))) {
+            free(fe);
+            ret = mh_cli_usage("--digest is 32 or 16 bytes of hex");
+            goto out;
+        }
+        rc = mh_follow_check_entry(f, o.registry, strlen(o.registry), o.index, fe);
+        if (rc) {
+            ret = rc == MH_ERR_LEDGER_FORK
+                      ? (fprintf(stderr, "mohur: %s\n", mh_err_message(rc)), MH_EXIT_INVALID)
+                      : log_fail(rc, "checking the entry");
+            free(fe);
+            goto out;
+        }
+        ret = MH_EXIT_OK;
+        mh_cli_hex_encode(fe->entry.digest, 32, hex, sizeof hex);
+        if (o.digest &&
+            (fe->entry.type != MH_LEDGER_ISSUE || mh_ct_memcmp(want, fe->entry.digest, wl) != 0))
+            ret = MH_EXIT_INVALID;
+        if (fe->revoked)
+            ret = MH_EXIT_INVALID;
+        if (o.json) {
+            mh_json j;
+            mh_json_init(&j, stdout);
+            mh_json_obj_begin(&j);
+            follow_status_print(&fe->status, true, &j);
+            mh_json_key(&j, "index");
+            mh_json_uint(&j, o.index);
+            mh_json_key(&j, "included");
+            mh_json_bool(&j, fe->included);
+            mh_json_key(&j, "id");
+            mh_json_str(&j, fe->entry.doc_id);
+            mh_json_key(&j, "type");
+            mh_json_str(&j, fe->entry.type == MH_LEDGER_ISSUE ? "issue" : "revoke");
+            mh_json_key(&j, "kind");
+            mh_json_str(&j, fe->entry.kind);
+            mh_json_key(&j, "issuer");
+            mh_json_str(&j, fe->entry.issuer);
+            mh_json_key(&j, "digest");
+            mh_json_str(&j, hex);
+            mh_json_key(&j, "status");
+            mh_json_str(&j, fe->revoked ? "revoked" : "valid");
+            if (o.digest) {
+                mh_json_key(&j, "digest_matches");
+                mh_json_bool(&j, ret == MH_EXIT_OK || fe->revoked);
+            }
+            mh_json_obj_end(&j);
+            mh_json_end(&j);
+        } else {
+            printf("entry %llu of %s is in the trusted checkpoint (inclusion proof OK)\n",
+                   (unsigned long long)o.index, fe->status.id);
+            printf("  %s '%s', kind %s, issuer %s, digest %s\n",
+                   fe->entry.type == MH_LEDGER_ISSUE ? "issue of" : "revocation of",
+                   fe->entry.doc_id, fe->entry.kind[0] ? fe->entry.kind : "-", fe->entry.issuer,
+                   hex);
+            if (fe->revoked)
+                printf("  status: REVOKED by entry %llu (reason %u)\n",
+                       (unsigned long long)fe->revoke_index, fe->reason);
+            else
+                printf("  status: valid (no revocation in the trusted checkpoint)\n");
+            if (o.digest)
+                printf("  document digest: %s\n", mh_ct_memcmp(want, fe->entry.digest, wl) == 0
+                                                      ? "matches"
+                                                      : "DOES NOT MATCH");
+            follow_status_print(&fe->status, false, NULL);
+        }
+        free(fe);
+    }
+out:
+    free(ev);
+    mh_follow_close(f);
+    return ret;
+}
+
 const struct mh_cli_cmd mh_cli_log_cmds[] = {
     {"init", "create an empty ledger", log_init_help, cmd_log_init, NULL},
     {"info", "show the ledger's size, root and latest checkpoint", log_info_help, cmd_log_info,
@@ -1691,6 +1945,8 @@ const struct mh_cli_cmd mh_cli_log_cmds[] = {
     {"export-tiles", "write the log as static C2SP tiles for mirrors", log_export_help,
      cmd_log_export, NULL},
     {"audit", "audit a tile mirror for forks and rewrites", log_audit_help, cmd_log_audit, NULL},
+    {"follow", "follow many registries' logs: update, status, check a receipt's entry",
+     log_follow_help, cmd_log_follow, NULL},
     {"verify", "check a proof or checkpoint given as files", log_verify_help, cmd_log_verify, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

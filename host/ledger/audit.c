@@ -47,6 +47,8 @@ struct aud {
     uint64_t check_size;
     const uint8_t *check_root;
     uint64_t tiles_checked, entries_checked;
+    mh_audit_entry_fn each;
+    void *each_ctx;
 };
 
 static double now(void)
@@ -252,6 +254,8 @@ static int stream_bundles(struct aud *a)
             }
             if ((rc = push_leaf(a, h)))
                 return rc;
+            if (a->each && (rc = a->each(a->each_ctx, first + j, a->buf + pos - el, el)))
+                return rc;
             a->entries_checked++;
         }
         if (pos != len)
@@ -303,6 +307,12 @@ static int read_checkpoint(struct aud *a, const mh_audit_state *st, const mh_not
 int mh_audit_mirror(const char *where, mh_audit_state *st, const mh_note_vkey *keys, size_t nkeys,
                     mh_audit_result *res)
 {
+    return mh_audit_mirror_each(where, st, keys, nkeys, NULL, NULL, res);
+}
+
+int mh_audit_mirror_each(const char *where, mh_audit_state *st, const mh_note_vkey *keys,
+                         size_t nkeys, mh_audit_entry_fn each, void *ctx, mh_audit_result *res)
+{
     struct aud *a = NULL;
     double t0 = now();
     uint8_t r[MH_HASH_LEN];
@@ -314,6 +324,8 @@ int mh_audit_mirror(const char *where, mh_audit_state *st, const mh_note_vkey *k
     if (!(a = calloc(1, sizeof *a)) || !(a->tb = calloc(TL_MAX, sizeof *a->tb)) ||
         !(a->served = calloc(TL_MAX, sizeof *a->served)) || !(a->buf = malloc(BUNDLE_MAX)))
         goto out;
+    a->each = each;
+    a->each_ctx = ctx;
     if ((ret = mh_mirror_open(&a->m, where)))
         goto out;
     if ((ret = read_checkpoint(a, st, keys, nkeys, res)))

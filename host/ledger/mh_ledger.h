@@ -282,6 +282,15 @@ typedef struct mh_audit_result {
 MH_LEDGER_API int mh_audit_mirror(const char *where, mh_audit_state *st, const mh_note_vkey *keys,
                                   size_t nkeys, mh_audit_result *res);
 
+/* As mh_audit_mirror, calling each(ctx, index, entry, len) for every new
+ * entry checked, in log order (a follower keeps its revocations so); a
+ * non-zero return stops the audit with that code. What it saw counts only
+ * once the audit returns 0. */
+typedef int (*mh_audit_entry_fn)(void *ctx, uint64_t index, const uint8_t *entry, size_t len);
+MH_LEDGER_API int mh_audit_mirror_each(const char *where, mh_audit_state *st,
+                                       const mh_note_vkey *keys, size_t nkeys,
+                                       mh_audit_entry_fn each, void *ctx, mh_audit_result *res);
+
 /* The state file: text, "mohur-audit-state@v1" then origin, size, root,
  * edge and checkpoint lines (the old one-line "trusted SIZE ROOT" is read
  * too: the next audit then streams the log once). A missing file is an
@@ -309,6 +318,75 @@ typedef struct mh_ledger_audit {
 
 MH_LEDGER_API int mh_ledger_audit_dir(const char *dir, mh_ledger_audit *a, char *note, size_t cap,
                                       size_t *note_len);
+
+/* ---- following many logs (a verifier) ------------------------------------ */
+
+/* A verifier's configuration (JSON) names the registries it follows:
+ *   {"registries": [{"id": "AZ-EDU",                 the receipts' registry id
+ *                    "vkey": "<log vkey>",            its origin is the key name
+ *                    "origin": "...",                 (optional: another origin)
+ *                    "mirror": "https://.../",        its tiles (or a directory)
+ *                    "witnesses": ["<vkey>", ...],    cosignature/v1 keys
+ *                    "quorum": 2,                     default: all of them
+ *                    "max_age": 86400}]}              seconds until stale
+ * and its state directory keeps, per registry, the auditor's state, the
+ * time of the last good update and the revocations its audits saw. */
+#define MH_FOLLOW_ID_MAX 64
+
+typedef struct mh_follow mh_follow;
+
+typedef struct mh_follow_status {
+    char id[MH_FOLLOW_ID_MAX + 1];
+    char origin[MH_LEDGER_ORIGIN_MAX + 1];
+    uint64_t size; /* the trusted checkpoint (0: none yet) */
+    uint8_t root[MH_LEDGER_HASH_LEN];
+    uint64_t checked_at;  /* the last good update, Unix seconds (0: never) */
+    uint64_t cosigned_at; /* the oldest cosignature among the witnesses */
+    size_t witnesses;     /* how many of them cosigned the trusted checkpoint */
+    size_t quorum;
+    uint64_t max_age;
+    bool stale; /* no good update for max_age seconds */
+    /* the last update */
+    uint64_t new_entries, files_fetched, bytes_fetched;
+    double seconds;
+} mh_follow_status;
+
+MH_LEDGER_API int mh_follow_open(const char *config, const char *state_dir, mh_follow **f);
+MH_LEDGER_API void mh_follow_close(mh_follow *f);
+MH_LEDGER_API size_t mh_follow_count(const mh_follow *f);
+MH_LEDGER_API const char *mh_follow_id(const mh_follow *f, size_t i);
+
+/* Brings one registry up to date: its mirror's checkpoint must be signed
+ * by the log's key and cosigned by the quorum of its witnesses, and the
+ * incremental audit (mh_audit_mirror) must pass; then it is trusted. A fork
+ * or a rollback is MH_ERR_LEDGER_FORK, with the evidence (both
+ * checkpoints) in evidence (may be NULL) and kept in the state directory;
+ * the trusted state is unchanged and the other registries are unaffected. */
+MH_LEDGER_API int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *st,
+                                   char *evidence, size_t evcap, size_t *evlen);
+
+typedef struct mh_follow_entry {
+    mh_follow_status status; /* the registry's trusted checkpoint, its freshness */
+    bool included;           /* proven in that checkpoint's tree */
+    mh_ledger_entry entry;
+    uint8_t raw[MH_LEDGER_ENTRY_MAX];
+    size_t raw_len;
+    bool revoked; /* a revoke entry for it is in the trusted tree */
+    uint64_t revoke_index, revoke_time;
+    unsigned reason;
+} mh_follow_entry;
+
+/* What a verifier asks for a receipt: the registry named by the receipt's
+ * registry id (or origin), and entry log_index of it, fetched from its
+ * mirror and proven by an inclusion proof (built from the mirror's tiles)
+ * against the checkpoint this verifier trusts. Fills out->entry (the
+ * caller compares the document digest, kind and issuer with the receipt),
+ * out->revoked, and out->status with the freshness (checked_at,
+ * cosigned_at, stale). MH_ERR_NOT_FOUND: an unknown registry, or an index
+ * beyond the trusted checkpoint (update the follower); MH_ERR_LEDGER_FORK:
+ * the mirror serves something else than the trusted tree. */
+MH_LEDGER_API int mh_follow_check_entry(mh_follow *f, const char *registry, size_t registry_len,
+                                        uint64_t log_index, mh_follow_entry *out);
 
 /* Tile paths: "tile/<L>/<N>" or with ".p/<W>" for a partial tile of width
  * w (0 < w < 256; 0 or 256 means full); level -1 is the entry bundles. */
