@@ -12,10 +12,12 @@ set -u
 ORIGIN="registry.example.az/log"
 L="$W/ledger"
 WPID=""
+WRC=0
 stop_witness() {
     if [ -n "$WPID" ]; then
         kill -TERM "$WPID" 2>/dev/null
         wait "$WPID" 2>/dev/null
+        WRC=$?
         WPID=""
     fi
 }
@@ -146,5 +148,8 @@ done
 expect 1 "after a restart the fork is still refused" log push --ledger "$L2" \
     --witness-url "$URL" --witness "$W/w.vkey"
 stop_witness
+[ "$WRC" = 0 ] || { cat "$W/witness2.log" >&2; fail "the witness stops on SIGTERM (exit $WRC)"; }
+grep -q "stopped" "$W/witness2.log" || fail "the witness says it stopped"
+pass "the witness stops cleanly on SIGTERM"
 echo "witness: $CHECKS checks passed"
 echo "$CHECKS passed, 0 failed"
