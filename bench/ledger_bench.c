@@ -171,6 +171,17 @@ static void group_commit(const char *dir, int threads, unsigned delay_us, int to
            (double)n / dt, threads,
            delay_us == MH_LEDGER_NO_DELAY ? "by count only" : "by count and time", n,
            pct(lat, n, 0.5) * 1e3, pct(lat, n, 0.99) * 1e3);
+    {
+        mh_ledger_gc_stats gs;
+        mh_ledger_gc_stats_get(l, &gs);
+        if (gs.batches)
+            printf("        %llu batches of %.1f entries on average; a commit took %.2f ms on "
+                   "average; waiting for batches to fill %.2f ms a batch%s\n",
+                   (unsigned long long)gs.batches, (double)gs.entries / (double)gs.batches,
+                   gs.commit_seconds / (double)gs.batches * 1e3,
+                   gs.wait_seconds / (double)gs.batches * 1e3,
+                   delay_us == MH_LEDGER_NO_DELAY ? "" : " (limit: the delay below)");
+    }
     if (delay_us != MH_LEDGER_NO_DELAY)
         printf("        (time limit %u us after a batch's first entry)\n", delay_us);
     mh_ledger_close(l);
@@ -225,7 +236,7 @@ static double raw_tile_reads(const char *dir, uint64_t size, int ops)
     for (int i = 0; i < ops; i++) {
         uint64_t leaf = rnd(size);
         mdb_txn_begin(env, NULL, MDB_RDONLY, &t);
-        for (unsigned tl = 0; tl < 3; tl++) {
+        for (unsigned tl = 0; tl < 3 && (size >> (8 * tl)) >= 256; tl++) {
             uint64_t n = leaf >> (8 * (tl + 1));
             if (tl > 0 && (size >> (8 * tl)) < 256 * n + 256)
                 n = (size >> (8 * tl)) / 256; /* the right-edge tile */

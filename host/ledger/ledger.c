@@ -1051,11 +1051,15 @@ static void *writer_main(void *arg)
         if (l->batch_delay_us && !l->stop) {
             /* wait for the submitters of the last batch to come back */
             size_t want = l->last_batch < cap ? l->last_batch : cap;
-            struct timespec dl;
+            struct timespec dl, t0, t1;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
             deadline_after(&dl, l->batch_delay_us);
             while (l->queued < want && !l->stop)
                 if (pthread_cond_timedwait(&l->qcv, &l->qmu, &dl) != 0)
                     break;
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            l->gcs.wait_seconds +=
+                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         }
         while (l->head && n < cap) {
             batch[n] = l->head;
@@ -1069,6 +1073,8 @@ static void *writer_main(void *arg)
         l->last_batch = n;
         pthread_mutex_unlock(&l->qmu);
 
+        struct timespec c0, c1;
+        clock_gettime(CLOCK_MONOTONIC, &c0);
         if (!batch || !es || !ix || !rcs || !errs) {
             ret = MH_ERR_NOMEM;
         } else {
@@ -1078,8 +1084,13 @@ static void *writer_main(void *arg)
             if (ret)
                 snprintf(errs[0], sizeof errs[0], "%s", mh_err_message(ret));
         }
+        clock_gettime(CLOCK_MONOTONIC, &c1);
 
         pthread_mutex_lock(&l->qmu);
+        l->gcs.batches++;
+        l->gcs.entries += n;
+        l->gcs.commit_seconds +=
+            (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
         for (size_t i = 0; i < n; i++) {
             struct mh_req *r = batch[i];
             if (ret) {
@@ -1144,6 +1155,13 @@ int mh_ledger_submit(mh_ledger *l, const mh_ledger_entry *e, uint64_t *idx)
     if (idx)
         *idx = r.idx;
     return MH_OK;
+}
+
+void mh_ledger_gc_stats_get(mh_ledger *l, mh_ledger_gc_stats *st)
+{
+    pthread_mutex_lock(&l->qmu);
+    *st = l->gcs;
+    pthread_mutex_unlock(&l->qmu);
 }
 
 /* ---- reading ------------------------------------------------------------ */

@@ -51,6 +51,7 @@ struct mh_ledger {
     unsigned batch_delay_us; /* 0: no waiting for more */
     size_t last_batch;       /* entries in the last group commit */
     size_t queued;           /* entries waiting for the writer thread */
+    mh_ledger_gc_stats gcs;  /* under qmu */
     unsigned check_depth;
     char dir[4096];
 

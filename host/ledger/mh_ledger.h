@@ -126,6 +126,15 @@ MH_LEDGER_API int mh_ledger_append(mh_ledger *l, const mh_ledger_entry *e, size_
  * affect this one's validity. Needs opts.group_commit. Thread-safe. */
 MH_LEDGER_API int mh_ledger_submit(mh_ledger *l, const mh_ledger_entry *e, uint64_t *idx);
 
+/* What group commit did since open: batches committed, entries in them,
+ * time spent committing (the LMDB transaction with its syncs) and waiting
+ * for batches to fill. */
+typedef struct mh_ledger_gc_stats {
+    uint64_t batches, entries;
+    double commit_seconds, wait_seconds;
+} mh_ledger_gc_stats;
+MH_LEDGER_API void mh_ledger_gc_stats_get(mh_ledger *l, mh_ledger_gc_stats *st);
+
 /* ---- reading ------------------------------------------------------------ */
 
 /* The tree size and root of the latest commit. */
