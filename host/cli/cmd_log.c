@@ -29,6 +29,8 @@ struct log_opts {
         *witness, *evidence, *witness_url, *config, *registry;
     const char *witnesses[16];
     size_t nwitnesses;
+    const char *witness_urls[16];
+    size_t nwitness_urls;
     uint64_t quorum;
     uint64_t length, time, index, size, from, to, synthetic, map_mib, grow_mib, seq;
     unsigned reason;
@@ -246,6 +248,9 @@ static int parse(int argc, char **argv, const int *allowed, const char *help, st
             break;
         case O_WURL:
             o->witness_url = optarg;
+            if (o->nwitness_urls == 16)
+                return mh_cli_usage("at most 16 --witness-url");
+            o->witness_urls[o->nwitness_urls++] = optarg;
             break;
         case O_CONFIG:
             o->config = optarg;
@@ -1227,6 +1232,7 @@ out:
 
 static const char log_checkpoint_help[] =
     "Usage: mohur log checkpoint [--ledger DIR] --origin O --key URI [--vkey-out FILE]\n"
+    "                            [--witness-url URL --witness VKEY]...\n"
     "       mohur log checkpoint [--ledger DIR] --origin O --body [--out FILE]\n"
     "       mohur log checkpoint [--ledger DIR] --note FILE\n"
     "       mohur log checkpoint [--ledger DIR] [--seq N] [--out FILE]\n"
@@ -1245,6 +1251,9 @@ static const char log_checkpoint_help[] =
     "  --key URI       the registry key, e.g.\n"
     "                  'pkcs11:token=Seal;object=registry?pin-source=file:PATH'\n" MODULE_HELP
     "  --vkey-out FILE write the verifier key (vkey) for mirrors and witnesses\n"
+    "  --witness-url URL --witness VKEY\n"
+    "                  after signing, push the checkpoint to this witness and keep\n"
+    "                  its cosignature (as 'mohur log push'; repeat for each witness)\n"
     "  --body          write the unsigned checkpoint body\n"
     "  --note FILE     store this signed checkpoint\n"
     "  --seq N         the stored checkpoint to write (default: the latest)\n"
@@ -1321,8 +1330,8 @@ static int open_signer(const struct log_opts *o, mh_cli_ctx *c, struct note_sign
 
 static int cmd_log_checkpoint(int argc, char **argv)
 {
-    static const int allowed[] = {O_LEDGER, O_ORIGIN, O_BODY,     O_NOTE, O_OUT,
-                                  O_KEY,    O_MODULE, O_VKEY_OUT, O_SEQ,  0};
+    static const int allowed[] = {O_LEDGER, O_ORIGIN,   O_BODY, O_NOTE,    O_OUT,  O_KEY,
+                                  O_MODULE, O_VKEY_OUT, O_SEQ,  O_WITNESS, O_WURL, 0};
     struct log_opts o;
     mh_ledger *l = NULL;
     mh_cli_ctx c;
@@ -1341,6 +1350,8 @@ static int cmd_log_checkpoint(int argc, char **argv)
         return mh_cli_usage("give one of --key, --body or --note");
     if ((o.body || o.key) && !o.origin)
         return mh_cli_usage("--body and --key need --origin");
+    if (o.nwitness_urls != o.nwitnesses || (o.nwitness_urls && !o.key))
+        return mh_cli_usage("give --witness-url and --witness in pairs, with --key");
     if (o.note && (ret = mh_cli_read_file(o.note, MH_LEDGER_NOTE_MAX, &nf, &nfl)))
         return ret;
     if (o.key && (ret = open_signer(&o, &c, &sg, vkey, sizeof vkey)))
@@ -1361,6 +1372,22 @@ static int cmd_log_checkpoint(int argc, char **argv)
             goto out;
         printf("signed and stored checkpoint #%llu\nvkey: %s\n", (unsigned long long)seq, vkey);
         ret = MH_EXIT_OK;
+        /* then to each witness, as log push does */
+        for (size_t i = 0; i < o.nwitness_urls; i++) {
+            mh_note_vkey wk;
+            mh_ledger_push_result pr;
+            if ((ret = load_vkey(o.witnesses[i], "--witness", &wk)))
+                goto out;
+            mh_err_clear();
+            if ((rc = mh_ledger_push(l, seq, o.witness_urls[i], &wk, &pr))) {
+                fprintf(stderr, "mohur: pushing checkpoint #%llu to %s: %s\n",
+                        (unsigned long long)seq, o.witness_urls[i], mh_err_message(rc));
+                ret = rc == MH_ERR_LEDGER_FORK || rc == MH_ERR_VERIFY_FAILED ? MH_EXIT_INVALID
+                                                                             : mh_cli_exit_code(rc);
+                goto out;
+            }
+            printf("witness %s cosigned it\n", wk.name);
+        }
     } else if (o.body) {
         if ((rc = mh_ledger_checkpoint_body(l, o.origin, 0, buf, MH_LEDGER_NOTE_MAX + 1, &len))) {
             ret = log_fail(rc, "making the checkpoint");

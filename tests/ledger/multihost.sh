@@ -75,11 +75,12 @@ background() { # background NS LOG ARGS...: a process on a host, killed on exit
     ip netns exec "$ns" "$@" >"$log" 2>&1 </dev/null &
     PIDS+=($!)
 }
-wait_http() { # wait_http NS URL
-    for _ in $(seq 100); do
+wait_http() { # wait_http NS URL (30 s at most: a loaded machine starts slowly)
+    for _ in $(seq 300); do
         ip netns exec "$TAG-$1" curl -s -o /dev/null "$2" && return 0
-        sleep 0.05
+        sleep 0.1
     done
+    tail -n 5 "$W"/*.log >&2
     fail "$2 answers from $1"
 }
 
@@ -174,7 +175,10 @@ nsexpect 0 "reg2: 300 more" reg2 log append --ledger "$L2" --synthetic 300 --pre
 nsexpect 0 "reg2: revoke not-7" reg2 log append --ledger "$L2" --type revoke \
     --id not-7 --issuer Registry --reason 4
 nsexpect 0 "reg1: checkpoint 2" reg1 log checkpoint --ledger "$L1" --origin "$O1" --key "$(K reg1)"
-nsexpect 0 "reg2: checkpoint 2" reg2 log checkpoint --ledger "$L2" --origin "$O2" --key "$(K reg2)"
+nsexpect 0 "reg2: checkpoint 2, pushed to both witnesses as it is signed" reg2 log checkpoint \
+    --ledger "$L2" --origin "$O2" --key "$(K reg2)" --witness-url "$WURL1" --witness "$W/wit1.vkey" \
+    --witness-url "$WURL2" --witness "$W/wit2.vkey"
+out_has "witness witness.two.example/w cosigned it" "both witnesses cosigned at once"
 publish reg1
 publish reg2
 cp -r "$M1/." "$W/mal/tiles/"

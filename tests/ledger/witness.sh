@@ -45,7 +45,7 @@ setsid "$MOHUR" witness serve --key "$WKEY" --name "$WNAME" --log "$W/log.vkey" 
     --state "$W/wstate" --listen 127.0.0.1:0 --port-file "$W/wport" \
     >"$W/witness.log" 2>&1 </dev/null &
 WPID=$!
-for _ in $(seq 100); do [ -s "$W/wport" ] && break; sleep 0.05; done
+for _ in $(seq 300); do [ -s "$W/wport" ] && break; sleep 0.1; done
 [ -s "$W/wport" ] || { cat "$W/witness.log" >&2; fail "the witness started"; }
 PORT=$(cat "$W/wport")
 URL="http://127.0.0.1:$PORT"
@@ -141,9 +141,9 @@ stop_witness
 setsid "$MOHUR" witness serve --key "$WKEY" --name "$WNAME" --log "$W/log.vkey" \
     --state "$W/wstate" --listen "127.0.0.1:$PORT" >"$W/witness2.log" 2>&1 </dev/null &
 WPID=$!
-for _ in $(seq 100); do
+for _ in $(seq 300); do
     curl -s -o /dev/null "$URL/" 2>/dev/null && break
-    sleep 0.05
+    sleep 0.1
 done
 expect 1 "after a restart the fork is still refused" log push --ledger "$L2" \
     --witness-url "$URL" --witness "$W/w.vkey"
