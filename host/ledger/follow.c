@@ -575,3 +575,33 @@ out:
     free(st);
     return ret;
 }
+
+int mh_follow_check_receipt(mh_follow *f, const mh_receipt_claims *c, mh_follow_entry *out)
+{
+    int ret;
+    if (!f || !c || !out || !c->registry.ptr)
+        return MH_ERR_INVALID_ARG;
+    if ((ret = mh_follow_check_entry(f, c->registry.ptr, c->registry.len, c->log_index, out)))
+        return ret;
+    if (out->entry.type != MH_LEDGER_ISSUE) {
+        mh_err_set("entry %llu of '%s' is not an issue entry: the receipt names the wrong entry",
+                   (unsigned long long)c->log_index, out->status.id);
+        return MH_ERR_VERIFY_FAILED;
+    }
+    if (!c->digest || (c->digest_len != 32 && c->digest_len != 16) ||
+        mh_ct_memcmp(c->digest, out->entry.digest, c->digest_len) != 0 ||
+        c->doc_len != out->entry.doc_len) {
+        mh_err_set("entry %llu of '%s' records another document (digest or length) than the "
+                   "receipt says",
+                   (unsigned long long)c->log_index, out->status.id);
+        return MH_ERR_VERIFY_FAILED;
+    }
+    if (c->kind.ptr && (c->kind.len != strlen(out->entry.kind) ||
+                        memcmp(c->kind.ptr, out->entry.kind, c->kind.len) != 0)) {
+        mh_err_set("entry %llu of '%s' is a '%s', the receipt says '%.*s'",
+                   (unsigned long long)c->log_index, out->status.id, out->entry.kind,
+                   (int)(c->kind.len > 64 ? 64 : c->kind.len), c->kind.ptr);
+        return MH_ERR_VERIFY_FAILED;
+    }
+    return MH_OK;
+}

@@ -397,6 +397,17 @@ typedef struct mh_follow_entry {
 MH_LEDGER_API int mh_follow_check_entry(mh_follow *f, const char *registry, size_t registry_len,
                                         uint64_t log_index, mh_follow_entry *out);
 
+/* The call `mohur verify --qr` and mohurd make for a receipt whose COSE
+ * signature they verified: mh_follow_check_entry for the receipt's
+ * registry id and log index, then the entry must be an issue entry of the
+ * receipt's document (digest, whole or its first 16 bytes, and length) and
+ * kind. MH_ERR_VERIFY_FAILED with a sentence when it is not; out->revoked
+ * and out->status (freshness: checked_at, cosigned_at, stale) for the
+ * caller to show. The issuer's name is the caller's to compare (a receipt
+ * carries the organisation's short id, the entry its name). */
+MH_LEDGER_API int mh_follow_check_receipt(mh_follow *f, const mh_receipt_claims *c,
+                                          mh_follow_entry *out);
+
 /* Tile paths: "tile/<L>/<N>" or with ".p/<W>" for a partial tile of width
  * w (0 < w < 256; 0 or 256 means full); level -1 is the entry bundles. */
 MH_LEDGER_API int mh_ledger_tile_path(int level, uint64_t n, unsigned w, char *buf, size_t cap);
