@@ -1809,7 +1809,6 @@ static int cmd_log_follow(int argc, char **argv)
         for (size_t i = 0; i < mh_follow_count(f); i++) {
             const char *id = mh_follow_id(f, i);
             mh_follow_status s;
-            mh_follow_entry *fe = NULL;
             size_t evl = 0;
             if (o.registry && strcmp(o.registry, id) != 0)
                 continue;
@@ -1819,14 +1818,7 @@ static int cmd_log_follow(int argc, char **argv)
                 rc = mh_follow_update(f, id, &s, ev, 3 * MH_LEDGER_NOTE_MAX, &evl);
             } else {
                 /* status: what is trusted, without fetching */
-                rc = (fe = calloc(1, sizeof *fe))
-                         ? mh_follow_check_entry(f, id, strlen(id), UINT64_MAX, fe)
-                         : MH_ERR_NOMEM;
-                if (fe)
-                    s = fe->status;
-                free(fe);
-                if (rc == MH_ERR_NOT_FOUND)
-                    rc = MH_OK;
+                rc = mh_follow_status_get(f, id, &s);
             }
             if (o.json) {
                 mh_json_obj_begin(&j);

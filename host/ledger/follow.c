@@ -256,6 +256,25 @@ static void fill_status(const struct reg *r, const mh_audit_state *st, mh_follow
     s->stale = s->checked_at == 0 || (uint64_t)time(NULL) > s->checked_at + r->max_age;
 }
 
+int mh_follow_status_get(mh_follow *f, const char *id, mh_follow_status *s)
+{
+    struct reg *r = f && id ? find(f, id, strlen(id)) : NULL;
+    mh_audit_state *st;
+    char path[4300];
+    int ret;
+    if (!r) {
+        mh_err_set("no registry '%s' in the follower's configuration", id ? id : "");
+        return MH_ERR_NOT_FOUND;
+    }
+    if (!(st = calloc(1, sizeof *st)))
+        return MH_ERR_NOMEM;
+    snprintf(path, sizeof path, "%s.audit", r->base);
+    if ((ret = mh_audit_state_load(path, st)) == MH_OK)
+        fill_status(r, st, s);
+    free(st);
+    return ret;
+}
+
 int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *evidence,
                      size_t evcap, size_t *evlen)
 {

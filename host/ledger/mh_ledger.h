@@ -365,6 +365,10 @@ MH_LEDGER_API void mh_follow_close(mh_follow *f);
 MH_LEDGER_API size_t mh_follow_count(const mh_follow *f);
 MH_LEDGER_API const char *mh_follow_id(const mh_follow *f, size_t i);
 
+/* What the follower trusts for a registry (by id or origin), without
+ * fetching anything. */
+MH_LEDGER_API int mh_follow_status_get(mh_follow *f, const char *id, mh_follow_status *st);
+
 /* Brings one registry up to date: its mirror's checkpoint must be signed
  * by the log's key and cosigned by the quorum of its witnesses, and the
  * incremental audit (mh_audit_mirror) must pass; then it is trusted. A fork
