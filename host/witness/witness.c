@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@ struct mh_witness {
     mh_note_vkey *logs;
     size_t nlogs;
     pthread_mutex_t mu; /* check and record, atomically */
+    int lock_fd;        /* one witness process per state directory */
     unsigned evidence_seq;
 };
 
@@ -67,6 +69,7 @@ int mh_witness_open(const mh_witness_opts *o, mh_witness **out)
         free(w);
         return MH_ERR_NOMEM;
     }
+    w->lock_fd = -1;
     snprintf(w->name, sizeof w->name, "%s", o->name);
     memcpy(w->pub, o->pubkey, 32);
     if ((ret = mh_note_keyid(w->name, strlen(w->name), MH_NOTE_COSIG, w->pub, 32, w->keyid)))
@@ -79,10 +82,26 @@ int mh_witness_open(const mh_witness_opts *o, mh_witness **out)
     snprintf(ev, sizeof ev, "%s/evidence", w->dir);
     if ((ret = mkdir_p(w->dir)) || (ret = mkdir_p(ev)))
         goto fail;
+    {
+        /* two witness processes on one state could each accept a size the
+         * other moved past */
+        char lp[2200];
+        snprintf(lp, sizeof lp, "%s/witness.lock", w->dir);
+        w->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (w->lock_fd < 0 || flock(w->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+            mh_err_set("the witness state %s is in use by another witness process (or cannot be "
+                       "locked); one process per state directory",
+                       w->dir);
+            ret = MH_ERR_LEDGER_LOCKED;
+            goto fail;
+        }
+    }
     pthread_mutex_init(&w->mu, NULL);
     *out = w;
     return MH_OK;
 fail:
+    if (w->lock_fd >= 0)
+        close(w->lock_fd);
     free(w->logs);
     free(w);
     return ret;
@@ -93,6 +112,8 @@ void mh_witness_close(mh_witness *w)
     if (!w)
         return;
     pthread_mutex_destroy(&w->mu);
+    if (w->lock_fd >= 0)
+        close(w->lock_fd);
     free(w->logs);
     free(w);
 }
@@ -125,8 +146,24 @@ static int write_atomic(const char *path, const char *a, size_t al, const char *
         e = errno;
     if (!e && rename(tmp, path) != 0)
         e = errno;
-    if (!e)
-        return MH_OK;
+    if (!e) {
+        /* the rename itself must survive a power cut: a witness that
+         * forgets what it cosigned could be led to cosign a fork */
+        char d[2300];
+        char *slash;
+        int dfd;
+        snprintf(d, sizeof d, "%s", path);
+        if ((slash = strrchr(d, '/')))
+            *slash = 0;
+        if ((dfd = open(slash ? d : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+            if (fsync(dfd) != 0)
+                e = errno;
+            close(dfd);
+        }
+        if (!e)
+            return MH_OK;
+        goto fail;
+    }
     unlink(tmp);
 fail:
     mh_err_set("the witness could not record %s: %s", path, strerror(e));

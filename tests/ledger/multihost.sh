@@ -80,7 +80,7 @@ wait_http() { # wait_http NS URL (30 s at most: a loaded machine starts slowly)
         ip netns exec "$TAG-$1" curl -s -o /dev/null "$2" && return 0
         sleep 0.1
     done
-    tail -n 5 "$W"/*.log >&2
+    for f in "$W"/*.log; do echo "---- $f" >&2; tail -n 5 "$f" >&2; done
     fail "$2 answers from $1"
 }
 
@@ -112,15 +112,15 @@ nsexpect 0 "reg2: checkpoint" reg2 log checkpoint --ledger "$L2" --origin "$O2" 
     --vkey-out "$W/reg2.vkey"
 
 # ---- the witnesses, each following both logs
+WURL1="http://$NET.21:7380"
+WURL2="http://$NET.22:7380"
 for w in 1 2; do
     name=$([ $w = 1 ] && echo witness.one.example/w || echo witness.two.example/w)
     background "wit$w" "$W/wit$w.log" "$MOHUR" witness serve --key "$(K wit$w)" --name "$name" \
         --log "$W/reg1.vkey" --log "$W/reg2.vkey" --state "$W/wit$w" --listen "$NET.2$w:7380"
+    # one at a time: both log in to the same SoftHSM2 token store
+    wait_http reg1 "http://$NET.2$w:7380/"
 done
-WURL1="http://$NET.21:7380"
-WURL2="http://$NET.22:7380"
-wait_http reg1 "$WURL1/"
-wait_http reg1 "$WURL2/"
 pass "two witnesses listening on their hosts"
 
 publish() { # publish REG: push to both witnesses, export the tiles

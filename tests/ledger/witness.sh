@@ -50,6 +50,9 @@ for _ in $(seq 300); do [ -s "$W/wport" ] && break; sleep 0.1; done
 PORT=$(cat "$W/wport")
 URL="http://127.0.0.1:$PORT"
 pass "the witness listens on port $PORT"
+expect 7 "a second witness process on the same state is refused" witness serve --key "$WKEY" \
+    --name "$WNAME" --log "$W/log.vkey" --state "$W/wstate" --listen 127.0.0.1:0
+err_has "in use by another witness" "and says why"
 
 expect 0 "push checkpoint 0 (the witness has nothing yet)" log push --ledger "$L" \
     --witness-url "$URL" --witness "$W/w.vkey"
