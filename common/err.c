@@ -65,6 +65,9 @@ static const char *const messages[] = {
     [-MH_ERR_PATH_LEN] = "the chain of authorities is longer than allowed",
     [-MH_ERR_CMS] = "the signed file (CMS) is malformed or inconsistent",
     [-MH_ERR_TIMESTAMP] = "the timestamp is invalid",
+    [-MH_ERR_ALG_REFUSED] =
+        "the signature uses an algorithm or key the verification policy refuses "
+        "(such as SHA-1 or a short RSA key); it was not accepted",
     [-MH_ERR_LEDGER_CORRUPT] = "the ledger is damaged; restore it from a backup or a mirror",
     [-MH_ERR_LEDGER_FULL] = "the ledger's file is full; raise its map size",
     [-MH_ERR_LEDGER_LOCKED] = "another process is writing to the ledger",

@@ -73,6 +73,9 @@ enum mh_err {
     MH_ERR_PATH_LEN = -62,
     MH_ERR_CMS = -63,
     MH_ERR_TIMESTAMP = -64,
+    /* a signature or key the verification policy refuses (SHA-1, short RSA
+     * keys): not proven forged, but never accepted */
+    MH_ERR_ALG_REFUSED = -65,
     /* the ledger (host/ledger) */
     MH_ERR_LEDGER_CORRUPT = -70,
     MH_ERR_LEDGER_FULL = -71,
@@ -100,5 +103,19 @@ void mh_freezero(void *p, size_t n);
 
 /* Constant-time comparison: 0 when equal. */
 int mh_ct_memcmp(const void *a, const void *b, size_t n);
+
+/* ---- files (file.c) -------------------------------------------------------- */
+
+/* Writes a file atomically and without following a symlink planted at its
+ * name: a temp file beside it (O_EXCL | O_NOFOLLOW, mode), fsync, rename
+ * over the target. MH_ERR_DISK_FULL, MH_ERR_PERMISSION or MH_ERR_IO with a
+ * sentence; nothing is left behind on failure. */
+int mh_file_write_atomic(const char *path, const void *buf, size_t len,
+                         unsigned mode) MH_WARN_UNUSED;
+/* The first half: the temp file (its name in tmp), to be renamed into place
+ * with mh_file_commit() or unlinked. */
+int mh_file_write_temp(const char *path, const void *buf, size_t len, unsigned mode, char *tmp,
+                       size_t cap) MH_WARN_UNUSED;
+int mh_file_commit(const char *tmp, const char *path) MH_WARN_UNUSED;
 
 #endif

@@ -76,9 +76,9 @@ if [ ! -f "$out/notary-act.signed.pdf" ]; then
             --pubkey-from "$party$pin" --out "$out/party.pem" >/dev/null
         "$mohur" key import-cert --key "$party;type=private$pin" --cert "$out/party.pem"
     fi
-    "$mohur" sign "$out/notary-act.notary.pdf" --kind notary-act \
-        --key "$party;type=private$pin" --fields samples/notary-act.json \
-        --out "$out/notary-act.signed.pdf"
+    # the party co-signs: the act's fields and receipt come from the ledger
+    "$mohur" sign "$out/notary-act.notary.pdf" \
+        --key "$party;type=private$pin" --out "$out/notary-act.signed.pdf"
 fi
 
 echo

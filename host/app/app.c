@@ -3,6 +3,7 @@
  * the token and the trust files; signers; helpers shared by the flows.
  */
 #include "app_int.h"
+#include "mh_hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,57 +82,20 @@ out:
     return ret;
 }
 
-static atomic_uint tmp_counter;
-
 int mh_app_write_temp(const char *path, const void *buf, size_t len, unsigned mode, char *tmp,
                       size_t cap)
 {
-    int n = snprintf(tmp, cap, "%s.tmp.%ld.%u", path, (long)getpid(),
-                     atomic_fetch_add(&tmp_counter, 1u));
-    if (n < 0 || (size_t)n >= cap) {
-        mh_err_set("the path %.100s is too long", path);
-        return MH_ERR_TOO_LARGE;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
-    if (fd < 0) {
-        mh_err_set("%s cannot be written: %s", path, strerror(errno));
-        return MH_ERR_IO;
-    }
-    const uint8_t *p = buf;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, p + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            mh_err_set("%s could not be written: %s", path, strerror(e));
-            return e == ENOSPC ? MH_ERR_DISK_FULL : MH_ERR_IO;
-        }
-        done += (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        unlink(tmp);
-        mh_err_set("%s could not be written to disk", path);
-        return MH_ERR_IO;
-    }
-    return MH_OK;
+    return mh_file_write_temp(path, buf, len, mode, tmp, cap);
 }
 
 int mh_app_write_file(const char *path, const void *buf, size_t len, unsigned mode)
 {
-    char tmp[APP_PATH_MAX + 64];
-    int rc = mh_app_write_temp(path, buf, len, mode, tmp, sizeof tmp);
-    if (rc)
-        return rc;
-    if (rename(tmp, path) != 0) {
-        mh_err_set("%s could not be put in place: %s", path, strerror(errno));
-        unlink(tmp);
-        return MH_ERR_IO;
-    }
-    return MH_OK;
+    return mh_file_write_atomic(path, buf, len, mode);
+}
+
+int mh_app_cert_file(const char *path, uint8_t **der, size_t *len)
+{
+    return mh_app_read_cert(path, der, len);
 }
 
 int mh_app_read_cert(const char *path, uint8_t **der, size_t *len)
@@ -159,6 +123,37 @@ int mh_app_read_cert(const char *path, uint8_t **der, size_t *len)
     memcpy(*der, crt.raw.p, crt.raw.len);
     *len = crt.raw.len;
     mbedtls_x509_crt_free(&crt);
+    return MH_OK;
+}
+
+int mh_app_read_crl(const char *path, uint8_t **der, size_t *len)
+{
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    int rc = mh_app_read_file(path, 16u << 20, &buf, &n);
+    if (rc)
+        return rc;
+    static const char head[] = "-----BEGIN X509 CRL-----";
+    if (n >= sizeof head - 1 && memcmp(buf, head, sizeof head - 1) == 0) {
+        mbedtls_pem_context pem;
+        size_t used = 0;
+        mbedtls_pem_init(&pem);
+        if (mbedtls_pem_read_buffer(&pem, head, "-----END X509 CRL-----", buf, NULL, 0, &used) !=
+                0 ||
+            !(*der = malloc(pem.buflen ? pem.buflen : 1))) {
+            mbedtls_pem_free(&pem);
+            free(buf);
+            mh_err_set("%s is not a PEM CRL", path);
+            return MH_ERR_PARSE;
+        }
+        memcpy(*der, pem.buf, pem.buflen);
+        *len = pem.buflen;
+        mbedtls_pem_free(&pem);
+        free(buf);
+        return MH_OK;
+    }
+    *der = buf;
+    *len = n;
     return MH_OK;
 }
 
@@ -225,6 +220,25 @@ void mh_app_cert_subject(const uint8_t *der, size_t len, char *out, size_t cap)
         snprintf(out, cap, "(unreadable subject)");
 }
 
+void mh_app_cert_cn(const uint8_t *der, size_t len, char *out, size_t cap)
+{
+    mh_app_cert_subject(der, len, out, cap);
+    /* "CN=Name,O=...": the CN's value (commas in it are escaped "\,") */
+    if (strncmp(out, "CN=", 3) != 0)
+        return;
+    size_t o = 0;
+    for (size_t i = 3; out[i] && o + 1 < cap; i++) {
+        if (out[i] == '\\' && out[i + 1]) {
+            out[o++] = out[++i];
+            continue;
+        }
+        if (out[i] == ',')
+            break;
+        out[o++] = out[i];
+    }
+    out[o] = 0;
+}
+
 /* Azerbaijani letters outside Latin-1, for Helvetica/WinAnsi captions. */
 const mh_pdf_font *mh_app_stamp_font(mh_app *a)
 {
@@ -288,14 +302,16 @@ const app_issuer *mh_app_find_issuer(const mh_app *a, const char *id)
 
 const app_issuer *mh_app_issuer_by_cert(const mh_app *a, const uint8_t *der, size_t len)
 {
+    uint8_t fp[32];
+    (void)mh_hash_sha256(der, len, fp);
     for (size_t i = 0; i < a->nissuers; i++)
-        if (a->issuers[i].cert && a->issuers[i].cert_len == len &&
-            mh_ct_memcmp(a->issuers[i].cert, der, len) == 0)
-            return &a->issuers[i];
+        for (size_t j = 0; j < a->issuers[i].ncerts; j++)
+            if (mh_ct_memcmp(a->issuers[i].fp[j], fp, 32) == 0)
+                return &a->issuers[i];
     return NULL;
 }
 
-int mh_app_check_path(mh_app *a, const uint8_t *der, size_t len, int64_t when,
+int mh_app_check_path(mh_app *a, const uint8_t *der, size_t len, int64_t when, int64_t poe,
                       enum mh_path_purpose purpose, char *reason, size_t cap)
 {
     int ret = MH_ERR_CERT_UNTRUSTED;
@@ -325,17 +341,25 @@ int mh_app_check_path(mh_app *a, const uint8_t *der, size_t len, int64_t when,
     in.target = &target;
     in.anchors = anchors;
     in.n_anchors = 1;
-    if (a->has_crl && when >= a->crl.this_update &&
-        (!a->crl.has_next_update || when <= a->crl.next_update)) {
+    if (a->crl_state == APP_CRL_OK) {
         in.crls = crls;
         in.n_crls = 1;
     }
+    /* Revocation fails closed: the CRL must be there, readable and current
+     * now, whatever time the signature is checked at. */
+    int64_t now = (int64_t)time(NULL);
     mh_path_params pp = {0};
-    pp.time = when ? when : (int64_t)time(NULL);
+    pp.time = when ? when : now;
+    pp.crl_time = now;
+    pp.poe_time = poe;
     pp.purpose = purpose;
-    pp.revocation = in.n_crls ? MH_REV_IF_AVAILABLE : MH_REV_NONE;
+    pp.revocation = MH_REV_REQUIRE;
     pp.role = "the signer's certificate";
     ret = mh_path_validate(work, &in, &pp, res);
+    if (ret == MH_ERR_CRL_MISSING && a->crl_state != APP_CRL_OK)
+        snprintf(res->reason, sizeof res->reason,
+                 "the revocation status of the signer's certificate is unknown: %s",
+                 a->crl_problem);
     if (ret && reason)
         snprintf(reason, cap, "%s", res->reason[0] ? res->reason : mh_strerror(ret));
 out:
@@ -368,6 +392,39 @@ static int cfg_str(json_t *o, const char *key, char *out, size_t cap, bool requi
     return MH_OK;
 }
 
+/* The CRL the appliance checks signers against (PEM or DER). A missing or
+ * unreadable CRL is not an error here: it makes every revocation check
+ * "unknown" (never a pass), and says why. */
+static void load_crl(mh_app *a, const char *rel)
+{
+    char path[APP_PATH_MAX];
+    a->crl_state = APP_CRL_MISSING;
+    if (!rel[0]) {
+        snprintf(a->crl_problem, sizeof a->crl_problem,
+                 "no CRL is configured (config.json trust.crl); publish one with 'mohur ca crl "
+                 "--publish'");
+        return;
+    }
+    if (mh_app_path(path, sizeof path, a->dir, rel) != 0)
+        return;
+    int rc = mh_app_read_crl(path, &a->crl_der, &a->crl_len);
+    if (rc == MH_ERR_NOT_FOUND) {
+        snprintf(a->crl_problem, sizeof a->crl_problem,
+                 "the CRL %s is missing; publish one with 'mohur ca crl --publish'", rel);
+        return;
+    }
+    if (rc == 0 && mh_x509_crl_parse(&a->crl, a->crl_der, a->crl_len) == 0) {
+        a->crl_state = APP_CRL_OK;
+        return;
+    }
+    a->crl_state = APP_CRL_UNREADABLE;
+    snprintf(a->crl_problem, sizeof a->crl_problem,
+             "the CRL %s cannot be read (it is damaged or not a CRL); publish a new one with "
+             "'mohur ca crl --publish'",
+             rel);
+    mh_err_clear();
+}
+
 static int load_config(mh_app *a)
 {
     int ret = MH_ERR_PARSE;
@@ -377,7 +434,14 @@ static int load_config(mh_app *a)
 
     if ((ret = mh_app_path(path, sizeof path, a->dir, "config.json")) != 0)
         return ret;
-    if (access(path, F_OK) != 0) {
+    if (access(path, R_OK) != 0) {
+        if (errno == EACCES) {
+            mh_err_set("you may not read the appliance's state in %s (permission denied): "
+                       "verifying needs membership of its group (see 'mohur init --group'); "
+                       "signing needs its owner",
+                       a->dir);
+            return MH_ERR_PERMISSION;
+        }
         mh_err_set("%s has no config.json: run 'mohur init' (with MOHUR_STATE_DIR=%s) first",
                    a->dir, a->dir);
         return MH_ERR_NOT_FOUND;
@@ -403,6 +467,10 @@ static int load_config(mh_app *a)
                        path)) ||
         (ret = cfg_str(tok, "ca_key", a->ca_label, sizeof a->ca_label, true, path)))
         goto out;
+    /* the receipt's host claim is lower case (DNS names are case-insensitive) */
+    for (char *h = a->host; *h; h++)
+        if (*h >= 'A' && *h <= 'Z')
+            *h = (char)(*h - 'A' + 'a');
     json_t *tsa = json_object_get(root, "tsa");
     if (tsa &&
         (!json_is_object(tsa) ||
@@ -429,8 +497,7 @@ static int load_config(mh_app *a)
         if ((ret = cfg_str(o, "id", is->info.id, sizeof is->info.id, true, path)) ||
             (ret = cfg_str(o, "name", is->info.name, sizeof is->info.name, true, path)) ||
             (ret = cfg_str(o, "key", is->info.key_label, sizeof is->info.key_label, true, path)) ||
-            (ret = cfg_str(o, "profile", is->info.profile, sizeof is->info.profile, true, path)) ||
-            (ret = cfg_str(o, "cert", rel, sizeof rel, true, path)))
+            (ret = cfg_str(o, "profile", is->info.profile, sizeof is->info.profile, true, path)))
             goto out;
         ret = MH_ERR_PARSE;
         json_t *k = json_object_get(o, "kinds");
@@ -447,10 +514,31 @@ static int load_config(mh_app *a)
             snprintf(is->info.kinds[j], sizeof is->info.kinds[j], "%s", json_string_value(s));
             is->info.nkinds++;
         }
-        char cpath[APP_PATH_MAX];
-        if ((ret = mh_app_path(cpath, sizeof cpath, a->dir, rel)) != 0 ||
-            (ret = mh_app_read_cert(cpath, &is->cert, &is->cert_len)) != 0)
+        /* its registered certificates: "certs" (a list), or "cert" (one) */
+        json_t *cl = json_object_get(o, "certs");
+        json_t *one = json_object_get(o, "cert");
+        ret = MH_ERR_PARSE;
+        if ((cl && (!json_is_array(cl) || json_array_size(cl) == 0 ||
+                    json_array_size(cl) > APP_ISSUER_CERTS_MAX)) ||
+            (!cl && !json_is_string(one))) {
+            mh_err_set("%s: issuers[%zu].certs must list 1 to %d certificate files", path, i,
+                       APP_ISSUER_CERTS_MAX);
             goto out;
+        }
+        for (size_t j = 0; j < (cl ? json_array_size(cl) : 1); j++) {
+            json_t *f = cl ? json_array_get(cl, j) : one;
+            char cpath[APP_PATH_MAX];
+            if (!json_is_string(f)) {
+                mh_err_set("%s: issuers[%zu].certs[%zu] must be a file name", path, i, j);
+                ret = MH_ERR_PARSE;
+                goto out;
+            }
+            if ((ret = mh_app_path(cpath, sizeof cpath, a->dir, json_string_value(f))) != 0 ||
+                (ret = mh_app_read_cert(cpath, &is->cert[j], &is->cert_len[j])) != 0)
+                goto out;
+            (void)mh_hash_sha256(is->cert[j], is->cert_len[j], is->fp[j]);
+            is->ncerts++;
+        }
         a->nissuers++;
     }
     /* trust: the root CA, its CRL, the registry certificates */
@@ -465,12 +553,7 @@ static int load_config(mh_app *a)
     }
     if ((ret = cfg_str(trust, "crl", rel, sizeof rel, false, path)) != 0)
         goto out;
-    if (rel[0]) {
-        if ((ret = mh_app_path(path, sizeof path, a->dir, rel)) != 0 ||
-            (ret = mh_app_read_file(path, 16u << 20, &a->crl_der, &a->crl_len)) != 0)
-            goto out;
-        a->has_crl = mh_x509_crl_parse(&a->crl, a->crl_der, a->crl_len) == 0;
-    }
+    load_crl(a, rel);
     json_t *rk = json_object_get(trust, "registry_certs");
     if (!json_is_array(rk) || json_array_size(rk) == 0 || json_array_size(rk) > APP_TRUST_MAX) {
         mh_err_set("config.json: trust.registry_certs must list 1 to %d certificate files",
@@ -637,7 +720,8 @@ void mh_app_close(mh_app *a)
     mh_hsm_token_close(a->tok);
     mh_hsm_module_unload(a->mod);
     for (size_t i = 0; i < a->nissuers; i++)
-        free(a->issuers[i].cert);
+        for (size_t j = 0; j < a->issuers[i].ncerts; j++)
+            free(a->issuers[i].cert[j]);
     free(a->root_der);
     free(a->crl_der);
     mbedtls_ctr_drbg_free(&a->drbg);
@@ -678,6 +762,37 @@ int mh_app_issuers(const mh_app *a, mh_app_issuer_info *out, size_t cap, size_t 
 
 /* ---- signers ------------------------------------------------------------------- */
 
+/* The CA database's word on a certificate this appliance issued: revoked
+ * or on hold refuses at once, before the next CRL says so. */
+static int cadb_status(mh_app *a, const uint8_t *der, size_t len)
+{
+    mh_x509_cert c;
+    mh_cadb_cert rec;
+    if (!a->cadb || mh_x509_cert_parse(&c, der, len) != 0)
+        return MH_OK;
+    memset(&rec, 0, sizeof rec);
+    int rc = mh_cadb_cert_get(a->cadb, c.serial.p, c.serial.len, &rec);
+    if (rc == MH_ERR_NOT_FOUND) {
+        mh_err_clear();
+        return MH_OK; /* not ours: the CRL decides */
+    }
+    if (rc)
+        return rc;
+    bool revoked = rec.revoked;
+    int reason = rec.reason;
+    free(rec.der);
+    if (revoked) {
+        char subj[256];
+        mh_app_cert_subject(der, len, subj, sizeof subj);
+        mh_err_set("the signing certificate '%.120s' is %s (%s) in this appliance's CA; it "
+                   "may not sign",
+                   subj, reason == MH_REASON_CERTIFICATE_HOLD ? "on hold" : "revoked",
+                   mh_x509_reason_name(reason));
+        return MH_ERR_CERT_REVOKED;
+    }
+    return MH_OK;
+}
+
 static bool uri_names_module(const mh_p11_uri *u)
 {
     return (u->module_path && u->module_path[0]) || (u->module_name && u->module_name[0]);
@@ -696,8 +811,13 @@ int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri, mh
         mh_err_set("the appliance was opened for verifying only; open it for signing");
         return MH_ERR_INVALID_ARG;
     }
-    const app_issuer *is = mh_app_find_issuer(a, issuer_id ? issuer_id : "");
-    if (!is) {
+    const app_issuer *is = issuer_id ? mh_app_find_issuer(a, issuer_id) : NULL;
+    if (!issuer_id && !key_uri) {
+        mh_err_set("a signer is an issuer of this appliance (--issuer) or a party's own key "
+                   "(--key)");
+        return MH_ERR_INVALID_ARG;
+    }
+    if (issuer_id && !is) {
         char list[512] = "";
         for (size_t i = 0; i < a->nissuers; i++) {
             size_t l = strlen(list);
@@ -743,19 +863,30 @@ int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri, mh
     }
     ret = mh_hsm_key_cert(s->key, &s->cert, &s->cert_len);
     if (ret) {
-        mh_err_set("the key of issuer '%s' has no certificate stored next to it on its token; "
+        mh_err_set("the signing key%s%s%s has no certificate stored next to it on its token; "
                    "issue one with 'mohur ca issue' and store it with 'mohur key import-cert'",
-                   is->info.id);
+                   is ? " of issuer '" : "", is ? is->info.id : "", is ? "'" : "");
         goto out;
     }
     if ((ret = mh_hsm_key_pk(s->key, &s->pk)) != 0)
         goto out;
-    ret = mh_app_check_path(a, s->cert, s->cert_len, 0, MH_PURPOSE_DOCUMENT, reason, sizeof reason);
+    /* revocation fails closed: the current CRL, and the CA database, which
+     * knows a revocation or hold before the next CRL is published */
+    ret = mh_app_check_path(a, s->cert, s->cert_len, 0, 0, MH_PURPOSE_DOCUMENT, reason,
+                            sizeof reason);
     if (ret) {
-        mh_err_set("the signing key's certificate is not trusted by this appliance: %s", reason);
+        mh_err_set("the signing key's certificate may not sign: %s", reason);
         goto out;
     }
-    mbedtls_sha256_ret(s->cert, s->cert_len, s->fp, 0);
+    if ((ret = cadb_status(a, s->cert, s->cert_len)) != 0)
+        goto out;
+    ret = is ? mh_app_policy_issuer_cert(is, s->cert, s->cert_len, reason, sizeof reason)
+             : mh_app_policy_signer_cert(s->cert, s->cert_len, false, reason, sizeof reason);
+    if (ret) {
+        mh_err_set("%s", reason);
+        goto out;
+    }
+    (void)mh_hash_sha256(s->cert, s->cert_len, s->fp);
     mh_app_cert_subject(s->cert, s->cert_len, s->subject, sizeof s->subject);
     *out = s;
     s = NULL;
@@ -780,8 +911,7 @@ void mh_app_signer_close(mh_app_signer *s)
 
 bool mh_app_signer_may_issue(const mh_app_signer *s, const mh_kind *k)
 {
-    for (size_t i = 0; i < s->issuer->info.nkinds; i++)
-        if (strcmp(s->issuer->info.kinds[i], k->id) == 0)
-            return true;
-    return false;
+    char why[400];
+    return s->issuer &&
+           mh_app_policy_issuer(s->issuer, k, s->cert, s->cert_len, why, sizeof why) == 0;
 }

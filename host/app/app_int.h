@@ -10,20 +10,36 @@
 
 #include "mh_app.h"
 #include "mh_cadb.h"
+#include "mh_doc.h"
 #include "mh_hsm.h"
 #include "mh_pdf.h"
 #include "mh_pki.h"
+#include "mh_qr.h"
 
 #define APP_PATH_MAX 1024
 #define APP_TOKEN_LABEL "mohur"
 #define APP_CONFIG_MAX ((size_t)1 << 20)
 #define APP_TRUST_MAX 4
 
+#define APP_ISSUER_CERTS_MAX 8
+
+/* An issuer of config.json: its kinds, and the certificates registered for
+ * it (the appliance key's, and e.g. a notary's USB token's): the only
+ * certificates whose signatures may open one of its documents. */
 typedef struct app_issuer {
     mh_app_issuer_info info;
-    uint8_t *cert; /* DER, from the state dir */
-    size_t cert_len;
+    size_t ncerts;
+    uint8_t *cert[APP_ISSUER_CERTS_MAX]; /* DER, from the state dir */
+    size_t cert_len[APP_ISSUER_CERTS_MAX];
+    uint8_t fp[APP_ISSUER_CERTS_MAX][32]; /* SHA-256 of each */
 } app_issuer;
+
+/* What the appliance's CRL says about itself (trust.crl in config.json). */
+enum app_crl_state {
+    APP_CRL_OK = 0,
+    APP_CRL_MISSING,    /* none configured, or the file is gone */
+    APP_CRL_UNREADABLE, /* neither a PEM nor a DER CRL we can parse */
+};
 
 struct mh_app {
     char dir[APP_PATH_MAX];
@@ -43,7 +59,8 @@ struct mh_app {
     uint8_t *crl_der;
     size_t crl_len;
     mh_x509_crl crl;
-    bool has_crl;
+    enum app_crl_state crl_state;
+    char crl_problem[200]; /* why, when not OK */
     mh_receipt_key regkeys[APP_TRUST_MAX];
     size_t nregkeys;
     /* held for signing */
@@ -76,8 +93,8 @@ struct mh_app {
 
 struct mh_app_signer {
     mh_app *app;
-    const app_issuer *issuer;
-    mh_hsm_module *own_mod; /* a module loaded for this signer only */
+    const app_issuer *issuer; /* NULL: a party (co-signing), not an issuer */
+    mh_hsm_module *own_mod;   /* a module loaded for this signer only */
     mh_hsm_token *own_tok;
     mh_hsm_key *key;
     mbedtls_pk_context pk;
@@ -104,6 +121,8 @@ int mh_app_write_temp(const char *path, const void *buf, size_t len, unsigned mo
                       size_t cap) MH_WARN_UNUSED;
 /* PEM or DER certificate file to DER (malloc'd). */
 int mh_app_read_cert(const char *path, uint8_t **der, size_t *len) MH_WARN_UNUSED;
+/* A CRL file, PEM or DER, to DER (malloc'd). MH_ERR_NOT_FOUND when absent. */
+int mh_app_read_crl(const char *path, uint8_t **der, size_t *len) MH_WARN_UNUSED;
 int mh_app_write_pem(const char *path, const char *label, const uint8_t *der,
                      size_t len) MH_WARN_UNUSED;
 
@@ -112,11 +131,75 @@ int mh_app_softhsm_env(const char *dir) MH_WARN_UNUSED;
 
 /* The subject of a certificate as text, best effort. */
 void mh_app_cert_subject(const uint8_t *der, size_t len, char *out, size_t cap);
-/* Validates a certificate's path to the root now (or at `when`). */
-int mh_app_check_path(mh_app *a, const uint8_t *der, size_t len, int64_t when,
+/* The subject's common name (else the whole subject), for captions. */
+void mh_app_cert_cn(const uint8_t *der, size_t len, char *out, size_t cap);
+/* Validates a certificate's path to the root at `when` (0: now), its
+ * revocation against the appliance's CRL, which must be current now:
+ * MH_ERR_CRL_MISSING when the CRL is missing, unreadable or out of date
+ * (revocation status unknown: never a pass). poe: a time the signature is
+ * proven to have existed at (a timestamp), 0 if none: a revocation dated
+ * after it does not count. */
+int mh_app_check_path(mh_app *a, const uint8_t *der, size_t len, int64_t when, int64_t poe,
                       enum mh_path_purpose purpose, char *reason, size_t cap) MH_WARN_UNUSED;
 const app_issuer *mh_app_find_issuer(const mh_app *a, const char *id);
+/* The issuer a certificate is registered for (NULL: none). */
 const app_issuer *mh_app_issuer_by_cert(const mh_app *a, const uint8_t *der, size_t len);
+
+/* Verifies a signed PDF held in memory (mh_app_verify_file's PDF path). */
+int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len,
+                            mh_app_verdict *v) MH_WARN_UNUSED;
+
+/* ---- signatures the appliance makes (sign.c) ---------------------------------- */
+
+typedef struct app_pdf_job {
+    const uint8_t *doc;
+    size_t len;
+    const mh_kind *kind;
+    const mh_app_signer *signer;
+    const char *who; /* the caption's first line: the issuer, or the party */
+    const char *url; /* the receipt URL (/ContactInfo of the signature) */
+    const mh_qr *qr; /* the first signature: its QR stamp; NULL for a party */
+    unsigned slot;   /* a party: the prepared signature field it fills (1..) */
+    bool rendered;   /* made by mohur from a template (mh_pdf's made_by_mohur) */
+    const mh_pdf_font *font;
+    int64_t when;
+} app_pdf_job;
+
+/* The PDF with its new signature (malloc'd), and the original length. */
+int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_len,
+                    size_t *orig_len) MH_WARN_UNUSED;
+/* A detached CAdES signature of a document digest (malloc'd). */
+int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const uint8_t digest[32], int64_t when,
+                      uint8_t **cms, size_t *len) MH_WARN_UNUSED;
+
+/* ---- the trust policy (policy.c; docs/trust.md) ----------------------------- */
+
+/* A certificate may sign documents: not a CA (no cA, no keyCertSign or
+ * cRLSign), keyUsage present with nonRepudiation (first, an issuer's
+ * signature) or digitalSignature/nonRepudiation (a party's), an EKU, if
+ * any, that allows document signing. MH_ERR_PERMISSION with `why`. */
+int mh_app_policy_signer_cert(const uint8_t *der, size_t len, bool issuer, char *why,
+                              size_t cap) MH_WARN_UNUSED;
+/* The first signature of a document of kind k: the issuer may issue k,
+ * and cert is one of the certificates registered for it. */
+int mh_app_policy_issuer(const app_issuer *is, const mh_kind *k, const uint8_t *cert, size_t len,
+                         char *why, size_t cap) MH_WARN_UNUSED;
+/* cert is one of the issuer's registered certificates, fit to sign. */
+int mh_app_policy_issuer_cert(const app_issuer *is, const uint8_t *cert, size_t len, char *why,
+                              size_t cap) MH_WARN_UNUSED;
+/* Signature number `position` (0 = the issuer's) of a document of kind k
+ * by a party: the kind has that many parties. */
+int mh_app_policy_party(const mh_kind *k, size_t position, const uint8_t *cert, size_t len,
+                        char *why, size_t cap) MH_WARN_UNUSED;
+/* A printed number (the last part of a document id): 1-64 bytes of UTF-8
+ * text, no control characters, no '\', no leading or trailing space, not
+ * "." or ".."; '/' only when slash_ok (a notary act "17/2026"; never on a
+ * roster, where each number becomes a file name). */
+int mh_app_policy_number(const char *number, const char *what, bool slash_ok) MH_WARN_UNUSED;
+/* A document id "<issuer>/<kind>/<number>" for this issuer and kind. */
+int mh_app_policy_doc_id(const char *issuer, const mh_kind *k, const char *id) MH_WARN_UNUSED;
+/* The kind's QR level as mh_qr's enum. */
+int mh_app_policy_qr_level(const mh_kind *k);
 
 /* Latin-1 transliteration of Azerbaijani letters for the stamp caption. */
 /* The appliance's stamp font (built on first use; NULL if it cannot be). */

@@ -9,6 +9,7 @@
  * for a commit or a token, the others render and sign. A progress thread
  * redraws the bar at most ten times a second.
  */
+#include "app_int.h"
 #include "mh_batch.h"
 
 #include <dirent.h>
@@ -356,53 +357,10 @@ static void issue_row(struct batch *b, struct job *j)
         row_done(b, &st->already, 0);
         goto out;
     }
-    uint8_t digest[32];
-    if (mbedtls_sha256_ret(pdf, len, digest, 0) != 0) {
-        row_error(b, j->line, &st->failed, "hashing the document failed");
-        goto out;
-    }
-    /* Which id: the row's, or, when that one was voided (its signing failed
-     * after the ledger entry), the next "#2", "#3", ... not voided. */
-    mh_ledger_status ls;
-    char id[MH_LEDGER_ID_MAX + 1];
-    snprintf(id, sizeof id, "%s", j->id);
-    for (unsigned attempt = 1;; attempt++) {
-        rc = mh_ledger_lookup_id(mh_app_ledger(o->app), id, &ls);
-        if (rc == MH_ERR_NOT_FOUND)
-            break;
-        if (rc) {
-            set_fatal(b, rc, mh_err_message(rc));
-            row_error(b, j->line, &st->failed, "reading the ledger: %s", mh_err_message(rc));
-            goto out;
-        }
-        if (ls.revoked && ls.reason == MH_APP_REASON_VOIDED && attempt < MH_BATCH_REISSUES) {
-            int n = snprintf(id, sizeof id, "%s#%u", j->id, attempt + 1);
-            if (n < 0 || (size_t)n >= sizeof id) {
-                row_error(b, j->line, &st->conflicts,
-                          "the document '%s' was voided and its id is too long to issue it "
-                          "again under a new one",
-                          j->id);
-                goto out;
-            }
-            continue;
-        }
-        if (ls.revoked) {
-            row_error(b, j->line, &st->conflicts,
-                      "the document '%s' was %s (log index %llu); it is not issued again: give "
-                      "the row a new number",
-                      id, ls.reason == MH_APP_REASON_VOIDED ? "voided too often" : "revoked",
-                      (unsigned long long)ls.revoke_index);
-            goto out;
-        }
-        if (mh_ct_memcmp(ls.digest, digest, sizeof digest) != 0) {
-            row_error(b, j->line, &st->conflicts,
-                      "the document '%s' was already issued with other contents (log index "
-                      "%llu); correct the row or give it a new number",
-                      id, (unsigned long long)ls.issue_index);
-            goto out;
-        }
-        break; /* issued with these contents: mh_app_issue re-makes the file */
-    }
+    /* the id is the row's printed number; mh_app_issue decides whether it
+     * is new, already issued with these contents (re-made), voided earlier
+     * (issued again under the same number), or a conflict */
+    const char *id = j->id;
 
     mh_app_issue_req req = {
         .kind = o->kind,
@@ -432,9 +390,7 @@ static void issue_row(struct batch *b, struct job *j)
         goto out;
     }
     /* failed after the ledger entry? mh_app_issue voids it then */
-    bool voided = false;
-    if (mh_ledger_lookup_id(mh_app_ledger(o->app), id, &ls) == 0 && ls.revoked)
-        voided = true;
+    bool voided = res.voided;
     if (is_fatal(rc))
         set_fatal(b, rc, msg);
     row_error(b, j->line, voided ? &st->voided : (is_fatal(rc) ? &st->failed : &st->bad),
@@ -582,6 +538,15 @@ static int job_make(const mh_batch_opts *o, const mh_roster_row *row, struct job
             number = j->v[i].value;
     }
     if (number && *number) {
+        /* the printed number is the id: no path tricks, no look-alikes with
+         * spaces, nothing a file name could not hold */
+        char what[48];
+        snprintf(what, sizeof what, "line %lu: the number", row->line);
+        int rc = mh_app_policy_number(number, what, false);
+        if (rc) {
+            job_free(j);
+            return rc;
+        }
         int n = snprintf(j->id, sizeof j->id, "%s/%s/%s", o->issuer_id, o->kind->id, number);
         if (n < 0 || (size_t)n >= sizeof j->id) {
             job_free(j);

@@ -9,19 +9,14 @@
 
 #include <jansson.h>
 
-static int put(mh_app_fields *f, const char *id, size_t id_len, const char *val, bool replace)
+/* A field is given once: twice (two --field, or --field and --fields) is
+ * refused, so what is signed is never a silent pick between two values. */
+static int put(mh_app_fields *f, const char *id, size_t id_len, const char *val)
 {
     for (size_t i = 0; i < f->n; i++) {
         if (strlen(f->v[i].id) == id_len && memcmp(f->v[i].id, id, id_len) == 0) {
-            if (!replace)
-                return MH_OK;
-            char *nv = strdup(val);
-            if (!nv)
-                return MH_ERR_NOMEM;
-            free(f->store[2 * i + 1]);
-            f->store[2 * i + 1] = nv;
-            f->v[i].value = nv;
-            return MH_OK;
+            mh_err_set("the field '%.*s' is given twice; give each field once", (int)id_len, id);
+            return MH_ERR_INVALID_ARG;
         }
     }
     if (f->n == MH_APP_FIELDS_MAX) {
@@ -49,7 +44,7 @@ int mh_app_fields_add(mh_app_fields *f, const char *s)
         mh_err_set("a field is given as ID=VALUE, e.g. --field act=2024/17");
         return MH_ERR_INVALID_ARG;
     }
-    return put(f, s, (size_t)(eq - s), eq + 1, true);
+    return put(f, s, (size_t)(eq - s), eq + 1);
 }
 
 int mh_app_fields_read(mh_app_fields *f, const char *path)
@@ -79,7 +74,7 @@ int mh_app_fields_read(mh_app_fields *f, const char *path)
             rc = MH_ERR_PARSE;
             break;
         }
-        if ((rc = put(f, key, strlen(key), json_string_value(val), false)) != 0)
+        if ((rc = put(f, key, strlen(key), json_string_value(val))) != 0)
             break;
     }
     json_decref(o);

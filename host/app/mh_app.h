@@ -43,6 +43,12 @@ typedef struct mh_app_init_opts {
      * kinds yet (edit config.json to give it some). */
     const mh_app_issuer_opt *issuers;
     size_t nissuers;
+    /* The group that may verify without root (a name or a number): the
+     * configuration, certificates, CRL and ledger are shared with it (read;
+     * the ledger's lock file read-write), never the token, PINs or CA.
+     * NULL: "mohur" when that group exists, else nobody. Applied on every
+     * run, so an existing state can be shared later. */
+    const char *group;
 } mh_app_init_opts;
 
 /* Provisions the state directory (created 0700 when missing): the embedded
@@ -86,6 +92,27 @@ typedef struct mh_app_issuer_info {
 /* The configured issuers (n of them, up to cap into out). */
 int mh_app_issuers(const mh_app *a, mh_app_issuer_info *out, size_t cap, size_t *n) MH_WARN_UNUSED;
 
+/* A certificate file, PEM or DER, to DER (malloc'd). */
+int mh_app_cert_file(const char *path, uint8_t **der, size_t *len) MH_WARN_UNUSED;
+
+/* Registers another certificate for an issuer (e.g. the notary's USB
+ * token's): it must chain to the root, be current and not revoked, and be
+ * fit to sign documents. Written to certs/ (its name in rel) and added to
+ * config.json's issuers[].certs. */
+int mh_app_issuer_add_cert(mh_app *a, const char *issuer_id, const uint8_t *der, size_t len,
+                           char *rel, size_t rel_cap) MH_WARN_UNUSED;
+/* The certificates registered for an issuer (pointers into a; up to cap),
+ * their number in *n. */
+int mh_app_issuer_certs(const mh_app *a, const char *issuer_id, const uint8_t **der, size_t *len,
+                        size_t cap, size_t *n) MH_WARN_UNUSED;
+
+/* Publishes the root's CRL from the CA database (every revocation and
+ * hold, none lifted): signed with the root key on the token, next update
+ * after `days`, written to certs/root.crl (DER, what signing and verifying
+ * read) and certs/root.crl.pem, atomically. Signing already refuses a
+ * revoked or held certificate from the database; verifiers learn it here. */
+int mh_app_crl_publish(mh_app *a, unsigned days, uint64_t *number, size_t *nrevoked) MH_WARN_UNUSED;
+
 /* ---- signers ------------------------------------------------------------ */
 
 /* A signing key on a token + its certificate chain, checked against the
@@ -115,10 +142,10 @@ typedef struct mh_app_fields {
     char *store[MH_APP_FIELDS_MAX * 2]; /* owned copies */
 } mh_app_fields;
 
-/* Adds "ID=VALUE" (or replaces the value of ID). */
+/* Adds "ID=VALUE"; a field already given is refused (MH_ERR_INVALID_ARG). */
 int mh_app_fields_add(mh_app_fields *f, const char *id_eq_value) MH_WARN_UNUSED;
 /* Reads a JSON object of strings {"name": "...", ...} (at most
- * MH_APP_FIELDS_FILE_MAX bytes); values already set are kept. */
+ * MH_APP_FIELDS_FILE_MAX bytes); a field already given is refused. */
 int mh_app_fields_read(mh_app_fields *f, const char *path) MH_WARN_UNUSED;
 void mh_app_fields_free(mh_app_fields *f);
 
@@ -161,29 +188,45 @@ typedef struct mh_app_issue_res {
     /* on failure: a new ledger entry was voided (doc_id, log_index set; url
      * is the receipt made for it, if any, which verifies as voided) */
     bool voided;
+    /* a party signed a document already issued: no entry, no new receipt
+     * (doc_id, log_index and url are the document's) */
+    bool cosigned;
 } mh_app_issue_res;
 
 /* Largest document mh_app_issue takes. */
 #define MH_APP_DOC_MAX ((size_t)200 << 20)
 
-/* THREAD-SAFE. Order: fields checked against the kind and the signer's
- * right to sign the kind; digest of the original; ledger issue entry (or,
- * when the doc_id is already issued with the SAME digest, that entry is
- * reused: resumed; a different digest is MH_ERR_ALREADY_EXISTS); receipt
- * signed with the registry key; PDF signed with the QR stamp and caption
- * (or .p7s + QR files); outputs renamed into place. If anything after a
- * new ledger entry fails, a revoke entry with reason MH_APP_REASON_VOIDED
- * voids it, and no output is left behind. A PDF that already carries a
- * mohur signature is co-signed: its original bytes must already be in the
- * ledger (same document id and digest); the new signature is added with a
- * caption and no QR; the policy check applies to the first signer only. */
+/* THREAD-SAFE. The steps (docs/flows.md; the rules are docs/trust.md):
+ * check (fields against the kind, the kind's source, the issuer's right to
+ * the kind with one of its registered certificates, the id in the issuer's
+ * namespace); record (a new ledger entry with the signer's fingerprint and
+ * the receipt's claims digest; or the entry already there for the same
+ * number when digest, issuer, kind, signer and claims are the same:
+ * resumed; anything else under that number is MH_ERR_ALREADY_EXISTS);
+ * receipt (made from what the entry records, signed by the registry key,
+ * its QR within the kind's limit); sign (PDF: a certification signature
+ * with the QR stamp and an empty signature field for each later party; a
+ * .p7s + QR files otherwise); commit (outputs renamed into place). If
+ * anything after a new entry fails, a void entry records that the document
+ * was never delivered, and no output is left behind; the number stays free.
+ * A PDF that already carries a mohur signature is co-signed instead
+ * (mh_app_cosign). */
 int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res) MH_WARN_UNUSED;
 
-/* A document voided by mohur itself (the signing failed after the ledger
- * entry) has a revoke entry with reason RFC 5280 cessationOfOperation and
- * MH_APP_VOID_ISSUER as its "issuer" (who revoked); an operator's
- * revocation names the registry id there, so the two are told apart. */
-#define MH_APP_REASON_VOIDED 5u
+/* What can be checked before the appliance is opened (no PIN): whether the
+ * document will be co-signed (a PDF with a mohur signature), and for a
+ * first signature the kind, its source and the fields. */
+int mh_app_issue_precheck(const mh_app_issue_req *r, bool *cosign) MH_WARN_UNUSED;
+
+/* A party signs a document already issued: it must verify as VALID; the
+ * signer must be the kind's next party (by position) and not have signed
+ * it already; r->kind, when given, must be the document's kind; no fields
+ * or id may be given (they come from the ledger). The signature fills the
+ * field the first signature prepared; no ledger entry, no new receipt. */
+int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res) MH_WARN_UNUSED;
+
+/* The "issuer" named in the void entry mohur writes when signing failed
+ * after the ledger entry. */
 #define MH_APP_VOID_ISSUER "mohur-void"
 
 /* Appends a revoke entry (reason: an RFC 5280 CRLReason code, 0-10, not 7)
@@ -204,10 +247,14 @@ enum mh_app_verdict_code {
     MH_APP_REVOKED,   /* genuine, but revoked (reason, date) */
     MH_APP_VOIDED,    /* recorded, but its signing failed: never issued */
     MH_APP_ALTERED,   /* signed bytes changed, or the digest differs */
-    MH_APP_FORGED,    /* a signature or receipt that is not from this registry */
+    MH_APP_FORGED,    /* a signature or receipt that is not from this registry,
+                         or one the trust policy does not allow */
     MH_APP_UNKNOWN,   /* a valid receipt whose document the ledger does not know */
     MH_APP_NOT_MOHUR, /* no mohur signature or receipt found */
-    MH_APP_ERROR      /* the input could not be read */
+    MH_APP_ERROR,     /* the input could not be read */
+    /* everything else checks out, but the signer's revocation status
+     * cannot be known: the CRL is missing, unreadable or out of date */
+    MH_APP_REV_UNKNOWN
 };
 
 #define MH_APP_SIGS_MAX 8
@@ -222,7 +269,10 @@ typedef struct mh_app_sig_detail {
     int64_t signed_at; /* signing-time (CMS) or 0 */
     bool has_timestamp;
     int64_t timestamp;
-    char detail[256]; /* one line about what failed, else empty */
+    char detail[256];    /* one line about what failed, else empty */
+    uint8_t cert_fp[32]; /* SHA-256 of the signer's certificate (0s: none) */
+    bool policy_ok;      /* the trust policy allows this signer here */
+    char role[32];       /* the kind's party it signed as ("issuer", "party") */
 } mh_app_sig_detail;
 
 typedef struct mh_app_verdict {
@@ -247,12 +297,20 @@ typedef struct mh_app_verdict {
     size_t nfields;
     char field_key[8][33];
     char field_val[8][201];
+    /* the host the QR opens, and whether the receipt was issued for it */
+    char qr_host[MH_RECEIPT_HOST_MAX + 1];
+    char signed_host[MH_RECEIPT_HOST_MAX + 1];
+    bool host_mismatch;
     /* the ledger */
     bool ledger_checked;
     bool ledger_known;
     char doc_id[129];
     mh_ledger_status status;
     bool voided;
+    /* the appliance's CRL: current (next update in the future), or why not */
+    bool crl_current;
+    int64_t crl_this_update, crl_next_update;
+    char crl_problem[200];
 } mh_app_verdict;
 
 /* Verifies a file: a PDF (its signatures and the receipt in mohur's
@@ -266,7 +324,7 @@ int mh_app_verify_file(mh_app *a, const char *path, const char *p7s_path,
 int mh_app_verify_qr(mh_app *a, const char *qr_text, const char *doc_path,
                      mh_app_verdict *v) MH_WARN_UNUSED;
 /* "valid", "revoked", "voided", "altered", "forged", "unknown",
- * "not-mohur", "error". */
+ * "not-mohur", "error", "revocation-unknown". */
 const char *mh_app_verdict_name(enum mh_app_verdict_code c);
 
 #endif

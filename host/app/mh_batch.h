@@ -39,7 +39,6 @@
 
 #define MH_BATCH_MAX_JOBS 64
 #define MH_BATCH_BAD_LINES 20 /* bad rows whose line numbers are kept */
-#define MH_BATCH_REISSUES 9   /* ids tried for a row whose document was voided */
 
 typedef struct mh_batch_opts {
     const mh_kind *kind;

@@ -1,20 +1,31 @@
 /*
  * verify.c - one verify for everything: a signed PDF, a file with its .p7s,
- * or a scanned receipt URL. Signatures (integrity, coverage, later changes,
- * the signer's path at signing time, timestamps), the receipt (registry
- * signature, digest of the original bytes) and the ledger status come
- * together in one verdict (docs/flows.md gives the order of the rules).
+ * or a scanned receipt URL. What VALID means is docs/trust.md; in short,
+ * every one of these must hold, and the verdict names the first that
+ * does not:
+ *   - every signature is intact, and nothing was changed after it but what
+ *     the rules allow (later parties' signatures in their prepared fields);
+ *   - every signer's certificate chains to the root at signing time and is
+ *     not revoked, by a CRL that is current now (else "revocation status
+ *     unknown", never VALID);
+ *   - the first signature is the issuer's: the certificate the ledger entry
+ *     names, registered for that issuer, which may issue the kind; later
+ *     ones are the kind's parties, in order;
+ *   - the receipt is the registry's, issued for the host the QR opens, and
+ *     says what its ledger entry records (digest, length, issuer, kind,
+ *     fields, time); the document is the one it names;
+ *   - the ledger says the document is in circulation (not revoked, not
+ *     voided).
  */
 #include "app_int.h"
 #include "mh_hash.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <mbedtls/sha256.h>
 
 #include "mh_pdf.h"
 
@@ -35,6 +46,8 @@ const char *mh_app_verdict_name(enum mh_app_verdict_code c)
         return "unknown";
     case MH_APP_NOT_MOHUR:
         return "not-mohur";
+    case MH_APP_REV_UNKNOWN:
+        return "revocation-unknown";
     case MH_APP_ERROR:
         break;
     }
@@ -58,12 +71,48 @@ static void date_of(uint64_t t, char *out, size_t cap)
         snprintf(out, cap, "?");
 }
 
+/* The CRL's dates and whether it is current now, for the verdict. */
+static void crl_info(mh_app *a, mh_app_verdict *v)
+{
+    int64_t now = (int64_t)time(NULL);
+    if (a->crl_state != APP_CRL_OK) {
+        snprintf(v->crl_problem, sizeof v->crl_problem, "%s", a->crl_problem);
+        return;
+    }
+    v->crl_this_update = a->crl.this_update;
+    v->crl_next_update = a->crl.has_next_update ? a->crl.next_update : 0;
+    if (a->crl.this_update > now) {
+        snprintf(v->crl_problem, sizeof v->crl_problem, "the CRL is dated in the future");
+        return;
+    }
+    if (a->crl.has_next_update && a->crl.next_update < now) {
+        char d[16];
+        date_of((uint64_t)a->crl.next_update, d, sizeof d);
+        snprintf(v->crl_problem, sizeof v->crl_problem,
+                 "the CRL is out of date (its next update was due on %s); publish a new one "
+                 "with 'mohur ca crl --publish'",
+                 d);
+        return;
+    }
+    v->crl_current = true;
+}
+
 /* ---- the receipt and the ledger ---------------------------------------- */
 
-/* Checks a receipt URL; digest/len of the original document when known.
+/* What judge_receipt is given about the document besides the receipt. */
+typedef struct doc_facts {
+    const uint8_t *digest; /* SHA-256 of the original bytes, or NULL */
+    uint64_t len;
+    /* the first signature's certificate (the issuer's), or NULL */
+    const uint8_t *first_cert;
+    size_t first_len;
+    size_t nsigs; /* signatures the document carries (0: none checked) */
+} doc_facts;
+
+/* Checks a receipt URL and, against it, what is known of the document.
  * Sets v's receipt and ledger parts; returns the verdict these give. */
-static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const uint8_t *digest,
-                                              uint64_t doc_len, mh_app_verdict *v)
+static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const doc_facts *f,
+                                              mh_app_verdict *v)
 {
     uint8_t rec[MH_RECEIPT_MAX];
     size_t rec_len = 0;
@@ -80,6 +129,7 @@ static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const 
                  mh_err_message(rc));
         return MH_APP_NOT_MOHUR;
     }
+    span_copy(v->qr_host, sizeof v->qr_host, &host);
     rc = mh_receipt_verify(rec, rec_len, a->regkeys, a->nregkeys, &r);
     if (rc == MH_ERR_NOT_FOUND || rc == MH_ERR_VERIFY_FAILED) {
         span_copy(v->registry, sizeof v->registry, &r.claims.registry);
@@ -93,7 +143,7 @@ static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const 
     }
     if (rc) {
         snprintf(v->sentence, sizeof v->sentence,
-                 "This receipt cannot be read (%s); it is not a valid mohur receipt.",
+                 "FORGED: this receipt cannot be read (%s); it is not a valid mohur receipt.",
                  mh_err_message(rc));
         return MH_APP_FORGED;
     }
@@ -101,6 +151,7 @@ static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const 
     span_copy(v->registry, sizeof v->registry, &r.claims.registry);
     span_copy(v->issuer, sizeof v->issuer, &r.claims.issuer);
     span_copy(v->kind, sizeof v->kind, &r.claims.kind);
+    span_copy(v->signed_host, sizeof v->signed_host, &r.claims.host);
     v->log_index = r.claims.log_index;
     v->issued_at = r.claims.issued_at;
     v->doc_len = r.claims.doc_len;
@@ -111,9 +162,19 @@ static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const 
     }
     const app_issuer *is = mh_app_find_issuer(a, v->issuer);
     snprintf(v->issuer_name, sizeof v->issuer_name, "%s", is ? is->info.name : v->issuer);
-    if (digest) {
+    /* the host: a genuine receipt under another site's address is the
+     * phishing case; say it, and never call it valid */
+    if (!mh_receipt_host_matches(&r.claims, &host)) {
+        v->host_mismatch = true;
+        snprintf(v->sentence, sizeof v->sentence,
+                 "WRONG SITE: this QR opens %s, but the receipt was issued for %s; a phone "
+                 "scanning it would have shown another site's page. Do not trust that page.",
+                 v->qr_host, v->signed_host);
+        return MH_APP_FORGED;
+    }
+    if (f->digest) {
         v->digest_checked = true;
-        v->receipt_digest_ok = mh_receipt_check_document(&r.claims, digest, doc_len) == 0;
+        v->receipt_digest_ok = mh_receipt_check_document(&r.claims, f->digest, f->len) == 0;
         if (!v->receipt_digest_ok) {
             snprintf(v->sentence, sizeof v->sentence,
                      "ALTERED: this document is not the one the receipt was issued for (its "
@@ -121,16 +182,15 @@ static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const 
             return MH_APP_ALTERED;
         }
     }
-    /* the ledger: the entry the receipt names must be this document's */
+    /* the ledger: the entry the receipt names must be this document's, and
+     * the receipt must say what the entry recorded */
     mh_ledger_entry e;
     v->ledger_checked = true;
     rc = mh_ledger_get(a->ledger, r.claims.log_index, &e);
-    if (rc == 0 && (e.type != MH_LEDGER_ISSUE || r.claims.digest_len > 32 ||
-                    mh_ct_memcmp(e.digest, r.claims.digest, r.claims.digest_len) != 0 ||
-                    e.doc_len != r.claims.doc_len))
-        rc = MH_ERR_NOT_FOUND;
     if (rc == MH_ERR_NOT_FOUND ||
-        (rc == 0 && mh_ledger_lookup_id(a->ledger, e.doc_id, &v->status) != 0)) {
+        (rc == 0 && (e.type != MH_LEDGER_ISSUE || r.claims.digest_len > 32 ||
+                     mh_ct_memcmp(e.digest, r.claims.digest, r.claims.digest_len) != 0 ||
+                     e.doc_len != r.claims.doc_len))) {
         snprintf(v->sentence, sizeof v->sentence,
                  "UNKNOWN: the receipt is signed by this registry, but its ledger has no such "
                  "document (log index %llu). Ask the issuer.",
@@ -138,27 +198,81 @@ static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const 
         return MH_APP_UNKNOWN;
     }
     if (rc) {
-        snprintf(v->sentence, sizeof v->sentence, "The ledger could not be read: %s",
+        snprintf(v->sentence, sizeof v->sentence, "ERROR: the ledger could not be read: %s",
                  mh_err_message(rc));
         return MH_APP_ERROR;
     }
-    v->ledger_known = true;
+    uint8_t cd[32];
+    if (strcmp(e.issuer, v->issuer) != 0 || strcmp(e.kind, v->kind) != 0 ||
+        e.time != r.claims.issued_at || !e.has_claims ||
+        mh_receipt_claims_digest(&r.claims, cd) != 0 || mh_ct_memcmp(cd, e.claims, 32) != 0) {
+        snprintf(v->sentence, sizeof v->sentence,
+                 "FORGED: the receipt does not say what its ledger entry (log index %llu) "
+                 "recorded: its issuer, kind or printed fields differ.",
+                 (unsigned long long)r.claims.log_index);
+        return MH_APP_FORGED;
+    }
     snprintf(v->doc_id, sizeof v->doc_id, "%s", e.doc_id);
+    if (mh_ledger_lookup_id(a->ledger, e.doc_id, &v->status) != 0) {
+        snprintf(v->sentence, sizeof v->sentence,
+                 "ERROR: the ledger has entry %llu but no status for document %s: it is damaged.",
+                 (unsigned long long)r.claims.log_index, e.doc_id);
+        return MH_APP_ERROR;
+    }
+    v->ledger_known = true;
+    /* the first signature is the one the ledger recorded, by a certificate
+     * registered for the issuer, which may issue the kind */
+    if (f->first_cert) {
+        uint8_t fp[32];
+        char why[512];
+        mh_kind k;
+        (void)mh_hash_sha256(f->first_cert, f->first_len, fp);
+        if (mh_ct_memcmp(fp, e.signer_fp, 32) != 0) {
+            snprintf(v->sentence, sizeof v->sentence,
+                     "FORGED: the document was signed by another certificate than the one the "
+                     "ledger recorded when %s was issued.",
+                     e.doc_id);
+            return MH_APP_FORGED;
+        }
+        if (!is) {
+            snprintf(v->sentence, sizeof v->sentence,
+                     "FORGED: the issuer '%s' named by the receipt is not one of this "
+                     "registry's issuers.",
+                     v->issuer);
+            return MH_APP_FORGED;
+        }
+        if (mh_kind_load(mh_kinds_dir(), v->kind, &k) != 0) {
+            snprintf(v->sentence, sizeof v->sentence,
+                     "ERROR: the document kind '%s' is not configured here.", v->kind);
+            return MH_APP_ERROR;
+        }
+        if (mh_app_policy_issuer(is, &k, f->first_cert, f->first_len, why, sizeof why) != 0) {
+            snprintf(v->sentence, sizeof v->sentence,
+                     "FORGED: the first signature is not allowed by this registry's policy: %s.",
+                     why);
+            return MH_APP_FORGED;
+        }
+        if (f->nsigs > k.nparties) {
+            snprintf(v->sentence, sizeof v->sentence,
+                     "ALTERED: a %s has %zu signing part%s, but this document carries %zu "
+                     "signatures.",
+                     k.names[MH_LANG_EN], k.nparties, k.nparties == 1 ? "y" : "ies", f->nsigs);
+            return MH_APP_ALTERED;
+        }
+    }
     char d1[16], d2[16];
     date_of(v->issued_at, d1, sizeof d1);
+    if (v->status.voided || v->status.issue_index != r.claims.log_index) {
+        v->voided = true;
+        snprintf(v->sentence, sizeof v->sentence,
+                 "VOIDED: document %s was recorded on %s but its signing failed; this copy was "
+                 "never issued%s.",
+                 v->doc_id, d1,
+                 v->status.voided ? "" : " (the number was issued again later, as another entry)");
+        return MH_APP_VOIDED;
+    }
     if (v->status.revoked) {
-        mh_ledger_entry re;
         date_of(v->status.revoke_time, d2, sizeof d2);
-        if (v->status.reason == MH_APP_REASON_VOIDED &&
-            mh_ledger_get(a->ledger, v->status.revoke_index, &re) == 0 &&
-            strcmp(re.issuer, MH_APP_VOID_ISSUER) == 0) {
-            v->voided = true;
-            snprintf(v->sentence, sizeof v->sentence,
-                     "VOIDED: document %s was recorded on %s but its signing failed; it was "
-                     "never issued.",
-                     v->doc_id, d1);
-            return MH_APP_VOIDED;
-        }
         snprintf(v->sentence, sizeof v->sentence,
                  "REVOKED: %s issued by %s on %s was revoked on %s (reason: %s).", v->doc_id,
                  v->issuer_name, d1, d2, mh_app_reason_name(v->status.reason));
@@ -166,52 +280,101 @@ static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const 
     }
     snprintf(v->sentence, sizeof v->sentence, "VALID: %s issued by %s on %s%s.", v->doc_id,
              v->issuer_name, d1,
-             digest ? "" : " (the receipt only: check that the paper shows the same fields)");
+             f->digest ? "" : " (the receipt only: check that the paper shows the same fields)");
     return MH_APP_VALID;
 }
 
-/* ---- signatures ---------------------------------------------------------- */
+/* ---- one signature ------------------------------------------------------- */
+
+static void sig_line(mh_app_sig_detail *d, const char *what, const char *arg)
+{
+    if (d->detail[0])
+        return;
+    /* arg may be another field of *d: copy it aside first */
+    char tmp[sizeof d->detail];
+    snprintf(tmp, sizeof tmp, "%s", arg);
+    snprintf(d->detail, sizeof d->detail, "%s%s", what, tmp);
+}
+
+/* The trust a signature's certificate gets: its path at the proven (or
+ * claimed) signing time, revocation against the current CRL, and the
+ * policy for its position (0 = the issuer: checked with the receipt). A
+ * timestamp counts as proof of the time only if its authority is trusted. */
+static void judge_signer(mh_app *a, const mh_kind *k, size_t position,
+                         const mh_cms_signer_result *s, mh_app_sig_detail *d, bool *rev_unknown)
+{
+    char why[512];
+    if (!s->cert) {
+        snprintf(d->path_reason, sizeof d->path_reason, "no signer certificate found");
+        return;
+    }
+    mh_app_cert_subject(s->cert, s->cert_len, d->signer, sizeof d->signer);
+    (void)mh_hash_sha256(s->cert, s->cert_len, d->cert_fp);
+    int64_t poe = 0;
+    if (s->has_tst && s->tst_status == 0 && s->tst_cert) {
+        char tr[200];
+        if (mh_app_check_path(a, s->tst_cert, s->tst_cert_len, s->tst_time, 0, MH_PURPOSE_TIMESTAMP,
+                              tr, sizeof tr) == 0) {
+            d->has_timestamp = true;
+            d->timestamp = s->tst_time;
+            poe = s->tst_time;
+        } else {
+            sig_line(d, "timestamp not trusted: ", tr);
+        }
+    }
+    int64_t when = poe ? poe : (s->has_signing_time ? s->signing_time : d->signed_at);
+    int rc = mh_app_check_path(a, s->cert, s->cert_len, when, poe, MH_PURPOSE_DOCUMENT,
+                               d->path_reason, sizeof d->path_reason);
+    d->path_ok = rc == 0;
+    if (rc == MH_ERR_CRL_MISSING)
+        *rev_unknown = true;
+    if (position == 0) {
+        snprintf(d->role, sizeof d->role, "%s", k && k->nparties ? k->parties[0].role : "issuer");
+        d->policy_ok = true; /* the issuer's: checked against the ledger entry */
+    } else if (k) {
+        d->policy_ok = mh_app_policy_party(k, position, s->cert, s->cert_len, why, sizeof why) == 0;
+        if (position < k->nparties)
+            snprintf(d->role, sizeof d->role, "%s", k->parties[position].role);
+        if (!d->policy_ok)
+            sig_line(d, "not allowed: ", why);
+    }
+}
+
+/* ---- PDF ----------------------------------------------------------------- */
 
 struct pdf_cb {
-    mh_app *a;
     size_t n;
     struct {
-        uint8_t *cert;
-        size_t cert_len;
-        bool has_tst;
-        int64_t tst_time;
-        int64_t validate_at;
-    } s[MH_PDF_MAX_SIGS];
+        mh_cms_result res;
+        int rc;
+        uint8_t *cms; /* the CMS bytes res points into */
+    } s[MH_APP_SIGS_MAX];
 };
 
+/* The CMS of each signature, verified once; its certificate, timestamp and
+ * signing time stay with the result. */
 static int pdf_verify_cb(void *ctx, const mh_pdf_signed_data *data, const uint8_t *cms,
                          size_t cms_len, char *signer, size_t signer_cap)
 {
     struct pdf_cb *cb = ctx;
-    int rc = mh_pdf_cms_pki_verify(NULL, data, cms, cms_len, signer, signer_cap);
-    if (cb->n >= MH_PDF_MAX_SIGS)
-        return rc;
+    if (cb->n >= MH_APP_SIGS_MAX)
+        return MH_ERR_TOO_LARGE;
     size_t i = cb->n++;
-    mh_cms_result *res = calloc(1, sizeof *res);
-    if (!res)
-        return rc ? rc : MH_ERR_NOMEM;
-    /* the result is rc above; this call is for the signer's certificate */
-    if (mh_cms_verify_digest(cms, cms_len, MBEDTLS_MD_SHA256, data->sha256, 32, NULL, res) != 0 &&
-        res->n_signers == 0) {
-        free(res);
-        return rc;
-    }
-    if (res->n_signers > 0 && res->signers[0].cert && res->signers[0].cert_len < 65536) {
-        cb->s[i].cert = malloc(res->signers[0].cert_len);
-        if (cb->s[i].cert) {
-            memcpy(cb->s[i].cert, res->signers[0].cert, res->signers[0].cert_len);
-            cb->s[i].cert_len = res->signers[0].cert_len;
-        }
-        cb->s[i].has_tst = res->signers[0].has_tst && res->signers[0].tst_status == 0;
-        cb->s[i].tst_time = res->signers[0].tst_time;
-        cb->s[i].validate_at = res->signers[0].validate_at;
-    }
-    free(res);
+    cb->s[i].cms = malloc(cms_len ? cms_len : 1);
+    if (!cb->s[i].cms)
+        return cb->s[i].rc = MH_ERR_NOMEM;
+    memcpy(cb->s[i].cms, cms, cms_len);
+    int rc = mh_cms_verify_digest(cb->s[i].cms, cms_len, MBEDTLS_MD_SHA256, data->sha256, 32, NULL,
+                                  &cb->s[i].res);
+    const mh_cms_signer_result *r = cb->s[i].res.n_signers ? &cb->s[i].res.signers[0] : NULL;
+    if (rc == 0 && (!r || r->status != 0))
+        rc = MH_ERR_VERIFY_FAILED;
+    /* a signature timestamp that does not verify fails the signature */
+    if (rc == 0 && r->has_tst && r->tst_status != 0)
+        rc = MH_ERR_TIMESTAMP;
+    if (signer && signer_cap && r && r->cert)
+        mh_app_cert_subject(r->cert, r->cert_len, signer, signer_cap);
+    cb->s[i].rc = rc;
     return rc;
 }
 
@@ -234,8 +397,7 @@ static int64_t pdf_date(const char *s)
     return (int64_t)timegm(&tm);
 }
 
-/* Finds "/ContactInfo (HTTPS://...)" inside [0, limit) of the PDF, after
- * `from`. */
+/* Finds "/ContactInfo (HTTPS://...)" inside [from, limit) of the PDF. */
 static bool find_receipt_url(const uint8_t *pdf, size_t from, size_t limit, char *url, size_t cap)
 {
     static const char key[] = "/ContactInfo (HTTPS://";
@@ -255,30 +417,49 @@ static bool find_receipt_url(const uint8_t *pdf, size_t from, size_t limit, char
     return false;
 }
 
-static void sig_line(mh_app_sig_detail *d, const char *what, const char *arg)
+/* The worst verdict wins; among equals, the first reason is kept. */
+static void worse(enum mh_app_verdict_code *code, enum mh_app_verdict_code c, char *why, size_t cap,
+                  const char *fmt, ...) MH_PRINTF(5, 6);
+static int rank(enum mh_app_verdict_code c)
 {
-    if (d->detail[0])
+    switch (c) {
+    case MH_APP_VALID:
+        return 0;
+    case MH_APP_REV_UNKNOWN:
+        return 1;
+    case MH_APP_FORGED:
+        return 3;
+    default:
+        return 2;
+    }
+}
+static void worse(enum mh_app_verdict_code *code, enum mh_app_verdict_code c, char *why, size_t cap,
+                  const char *fmt, ...)
+{
+    if (rank(c) <= rank(*code))
         return;
-    /* arg may be another field of *d: copy it aside first */
-    char tmp[sizeof d->detail];
-    snprintf(tmp, sizeof tmp, "%s", arg);
-    snprintf(d->detail, sizeof d->detail, "%s%s", what, tmp);
+    *code = c;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, cap, fmt, ap);
+    va_end(ap);
 }
 
-static int verify_pdf(mh_app *a, const uint8_t *doc, size_t len, mh_app_verdict *v)
+int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len, mh_app_verdict *v)
 {
     int rc;
     struct pdf_cb *cb = calloc(1, sizeof *cb);
     mh_pdf_verify_result *res = calloc(1, sizeof *res);
+    mh_kind *k = calloc(1, sizeof *k);
     enum mh_app_verdict_code code = MH_APP_VALID;
-    char why[300] = "";
+    char why[400] = "";
+    bool rev_unknown = false, have_kind = false;
 
-    if (!cb || !res) {
-        free(cb);
-        free(res);
-        return MH_ERR_NOMEM;
+    if (!cb || !res || !k) {
+        rc = MH_ERR_NOMEM;
+        goto out;
     }
-    cb->a = a;
+    crl_info(a, v);
     rc = mh_pdf_verify(doc, len, pdf_verify_cb, cb, res);
     if (rc) {
         char url[MH_RECEIPT_URL_MAX];
@@ -298,7 +479,24 @@ static int verify_pdf(mh_app *a, const uint8_t *doc, size_t len, mh_app_verdict 
                  "NOT SIGNED: this PDF has no signature, so it is not a mohur document.");
         goto out;
     }
-    size_t mohur_first = SIZE_MAX;
+    /* the receipt: in the first signature's dictionary, which must be
+     * mohur's (an earlier signature by anyone else is not a mohur document) */
+    char url[MH_RECEIPT_URL_MAX];
+    bool have_url =
+        res->sigs[0].by_mohur && find_receipt_url(doc, res->sigs[0].original_len,
+                                                  res->sigs[0].revision_len, url, sizeof url);
+    if (have_url) {
+        mh_receipt r;
+        uint8_t rec[MH_RECEIPT_MAX];
+        size_t rl = 0;
+        mh_receipt_str h;
+        char kind[40] = "";
+        if (mh_receipt_url_parse(url, strlen(url), &h, rec, sizeof rec, &rl) == 0 &&
+            mh_receipt_decode(rec, rl, &r) == 0)
+            span_copy(kind, sizeof kind, &r.claims.kind);
+        have_kind = kind[0] && mh_kind_load(mh_kinds_dir(), kind, k) == 0;
+        mh_err_clear();
+    }
     for (size_t i = 0; i < res->nsigs && i < MH_APP_SIGS_MAX; i++) {
         const mh_pdf_sig_report *s = &res->sigs[i];
         mh_app_sig_detail *d = &v->sigs[v->nsigs++];
@@ -307,85 +505,82 @@ static int verify_pdf(mh_app *a, const uint8_t *doc, size_t len, mh_app_verdict 
         d->covers_whole = s->covers_whole;
         d->later_ok = s->covers_whole || s->later_changes_allowed;
         d->signed_at = pdf_date(s->when);
-        if (s->by_mohur && mohur_first == SIZE_MAX)
-            mohur_first = i;
         if (!d->integrity) {
-            sig_line(d, "", mh_pdf_sig_status_name(s->status));
-            if (code == MH_APP_VALID)
-                snprintf(why, sizeof why, "signature %zu (%s) does not match the bytes it signs",
-                         i + 1, d->signer);
-            code = MH_APP_ALTERED;
+            sig_line(d, "",
+                     s->change[0] ? s->change
+                     : i < cb->n && cb->s[i].rc == MH_ERR_TIMESTAMP
+                         ? "its signature timestamp does not verify"
+                         : mh_pdf_sig_status_name(s->status));
+            worse(&code, MH_APP_ALTERED, why, sizeof why,
+                  "signature %zu (%s) does not match the bytes it signs", i + 1, d->signer);
         } else if (!d->later_ok) {
             sig_line(d, "changed after signing: ", s->change);
-            if (code == MH_APP_VALID)
-                snprintf(why, sizeof why, "the document was changed after signature %zu: %s", i + 1,
-                         s->change);
-            code = MH_APP_ALTERED;
+            worse(&code, MH_APP_ALTERED, why, sizeof why,
+                  "the document was changed after signature %zu: %s", i + 1, s->change);
         }
-        if (i < cb->n && cb->s[i].cert) {
-            mh_app_cert_subject(cb->s[i].cert, cb->s[i].cert_len, d->signer, sizeof d->signer);
-            int64_t when = cb->s[i].has_tst ? cb->s[i].tst_time : d->signed_at;
-            d->has_timestamp = cb->s[i].has_tst;
-            d->timestamp = cb->s[i].tst_time;
-            d->path_ok =
-                mh_app_check_path(a, cb->s[i].cert, cb->s[i].cert_len, when, MH_PURPOSE_DOCUMENT,
-                                  d->path_reason, sizeof d->path_reason) == 0;
-        } else {
+        if (i < cb->n && cb->s[i].res.n_signers > 0)
+            judge_signer(a, have_kind ? k : NULL, i, &cb->s[i].res.signers[0], d, &rev_unknown);
+        else
             snprintf(d->path_reason, sizeof d->path_reason, "no signer certificate found");
-        }
-        if (d->integrity && !d->path_ok) {
+        if (d->integrity && !d->path_ok && !rev_unknown) {
             sig_line(d, "signer not trusted: ", d->path_reason);
-            if (code == MH_APP_VALID) {
-                code = MH_APP_FORGED;
-                snprintf(why, sizeof why,
-                         "signature %zu is by '%s', whom this registry does not trust", i + 1,
-                         d->signer);
-            }
+            worse(&code, MH_APP_FORGED, why, sizeof why,
+                  "signature %zu is by '%s', whom this registry does not trust: %s", i + 1,
+                  d->signer, d->path_reason);
+        } else if (d->integrity && !d->path_ok) {
+            sig_line(d, "", d->path_reason);
+            worse(&code, MH_APP_REV_UNKNOWN, why, sizeof why, "%s", d->path_reason);
         }
-    }
-    /* the receipt: in the first mohur signature's dictionary, signed by it */
-    char url[MH_RECEIPT_URL_MAX];
-    bool have_url = false;
-    if (mohur_first != SIZE_MAX) {
-        const mh_pdf_sig_report *s = &res->sigs[mohur_first];
-        have_url = find_receipt_url(doc, s->original_len, s->revision_len, url, sizeof url);
-    }
-    if (code != MH_APP_VALID) {
-        v->code = code;
-        snprintf(v->sentence, sizeof v->sentence, "%s: %s.",
-                 code == MH_APP_ALTERED ? "ALTERED" : "FORGED", why);
-        if (have_url && code == MH_APP_FORGED) {
-            mh_app_verdict rv;
-            memset(&rv, 0, sizeof rv);
-            (void)judge_receipt(a, url, NULL, 0, &rv);
-            v->has_receipt = true;
-            v->receipt_sig_ok = rv.receipt_sig_ok;
-            snprintf(v->url, sizeof v->url, "%s", url);
-            if (!rv.receipt_sig_ok)
-                snprintf(v->sentence, sizeof v->sentence,
-                         "FORGED: not from this registry: %s, and its receipt is not signed by "
-                         "this registry.",
-                         why);
-        }
-        goto out;
+        if (i > 0 && !d->policy_ok)
+            worse(&code, MH_APP_FORGED, why, sizeof why, "signature %zu: %s", i + 1, d->detail);
     }
     if (!have_url) {
-        v->code = MH_APP_NOT_MOHUR;
-        snprintf(v->sentence, sizeof v->sentence,
-                 "NOT A MOHUR DOCUMENT: the PDF's signatures are intact, but it carries no "
-                 "mohur receipt.");
+        if (code == MH_APP_VALID || code == MH_APP_REV_UNKNOWN) {
+            v->code = MH_APP_NOT_MOHUR;
+            snprintf(v->sentence, sizeof v->sentence, "NOT A MOHUR DOCUMENT: %s",
+                     res->sigs[0].by_mohur
+                         ? "its signature carries no mohur receipt."
+                         : "its first signature is not mohur's, so it carries no mohur receipt.");
+        } else {
+            v->code = code;
+            snprintf(v->sentence, sizeof v->sentence, "%s: %s.",
+                     code == MH_APP_ALTERED ? "ALTERED" : "FORGED", why);
+        }
         goto out;
     }
     uint8_t digest[32];
     (void)mh_hash_sha256(doc, res->original_len, digest);
-    v->code = judge_receipt(a, url, digest, res->original_len, v);
+    doc_facts f = {digest, res->original_len, NULL, 0, res->nsigs};
+    if (cb->n > 0 && cb->s[0].res.n_signers > 0 && cb->s[0].res.signers[0].cert) {
+        f.first_cert = cb->s[0].res.signers[0].cert;
+        f.first_len = cb->s[0].res.signers[0].cert_len;
+    }
+    enum mh_app_verdict_code rcode = judge_receipt(a, url, &f, v);
+    /* the worse of the signatures' verdict and the receipt's; on a tie the
+     * signatures' reason, which names what changed */
+    if (code != MH_APP_VALID && rank(code) >= rank(rcode)) {
+        v->code = code;
+        if (code == MH_APP_REV_UNKNOWN)
+            snprintf(v->sentence, sizeof v->sentence,
+                     "REVOCATION STATUS UNKNOWN: %s is otherwise genuine, but %s; it cannot be "
+                     "called valid until that is known.",
+                     v->doc_id[0] ? v->doc_id : "the document", why);
+        else
+            snprintf(v->sentence, sizeof v->sentence, "%s: %s.",
+                     code == MH_APP_ALTERED ? "ALTERED" : "FORGED", why);
+    } else {
+        v->code = rcode;
+    }
 out:
-    for (size_t i = 0; i < cb->n; i++)
-        free(cb->s[i].cert);
+    for (size_t i = 0; cb && i < cb->n; i++)
+        free(cb->s[i].cms);
     free(cb);
     free(res);
+    free(k);
     return rc;
 }
+
+/* ---- a file with its detached signature -------------------------------------- */
 
 static int verify_detached(mh_app *a, const char *path, const uint8_t *doc, size_t len,
                            const char *p7s, mh_app_verdict *v)
@@ -393,11 +588,14 @@ static int verify_detached(mh_app *a, const char *path, const uint8_t *doc, size
     uint8_t *cms = NULL, *url = NULL;
     size_t cms_len = 0, url_len = 0;
     mh_cms_result *res = NULL;
+    mh_kind *k = NULL;
     char rpath[APP_PATH_MAX + 16];
     enum mh_app_verdict_code code = MH_APP_VALID;
-    char why[300] = "";
+    char why[400] = "";
+    bool rev_unknown = false;
     int rc = mh_app_read_file(p7s, (size_t)(1u << 20), &cms, &cms_len);
 
+    crl_info(a, v);
     if (rc) {
         v->code = MH_APP_ERROR;
         snprintf(v->sentence, sizeof v->sentence, "ERROR: the signature file cannot be read: %s",
@@ -405,10 +603,31 @@ static int verify_detached(mh_app *a, const char *path, const uint8_t *doc, size
         return MH_OK;
     }
     res = calloc(1, sizeof *res);
-    if (!res) {
+    k = calloc(1, sizeof *k);
+    if (!res || !k) {
         free(cms);
+        free(res);
+        free(k);
         return MH_ERR_NOMEM;
     }
+    /* the receipt beside the file names the kind (its parties) */
+    snprintf(rpath, sizeof rpath, "%s.receipt", path);
+    bool have_url = mh_app_read_file(rpath, MH_RECEIPT_URL_MAX, &url, &url_len) == 0;
+    bool have_kind = false;
+    if (have_url) {
+        while (url_len && (url[url_len - 1] == '\n' || url[url_len - 1] == '\r'))
+            url[--url_len] = 0;
+        uint8_t rec[MH_RECEIPT_MAX];
+        size_t rl = 0;
+        mh_receipt_str h;
+        mh_receipt r;
+        char kind[40] = "";
+        if (mh_receipt_url_parse((const char *)url, url_len, &h, rec, sizeof rec, &rl) == 0 &&
+            mh_receipt_decode(rec, rl, &r) == 0)
+            span_copy(kind, sizeof kind, &r.claims.kind);
+        have_kind = kind[0] && mh_kind_load(mh_kinds_dir(), kind, k) == 0;
+    }
+    mh_err_clear();
     rc = mh_cms_verify(cms, cms_len, doc, len, NULL, res);
     if (rc == MH_ERR_PARSE || rc == MH_ERR_TOO_LARGE || rc == MH_ERR_CMS || res->n_signers == 0) {
         v->code = MH_APP_ERROR;
@@ -419,61 +638,57 @@ static int verify_detached(mh_app *a, const char *path, const uint8_t *doc, size
     for (size_t i = 0; i < res->n_signers && i < MH_APP_SIGS_MAX; i++) {
         const mh_cms_signer_result *s = &res->signers[i];
         mh_app_sig_detail *d = &v->sigs[v->nsigs++];
-        if (s->cert)
-            mh_app_cert_subject(s->cert, s->cert_len, d->signer, sizeof d->signer);
-        d->integrity = s->status == 0;
+        d->integrity = s->status == 0 && !(s->has_tst && s->tst_status != 0);
         d->covers_whole = true;
         d->later_ok = true;
         d->signed_at = s->has_signing_time ? s->signing_time : 0;
-        d->has_timestamp = s->has_tst && s->tst_status == 0;
-        d->timestamp = s->tst_time;
+        judge_signer(a, have_kind ? k : NULL, i, s, d, &rev_unknown);
         if (!d->integrity) {
-            sig_line(d, "", s->reason);
-            if (code == MH_APP_VALID)
-                snprintf(why, sizeof why,
-                         "the file does not match signature %zu (it was changed after signing)",
-                         i + 1);
-            code = MH_APP_ALTERED;
+            sig_line(d, "", s->status ? s->reason : "its signature timestamp does not verify");
+            worse(&code, MH_APP_ALTERED, why, sizeof why,
+                  "the file does not match signature %zu (it was changed after signing)", i + 1);
         }
-        if (s->cert)
-            d->path_ok =
-                mh_app_check_path(a, s->cert, s->cert_len, s->validate_at, MH_PURPOSE_DOCUMENT,
-                                  d->path_reason, sizeof d->path_reason) == 0;
-        if (d->integrity && !d->path_ok) {
+        if (d->integrity && !d->path_ok && !rev_unknown) {
             sig_line(d, "signer not trusted: ", d->path_reason);
-            if (code == MH_APP_VALID) {
-                code = MH_APP_FORGED;
-                snprintf(why, sizeof why,
-                         "signature %zu is by '%s', whom this registry does not trust", i + 1,
-                         d->signer);
-            }
+            worse(&code, MH_APP_FORGED, why, sizeof why,
+                  "signature %zu is by '%s', whom this registry does not trust: %s", i + 1,
+                  d->signer, d->path_reason);
+        } else if (d->integrity && !d->path_ok) {
+            worse(&code, MH_APP_REV_UNKNOWN, why, sizeof why, "%s", d->path_reason);
         }
+        if (i > 0 && !d->policy_ok)
+            worse(&code, MH_APP_FORGED, why, sizeof why, "signature %zu: %s", i + 1, d->detail);
     }
-    if (code != MH_APP_VALID) {
+    if (rank(code) >= 2) {
         v->code = code;
         snprintf(v->sentence, sizeof v->sentence, "%s: %s.",
                  code == MH_APP_ALTERED ? "ALTERED" : "FORGED", why);
         goto out;
     }
-    /* the receipt beside the file */
-    snprintf(rpath, sizeof rpath, "%s.receipt", path);
-    if (mh_app_read_file(rpath, MH_RECEIPT_URL_MAX, &url, &url_len) != 0) {
+    if (!have_url) {
         v->code = MH_APP_NOT_MOHUR;
         snprintf(v->sentence, sizeof v->sentence,
-                 "SIGNED, NO RECEIPT: the signature is intact and trusted, but %s.receipt (the "
-                 "QR's text) is missing; verify with --qr TEXT from the QR code.",
+                 "SIGNED, NO RECEIPT: the signature is intact, but %s.receipt (the QR's text) is "
+                 "missing; verify with --qr TEXT from the QR code.",
                  path);
         goto out;
     }
-    while (url_len && (url[url_len - 1] == '\n' || url[url_len - 1] == '\r'))
-        url[--url_len] = 0;
     uint8_t digest[32];
     (void)mh_hash_sha256(doc, len, digest);
-    v->code = judge_receipt(a, (const char *)url, digest, len, v);
+    doc_facts f = {digest, len, res->signers[0].cert, res->signers[0].cert_len, res->n_signers};
+    v->code = judge_receipt(a, (const char *)url, &f, v);
+    if (v->code == MH_APP_VALID && code == MH_APP_REV_UNKNOWN) {
+        v->code = code;
+        snprintf(v->sentence, sizeof v->sentence,
+                 "REVOCATION STATUS UNKNOWN: %s is otherwise genuine, but %s; it cannot be "
+                 "called valid until that is known.",
+                 v->doc_id, why);
+    }
 out:
     free(res);
     free(cms);
     free(url);
+    free(k);
     return MH_OK;
 }
 
@@ -489,7 +704,7 @@ int mh_app_verify_file(mh_app *a, const char *path, const char *p7s_path, mh_app
     if (rc)
         return rc;
     if (len >= 5 && memcmp(doc, "%PDF-", 5) == 0 && !p7s_path) {
-        rc = verify_pdf(a, doc, len, v);
+        rc = mh_app_verify_pdf_bytes(a, doc, len, v);
     } else {
         if (!p7s_path) {
             snprintf(p7s, sizeof p7s, "%s.p7s", path);
@@ -510,10 +725,15 @@ int mh_app_verify_file(mh_app *a, const char *path, const char *p7s_path, mh_app
     return rc;
 }
 
+/* The receipt bytes of a URL (for comparing two URLs' receipts). */
+static bool receipt_of(const char *url, uint8_t *out, size_t cap, size_t *len)
+{
+    mh_receipt_str h;
+    return mh_receipt_url_parse(url, strlen(url), &h, out, cap, len) == 0;
+}
+
 int mh_app_verify_qr(mh_app *a, const char *qr_text, const char *doc_path, mh_app_verdict *v)
 {
-    uint8_t *doc = NULL, digest[32];
-    size_t len = 0, orig = 0;
     char url[MH_RECEIPT_URL_MAX];
     int rc;
 
@@ -527,19 +747,62 @@ int mh_app_verify_qr(mh_app *a, const char *qr_text, const char *doc_path, mh_ap
     url[n] = 0;
     while (n && (url[n - 1] == '\n' || url[n - 1] == '\r' || url[n - 1] == ' '))
         url[--n] = 0;
-    if (doc_path) {
-        rc = mh_app_read_file(doc_path, MH_APP_DOC_MAX, &doc, &len);
-        if (rc)
-            return rc;
-        orig = len;
-        if (len >= 5 && memcmp(doc, "%PDF-", 5) == 0) {
-            mh_pdf_info info;
-            if (mh_pdf_info_get(doc, len, &info) == 0)
-                orig = info.original_len;
-        }
-        (void)mh_hash_sha256(doc, orig, digest);
+    crl_info(a, v);
+    if (!doc_path) {
+        doc_facts f = {0};
+        v->code = judge_receipt(a, url, &f, v);
+        return MH_OK;
     }
-    v->code = judge_receipt(a, url, doc ? digest : NULL, orig, v);
-    free(doc);
+    /* with the document: the document is verified in full (its signatures,
+     * everything after them), and must carry this very receipt */
+    char p7s[APP_PATH_MAX + 8];
+    snprintf(p7s, sizeof p7s, "%s.p7s", doc_path);
+    uint8_t head[5];
+    FILE *fp = fopen(doc_path, "rb");
+    bool pdf = fp && fread(head, 1, 5, fp) == 5 && memcmp(head, "%PDF-", 5) == 0;
+    if (fp)
+        fclose(fp);
+    if (!pdf && access(p7s, F_OK) != 0) {
+        /* a plain file with no signature beside it: the receipt and the
+         * bytes only */
+        uint8_t *doc = NULL, digest[32];
+        size_t len = 0;
+        if ((rc = mh_app_read_file(doc_path, MH_APP_DOC_MAX, &doc, &len)) != 0)
+            return rc;
+        (void)mh_hash_sha256(doc, len, digest);
+        free(doc);
+        doc_facts f = {digest, len, NULL, 0, 0};
+        v->code = judge_receipt(a, url, &f, v);
+        return MH_OK;
+    }
+    mh_app_verdict *dv = calloc(1, sizeof *dv);
+    if (!dv)
+        return MH_ERR_NOMEM;
+    if ((rc = mh_app_verify_file(a, doc_path, NULL, dv)) != 0) {
+        free(dv);
+        return rc;
+    }
+    uint8_t r1[MH_RECEIPT_MAX], r2[MH_RECEIPT_MAX];
+    size_t l1 = 0, l2 = 0;
+    doc_facts none = {0};
+    enum mh_app_verdict_code qc = judge_receipt(a, url, &none, v);
+    bool same = dv->has_receipt && receipt_of(url, r1, sizeof r1, &l1) &&
+                receipt_of(dv->url, r2, sizeof r2, &l2) && l1 == l2 && memcmp(r1, r2, l1) == 0;
+    mh_app_verdict qv = *v;
+    *v = *dv;
+    /* the QR's own host and receipt checks stay visible */
+    snprintf(v->qr_host, sizeof v->qr_host, "%s", qv.qr_host);
+    v->host_mismatch = qv.host_mismatch;
+    if (qc != MH_APP_VALID && qc != MH_APP_REVOKED && qc != MH_APP_VOIDED) {
+        v->code = qc;
+        snprintf(v->sentence, sizeof v->sentence, "%s", qv.sentence);
+    } else if (!same && v->code != MH_APP_ERROR) {
+        v->code = dv->has_receipt ? MH_APP_ALTERED : v->code;
+        if (dv->has_receipt)
+            snprintf(v->sentence, sizeof v->sentence,
+                     "ALTERED: this document carries another receipt than the QR given; it is "
+                     "not the document this QR was issued for.");
+    }
+    free(dv);
     return MH_OK;
 }

@@ -50,6 +50,8 @@ extern const struct mh_cli_cmd mh_cli_pdf_cmds[];
 extern const struct mh_cli_cmd mh_cli_log_cmds[];
 extern const struct mh_cli_cmd mh_cli_receipt_cmds[];
 extern const struct mh_cli_cmd mh_cli_cert_cmds[];
+extern const struct mh_cli_cmd mh_cli_issuer_cmds[];
+extern const struct mh_cli_cmd mh_cli_offline_cmds[];
 extern const struct mh_cli_cmd mh_cli_witness_cmds[];
 int mh_cli_doc_main(int argc, char **argv); /* init, sign, verify, revoke, kinds (cmd_doc.c) */
 int mh_cli_issue(int argc, char **argv);    /* issue: documents from a roster (cmd_issue.c) */
@@ -58,6 +60,10 @@ int mh_cli_issue(int argc, char **argv);    /* issue: documents from a roster (c
 extern const char *mh_cli_prog;
 
 /* ---- errors and exit codes ---------------------------------------------- */
+
+/* Set when the command line asks for --json: errors are then also printed
+ * as {"error": {"exit": N, "message": "..."}} on standard output. */
+extern bool mh_cli_json_errors;
 
 /* Maps every MH_ERR_* code to an exit code. */
 int mh_cli_exit_code(int rc);
@@ -85,6 +91,9 @@ int mh_cli_no_operands(int argc, char **argv);
  * malloc'd buffer with one extra NUL byte after the data. Prints the error
  * and returns an exit code. */
 int mh_cli_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len);
+/* The same, for a document: only a regular file (not "-", a pipe or a
+ * device, whose bytes could change between two reads). */
+int mh_cli_read_regular(const char *path, size_t cap, uint8_t **buf, size_t *len);
 /* Writes len bytes to path ("-" or NULL: standard output), replacing the
  * file; mode for a new file. Prints the error and returns an exit code. */
 int mh_cli_write_file(const char *path, const void *buf, size_t len, unsigned mode);

@@ -353,10 +353,13 @@ static void show_text(const mh_x509_cert *c)
     for (size_t i = 0; i < c->n_dps; i++)
         if (c->dps[i].has_full_name)
             each_gn(&c->dps[i].full_name, print_item, "CRL at:       ");
-    for (size_t i = 0; i < c->n_aia; i++) {
+    mh_der ad;
+    mh_x509_access acc;
+    mh_der_init(&ad, c->aia.p, c->aia.len);
+    while (mh_x509_access_next(&ad, &acc) == 0) {
         char m[64], l[320];
-        mh_x509_oid_str(&c->aia[i].method, true, m, sizeof m);
-        gn_str(&c->aia[i].location, l, sizeof l);
+        mh_x509_oid_str(&acc.method, true, m, sizeof m);
+        gn_str(&acc.location, l, sizeof l);
         printf("Access:       %s %s\n", m, l);
     }
     if (c->n_permitted || c->n_excluded)
@@ -436,10 +439,13 @@ static void show_json(mh_json *j, const mh_x509_cert *c)
     mh_json_arr_end(j);
     mh_json_key(j, "authority_info_access");
     mh_json_arr_begin(j);
-    for (size_t i = 0; i < c->n_aia; i++) {
+    mh_der ad;
+    mh_x509_access acc;
+    mh_der_init(&ad, c->aia.p, c->aia.len);
+    while (mh_x509_access_next(&ad, &acc) == 0) {
         char m[64], l[320];
-        mh_x509_oid_str(&c->aia[i].method, true, m, sizeof m);
-        gn_str(&c->aia[i].location, l, sizeof l);
+        mh_x509_oid_str(&acc.method, true, m, sizeof m);
+        gn_str(&acc.location, l, sizeof l);
         snprintf(t, sizeof t, "%s %s", m, l);
         mh_json_str(j, t);
     }

@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -15,7 +16,8 @@
 #include "mh_app.h"
 #include "mh_doc.h"
 
-#define EXIT_UNKNOWN 8 /* mohur verify: unknown to this registry */
+#define EXIT_UNKNOWN 8     /* mohur verify: unknown to this registry */
+#define EXIT_REV_UNKNOWN 9 /* mohur verify: revocation status unknown */
 
 /* A missing state directory or file is an input problem, not a token one. */
 static int open_fail(int rc)
@@ -43,7 +45,8 @@ static const char init_help[] =
     "for each key, a first CRL, the ledger, and config.json. Running it again\n"
     "changes nothing; it refuses a directory set up differently.\n"
     "\n"
-    "Usage: mohur init [--registry ID] [--host HOST] [--issuer ID:NAME]... [--json]\n"
+    "Usage: mohur init [--registry ID] [--host HOST] [--issuer ID:NAME]...\n"
+    "                  [--group GROUP] [--json]\n"
     "\n"
     "Options:\n"
     "  --registry ID     the registry's id in receipts (default AZ-DEMO)\n"
@@ -51,6 +54,10 @@ static const char init_help[] =
     "                    verify.mohur.test)\n"
     "  --issuer ID:NAME  rename a default issuer (bdu, agency, notary) or add an\n"
     "                    organisation seal (edit config.json for its kinds)\n"
+    "  --group GROUP     who may verify without root: the configuration,\n"
+    "                    certificates, CRL and ledger are shared with this group\n"
+    "                    (never the token, PINs or CA); default: the group\n"
+    "                    'mohur' when it exists. Run again to share later.\n"
     "  --json            print JSON\n"
     "  -h, --help        show this help\n"
     "\n"
@@ -60,9 +67,13 @@ static const char init_help[] =
 static int cmd_init(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"registry", required_argument, NULL, 'r'}, {"host", required_argument, NULL, 'H'},
-        {"issuer", required_argument, NULL, 'i'},   {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"registry", required_argument, NULL, 'r'},
+        {"host", required_argument, NULL, 'H'},
+        {"issuer", required_argument, NULL, 'i'},
+        {"json", no_argument, NULL, 'j'},
+        {"group", required_argument, NULL, 'g'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     mh_app_init_opts o;
     mh_app_issuer_opt iss[MH_APP_ISSUERS_MAX];
@@ -95,6 +106,9 @@ static int cmd_init(int argc, char **argv)
             o.nissuers++;
             break;
         }
+        case 'g':
+            o.group = optarg;
+            break;
         case 'j':
             json = true;
             break;
@@ -242,40 +256,27 @@ static int cmd_sign(int argc, char **argv)
         goto out;
     }
     const char *file = argv[optind];
-    if (!kind_id) {
-        ret = mh_cli_usage("--kind is required (see 'mohur kinds')");
-        goto out;
-    }
-    kind = calloc(1, sizeof *kind);
-    if (!kind) {
-        ret = mh_cli_fail(MH_ERR_NOMEM, "loading the kind");
-        goto out;
-    }
-    mh_err_clear();
-    if ((rc = mh_kind_load(mh_kinds_dir(), kind_id, kind)) != 0) {
-        ret = mh_cli_fail(rc, "kind '%.40s'", kind_id);
-        if (rc == MH_ERR_NOT_FOUND)
-            ret = MH_EXIT_USAGE; /* a wrong --kind is a usage error */
-        goto out;
+    if (kind_id) {
+        kind = calloc(1, sizeof *kind);
+        if (!kind) {
+            ret = mh_cli_fail(MH_ERR_NOMEM, "loading the kind");
+            goto out;
+        }
+        mh_err_clear();
+        if ((rc = mh_kind_load(mh_kinds_dir(), kind_id, kind)) != 0) {
+            ret = mh_cli_fail(rc, "kind '%.40s'", kind_id);
+            if (rc == MH_ERR_NOT_FOUND)
+                ret = MH_EXIT_USAGE; /* a wrong --kind is a usage error */
+            goto out;
+        }
     }
     mh_err_clear();
     if (fields_file && (rc = mh_app_fields_read(&fields, fields_file)) != 0) {
         ret = mh_cli_fail(rc, "reading the fields");
         goto out;
     }
-    /* check everything that needs no PIN first */
-    mh_err_clear();
-    if ((rc = mh_kind_check(kind, fields.v, fields.n)) != 0) {
-        ret = mh_cli_error(MH_EXIT_INPUT, "the fields do not fit kind '%s': %s", kind->id,
-                           mh_err_message(rc));
+    if ((ret = mh_cli_read_regular(file, MH_APP_DOC_MAX, &doc, &doc_len)) != 0)
         goto out;
-    }
-    if ((ret = mh_cli_read_file(file, MH_APP_DOC_MAX, &doc, &doc_len)) != 0)
-        goto out;
-    if (doc_len == 0) {
-        ret = mh_cli_error(MH_EXIT_INPUT, "%s is empty: there is nothing to sign", file);
-        goto out;
-    }
     bool pdf = doc_len >= 5 && memcmp(doc, "%PDF-", 5) == 0;
     if (!out) {
         size_t n = strlen(file);
@@ -287,15 +288,42 @@ static int cmd_sign(int argc, char **argv)
             snprintf(outbuf, sizeof outbuf, "%s", file);
         out = outbuf;
     }
+    mh_app_issue_req req;
+    mh_app_issue_res res;
+    memset(&req, 0, sizeof req);
+    memset(&res, 0, sizeof res);
+    req.kind = kind;
+    req.doc_id = doc_id;
+    req.fields = fields.v;
+    req.nfields = fields.n;
+    req.doc = doc;
+    req.doc_len = doc_len;
+    req.out_path = out;
+    /* check everything that needs no PIN first */
+    bool cosign = false;
+    mh_err_clear();
+    if ((rc = mh_app_issue_precheck(&req, &cosign)) != 0) {
+        /* no kind for a first signature is a usage error; the rest is the
+         * input's (fields that do not fit, a kind that cannot be supplied) */
+        if (rc == MH_ERR_INVALID_ARG && !kind && !cosign)
+            ret = mh_cli_usage("%s", mh_err_message(rc));
+        else if (rc == MH_ERR_INVALID_ARG)
+            ret = mh_cli_error(MH_EXIT_INPUT, "signing %s: %s", file, mh_err_message(rc));
+        else
+            ret = mh_cli_fail(rc, "signing %s", file);
+        goto out;
+    }
     mh_err_clear();
     if ((rc = mh_app_open(mh_cli_state_dir(), &a)) != 0) {
         ret = open_fail(rc);
         goto out;
     }
-    if (!issuer) {
+    /* who signs: a party's own key co-signs; otherwise an issuer (by
+     * default the first that may issue the kind) */
+    if (!issuer && !(cosign && key)) {
         mh_app_issuer_info info[MH_APP_ISSUERS_MAX];
         size_t n = 0;
-        if (mh_app_issuers(a, info, MH_APP_ISSUERS_MAX, &n) == 0)
+        if (kind && mh_app_issuers(a, info, MH_APP_ISSUERS_MAX, &n) == 0)
             for (size_t i = 0; i < n && i < MH_APP_ISSUERS_MAX && !issuer; i++)
                 for (size_t k = 0; k < info[i].nkinds; k++)
                     if (strcmp(info[i].kinds[k], kind->id) == 0) {
@@ -306,27 +334,20 @@ static int cmd_sign(int argc, char **argv)
                     }
         if (!issuer) {
             ret = mh_cli_error(MH_EXIT_USAGE,
-                               "no issuer of this appliance may sign kind '%s'; give --issuer",
-                               kind->id);
+                               cosign ? "give the co-signer's key with --key (or an --issuer)"
+                                      : "no issuer of this appliance may sign kind '%s'; give "
+                                        "--issuer",
+                               kind ? kind->id : "");
             goto out;
         }
     }
     mh_err_clear();
     if ((rc = mh_app_signer_open(a, issuer, key, &s)) != 0) {
-        ret = mh_cli_fail(rc, "opening the signing key of '%s'", issuer);
+        ret = issuer ? mh_cli_fail(rc, "opening the signing key of '%s'", issuer)
+                     : mh_cli_fail(rc, "opening the signing key");
         goto out;
     }
-    mh_app_issue_req req;
-    mh_app_issue_res res;
-    memset(&req, 0, sizeof req);
-    req.kind = kind;
-    req.doc_id = doc_id;
-    req.fields = fields.v;
-    req.nfields = fields.n;
-    req.doc = doc;
-    req.doc_len = doc_len;
     req.signer = s;
-    req.out_path = out;
     mh_err_clear();
     if ((rc = mh_app_issue(a, &req, &res)) != 0) {
         ret = mh_cli_fail(rc, "signing %s", file);
@@ -348,10 +369,16 @@ static int cmd_sign(int argc, char **argv)
         mh_json_uint(&j, res.qr_version);
         mh_json_key(&j, "resumed");
         mh_json_bool(&j, res.resumed);
+        mh_json_key(&j, "cosigned");
+        mh_json_bool(&j, res.cosigned);
         mh_json_key(&j, "out");
         mh_json_str(&j, out);
         mh_json_obj_end(&j);
         mh_json_end(&j);
+    } else if (res.cosigned) {
+        printf("co-signed: %s\n  document:  %s\n  log index: %llu\n  receipt:   %s (the "
+               "document's own; a co-signature makes no new one)\n",
+               out, res.doc_id, (unsigned long long)res.log_index, res.url);
     } else {
         if (res.pdf)
             printf("signed: %s\n", out);
@@ -406,11 +433,16 @@ static const char verify_help[] =
     "Example:\n"
     "  mohur verify diploma.signed.pdf\n";
 
-/* Runs zbarimg on a PNG (no shell) and reads the first QR text. */
-static int scan_png(const char *png, char *out, size_t cap)
+#define QR_CODES_MAX 8
+
+/* Runs zbarimg on a PNG (no shell) and reads every QR code in it: their
+ * texts, one per line in out, pointed at by codes[]. zbarimg's own chatter
+ * (D-Bus warnings) goes to /dev/null. */
+static int scan_png(const char *png, char *out, size_t cap, char **codes, size_t *ncodes)
 {
     static const char *const paths[] = {"/usr/bin/zbarimg", "/usr/local/bin/zbarimg"};
     const char *zbar = NULL;
+    *ncodes = 0;
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
         if (access(paths[i], X_OK) == 0)
             zbar = paths[i];
@@ -431,7 +463,10 @@ static int scan_png(const char *png, char *out, size_t cap)
         return mh_cli_error(MH_EXIT_INTERNAL, "running zbarimg: %s", strerror(errno));
     }
     if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
         dup2(fds[1], STDOUT_FILENO);
+        if (null >= 0)
+            dup2(null, STDERR_FILENO);
         close(fds[0]);
         close(fds[1]);
         execl(zbar, "zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", "--", png,
@@ -452,10 +487,17 @@ static int scan_png(const char *png, char *out, size_t cap)
     close(fds[0]);
     int st = 0;
     waitpid(pid, &st, 0);
-    char *nl = strchr(out, '\n');
-    if (nl)
-        *nl = 0;
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !out[0])
+    for (char *line = out; *line && *ncodes < QR_CODES_MAX;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = 0;
+        if (line[0])
+            codes[(*ncodes)++] = line;
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || *ncodes == 0)
         return mh_cli_error(MH_EXIT_INPUT,
                             "no QR code could be read from %s; take a sharper, straight picture "
                             "or pass the text with --qr",
@@ -463,112 +505,160 @@ static int scan_png(const char *png, char *out, size_t cap)
     return MH_EXIT_OK;
 }
 
-static void print_verdict(const mh_app_verdict *v, bool json)
+enum json_mode { JSON_NONE, JSON_DOC, JSON_ITEM };
+
+static void print_verdict_json(const mh_app_verdict *v, enum json_mode mode)
 {
-    char d[40];
-    if (json) {
-        mh_json j;
-        mh_json_init(&j, stdout);
+    char hex[65], d[40];
+    mh_json j;
+    mh_json_init(&j, stdout);
+    mh_json_obj_begin(&j);
+    mh_json_key(&j, "verdict");
+    mh_json_str(&j, mh_app_verdict_name(v->code));
+    mh_json_key(&j, "summary");
+    mh_json_str(&j, v->sentence);
+    mh_json_key(&j, "signatures");
+    mh_json_arr_begin(&j);
+    for (size_t i = 0; i < v->nsigs; i++) {
+        const mh_app_sig_detail *s = &v->sigs[i];
         mh_json_obj_begin(&j);
-        mh_json_key(&j, "verdict");
-        mh_json_str(&j, mh_app_verdict_name(v->code));
-        mh_json_key(&j, "summary");
-        mh_json_str(&j, v->sentence);
-        mh_json_key(&j, "signatures");
-        mh_json_arr_begin(&j);
-        for (size_t i = 0; i < v->nsigs; i++) {
-            const mh_app_sig_detail *s = &v->sigs[i];
-            mh_json_obj_begin(&j);
-            mh_json_key(&j, "signer");
-            mh_json_str(&j, s->signer);
-            mh_json_key(&j, "intact");
-            mh_json_bool(&j, s->integrity);
-            mh_json_key(&j, "covers_whole");
-            mh_json_bool(&j, s->covers_whole);
-            mh_json_key(&j, "later_changes_ok");
-            mh_json_bool(&j, s->later_ok);
-            mh_json_key(&j, "trusted");
-            mh_json_bool(&j, s->path_ok);
-            if (!s->path_ok) {
-                mh_json_key(&j, "path_problem");
-                mh_json_str(&j, s->path_reason);
-            }
-            mh_json_key(&j, "signed_at");
-            mh_json_int(&j, s->signed_at);
-            mh_json_key(&j, "timestamp");
-            if (s->has_timestamp)
-                mh_json_int(&j, s->timestamp);
-            else
-                mh_json_null(&j);
-            mh_json_obj_end(&j);
+        mh_json_key(&j, "signer");
+        mh_json_str(&j, s->signer);
+        mh_json_key(&j, "role");
+        mh_json_str(&j, s->role);
+        mh_cli_hex_encode(s->cert_fp, 32, hex, sizeof hex);
+        mh_json_key(&j, "cert_sha256");
+        mh_json_str(&j, hex);
+        mh_json_key(&j, "intact");
+        mh_json_bool(&j, s->integrity);
+        mh_json_key(&j, "covers_whole");
+        mh_json_bool(&j, s->covers_whole);
+        mh_json_key(&j, "later_changes_ok");
+        mh_json_bool(&j, s->later_ok);
+        mh_json_key(&j, "trusted");
+        mh_json_bool(&j, s->path_ok);
+        mh_json_key(&j, "policy_ok");
+        mh_json_bool(&j, s->policy_ok);
+        if (!s->path_ok) {
+            mh_json_key(&j, "path_problem");
+            mh_json_str(&j, s->path_reason);
         }
-        mh_json_arr_end(&j);
-        mh_json_key(&j, "receipt");
-        if (v->has_receipt) {
-            mh_json_obj_begin(&j);
-            mh_json_key(&j, "url");
-            mh_json_str(&j, v->url);
-            mh_json_key(&j, "signature_ok");
-            mh_json_bool(&j, v->receipt_sig_ok);
-            mh_json_key(&j, "digest_ok");
-            if (v->digest_checked)
-                mh_json_bool(&j, v->receipt_digest_ok);
-            else
-                mh_json_null(&j);
-            mh_json_key(&j, "registry");
-            mh_json_str(&j, v->registry);
-            mh_json_key(&j, "issuer");
-            mh_json_str(&j, v->issuer);
-            mh_json_key(&j, "kind");
-            mh_json_str(&j, v->kind);
-            mh_json_key(&j, "log_index");
-            mh_json_uint(&j, v->log_index);
-            mh_json_key(&j, "issued_at");
-            mh_json_uint(&j, v->issued_at);
-            mh_json_key(&j, "fields");
-            mh_json_obj_begin(&j);
-            for (size_t i = 0; i < v->nfields; i++) {
-                mh_json_key(&j, v->field_key[i]);
-                mh_json_str(&j, v->field_val[i]);
-            }
-            mh_json_obj_end(&j);
-            mh_json_obj_end(&j);
-        } else {
-            mh_json_null(&j);
+        if (s->detail[0]) {
+            mh_json_key(&j, "problem");
+            mh_json_str(&j, s->detail);
         }
-        mh_json_key(&j, "ledger");
-        if (v->ledger_known) {
-            mh_json_obj_begin(&j);
-            mh_json_key(&j, "doc_id");
-            mh_json_str(&j, v->doc_id);
-            mh_json_key(&j, "status");
-            mh_json_str(&j, v->voided ? "voided" : v->status.revoked ? "revoked" : "valid");
-            if (v->status.revoked) {
-                mh_json_key(&j, "reason");
-                mh_json_str(&j, mh_app_reason_name(v->status.reason));
-                mh_json_key(&j, "revoked_at");
-                mh_json_uint(&j, v->status.revoke_time);
-            }
-            mh_json_obj_end(&j);
-        } else {
+        mh_json_key(&j, "signed_at");
+        mh_json_int(&j, s->signed_at);
+        mh_json_key(&j, "timestamp");
+        if (s->has_timestamp)
+            mh_json_int(&j, s->timestamp);
+        else
             mh_json_null(&j);
+        mh_json_obj_end(&j);
+    }
+    mh_json_arr_end(&j);
+    mh_json_key(&j, "receipt");
+    if (v->has_receipt) {
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "url");
+        mh_json_str(&j, v->url);
+        mh_json_key(&j, "qr_host");
+        mh_json_str(&j, v->qr_host);
+        mh_json_key(&j, "signed_host");
+        mh_json_str(&j, v->signed_host);
+        mh_json_key(&j, "host_mismatch");
+        mh_json_bool(&j, v->host_mismatch);
+        mh_json_key(&j, "signature_ok");
+        mh_json_bool(&j, v->receipt_sig_ok);
+        mh_json_key(&j, "digest_ok");
+        if (v->digest_checked)
+            mh_json_bool(&j, v->receipt_digest_ok);
+        else
+            mh_json_null(&j);
+        mh_json_key(&j, "registry");
+        mh_json_str(&j, v->registry);
+        mh_json_key(&j, "issuer");
+        mh_json_str(&j, v->issuer);
+        mh_json_key(&j, "kind");
+        mh_json_str(&j, v->kind);
+        mh_json_key(&j, "log_index");
+        mh_json_uint(&j, v->log_index);
+        mh_json_key(&j, "issued_at");
+        mh_json_uint(&j, v->issued_at);
+        mh_json_key(&j, "fields");
+        mh_json_obj_begin(&j);
+        for (size_t i = 0; i < v->nfields; i++) {
+            mh_json_key(&j, v->field_key[i]);
+            mh_json_str(&j, v->field_val[i]);
         }
         mh_json_obj_end(&j);
+        mh_json_obj_end(&j);
+    } else {
+        mh_json_null(&j);
+    }
+    mh_json_key(&j, "ledger");
+    if (v->ledger_known) {
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "doc_id");
+        mh_json_str(&j, v->doc_id);
+        mh_json_key(&j, "status");
+        mh_json_str(&j, v->voided ? "voided" : v->status.revoked ? "revoked" : "valid");
+        if (v->status.revoked) {
+            mh_json_key(&j, "reason");
+            mh_json_str(&j, mh_app_reason_name(v->status.reason));
+            mh_json_key(&j, "revoked_at");
+            mh_json_uint(&j, v->status.revoke_time);
+        }
+        mh_json_obj_end(&j);
+    } else {
+        mh_json_null(&j);
+    }
+    mh_json_key(&j, "crl");
+    mh_json_obj_begin(&j);
+    mh_json_key(&j, "current");
+    mh_json_bool(&j, v->crl_current);
+    if (v->crl_this_update) {
+        date_str((uint64_t)v->crl_this_update, d, sizeof d);
+        mh_json_key(&j, "this_update");
+        mh_json_str(&j, d);
+    }
+    if (v->crl_next_update) {
+        date_str((uint64_t)v->crl_next_update, d, sizeof d);
+        mh_json_key(&j, "next_update");
+        mh_json_str(&j, d);
+    }
+    if (v->crl_problem[0]) {
+        mh_json_key(&j, "problem");
+        mh_json_str(&j, v->crl_problem);
+    }
+    mh_json_obj_end(&j);
+    mh_json_obj_end(&j);
+    if (mode == JSON_DOC)
         mh_json_end(&j);
+}
+
+static void print_verdict(const mh_app_verdict *v, enum json_mode mode)
+{
+    char d[40];
+    if (mode != JSON_NONE) {
+        print_verdict_json(v, mode);
         return;
     }
     printf("%s\n", v->sentence);
     for (size_t i = 0; i < v->nsigs; i++) {
         const mh_app_sig_detail *s = &v->sigs[i];
         date_str((uint64_t)(s->signed_at > 0 ? s->signed_at : 0), d, sizeof d);
-        printf("\nSignature %zu: %s\n  signed:     %s\n  intact:     %s\n", i + 1, s->signer, d,
+        printf("\nSignature %zu: %s%s%s%s\n  signed:     %s\n  intact:     %s\n", i + 1, s->signer,
+               s->role[0] ? " (" : "", s->role, s->role[0] ? ")" : "", d,
                s->integrity ? "yes" : "NO");
         printf("  coverage:   %s\n", s->covers_whole ? "the whole file"
                                      : s->later_ok
-                                         ? "an earlier revision; later updates only add signatures"
+                                         ? "an earlier revision; later updates only add the "
+                                           "parties' signatures"
                                          : "an earlier revision; the file was CHANGED after it");
         printf("  signer:     %s\n",
-               s->path_ok ? "trusted (chains to this registry's root CA)" : s->path_reason);
+               s->path_ok ? "trusted (chains to this registry's root CA, not revoked)"
+                          : s->path_reason);
         if (s->has_timestamp) {
             date_str((uint64_t)s->timestamp, d, sizeof d);
             printf("  timestamp:  %s\n", d);
@@ -579,6 +669,10 @@ static void print_verdict(const mh_app_verdict *v, bool json)
     if (v->has_receipt) {
         printf("\nReceipt:\n  signature:  %s\n",
                v->receipt_sig_ok ? "by this registry's key" : "NOT by this registry's key");
+        if (v->qr_host[0])
+            printf("  site:       %s%s%s\n", v->qr_host,
+                   v->host_mismatch ? " -- NOT the registry's site, which is " : "",
+                   v->host_mismatch ? v->signed_host : "");
         if (v->receipt_sig_ok) {
             date_str(v->issued_at, d, sizeof d);
             printf("  registry:   %s\n  issuer:     %s (%s)\n  kind:       %s\n  issued:     "
@@ -603,10 +697,18 @@ static void print_verdict(const mh_app_verdict *v, bool json)
             printf("  status:     revoked on %s, reason %s\n", d,
                    mh_app_reason_name(v->status.reason));
         } else {
-            printf("  status:     valid (not revoked)\n");
+            printf("  status:     in circulation (not revoked)\n");
         }
     } else if (v->ledger_checked) {
         printf("\nLedger: no such document\n");
+    }
+    if (v->crl_current) {
+        char n[40];
+        date_str((uint64_t)v->crl_this_update, d, sizeof d);
+        date_str((uint64_t)v->crl_next_update, n, sizeof n);
+        printf("\nRevocation: checked against the CRL of %s (next update %s)\n", d, n);
+    } else if (v->crl_problem[0]) {
+        printf("\nRevocation: UNKNOWN: %s\n", v->crl_problem);
     }
 }
 
@@ -615,6 +717,8 @@ static int verdict_exit(enum mh_app_verdict_code c)
     switch (c) {
     case MH_APP_VALID:
         return MH_EXIT_OK;
+    case MH_APP_REV_UNKNOWN:
+        return EXIT_REV_UNKNOWN;
     case MH_APP_UNKNOWN:
     case MH_APP_NOT_MOHUR:
         return EXIT_UNKNOWN;
@@ -675,11 +779,11 @@ static int cmd_verify(int argc, char **argv)
     if ((qr || qr_image) ? (file != NULL || p7s || (qr && qr_image)) : (!file || docp))
         return mh_cli_usage("give a FILE (with --p7s for other files than PDFs), or --qr TEXT, "
                             "or --qr-image PNG (with --doc FILE to compare a document)");
-    if (qr_image) {
-        if ((ret = scan_png(qr_image, scanned, sizeof scanned)) != 0)
-            return ret;
-        qr = scanned;
-    }
+    char *codes[QR_CODES_MAX];
+    size_t ncodes = 1;
+    codes[0] = (char *)(qr ? qr : "");
+    if (qr_image && (ret = scan_png(qr_image, scanned, sizeof scanned, codes, &ncodes)) != 0)
+        return ret;
     v = calloc(1, sizeof *v);
     if (!v)
         return mh_cli_fail(MH_ERR_NOMEM, "verifying");
@@ -688,14 +792,39 @@ static int cmd_verify(int argc, char **argv)
         ret = open_fail(rc);
         goto out;
     }
-    mh_err_clear();
-    rc = qr ? mh_app_verify_qr(a, qr, docp, v) : mh_app_verify_file(a, file, p7s, v);
-    if (rc) {
-        ret = mh_cli_fail(rc, "verifying %s", qr ? "the QR text" : file);
-        goto out;
+    /* a picture with several codes: every one is shown and checked; the
+     * picture is valid only if each is */
+    if (ncodes > 1 && !json)
+        printf("The picture holds %zu QR codes; each is checked below. A document carries "
+               "one: find out why this one has more.\n\n",
+               ncodes);
+    if (ncodes > 1 && json) {
+        printf("{\"qr_codes\": %zu, \"verdicts\": [", ncodes);
     }
-    print_verdict(v, json);
-    ret = verdict_exit(v->code);
+    ret = MH_EXIT_OK;
+    for (size_t i = 0; i < ncodes; i++) {
+        mh_err_clear();
+        memset(v, 0, sizeof *v);
+        rc = (qr || qr_image) ? mh_app_verify_qr(a, codes[i], docp, v)
+                              : mh_app_verify_file(a, file, p7s, v);
+        if (rc) {
+            ret = mh_cli_fail(rc, "verifying %s", (qr || qr_image) ? "the QR text" : file);
+            goto out;
+        }
+        if (ncodes > 1 && !json)
+            printf("QR code %zu of %zu:\n", i + 1, ncodes);
+        if (ncodes > 1 && json && i > 0)
+            fputs(", ", stdout);
+        print_verdict(v, json && ncodes == 1 ? JSON_DOC : json ? JSON_ITEM : JSON_NONE);
+        if (ncodes > 1 && !json)
+            fputc('\n', stdout);
+        int e = verdict_exit(v->code);
+        /* the worst wins: not valid (1) over unknown (8, 9) over valid */
+        if (ret == MH_EXIT_OK || e == MH_EXIT_INVALID)
+            ret = e;
+    }
+    if (ncodes > 1 && json)
+        fputs("]}\n", stdout);
     if (fflush(stdout) != 0)
         ret = mh_cli_fail(MH_ERR_IO, "writing the output");
 out:

@@ -726,7 +726,7 @@ static void print_entry(mh_json *j, uint64_t idx, const mh_ledger_entry *e, bool
         mh_json_key(j, "index");
         mh_json_uint(j, idx);
         mh_json_key(j, "type");
-        mh_json_str(j, e->type == MH_LEDGER_ISSUE ? "issue" : "revoke");
+        mh_json_str(j, mh_ledger_type_name(e->type));
         mh_json_key(j, "id");
         mh_json_str(j, e->doc_id);
         mh_json_key(j, "issuer");
@@ -738,10 +738,18 @@ static void print_entry(mh_json *j, uint64_t idx, const mh_ledger_entry *e, bool
             mh_json_str(j, dh);
             mh_json_key(j, "length");
             mh_json_uint(j, e->doc_len);
+            if (e->has_claims) {
+                char ch[65];
+                mh_cli_hex_encode(e->claims, 32, ch, sizeof ch);
+                mh_json_key(j, "claims_digest");
+                mh_json_str(j, ch);
+            }
         } else {
-            mh_json_key(j, "reason");
-            mh_json_uint(j, e->reason);
-            mh_json_key(j, "revoked_index");
+            if (e->type == MH_LEDGER_REVOKE) {
+                mh_json_key(j, "reason");
+                mh_json_uint(j, e->reason);
+            }
+            mh_json_key(j, e->type == MH_LEDGER_VOID ? "voided_index" : "revoked_index");
             mh_json_uint(j, e->revoked_index);
         }
         mh_json_key(j, "signer_fp");
@@ -752,9 +760,11 @@ static void print_entry(mh_json *j, uint64_t idx, const mh_ledger_entry *e, bool
         return;
     }
     printf("index: %llu\ntype: %s\nid: %s\nissuer: %s\n", (unsigned long long)idx,
-           e->type == MH_LEDGER_ISSUE ? "issue" : "revoke", e->doc_id, e->issuer);
+           mh_ledger_type_name(e->type), e->doc_id, e->issuer);
     if (e->type == MH_LEDGER_ISSUE)
         printf("kind: %s\ndigest: %s\nlength: %llu\n", e->kind, dh, (unsigned long long)e->doc_len);
+    else if (e->type == MH_LEDGER_VOID)
+        printf("voided index: %llu\n", (unsigned long long)e->revoked_index);
     else
         printf("reason: %u\nrevoked index: %llu\n", e->reason,
                (unsigned long long)e->revoked_index);
@@ -1891,7 +1901,7 @@ static int cmd_log_follow(int argc, char **argv)
         if (o.digest &&
             (fe->entry.type != MH_LEDGER_ISSUE || mh_ct_memcmp(want, fe->entry.digest, wl) != 0))
             ret = MH_EXIT_INVALID;
-        if (fe->revoked)
+        if (fe->revoked || fe->voided)
             ret = MH_EXIT_INVALID;
         if (o.json) {
             mh_json j;
@@ -1913,7 +1923,7 @@ static int cmd_log_follow(int argc, char **argv)
             mh_json_key(&j, "digest");
             mh_json_str(&j, hex);
             mh_json_key(&j, "status");
-            mh_json_str(&j, fe->revoked ? "revoked" : "valid");
+            mh_json_str(&j, fe->voided ? "voided" : fe->revoked ? "revoked" : "valid");
             if (o.digest) {
                 mh_json_key(&j, "digest_matches");
                 mh_json_bool(&j, ret == MH_EXIT_OK || fe->revoked);
@@ -1927,7 +1937,10 @@ static int cmd_log_follow(int argc, char **argv)
                    fe->entry.type == MH_LEDGER_ISSUE ? "issue of" : "revocation of",
                    fe->entry.doc_id, fe->entry.kind[0] ? fe->entry.kind : "-", fe->entry.issuer,
                    hex);
-            if (fe->revoked)
+            if (fe->voided)
+                printf("  status: VOIDED by entry %llu (the document was never delivered)\n",
+                       (unsigned long long)fe->revoke_index);
+            else if (fe->revoked)
                 printf("  status: REVOKED by entry %llu (reason %u)\n",
                        (unsigned long long)fe->revoke_index, fe->reason);
             else

@@ -248,6 +248,7 @@ static void print_claims(const mh_receipt *r)
            c->digest_len == MH_RECEIPT_DIGEST_SHORT ? "... (first 16 bytes)" : "");
     mh_cli_hex_encode(r->kid, MH_RECEIPT_KID_LEN, hex, sizeof hex);
     printf("key id:      %s\n", hex);
+    printf("host:        %s\n", span(c->host, a, sizeof a));
     for (size_t i = 0; i < c->nfields; i++) {
         char k[SPAN_MAX];
         span(c->fields[i].key, k, sizeof k);
@@ -284,6 +285,8 @@ static void json_claims(mh_json *j, const mh_receipt *r)
     mh_cli_hex_encode(r->kid, MH_RECEIPT_KID_LEN, hex, sizeof hex);
     mh_json_key(j, "kid");
     mh_json_str(j, hex);
+    mh_json_key(j, "signed_host");
+    mh_json_str(j, span(c->host, a, sizeof a));
     mh_json_key(j, "fields");
     mh_json_obj_begin(j);
     for (size_t i = 0; i < c->nfields; i++) {
@@ -514,6 +517,14 @@ static int cmd_receipt_make(int argc, char **argv)
     set_str(&claims.registry, reg);
     set_str(&claims.kind, kind);
     set_str(&claims.issuer, issuer);
+    /* the host is signed too, in lower case; the URL shows it upper case */
+    char host_lc[MH_RECEIPT_HOST_MAX + 1];
+    size_t hl = strnlen(host, sizeof host_lc - 1);
+    for (size_t i = 0; i < hl; i++)
+        host_lc[i] = (host[i] >= 'A' && host[i] <= 'Z') ? (char)(host[i] - 'A' + 'a') : host[i];
+    host_lc[hl] = 0;
+    claims.host.ptr = host_lc;
+    claims.host.len = hl;
     claims.digest = sha;
     claims.digest_len = full ? MH_RECEIPT_DIGEST_FULL : MH_RECEIPT_DIGEST_SHORT;
     if (!have_time)
@@ -870,6 +881,13 @@ static int cmd_receipt_verify(int argc, char **argv)
     }
     if (rc) {
         snprintf(why_buf, sizeof why_buf, "%s", mh_err_message(rc));
+        why = why_buf;
+    } else if (!mh_receipt_host_matches(&r.claims, &host)) {
+        char h1[SPAN_MAX], h2[SPAN_MAX];
+        snprintf(why_buf, sizeof why_buf,
+                 "the QR opens %s, but the receipt was issued for %s: a phone would have "
+                 "opened another site than the registry's",
+                 span(host, h1, sizeof h1), span(r.claims.host, h2, sizeof h2));
         why = why_buf;
     } else if (doc) {
         mh_err_clear();

@@ -8,7 +8,9 @@
  *   0  success
  *   1  a signature or document did not verify
  *   2  usage error: unknown option, missing or bad argument
- *   3  input error: a file is missing, unreadable, malformed or too large
+ *   3  input error: a file is missing, unreadable, malformed or too large;
+ *      a document, issuer or kind that does not exist; something already
+ *      done (issued, revoked); what the trust policy refuses
  *   4  token or key problem: the module could not be loaded or is not
  *      allowed, the token is not found, removed or failed, the key is not
  *      found, or the token lacks the mechanism
@@ -18,6 +20,9 @@
  *      process, full, damaged, or the disk is full
  *   8  mohur verify only: the document or receipt is unknown to this
  *      registry (not in its ledger, or no mohur signature or receipt)
+ *   9  mohur verify only: everything checks out but the signer's revocation
+ *      status, which cannot be known (the CRL is missing, unreadable or out
+ *      of date); not valid until it is
  *
  * mh_cli_exit_code() in util.c maps every MH_ERR_* code to one of these.
  */
@@ -49,6 +54,10 @@ static const struct mh_cli_cmd top[] = {
      mh_cli_receipt_cmds},
     {"cert", "X.509 certificates: show them, validate their paths (RFC 5280, CRLs)", NULL, NULL,
      mh_cli_cert_cmds},
+    {"issuer", "the issuers, their kinds, and the certificates registered for them", NULL, NULL,
+     mh_cli_issuer_cmds},
+    {"offline", "the offline verifier's trust list and revocation snapshot", NULL, NULL,
+     mh_cli_offline_cmds},
     /* top-level commands: run set, sub NULL (the command prints its own --help) */
     {"init", "set up the appliance: token, keys, CA, ledger, config", NULL, mh_cli_doc_main, NULL},
     {"sign", "sign and record one document; the QR receipt goes on it", NULL, mh_cli_doc_main,
@@ -123,7 +132,9 @@ static void print_top_help(FILE *f)
           "  0  success\n"
           "  1  a signature or document did not verify\n"
           "  2  usage error (unknown option, missing or bad argument)\n"
-          "  3  input error (file missing, unreadable, malformed or too large)\n"
+          "  3  input error (file missing, unreadable, malformed or too large; no such\n"
+          "     document, issuer or kind; already issued or revoked; refused by the\n"
+          "     trust policy)\n"
           "  4  token or key problem (module not loaded or not allowed; token not\n"
           "     found, removed or failed; key not found; algorithm not supported)\n"
           "  5  PIN problem (incorrect, locked, required, expired, or in a URI)\n"
@@ -132,6 +143,8 @@ static void print_top_help(FILE *f)
           "  8  mohur verify: the document or receipt is unknown to this registry (not\n"
           "     in its ledger, or no mohur signature or receipt); 1 is forged, altered,\n"
           "     revoked or voided, 0 valid\n"
+          "  9  mohur verify: revocation status unknown (the CRL is missing, unreadable\n"
+          "     or out of date): not valid until it is known\n"
           "\n"
           "Example:\n"
           "  mohur token init --label Seal --so-pin-file so.pin --pin-file user.pin\n"
@@ -206,6 +219,9 @@ int main(int argc, char **argv)
     setrlimit(RLIMIT_CORE, &no_core);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     mh_cli_setup_env();
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0)
+            mh_cli_json_errors = true;
     if (argc < 2) {
         print_top_help(stderr);
         return MH_EXIT_USAGE;

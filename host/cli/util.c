@@ -54,11 +54,13 @@ int mh_cli_exit_code(int rc)
     case MH_ERR_PERMISSION:
     case MH_ERR_DATA_INVALID:
     case MH_ERR_UNSUPPORTED_ALG:
+    case MH_ERR_ALG_REFUSED:
     case MH_ERR_CMS:
         return MH_EXIT_INPUT;
-    case MH_ERR_NOT_FOUND:
+    case MH_ERR_NOT_FOUND:      /* no such document, file, issuer, kind */
+    case MH_ERR_ALREADY_EXISTS: /* already issued, revoked, registered */
+        return MH_EXIT_INPUT;
     case MH_ERR_UNSUPPORTED:
-    case MH_ERR_ALREADY_EXISTS:
     case MH_ERR_MODULE_LOAD:
     case MH_ERR_MODULE_NOT_ALLOWED:
     case MH_ERR_TOKEN_NOT_FOUND:
@@ -93,43 +95,63 @@ int mh_cli_exit_code(int rc)
     return MH_EXIT_INTERNAL;
 }
 
-static void vreport(const char *fmt, va_list ap)
+bool mh_cli_json_errors;
+static bool json_error_done;
+
+/* With --json, an error is also a JSON object on standard output (once per
+ * run: the first error is the one that ended the command). */
+static void json_error(int exit_code, const char *msg)
 {
-    fprintf(stderr, "mohur: ");
-    vfprintf(stderr, fmt, ap);
+    if (!mh_cli_json_errors || json_error_done)
+        return;
+    json_error_done = true;
+    fflush(stdout);
+    fputs("{\"error\": {\"exit\": ", stdout);
+    fprintf(stdout, "%d, \"message\": ", exit_code);
+    mh_json_escape(stdout, msg);
+    fputs("}}\n", stdout);
+    fflush(stdout);
 }
 
 int mh_cli_fail(int rc, const char *fmt, ...)
 {
+    char what[600], msg[1200];
     va_list ap;
     va_start(ap, fmt);
-    vreport(fmt, ap);
+    vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     /* The PIN_IN_URI sentence is fixed on purpose: no detail that could
      * quote the URI text. */
-    fprintf(stderr, ": %s\n", rc == MH_ERR_PIN_IN_URI ? mh_strerror(rc) : mh_err_message(rc));
+    snprintf(msg, sizeof msg, "%s: %s", what,
+             rc == MH_ERR_PIN_IN_URI ? mh_strerror(rc) : mh_err_message(rc));
+    fprintf(stderr, "mohur: %s\n", msg);
     mh_err_clear();
+    json_error(mh_cli_exit_code(rc), msg);
     return mh_cli_exit_code(rc);
 }
 
 int mh_cli_error(int code, const char *fmt, ...)
 {
+    char msg[1200];
     va_list ap;
     va_start(ap, fmt);
-    vreport(fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fprintf(stderr, "mohur: %s\n", msg);
+    json_error(code, msg);
     return code;
 }
 
 int mh_cli_usage(const char *fmt, ...)
 {
+    char msg[1200];
     va_list ap;
-    fprintf(stderr, "%s: ", mh_cli_prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry '%s --help' for more information.\n", mh_cli_prog);
+    fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", mh_cli_prog, msg,
+            mh_cli_prog);
+    json_error(MH_EXIT_USAGE, msg);
     return MH_EXIT_USAGE;
 }
 
@@ -200,7 +222,19 @@ static const char *shown(const char *path)
     return (!path || strcmp(path, "-") == 0) ? "standard input" : path;
 }
 
+static int read_file(const char *path, size_t cap, uint8_t **out, size_t *outlen, bool regular);
+
 int mh_cli_read_file(const char *path, size_t cap, uint8_t **out, size_t *outlen)
+{
+    return read_file(path, cap, out, outlen, false);
+}
+
+int mh_cli_read_regular(const char *path, size_t cap, uint8_t **out, size_t *outlen)
+{
+    return read_file(path, cap, out, outlen, true);
+}
+
+static int read_file(const char *path, size_t cap, uint8_t **out, size_t *outlen, bool regular)
 {
     int ret = MH_EXIT_INPUT;
     int fd = -1;
@@ -222,6 +256,13 @@ int mh_cli_read_file(const char *path, size_t cap, uint8_t **out, size_t *outlen
     }
     if (S_ISDIR(st.st_mode)) {
         mh_cli_error(MH_EXIT_INPUT, "reading %s: it is a directory, not a file", path);
+        goto out;
+    }
+    if (regular && !S_ISREG(st.st_mode)) {
+        mh_cli_error(MH_EXIT_INPUT,
+                     "reading %s: it is not a regular file (a pipe, socket or device); give a "
+                     "file",
+                     shown(path));
         goto out;
     }
     if (S_ISREG(st.st_mode)) {
@@ -289,46 +330,26 @@ out:
 
 int mh_cli_write_file(const char *path, const void *data, size_t len, unsigned mode)
 {
-    int ret = MH_EXIT_INPUT;
-    int fd = -1;
-    bool is_stdout = !path || strcmp(path, "-") == 0;
     const uint8_t *p = data;
-    const char *name = is_stdout ? "standard output" : path;
-
-    if (is_stdout) {
-        fflush(stdout);
-        fd = STDOUT_FILENO;
-    } else {
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
-        if (fd < 0) {
-            mh_cli_error(MH_EXIT_INPUT, "writing %s: %s", name, strerror(errno));
-            goto out;
-        }
+    if (path && strcmp(path, "-") != 0) {
+        /* a temp file and a rename: a symlink planted at path is replaced,
+         * never written through */
+        mh_err_clear();
+        int rc = mh_file_write_atomic(path, data, len, mode);
+        return rc ? mh_cli_fail(rc, "writing %s", path) : MH_EXIT_OK;
     }
+    fflush(stdout);
     while (len > 0) {
-        ssize_t w = write(fd, p, len);
+        ssize_t w = write(STDOUT_FILENO, p, len);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            mh_cli_error(MH_EXIT_INPUT, "writing %s: %s", name, strerror(errno));
-            goto out;
+            return mh_cli_error(MH_EXIT_INPUT, "writing standard output: %s", strerror(errno));
         }
         p += w;
         len -= (size_t)w;
     }
-    if (!is_stdout) {
-        int fdc = fd;
-        fd = -1;
-        if (close(fdc) != 0) {
-            mh_cli_error(MH_EXIT_INPUT, "writing %s: %s", name, strerror(errno));
-            goto out;
-        }
-    }
-    ret = MH_EXIT_OK;
-out:
-    if (fd >= 0 && !is_stdout)
-        close(fd);
-    return ret;
+    return MH_EXIT_OK;
 }
 
 int mh_cli_read_pin_file(const char *path, char *pin, size_t cap)

@@ -189,12 +189,43 @@ static void load_layout(struct ctx *c, json_t *lay, mh_kind *k)
         s->align = align_of(c, t);
         s->label = flag(c, t, "label", false);
         s->lines = (unsigned)num(c, t, "lines", 1, 1, 40);
+        const char *va = json_string_value(json_object_get(t, "valign"));
+        s->middle = va && strcmp(va, "middle") == 0;
+        if (va && !s->middle && strcmp(va, "top") != 0)
+            bad(c, "'valign' must be top or middle");
     }
     json_t *st = json_object_get(lay, "stamp");
     k->stamp_page = (unsigned)num(c, st, "page", 1, 1, 10000);
     k->stamp_x = num(c, st, "x", 40, 0, 2000);
     k->stamp_y = num(c, st, "y", 40, 0, 2000);
     k->stamp_size = num(c, st, "size", 110, 40, 400);
+    json_t *sigs = json_object_get(lay, "signatures");
+    if (sigs && (!json_is_array(sigs) || json_array_size(sigs) > MH_KIND_MAX_PARTIES - 1))
+        bad(c, "'signatures' must list at most 3 rectangles (one per party after the first)");
+    json_array_foreach(sigs, i, t)
+    {
+        double *r = k->party_rect[i + 1];
+        r[0] = num(c, t, "x", 0, 0, 2000);
+        r[1] = num(c, t, "y", 0, 0, 2000);
+        r[2] = num(c, t, "width", 176, 20, 2000);
+        r[3] = num(c, t, "height", 44, 10, 2000);
+    }
+}
+
+/* Parties without a rectangle in the layout sign in a box stacked above
+ * the stamp, each above the one before (kept on the page by the signer). */
+static void default_party_rects(mh_kind *k)
+{
+    double size = k->stamp_size > 20 ? k->stamp_size : 110;
+    for (size_t i = 1; i < k->nparties; i++) {
+        double *r = k->party_rect[i];
+        if (r[2] > 0)
+            continue;
+        r[2] = size * 1.6;
+        r[3] = size * 0.4;
+        r[0] = k->stamp_x + size - r[2];
+        r[1] = k->stamp_y + size + 6 + (double)(i - 1) * (r[3] + 6);
+    }
 }
 
 int mh_kind_load(const char *dir, const char *id, mh_kind *k)
@@ -277,6 +308,15 @@ int mh_kind_load(const char *dir, const char *id, mh_kind *k)
     json_t *lay = json_object_get(root, "layout");
     if (lay)
         load_layout(&c, lay, k);
+    else
+        k->stamp_size = 110;
+    default_party_rects(k);
+    json_t *qr = json_object_get(root, "qr");
+    k->qr_max_version = (unsigned)num(&c, qr, "max_version", 0, 0, 40);
+    const char *lvl = json_string_value(json_object_get(qr, "level"));
+    k->qr_level = lvl ? lvl[0] : 'M';
+    if ((lvl && (strlen(lvl) != 1 || !strchr("LMQH", lvl[0]))) || (qr && !json_is_object(qr)))
+        bad(&c, "'qr' must be {\"max_version\": 1-40, \"level\": \"L\", \"M\", \"Q\" or \"H\"}");
     if (k->rendered && k->nslots == 0)
         bad(&c, "a rendered kind needs layout slots for its fields");
     json_decref(root);

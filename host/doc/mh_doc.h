@@ -45,6 +45,7 @@ typedef struct mh_kind_slot {
     enum mh_align align;
     bool label;     /* print the field's three labels above it */
     unsigned lines; /* wrap into at most this many lines (default 1) */
+    bool middle;    /* valign "middle": wrapped lines centred on y (else from y down) */
 } mh_kind_slot;
 
 typedef struct mh_kind_text {
@@ -74,6 +75,14 @@ typedef struct mh_kind {
     mh_kind_slot slots[MH_KIND_MAX_FIELDS];
     unsigned stamp_page;
     double stamp_x, stamp_y, stamp_size;
+    /* where the later parties sign (parties[1..]): a rectangle each on the
+     * stamp's page, prepared as an empty signature field by the first
+     * signature (layout.signatures; default: stacked above the stamp) */
+    double party_rect[MH_KIND_MAX_PARTIES][4]; /* x, y, w, h; [0] unused */
+    /* the receipt's QR code: the largest version allowed and the error
+     * correction level (qr: {"max_version": N, "level": "L|M|Q|H"}) */
+    unsigned qr_max_version; /* 1-40; 0: no limit */
+    char qr_level;           /* 'L', 'M', 'Q' or 'H' */
 } mh_kind;
 
 /* The kinds directory: $MOHUR_KINDS_DIR, else the first of

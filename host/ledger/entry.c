@@ -17,7 +17,21 @@ enum {
     K_TIME = 7,
     K_REASON = 8,
     K_REVOKED = 9,
+    K_CLAIMS = 10,
 };
+
+const char *mh_ledger_type_name(enum mh_ledger_type t)
+{
+    switch (t) {
+    case MH_LEDGER_ISSUE:
+        return "issue";
+    case MH_LEDGER_REVOKE:
+        return "revoke";
+    case MH_LEDGER_VOID:
+        return "void";
+    }
+    return "?";
+}
 
 static int check_text(const char *s, size_t cap, const char *what, bool required)
 {
@@ -46,14 +60,22 @@ static int check_text(const char *s, size_t cap, const char *what, bool required
 static int check_entry(const mh_ledger_entry *e)
 {
     int rc;
-    if (e->type != MH_LEDGER_ISSUE && e->type != MH_LEDGER_REVOKE) {
-        mh_err_set("the entry's type is neither issue nor revoke");
+    if (e->type != MH_LEDGER_ISSUE && e->type != MH_LEDGER_REVOKE && e->type != MH_LEDGER_VOID) {
+        mh_err_set("the entry's type is neither issue, revoke nor void");
         return MH_ERR_INVALID_ARG;
     }
     if ((rc = check_text(e->doc_id, MH_LEDGER_ID_MAX, "document id", true)) ||
         (rc = check_text(e->issuer, MH_LEDGER_ISSUER_MAX, "issuer", true)) ||
         (rc = check_text(e->kind, MH_LEDGER_KIND_MAX, "kind", e->type == MH_LEDGER_ISSUE)))
         return rc;
+    if (e->type != MH_LEDGER_ISSUE && e->has_claims) {
+        mh_err_set("only an issue entry carries a claims digest");
+        return MH_ERR_INVALID_ARG;
+    }
+    if (e->type == MH_LEDGER_VOID && (e->kind[0] || e->reason)) {
+        mh_err_set("a void entry carries no kind and no reason");
+        return MH_ERR_INVALID_ARG;
+    }
     if (e->type == MH_LEDGER_REVOKE) {
         if (e->kind[0]) {
             mh_err_set("a revoke entry carries no kind");
@@ -75,7 +97,7 @@ int mh_ledger_entry_encode(const mh_ledger_entry *e, uint8_t *buf, size_t cap, s
         return rc;
     mh_cbor_w_init(&w, buf, cap);
     if (e->type == MH_LEDGER_ISSUE) {
-        mh_cbor_put_map(&w, 8);
+        mh_cbor_put_map(&w, e->has_claims ? 9 : 8);
         mh_cbor_put_uint(&w, K_TYPE);
         mh_cbor_put_uint(&w, MH_LEDGER_ISSUE);
         mh_cbor_put_uint(&w, K_ID);
@@ -92,6 +114,24 @@ int mh_ledger_entry_encode(const mh_ledger_entry *e, uint8_t *buf, size_t cap, s
         mh_cbor_put_bytes(&w, e->signer_fp, MH_LEDGER_HASH_LEN);
         mh_cbor_put_uint(&w, K_TIME);
         mh_cbor_put_uint(&w, e->time);
+        if (e->has_claims) {
+            mh_cbor_put_uint(&w, K_CLAIMS);
+            mh_cbor_put_bytes(&w, e->claims, MH_LEDGER_HASH_LEN);
+        }
+    } else if (e->type == MH_LEDGER_VOID) {
+        mh_cbor_put_map(&w, 6);
+        mh_cbor_put_uint(&w, K_TYPE);
+        mh_cbor_put_uint(&w, MH_LEDGER_VOID);
+        mh_cbor_put_uint(&w, K_ID);
+        mh_cbor_put_text(&w, e->doc_id, strlen(e->doc_id));
+        mh_cbor_put_uint(&w, K_ISSUER);
+        mh_cbor_put_text(&w, e->issuer, strlen(e->issuer));
+        mh_cbor_put_uint(&w, K_SIGNER);
+        mh_cbor_put_bytes(&w, e->signer_fp, MH_LEDGER_HASH_LEN);
+        mh_cbor_put_uint(&w, K_TIME);
+        mh_cbor_put_uint(&w, e->time);
+        mh_cbor_put_uint(&w, K_REVOKED);
+        mh_cbor_put_uint(&w, e->revoked_index);
     } else {
         mh_cbor_put_map(&w, 7);
         mh_cbor_put_uint(&w, K_TYPE);
@@ -149,14 +189,15 @@ int mh_ledger_entry_decode(const uint8_t *buf, size_t len, mh_ledger_entry *e)
     if (len > MH_LEDGER_ENTRY_MAX)
         goto out;
     mh_cbor_r_init(&r, buf, len);
-    if (mh_cbor_get_map(&r, &n) || (n != 7 && n != 8))
+    if (mh_cbor_get_map(&r, &n) || n < 6 || n > 9)
         goto out;
     for (uint64_t i = 0; i < n; i++) {
         if (mh_cbor_get_uint(&r, &key))
             goto out;
         switch (key) {
         case K_TYPE:
-            if (mh_cbor_get_uint(&r, &v) || (v != MH_LEDGER_ISSUE && v != MH_LEDGER_REVOKE))
+            if (mh_cbor_get_uint(&r, &v) ||
+                (v != MH_LEDGER_ISSUE && v != MH_LEDGER_REVOKE && v != MH_LEDGER_VOID))
                 goto out;
             e->type = (enum mh_ledger_type)v;
             break;
@@ -196,6 +237,11 @@ int mh_ledger_entry_decode(const uint8_t *buf, size_t len, mh_ledger_entry *e)
         case K_REVOKED:
             if (mh_cbor_get_uint(&r, &e->revoked_index))
                 goto out;
+            break;
+        case K_CLAIMS:
+            if (get_hash(&r, e->claims))
+                goto out;
+            e->has_claims = true;
             break;
         default:
             goto out;

@@ -223,10 +223,12 @@ static int on_entry(void *ctx, uint64_t index, const uint8_t *entry, size_t len)
         mh_err_set("entry %llu of the mirror is not a ledger entry", (unsigned long long)index);
         return MH_ERR_LEDGER_FORK;
     }
-    if (e.type != MH_LEDGER_REVOKE)
+    if (e.type != MH_LEDGER_REVOKE && e.type != MH_LEDGER_VOID)
         return MH_OK;
+    /* a void entry (the document was never delivered) is kept as reason 99 */
     k = snprintf(line, sizeof line, "%llu %llu %u %llu\n", (unsigned long long)e.revoked_index,
-                 (unsigned long long)index, e.reason, (unsigned long long)e.time);
+                 (unsigned long long)index, e.type == MH_LEDGER_VOID ? 99u : e.reason,
+                 (unsigned long long)e.time);
     if (rv->len + (size_t)k + 1 > rv->cap) {
         size_t nc = rv->cap ? rv->cap * 2 : 4096;
         char *nt = realloc(rv->text, nc);
@@ -606,6 +608,23 @@ int mh_follow_check_receipt(mh_follow *f, const mh_receipt_claims *c, mh_follow_
         mh_err_set("entry %llu of '%s' is not an issue entry: the receipt names the wrong entry",
                    (unsigned long long)c->log_index, out->status.id);
         return MH_ERR_VERIFY_FAILED;
+    }
+    if (out->voided) {
+        mh_err_set("entry %llu of '%s' was voided by entry %llu: its document was never "
+                   "delivered",
+                   (unsigned long long)c->log_index, out->status.id,
+                   (unsigned long long)out->revoke_index);
+        return MH_ERR_VERIFY_FAILED;
+    }
+    if (out->entry.has_claims) {
+        /* the entry records the digest of everything the receipt says */
+        uint8_t cd[MH_HASH_LEN];
+        if (mh_receipt_claims_digest(c, cd) != 0 ||
+            mh_ct_memcmp(cd, out->entry.claims, MH_HASH_LEN) != 0) {
+            mh_err_set("entry %llu of '%s' records other receipt claims than this receipt's",
+                       (unsigned long long)c->log_index, out->status.id);
+            return MH_ERR_VERIFY_FAILED;
+        }
     }
     if (!c->digest || (c->digest_len != 32 && c->digest_len != 16) ||
         mh_ct_memcmp(c->digest, out->entry.digest, c->digest_len) != 0 ||

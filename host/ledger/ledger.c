@@ -544,6 +544,13 @@ int mh_ledger_open(const char *dir, const mh_ledger_opts *opts, mh_ledger **out)
 
     snprintf(path, sizeof path, "%s/data.mdb", dir);
     if (stat(path, &st) != 0) {
+        if (errno == EACCES) {
+            mh_err_set("you may not read the ledger in %s (permission denied); verifying needs "
+                       "membership of the group the appliance's state belongs to",
+                       dir);
+            ret = MH_ERR_PERMISSION;
+            goto out;
+        }
         if (!opts->create || l->ro) {
             mh_err_set("there is no ledger in %s; create one with 'mohur log init --ledger %s'",
                        dir, dir);
@@ -577,7 +584,11 @@ int mh_ledger_open(const char *dir, const mh_ledger_opts *opts, mh_ledger **out)
             ret = mh_ledger_mdb_err(rc, "opening the ledger");
         else
             ret = mh_ledger_mdb_err(rc, "opening the ledger");
-        if (ret == MH_ERR_IO || ret == MH_ERR_NOT_FOUND)
+        if (rc == EACCES)
+            mh_err_set("you may not %s the ledger in %s (permission denied); verifying needs "
+                       "membership of the group the appliance's state belongs to",
+                       l->ro ? "read" : "write", dir);
+        else if (ret == MH_ERR_IO || ret == MH_ERR_NOT_FOUND)
             mh_err_set("opening the ledger in %s: %s", dir, mdb_strerror(rc));
         mdb_env_close(l->env);
         l->env = NULL;
@@ -688,8 +699,9 @@ static void status_encode(const mh_ledger_status *s, uint8_t b[STATUS_LEN])
     mh_be64_put(b, s->issue_index);
     mh_be64_put(b + 8, s->issue_time);
     memcpy(b + 16, s->digest, 32);
-    b[48] = s->revoked ? 1 : 0;
-    mh_be64_put(b + 49, s->revoke_index);
+    /* 0 in circulation, 1 revoked, 2 voided (revoke_* then say when) */
+    b[48] = s->revoked ? 1 : s->voided ? 2 : 0;
+    mh_be64_put(b + 49, s->voided ? s->void_index : s->revoke_index);
     mh_be64_put(b + 57, s->revoke_time);
     b[65] = (uint8_t)s->reason;
 }
@@ -697,15 +709,20 @@ static void status_encode(const mh_ledger_status *s, uint8_t b[STATUS_LEN])
 static int status_decode(const MDB_val *v, mh_ledger_status *s)
 {
     const uint8_t *b = v->mv_data;
-    if (v->mv_size != STATUS_LEN || b[48] > 1) {
+    if (v->mv_size != STATUS_LEN || b[48] > 2) {
         mh_err_set("a document status record in the ledger is malformed; it is damaged");
         return MH_ERR_LEDGER_CORRUPT;
     }
+    memset(s, 0, sizeof *s);
     s->issue_index = mh_be64_get(b);
     s->issue_time = mh_be64_get(b + 8);
     memcpy(s->digest, b + 16, 32);
     s->revoked = b[48] == 1;
-    s->revoke_index = mh_be64_get(b + 49);
+    s->voided = b[48] == 2;
+    if (s->voided)
+        s->void_index = mh_be64_get(b + 49);
+    else
+        s->revoke_index = mh_be64_get(b + 49);
     s->revoke_time = mh_be64_get(b + 57);
     s->reason = b[65];
     return MH_OK;
@@ -806,10 +823,17 @@ static int apply_one(mh_ledger *l, MDB_txn *t, const mh_ledger_entry *in, uint64
     }
     if (e.type == MH_LEDGER_ISSUE) {
         if (rc == 0) {
-            mh_err_set("document '%.128s' is already in the ledger; an entry is never changed: "
-                       "revoke it and issue the document under a new id",
-                       e.doc_id);
-            return MH_ERR_ALREADY_EXISTS;
+            /* an id whose issue was voided (never delivered) is free again */
+            if ((rc = status_decode(&val, &st))) {
+                *fatal = true;
+                return rc;
+            }
+            if (!st.voided) {
+                mh_err_set("document '%.128s' is already in the ledger; an entry is never "
+                           "changed: revoke it and issue the document under a new id",
+                           e.doc_id);
+                return MH_ERR_ALREADY_EXISTS;
+            }
         }
         memset(&st, 0, sizeof st);
         st.issue_index = n;
@@ -817,14 +841,22 @@ static int apply_one(mh_ledger *l, MDB_txn *t, const mh_ledger_entry *in, uint64
         memcpy(st.digest, e.digest, 32);
         e.revoked_index = 0;
         e.reason = 0;
-    } else if (e.type == MH_LEDGER_REVOKE) {
+    } else {
+        const char *what = e.type == MH_LEDGER_VOID ? "voided" : "revoked";
         if (rc == MDB_NOTFOUND) {
-            mh_err_set("document '%.128s' is not in the ledger, so it cannot be revoked", e.doc_id);
+            mh_err_set("document '%.128s' is not in the ledger, so it cannot be %s", e.doc_id,
+                       what);
             return MH_ERR_NOT_FOUND;
         }
         if ((rc = status_decode(&val, &st))) {
             *fatal = true;
             return rc;
+        }
+        if (st.voided) {
+            mh_err_set("document '%.128s' was voided (entry %llu): it was never issued, so it "
+                       "cannot be %s",
+                       e.doc_id, (unsigned long long)st.void_index, what);
+            return MH_ERR_NOT_FOUND;
         }
         if (st.revoked) {
             mh_err_set("document '%.128s' was already revoked (entry %llu)", e.doc_id,
@@ -834,10 +866,17 @@ static int apply_one(mh_ledger *l, MDB_txn *t, const mh_ledger_entry *in, uint64
         e.revoked_index = st.issue_index;
         memset(e.digest, 0, sizeof e.digest);
         e.doc_len = 0;
-        st.revoked = true;
-        st.revoke_index = n;
+        e.has_claims = false;
+        if (e.type == MH_LEDGER_VOID) {
+            st.voided = true;
+            st.void_index = n;
+            e.reason = 0;
+        } else {
+            st.revoked = true;
+            st.revoke_index = n;
+            st.reason = e.reason;
+        }
         st.revoke_time = e.time;
-        st.reason = e.reason;
     }
     if ((rc = mh_ledger_entry_encode(&e, buf, sizeof buf, &len)))
         return rc;

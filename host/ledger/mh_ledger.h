@@ -59,15 +59,25 @@ typedef struct mh_ledger_opts {
 enum mh_ledger_type {
     MH_LEDGER_ISSUE = 1,
     MH_LEDGER_REVOKE = 2,
+    /* The issue entry revoked_index was recorded but its document was never
+     * delivered (signing failed after the entry). A ledger fact, not a
+     * revocation: the document id is free again, and the next issue entry
+     * under the same id is the document in circulation. */
+    MH_LEDGER_VOID = 3,
 };
 
 /* One entry. Text fields are NUL-terminated UTF-8. An issue entry has the
  * document's id, kind, issuer, SHA-256 digest and length, the signer
- * certificate's SHA-256 fingerprint and the time (Unix seconds). A revoke
- * entry has the id of the revoked document, the issuer (who revoked), the
- * signer fingerprint, the time, the reason (RFC 5280 CRLReason code, 0-10)
- * and the log index of the issue entry it revokes (filled in by the
- * ledger). */
+ * certificate's SHA-256 fingerprint, the time (Unix seconds) and, when
+ * has_claims, the digest of the receipt's claims (mh_receipt_claims_digest:
+ * everything the receipt says but its log index), so a receipt can be
+ * compared with the entry without the entry holding the printed fields
+ * (the ledger's entries are published as tiles). A revoke entry has the id
+ * of the revoked document, the issuer (who revoked), the signer
+ * fingerprint, the time, the reason (RFC 5280 CRLReason code, 0-10) and the
+ * log index of the issue entry it revokes (filled in by the ledger). A
+ * void entry has the id, the issuer, the signer fingerprint, the time and
+ * the voided issue entry's index (filled in by the ledger). */
 typedef struct mh_ledger_entry {
     enum mh_ledger_type type;
     char doc_id[MH_LEDGER_ID_MAX + 1];
@@ -79,9 +89,13 @@ typedef struct mh_ledger_entry {
     uint64_t time;
     unsigned reason;
     uint64_t revoked_index;
+    bool has_claims;
+    uint8_t claims[MH_LEDGER_HASH_LEN];
 } mh_ledger_entry;
 
-/* The current status of a document (index by document id). */
+/* The current status of a document (index by document id): its latest
+ * issue entry; voided when that entry was voided (then the id may be issued
+ * again). */
 typedef struct mh_ledger_status {
     uint64_t issue_index;
     uint64_t issue_time;
@@ -90,9 +104,14 @@ typedef struct mh_ledger_status {
     uint64_t revoke_index;
     uint64_t revoke_time;
     unsigned reason;
+    bool voided;
+    uint64_t void_index;
 } mh_ledger_status;
 
 /* ---- entries: canonical encoding (deterministic CBOR) ------------------- */
+
+/* "issue", "revoke", "void" ("?" for anything else). */
+MH_LEDGER_API const char *mh_ledger_type_name(enum mh_ledger_type t);
 
 /* Encodes an entry (checked first: fields present for its type, lengths,
  * UTF-8). */
@@ -385,6 +404,7 @@ typedef struct mh_follow_entry {
     uint8_t raw[MH_LEDGER_ENTRY_MAX];
     size_t raw_len;
     bool revoked; /* a revoke entry for it is in the trusted tree */
+    bool voided;  /* a void entry for it: never delivered (revoke_index: the void entry) */
     uint64_t revoke_index, revoke_time;
     unsigned reason;
 } mh_follow_entry;
@@ -405,7 +425,9 @@ MH_LEDGER_API int mh_follow_check_entry(mh_follow *f, const char *registry, size
  * signature they verified: mh_follow_check_entry for the receipt's
  * registry id and log index, then the entry must be an issue entry of the
  * receipt's document (digest, whole or its first 16 bytes, and length) and
- * kind. MH_ERR_VERIFY_FAILED with a sentence when it is not; out->revoked
+ * kind, not voided, and, when the entry records the receipt's claims
+ * digest (mh_receipt_claims_digest), that digest. MH_ERR_VERIFY_FAILED
+ * with a sentence when it is not; out->revoked
  * and out->status (freshness: checked_at, cosigned_at, stale) for the
  * caller to show. The issuer's name is the caller's to compare (a receipt
  * carries the organisation's short id, the entry its name). */

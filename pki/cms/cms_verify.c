@@ -168,7 +168,8 @@ static int sig_check(const mh_cms_cert *cert, const sigalg *alg, mbedtls_md_type
     int rc = mh_pki_spki_parse_flags(cert->spki.raw, cert->spki.raw_len,
                                      legacy ? MH_PKI_SPKI_LEGACY : 0, kp);
     if (rc)
-        return rc == MH_ERR_UNSUPPORTED_ALG ? rc : MH_ERR_VERIFY_FAILED;
+        return (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED) ? rc
+                                                                          : MH_ERR_VERIFY_FAILED;
     enum mh_pki_sigalg a;
     switch (alg->kind) {
     case MH_CMS_SIG_RSA_PKCS1:
@@ -522,7 +523,7 @@ static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_c
     }
     rc = parse_sig_alg(&si.sig_alg, r->md, &alg);
     r->sig = alg.kind;
-    if (rc == MH_ERR_UNSUPPORTED_ALG) {
+    if (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED) {
         sfail(r, rc, "the signature algorithm is not supported (%s)",
               alg.kind == MH_CMS_SIG_DSA ? "DSA" : "unknown OID");
         return;
@@ -533,8 +534,8 @@ static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_c
         return;
     }
     if (r->md == MBEDTLS_MD_SHA1 && !legacy) {
-        sfail(r, MH_ERR_UNSUPPORTED_ALG,
-              "the signature uses SHA-1, which is refused (broken for collisions)");
+        sfail(r, MH_ERR_ALG_REFUSED,
+              "the signature uses SHA-1, which is refused by policy (broken for collisions)");
         return;
     }
     const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(r->md);
@@ -591,7 +592,10 @@ static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_c
         if (a.scv2) {
             rc = check_scv2(a.scv2, &cert);
             if (rc) {
-                sfail(r, rc == MH_ERR_UNSUPPORTED_ALG ? rc : MH_ERR_VERIFY_FAILED,
+                sfail(r,
+                      (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED)
+                          ? rc
+                          : MH_ERR_VERIFY_FAILED,
                       "the signing-certificate-v2 attribute does not name the signer's "
                       "certificate (certificate swapped?)");
                 return;
@@ -620,7 +624,7 @@ static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_c
         memcpy(hash, dig, hl);
     }
     rc = sig_check(&cert, &alg, r->md, hash, hl, si.sig.val, si.sig.len, legacy);
-    if (rc == MH_ERR_UNSUPPORTED_ALG) {
+    if (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED) {
         sfail(r, rc, "%s", mh_err_message(rc));
         return;
     }
@@ -721,6 +725,7 @@ static int verify_common(const uint8_t *cms, size_t len, const uint8_t *content,
         verify_signer(&sd, &sd.si[i], opts, content, clen, md, digest, dlen, r);
         if (r->status && !ret) {
             ret = r->status == MH_ERR_UNSUPPORTED_ALG ? MH_ERR_UNSUPPORTED_ALG
+                  : r->status == MH_ERR_ALG_REFUSED   ? MH_ERR_ALG_REFUSED
                   : r->status == MH_ERR_INVALID_ARG   ? MH_ERR_INVALID_ARG
                                                       : MH_ERR_VERIFY_FAILED;
             mh_err_set("signer %zu: %s", i + 1, r->reason);

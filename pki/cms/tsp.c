@@ -374,7 +374,7 @@ int mh_tsp_tstinfo_parse(const uint8_t *der, size_t len, mh_tsp_info *info)
         goto bad;
     int rc = parse_imprint(&mi, &info->md, &alg, &h);
     if (rc)
-        return rc == MH_ERR_UNSUPPORTED_ALG ? rc : MH_ERR_PARSE;
+        return (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED) ? rc : MH_ERR_PARSE;
     if (uint_bytes(&ser, &p, &n, MH_TSP_MAX_SERIAL) || gen_time(&gt, &info->gen_time))
         goto bad;
     info->policy = pol.val;
@@ -552,7 +552,7 @@ int mh_tsp_token_verify(const uint8_t *tok, size_t len, const mh_tsp_req *req, c
     if (ret) {
         char why[200];
         snprintf(why, sizeof why, "its signature: %s", mh_err_message(ret));
-        ret = ret == MH_ERR_UNSUPPORTED_ALG ? ret : ts_fail(why);
+        ret = (ret == MH_ERR_UNSUPPORTED_ALG || ret == MH_ERR_ALG_REFUSED) ? ret : ts_fail(why);
         goto out;
     }
     info->token = tok;

@@ -1,6 +1,6 @@
 /* sig_spki.c - SubjectPublicKeyInfo into a fixed-size mh_pki_pubkey
  * (pki_sig.h). Every byte is read through the mh_der cursor; nothing here
- * allocates except inside mbedTLS's point check. */
+ * allocates except inside the ECDSA backend's point check. */
 #include <string.h>
 
 #include <mbedtls/ecp.h>
@@ -212,10 +212,10 @@ static int read_rsa_key(const uint8_t *bits, size_t len, unsigned flags, mh_pki_
     if (nl > MH_PKI_RSA_MAX_BYTES)
         return unsupported("its RSA modulus is longer than 8192 bits");
     if (nbits < (legacy ? 1024u : 2048u)) {
-        mh_err_set("the public key is not supported: its RSA modulus has %zu bits; mohur takes "
-                   "2048 bits or more (1024 for legacy documents)",
+        mh_err_set("the public key is refused by policy: its RSA modulus has %zu bits; mohur "
+                   "takes 2048 bits or more (1024 for legacy documents)",
                    nbits);
-        return MH_ERR_UNSUPPORTED_ALG;
+        return MH_ERR_ALG_REFUSED;
     }
     if (!(np[nl - 1] & 1))
         return parse_err("the RSA modulus is even");
@@ -223,9 +223,11 @@ static int read_rsa_key(const uint8_t *bits, size_t len, unsigned flags, mh_pki_
         return parse_err("the RSA public exponent is even or 1");
     if (ebits > 256)
         return unsupported("its RSA public exponent is larger than 2^256 (FIPS 186-4)");
-    if (!legacy && ebits < 17)
-        return unsupported("its RSA public exponent is below 65537 (FIPS 186-4 asks for "
-                           "65537 <= e < 2^256)");
+    if (!legacy && ebits < 17) {
+        mh_err_set("the public key is refused by policy: its RSA public exponent is below "
+                   "65537 (FIPS 186-4 asks for 65537 <= e < 2^256)");
+        return MH_ERR_ALG_REFUSED;
+    }
     memcpy(out->n, np, nl);
     out->n_len = nl;
     memcpy(out->e, ep, el);
@@ -247,23 +249,10 @@ static const struct curve curves[] = {
     {oid_p521, sizeof oid_p521, MBEDTLS_ECP_DP_SECP521R1, 521, 66},
 };
 
-size_t mh_sig_curve_order_len(mbedtls_ecp_group_id id)
-{
-    /* the group orders are as long as the fields on these curves */
-    for (size_t i = 0; i < sizeof curves / sizeof curves[0]; i++)
-        if (curves[i].id == id)
-            return curves[i].plen;
-    return 0;
-}
-
 static int read_ec_key(const mh_der_elem *params, const uint8_t *bits, size_t len,
                        mh_pki_pubkey *out)
 {
     int ret = MH_ERR_PARSE;
-    mbedtls_ecp_group grp;
-    mbedtls_ecp_point q;
-    mbedtls_ecp_group_init(&grp);
-    mbedtls_ecp_point_init(&q);
 
     if (params->tag == MH_DER_SEQUENCE) {
         ret = unsupported("it gives explicit EC curve parameters; mohur takes only the named "
@@ -290,13 +279,14 @@ static int read_ec_key(const mh_der_elem *params, const uint8_t *bits, size_t le
         ret = parse_err("the EC point is not an uncompressed point of the curve's size");
         goto out;
     }
-    if (mbedtls_ecp_group_load(&grp, c->id) != 0) {
-        ret = unsupported("this mbedTLS build lacks the key's curve");
+    /* on the curve, through the ECDSA backend that will use the key */
+    ret = mh_pki_ec_point_check(c->id, bits, len);
+    if (ret == MH_ERR_UNSUPPORTED_ALG) {
+        ret = unsupported("this build lacks the key's curve");
         goto out;
     }
-    if (mbedtls_ecp_point_read_binary(&grp, &q, bits, len) != 0 ||
-        mbedtls_ecp_check_pubkey(&grp, &q) != 0) {
-        ret = parse_err("the EC point is not on the curve");
+    if (ret != 0) {
+        ret = ret == MH_ERR_NOMEM ? ret : parse_err("the EC point is not on the curve");
         goto out;
     }
     memcpy(out->point, bits, len);
@@ -305,8 +295,6 @@ static int read_ec_key(const mh_der_elem *params, const uint8_t *bits, size_t le
     out->bits = c->bits;
     ret = 0;
 out:
-    mbedtls_ecp_point_free(&q);
-    mbedtls_ecp_group_free(&grp);
     return ret;
 }
 

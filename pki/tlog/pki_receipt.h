@@ -46,6 +46,7 @@
 #define MH_RECEIPT_CLAIM_DIGEST -4   /* SHA-256 of the original document */
 #define MH_RECEIPT_CLAIM_LENGTH -5   /* its length in bytes */
 #define MH_RECEIPT_CLAIM_FIELDS -6   /* printed fields: map text -> text */
+#define MH_RECEIPT_CLAIM_HOST -7     /* the verification host the QR opens */
 
 /* ---- base32 (RFC 4648, upper-case, no padding) --------------------------- */
 
@@ -87,6 +88,10 @@ typedef struct mh_receipt_claims {
     uint64_t doc_len;        /* length of the original document */
     size_t nfields;          /* printed fields, 0 to MH_RECEIPT_FIELDS_MAX */
     mh_receipt_field fields[MH_RECEIPT_FIELDS_MAX];
+    /* the registry's verification host, lower case (a DNS name with an
+     * optional :port): the QR's URL must name the same host, so a genuine
+     * receipt cannot be shown under another site's address unnoticed */
+    mh_receipt_str host;
 } mh_receipt_claims;
 
 /* A decoded receipt. */
@@ -169,6 +174,25 @@ MH_PKI_API int mh_receipt_decode(const uint8_t *buf, size_t len, mh_receipt *r) 
 MH_PKI_API int mh_receipt_verify(const uint8_t *buf, size_t len, const mh_receipt_key *keys,
                                  size_t nkeys, mh_receipt *r) MH_WARN_UNUSED;
 
+/* SHA-256 over everything the claims say except the log index (which is
+ * known only after the ledger entry is made): what the ledger entry records
+ * (mh_ledger_entry.claims), so a verifier can compare a receipt with its
+ * entry without the entry holding the printed fields. Domain-separated
+ * ("mohur receipt claims v1"). */
+MH_PKI_API int mh_receipt_claims_digest(const mh_receipt_claims *claims,
+                                        uint8_t out[32]) MH_WARN_UNUSED;
+
+/* Does the URL's host name the receipt's host (case-insensitive)? */
+MH_PKI_API bool mh_receipt_host_matches(const mh_receipt_claims *claims,
+                                        const mh_receipt_str *host);
+
+/* ES256 signatures are made with s <= n/2 ("low s") and a receipt with a
+ * high s is refused, so each receipt has exactly one encoding (n - s would
+ * verify too). */
+MH_PKI_API bool mh_receipt_sig_low_s(const uint8_t sig[MH_RECEIPT_SIG_LEN]);
+/* Replaces a high s by n - s. */
+MH_PKI_API void mh_receipt_sig_normalize(uint8_t sig[MH_RECEIPT_SIG_LEN]);
+
 /* Checks a document against verified claims: its SHA-256 (compared in
  * constant time, over the 16 or 32 bytes the receipt holds) and length.
  * 0 or MH_ERR_VERIFY_FAILED. */
@@ -191,6 +215,38 @@ MH_PKI_API int mh_cose_es256_sign(mbedtls_pk_context *pk, const uint8_t hash[32]
 MH_PKI_API int mh_cose_es256_verify(const uint8_t point[MH_RECEIPT_P256_POINT],
                                     const uint8_t hash[32],
                                     const uint8_t sig[MH_RECEIPT_SIG_LEN]) MH_WARN_UNUSED;
+
+/* A COSE_Sign1 of the receipt's shape carrying another payload (the
+ * firmware's trust list and revocation snapshot, docs/offline.md): tag 18,
+ * protected header exactly {1: -7 (ES256), 4: kid of 8 bytes}, empty
+ * unprotected header, an attached payload, a 64-byte r || s signature.
+ * Spans point into the caller's bytes. */
+typedef struct mh_cose_sign1 {
+    const uint8_t *prot;
+    size_t prot_len;
+    const uint8_t *payload;
+    size_t payload_len;
+    uint8_t kid[MH_RECEIPT_KID_LEN];
+    uint8_t sig[MH_RECEIPT_SIG_LEN];
+} mh_cose_sign1;
+
+/* Strict decode of such a COSE_Sign1 of at most max bytes: one
+ * deterministic CBOR item (depth <= max_depth, 0: the default cap),
+ * nothing after it. MH_ERR_PARSE, MH_ERR_TOO_LARGE, MH_ERR_UNSUPPORTED(_ALG)
+ * for other headers or algorithms. */
+MH_PKI_API int mh_cose_sign1_decode(const uint8_t *buf, size_t len, size_t max, unsigned max_depth,
+                                    mh_cose_sign1 *out) MH_WARN_UNUSED;
+/* Checks the signature of a decoded COSE_Sign1 with a trusted key (its kid
+ * must match, compared in constant time). 0, MH_ERR_NOT_FOUND (another
+ * kid), MH_ERR_VERIFY_FAILED, MH_ERR_NOMEM (the bignum heap ran out). */
+MH_PKI_API int mh_cose_sign1_verify(const mh_cose_sign1 *m,
+                                    const mh_receipt_key *key) MH_WARN_UNUSED;
+/* Signs payload (at most MH_RECEIPT_MAX * 16 bytes) as such a COSE_Sign1
+ * with an EC P-256 key, naming kid. Host side (cose_sign.c). */
+MH_PKI_API int mh_cose_sign1_make(mbedtls_pk_context *pk, const uint8_t kid[MH_RECEIPT_KID_LEN],
+                                  const uint8_t *payload, size_t payload_len,
+                                  int (*f_rng)(void *, unsigned char *, size_t), void *p_rng,
+                                  uint8_t *out, size_t cap, size_t *len) MH_WARN_UNUSED;
 
 /* ---- the QR URL ------------------------------------------------------------- */
 

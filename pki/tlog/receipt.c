@@ -67,9 +67,6 @@ int mh_receipt_key_from_point(const uint8_t *point, size_t len, mh_receipt_key *
 {
     uint8_t spki[sizeof p256_spki_prefix + MH_RECEIPT_P256_POINT];
     uint8_t hash[32];
-    mbedtls_ecp_group grp;
-    mbedtls_ecp_point q;
-    int ret = MH_ERR_UNSUPPORTED_ALG;
 
     if (!point || !key)
         return MH_ERR_INVALID_ARG;
@@ -78,28 +75,18 @@ int mh_receipt_key_from_point(const uint8_t *point, size_t len, mh_receipt_key *
         mh_err_set("a registry key must be an uncompressed P-256 point (65 bytes)");
         return MH_ERR_UNSUPPORTED_ALG;
     }
-    mbedtls_ecp_group_init(&grp);
-    mbedtls_ecp_point_init(&q);
-    if (mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) ||
-        mbedtls_ecp_point_read_binary(&grp, &q, point, len) || mbedtls_ecp_check_pubkey(&grp, &q)) {
+    if (mh_pki_ec_point_check(MBEDTLS_ECP_DP_SECP256R1, point, len) != 0) {
         mh_err_set("the registry key is not a point on the P-256 curve");
-        ret = MH_ERR_PARSE;
-        goto out;
+        return MH_ERR_PARSE;
     }
     /* the key id is computed over the one DER encoding of the SPKI */
     memcpy(spki, p256_spki_prefix, sizeof p256_spki_prefix);
     memcpy(spki + sizeof p256_spki_prefix, point, MH_RECEIPT_P256_POINT);
-    if (mbedtls_sha256_ret(spki, sizeof spki, hash, 0)) {
-        ret = MH_ERR_INTERNAL;
-        goto out;
-    }
+    if (mbedtls_sha256_ret(spki, sizeof spki, hash, 0))
+        return MH_ERR_INTERNAL;
     memcpy(key->kid, hash, MH_RECEIPT_KID_LEN);
     memcpy(key->point, point, MH_RECEIPT_P256_POINT);
-    ret = 0;
-out:
-    mbedtls_ecp_point_free(&q);
-    mbedtls_ecp_group_free(&grp);
-    return ret;
+    return 0;
 }
 
 int mh_receipt_key_from_spki(const uint8_t *spki, size_t len, mh_receipt_key *key)
@@ -145,26 +132,68 @@ bad:
     return MH_ERR_PARSE;
 }
 
-int mh_receipt_key_from_pk(const mbedtls_pk_context *pk, mh_receipt_key *key)
-{
-    uint8_t pt[MH_RECEIPT_P256_POINT];
-    size_t n = 0;
-    const mbedtls_ecp_keypair *ec;
+/* ---- the one encoding of a signature: low s ------------------------------ */
 
-    if (!pk || !key)
-        return MH_ERR_INVALID_ARG;
-    memset(key, 0, sizeof *key);
-    if (!mbedtls_pk_can_do(pk, MBEDTLS_PK_ECDSA) || !(ec = mbedtls_pk_ec(*pk)) ||
-        ec->grp.id != MBEDTLS_ECP_DP_SECP256R1) {
-        mh_err_set("the registry key must be an EC P-256 key (receipts are signed with "
-                   "ES256); generate one with 'mohur key generate --type ec-p256'");
-        return MH_ERR_KEY_TYPE;
+/* n, the order of P-256, and n / 2 (rounded down), big-endian. */
+static const uint8_t p256_n[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+                                   0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
+                                   0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+static const uint8_t p256_half_n[32] = {
+    0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8};
+
+bool mh_receipt_sig_low_s(const uint8_t sig[MH_RECEIPT_SIG_LEN])
+{
+    /* big-endian compare s <= n/2, without an early exit on the first
+     * differing byte (the value is public, but the habit is cheap) */
+    int cmp = 0;
+    for (size_t i = 0; i < 32; i++) {
+        int d = (int)sig[32 + i] - (int)p256_half_n[i];
+        cmp = cmp ? cmp : d;
     }
-    if (mbedtls_ecp_point_write_binary(&ec->grp, &ec->Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &n, pt,
-                                       sizeof pt) ||
-        n != sizeof pt)
-        return MH_ERR_INTERNAL;
-    return mh_receipt_key_from_point(pt, n, key);
+    return cmp <= 0;
+}
+
+void mh_receipt_sig_normalize(uint8_t sig[MH_RECEIPT_SIG_LEN])
+{
+    if (mh_receipt_sig_low_s(sig))
+        return;
+    /* s = n - s: 32-byte subtraction with borrow (s < n, so no underflow) */
+    unsigned borrow = 0;
+    for (size_t i = 32; i-- > 0;) {
+        unsigned d = (unsigned)p256_n[i] - (unsigned)sig[32 + i] - borrow;
+        sig[32 + i] = (uint8_t)d;
+        borrow = (d >> 8) & 1u;
+    }
+}
+
+bool mh_receipt_host_matches(const mh_receipt_claims *c, const mh_receipt_str *host)
+{
+    if (!c || !host || !c->host.ptr || !host->ptr || c->host.len != host->len)
+        return false;
+    for (size_t i = 0; i < host->len; i++) {
+        char a = c->host.ptr[i], b = host->ptr[i];
+        if (a >= 'A' && a <= 'Z')
+            a = (char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z')
+            b = (char)(b - 'A' + 'a');
+        if (a != b)
+            return false;
+    }
+    return true;
+}
+
+/* A host claim: lower-case letters, digits, '-', '.', an optional :port. */
+static bool host_claim_ok(const char *h, size_t len)
+{
+    if (len == 0 || len > MH_RECEIPT_HOST_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = h[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == ':'))
+            return false;
+    }
+    return h[0] != '.' && h[0] != '-' && h[0] != ':';
 }
 
 /* ---- decoding ------------------------------------------------------------ */
@@ -305,9 +334,9 @@ static int decode_claims(const uint8_t *p, size_t len, mh_receipt_claims *c)
     if (mh_cbor_check(p, len, 3, MH_CBOR_DETERMINISTIC))
         goto bad;
     mh_cbor_r_init(&r, p, len);
-    /* seven claims always, the printed fields when there are any; keys in
-     * deterministic order: 1, 6, -1, -2, -3, -4, -5, -6 */
-    if (mh_cbor_get_map(&r, &n) || (n != 7 && n != 8))
+    /* eight claims always, the printed fields when there are any; keys in
+     * deterministic order: 1, 6, -1, -2, -3, -4, -5, -6, -7 */
+    if (mh_cbor_get_map(&r, &n) || (n != 8 && n != 9))
         goto bad;
     if (expect_key(&r, MH_RECEIPT_CLAIM_ISS) || get_text(&r, &c->issuer, MH_RECEIPT_ID_MAX) ||
         expect_key(&r, MH_RECEIPT_CLAIM_IAT) || mh_cbor_get_uint(&r, &c->issued_at) ||
@@ -320,7 +349,7 @@ static int decode_claims(const uint8_t *p, size_t len, mh_receipt_claims *c)
         (c->digest_len != MH_RECEIPT_DIGEST_FULL && c->digest_len != MH_RECEIPT_DIGEST_SHORT) ||
         expect_key(&r, MH_RECEIPT_CLAIM_LENGTH) || mh_cbor_get_uint(&r, &c->doc_len))
         goto bad;
-    if (n == 8) {
+    if (n == 9) {
         if (expect_key(&r, MH_RECEIPT_CLAIM_FIELDS))
             goto bad;
         ret = decode_fields(&r, c);
@@ -329,12 +358,15 @@ static int decode_claims(const uint8_t *p, size_t len, mh_receipt_claims *c)
         if (ret || c->nfields == 0)
             goto bad;
     }
+    if (expect_key(&r, MH_RECEIPT_CLAIM_HOST) || mh_cbor_get_text(&r, &c->host.ptr, &c->host.len) ||
+        !host_claim_ok(c->host.ptr, c->host.len))
+        goto bad;
     if (!mh_cbor_r_done(&r))
         goto bad;
     return 0;
 bad:
     mh_err_set("the receipt's claims are malformed or not in the layout this verifier knows "
-               "(issuer, time, registry, index, kind, digest, length, fields)");
+               "(issuer, time, registry, index, kind, digest, length, fields, host)");
     return MH_ERR_PARSE;
 }
 
@@ -428,6 +460,13 @@ int mh_receipt_verify(const uint8_t *buf, size_t len, const mh_receipt_key *keys
     ret = mh_cose_sign1_hash(prot, prot_len, payload, payload_len, hash);
     if (ret)
         goto out;
+    if (!mh_receipt_sig_low_s(rc->sig)) {
+        /* n - s would verify too: only the low-s form is a receipt */
+        mh_err_set("the receipt's signature is not in its one accepted form (high s): it was "
+                   "altered");
+        ret = MH_ERR_VERIFY_FAILED;
+        goto out;
+    }
     ret = MH_ERR_NOT_FOUND;
     for (size_t i = 0; i < nkeys; i++) {
         if (mh_ct_memcmp(keys[i].kid, rc->kid, MH_RECEIPT_KID_LEN) != 0)

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <mbedtls/sha256.h>
+
 #define COSE_TAG_SIGN1 18
 
 static bool sign_text_ok(const mh_receipt_str *s, size_t cap)
@@ -65,6 +67,17 @@ static int check_claims(const mh_receipt_claims *c, size_t order[MH_RECEIPT_FIEL
         mh_err_set("the document digest must be SHA-256: 32 bytes, or its first 16");
         return MH_ERR_INVALID_ARG;
     }
+    bool host_ok = c->host.ptr && c->host.len > 0 && c->host.len <= MH_RECEIPT_HOST_MAX;
+    for (size_t i = 0; host_ok && i < c->host.len; i++) {
+        char h = c->host.ptr[i];
+        host_ok =
+            (h >= 'a' && h <= 'z') || (h >= '0' && h <= '9') || h == '-' || h == '.' || h == ':';
+    }
+    if (!host_ok || c->host.ptr[0] == '.' || c->host.ptr[0] == '-' || c->host.ptr[0] == ':') {
+        mh_err_set("the verification host must be a lower-case DNS name (letters, digits, "
+                   "'-' and '.') with an optional :port");
+        return MH_ERR_INVALID_ARG;
+    }
     if (c->nfields > MH_RECEIPT_FIELDS_MAX) {
         mh_err_set("a receipt holds at most %d printed fields", MH_RECEIPT_FIELDS_MAX);
         return MH_ERR_TOO_LARGE;
@@ -101,21 +114,24 @@ static void put_name(mh_cbor_w *w, const mh_receipt_str *s, unsigned code)
         mh_cbor_put_text(w, s->ptr, s->len);
 }
 
-static int encode_claims(const mh_receipt_claims *c, const size_t *order, uint8_t *buf, size_t cap,
-                         size_t *len)
+/* with_index false: the claims digest's form (no log index claim) */
+static int encode_claims(const mh_receipt_claims *c, const size_t *order, bool with_index,
+                         uint8_t *buf, size_t cap, size_t *len)
 {
     mh_cbor_w w;
 
     mh_cbor_w_init(&w, buf, cap);
-    mh_cbor_put_map(&w, c->nfields ? 8 : 7);
+    mh_cbor_put_map(&w, (c->nfields ? 9u : 8u) - (with_index ? 0u : 1u));
     mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_ISS);
     mh_cbor_put_text(&w, c->issuer.ptr, c->issuer.len);
     mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_IAT);
     mh_cbor_put_uint(&w, c->issued_at);
     mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_REGISTRY);
     mh_cbor_put_text(&w, c->registry.ptr, c->registry.len);
-    mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_INDEX);
-    mh_cbor_put_uint(&w, c->log_index);
+    if (with_index) {
+        mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_INDEX);
+        mh_cbor_put_uint(&w, c->log_index);
+    }
     mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_KIND);
     put_name(&w, &c->kind, mh_receipt_kind_code(c->kind.ptr, c->kind.len));
     mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_DIGEST);
@@ -131,7 +147,26 @@ static int encode_claims(const mh_receipt_claims *c, const size_t *order, uint8_
             mh_cbor_put_text(&w, f->value.ptr, f->value.len);
         }
     }
+    mh_cbor_put_int(&w, MH_RECEIPT_CLAIM_HOST);
+    mh_cbor_put_text(&w, c->host.ptr, c->host.len);
     return mh_cbor_w_finish(&w, len);
+}
+
+int mh_receipt_claims_digest(const mh_receipt_claims *claims, uint8_t out[32])
+{
+    static const char domain[] = "mohur receipt claims v1";
+    size_t order[MH_RECEIPT_FIELDS_MAX] = {0};
+    uint8_t buf[sizeof domain + MH_RECEIPT_MAX];
+    size_t n = 0;
+    if (!claims || !out)
+        return MH_ERR_INVALID_ARG;
+    int ret = check_claims(claims, order);
+    if (ret)
+        return ret;
+    memcpy(buf, domain, sizeof domain); /* the NUL separates the domain */
+    if (encode_claims(claims, order, false, buf + sizeof domain, MH_RECEIPT_MAX, &n))
+        return MH_ERR_TOO_LARGE;
+    return mbedtls_sha256_ret(buf, sizeof domain + n, out, 0) ? MH_ERR_INTERNAL : 0;
 }
 
 int mh_receipt_size(const mh_receipt_claims *claims, size_t *len)
@@ -147,7 +182,7 @@ int mh_receipt_size(const mh_receipt_claims *claims, size_t *len)
     int ret = check_claims(claims, order);
     if (ret)
         return ret;
-    if (encode_claims(claims, order, payload, sizeof payload, &payload_len)) {
+    if (encode_claims(claims, order, true, payload, sizeof payload, &payload_len)) {
         mh_err_set("the receipt's claims are larger than %d bytes; shorten the printed "
                    "fields",
                    MH_RECEIPT_MAX);
@@ -200,7 +235,7 @@ int mh_receipt_sign(const mh_receipt_claims *claims, mbedtls_pk_context *pk,
     ret = mh_receipt_key_from_pk(pk, &key);
     if (ret)
         return ret;
-    if (encode_claims(claims, order, payload, sizeof payload, &payload_len)) {
+    if (encode_claims(claims, order, true, payload, sizeof payload, &payload_len)) {
         mh_err_set("the receipt's claims are larger than %d bytes; shorten the printed "
                    "fields",
                    MH_RECEIPT_MAX);
@@ -221,6 +256,7 @@ int mh_receipt_sign(const mh_receipt_claims *claims, mbedtls_pk_context *pk,
     ret = mh_cose_es256_sign(pk, hash, f_rng, p_rng, sig);
     if (ret)
         return ret;
+    mh_receipt_sig_normalize(sig); /* low s: the one encoding verifiers accept */
     /* 18([protected, {}, payload, signature]) */
     mh_cbor_w_init(&w, out, cap < MH_RECEIPT_MAX ? cap : MH_RECEIPT_MAX);
     mh_cbor_put_tag(&w, COSE_TAG_SIGN1);

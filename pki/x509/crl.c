@@ -89,8 +89,9 @@ static int crl_extensions(mh_x509_crl *crl, const mh_der_elem *exts)
         if (mh_der_expect(&e, MH_DER_OID, &oid) || mh_der_oid_check(&oid) ||
             mh_der_optional(&e, MH_DER_BOOLEAN, &crit, &present))
             return crl_bad("bad extension header");
-        if (present && (mh_der_bool(&crit, &critical) || !critical))
-            return crl_bad("critical=FALSE must not be encoded in DER");
+        /* quirk (docs/x509.md): an explicit critical FALSE (the DEFAULT) */
+        if (present && mh_der_bool(&crit, &critical))
+            return crl_bad("bad critical flag");
         if (mh_der_expect(&e, MH_DER_OCTET_STRING, &val) || !mh_der_done(&e))
             return crl_bad("bad extension value");
         mh_x509_span os = {oid.val, oid.len};
@@ -185,7 +186,7 @@ static int read_entry(mh_der *d, mh_x509_crl_entry *en, bool *unknown_critical)
         if (mh_der_expect(&e, MH_DER_OID, &oid) || mh_der_oid_check(&oid) ||
             mh_der_optional(&e, MH_DER_BOOLEAN, &crit, &present))
             return MH_ERR_PARSE;
-        if (present && (mh_der_bool(&crit, &critical) || !critical))
+        if (present && mh_der_bool(&crit, &critical))
             return MH_ERR_PARSE;
         if (mh_der_expect(&e, MH_DER_OCTET_STRING, &val) || !mh_der_done(&e))
             return MH_ERR_PARSE;

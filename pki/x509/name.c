@@ -4,9 +4,26 @@
 #include <string.h>
 
 #include "mh_pki.h"
+#include "x509_ext.h"
+
+/* X.690 11.6: the elements of a DER SET OF come in ascending order of
+ * their encodings, the shorter one padded with zero octets at its end. */
+static int der_order(const mh_der_elem *a, const mh_der_elem *b)
+{
+    size_t n = a->raw_len < b->raw_len ? a->raw_len : b->raw_len;
+    int c = memcmp(a->raw, b->raw, n);
+    if (c)
+        return c;
+    const mh_der_elem *longer = a->raw_len > b->raw_len ? a : b;
+    for (size_t i = n; i < longer->raw_len; i++)
+        if (longer->raw[i])
+            return longer == a ? 1 : -1;
+    return 0;
+}
 
 int mh_x509_name_parse(mh_x509_name *n, const uint8_t *der, size_t len)
 {
+    mh_der_elem prev;
     int ret = MH_ERR_PARSE;
     mh_der top, rdns;
     mh_der_elem seq, set, atv, oid, val;
@@ -23,10 +40,18 @@ int mh_x509_name_parse(mh_x509_name *n, const uint8_t *der, size_t len)
         if (mh_der_expect(&rdns, MH_DER_SET, &set) || set.len == 0)
             goto out;
         mh_der_enter(&in, &set);
+        bool first = true;
         while (!mh_der_empty(&in)) {
             mh_der a;
             if (mh_der_expect(&in, MH_DER_SEQUENCE, &atv))
                 goto out;
+            if (!first && der_order(&prev, &atv) > 0) {
+                mh_err_set("a name has a multi-valued RDN whose attributes are not in DER "
+                           "order; it is not valid DER and cannot be used");
+                goto out;
+            }
+            first = false;
+            prev = atv;
             mh_der_enter(&a, &atv);
             if (mh_der_expect(&a, MH_DER_OID, &oid) || mh_der_oid_check(&oid) ||
                 mh_der_next(&a, &val) || !mh_der_done(&a))
@@ -124,17 +149,67 @@ static bool is_space(uint32_t c)
 typedef struct prep {
     const uint8_t *s;
     size_t len, i;
+    uint8_t tag;
     bool pending_space;
 } prep;
 
-static void prep_init(prep *p, const mh_x509_span *v)
+/* Next code point of a value of string type `tag`; UINT32_MAX at the end.
+ * Bytes that do not decode are returned as themselves above 0x10ffff, so
+ * they compare equal only to the same bytes. */
+static uint32_t decode_next(const uint8_t *s, size_t len, uint8_t tag, size_t *i)
+{
+    if (*i >= len)
+        return UINT32_MAX;
+    switch (tag) {
+    case MH_DER_UTF8_STRING:
+        return utf8_next(s, len, i);
+    case MH_DER_BMP_STRING: {
+        if (*i + 2 > len) {
+            *i = len;
+            return 0x110000u + s[len - 1];
+        }
+        uint32_t u = (uint32_t)s[*i] << 8 | s[*i + 1];
+        *i += 2;
+        if (u >= 0xd800 && u <= 0xdbff && *i + 2 <= len) {
+            uint32_t lo = (uint32_t)s[*i] << 8 | s[*i + 1];
+            if (lo >= 0xdc00 && lo <= 0xdfff) {
+                *i += 2;
+                return 0x10000u + ((u - 0xd800u) << 10) + (lo - 0xdc00u);
+            }
+        }
+        return u;
+    }
+    case MH_DER_UNIVERSAL_STRING: {
+        if (*i + 4 > len) {
+            *i = len;
+            return 0x110000u + s[len - 1];
+        }
+        uint32_t u = (uint32_t)s[*i] << 24 | (uint32_t)s[*i + 1] << 16 | (uint32_t)s[*i + 2] << 8 |
+                     s[*i + 3];
+        *i += 4;
+        return u;
+    }
+    default: /* PrintableString, IA5String, VisibleString, NumericString;
+                TeletexString read as Latin-1, as OpenSSL does */
+        return s[(*i)++];
+    }
+}
+
+static void prep_init(prep *p, const mh_x509_span *v, uint8_t tag)
 {
     p->s = v->p;
     p->len = v->len;
     p->i = 0;
+    p->tag = tag;
     p->pending_space = false;
-    while (p->i < p->len && is_space(p->s[p->i]))
-        p->i++;
+    for (;;) {
+        size_t save = p->i;
+        uint32_t c = decode_next(p->s, p->len, tag, &p->i);
+        if (c == UINT32_MAX || !is_space(c)) {
+            p->i = save;
+            break;
+        }
+    }
 }
 
 /* Next folded code point, or UINT32_MAX at the end. */
@@ -144,22 +219,39 @@ static uint32_t prep_next(prep *p)
         p->pending_space = false;
         return ' ';
     }
-    if (p->i >= p->len)
-        return UINT32_MAX;
-    uint32_t c = utf8_next(p->s, p->len, &p->i);
+    uint32_t c = decode_next(p->s, p->len, p->tag, &p->i);
+    if (c == UINT32_MAX)
+        return c;
     if (is_space(c)) {
-        while (p->i < p->len && is_space(p->s[p->i]))
-            p->i++;
-        if (p->i >= p->len)
-            return UINT32_MAX; /* trailing space */
-        return ' ';
+        for (;;) {
+            size_t save = p->i;
+            uint32_t d = decode_next(p->s, p->len, p->tag, &p->i);
+            if (d == UINT32_MAX)
+                return UINT32_MAX; /* trailing space */
+            if (!is_space(d)) {
+                p->i = save;
+                return ' ';
+            }
+        }
     }
     return fold(c);
 }
 
 static bool is_string_type(uint8_t tag)
 {
-    return tag == MH_DER_PRINTABLE_STRING || tag == MH_DER_UTF8_STRING;
+    switch (tag) {
+    case MH_DER_UTF8_STRING:
+    case 0x12: /* NumericString */
+    case MH_DER_PRINTABLE_STRING:
+    case MH_DER_T61_STRING:
+    case MH_DER_IA5_STRING:
+    case MH_DER_VISIBLE_STRING:
+    case MH_DER_UNIVERSAL_STRING:
+    case MH_DER_BMP_STRING:
+        return true;
+    default:
+        return false;
+    }
 }
 
 static bool span_eq(const mh_x509_span *a, const mh_x509_span *b)
@@ -173,8 +265,8 @@ static bool attr_eq(const mh_x509_attr *a, const mh_x509_attr *b)
         return false;
     if (is_string_type(a->tag) && is_string_type(b->tag)) {
         prep x, y;
-        prep_init(&x, &a->val);
-        prep_init(&y, &b->val);
+        prep_init(&x, &a->val, a->tag);
+        prep_init(&y, &b->val, b->tag);
         for (;;) {
             uint32_t cx = prep_next(&x), cy = prep_next(&y);
             if (cx != cy)
@@ -235,7 +327,7 @@ bool mh_x509_name_eq_der(const uint8_t *a, size_t alen, const uint8_t *b, size_t
 
 /* True if the RDNs of `sub` are the first RDNs of `n` (directoryName
  * constraints). */
-static bool name_has_prefix(const mh_x509_name *n, const mh_x509_name *sub)
+bool mh_x509_name_prefix(const mh_x509_name *n, const mh_x509_name *sub)
 {
     if (sub->n_rdns > n->n_rdns)
         return false;
@@ -504,8 +596,9 @@ int mh_x509_gn_next(mh_der *d, mh_x509_gn *gn)
     case MH_GN_OTHER:
     case MH_GN_X400:
     case MH_GN_EDI:
-        if (!constructed)
-            return MH_ERR_PARSE;
+        /* quirk (docs/x509.md): names mohur does not interpret are taken
+         * with any content (qualified CAs put national identifiers in
+         * otherNames in many shapes) */
         break;
     case MH_GN_DIRNAME: {
         mh_der in;
@@ -537,107 +630,4 @@ int mh_x509_gn_next(mh_der *d, mh_x509_gn *gn)
         return MH_ERR_PARSE;
     }
     return 0;
-}
-
-/* ---- name constraints --------------------------------------------------- */
-
-static int lower(int c)
-{
-    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-}
-
-static bool ascii_eq_nocase(const uint8_t *a, const uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    return true;
-}
-
-/* Host `h` lies within domain constraint `c`: equal, or (for "host" style)
- * a subdomain of it; a constraint starting with '.' matches subdomains only. */
-static bool host_within(const uint8_t *h, size_t hl, const uint8_t *c, size_t cl, bool subdomains)
-{
-    if (cl == 0)
-        return true;
-    if (c[0] == '.') {
-        return hl > cl && ascii_eq_nocase(h + hl - cl, c, cl);
-    }
-    if (hl == cl)
-        return ascii_eq_nocase(h, c, cl);
-    return subdomains && hl > cl && h[hl - cl - 1] == '.' && ascii_eq_nocase(h + hl - cl, c, cl);
-}
-
-static int email_within(const mh_x509_span *n, const mh_x509_span *c)
-{
-    const uint8_t *at = n->len ? memchr(n->p, '@', n->len) : NULL;
-    if (!at)
-        return 0;
-    const uint8_t *host = at + 1;
-    size_t hl = n->len - (size_t)(host - n->p);
-    const uint8_t *cat = c->len ? memchr(c->p, '@', c->len) : NULL;
-    if (cat) { /* a whole mailbox: local part exact, host without case */
-        size_t ll = (size_t)(at - n->p), cl = (size_t)(cat - c->p);
-        return ll == cl && memcmp(n->p, c->p, ll) == 0 && hl == c->len - cl - 1 &&
-               ascii_eq_nocase(host, cat + 1, hl);
-    }
-    if (c->len && c->p[0] == '.')
-        return host_within(host, hl, c->p, c->len, true);
-    return hl == c->len && ascii_eq_nocase(host, c->p, hl); /* one host exactly */
-}
-
-static int uri_within(const mh_x509_span *n, const mh_x509_span *c)
-{
-    const uint8_t *s = n->p, *e = n->p + n->len;
-    const uint8_t *colon = n->len ? memchr(s, ':', n->len) : NULL;
-    if (!colon || e - colon < 3 || colon[1] != '/' || colon[2] != '/')
-        return 0; /* no authority: cannot be within a host constraint */
-    const uint8_t *h = colon + 3, *he = h;
-    while (he < e && *he != '/' && *he != '?' && *he != '#')
-        he++;
-    const uint8_t *at = NULL;
-    for (const uint8_t *q = h; q < he; q++)
-        if (*q == '@')
-            at = q;
-    if (at)
-        h = at + 1;
-    if (h < he && *h == '[')
-        return 0; /* IP literal: not a host name */
-    const uint8_t *port = h;
-    while (port < he && *port != ':')
-        port++;
-    return host_within(h, (size_t)(port - h), c->p, c->len, c->len && c->p[0] == '.');
-}
-
-int mh_x509_gn_within(const mh_x509_gn *name, const mh_x509_gn *subtree)
-{
-    if (name->type != subtree->type)
-        return 0;
-    switch (name->type) {
-    case MH_GN_DIRNAME: {
-        mh_x509_name a, b;
-        if (mh_x509_name_parse(&a, name->val.p, name->val.len) ||
-            mh_x509_name_parse(&b, subtree->val.p, subtree->val.len))
-            return 0;
-        return name_has_prefix(&a, &b);
-    }
-    case MH_GN_EMAIL:
-        return email_within(&name->val, &subtree->val);
-    case MH_GN_DNS:
-        return host_within(name->val.p, name->val.len, subtree->val.p, subtree->val.len, true);
-    case MH_GN_URI:
-        return uri_within(&name->val, &subtree->val);
-    case MH_GN_IP: {
-        size_t n = name->val.len;
-        if ((n != 4 && n != 16) || subtree->val.len != 2 * n)
-            return 0;
-        const uint8_t *addr = subtree->val.p, *mask = subtree->val.p + n;
-        for (size_t i = 0; i < n; i++)
-            if ((name->val.p[i] & mask[i]) != (addr[i] & mask[i]))
-                return 0;
-        return 1;
-    }
-    default:
-        return MH_ERR_UNSUPPORTED;
-    }
 }

@@ -296,8 +296,8 @@ static int verify_sig(const mh_x509_span *spki, const mh_x509_span *alg, const u
         kind = MH_PKI_SIG_RSA_PSS;
         break;
     case 3:
-        mh_err_set("the signature uses %s, which is broken; mohur refuses it", a->name);
-        return MH_ERR_UNSUPPORTED_ALG;
+        mh_err_set("the signature uses %s, which is broken; it is refused by policy", a->name);
+        return MH_ERR_ALG_REFUSED;
     case 4:
         mh_err_set("the signature uses DSA (%s), which mohur does not support", a->name);
         return MH_ERR_UNSUPPORTED_ALG;
@@ -395,35 +395,168 @@ static int fail(mh_path_result *r, int err, int index, const char *fmt, ...)
 
 static const uint8_t oid_email_attr[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01};
 
-/* 1 if the name passes ca's constraints, 0 if not, and which subtree. */
-static int nc_name_ok(const mh_x509_cert *ca, const mh_x509_gn *gn)
+/* 1 if the name passes ca's constraints of the given type, 0 if not. A
+ * name that is not well-formed for its type fails both permitted and
+ * excluded subtrees of that type (nc.c). */
+static int nc_name_ok(const mh_x509_cert *ca, const mh_x509_gn *gn, uint8_t type)
 {
+    mh_der d;
+    mh_x509_gn st;
     bool have_type = false, inside = false;
-    for (size_t i = 0; i < ca->n_excluded; i++) {
-        if (ca->excluded[i].type != gn->type)
-            continue;
-        int r = mh_x509_gn_within(gn, &ca->excluded[i]);
-        if (r != 0)
-            return 0; /* inside an excluded subtree, or a type we cannot check */
+    mh_der_init(&d, ca->excluded.p, ca->excluded.len);
+    while (mh_x509_subtree_next(&d, &st) == 0) {
+        if (st.type == type && mh_x509_gn_overlaps(gn, &st) != 0)
+            return 0; /* inside an excluded subtree, or cannot be compared */
     }
-    for (size_t i = 0; i < ca->n_permitted; i++) {
-        if (ca->permitted[i].type != gn->type)
+    mh_der_init(&d, ca->permitted.p, ca->permitted.len);
+    while (mh_x509_subtree_next(&d, &st) == 0) {
+        if (st.type != type)
             continue;
         have_type = true;
-        int r = mh_x509_gn_within(gn, &ca->permitted[i]);
+        int r = mh_x509_gn_within(gn, &st);
+        if (r < 0)
+            return 0;
         if (r == 1)
             inside = true;
     }
     return !have_type || inside;
 }
 
-static int nc_check(const mh_x509_cert *ca, const mh_x509_cert *c, char *why, size_t cap)
+/* A general name under ca's constraints: an SmtpUTF8Mailbox otherName
+ * answers to rfc822Name subtrees (RFC 9598) as well. */
+static int nc_gn_ok(const mh_x509_cert *ca, const mh_x509_gn *gn)
+{
+    mh_x509_span mbox;
+    if (!nc_name_ok(ca, gn, gn->type))
+        return 0;
+    if (mh_x509_gn_smtputf8(gn, &mbox) != 0 && !nc_name_ok(ca, gn, MH_GN_EMAIL))
+        return 0;
+    return 1;
+}
+
+/* 0 when every subtree of ca is well-formed for its type. */
+static int nc_subtrees_ok(const mh_x509_cert *ca)
+{
+    mh_der d;
+    mh_x509_gn st;
+    const mh_x509_span *lists[2] = {&ca->permitted, &ca->excluded};
+    for (size_t l = 0; l < 2; l++) {
+        mh_der_init(&d, lists[l]->p, lists[l]->len);
+        while (mh_x509_subtree_next(&d, &st) == 0)
+            if (mh_x509_subtree_check(&st))
+                return MH_ERR_PARSE;
+    }
+    return 0;
+}
+
+static bool has_constraints_of(const mh_x509_cert *ca, uint8_t type)
+{
+    mh_der d;
+    mh_x509_gn st;
+    const mh_x509_span *lists[2] = {&ca->permitted, &ca->excluded};
+    for (size_t l = 0; l < 2; l++) {
+        mh_der_init(&d, lists[l]->p, lists[l]->len);
+        while (mh_x509_subtree_next(&d, &st) == 0)
+            if (st.type == type)
+                return true;
+    }
+    return false;
+}
+
+static bool san_has_type(const mh_x509_cert *c, uint8_t type)
+{
+    mh_der d;
+    mh_x509_gn gn;
+    if (!(c->ext_present & MH_EXT_SAN))
+        return false;
+    mh_der_init(&d, c->san.raw.p, c->san.raw.len);
+    while (mh_x509_gn_next(&d, &gn) == 0)
+        if (gn.type == type)
+            return true;
+    return false;
+}
+
+/* A dotted-quad IPv4 address, strictly (no leading zeros, 0-255). */
+static bool ipv4_text(const uint8_t *s, size_t n, uint8_t out[4])
+{
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        unsigned v = 0, digits = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            if (digits && v == 0)
+                return false;
+            v = v * 10 + (unsigned)(s[i++] - '0');
+            if (++digits > 3 || v > 255)
+                return false;
+        }
+        if (!digits)
+            return false;
+        out[part] = (uint8_t)v;
+        if (part < 3 && (i >= n || s[i++] != '.'))
+            return false;
+    }
+    return i == n;
+}
+
+static const uint8_t oid_cn[] = {0x55, 0x04, 0x03};
+
+/* Without a dNSName (iPAddress) in its SAN, an end entity's common names
+ * that read as host names (IPv4 addresses) answer to dNSName (iPAddress)
+ * constraints, as OpenSSL and the web PKI validators check them. */
+static int nc_cn_check(const mh_x509_cert *ca, const mh_x509_cert *c, char *why, size_t cap)
+{
+    bool dns = has_constraints_of(ca, MH_GN_DNS) && !san_has_type(c, MH_GN_DNS);
+    bool ip = has_constraints_of(ca, MH_GN_IP) && !san_has_type(c, MH_GN_IP);
+    for (size_t i = 0; i < c->subject.n_attrs && (dns || ip); i++) {
+        const mh_x509_attr *a = &c->subject.attrs[i];
+        uint8_t addr[4];
+        if (!mh_x509_oid_eq(&a->oid, oid_cn, sizeof oid_cn) ||
+            (a->tag != MH_DER_UTF8_STRING && a->tag != MH_DER_PRINTABLE_STRING &&
+             a->tag != MH_DER_IA5_STRING))
+            continue;
+        mh_x509_gn gn;
+        gn.val = a->val;
+        if (ip && ipv4_text(a->val.p, a->val.len, addr)) {
+            gn.type = MH_GN_IP;
+            gn.val.p = addr;
+            gn.val.len = 4;
+        } else if (dns && memchr(a->val.p, '.', a->val.len) &&
+                   mh_x509_host_ok(a->val.p, a->val.len, MH_HOST_WILDCARD)) {
+            gn.type = MH_GN_DNS;
+        } else {
+            continue;
+        }
+        if (!nc_name_ok(ca, &gn, gn.type)) {
+            snprintf(why, cap, "its common name '%.*s' (it has no %s in its alternative names)",
+                     (int)(a->val.len > 80 ? 80 : a->val.len), (const char *)a->val.p,
+                     gn.type == MH_GN_IP ? "IP address" : "DNS name");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Most name-against-subtree comparisons one certificate may cost under
+ * one CA (1024 names against 1024 subtrees); more is refused, as Go
+ * refuses, so a crafted chain cannot make validation quadratic without
+ * end. */
+#define NC_MAX_WORK ((size_t)1 << 20)
+
+static int nc_check(const mh_x509_cert *ca, const mh_x509_cert *c, bool target, char *why,
+                    size_t cap)
 {
     mh_x509_gn gn;
+    size_t names = (size_t)c->san.count + c->subject.n_attrs + 1;
+    if (names * ((size_t)ca->n_permitted + ca->n_excluded) > NC_MAX_WORK) {
+        snprintf(why, cap,
+                 "checking its %zu names against %u subtrees is more work than mohur allows", names,
+                 (unsigned)(ca->n_permitted + ca->n_excluded));
+        return 0;
+    }
     if (c->subject.n_rdns > 0) {
         gn.type = MH_GN_DIRNAME;
         gn.val = c->subject.raw;
-        if (!nc_name_ok(ca, &gn)) {
+        if (!nc_gn_ok(ca, &gn)) {
             snprintf(why, cap, "its subject name");
             return 0;
         }
@@ -434,7 +567,7 @@ static int nc_check(const mh_x509_cert *ca, const mh_x509_cert *c, char *why, si
             continue;
         gn.type = MH_GN_EMAIL;
         gn.val = a->val;
-        if (!nc_name_ok(ca, &gn)) {
+        if (!nc_gn_ok(ca, &gn)) {
             snprintf(why, cap, "the e-mail address '%.*s' in its subject",
                      (int)(a->val.len > 80 ? 80 : a->val.len), (const char *)a->val.p);
             return 0;
@@ -445,16 +578,22 @@ static int nc_check(const mh_x509_cert *ca, const mh_x509_cert *c, char *why, si
         int rc;
         mh_der_init(&d, c->san.raw.p, c->san.raw.len);
         while ((rc = mh_x509_gn_next(&d, &gn)) == 0) {
-            if (!nc_name_ok(ca, &gn)) {
+            if (!nc_gn_ok(ca, &gn)) {
+                mh_x509_span mbox;
                 if (gn.type == MH_GN_DNS || gn.type == MH_GN_EMAIL || gn.type == MH_GN_URI)
                     snprintf(why, cap, "its alternative name '%.*s'",
                              (int)(gn.val.len > 80 ? 80 : gn.val.len), (const char *)gn.val.p);
+                else if (mh_x509_gn_smtputf8(&gn, &mbox) == 1)
+                    snprintf(why, cap, "its alternative name '%.*s' (SmtpUTF8Mailbox)",
+                             (int)(mbox.len > 80 ? 80 : mbox.len), (const char *)mbox.p);
                 else
                     snprintf(why, cap, "an alternative name (type %u)", gn.type);
                 return 0;
             }
         }
     }
+    if (target && !c->is_ca && !nc_cn_check(ca, c, why, cap))
+        return 0;
     return 1;
 }
 
@@ -986,7 +1125,7 @@ static int check_crls(const vctx *v, size_t k, mh_path_result *r)
 {
     const mh_x509_cert *c = v->path[k];
     const mh_path_input *in = v->in;
-    int64_t now = v->prm->time;
+    int64_t now = v->prm->crl_time ? v->prm->crl_time : v->prm->time;
     char who[256], problem[300] = "";
     unsigned mask = 0;
     size_t ndp = c->n_dps ? c->n_dps : 1;
@@ -1093,6 +1232,20 @@ static int check_crls(const vctx *v, size_t k, mh_path_result *r)
                          cn);
                 continue;
             }
+            if (!(crl->ext_present & MH_EXT_CRL_NUMBER)) {
+                snprintf(problem, sizeof problem,
+                         "the CRL from '%s' has no CRL number, which RFC 5280 5.2.3 requires, "
+                         "so it cannot be used",
+                         cn);
+                continue;
+            }
+            if (crl->ext_critical & MH_EXT_CRL_NUMBER) {
+                snprintf(problem, sizeof problem,
+                         "the CRL from '%s' marks its CRL number critical, which RFC 5280 5.2.3 "
+                         "forbids, so it cannot be used",
+                         cn);
+                continue;
+            }
             char d1[16];
             if (crl->this_update > now) {
                 mh_x509_date_str(crl->this_update, d1, sizeof d1);
@@ -1124,6 +1277,13 @@ static int check_crls(const vctx *v, size_t k, mh_path_result *r)
                     continue;
                 if (en.reason == MH_REASON_REMOVE_FROM_CRL)
                     continue;
+                /* revoked after the signature was proven to exist: the
+                 * signature stands (ETSI EN 319 102-1, POE before revocation) */
+                int64_t when = en.has_invalidity_date && en.invalidity_date < en.date
+                                   ? en.invalidity_date
+                                   : en.date;
+                if (v->prm->poe_time && when > v->prm->poe_time)
+                    continue;
                 char d2[16];
                 mh_x509_date_str(en.date, d2, sizeof d2);
                 return fail(r, MH_ERR_CERT_REVOKED, (int)k, "%s was revoked on %s: %s", who, d2,
@@ -1144,6 +1304,151 @@ static int check_crls(const vctx *v, size_t k, mh_path_result *r)
                     "no CRL covers %s%s; give its issuer's current CRL", who,
                     mask ? " for every revocation reason" : "");
     }
+    return 0;
+}
+
+/* ---- profile rules (docs/x509.md) ---------------------------------------- */
+
+static bool serial_positive(const mh_x509_span *s)
+{
+    if (s->len == 0 || (s->p[0] & 0x80))
+        return false;
+    for (size_t i = 0; i < s->len; i++)
+        if (s->p[i])
+            return true;
+    return false;
+}
+
+/* The RFC 5280 rules a conforming CA follows, checked on every certificate
+ * of the path below the trust anchor, as OpenSSL's -x509_strict does (and
+ * a few it does not: serial numbers, critical AIA, end entities acting as
+ * CAs, IP addresses written as DNS names). */
+static int profile_check(const vctx *v, size_t k, mh_path_result *r)
+{
+    const mh_x509_cert *c = v->path[k];
+    uint32_t crit = c->ext_critical & c->ext_present;
+    bool ca = c->is_ca || k > 0;
+    char who[256];
+    role_of(v, k, who, sizeof who);
+#define BAD(...) return fail(r, MH_ERR_CERT_INVALID, (int)k, __VA_ARGS__)
+    if (!serial_positive(&c->serial))
+        BAD("%s has a serial number that is zero or negative, which RFC 5280 4.1.2.2 forbids", who);
+    if (c->issuer.n_rdns == 0)
+        BAD("%s has an empty issuer name (RFC 5280 4.1.2.4)", who);
+    if (c->subject.n_rdns == 0) {
+        if (ca || !(c->ext_present & MH_EXT_SAN))
+            BAD("%s has an empty subject name, which only an end entity with a critical "
+                "subjectAltName may have (RFC 5280 4.1.2.6)",
+                who);
+        if (!(crit & MH_EXT_SAN))
+            BAD("%s has an empty subject name and a subjectAltName not marked critical "
+                "(RFC 5280 4.2.1.6)",
+                who);
+    }
+    if (c->version >= 3) {
+        if (!(c->ext_present & MH_EXT_AKI) || !c->has_aki_keyid)
+            BAD("%s has no authority key identifier (RFC 5280 4.2.1.1)", who);
+        if (ca && !(c->ext_present & MH_EXT_SKI))
+            BAD("%s is a CA certificate without a subject key identifier (RFC 5280 4.2.1.2)", who);
+    }
+    if (crit & MH_EXT_AKI)
+        BAD("%s marks its authority key identifier critical, which RFC 5280 4.2.1.1 forbids", who);
+    if (crit & MH_EXT_SKI)
+        BAD("%s marks its subject key identifier critical, which RFC 5280 4.2.1.2 forbids", who);
+    if (crit & (MH_EXT_AIA | MH_EXT_SIA))
+        BAD("%s marks its authority or subject information access critical, which RFC 5280 "
+            "4.2.2 forbids",
+            who);
+    if ((c->ext_present & MH_EXT_POLICY_CONSTRAINTS) && !(crit & MH_EXT_POLICY_CONSTRAINTS) &&
+        !v->prm->legacy_profile)
+        BAD("%s has policy constraints not marked critical (RFC 5280 4.2.1.11)", who);
+    if (c->is_ca) {
+        if (!(crit & MH_EXT_BASIC_CONSTRAINTS) && !v->prm->legacy_profile)
+            BAD("%s is a CA certificate whose basic constraints are not marked critical "
+                "(RFC 5280 4.2.1.9)",
+                who);
+        if (!(c->ext_present & MH_EXT_KEY_USAGE))
+            BAD("%s is a CA certificate without a key usage extension (RFC 5280 4.2.1.3)", who);
+        if (c->has_path_len && !(c->key_usage & MH_KU_KEY_CERT_SIGN))
+            BAD("%s has a path length constraint but may not sign certificates "
+                "(RFC 5280 4.2.1.9)",
+                who);
+    } else {
+        if (c->has_path_len)
+            BAD("%s has a path length constraint without being a CA (RFC 5280 4.2.1.9)", who);
+        if ((c->ext_present & MH_EXT_KEY_USAGE) && (c->key_usage & MH_KU_KEY_CERT_SIGN))
+            BAD("%s may sign certificates (keyCertSign) without being a CA "
+                "(RFC 5280 4.2.1.3)",
+                who);
+        if (c->ext_present & MH_EXT_NAME_CONSTRAINTS)
+            BAD("%s has name constraints without being a CA (RFC 5280 4.2.1.10)", who);
+    }
+    if (c->ext_present & MH_EXT_SAN) {
+        mh_der d;
+        mh_x509_gn gn;
+        mh_der_init(&d, c->san.raw.p, c->san.raw.len);
+        while (mh_x509_gn_next(&d, &gn) == 0)
+            if (gn.type == MH_GN_DNS &&
+                !mh_x509_host_ok(gn.val.p, gn.val.len, MH_HOST_WILDCARD | MH_HOST_UNDERSCORE))
+                BAD("%s has the DNS name '%.*s', which is not a host name (an IP address "
+                    "belongs in an iPAddress name)",
+                    who, (int)(gn.val.len > 80 ? 80 : gn.val.len), (const char *)gn.val.p);
+    }
+#undef BAD
+    for (size_t m = 0; m < c->n_mappings; m++)
+        if (is_any_policy(&c->mappings[m].issuer_policy) ||
+            is_any_policy(&c->mappings[m].subject_policy))
+            return fail(r, MH_ERR_POLICY, (int)k, "%s maps anyPolicy, which RFC 5280 forbids", who);
+    return 0;
+}
+
+/* The trust anchor, given as a certificate, is held to what it says about
+ * itself (RFC 5937, docs/x509.md): it must be a CA certificate that may
+ * sign certificates, with nothing critical we do not understand; its name
+ * constraints and path length are applied below (validate_path). */
+static int anchor_check(const vctx *v, mh_path_result *r)
+{
+    size_t n = v->len - 1;
+    const mh_x509_cert *a = v->path[n];
+    uint32_t crit = a->ext_critical & a->ext_present;
+    char who[256];
+    role_of(v, n, who, sizeof who);
+    if (a->unknown_critical) {
+        char o[96];
+        mh_x509_oid_str(&a->unknown_critical_oid, false, o, sizeof o);
+        return fail(r, MH_ERR_CRITICAL_EXT, (int)n,
+                    "%s has a critical extension mohur does not know (%s), so it may not be used",
+                    who, o);
+    }
+#define BAD(...) return fail(r, MH_ERR_CERT_INVALID, (int)n, __VA_ARGS__)
+    if (a->version < 3)
+        BAD("%s is a version %u certificate, which cannot say it is a CA; give a version 3 "
+            "trust anchor",
+            who, a->version);
+    if (!(a->ext_present & MH_EXT_BASIC_CONSTRAINTS) || !a->is_ca)
+        BAD("%s is not a CA certificate (no basicConstraints cA=true), so it may not issue "
+            "certificates",
+            who);
+    if (!(crit & MH_EXT_BASIC_CONSTRAINTS) && !v->prm->legacy_profile)
+        BAD("%s has basic constraints not marked critical (RFC 5280 4.2.1.9)", who);
+    if (!(a->ext_present & MH_EXT_KEY_USAGE) || !(a->key_usage & MH_KU_KEY_CERT_SIGN))
+        BAD("%s may not sign certificates: it has no key usage with keyCertSign", who);
+    if (a->subject.n_rdns == 0)
+        BAD("%s has an empty subject name (RFC 5280 4.1.2.6)", who);
+    if (!(a->ext_present & MH_EXT_SKI))
+        BAD("%s has no subject key identifier (RFC 5280 4.2.1.2)", who);
+    if (crit & (MH_EXT_AKI | MH_EXT_SKI))
+        BAD("%s marks a key identifier critical, which RFC 5280 4.2.1.1-2 forbids", who);
+    if ((a->ext_present & MH_EXT_POLICY_CONSTRAINTS) && !(crit & MH_EXT_POLICY_CONSTRAINTS) &&
+        !v->prm->legacy_profile)
+        BAD("%s has policy constraints not marked critical (RFC 5280 4.2.1.11)", who);
+    if (crit & (MH_EXT_AIA | MH_EXT_SIA))
+        BAD("%s marks its information access critical, which RFC 5280 4.2.2 forbids", who);
+#undef BAD
+    for (size_t m = 0; m < a->n_mappings; m++)
+        if (is_any_policy(&a->mappings[m].issuer_policy) ||
+            is_any_policy(&a->mappings[m].subject_policy))
+            return fail(r, MH_ERR_POLICY, (int)n, "%s maps anyPolicy, which RFC 5280 forbids", who);
     return 0;
 }
 
@@ -1175,11 +1480,27 @@ static int validate_path(const vctx *v, mh_path_result *r)
         return fail(r, MH_ERR_CERT_EXPIRED, (int)n, "%s expired on %s", who, d);
     }
 
-    /* 6.1.2 initialisation */
+    if ((rc = anchor_check(v, r)))
+        return rc;
+    for (size_t m = 0; m <= n; m++) {
+        const mh_x509_cert *ca = v->path[m];
+        if ((ca->ext_present & MH_EXT_NAME_CONSTRAINTS) && nc_subtrees_ok(ca)) {
+            role_of(v, m, who, sizeof who);
+            return fail(r, MH_ERR_NAME_CONSTRAINTS, (int)m,
+                        "%s has a name constraint that is not well-formed for its type (a DNS "
+                        "name that is not a host name, an IP mask that is not a prefix, ...)",
+                        who);
+        }
+    }
+
+    /* 6.1.2 initialisation; the anchor's own path length constraint
+     * counts (RFC 5937) */
     unsigned explicit_policy = p->explicit_policy ? 0 : (unsigned)n + 1;
     unsigned inhibit_any = p->inhibit_any ? 0 : (unsigned)n + 1;
     unsigned policy_mapping = p->inhibit_mapping ? 0 : (unsigned)n + 1;
     unsigned max_path = (unsigned)n;
+    if (anchor->has_path_len && anchor->path_len < max_path)
+        max_path = anchor->path_len;
     w->n_nodes = 0;
     w->tree_null = false;
     {
@@ -1197,6 +1518,10 @@ static int validate_path(const vctx *v, mh_path_result *r)
 
         /* (a)(1) signature */
         rc = verify_sig(&iss->spki, &c->sig_alg, c->tbs.p, c->tbs.len, &c->sig);
+        if (rc == MH_ERR_ALG_REFUSED)
+            return fail(r, MH_ERR_ALG_REFUSED, (int)k,
+                        "the signature on %s is refused by policy (not proven forged): %s", who,
+                        mh_err_message(rc));
         if (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_UNSUPPORTED)
             return fail(r, MH_ERR_UNSUPPORTED_ALG, (int)k,
                         "the signature on %s cannot be checked: %s", who, mh_err_message(rc));
@@ -1229,14 +1554,17 @@ static int validate_path(const vctx *v, mh_path_result *r)
                         "used",
                         who, o);
         }
-        /* (b)-(c) name constraints of every CA above */
+        if ((rc = profile_check(v, k, r)))
+            return rc;
+        /* (b)-(c) name constraints of every CA above, the trust anchor's
+         * included */
         if (!(self_issued && !last)) {
-            for (size_t m = k + 1; m < n; m++) {
+            for (size_t m = k + 1; m <= n; m++) {
                 const mh_x509_cert *ca = v->path[m];
                 if (!(ca->ext_present & MH_EXT_NAME_CONSTRAINTS))
                     continue;
                 char why[200], cn[160];
-                if (!nc_check(ca, c, why, sizeof why)) {
+                if (!nc_check(ca, c, last, why, sizeof why)) {
                     mh_x509_name_short(&ca->subject, cn, sizeof cn);
                     return fail(r, MH_ERR_NAME_CONSTRAINTS, (int)k,
                                 "%s breaks the name constraints of '%s': %s is not allowed", who,
@@ -1259,12 +1587,8 @@ static int validate_path(const vctx *v, mh_path_result *r)
         if (last)
             break;
 
-        /* 6.1.4 preparation for the next certificate */
-        for (size_t m = 0; m < c->n_mappings; m++)
-            if (is_any_policy(&c->mappings[m].issuer_policy) ||
-                is_any_policy(&c->mappings[m].subject_policy))
-                return fail(r, MH_ERR_POLICY, (int)k, "%s maps anyPolicy, which RFC 5280 forbids",
-                            who);
+        /* 6.1.4 preparation for the next certificate (anyPolicy in a
+         * mapping was refused by profile_check) */
         if (c->n_mappings && !w->tree_null) {
             if ((rc = policy_map(w, c, i, policy_mapping > 0)))
                 return fail(r, rc, (int)k, "%s", mh_err_message(rc));

@@ -4,13 +4,20 @@
  * alive as long as the struct), and certification path building and
  * validation per RFC 5280 section 6 with CRLs.
  *
- * Fixed caps (a certificate with more is refused with a clear error rather
- * than processed in part): MH_X509_MAX_ATTRS attributes in a name,
+ * Caps (a certificate with more is refused with a clear error rather than
+ * processed in part) are generous, so real certificates pass: lists that
+ * are kept as their encoding and read back with an iterator (GeneralNames,
+ * name-constraint subtrees, access descriptions) may hold up to
+ * MH_X509_MAX_GNAMES, MH_X509_MAX_SUBTREES, MH_X509_MAX_AIA entries; lists
+ * copied into arrays hold MH_X509_MAX_ATTRS attributes in a name,
  * MH_X509_MAX_POLICIES policies, MH_X509_MAX_MAPPINGS policy mappings,
- * MH_X509_MAX_SUBTREES permitted and excluded name-constraint subtrees each,
- * MH_X509_MAX_GNAMES names in one GeneralNames, MH_X509_MAX_EKU key
- * purposes, MH_X509_MAX_DPS distribution points, MH_X509_MAX_AIA access
- * descriptions, MH_X509_MAX_CERT bytes for a certificate. */
+ * MH_X509_MAX_EKU key purposes, MH_X509_MAX_DPS distribution points;
+ * MH_X509_MAX_CERT bytes for a certificate.
+ *
+ * Accepted non-DER encodings (docs/x509.md lists each with its reason):
+ * an explicit cA FALSE in basicConstraints, an explicit critical FALSE in
+ * an extension, an explicit minimum 0 in a GeneralSubtree, a policy listed
+ * twice, policy qualifiers of any shape. Everything else is strict DER. */
 #ifndef MH_PKI_X509_H
 #define MH_PKI_X509_H
 
@@ -20,14 +27,14 @@
 
 #define MH_X509_MAX_CERT ((size_t)64 * 1024)
 #define MH_X509_MAX_CRL ((size_t)16 * 1024 * 1024)
-#define MH_X509_MAX_ATTRS 32
-#define MH_X509_MAX_POLICIES 32
-#define MH_X509_MAX_MAPPINGS 32
-#define MH_X509_MAX_SUBTREES 16
-#define MH_X509_MAX_GNAMES 32
-#define MH_X509_MAX_EKU 16
-#define MH_X509_MAX_DPS 8
-#define MH_X509_MAX_AIA 8
+#define MH_X509_MAX_ATTRS 64
+#define MH_X509_MAX_POLICIES 64
+#define MH_X509_MAX_MAPPINGS 64
+#define MH_X509_MAX_SUBTREES 1024
+#define MH_X509_MAX_GNAMES 1024
+#define MH_X509_MAX_EKU 32
+#define MH_X509_MAX_DPS 16
+#define MH_X509_MAX_AIA 1024
 /* Longest path: target, up to 9 intermediates, the trust anchor. */
 #define MH_PATH_MAX_DEPTH 10
 
@@ -55,10 +62,15 @@ typedef struct mh_x509_name {
 
 /* Parses a Name from its whole DER encoding. */
 MH_PKI_API int mh_x509_name_parse(mh_x509_name *n, const uint8_t *der, size_t len);
-/* RFC 5280 7.1 comparison: RDN by RDN (multi-valued RDNs as sets);
- * PrintableString and UTF8String values compared case-insensitively with
- * white space folded (leading/trailing removed, runs made one space),
- * other types byte for byte. */
+/* RFC 5280 7.1 comparison: RDN by RDN (multi-valued RDNs as sets).
+ * Values of the string types (UTF8String, PrintableString, IA5String,
+ * TeletexString as Latin-1, VisibleString, NumericString, BMPString,
+ * UniversalString) are decoded to characters, case folded and white space
+ * folded (leading/trailing removed, runs made one space; RFC 4518), so
+ * the same text in two string types is equal and domainComponent or
+ * emailAddress compare without case; other types byte for byte.
+ * mh_x509_name_parse() refuses a multi-valued RDN whose SET OF is not in
+ * DER order. */
 MH_PKI_API bool mh_x509_name_eq(const mh_x509_name *a, const mh_x509_name *b);
 /* Same, on two whole Name encodings (false if either does not parse). */
 MH_PKI_API bool mh_x509_name_eq_der(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
@@ -223,15 +235,24 @@ typedef struct mh_x509_cert {
     bool has_require_explicit, has_inhibit_mapping;
     unsigned require_explicit, inhibit_mapping;
     unsigned inhibit_any; /* valid when MH_EXT_INHIBIT_ANY */
+    /* nameConstraints: the contents of permittedSubtrees and
+     * excludedSubtrees (checked at parse time), read with
+     * mh_x509_subtree_next() */
     uint16_t n_permitted, n_excluded;
-    mh_x509_gn permitted[MH_X509_MAX_SUBTREES];
-    mh_x509_gn excluded[MH_X509_MAX_SUBTREES];
+    mh_x509_span permitted, excluded;
     mh_x509_gnames san, ian;
     uint16_t n_dps;
     mh_x509_dp dps[MH_X509_MAX_DPS];
+    /* authorityInfoAccess contents, read with mh_x509_access_next() */
     uint16_t n_aia;
-    mh_x509_access aia[MH_X509_MAX_AIA];
+    mh_x509_span aia;
 } mh_x509_cert;
+
+/* Iterates over GeneralSubtrees (c->permitted or c->excluded, with
+ * mh_der_init) giving each base name; MH_ERR_NOT_FOUND at the end. */
+MH_PKI_API int mh_x509_subtree_next(mh_der *d, mh_x509_gn *base);
+/* Iterates over c->aia; MH_ERR_NOT_FOUND at the end. */
+MH_PKI_API int mh_x509_access_next(mh_der *d, mh_x509_access *a);
 
 /* Parses one DER certificate (at most MH_X509_MAX_CERT bytes; trailing
  * bytes refused). Checks the structure and every extension we know, the
@@ -312,9 +333,24 @@ MH_PKI_API int mh_x509_crl_next(mh_x509_crl_iter *it, mh_x509_crl_entry *e);
 
 /* ---- name constraints (used by path validation; exposed for tests) ------ */
 
-/* Whether a name lies within a subtree of the same type: 1 yes, 0 no,
- * MH_ERR_UNSUPPORTED for a type we cannot compare. */
+/* Whether a name lies within a subtree of the same type (every name a
+ * wildcard dNSName stands for must lie within): 1 yes, 0 no,
+ * MH_ERR_PARSE for a name or subtree that is not well-formed for its type
+ * (a dNSName that is not a host name, an rfc822Name that is not a
+ * mailbox, a URI without a host name, an IP mask that is not a prefix),
+ * MH_ERR_UNSUPPORTED for a type we cannot compare. An IPv4-mapped IPv6
+ * address is within IPv6 subtrees only. */
 MH_PKI_API int mh_x509_gn_within(const mh_x509_gn *name, const mh_x509_gn *subtree);
+/* The same for an excluded subtree: 1 when the name, or any name a
+ * wildcard stands for, lies within it; an IPv4-mapped IPv6 address is
+ * also compared as the IPv4 address (and an IPv4 address with IPv6
+ * subtrees as its mapped form). */
+MH_PKI_API int mh_x509_gn_overlaps(const mh_x509_gn *name, const mh_x509_gn *subtree);
+/* Checks a name-constraint base for its type: 0 or MH_ERR_PARSE. */
+MH_PKI_API int mh_x509_subtree_check(const mh_x509_gn *base);
+/* An SmtpUTF8Mailbox (RFC 9598) otherName: 1 and its UTF-8 mailbox in
+ * *mbox, or 0 for any other name. */
+MH_PKI_API int mh_x509_gn_smtputf8(const mh_x509_gn *gn, mh_x509_span *mbox);
 
 /* ---- path validation ---------------------------------------------------- */
 
@@ -345,6 +381,17 @@ typedef struct mh_path_params {
     bool inhibit_any;     /* initial-any-policy-inhibit */
     const char *role;     /* how messages call the target ("the notary's
                              certificate"); NULL: "the certificate" */
+    /* A check made now of a signature made earlier: CRLs must be current at
+     * crl_time (0: at time), and a revocation (or hold) dated after
+     * poe_time, a proven time the signature existed at (a timestamp), does
+     * not count against it (0: every listed revocation counts). */
+    int64_t crl_time;
+    int64_t poe_time;
+    /* RFC 3280's profile where RFC 5280 tightened it: basicConstraints and
+     * policyConstraints may be non-critical in CA certificates. Off by
+     * default (RFC 5280, as OpenSSL's -x509_strict); NIST PKITS, written
+     * for RFC 3280, is run with it on. */
+    bool legacy_profile;
 } mh_path_params;
 
 typedef struct mh_path_input {

@@ -148,10 +148,10 @@ static int ext_basic_constraints(mh_x509_cert *c, mh_der *d)
     mh_der_enter(&s, &seq);
     if (mh_der_optional(&s, MH_DER_BOOLEAN, &e, &present))
         return MH_ERR_PARSE;
-    if (present) {
-        if (mh_der_bool(&e, &c->is_ca) || !c->is_ca)
-            return MH_ERR_PARSE; /* DER: a default value is not encoded */
-    }
+    /* quirk (docs/x509.md): an explicit cA FALSE, the DEFAULT that DER
+     * leaves out, is what many CAs write for end entities */
+    if (present && mh_der_bool(&e, &c->is_ca))
+        return MH_ERR_PARSE;
     if (mh_der_optional(&s, MH_DER_INTEGER, &e, &present))
         return MH_ERR_PARSE;
     if (present) {
@@ -222,34 +222,41 @@ static int ext_policies(mh_x509_cert *c, mh_der *d)
                        MH_X509_MAX_POLICIES);
             return MH_ERR_TOO_LARGE;
         }
-        for (size_t i = 0; i < c->n_policies; i++) {
-            mh_x509_span o = span_of(&e);
+        /* quirk (docs/x509.md): a policy listed twice (RFC 5280 says once)
+         * is kept once; it changes nothing in the policy tree */
+        mh_x509_policy *pol = NULL;
+        mh_x509_span o = span_of(&e);
+        for (size_t i = 0; i < c->n_policies && !pol; i++)
             if (mh_x509_span_eq(&c->policies[i].oid, &o))
-                return MH_ERR_PARSE; /* a policy may appear only once */
+                pol = &c->policies[i];
+        if (!pol) {
+            pol = &c->policies[c->n_policies++];
+            pol->oid = o;
+            pol->has_qualifiers = false;
         }
-        mh_x509_policy *pol = &c->policies[c->n_policies++];
-        pol->oid = span_of(&e);
-        pol->has_qualifiers = false;
         mh_der_elem q;
         if (mh_der_optional(&p, MH_DER_SEQUENCE, &q, &present))
             return MH_ERR_PARSE;
         if (present) {
-            /* qualifiers are skipped, but must be a well-formed list */
+            /* quirk (docs/x509.md): qualifiers are never used for a
+             * decision, so any shape is taken as long as each is a
+             * SEQUENCE that starts with an OID (qualified CAs write CPS
+             * URIs, user notices in any string type, and qualifiers of
+             * their own, some without a value) */
             mh_der qs;
             mh_der_elem qi;
-            if (q.len == 0)
-                return MH_ERR_PARSE;
             mh_der_enter(&qs, &q);
             while (!mh_der_empty(&qs)) {
                 mh_der one;
-                mh_der_elem qid, qv;
+                mh_der_elem qid;
                 if (mh_der_expect(&qs, MH_DER_SEQUENCE, &qi))
                     return MH_ERR_PARSE;
                 mh_der_enter(&one, &qi);
-                if (mh_der_expect(&one, MH_DER_OID, &qid) || mh_der_next(&one, &qv) ||
-                    !mh_der_done(&one))
+                if (mh_der_expect(&one, MH_DER_OID, &qid))
                     return MH_ERR_PARSE;
             }
+            if (!mh_der_done(&qs))
+                return MH_ERR_PARSE;
             pol->has_qualifiers = true;
         }
         if (!mh_der_done(&p))
@@ -326,53 +333,75 @@ static int ext_inhibit_any(mh_x509_cert *c, mh_der *d)
     return read_skip_certs(&e, &c->inhibit_any);
 }
 
-static int read_subtrees(const mh_der_elem *e, mh_x509_gn *out, uint16_t *n)
+/* Reads one GeneralSubtree: its base, then minimum and maximum. */
+static int subtree_read(mh_der *s, mh_x509_gn *base)
+{
+    mh_der t;
+    mh_der_elem st, opt;
+    bool present;
+    if (mh_der_expect(s, MH_DER_SEQUENCE, &st))
+        return MH_ERR_PARSE;
+    mh_der_enter(&t, &st);
+    if (mh_x509_gn_next(&t, base))
+        return MH_ERR_PARSE;
+    /* RFC 5280 4.2.1.10: minimum is zero (DEFAULT, so absent in DER) and
+     * maximum absent. Quirk (docs/x509.md): an explicit minimum 0 is taken. */
+    if (mh_der_optional(&t, MH_DER_CTX_P(0), &opt, &present))
+        return MH_ERR_PARSE;
+    if (present) {
+        uint64_t v;
+        opt.tag = MH_DER_INTEGER;
+        if (mh_der_uint(&opt, &v))
+            return MH_ERR_PARSE;
+        if (v != 0) {
+            mh_err_set("the certificate's name constraints use a minimum distance, which RFC "
+                       "5280 does not allow; it cannot be used");
+            return MH_ERR_UNSUPPORTED;
+        }
+    }
+    if (mh_der_optional(&t, MH_DER_CTX_P(1), &opt, &present))
+        return MH_ERR_PARSE;
+    if (present) {
+        mh_err_set("the certificate's name constraints use a maximum distance, which RFC "
+                   "5280 does not allow; it cannot be used");
+        return MH_ERR_UNSUPPORTED;
+    }
+    return mh_der_done(&t) ? 0 : MH_ERR_PARSE;
+}
+
+int mh_x509_subtree_next(mh_der *d, mh_x509_gn *base)
+{
+    if (mh_der_empty(d) && !d->failed)
+        return MH_ERR_NOT_FOUND;
+    return subtree_read(d, base) ? MH_ERR_PARSE : 0;
+}
+
+static int read_subtrees(const mh_der_elem *e, mh_x509_span *out, uint16_t *n)
 {
     mh_der s;
-    mh_der_elem st;
+    int rc;
     if (e->len == 0)
         return MH_ERR_PARSE;
+    *out = span_of(e);
     mh_der_enter(&s, e);
     while (!mh_der_empty(&s)) {
-        mh_der t;
-        mh_der_elem opt;
-        bool present;
-        if (mh_der_expect(&s, MH_DER_SEQUENCE, &st))
-            return MH_ERR_PARSE;
+        mh_x509_gn base;
         if (*n >= MH_X509_MAX_SUBTREES) {
             mh_err_set("the certificate's name constraints have more than %d subtrees of one "
                        "kind; mohur refuses it",
                        MH_X509_MAX_SUBTREES);
             return MH_ERR_TOO_LARGE;
         }
-        mh_der_enter(&t, &st);
-        if (mh_x509_gn_next(&t, &out[*n]))
-            return MH_ERR_PARSE;
-        if (out[*n].type == MH_GN_IP && out[*n].val.len != 8 && out[*n].val.len != 32)
-            return MH_ERR_PARSE;
-        if (out[*n].type == MH_GN_DIRNAME) {
+        if ((rc = subtree_read(&s, &base)))
+            return rc;
+        if (base.type == MH_GN_DIRNAME) {
             mh_x509_name nm;
-            if (mh_x509_name_parse(&nm, out[*n].val.p, out[*n].val.len))
+            if (mh_x509_name_parse(&nm, base.val.p, base.val.len))
                 return MH_ERR_PARSE;
         }
-        /* RFC 5280 4.2.1.10: minimum is zero (DEFAULT, so absent in DER)
-         * and maximum absent */
-        if (mh_der_optional(&t, MH_DER_CTX_P(0), &opt, &present))
-            return MH_ERR_PARSE;
-        if (present) {
-            mh_err_set("the certificate's name constraints use a minimum distance, which RFC "
-                       "5280 does not allow; it cannot be used");
-            return MH_ERR_UNSUPPORTED;
-        }
-        if (mh_der_optional(&t, MH_DER_CTX_P(1), &opt, &present))
-            return MH_ERR_PARSE;
-        if (present) {
-            mh_err_set("the certificate's name constraints use a maximum distance, which RFC "
-                       "5280 does not allow; it cannot be used");
-            return MH_ERR_UNSUPPORTED;
-        }
-        if (!mh_der_done(&t))
-            return MH_ERR_PARSE;
+        /* the syntax of each base (an IP mask that is a prefix, a DNS
+         * name that is a host name...) is checked by path validation,
+         * which says which CA is at fault */
         (*n)++;
     }
     return mh_der_done(&s) ? 0 : MH_ERR_PARSE;
@@ -389,12 +418,12 @@ static int ext_name_constraints(mh_x509_cert *c, mh_der *d)
     mh_der_enter(&s, &seq);
     if (mh_der_optional(&s, MH_DER_CTX_C(0), &e, &present))
         return MH_ERR_PARSE;
-    if (present && (rc = read_subtrees(&e, c->permitted, &c->n_permitted)))
+    if (present && (rc = read_subtrees(&e, &c->permitted, &c->n_permitted)))
         return rc;
     bool any = present;
     if (mh_der_optional(&s, MH_DER_CTX_C(1), &e, &present))
         return MH_ERR_PARSE;
-    if (present && (rc = read_subtrees(&e, c->excluded, &c->n_excluded)))
+    if (present && (rc = read_subtrees(&e, &c->excluded, &c->n_excluded)))
         return rc;
     if (!any && !present)
         return MH_ERR_PARSE; /* RFC 5280 4.2.1.10: not an empty sequence */
@@ -457,29 +486,46 @@ static int ext_crldp(mh_x509_cert *c, mh_der *d)
     return mh_der_done(&s) ? 0 : MH_ERR_PARSE;
 }
 
+static int access_read(mh_der *s, mh_x509_access *a)
+{
+    mh_der p;
+    mh_der_elem ad, m;
+    if (mh_der_expect(s, MH_DER_SEQUENCE, &ad))
+        return MH_ERR_PARSE;
+    mh_der_enter(&p, &ad);
+    if (mh_der_expect(&p, MH_DER_OID, &m) || mh_der_oid_check(&m) ||
+        mh_x509_gn_next(&p, &a->location) || !mh_der_done(&p))
+        return MH_ERR_PARSE;
+    a->method = span_of(&m);
+    return 0;
+}
+
+int mh_x509_access_next(mh_der *d, mh_x509_access *a)
+{
+    if (mh_der_empty(d) && !d->failed)
+        return MH_ERR_NOT_FOUND;
+    return access_read(d, a) ? MH_ERR_PARSE : 0;
+}
+
 static int ext_aia(mh_x509_cert *c, mh_der *d)
 {
     mh_der s;
-    mh_der_elem seq, ad, m;
+    mh_der_elem seq;
     if (mh_der_expect(d, MH_DER_SEQUENCE, &seq) || seq.len == 0)
         return MH_ERR_PARSE;
+    c->aia = span_of(&seq);
     mh_der_enter(&s, &seq);
     while (!mh_der_empty(&s)) {
-        mh_der p;
-        if (mh_der_expect(&s, MH_DER_SEQUENCE, &ad))
-            return MH_ERR_PARSE;
+        mh_x509_access a;
         if (c->n_aia >= MH_X509_MAX_AIA) {
             mh_err_set("the certificate lists more than %d access descriptions; mohur refuses "
                        "it",
                        MH_X509_MAX_AIA);
             return MH_ERR_TOO_LARGE;
         }
-        mh_der_enter(&p, &ad);
-        mh_x509_access *a = &c->aia[c->n_aia++];
-        if (mh_der_expect(&p, MH_DER_OID, &m) || mh_der_oid_check(&m) ||
-            mh_x509_gn_next(&p, &a->location) || !mh_der_done(&p))
+        if (access_read(&s, &a))
             return MH_ERR_PARSE;
-        a->method = span_of(&m);
+        c->n_aia++;
     }
     return mh_der_done(&s) ? 0 : MH_ERR_PARSE;
 }
@@ -605,9 +651,9 @@ static int parse_extensions(mh_x509_cert *c, const mh_der_elem *exts)
         if (mh_der_expect(&e, MH_DER_OID, &oid) || mh_der_oid_check(&oid) ||
             mh_der_optional(&e, MH_DER_BOOLEAN, &crit, &present))
             return mh_x509_bad("the certificate's extensions", "bad extension header");
-        if (present && (mh_der_bool(&crit, &critical) || !critical))
-            return mh_x509_bad("the certificate's extensions",
-                               "critical=FALSE must not be encoded in DER");
+        /* quirk (docs/x509.md): an explicit critical FALSE (the DEFAULT) */
+        if (present && mh_der_bool(&crit, &critical))
+            return mh_x509_bad("the certificate's extensions", "bad critical flag");
         if (mh_der_expect(&e, MH_DER_OCTET_STRING, &val) || !mh_der_done(&e))
             return mh_x509_bad("the certificate's extensions", "bad extension value");
         mh_x509_span os = span_of(&oid);

@@ -16,6 +16,16 @@ int mh_x509_reasons_read(const mh_der_elem *e, uint16_t *flags);
 /* Reads an AuthorityKeyIdentifier. */
 int mh_x509_aki_read(const mh_der_elem *octets, mh_x509_span *keyid, bool *has_keyid,
                      mh_x509_gnames *issuer, mh_x509_span *serial);
+/* The RDNs of `sub` are the first RDNs of `n` (RFC 5280 7.1 comparison). */
+bool mh_x509_name_prefix(const mh_x509_name *n, const mh_x509_name *sub);
+/* Host-name syntax (RFC 1034 3.5 as RFC 5280 4.2.1.6 asks, RFC 1123
+ * digits): labels of 1-63 letters, digits, hyphens (none first or last),
+ * at most 253 octets, the last label not all digits (an IPv4 address).
+ * MH_HOST_WILDCARD: the first label may be "*"; MH_HOST_UNDERSCORE: '_'
+ * allowed (SRV-style labels found in certificates outside constraints). */
+#define MH_HOST_WILDCARD 1u
+#define MH_HOST_UNDERSCORE 2u
+bool mh_x509_host_ok(const uint8_t *s, size_t n, unsigned flags);
 bool mh_x509_span_eq(const mh_x509_span *a, const mh_x509_span *b);
 bool mh_x509_oid_eq(const mh_x509_span *a, const uint8_t *oid, size_t len);
 

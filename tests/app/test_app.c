@@ -59,7 +59,7 @@ static int setup(void **state)
         fprintf(stderr, "signer: %s\n", mh_err_message(rc));
         return -1;
     }
-    return mh_kind_load(mh_app_kinds_dir(app), "official-certificate", &kind) == 0 ? 0 : -1;
+    return mh_kind_load(mh_app_kinds_dir(app), "court-decision", &kind) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -79,11 +79,8 @@ static int issue_one(unsigned n, const char *body, mh_app_issue_res *res)
     snprintf(number, sizeof number, "AR-%u", n);
     snprintf(out, sizeof out, "%s/../doc-%u", dir, n);
     int len = snprintf(doc, sizeof doc, "certificate %u: %s\n", n, body);
-    mh_field_value f[] = {{"holder", "Əliyev Əli"},
-                          {"subject", "Residence"},
-                          {"statement", "Lives in Baku"},
-                          {"date", "2024-05-03"},
-                          {"number", number}};
+    mh_field_value f[] = {
+        {"case", number}, {"court", "Bakı Apellyasiya Məhkəməsi"}, {"date", "2024-05-03"}};
     mh_app_issue_req r;
     memset(&r, 0, sizeof r);
     r.kind = &kind;
@@ -157,7 +154,7 @@ static void test_resume_and_conflict(void **state)
     mh_app_issue_res res;
     assert_int_equal(issue_one(7, "original", &res), 0);
     assert_true(res.resumed);
-    assert_string_equal(res.doc_id, "agency/official-certificate/AR-7");
+    assert_string_equal(res.doc_id, "agency/court-decision/AR-7");
     assert_int_equal(issue_one(7, "changed", &res), MH_ERR_ALREADY_EXISTS);
     uint64_t size = 0;
     uint8_t root[32];
@@ -198,10 +195,10 @@ static void test_verify_revoke(void **state)
     assert_true(v->receipt_sig_ok && v->receipt_digest_ok && v->ledger_known);
     assert_int_equal(v->nsigs, 1);
     assert_true(v->sigs[0].path_ok);
-    assert_int_equal(mh_app_revoke(app, "agency/official-certificate/AR-3", 4, &st), 0);
+    assert_int_equal(mh_app_revoke(app, "agency/court-decision/AR-3", 4, &st), 0);
     assert_true(st.revoked);
     assert_int_equal(st.reason, 4);
-    assert_int_equal(mh_app_revoke(app, "agency/official-certificate/AR-3", 4, &st),
+    assert_int_equal(mh_app_revoke(app, "agency/court-decision/AR-3", 4, &st),
                      MH_ERR_ALREADY_EXISTS);
     assert_int_equal(mh_app_verify_file(app, path, NULL, v), 0);
     assert_int_equal(v->code, MH_APP_REVOKED);

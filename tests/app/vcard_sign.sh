@@ -50,6 +50,16 @@ CARD="pkcs11:token=Aysel%20H%C9%99s%C9%99nova;id=%00%01;type=private?module-name
 cp "$MOHUR_SRC/samples/notary-act.pdf" "$W/act.pdf"
 FIELDS=(--field act=17/2026 --field title="Power of attorney" --field date=2026-11-28)
 
+# only certificates registered for the notary may sign the notary's acts
+n00=$(ledger_size)
+expect 3 "the card before its certificate is registered" sign "$W/act.pdf" --kind notary-act \
+    --issuer notary --key "$CARD&pin-source=file:$W/card.pin" "${FIELDS[@]}" \
+    --out "$W/act.signed.pdf"
+err_has "not registered for issuer 'notary'" "an unregistered certificate is refused"
+[ "$(ledger_size)" = "$n00" ] || fail "nothing recorded for an unregistered certificate"
+expect 0 "register the card's certificate for the notary" issuer add-cert --issuer notary \
+    --cert "$W/card-cert.pem"
+
 # a wrong PIN: refused once, no automatic retry, nothing recorded
 n0=$(ledger_size)
 expect 5 "a wrong card PIN" sign "$W/act.pdf" --kind notary-act --issuer notary \

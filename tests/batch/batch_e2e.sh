@@ -25,10 +25,13 @@ S="$MOHUR_STATE_DIR"
 # bdu/diploma/PREFIX*; a live issue is one not revoked.
 ledger_count() {
     "$LEDGER_DUMP" "$S/ledger" >"$W/dump" || fail "reading the ledger"
+    # issue entries, void entries, distinct numbers, issues in circulation
+    # (not voided, not revoked): a voided number is issued again as itself
     awk -v p="bdu/diploma/$1" '
-        index($3, p) == 1 && $2 == "issue" { n++; id[$3] = 1; num = $3; sub(/#[0-9]+$/, "", num); nums[num] = 1 }
-        index($3, p) == 1 && $2 == "revoke" { r++; rev[$3] = 1 }
-        END { live = 0; for (i in id) if (!(i in rev)) live++;
+        index($3, p) == 1 && $2 == "issue" { n++; iss[$1] = $3; nums[$3] = 1 }
+        index($3, p) == 1 && $2 == "void" { r++; voided[$4] = 1 }
+        index($3, p) == 1 && $2 == "revoke" { rv[$3] = 1 }
+        END { live = 0; for (i in iss) if (!(i in voided) && !(iss[i] in rv)) live++;
               d = 0; for (k in nums) d++;
               printf "%d %d %d %d\n", n, r, d, live }' "$W/dump"
 }
@@ -267,7 +270,7 @@ read -r iss rev nums live <<<"$(ledger_count F-)"
 files=$(ls "$W/outF" | grep -c '\.pdf$')
 echo "# token pulled: $iss issue entries, $rev voided, $files files"
 [ "$rev" -ge 1 ] || fail "no document was voided"
-grep -q " revoke bdu/diploma/F-.* 5 " "$W/dump" || fail "the void is not reason 5"
+grep -q " void bdu/diploma/F-" "$W/dump" || fail "no void entry"
 pass "documents whose signing failed are voided in the ledger ($rev)"
 [ "$live" -eq "$files" ] || fail "$live live ledger entries but $files files"
 pass "every live entry has its file, no file without its entry"
@@ -279,7 +282,7 @@ expect 0 "re-run with the token back" issue --kind diploma --roster "$W/f.csv" -
 read -r iss rev2 nums live <<<"$(ledger_count F-)"
 [ "$nums" -eq 60 ] && [ "$live" -eq 60 ] && [ "$rev2" -eq "$rev" ] ||
     fail "after the re-run: $nums numbers, $live live entries, $rev2 revokes"
-pass "after the re-run: every row issued exactly once (voided ones under a new id)"
+pass "after the re-run: every row issued exactly once (voided ones again under their own number)"
 [ "$(ls "$W/outF" | grep -c '\.pdf$')" -eq 60 ] || fail "not 60 files"
 no_temps "$W/outF"
 all_complete "$W/outF" F

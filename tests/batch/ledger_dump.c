@@ -37,6 +37,9 @@ int main(int argc, char **argv)
             for (size_t k = 0; k < sizeof e.digest; k++)
                 printf("%02x", e.digest[k]);
             printf(" %llu\n", (unsigned long long)e.doc_len);
+        } else if (e.type == MH_LEDGER_VOID) {
+            printf("%llu void %s %llu\n", (unsigned long long)i, e.doc_id,
+                   (unsigned long long)e.revoked_index);
         } else {
             printf("%llu revoke %s %u %llu\n", (unsigned long long)i, e.doc_id, e.reason,
                    (unsigned long long)e.revoked_index);

@@ -57,7 +57,7 @@ expect 5 "token init without PIN files and no terminal" token init --label NoTty
 init_token CliTest
 out_has "^pkcs11:token=CliTest;serial=[0-9a-f]" "token init prints the URI"
 SERIAL=$(sed -n 's/.*serial=\([0-9a-f]*\).*/\1/p' "$OUT")
-expect 4 "token init refuses a label in use" token init --label CliTest \
+expect 3 "token init refuses a label in use" token init --label CliTest \
     --so-pin-file "$W/so.pin" --pin-file "$PINF"
 err_has "already" "duplicate token label explained"
 
@@ -174,10 +174,10 @@ assert k["label"] == "k-json" and k["id"] == "0a0b0c" and k["type"] == "ec-p256"
 assert k["bits"] == 256 and k["has_private"] and k["uri"].startswith("pkcs11:token=CliTest"), k
 ' "$OUT"
 
-expect 4 "key generate refuses a label in use" key generate --token "$TOKP" --type ec-p256 \
+expect 3 "key generate refuses a label in use" key generate --token "$TOKP" --type ec-p256 \
     --label k-ec-p256
 err_has "already" "duplicate key label explained"
-expect 4 "key generate refuses an id in use" key generate --token "$TOKP" --type ec-p256 \
+expect 3 "key generate refuses an id in use" key generate --token "$TOKP" --type ec-p256 \
     --label k-other --id 0a0b0c
 expect 2 "key generate with an unknown type" key generate --token "$TOKP" --type ec-p521 \
     --label k-x

@@ -36,8 +36,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         walk_gnames(&c.dps[i].full_name);
         walk_gnames(&c.dps[i].crl_issuer);
     }
-    for (size_t i = 0; i < c.n_permitted; i++)
-        (void)mh_x509_gn_within(&c.permitted[i], &c.permitted[i]);
+    {
+        mh_der d;
+        mh_x509_gn g;
+        mh_x509_access acc;
+        mh_der_init(&d, c.permitted.p, c.permitted.len);
+        while (mh_x509_subtree_next(&d, &g) == 0) {
+            (void)mh_x509_gn_within(&g, &g);
+            (void)mh_x509_gn_overlaps(&g, &g);
+            (void)mh_x509_subtree_check(&g);
+        }
+        mh_der_init(&d, c.aia.p, c.aia.len);
+        while (mh_x509_access_next(&d, &acc) == 0)
+            (void)acc;
+    }
     for (size_t i = 0; i < c.n_policies; i++)
         mh_x509_oid_str(&c.policies[i].oid, true, t, sizeof t);
     /* a self-signed certificate validated against itself as anchor and

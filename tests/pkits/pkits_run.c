@@ -6,9 +6,9 @@
  * Every case: trust anchor TrustAnchorRootCertificate.crt and its CRL, the
  * case's other certificates as the untrusted pool, its CRLs, time
  * 2022-05-01, CRLs required unless "revocation": false, the policy inputs
- * of "params". A case with "error" must be rejected, any other accepted. A
- * case we reject as unsupported (DSA, delta CRLs) is counted apart. Exit 0
- * only when no supported case is wrong; 77 when the suite is absent. */
+ * of "params", RFC 3280's profile (legacy_profile: PKITS is written to it). A case with "error"
+ * must be rejected, any other accepted. A case we reject as unsupported (DSA, delta CRLs) is
+ * counted apart. Exit 0 only when no supported case is wrong; 77 when the suite is absent. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +217,9 @@ int main(int argc, char **argv)
         mh_path_params p;
         memset(&p, 0, sizeof p);
         p.time = mh_der_days_from_civil(2022, 5, 1) * 86400;
+        /* PKITS follows RFC 3280's profile (non-critical basicConstraints
+         * and policyConstraints in CA certificates are valid there) */
+        p.legacy_profile = true;
         p.purpose = MH_PURPOSE_ANY;
         json_t *rev = json_object_get(tc, "revocation");
         p.revocation = (rev && json_is_false(rev)) ? MH_REV_NONE : MH_REV_REQUIRE;

@@ -71,7 +71,7 @@ expect 0 "receipt make (diploma)" receipt make --key "$KEY" --registry AZ-EDU --
     --field "name=Məmmədova Şəbnəm Tofiq qızı" --field "degree=Magistr: Kompüter elmləri" \
     --field "date=2026-06-30" --field "grade=Əla (ağ diplom)" --host "$HOST" \
     --out "$W/receipt.cbor" --png "$W/qr.png" --svg "$W/qr.svg" \
-    --pdf-ops "$W/qr.ops" --pdf-at 56,56,170 --max-version 12
+    --pdf-ops "$W/qr.ops" --pdf-at 56,56,170 --max-version 13
 URL=$(head -n1 "$OUT")
 echo "URL (${#URL} characters): $URL"
 cat "$ERR"
@@ -85,7 +85,7 @@ else
     fail "URL has characters outside QR alphanumeric mode"
 fi
 VERSION=$(sed -n 's/^QR version \([0-9]*\)-M.*/\1/p' "$ERR")
-[ -n "$VERSION" ] && [ "$VERSION" -le 12 ] || fail "diploma QR version '$VERSION' is above 12-M"
+[ -n "$VERSION" ] && [ "$VERSION" -le 13 ] || fail "diploma QR version '$VERSION' is above 13-M"
 pass "diploma QR is version $VERSION-M (<= 12)"
 
 # ---- the images decode with zbarimg ----------------------------------------------

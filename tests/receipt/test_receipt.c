@@ -92,6 +92,7 @@ static void diploma(mh_receipt_claims *c, size_t digest_len)
     c->fields[2].value = S("2026-06-30");
     c->fields[3].key = S("grade");
     c->fields[3].value = S("Əla (ağ diplom)");
+    c->host = S("verify.edu.az");
 }
 
 static size_t make(const mh_receipt_claims *c, mbedtls_pk_context *pk, uint8_t *out)
@@ -404,6 +405,7 @@ static size_t build(const struct parts *p, mbedtls_pk_context *pk, uint8_t *out,
 
     assert_int_equal(mh_cose_sign1_hash(p->prot, p->prot_len, p->payload, p->payload_len, hash), 0);
     assert_int_equal(mh_cose_es256_sign(pk, hash, mbedtls_ctr_drbg_random, &drbg, sig), 0);
+    mh_receipt_sig_normalize(sig);
     mh_cbor_w_init(&w, out, cap);
     if (!p->untagged)
         mh_cbor_put_tag(&w, p->tag);
@@ -514,7 +516,10 @@ static void test_claims_layout(void **state)
     parts_default(&p, NULL);                                                                       \
     mh_cbor_w_init(&w, p.payload, sizeof p.payload);                                               \
     mh_cbor_put_map(&w, n)
-#define CLAIMS_END() assert_int_equal(mh_cbor_w_finish(&w, &p.payload_len), 0)
+#define CLAIMS_END()                                                                               \
+    mh_cbor_put_int(&w, -7);                                                                       \
+    mh_cbor_put_text(&w, "h.az", 4);                                                               \
+    assert_int_equal(mh_cbor_w_finish(&w, &p.payload_len), 0)
 #define PUT_BASE_UNTIL_LENGTH()                                                                    \
     mh_cbor_put_int(&w, 1);                                                                        \
     mh_cbor_put_text(&w, "BDU", 3);                                                                \
@@ -529,31 +534,48 @@ static void test_claims_layout(void **state)
     mh_cbor_put_int(&w, -4);                                                                       \
     mh_cbor_put_bytes(&w, doc_sha, 16)
 
-    CLAIMS_BEGIN(7);
+    CLAIMS_BEGIN(8);
     PUT_BASE_UNTIL_LENGTH();
     mh_cbor_put_int(&w, -5);
     mh_cbor_put_uint(&w, 3);
     CLAIMS_END();
     assert_int_equal(verify_parts(&p, &key_a), 0);
 
-    /* an unknown claim (-7) */
-    CLAIMS_BEGIN(8);
+    /* an unknown claim (-8), after the host */
+    CLAIMS_BEGIN(9);
     PUT_BASE_UNTIL_LENGTH();
     mh_cbor_put_int(&w, -5);
     mh_cbor_put_uint(&w, 3);
     mh_cbor_put_int(&w, -7);
+    mh_cbor_put_text(&w, "h.az", 4);
+    mh_cbor_put_int(&w, -8);
     mh_cbor_put_uint(&w, 3);
-    CLAIMS_END();
+    assert_int_equal(mh_cbor_w_finish(&w, &p.payload_len), 0);
     assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
 
+    /* the host missing, in upper case, or not a host name */
+    static const char *const bad_hosts[] = {NULL, "H.AZ", "h.az/x", "h az", ".h.az"};
+    for (size_t i = 0; i < sizeof bad_hosts / sizeof bad_hosts[0]; i++) {
+        CLAIMS_BEGIN(bad_hosts[i] ? 8 : 7);
+        PUT_BASE_UNTIL_LENGTH();
+        mh_cbor_put_int(&w, -5);
+        mh_cbor_put_uint(&w, 3);
+        if (bad_hosts[i]) {
+            mh_cbor_put_int(&w, -7);
+            mh_cbor_put_text(&w, bad_hosts[i], strlen(bad_hosts[i]));
+        }
+        assert_int_equal(mh_cbor_w_finish(&w, &p.payload_len), 0);
+        assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
+    }
+
     /* a missing claim (length) */
-    CLAIMS_BEGIN(6);
+    CLAIMS_BEGIN(7);
     PUT_BASE_UNTIL_LENGTH();
     CLAIMS_END();
     assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
 
     /* non-canonical CBOR: the length 3 written as 0x18 0x03 */
-    CLAIMS_BEGIN(7);
+    CLAIMS_BEGIN(8);
     PUT_BASE_UNTIL_LENGTH();
     mh_cbor_put_int(&w, -5);
     mh_cbor_put_raw(&w, (const uint8_t *)"\x18\x03", 2);
@@ -563,7 +585,7 @@ static void test_claims_layout(void **state)
     /* indefinite-length text as the issuer */
     parts_default(&p, NULL);
     mh_cbor_w_init(&w, p.payload, sizeof p.payload);
-    mh_cbor_put_map(&w, 7);
+    mh_cbor_put_map(&w, 8);
     mh_cbor_put_int(&w, 1);
     mh_cbor_put_raw(&w,
                     (const uint8_t *)"\x7f\x63"
@@ -573,7 +595,7 @@ static void test_claims_layout(void **state)
     assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
 
     /* a digest of 20 bytes */
-    CLAIMS_BEGIN(7);
+    CLAIMS_BEGIN(8);
     mh_cbor_put_int(&w, 1);
     mh_cbor_put_text(&w, "BDU", 3);
     mh_cbor_put_int(&w, 6);
@@ -601,7 +623,7 @@ static void test_claims_layout(void **state)
         {"ab", "a\xc2\x85", "cd", "c"}, /* U+0085, a C1 control */
     };
     for (size_t i = 0; i < sizeof bad_fields / sizeof bad_fields[0]; i++) {
-        CLAIMS_BEGIN(8);
+        CLAIMS_BEGIN(9);
         PUT_BASE_UNTIL_LENGTH();
         mh_cbor_put_int(&w, -5);
         mh_cbor_put_uint(&w, 3);
@@ -615,7 +637,7 @@ static void test_claims_layout(void **state)
     /* field codes: 1 and 3 fine, 9 unknown, 0 unknown */
     static const uint64_t codes[][2] = {{1, 3}, {1, 9}, {0, 1}, {3, 1}};
     for (size_t i = 0; i < 4; i++) {
-        CLAIMS_BEGIN(8);
+        CLAIMS_BEGIN(9);
         PUT_BASE_UNTIL_LENGTH();
         mh_cbor_put_int(&w, -5);
         mh_cbor_put_uint(&w, 3);
@@ -630,7 +652,7 @@ static void test_claims_layout(void **state)
     }
     /* the kind "diploma" must be code 3; code 3 fine, code 77 unknown */
     for (int i = 0; i < 3; i++) {
-        CLAIMS_BEGIN(7);
+        CLAIMS_BEGIN(8);
         mh_cbor_put_int(&w, 1);
         mh_cbor_put_text(&w, "BDU", 3);
         mh_cbor_put_int(&w, 6);
@@ -651,7 +673,7 @@ static void test_claims_layout(void **state)
         CLAIMS_END();
         assert_int_equal(verify_parts(&p, &key_a), i == 1 ? 0 : MH_ERR_PARSE);
     }
-    CLAIMS_BEGIN(8);
+    CLAIMS_BEGIN(9);
     PUT_BASE_UNTIL_LENGTH();
     mh_cbor_put_int(&w, -5);
     mh_cbor_put_uint(&w, 3);
@@ -660,7 +682,7 @@ static void test_claims_layout(void **state)
     CLAIMS_END();
     assert_int_equal(verify_parts(&p, &key_a), MH_ERR_PARSE);
     /* invalid UTF-8 in the issuer */
-    CLAIMS_BEGIN(7);
+    CLAIMS_BEGIN(8);
     mh_cbor_put_int(&w, 1);
     mh_cbor_put_text(&w, "B\xc3\x28", 3);
     CLAIMS_END();
@@ -839,7 +861,7 @@ static void test_diploma_qr_size(void **state)
                "%d-M (%dx%d modules)\n",
                dl, len, ulen, qr.version, qr.width, qr.width);
         if (dl == 16)
-            assert_true(qr.version <= 12);
+            assert_true(qr.version <= 13);
         /* the cap is enforced when asked */
         int v = qr.version;
         mh_qr_free(&qr);
@@ -847,6 +869,122 @@ static void test_diploma_qr_size(void **state)
         assert_int_equal(mh_qr_encode(url, MH_QR_LEVEL_M, v, &qr), 0);
         mh_qr_free(&qr);
     }
+}
+
+/* A long real name: an 80-character Cyrillic name with patronymic (160
+ * bytes of UTF-8), and every printed field of a diploma at its longest
+ * realistic length: the receipt fits the diploma's QR limit (kinds/
+ * diploma.json: version 18 at level M). */
+static void test_long_name_qr_size(void **state)
+{
+    mh_receipt_claims c;
+    uint8_t buf[MH_RECEIPT_MAX];
+    char url[MH_RECEIPT_URL_MAX];
+    size_t len, ulen;
+    mh_qr qr;
+    (void)state;
+    diploma(&c, 16);
+    static const char name[] = "Александрова-Воскресенская Екатерина-Маргарита Вячеславовна "
+                               "Константиновна-Ивановна";
+    assert_true(mh_utf8_valid((const uint8_t *)name, strlen(name)));
+    assert_true(strlen(name) >= 150);
+    c.nfields = 4;
+    c.fields[0].key = S("name");
+    c.fields[0].value = S(name);
+    c.fields[1].key = S("degree");
+    c.fields[1].value = S("Магистр: Компьютерные науки и информационные технологии");
+    c.fields[2].key = S("date");
+    c.fields[2].value = S("2026-06-30");
+    c.fields[3].key = S("number");
+    c.fields[3].value = S("BDU-2026-00012345");
+    c.issuer = S("bdu");
+    c.registry = S("AZ-EDU");
+    c.host = S("verify.edu.gov.az");
+    len = make(&c, &key_a, buf);
+    assert_int_equal(mh_receipt_url("verify.edu.gov.az", buf, len, url, sizeof url, &ulen), 0);
+    assert_int_equal(mh_qr_encode(url, MH_QR_LEVEL_M, 18, &qr), 0);
+    printf("long Cyrillic name (%zu bytes): receipt %zu bytes, URL %zu characters, QR version "
+           "%d-M (%dx%d modules)\n",
+           strlen(name), len, ulen, qr.version, qr.width, qr.width);
+    mh_qr_free(&qr);
+}
+
+/* s and n - s both verify as ECDSA; only the low one is a receipt. */
+static void test_low_s(void **state)
+{
+    static const uint8_t n[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
+                                  0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+    mh_receipt_claims c;
+    mh_receipt r;
+    uint8_t buf[MH_RECEIPT_MAX];
+    (void)state;
+    for (int round = 0; round < 16; round++) {
+        diploma(&c, 16);
+        size_t len = make(&c, &key_a, buf);
+        uint8_t *sig = buf + len - MH_RECEIPT_SIG_LEN;
+        assert_true(mh_receipt_sig_low_s(sig));
+        assert_int_equal(mh_receipt_verify(buf, len, &trust_a, 1, &r), 0);
+        /* s' = n - s */
+        unsigned borrow = 0;
+        for (size_t i = 32; i-- > 0;) {
+            unsigned d = (unsigned)n[i] - (unsigned)sig[32 + i] - borrow;
+            sig[32 + i] = (uint8_t)d;
+            borrow = (d >> 8) & 1u;
+        }
+        assert_false(mh_receipt_sig_low_s(sig));
+        assert_int_equal(mh_receipt_verify(buf, len, &trust_a, 1, &r), MH_ERR_VERIFY_FAILED);
+        mh_receipt_sig_normalize(sig);
+        assert_int_equal(mh_receipt_verify(buf, len, &trust_a, 1, &r), 0);
+    }
+}
+
+/* The digest the ledger records: every claim but the log index. */
+static void test_claims_digest(void **state)
+{
+    mh_receipt_claims c;
+    uint8_t d0[32], d1[32];
+    (void)state;
+    diploma(&c, 16);
+    assert_int_equal(mh_receipt_claims_digest(&c, d0), 0);
+    c.log_index += 77;
+    assert_int_equal(mh_receipt_claims_digest(&c, d1), 0);
+    assert_memory_equal(d0, d1, 32);
+    /* any other claim changes it */
+    for (int i = 0; i < 7; i++) {
+        diploma(&c, 16);
+        switch (i) {
+        case 0:
+            c.issuer = S("BDV");
+            break;
+        case 1:
+            c.issued_at++;
+            break;
+        case 2:
+            c.kind = S("notary-act");
+            break;
+        case 3:
+            c.doc_len++;
+            break;
+        case 4:
+            c.fields[0].value = S("Məmmədova Şəbnəm Tofiq qızi");
+            break;
+        case 5:
+            c.host = S("verify.evil.az");
+            break;
+        default:
+            c.nfields = 3;
+            break;
+        }
+        assert_int_equal(mh_receipt_claims_digest(&c, d1), 0);
+        assert_memory_not_equal(d0, d1, 32);
+    }
+    /* the host the QR opens is compared case-insensitively */
+    diploma(&c, 16);
+    mh_receipt_str h = S("VERIFY.EDU.AZ");
+    assert_true(mh_receipt_host_matches(&c, &h));
+    h = S("VERIFY.EDU.AZ.EVIL.COM");
+    assert_false(mh_receipt_host_matches(&c, &h));
 }
 
 static void test_qr_drawings(void **state)
@@ -951,6 +1089,9 @@ int main(void)
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_url),
         cmocka_unit_test(test_diploma_qr_size),
+        cmocka_unit_test(test_long_name_qr_size),
+        cmocka_unit_test(test_low_s),
+        cmocka_unit_test(test_claims_digest),
         cmocka_unit_test(test_qr_drawings),
         cmocka_unit_test(test_speed),
     };

@@ -15,7 +15,8 @@
 #   expired.pem   valid 2020-01-01 .. 2021-01-01; future.pem: from 2040-01-01
 #   nc-ok.pem     under nc-ca, SAN DNS:docs.example.az, subject C=AZ,O=Notariat
 #   nc-bad.pem    under nc-ca, SAN DNS:evil.example.com
-#   ca.crl        CRL of ca (ivan revoked), from now for 4000 days
+#   ca.crl        CRL of ca (ivan revoked), from now for 4000 days (with a
+#                 cRLNumber, as RFC 5280 5.2.3 requires)
 #   root.crl      CRL of root (nothing revoked)
 #   chain.pem     ca.pem + root.pem
 # End entities are valid 2024-01-01 .. 2034-01-01 unless said otherwise.
@@ -82,12 +83,14 @@ mkca() { # name
     mkdir -p "db-$1"
     : >"db-$1/index.txt"
     echo 1000 >"db-$1/serial"
+    echo 01 >"db-$1/crlnumber"
     cat >"db-$1/ca.cnf" <<EOC
 [ca]
 default_ca = this
 [this]
 database = $PWD/db-$1/index.txt
 serial = $PWD/db-$1/serial
+crlnumber = $PWD/db-$1/crlnumber
 new_certs_dir = $PWD/db-$1
 certificate = $PWD/$1.pem
 private_key = $PWD/$1.key

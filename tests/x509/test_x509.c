@@ -201,10 +201,14 @@ static void test_reasons(void **state)
     free(cacrl);
 }
 
-/* Name = SEQUENCE { SET { SEQUENCE { OID cn, <tag> value } } } */
+/* Name = SEQUENCE { SET { SEQUENCE { OID cn, <tag> value } } }; a value
+ * starting with NUL is a BMPString's UTF-16BE: its length runs to "\0\0". */
 static size_t mk_name(uint8_t *out, uint8_t tag, const char *v)
 {
     size_t n = strlen(v);
+    if (v[0] == 0)
+        for (n = 0; v[n] || v[n + 1]; n += 2)
+            ;
     uint8_t *p = out;
     *p++ = 0x30;
     *p++ = (uint8_t)(n + 11);
@@ -241,8 +245,14 @@ static void test_name_compare(void **state)
     assert_true(names_eq(U, "AYSEL HƏSƏNOVA", U, "aysel həsənova"));
     assert_false(names_eq(P, "Good CA", P, "Good CB"));
     assert_false(names_eq(P, "Good CA", P, "GoodCA"));
-    assert_false(names_eq(I, "Good CA", I, "good ca")); /* other types: exact */
-    assert_false(names_eq(I, "Good CA", P, "Good CA"));
+    /* every string type is compared as text without case (RFC 4518),
+     * so domainComponent (IA5String) and a BMPString CA name match */
+    assert_true(names_eq(I, "Example", I, "example"));
+    assert_true(names_eq(I, "Good CA", P, "Good CA"));
+    assert_false(names_eq(I, "Good CA", P, "Good CB"));
+    assert_true(names_eq(MH_DER_BMP_STRING, "\0G\0o\0o\0d\0", U, "GOOD"));
+    assert_false(names_eq(MH_DER_BMP_STRING, "\0G\0o\0o\0d\0", U, "GOOF"));
+    assert_false(names_eq(MH_DER_OCTET_STRING, "Good", U, "Good")); /* not a string */
 }
 
 static mh_x509_gn gn(uint8_t type, const char *v, size_t len)
@@ -272,7 +282,44 @@ static void test_name_constraints(void **state)
     assert_int_equal(WITHIN(MH_GN_URI, "https://gov.az:443/x", "gov.az"), 1);
     assert_int_equal(WITHIN(MH_GN_URI, "https://www.gov.az/x", "gov.az"), 0);
     assert_int_equal(WITHIN(MH_GN_URI, "https://www.gov.az/x", ".gov.az"), 1);
-    assert_int_equal(WITHIN(MH_GN_URI, "urn:isbn:1", "gov.az"), 0);
+    /* a name with no host name to compare is an error, never "outside" */
+    assert_int_equal(WITHIN(MH_GN_URI, "urn:isbn:1", "gov.az"), MH_ERR_PARSE);
+    assert_int_equal(WITHIN(MH_GN_URI, "https://[::1]/", "gov.az"), MH_ERR_PARSE);
+    assert_int_equal(WITHIN(MH_GN_DNS, ".example.az", "example.az"), MH_ERR_PARSE);
+    assert_int_equal(WITHIN(MH_GN_DNS, "a..example.az", "example.az"), MH_ERR_PARSE);
+    assert_int_equal(WITHIN(MH_GN_DNS, "a_b.example.az", "example.az"), MH_ERR_PARSE);
+    assert_int_equal(WITHIN(MH_GN_DNS, "10.0.0.1", "example.az"), MH_ERR_PARSE);
+    assert_int_equal(WITHIN(MH_GN_EMAIL, "a@b@example.az", "example.az"), MH_ERR_PARSE);
+    /* wildcards: within when every name is, excluded when any name is */
+    assert_int_equal(WITHIN(MH_GN_DNS, "*.example.az", "example.az"), 1);
+    assert_int_equal(WITHIN(MH_GN_DNS, "*.example.az", "bar.example.az"), 0);
+    a = gn(MH_GN_DNS, "*.example.az", 0);
+    b = gn(MH_GN_DNS, "bar.example.az", 0);
+    assert_int_equal(mh_x509_gn_overlaps(&a, &b), 1);
+    b = gn(MH_GN_DNS, ".bar.example.az", 0);
+    assert_int_equal(mh_x509_gn_overlaps(&a, &b), 0);
+    /* e-mail: the local part is parsed, so the domain follows the last @ */
+    assert_int_equal(WITHIN(MH_GN_EMAIL, "\"a@b\"@example.az", "example.az"), 1);
+    assert_int_equal(WITHIN(MH_GN_EMAIL, "\"a@b\"@example.az", "b"), 0);
+    assert_int_equal(WITHIN(MH_GN_EMAIL, "\"a\"@example.az", "a@example.az"), 1);
+    /* SmtpUTF8Mailbox: the domain in A-labels (punycode) */
+    static const uint8_t smtp[] = {0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x08, 0x09,
+                                   0xa0, 0x11, 0x0c, 0x0f, 'a',  '@',  'b',  0xc3, 0xbc, 'c',
+                                   'h',  'e',  'r',  '.',  'e',  'x',  '.',  'a',  'z'};
+    a.type = MH_GN_OTHER;
+    a.val.p = smtp;
+    a.val.len = sizeof smtp;
+    b = gn(MH_GN_EMAIL, "xn--bcher-kva.ex.az", 0);
+    assert_int_equal(mh_x509_gn_within(&a, &b), 1);
+    b = gn(MH_GN_EMAIL, "bucher.ex.az", 0);
+    assert_int_equal(mh_x509_gn_within(&a, &b), 0);
+    /* IPv4-mapped IPv6 is the IPv4 address for excluded subtrees */
+    a = gn(MH_GN_IP, "\0\0\0\0\0\0\0\0\0\0\xff\xff\x0a\x00\x00\x05", 16);
+    b = gn(MH_GN_IP, "\x0a\x00\x00\x00\xff\x00\x00\x00", 8);
+    assert_int_equal(mh_x509_gn_overlaps(&a, &b), 1);
+    assert_int_equal(mh_x509_gn_within(&a, &b), 0);
+    b = gn(MH_GN_IP, "\x0a\x00\x00\x00\xff\x00\xff\x00", 8); /* not a prefix */
+    assert_int_equal(mh_x509_subtree_check(&b), MH_ERR_PARSE);
     a = gn(MH_GN_IP, "\x0a\x01\x02\x03", 4);
     b = gn(MH_GN_IP, "\x0a\x01\x00\x00\xff\xff\x00\x00", 8);
     assert_int_equal(mh_x509_gn_within(&a, &b), 1);

@@ -1,0 +1,200 @@
+/*
+ * sign.c - the signatures the appliance makes: PAdES in a PDF (the first,
+ * certifying signature with the QR stamp, or a party's signature in the
+ * field the first one prepared for it) and detached CAdES for any other
+ * file, both B-T when the appliance's own timestamp authority is set up.
+ */
+#include "app_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mbedtls/sha256.h>
+
+#include "mh_qr.h"
+
+#define TST_MAX 16384
+
+/* Signs the digest (CMS, detached); with the appliance's own timestamp
+ * authority, then timestamps the signature value and adds the token as the
+ * signature-time-stamp attribute: CAdES-B-T (PAdES-B-T inside a PDF). */
+static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[32], uint8_t *out,
+                       size_t cap, size_t *len)
+{
+    if (!a->tsa_ok)
+        return mh_cms_sign_digest(cs, digest, 32, out, cap, len, mh_app_rng, a);
+    int ret = MH_ERR_NOMEM;
+    uint8_t *cms = malloc(cap), *tok = malloc(TST_MAX);
+    size_t cms_len = 0, tok_len = 0, sig_len = 0;
+    const uint8_t *sig = NULL;
+    uint8_t h[32], serial[16];
+    mh_tsp_req req;
+    if (!cms || !tok)
+        goto out;
+    if ((ret = mh_cms_sign_digest(cs, digest, 32, cms, cap, &cms_len, mh_app_rng, a)) != 0 ||
+        (ret = mh_cms_signature_value(cms, cms_len, 0, &sig, &sig_len)) != 0)
+        goto out;
+    mbedtls_sha256_ret(sig, sig_len, h, 0);
+    if ((ret = mh_tsp_req_init(&req, MBEDTLS_MD_SHA256, h, sizeof h)) != 0 ||
+        (ret = mh_app_rng(a, serial, sizeof serial)) != 0)
+        goto out;
+    serial[0] &= 0x7f; /* a positive INTEGER */
+    serial[0] |= 0x40; /* of full length */
+    req.cert_req = true;
+    mh_tsa tsa;
+    memset(&tsa, 0, sizeof tsa);
+    const uint8_t *chain[1] = {a->root_der};
+    size_t chain_len[1] = {a->root_len};
+    tsa.key = &a->tsapk;
+    tsa.cert = a->tsa_cert;
+    tsa.cert_len = a->tsa_cert_len;
+    tsa.chain = chain;
+    tsa.chain_len = chain_len;
+    tsa.chain_n = 1;
+    tsa.md = MBEDTLS_MD_SHA256;
+    tsa.accuracy_s = 1;
+    if ((ret = mh_tsa_token(&tsa, &req, serial, sizeof serial, (int64_t)time(NULL), tok, TST_MAX,
+                            &tok_len, mh_app_rng, a)) != 0) {
+        char why[300];
+        snprintf(why, sizeof why, "%s", mh_err_message(ret));
+        mh_err_set("timestamping the signature with the appliance's timestamp authority: %s", why);
+        goto out;
+    }
+    ret = mh_cms_add_timestamp(cms, cms_len, 0, tok, tok_len, out, cap, len);
+out:
+    free(cms);
+    free(tok);
+    return ret;
+}
+
+static void cms_signer_of(mh_app *a, const mh_app_signer *s, mh_cms_signer *cs,
+                          const uint8_t **chain, size_t *chain_len)
+{
+    memset(cs, 0, sizeof *cs);
+    cs->key = (mbedtls_pk_context *)&s->pk;
+    cs->cert = s->cert;
+    cs->cert_len = s->cert_len;
+    cs->md = MBEDTLS_MD_SHA256;
+    chain[0] = a->root_der;
+    chain_len[0] = a->root_len;
+    cs->chain = chain;
+    cs->chain_len = chain_len;
+    cs->chain_n = 1;
+}
+
+struct bt_ctx {
+    mh_app *a;
+    const mh_cms_signer *cs;
+};
+
+static int pdf_cms_bt(void *ctx, const uint8_t digest[32], uint8_t *out, size_t cap, size_t *len)
+{
+    const struct bt_ctx *b = ctx;
+    return cms_sign_bt(b->a, b->cs, digest, out, cap, len);
+}
+
+static int qr_draw(void *ctx, double x, double y, double size, char *buf, size_t cap, size_t *len)
+{
+    return mh_qr_pdf_ops((const mh_qr *)ctx, x, y, size, buf, cap, len);
+}
+
+/* The stamp's rectangle as the kind's layout says, kept on the page: the
+ * QR square at (stamp_x, stamp_y) with the caption to its left. */
+static void stamp_rect(const mh_kind *k, const double box[4], int rot, double r[4])
+{
+    double pw = (rot == 90 || rot == 270) ? box[3] - box[1] : box[2] - box[0];
+    double ph = (rot == 90 || rot == 270) ? box[2] - box[0] : box[3] - box[1];
+    double size = k->stamp_size > 20 ? k->stamp_size : 110;
+    double w = size * 2.4, h = size;
+    double x = k->stamp_x + size - w, y = k->stamp_y;
+    if (x + w > pw - 10)
+        x = pw - 10 - w;
+    if (x < 10)
+        x = 10;
+    if (w > pw - 20)
+        w = pw - 20;
+    if (y + h > ph - 10)
+        y = ph - 10 - h;
+    if (y < 0)
+        y = 0;
+    r[0] = x;
+    r[1] = y;
+    r[2] = w;
+    r[3] = h;
+}
+
+int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_len,
+                    size_t *orig_len)
+{
+    mh_pdf_sign_opts so;
+    char cap[3][200], date[16], sub[200];
+    double box[4];
+    int rot = 0;
+    struct tm tm;
+    time_t t = (time_t)j->when;
+    mh_cms_signer cs;
+    const uint8_t *chain[1];
+    size_t chain_len[1];
+
+    memset(&so, 0, sizeof so);
+    gmtime_r(&t, &tm);
+    strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    const mh_pdf_font *font = j->font ? j->font : mh_app_stamp_font(a);
+    /* with the stamp font every name prints as written; without it the
+     * caption falls back to Latin letters */
+    if (font)
+        snprintf(sub, sizeof sub, "%s", j->who);
+    else
+        mh_app_caption_text(j->who, sub, sizeof sub);
+    snprintf(cap[0], sizeof cap[0], "%s%.180s", j->qr ? "" : "Signed by ", sub);
+    snprintf(cap[1], sizeof cap[1], "Signed %s", date);
+    snprintf(cap[2], sizeof cap[2], "verify at %s", a->host);
+    so.caption[0] = cap[0];
+    so.caption[1] = cap[1];
+    so.caption[2] = cap[2];
+    so.name = j->signer->subject;
+    so.reason = j->kind->names[MH_LANG_EN];
+    so.contact = j->url;
+    so.made_by_mohur = j->rendered;
+    so.font = font;
+    so.when = t;
+    so.page = j->kind->stamp_page;
+    if (j->qr) {
+        unsigned page = so.page ? so.page : 1;
+        if (mh_pdf_page_geometry(j->doc, j->len, page, box, &rot) == 0) {
+            stamp_rect(j->kind, box, rot, so.rect);
+            so.has_rect = true;
+        }
+        so.qr = qr_draw;
+        so.qr_ctx = (void *)j->qr;
+    } else {
+        memcpy(so.rect, j->kind->party_rect[j->slot], sizeof so.rect);
+        so.has_rect = true;
+    }
+    cms_signer_of(a, j->signer, &cs, chain, chain_len);
+    struct bt_ctx ps = {a, &cs};
+    return mh_pdf_sign(j->doc, j->len, &so, pdf_cms_bt, &ps, out, out_len, orig_len);
+}
+
+int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const uint8_t digest[32], int64_t when,
+                      uint8_t **cms, size_t *len)
+{
+    mh_cms_signer cs;
+    const uint8_t *chain[1];
+    size_t chain_len[1];
+    size_t cap = s->cert_len + a->root_len + 8192 + TST_MAX;
+    *cms = malloc(cap);
+    if (!*cms)
+        return MH_ERR_NOMEM;
+    cms_signer_of(a, s, &cs, chain, chain_len);
+    cs.flags = MH_CMS_DETACHED;
+    cs.signing_time = when;
+    int rc = cms_sign_bt(a, &cs, digest, *cms, cap, len);
+    if (rc) {
+        free(*cms);
+        *cms = NULL;
+    }
+    return rc;
+}
