@@ -573,6 +573,11 @@ int mh_follow_check_entry(mh_follow *f, const char *registry, size_t registry_le
                 unsigned reason;
                 if (sscanf(line, "%llu %llu %u %llu", &ri, &rx, &reason, &tm) == 4 && ri == index &&
                     rx < st->size) {
+                    if (reason == 99) { /* a void entry */
+                        out->voided = true;
+                        out->revoke_index = rx;
+                        continue;
+                    }
                     out->revoked = true;
                     out->revoke_index = rx;
                     out->reason = reason;

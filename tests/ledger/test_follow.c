@@ -223,6 +223,41 @@ static void follow(void **state)
     c = claims_for(1999, "AZ-EDU", dg);
     assert_int_equal(mh_follow_check_receipt(f, &c, fe), 0);
 
+    /* a void entry (never delivered) and an entry recording the receipt's
+     * claims digest (what the issuing flow writes) */
+    {
+        mh_ledger_entry v, e;
+        mh_ledger_export_stats xs;
+        memset(&v, 0, sizeof v);
+        v.type = MH_LEDGER_VOID;
+        snprintf(v.doc_id, sizeof v.doc_id, "AZ-EDU-9");
+        snprintf(v.issuer, sizeof v.issuer, "Registry");
+        memset(v.signer_fp, 0xab, sizeof v.signer_fp);
+        v.time = 1767300001u;
+        assert_int_equal(mh_ledger_append(l, &v, 1, NULL), 0); /* index 2000 */
+        entry(&e, 2001);
+        c = claims_for(2001, "AZ-EDU", dg);
+        c.issued_at = 1767225600u;
+        c.issuer.ptr = "BSU";
+        c.issuer.len = 3;
+        c.host.ptr = "verify.example.az";
+        c.host.len = 17;
+        e.has_claims = true;
+        assert_int_equal(mh_receipt_claims_digest(&c, e.claims), 0);
+        assert_int_equal(mh_ledger_append(l, &e, 1, NULL), 0); /* index 2001 */
+        assert_int_equal(mh_ledger_checkpoint_sign(l, ORIGIN, ledger_sign, &s, NULL), 0);
+        assert_int_equal(mh_ledger_export_tiles(l, mirror, &xs), 0);
+        assert_int_equal(mh_follow_update(f, "AZ-EDU", &st, NULL, 0, NULL), 0);
+        assert_int_equal(st.size, 2002);
+        assert_int_equal(mh_follow_check_receipt(f, &c, fe), 0);
+        c.issued_at++; /* a receipt saying something else than its entry */
+        assert_int_equal(mh_follow_check_receipt(f, &c, fe), MH_ERR_VERIFY_FAILED);
+        c = claims_for(9, "AZ-EDU", dg);
+        assert_int_equal(mh_follow_check_receipt(f, &c, fe), MH_ERR_VERIFY_FAILED);
+        assert_true(fe->voided);
+        assert_non_null(strstr(mh_err_message(MH_ERR_VERIFY_FAILED), "voided"));
+    }
+
     /* a mirror that rewrites a trusted entry: the proof fails */
     {
         char path[256];
