@@ -1091,8 +1091,13 @@ static void *writer_main(void *arg)
             /* wait for the submitters of the last batch to come back */
             size_t want = l->last_batch < cap ? l->last_batch : cap;
             struct timespec dl, t0, t1;
+            /* never longer than a commit takes: committing now would cost
+             * no more than that */
+            unsigned limit = l->batch_delay_us;
+            if (l->commit_avg > 0 && l->commit_avg * 1e6 < (double)limit)
+                limit = l->commit_avg * 1e6 < 50.0 ? 50u : (unsigned)(l->commit_avg * 1e6);
             clock_gettime(CLOCK_MONOTONIC, &t0);
-            deadline_after(&dl, l->batch_delay_us);
+            deadline_after(&dl, limit);
             while (l->queued < want && !l->stop)
                 if (pthread_cond_timedwait(&l->qcv, &l->qmu, &dl) != 0)
                     break;
@@ -1128,8 +1133,11 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&l->qmu);
         l->gcs.batches++;
         l->gcs.entries += n;
-        l->gcs.commit_seconds +=
-            (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+        {
+            double ct = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+            l->gcs.commit_seconds += ct;
+            l->commit_avg = l->commit_avg > 0 ? 0.875 * l->commit_avg + 0.125 * ct : ct;
+        }
         for (size_t i = 0; i < n; i++) {
             struct mh_req *r = batch[i];
             if (ret) {

@@ -52,6 +52,7 @@ struct mh_ledger {
     size_t last_batch;       /* entries in the last group commit */
     size_t queued;           /* entries waiting for the writer thread */
     mh_ledger_gc_stats gcs;  /* under qmu */
+    double commit_avg;       /* moving average of a commit's time, seconds */
     unsigned check_depth;
     char dir[4096];
 

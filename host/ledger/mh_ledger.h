@@ -48,8 +48,9 @@ typedef struct mh_ledger_opts {
     /* Group commit batches by count and by time: once an entry is queued,
      * the writer waits for more until as many are queued as the last batch
      * held (the submitters it acknowledged have come back), batch_max are
-     * queued, or batch_delay_us passed since the first; then it commits
-     * them all in one transaction. 0: 1000 us; MH_LEDGER_NO_DELAY: commit
+     * queued, or batch_delay_us passed since the first (and never longer
+     * than a commit has been taking, at least 50 us); then it commits them
+     * all in one transaction. 0: 1000 us; MH_LEDGER_NO_DELAY: commit
      * whatever is queued at once. */
     unsigned batch_delay_us;
 } mh_ledger_opts;
