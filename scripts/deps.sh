@@ -23,6 +23,7 @@ test_pkgs=(
   golang-go golang-golang-x-mod-dev
   gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm dpkg-dev
   chromium chromium-driver nodejs
+  curl iproute2
 )
 
 want=("${run_pkgs[@]}")

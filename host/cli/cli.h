@@ -53,6 +53,7 @@ extern const struct mh_cli_cmd mh_cli_cert_cmds[];
 extern const struct mh_cli_cmd mh_cli_issuer_cmds[];
 extern const struct mh_cli_cmd mh_cli_offline_cmds[];
 extern const struct mh_cli_cmd mh_cli_web_cmds[];
+extern const struct mh_cli_cmd mh_cli_witness_cmds[];
 int mh_cli_doc_main(int argc, char **argv); /* init, sign, verify, revoke, kinds (cmd_doc.c) */
 int mh_cli_issue(int argc, char **argv);    /* issue: documents from a roster (cmd_issue.c) */
 

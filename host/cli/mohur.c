@@ -48,6 +48,8 @@ static const struct mh_cli_cmd top[] = {
      mh_cli_pdf_cmds},
     {"log", "the transparency log: entries, proofs, checkpoints, tiles, audits", NULL, NULL,
      mh_cli_log_cmds},
+    {"witness", "a transparency-log witness (C2SP tlog-witness) with its key on a token", NULL,
+     NULL, mh_cli_witness_cmds},
     {"receipt", "document receipts: sign, show, verify; their QR codes", NULL, NULL,
      mh_cli_receipt_cmds},
     {"cert", "X.509 certificates: show them, validate their paths (RFC 5280, CRLs)", NULL, NULL,
