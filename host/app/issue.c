@@ -9,6 +9,7 @@
  * co-signed by a party (cosign.c), which makes no new receipt.
  */
 #include "app_int.h"
+#include "mh_docs.h"
 #include "mh_hash.h"
 
 #include <stdio.h>
@@ -482,8 +483,11 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
         mh_pdf_info info;
         if ((ret = mh_pdf_info_get(r->doc, r->doc_len, &info)) != 0)
             return ret;
-        if (info.has_mohur_sig)
-            return mh_app_cosign(a, r, res);
+        if (info.has_mohur_sig) {
+            if ((ret = mh_app_cosign(a, r, res)) == 0)
+                mh_docs_note_issued(a, r, res); /* the index and archive (docs.c) */
+            return ret;
+        }
     }
     if (!r->kind) {
         mh_err_set("a document is issued as one of the kinds ('mohur kinds' lists them): give "
@@ -507,6 +511,8 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     if ((ret = issue_receipt(is)) != 0 || (ret = issue_sign(is)) != 0 ||
         (ret = issue_commit(is)) != 0)
         issue_void(is, ret);
+    else
+        mh_docs_note_issued(a, r, res); /* the index and archive (docs.c) */
 out:
     if (is->have_qr)
         mh_qr_free(&is->qr);

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# docs_e2e.sh - `mohur docs ...` end to end on a state made by `mohur init`:
+# the index filled by the issue flow, list/search/show/export with every
+# filter and output, bad input with its exit code, re-printing a rendered
+# diploma (a new signature over the same original bytes) and an archived
+# notary act (the same bytes), re-indexing from signed files after the
+# index is lost, the archive's retention.
+set -u
+: "${CLI_LIB:?}"
+# shellcheck source=../cli/lib.sh
+. "$CLI_LIB"
+for t in python3 qpdf; do
+    command -v "$t" >/dev/null || fail "the test needs $t (scripts/deps.sh installs it)"
+done
+unset SOFTHSM2_CONF
+export MOHUR_STATE_DIR="$W/state"
+S="$MOHUR_STATE_DIR"
+SAMPLES="${MOHUR_SRC:?}/samples"
+
+# json_get EXPR: evaluates a Python expression over the JSON on stdout (j).
+json_get() {
+    python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($1)" "$OUT"
+}
+
+expect 0 "mohur init" init
+cat >"$W/r.csv" <<'CSV'
+name,degree,programme,date,number
+Əli Məmmədov,Bakalavr,Fizika,2025-06-30,D-1
+Иван Петров,Magistr,"Kimya, üzvi",2025-06-30,D-2
+İlkin Əliyev,Bakalavr,Riyaziyyat,2025-07-01,D-3
+CSV
+expect 0 "issue three diplomas" issue --kind diploma --roster "$W/r.csv" --out "$W/out" --no-progress
+
+# ---- list ------------------------------------------------------------------
+expect 0 "docs list" docs list
+out_has "bdu/diploma/D-1 .*Əli Məmmədov" "the list shows the printed name as UTF-8"
+out_has "Иван Петров" "Cyrillic names as written"
+out_has "^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-9:]*Z  valid" "times are ISO 8601 UTC"
+out_has "^3 documents" "three documents"
+expect 0 "docs list --json" docs list --json
+[ "$(json_get 'len(j)')" = 3 ] || fail "--json lists 3 documents"
+[ "$(json_get 'j[1]["fields"]["programme"]')" = "Kimya, üzvi" ] || fail "--json carries the fields"
+[ "$(json_get 'j[0]["fields"].get("national_id","none")')" = none ] || fail "no unprinted field"
+pass "--json: 3 objects with their printed fields"
+expect 0 "docs list --csv" docs list --csv
+head -1 "$OUT" | grep -q '^id,log_index,kind,issuer,issued,status,revoked,reason,file,url,' ||
+    fail "CSV header"
+grep -q '"Kimya, üzvi"' "$OUT" || fail "a CSV cell with a comma is quoted"
+pass "CSV: header and quoting"
+expect 0 "list --limit 1" docs list --limit 1
+out_has "^1 document (--limit reached)" "--limit"
+expect 0 "list by kind (none of the other kinds)" docs list --kind notary-act
+out_has "no documents match" "an empty list says so"
+expect 0 "list by issuer" docs list --issuer bdu --json
+[ "$(json_get 'len(j)')" = 3 ] || fail "--issuer bdu: 3"
+expect 0 "list before the first issue" docs list --to 2000-01-01 --json
+[ "$(json_get 'len(j)')" = 0 ] || fail "--to 2000-01-01: none"
+today=$(date -u +%F)
+expect 0 "list from today" docs list --from "$today" --to "$today" --json
+[ "$(json_get 'len(j)')" = 3 ] || fail "--from/--to today: 3"
+pass "date range"
+
+# ---- bad input ---------------------------------------------------------------
+expect 2 "a bad date" docs list --from 2026-02-30
+err_has "YYYY-MM-DD" "the sentence names the form"
+expect 2 "a bad status" docs list --status maybe
+expect 2 "--json and --csv" docs list --json --csv
+expect 2 "--from after --to" docs list --from 2026-02-02 --to 2026-02-01
+expect 3 "an unknown kind" docs list --kind nonsense
+expect 2 "an unknown option" docs list --nonsense
+expect 2 "list takes no operand" docs list extra
+expect 2 "search without text" docs search
+expect 2 "show without an id" docs show
+expect 3 "show an unknown id" docs show bdu/diploma/NOPE
+err_has "no document 'bdu/diploma/NOPE'" "the sentence names the id"
+expect 2 "reprint without --out" docs reprint bdu/diploma/D-1
+expect 2 "reindex without files" docs reindex
+expect 2 "an unknown docs command" docs nonsense
+err_lacks "mohur: mohur" "one message prefix"
+
+# ---- search --------------------------------------------------------------------
+expect 0 "search lower case Azerbaijani" docs search 'əli' --json
+[ "$(json_get 'sorted(d["id"] for d in j)')" = "['bdu/diploma/D-1', 'bdu/diploma/D-3']" ] ||
+    fail "'əli' finds Əli Məmmədov and İlkin Əliyev: $(cat "$OUT")"
+pass "search folds Ə/ə"
+expect 0 "search with dotless/dotted I" docs search 'ilkin' --json
+[ "$(json_get 'len(j)')" = 1 ] || fail "'ilkin' finds İlkin"
+expect 0 "search Cyrillic upper case" docs search 'ИВАН' --json
+[ "$(json_get 'j[0]["id"]')" = bdu/diploma/D-2 ] || fail "'ИВАН' finds Иван"
+expect 0 "search a number" docs search d-3 --json
+[ "$(json_get 'len(j)')" = 1 ] || fail "d-3 finds D-3"
+expect 0 "search that finds nothing" docs search 'Nobody Here'
+out_has "no documents match" "an empty search says so"
+pass "search"
+
+# ---- show, revoke, status filter ----------------------------------------------
+expect 0 "show" docs show bdu/diploma/D-2
+out_has "status:    valid" "show: status"
+out_has "Graduate   Иван Петров" "show: labelled fields in the kind's order"
+out_has "file:      $W/out/bdu_diploma_D-2.pdf" "show: the file"
+out_has "url:       HTTPS://" "show: the verify URL"
+expect 0 "revoke D-2" revoke bdu/diploma/D-2 --reason superseded
+expect 0 "show revoked" docs show bdu/diploma/D-2 --json
+[ "$(json_get 'j["status"]')" = revoked ] && [ "$(json_get 'j["reason"]')" = superseded ] ||
+    fail "revoked with its reason as a word"
+pass "show: revoked, superseded"
+expect 0 "list revoked only" docs list --status revoked --json
+[ "$(json_get 'len(j)')" = 1 ] || fail "--status revoked: 1"
+
+# ---- export ---------------------------------------------------------------------
+expect 0 "export to a file" docs export --kind diploma --out "$W/report.csv"
+python3 - "$W/report.csv" <<'PY' || fail "the report parses as CSV with the right rows"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8", newline="")))
+assert [r["id"] for r in rows] == ["bdu/diploma/D-1", "bdu/diploma/D-2", "bdu/diploma/D-3"], rows
+assert rows[1]["status"] == "revoked" and rows[1]["reason"] == "superseded"
+assert rows[0]["name"] == "Əli Məmmədov" and rows[1]["programme"] == "Kimya, üzvi"
+assert list(rows[0].keys())[-5:] == ["name", "degree", "programme", "date", "number"]
+PY
+pass "export: CSV report with every row and field"
+expect 3 "export will not overwrite" docs export --out "$W/report.csv"
+expect 0 "export --json" docs export --json
+[ "$(json_get 'len(j)')" = 3 ] || fail "export --json"
+
+# ---- reprint a rendered diploma ----------------------------------------------------
+expect 0 "reprint a lost diploma" docs reprint bdu/diploma/D-1 --out "$W/copy.pdf"
+out_has "signed again" "rendered again and signed again"
+expect 0 "the reprint verifies" verify "$W/copy.pdf"
+out_has "^VALID: bdu/diploma/D-1" "VALID"
+orig=$(python3 - "$W/out/bdu_diploma_D-1.pdf" "$W/copy.pdf" <<'PY'
+import sys
+a, b = (open(p, "rb").read() for p in sys.argv[1:3])
+n = 0
+while n < min(len(a), len(b)) and a[n] == b[n]:
+    n += 1
+print(n)
+PY
+)
+[ "$orig" -gt 10000 ] || fail "the reprint starts with the same original bytes ($orig)"
+pass "the reprint has the original's bytes before its signature ($orig bytes)"
+expect 3 "a revoked document is not printed again" docs reprint bdu/diploma/D-2 --out "$W/x.pdf"
+err_has "revoked" "says revoked"
+[ ! -e "$W/x.pdf" ] || fail "no file for a refused reprint"
+
+# ---- supplied documents and the archive ----------------------------------------------
+expect 0 "sign a notary act (archive off)" sign "$SAMPLES/notary-act.pdf" --kind notary-act \
+    --issuer notary --fields "$SAMPLES/notary-act.json" --out "$W/act1.pdf"
+act1=$(grep -o 'notary/notary-act/[^ ]*' "$OUT" | head -1)
+expect 3 "no copy of a supplied act without the archive" docs reprint "$act1" --out "$W/a.pdf"
+err_has "keeps no copy" "says why"
+python3 - "$S/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["archive"] = {"keep_days": 30}
+json.dump(c, open(sys.argv[1], "w"), ensure_ascii=False, indent=1)
+PY
+python3 - "$SAMPLES/notary-act.json" "$W/act2.json" <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1])); f["act"] = "18/2026"
+json.dump(f, open(sys.argv[2], "w"), ensure_ascii=False)
+PY
+expect 0 "sign a second act (archive on)" sign "$SAMPLES/notary-act.pdf" --kind notary-act \
+    --issuer notary --fields "$W/act2.json" --out "$W/act2.pdf" --doc-id notary/notary-act/18/2026
+expect 0 "show says archived" docs show notary/notary-act/18/2026
+out_has "archived:  yes" "archived"
+[ "$(stat -c %a "$S/archive")" = 700 ] || fail "the archive is private (0700)"
+pass "the archive is private"
+rm -f "$W/act2.pdf"
+expect 0 "reprint the act from the archive" docs reprint notary/notary-act/18/2026 --out "$W/act2b.pdf"
+out_has "the same bytes as delivered" "the archived copy"
+expect 0 "the copy verifies" verify "$W/act2b.pdf"
+echo "plain text" >"$W/plain.txt"
+expect 0 "sign a plain file (archive on)" sign "$W/plain.txt" --kind notary-act --issuer notary \
+    --fields "$W/act2.json" --doc-id notary/notary-act/19/2026 --out "$W/plain.txt"
+rm -f "$W/plain.txt.p7s" "$W/plain.txt.receipt"
+expect 0 "reprint the file and its signature" docs reprint notary/notary-act/19/2026 \
+    --out "$W/plain2.txt"
+cmp -s "$W/plain.txt" "$W/plain2.txt" || fail "the file is the same"
+expect 0 "the copy and its .p7s verify" verify "$W/plain2.txt"
+pass "a detached signature comes back with its file"
+expect 0 "prune keeps what is in retention" docs prune
+out_has "^0 archived copies removed" "nothing past keep_days"
+
+# ---- the index lost, rebuilt from the signed documents ------------------------------------
+rm -rf "$S/index"
+expect 0 "list without an index" docs list
+out_has "not in the index" "says the fields are unknown"
+expect 0 "reindex the diplomas" docs reindex "$W/out/"*.pdf "$W/act1.pdf"
+out_has "^4 indexed, 0 not" "4 indexed"
+expect 0 "search works again" docs search 'məmmədov' --json
+[ "$(json_get 'j[0]["id"]')" = bdu/diploma/D-1 ] || fail "found after reindex"
+pass "reindex restores the receipts' fields"
+cp "$W/out/bdu_diploma_D-3.pdf" "$W/tampered.pdf"
+printf '%% appended\n' >>"$W/tampered.pdf"
+python3 - "$W/tampered.pdf" <<'PY'
+import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read())
+i = b.find(b"Riyaziyyat")
+if i < 0:
+    i = len(b) // 3
+b[i + 1] ^= 1
+open(p, "wb").write(bytes(b))
+PY
+expect 1 "a tampered file is not indexed" docs reindex "$W/tampered.pdf"
+expect 3 "a missing file" docs reindex "$W/missing.pdf"
+
+# ---- help -------------------------------------------------------------------------------
+expect 0 "docs --help" docs --help
+out_has "reprint" "the group lists reprint"
+expect 0 "docs export --help" docs export --help
+out_has "^Usage: mohur docs export" "usage"
+echo "docs_e2e: all $CHECKS checks passed"
