@@ -56,6 +56,11 @@ int mh_cli_doc_main(int argc, char **argv); /* init, sign, verify, revoke, kinds
 int mh_cli_issue(int argc, char **argv);    /* issue: documents from a roster (cmd_issue.c) */
 extern const struct mh_cli_cmd mh_cli_docs_cmds[]; /* docs: what was issued (cmd_docs.c) */
 
+/* mohur --man DIR | --completion bash (manpage.c): man pages and a bash
+ * completion script made from the table `top` and each command's --help;
+ * top_help is what 'mohur --help' prints. Returns an exit code. */
+int mh_cli_generate(const struct mh_cli_cmd *top, const char *top_help, int argc, char **argv);
+
 /* The full command name being run ("mohur key sign"), for messages. */
 extern const char *mh_cli_prog;
 

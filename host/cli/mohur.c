@@ -28,6 +28,7 @@
  */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -230,6 +231,19 @@ int main(int argc, char **argv)
         return MH_EXIT_USAGE;
     }
     const char *a = argv[1];
+    if (strcmp(a, "--man") == 0 || strcmp(a, "--completion") == 0) {
+        /* for the build: man pages and completion from this very table */
+        char *th = NULL;
+        size_t thn = 0;
+        FILE *m = open_memstream(&th, &thn);
+        if (!m)
+            return MH_EXIT_INTERNAL;
+        print_top_help(m);
+        fclose(m);
+        int r = mh_cli_generate(top, th, argc - 1, argv + 1);
+        free(th);
+        return r;
+    }
     if (strcmp(a, "help") == 0)
         return help_for(argc - 2, argv + 2);
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {

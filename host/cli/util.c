@@ -114,6 +114,19 @@ static void json_error(int exit_code, const char *msg)
     fflush(stdout);
 }
 
+/* One prefix for every message: "mohur: ". A message that begins with the
+ * command's own name ("mohur issue: ...") loses it, so nothing reads
+ * "mohur: mohur issue: ...". */
+static const char *unprefixed(const char *msg)
+{
+    size_t n = strlen(mh_cli_prog);
+    if (strncmp(msg, mh_cli_prog, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+        return msg + n + 2;
+    if (strncmp(msg, "mohur: ", 7) == 0)
+        return msg + 7;
+    return msg;
+}
+
 int mh_cli_fail(int rc, const char *fmt, ...)
 {
     char what[600], msg[1200];
@@ -123,7 +136,7 @@ int mh_cli_fail(int rc, const char *fmt, ...)
     va_end(ap);
     /* The PIN_IN_URI sentence is fixed on purpose: no detail that could
      * quote the URI text. */
-    snprintf(msg, sizeof msg, "%s: %s", what,
+    snprintf(msg, sizeof msg, "%s: %s", unprefixed(what),
              rc == MH_ERR_PIN_IN_URI ? mh_strerror(rc) : mh_err_message(rc));
     fprintf(stderr, "mohur: %s\n", msg);
     mh_err_clear();
@@ -138,8 +151,8 @@ int mh_cli_error(int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "mohur: %s\n", msg);
-    json_error(code, msg);
+    fprintf(stderr, "mohur: %s\n", unprefixed(msg));
+    json_error(code, unprefixed(msg));
     return code;
 }
 
@@ -150,7 +163,7 @@ int mh_cli_usage(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", mh_cli_prog, msg,
+    fprintf(stderr, "mohur: %s\nTry '%s --help' for more information.\n", unprefixed(msg),
             mh_cli_prog);
     json_error(MH_EXIT_USAGE, msg);
     return MH_EXIT_USAGE;

@@ -29,7 +29,8 @@ name,degree,programme,date,number
 Иван Петров,Magistr,"Kimya, üzvi",2025-06-30,D-2
 İlkin Əliyev,Bakalavr,Riyaziyyat,2025-07-01,D-3
 CSV
-expect 0 "issue three diplomas" issue --kind diploma --roster "$W/r.csv" --out "$W/out" --no-progress
+expect 0 "issue three diplomas" issue --kind diploma --roster "$W/r.csv" --out "$W/out" --no-progress \
+    --jobs 1
 
 # ---- list ------------------------------------------------------------------
 expect 0 "docs list" docs list
@@ -202,6 +203,66 @@ open(p, "wb").write(bytes(b))
 PY
 expect 1 "a tampered file is not indexed" docs reindex "$W/tampered.pdf"
 expect 3 "a missing file" docs reindex "$W/missing.pdf"
+
+# ---- mohur issue --json: one object per row, by line ---------------------------------
+# header names in other case and with spaces; D-1 already issued (file present),
+# D-3 changed (a conflict), a bad date, a new row, a duplicate number
+cat >"$W/r2.csv" <<'CSV'
+ Name ,DEGREE,Programme,date,NUMBER
+Əli Məmmədov,Bakalavr,Fizika,2025-06-30,D-1
+İlkin Əliyev,Bakalavr,Kimya,2025-07-01,D-3
+Bad Date,Bakalavr,Fizika,2025-13-01,D-4
+Yeni Məzun,Bakalavr,Fizika,2025-06-30,D-5
+Dup Number,Bakalavr,Fizika,2025-06-30,D-5
+CSV
+expect 1 "issue --json with every outcome" issue --kind diploma --roster "$W/r2.csv" \
+    --out "$W/out" --json --no-progress --jobs 2
+python3 - "$OUT" <<'PY' || fail "issue --json: rows by line with their results: $(cat "$OUT")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+res = d["results"]
+assert [r["line"] for r in res] == [2, 3, 4, 5, 6], res
+want = ["already issued", "conflict", "bad", "issued", "bad"]
+assert [r["result"] for r in res] == want, [r["result"] for r in res]
+assert res[0]["id"] == "bdu/diploma/D-1" and res[0]["url"].startswith("HTTPS://"), res[0]
+assert res[0]["file"].endswith("bdu_diploma_D-1.pdf")
+assert "other contents" in res[1]["reason"] and res[1]["file"] is None
+assert "YYYY-MM-DD" in res[2]["reason"]
+assert res[3]["url"].startswith("HTTPS://") and res[3]["reason"] is None
+assert "line 5" in res[4]["reason"]
+assert d["issued"] == 1 and d["already_issued"] == 1 and d["remade"] == 0
+assert d["conflicts"] == 1 and d["bad_rows"] == 2 and d["not_issued"] == 3
+assert d["complete"] is False and len(res) == d["rows"]
+for k in res[0]:
+    assert k in ("line", "id", "file", "url", "result", "reason"), k
+PY
+pass "issue --json: 5 rows by line, results and reasons, counts agree"
+expect 1 "the same as a summary" issue --kind diploma --roster "$W/r2.csv" --out "$W/out" \
+    --no-progress --jobs 2
+out_has "^Issue incomplete: 5 rows: 0 issued, 0 re-made, 2 already issued, 3 not issued" \
+    "the headline's words and counts agree"
+out_has "not issued: *3 (lines 3, 4, 6)$" "the lines not issued, sorted"
+rm -f "$W/out/bdu_diploma_D-5.pdf"
+expect 1 "a lost file is re-made" issue --kind diploma --roster "$W/r2.csv" --out "$W/out" \
+    --no-progress --json
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); r=[x for x in d['results'] if x['line']==5][0]; sys.exit(0 if r['result']=='re-made' and d['remade']==1 and d['issued']==0 else 1)" "$OUT" ||
+    fail "re-made is counted as re-made, not issued"
+pass "re-made"
+head -c 2000 /bin/sh >"$W/binary.csv"
+expect 3 "a binary roster is an input error" issue --kind diploma --roster "$W/binary.csv" \
+    --out "$W/out"
+err_has "not CSV or JSON text" "says it is not text"
+out_lacks "Issue complete" "no summary for a roster that is not text"
+printf 'name,degree,programme,date,number,nickname\n' >"$W/cols.csv"
+expect 3 "an unknown column" issue --kind diploma --roster "$W/cols.csv" --out "$W/out"
+err_has "column 'nickname', which is not a field" "names the column"
+printf 'name,degree,date,number\nA,B,2025-01-01,X-1\n' >"$W/cols2.csv"
+expect 3 "a required field without a column" issue --kind diploma --roster "$W/cols2.csv" \
+    --out "$W/out"
+err_has "no column for the required field 'programme'" "names the field"
+err_lacks "mohur: mohur" "one message prefix"
+printf '[{"NAME": "Json Row", "Degree": "Bakalavr", "programme": "X", "date": "2025-06-30", "number": "J-1"}]' >"$W/r.json"
+expect 0 "JSON keys in other case" issue --kind diploma --roster "$W/r.json" --out "$W/out"
 
 # ---- help -------------------------------------------------------------------------------
 expect 0 "docs --help" docs --help
