@@ -12,6 +12,7 @@ run_pkgs=(
   libjansson-dev libhpdf-dev fonts-dejavu-core libcurl4-openssl-dev libssl-dev
   libqpdf-dev
   libqrencode-dev libpng-dev
+  icc-profiles-free
 )
 test_pkgs=(
   libcmocka-dev python3 libjansson-dev

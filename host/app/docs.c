@@ -236,7 +236,10 @@ int mh_docs_get(mh_app *a, const char *doc_id, mh_docs_record *r)
     mh_ledger_status st;
     mh_ledger_entry e;
     memset(r, 0, sizeof *r);
-    int rc = mh_ledger_lookup_id(a->ledger, doc_id, &st);
+    int rc = app_index_check(a->dir);
+    if (rc)
+        return rc;
+    rc = mh_ledger_lookup_id(a->ledger, doc_id, &st);
     if (rc == MH_ERR_NOT_FOUND) {
         mh_err_set("no document '%s' in the ledger ('mohur docs search' finds documents by "
                    "name or number)",
@@ -256,8 +259,10 @@ int mh_docs_query(mh_app *a, const mh_docs_filter *f, int (*cb)(void *ctx, const
 {
     uint64_t size = 0;
     uint8_t root[MH_LEDGER_HASH_LEN];
-    int rc = mh_ledger_size(a->ledger, &size, root);
+    int rc = app_index_check(a->dir);
     if (rc)
+        return rc;
+    if ((rc = mh_ledger_size(a->ledger, &size, root)) != 0)
         return rc;
     mh_docs_record *r = malloc(sizeof *r);
     mh_ledger_entry *e = malloc(sizeof *e);

@@ -190,3 +190,11 @@ out:
     pthread_mutex_unlock(&idx_lock);
     return ret;
 }
+
+int app_index_check(const char *dir)
+{
+    pthread_mutex_lock(&idx_lock);
+    int rc = index_open_locked(dir, false);
+    pthread_mutex_unlock(&idx_lock);
+    return rc == MH_ERR_NOT_FOUND ? MH_OK : rc;
+}

@@ -12,4 +12,8 @@ int app_index_put(const char *dir, const char *doc_id, const char *json, size_t 
  * there is none (or no index yet). */
 int app_index_get(const char *dir, const char *doc_id, char **json, size_t *len) MH_WARN_UNUSED;
 
+/* 0 when the index can be read or does not exist yet; else why not (a
+ * verifier who is not the appliance's owner: MH_ERR_PERMISSION). */
+int app_index_check(const char *dir) MH_WARN_UNUSED;
+
 #endif

@@ -181,6 +181,62 @@ pass "a detached signature comes back with its file"
 expect 0 "prune keeps what is in retention" docs prune
 out_has "^0 archived copies removed" "nothing past keep_days"
 
+# ---- documents fit for archives ------------------------------------------------------------
+# poppler and qpdf must not warn; every font embedded with a ToUnicode map;
+# the PDF/A-2b structure (docs/documents.md says which checks stand in for a
+# full PDF/A validator, which Debian does not package)
+for t in pdftotext pdffonts; do
+    command -v "$t" >/dev/null || fail "the test needs $t (poppler-utils)"
+done
+d1="$W/out/bdu_diploma_D-1.pdf"
+pdftotext "$d1" "$W/d1.txt" 2>"$W/poppler.err" || fail "pdftotext"
+[ ! -s "$W/poppler.err" ] || fail "pdftotext warns: $(head -3 "$W/poppler.err")"
+grep -q "Əli Məmmədov" "$W/d1.txt" || fail "pdftotext finds the name as written"
+pass "pdftotext: no warning, the name extracted as written"
+pdffonts "$d1" >"$W/fonts.txt" 2>"$W/poppler.err" || fail "pdffonts"
+[ ! -s "$W/poppler.err" ] || fail "pdffonts warns: $(head -3 "$W/poppler.err")"
+awk 'NR > 2 && ($(NF-4) != "yes" || $(NF-2) != "yes") { bad = 1 } END { exit bad }' "$W/fonts.txt" ||
+    fail "a font not embedded or without ToUnicode: $(cat "$W/fonts.txt")"
+pass "pdffonts: every font embedded, with a ToUnicode map"
+qpdf --check "$d1" >"$W/qpdf.out" 2>&1 || fail "qpdf --check: $(tail -3 "$W/qpdf.out")"
+! grep -qi "warning" "$W/qpdf.out" || fail "qpdf warns: $(grep -i warning "$W/qpdf.out" | head -3)"
+pass "qpdf --check: no error, no warning"
+PY3=python3
+[ -x /usr/bin/python3 ] && PY3=/usr/bin/python3
+if "$PY3" -c 'import pikepdf' 2>/dev/null; then
+    "$PY3" - "$d1" <<'PY' || fail "the PDF/A-2b structure"
+import sys, pikepdf
+p = pikepdf.open(sys.argv[1])
+r = p.Root
+assert p.pdf_version >= "1.4", p.pdf_version
+m = p.open_metadata()
+assert m.get("pdfaid:part") == "2" and m.get("pdfaid:conformance") == "B", dict(m)
+assert "/Filter" not in r.Metadata, "the XMP stream is not filtered"
+oi = r.OutputIntents[0]
+assert oi.S == "/GTS_PDFA1" and oi.DestOutputProfile.N == 3
+icc = oi.DestOutputProfile.read_bytes()
+assert icc[36:40] == b"acsp" and icc[16:20] == b"RGB ", "an RGB ICC profile"
+assert str(p.docinfo.get("/Producer")) == m.get("pdf:Producer"), "Info and XMP agree"
+assert len(p.trailer.ID) == 2
+for _, font in p.pages[0].Resources.Font.items():
+    assert "/ToUnicode" in font, font
+    data = font.ToUnicode.read_bytes()
+    assert b"beginbfrange" in data and b"begincidrange" not in data
+    for d in font.DescendantFonts:
+        assert "/FontFile2" in d.FontDescriptor and "/CIDToGIDMap" in d
+for a in p.pages[0].get("/Annots", []):
+    assert int(a.get("/F", 0)) & 4, "every annotation prints"
+PY
+    pass "PDF/A-2b structure: XMP id, sRGB OutputIntent, embedded fonts, ToUnicode, printable annotations"
+else
+    fail "the test needs python3-pikepdf"
+fi
+d2="$W/copy.pdf"
+pdftotext "$d2" /dev/null 2>"$W/poppler.err" && [ ! -s "$W/poppler.err" ] || fail "the reprint: pdftotext warns"
+pdftotext "$W/act2b.pdf" /dev/null 2>"$W/poppler.err"
+! grep -q "ToUnicode" "$W/poppler.err" || fail "the stamp font's ToUnicode on a supplied act"
+pass "re-printed and stamped documents: no ToUnicode warning"
+
 # ---- the index lost, rebuilt from the signed documents ------------------------------------
 rm -rf "$S/index"
 expect 0 "list without an index" docs list
