@@ -21,7 +21,7 @@ test_pkgs=(
   poppler-utils qpdf python3-pikepdf
   zbar-tools librsvg2-bin
   golang-go golang-golang-x-mod-dev
-  gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm dpkg-dev
+  gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm dpkg-dev debootstrap
 )
 
 want=("${run_pkgs[@]}")

@@ -320,6 +320,52 @@ err_lacks "mohur: mohur" "one message prefix"
 printf '[{"NAME": "Json Row", "Degree": "Bakalavr", "programme": "X", "date": "2025-06-30", "number": "J-1"}]' >"$W/r.json"
 expect 0 "JSON keys in other case" issue --kind diploma --roster "$W/r.json" --out "$W/out"
 
+# ---- human output: ISO 8601 UTC, reasons as words, UTF-8 names ----------------------------
+expect 0 "log get of a revoked document" log get --id bdu/diploma/D-2
+out_has "^status: revoked on 20[0-9-]*T[0-9:]*Z (superseded; entry [0-9]*)$" "status: date and reason as words"
+out_has "^time: 20[0-9-]*T[0-9:]*Z$" "entry time as ISO 8601 UTC"
+out_lacks "reason [0-9]" "no reason numbers"
+expect 0 "log get --json" log get --id bdu/diploma/D-2 --json
+[ "$(json_get 'j["revoke_reason_name"]')" = superseded ] || fail "--json: the reason's name"
+expect 0 "log info without a checkpoint" log info
+out_has "^checkpoint: none signed yet" "says no checkpoint"
+expect 0 "sign a checkpoint" log checkpoint --origin verify.mohur.test/log \
+    --key "pkcs11:token=mohur;object=registry?pin-source=file:$S/pins/user.pin"
+expect 0 "log info" log info
+out_has "^checkpoint: #0, verify.mohur.test/log, size [0-9]* (0 behind the ledger), newest entry 20[0-9-]*T[0-9:]*Z$" \
+    "the latest checkpoint with its time"
+out_has "^witnesses: 0 cosigned it$" "the witness count"
+expect 0 "log info --json" log info --json
+[ "$(json_get 'j["checkpoint"]["witnesses"]')" = 0 ] || fail "--json: witnesses"
+echo hello >"$W/c.txt"
+expect 0 "sign a file as the agency" sign "$W/c.txt" --kind labor-contract --issuer agency \
+    --field employer=X --field employee=Y --field number=LC-1 --field date=2026-01-01 --out "$W/c.txt"
+expect 0 "cms verify prints the signer's name as UTF-8" cms verify --in "$W/c.txt.p7s" --content "$W/c.txt"
+out_has "CN=Ədliyyə Nazirliyi" "cms verify: Ədliyyə Nazirliyi"
+expect 0 "cms verify --json" cms verify --in "$W/c.txt.p7s" --content "$W/c.txt" --json
+[ "$(json_get 'j["signers"][0]["subject"]')" = "CN=Ədliyyə Nazirliyi, O=Ədliyyə Nazirliyi, C=AZ" ] ||
+    fail "--json: the subject as UTF-8"
+pass "UTF-8 names in cms verify and its JSON"
+expect 0 "kinds" kinds
+grep -o '^[a-z-]*' "$OUT" | grep -v '^$' >"$W/kinds.txt" || true
+sort -c "$W/kinds.txt" 2>/dev/null || fail "kinds are listed in order: $(tr '\n' ' ' <"$W/kinds.txt")"
+pass "kinds in order"
+expect 0 "mohur --help" --help
+[ "$(sed -n '/^Commands:/,/^$/p' "$OUT" | sed -n 2p | awk '{print $1}')" = init ] || fail "init first"
+sed -n '/^Commands:/,/^$/p' "$OUT" | awk '{print $1}' | grep -n . >"$W/order.txt"
+[ "$(grep -c '' "$W/order.txt")" -gt 10 ] || fail "the command list"
+first_tool=$(grep -n ':token$' "$W/order.txt" | head -1 | cut -d: -f1)
+last_every=$(grep -n ':kinds$' "$W/order.txt" | cut -d: -f1)
+[ "$last_every" -lt "$first_tool" ] || fail "everyday commands before the tools"
+pass "help: everyday commands first"
+
+if command -v pdftoppm >/dev/null && command -v zbarimg >/dev/null; then
+    pdftoppm -r 150 -f 1 -l 1 -png "$W/out/bdu_diploma_D-3.pdf" "$W/qrpage" 2>/dev/null
+    expect 0 "verify --qr-image" verify --qr-image "$(ls "$W"/qrpage*.png | head -1)"
+    [ ! -s "$ERR" ] || fail "verify --qr-image: nothing on stderr (zbarimg's D-Bus noise): $(head -2 "$ERR")"
+    pass "zbarimg's noise kept off stderr"
+fi
+
 # ---- help -------------------------------------------------------------------------------
 expect 0 "docs --help" docs --help
 out_has "reprint" "the group lists reprint"

@@ -130,7 +130,7 @@ in_root 'test ! -e /var/lib/mohur && test ! -e /etc/cron.daily/mohur && ! dpkg -
     fail "purge: the state directory and the conffile gone"
 in_root 'ls /var/backups/mohur-state-*.tar >/dev/null && [ "$(stat -c %a /var/backups/mohur-state-*.tar)" = 600 ]' ||
     fail "purge keeps the state as a private backup tar"
-left=$(in_root 'find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /root -o -path /home -o -path /var/backups \) -prune -o -name "*mohur*" -print' | grep -v '^/var/lib/dpkg\|^/var/cache/apt\|^/var/log' || true)
+left=$(in_root 'find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /root -o -path /home -o -path /var/backups -o -path /etc/apt \) -prune -o -name "*mohur*" -print' | grep -v '^/var/lib/dpkg\|^/var/cache/apt\|^/var/log' || true)
 [ -z "$left" ] || fail "purge left: $left"
 pass "purge leaves nothing but the user, the group and the state's backup"
 
