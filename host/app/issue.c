@@ -330,6 +330,7 @@ static int issue_sign(issue *is)
         j.qr = &is->qr;
         j.rendered = r->rendered;
         j.font = r->stamp_font;
+        j.stamp = r->stamp;
         j.when = r->time > 0 ? r->time : (int64_t)time(NULL);
         if ((rc = mh_app_sign_pdf(a, &j, &signed_pdf, &out_len, &ol)) != 0)
             return rc;

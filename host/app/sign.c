@@ -100,29 +100,51 @@ static int qr_draw(void *ctx, double x, double y, double size, char *buf, size_t
     return mh_qr_pdf_ops((const mh_qr *)ctx, x, y, size, buf, cap, len);
 }
 
-/* The stamp's rectangle as the kind's layout says, kept on the page: the
- * QR square at (stamp_x, stamp_y) with the caption to its left. */
-static void stamp_rect(const mh_kind *k, const double box[4], int rot, double r[4])
+/* The stamp's rectangle: the QR square at the signer's place (--stamp) or
+ * the kind's layout.stamp, with the caption to its left, kept on the page.
+ * The stamp is never shrunk or slid over the page: when the QR at its size
+ * and a caption at least as wide do not fit inside the page's 10 pt margins,
+ * or the place asked for is off the page, it fails with a sentence (the
+ * stamp must never hide content; a verification page added at the end is
+ * host/pdf's to offer). */
+static int stamp_rect(const mh_kind *k, const mh_app_stamp *place, const double box[4], int rot,
+                      double r[4])
 {
     double pw = (rot == 90 || rot == 270) ? box[3] - box[1] : box[2] - box[0];
     double ph = (rot == 90 || rot == 270) ? box[2] - box[0] : box[3] - box[1];
-    double size = k->stamp_size > 20 ? k->stamp_size : 110;
+    double size = place && place->size > 0 ? place->size : k->stamp_size > 20 ? k->stamp_size : 110;
+    double qx = place ? place->x : k->stamp_x, qy = place ? place->y : k->stamp_y;
     double w = size * 2.4, h = size;
-    double x = k->stamp_x + size - w, y = k->stamp_y;
+    if (place && (qx < 0 || qy < 0 || qx + size > pw || qy + size > ph)) {
+        mh_err_set("--stamp puts the %.0f pt QR at (%.0f, %.0f), off the %.0f x %.0f pt page", size,
+                   qx, qy, pw, ph);
+        return MH_ERR_INVALID_ARG;
+    }
+    if (2 * size + 20 > pw || size + 20 > ph) {
+        mh_err_set("the page (%.0f x %.0f pt) has no room for the %.0f pt stamp and its caption; "
+                   "give a smaller one with --stamp page,x,y,size",
+                   pw, ph, size);
+        return MH_ERR_DATA_INVALID;
+    }
+    /* the caption goes left of the QR, as wide as the page allows */
+    double x = qx + size - w, y = qy;
+    if (x < 10) {
+        w -= 10 - x;
+        x = 10;
+    }
+    if (w < 2 * size)
+        w = 2 * size;
     if (x + w > pw - 10)
         x = pw - 10 - w;
-    if (x < 10)
-        x = 10;
-    if (w > pw - 20)
-        w = pw - 20;
     if (y + h > ph - 10)
         y = ph - 10 - h;
-    if (y < 0)
-        y = 0;
+    if (y < 10)
+        y = 10;
     r[0] = x;
     r[1] = y;
     r[2] = w;
     r[3] = h;
+    return MH_OK;
 }
 
 int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_len,
@@ -160,11 +182,17 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
     so.made_by_mohur = j->rendered;
     so.font = font;
     so.when = t;
-    so.page = j->kind->stamp_page;
+    so.page = j->stamp ? j->stamp->page : j->kind->stamp_page;
     if (j->qr) {
         unsigned page = so.page ? so.page : 1;
-        if (mh_pdf_page_geometry(j->doc, j->len, page, box, &rot) == 0) {
-            stamp_rect(j->kind, box, rot, so.rect);
+        int rc = mh_pdf_page_geometry(j->doc, j->len, page, box, &rot);
+        if (rc && j->stamp) {
+            mh_err_set("--stamp names page %u, which the document does not have", page);
+            return MH_ERR_INVALID_ARG;
+        }
+        if (rc == 0) {
+            if ((rc = stamp_rect(j->kind, j->stamp, box, rot, so.rect)) != 0)
+                return rc;
             so.has_rect = true;
         }
         so.qr = qr_draw;

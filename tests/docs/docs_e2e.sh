@@ -366,6 +366,45 @@ if command -v pdftoppm >/dev/null && command -v zbarimg >/dev/null; then
     pass "zbarimg's noise kept off stderr"
 fi
 
+# ---- the stamp's place ----------------------------------------------------------------------
+MKPDF="${MOHUR_SRC}/tests/app/mkpdf.py"
+python3 "$MKPDF" "$W/small.pdf" "Small page"
+sed -i 's|/MediaBox \[0 0 595 842\]|/MediaBox [0 0 180 180]|' "$W/small.pdf"
+python3 - "$W/small.pdf" <<'PY'
+import re, sys
+p = sys.argv[1]; b = open(p, "rb").read()
+head, _, _ = b.partition(b"xref\n")
+offs = [m.start() for m in re.finditer(rb"\d+ 0 obj\n", head)]
+x = len(head)
+out = head + b"xref\n0 %d\n0000000000 65535 f \n" % (len(offs) + 1)
+for o in offs:
+    out += b"%010d 00000 n \n" % o
+out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(offs) + 1, x)
+open(p, "wb").write(out)
+PY
+python3 - "$W/act3.json" <<'PY'
+import json, sys
+json.dump({"act": "30/2026", "title": "Etibarnamə", "date": "2026-11-28"}, open(sys.argv[1], "w"), ensure_ascii=False)
+PY
+expect 3 "a page with no room for the stamp is refused" sign "$W/small.pdf" --kind notary-act \
+    --issuer notary --fields "$W/act3.json" --out "$W/small.signed.pdf"
+err_has "no room for the" "says there is no room"
+err_has "--stamp" "and how to choose a place"
+[ ! -e "$W/small.signed.pdf" ] || fail "nothing written"
+expect 2 "--stamp without numbers" sign "$W/small.pdf" --kind notary-act --issuer notary \
+    --fields "$W/act3.json" --stamp 1,x,2
+expect 2 "--stamp off the page" sign "$W/small.pdf" --kind notary-act --issuer notary \
+    --fields "$W/act3.json" --stamp 1,150,150,60 --out "$W/small.signed.pdf"
+err_has "off the 180 x 180 pt page" "says where"
+expect 0 "--stamp a small QR where there is room" sign "$W/small.pdf" --kind notary-act \
+    --issuer notary --fields "$W/act3.json" --stamp 1,110,10,60 --out "$W/small.signed.pdf"
+expect 0 "it verifies" verify "$W/small.signed.pdf"
+if command -v pdftoppm >/dev/null && command -v zbarimg >/dev/null; then
+    pdftoppm -r 300 -png "$W/small.signed.pdf" "$W/smallp" 2>/dev/null
+    url=$(zbarimg -q --raw "$W"/smallp*.png 2>/dev/null | head -1)
+    case "$url" in HTTPS://*) pass "the QR at the chosen place scans" ;; *) fail "the QR does not scan" ;; esac
+fi
+
 # ---- help -------------------------------------------------------------------------------
 expect 0 "docs --help" docs --help
 out_has "reprint" "the group lists reprint"
