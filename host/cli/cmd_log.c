@@ -137,7 +137,7 @@ static int parse(int argc, char **argv, const int *allowed, const char *help, st
                  bool operand)
 {
     int ch, ret;
-    uint64_t v;
+    uint64_t v = 0;
     memset(o, 0, sizeof *o);
     if ((ret = mh_cli_check_long(argc, argv, all_opts)))
         return ret;
