@@ -12,7 +12,7 @@ run_pkgs=(
   libjansson-dev libhpdf-dev fonts-dejavu-core libcurl4-openssl-dev libssl-dev
   libqpdf-dev
   libqrencode-dev libpng-dev
-  libmicrohttpd-dev python3-fonttools python3-brotli
+  libmicrohttpd-dev python3-fonttools python3-brotli icc-profiles-free
 )
 test_pkgs=(
   libcmocka-dev python3 libjansson-dev
@@ -21,7 +21,7 @@ test_pkgs=(
   poppler-utils qpdf python3-pikepdf python3-pil faketime
   zbar-tools librsvg2-bin
   golang-go golang-golang-x-mod-dev
-  gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm dpkg-dev
+  gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm dpkg-dev debootstrap
   chromium chromium-driver nodejs
   curl iproute2
 )

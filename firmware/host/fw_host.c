@@ -67,7 +67,8 @@ int main(int argc, char **argv)
     uint64_t min_seq = 0, now = (uint64_t)time(NULL);
     size_t kl, tll, sl;
 
-    for (int i = 1; i < argc; i++) {
+    /* options come in pairs: NAME VALUE */
+    for (int i = 1; i < argc; i += 2) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
             goto usage;
@@ -85,7 +86,6 @@ int main(int argc, char **argv)
                 goto usage;
         } else
             goto usage;
-        i++;
     }
     if (slurp(key_path, key, sizeof key, &kl) || slurp(tl_path, tl, sizeof tl, &tll) ||
         slurp(snap_path, snap, sizeof snap, &sl))

@@ -169,6 +169,7 @@ typedef struct app_pdf_job {
     bool rendered;   /* made by mohur from a template (mh_pdf's made_by_mohur) */
     const mh_pdf_font *font;
     int64_t when;
+    const mh_app_stamp *stamp; /* the signer's place for the stamp; NULL: the kind's */
 } app_pdf_job;
 
 /* The PDF with its new signature (malloc'd), and the original length. */

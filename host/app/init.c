@@ -227,7 +227,7 @@ static int issue_for(struct init_ctx *c, mh_hsm_key *key, enum mh_ca_profile pro
     memset(&rec, 0, sizeof rec);
     memcpy(rec.serial, r.serial, MH_CA_SERIAL_LEN);
     rec.serial_len = MH_CA_SERIAL_LEN;
-    rec.profile = prof;
+    rec.profile = (int)prof;
     rec.not_before = r.not_before;
     rec.not_after = r.not_after;
     rec.issued_at = c->now;

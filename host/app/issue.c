@@ -9,6 +9,7 @@
  * co-signed by a party (cosign.c), which makes no new receipt.
  */
 #include "app_int.h"
+#include "mh_docs.h"
 #include "mh_hash.h"
 
 #include <stdio.h>
@@ -331,6 +332,7 @@ static int issue_sign(issue *is)
         j.qr = &is->qr;
         j.rendered = r->rendered;
         j.font = r->stamp_font;
+        j.stamp = r->stamp;
         j.when = r->time > 0 ? r->time : (int64_t)time(NULL);
         if ((rc = mh_app_sign_pdf(a, &j, &signed_pdf, &out_len, &ol)) != 0)
             return rc;
@@ -499,7 +501,8 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
         if (info.has_mohur_sig) {
             mh_app_issue_req r2 = *r;
             r2.pdf = r->pdf ? r->pdf : own;
-            ret = mh_app_cosign(a, &r2, res);
+            if ((ret = mh_app_cosign(a, &r2, res)) == 0)
+                mh_docs_note_issued(a, r, res); /* the index and archive (docs.c) */
             mh_pdf_close(own);
             return ret;
         }
@@ -530,6 +533,8 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     if ((ret = issue_receipt(is)) != 0 || (ret = issue_sign(is)) != 0 ||
         (ret = issue_commit(is)) != 0)
         issue_void(is, ret);
+    else
+        mh_docs_note_issued(a, r, res); /* the index and archive (docs.c) */
 out:
     if (is->have_qr)
         mh_qr_free(&is->qr);

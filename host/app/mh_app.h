@@ -151,6 +151,14 @@ void mh_app_fields_free(mh_app_fields *f);
 
 /* ---- issuing ------------------------------------------------------------ */
 
+/* Where the QR stamp goes, chosen by the signer (mohur sign --stamp
+ * page,x,y[,size]): the QR square's lower-left corner in points from the
+ * page's lower-left corner as displayed, and its side (0: the kind's). */
+typedef struct mh_app_stamp {
+    unsigned page; /* 1-based */
+    double x, y, size;
+} mh_app_stamp;
+
 typedef struct mh_app_issue_req {
     const mh_kind *kind;
     /* NULL: derived: "<issuer>/<kind>/<number field>" (the field "number",
@@ -178,6 +186,8 @@ typedef struct mh_app_issue_req {
      * parsed once; the caller closes it after mh_app_issue. Use it from the
      * thread that opened it (its memory budget is that thread's). */
     mh_pdf_document *pdf;
+    /* optional: the stamp's place instead of the kind's layout.stamp */
+    const mh_app_stamp *stamp;
 } mh_app_issue_req;
 
 typedef struct mh_app_issue_res {

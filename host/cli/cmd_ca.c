@@ -587,7 +587,7 @@ static int cmd_ca_init(int argc, char **argv)
     memset(&rec, 0, sizeof rec);
     memcpy(rec.serial, r.serial, MH_CA_SERIAL_LEN);
     rec.serial_len = MH_CA_SERIAL_LEN;
-    rec.profile = r.profile;
+    rec.profile = (int)r.profile;
     rec.not_before = r.not_before;
     rec.not_after = r.not_after;
     rec.issued_at = (int64_t)time(NULL);
@@ -1031,7 +1031,7 @@ static int cmd_ca_issue(int argc, char **argv)
     memset(&rec, 0, sizeof rec);
     memcpy(rec.serial, r.serial, MH_CA_SERIAL_LEN);
     rec.serial_len = MH_CA_SERIAL_LEN;
-    rec.profile = profile;
+    rec.profile = (int)profile;
     rec.not_before = r.not_before;
     rec.not_after = r.not_after;
     rec.issued_at = (int64_t)time(NULL);

@@ -165,7 +165,7 @@ static const char sign_help[] =
     "\n"
     "Usage: mohur sign FILE --kind KIND [--issuer ID] [--key URI]\n"
     "                  [--field ID=VALUE]... [--fields FILE.json] [--out OUT]\n"
-    "                  [--doc-id ID] [--json]\n"
+    "                  [--doc-id ID] [--stamp PAGE,X,Y[,SIZE]] [--json]\n"
     "\n"
     "Options:\n"
     "  --kind KIND       the document kind (see 'mohur kinds')\n"
@@ -180,6 +180,12 @@ static const char sign_help[] =
     "  --out OUT         the signed PDF (default FILE.signed.pdf), or the prefix\n"
     "                    of the outputs for other files (default FILE)\n"
     "  --doc-id ID       the document id (default ISSUER/KIND/NUMBER)\n"
+    "  --stamp PAGE,X,Y[,SIZE]\n"
+    "                    put the QR stamp on PAGE (1 is the first) with the QR's\n"
+    "                    lower-left corner at X,Y points from the page's lower-left\n"
+    "                    corner, SIZE points wide (default: the kind's layout); the\n"
+    "                    caption goes to its left. A stamp that does not fit is\n"
+    "                    refused, never squeezed over the page\n"
     "  --json            print JSON\n"
     "  -h, --help        show this help\n"
     "\n"
@@ -190,12 +196,20 @@ static const char sign_help[] =
 static int cmd_sign(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"kind", required_argument, NULL, 'k'},   {"issuer", required_argument, NULL, 'i'},
-        {"key", required_argument, NULL, 'K'},    {"field", required_argument, NULL, 'f'},
-        {"fields", required_argument, NULL, 'F'}, {"out", required_argument, NULL, 'o'},
-        {"doc-id", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"kind", required_argument, NULL, 'k'},
+        {"issuer", required_argument, NULL, 'i'},
+        {"key", required_argument, NULL, 'K'},
+        {"field", required_argument, NULL, 'f'},
+        {"fields", required_argument, NULL, 'F'},
+        {"out", required_argument, NULL, 'o'},
+        {"doc-id", required_argument, NULL, 'd'},
+        {"json", no_argument, NULL, 'j'},
+        {"stamp", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
+    mh_app_stamp stamp = {0};
+    bool has_stamp = false;
     const char *kind_id = NULL, *issuer = NULL, *key = NULL, *fields_file = NULL, *out = NULL;
     const char *doc_id = NULL;
     bool json = false;
@@ -240,6 +254,18 @@ static int cmd_sign(int argc, char **argv)
         case 'd':
             doc_id = optarg;
             break;
+        case 'S': {
+            int used = 0, got = sscanf(optarg, "%u,%lf,%lf%n,%lf%n", &stamp.page, &stamp.x,
+                                       &stamp.y, &used, &stamp.size, &used);
+            if (got < 3 || optarg[used] != '\0' || stamp.page < 1 || stamp.x < 0 || stamp.y < 0 ||
+                (got == 4 && (stamp.size < 36 || stamp.size > 400))) {
+                ret = mh_cli_usage("--stamp is PAGE,X,Y[,SIZE] in points (PAGE from 1, SIZE "
+                                   "36-400), e.g. --stamp 1,420,40,100");
+                goto out;
+            }
+            has_stamp = true;
+            break;
+        }
         case 'j':
             json = true;
             break;
@@ -300,6 +326,7 @@ static int cmd_sign(int argc, char **argv)
     req.doc = doc;
     req.doc_len = doc_len;
     req.out_path = out;
+    req.stamp = has_stamp ? &stamp : NULL;
     /* check everything that needs no PIN first */
     bool cosign = false;
     mh_err_clear();

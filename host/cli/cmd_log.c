@@ -14,6 +14,7 @@
 #include <mbedtls/base64.h>
 #include <mbedtls/sha256.h>
 
+#include "mh_app.h"
 #include "mh_ledger.h"
 #include "mh_pki.h"
 
@@ -148,7 +149,7 @@ static int parse(int argc, char **argv, const int *allowed, const char *help, st
                  bool operand)
 {
     int ch, ret;
-    uint64_t v;
+    uint64_t v = 0;
     memset(o, 0, sizeof *o);
     if ((ret = mh_cli_check_long(argc, argv, all_opts)))
         return ret;
@@ -478,10 +479,60 @@ static int cmd_log_init(int argc, char **argv)
     return MH_EXIT_OK;
 }
 
+/* What a stored checkpoint says beyond its body: the time of the newest
+ * entry it covers, and its witness cosignatures (signature lines under
+ * another name than the log's own, the origin), with the latest
+ * cosignature/v1 timestamp (key hash, 8-byte time, Ed25519 signature). */
+struct ck_facts {
+    uint64_t newest_entry;
+    size_t witnesses;
+    uint64_t latest_cosig;
+};
+
+static void checkpoint_facts(mh_ledger *l, const char *note, size_t nl, const char *origin,
+                             uint64_t csize, struct ck_facts *f)
+{
+    mh_ledger_entry e;
+    if (csize && mh_ledger_get(l, csize - 1, &e) == 0)
+        f->newest_entry = e.time;
+    const char *p = strstr(note, "\n\n");
+    if (!p)
+        return;
+    p += 2;
+    const char *end = note + nl;
+    size_t ol = strlen(origin);
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+        /* "\u2014 NAME BASE64" */
+        if (n > 4 && memcmp(p, "\xe2\x80\x94 ", 4) == 0) {
+            const char *name = p + 4, *sp = memchr(name, ' ', n - 4);
+            if (sp && !((size_t)(sp - name) == ol && memcmp(name, origin, ol) == 0)) {
+                f->witnesses++;
+                uint8_t *sig = NULL;
+                size_t sl = 0;
+                if (mh_cli_unbase64((const uint8_t *)sp + 1, n - 4 - (size_t)(sp - name) - 1, &sig,
+                                    &sl) == 0 &&
+                    sl == 76) {
+                    uint64_t t = 0;
+                    for (size_t i = 4; i < 12; i++)
+                        t = t << 8 | sig[i];
+                    if (t > f->latest_cosig)
+                        f->latest_cosig = t;
+                }
+                free(sig);
+            }
+        }
+        p += n + 1;
+    }
+}
+
 static const char log_info_help[] =
     "Usage: mohur log info [--ledger DIR] [--json]\n"
     "\n"
-    "Shows the ledger's size, its root hash and its latest signed checkpoint.\n"
+    "Shows the ledger's size, its root hash and its latest signed checkpoint:\n"
+    "its size, the time of the newest entry it covers (UTC), and how many\n"
+    "witnesses cosigned it, with the latest cosignature's time.\n"
     "Opens the ledger read-only (works while the daemon writes to it).\n"
     "\n"
     "Options:\n"
@@ -521,6 +572,9 @@ static int cmd_log_info(int argc, char **argv)
     }
     mh_cli_hex_encode(root, 32, hex, sizeof hex);
     b64(root, 32, rb64, sizeof rb64);
+    struct ck_facts ck = {0};
+    if (have_ck)
+        checkpoint_facts(l, note, nl, origin, csize, &ck);
     if (o.json) {
         mh_json j;
         mh_json_init(&j, stdout);
@@ -538,17 +592,46 @@ static int cmd_log_info(int argc, char **argv)
             mh_json_str(&j, origin);
             mh_json_key(&j, "size");
             mh_json_uint(&j, csize);
+            mh_json_key(&j, "newest_entry_time");
+            if (ck.newest_entry) {
+                char t[40];
+                mh_cli_time_iso(ck.newest_entry, t, sizeof t);
+                mh_json_str(&j, t);
+            } else {
+                mh_json_null(&j);
+            }
+            mh_json_key(&j, "witnesses");
+            mh_json_uint(&j, ck.witnesses);
+            mh_json_key(&j, "latest_cosignature_time");
+            if (ck.latest_cosig) {
+                char t[40];
+                mh_cli_time_iso(ck.latest_cosig, t, sizeof t);
+                mh_json_str(&j, t);
+            } else {
+                mh_json_null(&j);
+            }
             mh_json_obj_end(&j);
         }
         mh_json_obj_end(&j);
         mh_json_end(&j);
     } else {
-        printf("size: %llu\nroot: %s (base64 %s)\n", (unsigned long long)size, hex, rb64);
-        if (have_ck)
-            printf("checkpoint: #%llu, %s, size %llu\n", (unsigned long long)seq, origin,
-                   (unsigned long long)csize);
-        else
-            printf("checkpoint: none signed yet\n");
+        printf("size: %llu entries\nroot: %s (base64 %s)\n", (unsigned long long)size, hex, rb64);
+        if (have_ck) {
+            char t[40] = "-", w[40] = "";
+            if (ck.newest_entry)
+                mh_cli_time_iso(ck.newest_entry, t, sizeof t);
+            if (ck.latest_cosig) {
+                char ct[40];
+                mh_cli_time_iso(ck.latest_cosig, ct, sizeof ct);
+                snprintf(w, sizeof w, ", latest at %s", ct);
+            }
+            printf("checkpoint: #%llu, %s, size %llu (%llu behind the ledger), newest entry "
+                   "%s\nwitnesses: %zu cosigned it%s\n",
+                   (unsigned long long)seq, origin, (unsigned long long)csize,
+                   (unsigned long long)(size - csize), t, ck.witnesses, w);
+        } else {
+            printf("checkpoint: none signed yet ('mohur log checkpoint --key ...')\n");
+        }
     }
     ret = MH_EXIT_OK;
 out:
@@ -748,6 +831,8 @@ static void print_entry(mh_json *j, uint64_t idx, const mh_ledger_entry *e, bool
             if (e->type == MH_LEDGER_REVOKE) {
                 mh_json_key(j, "reason");
                 mh_json_uint(j, e->reason);
+                mh_json_key(j, "reason_name");
+                mh_json_str(j, mh_app_reason_name(e->reason));
             }
             mh_json_key(j, e->type == MH_LEDGER_VOID ? "voided_index" : "revoked_index");
             mh_json_uint(j, e->revoked_index);
@@ -756,9 +841,15 @@ static void print_entry(mh_json *j, uint64_t idx, const mh_ledger_entry *e, bool
         mh_json_str(j, sh);
         mh_json_key(j, "time");
         mh_json_uint(j, e->time);
+        char iso[40];
+        mh_cli_time_iso(e->time, iso, sizeof iso);
+        mh_json_key(j, "time_utc");
+        mh_json_str(j, iso);
         mh_json_obj_end(j);
         return;
     }
+    char t[40];
+    mh_cli_time_iso(e->time, t, sizeof t);
     printf("index: %llu\ntype: %s\nid: %s\nissuer: %s\n", (unsigned long long)idx,
            mh_ledger_type_name(e->type), e->doc_id, e->issuer);
     if (e->type == MH_LEDGER_ISSUE)
@@ -766,9 +857,9 @@ static void print_entry(mh_json *j, uint64_t idx, const mh_ledger_entry *e, bool
     else if (e->type == MH_LEDGER_VOID)
         printf("voided index: %llu\n", (unsigned long long)e->revoked_index);
     else
-        printf("reason: %u\nrevoked index: %llu\n", e->reason,
+        printf("reason: %s\nrevoked index: %llu\n", mh_app_reason_name(e->reason),
                (unsigned long long)e->revoked_index);
-    printf("signer: %s\ntime: %llu\n", sh, (unsigned long long)e->time);
+    printf("signer: %s\ntime: %s\n", sh, t);
 }
 
 static int cmd_log_get(int argc, char **argv)
@@ -818,12 +909,14 @@ static int cmd_log_get(int argc, char **argv)
             mh_json_obj_begin(&j);
             if (o.id) {
                 mh_json_key(&j, "status");
-                mh_json_str(&j, st.revoked ? "revoked" : "valid");
+                mh_json_str(&j, st.voided ? "voided" : st.revoked ? "revoked" : "valid");
                 if (st.revoked) {
                     mh_json_key(&j, "revoke_index");
                     mh_json_uint(&j, st.revoke_index);
                     mh_json_key(&j, "revoke_reason");
                     mh_json_uint(&j, st.reason);
+                    mh_json_key(&j, "revoke_reason_name");
+                    mh_json_str(&j, mh_app_reason_name(st.reason));
                     mh_json_key(&j, "revoke_time");
                     mh_json_uint(&j, st.revoke_time);
                 }
@@ -834,9 +927,15 @@ static int cmd_log_get(int argc, char **argv)
             mh_json_end(&j);
         } else {
             if (o.id) {
-                if (st.revoked)
-                    printf("status: revoked (reason %u, entry %llu, time %llu)\n", st.reason,
-                           (unsigned long long)st.revoke_index, (unsigned long long)st.revoke_time);
+                char rt[40];
+                mh_cli_time_iso(st.revoke_time, rt, sizeof rt);
+                if (st.voided)
+                    printf("status: voided on %s (its signing failed: never delivered; entry "
+                           "%llu)\n",
+                           rt, (unsigned long long)st.void_index);
+                else if (st.revoked)
+                    printf("status: revoked on %s (%s; entry %llu)\n", rt,
+                           mh_app_reason_name(st.reason), (unsigned long long)st.revoke_index);
                 else
                     printf("status: valid\n");
             }

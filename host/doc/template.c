@@ -317,6 +317,12 @@ int mh_template_build(const mh_kind *k, const char *issuer, const char *font_pat
     t->kind = *k;
     HPDF_Font f = NULL;
     int rc = draw(t, issuer ? issuer : "", font_path ? font_path : DEFAULT_FONT, &f);
+    if (!rc) {
+        /* a correct ToUnicode and the PDF/A-2b structure, once per template */
+        char title[300];
+        snprintf(title, sizeof title, "%s · %s", k->names[MH_LANG_EN], issuer ? issuer : "");
+        rc = mh_doc_pdf_finish(&t->pdf, &t->len, true, title);
+    }
     if (!rc)
         rc = analyse(t);
     if (!rc) {

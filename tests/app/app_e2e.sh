@@ -23,7 +23,7 @@ json_get() { # KEY (from $OUT)
 }
 qr_of_pdf() { # PDF -> the QR text on page 1
     rm -f "$W"/page-*.png
-    pdftoppm -r 150 -f 1 -l 1 -png "$1" "$W/page" && zbarimg -q --raw "$W"/page-*.png
+    pdftoppm -r 150 -f 1 -l 1 -png "$1" "$W/page" && zbarimg -q --raw "$W"/page-*.png 2>/dev/null
 }
 
 # ---- init ------------------------------------------------------------------

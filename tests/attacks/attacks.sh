@@ -306,7 +306,7 @@ pass "nothing recorded for bad numbers"
 printf 'name,degree,programme,date,number,extra\nA B,D,P,2026-06-30,X-1,zz\n' >"$W/extra.csv"
 run issue --kind diploma --roster "$W/extra.csv" --issuer bdu --out "$W/extra" --no-progress
 [ "$RC" -ne 0 ] || fail "an unknown column"
-err_has "no field 'extra'" "an unknown field is refused, not dropped"
+err_has "not a field of the kind" "an unknown field is refused, not dropped"
 expect 3 "an unknown --field" sign "$W/act.pdf" --kind notary-act --issuer notary --field act=1 \
     --field title=T --field date=2026-01-01 --field colour=red --out "$W/x.pdf"
 err_has "no field 'colour'" "an unknown field is named"
