@@ -293,6 +293,19 @@ EOF
 expect 1 "the receipt with n - s" verify --qr "$HIGH_S"
 out_has "^FORGED" "one receipt, one encoding"
 
+# ---- long real names fit, and scan ------------------------------------------------------------
+cat >"$W/long.csv" <<'EOF2'
+name,degree,programme,date,number
+Александрова-Воскресенская Екатерина-Маргарита Вячеславовна Константиновна-Ив,Магистр: Компьютерные науки и информационные технологии А,Программная инженерия,2026-06-30,BDU-2026-00012345
+EOF2
+expect 0 "a diploma with an 80-character Cyrillic name and every printed field" issue \
+    --kind diploma --roster "$W/long.csv" --issuer bdu --out "$W/long" --no-progress
+LONG_URL=$(qr_of_pdf "$W/long/bdu_diploma_BDU-2026-00012345.pdf")
+[ -n "$LONG_URL" ] || fail "zbarimg reads its QR at 150 dpi"
+pass "zbarimg reads the long name's QR from the PDF at 150 dpi"
+expect 0 "and it verifies" verify --qr "$LONG_URL"
+out_has "Александрова-Воскресенская" "with the whole name"
+
 # ---- input discipline ----------------------------------------------------------------------
 printf 'name,degree,programme,date,number\nA B,D,P,2026-06-30,..\nA B,D,P,2026-06-30, LEAD\nA B,D,P,2026-06-30,a/b\nA B,D,P,2026-06-30,.\n' >"$W/badnum.csv"
 n3=$(ledger_size)
@@ -303,6 +316,11 @@ for why in "'.' or '..'" "starts or ends with a space" "contains '/'"; do
 done
 [ "$(ledger_size)" = "$n3" ] || fail "nothing recorded for bad numbers"
 pass "nothing recorded for bad numbers"
+printf 'name,degree,programme,date,number\nA B,D,P,2026-06-30,NUL\0X\n' >"$W/nul.csv"
+run issue --kind diploma --roster "$W/nul.csv" --issuer bdu --out "$W/nul" --no-progress
+[ "$RC" -ne 0 ] || fail "a NUL in a roster"
+[ "$(ledger_size)" = "$n3" ] || fail "nothing recorded for a NUL in a roster"
+pass "a NUL in a roster is refused, nothing recorded"
 printf 'name,degree,programme,date,number,extra\nA B,D,P,2026-06-30,X-1,zz\n' >"$W/extra.csv"
 run issue --kind diploma --roster "$W/extra.csv" --issuer bdu --out "$W/extra" --no-progress
 [ "$RC" -ne 0 ] || fail "an unknown column"
