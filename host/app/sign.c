@@ -147,6 +147,17 @@ static int stamp_rect(const mh_kind *k, const mh_app_stamp *place, const double 
     return MH_OK;
 }
 
+/* The box of a page as displayed, upright, from the lower-left corner. */
+static void upright(double box[4], int *rot)
+{
+    double w = (*rot == 90 || *rot == 270) ? box[3] - box[1] : box[2] - box[0];
+    double h = (*rot == 90 || *rot == 270) ? box[2] - box[0] : box[3] - box[1];
+    box[0] = box[1] = 0;
+    box[2] = w;
+    box[3] = h;
+    *rot = 0;
+}
+
 /* Where party i (1..) signs: the kind's layout.signatures when it gives
  * one, else a box as wide as the stamp stacked above it (below it when the
  * page has no room above), always kept on the page. */
@@ -227,8 +238,16 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
         /* the first signature certifies the document (DocMDP P=2: only the
          * parties' signatures may follow) and prepares an empty signature
          * field where each later party of the kind signs */
-        unsigned page = so.page ? so.page : 1;
+        /* a verification page at the end: where the kind puts its stamp on
+         * a document it cannot know the layout of, and where a stamp goes
+         * when the kind's place does not fit the page */
+        mh_pdf_info info;
+        unsigned np = mh_pdf_document_info(doc, &info) == 0 && info.pages ? info.pages : 1;
+        so.add_page = !j->stamp && j->kind->stamp_new_page;
+        unsigned page = so.add_page ? np : so.page ? so.page : 1;
         rc = mh_pdf_document_page_geometry(doc, page, box, &rot);
+        if (rc == 0 && so.add_page)
+            upright(box, &rot); /* the new page: upright, as large as the last */
         if (rc && j->stamp) {
             if (!j->pdoc)
                 mh_pdf_close(doc);
@@ -236,7 +255,17 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
             return MH_ERR_INVALID_ARG;
         }
         if (rc == 0) {
-            if ((rc = stamp_rect(j->kind, j->stamp, box, rot, so.rect)) != 0) {
+            rc = stamp_rect(j->kind, j->stamp, box, rot, so.rect);
+            if (rc == MH_ERR_DATA_INVALID && !j->stamp && !so.add_page) {
+                /* no room on the kind's page: on a verification page instead */
+                mh_err_clear();
+                so.add_page = true;
+                rc = mh_pdf_document_page_geometry(doc, np, box, &rot);
+                upright(box, &rot);
+                if (rc == 0)
+                    rc = stamp_rect(j->kind, NULL, box, rot, so.rect);
+            }
+            if (rc) {
                 if (!j->pdoc)
                     mh_pdf_close(doc);
                 return rc;

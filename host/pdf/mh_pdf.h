@@ -213,6 +213,14 @@ typedef struct mh_pdf_sign_opts {
      * change is written. MH_ERR_NOT_FOUND when there is no such empty
      * field. */
     const char *fill_field;
+    /* A verification page: this (first) signature's update appends a page
+     * at the end, as large as the last page, with a short heading in
+     * Azerbaijani, Russian and English, and puts the stamp (rect, as
+     * displayed on that page) and the party slots on it, so the stamp never
+     * covers the document's own content (page and the slots' pages are
+     * ignored). The original pages are untouched; the receipt still names
+     * the bytes before this update. Not with fill_field. */
+    bool add_page;
 } mh_pdf_sign_opts;
 
 /* A document with a signature placeholder, between prepare and embed. */

@@ -7,7 +7,7 @@
 # the PDF attack tests.
 . "$(dirname "$0")/../cli/lib.sh"
 
-for t in pdftoppm zbarimg openssl python3 faketime setpriv; do
+for t in pdftoppm pdftotext pdfinfo zbarimg openssl python3 faketime setpriv; do
     command -v "$t" >/dev/null || { echo "SKIP: $t is not installed" >&2; exit 77; }
 done
 : "${MKPDF:?set MKPDF to mkpdf.py}"
@@ -28,7 +28,11 @@ ledger_size() {
 }
 qr_of_pdf() { # PDF -> the QR text on page 1
     rm -f "$W"/page-*.png
-    pdftoppm -r 150 -f 1 -l 1 -png "$1" "$W/page" && zbarimg -q --raw "$W"/page-*.png 2>/dev/null
+    # the stamp's page: the last (a verification page, for supplied documents)
+    local n
+    n=$(pdfinfo "$1" 2>/dev/null | awk '/^Pages:/ {print $2}')
+    pdftoppm -r 150 -f "${n:-1}" -l "${n:-1}" -png "$1" "$W/page" &&
+        zbarimg -q --raw "$W"/page-*.png 2>/dev/null
 }
 serial_of() { # CERT-FILE -> hex serial
     openssl x509 -in "$1" -noout -serial | sed 's/^serial=//'
@@ -53,6 +57,16 @@ expect 0 "the notary signs an act" sign "$W/act.pdf" --kind notary-act --issuer 
     --field act=17/2026 --field title="Power of attorney" --field date=2026-11-28 \
     --out "$W/act.signed.pdf" --json
 ACT_URL=$(json_get url)
+# the stamp never hides the act's content: a supplied document gets it on a
+# verification page added at the end; the act's own page is untouched
+pages() { pdfinfo "$1" | awk '/^Pages:/ {print $2}'; }
+[ "$(pages "$W/act.signed.pdf")" = $(($(pages "$W/act.pdf") + 1)) ] || fail "a verification page"
+pass "the stamp goes on a verification page added at the end"
+[ "$(pdftotext -f 1 -l 1 "$W/act.pdf" -)" = "$(pdftotext -f 1 -l 1 "$W/act.signed.pdf" -)" ] ||
+    fail "page 1 unchanged"
+pass "the act's own page shows what it showed before signing"
+pdftotext -f 2 -l 2 "$W/act.signed.pdf" - | grep -q "Verification page" || fail "the page says what it is"
+pass "the verification page says what it is, in three languages"
 # a party: its own key on the appliance token, a certificate from the root
 expect 0 "a party's key" key generate --token "pkcs11:token=mohur$PIN" --type ec-p256 \
     --label party
