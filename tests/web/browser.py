@@ -154,6 +154,26 @@ def kill_all(driver, service):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
+    # reap what was orphaned to us (we are a subreaper): no zombie stays
+    end = time.time() + 5
+    while time.time() < end:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            time.sleep(0.05)
+
+
+def subreaper():
+    """Orphans of chromium (its crash handler detaches) become our
+    children, not init's: they stay in reach and are reaped here."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
 
 
 # ---------------------------------------------------------------- the browser
@@ -648,6 +668,7 @@ def main():
         with open(CASES["sidfile"], "w") as f:
             f.write(str(os.getpid()))
     t0 = time.time()
+    subreaper()
     if NETNS:
         with open("/proc/self/net/dev") as f:
             ifs = [ln.split(":")[0].strip() for ln in f.readlines()[2:]]
