@@ -22,7 +22,7 @@ test_pkgs=(
   zbar-tools librsvg2-bin
   golang-go golang-golang-x-mod-dev
   gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm dpkg-dev debootstrap
-  chromium chromium-driver nodejs
+  chromium chromium-driver python3-selenium
   curl iproute2
 )
 
@@ -74,12 +74,6 @@ for p in "${want[@]}"; do
     missing+=("$p")
   fi
 done
-# npm: Debian's package, unless node came with its own (a nodesource node
-# carries npm and conflicts with Debian's)
-if [ "${1:-run}" = test ] && ! command -v npm >/dev/null; then
-  want+=(npm)
-  dpkg-query -W -f='${Status}' npm 2>/dev/null | grep -q "install ok installed" || missing+=(npm)
-fi
 if [ ${#missing[@]} -eq 0 ]; then
   if [ "${1:-run}" = test ]; then
     fetch_mbedtls_source
