@@ -416,6 +416,8 @@ bool val_timestamp(val_set *s, const uint8_t *tok, size_t len, const val_data *d
     }
     mh_tsp_req req;
     mh_tsp_info vi;
+    val_set_opts(s, &o); /* the set grew: its lists may have moved */
+    o.flags = MH_CMS_NO_TST;
     if (mh_tsp_req_init(&req, info.md, h, hl) != 0) {
         ts_set(ts, MH_VAL_INDETERMINATE, MH_VAL_TRY_LATER, "internal error");
         goto out;
