@@ -102,6 +102,9 @@ void mh_cli_val_print(const mh_val_report *r, const char *what)
         printf("  revocation data: %zu CRL%s given, %zu in the signatures, %zu in the DSS%s\n",
                r->crls_given, r->crls_given == 1 ? "" : "s", r->crls_cms, r->crls_dss,
                r->ocsps_dss ? " (OCSP responses in the DSS are not used)" : "");
+    if (r->dss_skipped)
+        printf("  DSS: %u entr%s skipped (%s)\n", r->dss_skipped, r->dss_skipped == 1 ? "y" : "ies",
+               r->dss_problem);
     for (size_t i = 0; i < r->nsigs; i++) {
         const mh_val_sig *g = &r->sigs[i];
         printf("\n%s %zu (%s, %s): ", g->doc_timestamp ? "timestamp" : "signature", i + 1, g->id,
@@ -179,6 +182,8 @@ void mh_cli_val_json(mh_json *j, const mh_val_report *r)
     mh_json_uint(j, r->ocsps_dss);
     mh_json_key(j, "dss");
     mh_json_bool(j, r->dss);
+    mh_json_key(j, "dss_skipped");
+    mh_json_uint(j, r->dss_skipped);
     mh_json_obj_end(j);
     mh_json_key(j, "signatures");
     mh_json_arr_begin(j);

@@ -165,7 +165,9 @@ typedef struct mh_val_report {
     /* revocation and certificate data by where it came from */
     size_t crls_given, crls_cms, crls_dss;
     size_t certs_dss, ocsps_dss;
-    bool dss; /* the PDF has a DSS dictionary */
+    bool dss;             /* the PDF has a DSS dictionary */
+    unsigned dss_skipped; /* DSS entries that could not be read (not streams, ...) */
+    char dss_problem[120];
     size_t nsigs;
     mh_val_sig sigs[MH_VAL_MAX_SIGS];
 } mh_val_report;

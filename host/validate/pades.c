@@ -22,6 +22,7 @@ typedef struct cb_entry {
     size_t cms_len;
     int rc;
     mh_cms_result *res; /* verified again for the details */
+    char why[200];      /* why it could not be read, when it has no signer */
 } cb_entry;
 
 typedef struct cb_ctx {
@@ -96,9 +97,11 @@ static int entry_result(val_set *s, cb_entry *e)
             return MH_OK; /* an unknown hash: the signer's status says so */
         memset(e->res, 0, sizeof *e->res);
         /* the signers' statuses say what failed */
+        mh_err_clear();
         int vrc =
             mh_cms_verify_digest(e->cms, e->cms_len, md, h, mbedtls_md_get_size(mi), &o, e->res);
-        (void)vrc;
+        if (vrc && e->res->n_signers == 0)
+            snprintf(e->why, sizeof e->why, "%s", mh_err_message(vrc));
         if (e->res->n_signers == 0 || e->res->signers[0].md == md ||
             e->res->signers[0].md == MBEDTLS_MD_NONE)
             break;
@@ -268,6 +271,10 @@ static void signature(val_set *s, cb_ctx *cb, const mh_pdf_sig_report *r, int64_
                   r->change[0] ? r->change : "its CMS cannot be read");
         return;
     }
+    if (e->res->n_signers == 0 && e->why[0]) {
+        val_worse(g, MH_VAL_FAILED, MH_VAL_FORMAT_FAILURE, "its CMS cannot be used: %s", e->why);
+        return;
+    }
     if (e->res->n_signers != 1) {
         val_worse(g, MH_VAL_FAILED, MH_VAL_FORMAT_FAILURE,
                   "its CMS has %zu signers; a PDF signature has exactly one", e->res->n_signers);
@@ -321,6 +328,8 @@ int mh_val_pdf(const mh_val_ctx *c, const uint8_t *pdf, size_t len, mh_val_repor
     rep->dss = dss.present;
     rep->certs_dss = dss.ncerts;
     rep->ocsps_dss = dss.nocsps;
+    rep->dss_skipped = dss.nbad;
+    snprintf(rep->dss_problem, sizeof rep->dss_problem, "%s", dss.problem);
     for (size_t i = 0; i < dss.ncerts; i++)
         val_set_cert(&s, dss.certs[i], dss.cert_len[i]);
     for (size_t i = 0; i < dss.ncrls; i++)

@@ -138,6 +138,12 @@ static void oid_text(const mh_der_elem *oid, char *out, size_t cap)
 
 /* ---- paths ---------------------------------------------------------------- */
 
+static int crl_newest_first(const void *a, const void *b)
+{
+    const mh_x509_crl *x = *(const mh_x509_crl *const *)a, *y = *(const mh_x509_crl *const *)b;
+    return x->this_update < y->this_update ? 1 : x->this_update > y->this_update ? -1 : 0;
+}
+
 /* Validates a certificate's path at `at` against the trust store with
  * every certificate and CRL of the set; revocation required. poe: the
  * proven time the signature (or token) existed by (0: none). */
@@ -177,6 +183,9 @@ static int validate_cert(val_set *s, const uint8_t *der, size_t len, enum mh_pat
         crls[nc++] = &c->crls[i]->x;
     for (size_t i = 0; i < s->ncrls; i++)
         crls[nc++] = &s->crls[i]->x;
+    /* the newest first: the first usable CRL that covers a certificate
+     * decides, and the newest knows the most */
+    qsort(crls, nc, sizeof *crls, crl_newest_first);
     mh_path_input in = {0};
     in.target = tx;
     in.anchors = anchors;
@@ -389,8 +398,7 @@ bool val_timestamp(val_set *s, const uint8_t *tok, size_t len, const val_data *d
     }
     memset(&info, 0, sizeof info);
     if (mh_tsp_tstinfo_parse(cr->content, cr->content_len, &info) != 0) {
-        ts_set(ts, MH_VAL_FAILED, MH_VAL_FORMAT_FAILURE, "the timestamp's TSTInfo is malformed: %s",
-               mh_err_message(MH_ERR_PARSE));
+        ts_set(ts, MH_VAL_FAILED, MH_VAL_FORMAT_FAILURE, "%s", mh_err_message(MH_ERR_PARSE));
         goto out;
     }
     ts->time = info.gen_time;

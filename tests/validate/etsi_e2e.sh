@@ -474,4 +474,30 @@ $PY "$PADES" embed ber-unsorted.pdf ber-unsorted.cms || fail "embedding"
 etsi "signed attributes out of DER order: FORMAT_FAILURE" 1 TOTAL-FAILED FORMAT_FAILURE \
     pdf verify ber-unsorted.pdf --trust root.crt --crl crls.pem
 
+# ---- 8. foreign samples (the shared PDF corpus, pyHanko's) ------------------
+CORPUS="${MOHUR_TESTDATA:-$MOHUR_SRC/../shared/testdata}/pdf-corpus"
+if [ -d "$CORPUS/pdf" ]; then
+    # a real GlobalSign timestamp whose TSTInfo echoes a negative nonce
+    expect 0 "a PDF with GlobalSign signature timestamps verifies" \
+        pdf verify "$CORPUS/pdf/minimal-signed-twice-both-created.pdf"
+    expect 10 "... and its timestamps verify (their TSA is not trusted here)" \
+        pdf verify "$CORPUS/pdf/minimal-signed-twice-both-created.pdf" --trust root.crt --json
+    [ "$(json 'j["etsi"]["signatures"][0]["timestamps"][0]["sub_indication"]')" = \
+        NO_CERTIFICATE_CHAIN_FOUND ] || fail "the GlobalSign timestamp is read and verified"
+    pass "the GlobalSign timestamp verifies; only its authority is unknown here"
+    # a DSS whose arrays are indirect objects
+    expect 10 "pyHanko's B-LTA document with indirect DSS arrays" \
+        pdf verify "$CORPUS/pdf/pades-lta-dss-indirect-arrs-test.pdf" \
+        --trust "$CORPUS/crypto/testing-ca/root/root.cert.pem" --json
+    [ "$(json 'j["etsi"]["revocation_data"]["certs_in_dss"]')" = 5 ] &&
+        [ "$(json 'j["etsi"]["revocation_data"]["ocsps_in_dss"]')" = 1 ] ||
+        fail "the indirect DSS arrays are read"
+    pass "the DSS's indirect arrays are read (5 certificates, 1 OCSP response)"
+    expect 1 "a PAdES signature that encloses its content" \
+        pdf verify "$CORPUS/pdf/pdf-sig-with-econtent.pdf" --trust root.crt
+    out_has "FORMAT_FAILURE" "is FORMAT_FAILURE"
+else
+    echo "note: $CORPUS is absent; the corpus cases were not run" >&2
+fi
+
 echo "done: $CHECKS checks"
