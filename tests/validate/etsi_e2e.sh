@@ -352,6 +352,15 @@ etsi "expired signer, only CRLs issued after it expired (which need not list it)
     INDETERMINATE TRY_LATER cms verify --in dave-ts.p7s --content doc.txt --trust root.crt \
     --crl crls.pem
 out_has "after the signer's certificate .* expired" "the CRL's date is said"
+# ... and in a PDF, proven by a document timestamp from before it expired
+crls '-60 hours'
+pades_sign '-3 days' doc.pdf dave.pdf dave
+ltv dave.pdf dave-lt.pdf '-70 hours' --certs inter.der --crls root.crl.der inter.crl.der
+etsi "expired signer in a PDF, proven by a document timestamp" 0 TOTAL-PASSED "" \
+    pdf verify dave-lt.pdf --trust root.crt
+etsi "... and without it" 10 INDETERMINATE OUT_OF_BOUNDS_NO_POE \
+    pdf verify dave.pdf --trust root.crt --crl crls-dave.pem
+crls '-1 minute'
 
 # ---- 4. openssl-made CMS with the foreign CA; CRLs in the CMS ---------------
 openssl cms -sign -binary -in doc.txt -signer erin.crt -inkey erin.key -certfile inter.crt \
