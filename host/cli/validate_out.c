@@ -98,6 +98,9 @@ void mh_cli_val_print(const mh_val_report *r, const char *what)
     printf("\n  %s\n", r->reason);
     printf("  trust store: %zu anchor%s%s; validated at %s\n", r->nanchors,
            r->nanchors == 1 ? "" : "s", r->appliance ? " (with the appliance's root)" : "", t);
+    if (r->skipped)
+        printf("  (%zu certificate%s of the trust store could not be read and %s skipped)\n",
+               r->skipped, r->skipped == 1 ? "" : "s", r->skipped == 1 ? "was" : "were");
     if (r->dss || r->crls_cms || r->crls_given)
         printf("  revocation data: %zu CRL%s given, %zu in the signatures, %zu in the DSS%s\n",
                r->crls_given, r->crls_given == 1 ? "" : "s", r->crls_cms, r->crls_dss,
@@ -166,6 +169,8 @@ void mh_cli_val_json(mh_json *j, const mh_val_report *r)
     mh_json_str(j, t);
     mh_json_key(j, "trust_anchors");
     mh_json_uint(j, r->nanchors);
+    mh_json_key(j, "trust_anchors_skipped");
+    mh_json_uint(j, r->skipped);
     mh_json_key(j, "appliance_root");
     mh_json_bool(j, r->appliance);
     mh_json_key(j, "revocation_data");

@@ -41,6 +41,7 @@ int mh_val_cms(const mh_val_ctx *c, const uint8_t *cms, size_t len, const uint8_
         goto out;
     rep->now = s.now;
     rep->nanchors = c->nanchors;
+    rep->skipped = c->skipped;
     rep->appliance = c->appliance;
     val_set_opts(&s, &o);
     mh_err_clear();

@@ -104,6 +104,10 @@ MH_VAL_API int mh_val_add_appliance(mh_val_ctx *c, const char *state_dir,
 /* The time "now" is (default: the clock at each validation). */
 MH_VAL_API void mh_val_set_now(mh_val_ctx *c, int64_t now);
 MH_VAL_API size_t mh_val_anchor_count(const mh_val_ctx *c);
+/* Certificates of bundles (and files of directories) that were skipped
+ * because mohur cannot read them, and why the first one could not. A file
+ * given alone whose every certificate is unreadable is an error instead. */
+MH_VAL_API size_t mh_val_skipped_count(const mh_val_ctx *c, const char **why);
 
 /* ---- the report ---------------------------------------------------------- */
 
@@ -161,6 +165,7 @@ typedef struct mh_val_report {
     char reason[600];
     int64_t now;     /* the validation's current time */
     size_t nanchors; /* trust anchors in the context */
+    size_t skipped;  /* certificates of the trust store mohur could not read */
     bool appliance;  /* the appliance's root is among them */
     /* revocation and certificate data by where it came from */
     size_t crls_given, crls_cms, crls_dss;

@@ -316,6 +316,7 @@ int mh_val_pdf(const mh_val_ctx *c, const uint8_t *pdf, size_t len, mh_val_repor
         goto out;
     rep->now = s.now;
     rep->nanchors = c->nanchors;
+    rep->skipped = c->skipped;
     rep->appliance = c->appliance;
     mh_err_clear();
     ret = mh_pdf_open(pdf, len, &doc);

@@ -79,7 +79,7 @@ static bool has_pem(const uint8_t *b, size_t len, const char *label)
 typedef int (*add_fn)(mh_val_ctx *c, uint8_t *der, size_t len, size_t *added);
 
 static int each_object(mh_val_ctx *c, uint8_t *file, size_t len, const char *begin, const char *end,
-                       add_fn add, size_t *added, size_t *found)
+                       add_fn add, size_t *added, size_t *found, size_t *skipped)
 {
     if (!has_pem(file, len, "-----BEGIN")) {
         uint8_t *d = malloc(len ? len : 1);
@@ -114,6 +114,13 @@ static int each_object(mh_val_ctx *c, uint8_t *file, size_t len, const char *beg
         mbedtls_pem_free(&pem);
         (*found)++;
         int r = add(c, d, dl, added);
+        if (r == MH_ERR_PARSE && skipped) {
+            (*skipped)++; /* one certificate of a bundle mohur cannot read */
+            if (!c->skip_why[0])
+                snprintf(c->skip_why, sizeof c->skip_why, "%s", mh_err_message(r));
+            mh_err_clear();
+            r = MH_OK;
+        }
         if (r)
             return r;
         off += used;
@@ -166,6 +173,13 @@ void mh_val_set_now(mh_val_ctx *c, int64_t now)
 size_t mh_val_anchor_count(const mh_val_ctx *c)
 {
     return c ? c->nanchors : 0;
+}
+
+size_t mh_val_skipped_count(const mh_val_ctx *c, const char **why)
+{
+    if (why)
+        *why = c && c->skip_why[0] ? c->skip_why : "";
+    return c ? c->skipped : 0;
 }
 
 static bool same_der(const val_cert *const *list, size_t n, const uint8_t *der, size_t len)
@@ -278,9 +292,15 @@ static int cert_file(mh_val_ctx *c, const char *path, add_fn add, bool in_dir, s
         free(file);
         return MH_OK; /* not a certificate file: skipped in a directory */
     }
+    size_t skipped = 0, before = added ? *added : 0;
     rc = each_object(c, file, len, "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----", add,
-                     added, &found);
+                     added, &found, &skipped);
     free(file);
+    c->skipped += skipped;
+    if (rc == MH_OK && !in_dir && found && skipped == found && (!added || *added == before)) {
+        mh_err_set("reading %s: none of its certificates can be read (%s)", path, c->skip_why);
+        return MH_ERR_PARSE;
+    }
     if (rc == MH_ERR_PARSE && in_dir) {
         mh_err_clear();
         return MH_OK; /* a file in a directory that is not a certificate */
@@ -366,7 +386,7 @@ int mh_val_add_crls(mh_val_ctx *c, const char *path, size_t *added)
     if (rc)
         return rc;
     rc = each_object(c, file, len, "-----BEGIN X509 CRL-----", "-----END X509 CRL-----", add_crl,
-                     &n, &found);
+                     &n, &found, NULL);
     free(file);
     if (rc) {
         char why[300];

@@ -33,7 +33,9 @@ struct mh_val_ctx {
     val_crl **crls;
     size_t ncrls;
     bool appliance;
-    int64_t now; /* 0: the clock */
+    int64_t now;        /* 0: the clock */
+    size_t skipped;     /* certificates in bundles that could not be read */
+    char skip_why[200]; /* the first one's reason */
 };
 
 /* Where a CRL came from (for the report). */

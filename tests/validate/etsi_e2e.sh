@@ -269,8 +269,15 @@ cp root.crt trustdir/elsewhere.pem
 echo "not a certificate" >trustdir/README
 etsi "a trust store as a directory (other files skipped)" 0 TOTAL-PASSED "" \
     pdf verify blt.pdf --trust trustdir
-cat other.crt root.crt >bundle.pem
-etsi "a trust store as a bundle of two roots" 0 TOTAL-PASSED "" pdf verify blt.pdf --trust bundle.pem
+printf -- '-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n' >broken.pem
+cat other.crt broken.pem root.crt >bundle.pem
+etsi "a trust store as a bundle of two roots (and a certificate mohur cannot read)" 0 TOTAL-PASSED \
+    "" pdf verify blt.pdf --trust bundle.pem
+out_has "1 certificate of the trust store could not be read and was skipped" \
+    "the unreadable certificate is said"
+run pdf verify blt.pdf --trust broken.pem
+[ "$RC" = 3 ] || fail "a trust store whose only certificate cannot be read: exit $RC"
+err_has "none of its certificates can be read" "a trust store of unreadable certificates is refused"
 etsi "no chain: a trust store with another root" 10 INDETERMINATE NO_CERTIFICATE_CHAIN_FOUND \
     pdf verify blt.pdf --trust other.crt
 etsi "--trust repeated: the other root and ours" 0 TOTAL-PASSED "" \
