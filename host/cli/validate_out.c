@@ -197,6 +197,11 @@ void mh_cli_val_json(mh_json *j, const mh_val_report *r)
         mh_json_obj_begin(j);
         mh_json_key(j, "id");
         mh_json_str(j, g->id);
+        mh_json_key(j, "field");
+        if (g->field[0])
+            mh_json_str(j, g->field);
+        else
+            mh_json_null(j);
         mh_json_key(j, "kind");
         mh_json_str(j, g->doc_timestamp ? "document-timestamp" : "signature");
         mh_json_key(j, "format");

@@ -134,6 +134,7 @@ typedef struct mh_val_ts {
 
 typedef struct mh_val_sig {
     char id[160];       /* "signer 1", "field 'Signature1'" */
+    char field[128];    /* a PDF signature's field name, "" for CMS signers */
     char format[40];    /* "CAdES", "PAdES", "PDF document timestamp" */
     bool doc_timestamp; /* a PDF document timestamp (an RFC 3161 token) */
     enum mh_val_indication ind;

@@ -354,6 +354,7 @@ int mh_val_pdf(const mh_val_ctx *c, const uint8_t *pdf, size_t len, mh_val_repor
     for (size_t i = 0; i < n; i++) {
         const mh_pdf_sig_report *r = &vr->sigs[i];
         snprintf(rep->sigs[i].id, sizeof rep->sigs[i].id, "field '%s'", r->field);
+        snprintf(rep->sigs[i].field, sizeof rep->sigs[i].field, "%s", r->field);
     }
     /* document timestamps, newest first: each is proven by the later ones */
     for (;;) {
