@@ -1295,7 +1295,10 @@ static void check_sig(mh_pdf_doc *d, const mh_pdf_field *f, mh_pdf_cms_verify_fn
             r->status = MH_PDF_SIG_BAD_CMS;
             snprintf(r->change, sizeof r->change, "%s",
                      r->cms_rc == MH_ERR_TIMESTAMP ? "its signature timestamp does not verify"
-                                                   : "the CMS signature does not verify");
+                     : r->cms_rc == MH_ERR_ALG_REFUSED
+                         ? "its algorithm or key is refused by policy (SHA-1, a short RSA key): "
+                           "not proven forged, but never accepted"
+                         : "the CMS signature does not verify");
             goto out;
         }
         r->status = MH_PDF_SIG_VALID;

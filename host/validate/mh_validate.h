@@ -20,6 +20,10 @@
  * timestamp, an evidence record, a countersignature, an unknown unsigned
  * attribute make a signature INDETERMINATE, never TOTAL-PASSED.
  *
+ * A context is only read by validations, so threads may validate with one
+ * context at once (each PDF in the thread that reads it: host/pdf's
+ * memory budget is per thread).
+ *
  * Every function returns 0 or a negative MH_ERR_* code and leaves a
  * sentence for mh_err_message(). A report is made whenever the input could
  * be read; a signature that does not verify is a report, not an error.

@@ -490,6 +490,16 @@ $PY "$PADES" embed ber-unsorted.pdf ber-unsorted.cms || fail "embedding"
 etsi "signed attributes out of DER order: FORMAT_FAILURE" 1 TOTAL-FAILED FORMAT_FAILURE \
     pdf verify ber-unsorted.pdf --trust root.crt --crl crls.pem
 
+# a SHA-1 signature in a PDF: refused by policy, and said so
+openssl cms -sign -binary -md sha1 -in ber.range -signer erin.crt -inkey erin.key \
+    -certfile inter.crt -outform DER -out sha1.cms 2>/dev/null || fail "a SHA-1 CMS for the PDF"
+cp ber.prep sha1.pdf
+$PY "$PADES" embed sha1.pdf sha1.cms || fail "embedding"
+expect 1 "a SHA-1 signature in a PDF does not pass pdf verify" pdf verify sha1.pdf
+out_has "refused by policy" "it is said to be refused by policy, not forged"
+etsi "... CRYPTO_CONSTRAINTS_FAILURE" 10 INDETERMINATE CRYPTO_CONSTRAINTS_FAILURE \
+    pdf verify sha1.pdf --trust root.crt --crl crls.pem
+
 # ---- 8. foreign samples (the shared PDF corpus, pyHanko's) ------------------
 CORPUS="${MOHUR_TESTDATA:-$MOHUR_SRC/../shared/testdata}/pdf-corpus"
 if [ -d "$CORPUS/pdf" ]; then
