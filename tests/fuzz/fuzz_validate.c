@@ -21,9 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     mh_val_set_now(c, 1800000000);
-    int rc;
+    int rc = MH_ERR_TOO_LARGE;
+    memset(rep, 0, sizeof *rep);
     if (size >= 5 && memcmp(data, "%PDF-", 5) == 0) {
-        rc = size <= 65536 ? mh_val_pdf(c, data, size, rep) : 0;
+        if (size <= 65536)
+            rc = mh_val_pdf(c, data, size, rep);
     } else {
         rc = mh_val_cms(c, data, size, content, sizeof content - 1, rep);
         if (rc != 0)
