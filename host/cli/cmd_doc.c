@@ -4,6 +4,7 @@
  * parses options and prints.
  */
 #include "cli.h"
+#include "cli_val.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -438,7 +439,7 @@ static const char verify_help[] =
     "receipt (the registry's signature, the digest of the original bytes), and\n"
     "the ledger status. Prints a one-line verdict, then the details.\n"
     "\n"
-    "Usage: mohur verify FILE [--p7s FILE.p7s] [--json]\n"
+    "Usage: mohur verify FILE [--p7s FILE.p7s] [--trust PATH]... [--etsi] [--json]\n"
     "       mohur verify --qr TEXT [--doc FILE] [--json]\n"
     "       mohur verify --qr-image PNG [--doc FILE] [--json]\n"
     "\n"
@@ -448,20 +449,34 @@ static const char verify_help[] =
     "it is installed; without it, scan the code with a phone and pass the text\n"
     "with --qr. --doc also checks a document against the receipt.\n"
     "\n"
+    "Anyone's signatures: with --trust (a trust store: trusted CA certificates\n"
+    "in a file or a directory; the appliance's own root is added when there is\n"
+    "one) FILE is also validated as ETSI EN 319 102-1 does (docs/validation.md)\n"
+    "and the report (TOTAL-PASSED, INDETERMINATE or TOTAL-FAILED with the\n"
+    "sub-indication, per signature) is shown after the verdict, and under\n"
+    "\"etsi\" with --json. For a mohur document the verdict decides the exit\n"
+    "status; for any other file (and with --etsi, which skips the mohur\n"
+    "checks, or when there is no appliance) the report does: 0 TOTAL-PASSED,\n"
+    "1 TOTAL-FAILED, 10 INDETERMINATE.\n"
+    "\n"
     "Exit status: 0 valid; 1 not valid (forged, altered, revoked, or voided);\n"
     "8 unknown to this registry (not in its ledger, or no mohur signature or\n"
-    "receipt); 3 the input cannot be read.\n"
+    "receipt); 9 revocation status unknown; 3 the input cannot be read.\n"
     "\n"
     "Options:\n"
     "  --p7s FILE       the detached signature of FILE\n"
     "  --qr TEXT        the receipt URL from the QR code\n"
     "  --qr-image PNG   a picture of the QR code\n"
-    "  --doc FILE       with --qr/--qr-image: the document to compare\n"
+    "  --doc FILE       with --qr/--qr-image: the document to compare\n" MH_CLI_VAL_HELP
+    "  --certs FILE     more (untrusted) certificates: intermediates, a TSA's\n"
+    "  --etsi           only the ETSI validation (no receipt, ledger or registry\n"
+    "                   policy): for documents from anyone\n"
     "  --json           print JSON\n"
     "  -h, --help       show this help\n"
     "\n"
     "Example:\n"
-    "  mohur verify diploma.signed.pdf\n";
+    "  mohur verify diploma.signed.pdf\n"
+    "  mohur verify contract.pdf --trust /etc/mohur/national-root.pem\n";
 
 #define QR_CODES_MAX 8
 
@@ -536,6 +551,9 @@ static int scan_png(const char *png, char *out, size_t cap, char **codes, size_t
 }
 
 enum json_mode { JSON_NONE, JSON_DOC, JSON_ITEM };
+
+/* The ETSI report shown with the verdict (mohur verify --trust), or NULL. */
+static const mh_val_report *verdict_etsi;
 
 static void print_verdict_json(const mh_app_verdict *v, enum json_mode mode)
 {
@@ -662,6 +680,10 @@ static void print_verdict_json(const mh_app_verdict *v, enum json_mode mode)
         mh_json_str(&j, v->crl_problem);
     }
     mh_json_obj_end(&j);
+    if (verdict_etsi) {
+        mh_json_key(&j, "etsi");
+        mh_cli_val_json(&j, verdict_etsi);
+    }
     mh_json_obj_end(&j);
     if (mode == JSON_DOC)
         mh_json_end(&j);
@@ -767,20 +789,37 @@ static int cmd_verify(int argc, char **argv)
         {"qr-image", required_argument, NULL, 'Q'},
         {"doc", required_argument, NULL, 'd'},
         {"json", no_argument, NULL, 'j'},
+        {"trust", required_argument, NULL, 't'},
+        {"crl", required_argument, NULL, 'r'},
+        {"certs", required_argument, NULL, 'C'},
+        {"etsi", no_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *p7s = NULL, *qr = NULL, *qr_image = NULL, *docp = NULL;
-    bool json = false;
+    bool json = false, etsi = false;
+    mh_cli_val_opts vopt;
+    mh_val_ctx *vctx = NULL;
+    mh_val_report *vrep = NULL;
     int ch, ret, rc;
     mh_app *a = NULL;
     mh_app_verdict *v = NULL;
     char scanned[4096];
 
+    memset(&vopt, 0, sizeof vopt);
     if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
         return ret;
     while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (ch) {
+        case 't':
+        case 'r':
+        case 'C':
+            if ((ret = mh_cli_val_opt(&vopt, ch, optarg)) != 0)
+                return ret;
+            break;
+        case 'E':
+            etsi = true;
+            break;
         case 'p':
             p7s = optarg;
             break;
@@ -809,16 +848,48 @@ static int cmd_verify(int argc, char **argv)
     if ((qr || qr_image) ? (file != NULL || p7s || (qr && qr_image)) : (!file || docp))
         return mh_cli_usage("give a FILE (with --p7s for other files than PDFs), or --qr TEXT, "
                             "or --qr-image PNG (with --doc FILE to compare a document)");
+    bool validating = etsi || vopt.ntrust;
+    if ((vopt.ncrl || vopt.ncerts) && !validating)
+        return mh_cli_usage("--crl and --certs go with --trust (the ETSI validation)");
+    if (validating && !file)
+        return mh_cli_usage("--trust and --etsi validate a FILE, not a QR code");
+    if (validating) {
+        if ((ret = mh_cli_val_ctx(&vopt, &vctx)) != 0)
+            return ret;
+        vrep = calloc(1, sizeof *vrep);
+        if (!vrep) {
+            mh_val_ctx_free(vctx);
+            return mh_cli_fail(MH_ERR_NOMEM, "validating");
+        }
+        if ((ret = mh_cli_val_file(vctx, file, p7s, vrep)) != 0)
+            goto out;
+    }
+    /* --etsi, or no appliance to judge a mohur document by: the report alone */
+    if (validating && (etsi || mh_app_open_ex(mh_cli_state_dir(), MH_APP_READ_ONLY, &a) != 0)) {
+        mh_err_clear();
+        if (json) {
+            mh_json j;
+            mh_json_init(&j, stdout);
+            mh_cli_val_json(&j, vrep);
+            mh_json_end(&j);
+        } else {
+            mh_cli_val_print(vrep, file);
+        }
+        ret = mh_cli_val_exit(vrep);
+        goto out;
+    }
     char *codes[QR_CODES_MAX];
     size_t ncodes = 1;
     codes[0] = (char *)(qr ? qr : "");
     if (qr_image && (ret = scan_png(qr_image, scanned, sizeof scanned, codes, &ncodes)) != 0)
         return ret;
     v = calloc(1, sizeof *v);
-    if (!v)
-        return mh_cli_fail(MH_ERR_NOMEM, "verifying");
+    if (!v) {
+        ret = mh_cli_fail(MH_ERR_NOMEM, "verifying");
+        goto out;
+    }
     mh_err_clear();
-    if ((rc = mh_app_open_ex(mh_cli_state_dir(), MH_APP_READ_ONLY, &a)) != 0) {
+    if (!a && (rc = mh_app_open_ex(mh_cli_state_dir(), MH_APP_READ_ONLY, &a)) != 0) {
         ret = open_fail(rc);
         goto out;
     }
@@ -845,10 +916,19 @@ static int cmd_verify(int argc, char **argv)
             printf("QR code %zu of %zu:\n", i + 1, ncodes);
         if (ncodes > 1 && json && i > 0)
             fputs(", ", stdout);
+        verdict_etsi = vrep;
         print_verdict(v, json && ncodes == 1 ? JSON_DOC : json ? JSON_ITEM : JSON_NONE);
+        verdict_etsi = NULL;
+        if (vrep && !json) {
+            fputc('\n', stdout);
+            mh_cli_val_print(vrep, file);
+        }
         if (ncodes > 1 && !json)
             fputc('\n', stdout);
         int e = verdict_exit(v->code);
+        /* not a mohur document: the ETSI report decides */
+        if (vrep && v->code == MH_APP_NOT_MOHUR)
+            e = mh_cli_val_exit(vrep);
         /* the worst wins: not valid (1) over unknown (8, 9) over valid */
         if (ret == MH_EXIT_OK || e == MH_EXIT_INVALID)
             ret = e;
@@ -859,6 +939,8 @@ static int cmd_verify(int argc, char **argv)
         ret = mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
     mh_app_close(a);
+    mh_val_ctx_free(vctx);
+    free(vrep);
     free(v);
     return ret;
 }

@@ -305,6 +305,7 @@ typedef struct mh_pdf_sig_report {
     bool by_mohur;              /* made by mohur (has /MH_OrigLen) */
     size_t original_len;        /* its /MH_OrigLen */
     bool digest_checked;        /* the CMS messageDigest attribute was found */
+    bool cms_ber;               /* /Contents held BER (read as its DER form) */
 
     /* --- what kind of signature (from its signed dictionary) --- */
     bool certification;               /* a certification (DocMDP) signature, else approval */
@@ -373,6 +374,29 @@ MH_PDF_API int mh_pdf_verify(const uint8_t *pdf, size_t len, mh_pdf_cms_verify_f
 
 MH_PDF_API const char *mh_pdf_sig_status_name(enum mh_pdf_sig_status s);
 
+/* ---- the DSS (ISO 32000-2 12.8.4.3, PAdES B-LT) ------------------------- */
+
+/* Most entries read from each DSS array. */
+#define MH_PDF_DSS_MAX 512
+
+/* The document security store of the document as it is now: its
+ * certificates, CRLs and OCSP responses, each a decoded stream (malloc'd;
+ * free with mh_pdf_dss_free). Entries that are not streams, cannot be
+ * decoded or are too large are skipped and counted in nbad (the first
+ * such problem in `problem`). */
+typedef struct mh_pdf_dss {
+    bool present; /* the catalog has a /DSS dictionary */
+    bool has_vri; /* ... with a /VRI dictionary (not read: it repeats entries) */
+    size_t ncerts, ncrls, nocsps;
+    uint8_t **certs, **crls, **ocsps;
+    size_t *cert_len, *crl_len, *ocsp_len;
+    unsigned nbad;
+    char problem[120];
+} mh_pdf_dss;
+
+MH_PDF_API int mh_pdf_document_dss(mh_pdf_document *doc, mh_pdf_dss *dss) MH_WARN_UNUSED;
+MH_PDF_API void mh_pdf_dss_free(mh_pdf_dss *dss);
+
 /* ---- CMS through pki/ (pki_cms.h) --------------------------------------- */
 
 /* The context of mh_pdf_cms_pki_sign: the signer (its md and flags are
@@ -387,8 +411,10 @@ typedef struct mh_pdf_pki_signer {
 MH_PDF_API int mh_pdf_cms_pki_sign(void *ctx, const uint8_t digest[32], uint8_t *out, size_t cap,
                                    size_t *len);
 /* An mh_pdf_cms_verify_fn that checks the CMS with mh_cms_verify_digest
- * (ctx: an mh_cms_verify_opts, or NULL). Writes the signer's subject. It
- * does not validate the certificate path: that is the caller's policy. */
+ * (ctx: an mh_cms_verify_opts, or NULL), and a signature timestamp in it
+ * (MH_ERR_TIMESTAMP when one does not verify). Writes the signer's
+ * subject. It does not validate the certificate path: that is the
+ * caller's policy. */
 MH_PDF_API int mh_pdf_cms_pki_verify(void *ctx, const mh_pdf_signed_data *data, const uint8_t *cms,
                                      size_t cms_len, char *signer, size_t signer_cap);
 

@@ -1222,18 +1222,40 @@ static void check_sig(mh_pdf_doc *d, const mh_pdf_field *f, mh_pdf_cms_verify_fn
     r->revision_len = end;
     r->covers_whole = end == len;
 
-    /* the CMS: one DER element, zero padding after it */
+    /* the CMS: one element, zero padding after it. Signers may write BER
+     * (indefinite lengths, constructed strings; RFC 5652 allows it): it is
+     * read as its DER form, and the signed attributes must then be DER as
+     * they were signed (the signature is checked over them). */
     mh_der dd;
     mh_der_elem top;
-    mh_der_init(&dd, cms, clen);
-    if (mh_der_next(&dd, &top) != 0 || top.tag != MH_DER_SEQUENCE) {
-        r->status = MH_PDF_SIG_BAD_CMS;
-        r->cms_rc = MH_ERR_PARSE;
-        snprintf(r->change, sizeof r->change, "/Contents is not a DER CMS SignedData");
+    size_t used = 0, dlen = 0;
+    size_t dcap = clen + clen / 2 + 256;
+    uint8_t *der = malloc(dcap);
+    if (!der) {
+        snprintf(r->change, sizeof r->change, "out of memory");
         goto out;
     }
-    for (size_t i = top.raw_len; i < clen; i++)
-        if (cms[i] != 0) {
+    mh_err_clear();
+    int brc = mh_cms_ber_to_der_prefix(cms, clen, der, dcap, &dlen, &used);
+    mh_err_clear();
+    if (brc == 0) {
+        r->cms_ber = dlen != used || memcmp(der, cms, dlen) != 0;
+        free(cms);
+        cms = der; /* transferred */
+        der = NULL;
+    } else {
+        free(der);
+        der = NULL;
+    }
+    mh_der_init(&dd, cms, brc == 0 ? dlen : clen);
+    if (brc != 0 || mh_der_next(&dd, &top) != 0 || top.tag != MH_DER_SEQUENCE) {
+        r->status = MH_PDF_SIG_BAD_CMS;
+        r->cms_rc = MH_ERR_PARSE;
+        snprintf(r->change, sizeof r->change, "/Contents is not a CMS SignedData (DER or BER)");
+        goto out;
+    }
+    for (size_t i = used; i < clen; i++) /* the padding, as written in the file */
+        if (hexval(buf[a + 1 + 2 * i]) != 0 || hexval(buf[a + 2 + 2 * i]) != 0) {
             r->status = MH_PDF_SIG_BAD_CMS;
             r->cms_rc = MH_ERR_PARSE;
             snprintf(r->change, sizeof r->change, "/Contents has bytes after the CMS");
@@ -1271,7 +1293,12 @@ static void check_sig(mh_pdf_doc *d, const mh_pdf_field *f, mh_pdf_cms_verify_fn
         r->signer[sizeof r->signer - 1] = '\0';
         if (r->cms_rc != MH_OK) {
             r->status = MH_PDF_SIG_BAD_CMS;
-            snprintf(r->change, sizeof r->change, "the CMS signature does not verify");
+            snprintf(r->change, sizeof r->change, "%s",
+                     r->cms_rc == MH_ERR_TIMESTAMP ? "its signature timestamp does not verify"
+                     : r->cms_rc == MH_ERR_ALG_REFUSED
+                         ? "its algorithm or key is refused by policy (SHA-1, a short RSA key): "
+                           "not proven forged, but never accepted"
+                         : "the CMS signature does not verify");
             goto out;
         }
         r->status = MH_PDF_SIG_VALID;

@@ -1247,13 +1247,22 @@ static int check_crls(const vctx *v, size_t k, mh_path_result *r)
                 continue;
             }
             char d1[16];
-            if (crl->this_update > now) {
+            bool later = crl->this_update > now && v->prm->crl_after_ok;
+            if (crl->this_update > now && !later) {
                 mh_x509_date_str(crl->this_update, d1, sizeof d1);
                 snprintf(problem, sizeof problem, "the CRL from '%s' is only valid from %s", cn,
                          d1);
                 continue;
             }
-            if (crl->has_next_update && crl->next_update < now) {
+            if (later && crl->this_update > c->not_after) {
+                mh_x509_date_str(crl->this_update, d1, sizeof d1);
+                snprintf(problem, sizeof problem,
+                         "the CRL from '%s' was issued on %s, after %s expired, and need not "
+                         "list it any more",
+                         cn, d1, who);
+                continue;
+            }
+            if (!later && crl->has_next_update && crl->next_update < now) {
                 mh_x509_date_str(crl->next_update, d1, sizeof d1);
                 snprintf(problem, sizeof problem,
                          "the CRL from '%s' is out of date: its next update was due on %s; get "

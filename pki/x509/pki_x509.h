@@ -387,6 +387,13 @@ typedef struct mh_path_params {
      * not count against it (0: every listed revocation counts). */
     int64_t crl_time;
     int64_t poe_time;
+    /* A CRL issued after crl_time also tells the status at crl_time (a
+     * validation at a proven past time with the CRLs gathered since, as
+     * PAdES B-LT documents carry them): such a CRL is used whatever its
+     * nextUpdate, unless it was issued after the certificate it would
+     * cover had expired (a CA may drop expired certificates from its
+     * CRLs). Off: a CRL must be current at crl_time. */
+    bool crl_after_ok;
     /* RFC 3280's profile where RFC 5280 tightened it: basicConstraints and
      * policyConstraints may be non-critical in CA certificates. Off by
      * default (RFC 5280, as OpenSSL's -x509_strict); NIST PKITS, written
