@@ -21,7 +21,7 @@ test_pkgs=(
   poppler-utils qpdf python3-pikepdf python3-pil faketime
   zbar-tools librsvg2-bin
   golang-go golang-golang-x-mod-dev
-  gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm dpkg-dev debootstrap
+  gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm dpkg-dev debootstrap file
   chromium chromium-driver python3-selenium
   curl iproute2
 )
