@@ -51,6 +51,7 @@ extern const struct mh_cli_cmd mh_cli_log_cmds[];
 extern const struct mh_cli_cmd mh_cli_receipt_cmds[];
 extern const struct mh_cli_cmd mh_cli_cert_cmds[];
 extern const struct mh_cli_cmd mh_cli_issuer_cmds[];
+extern const struct mh_cli_cmd mh_cli_apitoken_cmds[];
 int mh_cli_doc_main(int argc, char **argv); /* init, sign, verify, revoke, kinds (cmd_doc.c) */
 int mh_cli_issue(int argc, char **argv);    /* issue: documents from a roster (cmd_issue.c) */
 

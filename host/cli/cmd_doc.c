@@ -497,132 +497,17 @@ enum json_mode { JSON_NONE, JSON_DOC, JSON_ITEM };
 
 static void print_verdict_json(const mh_app_verdict *v, enum json_mode mode)
 {
-    char hex[65], d[40];
-    mh_json j;
-    mh_json_init(&j, stdout);
-    mh_json_obj_begin(&j);
-    mh_json_key(&j, "verdict");
-    mh_json_str(&j, mh_app_verdict_name(v->code));
-    mh_json_key(&j, "summary");
-    mh_json_str(&j, v->sentence);
-    mh_json_key(&j, "signatures");
-    mh_json_arr_begin(&j);
-    for (size_t i = 0; i < v->nsigs; i++) {
-        const mh_app_sig_detail *s = &v->sigs[i];
-        mh_json_obj_begin(&j);
-        mh_json_key(&j, "signer");
-        mh_json_str(&j, s->signer);
-        mh_json_key(&j, "role");
-        mh_json_str(&j, s->role);
-        mh_cli_hex_encode(s->cert_fp, 32, hex, sizeof hex);
-        mh_json_key(&j, "cert_sha256");
-        mh_json_str(&j, hex);
-        mh_json_key(&j, "intact");
-        mh_json_bool(&j, s->integrity);
-        mh_json_key(&j, "covers_whole");
-        mh_json_bool(&j, s->covers_whole);
-        mh_json_key(&j, "later_changes_ok");
-        mh_json_bool(&j, s->later_ok);
-        mh_json_key(&j, "trusted");
-        mh_json_bool(&j, s->path_ok);
-        mh_json_key(&j, "policy_ok");
-        mh_json_bool(&j, s->policy_ok);
-        if (!s->path_ok) {
-            mh_json_key(&j, "path_problem");
-            mh_json_str(&j, s->path_reason);
-        }
-        if (s->detail[0]) {
-            mh_json_key(&j, "problem");
-            mh_json_str(&j, s->detail);
-        }
-        mh_json_key(&j, "signed_at");
-        mh_json_int(&j, s->signed_at);
-        mh_json_key(&j, "timestamp");
-        if (s->has_timestamp)
-            mh_json_int(&j, s->timestamp);
-        else
-            mh_json_null(&j);
-        mh_json_obj_end(&j);
-    }
-    mh_json_arr_end(&j);
-    mh_json_key(&j, "receipt");
-    if (v->has_receipt) {
-        mh_json_obj_begin(&j);
-        mh_json_key(&j, "url");
-        mh_json_str(&j, v->url);
-        mh_json_key(&j, "qr_host");
-        mh_json_str(&j, v->qr_host);
-        mh_json_key(&j, "signed_host");
-        mh_json_str(&j, v->signed_host);
-        mh_json_key(&j, "host_mismatch");
-        mh_json_bool(&j, v->host_mismatch);
-        mh_json_key(&j, "signature_ok");
-        mh_json_bool(&j, v->receipt_sig_ok);
-        mh_json_key(&j, "digest_ok");
-        if (v->digest_checked)
-            mh_json_bool(&j, v->receipt_digest_ok);
-        else
-            mh_json_null(&j);
-        mh_json_key(&j, "registry");
-        mh_json_str(&j, v->registry);
-        mh_json_key(&j, "issuer");
-        mh_json_str(&j, v->issuer);
-        mh_json_key(&j, "kind");
-        mh_json_str(&j, v->kind);
-        mh_json_key(&j, "log_index");
-        mh_json_uint(&j, v->log_index);
-        mh_json_key(&j, "issued_at");
-        mh_json_uint(&j, v->issued_at);
-        mh_json_key(&j, "fields");
-        mh_json_obj_begin(&j);
-        for (size_t i = 0; i < v->nfields; i++) {
-            mh_json_key(&j, v->field_key[i]);
-            mh_json_str(&j, v->field_val[i]);
-        }
-        mh_json_obj_end(&j);
-        mh_json_obj_end(&j);
+    /* one encoding for the CLI and mohurd (host/app/verdict_json.c) */
+    char *s = NULL;
+    size_t n = 0;
+    if (mh_app_verdict_json(v, &s, &n) != 0) {
+        fputs("{\"error\": \"out of memory\"}", stdout);
     } else {
-        mh_json_null(&j);
+        fwrite(s, 1, n, stdout);
+        free(s);
     }
-    mh_json_key(&j, "ledger");
-    if (v->ledger_known) {
-        mh_json_obj_begin(&j);
-        mh_json_key(&j, "doc_id");
-        mh_json_str(&j, v->doc_id);
-        mh_json_key(&j, "status");
-        mh_json_str(&j, v->voided ? "voided" : v->status.revoked ? "revoked" : "valid");
-        if (v->status.revoked) {
-            mh_json_key(&j, "reason");
-            mh_json_str(&j, mh_app_reason_name(v->status.reason));
-            mh_json_key(&j, "revoked_at");
-            mh_json_uint(&j, v->status.revoke_time);
-        }
-        mh_json_obj_end(&j);
-    } else {
-        mh_json_null(&j);
-    }
-    mh_json_key(&j, "crl");
-    mh_json_obj_begin(&j);
-    mh_json_key(&j, "current");
-    mh_json_bool(&j, v->crl_current);
-    if (v->crl_this_update) {
-        date_str((uint64_t)v->crl_this_update, d, sizeof d);
-        mh_json_key(&j, "this_update");
-        mh_json_str(&j, d);
-    }
-    if (v->crl_next_update) {
-        date_str((uint64_t)v->crl_next_update, d, sizeof d);
-        mh_json_key(&j, "next_update");
-        mh_json_str(&j, d);
-    }
-    if (v->crl_problem[0]) {
-        mh_json_key(&j, "problem");
-        mh_json_str(&j, v->crl_problem);
-    }
-    mh_json_obj_end(&j);
-    mh_json_obj_end(&j);
     if (mode == JSON_DOC)
-        mh_json_end(&j);
+        fputc('\n', stdout);
 }
 
 static void print_verdict(const mh_app_verdict *v, enum json_mode mode)

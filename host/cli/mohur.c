@@ -54,6 +54,8 @@ static const struct mh_cli_cmd top[] = {
      mh_cli_cert_cmds},
     {"issuer", "the issuers, their kinds, and the certificates registered for them", NULL, NULL,
      mh_cli_issuer_cmds},
+    {"api-token", "mohurd's API clients: tokens and client certificates, with roles", NULL, NULL,
+     mh_cli_apitoken_cmds},
     /* top-level commands: run set, sub NULL (the command prints its own --help) */
     {"init", "set up the appliance: token, keys, CA, ledger, config", NULL, mh_cli_doc_main, NULL},
     {"sign", "sign and record one document; the QR receipt goes on it", NULL, mh_cli_doc_main,
