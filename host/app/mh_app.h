@@ -383,6 +383,11 @@ typedef struct mh_app_verify_input {
 /* The same verdicts as mh_app_verify_file and mh_app_verify_qr. */
 int mh_app_verify_mem(mh_app *a, const mh_app_verify_input *in, mh_app_verdict *v) MH_WARN_UNUSED;
 
+/* The one issuer of config.json that may issue kind_id (a request that
+ * names none). MH_ERR_INVALID_ARG, saying so, when none or several may. */
+int mh_app_issuer_for_kind(const mh_app *a, const char *kind_id,
+                           mh_app_issuer_info *out) MH_WARN_UNUSED;
+
 /* The verdict as one JSON object (malloc'd, NUL-terminated, no newline):
  * what `mohur verify --json` prints and mohurd answers. */
 int mh_app_verdict_json(const mh_app_verdict *v, char **out, size_t *len) MH_WARN_UNUSED;

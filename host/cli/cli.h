@@ -186,6 +186,27 @@ mbedtls_md_type_t mh_cli_hash_from_name(const char *name);
 /* "auto", "ecdsa", ... -> enum; returns false when unknown. */
 bool mh_cli_alg_from_name(const char *name, enum mh_sig_alg *alg);
 
+/* ---- a running mohurd (daemon_client.c) ----------------------------------- */
+
+/* Does a mohurd answer on the state directory's socket? The writing
+ * commands then go through it (it holds the ledger); otherwise they work
+ * directly. */
+bool mh_cli_daemon_running(void);
+struct mh_app_issue_req;
+struct mh_app_issue_res;
+struct mh_ledger_status;
+struct mh_batch_stats;
+/* mohur sign through mohurd: the outputs written to out as when signing
+ * directly; res filled the same way. MH_ERR_* with a sentence. */
+int mh_cli_daemon_sign(const struct mh_app_issue_req *req, const char *kind_id, const char *issuer,
+                       const char *out, struct mh_app_issue_res *res);
+/* mohur revoke through mohurd. */
+int mh_cli_daemon_revoke(const char *doc_id, unsigned reason, struct mh_ledger_status *st);
+/* mohur issue through mohurd: the batch runs there, writing into out_dir;
+ * progress lines on stderr; st as mh_batch_run fills it. */
+int mh_cli_daemon_batch(const char *kind_id, const char *issuer, const char *roster,
+                        const char *out_dir, bool progress, struct mh_batch_stats *st);
+
 /* Sets SOFTHSM2_CONF from the state directory (see mohur --help). */
 void mh_cli_setup_env(void);
 /* The state directory: $MOHUR_STATE_DIR, else /var/lib/mohur. */

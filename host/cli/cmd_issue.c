@@ -290,6 +290,13 @@ int mh_cli_issue(int argc, char **argv)
         goto out;
     }
 
+    if (!key && mh_cli_daemon_running()) {
+        /* a running mohurd holds the ledger: the batch runs there
+         * (daemon_client.c) */
+        mh_err_clear();
+        rc = mh_cli_daemon_batch(kind_id, issuer, roster, out_dir, !no_progress, &st);
+        goto report;
+    }
     rc = mh_app_open(mh_cli_state_dir(), &app);
     if (rc) {
         ret = mh_cli_fail(rc, "opening the appliance in %s", mh_cli_state_dir());
@@ -347,6 +354,7 @@ int mh_cli_issue(int argc, char **argv)
     };
     mh_err_clear();
     rc = mh_batch_run(&bo, &st);
+report:
     if (rc && !st.fatal) {
         /* nothing ran: the roster, the template or the directory */
         ret = mh_cli_fail(rc, "issuing from %s", roster);
@@ -355,7 +363,7 @@ int mh_cli_issue(int argc, char **argv)
     if (json)
         print_json(&st, out_dir);
     else
-        print_summary(&st, kind->id, out_dir);
+        print_summary(&st, kind_id, out_dir);
     if (st.fatal) {
         ret = mh_cli_error(mh_cli_exit_code(st.fatal),
                            "%s: the batch stopped: %s\nDocuments whose signing failed after "

@@ -854,10 +854,14 @@ static enum MHD_Result r_issue(struct MHD_Connection *c, req *r, const char *url
             goto out;
         }
     }
+    mh_app_issuer_info only;
     if (!issuer && r->who && (r->roles & (ROLE_ISSUER | ROLE_NOTARY)))
         issuer = r->who->issuer;
+    mh_err_clear();
+    if (!issuer && mh_app_issuer_for_kind(F.app, kind, &only) == 0)
+        issuer = only.id;
     if (!issuer) {
-        ret = fail(c, r, 400, "give the issuer that signs");
+        ret = fail(c, r, 400, mh_err_message(MH_ERR_INVALID_ARG));
         goto out;
     }
     if (!may_act_for(r, issuer)) {
@@ -1055,8 +1059,12 @@ static enum MHD_Result r_batch(struct MHD_Connection *c, req *r, const char *url
                    "give {\"kind\": K, \"issuer\": I, \"roster\": TEXT, \"format\": csv|json}");
         goto out;
     }
+    mh_app_issuer_info only;
     if (!issuer && r->who && (r->roles & ROLE_ISSUER))
         issuer = r->who->issuer;
+    mh_err_clear();
+    if (!issuer && mh_app_issuer_for_kind(F.app, kind, &only) == 0)
+        issuer = only.id;
     if (!issuer || !may_act_for(r, issuer)) {
         ret = fail(c, r, issuer ? 403 : 400,
                    issuer ? "this credential does not act for that issuer"

@@ -338,7 +338,7 @@ int mhd_signer_main(mhd_conf *c)
     pthread_rwlock_init(&S.lock, NULL);
     /* every page of this process stays in RAM: the PIN is read into a stack
      * buffer by hsm/ and the token's session state lives here */
-    if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+    if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0)
         mhd_log(MHD_LOG_WARN, "memory could not be locked (raise LimitMEMLOCK)", "error=%s",
                 mhd_q(strerror(errno)));
     sigset_t set;
