@@ -12,6 +12,7 @@ run_pkgs=(
   libjansson-dev libhpdf-dev fonts-dejavu-core libcurl4-openssl-dev libssl-dev
   libqpdf-dev
   libqrencode-dev libpng-dev
+  libmicrohttpd-dev libgnutls28-dev libseccomp-dev libsystemd-dev curl
 )
 test_pkgs=(
   libcmocka-dev python3 libjansson-dev
@@ -20,6 +21,7 @@ test_pkgs=(
   poppler-utils qpdf python3-pikepdf
   zbar-tools librsvg2-bin
   golang-go golang-golang-x-mod-dev
+  python3-yaml nginx-light wrk systemd man-db
 )
 
 want=("${run_pkgs[@]}")

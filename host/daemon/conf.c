@@ -147,6 +147,20 @@ static int set_one(mhd_conf *c, const char *k, const char *v, bool *had_listen)
         return set_path(c->tls_client_ca, sizeof c->tls_client_ca, v, k);
     if (strcmp(k, "pid_file") == 0)
         return set_path(c->pid_file, sizeof c->pid_file, v, k);
+    if (strcmp(k, "issuer_key") == 0) {
+        const char *sp = strchr(v, ' ');
+        if (!sp || sp == v || (size_t)(sp - v) >= sizeof c->issuer_keys[0].issuer ||
+            strncmp(sp + 1, "pkcs11:", 7) != 0 || strlen(sp + 1) >= sizeof c->issuer_keys[0].uri ||
+            c->nissuer_keys == sizeof c->issuer_keys / sizeof c->issuer_keys[0]) {
+            mh_err_set("issuer_key is ISSUER pkcs11:URI (with pin-source=file:PATH), at most 16");
+            return MH_ERR_PARSE;
+        }
+        snprintf(c->issuer_keys[c->nissuer_keys].issuer, sizeof c->issuer_keys[0].issuer, "%.*s",
+                 (int)(sp - v), v);
+        snprintf(c->issuer_keys[c->nissuer_keys].uri, sizeof c->issuer_keys[0].uri, "%s", sp + 1);
+        c->nissuer_keys++;
+        return MH_OK;
+    }
     if (strcmp(k, "origin") == 0) {
         if (strlen(v) >= sizeof c->origin || !v[0])
             return MH_ERR_PARSE;

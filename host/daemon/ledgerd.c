@@ -111,7 +111,10 @@ static int remote_sign(void *ctx, int alg, int md, const uint8_t *hash, size_t h
         close(m.fd);
     if (rc) {
         atomic_fetch_add(&G.sign_errors, 1);
-        return rc == MH_ERR_CANCELLED ? MH_ERR_TOKEN_BUSY : MH_ERR_TOKEN_FAILED;
+        mhd_cur.sign_err = rc == MH_ERR_CANCELLED ? MH_ERR_TOKEN_BUSY : MH_ERR_TOKEN_FAILED;
+        mh_err_set("the signer process did not answer (%s); the signature was not made",
+                   rc == MH_ERR_CANCELLED ? "timeout" : "it stopped");
+        return mhd_cur.sign_err;
     }
     if (m.type == MHD_M_ERROR) {
         mhd_error e;
@@ -119,7 +122,10 @@ static int remote_sign(void *ctx, int alg, int md, const uint8_t *hash, size_t h
         if (mhd_ipc_decode(m.type, m.buf, m.len, &e) != 0)
             return MH_ERR_INTERNAL;
         mh_err_set("the signer process: %s", e.message);
-        return e.code < 0 ? e.code : MH_ERR_INTERNAL;
+        /* mbedTLS will report it as its own hardware failure: keep the
+         * real code for the answer */
+        mhd_cur.sign_err = e.code < 0 ? e.code : MH_ERR_INTERNAL;
+        return mhd_cur.sign_err;
     }
     mhd_sign_ok ok;
     if (m.type != MHD_M_SIGN_OK || mhd_ipc_decode(m.type, m.buf, m.len, &ok) != 0 ||
@@ -461,6 +467,12 @@ static void h_issue(int ch, const mhd_msg *m)
         if (rc)
             goto out;
     }
+    if (!G.keys_ok) {
+        mh_err_set("mohurd's ledger process is starting: the signer has not given it its keys "
+                   "yet; try again shortly");
+        rc = MH_ERR_TOKEN_BUSY;
+        goto out;
+    }
     const mh_app_issuer_info *info = NULL;
     mh_app_signer *s = signer_of(q->issuer, &info);
     if (!info) {
@@ -526,6 +538,10 @@ static void h_issue(int ch, const mhd_msg *m)
     snprintf(mhd_cur.kind, sizeof mhd_cur.kind, "%s", q->kind);
     snprintf(mhd_cur.requester, sizeof mhd_cur.requester, "%s", q->requester);
     rc = mh_app_issue(G.app, &r, &res);
+    /* a failure the signer reported keeps its own code (a removed token is
+     * 503, not an internal error) */
+    if (rc && mhd_cur.sign_err && mhd_http_status(rc) == 500)
+        rc = mhd_cur.sign_err;
     memset(&mhd_cur, 0, sizeof mhd_cur);
     if (rc)
         goto out;
@@ -724,6 +740,11 @@ static void h_batch(int ch, const mhd_msg *m)
     if (rc)
         goto fail;
     const mh_app_issuer_info *info = NULL;
+    if (!G.keys_ok) {
+        mh_err_set("mohurd's ledger process is starting; try again shortly");
+        rc = MH_ERR_TOKEN_BUSY;
+        goto fail;
+    }
     if (!signer_of(q.issuer, &info) && !info) {
         mh_err_set("no issuer '%s' is configured on this appliance", q.issuer);
         rc = MH_ERR_NOT_FOUND;

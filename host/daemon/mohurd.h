@@ -60,6 +60,13 @@ typedef struct mhd_conf {
     int log_level;                /* 0 error .. 3 debug */
     bool log_requests;
     char pid_file[1024];
+    /* an issuer's key on another token than the appliance's (a notary's USB
+     * token): the signer opens it with this PKCS#11 URI (its pin-source) */
+    size_t nissuer_keys;
+    struct {
+        char issuer[65];
+        char uri[1024];
+    } issuer_keys[16];
     unsigned verify_cache; /* entries of the front's verdict cache (0: off) */
     unsigned cache_ttl;    /* seconds a cached verdict lives */
 } mhd_conf;
@@ -144,6 +151,7 @@ typedef struct mhd_ctx {
     char requester[MHD_REQUESTER_MAX + 1];
     uint64_t index;
     bool have_index;
+    int sign_err; /* the signer's own error for the last refused signature */
 } mhd_ctx;
 extern _Thread_local mhd_ctx mhd_cur;
 extern mhd_ctx mhd_batch_ctx;

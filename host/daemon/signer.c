@@ -65,8 +65,12 @@ static int open_all(void)
     for (size_t i = 0; i < S.n; i++) {
         /* the same checks as the CLI's signer: path, CRL, CA database,
          * the issuer's registered certificates */
+        const char *uri = NULL; /* the appliance token, or another (issuer_key) */
+        for (size_t k = 0; k < S.c->nissuer_keys; k++)
+            if (strcmp(S.c->issuer_keys[k].issuer, S.info[i].id) == 0)
+                uri = S.c->issuer_keys[k].uri;
         mh_err_clear();
-        rc = mh_app_signer_open(S.app, S.info[i].id, NULL, &S.signers[i]);
+        rc = mh_app_signer_open(S.app, S.info[i].id, uri, &S.signers[i]);
         if (rc) {
             mhd_log(MHD_LOG_WARN, "an issuer's key cannot sign: refusing it", "issuer=%s error=%s",
                     mhd_q(S.info[i].id), mhd_q(mh_err_message(rc)));
