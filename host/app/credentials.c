@@ -117,7 +117,7 @@ static int parse_one(json_t *o, mh_app_credential *c)
     c->revoked_at = (int64_t)json_integer_value(json_object_get(o, "revoked_at"));
     c->revoked = c->revoked_at != 0;
     json_int_t r = json_integer_value(json_object_get(o, "rate"));
-    c->rate = r > 0 && r < 1000000 ? (unsigned)r : 0;
+    c->rate = r > 0 && r <= 1000000 ? (unsigned)r : 0;
     return mh_app_cred_check_role(c);
 }
 

@@ -130,6 +130,7 @@ typedef struct route {
     int body;           /* 0 none, 1 JSON (max_json), 2 upload (max_body) */
     route_fn fn;
     size_t metric;
+    bool async; /* waits on another process: run off libmicrohttpd's threads */
 } route;
 
 typedef struct req {
@@ -145,6 +146,13 @@ typedef struct req {
     unsigned roles;
     char requester[MHD_REQUESTER_MAX + 1];
     bool local_admin;
+    /* async routes: the connection is suspended while a worker runs the
+     * route; its answer waits here until libmicrohttpd calls again */
+    bool deferred;
+    struct MHD_Response *resp;
+    struct MHD_Connection *conn;
+    char url[1100];
+    struct req *next;
 } req;
 
 static double now_s(void)
@@ -179,9 +187,46 @@ static enum MHD_Result reply(struct MHD_Connection *c, req *r, int status, const
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     if (status == 405 && r->rt)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->rt->method);
+    r->status = status;
+    if (r->deferred) {
+        /* a worker's answer: queued when libmicrohttpd resumes the request */
+        if (r->resp)
+            MHD_destroy_response(r->resp);
+        r->resp = resp;
+        return MHD_YES;
+    }
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
     MHD_destroy_response(resp);
+    return ret;
+}
+
+/* An answer whose buffer is handed over (malloc'd; freed by libmicrohttpd). */
+static enum MHD_Result reply_owned(struct MHD_Connection *c, req *r, int status, const char *ctype,
+                                   char *body, size_t len)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (r->L->tls)
+        MHD_add_response_header(resp, "Strict-Transport-Security",
+                                "max-age=31536000; includeSubDomains");
+    if (F.draining)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     r->status = status;
+    if (r->deferred) {
+        if (r->resp)
+            MHD_destroy_response(r->resp);
+        r->resp = resp;
+        return MHD_YES;
+    }
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
+    MHD_destroy_response(resp);
     return ret;
 }
 
@@ -925,22 +970,47 @@ static enum MHD_Result r_issue(struct MHD_Connection *c, req *r, const char *url
         ret = fail(c, r, 502, "the signed document did not come back whole");
         goto out;
     }
-    static const char *const pdf_names[] = {"pdf"};
+    /* the small part through jansson, the files (base64) written into the
+     * answer directly: a signed PDF is copied once, not three times */
+    json_t *head = json_pack("{s:s,s:I,s:s,s:i,s:b,s:b}", "doc_id", ok.doc_id, "log_index",
+                             (json_int_t)ok.log_index, "url", ok.url, "qr_version",
+                             (int)ok.qr_version, "resumed", (ok.flags & MHD_ISSUE_RESUMED) != 0,
+                             "cosigned", (ok.flags & MHD_ISSUE_COSIGNED) != 0);
+    char *hs = head ? json_dumps(head, JSON_COMPACT) : NULL;
+    json_decref(head);
+    size_t cap = (hs ? strlen(hs) : 0) + 64 + 4 * ((out_len + 2) / 3) + 40 * ok.nout;
+    char *body = hs ? malloc(cap) : NULL;
+    if (!body) {
+        free(hs);
+        ret = fail(c, r, 500, "out of memory");
+        goto out;
+    }
     static const char *const other_names[] = {"p7s", "qr_png", "qr_svg", "receipt"};
-    json_t *files = json_object();
+    size_t bl = strlen(hs) - 1; /* without its closing brace */
+    memcpy(body, hs, bl);
+    free(hs);
+    bl += (size_t)snprintf(body + bl, cap - bl, ",\"files\":{");
     size_t at = 0;
-    for (size_t i = 0; files && i < ok.nout; i++) {
-        char *s = b64(out + at, ok.out_len[i]);
-        json_object_set_new(files, (ok.flags & MHD_ISSUE_PDF) ? pdf_names[0] : other_names[i],
-                            json_string(s ? s : ""));
-        free(s);
+    bool b64ok = true;
+    for (size_t i = 0; i < ok.nout; i++) {
+        size_t olen = 0;
+        bl += (size_t)snprintf(body + bl, cap - bl, "%s\"%s\":\"", i ? "," : "",
+                               (ok.flags & MHD_ISSUE_PDF) ? "pdf" : other_names[i]);
+        b64ok = b64ok && mbedtls_base64_encode((unsigned char *)body + bl, cap - bl, &olen,
+                                               out + at, ok.out_len[i]) == 0;
+        bl += olen;
+        body[bl++] = '"';
         at += ok.out_len[i];
     }
-    json_t *res = json_pack("{s:s,s:I,s:s,s:i,s:b,s:b,s:o}", "doc_id", ok.doc_id, "log_index",
-                            (json_int_t)ok.log_index, "url", ok.url, "qr_version",
-                            (int)ok.qr_version, "resumed", (ok.flags & MHD_ISSUE_RESUMED) != 0,
-                            "cosigned", (ok.flags & MHD_ISSUE_COSIGNED) != 0, "files", files);
-    ret = reply_json(c, r, (ok.flags & MHD_ISSUE_RESUMED) ? 200 : 201, res);
+    body[bl++] = '}';
+    body[bl++] = '}';
+    if (!b64ok) {
+        free(body);
+        ret = fail(c, r, 500, "the answer could not be encoded");
+        goto out;
+    }
+    ret =
+        reply_owned(c, r, (ok.flags & MHD_ISSUE_RESUMED) ? 200 : 201, "application/json", body, bl);
 out:
     if (fd >= 0)
         close(fd);
@@ -1143,26 +1213,82 @@ enum {
 
 /* The API (docs/openapi.yaml lists the same). */
 static const route routes[] = {
-    {"GET", "/healthz", false, NULL, 0, 0, r_healthz, M_HEALTHZ},
-    {"GET", "/readyz", false, NULL, 0, 0, r_readyz, M_READYZ},
-    {"GET", "/metrics", false, NULL, ROLE_ADMIN | ROLE_AUDITOR, 0, r_metrics, M_METRICS},
-    {"GET", "/V/", true, NULL, 0, 0, r_verify_page, M_V},
-    {"GET", "/checkpoint", false, NULL, 0, 0, r_tiles, M_TILES},
-    {"GET", "/tile/", true, NULL, 0, 0, r_tiles, M_TILES},
-    {"GET", "/api/v1/log/checkpoint", false, NULL, 0, 0, r_log, M_LOG},
-    {"GET", "/api/v1/log/proof/inclusion", false, NULL, 0, 0, r_log, M_LOG},
-    {"GET", "/api/v1/log/proof/consistency", false, NULL, 0, 0, r_log, M_LOG},
-    {"GET", "/api/v1/whoami", false, NULL, ROLE_ANY, 0, r_whoami, M_WHOAMI},
-    {"POST", "/api/v1/verify", false, NULL, ROLE_ANY, 2, r_verify, M_VERIFY},
+    {"GET", "/healthz", false, NULL, 0, 0, r_healthz, M_HEALTHZ, false},
+    {"GET", "/readyz", false, NULL, 0, 0, r_readyz, M_READYZ, true},
+    {"GET", "/metrics", false, NULL, ROLE_ADMIN | ROLE_AUDITOR, 0, r_metrics, M_METRICS, true},
+    {"GET", "/V/", true, NULL, 0, 0, r_verify_page, M_V, false},
+    {"GET", "/checkpoint", false, NULL, 0, 0, r_tiles, M_TILES, false},
+    {"GET", "/tile/", true, NULL, 0, 0, r_tiles, M_TILES, false},
+    {"GET", "/api/v1/log/checkpoint", false, NULL, 0, 0, r_log, M_LOG, false},
+    {"GET", "/api/v1/log/proof/inclusion", false, NULL, 0, 0, r_log, M_LOG, false},
+    {"GET", "/api/v1/log/proof/consistency", false, NULL, 0, 0, r_log, M_LOG, false},
+    {"GET", "/api/v1/whoami", false, NULL, ROLE_ANY, 0, r_whoami, M_WHOAMI, false},
+    {"POST", "/api/v1/verify", false, NULL, ROLE_ANY, 2, r_verify, M_VERIFY, true},
     {"POST", "/api/v1/documents", false, NULL, ROLE_ADMIN | ROLE_ISSUER | ROLE_NOTARY, 2, r_issue,
-     M_ISSUE},
+     M_ISSUE, true},
     {"POST", "/api/v1/documents/", true, "/revoke", ROLE_ADMIN | ROLE_ISSUER | ROLE_NOTARY, 1,
-     r_revoke, M_REVOKE},
-    {"GET", "/api/v1/documents/", true, NULL, ROLE_ANY, 0, r_status, M_STATUS},
-    {"POST", "/api/v1/batches", false, NULL, ROLE_ADMIN | ROLE_ISSUER, 2, r_batch, M_BATCH},
+     r_revoke, M_REVOKE, true},
+    {"GET", "/api/v1/documents/", true, NULL, ROLE_ANY, 0, r_status, M_STATUS, false},
+    {"POST", "/api/v1/batches", false, NULL, ROLE_ADMIN | ROLE_ISSUER, 2, r_batch, M_BATCH, true},
     {"GET", "/api/v1/batches/", true, NULL, ROLE_ADMIN | ROLE_ISSUER | ROLE_AUDITOR, 0, r_batch_get,
-     M_BATCH},
+     M_BATCH, true},
 };
+
+/* ---- workers: the async routes, off libmicrohttpd's threads -------------------- */
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    req *head, *tail;
+    unsigned inflight; /* queued or running */
+    bool stop;
+} Q = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, false};
+
+static void *worker(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&Q.lock);
+        while (!Q.head && !Q.stop)
+            pthread_cond_wait(&Q.cond, &Q.lock);
+        if (!Q.head) {
+            pthread_mutex_unlock(&Q.lock);
+            return NULL;
+        }
+        req *r = Q.head;
+        Q.head = r->next;
+        if (!Q.head)
+            Q.tail = NULL;
+        pthread_mutex_unlock(&Q.lock);
+        (void)r->rt->fn(r->conn, r, r->url);
+        if (!r->resp)
+            (void)fail(r->conn, r, 500, "the answer could not be made");
+        struct MHD_Connection *c = r->conn;
+        pthread_mutex_lock(&Q.lock);
+        Q.inflight--;
+        pthread_cond_broadcast(&Q.cond);
+        pthread_mutex_unlock(&Q.lock);
+        MHD_resume_connection(c);
+    }
+}
+
+static void dispatch(struct MHD_Connection *c, req *r, const char *url)
+{
+    r->deferred = true;
+    r->conn = c;
+    snprintf(r->url, sizeof r->url, "%s", url);
+    MHD_suspend_connection(c);
+    pthread_mutex_lock(&Q.lock);
+    r->next = NULL;
+    if (Q.tail)
+        Q.tail->next = r;
+    else
+        Q.head = r;
+    Q.tail = r;
+    Q.inflight++;
+    pthread_cond_signal(&Q.cond);
+    pthread_mutex_unlock(&Q.lock);
+}
 
 static bool path_matches(const route *rt, const char *url)
 {
@@ -1249,6 +1375,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         }
         return MHD_YES;
     }
+    if (r->deferred) {
+        /* resumed: the worker's answer */
+        if (!r->resp)
+            return MHD_NO;
+        enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, r->resp);
+        MHD_destroy_response(r->resp);
+        r->resp = NULL;
+        r->deferred = false;
+        return ret;
+    }
     if (r->status)
         return MHD_YES; /* answered already; MHD discards the rest */
     if (*upload_data_size) {
@@ -1280,6 +1416,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     if (r->too_big)
         return fail(c, r, 413, "the body is larger than this route takes");
+    if (r->rt->async) {
+        dispatch(c, r, url);
+        return MHD_YES;
+    }
     return r->rt->fn(c, r, url);
 }
 
@@ -1303,6 +1443,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
         mhd_log(r->status >= 500 ? MHD_LOG_WARN : MHD_LOG_INFO, "request",
                 "route=%s status=%d ms=%.1f who=%s end=%d", route_names[rt], r->status, dt * 1e3,
                 mhd_q(r->requester[0] ? r->requester : "-"), (int)toe);
+    if (r->resp)
+        MHD_destroy_response(r->resp);
     free(r->body);
     free(r);
     *con_cls = NULL;
@@ -1445,7 +1587,8 @@ int mhd_front_main(mhd_conf *c, size_t nlisten)
         L->tls = cl->tls;
         L->local = cl->local;
         L->unix_sock = cl->kind == MHD_LISTEN_UNIX;
-        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                         MHD_ALLOW_SUSPEND_RESUME;
         if (L->tls)
             flags |= MHD_USE_TLS;
         /* the CLI's socket and other Unix sockets: no per-address limit */
@@ -1471,6 +1614,12 @@ int mhd_front_main(mhd_conf *c, size_t nlisten)
         }
         F.nls = i + 1;
     }
+    /* as many workers as channels to the ledger process: each waits on one */
+    pthread_t workers[MHD_CHANNELS_MAX];
+    unsigned nworkers = c->channels;
+    for (unsigned i = 0; i < nworkers; i++)
+        if (pthread_create(&workers[i], NULL, worker, NULL) != 0)
+            return MH_ERR_INTERNAL;
     mhd_ready rd = {MHD_ROLE_FRONT, (uint32_t)getpid()};
     if ((rc = mhd_ipc_send(MHD_PARENT_FD, MHD_M_READY, 0, &rd, -1)) != 0)
         return rc;
@@ -1517,8 +1666,28 @@ int mhd_front_main(mhd_conf *c, size_t nlisten)
             break;
         usleep(20000);
     }
+    /* requests still with a worker finish first (their IPC calls time out) */
+    pthread_mutex_lock(&Q.lock);
+    while (Q.inflight)
+        pthread_cond_wait(&Q.cond, &Q.lock);
+    Q.stop = true;
+    pthread_cond_broadcast(&Q.cond);
+    pthread_mutex_unlock(&Q.lock);
+    for (unsigned i = 0; i < nworkers; i++)
+        pthread_join(workers[i], NULL);
     for (size_t i = 0; i < F.nls; i++)
         MHD_stop_daemon(F.ls[i].d);
     mhd_log(MHD_LOG_INFO, "drained", NULL);
+    for (size_t i = 0; i < F.ncache; i++) {
+        free(F.cache[i].json);
+        free(F.cache[i].html);
+    }
+    free(F.cache);
+    free(F.buckets);
+    free(F.creds);
+    free(F.tls_cert);
+    free(F.tls_key);
+    free(F.tls_ca);
+    mh_app_close(F.app);
     return MH_OK;
 }
