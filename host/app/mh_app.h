@@ -388,6 +388,17 @@ int mh_app_verify_mem(mh_app *a, const mh_app_verify_input *in, mh_app_verdict *
 int mh_app_issuer_for_kind(const mh_app *a, const char *kind_id,
                            mh_app_issuer_info *out) MH_WARN_UNUSED;
 
+/* A witness's cosignature line ("\u2014 name base64") of stored checkpoint seq
+ * (UINT64_MAX: the latest): verified with one of the trusted witnesses'
+ * cosignature/v1 verifier keys (vkeys, text) and stored beside it. witness
+ * gets the name of the witness that signed. MH_ERR_VERIFY_FAILED when no
+ * trusted witness signed that checkpoint so; MH_ERR_ALREADY_EXISTS for a
+ * repeat. */
+#define MH_APP_WITNESSES_MAX 8
+int mh_app_witness_cosign(mh_app *a, uint64_t seq, const char *line, size_t len,
+                          const char *const *vkeys, size_t nvkeys, char *witness,
+                          size_t cap) MH_WARN_UNUSED;
+
 /* The verdict as one JSON object (malloc'd, NUL-terminated, no newline):
  * what `mohur verify --json` prints and mohurd answers. */
 int mh_app_verdict_json(const mh_app_verdict *v, char **out, size_t *len) MH_WARN_UNUSED;

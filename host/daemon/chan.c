@@ -122,6 +122,7 @@ int mhd_http_status(int err)
         return 200;
     case MH_ERR_INVALID_ARG:
     case MH_ERR_PARSE:
+    case MH_ERR_VERIFY_FAILED:
     case MH_ERR_URI:
     case MH_ERR_DATA_INVALID:
         return 400;

@@ -161,6 +161,15 @@ static int set_one(mhd_conf *c, const char *k, const char *v, bool *had_listen)
         c->nissuer_keys++;
         return MH_OK;
     }
+    if (strcmp(k, "witness") == 0) {
+        if (strlen(v) >= sizeof c->witnesses[0] || !strchr(v, '+') ||
+            c->nwitnesses == sizeof c->witnesses / sizeof c->witnesses[0]) {
+            mh_err_set("witness is a verifier key NAME+KEYID+BASE64 (at most 8 witnesses)");
+            return MH_ERR_PARSE;
+        }
+        snprintf(c->witnesses[c->nwitnesses++], sizeof c->witnesses[0], "%s", v);
+        return MH_OK;
+    }
     if (strcmp(k, "origin") == 0) {
         if (strlen(v) >= sizeof c->origin || !v[0])
             return MH_ERR_PARSE;

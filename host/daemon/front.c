@@ -92,7 +92,7 @@ static struct front {
 
 static const char *const route_names[] = {"none",   "healthz", "readyz", "metrics", "V",
                                           "tiles",  "log",     "whoami", "verify",  "issue",
-                                          "status", "revoke",  "batch"};
+                                          "status", "revoke",  "batch",  "cosign"};
 #define NROUTES (sizeof route_names / sizeof route_names[0])
 static const int statuses[] = {200, 201, 202, 400, 401, 403, 404, 405,
                                409, 413, 415, 429, 500, 503, 504, 0};
@@ -1193,6 +1193,31 @@ static enum MHD_Result r_batch_get(struct MHD_Connection *c, req *r, const char 
     return reply_json(c, r, 200, batch_json(&st));
 }
 
+/* A witness's cosignature of a checkpoint (public: its signature decides). */
+static enum MHD_Result r_cosig(struct MHD_Connection *c, req *r, const char *url)
+{
+    static _Thread_local mhd_msg m;
+    mhd_cosig_req q;
+    (void)url;
+    memset(&q, 0, sizeof q);
+    q.seq = UINT64_MAX;
+    if (!query_u64(c, "seq", &q.seq, false))
+        return fail(c, r, 400, "seq is the checkpoint's number");
+    if (!r->body || r->len == 0 || r->len >= sizeof q.line || memchr(r->body, 0, r->len))
+        return fail(c, r, 400,
+                    "send one cosignature line (\u2014 NAME BASE64), at most 1024 bytes, as "
+                    "text/plain");
+    memcpy(q.line, r->body, r->len);
+    snprintf(q.requester, sizeof q.requester, "%s", r->requester[0] ? r->requester : "-");
+    mh_err_clear();
+    int rc = mhd_pool_call(&F.ledger, MHD_M_COSIG_REQ, &q, -1, &m, 30000);
+    if (rc == 0 && m.fd >= 0)
+        close(m.fd);
+    if (rc || m.type != MHD_M_OK)
+        return ledger_error(c, r, rc, &m);
+    return reply_json(c, r, 201, json_pack("{s:b}", "stored", 1));
+}
+
 /* ---- routing ------------------------------------------------------------------------- */
 
 enum {
@@ -1208,7 +1233,8 @@ enum {
     M_ISSUE,
     M_STATUS,
     M_REVOKE,
-    M_BATCH
+    M_BATCH,
+    M_COSIG
 };
 
 /* The API (docs/openapi.yaml lists the same). */
@@ -1222,6 +1248,7 @@ static const route routes[] = {
     {"GET", "/api/v1/log/checkpoint", false, NULL, 0, 0, r_log, M_LOG, false},
     {"GET", "/api/v1/log/proof/inclusion", false, NULL, 0, 0, r_log, M_LOG, false},
     {"GET", "/api/v1/log/proof/consistency", false, NULL, 0, 0, r_log, M_LOG, false},
+    {"POST", "/api/v1/log/cosignatures", false, NULL, 0, 1, r_cosig, M_COSIG, true},
     {"GET", "/api/v1/whoami", false, NULL, ROLE_ANY, 0, r_whoami, M_WHOAMI, false},
     {"POST", "/api/v1/verify", false, NULL, ROLE_ANY, 2, r_verify, M_VERIFY, true},
     {"POST", "/api/v1/documents", false, NULL, ROLE_ADMIN | ROLE_ISSUER | ROLE_NOTARY, 2, r_issue,

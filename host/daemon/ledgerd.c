@@ -851,6 +851,28 @@ static void h_batch_poll(int ch, const mhd_msg *m)
         mh_err_clear();
 }
 
+static void h_cosig(int ch, const mhd_msg *m)
+{
+    mhd_cosig_req q;
+    const char *keys[8];
+    char name[300] = "";
+    mh_err_clear();
+    int rc = mhd_ipc_decode(m->type, m->buf, m->len, &q);
+    for (size_t i = 0; i < G.c->nwitnesses && i < 8; i++)
+        keys[i] = G.c->witnesses[i];
+    if (rc == 0)
+        rc = mh_app_witness_cosign(G.app, q.seq, q.line, strlen(q.line), keys, G.c->nwitnesses,
+                                   name, sizeof name);
+    if (rc) {
+        send_error(ch, m->id, rc, false, NULL);
+        return;
+    }
+    mhd_log(MHD_LOG_INFO, "witness cosignature stored", "witness=%s", mhd_q(name));
+    mhd_empty e = {0};
+    if (mhd_ipc_send(ch, MHD_M_OK, m->id, &e, -1) != 0)
+        mh_err_clear();
+}
+
 /* One thread per channel from the front. */
 static void *serve_front(void *arg)
 {
@@ -859,7 +881,7 @@ static void *serve_front(void *arg)
     static const mhd_permit permits[] = {
         {MHD_M_HEALTH_REQ, false, false}, {MHD_M_ISSUE_REQ, false, true},
         {MHD_M_REVOKE_REQ, false, false}, {MHD_M_BATCH_REQ, true, false},
-        {MHD_M_BATCH_POLL, false, false},
+        {MHD_M_BATCH_POLL, false, false}, {MHD_M_COSIG_REQ, false, false},
     };
     while (m) {
         int rc = mhd_ipc_recv(ch, m, -1);
@@ -893,6 +915,9 @@ static void *serve_front(void *arg)
             break;
         case MHD_M_BATCH_POLL:
             h_batch_poll(ch, m);
+            break;
+        case MHD_M_COSIG_REQ:
+            h_cosig(ch, m);
             break;
         }
         pthread_rwlock_unlock(&G.lock);

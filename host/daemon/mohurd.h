@@ -67,6 +67,10 @@ typedef struct mhd_conf {
         char issuer[65];
         char uri[1024];
     } issuer_keys[16];
+    /* witnesses whose cosignatures of the log's checkpoints are accepted
+     * (their cosignature/v1 verifier keys) */
+    size_t nwitnesses;
+    char witnesses[8][512];
     unsigned verify_cache; /* entries of the front's verdict cache (0: off) */
     unsigned cache_ttl;    /* seconds a cached verdict lives */
 } mhd_conf;

@@ -16,6 +16,19 @@ conf max_body 2097152
 conf max_json 65536
 conf threads 4
 
+# a witness (cosignature/v1, Ed25519 by openssl), trusted in mohurd.conf
+openssl genpkey -algorithm ed25519 -out "$W/wit.pem" 2>/dev/null || fail "witness key"
+openssl pkey -in "$W/wit.pem" -pubout -outform DER -out "$W/wit.pub" 2>/dev/null
+python3 - "$W" <<'PY'
+import base64, hashlib, sys
+w = sys.argv[1]
+pub = open(w + '/wit.pub', 'rb').read()[-32:]
+name = b'witness.example.org'
+keyid = hashlib.sha256(name + b'\n' + b'\x04' + pub).digest()[:4]
+open(w + '/wit.vkey', 'w').write('%s+%s+%s' % (name.decode(), keyid.hex(), base64.b64encode(b'\x04' + pub).decode()))
+PY
+conf witness "$(cat "$W/wit.vkey")"
+
 ADMIN=$(token admin)
 AUDITOR=$(token auditor)
 AGENCY=$(token issuer --issuer agency)
@@ -259,6 +272,37 @@ expect_code 200 "a level-0 tile ($T0)" GET "$T0"
 expect_code 200 "an entry bundle" GET "${T0/tile\/0/tile/entries}"
 expect_code 404 "a tile that is not there" GET /tile/5/000
 check "mohur log audit: the served tiles are the ledger" "$MOHUR" log audit "$H" --state "$W/audit.state"
+# a witness cosigns the latest checkpoint (C2SP tlog-cosignature) through the API
+curl -s "$H/api/v1/log/checkpoint" -o "$W/ck.latest"
+python3 - "$W" <<'PY' || fail "the witness's message"
+import base64, hashlib, struct, sys
+w = sys.argv[1]
+pub = open(w + '/wit.pub', 'rb').read()[-32:]
+name = b'witness.example.org'
+keyid = hashlib.sha256(name + b'\n' + b'\x04' + pub).digest()[:4]
+body = open(w + '/ck.latest', 'rb').read().split(b'\n\n', 1)[0] + b'\n'
+t = 1767225600
+open(w + '/wit.msg', 'wb').write(b'cosignature/v1\ntime %d\n' % t + body)
+open(w + '/wit.meta', 'wb').write(name + b' ' + base64.b64encode(keyid + struct.pack('>Q', t)))
+PY
+openssl pkeyutl -sign -rawin -inkey "$W/wit.pem" -in "$W/wit.msg" -out "$W/wit.sig" || fail "the witness signs"
+python3 - "$W" <<'PY'
+import base64, sys
+w = sys.argv[1]
+name, pre = open(w + '/wit.meta', 'rb').read().split(b' ')
+sig = base64.b64decode(pre) + open(w + '/wit.sig', 'rb').read()
+open(w + '/wit.line', 'wb').write('\u2014 '.encode() + name + b' ' + base64.b64encode(sig) + b'\n')
+raw = bytearray(sig); raw[-10] ^= 1
+open(w + '/wit.bad', 'wb').write('\u2014 '.encode() + name + b' ' + base64.b64encode(bytes(raw)) + b'\n')
+PY
+expect_code 400 "a forged cosignature (one bit)" POST /api/v1/log/cosignatures -H 'Content-Type: text/plain' --data-binary @"$W/wit.bad"
+expect_code 400 "a cosignature line that is not one" POST /api/v1/log/cosignatures -H 'Content-Type: text/plain' --data-binary 'hello'
+expect_code 404 "a cosignature of a checkpoint that does not exist" POST "/api/v1/log/cosignatures?seq=99999" -H 'Content-Type: text/plain' --data-binary @"$W/wit.line"
+expect_code 413 "a cosignature body over max_json" POST /api/v1/log/cosignatures -H 'Content-Type: text/plain' --data-binary @"$W/big70k"
+expect_code 201 "the witness's cosignature is verified and stored" POST /api/v1/log/cosignatures -H 'Content-Type: text/plain' --data-binary @"$W/wit.line"
+expect_code 409 "the same cosignature twice" POST /api/v1/log/cosignatures -H 'Content-Type: text/plain' --data-binary @"$W/wit.line"
+expect_code 200 "the checkpoint with its cosignature" GET /api/v1/log/checkpoint
+body_has "witness.example.org" "the served checkpoint carries the witness's line"
 "$LEDGER_WHO" "$MOHUR_STATE_DIR/ledger" >"$W/who" || fail "ledger_who"
 AGENCY_ID=$(echo "$AGENCY" | cut -d_ -f2)
 BDU_ID=$(echo "$BDU" | cut -d_ -f2)
