@@ -107,6 +107,16 @@ stop_mohurd() {
     wait "$MPID" || rc=$?
     [ "$rc" -eq 0 ] || fail "mohurd exited with $rc on SIGTERM (expected 0)"
     pass "mohurd stopped with exit status 0 on SIGTERM"
+    # no child died but those a test killed (SIGKILL), no sanitizer report
+    if grep -E 'msg="child died; restarting"' "$W/mohurd.err" | grep -qv 'signal=9 '; then
+        grep 'child died' "$W/mohurd.err" >&2
+        fail "a child of mohurd died that no test killed"
+    fi
+    if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$W/mohurd.err"; then
+        grep -A20 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$W/mohurd.err" | head -60 >&2
+        fail "a sanitizer report in mohurd's log"
+    fi
+    pass "no child died unasked, no sanitizer report"
 }
 
 # the pid of a child by role (front, ledger, signer), from its log line

