@@ -302,6 +302,14 @@ static int cmd_sign(int argc, char **argv)
         goto out;
     }
     /* a running mohurd holds the ledger: through it (daemon_client.c) */
+    if (key && mh_cli_daemon_running()) {
+        ret = mh_cli_error(MH_EXIT_STORAGE,
+                           "%s: mohurd is running and holds the ledger; a signature with your "
+                           "own token (--key) does not go through mohurd yet: stop mohurd for "
+                           "it, or sign as an issuer of the appliance",
+                           mh_cli_prog);
+        goto out;
+    }
     if (!key && mh_cli_daemon_running()) {
         mh_err_clear();
         if ((rc = mh_cli_daemon_sign(&req, kind_id, issuer, out, &res)) != 0) {
