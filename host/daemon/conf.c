@@ -21,6 +21,7 @@ void mhd_conf_defaults(mhd_conf *c)
     c->max_body = (size_t)64 << 20;
     c->max_json = (size_t)1 << 20;
     c->rate = 100;
+    c->public_rate = 50;
     c->checkpoint_interval = 10;
     c->log_level = MHD_LOG_INFO;
     c->verify_cache = 4096;
@@ -187,6 +188,7 @@ static int set_one(mhd_conf *c, const char *k, const char *v, bool *had_listen)
         {"per_ip_limit", 1, 65536, offsetof(mhd_conf, per_ip_limit)},
         {"timeout", 1, 3600, offsetof(mhd_conf, timeout)},
         {"rate", 1, 1000000, offsetof(mhd_conf, rate)},
+        {"public_rate", 0, 1000000, offsetof(mhd_conf, public_rate)},
         {"checkpoint_interval", 0, 86400, offsetof(mhd_conf, checkpoint_interval)},
         {"verify_cache", 0, 1u << 20, offsetof(mhd_conf, verify_cache)},
         {"cache_ttl", 0, 3600, offsetof(mhd_conf, cache_ttl)},

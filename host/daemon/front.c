@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -548,6 +549,60 @@ static enum MHD_Result r_metrics(struct MHD_Connection *c, req *r, const char *u
     return ret;
 }
 
+/* Per client address: verifications that were not in the cache. Buckets
+ * in a fixed table by a hash of the address (two addresses may share one:
+ * they then share the rate, which errs on the side of the server). */
+#define PUB_SLOTS 4096
+static struct {
+    pthread_mutex_t m;
+    double tokens, last;
+} pub[PUB_SLOTS];
+static pthread_once_t pub_once = PTHREAD_ONCE_INIT;
+
+static void pub_init(void)
+{
+    for (size_t i = 0; i < PUB_SLOTS; i++)
+        pthread_mutex_init(&pub[i].m, NULL);
+}
+
+static bool public_ok(struct MHD_Connection *c)
+{
+    if (!F.c->public_rate)
+        return true;
+    pthread_once(&pub_once, pub_init);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    uint8_t h[32];
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    const void *addr = "";
+    size_t alen = 0;
+    if (sa && sa->sa_family == AF_INET) {
+        addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+        alen = 4;
+    } else if (sa && sa->sa_family == AF_INET6) {
+        addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+        alen = 8; /* a /64: one client, whatever its interface id */
+    }
+    mbedtls_sha256_ret(addr, alen, h, 0);
+    uint32_t slot;
+    memcpy(&slot, h, 4);
+    slot %= PUB_SLOTS;
+    double rate = F.c->public_rate, now = now_s();
+    pthread_mutex_lock(&pub[slot].m);
+    if (pub[slot].last == 0)
+        pub[slot].tokens = 2 * rate;
+    else
+        pub[slot].tokens += (now - pub[slot].last) * rate;
+    if (pub[slot].tokens > 2 * rate)
+        pub[slot].tokens = 2 * rate;
+    pub[slot].last = now;
+    bool ok = pub[slot].tokens >= 1;
+    if (ok)
+        pub[slot].tokens -= 1;
+    pthread_mutex_unlock(&pub[slot].m);
+    return ok;
+}
+
 /* The verdict cache: a verdict depends on the receipt, the ledger (any new
  * entry, a revocation included, changes its size) and the CRL (reloading
  * starts a new front, with an empty cache); the TTL bounds what time alone
@@ -630,6 +685,12 @@ static enum MHD_Result r_verify_page(struct MHD_Connection *c, req *r, const cha
         return ret;
     }
     atomic_fetch_add(&M.cache_misses, 1);
+    /* a verdict not cached costs a signature verification: each client
+     * address gets public_rate of those a second */
+    if (!public_ok(c)) {
+        atomic_fetch_add(&M.rate_limited, 1);
+        return fail(c, r, 429, "too many verifications from this address; slow down");
+    }
     char qr[MH_RECEIPT_URL_MAX + 1];
     snprintf(qr, sizeof qr, "HTTPS://%s/V/%s", mh_app_verify_host(F.app), rec);
     mh_app_verdict *v = calloc(1, sizeof *v);
@@ -1650,7 +1711,8 @@ int mhd_front_main(mhd_conf *c, size_t nlisten)
     mhd_ready rd = {MHD_ROLE_FRONT, (uint32_t)getpid()};
     if ((rc = mhd_ipc_send(MHD_PARENT_FD, MHD_M_READY, 0, &rd, -1)) != 0)
         return rc;
-    mhd_log(MHD_LOG_INFO, "serving", "listeners=%zu user=%s", nlisten, mhd_q(c->user));
+    mhd_log(MHD_LOG_INFO, "serving", "listeners=%zu user=%s threads=%u public_rate=%u", nlisten,
+            mhd_q(c->user), c->threads, c->public_rate);
     static mhd_msg m;
     static const mhd_permit permits[] = {{MHD_M_CONNECT, true, false}};
     for (;;) {

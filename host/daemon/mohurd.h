@@ -55,6 +55,7 @@ typedef struct mhd_conf {
     size_t max_json; /* other JSON bodies */
     char tls_cert[1024], tls_key[1024], tls_client_ca[1024];
     unsigned rate;                /* default requests/s of a credential */
+    unsigned public_rate;         /* uncached verifications/s per client address (0: off) */
     unsigned checkpoint_interval; /* seconds between checkpoints (0: never) */
     char origin[256];             /* the log's origin line */
     int log_level;                /* 0 error .. 3 debug */

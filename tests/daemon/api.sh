@@ -15,6 +15,7 @@ conf per_ip_limit 16
 conf max_body 2097152
 conf max_json 65536
 conf threads 4
+conf public_rate 2
 
 # a witness (cosignature/v1, Ed25519 by openssl), trusted in mohurd.conf
 openssl genpkey -algorithm ed25519 -out "$W/wit.pem" 2>/dev/null || fail "witness key"
@@ -343,6 +344,17 @@ burst "$SLOWISS" POST /api/v1/documents
 burst "$SLOWISS" POST "/api/v1/documents/$DOC/revoke"
 burst "$SLOWISS" POST /api/v1/batches
 pass "every authenticated route answers 429 over the credential's rate"
+# the public route: verdicts not cached are limited per client address
+codes=""
+python3 -c 'import sys; p=sys.argv[1]
+for i in range(12): j=len(p)//3+i; print(p[:j]+("A" if p[j]!="A" else "B")+p[j+1:])' "$RPATH" >"$W/forged.list"
+while read -r R2; do
+    api GET "/$R2?format=json"
+    codes="$codes $CODE"
+done <"$W/forged.list"
+case $codes in *429*) pass "GET /V/: uncached verifications over public_rate get 429 ($codes)" ;; *) fail "no 429 on the public route ($codes)" ;; esac
+sleep 1.2
+expect_code 200 "a second later, verifications are allowed again" GET "/$RPATH?format=json"
 check "slow clients (slowloris) are closed after the timeout; others are served" python3 "$SRC/tests/daemon/rawhttp.py" slowloris "$PORT" 10 2
 check "a body that stalls is closed after the timeout" python3 "$SRC/tests/daemon/rawhttp.py" slowbody "$PORT" 2
 check "the per-address connection limit refuses one more" python3 "$SRC/tests/daemon/rawhttp.py" perip "$PORT" 16

@@ -106,6 +106,22 @@ if len(live) != 900 or dups:
     sys.exit(1)
 PY
 pass "900 documents in force in the ledger, none twice (voided attempts are ledger facts)"
+# backoff: a child that keeps dying soon after its start waits longer each time
+for k in 1 2 3 4; do
+    pid=$(child_pid signer)
+    kill -KILL "$pid"
+    for i in $(seq 100); do [ "$(child_pid signer)" != "$pid" ] && break; sleep 0.05; done
+done
+grep 'msg="child died; restarting" child=signer signal=9' "$W/mohurd.err" | tail -n 4 |
+    sed 's/.*delay_ms=\([0-9]*\).*/\1/' >"$W/delays"
+python3 -c 'import sys; d=[int(x) for x in open(sys.argv[1])]; sys.exit(0 if len(d) == 4 and all(b > a for a, b in zip(d, d[1:])) else 1)' "$W/delays" ||
+    fail "the restart delays grow for a child that keeps dying ($(tr '\n' ' ' <"$W/delays"))"
+pass "restart backoff: delays $(tr '\n' ' ' <"$W/delays")ms for a signer killed again right after each start"
+for i in $(seq 100); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz")" = 200 ] && break
+    sleep 0.1
+done
+expect_code 200 "ready again after the backoff" GET /readyz
 check "mohur log audit: the tiles served after the restarts" "$MOHUR" log audit "http://127.0.0.1:$PORT" --state "$W/audit"
 stop_mohurd
 echo "failures: all $CHECKS checks passed"
