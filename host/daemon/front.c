@@ -37,6 +37,7 @@
 #include <microhttpd.h>
 
 #include "mh_app.h"
+#include "mh_doc.h"
 #include "mh_ledger.h"
 
 /* ---- state ------------------------------------------------------------------ */
@@ -1606,8 +1607,18 @@ static int front_setup(mhd_conf *c)
         return MH_ERR_NOMEM;
     for (size_t i = 0; i < CACHE_STRIPES; i++)
         pthread_mutex_init(&F.cache_lock[i], NULL);
-    /* what follows cannot be undone: no more files, no more root */
-    if ((rc = mhd_drop_user(c->user)) != 0 || (rc = mhd_seccomp(MHD_ROLE_FRONT)) != 0)
+    /* what follows cannot be undone: no more root, then only the kinds and
+     * the tiles to read (Landlock), then no writing, no code, no sockets
+     * (seccomp). /proc: the memfds of uploads are opened by their
+     * /proc/self/fd paths. */
+    char tiles[1200];
+    snprintf(tiles, sizeof tiles, "%s/tiles", c->state_dir);
+    const char *dirs[] = {mh_kinds_dir(), tiles, "/proc"};
+    const char *files[] = {"/dev/null", "/dev/urandom"};
+    int ll = -1;
+    if ((rc = mhd_landlock_prepare(dirs, 3, files, 2, &ll)) != 0 ||
+        (rc = mhd_drop_user(c->user)) != 0 || (rc = mhd_landlock_apply(ll)) != 0 ||
+        (rc = mhd_seccomp(MHD_ROLE_FRONT)) != 0)
         return rc;
     return MH_OK;
 }
@@ -1629,6 +1640,9 @@ int mhd_front_probe(mhd_conf *c, const char *what)
         fd = open(path, O_RDWR | O_CLOEXEC);
     } else if (strcmp(what, "write") == 0) {
         fd = open("/tmp/mohurd-probe", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    } else if (strcmp(what, "etc") == 0) {
+        /* world-readable, but outside what the front may read (Landlock) */
+        fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
     } else if (strcmp(what, "tokens") == 0) {
         snprintf(path, sizeof path, "%s/tokens", c->state_dir);
         fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -105,6 +105,12 @@ int mhd_drop_user(const char *user) MH_WARN_UNUSED;
  * no new network sockets, no exec; ledger and signer: no network, no
  * exec). */
 int mhd_seccomp(enum mhd_role role) MH_WARN_UNUSED;
+/* Landlock (when the kernel has it): a ruleset that lets only these
+ * directories and files be opened, for reading (made while the paths can
+ * still be reached; -1 without Landlock), then applied for good. */
+int mhd_landlock_prepare(const char *const *dirs, size_t ndirs, const char *const *files,
+                         size_t nfiles, int *ruleset) MH_WARN_UNUSED;
+int mhd_landlock_apply(int ruleset) MH_WARN_UNUSED;
 /* Closes every descriptor from `from` up (close_range). */
 void mhd_close_from(int from);
 

@@ -17,6 +17,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/landlock.h>
+#include <sys/syscall.h>
+
 #include <seccomp.h>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -67,6 +70,75 @@ void mhd_close_from(int from)
     if (close_range((unsigned)from, ~0u, 0) != 0)
         for (int fd = from; fd < 4096; fd++)
             close(fd);
+}
+
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+
+int mhd_landlock_prepare(const char *const *dirs, size_t ndirs, const char *const *files,
+                         size_t nfiles, int *ruleset)
+{
+    *ruleset = -1;
+    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+    if (abi < 1) {
+        mhd_log(MHD_LOG_WARN,
+                "Landlock is not available: the front's file system is confined by "
+                "its user and seccomp only",
+                NULL);
+        return MH_OK;
+    }
+    struct landlock_ruleset_attr ra;
+    memset(&ra, 0, sizeof ra);
+    ra.handled_access_fs =
+        LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |
+        LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+        LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
+        LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |
+        LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+    if (abi >= 2)
+        ra.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
+    if (abi >= 3)
+        ra.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
+    int rs = (int)syscall(SYS_landlock_create_ruleset, &ra, sizeof ra, 0);
+    if (rs < 0) {
+        mh_err_set("Landlock: the ruleset cannot be made: %s", strerror(errno));
+        return MH_ERR_INTERNAL;
+    }
+    for (size_t i = 0; i < ndirs + nfiles; i++) {
+        bool dir = i < ndirs;
+        const char *p = dir ? dirs[i] : files[i - ndirs];
+        int fd = open(p, O_PATH | O_CLOEXEC);
+        if (fd < 0)
+            continue; /* nothing there: nothing to allow */
+        struct landlock_path_beneath_attr pb = {
+            .allowed_access =
+                LANDLOCK_ACCESS_FS_READ_FILE | (dir ? LANDLOCK_ACCESS_FS_READ_DIR : 0),
+            .parent_fd = fd,
+        };
+        long r = syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+        close(fd);
+        if (r != 0) {
+            mh_err_set("Landlock: %s cannot be allowed: %s", p, strerror(errno));
+            close(rs);
+            return MH_ERR_INTERNAL;
+        }
+    }
+    *ruleset = rs;
+    return MH_OK;
+}
+
+int mhd_landlock_apply(int ruleset)
+{
+    if (ruleset < 0)
+        return MH_OK; /* no Landlock in this kernel */
+    int rc = MH_OK;
+    if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) {
+        mh_err_set("Landlock: the restriction cannot be applied: %s", strerror(errno));
+        rc = MH_ERR_INTERNAL;
+    }
+    close(ruleset);
+    return rc;
 }
 
 #define RULE(ctx, act, name, ...) (seccomp_rule_add(ctx, act, SCMP_SYS(name), __VA_ARGS__) == 0)

@@ -107,10 +107,14 @@ if len(live) != 900 or dups:
 PY
 pass "900 documents in force in the ledger, none twice (voided attempts are ledger facts)"
 # backoff: a child that keeps dying soon after its start waits longer each time
+deaths() { grep -c 'msg="child died; restarting" child=signer signal=9' "$W/mohurd.err"; }
 for k in 1 2 3 4; do
     pid=$(child_pid signer)
-    kill -KILL "$pid"
-    for i in $(seq 100); do [ "$(child_pid signer)" != "$pid" ] && break; sleep 0.05; done
+    n=$(deaths)
+    kill -KILL "$pid" || fail "killing the signer ($pid)"
+    # its death logged, and its successor started
+    for i in $(seq 200); do [ "$(deaths)" -gt "$n" ] && [ "$(child_pid signer)" != "$pid" ] && break; sleep 0.05; done
+    [ "$(child_pid signer)" != "$pid" ] || fail "the signer was restarted after kill $k"
 done
 grep 'msg="child died; restarting" child=signer signal=9' "$W/mohurd.err" | tail -n 4 |
     sed 's/.*delay_ms=\([0-9]*\).*/\1/' >"$W/delays"

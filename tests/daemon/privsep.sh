@@ -91,6 +91,11 @@ probe write EPERM "create a file anywhere, even in /tmp (seccomp)"
 probe tokens EACCES "open the token store"
 probe socket EPERM "open a network socket (seccomp)"
 probe module "" "load the PKCS#11 module (no executable mappings)"
+if python3 -c 'import ctypes, sys; sys.exit(0 if ctypes.CDLL(None, use_errno=True).syscall(444, None, 0, 1) > 0 else 1)' 2>/dev/null; then
+    probe etc EACCES "open a world-readable file outside the kinds and tiles (Landlock)"
+else
+    echo "NOTE: the kernel has no Landlock: the front is confined by its user and seccomp"
+fi
 probe exec killed
 "$MOHURD" --state "$MOHUR_STATE_DIR" --sandbox-probe write >/dev/null 2>&1
 [ ! -e /tmp/mohurd-probe ] || fail "the probe wrote a file"
