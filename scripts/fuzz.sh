@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 top=$PWD
 secs=${1:-${MH_FUZZ_SECONDS:-15}}
 testdata=${MOHUR_TESTDATA:-$top/../shared/testdata}
-CC=clang cmake -S . -B build-fuzz -DMH_FUZZ=ON -DMH_WERROR=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DMH_FUZZ=ON -DMH_WERROR=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
 targets=$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')
 # shellcheck disable=SC2086
 cmake --build build-fuzz -j"$(nproc)" --target $targets >/dev/null

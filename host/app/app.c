@@ -300,6 +300,25 @@ const app_issuer *mh_app_find_issuer(const mh_app *a, const char *id)
     return NULL;
 }
 
+const uint8_t *mh_app_registered_cert(const mh_app *a, const char *issuer, const uint8_t fp[32],
+                                      size_t *len)
+{
+    const app_issuer *is = mh_app_find_issuer(a, issuer);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < a->nissuers; i++) {
+            const app_issuer *c = &a->issuers[i];
+            if ((pass == 0) != (c == is))
+                continue;
+            for (size_t j = 0; j < c->ncerts; j++)
+                if (mh_ct_memcmp(c->fp[j], fp, 32) == 0) {
+                    *len = c->cert_len[j];
+                    return c->cert[j];
+                }
+        }
+    }
+    return NULL;
+}
+
 const app_issuer *mh_app_issuer_by_cert(const mh_app *a, const uint8_t *der, size_t len)
 {
     uint8_t fp[32];
@@ -434,7 +453,14 @@ static int load_config(mh_app *a)
 
     if ((ret = mh_app_path(path, sizeof path, a->dir, "config.json")) != 0)
         return ret;
-    if (access(path, F_OK) != 0) {
+    if (access(path, R_OK) != 0) {
+        if (errno == EACCES) {
+            mh_err_set("you may not read the appliance's state in %s (permission denied): "
+                       "verifying needs membership of its group (see 'mohur init --group'); "
+                       "signing needs its owner",
+                       a->dir);
+            return MH_ERR_PERMISSION;
+        }
         mh_err_set("%s has no config.json: run 'mohur init' (with MOHUR_STATE_DIR=%s) first",
                    a->dir, a->dir);
         return MH_ERR_NOT_FOUND;

@@ -142,11 +142,16 @@ void mh_app_cert_cn(const uint8_t *der, size_t len, char *out, size_t cap);
 int mh_app_check_path(mh_app *a, const uint8_t *der, size_t len, int64_t when, int64_t poe,
                       enum mh_path_purpose purpose, char *reason, size_t cap) MH_WARN_UNUSED;
 const app_issuer *mh_app_find_issuer(const mh_app *a, const char *id);
+/* The registered certificate with SHA-256 fp (the issuer's first, then
+ * any issuer's), or NULL; *len its length. */
+const uint8_t *mh_app_registered_cert(const mh_app *a, const char *issuer, const uint8_t fp[32],
+                                      size_t *len);
 /* The issuer a certificate is registered for (NULL: none). */
 const app_issuer *mh_app_issuer_by_cert(const mh_app *a, const uint8_t *der, size_t len);
 
-/* Verifies a signed PDF held in memory (mh_app_verify_file's PDF path). */
-int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len,
+/* Verifies a signed PDF held in memory (mh_app_verify_file's PDF path),
+ * on the caller's open document when pdoc is not NULL (one parse). */
+int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len, mh_pdf_document *pdoc,
                             mh_app_verdict *v) MH_WARN_UNUSED;
 
 /* ---- signatures the appliance makes (sign.c) ---------------------------------- */
@@ -154,6 +159,7 @@ int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len,
 typedef struct app_pdf_job {
     const uint8_t *doc;
     size_t len;
+    mh_pdf_document *pdoc; /* the document already open (one parse), or NULL */
     const mh_kind *kind;
     const mh_app_signer *signer;
     const char *who; /* the caption's first line: the issuer, or the party */
@@ -163,6 +169,7 @@ typedef struct app_pdf_job {
     bool rendered;   /* made by mohur from a template (mh_pdf's made_by_mohur) */
     const mh_pdf_font *font;
     int64_t when;
+    const mh_app_stamp *stamp; /* the signer's place for the stamp; NULL: the kind's */
 } app_pdf_job;
 
 /* The PDF with its new signature (malloc'd), and the original length. */

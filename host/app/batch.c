@@ -223,10 +223,41 @@ static void *progress_main(void *arg)
     return NULL;
 }
 
+static const char *result_name(const struct batch *b, const size_t *counter)
+{
+    const mh_batch_stats *st = b->st;
+    if (counter == &st->issued)
+        return "issued";
+    if (counter == &st->already)
+        return "already issued";
+    if (counter == &st->remade)
+        return "re-made";
+    if (counter == &st->rendered)
+        return "rendered";
+    if (counter == &st->conflicts)
+        return "conflict";
+    if (counter == &st->voided)
+        return "voided";
+    if (counter == &st->failed)
+        return "failed";
+    return "bad";
+}
+
+/* Tells the caller about a row; b->mu held. */
+static void report_row_locked(struct batch *b, unsigned long line, const char *id, const char *file,
+                              const char *url, const size_t *counter, const char *reason)
+{
+    if (!b->o->on_row)
+        return;
+    mh_batch_row r = {line, id && id[0] ? id : NULL, file, url, result_name(b, counter), reason};
+    b->o->on_row(b->o->row_ctx, &r);
+}
+
 /* One row's outcome (a line number of 0: not about a row). */
-static void row_error(struct batch *b, unsigned long line, size_t *counter, const char *fmt, ...)
-    MH_PRINTF(4, 5);
-static void row_error(struct batch *b, unsigned long line, size_t *counter, const char *fmt, ...)
+static void row_error(struct batch *b, unsigned long line, const char *id, size_t *counter,
+                      const char *fmt, ...) MH_PRINTF(5, 6);
+static void row_error(struct batch *b, unsigned long line, const char *id, size_t *counter,
+                      const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -234,6 +265,7 @@ static void row_error(struct batch *b, unsigned long line, size_t *counter, cons
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     pthread_mutex_lock(&b->mu);
+    report_row_locked(b, line, id, NULL, NULL, counter, msg);
     (*counter)++;
     b->done++;
     b->errors++;
@@ -251,9 +283,11 @@ static void row_error(struct batch *b, unsigned long line, size_t *counter, cons
     pthread_mutex_unlock(&b->mu);
 }
 
-static void row_done(struct batch *b, size_t *counter, uint64_t bytes)
+static void row_done(struct batch *b, const struct job *j, const char *file, const char *url,
+                     size_t *counter, uint64_t bytes)
 {
     pthread_mutex_lock(&b->mu);
+    report_row_locked(b, j->line, j->id, file, url, counter, NULL);
     (*counter)++;
     b->done++;
     b->st->bytes += bytes;
@@ -335,26 +369,27 @@ static void issue_row(struct batch *b, struct job *j)
     mh_err_clear();
     int rc = mh_template_render(b->tpl, j->v, j->n, &pdf, &len);
     if (rc) {
-        row_error(b, j->line, &st->bad, "%s", mh_err_message(rc));
+        row_error(b, j->line, j->id, &st->bad, "%s", mh_err_message(rc));
         goto out;
     }
     if (!o->app) { /* render only: the ceiling */
-        row_done(b, &st->rendered, len);
+        row_done(b, j, NULL, NULL, &st->rendered, len);
         goto out;
     }
     if (!j->id[0]) {
-        row_error(b, j->line, &st->bad, "the row has no number; every document needs one");
+        row_error(b, j->line, NULL, &st->bad, "the row has no number; every document needs one");
         goto out;
     }
     rc = mh_batch_file_name(j->id, name, sizeof name);
     if (!rc && (size_t)snprintf(path, sizeof path, "%s/%s", o->out_dir, name) >= sizeof path)
         rc = MH_ERR_TOO_LARGE;
     if (rc) {
-        row_error(b, j->line, &st->bad, "the document id '%s' cannot be made a file name", j->id);
+        row_error(b, j->line, j->id, &st->bad, "the document id '%s' cannot be made a file name",
+                  j->id);
         goto out;
     }
     if (file_has_prefix(path, pdf, len)) {
-        row_done(b, &st->already, 0);
+        row_done(b, j, path, NULL, &st->already, 0);
         goto out;
     }
     /* the id is the row's printed number; mh_app_issue decides whether it
@@ -380,20 +415,20 @@ static void issue_row(struct batch *b, struct job *j)
     mh_err_clear();
     rc = mh_app_issue(o->app, &req, &res);
     if (rc == 0) {
-        row_done(b, res.resumed ? &st->remade : &st->issued, len);
+        row_done(b, j, path, res.url, res.resumed ? &st->remade : &st->issued, len);
         goto out;
     }
     char msg[600];
     snprintf(msg, sizeof msg, "%s", mh_err_message(rc));
     if (rc == MH_ERR_ALREADY_EXISTS) {
-        row_error(b, j->line, &st->conflicts, "%s", msg);
+        row_error(b, j->line, id, &st->conflicts, "%s", msg);
         goto out;
     }
     /* failed after the ledger entry? mh_app_issue voids it then */
     bool voided = res.voided;
     if (is_fatal(rc))
         set_fatal(b, rc, msg);
-    row_error(b, j->line, voided ? &st->voided : (is_fatal(rc) ? &st->failed : &st->bad),
+    row_error(b, j->line, id, voided ? &st->voided : (is_fatal(rc) ? &st->failed : &st->bad),
               "%s: %s%s", id, msg, voided ? " (its ledger entry was voided)" : "");
 out:
     free(pdf);
@@ -643,6 +678,8 @@ int mh_batch_run(const mh_batch_opts *o, mh_batch_stats *st)
         remove_stale_temps(o->out_dir);
     }
     ret = mh_roster_open(o->roster, &r);
+    if (!ret)
+        ret = mh_roster_bind(r, o->kind);
     if (ret)
         goto out;
     st->rows = mh_roster_count(r);
@@ -699,7 +736,7 @@ int mh_batch_run(const mh_batch_opts *o, mh_batch_stats *st)
             break;
         read_rows++;
         if (rc) {
-            row_error(&b, row.line, &st->bad, "%s", mh_err_message(rc));
+            row_error(&b, row.line, NULL, &st->bad, "%s", mh_err_message(rc));
             continue;
         }
         struct job *j = NULL;
@@ -709,7 +746,7 @@ int mh_batch_run(const mh_batch_opts *o, mh_batch_stats *st)
             break;
         }
         if (rc) {
-            row_error(&b, row.line, &st->bad, "%s", mh_err_message(rc));
+            row_error(&b, row.line, NULL, &st->bad, "%s", mh_err_message(rc));
             continue;
         }
         if (j->id[0]) {
@@ -721,7 +758,7 @@ int mh_batch_run(const mh_batch_opts *o, mh_batch_stats *st)
                 break;
             }
             if (rc == 1) {
-                row_error(&b, j->line, &st->bad,
+                row_error(&b, j->line, j->id, &st->bad,
                           "the number of this row is already used by line %lu; every document "
                           "needs its own number",
                           first);

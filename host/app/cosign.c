@@ -17,6 +17,7 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
 {
     int ret;
     mh_app_verdict *v = NULL;
+    mh_pdf_document *pdoc = NULL, *own = NULL;
     mh_kind *k = NULL;
     uint8_t *out = NULL;
     size_t out_len = 0, orig = 0;
@@ -38,8 +39,14 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
         goto out;
     }
     /* the document as it stands must be valid: nobody co-signs a document
-     * that was altered, revoked, forged or is unknown here */
-    if ((ret = mh_app_verify_pdf_bytes(a, r->doc, r->doc_len, v)) != 0)
+     * that was altered, revoked, forged or is unknown here (one parse for
+     * the check and the signature) */
+    pdoc = r->pdf;
+    if (!pdoc && (ret = mh_pdf_open(r->doc, r->doc_len, &own)) != 0)
+        goto out;
+    if (!pdoc)
+        pdoc = own;
+    if ((ret = mh_app_verify_pdf_bytes(a, r->doc, r->doc_len, pdoc, v)) != 0)
         goto out;
     if (v->code != MH_APP_VALID) {
         mh_err_set("this document does not verify, so it cannot be co-signed: %s", v->sentence);
@@ -54,8 +61,11 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
         ret = MH_ERR_PERMISSION;
         goto out;
     }
-    /* the next party, in order, with a certificate fit to sign */
-    size_t position = v->nsigs;
+    /* the next party, in order, with a certificate fit to sign (document
+     * timestamps are no party) */
+    size_t position = 0;
+    for (size_t i = 0; i < v->nsigs; i++)
+        position += strcmp(v->sigs[i].role, "timestamp") != 0;
     if (mh_app_policy_party(k, position, s->cert, s->cert_len, why, sizeof why) != 0) {
         mh_err_set("%s", why);
         ret = MH_ERR_PERMISSION;
@@ -80,6 +90,7 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     app_pdf_job j = {0};
     j.doc = r->doc;
     j.len = r->doc_len;
+    j.pdoc = pdoc;
     j.kind = k;
     j.signer = s;
     j.who = who;
@@ -98,6 +109,7 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     }
     ret = MH_OK;
 out:
+    mh_pdf_close(own);
     free(out);
     free(v);
     free(k);

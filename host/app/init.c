@@ -8,6 +8,8 @@
 #include "app_int.h"
 
 #include <errno.h>
+#include <dirent.h>
+#include <grp.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,7 +227,7 @@ static int issue_for(struct init_ctx *c, mh_hsm_key *key, enum mh_ca_profile pro
     memset(&rec, 0, sizeof rec);
     memcpy(rec.serial, r.serial, MH_CA_SERIAL_LEN);
     rec.serial_len = MH_CA_SERIAL_LEN;
-    rec.profile = prof;
+    rec.profile = (int)prof;
     rec.not_before = r.not_before;
     rec.not_after = r.not_after;
     rec.issued_at = c->now;
@@ -252,7 +254,7 @@ static int gen_key(mh_hsm_token *tok, enum mh_key_type t, const char *label, mh_
     return rc;
 }
 
-int mh_app_init(const char *dir, const mh_app_init_opts *o, bool *created)
+static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
 {
     int ret = MH_ERR_INVALID_ARG;
     const char *registry = o && o->registry_id ? o->registry_id : DEFAULT_REGISTRY;
@@ -604,4 +606,83 @@ out:
             unlink(p);
     }
     return ret;
+}
+
+/* Verifying needs no root and no PIN: the files a verifier reads (the
+ * configuration, the certificates and CRL, the ledger) are shared with one
+ * group; the token, the PINs and the CA database stay the owner's. LMDB
+ * readers write the ledger's lock file (its reader table), so that one
+ * file is group-writable. */
+static int share_with_group(const char *dir, gid_t gid)
+{
+    static const struct {
+        const char *rel;
+        mode_t mode;
+    } shared[] = {
+        {"", 0750},       {"config.json", 0640},     {"certs", 0750},           {"trust", 0750},
+        {"ledger", 0750}, {"ledger/data.mdb", 0640}, {"ledger/lock.mdb", 0660},
+    };
+    char path[APP_PATH_MAX];
+    for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++) {
+        int rc = shared[i].rel[0] ? mh_app_path(path, sizeof path, dir, shared[i].rel)
+                                  : (snprintf(path, sizeof path, "%s", dir) < (int)sizeof path
+                                         ? MH_OK
+                                         : MH_ERR_TOO_LARGE);
+        if (rc)
+            return rc;
+        if (chown(path, (uid_t)-1, gid) != 0 || chmod(path, shared[i].mode) != 0) {
+            if (errno == ENOENT)
+                continue;
+            mh_err_set("sharing %s with group %u: %s", path, (unsigned)gid, strerror(errno));
+            return errno == EPERM ? MH_ERR_PERMISSION : MH_ERR_IO;
+        }
+    }
+    /* the certificates and CRLs inside certs/ and trust/ */
+    static const char *const dirs[] = {"certs", "trust"};
+    for (size_t i = 0; i < 2; i++) {
+        if (mh_app_path(path, sizeof path, dir, dirs[i]) != 0)
+            continue;
+        DIR *d = opendir(path);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            char f[APP_PATH_MAX + 300];
+            if (e->d_name[0] == '.')
+                continue;
+            snprintf(f, sizeof f, "%s/%s", path, e->d_name);
+            if (chown(f, (uid_t)-1, gid) != 0 || chmod(f, 0640) != 0) {
+                mh_err_set("sharing %s with group %u: %s", f, (unsigned)gid, strerror(errno));
+                closedir(d);
+                return MH_ERR_IO;
+            }
+        }
+        if (d)
+            closedir(d);
+    }
+    return MH_OK;
+}
+
+int mh_app_init(const char *dir, const mh_app_init_opts *o, bool *created)
+{
+    int ret = init_state(dir, o, created);
+    if (ret)
+        return ret;
+    /* the verifiers' group: --group, else "mohur" when it exists */
+    const char *name = o && o->group ? o->group : "mohur";
+    struct group *g = getgrnam(name);
+    char *end = NULL;
+    long num = strtol(name, &end, 10);
+    gid_t gid;
+    if (g) {
+        gid = g->gr_gid;
+    } else if (end && end != name && !*end && num >= 0) {
+        gid = (gid_t)num;
+    } else if (o && o->group) {
+        mh_err_set("there is no group '%.64s' to share the state with (create it with "
+                   "'groupadd %.64s', or give a group id)",
+                   name, name);
+        return MH_ERR_NOT_FOUND;
+    } else {
+        return MH_OK; /* no verifiers' group: the state stays its owner's */
+    }
+    return share_with_group(dir, gid);
 }

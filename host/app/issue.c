@@ -9,6 +9,7 @@
  * co-signed by a party (cosign.c), which makes no new receipt.
  */
 #include "app_int.h"
+#include "mh_docs.h"
 #include "mh_hash.h"
 
 #include <stdio.h>
@@ -36,6 +37,7 @@ typedef struct issue {
     mh_receipt_claims claims;
     uint8_t claims_digest[32];
     bool entry_made;
+    mh_pdf_document *pdoc; /* the PDF, parsed once (NULL for other files) */
     mh_qr qr;
     bool have_qr;
     char tmp[OUT_FILES][APP_PATH_MAX + 64];
@@ -322,6 +324,7 @@ static int issue_sign(issue *is)
         app_pdf_job j = {0};
         j.doc = r->doc;
         j.len = r->doc_len;
+        j.pdoc = is->pdoc;
         j.kind = r->kind;
         j.signer = is->s;
         j.who = is->s->issuer->info.name;
@@ -329,6 +332,7 @@ static int issue_sign(issue *is)
         j.qr = &is->qr;
         j.rendered = r->rendered;
         j.font = r->stamp_font;
+        j.stamp = r->stamp;
         j.when = r->time > 0 ? r->time : (int64_t)time(NULL);
         if ((rc = mh_app_sign_pdf(a, &j, &signed_pdf, &out_len, &ol)) != 0)
             return rc;
@@ -420,18 +424,24 @@ static void issue_void(issue *is, int ret)
                    saved, (unsigned long long)is->res->log_index, is->res->doc_id);
 }
 
-int mh_app_issue_precheck(const mh_app_issue_req *r, bool *cosign)
+int mh_app_issue_precheck(const mh_app_issue_req *r, bool *cosign, mh_pdf_document **pdf)
 {
     *cosign = false;
+    *pdf = NULL;
     if (!r->doc || r->doc_len == 0) {
         mh_err_set("the document is empty: there is nothing to sign");
         return MH_ERR_INVALID_ARG;
     }
     if (is_pdf(r->doc, r->doc_len)) {
         mh_pdf_info info;
-        int rc = mh_pdf_info_get(r->doc, r->doc_len, &info);
-        if (rc)
+        int rc = mh_pdf_open(r->doc, r->doc_len, pdf);
+        if (rc == 0)
+            rc = mh_pdf_document_info(*pdf, &info);
+        if (rc) {
+            mh_pdf_close(*pdf);
+            *pdf = NULL;
             return rc;
+        }
         *cosign = info.has_mohur_sig;
     }
     if (*cosign) {
@@ -478,21 +488,37 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
         mh_err_set("the output path is too long");
         return MH_ERR_TOO_LARGE;
     }
+    mh_pdf_document *own = NULL;
     if (is_pdf(r->doc, r->doc_len)) {
+        /* one parse: the caller's open document, or ours for the whole issue */
         mh_pdf_info info;
-        if ((ret = mh_pdf_info_get(r->doc, r->doc_len, &info)) != 0)
+        if (!r->pdf && (ret = mh_pdf_open(r->doc, r->doc_len, &own)) != 0)
             return ret;
-        if (info.has_mohur_sig)
-            return mh_app_cosign(a, r, res);
+        if ((ret = mh_pdf_document_info(r->pdf ? r->pdf : own, &info)) != 0) {
+            mh_pdf_close(own);
+            return ret;
+        }
+        if (info.has_mohur_sig) {
+            mh_app_issue_req r2 = *r;
+            r2.pdf = r->pdf ? r->pdf : own;
+            if ((ret = mh_app_cosign(a, &r2, res)) == 0)
+                mh_docs_note_issued(a, r, res); /* the index and archive (docs.c) */
+            mh_pdf_close(own);
+            return ret;
+        }
     }
     if (!r->kind) {
+        mh_pdf_close(own);
         mh_err_set("a document is issued as one of the kinds ('mohur kinds' lists them): give "
                    "its kind");
         return MH_ERR_INVALID_ARG;
     }
     is = calloc(1, sizeof *is);
-    if (!is)
+    if (!is) {
+        mh_pdf_close(own);
         return MH_ERR_NOMEM;
+    }
+    is->pdoc = r->pdf ? r->pdf : own;
     is->a = a;
     is->r = r;
     is->res = res;
@@ -507,9 +533,12 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     if ((ret = issue_receipt(is)) != 0 || (ret = issue_sign(is)) != 0 ||
         (ret = issue_commit(is)) != 0)
         issue_void(is, ret);
+    else
+        mh_docs_note_issued(a, r, res); /* the index and archive (docs.c) */
 out:
     if (is->have_qr)
         mh_qr_free(&is->qr);
     free(is);
+    mh_pdf_close(own);
     return ret;
 }

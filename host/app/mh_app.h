@@ -43,6 +43,12 @@ typedef struct mh_app_init_opts {
      * kinds yet (edit config.json to give it some). */
     const mh_app_issuer_opt *issuers;
     size_t nissuers;
+    /* The group that may verify without root (a name or a number): the
+     * configuration, certificates, CRL and ledger are shared with it (read;
+     * the ledger's lock file read-write), never the token, PINs or CA.
+     * NULL: "mohur" when that group exists, else nobody. Applied on every
+     * run, so an existing state can be shared later. */
+    const char *group;
 } mh_app_init_opts;
 
 /* Provisions the state directory (created 0700 when missing): the embedded
@@ -100,6 +106,13 @@ int mh_app_issuer_add_cert(mh_app *a, const char *issuer_id, const uint8_t *der,
 int mh_app_issuer_certs(const mh_app *a, const char *issuer_id, const uint8_t **der, size_t *len,
                         size_t cap, size_t *n) MH_WARN_UNUSED;
 
+/* Publishes the root's CRL from the CA database (every revocation and
+ * hold, none lifted): signed with the root key on the token, next update
+ * after `days`, written to certs/root.crl (DER, what signing and verifying
+ * read) and certs/root.crl.pem, atomically. Signing already refuses a
+ * revoked or held certificate from the database; verifiers learn it here. */
+int mh_app_crl_publish(mh_app *a, unsigned days, uint64_t *number, size_t *nrevoked) MH_WARN_UNUSED;
+
 /* ---- signers ------------------------------------------------------------ */
 
 /* A signing key on a token + its certificate chain, checked against the
@@ -138,6 +151,14 @@ void mh_app_fields_free(mh_app_fields *f);
 
 /* ---- issuing ------------------------------------------------------------ */
 
+/* Where the QR stamp goes, chosen by the signer (mohur sign --stamp
+ * page,x,y[,size]): the QR square's lower-left corner in points from the
+ * page's lower-left corner as displayed, and its side (0: the kind's). */
+typedef struct mh_app_stamp {
+    unsigned page; /* 1-based */
+    double x, y, size;
+} mh_app_stamp;
+
 typedef struct mh_app_issue_req {
     const mh_kind *kind;
     /* NULL: derived: "<issuer>/<kind>/<number field>" (the field "number",
@@ -161,6 +182,12 @@ typedef struct mh_app_issue_req {
      * caption (batch issuance passes its template's); NULL: the
      * appliance's own stamp font is embedded */
     const mh_pdf_font *stamp_font;
+    /* optional: the PDF already open (mh_app_issue_precheck's), so it is
+     * parsed once; the caller closes it after mh_app_issue. Use it from the
+     * thread that opened it (its memory budget is that thread's). */
+    mh_pdf_document *pdf;
+    /* optional: the stamp's place instead of the kind's layout.stamp */
+    const mh_app_stamp *stamp;
 } mh_app_issue_req;
 
 typedef struct mh_app_issue_res {
@@ -202,8 +229,11 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res) MH
 
 /* What can be checked before the appliance is opened (no PIN): whether the
  * document will be co-signed (a PDF with a mohur signature), and for a
- * first signature the kind, its source and the fields. */
-int mh_app_issue_precheck(const mh_app_issue_req *r, bool *cosign) MH_WARN_UNUSED;
+ * first signature the kind, its source and the fields. A PDF is opened and
+ * *pdf (NULL for other files) is given to the caller, to pass on in the
+ * request and close afterwards (mh_pdf_close). */
+int mh_app_issue_precheck(const mh_app_issue_req *r, bool *cosign,
+                          mh_pdf_document **pdf) MH_WARN_UNUSED;
 
 /* A party signs a document already issued: it must verify as VALID; the
  * signer must be the kind's next party (by position) and not have signed
@@ -294,6 +324,10 @@ typedef struct mh_app_verdict {
     char doc_id[129];
     mh_ledger_status status;
     bool voided;
+    /* a receipt checked alone: the signer the ledger entry names (its
+     * registered certificate), and why it could not be trusted, if not */
+    char signer_subject[256];
+    char signer_problem[400];
     /* the appliance's CRL: current (next update in the future), or why not */
     bool crl_current;
     int64_t crl_this_update, crl_next_update;

@@ -40,6 +40,18 @@
 #define MH_BATCH_MAX_JOBS 64
 #define MH_BATCH_BAD_LINES 20 /* bad rows whose line numbers are kept */
 
+/* One row's outcome, for a caller that reports rows one by one. */
+typedef struct mh_batch_row {
+    unsigned long line; /* CSV line (the row's first), or JSON row number */
+    const char *id;     /* the document id, or NULL when the row had none */
+    const char *file;   /* the output file, or NULL */
+    const char *url;    /* the receipt URL when the row was (re-)made, else NULL */
+    /* "issued", "already issued", "re-made", "bad", "conflict", "voided",
+     * "failed" */
+    const char *result;
+    const char *reason; /* why it was not issued (a sentence), else NULL */
+} mh_batch_row;
+
 typedef struct mh_batch_opts {
     const mh_kind *kind;
     const char *roster;      /* path of the roster (.csv or .json) */
@@ -56,6 +68,10 @@ typedef struct mh_batch_opts {
     /* Set to non-zero (e.g. by a SIGINT handler) to stop: documents in
      * flight are finished, no new ones are started. */
     volatile sig_atomic_t *stop;
+    /* Optional: called once per row when its outcome is known, from any
+     * worker thread but one call at a time. */
+    void (*on_row)(void *ctx, const mh_batch_row *row);
+    void *row_ctx;
 } mh_batch_opts;
 
 typedef struct mh_batch_stats {
@@ -64,7 +80,8 @@ typedef struct mh_batch_stats {
     size_t already;     /* already issued, file present: skipped */
     size_t remade;      /* in the ledger, file missing: re-made */
     size_t rendered;    /* render-only mode: documents rendered */
-    size_t bad;         /* rows that are bad (fields, rendering, duplicates) */
+    size_t bad;         /* rows that are bad (fields, rendering, duplicates); the
+                           rows not issued are bad + conflicts + voided + failed */
     size_t conflicts;   /* ids issued before with other contents */
     size_t voided;      /* failed after the ledger entry: voided */
     size_t failed;      /* other failures (fatal ones included) */

@@ -85,6 +85,10 @@ int mh_app_policy_issuer(const app_issuer *is, const mh_kind *k, const uint8_t *
 int mh_app_policy_issuer_cert(const app_issuer *is, const uint8_t *cert, size_t len, char *why,
                               size_t cap)
 {
+    /* what the certificate is comes first: a CA key is refused as such */
+    int rc = mh_app_policy_signer_cert(cert, len, true, why, cap);
+    if (rc)
+        return rc;
     uint8_t fp[32];
     (void)mh_hash_sha256(cert, len, fp);
     bool registered = false;
@@ -100,7 +104,7 @@ int mh_app_policy_issuer_cert(const app_issuer *is, const uint8_t *cert, size_t 
                  subj, is->info.id);
         return MH_ERR_PERMISSION;
     }
-    return mh_app_policy_signer_cert(cert, len, true, why, cap);
+    return MH_OK;
 }
 
 int mh_app_policy_party(const mh_kind *k, size_t position, const uint8_t *cert, size_t len,

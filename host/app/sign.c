@@ -100,29 +100,95 @@ static int qr_draw(void *ctx, double x, double y, double size, char *buf, size_t
     return mh_qr_pdf_ops((const mh_qr *)ctx, x, y, size, buf, cap, len);
 }
 
-/* The stamp's rectangle as the kind's layout says, kept on the page: the
- * QR square at (stamp_x, stamp_y) with the caption to its left. */
-static void stamp_rect(const mh_kind *k, const double box[4], int rot, double r[4])
+/* The stamp's rectangle: the QR square at the signer's place (--stamp) or
+ * the kind's layout.stamp, with the caption to its left, kept on the page.
+ * The stamp is never shrunk or slid over the page: when the QR at its size
+ * and a caption at least as wide do not fit inside the page's 10 pt margins,
+ * or the place asked for is off the page, it fails with a sentence (the
+ * stamp must never hide content; a verification page added at the end is
+ * host/pdf's to offer). */
+static int stamp_rect(const mh_kind *k, const mh_app_stamp *place, const double box[4], int rot,
+                      double r[4])
 {
     double pw = (rot == 90 || rot == 270) ? box[3] - box[1] : box[2] - box[0];
     double ph = (rot == 90 || rot == 270) ? box[2] - box[0] : box[3] - box[1];
-    double size = k->stamp_size > 20 ? k->stamp_size : 110;
+    double size = place && place->size > 0 ? place->size : k->stamp_size > 20 ? k->stamp_size : 110;
+    double qx = place ? place->x : k->stamp_x, qy = place ? place->y : k->stamp_y;
     double w = size * 2.4, h = size;
-    double x = k->stamp_x + size - w, y = k->stamp_y;
+    if (place && (qx < 0 || qy < 0 || qx + size > pw || qy + size > ph)) {
+        mh_err_set("--stamp puts the %.0f pt QR at (%.0f, %.0f), off the %.0f x %.0f pt page", size,
+                   qx, qy, pw, ph);
+        return MH_ERR_INVALID_ARG;
+    }
+    if (2 * size + 20 > pw || size + 20 > ph) {
+        mh_err_set("the page (%.0f x %.0f pt) has no room for the %.0f pt stamp and its caption; "
+                   "give a smaller one with --stamp page,x,y,size",
+                   pw, ph, size);
+        return MH_ERR_DATA_INVALID;
+    }
+    /* the caption goes left of the QR, as wide as the page allows */
+    double x = qx + size - w, y = qy;
+    if (x < 10) {
+        w -= 10 - x;
+        x = 10;
+    }
+    if (w < 2 * size)
+        w = 2 * size;
     if (x + w > pw - 10)
         x = pw - 10 - w;
-    if (x < 10)
-        x = 10;
-    if (w > pw - 20)
-        w = pw - 20;
     if (y + h > ph - 10)
         y = ph - 10 - h;
-    if (y < 0)
-        y = 0;
+    if (y < 10)
+        y = 10;
     r[0] = x;
     r[1] = y;
     r[2] = w;
     r[3] = h;
+    return MH_OK;
+}
+
+/* The box of a page as displayed, upright, from the lower-left corner. */
+static void upright(double box[4], int *rot)
+{
+    double w = (*rot == 90 || *rot == 270) ? box[3] - box[1] : box[2] - box[0];
+    double h = (*rot == 90 || *rot == 270) ? box[2] - box[0] : box[3] - box[1];
+    box[0] = box[1] = 0;
+    box[2] = w;
+    box[3] = h;
+    *rot = 0;
+}
+
+/* Where party i (1..) signs: the kind's layout.signatures when it gives
+ * one, else a box as wide as the stamp stacked above it (below it when the
+ * page has no room above), always kept on the page. */
+static void party_rect(const mh_kind *k, size_t i, const double stamp[4], const double box[4],
+                       int rot, double r[4])
+{
+    double pw = (rot == 90 || rot == 270) ? box[3] - box[1] : box[2] - box[0];
+    double ph = (rot == 90 || rot == 270) ? box[2] - box[0] : box[3] - box[1];
+    if (k->party_rect_explicit[i]) {
+        memcpy(r, k->party_rect[i], 4 * sizeof r[0]);
+    } else {
+        double h = stamp[3] * 0.4 < 20 ? 20 : stamp[3] * 0.4;
+        r[0] = stamp[0];
+        r[2] = stamp[2];
+        r[3] = h;
+        r[1] = stamp[1] + stamp[3] + 6 + (double)(i - 1) * (h + 6);
+        if (r[1] + h > ph) /* no room above: below the stamp */
+            r[1] = stamp[1] - (double)i * (h + 6);
+    }
+    if (r[2] > pw)
+        r[2] = pw;
+    if (r[3] > ph)
+        r[3] = ph;
+    if (r[0] + r[2] > pw)
+        r[0] = pw - r[2];
+    if (r[1] + r[3] > ph)
+        r[1] = ph - r[3];
+    if (r[0] < 0)
+        r[0] = 0;
+    if (r[1] < 0)
+        r[1] = 0;
 }
 
 int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_len,
@@ -130,7 +196,7 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
 {
     mh_pdf_sign_opts so;
     char cap[3][200], date[16], sub[200];
-    double box[4];
+    double box[4] = {0, 0, 595, 842}; /* A4 until the page says */
     int rot = 0;
     struct tm tm;
     time_t t = (time_t)j->when;
@@ -160,22 +226,74 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
     so.made_by_mohur = j->rendered;
     so.font = font;
     so.when = t;
-    so.page = j->kind->stamp_page;
+    so.page = j->stamp ? j->stamp->page : j->kind->stamp_page;
+    /* one parse: the caller's open document, or this one */
+    mh_pdf_document *doc = j->pdoc;
+    int rc = doc ? MH_OK : mh_pdf_open(j->doc, j->len, &doc);
+    if (rc)
+        return rc;
+    mh_pdf_slot slots[MH_KIND_MAX_PARTIES];
+    char slot_name[32];
     if (j->qr) {
-        unsigned page = so.page ? so.page : 1;
-        if (mh_pdf_page_geometry(j->doc, j->len, page, box, &rot) == 0) {
-            stamp_rect(j->kind, box, rot, so.rect);
+        /* the first signature certifies the document (DocMDP P=2: only the
+         * parties' signatures may follow) and prepares an empty signature
+         * field where each later party of the kind signs */
+        /* a verification page at the end: where the kind puts its stamp on
+         * a document it cannot know the layout of, and where a stamp goes
+         * when the kind's place does not fit the page */
+        mh_pdf_info info;
+        unsigned np = mh_pdf_document_info(doc, &info) == 0 && info.pages ? info.pages : 1;
+        so.add_page = !j->stamp && j->kind->stamp_new_page;
+        unsigned page = so.add_page ? np : so.page ? so.page : 1;
+        rc = mh_pdf_document_page_geometry(doc, page, box, &rot);
+        if (rc == 0 && so.add_page)
+            upright(box, &rot); /* the new page: upright, as large as the last */
+        if (rc && j->stamp) {
+            if (!j->pdoc)
+                mh_pdf_close(doc);
+            mh_err_set("--stamp names page %u, which the document does not have", page);
+            return MH_ERR_INVALID_ARG;
+        }
+        if (rc == 0) {
+            rc = stamp_rect(j->kind, j->stamp, box, rot, so.rect);
+            if (rc == MH_ERR_DATA_INVALID && !j->stamp && !so.add_page) {
+                /* no room on the kind's page: on a verification page instead */
+                mh_err_clear();
+                so.add_page = true;
+                rc = mh_pdf_document_page_geometry(doc, np, box, &rot);
+                upright(box, &rot);
+                if (rc == 0)
+                    rc = stamp_rect(j->kind, NULL, box, rot, so.rect);
+            }
+            if (rc) {
+                if (!j->pdoc)
+                    mh_pdf_close(doc);
+                return rc;
+            }
             so.has_rect = true;
         }
         so.qr = qr_draw;
         so.qr_ctx = (void *)j->qr;
+        so.certify = true;
+        so.docmdp_p = 2;
+        for (size_t i = 1; i < j->kind->nparties; i++) {
+            memset(&slots[i - 1], 0, sizeof slots[i - 1]);
+            slots[i - 1].page = 0; /* the stamp's page */
+            party_rect(j->kind, i, so.rect, box, rot, slots[i - 1].rect);
+        }
+        so.slots = slots;
+        so.nslots = j->kind->nparties ? j->kind->nparties - 1 : 0;
     } else {
-        memcpy(so.rect, j->kind->party_rect[j->slot], sizeof so.rect);
-        so.has_rect = true;
+        /* a party: the field the first signature prepared for it */
+        snprintf(slot_name, sizeof slot_name, "mohur-party-%u", j->slot);
+        so.fill_field = slot_name;
     }
     cms_signer_of(a, j->signer, &cs, chain, chain_len);
     struct bt_ctx ps = {a, &cs};
-    return mh_pdf_sign(j->doc, j->len, &so, pdf_cms_bt, &ps, out, out_len, orig_len);
+    rc = mh_pdf_document_sign(doc, &so, pdf_cms_bt, &ps, out, out_len, orig_len);
+    if (!j->pdoc)
+        mh_pdf_close(doc);
+    return rc;
 }
 
 int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const uint8_t digest[32], int64_t when,

@@ -260,6 +260,33 @@ static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const 
             return MH_APP_ALTERED;
         }
     }
+    /* the receipt alone (a scanned QR): the signer is the certificate the
+     * entry names, registered for the issuer; it must have been valid and
+     * not revoked at the issue time (the registry's own ledger record is
+     * the proof of that time), by a CRL current now */
+    enum mh_app_verdict_code signer_code = MH_APP_VALID;
+    if (!f->first_cert) {
+        size_t cl = 0;
+        const uint8_t *cd2 = mh_app_registered_cert(a, e.issuer, e.signer_fp, &cl);
+        char why[400];
+        if (!cd2) {
+            signer_code = MH_APP_REV_UNKNOWN;
+            snprintf(v->signer_problem, sizeof v->signer_problem,
+                     "the certificate that signed it is not registered on this appliance any "
+                     "more, so its revocation cannot be checked");
+        } else {
+            mh_app_cert_subject(cd2, cl, v->signer_subject, sizeof v->signer_subject);
+            int pc = mh_app_check_path(a, cd2, cl, (int64_t)e.time, (int64_t)e.time,
+                                       MH_PURPOSE_DOCUMENT, why, sizeof why);
+            if (pc == MH_ERR_CRL_MISSING)
+                signer_code = MH_APP_REV_UNKNOWN;
+            else if (pc)
+                signer_code = MH_APP_FORGED;
+            if (pc)
+                snprintf(v->signer_problem, sizeof v->signer_problem, "%s", why);
+        }
+        mh_err_clear();
+    }
     char d1[16], d2[16];
     date_of(v->issued_at, d1, sizeof d1);
     if (v->status.voided || v->status.issue_index != r.claims.log_index) {
@@ -277,6 +304,19 @@ static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const 
                  "REVOKED: %s issued by %s on %s was revoked on %s (reason: %s).", v->doc_id,
                  v->issuer_name, d1, d2, mh_app_reason_name(v->status.reason));
         return MH_APP_REVOKED;
+    }
+    if (signer_code == MH_APP_FORGED) {
+        snprintf(v->sentence, sizeof v->sentence,
+                 "FORGED: %s was signed by a certificate this registry does not trust: %s.",
+                 v->doc_id, v->signer_problem);
+        return MH_APP_FORGED;
+    }
+    if (signer_code == MH_APP_REV_UNKNOWN) {
+        snprintf(v->sentence, sizeof v->sentence,
+                 "REVOCATION STATUS UNKNOWN: %s is otherwise genuine, but %s; it cannot be "
+                 "called valid until that is known.",
+                 v->doc_id, v->signer_problem);
+        return MH_APP_REV_UNKNOWN;
     }
     snprintf(v->sentence, sizeof v->sentence, "VALID: %s issued by %s on %s%s.", v->doc_id,
              v->issuer_name, d1,
@@ -343,13 +383,25 @@ static void judge_signer(mh_app *a, const mh_kind *k, size_t position,
 /* ---- PDF ----------------------------------------------------------------- */
 
 struct pdf_cb {
+    const uint8_t *base; /* the document, to tell which signature a call is for */
     size_t n;
     struct {
         mh_cms_result res;
         int rc;
-        uint8_t *cms; /* the CMS bytes res points into */
+        uint8_t *cms;    /* the CMS bytes res points into */
+        size_t range[4]; /* its byte range, matched with the report's */
     } s[MH_APP_SIGS_MAX];
 };
+
+/* The callback's result for a report: the call whose byte range is the
+ * report's (document timestamps make no call). */
+static int cb_index(const struct pdf_cb *cb, const mh_pdf_sig_report *r)
+{
+    for (size_t i = 0; i < cb->n; i++)
+        if (memcmp(cb->s[i].range, r->byte_range, sizeof r->byte_range) == 0)
+            return (int)i;
+    return -1;
+}
 
 /* The CMS of each signature, verified once; its certificate, timestamp and
  * signing time stay with the result. */
@@ -360,6 +412,10 @@ static int pdf_verify_cb(void *ctx, const mh_pdf_signed_data *data, const uint8_
     if (cb->n >= MH_APP_SIGS_MAX)
         return MH_ERR_TOO_LARGE;
     size_t i = cb->n++;
+    cb->s[i].range[0] = (size_t)(data->part[0] - cb->base);
+    cb->s[i].range[1] = data->part_len[0];
+    cb->s[i].range[2] = (size_t)(data->part[1] - cb->base);
+    cb->s[i].range[3] = data->part_len[1];
     cb->s[i].cms = malloc(cms_len ? cms_len : 1);
     if (!cb->s[i].cms)
         return cb->s[i].rc = MH_ERR_NOMEM;
@@ -397,26 +453,6 @@ static int64_t pdf_date(const char *s)
     return (int64_t)timegm(&tm);
 }
 
-/* Finds "/ContactInfo (HTTPS://...)" inside [from, limit) of the PDF. */
-static bool find_receipt_url(const uint8_t *pdf, size_t from, size_t limit, char *url, size_t cap)
-{
-    static const char key[] = "/ContactInfo (HTTPS://";
-    const size_t kl = sizeof key - 1;
-    for (size_t i = from; i + kl < limit; i++) {
-        if (pdf[i] != '/' || memcmp(pdf + i, key, kl) != 0)
-            continue;
-        size_t start = i + 14, end = start;
-        while (end < limit && pdf[end] != ')' && end - start < cap - 1)
-            end++;
-        if (end >= limit || pdf[end] != ')')
-            return false;
-        memcpy(url, pdf + start, end - start);
-        url[end - start] = 0;
-        return true;
-    }
-    return false;
-}
-
 /* The worst verdict wins; among equals, the first reason is kept. */
 static void worse(enum mh_app_verdict_code *code, enum mh_app_verdict_code c, char *why, size_t cap,
                   const char *fmt, ...) MH_PRINTF(5, 6);
@@ -445,12 +481,30 @@ static void worse(enum mh_app_verdict_code *code, enum mh_app_verdict_code c, ch
     va_end(ap);
 }
 
-int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len, mh_app_verdict *v)
+/* The receipt URL and kind the first signature names (unverified: for the
+ * kind's parties; the receipt itself is judged later). */
+static void receipt_kind(const char *url, mh_kind *k, bool *have_kind)
+{
+    mh_receipt r;
+    uint8_t rec[MH_RECEIPT_MAX];
+    size_t rl = 0;
+    mh_receipt_str h;
+    char kind[40] = "";
+    if (mh_receipt_url_parse(url, strlen(url), &h, rec, sizeof rec, &rl) == 0 &&
+        mh_receipt_decode(rec, rl, &r) == 0)
+        span_copy(kind, sizeof kind, &r.claims.kind);
+    *have_kind = kind[0] && mh_kind_load(mh_kinds_dir(), kind, k) == 0;
+    mh_err_clear();
+}
+
+int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len, mh_pdf_document *pdoc,
+                            mh_app_verdict *v)
 {
     int rc;
     struct pdf_cb *cb = calloc(1, sizeof *cb);
     mh_pdf_verify_result *res = calloc(1, sizeof *res);
     mh_kind *k = calloc(1, sizeof *k);
+    mh_pdf_document *own = NULL;
     enum mh_app_verdict_code code = MH_APP_VALID;
     char why[400] = "";
     bool rev_unknown = false, have_kind = false;
@@ -459,17 +513,16 @@ int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len, mh_app_ve
         rc = MH_ERR_NOMEM;
         goto out;
     }
+    cb->base = doc;
     crl_info(a, v);
-    rc = mh_pdf_verify(doc, len, pdf_verify_cb, cb, res);
+    rc = pdoc ? MH_OK : mh_pdf_open(doc, len, &own);
+    if (rc == MH_OK)
+        rc = mh_pdf_document_verify(pdoc ? pdoc : own, pdf_verify_cb, cb, res);
     if (rc) {
-        char url[MH_RECEIPT_URL_MAX];
-        bool ours = find_receipt_url(doc, 0, len, url, sizeof url);
-        v->code = ours ? MH_APP_ALTERED : MH_APP_ERROR;
-        snprintf(v->sentence, sizeof v->sentence, "%s: the PDF cannot be read (%s)%s",
-                 ours ? "ALTERED" : "ERROR", mh_err_message(rc),
-                 ours ? "; it carries a mohur signature, so it was damaged or changed after "
-                        "signing."
-                      : ".");
+        bool budget = rc == MH_ERR_TOO_LARGE;
+        v->code = MH_APP_ERROR;
+        snprintf(v->sentence, sizeof v->sentence, "ERROR: the PDF cannot be %s (%s).",
+                 budget ? "verified" : "read", mh_err_message(rc));
         rc = MH_OK;
         goto out;
     }
@@ -479,27 +532,17 @@ int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len, mh_app_ve
                  "NOT SIGNED: this PDF has no signature, so it is not a mohur document.");
         goto out;
     }
-    /* the receipt: in the first signature's dictionary, which must be
+    /* the receipt: in the first signature's signed dictionary, which must be
      * mohur's (an earlier signature by anyone else is not a mohur document) */
-    char url[MH_RECEIPT_URL_MAX];
-    bool have_url =
-        res->sigs[0].by_mohur && find_receipt_url(doc, res->sigs[0].original_len,
-                                                  res->sigs[0].revision_len, url, sizeof url);
-    if (have_url) {
-        mh_receipt r;
-        uint8_t rec[MH_RECEIPT_MAX];
-        size_t rl = 0;
-        mh_receipt_str h;
-        char kind[40] = "";
-        if (mh_receipt_url_parse(url, strlen(url), &h, rec, sizeof rec, &rl) == 0 &&
-            mh_receipt_decode(rec, rl, &r) == 0)
-            span_copy(kind, sizeof kind, &r.claims.kind);
-        have_kind = kind[0] && mh_kind_load(mh_kinds_dir(), kind, k) == 0;
-        mh_err_clear();
-    }
+    const char *url = res->sigs[0].by_mohur ? res->sigs[0].contact : "";
+    bool have_url = strncmp(url, "HTTPS://", 8) == 0;
+    if (have_url)
+        receipt_kind(url, k, &have_kind);
+    size_t parties = 0; /* signatures other than document timestamps */
     for (size_t i = 0; i < res->nsigs && i < MH_APP_SIGS_MAX; i++) {
         const mh_pdf_sig_report *s = &res->sigs[i];
         mh_app_sig_detail *d = &v->sigs[v->nsigs++];
+        int ci = cb_index(cb, s);
         snprintf(d->signer, sizeof d->signer, "%s", s->signer[0] ? s->signer : s->field);
         d->integrity = s->status == MH_PDF_SIG_VALID || s->status == MH_PDF_SIG_MODIFIED;
         d->covers_whole = s->covers_whole;
@@ -508,7 +551,7 @@ int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len, mh_app_ve
         if (!d->integrity) {
             sig_line(d, "",
                      s->change[0] ? s->change
-                     : i < cb->n && cb->s[i].rc == MH_ERR_TIMESTAMP
+                     : ci >= 0 && cb->s[ci].rc == MH_ERR_TIMESTAMP
                          ? "its signature timestamp does not verify"
                          : mh_pdf_sig_status_name(s->status));
             worse(&code, MH_APP_ALTERED, why, sizeof why,
@@ -518,8 +561,17 @@ int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len, mh_app_ve
             worse(&code, MH_APP_ALTERED, why, sizeof why,
                   "the document was changed after signature %zu: %s", i + 1, s->change);
         }
-        if (i < cb->n && cb->s[i].res.n_signers > 0)
-            judge_signer(a, have_kind ? k : NULL, i, &cb->s[i].res.signers[0], d, &rev_unknown);
+        if (s->doc_timestamp) {
+            /* a document timestamp (PAdES B-LTA): checked by host/pdf,
+             * allowed after signing; no party */
+            snprintf(d->role, sizeof d->role, "timestamp");
+            d->path_ok = d->policy_ok = d->integrity;
+            continue;
+        }
+        size_t position = parties++;
+        if (ci >= 0 && cb->s[ci].res.n_signers > 0)
+            judge_signer(a, have_kind ? k : NULL, position, &cb->s[ci].res.signers[0], d,
+                         &rev_unknown);
         else
             snprintf(d->path_reason, sizeof d->path_reason, "no signer certificate found");
         if (d->integrity && !d->path_ok && !rev_unknown) {
@@ -531,8 +583,22 @@ int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len, mh_app_ve
             sig_line(d, "", d->path_reason);
             worse(&code, MH_APP_REV_UNKNOWN, why, sizeof why, "%s", d->path_reason);
         }
-        if (i > 0 && !d->policy_ok)
+        if (position == 0 && have_url && !(s->certification && s->docmdp_p == 2)) {
+            sig_line(d, "",
+                     "it does not certify the document (DocMDP P=2), as mohur's first "
+                     "signature does");
+            worse(&code, MH_APP_FORGED, why, sizeof why,
+                  "the first signature does not certify the document as mohur's do");
+        }
+        if (position > 0 && !d->policy_ok)
             worse(&code, MH_APP_FORGED, why, sizeof why, "signature %zu: %s", i + 1, d->detail);
+        else if (position > 0 && !s->filled_slot) {
+            sig_line(d, "", "it was not made in a field the first signature prepared");
+            worse(&code, MH_APP_ALTERED, why, sizeof why,
+                  "signature %zu was added outside the fields the issuer prepared for the "
+                  "parties",
+                  i + 1);
+        }
     }
     if (!have_url) {
         if (code == MH_APP_VALID || code == MH_APP_REV_UNKNOWN) {
@@ -550,10 +616,11 @@ int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len, mh_app_ve
     }
     uint8_t digest[32];
     (void)mh_hash_sha256(doc, res->original_len, digest);
-    doc_facts f = {digest, res->original_len, NULL, 0, res->nsigs};
-    if (cb->n > 0 && cb->s[0].res.n_signers > 0 && cb->s[0].res.signers[0].cert) {
-        f.first_cert = cb->s[0].res.signers[0].cert;
-        f.first_len = cb->s[0].res.signers[0].cert_len;
+    doc_facts f = {digest, res->original_len, NULL, 0, parties};
+    int c0 = cb_index(cb, &res->sigs[0]);
+    if (c0 >= 0 && cb->s[c0].res.n_signers > 0 && cb->s[c0].res.signers[0].cert) {
+        f.first_cert = cb->s[c0].res.signers[0].cert;
+        f.first_len = cb->s[c0].res.signers[0].cert_len;
     }
     enum mh_app_verdict_code rcode = judge_receipt(a, url, &f, v);
     /* the worse of the signatures' verdict and the receipt's; on a tie the
@@ -574,6 +641,7 @@ int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len, mh_app_ve
 out:
     for (size_t i = 0; cb && i < cb->n; i++)
         free(cb->s[i].cms);
+    mh_pdf_close(own);
     free(cb);
     free(res);
     free(k);
@@ -704,7 +772,7 @@ int mh_app_verify_file(mh_app *a, const char *path, const char *p7s_path, mh_app
     if (rc)
         return rc;
     if (len >= 5 && memcmp(doc, "%PDF-", 5) == 0 && !p7s_path) {
-        rc = mh_app_verify_pdf_bytes(a, doc, len, v);
+        rc = mh_app_verify_pdf_bytes(a, doc, len, NULL, v);
     } else {
         if (!p7s_path) {
             snprintf(p7s, sizeof p7s, "%s.p7s", path);

@@ -67,7 +67,7 @@ int mh_app_verify_mem(mh_app *a, const mh_app_verify_input *in, mh_app_verdict *
         return mh_app_verify_qr(a, in->qr_text, NULL, v);
     if (!in->p7s && !in->qr_text) {
         if (is_pdf(in->doc, in->doc_len))
-            return mh_app_verify_pdf_bytes(a, in->doc, in->doc_len, v);
+            return mh_app_verify_pdf_bytes(a, in->doc, in->doc_len, NULL, v);
         v->code = MH_APP_NOT_MOHUR;
         snprintf(v->sentence, sizeof v->sentence,
                  "NOT SIGNED: this file is not a PDF; give its detached signature (.p7s) or the "

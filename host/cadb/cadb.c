@@ -451,12 +451,21 @@ int mh_cadb_revoke(mh_cadb *db, const uint8_t *serial, size_t len, int64_t when,
     rec[8] = (uint8_t)reason;
     v.mv_data = rec;
     v.mv_size = sizeof rec;
-    rc = mdb_put(txn, db->revoked, &k, &v, MDB_NOOVERWRITE);
-    if (rc == MDB_KEYEXIST) {
-        mh_err_set("the certificate is already revoked; a revocation is never changed");
+    /* a hold may become a revocation (RFC 5280 5.3.1); a revocation is final */
+    MDB_val old;
+    rc = mdb_get(txn, db->revoked, &k, &old);
+    if (rc == 0 && !(old.mv_size == 9 && ((const uint8_t *)old.mv_data)[8] == 6 && reason != 6)) {
+        mh_err_set("the certificate is already %s; a revocation is never changed",
+                   old.mv_size == 9 && ((const uint8_t *)old.mv_data)[8] == 6 ? "on hold"
+                                                                              : "revoked");
         ret = MH_ERR_ALREADY_EXISTS;
         goto out;
     }
+    if (rc && rc != MDB_NOTFOUND) {
+        ret = lmdb_err(rc, "revoking");
+        goto out;
+    }
+    rc = mdb_put(txn, db->revoked, &k, &v, 0);
     if (rc) {
         ret = lmdb_err(rc, "revoking");
         goto out;
@@ -464,6 +473,46 @@ int mh_cadb_revoke(mh_cadb *db, const uint8_t *serial, size_t len, int64_t when,
     rc = mdb_txn_commit(txn);
     txn = NULL;
     ret = lmdb_err(rc, "revoking");
+out:
+    if (txn)
+        mdb_txn_abort(txn);
+    return ret;
+}
+
+int mh_cadb_release(mh_cadb *db, const uint8_t *serial, size_t len)
+{
+    int ret = MH_ERR_INTERNAL, rc;
+    MDB_txn *txn = NULL;
+    MDB_val k = {len, (void *)(uintptr_t)serial}, v;
+
+    if (len == 0 || len > 20) {
+        mh_err_set("the serial is not valid");
+        return MH_ERR_INVALID_ARG;
+    }
+    if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
+        return lmdb_err(rc, "releasing the hold");
+    rc = mdb_get(txn, db->revoked, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        mh_err_set("the certificate is not on hold (nor revoked): there is nothing to release");
+        ret = MH_ERR_NOT_FOUND;
+        goto out;
+    }
+    if (rc) {
+        ret = lmdb_err(rc, "releasing the hold");
+        goto out;
+    }
+    if (v.mv_size != 9 || ((const uint8_t *)v.mv_data)[8] != 6) {
+        mh_err_set("the certificate is revoked, not on hold; a revocation cannot be undone");
+        ret = MH_ERR_PERMISSION;
+        goto out;
+    }
+    if ((rc = mdb_del(txn, db->revoked, &k, NULL)) != 0) {
+        ret = lmdb_err(rc, "releasing the hold");
+        goto out;
+    }
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    ret = lmdb_err(rc, "releasing the hold");
 out:
     if (txn)
         mdb_txn_abort(txn);

@@ -69,10 +69,17 @@ int mh_cadb_cert_list(mh_cadb *db, mh_cadb_cert **out, size_t *n) MH_WARN_UNUSED
 void mh_cadb_cert_list_free(mh_cadb_cert *list, size_t n);
 
 /* Revokes an issued certificate. Unknown serial: MH_ERR_NOT_FOUND;
- * already revoked: MH_ERR_ALREADY_EXISTS; both with a sentence. */
+ * already revoked: MH_ERR_ALREADY_EXISTS; both with a sentence. A
+ * certificate on hold (certificateHold) may be revoked for another reason
+ * (RFC 5280 5.3.1). */
 int mh_cadb_revoke(mh_cadb *db, const uint8_t *serial, size_t len, int64_t when,
                    int reason) MH_WARN_UNUSED;
 /* The revoked certificates as CRL entries (malloc'd; free()). */
+/* Lifts a hold: the certificate is no longer listed (the next full CRL
+ * omits it, RFC 5280's removeFromCRL for a complete CRL). Only a hold can be
+ * lifted: a revoked certificate gives MH_ERR_PERMISSION; one not listed,
+ * MH_ERR_NOT_FOUND. */
+int mh_cadb_release(mh_cadb *db, const uint8_t *serial, size_t len) MH_WARN_UNUSED;
 int mh_cadb_revoked(mh_cadb *db, mh_crl_entry **out, size_t *n) MH_WARN_UNUSED;
 
 /* The number the next CRL must carry. */

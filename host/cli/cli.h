@@ -51,9 +51,18 @@ extern const struct mh_cli_cmd mh_cli_log_cmds[];
 extern const struct mh_cli_cmd mh_cli_receipt_cmds[];
 extern const struct mh_cli_cmd mh_cli_cert_cmds[];
 extern const struct mh_cli_cmd mh_cli_issuer_cmds[];
+extern const struct mh_cli_cmd mh_cli_offline_cmds[];
+extern const struct mh_cli_cmd mh_cli_web_cmds[];
+extern const struct mh_cli_cmd mh_cli_witness_cmds[];
 extern const struct mh_cli_cmd mh_cli_apitoken_cmds[];
 int mh_cli_doc_main(int argc, char **argv); /* init, sign, verify, revoke, kinds (cmd_doc.c) */
 int mh_cli_issue(int argc, char **argv);    /* issue: documents from a roster (cmd_issue.c) */
+extern const struct mh_cli_cmd mh_cli_docs_cmds[]; /* docs: what was issued (cmd_docs.c) */
+
+/* mohur --man DIR | --completion bash (manpage.c): man pages and a bash
+ * completion script made from the table `top` and each command's --help;
+ * top_help is what 'mohur --help' prints. Returns an exit code. */
+int mh_cli_generate(const struct mh_cli_cmd *top, const char *top_help, int argc, char **argv);
 
 /* The full command name being run ("mohur key sign"), for messages. */
 extern const char *mh_cli_prog;
@@ -185,6 +194,12 @@ void mh_cli_trim(const char *in, char *out, size_t cap);
 mbedtls_md_type_t mh_cli_hash_from_name(const char *name);
 /* "auto", "ecdsa", ... -> enum; returns false when unknown. */
 bool mh_cli_alg_from_name(const char *name, enum mh_sig_alg *alg);
+
+/* A time as ISO 8601 UTC: "2026-05-02T10:15:00Z". */
+void mh_cli_time_iso(uint64_t t, char *buf, size_t cap);
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS][Z]" (UTC) to Unix seconds; a date
+ * alone is its first second, or its last when end_of_day. MH_ERR_PARSE. */
+int mh_cli_parse_time(const char *s, bool end_of_day, int64_t *out);
 
 /* ---- a running mohurd (daemon_client.c) ----------------------------------- */
 

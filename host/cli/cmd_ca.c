@@ -4,6 +4,7 @@
  * kept in the CA's LMDB database (host/cadb).
  */
 #include "cli.h"
+#include "mh_app.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -586,7 +587,7 @@ static int cmd_ca_init(int argc, char **argv)
     memset(&rec, 0, sizeof rec);
     memcpy(rec.serial, r.serial, MH_CA_SERIAL_LEN);
     rec.serial_len = MH_CA_SERIAL_LEN;
-    rec.profile = r.profile;
+    rec.profile = (int)r.profile;
     rec.not_before = r.not_before;
     rec.not_after = r.not_after;
     rec.issued_at = (int64_t)time(NULL);
@@ -1030,7 +1031,7 @@ static int cmd_ca_issue(int argc, char **argv)
     memset(&rec, 0, sizeof rec);
     memcpy(rec.serial, r.serial, MH_CA_SERIAL_LEN);
     rec.serial_len = MH_CA_SERIAL_LEN;
-    rec.profile = profile;
+    rec.profile = (int)profile;
     rec.not_before = r.not_before;
     rec.not_after = r.not_after;
     rec.issued_at = (int64_t)time(NULL);
@@ -1208,12 +1209,75 @@ static int cmd_ca_revoke(int argc, char **argv)
         mh_json_obj_end(&j);
         mh_json_end(&j);
     } else {
-        printf("Revoked %s (%s). Publish it with 'mohur ca crl'.\n", h, mh_crl_reason_name(reason));
+        printf("Revoked %s (%s). Publish it with 'mohur ca crl --publish'.\n", h,
+               mh_crl_reason_name(reason));
     }
     ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
     mh_cadb_close(db);
     return ret;
+}
+
+/* ---- ca release ---------------------------------------------------------- */
+
+static const char ca_release_help[] =
+    "Lift a hold: a certificate revoked with reason certificateHold is no longer\n"
+    "listed (RFC 5280: the next complete CRL omits it). Signing with it works\n"
+    "again at once; verifiers learn it from the next CRL ('mohur ca crl\n"
+    "--publish'). A revocation for any other reason is final.\n"
+    "\n"
+    "Usage: mohur ca release SERIAL [--ca DIR]\n"
+    "\n"
+    "Options:\n"
+    "  --ca DIR        the CA's directory (default: $MOHUR_STATE_DIR/ca)\n"
+    "  -h, --help      show this help\n"
+    "\n"
+    "Example:\n"
+    "  mohur ca release 4F1A...C2 && mohur ca crl --publish\n";
+
+static int cmd_ca_release(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"ca", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ret, rc, ch;
+    const char *dir_opt = NULL;
+    char dirbuf[1024], h[41];
+    uint8_t serial[20];
+    size_t serial_len = 0;
+    mh_cadb *db = NULL;
+
+    if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
+        return ret;
+    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            dir_opt = optarg;
+            break;
+        case 'h':
+            fputs(ca_release_help, stdout);
+            return MH_EXIT_OK;
+        default:
+            return mh_cli_bad_option(ch, argv);
+        }
+    }
+    if (optind + 1 != argc)
+        return mh_cli_usage("give exactly one SERIAL (hexadecimal, from 'mohur ca list')");
+    if (mh_cli_hex_decode(argv[optind], serial, sizeof serial, &serial_len) != 0 || serial_len == 0)
+        return mh_cli_usage("SERIAL must be 1 to 20 bytes in hexadecimal (from 'mohur ca list')");
+    const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
+    if ((ret = open_db(dir, false, &db)) != 0)
+        return ret;
+    hex(serial, serial_len, h, sizeof h);
+    mh_err_clear();
+    rc = mh_cadb_release(db, serial, serial_len);
+    mh_cadb_close(db);
+    if (rc)
+        return mh_cli_fail(rc, "releasing %s", h);
+    printf("Released %s from its hold. Publish it with 'mohur ca crl --publish'.\n", h);
+    return fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 }
 
 /* ---- ca crl -------------------------------------------------------------- */
@@ -1223,8 +1287,16 @@ static const char ca_crl_help[] =
     "revoked, signed with the CA's key, and keep it in the CA's database.\n"
     "\n"
     "Usage: mohur ca crl [--out FILE] [--days N] [--ca DIR] [--key URI] [--module M]\n"
+    "       mohur ca crl --publish [--days N]\n"
+    "\n"
+    "--publish issues the appliance's own CRL (its root CA in $MOHUR_STATE_DIR)\n"
+    "and puts it where signing and verifying read it (certs/root.crl, and\n"
+    "certs/root.crl.pem): one step from 'mohur ca revoke' or 'mohur ca release'\n"
+    "to every verifier. Without a current CRL, verify says the revocation status\n"
+    "is unknown (exit 9).\n"
     "\n"
     "Options:\n"
+    "  --publish       the appliance's CRL, published where it is read\n"
     "  --out FILE      write the CRL (PEM) there; default: standard output\n"
     "  --days N        next update after N days (default 7)\n"
     "  --key URI       the CA's key (default: the URI in the CA's configuration)\n" CA_HELP
@@ -1233,20 +1305,40 @@ static const char ca_crl_help[] =
     "Example:\n"
     "  mohur ca crl --ca /var/lib/mohur/issuing --out /srv/www/issuing.crl\n";
 
+/* The appliance's CRL, through its service (host/app). */
+static int publish_crl(unsigned days)
+{
+    mh_app *a = NULL;
+    uint64_t number = 0;
+    size_t n = 0;
+    mh_err_clear();
+    int rc = mh_app_open(mh_cli_state_dir(), &a);
+    if (rc)
+        return mh_cli_fail(rc, "opening the appliance in %s", mh_cli_state_dir());
+    mh_err_clear();
+    rc = mh_app_crl_publish(a, days, &number, &n);
+    mh_app_close(a);
+    if (rc)
+        return mh_cli_fail(rc, "publishing the CRL");
+    printf("CRL number %llu published (%zu certificate%s revoked or on hold; next update in %u "
+           "day%s): %s/certs/root.crl\n",
+           (unsigned long long)number, n, n == 1 ? "" : "s", days, days == 1 ? "" : "s",
+           mh_cli_state_dir());
+    return fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
+}
+
 static int cmd_ca_crl(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"ca", required_argument, NULL, 'c'},
-        {"out", required_argument, NULL, 'o'},
-        {"days", required_argument, NULL, 'd'},
-        {"key", required_argument, NULL, 'k'},
-        {"module", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"ca", required_argument, NULL, 'c'},     {"out", required_argument, NULL, 'o'},
+        {"days", required_argument, NULL, 'd'},   {"key", required_argument, NULL, 'k'},
+        {"module", required_argument, NULL, 'm'}, {"publish", no_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     int ret = MH_EXIT_USAGE, rc, ch;
     const char *dir_opt = NULL, *out_path = NULL, *key = NULL, *module = NULL;
     long days = 7;
+    bool publish = false;
     bool rng_ok = false;
     char dirbuf[1024];
     mh_cadb *db = NULL;
@@ -1282,6 +1374,9 @@ static int cmd_ca_crl(int argc, char **argv)
         case 'm':
             module = optarg;
             break;
+        case 'P':
+            publish = true;
+            break;
         case 'h':
             fputs(ca_crl_help, stdout);
             ret = MH_EXIT_OK;
@@ -1293,6 +1388,14 @@ static int cmd_ca_crl(int argc, char **argv)
     }
     if ((ret = mh_cli_no_operands(argc, argv)) != 0)
         goto out;
+    if (publish) {
+        if (dir_opt || out_path || key || module) {
+            ret = mh_cli_usage("--publish issues the appliance's own CRL: it takes only --days");
+            goto out;
+        }
+        ret = publish_crl((unsigned)days);
+        goto out;
+    }
     const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
     if ((ret = open_db(dir, false, &db)) != 0)
         goto out;
@@ -1508,7 +1611,9 @@ const struct mh_cli_cmd mh_cli_ca_cmds[] = {
      NULL},
     {"issue", "issue a certificate by profile (notary, seal, registry, tsa, tls)", ca_issue_help,
      cmd_ca_issue, NULL},
-    {"revoke", "revoke a certificate this CA issued", ca_revoke_help, cmd_ca_revoke, NULL},
+    {"revoke", "revoke a certificate this CA issued (or put it on hold)", ca_revoke_help,
+     cmd_ca_revoke, NULL},
+    {"release", "lift a certificate's hold", ca_release_help, cmd_ca_release, NULL},
     {"crl", "issue a CRL signed by the CA's key", ca_crl_help, cmd_ca_crl, NULL},
     {"list", "list the certificates this CA issued", ca_list_help, cmd_ca_list, NULL},
     {NULL, NULL, NULL, NULL, NULL},

@@ -537,7 +537,7 @@ static int cmd_cms_sign(int argc, char **argv)
             ret = mh_cli_usage("--pss needs an RSA key");
             goto out;
         }
-        mbedtls_rsa_set_padding(mbedtls_pk_rsa(k.pk), MBEDTLS_RSA_PKCS_V21, md);
+        mbedtls_rsa_set_padding(mbedtls_pk_rsa(k.pk), MBEDTLS_RSA_PKCS_V21, (int)md);
     }
     cap = (detached ? 0 : content_len) + 32768;
     for (size_t i = 0; i < cs.n; i++)

@@ -45,7 +45,8 @@ static const char init_help[] =
     "for each key, a first CRL, the ledger, and config.json. Running it again\n"
     "changes nothing; it refuses a directory set up differently.\n"
     "\n"
-    "Usage: mohur init [--registry ID] [--host HOST] [--issuer ID:NAME]... [--json]\n"
+    "Usage: mohur init [--registry ID] [--host HOST] [--issuer ID:NAME]...\n"
+    "                  [--group GROUP] [--json]\n"
     "\n"
     "Options:\n"
     "  --registry ID     the registry's id in receipts (default AZ-DEMO)\n"
@@ -53,6 +54,10 @@ static const char init_help[] =
     "                    verify.mohur.test)\n"
     "  --issuer ID:NAME  rename a default issuer (bdu, agency, notary) or add an\n"
     "                    organisation seal (edit config.json for its kinds)\n"
+    "  --group GROUP     who may verify without root: the configuration,\n"
+    "                    certificates, CRL and ledger are shared with this group\n"
+    "                    (never the token, PINs or CA); default: the group\n"
+    "                    'mohur' when it exists. Run again to share later.\n"
     "  --json            print JSON\n"
     "  -h, --help        show this help\n"
     "\n"
@@ -62,9 +67,13 @@ static const char init_help[] =
 static int cmd_init(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"registry", required_argument, NULL, 'r'}, {"host", required_argument, NULL, 'H'},
-        {"issuer", required_argument, NULL, 'i'},   {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"registry", required_argument, NULL, 'r'},
+        {"host", required_argument, NULL, 'H'},
+        {"issuer", required_argument, NULL, 'i'},
+        {"json", no_argument, NULL, 'j'},
+        {"group", required_argument, NULL, 'g'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     mh_app_init_opts o;
     mh_app_issuer_opt iss[MH_APP_ISSUERS_MAX];
@@ -97,6 +106,9 @@ static int cmd_init(int argc, char **argv)
             o.nissuers++;
             break;
         }
+        case 'g':
+            o.group = optarg;
+            break;
         case 'j':
             json = true;
             break;
@@ -153,7 +165,7 @@ static const char sign_help[] =
     "\n"
     "Usage: mohur sign FILE --kind KIND [--issuer ID] [--key URI]\n"
     "                  [--field ID=VALUE]... [--fields FILE.json] [--out OUT]\n"
-    "                  [--doc-id ID] [--json]\n"
+    "                  [--doc-id ID] [--stamp PAGE,X,Y[,SIZE]] [--json]\n"
     "\n"
     "Options:\n"
     "  --kind KIND       the document kind (see 'mohur kinds')\n"
@@ -168,6 +180,12 @@ static const char sign_help[] =
     "  --out OUT         the signed PDF (default FILE.signed.pdf), or the prefix\n"
     "                    of the outputs for other files (default FILE)\n"
     "  --doc-id ID       the document id (default ISSUER/KIND/NUMBER)\n"
+    "  --stamp PAGE,X,Y[,SIZE]\n"
+    "                    put the QR stamp on PAGE (1 is the first) with the QR's\n"
+    "                    lower-left corner at X,Y points from the page's lower-left\n"
+    "                    corner, SIZE points wide (default: the kind's layout); the\n"
+    "                    caption goes to its left. A stamp that does not fit is\n"
+    "                    refused, never squeezed over the page\n"
     "  --json            print JSON\n"
     "  -h, --help        show this help\n"
     "\n"
@@ -178,12 +196,20 @@ static const char sign_help[] =
 static int cmd_sign(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"kind", required_argument, NULL, 'k'},   {"issuer", required_argument, NULL, 'i'},
-        {"key", required_argument, NULL, 'K'},    {"field", required_argument, NULL, 'f'},
-        {"fields", required_argument, NULL, 'F'}, {"out", required_argument, NULL, 'o'},
-        {"doc-id", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"kind", required_argument, NULL, 'k'},
+        {"issuer", required_argument, NULL, 'i'},
+        {"key", required_argument, NULL, 'K'},
+        {"field", required_argument, NULL, 'f'},
+        {"fields", required_argument, NULL, 'F'},
+        {"out", required_argument, NULL, 'o'},
+        {"doc-id", required_argument, NULL, 'd'},
+        {"json", no_argument, NULL, 'j'},
+        {"stamp", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
+    mh_app_stamp stamp = {0};
+    bool has_stamp = false;
     const char *kind_id = NULL, *issuer = NULL, *key = NULL, *fields_file = NULL, *out = NULL;
     const char *doc_id = NULL;
     bool json = false;
@@ -195,6 +221,7 @@ static int cmd_sign(int argc, char **argv)
     uint8_t *doc = NULL;
     size_t doc_len = 0;
     char outbuf[4096];
+    mh_pdf_document *pdf = NULL;
 
     memset(&fields, 0, sizeof fields);
     if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
@@ -227,6 +254,18 @@ static int cmd_sign(int argc, char **argv)
         case 'd':
             doc_id = optarg;
             break;
+        case 'S': {
+            int used = 0, got = sscanf(optarg, "%u,%lf,%lf%n,%lf%n", &stamp.page, &stamp.x,
+                                       &stamp.y, &used, &stamp.size, &used);
+            if (got < 3 || optarg[used] != '\0' || stamp.page < 1 || stamp.x < 0 || stamp.y < 0 ||
+                (got == 4 && (stamp.size < 36 || stamp.size > 400))) {
+                ret = mh_cli_usage("--stamp is PAGE,X,Y[,SIZE] in points (PAGE from 1, SIZE "
+                                   "36-400), e.g. --stamp 1,420,40,100");
+                goto out;
+            }
+            has_stamp = true;
+            break;
+        }
         case 'j':
             json = true;
             break;
@@ -265,12 +304,12 @@ static int cmd_sign(int argc, char **argv)
     }
     if ((ret = mh_cli_read_regular(file, MH_APP_DOC_MAX, &doc, &doc_len)) != 0)
         goto out;
-    bool pdf = doc_len >= 5 && memcmp(doc, "%PDF-", 5) == 0;
+    bool is_pdf = doc_len >= 5 && memcmp(doc, "%PDF-", 5) == 0;
     if (!out) {
         size_t n = strlen(file);
-        if (pdf && n > 4 && strcmp(file + n - 4, ".pdf") == 0)
+        if (is_pdf && n > 4 && strcmp(file + n - 4, ".pdf") == 0)
             snprintf(outbuf, sizeof outbuf, "%.*s.signed.pdf", (int)(n - 4), file);
-        else if (pdf)
+        else if (is_pdf)
             snprintf(outbuf, sizeof outbuf, "%s.signed.pdf", file);
         else
             snprintf(outbuf, sizeof outbuf, "%s", file);
@@ -287,10 +326,11 @@ static int cmd_sign(int argc, char **argv)
     req.doc = doc;
     req.doc_len = doc_len;
     req.out_path = out;
+    req.stamp = has_stamp ? &stamp : NULL;
     /* check everything that needs no PIN first */
     bool cosign = false;
     mh_err_clear();
-    if ((rc = mh_app_issue_precheck(&req, &cosign)) != 0) {
+    if ((rc = mh_app_issue_precheck(&req, &cosign, &pdf)) != 0) {
         /* no kind for a first signature is a usage error; the rest is the
          * input's (fields that do not fit, a kind that cannot be supplied) */
         if (rc == MH_ERR_INVALID_ARG && !kind && !cosign)
@@ -355,6 +395,7 @@ static int cmd_sign(int argc, char **argv)
         goto out;
     }
     req.signer = s;
+    req.pdf = pdf;
     mh_err_clear();
     if ((rc = mh_app_issue(a, &req, &res)) != 0) {
         ret = mh_cli_fail(rc, "signing %s", file);
@@ -400,6 +441,7 @@ print:
     }
     ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
+    mh_pdf_close(pdf);
     mh_app_signer_close(s);
     mh_app_close(a);
     mh_app_fields_free(&fields);

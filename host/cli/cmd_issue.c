@@ -15,6 +15,7 @@
 
 #include "mh_app.h"
 #include "mh_batch.h"
+#include "mh_docs.h"
 
 #define EXIT_INTERRUPTED 130
 
@@ -29,7 +30,12 @@ static const char mh_cli_issue_help[] =
     "file writes overlap.\n"
     "\n"
     "The roster is CSV (UTF-8, a header row naming the fields) or JSON (an array\n"
-    "of objects), told apart by the extension (.csv, .json). Each row's\n"
+    "of objects), told apart by the extension (.csv, .json); anything that is\n"
+    "not UTF-8 text is refused whole (exit 3). A header names a field by its id\n"
+    "('mohur kinds' lists them), in any case and with spaces around allowed\n"
+    "('Name', ' NAME ' are 'name'); a column that is no field of the kind, or a\n"
+    "required field without a column, is refused before any row (exit 3). JSON\n"
+    "keys follow the same rule. Each row's\n"
     "document id is '<issuer>/<kind>/<number>', from its 'number' field, and its\n"
     "file is DIR/<issuer>_<kind>_<number>.pdf (characters other than letters,\n"
     "digits, '-' and '.' written as +XX). So a re-run maps every row to the\n"
@@ -58,13 +64,17 @@ static const char mh_cli_issue_help[] =
     "                  created if missing)\n"
     "  --jobs N        worker threads, 1-64 (default: the number of cores)\n"
     "  --no-progress   no progress bar or progress lines\n"
-    "  --json          print the summary as JSON\n"
+    "  --json          print the summary as JSON: the counts, and \"results\": one\n"
+    "                  object per row, by line (line, id, file, url, result,\n"
+    "                  reason); result is issued, re-made, already issued, bad,\n"
+    "                  conflict, voided or failed\n"
     "\n"
     "A progress bar (done/total, rate, time left, errors) is drawn on standard\n"
     "error when it is a terminal; otherwise a line every tenth of the roster.\n"
     "\n"
     "Exit status: 0 every row was issued (or already issued); 1 some rows were\n"
-    "not (bad rows, conflicts, voided); 130 interrupted (re-run to finish);\n"
+    "not (bad rows, conflicts, voided); 3 the roster cannot be read, is not\n"
+    "text, or its header does not fit the kind; 130 interrupted (re-run to finish);\n"
     "otherwise the codes of 'mohur --help' (4 token, 5 PIN, 7 storage, ...).\n"
     "\n"
     "Environment: MOHUR_STATE_DIR, the appliance's state directory ('mohur init').\n"
@@ -108,74 +118,180 @@ static int pick_issuer(mh_app *a, const mh_kind *k, const char *want, mh_app_iss
     }
     if (want)
         return mh_cli_error(MH_EXIT_USAGE,
-                            "%s: no issuer '%s' in the configuration; 'mohur kinds' and "
+                            "no issuer '%s' in the configuration; 'mohur kinds' and "
                             "config.json list them",
-                            mh_cli_prog, want);
+                            want);
     if (found == 1)
         return MH_EXIT_OK;
     if (!found)
         return mh_cli_error(MH_EXIT_USAGE,
-                            "%s: no issuer of the configuration may issue '%s'; give one in "
+                            "no issuer of the configuration may issue '%s'; give one in "
                             "config.json the kind, or name one with --issuer",
-                            mh_cli_prog, k->id);
+                            k->id);
     return mh_cli_error(MH_EXIT_USAGE,
-                        "%s: several issuers may issue '%s'; choose one with --issuer ID",
-                        mh_cli_prog, k->id);
+                        "several issuers may issue '%s'; choose one with --issuer ID", k->id);
 }
 
-static void print_lines(FILE *f, const mh_batch_stats *st, size_t count)
+/* ---- per-row results ------------------------------------------------------ */
+
+struct row_res {
+    unsigned long line;
+    char *id, *file, *url, *reason;
+    const char *result;
+};
+
+struct rows {
+    struct row_res *r;
+    size_t n, cap;
+    bool oom;
+};
+
+static char *dup_or_null(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t l = strlen(s);
+    char *c = malloc(l + 1);
+    if (c)
+        memcpy(c, s, l + 1);
+    return c;
+}
+
+/* mh_batch_opts.on_row: called one at a time. */
+static void on_row(void *ctx, const mh_batch_row *row)
+{
+    struct rows *rs = ctx;
+    if (rs->n == rs->cap) {
+        size_t nc = rs->cap ? rs->cap * 2 : 256;
+        struct row_res *nr = realloc(rs->r, nc * sizeof *nr);
+        if (!nr) {
+            rs->oom = true;
+            return;
+        }
+        rs->r = nr;
+        rs->cap = nc;
+    }
+    struct row_res *r = &rs->r[rs->n++];
+    r->line = row->line;
+    r->result = row->result;
+    r->id = dup_or_null(row->id);
+    r->file = dup_or_null(row->file);
+    r->url = dup_or_null(row->url);
+    r->reason = dup_or_null(row->reason);
+}
+
+static int by_line(const void *a, const void *b)
+{
+    const struct row_res *x = a, *y = b;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static void rows_free(struct rows *rs)
+{
+    for (size_t i = 0; i < rs->n; i++) {
+        free(rs->r[i].id);
+        free(rs->r[i].file);
+        free(rs->r[i].url);
+        free(rs->r[i].reason);
+    }
+    free(rs->r);
+}
+
+/* The URL of a row that was already issued: from the document index. */
+static void fill_urls(mh_app *app, struct rows *rs)
+{
+    mh_docs_record *d = malloc(sizeof *d);
+    if (!d)
+        return;
+    for (size_t i = 0; i < rs->n; i++) {
+        struct row_res *r = &rs->r[i];
+        if (r->url || !r->id || strcmp(r->result, "already issued") != 0)
+            continue;
+        if (mh_docs_get(app, r->id, d) == 0 && d->url[0])
+            r->url = dup_or_null(d->url);
+        mh_err_clear();
+    }
+    free(d);
+}
+
+static int cmp_ulong(const void *a, const void *b)
+{
+    unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+    return x < y ? -1 : x > y;
+}
+
+static size_t not_issued(const mh_batch_stats *st)
+{
+    return st->bad + st->conflicts + st->voided + st->failed;
+}
+
+/* The lines of the rows not issued, in order (up to MH_BATCH_BAD_LINES kept). */
+static void print_lines(FILE *f, mh_batch_stats *st)
 {
     if (!st->nbad_lines)
         return;
-    fputs(" (line", f);
-    fputs(st->nbad_lines > 1 ? "s " : " ", f);
+    qsort(st->bad_lines, st->nbad_lines, sizeof st->bad_lines[0], cmp_ulong);
+    fputs(st->nbad_lines > 1 ? " (lines " : " (line ", f);
     for (size_t i = 0; i < st->nbad_lines; i++)
         fprintf(f, "%s%lu", i ? ", " : "", st->bad_lines[i]);
-    if (count > st->nbad_lines)
+    if (not_issued(st) > st->nbad_lines)
         fputs(", ...", f);
     fputc(')', f);
 }
 
-static void print_summary(const mh_batch_stats *st, const char *kind, const char *out_dir)
+/* The headline counts what was made in this run by name, so the words and
+ * the counts below always agree. */
+static void print_summary(mh_batch_stats *st, const char *out_dir)
 {
-    double rate = st->seconds > 0 ? (double)(st->issued + st->remade) / st->seconds : 0;
-    size_t rowerr = st->bad + st->conflicts + st->voided + st->failed;
-    printf("%s: %zu rows, %zu issued in %.2f s (%.1f/s) with %u threads into %s\n",
-           rowerr || st->not_started || st->fatal ? "Issue incomplete" : "Issue complete", st->rows,
-           st->issued + st->remade, st->seconds, rate, st->jobs, out_dir);
-    (void)kind;
+    size_t made = st->issued + st->remade, bad = not_issued(st);
+    double rate = st->seconds > 0 ? (double)made / st->seconds : 0;
+    printf("%s: %zu row%s: %zu issued, %zu re-made, %zu already issued, %zu not issued, %zu not "
+           "started (%.2f s, %.1f/s, %u threads, into %s)\n",
+           bad || st->not_started || st->fatal ? "Issue incomplete" : "Issue complete", st->rows,
+           st->rows == 1 ? "" : "s", st->issued, st->remade, st->already, bad, st->not_started,
+           st->seconds, rate, st->jobs, out_dir);
     printf("  issued:         %zu\n", st->issued);
-    printf("  already issued: %zu\n", st->already);
     printf("  re-made:        %zu\n", st->remade);
-    printf("  bad rows:       %zu", st->bad + st->conflicts + st->voided + st->failed);
-    print_lines(stdout, st, rowerr);
+    printf("  already issued: %zu\n", st->already);
+    printf("  not issued:     %zu", bad);
+    print_lines(stdout, st);
     putchar('\n');
-    printf("  conflicts:      %zu\n", st->conflicts);
-    printf("  voided:         %zu\n", st->voided);
-    printf("  failed:         %zu\n", st->failed);
+    printf("    bad rows:     %zu\n", st->bad);
+    printf("    conflicts:    %zu\n", st->conflicts);
+    printf("    voided:       %zu\n", st->voided);
+    printf("    failed:       %zu\n", st->failed);
     printf("  not started:    %zu\n", st->not_started);
 }
 
-static void print_json(const mh_batch_stats *st, const char *out_dir)
+static void json_opt_str(mh_json *j, const char *key, const char *v)
+{
+    mh_json_key(j, key);
+    if (v)
+        mh_json_str(j, v);
+    else
+        mh_json_null(j);
+}
+
+static void print_json(mh_batch_stats *st, const char *out_dir, struct rows *rs)
 {
     mh_json j;
+    size_t made = st->issued + st->remade;
     mh_json_init(&j, stdout);
     mh_json_obj_begin(&j);
+    mh_json_key(&j, "complete");
+    mh_json_bool(&j, !(not_issued(st) || st->not_started || st->fatal));
     mh_json_key(&j, "rows");
     mh_json_uint(&j, st->rows);
     mh_json_key(&j, "issued");
     mh_json_uint(&j, st->issued);
-    mh_json_key(&j, "already_issued");
-    mh_json_uint(&j, st->already);
     mh_json_key(&j, "remade");
     mh_json_uint(&j, st->remade);
+    mh_json_key(&j, "already_issued");
+    mh_json_uint(&j, st->already);
+    mh_json_key(&j, "not_issued");
+    mh_json_uint(&j, not_issued(st));
     mh_json_key(&j, "bad_rows");
-    mh_json_uint(&j, st->bad + st->conflicts + st->voided + st->failed);
-    mh_json_key(&j, "bad_lines");
-    mh_json_arr_begin(&j);
-    for (size_t i = 0; i < st->nbad_lines; i++)
-        mh_json_uint(&j, st->bad_lines[i]);
-    mh_json_arr_end(&j);
+    mh_json_uint(&j, st->bad);
     mh_json_key(&j, "conflicts");
     mh_json_uint(&j, st->conflicts);
     mh_json_key(&j, "voided");
@@ -189,18 +305,30 @@ static void print_json(const mh_batch_stats *st, const char *out_dir)
     mh_json_key(&j, "elapsed_ms");
     mh_json_uint(&j, (unsigned long long)(st->seconds * 1000.0 + 0.5));
     mh_json_key(&j, "per_second");
-    mh_json_uint(&j, st->seconds > 0
-                         ? (unsigned long long)((double)(st->issued + st->remade) / st->seconds)
-                         : 0);
+    mh_json_uint(&j, st->seconds > 0 ? (unsigned long long)((double)made / st->seconds) : 0);
     mh_json_key(&j, "interrupted");
     mh_json_bool(&j, st->interrupted);
     mh_json_key(&j, "out");
     mh_json_str(&j, out_dir);
-    mh_json_key(&j, "error");
-    if (st->fatal)
-        mh_json_str(&j, st->fatal_msg);
-    else
-        mh_json_null(&j);
+    json_opt_str(&j, "error", st->fatal ? st->fatal_msg : NULL);
+    /* one object per row, by line */
+    qsort(rs->r, rs->n, sizeof rs->r[0], by_line);
+    mh_json_key(&j, "results");
+    mh_json_arr_begin(&j);
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct row_res *r = &rs->r[i];
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "line");
+        mh_json_uint(&j, r->line);
+        json_opt_str(&j, "id", r->id);
+        json_opt_str(&j, "file", r->file);
+        json_opt_str(&j, "url", r->url);
+        mh_json_key(&j, "result");
+        mh_json_str(&j, r->result);
+        json_opt_str(&j, "reason", r->reason);
+        mh_json_obj_end(&j);
+    }
+    mh_json_arr_end(&j);
     mh_json_obj_end(&j);
     mh_json_end(&j);
 }
@@ -223,6 +351,7 @@ int mh_cli_issue(int argc, char **argv)
     mh_kind *kind = NULL;
     mh_app_issuer_info info;
     mh_batch_stats st;
+    struct rows rs = {0};
     struct sigaction sa, old_int, old_term;
     bool handlers = false;
 
@@ -285,8 +414,8 @@ int mh_cli_issue(int argc, char **argv)
         goto out;
     }
     if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) {
-        ret = mh_cli_error(MH_EXIT_INPUT, "%s: the output directory %s cannot be made: %s",
-                           mh_cli_prog, out_dir, strerror(errno));
+        ret = mh_cli_error(MH_EXIT_INPUT, "the output directory %s cannot be made: %s", out_dir,
+                           strerror(errno));
         goto out;
     }
 
@@ -322,9 +451,9 @@ int mh_cli_issue(int argc, char **argv)
     }
     if (!mh_app_signer_may_issue(signer, kind)) {
         ret = mh_cli_error(MH_EXIT_TOKEN,
-                           "%s: the issuer '%s' may not issue '%s' documents (config.json "
+                           "the issuer '%s' may not issue '%s' documents (config.json "
                            "lists the kinds of each issuer)",
-                           mh_cli_prog, info.id, kind->id);
+                           info.id, kind->id);
         goto out;
     }
 
@@ -351,6 +480,8 @@ int mh_cli_issue(int argc, char **argv)
         .progress = no_progress ? -1 : (isatty(STDERR_FILENO) ? 1 : 0),
         .log = stderr,
         .stop = &interrupted,
+        .on_row = json ? on_row : NULL,
+        .row_ctx = &rs,
     };
     mh_err_clear();
     rc = mh_batch_run(&bo, &st);
@@ -360,24 +491,27 @@ report:
         ret = mh_cli_fail(rc, "issuing from %s", roster);
         goto out;
     }
-    if (json)
-        print_json(&st, out_dir);
-    else
-        print_summary(&st, kind_id, out_dir);
+    if (json) {
+        if (app) /* a batch that ran in mohurd: its rows are mohurd's */
+            fill_urls(app, &rs);
+        print_json(&st, out_dir, &rs);
+    } else {
+        print_summary(&st, out_dir);
+    }
     if (st.fatal) {
         ret = mh_cli_error(mh_cli_exit_code(st.fatal),
-                           "%s: the batch stopped: %s\nDocuments whose signing failed after "
+                           "the batch stopped: %s\nDocuments whose signing failed after "
                            "their ledger entry were voided. When the problem is fixed, run the "
                            "same command again: documents already issued are skipped.",
-                           mh_cli_prog, st.fatal_msg);
+                           st.fatal_msg);
     } else if (st.interrupted) {
         fprintf(stderr,
-                "%s: interrupted; %zu rows were not started. The documents made are "
+                "mohur: interrupted; %zu rows were not started. The documents made are "
                 "complete. Run the same command again to issue the rest: nothing is issued "
                 "twice.\n",
-                mh_cli_prog, st.not_started);
+                st.not_started);
         ret = EXIT_INTERRUPTED;
-    } else if (st.bad || st.conflicts || st.voided || st.failed || st.not_started) {
+    } else if (not_issued(&st) || st.not_started) {
         ret = MH_EXIT_INVALID;
     } else {
         ret = MH_EXIT_OK;
@@ -390,5 +524,6 @@ out:
     mh_app_signer_close(signer);
     mh_app_close(app);
     free(kind);
+    rows_free(&rs);
     return ret;
 }

@@ -2,12 +2,9 @@
  * cmd_log.c - `mohur log ...`: the ledger (an RFC 9162 transparency log of
  * issue and revoke entries) from the command line. See docs/ledger.md.
  */
-/* nftw() (removing a fetched mirror) is an XSI function */
-#define _XOPEN_SOURCE 700
 #include "cli.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +14,7 @@
 #include <mbedtls/base64.h>
 #include <mbedtls/sha256.h>
 
+#include "mh_app.h"
 #include "mh_ledger.h"
 #include "mh_pki.h"
 
@@ -29,7 +27,12 @@
 struct log_opts {
     const char *ledger, *type, *id, *kind, *issuer, *digest, *signer_fp, *out, *note, *origin,
         *proof, *entry, *checkpoint, *state, *raw, *prefix, *key, *module, *vkey, *vkey_out, *cosig,
-        *witness;
+        *witness, *evidence, *witness_url, *config, *registry;
+    const char *witnesses[16];
+    size_t nwitnesses;
+    const char *witness_urls[16];
+    size_t nwitness_urls;
+    uint64_t quorum;
     uint64_t length, time, index, size, from, to, synthetic, map_mib, grow_mib, seq;
     unsigned reason;
     bool has_index, has_size, has_from, has_to, has_time, has_seq, json, body;
@@ -72,6 +75,11 @@ enum {
     O_COSIG,
     O_WITNESS,
     O_SEQ,
+    O_EVIDENCE,
+    O_WURL,
+    O_QUORUM,
+    O_CONFIG,
+    O_REGISTRY,
 };
 
 static const struct option all_opts[] = {
@@ -110,6 +118,11 @@ static const struct option all_opts[] = {
     {"cosig", required_argument, NULL, O_COSIG},
     {"witness", required_argument, NULL, O_WITNESS},
     {"seq", required_argument, NULL, O_SEQ},
+    {"evidence", required_argument, NULL, O_EVIDENCE},
+    {"witness-url", required_argument, NULL, O_WURL},
+    {"quorum", required_argument, NULL, O_QUORUM},
+    {"config", required_argument, NULL, O_CONFIG},
+    {"registry", required_argument, NULL, O_REGISTRY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -136,7 +149,7 @@ static int parse(int argc, char **argv, const int *allowed, const char *help, st
                  bool operand)
 {
     int ch, ret;
-    uint64_t v;
+    uint64_t v = 0;
     memset(o, 0, sizeof *o);
     if ((ret = mh_cli_check_long(argc, argv, all_opts)))
         return ret;
@@ -221,6 +234,30 @@ static int parse(int argc, char **argv, const int *allowed, const char *help, st
             break;
         case O_WITNESS:
             o->witness = optarg;
+            if (o->nwitnesses == 16)
+                return mh_cli_usage("at most 16 --witness keys");
+            o->witnesses[o->nwitnesses++] = optarg;
+            break;
+        case O_QUORUM:
+            if ((ret = parse_u64(optarg, "--quorum", &o->quorum)))
+                return ret;
+            if (o->quorum == 0 || o->quorum > 16)
+                return mh_cli_usage("--quorum is 1 to 16");
+            break;
+        case O_EVIDENCE:
+            o->evidence = optarg;
+            break;
+        case O_WURL:
+            o->witness_url = optarg;
+            if (o->nwitness_urls == 16)
+                return mh_cli_usage("at most 16 --witness-url");
+            o->witness_urls[o->nwitness_urls++] = optarg;
+            break;
+        case O_CONFIG:
+            o->config = optarg;
+            break;
+        case O_REGISTRY:
+            o->registry = optarg;
             break;
         case O_SEQ:
             if ((ret = parse_u64(optarg, "--seq", &o->seq)))
@@ -381,6 +418,36 @@ static int check_note(const char *note, size_t len, const mh_note_vkey *vk, cons
     return MH_EXIT_OK;
 }
 
+/* k of n witnesses (--witness, --quorum; default: all of them) cosigned the
+ * checkpoint note; prints how many. */
+static int check_quorum(const char *note, size_t len, const struct log_opts *o)
+{
+    mh_note_vkey ws[16];
+    size_t count = 0, k;
+    uint64_t oldest = 0;
+    int ret, rc;
+    if (o->nwitnesses == 0)
+        return MH_EXIT_OK;
+    for (size_t i = 0; i < o->nwitnesses; i++) {
+        if ((ret = load_vkey(o->witnesses[i], "--witness", &ws[i])))
+            return ret;
+        if (ws[i].type != MH_NOTE_COSIG)
+            return mh_cli_usage("--witness takes cosignature/v1 keys (type 0x04)");
+    }
+    k = o->quorum ? (size_t)o->quorum : o->nwitnesses;
+    if (k > o->nwitnesses)
+        return mh_cli_usage("--quorum %zu is more than the %zu witnesses given", k, o->nwitnesses);
+    mh_err_clear();
+    rc = mh_cosig_quorum(note, len, ws, o->nwitnesses, k, &count, &oldest);
+    if (rc == MH_ERR_VERIFY_FAILED)
+        return mh_cli_error(MH_EXIT_INVALID, "witness quorum NOT met: %s", mh_err_message(rc));
+    if (rc)
+        return mh_cli_fail(rc, "checking the cosignatures");
+    printf("witnesses: %zu of %zu cosigned (quorum %zu), oldest cosignature at %llu\n", count,
+           o->nwitnesses, k, (unsigned long long)oldest);
+    return MH_EXIT_OK;
+}
+
 /* ---- init, info --------------------------------------------------------- */
 
 static const char log_init_help[] =
@@ -412,10 +479,60 @@ static int cmd_log_init(int argc, char **argv)
     return MH_EXIT_OK;
 }
 
+/* What a stored checkpoint says beyond its body: the time of the newest
+ * entry it covers, and its witness cosignatures (signature lines under
+ * another name than the log's own, the origin), with the latest
+ * cosignature/v1 timestamp (key hash, 8-byte time, Ed25519 signature). */
+struct ck_facts {
+    uint64_t newest_entry;
+    size_t witnesses;
+    uint64_t latest_cosig;
+};
+
+static void checkpoint_facts(mh_ledger *l, const char *note, size_t nl, const char *origin,
+                             uint64_t csize, struct ck_facts *f)
+{
+    mh_ledger_entry e;
+    if (csize && mh_ledger_get(l, csize - 1, &e) == 0)
+        f->newest_entry = e.time;
+    const char *p = strstr(note, "\n\n");
+    if (!p)
+        return;
+    p += 2;
+    const char *end = note + nl;
+    size_t ol = strlen(origin);
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+        /* "\u2014 NAME BASE64" */
+        if (n > 4 && memcmp(p, "\xe2\x80\x94 ", 4) == 0) {
+            const char *name = p + 4, *sp = memchr(name, ' ', n - 4);
+            if (sp && !((size_t)(sp - name) == ol && memcmp(name, origin, ol) == 0)) {
+                f->witnesses++;
+                uint8_t *sig = NULL;
+                size_t sl = 0;
+                if (mh_cli_unbase64((const uint8_t *)sp + 1, n - 4 - (size_t)(sp - name) - 1, &sig,
+                                    &sl) == 0 &&
+                    sl == 76) {
+                    uint64_t t = 0;
+                    for (size_t i = 4; i < 12; i++)
+                        t = t << 8 | sig[i];
+                    if (t > f->latest_cosig)
+                        f->latest_cosig = t;
+                }
+                free(sig);
+            }
+        }
+        p += n + 1;
+    }
+}
+
 static const char log_info_help[] =
     "Usage: mohur log info [--ledger DIR] [--json]\n"
     "\n"
-    "Shows the ledger's size, its root hash and its latest signed checkpoint.\n"
+    "Shows the ledger's size, its root hash and its latest signed checkpoint:\n"
+    "its size, the time of the newest entry it covers (UTC), and how many\n"
+    "witnesses cosigned it, with the latest cosignature's time.\n"
     "Opens the ledger read-only (works while the daemon writes to it).\n"
     "\n"
     "Options:\n"
@@ -455,6 +572,9 @@ static int cmd_log_info(int argc, char **argv)
     }
     mh_cli_hex_encode(root, 32, hex, sizeof hex);
     b64(root, 32, rb64, sizeof rb64);
+    struct ck_facts ck = {0};
+    if (have_ck)
+        checkpoint_facts(l, note, nl, origin, csize, &ck);
     if (o.json) {
         mh_json j;
         mh_json_init(&j, stdout);
@@ -472,17 +592,46 @@ static int cmd_log_info(int argc, char **argv)
             mh_json_str(&j, origin);
             mh_json_key(&j, "size");
             mh_json_uint(&j, csize);
+            mh_json_key(&j, "newest_entry_time");
+            if (ck.newest_entry) {
+                char t[40];
+                mh_cli_time_iso(ck.newest_entry, t, sizeof t);
+                mh_json_str(&j, t);
+            } else {
+                mh_json_null(&j);
+            }
+            mh_json_key(&j, "witnesses");
+            mh_json_uint(&j, ck.witnesses);
+            mh_json_key(&j, "latest_cosignature_time");
+            if (ck.latest_cosig) {
+                char t[40];
+                mh_cli_time_iso(ck.latest_cosig, t, sizeof t);
+                mh_json_str(&j, t);
+            } else {
+                mh_json_null(&j);
+            }
             mh_json_obj_end(&j);
         }
         mh_json_obj_end(&j);
         mh_json_end(&j);
     } else {
-        printf("size: %llu\nroot: %s (base64 %s)\n", (unsigned long long)size, hex, rb64);
-        if (have_ck)
-            printf("checkpoint: #%llu, %s, size %llu\n", (unsigned long long)seq, origin,
-                   (unsigned long long)csize);
-        else
-            printf("checkpoint: none signed yet\n");
+        printf("size: %llu entries\nroot: %s (base64 %s)\n", (unsigned long long)size, hex, rb64);
+        if (have_ck) {
+            char t[40] = "-", w[40] = "";
+            if (ck.newest_entry)
+                mh_cli_time_iso(ck.newest_entry, t, sizeof t);
+            if (ck.latest_cosig) {
+                char ct[40];
+                mh_cli_time_iso(ck.latest_cosig, ct, sizeof ct);
+                snprintf(w, sizeof w, ", latest at %s", ct);
+            }
+            printf("checkpoint: #%llu, %s, size %llu (%llu behind the ledger), newest entry "
+                   "%s\nwitnesses: %zu cosigned it%s\n",
+                   (unsigned long long)seq, origin, (unsigned long long)csize,
+                   (unsigned long long)(size - csize), t, ck.witnesses, w);
+        } else {
+            printf("checkpoint: none signed yet ('mohur log checkpoint --key ...')\n");
+        }
     }
     ret = MH_EXIT_OK;
 out:
@@ -682,6 +831,8 @@ static void print_entry(mh_json *j, uint64_t idx, const mh_ledger_entry *e, bool
             if (e->type == MH_LEDGER_REVOKE) {
                 mh_json_key(j, "reason");
                 mh_json_uint(j, e->reason);
+                mh_json_key(j, "reason_name");
+                mh_json_str(j, mh_app_reason_name(e->reason));
             }
             mh_json_key(j, e->type == MH_LEDGER_VOID ? "voided_index" : "revoked_index");
             mh_json_uint(j, e->revoked_index);
@@ -690,9 +841,15 @@ static void print_entry(mh_json *j, uint64_t idx, const mh_ledger_entry *e, bool
         mh_json_str(j, sh);
         mh_json_key(j, "time");
         mh_json_uint(j, e->time);
+        char iso[40];
+        mh_cli_time_iso(e->time, iso, sizeof iso);
+        mh_json_key(j, "time_utc");
+        mh_json_str(j, iso);
         mh_json_obj_end(j);
         return;
     }
+    char t[40];
+    mh_cli_time_iso(e->time, t, sizeof t);
     printf("index: %llu\ntype: %s\nid: %s\nissuer: %s\n", (unsigned long long)idx,
            mh_ledger_type_name(e->type), e->doc_id, e->issuer);
     if (e->type == MH_LEDGER_ISSUE)
@@ -700,9 +857,9 @@ static void print_entry(mh_json *j, uint64_t idx, const mh_ledger_entry *e, bool
     else if (e->type == MH_LEDGER_VOID)
         printf("voided index: %llu\n", (unsigned long long)e->revoked_index);
     else
-        printf("reason: %u\nrevoked index: %llu\n", e->reason,
+        printf("reason: %s\nrevoked index: %llu\n", mh_app_reason_name(e->reason),
                (unsigned long long)e->revoked_index);
-    printf("signer: %s\ntime: %llu\n", sh, (unsigned long long)e->time);
+    printf("signer: %s\ntime: %s\n", sh, t);
 }
 
 static int cmd_log_get(int argc, char **argv)
@@ -752,12 +909,14 @@ static int cmd_log_get(int argc, char **argv)
             mh_json_obj_begin(&j);
             if (o.id) {
                 mh_json_key(&j, "status");
-                mh_json_str(&j, st.revoked ? "revoked" : "valid");
+                mh_json_str(&j, st.voided ? "voided" : st.revoked ? "revoked" : "valid");
                 if (st.revoked) {
                     mh_json_key(&j, "revoke_index");
                     mh_json_uint(&j, st.revoke_index);
                     mh_json_key(&j, "revoke_reason");
                     mh_json_uint(&j, st.reason);
+                    mh_json_key(&j, "revoke_reason_name");
+                    mh_json_str(&j, mh_app_reason_name(st.reason));
                     mh_json_key(&j, "revoke_time");
                     mh_json_uint(&j, st.revoke_time);
                 }
@@ -768,9 +927,15 @@ static int cmd_log_get(int argc, char **argv)
             mh_json_end(&j);
         } else {
             if (o.id) {
-                if (st.revoked)
-                    printf("status: revoked (reason %u, entry %llu, time %llu)\n", st.reason,
-                           (unsigned long long)st.revoke_index, (unsigned long long)st.revoke_time);
+                char rt[40];
+                mh_cli_time_iso(st.revoke_time, rt, sizeof rt);
+                if (st.voided)
+                    printf("status: voided on %s (its signing failed: never delivered; entry "
+                           "%llu)\n",
+                           rt, (unsigned long long)st.void_index);
+                else if (st.revoked)
+                    printf("status: revoked on %s (%s; entry %llu)\n", rt,
+                           mh_app_reason_name(st.reason), (unsigned long long)st.revoke_index);
                 else
                     printf("status: valid\n");
             }
@@ -954,6 +1119,7 @@ out:
 
 static const char log_verify_help[] =
     "Usage: mohur log verify --proof FILE [--entry FILE] [--checkpoint FILE] [--vkey VKEY]\n"
+    "                        [--witness VKEY]... [--quorum K]\n"
     "       mohur log verify --checkpoint FILE [--vkey VKEY]\n"
     "\n"
     "Checks a proof written by 'mohur log prove', without the ledger:\n"
@@ -970,6 +1136,9 @@ static const char log_verify_help[] =
     "  --checkpoint FILE   a checkpoint (signed note) to check against\n"
     "  --vkey VKEY         the log's verifier key (C2SP signed-note vkey, or a file\n"
     "                      holding it): the checkpoint's signature must verify\n"
+    "  --witness VKEY      a witness's key (type 0x04; repeat): the checkpoint must\n"
+    "                      carry their cosignatures (C2SP tlog-cosignature)\n"
+    "  --quorum K          how many of the witnesses must have cosigned (default: all)\n"
     "  -h, --help          show this help\n";
 
 /* Reads "key <u64>[ <b64 root>]" */
@@ -1020,7 +1189,7 @@ static int parse_size_root(const char *line, const char *key, uint64_t *size, ui
 
 static int cmd_log_verify(int argc, char **argv)
 {
-    static const int allowed[] = {O_PROOF, O_ENTRY, O_CHECKPOINT, O_VKEY, 0};
+    static const int allowed[] = {O_PROOF, O_ENTRY, O_CHECKPOINT, O_VKEY, O_WITNESS, O_QUORUM, 0};
     struct log_opts o;
     mh_note_vkey vk;
     uint8_t *pf = NULL, *ef = NULL, *cf = NULL;
@@ -1051,6 +1220,8 @@ static int cmd_log_verify(int argc, char **argv)
         }
         have_ck = true;
         if (o.vkey && (ret = check_note((const char *)cf, cl, &vk, "the checkpoint")))
+            goto out;
+        if ((ret = check_quorum((const char *)cf, cl, &o)))
             goto out;
         if (!o.proof) {
             char rb[64];
@@ -1101,6 +1272,8 @@ static int cmd_log_verify(int argc, char **argv)
             }
             if (o.vkey && !have_ck &&
                 (ret = check_note(p, (size_t)(end - p), &vk, "the proof's checkpoint")))
+                goto out;
+            if (!have_ck && (ret = check_quorum(p, (size_t)(end - p), &o)))
                 goto out;
             if ((ret = mh_cli_read_file(o.entry, MH_LEDGER_ENTRY_MAX, &ef, &el)))
                 goto out;
@@ -1168,6 +1341,7 @@ out:
 
 static const char log_checkpoint_help[] =
     "Usage: mohur log checkpoint [--ledger DIR] --origin O --key URI [--vkey-out FILE]\n"
+    "                            [--witness-url URL --witness VKEY]...\n"
     "       mohur log checkpoint [--ledger DIR] --origin O --body [--out FILE]\n"
     "       mohur log checkpoint [--ledger DIR] --note FILE\n"
     "       mohur log checkpoint [--ledger DIR] [--seq N] [--out FILE]\n"
@@ -1186,6 +1360,9 @@ static const char log_checkpoint_help[] =
     "  --key URI       the registry key, e.g.\n"
     "                  'pkcs11:token=Seal;object=registry?pin-source=file:PATH'\n" MODULE_HELP
     "  --vkey-out FILE write the verifier key (vkey) for mirrors and witnesses\n"
+    "  --witness-url URL --witness VKEY\n"
+    "                  after signing, push the checkpoint to this witness and keep\n"
+    "                  its cosignature (as 'mohur log push'; repeat for each witness)\n"
     "  --body          write the unsigned checkpoint body\n"
     "  --note FILE     store this signed checkpoint\n"
     "  --seq N         the stored checkpoint to write (default: the latest)\n"
@@ -1262,8 +1439,8 @@ static int open_signer(const struct log_opts *o, mh_cli_ctx *c, struct note_sign
 
 static int cmd_log_checkpoint(int argc, char **argv)
 {
-    static const int allowed[] = {O_LEDGER, O_ORIGIN, O_BODY,     O_NOTE, O_OUT,
-                                  O_KEY,    O_MODULE, O_VKEY_OUT, O_SEQ,  0};
+    static const int allowed[] = {O_LEDGER, O_ORIGIN,   O_BODY, O_NOTE,    O_OUT,  O_KEY,
+                                  O_MODULE, O_VKEY_OUT, O_SEQ,  O_WITNESS, O_WURL, 0};
     struct log_opts o;
     mh_ledger *l = NULL;
     mh_cli_ctx c;
@@ -1282,6 +1459,8 @@ static int cmd_log_checkpoint(int argc, char **argv)
         return mh_cli_usage("give one of --key, --body or --note");
     if ((o.body || o.key) && !o.origin)
         return mh_cli_usage("--body and --key need --origin");
+    if (o.nwitness_urls != o.nwitnesses || (o.nwitness_urls && !o.key))
+        return mh_cli_usage("give --witness-url and --witness in pairs, with --key");
     if (o.note && (ret = mh_cli_read_file(o.note, MH_LEDGER_NOTE_MAX, &nf, &nfl)))
         return ret;
     if (o.key && (ret = open_signer(&o, &c, &sg, vkey, sizeof vkey)))
@@ -1302,6 +1481,22 @@ static int cmd_log_checkpoint(int argc, char **argv)
             goto out;
         printf("signed and stored checkpoint #%llu\nvkey: %s\n", (unsigned long long)seq, vkey);
         ret = MH_EXIT_OK;
+        /* then to each witness, as log push does */
+        for (size_t i = 0; i < o.nwitness_urls; i++) {
+            mh_note_vkey wk;
+            mh_ledger_push_result pr;
+            if ((ret = load_vkey(o.witnesses[i], "--witness", &wk)))
+                goto out;
+            mh_err_clear();
+            if ((rc = mh_ledger_push(l, seq, o.witness_urls[i], &wk, &pr))) {
+                fprintf(stderr, "mohur: pushing checkpoint #%llu to %s: %s\n",
+                        (unsigned long long)seq, o.witness_urls[i], mh_err_message(rc));
+                ret = rc == MH_ERR_LEDGER_FORK || rc == MH_ERR_VERIFY_FAILED ? MH_EXIT_INVALID
+                                                                             : mh_cli_exit_code(rc);
+                goto out;
+            }
+            printf("witness %s cosigned it\n", wk.name);
+        }
     } else if (o.body) {
         if ((rc = mh_ledger_checkpoint_body(l, o.origin, 0, buf, MH_LEDGER_NOTE_MAX + 1, &len))) {
             ret = log_fail(rc, "making the checkpoint");
@@ -1405,6 +1600,57 @@ out:
     return ret;
 }
 
+static const char log_push_help[] =
+    "Usage: mohur log push [--ledger DIR] --witness-url URL --witness VKEY [--seq N]\n"
+    "\n"
+    "Sends a stored checkpoint (the latest, or --seq N) to a witness (C2SP\n"
+    "tlog-witness add-checkpoint) with a consistency proof from the size the\n"
+    "witness cosigned last, checks the cosignature with the witness's key and\n"
+    "keeps it beside the checkpoint: exported checkpoints and proofs carry it.\n"
+    "Run it for each witness after each 'mohur log checkpoint'. A witness that\n"
+    "refuses the checkpoint as a fork exits with status 1.\n"
+    "\n"
+    "Options:\n"
+    "  --witness-url URL  the witness's submission prefix (http:// or https://)\n"
+    "  --witness VKEY     the witness's verifier key (type 0x04), or a file\n"
+    "  --seq N            the checkpoint to push (default: the latest)\n"
+    "  -h, --help         show this help\n";
+
+static int cmd_log_push(int argc, char **argv)
+{
+    static const int allowed[] = {O_LEDGER, O_WURL, O_WITNESS, O_SEQ, 0};
+    struct log_opts o;
+    mh_ledger *l = NULL;
+    mh_note_vkey vk;
+    mh_ledger_push_result r;
+    int rc, ret = parse(argc, argv, allowed, log_push_help, &o, false);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if (!o.witness_url || !o.witness)
+        return mh_cli_usage("--witness-url and --witness are required");
+    if ((ret = load_vkey(o.witness, "--witness", &vk)))
+        return ret;
+    if (vk.type != MH_NOTE_COSIG)
+        return mh_cli_usage("--witness must be a cosignature/v1 key (type 0x04)");
+    if ((ret = open_ledger(&o, false, false, &l)))
+        return ret;
+    mh_err_clear();
+    rc = mh_ledger_push(l, o.has_seq ? o.seq : UINT64_MAX, o.witness_url, &vk, &r);
+    if (rc) {
+        ret = rc == MH_ERR_LEDGER_FORK || rc == MH_ERR_VERIFY_FAILED
+                  ? (fprintf(stderr, "mohur: pushing to the witness: %s\n", mh_err_message(rc)),
+                     MH_EXIT_INVALID)
+                  : log_fail(rc, "pushing to the witness");
+        goto out;
+    }
+    printf("witness %s cosigned the checkpoint of %llu entries (time %llu); kept\n", vk.name,
+           (unsigned long long)r.size, (unsigned long long)r.cosig_time);
+    ret = MH_EXIT_OK;
+out:
+    mh_ledger_close(l);
+    return ret;
+}
+
 /* ---- export and audit --------------------------------------------------- */
 
 static const char log_export_help[] =
@@ -1446,108 +1692,369 @@ out:
     return ret;
 }
 
-/* nftw callback: removes what the URL audit fetched */
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 static const char log_audit_help[] =
-    "Usage: mohur log audit DIR-or-URL [--state FILE] [--vkey VKEY]\n"
+    "Usage: mohur log audit DIR-or-URL [--state FILE] [--vkey VKEY] [--evidence FILE]\n"
+    "                       [--json]\n"
     "\n"
     "Audits a tile mirror (a directory written by 'mohur log export-tiles', or\n"
-    "the same served by any web server at an http:// or https:// URL):\n"
-    "recomputes every leaf from the entry bundles and every tile from the level\n"
-    "below, checks the tiles and the checkpoint's root, and checks the tree is\n"
-    "consistent with the checkpoint trusted last time (kept in --state, which\n"
-    "is updated after a clean audit). A fork or a rewrite exits with status 1.\n"
+    "the same served by any web server at an http:// or https:// URL). With\n"
+    "--state it is incremental: the state keeps the checkpoint trusted last time\n"
+    "and the right edge of its tree, and the audit fetches only the entry\n"
+    "bundles and tiles written since, recomputes every new leaf and every new\n"
+    "hash above it, compares them with the tiles served, and checks that the new\n"
+    "checkpoint's tree extends the trusted one. The first audit streams the\n"
+    "whole log in constant memory. A rollback, a fork or a rewrite exits with\n"
+    "status 1 and shows the evidence (both checkpoints); the state is then left\n"
+    "as it was. Prints the files and bytes fetched and the time taken.\n"
     "\n"
     "Options:\n"
-    "  --state FILE   the auditor's trusted size and root (created if missing)\n"
-    "  --vkey VKEY    the log's verifier key: the checkpoint must be signed by it\n"
-    "  -h, --help     show this help\n";
+    "  --state FILE      the auditor's state (created if missing)\n"
+    "  --vkey VKEY       the log's verifier key: the checkpoint must be signed by it\n"
+    "  --evidence FILE   where to write the evidence of a fork or rollback\n"
+    "  --json            print the result as JSON\n"
+    "  -h, --help        show this help\n";
 
 static int cmd_log_audit(int argc, char **argv)
 {
-    static const int allowed[] = {O_STATE, O_VKEY, 0};
+    static const int allowed[] = {O_STATE, O_VKEY, O_EVIDENCE, O_JSON, 0};
     struct log_opts o;
     mh_note_vkey vk;
-    mh_ledger_audit a;
-    char *note = NULL, line[128], rb[64], fetched[64] = "";
-    uint8_t *sf = NULL;
-    size_t nl, sl;
+    mh_audit_state *st = NULL;
+    mh_audit_result *res = NULL;
+    char rb[64], *ev = NULL;
+    size_t evl;
     int rc, ret = parse(argc, argv, allowed, log_audit_help, &o, true);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
-    memset(&a, 0, sizeof a);
     if (o.vkey && (ret = load_vkey(o.vkey, "--vkey", &vk)))
         return ret;
-    if (o.state && access(o.state, F_OK) == 0) {
-        const char *p, *end;
-        if ((ret = mh_cli_read_file(o.state, 4096, &sf, &sl)))
-            goto out;
-        p = (const char *)sf;
-        end = p + sl;
-        if (read_line(&p, end, line, sizeof line) ||
-            parse_size_root(line, "trusted", &a.trusted_size, a.trusted_root, true)) {
-            ret = mh_cli_error(MH_EXIT_INPUT, "%s is not an audit state file", o.state);
-            goto out;
-        }
-    }
-    if (!(note = malloc(MH_LEDGER_NOTE_MAX + 1))) {
+    if (strstr(o.operand, "://") && strncmp(o.operand, "http://", 7) != 0 &&
+        strncmp(o.operand, "https://", 8) != 0)
+        return mh_cli_usage("a mirror is a directory or an http:// or https:// URL");
+    st = calloc(1, sizeof *st);
+    res = calloc(1, sizeof *res);
+    ev = malloc(3 * MH_LEDGER_NOTE_MAX);
+    if (!st || !res || !ev) {
         ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
         goto out;
     }
     mh_err_clear();
-    const char *dir = o.operand;
-    if (strstr(dir, "://") && strncmp(dir, "http://", 7) != 0 && strncmp(dir, "https://", 8) != 0) {
-        ret = mh_cli_usage("a mirror is a directory or an http:// or https:// URL");
+    if (o.state && (rc = mh_audit_state_load(o.state, st))) {
+        ret = mh_cli_fail(rc, "reading the audit state");
         goto out;
     }
-    if (strncmp(dir, "http://", 7) == 0 || strncmp(dir, "https://", 8) == 0) {
-        /* a served mirror is copied aside, then audited like a local one */
-        snprintf(fetched, sizeof fetched, "/tmp/mohur-audit-XXXXXX");
-        if (!mkdtemp(fetched)) {
-            ret =
-                mh_cli_error(MH_EXIT_STORAGE, "making a temporary directory: %s", strerror(errno));
-            fetched[0] = '\0';
-            goto out;
+    rc = mh_audit_mirror(o.operand, st, o.vkey ? &vk : NULL, o.vkey ? 1 : 0, res);
+    if (rc) {
+        char reason[1024];
+        snprintf(reason, sizeof reason, "%s", mh_err_message(rc));
+        fprintf(stderr, "mohur: auditing the mirror: %s\n", reason);
+        if (rc == MH_ERR_VERIFY_FAILED) {
+            ret = MH_EXIT_INVALID;
+        } else if (rc != MH_ERR_LEDGER_FORK) {
+            ret = mh_cli_exit_code(rc);
+            if (rc == MH_ERR_NOT_FOUND)
+                ret = MH_EXIT_INPUT;
+        } else {
+            ret = MH_EXIT_INVALID;
+            if (res->fork &&
+                mh_audit_evidence(st, res, reason, ev, 3 * MH_LEDGER_NOTE_MAX, &evl) == 0) {
+                fprintf(stderr,
+                        "FORK EVIDENCE: two checkpoints of '%s' that cannot both be "
+                        "true:\n%s",
+                        st->origin, ev);
+                if (o.evidence && mh_cli_write_file(o.evidence, ev, evl, 0644) == MH_EXIT_OK)
+                    fprintf(stderr, "the evidence is in %s\n", o.evidence);
+            }
         }
-        if ((rc = mh_ledger_mirror_fetch(o.operand, fetched, NULL))) {
-            ret = log_fail(rc, "fetching the mirror");
-            goto out;
-        }
-        dir = fetched;
-    }
-    if ((rc = mh_ledger_audit_dir(dir, &a, note, MH_LEDGER_NOTE_MAX + 1, &nl))) {
-        ret = log_fail(rc, "auditing the mirror");
         goto out;
     }
-    if (o.vkey && (ret = check_note(note, nl, &vk, "the mirror's checkpoint")))
+    b64(res->root, 32, rb, sizeof rb);
+    if (o.json) {
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "origin");
+        mh_json_str(&j, res->origin);
+        mh_json_key(&j, "size");
+        mh_json_uint(&j, res->size);
+        mh_json_key(&j, "trusted_before");
+        mh_json_uint(&j, res->old_size);
+        mh_json_key(&j, "root");
+        mh_json_str(&j, rb);
+        mh_json_key(&j, "entries_checked");
+        mh_json_uint(&j, res->entries_checked);
+        mh_json_key(&j, "tiles_checked");
+        mh_json_uint(&j, res->tiles_checked);
+        mh_json_key(&j, "files_fetched");
+        mh_json_uint(&j, res->files_fetched);
+        mh_json_key(&j, "bytes_fetched");
+        mh_json_uint(&j, res->bytes_fetched);
+        mh_json_key(&j, "milliseconds");
+        mh_json_uint(&j, (unsigned long long)(res->seconds * 1000.0));
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+    } else {
+        printf("audit OK: %s, %llu entries, root %s\n", res->origin, (unsigned long long)res->size,
+               rb);
+        printf("checked %llu new entries and %llu tiles; fetched %llu files, %llu bytes in "
+               "%.3f s\n",
+               (unsigned long long)res->entries_checked, (unsigned long long)res->tiles_checked,
+               (unsigned long long)res->files_fetched, (unsigned long long)res->bytes_fetched,
+               res->seconds);
+        if (res->old_size)
+            printf("consistent with the %llu entries trusted before\n",
+                   (unsigned long long)res->old_size);
+        else
+            printf("trusted from now on\n");
+    }
+    if (o.state && (rc = mh_audit_state_save(o.state, st))) {
+        ret = mh_cli_fail(rc, "saving the audit state");
         goto out;
-    b64(a.root, 32, rb, sizeof rb);
-    printf("audit OK: %s, %llu entries, %llu tiles checked, root %s", a.origin,
-           (unsigned long long)a.size, (unsigned long long)a.tiles_checked, rb);
-    if (a.trusted_size)
-        printf(", consistent with the %llu entries trusted before\n",
-               (unsigned long long)a.trusted_size);
-    else
-        printf(", trusted from now on\n");
-    if (o.state) {
-        int k = snprintf(line, sizeof line, "trusted %llu %s\n", (unsigned long long)a.size, rb);
-        if ((ret = mh_cli_write_file(o.state, line, (size_t)k, 0600)))
-            goto out;
     }
     ret = MH_EXIT_OK;
 out:
-    if (fetched[0])
-        nftw(fetched, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(note);
-    free(sf);
+    free(st);
+    free(res);
+    free(ev);
+    return ret;
+}
+
+static const char log_follow_help[] =
+    "Usage: mohur log follow update --config FILE --state DIR [--registry ID] [--json]\n"
+    "       mohur log follow status --config FILE --state DIR [--json]\n"
+    "       mohur log follow check  --config FILE --state DIR --registry ID --index N\n"
+    "                               [--digest HEX] [--json]\n"
+    "\n"
+    "A verifier following many registries' logs. The configuration (JSON) lists\n"
+    "them: {\"registries\": [{\"id\": \"AZ-EDU\", \"vkey\": LOG-VKEY, \"mirror\": URL,\n"
+    "\"witnesses\": [VKEY, ...], \"quorum\": K, \"max_age\": SECONDS}, ...]}.\n"
+    "update audits each registry's mirror incrementally and trusts its new\n"
+    "checkpoint if the log signed it and K witnesses cosigned it; a fork or a\n"
+    "rollback is shown with both checkpoints (exit status 1) and the others go\n"
+    "on. check proves entry N (a receipt's log index) in the trusted checkpoint\n"
+    "of the registry the receipt names, says whether it was revoked and how\n"
+    "fresh the checkpoint is, and with --digest compares the document digest.\n"
+    "\n"
+    "Options:\n"
+    "  --config FILE    the registries followed\n"
+    "  --state DIR      the follower's state (created if missing)\n"
+    "  --registry ID    a receipt's registry id (or the log's origin)\n"
+    "  --index N        a receipt's log index\n"
+    "  --digest HEX     the document's SHA-256 (or its first 16 bytes, as receipts carry)\n"
+    "  --json           print JSON\n"
+    "  -h, --help       show this help\n";
+
+static void follow_status_print(const mh_follow_status *s, bool json, mh_json *j)
+{
+    char rb[64];
+    uint64_t now = (uint64_t)time(NULL);
+    b64(s->root, 32, rb, sizeof rb);
+    if (json) {
+        mh_json_key(j, "registry");
+        mh_json_str(j, s->id);
+        mh_json_key(j, "origin");
+        mh_json_str(j, s->origin);
+        mh_json_key(j, "size");
+        mh_json_uint(j, s->size);
+        mh_json_key(j, "root");
+        mh_json_str(j, rb);
+        mh_json_key(j, "checked_at");
+        mh_json_uint(j, s->checked_at);
+        mh_json_key(j, "cosigned_at");
+        mh_json_uint(j, s->cosigned_at);
+        mh_json_key(j, "witnesses");
+        mh_json_uint(j, s->witnesses);
+        mh_json_key(j, "quorum");
+        mh_json_uint(j, s->quorum);
+        mh_json_key(j, "stale");
+        mh_json_bool(j, s->stale);
+        return;
+    }
+    printf("%s (%s): %llu entries, root %s\n", s->id, s->origin, (unsigned long long)s->size, rb);
+    if (s->checked_at)
+        printf("  checked %llu s ago; cosigned by %zu witnesses (quorum %zu), oldest "
+               "cosignature %llu s ago; %s\n",
+               (unsigned long long)(now - s->checked_at), s->witnesses, s->quorum,
+               (unsigned long long)(s->cosigned_at ? now - s->cosigned_at : 0),
+               s->stale ? "STALE (older than max_age)" : "fresh");
+    else
+        printf("  never checked\n");
+}
+
+static int cmd_log_follow(int argc, char **argv)
+{
+    static const int allowed[] = {O_CONFIG, O_STATE, O_REGISTRY, O_INDEX, O_DIGEST, O_JSON, 0};
+    struct log_opts o;
+    mh_follow *f = NULL;
+    const char *verb = argc > 1 ? argv[1] : "";
+    char *ev = NULL;
+    int rc, ret;
+    if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
+        fputs(log_follow_help, stdout);
+        return MH_EXIT_OK;
+    }
+    if (strcmp(verb, "update") != 0 && strcmp(verb, "status") != 0 && strcmp(verb, "check") != 0)
+        return mh_cli_usage("log follow takes update, status or check");
+    ret = parse(argc - 1, argv + 1, allowed, log_follow_help, &o, false);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if (!o.config || !o.state)
+        return mh_cli_usage("--config and --state are required");
+    mh_err_clear();
+    if ((rc = mh_follow_open(o.config, o.state, &f)))
+        return mh_cli_fail(rc, "reading the follower's configuration");
+    if (strcmp(verb, "update") == 0 || strcmp(verb, "status") == 0) {
+        bool update = verb[0] == 'u';
+        mh_json j;
+        int worst = MH_EXIT_OK;
+        if (!(ev = malloc(3 * MH_LEDGER_NOTE_MAX))) {
+            ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
+            goto out;
+        }
+        if (o.json) {
+            mh_json_init(&j, stdout);
+            mh_json_arr_begin(&j);
+        }
+        for (size_t i = 0; i < mh_follow_count(f); i++) {
+            const char *id = mh_follow_id(f, i);
+            mh_follow_status s;
+            size_t evl = 0;
+            if (o.registry && strcmp(o.registry, id) != 0)
+                continue;
+            mh_err_clear();
+            memset(&s, 0, sizeof s);
+            if (update) {
+                rc = mh_follow_update(f, id, &s, ev, 3 * MH_LEDGER_NOTE_MAX, &evl);
+            } else {
+                /* status: what is trusted, without fetching */
+                rc = mh_follow_status_get(f, id, &s);
+            }
+            if (o.json) {
+                mh_json_obj_begin(&j);
+                follow_status_print(&s, true, &j);
+                mh_json_key(&j, "ok");
+                mh_json_bool(&j, rc == MH_OK);
+                if (rc) {
+                    mh_json_key(&j, "error");
+                    mh_json_str(&j, mh_err_message(rc));
+                }
+                if (evl) {
+                    mh_json_key(&j, "fork_evidence");
+                    mh_json_str(&j, ev);
+                }
+                mh_json_obj_end(&j);
+            } else if (rc) {
+                fprintf(stderr, "mohur: %s: %s\n", id, mh_err_message(rc));
+                if (evl)
+                    fprintf(stderr, "FORK EVIDENCE for %s:\n%.*s", id, (int)evl, ev);
+            } else {
+                follow_status_print(&s, false, NULL);
+                if (update)
+                    printf("  audited %llu new entries: %llu files, %llu bytes in %.3f s\n",
+                           (unsigned long long)s.new_entries, (unsigned long long)s.files_fetched,
+                           (unsigned long long)s.bytes_fetched, s.seconds);
+            }
+            if (rc && worst == MH_EXIT_OK)
+                worst = rc == MH_ERR_LEDGER_FORK || rc == MH_ERR_VERIFY_FAILED
+                            ? MH_EXIT_INVALID
+                            : mh_cli_exit_code(rc);
+        }
+        if (o.json) {
+            mh_json_arr_end(&j);
+            mh_json_end(&j);
+        }
+        ret = worst;
+        goto out;
+    }
+    /* check */
+    {
+        mh_follow_entry *fe = calloc(1, sizeof *fe);
+        uint8_t want[32];
+        size_t wl = 0;
+        char hex[65];
+        if (!fe) {
+            ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
+            goto out;
+        }
+        if (!o.registry || !o.has_index) {
+            free(fe);
+            ret = mh_cli_usage("check needs --registry and --index");
+            goto out;
+        }
+        if (o.digest &&
+            (mh_cli_hex_decode(o.digest, want, sizeof want, &wl) || (wl != 32 && wl != 16))) {
+            free(fe);
+            ret = mh_cli_usage("--digest is 32 or 16 bytes of hex");
+            goto out;
+        }
+        rc = mh_follow_check_entry(f, o.registry, strlen(o.registry), o.index, fe);
+        if (rc) {
+            ret = rc == MH_ERR_LEDGER_FORK
+                      ? (fprintf(stderr, "mohur: %s\n", mh_err_message(rc)), MH_EXIT_INVALID)
+                      : log_fail(rc, "checking the entry");
+            free(fe);
+            goto out;
+        }
+        ret = MH_EXIT_OK;
+        mh_cli_hex_encode(fe->entry.digest, 32, hex, sizeof hex);
+        if (o.digest &&
+            (fe->entry.type != MH_LEDGER_ISSUE || mh_ct_memcmp(want, fe->entry.digest, wl) != 0))
+            ret = MH_EXIT_INVALID;
+        if (fe->revoked || fe->voided)
+            ret = MH_EXIT_INVALID;
+        if (o.json) {
+            mh_json j;
+            mh_json_init(&j, stdout);
+            mh_json_obj_begin(&j);
+            follow_status_print(&fe->status, true, &j);
+            mh_json_key(&j, "index");
+            mh_json_uint(&j, o.index);
+            mh_json_key(&j, "included");
+            mh_json_bool(&j, fe->included);
+            mh_json_key(&j, "id");
+            mh_json_str(&j, fe->entry.doc_id);
+            mh_json_key(&j, "type");
+            mh_json_str(&j, fe->entry.type == MH_LEDGER_ISSUE ? "issue" : "revoke");
+            mh_json_key(&j, "kind");
+            mh_json_str(&j, fe->entry.kind);
+            mh_json_key(&j, "issuer");
+            mh_json_str(&j, fe->entry.issuer);
+            mh_json_key(&j, "digest");
+            mh_json_str(&j, hex);
+            mh_json_key(&j, "status");
+            mh_json_str(&j, fe->voided ? "voided" : fe->revoked ? "revoked" : "valid");
+            if (o.digest) {
+                mh_json_key(&j, "digest_matches");
+                mh_json_bool(&j, ret == MH_EXIT_OK || fe->revoked);
+            }
+            mh_json_obj_end(&j);
+            mh_json_end(&j);
+        } else {
+            printf("entry %llu of %s is in the trusted checkpoint (inclusion proof OK)\n",
+                   (unsigned long long)o.index, fe->status.id);
+            printf("  %s '%s', kind %s, issuer %s, digest %s\n",
+                   fe->entry.type == MH_LEDGER_ISSUE ? "issue of" : "revocation of",
+                   fe->entry.doc_id, fe->entry.kind[0] ? fe->entry.kind : "-", fe->entry.issuer,
+                   hex);
+            if (fe->voided)
+                printf("  status: VOIDED by entry %llu (the document was never delivered)\n",
+                       (unsigned long long)fe->revoke_index);
+            else if (fe->revoked)
+                printf("  status: REVOKED by entry %llu (reason %u)\n",
+                       (unsigned long long)fe->revoke_index, fe->reason);
+            else
+                printf("  status: valid (no revocation in the trusted checkpoint)\n");
+            if (o.digest)
+                printf("  document digest: %s\n", mh_ct_memcmp(want, fe->entry.digest, wl) == 0
+                                                      ? "matches"
+                                                      : "DOES NOT MATCH");
+            follow_status_print(&fe->status, false, NULL);
+        }
+        free(fe);
+    }
+out:
+    free(ev);
+    mh_follow_close(f);
     return ret;
 }
 
@@ -1564,9 +2071,13 @@ const struct mh_cli_cmd mh_cli_log_cmds[] = {
      cmd_log_checkpoint, NULL},
     {"cosign", "verify and store a witness cosignature of a checkpoint", log_cosign_help,
      cmd_log_cosign, NULL},
+    {"push", "send a checkpoint to a witness and keep its cosignature", log_push_help, cmd_log_push,
+     NULL},
     {"export-tiles", "write the log as static C2SP tiles for mirrors", log_export_help,
      cmd_log_export, NULL},
     {"audit", "audit a tile mirror for forks and rewrites", log_audit_help, cmd_log_audit, NULL},
+    {"follow", "follow many registries' logs: update, status, check a receipt's entry",
+     log_follow_help, cmd_log_follow, NULL},
     {"verify", "check a proof or checkpoint given as files", log_verify_help, cmd_log_verify, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -31,13 +31,20 @@
     "  --name TEXT     the signer's name (/Name)\n"                                                \
     "  --reason TEXT   why it is signed (/Reason)\n"                                               \
     "  --location TEXT where it is signed (/Location)\n"                                           \
-    "  --contents-size N  bytes reserved for the CMS signature (default 16384)\n"
+    "  --contents-size N  bytes reserved for the CMS signature (default 16384)\n"                  \
+    "  --certify       certify the document (DocMDP; the first signature only)\n"                  \
+    "  --docmdp P      the certification's permission: 1 no changes, 2 (default)\n"                \
+    "                  form filling and signing, 3 also annotations\n"                             \
+    "  --slot [PAGE:]X,Y,W,H  prepare an empty signature field for a later party\n"                \
+    "                  (repeatable, up to 16; named mohur-party-1, -2, ...)\n"                     \
+    "  --field NAME    sign into the existing empty signature field NAME\n"
 
 struct pdf_opts {
     const char *in, *out, *key, *cert, *module, *cms, *qr;
     mh_pdf_sign_opts so;
     size_t ncaption;
     bool json;
+    mh_pdf_slot slots[MH_PDF_MAX_SLOTS];
 };
 
 /* Writes a whole file through a temporary file in the same directory, then
@@ -149,6 +156,40 @@ static int layout_option(int ch, struct pdf_opts *o)
             return mh_cli_usage("--contents-size must be 1024 to %d", MH_PDF_CONTENTS_MAX);
         o->so.contents_cap = v;
         return 0;
+    case 'T':
+        o->so.certify = true;
+        return 0;
+    case 'D':
+        if (!parse_size(optarg, 1, 3, &v))
+            return mh_cli_usage("--docmdp must be 1, 2 or 3");
+        o->so.docmdp_p = (unsigned)v;
+        return 0;
+    case 'S': {
+        if (o->so.nslots >= MH_PDF_MAX_SLOTS)
+            return mh_cli_usage("at most %d --slot options", MH_PDF_MAX_SLOTS);
+        mh_pdf_slot *sl = &o->slots[o->so.nslots];
+        const char *r = optarg, *colon = strchr(optarg, ':');
+        if (colon) {
+            char pg[16];
+            size_t pl = (size_t)(colon - optarg);
+            if (pl == 0 || pl >= sizeof pg)
+                return mh_cli_usage("--slot must be [PAGE:]X,Y,W,H");
+            memcpy(pg, optarg, pl);
+            pg[pl] = '\0';
+            if (!parse_size(pg, 1, 100000, &v))
+                return mh_cli_usage("--slot must be [PAGE:]X,Y,W,H with a page number");
+            sl->page = (unsigned)v;
+            r = colon + 1;
+        }
+        if (!parse_rect(r, sl->rect))
+            return mh_cli_usage("--slot must be [PAGE:]X,Y,W,H (points)");
+        o->so.nslots++;
+        o->so.slots = o->slots;
+        return 0;
+    }
+    case 'F':
+        o->so.fill_field = optarg;
+        return 0;
     default:
         return -1;
     }
@@ -199,6 +240,8 @@ static const struct option sign_opts[] = {
     {"name", required_argument, NULL, 'n'},     {"reason", required_argument, NULL, 'R'},
     {"location", required_argument, NULL, 'L'}, {"contents-size", required_argument, NULL, 'z'},
     {"cms", required_argument, NULL, 's'},      {"json", no_argument, NULL, 'j'},
+    {"certify", no_argument, NULL, 'T'},        {"docmdp", required_argument, NULL, 'D'},
+    {"slot", required_argument, NULL, 'S'},     {"field", required_argument, NULL, 'F'},
     {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 };
 
@@ -209,8 +252,8 @@ static int parse_opts(int argc, char **argv, const char *help, const char *allow
     if (ret)
         return ret;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":i:o:k:c:m:p:r:Vq:C:n:R:L:z:s:jh", sign_opts, NULL)) !=
-           -1) {
+    while ((ch = getopt_long(argc, argv, ":i:o:k:c:m:p:r:Vq:C:n:R:L:z:s:jTD:S:F:h", sign_opts,
+                             NULL)) != -1) {
         if (ch != ':' && ch != '?' && ch != 'h' && !strchr(allowed, ch)) {
             for (const struct option *op = sign_opts; op->name; op++)
                 if (op->val == ch)
@@ -292,7 +335,7 @@ static int cmd_pdf_sign(int argc, char **argv)
     mbedtls_pk_init(&pk);
     mbedtls_entropy_init(&ent);
     mbedtls_ctr_drbg_init(&drbg);
-    ret = parse_opts(argc, argv, pdf_sign_help, "iokcmpVrqCnRLz", &o);
+    ret = parse_opts(argc, argv, pdf_sign_help, "iokcmpVrqCnRLzTDSF", &o);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
@@ -446,7 +489,7 @@ static int cmd_pdf_prepare(int argc, char **argv)
 
     memset(&o, 0, sizeof o);
     memset(&prep, 0, sizeof prep);
-    ret = parse_opts(argc, argv, pdf_prepare_help, "iopVrqCnRLzj", &o);
+    ret = parse_opts(argc, argv, pdf_prepare_help, "iopVrqCnRLzjTDSF", &o);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
@@ -640,9 +683,37 @@ static int cmd_pdf_verify(int argc, char **argv)
             mh_json_str(&j, r->change);
             mh_json_key(&j, "by_mohur");
             mh_json_bool(&j, r->by_mohur);
+            mh_json_key(&j, "certification");
+            mh_json_bool(&j, r->certification);
+            mh_json_key(&j, "docmdp_p");
+            mh_json_uint(&j, r->docmdp_p);
+            mh_json_key(&j, "doc_timestamp");
+            mh_json_bool(&j, r->doc_timestamp);
+            mh_json_key(&j, "filled_slot");
+            mh_json_bool(&j, r->filled_slot);
+            mh_json_key(&j, "contact");
+            mh_json_str(&j, r->contact);
+            mh_json_key(&j, "later_revisions");
+            mh_json_uint(&j, r->later_revisions);
+            mh_json_key(&j, "mdp_in_force");
+            mh_json_uint(&j, r->mdp_in_force);
+            mh_json_key(&j, "slots_filled");
+            mh_json_uint(&j, r->slots_filled);
+            mh_json_key(&j, "new_sig_fields");
+            mh_json_uint(&j, r->new_sig_fields);
+            mh_json_key(&j, "dss_added");
+            mh_json_bool(&j, r->dss_added);
+            mh_json_key(&j, "timestamps_added");
+            mh_json_uint(&j, r->timestamps_added);
+            mh_json_key(&j, "disallowed_changes");
+            mh_json_uint(&j, r->nchanges);
             mh_json_obj_end(&j);
         }
         mh_json_arr_end(&j);
+        mh_json_key(&j, "docmdp_p");
+        mh_json_uint(&j, res->docmdp_p);
+        mh_json_key(&j, "empty_slots");
+        mh_json_uint(&j, res->empty_slots);
         mh_json_obj_end(&j);
         mh_json_end(&j);
     } else {
@@ -652,19 +723,42 @@ static int cmd_pdf_verify(int argc, char **argv)
             const mh_pdf_sig_report *r = &res->sigs[i];
             printf("signature %zu: field '%s'\n  status: %s\n", i + 1, r->field,
                    mh_pdf_sig_status_name(r->status));
+            if (r->doc_timestamp)
+                printf("  kind: document timestamp\n");
+            else if (r->certification)
+                printf("  kind: certification (DocMDP P=%u)\n", r->docmdp_p);
+            else
+                printf("  kind: approval%s\n", r->filled_slot ? ", into a prepared field" : "");
             if (r->signer[0])
                 printf("  signer: %s\n", r->signer);
             if (r->when[0])
                 printf("  time: %s\n", r->when);
             printf("  covers: %zu of %zu bytes (%s)\n", r->revision_len, in_len,
                    r->covers_whole ? "the whole file" : "an earlier revision");
-            if (!r->covers_whole && r->status <= MH_PDF_SIG_UNCHECKED)
-                printf("  later changes: only signatures added\n");
+            if (!r->covers_whole && r->status <= MH_PDF_SIG_UNCHECKED) {
+                printf("  later changes: allowed (%u update%s:", r->later_revisions,
+                       r->later_revisions == 1 ? "" : "s");
+                if (r->slots_filled)
+                    printf(" %u prepared field%s signed", r->slots_filled,
+                           r->slots_filled == 1 ? "" : "s");
+                if (r->new_sig_fields)
+                    printf(" %u signature%s added", r->new_sig_fields,
+                           r->new_sig_fields == 1 ? "" : "s");
+                if (r->dss_added)
+                    printf(" DSS");
+                if (r->timestamps_added)
+                    printf(" %u document timestamp%s", r->timestamps_added,
+                           r->timestamps_added == 1 ? "" : "s");
+                printf(")\n");
+            }
             if (r->change[0])
                 printf("  problem: %s\n", r->change);
         }
         if (res->original_len != in_len)
             printf("original document: the first %zu bytes\n", res->original_len);
+        if (res->docmdp_p)
+            printf("certified: DocMDP P=%u; %u prepared signature field%s still empty\n",
+                   res->docmdp_p, res->empty_slots, res->empty_slots == 1 ? "" : "s");
     }
     ret = res->all_valid ? MH_EXIT_OK : MH_EXIT_INVALID;
 out:

@@ -28,6 +28,7 @@
  */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -37,35 +38,45 @@
 #endif
 
 static const struct mh_cli_cmd top[] = {
+    /* the everyday commands first, in the order a day's work meets them;
+     * top-level commands have run set and sub NULL (they print their own
+     * --help) */
+    {"init", "set up the appliance: token, keys, CA, ledger, config", NULL, mh_cli_doc_main, NULL},
+    {"sign", "sign and record one document; the QR receipt goes on it", NULL, mh_cli_doc_main,
+     NULL},
+    {"issue", "issue documents from a roster (CSV or JSON): render, stamp, sign, record", NULL,
+     mh_cli_issue, NULL},
+    {"verify", "check a document, a file with its .p7s, or a scanned QR", NULL, mh_cli_doc_main,
+     NULL},
+    {"revoke", "revoke a document in the ledger", NULL, mh_cli_doc_main, NULL},
+    {"docs", "what was issued: list, search, show, export, reprint", NULL, NULL, mh_cli_docs_cmds},
+    {"kinds", "list the document kinds and their fields", NULL, mh_cli_doc_main, NULL},
+    /* then the operators' groups */
+    {"log", "the transparency log: entries, proofs, checkpoints, tiles, audits", NULL, NULL,
+     mh_cli_log_cmds},
+    {"issuer", "the issuers, their kinds, and the certificates registered for them", NULL, NULL,
+     mh_cli_issuer_cmds},
+    {"ca", "certificate authority: CAs on tokens, certificates by profile, CRLs", NULL, NULL,
+     mh_cli_ca_cmds},
+    {"offline", "the offline verifier's trust list and revocation snapshot", NULL, NULL,
+     mh_cli_offline_cmds},
+    {"web", "the public verification page: the offline verifier", NULL, NULL, mh_cli_web_cmds},
+    {"witness", "a transparency-log witness (C2SP tlog-witness) with its key on a token", NULL,
+     NULL, mh_cli_witness_cmds},
+    {"api-token", "mohurd's API clients: tokens and client certificates, with roles", NULL, NULL,
+     mh_cli_apitoken_cmds},
+    /* and the tools underneath */
     {"token", "list and initialise tokens (smart cards, HSMs, SoftHSM2)", NULL, NULL,
      mh_cli_token_cmds},
     {"key", "generate, list, export keys; sign and verify with them", NULL, NULL, mh_cli_key_cmds},
-    {"ca", "certificate authority: CAs on tokens, certificates by profile, CRLs", NULL, NULL,
-     mh_cli_ca_cmds},
+    {"cert", "X.509 certificates: show them, validate their paths (RFC 5280, CRLs)", NULL, NULL,
+     mh_cli_cert_cmds},
     {"cms", "sign and verify files as CMS/CAdES signatures", NULL, NULL, mh_cli_cms_cmds},
     {"ts", "RFC 3161 timestamps: request, answer as a TSA, verify", NULL, NULL, mh_cli_ts_cmds},
     {"pdf", "sign and verify PDFs (PAdES, incremental updates, stamps)", NULL, NULL,
      mh_cli_pdf_cmds},
-    {"log", "the transparency log: entries, proofs, checkpoints, tiles, audits", NULL, NULL,
-     mh_cli_log_cmds},
     {"receipt", "document receipts: sign, show, verify; their QR codes", NULL, NULL,
      mh_cli_receipt_cmds},
-    {"cert", "X.509 certificates: show them, validate their paths (RFC 5280, CRLs)", NULL, NULL,
-     mh_cli_cert_cmds},
-    {"issuer", "the issuers, their kinds, and the certificates registered for them", NULL, NULL,
-     mh_cli_issuer_cmds},
-    {"api-token", "mohurd's API clients: tokens and client certificates, with roles", NULL, NULL,
-     mh_cli_apitoken_cmds},
-    /* top-level commands: run set, sub NULL (the command prints its own --help) */
-    {"init", "set up the appliance: token, keys, CA, ledger, config", NULL, mh_cli_doc_main, NULL},
-    {"sign", "sign and record one document; the QR receipt goes on it", NULL, mh_cli_doc_main,
-     NULL},
-    {"verify", "check a document, a file with its .p7s, or a scanned QR", NULL, mh_cli_doc_main,
-     NULL},
-    {"revoke", "revoke a document in the ledger", NULL, mh_cli_doc_main, NULL},
-    {"kinds", "list the document kinds and their fields", NULL, mh_cli_doc_main, NULL},
-    {"issue", "issue documents from a roster (CSV or JSON): render, stamp, sign, record", NULL,
-     mh_cli_issue, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -225,6 +236,19 @@ int main(int argc, char **argv)
         return MH_EXIT_USAGE;
     }
     const char *a = argv[1];
+    if (strcmp(a, "--man") == 0 || strcmp(a, "--completion") == 0) {
+        /* for the build: man pages and completion from this very table */
+        char *th = NULL;
+        size_t thn = 0;
+        FILE *m = open_memstream(&th, &thn);
+        if (!m)
+            return MH_EXIT_INTERNAL;
+        print_top_help(m);
+        fclose(m);
+        int r = mh_cli_generate(top, th, argc - 1, argv + 1);
+        free(th);
+        return r;
+    }
     if (strcmp(a, "help") == 0)
         return help_for(argc - 2, argv + 2);
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <mbedtls/base64.h>
@@ -113,6 +114,19 @@ static void json_error(int exit_code, const char *msg)
     fflush(stdout);
 }
 
+/* One prefix for every message: "mohur: ". A message that begins with the
+ * command's own name ("mohur issue: ...") loses it, so nothing reads
+ * "mohur: mohur issue: ...". */
+static const char *unprefixed(const char *msg)
+{
+    size_t n = strlen(mh_cli_prog);
+    if (strncmp(msg, mh_cli_prog, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+        return msg + n + 2;
+    if (strncmp(msg, "mohur: ", 7) == 0)
+        return msg + 7;
+    return msg;
+}
+
 int mh_cli_fail(int rc, const char *fmt, ...)
 {
     char what[600], msg[1200];
@@ -122,7 +136,7 @@ int mh_cli_fail(int rc, const char *fmt, ...)
     va_end(ap);
     /* The PIN_IN_URI sentence is fixed on purpose: no detail that could
      * quote the URI text. */
-    snprintf(msg, sizeof msg, "%s: %s", what,
+    snprintf(msg, sizeof msg, "%s: %s", unprefixed(what),
              rc == MH_ERR_PIN_IN_URI ? mh_strerror(rc) : mh_err_message(rc));
     fprintf(stderr, "mohur: %s\n", msg);
     mh_err_clear();
@@ -137,8 +151,8 @@ int mh_cli_error(int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "mohur: %s\n", msg);
-    json_error(code, msg);
+    fprintf(stderr, "mohur: %s\n", unprefixed(msg));
+    json_error(code, unprefixed(msg));
     return code;
 }
 
@@ -149,7 +163,7 @@ int mh_cli_usage(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", mh_cli_prog, msg,
+    fprintf(stderr, "mohur: %s\nTry '%s --help' for more information.\n", unprefixed(msg),
             mh_cli_prog);
     json_error(MH_EXIT_USAGE, msg);
     return MH_EXIT_USAGE;
@@ -245,7 +259,9 @@ static int read_file(const char *path, size_t cap, uint8_t **out, size_t *outlen
 
     *out = NULL;
     *outlen = 0;
-    fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    /* a document must be a regular file: open without blocking, so a FIFO
+     * with no writer is refused instead of hanging */
+    fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | (regular ? O_NONBLOCK : 0));
     if (fd < 0) {
         mh_cli_error(MH_EXIT_INPUT, "reading %s: %s", path, strerror(errno));
         goto out;
@@ -655,4 +671,59 @@ void mh_cli_setup_env(void)
         return;
     if (access(conf, R_OK) == 0)
         setenv("SOFTHSM2_CONF", conf, 1);
+}
+
+/* ---- time --------------------------------------------------------------- */
+
+void mh_cli_time_iso(uint64_t t, char *buf, size_t cap)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (t > 253402300799ull || !gmtime_r(&tt, &tm) ||
+        strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, cap, "%llu", (unsigned long long)t);
+}
+
+int mh_cli_parse_time(const char *s, bool end_of_day, int64_t *out)
+{
+    struct tm tm;
+    unsigned y, mo, d, h = 0, mi = 0, se = 0;
+    int n = 0, m = 0;
+    memset(&tm, 0, sizeof tm);
+    if (strlen(s) > 25 || sscanf(s, "%4u-%2u-%2u%n", &y, &mo, &d, &n) != 3 || n != 10)
+        return MH_ERR_PARSE;
+    bool date_only = s[n] == '\0';
+    if (!date_only) {
+        const char *p = s + n;
+        if (*p != 'T' && *p != ' ')
+            return MH_ERR_PARSE;
+        p++;
+        if (sscanf(p, "%2u:%2u%n", &h, &mi, &m) != 2 || m != 5)
+            return MH_ERR_PARSE;
+        p += m;
+        if (*p == ':') {
+            if (sscanf(p + 1, "%2u%n", &se, &m) != 1 || m != 2)
+                return MH_ERR_PARSE;
+            p += 3;
+        }
+        if (*p == 'Z')
+            p++;
+        if (*p || h > 23 || mi > 59 || se > 59)
+            return MH_ERR_PARSE;
+    }
+    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31)
+        return MH_ERR_PARSE;
+    tm.tm_year = (int)y - 1900;
+    tm.tm_mon = (int)mo - 1;
+    tm.tm_mday = (int)d;
+    tm.tm_hour = (int)h;
+    tm.tm_min = (int)mi;
+    tm.tm_sec = (int)se;
+    time_t t = timegm(&tm);
+    struct tm chk;
+    if (t == (time_t)-1 || !gmtime_r(&t, &chk) || chk.tm_mday != (int)d ||
+        chk.tm_mon != (int)mo - 1)
+        return MH_ERR_PARSE; /* 2026-02-30 */
+    *out = (int64_t)t + (date_only && end_of_day ? 86399 : 0);
+    return MH_OK;
 }

@@ -89,7 +89,12 @@ static int draw(const char *font_path, mh_font_kit *k, uint8_t **pdf, size_t *le
         goto out;
     }
     *len = sz;
-    ret = 0;
+    /* libharu's ToUnicode is the Identity CMap: replace it (pdfa.c) */
+    ret = mh_doc_pdf_finish(pdf, len, false, NULL);
+    if (ret) {
+        free(*pdf);
+        *pdf = NULL;
+    }
 out:
     HPDF_Free(d);
     return ret;

@@ -21,6 +21,11 @@ const char *mh_kinds_dir(void)
     if (e && *e)
         return e;
     struct stat st;
+#ifdef MH_INSTALL_KINDS_DIR
+    /* where 'cmake --install' put them (DATADIR/mohur/kinds) */
+    if (stat(MH_INSTALL_KINDS_DIR, &st) == 0 && S_ISDIR(st.st_mode))
+        return MH_INSTALL_KINDS_DIR;
+#endif
     if (stat("/usr/share/mohur/kinds", &st) == 0 && S_ISDIR(st.st_mode))
         return "/usr/share/mohur/kinds";
     return MH_SOURCE_KINDS_DIR;
@@ -189,9 +194,19 @@ static void load_layout(struct ctx *c, json_t *lay, mh_kind *k)
         s->align = align_of(c, t);
         s->label = flag(c, t, "label", false);
         s->lines = (unsigned)num(c, t, "lines", 1, 1, 40);
+        const char *va = json_string_value(json_object_get(t, "valign"));
+        s->middle = va && strcmp(va, "middle") == 0;
+        if (va && !s->middle && strcmp(va, "top") != 0)
+            bad(c, "'valign' must be top or middle");
     }
     json_t *st = json_object_get(lay, "stamp");
-    k->stamp_page = (unsigned)num(c, st, "page", 1, 1, 10000);
+    json_t *sp = json_object_get(st, "page");
+    if (json_is_string(sp) && strcmp(json_string_value(sp), "end") == 0) {
+        k->stamp_new_page = true; /* a verification page, added when signing */
+        k->stamp_page = 0;
+    } else {
+        k->stamp_page = (unsigned)num(c, st, "page", 1, 1, 10000);
+    }
     k->stamp_x = num(c, st, "x", 40, 0, 2000);
     k->stamp_y = num(c, st, "y", 40, 0, 2000);
     k->stamp_size = num(c, st, "size", 110, 40, 400);
@@ -205,6 +220,7 @@ static void load_layout(struct ctx *c, json_t *lay, mh_kind *k)
         r[1] = num(c, t, "y", 0, 0, 2000);
         r[2] = num(c, t, "width", 176, 20, 2000);
         r[3] = num(c, t, "height", 44, 10, 2000);
+        k->party_rect_explicit[i + 1] = true;
     }
 }
 
@@ -321,6 +337,11 @@ int mh_kind_load(const char *dir, const char *id, mh_kind *k)
     return c.rc;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 int mh_kind_list(const char *dir, char *buf, size_t cap, size_t *n)
 {
     *n = 0;
@@ -346,7 +367,28 @@ int mh_kind_list(const char *dir, char *buf, size_t cap, size_t *n)
         (*n)++;
     }
     closedir(d);
-    return rc;
+    if (rc)
+        return rc;
+    /* readdir's order is the file system's: sort by id, so every listing
+     * (mohur kinds, CSV columns) is the same everywhere */
+    const char *ids[256];
+    size_t k = 0;
+    for (const char *p = buf; k < *n && k < 256; p += strlen(p) + 1)
+        ids[k++] = p;
+    qsort(ids, k, sizeof ids[0], cmp_str);
+    char *sorted = malloc(used ? used : 1);
+    if (!sorted)
+        return MH_ERR_NOMEM;
+    size_t o = 0;
+    for (size_t i = 0; i < k; i++) {
+        size_t l = strlen(ids[i]) + 1;
+        memcpy(sorted + o, ids[i], l);
+        o += l;
+    }
+    memcpy(buf, sorted, o);
+    free(sorted);
+    *n = k;
+    return 0;
 }
 
 /* Decodes one UTF-8 sequence (strict: shortest form, no surrogates). */

@@ -45,6 +45,7 @@ typedef struct mh_kind_slot {
     enum mh_align align;
     bool label;     /* print the field's three labels above it */
     unsigned lines; /* wrap into at most this many lines (default 1) */
+    bool middle;    /* valign "middle": wrapped lines centred on y (else from y down) */
 } mh_kind_slot;
 
 typedef struct mh_kind_text {
@@ -73,11 +74,14 @@ typedef struct mh_kind {
     size_t nslots;
     mh_kind_slot slots[MH_KIND_MAX_FIELDS];
     unsigned stamp_page;
+    bool stamp_new_page; /* layout.stamp.page "end": on a verification page added at the end */
     double stamp_x, stamp_y, stamp_size;
     /* where the later parties sign (parties[1..]): a rectangle each on the
      * stamp's page, prepared as an empty signature field by the first
      * signature (layout.signatures; default: stacked above the stamp) */
-    double party_rect[MH_KIND_MAX_PARTIES][4]; /* x, y, w, h; [0] unused */
+    double party_rect[MH_KIND_MAX_PARTIES][4];     /* x, y, w, h; [0] unused */
+    bool party_rect_explicit[MH_KIND_MAX_PARTIES]; /* given by the layout (else derived
+                                                      from the stamp's place) */
     /* the receipt's QR code: the largest version allowed and the error
      * correction level (qr: {"max_version": N, "level": "L|M|Q|H"}) */
     unsigned qr_max_version; /* 1-40; 0: no limit */
@@ -173,6 +177,12 @@ int mh_roster_open(const char *path, mh_roster **out) MH_WARN_UNUSED;
  * line); the next call goes on with the next row. */
 int mh_roster_next(mh_roster *r, mh_roster_row *row) MH_WARN_UNUSED;
 /* Rows in the file (counted once on open), for progress. */
+/* Binds the header to kind k (CSV; JSON keys row by row): a header or key
+ * names a field by its id, ignoring ASCII case and spaces around it
+ * ("Name", " NAME " are "name"). A CSV column that is no field of the kind,
+ * a field named twice, or a required field without a column is refused
+ * whole (MH_ERR_PARSE), before any row. */
+int mh_roster_bind(mh_roster *r, const mh_kind *k) MH_WARN_UNUSED;
 size_t mh_roster_count(const mh_roster *r);
 void mh_roster_close(mh_roster *r);
 

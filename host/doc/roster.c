@@ -1,6 +1,7 @@
 /* roster.c - rows of documents to issue, from CSV or JSON. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +22,9 @@ struct mh_roster {
     size_t len, pos;
     unsigned long line;
     size_t ncols;
-    char *cols[MH_ROSTER_MAX_COLS];
+    const char *cols[MH_ROSTER_MAX_COLS];
     char *cells[MH_ROSTER_MAX_COLS];
+    const mh_kind *kind; /* mh_roster_bind: header names to field ids */
     /* JSON */
     json_t *root;
     size_t index;
@@ -70,6 +72,46 @@ static int read_all(const char *path, char **out, size_t *len)
     buf[n] = '\0';
     *out = buf;
     *len = n;
+    return 0;
+}
+
+/* A roster is text: valid UTF-8 without NUL or control characters other
+ * than tab, CR and LF. Anything else (a spreadsheet's binary file, an
+ * image) is refused whole, before any row is issued. */
+static int text_check(const char *path, const char *d, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)d;
+    size_t line = 1;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        if (c == '\n')
+            line++;
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
+                goto bad;
+            i++;
+            continue;
+        }
+        size_t len = c >= 0xc2 && c <= 0xdf   ? 2
+                     : c >= 0xe0 && c <= 0xef ? 3
+                     : c >= 0xf0 && c <= 0xf4 ? 4
+                                              : 0;
+        if (!len || i + len > n)
+            goto bad;
+        for (size_t k = 1; k < len; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                goto bad;
+        if ((c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xed && s[i + 1] > 0x9f) ||
+            (c == 0xf0 && s[i + 1] < 0x90) || (c == 0xf4 && s[i + 1] > 0x8f))
+            goto bad;
+        i += len;
+        continue;
+    bad:
+        mh_err_set("the roster %s is not CSV or JSON text: line %zu has a byte (0x%02x) that is "
+                   "not UTF-8 text; export the roster as CSV (UTF-8) or JSON",
+                   path, line, c);
+        return MH_ERR_PARSE;
+    }
     return 0;
 }
 
@@ -176,6 +218,8 @@ int mh_roster_open(const char *path, mh_roster **out)
     int rc = read_all(path, &r->data, &r->len);
     if (rc)
         goto fail;
+    if ((rc = text_check(path, r->data, r->len)) != 0)
+        goto fail;
     if (json) {
         json_error_t je;
         r->root = json_loadb(r->data, r->len, JSON_REJECT_DUPLICATES, &je);
@@ -244,6 +288,79 @@ fail:
     return rc;
 }
 
+/* The field id a header or key names: the id itself, or the same letters
+ * in other (ASCII) case with spaces around; NULL when the kind has none. */
+static const char *field_named(const mh_kind *k, const char *name)
+{
+    size_t n = strlen(name), b = 0;
+    while (b < n && (name[b] == ' ' || name[b] == '\t'))
+        b++;
+    while (n > b && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+        n--;
+    for (size_t i = 0; i < k->nfields; i++) {
+        const char *id = k->fields[i].id;
+        if (strlen(id) != n - b)
+            continue;
+        size_t j = 0;
+        while (j < n - b) {
+            char x = name[b + j], y = id[j];
+            if (x >= 'A' && x <= 'Z')
+                x = (char)(x + 32);
+            if (y >= 'A' && y <= 'Z')
+                y = (char)(y + 32);
+            if (x != y)
+                break;
+            j++;
+        }
+        if (j == n - b)
+            return id;
+    }
+    return NULL;
+}
+
+int mh_roster_bind(mh_roster *r, const mh_kind *k)
+{
+    r->kind = k;
+    if (r->json)
+        return 0;
+    char list[600];
+    size_t o = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < k->nfields && o < sizeof list; i++) {
+        int w = snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", k->fields[i].id);
+        if (w > 0)
+            o += (size_t)w;
+    }
+    for (size_t i = 0; i < r->ncols; i++) {
+        const char *id = field_named(k, r->cols[i]);
+        if (!id) {
+            mh_err_set("the roster's header names the column '%.60s', which is not a field of "
+                       "the kind '%s' (its fields: %s); no row was issued",
+                       r->cols[i], k->id, list);
+            return MH_ERR_PARSE;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(r->cols[j], id) == 0) {
+                mh_err_set("the roster's header names the field '%s' twice", id);
+                return MH_ERR_PARSE;
+            }
+        }
+        r->cols[i] = id;
+    }
+    for (size_t i = 0; i < k->nfields; i++) {
+        bool have = false;
+        for (size_t j = 0; j < r->ncols; j++)
+            have |= strcmp(r->cols[j], k->fields[i].id) == 0;
+        if (k->fields[i].required && !have) {
+            mh_err_set("the roster has no column for the required field '%s' of the kind '%s' "
+                       "(its fields: %s); no row was issued",
+                       k->fields[i].id, k->id, list);
+            return MH_ERR_PARSE;
+        }
+    }
+    return 0;
+}
+
 int mh_roster_next(mh_roster *r, mh_roster_row *row)
 {
     memset(row, 0, sizeof *row);
@@ -269,7 +386,8 @@ int mh_roster_next(mh_roster *r, mh_roster_row *row)
                 mh_err_set("row %lu: the field '%s' must be a text (in quotes)", row->line, key);
                 return MH_ERR_PARSE;
             }
-            row->v[row->n].id = key;
+            const char *id = r->kind ? field_named(r->kind, key) : NULL;
+            row->v[row->n].id = id ? id : key;
             row->v[row->n].value = json_string_value(v);
             row->n++;
         }

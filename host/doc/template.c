@@ -317,6 +317,12 @@ int mh_template_build(const mh_kind *k, const char *issuer, const char *font_pat
     t->kind = *k;
     HPDF_Font f = NULL;
     int rc = draw(t, issuer ? issuer : "", font_path ? font_path : DEFAULT_FONT, &f);
+    if (!rc) {
+        /* a correct ToUnicode and the PDF/A-2b structure, once per template */
+        char title[300];
+        snprintf(title, sizeof title, "%s · %s", k->names[MH_LANG_EN], issuer ? issuer : "");
+        rc = mh_doc_pdf_finish(&t->pdf, &t->len, true, title);
+    }
     if (!rc)
         rc = analyse(t);
     if (!rc) {
@@ -452,35 +458,77 @@ static int fill_slot(const mh_template *t, const mh_kind_slot *s, const uint32_t
         show(b, cp, n, x, s->y);
         return 0;
     }
-    /* several lines: break at spaces */
-    putf(b, "%s %.2f Tf\n", t->font_res, size);
-    size_t start = 0;
-    unsigned line = 0;
-    while (start < n) {
-        size_t end = start, last_space = 0;
-        double lw = 0;
-        while (end < n) {
-            double cw = t->width[slot_of(cp[end])] * size / 1000.0;
-            if (lw + cw > s->width)
+    /* several lines: one line if it fits; else broken at spaces into at
+     * most s->lines lines, the size lowered in steps (down to 60%) until
+     * they fit, each line aligned as the slot says; the first line on the
+     * slot's baseline, or (valign middle) the block centred on it so the
+     * lines above and below keep clear */
+    if (w <= s->width) {
+        double x = s->align == MH_ALIGN_CENTER  ? s->x - w / 2
+                   : s->align == MH_ALIGN_RIGHT ? s->x - w
+                                                : s->x;
+        putf(b, "%s %.2f Tf\n", t->font_res, size);
+        show(b, cp, n, x, s->y);
+        return 0;
+    }
+    enum { MAX_LINES = 40 };
+    size_t ls[MAX_LINES], le[MAX_LINES];
+    double lw_of[MAX_LINES];
+    unsigned used = 0;
+    for (int step = 0; step <= 8; step++) {
+        size = s->size * (1.0 - 0.05 * step);
+        used = 0;
+        size_t start = 0;
+        bool fits = true;
+        while (start < n) {
+            size_t end = start, last_space = 0;
+            double lw = 0, lw_at_space = 0;
+            while (end < n) {
+                double cw = t->width[slot_of(cp[end])] * size / 1000.0;
+                if (lw + cw > s->width)
+                    break;
+                if (cp[end] == ' ') {
+                    last_space = end;
+                    lw_at_space = lw;
+                }
+                lw += cw;
+                end++;
+            }
+            if (end < n && last_space > start) {
+                end = last_space;
+                lw = lw_at_space;
+            } else if (end < n) {
+                fits = false; /* a word wider than the slot: never cut in two */
                 break;
-            if (cp[end] == ' ')
-                last_space = end;
-            lw += cw;
-            end++;
+            }
+            if (used == s->lines || used == MAX_LINES) {
+                fits = false;
+                break;
+            }
+            ls[used] = start;
+            le[used] = end;
+            lw_of[used] = lw;
+            used++;
+            start = end;
+            while (start < n && cp[start] == ' ')
+                start++;
         }
-        if (end < n && last_space > start)
-            end = last_space;
-        if (end == start)
-            end = start + 1; /* a single over-wide character */
-        if (line == s->lines) {
-            mh_err_set("the text does not fit in %u lines", s->lines);
-            return MH_ERR_TOO_LARGE;
-        }
-        show(b, cp + start, end - start, s->x, s->y - line * size * 1.25);
-        line++;
-        start = end;
-        while (start < n && cp[start] == ' ')
-            start++;
+        if (fits)
+            break;
+        used = 0;
+    }
+    if (used == 0) {
+        mh_err_set("the text does not fit in %u lines", s->lines);
+        return MH_ERR_TOO_LARGE;
+    }
+    putf(b, "%s %.2f Tf\n", t->font_res, size);
+    double lead = size * 1.25, y0 = s->middle ? s->y + (used - 1) * lead / 2 : s->y;
+    for (unsigned line = 0; line < used; line++) {
+        double lw = lw_of[line];
+        double x = s->align == MH_ALIGN_CENTER  ? s->x - lw / 2
+                   : s->align == MH_ALIGN_RIGHT ? s->x - lw
+                                                : s->x;
+        show(b, cp + ls[line], le[line] - ls[line], x, y0 - line * lead);
     }
     return 0;
 }

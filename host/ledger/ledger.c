@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ledger_internal.h"
@@ -22,6 +23,7 @@ struct mh_req {
     uint64_t idx;
     int rc;
     bool done;
+    pthread_cond_t cv; /* signalled once, when done: no thundering herd */
     char err[256];
     struct mh_req *next;
 };
@@ -214,9 +216,40 @@ static int frontier_load(mh_ledger *l, MDB_txn *t, uint64_t size,
 struct getctx {
     mh_ledger *l;
     MDB_txn *t;
+    uint64_t cur; /* the committed size this transaction sees (0: unknown) */
     const uint8_t *tile[MH_TILE_LEVELS];
     uint64_t n[MH_TILE_LEVELS];
 };
+
+/* The top of the tree in memory: full tiles of tile level 1 and up (tree
+ * levels 8 and up) never change, so the first proof that reads one keeps a
+ * copy. A proof then looks up only its level-0 tile in LMDB. Bounded: the
+ * first MH_TOP_SLOTS tiles of each level (64 MiB at level 1, which covers
+ * trees of 2^28 entries; a level-1 tile covers 65,536 entries). */
+static int top_tile(struct getctx *g, unsigned tl, uint64_t n, const uint8_t **p)
+{
+    mh_ledger *l = g->l;
+    uint8_t **slot, *copy, *expect = NULL;
+    const uint8_t *src;
+    int rc;
+    if (tl == 0 || n >= MH_TOP_SLOTS || !l->top ||
+        g->cur < ((n + 1) << (8 * (tl + 1)))) /* not full: it still changes */
+        return mh_ledger_tile_get(l, g->t, tl, n, p);
+    slot = &l->top[(size_t)(tl - 1) * MH_TOP_SLOTS + n];
+    if ((*p = __atomic_load_n(slot, __ATOMIC_ACQUIRE)) != NULL)
+        return MH_OK;
+    if ((rc = mh_ledger_tile_get(l, g->t, tl, n, &src)))
+        return rc;
+    *p = src;
+    if (!(copy = malloc(MH_TILE_BYTES)))
+        return MH_OK; /* no copy this time: read from the map */
+    memcpy(copy, src, MH_TILE_BYTES);
+    if (__atomic_compare_exchange_n(slot, &expect, copy, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        *p = copy;
+    else
+        free(copy); /* another thread kept it first */
+    return MH_OK;
+}
 
 static int getter(void *ctx, unsigned level, uint64_t index, uint8_t out[MH_HASH_LEN])
 {
@@ -229,13 +262,91 @@ static int getter(void *ctx, unsigned level, uint64_t index, uint8_t out[MH_HASH
         return MH_ERR_INVALID_ARG;
     tile_pos(level, index, &tl, &n, &off);
     if (!g->tile[tl] || g->n[tl] != n) {
-        if ((rc = mh_ledger_tile_get(g->l, g->t, tl, n, &g->tile[tl]))) {
+        if ((rc = top_tile(g, tl, n, &g->tile[tl]))) {
             g->tile[tl] = NULL;
             return rc;
         }
         g->n[tl] = n;
     }
     memcpy(out, g->tile[tl] + off * MH_LEDGER_HASH_LEN, MH_HASH_LEN);
+    return MH_OK;
+}
+
+/* A proof walks the path of one leaf: its siblings' hashes sit in one tile
+ * per tile level, a few cache lines in each. At 10^7 entries and more, the
+ * level-0 tiles no longer stay in the CPU caches, and reading the lines one
+ * after the other as the generator asks for them is a chain of memory
+ * misses. Looking the tiles up first and prefetching every sibling line
+ * lets the misses overlap. */
+static void path_prefetch(struct getctx *g, uint64_t leaf, uint64_t size)
+{
+    for (unsigned tl = 0; tl < MH_TILE_LEVELS && (size >> (8 * tl)) > 0; tl++) {
+        uint64_t n = leaf >> (8 * (tl + 1));
+        if (top_tile(g, tl, n, &g->tile[tl]) != MH_OK) {
+            g->tile[tl] = NULL;
+            return;
+        }
+        g->n[tl] = n;
+        for (unsigned j = 0; j < 8; j++) {
+            uint64_t sib = (leaf >> (8 * tl + j)) ^ 1u;
+            size_t off = (size_t)(512u - (512u >> j)) + (size_t)(sib - (n << (8 - j)));
+            if (off < MH_TILE_HASHES)
+                __builtin_prefetch(g->tile[tl] + off * MH_LEDGER_HASH_LEN);
+        }
+    }
+}
+
+/* The right-edge ranges of a proof from the edge cache, filled for a size
+ * on its first use (the complete subtrees of size's decomposition, combined
+ * from the lowest up: popcount(size) - 1 node hashes, once). */
+static int edge_range(void *ctx, uint64_t lo, uint64_t hi, uint8_t out[MH_HASH_LEN])
+{
+    struct getctx *g = ctx;
+    mh_ledger *l = g->l;
+    struct mh_edgecache *c;
+    uint64_t m = hi - lo;
+    unsigned t;
+    int rc;
+
+    if (hi <= lo)
+        return MH_ERR_INTERNAL;
+    t = 64u - (unsigned)__builtin_clzll(m); /* the low bits [0, t) of hi */
+    if (t < 64 ? lo != (hi & ~(((uint64_t)1 << t) - 1)) : lo != 0)
+        return MH_ERR_NOT_FOUND;
+    pthread_mutex_lock(&l->ecmu);
+    for (unsigned i = 0; i < 2; i++) {
+        if (l->ec[i].size == hi) {
+            memcpy(out, l->ec[i].part[t], MH_HASH_LEN);
+            pthread_mutex_unlock(&l->ecmu);
+            return MH_OK;
+        }
+    }
+    pthread_mutex_unlock(&l->ecmu);
+    {
+        uint8_t part[65][MH_LEDGER_HASH_LEN], acc[MH_LEDGER_HASH_LEN], h[MH_LEDGER_HASH_LEN];
+        bool have = false;
+        memset(part, 0, sizeof part);
+        for (unsigned b = 0; b < 64; b++) {
+            if ((hi >> b) & 1) {
+                if ((rc = getter(g, b, (hi >> b) - 1, h)))
+                    return rc;
+                if (have)
+                    mh_merkle_node_hash(h, acc, acc);
+                else
+                    memcpy(acc, h, sizeof acc);
+                have = true;
+            }
+            if (have)
+                memcpy(part[b + 1], acc, sizeof acc);
+        }
+        pthread_mutex_lock(&l->ecmu);
+        c = &l->ec[l->ec_next];
+        l->ec_next ^= 1;
+        memcpy(c->part, part, sizeof part);
+        c->size = hi;
+        memcpy(out, part[t], MH_HASH_LEN);
+        pthread_mutex_unlock(&l->ecmu);
+    }
     return MH_OK;
 }
 
@@ -407,11 +518,25 @@ int mh_ledger_open(const char *dir, const mh_ledger_opts *opts, mh_ledger **out)
     l->map_size = opts->map_size ? opts->map_size : (size_t)1 << 30;
     l->grow_step = opts->grow_step;
     l->batch_max = opts->batch_max ? opts->batch_max : 4096;
+    l->batch_delay_us = opts->batch_delay_us == MH_LEDGER_NO_DELAY ? 0
+                        : opts->batch_delay_us                     ? opts->batch_delay_us
+                                                                   : 1000;
+    if (l->batch_delay_us > 1000000)
+        l->batch_delay_us = 1000000;
     l->check_depth = opts->check_depth ? opts->check_depth : 256;
     pthread_mutex_init(&l->wmu, NULL);
+    pthread_mutex_init(&l->ecmu, NULL);
+    /* without it, proofs read every tile from the map */
+    l->top = calloc((size_t)(MH_TILE_LEVELS - 1) * MH_TOP_SLOTS, sizeof *l->top);
     pthread_mutex_init(&l->qmu, NULL);
-    pthread_cond_init(&l->qcv, NULL);
-    pthread_cond_init(&l->dcv, NULL);
+    {
+        /* the writer thread's timed waits use the monotonic clock */
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&l->qcv, &ca);
+        pthread_condattr_destroy(&ca);
+    }
     if (!opts->read_only && !(l->edge = calloc(MH_TILE_LEVELS, sizeof *l->edge))) {
         ret = MH_ERR_NOMEM;
         goto out;
@@ -419,6 +544,13 @@ int mh_ledger_open(const char *dir, const mh_ledger_opts *opts, mh_ledger **out)
 
     snprintf(path, sizeof path, "%s/data.mdb", dir);
     if (stat(path, &st) != 0) {
+        if (errno == EACCES) {
+            mh_err_set("you may not read the ledger in %s (permission denied); verifying needs "
+                       "membership of the group the appliance's state belongs to",
+                       dir);
+            ret = MH_ERR_PERMISSION;
+            goto out;
+        }
         if (!opts->create || l->ro) {
             mh_err_set("there is no ledger in %s; create one with 'mohur log init --ledger %s'",
                        dir, dir);
@@ -452,7 +584,11 @@ int mh_ledger_open(const char *dir, const mh_ledger_opts *opts, mh_ledger **out)
             ret = mh_ledger_mdb_err(rc, "opening the ledger");
         else
             ret = mh_ledger_mdb_err(rc, "opening the ledger");
-        if (ret == MH_ERR_IO || ret == MH_ERR_NOT_FOUND)
+        if (rc == EACCES)
+            mh_err_set("you may not %s the ledger in %s (permission denied); verifying needs "
+                       "membership of the group the appliance's state belongs to",
+                       l->ro ? "read" : "write", dir);
+        else if (ret == MH_ERR_IO || ret == MH_ERR_NOT_FOUND)
             mh_err_set("opening the ledger in %s: %s", dir, mdb_strerror(rc));
         mdb_env_close(l->env);
         l->env = NULL;
@@ -544,9 +680,14 @@ void mh_ledger_close(mh_ledger *l)
     if (l->lock_fd >= 0)
         close(l->lock_fd); /* releases the flock */
     pthread_mutex_destroy(&l->wmu);
+    pthread_mutex_destroy(&l->ecmu);
+    if (l->top) {
+        for (size_t i = 0; i < (size_t)(MH_TILE_LEVELS - 1) * MH_TOP_SLOTS; i++)
+            free(l->top[i]);
+        free(l->top);
+    }
     pthread_mutex_destroy(&l->qmu);
     pthread_cond_destroy(&l->qcv);
-    pthread_cond_destroy(&l->dcv);
     free(l->edge);
     free(l);
 }
@@ -916,6 +1057,18 @@ out:
     return ret;
 }
 
+static void deadline_after(struct timespec *ts, unsigned us)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_nsec += (long)(us % 1000000u) * 1000L;
+    ts->tv_sec += (time_t)(us / 1000000u) + ts->tv_nsec / 1000000000L;
+    ts->tv_nsec %= 1000000000L;
+}
+
+/* The writer thread: waits for a batch to fill (by count, or by time since
+ * its first entry), commits it in one transaction, wakes each submitter of
+ * the batch on its own condition variable. While it commits, the next
+ * batch queues up. */
 static void *writer_main(void *arg)
 {
     mh_ledger *l = arg;
@@ -934,6 +1087,24 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&l->qcv, &l->qmu);
         if (!l->head)
             break;
+        if (l->batch_delay_us && !l->stop) {
+            /* wait for the submitters of the last batch to come back */
+            size_t want = l->last_batch < cap ? l->last_batch : cap;
+            struct timespec dl, t0, t1;
+            /* never longer than a commit takes: committing now would cost
+             * no more than that */
+            unsigned limit = l->batch_delay_us;
+            if (l->commit_avg > 0 && l->commit_avg * 1e6 < (double)limit)
+                limit = l->commit_avg * 1e6 < 50.0 ? 50u : (unsigned)(l->commit_avg * 1e6);
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            deadline_after(&dl, limit);
+            while (l->queued < want && !l->stop)
+                if (pthread_cond_timedwait(&l->qcv, &l->qmu, &dl) != 0)
+                    break;
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            l->gcs.wait_seconds +=
+                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        }
         while (l->head && n < cap) {
             batch[n] = l->head;
             es[n] = l->head->e;
@@ -942,8 +1113,12 @@ static void *writer_main(void *arg)
         }
         if (!l->head)
             l->tail = NULL;
+        l->queued -= n;
+        l->last_batch = n;
         pthread_mutex_unlock(&l->qmu);
 
+        struct timespec c0, c1;
+        clock_gettime(CLOCK_MONOTONIC, &c0);
         if (!batch || !es || !ix || !rcs || !errs) {
             ret = MH_ERR_NOMEM;
         } else {
@@ -953,8 +1128,16 @@ static void *writer_main(void *arg)
             if (ret)
                 snprintf(errs[0], sizeof errs[0], "%s", mh_err_message(ret));
         }
+        clock_gettime(CLOCK_MONOTONIC, &c1);
 
         pthread_mutex_lock(&l->qmu);
+        l->gcs.batches++;
+        l->gcs.entries += n;
+        {
+            double ct = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+            l->gcs.commit_seconds += ct;
+            l->commit_avg = l->commit_avg > 0 ? 0.875 * l->commit_avg + 0.125 * ct : ct;
+        }
         for (size_t i = 0; i < n; i++) {
             struct mh_req *r = batch[i];
             if (ret) {
@@ -967,8 +1150,8 @@ static void *writer_main(void *arg)
                     snprintf(r->err, sizeof r->err, "%s", errs[i]);
             }
             r->done = true;
+            pthread_cond_signal(&r->cv);
         }
-        pthread_cond_broadcast(&l->dcv);
     }
     pthread_mutex_unlock(&l->qmu);
     free(batch);
@@ -990,9 +1173,11 @@ int mh_ledger_submit(mh_ledger *l, const mh_ledger_entry *e, uint64_t *idx)
     }
     memset(&r, 0, sizeof r);
     r.e = e;
+    pthread_cond_init(&r.cv, NULL);
     pthread_mutex_lock(&l->qmu);
     if (l->stop) {
         pthread_mutex_unlock(&l->qmu);
+        pthread_cond_destroy(&r.cv);
         mh_err_set("the ledger is closing");
         return MH_ERR_CANCELLED;
     }
@@ -1001,10 +1186,15 @@ int mh_ledger_submit(mh_ledger *l, const mh_ledger_entry *e, uint64_t *idx)
     else
         l->head = &r;
     l->tail = &r;
-    pthread_cond_signal(&l->qcv);
+    l->queued++;
+    /* the writer needs waking for the first entry, and when it waits for
+     * a batch to fill, once the batch is as large as it waits for */
+    if (l->queued == 1 || l->queued >= l->last_batch || l->queued >= l->batch_max)
+        pthread_cond_signal(&l->qcv);
     while (!r.done)
-        pthread_cond_wait(&l->dcv, &l->qmu);
+        pthread_cond_wait(&r.cv, &l->qmu);
     pthread_mutex_unlock(&l->qmu);
+    pthread_cond_destroy(&r.cv);
     if (r.rc) {
         mh_err_set("%s", r.err);
         return r.rc;
@@ -1012,6 +1202,13 @@ int mh_ledger_submit(mh_ledger *l, const mh_ledger_entry *e, uint64_t *idx)
     if (idx)
         *idx = r.idx;
     return MH_OK;
+}
+
+void mh_ledger_gc_stats_get(mh_ledger *l, mh_ledger_gc_stats *st)
+{
+    pthread_mutex_lock(&l->qmu);
+    *st = l->gcs;
+    pthread_mutex_unlock(&l->qmu);
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -1047,7 +1244,7 @@ int mh_ledger_root_at(mh_ledger *l, uint64_t size, uint8_t root[MH_LEDGER_HASH_L
         ret = too_big(size, cur);
         goto out;
     }
-    struct getctx g = {.l = l, .t = t};
+    struct getctx g = {.l = l, .t = t, .cur = cur};
     ret = mh_merkle_root(getter, &g, size, root);
 out:
     mdb_txn_abort(t);
@@ -1209,8 +1406,9 @@ int mh_ledger_prove_inclusion(mh_ledger *l, uint64_t index, uint64_t size,
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
-    struct getctx g = {.l = l, .t = t};
-    ret = mh_merkle_inclusion_proof(getter, &g, index, size, proof, cap, n);
+    struct getctx g = {.l = l, .t = t, .cur = cur};
+    path_prefetch(&g, index, size);
+    ret = mh_merkle_inclusion_proof_ex(getter, edge_range, &g, index, size, proof, cap, n);
 out:
     mdb_txn_abort(t);
     return ret;
@@ -1238,8 +1436,9 @@ int mh_ledger_prove_consistency(mh_ledger *l, uint64_t size1, uint64_t size2,
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
-    struct getctx g = {.l = l, .t = t};
-    ret = mh_merkle_consistency_proof(getter, &g, size1, size2, proof, cap, n);
+    struct getctx g = {.l = l, .t = t, .cur = cur};
+    path_prefetch(&g, size1 - 1, size2);
+    ret = mh_merkle_consistency_proof_ex(getter, edge_range, &g, size1, size2, proof, cap, n);
 out:
     mdb_txn_abort(t);
     return ret;

@@ -15,13 +15,23 @@ struct mh_req;
  * hashes. A proof then reads one tile per 8 levels. */
 #define MH_TILE_HASHES 510
 #define MH_TILE_BYTES (MH_TILE_HASHES * MH_LEDGER_HASH_LEN)
-#define MH_TILE_LEVELS 8 /* tile levels 0..7 cover trees of up to 2^64 */
+#define MH_TILE_LEVELS 8  /* tile levels 0..7 cover trees of up to 2^64 */
+#define MH_TOP_SLOTS 4096 /* full tiles kept in memory per tile level */
 
 struct mh_tilebuf {
     bool valid;
     bool dirty;
     uint64_t n;
     uint8_t h[MH_TILE_BYTES];
+};
+
+/* The right edge of the tree of one size: part[t] is the hash of the
+ * leaves [size with its t low bits cleared, size) when that is not a
+ * complete subtree. Every proof at that size needs one or two of them;
+ * computing one costs up to log2(size) node hashes, so they are kept. */
+struct mh_edgecache {
+    uint64_t size; /* 0: empty slot */
+    uint8_t part[65][MH_LEDGER_HASH_LEN];
 };
 
 struct mh_ledger {
@@ -38,6 +48,11 @@ struct mh_ledger {
     size_t map_size;
     size_t grow_step;
     unsigned batch_max;
+    unsigned batch_delay_us; /* 0: no waiting for more */
+    size_t last_batch;       /* entries in the last group commit */
+    size_t queued;           /* entries waiting for the writer thread */
+    mh_ledger_gc_stats gcs;  /* under qmu */
+    double commit_avg;       /* moving average of a commit's time, seconds */
     unsigned check_depth;
     char dir[4096];
 
@@ -47,13 +62,21 @@ struct mh_ledger {
     uint8_t frontier[64][MH_LEDGER_HASH_LEN];
     struct mh_tilebuf *edge; /* the right-edge tile of each tile level */
 
+    /* full tiles of tile levels 1.. kept in memory (level tl, index n at
+     * (tl - 1) * MH_TOP_SLOTS + n), set once with an atomic exchange */
+    uint8_t **top;
+
+    /* right-edge hashes of the sizes proved last, under ecmu */
+    pthread_mutex_t ecmu;
+    struct mh_edgecache ec[2];
+    unsigned ec_next;
+
     /* group commit */
     bool gc;
     bool stop;
     pthread_t thr;
     pthread_mutex_t qmu;
-    pthread_cond_t qcv;
-    pthread_cond_t dcv;
+    pthread_cond_t qcv; /* the writer thread waits here for entries */
     struct mh_req *head;
     struct mh_req *tail;
 };
@@ -69,6 +92,21 @@ int mh_ledger_hash_get(mh_ledger *l, MDB_txn *t, unsigned level, uint64_t index,
  * transaction's life. */
 int mh_ledger_tile_get(mh_ledger *l, MDB_txn *t, unsigned tl, uint64_t n, const uint8_t **p);
 int mh_ledger_meta_size(mh_ledger *l, MDB_txn *t, uint64_t *size, uint8_t root[MH_LEDGER_HASH_LEN]);
+
+/* A tile mirror read file by file (mirror.c): a directory or an http(s)
+ * URL; counts what it fetched. */
+typedef struct mh_mirror {
+    char base[2100]; /* ends in '/' */
+    bool http;
+    void *curl;
+    uint64_t files, bytes;
+} mh_mirror;
+
+int mh_mirror_open(mh_mirror *m, const char *where);
+void mh_mirror_close(mh_mirror *m);
+/* Reads base/rel into buf (at most cap bytes: larger is MH_ERR_LEDGER_FORK);
+ * a missing file is MH_ERR_NOT_FOUND, a network failure MH_ERR_IO. */
+int mh_mirror_get(mh_mirror *m, const char *rel, uint8_t *buf, size_t cap, size_t *len);
 
 void mh_be64_put(uint8_t *p, uint64_t v);
 uint64_t mh_be64_get(const uint8_t *p);

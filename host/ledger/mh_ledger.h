@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "mh_common.h"
+#include "mh_pki.h"
 
 #define MH_LEDGER_API __attribute__((visibility("default")))
 
@@ -45,7 +46,17 @@ typedef struct mh_ledger_opts {
     bool group_commit;    /* start the writer thread for mh_ledger_submit() */
     unsigned batch_max;   /* entries per group commit; 0: 4096 */
     unsigned check_depth; /* entries re-hashed at open; 0: 256 */
+    /* Group commit batches by count and by time: once an entry is queued,
+     * the writer waits for more until as many are queued as the last batch
+     * held (the submitters it acknowledged have come back), batch_max are
+     * queued, or batch_delay_us passed since the first (and never longer
+     * than a commit has been taking, at least 50 us); then it commits them
+     * all in one transaction. 0: 1000 us; MH_LEDGER_NO_DELAY: commit
+     * whatever is queued at once. */
+    unsigned batch_delay_us;
 } mh_ledger_opts;
+
+#define MH_LEDGER_NO_DELAY UINT32_MAX
 
 enum mh_ledger_type {
     MH_LEDGER_ISSUE = 1,
@@ -139,6 +150,15 @@ MH_LEDGER_API int mh_ledger_append(mh_ledger *l, const mh_ledger_entry *e, size_
  * affect this one's validity. Needs opts.group_commit. Thread-safe. */
 MH_LEDGER_API int mh_ledger_submit(mh_ledger *l, const mh_ledger_entry *e, uint64_t *idx);
 
+/* What group commit did since open: batches committed, entries in them,
+ * time spent committing (the LMDB transaction with its syncs) and waiting
+ * for batches to fill. */
+typedef struct mh_ledger_gc_stats {
+    uint64_t batches, entries;
+    double commit_seconds, wait_seconds;
+} mh_ledger_gc_stats;
+MH_LEDGER_API void mh_ledger_gc_stats_get(mh_ledger *l, mh_ledger_gc_stats *st);
+
 /* ---- reading ------------------------------------------------------------ */
 
 /* The tree size and root of the latest commit. */
@@ -211,6 +231,25 @@ typedef int (*mh_ledger_cosig_verify_fn)(void *ctx, const char *note, size_t not
 MH_LEDGER_API int mh_ledger_cosign_add(mh_ledger *l, uint64_t seq, const char *line, size_t len,
                                        mh_ledger_cosig_verify_fn verify, void *ctx);
 
+/* ---- witnesses (C2SP tlog-witness) --------------------------------------- */
+
+typedef struct mh_ledger_push_result {
+    unsigned status;       /* the witness's last HTTP status */
+    uint64_t size;         /* the checkpoint pushed */
+    uint64_t witness_size; /* what the witness holds now */
+    uint64_t cosig_time;   /* the cosignature's timestamp */
+    char line[1024];       /* the cosignature line kept */
+} mh_ledger_push_result;
+
+/* Sends stored checkpoint seq (UINT64_MAX: the latest) to the witness at
+ * url (its submission prefix; POST url/add-checkpoint) with a consistency
+ * proof from the size the witness cosigned last (it says which with 409),
+ * verifies the cosignature with the witness's key (type 0x04) and keeps it
+ * beside the checkpoint. A witness refusing the checkpoint as a fork is
+ * MH_ERR_LEDGER_FORK. */
+MH_LEDGER_API int mh_ledger_push(mh_ledger *l, uint64_t seq, const char *url,
+                                 const mh_note_vkey *witness, mh_ledger_push_result *r);
+
 /* ---- static export (C2SP tlog-tiles) and the mirror auditor ------------- */
 
 typedef struct mh_ledger_export_stats {
@@ -226,6 +265,78 @@ typedef struct mh_ledger_export_stats {
  * only what is new. MH_ERR_NOT_FOUND when no checkpoint was signed yet. */
 MH_LEDGER_API int mh_ledger_export_tiles(mh_ledger *l, const char *dir, mh_ledger_export_stats *st);
 
+/* ---- auditing a mirror, incrementally ---------------------------------- */
+
+/* What an auditor trusts: the last checkpoint it checked, with the right
+ * edge of that tree (the hashes of the complete subtrees of size's binary
+ * decomposition, edge[b] for each set bit b of size): 64 hashes at most,
+ * whatever the size. From it an audit fetches only what is new. */
+typedef struct mh_audit_state {
+    uint64_t size; /* 0: nothing trusted yet */
+    uint8_t root[MH_LEDGER_HASH_LEN];
+    bool has_edge; /* false: a state of the old format, size and root only */
+    uint8_t edge[64][MH_LEDGER_HASH_LEN];
+    char origin[MH_LEDGER_ORIGIN_MAX + 1]; /* "" until the first audit */
+    char note[MH_LEDGER_NOTE_MAX + 1];     /* the signed checkpoint trusted */
+    size_t note_len;
+} mh_audit_state;
+
+typedef struct mh_audit_result {
+    char origin[MH_LEDGER_ORIGIN_MAX + 1];
+    uint64_t old_size; /* what was trusted before */
+    uint64_t size;     /* the mirror's checkpoint */
+    uint8_t root[MH_LEDGER_HASH_LEN];
+    uint64_t entries_checked; /* leaves recomputed from entry bundles */
+    uint64_t tiles_checked;   /* hash tiles compared with them */
+    uint64_t files_fetched, bytes_fetched;
+    double seconds;
+    /* the mirror's checkpoint as served (with a fork or a rollback, it and
+     * the state's note are the evidence: two checkpoints of one origin that
+     * cannot both be true) */
+    char note[MH_LEDGER_NOTE_MAX + 1];
+    size_t note_len;
+    bool fork; /* the checkpoint contradicts the trusted one */
+} mh_audit_result;
+
+/* Audits the mirror at `where` (a directory written by export-tiles, or
+ * the same served at an http:// or https:// URL) against st: reads its
+ * checkpoint, which must be signed by one of keys (nkeys > 0; with 0 the
+ * caller checks res->note), and of st's origin; then fetches only the
+ * entry bundles from st->size on, recomputes each new leaf and every new
+ * hash above it (in memory bounded by the tree height: the right edge and
+ * one tile per tile level), compares them with the hash tiles served, checks
+ * the parts of the trusted tree the new tiles share against the trusted
+ * edge, and the root against the checkpoint. The root matching proves the
+ * new tree extends the trusted one. An audit from nothing streams the
+ * whole log the same way, in the same memory. On success st is the new
+ * checkpoint. A rollback, a fork or a rewrite is MH_ERR_LEDGER_FORK with a
+ * sentence saying where; st is unchanged and res->fork says whether the
+ * two checkpoints are the evidence. */
+MH_LEDGER_API int mh_audit_mirror(const char *where, mh_audit_state *st, const mh_note_vkey *keys,
+                                  size_t nkeys, mh_audit_result *res);
+
+/* As mh_audit_mirror, calling each(ctx, index, entry, len) for every new
+ * entry checked, in log order (a follower keeps its revocations so); a
+ * non-zero return stops the audit with that code. What it saw counts only
+ * once the audit returns 0. */
+typedef int (*mh_audit_entry_fn)(void *ctx, uint64_t index, const uint8_t *entry, size_t len);
+MH_LEDGER_API int mh_audit_mirror_each(const char *where, mh_audit_state *st,
+                                       const mh_note_vkey *keys, size_t nkeys,
+                                       mh_audit_entry_fn each, void *ctx, mh_audit_result *res);
+
+/* The state file: text, "mohur-audit-state@v1" then origin, size, root,
+ * edge and checkpoint lines (the old one-line "trusted SIZE ROOT" is read
+ * too: the next audit then streams the log once). A missing file is an
+ * empty state. Written atomically. */
+MH_LEDGER_API int mh_audit_state_load(const char *path, mh_audit_state *st);
+MH_LEDGER_API int mh_audit_state_save(const char *path, const mh_audit_state *st);
+
+/* Fork evidence as text: the reason, then both checkpoints. */
+MH_LEDGER_API int mh_audit_evidence(const mh_audit_state *st, const mh_audit_result *res,
+                                    const char *reason, char *out, size_t cap, size_t *len);
+
+/* The older interface, kept for its callers: an audit of a directory
+ * against a trusted size and root (streams the whole log). */
 typedef struct mh_ledger_audit {
     /* in: what the auditor trusted before (size 0: nothing yet) */
     uint64_t trusted_size;
@@ -238,21 +349,95 @@ typedef struct mh_ledger_audit {
     uint64_t entries_checked;
 } mh_ledger_audit;
 
-/* Audits a mirror directory: reads its checkpoint (the caller verifies the
- * checkpoint's signature: it is returned in note), recomputes every leaf
- * from the entry bundles and every tile from the one below, checks them
- * against the tiles served and the root against the checkpoint, and checks
- * the tree is consistent with the trusted size and root. A mismatch is
- * MH_ERR_LEDGER_FORK with a sentence saying where. Mirrors of up to 2^22
- * entries. */
 MH_LEDGER_API int mh_ledger_audit_dir(const char *dir, mh_ledger_audit *a, char *note, size_t cap,
                                       size_t *note_len);
 
-/* Copies a mirror served over http:// or https:// (the checkpoint, then
- * every entry bundle and tile it implies) into the existing directory dir,
- * for mh_ledger_audit_dir. Timeouts, size caps on every file, http(s) only.
- * *size is the checkpoint's tree size. */
-MH_LEDGER_API int mh_ledger_mirror_fetch(const char *url, const char *dir, uint64_t *size);
+/* ---- following many logs (a verifier) ------------------------------------ */
+
+/* A verifier's configuration (JSON) names the registries it follows:
+ *   {"registries": [{"id": "AZ-EDU",                 the receipts' registry id
+ *                    "vkey": "<log vkey>",            its origin is the key name
+ *                    "origin": "...",                 (optional: another origin)
+ *                    "mirror": "https://.../",        its tiles (or a directory)
+ *                    "witnesses": ["<vkey>", ...],    cosignature/v1 keys
+ *                    "quorum": 2,                     default: all of them
+ *                    "max_age": 86400}]}              seconds until stale
+ * and its state directory keeps, per registry, the auditor's state, the
+ * time of the last good update and the revocations its audits saw. */
+#define MH_FOLLOW_ID_MAX 64
+
+typedef struct mh_follow mh_follow;
+
+typedef struct mh_follow_status {
+    char id[MH_FOLLOW_ID_MAX + 1];
+    char origin[MH_LEDGER_ORIGIN_MAX + 1];
+    uint64_t size; /* the trusted checkpoint (0: none yet) */
+    uint8_t root[MH_LEDGER_HASH_LEN];
+    uint64_t checked_at;  /* the last good update, Unix seconds (0: never) */
+    uint64_t cosigned_at; /* the oldest cosignature among the witnesses */
+    size_t witnesses;     /* how many of them cosigned the trusted checkpoint */
+    size_t quorum;
+    uint64_t max_age;
+    bool stale; /* no good update for max_age seconds */
+    /* the last update */
+    uint64_t new_entries, files_fetched, bytes_fetched;
+    double seconds;
+} mh_follow_status;
+
+MH_LEDGER_API int mh_follow_open(const char *config, const char *state_dir, mh_follow **f);
+MH_LEDGER_API void mh_follow_close(mh_follow *f);
+MH_LEDGER_API size_t mh_follow_count(const mh_follow *f);
+MH_LEDGER_API const char *mh_follow_id(const mh_follow *f, size_t i);
+
+/* What the follower trusts for a registry (by id or origin), without
+ * fetching anything. */
+MH_LEDGER_API int mh_follow_status_get(mh_follow *f, const char *id, mh_follow_status *st);
+
+/* Brings one registry up to date: its mirror's checkpoint must be signed
+ * by the log's key and cosigned by the quorum of its witnesses, and the
+ * incremental audit (mh_audit_mirror) must pass; then it is trusted. A fork
+ * or a rollback is MH_ERR_LEDGER_FORK, with the evidence (both
+ * checkpoints) in evidence (may be NULL) and kept in the state directory;
+ * the trusted state is unchanged and the other registries are unaffected. */
+MH_LEDGER_API int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *st,
+                                   char *evidence, size_t evcap, size_t *evlen);
+
+typedef struct mh_follow_entry {
+    mh_follow_status status; /* the registry's trusted checkpoint, its freshness */
+    bool included;           /* proven in that checkpoint's tree */
+    mh_ledger_entry entry;
+    uint8_t raw[MH_LEDGER_ENTRY_MAX];
+    size_t raw_len;
+    bool revoked; /* a revoke entry for it is in the trusted tree */
+    bool voided;  /* a void entry for it: never delivered (revoke_index: the void entry) */
+    uint64_t revoke_index, revoke_time;
+    unsigned reason;
+} mh_follow_entry;
+
+/* What a verifier asks for a receipt: the registry named by the receipt's
+ * registry id (or origin), and entry log_index of it, fetched from its
+ * mirror and proven by an inclusion proof (built from the mirror's tiles)
+ * against the checkpoint this verifier trusts. Fills out->entry (the
+ * caller compares the document digest, kind and issuer with the receipt),
+ * out->revoked, and out->status with the freshness (checked_at,
+ * cosigned_at, stale). MH_ERR_NOT_FOUND: an unknown registry, or an index
+ * beyond the trusted checkpoint (update the follower); MH_ERR_LEDGER_FORK:
+ * the mirror serves something else than the trusted tree. */
+MH_LEDGER_API int mh_follow_check_entry(mh_follow *f, const char *registry, size_t registry_len,
+                                        uint64_t log_index, mh_follow_entry *out);
+
+/* The call `mohur verify --qr` and mohurd make for a receipt whose COSE
+ * signature they verified: mh_follow_check_entry for the receipt's
+ * registry id and log index, then the entry must be an issue entry of the
+ * receipt's document (digest, whole or its first 16 bytes, and length) and
+ * kind, not voided, and, when the entry records the receipt's claims
+ * digest (mh_receipt_claims_digest), that digest. MH_ERR_VERIFY_FAILED
+ * with a sentence when it is not; out->revoked
+ * and out->status (freshness: checked_at, cosigned_at, stale) for the
+ * caller to show. The issuer's name is the caller's to compare (a receipt
+ * carries the organisation's short id, the entry its name). */
+MH_LEDGER_API int mh_follow_check_receipt(mh_follow *f, const mh_receipt_claims *c,
+                                          mh_follow_entry *out);
 
 /* Tile paths: "tile/<L>/<N>" or with ".p/<W>" for a partial tile of width
  * w (0 < w < 256; 0 or 256 means full); level -1 is the entry bundles. */

@@ -23,6 +23,26 @@
  * mh_pdf_embed() writes the CMS SignedData (DER) into the placeholder without
  * changing the length of the file. mh_pdf_sign() does both around a callback.
  *
+ * Certification and party slots: the first signature may certify the
+ * document (a DocMDP signature, ISO 32000-1 12.8.2.2, P=2 by default: only
+ * form filling and signing may follow) and, in the same update, create
+ * empty signature fields ("slots") where the later parties will sign. A
+ * later signature then fills one of those fields (mh_pdf_sign_opts
+ * fill_field) instead of adding an annotation, which is the only change a
+ * party's signature makes. mh_pdf_verify checks exactly that (see below and
+ * docs/pdf.md).
+ *
+ * One parse: mh_pdf_open() reads a document once; info, page geometry,
+ * prepare/sign and verify all work on that handle. The one-shot functions
+ * (mh_pdf_info_get, mh_pdf_page_geometry, mh_pdf_prepare, mh_pdf_sign,
+ * mh_pdf_verify) open, call and close, as before.
+ *
+ * Hostile input: while a document is open, what qpdf allocates for it (in
+ * the calling thread) is limited to MH_PDF_MEMORY_BUDGET; past it, and past
+ * the object, array and nesting limits, the call fails with
+ * MH_ERR_TOO_LARGE and the sentence "the PDF is too complex to verify: it
+ * needs more than 256 MiB of memory ...".
+ *
  * Original bytes: the document before mohur's first update. The first mohur
  * signature records that length in its (signed) dictionary as
  * /MH_OrigLen; later mohur signatures carry the same value. The receipt's
@@ -48,6 +68,12 @@
 #define MH_PDF_CONTENTS_MAX 65536
 /* Most signatures reported by mh_pdf_verify. */
 #define MH_PDF_MAX_SIGS 64
+/* What qpdf may allocate for one open document (bytes): see pdf_budget.cc. */
+#define MH_PDF_MEMORY_BUDGET ((size_t)256 << 20)
+/* Most empty signature fields one signature may prepare. */
+#define MH_PDF_MAX_SLOTS 16
+/* Longest /ContactInfo reported (bytes, with the NUL). */
+#define MH_PDF_CONTACT_MAX 2048
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -64,6 +90,26 @@ typedef struct mh_pdf_info {
     long long trailer_size; /* /Size of the last trailer */
     unsigned long root_id;  /* object number of the catalog */
 } mh_pdf_info;
+
+/* A document read once (qpdf), for info, geometry, signing and verifying
+ * in turn. Opaque. */
+typedef struct mh_pdf_document mh_pdf_document;
+
+/* Reads a PDF held in memory (at most MH_PDF_MAX_SIZE). The bytes are not
+ * copied: they must stay unchanged until mh_pdf_close. Refuses encrypted and
+ * damaged documents with a sentence (mh_err_set); a trailer /Size that is
+ * not the highest object number + 1 is not damage (qpdf reads such files
+ * exactly). Opens the memory budget of the calling thread, which the
+ * document uses until it is closed: use a document in the thread that
+ * opened it. */
+MH_PDF_API int mh_pdf_open(const uint8_t *pdf, size_t len, mh_pdf_document **doc) MH_WARN_UNUSED;
+/* Frees the document (NULL is fine). */
+MH_PDF_API void mh_pdf_close(mh_pdf_document *doc);
+/* As mh_pdf_info_get, on an open document. */
+MH_PDF_API int mh_pdf_document_info(mh_pdf_document *doc, mh_pdf_info *info) MH_WARN_UNUSED;
+/* As mh_pdf_page_geometry, on an open document. */
+MH_PDF_API int mh_pdf_document_page_geometry(mh_pdf_document *doc, unsigned page, double box[4],
+                                             int *rotate) MH_WARN_UNUSED;
 
 /* Reads the structure of a PDF held in memory (at most MH_PDF_MAX_SIZE).
  * Refuses encrypted and damaged documents with a sentence (mh_err_set). */
@@ -108,6 +154,16 @@ typedef struct mh_pdf_font {
     size_t nwidth;
 } mh_pdf_font;
 
+/* An empty signature field to create for a later party (a "slot"). */
+typedef struct mh_pdf_slot {
+    unsigned page;    /* 1-based; 0: the page of this signature's stamp */
+    double rect[4];   /* x, y, w, h as the page is displayed, like
+                         mh_pdf_sign_opts.rect (at least 20 x 10 points) */
+    const char *name; /* the field's name (/T, ASCII letters, digits, '-',
+                         '_', at most 60); NULL: "mohur-party-N", N = 1.. in
+                         the order given */
+} mh_pdf_slot;
+
 typedef struct mh_pdf_sign_opts {
     unsigned page;        /* 1-based; 0: the last page */
     bool has_rect;        /* else a default place at the lower right */
@@ -132,6 +188,39 @@ typedef struct mh_pdf_sign_opts {
     bool made_by_mohur;
     /* NULL: the caption in Helvetica, Latin-1 only ('?' for the rest) */
     const mh_pdf_font *font;
+
+    /* Certification. true: this signature certifies the document: its
+     * dictionary gets /Reference [<< /Type /SigRef /TransformMethod /DocMDP
+     * /TransformParams << /Type /TransformParams /P p /V /1.2 >> >>] and the
+     * catalog /Perms << /DocMDP it >>. Only the first signature of a
+     * document may certify (MH_ERR_PERMISSION otherwise). */
+    bool certify;
+    /* The DocMDP P: 1 no changes, 2 (0 means 2) form filling and signing
+     * (the prepared slots), 3 also annotations. */
+    unsigned docmdp_p;
+    /* Party slots: nslots (at most MH_PDF_MAX_SLOTS) empty signature fields
+     * (/FT /Sig, no /V) with widgets at the given places, created in this
+     * same update. Only while the document has no signature yet (a later
+     * update that adds fields is a disallowed change to the signatures
+     * before it). */
+    const mh_pdf_slot *slots;
+    size_t nslots;
+    /* Approval into a slot: the full name of an existing EMPTY signature
+     * field. The signature becomes its /V; its widget keeps /Rect, /F, /P
+     * and the rest, and gets /AP /N = the stamp drawn into the widget's
+     * rectangle (page, has_rect, rect and invisible are then ignored; the
+     * QR is drawn only when qr is set). No annotation, no field and no page
+     * change is written. MH_ERR_NOT_FOUND when there is no such empty
+     * field. */
+    const char *fill_field;
+    /* A verification page: this (first) signature's update appends a page
+     * at the end, as large as the last page, with a short heading in
+     * Azerbaijani, Russian and English, and puts the stamp (rect, as
+     * displayed on that page) and the party slots on it, so the stamp never
+     * covers the document's own content (page and the slots' pages are
+     * ignored). The original pages are untouched; the receipt still names
+     * the bytes before this update. Not with fill_field. */
+    bool add_page;
 } mh_pdf_sign_opts;
 
 /* A document with a signature placeholder, between prepare and embed. */
@@ -143,6 +232,14 @@ typedef struct mh_pdf_prepared {
     size_t original_len; /* bytes before mohur's first update */
     size_t update_start; /* where this update begins (== input length) */
 } mh_pdf_prepared;
+
+/* As mh_pdf_prepare / mh_pdf_sign, on an open document (which stays open
+ * and unchanged; the signed document is a new buffer). */
+MH_PDF_API int mh_pdf_document_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts,
+                                       mh_pdf_prepared *prep) MH_WARN_UNUSED;
+MH_PDF_API int mh_pdf_document_sign(mh_pdf_document *doc, const mh_pdf_sign_opts *opts,
+                                    mh_pdf_cms_fn cms, void *cms_ctx, uint8_t **out,
+                                    size_t *out_len, size_t *original_len) MH_WARN_UNUSED;
 
 /* Appends the signature update to the document and fills *prep. */
 MH_PDF_API int mh_pdf_prepare(const uint8_t *pdf, size_t len, const mh_pdf_sign_opts *opts,
@@ -186,7 +283,8 @@ enum mh_pdf_sig_status {
     MH_PDF_SIG_BAD_RANGE,  /* /ByteRange does not cover the file as it must */
     MH_PDF_SIG_BAD_DIGEST, /* the CMS messageDigest is not the bytes' digest */
     MH_PDF_SIG_BAD_CMS,    /* the CMS is malformed or its signature is invalid */
-    MH_PDF_SIG_MODIFIED    /* valid, but a later update changed the document */
+    MH_PDF_SIG_MODIFIED    /* valid, but a later update changed the document
+                              in a way its rules do not allow (see change) */
 };
 
 typedef struct mh_pdf_sig_report {
@@ -199,30 +297,77 @@ typedef struct mh_pdf_sig_report {
     size_t byte_range[4];       /* as written (when sane) */
     size_t revision_len;        /* bytes of the revision it signs */
     bool covers_whole;          /* revision_len == file length */
-    bool later_changes_allowed; /* only other signatures were added after it */
-    char change[160];           /* the first disallowed change, when not */
+    bool later_changes_allowed; /* what later updates changed is allowed */
+    char change[256];           /* the first disallowed change (or the
+                                   problem with the signature), a sentence
+                                   naming it, e.g. "an annotation was added
+                                   on page 1 (object 12, /FreeText)" */
     bool by_mohur;              /* made by mohur (has /MH_OrigLen) */
     size_t original_len;        /* its /MH_OrigLen */
     bool digest_checked;        /* the CMS messageDigest attribute was found */
+
+    /* --- what kind of signature (from its signed dictionary) --- */
+    bool certification;               /* a certification (DocMDP) signature, else approval */
+    unsigned docmdp_p;                /* certification: its P (1, 2, 3); else 0 */
+    bool doc_timestamp;               /* a document timestamp (/Type /DocTimeStamp,
+                                         /SubFilter /ETSI.RFC3161): its /Contents is an RFC
+                                         3161 token over the byte range, checked here with
+                                         pki's TSP code (the verify callback is not called
+                                         for it); signer is the TSA */
+    bool filled_slot;                 /* it filled an empty signature field that existed
+                                         before it (found when an earlier signature is
+                                         compared with the document) */
+    char contact[MH_PDF_CONTACT_MAX]; /* /ContactInfo as UTF-8 (mohur: the
+                                         receipt URL), "" when absent */
+
+    /* --- later updates (when !covers_whole) --- */
+    unsigned mdp_in_force;     /* the DocMDP P that judged them (0: none) */
+    unsigned later_revisions;  /* updates after its revision */
+    unsigned slots_filled;     /* prepared slots filled by later signatures */
+    unsigned new_sig_fields;   /* signature fields added later that were no
+                                  slot (allowed only while the document is not
+                                  certified: a legacy approval signature) */
+    bool dss_added;            /* a DSS dictionary was added or extended */
+    unsigned timestamps_added; /* document timestamps added */
+    unsigned nchanges;         /* disallowed changes found (change: the first) */
 } mh_pdf_sig_report;
 
 typedef struct mh_pdf_verify_result {
     size_t nsigs;
     mh_pdf_sig_report sigs[MH_PDF_MAX_SIGS];
-    size_t original_len; /* before mohur's first update (== file length when none) */
-    bool all_valid;      /* every signature VALID (or UNCHECKED without a verifier) */
+    size_t original_len;  /* before mohur's first update (== file length when none) */
+    bool all_valid;       /* every signature VALID (or UNCHECKED without a verifier) */
+    unsigned docmdp_p;    /* the document's certification P (0: not certified) */
+    unsigned empty_slots; /* signature fields still empty (slots not signed) */
 } mh_pdf_verify_result;
 
 /* Finds every signature field and checks each signature: /ByteRange starts
  * at 0 and covers the revision except exactly that signature's /Contents
  * hex string; the CMS messageDigest signed attribute equals the digest of
  * those bytes; the CMS verifier (when given) accepts it; and what later
- * updates changed. The rule for later changes (see pdf_verify.c): new
- * objects may be added; existing objects may change only as signing does:
- * the catalog's /AcroForm, the AcroForm's /Fields, /SigFlags, /DR and /DA,
- * a page's /Annots (only signature widgets added), and arrays of those.
+ * updates changed.
+ *
+ * Later changes (docs/pdf.md has the whole rule): the signed revision is
+ * compared object by object with the document as it is now, through the
+ * cross-reference sections of the later updates. Allowed: filling an empty
+ * signature field that existed in the signed revision (its /V set, its
+ * widget's /AP set, nothing else of the widget), new objects reachable only
+ * from those, /SigFlags and additions to the AcroForm's /DR; a DSS
+ * dictionary and document timestamps (ISO 32000-2 12.8, ETSI EN 319 142-1);
+ * with DocMDP P=3 also annotations other than widgets; while the document
+ * is not certified, also new signature fields that hold a signature
+ * (counted in new_sig_fields); with P=1 only DSS and document timestamps.
+ * Everything else is MH_PDF_SIG_MODIFIED with a sentence naming it: new or
+ * changed annotations, fields, pages, content, resources, catalog entries,
+ * objects redefined (also to bytes inside the signed revision) or freed,
+ * updates that do not build on the signed revision, and bytes after the
+ * last %%EOF.
+ *
  * Returns 0 when the document could be read (even if signatures are bad:
- * see res), else an error. A document without signatures gives nsigs 0. */
+ * see res), else an error (MH_ERR_TOO_LARGE past the memory budget). A
+ * document without signatures gives nsigs 0. */
+MH_PDF_API int mh_pdf_document_verify(mh_pdf_document *doc, mh_pdf_cms_verify_fn verify,
+                                      void *verify_ctx, mh_pdf_verify_result *res) MH_WARN_UNUSED;
 MH_PDF_API int mh_pdf_verify(const uint8_t *pdf, size_t len, mh_pdf_cms_verify_fn verify,
                              void *verify_ctx, mh_pdf_verify_result *res) MH_WARN_UNUSED;
 

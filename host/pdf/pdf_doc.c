@@ -277,9 +277,28 @@ static const char *short_msg(const char *s, char *tmp, size_t cap)
     return tmp;
 }
 
+int mh_pdf_too_complex(void)
+{
+    mh_err_set("the PDF is too complex to verify: it needs more than %zu MiB of memory (objects, "
+               "arrays or streams far beyond what a document needs); mohur refuses it",
+               MH_PDF_MEMORY_BUDGET >> 20);
+    return MH_ERR_TOO_LARGE;
+}
+
+/* A warning that is no damage: the trailer's /Size is not the highest object
+ * number + 1 (qpdf reads every object exactly all the same; the EU DSS
+ * project's signed samples are like that). */
+static bool harmless_warning(const char *text)
+{
+    return text && strstr(text, "reported number of objects") &&
+           strstr(text, "is not one plus the highest object number");
+}
+
 int mh_pdf_doc_ok(mh_pdf_doc *d, const char *what)
 {
     char tmp[300];
+    if (mh_pdf_budget_tripped())
+        return mh_pdf_too_complex();
     if (qpdf_has_error(d->q)) {
         qpdf_error e = qpdf_get_error(d->q);
         mh_err_set("the PDF is damaged (%s: %s); repair it (e.g. 'qpdf in.pdf out.pdf') "
@@ -287,12 +306,15 @@ int mh_pdf_doc_ok(mh_pdf_doc *d, const char *what)
                    what, short_msg(e ? qpdf_get_error_full_text(d->q, e) : NULL, tmp, sizeof tmp));
         return MH_ERR_PARSE;
     }
-    if (qpdf_more_warnings(d->q)) {
+    while (qpdf_more_warnings(d->q)) {
         qpdf_error e = qpdf_next_warning(d->q);
+        const char *text = e ? qpdf_get_error_full_text(d->q, e) : NULL;
+        if (harmless_warning(text))
+            continue;
         mh_err_set("the PDF is damaged (%s: %s); mohur signs and verifies only PDFs "
                    "that read without repair: repair it (e.g. 'qpdf in.pdf out.pdf') and "
                    "try again",
-                   what, short_msg(e ? qpdf_get_error_full_text(d->q, e) : NULL, tmp, sizeof tmp));
+                   what, short_msg(text, tmp, sizeof tmp));
         return MH_ERR_PARSE;
     }
     return MH_OK;
@@ -324,9 +346,13 @@ int mh_pdf_doc_open(mh_pdf_doc *d, const uint8_t *buf, size_t len)
         return ret;
     d->buf = buf;
     d->len = len;
+    mh_pdf_budget_begin(MH_PDF_MEMORY_BUDGET);
+    d->budget = true;
     d->q = qpdf_init();
-    if (!d->q)
+    if (!d->q) {
+        mh_pdf_doc_close(d);
         return MH_ERR_NOMEM;
+    }
     qpdf_silence_errors(d->q);
     qpdf_set_suppress_warnings(d->q, QPDF_TRUE);
     /* No recovery: a cross-reference table qpdf would have to rebuild is
@@ -334,6 +360,10 @@ int mh_pdf_doc_open(mh_pdf_doc *d, const uint8_t *buf, size_t len)
     qpdf_set_attempt_recovery(d->q, QPDF_FALSE);
     QPDF_ERROR_CODE rc =
         qpdf_read_memory(d->q, "PDF", (const char *)buf, (unsigned long long)len, "");
+    if ((rc & QPDF_ERRORS) && mh_pdf_budget_tripped()) {
+        ret = mh_pdf_too_complex();
+        goto out;
+    }
     if (rc & QPDF_ERRORS) {
         char tmp[300];
         qpdf_error e = qpdf_get_error(d->q);
@@ -373,6 +403,9 @@ void mh_pdf_doc_close(mh_pdf_doc *d)
     if (d->q)
         qpdf_cleanup(&d->q);
     d->q = NULL;
+    if (d->budget)
+        mh_pdf_budget_end();
+    d->budget = false;
 }
 
 /* ---- fields --------------------------------------------------------------- */
@@ -496,6 +529,34 @@ out:
     return ret;
 }
 
+unsigned mh_pdf_sig_docmdp_p(qpdf_data q, qpdf_oh sig)
+{
+    qpdf_oh refs = qpdf_oh_get_key_if_dict(q, sig, "/Reference");
+    int n = qpdf_oh_is_array(q, refs) ? qpdf_oh_get_array_n_items(q, refs) : 0;
+    for (int i = 0; i < n && i < 16; i++) {
+        qpdf_oh r = qpdf_oh_get_array_item(q, refs, i);
+        if (!qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, r, "/TransformMethod"),
+                                        "/DocMDP"))
+            continue;
+        long long p = 2;
+        qpdf_oh tp = qpdf_oh_get_key_if_dict(q, r, "/TransformParams");
+        if (!qpdf_oh_get_value_as_longlong(q, qpdf_oh_get_key_if_dict(q, tp, "/P"), &p))
+            p = 2;
+        return p >= 1 && p <= 3 ? (unsigned)p : 2;
+    }
+    return 0;
+}
+
+unsigned mh_pdf_docmdp_p(qpdf_data q, qpdf_oh root)
+{
+    qpdf_oh perms = qpdf_oh_get_key_if_dict(q, root, "/Perms");
+    qpdf_oh sig = qpdf_oh_get_key_if_dict(q, perms, "/DocMDP");
+    if (!qpdf_oh_is_dictionary(q, sig))
+        return 0;
+    unsigned p = mh_pdf_sig_docmdp_p(q, sig);
+    return p ? p : 2;
+}
+
 bool mh_pdf_orig_len(qpdf_data q, qpdf_oh sig, size_t *len)
 {
     long long v = 0;
@@ -509,22 +570,48 @@ bool mh_pdf_orig_len(qpdf_data q, qpdf_oh sig, size_t *len)
 
 /* ---- public reading API --------------------------------------------------- */
 
-int mh_pdf_info_get(const uint8_t *pdf, size_t len, mh_pdf_info *info)
+int mh_pdf_open(const uint8_t *pdf, size_t len, mh_pdf_document **out)
+{
+    if (!out)
+        return MH_ERR_INVALID_ARG;
+    *out = NULL;
+    mh_pdf_document *doc = calloc(1, sizeof *doc);
+    if (!doc)
+        return MH_ERR_NOMEM;
+    int ret = mh_pdf_doc_open(&doc->d, pdf, len);
+    if (ret != MH_OK) {
+        free(doc);
+        return ret;
+    }
+    *out = doc; /* transferred */
+    return MH_OK;
+}
+
+void mh_pdf_close(mh_pdf_document *doc)
+{
+    if (!doc)
+        return;
+    mh_pdf_doc_close(&doc->d);
+    free(doc);
+}
+
+int mh_pdf_document_info(mh_pdf_document *doc, mh_pdf_info *info)
 {
     int ret = MH_ERR_PARSE;
-    mh_pdf_doc d;
     mh_pdf_field *f = NULL;
     size_t nf = 0;
 
+    if (!doc || !info)
+        return MH_ERR_INVALID_ARG;
     memset(info, 0, sizeof *info);
-    ret = mh_pdf_doc_open(&d, pdf, len);
-    if (ret != MH_OK)
-        return ret;
-    qpdf_data q = d.q;
+    mh_pdf_doc *d = &doc->d;
+    const uint8_t *pdf = d->buf;
+    size_t len = d->len;
+    qpdf_data q = d->q;
     snprintf(info->version, sizeof info->version, "%s", qpdf_get_pdf_version(q));
     int np = qpdf_get_num_pages(q);
     info->pages = np > 0 ? (unsigned)np : 0;
-    info->xref_stream = d.xref_stream;
+    info->xref_stream = d->xref_stream;
     info->size = len;
     info->original_len = len;
     for (size_t i = 0; i + 5 <= len; i++)
@@ -536,7 +623,7 @@ int mh_pdf_info_get(const uint8_t *pdf, size_t len, mh_pdf_info *info)
         info->trailer_size = sz;
     int rid = qpdf_oh_get_object_id(q, qpdf_get_root(q));
     info->root_id = rid > 0 ? (unsigned long)rid : 0;
-    ret = mh_pdf_sig_fields(&d, &f, &nf, &info->fields);
+    ret = mh_pdf_sig_fields(d, &f, &nf, &info->fields);
     if (ret != MH_OK)
         goto out;
     for (size_t i = 0; i < nf; i++) {
@@ -551,17 +638,30 @@ int mh_pdf_info_get(const uint8_t *pdf, size_t len, mh_pdf_info *info)
         }
     }
     if (np < 0) {
-        ret = mh_pdf_doc_ok(&d, "reading the page tree");
+        ret = mh_pdf_doc_ok(d, "reading the page tree");
         if (ret == MH_OK) {
             mh_err_set("the PDF's page tree cannot be read");
             ret = MH_ERR_PARSE;
         }
         goto out;
     }
-    ret = mh_pdf_doc_ok(&d, "reading the document structure");
+    ret = mh_pdf_doc_ok(d, "reading the document structure");
 out:
     free(f);
-    mh_pdf_doc_close(&d);
+    return ret;
+}
+
+int mh_pdf_info_get(const uint8_t *pdf, size_t len, mh_pdf_info *info)
+{
+    mh_pdf_document *doc = NULL;
+    if (!info)
+        return MH_ERR_INVALID_ARG;
+    memset(info, 0, sizeof *info);
+    int ret = mh_pdf_open(pdf, len, &doc);
+    if (ret != MH_OK)
+        return ret;
+    ret = mh_pdf_document_info(doc, info);
+    mh_pdf_close(doc);
     return ret;
 }
 
@@ -626,23 +726,32 @@ int mh_pdf_page_box_of(qpdf_data q, qpdf_oh page, double box[4], int *rotate)
     return MH_OK;
 }
 
+int mh_pdf_document_page_geometry(mh_pdf_document *doc, unsigned page, double box[4], int *rotate)
+{
+    if (!doc || !box || !rotate)
+        return MH_ERR_INVALID_ARG;
+    mh_pdf_doc *d = &doc->d;
+    int np = qpdf_get_num_pages(d->q);
+    if (np <= 0 || page == 0 || page > (unsigned)np) {
+        int ret = mh_pdf_doc_ok(d, "reading the page tree");
+        if (ret != MH_OK)
+            return ret;
+        mh_err_set("the PDF has %d pages; page %u does not exist", np > 0 ? np : 0, page);
+        return MH_ERR_INVALID_ARG;
+    }
+    int ret = mh_pdf_page_box_of(d->q, qpdf_get_page_n(d->q, page - 1), box, rotate);
+    if (ret == MH_OK)
+        ret = mh_pdf_doc_ok(d, "reading the page");
+    return ret;
+}
+
 int mh_pdf_page_geometry(const uint8_t *pdf, size_t len, unsigned page, double box[4], int *rotate)
 {
-    int ret;
-    mh_pdf_doc d;
-    ret = mh_pdf_doc_open(&d, pdf, len);
+    mh_pdf_document *doc = NULL;
+    int ret = mh_pdf_open(pdf, len, &doc);
     if (ret != MH_OK)
         return ret;
-    int np = qpdf_get_num_pages(d.q);
-    if (np <= 0 || page == 0 || page > (unsigned)np) {
-        mh_err_set("the PDF has %d pages; page %u does not exist", np > 0 ? np : 0, page);
-        ret = MH_ERR_INVALID_ARG;
-        goto out;
-    }
-    ret = mh_pdf_page_box_of(d.q, qpdf_get_page_n(d.q, page - 1), box, rotate);
-    if (ret == MH_OK)
-        ret = mh_pdf_doc_ok(&d, "reading the page");
-out:
-    mh_pdf_doc_close(&d);
+    ret = mh_pdf_document_page_geometry(doc, page, box, rotate);
+    mh_pdf_close(doc);
     return ret;
 }

@@ -16,6 +16,24 @@
 #define MH_PDF_MAX_FIELDS 4096
 /* Most objects compared when checking later updates. */
 #define MH_PDF_MAX_OBJECTS 500000
+/* Cross-reference limits: entries over all sections, sections, and the
+ * highest object number. */
+#define MH_PDF_MAX_XREF_ENTRIES 1000000
+#define MH_PDF_MAX_SECTIONS 4096
+#define MH_PDF_MAX_OBJECT_ID 8388607
+
+/* ---- the memory budget (pdf_budget.cc) ------------------------------------
+ * While a budget is open in a thread, qpdf's allocations in that thread are
+ * counted and refused past `limit` bytes. Budgets nest: the outermost
+ * begin/end pair counts. */
+void mh_pdf_budget_begin(size_t limit);
+void mh_pdf_budget_end(void);
+int mh_pdf_budget_tripped(void);
+size_t mh_pdf_budget_peak(void);
+size_t mh_pdf_budget_limit(void);
+/* Sets the sentence for a refused document ("the PDF is too complex to
+ * verify: it needs more than 256 MiB") and returns MH_ERR_TOO_LARGE. */
+int mh_pdf_too_complex(void);
 
 typedef struct mh_pdf_doc {
     qpdf_data q;
@@ -23,7 +41,14 @@ typedef struct mh_pdf_doc {
     size_t len;
     size_t startxref; /* offset of the last cross-reference section */
     bool xref_stream; /* ... and whether it is a stream */
+    bool budget;      /* it opened a memory budget (closed with it) */
 } mh_pdf_doc;
+
+/* The public handle (mh_pdf.h). */
+struct mh_pdf_document {
+    mh_pdf_doc d;
+    bool checked; /* every object read once (qpdf_check_pdf) and sound */
+};
 
 /* Opens the document (qpdf, no recovery). Refuses encrypted and damaged
  * documents with a sentence set by mh_err_set. */
@@ -57,6 +82,47 @@ void mh_buf_text(mh_buf *b, const char *utf8);
 /* A value read through qpdf (indirect objects stay references). */
 void mh_buf_value(mh_buf *b, qpdf_data q, qpdf_oh v);
 
+/* ---- cross-reference sections (pdf_xref.c) ------------------------------ */
+
+/* One entry: type 0 free (b: next generation), 1 at byte offset a with
+ * generation b, 2 the b-th object of object stream a. */
+typedef struct mh_pdf_xent {
+    uint32_t id;
+    uint32_t section; /* index into mh_pdf_xref.s: 0 is the newest */
+    uint32_t order;
+    uint8_t type;
+    uint64_t a;
+    uint32_t b;
+} mh_pdf_xent;
+
+typedef struct mh_pdf_xsection {
+    size_t off;        /* where it starts (a startxref or /Prev value) */
+    bool is_stream;    /* a cross-reference stream, else a classic table */
+    long long prev;    /* /Prev, or -1 */
+    long long xrefstm; /* a hybrid table's /XRefStm, or -1 */
+    long long size;    /* /Size, or -1 */
+    size_t dict_end;   /* the end of its trailer dictionary or stream data */
+    size_t hybrid_end; /* the end of its /XRefStm's data, when hybrid */
+    size_t first, n;   /* its entries, before sorting */
+} mh_pdf_xsection;
+
+/* The chain of sections from the last startxref along /Prev. Entries are
+ * sorted by object number, newest section first. */
+typedef struct mh_pdf_xref {
+    mh_pdf_xsection *s;
+    size_t ns;
+    mh_pdf_xent *e;
+    size_t ne, cap;
+} mh_pdf_xref;
+
+int mh_pdf_xref_read(const uint8_t *buf, size_t len, mh_pdf_xref *x);
+void mh_pdf_xref_free(mh_pdf_xref *x);
+/* The index of the section starting at off, or SIZE_MAX. */
+size_t mh_pdf_xref_section_at(const mh_pdf_xref *x, size_t off);
+/* The entry for id in force when only sections from_section and older
+ * count (0: the whole document), or NULL. */
+const mh_pdf_xent *mh_pdf_xref_find(const mh_pdf_xref *x, uint32_t id, size_t from_section);
+
 /* The keys of a dictionary (qpdf iterates one dictionary at a time). The
  * strings are malloc'd; free with mh_pdf_keys_free. */
 int mh_pdf_dict_keys(qpdf_data q, qpdf_oh dict, char ***keys, size_t *n);
@@ -76,6 +142,13 @@ int mh_pdf_sig_fields(mh_pdf_doc *d, mh_pdf_field **fields, size_t *n, unsigned 
 
 /* The page's visible box (CropBox within MediaBox, inherited) and /Rotate. */
 int mh_pdf_page_box_of(qpdf_data q, qpdf_oh page, double box[4], int *rotate);
+
+/* The DocMDP P of a signature dictionary that certifies (its /Reference
+ * names /DocMDP; P 2 when absent), else 0. */
+unsigned mh_pdf_sig_docmdp_p(qpdf_data q, qpdf_oh sig);
+/* The P of the catalog's /Perms /DocMDP signature, or 0 when the document
+ * is not certified. */
+unsigned mh_pdf_docmdp_p(qpdf_data q, qpdf_oh root);
 
 /* Reads an integer entry of the signature dictionary /MH_OrigLen. */
 bool mh_pdf_orig_len(qpdf_data q, qpdf_oh sig, size_t *len);

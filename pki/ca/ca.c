@@ -187,6 +187,34 @@ int mh_ca_w_sigalg(unsigned char **p, unsigned char *start, mbedtls_pk_context *
     return n + l;
 }
 
+/* Checks a signature made by or presented with an mbedtls_pk_context. EC
+ * keys go to pki/sig, the one ECDSA verifier (canonical DER, ranges, then
+ * the backend); RSA stays with mbedTLS here (the CA's own RSA keys, and
+ * requests whose proof of possession may use PSS parameters). 0 or
+ * MH_ERR_VERIFY_FAILED. */
+static int pk_verify(mbedtls_pk_type_t sig_pk, const void *sig_opts, mbedtls_pk_context *pk,
+                     mbedtls_md_type_t md, const uint8_t *hash, size_t hash_len, const uint8_t *sig,
+                     size_t sig_len)
+{
+    if (mbedtls_pk_can_do(pk, MBEDTLS_PK_ECKEY)) {
+        const mbedtls_ecp_keypair *ec = mbedtls_pk_ec(*pk);
+        uint8_t pt[MH_PKI_EC_MAX_POINT];
+        size_t n = 0;
+        if (sig_pk != MBEDTLS_PK_ECDSA && sig_pk != MBEDTLS_PK_ECKEY)
+            return MH_ERR_VERIFY_FAILED;
+        if (!ec || mbedtls_ecp_point_write_binary(&ec->grp, &ec->Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &n,
+                                                  pt, sizeof pt) != 0)
+            return MH_ERR_VERIFY_FAILED;
+        return mh_pki_ecdsa_verify(ec->grp.id, pt, n, hash, hash_len, MH_PKI_SIG_ECDSA, sig,
+                                   sig_len) == 0
+                   ? 0
+                   : MH_ERR_VERIFY_FAILED;
+    }
+    return mbedtls_pk_verify_ext(sig_pk, sig_opts, pk, md, hash, hash_len, sig, sig_len) == 0
+               ? 0
+               : MH_ERR_VERIFY_FAILED;
+}
+
 int mh_ca_sign_wrap(mbedtls_pk_context *key, mbedtls_md_type_t md, const uint8_t *tbs,
                     size_t tbs_len, mbedtls_pk_context *verify_pk,
                     int (*f_rng)(void *, unsigned char *, size_t), void *p_rng, uint8_t *out,
@@ -220,7 +248,9 @@ int mh_ca_sign_wrap(mbedtls_pk_context *key, mbedtls_md_type_t md, const uint8_t
         goto out;
     }
     if (verify_pk) {
-        if (mbedtls_pk_verify(verify_pk, md, hash, mbedtls_md_get_size(mi), sig, sig_len) != 0) {
+        if (pk_verify(mbedtls_pk_get_type(verify_pk) == MBEDTLS_PK_RSA ? MBEDTLS_PK_RSA
+                                                                       : MBEDTLS_PK_ECDSA,
+                      NULL, verify_pk, md, hash, mbedtls_md_get_size(mi), sig, sig_len) != 0) {
             mh_err_set("the signature made with the CA's key does not verify with the CA "
                        "certificate's public key: the key is not the CA's key");
             ret = MH_ERR_KEY_NOT_PERMITTED;
@@ -381,8 +411,8 @@ int mh_ca_csr_check(const uint8_t *der, size_t len, uint8_t *spki, size_t spki_c
         ret = MH_ERR_VERIFY_FAILED;
         goto out;
     }
-    if (mbedtls_pk_verify_ext(csr.sig_pk, csr.sig_opts, &csr.pk, csr.sig_md, hash,
-                              mbedtls_md_get_size(mi), csr.sig.p, csr.sig.len) != 0) {
+    if (pk_verify(csr.sig_pk, csr.sig_opts, &csr.pk, csr.sig_md, hash, mbedtls_md_get_size(mi),
+                  csr.sig.p, csr.sig.len) != 0) {
         mh_err_set("the certificate request's signature does not verify with its own public "
                    "key: the request was altered or forged (no proof of possession); ask the "
                    "applicant for a new request");

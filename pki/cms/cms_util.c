@@ -351,6 +351,77 @@ int mh_cms_cert_parse(const uint8_t *der, size_t len, mh_cms_cert *c)
     return 0;
 }
 
+/* Appends an attribute value as UTF-8 text: a UTF8String's valid UTF-8 as
+ * it is (names like "Ədliyyə Nazirliyi" print as written), a BMPString
+ * decoded from UTF-16, ASCII strings as they are; control characters and
+ * anything malformed as '?'. A character is never cut in half. */
+static size_t name_value_text(const mh_der_elem *val, char *buf, size_t cap, size_t used)
+{
+    const uint8_t *v = val->val;
+    size_t n = val->len;
+    for (size_t i = 0; i < n && used + 1 < cap;) {
+        uint32_t cp;
+        size_t len = 1;
+        if (val->tag == 0x1E) { /* BMPString: UTF-16BE */
+            if (i + 1 >= n)
+                break;
+            cp = (uint32_t)v[i] << 8 | v[i + 1];
+            len = 2;
+            if (cp >= 0xD800 && cp <= 0xDFFF)
+                cp = '?';
+        } else if (v[i] < 0x80 || val->tag != 0x0C) {
+            cp = v[i] < 0x80 ? v[i] : '?';
+        } else {
+            uint8_t c = v[i];
+            size_t k = c >= 0xC2 && c <= 0xDF   ? 2
+                       : c >= 0xE0 && c <= 0xEF ? 3
+                       : c >= 0xF0 && c <= 0xF4 ? 4
+                                                : 0;
+            cp = '?';
+            if (k && i + k <= n) {
+                uint32_t x = c & (k == 2 ? 0x1Fu : k == 3 ? 0x0Fu : 0x07u);
+                size_t j = 1;
+                for (; j < k && (v[i + j] & 0xC0) == 0x80; j++)
+                    x = x << 6 | (v[i + j] & 0x3Fu);
+                if (j == k && !(k == 3 && (x < 0x800 || (x >= 0xD800 && x <= 0xDFFF))) &&
+                    !(k == 4 && (x < 0x10000 || x > 0x10FFFF))) {
+                    cp = x;
+                    len = k;
+                }
+            }
+        }
+        i += len;
+        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0))
+            cp = '?';
+        uint8_t out[4];
+        size_t on;
+        if (cp < 0x80) {
+            out[0] = (uint8_t)cp;
+            on = 1;
+        } else if (cp < 0x800) {
+            out[0] = (uint8_t)(0xC0 | cp >> 6);
+            out[1] = (uint8_t)(0x80 | (cp & 0x3F));
+            on = 2;
+        } else if (cp < 0x10000) {
+            out[0] = (uint8_t)(0xE0 | cp >> 12);
+            out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+            out[2] = (uint8_t)(0x80 | (cp & 0x3F));
+            on = 3;
+        } else {
+            out[0] = (uint8_t)(0xF0 | cp >> 18);
+            out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+            out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+            out[3] = (uint8_t)(0x80 | (cp & 0x3F));
+            on = 4;
+        }
+        if (used + on + 1 > cap)
+            break;
+        memcpy(buf + used, out, on);
+        used += on;
+    }
+    return used;
+}
+
 void mh_cms_name_text(const mh_der_elem *name, char *buf, size_t cap)
 {
     static const struct {
@@ -385,10 +456,7 @@ void mh_cms_name_text(const mh_der_elem *name, char *buf, size_t cap)
             if (n < 0 || (size_t)n >= cap - used)
                 return;
             used += (size_t)n;
-            for (size_t i = 0; i < val.len && used + 1 < cap; i++) {
-                uint8_t ch = val.val[i];
-                buf[used++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
-            }
+            used = name_value_text(&val, buf, cap, used);
             buf[used] = 0;
         }
     }

@@ -126,4 +126,76 @@ MH_PKI_API int mh_pki_verify_msg(const mh_pki_pubkey *key, enum mh_pki_sigalg al
                                  const uint8_t *sig, size_t sig_len,
                                  const struct mh_pki_pss_params *pss) MH_WARN_UNUSED;
 
+/* ---- ECDSA: the one verifier, and its backend seam ----------------------
+ *
+ * Every ECDSA signature mohur checks goes through mh_pki_ecdsa_verify()
+ * (mh_pki_verify_hash() calls it for EC keys; COSE receipts, signed notes,
+ * the CA's self-checks and certificate requests call it directly). The
+ * checks that decide what a signature *is* run here, in front of any
+ * backend: canonical DER (or exact-width r || s), 1 <= r, s <= n - 1 against
+ * the curve order, a named curve of the policy, an uncompressed point of the
+ * curve's size, and the hash cut to the order's length (SEC1 4.1.4 step 3).
+ * A backend then only does the arithmetic on values already known to be in
+ * range: decode the point (refusing one off the curve) and check
+ * u1*G + u2*Q. docs/architecture.md says which backend runs where. */
+
+/* An ECDSA arithmetic backend. Plain function pointers and a name; the
+ * built-in ones are below. Both functions return 0, MH_ERR_VERIFY_FAILED
+ * (the equation does not hold), MH_ERR_INVALID_ARG (the point is not on the
+ * curve), MH_ERR_UNSUPPORTED_ALG (the curve is missing from this build) or
+ * MH_ERR_NOMEM. */
+typedef struct mh_pki_ecdsa_backend {
+    const char *name;
+    /* point: 0x04 || X || Y, 1 + 2 * nlen bytes. */
+    int (*point_check)(mbedtls_ecp_group_id curve, const uint8_t *point, size_t point_len);
+    /* r and s: nlen big-endian bytes each, in [1, n-1]; hash: at most nlen
+     * bytes (already cut). */
+    int (*verify)(mbedtls_ecp_group_id curve, const uint8_t *point, size_t point_len,
+                  const uint8_t *hash, size_t hash_len, const uint8_t *r, const uint8_t *s,
+                  size_t nlen);
+} mh_pki_ecdsa_backend;
+
+/* mbedTLS 2.28's ECP (portable; the firmware's). Always present. */
+MH_PKI_API extern const mh_pki_ecdsa_backend mh_pki_ecdsa_backend_mbedtls;
+#ifdef MH_PKI_HAVE_OPENSSL
+/* OpenSSL 3's libcrypto (host builds: the default there, for speed). */
+MH_PKI_API extern const mh_pki_ecdsa_backend mh_pki_ecdsa_backend_openssl;
+#endif
+
+/* The backend in use: the build's default (OpenSSL where it is built in,
+ * else mbedTLS) until mh_pki_ecdsa_backend_set() names another. Setting is
+ * atomic, so it is safe at any time, but meant for start-up, tests and
+ * benchmarks; NULL restores the default. */
+MH_PKI_API const mh_pki_ecdsa_backend *mh_pki_ecdsa_backend_get(void);
+MH_PKI_API void mh_pki_ecdsa_backend_set(const mh_pki_ecdsa_backend *backend);
+
+/* Checks an ECDSA signature over a hash with a public point on a named
+ * curve (P-256, P-384, P-521). alg: MH_PKI_SIG_ECDSA (DER Ecdsa-Sig-Value)
+ * or MH_PKI_SIG_ECDSA_P1363 (r || s, each as long as the order). Returns 0,
+ * MH_ERR_VERIFY_FAILED (any malformed or non-canonical signature, r or s
+ * out of range, or the equation does not hold), MH_ERR_UNSUPPORTED_ALG
+ * (another curve), MH_ERR_INVALID_ARG (NULL pointers, an empty hash, a
+ * point that is not an uncompressed point on the curve). */
+MH_PKI_API int mh_pki_ecdsa_verify(mbedtls_ecp_group_id curve, const uint8_t *point,
+                                   size_t point_len, const uint8_t *hash, size_t hash_len,
+                                   enum mh_pki_sigalg alg, const uint8_t *sig,
+                                   size_t sig_len) MH_WARN_UNUSED;
+
+/* Checks that point is an uncompressed point on the curve (through the
+ * backend). 0, MH_ERR_INVALID_ARG or MH_ERR_UNSUPPORTED_ALG. */
+MH_PKI_API int mh_pki_ec_point_check(mbedtls_ecp_group_id curve, const uint8_t *point,
+                                     size_t point_len) MH_WARN_UNUSED;
+
+/* A DER Ecdsa-Sig-Value, read with the verifier's strict rules (canonical,
+ * positive, r and s in [1, n-1]), as r || s of 2 * nlen bytes into raw
+ * (cap at least that; *raw_len gets it). MH_ERR_VERIFY_FAILED when it is
+ * not such a signature. For signers that return DER (tokens, mbedTLS) and
+ * formats that want r || s (COSE). */
+MH_PKI_API int mh_pki_ecdsa_der_to_raw(mbedtls_ecp_group_id curve, const uint8_t *der,
+                                       size_t der_len, uint8_t *raw, size_t cap,
+                                       size_t *raw_len) MH_WARN_UNUSED;
+
+/* Bytes of the group order of a curve of the policy, 0 for any other. */
+MH_PKI_API size_t mh_pki_ec_order_len(mbedtls_ecp_group_id curve);
+
 #endif

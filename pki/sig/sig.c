@@ -1,14 +1,13 @@
 /* sig.c - strict signature verification (pki_sig.h).
  *
- * mbedTLS does the arithmetic (the raw RSA public operation, ECDSA's
- * u1*G + u2*Q); the encodings around it are checked here, because mbedTLS
- * 2.28 accepts malformed DER ECDSA signatures and its PSS check refuses an
- * MGF1 hash other than the message hash. No allocation in this file: the
+ * mbedTLS does the RSA arithmetic (the raw public operation); ECDSA goes to
+ * sig_ecdsa.c, the one ECDSA verifier, and its backend. The encodings are
+ * checked here, because mbedTLS 2.28 accepts malformed DER ECDSA
+ * signatures and its PSS check refuses an MGF1 hash other than the message
+ * hash. No allocation in this file: the
  * buffers are on the stack and bounded by the largest key (8192 bits). */
 #include <string.h>
 
-#include <mbedtls/ecdsa.h>
-#include <mbedtls/ecp.h>
 #include <mbedtls/rsa.h>
 
 #include "mh_pki.h"
@@ -68,91 +67,6 @@ static int check_md(const mh_pki_pubkey *key, mbedtls_md_type_t md)
     if (!mbedtls_md_info_from_type(md))
         return unsupported("this mbedTLS build lacks the hash");
     return 0;
-}
-
-/* ---- ECDSA ---- */
-
-/* Reads a canonical Ecdsa-Sig-Value: SEQUENCE { INTEGER r, INTEGER s },
- * DER lengths, minimal positive integers, nothing after. */
-static int ecdsa_der_split(const uint8_t *sig, size_t len, size_t nlen, const uint8_t **r,
-                           size_t *rl, const uint8_t **s, size_t *sl)
-{
-    mh_der d, in;
-    mh_der_elem seq, ei[2];
-    const uint8_t **vp[2] = {r, s};
-    size_t *lp[2] = {rl, sl};
-    if (len > 2 * nlen + 16)
-        return bad_sig("the ECDSA signature is longer than any for this curve");
-    mh_der_init(&d, sig, len);
-    if (mh_der_expect(&d, MH_DER_SEQUENCE, &seq) || !mh_der_done(&d))
-        return bad_sig("the ECDSA signature is not one DER SEQUENCE (or has bytes after it)");
-    mh_der_enter(&in, &seq);
-    if (mh_der_expect(&in, MH_DER_INTEGER, &ei[0]) || mh_der_expect(&in, MH_DER_INTEGER, &ei[1]) ||
-        !mh_der_done(&in))
-        return bad_sig("the ECDSA signature is not a DER SEQUENCE of two INTEGERs");
-    for (int i = 0; i < 2; i++) {
-        bool neg;
-        if (mh_der_integer_check(&ei[i], &neg))
-            return bad_sig("an ECDSA integer is not in minimal DER form");
-        if (neg)
-            return bad_sig("an ECDSA integer is negative");
-        const uint8_t *p = ei[i].val;
-        size_t n = ei[i].len;
-        if (n > 1 && p[0] == 0) {
-            p++;
-            n--;
-        }
-        if (n > nlen)
-            return bad_sig("an ECDSA integer is larger than the group order");
-        *vp[i] = p;
-        *lp[i] = n;
-    }
-    return 0;
-}
-
-static int ecdsa_verify(const mh_pki_pubkey *key, const uint8_t *hash, size_t hlen,
-                        const uint8_t *r, size_t rl, const uint8_t *s, size_t sl)
-{
-    int ret = MH_ERR_VERIFY_FAILED;
-    mbedtls_ecp_group grp;
-    mbedtls_ecp_point q;
-    mbedtls_mpi mr, ms;
-    mbedtls_ecp_group_init(&grp);
-    mbedtls_ecp_point_init(&q);
-    mbedtls_mpi_init(&mr);
-    mbedtls_mpi_init(&ms);
-
-    if (mbedtls_ecp_group_load(&grp, key->curve) != 0 ||
-        mbedtls_ecp_point_read_binary(&grp, &q, key->point, key->point_len) != 0) {
-        ret = unsupported("the key's curve could not be loaded");
-        goto out;
-    }
-    if (mbedtls_mpi_read_binary(&mr, r, rl) != 0 || mbedtls_mpi_read_binary(&ms, s, sl) != 0) {
-        ret = MH_ERR_NOMEM;
-        goto out;
-    }
-    /* 1 <= r, s <= n - 1 (SEC1 4.1.4 step 1), checked here rather than
-     * trusted to the library */
-    if (mbedtls_mpi_cmp_int(&mr, 1) < 0 || mbedtls_mpi_cmp_int(&ms, 1) < 0 ||
-        mbedtls_mpi_cmp_mpi(&mr, &grp.N) >= 0 || mbedtls_mpi_cmp_mpi(&ms, &grp.N) >= 0) {
-        ret = bad_sig("ECDSA r or s is outside [1, n-1]");
-        goto out;
-    }
-    /* mbedtls_ecdsa_verify truncates a hash longer than the order to its
-     * leftmost bits (SEC1 4.1.4 step 3) */
-    int rc = mbedtls_ecdsa_verify(&grp, hash, hlen, &q, &mr, &ms);
-    if (rc == 0)
-        ret = 0;
-    else if (rc == MBEDTLS_ERR_MPI_ALLOC_FAILED)
-        ret = MH_ERR_NOMEM;
-    else
-        ret = bad_sig("the ECDSA equation does not hold: wrong key, data or signature");
-out:
-    mbedtls_mpi_free(&ms);
-    mbedtls_mpi_free(&mr);
-    mbedtls_ecp_point_free(&q);
-    mbedtls_ecp_group_free(&grp);
-    return ret;
 }
 
 /* ---- RSA ---- */
@@ -409,29 +323,12 @@ int mh_pki_verify_hash(const mh_pki_pubkey *key, enum mh_pki_sigalg alg, mbedtls
     }
     switch (alg) {
     case MH_PKI_SIG_ECDSA:
-    case MH_PKI_SIG_ECDSA_P1363: {
+    case MH_PKI_SIG_ECDSA_P1363:
         if (key->type != MH_PKI_KEY_EC)
             return key_mismatch(key, "an ECDSA");
-        size_t nlen = mh_sig_curve_order_len(key->curve);
-        const uint8_t *r, *s;
-        size_t rl, sl;
-        if (nlen == 0)
-            return unsupported("the key's curve is not supported");
-        if (alg == MH_PKI_SIG_ECDSA_P1363) {
-            if (sig_len != 2 * nlen) {
-                mh_err_set("the signature does not verify: an IEEE P1363 ECDSA signature on this "
-                           "curve is %zu bytes, not %zu",
-                           2 * nlen, sig_len);
-                return MH_ERR_VERIFY_FAILED;
-            }
-            r = sig;
-            s = sig + nlen;
-            rl = sl = nlen;
-        } else if ((ret = ecdsa_der_split(sig, sig_len, nlen, &r, &rl, &s, &sl)) != 0) {
-            return ret;
-        }
-        return ecdsa_verify(key, hash, hash_len, r, rl, s, sl);
-    }
+        /* the one ECDSA verifier: strict checks, then the backend */
+        return mh_pki_ecdsa_verify(key->curve, key->point, key->point_len, hash, hash_len, alg, sig,
+                                   sig_len);
     case MH_PKI_SIG_RSA_PKCS1:
         if (key->type == MH_PKI_KEY_RSA_PSS)
             return bad_sig("the key is an RSA-PSS (id-RSASSA-PSS) key, which must not make "

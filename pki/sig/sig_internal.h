@@ -10,7 +10,5 @@
 
 /* The DER contents of a hash OID (for DigestInfo), or MH_ERR_UNSUPPORTED_ALG. */
 int mh_sig_hash_oid(mbedtls_md_type_t md, const uint8_t **oid, size_t *len);
-/* Bytes of the group order of a supported curve; 0 for others. */
-size_t mh_sig_curve_order_len(mbedtls_ecp_group_id id);
 
 #endif

@@ -1,6 +1,6 @@
 /* sig_spki.c - SubjectPublicKeyInfo into a fixed-size mh_pki_pubkey
  * (pki_sig.h). Every byte is read through the mh_der cursor; nothing here
- * allocates except inside mbedTLS's point check. */
+ * allocates except inside the ECDSA backend's point check. */
 #include <string.h>
 
 #include <mbedtls/ecp.h>
@@ -249,23 +249,10 @@ static const struct curve curves[] = {
     {oid_p521, sizeof oid_p521, MBEDTLS_ECP_DP_SECP521R1, 521, 66},
 };
 
-size_t mh_sig_curve_order_len(mbedtls_ecp_group_id id)
-{
-    /* the group orders are as long as the fields on these curves */
-    for (size_t i = 0; i < sizeof curves / sizeof curves[0]; i++)
-        if (curves[i].id == id)
-            return curves[i].plen;
-    return 0;
-}
-
 static int read_ec_key(const mh_der_elem *params, const uint8_t *bits, size_t len,
                        mh_pki_pubkey *out)
 {
     int ret = MH_ERR_PARSE;
-    mbedtls_ecp_group grp;
-    mbedtls_ecp_point q;
-    mbedtls_ecp_group_init(&grp);
-    mbedtls_ecp_point_init(&q);
 
     if (params->tag == MH_DER_SEQUENCE) {
         ret = unsupported("it gives explicit EC curve parameters; mohur takes only the named "
@@ -292,13 +279,14 @@ static int read_ec_key(const mh_der_elem *params, const uint8_t *bits, size_t le
         ret = parse_err("the EC point is not an uncompressed point of the curve's size");
         goto out;
     }
-    if (mbedtls_ecp_group_load(&grp, c->id) != 0) {
-        ret = unsupported("this mbedTLS build lacks the key's curve");
+    /* on the curve, through the ECDSA backend that will use the key */
+    ret = mh_pki_ec_point_check(c->id, bits, len);
+    if (ret == MH_ERR_UNSUPPORTED_ALG) {
+        ret = unsupported("this build lacks the key's curve");
         goto out;
     }
-    if (mbedtls_ecp_point_read_binary(&grp, &q, bits, len) != 0 ||
-        mbedtls_ecp_check_pubkey(&grp, &q) != 0) {
-        ret = parse_err("the EC point is not on the curve");
+    if (ret != 0) {
+        ret = ret == MH_ERR_NOMEM ? ret : parse_err("the EC point is not on the curve");
         goto out;
     }
     memcpy(out->point, bits, len);
@@ -307,8 +295,6 @@ static int read_ec_key(const mh_der_elem *params, const uint8_t *bits, size_t le
     out->bits = c->bits;
     ret = 0;
 out:
-    mbedtls_ecp_point_free(&q);
-    mbedtls_ecp_group_free(&grp);
     return ret;
 }
 

@@ -84,3 +84,37 @@ int mh_cosig_verify(const char *note, size_t len, const mh_note_vkey *witness, u
         *time = st.time;
     return 0;
 }
+
+int mh_cosig_quorum(const char *note, size_t len, const mh_note_vkey *witnesses, size_t n, size_t k,
+                    size_t *count, uint64_t *oldest)
+{
+    size_t good = 0;
+    uint64_t old = UINT64_MAX;
+    if (!note || (n && !witnesses) || !count)
+        return MH_ERR_INVALID_ARG;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t t = 0;
+        bool dup = false;
+        /* a witness counts once, however many of its keys are listed */
+        for (size_t j = 0; j < i; j++)
+            dup = dup || (witnesses[j].name_len == witnesses[i].name_len &&
+                          memcmp(witnesses[j].name, witnesses[i].name, witnesses[i].name_len) == 0);
+        if (dup)
+            continue;
+        if (mh_cosig_verify(note, len, &witnesses[i], &t) == 0) {
+            good++;
+            if (t < old)
+                old = t;
+        }
+    }
+    *count = good;
+    if (oldest)
+        *oldest = good ? old : 0;
+    if (good < k) {
+        mh_err_set("the checkpoint carries valid cosignatures of %zu of the %zu witnesses given; "
+                   "%zu are required",
+                   good, n, k);
+        return MH_ERR_VERIFY_FAILED;
+    }
+    return 0;
+}

@@ -15,14 +15,29 @@ static uint64_t split_point(uint64_t n)
     return (uint64_t)1 << (63 - __builtin_clzll(n - 1));
 }
 
-static int range_hash(mh_merkle_hash_fn get, void *ctx, uint64_t lo, uint64_t hi,
-                      uint8_t out[MH_HASH_LEN])
+/* Where the hashes come from: complete subtrees from get, and (optional)
+ * whole right-edge ranges from range, which a caller may keep cached. */
+struct src {
+    mh_merkle_hash_fn get;
+    mh_merkle_range_fn range;
+    void *ctx;
+};
+
+static int range_hash(const struct src *s, uint64_t lo, uint64_t hi, uint8_t out[MH_HASH_LEN])
 {
     uint8_t acc[MH_HASH_LEN], t[MH_HASH_LEN];
     uint64_t m = hi - lo, pos = hi;
+    mh_merkle_hash_fn get = s->get;
+    void *ctx = s->ctx;
     int have = 0, ret = MH_ERR_INTERNAL;
     if (hi <= lo)
         return MH_ERR_INTERNAL;
+    if (s->range && (m & (m - 1)) != 0) {
+        ret = s->range(ctx, lo, hi, out);
+        if (ret != MH_ERR_NOT_FOUND)
+            return ret;
+        ret = MH_ERR_INTERNAL;
+    }
     for (unsigned b = 0; b < 64; b++) {
         uint64_t sz = (uint64_t)1 << b;
         if (!(m & sz))
@@ -52,13 +67,14 @@ int mh_merkle_root(mh_merkle_hash_fn get, void *ctx, uint64_t size, uint8_t root
         mh_merkle_empty_root(root);
         return 0;
     }
-    return range_hash(get, ctx, 0, size, root);
+    struct src s = {get, NULL, ctx};
+    return range_hash(&s, 0, size, root);
 }
 
 /* PATH(m, D[lo:hi]) of RFC 9162 2.1.3.1, top-down: the sibling found at
  * depth d is element (depth - 1 - d) of the proof, so a first pass counts
  * and a second fills from the end. */
-static int inclusion_walk(mh_merkle_hash_fn get, void *ctx, uint64_t index, uint64_t size,
+static int inclusion_walk(const struct src *s, uint64_t index, uint64_t size,
                           uint8_t (*proof)[MH_HASH_LEN], size_t depth, size_t *count)
 {
     uint64_t lo = 0, hi = size;
@@ -76,7 +92,7 @@ static int inclusion_walk(mh_merkle_hash_fn get, void *ctx, uint64_t index, uint
             lo = lo + k;
         }
         if (proof) {
-            int ret = range_hash(get, ctx, slo, shi, proof[depth - 1 - d]);
+            int ret = range_hash(s, slo, shi, proof[depth - 1 - d]);
             if (ret != 0)
                 return ret;
         }
@@ -89,6 +105,14 @@ static int inclusion_walk(mh_merkle_hash_fn get, void *ctx, uint64_t index, uint
 int mh_merkle_inclusion_proof(mh_merkle_hash_fn get, void *ctx, uint64_t index, uint64_t size,
                               uint8_t proof[][MH_HASH_LEN], size_t cap, size_t *n)
 {
+    return mh_merkle_inclusion_proof_ex(get, NULL, ctx, index, size, proof, cap, n);
+}
+
+int mh_merkle_inclusion_proof_ex(mh_merkle_hash_fn get, mh_merkle_range_fn range, void *ctx,
+                                 uint64_t index, uint64_t size, uint8_t proof[][MH_HASH_LEN],
+                                 size_t cap, size_t *n)
+{
+    struct src s = {get, range, ctx};
     size_t depth = 0, again = 0;
     int ret = MH_ERR_INVALID_ARG;
     if (!get || !n || (!proof && cap))
@@ -99,14 +123,14 @@ int mh_merkle_inclusion_proof(mh_merkle_hash_fn get, void *ctx, uint64_t index, 
                    (unsigned long long)index, (unsigned long long)size);
         goto out;
     }
-    ret = inclusion_walk(get, ctx, index, size, NULL, 0, &depth);
+    ret = inclusion_walk(&s, index, size, NULL, 0, &depth);
     if (ret != 0)
         goto out;
     if (depth > cap) {
         ret = MH_ERR_BUFFER_TOO_SMALL;
         goto out;
     }
-    ret = inclusion_walk(get, ctx, index, size, proof, depth, &again);
+    ret = inclusion_walk(&s, index, size, proof, depth, &again);
     if (ret != 0)
         goto out;
     *n = depth;
@@ -115,7 +139,7 @@ out:
 }
 
 /* SUBPROOF(m, D[lo:hi], b) of RFC 9162 2.1.4.1, top-down like the above. */
-static int consistency_walk(mh_merkle_hash_fn get, void *ctx, uint64_t size1, uint64_t size2,
+static int consistency_walk(const struct src *s, uint64_t size1, uint64_t size2,
                             uint8_t (*proof)[MH_HASH_LEN], size_t depth, size_t *count)
 {
     uint64_t lo = 0, hi = size2, m = size1;
@@ -126,7 +150,7 @@ static int consistency_walk(mh_merkle_hash_fn get, void *ctx, uint64_t size1, ui
         if (m == hi - lo) {
             if (!b) {
                 if (proof) {
-                    ret = range_hash(get, ctx, lo, hi, proof[depth - 1 - d]);
+                    ret = range_hash(s, lo, hi, proof[depth - 1 - d]);
                     if (ret != 0)
                         return ret;
                 }
@@ -148,7 +172,7 @@ static int consistency_walk(mh_merkle_hash_fn get, void *ctx, uint64_t size1, ui
             b = 0;
         }
         if (proof) {
-            ret = range_hash(get, ctx, slo, shi, proof[depth - 1 - d]);
+            ret = range_hash(s, slo, shi, proof[depth - 1 - d]);
             if (ret != 0)
                 return ret;
         }
@@ -161,6 +185,14 @@ static int consistency_walk(mh_merkle_hash_fn get, void *ctx, uint64_t size1, ui
 int mh_merkle_consistency_proof(mh_merkle_hash_fn get, void *ctx, uint64_t size1, uint64_t size2,
                                 uint8_t proof[][MH_HASH_LEN], size_t cap, size_t *n)
 {
+    return mh_merkle_consistency_proof_ex(get, NULL, ctx, size1, size2, proof, cap, n);
+}
+
+int mh_merkle_consistency_proof_ex(mh_merkle_hash_fn get, mh_merkle_range_fn range, void *ctx,
+                                   uint64_t size1, uint64_t size2, uint8_t proof[][MH_HASH_LEN],
+                                   size_t cap, size_t *n)
+{
+    struct src s = {get, range, ctx};
     size_t depth = 0, again = 0;
     int ret = MH_ERR_INVALID_ARG;
     if (!get || !n || (!proof && cap))
@@ -178,14 +210,14 @@ int mh_merkle_consistency_proof(mh_merkle_hash_fn get, void *ctx, uint64_t size1
                    (unsigned long long)size1, (unsigned long long)size2);
         goto out;
     }
-    ret = consistency_walk(get, ctx, size1, size2, NULL, 0, &depth);
+    ret = consistency_walk(&s, size1, size2, NULL, 0, &depth);
     if (ret != 0)
         goto out;
     if (depth > cap) {
         ret = MH_ERR_BUFFER_TOO_SMALL;
         goto out;
     }
-    ret = consistency_walk(get, ctx, size1, size2, proof, depth, &again);
+    ret = consistency_walk(&s, size1, size2, proof, depth, &again);
     if (ret != 0)
         goto out;
     *n = depth;

@@ -3,8 +3,6 @@
  * callback. No allocation: every buffer is on the stack with a fixed cap. */
 #include <string.h>
 
-#include <mbedtls/ecdsa.h>
-#include <mbedtls/ecp.h>
 #include <mbedtls/sha256.h>
 
 #include "mh_pki.h"
@@ -217,77 +215,35 @@ static int spki_p256(const uint8_t *spki, size_t len, const uint8_t **pt)
     return 0;
 }
 
-/* A strict DER ECDSA-Sig-Value: two positive minimal INTEGERs of at most 33
- * bytes, nothing after. */
-static int ecdsa_sig_der(const uint8_t *sig, size_t len, mh_der_elem *r, mh_der_elem *s)
-{
-    mh_der d, in;
-    mh_der_elem e;
-    bool neg;
-    mh_der_init(&d, sig, len);
-    if (mh_der_expect(&d, MH_DER_SEQUENCE, &e) != 0 || !mh_der_done(&d))
-        return MH_ERR_PARSE;
-    mh_der_enter(&in, &e);
-    if (mh_der_expect(&in, MH_DER_INTEGER, r) != 0 || mh_der_expect(&in, MH_DER_INTEGER, s) != 0 ||
-        !mh_der_done(&in))
-        return MH_ERR_PARSE;
-    if (mh_der_integer_check(r, &neg) != 0 || neg || r->len > 33 ||
-        mh_der_integer_check(s, &neg) != 0 || neg || s->len > 33)
-        return MH_ERR_PARSE;
-    return 0;
-}
-
-/* Checks an SPKI's point is on P-256. */
+/* Checks an SPKI's point is on P-256 (pki/sig, through the ECDSA backend). */
 static int p256_key_check(const uint8_t *spki, size_t len)
 {
     const uint8_t *pt;
-    mbedtls_ecp_group grp;
-    mbedtls_ecp_point q;
     int ret = spki_p256(spki, len, &pt);
     if (ret != 0)
         return ret;
-    mbedtls_ecp_group_init(&grp);
-    mbedtls_ecp_point_init(&q);
-    ret = MH_ERR_PARSE;
-    if (mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) == 0 &&
-        mbedtls_ecp_point_read_binary(&grp, &q, pt, 65) == 0 &&
-        mbedtls_ecp_check_pubkey(&grp, &q) == 0)
-        ret = 0;
-    mbedtls_ecp_point_free(&q);
-    mbedtls_ecp_group_free(&grp);
-    return ret;
+    return mh_pki_ec_point_check(MBEDTLS_ECP_DP_SECP256R1, pt, 65) == 0 ? 0 : MH_ERR_PARSE;
 }
 
-/* ECDSA P-256 over a SHA-256 digest: 0 or MH_ERR_VERIFY_FAILED. */
+/* ECDSA P-256 over a SHA-256 digest, DER signature, through pki/sig (the
+ * one ECDSA verifier): 0 or MH_ERR_VERIFY_FAILED. */
 static int p256_verify(const uint8_t *spki, size_t spki_len, const uint8_t hash[32],
                        const uint8_t *sig, size_t sig_len)
 {
     const uint8_t *pt;
-    mh_der_elem r, s;
-    mbedtls_ecp_group grp;
-    mbedtls_ecp_point q;
-    mbedtls_mpi mr, ms;
-    int ret = MH_ERR_VERIFY_FAILED;
-    if (spki_p256(spki, spki_len, &pt) != 0 || ecdsa_sig_der(sig, sig_len, &r, &s) != 0)
+    if (spki_p256(spki, spki_len, &pt) != 0)
         return MH_ERR_VERIFY_FAILED;
-    mbedtls_ecp_group_init(&grp);
-    mbedtls_ecp_point_init(&q);
-    mbedtls_mpi_init(&mr);
-    mbedtls_mpi_init(&ms);
-    if (mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) != 0 ||
-        mbedtls_ecp_point_read_binary(&grp, &q, pt, 65) != 0 ||
-        mbedtls_ecp_check_pubkey(&grp, &q) != 0 ||
-        mbedtls_mpi_read_binary(&mr, r.val, r.len) != 0 ||
-        mbedtls_mpi_read_binary(&ms, s.val, s.len) != 0)
-        goto out;
-    if (mbedtls_ecdsa_verify(&grp, hash, 32, &q, &mr, &ms) == 0)
-        ret = 0;
-out:
-    mbedtls_mpi_free(&ms);
-    mbedtls_mpi_free(&mr);
-    mbedtls_ecp_point_free(&q);
-    mbedtls_ecp_group_free(&grp);
-    return ret;
+    return mh_pki_ecdsa_verify(MBEDTLS_ECP_DP_SECP256R1, pt, 65, hash, 32, MH_PKI_SIG_ECDSA, sig,
+                               sig_len) == 0
+               ? 0
+               : MH_ERR_VERIFY_FAILED;
+}
+
+/* A signer's DER signature, read as the verifier would read it. */
+static int ecdsa_sig_der(const uint8_t *sig, size_t len)
+{
+    uint8_t raw[64];
+    return mh_pki_ecdsa_der_to_raw(MBEDTLS_ECP_DP_SECP256R1, sig, len, raw, sizeof raw, NULL);
 }
 
 int mh_note_keyid(const char *name, size_t name_len, uint8_t type, const uint8_t *key,
@@ -745,7 +701,6 @@ int mh_note_sign(const char *text, size_t text_len, const char *key_name, uint8_
 {
     uint8_t sig[MH_NOTE_MAX_SIG];
     size_t sig_len = 0, ll;
-    mh_der_elem r, s;
     int ret = MH_ERR_INVALID_ARG;
     if (!text || !key_name || !keyid || !sign || !out || !out_len)
         goto out;
@@ -781,7 +736,7 @@ int mh_note_sign(const char *text, size_t text_len, const char *key_name, uint8_
         goto out;
     ret = MH_ERR_INTERNAL;
     if (sig_len > sizeof sig || (key_type == MH_NOTE_ED25519 && sig_len != 64) ||
-        (key_type == MH_NOTE_ECDSA && ecdsa_sig_der(sig, sig_len, &r, &s) != 0)) {
+        (key_type == MH_NOTE_ECDSA && ecdsa_sig_der(sig, sig_len) != 0)) {
         mh_err_set("the signer returned a signature of the wrong form for key type 0x%02x",
                    key_type);
         goto out;

@@ -55,6 +55,27 @@ MH_PKI_API int mh_merkle_consistency_proof(mh_merkle_hash_fn get, void *ctx, uin
                                            uint64_t size2, uint8_t proof[][MH_HASH_LEN], size_t cap,
                                            size_t *n) MH_WARN_UNUSED;
 
+/* Optional source of the hash of a range [lo, hi) that is NOT a complete
+ * subtree: the right edge of the tree (hi is the tree size; lo is a
+ * multiple of a power of two larger than hi - lo). Every proof needs at
+ * most one or two of them, and they cost up to log2(size) node hashes each
+ * when computed from complete subtrees; a caller that keeps them for its
+ * current size (the ledger does) answers 0 with out filled, or
+ * MH_ERR_NOT_FOUND to let the generator compute it. Any other code is
+ * passed on. */
+typedef int (*mh_merkle_range_fn)(void *ctx, uint64_t lo, uint64_t hi, uint8_t out[MH_HASH_LEN]);
+
+/* As mh_merkle_inclusion_proof and mh_merkle_consistency_proof, with range
+ * (may be NULL) asked first for each right-edge range. */
+MH_PKI_API int mh_merkle_inclusion_proof_ex(mh_merkle_hash_fn get, mh_merkle_range_fn range,
+                                            void *ctx, uint64_t index, uint64_t size,
+                                            uint8_t proof[][MH_HASH_LEN], size_t cap,
+                                            size_t *n) MH_WARN_UNUSED;
+MH_PKI_API int mh_merkle_consistency_proof_ex(mh_merkle_hash_fn get, mh_merkle_range_fn range,
+                                              void *ctx, uint64_t size1, uint64_t size2,
+                                              uint8_t proof[][MH_HASH_LEN], size_t cap,
+                                              size_t *n) MH_WARN_UNUSED;
+
 /* Verifies an inclusion proof (RFC 9162 2.1.3.2): 0 or MH_ERR_PROOF_INVALID.
  * Extra or missing proof elements are errors; the root is compared in
  * constant time. */

@@ -166,4 +166,27 @@ MH_PKI_API int mh_cosig_line(const char *name, const uint8_t keyid[4], uint64_t 
 MH_PKI_API int mh_cosig_verify(const char *note, size_t len, const mh_note_vkey *witness,
                                uint64_t *time) MH_WARN_UNUSED;
 
+/* k-of-n: 0 when at least k of the n witnesses (type 0x04 keys; one
+ * witness, by name, counts once) validly cosigned the checkpoint;
+ * *count is how many did, *oldest (may be NULL) the oldest of their
+ * cosignature times. MH_ERR_VERIFY_FAILED below the quorum. */
+MH_PKI_API int mh_cosig_quorum(const char *note, size_t len, const mh_note_vkey *witnesses,
+                               size_t n, size_t k, size_t *count, uint64_t *oldest) MH_WARN_UNUSED;
+
+/* ---- tlog-witness (the add-checkpoint request body) ---- */
+
+#define MH_WITNESS_MAX_REQUEST (64 * 1024)
+
+/* Parses "old <size>\n", up to 63 base64 hash lines (a consistency proof),
+ * an empty line, then a note: *note_off is where the note starts (the
+ * caller parses and verifies it). Strict: decimal without leading zeros,
+ * canonical base64 of exactly 32 bytes per line. */
+MH_PKI_API int mh_witness_request_parse(const char *body, size_t len, uint64_t *old_size,
+                                        uint8_t proof[][32], size_t cap, size_t *n,
+                                        size_t *note_off) MH_WARN_UNUSED;
+/* Formats such a request (NUL-terminated). */
+MH_PKI_API int mh_witness_request_format(uint64_t old_size, const uint8_t (*proof)[32], size_t n,
+                                         const char *note, size_t note_len, char *out, size_t cap,
+                                         size_t *out_len) MH_WARN_UNUSED;
+
 #endif

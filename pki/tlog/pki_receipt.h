@@ -216,6 +216,38 @@ MH_PKI_API int mh_cose_es256_verify(const uint8_t point[MH_RECEIPT_P256_POINT],
                                     const uint8_t hash[32],
                                     const uint8_t sig[MH_RECEIPT_SIG_LEN]) MH_WARN_UNUSED;
 
+/* A COSE_Sign1 of the receipt's shape carrying another payload (the
+ * firmware's trust list and revocation snapshot, docs/offline.md): tag 18,
+ * protected header exactly {1: -7 (ES256), 4: kid of 8 bytes}, empty
+ * unprotected header, an attached payload, a 64-byte r || s signature.
+ * Spans point into the caller's bytes. */
+typedef struct mh_cose_sign1 {
+    const uint8_t *prot;
+    size_t prot_len;
+    const uint8_t *payload;
+    size_t payload_len;
+    uint8_t kid[MH_RECEIPT_KID_LEN];
+    uint8_t sig[MH_RECEIPT_SIG_LEN];
+} mh_cose_sign1;
+
+/* Strict decode of such a COSE_Sign1 of at most max bytes: one
+ * deterministic CBOR item (depth <= max_depth, 0: the default cap),
+ * nothing after it. MH_ERR_PARSE, MH_ERR_TOO_LARGE, MH_ERR_UNSUPPORTED(_ALG)
+ * for other headers or algorithms. */
+MH_PKI_API int mh_cose_sign1_decode(const uint8_t *buf, size_t len, size_t max, unsigned max_depth,
+                                    mh_cose_sign1 *out) MH_WARN_UNUSED;
+/* Checks the signature of a decoded COSE_Sign1 with a trusted key (its kid
+ * must match, compared in constant time). 0, MH_ERR_NOT_FOUND (another
+ * kid), MH_ERR_VERIFY_FAILED, MH_ERR_NOMEM (the bignum heap ran out). */
+MH_PKI_API int mh_cose_sign1_verify(const mh_cose_sign1 *m,
+                                    const mh_receipt_key *key) MH_WARN_UNUSED;
+/* Signs payload (at most MH_RECEIPT_MAX * 16 bytes) as such a COSE_Sign1
+ * with an EC P-256 key, naming kid. Host side (cose_sign.c). */
+MH_PKI_API int mh_cose_sign1_make(mbedtls_pk_context *pk, const uint8_t kid[MH_RECEIPT_KID_LEN],
+                                  const uint8_t *payload, size_t payload_len,
+                                  int (*f_rng)(void *, unsigned char *, size_t), void *p_rng,
+                                  uint8_t *out, size_t cap, size_t *len) MH_WARN_UNUSED;
+
 /* ---- the QR URL ------------------------------------------------------------- */
 
 /* "HTTPS://<HOST>/V/<BASE32>" with the host upper-cased. host: a DNS name

@@ -67,9 +67,6 @@ int mh_receipt_key_from_point(const uint8_t *point, size_t len, mh_receipt_key *
 {
     uint8_t spki[sizeof p256_spki_prefix + MH_RECEIPT_P256_POINT];
     uint8_t hash[32];
-    mbedtls_ecp_group grp;
-    mbedtls_ecp_point q;
-    int ret = MH_ERR_UNSUPPORTED_ALG;
 
     if (!point || !key)
         return MH_ERR_INVALID_ARG;
@@ -78,28 +75,18 @@ int mh_receipt_key_from_point(const uint8_t *point, size_t len, mh_receipt_key *
         mh_err_set("a registry key must be an uncompressed P-256 point (65 bytes)");
         return MH_ERR_UNSUPPORTED_ALG;
     }
-    mbedtls_ecp_group_init(&grp);
-    mbedtls_ecp_point_init(&q);
-    if (mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) ||
-        mbedtls_ecp_point_read_binary(&grp, &q, point, len) || mbedtls_ecp_check_pubkey(&grp, &q)) {
+    if (mh_pki_ec_point_check(MBEDTLS_ECP_DP_SECP256R1, point, len) != 0) {
         mh_err_set("the registry key is not a point on the P-256 curve");
-        ret = MH_ERR_PARSE;
-        goto out;
+        return MH_ERR_PARSE;
     }
     /* the key id is computed over the one DER encoding of the SPKI */
     memcpy(spki, p256_spki_prefix, sizeof p256_spki_prefix);
     memcpy(spki + sizeof p256_spki_prefix, point, MH_RECEIPT_P256_POINT);
-    if (mbedtls_sha256_ret(spki, sizeof spki, hash, 0)) {
-        ret = MH_ERR_INTERNAL;
-        goto out;
-    }
+    if (mbedtls_sha256_ret(spki, sizeof spki, hash, 0))
+        return MH_ERR_INTERNAL;
     memcpy(key->kid, hash, MH_RECEIPT_KID_LEN);
     memcpy(key->point, point, MH_RECEIPT_P256_POINT);
-    ret = 0;
-out:
-    mbedtls_ecp_point_free(&q);
-    mbedtls_ecp_group_free(&grp);
-    return ret;
+    return 0;
 }
 
 int mh_receipt_key_from_spki(const uint8_t *spki, size_t len, mh_receipt_key *key)
@@ -143,28 +130,6 @@ int mh_receipt_key_from_spki(const uint8_t *spki, size_t len, mh_receipt_key *ke
 bad:
     mh_err_set("the registry public key is not a well-formed DER SubjectPublicKeyInfo");
     return MH_ERR_PARSE;
-}
-
-int mh_receipt_key_from_pk(const mbedtls_pk_context *pk, mh_receipt_key *key)
-{
-    uint8_t pt[MH_RECEIPT_P256_POINT];
-    size_t n = 0;
-    const mbedtls_ecp_keypair *ec;
-
-    if (!pk || !key)
-        return MH_ERR_INVALID_ARG;
-    memset(key, 0, sizeof *key);
-    if (!mbedtls_pk_can_do(pk, MBEDTLS_PK_ECDSA) || !(ec = mbedtls_pk_ec(*pk)) ||
-        ec->grp.id != MBEDTLS_ECP_DP_SECP256R1) {
-        mh_err_set("the registry key must be an EC P-256 key (receipts are signed with "
-                   "ES256); generate one with 'mohur key generate --type ec-p256'");
-        return MH_ERR_KEY_TYPE;
-    }
-    if (mbedtls_ecp_point_write_binary(&ec->grp, &ec->Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &n, pt,
-                                       sizeof pt) ||
-        n != sizeof pt)
-        return MH_ERR_INTERNAL;
-    return mh_receipt_key_from_point(pt, n, key);
 }
 
 /* ---- the one encoding of a signature: low s ------------------------------ */

@@ -23,7 +23,11 @@ json_get() { # KEY (from $OUT)
 }
 qr_of_pdf() { # PDF -> the QR text on page 1
     rm -f "$W"/page-*.png
-    pdftoppm -r 150 -f 1 -l 1 -png "$1" "$W/page" && zbarimg -q --raw "$W"/page-*.png
+    # the stamp's page: the last (a verification page, for supplied documents)
+    local n
+    n=$(pdfinfo "$1" 2>/dev/null | awk '/^Pages:/ {print $2}')
+    pdftoppm -r 150 -f "${n:-1}" -l "${n:-1}" -png "$1" "$W/page" &&
+        zbarimg -q --raw "$W"/page-*.png 2>/dev/null
 }
 
 # ---- init ------------------------------------------------------------------

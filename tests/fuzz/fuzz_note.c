@@ -52,6 +52,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mh_cosig_verify(s, size, &keys[nkeys - 1], &t) == 0 && parsed != 0)
         abort();
 
+    {
+        /* a witness's add-checkpoint request: what parses formats back to
+         * the same bytes */
+        static uint8_t proof[64][32];
+        static char again[MH_WITNESS_MAX_REQUEST + 8192];
+        size_t np, off, al;
+        uint64_t old;
+        if (mh_witness_request_parse(s, size, &old, proof, 64, &np, &off) == 0) {
+            if (off > size || np > 63 ||
+                mh_witness_request_format(old, (const uint8_t(*)[32])proof, np, s + off, size - off,
+                                          again, sizeof again, &al) != 0 ||
+                al != size || memcmp(again, s, size) != 0)
+                abort();
+        }
+    }
     if (mh_checkpoint_parse(s, size, &cp) == 0) {
         static char out[MH_NOTE_MAX_TEXT + 4096];
         size_t ol;

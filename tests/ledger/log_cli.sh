@@ -114,7 +114,11 @@ pass "tile layout per C2SP tlog-tiles"
 [ $GO_OK = 1 ] && check "Go verifies checkpoint, tiles and every record" "$G" tiles "$M" "$W/vkey"
 expect 0 "audit the mirror" log audit "$M" --state "$W/audit.state"
 out_has "1502 entries" "audit size"
-grep -q "^trusted 1502 " "$W/audit.state" || fail "audit state records the trusted size"
+grep -q "^size 1502$" "$W/audit.state" || fail "audit state records the trusted size"
+grep -q "^edge 1 " "$W/audit.state" || fail "audit state records the right edge"
+grep -q "^checkpoint " "$W/audit.state" || fail "audit state records the checkpoint trusted"
+expect 0 "audit again: nothing new" log audit "$M" --state "$W/audit.state" --json
+out_has '"entries_checked":0' "nothing new is re-checked"
 
 # grow the log, export again (incremental), audit against the trusted state
 expect 0 "more appends" log append --ledger "$L" --synthetic 300 --prefix more-
@@ -129,8 +133,17 @@ expect 0 "store checkpoint 2" log checkpoint --ledger "$L" --note "$W/note2"
 expect 0 "export again" log export-tiles --ledger "$L" --out "$M"
 out_has "10 kept" "the 10 full tiles and bundles already there are kept"
 [ $GO_OK = 1 ] && check "Go verifies the grown mirror" "$G" tiles "$M" "$W/vkey"
+cp "$W/audit.state" "$W/audit.state.1502"
 expect 0 "audit: consistent with what was trusted" log audit "$M" --state "$W/audit.state"
 out_has "consistent with the 1502 entries trusted before" "audit consistency"
+out_has "checked 300 new entries" "only the 300 new entries are checked"
+# incremental: bundles 5..7 (3), tiles 0/5,0/6 (full) 0/7.p, 1/000.p (partial), the
+# checkpoint: about 8 files, not the 20 a full audit reads
+FILES=$(sed -n 's/.*fetched \([0-9]*\) files.*/\1/p' "$OUT")
+[ "$FILES" -le 9 ] || fail "the incremental audit fetched $FILES files"
+pass "the incremental audit fetched $FILES files"
+expect 0 "a full audit from nothing" log audit "$M" --json
+out_has '"entries_checked":1802' "streams every entry"
 
 # the same mirror served by a web server on loopback, audited by URL
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -151,15 +164,25 @@ expect 3 "a mirror URL that serves nothing" log audit "http://127.0.0.1:$PORT/no
 err_has "HTTP 404" "and says what the server answered"
 expect 2 "a URL of another scheme is not a mirror" log audit "ftp://127.0.0.1:$PORT/"
 
-# a rewritten mirror: one entry changed in a bundle -> fork, state untouched
+# a rewritten mirror: one entry changed in a bundle. A full audit finds it;
+# an incremental one finds what changed since the state it starts from
+# (what earlier audits checked is not fetched again), and a failed audit
+# leaves the state as it was.
 cp "$W/audit.state" "$W/audit.state.before"
 printf '\x01' | dd of="$M/tile/entries/002" bs=1 seek=50 conv=notrunc status=none
-expect 1 "audit detects a rewritten entry bundle" log audit "$M" --state "$W/audit.state"
+expect 1 "a full audit detects a rewritten entry bundle" log audit "$M"
 err_has "rewritten" "and says the mirror was rewritten"
-expect 1 "audit over http detects the rewritten bundle" log audit "http://127.0.0.1:$PORT/" \
-    --state "$W/audit.state.url"
-cmp -s "$W/audit.state" "$W/audit.state.before" || fail "state unchanged after a failed audit"
+expect 1 "a full audit over http detects the rewritten bundle" log audit "http://127.0.0.1:$PORT/"
+printf '\x01' | dd of="$M/tile/entries/006" bs=1 seek=50 conv=notrunc status=none
+cp "$W/audit.state.1502" "$W/audit.state.x"
+expect 1 "an incremental audit detects a rewritten new bundle" log audit "$M" \
+    --state "$W/audit.state.x"
+err_has "rewritten" "and says the mirror was rewritten"
+cmp -s "$W/audit.state.x" "$W/audit.state.1502" || fail "state unchanged after a failed audit"
 pass "trusted state unchanged"
+printf '\x00' | dd of="$M/tile/0/005" bs=1 seek=40 conv=notrunc status=none
+expect 1 "an incremental audit detects a rewritten tile shared with the trusted tree" \
+    log audit "$M" --state "$W/audit.state.x"
 [ $GO_OK = 1 ] && check_not "Go also rejects the rewritten mirror" "$G" tiles "$M" "$W/vkey"
 
 # a forked log: a different ledger with the same first entries then others
@@ -172,8 +195,22 @@ expect 0 "fork body" log checkpoint --ledger "$L2" --origin "$ORIGIN" --body --o
 { cat "$W/fbody"; printf '\n\xe2\x80\x94 %s AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n' "$ORIGIN"; } >"$W/fnote"
 expect 0 "fork checkpoint" log checkpoint --ledger "$L2" --note "$W/fnote"
 expect 0 "fork export" log export-tiles --ledger "$L2" --out "$M2"
-expect 1 "audit detects the fork" log audit "$M2" --state "$W/audit.state"
+expect 1 "audit detects the fork" log audit "$M2" --state "$W/audit.state" \
+    --evidence "$W/evidence"
 err_has "forked" "and says the log forked"
+err_has "FORK EVIDENCE" "and shows the evidence"
+grep -q "^1802$" "$W/evidence" || fail "the evidence holds the trusted checkpoint"
+grep -q "^1900$" "$W/evidence" || fail "and the forked one"
+pass "fork evidence: both checkpoints"
+# a rollback: the mirror serves an older checkpoint than the one trusted
+M4="$W/mirror-rollback"
+cp -r "$M" "$M4"
+cp "$W/note" "$M4/checkpoint"
+expect 1 "audit detects a rollback" log audit "$M4" --state "$W/audit.state" \
+    --evidence "$W/evidence2"
+err_has "rolled back" "and says so"
+grep -q "^1502$" "$W/evidence2" || fail "the rollback evidence holds the older checkpoint"
+pass "rollback evidence"
 
 # ---- the registry key on a token signs checkpoints (ECDSA P-256, type 0x02)
 init_token Seal

@@ -13,6 +13,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -283,6 +284,67 @@ static void test_proofs_random(void **state)
     mh_ledger_close(l);
 }
 
+/* Trees past one full level-1 tile (65,536 entries): proofs then use the
+ * tiles kept in memory and the right-edge cache; they must verify against
+ * the reference root at every size asked, from the writer's handle and a
+ * reader's, and still after the tree grew (nothing cached goes stale). */
+static void test_proofs_large(void **state)
+{
+    char dir[256];
+    mh_ledger *l = open_new(dir, sizeof dir, NULL), *r = NULL;
+    mh_ledger_opts ro = {.read_only = true};
+    uint8_t proof[MH_MERKLE_MAX_PROOF][32], ref[32], ref1[32];
+    uint64_t size = 0, sizes[3] = {140000, 140001, 200003};
+    unsigned seed = 77;
+    size_t n;
+    (void)state;
+
+    for (int round = 0; round < 3; round++) {
+        append_n(l, size, sizes[round] - size, "big-");
+        size = sizes[round];
+        if (!r)
+            assert_int_equal(mh_ledger_open(dir, &ro, &r), 0);
+        uint8_t(*lv)[32] = all_leaves(l, size);
+        uint64_t at[4] = {size, size - 1, 65536 + 1000 * (uint64_t)round, 131072};
+        for (int a = 0; a < 4; a++) {
+            uint64_t s = at[a];
+            mth(lv, s, ref);
+            for (int k = 0; k < 40; k++) {
+                mh_ledger *h = k % 2 ? r : l;
+                seed = seed * 1103515245u + 12345u;
+                uint64_t i = (seed >> 3) % s;
+                if (k == 0)
+                    i = s - 1;
+                assert_int_equal(mh_ledger_prove_inclusion(h, i, s, proof, MH_MERKLE_MAX_PROOF, &n),
+                                 0);
+                assert_int_equal(
+                    mh_merkle_verify_inclusion(lv[i], i, s, (const uint8_t(*)[32])proof, n, ref),
+                    0);
+                proof[n - 1][3] ^= 1;
+                assert_int_not_equal(
+                    mh_merkle_verify_inclusion(lv[i], i, s, (const uint8_t(*)[32])proof, n, ref),
+                    0);
+            }
+            for (int k = 0; k < 6; k++) {
+                mh_ledger *h = k % 2 ? r : l;
+                seed = seed * 1103515245u + 12345u;
+                uint64_t s1 = 1 + (seed >> 3) % s;
+                if (k == 0)
+                    s1 = 65536;
+                mth(lv, s1, ref1);
+                assert_int_equal(
+                    mh_ledger_prove_consistency(h, s1, s, proof, MH_MERKLE_MAX_PROOF, &n), 0);
+                assert_int_equal(
+                    mh_merkle_verify_consistency(s1, s, (const uint8_t(*)[32])proof, n, ref1, ref),
+                    0);
+            }
+        }
+        free(lv);
+    }
+    mh_ledger_close(r);
+    mh_ledger_close(l);
+}
+
 struct thr {
     mh_ledger *l;
     int id;
@@ -352,6 +414,47 @@ static void test_group_commit(void **state)
     assert_memory_equal(root, ref, 32);
     free(lv);
     free(seen);
+    mh_ledger_close(l);
+}
+
+/* Batching by time never holds back a lone submitter (the batch it
+ * waits for is as large as the last one, one entry), and a batch of
+ * several closes as soon as the submitters of the last one are back, long
+ * before a (huge) time limit. */
+static void test_group_commit_delay(void **state)
+{
+    enum { THREADS = 4, EACH = 25 };
+    char dir[256];
+    mh_ledger_opts o = {.group_commit = true, .batch_delay_us = 400000};
+    mh_ledger *l = open_new(dir, sizeof dir, &o);
+    mh_ledger_entry e;
+    pthread_t th[THREADS];
+    struct thr t[THREADS];
+    struct timespec a, b;
+    uint64_t idx;
+    (void)state;
+
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int i = 0; i < 10; i++) {
+        make_entry(&e, (uint64_t)i, "lone-");
+        assert_int_equal(mh_ledger_submit(l, &e, &idx), 0);
+        assert_int_equal(idx, (uint64_t)i);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double dt = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    printf("group commit: 10 appends of a lone submitter in %.3f s (time limit 0.4 s each)\n", dt);
+    assert_true(dt < 2.0); /* ten 0.4 s waits would take 4 s */
+    for (int i = 0; i < THREADS; i++) {
+        t[i] = (struct thr){l, i, EACH, calloc(EACH, sizeof(uint64_t))};
+        pthread_create(&th[i], NULL, submitter, &t[i]);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < THREADS; i++) {
+        for (int k = 0; k < EACH; k++)
+            assert_true(t[i].got[k] >= 10 && t[i].got[k] < 10 + THREADS * EACH);
+        free(t[i].got);
+    }
     mh_ledger_close(l);
 }
 
@@ -672,7 +775,9 @@ int main(void)
         cmocka_unit_test(test_tile_paths),
         cmocka_unit_test(test_entries_and_indexes),
         cmocka_unit_test(test_proofs_random),
+        cmocka_unit_test(test_proofs_large),
         cmocka_unit_test(test_group_commit),
+        cmocka_unit_test(test_group_commit_delay),
         cmocka_unit_test(test_map_full_and_grow),
         cmocka_unit_test(test_damage_detected),
         cmocka_unit_test(test_checkpoints_tiles_audit),

@@ -701,6 +701,22 @@ static void cosignatures(void **state)
     assert_int_equal(mh_note_vkey_parse(vk2, v2l, &w2), 0);
     n = snprintf(note, sizeof note, "%s\n%s", cp, line);
     assert_int_equal(mh_cosig_verify(note, (size_t)n, &w2, &t), MH_ERR_NOT_FOUND);
+    /* k of n: one of the two witnesses cosigned; the same witness listed
+     * twice counts once */
+    {
+        mh_note_vkey ws[3] = {w, w2, w};
+        size_t count;
+        uint64_t oldest;
+        assert_int_equal(mh_cosig_quorum(note, (size_t)n, ws, 2, 1, &count, &oldest), 0);
+        assert_int_equal(count, 1);
+        assert_true(oldest == when);
+        assert_int_equal(mh_cosig_quorum(note, (size_t)n, ws, 2, 2, &count, NULL),
+                         MH_ERR_VERIFY_FAILED);
+        ws[1] = w;
+        assert_int_equal(mh_cosig_quorum(note, (size_t)n, ws, 3, 2, &count, NULL),
+                         MH_ERR_VERIFY_FAILED);
+        assert_int_equal(count, 1);
+    }
     /* the same Ed25519 key as a plain 0x01 key has another ID: a cosignature
      * is not a note signature */
     mh_note_vkey plain;
@@ -728,6 +744,61 @@ static int teardown(void **state)
     return run(cmd) == 0 ? 0 : -1;
 }
 
+/* The add-checkpoint request body (C2SP tlog-witness): a round trip, and
+ * each malformed form refused. */
+static void witness_requests(void **state)
+{
+    static const char note[] =
+        "example.com/log\n5\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n"
+        "\xe2\x80\x94 example.com/log AAAAAQ==\n";
+    uint8_t proof[64][32], got[64][32];
+    char buf[8192];
+    size_t len, n, off;
+    uint64_t old;
+    (void)state;
+    for (int i = 0; i < 3; i++)
+        memset(proof[i], 0x11 * (i + 1), 32);
+    assert_int_equal(mh_witness_request_format(3, (const uint8_t(*)[32])proof, 3, note,
+                                               strlen(note), buf, sizeof buf, &len),
+                     0);
+    assert_int_equal(mh_witness_request_parse(buf, len, &old, got, 64, &n, &off), 0);
+    assert_int_equal(old, 3);
+    assert_int_equal(n, 3);
+    assert_memory_equal(got[2], proof[2], 32);
+    assert_string_equal(buf + off, note);
+    assert_int_equal(
+        mh_witness_request_format(0, NULL, 0, note, strlen(note), buf, sizeof buf, &len), 0);
+    assert_int_equal(mh_witness_request_parse(buf, len, &old, got, 64, &n, &off), 0);
+    assert_int_equal(old, 0);
+    assert_int_equal(n, 0);
+    static const char *const bad[] = {
+        "",
+        "old 3\n",                                                     /* no blank line, no note */
+        "old 3\n\n",                                                   /* no note */
+        "old 03\n\nx\n",                                               /* leading zero */
+        "old -3\n\nx\n",                                               /* sign */
+        "old 18446744073709551616\n\nx\n",                             /* 2^64 */
+        "old  3\n\nx\n",                                               /* two spaces */
+        "Old 3\n\nx\n",                                                /* case */
+        "old 3\nAAAA\n\nx\n",                                          /* a short hash */
+        "old 3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=\n\nx\n",  /* non-canonical */
+        "old 3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \n\nx\n", /* trailing space */
+        "old 3",                                                       /* no newline */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(mh_witness_request_parse(bad[i], strlen(bad[i]), &old, got, 64, &n, &off),
+                         MH_ERR_PARSE);
+    /* 64 proof lines: one more than the protocol allows */
+    {
+        size_t o = (size_t)snprintf(buf, sizeof buf, "old 3\n");
+        for (int i = 0; i < 64; i++)
+            o += (size_t)snprintf(buf + o, sizeof buf - o,
+                                  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n");
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "\n%s", note);
+        assert_int_equal(mh_witness_request_parse(buf, o, &old, got, 64, &n, &off), MH_ERR_PARSE);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -740,6 +811,7 @@ int main(void)
         cmocka_unit_test(vkeys),
         cmocka_unit_test(checkpoints),
         cmocka_unit_test(cosignatures),
+        cmocka_unit_test(witness_requests),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

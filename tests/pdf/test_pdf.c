@@ -2,6 +2,7 @@
  * limits, bad options, and verification of what prepare wrote. The whole
  * signing path with real keys and outside checkers is in pdf_sign.sh. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -138,14 +139,124 @@ static void test_hostile(void **state)
     assert_int_not_equal(mh_pdf_info_get(bad, pdf_len, &info), 0);
 }
 
+static bool has(const mh_pdf_prepared *p, const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i + n <= p->len; i++)
+        if (memcmp(p->pdf + i, s, n) == 0)
+            return true;
+    return false;
+}
+
+/* One handle: info, geometry and prepare on a single parse; certification
+ * and slots, then filling a slot; the refusals around them. */
+static void test_handle_slots(void **state)
+{
+    (void)state;
+    mh_pdf_document *doc = NULL;
+    mh_pdf_info info;
+    double box[4];
+    int rot = 0;
+    assert_int_equal(mh_pdf_open(pdf, pdf_len, &doc), 0);
+    assert_int_equal(mh_pdf_document_info(doc, &info), 0);
+    assert_int_equal(info.pages, 1);
+    assert_int_equal(mh_pdf_document_page_geometry(doc, 1, box, &rot), 0);
+    assert_int_equal(rot, 90);
+    assert_int_not_equal(mh_pdf_document_page_geometry(doc, 2, box, &rot), 0);
+
+    mh_pdf_slot slots[2] = {{1, {20, 20, 120, 40}, NULL}, {0, {20, 80, 120, 40}, "witness"}};
+    mh_pdf_sign_opts o;
+    mh_pdf_prepared p;
+    memset(&o, 0, sizeof o);
+    o.certify = true;
+    o.slots = slots;
+    o.nslots = 2;
+    o.invisible = true;
+    assert_int_equal(mh_pdf_document_prepare(doc, &o, &p), 0);
+    assert_true(has(&p, "/TransformMethod /DocMDP"));
+    assert_true(has(&p, "/P 2 /V /1.2"));
+    assert_true(has(&p, "/Perms << /DocMDP"));
+    assert_true(has(&p, "/T (mohur-party-1)"));
+    assert_true(has(&p, "/T (witness)"));
+    /* the same handle again: another prepare gives the same structure */
+    mh_pdf_prepared p2;
+    assert_int_equal(mh_pdf_document_prepare(doc, &o, &p2), 0);
+    assert_int_equal(p2.len, p.len);
+    mh_pdf_prepared_free(&p2);
+    mh_pdf_close(doc);
+
+    /* the prepared document has a signature (a placeholder): no second
+     * certification, no slots, no new field; filling a slot works */
+    mh_pdf_prepared f;
+    memset(&o, 0, sizeof o);
+    o.certify = true;
+    assert_int_equal(mh_pdf_prepare(p.pdf, p.len, &o, &f), MH_ERR_PERMISSION);
+    memset(&o, 0, sizeof o);
+    o.slots = slots;
+    o.nslots = 1;
+    o.fill_field = "mohur-party-1";
+    assert_int_equal(mh_pdf_prepare(p.pdf, p.len, &o, &f), MH_ERR_PERMISSION);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(mh_pdf_prepare(p.pdf, p.len, &o, &f), MH_ERR_PERMISSION);
+    o.fill_field = "nobody";
+    assert_int_equal(mh_pdf_prepare(p.pdf, p.len, &o, &f), MH_ERR_NOT_FOUND);
+    o.fill_field = "mohur-party-1";
+    o.caption[0] = "Party";
+    assert_int_equal(mh_pdf_prepare(p.pdf, p.len, &o, &f), 0);
+    /* the page is not rewritten again: the fill's update starts with the
+     * signature dictionary and holds no page object */
+    assert_true(f.len > p.len);
+    bool page_again = false;
+    for (size_t i = p.len; i + 11 <= f.len && !page_again; i++)
+        page_again = memcmp(f.pdf + i, "/Type /Page", 11) == 0;
+    assert_false(page_again);
+    mh_pdf_info fi;
+    assert_int_equal(mh_pdf_info_get(f.pdf, f.len, &fi), 0);
+    assert_int_equal(fi.signatures, 2);
+    mh_pdf_verify_result *res = calloc(1, sizeof *res);
+    assert_non_null(res);
+    assert_int_equal(mh_pdf_verify(f.pdf, f.len, NULL, NULL, res), 0);
+    assert_int_equal(res->nsigs, 2);
+    assert_int_equal(res->docmdp_p, 2);
+    assert_int_equal(res->empty_slots, 1);
+    assert_true(res->sigs[0].certification);
+    assert_int_equal(res->sigs[0].docmdp_p, 2);
+    assert_false(res->sigs[1].certification);
+    free(res);
+    mh_pdf_prepared_free(&f);
+    mh_pdf_prepared_free(&p);
+}
+
+/* A trailer /Size below the highest object number: read, and new objects
+ * get numbers above the highest. */
+static void test_small_size(void **state)
+{
+    (void)state;
+    char buf[4096];
+    memcpy(buf, pdf, pdf_len);
+    buf[pdf_len] = '\0';
+    char *sz = strstr(buf, "/Size 4");
+    assert_non_null(sz);
+    sz[6] = '3';
+    mh_pdf_info info;
+    assert_int_equal(mh_pdf_info_get((const uint8_t *)buf, pdf_len, &info), 0);
+    assert_int_equal(info.trailer_size, 3);
+    mh_pdf_prepared p;
+    mh_pdf_sign_opts o;
+    memset(&o, 0, sizeof o);
+    o.invisible = true;
+    assert_int_equal(mh_pdf_prepare((const uint8_t *)buf, pdf_len, &o, &p), 0);
+    assert_true(has(&p, "\n4 0 obj\n<< /Type /Sig"));
+    mh_pdf_prepared_free(&p);
+}
+
 int main(void)
 {
     make_pdf();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_info),
-        cmocka_unit_test(test_prepare_embed),
-        cmocka_unit_test(test_bad_options),
-        cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_info),         cmocka_unit_test(test_prepare_embed),
+        cmocka_unit_test(test_bad_options),  cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_handle_slots), cmocka_unit_test(test_small_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

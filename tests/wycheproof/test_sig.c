@@ -188,10 +188,13 @@ static size_t der_sig(uint8_t *o, const uint8_t *r, size_t rl, const uint8_t *s,
     uint8_t body[160];
     size_t n = put_int(body, r, rl);
     n += put_int(body + n, s, sl);
-    o[0] = 0x30;
-    o[1] = (uint8_t)n;
-    memcpy(o + 2, body, n);
-    return n + 2;
+    size_t h = 0;
+    o[h++] = 0x30;
+    if (n >= 0x80)
+        o[h++] = 0x81; /* P-521 */
+    o[h++] = (uint8_t)n;
+    memcpy(o + h, body, n);
+    return n + h;
 }
 
 static int rng(void *ctx, unsigned char *out, size_t len)
@@ -765,13 +768,122 @@ static void ed25519(void **state)
     free(sig);
 }
 
+/* pki/sig's ECDSA seam: on every curve and through every backend, the
+ * strict checks in front decide the form and the ranges (r = n, r = 0 are
+ * refused as out of range; r = n - 1 reaches the backend and fails the
+ * equation, which also proves the built-in order constants equal mbedTLS's
+ * N), the backends agree on valid and forged signatures and on points off
+ * the curve. */
+static void ecdsa_backends(void **state)
+{
+    (void)state;
+    static const mbedtls_ecp_group_id ids[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_SECP384R1,
+                                               MBEDTLS_ECP_DP_SECP521R1};
+    const mh_pki_ecdsa_backend *backends[] = {
+        &mh_pki_ecdsa_backend_mbedtls,
+#ifdef MH_PKI_HAVE_OPENSSL
+        &mh_pki_ecdsa_backend_openssl,
+#endif
+    };
+    mbedtls_entropy_context ent;
+    mbedtls_ctr_drbg_context drbg;
+    mbedtls_entropy_init(&ent);
+    mbedtls_ctr_drbg_init(&drbg);
+    assert_int_equal(mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, NULL, 0), 0);
+#ifdef MH_PKI_HAVE_OPENSSL
+    assert_string_equal(mh_pki_ecdsa_backend_get()->name, "openssl");
+#else
+    assert_string_equal(mh_pki_ecdsa_backend_get()->name, "mbedtls");
+#endif
+    for (size_t c = 0; c < sizeof ids / sizeof ids[0]; c++) {
+        mbedtls_ecdsa_context ec;
+        mbedtls_mpi r, s;
+        uint8_t pt[133], rs[132], bad[132], hash[64], der[160], raw[132];
+        size_t ptl = 0, rawl = 0;
+        mbedtls_ecdsa_init(&ec);
+        mbedtls_mpi_init(&r);
+        mbedtls_mpi_init(&s);
+        assert_int_equal(mbedtls_ecdsa_genkey(&ec, ids[c], rng, &drbg), 0);
+        size_t nl = mh_pki_ec_order_len(ids[c]);
+        assert_int_equal(nl, mbedtls_mpi_size(&ec.grp.P));
+        assert_int_equal(mbedtls_ecp_point_write_binary(&ec.grp, &ec.Q, MBEDTLS_ECP_PF_UNCOMPRESSED,
+                                                        &ptl, pt, sizeof pt),
+                         0);
+        sha(MBEDTLS_MD_SHA512, message, sizeof message - 1, hash);
+        assert_int_equal(
+            mbedtls_ecdsa_sign(&ec.grp, &r, &s, &ec.d, hash, nl < 64 ? nl : 64, rng, &drbg), 0);
+        assert_int_equal(mbedtls_mpi_write_binary(&r, rs, nl), 0);
+        assert_int_equal(mbedtls_mpi_write_binary(&s, rs + nl, nl), 0);
+        size_t dl = der_sig(der, rs, nl, rs + nl, nl);
+        assert_int_equal(mh_pki_ecdsa_der_to_raw(ids[c], der, dl, raw, sizeof raw, &rawl), 0);
+        assert_int_equal(rawl, 2 * nl);
+        assert_memory_equal(raw, rs, 2 * nl);
+        for (size_t b = 0; b < sizeof backends / sizeof backends[0]; b++) {
+            mh_pki_ecdsa_backend_set(backends[b]);
+            assert_ptr_equal(mh_pki_ecdsa_backend_get(), backends[b]);
+            /* valid, DER and raw; the hash is cut to the order's length */
+            assert_int_equal(
+                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA, der, dl), 0);
+            assert_int_equal(
+                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA_P1363, rs, 2 * nl),
+                0);
+            /* another hash */
+            hash[0] ^= 1;
+            assert_int_equal(
+                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA_P1363, rs, 2 * nl),
+                MH_ERR_VERIFY_FAILED);
+            assert_non_null(strstr(mh_err_message(MH_ERR_VERIFY_FAILED), "equation"));
+            hash[0] ^= 1;
+            /* r = n, r = n - 1, r = 0, s = n */
+            memcpy(bad, rs, 2 * nl);
+            assert_int_equal(mbedtls_mpi_write_binary(&ec.grp.N, bad, nl), 0);
+            assert_int_equal(
+                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA_P1363, bad, 2 * nl),
+                MH_ERR_VERIFY_FAILED);
+            assert_non_null(strstr(mh_err_message(MH_ERR_VERIFY_FAILED), "outside [1, n-1]"));
+            bad[nl - 1]--; /* N is odd: no borrow */
+            assert_int_equal(
+                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA_P1363, bad, 2 * nl),
+                MH_ERR_VERIFY_FAILED);
+            assert_non_null(strstr(mh_err_message(MH_ERR_VERIFY_FAILED), "equation"));
+            memset(bad, 0, nl);
+            assert_int_equal(
+                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA_P1363, bad, 2 * nl),
+                MH_ERR_VERIFY_FAILED);
+            assert_non_null(strstr(mh_err_message(MH_ERR_VERIFY_FAILED), "outside [1, n-1]"));
+            memcpy(bad, rs, nl);
+            assert_int_equal(mbedtls_mpi_write_binary(&ec.grp.N, bad + nl, nl), 0);
+            assert_int_equal(
+                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA_P1363, bad, 2 * nl),
+                MH_ERR_VERIFY_FAILED);
+            assert_non_null(strstr(mh_err_message(MH_ERR_VERIFY_FAILED), "outside [1, n-1]"));
+            /* a point off the curve, and a compressed one */
+            assert_int_equal(mh_pki_ec_point_check(ids[c], pt, ptl), 0);
+            pt[ptl - 1] ^= 1;
+            assert_int_equal(mh_pki_ec_point_check(ids[c], pt, ptl), MH_ERR_INVALID_ARG);
+            assert_int_equal(
+                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA, der, dl),
+                MH_ERR_INVALID_ARG);
+            pt[ptl - 1] ^= 1;
+            assert_int_equal(mh_pki_ec_point_check(ids[c], pt, 1 + nl), MH_ERR_INVALID_ARG);
+        }
+        mh_pki_ecdsa_backend_set(NULL);
+        mbedtls_mpi_free(&r);
+        mbedtls_mpi_free(&s);
+        mbedtls_ecdsa_free(&ec);
+    }
+    assert_int_equal(mh_pki_ec_order_len(MBEDTLS_ECP_DP_SECP256K1), 0);
+    mbedtls_ctr_drbg_free(&drbg);
+    mbedtls_entropy_free(&ent);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ecdsa_openssl), cmocka_unit_test(ecdsa_handmade),
         cmocka_unit_test(rsa_pkcs1),     cmocka_unit_test(rsa_pss),
         cmocka_unit_test(rsa_pss_key),   cmocka_unit_test(spki_policy),
-        cmocka_unit_test(ed25519),
+        cmocka_unit_test(ed25519),       cmocka_unit_test(ecdsa_backends),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

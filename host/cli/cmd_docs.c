@@ -1,0 +1,855 @@
+/*
+ * cmd_docs.c - `mohur docs`: what was issued, found again (host/app/mh_docs.h):
+ * list, search, show, export, reprint, reindex, prune.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mh_app.h"
+#include "mh_docs.h"
+
+enum {
+    O_KIND = 256,
+    O_ISSUER,
+    O_STATUS,
+    O_FROM,
+    O_TO,
+    O_MATCH,
+    O_JSON,
+    O_CSV,
+    O_OUT,
+    O_KEY,
+    O_LIMIT,
+    O_HELP
+};
+
+static const struct option docs_opts[] = {
+    {"kind", required_argument, NULL, O_KIND},
+    {"issuer", required_argument, NULL, O_ISSUER},
+    {"status", required_argument, NULL, O_STATUS},
+    {"from", required_argument, NULL, O_FROM},
+    {"to", required_argument, NULL, O_TO},
+    {"match", required_argument, NULL, O_MATCH},
+    {"json", no_argument, NULL, O_JSON},
+    {"csv", no_argument, NULL, O_CSV},
+    {"out", required_argument, NULL, O_OUT},
+    {"key", required_argument, NULL, O_KEY},
+    {"limit", required_argument, NULL, O_LIMIT},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+struct docs_args {
+    mh_docs_filter f;
+    bool json, csv;
+    const char *out, *key;
+    unsigned long limit;
+};
+
+#define FILTER_HELP                                                                                \
+    "  --kind KIND      documents of this kind ('mohur kinds')\n"                                  \
+    "  --issuer ID      documents of this issuer (config.json's issuers)\n"                        \
+    "  --status S       valid, revoked, voided or any (default: valid and revoked;\n"              \
+    "                   a voided document was never delivered)\n"                                  \
+    "  --from DATE      issued on or after DATE (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ,\n"            \
+    "                   UTC)\n"                                                                    \
+    "  --to DATE        issued on or before DATE (a date alone: up to its end)\n"                  \
+    "  --match TEXT     the id or a printed field contains TEXT, without regard to\n"              \
+    "                   case (I, i, İ and ı are one letter)\n"
+
+/* Parses the options `allowed` (a list of O_* ending in 0); -1 after --help. */
+static int parse(int argc, char **argv, const int *allowed, const char *help, struct docs_args *a)
+{
+    int ch, ret;
+    memset(a, 0, sizeof *a);
+    if ((ret = mh_cli_check_long(argc, argv, docs_opts)) != 0)
+        return ret;
+    while ((ch = getopt_long(argc, argv, ":h", docs_opts, NULL)) != -1) {
+        if (ch == 'h' || ch == O_HELP) {
+            fputs(help, stdout);
+            return -1;
+        }
+        bool ok = false;
+        for (const int *p = allowed; *p; p++)
+            ok |= *p == ch;
+        if (!ok && ch >= O_KIND)
+            return mh_cli_usage("%s does not take that option", mh_cli_prog);
+        switch (ch) {
+        case O_KIND:
+            a->f.kind = optarg;
+            break;
+        case O_ISSUER:
+            a->f.issuer = optarg;
+            break;
+        case O_STATUS:
+            if (strcmp(optarg, "valid") != 0 && strcmp(optarg, "revoked") != 0 &&
+                strcmp(optarg, "voided") != 0 && strcmp(optarg, "any") != 0)
+                return mh_cli_usage("--status is valid, revoked, voided or any");
+            a->f.status = optarg;
+            break;
+        case O_FROM:
+        case O_TO:
+            if (mh_cli_parse_time(optarg, ch == O_TO, ch == O_FROM ? &a->f.from : &a->f.to) != 0)
+                return mh_cli_usage("--%s takes a date, YYYY-MM-DD (UTC), or "
+                                    "YYYY-MM-DDTHH:MM:SSZ",
+                                    ch == O_FROM ? "from" : "to");
+            break;
+        case O_MATCH:
+            a->f.text = optarg;
+            break;
+        case O_JSON:
+            a->json = true;
+            break;
+        case O_CSV:
+            a->csv = true;
+            break;
+        case O_OUT:
+            a->out = optarg;
+            break;
+        case O_KEY:
+            a->key = optarg;
+            break;
+        case O_LIMIT: {
+            char *end = NULL;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (!end || *end || optarg[0] == '-' || v == 0)
+                return mh_cli_usage("--limit takes a number of documents, 1 or more");
+            a->limit = v;
+            break;
+        }
+        default:
+            return mh_cli_bad_option(ch, argv);
+        }
+    }
+    if (a->json && a->csv)
+        return mh_cli_usage("choose one of --json and --csv");
+    if (a->f.from && a->f.to && a->f.from > a->f.to)
+        return mh_cli_usage("--from is after --to");
+    return 0;
+}
+
+static int open_app(bool write, mh_app **a)
+{
+    mh_err_clear();
+    int rc = mh_app_open_ex(mh_cli_state_dir(), write ? 0 : MH_APP_READ_ONLY, a);
+    if (rc)
+        return mh_cli_fail(rc, "opening the appliance in %s", mh_cli_state_dir());
+    return MH_EXIT_OK;
+}
+
+/* ---- output ------------------------------------------------------------------- */
+
+/* The printed fields of a kind in its order, cached (for columns). */
+struct kcache {
+    size_t n;
+    mh_kind *k[32];
+};
+
+static const mh_kind *kind_of(struct kcache *c, const char *id)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->k[i]->id, id) == 0)
+            return c->k[i];
+    if (c->n == 32)
+        return NULL;
+    mh_kind *k = calloc(1, sizeof *k);
+    if (!k || mh_kind_load(mh_kinds_dir(), id, k) != 0) {
+        free(k);
+        mh_err_clear();
+        return NULL;
+    }
+    c->k[c->n++] = k;
+    return k;
+}
+
+static void kcache_free(struct kcache *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->k[i]);
+}
+
+static const char *rec_field(const mh_docs_record *r, const char *id)
+{
+    for (size_t i = 0; i < r->nfields; i++)
+        if (strcmp(r->field_key[i], id) == 0)
+            return r->field_val[i];
+    return NULL;
+}
+
+static void csv_cell(FILE *f, const char *s)
+{
+    /* RFC 4180; a cell that a spreadsheet would run as a formula is quoted
+     * with a leading apostrophe (CSV injection) */
+    bool quote =
+        strpbrk(s, ",\"\r\n") != NULL || s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
+    if (!quote) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    if (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')
+        fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+struct out_ctx {
+    FILE *f;
+    enum { OUT_TABLE, OUT_JSON, OUT_CSV } mode;
+    mh_json j;
+    struct kcache kinds;
+    /* CSV: the field columns */
+    size_t ncols;
+    char cols[64][33];
+    unsigned long n, limit;
+};
+
+static void json_record(mh_json *j, const mh_docs_record *r, struct kcache *kc)
+{
+    char t[40];
+    mh_json_obj_begin(j);
+    mh_json_key(j, "id");
+    mh_json_str(j, r->doc_id);
+    mh_json_key(j, "log_index");
+    mh_json_uint(j, r->log_index);
+    mh_json_key(j, "kind");
+    mh_json_str(j, r->kind);
+    mh_json_key(j, "issuer");
+    mh_json_str(j, r->issuer);
+    mh_json_key(j, "issued");
+    mh_cli_time_iso(r->issued_at, t, sizeof t);
+    mh_json_str(j, t);
+    mh_json_key(j, "status");
+    mh_json_str(j, r->status);
+    if (strcmp(r->status, "valid") != 0) {
+        mh_json_key(j, strcmp(r->status, "revoked") == 0 ? "revoked" : "voided");
+        mh_cli_time_iso(r->revoked_at, t, sizeof t);
+        mh_json_str(j, t);
+    }
+    if (strcmp(r->status, "revoked") == 0) {
+        mh_json_key(j, "reason");
+        mh_json_str(j, mh_app_reason_name(r->reason));
+    }
+    mh_json_key(j, "indexed");
+    mh_json_bool(j, r->indexed);
+    if (r->indexed) {
+        mh_json_key(j, "rendered");
+        mh_json_bool(j, r->rendered);
+        mh_json_key(j, "file");
+        mh_json_str(j, r->file);
+        mh_json_key(j, "url");
+        mh_json_str(j, r->url);
+        mh_json_key(j, "archived");
+        mh_json_bool(j, r->archive[0] != 0);
+        mh_json_key(j, "fields");
+        mh_json_obj_begin(j);
+        const mh_kind *k = kind_of(kc, r->kind);
+        /* the kind's order, then anything else */
+        if (k)
+            for (size_t i = 0; i < k->nfields; i++) {
+                const char *v = rec_field(r, k->fields[i].id);
+                if (v) {
+                    mh_json_key(j, k->fields[i].id);
+                    mh_json_str(j, v);
+                }
+            }
+        for (size_t i = 0; i < r->nfields; i++) {
+            if (k && mh_kind_field_index(k, r->field_key[i]) >= 0)
+                continue;
+            mh_json_key(j, r->field_key[i]);
+            mh_json_str(j, r->field_val[i]);
+        }
+        mh_json_obj_end(j);
+    }
+    mh_json_obj_end(j);
+}
+
+/* The printed values in the kind's order, " · " between them. */
+static void summary(const mh_docs_record *r, struct kcache *kc, char *buf, size_t cap)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    if (!r->indexed) {
+        snprintf(buf, cap, "(not in the index: 'mohur docs reindex')");
+        return;
+    }
+    const mh_kind *k = kind_of(kc, r->kind);
+    for (size_t i = 0; k && i < k->nfields; i++) {
+        const char *v = rec_field(r, k->fields[i].id);
+        if (!v || strcmp(k->fields[i].id, "number") == 0)
+            continue;
+        int n = snprintf(buf + o, cap - o, "%s%s", o ? " · " : "", v);
+        if (n < 0 || (size_t)n >= cap - o)
+            break;
+        o += (size_t)n;
+    }
+}
+
+static int emit(void *ctx, const mh_docs_record *r)
+{
+    struct out_ctx *c = ctx;
+    char t[40], s[600];
+    if (c->limit && c->n >= c->limit)
+        return 1;
+    c->n++;
+    switch (c->mode) {
+    case OUT_JSON:
+        json_record(&c->j, r, &c->kinds);
+        break;
+    case OUT_CSV: {
+        char idx[24];
+        snprintf(idx, sizeof idx, "%llu", (unsigned long long)r->log_index);
+        mh_cli_time_iso(r->issued_at, t, sizeof t);
+        const char *cells[] = {r->doc_id, idx, r->kind, r->issuer, t, r->status};
+        for (size_t i = 0; i < 6; i++) {
+            if (i)
+                fputc(',', c->f);
+            csv_cell(c->f, cells[i]);
+        }
+        fputc(',', c->f);
+        if (strcmp(r->status, "valid") != 0) {
+            mh_cli_time_iso(r->revoked_at, t, sizeof t);
+            csv_cell(c->f, t);
+        }
+        fputc(',', c->f);
+        if (strcmp(r->status, "revoked") == 0)
+            csv_cell(c->f, mh_app_reason_name(r->reason));
+        fputc(',', c->f);
+        csv_cell(c->f, r->file);
+        fputc(',', c->f);
+        csv_cell(c->f, r->url);
+        for (size_t i = 0; i < c->ncols; i++) {
+            const char *v = rec_field(r, c->cols[i]);
+            fputc(',', c->f);
+            csv_cell(c->f, v ? v : "");
+        }
+        fputs("\r\n", c->f);
+        break;
+    }
+    case OUT_TABLE:
+        mh_cli_time_iso(r->issued_at, t, sizeof t);
+        summary(r, &c->kinds, s, sizeof s);
+        fprintf(c->f, "%-20s  %-7s  %-32s  %s\n", t, r->status, r->doc_id, s);
+        break;
+    }
+    return 0;
+}
+
+/* CSV columns: the printed fields of the kind asked for, else of every kind. */
+static void csv_columns(struct out_ctx *c, const char *kind)
+{
+    char ids[4096];
+    size_t n = 0;
+    if (kind) {
+        memcpy(ids, kind, strnlen(kind, 39) + 1);
+        ids[strnlen(kind, 39)] = '\0';
+        n = 1;
+    } else if (mh_kind_list(mh_kinds_dir(), ids, sizeof ids, &n) != 0) {
+        n = 0;
+        mh_err_clear();
+    }
+    const char *p = ids;
+    for (size_t i = 0; i < n; i++, p += strlen(p) + 1) {
+        const mh_kind *k = kind_of(&c->kinds, p);
+        for (size_t f = 0; k && f < k->nfields; f++) {
+            if (!k->fields[f].printed)
+                continue;
+            bool have = false;
+            for (size_t x = 0; x < c->ncols; x++)
+                have |= strcmp(c->cols[x], k->fields[f].id) == 0;
+            if (!have && c->ncols < 64)
+                snprintf(c->cols[c->ncols++], sizeof c->cols[0], "%s", k->fields[f].id);
+        }
+    }
+    fputs("id,log_index,kind,issuer,issued,status,revoked,reason,file,url", c->f);
+    for (size_t i = 0; i < c->ncols; i++) {
+        fputc(',', c->f);
+        csv_cell(c->f, c->cols[i]);
+    }
+    fputs("\r\n", c->f);
+}
+
+static int run_query(const struct docs_args *da, bool csv_default)
+{
+    mh_app *a = NULL;
+    FILE *f = stdout;
+    struct out_ctx *c = calloc(1, sizeof *c);
+    int ret, rc;
+    if (!c)
+        return mh_cli_fail(MH_ERR_NOMEM, "listing");
+    if (da->f.kind) {
+        mh_kind k;
+        if ((rc = mh_kind_load(mh_kinds_dir(), da->f.kind, &k)) != 0) {
+            ret = mh_cli_fail(rc, "--kind %.40s", da->f.kind);
+            goto out;
+        }
+    }
+    if ((ret = open_app(false, &a)) != 0)
+        goto out;
+    if (da->out && strcmp(da->out, "-") != 0) {
+        f = fopen(da->out, "wx");
+        if (!f) {
+            ret = mh_cli_error(MH_EXIT_INPUT, "%s cannot be written (it must not exist yet): %s",
+                               da->out, strerror(errno));
+            f = stdout;
+            goto out;
+        }
+    }
+    c->f = f;
+    c->limit = da->limit;
+    c->mode = da->json ? OUT_JSON : (da->csv || csv_default) ? OUT_CSV : OUT_TABLE;
+    if (c->mode == OUT_JSON) {
+        mh_json_init(&c->j, f);
+        mh_json_arr_begin(&c->j);
+    } else if (c->mode == OUT_CSV) {
+        csv_columns(c, da->f.kind);
+    } else {
+        fprintf(f, "%-20s  %-7s  %-32s  %s\n", "ISSUED (UTC)", "STATUS", "ID", "PRINTED");
+    }
+    mh_err_clear();
+    rc = mh_docs_query(a, &da->f, emit, c);
+    if (rc < 0) {
+        ret = mh_cli_fail(rc, "reading the ledger and the index");
+        goto out;
+    }
+    if (c->mode == OUT_JSON) {
+        mh_json_arr_end(&c->j);
+        mh_json_end(&c->j);
+    } else if (c->mode == OUT_TABLE) {
+        if (c->n == 0)
+            fprintf(f, "(no documents match)\n");
+        else
+            fprintf(f, "%lu document%s%s\n", c->n, c->n == 1 ? "" : "s",
+                    c->limit && c->n >= c->limit ? " (--limit reached)" : "");
+    }
+    ret = MH_EXIT_OK;
+out:
+    if (f != stdout) {
+        if (fclose(f) != 0 && ret == MH_EXIT_OK)
+            ret = mh_cli_error(MH_EXIT_INPUT, "%s could not be written", da->out);
+        else if (ret == MH_EXIT_OK)
+            fprintf(stderr, "mohur: %lu documents written to %s\n", c->n, da->out);
+    }
+    mh_app_close(a);
+    if (c)
+        kcache_free(&c->kinds);
+    free(c);
+    return ret;
+}
+
+/* ---- list, search, export -------------------------------------------------------- */
+
+static const char list_help[] =
+    "Usage: mohur docs list [--kind KIND] [--issuer ID] [--status S] [--from DATE]\n"
+    "                       [--to DATE] [--match TEXT] [--limit N] [--json | --csv]\n"
+    "\n"
+    "Lists the documents this appliance issued, oldest first: the ledger's issue\n"
+    "entries (id, kind, issuer, time, status now) joined with the private index of\n"
+    "their printed fields. Times are UTC, ISO 8601.\n"
+    "\n"
+    "Options:\n" FILTER_HELP "  --limit N        at most N documents\n"
+    "  --json           a JSON array of objects\n"
+    "  --csv            CSV (RFC 4180) with a header row, as 'mohur docs export'\n"
+    "  -h, --help       show this help\n"
+    "\n"
+    "Exit status: 0 (also when nothing matches), 2 usage, 3 an unknown kind,\n"
+    "7 the ledger or the index cannot be read.\n"
+    "\n"
+    "Example:\n"
+    "  mohur docs list --kind diploma --from 2026-06-01 --to 2026-06-30\n";
+
+static int cmd_list(int argc, char **argv)
+{
+    static const int allowed[] = {O_KIND,  O_ISSUER, O_STATUS, O_FROM,  O_TO,
+                                  O_MATCH, O_JSON,   O_CSV,    O_LIMIT, 0};
+    struct docs_args da;
+    int ret = parse(argc, argv, allowed, list_help, &da);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
+        return ret;
+    return run_query(&da, false);
+}
+
+static const char search_help[] =
+    "Usage: mohur docs search TEXT [--kind KIND] [--issuer ID] [--status S]\n"
+    "                       [--from DATE] [--to DATE] [--limit N] [--json | --csv]\n"
+    "\n"
+    "Finds documents whose id or a printed field (a graduate's name, a number, a\n"
+    "date) contains TEXT, without regard to case in Latin, Azerbaijani and\n"
+    "Cyrillic letters ('əliyeva' finds ƏLİYEVA; I, i, İ and ı are one letter).\n"
+    "The same as 'mohur docs list --match TEXT'.\n"
+    "\n"
+    "Options:\n" FILTER_HELP "  --limit N        at most N documents\n"
+    "  --json           a JSON array of objects\n"
+    "  --csv            CSV (RFC 4180) with a header row\n"
+    "  -h, --help       show this help\n"
+    "\n"
+    "Exit status: 0 (also when nothing matches), 2 usage, 3 an unknown kind,\n"
+    "7 the ledger or the index cannot be read.\n"
+    "\n"
+    "Example:\n"
+    "  mohur docs search 'Əliyeva' --kind diploma\n";
+
+static int cmd_search(int argc, char **argv)
+{
+    static const int allowed[] = {O_KIND, O_ISSUER, O_STATUS, O_FROM, O_TO,
+                                  O_JSON, O_CSV,    O_LIMIT,  0};
+    struct docs_args da;
+    int ret = parse(argc, argv, allowed, search_help, &da);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if (optind + 1 != argc)
+        return mh_cli_usage("give one TEXT to search for (quote it if it has spaces)");
+    if (!argv[optind][0])
+        return mh_cli_usage("the TEXT to search for is empty");
+    da.f.text = argv[optind];
+    return run_query(&da, false);
+}
+
+static const char export_help[] =
+    "Usage: mohur docs export [--kind KIND] [--issuer ID] [--status S] [--from DATE]\n"
+    "                         [--to DATE] [--match TEXT] [--json] [--out FILE]\n"
+    "\n"
+    "A report of the documents issued (a batch, a period, a kind) as CSV (RFC\n"
+    "4180, UTF-8, CRLF): id, log_index, kind, issuer, issued, status, revoked,\n"
+    "reason, file, url, then one column per printed field (the kind's, or every\n"
+    "kind's). A cell that begins with = + - @ is quoted with a leading apostrophe,\n"
+    "so a spreadsheet never runs it as a formula.\n"
+    "\n"
+    "Options:\n" FILTER_HELP "  --json           a JSON array instead of CSV\n"
+    "  --out FILE       write to FILE, which must not exist yet (default: standard\n"
+    "                   output)\n"
+    "  -h, --help       show this help\n"
+    "\n"
+    "Exit status: 0, 2 usage, 3 an unknown kind or FILE cannot be written,\n"
+    "7 the ledger or the index cannot be read.\n"
+    "\n"
+    "Example:\n"
+    "  mohur docs export --kind diploma --from 2026-06-01 --out june.csv\n";
+
+static int cmd_export(int argc, char **argv)
+{
+    static const int allowed[] = {O_KIND,  O_ISSUER, O_STATUS, O_FROM, O_TO,
+                                  O_MATCH, O_JSON,   O_OUT,    0};
+    struct docs_args da;
+    int ret = parse(argc, argv, allowed, export_help, &da);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
+        return ret;
+    return run_query(&da, true);
+}
+
+/* ---- show -------------------------------------------------------------------------- */
+
+static const char show_help[] =
+    "Usage: mohur docs show DOC-ID [--json]\n"
+    "\n"
+    "Shows one document: its ledger entry (log index, kind, issuer, time), its\n"
+    "status now (valid, revoked with the reason and date, voided), and from the\n"
+    "index its printed fields, the file it was written to, its verify URL and\n"
+    "whether the archive keeps a copy.\n"
+    "\n"
+    "Options:\n"
+    "  --json        one JSON object\n"
+    "  -h, --help    show this help\n"
+    "\n"
+    "Exit status: 0, 2 usage, 3 no such document in the ledger.\n"
+    "\n"
+    "Example:\n"
+    "  mohur docs show bdu/diploma/BDU-2026-0001\n";
+
+static int cmd_show(int argc, char **argv)
+{
+    static const int allowed[] = {O_JSON, 0};
+    struct docs_args da;
+    mh_app *a = NULL;
+    mh_docs_record *r = NULL;
+    struct kcache kc = {0};
+    int ret = parse(argc, argv, allowed, show_help, &da), rc;
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if (optind + 1 != argc)
+        return mh_cli_usage("give one DOC-ID (e.g. bdu/diploma/BDU-2026-0001)");
+    const char *id = argv[optind];
+    if ((ret = open_app(false, &a)) != 0)
+        return ret;
+    r = malloc(sizeof *r);
+    if (!r) {
+        ret = mh_cli_fail(MH_ERR_NOMEM, "showing");
+        goto out;
+    }
+    mh_err_clear();
+    if ((rc = mh_docs_get(a, id, r)) != 0) {
+        ret = mh_cli_fail(rc, "%.128s", id);
+        goto out;
+    }
+    if (da.json) {
+        mh_json j;
+        mh_json_init(&j, stdout);
+        json_record(&j, r, &kc);
+        mh_json_end(&j);
+    } else {
+        char t[40];
+        mh_cli_time_iso(r->issued_at, t, sizeof t);
+        printf("%s\n  status:    %s", r->doc_id, r->status);
+        if (strcmp(r->status, "valid") != 0) {
+            char rt[40];
+            mh_cli_time_iso(r->revoked_at, rt, sizeof rt);
+            if (strcmp(r->status, "revoked") == 0)
+                printf(" on %s (%s)", rt, mh_app_reason_name(r->reason));
+            else
+                printf(" on %s (its signing failed: never delivered)", rt);
+        }
+        printf("\n  kind:      %s\n  issuer:    %s\n  issued:    %s\n  log index: %llu\n", r->kind,
+               r->issuer, t, (unsigned long long)r->log_index);
+        if (!r->indexed) {
+            printf("  printed:   not in the index (run 'mohur docs reindex' on a signed copy)\n");
+        } else {
+            const mh_kind *k = kind_of(&kc, r->kind);
+            /* the kind's order and English labels, then anything else */
+            for (size_t i = 0; k && i < k->nfields; i++) {
+                const char *v = rec_field(r, k->fields[i].id);
+                if (v)
+                    printf("  %-10s %s\n", k->fields[i].label[MH_LANG_EN], v);
+            }
+            for (size_t i = 0; i < r->nfields; i++)
+                if (!k || mh_kind_field_index(k, r->field_key[i]) < 0)
+                    printf("  %-10s %s\n", r->field_key[i], r->field_val[i]);
+            printf("  file:      %s\n  url:       %s\n  made:      %s\n  archived:  %s\n", r->file,
+                   r->url,
+                   r->rendered ? "rendered by mohur (can be re-printed)" : "supplied by the signer",
+                   r->archive[0] ? "yes (mohur docs reprint)" : "no");
+        }
+    }
+    ret = MH_EXIT_OK;
+out:
+    kcache_free(&kc);
+    free(r);
+    mh_app_close(a);
+    return ret;
+}
+
+/* ---- reprint ------------------------------------------------------------------------- */
+
+static const char reprint_help[] =
+    "Usage: mohur docs reprint DOC-ID --out FILE [--key URI] [--json]\n"
+    "\n"
+    "Makes a lost document again, by its id, without the roster:\n"
+    "  - a rendered document (a diploma, a certificate) is rendered again from\n"
+    "    its indexed fields, which must give exactly the original bytes the\n"
+    "    ledger names, then signed again by its issuer: the same receipt claims\n"
+    "    and QR contents, a new signature over the same original bytes;\n"
+    "  - a supplied document (a notary act) is copied from the archive, the same\n"
+    "    bytes as delivered, when the archive is on (docs/documents.md); else it\n"
+    "    cannot be made again here.\n"
+    "A revoked or voided document is not printed again.\n"
+    "\n"
+    "Options:\n"
+    "  --out FILE    where the document goes (replaced if it exists)\n"
+    "  --key URI     the key that issued it, when not the issuer's key on the\n"
+    "                appliance token (its PIN is asked)\n"
+    "  --json        print the result as JSON\n"
+    "  -h, --help    show this help\n"
+    "\n"
+    "Exit status: 0, 2 usage, 3 no such document, not indexed, not archived,\n"
+    "revoked, or no longer the same bytes; 4 token, 5 PIN, 7 storage.\n"
+    "\n"
+    "Example:\n"
+    "  mohur docs reprint bdu/diploma/BDU-2026-0001 --out copy.pdf\n";
+
+static int cmd_reprint(int argc, char **argv)
+{
+    static const int allowed[] = {O_OUT, O_KEY, O_JSON, 0};
+    struct docs_args da;
+    mh_app *a = NULL;
+    mh_docs_reprint_res res;
+    int ret = parse(argc, argv, allowed, reprint_help, &da), rc;
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if (optind + 1 != argc)
+        return mh_cli_usage("give one DOC-ID to print again");
+    if (!da.out)
+        return mh_cli_usage("--out FILE is required");
+    const char *id = argv[optind];
+    if ((ret = open_app(true, &a)) != 0)
+        return ret;
+    mh_err_clear();
+    if ((rc = mh_docs_reprint(a, id, da.key, da.out, &res)) != 0) {
+        ret = mh_cli_fail(rc, "re-printing %.128s", id);
+        goto out;
+    }
+    if (da.json) {
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "id");
+        mh_json_str(&j, id);
+        mh_json_key(&j, "out");
+        mh_json_str(&j, res.out);
+        mh_json_key(&j, "how");
+        mh_json_str(&j, res.copied ? "archived copy" : "signed again");
+        mh_json_key(&j, "url");
+        mh_json_str(&j, res.url);
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+    } else {
+        printf("%s: %s\n  %s\n  verify at: %s\n", id, res.out,
+               res.copied ? "the archived copy: the same bytes as delivered"
+                          : "rendered again (the same original bytes) and signed again",
+               res.url);
+    }
+    ret = MH_EXIT_OK;
+out:
+    mh_app_close(a);
+    return ret;
+}
+
+/* ---- reindex, prune ------------------------------------------------------------------ */
+
+static const char reindex_help[] =
+    "Usage: mohur docs reindex FILE... [--json]\n"
+    "\n"
+    "Rebuilds the index from signed documents (after the index was lost, or for\n"
+    "documents issued before it existed): each FILE (a signed PDF, or a file\n"
+    "with its .p7s and .receipt) is verified against this appliance first; its\n"
+    "receipt's printed fields, its verify URL and where it is are recorded. A\n"
+    "record made at issue (every printed field) keeps its fields.\n"
+    "\n"
+    "Options:\n"
+    "  --json        one JSON object per file, in an array\n"
+    "  -h, --help    show this help\n"
+    "\n"
+    "Exit status: 0 every file was indexed; 1 some did not verify; 2 usage;\n"
+    "3 a file cannot be read; 7 storage.\n"
+    "\n"
+    "Example:\n"
+    "  mohur docs reindex diplomas/*.pdf\n";
+
+static int cmd_reindex(int argc, char **argv)
+{
+    static const int allowed[] = {O_JSON, 0};
+    struct docs_args da;
+    mh_app *a = NULL;
+    mh_json j;
+    int ret = parse(argc, argv, allowed, reindex_help, &da), rc, worst = MH_EXIT_OK;
+    size_t good = 0, bad = 0;
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if (optind >= argc)
+        return mh_cli_usage("give the signed documents to index");
+    if ((ret = open_app(false, &a)) != 0)
+        return ret;
+    mh_docs_record *r = malloc(sizeof *r);
+    if (!r) {
+        mh_app_close(a);
+        return mh_cli_fail(MH_ERR_NOMEM, "re-indexing");
+    }
+    if (da.json) {
+        mh_json_init(&j, stdout);
+        mh_json_arr_begin(&j);
+    }
+    for (int i = optind; i < argc; i++) {
+        mh_err_clear();
+        rc = mh_docs_reindex_file(a, argv[i], r);
+        if (da.json) {
+            mh_json_obj_begin(&j);
+            mh_json_key(&j, "file");
+            mh_json_str(&j, argv[i]);
+            mh_json_key(&j, "indexed");
+            mh_json_bool(&j, rc == 0);
+            mh_json_key(&j, rc ? "reason" : "id");
+            mh_json_str(&j, rc ? mh_err_message(rc) : r->doc_id);
+            mh_json_obj_end(&j);
+        }
+        if (rc) {
+            int code = rc == MH_ERR_VERIFY_FAILED ? MH_EXIT_INVALID : mh_cli_exit_code(rc);
+            if (!da.json)
+                fprintf(stderr, "mohur: %s: %s\n", argv[i], mh_err_message(rc));
+            if (code > worst)
+                worst = code;
+            bad++;
+            continue;
+        }
+        if (!da.json)
+            printf("indexed: %s (%s)\n", r->doc_id, argv[i]);
+        good++;
+    }
+    if (da.json) {
+        mh_json_arr_end(&j);
+        mh_json_end(&j);
+    } else {
+        printf("%zu indexed, %zu not\n", good, bad);
+    }
+    free(r);
+    mh_app_close(a);
+    return worst;
+}
+
+static const char prune_help[] =
+    "Usage: mohur docs prune [--json]\n"
+    "\n"
+    "Applies the archive's retention: removes archived copies kept longer than\n"
+    "config.json's archive.keep_days after their issue (default 3650 days), and\n"
+    "those of voided documents. The index keeps the documents' records. The\n"
+    "Debian package runs this daily (/etc/cron.daily/mohur).\n"
+    "\n"
+    "Options:\n"
+    "  --json        print the count as JSON\n"
+    "  -h, --help    show this help\n"
+    "\n"
+    "Exit status: 0, 2 usage, 7 storage.\n";
+
+static int cmd_prune(int argc, char **argv)
+{
+    static const int allowed[] = {O_JSON, 0};
+    struct docs_args da;
+    mh_app *a = NULL;
+    size_t n = 0;
+    unsigned days = 0;
+    int ret = parse(argc, argv, allowed, prune_help, &da), rc;
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
+        return ret;
+    if ((ret = open_app(false, &a)) != 0)
+        return ret;
+    bool on = mh_docs_archive_enabled(a, &days);
+    mh_err_clear();
+    if ((rc = mh_docs_prune(a, 0, &n)) != 0) {
+        ret = mh_cli_fail(rc, "pruning the archive");
+        goto out;
+    }
+    if (da.json)
+        printf("{\"removed\": %zu, \"archive\": %s, \"keep_days\": %u}\n", n, on ? "true" : "false",
+               days);
+    else
+        printf("%zu archived cop%s removed (archive %s, kept %u days)\n", n, n == 1 ? "y" : "ies",
+               on ? "on" : "off", days);
+    ret = MH_EXIT_OK;
+out:
+    mh_app_close(a);
+    return ret;
+}
+
+const struct mh_cli_cmd mh_cli_docs_cmds[] = {
+    {"list", "list what was issued (filters: kind, issuer, status, dates, text)", list_help,
+     cmd_list, NULL},
+    {"search", "find documents by a name, number or any printed field", search_help, cmd_search,
+     NULL},
+    {"show", "one document: status, printed fields, file, verify URL", show_help, cmd_show, NULL},
+    {"export", "a CSV (or JSON) report of a batch or a period", export_help, cmd_export, NULL},
+    {"reprint", "make a lost document again by its id", reprint_help, cmd_reprint, NULL},
+    {"reindex", "rebuild the index from signed documents", reindex_help, cmd_reindex, NULL},
+    {"prune", "apply the archive's retention", prune_help, cmd_prune, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,2 @@
+# fuzz targets of the offline verifier link its core (firmware/core).
+target_link_libraries(fuzz_fw_snapshot PRIVATE mh_fw_core)

@@ -1,0 +1,308 @@
+/* test_follow.c - the follower's library calls on a real ledger exported to
+ * a directory mirror, with checkpoints signed by an in-process ECDSA P-256
+ * log key (mbedTLS): mh_follow_update (audit, trusted state, revocations),
+ * mh_follow_check_receipt (the call mohur verify --qr makes) for a matching
+ * receipt, another document, another kind, a revoke entry, an index beyond
+ * the trusted checkpoint, an unknown registry, a rewritten bundle; growth
+ * and an incremental update; a configuration with errors. Network-free:
+ * ledger_multihost runs the same over HTTP between hosts, with witnesses. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/ecdsa.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
+
+#include "mh_ledger.h"
+#include "mh_pki.h"
+
+#define ORIGIN "edu.example.az/log"
+
+static char tmpl[] = "/tmp/mohur-follow-test.XXXXXX";
+static char dir[64];
+
+struct signer {
+    mbedtls_ecdsa_context key;
+    mbedtls_ctr_drbg_context drbg;
+    uint8_t id[4];
+};
+
+static int sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t *sig, size_t cap,
+                   size_t *sig_len)
+{
+    struct signer *s = ctx;
+    uint8_t h[32];
+    if (mbedtls_sha256_ret(msg, len, h, 0) != 0 || cap < MBEDTLS_ECDSA_MAX_LEN ||
+        mbedtls_ecdsa_write_signature(&s->key, MBEDTLS_MD_SHA256, h, 32, sig, sig_len,
+                                      mbedtls_ctr_drbg_random, &s->drbg) != 0)
+        return MH_ERR_INTERNAL;
+    return 0;
+}
+
+static int ledger_sign(void *ctx, const char *body, size_t body_len, char *note, size_t cap,
+                       size_t *note_len)
+{
+    struct signer *s = ctx;
+    return mh_note_sign(body, body_len, ORIGIN, MH_NOTE_ECDSA, s->id, sign_cb, s, note, cap,
+                        note_len);
+}
+
+static void entry(mh_ledger_entry *e, uint64_t n)
+{
+    memset(e, 0, sizeof *e);
+    e->type = MH_LEDGER_ISSUE;
+    snprintf(e->doc_id, sizeof e->doc_id, "AZ-EDU-%llu", (unsigned long long)n);
+    snprintf(e->kind, sizeof e->kind, "diploma");
+    snprintf(e->issuer, sizeof e->issuer, "Baku State University");
+    mh_merkle_leaf_hash((const uint8_t *)e->doc_id, strlen(e->doc_id), e->digest);
+    e->doc_len = 1000 + n;
+    memset(e->signer_fp, 0xab, sizeof e->signer_fp);
+    e->time = 1767225600u + n;
+}
+
+static void grow(mh_ledger *l, uint64_t from, uint64_t n, struct signer *s, const char *mirror)
+{
+    mh_ledger_entry *es = calloc(n, sizeof *es);
+    mh_ledger_export_stats st;
+    assert_non_null(es);
+    for (uint64_t i = 0; i < n; i++)
+        entry(&es[i], from + i);
+    assert_int_equal(mh_ledger_append(l, es, n, NULL), 0);
+    free(es);
+    assert_int_equal(mh_ledger_checkpoint_sign(l, ORIGIN, ledger_sign, s, NULL), 0);
+    assert_int_equal(mh_ledger_export_tiles(l, mirror, &st), 0);
+}
+
+static mh_receipt_claims claims_for(uint64_t n, const char *registry, uint8_t digest[32])
+{
+    mh_ledger_entry e;
+    mh_receipt_claims c;
+    entry(&e, n);
+    memcpy(digest, e.digest, 32);
+    memset(&c, 0, sizeof c);
+    c.registry.ptr = registry;
+    c.registry.len = strlen(registry);
+    c.log_index = n;
+    c.kind.ptr = "diploma";
+    c.kind.len = 7;
+    c.digest = digest;
+    c.digest_len = 16; /* receipts may carry the first 16 bytes */
+    c.doc_len = e.doc_len;
+    return c;
+}
+
+static void follow(void **state)
+{
+    struct signer s;
+    mbedtls_entropy_context ent;
+    mbedtls_pk_context pk;
+    uint8_t spki_buf[200], dg[32];
+    char vkey[MH_NOTE_MAX_VKEY], ledger[128], mirror[128], cfg[128], stdir[128], json[2048];
+    size_t vl;
+    mh_ledger *l = NULL;
+    mh_ledger_opts o = {.create = true};
+    mh_follow *f = NULL;
+    mh_follow_status st;
+    mh_follow_entry *fe = calloc(1, sizeof *fe);
+    mh_receipt_claims c;
+    FILE *fp;
+    (void)state;
+
+    mbedtls_entropy_init(&ent);
+    mbedtls_ctr_drbg_init(&s.drbg);
+    mbedtls_ecdsa_init(&s.key);
+    mbedtls_pk_init(&pk);
+    assert_int_equal(mbedtls_ctr_drbg_seed(&s.drbg, mbedtls_entropy_func, &ent, NULL, 0), 0);
+    assert_int_equal(
+        mbedtls_ecdsa_genkey(&s.key, MBEDTLS_ECP_DP_SECP256R1, mbedtls_ctr_drbg_random, &s.drbg),
+        0);
+    assert_int_equal(mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)), 0);
+    assert_int_equal(mbedtls_ecp_copy(&mbedtls_pk_ec(pk)->Q, &s.key.Q), 0);
+    assert_int_equal(mbedtls_ecp_group_copy(&mbedtls_pk_ec(pk)->grp, &s.key.grp), 0);
+    int spl = mbedtls_pk_write_pubkey_der(&pk, spki_buf, sizeof spki_buf);
+    assert_true(spl > 0);
+    const uint8_t *spki = spki_buf + sizeof spki_buf - spl;
+    assert_int_equal(mh_note_keyid(ORIGIN, strlen(ORIGIN), MH_NOTE_ECDSA, spki, (size_t)spl, s.id),
+                     0);
+    assert_int_equal(
+        mh_note_vkey_format(ORIGIN, MH_NOTE_ECDSA, spki, (size_t)spl, vkey, sizeof vkey, &vl), 0);
+
+    snprintf(ledger, sizeof ledger, "%s/ledger", dir);
+    snprintf(mirror, sizeof mirror, "%s/mirror", dir);
+    snprintf(cfg, sizeof cfg, "%s/follow.json", dir);
+    snprintf(stdir, sizeof stdir, "%s/state", dir);
+    assert_int_equal(mh_ledger_open(ledger, &o, &l), 0);
+    grow(l, 0, 1000, &s, mirror);
+    {
+        /* revoke document 7 */
+        mh_ledger_entry r;
+        memset(&r, 0, sizeof r);
+        r.type = MH_LEDGER_REVOKE;
+        snprintf(r.doc_id, sizeof r.doc_id, "AZ-EDU-7");
+        snprintf(r.issuer, sizeof r.issuer, "Registry");
+        memset(r.signer_fp, 0xab, sizeof r.signer_fp);
+        r.time = 1767300000u;
+        r.reason = 4;
+        assert_int_equal(mh_ledger_append(l, &r, 1, NULL), 0);
+        grow(l, 1001, 299, &s, mirror);
+    }
+
+    /* a configuration with errors is refused with a sentence */
+    fp = fopen(cfg, "w");
+    fprintf(fp, "{\"registries\": [{\"id\": \"AZ-EDU\", \"mirror\": \"%s\"}]}", mirror);
+    fclose(fp);
+    assert_int_equal(mh_follow_open(cfg, stdir, &f), MH_ERR_PARSE);
+    assert_non_null(strstr(mh_err_message(MH_ERR_PARSE), "vkey"));
+
+    snprintf(json, sizeof json,
+             "{\"registries\": [{\"id\": \"AZ-EDU\", \"vkey\": \"%s\", \"mirror\": \"%s\", "
+             "\"max_age\": 3600}]}",
+             vkey, mirror);
+    fp = fopen(cfg, "w");
+    fputs(json, fp);
+    fclose(fp);
+    assert_int_equal(mh_follow_open(cfg, stdir, &f), 0);
+    assert_int_equal(mh_follow_count(f), 1);
+
+    /* nothing trusted yet */
+    c = claims_for(5, "AZ-EDU", dg);
+    assert_int_equal(mh_follow_check_receipt(f, &c, fe), MH_ERR_NOT_FOUND);
+
+    assert_int_equal(mh_follow_update(f, "AZ-EDU", &st, NULL, 0, NULL), 0);
+    assert_int_equal(st.size, 1300);
+    assert_int_equal(st.new_entries, 1300);
+    assert_false(st.stale);
+
+    /* the receipt's entry, proven in the trusted tree */
+    assert_int_equal(mh_follow_check_receipt(f, &c, fe), 0);
+    assert_true(fe->included);
+    assert_false(fe->revoked);
+    assert_string_equal(fe->entry.doc_id, "AZ-EDU-5");
+    assert_int_equal(fe->status.size, 1300);
+    /* another document's digest, another length, another kind */
+    dg[3] ^= 1;
+    assert_int_equal(mh_follow_check_receipt(f, &c, fe), MH_ERR_VERIFY_FAILED);
+    dg[3] ^= 1;
+    c.doc_len++;
+    assert_int_equal(mh_follow_check_receipt(f, &c, fe), MH_ERR_VERIFY_FAILED);
+    c.doc_len--;
+    c.kind.ptr = "transcript";
+    c.kind.len = 10;
+    assert_int_equal(mh_follow_check_receipt(f, &c, fe), MH_ERR_VERIFY_FAILED);
+    /* the revoked document: included, and revoked by entry 1000 */
+    c = claims_for(7, "AZ-EDU", dg);
+    assert_int_equal(mh_follow_check_receipt(f, &c, fe), 0);
+    assert_true(fe->revoked);
+    assert_int_equal(fe->revoke_index, 1000);
+    assert_int_equal(fe->reason, 4);
+    /* the revoke entry itself is no receipt's entry */
+    c = claims_for(1000, "AZ-EDU", dg);
+    assert_int_equal(mh_follow_check_receipt(f, &c, fe), MH_ERR_VERIFY_FAILED);
+    /* beyond the trusted checkpoint; an unknown registry (by id or origin) */
+    c = claims_for(1300, "AZ-EDU", dg);
+    assert_int_equal(mh_follow_check_receipt(f, &c, fe), MH_ERR_NOT_FOUND);
+    c = claims_for(5, "AZ-NOT", dg);
+    assert_int_equal(mh_follow_check_receipt(f, &c, fe), MH_ERR_NOT_FOUND);
+    c = claims_for(5, ORIGIN, dg);
+    assert_int_equal(mh_follow_check_receipt(f, &c, fe), 0);
+
+    /* growth: an incremental update fetches what is new */
+    grow(l, 1300, 700, &s, mirror);
+    assert_int_equal(mh_follow_update(f, "AZ-EDU", &st, NULL, 0, NULL), 0);
+    assert_int_equal(st.size, 2000);
+    assert_int_equal(st.new_entries, 700);
+    c = claims_for(1999, "AZ-EDU", dg);
+    assert_int_equal(mh_follow_check_receipt(f, &c, fe), 0);
+
+    /* a void entry (never delivered) and an entry recording the receipt's
+     * claims digest (what the issuing flow writes) */
+    {
+        mh_ledger_entry v, e;
+        mh_ledger_export_stats xs;
+        memset(&v, 0, sizeof v);
+        v.type = MH_LEDGER_VOID;
+        snprintf(v.doc_id, sizeof v.doc_id, "AZ-EDU-9");
+        snprintf(v.issuer, sizeof v.issuer, "Registry");
+        memset(v.signer_fp, 0xab, sizeof v.signer_fp);
+        v.time = 1767300001u;
+        assert_int_equal(mh_ledger_append(l, &v, 1, NULL), 0); /* index 2000 */
+        entry(&e, 2001);
+        c = claims_for(2001, "AZ-EDU", dg);
+        c.issued_at = 1767225600u;
+        c.issuer.ptr = "BSU";
+        c.issuer.len = 3;
+        c.host.ptr = "verify.example.az";
+        c.host.len = 17;
+        e.has_claims = true;
+        assert_int_equal(mh_receipt_claims_digest(&c, e.claims), 0);
+        assert_int_equal(mh_ledger_append(l, &e, 1, NULL), 0); /* index 2001 */
+        assert_int_equal(mh_ledger_checkpoint_sign(l, ORIGIN, ledger_sign, &s, NULL), 0);
+        assert_int_equal(mh_ledger_export_tiles(l, mirror, &xs), 0);
+        assert_int_equal(mh_follow_update(f, "AZ-EDU", &st, NULL, 0, NULL), 0);
+        assert_int_equal(st.size, 2002);
+        assert_int_equal(mh_follow_check_receipt(f, &c, fe), 0);
+        c.issued_at++; /* a receipt saying something else than its entry */
+        assert_int_equal(mh_follow_check_receipt(f, &c, fe), MH_ERR_VERIFY_FAILED);
+        c = claims_for(9, "AZ-EDU", dg);
+        assert_int_equal(mh_follow_check_receipt(f, &c, fe), MH_ERR_VERIFY_FAILED);
+        assert_true(fe->voided);
+        assert_non_null(strstr(mh_err_message(MH_ERR_VERIFY_FAILED), "voided"));
+    }
+
+    /* a mirror that rewrites a trusted entry: the proof fails */
+    {
+        char path[256];
+        snprintf(path, sizeof path, "%s/tile/entries/000", mirror);
+        fp = fopen(path, "r+b");
+        assert_non_null(fp);
+        fseek(fp, 40, SEEK_SET);
+        fputc('X', fp);
+        fclose(fp);
+        c = claims_for(0, "AZ-EDU", dg);
+        assert_int_equal(mh_follow_check_receipt(f, &c, fe), MH_ERR_LEDGER_FORK);
+        c = claims_for(600, "AZ-EDU", dg);
+        assert_int_equal(mh_follow_check_receipt(f, &c, fe), 0); /* other bundles are fine */
+    }
+
+    mh_follow_close(f);
+    mh_ledger_close(l);
+    mbedtls_pk_free(&pk);
+    mbedtls_ecdsa_free(&s.key);
+    mbedtls_ctr_drbg_free(&s.drbg);
+    mbedtls_entropy_free(&ent);
+    free(fe);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!mkdtemp(tmpl))
+        return -1;
+    snprintf(dir, sizeof dir, "%s", tmpl);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+    (void)state;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(follow),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
