@@ -565,6 +565,26 @@ int mhd_parent_main(mhd_conf *c)
 
 /* ---- main ------------------------------------------------------------------------ */
 
+extern const unsigned char mhd_man_page[];
+extern const size_t mhd_man_page_len;
+
+/* mohurd --man DIR: writes mohurd(8) into DIR (for packaging). */
+static int write_man(const char *dir)
+{
+    char path[1100];
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "mohurd: %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    snprintf(path, sizeof path, "%s/mohurd.8", dir);
+    int rc = mh_file_write_atomic(path, mhd_man_page, mhd_man_page_len, 0644);
+    if (rc) {
+        fprintf(stderr, "mohurd: %s\n", mh_err_message(rc));
+        return 1;
+    }
+    return 0;
+}
+
 static const char usage[] =
     "mohurd - the mohur appliance daemon (docs/daemon.md, mohurd(8))\n"
     "\n"
@@ -577,6 +597,7 @@ static const char usage[] =
     "  --listen ADDR    HOST:PORT, [IPv6]:PORT, tls:HOST:PORT or unix:PATH; repeat for\n"
     "                   more (replaces the configuration's listeners)\n"
     "  --check-config   check the configuration and exit\n"
+    "  --man DIR        write the manual page mohurd(8) into DIR\n"
     "  --version        print the version\n"
     "  -h, --help       show this help\n"
     "\n"
@@ -611,6 +632,8 @@ int main(int argc, char **argv)
             fputs(usage, stdout);
             return 0;
         }
+        if (strcmp(a, "--man") == 0 && more)
+            return write_man(argv[i + 1]);
         if (strcmp(a, "--version") == 0) {
             printf("mohurd %s\n", MH_VERSION);
             return 0;

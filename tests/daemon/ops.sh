@@ -13,14 +13,16 @@ init_state
 # ---- the unit --------------------------------------------------------------
 if command -v systemd-analyze >/dev/null; then
     mkdir -p "$W/man/man8"
-    cp "$DIST/mohurd.8" "$W/man/man8/"
-    sed "s#/usr/sbin/mohurd#$MOHURD#g" "$DIST/mohurd.service" >"$W/mohurd.service"
+    # the page as installed: what mohurd --man writes
+    "$MOHURD" --man "$W/man/man8" || fail "mohurd --man writes its page"
+    cmp -s "$W/man/man8/mohurd.8" "$DIST/mohurd.8" || fail "mohurd --man writes dist/mohurd.8"
+    sed "s#/usr/sbin/mohurd#$MOHURD#g" "$SRC/host/daemon/systemd/mohurd.service" >"$W/mohurd.service"
     MANPATH=$W/man systemd-analyze verify "$W/mohurd.service" >"$W/sa.out" 2>&1 ||
         { cat "$W/sa.out" >&2; fail "systemd-analyze verify mohurd.service"; }
     pass "systemd-analyze verify accepts mohurd.service (its man page found)"
     for k in Type=notify ProtectSystem=strict PrivateTmp=yes NoNewPrivileges=yes \
         RestrictAddressFamilies= CapabilityBoundingSet= SystemCallFilter= ExecReload=; do
-        grep -q "^$k" "$DIST/mohurd.service" || fail "the unit sets $k"
+        grep -q "^$k" "$SRC/host/daemon/systemd/mohurd.service" || fail "the unit sets $k"
     done
     pass "the unit has the hardening options (ProtectSystem, PrivateTmp, NoNewPrivileges, ...)"
     sed -i "s#^ExecStart=.*#ExecStart=/nonexistent/mohurd#" "$W/mohurd.service"
