@@ -109,7 +109,12 @@ pass "900 documents in force in the ledger, none twice (voided attempts are ledg
 # backoff: a child that keeps dying soon after its start waits longer each time
 deaths() { grep -c 'msg="child died; restarting" child=signer signal=9' "$W/mohurd.err"; }
 for k in 1 2 3 4; do
-    pid=$(child_pid signer)
+    # the signer the log names last, once it runs (and has not died alone)
+    for i in $(seq 100); do
+        pid=$(child_pid signer)
+        kill -0 "$pid" 2>/dev/null && break
+        sleep 0.05
+    done
     n=$(deaths)
     kill -KILL "$pid" || fail "killing the signer ($pid)"
     # its death logged, and its successor started
