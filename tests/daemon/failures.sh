@@ -109,9 +109,18 @@ pass "900 documents in force in the ledger, none twice (voided attempts are ledg
 # backoff: a child that keeps dying soon after its start waits longer each time
 deaths() { grep -c 'msg="child died; restarting" child=signer signal=9' "$W/mohurd.err"; }
 for k in 1 2 3 4; do
-    pid=$(child_pid signer)
+    # the signer the log names last, as soon as it runs
     n=$(deaths)
-    kill -KILL "$pid" || fail "killing the signer ($pid)"
+    killed=false
+    for i in $(seq 100); do
+        pid=$(child_pid signer)
+        if kill -KILL "$pid" 2>/dev/null; then
+            killed=true
+            break
+        fi
+        sleep 0.05
+    done
+    $killed || fail "killing the signer ($pid)"
     # its death logged, and its successor started
     for i in $(seq 200); do [ "$(deaths)" -gt "$n" ] && [ "$(child_pid signer)" != "$pid" ] && break; sleep 0.05; done
     [ "$(child_pid signer)" != "$pid" ] || fail "the signer was restarted after kill $k"
