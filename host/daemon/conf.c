@@ -171,6 +171,14 @@ static int set_one(mhd_conf *c, const char *k, const char *v, bool *had_listen)
         snprintf(c->witnesses[c->nwitnesses++], sizeof c->witnesses[0], "%s", v);
         return MH_OK;
     }
+    if (strcmp(k, "public_host") == 0) {
+        if (strlen(v) >= sizeof c->public_host || !v[0] || strchr(v, '/')) {
+            mh_err_set("public_host is a host name (the one the QR codes name)");
+            return MH_ERR_PARSE;
+        }
+        snprintf(c->public_host, sizeof c->public_host, "%s", v);
+        return MH_OK;
+    }
     if (strcmp(k, "origin") == 0) {
         if (strlen(v) >= sizeof c->origin || !v[0])
             return MH_ERR_PARSE;

@@ -10,7 +10,6 @@
  */
 #define _GNU_SOURCE
 #include "mohurd.h"
-#include "page.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -39,6 +38,7 @@
 #include "mh_app.h"
 #include "mh_doc.h"
 #include "mh_ledger.h"
+#include "mh_web.h"
 
 /* ---- state ------------------------------------------------------------------ */
 
@@ -86,6 +86,7 @@ static struct front {
     char *tls_cert, *tls_key, *tls_ca;
     centry *cache;
     size_t ncache;
+    mh_web *web; /* the verification page (host/web) */
     pthread_mutex_t cache_lock[CACHE_STRIPES];
     atomic_bool draining;
 } F;
@@ -661,12 +662,144 @@ static bool wants_json(struct MHD_Connection *c)
     return a && strstr(a, "application/json") && !strstr(a, "text/html");
 }
 
-/* GET /V/<receipt>: the public verification route (what the QR opens). */
+/* The page (host/web: /V/ for browsers, its assets, the offline verifier,
+ * "/"): mh_web_handle answers; its answers are cached like verdicts, by
+ * everything they depend on (path, query, Host, languages, cookie,
+ * If-None-Match) and the ledger's size. */
+typedef struct wentry {
+    uint8_t key[32];
+    uint64_t size;
+    double at;
+    bool used;
+    unsigned status;
+    size_t nheaders;
+    mh_web_header headers[MH_WEB_HEADERS_MAX];
+    uint8_t *body;
+    size_t len;
+} wentry;
+static wentry *wcache;
+static pthread_mutex_t wcache_lock[CACHE_STRIPES];
+
+static enum MHD_Result web_send(struct MHD_Connection *c, req *r, unsigned status,
+                                const mh_web_header *h, size_t nh, const uint8_t *body, size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    for (size_t i = 0; i < nh; i++)
+        MHD_add_response_header(resp, h[i].name, h[i].value);
+    if (r->L->tls)
+        MHD_add_response_header(resp, "Strict-Transport-Security",
+                                "max-age=31536000; includeSubDomains");
+    if (F.draining)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    r->status = (int)status;
+    enum MHD_Result ret = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result r_web(struct MHD_Connection *c, req *r, const char *url)
+{
+    const char *query = NULL;
+    char q[64] = "";
+    const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+    if (lang) {
+        snprintf(q, sizeof q, "lang=%.16s", lang);
+        query = q;
+    }
+    mh_web_request wr = {
+        .method = "GET",
+        .path = url,
+        .query = query,
+        .host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
+        .accept_language =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE),
+        .cookie = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE),
+        .if_none_match =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
+    };
+    /* the cache key: every input of the answer */
+    mbedtls_sha256_context h;
+    uint8_t key[32];
+    uint64_t size = 0;
+    uint8_t root[32];
+    const char *parts[] = {url, q, wr.host, wr.accept_language, wr.cookie, wr.if_none_match};
+    mbedtls_sha256_init(&h);
+    mbedtls_sha256_starts_ret(&h, 0);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        const char *p = parts[i] ? parts[i] : "";
+        size_t n = strnlen(p, 4096);
+        mbedtls_sha256_update_ret(&h, (const unsigned char *)p, n);
+        mbedtls_sha256_update_ret(&h, (const unsigned char *)"\n", 1);
+    }
+    mbedtls_sha256_finish_ret(&h, key);
+    mbedtls_sha256_free(&h);
+    if (mh_ledger_size(mh_app_ledger(F.app), &size, root) != 0) {
+        mh_err_clear();
+        return fail(c, r, 503, "the ledger cannot be read; try again shortly");
+    }
+    uint32_t hv;
+    memcpy(&hv, key, 4);
+    size_t slot = F.ncache ? hv % F.ncache : 0;
+    if (F.ncache) {
+        pthread_mutex_t *l = &wcache_lock[slot % CACHE_STRIPES];
+        pthread_mutex_lock(l);
+        wentry *e = &wcache[slot];
+        if (e->used && e->size == size && now_s() - e->at < F.c->cache_ttl &&
+            memcmp(e->key, key, 32) == 0) {
+            enum MHD_Result ret =
+                web_send(c, r, e->status, e->headers, e->nheaders, e->body, e->len);
+            pthread_mutex_unlock(l);
+            atomic_fetch_add(&M.cache_hits, 1);
+            return ret;
+        }
+        pthread_mutex_unlock(l);
+    }
+    atomic_fetch_add(&M.cache_misses, 1);
+    if (strncmp(url, "/V/", 3) == 0 && !public_ok(c)) {
+        atomic_fetch_add(&M.rate_limited, 1);
+        return fail(c, r, 429, "too many verifications from this address; slow down");
+    }
+    mh_web_response res;
+    mh_err_clear();
+    if (mh_web_handle(F.web, &wr, &res) != 0)
+        return fail(c, r, 500, "the page could not be made");
+    enum MHD_Result ret =
+        web_send(c, r, res.status, res.headers, res.nheaders, res.body, res.body_len);
+    uint8_t *copy = F.ncache ? malloc(res.body_len ? res.body_len : 1) : NULL;
+    if (copy) {
+        memcpy(copy, res.body, res.body_len);
+        pthread_mutex_t *l = &wcache_lock[slot % CACHE_STRIPES];
+        pthread_mutex_lock(l);
+        wentry *e = &wcache[slot];
+        free(e->body);
+        memcpy(e->key, key, 32);
+        e->size = size;
+        e->at = now_s();
+        e->status = res.status;
+        e->nheaders = res.nheaders;
+        memcpy(e->headers, res.headers, sizeof e->headers);
+        e->body = copy;
+        e->len = res.body_len;
+        e->used = true;
+        pthread_mutex_unlock(l);
+    }
+    mh_web_response_free(&res);
+    return ret;
+}
+
+/* GET /V/<receipt>: the public verification route (what the QR opens):
+ * JSON for programs (the verdict as `mohur verify --json` prints it), the
+ * page (host/web) for people. */
 static enum MHD_Result r_verify_page(struct MHD_Connection *c, req *r, const char *url)
 {
     const char *rec = url + 3;
     size_t n = strlen(rec);
     bool json = wants_json(c);
+    if (!json)
+        return r_web(c, r, url);
     if (n == 0 || n > MH_RECEIPT_URL_MAX - 64 ||
         strspn(rec, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != n)
         return fail(c, r, 400,
@@ -703,8 +836,6 @@ static enum MHD_Result r_verify_page(struct MHD_Connection *c, req *r, const cha
     size_t jl = 0, hl = 0;
     if (rc == 0)
         rc = mh_app_verdict_json(v, &js, &jl);
-    if (rc == 0)
-        rc = mhd_page_verdict(v, &html, &hl);
     free(v);
     if (rc) {
         free(js);
@@ -1305,6 +1436,9 @@ static const route routes[] = {
     {"GET", "/readyz", false, NULL, 0, 0, r_readyz, M_READYZ, true},
     {"GET", "/metrics", false, NULL, ROLE_ADMIN | ROLE_AUDITOR, 0, r_metrics, M_METRICS, true},
     {"GET", "/V/", true, NULL, 0, 0, r_verify_page, M_V, false},
+    {"GET", "/", false, NULL, 0, 0, r_web, M_V, false},
+    {"GET", "/assets/", true, NULL, 0, 0, r_web, M_V, false},
+    {"GET", "/offline.html", false, NULL, 0, 0, r_web, M_V, false},
     {"GET", "/checkpoint", false, NULL, 0, 0, r_tiles, M_TILES, false},
     {"GET", "/tile/", true, NULL, 0, 0, r_tiles, M_TILES, false},
     {"GET", "/api/v1/log/checkpoint", false, NULL, 0, 0, r_log, M_LOG, false},
@@ -1603,10 +1737,18 @@ static int front_setup(mhd_conf *c)
         }
     }
     F.ncache = c->verify_cache;
-    if (F.ncache && !(F.cache = calloc(F.ncache, sizeof *F.cache)))
+    if (F.ncache && (!(F.cache = calloc(F.ncache, sizeof *F.cache)) ||
+                     !(wcache = calloc(F.ncache, sizeof *wcache))))
         return MH_ERR_NOMEM;
-    for (size_t i = 0; i < CACHE_STRIPES; i++)
+    for (size_t i = 0; i < CACHE_STRIPES; i++) {
         pthread_mutex_init(&F.cache_lock[i], NULL);
+        pthread_mutex_init(&wcache_lock[i], NULL);
+    }
+    /* the verification page: its catalogs and the offline verifier are
+     * built now, while files can be read */
+    mh_web_opts wo = {.public_host = c->public_host[0] ? c->public_host : NULL, .https = tls};
+    if ((rc = mh_web_open(F.app, &wo, &F.web)) != 0)
+        return rc;
     /* what follows cannot be undone: no more root, then only the kinds and
      * the tiles to read (Landlock), then no writing, no code, no sockets
      * (seccomp). /proc: the memfds of uploads are opened by their
@@ -1786,6 +1928,10 @@ int mhd_front_main(mhd_conf *c, size_t nlisten)
         free(F.cache[i].html);
     }
     free(F.cache);
+    for (size_t i = 0; wcache && i < F.ncache; i++)
+        free(wcache[i].body);
+    free(wcache);
+    mh_web_close(F.web);
     free(F.buckets);
     free(F.creds);
     free(F.tls_cert);

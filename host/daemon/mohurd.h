@@ -58,6 +58,7 @@ typedef struct mhd_conf {
     unsigned public_rate;         /* uncached verifications/s per client address (0: off) */
     unsigned checkpoint_interval; /* seconds between checkpoints (0: never) */
     char origin[256];             /* the log's origin line */
+    char public_host[256];        /* the page judges receipts at this host ("": Host) */
     int log_level;                /* 0 error .. 3 debug */
     bool log_requests;
     char pid_file[1024];

@@ -16,6 +16,7 @@ conf max_body 2097152
 conf max_json 65536
 conf threads 4
 conf public_rate 2
+conf public_host verify.mohur.test
 
 # a witness (cosignature/v1, Ed25519 by openssl), trusted in mohurd.conf
 openssl genpkey -algorithm ed25519 -out "$W/wit.pem" 2>/dev/null || fail "witness key"
@@ -170,10 +171,17 @@ RPATH=${URL#HTTPS://*/}
 expect_code 200 "GET /V/<receipt> (JSON)" GET "/$RPATH" -H 'Accept: application/json'
 [ "$(jget verdict)" = valid ] || fail "the verdict is valid"
 pass "the verdict is valid"
-expect_code 200 "GET /V/<receipt> (HTML)" GET "/$RPATH"
-body_has "<h1 class=\"verdict-valid\">" "the HTML names the verdict"
+expect_code 200 "GET /V/<receipt> (the page, host/web)" GET "/$RPATH" -H 'Accept-Language: en'
+body_has 'class="verdict v-valid"' "the page names the verdict"
 body_has "Əli Həsənov" "the HTML shows the printed holder (UTF-8)"
-grep -q "Content-Security-Policy" <(curl -s -D - -o /dev/null "$H/$RPATH") && pass "the HTML has a CSP" || fail "CSP header"
+grep -q "Content-Security-Policy: default-src 'none'" <(curl -s -D - -o /dev/null "$H/$RPATH") && pass "the page has its strict CSP" || fail "CSP header"
+expect_code 200 "the page's landing page" GET /
+expect_code 200 "the offline verifier" GET /offline.html
+curl -s -D "$W/ah" -o /dev/null "$H/assets/mohur.css"
+ETAG=$(awk 'tolower($1) == "etag:" { print $2 }' "$W/ah" | tr -d '\r')
+expect_code 200 "an asset of the page" GET /assets/mohur.css
+expect_code 304 "an asset not modified (If-None-Match)" GET /assets/mohur.css -H "If-None-Match: $ETAG"
+expect_code 404 "an asset that is not there" GET /assets/nope.css
 FORGED=$(python3 -c 'import sys; p=sys.argv[1]; i=len(p)//2; print(p[:i]+("A" if p[i]!="A" else "B")+p[i+1:])' "$RPATH")
 expect_code 200 "a receipt with one character changed" GET "/$FORGED?format=json"
 case $(jget verdict) in forged | error | not-mohur | unknown) pass "it is not valid ($(jget verdict))" ;; *) fail "a changed receipt is not valid" ;; esac
