@@ -143,14 +143,21 @@ rm -f "$W/state-nocrl/certs/root.crl" "$W/state-nocrl/certs/root.crl.pem"
 
 expect 0 "mohur web export writes the offline verifier" web export --out "$W/offline.html"
 
-# The servers. When mohurd serves /V/, replace this one line with
-#   mohurd --listen 127.0.0.1:0 ... (its port from its readiness line)
+# The servers: mohurd itself (its front process serves the page through
+# mh_web_handle), one per appliance, on a free loopback port.
 start_server() { # STATE PORTFILE
-    "$WEB_TESTD" --state "$1" --public-host verify.mohur.test --port-file "$2" 2>>"$W/testd.log" &
+    local port
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    printf 'public_host verify.mohur.test\nlocal_socket no\n' >"$1/mohurd.conf"
+    "$MOHURD" --state "$1" --listen "127.0.0.1:$port" 2>>"$W/testd.log" &
     PIDS+=($!)
-    for _ in $(seq 100); do [ -s "$2" ] && return 0; sleep 0.1; done
+    for _ in $(seq 300); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz")" = 200 ] &&
+            { echo "$port" >"$2"; return 0; }
+        sleep 0.1
+    done
     cat "$W/testd.log" >&2
-    fail "the test server did not start"
+    fail "mohurd did not start"
 }
 start_server "$A" "$W/port-a"
 start_server "$W/state-nocrl" "$W/port-b"
