@@ -312,7 +312,8 @@ static void print_json(mh_batch_stats *st, const char *out_dir, struct rows *rs)
     mh_json_str(&j, out_dir);
     json_opt_str(&j, "error", st->fatal ? st->fatal_msg : NULL);
     /* one object per row, by line */
-    qsort(rs->r, rs->n, sizeof rs->r[0], by_line);
+    if (rs->n) /* none when the batch ran in mohurd */
+        qsort(rs->r, rs->n, sizeof rs->r[0], by_line);
     mh_json_key(&j, "results");
     mh_json_arr_begin(&j);
     for (size_t i = 0; i < rs->n; i++) {

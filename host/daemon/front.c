@@ -770,7 +770,8 @@ static enum MHD_Result r_web(struct MHD_Connection *c, req *r, const char *url)
         web_send(c, r, res.status, res.headers, res.nheaders, res.body, res.body_len);
     uint8_t *copy = F.ncache ? malloc(res.body_len ? res.body_len : 1) : NULL;
     if (copy) {
-        memcpy(copy, res.body, res.body_len);
+        if (res.body_len) /* a 304 has no body */
+            memcpy(copy, res.body, res.body_len);
         pthread_mutex_t *l = &wcache_lock[slot % CACHE_STRIPES];
         pthread_mutex_lock(l);
         wentry *e = &wcache[slot];
