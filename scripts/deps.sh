@@ -13,6 +13,7 @@ run_pkgs=(
   libqpdf-dev
   libqrencode-dev libpng-dev
   libmicrohttpd-dev python3-fonttools python3-brotli icc-profiles-free
+  libgnutls28-dev libseccomp-dev libsystemd-dev curl
 )
 test_pkgs=(
   libcmocka-dev python3 libjansson-dev
@@ -24,6 +25,7 @@ test_pkgs=(
   gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm dpkg-dev debootstrap file
   chromium chromium-driver python3-selenium
   curl iproute2
+  python3-yaml nginx-light wrk systemd man-db
 )
 
 want=("${run_pkgs[@]}")

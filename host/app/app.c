@@ -698,7 +698,8 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
     if ((ret = load_config(a)) != 0 || (ret = mh_app_rng_init(a)) != 0)
         goto out;
     mh_ledger_opts lo = {0};
-    lo.read_only = (flags & MH_APP_READ_ONLY) != 0;
+    /* the signer process (MH_APP_KEYS_ONLY) reads the ledger, never writes */
+    lo.read_only = (flags & (MH_APP_READ_ONLY | MH_APP_KEYS_ONLY)) != 0;
     lo.group_commit = !lo.read_only;
     lo.grow_step = (size_t)1 << 30;
     if ((ret = mh_app_path(path, sizeof path, a->dir, "ledger")) != 0)
@@ -707,8 +708,10 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
     if (ret)
         goto out;
     if (!(flags & MH_APP_READ_ONLY)) {
+        /* MH_APP_NO_TOKEN: mohurd's ledger process, whose keys are injected */
         if ((ret = mh_app_path(path, sizeof path, a->dir, "ca")) != 0 ||
-            (ret = mh_cadb_open(path, false, &a->cadb)) != 0 || (ret = open_token(a)) != 0)
+            (ret = mh_cadb_open(path, false, &a->cadb)) != 0 ||
+            (!(flags & MH_APP_NO_TOKEN) && (ret = open_token(a)) != 0))
             goto out;
     }
     *out = a;

@@ -348,4 +348,137 @@ int mh_app_verify_qr(mh_app *a, const char *qr_text, const char *doc_path,
  * "not-mohur", "error", "revocation-unknown". */
 const char *mh_app_verdict_name(enum mh_app_verdict_code c);
 
+/* ---- for mohurd: keys in another process, input in memory, credentials -- */
+
+/* mh_app_open_ex flags beside MH_APP_READ_ONLY. mohurd's ledger process
+ * opens for signing with MH_APP_NO_TOKEN: the ledger for writing and the CA
+ * database, but no token; its keys are injected (mh_app_set_remote_key,
+ * mh_app_signer_open_remote) and sign in the signer process. The signer
+ * process opens with MH_APP_KEYS_ONLY: the token and the CA database, the
+ * ledger read-only (it checks entries, it never writes them). */
+#define MH_APP_NO_TOKEN 2u
+#define MH_APP_KEYS_ONLY 4u
+
+/* A private-key operation done elsewhere: sign hash (hlen bytes, made with
+ * mbedTLS md type `md`) with the algorithm `alg` (MH_APP_REMOTE_*), the
+ * result as mbedTLS wants it (ECDSA: DER; RSA: the raw signature). */
+enum { MH_APP_REMOTE_ECDSA = 1, MH_APP_REMOTE_RSA_PKCS1 = 2, MH_APP_REMOTE_RSA_PSS = 3 };
+typedef int (*mh_app_remote_sign_fn)(void *ctx, int alg, int md, const uint8_t *hash, size_t hlen,
+                                     uint8_t *sig, size_t cap, size_t *sig_len);
+
+/* The appliance's own keys. */
+enum mh_app_key_role { MH_APP_KEY_REGISTRY = 1, MH_APP_KEY_TSA = 2 };
+
+/* The key labels config.json names (registry, TSA: "" when none). */
+const char *mh_app_key_label(const mh_app *a, enum mh_app_key_role role);
+/* (MH_APP_NO_TOKEN) The registry or TSA key: its certificate (as the
+ * signer process read it from the token) and where its signatures are
+ * made. The TSA's is optional: without it signatures are B-B. */
+int mh_app_set_remote_key(mh_app *a, enum mh_app_key_role role, const uint8_t *cert, size_t len,
+                          mh_app_remote_sign_fn fn, void *ctx) MH_WARN_UNUSED;
+/* (MH_APP_NO_TOKEN) An issuer's signer whose key is elsewhere: cert is the
+ * certificate stored next to the key (the signer process opened it with
+ * mh_app_signer_open, which checked the CA database); it is checked here
+ * again against the path, the CRL and the issuer policy. */
+int mh_app_signer_open_remote(mh_app *a, const char *issuer_id, const uint8_t *cert, size_t len,
+                              mh_app_remote_sign_fn fn, void *ctx,
+                              mh_app_signer **out) MH_WARN_UNUSED;
+
+/* (MH_APP_KEYS_ONLY, the signer process) The certificate of an appliance
+ * key or of a signer (malloc'd copy), and private-key operations with them:
+ * the other end of mh_app_remote_sign_fn. */
+int mh_app_key_cert(mh_app *a, enum mh_app_key_role role, uint8_t **der,
+                    size_t *len) MH_WARN_UNUSED;
+int mh_app_key_sign(mh_app *a, enum mh_app_key_role role, int alg, int md, const uint8_t *hash,
+                    size_t hlen, uint8_t *sig, size_t cap, size_t *sig_len) MH_WARN_UNUSED;
+int mh_app_signer_cert(const mh_app_signer *s, uint8_t **der, size_t *len) MH_WARN_UNUSED;
+int mh_app_signer_sign(mh_app_signer *s, int alg, int md, const uint8_t *hash, size_t hlen,
+                       uint8_t *sig, size_t cap, size_t *sig_len) MH_WARN_UNUSED;
+/* The SHA-256 of a signer's certificate (what ledger entries record). */
+void mh_app_signer_fp(const mh_app_signer *s, uint8_t fp[32]);
+/* Is the appliance token there and answering? */
+bool mh_app_token_ok(mh_app *a);
+/* Signs a checkpoint note body with the registry key (C2SP signed note,
+ * ECDSA P-256), named `origin`: the mh_ledger_sign_fn of the signer. */
+int mh_app_sign_note(mh_app *a, const char *origin, const char *body, size_t body_len, char *note,
+                     size_t cap, size_t *note_len) MH_WARN_UNUSED;
+
+/* What to verify, all in memory (mohurd's uploads). Exactly one of: a PDF
+ * (doc, no p7s); any file with its detached signature (doc + p7s, and the
+ * receipt URL from its .receipt file or the QR in qr_text); a receipt text
+ * alone (qr_text), optionally with the document (doc) to compare. */
+typedef struct mh_app_verify_input {
+    const uint8_t *doc;
+    size_t doc_len;
+    const uint8_t *p7s;
+    size_t p7s_len;
+    const char *qr_text;
+} mh_app_verify_input;
+/* The same verdicts as mh_app_verify_file and mh_app_verify_qr. */
+int mh_app_verify_mem(mh_app *a, const mh_app_verify_input *in, mh_app_verdict *v) MH_WARN_UNUSED;
+
+/* The one issuer of config.json that may issue kind_id (a request that
+ * names none). MH_ERR_INVALID_ARG, saying so, when none or several may. */
+int mh_app_issuer_for_kind(const mh_app *a, const char *kind_id,
+                           mh_app_issuer_info *out) MH_WARN_UNUSED;
+
+/* A witness's cosignature line ("\u2014 name base64") of stored checkpoint seq
+ * (UINT64_MAX: the latest): verified with one of the trusted witnesses'
+ * cosignature/v1 verifier keys (vkeys, text) and stored beside it. witness
+ * gets the name of the witness that signed. MH_ERR_VERIFY_FAILED when no
+ * trusted witness signed that checkpoint so; MH_ERR_ALREADY_EXISTS for a
+ * repeat. */
+#define MH_APP_WITNESSES_MAX 8
+int mh_app_witness_cosign(mh_app *a, uint64_t seq, const char *line, size_t len,
+                          const char *const *vkeys, size_t nvkeys, char *witness,
+                          size_t cap) MH_WARN_UNUSED;
+
+/* The verdict as one JSON object (malloc'd, NUL-terminated, no newline):
+ * what `mohur verify --json` prints and mohurd answers. */
+int mh_app_verdict_json(const mh_app_verdict *v, char **out, size_t *len) MH_WARN_UNUSED;
+
+/* ---- API credentials (mohurd's clients; `mohur api-token`) --------------- */
+
+#define MH_APP_CRED_MAX 256
+#define MH_APP_CRED_FILE "api-tokens.json"
+
+/* A client of the API: a bearer token (stored as the SHA-256 of its
+ * secret) or a TLS client certificate of mohur's CA (stored as the SHA-256
+ * of the certificate), with its role. */
+typedef struct mh_app_credential {
+    char id[17];                    /* 16 lower-case hex digits */
+    char name[65];                  /* who it is for */
+    char role[16];                  /* "admin", "issuer", "notary", "auditor" */
+    char issuer[MH_APP_ID_MAX + 1]; /* issuer/notary: the issuer it acts for */
+    size_t nkinds;                  /* issuer: the kinds it may issue (0: the issuer's all) */
+    char kinds[8][40];
+    bool is_cert;
+    uint8_t hash[32];
+    int64_t created;
+    bool revoked;
+    int64_t revoked_at;
+    unsigned rate; /* requests per second it may make; 0: the daemon's default */
+} mh_app_credential;
+
+/* Is `role` one of the four, and does the rest fit it (an issuer for
+ * issuer and notary, none for admin and auditor)? */
+int mh_app_cred_check_role(const mh_app_credential *c) MH_WARN_UNUSED;
+/* Adds a token credential (c: name, role, issuer, kinds, rate) to the state
+ * directory's api-tokens.json; c->id and the secret ("mht_<id>_<secret>",
+ * shown once, never stored) are filled in. */
+int mh_app_cred_create(const char *state_dir, mh_app_credential *c, char *secret,
+                       size_t cap) MH_WARN_UNUSED;
+/* Adds a certificate credential (the DER certificate of a client). */
+int mh_app_cred_add_cert(const char *state_dir, mh_app_credential *c, const uint8_t *der,
+                         size_t len) MH_WARN_UNUSED;
+/* Every credential (malloc'd array). A missing file is an empty list. */
+int mh_app_cred_list(const char *state_dir, mh_app_credential **out, size_t *n) MH_WARN_UNUSED;
+int mh_app_cred_revoke(const char *state_dir, const char *id) MH_WARN_UNUSED;
+/* Finds the live credential a bearer token or a certificate belongs to
+ * (constant-time comparison). MH_ERR_PERMISSION when none. */
+int mh_app_cred_find_token(const mh_app_credential *list, size_t n, const char *token,
+                           const mh_app_credential **who) MH_WARN_UNUSED;
+int mh_app_cred_find_cert(const mh_app_credential *list, size_t n, const uint8_t *der, size_t len,
+                          const mh_app_credential **who) MH_WARN_UNUSED;
+
 #endif

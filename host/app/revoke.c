@@ -38,7 +38,7 @@ int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason, mh_ledger_stat
     mh_ledger_entry e;
     uint64_t idx = 0;
 
-    if (!a->tok) {
+    if (a->flags & (MH_APP_READ_ONLY | MH_APP_KEYS_ONLY)) {
         mh_err_set("the appliance was opened for verifying only; open it for signing to revoke");
         return MH_ERR_INVALID_ARG;
     }

@@ -342,6 +342,25 @@ static int cmd_sign(int argc, char **argv)
             ret = mh_cli_fail(rc, "signing %s", file);
         goto out;
     }
+    /* a running mohurd holds the ledger: through it (daemon_client.c) */
+    if (key && mh_cli_daemon_running()) {
+        ret = mh_cli_error(MH_EXIT_STORAGE,
+                           "%s: mohurd is running and holds the ledger; a signature with your "
+                           "own token (--key) does not go through mohurd yet: stop mohurd for "
+                           "it, or sign as an issuer of the appliance",
+                           mh_cli_prog);
+        goto out;
+    }
+    if (!key && mh_cli_daemon_running()) {
+        mh_err_clear();
+        if ((rc = mh_cli_daemon_sign(&req, kind_id, issuer, out, &res)) != 0) {
+            ret = mh_cli_fail(rc, "signing %s through mohurd", file);
+            if (res.voided && res.url[0])
+                fprintf(stderr, "mohur: the receipt made for it verifies as voided: %s\n", res.url);
+            goto out;
+        }
+        goto print;
+    }
     mh_err_clear();
     if ((rc = mh_app_open(mh_cli_state_dir(), &a)) != 0) {
         ret = open_fail(rc);
@@ -385,6 +404,7 @@ static int cmd_sign(int argc, char **argv)
             fprintf(stderr, "mohur: the receipt made for it verifies as voided: %s\n", res.url);
         goto out;
     }
+print:
     if (json) {
         mh_json j;
         mh_json_init(&j, stdout);
@@ -557,136 +577,25 @@ static const mh_val_report *verdict_etsi;
 
 static void print_verdict_json(const mh_app_verdict *v, enum json_mode mode)
 {
-    char hex[65], d[40];
-    mh_json j;
-    mh_json_init(&j, stdout);
-    mh_json_obj_begin(&j);
-    mh_json_key(&j, "verdict");
-    mh_json_str(&j, mh_app_verdict_name(v->code));
-    mh_json_key(&j, "summary");
-    mh_json_str(&j, v->sentence);
-    mh_json_key(&j, "signatures");
-    mh_json_arr_begin(&j);
-    for (size_t i = 0; i < v->nsigs; i++) {
-        const mh_app_sig_detail *s = &v->sigs[i];
-        mh_json_obj_begin(&j);
-        mh_json_key(&j, "signer");
-        mh_json_str(&j, s->signer);
-        mh_json_key(&j, "role");
-        mh_json_str(&j, s->role);
-        mh_cli_hex_encode(s->cert_fp, 32, hex, sizeof hex);
-        mh_json_key(&j, "cert_sha256");
-        mh_json_str(&j, hex);
-        mh_json_key(&j, "intact");
-        mh_json_bool(&j, s->integrity);
-        mh_json_key(&j, "covers_whole");
-        mh_json_bool(&j, s->covers_whole);
-        mh_json_key(&j, "later_changes_ok");
-        mh_json_bool(&j, s->later_ok);
-        mh_json_key(&j, "trusted");
-        mh_json_bool(&j, s->path_ok);
-        mh_json_key(&j, "policy_ok");
-        mh_json_bool(&j, s->policy_ok);
-        if (!s->path_ok) {
-            mh_json_key(&j, "path_problem");
-            mh_json_str(&j, s->path_reason);
-        }
-        if (s->detail[0]) {
-            mh_json_key(&j, "problem");
-            mh_json_str(&j, s->detail);
-        }
-        mh_json_key(&j, "signed_at");
-        mh_json_int(&j, s->signed_at);
-        mh_json_key(&j, "timestamp");
-        if (s->has_timestamp)
-            mh_json_int(&j, s->timestamp);
-        else
-            mh_json_null(&j);
-        mh_json_obj_end(&j);
-    }
-    mh_json_arr_end(&j);
-    mh_json_key(&j, "receipt");
-    if (v->has_receipt) {
-        mh_json_obj_begin(&j);
-        mh_json_key(&j, "url");
-        mh_json_str(&j, v->url);
-        mh_json_key(&j, "qr_host");
-        mh_json_str(&j, v->qr_host);
-        mh_json_key(&j, "signed_host");
-        mh_json_str(&j, v->signed_host);
-        mh_json_key(&j, "host_mismatch");
-        mh_json_bool(&j, v->host_mismatch);
-        mh_json_key(&j, "signature_ok");
-        mh_json_bool(&j, v->receipt_sig_ok);
-        mh_json_key(&j, "digest_ok");
-        if (v->digest_checked)
-            mh_json_bool(&j, v->receipt_digest_ok);
-        else
-            mh_json_null(&j);
-        mh_json_key(&j, "registry");
-        mh_json_str(&j, v->registry);
-        mh_json_key(&j, "issuer");
-        mh_json_str(&j, v->issuer);
-        mh_json_key(&j, "kind");
-        mh_json_str(&j, v->kind);
-        mh_json_key(&j, "log_index");
-        mh_json_uint(&j, v->log_index);
-        mh_json_key(&j, "issued_at");
-        mh_json_uint(&j, v->issued_at);
-        mh_json_key(&j, "fields");
-        mh_json_obj_begin(&j);
-        for (size_t i = 0; i < v->nfields; i++) {
-            mh_json_key(&j, v->field_key[i]);
-            mh_json_str(&j, v->field_val[i]);
-        }
-        mh_json_obj_end(&j);
-        mh_json_obj_end(&j);
-    } else {
-        mh_json_null(&j);
-    }
-    mh_json_key(&j, "ledger");
-    if (v->ledger_known) {
-        mh_json_obj_begin(&j);
-        mh_json_key(&j, "doc_id");
-        mh_json_str(&j, v->doc_id);
-        mh_json_key(&j, "status");
-        mh_json_str(&j, v->voided ? "voided" : v->status.revoked ? "revoked" : "valid");
-        if (v->status.revoked) {
-            mh_json_key(&j, "reason");
-            mh_json_str(&j, mh_app_reason_name(v->status.reason));
-            mh_json_key(&j, "revoked_at");
-            mh_json_uint(&j, v->status.revoke_time);
-        }
-        mh_json_obj_end(&j);
-    } else {
-        mh_json_null(&j);
-    }
-    mh_json_key(&j, "crl");
-    mh_json_obj_begin(&j);
-    mh_json_key(&j, "current");
-    mh_json_bool(&j, v->crl_current);
-    if (v->crl_this_update) {
-        date_str((uint64_t)v->crl_this_update, d, sizeof d);
-        mh_json_key(&j, "this_update");
-        mh_json_str(&j, d);
-    }
-    if (v->crl_next_update) {
-        date_str((uint64_t)v->crl_next_update, d, sizeof d);
-        mh_json_key(&j, "next_update");
-        mh_json_str(&j, d);
-    }
-    if (v->crl_problem[0]) {
-        mh_json_key(&j, "problem");
-        mh_json_str(&j, v->crl_problem);
-    }
-    mh_json_obj_end(&j);
-    if (verdict_etsi) {
-        mh_json_key(&j, "etsi");
+    /* one encoding for the CLI and mohurd (host/app/verdict_json.c); with
+     * --trust, the ETSI report is added to the same object */
+    char *s = NULL;
+    size_t n = 0;
+    if (mh_app_verdict_json(v, &s, &n) != 0 || n < 2 || s[n - 1] != '}') {
+        fputs("{\"error\": \"out of memory\"}", stdout);
+    } else if (verdict_etsi) {
+        fwrite(s, 1, n - 1, stdout);
+        fputs(", \"etsi\": ", stdout);
+        mh_json j;
+        mh_json_init(&j, stdout);
         mh_cli_val_json(&j, verdict_etsi);
+        fputc('}', stdout);
+    } else {
+        fwrite(s, 1, n, stdout);
     }
-    mh_json_obj_end(&j);
+    free(s);
     if (mode == JSON_DOC)
-        mh_json_end(&j);
+        fputc('\n', stdout);
 }
 
 static void print_verdict(const mh_app_verdict *v, enum json_mode mode)
@@ -998,12 +907,17 @@ static int cmd_revoke(int argc, char **argv)
     int code = mh_app_reason_from_name(reason);
     if (code < 0 || code == 8)
         return mh_cli_usage("unknown --reason '%.40s' (see mohur revoke --help)", reason);
-    mh_err_clear();
-    if ((rc = mh_app_open(mh_cli_state_dir(), &a)) != 0)
-        return open_fail(rc);
     mh_ledger_status st;
     mh_err_clear();
-    rc = mh_app_revoke(a, id, (unsigned)code, &st);
+    if (mh_cli_daemon_running()) {
+        /* a running mohurd holds the ledger: through it (daemon_client.c) */
+        rc = mh_cli_daemon_revoke(id, (unsigned)code, &st);
+    } else {
+        if ((rc = mh_app_open(mh_cli_state_dir(), &a)) != 0)
+            return open_fail(rc);
+        mh_err_clear();
+        rc = mh_app_revoke(a, id, (unsigned)code, &st);
+    }
     if (rc) {
         ret = mh_cli_fail(rc, "revoking %.128s", id);
         goto out;

@@ -312,7 +312,8 @@ static void print_json(mh_batch_stats *st, const char *out_dir, struct rows *rs)
     mh_json_str(&j, out_dir);
     json_opt_str(&j, "error", st->fatal ? st->fatal_msg : NULL);
     /* one object per row, by line */
-    qsort(rs->r, rs->n, sizeof rs->r[0], by_line);
+    if (rs->n) /* none when the batch ran in mohurd */
+        qsort(rs->r, rs->n, sizeof rs->r[0], by_line);
     mh_json_key(&j, "results");
     mh_json_arr_begin(&j);
     for (size_t i = 0; i < rs->n; i++) {
@@ -419,6 +420,13 @@ int mh_cli_issue(int argc, char **argv)
         goto out;
     }
 
+    if (!key && mh_cli_daemon_running()) {
+        /* a running mohurd holds the ledger: the batch runs there
+         * (daemon_client.c) */
+        mh_err_clear();
+        rc = mh_cli_daemon_batch(kind_id, issuer, roster, out_dir, !no_progress, &st);
+        goto report;
+    }
     rc = mh_app_open(mh_cli_state_dir(), &app);
     if (rc) {
         ret = mh_cli_fail(rc, "opening the appliance in %s", mh_cli_state_dir());
@@ -478,13 +486,15 @@ int mh_cli_issue(int argc, char **argv)
     };
     mh_err_clear();
     rc = mh_batch_run(&bo, &st);
+report:
     if (rc && !st.fatal) {
         /* nothing ran: the roster, the template or the directory */
         ret = mh_cli_fail(rc, "issuing from %s", roster);
         goto out;
     }
     if (json) {
-        fill_urls(app, &rs);
+        if (app) /* a batch that ran in mohurd: its rows are mohurd's */
+            fill_urls(app, &rs);
         print_json(&st, out_dir, &rs);
     } else {
         print_summary(&st, out_dir);

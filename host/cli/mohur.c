@@ -65,6 +65,8 @@ static const struct mh_cli_cmd top[] = {
     {"web", "the public verification page: the offline verifier", NULL, NULL, mh_cli_web_cmds},
     {"witness", "a transparency-log witness (C2SP tlog-witness) with its key on a token", NULL,
      NULL, mh_cli_witness_cmds},
+    {"api-token", "mohurd's API clients: tokens and client certificates, with roles", NULL, NULL,
+     mh_cli_apitoken_cmds},
     /* and the tools underneath */
     {"token", "list and initialise tokens (smart cards, HSMs, SoftHSM2)", NULL, NULL,
      mh_cli_token_cmds},

@@ -2,7 +2,7 @@
 # web_browser.sh - the verification page in a real browser, with Debian's
 # packages only (no npm, no network): a fresh appliance (mohur init in a
 # temporary MOHUR_STATE_DIR) issues documents and receipts in every verdict,
-# web_testd serves the real renderer on loopback, and browser.py drives
+# mohurd serves the real page on loopback, and browser.py drives
 # Debian's chromium through chromedriver (chromium-driver) with Debian's
 # python3-selenium, for each language and verdict, the local file check, the
 # receipt check with a flipped bit, requests (chromium's performance log),
@@ -27,7 +27,7 @@ PY=${MOHUR_WEB_PYTHON:-/usr/bin/python3}
 for t in pdftoppm pdftotext zbarimg python3; do
     command -v "$t" >/dev/null || fail "$t is needed (scripts/deps.sh test)"
 done
-: "${WEB_TESTD:?set WEB_TESTD to the web_testd binary}"
+: "${MOHURD:?set MOHURD to the mohurd binary}"
 : "${P11FAULT:?set P11FAULT to libmh_p11fault.so}"
 : "${MKPDF:?set MKPDF to mkpdf.py}"
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -171,12 +171,12 @@ path_of() { printf '/V/%s' "${1#*/V/}"; }
 ls "$W"/dip-page*.png >/dev/null
 cp "$(ls "$W"/dip-page*.png | head -1)" "$W/dip-page-1.png" 2>/dev/null || true
 
-# The servers, started by browser.py (in the namespace when there is one),
-# each on 127.0.0.1 and a port of its own it writes to its port file. When
-# mohurd serves /V/, replace web_testd in these two argv lines with
-#   mohurd --listen 127.0.0.1:0 ... (its port from its readiness line)
-server_a="[\"$WEB_TESTD\", \"--state\", \"$A\", \"--public-host\", \"verify.mohur.test\", \"--port-file\", \"$W/port-a\"]"
-server_b="[\"$WEB_TESTD\", \"--state\", \"$W/state-nocrl\", \"--public-host\", \"verify.mohur.test\", \"--port-file\", \"$W/port-b\"]"
+# The servers: mohurd itself (its front process serves the page through
+# mh_web_handle), one per appliance, started by browser.py (in the
+# namespace when there is one) on a free loopback port it writes to its
+# port file (tests/web/mohurd_server.sh).
+server_a="[\"bash\", \"$HERE/mohurd_server.sh\", \"$MOHURD\", \"$A\", \"$W/port-a\"]"
+server_b="[\"bash\", \"$HERE/mohurd_server.sh\", \"$MOHURD\", \"$W/state-nocrl\", \"$W/port-b\"]"
 
 cat >"$W/cases.json" <<JSON
 {
