@@ -1035,6 +1035,63 @@ static void test_qr_drawings(void **state)
     assert_int_equal(mh_qr_encode("", MH_QR_LEVEL_M, 0, &qr), MH_ERR_INVALID_ARG);
 }
 
+/* PDF numbers keep "%s%lld.%03lld" of the value rounded to thousandths:
+ * negative values, values under one, rounding. */
+static void test_qr_pdf_numbers(void **state)
+{
+    mh_qr qr;
+    size_t len;
+    (void)state;
+    assert_int_equal(mh_qr_encode("HTTPS://A.AZ/V/MZXW6YTBOI", MH_QR_LEVEL_M, 0, &qr), 0);
+    size_t max = mh_qr_pdf_ops_max(&qr);
+    char *ops = malloc(max);
+    assert_non_null(ops);
+    assert_int_equal(mh_qr_pdf_ops(&qr, -0.0004, -1.5, 0.0333, ops, max, &len), 0);
+    static const char want1[] = "q\n1 g\n0.000 -1.500 0.033 0.033 re\nf\n0 g\n";
+    assert_memory_equal(ops, want1, sizeof want1 - 1);
+    assert_int_equal(mh_qr_pdf_ops(&qr, -12.3456, 7.0005, 1234.5678, ops, max, &len), 0);
+    static const char want2[] = "q\n1 g\n-12.346 7.001 1234.568 1234.568 re\n";
+    assert_memory_equal(ops, want2, sizeof want2 - 1);
+    free(ops);
+    mh_qr_free(&qr);
+}
+
+/* mh_qr_alnum_fits says what mh_qr_encode says of as many 'A's, for every
+ * length around each version's capacity, twice (the second answer is the
+ * remembered one). */
+static void test_qr_alnum_fits(void **state)
+{
+    (void)state;
+    char *text = malloc(MH_QR_TEXT_MAX + 2);
+    assert_non_null(text);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t n = 1; n <= MH_QR_TEXT_MAX; n += (n < 400 ? 1 : 37)) {
+            memset(text, 'A', n);
+            text[n] = '\0';
+            for (int lvl = MH_QR_LEVEL_L; lvl <= MH_QR_LEVEL_H; lvl++) {
+                mh_qr qr;
+                int rc = mh_qr_encode(text, (enum mh_qr_level)lvl, 0, &qr);
+                int want = rc ? 0 : qr.version;
+                if (!rc)
+                    mh_qr_free(&qr);
+                int v = -1;
+                assert_int_equal(mh_qr_alnum_fits(n, (enum mh_qr_level)lvl, 0, &v), rc);
+                assert_int_equal(v, want);
+                if (want > 1) {
+                    assert_int_equal(mh_qr_alnum_fits(n, (enum mh_qr_level)lvl, want - 1, NULL),
+                                     MH_ERR_TOO_LARGE);
+                    assert_int_equal(mh_qr_alnum_fits(n, (enum mh_qr_level)lvl, want, NULL), 0);
+                }
+            }
+        }
+    }
+    assert_int_equal(mh_qr_alnum_fits(MH_QR_TEXT_MAX + 1, MH_QR_LEVEL_L, 0, NULL),
+                     MH_ERR_TOO_LARGE);
+    assert_int_equal(mh_qr_alnum_fits(0, MH_QR_LEVEL_L, 0, NULL), MH_ERR_INVALID_ARG);
+    assert_int_equal(mh_qr_alnum_fits(10, MH_QR_LEVEL_L, 41, NULL), MH_ERR_INVALID_ARG);
+    free(text);
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -1077,6 +1134,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base32_vectors),
+        cmocka_unit_test(test_qr_pdf_numbers),
+        cmocka_unit_test(test_qr_alnum_fits),
         cmocka_unit_test(test_base32_random),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_custom_names),
