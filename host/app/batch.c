@@ -621,10 +621,14 @@ static void remove_stale_temps(const char *dir)
     closedir(d);
 }
 
+/* Four workers per core: a diploma spends more of its time waiting (its
+ * file's fsync, the ledger's group commit, the index's, the token) than
+ * computing, and more workers in flight also fill the group commits. */
 static unsigned default_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : (n > MH_BATCH_MAX_JOBS ? MH_BATCH_MAX_JOBS : (unsigned)n);
+    n = n < 1 ? 4 : 4 * n;
+    return n > MH_BATCH_MAX_JOBS ? MH_BATCH_MAX_JOBS : (unsigned)n;
 }
 
 int mh_batch_run(const mh_batch_opts *o, mh_batch_stats *st)
