@@ -78,8 +78,8 @@ void mh_x509_sigcache_stats_get(mh_x509_sigcache_stats *out)
     pthread_mutex_lock(&lock);
     out->capacity = nbuckets * WAYS;
     for (size_t b = 0; b < nbuckets; b++)
-        for (int w = 0; w < WAYS; w++)
-            out->entries += (table[b].used >> w) & 1u;
+        for (unsigned w = 0; w < WAYS; w++)
+            out->entries += ((unsigned)table[b].used >> w) & 1u;
     out->hits = hits;
     out->misses = misses;
     out->stored = stored;
@@ -130,8 +130,8 @@ bool mh_x509_sigcache_lookup(const uint8_t key[32])
     pthread_mutex_lock(&lock);
     if (table) {
         const struct bucket *b = &table[bucket_of(key)];
-        for (int w = 0; w < WAYS && !hit; w++)
-            hit = ((b->used >> w) & 1u) && memcmp(b->key[w], key, 32) == 0;
+        for (unsigned w = 0; w < WAYS && !hit; w++)
+            hit = (((unsigned)b->used >> w) & 1u) && memcmp(b->key[w], key, 32) == 0;
         if (hit)
             hits++;
         else
@@ -147,8 +147,8 @@ void mh_x509_sigcache_store(const uint8_t key[32])
     if (table) {
         struct bucket *b = &table[bucket_of(key)];
         bool have = false;
-        for (int w = 0; w < WAYS && !have; w++)
-            have = ((b->used >> w) & 1u) && memcmp(b->key[w], key, 32) == 0;
+        for (unsigned w = 0; w < WAYS && !have; w++)
+            have = (((unsigned)b->used >> w) & 1u) && memcmp(b->key[w], key, 32) == 0;
         if (!have) {
             unsigned w = b->next;
             memcpy(b->key[w], key, 32);
