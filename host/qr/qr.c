@@ -13,6 +13,8 @@
 #include <png.h>
 #include <qrencode.h>
 
+#include "qr_int.h"
+
 bool mh_qr_level_from_name(const char *name, enum mh_qr_level *level)
 {
     static const char names[] = "LMQH";
@@ -70,10 +72,22 @@ int mh_qr_encode(const char *text, enum mh_qr_level level, int max_version, mh_q
         return MH_ERR_TOO_LARGE;
     }
     /* QR_MODE_8 as the hint with case sensitivity: libqrencode splits the
-     * text into alphanumeric, numeric and byte segments as they fit best. */
+     * text into alphanumeric, numeric and byte segments as they fit best.
+     * The mask is chosen by qr_mask.c (the same one, faster) when
+     * libqrencode has the entry points it needs. */
+    int version = 0, width = 0;
+    uint8_t *mods = NULL;
     errno = 0;
-    code = QRcode_encodeString(text, 0, ql, QR_MODE_8, 1);
-    if (!code) {
+    int fast = mh_qr_encode_fast(text, ql, &version, &width, &mods);
+    if (fast == 1) {
+        errno = 0;
+        code = QRcode_encodeString(text, 0, ql, QR_MODE_8, 1);
+        if (code) {
+            version = code->version;
+            width = code->width;
+        }
+    }
+    if (fast == -1 || (fast == 1 && !code)) {
         if (errno == ERANGE) {
             mh_err_set("the text (%zu characters) is too long for any QR code at error "
                        "level %c; shorten it or use a lower level",
@@ -87,30 +101,36 @@ int mh_qr_encode(const char *text, enum mh_qr_level level, int max_version, mh_q
         }
         goto out;
     }
-    if (max_version && code->version > max_version) {
+    if (max_version && version > max_version) {
         mh_err_set("the text (%zu characters) needs a QR code of version %d at level %c, "
                    "larger than the limit of version %d; shorten the printed fields or "
                    "the host name",
-                   n, code->version, mh_qr_level_name(level), max_version);
+                   n, version, mh_qr_level_name(level), max_version);
         ret = MH_ERR_TOO_LARGE;
         goto out;
     }
-    if (code->width <= 0 || code->width > 177) {
+    if (width <= 0 || width > 177) {
         ret = MH_ERR_INTERNAL;
         goto out;
     }
-    qr->modules = malloc((size_t)code->width * (size_t)code->width);
-    if (!qr->modules) {
-        ret = MH_ERR_NOMEM;
-        goto out;
+    if (mods) {
+        qr->modules = mods;
+        mods = NULL;
+    } else {
+        qr->modules = malloc((size_t)width * (size_t)width);
+        if (!qr->modules) {
+            ret = MH_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < (size_t)width * (size_t)width; i++)
+            qr->modules[i] = code->data[i] & 1u;
     }
-    for (size_t i = 0; i < (size_t)code->width * (size_t)code->width; i++)
-        qr->modules[i] = code->data[i] & 1u;
-    qr->version = code->version;
-    qr->width = code->width;
+    qr->version = version;
+    qr->width = width;
     qr->level = level;
     ret = 0;
 out:
+    free(mods);
     if (code)
         QRcode_free(code);
     return ret;
