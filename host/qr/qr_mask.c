@@ -40,8 +40,23 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static encode_mask_fn encode_mask;
 static split_fn split;
 
+/* The mask patterns as bit sets: row y of mask m (bit x set where m flips
+ * module (x, y)) is pat_row[m][y % 12], and column x is pat_col[m][x % 12]
+ * (every mask's formula repeats every 12 modules in x and in y). */
+static uint64_t pat_row[8][12][3], pat_col[8][12][3];
+
+static int mask_bit(int m, int x, int y);
+
 static void resolve(void)
 {
+    for (int m = 0; m < 8; m++)
+        for (int k = 0; k < 12; k++)
+            for (int i = 0; i < 3 * 64; i++) {
+                if (mask_bit(m, i, k))
+                    pat_row[m][k][i >> 6] |= (uint64_t)1 << (i & 63);
+                if (mask_bit(m, k, i))
+                    pat_col[m][k][i >> 6] |= (uint64_t)1 << (i & 63);
+            }
     *(void **)&encode_mask = dlsym(RTLD_DEFAULT, "QRcode_encodeMask");
     *(void **)&split = dlsym(RTLD_DEFAULT, "Split_splitStringToQRinput");
     if (!encode_mask || !split) {
@@ -241,16 +256,10 @@ int mh_qr_encode_fast(const char *text, QRecLevel level, int *version, int *widt
     bits rows[WMAX], cols[WMAX], best_rows[WMAX];
     for (int m = 0; m < 8; m++) {
         for (int y = 0; y < w; y++) {
-            bits p = {{0, 0, 0}}, q = {{0, 0, 0}};
-            for (int x = 0; x < w; x++) {
-                if (mask_bit(m, x, y))
-                    bset(&p, x);
-                if (mask_bit(m, y, x))
-                    bset(&q, x);
-            }
+            const uint64_t *p = pat_row[m][y % 12], *q = pat_col[m][y % 12];
             for (int k = 0; k < WORDS; k++) {
-                rows[y].w[k] = frow[y].w[k] ^ (p.w[k] & drow[y].w[k]);
-                cols[y].w[k] = fcol[y].w[k] ^ (q.w[k] & dcol[y].w[k]);
+                rows[y].w[k] = frow[y].w[k] ^ (p[k] & drow[y].w[k]);
+                cols[y].w[k] = fcol[y].w[k] ^ (q[k] & dcol[y].w[k]);
             }
         }
         unsigned fb = format_bits(level, m);
