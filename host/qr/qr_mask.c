@@ -222,11 +222,16 @@ int mh_qr_encode_fast(const char *text, QRecLevel level, int *version, int *widt
     }
     /* the frame without a mask: data modules unmasked, format modules
      * light (as libqrencode's frame has them before masking) */
-    bits frow[WMAX], drow[WMAX], fcol[WMAX], dcol[WMAX];
-    memset(frow, 0, sizeof(bits) * (size_t)w);
-    memset(drow, 0, sizeof(bits) * (size_t)w);
-    memset(fcol, 0, sizeof(bits) * (size_t)w);
-    memset(dcol, 0, sizeof(bits) * (size_t)w);
+    /* seven sets of w lines (30 KB at version 40): on the heap, not on a
+     * server thread's stack */
+    bits *all = calloc(7 * (size_t)w, sizeof(bits));
+    if (!all) {
+        QRcode_free(code);
+        errno = ENOMEM;
+        return -1;
+    }
+    bits *frow = all, *drow = all + w, *fcol = all + 2 * w, *dcol = all + 3 * w;
+    bits *rows = all + 4 * w, *cols = all + 5 * w, *best_rows = all + 6 * w;
     const unsigned char *d = code->data;
     for (int y = 0; y < w; y++) {
         for (int x = 0; x < w; x++) {
@@ -253,7 +258,6 @@ int mh_qr_encode_fast(const char *text, QRecLevel level, int *version, int *widt
         }
     }
     int best = -1, best_score = 0;
-    bits rows[WMAX], cols[WMAX], best_rows[WMAX];
     for (int m = 0; m < 8; m++) {
         for (int y = 0; y < w; y++) {
             const uint64_t *p = pat_row[m][y % 12], *q = pat_col[m][y % 12];
@@ -304,6 +308,7 @@ int mh_qr_encode_fast(const char *text, QRecLevel level, int *version, int *widt
     *modules = out;
     ret = 0;
 out:
+    free(all);
     QRcode_free(code);
     return ret;
 }
