@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,6 +81,77 @@ out:
     free(b);
     close(fd);
     return ret;
+}
+
+int mh_app_map_file(const char *path, size_t cap, app_map *m)
+{
+    int ret = MH_ERR_IO;
+    memset(m, 0, sizeof *m);
+    m->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (m->fd < 0) {
+        mh_err_set("%s cannot be opened: %s", path, strerror(errno));
+        return errno == ENOENT ? MH_ERR_NOT_FOUND : MH_ERR_IO;
+    }
+    if (fstat(m->fd, &m->st) != 0 || !S_ISREG(m->st.st_mode)) {
+        mh_err_set("%s is not a regular file", path);
+        goto out;
+    }
+    if ((uint64_t)m->st.st_size > cap) {
+        mh_err_set("%s is too large (%lld bytes; at most %zu are accepted)", path,
+                   (long long)m->st.st_size, cap);
+        ret = MH_ERR_TOO_LARGE;
+        goto out;
+    }
+    m->len = (size_t)m->st.st_size;
+    if (m->len == 0) {
+        m->p = calloc(1, 1);
+        if (!m->p) {
+            ret = MH_ERR_NOMEM;
+            goto out;
+        }
+        return MH_OK;
+    }
+    void *p = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, m->fd, 0);
+    if (p == MAP_FAILED) {
+        mh_err_set("%s could not be read: %s", path, strerror(errno));
+        ret = errno == ENOMEM ? MH_ERR_NOMEM : MH_ERR_IO;
+        goto out;
+    }
+    (void)madvise(p, m->len, MADV_SEQUENTIAL);
+    m->p = p;
+    m->mapped = true;
+    return MH_OK;
+out:
+    close(m->fd);
+    m->fd = -1;
+    return ret;
+}
+
+int mh_app_map_check(const app_map *m)
+{
+    struct stat now;
+    if (fstat(m->fd, &now) != 0 || now.st_size != m->st.st_size ||
+        now.st_mtim.tv_sec != m->st.st_mtim.tv_sec ||
+        now.st_mtim.tv_nsec != m->st.st_mtim.tv_nsec ||
+        now.st_ctim.tv_sec != m->st.st_ctim.tv_sec ||
+        now.st_ctim.tv_nsec != m->st.st_ctim.tv_nsec) {
+        mh_err_set("the file was changed while it was being verified; verify it again when "
+                   "nothing is writing it");
+        return MH_ERR_IO;
+    }
+    return MH_OK;
+}
+
+void mh_app_unmap_file(app_map *m)
+{
+    if (m->mapped)
+        munmap(m->p, m->len);
+    else
+        free(m->p);
+    if (m->fd >= 0)
+        close(m->fd);
+    memset(m, 0, sizeof *m);
+    m->fd = -1;
 }
 
 int mh_app_write_temp(const char *path, const void *buf, size_t len, unsigned mode, char *tmp,
@@ -189,26 +261,40 @@ int mh_app_softhsm_env(const char *dir)
     return MH_OK;
 }
 
+/* Seeds the generator; the caller holds rng_lock (or is the only thread). */
+static int rng_seed(mh_app *a)
+{
+    if (a->rng_ok)
+        return MH_OK;
+    mbedtls_entropy_init(&a->ent);
+    if (mbedtls_ctr_drbg_seed(&a->drbg, mbedtls_entropy_func, &a->ent,
+                              (const unsigned char *)"mohur-app", 9) != 0) {
+        mbedtls_entropy_free(&a->ent);
+        mh_err_set("the random generator could not be seeded");
+        return MH_ERR_INTERNAL;
+    }
+    a->rng_ok = true;
+    return MH_OK;
+}
+
+/* Seeded on first use: a read-only open (verifying) never needs it, and
+ * seeding (mbedTLS's entropy sources) was a tenth of a verify's start. */
 int mh_app_rng(void *ctx, unsigned char *buf, size_t len)
 {
     mh_app *a = ctx;
     pthread_mutex_lock(&a->rng_lock);
-    int r = mbedtls_ctr_drbg_random(&a->drbg, buf, len);
+    int r = rng_seed(a) == MH_OK ? mbedtls_ctr_drbg_random(&a->drbg, buf, len)
+                                 : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
     pthread_mutex_unlock(&a->rng_lock);
     return r;
 }
 
 int mh_app_rng_init(mh_app *a)
 {
-    if (a->rng_ok)
-        return MH_OK;
-    if (mbedtls_ctr_drbg_seed(&a->drbg, mbedtls_entropy_func, &a->ent,
-                              (const unsigned char *)"mohur-app", 9) != 0) {
-        mh_err_set("the random generator could not be seeded");
-        return MH_ERR_INTERNAL;
-    }
-    a->rng_ok = true;
-    return MH_OK;
+    pthread_mutex_lock(&a->rng_lock);
+    int r = rng_seed(a);
+    pthread_mutex_unlock(&a->rng_lock);
+    return r;
 }
 
 void mh_app_cert_subject(const uint8_t *der, size_t len, char *out, size_t cap)
@@ -691,11 +777,11 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
     a->flags = flags;
     pthread_mutex_init(&a->rng_lock, NULL);
     pthread_mutex_init(&a->font_lock, NULL);
-    mbedtls_entropy_init(&a->ent);
     mbedtls_ctr_drbg_init(&a->drbg);
     mbedtls_pk_init(&a->regpk);
     mbedtls_pk_init(&a->tsapk);
-    if ((ret = load_config(a)) != 0 || (ret = mh_app_rng_init(a)) != 0)
+    if ((ret = load_config(a)) != 0 ||
+        (!(flags & MH_APP_READ_ONLY) && (ret = mh_app_rng_init(a)) != 0))
         goto out;
     mh_ledger_opts lo = {0};
     /* the signer process (MH_APP_KEYS_ONLY) reads the ledger, never writes */
@@ -747,7 +833,8 @@ void mh_app_close(mh_app *a)
     free(a->root_der);
     free(a->crl_der);
     mbedtls_ctr_drbg_free(&a->drbg);
-    mbedtls_entropy_free(&a->ent);
+    if (a->rng_ok)
+        mbedtls_entropy_free(&a->ent);
     pthread_mutex_destroy(&a->rng_lock);
     pthread_mutex_destroy(&a->font_lock);
     free(a);

@@ -3,6 +3,7 @@
 #define MH_APP_INT_H
 
 #include <pthread.h>
+#include <sys/stat.h>
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
@@ -113,6 +114,23 @@ int mh_app_path(char *out, size_t cap, const char *dir, const char *rel) MH_WARN
 /* Reads a whole file (regular, at most cap bytes); *buf malloc'd with a NUL
  * after the data. */
 int mh_app_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len) MH_WARN_UNUSED;
+/* A regular file mapped read-only (verifying: the page cache is read in
+ * place, so memory does not grow with the file). */
+typedef struct app_map {
+    uint8_t *p; /* the bytes (NUL-terminated only when empty) */
+    size_t len;
+    int fd;
+    bool mapped;
+    struct stat st; /* as it was when mapped */
+} app_map;
+/* Maps path (a regular file of at most cap bytes). Errors as
+ * mh_app_read_file's. */
+int mh_app_map_file(const char *path, size_t cap, app_map *m) MH_WARN_UNUSED;
+/* 0 when the file is still as it was mapped (same size, modification and
+ * change times); else MH_ERR_IO with a sentence: its bytes may have
+ * changed while they were read, so no verdict on them stands. */
+int mh_app_map_check(const app_map *m) MH_WARN_UNUSED;
+void mh_app_unmap_file(app_map *m);
 /* Writes a file atomically: PATH.tmp.<pid>.<n>, fsync, rename. */
 int mh_app_write_file(const char *path, const void *buf, size_t len, unsigned mode) MH_WARN_UNUSED;
 /* Writes to a temp name next to path; the caller renames it with

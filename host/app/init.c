@@ -363,8 +363,7 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
         goto out;
     }
     pthread_mutex_init(&a->rng_lock, NULL);
-    mbedtls_entropy_init(&a->ent);
-    mbedtls_ctr_drbg_init(&a->drbg);
+    mbedtls_ctr_drbg_init(&a->drbg); /* the entropy context: mh_app_rng_init */
     mbedtls_pk_init(&c->root_pk);
     if ((ret = mh_app_rng_init(a)) != 0)
         goto out;
@@ -590,7 +589,8 @@ out:
     free(c);
     if (a) {
         mbedtls_ctr_drbg_free(&a->drbg);
-        mbedtls_entropy_free(&a->ent);
+        if (a->rng_ok)
+            mbedtls_entropy_free(&a->ent);
         pthread_mutex_destroy(&a->rng_lock);
         free(a);
     }

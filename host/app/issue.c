@@ -186,18 +186,9 @@ static int qr_precheck(issue *is)
         return rc;
     size_t ulen =
         strlen("HTTPS://") + strlen(is->a->host) + strlen("/V/") + mh_base32_encoded_len(rec_len);
-    char *text = malloc(ulen + 1);
-    if (!text)
-        return MH_ERR_NOMEM;
-    memset(text, 'A', ulen);
-    text[ulen] = '\0';
-    mh_qr qr;
-    rc = mh_qr_encode(text, (enum mh_qr_level)mh_app_policy_qr_level(is->r->kind),
-                      (int)is->r->kind->qr_max_version, &qr);
-    free(text);
-    if (!rc)
-        mh_qr_free(&qr);
-    return rc;
+    /* remembered per length and level: one encode per batch, not per row */
+    return mh_qr_alnum_fits(ulen, (enum mh_qr_level)mh_app_policy_qr_level(is->r->kind),
+                            (int)is->r->kind->qr_max_version, NULL);
 }
 
 /* ---- record --------------------------------------------------------------- */

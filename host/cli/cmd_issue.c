@@ -62,7 +62,7 @@ static const char mh_cli_issue_help[] =
     "                  appliance token (e.g. a USB token; the PIN is asked once)\n"
     "  --out DIR       where the signed PDFs go (default: the current directory;\n"
     "                  created if missing)\n"
-    "  --jobs N        worker threads, 1-64 (default: the number of cores)\n"
+    "  --jobs N        worker threads, 1-64 (default: eight per core)\n"
     "  --no-progress   no progress bar or progress lines\n"
     "  --json          print the summary as JSON: the counts, and \"results\": one\n"
     "                  object per row, by line (line, id, file, url, result,\n"

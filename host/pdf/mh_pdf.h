@@ -304,6 +304,9 @@ typedef struct mh_pdf_sig_report {
                                    on page 1 (object 12, /FreeText)" */
     bool by_mohur;              /* made by mohur (has /MH_OrigLen) */
     size_t original_len;        /* its /MH_OrigLen */
+    bool original_hashed;       /* original_sha256 holds the SHA-256 of the first
+                                   original_len bytes (hashed with the byte range) */
+    uint8_t original_sha256[32];
     bool digest_checked;        /* the CMS messageDigest attribute was found */
     bool cms_ber;               /* /Contents held BER (read as its DER form) */
 
@@ -337,6 +340,8 @@ typedef struct mh_pdf_verify_result {
     size_t nsigs;
     mh_pdf_sig_report sigs[MH_PDF_MAX_SIGS];
     size_t original_len;  /* before mohur's first update (== file length when none) */
+    bool original_hashed; /* original_sha256: SHA-256 of the first original_len bytes */
+    uint8_t original_sha256[32];
     bool all_valid;       /* every signature VALID (or UNCHECKED without a verifier) */
     unsigned docmdp_p;    /* the document's certification P (0: not certified) */
     unsigned empty_slots; /* signature fields still empty (slots not signed) */

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/sha256.h>
-
 #define BR_WIDTH 40 /* "[0 a b c]" padded with spaces */
 #define MAX_OBJS (10 + MH_PDF_FONT_MAX_OBJ + 2 * MH_PDF_MAX_SLOTS + MH_PDF_TREE_DEPTH + 2)
 
@@ -1289,13 +1287,12 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         mh_buf_printf(&tail, " /Info %d %d R", qpdf_oh_get_object_id(q, info),
                       qpdf_oh_get_generation(q, info));
     uint8_t h[32];
-    mbedtls_sha256_context sc;
-    mbedtls_sha256_init(&sc);
-    (void)mbedtls_sha256_starts_ret(&sc, 0);
-    (void)mbedtls_sha256_update_ret(&sc, pdf, len);
-    (void)mbedtls_sha256_update_ret(&sc, (const uint8_t *)date, strlen(date));
-    (void)mbedtls_sha256_finish_ret(&sc, h);
-    mbedtls_sha256_free(&sc);
+    const uint8_t *idp[2] = {pdf, (const uint8_t *)date};
+    size_t idl[2] = {len, strlen(date)};
+    if (mh_hash_sha256_parts(idp, idl, 2, h) != 0) {
+        ret = MH_ERR_INTERNAL;
+        goto out;
+    }
     qpdf_oh id = qpdf_oh_get_key(q, trailer, "/ID");
     mh_buf_puts(&tail, " /ID [");
     size_t id0_len = 0;

@@ -1263,7 +1263,16 @@ static void check_sig(mh_pdf_doc *d, const mh_pdf_field *f, mh_pdf_cms_verify_fn
         }
     mh_pdf_signed_data sd = {{buf, buf + b}, {a, l2}, {0}};
     size_t hl = 0;
-    (void)hash_parts(MBEDTLS_MD_SHA256, &sd, sd.sha256, &hl);
+    if (r->by_mohur && r->original_len > 0 && r->original_len <= sd.part_len[0]) {
+        /* one pass for the byte range and the original bytes (a prefix of
+         * it) that the receipt names */
+        const uint8_t *parts[2] = {sd.part[0], sd.part[1]};
+        const size_t lens[2] = {sd.part_len[0], sd.part_len[1]};
+        r->original_hashed = mh_hash_sha256_parts_prefix(parts, lens, 2, r->original_len, sd.sha256,
+                                                         r->original_sha256) == 0;
+    }
+    if (!r->original_hashed)
+        (void)hash_parts(MBEDTLS_MD_SHA256, &sd, sd.sha256, &hl);
     if (r->doc_timestamp) {
         check_doc_timestamp(cms, top.raw_len, &sd, r);
         goto out;
@@ -1274,8 +1283,14 @@ static void check_sig(mh_pdf_doc *d, const mh_pdf_field *f, mh_pdf_cms_verify_fn
     int mr = cms_message_digest(cms, top.raw_len, &md, &mdig);
     if (mr == MH_OK) {
         uint8_t h[MBEDTLS_MD_MAX_SIZE];
-        if (hash_parts(md, &sd, h, &hl) != MH_OK || hl != mdig.len ||
-            mh_ct_memcmp(h, mdig.val, hl) != 0) {
+        int hr = MH_OK;
+        if (md == MBEDTLS_MD_SHA256) { /* computed above: not a second pass */
+            memcpy(h, sd.sha256, 32);
+            hl = 32;
+        } else {
+            hr = hash_parts(md, &sd, h, &hl);
+        }
+        if (hr != MH_OK || hl != mdig.len || mh_ct_memcmp(h, mdig.val, hl) != 0) {
             r->status = MH_PDF_SIG_BAD_DIGEST;
             snprintf(r->change, sizeof r->change,
                      "the signed bytes were changed: their digest is not the one signed");
@@ -1443,8 +1458,11 @@ int mh_pdf_document_verify(mh_pdf_document *doc, mh_pdf_cms_verify_fn verify, vo
         if (!good)
             all = false;
         if (good && r->by_mohur && r->original_len <= r->byte_range[1] &&
-            r->original_len < res->original_len)
+            r->original_len < res->original_len) {
             res->original_len = r->original_len;
+            res->original_hashed = r->original_hashed;
+            memcpy(res->original_sha256, r->original_sha256, 32);
+        }
     }
     if (res->nsigs == 0) {
         if (xref_rc == 1)
