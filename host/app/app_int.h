@@ -188,6 +188,11 @@ typedef struct app_pdf_job {
     const mh_pdf_font *font;
     int64_t when;
     const mh_app_stamp *stamp; /* the signer's place for the stamp; NULL: the kind's */
+    /* co-signing with a key elsewhere (mh_app_cosign_prepare): signer is
+     * NULL, name is the party's subject, and the update is only prepared
+     * (an empty /Contents) into *prepare instead of signed */
+    const char *name;
+    mh_pdf_prepared *prepare;
 } app_pdf_job;
 
 /* The PDF with its new signature (malloc'd), and the original length. */

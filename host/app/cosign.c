@@ -6,12 +6,59 @@
  * entry and no receipt are made: the document keeps its one receipt.
  */
 #include "app_int.h"
+#include "mh_hash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The checks every co-signature passes (the document VALID, of the kind
+ * asked, the certificate fit for the kind's next party and not a signer of
+ * it already); *position is that party's (1: the first after the issuer). */
+static int cosign_check(mh_app *a, const uint8_t *doc, size_t len, mh_pdf_document *pdoc,
+                        const mh_kind *want, const uint8_t *cert, size_t cert_len,
+                        mh_app_verdict *v, mh_kind *k, size_t *position)
+{
+    int ret;
+    char why[512];
+    uint8_t fp[32];
+    /* the document as it stands must be valid: nobody co-signs a document
+     * that was altered, revoked, forged or is unknown here (one parse for
+     * the check and the signature) */
+    if ((ret = mh_app_verify_pdf_bytes(a, doc, len, pdoc, v)) != 0)
+        return ret;
+    if (v->code != MH_APP_VALID) {
+        mh_err_set("this document does not verify, so it cannot be co-signed: %s", v->sentence);
+        return v->code == MH_APP_ERROR ? MH_ERR_PARSE : MH_ERR_PERMISSION;
+    }
+    if ((ret = mh_kind_load(mh_kinds_dir(), v->kind, k)) != 0)
+        return ret;
+    if (want && strcmp(want->id, v->kind) != 0) {
+        mh_err_set("this document is a %s (kind '%s' in the ledger), not kind '%s'",
+                   k->names[MH_LANG_EN], v->kind, want->id);
+        return MH_ERR_PERMISSION;
+    }
+    /* the next party, in order, with a certificate fit to sign (document
+     * timestamps are no party) */
+    size_t pos = 0;
+    for (size_t i = 0; i < v->nsigs; i++)
+        pos += strcmp(v->sigs[i].role, "timestamp") != 0;
+    if (mh_app_policy_party(k, pos, cert, cert_len, why, sizeof why) != 0) {
+        mh_err_set("%s", why);
+        return MH_ERR_PERMISSION;
+    }
+    (void)mh_hash_sha256(cert, cert_len, fp);
+    for (size_t i = 0; i < v->nsigs; i++) {
+        if (mh_ct_memcmp(v->sigs[i].cert_fp, fp, 32) == 0) {
+            mh_err_set("this certificate has already signed the document (signature %zu)", i + 1);
+            return MH_ERR_PERMISSION;
+        }
+    }
+    *position = pos;
+    return MH_OK;
+}
 
 int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
 {
@@ -20,8 +67,8 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     mh_pdf_document *pdoc = NULL, *own = NULL;
     mh_kind *k = NULL;
     uint8_t *out = NULL;
-    size_t out_len = 0, orig = 0;
-    char why[512], tmp[APP_PATH_MAX + 64] = "";
+    size_t out_len = 0, orig = 0, position = 0;
+    char tmp[APP_PATH_MAX + 64] = "";
     const mh_app_signer *s = r->signer;
 
     memset(res, 0, sizeof *res);
@@ -38,46 +85,14 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
-    /* the document as it stands must be valid: nobody co-signs a document
-     * that was altered, revoked, forged or is unknown here (one parse for
-     * the check and the signature) */
     pdoc = r->pdf;
     if (!pdoc && (ret = mh_pdf_open(r->doc, r->doc_len, &own)) != 0)
         goto out;
     if (!pdoc)
         pdoc = own;
-    if ((ret = mh_app_verify_pdf_bytes(a, r->doc, r->doc_len, pdoc, v)) != 0)
+    if ((ret = cosign_check(a, r->doc, r->doc_len, pdoc, r->kind, s->cert, s->cert_len, v, k,
+                            &position)) != 0)
         goto out;
-    if (v->code != MH_APP_VALID) {
-        mh_err_set("this document does not verify, so it cannot be co-signed: %s", v->sentence);
-        ret = v->code == MH_APP_ERROR ? MH_ERR_PARSE : MH_ERR_PERMISSION;
-        goto out;
-    }
-    if ((ret = mh_kind_load(mh_kinds_dir(), v->kind, k)) != 0)
-        goto out;
-    if (r->kind && strcmp(r->kind->id, v->kind) != 0) {
-        mh_err_set("this document is a %s (kind '%s' in the ledger), not kind '%s'",
-                   k->names[MH_LANG_EN], v->kind, r->kind->id);
-        ret = MH_ERR_PERMISSION;
-        goto out;
-    }
-    /* the next party, in order, with a certificate fit to sign (document
-     * timestamps are no party) */
-    size_t position = 0;
-    for (size_t i = 0; i < v->nsigs; i++)
-        position += strcmp(v->sigs[i].role, "timestamp") != 0;
-    if (mh_app_policy_party(k, position, s->cert, s->cert_len, why, sizeof why) != 0) {
-        mh_err_set("%s", why);
-        ret = MH_ERR_PERMISSION;
-        goto out;
-    }
-    for (size_t i = 0; i < v->nsigs; i++) {
-        if (mh_ct_memcmp(v->sigs[i].cert_fp, s->fp, 32) == 0) {
-            mh_err_set("this certificate has already signed the document (signature %zu)", i + 1);
-            ret = MH_ERR_PERMISSION;
-            goto out;
-        }
-    }
     snprintf(res->doc_id, sizeof res->doc_id, "%s", v->doc_id);
     snprintf(res->url, sizeof res->url, "%s", v->url);
     res->log_index = v->log_index;
@@ -113,5 +128,142 @@ out:
     free(out);
     free(v);
     free(k);
+    return ret;
+}
+
+/* ---- a party's key on another machine: prepare, sign there, embed ---------- */
+
+int mh_app_cosign_prepare(mh_app *a, const uint8_t *doc, size_t len, const uint8_t *cert,
+                          size_t cert_len, int64_t when, mh_app_cosign_prep *out)
+{
+    int ret;
+    mh_app_verdict *v = calloc(1, sizeof *v);
+    mh_kind *k = calloc(1, sizeof *k);
+    mh_pdf_document *pdoc = NULL;
+    mh_pdf_prepared prep;
+    size_t position = 0;
+    char why[512];
+
+    memset(out, 0, sizeof *out);
+    memset(&prep, 0, sizeof prep);
+    if (!v || !k) {
+        ret = MH_ERR_NOMEM;
+        goto out;
+    }
+    /* the certificate must be one this appliance would let sign now (its
+     * path to the root, not revoked, not a CA); the signature made with it
+     * is checked again, whole, when it comes back */
+    if (mh_app_check_path(a, cert, cert_len, 0, 0, MH_PURPOSE_DOCUMENT, why, sizeof why) != 0) {
+        mh_err_set("this certificate may not sign: %s", why);
+        ret = MH_ERR_PERMISSION;
+        goto out;
+    }
+    if ((ret = mh_pdf_open(doc, len, &pdoc)) != 0 ||
+        (ret = cosign_check(a, doc, len, pdoc, NULL, cert, cert_len, v, k, &position)) != 0)
+        goto out;
+    char who[256], subject[256];
+    mh_app_cert_cn(cert, cert_len, who, sizeof who);
+    mh_app_cert_subject(cert, cert_len, subject, sizeof subject);
+    app_pdf_job j = {0};
+    j.doc = doc;
+    j.len = len;
+    j.pdoc = pdoc;
+    j.kind = k;
+    j.name = subject;
+    j.who = who;
+    j.url = v->url;
+    j.slot = (unsigned)position;
+    j.when = when > 0 ? when : (int64_t)time(NULL);
+    j.prepare = &prep;
+    out->when = j.when;
+    if ((ret = mh_app_sign_pdf(a, &j, NULL, NULL, NULL)) != 0)
+        goto out;
+    out->pdf = prep.pdf;
+    out->len = prep.len;
+    prep.pdf = NULL;
+    memcpy(out->digest, prep.digest, 32);
+    out->position = position;
+    snprintf(out->role, sizeof out->role, "%s",
+             position < k->nparties ? k->parties[position].role : "party");
+    snprintf(out->doc_id, sizeof out->doc_id, "%s", v->doc_id);
+    snprintf(out->url, sizeof out->url, "%s", v->url);
+    ret = MH_OK;
+out:
+    mh_pdf_prepared_free(&prep);
+    mh_pdf_close(pdoc);
+    free(v);
+    free(k);
+    return ret;
+}
+
+void mh_app_cosign_prep_free(mh_app_cosign_prep *p)
+{
+    if (!p)
+        return;
+    free(p->pdf);
+    p->pdf = NULL;
+    p->len = 0;
+}
+
+int mh_app_cosign_embed(mh_app *a, const uint8_t *doc, size_t len, const uint8_t *cert,
+                        size_t cert_len, int64_t when, const uint8_t *cms, size_t cms_len,
+                        uint8_t **out, size_t *out_len, mh_app_verdict *v)
+{
+    mh_app_cosign_prep prep;
+    mh_pdf_prepared ph;
+    uint8_t fp[32];
+    int ret;
+    int64_t now = (int64_t)time(NULL);
+
+    *out = NULL;
+    *out_len = 0;
+    memset(v, 0, sizeof *v);
+    if (when > now + MH_APP_COSIGN_SKEW || when < now - MH_APP_COSIGN_TTL) {
+        mh_err_set("the document was prepared for this signature more than %d minutes ago (or "
+                   "the time is in the future): prepare it again",
+                   MH_APP_COSIGN_TTL / 60);
+        return MH_ERR_INVALID_ARG;
+    }
+    /* The prepared document is made again here, from the document, the
+     * certificate and the time, with every check of the first step: the
+     * caption, /Name and field the party's signature covers are then this
+     * appliance's own making for that certificate, whatever a client sends
+     * (no state is kept between the steps, and nothing to trust from them). */
+    if ((ret = mh_app_cosign_prepare(a, doc, len, cert, cert_len, when, &prep)) != 0)
+        return ret;
+    memset(&ph, 0, sizeof ph);
+    if ((ret = mh_pdf_find_placeholder(prep.pdf, prep.len, &ph)) != 0)
+        goto out;
+    if ((ret = mh_pdf_embed(&ph, cms, cms_len)) == MH_ERR_BUFFER_TOO_SMALL) {
+        mh_err_set("the signature (%zu bytes) is larger than the %d bytes a party's signature "
+                   "may take",
+                   cms_len, MH_PDF_CONTENTS_DEFAULT);
+        ret = MH_ERR_TOO_LARGE;
+    }
+    if (ret)
+        goto out;
+    /* the whole document judged as any verifier would: VALID, its last
+     * signature covering the whole file and made with this certificate */
+    if ((ret = mh_app_verify_pdf_bytes(a, prep.pdf, prep.len, NULL, v)) != 0)
+        goto out;
+    if (v->code != MH_APP_VALID) {
+        mh_err_set("with this signature the document does not verify: %s", v->sentence);
+        ret = MH_ERR_PERMISSION;
+        goto out;
+    }
+    (void)mh_hash_sha256(cert, cert_len, fp);
+    const mh_app_sig_detail *last = v->nsigs ? &v->sigs[v->nsigs - 1] : NULL;
+    if (!last || !last->covers_whole || mh_ct_memcmp(last->cert_fp, fp, 32) != 0) {
+        mh_err_set("the signature is not one made with the certificate given over the "
+                   "prepared document");
+        ret = MH_ERR_PERMISSION;
+        goto out;
+    }
+    *out = prep.pdf;
+    *out_len = prep.len;
+    prep.pdf = NULL;
+    ret = MH_OK;
+out:
+    mh_app_cosign_prep_free(&prep);
     return ret;
 }

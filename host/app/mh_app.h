@@ -242,6 +242,41 @@ int mh_app_issue_precheck(const mh_app_issue_req *r, bool *cosign,
  * field the first signature prepared; no ledger entry, no new receipt. */
 int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res) MH_WARN_UNUSED;
 
+/* THREAD-SAFE. Co-signing with a key on another machine (mohurd's
+ * /api/v1/cosign routes; the party's token never leaves its owner), in
+ * three steps with no key of the appliance used and no state kept between
+ * them:
+ * 1. mh_app_cosign_prepare: the checks of mh_app_cosign, with the party's
+ *    certificate; the document with the party's prepared field filled by an
+ *    empty signature, and the SHA-256 of its /ByteRange; when 0 is now;
+ * 2. the party signs those bytes: a detached CMS (`mohur cms sign --pdf`,
+ *    or any PAdES signer);
+ * 3. mh_app_cosign_embed: the same document, certificate and time again,
+ *    and the CMS. The prepared document is made again (every check again)
+ *    and the CMS put in; the result is given only when it verifies VALID as
+ *    a whole, its last signature covering the whole file and made with that
+ *    certificate (v is that verdict). `when` must lie within the last
+ *    MH_APP_COSIGN_TTL seconds. */
+#define MH_APP_COSIGN_TTL 3600
+#define MH_APP_COSIGN_SKEW 300
+typedef struct mh_app_cosign_prep {
+    uint8_t *pdf; /* the prepared document (malloc'd) */
+    size_t len;
+    uint8_t digest[32]; /* SHA-256 of the bytes the party signs */
+    int64_t when;       /* the signing time it was prepared with */
+    size_t position;    /* the party's place among the kind's (1..) */
+    char role[32];      /* the kind's name for it */
+    char doc_id[129];
+    char url[1024];
+} mh_app_cosign_prep;
+int mh_app_cosign_prepare(mh_app *a, const uint8_t *doc, size_t len, const uint8_t *cert,
+                          size_t cert_len, int64_t when, mh_app_cosign_prep *out) MH_WARN_UNUSED;
+void mh_app_cosign_prep_free(mh_app_cosign_prep *p);
+struct mh_app_verdict;
+int mh_app_cosign_embed(mh_app *a, const uint8_t *doc, size_t len, const uint8_t *cert,
+                        size_t cert_len, int64_t when, const uint8_t *cms, size_t cms_len,
+                        uint8_t **out, size_t *out_len, struct mh_app_verdict *v) MH_WARN_UNUSED;
+
 /* The "issuer" named in the void entry mohur writes when signing failed
  * after the ledger entry. */
 #define MH_APP_VOID_ISSUER "mohur-void"

@@ -220,7 +220,7 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
     so.caption[0] = cap[0];
     so.caption[1] = cap[1];
     so.caption[2] = cap[2];
-    so.name = j->signer->subject;
+    so.name = j->signer ? j->signer->subject : j->name;
     so.reason = j->kind->names[MH_LANG_EN];
     so.contact = j->url;
     so.made_by_mohur = j->rendered;
@@ -288,9 +288,14 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
         snprintf(slot_name, sizeof slot_name, "mohur-party-%u", j->slot);
         so.fill_field = slot_name;
     }
-    cms_signer_of(a, j->signer, &cs, chain, chain_len);
-    struct bt_ctx ps = {a, &cs};
-    rc = mh_pdf_document_sign(doc, &so, pdf_cms_bt, &ps, out, out_len, orig_len);
+    if (j->prepare) {
+        /* the party signs the digest on its own machine (cosign.c) */
+        rc = mh_pdf_document_prepare(doc, &so, j->prepare);
+    } else {
+        cms_signer_of(a, j->signer, &cs, chain, chain_len);
+        struct bt_ctx ps = {a, &cs};
+        rc = mh_pdf_document_sign(doc, &so, pdf_cms_bt, &ps, out, out_len, orig_len);
+    }
     if (!j->pdoc)
         mh_pdf_close(doc);
     return rc;

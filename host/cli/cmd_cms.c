@@ -17,6 +17,7 @@
 #include <mbedtls/rsa.h>
 #include <mbedtls/sha256.h>
 
+#include "mh_pdf.h"
 #include "mh_pki.h"
 
 #define MAX_CERTS 16
@@ -390,6 +391,9 @@ static const char cms_sign_help[] =
     "  --in FILE        the file to sign ('-': standard input)\n"
     "  --out FILE       where to write the signature (default: standard output)\n"
     "  --detached       leave the content out (a .p7s beside the file)\n"
+    "  --pdf            FILE is a PDF prepared for an outside signature ('mohur pdf\n"
+    "                   prepare', or mohurd's /api/v1/cosign/prepare): sign the\n"
+    "                   bytes its /ByteRange covers, detached, for 'mohur pdf embed'\n"
     "  --pss            RSA keys: sign with RSASSA-PSS instead of PKCS#1 v1.5\n"
     "  --hash H         sha256 (default), sha384 or sha512\n"
     "  --pem            write PEM (\"-----BEGIN CMS-----\") instead of DER\n"
@@ -405,19 +409,28 @@ static const char cms_sign_help[] =
 static int cmd_cms_sign(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'},      {"key-file", required_argument, NULL, 'K'},
-        {"cert", required_argument, NULL, 'c'},     {"chain", required_argument, NULL, 'C'},
-        {"in", required_argument, NULL, 'i'},       {"out", required_argument, NULL, 'o'},
-        {"detached", no_argument, NULL, 'd'},       {"pss", no_argument, NULL, 'p'},
-        {"hash", required_argument, NULL, 'H'},     {"pem", no_argument, NULL, 'P'},
-        {"tsa-key", required_argument, NULL, 't'},  {"tsa-key-file", required_argument, NULL, 'T'},
-        {"tsa-cert", required_argument, NULL, 'x'}, {"module", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"key", required_argument, NULL, 'k'},
+        {"key-file", required_argument, NULL, 'K'},
+        {"cert", required_argument, NULL, 'c'},
+        {"chain", required_argument, NULL, 'C'},
+        {"in", required_argument, NULL, 'i'},
+        {"out", required_argument, NULL, 'o'},
+        {"detached", no_argument, NULL, 'd'},
+        {"pss", no_argument, NULL, 'p'},
+        {"hash", required_argument, NULL, 'H'},
+        {"pem", no_argument, NULL, 'P'},
+        {"tsa-key", required_argument, NULL, 't'},
+        {"tsa-key-file", required_argument, NULL, 'T'},
+        {"tsa-cert", required_argument, NULL, 'x'},
+        {"module", required_argument, NULL, 'm'},
+        {"pdf", no_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *keyuri = NULL, *keyfile = NULL, *certp = NULL, *chainp = NULL, *in = NULL,
                *outp = NULL, *hash = "sha256", *tsa_uri = NULL, *tsa_file = NULL, *tsa_cert = NULL,
                *module = NULL;
-    bool detached = false, pss = false, pem = false;
+    bool detached = false, pss = false, pem = false, pdf = false;
     int ret = MH_EXIT_USAGE, ch, rc;
     certs cs;
     key k;
@@ -432,8 +445,11 @@ static int cmd_cms_sign(int argc, char **argv)
     ret = mh_cli_check_long(argc, argv, opts);
     if (ret)
         goto out;
-    while ((ch = getopt_long(argc, argv, ":k:K:c:C:i:o:dpH:Pt:T:x:m:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":k:K:c:C:i:o:dpH:Pt:T:x:m:Fh", opts, NULL)) != -1) {
         switch (ch) {
+        case 'F':
+            pdf = detached = true;
+            break;
         case 'k':
             keyuri = optarg;
             break;
@@ -525,6 +541,21 @@ static int cmd_cms_sign(int argc, char **argv)
     ret = mh_cli_read_file(in, MH_CLI_MSG_MAX, &content, &content_len);
     if (ret)
         goto out;
+    if (pdf) {
+        /* the signed bytes: the file without the placeholder's gap */
+        mh_pdf_prepared prep;
+        memset(&prep, 0, sizeof prep);
+        mh_err_clear();
+        rc = mh_pdf_find_placeholder(content, content_len, &prep);
+        if (rc == 0 && prep.byte_range[0] != 0)
+            rc = MH_ERR_PARSE;
+        if (rc) {
+            ret = mh_cli_fail(rc, "%s is not a PDF prepared for a signature", in);
+            goto out;
+        }
+        memmove(content + prep.byte_range[1], content + prep.byte_range[2], prep.byte_range[3]);
+        content_len = prep.byte_range[1] + prep.byte_range[3];
+    }
     ret = rng_init(&r);
     rng_ok = true;
     if (ret)

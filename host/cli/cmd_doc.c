@@ -343,13 +343,19 @@ static int cmd_sign(int argc, char **argv)
         goto out;
     }
     /* a running mohurd holds the ledger: through it (daemon_client.c) */
+    /* a party's co-signature writes no ledger entry: it is made here, with
+     * the ledger opened for reading, while mohurd runs */
+    bool beside_daemon = false;
     if (key && mh_cli_daemon_running()) {
-        ret = mh_cli_error(MH_EXIT_STORAGE,
-                           "%s: mohurd is running and holds the ledger; a signature with your "
-                           "own token (--key) does not go through mohurd yet: stop mohurd for "
-                           "it, or sign as an issuer of the appliance",
-                           mh_cli_prog);
-        goto out;
+        if (!cosign) {
+            ret = mh_cli_error(MH_EXIT_STORAGE,
+                               "%s: mohurd is running and holds the ledger; a first signature "
+                               "with your own token (--key) does not go through mohurd yet: "
+                               "stop mohurd for it, or sign as an issuer of the appliance",
+                               mh_cli_prog);
+            goto out;
+        }
+        beside_daemon = true;
     }
     if (!key && mh_cli_daemon_running()) {
         mh_err_clear();
@@ -362,7 +368,7 @@ static int cmd_sign(int argc, char **argv)
         goto print;
     }
     mh_err_clear();
-    if ((rc = mh_app_open(mh_cli_state_dir(), &a)) != 0) {
+    if ((rc = mh_app_open_ex(mh_cli_state_dir(), beside_daemon ? MH_APP_KEYS_ONLY : 0, &a)) != 0) {
         ret = open_fail(rc);
         goto out;
     }

@@ -95,7 +95,7 @@ static struct front {
 
 static const char *const route_names[] = {"none",   "healthz", "readyz", "metrics", "V",
                                           "tiles",  "log",     "whoami", "verify",  "issue",
-                                          "status", "revoke",  "batch",  "cosign"};
+                                          "status", "revoke",  "batch",  "cosign",  "cosign_party"};
 #define NROUTES (sizeof route_names / sizeof route_names[0])
 static const int statuses[] = {200, 201, 202, 400, 401, 403, 404, 405,
                                409, 413, 415, 429, 500, 503, 504, 0};
@@ -1035,6 +1035,155 @@ out:
     return ret;
 }
 
+/* ---- co-signing with a party's own key (no key of the appliance used) ---------------- */
+
+/* A certificate member: base64 of its DER, or PEM. */
+static int cert_member(const char *s, uint8_t **der, size_t *len)
+{
+    const char *b = strstr(s, "-----BEGIN CERTIFICATE-----");
+    if (!b)
+        return unb64(s, der, len);
+    b += 27;
+    const char *e = strstr(b, "-----END CERTIFICATE-----");
+    if (!e) {
+        mh_err_set("the certificate's PEM has no END line");
+        return MH_ERR_PARSE;
+    }
+    char *txt = malloc((size_t)(e - b) + 1);
+    size_t n = 0;
+    if (!txt)
+        return MH_ERR_NOMEM;
+    for (const char *p = b; p < e; p++)
+        if (*p != '\n' && *p != '\r' && *p != ' ' && *p != '\t')
+            txt[n++] = *p;
+    txt[n] = 0;
+    int rc = unb64(txt, der, len);
+    free(txt);
+    return rc;
+}
+
+/* POST /api/v1/cosign/prepare {"document": PDF base64, "certificate": the
+ * party's (base64 DER or PEM)}: the document must verify and the
+ * certificate be fit for the kind's next party; the answer is the
+ * document with that party's field holding an empty signature, and the
+ * SHA-256 the party signs (docs/daemon.md, "Co-signing"). */
+static enum MHD_Result r_cosign_prepare(struct MHD_Connection *c, req *r, const char *url)
+{
+    (void)url;
+    char why[300];
+    const char *d, *ce;
+    uint8_t *doc = NULL, *cert = NULL;
+    size_t doc_len = 0, cert_len = 0;
+    enum MHD_Result ret;
+    mh_app_cosign_prep prep;
+    memset(&prep, 0, sizeof prep);
+    json_t *o = parse_body(r, why, sizeof why);
+    if (!o)
+        return fail(c, r, 400, why);
+    if (!get_str(o, "document", &d) || !get_str(o, "certificate", &ce) || !d || !ce) {
+        ret = fail(c, r, 400,
+                   "give document (the signed PDF, base64) and certificate (the party's, "
+                   "base64 DER or PEM)");
+        goto out;
+    }
+    mh_err_clear();
+    int rc = unb64(d, &doc, &doc_len);
+    if (rc == 0)
+        rc = cert_member(ce, &cert, &cert_len);
+    if (rc) {
+        ret = fail_err(c, r, rc);
+        goto out;
+    }
+    if (doc_len < 5 || memcmp(doc, "%PDF-", 5) != 0) {
+        ret = fail(c, r, 400, "the document is not a PDF");
+        goto out;
+    }
+    mh_err_clear();
+    if ((rc = mh_app_cosign_prepare(F.app, doc, doc_len, cert, cert_len, 0, &prep)) != 0) {
+        ret = fail_err(c, r, rc);
+        goto out;
+    }
+    char hex[65];
+    for (size_t i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", prep.digest[i]);
+    char *pb = b64(prep.pdf, prep.len);
+    json_t *a = pb ? json_pack("{s:s,s:s,s:I,s:s,s:s,s:I,s:s}", "prepared", pb, "digest", hex,
+                               "time", (json_int_t)prep.when, "doc_id", prep.doc_id, "url",
+                               prep.url, "position", (json_int_t)prep.position, "role", prep.role)
+                   : NULL;
+    free(pb);
+    ret = a ? reply_json(c, r, 200, a) : fail(c, r, 500, "out of memory");
+out:
+    mh_app_cosign_prep_free(&prep);
+    free(doc);
+    free(cert);
+    json_decref(o);
+    return ret;
+}
+
+/* POST /api/v1/cosign/embed {"document", "certificate", "time" as given
+ * to and answered by prepare, "cms": the party's detached CMS over the
+ * prepared document's /ByteRange (base64 DER)}: the prepared document is
+ * made again from them (nothing a client sends is taken as prepared), the
+ * CMS put in; the signed document is answered only when it verifies VALID
+ * with that certificate's signature the last of it. */
+static enum MHD_Result r_cosign_embed(struct MHD_Connection *c, req *r, const char *url)
+{
+    (void)url;
+    char why[300];
+    const char *d, *ce, *cm;
+    uint8_t *doc = NULL, *cert = NULL, *cms = NULL, *out = NULL;
+    size_t doc_len = 0, cert_len = 0, cms_len = 0, out_len = 0;
+    enum MHD_Result ret;
+    mh_app_verdict *v = NULL;
+    json_t *o = parse_body(r, why, sizeof why);
+    if (!o)
+        return fail(c, r, 400, why);
+    json_t *t = json_object_get(o, "time");
+    if (!get_str(o, "document", &d) || !get_str(o, "certificate", &ce) || !get_str(o, "cms", &cm) ||
+        !d || !ce || !cm || !json_is_integer(t)) {
+        ret = fail(c, r, 400,
+                   "give document, certificate and time as for /api/v1/cosign/prepare (time "
+                   "as it answered) and cms (the party's signature, base64 DER)");
+        goto out;
+    }
+    mh_err_clear();
+    int rc = unb64(d, &doc, &doc_len);
+    if (rc == 0)
+        rc = cert_member(ce, &cert, &cert_len);
+    if (rc == 0)
+        rc = unb64(cm, &cms, &cms_len);
+    if (rc == 0 && !(v = calloc(1, sizeof *v)))
+        rc = MH_ERR_NOMEM;
+    if (rc == 0 && (doc_len < 5 || memcmp(doc, "%PDF-", 5) != 0)) {
+        mh_err_set("the document is not a PDF");
+        rc = MH_ERR_PARSE;
+    }
+    if (rc == 0)
+        rc = mh_app_cosign_embed(F.app, doc, doc_len, cert, cert_len,
+                                 (int64_t)json_integer_value(t), cms, cms_len, &out, &out_len, v);
+    if (rc) {
+        ret = fail_err(c, r, rc);
+        goto out;
+    }
+    char *pb = b64(out, out_len);
+    const mh_app_sig_detail *last = &v->sigs[v->nsigs - 1];
+    json_t *a = pb ? json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "pdf", pb, "verdict",
+                               mh_app_verdict_name(v->code), "doc_id", v->doc_id, "url", v->url,
+                               "signer", last->signer, "role", last->role)
+                   : NULL;
+    free(pb);
+    ret = a ? reply_json(c, r, 200, a) : fail(c, r, 500, "out of memory");
+out:
+    free(v);
+    free(doc);
+    free(cert);
+    free(cms);
+    free(out);
+    json_decref(o);
+    return ret;
+}
+
 /* ---- writes (the ledger process) ------------------------------------------------------ */
 
 static bool may_act_for(req *r, const char *issuer)
@@ -1428,7 +1577,8 @@ enum {
     M_STATUS,
     M_REVOKE,
     M_BATCH,
-    M_COSIG
+    M_COSIG,
+    M_COSIGN_PARTY
 };
 
 /* The API (docs/openapi.yaml lists the same). */
@@ -1456,6 +1606,10 @@ static const route routes[] = {
     {"POST", "/api/v1/batches", false, NULL, ROLE_ADMIN | ROLE_ISSUER, 2, r_batch, M_BATCH, true},
     {"GET", "/api/v1/batches/", true, NULL, ROLE_ADMIN | ROLE_ISSUER | ROLE_AUDITOR, 0, r_batch_get,
      M_BATCH, true},
+    {"POST", "/api/v1/cosign/prepare", false, NULL, ROLE_ADMIN | ROLE_ISSUER | ROLE_NOTARY, 2,
+     r_cosign_prepare, M_COSIGN_PARTY, true},
+    {"POST", "/api/v1/cosign/embed", false, NULL, ROLE_ADMIN | ROLE_ISSUER | ROLE_NOTARY, 2,
+     r_cosign_embed, M_COSIGN_PARTY, true},
 };
 
 /* ---- workers: the async routes, off libmicrohttpd's threads -------------------- */
