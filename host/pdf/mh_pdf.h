@@ -307,8 +307,8 @@ typedef struct mh_pdf_sig_report {
     bool original_hashed;       /* original_sha256 holds the SHA-256 of the first
                                    original_len bytes (hashed with the byte range) */
     uint8_t original_sha256[32];
-    bool digest_checked;        /* the CMS messageDigest attribute was found */
-    bool cms_ber;               /* /Contents held BER (read as its DER form) */
+    bool digest_checked; /* the CMS messageDigest attribute was found */
+    bool cms_ber;        /* /Contents held BER (read as its DER form) */
 
     /* --- what kind of signature (from its signed dictionary) --- */
     bool certification;               /* a certification (DocMDP) signature, else approval */
