@@ -202,6 +202,9 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
 int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const uint8_t digest[32], int64_t when,
                       uint8_t **cms, size_t *len) MH_WARN_UNUSED;
 
+/* A verdict's receipt part from decoded claims (verify.c). */
+void mh_app_verdict_claims(mh_app_verdict *v, const mh_receipt_claims *c);
+
 /* ---- the trust policy (policy.c; docs/trust.md) ----------------------------- */
 
 /* A certificate may sign documents: not a CA (no cA, no keyCertSign or

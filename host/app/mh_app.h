@@ -367,6 +367,14 @@ typedef struct mh_app_verdict {
     bool crl_current;
     int64_t crl_this_update, crl_next_update;
     char crl_problem[200];
+    /* checked by a verifier following the registry's log (no appliance:
+     * mh_app_verify_followed): the checkpoint it trusts and its freshness */
+    bool followed;
+    uint64_t follow_size, follow_checked_at, follow_cosigned_at, follow_max_age;
+    size_t follow_witnesses, follow_quorum;
+    bool follow_stale;
+    char follow_origin[256];
+    char follow_update[300]; /* why the update before the check failed ("" if it did not) */
 } mh_app_verdict;
 
 /* Verifies a file: a PDF (its signatures and the receipt in mohur's
@@ -379,6 +387,24 @@ int mh_app_verify_file(mh_app *a, const char *path, const char *p7s_path,
  * when doc_path is given. */
 int mh_app_verify_qr(mh_app *a, const char *qr_text, const char *doc_path,
                      mh_app_verdict *v) MH_WARN_UNUSED;
+/* A verifier following many registries' logs (no appliance of its own;
+ * docs/scale.md): the receipt of a QR text from any registry the
+ * configuration (mh_follow_open's JSON) names, checked in that registry's
+ * log. First the follower is brought up to date (mh_follow_update: the
+ * mirror's checkpoint signed by the log key and cosigned by the quorum of
+ * witnesses, the new part audited); if that fails the trusted state is
+ * used and the reason shown. Then the receipt's entry must be proven in
+ * the trusted tree and record the receipt's document, kind and claims
+ * digest (so the log vouches for every printed field); with "receipt_keys"
+ * (base64 SPKIs) for the registry in the configuration the receipt's own
+ * ES256 signature must verify too. doc_path: a document to compare (a PDF
+ * by the bytes the receipt names, its original; its signatures are not
+ * checked here: the registry's CA is not this verifier's). A checkpoint
+ * older than the registry's max_age gives MH_APP_REV_UNKNOWN (a revocation
+ * since then cannot be seen); a fork shown by the mirror is MH_APP_ERROR
+ * with the evidence kept in the follower's state. */
+int mh_app_verify_followed(const char *config, const char *state_dir, const char *qr_text,
+                           const char *doc_path, mh_app_verdict *v) MH_WARN_UNUSED;
 /* "valid", "revoked", "voided", "altered", "forged", "unknown",
  * "not-mohur", "error", "revocation-unknown". */
 const char *mh_app_verdict_name(enum mh_app_verdict_code c);

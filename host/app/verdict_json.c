@@ -131,6 +131,17 @@ int mh_app_verdict_json(const mh_app_verdict *v, char **out, size_t *len)
     } else if (ok) {
         ok = put(o, "ledger", json_null());
     }
+    if (ok && v->followed) {
+        date_str(v->follow_checked_at, d, sizeof d);
+        json_t *fo =
+            json_pack("{s:s,s:I,s:s,s:I,s:I,s:b,s:I}", "origin", v->follow_origin, "size",
+                      (json_int_t)v->follow_size, "checked_at", d, "witnesses",
+                      (json_int_t)v->follow_witnesses, "quorum", (json_int_t)v->follow_quorum,
+                      "stale", v->follow_stale, "max_age", (json_int_t)v->follow_max_age);
+        if (fo && v->follow_update[0])
+            ok = put(fo, "update_failed", str(v->follow_update));
+        ok = ok && fo && put(o, "log", fo);
+    }
     json_t *crl = ok ? json_object() : NULL;
     ok = ok && crl && put(crl, "current", json_boolean(v->crl_current));
     if (ok && v->crl_this_update) {

@@ -111,6 +111,22 @@ typedef struct doc_facts {
 
 /* Checks a receipt URL and, against it, what is known of the document.
  * Sets v's receipt and ledger parts; returns the verdict these give. */
+void mh_app_verdict_claims(mh_app_verdict *v, const mh_receipt_claims *c)
+{
+    span_copy(v->registry, sizeof v->registry, &c->registry);
+    span_copy(v->issuer, sizeof v->issuer, &c->issuer);
+    span_copy(v->kind, sizeof v->kind, &c->kind);
+    span_copy(v->signed_host, sizeof v->signed_host, &c->host);
+    v->log_index = c->log_index;
+    v->issued_at = c->issued_at;
+    v->doc_len = c->doc_len;
+    v->nfields = c->nfields < 8 ? c->nfields : 8;
+    for (size_t i = 0; i < v->nfields; i++) {
+        span_copy(v->field_key[i], sizeof v->field_key[i], &c->fields[i].key);
+        span_copy(v->field_val[i], sizeof v->field_val[i], &c->fields[i].value);
+    }
+}
+
 static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const doc_facts *f,
                                               mh_app_verdict *v)
 {
@@ -148,18 +164,7 @@ static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const 
         return MH_APP_FORGED;
     }
     v->receipt_sig_ok = true;
-    span_copy(v->registry, sizeof v->registry, &r.claims.registry);
-    span_copy(v->issuer, sizeof v->issuer, &r.claims.issuer);
-    span_copy(v->kind, sizeof v->kind, &r.claims.kind);
-    span_copy(v->signed_host, sizeof v->signed_host, &r.claims.host);
-    v->log_index = r.claims.log_index;
-    v->issued_at = r.claims.issued_at;
-    v->doc_len = r.claims.doc_len;
-    v->nfields = r.claims.nfields;
-    for (size_t i = 0; i < r.claims.nfields; i++) {
-        span_copy(v->field_key[i], sizeof v->field_key[i], &r.claims.fields[i].key);
-        span_copy(v->field_val[i], sizeof v->field_val[i], &r.claims.fields[i].value);
-    }
+    mh_app_verdict_claims(v, &r.claims);
     const app_issuer *is = mh_app_find_issuer(a, v->issuer);
     snprintf(v->issuer_name, sizeof v->issuer_name, "%s", is ? is->info.name : v->issuer);
     /* the host: a genuine receipt under another site's address is the

@@ -468,12 +468,21 @@ static const char verify_help[] =
     "Usage: mohur verify FILE [--p7s FILE.p7s] [--trust PATH]... [--etsi] [--json]\n"
     "       mohur verify --qr TEXT [--doc FILE] [--json]\n"
     "       mohur verify --qr-image PNG [--doc FILE] [--json]\n"
+    "       mohur verify --qr TEXT --follow CONFIG --follow-state DIR [--doc FILE] [--json]\n"
     "\n"
     "FILE is a signed PDF, or any file with its detached signature (FILE.p7s by\n"
     "default) and receipt (FILE.receipt). --qr takes the text a QR scanner read;\n"
     "--qr-image decodes a PNG photo or scan with zbarimg (package zbar-tools) when\n"
     "it is installed; without it, scan the code with a phone and pass the text\n"
     "with --qr. --doc also checks a document against the receipt.\n"
+    "\n"
+    "A verifier of many registries (no appliance of its own): with --follow the\n"
+    "receipt is checked in the log of whichever registry it names, among those\n"
+    "CONFIG lists ('mohur log follow', docs/scale.md): the follower is brought up\n"
+    "to date first (checkpoint signed and cosigned by its witnesses, audited),\n"
+    "then the receipt's entry is proven in it and must record the document, the\n"
+    "kind and every printed field; a copy older than the registry's max_age\n"
+    "gives exit 9 (revocation status unknown).\n"
     "\n"
     "Anyone's signatures: with --trust (a trust store: trusted CA certificates\n"
     "in a file or a directory; the appliance's own root is added when there is\n"
@@ -493,7 +502,9 @@ static const char verify_help[] =
     "  --p7s FILE       the detached signature of FILE\n"
     "  --qr TEXT        the receipt URL from the QR code\n"
     "  --qr-image PNG   a picture of the QR code\n"
-    "  --doc FILE       with --qr/--qr-image: the document to compare\n" MH_CLI_VAL_HELP
+    "  --doc FILE       with --qr/--qr-image: the document to compare\n"
+    "  --follow CONFIG  check the receipt in the log of the registry it names\n"
+    "  --follow-state DIR  the follower's state (as 'mohur log follow --state')\n" MH_CLI_VAL_HELP
     "  --certs FILE     more (untrusted) certificates: intermediates, a TSA's\n"
     "  --etsi           only the ETSI validation (no receipt, ledger or registry\n"
     "                   policy): for documents from anyone\n"
@@ -635,12 +646,16 @@ static void print_verdict(const mh_app_verdict *v, enum json_mode mode)
     }
     if (v->has_receipt) {
         printf("\nReceipt:\n  signature:  %s\n",
-               v->receipt_sig_ok ? "by this registry's key" : "NOT by this registry's key");
+               v->receipt_sig_ok
+                   ? (v->followed ? "by a key of its registry" : "by this registry's key")
+               : v->followed ? "not checked (no receipt key of the registry configured; its "
+                               "log vouches for it)"
+                             : "NOT by this registry's key");
         if (v->qr_host[0])
             printf("  site:       %s%s%s\n", v->qr_host,
                    v->host_mismatch ? " -- NOT the registry's site, which is " : "",
                    v->host_mismatch ? v->signed_host : "");
-        if (v->receipt_sig_ok) {
+        if (v->receipt_sig_ok || v->ledger_known) {
             date_str(v->issued_at, d, sizeof d);
             printf("  registry:   %s\n  issuer:     %s (%s)\n  kind:       %s\n  issued:     "
                    "%s\n  log index:  %llu\n",
@@ -668,6 +683,15 @@ static void print_verdict(const mh_app_verdict *v, enum json_mode mode)
         }
     } else if (v->ledger_checked) {
         printf("\nLedger: no such document\n");
+    }
+    if (v->followed) {
+        date_str(v->follow_checked_at, d, sizeof d);
+        printf("\nLog: %s, trusted up to %llu entries, last updated %s%s\n", v->follow_origin,
+               (unsigned long long)v->follow_size, d,
+               v->follow_stale ? " (OLDER than the registry's max_age)" : "");
+        printf("  witnesses:  %zu cosigned (quorum %zu)\n", v->follow_witnesses, v->follow_quorum);
+        if (v->follow_update[0])
+            printf("  update:     FAILED: %s\n", v->follow_update);
     }
     if (v->crl_current) {
         char n[40];
@@ -708,10 +732,13 @@ static int cmd_verify(int argc, char **argv)
         {"crl", required_argument, NULL, 'r'},
         {"certs", required_argument, NULL, 'C'},
         {"etsi", no_argument, NULL, 'E'},
+        {"follow", required_argument, NULL, 'f'},
+        {"follow-state", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *p7s = NULL, *qr = NULL, *qr_image = NULL, *docp = NULL;
+    const char *p7s = NULL, *qr = NULL, *qr_image = NULL, *docp = NULL, *follow = NULL,
+               *follow_state = NULL;
     bool json = false, etsi = false;
     mh_cli_val_opts vopt;
     mh_val_ctx *vctx = NULL;
@@ -747,6 +774,12 @@ static int cmd_verify(int argc, char **argv)
         case 'd':
             docp = optarg;
             break;
+        case 'f':
+            follow = optarg;
+            break;
+        case 'F':
+            follow_state = optarg;
+            break;
         case 'j':
             json = true;
             break;
@@ -763,7 +796,13 @@ static int cmd_verify(int argc, char **argv)
     if ((qr || qr_image) ? (file != NULL || p7s || (qr && qr_image)) : (!file || docp))
         return mh_cli_usage("give a FILE (with --p7s for other files than PDFs), or --qr TEXT, "
                             "or --qr-image PNG (with --doc FILE to compare a document)");
+    if (!follow != !follow_state)
+        return mh_cli_usage("--follow CONFIG and --follow-state DIR go together");
+    if (follow && !(qr || qr_image))
+        return mh_cli_usage("--follow checks a receipt: give --qr TEXT or --qr-image PNG");
     bool validating = etsi || vopt.ntrust;
+    if (follow && validating)
+        return mh_cli_usage("--follow checks a receipt; --trust and --etsi validate a FILE");
     if ((vopt.ncrl || vopt.ncerts) && !validating)
         return mh_cli_usage("--crl and --certs go with --trust (the ETSI validation)");
     if (validating && !file)
@@ -804,7 +843,7 @@ static int cmd_verify(int argc, char **argv)
         goto out;
     }
     mh_err_clear();
-    if (!a && (rc = mh_app_open_ex(mh_cli_state_dir(), MH_APP_READ_ONLY, &a)) != 0) {
+    if (!a && !follow && (rc = mh_app_open_ex(mh_cli_state_dir(), MH_APP_READ_ONLY, &a)) != 0) {
         ret = open_fail(rc);
         goto out;
     }
@@ -821,8 +860,9 @@ static int cmd_verify(int argc, char **argv)
     for (size_t i = 0; i < ncodes; i++) {
         mh_err_clear();
         memset(v, 0, sizeof *v);
-        rc = (qr || qr_image) ? mh_app_verify_qr(a, codes[i], docp, v)
-                              : mh_app_verify_file(a, file, p7s, v);
+        rc = follow             ? mh_app_verify_followed(follow, follow_state, codes[i], docp, v)
+             : (qr || qr_image) ? mh_app_verify_qr(a, codes[i], docp, v)
+                                : mh_app_verify_file(a, file, p7s, v);
         if (rc) {
             ret = mh_cli_fail(rc, "verifying %s", (qr || qr_image) ? "the QR text" : file);
             goto out;
