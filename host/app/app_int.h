@@ -202,6 +202,9 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
 int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const uint8_t digest[32], int64_t when,
                       uint8_t **cms, size_t *len) MH_WARN_UNUSED;
 
+/* The receipt URL of a scanned QR text (trailing newline and spaces
+ * dropped; MH_ERR_TOO_LARGE when it cannot be one). */
+int mh_app_qr_url(const char *qr_text, char url[MH_RECEIPT_URL_MAX]) MH_WARN_UNUSED;
 /* A verdict's receipt part from decoded claims (verify.c). */
 void mh_app_verdict_claims(mh_app_verdict *v, const mh_receipt_claims *c);
 

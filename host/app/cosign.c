@@ -60,6 +60,22 @@ static int cosign_check(mh_app *a, const uint8_t *doc, size_t len, mh_pdf_docume
     return MH_OK;
 }
 
+/* The job of a party's signature into its prepared field. */
+static void party_job(app_pdf_job *j, const uint8_t *doc, size_t len, mh_pdf_document *pdoc,
+                      const mh_kind *k, const char *who, const char *url, size_t position,
+                      int64_t when)
+{
+    memset(j, 0, sizeof *j);
+    j->doc = doc;
+    j->len = len;
+    j->pdoc = pdoc;
+    j->kind = k;
+    j->who = who;
+    j->url = url;
+    j->slot = (unsigned)position;
+    j->when = when > 0 ? when : (int64_t)time(NULL);
+}
+
 int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
 {
     int ret;
@@ -102,16 +118,9 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
 
     char who[256];
     mh_app_cert_cn(s->cert, s->cert_len, who, sizeof who);
-    app_pdf_job j = {0};
-    j.doc = r->doc;
-    j.len = r->doc_len;
-    j.pdoc = pdoc;
-    j.kind = k;
+    app_pdf_job j;
+    party_job(&j, r->doc, r->doc_len, pdoc, k, who, v->url, position, r->time);
     j.signer = s;
-    j.who = who;
-    j.url = v->url;
-    j.slot = (unsigned)position;
-    j.when = r->time > 0 ? r->time : (int64_t)time(NULL);
     if ((ret = mh_app_sign_pdf(a, &j, &out, &out_len, &orig)) != 0)
         goto out;
     if ((ret = mh_app_write_temp(r->out_path, out, out_len, 0644, tmp, sizeof tmp)) != 0)
@@ -164,16 +173,9 @@ int mh_app_cosign_prepare(mh_app *a, const uint8_t *doc, size_t len, const uint8
     char who[256], subject[256];
     mh_app_cert_cn(cert, cert_len, who, sizeof who);
     mh_app_cert_subject(cert, cert_len, subject, sizeof subject);
-    app_pdf_job j = {0};
-    j.doc = doc;
-    j.len = len;
-    j.pdoc = pdoc;
-    j.kind = k;
+    app_pdf_job j;
+    party_job(&j, doc, len, pdoc, k, who, v->url, position, when);
     j.name = subject;
-    j.who = who;
-    j.url = v->url;
-    j.slot = (unsigned)position;
-    j.when = when > 0 ? when : (int64_t)time(NULL);
     j.prepare = &prep;
     out->when = j.when;
     if ((ret = mh_app_sign_pdf(a, &j, NULL, NULL, NULL)) != 0)

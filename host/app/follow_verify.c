@@ -293,16 +293,8 @@ int mh_app_verify_followed(const char *config, const char *state_dir, const char
     int rc;
 
     memset(v, 0, sizeof *v);
-    size_t n = strnlen(qr_text, sizeof url);
-    if (n >= sizeof url) {
-        mh_err_set("the QR text is longer than %d characters: not a receipt", MH_RECEIPT_URL_MAX);
-        return MH_ERR_TOO_LARGE;
-    }
-    memcpy(url, qr_text, n);
-    url[n] = 0;
-    while (n && (url[n - 1] == '\n' || url[n - 1] == '\r' || url[n - 1] == ' '))
-        url[--n] = 0;
-    if ((rc = mh_follow_open(config, state_dir, &f)) != 0)
+    if ((rc = mh_app_qr_url(qr_text, url)) != 0 ||
+        (rc = mh_follow_open(config, state_dir, &f)) != 0)
         return rc;
     mh_follow_entry *fe = calloc(1, sizeof *fe);
     if (!fe) {

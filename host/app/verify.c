@@ -813,14 +813,10 @@ static bool receipt_of(const char *url, uint8_t *out, size_t cap, size_t *len)
     return mh_receipt_url_parse(url, strlen(url), &h, out, cap, len) == 0;
 }
 
-int mh_app_verify_qr(mh_app *a, const char *qr_text, const char *doc_path, mh_app_verdict *v)
+int mh_app_qr_url(const char *qr_text, char url[MH_RECEIPT_URL_MAX])
 {
-    char url[MH_RECEIPT_URL_MAX];
-    int rc;
-
-    memset(v, 0, sizeof *v);
-    size_t n = strnlen(qr_text, sizeof url);
-    if (n >= sizeof url) {
+    size_t n = strnlen(qr_text, MH_RECEIPT_URL_MAX);
+    if (n >= MH_RECEIPT_URL_MAX) {
         mh_err_set("the QR text is longer than %d characters: not a receipt", MH_RECEIPT_URL_MAX);
         return MH_ERR_TOO_LARGE;
     }
@@ -828,6 +824,17 @@ int mh_app_verify_qr(mh_app *a, const char *qr_text, const char *doc_path, mh_ap
     url[n] = 0;
     while (n && (url[n - 1] == '\n' || url[n - 1] == '\r' || url[n - 1] == ' '))
         url[--n] = 0;
+    return MH_OK;
+}
+
+int mh_app_verify_qr(mh_app *a, const char *qr_text, const char *doc_path, mh_app_verdict *v)
+{
+    char url[MH_RECEIPT_URL_MAX];
+    int rc;
+
+    memset(v, 0, sizeof *v);
+    if ((rc = mh_app_qr_url(qr_text, url)) != 0)
+        return rc;
     crl_info(a, v);
     if (!doc_path) {
         doc_facts f = {0};
