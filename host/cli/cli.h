@@ -18,6 +18,7 @@
 
 #include "mh_common.h"
 #include "mh_hsm.h"
+#include "opt.h"
 
 /* Exit codes; mohur.c documents them for the user. */
 enum mh_exit {
@@ -39,6 +40,7 @@ struct mh_cli_cmd {
     const char *help;                  /* usage, options and an example (commands only) */
     int (*run)(int argc, char **argv); /* argv[0] is the command's name */
     const struct mh_cli_cmd *sub;      /* a group: its commands, NULL-terminated */
+    const struct mh_cli_spec *spec;    /* a command: its options, usage and help (opt.h) */
 };
 
 extern const struct mh_cli_cmd mh_cli_token_cmds[];

@@ -284,8 +284,8 @@ static int cmd_revoke(int argc, char **argv)
 
 const struct mh_cli_cmd mh_cli_apitoken_cmds[] = {
     {"create", "create a token (or register a client certificate) for mohurd's API", create_help,
-     cmd_create, NULL},
-    {"list", "list the API credentials", list_help, cmd_list, NULL},
-    {"revoke", "revoke an API credential", revoke_help, cmd_revoke, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+     cmd_create, NULL, NULL},
+    {"list", "list the API credentials", list_help, cmd_list, NULL, NULL},
+    {"revoke", "revoke an API credential", revoke_help, cmd_revoke, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };

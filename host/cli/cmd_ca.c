@@ -1607,14 +1607,14 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_ca_cmds[] = {
-    {"init", "create a root or issuing CA with its key on a token", ca_init_help, cmd_ca_init,
+    {"init", "create a root or issuing CA with its key on a token", ca_init_help, cmd_ca_init, NULL,
      NULL},
     {"issue", "issue a certificate by profile (notary, seal, registry, tsa, tls)", ca_issue_help,
-     cmd_ca_issue, NULL},
+     cmd_ca_issue, NULL, NULL},
     {"revoke", "revoke a certificate this CA issued (or put it on hold)", ca_revoke_help,
-     cmd_ca_revoke, NULL},
-    {"release", "lift a certificate's hold", ca_release_help, cmd_ca_release, NULL},
-    {"crl", "issue a CRL signed by the CA's key", ca_crl_help, cmd_ca_crl, NULL},
-    {"list", "list the certificates this CA issued", ca_list_help, cmd_ca_list, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+     cmd_ca_revoke, NULL, NULL},
+    {"release", "lift a certificate's hold", ca_release_help, cmd_ca_release, NULL, NULL},
+    {"crl", "issue a CRL signed by the CA's key", ca_crl_help, cmd_ca_crl, NULL, NULL},
+    {"list", "list the certificates this CA issued", ca_list_help, cmd_ca_list, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -814,8 +814,8 @@ out:
 
 const struct mh_cli_cmd mh_cli_cert_cmds[] = {
     {"show", "show a certificate: names, dates, key, usages, policies, profile", cert_show_help,
-     cmd_cert_show, NULL},
+     cmd_cert_show, NULL, NULL},
     {"verify", "validate a certificate's path to a trusted root (RFC 5280, CRLs)", cert_verify_help,
-     cmd_cert_verify, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+     cmd_cert_verify, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };

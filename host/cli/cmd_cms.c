@@ -1418,17 +1418,17 @@ out:
 
 const struct mh_cli_cmd mh_cli_cms_cmds[] = {
     {"sign", "sign a file as CMS/CAdES (detached or enveloping, optional timestamp)", cms_sign_help,
-     cmd_cms_sign, NULL},
+     cmd_cms_sign, NULL, NULL},
     {"verify", "verify a CMS/CAdES signature and report each signer", cms_verify_help,
-     cmd_cms_verify, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+     cmd_cms_verify, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 const struct mh_cli_cmd mh_cli_ts_cmds[] = {
     {"request", "make an RFC 3161 timestamp request for a file", ts_request_help, cmd_ts_request,
-     NULL},
-    {"respond", "answer a timestamp request as a TSA", ts_respond_help, cmd_ts_respond, NULL},
+     NULL, NULL},
+    {"respond", "answer a timestamp request as a TSA", ts_respond_help, cmd_ts_respond, NULL, NULL},
     {"verify", "check a timestamp response against its request or file", ts_verify_help,
-     cmd_ts_verify, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+     cmd_ts_verify, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };

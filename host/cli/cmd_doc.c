@@ -1112,12 +1112,12 @@ out:
 /* ---- dispatch ------------------------------------------------------------------- */
 
 static const struct mh_cli_cmd doc_cmds[] = {
-    {"init", NULL, init_help, cmd_init, NULL},
-    {"sign", NULL, sign_help, cmd_sign, NULL},
-    {"verify", NULL, verify_help, cmd_verify, NULL},
-    {"revoke", NULL, revoke_help, cmd_revoke, NULL},
-    {"kinds", NULL, kinds_help, cmd_kinds, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+    {"init", NULL, init_help, cmd_init, NULL, NULL},
+    {"sign", NULL, sign_help, cmd_sign, NULL, NULL},
+    {"verify", NULL, verify_help, cmd_verify, NULL, NULL},
+    {"revoke", NULL, revoke_help, cmd_revoke, NULL, NULL},
+    {"kinds", NULL, kinds_help, cmd_kinds, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 int mh_cli_doc_main(int argc, char **argv)

@@ -843,13 +843,15 @@ out:
 
 const struct mh_cli_cmd mh_cli_docs_cmds[] = {
     {"list", "list what was issued (filters: kind, issuer, status, dates, text)", list_help,
-     cmd_list, NULL},
+     cmd_list, NULL, NULL},
     {"search", "find documents by a name, number or any printed field", search_help, cmd_search,
+     NULL, NULL},
+    {"show", "one document: status, printed fields, file, verify URL", show_help, cmd_show, NULL,
      NULL},
-    {"show", "one document: status, printed fields, file, verify URL", show_help, cmd_show, NULL},
-    {"export", "a CSV (or JSON) report of a batch or a period", export_help, cmd_export, NULL},
-    {"reprint", "make a lost document again by its id", reprint_help, cmd_reprint, NULL},
-    {"reindex", "rebuild the index from signed documents", reindex_help, cmd_reindex, NULL},
-    {"prune", "apply the archive's retention", prune_help, cmd_prune, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+    {"export", "a CSV (or JSON) report of a batch or a period", export_help, cmd_export, NULL,
+     NULL},
+    {"reprint", "make a lost document again by its id", reprint_help, cmd_reprint, NULL, NULL},
+    {"reindex", "rebuild the index from signed documents", reindex_help, cmd_reindex, NULL, NULL},
+    {"prune", "apply the archive's retention", prune_help, cmd_prune, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };

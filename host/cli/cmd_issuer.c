@@ -232,8 +232,8 @@ out:
 
 const struct mh_cli_cmd mh_cli_issuer_cmds[] = {
     {"list", "the issuers, their kinds and registered certificates", issuer_list_help,
-     cmd_issuer_list, NULL},
+     cmd_issuer_list, NULL, NULL},
     {"add-cert", "register another certificate for an issuer (a notary's token)",
-     issuer_add_cert_help, cmd_issuer_add_cert, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+     issuer_add_cert_help, cmd_issuer_add_cert, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };

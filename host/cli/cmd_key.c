@@ -1222,13 +1222,14 @@ out:
 
 const struct mh_cli_cmd mh_cli_key_cmds[] = {
     {"generate", "generate a key pair on a token and print its URI", key_generate_help,
-     cmd_key_generate, NULL},
-    {"list", "list the keys on a token", key_list_help, cmd_key_list, NULL},
+     cmd_key_generate, NULL, NULL},
+    {"list", "list the keys on a token", key_list_help, cmd_key_list, NULL, NULL},
     {"export", "export a key's public key or certificate (PEM or DER)", key_export_help,
-     cmd_key_export, NULL},
+     cmd_key_export, NULL, NULL},
     {"import-cert", "store a certificate on the token next to its key", key_import_cert_help,
-     cmd_key_import_cert, NULL},
-    {"sign", "sign a file or a digest with a key", key_sign_help, cmd_key_sign, NULL},
-    {"verify", "check a signature with a key's public key", key_verify_help, cmd_key_verify, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+     cmd_key_import_cert, NULL, NULL},
+    {"sign", "sign a file or a digest with a key", key_sign_help, cmd_key_sign, NULL, NULL},
+    {"verify", "check a signature with a key's public key", key_verify_help, cmd_key_verify, NULL,
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -302,10 +302,10 @@ out:
 
 const struct mh_cli_cmd mh_cli_offline_cmds[] = {
     {"trustlist-key", "the trust-list signing key (made on first use); its point for the image",
-     trustlist_key_help, cmd_trustlist_key, NULL},
+     trustlist_key_help, cmd_trustlist_key, NULL, NULL},
     {"trustlist", "make the signed trust list of registry keys for the offline verifier",
-     trustlist_help, cmd_trustlist, NULL},
+     trustlist_help, cmd_trustlist, NULL, NULL},
     {"snapshot", "make the signed revocation snapshot for the offline verifier", snapshot_help,
-     cmd_snapshot, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+     cmd_snapshot, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };

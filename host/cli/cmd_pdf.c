@@ -899,12 +899,12 @@ out:
 
 const struct mh_cli_cmd mh_cli_pdf_cmds[] = {
     {"sign", "sign a PDF (PAdES B-B, incremental update, visible stamp)", pdf_sign_help,
-     cmd_pdf_sign, NULL},
+     cmd_pdf_sign, NULL, NULL},
     {"prepare", "add an empty signature for an outside signer", pdf_prepare_help, cmd_pdf_prepare,
-     NULL},
-    {"embed", "put a CMS signature into a prepared PDF", pdf_embed_help, cmd_pdf_embed, NULL},
-    {"verify", "check every signature of a PDF", pdf_verify_help, cmd_pdf_verify, NULL},
+     NULL, NULL},
+    {"embed", "put a CMS signature into a prepared PDF", pdf_embed_help, cmd_pdf_embed, NULL, NULL},
+    {"verify", "check every signature of a PDF", pdf_verify_help, cmd_pdf_verify, NULL, NULL},
     {"info", "show a PDF's pages, signatures, revisions, xref kind", pdf_info_help, cmd_pdf_info,
-     NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+     NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -1015,12 +1015,12 @@ out:
 
 const struct mh_cli_cmd mh_cli_receipt_cmds[] = {
     {"make", "sign a document's receipt with the registry key; QR URL and images",
-     receipt_make_help, cmd_receipt_make, NULL},
+     receipt_make_help, cmd_receipt_make, NULL, NULL},
     {"show", "show what a receipt's QR text says (signature not checked)", receipt_show_help,
-     cmd_receipt_show, NULL},
+     cmd_receipt_show, NULL, NULL},
     {"verify", "check a receipt with trusted registry keys (and the document)", receipt_verify_help,
-     cmd_receipt_verify, NULL},
+     cmd_receipt_verify, NULL, NULL},
     {"qr", "draw a text as a QR code (PNG, SVG, PDF operators)", receipt_qr_help, cmd_receipt_qr,
-     NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+     NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -450,7 +450,8 @@ out:
 
 const struct mh_cli_cmd mh_cli_token_cmds[] = {
     {"list", "list slots and tokens, with their URIs and PIN state", token_list_help,
-     cmd_token_list, NULL},
-    {"init", "initialise a new token with a label and PINs", token_init_help, cmd_token_init, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+     cmd_token_list, NULL, NULL},
+    {"init", "initialise a new token with a label and PINs", token_init_help, cmd_token_init, NULL,
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };

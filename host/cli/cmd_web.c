@@ -69,6 +69,6 @@ static int cmd_export(int argc, char **argv)
 
 const struct mh_cli_cmd mh_cli_web_cmds[] = {
     {"export", "write the offline verifier: one HTML file with this registry's keys", export_help,
-     cmd_export, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+     cmd_export, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -6,15 +6,18 @@
  *                              (mohur-issue.1, mohur-docs-list.1, ...)
  *   mohur --completion bash    a bash completion script
  *
- * Each page is the command's own --help output (run and captured, so it is
- * whatever --help prints, also once the table carries option metadata),
- * with the table's summary as its NAME line; nothing is written twice, so
- * the pages cannot drift from --help.
+ * A command's page is made from its spec (opt.h), the rows its --help is
+ * printed from: the usage (SYNOPSIS), the description, one tagged paragraph
+ * per option row (OPTIONS), then the spec's closing sections ("Exit
+ * status:", "Example:"); the completion offers each command's rows. The
+ * table's summary is the NAME line. Nothing is written twice, so the pages
+ * cannot drift from --help.
  *
- * The help texts follow one shape, which this turns into roff: "Usage:"
- * lines (SYNOPSIS), paragraphs (DESCRIPTION), "Heading:" lines (a section:
- * Options, Exit status, Environment, Example), "  --opt ARG   text" items
- * (tagged paragraphs), other indented lines (kept as they are).
+ * Free text (the top-level help, a spec's closing sections) follows one
+ * shape, which this turns into roff: "Usage:" lines (SYNOPSIS), paragraphs
+ * (DESCRIPTION), "Heading:" lines (a section: Exit status, Environment,
+ * Example), "  --opt ARG   text" items (tagged paragraphs), other indented
+ * lines (kept as they are).
  */
 #include "cli.h"
 
@@ -135,13 +138,14 @@ static void section(FILE *f, const char *l, size_t k)
     fputc('\n', f);
 }
 
-/* Writes the body of a page from a help text. */
-static void help_to_roff(FILE *f, const char *help)
+/* the section being written: none yet, the synopsis, the description,
+ * another */
+enum sec { S_NONE, S_SYN, S_DESC, S_OTHER };
+
+/* Writes the body of a page, or of its section `sec`, from a help text. */
+static void help_to_roff(FILE *f, const char *help, enum sec sec)
 {
     enum { NONE, SYN, PARA, ITEM, PRE } st = NONE;
-    /* the section being written: none yet, the synopsis, the description,
-     * another */
-    enum { S_NONE, S_SYN, S_DESC, S_OTHER } sec = S_NONE;
     const char *p = help;
     while (*p) {
         const char *e = strchr(p, '\n');
@@ -254,8 +258,49 @@ static void help_to_roff(FILE *f, const char *help)
         fputs(".fi\n", f);
 }
 
+static int roff_row(void *ctx, const struct mh_cli_opt *row, const char *left, const char *help)
+{
+    FILE *f = ctx;
+    (void)row;
+    fputs(".TP\n.B ", f);
+    roff_text(f, left, strlen(left), false);
+    fputc('\n', f);
+    for (const char *p = help; *p;) {
+        size_t n = strcspn(p, "\n");
+        roff_text(f, p, n, true);
+        fputc('\n', f);
+        p += n + (p[n] == '\n');
+    }
+    return 0;
+}
+
+/* Writes the body of a command's page from its spec. */
+static void spec_to_roff(FILE *f, const struct mh_cli_spec *s)
+{
+    size_t ul = strlen(s->usage);
+    char *usage = malloc(ul + 9);
+    if (usage) {
+        memcpy(usage, "Usage: ", 7);
+        memcpy(usage + 7, s->usage, ul);
+        memcpy(usage + 7 + ul, "\n", 2);
+        help_to_roff(f, usage, S_NONE);
+        free(usage);
+    }
+    if (s->about) {
+        fputs(".SH DESCRIPTION\n", f);
+        help_to_roff(f, s->about, S_DESC);
+    }
+    fputs(".SH OPTIONS\n", f);
+    mh_cli_each_opt(s, roff_row, f);
+    if (s->more) {
+        fputs(".PP\n", f);
+        help_to_roff(f, s->more, S_OTHER);
+    }
+}
+
 static int write_page(const char *dir, const char *file, const char *name, const char *summary,
-                      const char *help, const struct mh_cli_cmd *top)
+                      const char *help, const struct mh_cli_spec *spec,
+                      const struct mh_cli_cmd *top)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.1", dir, file);
@@ -275,7 +320,10 @@ static int write_page(const char *dir, const char *file, const char *name, const
     fputs(" \\- ", f);
     roff_text(f, summary, strlen(summary), false);
     fputc('\n', f);
-    help_to_roff(f, help);
+    if (spec)
+        spec_to_roff(f, spec);
+    else
+        help_to_roff(f, help, S_NONE);
     fputs(".SH SEE ALSO\n", f);
     if (top) {
         /* mohur(1): every page */
@@ -313,7 +361,7 @@ static int gen_man(const struct mh_cli_cmd *top, const char *dir, const char *to
     if ((ret = write_page(dir, "mohur", "mohur",
                           "sign and verify public documents with keys on "
                           "tokens and HSMs",
-                          top_help, top)) != 0)
+                          top_help, NULL, top)) != 0)
         return ret;
     for (const struct mh_cli_cmd *g = top; g->name; g++) {
         const struct mh_cli_cmd *one = g->sub ? g->sub : g;
@@ -327,12 +375,13 @@ static int gen_man(const struct mh_cli_cmd *top, const char *dir, const char *to
                 snprintf(name, sizeof name, "%s", g->name);
             }
             snprintf(prog, sizeof prog, "mohur %s", name);
-            char *help = capture_help(c, prog);
-            if (!help) {
+            char *help = c->spec ? NULL : capture_help(c, prog);
+            if (!c->spec && !help) {
                 fprintf(stderr, "mohur: the help of '%s' could not be read\n", name);
                 return MH_EXIT_INTERNAL;
             }
-            ret = write_page(dir, file, name, c->summary ? c->summary : g->summary, help, NULL);
+            ret = write_page(dir, file, name, c->summary ? c->summary : g->summary, help, c->spec,
+                             NULL);
             free(help);
             if (ret)
                 return ret;
@@ -381,6 +430,19 @@ static void options_of(const char *help, char *out, size_t cap)
         out[o - 1] = '\0';
 }
 
+#define OPTS_MAX 2048
+
+/* Adds a row's "--name" to the list (OPTS_MAX bytes). */
+static int long_name(void *ctx, const struct mh_cli_opt *row, const char *left, const char *help)
+{
+    char *opts = ctx;
+    size_t o = strlen(opts);
+    (void)left;
+    (void)help;
+    snprintf(opts + o, OPTS_MAX - o, "%s--%s", o ? " " : "", row->name);
+    return 0;
+}
+
 static int gen_bash(const struct mh_cli_cmd *top)
 {
     static char prog[64];
@@ -427,17 +489,22 @@ static int gen_bash(const struct mh_cli_cmd *top)
     for (const struct mh_cli_cmd *g = top; g->name; g++) {
         const struct mh_cli_cmd *one = g->sub ? g->sub : g;
         for (const struct mh_cli_cmd *c = one; c->name; c++) {
-            char name[96], opts[2048];
+            char name[96], opts[OPTS_MAX];
             if (g->sub)
                 snprintf(name, sizeof name, "%s %s", g->name, c->name);
             else
                 snprintf(name, sizeof name, "%s", g->name);
             snprintf(prog, sizeof prog, "mohur %s", name);
-            char *help = capture_help(c, prog);
-            if (!help)
-                return MH_EXIT_INTERNAL;
-            options_of(help, opts, sizeof opts);
-            free(help);
+            if (c->spec) {
+                opts[0] = '\0';
+                mh_cli_each_opt(c->spec, long_name, opts);
+            } else {
+                char *help = capture_help(c, prog);
+                if (!help)
+                    return MH_EXIT_INTERNAL;
+                options_of(help, opts, sizeof opts);
+                free(help);
+            }
             printf("        \"%s\") opts=\"%s\" ;;\n", name, opts);
             if (!g->sub)
                 break;
