@@ -31,6 +31,10 @@ typedef struct mh_cli_val_opts {
     size_t ncerts;
 } mh_cli_val_opts;
 
+/* The option rows --trust PATH and --crl FILE, into an mh_cli_val_opts
+ * (include them with MH_CLI_INCLUDE). */
+extern const struct mh_cli_opt mh_cli_val_rows[];
+
 /* Adds the value of --trust ('t'), --crl ('r') or --certs ('C'). Returns 0
  * or MH_EXIT_USAGE (printed). */
 int mh_cli_val_opt(mh_cli_val_opts *o, int which, const char *arg);
