@@ -59,6 +59,7 @@ extern const struct mh_cli_cmd mh_cli_witness_cmds[];
 extern const struct mh_cli_cmd mh_cli_apitoken_cmds[];
 int mh_cli_doc_main(int argc, char **argv); /* init, sign, verify, revoke, kinds (cmd_doc.c) */
 int mh_cli_issue(int argc, char **argv);    /* issue: documents from a roster (cmd_issue.c) */
+extern const struct mh_cli_spec mh_cli_issue_spec;
 extern const struct mh_cli_cmd mh_cli_docs_cmds[]; /* docs: what was issued (cmd_docs.c) */
 
 /* mohur --man DIR | --completion bash (manpage.c): man pages and a bash
