@@ -252,7 +252,7 @@ int mh_cli_parse(const struct mh_cli_spec *s, int argc, char **argv, void *base)
     int n = argc - optind;
     if (s->max_args == 0 && (ret = no_operands(argc, argv)))
         return ret;
-    if (s->max_args && (n < s->min_args || n > s->max_args))
+    if (s->max_args && (n < (int)s->min_args || (unsigned)n > s->max_args))
         return mh_cli_usage("%s", s->args_err ? s->args_err : "wrong number of arguments");
     return missing(&fl, given);
 }

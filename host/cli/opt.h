@@ -70,7 +70,7 @@ struct mh_cli_spec {
     const char *about; /* the description: paragraphs */
     const struct mh_cli_opt *opts;
     const char *more;                 /* after the options: "Exit status: ...", "Example:\n  ..." */
-    unsigned char min_args, max_args; /* operands: 0 and 0 for none */
+    unsigned min_args, max_args; /* operands: 0 and 0 for none */
     const char *args_err;             /* the usage error when their count is wrong */
 };
 
