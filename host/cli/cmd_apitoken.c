@@ -250,9 +250,9 @@ static int cmd_revoke(int argc, char **argv)
 }
 
 const struct mh_cli_cmd mh_cli_apitoken_cmds[] = {
-    {"create", "create a token (or register a client certificate) for mohurd's API", NULL,
-     cmd_create, NULL, &create_spec},
-    {"list", "list the API credentials", NULL, cmd_list, NULL, &list_spec},
-    {"revoke", "revoke an API credential", NULL, cmd_revoke, NULL, &revoke_spec},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+    {"create", "create a token (or register a client certificate) for mohurd's API", &create_spec,
+     cmd_create, NULL},
+    {"list", "list the API credentials", &list_spec, cmd_list, NULL},
+    {"revoke", "revoke an API credential", &revoke_spec, cmd_revoke, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

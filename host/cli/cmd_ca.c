@@ -309,8 +309,7 @@ struct init_args {
     struct list pdns, pemail, pdn, pol;
 };
 static const struct mh_cli_opt ca_init_rows[] = {
-    {MH_CLI_STR(struct init_args, key, "key", "URI"),
-     .help = "the CA's key, e.g. 'pkcs11:token=CA;object=root'"},
+    {MH_CLI_KEY(struct init_args, key), .help = "the CA's key, e.g. 'pkcs11:token=CA;object=root'"},
     {MH_CLI_STR(struct init_args, subject, "subject", "DN"),
      .help = "the CA's name, e.g. \"CN=Mohur Root CA,O=Mohur,C=AZ\" (escape , + = \\ in values "
              "with \\; UTF-8 is kept)"},
@@ -756,9 +755,9 @@ static const struct mh_cli_opt ca_issue_rows[] = {
      .help = "... an e-mail address"},
     {MH_CLI_CALL("policy", "OID", list_opt), MH_CLI_FIELD(struct issue_args, pol),
      .help = "certificate policy (default: the CA's for the profile)"},
-    {MH_CLI_STR(struct issue_args, out_path, "out", "FILE"),
+    {MH_CLI_OUT(struct issue_args, out_path),
      .help = "write the certificate (PEM) there; default: standard output"},
-    {MH_CLI_STR(struct issue_args, key, "key", "URI"),
+    {MH_CLI_KEY(struct issue_args, key),
      .help = "the CA's key (default: the URI in the CA's configuration)"},
     {MH_CLI_CA(struct issue_args, dir_opt)},
     {MH_CLI_JSON(struct issue_args, json),
@@ -1210,11 +1209,11 @@ struct crl_args {
 static const struct mh_cli_opt ca_crl_rows[] = {
     {MH_CLI_FLAG(struct crl_args, publish, "publish"),
      .help = "the appliance's CRL, published where it is read"},
-    {MH_CLI_STR(struct crl_args, out_path, "out", "FILE"),
+    {MH_CLI_OUT(struct crl_args, out_path),
      .help = "write the CRL (PEM) there; default: standard output"},
     {MH_CLI_CALL("days", "N", days_opt), MH_CLI_FIELD(struct crl_args, days),
      .help = "next update after N days (default 7)"},
-    {MH_CLI_STR(struct crl_args, key, "key", "URI"),
+    {MH_CLI_KEY(struct crl_args, key),
      .help = "the CA's key (default: the URI in the CA's configuration)"},
     {MH_CLI_CA(struct crl_args, dir_opt)},
     {MH_CLI_MODULE(struct crl_args, module)},
@@ -1492,14 +1491,14 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_ca_cmds[] = {
-    {"init", "create a root or issuing CA with its key on a token", NULL, cmd_ca_init, NULL,
-     &ca_init_spec},
-    {"issue", "issue a certificate by profile (notary, seal, registry, tsa, tls)", NULL,
-     cmd_ca_issue, NULL, &ca_issue_spec},
-    {"revoke", "revoke a certificate this CA issued (or put it on hold)", NULL, cmd_ca_revoke, NULL,
-     &ca_revoke_spec},
-    {"release", "lift a certificate's hold", NULL, cmd_ca_release, NULL, &ca_release_spec},
-    {"crl", "issue a CRL signed by the CA's key", NULL, cmd_ca_crl, NULL, &ca_crl_spec},
-    {"list", "list the certificates this CA issued", NULL, cmd_ca_list, NULL, &ca_list_spec},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+    {"init", "create a root or issuing CA with its key on a token", &ca_init_spec, cmd_ca_init,
+     NULL},
+    {"issue", "issue a certificate by profile (notary, seal, registry, tsa, tls)", &ca_issue_spec,
+     cmd_ca_issue, NULL},
+    {"revoke", "revoke a certificate this CA issued (or put it on hold)", &ca_revoke_spec,
+     cmd_ca_revoke, NULL},
+    {"release", "lift a certificate's hold", &ca_release_spec, cmd_ca_release, NULL},
+    {"crl", "issue a CRL signed by the CA's key", &ca_crl_spec, cmd_ca_crl, NULL},
+    {"list", "list the certificates this CA issued", &ca_list_spec, cmd_ca_list, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

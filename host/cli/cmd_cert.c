@@ -779,9 +779,9 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_cert_cmds[] = {
-    {"show", "show a certificate: names, dates, key, usages, policies, profile", NULL,
-     cmd_cert_show, NULL, &cert_show_spec},
-    {"verify", "validate a certificate's path to a trusted root (RFC 5280, CRLs)", NULL,
-     cmd_cert_verify, NULL, &cert_verify_spec},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+    {"show", "show a certificate: names, dates, key, usages, policies, profile", &cert_show_spec,
+     cmd_cert_show, NULL},
+    {"verify", "validate a certificate's path to a trusted root (RFC 5280, CRLs)",
+     &cert_verify_spec, cmd_cert_verify, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -392,7 +392,7 @@ struct sign_args {
     bool pdf;
 };
 static const struct mh_cli_opt cms_sign_rows[] = {
-    {MH_CLI_STR(struct sign_args, keyuri, "key", "URI"), .shrt = 'k',
+    {MH_CLI_KEY(struct sign_args, keyuri), .shrt = 'k',
      .help = "the signing key (RFC 7512 PKCS#11 URI; add ?pin-source=file:PATH to log in without a "
              "prompt)"},
     {MH_CLI_STR(struct sign_args, keyfile, "key-file", "FILE"), .shrt = 'K',
@@ -401,9 +401,9 @@ static const struct mh_cli_opt cms_sign_rows[] = {
      .help = "the signer's certificate (PEM or DER)"},
     {MH_CLI_STR(struct sign_args, chainp, "chain", "FILE"), .shrt = 'C',
      .help = "more certificates to include (PEM, one or more)"},
-    {MH_CLI_STR(struct sign_args, in, "in", "FILE"), .shrt = 'i',
+    {MH_CLI_IN(struct sign_args, in), .shrt = 'i',
      .help = "the file to sign ('-': standard input)"},
-    {MH_CLI_STR(struct sign_args, outp, "out", "FILE"), .shrt = 'o',
+    {MH_CLI_OUT(struct sign_args, outp), .shrt = 'o',
      .help = "where to write the signature (default: standard output)"},
     {MH_CLI_FLAG(struct sign_args, detached, "detached"), .shrt = 'd',
      .help = "leave the content out (a .p7s beside the file)"},
@@ -647,7 +647,7 @@ static int add_certs(void *base, const struct mh_cli_opt *row, const char *v)
 }
 
 static const struct mh_cli_opt cms_verify_rows[] = {
-    {MH_CLI_STR(struct verify_args, in, "in", "FILE"), .shrt = 'i', .help = "the signature"},
+    {MH_CLI_IN(struct verify_args, in), .shrt = 'i', .help = "the signature"},
     {MH_CLI_STR(struct verify_args, contentp, "content", "FILE"), .shrt = 'c',
      .help = "the signed file, for a detached signature"},
     {MH_CLI_LIST(struct verify_args, cas, n_ca, "ca", "FILE"), .shrt = 'a',
@@ -655,7 +655,7 @@ static const struct mh_cli_opt cms_verify_rows[] = {
     {MH_CLI_CALL("certs", "FILE", add_certs), .shrt = 'C',
      .help = "more (untrusted) certificates: intermediates, a TSA's certificate"},
     {MH_CLI_INCLUDE(struct verify_args, vopt, mh_cli_val_rows)},
-    {MH_CLI_STR(struct verify_args, outp, "out", "FILE"), .shrt = 'o',
+    {MH_CLI_OUT(struct verify_args, outp), .shrt = 'o',
      .help = "write the enveloped content there"},
     {MH_CLI_FLAG(struct verify_args, legacy, "legacy"), .shrt = 'L',
      .help = "accept SHA-1 and RSA keys under 2048 bits (old archives only; refused by default)"},
@@ -961,7 +961,7 @@ struct req_args {
     bool no_cert;
 };
 static const struct mh_cli_opt ts_request_rows[] = {
-    {MH_CLI_STR(struct req_args, in, "in", "FILE"), .shrt = 'i', .flags = MH_CLI_REQUIRED,
+    {MH_CLI_IN(struct req_args, in), .shrt = 'i', .flags = MH_CLI_REQUIRED,
      .help = "the file to timestamp"},
     {MH_CLI_STR(struct req_args, outp, "out", "REQ.tsq"), .shrt = 'o', .flags = MH_CLI_REQUIRED,
      .help = "where to write the request (DER)"},
@@ -1053,13 +1053,13 @@ struct resp_args {
     const char *module;
 };
 static const struct mh_cli_opt ts_respond_rows[] = {
-    {MH_CLI_STR(struct resp_args, keyuri, "key", "URI"), .shrt = 'k', .help = "the TSA key"},
+    {MH_CLI_KEY(struct resp_args, keyuri), .shrt = 'k', .help = "the TSA key"},
     {MH_CLI_STR(struct resp_args, keyfile, "key-file", "FILE"), .shrt = 'K',
      .help = "instead of --key: the TSA key as a software key file"},
     {MH_CLI_STR(struct resp_args, certp, "cert", "FILE"), .shrt = 'c',
      .help = "the TSA certificate (and chain after it, PEM)"},
-    {MH_CLI_STR(struct resp_args, in, "in", "FILE"), .shrt = 'i', .help = "the request"},
-    {MH_CLI_STR(struct resp_args, outp, "out", "FILE"), .shrt = 'o', .help = "the response"},
+    {MH_CLI_IN(struct resp_args, in), .shrt = 'i', .help = "the request"},
+    {MH_CLI_OUT(struct resp_args, outp), .shrt = 'o', .help = "the response"},
     {MH_CLI_STR(struct resp_args, hash, "hash", "H"), .shrt = 'H',
      .help = "of the token's signature: sha256 (default), sha384, sha512"},
     {MH_CLI_MODULE(struct resp_args, module), .shrt = 'm'},
@@ -1170,7 +1170,7 @@ struct tsv_args {
     bool token;
 };
 static const struct mh_cli_opt ts_verify_rows[] = {
-    {MH_CLI_STR(struct tsv_args, in, "in", "FILE"), .shrt = 'i',
+    {MH_CLI_IN(struct tsv_args, in), .shrt = 'i',
      .help = "the response (or a bare token with --token)"},
     {MH_CLI_FLAG(struct tsv_args, token, "token"), .shrt = 't',
      .help = "--in holds a bare token (ContentInfo), not a response"},
@@ -1314,19 +1314,18 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_cms_cmds[] = {
-    {"sign", "sign a file as CMS/CAdES (detached or enveloping, optional timestamp)", NULL,
-     cmd_cms_sign, NULL, &cms_sign_spec},
-    {"verify", "verify a CMS/CAdES signature and report each signer", NULL, cmd_cms_verify, NULL,
-     &cms_verify_spec},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+    {"sign", "sign a file as CMS/CAdES (detached or enveloping, optional timestamp)",
+     &cms_sign_spec, cmd_cms_sign, NULL},
+    {"verify", "verify a CMS/CAdES signature and report each signer", &cms_verify_spec,
+     cmd_cms_verify, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 const struct mh_cli_cmd mh_cli_ts_cmds[] = {
-    {"request", "make an RFC 3161 timestamp request for a file", NULL, cmd_ts_request, NULL,
-     &ts_request_spec},
-    {"respond", "answer a timestamp request as a TSA", NULL, cmd_ts_respond, NULL,
-     &ts_respond_spec},
-    {"verify", "check a timestamp response against its request or file", NULL, cmd_ts_verify, NULL,
-     &ts_verify_spec},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+    {"request", "make an RFC 3161 timestamp request for a file", &ts_request_spec, cmd_ts_request,
+     NULL},
+    {"respond", "answer a timestamp request as a TSA", &ts_respond_spec, cmd_ts_respond, NULL},
+    {"verify", "check a timestamp response against its request or file", &ts_verify_spec,
+     cmd_ts_verify, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

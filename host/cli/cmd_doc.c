@@ -79,7 +79,7 @@ static const struct mh_cli_opt init_rows[] = {
              "when it exists. Run again to share later."},
     {MH_CLI_JSON(struct init_args, json)},
     {0}};
-static const struct mh_cli_spec init_spec = {
+const struct mh_cli_spec mh_cli_init_spec = {
     .usage = "mohur init [--registry ID] [--host HOST] [--issuer ID:NAME]...\n"
              "                  [--group GROUP] [--json]",
     .about = "Set up the appliance in its state directory ($MOHUR_STATE_DIR, default\n"
@@ -101,7 +101,7 @@ static int cmd_init(int argc, char **argv)
 
     memset(&a, 0, sizeof a);
     a.o.issuers = a.iss;
-    if ((ret = mh_cli_parse(&init_spec, argc, argv, &a)) != 0)
+    if ((ret = mh_cli_parse(&mh_cli_init_spec, argc, argv, &a)) != 0)
         return ret < 0 ? MH_EXIT_OK : ret;
     o = a.o;
     json = a.json;
@@ -181,7 +181,7 @@ static const struct mh_cli_opt sign_rows[] = {
      .help = "the document kind (see 'mohur kinds')"},
     {MH_CLI_STR(struct sign_args, issuer, "issuer", "ID"),
      .help = "who signs (config.json's issuers; default: the first issuer that may sign KIND)"},
-    {MH_CLI_STR(struct sign_args, key, "key", "URI"),
+    {MH_CLI_KEY(struct sign_args, key),
      .help = "sign with this key instead of the issuer's key on the appliance token, e.g. a "
              "notary's USB token: 'pkcs11:token=Notary;object=sign?module-name=opensc-pkcs11' (the "
              "PIN is asked once; a wrong PIN is never retried)"},
@@ -201,7 +201,7 @@ static const struct mh_cli_opt sign_rows[] = {
              "squeezed over the page"},
     {MH_CLI_JSON(struct sign_args, json)},
     {0}};
-static const struct mh_cli_spec sign_spec = {
+const struct mh_cli_spec mh_cli_sign_spec = {
     .usage = "mohur sign FILE --kind KIND [--issuer ID] [--key URI]\n"
              "                  [--field ID=VALUE]... [--fields FILE.json] [--out OUT]\n"
              "                  [--doc-id ID] [--stamp PAGE,X,Y[,SIZE]] [--json]",
@@ -241,7 +241,7 @@ static int cmd_sign(int argc, char **argv)
     memset(&fields, 0, sizeof fields);
     if (!sa)
         return mh_cli_fail(MH_ERR_NOMEM, "reading the options");
-    ret = mh_cli_parse(&sign_spec, argc, argv, sa);
+    ret = mh_cli_parse(&mh_cli_sign_spec, argc, argv, sa);
     fields = sa->fields; /* freed at out */
     kind_id = sa->kind_id;
     issuer = sa->issuer;
@@ -457,7 +457,7 @@ static const struct mh_cli_opt verify_rows[] = {
              "anyone"},
     {MH_CLI_JSON(struct verify_args, json)},
     {0}};
-static const struct mh_cli_spec verify_spec = {
+const struct mh_cli_spec mh_cli_verify_spec = {
     .usage =
         "mohur verify FILE [--p7s FILE.p7s] [--trust PATH]... [--etsi] [--json]\n"
         "       mohur verify --qr TEXT [--doc FILE] [--json]\n"
@@ -723,7 +723,7 @@ static int cmd_verify(int argc, char **argv)
     char scanned[4096];
 
     memset(&va, 0, sizeof va);
-    if ((ret = mh_cli_parse(&verify_spec, argc, argv, &va)) != 0)
+    if ((ret = mh_cli_parse(&mh_cli_verify_spec, argc, argv, &va)) != 0)
         return ret < 0 ? MH_EXIT_OK : ret;
     p7s = va.p7s;
     qr = va.qr;
@@ -855,7 +855,7 @@ static const struct mh_cli_opt revoke_rows[] = {
              "aACompromise"},
     {MH_CLI_JSON(struct revoke_args, json)},
     {0}};
-static const struct mh_cli_spec revoke_spec = {
+const struct mh_cli_spec mh_cli_revoke_spec = {
     .usage = "mohur revoke DOC-ID --reason REASON [--json]",
     .about = "Revoke a document: append a revoke entry to the ledger. Verifying the\n"
              "document or its QR then says it is revoked, with the reason and date.\n",
@@ -874,7 +874,7 @@ static int cmd_revoke(int argc, char **argv)
     int ret, rc;
     mh_app *a = NULL;
 
-    if ((ret = mh_cli_parse(&revoke_spec, argc, argv, &ra)) != 0)
+    if ((ret = mh_cli_parse(&mh_cli_revoke_spec, argc, argv, &ra)) != 0)
         return ret < 0 ? MH_EXIT_OK : ret;
     reason = ra.reason;
     json = ra.json;
@@ -931,7 +931,7 @@ struct kinds_args {
     bool json;
 };
 static const struct mh_cli_opt kinds_rows[] = {{MH_CLI_JSON(struct kinds_args, json)}, {0}};
-static const struct mh_cli_spec kinds_spec = {
+const struct mh_cli_spec mh_cli_kinds_spec = {
     .usage = "mohur kinds [--json]",
     .about = "List the document kinds (kinds/*.json; $MOHUR_KINDS_DIR overrides) with\n"
              "their names in Azerbaijani, Russian and English, and their fields.\n",
@@ -947,7 +947,7 @@ static int cmd_kinds(int argc, char **argv)
     size_t n = 0;
     mh_kind *k = NULL;
 
-    if ((ret = mh_cli_parse(&kinds_spec, argc, argv, &ka)) != 0)
+    if ((ret = mh_cli_parse(&mh_cli_kinds_spec, argc, argv, &ka)) != 0)
         return ret < 0 ? MH_EXIT_OK : ret;
     json = ka.json;
     const char *dir = mh_kinds_dir();
@@ -1033,12 +1033,12 @@ out:
 /* ---- dispatch ------------------------------------------------------------------- */
 
 static const struct mh_cli_cmd doc_cmds[] = {
-    {"init", NULL, NULL, cmd_init, NULL, &init_spec},
-    {"sign", NULL, NULL, cmd_sign, NULL, &sign_spec},
-    {"verify", NULL, NULL, cmd_verify, NULL, &verify_spec},
-    {"revoke", NULL, NULL, cmd_revoke, NULL, &revoke_spec},
-    {"kinds", NULL, NULL, cmd_kinds, NULL, &kinds_spec},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+    {"init", NULL, &mh_cli_init_spec, cmd_init, NULL},
+    {"sign", NULL, &mh_cli_sign_spec, cmd_sign, NULL},
+    {"verify", NULL, &mh_cli_verify_spec, cmd_verify, NULL},
+    {"revoke", NULL, &mh_cli_revoke_spec, cmd_revoke, NULL},
+    {"kinds", NULL, &mh_cli_kinds_spec, cmd_kinds, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 int mh_cli_doc_main(int argc, char **argv)

@@ -468,7 +468,7 @@ static const struct mh_cli_opt docs_export_rows[] = {
     {MH_CLI_INCLUDE_ALL(filter_rows)},
     {MH_CLI_INCLUDE_ALL(match_row)},
     {MH_CLI_JSON(T, json), .help = "a JSON array instead of CSV"},
-    {MH_CLI_STR(T, out, "out", "FILE"),
+    {MH_CLI_OUT(T, out),
      .help = "write to FILE, which must not exist yet (default: standard output)"},
     {0}};
 static const struct mh_cli_spec docs_export_spec = {
@@ -587,9 +587,9 @@ out:
 /* ---- reprint ------------------------------------------------------------------------- */
 
 static const struct mh_cli_opt docs_reprint_rows[] = {
-    {MH_CLI_STR(T, out, "out", "FILE"), .help = "where the document goes (replaced if it exists)"},
-    {MH_CLI_STR(T, key, "key", "URI"), .help = "the key that issued it, when not the issuer's key "
-                                               "on the appliance token (its PIN is asked)"},
+    {MH_CLI_OUT(T, out), .help = "where the document goes (replaced if it exists)"},
+    {MH_CLI_KEY(T, key), .help = "the key that issued it, when not the issuer's key "
+                                 "on the appliance token (its PIN is asked)"},
     {MH_CLI_JSON(T, json)},
     {0}};
 static const struct mh_cli_spec docs_reprint_spec = {
@@ -781,18 +781,16 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_docs_cmds[] = {
-    {"list", "list what was issued (filters: kind, issuer, status, dates, text)", NULL, cmd_list,
-     NULL, &docs_list_spec},
-    {"search", "find documents by a name, number or any printed field", NULL, cmd_search, NULL,
-     &docs_search_spec},
-    {"show", "one document: status, printed fields, file, verify URL", NULL, cmd_show, NULL,
-     &docs_show_spec},
-    {"export", "a CSV (or JSON) report of a batch or a period", NULL, cmd_export, NULL,
-     &docs_export_spec},
-    {"reprint", "make a lost document again by its id", NULL, cmd_reprint, NULL,
-     &docs_reprint_spec},
-    {"reindex", "rebuild the index from signed documents", NULL, cmd_reindex, NULL,
-     &docs_reindex_spec},
-    {"prune", "apply the archive's retention", NULL, cmd_prune, NULL, &docs_prune_spec},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+    {"list", "list what was issued (filters: kind, issuer, status, dates, text)", &docs_list_spec,
+     cmd_list, NULL},
+    {"search", "find documents by a name, number or any printed field", &docs_search_spec,
+     cmd_search, NULL},
+    {"show", "one document: status, printed fields, file, verify URL", &docs_show_spec, cmd_show,
+     NULL},
+    {"export", "a CSV (or JSON) report of a batch or a period", &docs_export_spec, cmd_export,
+     NULL},
+    {"reprint", "make a lost document again by its id", &docs_reprint_spec, cmd_reprint, NULL},
+    {"reindex", "rebuild the index from signed documents", &docs_reindex_spec, cmd_reindex, NULL},
+    {"prune", "apply the archive's retention", &docs_prune_spec, cmd_prune, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -37,7 +37,7 @@ static const struct mh_cli_opt issue_rows[] = {
     {MH_CLI_STR(struct issue_args, issuer, "issuer", "ID"), .shrt = 'i',
      .help =
          "the issuing organisation of config.json (default: the one issuer allowed to issue KIND)"},
-    {MH_CLI_STR(struct issue_args, key, "key", "URI"), .shrt = 'K',
+    {MH_CLI_KEY(struct issue_args, key), .shrt = 'K',
      .help = "sign with this key instead of the issuer's key on the appliance token (e.g. a USB "
              "token; the PIN is asked once)"},
     {MH_CLI_STR(struct issue_args, out_dir, "out", "DIR"), .shrt = 'o',

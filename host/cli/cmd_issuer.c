@@ -200,9 +200,9 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_issuer_cmds[] = {
-    {"list", "the issuers, their kinds and registered certificates", NULL, cmd_issuer_list, NULL,
-     &issuer_list_spec},
-    {"add-cert", "register another certificate for an issuer (a notary's token)", NULL,
-     cmd_issuer_add_cert, NULL, &issuer_add_cert_spec},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+    {"list", "the issuers, their kinds and registered certificates", &issuer_list_spec,
+     cmd_issuer_list, NULL},
+    {"add-cert", "register another certificate for an issuer (a notary's token)",
+     &issuer_add_cert_spec, cmd_issuer_add_cert, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -79,7 +79,7 @@ struct gen_opts {
     bool json;
 };
 static const struct mh_cli_opt key_generate_rows[] = {
-    {MH_CLI_STR(struct gen_opts, token, "token", "URI"), .shrt = 't',
+    {MH_CLI_TOKEN(struct gen_opts, token), .shrt = 't',
      .help = "the token, e.g. 'pkcs11:token=Seal'"},
     {MH_CLI_STR(struct gen_opts, type_name, "type", "TYPE"), .shrt = 'T',
      .help = "ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519"},
@@ -238,7 +238,7 @@ struct list_opts {
     bool json, login;
 };
 static const struct mh_cli_opt key_list_rows[] = {
-    {MH_CLI_STR(struct list_opts, token, "token", "URI"), .shrt = 't',
+    {MH_CLI_TOKEN(struct list_opts, token), .shrt = 't',
      .help = "the token, e.g. 'pkcs11:token=Seal'"},
     {MH_CLI_FLAG(struct list_opts, login, "login"),
      .help = "log in first (asks for the PIN unless the URI has pin-source)"},
@@ -395,13 +395,13 @@ struct export_opts {
     bool cert, der;
 };
 static const struct mh_cli_opt key_export_rows[] = {
-    {MH_CLI_STR(struct export_opts, keyuri, "key", "URI"), .shrt = 'k',
+    {MH_CLI_KEY(struct export_opts, keyuri), .shrt = 'k',
      .help = "the key, e.g. 'pkcs11:token=Seal;object=registry'"},
     {MH_CLI_FLAG(struct export_opts, cert, "cert"),
      .help = "export the certificate stored with the key instead"},
     {MH_CLI_FLAG(struct export_opts, der, "der"),
      .help = "write DER (binary) instead of PEM; needs --out or a pipe"},
-    {MH_CLI_STR(struct export_opts, out_path, "out", "FILE"), .shrt = 'o',
+    {MH_CLI_OUT(struct export_opts, out_path), .shrt = 'o',
      .help = "write to FILE instead of standard output"},
     {MH_CLI_MODULE(struct export_opts, module), .shrt = 'm'},
     {0}};
@@ -502,7 +502,7 @@ struct import_opts {
     const char *keyuri, *cert_path, *module;
 };
 static const struct mh_cli_opt key_import_cert_rows[] = {
-    {MH_CLI_STR(struct import_opts, keyuri, "key", "URI"), .shrt = 'k',
+    {MH_CLI_KEY(struct import_opts, keyuri), .shrt = 'k',
      .help = "the key, e.g. 'pkcs11:token=Seal;object=registry'"},
     {MH_CLI_STR(struct import_opts, cert_path, "cert", "FILE"), .shrt = 'c',
      .help = "the certificate (PEM or DER)"},
@@ -799,7 +799,7 @@ static const struct mh_cli_opt sig_rows[] = {
     {0}};
 static const struct mh_cli_opt key_sign_rows[] = {
     {MH_CLI_INCLUDE_ALL(sig_rows)},
-    {MH_CLI_STR(T, out, "out", "FILE"), .shrt = 'o', .help = "write the signature to FILE"},
+    {MH_CLI_OUT(T, out), .shrt = 'o', .help = "write the signature to FILE"},
     {MH_CLI_STR(T, format, "format", "F"), .shrt = 'f',
      .help = "der (default with --out: ECDSA as a DER SEQUENCE, RSA and Ed25519 as they are), raw "
              "(ECDSA as r||s), or base64 (of the der form; the default without --out)"},
@@ -1077,15 +1077,14 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_key_cmds[] = {
-    {"generate", "generate a key pair on a token and print its URI", NULL, cmd_key_generate, NULL,
-     &key_generate_spec},
-    {"list", "list the keys on a token", NULL, cmd_key_list, NULL, &key_list_spec},
-    {"export", "export a key's public key or certificate (PEM or DER)", NULL, cmd_key_export, NULL,
-     &key_export_spec},
-    {"import-cert", "store a certificate on the token next to its key", NULL, cmd_key_import_cert,
-     NULL, &key_import_cert_spec},
-    {"sign", "sign a file or a digest with a key", NULL, cmd_key_sign, NULL, &key_sign_spec},
-    {"verify", "check a signature with a key's public key", NULL, cmd_key_verify, NULL,
-     &key_verify_spec},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+    {"generate", "generate a key pair on a token and print its URI", &key_generate_spec,
+     cmd_key_generate, NULL},
+    {"list", "list the keys on a token", &key_list_spec, cmd_key_list, NULL},
+    {"export", "export a key's public key or certificate (PEM or DER)", &key_export_spec,
+     cmd_key_export, NULL},
+    {"import-cert", "store a certificate on the token next to its key", &key_import_cert_spec,
+     cmd_key_import_cert, NULL},
+    {"sign", "sign a file or a digest with a key", &key_sign_spec, cmd_key_sign, NULL},
+    {"verify", "check a signature with a key's public key", &key_verify_spec, cmd_key_verify, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

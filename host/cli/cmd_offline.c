@@ -209,10 +209,10 @@ out:
 
 const struct mh_cli_cmd mh_cli_offline_cmds[] = {
     {"trustlist-key", "the trust-list signing key (made on first use); its point for the image",
-     NULL, cmd_trustlist_key, NULL, &trustlist_key_spec},
-    {"trustlist", "make the signed trust list of registry keys for the offline verifier", NULL,
-     cmd_trustlist, NULL, &trustlist_spec},
-    {"snapshot", "make the signed revocation snapshot for the offline verifier", NULL, cmd_snapshot,
-     NULL, &snapshot_spec},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+     &trustlist_key_spec, cmd_trustlist_key, NULL},
+    {"trustlist", "make the signed trust list of registry keys for the offline verifier",
+     &trustlist_spec, cmd_trustlist, NULL},
+    {"snapshot", "make the signed revocation snapshot for the offline verifier", &snapshot_spec,
+     cmd_snapshot, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

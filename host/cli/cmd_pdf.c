@@ -814,14 +814,13 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_pdf_cmds[] = {
-    {"sign", "sign a PDF (PAdES B-B, incremental update, visible stamp)", NULL, cmd_pdf_sign, NULL,
-     &pdf_sign_spec},
-    {"prepare", "add an empty signature for an outside signer", NULL, cmd_pdf_prepare, NULL,
-     &pdf_prepare_spec},
-    {"embed", "put a CMS signature into a prepared PDF", NULL, cmd_pdf_embed, NULL,
-     &pdf_embed_spec},
-    {"verify", "check every signature of a PDF", NULL, cmd_pdf_verify, NULL, &pdf_verify_spec},
-    {"info", "show a PDF's pages, signatures, revisions, xref kind", NULL, cmd_pdf_info, NULL,
-     &pdf_info_spec},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+    {"sign", "sign a PDF (PAdES B-B, incremental update, visible stamp)", &pdf_sign_spec,
+     cmd_pdf_sign, NULL},
+    {"prepare", "add an empty signature for an outside signer", &pdf_prepare_spec, cmd_pdf_prepare,
+     NULL},
+    {"embed", "put a CMS signature into a prepared PDF", &pdf_embed_spec, cmd_pdf_embed, NULL},
+    {"verify", "check every signature of a PDF", &pdf_verify_spec, cmd_pdf_verify, NULL},
+    {"info", "show a PDF's pages, signatures, revisions, xref kind", &pdf_info_spec, cmd_pdf_info,
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

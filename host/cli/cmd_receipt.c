@@ -596,9 +596,6 @@ static int cmd_receipt_show(int argc, char **argv)
         return ret < 0 ? MH_EXIT_OK : ret;
     text = a.text;
     json = a.json;
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        return ret;
     if (!text)
         return mh_cli_usage("--qr TEXT is required (the text of the QR code)");
     ret = qr_text_to_receipt(text, buf, sizeof buf, &len, &host);
@@ -931,13 +928,13 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_receipt_cmds[] = {
-    {"make", "sign a document's receipt with the registry key; QR URL and images", NULL,
-     cmd_receipt_make, NULL, &receipt_make_spec},
-    {"show", "show what a receipt's QR text says (signature not checked)", NULL, cmd_receipt_show,
-     NULL, &receipt_show_spec},
-    {"verify", "check a receipt with trusted registry keys (and the document)", NULL,
-     cmd_receipt_verify, NULL, &receipt_verify_spec},
-    {"qr", "draw a text as a QR code (PNG, SVG, PDF operators)", NULL, cmd_receipt_qr, NULL,
-     &receipt_qr_spec},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+    {"make", "sign a document's receipt with the registry key; QR URL and images",
+     &receipt_make_spec, cmd_receipt_make, NULL},
+    {"show", "show what a receipt's QR text says (signature not checked)", &receipt_show_spec,
+     cmd_receipt_show, NULL},
+    {"verify", "check a receipt with trusted registry keys (and the document)",
+     &receipt_verify_spec, cmd_receipt_verify, NULL},
+    {"qr", "draw a text as a QR code (PNG, SVG, PDF operators)", &receipt_qr_spec, cmd_receipt_qr,
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -412,9 +412,9 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_token_cmds[] = {
-    {"list", "list slots and tokens, with their URIs and PIN state", NULL, cmd_token_list, NULL,
-     &token_list_spec},
-    {"init", "initialise a new token with a label and PINs", NULL, cmd_token_init, NULL,
-     &token_init_spec},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+    {"list", "list slots and tokens, with their URIs and PIN state", &token_list_spec,
+     cmd_token_list, NULL},
+    {"init", "initialise a new token with a label and PINs", &token_init_spec, cmd_token_init,
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -54,7 +54,7 @@ static int cmd_export(int argc, char **argv)
 }
 
 const struct mh_cli_cmd mh_cli_web_cmds[] = {
-    {"export", "write the offline verifier: one HTML file with this registry's keys", NULL,
-     cmd_export, NULL, &export_spec},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+    {"export", "write the offline verifier: one HTML file with this registry's keys", &export_spec,
+     cmd_export, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

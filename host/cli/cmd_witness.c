@@ -235,8 +235,8 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_witness_cmds[] = {
-    {"serve", "run a C2SP tlog-witness over HTTP with its key on a token", NULL, cmd_witness_serve,
-     NULL, &witness_serve_spec},
-    {"vkey", "print the witness's verifier key", NULL, cmd_witness_vkey, NULL, &witness_vkey_spec},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+    {"serve", "run a C2SP tlog-witness over HTTP with its key on a token", &witness_serve_spec,
+     cmd_witness_serve, NULL},
+    {"vkey", "print the witness's verifier key", &witness_vkey_spec, cmd_witness_vkey, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -31,47 +31,6 @@
 #define MH_VERSION "unknown"
 #endif
 
-#define HELP_MAX ((size_t)64 * 1024)
-
-/* Runs a command with --help and returns what it printed (malloc'd). */
-static char *capture_help(const struct mh_cli_cmd *c, const char *prog)
-{
-    if (c->help) {
-        size_t l = strlen(c->help);
-        char *s = malloc(l + 1);
-        if (s)
-            memcpy(s, c->help, l + 1);
-        return s;
-    }
-    FILE *tmp = tmpfile();
-    if (!tmp)
-        return NULL;
-    fflush(stdout);
-    int saved = dup(STDOUT_FILENO);
-    if (saved < 0 || dup2(fileno(tmp), STDOUT_FILENO) < 0) {
-        if (saved >= 0)
-            close(saved);
-        fclose(tmp);
-        return NULL;
-    }
-    char *args[3] = {(char *)c->name, (char *)"--help", NULL};
-    mh_cli_prog = prog;
-    optind = 1;
-    opterr = 0;
-    (void)c->run(2, args);
-    fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
-    char *s = calloc(1, HELP_MAX + 1);
-    if (s) {
-        rewind(tmp);
-        size_t n = fread(s, 1, HELP_MAX, tmp);
-        s[n] = '\0';
-    }
-    fclose(tmp);
-    return s;
-}
-
 /* Text for roff: backslashes escaped, '-' as \-, a leading . or ' guarded. */
 static void roff_text(FILE *f, const char *s, size_t n, bool line_start)
 {
@@ -352,7 +311,6 @@ static int write_page(const char *dir, const char *file, const char *name, const
 
 static int gen_man(const struct mh_cli_cmd *top, const char *dir, const char *top_help)
 {
-    static char prog[64];
     int ret;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "mohur: %s cannot be made: %s\n", dir, strerror(errno));
@@ -374,15 +332,8 @@ static int gen_man(const struct mh_cli_cmd *top, const char *dir, const char *to
                 snprintf(file, sizeof file, "mohur-%s", g->name);
                 snprintf(name, sizeof name, "%s", g->name);
             }
-            snprintf(prog, sizeof prog, "mohur %s", name);
-            char *help = c->spec ? NULL : capture_help(c, prog);
-            if (!c->spec && !help) {
-                fprintf(stderr, "mohur: the help of '%s' could not be read\n", name);
-                return MH_EXIT_INTERNAL;
-            }
-            ret = write_page(dir, file, name, c->summary ? c->summary : g->summary, help, c->spec,
+            ret = write_page(dir, file, name, c->summary ? c->summary : g->summary, NULL, c->spec,
                              NULL);
-            free(help);
             if (ret)
                 return ret;
             if (!g->sub)
@@ -390,44 +341,6 @@ static int gen_man(const struct mh_cli_cmd *top, const char *dir, const char *to
         }
     }
     return MH_EXIT_OK;
-}
-
-/* The long options a help text names ("--kind", ...), space-separated. */
-static void options_of(const char *help, char *out, size_t cap)
-{
-    size_t o = 0;
-    out[0] = '\0';
-    for (const char *p = help; (p = strstr(p, "--")) != NULL;) {
-        if (p > help && (p[-1] != ' ' && p[-1] != '[' && p[-1] != '(' && p[-1] != '|' &&
-                         p[-1] != '\n' && p[-1] != ',')) {
-            p += 2;
-            continue;
-        }
-        const char *s = p;
-        p += 2;
-        while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')
-            p++;
-        size_t n = (size_t)(p - s);
-        if (n <= 2)
-            continue;
-        /* once each */
-        bool seen = false;
-        for (const char *q = out; *q && !seen;) {
-            size_t w = strcspn(q, " ");
-            seen = w == n && strncmp(q, s, n) == 0;
-            q += w;
-            while (*q == ' ')
-                q++;
-        }
-        if (seen || o + n + 2 > cap)
-            continue;
-        memcpy(out + o, s, n);
-        o += n;
-        out[o++] = ' ';
-        out[o] = '\0';
-    }
-    if (o)
-        out[o - 1] = '\0';
 }
 
 #define OPTS_MAX 2048
@@ -445,7 +358,6 @@ static int long_name(void *ctx, const struct mh_cli_opt *row, const char *left, 
 
 static int gen_bash(const struct mh_cli_cmd *top)
 {
-    static char prog[64];
     printf("# bash completion for mohur; made by 'mohur --completion bash' from the\n"
            "# command table and each command's --help. Do not edit.\n"
            "_mohur() {\n"
@@ -494,17 +406,8 @@ static int gen_bash(const struct mh_cli_cmd *top)
                 snprintf(name, sizeof name, "%s %s", g->name, c->name);
             else
                 snprintf(name, sizeof name, "%s", g->name);
-            snprintf(prog, sizeof prog, "mohur %s", name);
-            if (c->spec) {
-                opts[0] = '\0';
-                mh_cli_each_opt(c->spec, long_name, opts);
-            } else {
-                char *help = capture_help(c, prog);
-                if (!help)
-                    return MH_EXIT_INTERNAL;
-                options_of(help, opts, sizeof opts);
-                free(help);
-            }
+            opts[0] = '\0';
+            mh_cli_each_opt(c->spec, long_name, opts);
             printf("        \"%s\") opts=\"%s\" ;;\n", name, opts);
             if (!g->sub)
                 break;

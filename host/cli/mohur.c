@@ -2,8 +2,9 @@
  * mohur.c - the `mohur` command-line tool: main and command dispatch.
  *
  * Commands are found in a table (groups hold tables of their own), as
- * WireGuard's wg.c does with subcommands[]. Each command parses its own
- * options with getopt_long and returns an exit code:
+ * WireGuard's wg.c does with subcommands[]. Each command declares its
+ * options as rows (opt.h), parses them with the one parser, mh_cli_parse,
+ * and returns an exit code:
  *
  *   0  success
  *   1  a signature or document did not verify
@@ -43,48 +44,45 @@ static const struct mh_cli_cmd top[] = {
     /* the everyday commands first, in the order a day's work meets them;
      * top-level commands have run set and sub NULL (they print their own
      * --help) */
-    {"init", "set up the appliance: token, keys, CA, ledger, config", NULL, mh_cli_doc_main, NULL,
+    {"init", "set up the appliance: token, keys, CA, ledger, config", &mh_cli_init_spec,
+     mh_cli_doc_main, NULL},
+    {"sign", "sign and record one document; the QR receipt goes on it", &mh_cli_sign_spec,
+     mh_cli_doc_main, NULL},
+    {"issue", "issue documents from a roster (CSV or JSON): render, stamp, sign, record",
+     &mh_cli_issue_spec, mh_cli_issue, NULL},
+    {"verify", "check a document, a file with its .p7s, or a scanned QR", &mh_cli_verify_spec,
+     mh_cli_doc_main, NULL},
+    {"revoke", "revoke a document in the ledger", &mh_cli_revoke_spec, mh_cli_doc_main, NULL},
+    {"docs", "what was issued: list, search, show, export, reprint", NULL, NULL, mh_cli_docs_cmds},
+    {"kinds", "list the document kinds and their fields", &mh_cli_kinds_spec, mh_cli_doc_main,
      NULL},
-    {"sign", "sign and record one document; the QR receipt goes on it", NULL, mh_cli_doc_main, NULL,
-     NULL},
-    {"issue", "issue documents from a roster (CSV or JSON): render, stamp, sign, record", NULL,
-     mh_cli_issue, NULL, NULL},
-    {"verify", "check a document, a file with its .p7s, or a scanned QR", NULL, mh_cli_doc_main,
-     NULL, NULL},
-    {"revoke", "revoke a document in the ledger", NULL, mh_cli_doc_main, NULL, NULL},
-    {"docs", "what was issued: list, search, show, export, reprint", NULL, NULL, mh_cli_docs_cmds,
-     NULL},
-    {"kinds", "list the document kinds and their fields", NULL, mh_cli_doc_main, NULL, NULL},
     /* then the operators' groups */
     {"log", "the transparency log: entries, proofs, checkpoints, tiles, audits", NULL, NULL,
-     mh_cli_log_cmds, NULL},
+     mh_cli_log_cmds},
     {"issuer", "the issuers, their kinds, and the certificates registered for them", NULL, NULL,
-     mh_cli_issuer_cmds, NULL},
+     mh_cli_issuer_cmds},
     {"ca", "certificate authority: CAs on tokens, certificates by profile, CRLs", NULL, NULL,
-     mh_cli_ca_cmds, NULL},
+     mh_cli_ca_cmds},
     {"offline", "the offline verifier's trust list and revocation snapshot", NULL, NULL,
-     mh_cli_offline_cmds, NULL},
-    {"web", "the public verification page: the offline verifier", NULL, NULL, mh_cli_web_cmds,
-     NULL},
+     mh_cli_offline_cmds},
+    {"web", "the public verification page: the offline verifier", NULL, NULL, mh_cli_web_cmds},
     {"witness", "a transparency-log witness (C2SP tlog-witness) with its key on a token", NULL,
-     NULL, mh_cli_witness_cmds, NULL},
+     NULL, mh_cli_witness_cmds},
     {"api-token", "mohurd's API clients: tokens and client certificates, with roles", NULL, NULL,
-     mh_cli_apitoken_cmds, NULL},
+     mh_cli_apitoken_cmds},
     /* and the tools underneath */
     {"token", "list and initialise tokens (smart cards, HSMs, SoftHSM2)", NULL, NULL,
-     mh_cli_token_cmds, NULL},
-    {"key", "generate, list, export keys; sign and verify with them", NULL, NULL, mh_cli_key_cmds,
-     NULL},
+     mh_cli_token_cmds},
+    {"key", "generate, list, export keys; sign and verify with them", NULL, NULL, mh_cli_key_cmds},
     {"cert", "X.509 certificates: show them, validate their paths (RFC 5280, CRLs)", NULL, NULL,
-     mh_cli_cert_cmds, NULL},
-    {"cms", "sign and verify files as CMS/CAdES signatures", NULL, NULL, mh_cli_cms_cmds, NULL},
-    {"ts", "RFC 3161 timestamps: request, answer as a TSA, verify", NULL, NULL, mh_cli_ts_cmds,
-     NULL},
+     mh_cli_cert_cmds},
+    {"cms", "sign and verify files as CMS/CAdES signatures", NULL, NULL, mh_cli_cms_cmds},
+    {"ts", "RFC 3161 timestamps: request, answer as a TSA, verify", NULL, NULL, mh_cli_ts_cmds},
     {"pdf", "sign and verify PDFs (PAdES, incremental updates, stamps)", NULL, NULL,
-     mh_cli_pdf_cmds, NULL},
+     mh_cli_pdf_cmds},
     {"receipt", "document receipts: sign, show, verify; their QR codes", NULL, NULL,
-     mh_cli_receipt_cmds, NULL},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+     mh_cli_receipt_cmds},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 /* Runs a top-level command (an entry with run and no sub) as "NAME ARGS". */
@@ -224,10 +222,7 @@ static int help_for(int argc, char **argv)
     const struct mh_cli_cmd *c = find(g->sub, argv[1]);
     if (!c)
         return unknown(g->name, argv[1]);
-    if (c->spec)
-        mh_cli_print_help(c->spec, stdout);
-    else
-        fputs(c->help, stdout);
+    mh_cli_print_help(c->spec, stdout);
     return MH_EXIT_OK;
 }
 

@@ -69,9 +69,9 @@ struct mh_cli_spec {
     const char *usage; /* after "Usage: "; more lines after '\n', as aligned */
     const char *about; /* the description: paragraphs */
     const struct mh_cli_opt *opts;
-    const char *more;                 /* after the options: "Exit status: ...", "Example:\n  ..." */
+    const char *more;            /* after the options: "Exit status: ...", "Example:\n  ..." */
     unsigned min_args, max_args; /* operands: 0 and 0 for none */
-    const char *args_err;             /* the usage error when their count is wrong */
+    const char *args_err;        /* the usage error when their count is wrong */
 };
 
 /* Row heads (designated initialisers: add .shrt, .help, .flags). */
