@@ -18,6 +18,7 @@
 
 #include "mh_common.h"
 #include "mh_hsm.h"
+#include "opt.h"
 
 /* Exit codes; mohur.c documents them for the user. */
 enum mh_exit {
@@ -36,7 +37,7 @@ enum mh_exit {
 struct mh_cli_cmd {
     const char *name;
     const char *summary;               /* one line: what it does */
-    const char *help;                  /* usage, options and an example (commands only) */
+    const struct mh_cli_spec *spec;    /* a command: its options, usage and help (opt.h) */
     int (*run)(int argc, char **argv); /* argv[0] is the command's name */
     const struct mh_cli_cmd *sub;      /* a group: its commands, NULL-terminated */
 };
@@ -56,11 +57,14 @@ extern const struct mh_cli_cmd mh_cli_web_cmds[];
 extern const struct mh_cli_cmd mh_cli_witness_cmds[];
 extern const struct mh_cli_cmd mh_cli_apitoken_cmds[];
 int mh_cli_doc_main(int argc, char **argv); /* init, sign, verify, revoke, kinds (cmd_doc.c) */
-int mh_cli_issue(int argc, char **argv);    /* issue: documents from a roster (cmd_issue.c) */
+extern const struct mh_cli_spec mh_cli_init_spec, mh_cli_sign_spec, mh_cli_verify_spec,
+    mh_cli_revoke_spec, mh_cli_kinds_spec;
+int mh_cli_issue(int argc, char **argv); /* issue: documents from a roster (cmd_issue.c) */
+extern const struct mh_cli_spec mh_cli_issue_spec;
 extern const struct mh_cli_cmd mh_cli_docs_cmds[]; /* docs: what was issued (cmd_docs.c) */
 
 /* mohur --man DIR | --completion bash (manpage.c): man pages and a bash
- * completion script made from the table `top` and each command's --help;
+ * completion script made from the table `top` and each command's spec;
  * top_help is what 'mohur --help' prints. Returns an exit code. */
 int mh_cli_generate(const struct mh_cli_cmd *top, const char *top_help, int argc, char **argv);
 
@@ -81,14 +85,6 @@ int mh_cli_fail(int rc, const char *fmt, ...) MH_PRINTF(2, 3);
 int mh_cli_error(int code, const char *fmt, ...) MH_PRINTF(2, 3);
 /* Prints a usage error and the hint to use --help; returns MH_EXIT_USAGE. */
 int mh_cli_usage(const char *fmt, ...) MH_PRINTF(1, 2);
-/* Reports what getopt_long did not accept (c is its '?' or ':' result). */
-int mh_cli_bad_option(int c, char **argv);
-/* Refuses any long option that is not spelled out in full: getopt_long
- * would take "--pin 1234" as an abbreviation of "--pin-file". Call before
- * getopt_long. */
-int mh_cli_check_long(int argc, char **argv, const struct option *opts);
-/* Refuses arguments left after the options. */
-int mh_cli_no_operands(int argc, char **argv);
 
 /* ---- files -------------------------------------------------------------- */
 

@@ -15,13 +15,6 @@
 
 #define MH_CLI_VAL_MAX 16
 
-#define MH_CLI_VAL_HELP                                                                            \
-    "  --trust PATH     validate against this trust store: a file of trusted CA\n"                 \
-    "                   certificates (PEM bundle or DER) or a directory of them\n"                 \
-    "                   (repeatable; on an appliance its own root is added)\n"                     \
-    "  --crl FILE       CRLs to use besides those the signature carries (PEM or\n"                 \
-    "                   DER; repeatable)\n"
-
 typedef struct mh_cli_val_opts {
     const char *trust[MH_CLI_VAL_MAX];
     size_t ntrust;
@@ -30,6 +23,10 @@ typedef struct mh_cli_val_opts {
     const char *certs[MH_CLI_VAL_MAX];
     size_t ncerts;
 } mh_cli_val_opts;
+
+/* The option rows --trust PATH and --crl FILE, into an mh_cli_val_opts
+ * (include them with MH_CLI_INCLUDE). */
+extern const struct mh_cli_opt mh_cli_val_rows[];
 
 /* Adds the value of --trust ('t'), --crl ('r') or --certs ('C'). Returns 0
  * or MH_EXIT_USAGE (printed). */

@@ -14,43 +14,6 @@
 
 #include "mh_app.h"
 
-static const char create_help[] =
-    "Create an API token for a client of mohurd, with its role. The token is\n"
-    "printed once; mohur keeps only its SHA-256.\n"
-    "\n"
-    "Usage: mohur api-token create --name NAME --role ROLE [--issuer ID]\n"
-    "                             [--kind KIND]... [--rate N] [--cert FILE] [--json]\n"
-    "\n"
-    "Roles:\n"
-    "  admin     everything\n"
-    "  issuer    issue and revoke documents of --issuer (only --kind kinds, if given),\n"
-    "            run batches, read statuses\n"
-    "  notary    sign documents as --issuer (its kinds), revoke them\n"
-    "  auditor   read: statuses, batches, metrics, verify\n"
-    "\n"
-    "Options:\n"
-    "  --name NAME    whom it is for (shown in lists and logs)\n"
-    "  --role ROLE    admin, issuer, notary or auditor\n"
-    "  --issuer ID    the issuer an issuer or notary acts for\n"
-    "  --kind KIND    a kind an issuer may issue (repeat; default: the issuer's all)\n"
-    "  --rate N       requests per second (default: mohurd's 'rate')\n"
-    "  --cert FILE    register this TLS client certificate (PEM or DER, from mohur's\n"
-    "                 CA) instead of making a token\n"
-    "  --json         print JSON\n"
-    "\n"
-    "Example:\n"
-    "  mohur api-token create --name 'Justice ministry portal' --role issuer \\\n"
-    "      --issuer agency --kind official-certificate\n";
-
-static const char list_help[] = "List mohurd's API credentials (never their secrets).\n"
-                                "\n"
-                                "Usage: mohur api-token list [--json]\n";
-
-static const char revoke_help[] = "Revoke an API credential: it stops working when mohurd "
-                                  "reloads (at once when\nmohurd runs here).\n"
-                                  "\n"
-                                  "Usage: mohur api-token revoke ID\n";
-
 /* A running mohurd (its pid file) reloads the credentials. */
 static void tell_daemon(void)
 {
@@ -75,74 +38,88 @@ static void tell_daemon(void)
     fclose(f);
 }
 
+struct create_opts {
+    mh_app_credential c;
+    const char *cert;
+    bool json;
+};
+
+/* --name, --role, --issuer, --kind: into the credential's own fields */
+static int cred_field(void *base, const struct mh_cli_opt *row, const char *v)
+{
+    mh_app_credential *c = &((struct create_opts *)base)->c;
+    switch (row->name[0]) {
+    case 'n':
+        if (strlen(v) >= sizeof c->name)
+            return mh_cli_usage("--name is at most %zu bytes", sizeof c->name - 1);
+        snprintf(c->name, sizeof c->name, "%s", v);
+        break;
+    case 'r':
+        if (strlen(v) >= sizeof c->role)
+            return mh_cli_usage("unknown --role '%.16s'", v);
+        snprintf(c->role, sizeof c->role, "%s", v);
+        break;
+    case 'i':
+        if (strlen(v) >= sizeof c->issuer)
+            return mh_cli_usage("--issuer is too long");
+        snprintf(c->issuer, sizeof c->issuer, "%s", v);
+        break;
+    default:
+        if (c->nkinds == 8 || strlen(v) >= sizeof c->kinds[0])
+            return mh_cli_usage("at most 8 --kind, each a kind id");
+        snprintf(c->kinds[c->nkinds++], sizeof c->kinds[0], "%s", v);
+        break;
+    }
+    return MH_EXIT_OK;
+}
+
+#define T struct create_opts
+static const struct mh_cli_opt create_rows[] = {
+    {MH_CLI_CALL("name", "NAME", cred_field), .flags = MH_CLI_REQUIRED,
+     .help = "whom it is for (shown in lists and logs)"},
+    {MH_CLI_CALL("role", "ROLE", cred_field), .flags = MH_CLI_REQUIRED,
+     .help = "admin, issuer, notary or auditor"},
+    {MH_CLI_CALL("issuer", "ID", cred_field), .help = "the issuer an issuer or notary acts for"},
+    {MH_CLI_CALL("kind", "KIND", cred_field),
+     .help = "a kind an issuer may issue (repeat; default: the issuer's all)"},
+    {MH_CLI_UINT(T, c.rate, "rate", "N", 1, 1000000),
+     .err = "--rate is a number of requests per second (1-1000000)",
+     .help = "requests per second (default: mohurd's 'rate')"},
+    {MH_CLI_STR(T, cert, "cert", "FILE"),
+     .help = "register this TLS client certificate (PEM or DER, from mohur's CA) instead of "
+             "making a token"},
+    {MH_CLI_JSON(T, json)},
+    {0}};
+#undef T
+static const struct mh_cli_spec create_spec = {
+    .usage = "mohur api-token create --name NAME --role ROLE [--issuer ID]\n"
+             "                             [--kind KIND]... [--rate N] [--cert FILE] [--json]",
+    .about = "Create an API token for a client of mohurd, with its role. The token is\n"
+             "printed once; mohur keeps only its SHA-256.\n",
+    .opts = create_rows,
+    .more = "Roles:\n"
+            "  admin     everything\n"
+            "  issuer    issue and revoke documents of --issuer (only --kind kinds, if given),\n"
+            "            run batches, read statuses\n"
+            "  notary    sign documents as --issuer (its kinds), revoke them\n"
+            "  auditor   read: statuses, batches, metrics, verify\n"
+            "\n"
+            "Example:\n"
+            "  mohur api-token create --name 'Justice ministry portal' --role issuer \\\n"
+            "      --issuer agency --kind official-certificate\n",
+};
+
 static int cmd_create(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"name", required_argument, NULL, 'n'},
-        {"role", required_argument, NULL, 'r'},
-        {"issuer", required_argument, NULL, 'i'},
-        {"kind", required_argument, NULL, 'k'},
-        {"rate", required_argument, NULL, 'R'},
-        {"cert", required_argument, NULL, 'c'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    mh_app_credential c;
-    const char *cert = NULL;
-    bool json = false;
-    int ch, ret, rc;
+    struct create_opts o;
+    int ret, rc;
     char secret[128];
-    memset(&c, 0, sizeof c);
-    if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'n':
-            if (strlen(optarg) >= sizeof c.name)
-                return mh_cli_usage("--name is at most %zu bytes", sizeof c.name - 1);
-            snprintf(c.name, sizeof c.name, "%s", optarg);
-            break;
-        case 'r':
-            if (strlen(optarg) >= sizeof c.role)
-                return mh_cli_usage("unknown --role '%.16s'", optarg);
-            snprintf(c.role, sizeof c.role, "%s", optarg);
-            break;
-        case 'i':
-            if (strlen(optarg) >= sizeof c.issuer)
-                return mh_cli_usage("--issuer is too long");
-            snprintf(c.issuer, sizeof c.issuer, "%s", optarg);
-            break;
-        case 'k':
-            if (c.nkinds == 8 || strlen(optarg) >= sizeof c.kinds[0])
-                return mh_cli_usage("at most 8 --kind, each a kind id");
-            snprintf(c.kinds[c.nkinds++], sizeof c.kinds[0], "%s", optarg);
-            break;
-        case 'R': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > 1000000)
-                return mh_cli_usage("--rate is a number of requests per second (1-1000000)");
-            c.rate = (unsigned)v;
-            break;
-        }
-        case 'c':
-            cert = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(create_help, stdout);
-            return MH_EXIT_OK;
-        default:
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
-    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
-        return ret;
-    if (!c.name[0] || !c.role[0])
-        return mh_cli_usage("--name and --role are required");
+    memset(&o, 0, sizeof o);
+    if ((ret = mh_cli_parse(&create_spec, argc, argv, &o)) != 0)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    mh_app_credential c = o.c;
+    const char *cert = o.cert;
+    bool json = o.json;
     mh_err_clear();
     if ((rc = mh_app_cred_check_role(&c)) != 0)
         return mh_cli_usage("%s", mh_err_message(rc));
@@ -186,31 +163,25 @@ static int cmd_create(int argc, char **argv)
     return MH_EXIT_OK;
 }
 
+struct list_opts {
+    bool json;
+};
+static const struct mh_cli_opt list_rows[] = {{MH_CLI_JSON(struct list_opts, json)}, {0}};
+static const struct mh_cli_spec list_spec = {
+    .usage = "mohur api-token list [--json]",
+    .about = "List mohurd's API credentials (never their secrets).\n",
+    .opts = list_rows,
+};
+
 static int cmd_list(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    bool json = false;
-    int ch, ret, rc;
+    struct list_opts o = {false};
+    int ret, rc;
     mh_app_credential *list = NULL;
     size_t n = 0;
-    if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        if (ch == 'j') {
-            json = true;
-        } else if (ch == 'h') {
-            fputs(list_help, stdout);
-            return MH_EXIT_OK;
-        } else {
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
-    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
-        return ret;
+    if ((ret = mh_cli_parse(&list_spec, argc, argv, &o)) != 0)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    bool json = o.json;
     mh_err_clear();
     if ((rc = mh_app_cred_list(mh_cli_state_dir(), &list, &n)) != 0)
         return mh_cli_fail(rc, "reading the credentials");
@@ -256,24 +227,20 @@ static int cmd_list(int argc, char **argv)
     return MH_EXIT_OK;
 }
 
+static const struct mh_cli_spec revoke_spec = {
+    .usage = "mohur api-token revoke ID",
+    .about = "Revoke an API credential: it stops working when mohurd reloads (at once when\n"
+             "mohurd runs here).\n",
+    .min_args = 1,
+    .max_args = 1,
+    .args_err = "give the credential's ID ('mohur api-token list')",
+};
+
 static int cmd_revoke(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int ch, ret, rc;
-    if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        if (ch == 'h') {
-            fputs(revoke_help, stdout);
-            return MH_EXIT_OK;
-        }
-        return mh_cli_bad_option(ch, argv);
-    }
-    if (optind + 1 != argc)
-        return mh_cli_usage("give the credential's ID ('mohur api-token list')");
+    int ret, rc;
+    if ((ret = mh_cli_parse(&revoke_spec, argc, argv, NULL)) != 0)
+        return ret < 0 ? MH_EXIT_OK : ret;
     mh_err_clear();
     if ((rc = mh_app_cred_revoke(mh_cli_state_dir(), argv[optind])) != 0)
         return mh_cli_fail(rc, "revoking %.32s", argv[optind]);
@@ -283,9 +250,9 @@ static int cmd_revoke(int argc, char **argv)
 }
 
 const struct mh_cli_cmd mh_cli_apitoken_cmds[] = {
-    {"create", "create a token (or register a client certificate) for mohurd's API", create_help,
+    {"create", "create a token (or register a client certificate) for mohurd's API", &create_spec,
      cmd_create, NULL},
-    {"list", "list the API credentials", list_help, cmd_list, NULL},
-    {"revoke", "revoke an API credential", revoke_help, cmd_revoke, NULL},
+    {"list", "list the API credentials", &list_spec, cmd_list, NULL},
+    {"revoke", "revoke an API credential", &revoke_spec, cmd_revoke, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -266,69 +266,105 @@ static void fmt_time(int64_t t, char out[24])
 
 /* ---- ca init ------------------------------------------------------------- */
 
-static const char ca_init_help[] =
-    "Create a certificate authority: a root CA (self-signed) or an issuing CA\n"
-    "(certified by a parent CA), with its key on a token and its database.\n"
-    "\n"
-    "Usage: mohur ca init --key URI --subject DN [--ca DIR] [--days N]\n"
-    "                     [--parent-ca DIR [--parent-key URI]] [--path-len N]\n"
-    "                     [--permit-dns D]... [--permit-email E]... [--permit-dn DN]...\n"
-    "                     [--crl-url URL] [--aia-url URL] [--policy PROFILE=OID]...\n"
-    "                     [--default-days N] [--module M] [--json]\n"
-    "\n"
-    "The key must already be on the token (mohur key generate); it never leaves\n"
-    "it. The CA certificate is written to DIR/ca.crt and, with the parents',\n"
-    "to DIR/chain.pem. For an issuing CA, the parent CA signs with its own key\n"
-    "and records the new CA's certificate in its database.\n"
-    "\n"
-    "Options:\n"
-    "  --key URI       the CA's key, e.g. 'pkcs11:token=CA;object=root'\n"
-    "  --subject DN    the CA's name, e.g. \"CN=Mohur Root CA,O=Mohur,C=AZ\"\n"
-    "                  (escape , + = \\ in values with \\; UTF-8 is kept)\n"
-    "  --days N        validity (default 7300 for a root, 3650 for an issuing CA,\n"
-    "                  at most up to the parent's end)\n"
-    "  --parent-ca DIR make an issuing CA under the CA in DIR\n"
-    "  --parent-key URI  the parent's key (default: the one in its configuration)\n"
-    "  --path-len N    issuing CA: how many CAs may follow it (default 0)\n"
-    "  --permit-dns D, --permit-email E, --permit-dn DN\n"
-    "                  issuing CA: name constraints (permitted subtrees)\n"
-    "  --crl-url URL   the CRL distribution point put in certificates THIS CA issues\n"
-    "  --aia-url URL   the caIssuers URL put in certificates THIS CA issues\n"
-    "  --policy PROFILE=OID  the policy OID for certificates of a profile this CA\n"
-    "                  issues (issuing, notary, seal, registry, tsa, tls)\n"
-    "                  (default: mohur's arc 2.25.1866...517.1.N, see docs/ca.md)\n"
-    "  --default-days N  validity of issued certificates (default 365)\n" CA_HELP
-    "  --json          print JSON\n"
-    "  -h, --help      show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur ca init --ca /var/lib/mohur/root \\\n"
-    "      --key 'pkcs11:token=CA;object=root?pin-source=file:/etc/mohur/ca.pin' \\\n"
-    "      --subject 'CN=Mohur Root CA,O=Mohur,C=AZ'\n";
+/* --ca DIR: every command's */
+#define MH_CLI_CA(T, f)                                                                            \
+    MH_CLI_STR(T, f, "ca", "DIR"), .dhelp = "the CA's directory (default: $MOHUR_STATE_DIR/ca)"
+
+/* --days N into a long */
+static int days_opt(void *base, const struct mh_cli_opt *row, const char *v)
+{
+    return parse_days(v, (long *)(void *)((char *)base + row->off));
+}
+
+/* a repeatable option into a struct list */
+static int list_opt(void *base, const struct mh_cli_opt *row, const char *v)
+{
+    char what[48];
+    snprintf(what, sizeof what, "--%s", row->name);
+    return list_add((struct list *)(void *)((char *)base + row->off), what, v);
+}
+
+/* --path-len N */
+static int path_len_opt(void *base, const struct mh_cli_opt *row, const char *v)
+{
+    char *end;
+    long *path_len = (long *)(void *)((char *)base + row->off);
+    *path_len = strtol(v, &end, 10);
+    if (!v[0] || *end || *path_len < 0 || *path_len > 16)
+        return mh_cli_usage("--path-len must be a number from 0 to 16");
+    return MH_EXIT_OK;
+}
+
+struct init_args {
+    const char *dir_opt;
+    const char *key;
+    const char *subject;
+    const char *parent;
+    const char *parent_key;
+    const char *crl_url;
+    const char *aia_url;
+    const char *module;
+    bool json;
+    long days, def_days, path_len;
+    struct list pdns, pemail, pdn, pol;
+};
+static const struct mh_cli_opt ca_init_rows[] = {
+    {MH_CLI_KEY(struct init_args, key), .help = "the CA's key, e.g. 'pkcs11:token=CA;object=root'"},
+    {MH_CLI_STR(struct init_args, subject, "subject", "DN"),
+     .help = "the CA's name, e.g. \"CN=Mohur Root CA,O=Mohur,C=AZ\" (escape , + = \\ in values "
+             "with \\; UTF-8 is kept)"},
+    {MH_CLI_CALL("days", "N", days_opt), MH_CLI_FIELD(struct init_args, days),
+     .help = "validity (default 7300 for a root, 3650 for an issuing CA, at most up to the "
+             "parent's end)"},
+    {MH_CLI_STR(struct init_args, parent, "parent-ca", "DIR"),
+     .help = "make an issuing CA under the CA in DIR"},
+    {MH_CLI_STR(struct init_args, parent_key, "parent-key", "URI"),
+     .help = "the parent's key (default: the one in its configuration)"},
+    {MH_CLI_CALL("path-len", "N", path_len_opt), MH_CLI_FIELD(struct init_args, path_len),
+     .help = "issuing CA: how many CAs may follow it (default 0)"},
+    {MH_CLI_CALL("permit-dns", "D", list_opt), MH_CLI_FIELD(struct init_args, pdns),
+     .help = "issuing CA: name constraints (permitted subtrees): a DNS name"},
+    {MH_CLI_CALL("permit-email", "E", list_opt), MH_CLI_FIELD(struct init_args, pemail),
+     .help = "... an e-mail address or domain"},
+    {MH_CLI_CALL("permit-dn", "DN", list_opt), MH_CLI_FIELD(struct init_args, pdn),
+     .help = "... a directory name"},
+    {MH_CLI_STR(struct init_args, crl_url, "crl-url", "URL"),
+     .help = "the CRL distribution point put in certificates THIS CA issues"},
+    {MH_CLI_STR(struct init_args, aia_url, "aia-url", "URL"),
+     .help = "the caIssuers URL put in certificates THIS CA issues"},
+    {MH_CLI_CALL("policy", "PROFILE=OID", list_opt), MH_CLI_FIELD(struct init_args, pol),
+     .help = "the policy OID for certificates of a profile this CA issues (issuing, notary, seal, "
+             "registry, tsa, tls) (default: mohur's arc 2.25.1866...517.1.N, see docs/ca.md)"},
+    {MH_CLI_CALL("default-days", "N", days_opt), MH_CLI_FIELD(struct init_args, def_days),
+     .help = "validity of issued certificates (default 365)"},
+    {MH_CLI_CA(struct init_args, dir_opt)},
+    {MH_CLI_JSON(struct init_args, json)},
+    {MH_CLI_MODULE(struct init_args, module)},
+    {0}};
+static const struct mh_cli_spec ca_init_spec = {
+    .usage = "mohur ca init --key URI --subject DN [--ca DIR] [--days N]\n"
+             "                     [--parent-ca DIR [--parent-key URI]] [--path-len N]\n"
+             "                     [--permit-dns D]... [--permit-email E]... [--permit-dn DN]...\n"
+             "                     [--crl-url URL] [--aia-url URL] [--policy PROFILE=OID]...\n"
+             "                     [--default-days N] [--module M] [--json]",
+    .about = "Create a certificate authority: a root CA (self-signed) or an issuing CA\n"
+             "(certified by a parent CA), with its key on a token and its database.\n"
+             "\n"
+             "The key must already be on the token (mohur key generate); it never leaves\n"
+             "it. The CA certificate is written to DIR/ca.crt and, with the parents',\n"
+             "to DIR/chain.pem. For an issuing CA, the parent CA signs with its own key\n"
+             "and records the new CA's certificate in its database.\n",
+    .opts = ca_init_rows,
+    .more = "Example:\n"
+            "  mohur ca init --ca /var/lib/mohur/root \\\n"
+            "      --key 'pkcs11:token=CA;object=root?pin-source=file:/etc/mohur/ca.pin' \\\n"
+            "      --subject 'CN=Mohur Root CA,O=Mohur,C=AZ'\n",
+};
 
 static int cmd_ca_init(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"ca", required_argument, NULL, 'c'},
-        {"key", required_argument, NULL, 'k'},
-        {"subject", required_argument, NULL, 's'},
-        {"days", required_argument, NULL, 'd'},
-        {"parent-ca", required_argument, NULL, 'P'},
-        {"parent-key", required_argument, NULL, 'K'},
-        {"path-len", required_argument, NULL, 'l'},
-        {"permit-dns", required_argument, NULL, 'D'},
-        {"permit-email", required_argument, NULL, 'E'},
-        {"permit-dn", required_argument, NULL, 'N'},
-        {"crl-url", required_argument, NULL, 'r'},
-        {"aia-url", required_argument, NULL, 'a'},
-        {"policy", required_argument, NULL, 'p'},
-        {"default-days", required_argument, NULL, 'y'},
-        {"module", required_argument, NULL, 'm'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int ret = MH_EXIT_USAGE, rc, ch;
+    struct init_args a = {.def_days = 365, .path_len = -1};
+    int ret = MH_EXIT_USAGE, rc;
     const char *dir_opt = NULL, *key = NULL, *subject = NULL, *parent = NULL, *parent_key = NULL;
     const char *crl_url = NULL, *aia_url = NULL, *module = NULL;
     struct list pdns = {0}, pemail = {0}, pdn = {0}, pol = {0};
@@ -347,81 +383,27 @@ static int cmd_ca_init(int argc, char **argv)
     memset(&pc, 0, sizeof pc);
     mbedtls_pk_init(&pk);
     mbedtls_pk_init(&ppk);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&ca_init_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        char *end;
-        switch (ch) {
-        case 'c':
-            dir_opt = optarg;
-            break;
-        case 'k':
-            key = optarg;
-            break;
-        case 's':
-            subject = optarg;
-            break;
-        case 'd':
-            if ((ret = parse_days(optarg, &days)) != 0)
-                goto out;
-            break;
-        case 'y':
-            if ((ret = parse_days(optarg, &def_days)) != 0)
-                goto out;
-            break;
-        case 'P':
-            parent = optarg;
-            break;
-        case 'K':
-            parent_key = optarg;
-            break;
-        case 'l':
-            path_len = strtol(optarg, &end, 10);
-            if (!optarg[0] || *end || path_len < 0 || path_len > 16) {
-                ret = mh_cli_usage("--path-len must be a number from 0 to 16");
-                goto out;
-            }
-            break;
-        case 'D':
-            if ((ret = list_add(&pdns, "--permit-dns", optarg)) != 0)
-                goto out;
-            break;
-        case 'E':
-            if ((ret = list_add(&pemail, "--permit-email", optarg)) != 0)
-                goto out;
-            break;
-        case 'N':
-            if ((ret = list_add(&pdn, "--permit-dn", optarg)) != 0)
-                goto out;
-            break;
-        case 'r':
-            crl_url = optarg;
-            break;
-        case 'a':
-            aia_url = optarg;
-            break;
-        case 'p':
-            if ((ret = list_add(&pol, "--policy", optarg)) != 0)
-                goto out;
-            break;
-        case 'm':
-            module = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(ca_init_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
-        goto out;
+    dir_opt = a.dir_opt;
+    key = a.key;
+    subject = a.subject;
+    parent = a.parent;
+    parent_key = a.parent_key;
+    crl_url = a.crl_url;
+    aia_url = a.aia_url;
+    module = a.module;
+    json = a.json;
+    days = a.days;
+    def_days = a.def_days;
+    path_len = a.path_len;
+    pdns = a.pdns;
+    pemail = a.pemail;
+    pdn = a.pdn;
+    pol = a.pol;
     ret = MH_EXIT_USAGE;
     if (!key) {
         mh_cli_usage("--key is required: the CA's key on a token (pkcs11:...)");
@@ -737,62 +719,74 @@ out:
 
 /* ---- ca issue ------------------------------------------------------------ */
 
-static const char ca_issue_help[] =
-    "Issue a certificate of a profile, signed by the CA's key on its token.\n"
-    "\n"
-    "Usage: mohur ca issue --profile P --subject DN (--csr FILE | --pubkey-from URI |\n"
-    "                      --pubkey FILE) [--days N] [--dns NAME]... [--ip ADDR]...\n"
-    "                      [--email ADDR]... [--policy OID]... [--out FILE]\n"
-    "                      [--ca DIR] [--key URI] [--module M] [--json]\n"
-    "\n"
-    "Profiles: notary (digitalSignature, nonRepudiation, documentSigning),\n"
-    "seal (the same, for an organisation: O= required), registry (receipts and\n"
-    "log checkpoints: digitalSignature), tsa (timeStamping, critical), tls\n"
-    "(serverAuth; --dns or --ip required). The profile decides the extensions:\n"
-    "extensions requested in a CSR are ignored. A CSR must carry a valid\n"
-    "signature by its own key (proof of possession).\n"
-    "\n"
-    "Options:\n"
-    "  --profile P     notary, seal, registry, tsa or tls\n"
-    "  --subject DN    the subject, e.g. \"CN=Əli Həsənov,O=Notariat,C=AZ\";\n"
-    "                  with --csr optional (default: the request's subject)\n"
-    "  --csr FILE      a PKCS#10 request (PEM or DER)\n"
-    "  --pubkey-from URI  the public key of a key on a token\n"
-    "  --pubkey FILE   a public key (PEM 'PUBLIC KEY' or DER SubjectPublicKeyInfo)\n"
-    "  --days N        validity (default: the CA's default, 365)\n"
-    "  --dns NAME, --ip ADDR, --email ADDR  subject alternative names\n"
-    "  --policy OID    certificate policy (default: the CA's for the profile)\n"
-    "  --out FILE      write the certificate (PEM) there; default: standard output\n"
-    "  --key URI       the CA's key (default: the URI in the CA's configuration)\n" CA_HELP
-    "  --json          print JSON about the certificate (needs --out)\n"
-    "  -h, --help      show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur ca issue --ca /var/lib/mohur/issuing --profile notary \\\n"
-    "      --subject 'CN=Əli Həsənov,O=Notariat,C=AZ' --csr notary.csr --out notary.crt\n";
+struct issue_args {
+    const char *dir_opt;
+    const char *profile_s;
+    const char *subject;
+    const char *csr_path;
+    const char *from;
+    const char *pub_path;
+    const char *out_path;
+    const char *key;
+    const char *module;
+    bool json;
+    long days;
+    struct list dns, ips, emails, pol;
+};
+static const struct mh_cli_opt ca_issue_rows[] = {
+    {MH_CLI_STR(struct issue_args, profile_s, "profile", "P"),
+     .help = "notary, seal, registry, tsa or tls"},
+    {MH_CLI_STR(struct issue_args, subject, "subject", "DN"),
+     .help = "the subject, e.g. \"CN=Əli Həsənov,O=Notariat,C=AZ\"; with --csr optional (default: "
+             "the request's subject)"},
+    {MH_CLI_STR(struct issue_args, csr_path, "csr", "FILE"),
+     .help = "a PKCS#10 request (PEM or DER)"},
+    {MH_CLI_STR(struct issue_args, from, "pubkey-from", "URI"),
+     .help = "the public key of a key on a token"},
+    {MH_CLI_STR(struct issue_args, pub_path, "pubkey", "FILE"),
+     .help = "a public key (PEM 'PUBLIC KEY' or DER SubjectPublicKeyInfo)"},
+    {MH_CLI_CALL("days", "N", days_opt), MH_CLI_FIELD(struct issue_args, days),
+     .help = "validity (default: the CA's default, 365)"},
+    {MH_CLI_CALL("dns", "NAME", list_opt), MH_CLI_FIELD(struct issue_args, dns),
+     .help = "subject alternative names: a DNS name"},
+    {MH_CLI_CALL("ip", "ADDR", list_opt), MH_CLI_FIELD(struct issue_args, ips),
+     .help = "... an IP address"},
+    {MH_CLI_CALL("email", "ADDR", list_opt), MH_CLI_FIELD(struct issue_args, emails),
+     .help = "... an e-mail address"},
+    {MH_CLI_CALL("policy", "OID", list_opt), MH_CLI_FIELD(struct issue_args, pol),
+     .help = "certificate policy (default: the CA's for the profile)"},
+    {MH_CLI_OUT(struct issue_args, out_path),
+     .help = "write the certificate (PEM) there; default: standard output"},
+    {MH_CLI_KEY(struct issue_args, key),
+     .help = "the CA's key (default: the URI in the CA's configuration)"},
+    {MH_CLI_CA(struct issue_args, dir_opt)},
+    {MH_CLI_JSON(struct issue_args, json),
+     .help = "print JSON about the certificate (needs --out)"},
+    {MH_CLI_MODULE(struct issue_args, module)},
+    {0}};
+static const struct mh_cli_spec ca_issue_spec = {
+    .usage = "mohur ca issue --profile P --subject DN (--csr FILE | --pubkey-from URI |\n"
+             "                      --pubkey FILE) [--days N] [--dns NAME]... [--ip ADDR]...\n"
+             "                      [--email ADDR]... [--policy OID]... [--out FILE]\n"
+             "                      [--ca DIR] [--key URI] [--module M] [--json]",
+    .about = "Issue a certificate of a profile, signed by the CA's key on its token.\n"
+             "\n"
+             "Profiles: notary (digitalSignature, nonRepudiation, documentSigning),\n"
+             "seal (the same, for an organisation: O= required), registry (receipts and\n"
+             "log checkpoints: digitalSignature), tsa (timeStamping, critical), tls\n"
+             "(serverAuth; --dns or --ip required). The profile decides the extensions:\n"
+             "extensions requested in a CSR are ignored. A CSR must carry a valid\n"
+             "signature by its own key (proof of possession).\n",
+    .opts = ca_issue_rows,
+    .more = "Example:\n"
+            "  mohur ca issue --ca /var/lib/mohur/issuing --profile notary \\\n"
+            "      --subject 'CN=Əli Həsənov,O=Notariat,C=AZ' --csr notary.csr --out notary.crt\n",
+};
 
 static int cmd_ca_issue(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"ca", required_argument, NULL, 'c'},
-        {"profile", required_argument, NULL, 'p'},
-        {"subject", required_argument, NULL, 's'},
-        {"csr", required_argument, NULL, 'r'},
-        {"pubkey-from", required_argument, NULL, 'F'},
-        {"pubkey", required_argument, NULL, 'f'},
-        {"days", required_argument, NULL, 'd'},
-        {"dns", required_argument, NULL, 'D'},
-        {"ip", required_argument, NULL, 'I'},
-        {"email", required_argument, NULL, 'E'},
-        {"policy", required_argument, NULL, 'P'},
-        {"out", required_argument, NULL, 'o'},
-        {"key", required_argument, NULL, 'k'},
-        {"module", required_argument, NULL, 'm'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int ret = MH_EXIT_USAGE, rc, ch;
+    struct issue_args a = {0};
+    int ret = MH_EXIT_USAGE, rc;
     const char *dir_opt = NULL, *profile_s = NULL, *subject = NULL, *csr_path = NULL;
     const char *from = NULL, *pub_path = NULL, *out_path = NULL, *key = NULL, *module = NULL;
     struct list dns = {0}, ips = {0}, emails = {0}, pol = {0};
@@ -813,72 +807,26 @@ static int cmd_ca_issue(int argc, char **argv)
     memset(&c, 0, sizeof c);
     memset(&kc, 0, sizeof kc);
     mbedtls_pk_init(&pk);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&ca_issue_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
-            dir_opt = optarg;
-            break;
-        case 'p':
-            profile_s = optarg;
-            break;
-        case 's':
-            subject = optarg;
-            break;
-        case 'r':
-            csr_path = optarg;
-            break;
-        case 'F':
-            from = optarg;
-            break;
-        case 'f':
-            pub_path = optarg;
-            break;
-        case 'd':
-            if ((ret = parse_days(optarg, &days)) != 0)
-                goto out;
-            break;
-        case 'D':
-            if ((ret = list_add(&dns, "--dns", optarg)) != 0)
-                goto out;
-            break;
-        case 'I':
-            if ((ret = list_add(&ips, "--ip", optarg)) != 0)
-                goto out;
-            break;
-        case 'E':
-            if ((ret = list_add(&emails, "--email", optarg)) != 0)
-                goto out;
-            break;
-        case 'P':
-            if ((ret = list_add(&pol, "--policy", optarg)) != 0)
-                goto out;
-            break;
-        case 'o':
-            out_path = optarg;
-            break;
-        case 'k':
-            key = optarg;
-            break;
-        case 'm':
-            module = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(ca_issue_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
-        goto out;
+    dir_opt = a.dir_opt;
+    profile_s = a.profile_s;
+    subject = a.subject;
+    csr_path = a.csr_path;
+    from = a.from;
+    pub_path = a.pub_path;
+    out_path = a.out_path;
+    key = a.key;
+    module = a.module;
+    json = a.json;
+    days = a.days;
+    dns = a.dns;
+    ips = a.ips;
+    emails = a.emails;
+    pol = a.pol;
     ret = MH_EXIT_USAGE;
     profile = mh_ca_profile_from_name(profile_s);
     if (profile < MH_CA_PROFILE_NOTARY) {
@@ -1098,36 +1046,37 @@ out:
 
 /* ---- ca revoke ----------------------------------------------------------- */
 
-static const char ca_revoke_help[] =
-    "Revoke a certificate this CA issued. The revocation is recorded at once;\n"
-    "it reaches relying parties with the next CRL ('mohur ca crl').\n"
-    "\n"
-    "Usage: mohur ca revoke SERIAL --reason REASON [--ca DIR] [--json]\n"
-    "\n"
-    "SERIAL is the hexadecimal serial shown by 'mohur ca list' (or by\n"
-    "'openssl x509 -serial'). A revocation cannot be changed or undone.\n"
-    "\n"
-    "Options:\n"
-    "  --reason R      keyCompromise, cACompromise, affiliationChanged, superseded,\n"
-    "                  cessationOfOperation, certificateHold, privilegeWithdrawn or\n"
-    "                  unspecified\n"
-    "  --ca DIR        the CA's directory (default: $MOHUR_STATE_DIR/ca)\n"
-    "  --json          print JSON\n"
-    "  -h, --help      show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur ca revoke 4F1A...C2 --reason keyCompromise\n";
+struct revoke_args {
+    const char *dir_opt;
+    const char *reason_s;
+    bool json;
+};
+static const struct mh_cli_opt ca_revoke_rows[] = {
+    {MH_CLI_STR(struct revoke_args, reason_s, "reason", "R"),
+     .help = "keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, "
+             "certificateHold, privilegeWithdrawn or unspecified"},
+    {MH_CLI_CA(struct revoke_args, dir_opt)},
+    {MH_CLI_JSON(struct revoke_args, json)},
+    {0}};
+static const struct mh_cli_spec ca_revoke_spec = {
+    .usage = "mohur ca revoke SERIAL --reason REASON [--ca DIR] [--json]",
+    .about = "Revoke a certificate this CA issued. The revocation is recorded at once;\n"
+             "it reaches relying parties with the next CRL ('mohur ca crl').\n"
+             "\n"
+             "SERIAL is the hexadecimal serial shown by 'mohur ca list' (or by\n"
+             "'openssl x509 -serial'). A revocation cannot be changed or undone.\n",
+    .opts = ca_revoke_rows,
+    .min_args = 1,
+    .max_args = 1,
+    .args_err = "give exactly one SERIAL (hexadecimal, from 'mohur ca list')",
+    .more = "Example:\n"
+            "  mohur ca revoke 4F1A...C2 --reason keyCompromise\n",
+};
 
 static int cmd_ca_revoke(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"ca", required_argument, NULL, 'c'},
-        {"reason", required_argument, NULL, 'r'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int ret = MH_EXIT_USAGE, rc, ch, reason = -1;
+    struct revoke_args a = {0};
+    int ret = MH_EXIT_USAGE, rc, reason = -1;
     const char *dir_opt = NULL, *reason_s = NULL, *serial_s = NULL;
     bool json = false;
     char dirbuf[1024];
@@ -1135,34 +1084,15 @@ static int cmd_ca_revoke(int argc, char **argv)
     size_t serial_len = 0;
     mh_cadb *db = NULL;
 
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&ca_revoke_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
-            dir_opt = optarg;
-            break;
-        case 'r':
-            reason_s = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(ca_revoke_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
+    dir_opt = a.dir_opt;
+    reason_s = a.reason_s;
+    json = a.json;
     ret = MH_EXIT_USAGE;
-    if (optind + 1 != argc) {
-        mh_cli_usage("give exactly one SERIAL (hexadecimal, from 'mohur ca list')");
-        goto out;
-    }
     serial_s = argv[optind];
     if (mh_cli_hex_decode(serial_s, serial, sizeof serial, &serial_len) != 0 || serial_len == 0) {
         mh_cli_usage("SERIAL must be 1 to 20 bytes in hexadecimal (from 'mohur ca list')");
@@ -1220,51 +1150,37 @@ out:
 
 /* ---- ca release ---------------------------------------------------------- */
 
-static const char ca_release_help[] =
-    "Lift a hold: a certificate revoked with reason certificateHold is no longer\n"
-    "listed (RFC 5280: the next complete CRL omits it). Signing with it works\n"
-    "again at once; verifiers learn it from the next CRL ('mohur ca crl\n"
-    "--publish'). A revocation for any other reason is final.\n"
-    "\n"
-    "Usage: mohur ca release SERIAL [--ca DIR]\n"
-    "\n"
-    "Options:\n"
-    "  --ca DIR        the CA's directory (default: $MOHUR_STATE_DIR/ca)\n"
-    "  -h, --help      show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur ca release 4F1A...C2 && mohur ca crl --publish\n";
+struct release_args {
+    const char *dir_opt;
+};
+static const struct mh_cli_opt ca_release_rows[] = {{MH_CLI_CA(struct release_args, dir_opt)}, {0}};
+static const struct mh_cli_spec ca_release_spec = {
+    .usage = "mohur ca release SERIAL [--ca DIR]",
+    .about = "Lift a hold: a certificate revoked with reason certificateHold is no longer\n"
+             "listed (RFC 5280: the next complete CRL omits it). Signing with it works\n"
+             "again at once; verifiers learn it from the next CRL ('mohur ca crl\n"
+             "--publish'). A revocation for any other reason is final.\n",
+    .opts = ca_release_rows,
+    .min_args = 1,
+    .max_args = 1,
+    .args_err = "give exactly one SERIAL (hexadecimal, from 'mohur ca list')",
+    .more = "Example:\n"
+            "  mohur ca release 4F1A...C2 && mohur ca crl --publish\n",
+};
 
 static int cmd_ca_release(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"ca", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int ret, rc, ch;
+    struct release_args a = {0};
+    int ret, rc;
     const char *dir_opt = NULL;
     char dirbuf[1024], h[41];
     uint8_t serial[20];
     size_t serial_len = 0;
     mh_cadb *db = NULL;
 
-    if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
-            dir_opt = optarg;
-            break;
-        case 'h':
-            fputs(ca_release_help, stdout);
-            return MH_EXIT_OK;
-        default:
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
-    if (optind + 1 != argc)
-        return mh_cli_usage("give exactly one SERIAL (hexadecimal, from 'mohur ca list')");
+    if ((ret = mh_cli_parse(&ca_release_spec, argc, argv, &a)) != 0)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    dir_opt = a.dir_opt;
     if (mh_cli_hex_decode(argv[optind], serial, sizeof serial, &serial_len) != 0 || serial_len == 0)
         return mh_cli_usage("SERIAL must be 1 to 20 bytes in hexadecimal (from 'mohur ca list')");
     const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
@@ -1282,28 +1198,41 @@ static int cmd_ca_release(int argc, char **argv)
 
 /* ---- ca crl -------------------------------------------------------------- */
 
-static const char ca_crl_help[] =
-    "Issue a CRL (RFC 5280, version 2) listing every certificate this CA\n"
-    "revoked, signed with the CA's key, and keep it in the CA's database.\n"
-    "\n"
-    "Usage: mohur ca crl [--out FILE] [--days N] [--ca DIR] [--key URI] [--module M]\n"
-    "       mohur ca crl --publish [--days N]\n"
-    "\n"
-    "--publish issues the appliance's own CRL (its root CA in $MOHUR_STATE_DIR)\n"
-    "and puts it where signing and verifying read it (certs/root.crl, and\n"
-    "certs/root.crl.pem): one step from 'mohur ca revoke' or 'mohur ca release'\n"
-    "to every verifier. Without a current CRL, verify says the revocation status\n"
-    "is unknown (exit 9).\n"
-    "\n"
-    "Options:\n"
-    "  --publish       the appliance's CRL, published where it is read\n"
-    "  --out FILE      write the CRL (PEM) there; default: standard output\n"
-    "  --days N        next update after N days (default 7)\n"
-    "  --key URI       the CA's key (default: the URI in the CA's configuration)\n" CA_HELP
-    "  -h, --help      show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur ca crl --ca /var/lib/mohur/issuing --out /srv/www/issuing.crl\n";
+struct crl_args {
+    const char *dir_opt;
+    const char *out_path;
+    const char *key;
+    const char *module;
+    bool publish;
+    long days;
+};
+static const struct mh_cli_opt ca_crl_rows[] = {
+    {MH_CLI_FLAG(struct crl_args, publish, "publish"),
+     .help = "the appliance's CRL, published where it is read"},
+    {MH_CLI_OUT(struct crl_args, out_path),
+     .help = "write the CRL (PEM) there; default: standard output"},
+    {MH_CLI_CALL("days", "N", days_opt), MH_CLI_FIELD(struct crl_args, days),
+     .help = "next update after N days (default 7)"},
+    {MH_CLI_KEY(struct crl_args, key),
+     .help = "the CA's key (default: the URI in the CA's configuration)"},
+    {MH_CLI_CA(struct crl_args, dir_opt)},
+    {MH_CLI_MODULE(struct crl_args, module)},
+    {0}};
+static const struct mh_cli_spec ca_crl_spec = {
+    .usage = "mohur ca crl [--out FILE] [--days N] [--ca DIR] [--key URI] [--module M]\n"
+             "       mohur ca crl --publish [--days N]",
+    .about = "Issue a CRL (RFC 5280, version 2) listing every certificate this CA\n"
+             "revoked, signed with the CA's key, and keep it in the CA's database.\n"
+             "\n"
+             "--publish issues the appliance's own CRL (its root CA in $MOHUR_STATE_DIR)\n"
+             "and puts it where signing and verifying read it (certs/root.crl, and\n"
+             "certs/root.crl.pem): one step from 'mohur ca revoke' or 'mohur ca release'\n"
+             "to every verifier. Without a current CRL, verify says the revocation status\n"
+             "is unknown (exit 9).\n",
+    .opts = ca_crl_rows,
+    .more = "Example:\n"
+            "  mohur ca crl --ca /var/lib/mohur/issuing --out /srv/www/issuing.crl\n",
+};
 
 /* The appliance's CRL, through its service (host/app). */
 static int publish_crl(unsigned days)
@@ -1329,13 +1258,8 @@ static int publish_crl(unsigned days)
 
 static int cmd_ca_crl(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"ca", required_argument, NULL, 'c'},     {"out", required_argument, NULL, 'o'},
-        {"days", required_argument, NULL, 'd'},   {"key", required_argument, NULL, 'k'},
-        {"module", required_argument, NULL, 'm'}, {"publish", no_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
-    int ret = MH_EXIT_USAGE, rc, ch;
+    struct crl_args a = {.days = 7};
+    int ret = MH_EXIT_USAGE, rc;
     const char *dir_opt = NULL, *out_path = NULL, *key = NULL, *module = NULL;
     long days = 7;
     bool publish = false;
@@ -1353,41 +1277,17 @@ static int cmd_ca_crl(int argc, char **argv)
 
     memset(&c, 0, sizeof c);
     mbedtls_pk_init(&pk);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&ca_crl_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
-            dir_opt = optarg;
-            break;
-        case 'o':
-            out_path = optarg;
-            break;
-        case 'd':
-            if ((ret = parse_days(optarg, &days)) != 0)
-                goto out;
-            break;
-        case 'k':
-            key = optarg;
-            break;
-        case 'm':
-            module = optarg;
-            break;
-        case 'P':
-            publish = true;
-            break;
-        case 'h':
-            fputs(ca_crl_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
-        goto out;
+    dir_opt = a.dir_opt;
+    out_path = a.out_path;
+    key = a.key;
+    module = a.module;
+    publish = a.publish;
+    days = a.days;
     if (publish) {
         if (dir_opt || out_path || key || module) {
             ret = mh_cli_usage("--publish issues the appliance's own CRL: it takes only --days");
@@ -1463,28 +1363,27 @@ out:
 
 /* ---- ca list ------------------------------------------------------------- */
 
-static const char ca_list_help[] =
-    "List the certificates this CA issued, with their status.\n"
-    "\n"
-    "Usage: mohur ca list [--ca DIR] [--json]\n"
-    "\n"
-    "Options:\n"
-    "  --ca DIR        the CA's directory (default: $MOHUR_STATE_DIR/ca)\n"
-    "  --json          print JSON: {\"ca\": {...}, \"certificates\": [{...}, ...]}\n"
-    "  -h, --help      show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur ca list --ca /var/lib/mohur/issuing --json\n";
+struct list_args {
+    const char *dir_opt;
+    bool json;
+};
+static const struct mh_cli_opt ca_list_rows[] = {
+    {MH_CLI_CA(struct list_args, dir_opt)},
+    {MH_CLI_JSON(struct list_args, json),
+     .help = "print JSON: {\"ca\": {...}, \"certificates\": [{...}, ...]}"},
+    {0}};
+static const struct mh_cli_spec ca_list_spec = {
+    .usage = "mohur ca list [--ca DIR] [--json]",
+    .about = "List the certificates this CA issued, with their status.\n",
+    .opts = ca_list_rows,
+    .more = "Example:\n"
+            "  mohur ca list --ca /var/lib/mohur/issuing --json\n",
+};
 
 static int cmd_ca_list(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"ca", required_argument, NULL, 'c'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int ret = MH_EXIT_USAGE, rc, ch;
+    struct list_args a = {0};
+    int ret = MH_EXIT_USAGE, rc;
     const char *dir_opt = NULL;
     bool json = false;
     char dirbuf[1024];
@@ -1494,28 +1393,13 @@ static int cmd_ca_list(int argc, char **argv)
     char *subject = NULL, *kind = NULL, *key_uri = NULL;
     uint64_t next = 0;
 
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&ca_list_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
-            dir_opt = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(ca_list_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
-        goto out;
+    dir_opt = a.dir_opt;
+    json = a.json;
     const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
     if ((ret = open_db(dir, false, &db)) != 0)
         goto out;
@@ -1607,14 +1491,14 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_ca_cmds[] = {
-    {"init", "create a root or issuing CA with its key on a token", ca_init_help, cmd_ca_init,
+    {"init", "create a root or issuing CA with its key on a token", &ca_init_spec, cmd_ca_init,
      NULL},
-    {"issue", "issue a certificate by profile (notary, seal, registry, tsa, tls)", ca_issue_help,
+    {"issue", "issue a certificate by profile (notary, seal, registry, tsa, tls)", &ca_issue_spec,
      cmd_ca_issue, NULL},
-    {"revoke", "revoke a certificate this CA issued (or put it on hold)", ca_revoke_help,
+    {"revoke", "revoke a certificate this CA issued (or put it on hold)", &ca_revoke_spec,
      cmd_ca_revoke, NULL},
-    {"release", "lift a certificate's hold", ca_release_help, cmd_ca_release, NULL},
-    {"crl", "issue a CRL signed by the CA's key", ca_crl_help, cmd_ca_crl, NULL},
-    {"list", "list the certificates this CA issued", ca_list_help, cmd_ca_list, NULL},
+    {"release", "lift a certificate's hold", &ca_release_spec, cmd_ca_release, NULL},
+    {"crl", "issue a CRL signed by the CA's key", &ca_crl_spec, cmd_ca_crl, NULL},
+    {"list", "list the certificates this CA issued", &ca_list_spec, cmd_ca_list, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -189,17 +189,24 @@ static int load_crls(store *s, const char *path)
 
 /* ---- cert show ---------------------------------------------------------- */
 
-static const char cert_show_help[] =
-    "Usage: mohur cert show FILE [--json]\n"
-    "\n"
-    "Shows a certificate (DER or PEM; every certificate of a PEM file): subject,\n"
-    "issuer, serial, validity, key, key usage, extended key usage, policies,\n"
-    "alternative names, CRL distribution points, authority information access,\n"
-    "CA and path length, and which mohur profile it looks like.\n"
-    "\n"
-    "  --json   print a JSON array of objects\n"
-    "\n"
-    "Example: mohur cert show notary.pem\n";
+struct show_opts {
+    bool json;
+};
+static const struct mh_cli_opt cert_show_rows[] = {
+    {MH_CLI_JSON(struct show_opts, json), .shrt = 'j', .help = "print a JSON array of objects"},
+    {0}};
+static const struct mh_cli_spec cert_show_spec = {
+    .usage = "mohur cert show FILE [--json]",
+    .about = "Shows a certificate (DER or PEM; every certificate of a PEM file): subject,\n"
+             "issuer, serial, validity, key, key usage, extended key usage, policies,\n"
+             "alternative names, CRL distribution points, authority information access,\n"
+             "CA and path length, and which mohur profile it looks like.\n",
+    .opts = cert_show_rows,
+    .more = "Example:\n  mohur cert show notary.pem\n",
+    .min_args = 1,
+    .max_args = 1,
+    .args_err = "give exactly one certificate file",
+};
 
 static const char *profile_of(const mh_x509_cert *c)
 {
@@ -459,37 +466,18 @@ static void show_json(mh_json *j, const mh_x509_cert *c)
 
 static int cmd_cert_show(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int ret = MH_EXIT_USAGE, ch;
+    struct show_opts a = {false};
+    int ret = MH_EXIT_USAGE;
     bool json = false;
     store s;
     bool inited = false;
 
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
-        goto out;
-    while ((ch = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(cert_show_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
-    }
-    if (optind + 1 != argc) {
-        ret = mh_cli_usage("give exactly one certificate file");
+    ret = mh_cli_parse(&cert_show_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
     }
+    json = a.json;
     if ((ret = store_init(&s)))
         goto out;
     inited = true;
@@ -520,35 +508,58 @@ out:
 
 /* ---- cert verify -------------------------------------------------------- */
 
-static const char cert_verify_help[] =
-    "Usage: mohur cert verify CERT --ca FILE... [--untrusted FILE...] [--crl FILE...]\n"
-    "                         [--at YYYY-MM-DD[THH:MM:SSZ]]\n"
-    "                         [--purpose document|timestamp|crl|tls|any]\n"
-    "                         [--policy OID...] [--require-crl] [--json]\n"
-    "\n"
-    "Builds a certification path from CERT (its first certificate) to a trusted\n"
-    "root and validates it as RFC 5280 asks: signatures, validity dates, name\n"
-    "chaining, CA flags and path lengths, key usage, name constraints,\n"
-    "certificate policies and unknown critical extensions, and revocation with\n"
-    "the CRLs given. Prints one line: 'Valid: ...' (exit 0) or 'NOT valid:\n"
-    "<reason>' (exit 1). Files may hold several PEM certificates; options may\n"
-    "be repeated.\n"
-    "\n"
-    "  --ca FILE         trusted root certificates (required)\n"
-    "  --untrusted FILE  intermediate certificates to build the path with\n"
-    "  --crl FILE        CRLs (DER or PEM); with CRLs and no --require-crl, a\n"
-    "                    certificate no CRL covers is accepted\n"
-    "  --require-crl     every certificate must be covered by a current CRL\n"
-    "  --at TIME         validate at this time (UTC) instead of now\n"
-    "  --purpose P       document (default): document signing; timestamp: an\n"
-    "                    RFC 3161 TSA; crl: a CRL signer; tls: a TLS server;\n"
-    "                    any: no key usage requirement\n"
-    "  --policy OID      the path must be valid for this certificate policy\n"
-    "                    (repeat for several; any one suffices)\n"
-    "  --json            print JSON: {\"valid\", \"chain\", \"reason\", ...}\n"
-    "\n"
-    "Example: mohur cert verify notary.pem --ca root.pem --untrusted ca.pem \\\n"
-    "           --crl ca.crl --require-crl\n";
+struct cv_opts {
+    const char *cas[MAX_FILES], *unt[MAX_FILES], *crlf[MAX_FILES];
+    size_t n_ca, n_unt, n_crl;
+    const char *at, *purpose, *policy[MAX_POLICIES];
+    size_t npolicy;
+    bool json, require;
+};
+#define T struct cv_opts
+#define FILES_ERR .err = "too many files for one option (at most 64)"
+static const struct mh_cli_opt cert_verify_rows[] = {
+    {MH_CLI_LIST(T, cas, n_ca, "ca", "FILE"), .shrt = 'c', FILES_ERR, .flags = MH_CLI_REQUIRED,
+     .help = "trusted root certificates (required)"},
+    {MH_CLI_LIST(T, unt, n_unt, "untrusted", "FILE"), .shrt = 'u', FILES_ERR,
+     .help = "intermediate certificates to build the path with"},
+    {MH_CLI_LIST(T, crlf, n_crl, "crl", "FILE"), .shrt = 'r', FILES_ERR,
+     .help = "CRLs (DER or PEM); with CRLs and no --require-crl, a certificate no CRL covers "
+             "is accepted"},
+    {MH_CLI_FLAG(T, require, "require-crl"), .shrt = 'R',
+     .help = "every certificate must be covered by a current CRL"},
+    {MH_CLI_STR(T, at, "at", "TIME"), .shrt = 'a',
+     .help = "validate at this time (UTC) instead of now"},
+    {MH_CLI_STR(T, purpose, "purpose", "P"), .shrt = 'p',
+     .help = "document (default): document signing; timestamp: an RFC 3161 TSA; crl: a CRL "
+             "signer; tls: a TLS server; any: no key usage requirement"},
+    {MH_CLI_LIST(T, policy, npolicy, "policy", "OID"), .shrt = 'P',
+     .err = "at most 8 --policy options",
+     .help = "the path must be valid for this certificate policy (repeat for several; any one "
+             "suffices)"},
+    {MH_CLI_JSON(T, json), .shrt = 'j',
+     .help = "print JSON: {\"valid\", \"chain\", \"reason\", ...}"},
+    {0}};
+#undef T
+static const struct mh_cli_spec cert_verify_spec = {
+    .usage = "mohur cert verify CERT --ca FILE... [--untrusted FILE...] [--crl FILE...]\n"
+             "                         [--at YYYY-MM-DD[THH:MM:SSZ]]\n"
+             "                         [--purpose document|timestamp|crl|tls|any]\n"
+             "                         [--policy OID...] [--require-crl] [--json]",
+    .about = "Builds a certification path from CERT (its first certificate) to a trusted\n"
+             "root and validates it as RFC 5280 asks: signatures, validity dates, name\n"
+             "chaining, CA flags and path lengths, key usage, name constraints,\n"
+             "certificate policies and unknown critical extensions, and revocation with\n"
+             "the CRLs given. Prints one line: 'Valid: ...' (exit 0) or 'NOT valid:\n"
+             "<reason>' (exit 1). Files may hold several PEM certificates; options may\n"
+             "be repeated.\n",
+    .opts = cert_verify_rows,
+    .more = "Example:\n"
+            "  mohur cert verify notary.pem --ca root.pem --untrusted ca.pem \\\n"
+            "      --crl ca.crl --require-crl\n",
+    .min_args = 1,
+    .max_args = 1,
+    .args_err = "give exactly one certificate to verify",
+};
 
 static int parse_time(const char *s, int64_t *t)
 {
@@ -611,16 +622,9 @@ static int oid_encode(const char *s, uint8_t *out, size_t cap, size_t *len)
 
 static int cmd_cert_verify(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"ca", required_argument, NULL, 'c'},      {"untrusted", required_argument, NULL, 'u'},
-        {"crl", required_argument, NULL, 'r'},     {"at", required_argument, NULL, 'a'},
-        {"purpose", required_argument, NULL, 'p'}, {"policy", required_argument, NULL, 'P'},
-        {"require-crl", no_argument, NULL, 'R'},   {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
-    };
-    int ret = MH_EXIT_USAGE, ch;
-    const char *cas[MAX_FILES], *unt[MAX_FILES], *crlf[MAX_FILES];
-    size_t n_ca = 0, n_unt = 0, n_crl = 0;
+    struct cv_opts a;
+    int ret = MH_EXIT_USAGE;
+    const char **cas = a.cas, **unt = a.unt, **crlf = a.crlf;
     bool json = false, require = false, inited = false;
     mh_path_params p;
     uint8_t oidbuf[MAX_POLICIES][64];
@@ -633,88 +637,50 @@ static int cmd_cert_verify(int argc, char **argv)
     memset(&p, 0, sizeof p);
     p.time = (int64_t)time(NULL);
     p.purpose = MH_PURPOSE_DOCUMENT;
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    memset(&a, 0, sizeof a);
+    ret = mh_cli_parse(&cert_verify_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
+    }
+    size_t n_ca = a.n_ca, n_unt = a.n_unt, n_crl = a.n_crl;
+    json = a.json;
+    require = a.require;
     ret = MH_EXIT_USAGE;
-    while ((ch = getopt_long(argc, argv, ":c:u:r:a:p:P:Rjh", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
-        case 'u':
-        case 'r': {
-            size_t *n = ch == 'c' ? &n_ca : ch == 'u' ? &n_unt : &n_crl;
-            const char **arr = ch == 'c' ? cas : ch == 'u' ? unt : crlf;
-            if (*n >= MAX_FILES) {
-                mh_cli_usage("too many files for one option (at most %d)", MAX_FILES);
-                goto out;
-            }
-            arr[(*n)++] = optarg;
-            break;
-        }
-        case 'a':
-            if (parse_time(optarg, &p.time)) {
-                mh_cli_usage("--at takes a UTC date YYYY-MM-DD or time YYYY-MM-DDTHH:MM:SSZ, "
-                             "not '%.40s'",
-                             optarg);
-                goto out;
-            }
-            break;
-        case 'p':
-            if (strcmp(optarg, "document") == 0)
-                p.purpose = MH_PURPOSE_DOCUMENT;
-            else if (strcmp(optarg, "timestamp") == 0)
-                p.purpose = MH_PURPOSE_TIMESTAMP;
-            else if (strcmp(optarg, "crl") == 0)
-                p.purpose = MH_PURPOSE_CRL;
-            else if (strcmp(optarg, "tls") == 0)
-                p.purpose = MH_PURPOSE_TLS;
-            else if (strcmp(optarg, "any") == 0)
-                p.purpose = MH_PURPOSE_ANY;
-            else {
-                mh_cli_usage("--purpose is document, timestamp, crl, tls or any, not '%.40s'",
-                             optarg);
-                goto out;
-            }
-            break;
-        case 'P': {
-            size_t ol;
-            if (p.n_policies >= MAX_POLICIES) {
-                mh_cli_usage("at most %d --policy options", MAX_POLICIES);
-                goto out;
-            }
-            if (oid_encode(optarg, oidbuf[p.n_policies], sizeof oidbuf[0], &ol)) {
-                mh_cli_usage("--policy takes a dotted OID such as 2.16.840.1.101.3.2.1.48.1, "
-                             "not '%.60s'",
-                             optarg);
-                goto out;
-            }
-            pols[p.n_policies].p = oidbuf[p.n_policies];
-            pols[p.n_policies].len = ol;
-            p.n_policies++;
-            break;
-        }
-        case 'R':
-            require = true;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(cert_verify_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
+    if (a.at && parse_time(a.at, &p.time)) {
+        mh_cli_usage("--at takes a UTC date YYYY-MM-DD or time YYYY-MM-DDTHH:MM:SSZ, "
+                     "not '%.40s'",
+                     a.at);
+        goto out;
+    }
+    if (a.purpose) {
+        if (strcmp(a.purpose, "document") == 0)
+            p.purpose = MH_PURPOSE_DOCUMENT;
+        else if (strcmp(a.purpose, "timestamp") == 0)
+            p.purpose = MH_PURPOSE_TIMESTAMP;
+        else if (strcmp(a.purpose, "crl") == 0)
+            p.purpose = MH_PURPOSE_CRL;
+        else if (strcmp(a.purpose, "tls") == 0)
+            p.purpose = MH_PURPOSE_TLS;
+        else if (strcmp(a.purpose, "any") == 0)
+            p.purpose = MH_PURPOSE_ANY;
+        else {
+            mh_cli_usage("--purpose is document, timestamp, crl, tls or any, not '%.40s'",
+                         a.purpose);
             goto out;
         }
     }
-    if (optind + 1 != argc) {
-        mh_cli_usage("give exactly one certificate to verify");
-        goto out;
-    }
-    if (n_ca == 0) {
-        mh_cli_usage("--ca is required: the trusted root certificate(s)");
-        goto out;
+    for (size_t i = 0; i < a.npolicy; i++) {
+        size_t ol;
+        if (oid_encode(a.policy[i], oidbuf[p.n_policies], sizeof oidbuf[0], &ol)) {
+            mh_cli_usage("--policy takes a dotted OID such as 2.16.840.1.101.3.2.1.48.1, "
+                         "not '%.60s'",
+                         a.policy[i]);
+            goto out;
+        }
+        pols[p.n_policies].p = oidbuf[p.n_policies];
+        pols[p.n_policies].len = ol;
+        p.n_policies++;
     }
     if (p.n_policies) {
         p.policies = pols;
@@ -813,9 +779,9 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_cert_cmds[] = {
-    {"show", "show a certificate: names, dates, key, usages, policies, profile", cert_show_help,
+    {"show", "show a certificate: names, dates, key, usages, policies, profile", &cert_show_spec,
      cmd_cert_show, NULL},
-    {"verify", "validate a certificate's path to a trusted root (RFC 5280, CRLs)", cert_verify_help,
-     cmd_cert_verify, NULL},
+    {"verify", "validate a certificate's path to a trusted root (RFC 5280, CRLs)",
+     &cert_verify_spec, cmd_cert_verify, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -374,64 +374,77 @@ out:
 
 /* ---- cms sign ----------------------------------------------------------- */
 
-static const char cms_sign_help[] =
-    "Usage: mohur cms sign --key URI --cert FILE --in FILE [--out FILE] [options]\n"
-    "\n"
-    "Signs a file as CMS SignedData with the CAdES-B-B attributes (content-type,\n"
-    "message-digest, signing-time, signing-certificate-v2), DER. With a TSA key\n"
-    "it adds an RFC 3161 signature timestamp (CAdES-B-T). `openssl cms -verify`\n"
-    "accepts the result.\n"
-    "\n"
-    "Options:\n"
-    "  --key URI        the signing key (RFC 7512 PKCS#11 URI; add\n"
-    "                   ?pin-source=file:PATH to log in without a prompt)\n"
-    "  --key-file FILE  a software key in a PEM/DER file instead (tests, migration)\n"
-    "  --cert FILE      the signer's certificate (PEM or DER)\n"
-    "  --chain FILE     more certificates to include (PEM, one or more)\n"
-    "  --in FILE        the file to sign ('-': standard input)\n"
-    "  --out FILE       where to write the signature (default: standard output)\n"
-    "  --detached       leave the content out (a .p7s beside the file)\n"
-    "  --pdf            FILE is a PDF prepared for an outside signature ('mohur pdf\n"
-    "                   prepare', or mohurd's /api/v1/cosign/prepare): sign the\n"
-    "                   bytes its /ByteRange covers, detached, for 'mohur pdf embed'\n"
-    "  --pss            RSA keys: sign with RSASSA-PSS instead of PKCS#1 v1.5\n"
-    "  --hash H         sha256 (default), sha384 or sha512\n"
-    "  --pem            write PEM (\"-----BEGIN CMS-----\") instead of DER\n"
-    "  --tsa-key URI    timestamp the signature with this TSA key (CAdES-B-T)\n"
-    "  --tsa-key-file F the TSA key as a software key file\n"
-    "  --tsa-cert FILE  the TSA's certificate (critical EKU timeStamping) and chain\n"
-    "  --module M       the PKCS#11 module (a path, or a p11-kit module name)\n"
-    "\n"
-    "Example:\n"
-    "  mohur cms sign --key 'pkcs11:token=Seal;object=notary?pin-source=file:pin' \\\n"
-    "      --cert notary.pem --in act.pdf --detached --out act.pdf.p7s\n";
+struct sign_args {
+    const char *keyuri;
+    const char *keyfile;
+    const char *certp;
+    const char *chainp;
+    const char *in;
+    const char *outp;
+    bool detached;
+    bool pss;
+    const char *hash;
+    bool pem;
+    const char *tsa_uri;
+    const char *tsa_file;
+    const char *tsa_cert;
+    const char *module;
+    bool pdf;
+};
+static const struct mh_cli_opt cms_sign_rows[] = {
+    {MH_CLI_KEY(struct sign_args, keyuri), .shrt = 'k',
+     .help = "the signing key (RFC 7512 PKCS#11 URI; add ?pin-source=file:PATH to log in without a "
+             "prompt)"},
+    {MH_CLI_STR(struct sign_args, keyfile, "key-file", "FILE"), .shrt = 'K',
+     .help = "a software key in a PEM/DER file instead (tests, migration)"},
+    {MH_CLI_STR(struct sign_args, certp, "cert", "FILE"), .shrt = 'c',
+     .help = "the signer's certificate (PEM or DER)"},
+    {MH_CLI_STR(struct sign_args, chainp, "chain", "FILE"), .shrt = 'C',
+     .help = "more certificates to include (PEM, one or more)"},
+    {MH_CLI_IN(struct sign_args, in), .shrt = 'i',
+     .help = "the file to sign ('-': standard input)"},
+    {MH_CLI_OUT(struct sign_args, outp), .shrt = 'o',
+     .help = "where to write the signature (default: standard output)"},
+    {MH_CLI_FLAG(struct sign_args, detached, "detached"), .shrt = 'd',
+     .help = "leave the content out (a .p7s beside the file)"},
+    {MH_CLI_FLAG(struct sign_args, pdf, "pdf"), .shrt = 'F',
+     .help = "FILE is a PDF prepared for an outside signature ('mohur pdf prepare', or mohurd's "
+             "/api/v1/cosign/prepare): sign the bytes its /ByteRange covers, detached, for 'mohur "
+             "pdf embed'"},
+    {MH_CLI_FLAG(struct sign_args, pss, "pss"), .shrt = 'p',
+     .help = "RSA keys: sign with RSASSA-PSS instead of PKCS#1 v1.5"},
+    {MH_CLI_STR(struct sign_args, hash, "hash", "H"), .shrt = 'H',
+     .help = "sha256 (default), sha384 or sha512"},
+    {MH_CLI_FLAG(struct sign_args, pem, "pem"), .shrt = 'P',
+     .help = "write PEM (\"-----BEGIN CMS-----\") instead of DER"},
+    {MH_CLI_STR(struct sign_args, tsa_uri, "tsa-key", "URI"), .shrt = 't',
+     .help = "timestamp the signature with this TSA key (CAdES-B-T)"},
+    {MH_CLI_STR(struct sign_args, tsa_file, "tsa-key-file", "F"), .shrt = 'T',
+     .help = "the TSA key as a software key file"},
+    {MH_CLI_STR(struct sign_args, tsa_cert, "tsa-cert", "FILE"), .shrt = 'x',
+     .help = "the TSA's certificate (critical EKU timeStamping) and chain"},
+    {MH_CLI_MODULE(struct sign_args, module), .shrt = 'm'},
+    {0}};
+static const struct mh_cli_spec cms_sign_spec = {
+    .usage = "mohur cms sign --key URI --cert FILE --in FILE [--out FILE] [options]",
+    .about = "Signs a file as CMS SignedData with the CAdES-B-B attributes (content-type,\n"
+             "message-digest, signing-time, signing-certificate-v2), DER. With a TSA key\n"
+             "it adds an RFC 3161 signature timestamp (CAdES-B-T). `openssl cms -verify`\n"
+             "accepts the result.\n",
+    .opts = cms_sign_rows,
+    .more = "Example:\n"
+            "  mohur cms sign --key 'pkcs11:token=Seal;object=notary?pin-source=file:pin' \\\n"
+            "      --cert notary.pem --in act.pdf --detached --out act.pdf.p7s\n",
+};
 
 static int cmd_cms_sign(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'},
-        {"key-file", required_argument, NULL, 'K'},
-        {"cert", required_argument, NULL, 'c'},
-        {"chain", required_argument, NULL, 'C'},
-        {"in", required_argument, NULL, 'i'},
-        {"out", required_argument, NULL, 'o'},
-        {"detached", no_argument, NULL, 'd'},
-        {"pss", no_argument, NULL, 'p'},
-        {"hash", required_argument, NULL, 'H'},
-        {"pem", no_argument, NULL, 'P'},
-        {"tsa-key", required_argument, NULL, 't'},
-        {"tsa-key-file", required_argument, NULL, 'T'},
-        {"tsa-cert", required_argument, NULL, 'x'},
-        {"module", required_argument, NULL, 'm'},
-        {"pdf", no_argument, NULL, 'F'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct sign_args a = {.hash = "sha256"};
     const char *keyuri = NULL, *keyfile = NULL, *certp = NULL, *chainp = NULL, *in = NULL,
                *outp = NULL, *hash = "sha256", *tsa_uri = NULL, *tsa_file = NULL, *tsa_cert = NULL,
                *module = NULL;
     bool detached = false, pss = false, pem = false, pdf = false;
-    int ret = MH_EXIT_USAGE, ch, rc;
+    int ret = MH_EXIT_USAGE, rc;
     certs cs;
     key k;
     rng r;
@@ -442,68 +455,27 @@ static int cmd_cms_sign(int argc, char **argv)
 
     memset(&cs, 0, sizeof cs);
     memset(&k, 0, sizeof k);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&cms_sign_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":k:K:c:C:i:o:dpH:Pt:T:x:m:Fh", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'F':
-            pdf = detached = true;
-            break;
-        case 'k':
-            keyuri = optarg;
-            break;
-        case 'K':
-            keyfile = optarg;
-            break;
-        case 'c':
-            certp = optarg;
-            break;
-        case 'C':
-            chainp = optarg;
-            break;
-        case 'i':
-            in = optarg;
-            break;
-        case 'o':
-            outp = optarg;
-            break;
-        case 'd':
-            detached = true;
-            break;
-        case 'p':
-            pss = true;
-            break;
-        case 'H':
-            hash = optarg;
-            break;
-        case 'P':
-            pem = true;
-            break;
-        case 't':
-            tsa_uri = optarg;
-            break;
-        case 'T':
-            tsa_file = optarg;
-            break;
-        case 'x':
-            tsa_cert = optarg;
-            break;
-        case 'm':
-            module = optarg;
-            break;
-        case 'h':
-            fputs(cms_sign_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
+    keyuri = a.keyuri;
+    keyfile = a.keyfile;
+    certp = a.certp;
+    chainp = a.chainp;
+    in = a.in;
+    outp = a.outp;
+    detached = a.detached;
+    pss = a.pss;
+    hash = a.hash;
+    pem = a.pem;
+    tsa_uri = a.tsa_uri;
+    tsa_file = a.tsa_file;
+    tsa_cert = a.tsa_cert;
+    module = a.module;
+    if (a.pdf)
+        pdf = detached = true;
     ret = MH_EXIT_USAGE;
     if (!keyuri == !keyfile) {
         ret = mh_cli_usage("give the signing key: --key URI (or --key-file FILE)");
@@ -653,54 +625,69 @@ out:
 
 /* ---- cms verify --------------------------------------------------------- */
 
-static const char cms_verify_help[] =
-    "Usage: mohur cms verify --in FILE.p7s [--content FILE] [--ca FILE]... [--json]\n"
-    "       mohur cms verify --in FILE.p7s [--content FILE] --trust PATH... [--crl FILE]...\n"
-    "\n"
-    "Verifies a CMS SignedData (DER, BER, PEM or base64): for each signer, its\n"
-    "content-type and message-digest attributes, signing-certificate-v2, the\n"
-    "signature, and an RFC 3161 signature timestamp if there is one (one that\n"
-    "does not verify fails the signer). With --ca the signer's certificate must\n"
-    "chain to one of those CAs at the time of the timestamp (else of the\n"
-    "signing-time). Prints one line per signer; exits 0 when every signer is\n"
-    "valid, 1 when one is not.\n"
-    "\n"
-    "With --trust it also validates each signer as ETSI EN 319 102-1 does\n"
-    "(docs/validation.md): the signature timestamps and their authorities, the\n"
-    "signer's path at the time a timestamp proves (else now) with revocation by\n"
-    "the CRLs the signature carries and --crl gives, the attributes mohur cannot\n"
-    "check; and reports TOTAL-PASSED, INDETERMINATE or TOTAL-FAILED with the\n"
-    "sub-indication. Exit status then: 0 TOTAL-PASSED, 1 TOTAL-FAILED,\n"
-    "10 INDETERMINATE.\n"
-    "\n"
-    "Options:\n"
-    "  --in FILE        the signature\n"
-    "  --content FILE   the signed file, for a detached signature\n"
-    "  --ca FILE        trusted CA certificates (PEM or DER; repeatable)\n"
-    "  --certs FILE     more (untrusted) certificates: intermediates, a TSA's\n" MH_CLI_VAL_HELP
-    "  --out FILE       write the enveloped content there\n"
-    "  --json           print the result as JSON\n"
-    "  --legacy         accept SHA-1 and RSA keys under 2048 bits (old archives\n"
-    "                   only; refused by default)\n"
-    "\n"
-    "Example:\n"
-    "  mohur cms verify --in act.pdf.p7s --content act.pdf --ca root.pem\n";
+struct verify_args {
+    const char *in;
+    const char *contentp;
+    const char *outp;
+    bool json;
+    bool legacy;
+    const char *cas[8], *extra[8];
+    size_t n_ca, n_extra;
+    mh_cli_val_opts vopt;
+};
+/* --certs: an untrusted certificate for the CMS check and for the validation */
+static int add_certs(void *base, const struct mh_cli_opt *row, const char *v)
+{
+    struct verify_args *o = base;
+    (void)row;
+    if (o->n_extra == 8)
+        return mh_cli_usage("at most 8 --certs files");
+    o->extra[o->n_extra++] = v;
+    return mh_cli_val_opt(&o->vopt, 'C', v);
+}
+
+static const struct mh_cli_opt cms_verify_rows[] = {
+    {MH_CLI_IN(struct verify_args, in), .shrt = 'i', .help = "the signature"},
+    {MH_CLI_STR(struct verify_args, contentp, "content", "FILE"), .shrt = 'c',
+     .help = "the signed file, for a detached signature"},
+    {MH_CLI_LIST(struct verify_args, cas, n_ca, "ca", "FILE"), .shrt = 'a',
+     .err = "at most 8 --ca files", .help = "trusted CA certificates (PEM or DER; repeatable)"},
+    {MH_CLI_CALL("certs", "FILE", add_certs), .shrt = 'C',
+     .help = "more (untrusted) certificates: intermediates, a TSA's certificate"},
+    {MH_CLI_INCLUDE(struct verify_args, vopt, mh_cli_val_rows)},
+    {MH_CLI_OUT(struct verify_args, outp), .shrt = 'o',
+     .help = "write the enveloped content there"},
+    {MH_CLI_FLAG(struct verify_args, legacy, "legacy"), .shrt = 'L',
+     .help = "accept SHA-1 and RSA keys under 2048 bits (old archives only; refused by default)"},
+    {MH_CLI_JSON(struct verify_args, json), .shrt = 'j'},
+    {0}};
+static const struct mh_cli_spec cms_verify_spec = {
+    .usage =
+        "mohur cms verify --in FILE.p7s [--content FILE] [--ca FILE]... [--json]\n"
+        "       mohur cms verify --in FILE.p7s [--content FILE] --trust PATH... [--crl FILE]...",
+    .about = "Verifies a CMS SignedData (DER, BER, PEM or base64): for each signer, its\n"
+             "content-type and message-digest attributes, signing-certificate-v2, the\n"
+             "signature, and an RFC 3161 signature timestamp if there is one (one that\n"
+             "does not verify fails the signer). With --ca the signer's certificate must\n"
+             "chain to one of those CAs at the time of the timestamp (else of the\n"
+             "signing-time). Prints one line per signer; exits 0 when every signer is\n"
+             "valid, 1 when one is not.\n"
+             "\n"
+             "With --trust it also validates each signer as ETSI EN 319 102-1 does\n"
+             "(docs/validation.md): the signature timestamps and their authorities, the\n"
+             "signer's path at the time a timestamp proves (else now) with revocation by\n"
+             "the CRLs the signature carries and --crl gives, the attributes mohur cannot\n"
+             "check; and reports TOTAL-PASSED, INDETERMINATE or TOTAL-FAILED with the\n"
+             "sub-indication. Exit status then: 0 TOTAL-PASSED, 1 TOTAL-FAILED,\n"
+             "10 INDETERMINATE.\n",
+    .opts = cms_verify_rows,
+    .more = "Example:\n"
+            "  mohur cms verify --in act.pdf.p7s --content act.pdf --ca root.pem\n",
+};
 
 static int cmd_cms_verify(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"in", required_argument, NULL, 'i'},
-        {"content", required_argument, NULL, 'c'},
-        {"ca", required_argument, NULL, 'a'},
-        {"certs", required_argument, NULL, 'C'},
-        {"out", required_argument, NULL, 'o'},
-        {"json", no_argument, NULL, 'j'},
-        {"legacy", no_argument, NULL, 'L'},
-        {"trust", required_argument, NULL, 't'},
-        {"crl", required_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct verify_args a = {0};
     const char *in = NULL, *contentp = NULL, *outp = NULL;
     mh_cli_val_opts vopt;
     mh_val_ctx *vctx = NULL;
@@ -708,7 +695,7 @@ static int cmd_cms_verify(int argc, char **argv)
     const char *cas[8], *extra[8];
     size_t n_ca = 0, n_extra = 0;
     bool json = false, legacy = false;
-    int ret = MH_EXIT_USAGE, ch, rc;
+    int ret = MH_EXIT_USAGE, rc;
     uint8_t *cms = NULL, *content = NULL;
     size_t cms_len = 0, content_len = 0;
     certs ca, ex;
@@ -716,60 +703,21 @@ static int cmd_cms_verify(int argc, char **argv)
 
     memset(&ca, 0, sizeof ca);
     memset(&ex, 0, sizeof ex);
-    memset(&vopt, 0, sizeof vopt);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&cms_verify_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":i:c:a:C:o:jLt:r:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'i':
-            in = optarg;
-            break;
-        case 'c':
-            contentp = optarg;
-            break;
-        case 'a':
-            if (n_ca == 8) {
-                ret = mh_cli_usage("at most 8 --ca files");
-                goto out;
-            }
-            cas[n_ca++] = optarg;
-            break;
-        case 'C':
-            if (n_extra == 8) {
-                ret = mh_cli_usage("at most 8 --certs files");
-                goto out;
-            }
-            extra[n_extra++] = optarg;
-            if ((ret = mh_cli_val_opt(&vopt, ch, optarg)) != 0)
-                goto out;
-            break;
-        case 'o':
-            outp = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'L':
-            legacy = true;
-            break;
-        case 't':
-        case 'r':
-            if ((ret = mh_cli_val_opt(&vopt, ch, optarg)) != 0)
-                goto out;
-            break;
-        case 'h':
-            fputs(cms_verify_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
+    in = a.in;
+    contentp = a.contentp;
+    outp = a.outp;
+    json = a.json;
+    legacy = a.legacy;
+    vopt = a.vopt;
+    memcpy(cas, a.cas, sizeof cas);
+    memcpy(extra, a.extra, sizeof extra);
+    n_ca = a.n_ca;
+    n_extra = a.n_extra;
     if (!in) {
         ret = mh_cli_usage("--in is required (the signature file)");
         goto out;
@@ -1005,70 +953,54 @@ out:
 
 /* ---- ts request / respond / verify -------------------------------------- */
 
-static const char ts_request_help[] =
-    "Usage: mohur ts request --in FILE --out REQ.tsq [--hash H] [--no-nonce] [--no-cert]\n"
-    "\n"
-    "Writes an RFC 3161 TimeStampReq for a file: its hash, a random 64-bit\n"
-    "nonce and certReq (the TSA includes its certificate).\n"
-    "\n"
-    "Example:\n"
-    "  mohur ts request --in act.pdf --out act.tsq\n";
+struct req_args {
+    const char *in;
+    const char *outp;
+    const char *hash;
+    bool no_nonce;
+    bool no_cert;
+};
+static const struct mh_cli_opt ts_request_rows[] = {
+    {MH_CLI_IN(struct req_args, in), .shrt = 'i', .flags = MH_CLI_REQUIRED,
+     .help = "the file to timestamp"},
+    {MH_CLI_STR(struct req_args, outp, "out", "REQ.tsq"), .shrt = 'o', .flags = MH_CLI_REQUIRED,
+     .help = "where to write the request (DER)"},
+    {MH_CLI_STR(struct req_args, hash, "hash", "H"), .shrt = 'H',
+     .help = "sha256 (default), sha384 or sha512"},
+    {MH_CLI_FLAG(struct req_args, no_nonce, "no-nonce"), .shrt = 'N',
+     .help = "leave the random nonce out"},
+    {MH_CLI_FLAG(struct req_args, no_cert, "no-cert"), .shrt = 'C',
+     .help = "do not ask the TSA for its certificate"},
+    {0}};
+static const struct mh_cli_spec ts_request_spec = {
+    .usage = "mohur ts request --in FILE --out REQ.tsq [--hash H] [--no-nonce] [--no-cert]",
+    .about = "Writes an RFC 3161 TimeStampReq for a file: its hash, a random 64-bit\n"
+             "nonce and certReq (the TSA includes its certificate).\n",
+    .opts = ts_request_rows,
+    .more = "Example:\n  mohur ts request --in act.pdf --out act.tsq\n",
+};
 
 static int cmd_ts_request(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"in", required_argument, NULL, 'i'},
-        {"out", required_argument, NULL, 'o'},
-        {"hash", required_argument, NULL, 'H'},
-        {"no-nonce", no_argument, NULL, 'N'},
-        {"no-cert", no_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct req_args a = {.hash = "sha256"};
     const char *in = NULL, *outp = NULL, *hash = "sha256";
     bool nonce = true, cert = true;
-    int ret, ch;
+    int ret;
     uint8_t *data = NULL;
     size_t len = 0;
     rng r;
     bool rng_ok = false;
 
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
-        goto out;
-    while ((ch = getopt_long(argc, argv, ":i:o:H:NCh", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'i':
-            in = optarg;
-            break;
-        case 'o':
-            outp = optarg;
-            break;
-        case 'H':
-            hash = optarg;
-            break;
-        case 'N':
-            nonce = false;
-            break;
-        case 'C':
-            cert = false;
-            break;
-        case 'h':
-            fputs(ts_request_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
-    }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
-    if (!in || !outp) {
-        ret = mh_cli_usage("--in and --out are required");
+    ret = mh_cli_parse(&ts_request_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
     }
+    in = a.in;
+    outp = a.outp;
+    hash = a.hash;
+    nonce = !a.no_nonce;
+    cert = !a.no_cert;
     mbedtls_md_type_t md = mh_cli_hash_from_name(hash);
     const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
     if (!mi || (md != MBEDTLS_MD_SHA256 && md != MBEDTLS_MD_SHA384 && md != MBEDTLS_MD_SHA512)) {
@@ -1111,38 +1043,43 @@ out:
     return ret;
 }
 
-static const char ts_respond_help[] =
-    "Usage: mohur ts respond --key URI --cert FILE --in REQ.tsq --out RESP.tsr\n"
-    "\n"
-    "Answers an RFC 3161 request as a timestamp authority: a TimeStampResp\n"
-    "with a token signed by the TSA key (policy 0.4.0.2023.1.1, the ETSI\n"
-    "baseline policy; genTime now; accuracy 1 s; a random 128-bit serial), or a\n"
-    "rejection with its failInfo for a bad request (the exit status is then 1).\n"
-    "The certificate must have the critical extended key usage timeStamping.\n"
-    "\n"
-    "Options:\n"
-    "  --key URI / --key-file FILE   the TSA key\n"
-    "  --cert FILE      the TSA certificate (and chain after it, PEM)\n"
-    "  --in FILE        the request  --out FILE  the response\n"
-    "  --hash H         of the token's signature: sha256 (default), sha384, sha512\n"
-    "  --module M       the PKCS#11 module\n";
+struct resp_args {
+    const char *keyuri;
+    const char *keyfile;
+    const char *certp;
+    const char *in;
+    const char *outp;
+    const char *hash;
+    const char *module;
+};
+static const struct mh_cli_opt ts_respond_rows[] = {
+    {MH_CLI_KEY(struct resp_args, keyuri), .shrt = 'k', .help = "the TSA key"},
+    {MH_CLI_STR(struct resp_args, keyfile, "key-file", "FILE"), .shrt = 'K',
+     .help = "instead of --key: the TSA key as a software key file"},
+    {MH_CLI_STR(struct resp_args, certp, "cert", "FILE"), .shrt = 'c',
+     .help = "the TSA certificate (and chain after it, PEM)"},
+    {MH_CLI_IN(struct resp_args, in), .shrt = 'i', .help = "the request"},
+    {MH_CLI_OUT(struct resp_args, outp), .shrt = 'o', .help = "the response"},
+    {MH_CLI_STR(struct resp_args, hash, "hash", "H"), .shrt = 'H',
+     .help = "of the token's signature: sha256 (default), sha384, sha512"},
+    {MH_CLI_MODULE(struct resp_args, module), .shrt = 'm'},
+    {0}};
+static const struct mh_cli_spec ts_respond_spec = {
+    .usage = "mohur ts respond --key URI --cert FILE --in REQ.tsq --out RESP.tsr",
+    .about = "Answers an RFC 3161 request as a timestamp authority: a TimeStampResp\n"
+             "with a token signed by the TSA key (policy 0.4.0.2023.1.1, the ETSI\n"
+             "baseline policy; genTime now; accuracy 1 s; a random 128-bit serial), or a\n"
+             "rejection with its failInfo for a bad request (the exit status is then 1).\n"
+             "The certificate must have the critical extended key usage timeStamping.\n",
+    .opts = ts_respond_rows,
+};
 
 static int cmd_ts_respond(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'},
-        {"key-file", required_argument, NULL, 'K'},
-        {"cert", required_argument, NULL, 'c'},
-        {"in", required_argument, NULL, 'i'},
-        {"out", required_argument, NULL, 'o'},
-        {"hash", required_argument, NULL, 'H'},
-        {"module", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct resp_args a = {.hash = "sha256"};
     const char *keyuri = NULL, *keyfile = NULL, *certp = NULL, *in = NULL, *outp = NULL,
                *hash = "sha256", *module = NULL;
-    int ret, ch, rc;
+    int ret, rc;
     certs cs;
     key k;
     rng r;
@@ -1151,44 +1088,18 @@ static int cmd_ts_respond(int argc, char **argv)
     size_t req_len = 0, out_len = 0;
 
     memset(&cs, 0, sizeof cs);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&ts_respond_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":k:K:c:i:o:H:m:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'k':
-            keyuri = optarg;
-            break;
-        case 'K':
-            keyfile = optarg;
-            break;
-        case 'c':
-            certp = optarg;
-            break;
-        case 'i':
-            in = optarg;
-            break;
-        case 'o':
-            outp = optarg;
-            break;
-        case 'H':
-            hash = optarg;
-            break;
-        case 'm':
-            module = optarg;
-            break;
-        case 'h':
-            fputs(ts_respond_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
+    keyuri = a.keyuri;
+    keyfile = a.keyfile;
+    certp = a.certp;
+    in = a.in;
+    outp = a.outp;
+    hash = a.hash;
+    module = a.module;
     if (!keyuri == !keyfile || !certp || !in || !outp) {
         ret = mh_cli_usage("--key (or --key-file), --cert, --in and --out are required");
         goto out;
@@ -1250,33 +1161,43 @@ out:
     return ret;
 }
 
-static const char ts_verify_help[] =
-    "Usage: mohur ts verify --in RESP.tsr (--request REQ.tsq | --data FILE) --ca FILE\n"
-    "\n"
-    "Checks an RFC 3161 response: status granted, the token's signature, the\n"
-    "TSA certificate's critical timeStamping EKU and its chain to --ca at the\n"
-    "timestamp's time, and that it is for the request (imprint, nonce, policy)\n"
-    "or for the file. Prints the time; exits 0 when valid, 1 when not.\n"
-    "\n"
-    "Options:\n"
-    "  --in FILE        the response (or a bare token with --token)\n"
-    "  --token          --in holds a bare token (ContentInfo), not a response\n"
-    "  --request FILE   the request it answers\n"
-    "  --data FILE      the timestamped file (instead of --request)\n"
-    "  --ca FILE        trusted CA certificates\n"
-    "  --certs FILE     more certificates (the TSA's, if the token omits it)\n";
+struct tsv_args {
+    const char *in;
+    const char *reqp;
+    const char *datap;
+    const char *cap;
+    const char *certsp;
+    bool token;
+};
+static const struct mh_cli_opt ts_verify_rows[] = {
+    {MH_CLI_IN(struct tsv_args, in), .shrt = 'i',
+     .help = "the response (or a bare token with --token)"},
+    {MH_CLI_FLAG(struct tsv_args, token, "token"), .shrt = 't',
+     .help = "--in holds a bare token (ContentInfo), not a response"},
+    {MH_CLI_STR(struct tsv_args, reqp, "request", "FILE"), .shrt = 'r',
+     .help = "the request it answers"},
+    {MH_CLI_STR(struct tsv_args, datap, "data", "FILE"), .shrt = 'd',
+     .help = "the timestamped file (instead of --request)"},
+    {MH_CLI_STR(struct tsv_args, cap, "ca", "FILE"), .shrt = 'a',
+     .help = "trusted CA certificates"},
+    {MH_CLI_STR(struct tsv_args, certsp, "certs", "FILE"), .shrt = 'C',
+     .help = "more certificates (the TSA's, if the token omits it)"},
+    {0}};
+static const struct mh_cli_spec ts_verify_spec = {
+    .usage = "mohur ts verify --in RESP.tsr (--request REQ.tsq | --data FILE) --ca FILE",
+    .about = "Checks an RFC 3161 response: status granted, the token's signature, the\n"
+             "TSA certificate's critical timeStamping EKU and its chain to --ca at the\n"
+             "timestamp's time, and that it is for the request (imprint, nonce, policy)\n"
+             "or for the file. Prints the time; exits 0 when valid, 1 when not.\n",
+    .opts = ts_verify_rows,
+};
 
 static int cmd_ts_verify(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"in", required_argument, NULL, 'i'},    {"request", required_argument, NULL, 'r'},
-        {"data", required_argument, NULL, 'd'},  {"ca", required_argument, NULL, 'a'},
-        {"certs", required_argument, NULL, 'C'}, {"token", no_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
-    };
+    struct tsv_args a = {0};
     const char *in = NULL, *reqp = NULL, *datap = NULL, *cap = NULL, *certsp = NULL;
     bool token = false;
-    int ret, ch, rc;
+    int ret, rc;
     uint8_t *resp = NULL, *reqd = NULL, *data = NULL;
     size_t resp_len = 0, reqd_len = 0, data_len = 0;
     certs ca, ex;
@@ -1285,41 +1206,17 @@ static int cmd_ts_verify(int argc, char **argv)
 
     memset(&ca, 0, sizeof ca);
     memset(&ex, 0, sizeof ex);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&ts_verify_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":i:r:d:a:C:th", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'i':
-            in = optarg;
-            break;
-        case 'r':
-            reqp = optarg;
-            break;
-        case 'd':
-            datap = optarg;
-            break;
-        case 'a':
-            cap = optarg;
-            break;
-        case 'C':
-            certsp = optarg;
-            break;
-        case 't':
-            token = true;
-            break;
-        case 'h':
-            fputs(ts_verify_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
+    in = a.in;
+    reqp = a.reqp;
+    datap = a.datap;
+    cap = a.cap;
+    certsp = a.certsp;
+    token = a.token;
     if (!in || !cap || !reqp == !datap) {
         ret = mh_cli_usage("--in, --ca and one of --request or --data are required");
         goto out;
@@ -1417,18 +1314,18 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_cms_cmds[] = {
-    {"sign", "sign a file as CMS/CAdES (detached or enveloping, optional timestamp)", cms_sign_help,
-     cmd_cms_sign, NULL},
-    {"verify", "verify a CMS/CAdES signature and report each signer", cms_verify_help,
+    {"sign", "sign a file as CMS/CAdES (detached or enveloping, optional timestamp)",
+     &cms_sign_spec, cmd_cms_sign, NULL},
+    {"verify", "verify a CMS/CAdES signature and report each signer", &cms_verify_spec,
      cmd_cms_verify, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
 const struct mh_cli_cmd mh_cli_ts_cmds[] = {
-    {"request", "make an RFC 3161 timestamp request for a file", ts_request_help, cmd_ts_request,
+    {"request", "make an RFC 3161 timestamp request for a file", &ts_request_spec, cmd_ts_request,
      NULL},
-    {"respond", "answer a timestamp request as a TSA", ts_respond_help, cmd_ts_respond, NULL},
-    {"verify", "check a timestamp response against its request or file", ts_verify_help,
+    {"respond", "answer a timestamp request as a TSA", &ts_respond_spec, cmd_ts_respond, NULL},
+    {"verify", "check a timestamp response against its request or file", &ts_verify_spec,
      cmd_ts_verify, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

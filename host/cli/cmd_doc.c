@@ -39,89 +39,72 @@ static void date_str(uint64_t t, char *out, size_t cap)
 
 /* ---- init ------------------------------------------------------------------ */
 
-static const char init_help[] =
-    "Set up the appliance in its state directory ($MOHUR_STATE_DIR, default\n"
-    "/var/lib/mohur): the embedded SoftHSM2 token with random PINs (pins/), the\n"
-    "keys (registry, root CA, one per issuer), the root CA with a certificate\n"
-    "for each key, a first CRL, the ledger, and config.json. Running it again\n"
-    "changes nothing; it refuses a directory set up differently.\n"
-    "\n"
-    "Usage: mohur init [--registry ID] [--host HOST] [--issuer ID:NAME]...\n"
-    "                  [--group GROUP] [--json]\n"
-    "\n"
-    "Options:\n"
-    "  --registry ID     the registry's id in receipts (default AZ-DEMO)\n"
-    "  --host HOST       the verification host in QR codes (default\n"
-    "                    verify.mohur.test)\n"
-    "  --issuer ID:NAME  rename a default issuer (bdu, agency, notary) or add an\n"
-    "                    organisation seal (edit config.json for its kinds)\n"
-    "  --group GROUP     who may verify without root: the configuration,\n"
-    "                    certificates, CRL and ledger are shared with this group\n"
-    "                    (never the token, PINs or CA); default: the group\n"
-    "                    'mohur' when it exists. Run again to share later.\n"
-    "  --json            print JSON\n"
-    "  -h, --help        show this help\n"
-    "\n"
-    "Example:\n"
-    "  MOHUR_STATE_DIR=/var/lib/mohur mohur init --registry AZ-DEMO\n";
-
-static int cmd_init(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"registry", required_argument, NULL, 'r'},
-        {"host", required_argument, NULL, 'H'},
-        {"issuer", required_argument, NULL, 'i'},
-        {"json", no_argument, NULL, 'j'},
-        {"group", required_argument, NULL, 'g'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+struct init_args {
     mh_app_init_opts o;
     mh_app_issuer_opt iss[MH_APP_ISSUERS_MAX];
     char names[MH_APP_ISSUERS_MAX][2][256];
-    bool json = false, created = false;
-    int ch, ret;
+    bool json;
+};
 
-    memset(&o, 0, sizeof o);
-    o.issuers = iss;
-    if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'r':
-            o.registry_id = optarg;
-            break;
-        case 'H':
-            o.verify_host = optarg;
-            break;
-        case 'i': {
-            const char *c = strchr(optarg, ':');
-            if (!c || c == optarg || !c[1] || o.nissuers == MH_APP_ISSUERS_MAX ||
-                (size_t)(c - optarg) >= sizeof names[0][0] || strlen(c + 1) >= sizeof names[0][1])
-                return mh_cli_usage("--issuer takes ID:NAME, e.g. --issuer bdu:\"Baku State "
-                                    "University\"");
-            snprintf(names[o.nissuers][0], sizeof names[0][0], "%.*s", (int)(c - optarg), optarg);
-            snprintf(names[o.nissuers][1], sizeof names[0][1], "%s", c + 1);
-            iss[o.nissuers].id = names[o.nissuers][0];
-            iss[o.nissuers].name = names[o.nissuers][1];
-            o.nissuers++;
-            break;
-        }
-        case 'g':
-            o.group = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(init_help, stdout);
-            return MH_EXIT_OK;
-        default:
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
-    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
-        return ret;
+/* --issuer ID:NAME */
+static int init_issuer(void *base, const struct mh_cli_opt *row, const char *v)
+{
+    struct init_args *a = base;
+    mh_app_init_opts *o = &a->o;
+    const char *c = strchr(v, ':');
+    (void)row;
+    if (!c || c == v || !c[1] || o->nissuers == MH_APP_ISSUERS_MAX ||
+        (size_t)(c - v) >= sizeof a->names[0][0] || strlen(c + 1) >= sizeof a->names[0][1])
+        return mh_cli_usage("--issuer takes ID:NAME, e.g. --issuer bdu:\"Baku State "
+                            "University\"");
+    snprintf(a->names[o->nissuers][0], sizeof a->names[0][0], "%.*s", (int)(c - v), v);
+    snprintf(a->names[o->nissuers][1], sizeof a->names[0][1], "%s", c + 1);
+    a->iss[o->nissuers].id = a->names[o->nissuers][0];
+    a->iss[o->nissuers].name = a->names[o->nissuers][1];
+    o->nissuers++;
+    return MH_EXIT_OK;
+}
+
+static const struct mh_cli_opt init_rows[] = {
+    {MH_CLI_STR(struct init_args, o.registry_id, "registry", "ID"),
+     .help = "the registry's id in receipts (default AZ-DEMO)"},
+    {MH_CLI_STR(struct init_args, o.verify_host, "host", "HOST"),
+     .help = "the verification host in QR codes (default verify.mohur.test)"},
+    {MH_CLI_CALL("issuer", "ID:NAME", init_issuer),
+     .help = "rename a default issuer (bdu, agency, notary) or add an organisation seal (edit "
+             "config.json for its kinds)"},
+    {MH_CLI_STR(struct init_args, o.group, "group", "GROUP"),
+     .help = "who may verify without root: the configuration, certificates, CRL and ledger are "
+             "shared with this group (never the token, PINs or CA); default: the group 'mohur' "
+             "when it exists. Run again to share later."},
+    {MH_CLI_JSON(struct init_args, json)},
+    {0}};
+const struct mh_cli_spec mh_cli_init_spec = {
+    .usage = "mohur init [--registry ID] [--host HOST] [--issuer ID:NAME]...\n"
+             "                  [--group GROUP] [--json]",
+    .about = "Set up the appliance in its state directory ($MOHUR_STATE_DIR, default\n"
+             "/var/lib/mohur): the embedded SoftHSM2 token with random PINs (pins/), the\n"
+             "keys (registry, root CA, one per issuer), the root CA with a certificate\n"
+             "for each key, a first CRL, the ledger, and config.json. Running it again\n"
+             "changes nothing; it refuses a directory set up differently.\n",
+    .opts = init_rows,
+    .more = "Example:\n"
+            "  MOHUR_STATE_DIR=/var/lib/mohur mohur init --registry AZ-DEMO\n",
+};
+
+static int cmd_init(int argc, char **argv)
+{
+    static struct init_args a; /* the names outlive the parse */
+    mh_app_init_opts o;
+    bool json = false, created = false;
+    int ret;
+
+    memset(&a, 0, sizeof a);
+    a.o.issuers = a.iss;
+    if ((ret = mh_cli_parse(&mh_cli_init_spec, argc, argv, &a)) != 0)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    o = a.o;
+    json = a.json;
     const char *dir = mh_cli_state_dir();
     mh_err_clear();
     int rc = mh_app_init(dir, &o, &created);
@@ -157,64 +140,95 @@ static int cmd_init(int argc, char **argv)
 
 /* ---- sign ------------------------------------------------------------------ */
 
-static const char sign_help[] =
-    "Sign one document and record it in the ledger. A PDF gets a PAdES signature\n"
-    "as an incremental update with the QR stamp (the receipt) and a caption; any\n"
-    "other file gets a detached CAdES signature OUT.p7s with OUT.qr.png,\n"
-    "OUT.qr.svg and OUT.receipt (the QR's text). A PDF mohur signed already is\n"
-    "co-signed (e.g. the employee after the employer): same document, same receipt.\n"
-    "\n"
-    "Usage: mohur sign FILE --kind KIND [--issuer ID] [--key URI]\n"
-    "                  [--field ID=VALUE]... [--fields FILE.json] [--out OUT]\n"
-    "                  [--doc-id ID] [--stamp PAGE,X,Y[,SIZE]] [--json]\n"
-    "\n"
-    "Options:\n"
-    "  --kind KIND       the document kind (see 'mohur kinds')\n"
-    "  --issuer ID       who signs (config.json's issuers; default: the first\n"
-    "                    issuer that may sign KIND)\n"
-    "  --key URI         sign with this key instead of the issuer's key on the\n"
-    "                    appliance token, e.g. a notary's USB token:\n"
-    "                    'pkcs11:token=Notary;object=sign?module-name=opensc-pkcs11'\n"
-    "                    (the PIN is asked once; a wrong PIN is never retried)\n"
-    "  --field ID=VALUE  a field of the kind (repeat); --fields FILE.json gives\n"
-    "                    them as a JSON object\n"
-    "  --out OUT         the signed PDF (default FILE.signed.pdf), or the prefix\n"
-    "                    of the outputs for other files (default FILE)\n"
-    "  --doc-id ID       the document id (default ISSUER/KIND/NUMBER)\n"
-    "  --stamp PAGE,X,Y[,SIZE]\n"
-    "                    put the QR stamp on PAGE (1 is the first) with the QR's\n"
-    "                    lower-left corner at X,Y points from the page's lower-left\n"
-    "                    corner, SIZE points wide (default: the kind's layout); the\n"
-    "                    caption goes to its left. A stamp that does not fit is\n"
-    "                    refused, never squeezed over the page\n"
-    "  --json            print JSON\n"
-    "  -h, --help        show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur sign act.pdf --kind notary-act --issuer notary \\\n"
-    "      --field act=2024/17 --field title=\"Power of attorney\" --field date=2024-05-02\n";
+struct sign_args {
+    const char *kind_id, *issuer, *key, *fields_file, *out, *doc_id;
+    mh_app_fields fields;
+    int fields_rc;
+    mh_app_stamp stamp;
+    bool has_stamp, json;
+};
+
+/* --field ID=VALUE */
+static int sign_field(void *base, const struct mh_cli_opt *row, const char *v)
+{
+    struct sign_args *a = base;
+    int rc;
+    (void)row;
+    mh_err_clear();
+    if ((rc = mh_app_fields_add(&a->fields, v)) != 0)
+        return rc == MH_ERR_NOMEM ? mh_cli_fail(rc, "--field")
+                                  : mh_cli_usage("%s", mh_err_message(rc));
+    return MH_EXIT_OK;
+}
+
+/* --stamp PAGE,X,Y[,SIZE] */
+static int sign_stamp(void *base, const struct mh_cli_opt *row, const char *v)
+{
+    mh_app_stamp *stamp = &((struct sign_args *)base)->stamp;
+    int used = 0, got = sscanf(v, "%u,%lf,%lf%n,%lf%n", &stamp->page, &stamp->x, &stamp->y, &used,
+                               &stamp->size, &used);
+    (void)row;
+    if (got < 3 || v[used] != '\0' || stamp->page < 1 || stamp->x < 0 || stamp->y < 0 ||
+        (got == 4 && (stamp->size < 36 || stamp->size > 400)))
+        return mh_cli_usage("--stamp is PAGE,X,Y[,SIZE] in points (PAGE from 1, SIZE "
+                            "36-400), e.g. --stamp 1,420,40,100");
+    ((struct sign_args *)base)->has_stamp = true;
+    return MH_EXIT_OK;
+}
+
+static const struct mh_cli_opt sign_rows[] = {
+    {MH_CLI_STR(struct sign_args, kind_id, "kind", "KIND"),
+     .help = "the document kind (see 'mohur kinds')"},
+    {MH_CLI_STR(struct sign_args, issuer, "issuer", "ID"),
+     .help = "who signs (config.json's issuers; default: the first issuer that may sign KIND)"},
+    {MH_CLI_KEY(struct sign_args, key),
+     .help = "sign with this key instead of the issuer's key on the appliance token, e.g. a "
+             "notary's USB token: 'pkcs11:token=Notary;object=sign?module-name=opensc-pkcs11' (the "
+             "PIN is asked once; a wrong PIN is never retried)"},
+    {MH_CLI_CALL("field", "ID=VALUE", sign_field),
+     .help = "a field of the kind (repeat); --fields FILE.json gives them as a JSON object"},
+    {MH_CLI_STR(struct sign_args, fields_file, "fields", "FILE.json"),
+     .help = "the fields as a JSON object"},
+    {MH_CLI_STR(struct sign_args, out, "out", "OUT"),
+     .help = "the signed PDF (default FILE.signed.pdf), or the prefix of the outputs for other "
+             "files (default FILE)"},
+    {MH_CLI_STR(struct sign_args, doc_id, "doc-id", "ID"),
+     .help = "the document id (default ISSUER/KIND/NUMBER)"},
+    {MH_CLI_CALL("stamp", "PAGE,X,Y[,SIZE]", sign_stamp),
+     .help = "put the QR stamp on PAGE (1 is the first) with the QR's lower-left corner at X,Y "
+             "points from the page's lower-left corner, SIZE points wide (default: the kind's "
+             "layout); the caption goes to its left. A stamp that does not fit is refused, never "
+             "squeezed over the page"},
+    {MH_CLI_JSON(struct sign_args, json)},
+    {0}};
+const struct mh_cli_spec mh_cli_sign_spec = {
+    .usage = "mohur sign FILE --kind KIND [--issuer ID] [--key URI]\n"
+             "                  [--field ID=VALUE]... [--fields FILE.json] [--out OUT]\n"
+             "                  [--doc-id ID] [--stamp PAGE,X,Y[,SIZE]] [--json]",
+    .about = "Sign one document and record it in the ledger. A PDF gets a PAdES signature\n"
+             "as an incremental update with the QR stamp (the receipt) and a caption; any\n"
+             "other file gets a detached CAdES signature OUT.p7s with OUT.qr.png,\n"
+             "OUT.qr.svg and OUT.receipt (the QR's text). A PDF mohur signed already is\n"
+             "co-signed (e.g. the employee after the employer): same document, same receipt.\n",
+    .opts = sign_rows,
+    .min_args = 1,
+    .max_args = 1,
+    .args_err = "give exactly one FILE to sign",
+    .more =
+        "Example:\n"
+        "  mohur sign act.pdf --kind notary-act --issuer notary \\\n"
+        "      --field act=2024/17 --field title=\"Power of attorney\" --field date=2024-05-02\n",
+};
 
 static int cmd_sign(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"kind", required_argument, NULL, 'k'},
-        {"issuer", required_argument, NULL, 'i'},
-        {"key", required_argument, NULL, 'K'},
-        {"field", required_argument, NULL, 'f'},
-        {"fields", required_argument, NULL, 'F'},
-        {"out", required_argument, NULL, 'o'},
-        {"doc-id", required_argument, NULL, 'd'},
-        {"json", no_argument, NULL, 'j'},
-        {"stamp", required_argument, NULL, 'S'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct sign_args *sa = calloc(1, sizeof *sa);
     mh_app_stamp stamp = {0};
     bool has_stamp = false;
     const char *kind_id = NULL, *issuer = NULL, *key = NULL, *fields_file = NULL, *out = NULL;
     const char *doc_id = NULL;
     bool json = false;
-    int ch, ret, rc;
+    int ret, rc;
     mh_app_fields fields;
     mh_kind *kind = NULL;
     mh_app *a = NULL;
@@ -225,62 +239,22 @@ static int cmd_sign(int argc, char **argv)
     mh_pdf_document *pdf = NULL;
 
     memset(&fields, 0, sizeof fields);
-    if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'k':
-            kind_id = optarg;
-            break;
-        case 'i':
-            issuer = optarg;
-            break;
-        case 'K':
-            key = optarg;
-            break;
-        case 'f':
-            mh_err_clear();
-            if ((rc = mh_app_fields_add(&fields, optarg)) != 0) {
-                ret = rc == MH_ERR_NOMEM ? mh_cli_fail(rc, "--field")
-                                         : mh_cli_usage("%s", mh_err_message(rc));
-                goto out;
-            }
-            break;
-        case 'F':
-            fields_file = optarg;
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case 'd':
-            doc_id = optarg;
-            break;
-        case 'S': {
-            int used = 0, got = sscanf(optarg, "%u,%lf,%lf%n,%lf%n", &stamp.page, &stamp.x,
-                                       &stamp.y, &used, &stamp.size, &used);
-            if (got < 3 || optarg[used] != '\0' || stamp.page < 1 || stamp.x < 0 || stamp.y < 0 ||
-                (got == 4 && (stamp.size < 36 || stamp.size > 400))) {
-                ret = mh_cli_usage("--stamp is PAGE,X,Y[,SIZE] in points (PAGE from 1, SIZE "
-                                   "36-400), e.g. --stamp 1,420,40,100");
-                goto out;
-            }
-            has_stamp = true;
-            break;
-        }
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(sign_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
-    }
-    if (optind + 1 != argc) {
-        ret = mh_cli_usage("give exactly one FILE to sign");
+    if (!sa)
+        return mh_cli_fail(MH_ERR_NOMEM, "reading the options");
+    ret = mh_cli_parse(&mh_cli_sign_spec, argc, argv, sa);
+    fields = sa->fields; /* freed at out */
+    kind_id = sa->kind_id;
+    issuer = sa->issuer;
+    key = sa->key;
+    fields_file = sa->fields_file;
+    out = sa->out;
+    doc_id = sa->doc_id;
+    stamp = sa->stamp;
+    has_stamp = sa->has_stamp;
+    json = sa->json;
+    free(sa);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
     }
     const char *file = argv[optind];
@@ -459,61 +433,75 @@ out:
 
 /* ---- verify ----------------------------------------------------------------- */
 
-static const char verify_help[] =
-    "Check a document: every signature (integrity, coverage, changes after\n"
-    "signing, the signer's certificate path at signing time, timestamps), the\n"
-    "receipt (the registry's signature, the digest of the original bytes), and\n"
-    "the ledger status. Prints a one-line verdict, then the details.\n"
-    "\n"
-    "Usage: mohur verify FILE [--p7s FILE.p7s] [--trust PATH]... [--etsi] [--json]\n"
-    "       mohur verify --qr TEXT [--doc FILE] [--json]\n"
-    "       mohur verify --qr-image PNG [--doc FILE] [--json]\n"
-    "       mohur verify --qr TEXT --follow CONFIG --follow-state DIR [--doc FILE] [--json]\n"
-    "\n"
-    "FILE is a signed PDF, or any file with its detached signature (FILE.p7s by\n"
-    "default) and receipt (FILE.receipt). --qr takes the text a QR scanner read;\n"
-    "--qr-image decodes a PNG photo or scan with zbarimg (package zbar-tools) when\n"
-    "it is installed; without it, scan the code with a phone and pass the text\n"
-    "with --qr. --doc also checks a document against the receipt.\n"
-    "\n"
-    "A verifier of many registries (no appliance of its own): with --follow the\n"
-    "receipt is checked in the log of whichever registry it names, among those\n"
-    "CONFIG lists ('mohur log follow', docs/scale.md): the follower is brought up\n"
-    "to date first (checkpoint signed and cosigned by its witnesses, audited),\n"
-    "then the receipt's entry is proven in it and must record the document, the\n"
-    "kind and every printed field; a copy older than the registry's max_age\n"
-    "gives exit 9 (revocation status unknown).\n"
-    "\n"
-    "Anyone's signatures: with --trust (a trust store: trusted CA certificates\n"
-    "in a file or a directory; the appliance's own root is added when there is\n"
-    "one) FILE is also validated as ETSI EN 319 102-1 does (docs/validation.md)\n"
-    "and the report (TOTAL-PASSED, INDETERMINATE or TOTAL-FAILED with the\n"
-    "sub-indication, per signature) is shown after the verdict, and under\n"
-    "\"etsi\" with --json. For a mohur document the verdict decides the exit\n"
-    "status; for any other file (and with --etsi, which skips the mohur\n"
-    "checks, or when there is no appliance) the report does: 0 TOTAL-PASSED,\n"
-    "1 TOTAL-FAILED, 10 INDETERMINATE.\n"
-    "\n"
-    "Exit status: 0 valid; 1 not valid (forged, altered, revoked, or voided);\n"
-    "8 unknown to this registry (not in its ledger, or no mohur signature or\n"
-    "receipt); 9 revocation status unknown; 3 the input cannot be read.\n"
-    "\n"
-    "Options:\n"
-    "  --p7s FILE       the detached signature of FILE\n"
-    "  --qr TEXT        the receipt URL from the QR code\n"
-    "  --qr-image PNG   a picture of the QR code\n"
-    "  --doc FILE       with --qr/--qr-image: the document to compare\n"
-    "  --follow CONFIG  check the receipt in the log of the registry it names\n"
-    "  --follow-state DIR  the follower's state (as 'mohur log follow --state')\n" MH_CLI_VAL_HELP
-    "  --certs FILE     more (untrusted) certificates: intermediates, a TSA's\n"
-    "  --etsi           only the ETSI validation (no receipt, ledger or registry\n"
-    "                   policy): for documents from anyone\n"
-    "  --json           print JSON\n"
-    "  -h, --help       show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur verify diploma.signed.pdf\n"
-    "  mohur verify contract.pdf --trust /etc/mohur/national-root.pem\n";
+struct verify_args {
+    const char *p7s, *qr, *qr_image, *docp, *follow, *follow_state;
+    bool json, etsi;
+    mh_cli_val_opts vopt;
+};
+static const struct mh_cli_opt verify_rows[] = {
+    {MH_CLI_STR(struct verify_args, p7s, "p7s", "FILE"), .help = "the detached signature of FILE"},
+    {MH_CLI_STR(struct verify_args, qr, "qr", "TEXT"), .help = "the receipt URL from the QR code"},
+    {MH_CLI_STR(struct verify_args, qr_image, "qr-image", "PNG"),
+     .help = "a picture of the QR code"},
+    {MH_CLI_STR(struct verify_args, docp, "doc", "FILE"),
+     .help = "with --qr/--qr-image: the document to compare"},
+    {MH_CLI_STR(struct verify_args, follow, "follow", "CONFIG"),
+     .help = "check the receipt in the log of the registry it names"},
+    {MH_CLI_STR(struct verify_args, follow_state, "follow-state", "DIR"),
+     .help = "the follower's state (as 'mohur log follow --state')"},
+    {MH_CLI_INCLUDE(struct verify_args, vopt, mh_cli_val_rows)},
+    {MH_CLI_LIST(struct verify_args, vopt.certs, vopt.ncerts, "certs", "FILE"),
+     .help = "more (untrusted) certificates: intermediates, a TSA's certificate"},
+    {MH_CLI_FLAG(struct verify_args, etsi, "etsi"),
+     .help = "only the ETSI validation (no receipt, ledger or registry policy): for documents from "
+             "anyone"},
+    {MH_CLI_JSON(struct verify_args, json)},
+    {0}};
+const struct mh_cli_spec mh_cli_verify_spec = {
+    .usage =
+        "mohur verify FILE [--p7s FILE.p7s] [--trust PATH]... [--etsi] [--json]\n"
+        "       mohur verify --qr TEXT [--doc FILE] [--json]\n"
+        "       mohur verify --qr-image PNG [--doc FILE] [--json]\n"
+        "       mohur verify --qr TEXT --follow CONFIG --follow-state DIR [--doc FILE] [--json]",
+    .about = "Check a document: every signature (integrity, coverage, changes after\n"
+             "signing, the signer's certificate path at signing time, timestamps), the\n"
+             "receipt (the registry's signature, the digest of the original bytes), and\n"
+             "the ledger status. Prints a one-line verdict, then the details.\n"
+             "\n"
+             "FILE is a signed PDF, or any file with its detached signature (FILE.p7s by\n"
+             "default) and receipt (FILE.receipt). --qr takes the text a QR scanner read;\n"
+             "--qr-image decodes a PNG photo or scan with zbarimg (package zbar-tools) when\n"
+             "it is installed; without it, scan the code with a phone and pass the text\n"
+             "with --qr. --doc also checks a document against the receipt.\n"
+             "\n"
+             "A verifier of many registries (no appliance of its own): with --follow the\n"
+             "receipt is checked in the log of whichever registry it names, among those\n"
+             "CONFIG lists ('mohur log follow', docs/scale.md): the follower is brought up\n"
+             "to date first (checkpoint signed and cosigned by its witnesses, audited),\n"
+             "then the receipt's entry is proven in it and must record the document, the\n"
+             "kind and every printed field; a copy older than the registry's max_age\n"
+             "gives exit 9 (revocation status unknown).\n"
+             "\n"
+             "Anyone's signatures: with --trust (a trust store: trusted CA certificates\n"
+             "in a file or a directory; the appliance's own root is added when there is\n"
+             "one) FILE is also validated as ETSI EN 319 102-1 does (docs/validation.md)\n"
+             "and the report (TOTAL-PASSED, INDETERMINATE or TOTAL-FAILED with the\n"
+             "sub-indication, per signature) is shown after the verdict, and under\n"
+             "\"etsi\" with --json. For a mohur document the verdict decides the exit\n"
+             "status; for any other file (and with --etsi, which skips the mohur\n"
+             "checks, or when there is no appliance) the report does: 0 TOTAL-PASSED,\n"
+             "1 TOTAL-FAILED, 10 INDETERMINATE.\n"
+             "\n"
+             "Exit status: 0 valid; 1 not valid (forged, altered, revoked, or voided);\n"
+             "8 unknown to this registry (not in its ledger, or no mohur signature or\n"
+             "receipt); 9 revocation status unknown; 3 the input cannot be read.\n",
+    .opts = verify_rows,
+    .max_args = 1,
+    .args_err = "give one FILE to verify",
+    .more = "Example:\n"
+            "  mohur verify diploma.signed.pdf\n"
+            "  mohur verify contract.pdf --trust /etc/mohur/national-root.pem\n",
+};
 
 #define QR_CODES_MAX 8
 
@@ -722,77 +710,31 @@ static int verdict_exit(enum mh_app_verdict_code c)
 
 static int cmd_verify(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"p7s", required_argument, NULL, 'p'},
-        {"qr", required_argument, NULL, 'q'},
-        {"qr-image", required_argument, NULL, 'Q'},
-        {"doc", required_argument, NULL, 'd'},
-        {"json", no_argument, NULL, 'j'},
-        {"trust", required_argument, NULL, 't'},
-        {"crl", required_argument, NULL, 'r'},
-        {"certs", required_argument, NULL, 'C'},
-        {"etsi", no_argument, NULL, 'E'},
-        {"follow", required_argument, NULL, 'f'},
-        {"follow-state", required_argument, NULL, 'F'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct verify_args va;
     const char *p7s = NULL, *qr = NULL, *qr_image = NULL, *docp = NULL, *follow = NULL,
                *follow_state = NULL;
     bool json = false, etsi = false;
     mh_cli_val_opts vopt;
     mh_val_ctx *vctx = NULL;
     mh_val_report *vrep = NULL;
-    int ch, ret, rc;
+    int ret, rc;
     mh_app *a = NULL;
     mh_app_verdict *v = NULL;
     char scanned[4096];
 
-    memset(&vopt, 0, sizeof vopt);
-    if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 't':
-        case 'r':
-        case 'C':
-            if ((ret = mh_cli_val_opt(&vopt, ch, optarg)) != 0)
-                return ret;
-            break;
-        case 'E':
-            etsi = true;
-            break;
-        case 'p':
-            p7s = optarg;
-            break;
-        case 'q':
-            qr = optarg;
-            break;
-        case 'Q':
-            qr_image = optarg;
-            break;
-        case 'd':
-            docp = optarg;
-            break;
-        case 'f':
-            follow = optarg;
-            break;
-        case 'F':
-            follow_state = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(verify_help, stdout);
-            return MH_EXIT_OK;
-        default:
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
+    memset(&va, 0, sizeof va);
+    if ((ret = mh_cli_parse(&mh_cli_verify_spec, argc, argv, &va)) != 0)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    p7s = va.p7s;
+    qr = va.qr;
+    qr_image = va.qr_image;
+    docp = va.docp;
+    follow = va.follow;
+    follow_state = va.follow_state;
+    json = va.json;
+    etsi = va.etsi;
+    vopt = va.vopt;
     const char *file = optind < argc ? argv[optind] : NULL;
-    if (optind + 1 < argc)
-        return mh_cli_usage("give one FILE to verify");
     if ((qr || qr_image) ? (file != NULL || p7s || (qr && qr_image)) : (!file || docp))
         return mh_cli_usage("give a FILE (with --p7s for other files than PDFs), or --qr TEXT, "
                             "or --qr-image PNG (with --doc FILE to compare a document)");
@@ -902,51 +844,40 @@ out:
 
 /* ---- revoke ------------------------------------------------------------------- */
 
-static const char revoke_help[] =
-    "Revoke a document: append a revoke entry to the ledger. Verifying the\n"
-    "document or its QR then says it is revoked, with the reason and date.\n"
-    "\n"
-    "Usage: mohur revoke DOC-ID --reason REASON [--json]\n"
-    "\n"
-    "REASON is an RFC 5280 reason: unspecified, keyCompromise, cACompromise,\n"
-    "affiliationChanged, superseded, cessationOfOperation, certificateHold,\n"
-    "privilegeWithdrawn, aACompromise.\n"
-    "\n"
-    "Example:\n"
-    "  mohur revoke bdu/diploma/DP-2024-0001 --reason superseded\n";
+struct revoke_args {
+    const char *reason;
+    bool json;
+};
+static const struct mh_cli_opt revoke_rows[] = {
+    {MH_CLI_STR(struct revoke_args, reason, "reason", "REASON"),
+     .help = "an RFC 5280 reason: unspecified, keyCompromise, cACompromise, affiliationChanged, "
+             "superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, "
+             "aACompromise"},
+    {MH_CLI_JSON(struct revoke_args, json)},
+    {0}};
+const struct mh_cli_spec mh_cli_revoke_spec = {
+    .usage = "mohur revoke DOC-ID --reason REASON [--json]",
+    .about = "Revoke a document: append a revoke entry to the ledger. Verifying the\n"
+             "document or its QR then says it is revoked, with the reason and date.\n",
+    .opts = revoke_rows,
+    .more = "Example:\n  mohur revoke bdu/diploma/DP-2024-0001 --reason superseded\n",
+    .min_args = 1,
+    .max_args = 1,
+    .args_err = "give one DOC-ID to revoke",
+};
 
 static int cmd_revoke(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"reason", required_argument, NULL, 'r'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct revoke_args ra = {NULL, false};
     const char *reason = NULL;
     bool json = false;
-    int ch, ret, rc;
+    int ret, rc;
     mh_app *a = NULL;
 
-    if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'r':
-            reason = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(revoke_help, stdout);
-            return MH_EXIT_OK;
-        default:
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
-    if (optind + 1 != argc)
-        return mh_cli_usage("give one DOC-ID to revoke");
+    if ((ret = mh_cli_parse(&mh_cli_revoke_spec, argc, argv, &ra)) != 0)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    reason = ra.reason;
+    json = ra.json;
     const char *id = argv[optind];
     if (!reason)
         return mh_cli_usage("--reason is required, e.g. --reason superseded");
@@ -996,39 +927,29 @@ out:
 
 /* ---- kinds --------------------------------------------------------------------- */
 
-static const char kinds_help[] =
-    "List the document kinds (kinds/*.json; $MOHUR_KINDS_DIR overrides) with\n"
-    "their names in Azerbaijani, Russian and English, and their fields.\n"
-    "\n"
-    "Usage: mohur kinds [--json]\n";
+struct kinds_args {
+    bool json;
+};
+static const struct mh_cli_opt kinds_rows[] = {{MH_CLI_JSON(struct kinds_args, json)}, {0}};
+const struct mh_cli_spec mh_cli_kinds_spec = {
+    .usage = "mohur kinds [--json]",
+    .about = "List the document kinds (kinds/*.json; $MOHUR_KINDS_DIR overrides) with\n"
+             "their names in Azerbaijani, Russian and English, and their fields.\n",
+    .opts = kinds_rows,
+};
 
 static int cmd_kinds(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct kinds_args ka = {false};
     bool json = false;
-    int ch, ret, rc;
+    int ret, rc;
     char ids[4096];
     size_t n = 0;
     mh_kind *k = NULL;
 
-    if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        if (ch == 'j') {
-            json = true;
-        } else if (ch == 'h') {
-            fputs(kinds_help, stdout);
-            return MH_EXIT_OK;
-        } else {
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
-    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
-        return ret;
+    if ((ret = mh_cli_parse(&mh_cli_kinds_spec, argc, argv, &ka)) != 0)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    json = ka.json;
     const char *dir = mh_kinds_dir();
     mh_err_clear();
     if ((rc = mh_kind_list(dir, ids, sizeof ids, &n)) != 0)
@@ -1112,11 +1033,11 @@ out:
 /* ---- dispatch ------------------------------------------------------------------- */
 
 static const struct mh_cli_cmd doc_cmds[] = {
-    {"init", NULL, init_help, cmd_init, NULL},
-    {"sign", NULL, sign_help, cmd_sign, NULL},
-    {"verify", NULL, verify_help, cmd_verify, NULL},
-    {"revoke", NULL, revoke_help, cmd_revoke, NULL},
-    {"kinds", NULL, kinds_help, cmd_kinds, NULL},
+    {"init", NULL, &mh_cli_init_spec, cmd_init, NULL},
+    {"sign", NULL, &mh_cli_sign_spec, cmd_sign, NULL},
+    {"verify", NULL, &mh_cli_verify_spec, cmd_verify, NULL},
+    {"revoke", NULL, &mh_cli_revoke_spec, cmd_revoke, NULL},
+    {"kinds", NULL, &mh_cli_kinds_spec, cmd_kinds, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

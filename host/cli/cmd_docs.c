@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,119 +13,68 @@
 #include "mh_app.h"
 #include "mh_docs.h"
 
-enum {
-    O_KIND = 256,
-    O_ISSUER,
-    O_STATUS,
-    O_FROM,
-    O_TO,
-    O_MATCH,
-    O_JSON,
-    O_CSV,
-    O_OUT,
-    O_KEY,
-    O_LIMIT,
-    O_HELP
-};
-
-static const struct option docs_opts[] = {
-    {"kind", required_argument, NULL, O_KIND},
-    {"issuer", required_argument, NULL, O_ISSUER},
-    {"status", required_argument, NULL, O_STATUS},
-    {"from", required_argument, NULL, O_FROM},
-    {"to", required_argument, NULL, O_TO},
-    {"match", required_argument, NULL, O_MATCH},
-    {"json", no_argument, NULL, O_JSON},
-    {"csv", no_argument, NULL, O_CSV},
-    {"out", required_argument, NULL, O_OUT},
-    {"key", required_argument, NULL, O_KEY},
-    {"limit", required_argument, NULL, O_LIMIT},
-    {"help", no_argument, NULL, O_HELP},
-    {NULL, 0, NULL, 0},
-};
-
 struct docs_args {
     mh_docs_filter f;
     bool json, csv;
     const char *out, *key;
-    unsigned long limit;
+    uint64_t limit;
 };
 
-#define FILTER_HELP                                                                                \
-    "  --kind KIND      documents of this kind ('mohur kinds')\n"                                  \
-    "  --issuer ID      documents of this issuer (config.json's issuers)\n"                        \
-    "  --status S       valid, revoked, voided or any (default: valid and revoked;\n"              \
-    "                   a voided document was never delivered)\n"                                  \
-    "  --from DATE      issued on or after DATE (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ,\n"            \
-    "                   UTC)\n"                                                                    \
-    "  --to DATE        issued on or before DATE (a date alone: up to its end)\n"                  \
-    "  --match TEXT     the id or a printed field contains TEXT, without regard to\n"              \
-    "                   case (I, i, İ and ı are one letter)\n"
+#define T struct docs_args
 
-/* Parses the options `allowed` (a list of O_* ending in 0); -1 after --help. */
-static int parse(int argc, char **argv, const int *allowed, const char *help, struct docs_args *a)
+/* --status S */
+static int status_opt(void *base, const struct mh_cli_opt *row, const char *v)
 {
-    int ch, ret;
+    (void)row;
+    if (strcmp(v, "valid") != 0 && strcmp(v, "revoked") != 0 && strcmp(v, "voided") != 0 &&
+        strcmp(v, "any") != 0)
+        return mh_cli_usage("--status is valid, revoked, voided or any");
+    ((struct docs_args *)base)->f.status = v;
+    return MH_EXIT_OK;
+}
+
+/* --from DATE, --to DATE (a date alone: its first or its last second) */
+static int date_opt(void *base, const struct mh_cli_opt *row, const char *v)
+{
+    bool to = strcmp(row->name, "to") == 0;
+    mh_docs_filter *f = &((struct docs_args *)base)->f;
+    if (mh_cli_parse_time(v, to, to ? &f->to : &f->from) != 0)
+        return mh_cli_usage("--%s takes a date, YYYY-MM-DD (UTC), or "
+                            "YYYY-MM-DDTHH:MM:SSZ",
+                            row->name);
+    return MH_EXIT_OK;
+}
+
+/* the filter of list, search and export */
+static const struct mh_cli_opt filter_rows[] = {
+    {MH_CLI_STR(T, f.kind, "kind", "KIND"), .help = "documents of this kind ('mohur kinds')"},
+    {MH_CLI_STR(T, f.issuer, "issuer", "ID"),
+     .help = "documents of this issuer (config.json's issuers)"},
+    {MH_CLI_CALL("status", "S", status_opt),
+     .help = "valid, revoked, voided or any (default: valid and revoked; a voided document was "
+             "never delivered)"},
+    {MH_CLI_CALL("from", "DATE", date_opt),
+     .help = "issued on or after DATE (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, UTC)"},
+    {MH_CLI_CALL("to", "DATE", date_opt),
+     .help = "issued on or before DATE (a date alone: up to its end)"},
+    {0}};
+static const struct mh_cli_opt match_row[] = {
+    {MH_CLI_STR(T, f.text, "match", "TEXT"),
+     .help = "the id or a printed field contains TEXT, without regard to case (I, i, İ and ı are "
+             "one letter)"},
+    {0}};
+static const struct mh_cli_opt limit_row[] = {
+    {MH_CLI_UINT(T, limit, "limit", "N", 1, ULONG_MAX),
+     .err = "--limit takes a number of documents, 1 or more", .help = "at most N documents"},
+    {0}};
+
+/* Parses the options of a docs command; -1 after --help. */
+static int parse(int argc, char **argv, const struct mh_cli_spec *spec, struct docs_args *a)
+{
+    int ret;
     memset(a, 0, sizeof *a);
-    if ((ret = mh_cli_check_long(argc, argv, docs_opts)) != 0)
+    if ((ret = mh_cli_parse(spec, argc, argv, a)) != 0)
         return ret;
-    while ((ch = getopt_long(argc, argv, ":h", docs_opts, NULL)) != -1) {
-        if (ch == 'h' || ch == O_HELP) {
-            fputs(help, stdout);
-            return -1;
-        }
-        bool ok = false;
-        for (const int *p = allowed; *p; p++)
-            ok |= *p == ch;
-        if (!ok && ch >= O_KIND)
-            return mh_cli_usage("%s does not take that option", mh_cli_prog);
-        switch (ch) {
-        case O_KIND:
-            a->f.kind = optarg;
-            break;
-        case O_ISSUER:
-            a->f.issuer = optarg;
-            break;
-        case O_STATUS:
-            if (strcmp(optarg, "valid") != 0 && strcmp(optarg, "revoked") != 0 &&
-                strcmp(optarg, "voided") != 0 && strcmp(optarg, "any") != 0)
-                return mh_cli_usage("--status is valid, revoked, voided or any");
-            a->f.status = optarg;
-            break;
-        case O_FROM:
-        case O_TO:
-            if (mh_cli_parse_time(optarg, ch == O_TO, ch == O_FROM ? &a->f.from : &a->f.to) != 0)
-                return mh_cli_usage("--%s takes a date, YYYY-MM-DD (UTC), or "
-                                    "YYYY-MM-DDTHH:MM:SSZ",
-                                    ch == O_FROM ? "from" : "to");
-            break;
-        case O_MATCH:
-            a->f.text = optarg;
-            break;
-        case O_JSON:
-            a->json = true;
-            break;
-        case O_CSV:
-            a->csv = true;
-            break;
-        case O_OUT:
-            a->out = optarg;
-            break;
-        case O_KEY:
-            a->key = optarg;
-            break;
-        case O_LIMIT: {
-            char *end = NULL;
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (!end || *end || optarg[0] == '-' || v == 0)
-                return mh_cli_usage("--limit takes a number of documents, 1 or more");
-            a->limit = v;
-            break;
-        }
-        default:
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
     if (a->json && a->csv)
         return mh_cli_usage("choose one of --json and --csv");
     if (a->f.from && a->f.to && a->f.from > a->f.to)
@@ -447,139 +397,134 @@ out:
 
 /* ---- list, search, export -------------------------------------------------------- */
 
-static const char list_help[] =
-    "Usage: mohur docs list [--kind KIND] [--issuer ID] [--status S] [--from DATE]\n"
-    "                       [--to DATE] [--match TEXT] [--limit N] [--json | --csv]\n"
-    "\n"
-    "Lists the documents this appliance issued, oldest first: the ledger's issue\n"
-    "entries (id, kind, issuer, time, status now) joined with the private index of\n"
-    "their printed fields. Times are UTC, ISO 8601.\n"
-    "\n"
-    "Options:\n" FILTER_HELP "  --limit N        at most N documents\n"
-    "  --json           a JSON array of objects\n"
-    "  --csv            CSV (RFC 4180) with a header row, as 'mohur docs export'\n"
-    "  -h, --help       show this help\n"
-    "\n"
-    "Exit status: 0 (also when nothing matches), 2 usage, 3 an unknown kind,\n"
-    "7 the ledger or the index cannot be read.\n"
-    "\n"
-    "Example:\n"
-    "  mohur docs list --kind diploma --from 2026-06-01 --to 2026-06-30\n";
+static const struct mh_cli_opt docs_list_rows[] = {
+    {MH_CLI_INCLUDE_ALL(filter_rows)},
+    {MH_CLI_INCLUDE_ALL(match_row)},
+    {MH_CLI_INCLUDE_ALL(limit_row)},
+    {MH_CLI_JSON(T, json), .help = "a JSON array of objects"},
+    {MH_CLI_FLAG(T, csv, "csv"),
+     .help = "CSV (RFC 4180) with a header row, as 'mohur docs export'"},
+    {0}};
+static const struct mh_cli_spec docs_list_spec = {
+    .usage = "mohur docs list [--kind KIND] [--issuer ID] [--status S] [--from DATE]\n"
+             "                       [--to DATE] [--match TEXT] [--limit N] [--json | --csv]",
+    .about = "Lists the documents this appliance issued, oldest first: the ledger's issue\n"
+             "entries (id, kind, issuer, time, status now) joined with the private index of\n"
+             "their printed fields. Times are UTC, ISO 8601.\n",
+    .opts = docs_list_rows,
+    .more = "Exit status: 0 (also when nothing matches), 2 usage, 3 an unknown kind,\n"
+            "7 the ledger or the index cannot be read.\n"
+            "\n"
+            "Example:\n"
+            "  mohur docs list --kind diploma --from 2026-06-01 --to 2026-06-30\n",
+};
 
 static int cmd_list(int argc, char **argv)
 {
-    static const int allowed[] = {O_KIND,  O_ISSUER, O_STATUS, O_FROM,  O_TO,
-                                  O_MATCH, O_JSON,   O_CSV,    O_LIMIT, 0};
     struct docs_args da;
-    int ret = parse(argc, argv, allowed, list_help, &da);
+    int ret = parse(argc, argv, &docs_list_spec, &da);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
-    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
-        return ret;
     return run_query(&da, false);
 }
 
-static const char search_help[] =
-    "Usage: mohur docs search TEXT [--kind KIND] [--issuer ID] [--status S]\n"
-    "                       [--from DATE] [--to DATE] [--limit N] [--json | --csv]\n"
-    "\n"
-    "Finds documents whose id or a printed field (a graduate's name, a number, a\n"
-    "date) contains TEXT, without regard to case in Latin, Azerbaijani and\n"
-    "Cyrillic letters ('əliyeva' finds ƏLİYEVA; I, i, İ and ı are one letter).\n"
-    "The same as 'mohur docs list --match TEXT'.\n"
-    "\n"
-    "Options:\n" FILTER_HELP "  --limit N        at most N documents\n"
-    "  --json           a JSON array of objects\n"
-    "  --csv            CSV (RFC 4180) with a header row\n"
-    "  -h, --help       show this help\n"
-    "\n"
-    "Exit status: 0 (also when nothing matches), 2 usage, 3 an unknown kind,\n"
-    "7 the ledger or the index cannot be read.\n"
-    "\n"
-    "Example:\n"
-    "  mohur docs search 'Əliyeva' --kind diploma\n";
+static const struct mh_cli_opt docs_search_rows[] = {
+    {MH_CLI_INCLUDE_ALL(filter_rows)},
+    {MH_CLI_INCLUDE_ALL(limit_row)},
+    {MH_CLI_JSON(T, json), .help = "a JSON array of objects"},
+    {MH_CLI_FLAG(T, csv, "csv"), .help = "CSV (RFC 4180) with a header row"},
+    {0}};
+static const struct mh_cli_spec docs_search_spec = {
+    .usage = "mohur docs search TEXT [--kind KIND] [--issuer ID] [--status S]\n"
+             "                       [--from DATE] [--to DATE] [--limit N] [--json | --csv]",
+    .about = "Finds documents whose id or a printed field (a graduate's name, a number, a\n"
+             "date) contains TEXT, without regard to case in Latin, Azerbaijani and\n"
+             "Cyrillic letters ('əliyeva' finds ƏLİYEVA; I, i, İ and ı are one letter).\n"
+             "The same as 'mohur docs list --match TEXT'.\n",
+    .opts = docs_search_rows,
+    .min_args = 1,
+    .max_args = 1,
+    .args_err = "give one TEXT to search for (quote it if it has spaces)",
+    .more = "Exit status: 0 (also when nothing matches), 2 usage, 3 an unknown kind,\n"
+            "7 the ledger or the index cannot be read.\n"
+            "\n"
+            "Example:\n"
+            "  mohur docs search 'Əliyeva' --kind diploma\n",
+};
 
 static int cmd_search(int argc, char **argv)
 {
-    static const int allowed[] = {O_KIND, O_ISSUER, O_STATUS, O_FROM, O_TO,
-                                  O_JSON, O_CSV,    O_LIMIT,  0};
     struct docs_args da;
-    int ret = parse(argc, argv, allowed, search_help, &da);
+    int ret = parse(argc, argv, &docs_search_spec, &da);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
-    if (optind + 1 != argc)
-        return mh_cli_usage("give one TEXT to search for (quote it if it has spaces)");
     if (!argv[optind][0])
         return mh_cli_usage("the TEXT to search for is empty");
     da.f.text = argv[optind];
     return run_query(&da, false);
 }
 
-static const char export_help[] =
-    "Usage: mohur docs export [--kind KIND] [--issuer ID] [--status S] [--from DATE]\n"
-    "                         [--to DATE] [--match TEXT] [--json] [--out FILE]\n"
-    "\n"
-    "A report of the documents issued (a batch, a period, a kind) as CSV (RFC\n"
-    "4180, UTF-8, CRLF): id, log_index, kind, issuer, issued, status, revoked,\n"
-    "reason, file, url, then one column per printed field (the kind's, or every\n"
-    "kind's). A cell that begins with = + - @ is quoted with a leading apostrophe,\n"
-    "so a spreadsheet never runs it as a formula.\n"
-    "\n"
-    "Options:\n" FILTER_HELP "  --json           a JSON array instead of CSV\n"
-    "  --out FILE       write to FILE, which must not exist yet (default: standard\n"
-    "                   output)\n"
-    "  -h, --help       show this help\n"
-    "\n"
-    "Exit status: 0, 2 usage, 3 an unknown kind or FILE cannot be written,\n"
-    "7 the ledger or the index cannot be read.\n"
-    "\n"
-    "Example:\n"
-    "  mohur docs export --kind diploma --from 2026-06-01 --out june.csv\n";
+static const struct mh_cli_opt docs_export_rows[] = {
+    {MH_CLI_INCLUDE_ALL(filter_rows)},
+    {MH_CLI_INCLUDE_ALL(match_row)},
+    {MH_CLI_JSON(T, json), .help = "a JSON array instead of CSV"},
+    {MH_CLI_OUT(T, out),
+     .help = "write to FILE, which must not exist yet (default: standard output)"},
+    {0}};
+static const struct mh_cli_spec docs_export_spec = {
+    .usage = "mohur docs export [--kind KIND] [--issuer ID] [--status S] [--from DATE]\n"
+             "                         [--to DATE] [--match TEXT] [--json] [--out FILE]",
+    .about = "A report of the documents issued (a batch, a period, a kind) as CSV (RFC\n"
+             "4180, UTF-8, CRLF): id, log_index, kind, issuer, issued, status, revoked,\n"
+             "reason, file, url, then one column per printed field (the kind's, or every\n"
+             "kind's). A cell that begins with = + - @ is quoted with a leading apostrophe,\n"
+             "so a spreadsheet never runs it as a formula.\n",
+    .opts = docs_export_rows,
+    .more = "Exit status: 0, 2 usage, 3 an unknown kind or FILE cannot be written,\n"
+            "7 the ledger or the index cannot be read.\n"
+            "\n"
+            "Example:\n"
+            "  mohur docs export --kind diploma --from 2026-06-01 --out june.csv\n",
+};
 
 static int cmd_export(int argc, char **argv)
 {
-    static const int allowed[] = {O_KIND,  O_ISSUER, O_STATUS, O_FROM, O_TO,
-                                  O_MATCH, O_JSON,   O_OUT,    0};
     struct docs_args da;
-    int ret = parse(argc, argv, allowed, export_help, &da);
+    int ret = parse(argc, argv, &docs_export_spec, &da);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
-    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
-        return ret;
     return run_query(&da, true);
 }
 
 /* ---- show -------------------------------------------------------------------------- */
 
-static const char show_help[] =
-    "Usage: mohur docs show DOC-ID [--json]\n"
-    "\n"
-    "Shows one document: its ledger entry (log index, kind, issuer, time), its\n"
-    "status now (valid, revoked with the reason and date, voided), and from the\n"
-    "index its printed fields, the file it was written to, its verify URL and\n"
-    "whether the archive keeps a copy.\n"
-    "\n"
-    "Options:\n"
-    "  --json        one JSON object\n"
-    "  -h, --help    show this help\n"
-    "\n"
-    "Exit status: 0, 2 usage, 3 no such document in the ledger.\n"
-    "\n"
-    "Example:\n"
-    "  mohur docs show bdu/diploma/BDU-2026-0001\n";
+static const struct mh_cli_opt docs_show_rows[] = {
+    {MH_CLI_JSON(T, json), .help = "one JSON object"}, {0}};
+static const struct mh_cli_spec docs_show_spec = {
+    .usage = "mohur docs show DOC-ID [--json]",
+    .about = "Shows one document: its ledger entry (log index, kind, issuer, time), its\n"
+             "status now (valid, revoked with the reason and date, voided), and from the\n"
+             "index its printed fields, the file it was written to, its verify URL and\n"
+             "whether the archive keeps a copy.\n",
+    .opts = docs_show_rows,
+    .min_args = 1,
+    .max_args = 1,
+    .args_err = "give one DOC-ID (e.g. bdu/diploma/BDU-2026-0001)",
+    .more = "Exit status: 0, 2 usage, 3 no such document in the ledger.\n"
+            "\n"
+            "Example:\n"
+            "  mohur docs show bdu/diploma/BDU-2026-0001\n",
+};
 
 static int cmd_show(int argc, char **argv)
 {
-    static const int allowed[] = {O_JSON, 0};
     struct docs_args da;
     mh_app *a = NULL;
     mh_docs_record *r = NULL;
     struct kcache kc = {0};
-    int ret = parse(argc, argv, allowed, show_help, &da), rc;
+    int ret = parse(argc, argv, &docs_show_spec, &da), rc;
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
-    if (optind + 1 != argc)
-        return mh_cli_usage("give one DOC-ID (e.g. bdu/diploma/BDU-2026-0001)");
     const char *id = argv[optind];
     if ((ret = open_app(false, &a)) != 0)
         return ret;
@@ -641,43 +586,42 @@ out:
 
 /* ---- reprint ------------------------------------------------------------------------- */
 
-static const char reprint_help[] =
-    "Usage: mohur docs reprint DOC-ID --out FILE [--key URI] [--json]\n"
-    "\n"
-    "Makes a lost document again, by its id, without the roster:\n"
-    "  - a rendered document (a diploma, a certificate) is rendered again from\n"
-    "    its indexed fields, which must give exactly the original bytes the\n"
-    "    ledger names, then signed again by its issuer: the same receipt claims\n"
-    "    and QR contents, a new signature over the same original bytes;\n"
-    "  - a supplied document (a notary act) is copied from the archive, the same\n"
-    "    bytes as delivered, when the archive is on (docs/documents.md); else it\n"
-    "    cannot be made again here.\n"
-    "A revoked or voided document is not printed again.\n"
-    "\n"
-    "Options:\n"
-    "  --out FILE    where the document goes (replaced if it exists)\n"
-    "  --key URI     the key that issued it, when not the issuer's key on the\n"
-    "                appliance token (its PIN is asked)\n"
-    "  --json        print the result as JSON\n"
-    "  -h, --help    show this help\n"
-    "\n"
-    "Exit status: 0, 2 usage, 3 no such document, not indexed, not archived,\n"
-    "revoked, or no longer the same bytes; 4 token, 5 PIN, 7 storage.\n"
-    "\n"
-    "Example:\n"
-    "  mohur docs reprint bdu/diploma/BDU-2026-0001 --out copy.pdf\n";
+static const struct mh_cli_opt docs_reprint_rows[] = {
+    {MH_CLI_OUT(T, out), .help = "where the document goes (replaced if it exists)"},
+    {MH_CLI_KEY(T, key), .help = "the key that issued it, when not the issuer's key "
+                                 "on the appliance token (its PIN is asked)"},
+    {MH_CLI_JSON(T, json)},
+    {0}};
+static const struct mh_cli_spec docs_reprint_spec = {
+    .usage = "mohur docs reprint DOC-ID --out FILE [--key URI] [--json]",
+    .about = "Makes a lost document again, by its id, without the roster:\n"
+             "  - a rendered document (a diploma, a certificate) is rendered again from\n"
+             "    its indexed fields, which must give exactly the original bytes the\n"
+             "    ledger names, then signed again by its issuer: the same receipt claims\n"
+             "    and QR contents, a new signature over the same original bytes;\n"
+             "  - a supplied document (a notary act) is copied from the archive, the same\n"
+             "    bytes as delivered, when the archive is on (docs/documents.md); else it\n"
+             "    cannot be made again here.\n"
+             "A revoked or voided document is not printed again.\n",
+    .opts = docs_reprint_rows,
+    .min_args = 1,
+    .max_args = 1,
+    .args_err = "give one DOC-ID to print again",
+    .more = "Exit status: 0, 2 usage, 3 no such document, not indexed, not archived,\n"
+            "revoked, or no longer the same bytes; 4 token, 5 PIN, 7 storage.\n"
+            "\n"
+            "Example:\n"
+            "  mohur docs reprint bdu/diploma/BDU-2026-0001 --out copy.pdf\n",
+};
 
 static int cmd_reprint(int argc, char **argv)
 {
-    static const int allowed[] = {O_OUT, O_KEY, O_JSON, 0};
     struct docs_args da;
     mh_app *a = NULL;
     mh_docs_reprint_res res;
-    int ret = parse(argc, argv, allowed, reprint_help, &da), rc;
+    int ret = parse(argc, argv, &docs_reprint_spec, &da), rc;
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
-    if (optind + 1 != argc)
-        return mh_cli_usage("give one DOC-ID to print again");
     if (!da.out)
         return mh_cli_usage("--out FILE is required");
     const char *id = argv[optind];
@@ -716,37 +660,35 @@ out:
 
 /* ---- reindex, prune ------------------------------------------------------------------ */
 
-static const char reindex_help[] =
-    "Usage: mohur docs reindex FILE... [--json]\n"
-    "\n"
-    "Rebuilds the index from signed documents (after the index was lost, or for\n"
-    "documents issued before it existed): each FILE (a signed PDF, or a file\n"
-    "with its .p7s and .receipt) is verified against this appliance first; its\n"
-    "receipt's printed fields, its verify URL and where it is are recorded. A\n"
-    "record made at issue (every printed field) keeps its fields.\n"
-    "\n"
-    "Options:\n"
-    "  --json        one JSON object per file, in an array\n"
-    "  -h, --help    show this help\n"
-    "\n"
-    "Exit status: 0 every file was indexed; 1 some did not verify; 2 usage;\n"
-    "3 a file cannot be read; 7 storage.\n"
-    "\n"
-    "Example:\n"
-    "  mohur docs reindex diplomas/*.pdf\n";
+static const struct mh_cli_opt docs_reindex_rows[] = {
+    {MH_CLI_JSON(T, json), .help = "one JSON object per file, in an array"}, {0}};
+static const struct mh_cli_spec docs_reindex_spec = {
+    .usage = "mohur docs reindex FILE... [--json]",
+    .about = "Rebuilds the index from signed documents (after the index was lost, or for\n"
+             "documents issued before it existed): each FILE (a signed PDF, or a file\n"
+             "with its .p7s and .receipt) is verified against this appliance first; its\n"
+             "receipt's printed fields, its verify URL and where it is are recorded. A\n"
+             "record made at issue (every printed field) keeps its fields.\n",
+    .opts = docs_reindex_rows,
+    .min_args = 1,
+    .max_args = UINT_MAX,
+    .args_err = "give the signed documents to index",
+    .more = "Exit status: 0 every file was indexed; 1 some did not verify; 2 usage;\n"
+            "3 a file cannot be read; 7 storage.\n"
+            "\n"
+            "Example:\n"
+            "  mohur docs reindex diplomas/*.pdf\n",
+};
 
 static int cmd_reindex(int argc, char **argv)
 {
-    static const int allowed[] = {O_JSON, 0};
     struct docs_args da;
     mh_app *a = NULL;
     mh_json j;
-    int ret = parse(argc, argv, allowed, reindex_help, &da), rc, worst = MH_EXIT_OK;
+    int ret = parse(argc, argv, &docs_reindex_spec, &da), rc, worst = MH_EXIT_OK;
     size_t good = 0, bad = 0;
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
-    if (optind >= argc)
-        return mh_cli_usage("give the signed documents to index");
     if ((ret = open_app(false, &a)) != 0)
         return ret;
     mh_docs_record *r = malloc(sizeof *r);
@@ -795,32 +737,29 @@ static int cmd_reindex(int argc, char **argv)
     return worst;
 }
 
-static const char prune_help[] =
-    "Usage: mohur docs prune [--json]\n"
-    "\n"
-    "Applies the archive's retention: removes archived copies kept longer than\n"
-    "config.json's archive.keep_days after their issue (default 3650 days), and\n"
-    "those of voided documents. The index keeps the documents' records. The\n"
-    "Debian package runs this daily (/etc/cron.daily/mohur).\n"
-    "\n"
-    "Options:\n"
-    "  --json        print the count as JSON\n"
-    "  -h, --help    show this help\n"
-    "\n"
-    "Exit status: 0, 2 usage, 7 storage.\n";
+static const struct mh_cli_opt docs_prune_rows[] = {
+    {MH_CLI_JSON(T, json), .help = "print the count as JSON"}, {0}};
+static const struct mh_cli_spec docs_prune_spec = {
+    .usage = "mohur docs prune [--json]",
+    .about = "Applies the archive's retention: removes archived copies kept longer than\n"
+             "config.json's archive.keep_days after their issue (default 3650 days), and\n"
+             "those of voided documents. The index keeps the documents' records. The\n"
+             "Debian package runs this daily (/etc/cron.daily/mohur).\n",
+    .opts = docs_prune_rows,
+    .more = "Exit status: 0, 2 usage, 7 storage.\n",
+};
+
+#undef T
 
 static int cmd_prune(int argc, char **argv)
 {
-    static const int allowed[] = {O_JSON, 0};
     struct docs_args da;
     mh_app *a = NULL;
     size_t n = 0;
     unsigned days = 0;
-    int ret = parse(argc, argv, allowed, prune_help, &da), rc;
+    int ret = parse(argc, argv, &docs_prune_spec, &da), rc;
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
-    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
-        return ret;
     if ((ret = open_app(false, &a)) != 0)
         return ret;
     bool on = mh_docs_archive_enabled(a, &days);
@@ -842,14 +781,16 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_docs_cmds[] = {
-    {"list", "list what was issued (filters: kind, issuer, status, dates, text)", list_help,
+    {"list", "list what was issued (filters: kind, issuer, status, dates, text)", &docs_list_spec,
      cmd_list, NULL},
-    {"search", "find documents by a name, number or any printed field", search_help, cmd_search,
+    {"search", "find documents by a name, number or any printed field", &docs_search_spec,
+     cmd_search, NULL},
+    {"show", "one document: status, printed fields, file, verify URL", &docs_show_spec, cmd_show,
      NULL},
-    {"show", "one document: status, printed fields, file, verify URL", show_help, cmd_show, NULL},
-    {"export", "a CSV (or JSON) report of a batch or a period", export_help, cmd_export, NULL},
-    {"reprint", "make a lost document again by its id", reprint_help, cmd_reprint, NULL},
-    {"reindex", "rebuild the index from signed documents", reindex_help, cmd_reindex, NULL},
-    {"prune", "apply the archive's retention", prune_help, cmd_prune, NULL},
+    {"export", "a CSV (or JSON) report of a batch or a period", &docs_export_spec, cmd_export,
+     NULL},
+    {"reprint", "make a lost document again by its id", &docs_reprint_spec, cmd_reprint, NULL},
+    {"reindex", "rebuild the index from signed documents", &docs_reindex_spec, cmd_reindex, NULL},
+    {"prune", "apply the archive's retention", &docs_prune_spec, cmd_prune, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

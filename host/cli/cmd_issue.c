@@ -19,68 +19,85 @@
 
 #define EXIT_INTERRUPTED 130
 
-static const char mh_cli_issue_help[] =
-    "Usage: mohur issue --kind KIND --roster FILE [--issuer ID] [--key URI] [--out DIR]\n"
-    "                   [--jobs N] [--no-progress] [--json]\n"
-    "\n"
-    "Issues one document per row of a roster: each row is checked against the\n"
-    "kind, rendered as a PDF from the kind's template, recorded in the ledger,\n"
-    "stamped with its QR receipt and signed (PAdES) by the issuer's seal. Rows\n"
-    "run on several threads at once, so rendering, signing, ledger commits and\n"
-    "file writes overlap.\n"
-    "\n"
-    "The roster is CSV (UTF-8, a header row naming the fields) or JSON (an array\n"
-    "of objects), told apart by the extension (.csv, .json); anything that is\n"
-    "not UTF-8 text is refused whole (exit 3). A header names a field by its id\n"
-    "('mohur kinds' lists them), in any case and with spaces around allowed\n"
-    "('Name', ' NAME ' are 'name'); a column that is no field of the kind, or a\n"
-    "required field without a column, is refused before any row (exit 3). JSON\n"
-    "keys follow the same rule. Each row's\n"
-    "document id is '<issuer>/<kind>/<number>', from its 'number' field, and its\n"
-    "file is DIR/<issuer>_<kind>_<number>.pdf (characters other than letters,\n"
-    "digits, '-' and '.' written as +XX). So a re-run maps every row to the\n"
-    "same document:\n"
-    "  - already issued and its file present: skipped ('already issued');\n"
-    "  - in the ledger but the file missing: made again from the ledger entry,\n"
-    "    with no new entry ('re-made');\n"
-    "  - in the ledger with other contents, or voided: reported for that row.\n"
-    "A bad row is reported with its line number and the others go on.\n"
-    "\n"
-    "Ctrl-C finishes the documents being made, writes nothing half-done, prints\n"
-    "the summary and stops; run the same command again to issue the rest\n"
-    "(a second Ctrl-C stops at once; that is safe too). A problem every row\n"
-    "would meet (the token removed, a wrong or locked PIN, the ledger or the\n"
-    "disk failing) stops the batch with one sentence; documents whose signing\n"
-    "failed after their ledger entry are voided in the ledger.\n"
-    "\n"
-    "Options:\n"
-    "  --kind KIND     the document kind (see 'mohur kinds'), e.g. diploma\n"
-    "  --roster FILE   the roster (.csv or .json, up to 512 MiB)\n"
-    "  --issuer ID     the issuing organisation of config.json (default: the one\n"
-    "                  issuer allowed to issue KIND)\n"
-    "  --key URI       sign with this key instead of the issuer's key on the\n"
-    "                  appliance token (e.g. a USB token; the PIN is asked once)\n"
-    "  --out DIR       where the signed PDFs go (default: the current directory;\n"
-    "                  created if missing)\n"
-    "  --jobs N        worker threads, 1-64 (default: eight per core)\n"
-    "  --no-progress   no progress bar or progress lines\n"
-    "  --json          print the summary as JSON: the counts, and \"results\": one\n"
-    "                  object per row, by line (line, id, file, url, result,\n"
-    "                  reason); result is issued, re-made, already issued, bad,\n"
-    "                  conflict, voided or failed\n"
-    "\n"
-    "A progress bar (done/total, rate, time left, errors) is drawn on standard\n"
-    "error when it is a terminal; otherwise a line every tenth of the roster.\n"
-    "\n"
-    "Exit status: 0 every row was issued (or already issued); 1 some rows were\n"
-    "not (bad rows, conflicts, voided); 3 the roster cannot be read, is not\n"
-    "text, or its header does not fit the kind; 130 interrupted (re-run to finish);\n"
-    "otherwise the codes of 'mohur --help' (4 token, 5 PIN, 7 storage, ...).\n"
-    "\n"
-    "Environment: MOHUR_STATE_DIR, the appliance's state directory ('mohur init').\n"
-    "\n"
-    "Example:\n"
-    "  mohur issue --kind diploma --roster graduates.csv --out diplomas/\n";
+struct issue_args {
+    const char *kind_id;
+    const char *roster;
+    const char *issuer;
+    const char *key;
+    const char *out_dir;
+    bool no_progress;
+    bool json;
+    unsigned jobs;
+};
+static const struct mh_cli_opt issue_rows[] = {
+    {MH_CLI_STR(struct issue_args, kind_id, "kind", "KIND"), .shrt = 'k',
+     .help = "the document kind (see 'mohur kinds'), e.g. diploma"},
+    {MH_CLI_STR(struct issue_args, roster, "roster", "FILE"), .shrt = 'r',
+     .help = "the roster (.csv or .json, up to 512 MiB)"},
+    {MH_CLI_STR(struct issue_args, issuer, "issuer", "ID"), .shrt = 'i',
+     .help =
+         "the issuing organisation of config.json (default: the one issuer allowed to issue KIND)"},
+    {MH_CLI_KEY(struct issue_args, key), .shrt = 'K',
+     .help = "sign with this key instead of the issuer's key on the appliance token (e.g. a USB "
+             "token; the PIN is asked once)"},
+    {MH_CLI_STR(struct issue_args, out_dir, "out", "DIR"), .shrt = 'o',
+     .help = "where the signed PDFs go (default: the current directory; created if missing)"},
+    {MH_CLI_UINT(struct issue_args, jobs, "jobs", "N", 1, MH_BATCH_MAX_JOBS), .shrt = 'j',
+     .err = "--jobs must be a number from 1 to 64",
+     .help = "worker threads, 1-64 (default: eight per core)"},
+    {MH_CLI_FLAG(struct issue_args, no_progress, "no-progress"), .shrt = 'P',
+     .help = "no progress bar or progress lines"},
+    {MH_CLI_JSON(struct issue_args, json), .shrt = 'J',
+     .help = "print the summary as JSON: the counts, and \"results\": one object per row, by line "
+             "(line, id, file, url, result, reason); result is issued, re-made, already issued, "
+             "bad, conflict, voided or failed"},
+    {0}};
+const struct mh_cli_spec mh_cli_issue_spec = {
+    .usage = "mohur issue --kind KIND --roster FILE [--issuer ID] [--key URI] [--out DIR]\n"
+             "                   [--jobs N] [--no-progress] [--json]",
+    .about = "Issues one document per row of a roster: each row is checked against the\n"
+             "kind, rendered as a PDF from the kind's template, recorded in the ledger,\n"
+             "stamped with its QR receipt and signed (PAdES) by the issuer's seal. Rows\n"
+             "run on several threads at once, so rendering, signing, ledger commits and\n"
+             "file writes overlap.\n"
+             "\n"
+             "The roster is CSV (UTF-8, a header row naming the fields) or JSON (an array\n"
+             "of objects), told apart by the extension (.csv, .json); anything that is\n"
+             "not UTF-8 text is refused whole (exit 3). A header names a field by its id\n"
+             "('mohur kinds' lists them), in any case and with spaces around allowed\n"
+             "('Name', ' NAME ' are 'name'); a column that is no field of the kind, or a\n"
+             "required field without a column, is refused before any row (exit 3). JSON\n"
+             "keys follow the same rule. Each row's\n"
+             "document id is '<issuer>/<kind>/<number>', from its 'number' field, and its\n"
+             "file is DIR/<issuer>_<kind>_<number>.pdf (characters other than letters,\n"
+             "digits, '-' and '.' written as +XX). So a re-run maps every row to the\n"
+             "same document:\n"
+             "  - already issued and its file present: skipped ('already issued');\n"
+             "  - in the ledger but the file missing: made again from the ledger entry,\n"
+             "    with no new entry ('re-made');\n"
+             "  - in the ledger with other contents, or voided: reported for that row.\n"
+             "A bad row is reported with its line number and the others go on.\n"
+             "\n"
+             "Ctrl-C finishes the documents being made, writes nothing half-done, prints\n"
+             "the summary and stops; run the same command again to issue the rest\n"
+             "(a second Ctrl-C stops at once; that is safe too). A problem every row\n"
+             "would meet (the token removed, a wrong or locked PIN, the ledger or the\n"
+             "disk failing) stops the batch with one sentence; documents whose signing\n"
+             "failed after their ledger entry are voided in the ledger.\n",
+    .opts = issue_rows,
+    .more = "A progress bar (done/total, rate, time left, errors) is drawn on standard\n"
+            "error when it is a terminal; otherwise a line every tenth of the roster.\n"
+            "\n"
+            "Exit status: 0 every row was issued (or already issued); 1 some rows were\n"
+            "not (bad rows, conflicts, voided); 3 the roster cannot be read, is not\n"
+            "text, or its header does not fit the kind; 130 interrupted (re-run to finish);\n"
+            "otherwise the codes of 'mohur --help' (4 token, 5 PIN, 7 storage, ...).\n"
+            "\n"
+            "Environment: MOHUR_STATE_DIR, the appliance's state directory ('mohur init').\n"
+            "\n"
+            "Example:\n"
+            "  mohur issue --kind diploma --roster graduates.csv --out diplomas/\n",
+};
 
 static volatile sig_atomic_t interrupted;
 
@@ -336,14 +353,8 @@ static void print_json(mh_batch_stats *st, const char *out_dir, struct rows *rs)
 
 int mh_cli_issue(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"kind", required_argument, NULL, 'k'},   {"roster", required_argument, NULL, 'r'},
-        {"issuer", required_argument, NULL, 'i'}, {"key", required_argument, NULL, 'K'},
-        {"out", required_argument, NULL, 'o'},    {"jobs", required_argument, NULL, 'j'},
-        {"no-progress", no_argument, NULL, 'P'},  {"json", no_argument, NULL, 'J'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
-    int ret = MH_EXIT_USAGE, ch, rc;
+    struct issue_args a = {.out_dir = "."};
+    int ret = MH_EXIT_USAGE, rc;
     const char *kind_id = NULL, *roster = NULL, *issuer = NULL, *key = NULL, *out_dir = ".";
     unsigned jobs = 0;
     bool json = false, no_progress = false;
@@ -357,55 +368,19 @@ int mh_cli_issue(int argc, char **argv)
     bool handlers = false;
 
     memset(&st, 0, sizeof st);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&mh_cli_issue_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":k:r:i:K:o:j:PJh", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'k':
-            kind_id = optarg;
-            break;
-        case 'r':
-            roster = optarg;
-            break;
-        case 'i':
-            issuer = optarg;
-            break;
-        case 'K':
-            key = optarg;
-            break;
-        case 'o':
-            out_dir = optarg;
-            break;
-        case 'j': {
-            char *end = NULL;
-            errno = 0;
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (errno || !end || *end || optarg[0] == '-' || v < 1 || v > MH_BATCH_MAX_JOBS) {
-                ret = mh_cli_usage("--jobs must be a number from 1 to %d", MH_BATCH_MAX_JOBS);
-                goto out;
-            }
-            jobs = (unsigned)v;
-            break;
-        }
-        case 'P':
-            no_progress = true;
-            break;
-        case 'J':
-            json = true;
-            break;
-        case 'h':
-            fputs(mh_cli_issue_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
+    kind_id = a.kind_id;
+    roster = a.roster;
+    issuer = a.issuer;
+    key = a.key;
+    out_dir = a.out_dir;
+    no_progress = a.no_progress;
+    json = a.json;
+    jobs = a.jobs;
     if (!kind_id) {
         ret = mh_cli_usage("--kind is required (e.g. --kind diploma; 'mohur kinds' lists them)");
         goto out;

@@ -36,43 +36,32 @@ static void cert_line(const uint8_t *der, size_t len, char *subj, size_t cap, ch
     mh_cli_hex_encode(h, 8, fp, 17);
 }
 
-static const char issuer_list_help[] =
-    "List the issuers of this appliance: their ids and names, the kinds each\n"
-    "may issue, and the certificates registered for each (only those may sign\n"
-    "its documents).\n"
-    "\n"
-    "Usage: mohur issuer list [--json]\n"
-    "\n"
-    "Options:\n"
-    "  --json       print JSON\n"
-    "  -h, --help   show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur issuer list\n";
+struct list_opts {
+    bool json;
+};
+static const struct mh_cli_opt issuer_list_rows[] = {{MH_CLI_JSON(struct list_opts, json)}, {0}};
+static const struct mh_cli_spec issuer_list_spec = {
+    .usage = "mohur issuer list [--json]",
+    .about = "List the issuers of this appliance: their ids and names, the kinds each\n"
+             "may issue, and the certificates registered for each (only those may sign\n"
+             "its documents).\n",
+    .opts = issuer_list_rows,
+    .more = "Example:\n"
+            "  mohur issuer list\n",
+};
 
 static int cmd_issuer_list(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    bool json = false;
-    int ch, ret;
+    struct list_opts o = {false};
+    int ret;
     mh_app *a = NULL;
     mh_app_issuer_info info[MH_APP_ISSUERS_MAX];
     size_t n = 0;
 
-    if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        if (ch == 'j') {
-            json = true;
-        } else if (ch == 'h') {
-            fputs(issuer_list_help, stdout);
-            return MH_EXIT_OK;
-        } else {
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
-    if ((ret = mh_cli_no_operands(argc, argv)) != 0 || (ret = open_app(MH_APP_READ_ONLY, &a)) != 0)
+    if ((ret = mh_cli_parse(&issuer_list_spec, argc, argv, &o)) != 0)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    bool json = o.json;
+    if ((ret = open_app(MH_APP_READ_ONLY, &a)) != 0)
         return ret;
     if (mh_app_issuers(a, info, MH_APP_ISSUERS_MAX, &n) != 0)
         n = 0;
@@ -135,66 +124,46 @@ static int cmd_issuer_list(int argc, char **argv)
     return MH_EXIT_OK;
 }
 
-static const char issuer_add_cert_help[] =
-    "Register another certificate for an issuer, e.g. the one on a notary's USB\n"
-    "token, so that documents of the issuer's kinds may be signed with that\n"
-    "token. Only registered certificates may sign an issuer's documents. The\n"
-    "certificate must chain to the appliance's root CA, be current and not\n"
-    "revoked, and be fit to sign documents (not a CA; key usage\n"
-    "nonRepudiation).\n"
-    "\n"
-    "Usage: mohur issuer add-cert --issuer ID --cert FILE [--json]\n"
-    "\n"
-    "Options:\n"
-    "  --issuer ID  the issuer (see 'mohur issuer list')\n"
-    "  --cert FILE  the certificate, PEM or DER\n"
-    "  --json       print JSON\n"
-    "  -h, --help   show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur key export --key 'pkcs11:token=Notary;object=sign?module-name=opensc-pkcs11' \\\n"
-    "      --cert --out card.pem\n"
-    "  mohur issuer add-cert --issuer notary --cert card.pem\n";
+struct add_cert_opts {
+    const char *issuer, *cert;
+    bool json;
+};
+static const struct mh_cli_opt issuer_add_cert_rows[] = {
+    {MH_CLI_STR(struct add_cert_opts, issuer, "issuer", "ID"), .flags = MH_CLI_REQUIRED,
+     .help = "the issuer (see 'mohur issuer list')"},
+    {MH_CLI_STR(struct add_cert_opts, cert, "cert", "FILE"), .flags = MH_CLI_REQUIRED,
+     .help = "the certificate, PEM or DER"},
+    {MH_CLI_JSON(struct add_cert_opts, json)},
+    {0}};
+static const struct mh_cli_spec issuer_add_cert_spec = {
+    .usage = "mohur issuer add-cert --issuer ID --cert FILE [--json]",
+    .about = "Register another certificate for an issuer, e.g. the one on a notary's USB\n"
+             "token, so that documents of the issuer's kinds may be signed with that\n"
+             "token. Only registered certificates may sign an issuer's documents. The\n"
+             "certificate must chain to the appliance's root CA, be current and not\n"
+             "revoked, and be fit to sign documents (not a CA; key usage\n"
+             "nonRepudiation).\n",
+    .opts = issuer_add_cert_rows,
+    .more =
+        "Example:\n"
+        "  mohur key export --key 'pkcs11:token=Notary;object=sign?module-name=opensc-pkcs11' \\\n"
+        "      --cert --out card.pem\n"
+        "  mohur issuer add-cert --issuer notary --cert card.pem\n",
+};
 
 static int cmd_issuer_add_cert(int argc, char **argv)
 {
-    static const struct option opts[] = {{"issuer", required_argument, NULL, 'i'},
-                                         {"cert", required_argument, NULL, 'c'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *issuer = NULL, *cert = NULL;
-    bool json = false;
-    int ch, ret, rc;
+    struct add_cert_opts o = {NULL, NULL, false};
+    int ret, rc;
     mh_app *a = NULL;
     uint8_t *der = NULL;
     size_t dlen = 0;
     char rel[256];
 
-    if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'i':
-            issuer = optarg;
-            break;
-        case 'c':
-            cert = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(issuer_add_cert_help, stdout);
-            return MH_EXIT_OK;
-        default:
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
-    if ((ret = mh_cli_no_operands(argc, argv)) != 0)
-        return ret;
-    if (!issuer || !cert)
-        return mh_cli_usage("give --issuer ID and --cert FILE");
+    if ((ret = mh_cli_parse(&issuer_add_cert_spec, argc, argv, &o)) != 0)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    const char *issuer = o.issuer, *cert = o.cert;
+    bool json = o.json;
     mh_err_clear();
     if ((rc = mh_app_cert_file(cert, &der, &dlen)) != 0)
         return mh_cli_fail(rc, "reading %s", cert);
@@ -231,9 +200,9 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_issuer_cmds[] = {
-    {"list", "the issuers, their kinds and registered certificates", issuer_list_help,
+    {"list", "the issuers, their kinds and registered certificates", &issuer_list_spec,
      cmd_issuer_list, NULL},
     {"add-cert", "register another certificate for an issuer (a notary's token)",
-     issuer_add_cert_help, cmd_issuer_add_cert, NULL},
+     &issuer_add_cert_spec, cmd_issuer_add_cert, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

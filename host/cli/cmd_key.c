@@ -22,10 +22,6 @@
     "Keys and tokens are named by RFC 7512 PKCS#11 URIs. To log in without being\n"                \
     "asked, add ?pin-source=file:PATH (a file holding the PIN, chmod 600); a PIN\n"                \
     "is never accepted on the command line or in pin-value=.\n"
-#define MODULE_HELP                                                                                \
-    "  --module M      the PKCS#11 module: a file path (contains '/') or a p11-kit\n"              \
-    "                  module name; default: the URI's module-path/module-name,\n"                 \
-    "                  else SoftHSM2\n"
 
 /* Adds the module the user chose to a URI the library wrote, so the URI
  * can be pasted into the next command as is. */
@@ -78,28 +74,39 @@ static bool binary_to_tty(const char *out)
 
 /* ---- key generate ------------------------------------------------------- */
 
-static const char key_generate_help[] =
-    "Generate a new key pair on a token. The private key is made on the token\n"
-    "and never leaves it.\n"
+struct gen_opts {
+    const char *token, *type_name, *label, *id_hex, *module;
+    bool json;
+};
+static const struct mh_cli_opt key_generate_rows[] = {
+    {MH_CLI_TOKEN(struct gen_opts, token), .shrt = 't',
+     .help = "the token, e.g. 'pkcs11:token=Seal'"},
+    {MH_CLI_STR(struct gen_opts, type_name, "type", "TYPE"), .shrt = 'T',
+     .help = "ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519"},
+    {MH_CLI_STR(struct gen_opts, label, "label", "NAME"), .shrt = 'l',
+     .help = "the key's label (CKA_LABEL), used as object= in its URI"},
+    {MH_CLI_STR(struct gen_opts, id_hex, "id", "HEX"), .shrt = 'i',
+     .help = "the key's id (CKA_ID), 1 to 64 bytes in hex; default: random"},
+    {MH_CLI_MODULE(struct gen_opts, module), .shrt = 'm'},
+    {MH_CLI_JSON(struct gen_opts, json), .shrt = 'j',
+     .help = "print JSON: {\"uri\": ..., \"label\": ..., \"id\": ..., ...}"},
+    {0}};
+static const struct mh_cli_spec key_generate_spec = {
+    .usage = "mohur key generate --token URI --type TYPE --label NAME [--id HEX]\n"
+             "                          [--module M] [--json]",
+    .about = "Generate a new key pair on a token. The private key is made on the token\n"
+             "and never leaves it.\n"
+             "\n"
+             "Logs in to the token (PIN from pin-source, the PIN pad, or asked at the\n"
+             "terminal), generates the key and prints its URI. A label or id that is\n"
+             "already used on the token is refused.\n",
+    .opts = key_generate_rows,
+    .more = URI_HELP
     "\n"
-    "Usage: mohur key generate --token URI --type TYPE --label NAME [--id HEX]\n"
-    "                          [--module M] [--json]\n"
-    "\n"
-    "Logs in to the token (PIN from pin-source, the PIN pad, or asked at the\n"
-    "terminal), generates the key and prints its URI. A label or id that is\n"
-    "already used on the token is refused.\n"
-    "\n"
-    "Options:\n"
-    "  --token URI     the token, e.g. 'pkcs11:token=Seal'\n"
-    "  --type TYPE     ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519\n"
-    "  --label NAME    the key's label (CKA_LABEL), used as object= in its URI\n"
-    "  --id HEX        the key's id (CKA_ID), 1 to 64 bytes in hex; default: random\n" MODULE_HELP
-    "  --json          print JSON: {\"uri\": ..., \"label\": ..., \"id\": ..., ...}\n"
-    "  -h, --help      show this help\n"
-    "\n" URI_HELP "\n"
     "Example:\n"
     "  mohur key generate --token 'pkcs11:token=Seal?pin-source=file:/etc/mohur/pin' \\\n"
-    "      --type ec-p256 --label registry\n";
+    "      --type ec-p256 --label registry\n",
+};
 
 static void print_key_json(mh_json *j, const mh_hsm_key_info *ki, const char *uri)
 {
@@ -131,12 +138,7 @@ static void print_key_json(mh_json *j, const mh_hsm_key_info *ki, const char *ur
 
 static int cmd_key_generate(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"token", required_argument, NULL, 't'},  {"type", required_argument, NULL, 'T'},
-        {"label", required_argument, NULL, 'l'},  {"id", required_argument, NULL, 'i'},
-        {"module", required_argument, NULL, 'm'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
+    struct gen_opts a = {NULL, NULL, NULL, NULL, NULL, false};
     int ret = MH_EXIT_USAGE;
     mh_cli_ctx c;
     const char *token = NULL, *type_name = NULL, *label = NULL, *id_hex = NULL, *module = NULL;
@@ -147,44 +149,20 @@ static int cmd_key_generate(int argc, char **argv)
     mh_hsm_key *key = NULL;
     mh_hsm_key_info ki;
     char uri[URI_CAP];
-    int ch, rc;
+    int rc;
 
     memset(&c, 0, sizeof c);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&key_generate_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":t:T:l:i:m:jh", opts, NULL)) != -1) {
-        switch (ch) {
-        case 't':
-            token = optarg;
-            break;
-        case 'T':
-            type_name = optarg;
-            break;
-        case 'l':
-            label = optarg;
-            break;
-        case 'i':
-            id_hex = optarg;
-            break;
-        case 'm':
-            module = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(key_generate_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
+    token = a.token;
+    type_name = a.type_name;
+    label = a.label;
+    id_hex = a.id_hex;
+    module = a.module;
+    json = a.json;
     ret = MH_EXIT_USAGE;
     if (!token) {
         mh_cli_usage("--token is required (e.g. --token 'pkcs11:token=Seal')");
@@ -255,24 +233,32 @@ out:
 
 /* ---- key list ----------------------------------------------------------- */
 
-static const char key_list_help[] =
-    "List the keys on a token: label, id, type, size, whether a certificate is\n"
-    "stored with the key, and the key's URI.\n"
-    "\n"
-    "Usage: mohur key list --token URI [--login] [--module M] [--json]\n"
-    "\n"
-    "Without a login only what the token shows to everyone is listed; many\n"
-    "tokens hide private keys until you log in. mohur logs in when the URI has\n"
-    "a pin-source or --login is given.\n"
-    "\n"
-    "Options:\n"
-    "  --token URI     the token, e.g. 'pkcs11:token=Seal'\n"
-    "  --login         log in first (asks for the PIN unless the URI has pin-source)\n" MODULE_HELP
-    "  --json          print JSON: {\"token\": ..., \"keys\": [{...}, ...]}\n"
-    "  -h, --help      show this help\n"
-    "\n" URI_HELP "\n"
-    "Example:\n"
-    "  mohur key list --token 'pkcs11:token=Seal' --login\n";
+struct list_opts {
+    const char *token, *module;
+    bool json, login;
+};
+static const struct mh_cli_opt key_list_rows[] = {
+    {MH_CLI_TOKEN(struct list_opts, token), .shrt = 't',
+     .help = "the token, e.g. 'pkcs11:token=Seal'"},
+    {MH_CLI_FLAG(struct list_opts, login, "login"),
+     .help = "log in first (asks for the PIN unless the URI has pin-source)"},
+    {MH_CLI_MODULE(struct list_opts, module), .shrt = 'm'},
+    {MH_CLI_JSON(struct list_opts, json), .shrt = 'j',
+     .help = "print JSON: {\"token\": ..., \"keys\": [{...}, ...]}"},
+    {0}};
+static const struct mh_cli_spec key_list_spec = {
+    .usage = "mohur key list --token URI [--login] [--module M] [--json]",
+    .about = "List the keys on a token: label, id, type, size, whether a certificate is\n"
+             "stored with the key, and the key's URI.\n"
+             "\n"
+             "Without a login only what the token shows to everyone is listed; many\n"
+             "tokens hide private keys until you log in. mohur logs in when the URI has\n"
+             "a pin-source or --login is given.\n",
+    .opts = key_list_rows,
+    .more = URI_HELP "\n"
+                     "Example:\n"
+                     "  mohur key list --token 'pkcs11:token=Seal' --login\n",
+};
 
 /* The URI of a listed key: the token, the key's label and id, its type. */
 static int listed_key_uri(const mh_cli_ctx *c, const char *token_label, const char *serial,
@@ -299,11 +285,7 @@ static int listed_key_uri(const mh_cli_ctx *c, const char *token_label, const ch
 
 static int cmd_key_list(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"token", required_argument, NULL, 't'},  {"login", no_argument, NULL, 'L'},
-        {"module", required_argument, NULL, 'm'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
+    struct list_opts a = {NULL, NULL, false, false};
     int ret = MH_EXIT_USAGE;
     mh_cli_ctx c;
     const char *token = NULL, *module = NULL;
@@ -312,38 +294,18 @@ static int cmd_key_list(int argc, char **argv)
     size_t n = 0;
     mh_hsm_token_info ti;
     char tlabel[33], tserial[17], uri[URI_CAP];
-    int ch, rc;
+    int rc;
 
     memset(&c, 0, sizeof c);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&key_list_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":t:m:jh", opts, NULL)) != -1) {
-        switch (ch) {
-        case 't':
-            token = optarg;
-            break;
-        case 'L':
-            login = true;
-            break;
-        case 'm':
-            module = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(key_list_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
+    token = a.token;
+    module = a.module;
+    json = a.json;
+    login = a.login;
     if (!token) {
         ret = mh_cli_usage("--token is required (e.g. --token 'pkcs11:token=Seal')");
         goto out;
@@ -428,36 +390,38 @@ out:
 
 /* ---- key export --------------------------------------------------------- */
 
-static const char key_export_help[] =
-    "Export a key's public key (or its stored certificate) from a token.\n"
+struct export_opts {
+    const char *keyuri, *out_path, *module;
+    bool cert, der;
+};
+static const struct mh_cli_opt key_export_rows[] = {
+    {MH_CLI_KEY(struct export_opts, keyuri), .shrt = 'k',
+     .help = "the key, e.g. 'pkcs11:token=Seal;object=registry'"},
+    {MH_CLI_FLAG(struct export_opts, cert, "cert"),
+     .help = "export the certificate stored with the key instead"},
+    {MH_CLI_FLAG(struct export_opts, der, "der"),
+     .help = "write DER (binary) instead of PEM; needs --out or a pipe"},
+    {MH_CLI_OUT(struct export_opts, out_path), .shrt = 'o',
+     .help = "write to FILE instead of standard output"},
+    {MH_CLI_MODULE(struct export_opts, module), .shrt = 'm'},
+    {0}};
+static const struct mh_cli_spec key_export_spec = {
+    .usage = "mohur key export --key URI [--cert] [--der] [--out FILE] [--module M]",
+    .about = "Export a key's public key (or its stored certificate) from a token.\n"
+             "\n"
+             "Writes the public key as PEM (\"-----BEGIN PUBLIC KEY-----\", the\n"
+             "SubjectPublicKeyInfo that OpenSSL reads) to standard output or FILE.\n",
+    .opts = key_export_rows,
+    .more = URI_HELP
     "\n"
-    "Usage: mohur key export --key URI [--cert] [--der] [--out FILE] [--module M]\n"
-    "\n"
-    "Writes the public key as PEM (\"-----BEGIN PUBLIC KEY-----\", the\n"
-    "SubjectPublicKeyInfo that OpenSSL reads) to standard output or FILE.\n"
-    "\n"
-    "Options:\n"
-    "  --key URI       the key, e.g. 'pkcs11:token=Seal;object=registry'\n"
-    "  --cert          export the certificate stored with the key instead\n"
-    "  --der           write DER (binary) instead of PEM; needs --out or a pipe\n"
-    "  --out FILE      write to FILE instead of standard output\n" MODULE_HELP
-    "  -h, --help      show this help\n"
-    "\n" URI_HELP "\n"
     "Examples:\n"
     "  mohur key export --key 'pkcs11:token=Seal;object=registry' --out registry.pub.pem\n"
-    "  mohur key export --key 'pkcs11:token=Seal;object=registry' --cert\n";
+    "  mohur key export --key 'pkcs11:token=Seal;object=registry' --cert\n",
+};
 
 static int cmd_key_export(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'},
-        {"cert", no_argument, NULL, 'c'},
-        {"der", no_argument, NULL, 'd'},
-        {"out", required_argument, NULL, 'o'},
-        {"module", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct export_opts a = {NULL, NULL, NULL, false, false};
     int ret = MH_EXIT_USAGE;
     mh_cli_ctx c;
     const char *keyuri = NULL, *out_path = NULL, *module = NULL;
@@ -467,41 +431,19 @@ static int cmd_key_export(int argc, char **argv)
     size_t len = 0;
     char *pem = NULL;
     size_t pem_len = 0;
-    int ch, rc;
+    int rc;
 
     memset(&c, 0, sizeof c);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&key_export_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":k:o:m:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'k':
-            keyuri = optarg;
-            break;
-        case 'c':
-            cert = true;
-            break;
-        case 'd':
-            der = true;
-            break;
-        case 'o':
-            out_path = optarg;
-            break;
-        case 'm':
-            module = optarg;
-            break;
-        case 'h':
-            fputs(key_export_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
+    keyuri = a.keyuri;
+    out_path = a.out_path;
+    module = a.module;
+    cert = a.cert;
+    der = a.der;
     if (!keyuri) {
         ret = mh_cli_usage("--key is required (e.g. --key 'pkcs11:token=Seal;object=registry')");
         goto out;
@@ -556,21 +498,28 @@ out:
 
 /* ---- key import-cert ---------------------------------------------------- */
 
-static const char key_import_cert_help[] =
-    "Store an X.509 certificate on the token next to its key.\n"
+struct import_opts {
+    const char *keyuri, *cert_path, *module;
+};
+static const struct mh_cli_opt key_import_cert_rows[] = {
+    {MH_CLI_KEY(struct import_opts, keyuri), .shrt = 'k',
+     .help = "the key, e.g. 'pkcs11:token=Seal;object=registry'"},
+    {MH_CLI_STR(struct import_opts, cert_path, "cert", "FILE"), .shrt = 'c',
+     .help = "the certificate (PEM or DER)"},
+    {MH_CLI_MODULE(struct import_opts, module), .shrt = 'm'},
+    {0}};
+static const struct mh_cli_spec key_import_cert_spec = {
+    .usage = "mohur key import-cert --key URI --cert FILE [--module M]",
+    .about = "Store an X.509 certificate on the token next to its key.\n"
+             "\n"
+             "FILE holds one certificate, PEM or DER. Its public key must be the key's\n"
+             "public key; anything else is refused. Logs in to the token first.\n",
+    .opts = key_import_cert_rows,
+    .more = URI_HELP
     "\n"
-    "Usage: mohur key import-cert --key URI --cert FILE [--module M]\n"
-    "\n"
-    "FILE holds one certificate, PEM or DER. Its public key must be the key's\n"
-    "public key; anything else is refused. Logs in to the token first.\n"
-    "\n"
-    "Options:\n"
-    "  --key URI       the key, e.g. 'pkcs11:token=Seal;object=registry'\n"
-    "  --cert FILE     the certificate (PEM or DER)\n" MODULE_HELP
-    "  -h, --help      show this help\n"
-    "\n" URI_HELP "\n"
     "Example:\n"
-    "  mohur key import-cert --key 'pkcs11:token=Seal;object=registry' --cert registry.crt\n";
+    "  mohur key import-cert --key 'pkcs11:token=Seal;object=registry' --cert registry.crt\n",
+};
 
 /* True for mbedTLS errors that mean "an algorithm mbedTLS 2.28 does not
  * know" (Ed25519 keys and signatures) rather than "not a certificate". */
@@ -608,13 +557,7 @@ static bool cert_outline_ok(const uint8_t *der, size_t len)
 
 static int cmd_key_import_cert(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'},
-        {"cert", required_argument, NULL, 'c'},
-        {"module", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct import_opts a = {NULL, NULL, NULL};
     static const char begin_cert[] = "-----BEGIN CERTIFICATE-----";
     static const char end_cert[] = "-----END CERTIFICATE-----";
     int ret = MH_EXIT_USAGE;
@@ -630,38 +573,20 @@ static int cmd_key_import_cert(int argc, char **argv)
     char subject[256];
     uint8_t spki[SPKI_CAP], cspki[SPKI_CAP];
     size_t spki_len = 0;
-    int ch, rc;
+    int rc;
 
     memset(&c, 0, sizeof c);
     mbedtls_pem_init(&pem);
     mbedtls_x509_crt_init(&crt);
     subject[0] = '\0';
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&key_import_cert_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":k:c:m:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'k':
-            keyuri = optarg;
-            break;
-        case 'c':
-            cert_path = optarg;
-            break;
-        case 'm':
-            module = optarg;
-            break;
-        case 'h':
-            fputs(key_import_cert_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
+    keyuri = a.keyuri;
+    cert_path = a.cert_path;
+    module = a.module;
     if (!keyuri) {
         ret = mh_cli_usage("--key is required (e.g. --key 'pkcs11:token=Seal;object=registry')");
         goto out;
@@ -855,50 +780,52 @@ static bool is_ec(const mh_hsm_key_info *ki)
     return ki->type == MH_KEY_EC_P256 || ki->type == MH_KEY_EC_P384 || ki->type == MH_KEY_EC_OTHER;
 }
 
-#define SIG_OPTIONS_HELP                                                                           \
-    "  --key URI       the key, e.g. 'pkcs11:token=Seal;object=registry'\n"                        \
-    "  --in FILE       the file (\"-\": standard input; at most 1 GiB)\n"                          \
-    "  --digest HEX    instead of --in: the digest of the data, in hex, made with\n"               \
-    "                  --hash (not for Ed25519, which signs the message itself)\n"                 \
-    "  --alg ALG       auto (default: what the key implies: ECDSA, RSA PKCS#1 v1.5\n"              \
-    "                  or Ed25519), ecdsa, rsa-pkcs1, rsa-pss (MGF1 with the same\n"               \
-    "                  hash, salt as long as the hash) or ed25519\n"                               \
-    "  --hash HASH     sha256 (default), sha384 or sha512; ignored by Ed25519\n"
-
 /* ---- key sign ----------------------------------------------------------- */
 
-static const char key_sign_help[] =
-    "Sign a file, or a digest, with a key on a token.\n"
+#define T struct sig_opts
+/* the input rows key sign and key verify share */
+static const struct mh_cli_opt sig_rows[] = {
+    {MH_CLI_KEY(T, keyuri), .shrt = 'k',
+     .help = "the key, e.g. 'pkcs11:token=Seal;object=registry'"},
+    {MH_CLI_IN(T, in), .shrt = 'i', .help = "the file (\"-\": standard input; at most 1 GiB)"},
+    {MH_CLI_STR(T, digest_hex, "digest", "HEX"), .shrt = 'd',
+     .help = "instead of --in: the digest of the data, in hex, made with --hash (not for Ed25519, "
+             "which signs the message itself)"},
+    {MH_CLI_STR(T, alg_name, "alg", "ALG"), .shrt = 'a',
+     .help = "auto (default: what the key implies: ECDSA, RSA PKCS#1 v1.5 or Ed25519), ecdsa, "
+             "rsa-pkcs1, rsa-pss (MGF1 with the same hash, salt as long as the hash) or ed25519"},
+    {MH_CLI_STR(T, hash_name, "hash", "HASH"), .shrt = 'H',
+     .help = "sha256 (default), sha384 or sha512; ignored by Ed25519"},
+    {0}};
+static const struct mh_cli_opt key_sign_rows[] = {
+    {MH_CLI_INCLUDE_ALL(sig_rows)},
+    {MH_CLI_OUT(T, out), .shrt = 'o', .help = "write the signature to FILE"},
+    {MH_CLI_STR(T, format, "format", "F"), .shrt = 'f',
+     .help = "der (default with --out: ECDSA as a DER SEQUENCE, RSA and Ed25519 as they are), raw "
+             "(ECDSA as r||s), or base64 (of the der form; the default without --out)"},
+    {MH_CLI_MODULE(T, module), .shrt = 'm'},
+    {0}};
+static const struct mh_cli_spec key_sign_spec = {
+    .usage = "mohur key sign --key URI (--in FILE | --digest HEX) [--alg ALG]\n"
+             "                      [--hash HASH] [--out FILE] [--format FORMAT] [--module M]",
+    .about = "Sign a file, or a digest, with a key on a token.\n"
+             "\n"
+             "Logs in to the token, signs, and writes the signature: in binary to --out,\n"
+             "or in base64 on standard output when there is no --out. These are plain\n"
+             "signatures (no CMS, no PDF), as 'openssl dgst -verify' and\n"
+             "'openssl pkeyutl -verify' check them.\n",
+    .opts = key_sign_rows,
+    .more = URI_HELP
     "\n"
-    "Usage: mohur key sign --key URI (--in FILE | --digest HEX) [--alg ALG]\n"
-    "                      [--hash HASH] [--out FILE] [--format FORMAT] [--module M]\n"
-    "\n"
-    "Logs in to the token, signs, and writes the signature: in binary to --out,\n"
-    "or in base64 on standard output when there is no --out. These are plain\n"
-    "signatures (no CMS, no PDF), as 'openssl dgst -verify' and\n"
-    "'openssl pkeyutl -verify' check them.\n"
-    "\n"
-    "Options:\n" SIG_OPTIONS_HELP "  --out FILE      write the signature to FILE\n"
-    "  --format F      der (default with --out: ECDSA as a DER SEQUENCE, RSA and\n"
-    "                  Ed25519 as they are), raw (ECDSA as r||s), or base64 (of the\n"
-    "                  der form; the default without --out)\n" MODULE_HELP
-    "  -h, --help      show this help\n"
-    "\n" URI_HELP "\n"
     "Examples:\n"
     "  mohur key sign --key 'pkcs11:token=Seal;object=registry?pin-source=file:pin' \\\n"
     "      --in diploma.pdf --out diploma.sig\n"
     "  mohur key sign --key 'pkcs11:token=Seal;object=registry' --digest \"$(sha256sum \\\n"
-    "      diploma.pdf | cut -c1-64)\"\n";
+    "      diploma.pdf | cut -c1-64)\"\n",
+};
 
 static int cmd_key_sign(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'},    {"in", required_argument, NULL, 'i'},
-        {"digest", required_argument, NULL, 'd'}, {"alg", required_argument, NULL, 'a'},
-        {"hash", required_argument, NULL, 'H'},   {"out", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, 'f'}, {"module", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
     int ret = MH_EXIT_USAGE;
     mh_cli_ctx c;
     struct sig_opts o;
@@ -908,52 +835,16 @@ static int cmd_key_sign(int argc, char **argv)
     size_t sig_len = 0;
     char *b64 = NULL;
     size_t b64_len = 0;
-    int ch, rc;
+    int rc;
 
     memset(&c, 0, sizeof c);
     memset(&o, 0, sizeof o);
     memset(&si, 0, sizeof si);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&key_sign_spec, argc, argv, &o);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":k:i:d:a:H:o:f:m:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'k':
-            o.keyuri = optarg;
-            break;
-        case 'i':
-            o.in = optarg;
-            break;
-        case 'd':
-            o.digest_hex = optarg;
-            break;
-        case 'a':
-            o.alg_name = optarg;
-            break;
-        case 'H':
-            o.hash_name = optarg;
-            break;
-        case 'o':
-            o.out = optarg;
-            break;
-        case 'f':
-            o.format = optarg;
-            break;
-        case 'm':
-            o.module = optarg;
-            break;
-        case 'h':
-            fputs(key_sign_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
     if (!o.format)
         o.format = o.out ? "der" : "base64";
     if (strcmp(o.format, "der") != 0 && strcmp(o.format, "raw") != 0 &&
@@ -1031,22 +922,30 @@ out:
 
 /* ---- key verify --------------------------------------------------------- */
 
-static const char key_verify_help[] =
-    "Check a signature with the public key of a key on a token.\n"
+static const struct mh_cli_opt key_verify_rows[] = {
+    {MH_CLI_INCLUDE_ALL(sig_rows)},
+    {MH_CLI_STR(T, sig, "sig", "FILE"), .shrt = 's',
+     .help = "the signature, as 'mohur key sign' writes it"},
+    {MH_CLI_STR(T, format, "format", "F"), .shrt = 'f',
+     .help = "auto (default: base64 text or binary, ECDSA as DER or r||s), der, raw or base64"},
+    {MH_CLI_MODULE(T, module), .shrt = 'm'},
+    {0}};
+static const struct mh_cli_spec key_verify_spec = {
+    .usage = "mohur key verify --key URI (--in FILE | --digest HEX) --sig FILE\n"
+             "                        [--alg ALG] [--hash HASH] [--format FORMAT] [--module M]",
+    .about = "Check a signature with the public key of a key on a token.\n"
+             "\n"
+             "Prints \"Signature is valid.\" and exits 0, or \"Signature is NOT valid.\" and\n"
+             "exits 1. Needs no PIN unless the token hides the key until login.\n",
+    .opts = key_verify_rows,
+    .more = URI_HELP
     "\n"
-    "Usage: mohur key verify --key URI (--in FILE | --digest HEX) --sig FILE\n"
-    "                        [--alg ALG] [--hash HASH] [--format FORMAT] [--module M]\n"
-    "\n"
-    "Prints \"Signature is valid.\" and exits 0, or \"Signature is NOT valid.\" and\n"
-    "exits 1. Needs no PIN unless the token hides the key until login.\n"
-    "\n"
-    "Options:\n" SIG_OPTIONS_HELP "  --sig FILE      the signature, as 'mohur key sign' writes it\n"
-    "  --format F      auto (default: base64 text or binary, ECDSA as DER or r||s),\n"
-    "                  der, raw or base64\n" MODULE_HELP "  -h, --help      show this help\n"
-    "\n" URI_HELP "\n"
     "Example:\n"
     "  mohur key verify --key 'pkcs11:token=Seal;object=registry' --in diploma.pdf \\\n"
-    "      --sig diploma.sig\n";
+    "      --sig diploma.sig\n",
+};
+
+#undef T
 
 static int do_verify(mh_cli_ctx *c, const struct sig_input *si, const uint8_t *sig, size_t sig_len)
 {
@@ -1058,13 +957,6 @@ static int do_verify(mh_cli_ctx *c, const struct sig_input *si, const uint8_t *s
 
 static int cmd_key_verify(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'},    {"in", required_argument, NULL, 'i'},
-        {"digest", required_argument, NULL, 'd'}, {"sig", required_argument, NULL, 's'},
-        {"alg", required_argument, NULL, 'a'},    {"hash", required_argument, NULL, 'H'},
-        {"format", required_argument, NULL, 'f'}, {"module", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
     int ret = MH_EXIT_USAGE;
     mh_cli_ctx c;
     struct sig_opts o;
@@ -1073,52 +965,16 @@ static int cmd_key_verify(int argc, char **argv)
     uint8_t *sigfile = NULL, *decoded = NULL;
     size_t sigfile_len = 0, decoded_len = 0;
     uint8_t der[MH_SIG_MAX + 16];
-    int ch, rc;
+    int rc;
 
     memset(&c, 0, sizeof c);
     memset(&o, 0, sizeof o);
     memset(&si, 0, sizeof si);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&key_verify_spec, argc, argv, &o);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":k:i:d:s:a:H:f:m:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'k':
-            o.keyuri = optarg;
-            break;
-        case 'i':
-            o.in = optarg;
-            break;
-        case 'd':
-            o.digest_hex = optarg;
-            break;
-        case 's':
-            o.sig = optarg;
-            break;
-        case 'a':
-            o.alg_name = optarg;
-            break;
-        case 'H':
-            o.hash_name = optarg;
-            break;
-        case 'f':
-            o.format = optarg;
-            break;
-        case 'm':
-            o.module = optarg;
-            break;
-        case 'h':
-            fputs(key_verify_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
     if (!o.format)
         o.format = "auto";
     if (strcmp(o.format, "auto") != 0 && strcmp(o.format, "der") != 0 &&
@@ -1221,14 +1077,14 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_key_cmds[] = {
-    {"generate", "generate a key pair on a token and print its URI", key_generate_help,
+    {"generate", "generate a key pair on a token and print its URI", &key_generate_spec,
      cmd_key_generate, NULL},
-    {"list", "list the keys on a token", key_list_help, cmd_key_list, NULL},
-    {"export", "export a key's public key or certificate (PEM or DER)", key_export_help,
+    {"list", "list the keys on a token", &key_list_spec, cmd_key_list, NULL},
+    {"export", "export a key's public key or certificate (PEM or DER)", &key_export_spec,
      cmd_key_export, NULL},
-    {"import-cert", "store a certificate on the token next to its key", key_import_cert_help,
+    {"import-cert", "store a certificate on the token next to its key", &key_import_cert_spec,
      cmd_key_import_cert, NULL},
-    {"sign", "sign a file or a digest with a key", key_sign_help, cmd_key_sign, NULL},
-    {"verify", "check a signature with a key's public key", key_verify_help, cmd_key_verify, NULL},
+    {"sign", "sign a file or a digest with a key", &key_sign_spec, cmd_key_sign, NULL},
+    {"verify", "check a signature with a key's public key", &key_verify_spec, cmd_key_verify, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -21,7 +21,6 @@
 #define PROOF_MAGIC "c2sp.org/tlog-proof@v1"
 #define CONS_MAGIC "mohur-consistency-proof@v1"
 #define PROOF_FILE_MAX (64 * 1024)
-#define MODULE_HELP "  --module M      the PKCS#11 module: a file path or a p11-kit module name\n"
 
 /* Every option of the group; each command accepts a subset. */
 struct log_opts {
@@ -39,299 +38,98 @@ struct log_opts {
     const char *operand;
 };
 
-enum {
-    O_LEDGER = 256,
-    O_TYPE,
-    O_ID,
-    O_KIND,
-    O_ISSUER,
-    O_DIGEST,
-    O_LENGTH,
-    O_SIGNER,
-    O_TIME,
-    O_REASON,
-    O_INDEX,
-    O_SIZE,
-    O_FROM,
-    O_TO,
-    O_OUT,
-    O_NOTE,
-    O_ORIGIN,
-    O_BODY,
-    O_PROOF,
-    O_ENTRY,
-    O_CHECKPOINT,
-    O_STATE,
-    O_RAW,
-    O_JSON,
-    O_SYNTH,
-    O_PREFIX,
-    O_MAPSIZE,
-    O_GROW,
-    O_KEY,
-    O_MODULE,
-    O_VKEY,
-    O_VKEY_OUT,
-    O_COSIG,
-    O_WITNESS,
-    O_SEQ,
-    O_EVIDENCE,
-    O_WURL,
-    O_QUORUM,
-    O_CONFIG,
-    O_REGISTRY,
-};
+#define T struct log_opts
+/* each option of the log commands, declared once; a command's rows name them */
+#define R_LEDGER                                                                                   \
+    MH_CLI_STR(T, ledger, "ledger", "DIR"),                                                        \
+        .dhelp = "the ledger directory (default $MOHUR_STATE_DIR/ledger)"
+#define R_TYPE MH_CLI_STR(T, type, "type", "T")
+#define R_ID MH_CLI_STR(T, id, "id", "ID")
+#define R_KIND MH_CLI_STR(T, kind, "kind", "KIND")
+#define R_ISSUER MH_CLI_STR(T, issuer, "issuer", "NAME")
+#define R_DIGEST MH_CLI_STR(T, digest, "digest", "HEX")
+#define R_SIGNER_FP MH_CLI_STR(T, signer_fp, "signer-fp", "HEX")
+#define R_OUT MH_CLI_OUT(T, out)
+#define R_NOTE MH_CLI_STR(T, note, "note", "FILE")
+#define R_ORIGIN MH_CLI_STR(T, origin, "origin", "O")
+#define R_PROOF MH_CLI_STR(T, proof, "proof", "FILE")
+#define R_ENTRY MH_CLI_STR(T, entry, "entry", "FILE")
+#define R_CHECKPOINT MH_CLI_STR(T, checkpoint, "checkpoint", "FILE")
+#define R_STATE MH_CLI_STR(T, state, "state", "DIR")
+#define R_RAW MH_CLI_STR(T, raw, "raw", "FILE")
+#define R_PREFIX MH_CLI_STR(T, prefix, "prefix", "P")
+#define R_KEY MH_CLI_KEY(T, key)
+#define R_MODULE MH_CLI_MODULE(T, module)
+#define R_VKEY MH_CLI_STR(T, vkey, "vkey", "VKEY")
+#define R_VKEY_OUT MH_CLI_STR(T, vkey_out, "vkey-out", "FILE")
+#define R_COSIG MH_CLI_STR(T, cosig, "cosig", "FILE")
+#define R_EVIDENCE MH_CLI_STR(T, evidence, "evidence", "FILE")
+#define R_CONFIG MH_CLI_STR(T, config, "config", "FILE")
+#define R_REGISTRY MH_CLI_STR(T, registry, "registry", "ID")
+#define R_BODY MH_CLI_FLAG(T, body, "body")
+#define R_JSON MH_CLI_JSON(T, json)
+#define R_LENGTH MH_CLI_UINT(T, length, "length", "N", 0, UINT64_MAX)
+#define R_TIME                                                                                     \
+    MH_CLI_UINT(T, time, "time", "T", 0, UINT64_MAX), .flags = MH_CLI_SEEN,                        \
+                                                      .off2 = offsetof(T, has_time)
+#define R_INDEX                                                                                    \
+    MH_CLI_UINT(T, index, "index", "N", 0, UINT64_MAX), .flags = MH_CLI_SEEN,                      \
+                                                        .off2 = offsetof(T, has_index)
+#define R_SIZE                                                                                     \
+    MH_CLI_UINT(T, size, "size", "S", 0, UINT64_MAX), .flags = MH_CLI_SEEN,                        \
+                                                      .off2 = offsetof(T, has_size)
+#define R_FROM                                                                                     \
+    MH_CLI_UINT(T, from, "from", "S1", 0, UINT64_MAX), .flags = MH_CLI_SEEN,                       \
+                                                       .off2 = offsetof(T, has_from)
+#define R_TO                                                                                       \
+    MH_CLI_UINT(T, to, "to", "S2", 0, UINT64_MAX), .flags = MH_CLI_SEEN, .off2 = offsetof(T, has_to)
+#define R_SEQ                                                                                      \
+    MH_CLI_UINT(T, seq, "seq", "N", 0, UINT64_MAX), .flags = MH_CLI_SEEN,                          \
+                                                    .off2 = offsetof(T, has_seq)
+#define R_QUORUM MH_CLI_UINT(T, quorum, "quorum", "K", 1, 16), .err = "--quorum is 1 to 16"
+#define R_REASON                                                                                   \
+    MH_CLI_UINT(T, reason, "reason", "CODE", 0, 10),                                               \
+        .err = "--reason is an RFC 5280 CRLReason code, 0 to 10"
+#define R_SYNTHETIC                                                                                \
+    MH_CLI_UINT(T, synthetic, "synthetic", "N", 1, 100000000),                                     \
+        .err = "--synthetic takes 1 to 100000000 entries"
+#define R_MAP_SIZE                                                                                 \
+    MH_CLI_UINT(T, map_mib, "map-size", "MIB", 1, 1u << 24),                                       \
+        .err = "--map-size is in MiB, 1 to 16777216"
+#define R_GROW                                                                                     \
+    MH_CLI_UINT(T, grow_mib, "grow", "MIB", 0, 1u << 20), .err = "--grow is in MiB, 0 to 1048576"
+#define R_WITNESS MH_CLI_CALL("witness", "VKEY", witness_opt)
+#define R_WITNESS_URL MH_CLI_CALL("witness-url", "URL", witness_opt)
 
-static const struct option all_opts[] = {
-    {"ledger", required_argument, NULL, O_LEDGER},
-    {"type", required_argument, NULL, O_TYPE},
-    {"id", required_argument, NULL, O_ID},
-    {"kind", required_argument, NULL, O_KIND},
-    {"issuer", required_argument, NULL, O_ISSUER},
-    {"digest", required_argument, NULL, O_DIGEST},
-    {"length", required_argument, NULL, O_LENGTH},
-    {"signer-fp", required_argument, NULL, O_SIGNER},
-    {"time", required_argument, NULL, O_TIME},
-    {"reason", required_argument, NULL, O_REASON},
-    {"index", required_argument, NULL, O_INDEX},
-    {"size", required_argument, NULL, O_SIZE},
-    {"from", required_argument, NULL, O_FROM},
-    {"to", required_argument, NULL, O_TO},
-    {"out", required_argument, NULL, O_OUT},
-    {"note", required_argument, NULL, O_NOTE},
-    {"origin", required_argument, NULL, O_ORIGIN},
-    {"body", no_argument, NULL, O_BODY},
-    {"proof", required_argument, NULL, O_PROOF},
-    {"entry", required_argument, NULL, O_ENTRY},
-    {"checkpoint", required_argument, NULL, O_CHECKPOINT},
-    {"state", required_argument, NULL, O_STATE},
-    {"raw", required_argument, NULL, O_RAW},
-    {"json", no_argument, NULL, O_JSON},
-    {"synthetic", required_argument, NULL, O_SYNTH},
-    {"prefix", required_argument, NULL, O_PREFIX},
-    {"map-size", required_argument, NULL, O_MAPSIZE},
-    {"grow", required_argument, NULL, O_GROW},
-    {"key", required_argument, NULL, O_KEY},
-    {"module", required_argument, NULL, O_MODULE},
-    {"vkey", required_argument, NULL, O_VKEY},
-    {"vkey-out", required_argument, NULL, O_VKEY_OUT},
-    {"cosig", required_argument, NULL, O_COSIG},
-    {"witness", required_argument, NULL, O_WITNESS},
-    {"seq", required_argument, NULL, O_SEQ},
-    {"evidence", required_argument, NULL, O_EVIDENCE},
-    {"witness-url", required_argument, NULL, O_WURL},
-    {"quorum", required_argument, NULL, O_QUORUM},
-    {"config", required_argument, NULL, O_CONFIG},
-    {"registry", required_argument, NULL, O_REGISTRY},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-static int parse_u64(const char *s, const char *what, uint64_t *v)
+/* --witness VKEY, --witness-url URL: the last one, and all of them in order */
+static int witness_opt(void *base, const struct mh_cli_opt *row, const char *v)
 {
-    char *end;
-    unsigned long long x;
-    if (!s || !*s || *s == '-' || *s == '+') {
-        return mh_cli_usage("%s needs a non-negative whole number", what);
+    struct log_opts *o = base;
+    if (strcmp(row->name, "witness") == 0) {
+        o->witness = v;
+        if (o->nwitnesses == 16)
+            return mh_cli_usage("at most 16 --witness keys");
+        o->witnesses[o->nwitnesses++] = v;
+    } else {
+        o->witness_url = v;
+        if (o->nwitness_urls == 16)
+            return mh_cli_usage("at most 16 --witness-url");
+        o->witness_urls[o->nwitness_urls++] = v;
     }
-    errno = 0;
-    x = strtoull(s, &end, 10);
-    if (errno || *end) {
-        return mh_cli_usage("%s needs a non-negative whole number, not '%.40s'", what, s);
-    }
-    *v = x;
     return MH_EXIT_OK;
 }
 
-/* Parses the options; `allowed` lists the option codes this command takes.
- * Returns -1 after --help (already printed). */
-static int parse(int argc, char **argv, const int *allowed, const char *help, struct log_opts *o,
-                 bool operand)
+/* Parses the options of a log command; -1 after --help. The operand of
+ * audit (the spec takes one) lands in o->operand. */
+static int parse(int argc, char **argv, const struct mh_cli_spec *spec, struct log_opts *o)
 {
-    int ch, ret;
-    uint64_t v = 0;
+    int ret;
     memset(o, 0, sizeof *o);
-    if ((ret = mh_cli_check_long(argc, argv, all_opts)))
+    if ((ret = mh_cli_parse(spec, argc, argv, o)))
         return ret;
-    while ((ch = getopt_long(argc, argv, ":h", all_opts, NULL)) != -1) {
-        bool ok = ch == 'h';
-        for (const int *a = allowed; *a && !ok; a++)
-            ok = *a == ch;
-        if (!ok) {
-            if (ch >= 256)
-                return mh_cli_usage("option '%s' does not apply to this command", argv[optind - 1]);
-            return mh_cli_bad_option(ch, argv);
-        }
-        switch (ch) {
-        case 'h':
-            fputs(help, stdout);
-            return -1;
-        case O_LEDGER:
-            o->ledger = optarg;
-            break;
-        case O_TYPE:
-            o->type = optarg;
-            break;
-        case O_ID:
-            o->id = optarg;
-            break;
-        case O_KIND:
-            o->kind = optarg;
-            break;
-        case O_ISSUER:
-            o->issuer = optarg;
-            break;
-        case O_DIGEST:
-            o->digest = optarg;
-            break;
-        case O_SIGNER:
-            o->signer_fp = optarg;
-            break;
-        case O_OUT:
-            o->out = optarg;
-            break;
-        case O_NOTE:
-            o->note = optarg;
-            break;
-        case O_ORIGIN:
-            o->origin = optarg;
-            break;
-        case O_PROOF:
-            o->proof = optarg;
-            break;
-        case O_ENTRY:
-            o->entry = optarg;
-            break;
-        case O_CHECKPOINT:
-            o->checkpoint = optarg;
-            break;
-        case O_STATE:
-            o->state = optarg;
-            break;
-        case O_RAW:
-            o->raw = optarg;
-            break;
-        case O_PREFIX:
-            o->prefix = optarg;
-            break;
-        case O_BODY:
-            o->body = true;
-            break;
-        case O_KEY:
-            o->key = optarg;
-            break;
-        case O_MODULE:
-            o->module = optarg;
-            break;
-        case O_VKEY:
-            o->vkey = optarg;
-            break;
-        case O_VKEY_OUT:
-            o->vkey_out = optarg;
-            break;
-        case O_COSIG:
-            o->cosig = optarg;
-            break;
-        case O_WITNESS:
-            o->witness = optarg;
-            if (o->nwitnesses == 16)
-                return mh_cli_usage("at most 16 --witness keys");
-            o->witnesses[o->nwitnesses++] = optarg;
-            break;
-        case O_QUORUM:
-            if ((ret = parse_u64(optarg, "--quorum", &o->quorum)))
-                return ret;
-            if (o->quorum == 0 || o->quorum > 16)
-                return mh_cli_usage("--quorum is 1 to 16");
-            break;
-        case O_EVIDENCE:
-            o->evidence = optarg;
-            break;
-        case O_WURL:
-            o->witness_url = optarg;
-            if (o->nwitness_urls == 16)
-                return mh_cli_usage("at most 16 --witness-url");
-            o->witness_urls[o->nwitness_urls++] = optarg;
-            break;
-        case O_CONFIG:
-            o->config = optarg;
-            break;
-        case O_REGISTRY:
-            o->registry = optarg;
-            break;
-        case O_SEQ:
-            if ((ret = parse_u64(optarg, "--seq", &o->seq)))
-                return ret;
-            o->has_seq = true;
-            break;
-        case O_JSON:
-            o->json = true;
-            break;
-        case O_LENGTH:
-            if ((ret = parse_u64(optarg, "--length", &o->length)))
-                return ret;
-            break;
-        case O_TIME:
-            if ((ret = parse_u64(optarg, "--time", &o->time)))
-                return ret;
-            o->has_time = true;
-            break;
-        case O_REASON:
-            if ((ret = parse_u64(optarg, "--reason", &v)))
-                return ret;
-            if (v > 10)
-                return mh_cli_usage("--reason is an RFC 5280 CRLReason code, 0 to 10");
-            o->reason = (unsigned)v;
-            break;
-        case O_INDEX:
-            if ((ret = parse_u64(optarg, "--index", &o->index)))
-                return ret;
-            o->has_index = true;
-            break;
-        case O_SIZE:
-            if ((ret = parse_u64(optarg, "--size", &o->size)))
-                return ret;
-            o->has_size = true;
-            break;
-        case O_FROM:
-            if ((ret = parse_u64(optarg, "--from", &o->from)))
-                return ret;
-            o->has_from = true;
-            break;
-        case O_TO:
-            if ((ret = parse_u64(optarg, "--to", &o->to)))
-                return ret;
-            o->has_to = true;
-            break;
-        case O_SYNTH:
-            if ((ret = parse_u64(optarg, "--synthetic", &o->synthetic)))
-                return ret;
-            if (o->synthetic == 0 || o->synthetic > 100000000)
-                return mh_cli_usage("--synthetic takes 1 to 100000000 entries");
-            break;
-        case O_MAPSIZE:
-            if ((ret = parse_u64(optarg, "--map-size", &o->map_mib)))
-                return ret;
-            if (o->map_mib == 0 || o->map_mib > (1u << 24))
-                return mh_cli_usage("--map-size is in MiB, 1 to 16777216");
-            break;
-        case O_GROW:
-            if ((ret = parse_u64(optarg, "--grow", &o->grow_mib)))
-                return ret;
-            if (o->grow_mib > (1u << 20))
-                return mh_cli_usage("--grow is in MiB, 0 to 1048576");
-            break;
-        default:
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
-    if (operand) {
-        if (optind != argc - 1)
-            return mh_cli_usage("give exactly one directory to audit");
+    if (spec->max_args)
         o->operand = argv[optind];
-        return MH_EXIT_OK;
-    }
-    return mh_cli_no_operands(argc, argv);
+    return MH_EXIT_OK;
 }
 
 /* The ledger directory: --ledger, else $MOHUR_STATE_DIR/ledger. */
@@ -450,26 +248,24 @@ static int check_quorum(const char *note, size_t len, const struct log_opts *o)
 
 /* ---- init, info --------------------------------------------------------- */
 
-static const char log_init_help[] =
-    "Usage: mohur log init [--ledger DIR] [--map-size MIB]\n"
-    "\n"
-    "Creates an empty ledger (an LMDB environment) in DIR.\n"
-    "\n"
-    "Options:\n"
-    "  --ledger DIR     the ledger directory (default $MOHUR_STATE_DIR/ledger)\n"
-    "  --map-size MIB   the largest the ledger may grow, in MiB (default 1024)\n"
-    "  -h, --help       show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur log init --ledger /var/lib/mohur/ledger\n";
+static const struct mh_cli_opt log_init_rows[] = {
+    {R_LEDGER},
+    {R_MAP_SIZE, .help = "the largest the ledger may grow, in MiB (default 1024)"},
+    {0}};
+static const struct mh_cli_spec log_init_spec = {
+    .usage = "mohur log init [--ledger DIR] [--map-size MIB]",
+    .about = "Creates an empty ledger (an LMDB environment) in DIR.\n",
+    .opts = log_init_rows,
+    .more = "Example:\n"
+            "  mohur log init --ledger /var/lib/mohur/ledger\n",
+};
 
 static int cmd_log_init(int argc, char **argv)
 {
-    static const int allowed[] = {O_LEDGER, O_MAPSIZE, 0};
     struct log_opts o;
     mh_ledger *l = NULL;
     char buf[4096];
-    int ret = parse(argc, argv, allowed, log_init_help, &o, false);
+    int ret = parse(argc, argv, &log_init_spec, &o);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
     if ((ret = open_ledger(&o, false, true, &l)))
@@ -527,22 +323,18 @@ static void checkpoint_facts(mh_ledger *l, const char *note, size_t nl, const ch
     }
 }
 
-static const char log_info_help[] =
-    "Usage: mohur log info [--ledger DIR] [--json]\n"
-    "\n"
-    "Shows the ledger's size, its root hash and its latest signed checkpoint:\n"
-    "its size, the time of the newest entry it covers (UTC), and how many\n"
-    "witnesses cosigned it, with the latest cosignature's time.\n"
-    "Opens the ledger read-only (works while the daemon writes to it).\n"
-    "\n"
-    "Options:\n"
-    "  --ledger DIR   the ledger directory (default $MOHUR_STATE_DIR/ledger)\n"
-    "  --json         machine-readable output\n"
-    "  -h, --help     show this help\n";
+static const struct mh_cli_opt log_info_rows[] = {{R_LEDGER}, {R_JSON}, {0}};
+static const struct mh_cli_spec log_info_spec = {
+    .usage = "mohur log info [--ledger DIR] [--json]",
+    .about = "Shows the ledger's size, its root hash and its latest signed checkpoint:\n"
+             "its size, the time of the newest entry it covers (UTC), and how many\n"
+             "witnesses cosigned it, with the latest cosignature's time.\n"
+             "Opens the ledger read-only (works while the daemon writes to it).\n",
+    .opts = log_info_rows,
+};
 
 static int cmd_log_info(int argc, char **argv)
 {
-    static const int allowed[] = {O_LEDGER, O_JSON, 0};
     struct log_opts o;
     mh_ledger *l = NULL;
     uint64_t size, seq = 0, csize = 0;
@@ -550,7 +342,7 @@ static int cmd_log_info(int argc, char **argv)
     char hex[65], rb64[64], *note = NULL, origin[MH_LEDGER_ORIGIN_MAX + 1] = "";
     size_t nl = 0;
     bool have_ck = false;
-    int rc, ret = parse(argc, argv, allowed, log_info_help, &o, false);
+    int rc, ret = parse(argc, argv, &log_info_spec, &o);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
     if ((ret = open_ledger(&o, true, false, &l)))
@@ -642,33 +434,36 @@ out:
 
 /* ---- append ------------------------------------------------------------- */
 
-static const char log_append_help[] =
-    "Usage: mohur log append [--ledger DIR] --type issue|revoke --id ID --issuer NAME\n"
-    "           [--kind KIND --digest HEX --length N] [--signer-fp HEX] [--time T]\n"
-    "           [--reason CODE]\n"
-    "       mohur log append [--ledger DIR] --synthetic N [--prefix P]\n"
-    "\n"
-    "Appends one entry (for tests and tooling; documents are normally recorded by\n"
-    "'mohur sign' and the daemon) and prints its log index once it is durable.\n"
-    "With --synthetic, appends N made-up issue entries in batches of 1000.\n"
-    "\n"
-    "Options:\n"
-    "  --type T        issue or revoke\n"
-    "  --id ID         the document id (up to 128 bytes)\n"
-    "  --kind KIND     the document kind (issue only), e.g. diploma\n"
-    "  --issuer NAME   who issued (or revokes) the document\n"
-    "  --digest HEX    the document's SHA-256 (issue only)\n"
-    "  --length N      the document's length in bytes (issue only)\n"
-    "  --signer-fp HEX the SHA-256 fingerprint of the signer's certificate\n"
-    "  --time T        Unix time (default: now)\n"
-    "  --reason CODE   revocation reason, RFC 5280 CRLReason (0-6, 8-10)\n"
-    "  --map-size MIB, --grow MIB  the map size, and how much it may grow when full\n"
-    "  -h, --help      show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur log append --type issue --id AZ-2026-000001 --kind diploma \\\n"
-    "      --issuer 'Baku State University' --digest $(sha256sum d.pdf | cut -c1-64) \\\n"
-    "      --length $(stat -c %s d.pdf)\n";
+static const struct mh_cli_opt log_append_rows[] = {
+    {R_LEDGER},
+    {R_SYNTHETIC, .help = "append N made-up issue entries (for tests and benchmarks)"},
+    {R_PREFIX, .help = "the made-up entries' id prefix"},
+    {R_TYPE, .help = "issue or revoke"},
+    {R_ID, .help = "the document id (up to 128 bytes)"},
+    {R_KIND, .help = "the document kind (issue only), e.g. diploma"},
+    {R_ISSUER, .help = "who issued (or revokes) the document"},
+    {R_DIGEST, .help = "the document's SHA-256 (issue only)"},
+    {R_LENGTH, .help = "the document's length in bytes (issue only)"},
+    {R_SIGNER_FP, .help = "the SHA-256 fingerprint of the signer's certificate"},
+    {R_TIME, .help = "Unix time (default: now)"},
+    {R_REASON, .help = "revocation reason, RFC 5280 CRLReason (0-6, 8-10)"},
+    {R_MAP_SIZE, .help = "the map size, and how much it may grow when full"},
+    {R_GROW, .help = "the map size, and how much it may grow when full"},
+    {0}};
+static const struct mh_cli_spec log_append_spec = {
+    .usage = "mohur log append [--ledger DIR] --type issue|revoke --id ID --issuer NAME\n"
+             "           [--kind KIND --digest HEX --length N] [--signer-fp HEX] [--time T]\n"
+             "           [--reason CODE]\n"
+             "       mohur log append [--ledger DIR] --synthetic N [--prefix P]",
+    .about = "Appends one entry (for tests and tooling; documents are normally recorded by\n"
+             "'mohur sign' and the daemon) and prints its log index once it is durable.\n"
+             "With --synthetic, appends N made-up issue entries in batches of 1000.\n",
+    .opts = log_append_rows,
+    .more = "Example:\n"
+            "  mohur log append --type issue --id AZ-2026-000001 --kind diploma \\\n"
+            "      --issuer 'Baku State University' --digest $(sha256sum d.pdf | cut -c1-64) \\\n"
+            "      --length $(stat -c %s d.pdf)\n",
+};
 
 static int hex32(const char *hex, const char *what, uint8_t out[32])
 {
@@ -727,14 +522,11 @@ out:
 
 static int cmd_log_append(int argc, char **argv)
 {
-    static const int allowed[] = {O_LEDGER, O_TYPE,   O_ID,      O_KIND, O_ISSUER,
-                                  O_DIGEST, O_LENGTH, O_SIGNER,  O_TIME, O_REASON,
-                                  O_SYNTH,  O_PREFIX, O_MAPSIZE, O_GROW, 0};
     struct log_opts o;
     mh_ledger *l = NULL;
     mh_ledger_entry e;
     uint64_t idx;
-    int rc, ret = parse(argc, argv, allowed, log_append_help, &o, false);
+    int rc, ret = parse(argc, argv, &log_append_spec, &o);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
     memset(&e, 0, sizeof e);
@@ -784,20 +576,21 @@ out:
 
 /* ---- get ---------------------------------------------------------------- */
 
-static const char log_get_help[] =
-    "Usage: mohur log get [--ledger DIR] (--index N | --id ID | --digest HEX)\n"
-    "           [--raw FILE] [--json]\n"
-    "\n"
-    "Shows an entry by its log index, or a document's status (valid or revoked)\n"
-    "by its id, or the entries recording a document digest.\n"
-    "\n"
-    "Options:\n"
-    "  --index N     the entry at log index N\n"
-    "  --id ID       the document's status and its issue entry\n"
-    "  --digest HEX  the issue entries with this SHA-256\n"
-    "  --raw FILE    also write the entry's canonical bytes (CBOR) to FILE\n"
-    "  --json        machine-readable output\n"
-    "  -h, --help    show this help\n";
+static const struct mh_cli_opt log_get_rows[] = {
+    {R_LEDGER},
+    {R_INDEX, .help = "the entry at log index N"},
+    {R_ID, .help = "the document's status and its issue entry"},
+    {R_DIGEST, .help = "the issue entries with this SHA-256"},
+    {R_RAW, .help = "also write the entry's canonical bytes (CBOR) to FILE"},
+    {R_JSON},
+    {0}};
+static const struct mh_cli_spec log_get_spec = {
+    .usage = "mohur log get [--ledger DIR] (--index N | --id ID | --digest HEX)\n"
+             "           [--raw FILE] [--json]",
+    .about = "Shows an entry by its log index, or a document's status (valid or revoked)\n"
+             "by its id, or the entries recording a document digest.\n",
+    .opts = log_get_rows,
+};
 
 static void print_entry(mh_json *j, uint64_t idx, const mh_ledger_entry *e, bool json)
 {
@@ -864,12 +657,11 @@ static void print_entry(mh_json *j, uint64_t idx, const mh_ledger_entry *e, bool
 
 static int cmd_log_get(int argc, char **argv)
 {
-    static const int allowed[] = {O_LEDGER, O_INDEX, O_ID, O_DIGEST, O_RAW, O_JSON, 0};
     struct log_opts o;
     mh_ledger *l = NULL;
     mh_ledger_entry e;
     mh_json j;
-    int rc, ret = parse(argc, argv, allowed, log_get_help, &o, false);
+    int rc, ret = parse(argc, argv, &log_get_spec, &o);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
     if ((o.has_index ? 1 : 0) + (o.id ? 1 : 0) + (o.digest ? 1 : 0) != 1)
@@ -975,25 +767,26 @@ out:
 
 /* ---- prove and verify --------------------------------------------------- */
 
-static const char log_prove_help[] =
-    "Usage: mohur log prove [--ledger DIR] --index N [--size S] [--origin O] [--out FILE]\n"
-    "       mohur log prove [--ledger DIR] --from S1 [--to S2] [--out FILE]\n"
-    "\n"
-    "Writes an RFC 9162 proof as text. An inclusion proof (--index) follows C2SP\n"
-    "tlog-proof: the index, the proof hashes in base64, a blank line and the\n"
-    "checkpoint it proves against (the latest signed one that covers the entry,\n"
-    "or with --size an unsigned checkpoint body for that size). A consistency\n"
-    "proof (--from) names both sizes and roots and lists the hashes.\n"
-    "Check either with 'mohur log verify'.\n"
-    "\n"
-    "Options:\n"
-    "  --index N    prove entry N is in the tree\n"
-    "  --size S     the tree size to prove against (default: the latest checkpoint)\n"
-    "  --origin O   the origin line of an unsigned checkpoint (default: mohur)\n"
-    "  --from S1    prove the tree of S1 entries is a prefix of the tree of S2\n"
-    "  --to S2      (default: the current size)\n"
-    "  --out FILE   where to write the proof (default: standard output)\n"
-    "  -h, --help   show this help\n";
+static const struct mh_cli_opt log_prove_rows[] = {
+    {R_LEDGER},
+    {R_INDEX, .help = "prove entry N is in the tree"},
+    {R_SIZE, .help = "the tree size to prove against (default: the latest checkpoint)"},
+    {R_ORIGIN, .help = "the origin line of an unsigned checkpoint (default: mohur)"},
+    {R_FROM, .help = "prove the tree of S1 entries is a prefix of the tree of S2"},
+    {R_TO, .help = "(default: the current size)"},
+    {R_OUT, .help = "where to write the proof (default: standard output)"},
+    {0}};
+static const struct mh_cli_spec log_prove_spec = {
+    .usage = "mohur log prove [--ledger DIR] --index N [--size S] [--origin O] [--out FILE]\n"
+             "       mohur log prove [--ledger DIR] --from S1 [--to S2] [--out FILE]",
+    .about = "Writes an RFC 9162 proof as text. An inclusion proof (--index) follows C2SP\n"
+             "tlog-proof: the index, the proof hashes in base64, a blank line and the\n"
+             "checkpoint it proves against (the latest signed one that covers the entry,\n"
+             "or with --size an unsigned checkpoint body for that size). A consistency\n"
+             "proof (--from) names both sizes and roots and lists the hashes.\n"
+             "Check either with 'mohur log verify'.\n",
+    .opts = log_prove_rows,
+};
 
 static int put_hashes(char *buf, size_t cap, size_t *pos, uint8_t (*proof)[32], size_t n)
 {
@@ -1010,13 +803,12 @@ static int put_hashes(char *buf, size_t cap, size_t *pos, uint8_t (*proof)[32], 
 
 static int cmd_log_prove(int argc, char **argv)
 {
-    static const int allowed[] = {O_LEDGER, O_INDEX, O_SIZE, O_FROM, O_TO, O_OUT, O_ORIGIN, 0};
     struct log_opts o;
     mh_ledger *l = NULL;
     uint8_t proof[MH_MERKLE_MAX_PROOF][32];
     char *buf = NULL;
     size_t n, pos = 0, cap = PROOF_FILE_MAX;
-    int k, rc, ret = parse(argc, argv, allowed, log_prove_help, &o, false);
+    int k, rc, ret = parse(argc, argv, &log_prove_spec, &o);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
     if (o.has_index == o.has_from)
@@ -1117,29 +909,29 @@ out:
     return ret;
 }
 
-static const char log_verify_help[] =
-    "Usage: mohur log verify --proof FILE [--entry FILE] [--checkpoint FILE] [--vkey VKEY]\n"
-    "                        [--witness VKEY]... [--quorum K]\n"
-    "       mohur log verify --checkpoint FILE [--vkey VKEY]\n"
-    "\n"
-    "Checks a proof written by 'mohur log prove', without the ledger:\n"
-    "an inclusion proof against the entry's canonical bytes (--entry, as\n"
-    "written by 'mohur log get --raw') and the checkpoint inside the proof; a\n"
-    "consistency proof between its two roots, and, with --checkpoint, that the\n"
-    "newer root is the one in that checkpoint. With only --checkpoint, checks\n"
-    "that the file is a well-formed checkpoint and prints its fields.\n"
-    "Exit status 1 when a proof does not verify.\n"
-    "\n"
-    "Options:\n"
-    "  --proof FILE        the proof\n"
-    "  --entry FILE        the entry an inclusion proof is about\n"
-    "  --checkpoint FILE   a checkpoint (signed note) to check against\n"
-    "  --vkey VKEY         the log's verifier key (C2SP signed-note vkey, or a file\n"
-    "                      holding it): the checkpoint's signature must verify\n"
-    "  --witness VKEY      a witness's key (type 0x04; repeat): the checkpoint must\n"
-    "                      carry their cosignatures (C2SP tlog-cosignature)\n"
-    "  --quorum K          how many of the witnesses must have cosigned (default: all)\n"
-    "  -h, --help          show this help\n";
+static const struct mh_cli_opt log_verify_rows[] = {
+    {R_PROOF, .help = "the proof"},
+    {R_ENTRY, .help = "the entry an inclusion proof is about"},
+    {R_CHECKPOINT, .help = "a checkpoint (signed note) to check against"},
+    {R_VKEY, .help = "the log's verifier key (C2SP signed-note vkey, or a file holding it): the "
+                     "checkpoint's signature must verify"},
+    {R_WITNESS, .help = "a witness's key (type 0x04; repeat): the checkpoint must carry their "
+                        "cosignatures (C2SP tlog-cosignature)"},
+    {R_QUORUM, .help = "how many of the witnesses must have cosigned (default: all)"},
+    {0}};
+static const struct mh_cli_spec log_verify_spec = {
+    .usage = "mohur log verify --proof FILE [--entry FILE] [--checkpoint FILE] [--vkey VKEY]\n"
+             "                        [--witness VKEY]... [--quorum K]\n"
+             "       mohur log verify --checkpoint FILE [--vkey VKEY]",
+    .about = "Checks a proof written by 'mohur log prove', without the ledger:\n"
+             "an inclusion proof against the entry's canonical bytes (--entry, as\n"
+             "written by 'mohur log get --raw') and the checkpoint inside the proof; a\n"
+             "consistency proof between its two roots, and, with --checkpoint, that the\n"
+             "newer root is the one in that checkpoint. With only --checkpoint, checks\n"
+             "that the file is a well-formed checkpoint and prints its fields.\n"
+             "Exit status 1 when a proof does not verify.\n",
+    .opts = log_verify_rows,
+};
 
 /* Reads "key <u64>[ <b64 root>]" */
 static int read_line(const char **p, const char *end, char *line, size_t cap)
@@ -1189,7 +981,6 @@ static int parse_size_root(const char *line, const char *key, uint64_t *size, ui
 
 static int cmd_log_verify(int argc, char **argv)
 {
-    static const int allowed[] = {O_PROOF, O_ENTRY, O_CHECKPOINT, O_VKEY, O_WITNESS, O_QUORUM, 0};
     struct log_opts o;
     mh_note_vkey vk;
     uint8_t *pf = NULL, *ef = NULL, *cf = NULL;
@@ -1199,7 +990,7 @@ static int cmd_log_verify(int argc, char **argv)
     uint64_t csize = 0;
     uint8_t croot[32];
     bool have_ck = false;
-    int rc, ret = parse(argc, argv, allowed, log_verify_help, &o, false);
+    int rc, ret = parse(argc, argv, &log_verify_spec, &o);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
     if (!o.proof && !o.checkpoint)
@@ -1339,39 +1130,41 @@ out:
 
 /* ---- checkpoints -------------------------------------------------------- */
 
-static const char log_checkpoint_help[] =
-    "Usage: mohur log checkpoint [--ledger DIR] --origin O --key URI [--vkey-out FILE]\n"
-    "                            [--witness-url URL --witness VKEY]...\n"
-    "       mohur log checkpoint [--ledger DIR] --origin O --body [--out FILE]\n"
-    "       mohur log checkpoint [--ledger DIR] --note FILE\n"
-    "       mohur log checkpoint [--ledger DIR] [--seq N] [--out FILE]\n"
-    "\n"
-    "Checkpoints (C2SP tlog-checkpoint) as signed notes (C2SP signed-note).\n"
-    "--key signs the checkpoint of the current tree with the registry key on the\n"
-    "token (ECDSA P-256, signature type 0x02, or Ed25519, type 0x01; the key name\n"
-    "is the origin) and stores it; every published checkpoint is kept. --body\n"
-    "writes the unsigned checkpoint for a signer elsewhere; --note stores a\n"
-    "checkpoint signed elsewhere, after checking its size and root are this\n"
-    "ledger's. Without these, writes a stored checkpoint (the latest, or --seq N)\n"
-    "with its witness cosignatures.\n"
-    "\n"
-    "Options:\n"
-    "  --origin O      the log's origin line, e.g. registry.example.az/log\n"
-    "  --key URI       the registry key, e.g.\n"
-    "                  'pkcs11:token=Seal;object=registry?pin-source=file:PATH'\n" MODULE_HELP
-    "  --vkey-out FILE write the verifier key (vkey) for mirrors and witnesses\n"
-    "  --witness-url URL --witness VKEY\n"
-    "                  after signing, push the checkpoint to this witness and keep\n"
-    "                  its cosignature (as 'mohur log push'; repeat for each witness)\n"
-    "  --body          write the unsigned checkpoint body\n"
-    "  --note FILE     store this signed checkpoint\n"
-    "  --seq N         the stored checkpoint to write (default: the latest)\n"
-    "  --out FILE      where to write (default: standard output)\n"
-    "  -h, --help      show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur log checkpoint --origin registry.example.az/log \\\n"
-    "      --key 'pkcs11:token=Seal;object=registry?pin-source=file:user.pin'\n";
+static const struct mh_cli_opt log_checkpoint_rows[] = {
+    {R_LEDGER},
+    {R_ORIGIN, .help = "the log's origin line, e.g. registry.example.az/log"},
+    {R_KEY,
+     .help = "the registry key, e.g. 'pkcs11:token=Seal;object=registry?pin-source=file:PATH'"},
+    {R_MODULE},
+    {R_VKEY_OUT, .help = "write the verifier key (vkey) for mirrors and witnesses"},
+    {R_WITNESS_URL, .help = "after signing, push the checkpoint to this witness and keep its "
+                            "cosignature (as 'mohur log push'; repeat for each witness)"},
+    {R_WITNESS, .help = "after signing, push the checkpoint to this witness and keep its "
+                        "cosignature (as 'mohur log push'; repeat for each witness)"},
+    {R_BODY, .help = "write the unsigned checkpoint body"},
+    {R_NOTE, .help = "store this signed checkpoint"},
+    {R_SEQ, .help = "the stored checkpoint to write (default: the latest)"},
+    {R_OUT, .help = "where to write (default: standard output)"},
+    {0}};
+static const struct mh_cli_spec log_checkpoint_spec = {
+    .usage = "mohur log checkpoint [--ledger DIR] --origin O --key URI [--vkey-out FILE]\n"
+             "                            [--witness-url URL --witness VKEY]...\n"
+             "       mohur log checkpoint [--ledger DIR] --origin O --body [--out FILE]\n"
+             "       mohur log checkpoint [--ledger DIR] --note FILE\n"
+             "       mohur log checkpoint [--ledger DIR] [--seq N] [--out FILE]",
+    .about = "Checkpoints (C2SP tlog-checkpoint) as signed notes (C2SP signed-note).\n"
+             "--key signs the checkpoint of the current tree with the registry key on the\n"
+             "token (ECDSA P-256, signature type 0x02, or Ed25519, type 0x01; the key name\n"
+             "is the origin) and stores it; every published checkpoint is kept. --body\n"
+             "writes the unsigned checkpoint for a signer elsewhere; --note stores a\n"
+             "checkpoint signed elsewhere, after checking its size and root are this\n"
+             "ledger's. Without these, writes a stored checkpoint (the latest, or --seq N)\n"
+             "with its witness cosignatures.\n",
+    .opts = log_checkpoint_rows,
+    .more = "Example:\n"
+            "  mohur log checkpoint --origin registry.example.az/log \\\n"
+            "      --key 'pkcs11:token=Seal;object=registry?pin-source=file:user.pin'\n",
+};
 
 struct note_signer {
     mh_hsm_key *key;
@@ -1439,8 +1232,6 @@ static int open_signer(const struct log_opts *o, mh_cli_ctx *c, struct note_sign
 
 static int cmd_log_checkpoint(int argc, char **argv)
 {
-    static const int allowed[] = {O_LEDGER, O_ORIGIN,   O_BODY, O_NOTE,    O_OUT,  O_KEY,
-                                  O_MODULE, O_VKEY_OUT, O_SEQ,  O_WITNESS, O_WURL, 0};
     struct log_opts o;
     mh_ledger *l = NULL;
     mh_cli_ctx c;
@@ -1452,7 +1243,7 @@ static int cmd_log_checkpoint(int argc, char **argv)
     int rc, ret;
 
     memset(&c, 0, sizeof c);
-    ret = parse(argc, argv, allowed, log_checkpoint_help, &o, false);
+    ret = parse(argc, argv, &log_checkpoint_spec, &o);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
     if ((o.body ? 1 : 0) + (o.note ? 1 : 0) + (o.key ? 1 : 0) > 1)
@@ -1526,18 +1317,19 @@ out:
     return ret;
 }
 
-static const char log_cosign_help[] =
-    "Usage: mohur log cosign [--ledger DIR] --cosig FILE --witness VKEY [--seq N]\n"
-    "\n"
-    "Accepts a witness cosignature (C2SP tlog-cosignature, cosignature/v1) of a\n"
-    "stored checkpoint: verifies it with the witness's key and stores it beside\n"
-    "the checkpoint, so 'mohur log checkpoint' and the exported checkpoint carry it.\n"
-    "\n"
-    "Options:\n"
-    "  --cosig FILE     the witness's signature line ('\u2014 name base64')\n"
-    "  --witness VKEY   the witness's verifier key (or a file holding it)\n"
-    "  --seq N          the checkpoint cosigned (default: the latest)\n"
-    "  -h, --help       show this help\n";
+static const struct mh_cli_opt log_cosign_rows[] = {
+    {R_LEDGER},
+    {R_COSIG, .help = "the witness's signature line ('— name base64')"},
+    {R_WITNESS, .help = "the witness's verifier key (or a file holding it)"},
+    {R_SEQ, .help = "the checkpoint cosigned (default: the latest)"},
+    {0}};
+static const struct mh_cli_spec log_cosign_spec = {
+    .usage = "mohur log cosign [--ledger DIR] --cosig FILE --witness VKEY [--seq N]",
+    .about = "Accepts a witness cosignature (C2SP tlog-cosignature, cosignature/v1) of a\n"
+             "stored checkpoint: verifies it with the witness's key and stores it beside\n"
+             "the checkpoint, so 'mohur log checkpoint' and the exported checkpoint carry it.\n",
+    .opts = log_cosign_rows,
+};
 
 struct cosig_ctx {
     const mh_note_vkey *witness;
@@ -1562,14 +1354,13 @@ static int cosig_verify_cb(void *ctx, const char *note, size_t note_len, const c
 
 static int cmd_log_cosign(int argc, char **argv)
 {
-    static const int allowed[] = {O_LEDGER, O_COSIG, O_WITNESS, O_SEQ, 0};
     struct log_opts o;
     mh_ledger *l = NULL;
     mh_note_vkey vk;
     struct cosig_ctx cc;
     uint8_t *line = NULL;
     size_t ll;
-    int rc, ret = parse(argc, argv, allowed, log_cosign_help, &o, false);
+    int rc, ret = parse(argc, argv, &log_cosign_spec, &o);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
     if (!o.cosig || !o.witness)
@@ -1600,30 +1391,30 @@ out:
     return ret;
 }
 
-static const char log_push_help[] =
-    "Usage: mohur log push [--ledger DIR] --witness-url URL --witness VKEY [--seq N]\n"
-    "\n"
-    "Sends a stored checkpoint (the latest, or --seq N) to a witness (C2SP\n"
-    "tlog-witness add-checkpoint) with a consistency proof from the size the\n"
-    "witness cosigned last, checks the cosignature with the witness's key and\n"
-    "keeps it beside the checkpoint: exported checkpoints and proofs carry it.\n"
-    "Run it for each witness after each 'mohur log checkpoint'. A witness that\n"
-    "refuses the checkpoint as a fork exits with status 1.\n"
-    "\n"
-    "Options:\n"
-    "  --witness-url URL  the witness's submission prefix (http:// or https://)\n"
-    "  --witness VKEY     the witness's verifier key (type 0x04), or a file\n"
-    "  --seq N            the checkpoint to push (default: the latest)\n"
-    "  -h, --help         show this help\n";
+static const struct mh_cli_opt log_push_rows[] = {
+    {R_LEDGER},
+    {R_WITNESS_URL, .help = "the witness's submission prefix (http:// or https://)"},
+    {R_WITNESS, .help = "the witness's verifier key (type 0x04), or a file"},
+    {R_SEQ, .help = "the checkpoint to push (default: the latest)"},
+    {0}};
+static const struct mh_cli_spec log_push_spec = {
+    .usage = "mohur log push [--ledger DIR] --witness-url URL --witness VKEY [--seq N]",
+    .about = "Sends a stored checkpoint (the latest, or --seq N) to a witness (C2SP\n"
+             "tlog-witness add-checkpoint) with a consistency proof from the size the\n"
+             "witness cosigned last, checks the cosignature with the witness's key and\n"
+             "keeps it beside the checkpoint: exported checkpoints and proofs carry it.\n"
+             "Run it for each witness after each 'mohur log checkpoint'. A witness that\n"
+             "refuses the checkpoint as a fork exits with status 1.\n",
+    .opts = log_push_rows,
+};
 
 static int cmd_log_push(int argc, char **argv)
 {
-    static const int allowed[] = {O_LEDGER, O_WURL, O_WITNESS, O_SEQ, 0};
     struct log_opts o;
     mh_ledger *l = NULL;
     mh_note_vkey vk;
     mh_ledger_push_result r;
-    int rc, ret = parse(argc, argv, allowed, log_push_help, &o, false);
+    int rc, ret = parse(argc, argv, &log_push_spec, &o);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
     if (!o.witness_url || !o.witness)
@@ -1653,25 +1444,23 @@ out:
 
 /* ---- export and audit --------------------------------------------------- */
 
-static const char log_export_help[] =
-    "Usage: mohur log export-tiles [--ledger DIR] --out DIR\n"
-    "\n"
-    "Writes the log as C2SP tlog-tiles for a static mirror: tile/<L>/<N>\n"
-    "(hash tiles of 256), tile/entries/<N> (entry bundles) and checkpoint, for\n"
-    "the latest signed checkpoint. Incremental: full tiles already there are\n"
-    "kept; the checkpoint is replaced last, atomically.\n"
-    "\n"
-    "Options:\n"
-    "  --out DIR    the mirror directory (served as is by any web server)\n"
-    "  -h, --help   show this help\n";
+static const struct mh_cli_opt log_export_tiles_rows[] = {
+    {R_LEDGER}, {R_OUT, .help = "the mirror directory (served as is by any web server)"}, {0}};
+static const struct mh_cli_spec log_export_tiles_spec = {
+    .usage = "mohur log export-tiles [--ledger DIR] --out DIR",
+    .about = "Writes the log as C2SP tlog-tiles for a static mirror: tile/<L>/<N>\n"
+             "(hash tiles of 256), tile/entries/<N> (entry bundles) and checkpoint, for\n"
+             "the latest signed checkpoint. Incremental: full tiles already there are\n"
+             "kept; the checkpoint is replaced last, atomically.\n",
+    .opts = log_export_tiles_rows,
+};
 
 static int cmd_log_export(int argc, char **argv)
 {
-    static const int allowed[] = {O_LEDGER, O_OUT, 0};
     struct log_opts o;
     mh_ledger *l = NULL;
     mh_ledger_export_stats st;
-    int rc, ret = parse(argc, argv, allowed, log_export_help, &o, false);
+    int rc, ret = parse(argc, argv, &log_export_tiles_spec, &o);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
     if (!o.out)
@@ -1692,38 +1481,40 @@ out:
     return ret;
 }
 
-static const char log_audit_help[] =
-    "Usage: mohur log audit DIR-or-URL [--state FILE] [--vkey VKEY] [--evidence FILE]\n"
-    "                       [--json]\n"
-    "\n"
-    "Audits a tile mirror (a directory written by 'mohur log export-tiles', or\n"
-    "the same served by any web server at an http:// or https:// URL). With\n"
-    "--state it is incremental: the state keeps the checkpoint trusted last time\n"
-    "and the right edge of its tree, and the audit fetches only the entry\n"
-    "bundles and tiles written since, recomputes every new leaf and every new\n"
-    "hash above it, compares them with the tiles served, and checks that the new\n"
-    "checkpoint's tree extends the trusted one. The first audit streams the\n"
-    "whole log in constant memory. A rollback, a fork or a rewrite exits with\n"
-    "status 1 and shows the evidence (both checkpoints); the state is then left\n"
-    "as it was. Prints the files and bytes fetched and the time taken.\n"
-    "\n"
-    "Options:\n"
-    "  --state FILE      the auditor's state (created if missing)\n"
-    "  --vkey VKEY       the log's verifier key: the checkpoint must be signed by it\n"
-    "  --evidence FILE   where to write the evidence of a fork or rollback\n"
-    "  --json            print the result as JSON\n"
-    "  -h, --help        show this help\n";
+static const struct mh_cli_opt log_audit_rows[] = {
+    {R_STATE, .help = "the auditor's state (created if missing)"},
+    {R_VKEY, .help = "the log's verifier key: the checkpoint must be signed by it"},
+    {R_EVIDENCE, .help = "where to write the evidence of a fork or rollback"},
+    {R_JSON},
+    {0}};
+static const struct mh_cli_spec log_audit_spec = {
+    .usage = "mohur log audit DIR-or-URL [--state FILE] [--vkey VKEY] [--evidence FILE]\n"
+             "                       [--json]",
+    .about = "Audits a tile mirror (a directory written by 'mohur log export-tiles', or\n"
+             "the same served by any web server at an http:// or https:// URL). With\n"
+             "--state it is incremental: the state keeps the checkpoint trusted last time\n"
+             "and the right edge of its tree, and the audit fetches only the entry\n"
+             "bundles and tiles written since, recomputes every new leaf and every new\n"
+             "hash above it, compares them with the tiles served, and checks that the new\n"
+             "checkpoint's tree extends the trusted one. The first audit streams the\n"
+             "whole log in constant memory. A rollback, a fork or a rewrite exits with\n"
+             "status 1 and shows the evidence (both checkpoints); the state is then left\n"
+             "as it was. Prints the files and bytes fetched and the time taken.\n",
+    .opts = log_audit_rows,
+    .min_args = 1,
+    .max_args = 1,
+    .args_err = "give exactly one directory to audit",
+};
 
 static int cmd_log_audit(int argc, char **argv)
 {
-    static const int allowed[] = {O_STATE, O_VKEY, O_EVIDENCE, O_JSON, 0};
     struct log_opts o;
     mh_note_vkey vk;
     mh_audit_state *st = NULL;
     mh_audit_result *res = NULL;
     char rb[64], *ev = NULL;
     size_t evl;
-    int rc, ret = parse(argc, argv, allowed, log_audit_help, &o, true);
+    int rc, ret = parse(argc, argv, &log_audit_spec, &o);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
     if (o.vkey && (ret = load_vkey(o.vkey, "--vkey", &vk)))
@@ -1819,30 +1610,30 @@ out:
     return ret;
 }
 
-static const char log_follow_help[] =
-    "Usage: mohur log follow update --config FILE --state DIR [--registry ID] [--json]\n"
-    "       mohur log follow status --config FILE --state DIR [--json]\n"
-    "       mohur log follow check  --config FILE --state DIR --registry ID --index N\n"
-    "                               [--digest HEX] [--json]\n"
-    "\n"
-    "A verifier following many registries' logs. The configuration (JSON) lists\n"
-    "them: {\"registries\": [{\"id\": \"AZ-EDU\", \"vkey\": LOG-VKEY, \"mirror\": URL,\n"
-    "\"witnesses\": [VKEY, ...], \"quorum\": K, \"max_age\": SECONDS}, ...]}.\n"
-    "update audits each registry's mirror incrementally and trusts its new\n"
-    "checkpoint if the log signed it and K witnesses cosigned it; a fork or a\n"
-    "rollback is shown with both checkpoints (exit status 1) and the others go\n"
-    "on. check proves entry N (a receipt's log index) in the trusted checkpoint\n"
-    "of the registry the receipt names, says whether it was revoked and how\n"
-    "fresh the checkpoint is, and with --digest compares the document digest.\n"
-    "\n"
-    "Options:\n"
-    "  --config FILE    the registries followed\n"
-    "  --state DIR      the follower's state (created if missing)\n"
-    "  --registry ID    a receipt's registry id (or the log's origin)\n"
-    "  --index N        a receipt's log index\n"
-    "  --digest HEX     the document's SHA-256 (or its first 16 bytes, as receipts carry)\n"
-    "  --json           print JSON\n"
-    "  -h, --help       show this help\n";
+static const struct mh_cli_opt log_follow_rows[] = {
+    {R_CONFIG, .help = "the registries followed"},
+    {R_STATE, .help = "the follower's state (created if missing)"},
+    {R_REGISTRY, .help = "a receipt's registry id (or the log's origin)"},
+    {R_INDEX, .help = "a receipt's log index"},
+    {R_DIGEST, .help = "the document's SHA-256 (or its first 16 bytes, as receipts carry)"},
+    {R_JSON},
+    {0}};
+static const struct mh_cli_spec log_follow_spec = {
+    .usage = "mohur log follow update --config FILE --state DIR [--registry ID] [--json]\n"
+             "       mohur log follow status --config FILE --state DIR [--json]\n"
+             "       mohur log follow check  --config FILE --state DIR --registry ID --index N\n"
+             "                               [--digest HEX] [--json]",
+    .about = "A verifier following many registries' logs. The configuration (JSON) lists\n"
+             "them: {\"registries\": [{\"id\": \"AZ-EDU\", \"vkey\": LOG-VKEY, \"mirror\": URL,\n"
+             "\"witnesses\": [VKEY, ...], \"quorum\": K, \"max_age\": SECONDS}, ...]}.\n"
+             "update audits each registry's mirror incrementally and trusts its new\n"
+             "checkpoint if the log signed it and K witnesses cosigned it; a fork or a\n"
+             "rollback is shown with both checkpoints (exit status 1) and the others go\n"
+             "on. check proves entry N (a receipt's log index) in the trusted checkpoint\n"
+             "of the registry the receipt names, says whether it was revoked and how\n"
+             "fresh the checkpoint is, and with --digest compares the document digest.\n",
+    .opts = log_follow_rows,
+};
 
 static void follow_status_print(const mh_follow_status *s, bool json, mh_json *j)
 {
@@ -1883,19 +1674,18 @@ static void follow_status_print(const mh_follow_status *s, bool json, mh_json *j
 
 static int cmd_log_follow(int argc, char **argv)
 {
-    static const int allowed[] = {O_CONFIG, O_STATE, O_REGISTRY, O_INDEX, O_DIGEST, O_JSON, 0};
     struct log_opts o;
     mh_follow *f = NULL;
     const char *verb = argc > 1 ? argv[1] : "";
     char *ev = NULL;
     int rc, ret;
     if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
-        fputs(log_follow_help, stdout);
+        mh_cli_print_help(&log_follow_spec, stdout);
         return MH_EXIT_OK;
     }
     if (strcmp(verb, "update") != 0 && strcmp(verb, "status") != 0 && strcmp(verb, "check") != 0)
         return mh_cli_usage("log follow takes update, status or check");
-    ret = parse(argc - 1, argv + 1, allowed, log_follow_help, &o, false);
+    ret = parse(argc - 1, argv + 1, &log_follow_spec, &o);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
     if (!o.config || !o.state)
@@ -2059,25 +1849,26 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_log_cmds[] = {
-    {"init", "create an empty ledger", log_init_help, cmd_log_init, NULL},
-    {"info", "show the ledger's size, root and latest checkpoint", log_info_help, cmd_log_info,
+    {"init", "create an empty ledger", &log_init_spec, cmd_log_init, NULL},
+    {"info", "show the ledger's size, root and latest checkpoint", &log_info_spec, cmd_log_info,
      NULL},
-    {"append", "append an issue or revoke entry (tests and tooling)", log_append_help,
+    {"append", "append an issue or revoke entry (tests and tooling)", &log_append_spec,
      cmd_log_append, NULL},
-    {"get", "show an entry, a document's status, or entries by digest", log_get_help, cmd_log_get,
+    {"get", "show an entry, a document's status, or entries by digest", &log_get_spec, cmd_log_get,
      NULL},
-    {"prove", "write an inclusion or consistency proof", log_prove_help, cmd_log_prove, NULL},
-    {"checkpoint", "make, store or show signed checkpoints", log_checkpoint_help,
+    {"prove", "write an inclusion or consistency proof", &log_prove_spec, cmd_log_prove, NULL},
+    {"checkpoint", "make, store or show signed checkpoints", &log_checkpoint_spec,
      cmd_log_checkpoint, NULL},
-    {"cosign", "verify and store a witness cosignature of a checkpoint", log_cosign_help,
+    {"cosign", "verify and store a witness cosignature of a checkpoint", &log_cosign_spec,
      cmd_log_cosign, NULL},
-    {"push", "send a checkpoint to a witness and keep its cosignature", log_push_help, cmd_log_push,
-     NULL},
-    {"export-tiles", "write the log as static C2SP tiles for mirrors", log_export_help,
+    {"push", "send a checkpoint to a witness and keep its cosignature", &log_push_spec,
+     cmd_log_push, NULL},
+    {"export-tiles", "write the log as static C2SP tiles for mirrors", &log_export_tiles_spec,
      cmd_log_export, NULL},
-    {"audit", "audit a tile mirror for forks and rewrites", log_audit_help, cmd_log_audit, NULL},
+    {"audit", "audit a tile mirror for forks and rewrites", &log_audit_spec, cmd_log_audit, NULL},
     {"follow", "follow many registries' logs: update, status, check a receipt's entry",
-     log_follow_help, cmd_log_follow, NULL},
-    {"verify", "check a proof or checkpoint given as files", log_verify_help, cmd_log_verify, NULL},
+     &log_follow_spec, cmd_log_follow, NULL},
+    {"verify", "check a proof or checkpoint given as files", &log_verify_spec, cmd_log_verify,
+     NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -3,7 +3,6 @@
  * image, the signed trust list, the signed revocation snapshot. Parsing
  * and printing only; host/offline does the work (mh_offline.h). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,97 +13,101 @@
 
 #define SLOT_MAX ((size_t)48 * 1024 + 4)
 
-static const char trustlist_key_help[] =
-    "usage: mohur offline trustlist-key [--out FILE] [--no-create]\n"
-    "\n"
-    "The trust-list signing key: a P-256 key on the appliance token (label\n"
-    "'trust-list'), made on first use. Prints its public point in hex and writes\n"
-    "the 65 raw bytes to FILE: burn them into the firmware image (firmware/README.md).\n"
-    "\n"
-    "  --out FILE     write the point (65 bytes: 04 || X || Y)\n"
-    "  --no-create    fail when the key does not exist yet\n"
-    "\n"
-    "example: mohur offline trustlist-key --out tl-key.bin\n";
+#define NUM_ERR(o) .err = o " must be a non-negative whole number"
 
-static const char trustlist_help[] =
-    "usage: mohur offline trustlist --out FILE --seq N [options]\n"
-    "\n"
-    "Makes the trust list for the offline verifier, signed with the trust-list\n"
-    "signing key: this registry's key (with its host and validity period) and\n"
-    "any other registries' keys. The file is the device's trust-list slot image.\n"
-    "\n"
-    "  --out FILE              where to write it\n"
-    "  --seq N                 its sequence number: each new list must be higher\n"
-    "                          (a device refuses a list older than one it accepted)\n"
-    "  --max-age SECONDS       a revocation snapshot older than this is stale\n"
-    "                          (default 604800, 7 days)\n"
-    "  --not-before UNIXTIME   this registry key signs receipts from then on\n"
-    "  --not-after UNIXTIME    ... until then (default: every receipt so far, and\n"
-    "                          for 10 years from now)\n"
-    "  --without-own-key       leave this registry's key out\n"
-    "  --other-key SPKI.der    add another registry's P-256 key (DER SPKI) ...\n"
-    "  --other-registry ID     ... its registry id (default: this one's)\n"
-    "  --other-host HOST       ... its verification host (default: this one's)\n"
-    "  --other-not-before T, --other-not-after T   ... its validity\n"
-    "\n"
-    "example: mohur offline trustlist --seq 3 --out trustlist.bin\n";
+struct tl_key_opts {
+    const char *out;
+    bool no_create;
+};
+static const struct mh_cli_opt trustlist_key_rows[] = {
+    {MH_CLI_OUT(struct tl_key_opts, out), .shrt = 'o',
+     .help = "write the point (65 bytes: 04 || X || Y)"},
+    {MH_CLI_FLAG(struct tl_key_opts, no_create, "no-create"), .shrt = 'n',
+     .help = "fail when the key does not exist yet"},
+    {0}};
+static const struct mh_cli_spec trustlist_key_spec = {
+    .usage = "mohur offline trustlist-key [--out FILE] [--no-create]",
+    .about = "The trust-list signing key: a P-256 key on the appliance token (label\n"
+             "'trust-list'), made on first use. Prints its public point in hex and writes\n"
+             "the 65 raw bytes to FILE: burn them into the firmware image (firmware/README.md).\n",
+    .opts = trustlist_key_rows,
+    .more = "Example:\n  mohur offline trustlist-key --out tl-key.bin\n",
+};
 
-static const char snapshot_help[] =
-    "usage: mohur offline snapshot --out FILE [--now UNIXTIME]\n"
-    "\n"
-    "Makes the revocation snapshot for the offline verifier: every revoked log\n"
-    "index with its date and reason, as of the ledger's current tree size and\n"
-    "root, signed with the registry key. The file is the device's snapshot slot.\n"
-    "\n"
-    "  --out FILE        where to write it\n"
-    "  --now UNIXTIME    the time it says it was made (default: now)\n"
-    "\n"
-    "example: mohur offline snapshot --out snapshot.bin\n";
+#define T struct tl_args
+struct tl_args {
+    mh_offline_tl_opts tl;
+    const char *out, *other, *oreg, *ohost;
+    uint64_t onb, ona;
+    bool have_nb, have_na;
+};
+static const struct mh_cli_opt trustlist_rows[] = {
+    {MH_CLI_OUT(T, out), .shrt = 'o', .flags = MH_CLI_REQUIRED, .help = "where to write it"},
+    {MH_CLI_UINT(T, tl.seq, "seq", "N", 0, UINT64_MAX), .shrt = 's', .flags = MH_CLI_REQUIRED,
+     NUM_ERR("--seq"),
+     .help = "its sequence number: each new list must be higher (a device refuses a list older "
+             "than one it accepted)"},
+    {MH_CLI_UINT(T, tl.snapshot_max_age, "max-age", "SECONDS", 1, UINT64_MAX), .shrt = 'm',
+     .err = "--max-age must be at least 1 second",
+     .help = "a revocation snapshot older than this is stale (default 604800, 7 days)"},
+    {MH_CLI_UINT(T, tl.not_before, "not-before", "UNIXTIME", 0, UINT64_MAX), .shrt = 'b',
+     .flags = MH_CLI_SEEN, .off2 = offsetof(T, have_nb), NUM_ERR("--not-before"),
+     .help = "this registry key signs receipts from then on"},
+    {MH_CLI_UINT(T, tl.not_after, "not-after", "UNIXTIME", 0, UINT64_MAX), .shrt = 'a',
+     .flags = MH_CLI_SEEN, .off2 = offsetof(T, have_na), NUM_ERR("--not-after"),
+     .help = "... until then (default: every receipt so far, and for 10 years from now)"},
+    {MH_CLI_FLAG(T, tl.without_own_key, "without-own-key"), .shrt = 'w',
+     .help = "leave this registry's key out"},
+    {MH_CLI_STR(T, other, "other-key", "SPKI.der"), .shrt = 'k',
+     .help = "add another registry's P-256 key (DER SPKI) ..."},
+    {MH_CLI_STR(T, oreg, "other-registry", "ID"), .shrt = 'r',
+     .help = "... its registry id (default: this one's)"},
+    {MH_CLI_STR(T, ohost, "other-host", "HOST"), .shrt = 'H',
+     .help = "... its verification host (default: this one's)"},
+    {MH_CLI_UINT(T, onb, "other-not-before", "T", 0, UINT64_MAX), .shrt = 'B',
+     NUM_ERR("--other-not-before"), .help = "... its validity from"},
+    {MH_CLI_UINT(T, ona, "other-not-after", "T", 0, UINT64_MAX), .shrt = 'A',
+     NUM_ERR("--other-not-after"), .help = "... and to"},
+    {0}};
+#undef T
+static const struct mh_cli_spec trustlist_spec = {
+    .usage = "mohur offline trustlist --out FILE --seq N [options]",
+    .about = "Makes the trust list for the offline verifier, signed with the trust-list\n"
+             "signing key: this registry's key (with its host and validity period) and\n"
+             "any other registries' keys. The file is the device's trust-list slot image.\n",
+    .opts = trustlist_rows,
+    .more = "Example:\n  mohur offline trustlist --seq 3 --out trustlist.bin\n",
+};
 
-static int num(const char *s, const char *what, uint64_t *v)
-{
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-')
-        return mh_cli_usage("%s must be a non-negative whole number", what);
-    *v = x;
-    return MH_EXIT_OK;
-}
+struct snapshot_opts {
+    const char *out;
+    uint64_t now;
+};
+static const struct mh_cli_opt snapshot_rows[] = {
+    {MH_CLI_OUT(struct snapshot_opts, out), .shrt = 'o', .flags = MH_CLI_REQUIRED,
+     .help = "where to write it"},
+    {MH_CLI_UINT(struct snapshot_opts, now, "now", "UNIXTIME", 0, UINT64_MAX), .shrt = 'n',
+     NUM_ERR("--now"), .help = "the time it says it was made (default: now)"},
+    {0}};
+static const struct mh_cli_spec snapshot_spec = {
+    .usage = "mohur offline snapshot --out FILE [--now UNIXTIME]",
+    .about = "Makes the revocation snapshot for the offline verifier: every revoked log\n"
+             "index with its date and reason, as of the ledger's current tree size and\n"
+             "root, signed with the registry key. The file is the device's snapshot slot.\n",
+    .opts = snapshot_rows,
+    .more = "Example:\n  mohur offline snapshot --out snapshot.bin\n",
+};
 
 static int cmd_trustlist_key(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"out", required_argument, NULL, 'o'},
-        {"no-create", no_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *out = NULL;
-    bool create = true;
+    struct tl_key_opts a = {NULL, false};
     uint8_t point[65];
     char hex[2 * 65 + 1];
-    int ch, ret;
-
-    if ((ret = mh_cli_check_long(argc, argv, opts)))
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":o:nh", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'o':
-            out = optarg;
-            break;
-        case 'n':
-            create = false;
-            break;
-        case 'h':
-            fputs(trustlist_key_help, stdout);
-            return MH_EXIT_OK;
-        default:
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
-    if ((ret = mh_cli_no_operands(argc, argv)))
-        return ret;
+    int ret = mh_cli_parse(&trustlist_key_spec, argc, argv, &a);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    const char *out = a.out;
+    bool create = !a.no_create;
     mh_err_clear();
     int rc = mh_offline_tl_key(mh_cli_state_dir(), create, point);
     if (rc)
@@ -118,89 +121,19 @@ static int cmd_trustlist_key(int argc, char **argv)
 
 static int cmd_trustlist(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"out", required_argument, NULL, 'o'},
-        {"seq", required_argument, NULL, 's'},
-        {"max-age", required_argument, NULL, 'm'},
-        {"not-before", required_argument, NULL, 'b'},
-        {"not-after", required_argument, NULL, 'a'},
-        {"without-own-key", no_argument, NULL, 'w'},
-        {"other-key", required_argument, NULL, 'k'},
-        {"other-registry", required_argument, NULL, 'r'},
-        {"other-host", required_argument, NULL, 'H'},
-        {"other-not-before", required_argument, NULL, 'B'},
-        {"other-not-after", required_argument, NULL, 'A'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    mh_offline_tl_opts o;
-    const char *out = NULL, *other = NULL, *oreg = NULL, *ohost = NULL;
-    uint64_t onb = 0, ona = UINT64_MAX / 2;
-    bool have_seq = false, have_nb = false, have_na = false;
+    struct tl_args a;
     uint8_t *slot = NULL, *spki = NULL;
     size_t len = 0, spki_len = 0;
-    int ch, ret;
+    int ret;
 
-    memset(&o, 0, sizeof o);
-    if ((ret = mh_cli_check_long(argc, argv, opts)))
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":o:s:m:b:a:wk:r:H:B:A:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'o':
-            out = optarg;
-            break;
-        case 's':
-            if ((ret = num(optarg, "--seq", &o.seq)))
-                return ret;
-            have_seq = true;
-            break;
-        case 'm':
-            if ((ret = num(optarg, "--max-age", &o.snapshot_max_age)))
-                return ret;
-            if (o.snapshot_max_age == 0)
-                return mh_cli_usage("--max-age must be at least 1 second");
-            break;
-        case 'b':
-            if ((ret = num(optarg, "--not-before", &o.not_before)))
-                return ret;
-            have_nb = true;
-            break;
-        case 'a':
-            if ((ret = num(optarg, "--not-after", &o.not_after)))
-                return ret;
-            have_na = true;
-            break;
-        case 'w':
-            o.without_own_key = true;
-            break;
-        case 'k':
-            other = optarg;
-            break;
-        case 'r':
-            oreg = optarg;
-            break;
-        case 'H':
-            ohost = optarg;
-            break;
-        case 'B':
-            if ((ret = num(optarg, "--other-not-before", &onb)))
-                return ret;
-            break;
-        case 'A':
-            if ((ret = num(optarg, "--other-not-after", &ona)))
-                return ret;
-            break;
-        case 'h':
-            fputs(trustlist_help, stdout);
-            return MH_EXIT_OK;
-        default:
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
-    if ((ret = mh_cli_no_operands(argc, argv)))
-        return ret;
-    if (!out || !have_seq)
-        return mh_cli_usage("--out FILE and --seq N are required");
+    memset(&a, 0, sizeof a);
+    a.ona = UINT64_MAX / 2;
+    if ((ret = mh_cli_parse(&trustlist_spec, argc, argv, &a)))
+        return ret < 0 ? MH_EXIT_OK : ret;
+    mh_offline_tl_opts o = a.tl;
+    const char *out = a.out, *other = a.other, *oreg = a.oreg, *ohost = a.ohost;
+    uint64_t onb = a.onb, ona = a.ona;
+    bool have_nb = a.have_nb, have_na = a.have_na;
     if (have_nb != have_na)
         return mh_cli_usage("give both --not-before and --not-after, or neither");
     if (have_nb && o.not_before == 0 && o.not_after == 0)
@@ -247,41 +180,15 @@ out:
 
 static int cmd_snapshot(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"out", required_argument, NULL, 'o'},
-        {"now", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *out = NULL;
-    uint64_t now = 0;
+    struct snapshot_opts a = {NULL, 0};
     uint8_t *slot = NULL;
     size_t len = 0;
     mh_offline_snap_info info;
-    int ch, ret;
-
-    if ((ret = mh_cli_check_long(argc, argv, opts)))
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":o:n:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'o':
-            out = optarg;
-            break;
-        case 'n':
-            if ((ret = num(optarg, "--now", &now)))
-                return ret;
-            break;
-        case 'h':
-            fputs(snapshot_help, stdout);
-            return MH_EXIT_OK;
-        default:
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
-    if ((ret = mh_cli_no_operands(argc, argv)))
-        return ret;
-    if (!out)
-        return mh_cli_usage("--out FILE is required");
+    int ret = mh_cli_parse(&snapshot_spec, argc, argv, &a);
+    if (ret)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    const char *out = a.out;
+    uint64_t now = a.now;
     if (!(slot = malloc(SLOT_MAX)))
         return mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
     mh_err_clear();
@@ -302,10 +209,10 @@ out:
 
 const struct mh_cli_cmd mh_cli_offline_cmds[] = {
     {"trustlist-key", "the trust-list signing key (made on first use); its point for the image",
-     trustlist_key_help, cmd_trustlist_key, NULL},
+     &trustlist_key_spec, cmd_trustlist_key, NULL},
     {"trustlist", "make the signed trust list of registry keys for the offline verifier",
-     trustlist_help, cmd_trustlist, NULL},
-    {"snapshot", "make the signed revocation snapshot for the offline verifier", snapshot_help,
+     &trustlist_spec, cmd_trustlist, NULL},
+    {"snapshot", "make the signed revocation snapshot for the offline verifier", &snapshot_spec,
      cmd_snapshot, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -22,24 +22,6 @@
 #include "mh_pki.h"
 #include "mh_qr.h"
 
-#define LAYOUT_HELP                                                                                \
-    "  --page N        the page the stamp goes on (1 = first; default: the last)\n"                \
-    "  --rect X,Y,W,H  the stamp's place in points, from the lower-left corner of\n"               \
-    "                  the page as displayed (default: lower right, 220 x 80)\n"                   \
-    "  --invisible     no stamp (an invisible signature)\n"                                        \
-    "  --qr TEXT       draw TEXT as a QR code in the stamp (e.g. the receipt URL)\n"               \
-    "  --caption LINE  a line of the stamp's caption (up to 4; Latin-1 letters)\n"                 \
-    "  --name TEXT     the signer's name (/Name)\n"                                                \
-    "  --reason TEXT   why it is signed (/Reason)\n"                                               \
-    "  --location TEXT where it is signed (/Location)\n"                                           \
-    "  --contents-size N  bytes reserved for the CMS signature (default 16384)\n"                  \
-    "  --certify       certify the document (DocMDP; the first signature only)\n"                  \
-    "  --docmdp P      the certification's permission: 1 no changes, 2 (default)\n"                \
-    "                  form filling and signing, 3 also annotations\n"                             \
-    "  --slot [PAGE:]X,Y,W,H  prepare an empty signature field for a later party\n"                \
-    "                  (repeatable, up to 16; named mohur-party-1, -2, ...)\n"                     \
-    "  --field NAME    sign into the existing empty signature field NAME\n"
-
 struct pdf_opts {
     const char *in, *out, *key, *cert, *module, *cms, *qr;
     mh_pdf_sign_opts so;
@@ -118,84 +100,85 @@ static bool parse_size(const char *s, size_t min, size_t max, size_t *v)
     return true;
 }
 
-/* Options shared by sign and prepare; returns -1 when not one of them. */
-static int layout_option(int ch, struct pdf_opts *o)
+/* --rect X,Y,W,H */
+static int rect_opt(void *base, const struct mh_cli_opt *row, const char *v)
 {
-    size_t v;
-    switch (ch) {
-    case 'p':
-        if (!parse_size(optarg, 1, 100000, &v))
-            return mh_cli_usage("--page must be a page number (1 or more)");
-        o->so.page = (unsigned)v;
-        return 0;
-    case 'r':
-        if (!parse_rect(optarg, o->so.rect))
-            return mh_cli_usage("--rect must be four numbers X,Y,W,H (points)");
-        o->so.has_rect = true;
-        return 0;
-    case 'V':
-        o->so.invisible = true;
-        return 0;
-    case 'q':
-        o->qr = optarg;
-        return 0;
-    case 'C':
-        if (o->ncaption >= MH_PDF_CAPTION_LINES)
-            return mh_cli_usage("at most %d --caption lines", MH_PDF_CAPTION_LINES);
-        o->so.caption[o->ncaption++] = optarg;
-        return 0;
-    case 'n':
-        o->so.name = optarg;
-        return 0;
-    case 'R':
-        o->so.reason = optarg;
-        return 0;
-    case 'L':
-        o->so.location = optarg;
-        return 0;
-    case 'z':
-        if (!parse_size(optarg, 1024, MH_PDF_CONTENTS_MAX, &v))
-            return mh_cli_usage("--contents-size must be 1024 to %d", MH_PDF_CONTENTS_MAX);
-        o->so.contents_cap = v;
-        return 0;
-    case 'T':
-        o->so.certify = true;
-        return 0;
-    case 'D':
-        if (!parse_size(optarg, 1, 3, &v))
-            return mh_cli_usage("--docmdp must be 1, 2 or 3");
-        o->so.docmdp_p = (unsigned)v;
-        return 0;
-    case 'S': {
-        if (o->so.nslots >= MH_PDF_MAX_SLOTS)
-            return mh_cli_usage("at most %d --slot options", MH_PDF_MAX_SLOTS);
-        mh_pdf_slot *sl = &o->slots[o->so.nslots];
-        const char *r = optarg, *colon = strchr(optarg, ':');
-        if (colon) {
-            char pg[16];
-            size_t pl = (size_t)(colon - optarg);
-            if (pl == 0 || pl >= sizeof pg)
-                return mh_cli_usage("--slot must be [PAGE:]X,Y,W,H");
-            memcpy(pg, optarg, pl);
-            pg[pl] = '\0';
-            if (!parse_size(pg, 1, 100000, &v))
-                return mh_cli_usage("--slot must be [PAGE:]X,Y,W,H with a page number");
-            sl->page = (unsigned)v;
-            r = colon + 1;
-        }
-        if (!parse_rect(r, sl->rect))
-            return mh_cli_usage("--slot must be [PAGE:]X,Y,W,H (points)");
-        o->so.nslots++;
-        o->so.slots = o->slots;
-        return 0;
-    }
-    case 'F':
-        o->so.fill_field = optarg;
-        return 0;
-    default:
-        return -1;
-    }
+    struct pdf_opts *o = base;
+    (void)row;
+    if (!parse_rect(v, o->so.rect))
+        return mh_cli_usage("--rect must be four numbers X,Y,W,H (points)");
+    o->so.has_rect = true;
+    return 0;
 }
+
+/* --slot [PAGE:]X,Y,W,H */
+static int slot_opt(void *base, const struct mh_cli_opt *row, const char *v)
+{
+    struct pdf_opts *o = base;
+    size_t n;
+    (void)row;
+    if (o->so.nslots >= MH_PDF_MAX_SLOTS)
+        return mh_cli_usage("at most %d --slot options", MH_PDF_MAX_SLOTS);
+    mh_pdf_slot *sl = &o->slots[o->so.nslots];
+    const char *r = v, *colon = strchr(v, ':');
+    if (colon) {
+        char pg[16];
+        size_t pl = (size_t)(colon - v);
+        if (pl == 0 || pl >= sizeof pg)
+            return mh_cli_usage("--slot must be [PAGE:]X,Y,W,H");
+        memcpy(pg, v, pl);
+        pg[pl] = '\0';
+        if (!parse_size(pg, 1, 100000, &n))
+            return mh_cli_usage("--slot must be [PAGE:]X,Y,W,H with a page number");
+        sl->page = (unsigned)n;
+        r = colon + 1;
+    }
+    if (!parse_rect(r, sl->rect))
+        return mh_cli_usage("--slot must be [PAGE:]X,Y,W,H (points)");
+    o->so.nslots++;
+    o->so.slots = o->slots;
+    return 0;
+}
+
+#define T struct pdf_opts
+/* the rows of pdf sign, prepare, embed */
+#define R_IN MH_CLI_IN(T, in), .shrt = 'i'
+#define R_OUT MH_CLI_OUT(T, out), .shrt = 'o'
+#define R_JSON MH_CLI_JSON(T, json), .shrt = 'j'
+/* the stamp and the signature dictionary: sign and prepare */
+static const struct mh_cli_opt layout_rows[] = {
+    {MH_CLI_UINT(T, so.page, "page", "N", 1, 100000), .shrt = 'p',
+     .err = "--page must be a page number (1 or more)",
+     .help = "the page the stamp goes on (1 = first; default: the last)"},
+    {MH_CLI_CALL("rect", "X,Y,W,H", rect_opt), .shrt = 'r',
+     .help = "the stamp's place in points, from the lower-left corner of the page as displayed "
+             "(default: lower right, 220 x 80)"},
+    {MH_CLI_FLAG(T, so.invisible, "invisible"), .shrt = 'V',
+     .help = "no stamp (an invisible signature)"},
+    {MH_CLI_STR(T, qr, "qr", "TEXT"), .shrt = 'q',
+     .help = "draw TEXT as a QR code in the stamp (e.g. the receipt URL)"},
+    {MH_CLI_LIST(T, so.caption, ncaption, "caption", "LINE"), .shrt = 'C',
+     .err = "at most 4 --caption lines",
+     .help = "a line of the stamp's caption (up to 4; Latin-1 letters)"},
+    {MH_CLI_STR(T, so.name, "name", "TEXT"), .shrt = 'n', .help = "the signer's name (/Name)"},
+    {MH_CLI_STR(T, so.reason, "reason", "TEXT"), .shrt = 'R', .help = "why it is signed (/Reason)"},
+    {MH_CLI_STR(T, so.location, "location", "TEXT"), .shrt = 'L',
+     .help = "where it is signed (/Location)"},
+    {MH_CLI_UINT(T, so.contents_cap, "contents-size", "N", 1024, MH_PDF_CONTENTS_MAX), .shrt = 'z',
+     .err = "--contents-size must be 1024 to 65536",
+     .help = "bytes reserved for the CMS signature (default 16384)"},
+    {MH_CLI_FLAG(T, so.certify, "certify"), .shrt = 'T',
+     .help = "certify the document (DocMDP; the first signature only)"},
+    {MH_CLI_UINT(T, so.docmdp_p, "docmdp", "P", 1, 3), .shrt = 'D',
+     .err = "--docmdp must be 1, 2 or 3",
+     .help = "the certification's permission: 1 no changes, 2 (default) form filling and "
+             "signing, 3 also annotations"},
+    {MH_CLI_CALL("slot", "[PAGE:]X,Y,W,H", slot_opt), .shrt = 'S',
+     .help = "prepare an empty signature field for a later party (repeatable, up to 16; named "
+             "mohur-party-1, -2, ...)"},
+    {MH_CLI_STR(T, so.fill_field, "field", "NAME"), .shrt = 'F',
+     .help = "sign into the existing empty signature field NAME"},
+    {0}};
 
 static int qr_draw(void *ctx, double x, double y, double size, char *buf, size_t cap, size_t *len)
 {
@@ -209,101 +192,35 @@ static int read_pdf(const char *path, uint8_t **buf, size_t *len)
 
 /* ---- sign ----------------------------------------------------------------- */
 
-static const char pdf_sign_help[] =
-    "Sign a PDF (PAdES baseline B-B) with a key on a token.\n"
-    "\n"
-    "Usage: mohur pdf sign --in FILE --out FILE --key URI [--cert FILE] [options]\n"
-    "\n"
-    "Appends an incremental update to the PDF: the signature (CMS, SHA-256), a\n"
-    "signature field and its visible stamp. The original bytes are kept as they\n"
-    "are, so earlier signatures stay valid and several parties can sign in turn.\n"
-    "Encrypted and damaged PDFs are refused.\n"
-    "\n"
-    "Options:\n"
-    "  --in FILE       the PDF to sign\n"
-    "  --out FILE      the signed PDF (written only when everything succeeded)\n"
-    "  --key URI       the signing key (PKCS#11 URI)\n"
-    "  --cert FILE     the signer's certificate (PEM or DER); default: the one\n"
-    "                  stored on the token next to the key\n" LAYOUT_HELP
-    "  --module M      the PKCS#11 module (path or p11-kit name)\n"
-    "  -h, --help      show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur pdf sign --in act.pdf --out act-signed.pdf \\\n"
-    "      --key 'pkcs11:token=Notary;object=notary?pin-source=file:pin' \\\n"
-    "      --reason 'Notarised' --caption 'Notary A. Aliyev' --qr 'HTTPS://V.EXAMPLE/R/ABC'\n";
-
-static const struct option sign_opts[] = {
-    {"in", required_argument, NULL, 'i'},       {"out", required_argument, NULL, 'o'},
-    {"key", required_argument, NULL, 'k'},      {"cert", required_argument, NULL, 'c'},
-    {"module", required_argument, NULL, 'm'},   {"page", required_argument, NULL, 'p'},
-    {"rect", required_argument, NULL, 'r'},     {"invisible", no_argument, NULL, 'V'},
-    {"qr", required_argument, NULL, 'q'},       {"caption", required_argument, NULL, 'C'},
-    {"name", required_argument, NULL, 'n'},     {"reason", required_argument, NULL, 'R'},
-    {"location", required_argument, NULL, 'L'}, {"contents-size", required_argument, NULL, 'z'},
-    {"cms", required_argument, NULL, 's'},      {"json", no_argument, NULL, 'j'},
-    {"certify", no_argument, NULL, 'T'},        {"docmdp", required_argument, NULL, 'D'},
-    {"slot", required_argument, NULL, 'S'},     {"field", required_argument, NULL, 'F'},
-    {"trust", required_argument, NULL, 'U'},    {"crl", required_argument, NULL, 'X'},
-    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+static const struct mh_cli_opt pdf_sign_rows[] = {
+    {R_IN, .help = "the PDF to sign"},
+    {R_OUT, .help = "the signed PDF (written only when everything succeeded)"},
+    {MH_CLI_KEY(T, key), .shrt = 'k', .help = "the signing key (PKCS#11 URI)"},
+    {MH_CLI_STR(T, cert, "cert", "FILE"), .shrt = 'c',
+     .help = "the signer's certificate (PEM or DER); default: the one stored on the token next "
+             "to the key"},
+    {MH_CLI_INCLUDE_ALL(layout_rows)},
+    {MH_CLI_MODULE(T, module), .shrt = 'm'},
+    {0}};
+static const struct mh_cli_spec pdf_sign_spec = {
+    .usage = "mohur pdf sign --in FILE --out FILE --key URI [--cert FILE] [options]",
+    .about = "Sign a PDF (PAdES baseline B-B) with a key on a token.\n"
+             "\n"
+             "Appends an incremental update to the PDF: the signature (CMS, SHA-256), a\n"
+             "signature field and its visible stamp. The original bytes are kept as they\n"
+             "are, so earlier signatures stay valid and several parties can sign in turn.\n"
+             "Encrypted and damaged PDFs are refused.\n",
+    .opts = pdf_sign_rows,
+    .more =
+        "Example:\n"
+        "  mohur pdf sign --in act.pdf --out act-signed.pdf \\\n"
+        "      --key 'pkcs11:token=Notary;object=notary?pin-source=file:pin' \\\n"
+        "      --reason 'Notarised' --caption 'Notary A. Aliyev' --qr 'HTTPS://V.EXAMPLE/R/ABC'\n",
 };
 
-static int parse_opts(int argc, char **argv, const char *help, const char *allowed,
-                      struct pdf_opts *o)
+static int parse_opts(int argc, char **argv, const struct mh_cli_spec *spec, struct pdf_opts *o)
 {
-    int ret = mh_cli_check_long(argc, argv, sign_opts);
-    if (ret)
-        return ret;
-    int ch;
-    while ((ch = getopt_long(argc, argv, ":i:o:k:c:m:p:r:Vq:C:n:R:L:z:s:jTD:S:F:U:X:h", sign_opts,
-                             NULL)) != -1) {
-        if (ch != ':' && ch != '?' && ch != 'h' && !strchr(allowed, ch)) {
-            for (const struct option *op = sign_opts; op->name; op++)
-                if (op->val == ch)
-                    return mh_cli_usage("%s does not take --%s", mh_cli_prog, op->name);
-        }
-        int r = layout_option(ch, o);
-        if (r > 0)
-            return r;
-        if (r == 0)
-            continue;
-        switch (ch) {
-        case 'i':
-            o->in = optarg;
-            break;
-        case 'o':
-            o->out = optarg;
-            break;
-        case 'k':
-            o->key = optarg;
-            break;
-        case 'c':
-            o->cert = optarg;
-            break;
-        case 'm':
-            o->module = optarg;
-            break;
-        case 's':
-            o->cms = optarg;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 'U':
-        case 'X': {
-            int r2 = mh_cli_val_opt(&o->val, ch == 'U' ? 't' : 'r', optarg);
-            if (r2)
-                return r2;
-            break;
-        }
-        case 'h':
-            fputs(help, stdout);
-            return -1;
-        default:
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
-    return 0;
+    return mh_cli_parse(spec, argc, argv, o);
 }
 
 /* Reads a certificate (PEM or DER) and returns its DER. */
@@ -345,14 +262,11 @@ static int cmd_pdf_sign(int argc, char **argv)
     mbedtls_pk_init(&pk);
     mbedtls_entropy_init(&ent);
     mbedtls_ctr_drbg_init(&drbg);
-    ret = parse_opts(argc, argv, pdf_sign_help, "iokcmpVrqCnRLzTDSF", &o);
+    ret = parse_opts(argc, argv, &pdf_sign_spec, &o);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
     if (!o.in || !o.out || !o.key) {
         ret = mh_cli_usage("give --in, --out and --key");
         goto out;
@@ -447,20 +361,21 @@ out:
 
 /* ---- prepare / embed ------------------------------------------------------ */
 
-static const char pdf_prepare_help[] =
-    "Add an empty signature to a PDF, for a signer outside mohur.\n"
-    "\n"
-    "Usage: mohur pdf prepare --in FILE --out FILE [options]\n"
-    "\n"
-    "Writes the PDF with the signature update and a zero-filled placeholder for\n"
-    "the CMS, and prints the /ByteRange and the SHA-256 of the bytes it covers.\n"
-    "Sign exactly those bytes (detached CMS, DER) and put the result in with\n"
-    "'mohur pdf embed'.\n"
-    "\n"
-    "Options:\n"
-    "  --in FILE       the PDF\n"
-    "  --out FILE      the prepared PDF\n" LAYOUT_HELP "  --json          print JSON\n"
-    "  -h, --help      show this help\n";
+static const struct mh_cli_opt pdf_prepare_rows[] = {{R_IN, .help = "the PDF"},
+                                                     {R_OUT, .help = "the prepared PDF"},
+                                                     {MH_CLI_INCLUDE_ALL(layout_rows)},
+                                                     {R_JSON},
+                                                     {0}};
+static const struct mh_cli_spec pdf_prepare_spec = {
+    .usage = "mohur pdf prepare --in FILE --out FILE [options]",
+    .about = "Add an empty signature to a PDF, for a signer outside mohur.\n"
+             "\n"
+             "Writes the PDF with the signature update and a zero-filled placeholder for\n"
+             "the CMS, and prints the /ByteRange and the SHA-256 of the bytes it covers.\n"
+             "Sign exactly those bytes (detached CMS, DER) and put the result in with\n"
+             "'mohur pdf embed'.\n",
+    .opts = pdf_prepare_rows,
+};
 
 static void print_prepared(const mh_pdf_prepared *p, bool json)
 {
@@ -499,14 +414,11 @@ static int cmd_pdf_prepare(int argc, char **argv)
 
     memset(&o, 0, sizeof o);
     memset(&prep, 0, sizeof prep);
-    ret = parse_opts(argc, argv, pdf_prepare_help, "iopVrqCnRLzjTDSF", &o);
+    ret = parse_opts(argc, argv, &pdf_prepare_spec, &o);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
     if (!o.in || !o.out) {
         ret = mh_cli_usage("give --in and --out");
         goto out;
@@ -543,19 +455,19 @@ out:
     return ret;
 }
 
-static const char pdf_embed_help[] =
-    "Put a CMS signature into a PDF made by 'mohur pdf prepare'.\n"
-    "\n"
-    "Usage: mohur pdf embed --in FILE --cms FILE --out FILE\n"
-    "\n"
-    "The CMS (DER, detached, over the bytes of the /ByteRange) goes into the\n"
-    "placeholder; the file keeps its length.\n"
-    "\n"
-    "Options:\n"
-    "  --in FILE       the prepared PDF\n"
-    "  --cms FILE      the CMS SignedData (DER)\n"
-    "  --out FILE      the signed PDF\n"
-    "  -h, --help      show this help\n";
+static const struct mh_cli_opt pdf_embed_rows[] = {
+    {R_IN, .help = "the prepared PDF"},
+    {MH_CLI_STR(T, cms, "cms", "FILE"), .shrt = 's', .help = "the CMS SignedData (DER)"},
+    {R_OUT, .help = "the signed PDF"},
+    {0}};
+static const struct mh_cli_spec pdf_embed_spec = {
+    .usage = "mohur pdf embed --in FILE --cms FILE --out FILE",
+    .about = "Put a CMS signature into a PDF made by 'mohur pdf prepare'.\n"
+             "\n"
+             "The CMS (DER, detached, over the bytes of the /ByteRange) goes into the\n"
+             "placeholder; the file keeps its length.\n",
+    .opts = pdf_embed_rows,
+};
 
 static int cmd_pdf_embed(int argc, char **argv)
 {
@@ -566,14 +478,11 @@ static int cmd_pdf_embed(int argc, char **argv)
     mh_pdf_prepared prep;
 
     memset(&o, 0, sizeof o);
-    ret = parse_opts(argc, argv, pdf_embed_help, "ios", &o);
+    ret = parse_opts(argc, argv, &pdf_embed_spec, &o);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
     if (!o.in || !o.out || !o.cms) {
         ret = mh_cli_usage("give --in, --cms and --out");
         goto out;
@@ -601,31 +510,34 @@ out:
 
 /* ---- verify --------------------------------------------------------------- */
 
-static const char pdf_verify_help[] =
-    "Check every signature of a PDF.\n"
-    "\n"
-    "Usage: mohur pdf verify FILE [--json]\n"
-    "       mohur pdf verify FILE --trust PATH... [--crl FILE]... [--json]\n"
-    "\n"
-    "For each signature: its /ByteRange covers the whole revision it signs but\n"
-    "its own /Contents; the CMS (DER, or BER read as DER) signed the digest of\n"
-    "those bytes and its signature verifies with the certificate in it, and so\n"
-    "does its signature timestamp, if any; whether it covers the whole file, and\n"
-    "whether later updates changed more than the rules allow (a DSS and\n"
-    "document timestamps may follow; docs/pdf.md). Document timestamps' tokens\n"
-    "are checked. Exit status 0 when every signature is valid, 1 when one is not\n"
-    "or there is none.\n"
-    "\n"
-    "With --trust it also validates every signature and document timestamp as\n"
-    "ETSI EN 319 102-1 does (docs/validation.md): timestamps and their\n"
-    "authorities, each signer's path at the time a timestamp proves (else now),\n"
-    "revocation by the CRLs of the DSS, of the signatures and of --crl; and\n"
-    "reports TOTAL-PASSED, INDETERMINATE or TOTAL-FAILED with the\n"
-    "sub-indication. Exit status then: 0 TOTAL-PASSED, 1 TOTAL-FAILED,\n"
-    "10 INDETERMINATE.\n"
-    "\n"
-    "Options:\n" MH_CLI_VAL_HELP "  --json          print JSON\n"
-    "  -h, --help      show this help\n";
+static const struct mh_cli_opt pdf_verify_rows[] = {
+    {MH_CLI_INCLUDE(T, val, mh_cli_val_rows)}, {R_JSON}, {0}};
+static const struct mh_cli_spec pdf_verify_spec = {
+    .usage = "mohur pdf verify FILE [--json]\n"
+             "       mohur pdf verify FILE --trust PATH... [--crl FILE]... [--json]",
+    .about = "Check every signature of a PDF.\n"
+             "\n"
+             "For each signature: its /ByteRange covers the whole revision it signs but\n"
+             "its own /Contents; the CMS (DER, or BER read as DER) signed the digest of\n"
+             "those bytes and its signature verifies with the certificate in it, and so\n"
+             "does its signature timestamp, if any; whether it covers the whole file, and\n"
+             "whether later updates changed more than the rules allow (a DSS and\n"
+             "document timestamps may follow; docs/pdf.md). Document timestamps' tokens\n"
+             "are checked. Exit status 0 when every signature is valid, 1 when one is not\n"
+             "or there is none.\n"
+             "\n"
+             "With --trust it also validates every signature and document timestamp as\n"
+             "ETSI EN 319 102-1 does (docs/validation.md): timestamps and their\n"
+             "authorities, each signer's path at the time a timestamp proves (else now),\n"
+             "revocation by the CRLs of the DSS, of the signatures and of --crl; and\n"
+             "reports TOTAL-PASSED, INDETERMINATE or TOTAL-FAILED with the\n"
+             "sub-indication. Exit status then: 0 TOTAL-PASSED, 1 TOTAL-FAILED,\n"
+             "10 INDETERMINATE.\n",
+    .opts = pdf_verify_rows,
+    .min_args = 1,
+    .max_args = 1,
+    .args_err = "give exactly one PDF file",
+};
 
 static int one_file_operand(int argc, char **argv, const char **file)
 {
@@ -647,7 +559,7 @@ static int cmd_pdf_verify(int argc, char **argv)
     mh_val_report *vrep = NULL;
 
     memset(&o, 0, sizeof o);
-    ret = parse_opts(argc, argv, pdf_verify_help, "jUX", &o);
+    ret = parse_opts(argc, argv, &pdf_verify_spec, &o);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
@@ -824,16 +736,20 @@ out:
 
 /* ---- info ----------------------------------------------------------------- */
 
-static const char pdf_info_help[] = "Show a PDF's structure as mohur reads it.\n"
-                                    "\n"
-                                    "Usage: mohur pdf info FILE [--json]\n"
-                                    "\n"
-                                    "Pages, signatures, revisions, the kind of its last\n"
-                                    "cross-reference section, and the original length.\n"
-                                    "\n"
-                                    "Options:\n"
-                                    "  --json          print JSON\n"
-                                    "  -h, --help      show this help\n";
+static const struct mh_cli_opt pdf_info_rows[] = {{R_JSON}, {0}};
+static const struct mh_cli_spec pdf_info_spec = {
+    .usage = "mohur pdf info FILE [--json]",
+    .about = "Show a PDF's structure as mohur reads it.\n"
+             "\n"
+             "Pages, signatures, revisions, the kind of its last\n"
+             "cross-reference section, and the original length.\n",
+    .opts = pdf_info_rows,
+    .min_args = 1,
+    .max_args = 1,
+    .args_err = "give exactly one PDF file",
+};
+
+#undef T
 
 static int cmd_pdf_info(int argc, char **argv)
 {
@@ -845,7 +761,7 @@ static int cmd_pdf_info(int argc, char **argv)
     mh_pdf_info info;
 
     memset(&o, 0, sizeof o);
-    ret = parse_opts(argc, argv, pdf_info_help, "j", &o);
+    ret = parse_opts(argc, argv, &pdf_info_spec, &o);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
@@ -898,13 +814,13 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_pdf_cmds[] = {
-    {"sign", "sign a PDF (PAdES B-B, incremental update, visible stamp)", pdf_sign_help,
+    {"sign", "sign a PDF (PAdES B-B, incremental update, visible stamp)", &pdf_sign_spec,
      cmd_pdf_sign, NULL},
-    {"prepare", "add an empty signature for an outside signer", pdf_prepare_help, cmd_pdf_prepare,
+    {"prepare", "add an empty signature for an outside signer", &pdf_prepare_spec, cmd_pdf_prepare,
      NULL},
-    {"embed", "put a CMS signature into a prepared PDF", pdf_embed_help, cmd_pdf_embed, NULL},
-    {"verify", "check every signature of a PDF", pdf_verify_help, cmd_pdf_verify, NULL},
-    {"info", "show a PDF's pages, signatures, revisions, xref kind", pdf_info_help, cmd_pdf_info,
+    {"embed", "put a CMS signature into a prepared PDF", &pdf_embed_spec, cmd_pdf_embed, NULL},
+    {"verify", "check every signature of a PDF", &pdf_verify_spec, cmd_pdf_verify, NULL},
+    {"info", "show a PDF's pages, signatures, revisions, xref kind", &pdf_info_spec, cmd_pdf_info,
      NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

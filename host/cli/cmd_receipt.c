@@ -166,15 +166,6 @@ out:
     return ret;
 }
 
-#define QR_OPTIONS_HELP                                                                            \
-    "  --png FILE      write the QR code as a PNG image (8-bit grey)\n"                            \
-    "  --svg FILE      write the QR code as SVG\n"                                                 \
-    "  --pdf-ops FILE  write PDF content-stream operators that draw the QR code\n"                 \
-    "  --pdf-at X,Y,SIZE  where the operators draw it, in points (default 0,0,144)\n"              \
-    "  --scale N       pixels (PNG) or units (SVG) per module, 1-64 (default 4)\n"                 \
-    "  --level L       error correction L, M, Q or H (default M)\n"                                \
-    "  --max-version N refuse a QR code larger than version N (1-40)\n"
-
 /* Handles the options shared by make and qr; returns -1 when ch is not one
  * of them, else an exit code (0 to continue). */
 static int qr_option(int ch, const char *arg, struct qr_out *q)
@@ -223,6 +214,26 @@ static int qr_option(int ch, const char *arg, struct qr_out *q)
     return mh_cli_usage("--pdf-at must be X,Y,SIZE in points, e.g. 56,56,113 (a 4 cm square "
                         "56 points from the lower-left corner)");
 }
+
+/* --png, --svg, ... of make and qr: qr_option, the row's letter telling which */
+static int qr_opt(void *base, const struct mh_cli_opt *row, const char *v)
+{
+    return qr_option(row->shrt, v, base);
+}
+
+#define QR_ROW(n, c, a) MH_CLI_CALL(n, a, qr_opt), .shrt = c
+/* the QR code's outputs and form: make and qr (offsets from a struct qr_out) */
+static const struct mh_cli_opt qr_rows[] = {
+    {QR_ROW("png", 'P', "FILE"), .help = "write the QR code as a PNG image (8-bit grey)"},
+    {QR_ROW("svg", 'S', "FILE"), .help = "write the QR code as SVG"},
+    {QR_ROW("pdf-ops", 'O', "FILE"),
+     .help = "write PDF content-stream operators that draw the QR code"},
+    {QR_ROW("pdf-at", 'A', "X,Y,SIZE"),
+     .help = "where the operators draw it, in points (default 0,0,144)"},
+    {QR_ROW("scale", 'x', "N"), .help = "pixels (PNG) or units (SVG) per module, 1-64 (default 4)"},
+    {QR_ROW("level", 'L', "L"), .help = "error correction L, M, Q or H (default M)"},
+    {QR_ROW("max-version", 'V', "N"), .help = "refuse a QR code larger than version N (1-40)"},
+    {0}};
 
 static void qr_defaults(struct qr_out *q)
 {
@@ -314,46 +325,81 @@ static int qr_text_to_receipt(const char *text, uint8_t *buf, size_t cap, size_t
 
 /* ---- receipt make ------------------------------------------------------ */
 
-static const char receipt_make_help[] =
-    "Sign a receipt for a document with the registry key and make its QR code.\n"
-    "\n"
-    "Usage: mohur receipt make --key URI --registry ID --index N --kind KIND\n"
-    "           --issuer ID (--digest-of FILE | --digest HEX --length N)\n"
-    "           [--field NAME=TEXT]... [--time T] [--full-digest] [--host HOST]\n"
-    "           [--out FILE] [--png FILE] [--svg FILE] [--pdf-ops FILE] [--json]\n"
-    "\n"
-    "The receipt is a COSE_Sign1 (ES256) over the registry id, the log index of\n"
-    "the ledger entry (append the entry first), the issue time, the kind, the\n"
-    "SHA-256 and length of the original document, the issuer and the fields\n"
-    "printed on the paper. It is printed as the URL the QR code carries,\n"
-    "HTTPS://<HOST>/V/<BASE32>, followed on standard error by the QR version.\n"
-    "\n"
-    "Options:\n"
-    "  --key URI       the registry key (EC P-256) on a token or HSM\n"
-    "  --registry ID   the registry (ledger) id, e.g. AZ-EDU\n"
-    "  --index N       the log index of the document's ledger entry\n"
-    "  --kind KIND     diploma, certificate, notary-act, transcript,\n"
-    "                  court-decision, or another short word\n"
-    "  --issuer ID     short id of the issuing organisation, e.g. BDU\n"
-    "  --digest-of FILE  hash this file (the original document)\n"
-    "  --digest HEX    its SHA-256 (64 hex digits) instead, with --length N\n"
-    "  --field NAME=TEXT  a field printed on the paper (up to 8; well-known\n"
-    "                  names: name, date, degree, program, grade, number, title,\n"
-    "                  birth-date)\n"
-    "  --time T        issue time in seconds since 1970 (default: now)\n"
-    "  --full-digest   keep all 32 bytes of SHA-256 (default: the first 16; the\n"
-    "                  ledger entry keeps all 32, see docs/receipt.md)\n"
-    "  --host HOST     the verification site (default " DEFAULT_HOST ")\n"
-    "  --out FILE      also write the receipt bytes (CBOR) to FILE\n" QR_OPTIONS_HELP
-    "  --json          print the URL and sizes as JSON\n"
-    "  --module M      the PKCS#11 module (path or p11-kit name)\n"
-    "  -h, --help      show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur receipt make --key 'pkcs11:token=Seal;object=registry?pin-source=file:pin' \\\n"
-    "      --registry AZ-EDU --index 42 --kind diploma --issuer BDU \\\n"
-    "      --digest-of diploma.pdf --field 'name=Əliyev Rəşad' --field degree=Bakalavr \\\n"
-    "      --field date=2026-06-30 --png qr.png\n";
+struct make_args {
+    const char *keyuri, *module, *doc, *digest_hex, *out_path, *host, *reg, *kind, *issuer;
+    bool have_index, have_len, have_time, full, json;
+    mh_receipt_claims claims;
+    struct qr_out q;
+};
+
+static int add_field(mh_receipt_claims *c, const char *arg);
+
+/* --field NAME=TEXT */
+static int field_opt(void *base, const struct mh_cli_opt *row, const char *v)
+{
+    (void)row;
+    return add_field(&((struct make_args *)base)->claims, v);
+}
+
+#define T struct make_args
+static const struct mh_cli_opt receipt_make_rows[] = {
+    {MH_CLI_KEY(T, keyuri), .shrt = 'k', .help = "the registry key (EC P-256) on a token or HSM"},
+    {MH_CLI_STR(T, reg, "registry", "ID"), .shrt = 'r',
+     .help = "the registry (ledger) id, e.g. AZ-EDU"},
+    {MH_CLI_UINT(T, claims.log_index, "index", "N", 0, UINT64_MAX), .shrt = 'n',
+     .flags = MH_CLI_SEEN, .off2 = offsetof(T, have_index),
+     .err = "--index must be a whole number (the ledger's log index)",
+     .help = "the log index of the document's ledger entry"},
+    {MH_CLI_STR(T, kind, "kind", "KIND"), .shrt = 'K',
+     .help = "diploma, certificate, notary-act, transcript, court-decision, or another short "
+             "word"},
+    {MH_CLI_STR(T, issuer, "issuer", "ID"), .shrt = 'I',
+     .help = "short id of the issuing organisation, e.g. BDU"},
+    {MH_CLI_STR(T, doc, "digest-of", "FILE"), .shrt = 'f',
+     .help = "hash this file (the original document)"},
+    {MH_CLI_STR(T, digest_hex, "digest", "HEX"), .shrt = 'd',
+     .help = "its SHA-256 (64 hex digits) instead, with --length N"},
+    {MH_CLI_UINT(T, claims.doc_len, "length", "N", 0, UINT64_MAX), .shrt = 'l',
+     .flags = MH_CLI_SEEN, .off2 = offsetof(T, have_len),
+     .err = "--length must be a whole number of bytes", .help = "the document's length in bytes"},
+    {MH_CLI_CALL("field", "NAME=TEXT", field_opt), .shrt = 'F',
+     .help = "a field printed on the paper (up to 8; well-known names: name, date, degree, "
+             "program, grade, number, title, birth-date)"},
+    {MH_CLI_UINT(T, claims.issued_at, "time", "T", 0, UINT64_MAX), .shrt = 't',
+     .flags = MH_CLI_SEEN, .off2 = offsetof(T, have_time),
+     .err = "--time must be seconds since 1970-01-01 UTC",
+     .help = "issue time in seconds since 1970 (default: now)"},
+    {MH_CLI_FLAG(T, full, "full-digest"), .shrt = 'D',
+     .help = "keep all 32 bytes of SHA-256 (default: the first 16; the ledger entry keeps all "
+             "32, see docs/receipt.md)"},
+    {MH_CLI_STR(T, host, "host", "HOST"), .shrt = 'H',
+     .help = "the verification site (default verify.mohur.az)"},
+    {MH_CLI_OUT(T, out_path), .shrt = 'o', .help = "also write the receipt bytes (CBOR) to FILE"},
+    {MH_CLI_INCLUDE(T, q, qr_rows)},
+    {MH_CLI_JSON(T, json), .shrt = 'j', .help = "print the URL and sizes as JSON"},
+    {MH_CLI_MODULE(T, module), .shrt = 'm'},
+    {0}};
+#undef T
+static const struct mh_cli_spec receipt_make_spec = {
+    .usage = "mohur receipt make --key URI --registry ID --index N --kind KIND\n"
+             "           --issuer ID (--digest-of FILE | --digest HEX --length N)\n"
+             "           [--field NAME=TEXT]... [--time T] [--full-digest] [--host HOST]\n"
+             "           [--out FILE] [--png FILE] [--svg FILE] [--pdf-ops FILE] [--json]",
+    .about = "Sign a receipt for a document with the registry key and make its QR code.\n"
+             "\n"
+             "The receipt is a COSE_Sign1 (ES256) over the registry id, the log index of\n"
+             "the ledger entry (append the entry first), the issue time, the kind, the\n"
+             "SHA-256 and length of the original document, the issuer and the fields\n"
+             "printed on the paper. It is printed as the URL the QR code carries,\n"
+             "HTTPS://<HOST>/V/<BASE32>, followed on standard error by the QR version.\n",
+    .opts = receipt_make_rows,
+    .more =
+        "Example:\n"
+        "  mohur receipt make --key 'pkcs11:token=Seal;object=registry?pin-source=file:pin' \\\n"
+        "      --registry AZ-EDU --index 42 --kind diploma --issuer BDU \\\n"
+        "      --digest-of diploma.pdf --field 'name=Əliyev Rəşad' --field degree=Bakalavr \\\n"
+        "      --field date=2026-06-30 --png qr.png\n",
+};
 
 static int add_field(mh_receipt_claims *c, const char *arg)
 {
@@ -378,20 +424,7 @@ static void set_str(mh_receipt_str *s, const char *v)
 
 static int cmd_receipt_make(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'},    {"registry", required_argument, NULL, 'r'},
-        {"index", required_argument, NULL, 'n'},  {"kind", required_argument, NULL, 'K'},
-        {"issuer", required_argument, NULL, 'I'}, {"digest-of", required_argument, NULL, 'f'},
-        {"digest", required_argument, NULL, 'd'}, {"length", required_argument, NULL, 'l'},
-        {"field", required_argument, NULL, 'F'},  {"time", required_argument, NULL, 't'},
-        {"full-digest", no_argument, NULL, 'D'},  {"host", required_argument, NULL, 'H'},
-        {"out", required_argument, NULL, 'o'},    {"png", required_argument, NULL, 'P'},
-        {"svg", required_argument, NULL, 'S'},    {"pdf-ops", required_argument, NULL, 'O'},
-        {"pdf-at", required_argument, NULL, 'A'}, {"scale", required_argument, NULL, 'x'},
-        {"level", required_argument, NULL, 'L'},  {"max-version", required_argument, NULL, 'V'},
-        {"json", no_argument, NULL, 'j'},         {"module", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
+    struct make_args a;
     int ret = MH_EXIT_USAGE;
     mh_cli_ctx c;
     mh_receipt_claims claims;
@@ -404,99 +437,36 @@ static int cmd_receipt_make(int argc, char **argv)
     uint8_t sha[32], receipt[MH_RECEIPT_MAX];
     char url[MH_RECEIPT_URL_MAX];
     size_t rlen = 0, ulen = 0, dlen = 0;
-    uint64_t v;
-    int ch, rc;
+    int rc;
 
     memset(&c, 0, sizeof c);
     memset(&claims, 0, sizeof claims);
     memset(&qr, 0, sizeof qr);
     mbedtls_pk_init(&pk);
-    qr_defaults(&q);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    memset(&a, 0, sizeof a);
+    a.host = DEFAULT_HOST;
+    qr_defaults(&a.q);
+    ret = mh_cli_parse(&receipt_make_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":k:r:n:K:I:f:d:l:F:t:DH:o:P:S:O:A:x:L:V:jm:h", opts,
-                             NULL)) != -1) {
-        rc = qr_option(ch, optarg, &q);
-        if (rc > 0) {
-            ret = rc;
-            goto out;
-        }
-        if (rc == 0)
-            continue;
-        switch (ch) {
-        case 'k':
-            keyuri = optarg;
-            break;
-        case 'r':
-            reg = optarg;
-            break;
-        case 'n':
-            if (!parse_u64(optarg, &claims.log_index)) {
-                ret = mh_cli_usage("--index must be a whole number (the ledger's log index)");
-                goto out;
-            }
-            have_index = true;
-            break;
-        case 'K':
-            kind = optarg;
-            break;
-        case 'I':
-            issuer = optarg;
-            break;
-        case 'f':
-            doc = optarg;
-            break;
-        case 'd':
-            digest_hex = optarg;
-            break;
-        case 'l':
-            if (!parse_u64(optarg, &claims.doc_len)) {
-                ret = mh_cli_usage("--length must be a whole number of bytes");
-                goto out;
-            }
-            have_len = true;
-            break;
-        case 'F':
-            ret = add_field(&claims, optarg);
-            if (ret)
-                goto out;
-            break;
-        case 't':
-            if (!parse_u64(optarg, &v)) {
-                ret = mh_cli_usage("--time must be seconds since 1970-01-01 UTC");
-                goto out;
-            }
-            claims.issued_at = v;
-            have_time = true;
-            break;
-        case 'D':
-            full = true;
-            break;
-        case 'H':
-            host = optarg;
-            break;
-        case 'o':
-            out_path = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'm':
-            module = optarg;
-            break;
-        case 'h':
-            fputs(receipt_make_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
+    keyuri = a.keyuri;
+    module = a.module;
+    doc = a.doc;
+    digest_hex = a.digest_hex;
+    out_path = a.out_path;
+    host = a.host;
+    reg = a.reg;
+    kind = a.kind;
+    issuer = a.issuer;
+    have_index = a.have_index;
+    have_len = a.have_len;
+    have_time = a.have_time;
+    full = a.full;
+    json = a.json;
+    claims = a.claims;
+    q = a.q;
     if (!keyuri || !reg || !have_index || !kind || !issuer) {
         ret = mh_cli_usage("--key, --registry, --index, --kind and --issuer are required");
         goto out;
@@ -591,29 +561,28 @@ out:
 
 /* ---- receipt show ------------------------------------------------------ */
 
-static const char receipt_show_help[] =
-    "Show what a receipt says, without checking its signature.\n"
-    "\n"
-    "Usage: mohur receipt show --qr TEXT [--json]\n"
-    "\n"
-    "Options:\n"
-    "  --qr TEXT       the text of the QR code (HTTPS://.../V/...)\n"
-    "  --json          print as JSON\n"
-    "  -h, --help      show this help\n"
-    "\n"
-    "Nothing shown here is trustworthy until 'mohur receipt verify' says VALID.\n"
-    "\n"
-    "Example:\n"
-    "  mohur receipt show --qr \"$(zbarimg --raw -q qr.png)\"\n";
+struct show_args {
+    const char *text;
+    bool json;
+};
+static const struct mh_cli_opt receipt_show_rows[] = {
+    {MH_CLI_STR(struct show_args, text, "qr", "TEXT"), .shrt = 'q',
+     .help = "the text of the QR code (HTTPS://.../V/...)"},
+    {MH_CLI_JSON(struct show_args, json), .shrt = 'j'},
+    {0}};
+static const struct mh_cli_spec receipt_show_spec = {
+    .usage = "mohur receipt show --qr TEXT [--json]",
+    .about = "Show what a receipt says, without checking its signature.\n",
+    .opts = receipt_show_rows,
+    .more = "Nothing shown here is trustworthy until 'mohur receipt verify' says VALID.\n"
+            "\n"
+            "Example:\n"
+            "  mohur receipt show --qr \"$(zbarimg --raw -q qr.png)\"\n",
+};
 
 static int cmd_receipt_show(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"qr", required_argument, NULL, 'q'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct show_args a = {0};
     int ret = MH_EXIT_USAGE;
     const char *text = NULL;
     bool json = false;
@@ -621,29 +590,12 @@ static int cmd_receipt_show(int argc, char **argv)
     size_t len = 0;
     mh_receipt_str host;
     mh_receipt r;
-    int ch, rc;
+    int rc;
 
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":q:jh", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'q':
-            text = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(receipt_show_help, stdout);
-            return MH_EXIT_OK;
-        default:
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        return ret;
+    if ((ret = mh_cli_parse(&receipt_show_spec, argc, argv, &a)) != 0)
+        return ret < 0 ? MH_EXIT_OK : ret;
+    text = a.text;
+    json = a.json;
     if (!text)
         return mh_cli_usage("--qr TEXT is required (the text of the QR code)");
     ret = qr_text_to_receipt(text, buf, sizeof buf, &len, &host);
@@ -674,28 +626,37 @@ static int cmd_receipt_show(int argc, char **argv)
 
 /* ---- receipt verify ------------------------------------------------------ */
 
-static const char receipt_verify_help[] =
-    "Check a receipt's signature with trusted registry keys, and optionally the\n"
-    "document it was issued for.\n"
-    "\n"
-    "Usage: mohur receipt verify --qr TEXT --trust FILE [--trust FILE]...\n"
-    "                            [--file DOCUMENT] [--json]\n"
-    "\n"
-    "Options:\n"
-    "  --qr TEXT       the text of the QR code (HTTPS://.../V/...)\n"
-    "  --trust FILE    registry public keys: PEM (PUBLIC KEY or CERTIFICATE\n"
-    "                  blocks, several per file allowed) or one DER public key;\n"
-    "                  'mohur key export' writes one\n"
-    "  --file DOC      the original document: its SHA-256 and length must match\n"
-    "  --json          print the result as JSON\n"
-    "  -h, --help      show this help\n"
-    "\n"
-    "Exit status 0 when the receipt is VALID (and the document matches), 1 when\n"
-    "it is not, 3 when the QR text is not a readable receipt.\n"
-    "\n"
-    "Example:\n"
-    "  mohur receipt verify --qr \"$(zbarimg --raw -q qr.png)\" --trust registry.pem \\\n"
-    "      --file diploma.pdf\n";
+struct verify_args {
+    const char *text;
+    const char *doc;
+    bool json;
+    const char *trust[TRUST_MAX];
+    size_t ntrust;
+};
+static const struct mh_cli_opt receipt_verify_rows[] = {
+    {MH_CLI_STR(struct verify_args, text, "qr", "TEXT"), .shrt = 'q',
+     .help = "the text of the QR code (HTTPS://.../V/...)"},
+    {MH_CLI_LIST(struct verify_args, trust, ntrust, "trust", "FILE"), .shrt = 't',
+     .err = "at most 64 --trust files",
+     .help = "registry public keys: PEM (PUBLIC KEY or CERTIFICATE blocks, several per file "
+             "allowed) or one DER public key; 'mohur key export' writes one"},
+    {MH_CLI_STR(struct verify_args, doc, "file", "DOC"), .shrt = 'f',
+     .help = "the original document: its SHA-256 and length must match"},
+    {MH_CLI_JSON(struct verify_args, json), .shrt = 'j'},
+    {0}};
+static const struct mh_cli_spec receipt_verify_spec = {
+    .usage = "mohur receipt verify --qr TEXT --trust FILE [--trust FILE]...\n"
+             "                            [--file DOCUMENT] [--json]",
+    .about = "Check a receipt's signature with trusted registry keys, and optionally the\n"
+             "document it was issued for.\n",
+    .opts = receipt_verify_rows,
+    .more = "Exit status 0 when the receipt is VALID (and the document matches), 1 when\n"
+            "it is not, 3 when the QR text is not a readable receipt.\n"
+            "\n"
+            "Example:\n"
+            "  mohur receipt verify --qr \"$(zbarimg --raw -q qr.png)\" --trust registry.pem \\\n"
+            "      --file diploma.pdf\n",
+};
 
 /* Adds the keys of one trust file. Prints errors. */
 static int load_trust(const char *path, mh_receipt_key *keys, size_t *n)
@@ -794,11 +755,7 @@ out:
 
 static int cmd_receipt_verify(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"qr", required_argument, NULL, 'q'},   {"trust", required_argument, NULL, 't'},
-        {"file", required_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
-    };
+    struct verify_args a = {0};
     int ret = MH_EXIT_USAGE;
     const char *text = NULL, *doc = NULL;
     const char *trust[TRUST_MAX];
@@ -812,42 +769,19 @@ static int cmd_receipt_verify(int argc, char **argv)
     mh_receipt r;
     const char *why = NULL;
     char why_buf[512];
-    int ch, rc;
+    int rc;
 
     memset(&r, 0, sizeof r);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&receipt_verify_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":q:t:f:jh", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'q':
-            text = optarg;
-            break;
-        case 't':
-            if (ntrust >= TRUST_MAX) {
-                ret = mh_cli_usage("at most %d --trust files", TRUST_MAX);
-                goto out;
-            }
-            trust[ntrust++] = optarg;
-            break;
-        case 'f':
-            doc = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(receipt_verify_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
+    text = a.text;
+    doc = a.doc;
+    json = a.json;
+    memcpy(trust, a.trust, sizeof trust);
+    ntrust = a.ntrust;
     if (!text || ntrust == 0) {
         ret = mh_cli_usage("--qr TEXT and at least one --trust FILE (the registry's public "
                            "key) are required");
@@ -938,66 +872,46 @@ out:
 
 /* ---- receipt qr ------------------------------------------------------------ */
 
-static const char receipt_qr_help[] =
-    "Draw any text as a QR code (for tooling and tests).\n"
-    "\n"
-    "Usage: mohur receipt qr --text TEXT [--png FILE] [--svg FILE]\n"
-    "                        [--pdf-ops FILE [--pdf-at X,Y,SIZE]] [--scale N]\n"
-    "                        [--level L] [--max-version N]\n"
-    "\n"
-    "Prints the QR version. Upper-case letters, digits and \" $%*+-./:\" are\n"
-    "coded compactly (alphanumeric mode); other text as UTF-8 bytes.\n"
-    "\n"
-    "Options:\n"
-    "  --text TEXT     what the QR code says\n" QR_OPTIONS_HELP "  -h, --help      show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur receipt qr --text 'HTTPS://VERIFY.MOHUR.AZ/V/MZXW6' --png qr.png\n";
+struct qr_args {
+    const char *text;
+    struct qr_out q;
+};
+static const struct mh_cli_opt receipt_qr_rows[] = {
+    {MH_CLI_STR(struct qr_args, text, "text", "TEXT"), .shrt = 'T',
+     .help = "what the QR code says"},
+    {MH_CLI_INCLUDE(struct qr_args, q, qr_rows)},
+    {0}};
+static const struct mh_cli_spec receipt_qr_spec = {
+    .usage = "mohur receipt qr --text TEXT [--png FILE] [--svg FILE]\n"
+             "                        [--pdf-ops FILE [--pdf-at X,Y,SIZE]] [--scale N]\n"
+             "                        [--level L] [--max-version N]",
+    .about = "Draw any text as a QR code (for tooling and tests).\n"
+             "\n"
+             "Prints the QR version. Upper-case letters, digits and \" $%*+-./:\" are\n"
+             "coded compactly (alphanumeric mode); other text as UTF-8 bytes.\n",
+    .opts = receipt_qr_rows,
+    .more = "Example:\n"
+            "  mohur receipt qr --text 'HTTPS://VERIFY.MOHUR.AZ/V/MZXW6' --png qr.png\n",
+};
 
 static int cmd_receipt_qr(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"text", required_argument, NULL, 'T'},   {"png", required_argument, NULL, 'P'},
-        {"svg", required_argument, NULL, 'S'},    {"pdf-ops", required_argument, NULL, 'O'},
-        {"pdf-at", required_argument, NULL, 'A'}, {"scale", required_argument, NULL, 'x'},
-        {"level", required_argument, NULL, 'L'},  {"max-version", required_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
+    struct qr_args a;
     int ret = MH_EXIT_USAGE;
     const char *text = NULL;
     struct qr_out q;
     mh_qr qr;
-    int ch, rc;
 
     memset(&qr, 0, sizeof qr);
-    qr_defaults(&q);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    memset(&a, 0, sizeof a);
+    qr_defaults(&a.q);
+    ret = mh_cli_parse(&receipt_qr_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":T:P:S:O:A:x:L:V:h", opts, NULL)) != -1) {
-        rc = qr_option(ch, optarg, &q);
-        if (rc > 0) {
-            ret = rc;
-            goto out;
-        }
-        if (rc == 0)
-            continue;
-        switch (ch) {
-        case 'T':
-            text = optarg;
-            break;
-        case 'h':
-            fputs(receipt_qr_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
+    text = a.text;
+    q = a.q;
     if (!text) {
         ret = mh_cli_usage("--text TEXT is required");
         goto out;
@@ -1015,12 +929,12 @@ out:
 
 const struct mh_cli_cmd mh_cli_receipt_cmds[] = {
     {"make", "sign a document's receipt with the registry key; QR URL and images",
-     receipt_make_help, cmd_receipt_make, NULL},
-    {"show", "show what a receipt's QR text says (signature not checked)", receipt_show_help,
+     &receipt_make_spec, cmd_receipt_make, NULL},
+    {"show", "show what a receipt's QR text says (signature not checked)", &receipt_show_spec,
      cmd_receipt_show, NULL},
-    {"verify", "check a receipt with trusted registry keys (and the document)", receipt_verify_help,
-     cmd_receipt_verify, NULL},
-    {"qr", "draw a text as a QR code (PNG, SVG, PDF operators)", receipt_qr_help, cmd_receipt_qr,
+    {"verify", "check a receipt with trusted registry keys (and the document)",
+     &receipt_verify_spec, cmd_receipt_verify, NULL},
+    {"qr", "draw a text as a QR code (PNG, SVG, PDF operators)", &receipt_qr_spec, cmd_receipt_qr,
      NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -10,26 +10,29 @@
 
 /* ---- token list --------------------------------------------------------- */
 
-static const char token_list_help[] =
-    "List the slots of a PKCS#11 module and the token in each.\n"
-    "\n"
-    "Usage: mohur token list [--module PATH-or-NAME] [--json]\n"
-    "\n"
-    "For every slot it shows the slot id and description, the token's label,\n"
-    "manufacturer, model and serial number, whether it needs a login, has a\n"
-    "PIN pad, is write-protected or initialised, the state of the user PIN\n"
-    "(\"ok\", \"2 tries left\", \"final try\", \"locked\") and the token's URI,\n"
-    "which the other commands take with --token.\n"
-    "\n"
-    "Options:\n"
-    "  --module M   the PKCS#11 module: a file path (contains '/') or a p11-kit\n"
-    "               module name such as opensc-pkcs11; default: SoftHSM2\n"
-    "  --json       print JSON: {\"module\": ..., \"slots\": [{...}, ...]}\n"
-    "  -h, --help   show this help\n"
-    "\n"
-    "Examples:\n"
-    "  mohur token list\n"
-    "  mohur token list --module opensc-pkcs11 --json\n";
+struct list_opts {
+    const char *module;
+    bool json;
+};
+static const struct mh_cli_opt token_list_rows[] = {
+    {MH_CLI_MODULE(struct list_opts, module), .shrt = 'm'},
+    {MH_CLI_JSON(struct list_opts, json), .shrt = 'j',
+     .help = "print JSON: {\"module\": ..., \"slots\": [{...}, ...]}"},
+    {0}};
+static const struct mh_cli_spec token_list_spec = {
+    .usage = "mohur token list [--module PATH-or-NAME] [--json]",
+    .about = "List the slots of a PKCS#11 module and the token in each.\n"
+             "\n"
+             "For every slot it shows the slot id and description, the token's label,\n"
+             "manufacturer, model and serial number, whether it needs a login, has a\n"
+             "PIN pad, is write-protected or initialised, the state of the user PIN\n"
+             "(\"ok\", \"2 tries left\", \"final try\", \"locked\") and the token's URI,\n"
+             "which the other commands take with --token.\n",
+    .opts = token_list_rows,
+    .more = "Examples:\n"
+            "  mohur token list\n"
+            "  mohur token list --module opensc-pkcs11 --json\n",
+};
 
 /* The URI that names this token: token label and serial, plus the module
  * the user chose (so the URI can be pasted into the next command). */
@@ -71,44 +74,23 @@ static const char *flag_list(const mh_hsm_token_info *t, char *buf, size_t cap)
 
 static int cmd_token_list(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"module", required_argument, NULL, 'm'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct list_opts o = {NULL, false};
     int ret = MH_EXIT_USAGE;
     mh_cli_ctx c;
     mh_hsm_token_info *slots = NULL;
     size_t n = 0;
     const char *module = NULL;
     bool json = false;
-    int ch, rc;
+    int rc;
 
     memset(&c, 0, sizeof c);
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&token_list_spec, argc, argv, &o);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":m:jh", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'm':
-            module = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(token_list_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
+    module = o.module;
+    json = o.json;
     ret = mh_cli_parse_uri(&c, "pkcs11:", "--module", module);
     if (ret)
         goto out;
@@ -223,28 +205,33 @@ out:
 
 /* ---- token init --------------------------------------------------------- */
 
-static const char token_init_help[] =
-    "Initialise a new token: give it a label, a security officer (SO) PIN and\n"
-    "a user PIN.\n"
-    "\n"
-    "Usage: mohur token init --label LABEL [--so-pin-file FILE] [--pin-file FILE]\n"
-    "                        [--module PATH-or-NAME]\n"
-    "\n"
-    "The token is made in the first slot that holds an uninitialised token\n"
-    "(SoftHSM2 always keeps one free). PINs are never taken on the command\n"
-    "line: each is read from the first line of a file (make it readable only\n"
-    "by you: chmod 600), or, without the file, asked twice at the terminal\n"
-    "without echo. On success the new token's URI is printed.\n"
-    "\n"
-    "Options:\n"
-    "  --label L          the token's label, 1 to 32 bytes; must not be in use\n"
-    "  --so-pin-file F    file holding the security officer PIN\n"
-    "  --pin-file F       file holding the user PIN (what signing asks for)\n"
-    "  --module M         the PKCS#11 module (path or name); default: SoftHSM2\n"
-    "  -h, --help         show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur token init --label Seal --so-pin-file so.pin --pin-file user.pin\n";
+struct init_opts {
+    const char *label, *so_pin_file, *pin_file, *module;
+};
+static const struct mh_cli_opt token_init_rows[] = {
+    {MH_CLI_STR(struct init_opts, label, "label", "L"), .shrt = 'l',
+     .help = "the token's label, 1 to 32 bytes; must not be in use"},
+    {MH_CLI_STR(struct init_opts, so_pin_file, "so-pin-file", "F"),
+     .help = "file holding the security officer PIN"},
+    {MH_CLI_STR(struct init_opts, pin_file, "pin-file", "F"),
+     .help = "file holding the user PIN (what signing asks for)"},
+    {MH_CLI_MODULE(struct init_opts, module), .shrt = 'm'},
+    {0}};
+static const struct mh_cli_spec token_init_spec = {
+    .usage = "mohur token init --label LABEL [--so-pin-file FILE] [--pin-file FILE]\n"
+             "                        [--module PATH-or-NAME]",
+    .about = "Initialise a new token: give it a label, a security officer (SO) PIN and\n"
+             "a user PIN.\n"
+             "\n"
+             "The token is made in the first slot that holds an uninitialised token\n"
+             "(SoftHSM2 always keeps one free). PINs are never taken on the command\n"
+             "line: each is read from the first line of a file (make it readable only\n"
+             "by you: chmod 600), or, without the file, asked twice at the terminal\n"
+             "without echo. On success the new token's URI is printed.\n",
+    .opts = token_init_rows,
+    .more = "Example:\n"
+            "  mohur token init --label Seal --so-pin-file so.pin --pin-file user.pin\n",
+};
 
 /* Reads one PIN from a file, or asks it twice at the terminal. */
 static int get_new_pin(const char *file, const char *label, const char *role, char *pin, size_t cap)
@@ -297,11 +284,7 @@ static int check_pin_len(const char *pin, const char *role, const mh_hsm_token_i
 
 static int cmd_token_init(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"label", required_argument, NULL, 'l'},    {"so-pin-file", required_argument, NULL, 'S'},
-        {"pin-file", required_argument, NULL, 'P'}, {"module", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
-    };
+    struct init_opts o = {NULL, NULL, NULL, NULL};
     int ret = MH_EXIT_USAGE;
     mh_cli_ctx c;
     mh_hsm_token_info *slots = NULL;
@@ -310,39 +293,19 @@ static int cmd_token_init(int argc, char **argv)
     const char *module = NULL, *label = NULL, *so_file = NULL, *pin_file = NULL;
     char so_pin[PIN_CAP], pin[PIN_CAP], uri[512];
     unsigned long slot_id = 0;
-    int ch, rc;
+    int rc;
 
     memset(&c, 0, sizeof c);
     so_pin[0] = pin[0] = '\0';
-    ret = mh_cli_check_long(argc, argv, opts);
-    if (ret)
+    ret = mh_cli_parse(&token_init_spec, argc, argv, &o);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
-    while ((ch = getopt_long(argc, argv, ":l:m:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'l':
-            label = optarg;
-            break;
-        case 'S':
-            so_file = optarg;
-            break;
-        case 'P':
-            pin_file = optarg;
-            break;
-        case 'm':
-            module = optarg;
-            break;
-        case 'h':
-            fputs(token_init_help, stdout);
-            ret = MH_EXIT_OK;
-            goto out;
-        default:
-            ret = mh_cli_bad_option(ch, argv);
-            goto out;
-        }
     }
-    ret = mh_cli_no_operands(argc, argv);
-    if (ret)
-        goto out;
+    label = o.label;
+    so_file = o.so_pin_file;
+    pin_file = o.pin_file;
+    module = o.module;
     if (!label) {
         ret = mh_cli_usage("--label is required (the name of the new token)");
         goto out;
@@ -449,8 +412,9 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_token_cmds[] = {
-    {"list", "list slots and tokens, with their URIs and PIN state", token_list_help,
+    {"list", "list slots and tokens, with their URIs and PIN state", &token_list_spec,
      cmd_token_list, NULL},
-    {"init", "initialise a new token with a label and PINs", token_init_help, cmd_token_init, NULL},
+    {"init", "initialise a new token with a label and PINs", &token_init_spec, cmd_token_init,
+     NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

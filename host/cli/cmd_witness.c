@@ -28,63 +28,19 @@ struct wopts {
     size_t nlogs;
 };
 
-enum { W_KEY = 256, W_MODULE, W_NAME, W_STATE, W_LISTEN, W_LOG, W_PORT_FILE, W_OUT };
+#define T struct wopts
+/* the rows both commands take */
+static const struct mh_cli_opt witness_rows[] = {
+    {MH_CLI_KEY(T, key), .flags = MH_CLI_REQUIRED, .help = "the witness key (Ed25519 on a token)"},
+    {MH_CLI_MODULE(T, module)},
+    {MH_CLI_STR(T, name, "name", "NAME"), .flags = MH_CLI_REQUIRED,
+     .help = "the witness's name (its vkey's name), e.g. witness.example.az/w1"},
+    {0}};
 
-static const struct option wopts_all[] = {
-    {"key", required_argument, NULL, W_KEY},
-    {"module", required_argument, NULL, W_MODULE},
-    {"name", required_argument, NULL, W_NAME},
-    {"state", required_argument, NULL, W_STATE},
-    {"listen", required_argument, NULL, W_LISTEN},
-    {"log", required_argument, NULL, W_LOG},
-    {"port-file", required_argument, NULL, W_PORT_FILE},
-    {"out", required_argument, NULL, W_OUT},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-static int wparse(int argc, char **argv, const char *help, struct wopts *o)
+static int wparse(int argc, char **argv, const struct mh_cli_spec *spec, struct wopts *o)
 {
-    int ch, ret;
     memset(o, 0, sizeof *o);
-    if ((ret = mh_cli_check_long(argc, argv, wopts_all)))
-        return ret;
-    while ((ch = getopt_long(argc, argv, ":h", wopts_all, NULL)) != -1) {
-        switch (ch) {
-        case 'h':
-            fputs(help, stdout);
-            return -1;
-        case W_KEY:
-            o->key = optarg;
-            break;
-        case W_MODULE:
-            o->module = optarg;
-            break;
-        case W_NAME:
-            o->name = optarg;
-            break;
-        case W_STATE:
-            o->state = optarg;
-            break;
-        case W_LISTEN:
-            o->listen = optarg;
-            break;
-        case W_PORT_FILE:
-            o->port_file = optarg;
-            break;
-        case W_OUT:
-            o->out = optarg;
-            break;
-        case W_LOG:
-            if (o->nlogs == LOGS_MAX)
-                return mh_cli_usage("at most %d --log keys", LOGS_MAX);
-            o->logs[o->nlogs++] = optarg;
-            break;
-        default:
-            return mh_cli_bad_option(ch, argv);
-        }
-    }
-    return mh_cli_no_operands(argc, argv);
+    return mh_cli_parse(spec, argc, argv, o);
 }
 
 /* A vkey given as its text or as a file holding it. */
@@ -116,8 +72,6 @@ static int open_witness_key(const struct wopts *o, mh_cli_ctx *c, uint8_t pub[32
     uint8_t spki[128];
     size_t sl;
     int rc, ret;
-    if (!o->key || !o->name)
-        return mh_cli_usage("--key and --name are required");
     if ((ret = mh_cli_open_key(c, o->key, o->module, MH_CLI_LOGIN_IF_NEEDED)))
         return ret;
     mh_err_clear();
@@ -142,19 +96,18 @@ static int sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
     return rc;
 }
 
-static const char witness_vkey_help[] =
-    "Usage: mohur witness vkey --key URI --name NAME [--out FILE]\n"
-    "\n"
-    "Prints the witness's verifier key (C2SP signed-note vkey, type 0x04\n"
-    "cosignature/v1) for logs and verifiers. The key is an Ed25519 key on a\n"
-    "token ('mohur key generate --type ed25519').\n"
-    "\n"
-    "Options:\n"
-    "  --key URI     the witness key, e.g. 'pkcs11:token=W;object=witness?pin-source=file:P'\n"
-    "  --module M    the PKCS#11 module: a file path or a p11-kit module name\n"
-    "  --name NAME   the witness's name, e.g. witness.example.az/w1\n"
-    "  --out FILE    write the vkey there (default: standard output)\n"
-    "  -h, --help    show this help\n";
+static const struct mh_cli_opt witness_vkey_rows[] = {
+    {MH_CLI_INCLUDE_ALL(witness_rows)},
+    {MH_CLI_OUT(T, out), .help = "write the vkey there (default: standard output)"},
+    {0}};
+static const struct mh_cli_spec witness_vkey_spec = {
+    .usage = "mohur witness vkey --key URI --name NAME [--out FILE]",
+    .about = "Prints the witness's verifier key (C2SP signed-note vkey, type 0x04\n"
+             "cosignature/v1) for logs and verifiers. The key is an Ed25519 key on a\n"
+             "token ('mohur key generate --type ed25519'), e.g.\n"
+             "'pkcs11:token=W;object=witness?pin-source=file:P'.\n",
+    .opts = witness_vkey_rows,
+};
 
 static int cmd_witness_vkey(int argc, char **argv)
 {
@@ -162,7 +115,7 @@ static int cmd_witness_vkey(int argc, char **argv)
     mh_cli_ctx c;
     uint8_t pub[32];
     char vkey[MH_NOTE_MAX_VKEY + 2];
-    int rc, ret = wparse(argc, argv, witness_vkey_help, &o);
+    int rc, ret = wparse(argc, argv, &witness_vkey_spec, &o);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
     memset(&c, 0, sizeof c);
@@ -179,34 +132,34 @@ out:
     return ret;
 }
 
-static const char witness_serve_help[] =
-    "Usage: mohur witness serve --key URI --name NAME --log VKEY [--log VKEY...]\n"
-    "                           --state DIR --listen ADDR:PORT [--port-file FILE]\n"
-    "\n"
-    "Runs a C2SP tlog-witness: POST /add-checkpoint with a log's new checkpoint\n"
-    "and a consistency proof from the last one this witness cosigned for it.\n"
-    "The witness checks the log's signature (--log: the logs it follows, each by\n"
-    "its verifier key; the key's name is the log's origin), the proof, and\n"
-    "answers with its cosignature (cosignature/v1, Ed25519 with the key on the\n"
-    "token). A rollback, a fork or a bad proof is refused (409 or 422) and the\n"
-    "signed request is kept in DIR/evidence. The latest cosigned checkpoint of\n"
-    "each log is in DIR, synced before the answer. Stops on SIGINT or SIGTERM.\n"
-    "\n"
-    "Options:\n"
-    "  --key URI         the witness key (Ed25519 on a token)\n"
-    "  --module M        the PKCS#11 module: a file path or a p11-kit module name\n"
-    "  --name NAME       the witness's name (its vkey's name)\n"
-    "  --log VKEY        a log's verifier key, or a file holding it (repeat)\n"
-    "  --state DIR       where the cosigned checkpoints and the evidence are kept\n"
-    "  --listen A:P      the address and port, e.g. 127.0.0.1:7380 or [::1]:7380\n"
-    "                    (port 0: any free port)\n"
-    "  --port-file FILE  write the port there once listening\n"
-    "  -h, --help        show this help\n"
-    "\n"
-    "Example:\n"
-    "  mohur witness serve --key 'pkcs11:token=W;object=witness?pin-source=file:pin' \\\n"
-    "      --name witness.example.az/w1 --log registry.vkey --state /var/lib/mohur-witness \\\n"
-    "      --listen 127.0.0.1:7380\n";
+static const struct mh_cli_opt witness_serve_rows[] = {
+    {MH_CLI_INCLUDE_ALL(witness_rows)},
+    {MH_CLI_LIST(T, logs, nlogs, "log", "VKEY"), .flags = MH_CLI_REQUIRED,
+     .err = "at most 64 --log keys", .help = "a log's verifier key, or a file holding it (repeat)"},
+    {MH_CLI_STR(T, state, "state", "DIR"), .flags = MH_CLI_REQUIRED,
+     .help = "where the cosigned checkpoints and the evidence are kept"},
+    {MH_CLI_STR(T, listen, "listen", "A:P"), .flags = MH_CLI_REQUIRED,
+     .help = "the address and port, e.g. 127.0.0.1:7380 or [::1]:7380\n(port 0: any free port)"},
+    {MH_CLI_STR(T, port_file, "port-file", "FILE"), .help = "write the port there once listening"},
+    {0}};
+static const struct mh_cli_spec witness_serve_spec = {
+    .usage = "mohur witness serve --key URI --name NAME --log VKEY [--log VKEY...]\n"
+             "                           --state DIR --listen ADDR:PORT [--port-file FILE]",
+    .about = "Runs a C2SP tlog-witness: POST /add-checkpoint with a log's new checkpoint\n"
+             "and a consistency proof from the last one this witness cosigned for it.\n"
+             "The witness checks the log's signature (--log: the logs it follows, each by\n"
+             "its verifier key; the key's name is the log's origin), the proof, and\n"
+             "answers with its cosignature (cosignature/v1, Ed25519 with the key on the\n"
+             "token). A rollback, a fork or a bad proof is refused (409 or 422) and the\n"
+             "signed request is kept in DIR/evidence. The latest cosigned checkpoint of\n"
+             "each log is in DIR, synced before the answer. Stops on SIGINT or SIGTERM.\n",
+    .opts = witness_serve_rows,
+    .more =
+        "Example:\n"
+        "  mohur witness serve --key 'pkcs11:token=W;object=witness?pin-source=file:pin' \\\n"
+        "      --name witness.example.az/w1 --log registry.vkey --state /var/lib/mohur-witness \\\n"
+        "      --listen 127.0.0.1:7380\n",
+};
 
 static void ready_cb(void *ctx, unsigned port)
 {
@@ -229,12 +182,10 @@ static int cmd_witness_serve(int argc, char **argv)
     char addr[128];
     unsigned long port;
     char *colon, *end;
-    int rc, ret = wparse(argc, argv, witness_serve_help, &o);
+    int rc, ret = wparse(argc, argv, &witness_serve_spec, &o);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
     memset(&c, 0, sizeof c);
-    if (!o.state || !o.listen || o.nlogs == 0)
-        return mh_cli_usage("--state, --listen and at least one --log are required");
     /* ADDR:PORT or [V6]:PORT */
     if (strlen(o.listen) >= sizeof addr || !(colon = strrchr(o.listen, ':')))
         return mh_cli_usage("--listen is ADDRESS:PORT");
@@ -284,8 +235,8 @@ out:
 }
 
 const struct mh_cli_cmd mh_cli_witness_cmds[] = {
-    {"serve", "run a C2SP tlog-witness over HTTP with its key on a token", witness_serve_help,
+    {"serve", "run a C2SP tlog-witness over HTTP with its key on a token", &witness_serve_spec,
      cmd_witness_serve, NULL},
-    {"vkey", "print the witness's verifier key", witness_vkey_help, cmd_witness_vkey, NULL},
+    {"vkey", "print the witness's verifier key", &witness_vkey_spec, cmd_witness_vkey, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

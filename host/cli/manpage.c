@@ -6,15 +6,18 @@
  *                              (mohur-issue.1, mohur-docs-list.1, ...)
  *   mohur --completion bash    a bash completion script
  *
- * Each page is the command's own --help output (run and captured, so it is
- * whatever --help prints, also once the table carries option metadata),
- * with the table's summary as its NAME line; nothing is written twice, so
- * the pages cannot drift from --help.
+ * A command's page is made from its spec (opt.h), the rows its --help is
+ * printed from: the usage (SYNOPSIS), the description, one tagged paragraph
+ * per option row (OPTIONS), then the spec's closing sections ("Exit
+ * status:", "Example:"); the completion offers each command's rows. The
+ * table's summary is the NAME line. Nothing is written twice, so the pages
+ * cannot drift from --help.
  *
- * The help texts follow one shape, which this turns into roff: "Usage:"
- * lines (SYNOPSIS), paragraphs (DESCRIPTION), "Heading:" lines (a section:
- * Options, Exit status, Environment, Example), "  --opt ARG   text" items
- * (tagged paragraphs), other indented lines (kept as they are).
+ * Free text (the top-level help, a spec's closing sections) follows one
+ * shape, which this turns into roff: "Usage:" lines (SYNOPSIS), paragraphs
+ * (DESCRIPTION), "Heading:" lines (a section: Exit status, Environment,
+ * Example), "  --opt ARG   text" items (tagged paragraphs), other indented
+ * lines (kept as they are).
  */
 #include "cli.h"
 
@@ -27,47 +30,6 @@
 #ifndef MH_VERSION
 #define MH_VERSION "unknown"
 #endif
-
-#define HELP_MAX ((size_t)64 * 1024)
-
-/* Runs a command with --help and returns what it printed (malloc'd). */
-static char *capture_help(const struct mh_cli_cmd *c, const char *prog)
-{
-    if (c->help) {
-        size_t l = strlen(c->help);
-        char *s = malloc(l + 1);
-        if (s)
-            memcpy(s, c->help, l + 1);
-        return s;
-    }
-    FILE *tmp = tmpfile();
-    if (!tmp)
-        return NULL;
-    fflush(stdout);
-    int saved = dup(STDOUT_FILENO);
-    if (saved < 0 || dup2(fileno(tmp), STDOUT_FILENO) < 0) {
-        if (saved >= 0)
-            close(saved);
-        fclose(tmp);
-        return NULL;
-    }
-    char *args[3] = {(char *)c->name, (char *)"--help", NULL};
-    mh_cli_prog = prog;
-    optind = 1;
-    opterr = 0;
-    (void)c->run(2, args);
-    fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
-    char *s = calloc(1, HELP_MAX + 1);
-    if (s) {
-        rewind(tmp);
-        size_t n = fread(s, 1, HELP_MAX, tmp);
-        s[n] = '\0';
-    }
-    fclose(tmp);
-    return s;
-}
 
 /* Text for roff: backslashes escaped, '-' as \-, a leading . or ' guarded. */
 static void roff_text(FILE *f, const char *s, size_t n, bool line_start)
@@ -135,13 +97,14 @@ static void section(FILE *f, const char *l, size_t k)
     fputc('\n', f);
 }
 
-/* Writes the body of a page from a help text. */
-static void help_to_roff(FILE *f, const char *help)
+/* the section being written: none yet, the synopsis, the description,
+ * another */
+enum sec { S_NONE, S_SYN, S_DESC, S_OTHER };
+
+/* Writes the body of a page, or of its section `sec`, from a help text. */
+static void help_to_roff(FILE *f, const char *help, enum sec sec)
 {
     enum { NONE, SYN, PARA, ITEM, PRE } st = NONE;
-    /* the section being written: none yet, the synopsis, the description,
-     * another */
-    enum { S_NONE, S_SYN, S_DESC, S_OTHER } sec = S_NONE;
     const char *p = help;
     while (*p) {
         const char *e = strchr(p, '\n');
@@ -254,8 +217,49 @@ static void help_to_roff(FILE *f, const char *help)
         fputs(".fi\n", f);
 }
 
+static int roff_row(void *ctx, const struct mh_cli_opt *row, const char *left, const char *help)
+{
+    FILE *f = ctx;
+    (void)row;
+    fputs(".TP\n.B ", f);
+    roff_text(f, left, strlen(left), false);
+    fputc('\n', f);
+    for (const char *p = help; *p;) {
+        size_t n = strcspn(p, "\n");
+        roff_text(f, p, n, true);
+        fputc('\n', f);
+        p += n + (p[n] == '\n');
+    }
+    return 0;
+}
+
+/* Writes the body of a command's page from its spec. */
+static void spec_to_roff(FILE *f, const struct mh_cli_spec *s)
+{
+    size_t ul = strlen(s->usage);
+    char *usage = malloc(ul + 9);
+    if (usage) {
+        memcpy(usage, "Usage: ", 7);
+        memcpy(usage + 7, s->usage, ul);
+        memcpy(usage + 7 + ul, "\n", 2);
+        help_to_roff(f, usage, S_NONE);
+        free(usage);
+    }
+    if (s->about) {
+        fputs(".SH DESCRIPTION\n", f);
+        help_to_roff(f, s->about, S_DESC);
+    }
+    fputs(".SH OPTIONS\n", f);
+    mh_cli_each_opt(s, roff_row, f);
+    if (s->more) {
+        fputs(".PP\n", f);
+        help_to_roff(f, s->more, S_OTHER);
+    }
+}
+
 static int write_page(const char *dir, const char *file, const char *name, const char *summary,
-                      const char *help, const struct mh_cli_cmd *top)
+                      const char *help, const struct mh_cli_spec *spec,
+                      const struct mh_cli_cmd *top)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.1", dir, file);
@@ -275,7 +279,10 @@ static int write_page(const char *dir, const char *file, const char *name, const
     fputs(" \\- ", f);
     roff_text(f, summary, strlen(summary), false);
     fputc('\n', f);
-    help_to_roff(f, help);
+    if (spec)
+        spec_to_roff(f, spec);
+    else
+        help_to_roff(f, help, S_NONE);
     fputs(".SH SEE ALSO\n", f);
     if (top) {
         /* mohur(1): every page */
@@ -304,7 +311,6 @@ static int write_page(const char *dir, const char *file, const char *name, const
 
 static int gen_man(const struct mh_cli_cmd *top, const char *dir, const char *top_help)
 {
-    static char prog[64];
     int ret;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "mohur: %s cannot be made: %s\n", dir, strerror(errno));
@@ -313,7 +319,7 @@ static int gen_man(const struct mh_cli_cmd *top, const char *dir, const char *to
     if ((ret = write_page(dir, "mohur", "mohur",
                           "sign and verify public documents with keys on "
                           "tokens and HSMs",
-                          top_help, top)) != 0)
+                          top_help, NULL, top)) != 0)
         return ret;
     for (const struct mh_cli_cmd *g = top; g->name; g++) {
         const struct mh_cli_cmd *one = g->sub ? g->sub : g;
@@ -326,14 +332,8 @@ static int gen_man(const struct mh_cli_cmd *top, const char *dir, const char *to
                 snprintf(file, sizeof file, "mohur-%s", g->name);
                 snprintf(name, sizeof name, "%s", g->name);
             }
-            snprintf(prog, sizeof prog, "mohur %s", name);
-            char *help = capture_help(c, prog);
-            if (!help) {
-                fprintf(stderr, "mohur: the help of '%s' could not be read\n", name);
-                return MH_EXIT_INTERNAL;
-            }
-            ret = write_page(dir, file, name, c->summary ? c->summary : g->summary, help, NULL);
-            free(help);
+            ret = write_page(dir, file, name, c->summary ? c->summary : g->summary, NULL, c->spec,
+                             NULL);
             if (ret)
                 return ret;
             if (!g->sub)
@@ -343,47 +343,21 @@ static int gen_man(const struct mh_cli_cmd *top, const char *dir, const char *to
     return MH_EXIT_OK;
 }
 
-/* The long options a help text names ("--kind", ...), space-separated. */
-static void options_of(const char *help, char *out, size_t cap)
+#define OPTS_MAX 2048
+
+/* Adds a row's "--name" to the list (OPTS_MAX bytes). */
+static int long_name(void *ctx, const struct mh_cli_opt *row, const char *left, const char *help)
 {
-    size_t o = 0;
-    out[0] = '\0';
-    for (const char *p = help; (p = strstr(p, "--")) != NULL;) {
-        if (p > help && (p[-1] != ' ' && p[-1] != '[' && p[-1] != '(' && p[-1] != '|' &&
-                         p[-1] != '\n' && p[-1] != ',')) {
-            p += 2;
-            continue;
-        }
-        const char *s = p;
-        p += 2;
-        while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')
-            p++;
-        size_t n = (size_t)(p - s);
-        if (n <= 2)
-            continue;
-        /* once each */
-        bool seen = false;
-        for (const char *q = out; *q && !seen;) {
-            size_t w = strcspn(q, " ");
-            seen = w == n && strncmp(q, s, n) == 0;
-            q += w;
-            while (*q == ' ')
-                q++;
-        }
-        if (seen || o + n + 2 > cap)
-            continue;
-        memcpy(out + o, s, n);
-        o += n;
-        out[o++] = ' ';
-        out[o] = '\0';
-    }
-    if (o)
-        out[o - 1] = '\0';
+    char *opts = ctx;
+    size_t o = strlen(opts);
+    (void)left;
+    (void)help;
+    snprintf(opts + o, OPTS_MAX - o, "%s--%s", o ? " " : "", row->name);
+    return 0;
 }
 
 static int gen_bash(const struct mh_cli_cmd *top)
 {
-    static char prog[64];
     printf("# bash completion for mohur; made by 'mohur --completion bash' from the\n"
            "# command table and each command's --help. Do not edit.\n"
            "_mohur() {\n"
@@ -427,17 +401,13 @@ static int gen_bash(const struct mh_cli_cmd *top)
     for (const struct mh_cli_cmd *g = top; g->name; g++) {
         const struct mh_cli_cmd *one = g->sub ? g->sub : g;
         for (const struct mh_cli_cmd *c = one; c->name; c++) {
-            char name[96], opts[2048];
+            char name[96], opts[OPTS_MAX];
             if (g->sub)
                 snprintf(name, sizeof name, "%s %s", g->name, c->name);
             else
                 snprintf(name, sizeof name, "%s", g->name);
-            snprintf(prog, sizeof prog, "mohur %s", name);
-            char *help = capture_help(c, prog);
-            if (!help)
-                return MH_EXIT_INTERNAL;
-            options_of(help, opts, sizeof opts);
-            free(help);
+            opts[0] = '\0';
+            mh_cli_each_opt(c->spec, long_name, opts);
             printf("        \"%s\") opts=\"%s\" ;;\n", name, opts);
             if (!g->sub)
                 break;

@@ -2,8 +2,9 @@
  * mohur.c - the `mohur` command-line tool: main and command dispatch.
  *
  * Commands are found in a table (groups hold tables of their own), as
- * WireGuard's wg.c does with subcommands[]. Each command parses its own
- * options with getopt_long and returns an exit code:
+ * WireGuard's wg.c does with subcommands[]. Each command declares its
+ * options as rows (opt.h), parses them with the one parser, mh_cli_parse,
+ * and returns an exit code:
  *
  *   0  success
  *   1  a signature or document did not verify
@@ -43,16 +44,18 @@ static const struct mh_cli_cmd top[] = {
     /* the everyday commands first, in the order a day's work meets them;
      * top-level commands have run set and sub NULL (they print their own
      * --help) */
-    {"init", "set up the appliance: token, keys, CA, ledger, config", NULL, mh_cli_doc_main, NULL},
-    {"sign", "sign and record one document; the QR receipt goes on it", NULL, mh_cli_doc_main,
-     NULL},
-    {"issue", "issue documents from a roster (CSV or JSON): render, stamp, sign, record", NULL,
-     mh_cli_issue, NULL},
-    {"verify", "check a document, a file with its .p7s, or a scanned QR", NULL, mh_cli_doc_main,
-     NULL},
-    {"revoke", "revoke a document in the ledger", NULL, mh_cli_doc_main, NULL},
+    {"init", "set up the appliance: token, keys, CA, ledger, config", &mh_cli_init_spec,
+     mh_cli_doc_main, NULL},
+    {"sign", "sign and record one document; the QR receipt goes on it", &mh_cli_sign_spec,
+     mh_cli_doc_main, NULL},
+    {"issue", "issue documents from a roster (CSV or JSON): render, stamp, sign, record",
+     &mh_cli_issue_spec, mh_cli_issue, NULL},
+    {"verify", "check a document, a file with its .p7s, or a scanned QR", &mh_cli_verify_spec,
+     mh_cli_doc_main, NULL},
+    {"revoke", "revoke a document in the ledger", &mh_cli_revoke_spec, mh_cli_doc_main, NULL},
     {"docs", "what was issued: list, search, show, export, reprint", NULL, NULL, mh_cli_docs_cmds},
-    {"kinds", "list the document kinds and their fields", NULL, mh_cli_doc_main, NULL},
+    {"kinds", "list the document kinds and their fields", &mh_cli_kinds_spec, mh_cli_doc_main,
+     NULL},
     /* then the operators' groups */
     {"log", "the transparency log: entries, proofs, checkpoints, tiles, audits", NULL, NULL,
      mh_cli_log_cmds},
@@ -219,7 +222,7 @@ static int help_for(int argc, char **argv)
     const struct mh_cli_cmd *c = find(g->sub, argv[1]);
     if (!c)
         return unknown(g->name, argv[1]);
-    fputs(c->help, stdout);
+    mh_cli_print_help(c->spec, stdout);
     return MH_EXIT_OK;
 }
 

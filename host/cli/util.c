@@ -169,66 +169,6 @@ int mh_cli_usage(const char *fmt, ...)
     return MH_EXIT_USAGE;
 }
 
-int mh_cli_bad_option(int c, char **argv)
-{
-    const char *arg = optind > 0 ? argv[optind - 1] : "";
-    /* Print the option's name only, never its value: someone may have
-     * typed --pin=1234. */
-    size_t n = strcspn(arg, "=");
-    if (n > 40)
-        n = 40;
-    if (strncmp(arg, "--pin", 5) == 0 || strncmp(arg, "--so-pin", 8) == 0 ||
-        strncmp(arg, "--user-pin", 10) == 0) {
-        if (strcmp(arg, "--so-pin-file") != 0 && strcmp(arg, "--pin-file") != 0)
-            return mh_cli_usage("a PIN is never taken on the command line; put it in a file "
-                                "readable only by you and use pin-source=file:PATH in the "
-                                "URI, or let mohur ask for it");
-    }
-    if (c == ':')
-        return mh_cli_usage("option '%.*s' needs a value", (int)n, arg);
-    if (optopt && !(arg[0] == '-' && arg[1] == '-'))
-        return mh_cli_usage("unknown option '-%c'", optopt);
-    return mh_cli_usage("unknown option '%.*s'", (int)n, arg);
-}
-
-int mh_cli_check_long(int argc, char **argv, const struct option *opts)
-{
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0)
-            break;
-        if (a[0] != '-' || a[1] != '-')
-            continue;
-        size_t n = strcspn(a + 2, "=");
-        const struct option *o = NULL;
-        for (const struct option *p = opts; p->name; p++) {
-            if (strlen(p->name) == n && strncmp(p->name, a + 2, n) == 0) {
-                o = p;
-                break;
-            }
-        }
-        if (!o) {
-            optind = i + 1;
-            optopt = 0;
-            return mh_cli_bad_option('?', argv);
-        }
-        if (o->has_arg == required_argument && a[2 + n] != '=')
-            i++; /* its value, whatever it looks like */
-    }
-    return MH_EXIT_OK;
-}
-
-int mh_cli_no_operands(int argc, char **argv)
-{
-    if (optind < argc) {
-        const char *a = argv[optind];
-        size_t n = strnlen(a, 40);
-        return mh_cli_usage("unexpected argument '%.*s' (every value is given with an option)",
-                            (int)n, a);
-    }
-    return MH_EXIT_OK;
-}
-
 /* ---- files -------------------------------------------------------------- */
 
 static const char *shown(const char *path)

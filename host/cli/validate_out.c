@@ -8,6 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+const struct mh_cli_opt mh_cli_val_rows[] = {
+    {MH_CLI_LIST(mh_cli_val_opts, trust, ntrust, "trust", "PATH"),
+     .help = "validate against this trust store: a file of trusted CA certificates (PEM bundle "
+             "or DER) or a directory of them (repeatable; on an appliance its own root is "
+             "added)"},
+    {MH_CLI_LIST(mh_cli_val_opts, crl, ncrl, "crl", "FILE"),
+     .help = "CRLs to use besides those the signature carries (PEM or DER; repeatable)"},
+    {0}};
+
 int mh_cli_val_opt(mh_cli_val_opts *o, int which, const char *arg)
 {
     const char **list = which == 't' ? o->trust : which == 'r' ? o->crl : o->certs;
