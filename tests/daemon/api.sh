@@ -232,10 +232,11 @@ expect_code 403 "batch as an auditor" POST /api/v1/batches -H "$(auth "$AUDITOR"
 expect_code 403 "batch: a token may not choose out_dir" POST /api/v1/batches -H "$(auth "$BDU")" --data-binary "{\"kind\":\"diploma\",\"roster\":$ROSTER,\"out_dir\":\"/tmp\"}"
 expect_code 401 "batch without a token" POST /api/v1/batches --data-binary "{\"kind\":\"diploma\",\"roster\":$ROSTER}"
 expect_code 413 "batch: a body over max_body" POST /api/v1/batches -H "$(auth "$BDU")" -H 'Content-Type: application/json' --data-binary @"$W/big"
+# 1,000 rows: long enough (about 1-3 s) that the second batch meets it running
 python3 - "$SRC/samples/graduates.csv" "$W/roster200.csv" <<'PY'
 import sys
 rows = open(sys.argv[1]).read().splitlines()
-out = [rows[0]] + ["Tələbə %d,Bakalavr,Fizika,2026-06-30,BIG-%04d" % (i, i) for i in range(200)]
+out = [rows[0]] + ["Tələbə %d,Bakalavr,Fizika,2026-06-30,BIG-%04d" % (i, i) for i in range(1000)]
 open(sys.argv[2], "w").write("\n".join(out) + "\n")
 PY
 BIG_ROSTER=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$W/roster200.csv")
@@ -247,9 +248,9 @@ for i in $(seq 600); do
     [ "$(jget state)" = running ] || break
     sleep 0.2
 done
-[ "$CODE" = 200 ] && [ "$(jget state)" = done ] && [ "$(jget issued)" = 200 ] || fail "the batch issued 200 diplomas"
-pass "the batch issued 200 diplomas ($(jget message))"
-ls "$MOHUR_STATE_DIR/batches/$BID/out" | grep -c '\.pdf$' | grep -qx 200 || fail "200 PDFs in the batch's out_dir"
+[ "$CODE" = 200 ] && [ "$(jget state)" = done ] && [ "$(jget issued)" = 1000 ] || fail "the batch issued 1000 diplomas"
+pass "the batch issued 1000 diplomas ($(jget message))"
+ls "$MOHUR_STATE_DIR/batches/$BID/out" | grep -c '\.pdf$' | grep -qx 1000 || fail "1000 PDFs in the batch's out_dir"
 check "a batch diploma verifies" "$MOHUR" verify "$MOHUR_STATE_DIR/batches/$BID/out/$(ls "$MOHUR_STATE_DIR/batches/$BID/out" | head -n 1)"
 expect_code 200 "batch status as an auditor" GET "/api/v1/batches/$BID" -H "$(auth "$AUDITOR")"
 expect_code 403 "batch status as a notary" GET "/api/v1/batches/$BID" -H "$(auth "$NOTARY")"
@@ -262,7 +263,7 @@ for i in $(seq 300); do
     [ "$(jget state)" = running ] || break
     sleep 0.2
 done
-[ "$(jget issued)" = 0 ] && [ "$(jget remade)" = 200 ] || fail "the second run issued nothing new (issued $(jget issued), remade $(jget remade))"
+[ "$(jget issued)" = 0 ] && [ "$(jget remade)" = 1000 ] || fail "the second run issued nothing new (issued $(jget issued), remade $(jget remade))"
 pass "the same roster again made no new entry"
 
 # ---- the log: checkpoint, proofs, tiles (audited), attribution ---------------------------------------
