@@ -319,7 +319,7 @@ AGENCY_ID=$(echo "$AGENCY" | cut -d_ -f2)
 BDU_ID=$(echo "$BDU" | cut -d_ -f2)
 grep -q "^0 issue agency/official-certificate/AG-1 token:$AGENCY_ID$" "$W/who" || fail "the issue entry names the agency's token"
 grep -q " revoke agency/official-certificate/AG-1 token:$AGENCY_ID$" "$W/who" || fail "the revoke entry names who revoked"
-[ "$(grep -c " issue bdu/diploma/BIG-.* token:$BDU_ID$" "$W/who")" = 200 ] || fail "every batch entry names the university's token"
+[ "$(grep -c " issue bdu/diploma/BIG-.* token:$BDU_ID$" "$W/who")" = 1000 ] || fail "every batch entry names the university's token"
 pass "every write is attributed in its ledger entry (issue, revoke, batch)"
 
 # ---- rate limits, slow clients, connection limits --------------------------------------------------------
