@@ -1,5 +1,10 @@
 /*
- * mh_common.h - the one error type of mohur, and secret-memory helpers.
+ * mh_common.h - the floor every part of mohur stands on: the one error type
+ * (below), secret memory, and in section headers included at the end (none
+ * is included on its own): byte spans, byte order and hex
+ * (common_bytes.h), UTF-8 (common_text.h), strict base64 and base32
+ * (common_codec.h), files and the PIN-file policy (common_file.h) and
+ * randomness (common_rng.h).
  *
  * Every function in mohur that can fail returns an int: 0 (MH_OK) for success
  * or one of the negative MH_ERR_* codes below. mh_strerror() turns a code into
@@ -104,18 +109,10 @@ void mh_freezero(void *p, size_t n);
 /* Constant-time comparison: 0 when equal. */
 int mh_ct_memcmp(const void *a, const void *b, size_t n);
 
-/* ---- files (file.c) -------------------------------------------------------- */
-
-/* Writes a file atomically and without following a symlink planted at its
- * name: a temp file beside it (O_EXCL | O_NOFOLLOW, mode), fsync, rename
- * over the target. MH_ERR_DISK_FULL, MH_ERR_PERMISSION or MH_ERR_IO with a
- * sentence; nothing is left behind on failure. */
-int mh_file_write_atomic(const char *path, const void *buf, size_t len,
-                         unsigned mode) MH_WARN_UNUSED;
-/* The first half: the temp file (its name in tmp), to be renamed into place
- * with mh_file_commit() or unlinked. */
-int mh_file_write_temp(const char *path, const void *buf, size_t len, unsigned mode, char *tmp,
-                       size_t cap) MH_WARN_UNUSED;
-int mh_file_commit(const char *tmp, const char *path) MH_WARN_UNUSED;
+#include "common_bytes.h"
+#include "common_text.h"
+#include "common_codec.h"
+#include "common_file.h"
+#include "common_rng.h"
 
 #endif

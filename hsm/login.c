@@ -107,60 +107,7 @@ static int read_pin_file(const char *src, char *buf, size_t cap, size_t *len)
         mh_err_set("pin-source must be file:PATH (a file holding the PIN)");
         return MH_ERR_PIN_REQUIRED;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        mh_err_set("the PIN file '%s' cannot be opened: %s", path, strerror(errno));
-        return MH_ERR_PIN_REQUIRED;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        mh_err_set("the PIN file '%s' is not a regular file", path);
-        return MH_ERR_PIN_REQUIRED;
-    }
-    if (st.st_mode & (S_IROTH | S_IWOTH)) {
-        close(fd);
-        mh_err_set("the PIN file '%s' can be read by other users; make it private "
-                   "(chmod 600) first",
-                   path);
-        return MH_ERR_PERMISSION;
-    }
-    size_t n = 0;
-    for (;;) {
-        if (n >= cap) {
-            close(fd);
-            mh_wipe(buf, cap);
-            mh_err_set("the PIN file '%s' is larger than a PIN can be", path);
-            return MH_ERR_PIN_INVALID;
-        }
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            close(fd);
-            mh_wipe(buf, cap);
-            mh_err_set("the PIN file '%s' cannot be read", path);
-            return MH_ERR_PIN_REQUIRED;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-        n--;
-    if (n >= cap) {
-        mh_wipe(buf, cap);
-        return MH_ERR_PIN_INVALID;
-    }
-    buf[n] = '\0';
-    if (memchr(buf, '\0', n) || memchr(buf, '\n', n)) {
-        mh_wipe(buf, cap);
-        mh_err_set("the PIN file '%s' must hold the PIN on one line", path);
-        return MH_ERR_PIN_INVALID;
-    }
-    *len = n;
-    return 0;
+    return mh_file_read_pin(path, buf, cap, len);
 }
 
 /* After a failed login: what the token's flags say about tries left. */

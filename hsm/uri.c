@@ -47,17 +47,6 @@ static const char *const type_names[] = {
     [MH_P11_TYPE_DATA] = "data",
 };
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes [s, s+n) into a new buffer; *outlen excludes the NUL. */
 static int pct_decode(const char *s, size_t n, char **out, size_t *outlen)
 {
@@ -67,8 +56,8 @@ static int pct_decode(const char *s, size_t n, char **out, size_t *outlen)
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%') {
-            int hi = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
-            int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+            int hi = i + 1 < n ? mh_hexval((unsigned char)s[i + 1]) : -1;
+            int lo = i + 2 < n ? mh_hexval((unsigned char)s[i + 2]) : -1;
             if (hi < 0 || lo < 0) {
                 free(d);
                 mh_err_set("the PKCS#11 URI has a bad percent-encoding near '%.*s'",

@@ -11,8 +11,7 @@ int mh_fw_slot_open(const uint8_t *slot, size_t slot_len, size_t max, mh_cose_si
         mh_err_set("no %s is loaded (the slot is empty)", what);
         return MH_ERR_NOT_FOUND;
     }
-    uint32_t n = (uint32_t)slot[0] << 24 | (uint32_t)slot[1] << 16 | (uint32_t)slot[2] << 8 |
-                 (uint32_t)slot[3];
+    uint32_t n = mh_be32_get(slot);
     if (n == 0 || n == 0xffffffffu) {
         mh_err_set("no %s is loaded (the slot is erased)", what);
         return MH_ERR_NOT_FOUND;

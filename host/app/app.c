@@ -34,52 +34,7 @@ int mh_app_path(char *out, size_t cap, const char *dir, const char *rel)
 
 int mh_app_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len)
 {
-    int ret = MH_ERR_IO;
-    uint8_t *b = NULL;
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    *buf = NULL;
-    *len = 0;
-    if (fd < 0) {
-        mh_err_set("%s cannot be opened: %s", path, strerror(errno));
-        return errno == ENOENT ? MH_ERR_NOT_FOUND : MH_ERR_IO;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        mh_err_set("%s is not a regular file", path);
-        goto out;
-    }
-    if ((uint64_t)st.st_size > cap) {
-        mh_err_set("%s is too large (%lld bytes; at most %zu are accepted)", path,
-                   (long long)st.st_size, cap);
-        ret = MH_ERR_TOO_LARGE;
-        goto out;
-    }
-    size_t n = (size_t)st.st_size, got = 0;
-    b = malloc(n + 1);
-    if (!b) {
-        ret = MH_ERR_NOMEM;
-        goto out;
-    }
-    while (got < n) {
-        ssize_t r = read(fd, b + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            mh_err_set("%s could not be read: %s", path, r < 0 ? strerror(errno) : "it shrank");
-            goto out;
-        }
-        got += (size_t)r;
-    }
-    b[n] = 0;
-    *buf = b;
-    *len = n;
-    b = NULL;
-    ret = MH_OK;
-out:
-    free(b);
-    close(fd);
-    return ret;
+    return mh_file_read(path, cap, MH_FILE_REGULAR, buf, len);
 }
 
 int mh_app_write_temp(const char *path, const void *buf, size_t len, unsigned mode, char *tmp,
@@ -186,28 +141,6 @@ int mh_app_softhsm_env(const char *dir)
         return MH_OK; /* no embedded store: leave SOFTHSM2_CONF alone */
     if (setenv("SOFTHSM2_CONF", conf, 1) != 0)
         return MH_ERR_NOMEM;
-    return MH_OK;
-}
-
-int mh_app_rng(void *ctx, unsigned char *buf, size_t len)
-{
-    mh_app *a = ctx;
-    pthread_mutex_lock(&a->rng_lock);
-    int r = mbedtls_ctr_drbg_random(&a->drbg, buf, len);
-    pthread_mutex_unlock(&a->rng_lock);
-    return r;
-}
-
-int mh_app_rng_init(mh_app *a)
-{
-    if (a->rng_ok)
-        return MH_OK;
-    if (mbedtls_ctr_drbg_seed(&a->drbg, mbedtls_entropy_func, &a->ent,
-                              (const unsigned char *)"mohur-app", 9) != 0) {
-        mh_err_set("the random generator could not be seeded");
-        return MH_ERR_INTERNAL;
-    }
-    a->rng_ok = true;
     return MH_OK;
 }
 
@@ -689,13 +622,10 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
         return MH_ERR_NOMEM;
     snprintf(a->dir, sizeof a->dir, "%s", state_dir);
     a->flags = flags;
-    pthread_mutex_init(&a->rng_lock, NULL);
     pthread_mutex_init(&a->font_lock, NULL);
-    mbedtls_entropy_init(&a->ent);
-    mbedtls_ctr_drbg_init(&a->drbg);
     mbedtls_pk_init(&a->regpk);
     mbedtls_pk_init(&a->tsapk);
-    if ((ret = load_config(a)) != 0 || (ret = mh_app_rng_init(a)) != 0)
+    if ((ret = load_config(a)) != 0)
         goto out;
     mh_ledger_opts lo = {0};
     lo.read_only = (flags & MH_APP_READ_ONLY) != 0;
@@ -743,9 +673,6 @@ void mh_app_close(mh_app *a)
             free(a->issuers[i].cert[j]);
     free(a->root_der);
     free(a->crl_der);
-    mbedtls_ctr_drbg_free(&a->drbg);
-    mbedtls_entropy_free(&a->ent);
-    pthread_mutex_destroy(&a->rng_lock);
     pthread_mutex_destroy(&a->font_lock);
     free(a);
 }

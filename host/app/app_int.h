@@ -4,8 +4,6 @@
 
 #include <pthread.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 
 #include "mh_app.h"
@@ -85,10 +83,6 @@ struct mh_app {
     mh_font_kit *font_kit;
     bool font_failed;
     mh_pdf_font stamp_font;
-    pthread_mutex_t rng_lock;
-    mbedtls_entropy_context ent;
-    mbedtls_ctr_drbg_context drbg;
-    bool rng_ok;
 };
 
 struct mh_app_signer {
@@ -103,10 +97,6 @@ struct mh_app_signer {
     uint8_t fp[32];
     char subject[256];
 };
-
-/* A thread-safe random generator (f_rng for mbedTLS). */
-int mh_app_rng(void *ctx, unsigned char *buf, size_t len);
-int mh_app_rng_init(mh_app *a) MH_WARN_UNUSED;
 
 /* Path helpers. */
 int mh_app_path(char *out, size_t cap, const char *dir, const char *rel) MH_WARN_UNUSED;

@@ -53,7 +53,7 @@ int mh_app_crl_publish(mh_app *a, unsigned days, uint64_t *number, size_t *nrevo
     q.crl_number = *number;
     q.entries = entries;
     q.n_entries = n;
-    q.f_rng = mh_app_rng;
+    q.f_rng = mh_rng_mbedtls;
     q.p_rng = a;
     size_t cap = mh_crl_size_max(n);
     if (!(crl = malloc(cap))) {

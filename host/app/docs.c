@@ -57,39 +57,16 @@ static uint32_t fold_cp(uint32_t c)
     return c;
 }
 
-/* Decodes one UTF-8 sequence (invalid bytes stand for themselves). */
-static size_t utf8_next(const unsigned char *s, uint32_t *cp)
-{
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
-        *cp = ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3Fu);
-        return 2;
-    }
-    if ((s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
-        *cp = ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3Fu);
-        return 3;
-    }
-    if ((s[0] & 0xF8) == 0xF0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 &&
-        (s[3] & 0xC0) == 0x80) {
-        *cp = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
-              ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3Fu);
-        return 4;
-    }
-    *cp = 0xDC00u + s[0]; /* a lone byte: never equal to a real letter */
-    return 1;
-}
-
 /* Folds s into out as code points; returns their number (at most cap). */
 static size_t fold(const char *s, uint32_t *out, size_t cap)
 {
-    size_t n = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p && n < cap) {
-        uint32_t c;
-        p += utf8_next(p, &c);
+    size_t n = 0, i = 0, len = strlen(s);
+    const uint8_t *p = (const uint8_t *)s;
+    while (i < len && n < cap) {
+        size_t at = i;
+        uint32_t c = mh_utf8_next(p, len, &i);
+        if (c == MH_UTF8_BAD)
+            c = 0xDC00u + p[at]; /* a lone byte: never equal to a real letter */
         out[n++] = fold_cp(c);
     }
     return n;

@@ -162,11 +162,11 @@ out:
     return ret;
 }
 
-static int random_pin(mh_app *a, char *pin, size_t cap)
+static int random_pin(char *pin, size_t cap)
 {
     uint8_t r[12];
     static const char hex[] = "0123456789abcdef";
-    if (cap < 2 * sizeof r + 1 || mh_app_rng(a, r, sizeof r) != 0)
+    if (cap < 2 * sizeof r + 1 || mh_rng_bytes(r, sizeof r) != 0)
         return MH_ERR_INTERNAL;
     for (size_t i = 0; i < sizeof r; i++) {
         pin[2 * i] = hex[r[i] >> 4];
@@ -213,9 +213,9 @@ static int issue_for(struct init_ctx *c, mh_hsm_key *key, enum mh_ca_profile pro
     r.path_len = -1;
     r.not_before = c->now - 300;
     r.not_after = c->now + 86400LL * 3 * 365;
-    r.f_rng = mh_app_rng;
+    r.f_rng = mh_rng_mbedtls;
     r.p_rng = c->a;
-    if ((ret = mh_app_rng(c->a, r.serial, sizeof r.serial)) != 0) {
+    if ((ret = mh_rng_bytes(r.serial, sizeof r.serial)) != 0) {
         ret = MH_ERR_INTERNAL;
         goto out;
     }
@@ -362,14 +362,9 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
         ret = MH_ERR_NOMEM;
         goto out;
     }
-    pthread_mutex_init(&a->rng_lock, NULL);
-    mbedtls_entropy_init(&a->ent);
-    mbedtls_ctr_drbg_init(&a->drbg);
     mbedtls_pk_init(&c->root_pk);
-    if ((ret = mh_app_rng_init(a)) != 0)
-        goto out;
-    if ((ret = random_pin(a, so_pin, sizeof so_pin)) != 0 ||
-        (ret = random_pin(a, user_pin, sizeof user_pin)) != 0)
+    if ((ret = random_pin(so_pin, sizeof so_pin)) != 0 ||
+        (ret = random_pin(user_pin, sizeof user_pin)) != 0)
         goto out;
     if ((ret = mh_app_path(path, sizeof path, dir, "pins/so.pin")) != 0 ||
         (ret = mh_app_write_file(path, so_pin, strlen(so_pin), 0600)) != 0 ||
@@ -417,9 +412,9 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
         r.path_len = -1;
         r.not_before = c->now - 300;
         r.not_after = c->now + 86400LL * 7300;
-        r.f_rng = mh_app_rng;
+        r.f_rng = mh_rng_mbedtls;
         r.p_rng = a;
-        if (mh_app_rng(a, r.serial, sizeof r.serial) != 0) {
+        if (mh_rng_bytes(r.serial, sizeof r.serial) != 0) {
             ret = MH_ERR_INTERNAL;
             goto out;
         }
@@ -505,7 +500,7 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
         cr.issuer_key = &c->root_pk;
         cr.this_update = c->now - 60;
         cr.next_update = c->now + 86400LL * 30;
-        cr.f_rng = mh_app_rng;
+        cr.f_rng = mh_rng_mbedtls;
         cr.p_rng = a;
         if ((ret = mh_cadb_crl_next(c->db, &number)) != 0)
             goto out;
@@ -589,9 +584,6 @@ out:
     mh_p11_uri_free(&uri);
     free(c);
     if (a) {
-        mbedtls_ctr_drbg_free(&a->drbg);
-        mbedtls_entropy_free(&a->ent);
-        pthread_mutex_destroy(&a->rng_lock);
         free(a);
     }
     if (ret && made) {

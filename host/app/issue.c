@@ -97,7 +97,7 @@ static int doc_id_of(issue *is)
     }
     uint8_t rnd[10];
     char b32[20];
-    if (mh_app_rng(is->a, rnd, sizeof rnd) != 0 ||
+    if (mh_rng_bytes(rnd, sizeof rnd) != 0 ||
         mh_base32_encode(rnd, sizeof rnd, b32, sizeof b32, NULL) != 0)
         return MH_ERR_INTERNAL;
     snprintf(out, cap, "%s/%s/%s", is->issuer, r->kind->id, b32);

@@ -24,7 +24,7 @@ static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[
                        size_t cap, size_t *len)
 {
     if (!a->tsa_ok)
-        return mh_cms_sign_digest(cs, digest, 32, out, cap, len, mh_app_rng, a);
+        return mh_cms_sign_digest(cs, digest, 32, out, cap, len, mh_rng_mbedtls, NULL);
     int ret = MH_ERR_NOMEM;
     uint8_t *cms = malloc(cap), *tok = malloc(TST_MAX);
     size_t cms_len = 0, tok_len = 0, sig_len = 0;
@@ -33,12 +33,12 @@ static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[
     mh_tsp_req req;
     if (!cms || !tok)
         goto out;
-    if ((ret = mh_cms_sign_digest(cs, digest, 32, cms, cap, &cms_len, mh_app_rng, a)) != 0 ||
+    if ((ret = mh_cms_sign_digest(cs, digest, 32, cms, cap, &cms_len, mh_rng_mbedtls, NULL)) != 0 ||
         (ret = mh_cms_signature_value(cms, cms_len, 0, &sig, &sig_len)) != 0)
         goto out;
     mbedtls_sha256_ret(sig, sig_len, h, 0);
     if ((ret = mh_tsp_req_init(&req, MBEDTLS_MD_SHA256, h, sizeof h)) != 0 ||
-        (ret = mh_app_rng(a, serial, sizeof serial)) != 0)
+        (ret = mh_rng_bytes(serial, sizeof serial)) != 0)
         goto out;
     serial[0] &= 0x7f; /* a positive INTEGER */
     serial[0] |= 0x40; /* of full length */
@@ -56,7 +56,7 @@ static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[
     tsa.md = MBEDTLS_MD_SHA256;
     tsa.accuracy_s = 1;
     if ((ret = mh_tsa_token(&tsa, &req, serial, sizeof serial, (int64_t)time(NULL), tok, TST_MAX,
-                            &tok_len, mh_app_rng, a)) != 0) {
+                            &tok_len, mh_rng_mbedtls, NULL)) != 0) {
         char why[300];
         snprintf(why, sizeof why, "%s", mh_err_message(ret));
         mh_err_set("timestamping the signature with the appliance's timestamp authority: %s", why);

@@ -62,31 +62,6 @@ static int lmdb_err(int rc, const char *what)
     }
 }
 
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (24 - 8 * i));
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
 int mh_cadb_open(const char *dir, bool create, mh_cadb **out)
 {
     int ret = MH_ERR_INTERNAL, rc;
@@ -196,7 +171,7 @@ int mh_cadb_init(mh_cadb *db, const mh_cadb_kv *kv, size_t n)
             goto out;
         }
     }
-    put_u64(next, 1);
+    mh_be64_put(next, 1);
     k = sval("crl_next");
     v.mv_data = next;
     v.mv_size = sizeof next;
@@ -259,11 +234,11 @@ int mh_cadb_cert_add(mh_cadb *db, const mh_cadb_cert *c)
     rec[0] = 1;
     rec[1] = (uint8_t)c->profile;
     rec[2] = rec[3] = 0;
-    put_u32(rec + 4, (uint32_t)slen);
-    put_u32(rec + 8, (uint32_t)c->der_len);
-    put_u64(rec + 12, (uint64_t)c->not_before);
-    put_u64(rec + 20, (uint64_t)c->not_after);
-    put_u64(rec + 28, (uint64_t)c->issued_at);
+    mh_be32_put(rec + 4, (uint32_t)slen);
+    mh_be32_put(rec + 8, (uint32_t)c->der_len);
+    mh_be64_put(rec + 12, (uint64_t)c->not_before);
+    mh_be64_put(rec + 20, (uint64_t)c->not_after);
+    mh_be64_put(rec + 28, (uint64_t)c->issued_at);
     memcpy(rec + CERT_HDR, c->subject, slen);
     memcpy(rec + CERT_HDR + slen, c->der, c->der_len);
     k.mv_data = (void *)(uintptr_t)c->serial;
@@ -305,15 +280,15 @@ static int decode_cert(mh_cadb *db, MDB_txn *txn, const MDB_val *k, const MDB_va
     memset(c, 0, sizeof *c);
     if (k->mv_size == 0 || k->mv_size > sizeof c->serial || v->mv_size < CERT_HDR || r[0] != 1)
         goto corrupt;
-    size_t slen = get_u32(r + 4), dlen = get_u32(r + 8);
+    size_t slen = mh_be32_get(r + 4), dlen = mh_be32_get(r + 8);
     if (slen >= sizeof c->subject || dlen > DER_MAX || v->mv_size != CERT_HDR + slen + dlen)
         goto corrupt;
     memcpy(c->serial, k->mv_data, k->mv_size);
     c->serial_len = k->mv_size;
     c->profile = r[1];
-    c->not_before = (int64_t)get_u64(r + 12);
-    c->not_after = (int64_t)get_u64(r + 20);
-    c->issued_at = (int64_t)get_u64(r + 28);
+    c->not_before = (int64_t)mh_be64_get(r + 12);
+    c->not_after = (int64_t)mh_be64_get(r + 20);
+    c->issued_at = (int64_t)mh_be64_get(r + 28);
     memcpy(c->subject, r + CERT_HDR, slen);
     c->subject[slen] = 0;
     c->der_len = dlen;
@@ -327,7 +302,7 @@ static int decode_cert(mh_cadb *db, MDB_txn *txn, const MDB_val *k, const MDB_va
         if (rv.mv_size != 9)
             goto corrupt;
         c->revoked = true;
-        c->revoked_at = (int64_t)get_u64(rv.mv_data);
+        c->revoked_at = (int64_t)mh_be64_get(rv.mv_data);
         c->reason = ((const uint8_t *)rv.mv_data)[8];
     }
     return 0;
@@ -447,7 +422,7 @@ int mh_cadb_revoke(mh_cadb *db, const uint8_t *serial, size_t len, int64_t when,
         ret = lmdb_err(rc, "revoking");
         goto out;
     }
-    put_u64(rec, (uint64_t)when);
+    mh_be64_put(rec, (uint64_t)when);
     rec[8] = (uint8_t)reason;
     v.mv_data = rec;
     v.mv_size = sizeof rec;
@@ -548,7 +523,7 @@ int mh_cadb_revoked(mh_cadb *db, mh_crl_entry **out, size_t *n)
         memset(&list[cnt], 0, sizeof list[cnt]);
         memcpy(list[cnt].serial, k.mv_data, k.mv_size);
         list[cnt].serial_len = k.mv_size;
-        list[cnt].date = (int64_t)get_u64(v.mv_data);
+        list[cnt].date = (int64_t)mh_be64_get(v.mv_data);
         list[cnt].reason = ((const uint8_t *)v.mv_data)[8];
         cnt++;
     }
@@ -582,7 +557,7 @@ static int crl_next_txn(mh_cadb *db, MDB_txn *txn, uint64_t *number)
         mh_err_set("the CRL counter in the CA database is damaged");
         return MH_ERR_LEDGER_CORRUPT;
     }
-    *number = get_u64(v.mv_data);
+    *number = mh_be64_get(v.mv_data);
     return 0;
 }
 
@@ -620,7 +595,7 @@ int mh_cadb_crl_store(mh_cadb *db, uint64_t number, const uint8_t *der, size_t l
         ret = MH_ERR_ALREADY_EXISTS;
         goto out;
     }
-    put_u64(key, number);
+    mh_be64_put(key, number);
     k.mv_data = key;
     k.mv_size = 8;
     v.mv_data = (void *)(uintptr_t)der;
@@ -629,7 +604,7 @@ int mh_cadb_crl_store(mh_cadb *db, uint64_t number, const uint8_t *der, size_t l
         ret = lmdb_err(rc, "storing the CRL");
         goto out;
     }
-    put_u64(nb, number + 1);
+    mh_be64_put(nb, number + 1);
     k = sval("crl_next");
     v.mv_data = nb;
     v.mv_size = 8;
@@ -668,7 +643,7 @@ int mh_cadb_crl_latest(mh_cadb *db, uint64_t *number, uint8_t **der, size_t *len
         ret = MH_ERR_LEDGER_CORRUPT;
         goto out;
     }
-    *number = get_u64(k.mv_data);
+    *number = mh_be64_get(k.mv_data);
     *der = malloc(v.mv_size);
     if (!*der) {
         ret = MH_ERR_NOMEM;

@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mbedtls/base64.h>
 #include <mbedtls/sha256.h>
 
 #include "mh_app.h"
@@ -374,8 +373,7 @@ static int open_ledger(const struct log_opts *o, bool ro, bool create, mh_ledger
 
 static void b64(const uint8_t *in, size_t n, char *out, size_t cap)
 {
-    size_t ol;
-    if (mbedtls_base64_encode((unsigned char *)out, cap, &ol, in, n))
+    if (mh_base64_encode(in, n, out, cap, NULL))
         out[0] = 0;
 }
 
@@ -1156,15 +1154,9 @@ static int read_line(const char **p, const char *end, char *line, size_t cap)
 static int dec_hash(const char *s, uint8_t out[32])
 {
     size_t dl;
-    uint8_t tmp[48];
-    char again[64];
-    if (strlen(s) != 44 ||
-        mbedtls_base64_decode(tmp, sizeof tmp, &dl, (const unsigned char *)s, 44) || dl != 32)
+    /* strict base64: one encoding per hash */
+    if (strlen(s) != 44 || mh_base64_decode(s, 44, out, 32, &dl) || dl != 32)
         return MH_ERR_PARSE;
-    b64(tmp, 32, again, sizeof again);
-    if (strcmp(again, s) != 0)
-        return MH_ERR_PARSE;
-    memcpy(out, tmp, 32);
     return MH_OK;
 }
 

@@ -21,23 +21,6 @@ static void hpdf_error(HPDF_STATUS e, HPDF_STATUS d, void *user)
     }
 }
 
-static size_t utf8_put(uint32_t c, char *out)
-{
-    if (c < 0x80) {
-        out[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        out[0] = (char)(0xc0 | (c >> 6));
-        out[1] = (char)(0x80 | (c & 0x3f));
-        return 2;
-    }
-    out[0] = (char)(0xe0 | (c >> 12));
-    out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-    out[2] = (char)(0x80 | (c & 0x3f));
-    return 3;
-}
-
 /* A PDF with one page showing every character of the repertoire. */
 static int draw(const char *font_path, mh_font_kit *k, uint8_t **pdf, size_t *len)
 {
@@ -60,11 +43,11 @@ static int draw(const char *font_path, mh_font_kit *k, uint8_t **pdf, size_t *le
     for (uint32_t c = 0x20; c < MH_FONT_KIT_NWIDTH; c++) {
         if (!mh_doc_in_repertoire(c))
             continue;
-        char u[4];
-        size_t ul = utf8_put(c, u);
+        uint8_t u[4];
+        size_t ul = mh_utf8_put(c, u);
         memcpy(all + n, u, ul);
         n += ul;
-        HPDF_TextWidth w = HPDF_Font_TextWidth(f, (const HPDF_BYTE *)u, (HPDF_UINT)ul);
+        HPDF_TextWidth w = HPDF_Font_TextWidth(f, u, (HPDF_UINT)ul);
         k->width[c] = (uint16_t)(w.width ? w.width : 1);
     }
     all[n] = '\0';

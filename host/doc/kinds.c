@@ -385,51 +385,14 @@ int mh_kind_list(const char *dir, char *buf, size_t cap, size_t *n)
     return 0;
 }
 
-/* Decodes one UTF-8 sequence (strict: shortest form, no surrogates). */
-static int utf8_next(const unsigned char **p, const unsigned char *end, uint32_t *cp)
-{
-    const unsigned char *s = *p;
-    unsigned n;
-    uint32_t c = s[0], min;
-    if (c < 0x80) {
-        n = 1;
-        min = 0;
-    } else if ((c & 0xe0) == 0xc0) {
-        n = 2;
-        c &= 0x1f;
-        min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        n = 3;
-        c &= 0x0f;
-        min = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-        n = 4;
-        c &= 0x07;
-        min = 0x10000;
-    } else {
-        return -1;
-    }
-    if ((size_t)(end - s) < n)
-        return -1;
-    for (unsigned i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return -1;
-        c = c << 6 | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return -1;
-    *cp = c;
-    *p = s + n;
-    return 0;
-}
-
 int mh_doc_utf8_decode(const char *s, uint32_t *out, size_t cap, size_t *n)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+    const uint8_t *p = (const uint8_t *)s;
+    size_t len = strlen(s), i = 0;
     *n = 0;
-    while (p < end) {
-        uint32_t cp;
-        if (utf8_next(&p, end, &cp))
+    while (i < len) {
+        uint32_t cp = mh_utf8_next(p, len, &i);
+        if (cp == MH_UTF8_BAD)
             return MH_ERR_PARSE;
         if (*n == cap)
             return MH_ERR_TOO_LARGE;

@@ -33,46 +33,16 @@ struct mh_roster {
 
 static int read_all(const char *path, char **out, size_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        mh_err_set("the roster %s cannot be opened: %s", path, strerror(errno));
-        return MH_ERR_IO;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        mh_err_set("the roster %s is not a regular file", path);
-        return MH_ERR_IO;
-    }
-    if ((unsigned long long)st.st_size > ROSTER_MAX) {
-        close(fd);
+    uint8_t *buf = NULL;
+    int rc = mh_file_read(path, ROSTER_MAX, MH_FILE_REGULAR, &buf, len);
+    if (rc == MH_ERR_TOO_LARGE)
         mh_err_set("the roster %s is larger than 512 MiB; split it", path);
-        return MH_ERR_TOO_LARGE;
+    if (rc == MH_ERR_NOT_FOUND) {
+        mh_err_set("the roster %s cannot be opened: there is no such file", path);
+        rc = MH_ERR_IO;
     }
-    size_t n = (size_t)st.st_size, got = 0;
-    char *buf = malloc(n + 1);
-    if (!buf) {
-        close(fd);
-        return MH_ERR_NOMEM;
-    }
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (got != n) {
-        free(buf);
-        mh_err_set("the roster %s could not be read completely", path);
-        return MH_ERR_IO;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return 0;
+    *out = (char *)buf;
+    return rc;
 }
 
 /* A roster is text: valid UTF-8 without NUL or control characters other

@@ -70,23 +70,6 @@ static void hpdf_error(HPDF_STATUS e, HPDF_STATUS d, void *user)
     }
 }
 
-static void encode_utf8(uint32_t c, char *out, size_t *n)
-{
-    if (c < 0x80) {
-        out[0] = (char)c;
-        *n = 1;
-    } else if (c < 0x800) {
-        out[0] = (char)(0xc0 | (c >> 6));
-        out[1] = (char)(0x80 | (c & 0x3f));
-        *n = 2;
-    } else {
-        out[0] = (char)(0xe0 | (c >> 12));
-        out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-        out[2] = (char)(0x80 | (c & 0x3f));
-        *n = 3;
-    }
-}
-
 static double text_width(HPDF_Font f, const char *s, double size)
 {
     HPDF_TextWidth w = HPDF_Font_TextWidth(f, (const HPDF_BYTE *)s, (HPDF_UINT)strlen(s));
@@ -174,14 +157,13 @@ static int draw(mh_template *t, const char *issuer, const char *font_path, HPDF_
     for (uint32_t c = 0x20; c < 0x2200; c++) {
         if (!mh_doc_in_repertoire(c))
             continue;
-        char u[4];
-        size_t ul;
-        encode_utf8(c, u, &ul);
+        uint8_t u[5];
+        size_t ul = mh_utf8_put(c, u);
         memcpy(all + n, u, ul);
         n += ul;
         u[ul] = '\0';
         int sl = slot_of(c);
-        HPDF_TextWidth w = HPDF_Font_TextWidth(f, (const HPDF_BYTE *)u, (HPDF_UINT)ul);
+        HPDF_TextWidth w = HPDF_Font_TextWidth(f, u, (HPDF_UINT)ul);
         t->width[sl] = (uint16_t)(w.width ? w.width : 1);
     }
     all[n] = '\0';

@@ -432,7 +432,7 @@ static bool next_line(const char **p, const char *end, char *line, size_t cap)
 static bool b64_hash(const char *s, uint8_t out[MH_HASH_LEN])
 {
     size_t n;
-    return mh_note_b64_decode(s, strlen(s), out, MH_HASH_LEN, &n) == 0 && n == MH_HASH_LEN;
+    return mh_base64_decode(s, strlen(s), out, MH_HASH_LEN, &n) == 0 && n == MH_HASH_LEN;
 }
 
 static bool parse_u64(const char *s, uint64_t *v)
@@ -518,8 +518,8 @@ int mh_audit_state_load(const char *path, mh_audit_state *st)
             edges |= (uint64_t)1 << b;
         } else if (strncmp(line, "checkpoint ", 11) == 0) {
             size_t n;
-            if (mh_note_b64_decode(line + 11, strlen(line + 11), (uint8_t *)st->note,
-                                   sizeof st->note - 1, &n) != 0)
+            if (mh_base64_decode(line + 11, strlen(line + 11), (uint8_t *)st->note,
+                                 sizeof st->note - 1, &n) != 0)
                 goto bad;
             st->note[n] = 0;
             st->note_len = n;
@@ -566,14 +566,14 @@ int mh_audit_state_save(const char *path, const mh_audit_state *st)
         goto fail;
     }
     fprintf(f, "%s\norigin %s\nsize %llu\n", STATE_MAGIC, st->origin, (unsigned long long)st->size);
-    if (mh_note_b64_encode(st->root, MH_HASH_LEN, b64, sizeof b64, &n) == 0)
+    if (mh_base64_encode(st->root, MH_HASH_LEN, b64, sizeof b64, &n) == 0)
         fprintf(f, "root %s\n", b64);
     for (unsigned b = 0; b < 64; b++)
         if (((st->size >> b) & 1) &&
-            mh_note_b64_encode(st->edge[b], MH_HASH_LEN, b64, sizeof b64, &n) == 0)
+            mh_base64_encode(st->edge[b], MH_HASH_LEN, b64, sizeof b64, &n) == 0)
             fprintf(f, "edge %u %s\n", b, b64);
-    if (st->note_len && mh_note_b64_encode((const uint8_t *)st->note, st->note_len, nb,
-                                           MH_LEDGER_NOTE_MAX * 2, &n) == 0)
+    if (st->note_len && mh_base64_encode((const uint8_t *)st->note, st->note_len, nb,
+                                         MH_LEDGER_NOTE_MAX * 2, &n) == 0)
         fprintf(f, "checkpoint %s\n", nb);
     if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
         fclose(f);

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/base64.h>
-
 #include "ledger_internal.h"
 #include "mh_pki.h"
 
@@ -293,9 +291,7 @@ int mh_ledger_cosign_add(mh_ledger *l, uint64_t seq, const char *line, size_t le
     if (name_len > 255 || memchr(name, '+', name_len))
         goto bad;
     sig = sp + 1;
-    if (mbedtls_base64_decode(dec, sizeof dec, &dl, (const unsigned char *)sig,
-                              (size_t)(line + len - 1 - sig)) ||
-        dl < 5)
+    if (mh_base64_decode(sig, (size_t)(line + len - 1 - sig), dec, sizeof dec, &dl) || dl < 5)
         goto bad;
     if (!verify) {
         mh_err_set("a cosignature needs a verifier with the witness keys");

@@ -28,20 +28,6 @@ struct mh_req {
     struct mh_req *next;
 };
 
-void mh_be64_put(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-uint64_t mh_be64_get(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 int mh_ledger_mdb_err(int rc, const char *what)
 {
     switch (rc) {

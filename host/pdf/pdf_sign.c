@@ -30,6 +30,17 @@ static const unsigned short helv[95] = {
     667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278,  556, 556, 222, 222, 500,
     222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500,  500, 334, 260, 334, 584};
 
+/* The next character of UTF-8 text; a malformed sequence is one '?'. */
+static uint32_t next_char(const uint8_t *s, size_t len, size_t *i)
+{
+    uint32_t cp = mh_utf8_next(s, len, i);
+    if (cp != MH_UTF8_BAD)
+        return cp;
+    while (*i < len && (s[*i] & 0xc0) == 0x80)
+        (*i)++;
+    return '?';
+}
+
 /* UTF-8 to WinAnsiEncoding bytes; what it cannot show becomes '?'. */
 static size_t to_winansi(const char *utf8, uint8_t *out, size_t cap)
 {
@@ -42,34 +53,20 @@ static size_t to_winansi(const char *utf8, uint8_t *out, size_t cap)
                  {0x201c, 0x93}, {0x201d, 0x94}, {0x2022, 0x95}, {0x2013, 0x96}, {0x2014, 0x97},
                  {0x02dc, 0x98}, {0x2122, 0x99}, {0x0161, 0x9a}, {0x203a, 0x9b}, {0x0153, 0x9c},
                  {0x017e, 0x9e}, {0x0178, 0x9f}};
-    const unsigned char *s = (const unsigned char *)utf8;
-    size_t o = 0;
-    while (*s && o < cap) {
-        uint32_t cp = '?';
-        size_t n = 1;
-        if (*s < 0x80) {
-            cp = *s;
-        } else if ((*s & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
-            cp = ((uint32_t)(*s & 0x1f) << 6) | (s[1] & 0x3fu);
-            n = 2;
-        } else if ((*s & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
-            cp = ((uint32_t)(*s & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3fu);
-            n = 3;
-        } else {
-            while (s[n] && (s[n] & 0xc0) == 0x80 && n < 4)
-                n++;
-        }
+    const uint8_t *s = (const uint8_t *)utf8;
+    size_t o = 0, i = 0, len = strlen(utf8);
+    while (i < len && o < cap) {
+        uint32_t cp = next_char(s, len, &i);
         uint8_t b = '?';
         if (cp >= 0x20 && cp < 0x7f)
             b = (uint8_t)cp;
         else if (cp >= 0xa0 && cp <= 0xff)
             b = (uint8_t)cp;
         else
-            for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
-                if (extra[i].cp == cp)
-                    b = extra[i].b;
+            for (size_t k = 0; k < sizeof extra / sizeof extra[0]; k++)
+                if (extra[k].cp == cp)
+                    b = extra[k].b;
         out[o++] = b;
-        s += n;
     }
     return o;
 }
@@ -99,27 +96,13 @@ static void put_pdf_bytes_string(mh_buf *b, const uint8_t *t, size_t n)
 /* UTF-8 to code points; what the font lacks (or bad UTF-8) becomes '?'. */
 static size_t to_cids(const mh_pdf_font *f, const char *utf8, uint16_t *out, size_t cap)
 {
-    const unsigned char *s = (const unsigned char *)utf8;
-    size_t o = 0;
-    while (*s && o < cap) {
-        uint32_t cp = '?';
-        size_t n = 1;
-        if (*s < 0x80) {
-            cp = *s;
-        } else if ((*s & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
-            cp = ((uint32_t)(*s & 0x1f) << 6) | (s[1] & 0x3fu);
-            n = 2;
-        } else if ((*s & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
-            cp = ((uint32_t)(*s & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3fu);
-            n = 3;
-        } else {
-            while (s[n] && (s[n] & 0xc0) == 0x80 && n < 4)
-                n++;
-        }
+    const uint8_t *s = (const uint8_t *)utf8;
+    size_t o = 0, i = 0, len = strlen(utf8);
+    while (i < len && o < cap) {
+        uint32_t cp = next_char(s, len, &i);
         if (cp >= f->nwidth || f->width[cp] == 0)
             cp = '?';
         out[o++] = (uint16_t)cp;
-        s += n;
     }
     return o;
 }

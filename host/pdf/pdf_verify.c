@@ -19,20 +19,6 @@
 
 #include "mh_pki.h"
 
-static bool is_hex(uint8_t c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static uint8_t hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return (uint8_t)(c - '0');
-    if (c >= 'a' && c <= 'f')
-        return (uint8_t)(c - 'a' + 10);
-    return (uint8_t)(c - 'A' + 10);
-}
-
 static bool pdf_ws(uint8_t c)
 {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0;
@@ -1182,7 +1168,7 @@ static void check_sig(mh_pdf_doc *d, const mh_pdf_field *f, mh_pdf_cms_verify_fn
         goto out;
     }
     for (size_t i = a + 1; i < b - 1; i++)
-        if (!is_hex(buf[i])) {
+        if (mh_hexval(buf[i]) < 0) {
             snprintf(r->change, sizeof r->change,
                      "the gap in /ByteRange holds more than the /Contents hex string");
             goto out;
@@ -1200,8 +1186,10 @@ static void check_sig(mh_pdf_doc *d, const mh_pdf_field *f, mh_pdf_cms_verify_fn
         snprintf(r->change, sizeof r->change, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < clen; i++)
-        cms[i] = (uint8_t)(hexval(buf[a + 1 + 2 * i]) << 4 | hexval(buf[a + 2 + 2 * i]));
+    if (mh_hex_decode((const char *)buf + a + 1, 2 * clen, cms, clen, NULL) != 0) {
+        snprintf(r->change, sizeof r->change, "the /Contents value is not hex");
+        goto out;
+    }
     size_t ql = 0;
     const char *qc = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_key(q, v, "/Contents"), &ql);
     if (!qc || ql != clen || mh_ct_memcmp(qc, cms, clen) != 0) {

@@ -68,38 +68,9 @@ static long utf8_chars(const uint8_t *s, size_t len)
     long n = 0;
     size_t i = 0;
     while (i < len) {
-        uint8_t c = s[i];
-        uint32_t cp;
-        size_t k;
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f)
-                return -1;
-            i++;
-            n++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            cp = c & 0x1fu;
-            k = 1;
-        } else if ((c & 0xf0) == 0xe0) {
-            cp = c & 0x0fu;
-            k = 2;
-        } else if ((c & 0xf8) == 0xf0) {
-            cp = c & 0x07u;
-            k = 3;
-        } else {
+        uint32_t cp = mh_utf8_next(s, len, &i);
+        if (cp == MH_UTF8_BAD || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
             return -1;
-        }
-        if (len - i <= k)
-            return -1;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return -1;
-            cp = cp << 6 | (s[i + j] & 0x3fu);
-        }
-        if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
-            return -1;
-        i += k + 1;
         n++;
     }
     return n;
@@ -285,17 +256,6 @@ struct atv {
     size_t len;
 };
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Encodes one AttributeTypeAndValue into a->der (written at its start). */
 static int atv_encode(const char *tname, size_t tlen, const uint8_t *val, size_t vlen,
                       struct atv *a)
@@ -435,8 +395,8 @@ int mh_ca_name_encode(const char *dn, uint8_t *der, size_t cap, size_t *len)
                 return MH_ERR_INVALID_ARG;
             }
             if (c == '\\') {
-                if (hexval(p[0]) >= 0 && hexval(p[1]) >= 0) {
-                    c = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
+                if (mh_hexval(p[0]) >= 0 && mh_hexval(p[1]) >= 0) {
+                    c = (uint8_t)(mh_hexval(p[0]) << 4 | mh_hexval(p[1]));
                     p += 2;
                 } else if (*p && strchr(",+=\\\";<># ", *p)) {
                     c = (uint8_t)*p++;
@@ -543,21 +503,14 @@ static int bmp_to_utf8(const uint8_t *in, size_t n, uint8_t *out, size_t cap, si
     if (n % 2)
         return MH_ERR_PARSE;
     for (size_t i = 0; i < n; i += 2) {
-        unsigned cp = (unsigned)in[i] << 8 | in[i + 1];
-        if (cp >= 0xd800 && cp <= 0xdfff)
-            return MH_ERR_PARSE;
-        if (cap - o < 3)
+        uint8_t u[4];
+        size_t k = mh_utf8_put(mh_be16_get(in + i), u);
+        if (k == 0)
+            return MH_ERR_PARSE; /* a surrogate */
+        if (cap - o < k)
             return MH_ERR_TOO_LARGE;
-        if (cp < 0x80) {
-            out[o++] = (uint8_t)cp;
-        } else if (cp < 0x800) {
-            out[o++] = (uint8_t)(0xc0 | cp >> 6);
-            out[o++] = (uint8_t)(0x80 | (cp & 0x3f));
-        } else {
-            out[o++] = (uint8_t)(0xe0 | cp >> 12);
-            out[o++] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
-            out[o++] = (uint8_t)(0x80 | (cp & 0x3f));
-        }
+        memcpy(out + o, u, k);
+        o += k;
     }
     *olen = o;
     return 0;

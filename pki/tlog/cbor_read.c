@@ -34,45 +34,6 @@ int mh_cbor_peek(const mh_cbor_r *r)
     return r->p[0] >> 5;
 }
 
-bool mh_utf8_valid(const uint8_t *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint8_t c = s[i];
-        size_t n;
-        uint32_t cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            n = 1;
-            cp = c & 0x1fu;
-            min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2;
-            cp = c & 0x0fu;
-            min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3;
-            cp = c & 0x07u;
-            min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n > len - i - 1)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3fu);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += n + 1;
-    }
-    return true;
-}
-
 int mh_cbor_next(mh_cbor_r *r, mh_cbor_item *it)
 {
     uint8_t ib, ai;

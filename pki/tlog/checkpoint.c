@@ -96,7 +96,7 @@ int mh_checkpoint_parse(const char *text, size_t len, mh_checkpoint *cp)
     }
     /* root hash */
     if (next_line(&p, end, &l, &ll) != 0 ||
-        mh_note_b64_decode(l, ll, cp->root, sizeof cp->root, &n) != 0 || n != sizeof cp->root) {
+        mh_base64_decode(l, ll, cp->root, sizeof cp->root, &n) != 0 || n != sizeof cp->root) {
         mh_err_set("the checkpoint's third line is not the base64 of a 32-byte root hash");
         goto out;
     }
@@ -153,7 +153,7 @@ int mh_checkpoint_format(const char *origin, uint64_t size, const uint8_t root[3
     while (nd)
         out[o++] = digits[--nd];
     out[o++] = '\n';
-    ret = mh_note_b64_encode(root, 32, out + o, cap - o, &bl);
+    ret = mh_base64_encode(root, 32, out + o, cap - o, &bl);
     if (ret != 0)
         return ret;
     o += bl;

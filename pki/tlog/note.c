@@ -10,126 +10,7 @@
 static const char EM_DASH_SP[] = "\xe2\x80\x94 "; /* U+2014 and a space */
 #define EM_DASH_SP_LEN 4
 
-/* ---- base64 (RFC 4648 standard alphabet, padded, canonical only) ---- */
-
-static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int b64_val(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-int mh_note_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *out_len)
-{
-    size_t n = 0;
-    if (!in || !out_len || (len % 4) != 0)
-        return MH_ERR_PARSE;
-    *out_len = 0;
-    for (size_t i = 0; i < len; i += 4) {
-        int v[4];
-        size_t pad = 0;
-        for (size_t j = 0; j < 4; j++) {
-            char c = in[i + j];
-            if (c == '=' && i + 4 == len && j >= 2) {
-                v[j] = 0;
-                pad++;
-                continue;
-            }
-            if (pad)
-                return MH_ERR_PARSE; /* data after '=' */
-            v[j] = b64_val(c);
-            if (v[j] < 0)
-                return MH_ERR_PARSE;
-        }
-        uint32_t w =
-            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-        size_t bytes = 3 - pad;
-        /* canonical: the bits below the last byte are zero */
-        if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
-            return MH_ERR_PARSE;
-        if (n + bytes > cap)
-            return MH_ERR_TOO_LARGE;
-        for (size_t j = 0; j < bytes; j++)
-            out[n + j] = (uint8_t)(w >> (16 - 8 * j));
-        n += bytes;
-    }
-    *out_len = n;
-    return 0;
-}
-
-int mh_note_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap, size_t *out_len)
-{
-    size_t need = (len + 2) / 3 * 4, o = 0;
-    if (!out || !out_len || (!in && len))
-        return MH_ERR_INVALID_ARG;
-    if (need + 1 > cap || len > SIZE_MAX / 2)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t w = (uint32_t)in[i] << 16;
-        if (i + 1 < len)
-            w |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < len)
-            w |= in[i + 2];
-        out[o++] = B64[(w >> 18) & 63];
-        out[o++] = B64[(w >> 12) & 63];
-        out[o++] = i + 1 < len ? B64[(w >> 6) & 63] : '=';
-        out[o++] = i + 2 < len ? B64[w & 63] : '=';
-    }
-    out[o] = 0;
-    *out_len = o;
-    return 0;
-}
-
 /* ---- text rules ---- */
-
-/* Decodes one UTF-8 sequence at s[0..len): the code point, or -1 when it is
- * not the shortest form of a scalar value. *n gets its length. */
-static long utf8_next(const uint8_t *s, size_t len, size_t *n)
-{
-    uint8_t c = s[0];
-    size_t k;
-    long cp, min;
-    if (c < 0x80) {
-        *n = 1;
-        return c;
-    }
-    if ((c & 0xe0) == 0xc0) {
-        k = 2;
-        cp = c & 0x1f;
-        min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        k = 3;
-        cp = c & 0x0f;
-        min = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-        k = 4;
-        cp = c & 0x07;
-        min = 0x10000;
-    } else {
-        return -1;
-    }
-    if (len < k)
-        return -1;
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return -1;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return -1;
-    *n = k;
-    return cp;
-}
 
 static bool is_control(long cp)
 {
@@ -147,21 +28,22 @@ static bool is_space(long cp)
 static int text_check(const char *t, size_t len)
 {
     const uint8_t *s = (const uint8_t *)t;
-    size_t i = 0, n;
+    size_t i = 0;
     while (i < len) {
-        long cp = utf8_next(s + i, len - i, &n);
-        if (cp < 0) {
+        size_t at = i;
+        uint32_t c = mh_utf8_next(s, len, &i);
+        if (c == MH_UTF8_BAD) {
             mh_err_set("the note is not valid UTF-8 (byte %zu): it was damaged or is not a note",
-                       i);
+                       at);
             return MH_ERR_PARSE;
         }
+        long cp = (long)c;
         if (cp != '\n' && is_control(cp)) {
             mh_err_set("the note holds a control character (U+%04lX at byte %zu): notes are "
                        "plain text lines",
-                       (unsigned long)cp, i);
+                       (unsigned long)cp, at);
             return MH_ERR_PARSE;
         }
-        i += n;
     }
     return 0;
 }
@@ -170,14 +52,14 @@ static int text_check(const char *t, size_t len)
 static bool name_ok(const char *name, size_t len)
 {
     const uint8_t *s = (const uint8_t *)name;
-    size_t i = 0, n;
+    size_t i = 0;
     if (len == 0 || len > MH_NOTE_MAX_NAME)
         return false;
     while (i < len) {
-        long cp = utf8_next(s + i, len - i, &n);
-        if (cp < 0 || is_control(cp) || is_space(cp) || cp == '+')
+        uint32_t c = mh_utf8_next(s, len, &i);
+        long cp = (long)c;
+        if (c == MH_UTF8_BAD || is_control(cp) || is_space(cp) || cp == '+')
             return false;
-        i += n;
     }
     return true;
 }
@@ -290,17 +172,6 @@ out:
     return ret;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int mh_note_vkey_parse(const char *vkey, size_t len, mh_note_vkey *out)
 {
     uint8_t raw[1 + MH_NOTE_MAX_KEY], id[4];
@@ -324,14 +195,14 @@ int mh_note_vkey_parse(const char *vkey, size_t len, mh_note_vkey *out)
         goto out;
     }
     for (size_t i = 0; i < 4; i++) {
-        int hi = hexval(vkey[p1 + 1 + 2 * i]), lo = hexval(vkey[p1 + 2 + 2 * i]);
+        int hi = mh_hexval(vkey[p1 + 1 + 2 * i]), lo = mh_hexval(vkey[p1 + 2 + 2 * i]);
         if (hi < 0 || lo < 0) {
             mh_err_set("the verifier key's ID is not 8 hex digits");
             goto out;
         }
         out->id[i] = (uint8_t)(hi << 4 | lo);
     }
-    if (mh_note_b64_decode(vkey + p2 + 1, len - p2 - 1, raw, sizeof raw, &n) != 0 || n < 2) {
+    if (mh_base64_decode(vkey + p2 + 1, len - p2 - 1, raw, sizeof raw, &n) != 0 || n < 2) {
         mh_err_set("the verifier key's key is not valid base64 of a type byte and a key");
         goto out;
     }
@@ -403,7 +274,7 @@ int mh_note_vkey_format(const char *name, uint8_t type, const uint8_t *key, size
     out[nl + 9] = '+';
     raw[0] = type;
     memcpy(raw + 1, key, key_len);
-    ret = mh_note_b64_encode(raw, key_len + 1, out + nl + 10, cap - nl - 10, &bl);
+    ret = mh_base64_encode(raw, key_len + 1, out + nl + 10, cap - nl - 10, &bl);
     if (ret != 0)
         return ret;
     *out_len = nl + 10 + bl;
@@ -446,7 +317,7 @@ static int sig_line(const char *p, const char *end, struct sigline *sl, const ch
         mh_err_set("a signature line of the note has no valid key name followed by a space");
         return MH_ERR_PARSE;
     }
-    if (mh_note_b64_decode(sp + 1, (size_t)(nl - sp - 1), raw, sizeof raw, &n) != 0 || n < 5) {
+    if (mh_base64_decode(sp + 1, (size_t)(nl - sp - 1), raw, sizeof raw, &n) != 0 || n < 5) {
         mh_err_set("the signature by '%.*s' is not valid base64 of a key ID and a signature",
                    (int)(sp - name), name);
         return MH_ERR_PARSE;
@@ -512,22 +383,6 @@ int mh_note_parse(const char *note, size_t len, size_t *text_len)
 
 /* ---- verification ---- */
 
-static uint64_t be64(const uint8_t *b)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | b[i];
-    return v;
-}
-
-static void put_be64(uint8_t *b, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        b[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
 /* "cosignature/v1\ntime <decimal>\n" */
 static size_t cosig_prefix(uint64_t t, char out[48])
 {
@@ -564,11 +419,11 @@ static int rfc6962_verify(const mh_note_vkey *k, const char *text, size_t text_l
     ths[0] = 0; /* v1 */
     ths[1] = 1; /* tree_hash */
     memcpy(ths + 2, sl->sig, 8);
-    put_be64(ths + 10, cp.size);
+    mh_be64_put(ths + 10, cp.size);
     memcpy(ths + 18, cp.root, 32);
     if (mbedtls_sha256_ret(ths, sizeof ths, h, 0) != 0)
         return MH_ERR_VERIFY_FAILED;
-    *time = be64(sl->sig);
+    *time = mh_be64_get(sl->sig);
     return p256_verify(k->key, k->key_len, h, ds + 4, dlen);
 }
 
@@ -593,7 +448,7 @@ static int verify_one(const mh_note_vkey *k, const char *text, size_t text_len,
     case MH_NOTE_COSIG:
         if (sl->sig_len != 8 + 64)
             return MH_ERR_VERIFY_FAILED;
-        *time = be64(sl->sig);
+        *time = mh_be64_get(sl->sig);
         pl = cosig_prefix(*time, pre);
         return mh_ed25519_verify2(k->key, (const uint8_t *)pre, pl, (const uint8_t *)text, text_len,
                                   sl->sig + 8) == 0
@@ -683,7 +538,7 @@ int mh_note_sig_line(const char *name, const uint8_t keyid[4], const uint8_t *si
     memcpy(raw, keyid, 4);
     memcpy(raw + 4, sig, sig_len);
     size_t o = EM_DASH_SP_LEN + nl + 1;
-    ret = mh_note_b64_encode(raw, 4 + sig_len, out + o, cap - o, &bl);
+    ret = mh_base64_encode(raw, 4 + sig_len, out + o, cap - o, &bl);
     if (ret != 0)
         return ret;
     o += bl;

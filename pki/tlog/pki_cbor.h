@@ -139,7 +139,4 @@ MH_PKI_API int mh_cbor_skip(mh_cbor_r *r);
  * MH_ERR_PARSE (a detail is left with mh_err_set). */
 MH_PKI_API int mh_cbor_check(const uint8_t *buf, size_t len, unsigned max_depth, unsigned flags);
 
-/* True when s[0..len) is valid UTF-8 (shortest forms, no surrogates). */
-MH_PKI_API bool mh_utf8_valid(const uint8_t *s, size_t len);
-
 #endif

@@ -111,14 +111,6 @@ MH_PKI_API int mh_note_sig_line(const char *name, const uint8_t keyid[4], const 
                                 size_t sig_len, char *out, size_t cap,
                                 size_t *out_len) MH_WARN_UNUSED;
 
-/* Strict standard base64 with padding: only the 64 characters and final
- * '=', canonical (unused bits zero). */
-MH_PKI_API int mh_note_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap,
-                                  size_t *out_len) MH_WARN_UNUSED;
-/* Standard base64 with padding, NUL-terminated. */
-MH_PKI_API int mh_note_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap,
-                                  size_t *out_len) MH_WARN_UNUSED;
-
 /* ---- tlog-checkpoint ---- */
 
 #define MH_CHECKPOINT_MAX_ORIGIN MH_NOTE_MAX_NAME

@@ -1,5 +1,5 @@
 /* pki_receipt.h - part of mh_pki.h: the signed receipt every document
- * carries, its QR URL, and base32.
+ * carries and its QR URL (in base32, common_codec.h).
  *
  * A receipt is a COSE_Sign1 (RFC 9052, tag 18) signed with ES256 by the
  * registry key, over a CWT-style claims map (RFC 8392) with small integer
@@ -47,19 +47,6 @@
 #define MH_RECEIPT_CLAIM_LENGTH -5   /* its length in bytes */
 #define MH_RECEIPT_CLAIM_FIELDS -6   /* printed fields: map text -> text */
 #define MH_RECEIPT_CLAIM_HOST -7     /* the verification host the QR opens */
-
-/* ---- base32 (RFC 4648, upper-case, no padding) --------------------------- */
-
-/* Characters of the encoding of len bytes (without a NUL). */
-MH_PKI_API size_t mh_base32_encoded_len(size_t len);
-/* Writes the encoding and a NUL into out (cap must exceed the encoded
- * length); *olen (may be NULL) gets the length without the NUL. */
-MH_PKI_API int mh_base32_encode(const uint8_t *in, size_t len, char *out, size_t cap,
-                                size_t *olen) MH_WARN_UNUSED;
-/* Strict decode: only A-Z and 2-7, a length an encoder can produce, zero
- * padding bits. MH_ERR_PARSE (with a sentence) or MH_ERR_BUFFER_TOO_SMALL. */
-MH_PKI_API int mh_base32_decode(const char *in, size_t len, uint8_t *out, size_t cap,
-                                size_t *olen) MH_WARN_UNUSED;
 
 /* ---- claims ---------------------------------------------------------------- */
 

@@ -44,7 +44,7 @@ int mh_witness_request_parse(const char *body, size_t len, uint64_t *old_size,
             break;
         }
         if (k >= 63 || k >= cap || ll != 44 ||
-            mh_note_b64_decode(p, ll, proof[k], MH_HASH_LEN, &got) != 0 || got != MH_HASH_LEN)
+            mh_base64_decode(p, ll, proof[k], MH_HASH_LEN, &got) != 0 || got != MH_HASH_LEN)
             goto bad;
         k++;
         p += ll + 1;
@@ -82,7 +82,7 @@ int mh_witness_request_format(uint64_t old_size, const uint8_t (*proof)[MH_HASH_
     out[o++] = '\n';
     for (size_t i = 0; i < n; i++) {
         size_t bl;
-        if (mh_note_b64_encode(proof[i], MH_HASH_LEN, out + o, cap - o, &bl) != 0)
+        if (mh_base64_encode(proof[i], MH_HASH_LEN, out + o, cap - o, &bl) != 0)
             return MH_ERR_BUFFER_TOO_SMALL;
         o += bl;
         out[o++] = '\n';

@@ -83,31 +83,6 @@ out:
 
 /* ---- comparison --------------------------------------------------------- */
 
-/* Next code point of a UTF-8 string, or the raw byte when not valid UTF-8. */
-static uint32_t utf8_next(const uint8_t *s, size_t len, size_t *i)
-{
-    uint8_t c = s[*i];
-    size_t n = c < 0x80             ? 1
-               : (c & 0xe0) == 0xc0 ? 2
-               : (c & 0xf0) == 0xe0 ? 3
-               : (c & 0xf8) == 0xf0 ? 4
-                                    : 0;
-    if (n <= 1 || *i + n > len) {
-        (*i)++;
-        return c;
-    }
-    uint32_t cp = c & (0x7fu >> n);
-    for (size_t k = 1; k < n; k++) {
-        if ((s[*i + k] & 0xc0) != 0x80) {
-            (*i)++;
-            return c;
-        }
-        cp = cp << 6 | (s[*i + k] & 0x3fu);
-    }
-    *i += n;
-    return cp;
-}
-
 /* Simple case folding for the scripts our users write names in: Latin
  * (with Azerbaijani letters), Cyrillic, Greek. */
 static uint32_t fold(uint32_t c)
@@ -161,17 +136,20 @@ static uint32_t decode_next(const uint8_t *s, size_t len, uint8_t tag, size_t *i
     if (*i >= len)
         return UINT32_MAX;
     switch (tag) {
-    case MH_DER_UTF8_STRING:
-        return utf8_next(s, len, i);
+    case MH_DER_UTF8_STRING: {
+        size_t at = *i;
+        uint32_t cp = mh_utf8_next(s, len, i);
+        return cp == MH_UTF8_BAD ? 0x110000u + s[at] : cp;
+    }
     case MH_DER_BMP_STRING: {
         if (*i + 2 > len) {
             *i = len;
             return 0x110000u + s[len - 1];
         }
-        uint32_t u = (uint32_t)s[*i] << 8 | s[*i + 1];
+        uint32_t u = mh_be16_get(s + *i);
         *i += 2;
         if (u >= 0xd800 && u <= 0xdbff && *i + 2 <= len) {
-            uint32_t lo = (uint32_t)s[*i] << 8 | s[*i + 1];
+            uint32_t lo = mh_be16_get(s + *i);
             if (lo >= 0xdc00 && lo <= 0xdfff) {
                 *i += 2;
                 return 0x10000u + ((u - 0xd800u) << 10) + (lo - 0xdc00u);
@@ -184,8 +162,7 @@ static uint32_t decode_next(const uint8_t *s, size_t len, uint8_t tag, size_t *i
             *i = len;
             return 0x110000u + s[len - 1];
         }
-        uint32_t u = (uint32_t)s[*i] << 24 | (uint32_t)s[*i + 1] << 16 | (uint32_t)s[*i + 2] << 8 |
-                     s[*i + 3];
+        uint32_t u = mh_be32_get(s + *i);
         *i += 4;
         return u;
     }
@@ -417,30 +394,18 @@ static void sb_value(sbuf *b, const mh_x509_attr *a, bool escape)
             } else if (cp < 0x80) {
                 sb_putc(b, (char)cp);
             } else {
-                char u[5];
-                int n = 0;
-                if (cp < 0x800) {
-                    u[n++] = (char)(0xc0 | cp >> 6);
-                } else if (cp < 0x10000) {
-                    u[n++] = (char)(0xe0 | cp >> 12);
-                    u[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                } else {
-                    u[n++] = (char)(0xf0 | cp >> 18);
-                    u[n++] = (char)(0x80 | ((cp >> 12) & 0x3f));
-                    u[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                }
-                u[n++] = (char)(0x80 | (cp & 0x3f));
-                u[n] = 0;
-                sb_puts(b, u);
+                uint8_t u[4];
+                size_t n = mh_utf8_put(cp, u);
+                for (size_t k = 0; k < n; k++)
+                    sb_putc(b, (char)u[k]);
             }
         }
         return;
     }
     for (size_t i = 0; i < len;) {
         size_t start = i;
-        uint32_t cp = utf8_next(s, len, &i);
-        bool valid = !(cp == s[start] && cp >= 0x80); /* a raw byte: not UTF-8 */
-        if (!valid || cp < 0x20 || cp == 0x7f) {
+        uint32_t cp = mh_utf8_next(s, len, &i);
+        if (cp == MH_UTF8_BAD || cp < 0x20 || cp == 0x7f) {
             sb_putc(b, '?');
             continue;
         }

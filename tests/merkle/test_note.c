@@ -356,7 +356,7 @@ static void note_ecdsa_round_trip(void **state)
         uint8_t raw[200];
         size_t rl;
         char p[512], cmd[1024];
-        assert_int_equal(mh_note_b64_decode(sp + 1, strlen(sp + 1) - 1, raw, sizeof raw, &rl), 0);
+        assert_int_equal(mh_base64_decode(sp + 1, strlen(sp + 1) - 1, raw, sizeof raw, &rl), 0);
         snprintf(p, sizeof p, "%s/ec.sig", tmpdir);
         write_file(p, raw + 4, rl - 4);
         snprintf(p, sizeof p, "%s/ec.pub", tmpdir);

@@ -43,32 +43,16 @@ static int verbose;
 static int hex_decode(const char *hex, uint8_t **out, size_t *len)
 {
     size_t n = strlen(hex);
-    if (n % 2 || n / 2 > MAX_HEX)
+    if (n / 2 > MAX_HEX)
         return -1;
     uint8_t *b = malloc(n / 2 + 1);
     if (!b)
         return -1;
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned v = 0;
-        for (int j = 0; j < 2; j++) {
-            char c = hex[2 * i + (size_t)j];
-            unsigned d;
-            if (c >= '0' && c <= '9')
-                d = (unsigned)(c - '0');
-            else if (c >= 'a' && c <= 'f')
-                d = (unsigned)(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F')
-                d = (unsigned)(c - 'A' + 10);
-            else {
-                free(b);
-                return -1;
-            }
-            v = v << 4 | d;
-        }
-        b[i] = (uint8_t)v;
+    if (mh_hex_decode(hex, n, b, n / 2, len) != 0) {
+        free(b);
+        return -1;
     }
     *out = b;
-    *len = n / 2;
     return 0;
 }
 

@@ -1,11 +1,11 @@
-/* base32.c - RFC 4648 base32 (upper-case alphabet, no padding).
+/* base32.c - RFC 4648 base32 (upper-case alphabet, no padding), common_codec.h.
  *
  * The alphabet is a subset of QR alphanumeric mode, which is why receipts
  * travel in base32. Decoding is strict: only upper-case letters and 2-7,
  * only the lengths an encoder can produce, and the unused low bits of the
  * last character must be zero, so every byte string has exactly one
  * encoding. No allocation, no I/O. */
-#include "mh_pki.h"
+#include "mh_common.h"
 
 static const char b32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
