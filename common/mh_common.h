@@ -9,9 +9,13 @@
  * Every function in mohur that can fail returns an int: 0 (MH_OK) for success
  * or one of the negative MH_ERR_* codes below. mh_strerror() turns a code into
  * a sentence that says what went wrong and what to do. A function may leave a
- * more specific sentence for the current thread with mh_err_set(); callers
- * print mh_err_message(code), which prefers that detail when there is one.
- * Neither ever contains a PIN or key material.
+ * more specific sentence for the current thread, bound to the code it
+ * explains: mh_err_set(code, ...), usually as `return mh_err_set(MH_ERR_X,
+ * "...")`. Callers print mh_err_message(code), which gives that sentence
+ * only when it was left for this very code, else mh_strerror(code): a
+ * sentence left by an earlier, handled error can never explain a later error
+ * of another kind, so nobody needs to clear it first. Neither ever contains
+ * a PIN or key material.
  */
 #ifndef MH_COMMON_H
 #define MH_COMMON_H
@@ -94,12 +98,20 @@ enum mh_err {
 /* A fixed sentence for a code; never NULL. */
 const char *mh_strerror(int err);
 
-/* Leave a specific sentence for the current thread (replaces any earlier one).
- * Never pass secrets. */
-void mh_err_set(const char *fmt, ...) MH_PRINTF(1, 2);
+/* Leaves the sentence that explains `code` for the current thread (it
+ * replaces any earlier one) and returns code. Never pass secrets, nor
+ * mh_err_message()'s result itself as an argument (copy it first: the
+ * sentence is written where that points). */
+int mh_err_set(int code, const char *fmt, ...) MH_PRINTF(2, 3);
+/* Forgets the sentence (rarely needed: a stale one is never shown for
+ * another code). */
 void mh_err_clear(void);
-/* The detail left by mh_err_set() if any, else mh_strerror(err). */
-const char *mh_err_message(int err);
+/* The sentence left for exactly this code by mh_err_set(), else
+ * mh_strerror(code). Never NULL. */
+const char *mh_err_message(int code);
+/* The code the current sentence explains (MH_OK: none). Only for carrying
+ * an error through a foreign library that keeps its own codes. */
+int mh_err_code(void);
 
 /* Wipes memory in a way the compiler keeps. */
 void mh_wipe(void *p, size_t n);

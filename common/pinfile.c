@@ -21,17 +21,20 @@ int mh_file_read_pin(const char *path, char *pin, size_t cap, size_t *len)
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ELOOP)
-            mh_err_set("the PIN file '%s' is a symbolic link; give the file itself", path);
+            mh_err_set(MH_ERR_PIN_REQUIRED,
+                       "the PIN file '%s' is a symbolic link; give the file itself", path);
         else
-            mh_err_set("the PIN file '%s' cannot be opened: %s", path, strerror(errno));
+            mh_err_set(MH_ERR_PIN_REQUIRED, "the PIN file '%s' cannot be opened: %s", path,
+                       strerror(errno));
         return MH_ERR_PIN_REQUIRED;
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        mh_err_set("the PIN file '%s' is not a regular file", path);
+        mh_err_set(ret, "the PIN file '%s' is not a regular file", path);
         goto out;
     }
     if (st.st_mode & (S_IROTH | S_IWOTH)) {
-        mh_err_set("the PIN file '%s' can be read by other users; make it private "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "the PIN file '%s' can be read by other users; make it private "
                    "(chmod 600) first",
                    path);
         ret = MH_ERR_PERMISSION;
@@ -39,7 +42,7 @@ int mh_file_read_pin(const char *path, char *pin, size_t cap, size_t *len)
     }
     for (;;) {
         if (n >= cap) {
-            mh_err_set("the PIN file '%s' is larger than a PIN can be", path);
+            mh_err_set(MH_ERR_PIN_INVALID, "the PIN file '%s' is larger than a PIN can be", path);
             ret = MH_ERR_PIN_INVALID;
             goto out;
         }
@@ -47,7 +50,7 @@ int mh_file_read_pin(const char *path, char *pin, size_t cap, size_t *len)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            mh_err_set("the PIN file '%s' cannot be read", path);
+            mh_err_set(ret, "the PIN file '%s' cannot be read", path);
             goto out;
         }
         if (r == 0)
@@ -57,17 +60,17 @@ int mh_file_read_pin(const char *path, char *pin, size_t cap, size_t *len)
     while (n && (pin[n - 1] == '\n' || pin[n - 1] == '\r'))
         n--;
     if (n >= cap) {
-        mh_err_set("the PIN file '%s' is larger than a PIN can be", path);
+        mh_err_set(MH_ERR_PIN_INVALID, "the PIN file '%s' is larger than a PIN can be", path);
         ret = MH_ERR_PIN_INVALID;
         goto out;
     }
     pin[n] = '\0';
     if (n == 0) {
-        mh_err_set("the PIN file '%s' holds no PIN", path);
+        mh_err_set(ret, "the PIN file '%s' holds no PIN", path);
         goto out;
     }
     if (memchr(pin, '\0', n) || memchr(pin, '\n', n) || memchr(pin, '\r', n)) {
-        mh_err_set("the PIN file '%s' must hold the PIN on one line", path);
+        mh_err_set(MH_ERR_PIN_INVALID, "the PIN file '%s' must hold the PIN on one line", path);
         ret = MH_ERR_PIN_INVALID;
         goto out;
     }

@@ -13,7 +13,7 @@ int mh_rng_bytes(void *buf, size_t len)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            mh_err_set("the system's random generator failed: %s",
+            mh_err_set(MH_ERR_INTERNAL, "the system's random generator failed: %s",
                        n < 0 ? strerror(errno) : "no bytes");
             return MH_ERR_INTERNAL;
         }

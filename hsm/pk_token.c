@@ -171,7 +171,8 @@ int mh_hsm_key_pk(mh_hsm_key *key, mbedtls_pk_context *pk)
     mbedtls_pk_init(&pub);
     int rc = MH_ERR_KEY_TYPE;
     if (key->type == MH_KEY_ED25519) {
-        mh_err_set("mbedTLS 2.28 has no Ed25519; key '%s' cannot back an mbedTLS key", key->label);
+        mh_err_set(MH_ERR_UNSUPPORTED,
+                   "mbedTLS 2.28 has no Ed25519; key '%s' cannot back an mbedTLS key", key->label);
         return MH_ERR_UNSUPPORTED;
     }
     if (mbedtls_pk_parse_public_key(&pub, key->spki, key->spki_len))

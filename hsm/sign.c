@@ -58,8 +58,8 @@ static int pick_alg(mh_hsm_key *key, enum mh_sig_alg alg, enum mh_sig_alg *out)
               ((alg == MH_SIG_RSA_PKCS1 || alg == MH_SIG_RSA_PSS) && is_rsa(key->type)) ||
               (alg == MH_SIG_ED25519 && key->type == MH_KEY_ED25519);
     if (!ok) {
-        mh_err_set("key '%s' is a %s key and cannot make %s signatures", key->label,
-                   mh_key_type_name(key->type), mh_sig_alg_name(alg));
+        mh_err_set(MH_ERR_KEY_TYPE, "key '%s' is a %s key and cannot make %s signatures",
+                   key->label, mh_key_type_name(key->type), mh_sig_alg_name(alg));
         return MH_ERR_KEY_TYPE;
     }
     *out = alg;
@@ -145,7 +145,7 @@ static int run(mh_hsm_key *key, bool verify, CK_MECHANISM *mech, const uint8_t *
             rv = mod->f->C_Verify(s, (CK_BYTE_PTR)(uintptr_t)data, (CK_ULONG)dlen, sig,
                                   (CK_ULONG)*sig_len);
         if (rv == CKR_SIGNATURE_INVALID || rv == CKR_SIGNATURE_LEN_RANGE) {
-            mh_err_set("the signature is not valid for key '%s'", key->label);
+            mh_err_set(MH_ERR_VERIFY_FAILED, "the signature is not valid for key '%s'", key->label);
             rc = MH_ERR_VERIFY_FAILED;
             rv = CKR_OK;
         } else if (rv != CKR_OK) {
@@ -172,7 +172,8 @@ static int run(mh_hsm_key *key, bool verify, CK_MECHANISM *mech, const uint8_t *
         snprintf(doing, sizeof doing, "signing with key '%s' on token '%s'", key->label,
                  tok->label);
         if (rv == CKR_USER_NOT_LOGGED_IN) {
-            mh_err_set("%s: the token needs its PIN (it may have been re-inserted); "
+            mh_err_set(MH_ERR_PIN_REQUIRED,
+                       "%s: the token needs its PIN (it may have been re-inserted); "
                        "log in and try again",
                        doing);
             rc = MH_ERR_PIN_REQUIRED;
@@ -191,13 +192,13 @@ int mh_hsm_sign_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t m
                        const uint8_t *digest, size_t digest_len, uint8_t *sig, size_t cap,
                        size_t *sig_len)
 {
-    mh_err_clear();
     int rc = pick_alg(key, alg, &alg);
     if (rc)
         return rc;
     const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
     if (md != MBEDTLS_MD_NONE && (!mi || mbedtls_md_get_size(mi) != digest_len)) {
-        mh_err_set("the digest is %zu bytes long, which does not fit the hash chosen", digest_len);
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the digest is %zu bytes long, which does not fit the hash chosen", digest_len);
         return MH_ERR_INVALID_ARG;
     }
     if (digest_len == 0 || digest_len > 64)
@@ -225,7 +226,7 @@ int mh_hsm_sign_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t m
         mech.mechanism = CKM_RSA_PKCS_PSS;
         pss.hashAlg = ck_hash(md, &pss.mgf);
         if (pss.hashAlg == CKM_VENDOR_DEFINED) {
-            mh_err_set("RSA-PSS needs a SHA-2 hash");
+            mh_err_set(MH_ERR_INVALID_ARG, "RSA-PSS needs a SHA-2 hash");
             return MH_ERR_INVALID_ARG;
         }
         pss.sLen = digest_len;
@@ -233,7 +234,7 @@ int mh_hsm_sign_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t m
         mech.ulParameterLen = sizeof pss;
         break;
     default:
-        mh_err_set("Ed25519 signs the whole message, not a digest");
+        mh_err_set(MH_ERR_KEY_TYPE, "Ed25519 signs the whole message, not a digest");
         return MH_ERR_KEY_TYPE;
     }
     rc = run(key, false, &mech, data, dlen, buf, sizeof buf, &blen);
@@ -241,7 +242,8 @@ int mh_hsm_sign_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t m
         goto out;
     if (alg == MH_SIG_ECDSA) {
         if (blen != 2 * key->nbytes) {
-            mh_err_set("the token returned an ECDSA signature of unexpected length");
+            mh_err_set(MH_ERR_TOKEN_FAILED,
+                       "the token returned an ECDSA signature of unexpected length");
             rc = MH_ERR_TOKEN_FAILED;
             goto out;
         }
@@ -261,7 +263,6 @@ int mh_hsm_sign_message(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t 
                         const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t cap,
                         size_t *sig_len)
 {
-    mh_err_clear();
     int rc = pick_alg(key, alg, &alg);
     if (rc)
         return rc;
@@ -304,7 +305,7 @@ static int soft_verify(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t m
 out:
     mbedtls_pk_free(&pk);
     if (rc == MH_ERR_VERIFY_FAILED)
-        mh_err_set("the signature is not valid for key '%s'", key->label);
+        mh_err_set(rc, "the signature is not valid for key '%s'", key->label);
     return rc;
 }
 
@@ -312,7 +313,6 @@ int mh_hsm_verify_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t
                          const uint8_t *digest, size_t digest_len, const uint8_t *sig,
                          size_t sig_len)
 {
-    mh_err_clear();
     int rc = pick_alg(key, alg, &alg);
     if (rc)
         return rc;
@@ -326,13 +326,14 @@ int mh_hsm_verify_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t
     const uint8_t *data = digest;
     size_t dlen = digest_len;
     if (sig_len == 0 || sig_len > sizeof raw) {
-        mh_err_set("the signature has an impossible length");
+        mh_err_set(MH_ERR_VERIFY_FAILED, "the signature has an impossible length");
         return MH_ERR_VERIFY_FAILED;
     }
     switch (alg) {
     case MH_SIG_ECDSA:
         if (mh_ecdsa_der_to_raw(sig, sig_len, key->nbytes, raw)) {
-            mh_err_set("the signature is not a well-formed (canonical DER) ECDSA signature");
+            mh_err_set(MH_ERR_VERIFY_FAILED,
+                       "the signature is not a well-formed (canonical DER) ECDSA signature");
             return MH_ERR_VERIFY_FAILED;
         }
         rlen = 2 * key->nbytes;
@@ -365,13 +366,12 @@ int mh_hsm_verify_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t
 int mh_hsm_verify_message(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t md,
                           const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len)
 {
-    mh_err_clear();
     int rc = pick_alg(key, alg, &alg);
     if (rc)
         return rc;
     if (alg == MH_SIG_ED25519) {
         if (sig_len != 64) {
-            mh_err_set("an Ed25519 signature is 64 bytes long");
+            mh_err_set(MH_ERR_VERIFY_FAILED, "an Ed25519 signature is 64 bytes long");
             return MH_ERR_VERIFY_FAILED;
         }
         CK_MECHANISM mech = {CKM_EDDSA, NULL, 0};
@@ -380,7 +380,7 @@ int mh_hsm_verify_message(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_
         size_t l = 64;
         rc = run(key, true, &mech, msg, msg_len, s, sizeof s, &l);
         if (rc == MH_ERR_UNSUPPORTED)
-            mh_err_set("Ed25519 verification needs the public key on the token");
+            mh_err_set(rc, "Ed25519 verification needs the public key on the token");
         return rc;
     }
     const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);

@@ -26,7 +26,7 @@ int mh_app_path(char *out, size_t cap, const char *dir, const char *rel)
 {
     int n = rel[0] == '/' ? snprintf(out, cap, "%s", rel) : snprintf(out, cap, "%s/%s", dir, rel);
     if (n < 0 || (size_t)n >= cap) {
-        mh_err_set("the path %.80s/%.80s is too long", dir, rel);
+        mh_err_set(MH_ERR_TOO_LARGE, "the path %.80s/%.80s is too long", dir, rel);
         return MH_ERR_TOO_LARGE;
     }
     return MH_OK;
@@ -66,7 +66,8 @@ int mh_app_read_cert(const char *path, uint8_t **der, size_t *len)
     free(buf);
     if (rc != 0 || !crt.raw.p) {
         mbedtls_x509_crt_free(&crt);
-        mh_err_set("%s is not a certificate (PEM or DER); run 'mohur init' again or restore it",
+        mh_err_set(MH_ERR_PARSE,
+                   "%s is not a certificate (PEM or DER); run 'mohur init' again or restore it",
                    path);
         return MH_ERR_PARSE;
     }
@@ -98,7 +99,7 @@ int mh_app_read_crl(const char *path, uint8_t **der, size_t *len)
             !(*der = malloc(pem.buflen ? pem.buflen : 1))) {
             mbedtls_pem_free(&pem);
             free(buf);
-            mh_err_set("%s is not a PEM CRL", path);
+            mh_err_set(MH_ERR_PARSE, "%s is not a PEM CRL", path);
             return MH_ERR_PARSE;
         }
         memcpy(*der, pem.buf, pem.buflen);
@@ -189,7 +190,6 @@ const mh_pdf_font *mh_app_stamp_font(mh_app *a)
             a->stamp_font.nwidth = MH_FONT_KIT_NWIDTH;
         } else {
             a->font_failed = true; /* the caption falls back to Latin letters */
-            mh_err_clear();
         }
     }
     const mh_pdf_font *f = a->font_kit ? &a->stamp_font : NULL;
@@ -331,13 +331,14 @@ static int cfg_str(json_t *o, const char *key, char *out, size_t cap, bool requi
             out[0] = 0;
             return MH_OK;
         }
-        mh_err_set("%s: \"%s\" is missing; restore the file or run 'mohur init' in a new state "
+        mh_err_set(MH_ERR_PARSE,
+                   "%s: \"%s\" is missing; restore the file or run 'mohur init' in a new state "
                    "directory",
                    file, key);
         return MH_ERR_PARSE;
     }
     if (!json_is_string(v) || json_string_length(v) >= cap || json_string_length(v) == 0) {
-        mh_err_set("%s: \"%s\" must be a text of 1 to %zu bytes", file, key, cap - 1);
+        mh_err_set(MH_ERR_PARSE, "%s: \"%s\" must be a text of 1 to %zu bytes", file, key, cap - 1);
         return MH_ERR_PARSE;
     }
     snprintf(out, cap, "%s", json_string_value(v));
@@ -374,7 +375,6 @@ static void load_crl(mh_app *a, const char *rel)
              "the CRL %s cannot be read (it is damaged or not a CRL); publish a new one with "
              "'mohur ca crl --publish'",
              rel);
-    mh_err_clear();
 }
 
 static int load_config(mh_app *a)
@@ -388,27 +388,29 @@ static int load_config(mh_app *a)
         return ret;
     if (access(path, R_OK) != 0) {
         if (errno == EACCES) {
-            mh_err_set("you may not read the appliance's state in %s (permission denied): "
+            mh_err_set(MH_ERR_PERMISSION,
+                       "you may not read the appliance's state in %s (permission denied): "
                        "verifying needs membership of its group (see 'mohur init --group'); "
                        "signing needs its owner",
                        a->dir);
             return MH_ERR_PERMISSION;
         }
-        mh_err_set("%s has no config.json: run 'mohur init' (with MOHUR_STATE_DIR=%s) first",
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "%s has no config.json: run 'mohur init' (with MOHUR_STATE_DIR=%s) first",
                    a->dir, a->dir);
         return MH_ERR_NOT_FOUND;
     }
     root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     ret = MH_ERR_PARSE;
     if (!root || !json_is_object(root)) {
-        mh_err_set("%s: line %d: %s", path, jerr.line, jerr.text);
+        mh_err_set(ret, "%s: line %d: %s", path, jerr.line, jerr.text);
         goto out;
     }
     json_t *tok = json_object_get(root, "token");
     json_t *iss = json_object_get(root, "issuers");
     json_t *trust = json_object_get(root, "trust");
     if (!json_is_object(tok) || !json_is_array(iss) || !json_is_object(trust)) {
-        mh_err_set("%s: \"token\", \"issuers\" and \"trust\" are required", path);
+        mh_err_set(ret, "%s: \"token\", \"issuers\" and \"trust\" are required", path);
         goto out;
     }
     if ((ret = cfg_str(root, "registry", a->registry, sizeof a->registry, true, path)) ||
@@ -429,21 +431,22 @@ static int load_config(mh_app *a)
          (ret = cfg_str(tsa, "key", a->tsa_label, sizeof a->tsa_label, true, path)) ||
          (ret = cfg_str(tsa, "cert", a->tsa_cert_rel, sizeof a->tsa_cert_rel, true, path)))) {
         if (!ret) {
-            mh_err_set("%s: \"tsa\" must be an object with \"key\" and \"cert\"", path);
+            mh_err_set(MH_ERR_PARSE, "%s: \"tsa\" must be an object with \"key\" and \"cert\"",
+                       path);
             ret = MH_ERR_PARSE;
         }
         goto out;
     }
     ret = MH_ERR_PARSE;
     if (json_array_size(iss) > MH_APP_ISSUERS_MAX) {
-        mh_err_set("%s: at most %d issuers", path, MH_APP_ISSUERS_MAX);
+        mh_err_set(ret, "%s: at most %d issuers", path, MH_APP_ISSUERS_MAX);
         goto out;
     }
     for (size_t i = 0; i < json_array_size(iss); i++) {
         json_t *o = json_array_get(iss, i);
         app_issuer *is = &a->issuers[a->nissuers];
         if (!json_is_object(o)) {
-            mh_err_set("%s: issuers[%zu] must be an object", path, i);
+            mh_err_set(ret, "%s: issuers[%zu] must be an object", path, i);
             goto out;
         }
         if ((ret = cfg_str(o, "id", is->info.id, sizeof is->info.id, true, path)) ||
@@ -454,13 +457,13 @@ static int load_config(mh_app *a)
         ret = MH_ERR_PARSE;
         json_t *k = json_object_get(o, "kinds");
         if (!json_is_array(k) || json_array_size(k) > 8) {
-            mh_err_set("%s: issuers[%zu].kinds must be a list of at most 8 kind ids", path, i);
+            mh_err_set(ret, "%s: issuers[%zu].kinds must be a list of at most 8 kind ids", path, i);
             goto out;
         }
         for (size_t j = 0; j < json_array_size(k); j++) {
             json_t *s = json_array_get(k, j);
             if (!json_is_string(s) || json_string_length(s) >= sizeof is->info.kinds[0]) {
-                mh_err_set("%s: issuers[%zu].kinds[%zu] must be a kind id", path, i, j);
+                mh_err_set(ret, "%s: issuers[%zu].kinds[%zu] must be a kind id", path, i, j);
                 goto out;
             }
             snprintf(is->info.kinds[j], sizeof is->info.kinds[j], "%s", json_string_value(s));
@@ -473,7 +476,7 @@ static int load_config(mh_app *a)
         if ((cl && (!json_is_array(cl) || json_array_size(cl) == 0 ||
                     json_array_size(cl) > APP_ISSUER_CERTS_MAX)) ||
             (!cl && !json_is_string(one))) {
-            mh_err_set("%s: issuers[%zu].certs must list 1 to %d certificate files", path, i,
+            mh_err_set(ret, "%s: issuers[%zu].certs must list 1 to %d certificate files", path, i,
                        APP_ISSUER_CERTS_MAX);
             goto out;
         }
@@ -481,7 +484,8 @@ static int load_config(mh_app *a)
             json_t *f = cl ? json_array_get(cl, j) : one;
             char cpath[APP_PATH_MAX];
             if (!json_is_string(f)) {
-                mh_err_set("%s: issuers[%zu].certs[%zu] must be a file name", path, i, j);
+                mh_err_set(MH_ERR_PARSE, "%s: issuers[%zu].certs[%zu] must be a file name", path, i,
+                           j);
                 ret = MH_ERR_PARSE;
                 goto out;
             }
@@ -499,7 +503,7 @@ static int load_config(mh_app *a)
         (ret = mh_app_read_cert(path, &a->root_der, &a->root_len)) != 0)
         goto out;
     if (mh_x509_cert_parse(&a->root, a->root_der, a->root_len) != 0) {
-        mh_err_set("%s: the root CA certificate cannot be read", path);
+        mh_err_set(MH_ERR_PARSE, "%s: the root CA certificate cannot be read", path);
         ret = MH_ERR_PARSE;
         goto out;
     }
@@ -508,7 +512,8 @@ static int load_config(mh_app *a)
     load_crl(a, rel);
     json_t *rk = json_object_get(trust, "registry_certs");
     if (!json_is_array(rk) || json_array_size(rk) == 0 || json_array_size(rk) > APP_TRUST_MAX) {
-        mh_err_set("config.json: trust.registry_certs must list 1 to %d certificate files",
+        mh_err_set(MH_ERR_PARSE,
+                   "config.json: trust.registry_certs must list 1 to %d certificate files",
                    APP_TRUST_MAX);
         ret = MH_ERR_PARSE;
         goto out;
@@ -530,7 +535,7 @@ static int load_config(mh_app *a)
             ret = mh_receipt_key_from_spki(ci.spki, ci.spki_len, &a->regkeys[a->nregkeys]);
         free(der);
         if (ret) {
-            mh_err_set("%s: the registry certificate must hold an EC P-256 key", path);
+            mh_err_set(ret, "%s: the registry certificate must hold an EC P-256 key", path);
             goto out;
         }
         a->nregkeys++;
@@ -614,7 +619,7 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
 
     *out = NULL;
     if (!state_dir || !state_dir[0] || strlen(state_dir) >= sizeof a->dir - 64) {
-        mh_err_set("the state directory name is empty or too long");
+        mh_err_set(MH_ERR_INVALID_ARG, "the state directory name is empty or too long");
         return MH_ERR_INVALID_ARG;
     }
     a = calloc(1, sizeof *a);
@@ -719,7 +724,6 @@ static int cadb_status(mh_app *a, const uint8_t *der, size_t len)
     memset(&rec, 0, sizeof rec);
     int rc = mh_cadb_cert_get(a->cadb, c.serial.p, c.serial.len, &rec);
     if (rc == MH_ERR_NOT_FOUND) {
-        mh_err_clear();
         return MH_OK; /* not ours: the CRL decides */
     }
     if (rc)
@@ -730,7 +734,8 @@ static int cadb_status(mh_app *a, const uint8_t *der, size_t len)
     if (revoked) {
         char subj[256];
         mh_app_cert_subject(der, len, subj, sizeof subj);
-        mh_err_set("the signing certificate '%.120s' is %s (%s) in this appliance's CA; it "
+        mh_err_set(MH_ERR_CERT_REVOKED,
+                   "the signing certificate '%.120s' is %s (%s) in this appliance's CA; it "
                    "may not sign",
                    subj, reason == MH_REASON_CERTIFICATE_HOLD ? "on hold" : "revoked",
                    mh_x509_reason_name(reason));
@@ -754,12 +759,14 @@ int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri, mh
     *out = NULL;
     memset(&uri, 0, sizeof uri);
     if (!a->tok) {
-        mh_err_set("the appliance was opened for verifying only; open it for signing");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the appliance was opened for verifying only; open it for signing");
         return MH_ERR_INVALID_ARG;
     }
     const app_issuer *is = issuer_id ? mh_app_find_issuer(a, issuer_id) : NULL;
     if (!issuer_id && !key_uri) {
-        mh_err_set("a signer is an issuer of this appliance (--issuer) or a party's own key "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "a signer is an issuer of this appliance (--issuer) or a party's own key "
                    "(--key)");
         return MH_ERR_INVALID_ARG;
     }
@@ -769,7 +776,8 @@ int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri, mh
             size_t l = strlen(list);
             snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", a->issuers[i].info.id);
         }
-        mh_err_set("no issuer '%.64s' is configured on this appliance (issuers: %s)",
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "no issuer '%.64s' is configured on this appliance (issuers: %s)",
                    issuer_id ? issuer_id : "", list);
         return MH_ERR_NOT_FOUND;
     }
@@ -809,7 +817,8 @@ int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri, mh
     }
     ret = mh_hsm_key_cert(s->key, &s->cert, &s->cert_len);
     if (ret) {
-        mh_err_set("the signing key%s%s%s has no certificate stored next to it on its token; "
+        mh_err_set(ret,
+                   "the signing key%s%s%s has no certificate stored next to it on its token; "
                    "issue one with 'mohur ca issue' and store it with 'mohur key import-cert'",
                    is ? " of issuer '" : "", is ? is->info.id : "", is ? "'" : "");
         goto out;
@@ -821,7 +830,7 @@ int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri, mh
     ret = mh_app_check_path(a, s->cert, s->cert_len, 0, 0, MH_PURPOSE_DOCUMENT, reason,
                             sizeof reason);
     if (ret) {
-        mh_err_set("the signing key's certificate may not sign: %s", reason);
+        mh_err_set(ret, "the signing key's certificate may not sign: %s", reason);
         goto out;
     }
     if ((ret = cadb_status(a, s->cert, s->cert_len)) != 0)
@@ -829,7 +838,7 @@ int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri, mh
     ret = is ? mh_app_policy_issuer_cert(is, s->cert, s->cert_len, reason, sizeof reason)
              : mh_app_policy_signer_cert(s->cert, s->cert_len, false, reason, sizeof reason);
     if (ret) {
-        mh_err_set("%s", reason);
+        mh_err_set(ret, "%s", reason);
         goto out;
     }
     (void)mh_hash_sha256(s->cert, s->cert_len, s->fp);

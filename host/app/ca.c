@@ -24,12 +24,13 @@ int mh_app_crl_publish(mh_app *a, unsigned days, uint64_t *number, size_t *nrevo
     mbedtls_pk_init(&pk);
     memset(&uri, 0, sizeof uri);
     if (!a->tok || !a->cadb) {
-        mh_err_set("the appliance was opened for verifying only; open it for signing to publish "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the appliance was opened for verifying only; open it for signing to publish "
                    "a CRL");
         return MH_ERR_INVALID_ARG;
     }
     if (days == 0 || days > 366) {
-        mh_err_set("a CRL's next update is 1 to 366 days away");
+        mh_err_set(MH_ERR_INVALID_ARG, "a CRL's next update is 1 to 366 days away");
         return MH_ERR_INVALID_ARG;
     }
     if ((ret = mh_cadb_revoked(a->cadb, &entries, &n)) != 0 ||

@@ -32,7 +32,8 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
         goto out;
     }
     if (r->nfields > 0 || r->doc_id) {
-        mh_err_set("this document is already issued: its fields and id come from the ledger "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "this document is already issued: its fields and id come from the ledger "
                    "entry made when it was issued; co-sign it without --field, --fields or "
                    "--doc-id");
         ret = MH_ERR_INVALID_ARG;
@@ -49,14 +50,16 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     if ((ret = mh_app_verify_pdf_bytes(a, r->doc, r->doc_len, pdoc, v)) != 0)
         goto out;
     if (v->code != MH_APP_VALID) {
-        mh_err_set("this document does not verify, so it cannot be co-signed: %s", v->sentence);
+        mh_err_set(v->code == MH_APP_ERROR ? MH_ERR_PARSE : MH_ERR_PERMISSION,
+                   "this document does not verify, so it cannot be co-signed: %s", v->sentence);
         ret = v->code == MH_APP_ERROR ? MH_ERR_PARSE : MH_ERR_PERMISSION;
         goto out;
     }
     if ((ret = mh_kind_load(mh_kinds_dir(), v->kind, k)) != 0)
         goto out;
     if (r->kind && strcmp(r->kind->id, v->kind) != 0) {
-        mh_err_set("this document is a %s (kind '%s' in the ledger), not kind '%s'",
+        mh_err_set(MH_ERR_PERMISSION,
+                   "this document is a %s (kind '%s' in the ledger), not kind '%s'",
                    k->names[MH_LANG_EN], v->kind, r->kind->id);
         ret = MH_ERR_PERMISSION;
         goto out;
@@ -67,13 +70,14 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     for (size_t i = 0; i < v->nsigs; i++)
         position += strcmp(v->sigs[i].role, "timestamp") != 0;
     if (mh_app_policy_party(k, position, s->cert, s->cert_len, why, sizeof why) != 0) {
-        mh_err_set("%s", why);
+        mh_err_set(MH_ERR_PERMISSION, "%s", why);
         ret = MH_ERR_PERMISSION;
         goto out;
     }
     for (size_t i = 0; i < v->nsigs; i++) {
         if (mh_ct_memcmp(v->sigs[i].cert_fp, s->fp, 32) == 0) {
-            mh_err_set("this certificate has already signed the document (signature %zu)", i + 1);
+            mh_err_set(MH_ERR_PERMISSION,
+                       "this certificate has already signed the document (signature %zu)", i + 1);
             ret = MH_ERR_PERMISSION;
             goto out;
         }
@@ -102,7 +106,7 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     if ((ret = mh_app_write_temp(r->out_path, out, out_len, 0644, tmp, sizeof tmp)) != 0)
         goto out;
     if (rename(tmp, r->out_path) != 0) {
-        mh_err_set("%s could not be put in place", r->out_path);
+        mh_err_set(MH_ERR_IO, "%s could not be put in place", r->out_path);
         unlink(tmp);
         ret = MH_ERR_IO;
         goto out;

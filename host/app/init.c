@@ -106,7 +106,7 @@ static int mkdir_in(const char *dir, const char *rel, mode_t mode)
     if (rc)
         return rc;
     if (mkdir(p, mode) != 0 && errno != EEXIST) {
-        mh_err_set("%s cannot be created: %s", p, strerror(errno));
+        mh_err_set(MH_ERR_IO, "%s cannot be created: %s", p, strerror(errno));
         return MH_ERR_IO;
     }
     return MH_OK;
@@ -120,14 +120,16 @@ static int compare_existing(const char *path, const char *registry, const char *
     json_t *root = json_load_file(path, 0, &jerr);
     int ret = MH_ERR_ALREADY_EXISTS;
     if (!root) {
-        mh_err_set("%s exists but cannot be read (line %d: %s); move it away to start afresh", path,
+        mh_err_set(MH_ERR_PARSE,
+                   "%s exists but cannot be read (line %d: %s); move it away to start afresh", path,
                    jerr.line, jerr.text);
         return MH_ERR_PARSE;
     }
     const char *r = json_string_value(json_object_get(root, "registry"));
     const char *h = json_string_value(json_object_get(root, "verify_host"));
     if (!r || strcmp(r, registry) != 0 || !h || strcmp(h, host) != 0) {
-        mh_err_set("this state directory is already set up for registry '%.64s' at %.100s; "
+        mh_err_set(ret,
+                   "this state directory is already set up for registry '%.64s' at %.100s; "
                    "it is not changed. Use another MOHUR_STATE_DIR for a different registry",
                    r ? r : "?", h ? h : "?");
         goto out;
@@ -142,7 +144,8 @@ static int compare_existing(const char *path, const char *registry, const char *
             if (id && strcmp(id, defs[i].id) == 0) {
                 found = true;
                 if (!nm || strcmp(nm, defs[i].name) != 0) {
-                    mh_err_set("this state directory already has issuer '%s' named '%.100s'; "
+                    mh_err_set(ret,
+                               "this state directory already has issuer '%s' named '%.100s'; "
                                "it is not changed",
                                defs[i].id, nm ? nm : "?");
                     goto out;
@@ -150,7 +153,8 @@ static int compare_existing(const char *path, const char *registry, const char *
             }
         }
         if (!found) {
-            mh_err_set("this state directory has no issuer '%s'; it is not changed (use a new "
+            mh_err_set(ret,
+                       "this state directory has no issuer '%s'; it is not changed (use a new "
                        "MOHUR_STATE_DIR, or add the issuer to config.json by hand)",
                        defs[i].id);
             goto out;
@@ -249,8 +253,11 @@ out:
 static int gen_key(mh_hsm_token *tok, enum mh_key_type t, const char *label, mh_hsm_key **k)
 {
     int rc = mh_hsm_key_generate(tok, t, label, NULL, 0, k);
-    if (rc && rc != MH_ERR_NOMEM)
-        mh_err_set("generating the key '%s' on the appliance token: %s", label, mh_err_message(rc));
+    if (rc && rc != MH_ERR_NOMEM) {
+        char why[400];
+        snprintf(why, sizeof why, "%s", mh_err_message(rc));
+        mh_err_set(rc, "generating the key '%s' on the appliance token: %s", label, why);
+    }
     return rc;
 }
 
@@ -278,11 +285,13 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
     *created = false;
     memcpy(defs, default_issuers, sizeof default_issuers);
     if (!valid_id(registry)) {
-        mh_err_set("the registry id '%.40s' must be 1 to 32 letters, digits, '-' or '_'", registry);
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the registry id '%.40s' must be 1 to 32 letters, digits, '-' or '_'", registry);
         return MH_ERR_INVALID_ARG;
     }
     if (!valid_host(host)) {
-        mh_err_set("the verify host '%.80s' must be a DNS name (letters, digits, '-', '.') with "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the verify host '%.80s' must be a DNS name (letters, digits, '-', '.') with "
                    "an optional :port",
                    host);
         return MH_ERR_INVALID_ARG;
@@ -291,7 +300,8 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
         const mh_app_issuer_opt *io = &o->issuers[i];
         if (!io->id || !valid_id(io->id) || !io->name || !io->name[0] ||
             strlen(io->name) >= sizeof defs[0].name) {
-            mh_err_set("--issuer takes ID:NAME with an id of letters, digits, '-' or '_' and a "
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "--issuer takes ID:NAME with an id of letters, digits, '-' or '_' and a "
                        "name of 1 to 255 bytes");
             return MH_ERR_INVALID_ARG;
         }
@@ -301,7 +311,7 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
                 break;
         if (j == ndefs) {
             if (ndefs == MH_APP_ISSUERS_MAX) {
-                mh_err_set("at most %d issuers", MH_APP_ISSUERS_MAX);
+                mh_err_set(MH_ERR_INVALID_ARG, "at most %d issuers", MH_APP_ISSUERS_MAX);
                 return MH_ERR_INVALID_ARG;
             }
             memset(&defs[j], 0, sizeof defs[j]);
@@ -314,13 +324,14 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
     }
     for (size_t i = 0; i < ndefs; i++)
         if (strcmp(defs[i].id, "registry") == 0 || strcmp(defs[i].id, "root") == 0) {
-            mh_err_set("'%s' is reserved for the appliance's own key; choose another issuer id",
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "'%s' is reserved for the appliance's own key; choose another issuer id",
                        defs[i].id);
             return MH_ERR_INVALID_ARG;
         }
 
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        mh_err_set("the state directory %s cannot be created: %s", dir, strerror(errno));
+        mh_err_set(MH_ERR_IO, "the state directory %s cannot be created: %s", dir, strerror(errno));
         return MH_ERR_IO;
     }
     if ((ret = mh_app_path(path, sizeof path, dir, "config.json")) != 0)
@@ -625,7 +636,8 @@ static int share_with_group(const char *dir, gid_t gid)
         if (chown(path, (uid_t)-1, gid) != 0 || chmod(path, shared[i].mode) != 0) {
             if (errno == ENOENT)
                 continue;
-            mh_err_set("sharing %s with group %u: %s", path, (unsigned)gid, strerror(errno));
+            mh_err_set(errno == EPERM ? MH_ERR_PERMISSION : MH_ERR_IO,
+                       "sharing %s with group %u: %s", path, (unsigned)gid, strerror(errno));
             return errno == EPERM ? MH_ERR_PERMISSION : MH_ERR_IO;
         }
     }
@@ -642,7 +654,8 @@ static int share_with_group(const char *dir, gid_t gid)
                 continue;
             snprintf(f, sizeof f, "%s/%s", path, e->d_name);
             if (chown(f, (uid_t)-1, gid) != 0 || chmod(f, 0640) != 0) {
-                mh_err_set("sharing %s with group %u: %s", f, (unsigned)gid, strerror(errno));
+                mh_err_set(MH_ERR_IO, "sharing %s with group %u: %s", f, (unsigned)gid,
+                           strerror(errno));
                 closedir(d);
                 return MH_ERR_IO;
             }
@@ -669,7 +682,8 @@ int mh_app_init(const char *dir, const mh_app_init_opts *o, bool *created)
     } else if (end && end != name && !*end && num >= 0) {
         gid = (gid_t)num;
     } else if (o && o->group) {
-        mh_err_set("there is no group '%.64s' to share the state with (create it with "
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "there is no group '%.64s' to share the state with (create it with "
                    "'groupadd %.64s', or give a group id)",
                    name, name);
         return MH_ERR_NOT_FOUND;

@@ -39,20 +39,23 @@ int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason, mh_ledger_stat
     uint64_t idx = 0;
 
     if (!a->tok) {
-        mh_err_set("the appliance was opened for verifying only; open it for signing to revoke");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the appliance was opened for verifying only; open it for signing to revoke");
         return MH_ERR_INVALID_ARG;
     }
     if (!doc_id || !doc_id[0] || strlen(doc_id) > MH_LEDGER_ID_MAX) {
-        mh_err_set("a document id is 1 to %d bytes", MH_LEDGER_ID_MAX);
+        mh_err_set(MH_ERR_INVALID_ARG, "a document id is 1 to %d bytes", MH_LEDGER_ID_MAX);
         return MH_ERR_INVALID_ARG;
     }
     if (reason > 10 || reason == 7) {
-        mh_err_set("revocation reason %u is not an RFC 5280 reason code (0-6, 8-10)", reason);
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "revocation reason %u is not an RFC 5280 reason code (0-6, 8-10)", reason);
         return MH_ERR_INVALID_ARG;
     }
     rc = mh_ledger_lookup_id(a->ledger, doc_id, &cur);
     if (rc == MH_ERR_NOT_FOUND) {
-        mh_err_set("no document '%.128s' is in this appliance's ledger; check the id (mohur "
+        mh_err_set(rc,
+                   "no document '%.128s' is in this appliance's ledger; check the id (mohur "
                    "verify shows it)",
                    doc_id);
         return rc;
@@ -60,7 +63,8 @@ int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason, mh_ledger_stat
     if (rc)
         return rc;
     if (cur.revoked) {
-        mh_err_set("document '%.128s' is already revoked (reason %s, log index %llu)", doc_id,
+        mh_err_set(MH_ERR_ALREADY_EXISTS,
+                   "document '%.128s' is already revoked (reason %s, log index %llu)", doc_id,
                    mh_app_reason_name(cur.reason), (unsigned long long)cur.revoke_index);
         return MH_ERR_ALREADY_EXISTS;
     }

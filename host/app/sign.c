@@ -59,7 +59,8 @@ static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[
                             &tok_len, mh_rng_mbedtls, NULL)) != 0) {
         char why[300];
         snprintf(why, sizeof why, "%s", mh_err_message(ret));
-        mh_err_set("timestamping the signature with the appliance's timestamp authority: %s", why);
+        mh_err_set(ret, "timestamping the signature with the appliance's timestamp authority: %s",
+                   why);
         goto out;
     }
     ret = mh_cms_add_timestamp(cms, cms_len, 0, tok, tok_len, out, cap, len);
@@ -116,12 +117,14 @@ static int stamp_rect(const mh_kind *k, const mh_app_stamp *place, const double 
     double qx = place ? place->x : k->stamp_x, qy = place ? place->y : k->stamp_y;
     double w = size * 2.4, h = size;
     if (place && (qx < 0 || qy < 0 || qx + size > pw || qy + size > ph)) {
-        mh_err_set("--stamp puts the %.0f pt QR at (%.0f, %.0f), off the %.0f x %.0f pt page", size,
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "--stamp puts the %.0f pt QR at (%.0f, %.0f), off the %.0f x %.0f pt page", size,
                    qx, qy, pw, ph);
         return MH_ERR_INVALID_ARG;
     }
     if (2 * size + 20 > pw || size + 20 > ph) {
-        mh_err_set("the page (%.0f x %.0f pt) has no room for the %.0f pt stamp and its caption; "
+        mh_err_set(MH_ERR_DATA_INVALID,
+                   "the page (%.0f x %.0f pt) has no room for the %.0f pt stamp and its caption; "
                    "give a smaller one with --stamp page,x,y,size",
                    pw, ph, size);
         return MH_ERR_DATA_INVALID;
@@ -232,7 +235,8 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
         if (rc && j->stamp) {
             if (!j->pdoc)
                 mh_pdf_close(doc);
-            mh_err_set("--stamp names page %u, which the document does not have", page);
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "--stamp names page %u, which the document does not have", page);
             return MH_ERR_INVALID_ARG;
         }
         if (rc == 0) {

@@ -285,7 +285,6 @@ static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const 
             if (pc)
                 snprintf(v->signer_problem, sizeof v->signer_problem, "%s", why);
         }
-        mh_err_clear();
     }
     char d1[16], d2[16];
     date_of(v->issued_at, d1, sizeof d1);
@@ -494,7 +493,6 @@ static void receipt_kind(const char *url, mh_kind *k, bool *have_kind)
         mh_receipt_decode(rec, rl, &r) == 0)
         span_copy(kind, sizeof kind, &r.claims.kind);
     *have_kind = kind[0] && mh_kind_load(mh_kinds_dir(), kind, k) == 0;
-    mh_err_clear();
 }
 
 int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len, mh_pdf_document *pdoc,
@@ -695,7 +693,6 @@ static int verify_detached(mh_app *a, const char *path, const uint8_t *doc, size
             span_copy(kind, sizeof kind, &r.claims.kind);
         have_kind = kind[0] && mh_kind_load(mh_kinds_dir(), kind, k) == 0;
     }
-    mh_err_clear();
     rc = mh_cms_verify(cms, cms_len, doc, len, NULL, res);
     if (rc == MH_ERR_PARSE || rc == MH_ERR_TOO_LARGE || rc == MH_ERR_CMS || res->n_signers == 0) {
         v->code = MH_APP_ERROR;
@@ -808,7 +805,8 @@ int mh_app_verify_qr(mh_app *a, const char *qr_text, const char *doc_path, mh_ap
     memset(v, 0, sizeof *v);
     size_t n = strnlen(qr_text, sizeof url);
     if (n >= sizeof url) {
-        mh_err_set("the QR text is longer than %d characters: not a receipt", MH_RECEIPT_URL_MAX);
+        mh_err_set(MH_ERR_TOO_LARGE, "the QR text is longer than %d characters: not a receipt",
+                   MH_RECEIPT_URL_MAX);
         return MH_ERR_TOO_LARGE;
     }
     memcpy(url, qr_text, n);

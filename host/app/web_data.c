@@ -69,6 +69,5 @@ int mh_app_web_verify(mh_app *a, const char *url, mh_app_verdict *v, mh_app_web_
         s->rev_unknown = v->code == MH_APP_REV_UNKNOWN;
         snprintf(s->reason, sizeof s->reason, "%s", v->signer_problem);
     }
-    mh_err_clear();
     return MH_OK;
 }

@@ -61,7 +61,6 @@ static const char *ca_dir(const char *opt, char *buf, size_t cap)
 
 static int open_db(const char *dir, bool create, mh_cadb **db)
 {
-    mh_err_clear();
     int rc = mh_cadb_open(dir, create, db);
     if (rc) {
         *db = NULL;
@@ -76,9 +75,7 @@ static char *cfg_str(mh_cadb *db, const char *key)
 {
     uint8_t *v = NULL;
     size_t n;
-    mh_err_clear();
     if (mh_cadb_get(db, key, &v, &n) != 0) {
-        mh_err_clear();
         return NULL;
     }
     if (strlen((char *)v) != n) {
@@ -142,7 +139,6 @@ static int open_second(mh_cli_ctx *base, mh_cli_ctx *c, const char *uri, const c
         c->tok = base->tok;
         *shared_tok = true;
     } else {
-        mh_err_clear();
         rc = mh_hsm_token_open(c->mod, &c->uri, &c->tok);
         if (rc) {
             c->tok = NULL;
@@ -154,7 +150,6 @@ static int open_second(mh_cli_ctx *base, mh_cli_ctx *c, const char *uri, const c
         if (ret)
             return ret;
     }
-    mh_err_clear();
     rc = mh_hsm_key_find(c->tok, &c->uri, &c->key);
     if (rc) {
         c->key = NULL;
@@ -185,7 +180,6 @@ static int open_ca_key(mh_cli_ctx *c, const char *uri, const char *module, const
                     dir, c->key_name[0] ? c->key_name : "named in its configuration");
         return ret;
     }
-    mh_err_clear();
     int rc = mh_hsm_key_pk(c->key, pk);
     if (rc)
         return mh_cli_fail(rc, "using %s", c->key_name);
@@ -481,7 +475,6 @@ static int cmd_ca_init(int argc, char **argv)
     ret = mh_cli_open_key(&c, key, module, MH_CLI_LOGIN_ALWAYS);
     if (ret)
         goto out;
-    mh_err_clear();
     if ((rc = mh_hsm_key_public_der(c.key, spki, sizeof spki, &spki_len)) != 0 ||
         (rc = mh_hsm_key_pk(c.key, &pk)) != 0) {
         ret = mh_cli_fail(rc, "reading %s", c.key_name);
@@ -506,7 +499,6 @@ static int cmd_ca_init(int argc, char **argv)
         mh_ca_cert_info pi;
         if ((ret = open_db(parent, false, &pdb)) != 0)
             goto out;
-        mh_err_clear();
         if ((rc = mh_cadb_get(pdb, "ca_cert", &pcert, &pcert_len)) != 0 ||
             mh_ca_cert_info_get(pcert, pcert_len, &pi) != 0) {
             ret =
@@ -523,7 +515,6 @@ static int cmd_ca_init(int argc, char **argv)
             pchain = pc_chain;
             pchain_len = pcl;
         }
-        mh_err_clear();
         if (!parent_key && !p_uri) {
             ret = mh_cli_error(MH_EXIT_INPUT, "the parent CA in %s has no key URI", parent);
             goto out;
@@ -538,7 +529,6 @@ static int cmd_ca_init(int argc, char **argv)
                         parent);
             goto out;
         }
-        mh_err_clear();
         if ((rc = mh_hsm_key_pk(pc.key, &ppk)) != 0) {
             ret = mh_cli_fail(rc, "using %s", pc.key_name);
             goto out;
@@ -575,7 +565,6 @@ static int cmd_ca_init(int argc, char **argv)
         ret = mh_cli_fail(MH_ERR_NOMEM, "making the CA certificate");
         goto out;
     }
-    mh_err_clear();
     rc = mh_ca_issue(&r, cert, MH_CA_CERT_MAX, &cert_len);
     if (rc) {
         ret = mh_cli_fail(rc, "making the CA certificate");
@@ -594,7 +583,6 @@ static int cmd_ca_init(int argc, char **argv)
     snprintf(rec.subject, sizeof rec.subject, "%s", subject);
     rec.der = cert;
     rec.der_len = cert_len;
-    mh_err_clear();
     rc = mh_cadb_cert_add(pdb ? pdb : db, &rec);
     if (rc) {
         ret = mh_cli_fail(rc, "recording the CA certificate");
@@ -632,7 +620,6 @@ static int cmd_ca_init(int argc, char **argv)
         const char *eq = strchr(pol.v[i], '=') + 1;
         kv[nkv++] = (mh_cadb_kv){pol_keys[i], eq, strlen(eq)};
     }
-    mh_err_clear();
     rc = mh_cadb_init(db, kv, nkv);
     if (rc) {
         ret = mh_cli_fail(rc, "writing the CA database in %s", dir);
@@ -901,7 +888,6 @@ static int cmd_ca_issue(int argc, char **argv)
     const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
     if ((ret = open_db(dir, false, &db)) != 0)
         goto out;
-    mh_err_clear();
     if ((rc = mh_cadb_get(db, "ca_cert", &ca_cert, &ca_cert_len)) != 0) {
         ret = mh_cli_fail(rc == MH_ERR_NOT_FOUND ? MH_ERR_LEDGER_CORRUPT : rc,
                           "reading the CA certificate in %s", dir);
@@ -926,7 +912,6 @@ static int cmd_ca_issue(int argc, char **argv)
     if (csr_path) {
         if ((ret = read_der(csr_path, "CERTIFICATE REQUEST", &in, &in_len)) != 0)
             goto out;
-        mh_err_clear();
         rc = mh_ca_csr_check(in, in_len, spki, sizeof spki, &spki_len, subj_der, sizeof subj_der,
                              &subj_len);
         if (rc) {
@@ -963,7 +948,6 @@ static int cmd_ca_issue(int argc, char **argv)
         ret = open_second(&c, &kc, from, module, "--pubkey-from", false, &shm, &sht);
         if (ret)
             goto out;
-        mh_err_clear();
         rc = mh_hsm_key_public_der(kc.key, spki, sizeof spki, &spki_len);
         if (rc) {
             ret = mh_cli_fail(rc, "reading the public key of %s", kc.key_name);
@@ -1021,7 +1005,6 @@ static int cmd_ca_issue(int argc, char **argv)
         ret = mh_cli_fail(MH_ERR_NOMEM, "issuing");
         goto out;
     }
-    mh_err_clear();
     rc = mh_ca_issue(&r, cert, MH_CA_CERT_MAX, &cert_len);
     if (rc) {
         ret = mh_cli_fail(rc, "issuing the %s certificate", mh_ca_profile_name(profile));
@@ -1041,7 +1024,6 @@ static int cmd_ca_issue(int argc, char **argv)
         snprintf(rec.subject, sizeof rec.subject, "(unprintable)");
     rec.der = cert;
     rec.der_len = cert_len;
-    mh_err_clear();
     rc = mh_cadb_cert_add(db, &rec);
     if (rc) {
         ret = mh_cli_fail(rc, "recording the certificate in %s", dir);
@@ -1184,7 +1166,6 @@ static int cmd_ca_revoke(int argc, char **argv)
     if ((ret = open_db(dir, false, &db)) != 0)
         goto out;
     int64_t now = (int64_t)time(NULL);
-    mh_err_clear();
     rc = mh_cadb_revoke(db, serial, serial_len, now, reason);
     if (rc) {
         char h[41];
@@ -1271,7 +1252,6 @@ static int cmd_ca_release(int argc, char **argv)
     if ((ret = open_db(dir, false, &db)) != 0)
         return ret;
     hex(serial, serial_len, h, sizeof h);
-    mh_err_clear();
     rc = mh_cadb_release(db, serial, serial_len);
     mh_cadb_close(db);
     if (rc)
@@ -1311,11 +1291,9 @@ static int publish_crl(unsigned days)
     mh_app *a = NULL;
     uint64_t number = 0;
     size_t n = 0;
-    mh_err_clear();
     int rc = mh_app_open(mh_cli_state_dir(), &a);
     if (rc)
         return mh_cli_fail(rc, "opening the appliance in %s", mh_cli_state_dir());
-    mh_err_clear();
     rc = mh_app_crl_publish(a, days, &number, &n);
     mh_app_close(a);
     if (rc)
@@ -1399,7 +1377,6 @@ static int cmd_ca_crl(int argc, char **argv)
     const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
     if ((ret = open_db(dir, false, &db)) != 0)
         goto out;
-    mh_err_clear();
     if ((rc = mh_cadb_get(db, "ca_cert", &ca_cert, &ca_cert_len)) != 0 ||
         (rc = mh_cadb_revoked(db, &entries, &n)) != 0 ||
         (rc = mh_cadb_crl_next(db, &number)) != 0) {
@@ -1434,7 +1411,6 @@ static int cmd_ca_crl(int argc, char **argv)
         ret = mh_cli_fail(MH_ERR_NOMEM, "issuing the CRL");
         goto out;
     }
-    mh_err_clear();
     rc = mh_crl_write(&q, crl, cap, &crl_len);
     if (rc == 0)
         rc = mh_cadb_crl_store(db, number, crl, crl_len);
@@ -1522,7 +1498,6 @@ static int cmd_ca_list(int argc, char **argv)
     subject = cfg_str(db, "subject");
     kind = cfg_str(db, "kind");
     key_uri = cfg_str(db, "key_uri");
-    mh_err_clear();
     if ((rc = mh_cadb_cert_list(db, &list, &n)) != 0 || (rc = mh_cadb_crl_next(db, &next)) != 0) {
         ret = mh_cli_fail(rc, "reading the CA in %s", dir);
         goto out;

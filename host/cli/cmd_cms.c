@@ -156,7 +156,6 @@ static int key_open(key *k, const char *uri, const char *file, const char *modul
     int ret = mh_cli_open_key(&k->c, uri, module, MH_CLI_LOGIN_ALWAYS);
     if (ret)
         return ret;
-    mh_err_clear();
     rc = mh_hsm_key_pk(k->c.key, &k->pk);
     if (rc)
         return mh_cli_fail(rc, "using %s", k->c.key_name);
@@ -204,7 +203,6 @@ static int read_cms(const char *path, uint8_t **der, size_t *der_len)
         ret = mh_cli_fail(MH_ERR_NOMEM, "reading %s", path);
         goto out;
     }
-    mh_err_clear();
     int rc = mh_cms_ber_to_der(p, n, *der, cap, der_len);
     if (rc) {
         free(*der);
@@ -265,9 +263,9 @@ static int validate_path(const uint8_t *cert, size_t cert_len, const uint8_t *co
         goto out;
     }
     ret = MH_ERR_CERT_INVALID;
-    if (mh_x509_cert_parse(&xc[0], cert, cert_len)) {
-        snprintf(why, why_cap, "the certificate cannot be parsed: %s",
-                 mh_err_message(MH_ERR_CERT_INVALID));
+    int prc = mh_x509_cert_parse(&xc[0], cert, cert_len);
+    if (prc) {
+        snprintf(why, why_cap, "the certificate cannot be parsed: %s", mh_err_message(prc));
         goto out;
     }
     for (size_t i = 0; i < n_pool; i++)
@@ -293,7 +291,6 @@ static int validate_path(const uint8_t *cert, size_t cert_len, const uint8_t *co
     par.purpose = tsa ? MH_PURPOSE_TIMESTAMP : MH_PURPOSE_DOCUMENT;
     par.revocation = MH_REV_NONE;
     par.role = tsa ? "the TSA's certificate" : "the signer's certificate";
-    mh_err_clear();
     ret = mh_path_validate(work, &in, &par, res);
     if (ret && why_cap) {
         const char *m = res->reason[0] ? res->reason : mh_err_message(ret);
@@ -307,7 +304,6 @@ out:
     free(pl);
     free(work);
     free(res);
-    mh_err_clear();
     return ret;
 }
 
@@ -356,7 +352,6 @@ static int local_timestamp(const char *tsa_uri, const char *tsa_file, const char
     tsa.chain_n = tc.n - 1;
     tsa.md = MBEDTLS_MD_SHA256;
     tsa.accuracy_s = 1;
-    mh_err_clear();
     rc = mh_tsa_token(&tsa, &req, serial, sizeof serial, (int64_t)time(NULL), tok, cap, tok_len,
                       mbedtls_ctr_drbg_random, &r->d);
     if (rc) {
@@ -558,7 +553,6 @@ static int cmd_cms_sign(int argc, char **argv)
     s.md = md;
     s.flags = detached ? MH_CMS_DETACHED : 0;
     s.signing_time = (int64_t)time(NULL);
-    mh_err_clear();
     rc = mh_cms_sign(&s, content, content_len, sig, cap, &sig_len, mbedtls_ctr_drbg_random, &r.d);
     if (rc) {
         ret = mh_cli_fail(rc, "signing %s", in);
@@ -744,13 +738,11 @@ static int cmd_cms_verify(int argc, char **argv)
     vo.certs = (const uint8_t *const *)ex.der;
     vo.cert_len = ex.len;
     vo.cert_n = ex.n;
-    mh_err_clear();
     rc = mh_cms_verify(cms, cms_len, content, content_len, &vo, res);
     if (rc && res->n_signers == 0) {
         ret = mh_cli_fail(rc, "verifying %s", in);
         goto out;
     }
-    mh_err_clear();
     /* trust: each signer (and its TSA) against the CAs */
     bool all = rc == 0;
     char why[MH_CMS_MAX_SIGNERS][200];
@@ -889,7 +881,6 @@ static int cmd_cms_verify(int argc, char **argv)
     if (all && ret == MH_EXIT_OK)
         ret = MH_EXIT_OK;
 out:
-    mh_err_clear();
     certs_free(&ca);
     certs_free(&ex);
     free(cms);
@@ -1123,7 +1114,6 @@ static int cmd_ts_respond(int argc, char **argv)
     tsa.md = md;
     tsa.accuracy_s = 1;
     int status = 2;
-    mh_err_clear();
     rc = mh_tsa_respond(&tsa, req, req_len, serial, sizeof serial, (int64_t)time(NULL), out,
                         sizeof out, &out_len, &status, mbedtls_ctr_drbg_random, &r.d);
     if (rc) {
@@ -1230,7 +1220,6 @@ static int cmd_ts_verify(int argc, char **argv)
         ret = mh_cli_read_file(reqp, MH_TSP_MAX_REQ, &reqd, &reqd_len);
         if (ret)
             goto out;
-        mh_err_clear();
         rc = mh_tsp_req_parse(reqd, reqd_len, &req);
         if (rc) {
             ret = mh_cli_fail(rc, "reading the request %s", reqp);
@@ -1247,15 +1236,15 @@ static int cmd_ts_verify(int argc, char **argv)
     vo.cert_len = ex.len;
     vo.cert_n = ex.n;
     memset(&info, 0, sizeof info);
-    mh_err_clear();
     if (token)
         rc = mh_tsp_token_verify(resp, resp_len, reqp ? &req : NULL, data, data_len, &vo, &info);
     else
         rc = mh_tsp_resp_verify(resp, resp_len, reqp ? &req : NULL, data, data_len, &vo, &info);
     if (rc) {
-        ret = mh_cli_fail(rc == MH_ERR_PARSE ? rc : MH_ERR_VERIFY_FAILED, "verifying %s", in);
-        if (rc != MH_ERR_PARSE)
-            ret = MH_EXIT_INVALID;
+        /* the sentence says why; anything but malformed input is "did not verify" */
+        ret = rc == MH_ERR_PARSE
+                  ? mh_cli_fail(rc, "verifying %s", in)
+                  : mh_cli_error(MH_EXIT_INVALID, "verifying %s: %s", in, mh_err_message(rc));
         goto out;
     }
     /* the TSA's chain, at the timestamp's time */
@@ -1302,7 +1291,6 @@ static int cmd_ts_verify(int argc, char **argv)
            mh_cms_md_name(info.md), subj);
     ret = MH_EXIT_OK;
 out:
-    mh_err_clear();
     certs_free(&ca);
     certs_free(&ex);
     free(resp);

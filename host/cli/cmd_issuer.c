@@ -15,7 +15,6 @@
 
 static int open_app(unsigned flags, mh_app **a)
 {
-    mh_err_clear();
     int rc = mh_app_open_ex(mh_cli_state_dir(), flags, a);
     if (rc) {
         int ret = mh_cli_fail(rc, "opening the appliance in %s", mh_cli_state_dir());
@@ -195,12 +194,10 @@ static int cmd_issuer_add_cert(int argc, char **argv)
         return ret;
     if (!issuer || !cert)
         return mh_cli_usage("give --issuer ID and --cert FILE");
-    mh_err_clear();
     if ((rc = mh_app_cert_file(cert, &der, &dlen)) != 0)
         return mh_cli_fail(rc, "reading %s", cert);
     if ((ret = open_app(MH_APP_READ_ONLY, &a)) != 0)
         goto out;
-    mh_err_clear();
     if ((rc = mh_app_issuer_add_cert(a, issuer, der, dlen, rel, sizeof rel)) != 0) {
         ret = mh_cli_fail(rc, "registering %s for issuer '%s'", cert, issuer);
         goto out;

@@ -63,7 +63,6 @@ static int key_uri(const mh_cli_ctx *c, mh_hsm_key *key, char *out, size_t cap)
     char raw[URI_CAP];
     int rc;
 
-    mh_err_clear();
     rc = mh_hsm_key_uri(key, raw, sizeof raw);
     if (rc == 0)
         rc = with_module(c, raw, out, cap);
@@ -218,7 +217,6 @@ static int cmd_key_generate(int argc, char **argv)
     ret = mh_cli_open_token(&c, token, module, MH_CLI_LOGIN_ALWAYS);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_hsm_key_generate(c.tok, type, label, id_hex ? id : NULL, id_len, &key);
     if (rc) {
         key = NULL;
@@ -233,7 +231,6 @@ static int cmd_key_generate(int argc, char **argv)
     }
     if (json) {
         mh_json j;
-        mh_err_clear();
         rc = mh_hsm_key_info_get(key, &ki);
         if (rc) {
             ret = mh_cli_fail(rc, "reading the new key '%s'", label);
@@ -352,7 +349,6 @@ static int cmd_key_list(int argc, char **argv)
         mh_cli_open_token(&c, token, module, login ? MH_CLI_LOGIN_ALWAYS : MH_CLI_LOGIN_IF_NEEDED);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_hsm_token_info_get(c.tok, &ti);
     if (rc) {
         ret = mh_cli_fail(rc, "reading %s", c.token_name);
@@ -360,7 +356,6 @@ static int cmd_key_list(int argc, char **argv)
     }
     mh_cli_trim(ti.label, tlabel, sizeof tlabel);
     mh_cli_trim(ti.serial, tserial, sizeof tserial);
-    mh_err_clear();
     rc = mh_hsm_key_list(c.tok, &keys, &n);
     if (rc) {
         keys = NULL;
@@ -513,13 +508,11 @@ static int cmd_key_export(int argc, char **argv)
     ret = mh_cli_open_key(&c, keyuri, module, MH_CLI_LOGIN_IF_NEEDED);
     if (ret)
         goto out;
-    mh_err_clear();
     if (cert) {
         rc = mh_hsm_key_cert(c.key, &data, &len);
         if (rc) {
             data = NULL;
             if (rc == MH_ERR_NOT_FOUND) {
-                mh_err_clear();
                 ret = mh_cli_error(MH_EXIT_TOKEN,
                                    "reading the certificate of %s: no certificate is stored "
                                    "with this key ('mohur key import-cert' stores one)",
@@ -718,7 +711,6 @@ static int cmd_key_import_cert(int argc, char **argv)
     ret = mh_cli_open_key(&c, keyuri, module, MH_CLI_LOGIN_ALWAYS);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_hsm_key_public_der(c.key, spki, sizeof spki, &spki_len);
     if (rc) {
         ret = mh_cli_fail(rc, "reading the public key of %s", c.key_name);
@@ -737,7 +729,6 @@ static int cmd_key_import_cert(int argc, char **argv)
             goto out;
         }
     }
-    mh_err_clear();
     rc = mh_hsm_key_import_cert(c.key, der, der_len);
     if (rc) {
         ret = mh_cli_fail(rc, "storing the certificate from %s with %s", cert_path, c.key_name);
@@ -973,7 +964,6 @@ static int cmd_key_sign(int argc, char **argv)
     ret = mh_cli_open_key(&c, o.keyuri, o.module, MH_CLI_LOGIN_ALWAYS);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_hsm_key_info_get(c.key, &ki);
     if (rc) {
         ret = mh_cli_fail(rc, "reading %s", c.key_name);
@@ -982,7 +972,6 @@ static int cmd_key_sign(int argc, char **argv)
     ret = check_key_for_input(&c, &ki, &si);
     if (ret)
         goto out;
-    mh_err_clear();
     if (si.msg)
         rc = mh_hsm_sign_message(c.key, si.alg, si.md, si.msg, si.msg_len, sig, sizeof sig,
                                  &sig_len);
@@ -1002,7 +991,6 @@ static int cmd_key_sign(int argc, char **argv)
             ret = mh_cli_fail(MH_ERR_INTERNAL, "converting the signature to r||s");
             goto out;
         }
-        mh_err_clear();
         rc = mh_ecdsa_der_to_raw(sig, sig_len, nb, raw);
         if (rc) {
             ret = mh_cli_fail(rc, "converting the signature to r||s");
@@ -1050,7 +1038,6 @@ static const char key_verify_help[] =
 
 static int do_verify(mh_cli_ctx *c, const struct sig_input *si, const uint8_t *sig, size_t sig_len)
 {
-    mh_err_clear();
     if (si->msg)
         return mh_hsm_verify_message(c->key, si->alg, si->md, si->msg, si->msg_len, sig, sig_len);
     return mh_hsm_verify_digest(c->key, si->alg, si->md, si->digest, si->digest_len, sig, sig_len);
@@ -1160,7 +1147,6 @@ static int cmd_key_verify(int argc, char **argv)
     ret = mh_cli_open_key(&c, o.keyuri, o.module, MH_CLI_LOGIN_IF_NEEDED);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_hsm_key_info_get(c.key, &ki);
     if (rc) {
         ret = mh_cli_fail(rc, "reading %s", c.key_name);
@@ -1178,13 +1164,11 @@ static int cmd_key_verify(int argc, char **argv)
         if (!raw && sig_len == 2 * nb && 2 * nb <= MH_SIG_MAX) {
             uint8_t tmp[MH_SIG_MAX];
             raw = mh_ecdsa_der_to_raw(sig, sig_len, nb, tmp) != 0;
-            mh_err_clear();
         }
         if (raw) {
             size_t der_len = 0;
             if (sig_len != 2 * nb ||
                 mh_ecdsa_raw_to_der(sig, sig_len, der, sizeof der, &der_len) != 0) {
-                mh_err_clear();
                 printf("Signature is NOT valid.\n");
                 fprintf(stderr,
                         "mohur: %s: an r||s signature for this key is %zu bytes, not "
@@ -1205,7 +1189,6 @@ static int cmd_key_verify(int argc, char **argv)
     } else if (rc == MH_ERR_VERIFY_FAILED || rc == MH_ERR_PARSE) {
         /* A malformed signature is simply not a valid one. */
         printf("Signature is NOT valid.\n");
-        mh_err_clear();
         ret = MH_EXIT_INVALID;
     } else {
         ret = mh_cli_fail(rc, "verifying with %s", c.key_name);

@@ -356,7 +356,6 @@ static int cmd_pdf_sign(int argc, char **argv)
             goto out;
     }
     if (o.qr) {
-        mh_err_clear();
         rc = mh_qr_encode(o.qr, MH_QR_LEVEL_M, 0, &qr);
         if (rc) {
             ret = mh_cli_fail(rc, "making the QR code");
@@ -368,7 +367,6 @@ static int cmd_pdf_sign(int argc, char **argv)
     }
     /* check the document before asking for a PIN */
     mh_pdf_info info;
-    mh_err_clear();
     rc = mh_pdf_info_get(in, in_len, &info);
     if (rc) {
         ret = mh_cli_fail(rc, "reading %s", o.in);
@@ -378,7 +376,6 @@ static int cmd_pdf_sign(int argc, char **argv)
     if (ret)
         goto out;
     if (!o.cert) {
-        mh_err_clear();
         rc = mh_hsm_key_cert(c.key, &tokcert, &tokcert_len);
         if (rc) {
             ret =
@@ -391,7 +388,6 @@ static int cmd_pdf_sign(int argc, char **argv)
             goto out;
         }
     }
-    mh_err_clear();
     rc = mh_hsm_key_pk(c.key, &pk);
     if (rc) {
         ret = mh_cli_fail(rc, "using %s", c.key_name);
@@ -409,7 +405,6 @@ static int cmd_pdf_sign(int argc, char **argv)
     signer.md = MBEDTLS_MD_SHA256;
     signer.flags = MH_CMS_DETACHED | MH_CMS_PADES;
     mh_pdf_pki_signer ps = {&signer, mbedtls_ctr_drbg_random, &drbg};
-    mh_err_clear();
     rc = mh_pdf_sign(in, in_len, &o.so, mh_pdf_cms_pki_sign, &ps, &out, &out_len, &orig);
     if (rc) {
         ret = mh_cli_fail(rc, "signing %s", o.in);
@@ -505,7 +500,6 @@ static int cmd_pdf_prepare(int argc, char **argv)
     if (ret)
         goto out;
     if (o.qr) {
-        mh_err_clear();
         rc = mh_qr_encode(o.qr, MH_QR_LEVEL_M, 0, &qr);
         if (rc) {
             ret = mh_cli_fail(rc, "making the QR code");
@@ -515,7 +509,6 @@ static int cmd_pdf_prepare(int argc, char **argv)
         o.so.qr = qr_draw;
         o.so.qr_ctx = &qr;
     }
-    mh_err_clear();
     rc = mh_pdf_prepare(in, in_len, &o.so, &prep);
     if (rc) {
         ret = mh_cli_fail(rc, "preparing %s", o.in);
@@ -574,7 +567,6 @@ static int cmd_pdf_embed(int argc, char **argv)
     ret = mh_cli_read_file(o.cms, MH_PDF_CONTENTS_MAX, &cms, &cms_len);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_pdf_find_placeholder(in, in_len, &prep);
     if (rc == MH_OK)
         rc = mh_pdf_embed(&prep, cms, cms_len);
@@ -642,7 +634,6 @@ static int cmd_pdf_verify(int argc, char **argv)
         ret = mh_cli_fail(MH_ERR_NOMEM, "verifying %s", file);
         goto out;
     }
-    mh_err_clear();
     rc = mh_pdf_verify(in, in_len, mh_pdf_cms_pki_verify, NULL, res);
     if (rc) {
         ret = mh_cli_fail(rc, "reading %s", file);
@@ -801,7 +792,6 @@ static int cmd_pdf_info(int argc, char **argv)
     ret = read_pdf(file, &in, &in_len);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_pdf_info_get(in, in_len, &info);
     if (rc) {
         ret = mh_cli_fail(rc, "reading %s", file);

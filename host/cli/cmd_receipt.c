@@ -305,7 +305,6 @@ static int qr_text_to_receipt(const char *text, uint8_t *buf, size_t cap, size_t
     /* a trailing newline from a scanner or `zbarimg --raw` is not part of it */
     while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
         n--;
-    mh_err_clear();
     int rc = mh_receipt_url_parse(text, n, host, buf, cap, len);
     if (rc)
         return mh_cli_fail(rc, "reading the QR text");
@@ -533,19 +532,16 @@ static int cmd_receipt_make(int argc, char **argv)
     ret = mh_cli_open_key(&c, keyuri, module, MH_CLI_LOGIN_ALWAYS);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_hsm_key_pk(c.key, &pk);
     if (rc) {
         ret = mh_cli_fail(rc, "using %s", c.key_name);
         goto out;
     }
-    mh_err_clear();
     rc = mh_receipt_sign(&claims, &pk, NULL, NULL, receipt, sizeof receipt, &rlen);
     if (rc) {
         ret = mh_cli_fail(rc, "signing the receipt with %s", c.key_name);
         goto out;
     }
-    mh_err_clear();
     rc = mh_receipt_url(host, receipt, rlen, url, sizeof url, &ulen);
     if (rc) {
         ret = mh_cli_fail(rc, "making the receipt URL");
@@ -649,7 +645,6 @@ static int cmd_receipt_show(int argc, char **argv)
     ret = qr_text_to_receipt(text, buf, sizeof buf, &len, &host);
     if (ret)
         return ret;
-    mh_err_clear();
     rc = mh_receipt_decode(buf, len, &r);
     if (rc) /* whatever is wrong, it is the input's fault */
         return mh_cli_error(MH_EXIT_INPUT, "reading the receipt: %s", mh_err_message(rc));
@@ -719,7 +714,6 @@ static int load_trust(const char *path, mh_receipt_key *keys, size_t *n)
             ret = mh_cli_error(MH_EXIT_INPUT, "more than %d trusted keys", TRUST_MAX);
             goto out;
         }
-        mh_err_clear();
         rc = mh_receipt_key_from_spki(data, len, &keys[*n]);
         if (rc) {
             ret = mh_cli_fail(rc, "reading the registry key in '%s'", path);
@@ -768,7 +762,6 @@ static int load_trust(const char *path, mh_receipt_key *keys, size_t *n)
             ret = mh_cli_error(MH_EXIT_INPUT, "more than %d trusted keys", TRUST_MAX);
             goto out;
         }
-        mh_err_clear();
         rc = mh_receipt_key_from_spki(der, der_len, &keys[*n]);
         if (rc) {
             ret = mh_cli_fail(rc, "reading a registry key in '%s'", path);
@@ -871,7 +864,6 @@ static int cmd_receipt_verify(int argc, char **argv)
     ret = qr_text_to_receipt(text, buf, sizeof buf, &len, &host);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_receipt_verify(buf, len, keys, nkeys, &r);
     if (rc && rc != MH_ERR_VERIFY_FAILED && rc != MH_ERR_NOT_FOUND) {
         ret = rc == MH_ERR_NOMEM
@@ -890,7 +882,6 @@ static int cmd_receipt_verify(int argc, char **argv)
                  span(host, h1, sizeof h1), span(r.claims.host, h2, sizeof h2));
         why = why_buf;
     } else if (doc) {
-        mh_err_clear();
         rc = mh_receipt_check_document(&r.claims, sha, doc_len);
         doc_ok = rc == 0;
         if (rc) {

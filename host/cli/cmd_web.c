@@ -48,7 +48,6 @@ static int cmd_export(int argc, char **argv)
     }
     if ((ret = mh_cli_no_operands(argc, argv)))
         return ret;
-    mh_err_clear();
     mh_app *a = NULL;
     uint8_t *html = NULL;
     size_t len = 0;

@@ -120,7 +120,6 @@ static int open_witness_key(const struct wopts *o, mh_cli_ctx *c, uint8_t pub[32
         return mh_cli_usage("--key and --name are required");
     if ((ret = mh_cli_open_key(c, o->key, o->module, MH_CLI_LOGIN_IF_NEEDED)))
         return ret;
-    mh_err_clear();
     if ((rc = mh_hsm_key_info_get(c->key, &ki)) ||
         (rc = mh_hsm_key_public_der(c->key, spki, sizeof spki, &sl)))
         return mh_cli_fail(rc, "reading %s", c->key_name);
@@ -261,7 +260,6 @@ static int cmd_witness_serve(int argc, char **argv)
                               .state_dir = o.state,
                               .logs = logs,
                               .nlogs = o.nlogs};
-        mh_err_clear();
         if ((rc = mh_witness_open(&wo, &w))) {
             ret = mh_cli_fail(rc, "starting the witness");
             goto out;

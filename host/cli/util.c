@@ -252,8 +252,8 @@ static int read_file(const char *path, size_t cap, uint8_t **out, size_t *outlen
     if (strcmp(path, "-") != 0) {
         rc = mh_file_read(path, cap, regular ? MH_FILE_REGULAR : MH_FILE_ANY, out, outlen);
     } else if (regular) {
-        mh_err_set("reading standard input: it is not a regular file (a pipe, socket or "
-                   "device); give a file");
+        mh_err_set(MH_ERR_IO, "reading standard input: it is not a regular file (a pipe, socket or "
+                              "device); give a file");
         rc = MH_ERR_IO;
     } else {
         rc = mh_file_read_fd(STDIN_FILENO, shown(path), cap, out, outlen);
@@ -273,7 +273,6 @@ int mh_cli_write_file(const char *path, const void *data, size_t len, unsigned m
     if (path && strcmp(path, "-") != 0) {
         /* a temp file and a rename: a symlink planted at path is replaced,
          * never written through */
-        mh_err_clear();
         int rc = mh_file_write_atomic(path, data, len, mode);
         return rc ? mh_cli_fail(rc, "writing %s", path) : MH_EXIT_OK;
     }

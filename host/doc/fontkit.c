@@ -15,7 +15,8 @@ static void hpdf_error(HPDF_STATUS e, HPDF_STATUS d, void *user)
 {
     int *err = user;
     if (!*err) {
-        mh_err_set("the PDF library failed building the stamp font (error 0x%04x/%u)", (unsigned)e,
+        mh_err_set(MH_ERR_INTERNAL,
+                   "the PDF library failed building the stamp font (error 0x%04x/%u)", (unsigned)e,
                    (unsigned)d);
         *err = MH_ERR_INTERNAL;
     }
@@ -32,7 +33,7 @@ static int draw(const char *font_path, mh_font_kit *k, uint8_t **pdf, size_t *le
     HPDF_UseUTFEncodings(d);
     const char *name = HPDF_LoadTTFontFromFile(d, font_path, HPDF_TRUE);
     if (!name || err) {
-        mh_err_set("the font %s cannot be loaded; install fonts-dejavu-core", font_path);
+        mh_err_set(MH_ERR_IO, "the font %s cannot be loaded; install fonts-dejavu-core", font_path);
         ret = MH_ERR_IO;
         goto out;
     }
@@ -168,7 +169,6 @@ static void value(struct ser *s, qpdf_oh v, bool top)
 int mh_font_kit_build(const char *font_path, mh_font_kit **out)
 {
     *out = NULL;
-    mh_err_clear();
     mh_font_kit *k = calloc(1, sizeof *k);
     uint8_t *pdf = NULL;
     size_t len = 0;
@@ -222,7 +222,7 @@ out:
     free(s.out);
     free(pdf);
     if (ret) {
-        mh_err_set("the stamp's font could not be prepared (internal error)");
+        mh_err_set(ret, "the stamp's font could not be prepared (internal error)");
         mh_font_kit_free(k);
         return ret;
     }

@@ -49,7 +49,7 @@ static int path_in(char *buf, size_t cap, const char *dir, const char *rel)
 {
     int n = snprintf(buf, cap, "%s/%s", dir, rel);
     if (n < 0 || (size_t)n >= cap) {
-        mh_err_set("the state directory's path is too long");
+        mh_err_set(MH_ERR_INVALID_ARG, "the state directory's path is too long");
         return MH_ERR_INVALID_ARG;
     }
     return 0;
@@ -80,7 +80,8 @@ static int tok_open(const char *dir, const char *label, bool create, tok *t)
     const char *module = json_string_value(json_object_get(tk, "module"));
     const char *reg = json_string_value(json_object_get(tk, "registry_key"));
     if (!turi || !reg) {
-        mh_err_set("%s has no token uri or registry key; run 'mohur init' first", path);
+        mh_err_set(MH_ERR_PARSE, "%s has no token uri or registry key; run 'mohur init' first",
+                   path);
         ret = MH_ERR_PARSE;
         goto out;
     }
@@ -133,7 +134,7 @@ static int tok_point(tok *t, mh_receipt_key *k)
 {
     int ret = mh_receipt_key_from_pk(&t->pk, k);
     if (ret == MH_ERR_KEY_TYPE)
-        mh_err_set("the key on the token is not EC P-256");
+        mh_err_set(ret, "the key on the token is not EC P-256");
     return ret;
 }
 
@@ -209,21 +210,22 @@ int mh_offline_trustlist(const char *state_dir, const mh_offline_tl_opts *o, uin
     *len = 0;
     size_t nkeys = (o->without_own_key ? 0 : 1) + o->nextra;
     if (nkeys == 0 || nkeys > 16) {
-        mh_err_set("a trust list lists 1 to 16 registry keys");
+        mh_err_set(MH_ERR_INVALID_ARG, "a trust list lists 1 to 16 registry keys");
         return MH_ERR_INVALID_ARG;
     }
     uint64_t nb = o->not_before, na = o->not_after;
     if (nb == 0 && na == 0)
         na = now + TEN_YEARS; /* every receipt the key made so far, and ten years */
     if (nb > na) {
-        mh_err_set("the registry key's validity ends before it begins");
+        mh_err_set(MH_ERR_INVALID_ARG, "the registry key's validity ends before it begins");
         return MH_ERR_INVALID_ARG;
     }
     for (size_t i = 0; i < o->nextra; i++) {
         mh_receipt_key k;
         if (o->extra[i].not_before > o->extra[i].not_after ||
             mh_receipt_key_from_point(o->extra[i].point, 65, &k) != 0) {
-            mh_err_set("another registry's key needs a P-256 point and a validity that does "
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "another registry's key needs a P-256 point and a validity that does "
                        "not end before it begins");
             return MH_ERR_INVALID_ARG;
         }
@@ -254,14 +256,14 @@ int mh_offline_trustlist(const char *state_dir, const mh_offline_tl_opts *o, uin
                 o->extra[i].host ? o->extra[i].host : mh_app_verify_host(a), o->extra[i].point,
                 o->extra[i].not_before, o->extra[i].not_after);
     if (mh_cbor_w_finish(&w, &plen) != 0) {
-        mh_err_set("the trust list is larger than the device's 4 KiB slot");
+        mh_err_set(MH_ERR_TOO_LARGE, "the trust list is larger than the device's 4 KiB slot");
         ret = MH_ERR_TOO_LARGE;
         goto out;
     }
     if ((ret = tok_open(state_dir, MH_OFFLINE_TL_KEY_LABEL, false, &t)) != 0) {
         if (ret == MH_ERR_KEY_NOT_FOUND)
-            mh_err_set("there is no trust-list signing key yet; make it with 'mohur offline "
-                       "trustlist-key' and burn its point into the firmware image");
+            mh_err_set(ret, "there is no trust-list signing key yet; make it with 'mohur offline "
+                            "trustlist-key' and burn its point into the firmware image");
         goto out;
     }
     ret = sign_slot(&t, payload, plen, out, cap, len);
@@ -321,7 +323,8 @@ int mh_offline_snapshot(const char *state_dir, uint64_t now, uint8_t *out, size_
         if (e.type != MH_LEDGER_REVOKE)
             continue;
         if (nrv == REVOKED_MAX) {
-            mh_err_set("the ledger has more than %d revocations, more than the device's snapshot "
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the ledger has more than %d revocations, more than the device's snapshot "
                        "holds",
                        REVOKED_MAX);
             ret = MH_ERR_TOO_LARGE;
@@ -355,7 +358,7 @@ int mh_offline_snapshot(const char *state_dir, uint64_t now, uint8_t *out, size_
         mh_cbor_put_uint(&w, rv[i].reason);
     }
     if (mh_cbor_w_finish(&w, &plen) != 0) {
-        mh_err_set("the snapshot is larger than the device's 48 KiB slot");
+        mh_err_set(MH_ERR_TOO_LARGE, "the snapshot is larger than the device's 48 KiB slot");
         ret = MH_ERR_TOO_LARGE;
         goto out;
     }

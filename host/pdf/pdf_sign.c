@@ -450,12 +450,14 @@ static int get_page(mh_pdf_doc *d, unsigned pageno, int np, qpdf_oh *out)
 {
     qpdf_data q = d->q;
     if (pageno == 0 || pageno > (unsigned)np) {
-        mh_err_set("the PDF has %d page%s; page %u does not exist", np, np == 1 ? "" : "s", pageno);
+        mh_err_set(MH_ERR_INVALID_ARG, "the PDF has %d page%s; page %u does not exist", np,
+                   np == 1 ? "" : "s", pageno);
         return MH_ERR_INVALID_ARG;
     }
     qpdf_oh page = qpdf_get_page_n(q, pageno - 1);
     if (qpdf_oh_get_object_id(q, page) <= 0 || !qpdf_oh_is_dictionary(q, page)) {
-        mh_err_set("page %u of the PDF is not an indirect object; mohur cannot add a "
+        mh_err_set(MH_ERR_PARSE,
+                   "page %u of the PDF is not an indirect object; mohur cannot add a "
                    "signature to it: rewrite the file first (e.g. 'qpdf in.pdf out.pdf')",
                    pageno);
         return MH_ERR_PARSE;
@@ -469,12 +471,13 @@ static int check_rect(const double r[4], double vw, double vh, const char *what)
 {
     for (int i = 0; i < 4; i++)
         if (!isfinite(r[i]) || fabs(r[i]) > 100000) {
-            mh_err_set("%s must be finite numbers", what);
+            mh_err_set(MH_ERR_INVALID_ARG, "%s must be finite numbers", what);
             return MH_ERR_INVALID_ARG;
         }
     if (r[2] < 20 || r[3] < 10 || r[0] < 0 || r[1] < 0 || r[0] + r[2] > vw + 0.01 ||
         r[1] + r[3] > vh + 0.01) {
-        mh_err_set("%s (x %.0f, y %.0f, width %.0f, height %.0f) must be at least 20 x 10 "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "%s (x %.0f, y %.0f, width %.0f, height %.0f) must be at least 20 x 10 "
                    "points and lie on the page (%.0f x %.0f points as displayed)",
                    what, r[0], r[1], r[2], r[3], vw, vh);
         return MH_ERR_INVALID_ARG;
@@ -537,11 +540,13 @@ static int find_fill_target(mh_pdf_doc *d, const mh_pdf_field *f, size_t nf, con
         for (size_t i = 0; i < nf; i++)
             signed_already |= f[i].value && strcmp(f[i].name, name) == 0;
         if (signed_already)
-            mh_err_set("the signature field '%.100s' is already signed; each prepared field takes "
+            mh_err_set(MH_ERR_ALREADY_EXISTS,
+                       "the signature field '%.100s' is already signed; each prepared field takes "
                        "one signature",
                        name);
         else
-            mh_err_set("the PDF has no empty signature field '%.100s' (empty ones: %s)", name,
+            mh_err_set(MH_ERR_NOT_FOUND,
+                       "the PDF has no empty signature field '%.100s' (empty ones: %s)", name,
                        el ? empty : "none");
         return signed_already ? MH_ERR_ALREADY_EXISTS : MH_ERR_NOT_FOUND;
     }
@@ -553,7 +558,8 @@ static int find_fill_target(mh_pdf_doc *d, const mh_pdf_field *f, size_t nf, con
         if (!qpdf_oh_is_array(q, kids) || qpdf_oh_get_array_n_items(q, kids) != 1 ||
             !qpdf_oh_is_name_and_equals(
                 q, qpdf_oh_get_key(q, qpdf_oh_get_array_item(q, kids, 0), "/Subtype"), "/Widget")) {
-            mh_err_set("the signature field '%.100s' has no single widget to draw the signature "
+            mh_err_set(MH_ERR_UNSUPPORTED,
+                       "the signature field '%.100s' has no single widget to draw the signature "
                        "into",
                        name);
             return MH_ERR_UNSUPPORTED;
@@ -565,20 +571,22 @@ static int find_fill_target(mh_pdf_doc *d, const mh_pdf_field *f, size_t nf, con
     t->widget_id = qpdf_oh_get_object_id(q, t->widget);
     t->widget_gen = qpdf_oh_get_generation(q, t->widget);
     if (t->field_id <= 0 || t->widget_id <= 0) {
-        mh_err_set("the signature field '%.100s' is not an indirect object; mohur cannot fill it",
+        mh_err_set(MH_ERR_UNSUPPORTED,
+                   "the signature field '%.100s' is not an indirect object; mohur cannot fill it",
                    name);
         return MH_ERR_UNSUPPORTED;
     }
     qpdf_oh r = qpdf_oh_get_key(q, t->widget, "/Rect");
     double v[4];
     if (!qpdf_oh_is_array(q, r) || qpdf_oh_get_array_n_items(q, r) != 4) {
-        mh_err_set("the signature field '%.100s' has no /Rect", name);
+        mh_err_set(MH_ERR_PARSE, "the signature field '%.100s' has no /Rect", name);
         return MH_ERR_PARSE;
     }
     for (int i = 0; i < 4; i++)
         if (!qpdf_oh_get_value_as_number(q, qpdf_oh_get_array_item(q, r, i), &v[i]) ||
             !isfinite(v[i])) {
-            mh_err_set("the signature field '%.100s' has a /Rect that is not four numbers", name);
+            mh_err_set(MH_ERR_PARSE,
+                       "the signature field '%.100s' has a /Rect that is not four numbers", name);
             return MH_ERR_PARSE;
         }
     t->rect[0] = fmin(v[0], v[2]);
@@ -620,7 +628,6 @@ static long next_object_id(mh_pdf_doc *d, long long size)
             next = (long)x.e[x.ne - 1].id + 1;
         mh_pdf_xref_free(&x);
     }
-    mh_err_clear();
     return next;
 }
 
@@ -657,20 +664,22 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
     bool fill = opts->fill_field && opts->fill_field[0];
     size_t cap = opts->contents_cap ? opts->contents_cap : MH_PDF_CONTENTS_DEFAULT;
     if (cap < 1024 || cap > MH_PDF_CONTENTS_MAX) {
-        mh_err_set("the room for the signature must be 1024 to %d bytes (asked: %zu)",
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the room for the signature must be 1024 to %d bytes (asked: %zu)",
                    MH_PDF_CONTENTS_MAX, cap);
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
     unsigned mdp = opts->docmdp_p ? opts->docmdp_p : 2;
     if (opts->certify && mdp > 3) {
-        mh_err_set("the DocMDP permission P must be 1, 2 or 3 (asked: %u)", mdp);
+        mh_err_set(MH_ERR_INVALID_ARG, "the DocMDP permission P must be 1, 2 or 3 (asked: %u)",
+                   mdp);
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
     if (opts->nslots > MH_PDF_MAX_SLOTS || (opts->nslots && !opts->slots)) {
-        mh_err_set("at most %d party slots can be prepared (asked: %zu)", MH_PDF_MAX_SLOTS,
-                   opts->nslots);
+        mh_err_set(MH_ERR_INVALID_ARG, "at most %d party slots can be prepared (asked: %zu)",
+                   MH_PDF_MAX_SLOTS, opts->nslots);
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
@@ -681,7 +690,8 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         if (qpdf_check_pdf(q) != QPDF_SUCCESS) {
             ret = mh_pdf_doc_ok(d, "checking every object");
             if (ret == MH_OK) {
-                mh_err_set("the PDF does not pass qpdf's check; repair it (e.g. 'qpdf in.pdf "
+                mh_err_set(MH_ERR_PARSE,
+                           "the PDF does not pass qpdf's check; repair it (e.g. 'qpdf in.pdf "
                            "out.pdf') and try again");
                 ret = MH_ERR_PARSE;
             }
@@ -701,14 +711,16 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         size <= 0 || size > MH_PDF_MAX_OBJECT_ID) {
         ret = mh_pdf_doc_ok(d, "reading the trailer");
         if (ret == MH_OK) {
-            mh_err_set("the PDF's trailer has no usable /Size or /Root: it is damaged; repair "
+            mh_err_set(MH_ERR_PARSE,
+                       "the PDF's trailer has no usable /Size or /Root: it is damaged; repair "
                        "it (e.g. 'qpdf in.pdf out.pdf') and try again");
             ret = MH_ERR_PARSE;
         }
         goto out;
     }
     if (certified_no_changes(q, root)) {
-        mh_err_set("the PDF is certified with 'no changes allowed' (DocMDP P=1): another "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "the PDF is certified with 'no changes allowed' (DocMDP P=1): another "
                    "signature would break its certification; ask its author for an "
                    "uncertified copy");
         ret = MH_ERR_PERMISSION;
@@ -718,7 +730,7 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
     if (np <= 0) {
         ret = mh_pdf_doc_ok(d, "reading the page tree");
         if (ret == MH_OK) {
-            mh_err_set("the PDF has no pages; there is nowhere to put the signature");
+            mh_err_set(MH_ERR_PARSE, "the PDF has no pages; there is nowhere to put the signature");
             ret = MH_ERR_PARSE;
         }
         goto out;
@@ -737,21 +749,24 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
             orig_len = ol;
     }
     if (opts->certify && nsigned > 0) {
-        mh_err_set("only a document's first signature can certify it, and this PDF is "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "only a document's first signature can certify it, and this PDF is "
                    "already signed (%zu signature%s)",
                    nsigned, nsigned == 1 ? "" : "s");
         ret = MH_ERR_PERMISSION;
         goto out;
     }
     if (opts->nslots && nsigned > 0) {
-        mh_err_set("party slots can be prepared only by the first signature; this PDF is "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "party slots can be prepared only by the first signature; this PDF is "
                    "already signed, and new fields would change what the earlier signature "
                    "covers");
         ret = MH_ERR_PERMISSION;
         goto out;
     }
     if (!fill && has_docmdp(q, root)) {
-        mh_err_set("the PDF is certified: a later signature must fill one of its prepared "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "the PDF is certified: a later signature must fill one of its prepared "
                    "signature fields (a new field would be a change its certification does "
                    "not allow)");
         ret = MH_ERR_PERMISSION;
@@ -857,7 +872,8 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         else
             snprintf(slot_name[i], sizeof slot_name[i], "mohur-party-%zu", i + 1);
         if (!slot_name_ok(slot_name[i]) || strlen(s->name ? s->name : "") > 60) {
-            mh_err_set("a party slot's name must be 1 to 60 ASCII letters, digits, '-' or '_'");
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "a party slot's name must be 1 to 60 ASCII letters, digits, '-' or '_'");
             ret = MH_ERR_INVALID_ARG;
             goto out;
         }
@@ -866,7 +882,8 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         for (size_t j = 0; j < i; j++)
             dup |= strcmp(slot_name[i], slot_name[j]) == 0;
         if (dup) {
-            mh_err_set("the PDF already has a field named '%s'; give the slot another name",
+            mh_err_set(MH_ERR_ALREADY_EXISTS,
+                       "the PDF already has a field named '%s'; give the slot another name",
                        slot_name[i]);
             ret = MH_ERR_ALREADY_EXISTS;
             goto out;
@@ -912,7 +929,8 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         bool used = !qpdf_oh_is_null(q, o);
         qpdf_oh_release(q, o);
         if (used) {
-            mh_err_set("the PDF's trailer /Size (%lld) is below its highest object number (%ld "
+            mh_err_set(MH_ERR_PARSE,
+                       "the PDF's trailer /Size (%lld) is below its highest object number (%ld "
                        "is in use); rewrite the file first (e.g. 'qpdf in.pdf out.pdf')",
                        size, id);
             ret = MH_ERR_PARSE;
@@ -1155,7 +1173,8 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
     /* 10. the cross-reference section, of the document's kind */
     write_xref(&b, d, x, nx, next, (const char *)tail.p);
     if (b.failed || c.failed) {
-        mh_err_set("the signed PDF would exceed %zu MiB, or memory ran out", MH_PDF_MAX_SIZE >> 20);
+        mh_err_set(b.len >= MH_PDF_MAX_SIZE ? MH_ERR_TOO_LARGE : MH_ERR_NOMEM,
+                   "the signed PDF would exceed %zu MiB, or memory ran out", MH_PDF_MAX_SIZE >> 20);
         ret = b.len >= MH_PDF_MAX_SIZE ? MH_ERR_TOO_LARGE : MH_ERR_NOMEM;
         goto out;
     }
@@ -1217,7 +1236,8 @@ int mh_pdf_embed(mh_pdf_prepared *prep, const uint8_t *cms, size_t cms_len)
         return MH_ERR_INVALID_ARG;
     size_t room = (end - start - 2) / 2;
     if (cms_len > room) {
-        mh_err_set("the signature (%zu bytes) does not fit in the room reserved for it (%zu "
+        mh_err_set(MH_ERR_BUFFER_TOO_SMALL,
+                   "the signature (%zu bytes) does not fit in the room reserved for it (%zu "
                    "bytes); sign again with more room (e.g. --contents-size %zu)",
                    cms_len, room, cms_len + 4096);
         return MH_ERR_BUFFER_TOO_SMALL;
@@ -1264,7 +1284,8 @@ int mh_pdf_find_placeholder(uint8_t *pdf, size_t len, mh_pdf_prepared *prep)
             break; /* the last /ByteRange is not a placeholder */
         for (size_t k = br[1] + 1; k < br[2] - 1; k++)
             if (pdf[k] != '0') {
-                mh_err_set("the document's last signature is already filled in");
+                mh_err_set(MH_ERR_DATA_INVALID,
+                           "the document's last signature is already filled in");
                 return MH_ERR_DATA_INVALID;
             }
         memcpy(prep->byte_range, br, sizeof br);
@@ -1273,7 +1294,8 @@ int mh_pdf_find_placeholder(uint8_t *pdf, size_t len, mh_pdf_prepared *prep)
         sha256_ranges(pdf, br, prep->digest);
         return MH_OK;
     }
-    mh_err_set("the document has no empty signature placeholder at its end; make one with "
+    mh_err_set(MH_ERR_DATA_INVALID,
+               "the document has no empty signature placeholder at its end; make one with "
                "'mohur pdf prepare'");
     return MH_ERR_DATA_INVALID;
 }
@@ -1307,7 +1329,8 @@ int mh_pdf_document_sign(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_
     }
     ret = cms(cms_ctx, prep.digest, sig, cap, &sig_len);
     if (ret == MH_ERR_BUFFER_TOO_SMALL) {
-        mh_err_set("the signature does not fit in the %zu bytes reserved for it; sign again "
+        mh_err_set(ret,
+                   "the signature does not fit in the %zu bytes reserved for it; sign again "
                    "with more room (e.g. --contents-size %zu)",
                    cap, cap * 2);
         goto out;

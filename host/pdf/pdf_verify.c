@@ -922,7 +922,6 @@ static int later_changes(mh_pdf_doc *full, const mh_pdf_xref *x, int xref_rc, si
     size_t old_sx = 0;
     bool old_stream = false;
     if (mh_pdf_find_startxref(buf, rev_len, &old_sx, &old_stream) != MH_OK) {
-        mh_err_clear();
         change(&df, "the signed revision has no cross-reference section of its own");
         return MH_OK;
     }
@@ -946,7 +945,6 @@ static int later_changes(mh_pdf_doc *full, const mh_pdf_xref *x, int xref_rc, si
     if (ret != MH_OK) {
         if (ret == MH_ERR_TOO_LARGE)
             goto out;
-        mh_err_clear();
         ret = MH_OK;
         change(&df, "the signed revision cannot be read on its own");
         goto out;
@@ -969,7 +967,6 @@ static int later_changes(mh_pdf_doc *full, const mh_pdf_xref *x, int xref_rc, si
     if (ret != MH_OK) {
         if (ret == MH_ERR_TOO_LARGE)
             goto out;
-        mh_err_clear();
         ret = MH_OK;
         change(&df, "the signed revision's form cannot be read");
         goto out;
@@ -1072,7 +1069,6 @@ static void check_doc_timestamp(const uint8_t *tok, size_t len, const mh_pdf_sig
         if (hash_parts(mds[i], sd, h, &hl) != MH_OK || mh_tsp_req_init(&req, mds[i], h, hl) != 0)
             continue;
         memset(&info, 0, sizeof info);
-        mh_err_clear();
         int rc = mh_tsp_token_verify(tok, len, &req, NULL, 0, NULL, &info);
         if (rc == 0) {
             r->status = MH_PDF_SIG_VALID;
@@ -1096,7 +1092,6 @@ static void check_doc_timestamp(const uint8_t *tok, size_t len, const mh_pdf_sig
             snprintf(first, sizeof first, "%s", mh_err_message(rc));
         }
     }
-    mh_err_clear();
     r->status = MH_PDF_SIG_BAD_CMS;
     r->cms_rc = first_rc;
     snprintf(r->change, sizeof r->change, "the document timestamp does not verify: %.200s", first);
@@ -1297,7 +1292,6 @@ static int lost_signatures(mh_pdf_doc *d, const mh_pdf_xref *x, mh_pdf_cms_verif
         if (mh_pdf_doc_open(&old, d->buf, e) != MH_OK) {
             if (mh_pdf_budget_tripped())
                 return mh_pdf_too_complex();
-            mh_err_clear();
             continue;
         }
         mh_pdf_field *f = NULL;
@@ -1380,8 +1374,6 @@ int mh_pdf_document_verify(mh_pdf_document *doc, mh_pdf_cms_verify_fn verify, vo
             if (!r->covers_whole) {
                 if (xref_rc == 1)
                     xref_rc = mh_pdf_xref_read(d->buf, d->len, &x);
-                if (xref_rc != MH_OK && xref_rc != MH_ERR_TOO_LARGE)
-                    mh_err_clear();
                 int *fs = NULL;
                 size_t nfs = 0;
                 ret = later_changes(d, &x, xref_rc, r->revision_len, r, &fs, &nfs);
@@ -1415,8 +1407,6 @@ int mh_pdf_document_verify(mh_pdf_document *doc, mh_pdf_cms_verify_fn verify, vo
             if (ret != MH_OK)
                 goto out;
             all = false;
-        } else if (xref_rc != MH_OK) {
-            mh_err_clear();
         }
     }
     for (size_t i = 0; i < res->nsigs; i++)

@@ -61,11 +61,12 @@ int mh_qr_encode(const char *text, enum mh_qr_level level, int max_version, mh_q
     }
     n = strnlen(text, MH_QR_TEXT_MAX + 1);
     if (n == 0) {
-        mh_err_set("nothing to put in the QR code: the text is empty");
+        mh_err_set(MH_ERR_INVALID_ARG, "nothing to put in the QR code: the text is empty");
         return MH_ERR_INVALID_ARG;
     }
     if (n > MH_QR_TEXT_MAX) {
-        mh_err_set("the text is too long for a QR code (more than %d characters)", MH_QR_TEXT_MAX);
+        mh_err_set(MH_ERR_TOO_LARGE, "the text is too long for a QR code (more than %d characters)",
+                   MH_QR_TEXT_MAX);
         return MH_ERR_TOO_LARGE;
     }
     /* QR_MODE_8 as the hint with case sensitivity: libqrencode splits the
@@ -74,20 +75,23 @@ int mh_qr_encode(const char *text, enum mh_qr_level level, int max_version, mh_q
     code = QRcode_encodeString(text, 0, ql, QR_MODE_8, 1);
     if (!code) {
         if (errno == ERANGE) {
-            mh_err_set("the text (%zu characters) is too long for any QR code at error "
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the text (%zu characters) is too long for any QR code at error "
                        "level %c; shorten it or use a lower level",
                        n, mh_qr_level_name(level));
             ret = MH_ERR_TOO_LARGE;
         } else if (errno == ENOMEM) {
             ret = MH_ERR_NOMEM;
         } else {
-            mh_err_set("libqrencode could not encode the text (%s)", strerror(errno));
+            mh_err_set(MH_ERR_INTERNAL, "libqrencode could not encode the text (%s)",
+                       strerror(errno));
             ret = MH_ERR_INTERNAL;
         }
         goto out;
     }
     if (max_version && code->version > max_version) {
-        mh_err_set("the text (%zu characters) needs a QR code of version %d at level %c, "
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the text (%zu characters) needs a QR code of version %d at level %c, "
                    "larger than the limit of version %d; shorten the printed fields or "
                    "the host name",
                    n, code->version, mh_qr_level_name(level), max_version);

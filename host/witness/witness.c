@@ -40,7 +40,7 @@ int mh_witness_vkey(const char *name, const uint8_t pubkey[32], char *out, size_
 static int mkdir_p(const char *d)
 {
     if (mkdir(d, 0700) != 0 && errno != EEXIST) {
-        mh_err_set("creating the witness directory %s: %s", d, strerror(errno));
+        mh_err_set(MH_ERR_IO, "creating the witness directory %s: %s", d, strerror(errno));
         return MH_ERR_IO;
     }
     return MH_OK;
@@ -55,13 +55,14 @@ int mh_witness_open(const mh_witness_opts *o, mh_witness **out)
     if (!o || !o->name || !o->pubkey || !o->sign || !o->state_dir || !o->nlogs ||
         strlen(o->name) > MH_NOTE_MAX_NAME || strlen(o->state_dir) > 2000 || strchr(o->name, ' ') ||
         strchr(o->name, '+')) {
-        mh_err_set("a witness needs a name (no spaces or '+'), its key, a state directory and at "
+        mh_err_set(ret,
+                   "a witness needs a name (no spaces or '+'), its key, a state directory and at "
                    "least one log key");
         return ret;
     }
     for (size_t i = 0; i < o->nlogs; i++)
         if (o->logs[i].type != MH_NOTE_ED25519 && o->logs[i].type != MH_NOTE_ECDSA) {
-            mh_err_set("the log key '%s' is not a checkpoint signing key (Ed25519 or ECDSA)",
+            mh_err_set(ret, "the log key '%s' is not a checkpoint signing key (Ed25519 or ECDSA)",
                        o->logs[i].name);
             return ret;
         }
@@ -89,7 +90,8 @@ int mh_witness_open(const mh_witness_opts *o, mh_witness **out)
         snprintf(lp, sizeof lp, "%s/witness.lock", w->dir);
         w->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (w->lock_fd < 0 || flock(w->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-            mh_err_set("the witness state %s is in use by another witness process (or cannot be "
+            mh_err_set(MH_ERR_LEDGER_LOCKED,
+                       "the witness state %s is in use by another witness process (or cannot be "
                        "locked); one process per state directory",
                        w->dir);
             ret = MH_ERR_LEDGER_LOCKED;
@@ -166,7 +168,7 @@ static int write_atomic(const char *path, const char *a, size_t al, const char *
     }
     unlink(tmp);
 fail:
-    mh_err_set("the witness could not record %s: %s", path, strerror(e));
+    mh_err_set(MH_ERR_IO, "the witness could not record %s: %s", path, strerror(e));
     return MH_ERR_IO;
 }
 
@@ -181,13 +183,13 @@ static int load_latest(const mh_witness *w, const char *origin, char *note, size
     if (fd < 0) {
         if (errno == ENOENT)
             return MH_ERR_NOT_FOUND;
-        mh_err_set("reading %s: %s", path, strerror(errno));
+        mh_err_set(MH_ERR_IO, "reading %s: %s", path, strerror(errno));
         return MH_ERR_IO;
     }
     n = read(fd, note, cap - 1);
     close(fd);
     if (n <= 0 || (size_t)n >= cap - 1) {
-        mh_err_set("the witness's record %s is damaged", path);
+        mh_err_set(MH_ERR_IO, "the witness's record %s is damaged", path);
         return MH_ERR_IO;
     }
     note[n] = 0;
@@ -207,7 +209,7 @@ int mh_witness_latest(mh_witness *w, const char *origin, char *note, size_t cap,
     if (rc)
         return rc;
     if (mh_note_parse(note, *len, &tl) != 0 || mh_checkpoint_parse(note, tl, &cp) != 0) {
-        mh_err_set("the witness's record for '%s' is damaged", origin);
+        mh_err_set(MH_ERR_IO, "the witness's record for '%s' is damaged", origin);
         return MH_ERR_IO;
     }
     if (size)
@@ -272,9 +274,9 @@ int mh_witness_add_checkpoint(mh_witness *w, const char *body, size_t len, unsig
     if (!w || !body || !status || !resp || cap < 64)
         return MH_ERR_INVALID_ARG;
     resp[0] = 0;
-    mh_err_clear();
-    if (mh_witness_request_parse(body, len, &old, proof, 64, &np, &off) != 0) {
-        answer(status, 400, resp, cap, resp_len, mh_err_message(MH_ERR_PARSE));
+    int prc = mh_witness_request_parse(body, len, &old, proof, 64, &np, &off);
+    if (prc != 0) {
+        answer(status, 400, resp, cap, resp_len, mh_err_message(prc));
         return MH_OK;
     }
     note = body + off;
@@ -320,7 +322,7 @@ int mh_witness_add_checkpoint(mh_witness *w, const char *body, size_t len, unsig
         goto out;
     } else if (mh_note_parse(prev_note, prev_len, &ptl) != 0 ||
                mh_checkpoint_parse(prev_note, ptl, &prev) != 0) {
-        mh_err_set("the witness's record for '%s' is damaged", cp.origin);
+        mh_err_set(MH_ERR_IO, "the witness's record for '%s' is damaged", cp.origin);
         ret = MH_ERR_IO;
         goto out;
     }

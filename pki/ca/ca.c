@@ -140,18 +140,21 @@ int mh_ca_sig_alg(mbedtls_pk_context *key, mbedtls_md_type_t *md)
                                : MBEDTLS_MD_SHA256;
     } else if (t == MBEDTLS_PK_RSA) {
         if (bits < 2048 || bits > 8192) {
-            mh_err_set("the CA's RSA key has %zu bits; 2048 to 8192 are supported", bits);
+            mh_err_set(MH_ERR_KEY_TYPE, "the CA's RSA key has %zu bits; 2048 to 8192 are supported",
+                       bits);
             return MH_ERR_KEY_TYPE;
         }
         if (*md == MBEDTLS_MD_NONE)
             *md = MBEDTLS_MD_SHA256;
     } else {
-        mh_err_set("the CA's key is neither EC nor RSA; mohur signs certificates with ECDSA or "
+        mh_err_set(MH_ERR_KEY_TYPE,
+                   "the CA's key is neither EC nor RSA; mohur signs certificates with ECDSA or "
                    "RSA keys");
         return MH_ERR_KEY_TYPE;
     }
     if (*md != MBEDTLS_MD_SHA256 && *md != MBEDTLS_MD_SHA384 && *md != MBEDTLS_MD_SHA512) {
-        mh_err_set("certificates are signed with SHA-256, SHA-384 or SHA-512");
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "certificates are signed with SHA-256, SHA-384 or SHA-512");
         return MH_ERR_UNSUPPORTED_ALG;
     }
     return 0;
@@ -231,19 +234,22 @@ int mh_ca_sign_wrap(mbedtls_pk_context *key, mbedtls_md_type_t md, const uint8_t
     if (!mi)
         return MH_ERR_UNSUPPORTED_ALG;
     if (mbedtls_pk_get_bitlen(key) > 8 * 1024) {
-        mh_err_set("the CA's key is too large to sign with");
+        mh_err_set(MH_ERR_KEY_TYPE, "the CA's key is too large to sign with");
         return MH_ERR_KEY_TYPE;
     }
     if (mbedtls_md(mi, tbs, tbs_len, hash) != 0)
         goto out;
+    mh_err_clear();
     l = mbedtls_pk_sign(key, md, hash, mbedtls_md_get_size(mi), sig, &sig_len, f_rng, p_rng);
     if (l != 0) {
-        /* hsm/ leaves a sentence for token errors (PIN, removal, ...) */
-        if (!mh_err_message(MH_ERR_P11)[0] ||
-            strcmp(mh_err_message(MH_ERR_P11), mh_strerror(MH_ERR_P11)) == 0)
-            mh_err_set("the CA's key could not sign (mbedTLS error -0x%04x); is the token "
-                       "present and logged in?",
-                       (unsigned)-l);
+        /* hsm/ leaves a code and sentence for token errors (PIN, removal, ...) */
+        ret = mh_err_code();
+        if (ret)
+            goto out;
+        mh_err_set(MH_ERR_P11,
+                   "the CA's key could not sign (mbedTLS error -0x%04x); is the token "
+                   "present and logged in?",
+                   (unsigned)-l);
         ret = MH_ERR_P11;
         goto out;
     }
@@ -251,7 +257,8 @@ int mh_ca_sign_wrap(mbedtls_pk_context *key, mbedtls_md_type_t md, const uint8_t
         if (pk_verify(mbedtls_pk_get_type(verify_pk) == MBEDTLS_PK_RSA ? MBEDTLS_PK_RSA
                                                                        : MBEDTLS_PK_ECDSA,
                       NULL, verify_pk, md, hash, mbedtls_md_get_size(mi), sig, sig_len) != 0) {
-            mh_err_set("the signature made with the CA's key does not verify with the CA "
+            mh_err_set(MH_ERR_KEY_NOT_PERMITTED,
+                       "the signature made with the CA's key does not verify with the CA "
                        "certificate's public key: the key is not the CA's key");
             ret = MH_ERR_KEY_NOT_PERMITTED;
             goto out;
@@ -385,19 +392,21 @@ int mh_ca_csr_check(const uint8_t *der, size_t len, uint8_t *spki, size_t spki_c
 
     mbedtls_x509_csr_init(&csr);
     if (!der || len == 0 || len > 65536) {
-        mh_err_set("the certificate request is empty or larger than 64 KiB");
+        mh_err_set(MH_ERR_TOO_LARGE, "the certificate request is empty or larger than 64 KiB");
         ret = MH_ERR_TOO_LARGE;
         goto out;
     }
     if ((l = mbedtls_x509_csr_parse_der(&csr, der, len)) != 0) {
-        mh_err_set("the certificate request is not a valid PKCS#10 request (mbedTLS error "
+        mh_err_set(ret,
+                   "the certificate request is not a valid PKCS#10 request (mbedTLS error "
                    "-0x%04x)",
                    (unsigned)-l);
         goto out;
     }
     mi = mbedtls_md_info_from_type(csr.sig_md);
     if (!mi || csr.sig_md == MBEDTLS_MD_MD5 || csr.sig_md == MBEDTLS_MD_SHA1) {
-        mh_err_set("the certificate request is signed with a hash mohur does not accept; sign "
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "the certificate request is signed with a hash mohur does not accept; sign "
                    "it with SHA-256 or stronger");
         ret = MH_ERR_UNSUPPORTED_ALG;
         goto out;
@@ -407,13 +416,15 @@ int mh_ca_csr_check(const uint8_t *der, size_t len, uint8_t *spki, size_t spki_c
         goto out;
     }
     if (csr.sig_pk == MBEDTLS_PK_ECDSA && !ecdsa_sig_canonical(csr.sig.p, csr.sig.len)) {
-        mh_err_set("the certificate request's signature is not canonical DER: refused");
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the certificate request's signature is not canonical DER: refused");
         ret = MH_ERR_VERIFY_FAILED;
         goto out;
     }
     if (pk_verify(csr.sig_pk, csr.sig_opts, &csr.pk, csr.sig_md, hash, mbedtls_md_get_size(mi),
                   csr.sig.p, csr.sig.len) != 0) {
-        mh_err_set("the certificate request's signature does not verify with its own public "
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the certificate request's signature does not verify with its own public "
                    "key: the request was altered or forged (no proof of possession); ask the "
                    "applicant for a new request");
         ret = MH_ERR_VERIFY_FAILED;
@@ -488,12 +499,14 @@ static int w_ia5(unsigned char **p, unsigned char *start, uint8_t tag, const cha
     size_t n = strlen(s);
     for (size_t i = 0; i < n; i++) {
         if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e) {
-            mh_err_set("'%.60s' must be printable ASCII without spaces (IA5String)", s);
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "'%.60s' must be printable ASCII without spaces (IA5String)", s);
             return MH_ERR_INVALID_ARG;
         }
     }
     if (n == 0 || n > MH_CA_URL_MAX) {
-        mh_err_set("a name or URL is empty or longer than %d bytes", MH_CA_URL_MAX);
+        mh_err_set(MH_ERR_INVALID_ARG, "a name or URL is empty or longer than %d bytes",
+                   MH_CA_URL_MAX);
         return MH_ERR_INVALID_ARG;
     }
     return mbedtls_asn1_write_tagged_string(p, start, tag, s, n);
@@ -533,7 +546,8 @@ static int w_san(unsigned char **p, unsigned char *start, const mh_ca_issue_req 
     for (size_t i = r->n_emails; i-- > 0;) {
         const char *at = strchr(r->emails[i], '@');
         if (!at || at == r->emails[i] || !dns_ok(at + 1, false)) {
-            mh_err_set("'%.60s' is not an email address (local@domain)", r->emails[i]);
+            mh_err_set(MH_ERR_INVALID_ARG, "'%.60s' is not an email address (local@domain)",
+                       r->emails[i]);
             return MH_ERR_INVALID_ARG;
         }
         if ((l = w_ia5(p, start, MH_DER_CTX_P(1), r->emails[i])) < 0)
@@ -548,7 +562,7 @@ static int w_san(unsigned char **p, unsigned char *start, const mh_ca_issue_req 
         else if (inet_pton(AF_INET6, r->ips[i], a) == 1)
             alen = 16;
         else {
-            mh_err_set("'%.60s' is not an IPv4 or IPv6 address", r->ips[i]);
+            mh_err_set(MH_ERR_INVALID_ARG, "'%.60s' is not an IPv4 or IPv6 address", r->ips[i]);
             return MH_ERR_INVALID_ARG;
         }
         if ((l = mbedtls_asn1_write_tagged_string(p, start, MH_DER_CTX_P(7), (const char *)a,
@@ -558,7 +572,8 @@ static int w_san(unsigned char **p, unsigned char *start, const mh_ca_issue_req 
     }
     for (size_t i = r->n_dns; i-- > 0;) {
         if (!dns_ok(r->dns[i], true)) {
-            mh_err_set("'%.60s' is not a DNS name (letters, digits, '-' and dots; '*.' only "
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "'%.60s' is not a DNS name (letters, digits, '-' and dots; '*.' only "
                        "as the first label)",
                        r->dns[i]);
             return MH_ERR_INVALID_ARG;
@@ -594,7 +609,8 @@ static int w_nc(unsigned char **p, unsigned char *start, const mh_ca_issue_req *
         const char *e = r->permit_email[i], *at = strchr(e, '@');
         const char *dom = at ? at + 1 : (e[0] == '.' ? e + 1 : e);
         if (!dns_ok(dom, false) || (at && at == e)) {
-            mh_err_set("'%.60s' is not a mailbox, a domain or .domain for an email constraint", e);
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "'%.60s' is not a mailbox, a domain or .domain for an email constraint", e);
             return MH_ERR_INVALID_ARG;
         }
         if ((l = w_ia5(p, start, MH_DER_CTX_P(1), e)) < 0 ||
@@ -605,7 +621,7 @@ static int w_nc(unsigned char **p, unsigned char *start, const mh_ca_issue_req *
     for (size_t i = r->n_permit_dns; i-- > 0;) {
         const char *s = r->permit_dns[i];
         if (!dns_ok(s[0] == '.' ? s + 1 : s, false)) {
-            mh_err_set("'%.60s' is not a DNS domain for a name constraint", s);
+            mh_err_set(MH_ERR_INVALID_ARG, "'%.60s' is not a DNS domain for a name constraint", s);
             return MH_ERR_INVALID_ARG;
         }
         if ((l = w_ia5(p, start, MH_DER_CTX_P(2), s)) < 0 ||
@@ -627,13 +643,15 @@ static int w_policies(unsigned char **p, unsigned char *start, const char *const
     size_t oid_len;
     for (size_t i = n_oids; i-- > 0;) {
         if (mh_ca_oid_encode(oids[i], oid, sizeof oid, &oid_len) != 0) {
-            mh_err_set("the certificate policy '%.60s' is not a dotted OID such as 1.2.3.4",
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "the certificate policy '%.60s' is not a dotted OID such as 1.2.3.4",
                        oids[i]);
             return MH_ERR_INVALID_ARG;
         }
         for (size_t j = i + 1; j < n_oids; j++) {
             if (strcmp(oids[i], oids[j]) == 0) {
-                mh_err_set("the certificate policy %.60s is given twice", oids[i]);
+                mh_err_set(MH_ERR_INVALID_ARG, "the certificate policy %.60s is given twice",
+                           oids[i]);
                 return MH_ERR_INVALID_ARG;
             }
         }
@@ -714,11 +732,12 @@ static int check_spki(const mh_ca_issue_req *r, mbedtls_pk_context *pk, uint8_t 
                       size_t cap, size_t *spki_len)
 {
     if (!r->spki || r->spki_len == 0 || r->spki_len > 4096) {
-        mh_err_set("the subject's public key is missing or larger than 4 KiB");
+        mh_err_set(MH_ERR_INVALID_ARG, "the subject's public key is missing or larger than 4 KiB");
         return MH_ERR_INVALID_ARG;
     }
     if (mbedtls_pk_parse_public_key(pk, r->spki, r->spki_len) != 0) {
-        mh_err_set("the subject's public key is not a SubjectPublicKeyInfo mohur can read (EC "
+        mh_err_set(MH_ERR_PARSE,
+                   "the subject's public key is not a SubjectPublicKeyInfo mohur can read (EC "
                    "P-256/P-384 or RSA)");
         return MH_ERR_PARSE;
     }
@@ -726,18 +745,19 @@ static int check_spki(const mh_ca_issue_req *r, mbedtls_pk_context *pk, uint8_t 
     size_t bits = mbedtls_pk_get_bitlen(pk);
     if (t == MBEDTLS_PK_RSA) {
         if (bits < 2048 || bits > 8192) {
-            mh_err_set("the subject's RSA key has %zu bits; 2048 to 8192 are accepted", bits);
+            mh_err_set(MH_ERR_KEY_TYPE,
+                       "the subject's RSA key has %zu bits; 2048 to 8192 are accepted", bits);
             return MH_ERR_KEY_TYPE;
         }
     } else if (t == MBEDTLS_PK_ECKEY) {
         mbedtls_ecp_group_id g = mbedtls_pk_ec(*pk)->grp.id;
         if (g != MBEDTLS_ECP_DP_SECP256R1 && g != MBEDTLS_ECP_DP_SECP384R1 &&
             g != MBEDTLS_ECP_DP_SECP521R1) {
-            mh_err_set("the subject's EC key is not on P-256, P-384 or P-521");
+            mh_err_set(MH_ERR_KEY_TYPE, "the subject's EC key is not on P-256, P-384 or P-521");
             return MH_ERR_KEY_TYPE;
         }
     } else {
-        mh_err_set("the subject's key is neither EC nor RSA");
+        mh_err_set(MH_ERR_KEY_TYPE, "the subject's key is neither EC nor RSA");
         return MH_ERR_KEY_TYPE;
     }
     int l = mbedtls_pk_write_pubkey_der(pk, spki_out, cap);
@@ -752,58 +772,61 @@ static int check_request(const mh_ca_issue_req *r)
 {
     enum mh_ca_profile pr = r->profile;
     if (pr <= MH_CA_PROFILE_NONE || pr > MH_CA_PROFILE_TLS) {
-        mh_err_set("unknown certificate profile");
+        mh_err_set(MH_ERR_INVALID_ARG, "unknown certificate profile");
         return MH_ERR_INVALID_ARG;
     }
     if (!r->issuer_key) {
-        mh_err_set("no issuer key was given");
+        mh_err_set(MH_ERR_INVALID_ARG, "no issuer key was given");
         return MH_ERR_INVALID_ARG;
     }
     if ((pr == MH_CA_PROFILE_ROOT) != (r->issuer_cert == NULL)) {
-        mh_err_set(pr == MH_CA_PROFILE_ROOT
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   pr == MH_CA_PROFILE_ROOT
                        ? "a root CA certificate is self-signed: it takes no issuer certificate"
                        : "only a root CA certificate is self-signed: give the issuer "
                          "certificate");
         return MH_ERR_INVALID_ARG;
     }
     if (r->not_after <= r->not_before) {
-        mh_err_set("the certificate would end before it starts (check --days)");
+        mh_err_set(MH_ERR_INVALID_ARG, "the certificate would end before it starts (check --days)");
         return MH_ERR_INVALID_ARG;
     }
     if ((r->serial[0] & 0xc0) != 0x40) {
-        mh_err_set("the serial was not prepared with mh_ca_serial_fix");
+        mh_err_set(MH_ERR_INVALID_ARG, "the serial was not prepared with mh_ca_serial_fix");
         return MH_ERR_INVALID_ARG;
     }
     if (r->n_dns > MH_CA_LIST_MAX || r->n_ips > MH_CA_LIST_MAX || r->n_emails > MH_CA_LIST_MAX ||
         r->n_permit_dns > MH_CA_LIST_MAX || r->n_permit_email > MH_CA_LIST_MAX ||
         r->n_permit_dn > MH_CA_LIST_MAX || r->n_policies > MH_CA_LIST_MAX) {
-        mh_err_set("more than %d names, constraints or policies of one kind", MH_CA_LIST_MAX);
+        mh_err_set(MH_ERR_INVALID_ARG, "more than %d names, constraints or policies of one kind",
+                   MH_CA_LIST_MAX);
         return MH_ERR_INVALID_ARG;
     }
     bool has_san = r->n_dns + r->n_ips + r->n_emails > 0;
     if (is_ca(pr) && has_san) {
-        mh_err_set("CA certificates carry no subject alternative names");
+        mh_err_set(MH_ERR_INVALID_ARG, "CA certificates carry no subject alternative names");
         return MH_ERR_INVALID_ARG;
     }
     if (pr == MH_CA_PROFILE_TLS && r->n_dns + r->n_ips == 0) {
-        mh_err_set("a TLS server certificate needs at least one DNS name or IP address "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "a TLS server certificate needs at least one DNS name or IP address "
                    "(--dns or --ip)");
         return MH_ERR_INVALID_ARG;
     }
     if (pr != MH_CA_PROFILE_ISSUING && r->n_permit_dns + r->n_permit_email + r->n_permit_dn > 0) {
-        mh_err_set("name constraints are only for issuing CA certificates");
+        mh_err_set(MH_ERR_INVALID_ARG, "name constraints are only for issuing CA certificates");
         return MH_ERR_INVALID_ARG;
     }
     if (pr == MH_CA_PROFILE_ROOT && r->n_policies > 0) {
-        mh_err_set("a root CA certificate carries no certificate policies");
+        mh_err_set(MH_ERR_INVALID_ARG, "a root CA certificate carries no certificate policies");
         return MH_ERR_INVALID_ARG;
     }
     if (!is_ca(pr) && r->path_len >= 0) {
-        mh_err_set("a path length is only for CA certificates");
+        mh_err_set(MH_ERR_INVALID_ARG, "a path length is only for CA certificates");
         return MH_ERR_INVALID_ARG;
     }
     if (r->path_len > 16) {
-        mh_err_set("a path length above 16 is not accepted");
+        mh_err_set(MH_ERR_INVALID_ARG, "a path length above 16 is not accepted");
         return MH_ERR_INVALID_ARG;
     }
     return 0;
@@ -869,7 +892,8 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
             goto out;
     } else if (r->subject_der && r->subject_der_len <= sizeof subject) {
         if (mh_ca_name_format(r->subject_der, r->subject_der_len, scratch, sizeof scratch) != 0) {
-            mh_err_set("the subject name (from the request) is not a DER Name of UTF-8, "
+            mh_err_set(MH_ERR_PARSE,
+                       "the subject name (from the request) is not a DER Name of UTF-8, "
                        "Printable, IA5 or BMP strings; give --subject instead");
             ret = MH_ERR_PARSE;
             goto out;
@@ -877,17 +901,18 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
         memcpy(subject, r->subject_der, r->subject_der_len);
         subject_len = r->subject_der_len;
     } else {
-        mh_err_set("no subject name was given");
+        mh_err_set(MH_ERR_INVALID_ARG, "no subject name was given");
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
     if (subject_len <= 2) {
-        mh_err_set("the subject name is empty");
+        mh_err_set(MH_ERR_INVALID_ARG, "the subject name is empty");
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
     if (pr == MH_CA_PROFILE_SEAL && !mh_ca_name_has_org(subject, subject_len)) {
-        mh_err_set("an organisation seal certificate needs O= (the organisation) in its subject");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "an organisation seal certificate needs O= (the organisation) in its subject");
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
@@ -900,7 +925,8 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
         int l = mbedtls_pk_write_pubkey_der(r->issuer_key, kpub, sizeof kpub);
         if (l <= 0 || (size_t)l != spki_len ||
             mh_ct_memcmp(kpub + sizeof kpub - (size_t)l, spki, spki_len) != 0) {
-            mh_err_set("a root certificate is self-signed: its public key must be the CA key's");
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "a root certificate is self-signed: its public key must be the CA key's");
             ret = MH_ERR_INVALID_ARG;
             goto out;
         }
@@ -912,7 +938,8 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
             goto out;
     } else {
         if (mh_ca_cert_info_get(r->issuer_cert, r->issuer_cert_len, &ii) != 0) {
-            mh_err_set("the issuer certificate is not a DER X.509 certificate mohur can read");
+            mh_err_set(MH_ERR_PARSE,
+                       "the issuer certificate is not a DER X.509 certificate mohur can read");
             ret = MH_ERR_PARSE;
             goto out;
         }
@@ -923,12 +950,13 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
         else if ((ret = mh_ca_key_id(ii.spki, ii.spki_len, aki)) != 0)
             goto out;
         if (mbedtls_pk_parse_public_key(&iss_pk, ii.spki, ii.spki_len) != 0) {
-            mh_err_set("the issuer certificate's public key cannot be read");
+            mh_err_set(MH_ERR_PARSE, "the issuer certificate's public key cannot be read");
             ret = MH_ERR_PARSE;
             goto out;
         }
         if (r->not_after > ii.not_after) {
-            mh_err_set("the certificate would outlive the CA certificate; choose fewer days");
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "the certificate would outlive the CA certificate; choose fewer days");
             ret = MH_ERR_INVALID_ARG;
             goto out;
         }

@@ -278,37 +278,41 @@ static int atv_encode(const char *tname, size_t tlen, const uint8_t *val, size_t
         max_chars = ty->max_chars;
     } else if (tlen > 0 && tlen < sizeof tbuf && tname[0] >= '0' && tname[0] <= '2') {
         if (mh_ca_oid_encode(tbuf, oid, sizeof oid, &oid_len) != 0) {
-            mh_err_set("the name attribute type '%s' is not a valid OID", tbuf);
+            mh_err_set(MH_ERR_INVALID_ARG, "the name attribute type '%s' is not a valid OID", tbuf);
             return MH_ERR_INVALID_ARG;
         }
     } else {
-        mh_err_set("unknown name attribute '%s': use CN, C, O, OU, L, ST, street, serialNumber, "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "unknown name attribute '%s': use CN, C, O, OU, L, ST, street, serialNumber, "
                    "title, GN, SN, DC, UID, emailAddress, organizationIdentifier or a dotted OID",
                    tbuf);
         return MH_ERR_INVALID_ARG;
     }
     if (vlen == 0) {
-        mh_err_set("the name attribute %s has an empty value", tbuf);
+        mh_err_set(MH_ERR_INVALID_ARG, "the name attribute %s has an empty value", tbuf);
         return MH_ERR_INVALID_ARG;
     }
     if (vlen > VALUE_MAX) {
-        mh_err_set("the value of %s is longer than %d bytes", tbuf, VALUE_MAX);
+        mh_err_set(MH_ERR_INVALID_ARG, "the value of %s is longer than %d bytes", tbuf, VALUE_MAX);
         return MH_ERR_INVALID_ARG;
     }
     long chars = utf8_chars(val, vlen);
     if (chars < 0) {
-        mh_err_set("the value of %s is not valid UTF-8 text (or has control characters)", tbuf);
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the value of %s is not valid UTF-8 text (or has control characters)", tbuf);
         return MH_ERR_INVALID_ARG;
     }
     if ((size_t)chars > max_chars) {
-        mh_err_set("the value of %s has %ld characters; at most %zu are allowed (RFC 5280)", tbuf,
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the value of %s has %ld characters; at most %zu are allowed (RFC 5280)", tbuf,
                    chars, max_chars);
         return MH_ERR_INVALID_ARG;
     }
     if (tag == MH_DER_PRINTABLE_STRING) {
         for (size_t i = 0; i < vlen; i++) {
             if (!printable_char(val[i])) {
-                mh_err_set("the value of %s may only use A-Z, a-z, 0-9, space and '()+,-./:=? "
+                mh_err_set(MH_ERR_INVALID_ARG,
+                           "the value of %s may only use A-Z, a-z, 0-9, space and '()+,-./:=? "
                            "(PrintableString)",
                            tbuf);
                 return MH_ERR_INVALID_ARG;
@@ -316,14 +320,15 @@ static int atv_encode(const char *tname, size_t tlen, const uint8_t *val, size_t
         }
         if (ty && ty->max_chars == 2) {
             if (vlen != 2 || val[0] < 'A' || val[0] > 'Z' || val[1] < 'A' || val[1] > 'Z') {
-                mh_err_set("C= must be a two-letter ISO 3166 country code in capitals, e.g. C=AZ");
+                mh_err_set(MH_ERR_INVALID_ARG,
+                           "C= must be a two-letter ISO 3166 country code in capitals, e.g. C=AZ");
                 return MH_ERR_INVALID_ARG;
             }
         }
     } else if (tag == MH_DER_IA5_STRING) {
         for (size_t i = 0; i < vlen; i++) {
             if (val[i] >= 0x80) {
-                mh_err_set("the value of %s must be ASCII", tbuf);
+                mh_err_set(MH_ERR_INVALID_ARG, "the value of %s must be ASCII", tbuf);
                 return MH_ERR_INVALID_ARG;
             }
         }
@@ -364,11 +369,11 @@ int mh_ca_name_encode(const char *dn, uint8_t *der, size_t cap, size_t *len)
     uint8_t val[VALUE_MAX + 1];
 
     if (!dn || !*dn) {
-        mh_err_set("the name is empty: give it as \"CN=...,O=...,C=AZ\"");
+        mh_err_set(MH_ERR_INVALID_ARG, "the name is empty: give it as \"CN=...,O=...,C=AZ\"");
         return MH_ERR_INVALID_ARG;
     }
     if (strlen(dn) > MH_CA_DN_MAX) {
-        mh_err_set("the name is longer than %d bytes", MH_CA_DN_MAX);
+        mh_err_set(MH_ERR_INVALID_ARG, "the name is longer than %d bytes", MH_CA_DN_MAX);
         return MH_ERR_INVALID_ARG;
     }
     for (;;) {
@@ -381,7 +386,8 @@ int mh_ca_name_encode(const char *dn, uint8_t *der, size_t cap, size_t *len)
         while (tlen && t[tlen - 1] == ' ')
             tlen--;
         if (*p != '=' || tlen == 0) {
-            mh_err_set("the name is not of the form \"CN=...,O=...,C=AZ\" (near '%.20s'); escape "
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "the name is not of the form \"CN=...,O=...,C=AZ\" (near '%.20s'); escape "
                        "',', '+', '=' and '\\' in values with '\\'",
                        t);
             return MH_ERR_INVALID_ARG;
@@ -391,7 +397,8 @@ int mh_ca_name_encode(const char *dn, uint8_t *der, size_t cap, size_t *len)
         while (*p && *p != ',' && *p != '+') {
             uint8_t c = (uint8_t)*p++;
             if (c == '=') {
-                mh_err_set("an '=' in a name value must be escaped as '\\=' (near '%.20s')", t);
+                mh_err_set(MH_ERR_INVALID_ARG,
+                           "an '=' in a name value must be escaped as '\\=' (near '%.20s')", t);
                 return MH_ERR_INVALID_ARG;
             }
             if (c == '\\') {
@@ -401,20 +408,22 @@ int mh_ca_name_encode(const char *dn, uint8_t *der, size_t cap, size_t *len)
                 } else if (*p && strchr(",+=\\\";<># ", *p)) {
                     c = (uint8_t)*p++;
                 } else {
-                    mh_err_set("a '\\' in a name must be followed by one of , + = \\ \" ; < > # "
+                    mh_err_set(MH_ERR_INVALID_ARG,
+                               "a '\\' in a name must be followed by one of , + = \\ \" ; < > # "
                                "space, or two hex digits (near '%.20s')",
                                t);
                     return MH_ERR_INVALID_ARG;
                 }
             }
             if (vlen == VALUE_MAX) {
-                mh_err_set("a value in the name is longer than %d bytes", VALUE_MAX);
+                mh_err_set(MH_ERR_INVALID_ARG, "a value in the name is longer than %d bytes",
+                           VALUE_MAX);
                 return MH_ERR_INVALID_ARG;
             }
             val[vlen++] = c;
         }
         if (n == ATTR_MAX) {
-            mh_err_set("the name has more than %d attributes", ATTR_MAX);
+            mh_err_set(MH_ERR_INVALID_ARG, "the name has more than %d attributes", ATTR_MAX);
             return MH_ERR_INVALID_ARG;
         }
         int ret = atv_encode(t, tlen, val, vlen, &atvs[n]);
@@ -427,7 +436,7 @@ int mh_ca_name_encode(const char *dn, uint8_t *der, size_t cap, size_t *len)
             rdn++;
         p++;
         if (!*p) {
-            mh_err_set("the name ends with a separator");
+            mh_err_set(MH_ERR_INVALID_ARG, "the name ends with a separator");
             return MH_ERR_INVALID_ARG;
         }
     }

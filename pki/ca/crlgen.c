@@ -135,18 +135,19 @@ int mh_crl_write(const mh_crl_req *r, uint8_t *out, size_t cap, size_t *len)
     if (!r || !out || !len || !r->issuer_key || !r->issuer_cert)
         goto out;
     if (r->n_entries > 1000000 || (r->n_entries && !r->entries)) {
-        mh_err_set("too many revoked certificates for one CRL");
+        mh_err_set(ret, "too many revoked certificates for one CRL");
         goto out;
     }
     if (r->next_update <= r->this_update) {
-        mh_err_set("the CRL's next update must be after its this update (check --days)");
+        mh_err_set(ret, "the CRL's next update must be after its this update (check --days)");
         goto out;
     }
     md = r->md;
     if ((ret = mh_ca_sig_alg(r->issuer_key, &md)) != 0)
         goto out;
     if (mh_ca_cert_info_get(r->issuer_cert, r->issuer_cert_len, &ci) != 0) {
-        mh_err_set("the CA certificate is not a DER X.509 certificate mohur can read");
+        mh_err_set(MH_ERR_PARSE,
+                   "the CA certificate is not a DER X.509 certificate mohur can read");
         ret = MH_ERR_PARSE;
         goto out;
     }
@@ -155,7 +156,7 @@ int mh_crl_write(const mh_crl_req *r, uint8_t *out, size_t cap, size_t *len)
     else if ((ret = mh_ca_key_id(ci.spki, ci.spki_len, aki)) != 0)
         goto out;
     if (mbedtls_pk_parse_public_key(&iss_pk, ci.spki, ci.spki_len) != 0) {
-        mh_err_set("the CA certificate's public key cannot be read");
+        mh_err_set(MH_ERR_PARSE, "the CA certificate's public key cannot be read");
         ret = MH_ERR_PARSE;
         goto out;
     }
@@ -200,13 +201,14 @@ int mh_crl_write(const mh_crl_req *r, uint8_t *out, size_t cap, size_t *len)
             const mh_crl_entry *e = &r->entries[i];
             size_t m = n;
             if (e->serial_len == 0 || e->serial_len > sizeof e->serial) {
-                mh_err_set("a revoked certificate has an empty or oversized serial");
+                mh_err_set(MH_ERR_INVALID_ARG,
+                           "a revoked certificate has an empty or oversized serial");
                 ret = MH_ERR_INVALID_ARG;
                 goto out;
             }
             if (e->reason != MH_CRL_UNSPECIFIED) {
                 if (!mh_crl_reason_name(e->reason)) {
-                    mh_err_set("unknown revocation reason %d", e->reason);
+                    mh_err_set(MH_ERR_INVALID_ARG, "unknown revocation reason %d", e->reason);
                     ret = MH_ERR_INVALID_ARG;
                     goto out;
                 }

@@ -62,7 +62,8 @@ static int write_sig_alg(mh_derw *w, mbedtls_pk_context *key, mbedtls_md_type_t 
     } else if (t == MBEDTLS_PK_RSA && mbedtls_pk_rsa(*key)->padding == MBEDTLS_RSA_PKCS_V21) {
         const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
         if ((mbedtls_md_type_t)mbedtls_pk_rsa(*key)->hash_id != md || !mi) {
-            mh_err_set("RSA-PSS: the key's PSS hash differs from the signature's hash; call "
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "RSA-PSS: the key's PSS hash differs from the signature's hash; call "
                        "mbedtls_rsa_set_padding() with the same hash");
             return MH_ERR_INVALID_ARG;
         }
@@ -87,7 +88,7 @@ static int write_sig_alg(mh_derw *w, mbedtls_pk_context *key, mbedtls_md_type_t 
         mh_derw_tlv(w, MH_DER_NULL, NULL, 0);
         mh_derw_tlv(w, MH_DER_OID, oid, oid_len);
     } else {
-        mh_err_set("the signing key is neither RSA nor EC");
+        mh_err_set(MH_ERR_KEY_TYPE, "the signing key is neither RSA nor EC");
         return MH_ERR_KEY_TYPE;
     }
     mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
@@ -135,7 +136,8 @@ static int key_matches_cert(mbedtls_pk_context *key, const mh_cms_cert *c)
         return MH_ERR_KEY_TYPE;
     if ((size_t)n != c->spki.raw_len ||
         mh_ct_memcmp(buf + sizeof buf - (size_t)n, c->spki.raw, (size_t)n) != 0) {
-        mh_err_set("the signer certificate does not belong to the signing key (their public "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the signer certificate does not belong to the signing key (their public "
                    "keys differ); give the certificate issued for this key");
         return MH_ERR_INVALID_ARG;
     }
@@ -165,29 +167,29 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
     if (!s || !s->key || !s->cert || !out || !out_len || !f_rng || !ctype ||
         (!content && !digest) || (content == NULL && len != 0) ||
         (s->chain_n && (!s->chain || !s->chain_len)) || s->chain_n > MH_CMS_MAX_CHAIN) {
-        mh_err_set("CMS signing: a required argument is missing");
+        mh_err_set(ret, "CMS signing: a required argument is missing");
         goto out;
     }
     *out_len = 0;
     if (!md_ok(s->md) || !(mi = mbedtls_md_info_from_type(s->md))) {
-        mh_err_set("CMS signing: use SHA-256, SHA-384 or SHA-512");
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG, "CMS signing: use SHA-256, SHA-384 or SHA-512");
         ret = MH_ERR_UNSUPPORTED_ALG;
         goto out;
     }
     ret = mh_cms_cert_parse(s->cert, s->cert_len, &cert);
     if (ret) {
-        mh_err_set("the signer certificate is not a DER X.509 certificate");
+        mh_err_set(ret, "the signer certificate is not a DER X.509 certificate");
         goto out;
     }
     if (cert.issuer.raw_len > ATTR_CAP - 200) {
-        mh_err_set("the signer certificate's issuer name is too long");
+        mh_err_set(MH_ERR_TOO_LARGE, "the signer certificate's issuer name is too long");
         ret = MH_ERR_TOO_LARGE;
         goto out;
     }
     for (size_t i = 0; i < s->chain_n; i++) {
         mh_cms_cert cc;
         if (!s->chain[i] || mh_cms_cert_parse(s->chain[i], s->chain_len[i], &cc)) {
-            mh_err_set("chain certificate %zu is not a DER X.509 certificate", i + 1);
+            mh_err_set(MH_ERR_PARSE, "chain certificate %zu is not a DER X.509 certificate", i + 1);
             ret = MH_ERR_PARSE;
             goto out;
         }
@@ -205,8 +207,8 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
         }
     } else {
         if (dlen != hl) {
-            mh_err_set("CMS signing: the digest has %zu bytes, %s has %zu", dlen,
-                       mh_cms_md_name(s->md), (size_t)hl);
+            mh_err_set(MH_ERR_INVALID_ARG, "CMS signing: the digest has %zu bytes, %s has %zu",
+                       dlen, mh_cms_md_name(s->md), (size_t)hl);
             ret = MH_ERR_INVALID_ARG;
             goto out;
         }
@@ -299,12 +301,12 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
         mh_err_clear();
         int rc = mbedtls_pk_sign(s->key, s->md, hash, hl, sig, &sig_len, f_rng, p_rng);
         if (rc) {
-            /* A token key leaves its own sentence (PIN, removal); keep it. */
-            const char *m = mh_err_message(MH_ERR_INTERNAL);
-            if (m == mh_strerror(MH_ERR_INTERNAL))
-                mh_err_set("CMS signing: the key could not sign (mbedTLS error -0x%04x)",
-                           (unsigned)-rc);
-            ret = MH_ERR_KEY_TYPE;
+            /* A token key leaves its own code and sentence (PIN, removal); keep them. */
+            ret = mh_err_code();
+            if (!ret)
+                ret = mh_err_set(MH_ERR_KEY_TYPE,
+                                 "CMS signing: the key could not sign (mbedTLS error -0x%04x)",
+                                 (unsigned)-rc);
             goto out;
         }
     }
@@ -387,7 +389,8 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
     mh_derw_tlv(&w, MH_DER_OID, mh_oid_signed_data, sizeof mh_oid_signed_data);
     mh_derw_wrap(&w, MH_DER_SEQUENCE, end);
     if (w.failed) {
-        mh_err_set("CMS signing: the output buffer (%zu bytes) is too small", cap);
+        mh_err_set(MH_ERR_BUFFER_TOO_SMALL,
+                   "CMS signing: the output buffer (%zu bytes) is too small", cap);
         ret = MH_ERR_BUFFER_TOO_SMALL;
         goto out;
     }
@@ -415,7 +418,7 @@ int mh_cms_sign_digest(const mh_cms_signer *s, const uint8_t *digest, size_t dle
                        void *p_rng)
 {
     if (!digest) {
-        mh_err_set("CMS signing: no digest given");
+        mh_err_set(MH_ERR_INVALID_ARG, "CMS signing: no digest given");
         return MH_ERR_INVALID_ARG;
     }
     return mh_cms_sign_ex(s, mh_oid_id_data, sizeof mh_oid_id_data, NULL, 0, digest, dlen, out, cap,

@@ -218,7 +218,8 @@ int mh_cms_md_alg_parse(const mh_der_elem *alg, mbedtls_md_type_t *md)
         return MH_ERR_PARSE;
     *md = mh_cms_md_from_oid(&oid);
     if (*md == MBEDTLS_MD_NONE) {
-        mh_err_set("the digest algorithm is not supported (SHA-256, SHA-384 and SHA-512 are)");
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "the digest algorithm is not supported (SHA-256, SHA-384 and SHA-512 are)");
         return MH_ERR_UNSUPPORTED_ALG;
     }
     return 0;
@@ -585,6 +586,6 @@ int mh_cms_ber_to_der(const uint8_t *in, size_t len, uint8_t *out, size_t cap, s
     if (rc == 0 && b.p != b.end)
         rc = MH_ERR_PARSE;
     if (rc == MH_ERR_PARSE)
-        mh_err_set("the CMS message is not valid BER or DER");
+        mh_err_set(rc, "the CMS message is not valid BER or DER");
     return rc;
 }

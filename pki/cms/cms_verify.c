@@ -37,7 +37,7 @@ typedef struct si_parsed {
 
 static int bad(const char *what)
 {
-    mh_err_set("the CMS message is malformed: %s", what);
+    mh_err_set(MH_ERR_PARSE, "the CMS message is malformed: %s", what);
     return MH_ERR_PARSE;
 }
 
@@ -51,7 +51,7 @@ static int parse_sd(const uint8_t *cms, size_t len, sd_parsed *sd)
     if (!cms || len == 0)
         return bad("it is empty");
     if (len > MH_CMS_MAX_INPUT) {
-        mh_err_set("the CMS message is larger than %zu bytes", MH_CMS_MAX_INPUT);
+        mh_err_set(MH_ERR_TOO_LARGE, "the CMS message is larger than %zu bytes", MH_CMS_MAX_INPUT);
         return MH_ERR_TOO_LARGE;
     }
     mh_der_init(&d, cms, len);
@@ -63,7 +63,7 @@ static int parse_sd(const uint8_t *cms, size_t len, sd_parsed *sd)
     if (c.failed)
         return bad("no content type");
     if (!mh_der_oid_is(&oid, mh_oid_signed_data, sizeof mh_oid_signed_data)) {
-        mh_err_set("the CMS message is not SignedData (it is another content type)");
+        mh_err_set(MH_ERR_CMS, "the CMS message is not SignedData (it is another content type)");
         return MH_ERR_CMS;
     }
     mh_der_expect(&c, MH_DER_CTX_C(0), &ctx0);
@@ -108,7 +108,8 @@ static int parse_sd(const uint8_t *cms, size_t len, sd_parsed *sd)
             if (el.tag != MH_DER_SEQUENCE)
                 continue; /* attribute and other certificate formats are not used here */
             if (sd->n_certs == MH_CMS_MAX_CERTS) {
-                mh_err_set("the CMS message holds more than %d certificates", MH_CMS_MAX_CERTS);
+                mh_err_set(MH_ERR_TOO_LARGE, "the CMS message holds more than %d certificates",
+                           MH_CMS_MAX_CERTS);
                 return MH_ERR_TOO_LARGE;
             }
             sd->cert[sd->n_certs++] = el;
@@ -120,7 +121,8 @@ static int parse_sd(const uint8_t *cms, size_t len, sd_parsed *sd)
         if (mh_der_expect(&e, MH_DER_SEQUENCE, &ctx))
             return bad("signerInfos");
         if (sd->n_si == MH_CMS_MAX_SIGNERS) {
-            mh_err_set("the CMS message has more than %d signers", MH_CMS_MAX_SIGNERS);
+            mh_err_set(MH_ERR_TOO_LARGE, "the CMS message has more than %d signers",
+                       MH_CMS_MAX_SIGNERS);
             return MH_ERR_TOO_LARGE;
         }
         sd->si[sd->n_si++] = ctx;
@@ -346,7 +348,7 @@ static int parse_attrs(const mh_der_elem *set, attrs *a, bool sorted)
         if (mh_der_expect(&d, MH_DER_SEQUENCE, &at))
             return bad("an attribute");
         if (++n > MH_CMS_MAX_ATTRS) {
-            mh_err_set("a signer has more than %d attributes", MH_CMS_MAX_ATTRS);
+            mh_err_set(MH_ERR_TOO_LARGE, "a signer has more than %d attributes", MH_CMS_MAX_ATTRS);
             return MH_ERR_TOO_LARGE;
         }
         if (sorted && prev.raw) {
@@ -701,7 +703,8 @@ static int verify_common(const uint8_t *cms, size_t len, const uint8_t *content,
         res->content = sd.econtent.val;
         res->content_len = sd.econtent.len;
         if (content || digest) {
-            mh_err_set("the signature encloses its content; do not give the content separately");
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "the signature encloses its content; do not give the content separately");
             ret = MH_ERR_INVALID_ARG;
             goto out;
         }
@@ -715,7 +718,7 @@ static int verify_common(const uint8_t *cms, size_t len, const uint8_t *content,
     }
     res->n_signers = sd.n_si;
     if (sd.n_si == 0) {
-        mh_err_set("the CMS message has no signers (it only carries certificates)");
+        mh_err_set(MH_ERR_CMS, "the CMS message has no signers (it only carries certificates)");
         ret = MH_ERR_CMS;
         goto out;
     }
@@ -728,7 +731,11 @@ static int verify_common(const uint8_t *cms, size_t len, const uint8_t *content,
                   : r->status == MH_ERR_ALG_REFUSED   ? MH_ERR_ALG_REFUSED
                   : r->status == MH_ERR_INVALID_ARG   ? MH_ERR_INVALID_ARG
                                                       : MH_ERR_VERIFY_FAILED;
-            mh_err_set("signer %zu: %s", i + 1, r->reason);
+            mh_err_set(r->status == MH_ERR_UNSUPPORTED_ALG ? MH_ERR_UNSUPPORTED_ALG
+                       : r->status == MH_ERR_ALG_REFUSED   ? MH_ERR_ALG_REFUSED
+                       : r->status == MH_ERR_INVALID_ARG   ? MH_ERR_INVALID_ARG
+                                                           : MH_ERR_VERIFY_FAILED,
+                       "signer %zu: %s", i + 1, r->reason);
         }
     }
 out:
@@ -763,7 +770,7 @@ int mh_cms_signature_value(const uint8_t *cms, size_t len, size_t index, const u
     if (rc)
         return rc;
     if (index >= sd.n_si) {
-        mh_err_set("the CMS message has no signer %zu", index + 1);
+        mh_err_set(MH_ERR_NOT_FOUND, "the CMS message has no signer %zu", index + 1);
         return MH_ERR_NOT_FOUND;
     }
     rc = parse_si(&sd.si[index], &si);
@@ -788,7 +795,7 @@ int mh_cms_add_timestamp(const uint8_t *cms, size_t len, size_t index, const uin
     if (rc)
         return rc;
     if (index >= sd.n_si) {
-        mh_err_set("the CMS message has no signer %zu", index + 1);
+        mh_err_set(MH_ERR_NOT_FOUND, "the CMS message has no signer %zu", index + 1);
         return MH_ERR_NOT_FOUND;
     }
     rc = parse_si(&sd.si[index], &si);
@@ -828,7 +835,7 @@ int mh_cms_add_timestamp(const uint8_t *cms, size_t len, size_t index, const uin
     mh_derw_tlv(&w, MH_DER_OID, mh_oid_signed_data, sizeof mh_oid_signed_data);
     mh_derw_wrap(&w, MH_DER_SEQUENCE, end);
     if (w.failed) {
-        mh_err_set("adding the timestamp: the output buffer is too small");
+        mh_err_set(MH_ERR_BUFFER_TOO_SMALL, "adding the timestamp: the output buffer is too small");
         return MH_ERR_BUFFER_TOO_SMALL;
     }
     *out_len = mh_derw_len(&w, end);

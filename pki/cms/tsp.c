@@ -19,7 +19,8 @@ int mh_tsp_req_init(mh_tsp_req *r, mbedtls_md_type_t md, const uint8_t *digest, 
         return MH_ERR_INVALID_ARG;
     memset(r, 0, sizeof *r);
     if (!md_ok(md) || !mi || dlen != mbedtls_md_get_size(mi)) {
-        mh_err_set("timestamp request: the digest must be SHA-256, SHA-384 or SHA-512");
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "timestamp request: the digest must be SHA-256, SHA-384 or SHA-512");
         return MH_ERR_UNSUPPORTED_ALG;
     }
     r->md = md;
@@ -122,7 +123,8 @@ int mh_tsp_req_parse(const uint8_t *der, size_t len, mh_tsp_req *r)
         goto bad;
     rc = parse_imprint(&mi, &r->md, &alg, &h);
     if (rc == MH_ERR_UNSUPPORTED_ALG || (rc == 0 && !md_ok(r->md))) {
-        mh_err_set("the timestamp request's hash is not supported (SHA-256, SHA-384, SHA-512)");
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "the timestamp request's hash is not supported (SHA-256, SHA-384, SHA-512)");
         return MH_ERR_UNSUPPORTED_ALG;
     }
     if (rc || alg.raw_len > sizeof r->alg_der)
@@ -155,12 +157,13 @@ int mh_tsp_req_parse(const uint8_t *der, size_t len, mh_tsp_req *r)
     if (!mh_der_done(&s))
         goto bad;
     if (present) {
-        mh_err_set("the timestamp request has extensions, which this TSA does not accept");
+        mh_err_set(MH_ERR_UNSUPPORTED,
+                   "the timestamp request has extensions, which this TSA does not accept");
         return MH_ERR_UNSUPPORTED;
     }
     return 0;
 bad:
-    mh_err_set("the timestamp request is not a valid DER TimeStampReq");
+    mh_err_set(MH_ERR_PARSE, "the timestamp request is not a valid DER TimeStampReq");
     return MH_ERR_PARSE;
 }
 
@@ -169,15 +172,16 @@ bad:
 static int tsa_check(const mh_tsa *tsa, mh_cms_cert *c)
 {
     if (!tsa || !tsa->key || !tsa->cert || !md_ok(tsa->md)) {
-        mh_err_set("the TSA needs a key, its certificate and a SHA-2 hash");
+        mh_err_set(MH_ERR_INVALID_ARG, "the TSA needs a key, its certificate and a SHA-2 hash");
         return MH_ERR_INVALID_ARG;
     }
     if (mh_cms_cert_parse(tsa->cert, tsa->cert_len, c)) {
-        mh_err_set("the TSA certificate is not a DER X.509 certificate");
+        mh_err_set(MH_ERR_PARSE, "the TSA certificate is not a DER X.509 certificate");
         return MH_ERR_PARSE;
     }
     if (!c->eku_only_timestamping || !c->eku_critical) {
-        mh_err_set("the TSA certificate must have the extended key usage timeStamping alone, "
+        mh_err_set(MH_ERR_KEY_USAGE,
+                   "the TSA certificate must have the extended key usage timeStamping alone, "
                    "marked critical (RFC 3161 2.3); issue one with that extension");
         return MH_ERR_KEY_USAGE;
     }
@@ -430,7 +434,7 @@ int mh_tsp_tstinfo_parse(const uint8_t *der, size_t len, mh_tsp_info *info)
         goto bad;
     return 0;
 bad:
-    mh_err_set("the timestamp's TSTInfo is malformed");
+    mh_err_set(MH_ERR_PARSE, "the timestamp's TSTInfo is malformed");
     return MH_ERR_PARSE;
 }
 
@@ -517,13 +521,13 @@ int mh_tsp_resp_parse(const uint8_t *der, size_t len, mh_tsp_info *info)
     }
     return 0;
 bad:
-    mh_err_set("the timestamp response is not a valid DER TimeStampResp");
+    mh_err_set(MH_ERR_PARSE, "the timestamp response is not a valid DER TimeStampResp");
     return MH_ERR_PARSE;
 }
 
 static int ts_fail(const char *what)
 {
-    mh_err_set("the timestamp is not valid: %s", what);
+    mh_err_set(MH_ERR_TIMESTAMP, "the timestamp is not valid: %s", what);
     return MH_ERR_TIMESTAMP;
 }
 
@@ -625,8 +629,9 @@ int mh_tsp_resp_verify(const uint8_t *resp, size_t len, const mh_tsp_req *req, c
     if (info->status > 1 || !info->token) {
         char f[160];
         fail_text(info->fail_info, f, sizeof f);
-        mh_err_set("the TSA refused the request (status %d%s%s%s%s)", info->status,
-                   f[0] ? ": " : "", f, info->status_text[0] ? "; " : "", info->status_text);
+        mh_err_set(MH_ERR_TIMESTAMP, "the TSA refused the request (status %d%s%s%s%s)",
+                   info->status, f[0] ? ": " : "", f, info->status_text[0] ? "; " : "",
+                   info->status_text);
         return MH_ERR_TIMESTAMP;
     }
     const uint8_t *tok = info->token;

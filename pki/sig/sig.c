@@ -24,20 +24,20 @@
 
 static int bad_sig(const char *what)
 {
-    mh_err_set("the signature does not verify: %s", what);
+    mh_err_set(MH_ERR_VERIFY_FAILED, "the signature does not verify: %s", what);
     return MH_ERR_VERIFY_FAILED;
 }
 
 static int unsupported(const char *what)
 {
-    mh_err_set("the signature cannot be checked: %s", what);
+    mh_err_set(MH_ERR_UNSUPPORTED_ALG, "the signature cannot be checked: %s", what);
     return MH_ERR_UNSUPPORTED_ALG;
 }
 
 /* A hash or key the policy refuses (not "forged": MH_ERR_ALG_REFUSED). */
 static int refused(const char *what)
 {
-    mh_err_set("the signature is refused by policy: %s", what);
+    mh_err_set(MH_ERR_ALG_REFUSED, "the signature is refused by policy: %s", what);
     return MH_ERR_ALG_REFUSED;
 }
 
@@ -79,7 +79,8 @@ static int rsa_public(const mh_pki_pubkey *key, const uint8_t *sig, size_t sig_l
     mbedtls_rsa_context rsa;
     mbedtls_rsa_init(&rsa, MBEDTLS_RSA_PKCS_V15, 0);
     if (sig_len != key->n_len) {
-        mh_err_set("the signature does not verify: an RSA signature with this %zu-bit key is "
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the signature does not verify: an RSA signature with this %zu-bit key is "
                    "%zu bytes, not %zu",
                    key->bits, key->n_len, sig_len);
         ret = MH_ERR_VERIFY_FAILED;
@@ -264,7 +265,8 @@ static int pss_params(const mh_pki_pubkey *key, mbedtls_md_type_t md, size_t hle
         /* RFC 4055 3.3: the key's parameters bind every signature made
          * with it */
         if (md != key->pss_md) {
-            mh_err_set("the signature does not verify: the key allows RSA-PSS with %s only, "
+            mh_err_set(MH_ERR_VERIFY_FAILED,
+                       "the signature does not verify: the key allows RSA-PSS with %s only, "
                        "the signature uses %s",
                        md_name(key->pss_md), md_name(md));
             return MH_ERR_VERIFY_FAILED;
@@ -295,7 +297,8 @@ static const char *key_name(const mh_pki_pubkey *key)
 
 static int key_mismatch(const mh_pki_pubkey *key, const char *alg)
 {
-    mh_err_set("the signature does not verify: it is %s signature but the key is %s", alg,
+    mh_err_set(MH_ERR_VERIFY_FAILED,
+               "the signature does not verify: it is %s signature but the key is %s", alg,
                key_name(key));
     return MH_ERR_VERIFY_FAILED;
 }
@@ -306,7 +309,7 @@ int mh_pki_verify_hash(const mh_pki_pubkey *key, enum mh_pki_sigalg alg, mbedtls
 {
     int ret = MH_ERR_VERIFY_FAILED;
     if (!key || key->type == MH_PKI_KEY_NONE || (!hash && hash_len) || (!sig && sig_len)) {
-        mh_err_set("signature check called without a key, hash or signature");
+        mh_err_set(MH_ERR_INVALID_ARG, "signature check called without a key, hash or signature");
         return MH_ERR_INVALID_ARG;
     }
     if (alg == MH_PKI_SIG_ED25519) {
@@ -318,7 +321,8 @@ int mh_pki_verify_hash(const mh_pki_pubkey *key, enum mh_pki_sigalg alg, mbedtls
     if ((ret = check_md(key, md)) != 0)
         return ret;
     if (hash_len != mbedtls_md_get_size(mbedtls_md_info_from_type(md))) {
-        mh_err_set("signature check called with a %zu-byte hash for %s", hash_len, md_name(md));
+        mh_err_set(MH_ERR_INVALID_ARG, "signature check called with a %zu-byte hash for %s",
+                   hash_len, md_name(md));
         return MH_ERR_INVALID_ARG;
     }
     switch (alg) {
@@ -356,7 +360,8 @@ int mh_pki_verify_msg(const mh_pki_pubkey *key, enum mh_pki_sigalg alg, mbedtls_
     uint8_t hash[MD_MAX];
     int ret;
     if (!key || key->type == MH_PKI_KEY_NONE || (!msg && msg_len) || (!sig && sig_len)) {
-        mh_err_set("signature check called without a key, message or signature");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "signature check called without a key, message or signature");
         return MH_ERR_INVALID_ARG;
     }
     if (alg == MH_PKI_SIG_ED25519) {

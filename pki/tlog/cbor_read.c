@@ -257,13 +257,15 @@ int mh_cbor_check(const uint8_t *buf, size_t len, unsigned max_depth, unsigned f
         max_depth = MH_CBOR_MAX_DEPTH;
     mh_cbor_r_init(&r, buf, len);
     if (walk(&r, 0, max_depth, (flags & MH_CBOR_DETERMINISTIC) != 0, true)) {
-        mh_err_set("the CBOR data is malformed or not in deterministic encoding (at byte %zu "
+        mh_err_set(MH_ERR_PARSE,
+                   "the CBOR data is malformed or not in deterministic encoding (at byte %zu "
                    "of %zu)",
                    r.p && buf ? (size_t)(r.p - buf) : 0, len);
         return MH_ERR_PARSE;
     }
     if (!mh_cbor_r_done(&r)) {
-        mh_err_set("the CBOR data has %zu unexpected bytes after its end", (size_t)(r.end - r.p));
+        mh_err_set(MH_ERR_PARSE, "the CBOR data has %zu unexpected bytes after its end",
+                   (size_t)(r.end - r.p));
         return MH_ERR_PARSE;
     }
     return MH_OK;

@@ -65,7 +65,7 @@ int mh_checkpoint_parse(const char *text, size_t len, mh_checkpoint *cp)
         return MH_ERR_INVALID_ARG;
     memset(cp, 0, sizeof *cp);
     if (len > MH_NOTE_MAX_TEXT + (size_t)MH_NOTE_MAX_SIGS * (MH_NOTE_MAX_LINE + 1)) {
-        mh_err_set("the checkpoint is larger than 1 MiB: it is not a checkpoint");
+        mh_err_set(MH_ERR_TOO_LARGE, "the checkpoint is larger than 1 MiB: it is not a checkpoint");
         return MH_ERR_TOO_LARGE;
     }
     p = text;
@@ -73,7 +73,8 @@ int mh_checkpoint_parse(const char *text, size_t len, mh_checkpoint *cp)
     /* origin */
     if (next_line(&p, end, &l, &ll) != 0 || ll == 0 || ll > MH_CHECKPOINT_MAX_ORIGIN ||
         !line_ok(l, ll)) {
-        mh_err_set("the checkpoint's first line is not a log origin (non-empty text of at most "
+        mh_err_set(ret,
+                   "the checkpoint's first line is not a log origin (non-empty text of at most "
                    "%d bytes)",
                    MH_CHECKPOINT_MAX_ORIGIN);
         goto out;
@@ -83,12 +84,13 @@ int mh_checkpoint_parse(const char *text, size_t len, mh_checkpoint *cp)
     cp->origin_len = ll;
     /* tree size: decimal, no sign, no leading zeros, 64 bits */
     if (next_line(&p, end, &l, &ll) != 0 || ll == 0 || ll > 20 || (ll > 1 && l[0] == '0')) {
-        mh_err_set("the checkpoint's second line is not a tree size in decimal");
+        mh_err_set(ret, "the checkpoint's second line is not a tree size in decimal");
         goto out;
     }
     for (size_t i = 0; i < ll; i++) {
         if (l[i] < '0' || l[i] > '9' || cp->size > (UINT64_MAX - (uint64_t)(l[i] - '0')) / 10) {
-            mh_err_set("the checkpoint's second line is not a tree size in decimal (digits only, "
+            mh_err_set(ret,
+                       "the checkpoint's second line is not a tree size in decimal (digits only, "
                        "at most 2^64 - 1)");
             goto out;
         }
@@ -97,7 +99,7 @@ int mh_checkpoint_parse(const char *text, size_t len, mh_checkpoint *cp)
     /* root hash */
     if (next_line(&p, end, &l, &ll) != 0 ||
         mh_base64_decode(l, ll, cp->root, sizeof cp->root, &n) != 0 || n != sizeof cp->root) {
-        mh_err_set("the checkpoint's third line is not the base64 of a 32-byte root hash");
+        mh_err_set(ret, "the checkpoint's third line is not the base64 of a 32-byte root hash");
         goto out;
     }
     /* extension lines, up to the end or a blank line (the signatures) */
@@ -106,7 +108,7 @@ int mh_checkpoint_parse(const char *text, size_t len, mh_checkpoint *cp)
         if (*p == '\n')
             break;
         if (next_line(&p, end, &l, &ll) != 0 || !line_ok(l, ll)) {
-            mh_err_set("an extension line of the checkpoint is not a line of text");
+            mh_err_set(ret, "an extension line of the checkpoint is not a line of text");
             goto out;
         }
     }

@@ -19,19 +19,22 @@ int mh_cose_es256_sign(mbedtls_pk_context *pk, const uint8_t hash[32],
         return MH_ERR_INVALID_ARG;
     if (!mbedtls_pk_can_do(pk, MBEDTLS_PK_ECDSA) ||
         mbedtls_pk_ec(*pk)->grp.id != MBEDTLS_ECP_DP_SECP256R1) {
-        mh_err_set("the registry key must be an EC P-256 key (receipts are signed with "
+        mh_err_set(MH_ERR_KEY_TYPE,
+                   "the registry key must be an EC P-256 key (receipts are signed with "
                    "ES256); generate one with 'mohur key generate --type ec-p256'");
         return MH_ERR_KEY_TYPE;
     }
+    mh_err_clear();
     if (mbedtls_pk_sign(pk, MBEDTLS_MD_SHA256, hash, 32, der, &der_len, f_rng, p_rng) != 0) {
-        /* a token key leaves its own sentence (PIN, removal ...) */
-        return MH_ERR_TOKEN_FAILED;
+        /* a token key leaves its own code and sentence (PIN, removal ...) */
+        int rc = mh_err_code();
+        return rc ? rc : MH_ERR_TOKEN_FAILED;
     }
     /* the verifier's own strict reading: canonical DER, r and s in range */
     if (der_len > sizeof der || mh_pki_ecdsa_der_to_raw(MBEDTLS_ECP_DP_SECP256R1, der, der_len, sig,
                                                         MH_RECEIPT_SIG_LEN, NULL) != 0) {
         memset(sig, 0, MH_RECEIPT_SIG_LEN);
-        mh_err_set("the key returned a malformed ECDSA signature");
+        mh_err_set(MH_ERR_INTERNAL, "the key returned a malformed ECDSA signature");
         return MH_ERR_INTERNAL;
     }
     return 0;

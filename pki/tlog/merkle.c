@@ -119,7 +119,7 @@ int mh_merkle_inclusion_proof_ex(mh_merkle_hash_fn get, mh_merkle_range_fn range
         goto out;
     *n = 0;
     if (index >= size) {
-        mh_err_set("no inclusion proof for leaf %llu: the tree has only %llu leaves",
+        mh_err_set(ret, "no inclusion proof for leaf %llu: the tree has only %llu leaves",
                    (unsigned long long)index, (unsigned long long)size);
         goto out;
     }
@@ -199,13 +199,15 @@ int mh_merkle_consistency_proof_ex(mh_merkle_hash_fn get, mh_merkle_range_fn ran
         goto out;
     *n = 0;
     if (size2 > MH_MERKLE_MAX_SIZE) {
-        mh_err_set("no consistency proof for a tree of %llu leaves: mohur's trees hold at most "
+        mh_err_set(ret,
+                   "no consistency proof for a tree of %llu leaves: mohur's trees hold at most "
                    "2^63 leaves",
                    (unsigned long long)size2);
         goto out;
     }
     if (size1 == 0 || size1 > size2) {
-        mh_err_set("no consistency proof from a tree of %llu leaves to one of %llu: the first "
+        mh_err_set(ret,
+                   "no consistency proof from a tree of %llu leaves to one of %llu: the first "
                    "size must be at least 1 and at most the second",
                    (unsigned long long)size1, (unsigned long long)size2);
         goto out;

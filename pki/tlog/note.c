@@ -33,13 +33,15 @@ static int text_check(const char *t, size_t len)
         size_t at = i;
         uint32_t c = mh_utf8_next(s, len, &i);
         if (c == MH_UTF8_BAD) {
-            mh_err_set("the note is not valid UTF-8 (byte %zu): it was damaged or is not a note",
+            mh_err_set(MH_ERR_PARSE,
+                       "the note is not valid UTF-8 (byte %zu): it was damaged or is not a note",
                        at);
             return MH_ERR_PARSE;
         }
         long cp = (long)c;
         if (cp != '\n' && is_control(cp)) {
-            mh_err_set("the note holds a control character (U+%04lX at byte %zu): notes are "
+            mh_err_set(MH_ERR_PARSE,
+                       "the note holds a control character (U+%04lX at byte %zu): notes are "
                        "plain text lines",
                        (unsigned long)cp, at);
             return MH_ERR_PARSE;
@@ -181,7 +183,8 @@ int mh_note_vkey_parse(const char *vkey, size_t len, mh_note_vkey *out)
         return MH_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
     if (len > MH_NOTE_MAX_VKEY) {
-        mh_err_set("the verifier key is longer than %d characters: it is not a note key",
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the verifier key is longer than %d characters: it is not a note key",
                    MH_NOTE_MAX_VKEY);
         return MH_ERR_TOO_LARGE;
     }
@@ -191,19 +194,19 @@ int mh_note_vkey_parse(const char *vkey, size_t len, mh_note_vkey *out)
     for (p2 = p1 + 1; p2 < len && vkey[p2] != '+'; p2++)
         ;
     if (p1 >= len || p2 >= len || !name_ok(vkey, p1) || p2 - p1 - 1 != 8) {
-        mh_err_set("the verifier key is not <name>+<8 hex digits>+<base64 key>");
+        mh_err_set(ret, "the verifier key is not <name>+<8 hex digits>+<base64 key>");
         goto out;
     }
     for (size_t i = 0; i < 4; i++) {
         int hi = mh_hexval(vkey[p1 + 1 + 2 * i]), lo = mh_hexval(vkey[p1 + 2 + 2 * i]);
         if (hi < 0 || lo < 0) {
-            mh_err_set("the verifier key's ID is not 8 hex digits");
+            mh_err_set(ret, "the verifier key's ID is not 8 hex digits");
             goto out;
         }
         out->id[i] = (uint8_t)(hi << 4 | lo);
     }
     if (mh_base64_decode(vkey + p2 + 1, len - p2 - 1, raw, sizeof raw, &n) != 0 || n < 2) {
-        mh_err_set("the verifier key's key is not valid base64 of a type byte and a key");
+        mh_err_set(ret, "the verifier key's key is not valid base64 of a type byte and a key");
         goto out;
     }
     out->type = raw[0];
@@ -213,19 +216,20 @@ int mh_note_vkey_parse(const char *vkey, size_t len, mh_note_vkey *out)
     case MH_NOTE_ED25519:
     case MH_NOTE_COSIG:
         if (out->key_len != 32) {
-            mh_err_set("the verifier key's Ed25519 key is %zu bytes, not 32", out->key_len);
+            mh_err_set(ret, "the verifier key's Ed25519 key is %zu bytes, not 32", out->key_len);
             goto out;
         }
         break;
     case MH_NOTE_ECDSA:
     case MH_NOTE_RFC6962:
         if (p256_key_check(out->key, out->key_len) != 0) {
-            mh_err_set("the verifier key's ECDSA key is not a P-256 public key (SPKI)");
+            mh_err_set(ret, "the verifier key's ECDSA key is not a P-256 public key (SPKI)");
             goto out;
         }
         break;
     default:
-        mh_err_set("the verifier key has type 0x%02x; mohur supports 0x01 (Ed25519), 0x02 "
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "the verifier key has type 0x%02x; mohur supports 0x01 (Ed25519), 0x02 "
                    "(ECDSA P-256), 0x04 (cosignature) and 0x05 (RFC 6962)",
                    out->type);
         ret = MH_ERR_UNSUPPORTED_ALG;
@@ -233,8 +237,8 @@ int mh_note_vkey_parse(const char *vkey, size_t len, mh_note_vkey *out)
     }
     if (mh_note_keyid(vkey, p1, out->type, out->key, out->key_len, id) != 0 ||
         mh_ct_memcmp(id, out->id, 4) != 0) {
-        mh_err_set("the verifier key's ID does not match its name and key: the key was "
-                   "mistyped or altered");
+        mh_err_set(ret, "the verifier key's ID does not match its name and key: the key was "
+                        "mistyped or altered");
         goto out;
     }
     memcpy(out->name, vkey, p1);
@@ -299,26 +303,30 @@ static int sig_line(const char *p, const char *end, struct sigline *sl, const ch
     size_t n;
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     if (!nl) {
-        mh_err_set("the note's last signature line does not end in a newline: it was truncated");
+        mh_err_set(MH_ERR_PARSE,
+                   "the note's last signature line does not end in a newline: it was truncated");
         return MH_ERR_PARSE;
     }
     if ((size_t)(nl - p) > MH_NOTE_MAX_LINE) {
-        mh_err_set("a signature line of the note is too long");
+        mh_err_set(MH_ERR_TOO_LARGE, "a signature line of the note is too long");
         return MH_ERR_TOO_LARGE;
     }
     if (nl - p < EM_DASH_SP_LEN || mh_ct_memcmp(p, EM_DASH_SP, EM_DASH_SP_LEN) != 0) {
-        mh_err_set("a line after the note's blank line does not start with an em dash (U+2014) "
+        mh_err_set(MH_ERR_PARSE,
+                   "a line after the note's blank line does not start with an em dash (U+2014) "
                    "and a space: only signature lines may follow the text");
         return MH_ERR_PARSE;
     }
     const char *name = p + EM_DASH_SP_LEN;
     const char *sp = memchr(name, ' ', (size_t)(nl - name));
     if (!sp || !name_ok(name, (size_t)(sp - name))) {
-        mh_err_set("a signature line of the note has no valid key name followed by a space");
+        mh_err_set(MH_ERR_PARSE,
+                   "a signature line of the note has no valid key name followed by a space");
         return MH_ERR_PARSE;
     }
     if (mh_base64_decode(sp + 1, (size_t)(nl - sp - 1), raw, sizeof raw, &n) != 0 || n < 5) {
-        mh_err_set("the signature by '%.*s' is not valid base64 of a key ID and a signature",
+        mh_err_set(MH_ERR_PARSE,
+                   "the signature by '%.*s' is not valid base64 of a key ID and a signature",
                    (int)(sp - name), name);
         return MH_ERR_PARSE;
     }
@@ -341,7 +349,8 @@ int mh_note_parse(const char *note, size_t len, size_t *text_len)
         return MH_ERR_INVALID_ARG;
     *text_len = 0;
     if (len > MH_NOTE_MAX_TEXT + (size_t)MH_NOTE_MAX_SIGS * (MH_NOTE_MAX_LINE + 1)) {
-        mh_err_set("the note is %zu bytes, over mohur's limit of 1 MiB of text and %d "
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the note is %zu bytes, over mohur's limit of 1 MiB of text and %d "
                    "signatures",
                    len, MH_NOTE_MAX_SIGS);
         return MH_ERR_TOO_LARGE;
@@ -355,22 +364,23 @@ int mh_note_parse(const char *note, size_t len, size_t *text_len)
             break;
     }
     if (i < 2) {
-        mh_err_set("the note has no blank line before its signatures: it is not a signed note");
+        mh_err_set(MH_ERR_PARSE,
+                   "the note has no blank line before its signatures: it is not a signed note");
         return MH_ERR_PARSE;
     }
     if (i - 1 > MH_NOTE_MAX_TEXT) {
-        mh_err_set("the note's text is over mohur's limit of 1 MiB");
+        mh_err_set(MH_ERR_TOO_LARGE, "the note's text is over mohur's limit of 1 MiB");
         return MH_ERR_TOO_LARGE;
     }
     p = note + i;
     end = note + len;
     if (p == end) {
-        mh_err_set("the note has no signature lines after its blank line");
+        mh_err_set(MH_ERR_PARSE, "the note has no signature lines after its blank line");
         return MH_ERR_PARSE;
     }
     while (p < end) {
         if (++nsigs > MH_NOTE_MAX_SIGS) {
-            mh_err_set("the note has more than %d signatures", MH_NOTE_MAX_SIGS);
+            mh_err_set(MH_ERR_TOO_LARGE, "the note has more than %d signatures", MH_NOTE_MAX_SIGS);
             return MH_ERR_TOO_LARGE;
         }
         ret = sig_line(p, end, &sl, &p);
@@ -491,7 +501,8 @@ int mh_note_verify(const char *note, size_t len, const mh_note_vkey *keys, size_
                 mh_ct_memcmp(keys[k].id, sl.id, 4) != 0)
                 continue;
             if (verify_one(&keys[k], note, tl, &sl, &t) != 0) {
-                mh_err_set("the signature by '%s' (key %02x%02x%02x%02x) does not verify: the "
+                mh_err_set(MH_ERR_VERIFY_FAILED,
+                           "the signature by '%s' (key %02x%02x%02x%02x) does not verify: the "
                            "note was altered or signed by another key",
                            keys[k].name, keys[k].id[0], keys[k].id[1], keys[k].id[2],
                            keys[k].id[3]);
@@ -507,7 +518,8 @@ int mh_note_verify(const char *note, size_t len, const mh_note_vkey *keys, size_
         }
     }
     if (verified == 0) {
-        mh_err_set("none of the note's %zu signatures is by a key mohur knows: add the signer's "
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "none of the note's %zu signatures is by a key mohur knows: add the signer's "
                    "verifier key",
                    nsigs);
         return MH_ERR_NOT_FOUND;
@@ -561,11 +573,11 @@ int mh_note_sign(const char *text, size_t text_len, const char *key_name, uint8_
         goto out;
     *out_len = 0;
     if (text_len == 0 || text[text_len - 1] != '\n') {
-        mh_err_set("a note's text must be non-empty and end in a newline");
+        mh_err_set(ret, "a note's text must be non-empty and end in a newline");
         goto out;
     }
     if (text_len > MH_NOTE_MAX_TEXT) {
-        mh_err_set("a note's text is limited to 1 MiB");
+        mh_err_set(MH_ERR_TOO_LARGE, "a note's text is limited to 1 MiB");
         ret = MH_ERR_TOO_LARGE;
         goto out;
     }
@@ -574,11 +586,12 @@ int mh_note_sign(const char *text, size_t text_len, const char *key_name, uint8_
         goto out;
     ret = MH_ERR_INVALID_ARG;
     if (!name_ok(key_name, strlen(key_name))) {
-        mh_err_set("the key name must be non-empty, without spaces or '+'");
+        mh_err_set(ret, "the key name must be non-empty, without spaces or '+'");
         goto out;
     }
     if (key_type != MH_NOTE_ED25519 && key_type != MH_NOTE_ECDSA) {
-        mh_err_set("notes are signed with Ed25519 (0x01) or ECDSA P-256 (0x02) keys");
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "notes are signed with Ed25519 (0x01) or ECDSA P-256 (0x02) keys");
         ret = MH_ERR_UNSUPPORTED_ALG;
         goto out;
     }
@@ -592,7 +605,7 @@ int mh_note_sign(const char *text, size_t text_len, const char *key_name, uint8_
     ret = MH_ERR_INTERNAL;
     if (sig_len > sizeof sig || (key_type == MH_NOTE_ED25519 && sig_len != 64) ||
         (key_type == MH_NOTE_ECDSA && ecdsa_sig_der(sig, sig_len) != 0)) {
-        mh_err_set("the signer returned a signature of the wrong form for key type 0x%02x",
+        mh_err_set(ret, "the signer returned a signature of the wrong form for key type 0x%02x",
                    key_type);
         goto out;
     }

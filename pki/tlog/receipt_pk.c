@@ -18,7 +18,8 @@ int mh_receipt_key_from_pk(const mbedtls_pk_context *pk, mh_receipt_key *key)
     memset(key, 0, sizeof *key);
     if (!mbedtls_pk_can_do(pk, MBEDTLS_PK_ECDSA) || !(ec = mbedtls_pk_ec(*pk)) ||
         ec->grp.id != MBEDTLS_ECP_DP_SECP256R1) {
-        mh_err_set("the registry key must be an EC P-256 key (receipts are signed with "
+        mh_err_set(MH_ERR_KEY_TYPE,
+                   "the registry key must be an EC P-256 key (receipts are signed with "
                    "ES256); generate one with 'mohur key generate --type ec-p256'");
         return MH_ERR_KEY_TYPE;
     }

@@ -56,7 +56,8 @@ int mh_witness_request_parse(const char *body, size_t len, uint64_t *old_size,
     *note_off = (size_t)(p - body);
     return 0;
 bad:
-    mh_err_set("the add-checkpoint request is malformed: it must be 'old <size>', up to 63 "
+    mh_err_set(MH_ERR_PARSE,
+               "the add-checkpoint request is malformed: it must be 'old <size>', up to 63 "
                "base64 proof hashes, an empty line and a signed checkpoint (C2SP tlog-witness)");
     return MH_ERR_PARSE;
 }

@@ -46,8 +46,8 @@ int mh_x509_name_parse(mh_x509_name *n, const uint8_t *der, size_t len)
             if (mh_der_expect(&in, MH_DER_SEQUENCE, &atv))
                 goto out;
             if (!first && der_order(&prev, &atv) > 0) {
-                mh_err_set("a name has a multi-valued RDN whose attributes are not in DER "
-                           "order; it is not valid DER and cannot be used");
+                mh_err_set(ret, "a name has a multi-valued RDN whose attributes are not in DER "
+                                "order; it is not valid DER and cannot be used");
                 goto out;
             }
             first = false;
@@ -57,7 +57,8 @@ int mh_x509_name_parse(mh_x509_name *n, const uint8_t *der, size_t len)
                 mh_der_next(&a, &val) || !mh_der_done(&a))
                 goto out;
             if (n->n_attrs >= MH_X509_MAX_ATTRS) {
-                mh_err_set("a name has more than %d attributes; mohur refuses such names",
+                mh_err_set(MH_ERR_TOO_LARGE,
+                           "a name has more than %d attributes; mohur refuses such names",
                            MH_X509_MAX_ATTRS);
                 ret = MH_ERR_TOO_LARGE;
                 goto out;

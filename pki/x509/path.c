@@ -271,7 +271,7 @@ static int verify_sig(const mh_x509_span *spki, const mh_x509_span *alg, const u
 
     const struct sigalg *a = find_sigalg(alg, &prm, &has_prm);
     if (!a) {
-        mh_err_set("the signature algorithm is not one mohur knows");
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG, "the signature algorithm is not one mohur knows");
         return MH_ERR_UNSUPPORTED_ALG;
     }
     switch (a->kind) {
@@ -289,17 +289,20 @@ static int verify_sig(const mh_x509_span *spki, const mh_x509_span *alg, const u
         break;
     case 2:
         if (!has_prm || prm.tag != MH_DER_SEQUENCE || (rc = pss_params(&prm, &md, &pss))) {
-            mh_err_set("the RSA-PSS parameters of the signature are malformed or use a hash "
+            mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                       "the RSA-PSS parameters of the signature are malformed or use a hash "
                        "mohur does not take");
             return MH_ERR_UNSUPPORTED_ALG;
         }
         kind = MH_PKI_SIG_RSA_PSS;
         break;
     case 3:
-        mh_err_set("the signature uses %s, which is broken; it is refused by policy", a->name);
+        mh_err_set(MH_ERR_ALG_REFUSED,
+                   "the signature uses %s, which is broken; it is refused by policy", a->name);
         return MH_ERR_ALG_REFUSED;
     case 4:
-        mh_err_set("the signature uses DSA (%s), which mohur does not support", a->name);
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "the signature uses DSA (%s), which mohur does not support", a->name);
         return MH_ERR_UNSUPPORTED_ALG;
     default:
         if (has_prm)
@@ -602,7 +605,8 @@ static int nc_check(const mh_x509_cert *ca, const mh_x509_cert *c, bool target, 
 static int node_add(mh_path_work *w, int parent, unsigned depth, const mh_x509_span *policy)
 {
     if (w->n_nodes >= MAX_NODES) {
-        mh_err_set("the certificate policies of this path make a tree of more than %d nodes; "
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the certificate policies of this path make a tree of more than %d nodes; "
                    "mohur refuses such paths",
                    MAX_NODES);
         return -1;
@@ -734,7 +738,8 @@ static int policy_map(mh_path_work *w, const mh_x509_cert *c, unsigned i, bool m
             if (dup)
                 continue;
             if (n_set >= MAX_EXP) {
-                mh_err_set("a policy is mapped to more than %d policies; mohur refuses this",
+                mh_err_set(MH_ERR_TOO_LARGE,
+                           "a policy is mapped to more than %d policies; mohur refuses this",
                            MAX_EXP);
                 return MH_ERR_TOO_LARGE;
             }
@@ -1804,6 +1809,6 @@ int mh_path_validate(mh_path_work *work, const mh_path_input *in, const mh_path_
     work->nest = 0;
     int rc = validate_one(work, in, params, res);
     if (rc)
-        mh_err_set("%s", res->reason);
+        mh_err_set(rc, "%s", res->reason);
     return rc;
 }

@@ -8,7 +8,7 @@
 
 int mh_x509_bad(const char *what, const char *detail)
 {
-    mh_err_set("%s is malformed (%s); it cannot be used", what, detail);
+    mh_err_set(MH_ERR_PARSE, "%s is malformed (%s); it cannot be used", what, detail);
     return MH_ERR_PARSE;
 }
 
@@ -53,7 +53,8 @@ int mh_x509_gnames_read(const mh_der_elem *e, mh_x509_gnames *g)
         if (gn.type == MH_GN_IP && gn.val.len != 4 && gn.val.len != 16)
             return MH_ERR_PARSE;
         if (++g->count > MH_X509_MAX_GNAMES) {
-            mh_err_set("a list of names holds more than %d names; mohur refuses it",
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "a list of names holds more than %d names; mohur refuses it",
                        MH_X509_MAX_GNAMES);
             return MH_ERR_TOO_LARGE;
         }
@@ -193,7 +194,8 @@ static int ext_eku(mh_x509_cert *c, mh_der *d)
         if (mh_der_expect(&s, MH_DER_OID, &e) || mh_der_oid_check(&e))
             return MH_ERR_PARSE;
         if (c->n_eku >= MH_X509_MAX_EKU) {
-            mh_err_set("the certificate lists more than %d key purposes; mohur refuses it",
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the certificate lists more than %d key purposes; mohur refuses it",
                        MH_X509_MAX_EKU);
             return MH_ERR_TOO_LARGE;
         }
@@ -218,7 +220,8 @@ static int ext_policies(mh_x509_cert *c, mh_der *d)
         if (mh_der_expect(&p, MH_DER_OID, &e) || mh_der_oid_check(&e))
             return MH_ERR_PARSE;
         if (c->n_policies >= MH_X509_MAX_POLICIES) {
-            mh_err_set("the certificate lists more than %d policies; mohur refuses it",
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the certificate lists more than %d policies; mohur refuses it",
                        MH_X509_MAX_POLICIES);
             return MH_ERR_TOO_LARGE;
         }
@@ -281,7 +284,8 @@ static int ext_mappings(mh_x509_cert *c, mh_der *d)
             mh_der_expect(&p, MH_DER_OID, &b) || mh_der_oid_check(&b) || !mh_der_done(&p))
             return MH_ERR_PARSE;
         if (c->n_mappings >= MH_X509_MAX_MAPPINGS) {
-            mh_err_set("the certificate has more than %d policy mappings; mohur refuses it",
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the certificate has more than %d policy mappings; mohur refuses it",
                        MH_X509_MAX_MAPPINGS);
             return MH_ERR_TOO_LARGE;
         }
@@ -354,7 +358,8 @@ static int subtree_read(mh_der *s, mh_x509_gn *base)
         if (mh_der_uint(&opt, &v))
             return MH_ERR_PARSE;
         if (v != 0) {
-            mh_err_set("the certificate's name constraints use a minimum distance, which RFC "
+            mh_err_set(MH_ERR_UNSUPPORTED,
+                       "the certificate's name constraints use a minimum distance, which RFC "
                        "5280 does not allow; it cannot be used");
             return MH_ERR_UNSUPPORTED;
         }
@@ -362,7 +367,8 @@ static int subtree_read(mh_der *s, mh_x509_gn *base)
     if (mh_der_optional(&t, MH_DER_CTX_P(1), &opt, &present))
         return MH_ERR_PARSE;
     if (present) {
-        mh_err_set("the certificate's name constraints use a maximum distance, which RFC "
+        mh_err_set(MH_ERR_UNSUPPORTED,
+                   "the certificate's name constraints use a maximum distance, which RFC "
                    "5280 does not allow; it cannot be used");
         return MH_ERR_UNSUPPORTED;
     }
@@ -387,7 +393,8 @@ static int read_subtrees(const mh_der_elem *e, mh_x509_span *out, uint16_t *n)
     while (!mh_der_empty(&s)) {
         mh_x509_gn base;
         if (*n >= MH_X509_MAX_SUBTREES) {
-            mh_err_set("the certificate's name constraints have more than %d subtrees of one "
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the certificate's name constraints have more than %d subtrees of one "
                        "kind; mohur refuses it",
                        MH_X509_MAX_SUBTREES);
             return MH_ERR_TOO_LARGE;
@@ -452,7 +459,8 @@ static int ext_crldp(mh_x509_cert *c, mh_der *d)
         if (mh_der_expect(&s, MH_DER_SEQUENCE, &dpe))
             return MH_ERR_PARSE;
         if (c->n_dps >= MH_X509_MAX_DPS) {
-            mh_err_set("the certificate lists more than %d CRL distribution points; mohur "
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the certificate lists more than %d CRL distribution points; mohur "
                        "refuses it",
                        MH_X509_MAX_DPS);
             return MH_ERR_TOO_LARGE;
@@ -518,7 +526,8 @@ static int ext_aia(mh_x509_cert *c, mh_der *d)
     while (!mh_der_empty(&s)) {
         mh_x509_access a;
         if (c->n_aia >= MH_X509_MAX_AIA) {
-            mh_err_set("the certificate lists more than %d access descriptions; mohur refuses "
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the certificate lists more than %d access descriptions; mohur refuses "
                        "it",
                        MH_X509_MAX_AIA);
             return MH_ERR_TOO_LARGE;
@@ -661,14 +670,16 @@ static int parse_extensions(mh_x509_cert *c, const mh_der_elem *exts)
             if (mh_x509_span_eq(&seen[i], &os)) {
                 char o[96];
                 mh_x509_oid_str(&os, false, o, sizeof o);
-                mh_err_set("the certificate has extension %s twice, which RFC 5280 forbids; it "
+                mh_err_set(MH_ERR_PARSE,
+                           "the certificate has extension %s twice, which RFC 5280 forbids; it "
                            "cannot be used",
                            o);
                 return MH_ERR_PARSE;
             }
         }
         if (n_seen >= sizeof seen / sizeof seen[0]) {
-            mh_err_set("the certificate has more than %zu extensions; mohur refuses it",
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the certificate has more than %zu extensions; mohur refuses it",
                        sizeof seen / sizeof seen[0]);
             return MH_ERR_TOO_LARGE;
         }
@@ -721,7 +732,8 @@ int mh_x509_cert_parse(mh_x509_cert *c, const uint8_t *der, size_t len)
 
     memset(c, 0, sizeof *c);
     if (len > MH_X509_MAX_CERT) {
-        mh_err_set("the certificate is %zu bytes, more than the %zu mohur accepts", len,
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the certificate is %zu bytes, more than the %zu mohur accepts", len,
                    MH_X509_MAX_CERT);
         return MH_ERR_TOO_LARGE;
     }
@@ -781,7 +793,8 @@ int mh_x509_cert_parse(mh_x509_cert *c, const uint8_t *der, size_t len)
     if (read_alg(&tbs, &alg1))
         return mh_x509_bad(what, "bad signature algorithm");
     if (alg1.raw_len != alg2.raw_len || memcmp(alg1.raw, alg2.raw, alg1.raw_len) != 0) {
-        mh_err_set("the certificate's two signature algorithm fields differ, which RFC 5280 "
+        mh_err_set(MH_ERR_PARSE,
+                   "the certificate's two signature algorithm fields differ, which RFC 5280 "
                    "forbids; it cannot be used");
         return MH_ERR_PARSE;
     }
