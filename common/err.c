@@ -105,11 +105,6 @@ void mh_err_clear(void)
     detail_code = MH_OK;
 }
 
-int mh_err_code(void)
-{
-    return detail[0] ? detail_code : MH_OK;
-}
-
 const char *mh_err_message(int code)
 {
     return code != MH_OK && code == detail_code && detail[0] ? detail : mh_strerror(code);

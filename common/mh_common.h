@@ -3,8 +3,9 @@
  * (below), secret memory, and in section headers included at the end (none
  * is included on its own): byte spans, byte order and hex
  * (common_bytes.h), UTF-8 (common_text.h), strict base64 and base32
- * (common_codec.h), files and the PIN-file policy (common_file.h) and
- * randomness (common_rng.h).
+ * (common_codec.h), files and the PIN-file policy (common_file.h),
+ * randomness (common_rng.h) and the one signing interface, mh_signer
+ * (common_signer.h).
  *
  * Every function in mohur that can fail returns an int: 0 (MH_OK) for success
  * or one of the negative MH_ERR_* codes below. mh_strerror() turns a code into
@@ -109,9 +110,6 @@ void mh_err_clear(void);
 /* The sentence left for exactly this code by mh_err_set(), else
  * mh_strerror(code). Never NULL. */
 const char *mh_err_message(int code);
-/* The code the current sentence explains (MH_OK: none). Only for carrying
- * an error through a foreign library that keeps its own codes. */
-int mh_err_code(void);
 
 /* Wipes memory in a way the compiler keeps. */
 void mh_wipe(void *p, size_t n);
@@ -126,5 +124,6 @@ int mh_ct_memcmp(const void *a, const void *b, size_t n);
 #include "common_codec.h"
 #include "common_file.h"
 #include "common_rng.h"
+#include "common_signer.h"
 
 #endif

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <mbedtls/asn1.h>
 #include <mbedtls/ecp.h>
@@ -694,8 +693,9 @@ int mh_hsm_key_generate(mh_hsm_token *tok, enum mh_key_type type, const char *la
         return MH_ERR_INVALID_ARG;
     uint8_t rid[16];
     if (id_len == 0) {
-        if (getrandom(rid, sizeof rid, 0) != (ssize_t)sizeof rid)
-            return MH_ERR_INTERNAL;
+        int rc = mh_rng_bytes(rid, sizeof rid);
+        if (rc)
+            return rc;
         id = rid;
         id_len = sizeof rid;
     }

@@ -1,6 +1,7 @@
-/* sign.c - signing and verifying with token keys: ECDSA (digest computed
- * here, signature DER-encoded canonically), RSA PKCS#1 v1.5 and PSS,
- * Ed25519. */
+/* sign.c - signing and verifying with token keys: the mh_signer of a
+ * token key (ECDSA over a digest, given as the token returns it, r || s,
+ * or in canonical DER; RSA PKCS#1 v1.5 and PSS; Ed25519 over the message),
+ * and verification with the token's public key. */
 #include <stdio.h>
 #include <string.h>
 
@@ -8,32 +9,6 @@
 #include <mbedtls/pk.h>
 
 #include "hsm_internal.h"
-
-static const struct {
-    enum mh_sig_alg a;
-    const char *name;
-} alg_names[] = {
-    {MH_SIG_AUTO, "auto"},       {MH_SIG_ECDSA, "ecdsa"},     {MH_SIG_RSA_PKCS1, "rsa-pkcs1"},
-    {MH_SIG_RSA_PSS, "rsa-pss"}, {MH_SIG_ED25519, "ed25519"},
-};
-
-enum mh_sig_alg mh_sig_alg_from_name(const char *name)
-{
-    for (size_t i = 0; i < sizeof alg_names / sizeof alg_names[0]; i++) {
-        if (strcmp(name, alg_names[i].name) == 0)
-            return alg_names[i].a;
-    }
-    return (enum mh_sig_alg) - 1;
-}
-
-const char *mh_sig_alg_name(enum mh_sig_alg a)
-{
-    for (size_t i = 0; i < sizeof alg_names / sizeof alg_names[0]; i++) {
-        if (alg_names[i].a == a)
-            return alg_names[i].name;
-    }
-    return "unknown";
-}
 
 static bool is_rsa(enum mh_key_type t)
 {
@@ -188,65 +163,65 @@ out:
     return rc;
 }
 
-int mh_hsm_sign_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t md,
-                       const uint8_t *digest, size_t digest_len, uint8_t *sig, size_t cap,
-                       size_t *sig_len)
+/* The mh_signer's sign function: self->ctx is the key, self->alg the
+ * algorithm mh_hsm_key_signer() checked against it. */
+static int sign_op(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *in, size_t in_len,
+                   bool message, enum mh_sig_enc enc, uint8_t *sig, size_t cap, size_t *sig_len)
 {
-    int rc = pick_alg(key, alg, &alg);
-    if (rc)
+    mh_hsm_key *key = self->ctx;
+    enum mh_sig_alg alg = self->alg;
+    int rc;
+    if (alg == MH_SIG_ED25519) {
+        if (!message)
+            return mh_err_set(MH_ERR_KEY_TYPE, "Ed25519 signs the whole message, not a digest");
+        CK_MECHANISM mech = {CKM_EDDSA, NULL, 0};
+        size_t l = cap;
+        rc = run(key, false, &mech, in, in_len, sig, cap, &l);
+        if (!rc)
+            *sig_len = l;
         return rc;
-    const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
-    if (md != MBEDTLS_MD_NONE && (!mi || mbedtls_md_get_size(mi) != digest_len)) {
-        mh_err_set(MH_ERR_INVALID_ARG,
-                   "the digest is %zu bytes long, which does not fit the hash chosen", digest_len);
-        return MH_ERR_INVALID_ARG;
     }
-    if (digest_len == 0 || digest_len > 64)
-        return MH_ERR_INVALID_ARG;
+    if (message || in_len == 0 || in_len > 64)
+        return mh_err_set(MH_ERR_INVALID_ARG, "signing with key '%s': a digest is expected",
+                          key->label);
     uint8_t buf[MH_SIG_MAX];
     uint8_t di[128];
     size_t blen = sizeof buf;
     CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
     CK_RSA_PKCS_PSS_PARAMS pss;
-    const uint8_t *data = digest;
-    size_t dlen = digest_len;
+    const uint8_t *data = in;
+    size_t dlen = in_len;
     switch (alg) {
     case MH_SIG_ECDSA:
         break;
     case MH_SIG_RSA_PKCS1:
         mech.mechanism = CKM_RSA_PKCS;
-        if (md != MBEDTLS_MD_NONE) {
-            rc = digest_info(md, digest, digest_len, di, sizeof di, &dlen);
-            if (rc)
-                return rc;
-            data = di;
-        }
+        rc = digest_info(md, in, in_len, di, sizeof di, &dlen);
+        if (rc)
+            return rc;
+        data = di;
         break;
     case MH_SIG_RSA_PSS:
         mech.mechanism = CKM_RSA_PKCS_PSS;
         pss.hashAlg = ck_hash(md, &pss.mgf);
-        if (pss.hashAlg == CKM_VENDOR_DEFINED) {
-            mh_err_set(MH_ERR_INVALID_ARG, "RSA-PSS needs a SHA-2 hash");
-            return MH_ERR_INVALID_ARG;
-        }
-        pss.sLen = digest_len;
+        if (pss.hashAlg == CKM_VENDOR_DEFINED)
+            return mh_err_set(MH_ERR_INVALID_ARG, "RSA-PSS needs a SHA-2 hash");
+        pss.sLen = in_len;
         mech.pParameter = &pss;
         mech.ulParameterLen = sizeof pss;
         break;
     default:
-        mh_err_set(MH_ERR_KEY_TYPE, "Ed25519 signs the whole message, not a digest");
-        return MH_ERR_KEY_TYPE;
+        return mh_err_set(MH_ERR_KEY_TYPE, "key '%s' cannot make %s signatures", key->label,
+                          mh_sig_alg_name(alg));
     }
     rc = run(key, false, &mech, data, dlen, buf, sizeof buf, &blen);
     if (rc)
         goto out;
-    if (alg == MH_SIG_ECDSA) {
-        if (blen != 2 * key->nbytes) {
-            mh_err_set(MH_ERR_TOKEN_FAILED,
-                       "the token returned an ECDSA signature of unexpected length");
-            rc = MH_ERR_TOKEN_FAILED;
-            goto out;
-        }
+    if (alg == MH_SIG_ECDSA && blen != 2 * key->nbytes) {
+        rc = mh_err_set(MH_ERR_TOKEN_FAILED,
+                        "the token returned an ECDSA signature of unexpected length");
+    } else if (alg == MH_SIG_ECDSA && enc == MH_SIG_DER) {
+        /* the token gives r || s: DER is written once, here */
         rc = mh_ecdsa_raw_to_der(buf, blen, sig, cap, sig_len);
     } else if (blen > cap) {
         rc = MH_ERR_BUFFER_TOO_SMALL;
@@ -259,28 +234,24 @@ out:
     return rc;
 }
 
-int mh_hsm_sign_message(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t md,
-                        const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t cap,
-                        size_t *sig_len)
+int mh_hsm_key_signer(mh_hsm_key *key, enum mh_sig_alg alg, mh_signer *out)
 {
+    if (!key || !out)
+        return MH_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
     int rc = pick_alg(key, alg, &alg);
     if (rc)
         return rc;
-    if (alg == MH_SIG_ED25519) {
-        CK_MECHANISM mech = {CKM_EDDSA, NULL, 0};
-        size_t l = cap;
-        rc = run(key, false, &mech, msg, msg_len, sig, cap, &l);
-        if (!rc)
-            *sig_len = l;
-        return rc;
-    }
-    const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
-    if (!mi)
-        return MH_ERR_INVALID_ARG;
-    uint8_t d[64];
-    if (mbedtls_md(mi, msg, msg_len, d))
-        return MH_ERR_INTERNAL;
-    return mh_hsm_sign_digest(key, alg, md, d, mbedtls_md_get_size(mi), sig, cap, sig_len);
+    if (key->spki_len == 0)
+        return mh_err_set(MH_ERR_KEY_NOT_FOUND, "the public half of key '%s' is not known",
+                          key->label);
+    out->sign = sign_op;
+    out->ctx = key;
+    out->alg = alg;
+    out->spki = key->spki;
+    out->spki_len = key->spki_len;
+    out->name = key->label;
+    return MH_OK;
 }
 
 /* Verification in software from the public key, for keys without a

@@ -4,7 +4,7 @@
  * The one header users of pki/ include. Its parts are kept in section
  * headers (pki_*.h) so each stays readable; none of them is included on its
  * own. pki/ does no I/O, never calls PKCS#11 (it signs through an
- * mbedtls_pk_context that hsm/ provides), and the parts the firmware
+ * mh_signer, common_signer.h, that hsm/ or a caller provides), and the parts the firmware
  * compiles (DER reading, signature checks, Merkle proofs, notes, receipts)
  * never allocate.
  */

@@ -586,7 +586,7 @@ static int open_token(mh_app *a)
         goto out;
     }
     if ((ret = mh_hsm_key_find(a->tok, &uri, &a->regkey)) != 0 ||
-        (ret = mh_hsm_key_pk(a->regkey, &a->regpk)) != 0)
+        (ret = mh_hsm_key_signer(a->regkey, MH_SIG_AUTO, &a->regsigner)) != 0)
         goto out;
     a->regpk_ok = true;
     if (a->tsa_label[0]) {
@@ -599,7 +599,7 @@ static int open_token(mh_app *a)
             goto out;
         }
         if ((ret = mh_hsm_key_find(a->tok, &uri, &a->tsakey)) != 0 ||
-            (ret = mh_hsm_key_pk(a->tsakey, &a->tsapk)) != 0 ||
+            (ret = mh_hsm_key_signer(a->tsakey, MH_SIG_AUTO, &a->tsasigner)) != 0 ||
             (ret = mh_app_path(cpath, sizeof cpath, a->dir, a->tsa_cert_rel)) != 0 ||
             (ret = mh_app_read_cert(cpath, &a->tsa_cert, &a->tsa_cert_len)) != 0)
             goto out;
@@ -628,8 +628,6 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
     snprintf(a->dir, sizeof a->dir, "%s", state_dir);
     a->flags = flags;
     pthread_mutex_init(&a->font_lock, NULL);
-    mbedtls_pk_init(&a->regpk);
-    mbedtls_pk_init(&a->tsapk);
     if ((ret = load_config(a)) != 0)
         goto out;
     mh_ledger_opts lo = {0};
@@ -665,10 +663,8 @@ void mh_app_close(mh_app *a)
         return;
     mh_ledger_close(a->ledger);
     mh_cadb_close(a->cadb);
-    mbedtls_pk_free(&a->regpk);
     mh_hsm_key_free(a->regkey);
     mh_font_kit_free(a->font_kit);
-    mbedtls_pk_free(&a->tsapk);
     mh_hsm_key_free(a->tsakey);
     free(a->tsa_cert);
     mh_hsm_token_close(a->tok);
@@ -786,7 +782,6 @@ int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri, mh
         return MH_ERR_NOMEM;
     s->app = a;
     s->issuer = is;
-    mbedtls_pk_init(&s->pk);
     if (key_uri) {
         if ((ret = mh_p11_uri_parse(key_uri, &uri)) != 0)
             goto out;
@@ -823,7 +818,7 @@ int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri, mh
                    is ? " of issuer '" : "", is ? is->info.id : "", is ? "'" : "");
         goto out;
     }
-    if ((ret = mh_hsm_key_pk(s->key, &s->pk)) != 0)
+    if ((ret = mh_hsm_key_signer(s->key, MH_SIG_AUTO, &s->signer)) != 0)
         goto out;
     /* revocation fails closed: the current CRL, and the CA database, which
      * knows a revocation or hold before the next CRL is published */
@@ -856,7 +851,6 @@ void mh_app_signer_close(mh_app_signer *s)
 {
     if (!s)
         return;
-    mbedtls_pk_free(&s->pk);
     mh_hsm_key_free(s->key);
     mh_hsm_token_close(s->own_tok);
     mh_hsm_module_unload(s->own_mod);

@@ -4,8 +4,6 @@
 
 #include <pthread.h>
 
-#include <mbedtls/pk.h>
-
 #include "mh_app.h"
 #include "mh_cadb.h"
 #include "mh_doc.h"
@@ -67,14 +65,14 @@ struct mh_app {
     mh_hsm_module *mod;
     mh_hsm_token *tok;
     mh_hsm_key *regkey;
-    mbedtls_pk_context regpk;
+    mh_signer regsigner;
     bool regpk_ok;
     /* the appliance's own RFC 3161 timestamp authority (config.json "tsa",
      * optional): with it, signatures are CAdES/PAdES B-T */
     char tsa_label[64];
     char tsa_cert_rel[APP_PATH_MAX];
     mh_hsm_key *tsakey;
-    mbedtls_pk_context tsapk;
+    mh_signer tsasigner;
     bool tsa_ok;
     uint8_t *tsa_cert;
     size_t tsa_cert_len;
@@ -91,7 +89,7 @@ struct mh_app_signer {
     mh_hsm_module *own_mod;   /* a module loaded for this signer only */
     mh_hsm_token *own_tok;
     mh_hsm_key *key;
-    mbedtls_pk_context pk;
+    mh_signer signer;
     uint8_t *cert;
     size_t cert_len;
     uint8_t fp[32];

@@ -187,7 +187,7 @@ struct init_ctx {
     mh_cadb *db;
     uint8_t root_cert[MH_CA_CERT_MAX];
     size_t root_len;
-    mbedtls_pk_context root_pk;
+    mh_signer root;
     int64_t now;
 };
 
@@ -213,12 +213,10 @@ static int issue_for(struct init_ctx *c, mh_hsm_key *key, enum mh_ca_profile pro
     r.spki_len = spki_len;
     r.issuer_cert = c->root_cert;
     r.issuer_cert_len = c->root_len;
-    r.issuer_key = &c->root_pk;
+    r.issuer_key = &c->root;
     r.path_len = -1;
     r.not_before = c->now - 300;
     r.not_after = c->now + 86400LL * 3 * 365;
-    r.f_rng = mh_rng_mbedtls;
-    r.p_rng = c->a;
     if ((ret = mh_rng_bytes(r.serial, sizeof r.serial)) != 0) {
         ret = MH_ERR_INTERNAL;
         goto out;
@@ -373,7 +371,6 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
         ret = MH_ERR_NOMEM;
         goto out;
     }
-    mbedtls_pk_init(&c->root_pk);
     if ((ret = random_pin(so_pin, sizeof so_pin)) != 0 ||
         (ret = random_pin(user_pin, sizeof user_pin)) != 0)
         goto out;
@@ -413,18 +410,16 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
         memset(&r, 0, sizeof r);
         snprintf(subj, sizeof subj, "CN=%s Root CA,O=Mohur,C=AZ", registry);
         if ((ret = mh_hsm_key_public_der(keys[0], spki, sizeof spki, &spki_len)) != 0 ||
-            (ret = mh_hsm_key_pk(keys[0], &c->root_pk)) != 0)
+            (ret = mh_hsm_key_signer(keys[0], MH_SIG_AUTO, &c->root)) != 0)
             goto out;
         r.profile = MH_CA_PROFILE_ROOT;
         r.subject = subj;
         r.spki = spki;
         r.spki_len = spki_len;
-        r.issuer_key = &c->root_pk;
+        r.issuer_key = &c->root;
         r.path_len = -1;
         r.not_before = c->now - 300;
         r.not_after = c->now + 86400LL * 7300;
-        r.f_rng = mh_rng_mbedtls;
-        r.p_rng = a;
         if (mh_rng_bytes(r.serial, sizeof r.serial) != 0) {
             ret = MH_ERR_INTERNAL;
             goto out;
@@ -508,11 +503,9 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
         memset(&cr, 0, sizeof cr);
         cr.issuer_cert = c->root_cert;
         cr.issuer_cert_len = c->root_len;
-        cr.issuer_key = &c->root_pk;
+        cr.issuer_key = &c->root;
         cr.this_update = c->now - 60;
         cr.next_update = c->now + 86400LL * 30;
-        cr.f_rng = mh_rng_mbedtls;
-        cr.p_rng = a;
         if ((ret = mh_cadb_crl_next(c->db, &number)) != 0)
             goto out;
         cr.crl_number = number;
@@ -583,7 +576,6 @@ out:
     json_decref(cfg);
     free(crl);
     if (c) {
-        mbedtls_pk_free(&c->root_pk);
         mh_cadb_close(c->db);
     }
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)

@@ -301,7 +301,7 @@ static int issue_receipt(issue *is)
     uint8_t rec[MH_RECEIPT_MAX];
     size_t rec_len = 0, ulen = 0;
     is->claims.log_index = is->res->log_index;
-    int rc = mh_receipt_sign(&is->claims, &is->a->regpk, NULL, NULL, rec, sizeof rec, &rec_len);
+    int rc = mh_receipt_sign(&is->claims, &is->a->regsigner, rec, sizeof rec, &rec_len);
     if (rc) {
         char why[300];
         snprintf(why, sizeof why, "%s", mh_err_message(rc));

@@ -24,7 +24,7 @@ static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[
                        size_t cap, size_t *len)
 {
     if (!a->tsa_ok)
-        return mh_cms_sign_digest(cs, digest, 32, out, cap, len, mh_rng_mbedtls, NULL);
+        return mh_cms_sign_digest(cs, digest, 32, out, cap, len);
     int ret = MH_ERR_NOMEM;
     uint8_t *cms = malloc(cap), *tok = malloc(TST_MAX);
     size_t cms_len = 0, tok_len = 0, sig_len = 0;
@@ -33,7 +33,7 @@ static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[
     mh_tsp_req req;
     if (!cms || !tok)
         goto out;
-    if ((ret = mh_cms_sign_digest(cs, digest, 32, cms, cap, &cms_len, mh_rng_mbedtls, NULL)) != 0 ||
+    if ((ret = mh_cms_sign_digest(cs, digest, 32, cms, cap, &cms_len)) != 0 ||
         (ret = mh_cms_signature_value(cms, cms_len, 0, &sig, &sig_len)) != 0)
         goto out;
     mbedtls_sha256_ret(sig, sig_len, h, 0);
@@ -47,7 +47,7 @@ static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[
     memset(&tsa, 0, sizeof tsa);
     const uint8_t *chain[1] = {a->root_der};
     size_t chain_len[1] = {a->root_len};
-    tsa.key = &a->tsapk;
+    tsa.key = &a->tsasigner;
     tsa.cert = a->tsa_cert;
     tsa.cert_len = a->tsa_cert_len;
     tsa.chain = chain;
@@ -56,7 +56,7 @@ static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[
     tsa.md = MBEDTLS_MD_SHA256;
     tsa.accuracy_s = 1;
     if ((ret = mh_tsa_token(&tsa, &req, serial, sizeof serial, (int64_t)time(NULL), tok, TST_MAX,
-                            &tok_len, mh_rng_mbedtls, NULL)) != 0) {
+                            &tok_len)) != 0) {
         char why[300];
         snprintf(why, sizeof why, "%s", mh_err_message(ret));
         mh_err_set(ret, "timestamping the signature with the appliance's timestamp authority: %s",
@@ -74,7 +74,7 @@ static void cms_signer_of(mh_app *a, const mh_app_signer *s, mh_cms_signer *cs,
                           const uint8_t **chain, size_t *chain_len)
 {
     memset(cs, 0, sizeof *cs);
-    cs->key = (mbedtls_pk_context *)&s->pk;
+    cs->key = &s->signer;
     cs->cert = s->cert;
     cs->cert_len = s->cert_len;
     cs->md = MBEDTLS_MD_SHA256;

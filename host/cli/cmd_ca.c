@@ -10,8 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
 
@@ -85,27 +83,6 @@ static char *cfg_str(mh_cadb *db, const char *key)
     return (char *)v;
 }
 
-struct rng {
-    mbedtls_entropy_context e;
-    mbedtls_ctr_drbg_context d;
-};
-
-static int rng_init(struct rng *r)
-{
-    mbedtls_entropy_init(&r->e);
-    mbedtls_ctr_drbg_init(&r->d);
-    if (mbedtls_ctr_drbg_seed(&r->d, mbedtls_entropy_func, &r->e, (const unsigned char *)"mohur-ca",
-                              8) != 0)
-        return mh_cli_fail(MH_ERR_INTERNAL, "seeding the random generator");
-    return MH_EXIT_OK;
-}
-
-static void rng_free(struct rng *r)
-{
-    mbedtls_ctr_drbg_free(&r->d);
-    mbedtls_entropy_free(&r->e);
-}
-
 /* Opens a second key, sharing the module (and the token, when it is the
  * same one) with `base`: a PKCS#11 module is loaded once per process. */
 static int open_second(mh_cli_ctx *base, mh_cli_ctx *c, const char *uri, const char *module,
@@ -167,9 +144,9 @@ static void close_second(mh_cli_ctx *c, bool shared_mod, bool shared_tok)
     mh_cli_close(c);
 }
 
-/* Opens the CA's signing key and sets up pk on it. */
+/* Opens the CA's signing key and its signer. */
 static int open_ca_key(mh_cli_ctx *c, const char *uri, const char *module, const char *dir,
-                       mbedtls_pk_context *pk)
+                       mh_signer *pk)
 {
     int ret = mh_cli_open_key(c, uri, module, MH_CLI_LOGIN_ALWAYS);
     if (ret) {
@@ -180,7 +157,7 @@ static int open_ca_key(mh_cli_ctx *c, const char *uri, const char *module, const
                     dir, c->key_name[0] ? c->key_name : "named in its configuration");
         return ret;
     }
-    int rc = mh_hsm_key_pk(c->key, pk);
+    int rc = mh_hsm_key_signer(c->key, MH_SIG_AUTO, pk);
     if (rc)
         return mh_cli_fail(rc, "using %s", c->key_name);
     return MH_EXIT_OK;
@@ -327,20 +304,19 @@ static int cmd_ca_init(int argc, char **argv)
     const char *crl_url = NULL, *aia_url = NULL, *module = NULL;
     struct list pdns = {0}, pemail = {0}, pdn = {0}, pol = {0};
     long days = 0, path_len = -1, def_days = 365;
-    bool json = false, shm = false, sht = false, rng_ok = false;
+    bool json = false, shm = false, sht = false;
     char dirbuf[1024], def_days_s[16];
     mh_cli_ctx c, pc;
-    mbedtls_pk_context pk, ppk;
+    mh_signer pk, ppk;
     mh_cadb *db = NULL, *pdb = NULL;
     uint8_t spki[SPKI_CAP], *cert = NULL, *pcert = NULL, *pchain = NULL, *chain = NULL;
     size_t spki_len = 0, cert_len = 0, pcert_len = 0, pchain_len = 0;
     char *p_uri = NULL, *p_crl = NULL, *p_aia = NULL, *p_pol = NULL;
-    struct rng rng;
 
     memset(&c, 0, sizeof c);
     memset(&pc, 0, sizeof pc);
-    mbedtls_pk_init(&pk);
-    mbedtls_pk_init(&ppk);
+    memset(&pk, 0, sizeof pk);
+    memset(&ppk, 0, sizeof ppk);
     ret = mh_cli_check_long(argc, argv, opts);
     if (ret)
         goto out;
@@ -468,15 +444,12 @@ static int cmd_ca_init(int argc, char **argv)
             goto out;
         }
     }
-    if ((ret = rng_init(&rng)) != 0)
-        goto out;
-    rng_ok = true;
 
     ret = mh_cli_open_key(&c, key, module, MH_CLI_LOGIN_ALWAYS);
     if (ret)
         goto out;
     if ((rc = mh_hsm_key_public_der(c.key, spki, sizeof spki, &spki_len)) != 0 ||
-        (rc = mh_hsm_key_pk(c.key, &pk)) != 0) {
+        (rc = mh_hsm_key_signer(c.key, MH_SIG_AUTO, &pk)) != 0) {
         ret = mh_cli_fail(rc, "reading %s", c.key_name);
         goto out;
     }
@@ -487,10 +460,8 @@ static int cmd_ca_init(int argc, char **argv)
     r.spki = spki;
     r.spki_len = spki_len;
     r.path_len = -1;
-    r.f_rng = mbedtls_ctr_drbg_random;
-    r.p_rng = &rng.d;
     r.not_before = (int64_t)time(NULL) - 300;
-    if (mbedtls_ctr_drbg_random(&rng.d, r.serial, sizeof r.serial) != 0) {
+    if (mh_rng_bytes(r.serial, sizeof r.serial) != 0) {
         ret = mh_cli_fail(MH_ERR_INTERNAL, "making a serial number");
         goto out;
     }
@@ -529,7 +500,7 @@ static int cmd_ca_init(int argc, char **argv)
                         parent);
             goto out;
         }
-        if ((rc = mh_hsm_key_pk(pc.key, &ppk)) != 0) {
+        if ((rc = mh_hsm_key_signer(pc.key, MH_SIG_AUTO, &ppk)) != 0) {
             ret = mh_cli_fail(rc, "using %s", pc.key_name);
             goto out;
         }
@@ -703,12 +674,8 @@ static int cmd_ca_init(int argc, char **argv)
     }
     ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
-    mbedtls_pk_free(&ppk);
-    mbedtls_pk_free(&pk);
     close_second(&pc, shm, sht);
     mh_cli_close(&c);
-    if (rng_ok)
-        rng_free(&rng);
     mh_cadb_close(pdb);
     mh_cadb_close(db);
     free(cert);
@@ -784,22 +751,21 @@ static int cmd_ca_issue(int argc, char **argv)
     const char *from = NULL, *pub_path = NULL, *out_path = NULL, *key = NULL, *module = NULL;
     struct list dns = {0}, ips = {0}, emails = {0}, pol = {0};
     long days = 0;
-    bool json = false, shm = false, sht = false, rng_ok = false;
+    bool json = false, shm = false, sht = false;
     char dirbuf[1024];
     mh_cli_ctx c, kc;
-    mbedtls_pk_context pk;
+    mh_signer pk;
     mh_cadb *db = NULL;
     uint8_t spki[SPKI_CAP], subj_der[MH_CA_DN_MAX];
     size_t spki_len = 0, subj_len = 0;
     uint8_t *in = NULL, *ca_cert = NULL, *cert = NULL;
     size_t in_len = 0, ca_cert_len = 0, cert_len = 0;
     char *key_uri = NULL, *cfg_pol = NULL, *crl_url = NULL, *aia_url = NULL, *dd = NULL;
-    struct rng rng;
     enum mh_ca_profile profile;
 
     memset(&c, 0, sizeof c);
     memset(&kc, 0, sizeof kc);
-    mbedtls_pk_init(&pk);
+    memset(&pk, 0, sizeof pk);
     ret = mh_cli_check_long(argc, argv, opts);
     if (ret)
         goto out;
@@ -939,9 +905,6 @@ static int cmd_ca_issue(int argc, char **argv)
         memmove(spki, spki + sizeof spki - (size_t)l, (size_t)l);
         spki_len = (size_t)l;
     }
-    if ((ret = rng_init(&rng)) != 0)
-        goto out;
-    rng_ok = true;
     if ((ret = open_ca_key(&c, key ? key : key_uri, module, dir, &pk)) != 0)
         goto out;
     if (from) {
@@ -985,8 +948,6 @@ static int cmd_ca_issue(int argc, char **argv)
     }
     r.crl_url = crl_url;
     r.aia_url = aia_url;
-    r.f_rng = mbedtls_ctr_drbg_random;
-    r.p_rng = &rng.d;
     if (!days) {
         char *end = NULL;
         days = dd ? strtol(dd, &end, 10) : 365;
@@ -995,7 +956,7 @@ static int cmd_ca_issue(int argc, char **argv)
     }
     r.not_before = (int64_t)time(NULL) - 300;
     r.not_after = r.not_before + 300 + 86400LL * days;
-    if (mbedtls_ctr_drbg_random(&rng.d, r.serial, sizeof r.serial) != 0) {
+    if (mh_rng_bytes(r.serial, sizeof r.serial) != 0) {
         ret = mh_cli_fail(MH_ERR_INTERNAL, "making a serial number");
         goto out;
     }
@@ -1061,11 +1022,8 @@ static int cmd_ca_issue(int argc, char **argv)
     }
     ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
-    mbedtls_pk_free(&pk);
     close_second(&kc, shm, sht);
     mh_cli_close(&c);
-    if (rng_ok)
-        rng_free(&rng);
     mh_cadb_close(db);
     free(in);
     free(ca_cert);
@@ -1317,20 +1275,18 @@ static int cmd_ca_crl(int argc, char **argv)
     const char *dir_opt = NULL, *out_path = NULL, *key = NULL, *module = NULL;
     long days = 7;
     bool publish = false;
-    bool rng_ok = false;
     char dirbuf[1024];
     mh_cadb *db = NULL;
     mh_cli_ctx c;
-    mbedtls_pk_context pk;
+    mh_signer pk;
     uint8_t *ca_cert = NULL, *crl = NULL;
     size_t ca_cert_len = 0, crl_len = 0, n = 0;
     mh_crl_entry *entries = NULL;
     char *key_uri = NULL;
-    struct rng rng;
     uint64_t number = 0;
 
     memset(&c, 0, sizeof c);
-    mbedtls_pk_init(&pk);
+    memset(&pk, 0, sizeof pk);
     ret = mh_cli_check_long(argc, argv, opts);
     if (ret)
         goto out;
@@ -1388,9 +1344,6 @@ static int cmd_ca_crl(int argc, char **argv)
         ret = mh_cli_error(MH_EXIT_STORAGE, "the CA in %s has no key URI", dir);
         goto out;
     }
-    if ((ret = rng_init(&rng)) != 0)
-        goto out;
-    rng_ok = true;
     if ((ret = open_ca_key(&c, key ? key : key_uri, module, dir, &pk)) != 0)
         goto out;
     mh_crl_req q;
@@ -1403,8 +1356,6 @@ static int cmd_ca_crl(int argc, char **argv)
     q.crl_number = number;
     q.entries = entries;
     q.n_entries = n;
-    q.f_rng = mbedtls_ctr_drbg_random;
-    q.p_rng = &rng.d;
     size_t cap = mh_crl_size_max(n);
     crl = malloc(cap);
     if (!crl) {
@@ -1425,10 +1376,7 @@ static int cmd_ca_crl(int argc, char **argv)
                (unsigned long long)number, n, n == 1 ? "" : "s", out_path);
     ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
-    mbedtls_pk_free(&pk);
     mh_cli_close(&c);
-    if (rng_ok)
-        rng_free(&rng);
     mh_cadb_close(db);
     free(ca_cert);
     free(crl);

@@ -9,8 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
@@ -111,52 +109,36 @@ out:
     return ret;
 }
 
-typedef struct rng {
-    mbedtls_entropy_context e;
-    mbedtls_ctr_drbg_context d;
-} rng;
-
-static int rng_init(rng *r)
-{
-    mbedtls_entropy_init(&r->e);
-    mbedtls_ctr_drbg_init(&r->d);
-    if (mbedtls_ctr_drbg_seed(&r->d, mbedtls_entropy_func, &r->e,
-                              (const unsigned char *)"mohur-cms", 9))
-        return mh_cli_fail(MH_ERR_INTERNAL, "seeding the random generator");
-    return MH_EXIT_OK;
-}
-
-static void rng_free(rng *r)
-{
-    mbedtls_ctr_drbg_free(&r->d);
-    mbedtls_entropy_free(&r->e);
-}
-
-/* A signing key: a token key by URI, or a software key file. */
+/* A signing key: a token key by URI, or a software key file; sg signs. */
 typedef struct key {
     mh_cli_ctx c;
     mbedtls_pk_context pk;
+    mh_pki_soft_signer soft;
+    mh_signer sg;
 } key;
 
-static int key_open(key *k, const char *uri, const char *file, const char *module, rng *r)
+static int key_open(key *k, const char *uri, const char *file, const char *module)
 {
     int rc;
     memset(&k->c, 0, sizeof k->c);
     mbedtls_pk_init(&k->pk);
     if (file) {
-        (void)r;
         rc = mbedtls_pk_parse_keyfile(&k->pk, file, NULL);
         if (rc)
             return mh_cli_error(MH_EXIT_INPUT,
                                 "reading the key file %s: not an unencrypted PEM or DER private "
                                 "key (mbedTLS error -0x%04x)",
                                 file, (unsigned)-rc);
+        rc = mh_pki_soft_signer_init(&k->soft, &k->pk, MH_SIG_AUTO);
+        if (rc)
+            return mh_cli_fail(rc, "using the key file %s", file);
+        k->sg = k->soft.signer;
         return MH_EXIT_OK;
     }
     int ret = mh_cli_open_key(&k->c, uri, module, MH_CLI_LOGIN_ALWAYS);
     if (ret)
         return ret;
-    rc = mh_hsm_key_pk(k->c.key, &k->pk);
+    rc = mh_hsm_key_signer(k->c.key, MH_SIG_AUTO, &k->sg);
     if (rc)
         return mh_cli_fail(rc, "using %s", k->c.key_name);
     return MH_EXIT_OK;
@@ -308,9 +290,9 @@ out:
 }
 
 /* Random positive serial / nonce bytes. */
-static int random_bytes(rng *r, uint8_t *b, size_t n)
+static int random_bytes(uint8_t *b, size_t n)
 {
-    if (mbedtls_ctr_drbg_random(&r->d, b, n))
+    if (mh_rng_bytes(b, n))
         return MH_ERR_INTERNAL;
     b[0] = (uint8_t)((b[0] & 0x7f) | 0x01);
     return 0;
@@ -318,8 +300,8 @@ static int random_bytes(rng *r, uint8_t *b, size_t n)
 
 /* Makes a CAdES-B-T token for sig with a local TSA key. */
 static int local_timestamp(const char *tsa_uri, const char *tsa_file, const char *tsa_cert_path,
-                           const char *module, const uint8_t *sig, size_t sig_len, rng *r,
-                           uint8_t *tok, size_t cap, size_t *tok_len)
+                           const char *module, const uint8_t *sig, size_t sig_len, uint8_t *tok,
+                           size_t cap, size_t *tok_len)
 {
     key k;
     certs tc;
@@ -333,10 +315,10 @@ static int local_timestamp(const char *tsa_uri, const char *tsa_file, const char
     ret = certs_read(&tc, tsa_cert_path, "the TSA certificate");
     if (ret)
         goto out;
-    ret = key_open(&k, tsa_uri, tsa_file, module, r);
+    ret = key_open(&k, tsa_uri, tsa_file, module);
     if (ret)
         goto out;
-    if (mbedtls_sha256_ret(sig, sig_len, dig, 0) || random_bytes(r, serial, sizeof serial) ||
+    if (mbedtls_sha256_ret(sig, sig_len, dig, 0) || random_bytes(serial, sizeof serial) ||
         mh_tsp_req_init(&req, MBEDTLS_MD_SHA256, dig, sizeof dig)) {
         ret = mh_cli_fail(MH_ERR_INTERNAL, "preparing the timestamp");
         goto out;
@@ -344,7 +326,7 @@ static int local_timestamp(const char *tsa_uri, const char *tsa_file, const char
     req.cert_req = true;
     mh_tsa tsa;
     memset(&tsa, 0, sizeof tsa);
-    tsa.key = &k.pk;
+    tsa.key = &k.sg;
     tsa.cert = tc.der[0];
     tsa.cert_len = tc.len[0];
     tsa.chain = (const uint8_t *const *)tc.der + 1;
@@ -352,8 +334,7 @@ static int local_timestamp(const char *tsa_uri, const char *tsa_file, const char
     tsa.chain_n = tc.n - 1;
     tsa.md = MBEDTLS_MD_SHA256;
     tsa.accuracy_s = 1;
-    rc = mh_tsa_token(&tsa, &req, serial, sizeof serial, (int64_t)time(NULL), tok, cap, tok_len,
-                      mbedtls_ctr_drbg_random, &r->d);
+    rc = mh_tsa_token(&tsa, &req, serial, sizeof serial, (int64_t)time(NULL), tok, cap, tok_len);
     if (rc) {
         ret = mh_cli_fail(rc, "timestamping the signature with the TSA key");
         goto out;
@@ -415,8 +396,7 @@ static int cmd_cms_sign(int argc, char **argv)
     int ret = MH_EXIT_USAGE, ch, rc;
     certs cs;
     key k;
-    rng r;
-    bool rng_ok = false, key_ok = false;
+    bool key_ok = false;
     uint8_t *content = NULL, *sig = NULL, *sig2 = NULL;
     size_t content_len = 0, sig_len = 0, cap = 0;
     char *pemtxt = NULL;
@@ -519,20 +499,16 @@ static int cmd_cms_sign(int argc, char **argv)
     ret = mh_cli_read_file(in, MH_CLI_MSG_MAX, &content, &content_len);
     if (ret)
         goto out;
-    ret = rng_init(&r);
-    rng_ok = true;
-    if (ret)
-        goto out;
-    ret = key_open(&k, keyuri, keyfile, module, &r);
+    ret = key_open(&k, keyuri, keyfile, module);
     key_ok = true;
     if (ret)
         goto out;
     if (pss) {
-        if (mbedtls_pk_get_type(&k.pk) != MBEDTLS_PK_RSA) {
+        if (k.sg.alg != MH_SIG_RSA_PKCS1) {
             ret = mh_cli_usage("--pss needs an RSA key");
             goto out;
         }
-        mbedtls_rsa_set_padding(mbedtls_pk_rsa(k.pk), MBEDTLS_RSA_PKCS_V21, (int)md);
+        k.sg.alg = MH_SIG_RSA_PSS; /* both signers sign as their alg says */
     }
     cap = (detached ? 0 : content_len) + 32768;
     for (size_t i = 0; i < cs.n; i++)
@@ -544,7 +520,7 @@ static int cmd_cms_sign(int argc, char **argv)
     }
     mh_cms_signer s;
     memset(&s, 0, sizeof s);
-    s.key = &k.pk;
+    s.key = &k.sg;
     s.cert = cs.der[0];
     s.cert_len = cs.len[0];
     s.chain = (const uint8_t *const *)cs.der + 1;
@@ -553,7 +529,7 @@ static int cmd_cms_sign(int argc, char **argv)
     s.md = md;
     s.flags = detached ? MH_CMS_DETACHED : 0;
     s.signing_time = (int64_t)time(NULL);
-    rc = mh_cms_sign(&s, content, content_len, sig, cap, &sig_len, mbedtls_ctr_drbg_random, &r.d);
+    rc = mh_cms_sign(&s, content, content_len, sig, cap, &sig_len);
     if (rc) {
         ret = mh_cli_fail(rc, "signing %s", in);
         goto out;
@@ -569,7 +545,7 @@ static int cmd_cms_sign(int argc, char **argv)
             ret = mh_cli_fail(rc, "reading the signature back");
             goto out;
         }
-        ret = local_timestamp(tsa_uri, tsa_file, tsa_cert, module, sv, sv_len, &r, tok, sizeof tok,
+        ret = local_timestamp(tsa_uri, tsa_file, tsa_cert, module, sv, sv_len, tok, sizeof tok,
                               &tok_len);
         if (ret)
             goto out;
@@ -603,8 +579,6 @@ static int cmd_cms_sign(int argc, char **argv)
 out:
     if (key_ok)
         key_close(&k);
-    if (rng_ok)
-        rng_free(&r);
     certs_free(&cs);
     free(content);
     free(sig);
@@ -810,11 +784,11 @@ static int cmd_cms_verify(int argc, char **argv)
             mh_json_key(&j, "digest");
             mh_json_str(&j, mh_cms_md_name(s->md));
             mh_json_key(&j, "signature_algorithm");
-            mh_json_str(&j, s->sig == MH_CMS_SIG_RSA_PKCS1 ? "RSA PKCS#1 v1.5"
-                            : s->sig == MH_CMS_SIG_RSA_PSS ? "RSASSA-PSS"
-                            : s->sig == MH_CMS_SIG_ECDSA   ? "ECDSA"
-                            : s->sig == MH_CMS_SIG_DSA     ? "DSA"
-                                                           : "unknown");
+            mh_json_str(&j, s->sig == MH_SIG_RSA_PKCS1 ? "RSA PKCS#1 v1.5"
+                            : s->sig == MH_SIG_RSA_PSS ? "RSASSA-PSS"
+                            : s->sig == MH_SIG_ECDSA   ? "ECDSA"
+                            : s->sig == MH_SIG_DSA     ? "DSA"
+                                                       : "unknown");
             mh_json_key(&j, "signing_time");
             if (s->has_signing_time) {
                 time_text(s->signing_time, t, sizeof t);
@@ -856,11 +830,11 @@ static int cmd_cms_verify(int argc, char **argv)
             bool ok = s->status == 0 && (trusted[i] || !ca.n);
             printf("signer %zu: %s: %s, %s%s, %s/%s", i + 1, ok ? "valid" : "NOT valid", subj, t,
                    tt, mh_cms_md_name(s->md),
-                   s->sig == MH_CMS_SIG_RSA_PKCS1 ? "RSA"
-                   : s->sig == MH_CMS_SIG_RSA_PSS ? "RSA-PSS"
-                   : s->sig == MH_CMS_SIG_ECDSA   ? "ECDSA"
-                   : s->sig == MH_CMS_SIG_DSA     ? "DSA"
-                                                  : "unknown");
+                   s->sig == MH_SIG_RSA_PKCS1 ? "RSA"
+                   : s->sig == MH_SIG_RSA_PSS ? "RSA-PSS"
+                   : s->sig == MH_SIG_ECDSA   ? "ECDSA"
+                   : s->sig == MH_SIG_DSA     ? "DSA"
+                                              : "unknown");
             if (s->status)
                 printf(" (%s)", s->reason);
             else if (why[i][0])
@@ -916,8 +890,6 @@ static int cmd_ts_request(int argc, char **argv)
     int ret, ch;
     uint8_t *data = NULL;
     size_t len = 0;
-    rng r;
-    bool rng_ok = false;
 
     ret = mh_cli_check_long(argc, argv, opts);
     if (ret)
@@ -964,10 +936,6 @@ static int cmd_ts_request(int argc, char **argv)
     ret = mh_cli_read_file(in, MH_CLI_MSG_MAX, &data, &len);
     if (ret)
         goto out;
-    ret = rng_init(&r);
-    rng_ok = true;
-    if (ret)
-        goto out;
     uint8_t dig[MBEDTLS_MD_MAX_SIZE], der[512];
     size_t der_len = 0;
     mh_tsp_req req;
@@ -979,7 +947,7 @@ static int cmd_ts_request(int argc, char **argv)
     if (nonce) {
         req.has_nonce = true;
         req.nonce_len = 8;
-        if (random_bytes(&r, req.nonce, 8)) {
+        if (random_bytes(req.nonce, 8)) {
             ret = mh_cli_fail(MH_ERR_INTERNAL, "making a nonce");
             goto out;
         }
@@ -991,8 +959,6 @@ static int cmd_ts_request(int argc, char **argv)
     }
     ret = mh_cli_write_file(outp, der, der_len, 0644);
 out:
-    if (rng_ok)
-        rng_free(&r);
     free(data);
     return ret;
 }
@@ -1031,8 +997,7 @@ static int cmd_ts_respond(int argc, char **argv)
     int ret, ch, rc;
     certs cs;
     key k;
-    rng r;
-    bool rng_ok = false, key_ok = false;
+    bool key_ok = false;
     uint8_t *req = NULL, out[32768];
     size_t req_len = 0, out_len = 0;
 
@@ -1090,22 +1055,18 @@ static int cmd_ts_respond(int argc, char **argv)
     ret = mh_cli_read_file(in, MH_TSP_MAX_REQ, &req, &req_len);
     if (ret)
         goto out;
-    ret = rng_init(&r);
-    rng_ok = true;
-    if (ret)
-        goto out;
-    ret = key_open(&k, keyuri, keyfile, module, &r);
+    ret = key_open(&k, keyuri, keyfile, module);
     key_ok = true;
     if (ret)
         goto out;
     uint8_t serial[16];
-    if (random_bytes(&r, serial, sizeof serial)) {
+    if (random_bytes(serial, sizeof serial)) {
         ret = mh_cli_fail(MH_ERR_INTERNAL, "making a serial number");
         goto out;
     }
     mh_tsa tsa;
     memset(&tsa, 0, sizeof tsa);
-    tsa.key = &k.pk;
+    tsa.key = &k.sg;
     tsa.cert = cs.der[0];
     tsa.cert_len = cs.len[0];
     tsa.chain = (const uint8_t *const *)cs.der + 1;
@@ -1115,7 +1076,7 @@ static int cmd_ts_respond(int argc, char **argv)
     tsa.accuracy_s = 1;
     int status = 2;
     rc = mh_tsa_respond(&tsa, req, req_len, serial, sizeof serial, (int64_t)time(NULL), out,
-                        sizeof out, &out_len, &status, mbedtls_ctr_drbg_random, &r.d);
+                        sizeof out, &out_len, &status);
     if (rc) {
         ret = mh_cli_fail(rc, "answering the timestamp request");
         goto out;
@@ -1128,8 +1089,6 @@ static int cmd_ts_respond(int argc, char **argv)
 out:
     if (key_ok)
         key_close(&k);
-    if (rng_ok)
-        rng_free(&r);
     certs_free(&cs);
     free(req);
     return ret;

@@ -895,7 +895,7 @@ static int cmd_key_sign(int argc, char **argv)
     struct sig_opts o;
     struct sig_input si;
     mh_hsm_key_info ki;
-    uint8_t sig[MH_SIG_MAX], raw[MH_SIG_MAX];
+    uint8_t sig[MH_SIG_MAX];
     size_t sig_len = 0;
     char *b64 = NULL;
     size_t b64_len = 0;
@@ -972,12 +972,14 @@ static int cmd_key_sign(int argc, char **argv)
     ret = check_key_for_input(&c, &ki, &si);
     if (ret)
         goto out;
-    if (si.msg)
-        rc = mh_hsm_sign_message(c.key, si.alg, si.md, si.msg, si.msg_len, sig, sizeof sig,
-                                 &sig_len);
-    else
-        rc = mh_hsm_sign_digest(c.key, si.alg, si.md, si.digest, si.digest_len, sig, sizeof sig,
-                                &sig_len);
+    /* r || s as the token makes it for --format raw, else DER */
+    enum mh_sig_enc enc = strcmp(o.format, "raw") == 0 && is_ec(&ki) ? MH_SIG_RAW : MH_SIG_DER;
+    mh_signer sg;
+    rc = mh_hsm_key_signer(c.key, si.alg, &sg);
+    if (!rc && si.msg)
+        rc = mh_signer_sign_message(&sg, si.md, si.msg, si.msg_len, enc, sig, sizeof sig, &sig_len);
+    else if (!rc)
+        rc = mh_signer_sign(&sg, si.md, si.digest, si.digest_len, enc, sig, sizeof sig, &sig_len);
     if (rc) {
         ret = mh_cli_fail(rc, "signing %s with %s", si.msg ? o.in : "the digest", c.key_name);
         goto out;
@@ -985,20 +987,6 @@ static int cmd_key_sign(int argc, char **argv)
 
     const uint8_t *outp = sig;
     size_t out_len = sig_len;
-    if (strcmp(o.format, "raw") == 0 && is_ec(&ki)) {
-        size_t nb = ec_field_bytes(&ki);
-        if (2 * nb > sizeof raw) {
-            ret = mh_cli_fail(MH_ERR_INTERNAL, "converting the signature to r||s");
-            goto out;
-        }
-        rc = mh_ecdsa_der_to_raw(sig, sig_len, nb, raw);
-        if (rc) {
-            ret = mh_cli_fail(rc, "converting the signature to r||s");
-            goto out;
-        }
-        outp = raw;
-        out_len = 2 * nb;
-    }
     if (strcmp(o.format, "base64") == 0) {
         rc = mh_cli_base64(sig, sig_len, 0, &b64, &b64_len);
         if (rc) {

@@ -1359,29 +1359,17 @@ static const char log_checkpoint_help[] =
     "      --key 'pkcs11:token=Seal;object=registry?pin-source=file:user.pin'\n";
 
 struct note_signer {
-    mh_hsm_key *key;
+    mh_signer key;
     char name[MH_NOTE_MAX_NAME + 1];
     uint8_t type;
     uint8_t keyid[4];
 };
 
-static int note_sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t *sig, size_t cap,
-                        size_t *sig_len)
-{
-    struct note_signer *s = ctx;
-    if (s->type == MH_NOTE_ED25519)
-        return mh_hsm_sign_message(s->key, MH_SIG_ED25519, MBEDTLS_MD_NONE, msg, len, sig, cap,
-                                   sig_len);
-    return mh_hsm_sign_message(s->key, MH_SIG_ECDSA, MBEDTLS_MD_SHA256, msg, len, sig, cap,
-                               sig_len);
-}
-
 static int ledger_sign_cb(void *ctx, const char *body, size_t body_len, char *note, size_t cap,
                           size_t *note_len)
 {
     struct note_signer *s = ctx;
-    return mh_note_sign(body, body_len, s->name, s->type, s->keyid, note_sign_cb, s, note, cap,
-                        note_len);
+    return mh_note_sign(body, body_len, s->name, s->type, s->keyid, &s->key, note, cap, note_len);
 }
 
 /* Opens the registry key and works out its note key type, key ID and vkey. */
@@ -1413,7 +1401,8 @@ static int open_signer(const struct log_opts *o, mh_cli_ctx *c, struct note_sign
                             "%s is a %s key; a checkpoint is signed with ECDSA P-256 or Ed25519",
                             c->key_name, mh_key_type_name(ki.type));
     }
-    s->key = c->key;
+    if ((rc = mh_hsm_key_signer(c->key, MH_SIG_AUTO, &s->key)))
+        return mh_cli_fail(rc, "using %s", c->key_name);
     snprintf(s->name, sizeof s->name, "%s", o->origin);
     if ((rc = mh_note_keyid(s->name, strlen(s->name), s->type, key, key_len, s->keyid)) ||
         (rc = mh_note_vkey_format(s->name, s->type, key, key_len, vkey, vcap, &vl)))

@@ -13,8 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/x509_crt.h>
 
 #include "mh_pdf.h"
@@ -322,9 +320,7 @@ static int cmd_pdf_sign(int argc, char **argv)
     uint8_t *in = NULL, *out = NULL, *tokcert = NULL;
     size_t in_len = 0, out_len = 0, orig = 0, tokcert_len = 0;
     mbedtls_x509_crt crt;
-    mbedtls_pk_context pk;
-    mbedtls_entropy_context ent;
-    mbedtls_ctr_drbg_context drbg;
+    mh_signer pk;
     mh_qr qr;
     bool have_qr = false;
 
@@ -332,9 +328,7 @@ static int cmd_pdf_sign(int argc, char **argv)
     memset(&c, 0, sizeof c);
     memset(&qr, 0, sizeof qr);
     mbedtls_x509_crt_init(&crt);
-    mbedtls_pk_init(&pk);
-    mbedtls_entropy_init(&ent);
-    mbedtls_ctr_drbg_init(&drbg);
+    memset(&pk, 0, sizeof pk);
     ret = parse_opts(argc, argv, pdf_sign_help, "iokcmpVrqCnRLzTDSF", &o);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
@@ -388,14 +382,9 @@ static int cmd_pdf_sign(int argc, char **argv)
             goto out;
         }
     }
-    rc = mh_hsm_key_pk(c.key, &pk);
+    rc = mh_hsm_key_signer(c.key, MH_SIG_AUTO, &pk);
     if (rc) {
         ret = mh_cli_fail(rc, "using %s", c.key_name);
-        goto out;
-    }
-    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, (const unsigned char *)"mohur-pdf",
-                              9) != 0) {
-        ret = mh_cli_error(MH_EXIT_INTERNAL, "the random generator could not be seeded");
         goto out;
     }
     mh_cms_signer signer = {0};
@@ -404,7 +393,7 @@ static int cmd_pdf_sign(int argc, char **argv)
     signer.cert_len = crt.raw.len;
     signer.md = MBEDTLS_MD_SHA256;
     signer.flags = MH_CMS_DETACHED | MH_CMS_PADES;
-    mh_pdf_pki_signer ps = {&signer, mbedtls_ctr_drbg_random, &drbg};
+    mh_pdf_pki_signer ps = {&signer};
     rc = mh_pdf_sign(in, in_len, &o.so, mh_pdf_cms_pki_sign, &ps, &out, &out_len, &orig);
     if (rc) {
         ret = mh_cli_fail(rc, "signing %s", o.in);
@@ -423,10 +412,7 @@ out:
     free(in);
     free(out);
     free(tokcert);
-    mbedtls_pk_free(&pk);
     mbedtls_x509_crt_free(&crt);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&ent);
     return ret;
 }
 

@@ -396,7 +396,7 @@ static int cmd_receipt_make(int argc, char **argv)
     mh_receipt_claims claims;
     struct qr_out q;
     mh_qr qr;
-    mbedtls_pk_context pk;
+    mh_signer pk;
     const char *keyuri = NULL, *module = NULL, *doc = NULL, *digest_hex = NULL, *out_path = NULL;
     const char *host = DEFAULT_HOST, *reg = NULL, *kind = NULL, *issuer = NULL;
     bool have_index = false, have_len = false, have_time = false, full = false, json = false;
@@ -409,7 +409,7 @@ static int cmd_receipt_make(int argc, char **argv)
     memset(&c, 0, sizeof c);
     memset(&claims, 0, sizeof claims);
     memset(&qr, 0, sizeof qr);
-    mbedtls_pk_init(&pk);
+    memset(&pk, 0, sizeof pk);
     qr_defaults(&q);
     ret = mh_cli_check_long(argc, argv, opts);
     if (ret)
@@ -532,12 +532,12 @@ static int cmd_receipt_make(int argc, char **argv)
     ret = mh_cli_open_key(&c, keyuri, module, MH_CLI_LOGIN_ALWAYS);
     if (ret)
         goto out;
-    rc = mh_hsm_key_pk(c.key, &pk);
+    rc = mh_hsm_key_signer(c.key, MH_SIG_AUTO, &pk);
     if (rc) {
         ret = mh_cli_fail(rc, "using %s", c.key_name);
         goto out;
     }
-    rc = mh_receipt_sign(&claims, &pk, NULL, NULL, receipt, sizeof receipt, &rlen);
+    rc = mh_receipt_sign(&claims, &pk, receipt, sizeof receipt, &rlen);
     if (rc) {
         ret = mh_cli_fail(rc, "signing the receipt with %s", c.key_name);
         goto out;
@@ -580,7 +580,6 @@ static int cmd_receipt_make(int argc, char **argv)
     ret = MH_EXIT_OK;
 out:
     mh_qr_free(&qr);
-    mbedtls_pk_free(&pk);
     mh_cli_close(&c);
     return ret;
 }

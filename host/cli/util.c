@@ -478,20 +478,11 @@ mbedtls_md_type_t mh_cli_hash_from_name(const char *name)
 
 bool mh_cli_alg_from_name(const char *name, enum mh_sig_alg *alg)
 {
-    static const struct {
-        const char *name;
-        enum mh_sig_alg alg;
-    } algs[] = {
-        {"auto", MH_SIG_AUTO},       {"ecdsa", MH_SIG_ECDSA},     {"rsa-pkcs1", MH_SIG_RSA_PKCS1},
-        {"rsa-pss", MH_SIG_RSA_PSS}, {"ed25519", MH_SIG_ED25519},
-    };
-    for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++) {
-        if (strcmp(name, algs[i].name) == 0) {
-            *alg = algs[i].alg;
-            return true;
-        }
-    }
-    return false;
+    enum mh_sig_alg a = mh_sig_alg_from_name(name);
+    if ((int)a < 0 || a == MH_SIG_DSA) /* DSA is only ever recognised */
+        return false;
+    *alg = a;
+    return true;
 }
 
 void mh_cli_trim(const char *in, char *out, size_t cap)

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <mbedtls/pk.h>
 
 #include "mh_app.h"
 #include "mh_hsm.h"
@@ -31,14 +30,11 @@ typedef struct tok {
     mh_hsm_module *mod;
     mh_hsm_token *tok;
     mh_hsm_key *key;
-    mbedtls_pk_context pk;
-    bool pk_ok;
+    mh_signer signer;
 } tok;
 
 static void tok_close(tok *t)
 {
-    if (t->pk_ok)
-        mbedtls_pk_free(&t->pk);
     mh_hsm_key_free(t->key);
     mh_hsm_token_close(t->tok);
     mh_hsm_module_unload(t->mod);
@@ -118,9 +114,7 @@ static int tok_open(const char *dir, const char *label, bool create, tok *t)
         ret = mh_hsm_key_generate(t->tok, MH_KEY_EC_P256, uri.object, NULL, 0, &t->key);
     if (ret != 0)
         goto out;
-    mbedtls_pk_init(&t->pk);
-    t->pk_ok = true;
-    ret = mh_hsm_key_pk(t->key, &t->pk);
+    ret = mh_hsm_key_signer(t->key, MH_SIG_AUTO, &t->signer);
 out:
     mh_p11_uri_free(&uri);
     json_decref(root);
@@ -132,9 +126,9 @@ out:
 /* The key's point and receipt-style key id. */
 static int tok_point(tok *t, mh_receipt_key *k)
 {
-    int ret = mh_receipt_key_from_pk(&t->pk, k);
-    if (ret == MH_ERR_KEY_TYPE)
-        mh_err_set(ret, "the key on the token is not EC P-256");
+    int ret = mh_receipt_key_from_spki(t->signer.spki, t->signer.spki_len, k);
+    if (ret == MH_ERR_UNSUPPORTED_ALG || ret == MH_ERR_PARSE)
+        ret = mh_err_set(MH_ERR_KEY_TYPE, "the key on the token is not EC P-256");
     return ret;
 }
 
@@ -148,13 +142,9 @@ static int sign_slot(tok *t, const uint8_t *payload, size_t plen, uint8_t *out, 
     if (cap < 4)
         return MH_ERR_BUFFER_TOO_SMALL;
     if ((ret = tok_point(t, &k)) != 0 ||
-        (ret = mh_cose_sign1_make(&t->pk, k.kid, payload, plen, NULL, NULL, out + 4, cap - 4,
-                                  &n)) != 0)
+        (ret = mh_cose_sign1_make(&t->signer, k.kid, payload, plen, out + 4, cap - 4, &n)) != 0)
         return ret;
-    out[0] = (uint8_t)(n >> 24);
-    out[1] = (uint8_t)(n >> 16);
-    out[2] = (uint8_t)(n >> 8);
-    out[3] = (uint8_t)n;
+    mh_be32_put(out, (uint32_t)n);
     *len = n + 4;
     return 0;
 }

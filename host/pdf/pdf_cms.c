@@ -12,7 +12,7 @@ int mh_pdf_cms_pki_sign(void *ctx, const uint8_t digest[32], uint8_t *out, size_
     mh_cms_signer s = *ps->signer;
     s.md = MBEDTLS_MD_SHA256;
     s.flags |= MH_CMS_DETACHED | MH_CMS_PADES;
-    return mh_cms_sign_digest(&s, digest, 32, out, cap, len, ps->f_rng, ps->p_rng);
+    return mh_cms_sign_digest(&s, digest, 32, out, cap, len);
 }
 
 int mh_pdf_cms_pki_verify(void *ctx, const mh_pdf_signed_data *data, const uint8_t *cms,

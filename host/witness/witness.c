@@ -21,8 +21,7 @@ struct mh_witness {
     char name[MH_NOTE_MAX_NAME + 1];
     uint8_t pub[32];
     uint8_t keyid[4];
-    mh_witness_sign_fn sign;
-    void *sign_ctx;
+    const mh_signer *signer;
     char dir[2048];
     mh_note_vkey *logs;
     size_t nlogs;
@@ -52,9 +51,9 @@ int mh_witness_open(const mh_witness_opts *o, mh_witness **out)
     char ev[2200];
     int ret = MH_ERR_INVALID_ARG;
     *out = NULL;
-    if (!o || !o->name || !o->pubkey || !o->sign || !o->state_dir || !o->nlogs ||
-        strlen(o->name) > MH_NOTE_MAX_NAME || strlen(o->state_dir) > 2000 || strchr(o->name, ' ') ||
-        strchr(o->name, '+')) {
+    if (!o || !o->name || !o->pubkey || !o->signer || o->signer->alg != MH_SIG_ED25519 ||
+        !o->state_dir || !o->nlogs || strlen(o->name) > MH_NOTE_MAX_NAME ||
+        strlen(o->state_dir) > 2000 || strchr(o->name, ' ') || strchr(o->name, '+')) {
         mh_err_set(ret,
                    "a witness needs a name (no spaces or '+'), its key, a state directory and at "
                    "least one log key");
@@ -75,8 +74,7 @@ int mh_witness_open(const mh_witness_opts *o, mh_witness **out)
     memcpy(w->pub, o->pubkey, 32);
     if ((ret = mh_note_keyid(w->name, strlen(w->name), MH_NOTE_COSIG, w->pub, 32, w->keyid)))
         goto fail;
-    w->sign = o->sign;
-    w->sign_ctx = o->sign_ctx;
+    w->signer = o->signer;
     snprintf(w->dir, sizeof w->dir, "%s", o->state_dir);
     memcpy(w->logs, o->logs, o->nlogs * sizeof *w->logs);
     w->nlogs = o->nlogs;
@@ -248,6 +246,16 @@ static void keep_evidence(mh_witness *w, const char *reason, const char *body, s
 }
 
 /* The answer: a status and one line of text. */
+/* An Ed25519 signature of msg: exactly 64 bytes. */
+static int sign64(const mh_signer *signer, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+    size_t sl = 0;
+    int rc = mh_signer_sign_message(signer, MBEDTLS_MD_NONE, msg, len, MH_SIG_DER, sig, 64, &sl);
+    if (!rc && sl != 64)
+        rc = mh_err_set(MH_ERR_INTERNAL, "the witness key made a %zu-byte signature", sl);
+    return rc;
+}
+
 static void answer(unsigned *status, unsigned code, char *resp, size_t cap, size_t *rl,
                    const char *msg)
 {
@@ -370,7 +378,7 @@ int mh_witness_add_checkpoint(mh_witness *w, const char *body, size_t len, unsig
         uint64_t now = (uint64_t)time(NULL);
         char line[MH_NOTE_MAX_LINE + 8];
         if ((ret = mh_cosig_message(note, tl, now, msg, sizeof msg, &ml)) ||
-            (ret = w->sign(w->sign_ctx, msg, ml, sig)) ||
+            (ret = sign64(w->signer, msg, ml, sig)) ||
             (ret = mh_cosig_line(w->name, w->keyid, now, sig, line, sizeof line, &ll)))
             goto out;
         {

@@ -128,47 +128,53 @@ int mh_ca_key_id(const uint8_t *spki, size_t len, uint8_t id[20])
     return 0;
 }
 
-int mh_ca_sig_alg(mbedtls_pk_context *key, mbedtls_md_type_t *md)
+int mh_ca_sig_alg(const mh_signer *key, mbedtls_md_type_t *md)
 {
-    mbedtls_pk_type_t t = mbedtls_pk_get_type(key);
-    size_t bits = mbedtls_pk_get_bitlen(key);
-
-    if (t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECDSA) {
+    mh_pki_pubkey *pub = calloc(1, sizeof *pub);
+    int ret = MH_OK;
+    if (!pub)
+        return MH_ERR_NOMEM;
+    if (!key || mh_pki_spki_parse(key->spki, key->spki_len, pub) != 0) {
+        ret = mh_err_set(MH_ERR_KEY_TYPE, "the CA's public key cannot be read");
+        goto out;
+    }
+    if (key->alg == MH_SIG_ECDSA && pub->type == MH_PKI_KEY_EC) {
         if (*md == MBEDTLS_MD_NONE)
-            *md = bits > 384   ? MBEDTLS_MD_SHA512
-                  : bits > 256 ? MBEDTLS_MD_SHA384
-                               : MBEDTLS_MD_SHA256;
-    } else if (t == MBEDTLS_PK_RSA) {
-        if (bits < 2048 || bits > 8192) {
-            mh_err_set(MH_ERR_KEY_TYPE, "the CA's RSA key has %zu bits; 2048 to 8192 are supported",
-                       bits);
-            return MH_ERR_KEY_TYPE;
+            *md = pub->bits > 384   ? MBEDTLS_MD_SHA512
+                  : pub->bits > 256 ? MBEDTLS_MD_SHA384
+                                    : MBEDTLS_MD_SHA256;
+    } else if (key->alg == MH_SIG_RSA_PKCS1 && pub->type == MH_PKI_KEY_RSA) {
+        if (pub->bits < 2048 || pub->bits > 8192) {
+            ret =
+                mh_err_set(MH_ERR_KEY_TYPE,
+                           "the CA's RSA key has %zu bits; 2048 to 8192 are supported", pub->bits);
+            goto out;
         }
         if (*md == MBEDTLS_MD_NONE)
             *md = MBEDTLS_MD_SHA256;
     } else {
-        mh_err_set(MH_ERR_KEY_TYPE,
-                   "the CA's key is neither EC nor RSA; mohur signs certificates with ECDSA or "
-                   "RSA keys");
-        return MH_ERR_KEY_TYPE;
+        ret = mh_err_set(MH_ERR_KEY_TYPE,
+                         "the CA's key makes %s signatures; mohur signs certificates with ECDSA "
+                         "or RSA PKCS#1 v1.5 keys",
+                         mh_sig_alg_name(key->alg));
+        goto out;
     }
-    if (*md != MBEDTLS_MD_SHA256 && *md != MBEDTLS_MD_SHA384 && *md != MBEDTLS_MD_SHA512) {
-        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
-                   "certificates are signed with SHA-256, SHA-384 or SHA-512");
-        return MH_ERR_UNSUPPORTED_ALG;
-    }
-    return 0;
+    if (*md != MBEDTLS_MD_SHA256 && *md != MBEDTLS_MD_SHA384 && *md != MBEDTLS_MD_SHA512)
+        ret = mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                         "certificates are signed with SHA-256, SHA-384 or SHA-512");
+out:
+    free(pub);
+    return ret;
 }
 
 /* AlgorithmIdentifier of the signature: ECDSA without parameters (RFC 5758),
  * RSA PKCS#1 v1.5 with NULL (RFC 4055). */
-int mh_ca_w_sigalg(unsigned char **p, unsigned char *start, mbedtls_pk_context *key,
+int mh_ca_w_sigalg(unsigned char **p, unsigned char *start, const mh_signer *key,
                    mbedtls_md_type_t md)
 {
     const char *oid;
     size_t oid_len;
-    mbedtls_pk_type_t t = mbedtls_pk_get_type(key);
-    bool ec = t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECDSA;
+    bool ec = key->alg == MH_SIG_ECDSA;
     int l, n = 0;
 
     if (mbedtls_oid_get_oid_by_sig_alg(ec ? MBEDTLS_PK_ECDSA : MBEDTLS_PK_RSA, md, &oid,
@@ -190,11 +196,10 @@ int mh_ca_w_sigalg(unsigned char **p, unsigned char *start, mbedtls_pk_context *
     return n + l;
 }
 
-/* Checks a signature made by or presented with an mbedtls_pk_context. EC
- * keys go to pki/sig, the one ECDSA verifier (canonical DER, ranges, then
- * the backend); RSA stays with mbedTLS here (the CA's own RSA keys, and
- * requests whose proof of possession may use PSS parameters). 0 or
- * MH_ERR_VERIFY_FAILED. */
+/* Checks the proof of possession of a certificate request (mbedTLS parsed
+ * it). EC keys go to pki/sig, the one ECDSA verifier (canonical DER,
+ * ranges, then the backend); RSA stays with mbedTLS here (requests whose
+ * proof may use PSS parameters). 0 or MH_ERR_VERIFY_FAILED. */
 static int pk_verify(mbedtls_pk_type_t sig_pk, const void *sig_opts, mbedtls_pk_context *pk,
                      mbedtls_md_type_t md, const uint8_t *hash, size_t hash_len, const uint8_t *sig,
                      size_t sig_len)
@@ -208,8 +213,7 @@ static int pk_verify(mbedtls_pk_type_t sig_pk, const void *sig_opts, mbedtls_pk_
         if (!ec || mbedtls_ecp_point_write_binary(&ec->grp, &ec->Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &n,
                                                   pt, sizeof pt) != 0)
             return MH_ERR_VERIFY_FAILED;
-        return mh_pki_ecdsa_verify(ec->grp.id, pt, n, hash, hash_len, MH_PKI_SIG_ECDSA, sig,
-                                   sig_len) == 0
+        return mh_pki_ecdsa_verify(ec->grp.id, pt, n, hash, hash_len, MH_SIG_DER, sig, sig_len) == 0
                    ? 0
                    : MH_ERR_VERIFY_FAILED;
     }
@@ -218,51 +222,41 @@ static int pk_verify(mbedtls_pk_type_t sig_pk, const void *sig_opts, mbedtls_pk_
                : MH_ERR_VERIFY_FAILED;
 }
 
-int mh_ca_sign_wrap(mbedtls_pk_context *key, mbedtls_md_type_t md, const uint8_t *tbs,
-                    size_t tbs_len, mbedtls_pk_context *verify_pk,
-                    int (*f_rng)(void *, unsigned char *, size_t), void *p_rng, uint8_t *out,
-                    size_t cap, size_t *len)
+int mh_ca_sign_wrap(const mh_signer *key, mbedtls_md_type_t md, const uint8_t *tbs, size_t tbs_len,
+                    const uint8_t *verify_spki, size_t verify_spki_len, uint8_t *out, size_t cap,
+                    size_t *len)
 {
     int ret = MH_ERR_INTERNAL;
-    uint8_t hash[64], sig[SIG_MAX];
+    uint8_t hash[64], sig[MH_SIG_MAX];
     size_t sig_len = 0;
     const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
     unsigned char *p = out + cap;
     int l;
     size_t n = 0;
+    mh_pki_pubkey *pub = NULL;
 
     if (!mi)
         return MH_ERR_UNSUPPORTED_ALG;
-    if (mbedtls_pk_get_bitlen(key) > 8 * 1024) {
-        mh_err_set(MH_ERR_KEY_TYPE, "the CA's key is too large to sign with");
-        return MH_ERR_KEY_TYPE;
-    }
     if (mbedtls_md(mi, tbs, tbs_len, hash) != 0)
         goto out;
-    mh_err_clear();
-    l = mbedtls_pk_sign(key, md, hash, mbedtls_md_get_size(mi), sig, &sig_len, f_rng, p_rng);
-    if (l != 0) {
-        /* hsm/ leaves a code and sentence for token errors (PIN, removal, ...) */
-        ret = mh_err_code();
-        if (ret)
-            goto out;
-        mh_err_set(MH_ERR_P11,
-                   "the CA's key could not sign (mbedTLS error -0x%04x); is the token "
-                   "present and logged in?",
-                   (unsigned)-l);
-        ret = MH_ERR_P11;
+    /* the signer's own code and sentence (a PIN, a removed token) go on */
+    ret = mh_signer_sign(key, md, hash, mbedtls_md_get_size(mi), MH_SIG_DER, sig, sizeof sig,
+                         &sig_len);
+    if (ret)
+        goto out;
+    /* the one verifier, with the issuer certificate's key */
+    pub = calloc(1, sizeof *pub);
+    if (!pub) {
+        ret = MH_ERR_NOMEM;
         goto out;
     }
-    if (verify_pk) {
-        if (pk_verify(mbedtls_pk_get_type(verify_pk) == MBEDTLS_PK_RSA ? MBEDTLS_PK_RSA
-                                                                       : MBEDTLS_PK_ECDSA,
-                      NULL, verify_pk, md, hash, mbedtls_md_get_size(mi), sig, sig_len) != 0) {
-            mh_err_set(MH_ERR_KEY_NOT_PERMITTED,
-                       "the signature made with the CA's key does not verify with the CA "
-                       "certificate's public key: the key is not the CA's key");
-            ret = MH_ERR_KEY_NOT_PERMITTED;
-            goto out;
-        }
+    if (mh_pki_spki_parse(verify_spki, verify_spki_len, pub) != 0 ||
+        mh_pki_verify_hash(pub, key->alg, MH_SIG_DER, md, hash, mbedtls_md_get_size(mi), sig,
+                           sig_len, NULL) != 0) {
+        ret = mh_err_set(MH_ERR_KEY_NOT_PERMITTED,
+                         "the signature made with the CA's key does not verify with the CA "
+                         "certificate's public key: the key is not the CA's key");
+        goto out;
     }
     ret = MH_ERR_BUFFER_TOO_SMALL;
     if ((l = mbedtls_asn1_write_bitstring(&p, out, sig, 8 * sig_len)) < 0)
@@ -284,6 +278,7 @@ int mh_ca_sign_wrap(mbedtls_pk_context *key, mbedtls_md_type_t md, const uint8_t
     *len = n;
     ret = 0;
 out:
+    free(pub);
     mh_wipe(hash, sizeof hash);
     return ret;
 }
@@ -858,7 +853,9 @@ static int check_request(const mh_ca_issue_req *r)
 int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
 {
     int ret = MH_ERR_INTERNAL;
-    mbedtls_pk_context subj_pk, iss_pk;
+    mbedtls_pk_context subj_pk;
+    const uint8_t *iss_spki = NULL;
+    size_t iss_spki_len = 0;
     mh_ca_cert_info ii;
     uint8_t *tbs = NULL;
     uint8_t spki[4096 + 64], subject[MH_CA_DN_MAX + 16];
@@ -873,7 +870,6 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
     enum mh_ca_profile pr;
 
     mbedtls_pk_init(&subj_pk);
-    mbedtls_pk_init(&iss_pk);
     if (!r || !out || !len) {
         ret = MH_ERR_INVALID_ARG;
         goto out;
@@ -921,10 +917,8 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
 
     /* issuer */
     if (pr == MH_CA_PROFILE_ROOT) {
-        uint8_t kpub[4096 + 64];
-        int l = mbedtls_pk_write_pubkey_der(r->issuer_key, kpub, sizeof kpub);
-        if (l <= 0 || (size_t)l != spki_len ||
-            mh_ct_memcmp(kpub + sizeof kpub - (size_t)l, spki, spki_len) != 0) {
+        if (r->issuer_key->spki_len != spki_len ||
+            mh_ct_memcmp(r->issuer_key->spki, spki, spki_len) != 0) {
             mh_err_set(MH_ERR_INVALID_ARG,
                        "a root certificate is self-signed: its public key must be the CA key's");
             ret = MH_ERR_INVALID_ARG;
@@ -933,9 +927,8 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
         issuer_name = subject;
         issuer_len = subject_len;
         memcpy(aki, ski, sizeof aki);
-        ret = MH_ERR_INTERNAL;
-        if (mbedtls_pk_parse_public_key(&iss_pk, spki, spki_len) != 0)
-            goto out;
+        iss_spki = spki;
+        iss_spki_len = spki_len;
     } else {
         if (mh_ca_cert_info_get(r->issuer_cert, r->issuer_cert_len, &ii) != 0) {
             mh_err_set(MH_ERR_PARSE,
@@ -949,11 +942,8 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
             memcpy(aki, ii.ski, sizeof aki);
         else if ((ret = mh_ca_key_id(ii.spki, ii.spki_len, aki)) != 0)
             goto out;
-        if (mbedtls_pk_parse_public_key(&iss_pk, ii.spki, ii.spki_len) != 0) {
-            mh_err_set(MH_ERR_PARSE, "the issuer certificate's public key cannot be read");
-            ret = MH_ERR_PARSE;
-            goto out;
-        }
+        iss_spki = ii.spki;
+        iss_spki_len = ii.spki_len;
         if (r->not_after > ii.not_after) {
             mh_err_set(MH_ERR_INVALID_ARG,
                        "the certificate would outlive the CA certificate; choose fewer days");
@@ -1060,10 +1050,9 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
         goto out;
     }
 
-    ret = mh_ca_sign_wrap(r->issuer_key, md, p, n, &iss_pk, r->f_rng, r->p_rng, out, cap, len);
+    ret = mh_ca_sign_wrap(r->issuer_key, md, p, n, iss_spki, iss_spki_len, out, cap, len);
 out:
     free(tbs);
     mbedtls_pk_free(&subj_pk);
-    mbedtls_pk_free(&iss_pk);
     return ret;
 }

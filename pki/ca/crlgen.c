@@ -125,13 +125,11 @@ int mh_crl_write(const mh_crl_req *r, uint8_t *out, size_t cap, size_t *len)
 {
     int ret = MH_ERR_INVALID_ARG;
     mh_ca_cert_info ci;
-    mbedtls_pk_context iss_pk;
     mbedtls_md_type_t md;
     uint8_t *tbs = NULL, aki[20];
     size_t tbs_cap, n = 0;
     unsigned char *start, *p;
 
-    mbedtls_pk_init(&iss_pk);
     if (!r || !out || !len || !r->issuer_key || !r->issuer_cert)
         goto out;
     if (r->n_entries > 1000000 || (r->n_entries && !r->entries)) {
@@ -155,11 +153,6 @@ int mh_crl_write(const mh_crl_req *r, uint8_t *out, size_t cap, size_t *len)
         memcpy(aki, ci.ski, sizeof aki);
     else if ((ret = mh_ca_key_id(ci.spki, ci.spki_len, aki)) != 0)
         goto out;
-    if (mbedtls_pk_parse_public_key(&iss_pk, ci.spki, ci.spki_len) != 0) {
-        mh_err_set(MH_ERR_PARSE, "the CA certificate's public key cannot be read");
-        ret = MH_ERR_PARSE;
-        goto out;
-    }
     tbs_cap = mh_crl_size_max(r->n_entries);
     tbs = malloc(tbs_cap);
     if (!tbs) {
@@ -234,9 +227,8 @@ int mh_crl_write(const mh_crl_req *r, uint8_t *out, size_t cap, size_t *len)
     W(mbedtls_asn1_write_int(&p, start, 1)); /* v2 */
     WRAP(0, MH_DER_SEQUENCE);
 
-    ret = mh_ca_sign_wrap(r->issuer_key, md, p, n, &iss_pk, r->f_rng, r->p_rng, out, cap, len);
+    ret = mh_ca_sign_wrap(r->issuer_key, md, p, n, ci.spki, ci.spki_len, out, cap, len);
 out:
     free(tbs);
-    mbedtls_pk_free(&iss_pk);
     return ret;
 }

@@ -1,8 +1,8 @@
 /* pki_ca.h - part of mh_pki.h: a certificate authority's issuance.
  *
  * Certificates (RFC 5280) for the profiles below and CRLs (RFC 5280 5.1),
- * written with mbedtls/asn1write.h and signed through an mbedtls_pk_context
- * (in production a token key from hsm/'s mh_hsm_key_pk(); the private key
+ * written with mbedtls/asn1write.h and signed through an mh_signer (in
+ * production a token key from hsm/'s mh_hsm_key_signer(); the private key
  * never leaves the token). No I/O; this part is not used by the firmware and
  * may allocate. The profiles and OIDs are described in docs/ca.md.
  *
@@ -30,7 +30,6 @@
 #include <stdint.h>
 
 #include <mbedtls/md.h>
-#include <mbedtls/pk.h>
 
 enum mh_ca_profile {
     MH_CA_PROFILE_NONE = 0,
@@ -97,8 +96,9 @@ typedef struct mh_ca_issue_req {
     /* The issuer's certificate (DER); NULL for a self-signed root. */
     const uint8_t *issuer_cert;
     size_t issuer_cert_len;
-    /* The issuer's key (a token key through mh_hsm_key_pk, or software). */
-    mbedtls_pk_context *issuer_key;
+    /* The issuer's key: ECDSA or RSA PKCS#1 v1.5 (a token key through
+     * mh_hsm_key_signer, or software). */
+    const mh_signer *issuer_key;
     mbedtls_md_type_t md;             /* MBEDTLS_MD_NONE: SHA-384 for P-384, else SHA-256 */
     uint8_t serial[MH_CA_SERIAL_LEN]; /* from mh_ca_serial_fix */
     int64_t not_before, not_after;    /* seconds since 1970 UTC */
@@ -122,8 +122,6 @@ typedef struct mh_ca_issue_req {
     size_t n_policies;
     const char *crl_url; /* CRL distribution point URI, or NULL */
     const char *aia_url; /* AIA caIssuers URI, or NULL */
-    int (*f_rng)(void *, unsigned char *, size_t);
-    void *p_rng;
 } mh_ca_issue_req;
 
 /* Writes the certificate (DER) into out. Checks the request against the
@@ -186,14 +184,12 @@ typedef struct mh_crl_entry {
 typedef struct mh_crl_req {
     const uint8_t *issuer_cert; /* the CA certificate (DER) */
     size_t issuer_cert_len;
-    mbedtls_pk_context *issuer_key;
+    const mh_signer *issuer_key;
     mbedtls_md_type_t md; /* as in mh_ca_issue_req */
     int64_t this_update, next_update;
     uint64_t crl_number;
     const mh_crl_entry *entries;
     size_t n_entries;
-    int (*f_rng)(void *, unsigned char *, size_t);
-    void *p_rng;
 } mh_crl_req;
 
 /* Writes a version 2 CRL (DER) with AKI and CRL number. *len may exceed
@@ -215,17 +211,18 @@ MH_PKI_API int mh_ca_time_format(int64_t t, char out[16]) MH_WARN_UNUSED;
 #include <mbedtls/asn1write.h>
 /* Writes a Time (UTCTime before 2050, else GeneralizedTime) backwards. */
 int mh_ca_w_time(unsigned char **p, unsigned char *start, int64_t t);
-/* The signature AlgorithmIdentifier and hash for a key; md may be NONE. */
-int mh_ca_sig_alg(mbedtls_pk_context *key, mbedtls_md_type_t *md);
+/* The signature hash for a signer (md may be NONE: the key's size decides). */
+int mh_ca_sig_alg(const mh_signer *key, mbedtls_md_type_t *md);
 /* Writes the signature AlgorithmIdentifier backwards. */
-int mh_ca_w_sigalg(unsigned char **p, unsigned char *start, mbedtls_pk_context *key,
+int mh_ca_w_sigalg(unsigned char **p, unsigned char *start, const mh_signer *key,
                    mbedtls_md_type_t md);
 /* Signs tbs and writes SEQUENCE { tbs, sigAlg, BIT STRING sig } into out
- * (at its start). verify_pk (may be NULL) checks the signature after. */
-int mh_ca_sign_wrap(mbedtls_pk_context *key, mbedtls_md_type_t md, const uint8_t *tbs,
-                    size_t tbs_len, mbedtls_pk_context *verify_pk,
-                    int (*f_rng)(void *, unsigned char *, size_t), void *p_rng, uint8_t *out,
-                    size_t cap, size_t *len);
+ * (at its start), then checks the signature with the public key
+ * verify_spki (the issuer certificate's), so a key that is not the CA's is
+ * caught before anything leaves. */
+int mh_ca_sign_wrap(const mh_signer *key, mbedtls_md_type_t md, const uint8_t *tbs, size_t tbs_len,
+                    const uint8_t *verify_spki, size_t verify_spki_len, uint8_t *out, size_t cap,
+                    size_t *len);
 /* The subject public key BIT STRING contents of an SPKI, for SKI/AKI. */
 int mh_ca_key_id(const uint8_t *spki, size_t len, uint8_t id[20]);
 #endif

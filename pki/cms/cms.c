@@ -5,8 +5,6 @@
  * written backwards into the caller's buffer and moved to its start. */
 #include <string.h>
 
-#include <mbedtls/rsa.h>
-
 #include "mh_pki.h"
 
 #define ATTR_CAP 2048 /* one attribute; an issuer name above ~1.8 KB is refused */
@@ -21,7 +19,7 @@ static const uint8_t oid_tst[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09
 static const uint8_t oid_rsa_pss[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a};
 static const uint8_t oid_mgf1[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08};
 
-static int sig_alg_oid(mbedtls_pk_type_t t, mbedtls_md_type_t md, const uint8_t **oid, size_t *len)
+static int sig_alg_oid(bool rsa, mbedtls_md_type_t md, const uint8_t **oid, size_t *len)
 {
     static const uint8_t rsa256[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b};
     static const uint8_t rsa384[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c};
@@ -29,7 +27,6 @@ static int sig_alg_oid(mbedtls_pk_type_t t, mbedtls_md_type_t md, const uint8_t 
     static const uint8_t ec256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
     static const uint8_t ec384[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03};
     static const uint8_t ec512[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04};
-    bool rsa = t == MBEDTLS_PK_RSA;
     switch (md) {
     case MBEDTLS_MD_SHA256:
         *oid = rsa ? rsa256 : ec256;
@@ -47,26 +44,21 @@ static int sig_alg_oid(mbedtls_pk_type_t t, mbedtls_md_type_t md, const uint8_t 
     return 0;
 }
 
-/* signatureAlgorithm of the SignerInfo, from the key and its padding. */
-static int write_sig_alg(mh_derw *w, mbedtls_pk_context *key, mbedtls_md_type_t md)
+/* signatureAlgorithm of the SignerInfo, from the signer's algorithm. */
+static int write_sig_alg(mh_derw *w, const mh_signer *key, mbedtls_md_type_t md)
 {
-    mbedtls_pk_type_t t = mbedtls_pk_get_type(key);
     const uint8_t *mark = w->p;
     const uint8_t *oid;
     size_t oid_len;
 
-    if (t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECDSA) {
-        if (sig_alg_oid(MBEDTLS_PK_ECDSA, md, &oid, &oid_len))
+    if (key->alg == MH_SIG_ECDSA) {
+        if (sig_alg_oid(false, md, &oid, &oid_len))
             return MH_ERR_UNSUPPORTED_ALG;
         mh_derw_tlv(w, MH_DER_OID, oid, oid_len);
-    } else if (t == MBEDTLS_PK_RSA && mbedtls_pk_rsa(*key)->padding == MBEDTLS_RSA_PKCS_V21) {
+    } else if (key->alg == MH_SIG_RSA_PSS) {
         const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
-        if ((mbedtls_md_type_t)mbedtls_pk_rsa(*key)->hash_id != md || !mi) {
-            mh_err_set(MH_ERR_INVALID_ARG,
-                       "RSA-PSS: the key's PSS hash differs from the signature's hash; call "
-                       "mbedtls_rsa_set_padding() with the same hash");
-            return MH_ERR_INVALID_ARG;
-        }
+        if (!mi)
+            return MH_ERR_UNSUPPORTED_ALG;
         /* RSASSA-PSS-params { [0] hash, [1] MGF1(hash), [2] saltLength } */
         const uint8_t *params = w->p, *x, *y;
         mh_derw_uint(w, mbedtls_md_get_size(mi)); /* saltLength = hash length */
@@ -82,13 +74,16 @@ static int write_sig_alg(mh_derw *w, mbedtls_pk_context *key, mbedtls_md_type_t 
         mh_derw_wrap(w, MH_DER_CTX_C(0), x);
         mh_derw_wrap(w, MH_DER_SEQUENCE, params);
         mh_derw_tlv(w, MH_DER_OID, oid_rsa_pss, sizeof oid_rsa_pss);
-    } else if (t == MBEDTLS_PK_RSA) {
-        if (sig_alg_oid(MBEDTLS_PK_RSA, md, &oid, &oid_len))
+    } else if (key->alg == MH_SIG_RSA_PKCS1) {
+        if (sig_alg_oid(true, md, &oid, &oid_len))
             return MH_ERR_UNSUPPORTED_ALG;
         mh_derw_tlv(w, MH_DER_NULL, NULL, 0);
         mh_derw_tlv(w, MH_DER_OID, oid, oid_len);
     } else {
-        mh_err_set(MH_ERR_KEY_TYPE, "the signing key is neither RSA nor EC");
+        mh_err_set(MH_ERR_KEY_TYPE,
+                   "CMS signing: the key makes %s signatures; CMS takes ECDSA or "
+                   "RSA",
+                   mh_sig_alg_name(key->alg));
         return MH_ERR_KEY_TYPE;
     }
     mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
@@ -128,14 +123,10 @@ static bool md_ok(mbedtls_md_type_t md)
 }
 
 /* Whether the certificate's public key is the signing key's. */
-static int key_matches_cert(mbedtls_pk_context *key, const mh_cms_cert *c)
+static int key_matches_cert(const mh_signer *key, const mh_cms_cert *c)
 {
-    uint8_t buf[2600];
-    int n = mbedtls_pk_write_pubkey_der(key, buf, sizeof buf);
-    if (n <= 0)
-        return MH_ERR_KEY_TYPE;
-    if ((size_t)n != c->spki.raw_len ||
-        mh_ct_memcmp(buf + sizeof buf - (size_t)n, c->spki.raw, (size_t)n) != 0) {
+    if (!key->spki || key->spki_len != c->spki.raw_len ||
+        mh_ct_memcmp(key->spki, c->spki.raw, key->spki_len) != 0) {
         mh_err_set(MH_ERR_INVALID_ARG,
                    "the signer certificate does not belong to the signing key (their public "
                    "keys differ); give the certificate issued for this key");
@@ -146,13 +137,12 @@ static int key_matches_cert(mbedtls_pk_context *key, const mh_cms_cert *c)
 
 int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_len,
                    const uint8_t *content, size_t len, const uint8_t *digest, size_t dlen,
-                   uint8_t *out, size_t cap, size_t *out_len,
-                   int (*f_rng)(void *, unsigned char *, size_t), void *p_rng)
+                   uint8_t *out, size_t cap, size_t *out_len)
 {
     int ret = MH_ERR_INVALID_ARG;
     mh_cms_cert cert;
     uint8_t dig[MBEDTLS_MD_MAX_SIZE], certhash[32], hash[MBEDTLS_MD_MAX_SIZE];
-    uint8_t sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
+    uint8_t sig[MH_SIG_MAX];
     size_t sig_len = 0;
     uint8_t abuf[N_ATTRS][ATTR_CAP];
     const uint8_t *a[N_ATTRS];
@@ -164,9 +154,9 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
     mh_derw w;
     const mbedtls_md_info_t *mi;
 
-    if (!s || !s->key || !s->cert || !out || !out_len || !f_rng || !ctype ||
-        (!content && !digest) || (content == NULL && len != 0) ||
-        (s->chain_n && (!s->chain || !s->chain_len)) || s->chain_n > MH_CMS_MAX_CHAIN) {
+    if (!s || !s->key || !s->cert || !out || !out_len || !ctype || (!content && !digest) ||
+        (content == NULL && len != 0) || (s->chain_n && (!s->chain || !s->chain_len)) ||
+        s->chain_n > MH_CMS_MAX_CHAIN) {
         mh_err_set(ret, "CMS signing: a required argument is missing");
         goto out;
     }
@@ -297,19 +287,10 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
         ret = MH_ERR_INTERNAL;
         goto out;
     }
-    {
-        mh_err_clear();
-        int rc = mbedtls_pk_sign(s->key, s->md, hash, hl, sig, &sig_len, f_rng, p_rng);
-        if (rc) {
-            /* A token key leaves its own code and sentence (PIN, removal); keep them. */
-            ret = mh_err_code();
-            if (!ret)
-                ret = mh_err_set(MH_ERR_KEY_TYPE,
-                                 "CMS signing: the key could not sign (mbedTLS error -0x%04x)",
-                                 (unsigned)-rc);
-            goto out;
-        }
-    }
+    /* the signer says why it failed (a PIN, a removed token): its code goes on */
+    ret = mh_signer_sign(s->key, s->md, hash, hl, MH_SIG_DER, sig, sizeof sig, &sig_len);
+    if (ret)
+        goto out;
 
     /* ContentInfo, backwards */
     mh_derw_init(&w, out, cap);
@@ -403,24 +384,22 @@ out:
 }
 
 int mh_cms_sign(const mh_cms_signer *s, const uint8_t *content, size_t len, uint8_t *out,
-                size_t cap, size_t *out_len, int (*f_rng)(void *, unsigned char *, size_t),
-                void *p_rng)
+                size_t cap, size_t *out_len)
 {
     static const uint8_t empty[1];
     if (!content && len == 0)
         content = empty;
     return mh_cms_sign_ex(s, mh_oid_id_data, sizeof mh_oid_id_data, content, len, NULL, 0, out, cap,
-                          out_len, f_rng, p_rng);
+                          out_len);
 }
 
 int mh_cms_sign_digest(const mh_cms_signer *s, const uint8_t *digest, size_t dlen, uint8_t *out,
-                       size_t cap, size_t *out_len, int (*f_rng)(void *, unsigned char *, size_t),
-                       void *p_rng)
+                       size_t cap, size_t *out_len)
 {
     if (!digest) {
         mh_err_set(MH_ERR_INVALID_ARG, "CMS signing: no digest given");
         return MH_ERR_INVALID_ARG;
     }
     return mh_cms_sign_ex(s, mh_oid_id_data, sizeof mh_oid_id_data, NULL, 0, digest, dlen, out, cap,
-                          out_len, f_rng, p_rng);
+                          out_len);
 }

@@ -157,7 +157,7 @@ static int parse_si(const mh_der_elem *el, si_parsed *si)
 /* ---- the one place signatures are checked ------------------------------- */
 
 typedef struct sigalg {
-    enum mh_cms_sig_kind kind;
+    enum mh_sig_alg kind;
     struct mh_pki_pss_params pss;
 } sigalg;
 
@@ -172,22 +172,10 @@ static int sig_check(const mh_cms_cert *cert, const sigalg *alg, mbedtls_md_type
     if (rc)
         return (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED) ? rc
                                                                           : MH_ERR_VERIFY_FAILED;
-    enum mh_pki_sigalg a;
-    switch (alg->kind) {
-    case MH_CMS_SIG_RSA_PKCS1:
-        a = MH_PKI_SIG_RSA_PKCS1;
-        break;
-    case MH_CMS_SIG_RSA_PSS:
-        a = MH_PKI_SIG_RSA_PSS;
-        break;
-    case MH_CMS_SIG_ECDSA:
-        a = MH_PKI_SIG_ECDSA;
-        break;
-    default:
+    if (alg->kind != MH_SIG_RSA_PKCS1 && alg->kind != MH_SIG_RSA_PSS && alg->kind != MH_SIG_ECDSA)
         return MH_ERR_UNSUPPORTED_ALG;
-    }
-    rc = mh_pki_verify_hash(kp, a, md, hash, hlen, sig, sig_len,
-                            alg->kind == MH_CMS_SIG_RSA_PSS ? &alg->pss : NULL);
+    rc = mh_pki_verify_hash(kp, alg->kind, MH_SIG_DER, md, hash, hlen, sig, sig_len,
+                            alg->kind == MH_SIG_RSA_PSS ? &alg->pss : NULL);
     mh_wipe(&local, sizeof local);
     return rc;
 }
@@ -281,7 +269,7 @@ static int parse_sig_alg(const mh_der_elem *el, mbedtls_md_type_t md, sigalg *ou
                 return MH_ERR_PARSE;
             if (h != md)
                 return MH_ERR_VERIFY_FAILED;
-            out->kind = MH_CMS_SIG_RSA_PSS;
+            out->kind = MH_SIG_RSA_PSS;
             out->pss.mgf1_md = mg;
             out->pss.salt_len = (size_t)salt;
             out->pss.salt_any = false;
@@ -292,7 +280,7 @@ static int parse_sig_alg(const mh_der_elem *el, mbedtls_md_type_t md, sigalg *ou
         }
         if (!null_par)
             return MH_ERR_PARSE;
-        out->kind = MH_CMS_SIG_RSA_PKCS1;
+        out->kind = MH_SIG_RSA_PKCS1;
     } else if (oid.len >= sizeof oid_ecdsa + 1 &&
                memcmp(oid.val, oid_ecdsa, sizeof oid_ecdsa) == 0) {
         const uint8_t *t = oid.val + sizeof oid_ecdsa;
@@ -308,15 +296,15 @@ static int parse_sig_alg(const mh_der_elem *el, mbedtls_md_type_t md, sigalg *ou
             return MH_ERR_UNSUPPORTED_ALG;
         if (par.raw)
             return MH_ERR_PARSE; /* RFC 5758: parameters absent */
-        out->kind = MH_CMS_SIG_ECDSA;
+        out->kind = MH_SIG_ECDSA;
     } else if (mh_der_oid_is(&oid, oid_ecpub, sizeof oid_ecpub)) {
         amd = md;
-        out->kind = MH_CMS_SIG_ECDSA;
+        out->kind = MH_SIG_ECDSA;
     } else if ((oid.len == sizeof oid_dsa + 1 && memcmp(oid.val, oid_dsa, sizeof oid_dsa) == 0) ||
                (oid.len == sizeof oid_nist_sig + 1 &&
                 memcmp(oid.val, oid_nist_sig, sizeof oid_nist_sig) == 0 &&
                 oid.val[sizeof oid_nist_sig] <= 2)) {
-        out->kind = MH_CMS_SIG_DSA;
+        out->kind = MH_SIG_DSA;
         return MH_ERR_UNSUPPORTED_ALG;
     } else {
         return MH_ERR_UNSUPPORTED_ALG;
@@ -527,7 +515,7 @@ static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_c
     r->sig = alg.kind;
     if (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED) {
         sfail(r, rc, "the signature algorithm is not supported (%s)",
-              alg.kind == MH_CMS_SIG_DSA ? "DSA" : "unknown OID");
+              alg.kind == MH_SIG_DSA ? "DSA" : "unknown OID");
         return;
     }
     if (rc) {

@@ -189,8 +189,7 @@ static int tsa_check(const mh_tsa *tsa, mh_cms_cert *c)
 }
 
 int mh_tsa_token(const mh_tsa *tsa, const mh_tsp_req *req, const uint8_t *serial, size_t serial_len,
-                 int64_t now, uint8_t *out, size_t cap, size_t *out_len,
-                 int (*f_rng)(void *, unsigned char *, size_t), void *p_rng)
+                 int64_t now, uint8_t *out, size_t cap, size_t *out_len)
 {
     int ret;
     mh_cms_cert c;
@@ -242,7 +241,7 @@ int mh_tsa_token(const mh_tsa *tsa, const mh_tsp_req *req, const uint8_t *serial
     s.md = tsa->md;
     s.flags = MH_CMS_PADES | (req->cert_req ? 0u : MH_CMS_NO_CERTS);
     return mh_cms_sign_ex(&s, mh_oid_tstinfo, sizeof mh_oid_tstinfo, w.p, mh_derw_len(&w, end),
-                          NULL, 0, out, cap, out_len, f_rng, p_rng);
+                          NULL, 0, out, cap, out_len);
 }
 
 static int write_reject(uint8_t *out, size_t cap, size_t *out_len, uint32_t fail, const char *text)
@@ -277,7 +276,7 @@ static int write_reject(uint8_t *out, size_t cap, size_t *out_len, uint32_t fail
 
 int mh_tsa_respond(const mh_tsa *tsa, const uint8_t *req, size_t req_len, const uint8_t *serial,
                    size_t serial_len, int64_t now, uint8_t *out, size_t cap, size_t *out_len,
-                   int *pki_status, int (*f_rng)(void *, unsigned char *, size_t), void *p_rng)
+                   int *pki_status)
 {
     mh_tsp_req r;
     mh_cms_cert c;
@@ -309,8 +308,7 @@ int mh_tsa_respond(const mh_tsa *tsa, const uint8_t *req, size_t req_len, const 
     mh_derw_init(&w, out, cap);
     uint8_t *end = w.p;
     size_t tl = 0;
-    ret = mh_tsa_token(tsa, &r, serial, serial_len, now, out, cap > 16 ? cap - 16 : 0, &tl, f_rng,
-                       p_rng);
+    ret = mh_tsa_token(tsa, &r, serial, serial_len, now, out, cap > 16 ? cap - 16 : 0, &tl);
     if (ret)
         return ret;
     /* move the token to the end of out, then write the status before it */

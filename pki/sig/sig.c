@@ -303,16 +303,16 @@ static int key_mismatch(const mh_pki_pubkey *key, const char *alg)
     return MH_ERR_VERIFY_FAILED;
 }
 
-int mh_pki_verify_hash(const mh_pki_pubkey *key, enum mh_pki_sigalg alg, mbedtls_md_type_t md,
-                       const uint8_t *hash, size_t hash_len, const uint8_t *sig, size_t sig_len,
-                       const struct mh_pki_pss_params *pss)
+int mh_pki_verify_hash(const mh_pki_pubkey *key, enum mh_sig_alg alg, enum mh_sig_enc enc,
+                       mbedtls_md_type_t md, const uint8_t *hash, size_t hash_len,
+                       const uint8_t *sig, size_t sig_len, const struct mh_pki_pss_params *pss)
 {
     int ret = MH_ERR_VERIFY_FAILED;
     if (!key || key->type == MH_PKI_KEY_NONE || (!hash && hash_len) || (!sig && sig_len)) {
         mh_err_set(MH_ERR_INVALID_ARG, "signature check called without a key, hash or signature");
         return MH_ERR_INVALID_ARG;
     }
-    if (alg == MH_PKI_SIG_ED25519) {
+    if (alg == MH_SIG_ED25519) {
         if (key->type != MH_PKI_KEY_ED25519)
             return key_mismatch(key, "an Ed25519");
         return unsupported("Ed25519 signs the message itself, not a hash; check it with "
@@ -326,21 +326,20 @@ int mh_pki_verify_hash(const mh_pki_pubkey *key, enum mh_pki_sigalg alg, mbedtls
         return MH_ERR_INVALID_ARG;
     }
     switch (alg) {
-    case MH_PKI_SIG_ECDSA:
-    case MH_PKI_SIG_ECDSA_P1363:
+    case MH_SIG_ECDSA:
         if (key->type != MH_PKI_KEY_EC)
             return key_mismatch(key, "an ECDSA");
         /* the one ECDSA verifier: strict checks, then the backend */
-        return mh_pki_ecdsa_verify(key->curve, key->point, key->point_len, hash, hash_len, alg, sig,
+        return mh_pki_ecdsa_verify(key->curve, key->point, key->point_len, hash, hash_len, enc, sig,
                                    sig_len);
-    case MH_PKI_SIG_RSA_PKCS1:
+    case MH_SIG_RSA_PKCS1:
         if (key->type == MH_PKI_KEY_RSA_PSS)
             return bad_sig("the key is an RSA-PSS (id-RSASSA-PSS) key, which must not make "
                            "PKCS#1 v1.5 signatures");
         if (key->type != MH_PKI_KEY_RSA)
             return key_mismatch(key, "an RSA PKCS#1 v1.5");
         return rsa_pkcs1_verify(key, md, hash, hash_len, sig, sig_len);
-    case MH_PKI_SIG_RSA_PSS: {
+    case MH_SIG_RSA_PSS: {
         struct mh_pki_pss_params use;
         if (key->type != MH_PKI_KEY_RSA && key->type != MH_PKI_KEY_RSA_PSS)
             return key_mismatch(key, "an RSA-PSS");
@@ -353,9 +352,9 @@ int mh_pki_verify_hash(const mh_pki_pubkey *key, enum mh_pki_sigalg alg, mbedtls
     }
 }
 
-int mh_pki_verify_msg(const mh_pki_pubkey *key, enum mh_pki_sigalg alg, mbedtls_md_type_t md,
-                      const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len,
-                      const struct mh_pki_pss_params *pss)
+int mh_pki_verify_msg(const mh_pki_pubkey *key, enum mh_sig_alg alg, enum mh_sig_enc enc,
+                      mbedtls_md_type_t md, const uint8_t *msg, size_t msg_len, const uint8_t *sig,
+                      size_t sig_len, const struct mh_pki_pss_params *pss)
 {
     uint8_t hash[MD_MAX];
     int ret;
@@ -364,7 +363,7 @@ int mh_pki_verify_msg(const mh_pki_pubkey *key, enum mh_pki_sigalg alg, mbedtls_
                    "signature check called without a key, message or signature");
         return MH_ERR_INVALID_ARG;
     }
-    if (alg == MH_PKI_SIG_ED25519) {
+    if (alg == MH_SIG_ED25519) {
         if (key->type != MH_PKI_KEY_ED25519)
             return key_mismatch(key, "an Ed25519");
         if (md != MBEDTLS_MD_NONE && md != MBEDTLS_MD_SHA512)
@@ -387,7 +386,7 @@ int mh_pki_verify_msg(const mh_pki_pubkey *key, enum mh_pki_sigalg alg, mbedtls_
     const mbedtls_md_info_t *info = mbedtls_md_info_from_type(md);
     if (mbedtls_md(info, msg, msg_len, hash) != 0)
         return MH_ERR_INTERNAL;
-    ret = mh_pki_verify_hash(key, alg, md, hash, mbedtls_md_get_size(info), sig, sig_len, pss);
+    ret = mh_pki_verify_hash(key, alg, enc, md, hash, mbedtls_md_get_size(info), sig, sig_len, pss);
     mh_wipe(hash, sizeof hash);
     return ret;
 }

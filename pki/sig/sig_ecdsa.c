@@ -205,7 +205,7 @@ int mh_pki_ecdsa_der_to_raw(mbedtls_ecp_group_id curve, const uint8_t *der, size
 }
 
 int mh_pki_ecdsa_verify(mbedtls_ecp_group_id curve, const uint8_t *point, size_t point_len,
-                        const uint8_t *hash, size_t hash_len, enum mh_pki_sigalg alg,
+                        const uint8_t *hash, size_t hash_len, enum mh_sig_enc enc,
                         const uint8_t *sig, size_t sig_len)
 {
     const struct curve *c = curve_of(curve);
@@ -219,7 +219,7 @@ int mh_pki_ecdsa_verify(mbedtls_ecp_group_id curve, const uint8_t *point, size_t
     }
     if ((ret = point_form(c, point, point_len)) != 0)
         return ret;
-    if (alg == MH_PKI_SIG_ECDSA_P1363) {
+    if (enc == MH_SIG_RAW) {
         if (sig_len != 2 * c->nlen) {
             mh_err_set(MH_ERR_VERIFY_FAILED,
                        "the signature does not verify: an IEEE P1363 ECDSA signature on this "
@@ -228,11 +228,11 @@ int mh_pki_ecdsa_verify(mbedtls_ecp_group_id curve, const uint8_t *point, size_t
             return MH_ERR_VERIFY_FAILED;
         }
         memcpy(rs, sig, sig_len);
-    } else if (alg == MH_PKI_SIG_ECDSA) {
+    } else if (enc == MH_SIG_DER) {
         if ((ret = der_split(c, sig, sig_len, rs)) != 0)
             return ret;
     } else {
-        mh_err_set(MH_ERR_INVALID_ARG, "ECDSA check called with a non-ECDSA algorithm");
+        mh_err_set(MH_ERR_INVALID_ARG, "ECDSA check called with an unknown encoding");
         return MH_ERR_INVALID_ARG;
     }
     if ((ret = range_check(c, rs)) != 0)

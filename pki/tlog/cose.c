@@ -76,7 +76,7 @@ int mh_cose_es256_verify(const uint8_t point[MH_RECEIPT_P256_POINT], const uint8
         return MH_ERR_INVALID_ARG;
     /* pki/sig: exact-width r || s, 1 <= r, s <= n - 1, point on the curve */
     return mh_pki_ecdsa_verify(MBEDTLS_ECP_DP_SECP256R1, point, MH_RECEIPT_P256_POINT, hash, 32,
-                               MH_PKI_SIG_ECDSA_P1363, sig, MH_RECEIPT_SIG_LEN);
+                               MH_SIG_RAW, sig, MH_RECEIPT_SIG_LEN);
 }
 
 /* ---- a COSE_Sign1 of the receipt's shape with another payload ---------- */

@@ -117,7 +117,7 @@ static int p256_verify(const uint8_t *spki, size_t spki_len, const uint8_t hash[
     const uint8_t *pt;
     if (spki_p256(spki, spki_len, &pt) != 0)
         return MH_ERR_VERIFY_FAILED;
-    return mh_pki_ecdsa_verify(MBEDTLS_ECP_DP_SECP256R1, pt, 65, hash, 32, MH_PKI_SIG_ECDSA, sig,
+    return mh_pki_ecdsa_verify(MBEDTLS_ECP_DP_SECP256R1, pt, 65, hash, 32, MH_SIG_DER, sig,
                                sig_len) == 0
                ? 0
                : MH_ERR_VERIFY_FAILED;
@@ -563,13 +563,13 @@ int mh_note_sig_line(const char *name, const uint8_t keyid[4], const uint8_t *si
 }
 
 int mh_note_sign(const char *text, size_t text_len, const char *key_name, uint8_t key_type,
-                 const uint8_t keyid[4], mh_note_sign_fn sign, void *ctx, char *out, size_t cap,
+                 const uint8_t keyid[4], const mh_signer *key, char *out, size_t cap,
                  size_t *out_len)
 {
     uint8_t sig[MH_NOTE_MAX_SIG];
     size_t sig_len = 0, ll;
     int ret = MH_ERR_INVALID_ARG;
-    if (!text || !key_name || !keyid || !sign || !out || !out_len)
+    if (!text || !key_name || !keyid || !key || !out || !out_len)
         goto out;
     *out_len = 0;
     if (text_len == 0 || text[text_len - 1] != '\n') {
@@ -595,11 +595,19 @@ int mh_note_sign(const char *text, size_t text_len, const char *key_name, uint8_
         ret = MH_ERR_UNSUPPORTED_ALG;
         goto out;
     }
+    if ((key_type == MH_NOTE_ED25519) != (key->alg == MH_SIG_ED25519) ||
+        (key_type == MH_NOTE_ECDSA && key->alg != MH_SIG_ECDSA)) {
+        ret = mh_err_set(MH_ERR_KEY_TYPE, "a note key of type 0x%02x cannot sign with a %s key",
+                         key_type, mh_sig_alg_name(key->alg));
+        goto out;
+    }
     if (text_len + 1 >= cap) {
         ret = MH_ERR_BUFFER_TOO_SMALL;
         goto out;
     }
-    ret = sign(ctx, (const uint8_t *)text, text_len, sig, sizeof sig, &sig_len);
+    /* Ed25519 over the text; ECDSA P-256 over SHA-256(text), in DER */
+    ret = mh_signer_sign_message(key, MBEDTLS_MD_SHA256, (const uint8_t *)text, text_len,
+                                 MH_SIG_DER, sig, sizeof sig, &sig_len);
     if (ret != 0)
         goto out;
     ret = MH_ERR_INTERNAL;

@@ -19,8 +19,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <mbedtls/pk.h>
-
 #define MH_RECEIPT_MAX 1024      /* bytes of a receipt (COSE_Sign1) */
 #define MH_RECEIPT_URL_MAX 2048  /* characters of a receipt URL */
 #define MH_RECEIPT_HOST_MAX 253  /* a DNS name, with an optional :port */
@@ -122,21 +120,16 @@ MH_PKI_API int mh_receipt_key_from_spki(const uint8_t *spki, size_t len,
 /* From a raw uncompressed point (65 bytes). */
 MH_PKI_API int mh_receipt_key_from_point(const uint8_t *point, size_t len,
                                          mh_receipt_key *key) MH_WARN_UNUSED;
-/* From a public or private P-256 key in an mbedtls_pk_context (such as
- * mh_hsm_key_pk()'s). */
-MH_PKI_API int mh_receipt_key_from_pk(const mbedtls_pk_context *pk,
-                                      mh_receipt_key *key) MH_WARN_UNUSED;
 
 /* ---- signing and verifying --------------------------------------------------- */
 
-/* Encodes the claims and signs them (ES256) with pk, an EC P-256 key whose
- * private half may be on a token (mh_hsm_key_pk). f_rng/p_rng go to
- * mbedtls_pk_sign (may be NULL for a token key). Fields are written sorted
- * (deterministic CBOR); a repeated field name is refused. Writes at most
- * MH_RECEIPT_MAX bytes into out. */
-MH_PKI_API int mh_receipt_sign(const mh_receipt_claims *claims, mbedtls_pk_context *pk,
-                               int (*f_rng)(void *, unsigned char *, size_t), void *p_rng,
-                               uint8_t *out, size_t cap, size_t *len) MH_WARN_UNUSED;
+/* Encodes the claims and signs them (ES256) with key, an ECDSA P-256
+ * signer (its kid comes from its public key; a token key through
+ * mh_hsm_key_signer). Fields are written sorted (deterministic CBOR); a
+ * repeated field name is refused. Writes at most MH_RECEIPT_MAX bytes into
+ * out. The signer's errors (a PIN, a removed token) pass through. */
+MH_PKI_API int mh_receipt_sign(const mh_receipt_claims *claims, const mh_signer *key, uint8_t *out,
+                               size_t cap, size_t *len) MH_WARN_UNUSED;
 
 /* The exact length mh_receipt_sign() will produce for these claims, without
  * signing (the signature has a fixed size): lets a caller check that the
@@ -192,10 +185,9 @@ MH_PKI_API int mh_receipt_check_document(const mh_receipt_claims *claims, const 
  * bytes a COSE_Sign1 signature covers, hashed without building them. */
 MH_PKI_API int mh_cose_sign1_hash(const uint8_t *prot, size_t prot_len, const uint8_t *payload,
                                   size_t payload_len, uint8_t hash[32]) MH_WARN_UNUSED;
-/* ES256 over a SHA-256 hash: r || s (32 bytes each, RFC 9053 2.1), from an
- * mbedtls_pk_context's DER signature; the DER must be canonical. */
-MH_PKI_API int mh_cose_es256_sign(mbedtls_pk_context *pk, const uint8_t hash[32],
-                                  int (*f_rng)(void *, unsigned char *, size_t), void *p_rng,
+/* ES256 over a SHA-256 hash: r || s (32 bytes each, RFC 9053 2.1), as the
+ * signer (ECDSA on P-256) makes it, with no DER in between. */
+MH_PKI_API int mh_cose_es256_sign(const mh_signer *key, const uint8_t hash[32],
                                   uint8_t sig[MH_RECEIPT_SIG_LEN]) MH_WARN_UNUSED;
 /* Checks r || s over a SHA-256 hash with an uncompressed P-256 point.
  * 0 or MH_ERR_VERIFY_FAILED (r or s out of range included). */
@@ -229,11 +221,10 @@ MH_PKI_API int mh_cose_sign1_decode(const uint8_t *buf, size_t len, size_t max, 
 MH_PKI_API int mh_cose_sign1_verify(const mh_cose_sign1 *m,
                                     const mh_receipt_key *key) MH_WARN_UNUSED;
 /* Signs payload (at most MH_RECEIPT_MAX * 16 bytes) as such a COSE_Sign1
- * with an EC P-256 key, naming kid. Host side (cose_sign.c). */
-MH_PKI_API int mh_cose_sign1_make(mbedtls_pk_context *pk, const uint8_t kid[MH_RECEIPT_KID_LEN],
-                                  const uint8_t *payload, size_t payload_len,
-                                  int (*f_rng)(void *, unsigned char *, size_t), void *p_rng,
-                                  uint8_t *out, size_t cap, size_t *len) MH_WARN_UNUSED;
+ * with an ECDSA P-256 signer, naming kid. Host side (cose_sign.c). */
+MH_PKI_API int mh_cose_sign1_make(const mh_signer *key, const uint8_t kid[MH_RECEIPT_KID_LEN],
+                                  const uint8_t *payload, size_t payload_len, uint8_t *out,
+                                  size_t cap, size_t *len) MH_WARN_UNUSED;
 
 /* ---- the QR URL ------------------------------------------------------------- */
 

@@ -222,9 +222,8 @@ int mh_receipt_size(const mh_receipt_claims *claims, size_t *len)
     return 0;
 }
 
-int mh_receipt_sign(const mh_receipt_claims *claims, mbedtls_pk_context *pk,
-                    int (*f_rng)(void *, unsigned char *, size_t), void *p_rng, uint8_t *out,
-                    size_t cap, size_t *len)
+int mh_receipt_sign(const mh_receipt_claims *claims, const mh_signer *key, uint8_t *out, size_t cap,
+                    size_t *len)
 {
     int ret = MH_ERR_INTERNAL;
     size_t order[MH_RECEIPT_FIELDS_MAX] = {0};
@@ -232,19 +231,20 @@ int mh_receipt_sign(const mh_receipt_claims *claims, mbedtls_pk_context *pk,
     uint8_t prot[16];
     uint8_t hash[32];
     uint8_t sig[MH_RECEIPT_SIG_LEN];
-    mh_receipt_key key;
+    mh_receipt_key k;
     size_t payload_len = 0, prot_len = 0, n = 0;
     mh_cbor_w w;
 
-    if (!claims || !pk || !out || !len)
+    if (!claims || !key || !out || !len)
         return MH_ERR_INVALID_ARG;
     *len = 0;
     ret = check_claims(claims, order);
     if (ret)
         return ret;
-    ret = mh_receipt_key_from_pk(pk, &key);
-    if (ret)
-        return ret;
+    if (key->alg != MH_SIG_ECDSA || mh_receipt_key_from_spki(key->spki, key->spki_len, &k) != 0)
+        return mh_err_set(MH_ERR_KEY_TYPE,
+                          "the registry key must be an EC P-256 key (receipts are signed with "
+                          "ES256); generate one with 'mohur key generate --type ec-p256'");
     if (encode_claims(claims, order, true, payload, sizeof payload, &payload_len)) {
         mh_err_set(MH_ERR_TOO_LARGE,
                    "the receipt's claims are larger than %d bytes; shorten the printed "
@@ -258,13 +258,13 @@ int mh_receipt_sign(const mh_receipt_claims *claims, mbedtls_pk_context *pk,
     mh_cbor_put_uint(&w, 1);
     mh_cbor_put_int(&w, -7);
     mh_cbor_put_uint(&w, 4);
-    mh_cbor_put_bytes(&w, key.kid, MH_RECEIPT_KID_LEN);
+    mh_cbor_put_bytes(&w, k.kid, MH_RECEIPT_KID_LEN);
     if (mh_cbor_w_finish(&w, &prot_len))
         return MH_ERR_INTERNAL;
     ret = mh_cose_sign1_hash(prot, prot_len, payload, payload_len, hash);
     if (ret)
         return ret;
-    ret = mh_cose_es256_sign(pk, hash, f_rng, p_rng, sig);
+    ret = mh_cose_es256_sign(key, hash, sig);
     if (ret)
         return ret;
     mh_receipt_sig_normalize(sig); /* low s: the one encoding verifiers accept */

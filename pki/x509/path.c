@@ -266,7 +266,7 @@ static int verify_sig(const mh_x509_span *spki, const mh_x509_span *alg, const u
     struct mh_pki_pss_params pss;
     uint8_t hash[MBEDTLS_MD_MAX_SIZE];
     mbedtls_md_type_t md;
-    enum mh_pki_sigalg kind;
+    enum mh_sig_alg kind;
     int rc;
 
     const struct sigalg *a = find_sigalg(alg, &prm, &has_prm);
@@ -278,13 +278,13 @@ static int verify_sig(const mh_x509_span *spki, const mh_x509_span *alg, const u
     case 0:
         if (has_prm && (prm.tag != MH_DER_NULL || prm.len != 0))
             return MH_ERR_VERIFY_FAILED;
-        kind = MH_PKI_SIG_RSA_PKCS1;
+        kind = MH_SIG_RSA_PKCS1;
         md = a->md;
         break;
     case 1:
         if (has_prm)
             return MH_ERR_VERIFY_FAILED; /* RFC 5758: parameters absent */
-        kind = MH_PKI_SIG_ECDSA;
+        kind = MH_SIG_ECDSA;
         md = a->md;
         break;
     case 2:
@@ -294,7 +294,7 @@ static int verify_sig(const mh_x509_span *spki, const mh_x509_span *alg, const u
                        "mohur does not take");
             return MH_ERR_UNSUPPORTED_ALG;
         }
-        kind = MH_PKI_SIG_RSA_PSS;
+        kind = MH_SIG_RSA_PSS;
         break;
     case 3:
         mh_err_set(MH_ERR_ALG_REFUSED,
@@ -309,16 +309,16 @@ static int verify_sig(const mh_x509_span *spki, const mh_x509_span *alg, const u
             return MH_ERR_VERIFY_FAILED;
         if ((rc = mh_pki_spki_parse(spki->p, spki->len, &key)))
             return rc;
-        return mh_pki_verify_msg(&key, MH_PKI_SIG_ED25519, MBEDTLS_MD_NONE, data, len, sig->p,
-                                 sig->len, NULL);
+        return mh_pki_verify_msg(&key, MH_SIG_ED25519, MH_SIG_DER, MBEDTLS_MD_NONE, data, len,
+                                 sig->p, sig->len, NULL);
     }
     if ((rc = mh_pki_spki_parse(spki->p, spki->len, &key)))
         return rc;
     const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
     if (!mi || mbedtls_md(mi, data, len, hash))
         return MH_ERR_UNSUPPORTED_ALG;
-    return mh_pki_verify_hash(&key, kind, md, hash, mbedtls_md_get_size(mi), sig->p, sig->len,
-                              kind == MH_PKI_SIG_RSA_PSS ? &pss : NULL);
+    return mh_pki_verify_hash(&key, kind, MH_SIG_DER, md, hash, mbedtls_md_get_size(mi), sig->p,
+                              sig->len, kind == MH_SIG_RSA_PSS ? &pss : NULL);
 }
 
 int mh_x509_check_signature(const mh_x509_span *spki, const mh_x509_span *sigalg,
