@@ -18,7 +18,6 @@
 #include <jansson.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/sha256.h>
-#include <mbedtls/x509_crt.h>
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -53,6 +52,36 @@ int mh_app_cert_file(const char *path, uint8_t **der, size_t *len)
     return mh_app_read_cert(path, der, len);
 }
 
+/* The DER inside a file: the first PEM block with this label, or the file
+ * itself when it is not PEM. buf is consumed. */
+static int pem_or_der(const char *path, uint8_t *buf, size_t n, const char *label, uint8_t **der,
+                      size_t *len)
+{
+    char head[64], foot[64];
+    snprintf(head, sizeof head, "-----BEGIN %s-----", label);
+    snprintf(foot, sizeof foot, "-----END %s-----", label);
+    if (n < 10 || memcmp(buf, "-----BEGIN", 10) != 0) {
+        *der = buf;
+        *len = n;
+        return MH_OK;
+    }
+    mbedtls_pem_context pem;
+    size_t used = 0;
+    mbedtls_pem_init(&pem);
+    int rc = MH_OK;
+    if (mbedtls_pem_read_buffer(&pem, head, foot, buf, NULL, 0, &used) != 0)
+        rc = mh_err_set(MH_ERR_PARSE, "%s is not a PEM %s", path, label);
+    else if (!(*der = malloc(pem.buflen ? pem.buflen : 1)))
+        rc = MH_ERR_NOMEM;
+    if (rc == MH_OK) {
+        memcpy(*der, pem.buf, pem.buflen);
+        *len = pem.buflen;
+    }
+    mbedtls_pem_free(&pem);
+    free(buf);
+    return rc;
+}
+
 int mh_app_read_cert(const char *path, uint8_t **der, size_t *len)
 {
     uint8_t *buf = NULL;
@@ -60,25 +89,17 @@ int mh_app_read_cert(const char *path, uint8_t **der, size_t *len)
     int rc = mh_app_read_file(path, 256 * 1024, &buf, &n);
     if (rc)
         return rc;
-    mbedtls_x509_crt crt;
-    mbedtls_x509_crt_init(&crt);
-    rc = mbedtls_x509_crt_parse(&crt, buf, n + 1);
-    free(buf);
-    if (rc != 0 || !crt.raw.p) {
-        mbedtls_x509_crt_free(&crt);
-        mh_err_set(MH_ERR_PARSE,
-                   "%s is not a certificate (PEM or DER); run 'mohur init' again or restore it",
-                   path);
-        return MH_ERR_PARSE;
+    if ((rc = pem_or_der(path, buf, n, "CERTIFICATE", der, len)) != 0)
+        return rc;
+    /* the one certificate model decides what a certificate is */
+    if (mh_x509_cert_check(*der, *len) != 0) {
+        free(*der);
+        *der = NULL;
+        return mh_err_set(MH_ERR_PARSE,
+                          "%s is not a certificate (PEM or DER); run 'mohur init' again or "
+                          "restore it",
+                          path);
     }
-    *der = malloc(crt.raw.len);
-    if (!*der) {
-        mbedtls_x509_crt_free(&crt);
-        return MH_ERR_NOMEM;
-    }
-    memcpy(*der, crt.raw.p, crt.raw.len);
-    *len = crt.raw.len;
-    mbedtls_x509_crt_free(&crt);
     return MH_OK;
 }
 
@@ -89,28 +110,7 @@ int mh_app_read_crl(const char *path, uint8_t **der, size_t *len)
     int rc = mh_app_read_file(path, 16u << 20, &buf, &n);
     if (rc)
         return rc;
-    static const char head[] = "-----BEGIN X509 CRL-----";
-    if (n >= sizeof head - 1 && memcmp(buf, head, sizeof head - 1) == 0) {
-        mbedtls_pem_context pem;
-        size_t used = 0;
-        mbedtls_pem_init(&pem);
-        if (mbedtls_pem_read_buffer(&pem, head, "-----END X509 CRL-----", buf, NULL, 0, &used) !=
-                0 ||
-            !(*der = malloc(pem.buflen ? pem.buflen : 1))) {
-            mbedtls_pem_free(&pem);
-            free(buf);
-            mh_err_set(MH_ERR_PARSE, "%s is not a PEM CRL", path);
-            return MH_ERR_PARSE;
-        }
-        memcpy(*der, pem.buf, pem.buflen);
-        *len = pem.buflen;
-        mbedtls_pem_free(&pem);
-        free(buf);
-        return MH_OK;
-    }
-    *der = buf;
-    *len = n;
-    return MH_OK;
+    return pem_or_der(path, buf, n, "X509 CRL", der, len);
 }
 
 int mh_app_write_pem(const char *path, const char *label, const uint8_t *der, size_t len)
@@ -147,11 +147,12 @@ int mh_app_softhsm_env(const char *dir)
 
 void mh_app_cert_subject(const uint8_t *der, size_t len, char *out, size_t cap)
 {
-    mh_ca_cert_info ci;
+    mh_x509_cert *c = calloc(1, sizeof *c);
     out[0] = 0;
-    if (mh_ca_cert_info_get(der, len, &ci) != 0 ||
-        mh_ca_name_format(ci.subject, ci.subject_len, out, cap) != 0)
+    if (!c || mh_x509_cert_parse(c, der, len) != 0 ||
+        mh_x509_name_format(&c->subject, MH_X509_NAME_DN, out, cap) != 0)
         snprintf(out, cap, "(unreadable subject)");
+    free(c);
 }
 
 void mh_app_cert_cn(const uint8_t *der, size_t len, char *out, size_t cap)
@@ -522,7 +523,7 @@ static int load_config(mh_app *a)
         json_t *s = json_array_get(rk, i);
         uint8_t *der = NULL;
         size_t dl = 0;
-        mh_ca_cert_info ci;
+        mh_x509_cert *ci = NULL;
         if (!json_is_string(s)) {
             ret = MH_ERR_PARSE;
             goto out;
@@ -530,9 +531,10 @@ static int load_config(mh_app *a)
         if ((ret = mh_app_path(path, sizeof path, a->dir, json_string_value(s))) != 0 ||
             (ret = mh_app_read_cert(path, &der, &dl)) != 0)
             goto out;
-        ret = mh_ca_cert_info_get(der, dl, &ci);
+        ret = !(ci = calloc(1, sizeof *ci)) ? MH_ERR_NOMEM : mh_x509_cert_parse(ci, der, dl);
         if (ret == 0)
-            ret = mh_receipt_key_from_spki(ci.spki, ci.spki_len, &a->regkeys[a->nregkeys]);
+            ret = mh_receipt_key_from_spki(ci->spki.p, ci->spki.len, &a->regkeys[a->nregkeys]);
+        free(ci);
         free(der);
         if (ret) {
             mh_err_set(ret, "%s: the registry certificate must hold an EC P-256 key", path);

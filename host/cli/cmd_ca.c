@@ -467,15 +467,25 @@ static int cmd_ca_init(int argc, char **argv)
     }
     mh_ca_serial_fix(r.serial);
     if (parent) {
-        mh_ca_cert_info pi;
-        if ((ret = open_db(parent, false, &pdb)) != 0)
+        mh_x509_cert *pi = calloc(1, sizeof *pi);
+        int64_t p_not_after = 0;
+        if (!pi) {
+            ret = mh_cli_fail(MH_ERR_NOMEM, "reading the parent CA");
             goto out;
+        }
+        if ((ret = open_db(parent, false, &pdb)) != 0) {
+            free(pi);
+            goto out;
+        }
         if ((rc = mh_cadb_get(pdb, "ca_cert", &pcert, &pcert_len)) != 0 ||
-            mh_ca_cert_info_get(pcert, pcert_len, &pi) != 0) {
+            mh_x509_cert_parse(pi, pcert, pcert_len) != 0) {
+            free(pi);
             ret =
                 mh_cli_fail(rc ? rc : MH_ERR_LEDGER_CORRUPT, "reading the parent CA in %s", parent);
             goto out;
         }
+        p_not_after = pi->not_after;
+        free(pi);
         p_uri = cfg_str(pdb, "key_uri");
         p_crl = cfg_str(pdb, "crl_url");
         p_aia = cfg_str(pdb, "aia_url");
@@ -523,8 +533,8 @@ static int cmd_ca_init(int argc, char **argv)
         r.crl_url = p_crl;
         r.aia_url = p_aia;
         r.not_after = r.not_before + 86400LL * (days ? days : 3650);
-        if (!days && r.not_after > pi.not_after)
-            r.not_after = pi.not_after;
+        if (!days && r.not_after > p_not_after)
+            r.not_after = p_not_after;
     } else {
         r.profile = MH_CA_PROFILE_ROOT;
         r.issuer_key = &pk;
@@ -981,7 +991,8 @@ static int cmd_ca_issue(int argc, char **argv)
     rec.issued_at = (int64_t)time(NULL);
     if (subject)
         snprintf(rec.subject, sizeof rec.subject, "%s", subject);
-    else if (mh_ca_name_format(subj_der, subj_len, rec.subject, sizeof rec.subject) != 0)
+    else if (mh_x509_name_format_der(subj_der, subj_len, MH_X509_NAME_DN, rec.subject,
+                                     sizeof rec.subject) != 0)
         snprintf(rec.subject, sizeof rec.subject, "(unprintable)");
     rec.der = cert;
     rec.der_len = cert_len;

@@ -57,8 +57,7 @@ static int certs_read(certs *c, const char *path, const char *what)
         goto out;
     ret = MH_EXIT_INPUT;
     if (find(file, len, "-----BEGIN") == NULL) {
-        mh_cms_cert cc;
-        if (mh_cms_cert_parse(file, len, &cc) || c->n == MAX_CERTS) {
+        if (mh_x509_cert_check(file, len) || c->n == MAX_CERTS) {
             ret = mh_cli_error(MH_EXIT_INPUT, "reading %s %s: not a DER or PEM certificate", what,
                                path);
             goto out;
@@ -80,8 +79,7 @@ static int certs_read(certs *c, const char *path, const char *what)
             mbedtls_pem_free(&pem);
             break;
         }
-        mh_cms_cert cc;
-        if (rc || c->n == MAX_CERTS || mh_cms_cert_parse(pem.buf, pem.buflen, &cc)) {
+        if (rc || c->n == MAX_CERTS || mh_x509_cert_check(pem.buf, pem.buflen)) {
             mbedtls_pem_free(&pem);
             ret = mh_cli_error(MH_EXIT_INPUT, "reading %s %s: a certificate is malformed%s", what,
                                path, c->n == MAX_CERTS ? " (or too many)" : "");
@@ -214,12 +212,10 @@ static void time_text(int64_t t, char *buf, size_t cap)
 
 static void cert_subject(const uint8_t *der, size_t len, char *buf, size_t cap)
 {
-    mh_cms_cert c;
-    if (!der || mh_cms_cert_parse(der, len, &c)) {
+    if (!der || mh_x509_cert_subject(der, len, MH_X509_NAME_TEXT, buf, cap) != 0) {
         snprintf(buf, cap, "(unknown)");
         return;
     }
-    mh_cms_name_text(&c.subject, buf, cap);
     if (!buf[0])
         snprintf(buf, cap, "(no common name)");
 }

@@ -25,11 +25,12 @@ static int open_app(unsigned flags, mh_app **a)
 
 static void cert_line(const uint8_t *der, size_t len, char *subj, size_t cap, char fp[17])
 {
-    mh_ca_cert_info ci;
+    mh_x509_cert *c = calloc(1, sizeof *c);
     subj[0] = 0;
-    if (mh_ca_cert_info_get(der, len, &ci) != 0 ||
-        mh_ca_name_format(ci.subject, ci.subject_len, subj, cap) != 0)
+    if (!c || mh_x509_cert_parse(c, der, len) != 0 ||
+        mh_x509_name_format(&c->subject, MH_X509_NAME_DN, subj, cap) != 0)
         snprintf(subj, cap, "(unreadable)");
+    free(c);
     uint8_t h[32];
     mbedtls_sha256_ret(der, len, h, 0);
     mh_cli_hex_encode(h, 8, fp, 17);

@@ -13,8 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <mbedtls/x509_crt.h>
-
+#include "mh_app.h"
 #include "mh_pdf.h"
 #include "mh_pki.h"
 #include "mh_qr.h"
@@ -294,22 +293,11 @@ static int parse_opts(int argc, char **argv, const char *help, const char *allow
     return 0;
 }
 
-/* Reads a certificate (PEM or DER) and returns its DER. */
-static int read_cert(const char *path, mbedtls_x509_crt *crt)
+/* Reads a certificate (PEM or DER) into *der (malloc'd). */
+static int read_cert(const char *path, uint8_t **der, size_t *len)
 {
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int ret = mh_cli_read_file(path, MH_CLI_SMALL_MAX, &buf, &len);
-    if (ret)
-        return ret;
-    /* the reader leaves a NUL after the data, as PEM parsing wants */
-    int r = mbedtls_x509_crt_parse(crt, buf, len + (len > 0 && buf[0] != 0x30 ? 1 : 0));
-    free(buf);
-    if (r != 0)
-        return mh_cli_error(MH_EXIT_INPUT,
-                            "reading %s: not an X.509 certificate (PEM or DER) mohur can read",
-                            path);
-    return MH_EXIT_OK;
+    int rc = mh_app_cert_file(path, der, len);
+    return rc ? mh_cli_fail(rc, "reading %s", path) : MH_EXIT_OK;
 }
 
 static int cmd_pdf_sign(int argc, char **argv)
@@ -319,7 +307,8 @@ static int cmd_pdf_sign(int argc, char **argv)
     mh_cli_ctx c;
     uint8_t *in = NULL, *out = NULL, *tokcert = NULL;
     size_t in_len = 0, out_len = 0, orig = 0, tokcert_len = 0;
-    mbedtls_x509_crt crt;
+    uint8_t *cert = NULL;
+    size_t cert_len = 0;
     mh_signer pk;
     mh_qr qr;
     bool have_qr = false;
@@ -327,7 +316,6 @@ static int cmd_pdf_sign(int argc, char **argv)
     memset(&o, 0, sizeof o);
     memset(&c, 0, sizeof c);
     memset(&qr, 0, sizeof qr);
-    mbedtls_x509_crt_init(&crt);
     memset(&pk, 0, sizeof pk);
     ret = parse_opts(argc, argv, pdf_sign_help, "iokcmpVrqCnRLzTDSF", &o);
     if (ret) {
@@ -345,7 +333,7 @@ static int cmd_pdf_sign(int argc, char **argv)
     if (ret)
         goto out;
     if (o.cert) {
-        ret = read_cert(o.cert, &crt);
+        ret = read_cert(o.cert, &cert, &cert_len);
         if (ret)
             goto out;
     }
@@ -376,7 +364,7 @@ static int cmd_pdf_sign(int argc, char **argv)
                 mh_cli_fail(rc, "reading the certificate of %s (or give --cert FILE)", c.key_name);
             goto out;
         }
-        if (mbedtls_x509_crt_parse_der(&crt, tokcert, tokcert_len) != 0) {
+        if (mh_x509_cert_check(tokcert, tokcert_len) != 0) {
             ret = mh_cli_error(MH_EXIT_INPUT, "the certificate stored with %s cannot be read",
                                c.key_name);
             goto out;
@@ -389,8 +377,8 @@ static int cmd_pdf_sign(int argc, char **argv)
     }
     mh_cms_signer signer = {0};
     signer.key = &pk;
-    signer.cert = crt.raw.p;
-    signer.cert_len = crt.raw.len;
+    signer.cert = o.cert ? cert : tokcert;
+    signer.cert_len = o.cert ? cert_len : tokcert_len;
     signer.md = MBEDTLS_MD_SHA256;
     signer.flags = MH_CMS_DETACHED | MH_CMS_PADES;
     mh_pdf_pki_signer ps = {&signer};
@@ -412,7 +400,7 @@ out:
     free(in);
     free(out);
     free(tokcert);
-    mbedtls_x509_crt_free(&crt);
+    free(cert);
     return ret;
 }
 

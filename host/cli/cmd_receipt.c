@@ -12,7 +12,6 @@
 #include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
-#include <mbedtls/x509_crt.h>
 
 #include "mh_pki.h"
 #include "mh_qr.h"
@@ -698,12 +697,13 @@ static int load_trust(const char *path, mh_receipt_key *keys, size_t *n)
     uint8_t *data = NULL;
     size_t len = 0, found = 0;
     mbedtls_pem_context pem;
-    mbedtls_x509_crt crt;
+    mh_x509_cert *crt = calloc(1, sizeof *crt);
     uint8_t spki[512];
     int rc;
 
     mbedtls_pem_init(&pem);
-    mbedtls_x509_crt_init(&crt);
+    if (!crt)
+        return mh_cli_fail(MH_ERR_NOMEM, "reading '%s'", path);
     ret = mh_cli_read_file(path, MH_CLI_SMALL_MAX, &data, &len);
     if (ret)
         goto out;
@@ -746,16 +746,14 @@ static int load_trust(const char *path, mh_receipt_key *keys, size_t *n)
         der = pem.buf;
         der_len = pem.buflen;
         if (cert) {
-            mbedtls_x509_crt_free(&crt);
-            mbedtls_x509_crt_init(&crt);
-            int n2;
-            if (mbedtls_x509_crt_parse_der(&crt, der, der_len) ||
-                (n2 = mbedtls_pk_write_pubkey_der(&crt.pk, spki, sizeof spki)) <= 0) {
+            /* the certificate's key, through the one certificate model */
+            if (mh_x509_cert_parse(crt, der, der_len) || crt->spki.len > sizeof spki) {
                 ret = mh_cli_error(MH_EXIT_INPUT, "'%s' has a certificate mohur cannot read", path);
                 goto out;
             }
-            der = spki + sizeof spki - n2;
-            der_len = (size_t)n2;
+            memcpy(spki, crt->spki.p, crt->spki.len);
+            der = spki;
+            der_len = crt->spki.len;
         }
         if (*n >= TRUST_MAX) {
             ret = mh_cli_error(MH_EXIT_INPUT, "more than %d trusted keys", TRUST_MAX);
@@ -779,7 +777,7 @@ static int load_trust(const char *path, mh_receipt_key *keys, size_t *n)
     ret = MH_EXIT_OK;
 out:
     mbedtls_pem_free(&pem);
-    mbedtls_x509_crt_free(&crt);
+    free(crt);
     free(data);
     return ret;
 }

@@ -50,9 +50,8 @@ int mh_pdf_cms_pki_verify(void *ctx, const mh_pdf_signed_data *data, const uint8
         ret = mh_cms_verify_digest(cms, cms_len, md, h, mbedtls_md_get_size(mi), opts, res);
     }
     if (signer && signer_cap && res->n_signers > 0 && res->signers[0].cert) {
-        mh_cms_cert cert;
-        if (mh_cms_cert_parse(res->signers[0].cert, res->signers[0].cert_len, &cert) == 0)
-            mh_cms_name_text(&cert.subject, signer, signer_cap);
+        (void)mh_x509_cert_subject(res->signers[0].cert, res->signers[0].cert_len,
+                                   MH_X509_NAME_TEXT, signer, signer_cap);
     }
 out:
     free(res);

@@ -1076,9 +1076,8 @@ static void check_doc_timestamp(const uint8_t *tok, size_t len, const mh_pdf_sig
             r->digest_checked = true;
             r->change[0] = '\0';
             if (info.tsa_cert) {
-                mh_cms_cert cert;
-                if (mh_cms_cert_parse(info.tsa_cert, info.tsa_cert_len, &cert) == 0)
-                    mh_cms_name_text(&cert.subject, r->signer, sizeof r->signer);
+                (void)mh_x509_cert_subject(info.tsa_cert, info.tsa_cert_len, MH_X509_NAME_TEXT,
+                                           r->signer, sizeof r->signer);
             }
             time_t t = (time_t)info.gen_time;
             struct tm tm;

@@ -283,80 +283,6 @@ out:
     return ret;
 }
 
-/* ---- reading certificates -------------------------------------------------- */
-
-int mh_ca_cert_info_get(const uint8_t *der, size_t len, mh_ca_cert_info *info)
-{
-    mh_der d, c, t, v;
-    mh_der_elem cert, tbs, e, serial, alg, issuer, validity, t1, t2, subject, spki;
-    bool present, neg;
-
-    memset(info, 0, sizeof *info);
-    mh_der_init(&d, der, len);
-    if (mh_der_expect(&d, MH_DER_SEQUENCE, &cert) || !mh_der_done(&d))
-        return MH_ERR_PARSE;
-    mh_der_enter(&c, &cert);
-    if (mh_der_expect(&c, MH_DER_SEQUENCE, &tbs))
-        return MH_ERR_PARSE;
-    mh_der_enter(&t, &tbs);
-    if (mh_der_optional(&t, MH_DER_CTX_C(0), &e, &present))
-        return MH_ERR_PARSE;
-    if (mh_der_expect(&t, MH_DER_INTEGER, &serial) || mh_der_integer_check(&serial, &neg) || neg ||
-        serial.len > sizeof info->serial)
-        return MH_ERR_PARSE;
-    memcpy(info->serial, serial.val, serial.len);
-    info->serial_len = serial.len;
-    if (mh_der_expect(&t, MH_DER_SEQUENCE, &alg) || mh_der_expect(&t, MH_DER_SEQUENCE, &issuer) ||
-        mh_der_expect(&t, MH_DER_SEQUENCE, &validity) ||
-        mh_der_expect(&t, MH_DER_SEQUENCE, &subject) || mh_der_expect(&t, MH_DER_SEQUENCE, &spki))
-        return MH_ERR_PARSE;
-    mh_der_enter(&v, &validity);
-    if (mh_der_next(&v, &t1) || mh_der_next(&v, &t2) || !mh_der_done(&v) ||
-        mh_der_time(&t1, &info->not_before) || mh_der_time(&t2, &info->not_after))
-        return MH_ERR_PARSE;
-    info->subject = subject.raw;
-    info->subject_len = subject.raw_len;
-    info->spki = spki.raw;
-    info->spki_len = spki.raw_len;
-    if (mh_der_optional(&t, MH_DER_CTX_P(1), &e, &present) ||
-        mh_der_optional(&t, MH_DER_CTX_P(2), &e, &present) ||
-        mh_der_optional(&t, MH_DER_CTX_C(3), &e, &present))
-        return MH_ERR_PARSE;
-    if (present) {
-        mh_der x, xs;
-        mh_der_elem exts, ext, oid, val, crit;
-        mh_der_enter(&x, &e);
-        if (mh_der_expect(&x, MH_DER_SEQUENCE, &exts) || !mh_der_done(&x))
-            return MH_ERR_PARSE;
-        mh_der_enter(&xs, &exts);
-        while (!mh_der_empty(&xs)) {
-            mh_der es;
-            bool has_crit;
-            if (mh_der_expect(&xs, MH_DER_SEQUENCE, &ext))
-                return MH_ERR_PARSE;
-            mh_der_enter(&es, &ext);
-            if (mh_der_expect(&es, MH_DER_OID, &oid) ||
-                mh_der_optional(&es, MH_DER_BOOLEAN, &crit, &has_crit) ||
-                mh_der_expect(&es, MH_DER_OCTET_STRING, &val) || !mh_der_done(&es))
-                return MH_ERR_PARSE;
-            if (mh_der_oid_is(&oid, (const uint8_t *)OID_SKI, L(OID_SKI))) {
-                mh_der k;
-                mh_der_elem id;
-                mh_der_init(&k, val.val, val.len);
-                if (mh_der_expect(&k, MH_DER_OCTET_STRING, &id) || !mh_der_done(&k) ||
-                    id.len == 0 || id.len > sizeof info->ski)
-                    return MH_ERR_PARSE;
-                /* A shorter id is kept left-aligned; we only make 20-byte ones. */
-                memcpy(info->ski, id.val, id.len);
-                info->has_ski = id.len == sizeof info->ski;
-            }
-        }
-    }
-    if (!mh_der_done(&t))
-        return MH_ERR_PARSE;
-    return 0;
-}
-
 /* ---- CSRs -------------------------------------------------------------------- */
 
 /* ECDSA-Sig-Value in canonical DER: two positive minimal INTEGERs. */
@@ -856,7 +782,7 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
     mbedtls_pk_context subj_pk;
     const uint8_t *iss_spki = NULL;
     size_t iss_spki_len = 0;
-    mh_ca_cert_info ii;
+    mh_x509_cert *ic = NULL; /* the issuer's certificate */
     uint8_t *tbs = NULL;
     uint8_t spki[4096 + 64], subject[MH_CA_DN_MAX + 16];
     size_t spki_len = 0, subject_len = 0;
@@ -887,7 +813,8 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
         if ((ret = mh_ca_name_encode(r->subject, subject, sizeof subject, &subject_len)) != 0)
             goto out;
     } else if (r->subject_der && r->subject_der_len <= sizeof subject) {
-        if (mh_ca_name_format(r->subject_der, r->subject_der_len, scratch, sizeof scratch) != 0) {
+        if (mh_x509_name_format_der(r->subject_der, r->subject_der_len, MH_X509_NAME_DN, scratch,
+                                    sizeof scratch) != 0) {
             mh_err_set(MH_ERR_PARSE,
                        "the subject name (from the request) is not a DER Name of UTF-8, "
                        "Printable, IA5 or BMP strings; give --subject instead");
@@ -930,21 +857,25 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
         iss_spki = spki;
         iss_spki_len = spki_len;
     } else {
-        if (mh_ca_cert_info_get(r->issuer_cert, r->issuer_cert_len, &ii) != 0) {
+        if (!(ic = calloc(1, sizeof *ic))) {
+            ret = MH_ERR_NOMEM;
+            goto out;
+        }
+        if (mh_x509_cert_parse(ic, r->issuer_cert, r->issuer_cert_len) != 0) {
             mh_err_set(MH_ERR_PARSE,
                        "the issuer certificate is not a DER X.509 certificate mohur can read");
             ret = MH_ERR_PARSE;
             goto out;
         }
-        issuer_name = ii.subject;
-        issuer_len = ii.subject_len;
-        if (ii.has_ski)
-            memcpy(aki, ii.ski, sizeof aki);
-        else if ((ret = mh_ca_key_id(ii.spki, ii.spki_len, aki)) != 0)
+        issuer_name = ic->subject.raw.p;
+        issuer_len = ic->subject.raw.len;
+        if ((ic->ext_present & MH_EXT_SKI) && ic->ski.len == sizeof aki)
+            memcpy(aki, ic->ski.p, sizeof aki);
+        else if ((ret = mh_ca_key_id(ic->spki.p, ic->spki.len, aki)) != 0)
             goto out;
-        iss_spki = ii.spki;
-        iss_spki_len = ii.spki_len;
-        if (r->not_after > ii.not_after) {
+        iss_spki = ic->spki.p;
+        iss_spki_len = ic->spki.len;
+        if (r->not_after > ic->not_after) {
             mh_err_set(MH_ERR_INVALID_ARG,
                        "the certificate would outlive the CA certificate; choose fewer days");
             ret = MH_ERR_INVALID_ARG;
@@ -1054,5 +985,6 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
 out:
     free(tbs);
     mbedtls_pk_free(&subj_pk);
+    free(ic);
     return ret;
 }

@@ -124,7 +124,7 @@ static int w_uint_bytes(unsigned char **p, unsigned char *start, const uint8_t *
 int mh_crl_write(const mh_crl_req *r, uint8_t *out, size_t cap, size_t *len)
 {
     int ret = MH_ERR_INVALID_ARG;
-    mh_ca_cert_info ci;
+    mh_x509_cert *ci = calloc(1, sizeof *ci); /* the CA's certificate */
     mbedtls_md_type_t md;
     uint8_t *tbs = NULL, aki[20];
     size_t tbs_cap, n = 0;
@@ -143,15 +143,19 @@ int mh_crl_write(const mh_crl_req *r, uint8_t *out, size_t cap, size_t *len)
     md = r->md;
     if ((ret = mh_ca_sig_alg(r->issuer_key, &md)) != 0)
         goto out;
-    if (mh_ca_cert_info_get(r->issuer_cert, r->issuer_cert_len, &ci) != 0) {
+    if (!ci) {
+        ret = MH_ERR_NOMEM;
+        goto out;
+    }
+    if (mh_x509_cert_parse(ci, r->issuer_cert, r->issuer_cert_len) != 0) {
         mh_err_set(MH_ERR_PARSE,
                    "the CA certificate is not a DER X.509 certificate mohur can read");
         ret = MH_ERR_PARSE;
         goto out;
     }
-    if (ci.has_ski)
-        memcpy(aki, ci.ski, sizeof aki);
-    else if ((ret = mh_ca_key_id(ci.spki, ci.spki_len, aki)) != 0)
+    if ((ci->ext_present & MH_EXT_SKI) && ci->ski.len == sizeof aki)
+        memcpy(aki, ci->ski.p, sizeof aki);
+    else if ((ret = mh_ca_key_id(ci->spki.p, ci->spki.len, aki)) != 0)
         goto out;
     tbs_cap = mh_crl_size_max(r->n_entries);
     tbs = malloc(tbs_cap);
@@ -222,13 +226,14 @@ int mh_crl_write(const mh_crl_req *r, uint8_t *out, size_t cap, size_t *len)
     }
     W(mh_ca_w_time(&p, start, r->next_update));
     W(mh_ca_w_time(&p, start, r->this_update));
-    W(mbedtls_asn1_write_raw_buffer(&p, start, ci.subject, ci.subject_len));
+    W(mbedtls_asn1_write_raw_buffer(&p, start, ci->subject.raw.p, ci->subject.raw.len));
     W(mh_ca_w_sigalg(&p, start, r->issuer_key, md));
     W(mbedtls_asn1_write_int(&p, start, 1)); /* v2 */
     WRAP(0, MH_DER_SEQUENCE);
 
-    ret = mh_ca_sign_wrap(r->issuer_key, md, p, n, ci.spki, ci.spki_len, out, cap, len);
+    ret = mh_ca_sign_wrap(r->issuer_key, md, p, n, ci->spki.p, ci->spki.len, out, cap, len);
 out:
+    free(ci);
     free(tbs);
     return ret;
 }

@@ -74,10 +74,8 @@ MH_PKI_API void mh_ca_serial_fix(uint8_t serial[MH_CA_SERIAL_LEN]);
 /* Writes the DER Name for a DN string into der (cap bytes). */
 MH_PKI_API int mh_ca_name_encode(const char *dn, uint8_t *der, size_t cap,
                                  size_t *len) MH_WARN_UNUSED;
-/* Formats a DER Name as a DN string in the syntax above (NUL-terminated).
- * Strict: the Name must be DER and its strings valid for their types. */
-MH_PKI_API int mh_ca_name_format(const uint8_t *der, size_t len, char *out,
-                                 size_t cap) MH_WARN_UNUSED;
+/* The other way, a DER Name to this syntax, is pki_x509.h's one name
+ * printer: mh_x509_name_format(..., MH_X509_NAME_DN, ...). */
 /* True when the DER Name has an attribute of type O. */
 MH_PKI_API bool mh_ca_name_has_org(const uint8_t *der, size_t len);
 
@@ -140,22 +138,6 @@ MH_PKI_API int mh_ca_issue(const mh_ca_issue_req *req, uint8_t *out, size_t cap,
 MH_PKI_API int mh_ca_csr_check(const uint8_t *der, size_t len, uint8_t *spki, size_t spki_cap,
                                size_t *spki_len, uint8_t *subject, size_t subject_cap,
                                size_t *subject_len) MH_WARN_UNUSED;
-
-/* Reads what a CA needs from a certificate it issued or holds (DER): the
- * serial (raw INTEGER contents), the raw subject Name, validity and SKI. */
-typedef struct mh_ca_cert_info {
-    uint8_t serial[20];
-    size_t serial_len;
-    const uint8_t *subject; /* points into the certificate */
-    size_t subject_len;
-    int64_t not_before, not_after;
-    const uint8_t *spki; /* SubjectPublicKeyInfo, points into the certificate */
-    size_t spki_len;
-    uint8_t ski[20];
-    bool has_ski;
-} mh_ca_cert_info;
-MH_PKI_API int mh_ca_cert_info_get(const uint8_t *der, size_t len,
-                                   mh_ca_cert_info *info) MH_WARN_UNUSED;
 
 /* ---- CRLs ---------------------------------------------------------------- */
 

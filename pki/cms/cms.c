@@ -3,6 +3,7 @@
  * The SignedAttributes are built first (each attribute on its own, then
  * DER-sorted as a SET OF), hashed and signed; the whole ContentInfo is then
  * written backwards into the caller's buffer and moved to its start. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mh_pki.h"
@@ -123,10 +124,10 @@ static bool md_ok(mbedtls_md_type_t md)
 }
 
 /* Whether the certificate's public key is the signing key's. */
-static int key_matches_cert(const mh_signer *key, const mh_cms_cert *c)
+static int key_matches_cert(const mh_signer *key, const mh_x509_cert *c)
 {
-    if (!key->spki || key->spki_len != c->spki.raw_len ||
-        mh_ct_memcmp(key->spki, c->spki.raw, key->spki_len) != 0) {
+    if (!key->spki || key->spki_len != c->spki.len ||
+        mh_ct_memcmp(key->spki, c->spki.p, key->spki_len) != 0) {
         mh_err_set(MH_ERR_INVALID_ARG,
                    "the signer certificate does not belong to the signing key (their public "
                    "keys differ); give the certificate issued for this key");
@@ -140,7 +141,7 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
                    uint8_t *out, size_t cap, size_t *out_len)
 {
     int ret = MH_ERR_INVALID_ARG;
-    mh_cms_cert cert;
+    mh_x509_cert *cert = calloc(1, sizeof *cert), *cc = calloc(1, sizeof *cc);
     uint8_t dig[MBEDTLS_MD_MAX_SIZE], certhash[32], hash[MBEDTLS_MD_MAX_SIZE];
     uint8_t sig[MH_SIG_MAX];
     size_t sig_len = 0;
@@ -154,6 +155,10 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
     mh_derw w;
     const mbedtls_md_info_t *mi;
 
+    if (!cert || !cc) {
+        ret = MH_ERR_NOMEM;
+        goto out;
+    }
     if (!s || !s->key || !s->cert || !out || !out_len || !ctype || (!content && !digest) ||
         (content == NULL && len != 0) || (s->chain_n && (!s->chain || !s->chain_len)) ||
         s->chain_n > MH_CMS_MAX_CHAIN) {
@@ -166,25 +171,24 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
         ret = MH_ERR_UNSUPPORTED_ALG;
         goto out;
     }
-    ret = mh_cms_cert_parse(s->cert, s->cert_len, &cert);
-    if (ret) {
-        mh_err_set(ret, "the signer certificate is not a DER X.509 certificate");
+    if (s->cert_len > MH_CMS_MAX_CERT_LEN || mh_x509_cert_parse(cert, s->cert, s->cert_len)) {
+        ret = mh_err_set(MH_ERR_PARSE, "the signer certificate is not a DER X.509 certificate");
         goto out;
     }
-    if (cert.issuer.raw_len > ATTR_CAP - 200) {
+    if (cert->issuer.raw.len > ATTR_CAP - 200) {
         mh_err_set(MH_ERR_TOO_LARGE, "the signer certificate's issuer name is too long");
         ret = MH_ERR_TOO_LARGE;
         goto out;
     }
     for (size_t i = 0; i < s->chain_n; i++) {
-        mh_cms_cert cc;
-        if (!s->chain[i] || mh_cms_cert_parse(s->chain[i], s->chain_len[i], &cc)) {
+        if (!s->chain[i] || s->chain_len[i] > MH_CMS_MAX_CERT_LEN ||
+            mh_x509_cert_parse(cc, s->chain[i], s->chain_len[i])) {
             mh_err_set(MH_ERR_PARSE, "chain certificate %zu is not a DER X.509 certificate", i + 1);
             ret = MH_ERR_PARSE;
             goto out;
         }
     }
-    ret = key_matches_cert(s->key, &cert);
+    ret = key_matches_cert(s->key, cert);
     if (ret)
         goto out;
 
@@ -234,15 +238,15 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
 
         /* SigningCertificateV2 { certs { ESSCertIDv2 { certHash, issuerSerial } } }
          * hashAlgorithm is SHA-256, the DEFAULT, so DER omits it. */
-        if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), cert.der, cert.len,
+        if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), cert->raw.p, cert->raw.len,
                        certhash)) {
             ret = MH_ERR_INTERNAL;
             goto out;
         }
         mh_derw_init(&vw, v, sizeof v);
-        mh_derw_raw(&vw, cert.serial.raw, cert.serial.raw_len);
+        mh_derw_tlv(&vw, MH_DER_INTEGER, cert->serial.p, cert->serial.len);
         uint8_t *gn = vw.p;
-        mh_derw_raw(&vw, cert.issuer.raw, cert.issuer.raw_len);
+        mh_derw_raw(&vw, cert->issuer.raw.p, cert->issuer.raw.len);
         mh_derw_wrap(&vw, MH_DER_CTX_C(4), gn);
         mh_derw_wrap(&vw, MH_DER_SEQUENCE, gn);  /* GeneralNames */
         mh_derw_wrap(&vw, MH_DER_SEQUENCE, end); /* IssuerSerial */
@@ -329,8 +333,8 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
         }
         mh_derw_md_alg(&w, s->md);
         uint8_t *ias = w.p;
-        mh_derw_raw(&w, cert.serial.raw, cert.serial.raw_len);
-        mh_derw_raw(&w, cert.issuer.raw, cert.issuer.raw_len);
+        mh_derw_tlv(&w, MH_DER_INTEGER, cert->serial.p, cert->serial.len);
+        mh_derw_raw(&w, cert->issuer.raw.p, cert->issuer.raw.len);
         mh_derw_wrap(&w, MH_DER_SEQUENCE, ias);
         mh_derw_uint(&w, 1);
         mh_derw_wrap(&w, MH_DER_SEQUENCE, si_end);
@@ -343,7 +347,7 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
         uint8_t *ce = w.p;
         for (size_t i = s->chain_n; i-- > 0;)
             mh_derw_raw(&w, s->chain[i], s->chain_len[i]);
-        mh_derw_raw(&w, cert.der, cert.len);
+        mh_derw_raw(&w, cert->raw.p, cert->raw.len);
         mh_derw_wrap(&w, MH_DER_CTX_C(0), ce);
     }
     /* encapContentInfo */
@@ -379,6 +383,8 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
     memmove(out, w.p, *out_len);
     ret = 0;
 out:
+    free(cert);
+    free(cc);
     mh_wipe(hash, sizeof hash);
     return ret;
 }

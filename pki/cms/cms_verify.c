@@ -4,6 +4,7 @@
  * and attributes bound the work. Signatures are checked with pki_sig.h's
  * strict verifier (one function below, sig_check). */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mh_pki.h"
@@ -161,14 +162,14 @@ typedef struct sigalg {
     struct mh_pki_pss_params pss;
 } sigalg;
 
-static int sig_check(const mh_cms_cert *cert, const sigalg *alg, mbedtls_md_type_t md,
+static int sig_check(const mh_x509_cert *cert, const sigalg *alg, mbedtls_md_type_t md,
                      const uint8_t *hash, size_t hlen, const uint8_t *sig, size_t sig_len,
                      bool legacy)
 {
     mh_pki_pubkey local;
     mh_pki_pubkey *kp = &local;
-    int rc = mh_pki_spki_parse_flags(cert->spki.raw, cert->spki.raw_len,
-                                     legacy ? MH_PKI_SPKI_LEGACY : 0, kp);
+    int rc =
+        mh_pki_spki_parse_flags(cert->spki.p, cert->spki.len, legacy ? MH_PKI_SPKI_LEGACY : 0, kp);
     if (rc)
         return (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED) ? rc
                                                                           : MH_ERR_VERIFY_FAILED;
@@ -389,7 +390,7 @@ static void sfail(mh_cms_signer_result *r, int code, const char *fmt, ...)
 }
 
 /* signing-certificate-v2 must name the signer certificate. */
-static int check_scv2(const mh_der_elem *v, const mh_cms_cert *cert)
+static int check_scv2(const mh_der_elem *v, const mh_x509_cert *cert)
 {
     mh_der d, c, id, is, gns;
     mh_der_elem certs = {0}, first = {0}, h, isr, gn, serial, alg;
@@ -412,7 +413,7 @@ static int check_scv2(const mh_der_elem *v, const mh_cms_cert *cert)
     if (!mh_der_done(&id) || d.failed || c.failed)
         return MH_ERR_PARSE;
     const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
-    if (!mi || h.len != mbedtls_md_get_size(mi) || mbedtls_md(mi, cert->der, cert->len, hash))
+    if (!mi || h.len != mbedtls_md_get_size(mi) || mbedtls_md(mi, cert->raw.p, cert->raw.len, hash))
         return MH_ERR_VERIFY_FAILED;
     if (mh_ct_memcmp(hash, h.val, h.len) != 0)
         return MH_ERR_VERIFY_FAILED;
@@ -428,12 +429,12 @@ static int check_scv2(const mh_der_elem *v, const mh_cms_cert *cert)
             mh_der_elem g;
             if (mh_der_next(&gns, &g))
                 return MH_ERR_PARSE;
-            if (g.tag == MH_DER_CTX_C(4) && g.len == cert->issuer.raw_len &&
-                memcmp(g.val, cert->issuer.raw, g.len) == 0)
+            if (g.tag == MH_DER_CTX_C(4) && g.len == cert->issuer.raw.len &&
+                memcmp(g.val, cert->issuer.raw.p, g.len) == 0)
                 found = true;
         }
-        if (!found || serial.raw_len != cert->serial.raw_len ||
-            memcmp(serial.raw, cert->serial.raw, serial.raw_len) != 0)
+        if (!found || serial.len != cert->serial.len ||
+            memcmp(serial.val, cert->serial.p, serial.len) != 0)
             return MH_ERR_VERIFY_FAILED;
     }
     return 0;
@@ -442,7 +443,7 @@ static int check_scv2(const mh_der_elem *v, const mh_cms_cert *cert)
 /* ---- verification ------------------------------------------------------- */
 
 static int find_cert(const sd_parsed *sd, const mh_cms_verify_opts *o, const si_parsed *si,
-                     mh_cms_cert *out)
+                     mh_x509_cert *out)
 {
     mh_der_elem iss = {0}, ser = {0};
     if (si->sid.tag == MH_DER_SEQUENCE) {
@@ -464,27 +465,27 @@ static int find_cert(const sd_parsed *sd, const mh_cms_verify_opts *o, const si_
             der = o->certs[i - sd->n_certs];
             len = o->cert_len[i - sd->n_certs];
         }
-        if (!der || mh_cms_cert_parse(der, len, out))
+        if (!der || len > MH_CMS_MAX_CERT_LEN || mh_x509_cert_parse(out, der, len))
             continue;
         if (si->sid.tag == MH_DER_SEQUENCE) {
-            if (out->issuer.raw_len == iss.raw_len && out->serial.raw_len == ser.raw_len &&
-                memcmp(out->issuer.raw, iss.raw, iss.raw_len) == 0 &&
-                memcmp(out->serial.raw, ser.raw, ser.raw_len) == 0)
+            if (out->issuer.raw.len == iss.raw_len && out->serial.len == ser.len &&
+                memcmp(out->issuer.raw.p, iss.raw, iss.raw_len) == 0 &&
+                memcmp(out->serial.p, ser.val, ser.len) == 0)
                 return 0;
-        } else if (out->ski && out->ski_len == si->sid.len &&
-                   memcmp(out->ski, si->sid.val, si->sid.len) == 0) {
+        } else if ((out->ext_present & MH_EXT_SKI) && out->ski.len == si->sid.len &&
+                   memcmp(out->ski.p, si->sid.val, si->sid.len) == 0) {
             return 0;
         }
     }
     return MH_ERR_NOT_FOUND;
 }
 
-static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_cms_verify_opts *o,
-                          const uint8_t *content, size_t clen, mbedtls_md_type_t given_md,
-                          const uint8_t *given, size_t given_len, mh_cms_signer_result *r)
+static void verify_with(const sd_parsed *sd, const mh_der_elem *el, const mh_cms_verify_opts *o,
+                        const uint8_t *content, size_t clen, mbedtls_md_type_t given_md,
+                        const uint8_t *given, size_t given_len, mh_x509_cert *cert,
+                        mh_cms_signer_result *r)
 {
     si_parsed si;
-    mh_cms_cert cert;
     sigalg alg;
     attrs a;
     bool legacy = o && (o->flags & MH_CMS_LEGACY);
@@ -499,13 +500,13 @@ static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_c
     }
     r->signature = si.sig.val;
     r->signature_len = si.sig.len;
-    if (find_cert(sd, o, &si, &cert)) {
+    if (find_cert(sd, o, &si, cert)) {
         sfail(r, MH_ERR_NOT_FOUND,
               "the signer's certificate is not in the message (give it with the certificates)");
         return;
     }
-    r->cert = cert.der;
-    r->cert_len = cert.len;
+    r->cert = cert->raw.p;
+    r->cert_len = cert->raw.len;
     rc = mh_cms_md_alg_parse(&si.digest_alg, &r->md);
     if (rc) {
         sfail(r, MH_ERR_UNSUPPORTED_ALG, "the digest algorithm is not supported");
@@ -580,7 +581,7 @@ static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_c
             r->has_signing_time = true;
         }
         if (a.scv2) {
-            rc = check_scv2(a.scv2, &cert);
+            rc = check_scv2(a.scv2, cert);
             if (rc) {
                 sfail(r,
                       (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED)
@@ -613,7 +614,7 @@ static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_c
         }
         memcpy(hash, dig, hl);
     }
-    rc = sig_check(&cert, &alg, r->md, hash, hl, si.sig.val, si.sig.len, legacy);
+    rc = sig_check(cert, &alg, r->md, hash, hl, si.sig.val, si.sig.len, legacy);
     if (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED) {
         sfail(r, rc, "%s", mh_err_message(rc));
         return;
@@ -667,6 +668,22 @@ static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_c
     r->validate_at = (r->has_tst && r->tst_status == 0) ? r->tst_time
                      : r->has_signing_time              ? r->signing_time
                                                         : 0;
+}
+
+/* The signer's certificate is parsed into the one certificate model
+ * (pki_x509.h), kept on the heap: it is large. */
+static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_cms_verify_opts *o,
+                          const uint8_t *content, size_t clen, mbedtls_md_type_t given_md,
+                          const uint8_t *given, size_t given_len, mh_cms_signer_result *r)
+{
+    mh_x509_cert *cert = calloc(1, sizeof *cert);
+    if (!cert) {
+        memset(r, 0, sizeof *r);
+        sfail(r, MH_ERR_NOMEM, "out of memory");
+        return;
+    }
+    verify_with(sd, el, o, content, clen, given_md, given, given_len, cert, r);
+    free(cert);
 }
 
 static int verify_common(const uint8_t *cms, size_t len, const uint8_t *content, size_t clen,

@@ -154,22 +154,6 @@ MH_PKI_API int mh_cms_ber_to_der(const uint8_t *in, size_t len, uint8_t *out, si
 
 /* ---- building blocks shared with pki_tsp.h ------------------------------ */
 
-/* A certificate's parts, read with mh_der (spans of der). */
-typedef struct mh_cms_cert {
-    const uint8_t *der;
-    size_t len;
-    mh_der_elem serial, issuer, subject, spki;
-    const uint8_t *ski; /* subjectKeyIdentifier contents, or NULL */
-    size_t ski_len;
-    int64_t not_before, not_after;
-    bool has_eku, eku_critical, eku_timestamping;
-    bool eku_only_timestamping; /* timeStamping and nothing else (RFC 3161 2.3) */
-} mh_cms_cert;
-
-MH_PKI_API int mh_cms_cert_parse(const uint8_t *der, size_t len, mh_cms_cert *c) MH_WARN_UNUSED;
-/* Subject as "CN=..., O=..." text (best effort, printable ASCII only). */
-MH_PKI_API void mh_cms_name_text(const mh_der_elem *name, char *buf, size_t cap);
-
 /* A DER writer that fills a buffer from its end backwards, so each length
  * is known when its header is written. A failed write leaves it failed. */
 typedef struct mh_derw {

@@ -1,4 +1,5 @@
 /* tsp.c - RFC 3161 time-stamp requests, responses and tokens (pki_tsp.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mh_pki.h"
@@ -169,17 +170,36 @@ bad:
 
 /* ---- the authority ------------------------------------------------------ */
 
-static int tsa_check(const mh_tsa *tsa, mh_cms_cert *c)
+static const uint8_t oid_kp_timestamping[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08};
+
+/* The certificate's extended key usage is timeStamping alone, critical
+ * (RFC 3161 2.3). 0, MH_ERR_PARSE (not a certificate) or MH_ERR_KEY_USAGE. */
+static int tsa_eku(const uint8_t *der, size_t len)
+{
+    mh_x509_cert *c = calloc(1, sizeof *c);
+    int rc = MH_ERR_NOMEM;
+    if (c) {
+        rc = len > MH_CMS_MAX_CERT_LEN || mh_x509_cert_parse(c, der, len) ? MH_ERR_PARSE
+             : mh_x509_eku_only(c, oid_kp_timestamping, sizeof oid_kp_timestamping, true)
+                 ? 0
+                 : MH_ERR_KEY_USAGE;
+        free(c);
+    }
+    return rc;
+}
+
+static int tsa_check(const mh_tsa *tsa)
 {
     if (!tsa || !tsa->key || !tsa->cert || !md_ok(tsa->md)) {
         mh_err_set(MH_ERR_INVALID_ARG, "the TSA needs a key, its certificate and a SHA-2 hash");
         return MH_ERR_INVALID_ARG;
     }
-    if (mh_cms_cert_parse(tsa->cert, tsa->cert_len, c)) {
+    int rc = tsa_eku(tsa->cert, tsa->cert_len);
+    if (rc == MH_ERR_PARSE) {
         mh_err_set(MH_ERR_PARSE, "the TSA certificate is not a DER X.509 certificate");
         return MH_ERR_PARSE;
     }
-    if (!c->eku_only_timestamping || !c->eku_critical) {
+    if (rc) {
         mh_err_set(MH_ERR_KEY_USAGE,
                    "the TSA certificate must have the extended key usage timeStamping alone, "
                    "marked critical (RFC 3161 2.3); issue one with that extension");
@@ -192,11 +212,10 @@ int mh_tsa_token(const mh_tsa *tsa, const mh_tsp_req *req, const uint8_t *serial
                  int64_t now, uint8_t *out, size_t cap, size_t *out_len)
 {
     int ret;
-    mh_cms_cert c;
     uint8_t tst[1024];
     mh_derw w;
 
-    ret = tsa_check(tsa, &c);
+    ret = tsa_check(tsa);
     if (ret)
         return ret;
     if (!req || !serial || serial_len == 0 || serial_len > MH_TSP_MAX_SERIAL)
@@ -279,12 +298,11 @@ int mh_tsa_respond(const mh_tsa *tsa, const uint8_t *req, size_t req_len, const 
                    int *pki_status)
 {
     mh_tsp_req r;
-    mh_cms_cert c;
     int ret;
 
     if (!out || !out_len || !pki_status)
         return MH_ERR_INVALID_ARG;
-    ret = tsa_check(tsa, &c);
+    ret = tsa_check(tsa);
     if (ret)
         return ret;
     *pki_status = 2;
@@ -534,7 +552,6 @@ int mh_tsp_token_verify(const uint8_t *tok, size_t len, const mh_tsp_req *req, c
 {
     mh_cms_result *res = NULL;
     mh_cms_verify_opts o;
-    mh_cms_cert c;
     int ret = MH_ERR_INVALID_ARG;
     static _Thread_local mh_cms_result res_buf; /* large; one per thread */
 
@@ -570,8 +587,7 @@ int mh_tsp_token_verify(const uint8_t *tok, size_t len, const mh_tsp_req *req, c
     }
     info->tsa_cert = res->signers[0].cert;
     info->tsa_cert_len = res->signers[0].cert_len;
-    if (mh_cms_cert_parse(info->tsa_cert, info->tsa_cert_len, &c) || !c.eku_only_timestamping ||
-        !c.eku_critical) {
+    if (tsa_eku(info->tsa_cert, info->tsa_cert_len) != 0) {
         ret = ts_fail("the TSA certificate lacks the critical extended key usage timeStamping");
         goto out;
     }

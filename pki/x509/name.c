@@ -1,6 +1,7 @@
 /* name.c - X.509 names: parsing, RFC 5280 7.1 comparison, text, general
  * names and name-constraint matching (pki_x509.h). No allocation. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mh_pki.h"
@@ -321,34 +322,40 @@ static const struct {
     uint8_t oid[10];
     uint8_t len;
     const char *name;
+    bool dn; /* a type the CA's DN syntax writes (mh_ca_name_encode reads it back) */
 } attr_names[] = {
-    {{0x55, 0x04, 0x03}, 3, "CN"},
-    {{0x55, 0x04, 0x04}, 3, "SN"},
-    {{0x55, 0x04, 0x05}, 3, "serialNumber"},
-    {{0x55, 0x04, 0x06}, 3, "C"},
-    {{0x55, 0x04, 0x07}, 3, "L"},
-    {{0x55, 0x04, 0x08}, 3, "ST"},
-    {{0x55, 0x04, 0x09}, 3, "street"},
-    {{0x55, 0x04, 0x0a}, 3, "O"},
-    {{0x55, 0x04, 0x0b}, 3, "OU"},
-    {{0x55, 0x04, 0x0c}, 3, "title"},
-    {{0x55, 0x04, 0x2a}, 3, "GN"},
-    {{0x55, 0x04, 0x2b}, 3, "initials"},
-    {{0x55, 0x04, 0x2c}, 3, "generationQualifier"},
-    {{0x55, 0x04, 0x2e}, 3, "dnQualifier"},
-    {{0x55, 0x04, 0x41}, 3, "pseudonym"},
-    {{0x55, 0x04, 0x61}, 3, "organizationIdentifier"},
-    {{0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19}, 10, "DC"},
-    {{0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01}, 10, "UID"},
-    {{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01}, 9, "emailAddress"},
+    {{0x55, 0x04, 0x03}, 3, "CN", true},
+    {{0x55, 0x04, 0x04}, 3, "SN", true},
+    {{0x55, 0x04, 0x05}, 3, "serialNumber", true},
+    {{0x55, 0x04, 0x06}, 3, "C", true},
+    {{0x55, 0x04, 0x07}, 3, "L", true},
+    {{0x55, 0x04, 0x08}, 3, "ST", true},
+    {{0x55, 0x04, 0x09}, 3, "street", true},
+    {{0x55, 0x04, 0x0a}, 3, "O", true},
+    {{0x55, 0x04, 0x0b}, 3, "OU", true},
+    {{0x55, 0x04, 0x0c}, 3, "title", true},
+    {{0x55, 0x04, 0x2a}, 3, "GN", true},
+    {{0x55, 0x04, 0x2b}, 3, "initials", false},
+    {{0x55, 0x04, 0x2c}, 3, "generationQualifier", false},
+    {{0x55, 0x04, 0x2e}, 3, "dnQualifier", false},
+    {{0x55, 0x04, 0x41}, 3, "pseudonym", false},
+    {{0x55, 0x04, 0x61}, 3, "organizationIdentifier", true},
+    {{0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19}, 10, "DC", true},
+    {{0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01}, 10, "UID", true},
+    {{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01}, 9, "emailAddress", true},
 };
 
-static const char *attr_name(const mh_x509_span *oid)
+static const char *attr_name_dn(const mh_x509_span *oid, bool dn)
 {
     for (size_t i = 0; i < sizeof attr_names / sizeof attr_names[0]; i++)
         if (oid->len == attr_names[i].len && memcmp(oid->p, attr_names[i].oid, oid->len) == 0)
-            return attr_names[i].name;
+            return !dn || attr_names[i].dn ? attr_names[i].name : NULL;
     return NULL;
+}
+
+static const char *attr_name(const mh_x509_span *oid)
+{
+    return attr_name_dn(oid, false);
 }
 
 /* Appends to out[*pos], keeping room for "..." and the NUL. */
@@ -432,17 +439,19 @@ static void sb_attr(sbuf *b, const mh_x509_attr *a)
     sb_value(b, a, true);
 }
 
-void mh_x509_name_str(const mh_x509_name *n, char *out, size_t cap)
+/* RFC 4514 (most specific RDN first, ",") or as encoded with ", ". */
+static void name_text(const mh_x509_name *n, bool reversed, char *out, size_t cap)
 {
     sbuf b = {out, cap, 0, false};
     if (cap == 0)
         return;
     out[0] = 0;
-    for (int r = (int)n->n_rdns - 1; r >= 0; r--) {
+    for (uint16_t k = 0; k < n->n_rdns; k++) {
+        uint16_t r = reversed ? (uint16_t)(n->n_rdns - 1 - k) : k;
         size_t a0, a1;
-        rdn_range(n, (uint16_t)r, &a0, &a1);
-        if (r != (int)n->n_rdns - 1)
-            sb_putc(&b, ',');
+        rdn_range(n, r, &a0, &a1);
+        if (k)
+            sb_puts(&b, reversed ? "," : ", ");
         for (size_t i = a0; i < a1; i++) {
             if (i != a0)
                 sb_putc(&b, '+');
@@ -451,6 +460,126 @@ void mh_x509_name_str(const mh_x509_name *n, char *out, size_t cap)
     }
     if (n->n_rdns == 0)
         sb_puts(&b, "(empty name)");
+}
+
+void mh_x509_name_str(const mh_x509_name *n, char *out, size_t cap)
+{
+    name_text(n, true, out, cap);
+}
+
+/* ---- the DN syntax: as encoded, strict, read back by mh_ca_name_encode -- */
+
+typedef struct dnbuf {
+    char *out;
+    size_t cap, o;
+} dnbuf;
+
+static int dn_put(dnbuf *b, const void *s, size_t n)
+{
+    if (b->cap - b->o <= n)
+        return MH_ERR_BUFFER_TOO_SMALL;
+    memcpy(b->out + b->o, s, n);
+    b->o += n;
+    b->out[b->o] = 0;
+    return 0;
+}
+
+/* The k-th character of a value (UTF8String, PrintableString and
+ * IA5String as UTF-8, BMPString as UCS-2), moving *i on; MH_UTF8_BAD for
+ * what is not a character. */
+static uint32_t dn_char(const mh_x509_attr *a, size_t *i)
+{
+    if (a->tag == MH_DER_BMP_STRING) {
+        if (a->val.len - *i < 2)
+            return (*i = a->val.len), MH_UTF8_BAD;
+        uint32_t cp = mh_be16_get(a->val.p + *i);
+        *i += 2;
+        return cp >= 0xd800 && cp <= 0xdfff ? MH_UTF8_BAD : cp;
+    }
+    return mh_utf8_next(a->val.p, a->val.len, i);
+}
+
+static int dn_value(dnbuf *b, const mh_x509_attr *a)
+{
+    if (a->tag != MH_DER_UTF8_STRING && a->tag != MH_DER_PRINTABLE_STRING &&
+        a->tag != MH_DER_IA5_STRING && a->tag != MH_DER_BMP_STRING)
+        return MH_ERR_UNSUPPORTED;
+    /* first the characters' count, and whether each is one the syntax takes */
+    size_t n = 0;
+    for (size_t i = 0; i < a->val.len; n++) {
+        uint32_t cp = dn_char(a, &i);
+        if (cp == MH_UTF8_BAD || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+            return MH_ERR_PARSE;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < a->val.len; k++) {
+        uint32_t cp = dn_char(a, &i);
+        if ((cp < 0x80 && strchr(",+=\\\";<>", (int)cp)) || (cp == '#' && k == 0) ||
+            (cp == ' ' && (k == 0 || k + 1 == n))) {
+            if (dn_put(b, "\\", 1))
+                return MH_ERR_BUFFER_TOO_SMALL;
+        }
+        uint8_t u[4];
+        if (dn_put(b, u, mh_utf8_put(cp, u)))
+            return MH_ERR_BUFFER_TOO_SMALL;
+    }
+    return 0;
+}
+
+static int name_dn(const mh_x509_name *n, char *out, size_t cap)
+{
+    dnbuf b = {out, cap, 0};
+    int rc;
+    for (size_t i = 0; i < n->n_attrs; i++) {
+        const mh_x509_attr *a = &n->attrs[i];
+        if (i && (rc = dn_put(&b, a->rdn == n->attrs[i - 1].rdn ? "+" : ",", 1)))
+            return rc;
+        const char *nm = attr_name_dn(&a->oid, true);
+        char dotted[128];
+        if (!nm) {
+            mh_x509_oid_str(&a->oid, false, dotted, sizeof dotted);
+            nm = dotted;
+        }
+        if ((rc = dn_put(&b, nm, strlen(nm))) || (rc = dn_put(&b, "=", 1)) ||
+            (rc = dn_value(&b, a)))
+            return rc;
+    }
+    return 0;
+}
+
+int mh_x509_name_format(const mh_x509_name *n, enum mh_x509_name_style style, char *out, size_t cap)
+{
+    if (!n || !out || cap == 0)
+        return MH_ERR_INVALID_ARG;
+    out[0] = 0;
+    switch (style) {
+    case MH_X509_NAME_RFC4514:
+    case MH_X509_NAME_TEXT:
+        name_text(n, style == MH_X509_NAME_RFC4514, out, cap);
+        return 0;
+    case MH_X509_NAME_DN: {
+        int rc = name_dn(n, out, cap);
+        if (rc)
+            out[0] = 0;
+        return rc;
+    }
+    }
+    return MH_ERR_INVALID_ARG;
+}
+
+int mh_x509_name_format_der(const uint8_t *der, size_t len, enum mh_x509_name_style style,
+                            char *out, size_t cap)
+{
+    mh_x509_name *n = calloc(1, sizeof *n);
+    int rc = MH_ERR_NOMEM;
+    if (n) {
+        rc = mh_x509_name_parse(n, der, len);
+        rc = rc ? MH_ERR_PARSE : mh_x509_name_format(n, style, out, cap);
+        free(n);
+    }
+    if (rc && out && cap)
+        out[0] = 0;
+    return rc;
 }
 
 void mh_x509_name_short(const mh_x509_name *n, char *out, size_t cap)

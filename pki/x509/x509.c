@@ -1,6 +1,7 @@
 /* x509.c - X.509 certificate parsing (RFC 5280 section 4) into a struct
  * that points into the input (pki_x509.h). No allocation, no I/O. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mh_pki.h"
@@ -869,6 +870,39 @@ int mh_x509_cert_parse(mh_x509_cert *c, const uint8_t *der, size_t len)
     if ((c->ext_present & MH_EXT_SKI) == 0)
         c->ski.len = 0;
     return 0;
+}
+
+int mh_x509_cert_check(const uint8_t *der, size_t len)
+{
+    mh_x509_cert *c = calloc(1, sizeof *c);
+    if (!c)
+        return MH_ERR_NOMEM;
+    int rc = mh_x509_cert_parse(c, der, len);
+    free(c);
+    return rc;
+}
+
+int mh_x509_cert_subject(const uint8_t *der, size_t len, enum mh_x509_name_style style, char *out,
+                         size_t cap)
+{
+    mh_x509_cert *c = calloc(1, sizeof *c);
+    int rc = MH_ERR_NOMEM;
+    if (c) {
+        rc = mh_x509_cert_parse(c, der, len);
+        if (rc == 0)
+            rc = mh_x509_name_format(&c->subject, style, out, cap);
+        free(c);
+    }
+    if (rc && out && cap)
+        out[0] = 0;
+    return rc;
+}
+
+bool mh_x509_eku_only(const mh_x509_cert *c, const uint8_t *oid, size_t oid_len, bool critical)
+{
+    return (c->ext_present & MH_EXT_EXT_KEY_USAGE) &&
+           (!critical || (c->ext_critical & MH_EXT_EXT_KEY_USAGE)) && c->n_eku == 1 &&
+           c->eku[0].len == oid_len && memcmp(c->eku[0].p, oid, oid_len) == 0;
 }
 
 bool mh_x509_cert_self_issued(const mh_x509_cert *c)

@@ -145,7 +145,7 @@ static void test_root(void **state)
 {
     (void)state;
     mbedtls_x509_crt c;
-    mh_ca_cert_info ci;
+    static mh_x509_cert ci;
     parse_verify(root_der, root_len, &c);
     assert_int_equal(c.version, 3);
     assert_int_equal(c.ca_istrue, 1);
@@ -158,17 +158,17 @@ static void test_root(void **state)
     assert_int_equal(c.subject_raw.len, c.issuer_raw.len);
     assert_memory_equal(c.subject_raw.p, c.issuer_raw.p, c.subject_raw.len);
     assert_int_equal(c.sig_md, MBEDTLS_MD_SHA256);
-    assert_int_equal(mh_ca_cert_info_get(root_der, root_len, &ci), 0);
-    assert_true(ci.has_ski);
+    assert_int_equal(mh_x509_cert_parse(&ci, root_der, root_len), 0);
+    assert_true((ci.ext_present & MH_EXT_SKI) && ci.ski.len == 20);
     /* SKI = SHA-1 of the key bits (method 1) */
     uint8_t spki[600], id[20];
     size_t sl = spki_of(&root_key, spki, sizeof spki);
     /* a P-256 SPKI ends with the 65-byte uncompressed point */
     assert_int_equal(sl, 91);
     assert_int_equal(mbedtls_sha1_ret(spki + sl - 65, 65, id), 0);
-    assert_memory_equal(id, ci.ski, 20);
+    assert_memory_equal(id, ci.ski.p, 20);
     char dn[256];
-    assert_int_equal(mh_ca_name_format(ci.subject, ci.subject_len, dn, sizeof dn), 0);
+    assert_int_equal(mh_x509_name_format(&ci.subject, MH_X509_NAME_DN, dn, sizeof dn), 0);
     assert_string_equal(dn, "CN=Test Root,O=Mohur,C=AZ");
     mbedtls_x509_crt_free(&c);
 }
@@ -319,7 +319,7 @@ static void test_names(void **state)
         if (rc)
             fprintf(stderr, "%s: %s\n", dns[i], mh_err_message(rc));
         assert_int_equal(rc, 0);
-        assert_int_equal(mh_ca_name_format(der, len, out, sizeof out), 0);
+        assert_int_equal(mh_x509_name_format_der(der, len, MH_X509_NAME_DN, out, sizeof out), 0);
         assert_string_equal(out, dns[i]);
     }
     /* types: UTF8String for CN, PrintableString for C; mbedTLS reads it */
@@ -342,7 +342,7 @@ static void test_names(void **state)
     }
     /* two OUs stay two (mbedTLS's string_to_names would fold them) */
     assert_int_equal(mh_ca_name_encode("OU=a,OU=b", der, sizeof der, &len), 0);
-    assert_int_equal(mh_ca_name_format(der, len, out, sizeof out), 0);
+    assert_int_equal(mh_x509_name_format_der(der, len, MH_X509_NAME_DN, out, sizeof out), 0);
     assert_string_equal(out, "OU=a,OU=b");
     /* 65 characters of CN is one too many; 64 Cyrillic ones (128 bytes) fit */
     char big[400] = "CN=";
@@ -357,7 +357,8 @@ static void test_names(void **state)
     /* format refuses truncated DER */
     assert_int_equal(mh_ca_name_encode(dns[2], der, sizeof der, &len), 0);
     for (size_t cut = 0; cut < len; cut++)
-        assert_int_not_equal(mh_ca_name_format(der, cut, out, sizeof out), 0);
+        assert_int_not_equal(mh_x509_name_format_der(der, cut, MH_X509_NAME_DN, out, sizeof out),
+                             0);
 }
 
 static void test_oid(void **state)
@@ -418,7 +419,7 @@ static void test_csr(void **state)
         assert_int_equal(sl, ml);
         assert_memory_equal(spki, mine, ml);
         char dn[200];
-        assert_int_equal(mh_ca_name_format(subj, jl, dn, sizeof dn), 0);
+        assert_int_equal(mh_x509_name_format_der(subj, jl, MH_X509_NAME_DN, dn, sizeof dn), 0);
         assert_string_equal(dn, "CN=Applicant,O=Org,C=AZ");
         /* a flipped byte in the signature's last byte, or in the subject */
         csr[n - 1] ^= 0x01;
@@ -480,9 +481,9 @@ static void check_crl(const uint8_t *der, size_t len, const mh_crl_entry *e, siz
     /* the CRL number and AKI extensions */
     uint8_t num[] = {0x06, 0x03, 0x55, 0x1d, 0x14, 0x04, 0x03, 0x02, 0x01, (uint8_t)number};
     assert_non_null(find(crl.crl_ext.p, crl.crl_ext.len, num, sizeof num));
-    mh_ca_cert_info ci;
-    assert_int_equal(mh_ca_cert_info_get(ca, ca_len, &ci), 0);
-    assert_non_null(find(crl.crl_ext.p, crl.crl_ext.len, ci.ski, 20));
+    static mh_x509_cert ci;
+    assert_int_equal(mh_x509_cert_parse(&ci, ca, ca_len), 0);
+    assert_non_null(find(crl.crl_ext.p, crl.crl_ext.len, ci.ski.p, 20));
     mbedtls_x509_crl_free(&crl);
     mbedtls_x509_crt_free(&cacrt);
 }
