@@ -11,9 +11,7 @@
 #ifndef MH_PKI_H
 #define MH_PKI_H
 
-#include "mh_common.h"
-
-#define MH_PKI_API __attribute__((visibility("default")))
+#include "pki_base.h"
 
 #include "pki_der.h"
 #include "pki_merkle.h"

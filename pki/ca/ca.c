@@ -1,11 +1,11 @@
 /* ca.c - certificate issuance by profile (pki_ca.h).
  *
- * The TBSCertificate is written with mbedtls/asn1write.h rather than
- * mbedtls_x509write_crt: the issuer Name must be the issuer certificate's
- * subject byte for byte (name chaining, RFC 5280 7.1), which x509write can
- * only re-encode from a string; and the subject Name needs the string types
- * and multi-valued RDNs of ca_name.c. asn1write writes backwards, so every
- * SEQUENCE below is written last field first.
+ * The TBSCertificate is written with pki's one DER writer (mh_derw,
+ * pki_der.h) rather than mbedtls_x509write_crt: the issuer Name must be the
+ * issuer certificate's subject byte for byte (name chaining, RFC 5280 7.1),
+ * which x509write can only re-encode from a string; and the subject Name
+ * needs the string types and multi-valued RDNs of ca_name.c. The writer
+ * works backwards, so every SEQUENCE below is written last field first.
  *
  * Profile table (docs/ca.md has the same table with the reasons):
  *
@@ -32,7 +32,11 @@
 #include <mbedtls/sha1.h>
 #include <mbedtls/x509_csr.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
+#include "pki_ca.h"
 
 #define ARC "2.25.186651835885251225168219634582827975517"
 #define SIG_MAX 1100
@@ -53,12 +57,12 @@
 #define OID_KP_DOCSIGN "\x2b\x06\x01\x05\x05\x07\x03\x24"
 #define L(s) (sizeof(s) - 1)
 
-/* KeyUsage bits (first octet) */
-#define KU_DS 0x80
-#define KU_NR 0x40
-#define KU_KE 0x20
-#define KU_KCS 0x04
-#define KU_CRL 0x02
+/* KeyUsage named bits (RFC 5280 4.2.1.3), bit i = named bit i */
+#define KU_DS (1u << 0)
+#define KU_NR (1u << 1)
+#define KU_KE (1u << 2)
+#define KU_KCS (1u << 5)
+#define KU_CRL (1u << 6)
 
 static const char *const profile_names[] = {NULL,   "root",     "issuing", "notary",
                                             "seal", "registry", "tsa",     "tls"};
@@ -169,31 +173,21 @@ out:
 
 /* AlgorithmIdentifier of the signature: ECDSA without parameters (RFC 5758),
  * RSA PKCS#1 v1.5 with NULL (RFC 4055). */
-int mh_ca_w_sigalg(unsigned char **p, unsigned char *start, const mh_signer *key,
-                   mbedtls_md_type_t md)
+int mh_ca_w_sigalg(mh_derw *w, const mh_signer *key, mbedtls_md_type_t md)
 {
     const char *oid;
     size_t oid_len;
     bool ec = key->alg == MH_SIG_ECDSA;
-    int l, n = 0;
+    const uint8_t *mark = w->p;
 
     if (mbedtls_oid_get_oid_by_sig_alg(ec ? MBEDTLS_PK_ECDSA : MBEDTLS_PK_RSA, md, &oid,
                                        &oid_len) != 0)
         return MH_ERR_UNSUPPORTED_ALG;
-    if (!ec) {
-        if ((l = mbedtls_asn1_write_null(p, start)) < 0)
-            return MH_ERR_BUFFER_TOO_SMALL;
-        n += l;
-    }
-    if ((l = mbedtls_asn1_write_oid(p, start, oid, oid_len)) < 0)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    n += l;
-    if ((l = mbedtls_asn1_write_len(p, start, (size_t)n)) < 0)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    n += l;
-    if ((l = mbedtls_asn1_write_tag(p, start, MH_DER_SEQUENCE)) < 0)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    return n + l;
+    if (!ec)
+        mh_derw_tlv(w, MH_DER_NULL, NULL, 0);
+    mh_derw_tlv(w, MH_DER_OID, oid, oid_len);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
 /* Checks the proof of possession of a certificate request (mbedTLS parsed
@@ -230,9 +224,6 @@ int mh_ca_sign_wrap(const mh_signer *key, mbedtls_md_type_t md, const uint8_t *t
     uint8_t hash[64], sig[MH_SIG_MAX];
     size_t sig_len = 0;
     const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
-    unsigned char *p = out + cap;
-    int l;
-    size_t n = 0;
     mh_pki_pubkey *pub = NULL;
 
     if (!mi)
@@ -258,24 +249,21 @@ int mh_ca_sign_wrap(const mh_signer *key, mbedtls_md_type_t md, const uint8_t *t
                          "certificate's public key: the key is not the CA's key");
         goto out;
     }
-    ret = MH_ERR_BUFFER_TOO_SMALL;
-    if ((l = mbedtls_asn1_write_bitstring(&p, out, sig, 8 * sig_len)) < 0)
+    /* SEQUENCE { tbs, signatureAlgorithm, BIT STRING signature }, backwards */
+    mh_derw w;
+    mh_derw_init(&w, out, cap);
+    const uint8_t *end = w.p;
+    mh_derw_bits(&w, sig, sig_len, 0);
+    if ((ret = mh_ca_w_sigalg(&w, key, md)) != 0)
         goto out;
-    n += (size_t)l;
-    if ((l = mh_ca_w_sigalg(&p, out, key, md)) < 0)
+    mh_derw_raw(&w, tbs, tbs_len);
+    mh_derw_wrap(&w, MH_DER_SEQUENCE, end);
+    if (w.failed) {
+        ret = MH_ERR_BUFFER_TOO_SMALL;
         goto out;
-    n += (size_t)l;
-    if ((l = mbedtls_asn1_write_raw_buffer(&p, out, tbs, tbs_len)) < 0)
-        goto out;
-    n += (size_t)l;
-    if ((l = mbedtls_asn1_write_len(&p, out, n)) < 0)
-        goto out;
-    n += (size_t)l;
-    if ((l = mbedtls_asn1_write_tag(&p, out, MH_DER_SEQUENCE)) < 0)
-        goto out;
-    n += (size_t)l;
-    memmove(out, p, n);
-    *len = n;
+    }
+    *len = mh_derw_len(&w, end);
+    memmove(out, w.p, *len);
     ret = 0;
 out:
     free(pub);
@@ -373,49 +361,21 @@ out:
 }
 
 /* ---- extensions ------------------------------------------------------------- */
+/* Each writer puts its value backwards into w and returns 0 or the error of
+ * a request it refuses (with a sentence); running out of room is w->failed. */
 
-/* Writes the Extension wrapper around `inner` bytes already written. */
-static int w_ext(unsigned char **p, unsigned char *start, const char *oid, size_t oid_len,
-                 bool crit, size_t inner)
+/* Wraps the extension value written since mark: Extension { OID, [critical,]
+ * OCTET STRING { value } }. */
+static void w_ext(mh_derw *w, const uint8_t *mark, const char *oid, size_t oid_len, bool crit)
 {
-    size_t n = inner;
-    int l;
-    if ((l = mbedtls_asn1_write_len(p, start, n)) < 0)
-        return l;
-    n += (size_t)l;
-    if ((l = mbedtls_asn1_write_tag(p, start, MH_DER_OCTET_STRING)) < 0)
-        return l;
-    n += (size_t)l;
-    if (crit) {
-        if ((l = mbedtls_asn1_write_bool(p, start, 1)) < 0)
-            return l;
-        n += (size_t)l;
-    }
-    if ((l = mbedtls_asn1_write_oid(p, start, oid, oid_len)) < 0)
-        return l;
-    n += (size_t)l;
-    if ((l = mbedtls_asn1_write_len(p, start, n)) < 0)
-        return l;
-    n += (size_t)l;
-    if ((l = mbedtls_asn1_write_tag(p, start, MH_DER_SEQUENCE)) < 0)
-        return l;
-    n += (size_t)l;
-    return (int)n;
+    mh_derw_wrap(w, MH_DER_OCTET_STRING, mark);
+    if (crit)
+        mh_derw_bool(w, true);
+    mh_derw_tlv(w, MH_DER_OID, oid, oid_len);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
 }
 
-/* Wraps `inner` bytes in a constructed tag. */
-static int w_wrap(unsigned char **p, unsigned char *start, uint8_t tag, size_t inner)
-{
-    int l1 = mbedtls_asn1_write_len(p, start, inner);
-    if (l1 < 0)
-        return l1;
-    int l2 = mbedtls_asn1_write_tag(p, start, tag);
-    if (l2 < 0)
-        return l2;
-    return (int)inner + l1 + l2;
-}
-
-static int w_ia5(unsigned char **p, unsigned char *start, uint8_t tag, const char *s)
+static int w_ia5(mh_derw *w, uint8_t tag, const char *s)
 {
     size_t n = strlen(s);
     for (size_t i = 0; i < n; i++) {
@@ -430,7 +390,8 @@ static int w_ia5(unsigned char **p, unsigned char *start, uint8_t tag, const cha
                    MH_CA_URL_MAX);
         return MH_ERR_INVALID_ARG;
     }
-    return mbedtls_asn1_write_tagged_string(p, start, tag, s, n);
+    mh_derw_tlv(w, tag, s, n);
+    return 0;
 }
 
 static bool dns_ok(const char *s, bool wildcard_ok)
@@ -460,10 +421,10 @@ static bool dns_ok(const char *s, bool wildcard_ok)
 }
 
 /* GeneralNames of the SAN, in the order dns, ip, email. */
-static int w_san(unsigned char **p, unsigned char *start, const mh_ca_issue_req *r)
+static int w_san(mh_derw *w, const mh_ca_issue_req *r)
 {
-    int l;
-    size_t n = 0;
+    const uint8_t *mark = w->p;
+    int rc;
     for (size_t i = r->n_emails; i-- > 0;) {
         const char *at = strchr(r->emails[i], '@');
         if (!at || at == r->emails[i] || !dns_ok(at + 1, false)) {
@@ -471,9 +432,8 @@ static int w_san(unsigned char **p, unsigned char *start, const mh_ca_issue_req 
                        r->emails[i]);
             return MH_ERR_INVALID_ARG;
         }
-        if ((l = w_ia5(p, start, MH_DER_CTX_P(1), r->emails[i])) < 0)
-            return l;
-        n += (size_t)l;
+        if ((rc = w_ia5(w, MH_DER_CTX_P(1), r->emails[i])) != 0)
+            return rc;
     }
     for (size_t i = r->n_ips; i-- > 0;) {
         uint8_t a[16];
@@ -486,10 +446,7 @@ static int w_san(unsigned char **p, unsigned char *start, const mh_ca_issue_req 
             mh_err_set(MH_ERR_INVALID_ARG, "'%.60s' is not an IPv4 or IPv6 address", r->ips[i]);
             return MH_ERR_INVALID_ARG;
         }
-        if ((l = mbedtls_asn1_write_tagged_string(p, start, MH_DER_CTX_P(7), (const char *)a,
-                                                  alen)) < 0)
-            return l;
-        n += (size_t)l;
+        mh_derw_tlv(w, MH_DER_CTX_P(7), a, alen);
     }
     for (size_t i = r->n_dns; i-- > 0;) {
         if (!dns_ok(r->dns[i], true)) {
@@ -499,31 +456,29 @@ static int w_san(unsigned char **p, unsigned char *start, const mh_ca_issue_req 
                        r->dns[i]);
             return MH_ERR_INVALID_ARG;
         }
-        if ((l = w_ia5(p, start, MH_DER_CTX_P(2), r->dns[i])) < 0)
-            return l;
-        n += (size_t)l;
+        if ((rc = w_ia5(w, MH_DER_CTX_P(2), r->dns[i])) != 0)
+            return rc;
     }
-    return w_wrap(p, start, MH_DER_SEQUENCE, n);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
 /* NameConstraints { permittedSubtrees [0] } with dNSName, rfc822Name and
  * directoryName bases (minimum 0, no maximum, as RFC 5280 requires). */
-static int w_nc(unsigned char **p, unsigned char *start, const mh_ca_issue_req *r)
+static int w_nc(mh_derw *w, const mh_ca_issue_req *r)
 {
-    int l;
-    size_t n = 0;
+    const uint8_t *mark = w->p, *m;
     uint8_t name[MH_CA_DN_MAX];
     size_t nlen;
+    int rc;
 
     for (size_t i = r->n_permit_dn; i-- > 0;) {
-        int ret = mh_ca_name_encode(r->permit_dn[i], name, sizeof name, &nlen);
-        if (ret)
-            return ret;
-        if ((l = mbedtls_asn1_write_raw_buffer(p, start, name, nlen)) < 0 ||
-            (l = w_wrap(p, start, MH_DER_CTX_C(4), nlen)) < 0 ||
-            (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l)) < 0)
-            return l;
-        n += (size_t)l;
+        if ((rc = mh_ca_name_encode(r->permit_dn[i], name, sizeof name, &nlen)) != 0)
+            return rc;
+        m = w->p;
+        mh_derw_raw(w, name, nlen);
+        mh_derw_wrap(w, MH_DER_CTX_C(4), m);
+        mh_derw_wrap(w, MH_DER_SEQUENCE, m);
     }
     for (size_t i = r->n_permit_email; i-- > 0;) {
         /* a mailbox, a host, or ".domain" for every host under it */
@@ -534,32 +489,30 @@ static int w_nc(unsigned char **p, unsigned char *start, const mh_ca_issue_req *
                        "'%.60s' is not a mailbox, a domain or .domain for an email constraint", e);
             return MH_ERR_INVALID_ARG;
         }
-        if ((l = w_ia5(p, start, MH_DER_CTX_P(1), e)) < 0 ||
-            (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l)) < 0)
-            return l;
-        n += (size_t)l;
+        m = w->p;
+        if ((rc = w_ia5(w, MH_DER_CTX_P(1), e)) != 0)
+            return rc;
+        mh_derw_wrap(w, MH_DER_SEQUENCE, m);
     }
     for (size_t i = r->n_permit_dns; i-- > 0;) {
-        const char *s = r->permit_dns[i];
-        if (!dns_ok(s[0] == '.' ? s + 1 : s, false)) {
-            mh_err_set(MH_ERR_INVALID_ARG, "'%.60s' is not a DNS domain for a name constraint", s);
+        const char *d = r->permit_dns[i];
+        if (!dns_ok(d[0] == '.' ? d + 1 : d, false)) {
+            mh_err_set(MH_ERR_INVALID_ARG, "'%.60s' is not a DNS domain for a name constraint", d);
             return MH_ERR_INVALID_ARG;
         }
-        if ((l = w_ia5(p, start, MH_DER_CTX_P(2), s)) < 0 ||
-            (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l)) < 0)
-            return l;
-        n += (size_t)l;
+        m = w->p;
+        if ((rc = w_ia5(w, MH_DER_CTX_P(2), d)) != 0)
+            return rc;
+        mh_derw_wrap(w, MH_DER_SEQUENCE, m);
     }
-    if ((l = w_wrap(p, start, MH_DER_CTX_C(0), n)) < 0)
-        return l;
-    return w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l);
+    mh_derw_wrap(w, MH_DER_CTX_C(0), mark);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
-static int w_policies(unsigned char **p, unsigned char *start, const char *const *oids,
-                      size_t n_oids)
+static int w_policies(mh_derw *w, const char *const *oids, size_t n_oids)
 {
-    int l;
-    size_t n = 0;
+    const uint8_t *mark = w->p;
     uint8_t oid[64];
     size_t oid_len;
     for (size_t i = n_oids; i-- > 0;) {
@@ -576,69 +529,67 @@ static int w_policies(unsigned char **p, unsigned char *start, const char *const
                 return MH_ERR_INVALID_ARG;
             }
         }
-        if ((l = mbedtls_asn1_write_oid(p, start, (const char *)oid, oid_len)) < 0 ||
-            (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l)) < 0)
-            return l;
-        n += (size_t)l;
+        const uint8_t *m = w->p;
+        mh_derw_tlv(w, MH_DER_OID, oid, oid_len);
+        mh_derw_wrap(w, MH_DER_SEQUENCE, m);
     }
-    return w_wrap(p, start, MH_DER_SEQUENCE, n);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
 /* CRLDistributionPoints { DistributionPoint { [0] { fullName [0] { URI } } } } */
-static int w_crldp(unsigned char **p, unsigned char *start, const char *url)
+static int w_crldp(mh_derw *w, const char *url)
 {
-    int l;
-    if ((l = w_ia5(p, start, MH_DER_CTX_P(6), url)) < 0 ||
-        (l = w_wrap(p, start, MH_DER_CTX_C(0), (size_t)l)) < 0 ||
-        (l = w_wrap(p, start, MH_DER_CTX_C(0), (size_t)l)) < 0 ||
-        (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l)) < 0)
-        return l;
-    return w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l);
+    const uint8_t *mark = w->p;
+    int rc = w_ia5(w, MH_DER_CTX_P(6), url);
+    if (rc)
+        return rc;
+    mh_derw_wrap(w, MH_DER_CTX_C(0), mark);
+    mh_derw_wrap(w, MH_DER_CTX_C(0), mark);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
 /* AuthorityInfoAccess { AccessDescription { caIssuers, URI } } */
-static int w_aia(unsigned char **p, unsigned char *start, const char *url)
+static int w_aia(mh_derw *w, const char *url)
 {
-    int l, l2;
-    if ((l = w_ia5(p, start, MH_DER_CTX_P(6), url)) < 0 ||
-        (l2 = mbedtls_asn1_write_oid(p, start, OID_CA_ISSUERS, L(OID_CA_ISSUERS))) < 0 ||
-        (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)(l + l2))) < 0)
-        return l < 0 ? l : l2;
-    return w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l);
+    const uint8_t *mark = w->p;
+    int rc = w_ia5(w, MH_DER_CTX_P(6), url);
+    if (rc)
+        return rc;
+    mh_derw_tlv(w, MH_DER_OID, OID_CA_ISSUERS, L(OID_CA_ISSUERS));
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
-static int w_bc(unsigned char **p, unsigned char *start, bool ca, int path_len)
+static int w_bc(mh_derw *w, bool ca, int path_len)
 {
-    int l;
-    size_t n = 0;
-    if (ca && path_len >= 0) {
-        if ((l = mbedtls_asn1_write_int(p, start, path_len)) < 0)
-            return l;
-        n += (size_t)l;
-    }
-    if (ca) {
-        if ((l = mbedtls_asn1_write_bool(p, start, 1)) < 0)
-            return l;
-        n += (size_t)l;
-    }
-    return w_wrap(p, start, MH_DER_SEQUENCE, n);
+    const uint8_t *mark = w->p;
+    if (ca && path_len >= 0)
+        mh_derw_uint(w, (uint64_t)path_len);
+    if (ca)
+        mh_derw_bool(w, true);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
-static int w_oid_seq(unsigned char **p, unsigned char *start, const char *oid, size_t oid_len)
+static int w_oid_seq(mh_derw *w, const char *oid, size_t oid_len)
 {
-    int l = mbedtls_asn1_write_oid(p, start, oid, oid_len);
-    if (l < 0)
-        return l;
-    return w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l);
+    const uint8_t *mark = w->p;
+    mh_derw_tlv(w, MH_DER_OID, oid, oid_len);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
-static int w_keyid(unsigned char **p, unsigned char *start, const uint8_t id[20], bool aki)
+static int w_keyid(mh_derw *w, const uint8_t id[20], bool aki)
 {
-    int l = mbedtls_asn1_write_tagged_string(p, start, aki ? MH_DER_CTX_P(0) : MH_DER_OCTET_STRING,
-                                             (const char *)id, 20);
-    if (l < 0 || !aki)
-        return l;
-    return w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l);
+    const uint8_t *mark = w->p;
+    mh_derw_tlv(w, aki ? MH_DER_CTX_P(0) : MH_DER_OCTET_STRING, id, 20);
+    if (aki)
+        mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
 /* ---- issuance --------------------------------------------------------------- */
@@ -753,27 +704,13 @@ static int check_request(const mh_ca_issue_req *r)
     return 0;
 }
 
-#define W(expr)                                                                                    \
-    do {                                                                                           \
-        int l_ = (expr);                                                                           \
-        if (l_ < 0) {                                                                              \
-            ret = l_ <= MH_ERR_LAST_ ? MH_ERR_BUFFER_TOO_SMALL : l_;                               \
-            goto out;                                                                              \
-        }                                                                                          \
-        n += (size_t)l_;                                                                           \
-    } while (0)
-
-/* W for an extension: the value first, then the wrapper. */
+/* An extension: its value written by expr, then the Extension around it. */
 #define WEXT(oid, crit, expr)                                                                      \
     do {                                                                                           \
-        size_t before_ = n;                                                                        \
-        W(expr);                                                                                   \
-        int w_ = w_ext(&p, start, oid, L(oid), crit, n - before_);                                 \
-        if (w_ < 0) {                                                                              \
-            ret = MH_ERR_BUFFER_TOO_SMALL;                                                         \
+        const uint8_t *m_ = w.p;                                                                   \
+        if ((ret = (expr)) != 0)                                                                   \
             goto out;                                                                              \
-        }                                                                                          \
-        n = before_ + (size_t)w_;                                                                  \
+        w_ext(&w, m_, oid, L(oid), crit);                                                          \
     } while (0)
 
 int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
@@ -791,8 +728,7 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
     size_t issuer_len;
     mbedtls_md_type_t md = r ? r->md : MBEDTLS_MD_NONE;
     char scratch[MH_CA_DN_MAX * 2];
-    unsigned char *start, *p;
-    size_t n = 0;
+    mh_derw w;
     enum mh_ca_profile pr;
 
     mbedtls_pk_init(&subj_pk);
@@ -889,42 +825,42 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
         ret = MH_ERR_NOMEM;
         goto out;
     }
-    start = tbs;
-    p = tbs + MH_CA_CERT_MAX;
+    mh_derw_init(&w, tbs, MH_CA_CERT_MAX);
+    const uint8_t *end = w.p;
     {
-        size_t ext_start = n;
+        const uint8_t *exts = w.p;
         if (r->aia_url && pr != MH_CA_PROFILE_ROOT)
-            WEXT(OID_AIA, false, w_aia(&p, start, r->aia_url));
+            WEXT(OID_AIA, false, w_aia(&w, r->aia_url));
         if (r->crl_url && pr != MH_CA_PROFILE_ROOT)
-            WEXT(OID_CRLDP, false, w_crldp(&p, start, r->crl_url));
+            WEXT(OID_CRLDP, false, w_crldp(&w, r->crl_url));
         if (pr != MH_CA_PROFILE_ROOT) {
             const char *def = mh_ca_default_policy(pr);
             if (r->n_policies)
-                WEXT(OID_CP, false, w_policies(&p, start, r->policies, r->n_policies));
+                WEXT(OID_CP, false, w_policies(&w, r->policies, r->n_policies));
             else
-                WEXT(OID_CP, false, w_policies(&p, start, &def, 1));
+                WEXT(OID_CP, false, w_policies(&w, &def, 1));
         }
         if (r->n_permit_dns + r->n_permit_email + r->n_permit_dn > 0)
-            WEXT(OID_NC, true, w_nc(&p, start, r));
+            WEXT(OID_NC, true, w_nc(&w, r));
         if (r->n_dns + r->n_ips + r->n_emails > 0)
-            WEXT(OID_SAN, false, w_san(&p, start, r));
-        WEXT(OID_AKI, false, w_keyid(&p, start, aki, true));
-        WEXT(OID_SKI, false, w_keyid(&p, start, ski, false));
+            WEXT(OID_SAN, false, w_san(&w, r));
+        WEXT(OID_AKI, false, w_keyid(&w, aki, true));
+        WEXT(OID_SKI, false, w_keyid(&w, ski, false));
         switch (pr) {
         case MH_CA_PROFILE_NOTARY:
         case MH_CA_PROFILE_SEAL:
-            WEXT(OID_EKU, false, w_oid_seq(&p, start, OID_KP_DOCSIGN, L(OID_KP_DOCSIGN)));
+            WEXT(OID_EKU, false, w_oid_seq(&w, OID_KP_DOCSIGN, L(OID_KP_DOCSIGN)));
             break;
         case MH_CA_PROFILE_TSA:
-            WEXT(OID_EKU, true, w_oid_seq(&p, start, OID_KP_TIMESTAMP, L(OID_KP_TIMESTAMP)));
+            WEXT(OID_EKU, true, w_oid_seq(&w, OID_KP_TIMESTAMP, L(OID_KP_TIMESTAMP)));
             break;
         case MH_CA_PROFILE_TLS:
-            WEXT(OID_EKU, false, w_oid_seq(&p, start, OID_KP_SERVER, L(OID_KP_SERVER)));
+            WEXT(OID_EKU, false, w_oid_seq(&w, OID_KP_SERVER, L(OID_KP_SERVER)));
             break;
         default:
             break;
         }
-        unsigned char ku;
+        unsigned ku;
         switch (pr) {
         case MH_CA_PROFILE_ROOT:
         case MH_CA_PROFILE_ISSUING:
@@ -941,47 +877,41 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
             ku = KU_DS;
             break;
         }
-        WEXT(OID_KU, true, mbedtls_asn1_write_named_bitstring(&p, start, &ku, 8));
-        WEXT(OID_BC, true, w_bc(&p, start, is_ca(pr), r->path_len));
-        size_t l = n - ext_start;
-        n = ext_start;
-        W(w_wrap(&p, start, MH_DER_SEQUENCE, l));
-        l = n - ext_start;
-        n = ext_start;
-        W(w_wrap(&p, start, MH_DER_CTX_C(3), l));
+        {
+            const uint8_t *m = w.p;
+            mh_derw_named_bits(&w, ku, 9);
+            w_ext(&w, m, OID_KU, L(OID_KU), true);
+        }
+        WEXT(OID_BC, true, w_bc(&w, is_ca(pr), r->path_len));
+        mh_derw_wrap(&w, MH_DER_SEQUENCE, exts);
+        mh_derw_wrap(&w, MH_DER_CTX_C(3), exts);
     }
-    W(mbedtls_asn1_write_raw_buffer(&p, start, spki, spki_len));
-    W(mbedtls_asn1_write_raw_buffer(&p, start, subject, subject_len));
+    mh_derw_raw(&w, spki, spki_len);
+    mh_derw_raw(&w, subject, subject_len);
     {
-        size_t before = n;
-        W(mh_ca_w_time(&p, start, r->not_after));
-        W(mh_ca_w_time(&p, start, r->not_before));
-        size_t l = n - before;
-        n = before;
-        W(w_wrap(&p, start, MH_DER_SEQUENCE, l));
+        const uint8_t *v = w.p;
+        mh_derw_time(&w, r->not_after, false);
+        mh_derw_time(&w, r->not_before, false);
+        mh_derw_wrap(&w, MH_DER_SEQUENCE, v);
     }
-    W(mbedtls_asn1_write_raw_buffer(&p, start, issuer_name, issuer_len));
-    W(mh_ca_w_sigalg(&p, start, r->issuer_key, md));
-    W(mbedtls_asn1_write_tagged_string(&p, start, MH_DER_INTEGER, (const char *)r->serial,
-                                       MH_CA_SERIAL_LEN));
+    mh_derw_raw(&w, issuer_name, issuer_len);
+    if ((ret = mh_ca_w_sigalg(&w, r->issuer_key, md)) != 0)
+        goto out;
+    mh_derw_tlv(&w, MH_DER_INTEGER, r->serial, MH_CA_SERIAL_LEN);
     {
-        size_t before = n;
-        W(mbedtls_asn1_write_int(&p, start, 2)); /* v3 */
-        size_t l = n - before;
-        n = before;
-        W(w_wrap(&p, start, MH_DER_CTX_C(0), l));
+        const uint8_t *v = w.p;
+        mh_derw_uint(&w, 2); /* v3 */
+        mh_derw_wrap(&w, MH_DER_CTX_C(0), v);
     }
-    {
-        size_t l = n;
-        n = 0;
-        W(w_wrap(&p, start, MH_DER_SEQUENCE, l));
-    }
-    if (n != (size_t)(tbs + MH_CA_CERT_MAX - p)) {
-        ret = MH_ERR_INTERNAL; /* bookkeeping bug */
+    mh_derw_wrap(&w, MH_DER_SEQUENCE, end);
+    if (w.failed) {
+        ret = mh_err_set(MH_ERR_BUFFER_TOO_SMALL, "the certificate would be larger than %d bytes",
+                         MH_CA_CERT_MAX);
         goto out;
     }
 
-    ret = mh_ca_sign_wrap(r->issuer_key, md, p, n, iss_spki, iss_spki_len, out, cap, len);
+    ret = mh_ca_sign_wrap(r->issuer_key, md, w.p, mh_derw_len(&w, end), iss_spki, iss_spki_len, out,
+                          cap, len);
 out:
     free(tbs);
     mbedtls_pk_free(&subj_pk);

@@ -6,7 +6,11 @@
 #define MH_CA_INTERNAL
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
+#include "pki_ca.h"
 
 #define ATTR_MAX 32     /* attributes in one Name */
 #define VALUE_MAX 256   /* bytes of one value */
@@ -166,20 +170,6 @@ int mh_ca_oid_encode(const char *dotted, uint8_t *out, size_t cap, size_t *len)
 /* ---- times ---------------------------------------------------------------- */
 
 /* Civil date from days since 1970 (H. Hinnant's algorithm). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    uint64_t doe = (uint64_t)(z - era * 146097);
-    uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    uint64_t mp = (5 * doy + 2) / 153;
-    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yy + (*m <= 2);
-}
-
 int mh_ca_time_format(int64_t t, char out[16])
 {
     /* 1950-01-01 .. 9999-12-31 23:59:59 */
@@ -189,7 +179,7 @@ int mh_ca_time_format(int64_t t, char out[16])
     int64_t secs = t - days * 86400;
     int64_t y;
     unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    mh_der_civil_from_days(days, &y, &m, &d);
     /* formatted aside: GCC cannot see that every part has its width */
     char tmp[64];
     int n = snprintf(tmp, sizeof tmp, "%04d%02u%02u%02u%02u%02uZ", (int)y, m, d,
@@ -198,20 +188,6 @@ int mh_ca_time_format(int64_t t, char out[16])
         return MH_ERR_INVALID_ARG;
     memcpy(out, tmp, 16);
     return 0;
-}
-
-int mh_ca_w_time(unsigned char **p, unsigned char *start, int64_t t)
-{
-    char s[16];
-    int ret = mh_ca_time_format(t, s);
-    if (ret)
-        return ret;
-    /* RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime after */
-    bool utc = s[0] == '1' || (s[0] == '2' && s[1] == '0' && s[2] < '5');
-    const char *v = utc ? s + 2 : s;
-    size_t n = strlen(v);
-    return mbedtls_asn1_write_tagged_string(p, start,
-                                            utc ? MH_DER_UTC_TIME : MH_DER_GENERALIZED_TIME, v, n);
 }
 
 /* ---- DN string to DER ----------------------------------------------------- */
@@ -299,22 +275,16 @@ static int atv_encode(const char *tname, size_t tlen, const uint8_t *val, size_t
             }
         }
     }
-    unsigned char *start = a->der, *p = a->der + sizeof a->der;
-    int l, total = 0;
-    if ((l = mbedtls_asn1_write_tagged_string(&p, start, tag, (const char *)val, vlen)) < 0)
+    mh_derw w;
+    mh_derw_init(&w, a->der, sizeof a->der);
+    const uint8_t *end = w.p;
+    mh_derw_tlv(&w, tag, val, vlen);
+    mh_derw_tlv(&w, MH_DER_OID, oid, oid_len);
+    mh_derw_wrap(&w, MH_DER_SEQUENCE, end);
+    if (w.failed)
         return MH_ERR_BUFFER_TOO_SMALL;
-    total += l;
-    if ((l = mbedtls_asn1_write_oid(&p, start, (const char *)oid, oid_len)) < 0)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    total += l;
-    if ((l = mbedtls_asn1_write_len(&p, start, (size_t)total)) < 0)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    total += l;
-    if ((l = mbedtls_asn1_write_tag(&p, start, MH_DER_SEQUENCE)) < 0)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    total += l;
-    memmove(a->der, p, (size_t)total);
-    a->len = (size_t)total;
+    a->len = mh_derw_len(&w, end);
+    memmove(a->der, w.p, a->len);
     return 0;
 }
 
@@ -416,31 +386,24 @@ int mh_ca_name_encode(const char *dn, uint8_t *der, size_t cap, size_t *len)
             atvs[j - 1] = tmp;
         }
     }
-    unsigned char *start = der, *q = der + cap;
-    size_t total = 0;
+    mh_derw w;
+    mh_derw_init(&w, der, cap);
+    const uint8_t *end = w.p;
     size_t i = n;
     while (i > 0) {
-        size_t r = atvs[i - 1].rdn, set_len = 0;
+        size_t r = atvs[i - 1].rdn;
+        const uint8_t *set = w.p;
         while (i > 0 && atvs[i - 1].rdn == r) {
-            int l = mbedtls_asn1_write_raw_buffer(&q, start, atvs[i - 1].der, atvs[i - 1].len);
-            if (l < 0)
-                return MH_ERR_BUFFER_TOO_SMALL;
-            set_len += (size_t)l;
+            mh_derw_raw(&w, atvs[i - 1].der, atvs[i - 1].len);
             i--;
         }
-        int l1 = mbedtls_asn1_write_len(&q, start, set_len);
-        int l2 = l1 < 0 ? l1 : mbedtls_asn1_write_tag(&q, start, MH_DER_SET);
-        if (l2 < 0)
-            return MH_ERR_BUFFER_TOO_SMALL;
-        total += set_len + (size_t)l1 + (size_t)l2;
+        mh_derw_wrap(&w, MH_DER_SET, set);
     }
-    int l1 = mbedtls_asn1_write_len(&q, start, total);
-    int l2 = l1 < 0 ? l1 : mbedtls_asn1_write_tag(&q, start, MH_DER_SEQUENCE);
-    if (l2 < 0)
+    mh_derw_wrap(&w, MH_DER_SEQUENCE, end);
+    if (w.failed)
         return MH_ERR_BUFFER_TOO_SMALL;
-    total += (size_t)l1 + (size_t)l2;
-    memmove(der, q, total);
-    *len = total;
+    *len = mh_derw_len(&w, end);
+    memmove(der, w.p, *len);
     return 0;
 }
 

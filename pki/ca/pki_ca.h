@@ -1,7 +1,7 @@
 /* pki_ca.h - part of mh_pki.h: a certificate authority's issuance.
  *
  * Certificates (RFC 5280) for the profiles below and CRLs (RFC 5280 5.1),
- * written with mbedtls/asn1write.h and signed through an mh_signer (in
+ * written with pki's DER writer (pki_der.h) and signed through an mh_signer (in
  * production a token key from hsm/'s mh_hsm_key_signer(); the private key
  * never leaves the token). No I/O; this part is not used by the firmware and
  * may allocate. The profiles and OIDs are described in docs/ca.md.
@@ -24,6 +24,9 @@
  */
 #ifndef MH_PKI_CA_H
 #define MH_PKI_CA_H
+
+#include "pki_base.h"
+#include "pki_der.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -190,14 +193,10 @@ MH_PKI_API int mh_ca_time_format(int64_t t, char out[16]) MH_WARN_UNUSED;
 
 /* ---- internal: shared by pki/ca/ca*.c and pki/ca/crlgen.c only ----------------- */
 #ifdef MH_CA_INTERNAL
-#include <mbedtls/asn1write.h>
-/* Writes a Time (UTCTime before 2050, else GeneralizedTime) backwards. */
-int mh_ca_w_time(unsigned char **p, unsigned char *start, int64_t t);
 /* The signature hash for a signer (md may be NONE: the key's size decides). */
 int mh_ca_sig_alg(const mh_signer *key, mbedtls_md_type_t *md);
-/* Writes the signature AlgorithmIdentifier backwards. */
-int mh_ca_w_sigalg(unsigned char **p, unsigned char *start, const mh_signer *key,
-                   mbedtls_md_type_t md);
+/* Writes the signature AlgorithmIdentifier (backwards, as the writer does). */
+int mh_ca_w_sigalg(mh_derw *w, const mh_signer *key, mbedtls_md_type_t md);
 /* Signs tbs and writes SEQUENCE { tbs, sigAlg, BIT STRING sig } into out
  * (at its start), then checks the signature with the public key
  * verify_spki (the issuer certificate's), so a key that is not the CA's is

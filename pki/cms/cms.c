@@ -6,7 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
+#include "pki_cms.h"
+#include "pki_tsp.h"
 
 #define ATTR_CAP 2048 /* one attribute; an issuer name above ~1.8 KB is refused */
 #define N_ATTRS 4

@@ -1,8 +1,13 @@
-/* cms_util.c - pieces shared by CMS and RFC 3161: a backwards DER writer,
- * hash OIDs, certificate fields, BER to DER (pki_cms.h). */
+/* cms_util.c - pieces shared by CMS and RFC 3161: hash OIDs and their
+ * AlgorithmIdentifier, BER to DER (pki_cms.h). */
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
+#include "pki_cms.h"
+#include "pki_tsp.h"
 
 const uint8_t mh_oid_id_data[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01};
 const uint8_t mh_oid_signed_data[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02};
@@ -14,97 +19,6 @@ static const uint8_t oid_sha224[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0
 static const uint8_t oid_sha256[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01};
 static const uint8_t oid_sha384[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02};
 static const uint8_t oid_sha512[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03};
-
-/* ---- writer ------------------------------------------------------------- */
-
-void mh_derw_init(mh_derw *w, uint8_t *buf, size_t cap)
-{
-    w->start = buf;
-    w->p = buf ? buf + cap : buf;
-    w->failed = buf == NULL;
-}
-
-void mh_derw_raw(mh_derw *w, const void *b, size_t n)
-{
-    if (w->failed)
-        return;
-    if ((size_t)(w->p - w->start) < n) {
-        w->failed = true;
-        return;
-    }
-    w->p -= n;
-    if (n)
-        memmove(w->p, b, n);
-}
-
-static void put_len(mh_derw *w, size_t len)
-{
-    uint8_t b[5];
-    size_t n = 0;
-    if (len < 0x80) {
-        b[0] = (uint8_t)len;
-        mh_derw_raw(w, b, 1);
-        return;
-    }
-    if (len > 0xffffffffu) {
-        w->failed = true;
-        return;
-    }
-    for (size_t v = len; v; v >>= 8)
-        n++;
-    b[0] = (uint8_t)(0x80 | n);
-    for (size_t i = 0; i < n; i++)
-        b[n - i] = (uint8_t)(len >> (8 * i));
-    mh_derw_raw(w, b, n + 1);
-}
-
-size_t mh_derw_len(const mh_derw *w, const uint8_t *mark)
-{
-    return w->failed ? 0 : (size_t)(mark - w->p);
-}
-
-void mh_derw_wrap(mh_derw *w, uint8_t tag, const uint8_t *mark)
-{
-    if (w->failed)
-        return;
-    put_len(w, (size_t)(mark - w->p));
-    mh_derw_raw(w, &tag, 1);
-}
-
-void mh_derw_tlv(mh_derw *w, uint8_t tag, const void *b, size_t n)
-{
-    const uint8_t *mark = w->p;
-    mh_derw_raw(w, b, n);
-    mh_derw_wrap(w, tag, mark);
-}
-
-void mh_derw_uint_bytes(mh_derw *w, const uint8_t *b, size_t n)
-{
-    const uint8_t *mark = w->p;
-    while (n > 1 && b[0] == 0) {
-        b++;
-        n--;
-    }
-    if (n == 0) {
-        static const uint8_t zero = 0;
-        mh_derw_raw(w, &zero, 1);
-    } else {
-        mh_derw_raw(w, b, n);
-        if (b[0] & 0x80) {
-            static const uint8_t zero = 0;
-            mh_derw_raw(w, &zero, 1);
-        }
-    }
-    mh_derw_wrap(w, MH_DER_INTEGER, mark);
-}
-
-void mh_derw_uint(mh_derw *w, uint64_t v)
-{
-    uint8_t b[8];
-    for (size_t i = 0; i < 8; i++)
-        b[7 - i] = (uint8_t)(v >> (8 * i));
-    mh_derw_uint_bytes(w, b, 8);
-}
 
 static const uint8_t *md_oid(mbedtls_md_type_t md, size_t *len)
 {
@@ -141,49 +55,6 @@ void mh_derw_md_alg(mh_derw *w, mbedtls_md_type_t md)
     const uint8_t *mark = w->p;
     mh_derw_tlv(w, MH_DER_OID, oid, n);
     mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    /* H. Hinnant's civil_from_days, the inverse of mh_der_days_from_civil */
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-void mh_derw_time(mh_derw *w, int64_t t, bool generalized)
-{
-    int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-    int64_t secs = t - days * 86400;
-    int64_t y;
-    unsigned m, d;
-    char buf[20];
-    civil_from_days(days, &y, &m, &d);
-    if (y < 1950 || y > 2049)
-        generalized = true;
-    if (y < 0 || y > 9999) {
-        w->failed = true;
-        return;
-    }
-    int n;
-    unsigned hh = (unsigned)(secs / 3600), mi = (unsigned)(secs / 60 % 60),
-             ss = (unsigned)(secs % 60);
-    if (generalized)
-        n = snprintf(buf, sizeof buf, "%04u%02u%02u%02u%02u%02uZ", (unsigned)y, m, d, hh, mi, ss);
-    else
-        n = snprintf(buf, sizeof buf, "%02u%02u%02u%02u%02u%02uZ", (unsigned)(y % 100), m, d, hh,
-                     mi, ss);
-    if (n < 0 || (size_t)n >= sizeof buf) {
-        w->failed = true;
-        return;
-    }
-    mh_derw_tlv(w, generalized ? MH_DER_GENERALIZED_TIME : MH_DER_UTC_TIME, buf, (size_t)n);
 }
 
 /* ---- hashes ------------------------------------------------------------- */

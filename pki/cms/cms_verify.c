@@ -7,7 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
+#include "pki_cms.h"
+#include "pki_tsp.h"
 
 static const uint8_t oid_ct[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03};
 static const uint8_t oid_md[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04};

@@ -15,6 +15,9 @@
 #ifndef MH_PKI_CMS_H
 #define MH_PKI_CMS_H
 
+#include "pki_base.h"
+#include "pki_der.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -154,27 +157,8 @@ MH_PKI_API int mh_cms_ber_to_der(const uint8_t *in, size_t len, uint8_t *out, si
 
 /* ---- building blocks shared with pki_tsp.h ------------------------------ */
 
-/* A DER writer that fills a buffer from its end backwards, so each length
- * is known when its header is written. A failed write leaves it failed. */
-typedef struct mh_derw {
-    uint8_t *start;
-    uint8_t *p; /* the first written byte */
-    bool failed;
-} mh_derw;
-
-MH_PKI_API void mh_derw_init(mh_derw *w, uint8_t *buf, size_t cap);
-MH_PKI_API void mh_derw_raw(mh_derw *w, const void *b, size_t n);
-/* Wraps everything written since mark (an earlier w->p) in tag+length. */
-MH_PKI_API void mh_derw_wrap(mh_derw *w, uint8_t tag, const uint8_t *mark);
-MH_PKI_API void mh_derw_tlv(mh_derw *w, uint8_t tag, const void *b, size_t n);
-MH_PKI_API void mh_derw_uint(mh_derw *w, uint64_t v);
-/* An INTEGER from unsigned big-endian bytes (leading zeros dropped). */
-MH_PKI_API void mh_derw_uint_bytes(mh_derw *w, const uint8_t *b, size_t n);
 /* AlgorithmIdentifier of a hash (parameters absent, RFC 5754). */
 MH_PKI_API void mh_derw_md_alg(mh_derw *w, mbedtls_md_type_t md);
-/* UTCTime (1950-2049) or GeneralizedTime, as RFC 5280 asks. */
-MH_PKI_API void mh_derw_time(mh_derw *w, int64_t t, bool generalized);
-MH_PKI_API size_t mh_derw_len(const mh_derw *w, const uint8_t *mark);
 
 /* Hash OIDs <-> mbedTLS types; 0 / MBEDTLS_MD_NONE when unknown. */
 MH_PKI_API mbedtls_md_type_t mh_cms_md_from_oid(const mh_der_elem *oid);

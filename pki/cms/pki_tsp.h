@@ -5,6 +5,9 @@
 #ifndef MH_PKI_TSP_H
 #define MH_PKI_TSP_H
 
+#include "pki_base.h"
+#include "pki_cms.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

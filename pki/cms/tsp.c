@@ -2,7 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
+#include "pki_cms.h"
+#include "pki_tsp.h"
 
 const uint8_t mh_tsp_policy_etsi_baseline[6] = {0x04, 0x00, 0x8f, 0x67, 0x01, 0x01};
 

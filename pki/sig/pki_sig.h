@@ -25,6 +25,8 @@
 #ifndef MH_PKI_SIG_H
 #define MH_PKI_SIG_H
 
+#include "pki_base.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -10,7 +10,9 @@
 
 #include <mbedtls/rsa.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
 #include "sig_internal.h"
 
 #if defined(__has_include)

@@ -11,7 +11,9 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
 
 #define ORDER_MAX 66 /* P-521 */
 

@@ -5,7 +5,9 @@
 
 #include <mbedtls/ecp.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
 #include "sig_internal.h"
 
 #define SPKI_MAX_LEN 4096u

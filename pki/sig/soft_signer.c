@@ -9,7 +9,9 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
 
 static int ecdsa_sign(mbedtls_ecp_keypair *ec, mbedtls_md_type_t md, const uint8_t *hash,
                       size_t hlen, enum mh_sig_enc enc, uint8_t *sig, size_t cap, size_t *sig_len)

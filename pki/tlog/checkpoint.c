@@ -1,7 +1,13 @@
 /* checkpoint.c - C2SP tlog-checkpoint bodies: parse strictly, format. */
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 /* Valid UTF-8 without control characters (newline included). */
 static bool line_ok(const char *s, size_t len)

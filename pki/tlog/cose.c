@@ -2,7 +2,13 @@
  * Sig_structure hash and ES256 verification of r || s (through pki/sig, the
  * one ECDSA verifier). No allocation of our own, no I/O: the firmware
  * compiles this file. Signing is in cose_sign.c. */
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 #include <string.h>
 

@@ -1,7 +1,13 @@
 /* cose_sign.c - ES256 signing for COSE_Sign1 (RFC 9053 2.1): r || s as
  * the signer makes it (a token gives r || s; nothing is converted). The
  * firmware does not compile this file. */
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 #include <string.h>
 

@@ -1,7 +1,13 @@
 /* cosig.c - C2SP tlog-cosignature: cosignature/v1 (key type 0x04). */
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 int mh_cosig_message(const char *text, size_t text_len, uint64_t time, uint8_t *out, size_t cap,
                      size_t *out_len)

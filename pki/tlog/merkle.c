@@ -7,7 +7,13 @@
  * or the right edge of one (hi == the tree size). The hash of such a range is
  * the complete subtrees of the binary decomposition of hi - lo, combined
  * right to left; each is aligned, so the getter can answer it. */
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 /* The largest power of two strictly below n (n >= 2). */
 static uint64_t split_point(uint64_t n)

@@ -5,7 +5,13 @@
 
 #include <mbedtls/sha256.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 static const char EM_DASH_SP[] = "\xe2\x80\x94 "; /* U+2014 and a space */
 #define EM_DASH_SP_LEN 4

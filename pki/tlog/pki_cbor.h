@@ -31,6 +31,8 @@
 #ifndef MH_PKI_CBOR_H
 #define MH_PKI_CBOR_H
 
+#include "pki_base.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -28,6 +28,8 @@
 #ifndef MH_PKI_NOTE_H
 #define MH_PKI_NOTE_H
 
+#include "pki_base.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -15,6 +15,8 @@
 #ifndef MH_PKI_RECEIPT_H
 #define MH_PKI_RECEIPT_H
 
+#include "pki_base.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

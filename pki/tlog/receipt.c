@@ -2,7 +2,13 @@
  * claims), and the registry keys they name. The firmware compiles this file:
  * no allocation of our own, no I/O, strict deterministic CBOR, fixed layout.
  * docs/receipt.md describes the format. */
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 #include <string.h>
 

@@ -1,6 +1,12 @@
 /* receipt_sign.c - encoding and signing receipts (host side; no allocation
  * either). The layout is the one receipt.c reads; docs/receipt.md. */
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 #include <string.h>
 

@@ -4,7 +4,13 @@
  * which packs 11 bits per two characters instead of 16: that is why the
  * scheme and host are upper case (both are case-insensitive) and the
  * receipt is base32. No allocation, no I/O. */
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 #include <string.h>
 

@@ -5,7 +5,13 @@
  * Pure and allocation-free, bounded by the caller's buffers. */
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 /* The line starting at p (ending in '\n' before end): its length. */
 static int line_at(const char *p, const char *end, size_t *len)

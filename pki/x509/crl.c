@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
 #include "x509_ext.h"
 
 #define OID_CE(n) 0x55, 0x1d, (n)

@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
 #include "x509_ext.h"
 
 /* X.690 11.6: the elements of a DER SET OF come in ascending order of

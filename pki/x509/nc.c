@@ -9,7 +9,10 @@
  * could slip past an excluded subtree. */
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
 #include "x509_ext.h"
 
 static int lower(int c)

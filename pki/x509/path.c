@@ -19,7 +19,10 @@
 
 #include <mbedtls/md.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
 #include "x509_ext.h"
 
 #define MAX_NODES 384

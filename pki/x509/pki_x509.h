@@ -21,6 +21,9 @@
 #ifndef MH_PKI_X509_H
 #define MH_PKI_X509_H
 
+#include "pki_base.h"
+#include "pki_der.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
