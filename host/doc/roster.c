@@ -56,27 +56,10 @@ static int text_check(const char *path, const char *d, size_t n)
         unsigned char c = s[i];
         if (c == '\n')
             line++;
-        if (c < 0x80) {
-            if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
-                goto bad;
-            i++;
+        uint32_t cp = mh_utf8_next(s, n, &i);
+        if (cp != MH_UTF8_BAD && !(cp < 0x20 && cp != '\t' && cp != '\r' && cp != '\n') &&
+            cp != 0x7f)
             continue;
-        }
-        size_t len = c >= 0xc2 && c <= 0xdf   ? 2
-                     : c >= 0xe0 && c <= 0xef ? 3
-                     : c >= 0xf0 && c <= 0xf4 ? 4
-                                              : 0;
-        if (!len || i + len > n)
-            goto bad;
-        for (size_t k = 1; k < len; k++)
-            if ((s[i + k] & 0xc0) != 0x80)
-                goto bad;
-        if ((c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xed && s[i + 1] > 0x9f) ||
-            (c == 0xf0 && s[i + 1] < 0x90) || (c == 0xf4 && s[i + 1] > 0x8f))
-            goto bad;
-        i += len;
-        continue;
-    bad:
         mh_err_set(MH_ERR_PARSE,
                    "the roster %s is not CSV or JSON text: line %zu has a byte (0x%02x) that is "
                    "not UTF-8 text; export the roster as CSV (UTF-8) or JSON",

@@ -105,30 +105,17 @@ void mh_buf_text(mh_buf *b, const char *utf8)
     }
     /* UTF-16BE with a BOM, as hex; invalid UTF-8 becomes U+FFFD */
     mh_buf_puts(b, "<FEFF");
-    while (*s) {
-        uint32_t cp = 0xfffd;
-        size_t n = 1;
-        if (*s < 0x80) {
-            cp = *s;
-        } else if ((*s & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
-            cp = ((uint32_t)(*s & 0x1f) << 6) | (s[1] & 0x3fu);
-            n = 2;
-        } else if ((*s & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
-            cp = ((uint32_t)(*s & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3fu);
-            n = 3;
-        } else if ((*s & 0xf8) == 0xf0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-                   (s[3] & 0xc0) == 0x80) {
-            cp = ((uint32_t)(*s & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
-                 ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3fu);
-            n = 4;
-        }
+    size_t len = strlen((const char *)s), i = 0;
+    while (i < len) {
+        uint32_t cp = mh_utf8_next(s, len, &i);
+        if (cp == MH_UTF8_BAD)
+            cp = 0xfffd;
         if (cp >= 0x10000 && cp <= 0x10ffff) {
             uint32_t v = cp - 0x10000;
             mh_buf_printf(b, "%04X%04X", 0xd800u + (v >> 10), 0xdc00u + (v & 0x3ffu));
         } else {
             mh_buf_printf(b, "%04X", (cp >= 0xd800 && cp < 0xe000) ? 0xfffdu : cp);
         }
-        s += n;
     }
     mh_buf_puts(b, ">");
 }

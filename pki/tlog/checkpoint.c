@@ -13,38 +13,9 @@
 static bool line_ok(const char *s, size_t len)
 {
     for (size_t i = 0; i < len;) {
-        uint8_t c = (uint8_t)s[i];
-        size_t k;
-        uint32_t cp;
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f)
-                return false;
-            i++;
-            continue;
-        }
-        if ((c & 0xe0) == 0xc0) {
-            k = 2;
-            cp = c & 0x1fu;
-        } else if ((c & 0xf0) == 0xe0) {
-            k = 3;
-            cp = c & 0x0fu;
-        } else if ((c & 0xf8) == 0xf0) {
-            k = 4;
-            cp = c & 0x07u;
-        } else {
+        uint32_t cp = mh_utf8_next((const uint8_t *)s, len, &i);
+        if (cp == MH_UTF8_BAD || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
             return false;
-        }
-        if (len - i < k)
-            return false;
-        for (size_t j = 1; j < k; j++) {
-            if (((uint8_t)s[i + j] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | ((uint8_t)s[i + j] & 0x3fu);
-        }
-        if ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-            return false;
-        i += k;
     }
     return true;
 }
