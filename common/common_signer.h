@@ -7,7 +7,8 @@
  * it makes, and a sign function. pki/ builds formats around it and never
  * sees a key; hsm/ implements it for token keys (mh_hsm_key_signer), pki/sig
  * for software keys in tests and key files (mh_pki_soft_signer), and the
- * daemon for its signer process (the front asks over a socket). A signer is
+ * daemon's ledger process for the keys its signer process holds (it asks
+ * over a socket, host/daemon/ledgerd.c). A signer is
  * a plain struct anyone may fill; it owns nothing, so it is valid as long
  * as what ctx and spki point to.
  *

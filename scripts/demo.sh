@@ -4,15 +4,27 @@
 # keys, a root CA and certificates, the ledger), then issues and verifies a
 # sample diploma batch, an official certificate and a notary act (signed by
 # the notary, then by a party), revokes one document and shows it revoked,
-# and prints the QR files and verify URLs.
+# and prints the QR files and verify URLs. Then it starts mohurd, the
+# daemon, on localhost, issues through its API (curl with an API token) and
+# through the CLI (which goes through mohurd while it runs), prints the
+# verify URLs mohurd answers, and stops mohurd.
 #
 #   scripts/demo.sh            state in ./state (or $MOHUR_STATE_DIR)
+#   scripts/demo.sh --keep-daemon   leave mohurd running (it says how to stop it)
+#   MOHURD_PORT=8080           where mohurd listens (default 8080)
 #
 # Run it again: the appliance is kept; documents already issued are
 # recognised and not issued twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
+keep_daemon=false
+for a in "$@"; do
+    case $a in
+    --keep-daemon) keep_daemon=true ;;
+    *) echo "usage: scripts/demo.sh [--keep-daemon]" >&2; exit 2 ;;
+    esac
+done
 
 scripts/deps.sh run
 
@@ -22,12 +34,13 @@ echo "== building"
 mkdir -p build-demo
 blog=$top/build-demo/build.log
 if ! { cmake -S . -B build-demo -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMH_TESTS=OFF &&
-       cmake --build build-demo -j"$(nproc 2>/dev/null || echo 2)" --target mohur; } >"$blog" 2>&1; then
+       cmake --build build-demo -j"$(nproc 2>/dev/null || echo 2)" --target mohur mohurd; } >"$blog" 2>&1; then
     tail -n 40 "$blog" >&2
     echo "the build failed; the whole log is in $blog" >&2
     exit 1
 fi
 mohur=$top/build-demo/host/mohur
+mohurd=$top/build-demo/host/daemon/mohurd
 
 state=${MOHUR_STATE_DIR:-$top/state}
 mkdir -p "$state"
@@ -135,6 +148,88 @@ for f in "$out"/diplomas/*.pdf "$out"/certificates/*.pdf "$out/notary-act.signed
 done
 printf '  %s\n    %s\n    QR images: %s %s\n' "${memo#"$out"/}" "$(cat "$memo.receipt")" \
     "$memo.qr.png" "$memo.qr.svg"
+
+echo
+echo "== mohurd: the daemon on localhost; issuing through its API and the CLI"
+port=${MOHURD_PORT:-8080}
+if [ -S "$state/mohurd.sock" ] && curl -s -o /dev/null --unix-socket "$state/mohurd.sock" http://x/healthz; then
+    echo "  (a mohurd from an earlier run serves $state; it is used and left running)"
+    keep_daemon=true
+    started=false
+else
+    # its own session, so the whole process group can be stopped
+    setsid "$mohurd" --state "$state" --listen "127.0.0.1:$port" \
+        >"$out/mohurd.out" 2>"$out/mohurd.log" </dev/null &
+    mpid=$!
+    started=true
+    stop_daemon() {
+        kill -TERM "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null || true
+    }
+    $keep_daemon || trap stop_daemon EXIT
+    for _ in $(seq 100); do
+        grep -q "^mohurd: ready" "$out/mohurd.log" && break
+        kill -0 "$mpid" 2>/dev/null || { tail -n 20 "$out/mohurd.log" >&2; echo "mohurd did not start" >&2; exit 1; }
+        sleep 0.1
+    done
+    grep "^mohurd: ready" "$out/mohurd.log" | sed 's/^/  /'
+    for _ in $(seq 100); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ] && break
+        sleep 0.1
+    done
+fi
+api=http://127.0.0.1:$port
+# the token is shown once; the demo keeps its copy (mode 600) for re-runs
+if [ -s "$out/api-token" ]; then
+    token=$(cat "$out/api-token")
+else
+    token=$("$mohur" api-token create --name "demo: ministry portal" --role issuer --issuer agency 2>/dev/null)
+    printf '%s\n' "$token" >"$out/api-token"
+fi
+for _ in $(seq 50); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$api/api/v1/whoami")" = 200 ] && break
+    sleep 0.1
+done
+echo "  an API token for the agency's portal (role issuer): ${token:0:24}..."
+cat >"$out/api-certificate.json" <<'JSON'
+{"kind": "official-certificate", "issuer": "agency",
+ "fields": {"holder": "Aysel Quliyeva", "subject": "Residence",
+            "statement": "The holder lives at Nizami küçəsi 10, Bakı.",
+            "date": "2026-12-01", "number": "AG-API-0001"}}
+JSON
+curl -s -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    --data-binary @"$out/api-certificate.json" "$api/api/v1/documents" >"$out/api-certificate.out"
+# (compact JSON; sed is enough to read it here)
+field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" "$out/api-certificate.out" | head -n 1; }
+if grep -q '"error"' "$out/api-certificate.out"; then
+    echo "issuing through the API failed: $(cat "$out/api-certificate.out")" >&2
+    exit 1
+fi
+field pdf | base64 -d >"$out/api-certificate.pdf"
+echo "  POST /api/v1/documents: $(field doc_id) (log index $(field log_index); already issued before: $(field resumed))"
+"$mohur" verify "$out/api-certificate.pdf" | head -n 1 | sed 's/^/  mohur verify: /'
+printf 'Annex 2 to court decision 2-345/2026.\n' >"$out/annex-2.txt"
+if [ ! -f "$out/annex-2.txt.p7s" ]; then
+    echo "  mohur sign (through mohurd, which holds the ledger while it runs):"
+    "$mohur" sign "$out/annex-2.txt" --kind court-decision --issuer agency --doc-id agency/court-decision/2-345-annex-2 \
+        --field case=2-345/2026 --field court="Bakı Apellyasiya Məhkəməsi" --field date=2026-11-29 | sed 's/^/    /'
+fi
+echo "  the verify URLs mohurd answers here (the QR codes name the registry's public host):"
+for f in "$out/api-certificate.pdf" "$out/diplomas/bdu_diploma_BDU-2026-0001.pdf" "$out/diplomas/bdu_diploma_BDU-2026-0002.pdf"; do
+    url=$("$mohur" verify "$f" 2>/dev/null | sed -n 's/^  url: *//p' | head -n 1 || true)
+    path=${url#HTTPS://*/}
+    verdict=$(curl -s "$api/$path?format=json" | sed -n 's/^{"verdict":"\([a-z-]*\)".*/\1/p')
+    printf '    %s: %s\n      %s/%s\n' "${f#"$out"/}" "$verdict" "$api" "$path"
+done
+echo "  the log: $api/checkpoint, $api/tile/..., proofs at $api/api/v1/log/proof/inclusion?index=0"
+if $keep_daemon && $started; then
+    trap - EXIT
+    echo "  mohurd keeps running (pid $mpid, log $out/mohurd.log); stop it with: kill $mpid"
+    echo "  (or: kill \$(cat $state/mohurd.pid))"
+elif $started; then
+    stop_daemon
+    trap - EXIT
+    echo "  mohurd stopped (run 'scripts/demo.sh --keep-daemon' to leave it running)"
+fi
 
 cat <<EOF
 

@@ -13,6 +13,7 @@ run_pkgs=(
   libqpdf-dev
   libqrencode-dev libpng-dev
   libmicrohttpd-dev python3-fonttools python3-brotli icc-profiles-free
+  libgnutls28-dev libseccomp-dev libsystemd-dev curl
 )
 test_pkgs=(
   libcmocka-dev python3 libjansson-dev
@@ -21,9 +22,10 @@ test_pkgs=(
   poppler-utils qpdf python3-pikepdf python3-pil faketime
   zbar-tools librsvg2-bin
   golang-go golang-golang-x-mod-dev
-  gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm dpkg-dev debootstrap
-  chromium chromium-driver nodejs
+  gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm dpkg-dev debootstrap file
+  chromium chromium-driver python3-selenium
   curl iproute2
+  python3-yaml nginx-light wrk systemd man-db
 )
 
 want=("${run_pkgs[@]}")
@@ -74,12 +76,6 @@ for p in "${want[@]}"; do
     missing+=("$p")
   fi
 done
-# npm: Debian's package, unless node came with its own (a nodesource node
-# carries npm and conflicts with Debian's)
-if [ "${1:-run}" = test ] && ! command -v npm >/dev/null; then
-  want+=(npm)
-  dpkg-query -W -f='${Status}' npm 2>/dev/null | grep -q "install ok installed" || missing+=(npm)
-fi
 if [ ${#missing[@]} -eq 0 ]; then
   if [ "${1:-run}" = test ]; then
     fetch_mbedtls_source

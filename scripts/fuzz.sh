@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
-secs=${1:-${MH_FUZZ_SECONDS:-15}}
+secs=${1:-${MH_FUZZ_SECONDS:-10}}
 testdata=${MOHUR_TESTDATA:-$top/../shared/testdata}
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DMH_FUZZ=ON -DMH_WERROR=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
 targets=$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')

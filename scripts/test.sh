@@ -37,7 +37,7 @@ cmake --build build-clang -j"$jobs"
 # Tests that need ../shared/testdata say so and skip only when it is absent.
 export MOHUR_TESTDATA="${MOHUR_TESTDATA:-$top/../shared/testdata}"
 
-echo "== fuzz targets (clang, libFuzzer, ${MH_FUZZ_SECONDS:-15}s each)"
+echo "== fuzz targets (clang, libFuzzer, ${MH_FUZZ_SECONDS:-10}s each)"
 scripts/fuzz.sh
 
 echo "== tests (RelWithDebInfo)"

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +35,80 @@ int mh_app_path(char *out, size_t cap, const char *dir, const char *rel)
 int mh_app_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len)
 {
     return mh_file_read(path, cap, MH_FILE_REGULAR, buf, len);
+}
+
+int mh_app_map_file(const char *path, size_t cap, app_map *m)
+{
+    int ret = MH_ERR_IO;
+    memset(m, 0, sizeof *m);
+    m->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (m->fd < 0) {
+        mh_err_set(errno == ENOENT ? MH_ERR_NOT_FOUND : MH_ERR_IO, "%s cannot be opened: %s", path,
+                   strerror(errno));
+        return errno == ENOENT ? MH_ERR_NOT_FOUND : MH_ERR_IO;
+    }
+    if (fstat(m->fd, &m->st) != 0 || !S_ISREG(m->st.st_mode)) {
+        mh_err_set(ret, "%s is not a regular file", path);
+        goto out;
+    }
+    if ((uint64_t)m->st.st_size > cap) {
+        mh_err_set(MH_ERR_TOO_LARGE, "%s is too large (%lld bytes; at most %zu are accepted)", path,
+                   (long long)m->st.st_size, cap);
+        ret = MH_ERR_TOO_LARGE;
+        goto out;
+    }
+    m->len = (size_t)m->st.st_size;
+    if (m->len == 0) {
+        m->p = calloc(1, 1);
+        if (!m->p) {
+            ret = MH_ERR_NOMEM;
+            goto out;
+        }
+        return MH_OK;
+    }
+    void *p = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, m->fd, 0);
+    if (p == MAP_FAILED) {
+        mh_err_set(errno == ENOMEM ? MH_ERR_NOMEM : MH_ERR_IO, "%s could not be read: %s", path,
+                   strerror(errno));
+        ret = errno == ENOMEM ? MH_ERR_NOMEM : MH_ERR_IO;
+        goto out;
+    }
+    (void)madvise(p, m->len, MADV_SEQUENTIAL);
+    m->p = p;
+    m->mapped = true;
+    return MH_OK;
+out:
+    close(m->fd);
+    m->fd = -1;
+    return ret;
+}
+
+int mh_app_map_check(const app_map *m)
+{
+    struct stat now;
+    if (fstat(m->fd, &now) != 0 || now.st_size != m->st.st_size ||
+        now.st_mtim.tv_sec != m->st.st_mtim.tv_sec ||
+        now.st_mtim.tv_nsec != m->st.st_mtim.tv_nsec ||
+        now.st_ctim.tv_sec != m->st.st_ctim.tv_sec ||
+        now.st_ctim.tv_nsec != m->st.st_ctim.tv_nsec) {
+        mh_err_set(MH_ERR_IO,
+                   "the file was changed while it was being verified; verify it again when "
+                   "nothing is writing it");
+        return MH_ERR_IO;
+    }
+    return MH_OK;
+}
+
+void mh_app_unmap_file(app_map *m)
+{
+    if (m->mapped)
+        munmap(m->p, m->len);
+    else
+        free(m->p);
+    if (m->fd >= 0)
+        close(m->fd);
+    memset(m, 0, sizeof *m);
+    m->fd = -1;
 }
 
 int mh_app_write_temp(const char *path, const void *buf, size_t len, unsigned mode, char *tmp,
@@ -633,7 +708,8 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
     if ((ret = load_config(a)) != 0)
         goto out;
     mh_ledger_opts lo = {0};
-    lo.read_only = (flags & MH_APP_READ_ONLY) != 0;
+    /* the signer process (MH_APP_KEYS_ONLY) reads the ledger, never writes */
+    lo.read_only = (flags & (MH_APP_READ_ONLY | MH_APP_KEYS_ONLY)) != 0;
     lo.group_commit = !lo.read_only;
     lo.grow_step = (size_t)1 << 30;
     if ((ret = mh_app_path(path, sizeof path, a->dir, "ledger")) != 0)
@@ -642,8 +718,10 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
     if (ret)
         goto out;
     if (!(flags & MH_APP_READ_ONLY)) {
+        /* MH_APP_NO_TOKEN: mohurd's ledger process, whose keys are injected */
         if ((ret = mh_app_path(path, sizeof path, a->dir, "ca")) != 0 ||
-            (ret = mh_cadb_open(path, false, &a->cadb)) != 0 || (ret = open_token(a)) != 0)
+            (ret = mh_cadb_open(path, false, &a->cadb)) != 0 ||
+            (!(flags & MH_APP_NO_TOKEN) && (ret = open_token(a)) != 0))
             goto out;
     }
     *out = a;
@@ -669,6 +747,7 @@ void mh_app_close(mh_app *a)
     mh_font_kit_free(a->font_kit);
     mh_hsm_key_free(a->tsakey);
     free(a->tsa_cert);
+    free(a->reg_cert);
     mh_hsm_token_close(a->tok);
     mh_hsm_module_unload(a->mod);
     for (size_t i = 0; i < a->nissuers; i++)

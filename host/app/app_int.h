@@ -3,6 +3,7 @@
 #define MH_APP_INT_H
 
 #include <pthread.h>
+#include <sys/stat.h>
 
 #include "mh_app.h"
 #include "mh_cadb.h"
@@ -67,6 +68,11 @@ struct mh_app {
     mh_hsm_key *regkey;
     mh_signer regsigner;
     bool regpk_ok;
+    /* mohurd's ledger process (MH_APP_NO_TOKEN): the keys sign elsewhere
+     * (keys_remote.c); the registry key's certificate holds its SPKI */
+    bool reg_remote, tsa_remote;
+    uint8_t *reg_cert;
+    size_t reg_cert_len;
     /* the appliance's own RFC 3161 timestamp authority (config.json "tsa",
      * optional): with it, signatures are CAdES/PAdES B-T */
     char tsa_label[64];
@@ -90,6 +96,7 @@ struct mh_app_signer {
     mh_hsm_token *own_tok;
     mh_hsm_key *key;
     mh_signer signer;
+    bool remote; /* signer signs elsewhere (mh_app_signer_open_remote) */
     uint8_t *cert;
     size_t cert_len;
     uint8_t fp[32];
@@ -101,6 +108,23 @@ int mh_app_path(char *out, size_t cap, const char *dir, const char *rel) MH_WARN
 /* Reads a whole file (regular, at most cap bytes); *buf malloc'd with a NUL
  * after the data. */
 int mh_app_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len) MH_WARN_UNUSED;
+/* A regular file mapped read-only (verifying: the page cache is read in
+ * place, so memory does not grow with the file). */
+typedef struct app_map {
+    uint8_t *p; /* the bytes (NUL-terminated only when empty) */
+    size_t len;
+    int fd;
+    bool mapped;
+    struct stat st; /* as it was when mapped */
+} app_map;
+/* Maps path (a regular file of at most cap bytes). Errors as
+ * mh_app_read_file's. */
+int mh_app_map_file(const char *path, size_t cap, app_map *m) MH_WARN_UNUSED;
+/* 0 when the file is still as it was mapped (same size, modification and
+ * change times); else MH_ERR_IO with a sentence: its bytes may have
+ * changed while they were read, so no verdict on them stands. */
+int mh_app_map_check(const app_map *m) MH_WARN_UNUSED;
+void mh_app_unmap_file(app_map *m);
 /* Writes a file atomically: PATH.tmp.<pid>.<n>, fsync, rename. */
 int mh_app_write_file(const char *path, const void *buf, size_t len, unsigned mode) MH_WARN_UNUSED;
 /* Writes to a temp name next to path; the caller renames it with
@@ -157,15 +181,28 @@ typedef struct app_pdf_job {
     bool rendered;   /* made by mohur from a template (mh_pdf's made_by_mohur) */
     const mh_pdf_font *font;
     int64_t when;
-    const mh_app_stamp *stamp; /* the signer's place for the stamp; NULL: the kind's */
+    const mh_app_stamp *stamp;     /* the signer's place for the stamp; NULL: the kind's */
+    const mh_app_request *request; /* the flow's, for remote keys (NULL: none) */
 } app_pdf_job;
 
 /* The PDF with its new signature (malloc'd), and the original length. */
 int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_len,
                     size_t *orig_len) MH_WARN_UNUSED;
 /* A detached CAdES signature of a document digest (malloc'd). */
-int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const uint8_t digest[32], int64_t when,
-                      uint8_t **cms, size_t *len) MH_WARN_UNUSED;
+int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const mh_app_request *rq,
+                      const uint8_t digest[32], int64_t when, uint8_t **cms,
+                      size_t *len) MH_WARN_UNUSED;
+
+/* The signer a flow signs with: k itself, or for a remote key (remote) a
+ * copy whose ctx is an mh_app_remote_call with the flow's request rq
+ * (keys_remote.c). *tmp holds the copy: it must stay where it is while the
+ * result signs. */
+typedef struct app_bound {
+    mh_signer s;
+    mh_app_remote_call call;
+} app_bound;
+const mh_signer *mh_app_bind(const mh_signer *k, bool remote, const mh_app_request *rq,
+                             app_bound *tmp);
 
 /* ---- the trust policy (policy.c; docs/trust.md) ----------------------------- */
 

@@ -396,6 +396,7 @@ static void issue_row(struct batch *b, struct job *j)
      * (issued again under the same number), or a conflict */
     const char *id = j->id;
 
+    mh_app_request rq = {.requester = o->requester};
     mh_app_issue_req req = {
         .kind = o->kind,
         .doc_id = id,
@@ -408,6 +409,7 @@ static void issue_row(struct batch *b, struct job *j)
         .time = o->time,
         .rendered = true,
         .stamp_font = b->have_stamp_font ? &b->stamp_font : NULL,
+        .request = &rq,
     };
     mh_app_issue_res res;
     memset(&res, 0, sizeof res);
@@ -620,10 +622,16 @@ static void remove_stale_temps(const char *dir)
     closedir(d);
 }
 
+/* Eight workers per core: a diploma spends more of its time waiting (its
+ * file's fsync, the ledger's group commit, the index's, the token) than
+ * computing, and more workers in flight also fill the group commits
+ * (diploma_bench on 2 cores: 2 workers ~150/s, 8 ~500/s, 16 ~550-790/s,
+ * 32 ~590-910/s; docs/performance.md). */
 static unsigned default_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : (n > MH_BATCH_MAX_JOBS ? MH_BATCH_MAX_JOBS : (unsigned)n);
+    n = n < 1 ? 8 : 8 * n;
+    return n > MH_BATCH_MAX_JOBS ? MH_BATCH_MAX_JOBS : (unsigned)n;
 }
 
 int mh_batch_run(const mh_batch_opts *o, mh_batch_stats *st)

@@ -88,6 +88,11 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     res->resumed = false;
     res->pdf = true;
     res->cosigned = true;
+    if (r->request) {
+        /* the document's issue entry: what this signature is for */
+        r->request->entry_index = v->log_index;
+        r->request->has_entry = true;
+    }
 
     char who[256];
     mh_app_cert_cn(s->cert, s->cert_len, who, sizeof who);
@@ -100,6 +105,7 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     j.who = who;
     j.url = v->url;
     j.slot = (unsigned)position;
+    j.request = r->request;
     j.when = r->time > 0 ? r->time : (int64_t)time(NULL);
     if ((ret = mh_app_sign_pdf(a, &j, &out, &out_len, &orig)) != 0)
         goto out;

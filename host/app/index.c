@@ -6,8 +6,9 @@
  * LMDB must not open the same environment twice in one process, and the
  * issue flow runs on many threads: so one environment per process, opened
  * on first use under a mutex and closed at exit. Every read and write runs
- * under that mutex (a write is one short transaction; batch issuance
- * commits a few hundred a second, far below LMDB's durable-commit rate).
+ * under that mutex. Writes are group-committed (app_index_put): batch
+ * issuance records hundreds of documents a second from several workers,
+ * and one durable commit each, behind the mutex, held every worker up.
  */
 #include "index_int.h"
 
@@ -127,34 +128,92 @@ static int index_open_locked(const char *dir, bool write)
     return MH_OK;
 }
 
-int app_index_put(const char *dir, const char *doc_id, const char *json, size_t len)
+/* One durable put: a write transaction of every queued record of `dir`;
+ * idx_lock held. */
+struct put_item {
+    const char *dir;
+    MDB_val k, v;
+    int rc;
+    bool done;
+    struct put_item *next;
+};
+
+static int commit_batch_locked(const char *dir, struct put_item *batch)
 {
     MDB_txn *t = NULL;
     int rc, ret;
+    if ((ret = index_open_locked(dir, true)) != 0)
+        return ret;
+    if ((rc = mdb_txn_begin(idx_env, NULL, 0, &t)) != 0)
+        return mdb_fail(rc, "starting a write");
+    for (struct put_item *it = batch; it; it = it->next) {
+        if ((rc = mdb_put(t, idx_dbi, &it->k, &it->v, 0)) != 0) {
+            mdb_txn_abort(t);
+            return mdb_fail(rc, "recording a document");
+        }
+    }
+    if ((rc = mdb_txn_commit(t)) != 0)
+        return mdb_fail(rc, "committing");
+    return MH_OK;
+}
+
+/* Group commit: records queue up while one thread (the leader) commits;
+ * the next leader commits everything queued meanwhile in one transaction,
+ * so a batch of workers shares one durable commit (two fsyncs) instead of
+ * each waiting for its own behind the mutex. A put still returns only once
+ * its record is durable (or failed). */
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_cond = PTHREAD_COND_INITIALIZER;
+static struct put_item *q_head, **q_tail = &q_head;
+static bool q_leader;
+
+int app_index_put(const char *dir, const char *doc_id, const char *json, size_t len)
+{
     size_t kl = strlen(doc_id);
     if (kl == 0 || kl > 511)
         return MH_ERR_INVALID_ARG;
+    struct put_item me = {dir, {kl, (void *)doc_id}, {len, (void *)json}, 0, false, NULL};
+    pthread_mutex_lock(&q_lock);
+    *q_tail = &me;
+    q_tail = &me.next;
+    while (!me.done && q_leader)
+        pthread_cond_wait(&q_cond, &q_lock);
+    if (me.done) {
+        pthread_mutex_unlock(&q_lock);
+        return me.rc;
+    }
+    /* lead: take every queued record of this state directory */
+    q_leader = true;
+    struct put_item *batch = NULL, **bt = &batch, *rest = NULL, **rt = &rest;
+    for (struct put_item *it = q_head, *nx; it; it = nx) {
+        nx = it->next;
+        it->next = NULL;
+        if (strcmp(it->dir, dir) == 0) {
+            *bt = it;
+            bt = &it->next;
+        } else {
+            *rt = it;
+            rt = &it->next;
+        }
+    }
+    q_head = rest;
+    q_tail = rest ? rt : &q_head;
+    pthread_mutex_unlock(&q_lock);
+
     pthread_mutex_lock(&idx_lock);
-    if ((ret = index_open_locked(dir, true)) != 0)
-        goto out;
-    MDB_val k = {kl, (void *)doc_id}, v = {len, (void *)json};
-    if ((rc = mdb_txn_begin(idx_env, NULL, 0, &t)) != 0) {
-        ret = mdb_fail(rc, "starting a write");
-        goto out;
-    }
-    if ((rc = mdb_put(t, idx_dbi, &k, &v, 0)) != 0) {
-        mdb_txn_abort(t);
-        ret = mdb_fail(rc, "recording a document");
-        goto out;
-    }
-    if ((rc = mdb_txn_commit(t)) != 0) {
-        ret = mdb_fail(rc, "committing");
-        goto out;
-    }
-    ret = MH_OK;
-out:
+    int ret = commit_batch_locked(dir, batch);
     pthread_mutex_unlock(&idx_lock);
-    return ret;
+
+    pthread_mutex_lock(&q_lock);
+    for (struct put_item *it = batch, *nx; it; it = nx) {
+        nx = it->next; /* read before the owner may return */
+        it->rc = ret;
+        it->done = true;
+    }
+    q_leader = false;
+    pthread_cond_broadcast(&q_cond);
+    pthread_mutex_unlock(&q_lock);
+    return me.rc;
 }
 
 int app_index_get(const char *dir, const char *doc_id, char **json, size_t *len)

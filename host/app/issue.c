@@ -45,6 +45,23 @@ typedef struct issue {
     size_t nout;
 } issue;
 
+/* The request's requester, recorded in each entry the flow writes. */
+static void set_requester(const issue *is, mh_ledger_entry *e)
+{
+    const mh_app_request *rq = is->r->request;
+    if (rq && rq->requester)
+        snprintf(e->requester, sizeof e->requester, "%s", rq->requester);
+}
+
+/* The entry the flow's signatures are for, told to its remote keys. */
+static void set_entry(const issue *is, uint64_t index)
+{
+    if (is->r->request) {
+        is->r->request->entry_index = index;
+        is->r->request->has_entry = true;
+    }
+}
+
 static bool is_pdf(const uint8_t *d, size_t n)
 {
     return n >= 5 && memcmp(d, "%PDF-", 5) == 0;
@@ -189,18 +206,9 @@ static int qr_precheck(issue *is)
         return rc;
     size_t ulen =
         strlen("HTTPS://") + strlen(is->a->host) + strlen("/V/") + mh_base32_encoded_len(rec_len);
-    char *text = malloc(ulen + 1);
-    if (!text)
-        return MH_ERR_NOMEM;
-    memset(text, 'A', ulen);
-    text[ulen] = '\0';
-    mh_qr qr;
-    rc = mh_qr_encode(text, (enum mh_qr_level)mh_app_policy_qr_level(is->r->kind),
-                      (int)is->r->kind->qr_max_version, &qr);
-    free(text);
-    if (!rc)
-        mh_qr_free(&qr);
-    return rc;
+    /* remembered per length and level: one encode per batch, not per row */
+    return mh_qr_alnum_fits(ulen, (enum mh_qr_level)mh_app_policy_qr_level(is->r->kind),
+                            (int)is->r->kind->qr_max_version, NULL);
 }
 
 /* ---- record --------------------------------------------------------------- */
@@ -249,6 +257,7 @@ static int resume_entry(issue *is, const mh_ledger_status *st)
     }
     is->res->resumed = true;
     is->res->log_index = st->issue_index;
+    set_entry(is, st->issue_index);
     return MH_OK;
 }
 
@@ -282,6 +291,7 @@ static int issue_record(issue *is)
         e.time = is->iat;
         e.has_claims = true;
         memcpy(e.claims, is->claims_digest, 32);
+        set_requester(is, &e);
         rc = mh_ledger_submit(a->ledger, &e, &is->res->log_index);
         if (rc == MH_ERR_ALREADY_EXISTS && attempt == 0)
             continue; /* another thread issued it first: look again */
@@ -289,6 +299,7 @@ static int issue_record(issue *is)
             return rc;
         is->entry_made = true;
         is->claims.log_index = is->res->log_index;
+        set_entry(is, is->res->log_index);
         return MH_OK;
     }
     return MH_ERR_ALREADY_EXISTS;
@@ -300,8 +311,11 @@ static int issue_receipt(issue *is)
 {
     uint8_t rec[MH_RECEIPT_MAX];
     size_t rec_len = 0, ulen = 0;
+    app_bound reg;
     is->claims.log_index = is->res->log_index;
-    int rc = mh_receipt_sign(&is->claims, &is->a->regsigner, rec, sizeof rec, &rec_len);
+    int rc = mh_receipt_sign(
+        &is->claims, mh_app_bind(&is->a->regsigner, is->a->reg_remote, is->r->request, &reg), rec,
+        sizeof rec, &rec_len);
     if (rc) {
         char why[300];
         snprintf(why, sizeof why, "%s", mh_err_message(rc));
@@ -340,6 +354,7 @@ static int issue_sign(issue *is)
         j.rendered = r->rendered;
         j.font = r->stamp_font;
         j.stamp = r->stamp;
+        j.request = r->request;
         j.when = r->time > 0 ? r->time : (int64_t)time(NULL);
         if ((rc = mh_app_sign_pdf(a, &j, &signed_pdf, &out_len, &ol)) != 0)
             return rc;
@@ -364,7 +379,7 @@ static int issue_sign(issue *is)
     char *svg = NULL;
     size_t cms_len = 0, png_len = 0, svg_len = 0;
     int64_t when = r->time > 0 ? r->time : (int64_t)time(NULL);
-    if ((rc = mh_app_sign_cades(a, is->s, is->digest, when, &cms, &cms_len)) == 0 &&
+    if ((rc = mh_app_sign_cades(a, is->s, r->request, is->digest, when, &cms, &cms_len)) == 0 &&
         (rc = mh_qr_png(&is->qr, 4, &png, &png_len)) == 0)
         rc = mh_qr_svg(&is->qr, 4, &svg, &svg_len);
     if (rc == 0) {
@@ -419,6 +434,7 @@ static void issue_void(issue *is, int ret)
     snprintf(v.issuer, sizeof v.issuer, "%s", MH_APP_VOID_ISSUER);
     memcpy(v.signer_fp, is->s->fp, 32);
     v.time = (uint64_t)time(NULL);
+    set_requester(is, &v);
     uint64_t vi = 0;
     int vr = mh_ledger_submit(is->a->ledger, &v, &vi);
     is->res->voided = vr == 0;

@@ -159,6 +159,22 @@ typedef struct mh_app_stamp {
     double x, y, size;
 } mh_app_stamp;
 
+/* Who asked for a flow, and what the flow learns on the way that the
+ * signatures it makes are for (mohurd passes one with each request; the
+ * CLI passes none). */
+typedef struct mh_app_request {
+    /* in: who asked (mohurd: the API client), recorded in every ledger
+     * entry the flow writes (mh_ledger_entry.requester); NULL or "": no one
+     * named */
+    const char *requester;
+    /* out: the log index of the issue entry the flow's signatures are for
+     * (a new entry, the one re-made, or the document co-signed), set before
+     * the first signature; a remote key's signer checks it against the
+     * ledger before it signs */
+    uint64_t entry_index;
+    bool has_entry;
+} mh_app_request;
+
 typedef struct mh_app_issue_req {
     const mh_kind *kind;
     /* NULL: derived: "<issuer>/<kind>/<number field>" (the field "number",
@@ -188,6 +204,9 @@ typedef struct mh_app_issue_req {
     mh_pdf_document *pdf;
     /* optional: the stamp's place instead of the kind's layout.stamp */
     const mh_app_stamp *stamp;
+    /* optional: who asked, and where the flow tells its remote keys what
+     * they sign for (mohurd) */
+    mh_app_request *request;
 } mh_app_issue_req;
 
 typedef struct mh_app_issue_res {
@@ -248,8 +267,9 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res) M
 
 /* Appends a revoke entry (reason: an RFC 5280 CRLReason code, 0-10, not 7)
  * and returns the new status. MH_ERR_NOT_FOUND for an unknown id,
- * MH_ERR_ALREADY_EXISTS when already revoked. */
-int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason,
+ * MH_ERR_ALREADY_EXISTS when already revoked. req (may be NULL): who
+ * asked, recorded in the entry. */
+int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason, const mh_app_request *req,
                   mh_ledger_status *st) MH_WARN_UNUSED;
 
 /* The RFC 5280 name of a reason code ("keyCompromise", ...). */
@@ -347,5 +367,140 @@ int mh_app_verify_qr(mh_app *a, const char *qr_text, const char *doc_path,
 /* "valid", "revoked", "voided", "altered", "forged", "unknown",
  * "not-mohur", "error", "revocation-unknown". */
 const char *mh_app_verdict_name(enum mh_app_verdict_code c);
+
+/* ---- for mohurd: keys in another process, input in memory, credentials -- */
+
+/* mh_app_open_ex flags beside MH_APP_READ_ONLY. mohurd's ledger process
+ * opens for signing with MH_APP_NO_TOKEN: the ledger for writing and the CA
+ * database, but no token; its keys are injected (mh_app_set_remote_key,
+ * mh_app_signer_open_remote) and sign in the signer process. The signer
+ * process opens with MH_APP_KEYS_ONLY: the token and the CA database, the
+ * ledger read-only (it checks entries, it never writes them). */
+#define MH_APP_NO_TOKEN 2u
+#define MH_APP_KEYS_ONLY 4u
+
+/* The appliance's own keys. */
+enum mh_app_key_role { MH_APP_KEY_REGISTRY = 1, MH_APP_KEY_TSA = 2 };
+
+/* A key whose signatures are made elsewhere (mohurd: in the signer
+ * process) is given as an mh_signer, `remote`: its sign and ctx are used,
+ * its algorithm and public key are taken from the key's certificate (what
+ * the key implies: ECDSA, RSA PKCS#1 v1.5, Ed25519). A flow signs with a
+ * copy of it whose ctx points to an mh_app_remote_call: remote's own ctx
+ * and the flow's request (NULL outside one), so that the far side can
+ * check what the signature is for before it signs. */
+typedef struct mh_app_remote_call {
+    void *ctx;                     /* remote->ctx */
+    const mh_app_request *request; /* the flow's (entry_index set), or NULL */
+} mh_app_remote_call;
+
+/* The key labels config.json names (registry, TSA: "" when none). */
+const char *mh_app_key_label(const mh_app *a, enum mh_app_key_role role);
+/* (MH_APP_NO_TOKEN) The registry or TSA key: its certificate (as the
+ * signer process read it from the token) and where its signatures are
+ * made. The TSA's is optional: without it signatures are B-B. */
+int mh_app_set_remote_key(mh_app *a, enum mh_app_key_role role, const uint8_t *cert, size_t len,
+                          const mh_signer *remote) MH_WARN_UNUSED;
+/* (MH_APP_NO_TOKEN) An issuer's signer whose key is elsewhere: cert is the
+ * certificate stored next to the key (the signer process opened it with
+ * mh_app_signer_open, which checked the CA database); it is checked here
+ * again against the path, the CRL and the issuer policy. */
+int mh_app_signer_open_remote(mh_app *a, const char *issuer_id, const uint8_t *cert, size_t len,
+                              const mh_signer *remote, mh_app_signer **out) MH_WARN_UNUSED;
+
+/* (MH_APP_KEYS_ONLY, the signer process) The certificate of an appliance
+ * key or of a signer (malloc'd copy), and their mh_signers (the token's):
+ * the far side of a remote key. NULL when the key is not there. */
+int mh_app_key_cert(mh_app *a, enum mh_app_key_role role, uint8_t **der,
+                    size_t *len) MH_WARN_UNUSED;
+const mh_signer *mh_app_key_signer(const mh_app *a, enum mh_app_key_role role);
+int mh_app_signer_cert(const mh_app_signer *s, uint8_t **der, size_t *len) MH_WARN_UNUSED;
+const mh_signer *mh_app_signer_key(const mh_app_signer *s);
+/* The SHA-256 of a signer's certificate (what ledger entries record). */
+void mh_app_signer_fp(const mh_app_signer *s, uint8_t fp[32]);
+/* Is the appliance token there and answering? */
+bool mh_app_token_ok(mh_app *a);
+/* Signs a checkpoint note body with the registry key (C2SP signed note,
+ * ECDSA P-256), named `origin`: the mh_ledger_sign_fn of the signer. */
+int mh_app_sign_note(mh_app *a, const char *origin, const char *body, size_t body_len, char *note,
+                     size_t cap, size_t *note_len) MH_WARN_UNUSED;
+
+/* What to verify, all in memory (mohurd's uploads). Exactly one of: a PDF
+ * (doc, no p7s); any file with its detached signature (doc + p7s, and the
+ * receipt URL from its .receipt file or the QR in qr_text); a receipt text
+ * alone (qr_text), optionally with the document (doc) to compare. */
+typedef struct mh_app_verify_input {
+    const uint8_t *doc;
+    size_t doc_len;
+    const uint8_t *p7s;
+    size_t p7s_len;
+    const char *qr_text;
+} mh_app_verify_input;
+/* The same verdicts as mh_app_verify_file and mh_app_verify_qr. */
+int mh_app_verify_mem(mh_app *a, const mh_app_verify_input *in, mh_app_verdict *v) MH_WARN_UNUSED;
+
+/* The one issuer of config.json that may issue kind_id (a request that
+ * names none). MH_ERR_INVALID_ARG, saying so, when none or several may. */
+int mh_app_issuer_for_kind(const mh_app *a, const char *kind_id,
+                           mh_app_issuer_info *out) MH_WARN_UNUSED;
+
+/* A witness's cosignature line ("\u2014 name base64") of stored checkpoint seq
+ * (UINT64_MAX: the latest): verified with one of the trusted witnesses'
+ * cosignature/v1 verifier keys (vkeys, text) and stored beside it. witness
+ * gets the name of the witness that signed. MH_ERR_VERIFY_FAILED when no
+ * trusted witness signed that checkpoint so; MH_ERR_ALREADY_EXISTS for a
+ * repeat. */
+#define MH_APP_WITNESSES_MAX 8
+int mh_app_witness_cosign(mh_app *a, uint64_t seq, const char *line, size_t len,
+                          const char *const *vkeys, size_t nvkeys, char *witness,
+                          size_t cap) MH_WARN_UNUSED;
+
+/* The verdict as one JSON object (malloc'd, NUL-terminated, no newline):
+ * what `mohur verify --json` prints and mohurd answers. */
+int mh_app_verdict_json(const mh_app_verdict *v, char **out, size_t *len) MH_WARN_UNUSED;
+
+/* ---- API credentials (mohurd's clients; `mohur api-token`) --------------- */
+
+#define MH_APP_CRED_MAX 256
+#define MH_APP_CRED_FILE "api-tokens.json"
+
+/* A client of the API: a bearer token (stored as the SHA-256 of its
+ * secret) or a TLS client certificate of mohur's CA (stored as the SHA-256
+ * of the certificate), with its role. */
+typedef struct mh_app_credential {
+    char id[17];                    /* 16 lower-case hex digits */
+    char name[65];                  /* who it is for */
+    char role[16];                  /* "admin", "issuer", "notary", "auditor" */
+    char issuer[MH_APP_ID_MAX + 1]; /* issuer/notary: the issuer it acts for */
+    size_t nkinds;                  /* issuer: the kinds it may issue (0: the issuer's all) */
+    char kinds[8][40];
+    bool is_cert;
+    uint8_t hash[32];
+    int64_t created;
+    bool revoked;
+    int64_t revoked_at;
+    unsigned rate; /* requests per second it may make; 0: the daemon's default */
+} mh_app_credential;
+
+/* Is `role` one of the four, and does the rest fit it (an issuer for
+ * issuer and notary, none for admin and auditor)? */
+int mh_app_cred_check_role(const mh_app_credential *c) MH_WARN_UNUSED;
+/* Adds a token credential (c: name, role, issuer, kinds, rate) to the state
+ * directory's api-tokens.json; c->id and the secret ("mht_<id>_<secret>",
+ * shown once, never stored) are filled in. */
+int mh_app_cred_create(const char *state_dir, mh_app_credential *c, char *secret,
+                       size_t cap) MH_WARN_UNUSED;
+/* Adds a certificate credential (the DER certificate of a client). */
+int mh_app_cred_add_cert(const char *state_dir, mh_app_credential *c, const uint8_t *der,
+                         size_t len) MH_WARN_UNUSED;
+/* Every credential (malloc'd array). A missing file is an empty list. */
+int mh_app_cred_list(const char *state_dir, mh_app_credential **out, size_t *n) MH_WARN_UNUSED;
+int mh_app_cred_revoke(const char *state_dir, const char *id) MH_WARN_UNUSED;
+/* Finds the live credential a bearer token or a certificate belongs to
+ * (constant-time comparison). MH_ERR_PERMISSION when none. */
+int mh_app_cred_find_token(const mh_app_credential *list, size_t n, const char *token,
+                           const mh_app_credential **who) MH_WARN_UNUSED;
+int mh_app_cred_find_cert(const mh_app_credential *list, size_t n, const uint8_t *der, size_t len,
+                          const mh_app_credential **who) MH_WARN_UNUSED;
 
 #endif

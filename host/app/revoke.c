@@ -31,14 +31,15 @@ int mh_app_reason_from_name(const char *name)
     return -1;
 }
 
-int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason, mh_ledger_status *st)
+int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason, const mh_app_request *req,
+                  mh_ledger_status *st)
 {
     int rc;
     mh_ledger_status cur;
     mh_ledger_entry e;
     uint64_t idx = 0;
 
-    if (!a->tok) {
+    if (a->flags & (MH_APP_READ_ONLY | MH_APP_KEYS_ONLY)) {
         mh_err_set(MH_ERR_INVALID_ARG,
                    "the appliance was opened for verifying only; open it for signing to revoke");
         return MH_ERR_INVALID_ARG;
@@ -75,6 +76,8 @@ int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason, mh_ledger_stat
     mbedtls_sha256_ret(a->regkeys[0].point, sizeof a->regkeys[0].point, e.signer_fp, 0);
     e.time = (uint64_t)time(NULL);
     e.reason = reason;
+    if (req && req->requester)
+        snprintf(e.requester, sizeof e.requester, "%s", req->requester);
     if ((rc = mh_ledger_submit(a->ledger, &e, &idx)) != 0)
         return rc;
     if (st)

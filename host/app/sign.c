@@ -20,8 +20,8 @@
 /* Signs the digest (CMS, detached); with the appliance's own timestamp
  * authority, then timestamps the signature value and adds the token as the
  * signature-time-stamp attribute: CAdES-B-T (PAdES-B-T inside a PDF). */
-static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[32], uint8_t *out,
-                       size_t cap, size_t *len)
+static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const mh_app_request *rq,
+                       const uint8_t digest[32], uint8_t *out, size_t cap, size_t *len)
 {
     if (!a->tsa_ok)
         return mh_cms_sign_digest(cs, digest, 32, out, cap, len);
@@ -31,6 +31,7 @@ static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[
     const uint8_t *sig = NULL;
     uint8_t h[32], serial[16];
     mh_tsp_req req;
+    app_bound tsa_key;
     if (!cms || !tok)
         goto out;
     if ((ret = mh_cms_sign_digest(cs, digest, 32, cms, cap, &cms_len)) != 0 ||
@@ -47,7 +48,7 @@ static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[
     memset(&tsa, 0, sizeof tsa);
     const uint8_t *chain[1] = {a->root_der};
     size_t chain_len[1] = {a->root_len};
-    tsa.key = &a->tsasigner;
+    tsa.key = mh_app_bind(&a->tsasigner, a->tsa_remote, rq, &tsa_key);
     tsa.cert = a->tsa_cert;
     tsa.cert_len = a->tsa_cert_len;
     tsa.chain = chain;
@@ -70,11 +71,12 @@ out:
     return ret;
 }
 
-static void cms_signer_of(mh_app *a, const mh_app_signer *s, mh_cms_signer *cs,
-                          const uint8_t **chain, size_t *chain_len)
+static void cms_signer_of(mh_app *a, const mh_app_signer *s, const mh_app_request *rq,
+                          app_bound *key, mh_cms_signer *cs, const uint8_t **chain,
+                          size_t *chain_len)
 {
     memset(cs, 0, sizeof *cs);
-    cs->key = &s->signer;
+    cs->key = mh_app_bind(&s->signer, s->remote, rq, key);
     cs->cert = s->cert;
     cs->cert_len = s->cert_len;
     cs->md = MBEDTLS_MD_SHA256;
@@ -88,12 +90,13 @@ static void cms_signer_of(mh_app *a, const mh_app_signer *s, mh_cms_signer *cs,
 struct bt_ctx {
     mh_app *a;
     const mh_cms_signer *cs;
+    const mh_app_request *rq;
 };
 
 static int pdf_cms_bt(void *ctx, const uint8_t digest[32], uint8_t *out, size_t cap, size_t *len)
 {
     const struct bt_ctx *b = ctx;
-    return cms_sign_bt(b->a, b->cs, digest, out, cap, len);
+    return cms_sign_bt(b->a, b->cs, b->rq, digest, out, cap, len);
 }
 
 static int qr_draw(void *ctx, double x, double y, double size, char *buf, size_t cap, size_t *len)
@@ -148,6 +151,17 @@ static int stamp_rect(const mh_kind *k, const mh_app_stamp *place, const double 
     r[2] = w;
     r[3] = h;
     return MH_OK;
+}
+
+/* The box of a page as displayed, upright, from the lower-left corner. */
+static void upright(double box[4], int *rot)
+{
+    double w = (*rot == 90 || *rot == 270) ? box[3] - box[1] : box[2] - box[0];
+    double h = (*rot == 90 || *rot == 270) ? box[2] - box[0] : box[3] - box[1];
+    box[0] = box[1] = 0;
+    box[2] = w;
+    box[3] = h;
+    *rot = 0;
 }
 
 /* Where party i (1..) signs: the kind's layout.signatures when it gives
@@ -230,8 +244,16 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
         /* the first signature certifies the document (DocMDP P=2: only the
          * parties' signatures may follow) and prepares an empty signature
          * field where each later party of the kind signs */
-        unsigned page = so.page ? so.page : 1;
+        /* a verification page at the end: where the kind puts its stamp on
+         * a document it cannot know the layout of, and where a stamp goes
+         * when the kind's place does not fit the page */
+        mh_pdf_info info;
+        unsigned np = mh_pdf_document_info(doc, &info) == 0 && info.pages ? info.pages : 1;
+        so.add_page = !j->stamp && j->kind->stamp_new_page;
+        unsigned page = so.add_page ? np : so.page ? so.page : 1;
         rc = mh_pdf_document_page_geometry(doc, page, box, &rot);
+        if (rc == 0 && so.add_page)
+            upright(box, &rot); /* the new page: upright, as large as the last */
         if (rc && j->stamp) {
             if (!j->pdoc)
                 mh_pdf_close(doc);
@@ -240,7 +262,17 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
             return MH_ERR_INVALID_ARG;
         }
         if (rc == 0) {
-            if ((rc = stamp_rect(j->kind, j->stamp, box, rot, so.rect)) != 0) {
+            rc = stamp_rect(j->kind, j->stamp, box, rot, so.rect);
+            if (rc == MH_ERR_DATA_INVALID && !j->stamp && !so.add_page) {
+                /* no room on the kind's page: on a verification page instead */
+                mh_err_clear();
+                so.add_page = true;
+                rc = mh_pdf_document_page_geometry(doc, np, box, &rot);
+                upright(box, &rot);
+                if (rc == 0)
+                    rc = stamp_rect(j->kind, NULL, box, rot, so.rect);
+            }
+            if (rc) {
                 if (!j->pdoc)
                     mh_pdf_close(doc);
                 return rc;
@@ -263,28 +295,30 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
         snprintf(slot_name, sizeof slot_name, "mohur-party-%u", j->slot);
         so.fill_field = slot_name;
     }
-    cms_signer_of(a, j->signer, &cs, chain, chain_len);
-    struct bt_ctx ps = {a, &cs};
+    app_bound key;
+    cms_signer_of(a, j->signer, j->request, &key, &cs, chain, chain_len);
+    struct bt_ctx ps = {a, &cs, j->request};
     rc = mh_pdf_document_sign(doc, &so, pdf_cms_bt, &ps, out, out_len, orig_len);
     if (!j->pdoc)
         mh_pdf_close(doc);
     return rc;
 }
 
-int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const uint8_t digest[32], int64_t when,
-                      uint8_t **cms, size_t *len)
+int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const mh_app_request *rq,
+                      const uint8_t digest[32], int64_t when, uint8_t **cms, size_t *len)
 {
     mh_cms_signer cs;
+    app_bound key;
     const uint8_t *chain[1];
     size_t chain_len[1];
     size_t cap = s->cert_len + a->root_len + 8192 + TST_MAX;
     *cms = malloc(cap);
     if (!*cms)
         return MH_ERR_NOMEM;
-    cms_signer_of(a, s, &cs, chain, chain_len);
+    cms_signer_of(a, s, rq, &key, &cs, chain, chain_len);
     cs.flags = MH_CMS_DETACHED;
     cs.signing_time = when;
-    int rc = cms_sign_bt(a, &cs, digest, *cms, cap, len);
+    int rc = cms_sign_bt(a, &cs, rq, digest, *cms, cap, len);
     if (rc) {
         free(*cms);
         *cms = NULL;

@@ -613,7 +613,10 @@ int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len, mh_pdf_do
         goto out;
     }
     uint8_t digest[32];
-    (void)mh_hash_sha256(doc, res->original_len, digest);
+    if (res->original_hashed) /* hashed with the first signature's byte range */
+        memcpy(digest, res->original_sha256, sizeof digest);
+    else
+        (void)mh_hash_sha256(doc, res->original_len, digest);
     doc_facts f = {digest, res->original_len, NULL, 0, parties};
     int c0 = cb_index(cb, &res->sigs[0]);
     if (c0 >= 0 && cb->s[c0].res.n_signers > 0 && cb->s[c0].res.signers[0].cert) {
@@ -759,15 +762,17 @@ out:
 
 int mh_app_verify_file(mh_app *a, const char *path, const char *p7s_path, mh_app_verdict *v)
 {
-    uint8_t *doc = NULL;
-    size_t len = 0;
+    app_map map;
     char p7s[APP_PATH_MAX + 8];
     int rc;
 
     memset(v, 0, sizeof *v);
-    rc = mh_app_read_file(path, MH_APP_DOC_MAX, &doc, &len);
+    /* mapped, not copied: memory does not grow with the file */
+    rc = mh_app_map_file(path, MH_APP_DOC_MAX, &map);
     if (rc)
         return rc;
+    const uint8_t *doc = map.p;
+    size_t len = map.len;
     if (len >= 5 && memcmp(doc, "%PDF-", 5) == 0 && !p7s_path) {
         rc = mh_app_verify_pdf_bytes(a, doc, len, NULL, v);
     } else {
@@ -780,13 +785,16 @@ int mh_app_verify_file(mh_app *a, const char *path, const char *p7s_path, mh_app
                          "NOT SIGNED: %s is not a PDF and has no signature file next to it "
                          "(%s.p7s); give it with --p7s FILE.",
                          path, path);
-                free(doc);
+                mh_app_unmap_file(&map);
                 return MH_OK;
             }
         }
         rc = verify_detached(a, path, doc, len, p7s_path, v);
     }
-    free(doc);
+    /* a file written to while it was read has no verdict */
+    if (rc == MH_OK && (rc = mh_app_map_check(&map)) != MH_OK)
+        memset(v, 0, sizeof *v);
+    mh_app_unmap_file(&map);
     return rc;
 }
 

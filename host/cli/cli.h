@@ -54,6 +54,7 @@ extern const struct mh_cli_cmd mh_cli_issuer_cmds[];
 extern const struct mh_cli_cmd mh_cli_offline_cmds[];
 extern const struct mh_cli_cmd mh_cli_web_cmds[];
 extern const struct mh_cli_cmd mh_cli_witness_cmds[];
+extern const struct mh_cli_cmd mh_cli_apitoken_cmds[];
 int mh_cli_doc_main(int argc, char **argv); /* init, sign, verify, revoke, kinds (cmd_doc.c) */
 int mh_cli_issue(int argc, char **argv);    /* issue: documents from a roster (cmd_issue.c) */
 extern const struct mh_cli_cmd mh_cli_docs_cmds[]; /* docs: what was issued (cmd_docs.c) */
@@ -199,6 +200,27 @@ void mh_cli_time_iso(uint64_t t, char *buf, size_t cap);
 /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS][Z]" (UTC) to Unix seconds; a date
  * alone is its first second, or its last when end_of_day. MH_ERR_PARSE. */
 int mh_cli_parse_time(const char *s, bool end_of_day, int64_t *out);
+
+/* ---- a running mohurd (daemon_client.c) ----------------------------------- */
+
+/* Does a mohurd answer on the state directory's socket? The writing
+ * commands then go through it (it holds the ledger); otherwise they work
+ * directly. */
+bool mh_cli_daemon_running(void);
+struct mh_app_issue_req;
+struct mh_app_issue_res;
+struct mh_ledger_status;
+struct mh_batch_stats;
+/* mohur sign through mohurd: the outputs written to out as when signing
+ * directly; res filled the same way. MH_ERR_* with a sentence. */
+int mh_cli_daemon_sign(const struct mh_app_issue_req *req, const char *kind_id, const char *issuer,
+                       const char *out, struct mh_app_issue_res *res);
+/* mohur revoke through mohurd. */
+int mh_cli_daemon_revoke(const char *doc_id, unsigned reason, struct mh_ledger_status *st);
+/* mohur issue through mohurd: the batch runs there, writing into out_dir;
+ * progress lines on stderr; st as mh_batch_run fills it. */
+int mh_cli_daemon_batch(const char *kind_id, const char *issuer, const char *roster,
+                        const char *out_dir, bool progress, struct mh_batch_stats *st);
 
 /* Sets SOFTHSM2_CONF from the state directory (see mohur --help). */
 void mh_cli_setup_env(void);

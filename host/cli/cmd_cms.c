@@ -3,6 +3,7 @@
  * `mohur ts request|respond|verify` (RFC 3161 timestamps).
  */
 #include "cli.h"
+#include "cli_val.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -587,19 +588,29 @@ out:
 
 static const char cms_verify_help[] =
     "Usage: mohur cms verify --in FILE.p7s [--content FILE] [--ca FILE]... [--json]\n"
+    "       mohur cms verify --in FILE.p7s [--content FILE] --trust PATH... [--crl FILE]...\n"
     "\n"
     "Verifies a CMS SignedData (DER, BER, PEM or base64): for each signer, its\n"
     "content-type and message-digest attributes, signing-certificate-v2, the\n"
-    "signature, and an RFC 3161 signature timestamp if there is one. With --ca\n"
-    "the signer's certificate must chain to one of those CAs at the time of the\n"
-    "timestamp (else of the signing-time). Prints one line per signer; exits 0\n"
-    "when every signer is valid, 1 when one is not.\n"
+    "signature, and an RFC 3161 signature timestamp if there is one (one that\n"
+    "does not verify fails the signer). With --ca the signer's certificate must\n"
+    "chain to one of those CAs at the time of the timestamp (else of the\n"
+    "signing-time). Prints one line per signer; exits 0 when every signer is\n"
+    "valid, 1 when one is not.\n"
+    "\n"
+    "With --trust it also validates each signer as ETSI EN 319 102-1 does\n"
+    "(docs/validation.md): the signature timestamps and their authorities, the\n"
+    "signer's path at the time a timestamp proves (else now) with revocation by\n"
+    "the CRLs the signature carries and --crl gives, the attributes mohur cannot\n"
+    "check; and reports TOTAL-PASSED, INDETERMINATE or TOTAL-FAILED with the\n"
+    "sub-indication. Exit status then: 0 TOTAL-PASSED, 1 TOTAL-FAILED,\n"
+    "10 INDETERMINATE.\n"
     "\n"
     "Options:\n"
     "  --in FILE        the signature\n"
     "  --content FILE   the signed file, for a detached signature\n"
     "  --ca FILE        trusted CA certificates (PEM or DER; repeatable)\n"
-    "  --certs FILE     more (untrusted) certificates: intermediates, a TSA's\n"
+    "  --certs FILE     more (untrusted) certificates: intermediates, a TSA's\n" MH_CLI_VAL_HELP
     "  --out FILE       write the enveloped content there\n"
     "  --json           print the result as JSON\n"
     "  --legacy         accept SHA-1 and RSA keys under 2048 bits (old archives\n"
@@ -618,10 +629,15 @@ static int cmd_cms_verify(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},
         {"json", no_argument, NULL, 'j'},
         {"legacy", no_argument, NULL, 'L'},
+        {"trust", required_argument, NULL, 't'},
+        {"crl", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *in = NULL, *contentp = NULL, *outp = NULL;
+    mh_cli_val_opts vopt;
+    mh_val_ctx *vctx = NULL;
+    mh_val_report *vrep = NULL;
     const char *cas[8], *extra[8];
     size_t n_ca = 0, n_extra = 0;
     bool json = false, legacy = false;
@@ -633,10 +649,11 @@ static int cmd_cms_verify(int argc, char **argv)
 
     memset(&ca, 0, sizeof ca);
     memset(&ex, 0, sizeof ex);
+    memset(&vopt, 0, sizeof vopt);
     ret = mh_cli_check_long(argc, argv, opts);
     if (ret)
         goto out;
-    while ((ch = getopt_long(argc, argv, ":i:c:a:C:o:jLh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":i:c:a:C:o:jLt:r:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'i':
             in = optarg;
@@ -657,6 +674,8 @@ static int cmd_cms_verify(int argc, char **argv)
                 goto out;
             }
             extra[n_extra++] = optarg;
+            if ((ret = mh_cli_val_opt(&vopt, ch, optarg)) != 0)
+                goto out;
             break;
         case 'o':
             outp = optarg;
@@ -666,6 +685,11 @@ static int cmd_cms_verify(int argc, char **argv)
             break;
         case 'L':
             legacy = true;
+            break;
+        case 't':
+        case 'r':
+            if ((ret = mh_cli_val_opt(&vopt, ch, optarg)) != 0)
+                goto out;
             break;
         case 'h':
             fputs(cms_verify_help, stdout);
@@ -683,6 +707,17 @@ static int cmd_cms_verify(int argc, char **argv)
         ret = mh_cli_usage("--in is required (the signature file)");
         goto out;
     }
+    if (vopt.ncrl && !vopt.ntrust) {
+        ret = mh_cli_usage("--crl goes with --trust (the ETSI validation)");
+        goto out;
+    }
+    if (vopt.ntrust && legacy) {
+        ret = mh_cli_usage("--legacy cannot go with --trust: the validation policy refuses "
+                           "SHA-1 and short RSA keys");
+        goto out;
+    }
+    if (vopt.ntrust && (ret = mh_cli_val_ctx(&vopt, &vctx)) != 0)
+        goto out;
     for (size_t i = 0; i < n_ca; i++)
         if ((ret = certs_read(&ca, cas[i], "the CA file")))
             goto out;
@@ -713,8 +748,23 @@ static int cmd_cms_verify(int argc, char **argv)
         ret = mh_cli_fail(rc, "verifying %s", in);
         goto out;
     }
+    if (vctx) {
+        vrep = calloc(1, sizeof *vrep);
+        if (!vrep) {
+            ret = mh_cli_fail(MH_ERR_NOMEM, "validating");
+            goto out;
+        }
+        int vrc = mh_val_cms(vctx, cms, cms_len, content, content_len, vrep);
+        if (vrc) {
+            ret = mh_cli_fail(vrc, "validating %s", in);
+            goto out;
+        }
+    }
     /* trust: each signer (and its TSA) against the CAs */
     bool all = rc == 0;
+    for (size_t i = 0; i < res->n_signers; i++)
+        if (res->signers[i].has_tst && res->signers[i].tst_status != 0)
+            all = false; /* a signature timestamp that does not verify fails the signer */
     char why[MH_CMS_MAX_SIGNERS][200];
     bool trusted[MH_CMS_MAX_SIGNERS];
     for (size_t i = 0; i < res->n_signers; i++) {
@@ -765,7 +815,8 @@ static int cmd_cms_verify(int argc, char **argv)
             cert_subject(s->cert, s->cert_len, subj, sizeof subj);
             mh_json_obj_begin(&j);
             mh_json_key(&j, "valid");
-            mh_json_bool(&j, s->status == 0 && (trusted[i] || !ca.n));
+            mh_json_bool(&j, s->status == 0 && (trusted[i] || !ca.n) &&
+                                 !(s->has_tst && s->tst_status != 0));
             mh_json_key(&j, "signature_valid");
             mh_json_bool(&j, s->status == 0);
             mh_json_key(&j, "trusted");
@@ -774,7 +825,11 @@ static int cmd_cms_verify(int argc, char **argv)
             else
                 mh_json_null(&j);
             mh_json_key(&j, "reason");
-            mh_json_str(&j, s->status ? s->reason : why[i][0] ? why[i] : "valid");
+            mh_json_str(&j, s->status                          ? s->reason
+                            : why[i][0]                        ? why[i]
+                            : s->has_tst && s->tst_status != 0 ? "the signature timestamp does not "
+                                                                 "verify"
+                                                               : "valid");
             mh_json_key(&j, "subject");
             mh_json_str(&j, subj);
             mh_json_key(&j, "digest");
@@ -802,6 +857,13 @@ static int cmd_cms_verify(int argc, char **argv)
             mh_json_obj_end(&j);
         }
         mh_json_arr_end(&j);
+        if (vctx) {
+            mh_json_key(&j, "etsi");
+            if (vrep)
+                mh_cli_val_json(&j, vrep);
+            else
+                mh_json_null(&j);
+        }
         mh_json_obj_end(&j);
         mh_json_end(&j);
     } else {
@@ -823,7 +885,7 @@ static int cmd_cms_verify(int argc, char **argv)
                     snprintf(tt, sizeof tt, ", timestamp NOT valid");
                 }
             }
-            bool ok = s->status == 0 && (trusted[i] || !ca.n);
+            bool ok = s->status == 0 && (trusted[i] || !ca.n) && !(s->has_tst && s->tst_status);
             printf("signer %zu: %s: %s, %s%s, %s/%s", i + 1, ok ? "valid" : "NOT valid", subj, t,
                    tt, mh_cms_md_name(s->md),
                    s->sig == MH_SIG_RSA_PKCS1 ? "RSA"
@@ -835,8 +897,10 @@ static int cmd_cms_verify(int argc, char **argv)
                 printf(" (%s)", s->reason);
             else if (why[i][0])
                 printf(" (%s)", why[i]);
-            else if (!ca.n)
-                printf(" (signature only: give --ca to check the certificate)");
+            else if (s->has_tst && s->tst_status)
+                printf(" (the signature timestamp does not verify)");
+            else if (!ca.n && !vctx)
+                printf(" (signature only: give --trust to validate the certificate)");
             putchar('\n');
             if (s->has_tst && s->tst_status)
                 fprintf(stderr, "mohur: signer %zu: the timestamp did not verify\n", i + 1);
@@ -844,13 +908,22 @@ static int cmd_cms_verify(int argc, char **argv)
     }
     if (!all && !json && rc && rc != MH_ERR_VERIFY_FAILED)
         fprintf(stderr, "mohur: %s: %s\n", in, mh_err_message(rc));
+    if (vrep && !json) {
+        putchar('\n');
+        mh_cli_val_print(vrep, in);
+    }
+    /* with a trust store, the ETSI indication decides */
+    if (vrep)
+        all = vrep->ind == MH_VAL_PASSED;
     if (all && outp && res->content)
         ret = mh_cli_write_file(outp, res->content, res->content_len, 0644);
+    else if (vrep)
+        ret = mh_cli_val_exit(vrep);
     else
         ret = all ? MH_EXIT_OK : MH_EXIT_INVALID;
-    if (all && ret == MH_EXIT_OK)
-        ret = MH_EXIT_OK;
 out:
+    mh_val_ctx_free(vctx);
+    free(vrep);
     certs_free(&ca);
     certs_free(&ex);
     free(cms);

@@ -4,6 +4,7 @@
  * parses options and prints.
  */
 #include "cli.h"
+#include "cli_val.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -336,6 +337,24 @@ static int cmd_sign(int argc, char **argv)
             ret = mh_cli_fail(rc, "signing %s", file);
         goto out;
     }
+    /* a running mohurd holds the ledger: through it (daemon_client.c) */
+    if (key && mh_cli_daemon_running()) {
+        ret = mh_cli_error(MH_EXIT_STORAGE,
+                           "%s: mohurd is running and holds the ledger; a signature with your "
+                           "own token (--key) does not go through mohurd yet: stop mohurd for "
+                           "it, or sign as an issuer of the appliance",
+                           mh_cli_prog);
+        goto out;
+    }
+    if (!key && mh_cli_daemon_running()) {
+        if ((rc = mh_cli_daemon_sign(&req, kind_id, issuer, out, &res)) != 0) {
+            ret = mh_cli_fail(rc, "signing %s through mohurd", file);
+            if (res.voided && res.url[0])
+                fprintf(stderr, "mohur: the receipt made for it verifies as voided: %s\n", res.url);
+            goto out;
+        }
+        goto print;
+    }
     if ((rc = mh_app_open(mh_cli_state_dir(), &a)) != 0) {
         ret = open_fail(rc);
         goto out;
@@ -376,6 +395,7 @@ static int cmd_sign(int argc, char **argv)
             fprintf(stderr, "mohur: the receipt made for it verifies as voided: %s\n", res.url);
         goto out;
     }
+print:
     if (json) {
         mh_json j;
         mh_json_init(&j, stdout);
@@ -430,7 +450,7 @@ static const char verify_help[] =
     "receipt (the registry's signature, the digest of the original bytes), and\n"
     "the ledger status. Prints a one-line verdict, then the details.\n"
     "\n"
-    "Usage: mohur verify FILE [--p7s FILE.p7s] [--json]\n"
+    "Usage: mohur verify FILE [--p7s FILE.p7s] [--trust PATH]... [--etsi] [--json]\n"
     "       mohur verify --qr TEXT [--doc FILE] [--json]\n"
     "       mohur verify --qr-image PNG [--doc FILE] [--json]\n"
     "\n"
@@ -440,20 +460,34 @@ static const char verify_help[] =
     "it is installed; without it, scan the code with a phone and pass the text\n"
     "with --qr. --doc also checks a document against the receipt.\n"
     "\n"
+    "Anyone's signatures: with --trust (a trust store: trusted CA certificates\n"
+    "in a file or a directory; the appliance's own root is added when there is\n"
+    "one) FILE is also validated as ETSI EN 319 102-1 does (docs/validation.md)\n"
+    "and the report (TOTAL-PASSED, INDETERMINATE or TOTAL-FAILED with the\n"
+    "sub-indication, per signature) is shown after the verdict, and under\n"
+    "\"etsi\" with --json. For a mohur document the verdict decides the exit\n"
+    "status; for any other file (and with --etsi, which skips the mohur\n"
+    "checks, or when there is no appliance) the report does: 0 TOTAL-PASSED,\n"
+    "1 TOTAL-FAILED, 10 INDETERMINATE.\n"
+    "\n"
     "Exit status: 0 valid; 1 not valid (forged, altered, revoked, or voided);\n"
     "8 unknown to this registry (not in its ledger, or no mohur signature or\n"
-    "receipt); 3 the input cannot be read.\n"
+    "receipt); 9 revocation status unknown; 3 the input cannot be read.\n"
     "\n"
     "Options:\n"
     "  --p7s FILE       the detached signature of FILE\n"
     "  --qr TEXT        the receipt URL from the QR code\n"
     "  --qr-image PNG   a picture of the QR code\n"
-    "  --doc FILE       with --qr/--qr-image: the document to compare\n"
+    "  --doc FILE       with --qr/--qr-image: the document to compare\n" MH_CLI_VAL_HELP
+    "  --certs FILE     more (untrusted) certificates: intermediates, a TSA's\n"
+    "  --etsi           only the ETSI validation (no receipt, ledger or registry\n"
+    "                   policy): for documents from anyone\n"
     "  --json           print JSON\n"
     "  -h, --help       show this help\n"
     "\n"
     "Example:\n"
-    "  mohur verify diploma.signed.pdf\n";
+    "  mohur verify diploma.signed.pdf\n"
+    "  mohur verify contract.pdf --trust /etc/mohur/national-root.pem\n";
 
 #define QR_CODES_MAX 8
 
@@ -529,134 +563,30 @@ static int scan_png(const char *png, char *out, size_t cap, char **codes, size_t
 
 enum json_mode { JSON_NONE, JSON_DOC, JSON_ITEM };
 
+/* The ETSI report shown with the verdict (mohur verify --trust), or NULL. */
+static const mh_val_report *verdict_etsi;
+
 static void print_verdict_json(const mh_app_verdict *v, enum json_mode mode)
 {
-    char hex[65], d[40];
-    mh_json j;
-    mh_json_init(&j, stdout);
-    mh_json_obj_begin(&j);
-    mh_json_key(&j, "verdict");
-    mh_json_str(&j, mh_app_verdict_name(v->code));
-    mh_json_key(&j, "summary");
-    mh_json_str(&j, v->sentence);
-    mh_json_key(&j, "signatures");
-    mh_json_arr_begin(&j);
-    for (size_t i = 0; i < v->nsigs; i++) {
-        const mh_app_sig_detail *s = &v->sigs[i];
-        mh_json_obj_begin(&j);
-        mh_json_key(&j, "signer");
-        mh_json_str(&j, s->signer);
-        mh_json_key(&j, "role");
-        mh_json_str(&j, s->role);
-        mh_cli_hex_encode(s->cert_fp, 32, hex, sizeof hex);
-        mh_json_key(&j, "cert_sha256");
-        mh_json_str(&j, hex);
-        mh_json_key(&j, "intact");
-        mh_json_bool(&j, s->integrity);
-        mh_json_key(&j, "covers_whole");
-        mh_json_bool(&j, s->covers_whole);
-        mh_json_key(&j, "later_changes_ok");
-        mh_json_bool(&j, s->later_ok);
-        mh_json_key(&j, "trusted");
-        mh_json_bool(&j, s->path_ok);
-        mh_json_key(&j, "policy_ok");
-        mh_json_bool(&j, s->policy_ok);
-        if (!s->path_ok) {
-            mh_json_key(&j, "path_problem");
-            mh_json_str(&j, s->path_reason);
-        }
-        if (s->detail[0]) {
-            mh_json_key(&j, "problem");
-            mh_json_str(&j, s->detail);
-        }
-        mh_json_key(&j, "signed_at");
-        mh_json_int(&j, s->signed_at);
-        mh_json_key(&j, "timestamp");
-        if (s->has_timestamp)
-            mh_json_int(&j, s->timestamp);
-        else
-            mh_json_null(&j);
-        mh_json_obj_end(&j);
-    }
-    mh_json_arr_end(&j);
-    mh_json_key(&j, "receipt");
-    if (v->has_receipt) {
-        mh_json_obj_begin(&j);
-        mh_json_key(&j, "url");
-        mh_json_str(&j, v->url);
-        mh_json_key(&j, "qr_host");
-        mh_json_str(&j, v->qr_host);
-        mh_json_key(&j, "signed_host");
-        mh_json_str(&j, v->signed_host);
-        mh_json_key(&j, "host_mismatch");
-        mh_json_bool(&j, v->host_mismatch);
-        mh_json_key(&j, "signature_ok");
-        mh_json_bool(&j, v->receipt_sig_ok);
-        mh_json_key(&j, "digest_ok");
-        if (v->digest_checked)
-            mh_json_bool(&j, v->receipt_digest_ok);
-        else
-            mh_json_null(&j);
-        mh_json_key(&j, "registry");
-        mh_json_str(&j, v->registry);
-        mh_json_key(&j, "issuer");
-        mh_json_str(&j, v->issuer);
-        mh_json_key(&j, "kind");
-        mh_json_str(&j, v->kind);
-        mh_json_key(&j, "log_index");
-        mh_json_uint(&j, v->log_index);
-        mh_json_key(&j, "issued_at");
-        mh_json_uint(&j, v->issued_at);
-        mh_json_key(&j, "fields");
-        mh_json_obj_begin(&j);
-        for (size_t i = 0; i < v->nfields; i++) {
-            mh_json_key(&j, v->field_key[i]);
-            mh_json_str(&j, v->field_val[i]);
-        }
-        mh_json_obj_end(&j);
-        mh_json_obj_end(&j);
+    /* one encoding for the CLI and mohurd (host/app/verdict_json.c); with
+     * --trust, the ETSI report is added to the same object */
+    char *s = NULL;
+    size_t n = 0;
+    if (mh_app_verdict_json(v, &s, &n) != 0 || n < 2 || s[n - 1] != '}') {
+        fputs("{\"error\": \"out of memory\"}", stdout);
+    } else if (verdict_etsi) {
+        fwrite(s, 1, n - 1, stdout);
+        fputs(", \"etsi\": ", stdout);
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_cli_val_json(&j, verdict_etsi);
+        fputc('}', stdout);
     } else {
-        mh_json_null(&j);
+        fwrite(s, 1, n, stdout);
     }
-    mh_json_key(&j, "ledger");
-    if (v->ledger_known) {
-        mh_json_obj_begin(&j);
-        mh_json_key(&j, "doc_id");
-        mh_json_str(&j, v->doc_id);
-        mh_json_key(&j, "status");
-        mh_json_str(&j, v->voided ? "voided" : v->status.revoked ? "revoked" : "valid");
-        if (v->status.revoked) {
-            mh_json_key(&j, "reason");
-            mh_json_str(&j, mh_app_reason_name(v->status.reason));
-            mh_json_key(&j, "revoked_at");
-            mh_json_uint(&j, v->status.revoke_time);
-        }
-        mh_json_obj_end(&j);
-    } else {
-        mh_json_null(&j);
-    }
-    mh_json_key(&j, "crl");
-    mh_json_obj_begin(&j);
-    mh_json_key(&j, "current");
-    mh_json_bool(&j, v->crl_current);
-    if (v->crl_this_update) {
-        date_str((uint64_t)v->crl_this_update, d, sizeof d);
-        mh_json_key(&j, "this_update");
-        mh_json_str(&j, d);
-    }
-    if (v->crl_next_update) {
-        date_str((uint64_t)v->crl_next_update, d, sizeof d);
-        mh_json_key(&j, "next_update");
-        mh_json_str(&j, d);
-    }
-    if (v->crl_problem[0]) {
-        mh_json_key(&j, "problem");
-        mh_json_str(&j, v->crl_problem);
-    }
-    mh_json_obj_end(&j);
-    mh_json_obj_end(&j);
+    free(s);
     if (mode == JSON_DOC)
-        mh_json_end(&j);
+        fputc('\n', stdout);
 }
 
 static void print_verdict(const mh_app_verdict *v, enum json_mode mode)
@@ -759,20 +689,37 @@ static int cmd_verify(int argc, char **argv)
         {"qr-image", required_argument, NULL, 'Q'},
         {"doc", required_argument, NULL, 'd'},
         {"json", no_argument, NULL, 'j'},
+        {"trust", required_argument, NULL, 't'},
+        {"crl", required_argument, NULL, 'r'},
+        {"certs", required_argument, NULL, 'C'},
+        {"etsi", no_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *p7s = NULL, *qr = NULL, *qr_image = NULL, *docp = NULL;
-    bool json = false;
+    bool json = false, etsi = false;
+    mh_cli_val_opts vopt;
+    mh_val_ctx *vctx = NULL;
+    mh_val_report *vrep = NULL;
     int ch, ret, rc;
     mh_app *a = NULL;
     mh_app_verdict *v = NULL;
     char scanned[4096];
 
+    memset(&vopt, 0, sizeof vopt);
     if ((ret = mh_cli_check_long(argc, argv, opts)) != 0)
         return ret;
     while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (ch) {
+        case 't':
+        case 'r':
+        case 'C':
+            if ((ret = mh_cli_val_opt(&vopt, ch, optarg)) != 0)
+                return ret;
+            break;
+        case 'E':
+            etsi = true;
+            break;
         case 'p':
             p7s = optarg;
             break;
@@ -801,15 +748,47 @@ static int cmd_verify(int argc, char **argv)
     if ((qr || qr_image) ? (file != NULL || p7s || (qr && qr_image)) : (!file || docp))
         return mh_cli_usage("give a FILE (with --p7s for other files than PDFs), or --qr TEXT, "
                             "or --qr-image PNG (with --doc FILE to compare a document)");
+    bool validating = etsi || vopt.ntrust;
+    if ((vopt.ncrl || vopt.ncerts) && !validating)
+        return mh_cli_usage("--crl and --certs go with --trust (the ETSI validation)");
+    if (validating && !file)
+        return mh_cli_usage("--trust and --etsi validate a FILE, not a QR code");
+    if (validating) {
+        if ((ret = mh_cli_val_ctx(&vopt, &vctx)) != 0)
+            return ret;
+        vrep = calloc(1, sizeof *vrep);
+        if (!vrep) {
+            mh_val_ctx_free(vctx);
+            return mh_cli_fail(MH_ERR_NOMEM, "validating");
+        }
+        if ((ret = mh_cli_val_file(vctx, file, p7s, vrep)) != 0)
+            goto out;
+    }
+    /* --etsi, or no appliance to judge a mohur document by: the report alone */
+    if (validating && (etsi || mh_app_open_ex(mh_cli_state_dir(), MH_APP_READ_ONLY, &a) != 0)) {
+        mh_err_clear();
+        if (json) {
+            mh_json j;
+            mh_json_init(&j, stdout);
+            mh_cli_val_json(&j, vrep);
+            mh_json_end(&j);
+        } else {
+            mh_cli_val_print(vrep, file);
+        }
+        ret = mh_cli_val_exit(vrep);
+        goto out;
+    }
     char *codes[QR_CODES_MAX];
     size_t ncodes = 1;
     codes[0] = (char *)(qr ? qr : "");
     if (qr_image && (ret = scan_png(qr_image, scanned, sizeof scanned, codes, &ncodes)) != 0)
         return ret;
     v = calloc(1, sizeof *v);
-    if (!v)
-        return mh_cli_fail(MH_ERR_NOMEM, "verifying");
-    if ((rc = mh_app_open_ex(mh_cli_state_dir(), MH_APP_READ_ONLY, &a)) != 0) {
+    if (!v) {
+        ret = mh_cli_fail(MH_ERR_NOMEM, "verifying");
+        goto out;
+    }
+    if (!a && (rc = mh_app_open_ex(mh_cli_state_dir(), MH_APP_READ_ONLY, &a)) != 0) {
         ret = open_fail(rc);
         goto out;
     }
@@ -835,10 +814,19 @@ static int cmd_verify(int argc, char **argv)
             printf("QR code %zu of %zu:\n", i + 1, ncodes);
         if (ncodes > 1 && json && i > 0)
             fputs(", ", stdout);
+        verdict_etsi = vrep;
         print_verdict(v, json && ncodes == 1 ? JSON_DOC : json ? JSON_ITEM : JSON_NONE);
+        verdict_etsi = NULL;
+        if (vrep && !json) {
+            fputc('\n', stdout);
+            mh_cli_val_print(vrep, file);
+        }
         if (ncodes > 1 && !json)
             fputc('\n', stdout);
         int e = verdict_exit(v->code);
+        /* not a mohur document: the ETSI report decides */
+        if (vrep && v->code == MH_APP_NOT_MOHUR)
+            e = mh_cli_val_exit(vrep);
         /* the worst wins: not valid (1) over unknown (8, 9) over valid */
         if (ret == MH_EXIT_OK || e == MH_EXIT_INVALID)
             ret = e;
@@ -849,6 +837,8 @@ static int cmd_verify(int argc, char **argv)
         ret = mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
     mh_app_close(a);
+    mh_val_ctx_free(vctx);
+    free(vrep);
     free(v);
     return ret;
 }
@@ -906,10 +896,15 @@ static int cmd_revoke(int argc, char **argv)
     int code = mh_app_reason_from_name(reason);
     if (code < 0 || code == 8)
         return mh_cli_usage("unknown --reason '%.40s' (see mohur revoke --help)", reason);
-    if ((rc = mh_app_open(mh_cli_state_dir(), &a)) != 0)
-        return open_fail(rc);
     mh_ledger_status st;
-    rc = mh_app_revoke(a, id, (unsigned)code, &st);
+    if (mh_cli_daemon_running()) {
+        /* a running mohurd holds the ledger: through it (daemon_client.c) */
+        rc = mh_cli_daemon_revoke(id, (unsigned)code, &st);
+    } else {
+        if ((rc = mh_app_open(mh_cli_state_dir(), &a)) != 0)
+            return open_fail(rc);
+        rc = mh_app_revoke(a, id, (unsigned)code, NULL, &st);
+    }
     if (rc) {
         ret = mh_cli_fail(rc, "revoking %.128s", id);
         goto out;

@@ -62,7 +62,7 @@ static const char mh_cli_issue_help[] =
     "                  appliance token (e.g. a USB token; the PIN is asked once)\n"
     "  --out DIR       where the signed PDFs go (default: the current directory;\n"
     "                  created if missing)\n"
-    "  --jobs N        worker threads, 1-64 (default: the number of cores)\n"
+    "  --jobs N        worker threads, 1-64 (default: eight per core)\n"
     "  --no-progress   no progress bar or progress lines\n"
     "  --json          print the summary as JSON: the counts, and \"results\": one\n"
     "                  object per row, by line (line, id, file, url, result,\n"
@@ -311,7 +311,8 @@ static void print_json(mh_batch_stats *st, const char *out_dir, struct rows *rs)
     mh_json_str(&j, out_dir);
     json_opt_str(&j, "error", st->fatal ? st->fatal_msg : NULL);
     /* one object per row, by line */
-    qsort(rs->r, rs->n, sizeof rs->r[0], by_line);
+    if (rs->n) /* none when the batch ran in mohurd */
+        qsort(rs->r, rs->n, sizeof rs->r[0], by_line);
     mh_json_key(&j, "results");
     mh_json_arr_begin(&j);
     for (size_t i = 0; i < rs->n; i++) {
@@ -418,6 +419,13 @@ int mh_cli_issue(int argc, char **argv)
         goto out;
     }
 
+    if (!key && mh_cli_daemon_running()) {
+        /* a running mohurd holds the ledger: the batch runs there
+         * (daemon_client.c) */
+        mh_err_clear();
+        rc = mh_cli_daemon_batch(kind_id, issuer, roster, out_dir, !no_progress, &st);
+        goto report;
+    }
     rc = mh_app_open(mh_cli_state_dir(), &app);
     if (rc) {
         ret = mh_cli_fail(rc, "opening the appliance in %s", mh_cli_state_dir());
@@ -476,13 +484,15 @@ int mh_cli_issue(int argc, char **argv)
         .row_ctx = &rs,
     };
     rc = mh_batch_run(&bo, &st);
+report:
     if (rc && !st.fatal) {
         /* nothing ran: the roster, the template or the directory */
         ret = mh_cli_fail(rc, "issuing from %s", roster);
         goto out;
     }
     if (json) {
-        fill_urls(app, &rs);
+        if (app) /* a batch that ran in mohurd: its rows are mohurd's */
+            fill_urls(app, &rs);
         print_json(&st, out_dir, &rs);
     } else {
         print_summary(&st, out_dir);

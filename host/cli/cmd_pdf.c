@@ -4,6 +4,7 @@
  * and `mohur verify` build on the same library.
  */
 #include "cli.h"
+#include "cli_val.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +43,7 @@ struct pdf_opts {
     size_t ncaption;
     bool json;
     mh_pdf_slot slots[MH_PDF_MAX_SLOTS];
+    mh_cli_val_opts val; /* verify: --trust, --crl */
 };
 
 /* Writes a whole file through a temporary file in the same directory, then
@@ -239,6 +241,7 @@ static const struct option sign_opts[] = {
     {"cms", required_argument, NULL, 's'},      {"json", no_argument, NULL, 'j'},
     {"certify", no_argument, NULL, 'T'},        {"docmdp", required_argument, NULL, 'D'},
     {"slot", required_argument, NULL, 'S'},     {"field", required_argument, NULL, 'F'},
+    {"trust", required_argument, NULL, 'U'},    {"crl", required_argument, NULL, 'X'},
     {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 };
 
@@ -249,7 +252,7 @@ static int parse_opts(int argc, char **argv, const char *help, const char *allow
     if (ret)
         return ret;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":i:o:k:c:m:p:r:Vq:C:n:R:L:z:s:jTD:S:F:h", sign_opts,
+    while ((ch = getopt_long(argc, argv, ":i:o:k:c:m:p:r:Vq:C:n:R:L:z:s:jTD:S:F:U:X:h", sign_opts,
                              NULL)) != -1) {
         if (ch != ':' && ch != '?' && ch != 'h' && !strchr(allowed, ch)) {
             for (const struct option *op = sign_opts; op->name; op++)
@@ -283,6 +286,13 @@ static int parse_opts(int argc, char **argv, const char *help, const char *allow
         case 'j':
             o->json = true;
             break;
+        case 'U':
+        case 'X': {
+            int r2 = mh_cli_val_opt(&o->val, ch == 'U' ? 't' : 'r', optarg);
+            if (r2)
+                return r2;
+            break;
+        }
         case 'h':
             fputs(help, stdout);
             return -1;
@@ -561,17 +571,26 @@ static const char pdf_verify_help[] =
     "Check every signature of a PDF.\n"
     "\n"
     "Usage: mohur pdf verify FILE [--json]\n"
+    "       mohur pdf verify FILE --trust PATH... [--crl FILE]... [--json]\n"
     "\n"
     "For each signature: its /ByteRange covers the whole revision it signs but\n"
-    "its own /Contents; the CMS signed the digest of those bytes and its\n"
-    "signature verifies with the certificate in it; whether it covers the whole\n"
-    "file, and whether later updates changed more than adding signatures.\n"
-    "Whether the signer's certificate is trusted is not checked here.\n"
-    "Exit status 0 when every signature is valid, 1 when one is not or there\n"
-    "is none.\n"
+    "its own /Contents; the CMS (DER, or BER read as DER) signed the digest of\n"
+    "those bytes and its signature verifies with the certificate in it, and so\n"
+    "does its signature timestamp, if any; whether it covers the whole file, and\n"
+    "whether later updates changed more than the rules allow (a DSS and\n"
+    "document timestamps may follow; docs/pdf.md). Document timestamps' tokens\n"
+    "are checked. Exit status 0 when every signature is valid, 1 when one is not\n"
+    "or there is none.\n"
     "\n"
-    "Options:\n"
-    "  --json          print JSON\n"
+    "With --trust it also validates every signature and document timestamp as\n"
+    "ETSI EN 319 102-1 does (docs/validation.md): timestamps and their\n"
+    "authorities, each signer's path at the time a timestamp proves (else now),\n"
+    "revocation by the CRLs of the DSS, of the signatures and of --crl; and\n"
+    "reports TOTAL-PASSED, INDETERMINATE or TOTAL-FAILED with the\n"
+    "sub-indication. Exit status then: 0 TOTAL-PASSED, 1 TOTAL-FAILED,\n"
+    "10 INDETERMINATE.\n"
+    "\n"
+    "Options:\n" MH_CLI_VAL_HELP "  --json          print JSON\n"
     "  -h, --help      show this help\n";
 
 static int one_file_operand(int argc, char **argv, const char **file)
@@ -590,15 +609,23 @@ static int cmd_pdf_verify(int argc, char **argv)
     uint8_t *in = NULL;
     size_t in_len = 0;
     mh_pdf_verify_result *res = NULL;
+    mh_val_ctx *vctx = NULL;
+    mh_val_report *vrep = NULL;
 
     memset(&o, 0, sizeof o);
-    ret = parse_opts(argc, argv, pdf_verify_help, "j", &o);
+    ret = parse_opts(argc, argv, pdf_verify_help, "jUX", &o);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
     }
     ret = one_file_operand(argc, argv, &file);
     if (ret)
+        goto out;
+    if (o.val.ncrl && !o.val.ntrust) {
+        ret = mh_cli_usage("--crl goes with --trust (the ETSI validation)");
+        goto out;
+    }
+    if (o.val.ntrust && (ret = mh_cli_val_ctx(&o.val, &vctx)) != 0)
         goto out;
     ret = read_pdf(file, &in, &in_len);
     if (ret)
@@ -612,6 +639,19 @@ static int cmd_pdf_verify(int argc, char **argv)
     if (rc) {
         ret = mh_cli_fail(rc, "reading %s", file);
         goto out;
+    }
+    if (vctx) {
+        vrep = calloc(1, sizeof *vrep);
+        if (!vrep) {
+            ret = mh_cli_fail(MH_ERR_NOMEM, "validating %s", file);
+            goto out;
+        }
+        mh_err_clear();
+        rc = mh_val_pdf(vctx, in, in_len, vrep);
+        if (rc) {
+            ret = mh_cli_fail(rc, "validating %s", file);
+            goto out;
+        }
     }
     if (o.json) {
         mh_json j;
@@ -672,6 +712,8 @@ static int cmd_pdf_verify(int argc, char **argv)
             mh_json_uint(&j, r->timestamps_added);
             mh_json_key(&j, "disallowed_changes");
             mh_json_uint(&j, r->nchanges);
+            mh_json_key(&j, "cms_ber");
+            mh_json_bool(&j, r->cms_ber);
             mh_json_obj_end(&j);
         }
         mh_json_arr_end(&j);
@@ -679,6 +721,10 @@ static int cmd_pdf_verify(int argc, char **argv)
         mh_json_uint(&j, res->docmdp_p);
         mh_json_key(&j, "empty_slots");
         mh_json_uint(&j, res->empty_slots);
+        if (vrep) {
+            mh_json_key(&j, "etsi");
+            mh_cli_val_json(&j, vrep);
+        }
         mh_json_obj_end(&j);
         mh_json_end(&j);
     } else {
@@ -696,6 +742,8 @@ static int cmd_pdf_verify(int argc, char **argv)
                 printf("  kind: approval%s\n", r->filled_slot ? ", into a prepared field" : "");
             if (r->signer[0])
                 printf("  signer: %s\n", r->signer);
+            if (r->cms_ber)
+                printf("  CMS: BER-encoded (read as its DER form)\n");
             if (r->when[0])
                 printf("  time: %s\n", r->when);
             printf("  covers: %zu of %zu bytes (%s)\n", r->revision_len, in_len,
@@ -725,8 +773,15 @@ static int cmd_pdf_verify(int argc, char **argv)
             printf("certified: DocMDP P=%u; %u prepared signature field%s still empty\n",
                    res->docmdp_p, res->empty_slots, res->empty_slots == 1 ? "" : "s");
     }
-    ret = res->all_valid ? MH_EXIT_OK : MH_EXIT_INVALID;
+    if (vrep && !o.json) {
+        putchar('\n');
+        mh_cli_val_print(vrep, file);
+    }
+    /* with a trust store, the ETSI indication decides */
+    ret = vrep ? mh_cli_val_exit(vrep) : res->all_valid ? MH_EXIT_OK : MH_EXIT_INVALID;
 out:
+    mh_val_ctx_free(vctx);
+    free(vrep);
     free(res);
     free(in);
     return ret;

@@ -23,6 +23,8 @@
  *   9  mohur verify only: everything checks out but the signer's revocation
  *      status, which cannot be known (the CRL is missing, unreadable or out
  *      of date); not valid until it is
+ *  10  an ETSI validation report (verify, cms verify, pdf verify with
+ *      --trust) is INDETERMINATE (TOTAL-PASSED is 0, TOTAL-FAILED 1)
  *
  * mh_cli_exit_code() in util.c maps every MH_ERR_* code to one of these.
  */
@@ -63,6 +65,8 @@ static const struct mh_cli_cmd top[] = {
     {"web", "the public verification page: the offline verifier", NULL, NULL, mh_cli_web_cmds},
     {"witness", "a transparency-log witness (C2SP tlog-witness) with its key on a token", NULL,
      NULL, mh_cli_witness_cmds},
+    {"api-token", "mohurd's API clients: tokens and client certificates, with roles", NULL, NULL,
+     mh_cli_apitoken_cmds},
     /* and the tools underneath */
     {"token", "list and initialise tokens (smart cards, HSMs, SoftHSM2)", NULL, NULL,
      mh_cli_token_cmds},
@@ -152,6 +156,8 @@ static void print_top_help(FILE *f)
           "     revoked or voided, 0 valid\n"
           "  9  mohur verify: revocation status unknown (the CRL is missing, unreadable\n"
           "     or out of date): not valid until it is known\n"
+          " 10  with --trust (verify, cms verify, pdf verify): the ETSI EN 319 102-1\n"
+          "     validation is INDETERMINATE (TOTAL-PASSED is 0, TOTAL-FAILED 1)\n"
           "\n"
           "Example:\n"
           "  mohur token init --label Seal --so-pin-file so.pin --pin-file user.pin\n"

@@ -200,7 +200,13 @@ static void load_layout(struct ctx *c, json_t *lay, mh_kind *k)
             bad(c, "'valign' must be top or middle");
     }
     json_t *st = json_object_get(lay, "stamp");
-    k->stamp_page = (unsigned)num(c, st, "page", 1, 1, 10000);
+    json_t *sp = json_object_get(st, "page");
+    if (json_is_string(sp) && strcmp(json_string_value(sp), "end") == 0) {
+        k->stamp_new_page = true; /* a verification page, added when signing */
+        k->stamp_page = 0;
+    } else {
+        k->stamp_page = (unsigned)num(c, st, "page", 1, 1, 10000);
+    }
     k->stamp_x = num(c, st, "x", 40, 0, 2000);
     k->stamp_y = num(c, st, "y", 40, 0, 2000);
     k->stamp_size = num(c, st, "size", 110, 40, 400);

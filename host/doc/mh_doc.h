@@ -74,6 +74,7 @@ typedef struct mh_kind {
     size_t nslots;
     mh_kind_slot slots[MH_KIND_MAX_FIELDS];
     unsigned stamp_page;
+    bool stamp_new_page; /* layout.stamp.page "end": on a verification page added at the end */
     double stamp_x, stamp_y, stamp_size;
     /* where the later parties sign (parties[1..]): a rectangle each on the
      * stamp's page, prepared as an empty signature field by the first

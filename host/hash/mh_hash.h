@@ -17,5 +17,11 @@
  * libcrypto fails (it does not, short of running out of memory). */
 int mh_hash_sha256_parts(const uint8_t *const *part, const size_t *len, size_t n, uint8_t out[32]);
 int mh_hash_sha256(const uint8_t *p, size_t len, uint8_t out[32]);
+/* As mh_hash_sha256_parts, and in the same pass the SHA-256 of the first
+ * prefix_len bytes of the first part (prefix_len <= len[0]) into
+ * prefix_out: a signed PDF's byte range and its original bytes (a prefix
+ * of it) are hashed by reading the document once. */
+int mh_hash_sha256_parts_prefix(const uint8_t *const *part, const size_t *len, size_t n,
+                                size_t prefix_len, uint8_t out[32], uint8_t prefix_out[32]);
 
 #endif

@@ -18,6 +18,7 @@ enum {
     K_REASON = 8,
     K_REVOKED = 9,
     K_CLAIMS = 10,
+    K_REQUESTER = 11, /* optional: who asked (mohurd) */
 };
 
 const char *mh_ledger_type_name(enum mh_ledger_type t)
@@ -66,7 +67,8 @@ static int check_entry(const mh_ledger_entry *e)
     }
     if ((rc = check_text(e->doc_id, MH_LEDGER_ID_MAX, "document id", true)) ||
         (rc = check_text(e->issuer, MH_LEDGER_ISSUER_MAX, "issuer", true)) ||
-        (rc = check_text(e->kind, MH_LEDGER_KIND_MAX, "kind", e->type == MH_LEDGER_ISSUE)))
+        (rc = check_text(e->kind, MH_LEDGER_KIND_MAX, "kind", e->type == MH_LEDGER_ISSUE)) ||
+        (rc = check_text(e->requester, MH_LEDGER_REQUESTER_MAX, "requester", false)))
         return rc;
     if (e->type != MH_LEDGER_ISSUE && e->has_claims) {
         mh_err_set(MH_ERR_INVALID_ARG, "only an issue entry carries a claims digest");
@@ -98,7 +100,7 @@ int mh_ledger_entry_encode(const mh_ledger_entry *e, uint8_t *buf, size_t cap, s
         return rc;
     mh_cbor_w_init(&w, buf, cap);
     if (e->type == MH_LEDGER_ISSUE) {
-        mh_cbor_put_map(&w, e->has_claims ? 9 : 8);
+        mh_cbor_put_map(&w, (e->has_claims ? 9u : 8u) + (e->requester[0] ? 1u : 0u));
         mh_cbor_put_uint(&w, K_TYPE);
         mh_cbor_put_uint(&w, MH_LEDGER_ISSUE);
         mh_cbor_put_uint(&w, K_ID);
@@ -120,7 +122,7 @@ int mh_ledger_entry_encode(const mh_ledger_entry *e, uint8_t *buf, size_t cap, s
             mh_cbor_put_bytes(&w, e->claims, MH_LEDGER_HASH_LEN);
         }
     } else if (e->type == MH_LEDGER_VOID) {
-        mh_cbor_put_map(&w, 6);
+        mh_cbor_put_map(&w, 6u + (e->requester[0] ? 1u : 0u));
         mh_cbor_put_uint(&w, K_TYPE);
         mh_cbor_put_uint(&w, MH_LEDGER_VOID);
         mh_cbor_put_uint(&w, K_ID);
@@ -134,7 +136,7 @@ int mh_ledger_entry_encode(const mh_ledger_entry *e, uint8_t *buf, size_t cap, s
         mh_cbor_put_uint(&w, K_REVOKED);
         mh_cbor_put_uint(&w, e->revoked_index);
     } else {
-        mh_cbor_put_map(&w, 7);
+        mh_cbor_put_map(&w, 7u + (e->requester[0] ? 1u : 0u));
         mh_cbor_put_uint(&w, K_TYPE);
         mh_cbor_put_uint(&w, MH_LEDGER_REVOKE);
         mh_cbor_put_uint(&w, K_ID);
@@ -149,6 +151,10 @@ int mh_ledger_entry_encode(const mh_ledger_entry *e, uint8_t *buf, size_t cap, s
         mh_cbor_put_uint(&w, e->reason);
         mh_cbor_put_uint(&w, K_REVOKED);
         mh_cbor_put_uint(&w, e->revoked_index);
+    }
+    if (e->requester[0]) { /* the highest key: last in every type */
+        mh_cbor_put_uint(&w, K_REQUESTER);
+        mh_cbor_put_text(&w, e->requester, strlen(e->requester));
     }
     if (mh_cbor_w_finish(&w, len)) {
         mh_err_set(MH_ERR_BUFFER_TOO_SMALL, "the encoded entry does not fit in %zu bytes", cap);
@@ -190,7 +196,7 @@ int mh_ledger_entry_decode(const uint8_t *buf, size_t len, mh_ledger_entry *e)
     if (len > MH_LEDGER_ENTRY_MAX)
         goto out;
     mh_cbor_r_init(&r, buf, len);
-    if (mh_cbor_get_map(&r, &n) || n < 6 || n > 9)
+    if (mh_cbor_get_map(&r, &n) || n < 6 || n > 10)
         goto out;
     for (uint64_t i = 0; i < n; i++) {
         if (mh_cbor_get_uint(&r, &key))
@@ -243,6 +249,10 @@ int mh_ledger_entry_decode(const uint8_t *buf, size_t len, mh_ledger_entry *e)
             if (get_hash(&r, e->claims))
                 goto out;
             e->has_claims = true;
+            break;
+        case K_REQUESTER:
+            if (get_text(&r, e->requester, sizeof e->requester) || !e->requester[0])
+                goto out;
             break;
         default:
             goto out;

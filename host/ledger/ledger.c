@@ -221,7 +221,7 @@ static int top_tile(struct getctx *g, unsigned tl, uint64_t n, const uint8_t **p
 {
     mh_ledger *l = g->l;
     uint8_t **slot, *copy, *expect = NULL;
-    const uint8_t *src;
+    const uint8_t *src = NULL;
     int rc;
     if (tl == 0 || n >= MH_TOP_SLOTS || !l->top ||
         g->cur < ((n + 1) << (8 * (tl + 1)))) /* not full: it still changes */

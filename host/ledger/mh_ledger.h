@@ -27,13 +27,14 @@
 #define MH_LEDGER_API __attribute__((visibility("default")))
 
 #define MH_LEDGER_HASH_LEN 32
-#define MH_LEDGER_ID_MAX 128     /* document id, bytes of UTF-8 */
-#define MH_LEDGER_KIND_MAX 64    /* document kind */
-#define MH_LEDGER_ISSUER_MAX 256 /* issuer name */
-#define MH_LEDGER_ENTRY_MAX 1024 /* an encoded entry */
-#define MH_LEDGER_NOTE_MAX 8192  /* a signed checkpoint with its signatures */
-#define MH_LEDGER_ORIGIN_MAX 255 /* a checkpoint origin line */
-#define MH_LEDGER_TILE_HEIGHT 8  /* C2SP tlog-tiles: 256 hashes a tile */
+#define MH_LEDGER_ID_MAX 128       /* document id, bytes of UTF-8 */
+#define MH_LEDGER_KIND_MAX 64      /* document kind */
+#define MH_LEDGER_ISSUER_MAX 256   /* issuer name */
+#define MH_LEDGER_ENTRY_MAX 1024   /* an encoded entry */
+#define MH_LEDGER_REQUESTER_MAX 64 /* who asked (mohurd's attribution) */
+#define MH_LEDGER_NOTE_MAX 8192    /* a signed checkpoint with its signatures */
+#define MH_LEDGER_ORIGIN_MAX 255   /* a checkpoint origin line */
+#define MH_LEDGER_TILE_HEIGHT 8    /* C2SP tlog-tiles: 256 hashes a tile */
 
 typedef struct mh_ledger mh_ledger;
 
@@ -92,6 +93,9 @@ typedef struct mh_ledger_entry {
     uint64_t revoked_index;
     bool has_claims;
     uint8_t claims[MH_LEDGER_HASH_LEN];
+    /* optional, any type: who asked for this entry (mohurd's API client,
+     * e.g. "token:<id>", "cert:<id>", "uid:0"); "" when not recorded */
+    char requester[MH_LEDGER_REQUESTER_MAX + 1];
 } mh_ledger_entry;
 
 /* The current status of a document (index by document id): its latest

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "curl_lazy.h"
 
 #include "ledger_internal.h"
 
@@ -49,19 +49,22 @@ int mh_mirror_open(mh_mirror *m, const char *where)
             mh_err_set(MH_ERR_INVALID_ARG, "a mirror URL must start with http:// or https://");
             return MH_ERR_INVALID_ARG;
         }
+        int rc = mh_curl_load();
+        if (rc)
+            return rc;
         m->http = true;
-        m->curl = curl_easy_init();
+        m->curl = mh_curl.easy_init();
         if (!m->curl)
             return MH_ERR_NOMEM;
-        curl_easy_setopt(m->curl, CURLOPT_WRITEFUNCTION, on_data);
-        curl_easy_setopt(m->curl, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(m->curl, CURLOPT_CONNECTTIMEOUT, 10L);
-        curl_easy_setopt(m->curl, CURLOPT_TIMEOUT, 60L);
-        curl_easy_setopt(m->curl, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(m->curl, CURLOPT_MAXREDIRS, 5L);
-        curl_easy_setopt(m->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(m->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(m->curl, CURLOPT_USERAGENT, "mohur-auditor");
+        mh_curl.easy_setopt(m->curl, CURLOPT_WRITEFUNCTION, on_data);
+        mh_curl.easy_setopt(m->curl, CURLOPT_NOSIGNAL, 1L);
+        mh_curl.easy_setopt(m->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+        mh_curl.easy_setopt(m->curl, CURLOPT_TIMEOUT, 60L);
+        mh_curl.easy_setopt(m->curl, CURLOPT_FOLLOWLOCATION, 1L);
+        mh_curl.easy_setopt(m->curl, CURLOPT_MAXREDIRS, 5L);
+        mh_curl.easy_setopt(m->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+        mh_curl.easy_setopt(m->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        mh_curl.easy_setopt(m->curl, CURLOPT_USERAGENT, "mohur-auditor");
     }
     snprintf(m->base, sizeof m->base, "%s%s", where, where[wl - 1] == '/' ? "" : "/");
     return MH_OK;
@@ -70,7 +73,7 @@ int mh_mirror_open(mh_mirror *m, const char *where)
 void mh_mirror_close(mh_mirror *m)
 {
     if (m && m->curl) {
-        curl_easy_cleanup(m->curl);
+        mh_curl.easy_cleanup(m->curl);
         m->curl = NULL;
     }
 }
@@ -81,17 +84,17 @@ static int get_http(mh_mirror *m, const char *rel, struct body *b)
     long status = 0;
     CURLcode rc;
     snprintf(url, sizeof url, "%s%s", m->base, rel);
-    curl_easy_setopt(m->curl, CURLOPT_URL, url);
-    curl_easy_setopt(m->curl, CURLOPT_WRITEDATA, b);
-    rc = curl_easy_perform(m->curl);
-    curl_easy_getinfo(m->curl, CURLINFO_RESPONSE_CODE, &status);
+    mh_curl.easy_setopt(m->curl, CURLOPT_URL, url);
+    mh_curl.easy_setopt(m->curl, CURLOPT_WRITEDATA, b);
+    rc = mh_curl.easy_perform(m->curl);
+    mh_curl.easy_getinfo(m->curl, CURLINFO_RESPONSE_CODE, &status);
     if (b->too_big) {
         mh_err_set(MH_ERR_LEDGER_FORK,
                    "the mirror's %s is larger than a valid file can be (%zu bytes)", rel, b->cap);
         return MH_ERR_LEDGER_FORK;
     }
     if (rc != CURLE_OK) {
-        mh_err_set(MH_ERR_IO, "fetching %s failed: %s", url, curl_easy_strerror(rc));
+        mh_err_set(MH_ERR_IO, "fetching %s failed: %s", url, mh_curl.easy_strerror(rc));
         return MH_ERR_IO;
     }
     if (status == 404) {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
+#include "curl_lazy.h"
 
 #include "ledger_internal.h"
 #include "mh_pki.h"
@@ -37,17 +37,17 @@ static int post(CURL *c, const char *url, const char *body, size_t len, long *st
     b->len = 0;
     b->p[0] = 0;
     b->too_big = false;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-    rc = curl_easy_perform(c);
+    mh_curl.easy_setopt(c, CURLOPT_URL, url);
+    mh_curl.easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    mh_curl.easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+    mh_curl.easy_setopt(c, CURLOPT_WRITEDATA, b);
+    rc = mh_curl.easy_perform(c);
     if (rc != CURLE_OK || b->too_big) {
         mh_err_set(MH_ERR_IO, "sending the checkpoint to the witness at %s failed: %s", url,
-                   b->too_big ? "the answer is too large" : curl_easy_strerror(rc));
+                   b->too_big ? "the answer is too large" : mh_curl.easy_strerror(rc));
         return MH_ERR_IO;
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    mh_curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     return MH_OK;
 }
 
@@ -94,10 +94,13 @@ int mh_ledger_push(mh_ledger *l, uint64_t seq, const char *url, const mh_note_vk
         mh_err_set(MH_ERR_INVALID_ARG, "the witness key must be a cosignature/v1 key (type 0x04)");
         return MH_ERR_INVALID_ARG;
     }
+    if ((ret = mh_curl_load()) != 0)
+        return ret;
+    ret = MH_ERR_NOMEM;
     snprintf(full, sizeof full, "%s%sadd-checkpoint", url, url[strlen(url) - 1] == '/' ? "" : "/");
     if (!(note = malloc(MH_LEDGER_NOTE_MAX + 1)) ||
         !(req = malloc(2 * MH_LEDGER_NOTE_MAX + 4096)) || !(b = malloc(sizeof *b)) ||
-        !(c = curl_easy_init()))
+        !(c = mh_curl.easy_init()))
         goto out;
     if ((ret = mh_ledger_checkpoint_get(l, seq, note, MH_LEDGER_NOTE_MAX + 1, &nl, &seq)))
         goto out;
@@ -105,12 +108,12 @@ int mh_ledger_push(mh_ledger *l, uint64_t seq, const char *url, const mh_note_vk
         (ret = mh_ledger_checkpoint_parse(note, body, origin, sizeof origin, &size, root)))
         goto out;
     r->size = size;
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "mohur-log");
+    mh_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    mh_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    mh_curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    mh_curl.easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    mh_curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    mh_curl.easy_setopt(c, CURLOPT_USERAGENT, "mohur-log");
     /* the witness says what it cosigned last (409), or cosigns */
     for (int attempt = 0; attempt < 3; attempt++) {
         if ((ret = mh_witness_request_format(old, (const uint8_t(*)[32])proof, np, note, nl, req,
@@ -189,7 +192,7 @@ int mh_ledger_push(mh_ledger *l, uint64_t seq, const char *url, const mh_note_vk
     ret = MH_OK;
 out:
     if (c)
-        curl_easy_cleanup(c);
+        mh_curl.easy_cleanup(c);
     free(note);
     free(req);
     free(b);

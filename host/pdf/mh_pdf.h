@@ -213,6 +213,14 @@ typedef struct mh_pdf_sign_opts {
      * change is written. MH_ERR_NOT_FOUND when there is no such empty
      * field. */
     const char *fill_field;
+    /* A verification page: this (first) signature's update appends a page
+     * at the end, as large as the last page, with a short heading in
+     * Azerbaijani, Russian and English, and puts the stamp (rect, as
+     * displayed on that page) and the party slots on it, so the stamp never
+     * covers the document's own content (page and the slots' pages are
+     * ignored). The original pages are untouched; the receipt still names
+     * the bytes before this update. Not with fill_field. */
+    bool add_page;
 } mh_pdf_sign_opts;
 
 /* A document with a signature placeholder, between prepare and embed. */
@@ -296,7 +304,11 @@ typedef struct mh_pdf_sig_report {
                                    on page 1 (object 12, /FreeText)" */
     bool by_mohur;              /* made by mohur (has /MH_OrigLen) */
     size_t original_len;        /* its /MH_OrigLen */
-    bool digest_checked;        /* the CMS messageDigest attribute was found */
+    bool original_hashed;       /* original_sha256 holds the SHA-256 of the first
+                                   original_len bytes (hashed with the byte range) */
+    uint8_t original_sha256[32];
+    bool digest_checked; /* the CMS messageDigest attribute was found */
+    bool cms_ber;        /* /Contents held BER (read as its DER form) */
 
     /* --- what kind of signature (from its signed dictionary) --- */
     bool certification;               /* a certification (DocMDP) signature, else approval */
@@ -328,6 +340,8 @@ typedef struct mh_pdf_verify_result {
     size_t nsigs;
     mh_pdf_sig_report sigs[MH_PDF_MAX_SIGS];
     size_t original_len;  /* before mohur's first update (== file length when none) */
+    bool original_hashed; /* original_sha256: SHA-256 of the first original_len bytes */
+    uint8_t original_sha256[32];
     bool all_valid;       /* every signature VALID (or UNCHECKED without a verifier) */
     unsigned docmdp_p;    /* the document's certification P (0: not certified) */
     unsigned empty_slots; /* signature fields still empty (slots not signed) */
@@ -365,6 +379,29 @@ MH_PDF_API int mh_pdf_verify(const uint8_t *pdf, size_t len, mh_pdf_cms_verify_f
 
 MH_PDF_API const char *mh_pdf_sig_status_name(enum mh_pdf_sig_status s);
 
+/* ---- the DSS (ISO 32000-2 12.8.4.3, PAdES B-LT) ------------------------- */
+
+/* Most entries read from each DSS array. */
+#define MH_PDF_DSS_MAX 512
+
+/* The document security store of the document as it is now: its
+ * certificates, CRLs and OCSP responses, each a decoded stream (malloc'd;
+ * free with mh_pdf_dss_free). Entries that are not streams, cannot be
+ * decoded or are too large are skipped and counted in nbad (the first
+ * such problem in `problem`). */
+typedef struct mh_pdf_dss {
+    bool present; /* the catalog has a /DSS dictionary */
+    bool has_vri; /* ... with a /VRI dictionary (not read: it repeats entries) */
+    size_t ncerts, ncrls, nocsps;
+    uint8_t **certs, **crls, **ocsps;
+    size_t *cert_len, *crl_len, *ocsp_len;
+    unsigned nbad;
+    char problem[120];
+} mh_pdf_dss;
+
+MH_PDF_API int mh_pdf_document_dss(mh_pdf_document *doc, mh_pdf_dss *dss) MH_WARN_UNUSED;
+MH_PDF_API void mh_pdf_dss_free(mh_pdf_dss *dss);
+
 /* ---- CMS through pki/ (pki_cms.h) --------------------------------------- */
 
 /* The context of mh_pdf_cms_pki_sign: the CMS signer (its md and flags
@@ -377,8 +414,10 @@ typedef struct mh_pdf_pki_signer {
 MH_PDF_API int mh_pdf_cms_pki_sign(void *ctx, const uint8_t digest[32], uint8_t *out, size_t cap,
                                    size_t *len);
 /* An mh_pdf_cms_verify_fn that checks the CMS with mh_cms_verify_digest
- * (ctx: an mh_cms_verify_opts, or NULL). Writes the signer's subject. It
- * does not validate the certificate path: that is the caller's policy. */
+ * (ctx: an mh_cms_verify_opts, or NULL), and a signature timestamp in it
+ * (MH_ERR_TIMESTAMP when one does not verify). Writes the signer's
+ * subject. It does not validate the certificate path: that is the
+ * caller's policy. */
 MH_PDF_API int mh_pdf_cms_pki_verify(void *ctx, const mh_pdf_signed_data *data, const uint8_t *cms,
                                      size_t cms_len, char *signer, size_t signer_cap);
 

@@ -49,6 +49,10 @@ int mh_pdf_cms_pki_verify(void *ctx, const mh_pdf_signed_data *data, const uint8
         memset(res, 0, sizeof *res);
         ret = mh_cms_verify_digest(cms, cms_len, md, h, mbedtls_md_get_size(mi), opts, res);
     }
+    /* a signature timestamp that does not verify fails the signature */
+    for (size_t i = 0; ret == MH_OK && i < res->n_signers; i++)
+        if (res->signers[i].has_tst && res->signers[i].tst_status != 0)
+            ret = MH_ERR_TIMESTAMP;
     if (signer && signer_cap && res->n_signers > 0 && res->signers[0].cert) {
         (void)mh_x509_cert_subject(res->signers[0].cert, res->signers[0].cert_len,
                                    MH_X509_NAME_TEXT, signer, signer_cap);

@@ -9,10 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/sha256.h>
-
 #define BR_WIDTH 40 /* "[0 a b c]" padded with spaces */
-#define MAX_OBJS (10 + MH_PDF_FONT_MAX_OBJ + 2 * MH_PDF_MAX_SLOTS)
+#define MAX_OBJS (10 + MH_PDF_FONT_MAX_OBJ + 2 * MH_PDF_MAX_SLOTS + MH_PDF_TREE_DEPTH + 2)
 
 typedef struct xent {
     long id;
@@ -631,6 +629,116 @@ static long next_object_id(mh_pdf_doc *d, long long size)
     return next;
 }
 
+/* The verification page's heading, in the three languages of the site
+ * (Latin-1 transliteration when there is no embedded font). */
+static const char *const vpage_lines[] = {
+    "Doğrulama səhifəsi / Страница проверки / Verification page",
+    "Bu səhifə sənəd imzalanarkən əlavə olundu; ondan əvvəlki səhifələr sənədin özüdür.",
+    "Эта страница добавлена при подписании; страницы до неё - сам документ.",
+    "This page was added when the document was signed; the pages before it are the document.",
+    "QR kodu skan edin / Отсканируйте QR-код / Scan the QR code to verify it.",
+};
+
+/* Appends the verification page after the last page: the page (its
+ * heading, its widgets), its content stream, and every node of the page
+ * tree from the last page's parent up, each with /Count one higher (and the
+ * parent with the page added to /Kids). */
+static int add_verification_page(mh_buf *b, xent *x, size_t *nx, qpdf_data q, qpdf_oh last,
+                                 long page_id, long content_id, const double box[4],
+                                 const mh_pdf_font *font, long font_base, long wid_id,
+                                 const long *slot_id, size_t nslots)
+{
+    qpdf_oh parent = qpdf_oh_get_key(q, last, "/Parent");
+    int parent_id = qpdf_oh_get_object_id(q, parent);
+    if (parent_id <= 0 || !qpdf_oh_is_dictionary(q, parent)) {
+        mh_err_set(MH_ERR_PARSE,
+                   "the PDF's page tree is not made of indirect objects; mohur cannot add a "
+                   "verification page: rewrite the file first (e.g. 'qpdf in.pdf out.pdf')");
+        return MH_ERR_PARSE;
+    }
+    /* the heading */
+    mh_buf c;
+    mh_buf_init(&c, (size_t)64 << 10);
+    double fs = 11, y = box[3] - 60;
+    mh_buf_printf(&c, "q 0.15 0.2 0.45 RG 0.8 w 40 %.2f %.2f 0 re S Q\n", box[3] - 44, box[2] - 80);
+    mh_buf_puts(&c, "BT 0.1 0.1 0.1 rg\n");
+    for (size_t i = 0; i < sizeof vpage_lines / sizeof vpage_lines[0]; i++) {
+        double size = i == 0 ? 14 : fs;
+        mh_buf_printf(&c, "/F1 %.2f Tf 1 0 0 1 40 %.2f Tm ", size, y);
+        if (font) {
+            uint16_t cid[200];
+            size_t n = to_cids(font, vpage_lines[i], cid, sizeof cid / sizeof cid[0]);
+            mh_buf_puts(&c, "<");
+            for (size_t j = 0; j < n; j++)
+                mh_buf_printf(&c, "%04X", (unsigned)cid[j]);
+            mh_buf_puts(&c, ">");
+        } else {
+            uint8_t t[200];
+            size_t n = to_winansi(vpage_lines[i], t, sizeof t);
+            put_pdf_bytes_string(&c, t, n);
+        }
+        mh_buf_puts(&c, " Tj\n");
+        y -= (i == 0 ? 24 : fs * 1.6);
+    }
+    mh_buf_puts(&c, "ET\n");
+    if (c.failed) {
+        mh_buf_free(&c);
+        return MH_ERR_NOMEM;
+    }
+    x[(*nx)++] = (xent){content_id, 0, b->len};
+    mh_buf_printf(b, "%ld 0 obj\n<< /Length %zu >>\nstream\n", content_id, c.len);
+    mh_buf_put(b, c.p, c.len);
+    mh_buf_puts(b, "\nendstream\nendobj\n");
+    mh_buf_free(&c);
+    /* the page */
+    x[(*nx)++] = (xent){page_id, 0, b->len};
+    mh_buf_printf(b,
+                  "%ld 0 obj\n<< /Type /Page /Parent %d %d R /MediaBox [0 0 %.2f %.2f] "
+                  "/Contents %ld 0 R\n",
+                  page_id, parent_id, qpdf_oh_get_generation(q, parent), box[2], box[3],
+                  content_id);
+    if (font)
+        mh_buf_printf(b, "/Resources << /Font << /F1 %ld 0 R >> >>\n", font_base);
+    else
+        mh_buf_puts(b, "/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont "
+                       "/Helvetica /Encoding /WinAnsiEncoding >> >> >>\n");
+    mh_buf_printf(b, "/Annots [%ld 0 R", wid_id);
+    for (size_t i = 0; i < nslots; i++)
+        mh_buf_printf(b, " %ld 0 R", slot_id[i]);
+    mh_buf_puts(b, "] >>\nendobj\n");
+    /* the page tree: the parent gets the page, every node one more */
+    static const char *const skip_kids[] = {"/Kids", "/Count", NULL};
+    static const char *const skip_count[] = {"/Count", NULL};
+    qpdf_oh node = parent;
+    for (int depth = 0; depth < MH_PDF_TREE_DEPTH && qpdf_oh_is_dictionary(q, node); depth++) {
+        int id = qpdf_oh_get_object_id(q, node), gen = qpdf_oh_get_generation(q, node);
+        long long count = 0;
+        if (id <= 0 ||
+            !qpdf_oh_get_value_as_longlong(q, qpdf_oh_get_key(q, node, "/Count"), &count) ||
+            count < 0) {
+            mh_err_set(MH_ERR_PARSE,
+                       "the PDF's page tree has a node without a usable /Count; rewrite the "
+                       "file first (e.g. 'qpdf in.pdf out.pdf')");
+            return MH_ERR_PARSE;
+        }
+        x[(*nx)++] = (xent){id, gen, b->len};
+        mh_buf_printf(b, "%d %d obj\n<<", id, gen);
+        int rc = copy_dict_entries(b, q, node, depth == 0 ? skip_kids : skip_count);
+        if (rc != MH_OK)
+            return rc;
+        if (depth == 0) {
+            mh_buf_puts(b, "\n/Kids [");
+            copy_array_items(b, q, qpdf_oh_get_key(q, node, "/Kids"));
+            mh_buf_printf(b, "%ld 0 R]", page_id);
+        }
+        mh_buf_printf(b, "\n/Count %lld\n>>\nendobj\n", count + 1);
+        if (!qpdf_oh_has_key(q, node, "/Parent"))
+            break;
+        node = qpdf_oh_get_key(q, node, "/Parent");
+    }
+    return MH_OK;
+}
+
 static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pdf_prepared *prep)
 {
     int ret = MH_ERR_INTERNAL;
@@ -764,6 +872,12 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         ret = MH_ERR_PERMISSION;
         goto out;
     }
+    if (opts->add_page && (fill || nsigned > 0)) {
+        mh_err_set(MH_ERR_PERMISSION,
+                   "a verification page is added only by a document's first signature");
+        ret = MH_ERR_PERMISSION;
+        goto out;
+    }
     if (!fill && has_docmdp(q, root)) {
         mh_err_set(MH_ERR_PERMISSION,
                    "the PDF is certified: a later signature must fill one of its prepared "
@@ -797,13 +911,22 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         double ignored[4];
         place(ub, rot, r, ignored, matrix, sizeof matrix);
     } else {
-        ret = get_page(d, pageno, np, &page);
+        ret = get_page(d, opts->add_page ? (unsigned)np : pageno, np, &page);
         if (ret != MH_OK)
             goto out;
         page_id = qpdf_oh_get_object_id(q, page);
         ret = mh_pdf_page_box_of(q, page, box, &rot);
         if (ret != MH_OK)
             goto out;
+        if (opts->add_page) {
+            /* the new page: as large as the last one is displayed, upright */
+            double lw = (rot == 90 || rot == 270) ? box[3] - box[1] : box[2] - box[0];
+            double lh = (rot == 90 || rot == 270) ? box[2] - box[0] : box[3] - box[1];
+            box[0] = box[1] = 0;
+            box[2] = lw;
+            box[3] = lh;
+            rot = 0;
+        }
         double vw = (rot == 90 || rot == 270) ? box[3] - box[1] : box[2] - box[0];
         double vh = (rot == 90 || rot == 270) ? box[2] - box[0] : box[3] - box[1];
         if (opts->invisible) {
@@ -888,14 +1011,20 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
             ret = MH_ERR_ALREADY_EXISTS;
             goto out;
         }
-        unsigned sp = s->page ? s->page : pageno;
-        ret = get_page(d, sp, np, &slot_page[i]);
-        if (ret != MH_OK)
-            goto out;
         double sb[4], sr[4];
         int srot = 0;
         char sm[64];
-        (void)mh_pdf_page_box_of(q, slot_page[i], sb, &srot);
+        if (opts->add_page) {
+            /* on the verification page */
+            slot_page[i] = 0;
+            memcpy(sb, box, sizeof sb);
+        } else {
+            unsigned sp = s->page ? s->page : pageno;
+            ret = get_page(d, sp, np, &slot_page[i]);
+            if (ret != MH_OK)
+                goto out;
+            (void)mh_pdf_page_box_of(q, slot_page[i], sb, &srot);
+        }
         double vw = (srot == 90 || srot == 270) ? sb[3] - sb[1] : sb[2] - sb[0];
         double vh = (srot == 90 || srot == 270) ? sb[2] - sb[0] : sb[3] - sb[1];
         memcpy(sr, s->rect, sizeof sr);
@@ -919,6 +1048,11 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         next += (long)font->nobj;
     for (size_t i = 0; i < opts->nslots; i++)
         slot_id[i] = next++;
+    long vpage_id = 0, vcontent_id = 0;
+    if (opts->add_page) {
+        vpage_id = next++;
+        vcontent_id = next++;
+    }
     bool new_af = af_id <= 0;
     long af_obj = new_af ? next++ : af_id;
     long af_objgen = new_af ? 0 : af_gen;
@@ -1015,13 +1149,17 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         }
     } else {
         x[nx++] = (xent){wid_id, 0, b.len};
-        mh_buf_printf(&b,
-                      "%ld 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /V %ld 0 R /P "
-                      "%d %d R\n/Rect [%.2f %.2f %.2f %.2f] /F 4 /AP << /N %ld 0 R >> >>\nendobj\n",
-                      wid_id, fname, sig_id, page_id, qpdf_oh_get_generation(q, page), rect[0],
-                      rect[1], rect[2], rect[3], ap_id);
-        page_edit *e = page_edit_of(pe, &npe, q, page);
-        e->add[e->nadd++] = wid_id;
+        mh_buf_printf(
+            &b,
+            "%ld 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /V %ld 0 R /P "
+            "%ld %d R\n/Rect [%.2f %.2f %.2f %.2f] /F 4 /AP << /N %ld 0 R >> >>\nendobj\n",
+            wid_id, fname, sig_id, opts->add_page ? vpage_id : (long)page_id,
+            opts->add_page ? 0 : qpdf_oh_get_generation(q, page), rect[0], rect[1], rect[2],
+            rect[3], ap_id);
+        if (!opts->add_page) {
+            page_edit *e = page_edit_of(pe, &npe, q, page);
+            e->add[e->nadd++] = wid_id;
+        }
     }
 
     /* 4. its appearance: the stamp */
@@ -1057,13 +1195,24 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
     for (size_t i = 0; i < opts->nslots; i++) {
         x[nx++] = (xent){slot_id[i], 0, b.len};
         mh_buf_printf(&b,
-                      "%ld 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /P %d %d R\n"
+                      "%ld 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /P %ld %d R\n"
                       "/Rect [%.2f %.2f %.2f %.2f] /F 4 >>\nendobj\n",
-                      slot_id[i], slot_name[i], qpdf_oh_get_object_id(q, slot_page[i]),
-                      qpdf_oh_get_generation(q, slot_page[i]), slot_rect[i][0], slot_rect[i][1],
-                      slot_rect[i][2], slot_rect[i][3]);
-        page_edit *e = page_edit_of(pe, &npe, q, slot_page[i]);
-        e->add[e->nadd++] = slot_id[i];
+                      slot_id[i], slot_name[i],
+                      opts->add_page ? vpage_id : (long)qpdf_oh_get_object_id(q, slot_page[i]),
+                      opts->add_page ? 0 : qpdf_oh_get_generation(q, slot_page[i]), slot_rect[i][0],
+                      slot_rect[i][1], slot_rect[i][2], slot_rect[i][3]);
+        if (!opts->add_page) {
+            page_edit *e = page_edit_of(pe, &npe, q, slot_page[i]);
+            e->add[e->nadd++] = slot_id[i];
+        }
+    }
+
+    /* 5b. the verification page and the page tree that holds it */
+    if (opts->add_page) {
+        ret = add_verification_page(&b, x, &nx, q, page, vpage_id, vcontent_id, box, font,
+                                    font_base, wid_id, slot_id, opts->nslots);
+        if (ret != MH_OK)
+            goto out;
     }
 
     /* 6. the pages, with the widgets added to /Annots */
@@ -1142,13 +1291,12 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         mh_buf_printf(&tail, " /Info %d %d R", qpdf_oh_get_object_id(q, info),
                       qpdf_oh_get_generation(q, info));
     uint8_t h[32];
-    mbedtls_sha256_context sc;
-    mbedtls_sha256_init(&sc);
-    (void)mbedtls_sha256_starts_ret(&sc, 0);
-    (void)mbedtls_sha256_update_ret(&sc, pdf, len);
-    (void)mbedtls_sha256_update_ret(&sc, (const uint8_t *)date, strlen(date));
-    (void)mbedtls_sha256_finish_ret(&sc, h);
-    mbedtls_sha256_free(&sc);
+    const uint8_t *idp[2] = {pdf, (const uint8_t *)date};
+    size_t idl[2] = {len, strlen(date)};
+    if (mh_hash_sha256_parts(idp, idl, 2, h) != 0) {
+        ret = MH_ERR_INTERNAL;
+        goto out;
+    }
     qpdf_oh id = qpdf_oh_get_key(q, trailer, "/ID");
     mh_buf_puts(&tail, " /ID [");
     size_t id0_len = 0;

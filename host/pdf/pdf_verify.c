@@ -1204,18 +1204,40 @@ static void check_sig(mh_pdf_doc *d, const mh_pdf_field *f, mh_pdf_cms_verify_fn
     r->revision_len = end;
     r->covers_whole = end == len;
 
-    /* the CMS: one DER element, zero padding after it */
+    /* the CMS: one element, zero padding after it. Signers may write BER
+     * (indefinite lengths, constructed strings; RFC 5652 allows it): it is
+     * read as its DER form, and the signed attributes must then be DER as
+     * they were signed (the signature is checked over them). */
     mh_der dd;
     mh_der_elem top;
-    mh_der_init(&dd, cms, clen);
-    if (mh_der_next(&dd, &top) != 0 || top.tag != MH_DER_SEQUENCE) {
-        r->status = MH_PDF_SIG_BAD_CMS;
-        r->cms_rc = MH_ERR_PARSE;
-        snprintf(r->change, sizeof r->change, "/Contents is not a DER CMS SignedData");
+    size_t used = 0, dlen = 0;
+    size_t dcap = clen + clen / 2 + 256;
+    uint8_t *der = malloc(dcap);
+    if (!der) {
+        snprintf(r->change, sizeof r->change, "out of memory");
         goto out;
     }
-    for (size_t i = top.raw_len; i < clen; i++)
-        if (cms[i] != 0) {
+    mh_err_clear();
+    int brc = mh_cms_ber_to_der_prefix(cms, clen, der, dcap, &dlen, &used);
+    mh_err_clear();
+    if (brc == 0) {
+        r->cms_ber = dlen != used || memcmp(der, cms, dlen) != 0;
+        free(cms);
+        cms = der; /* transferred */
+        der = NULL;
+    } else {
+        free(der);
+        der = NULL;
+    }
+    mh_der_init(&dd, cms, brc == 0 ? dlen : clen);
+    if (brc != 0 || mh_der_next(&dd, &top) != 0 || top.tag != MH_DER_SEQUENCE) {
+        r->status = MH_PDF_SIG_BAD_CMS;
+        r->cms_rc = MH_ERR_PARSE;
+        snprintf(r->change, sizeof r->change, "/Contents is not a CMS SignedData (DER or BER)");
+        goto out;
+    }
+    for (size_t i = used; i < clen; i++) /* the padding, as written in the file */
+        if (mh_hexval(buf[a + 1 + 2 * i]) != 0 || mh_hexval(buf[a + 2 + 2 * i]) != 0) {
             r->status = MH_PDF_SIG_BAD_CMS;
             r->cms_rc = MH_ERR_PARSE;
             snprintf(r->change, sizeof r->change, "/Contents has bytes after the CMS");
@@ -1223,7 +1245,16 @@ static void check_sig(mh_pdf_doc *d, const mh_pdf_field *f, mh_pdf_cms_verify_fn
         }
     mh_pdf_signed_data sd = {{buf, buf + b}, {a, l2}, {0}};
     size_t hl = 0;
-    (void)hash_parts(MBEDTLS_MD_SHA256, &sd, sd.sha256, &hl);
+    if (r->by_mohur && r->original_len > 0 && r->original_len <= sd.part_len[0]) {
+        /* one pass for the byte range and the original bytes (a prefix of
+         * it) that the receipt names */
+        const uint8_t *parts[2] = {sd.part[0], sd.part[1]};
+        const size_t lens[2] = {sd.part_len[0], sd.part_len[1]};
+        r->original_hashed = mh_hash_sha256_parts_prefix(parts, lens, 2, r->original_len, sd.sha256,
+                                                         r->original_sha256) == 0;
+    }
+    if (!r->original_hashed)
+        (void)hash_parts(MBEDTLS_MD_SHA256, &sd, sd.sha256, &hl);
     if (r->doc_timestamp) {
         check_doc_timestamp(cms, top.raw_len, &sd, r);
         goto out;
@@ -1234,8 +1265,14 @@ static void check_sig(mh_pdf_doc *d, const mh_pdf_field *f, mh_pdf_cms_verify_fn
     int mr = cms_message_digest(cms, top.raw_len, &md, &mdig);
     if (mr == MH_OK) {
         uint8_t h[MBEDTLS_MD_MAX_SIZE];
-        if (hash_parts(md, &sd, h, &hl) != MH_OK || hl != mdig.len ||
-            mh_ct_memcmp(h, mdig.val, hl) != 0) {
+        int hr = MH_OK;
+        if (md == MBEDTLS_MD_SHA256) { /* computed above: not a second pass */
+            memcpy(h, sd.sha256, 32);
+            hl = 32;
+        } else {
+            hr = hash_parts(md, &sd, h, &hl);
+        }
+        if (hr != MH_OK || hl != mdig.len || mh_ct_memcmp(h, mdig.val, hl) != 0) {
             r->status = MH_PDF_SIG_BAD_DIGEST;
             snprintf(r->change, sizeof r->change,
                      "the signed bytes were changed: their digest is not the one signed");
@@ -1253,7 +1290,12 @@ static void check_sig(mh_pdf_doc *d, const mh_pdf_field *f, mh_pdf_cms_verify_fn
         r->signer[sizeof r->signer - 1] = '\0';
         if (r->cms_rc != MH_OK) {
             r->status = MH_PDF_SIG_BAD_CMS;
-            snprintf(r->change, sizeof r->change, "the CMS signature does not verify");
+            snprintf(r->change, sizeof r->change, "%s",
+                     r->cms_rc == MH_ERR_TIMESTAMP ? "its signature timestamp does not verify"
+                     : r->cms_rc == MH_ERR_ALG_REFUSED
+                         ? "its algorithm or key is refused by policy (SHA-1, a short RSA key): "
+                           "not proven forged, but never accepted"
+                         : "the CMS signature does not verify");
             goto out;
         }
         r->status = MH_PDF_SIG_VALID;
@@ -1395,8 +1437,11 @@ int mh_pdf_document_verify(mh_pdf_document *doc, mh_pdf_cms_verify_fn verify, vo
         if (!good)
             all = false;
         if (good && r->by_mohur && r->original_len <= r->byte_range[1] &&
-            r->original_len < res->original_len)
+            r->original_len < res->original_len) {
             res->original_len = r->original_len;
+            res->original_hashed = r->original_hashed;
+            memcpy(res->original_sha256, r->original_sha256, 32);
+        }
     }
     if (res->nsigs == 0) {
         if (xref_rc == 1)

@@ -44,6 +44,15 @@ MH_QR_API char mh_qr_level_name(enum mh_qr_level level);
 MH_QR_API int mh_qr_encode(const char *text, enum mh_qr_level level, int max_version,
                            mh_qr *qr) MH_WARN_UNUSED;
 MH_QR_API void mh_qr_free(mh_qr *qr);
+/* Will a text of len QR-alphanumeric characters fit a symbol of at most
+ * max_version (0: 40) at level? Exactly what mh_qr_encode says of a text of
+ * len 'A's (a text that mixes in digits never needs more): 0, or
+ * MH_ERR_TOO_LARGE with the same sentence. *version (may be NULL) gets the
+ * version. The answer is remembered per length and level for the process
+ * (thread-safe), so checking the fit of every document of a batch encodes
+ * once, not once per document. */
+MH_QR_API int mh_qr_alnum_fits(size_t len, enum mh_qr_level level, int max_version,
+                               int *version) MH_WARN_UNUSED;
 /* The module at column x, row y (0-based, row 0 at the top). */
 MH_QR_API bool mh_qr_dark(const mh_qr *qr, int x, int y);
 

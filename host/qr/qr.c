@@ -3,6 +3,7 @@
 #include "mh_qr.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 
 #include <png.h>
 #include <qrencode.h>
+
+#include "qr_int.h"
 
 bool mh_qr_level_from_name(const char *name, enum mh_qr_level *level)
 {
@@ -70,10 +73,22 @@ int mh_qr_encode(const char *text, enum mh_qr_level level, int max_version, mh_q
         return MH_ERR_TOO_LARGE;
     }
     /* QR_MODE_8 as the hint with case sensitivity: libqrencode splits the
-     * text into alphanumeric, numeric and byte segments as they fit best. */
+     * text into alphanumeric, numeric and byte segments as they fit best.
+     * The mask is chosen by qr_mask.c (the same one, faster) when
+     * libqrencode has the entry points it needs. */
+    int version = 0, width = 0;
+    uint8_t *mods = NULL;
     errno = 0;
-    code = QRcode_encodeString(text, 0, ql, QR_MODE_8, 1);
-    if (!code) {
+    int fast = mh_qr_encode_fast(text, ql, &version, &width, &mods);
+    if (fast == 1) {
+        errno = 0;
+        code = QRcode_encodeString(text, 0, ql, QR_MODE_8, 1);
+        if (code) {
+            version = code->version;
+            width = code->width;
+        }
+    }
+    if (fast == -1 || (fast == 1 && !code)) {
         if (errno == ERANGE) {
             mh_err_set(MH_ERR_TOO_LARGE,
                        "the text (%zu characters) is too long for any QR code at error "
@@ -89,34 +104,98 @@ int mh_qr_encode(const char *text, enum mh_qr_level level, int max_version, mh_q
         }
         goto out;
     }
-    if (max_version && code->version > max_version) {
+    if (max_version && version > max_version) {
         mh_err_set(MH_ERR_TOO_LARGE,
                    "the text (%zu characters) needs a QR code of version %d at level %c, "
                    "larger than the limit of version %d; shorten the printed fields or "
                    "the host name",
-                   n, code->version, mh_qr_level_name(level), max_version);
+                   n, version, mh_qr_level_name(level), max_version);
         ret = MH_ERR_TOO_LARGE;
         goto out;
     }
-    if (code->width <= 0 || code->width > 177) {
+    if (width <= 0 || width > 177) {
         ret = MH_ERR_INTERNAL;
         goto out;
     }
-    qr->modules = malloc((size_t)code->width * (size_t)code->width);
-    if (!qr->modules) {
-        ret = MH_ERR_NOMEM;
-        goto out;
+    if (mods) {
+        qr->modules = mods;
+        mods = NULL;
+    } else {
+        qr->modules = malloc((size_t)width * (size_t)width);
+        if (!qr->modules) {
+            ret = MH_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < (size_t)width * (size_t)width; i++)
+            qr->modules[i] = code->data[i] & 1u;
     }
-    for (size_t i = 0; i < (size_t)code->width * (size_t)code->width; i++)
-        qr->modules[i] = code->data[i] & 1u;
-    qr->version = code->version;
-    qr->width = code->width;
+    qr->version = version;
+    qr->width = width;
     qr->level = level;
     ret = 0;
 out:
+    free(mods);
     if (code)
         QRcode_free(code);
     return ret;
+}
+
+/* mh_qr_alnum_fits: the version of len 'A's per level, 0 when unknown,
+ * 255 when it fits no version */
+static pthread_mutex_t alnum_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint8_t alnum_version[4][MH_QR_TEXT_MAX + 1];
+
+int mh_qr_alnum_fits(size_t len, enum mh_qr_level level, int max_version, int *version)
+{
+    if (level < MH_QR_LEVEL_L || level > MH_QR_LEVEL_H || len == 0 || max_version < 0 ||
+        max_version > 40)
+        return MH_ERR_INVALID_ARG;
+    if (len > MH_QR_TEXT_MAX) {
+        mh_err_set(MH_ERR_TOO_LARGE, "the text is too long for a QR code (more than %d characters)",
+                   MH_QR_TEXT_MAX);
+        return MH_ERR_TOO_LARGE;
+    }
+    pthread_mutex_lock(&alnum_lock);
+    unsigned v = alnum_version[level][len];
+    pthread_mutex_unlock(&alnum_lock);
+    if (v == 0) {
+        char *text = malloc(len + 1);
+        mh_qr qr;
+        if (!text)
+            return MH_ERR_NOMEM;
+        memset(text, 'A', len);
+        text[len] = '\0';
+        int rc = mh_qr_encode(text, level, 0, &qr);
+        free(text);
+        if (rc == MH_ERR_TOO_LARGE)
+            v = 255;
+        else if (rc)
+            return rc;
+        else
+            v = (unsigned)qr.version;
+        mh_qr_free(&qr);
+        pthread_mutex_lock(&alnum_lock);
+        alnum_version[level][len] = (uint8_t)v;
+        pthread_mutex_unlock(&alnum_lock);
+    }
+    if (version)
+        *version = v == 255 ? 0 : (int)v;
+    if (v == 255) {
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the text (%zu characters) is too long for any QR code at error "
+                   "level %c; shorten it or use a lower level",
+                   len, mh_qr_level_name(level));
+        return MH_ERR_TOO_LARGE;
+    }
+    if (max_version && (int)v > max_version) {
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the text (%zu characters) needs a QR code of version %u at level %c, "
+                   "larger than the limit of version %d; shorten the printed fields or "
+                   "the host name",
+                   len, v, mh_qr_level_name(level), max_version);
+        return MH_ERR_TOO_LARGE;
+    }
+    return 0;
 }
 
 void mh_qr_free(mh_qr *qr)
@@ -338,35 +417,65 @@ size_t mh_qr_pdf_ops_max(const mh_qr *qr)
     return ((size_t)qr->width * (size_t)(qr->width + 1) / 2 + 2) * PDF_RECT_MAX + 64;
 }
 
-static int pdf_add(char *buf, size_t cap, size_t *o, const char *fmt, ...) MH_PRINTF(4, 5);
-
-static int pdf_add(char *buf, size_t cap, size_t *o, const char *fmt, ...)
+/* Numbers in PDF syntax: fixed point with 3 decimals, never an exponent and
+ * independent of the C locale's decimal separator. Written by hand (a QR
+ * of version 11 is about a thousand rectangles of four numbers each, and
+ * snprintf was a tenth of issuing a diploma); the same text as
+ * "%s%lld.%03lld" of the value rounded to thousandths. Returns its length;
+ * out needs 24 bytes. */
+static size_t pdf_num(char *out, double v)
 {
-    va_list ap;
-    int n;
+    long long milli = (long long)(v * 1000.0 + (v < 0 ? -0.5 : 0.5));
+    char tmp[24];
+    size_t n = 0, o = 0;
+    unsigned long long u = milli < 0 ? 0ull - (unsigned long long)milli : (unsigned long long)milli;
+    if (milli < 0)
+        out[o++] = '-';
+    for (int i = 0; i < 3; i++) {
+        tmp[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    }
+    do {
+        tmp[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    while (n > 3)
+        out[o++] = tmp[--n];
+    out[o++] = '.';
+    while (n > 0)
+        out[o++] = tmp[--n];
+    return o;
+}
 
-    if (*o >= cap)
+/* Appends "A B C D re\n" (the numbers as pdf_num writes them). */
+static int pdf_rect(char *buf, size_t cap, size_t *o, double a, double b, double c, double d)
+{
+    char t[4 * 24 + 8];
+    size_t n = pdf_num(t, a);
+    t[n++] = ' ';
+    n += pdf_num(t + n, b);
+    t[n++] = ' ';
+    n += pdf_num(t + n, c);
+    t[n++] = ' ';
+    n += pdf_num(t + n, d);
+    memcpy(t + n, " re\n", 4);
+    n += 4;
+    if (*o >= cap || n >= cap - *o)
         return MH_ERR_BUFFER_TOO_SMALL;
-    va_start(ap, fmt);
-    n = vsnprintf(buf + *o, cap - *o, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return MH_ERR_INTERNAL;
-    if ((size_t)n >= cap - *o)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    *o += (size_t)n;
+    memcpy(buf + *o, t, n);
+    *o += n;
+    buf[*o] = '\0';
     return 0;
 }
 
-/* Numbers in PDF syntax: fixed point with 3 decimals, never an exponent and
- * independent of the C locale's decimal separator. */
-static void pdf_num(char *out, size_t cap, double v)
+static int pdf_lit(char *buf, size_t cap, size_t *o, const char *s)
 {
-    long long milli = (long long)(v * 1000.0 + (v < 0 ? -0.5 : 0.5));
-    const char *sign = milli < 0 ? "-" : "";
-    if (milli < 0)
-        milli = -milli;
-    snprintf(out, cap, "%s%lld.%03lld", sign, milli / 1000, milli % 1000);
+    size_t n = strlen(s);
+    if (*o >= cap || n >= cap - *o)
+        return MH_ERR_BUFFER_TOO_SMALL;
+    memcpy(buf + *o, s, n + 1);
+    *o += n;
+    return 0;
 }
 
 int mh_qr_pdf_ops(const mh_qr *qr, double x, double y, double size, char *buf, size_t cap,
@@ -374,7 +483,6 @@ int mh_qr_pdf_ops(const mh_qr *qr, double x, double y, double size, char *buf, s
 {
     int ret = MH_ERR_INTERNAL;
     size_t o = 0;
-    char a[32], b[32], c[32], d[32];
     double m;
 
     if (!buf || !len || !qr_valid(qr))
@@ -384,31 +492,30 @@ int mh_qr_pdf_ops(const mh_qr *qr, double x, double y, double size, char *buf, s
     if (!(size > 0 && size <= 14400 && x >= -14400 && x <= 14400 && y >= -14400 && y <= 14400))
         return MH_ERR_INVALID_ARG;
     m = size / (double)(qr->width + 2 * MH_QR_QUIET);
-    pdf_num(a, sizeof a, x);
-    pdf_num(b, sizeof b, y);
-    pdf_num(c, sizeof c, size);
-    ret = pdf_add(buf, cap, &o, "q\n1 g\n%s %s %s %s re\nf\n0 g\n", a, b, c, c);
+    ret = pdf_lit(buf, cap, &o, "q\n1 g\n");
+    if (ret == 0)
+        ret = pdf_rect(buf, cap, &o, x, y, size, size);
+    if (ret == 0)
+        ret = pdf_lit(buf, cap, &o, "f\n0 g\n");
     for (int row = 0; ret == 0 && row < qr->width; row++) {
         /* row 0 is the top of the symbol; PDF's y axis points up */
         double ry = y + size - (double)(MH_QR_QUIET + row + 1) * m;
+        const uint8_t *mod = qr->modules + (size_t)row * (size_t)qr->width;
         for (int col = 0; ret == 0 && col < qr->width;) {
-            if (!mh_qr_dark(qr, col, row)) {
+            if (!mod[col]) {
                 col++;
                 continue;
             }
             int run = 1;
-            while (col + run < qr->width && mh_qr_dark(qr, col + run, row))
+            while (col + run < qr->width && mod[col + run])
                 run++;
-            pdf_num(a, sizeof a, x + (double)(MH_QR_QUIET + col) * m);
-            pdf_num(b, sizeof b, ry);
-            pdf_num(c, sizeof c, (double)run * m);
-            pdf_num(d, sizeof d, m);
-            ret = pdf_add(buf, cap, &o, "%s %s %s %s re\n", a, b, c, d);
+            ret =
+                pdf_rect(buf, cap, &o, x + (double)(MH_QR_QUIET + col) * m, ry, (double)run * m, m);
             col += run;
         }
     }
     if (ret == 0)
-        ret = pdf_add(buf, cap, &o, "f\nQ\n");
+        ret = pdf_lit(buf, cap, &o, "f\nQ\n");
     if (ret) {
         buf[0] = '\0';
         return ret;

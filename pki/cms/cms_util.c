@@ -224,16 +224,28 @@ static int ber_elem(ber *b, uint8_t *out, size_t cap, size_t *olen, int depth, b
     return 0;
 }
 
-int mh_cms_ber_to_der(const uint8_t *in, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+int mh_cms_ber_to_der_prefix(const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+                             size_t *out_len, size_t *used)
 {
     ber b = {in, in + len};
     int rc;
-    if (!in || !out || len > MH_CMS_MAX_INPUT)
+    if (!in || !out || !out_len || !used || len > MH_CMS_MAX_INPUT)
         return MH_ERR_INVALID_ARG;
     rc = ber_elem(&b, out, cap, out_len, 0, false);
-    if (rc == 0 && b.p != b.end)
-        rc = MH_ERR_PARSE;
     if (rc == MH_ERR_PARSE)
-        mh_err_set(rc, "the CMS message is not valid BER or DER");
+        mh_err_set(MH_ERR_PARSE, "the CMS message is not valid BER or DER");
+    if (rc == 0)
+        *used = (size_t)(b.p - in);
+    return rc;
+}
+
+int mh_cms_ber_to_der(const uint8_t *in, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+    size_t used = 0;
+    int rc = mh_cms_ber_to_der_prefix(in, len, out, cap, out_len, &used);
+    if (rc == 0 && used != len) {
+        mh_err_set(MH_ERR_PARSE, "the CMS message is not valid BER or DER");
+        rc = MH_ERR_PARSE;
+    }
     return rc;
 }

@@ -505,6 +505,14 @@ static void verify_with(const sd_parsed *sd, const mh_der_elem *el, const mh_cms
     }
     r->signature = si.sig.val;
     r->signature_len = si.sig.len;
+    if (si.has_sattrs) {
+        r->sattrs = si.sattrs.val;
+        r->sattrs_len = si.sattrs.len;
+    }
+    if (si.has_uattrs) {
+        r->uattrs = si.uattrs.val;
+        r->uattrs_len = si.uattrs.len;
+    }
     if (find_cert(sd, o, &si, cert)) {
         sfail(r, MH_ERR_NOT_FOUND,
               "the signer's certificate is not in the message (give it with the certificates)");
@@ -573,6 +581,7 @@ static void verify_with(const sd_parsed *sd, const mh_der_elem *el, const mh_cms
         }
         if (a.md->tag != MH_DER_OCTET_STRING || a.md->len != hl ||
             mh_ct_memcmp(a.md->val, dig, hl) != 0) {
+            r->failed_check = MH_CMS_CHECK_DIGEST;
             sfail(r, MH_ERR_VERIFY_FAILED,
                   "the content does not match the signature (message-digest differs): "
                   "the content was changed or is not the one signed");
@@ -588,6 +597,7 @@ static void verify_with(const sd_parsed *sd, const mh_der_elem *el, const mh_cms
         if (a.scv2) {
             rc = check_scv2(a.scv2, cert);
             if (rc) {
+                r->failed_check = MH_CMS_CHECK_SIGNING_CERT;
                 sfail(r,
                       (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED)
                           ? rc
@@ -625,6 +635,7 @@ static void verify_with(const sd_parsed *sd, const mh_der_elem *el, const mh_cms
         return;
     }
     if (rc) {
+        r->failed_check = MH_CMS_CHECK_SIGNATURE;
         sfail(r, MH_ERR_VERIFY_FAILED,
               "the signature is not valid for the signer's certificate (forged, damaged, or "
               "another certificate)");
@@ -720,6 +731,10 @@ static int verify_common(const uint8_t *cms, size_t len, const uint8_t *content,
         }
         content = sd.econtent.val;
         clen = sd.econtent.len;
+    }
+    if (sd.has_crls) {
+        res->crls = sd.crls.val;
+        res->crls_len = sd.crls.len;
     }
     res->n_certs = sd.n_certs;
     for (size_t i = 0; i < sd.n_certs; i++) {

@@ -119,7 +119,25 @@ typedef struct mh_cms_signer_result {
     /* When to validate the signer's path: the timestamp's time when one
      * verified, else the signing-time attribute, else 0 (the caller's now). */
     int64_t validate_at;
+    /* Which check failed when status is MH_ERR_VERIFY_FAILED (enum
+     * mh_cms_check; MH_CMS_CHECK_NONE for the others: a malformed or
+     * missing attribute, a signature algorithm that does not match). */
+    int failed_check;
+    /* The signed and unsigned attributes as found (the contents of their
+     * [0] and [1] SETs, spans of the input; NULL when absent), for callers
+     * that read more attributes than these (CAdES validation). */
+    const uint8_t *sattrs;
+    size_t sattrs_len;
+    const uint8_t *uattrs;
+    size_t uattrs_len;
 } mh_cms_signer_result;
+
+enum mh_cms_check {
+    MH_CMS_CHECK_NONE = 0,
+    MH_CMS_CHECK_DIGEST,       /* message-digest is not the content's digest */
+    MH_CMS_CHECK_SIGNING_CERT, /* signing-certificate-v2 names another certificate */
+    MH_CMS_CHECK_SIGNATURE     /* the signature value does not verify */
+};
 
 typedef struct mh_cms_result {
     const uint8_t *ctype; /* eContentType OID contents */
@@ -132,6 +150,11 @@ typedef struct mh_cms_result {
     size_t cert_len[MH_CMS_MAX_CERTS];
     size_t n_signers;
     mh_cms_signer_result signers[MH_CMS_MAX_SIGNERS];
+    /* The SignedData's crls field (the contents of its [1]
+     * RevocationInfoChoices, a span of the input; NULL when absent): CRLs
+     * a validator may use. */
+    const uint8_t *crls;
+    size_t crls_len;
 } mh_cms_result;
 
 /* Verifies every signer of a DER ContentInfo(SignedData). content is the
@@ -154,6 +177,11 @@ MH_PKI_API int mh_cms_verify_digest(const uint8_t *cms, size_t len, mbedtls_md_t
  * (Does not sort SET OF; a SignedAttributes must already be DER.) */
 MH_PKI_API int mh_cms_ber_to_der(const uint8_t *in, size_t len, uint8_t *out, size_t cap,
                                  size_t *out_len) MH_WARN_UNUSED;
+/* The same for the first element of in, which may be followed by other
+ * bytes (a PDF's /Contents pads the CMS with zeros): *used is the length
+ * of that element's BER encoding. */
+MH_PKI_API int mh_cms_ber_to_der_prefix(const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+                                        size_t *out_len, size_t *used) MH_WARN_UNUSED;
 
 /* ---- building blocks shared with pki_tsp.h ------------------------------ */
 

@@ -443,7 +443,18 @@ int mh_tsp_tstinfo_parse(const uint8_t *der, size_t len, mh_tsp_info *info)
     }
     mh_der_optional(&s, MH_DER_INTEGER, &e, &present);
     if (present) {
-        if (uint_bytes(&e, &p, &n, MH_TSP_MAX_NONCE))
+        /* a nonce is only compared with the request's: any INTEGER, as
+         * TSAs echo what they were sent (GlobalSign's echo negative ones) */
+        bool neg;
+        if (mh_der_integer_check(&e, &neg))
+            goto bad;
+        p = e.val;
+        n = e.len;
+        if (!neg && n > 1 && p[0] == 0) {
+            p++;
+            n--;
+        }
+        if (n > MH_TSP_MAX_NONCE)
             goto bad;
         info->has_nonce = true;
         info->nonce = p;

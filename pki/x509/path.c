@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <mbedtls/md.h>
+#include <mbedtls/sha256.h>
 
 #include "pki_der.h"
 #include "pki_sig.h"
@@ -259,9 +260,10 @@ const char *mh_x509_sig_alg_name(const mh_x509_span *alg)
     return a ? a->name : "an unknown algorithm";
 }
 
-/* The one place signatures are checked: pki/sig/sig.c's strict verifier. */
-static int verify_sig(const mh_x509_span *spki, const mh_x509_span *alg, const uint8_t *data,
-                      size_t len, const mh_x509_span *sig)
+/* The one place signatures are checked: pki/sig/sig.c's strict verifier.
+ * tbs_sha256: SHA-256 of data when the caller has it, else NULL. */
+static int verify_sig_fresh(const mh_x509_span *spki, const mh_x509_span *alg, const uint8_t *data,
+                            size_t len, const mh_x509_span *sig, const uint8_t *tbs_sha256)
 {
     mh_der_elem prm;
     bool has_prm;
@@ -318,10 +320,34 @@ static int verify_sig(const mh_x509_span *spki, const mh_x509_span *alg, const u
     if ((rc = mh_pki_spki_parse(spki->p, spki->len, &key)))
         return rc;
     const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
-    if (!mi || mbedtls_md(mi, data, len, hash))
+    if (!mi)
+        return MH_ERR_UNSUPPORTED_ALG;
+    if (md == MBEDTLS_MD_SHA256 && tbs_sha256)
+        memcpy(hash, tbs_sha256, 32);
+    else if (mbedtls_md(mi, data, len, hash))
         return MH_ERR_UNSUPPORTED_ALG;
     return mh_pki_verify_hash(&key, kind, MH_SIG_DER, md, hash, mbedtls_md_get_size(mi), sig->p,
                               sig->len, kind == MH_SIG_RSA_PSS ? &pss : NULL);
+}
+
+/* verify_sig through the signature cache when it is on (sigcache.c): a
+ * check whose every input was seen to pass passes; a new one is verified
+ * and remembered only if it passes. */
+static int verify_sig(const mh_x509_span *spki, const mh_x509_span *alg, const uint8_t *data,
+                      size_t len, const mh_x509_span *sig)
+{
+    uint8_t tbs_sha256[32], key[32];
+    if (!mh_x509_sigcache_on())
+        return verify_sig_fresh(spki, alg, data, len, sig, NULL);
+    if (mbedtls_sha256_ret(data, len, tbs_sha256, 0) != 0)
+        return MH_ERR_UNSUPPORTED_ALG;
+    mh_x509_sigcache_key(spki, alg, tbs_sha256, sig, key);
+    if (mh_x509_sigcache_lookup(key))
+        return 0;
+    int rc = verify_sig_fresh(spki, alg, data, len, sig, tbs_sha256);
+    if (rc == 0)
+        mh_x509_sigcache_store(key);
+    return rc;
 }
 
 int mh_x509_check_signature(const mh_x509_span *spki, const mh_x509_span *sigalg,
@@ -1255,13 +1281,22 @@ static int check_crls(const vctx *v, size_t k, mh_path_result *r)
                 continue;
             }
             char d1[16];
-            if (crl->this_update > now) {
+            bool later = crl->this_update > now && v->prm->crl_after_ok;
+            if (crl->this_update > now && !later) {
                 mh_x509_date_str(crl->this_update, d1, sizeof d1);
                 snprintf(problem, sizeof problem, "the CRL from '%s' is only valid from %s", cn,
                          d1);
                 continue;
             }
-            if (crl->has_next_update && crl->next_update < now) {
+            if (later && crl->this_update > c->not_after) {
+                mh_x509_date_str(crl->this_update, d1, sizeof d1);
+                snprintf(problem, sizeof problem,
+                         "the CRL from '%s' was issued on %s, after %s expired, and need not "
+                         "list it any more",
+                         cn, d1, who);
+                continue;
+            }
+            if (!later && crl->has_next_update && crl->next_update < now) {
                 mh_x509_date_str(crl->next_update, d1, sizeof d1);
                 snprintf(problem, sizeof problem,
                          "the CRL from '%s' is out of date: its next update was due on %s; get "

@@ -386,6 +386,29 @@ MH_PKI_API int mh_x509_subtree_check(const mh_x509_gn *base);
  * *mbox, or 0 for any other name. */
 MH_PKI_API int mh_x509_gn_smtputf8(const mh_x509_gn *gn, mh_x509_span *mbox);
 
+/* ---- the signature cache (the server case) -------------------------------
+ *
+ * A bounded, thread-safe cache of certificate and CRL signatures that
+ * verified, for a process that validates paths from the same authorities
+ * again and again (a server). An entry is keyed by SHA-256 over the
+ * issuer's whole SubjectPublicKeyInfo, the whole signature
+ * AlgorithmIdentifier, the signature and the SHA-256 of the signed bytes:
+ * a hit is the same check a fresh verification would pass. Only passed
+ * checks are kept; validity, names, constraints, policies, key usage and
+ * revocation are decided afresh every time (a revoked certificate is
+ * refused however often its signature was seen). Off by default.
+ * mh_path_validate() and mh_x509_check_signature() use it when it is on. */
+#define MH_X509_SIGCACHE_MAX ((size_t)1 << 20)
+/* entries: 0 turns it off; otherwise the most it holds (at most
+ * MH_X509_SIGCACHE_MAX; rounded up to a multiple of 4). Empties it and
+ * zeroes the counters. 0, MH_ERR_INVALID_ARG or MH_ERR_NOMEM. */
+MH_PKI_API int mh_x509_sigcache_set(size_t entries);
+typedef struct mh_x509_sigcache_stats {
+    size_t capacity, entries;
+    uint64_t hits, misses, stored;
+} mh_x509_sigcache_stats;
+MH_PKI_API void mh_x509_sigcache_stats_get(mh_x509_sigcache_stats *out);
+
 /* ---- path validation ---------------------------------------------------- */
 
 enum mh_path_purpose {
@@ -421,6 +444,13 @@ typedef struct mh_path_params {
      * not count against it (0: every listed revocation counts). */
     int64_t crl_time;
     int64_t poe_time;
+    /* A CRL issued after crl_time also tells the status at crl_time (a
+     * validation at a proven past time with the CRLs gathered since, as
+     * PAdES B-LT documents carry them): such a CRL is used whatever its
+     * nextUpdate, unless it was issued after the certificate it would
+     * cover had expired (a CA may drop expired certificates from its
+     * CRLs). Off: a CRL must be current at crl_time. */
+    bool crl_after_ok;
     /* RFC 3280's profile where RFC 5280 tightened it: basicConstraints and
      * policyConstraints may be non-critical in CA certificates. Off by
      * default (RFC 5280, as OpenSSL's -x509_strict); NIST PKITS, written

@@ -29,6 +29,16 @@ bool mh_x509_host_ok(const uint8_t *s, size_t n, unsigned flags);
 bool mh_x509_span_eq(const mh_x509_span *a, const mh_x509_span *b);
 bool mh_x509_oid_eq(const mh_x509_span *a, const uint8_t *oid, size_t len);
 
+/* The signature cache (sigcache.c, pki_x509.h): is it on; the key of a
+ * check (SHA-256 over the whole SPKI, the whole AlgorithmIdentifier, the
+ * signature and the SHA-256 of the signed bytes, each with its length);
+ * was that check seen to pass; remember that it passed. */
+bool mh_x509_sigcache_on(void);
+void mh_x509_sigcache_key(const mh_x509_span *spki, const mh_x509_span *alg,
+                          const uint8_t tbs_sha256[32], const mh_x509_span *sig, uint8_t key[32]);
+bool mh_x509_sigcache_lookup(const uint8_t key[32]);
+void mh_x509_sigcache_store(const uint8_t key[32]);
+
 #define MH_OID(...) ((const uint8_t[]){__VA_ARGS__}), sizeof((const uint8_t[]){__VA_ARGS__})
 
 #endif

@@ -23,7 +23,11 @@ json_get() { # KEY (from $OUT)
 }
 qr_of_pdf() { # PDF -> the QR text on page 1
     rm -f "$W"/page-*.png
-    pdftoppm -r 150 -f 1 -l 1 -png "$1" "$W/page" && zbarimg -q --raw "$W"/page-*.png 2>/dev/null
+    # the stamp's page: the last (a verification page, for supplied documents)
+    local n
+    n=$(pdfinfo "$1" 2>/dev/null | awk '/^Pages:/ {print $2}')
+    pdftoppm -r 150 -f "${n:-1}" -l "${n:-1}" -png "$1" "$W/page" &&
+        zbarimg -q --raw "$W"/page-*.png 2>/dev/null
 }
 
 # ---- init ------------------------------------------------------------------
@@ -104,6 +108,17 @@ expect 0 "verify the QR text against the document" verify --qr "$URL" --doc "$W/
 expect 0 "verify --json" verify "$W/act.signed.pdf" --json
 [ "$(json_get verdict)" = valid ] || fail "verify --json says valid"
 pass "verify --json says valid"
+# the ETSI report beside the verdict (docs/validation.md); the appliance's
+# own root and CRL join the trust store by themselves
+expect 0 "verify --trust: the verdict decides, the ETSI report is added" verify \
+    "$W/act.signed.pdf" --trust "$A/certs/root.crt"
+out_has "^VALID" "the verdict comes first"
+out_has "^ETSI EN 319 102-1 validation of .*: TOTAL-PASSED$" "the ETSI report passes"
+out_has "with the appliance's root" "the appliance's root is in the trust store"
+expect 0 "verify --trust --json" verify "$W/act.signed.pdf" --trust "$A/certs/root.crt" --json
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if j["verdict"] == "valid" and j["etsi"]["indication"] == "TOTAL-PASSED" and j["etsi"]["signatures"][0]["proof_of_existence"] == "signature-timestamp" else 1)' "$OUT" ||
+    fail "JSON: the verdict valid and the ETSI report TOTAL-PASSED, proven by its timestamp"
+pass "JSON: the verdict and, under etsi, TOTAL-PASSED proven by the signature timestamp"
 expect 0 "signing the same act again resumes" sign "$W/act.pdf" --kind notary-act \
     --issuer notary --fields "$W/act.json" --out "$W/act2.signed.pdf" --json
 [ "$(json_get resumed)" = True ] || fail "resumed"
@@ -174,6 +189,13 @@ check "pdfsig accepts its signature (it is well made)" sh -c "pdfsig '$W/fake.si
 expect 1 "a PDF signed by an untrusted key" verify "$W/fake.signed.pdf"
 out_has "^FORGED" "verify says forged"
 out_has "not from this registry\|does not trust" "verify says it is not from this registry"
+expect 1 "trusting the other appliance's root: still FORGED here (a mohur document)" verify \
+    "$W/fake.signed.pdf" --trust "$B/certs/root.crt" --crl "$B/certs/root.crl"
+out_has "^FORGED" "the verdict decides for a mohur document"
+out_has "^ETSI EN 319 102-1 validation of .*: TOTAL-PASSED$" \
+    "while the ETSI report says its signature is sound under that root"
+expect 0 "verify --etsi: the ETSI report alone decides" verify "$W/fake.signed.pdf" \
+    --trust "$B/certs/root.crt" --crl "$B/certs/root.crl" --etsi
 expect 1 "a receipt signed by another registry key" verify --qr "$FAKE_URL"
 out_has "^FORGED" "the foreign receipt is forged"
 

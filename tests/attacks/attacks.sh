@@ -7,7 +7,7 @@
 # the PDF attack tests.
 . "$(dirname "$0")/../cli/lib.sh"
 
-for t in pdftoppm zbarimg openssl python3 faketime setpriv; do
+for t in pdftoppm pdftotext pdfinfo zbarimg openssl python3 faketime setpriv; do
     command -v "$t" >/dev/null || { echo "SKIP: $t is not installed" >&2; exit 77; }
 done
 : "${MKPDF:?set MKPDF to mkpdf.py}"
@@ -28,7 +28,11 @@ ledger_size() {
 }
 qr_of_pdf() { # PDF -> the QR text on page 1
     rm -f "$W"/page-*.png
-    pdftoppm -r 150 -f 1 -l 1 -png "$1" "$W/page" && zbarimg -q --raw "$W"/page-*.png 2>/dev/null
+    # the stamp's page: the last (a verification page, for supplied documents)
+    local n
+    n=$(pdfinfo "$1" 2>/dev/null | awk '/^Pages:/ {print $2}')
+    pdftoppm -r 150 -f "${n:-1}" -l "${n:-1}" -png "$1" "$W/page" &&
+        zbarimg -q --raw "$W"/page-*.png 2>/dev/null
 }
 serial_of() { # CERT-FILE -> hex serial
     openssl x509 -in "$1" -noout -serial | sed 's/^serial=//'
@@ -53,6 +57,16 @@ expect 0 "the notary signs an act" sign "$W/act.pdf" --kind notary-act --issuer 
     --field act=17/2026 --field title="Power of attorney" --field date=2026-11-28 \
     --out "$W/act.signed.pdf" --json
 ACT_URL=$(json_get url)
+# the stamp never hides the act's content: a supplied document gets it on a
+# verification page added at the end; the act's own page is untouched
+pages() { pdfinfo "$1" | awk '/^Pages:/ {print $2}'; }
+[ "$(pages "$W/act.signed.pdf")" = $(($(pages "$W/act.pdf") + 1)) ] || fail "a verification page"
+pass "the stamp goes on a verification page added at the end"
+[ "$(pdftotext -f 1 -l 1 "$W/act.pdf" -)" = "$(pdftotext -f 1 -l 1 "$W/act.signed.pdf" -)" ] ||
+    fail "page 1 unchanged"
+pass "the act's own page shows what it showed before signing"
+pdftotext -f 2 -l 2 "$W/act.signed.pdf" - | grep -q "Verification page" || fail "the page says what it is"
+pass "the verification page says what it is, in three languages"
 # a party: its own key on the appliance token, a certificate from the root
 expect 0 "a party's key" key generate --token "pkcs11:token=mohur$PIN" --type ec-p256 \
     --label party
@@ -293,6 +307,19 @@ EOF
 expect 1 "the receipt with n - s" verify --qr "$HIGH_S"
 out_has "^FORGED" "one receipt, one encoding"
 
+# ---- long real names fit, and scan ------------------------------------------------------------
+cat >"$W/long.csv" <<'EOF2'
+name,degree,programme,date,number
+Александрова-Воскресенская Екатерина-Маргарита Вячеславовна Константиновна-Ив,Магистр: Компьютерные науки и информационные технологии А,Программная инженерия,2026-06-30,BDU-2026-00012345
+EOF2
+expect 0 "a diploma with an 80-character Cyrillic name and every printed field" issue \
+    --kind diploma --roster "$W/long.csv" --issuer bdu --out "$W/long" --no-progress
+LONG_URL=$(qr_of_pdf "$W/long/bdu_diploma_BDU-2026-00012345.pdf")
+[ -n "$LONG_URL" ] || fail "zbarimg reads its QR at 150 dpi"
+pass "zbarimg reads the long name's QR from the PDF at 150 dpi"
+expect 0 "and it verifies" verify --qr "$LONG_URL"
+out_has "Александрова-Воскресенская" "with the whole name"
+
 # ---- input discipline ----------------------------------------------------------------------
 printf 'name,degree,programme,date,number\nA B,D,P,2026-06-30,..\nA B,D,P,2026-06-30, LEAD\nA B,D,P,2026-06-30,a/b\nA B,D,P,2026-06-30,.\n' >"$W/badnum.csv"
 n3=$(ledger_size)
@@ -303,6 +330,11 @@ for why in "'.' or '..'" "starts or ends with a space" "contains '/'"; do
 done
 [ "$(ledger_size)" = "$n3" ] || fail "nothing recorded for bad numbers"
 pass "nothing recorded for bad numbers"
+printf 'name,degree,programme,date,number\nA B,D,P,2026-06-30,NUL\0X\n' >"$W/nul.csv"
+run issue --kind diploma --roster "$W/nul.csv" --issuer bdu --out "$W/nul" --no-progress
+[ "$RC" -ne 0 ] || fail "a NUL in a roster"
+[ "$(ledger_size)" = "$n3" ] || fail "nothing recorded for a NUL in a roster"
+pass "a NUL in a roster is refused, nothing recorded"
 printf 'name,degree,programme,date,number,extra\nA B,D,P,2026-06-30,X-1,zz\n' >"$W/extra.csv"
 run issue --kind diploma --roster "$W/extra.csv" --issuer bdu --out "$W/extra" --no-progress
 [ "$RC" -ne 0 ] || fail "an unknown column"

@@ -126,6 +126,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "pkits: %s: %s\n", jpath, jerr.text);
         return 1;
     }
+    const char *sc = getenv("MH_TEST_SIGCACHE");
+    long scn = sc ? strtol(sc, NULL, 10) : 0;
+    bool sigcache = scn > 0;
+    if (sigcache && mh_x509_sigcache_set((size_t)scn) != 0)
+        return 1;
     mh_path_work *work = malloc(mh_path_work_size());
     static mh_x509_cert certs[MAX_FILES];
     static mh_x509_crl crls[MAX_FILES];
@@ -252,6 +257,12 @@ int main(int argc, char **argv)
             mh_path_input in = {target, anchors, 1, pool, npool, crlp, ncrl};
             rc = mh_path_validate(work, &in, &p, &res);
             snprintf(why, sizeof why, "%s", res.reason);
+            /* with the signature cache on (MH_TEST_SIGCACHE), each case
+             * twice, the second time warm: the verdict must not change */
+            if (sigcache && mh_path_validate(work, &in, &p, &res) != rc) {
+                snprintf(why, sizeof why, "the verdict changed with a warm signature cache");
+                rc = expect_error ? 0 : MH_ERR_VERIFY_FAILED;
+            }
         }
         const char *verdict;
         if (rc == MH_ERR_UNSUPPORTED || rc == MH_ERR_UNSUPPORTED_ALG) {
@@ -271,6 +282,13 @@ int main(int argc, char **argv)
     }
     printf("pkits: %zu cases, %zu right, %zu unsupported, %zu wrong\n", total, right, unsupported,
            wrong);
+    if (sigcache) {
+        mh_x509_sigcache_stats cs;
+        mh_x509_sigcache_stats_get(&cs);
+        printf("pkits: signature cache of %zu: %llu hits, %llu misses, %llu stored\n", cs.capacity,
+               (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+               (unsigned long long)cs.stored);
+    }
     json_decref(root);
     free(work);
     return wrong ? 1 : 0;

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include <qrencode.h>
+
 #include <mbedtls/ecp.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
@@ -18,6 +20,7 @@
 #include "mh_pki.h"
 #include "../common/test_signer.h"
 #include "mh_qr.h"
+#include "qr_int.h"
 
 static mbedtls_pk_context key_a, key_b, key_p384;
 static mh_receipt_key trust_a, trust_b;
@@ -1022,6 +1025,131 @@ static void test_qr_drawings(void **state)
     assert_int_equal(mh_qr_encode("", MH_QR_LEVEL_M, 0, &qr), MH_ERR_INVALID_ARG);
 }
 
+/* PDF numbers keep "%s%lld.%03lld" of the value rounded to thousandths:
+ * negative values, values under one, rounding. */
+static void test_qr_pdf_numbers(void **state)
+{
+    mh_qr qr;
+    size_t len;
+    (void)state;
+    assert_int_equal(mh_qr_encode("HTTPS://A.AZ/V/MZXW6YTBOI", MH_QR_LEVEL_M, 0, &qr), 0);
+    size_t max = mh_qr_pdf_ops_max(&qr);
+    char *ops = malloc(max);
+    assert_non_null(ops);
+    assert_int_equal(mh_qr_pdf_ops(&qr, -0.0004, -1.5, 0.0333, ops, max, &len), 0);
+    static const char want1[] = "q\n1 g\n0.000 -1.500 0.033 0.033 re\nf\n0 g\n";
+    assert_memory_equal(ops, want1, sizeof want1 - 1);
+    assert_int_equal(mh_qr_pdf_ops(&qr, -12.3456, 7.0005, 1234.5678, ops, max, &len), 0);
+    static const char want2[] = "q\n1 g\n-12.346 7.001 1234.568 1234.568 re\n";
+    assert_memory_equal(ops, want2, sizeof want2 - 1);
+    free(ops);
+    mh_qr_free(&qr);
+}
+
+/* mh_qr_encode chooses the mask itself (host/qr/qr_mask.c) and must make
+ * the very symbol libqrencode's QRcode_encodeString makes: every module,
+ * over texts of every length class and all four levels (receipt URLs,
+ * mixed-mode text, bytes, digits). */
+static void test_qr_same_as_libqrencode(void **state)
+{
+    (void)state;
+    static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+    char *text = malloc(2000);
+    assert_non_null(text);
+    /* the fast path is there (Debian's libqrencode 4 exports what it
+     * needs), so what follows compares it, not libqrencode with itself */
+    int fv = 0, fw = 0;
+    uint8_t *fm = NULL;
+    assert_int_equal(mh_qr_encode_fast("HTTPS://A.AZ/V/MZXW6YTBOI", QR_ECLEVEL_M, &fv, &fw, &fm),
+                     0);
+    assert_int_equal(fv, 2);
+    free(fm);
+    uint32_t x = 12345;
+    unsigned checked = 0;
+    for (int it = 0; it < 1200; it++) {
+        size_t n = 1 + (size_t)(it < 600 ? it : (it * 7) % 1900);
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            unsigned r = (x >> 16) & 0x7fff;
+            switch (it % 4) {
+            case 0: /* a receipt URL's alphabet */
+                text[i] = alnum[r % 45];
+                break;
+            case 1: /* digits, with some letters */
+                text[i] = (char)(r % 10 == 0 ? 'A' + r % 26 : '0' + r % 10);
+                break;
+            case 2: /* printable ASCII, lower case too */
+                text[i] = (char)(' ' + r % 95);
+                break;
+            default: /* long runs of one character */
+                text[i] = (r % 8) ? (i ? text[i - 1] : 'A') : alnum[r % 45];
+                break;
+            }
+        }
+        text[n] = '\0';
+        if (strncmp(text, "HTTPS", 5) == 0)
+            text[0] = 'X';
+        for (int lvl = MH_QR_LEVEL_L; lvl <= MH_QR_LEVEL_H; lvl++) {
+            static const QRecLevel ql[4] = {QR_ECLEVEL_L, QR_ECLEVEL_M, QR_ECLEVEL_Q, QR_ECLEVEL_H};
+            QRcode *want = QRcode_encodeString(text, 0, ql[lvl], QR_MODE_8, 1);
+            mh_qr qr;
+            int rc = mh_qr_encode(text, (enum mh_qr_level)lvl, 0, &qr);
+            if (!want) {
+                assert_int_not_equal(rc, 0);
+                continue;
+            }
+            assert_int_equal(rc, 0);
+            assert_int_equal(qr.version, want->version);
+            assert_int_equal(qr.width, want->width);
+            for (int i = 0; i < want->width * want->width; i++)
+                if (qr.modules[i] != (want->data[i] & 1u))
+                    fail_msg("text of %zu characters, level %d: module %d differs", n, lvl, i);
+            checked++;
+            mh_qr_free(&qr);
+            QRcode_free(want);
+        }
+    }
+    print_message("qr: %u symbols equal to libqrencode's\n", checked);
+    assert_true(checked > 4000);
+    free(text);
+}
+
+/* mh_qr_alnum_fits says what mh_qr_encode says of as many 'A's, for every
+ * length around each version's capacity, twice (the second answer is the
+ * remembered one). */
+static void test_qr_alnum_fits(void **state)
+{
+    (void)state;
+    char *text = malloc(MH_QR_TEXT_MAX + 2);
+    assert_non_null(text);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t n = 1; n <= MH_QR_TEXT_MAX; n += (n < 400 ? 1 : 37)) {
+            memset(text, 'A', n);
+            text[n] = '\0';
+            for (int lvl = MH_QR_LEVEL_L; lvl <= MH_QR_LEVEL_H; lvl++) {
+                mh_qr qr;
+                int rc = mh_qr_encode(text, (enum mh_qr_level)lvl, 0, &qr);
+                int want = rc ? 0 : qr.version;
+                if (!rc)
+                    mh_qr_free(&qr);
+                int v = -1;
+                assert_int_equal(mh_qr_alnum_fits(n, (enum mh_qr_level)lvl, 0, &v), rc);
+                assert_int_equal(v, want);
+                if (want > 1) {
+                    assert_int_equal(mh_qr_alnum_fits(n, (enum mh_qr_level)lvl, want - 1, NULL),
+                                     MH_ERR_TOO_LARGE);
+                    assert_int_equal(mh_qr_alnum_fits(n, (enum mh_qr_level)lvl, want, NULL), 0);
+                }
+            }
+        }
+    }
+    assert_int_equal(mh_qr_alnum_fits(MH_QR_TEXT_MAX + 1, MH_QR_LEVEL_L, 0, NULL),
+                     MH_ERR_TOO_LARGE);
+    assert_int_equal(mh_qr_alnum_fits(0, MH_QR_LEVEL_L, 0, NULL), MH_ERR_INVALID_ARG);
+    assert_int_equal(mh_qr_alnum_fits(10, MH_QR_LEVEL_L, 41, NULL), MH_ERR_INVALID_ARG);
+    free(text);
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -1064,6 +1192,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base32_vectors),
+        cmocka_unit_test(test_qr_pdf_numbers),
+        cmocka_unit_test(test_qr_alnum_fits),
+        cmocka_unit_test(test_qr_same_as_libqrencode),
         cmocka_unit_test(test_base32_random),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_custom_names),

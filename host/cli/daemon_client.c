@@ -1,0 +1,439 @@
+/*
+ * daemon_client.c - the CLI's writing commands through a running mohurd.
+ *
+ * mohurd holds the ledger for writing; while it runs, `mohur sign`,
+ * `mohur issue` and `mohur revoke` send their request to it over its Unix
+ * socket (STATE/mohurd.sock, mode 600; mohurd checks the peer's uid) with
+ * the same HTTP API every client uses (docs/openapi.yaml), and print the
+ * same results. When no mohurd answers there, the commands work directly,
+ * as before. This file is the whole client side: a small HTTP/1.1 client
+ * over AF_UNIX whose response reader is bounds-checked, and one function
+ * per command.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "mh_app.h"
+#include "mh_batch.h"
+
+#define RESP_MAX ((size_t)1 << 30)
+
+static int dial(int *out)
+{
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    int n = snprintf(sa.sun_path, sizeof sa.sun_path, "%s/mohurd.sock", mh_cli_state_dir());
+    if (n < 0 || (size_t)n >= sizeof sa.sun_path)
+        return MH_ERR_NOT_FOUND;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return MH_ERR_IO;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        close(fd);
+        return MH_ERR_NOT_FOUND;
+    }
+    *out = fd;
+    return MH_OK;
+}
+
+bool mh_cli_daemon_running(void)
+{
+    int fd;
+    if (dial(&fd) != 0)
+        return false;
+    close(fd);
+    return true;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    while (n) {
+        ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return MH_ERR_IO;
+        b += w;
+        n -= (size_t)w;
+    }
+    return MH_OK;
+}
+
+/* The response: status line, headers (Content-Length), body. */
+static int parse_response(const char *r, size_t n, int *status, const char **body, size_t *blen)
+{
+    const char *end = NULL;
+    for (size_t i = 0; i + 3 < n; i++)
+        if (memcmp(r + i, "\r\n\r\n", 4) == 0) {
+            end = r + i;
+            break;
+        }
+    if (!end || n < 12 || memcmp(r, "HTTP/1.1 ", 9) != 0)
+        return MH_ERR_PARSE;
+    int s = 0;
+    for (size_t i = 9; i < 12; i++) {
+        if (r[i] < '0' || r[i] > '9')
+            return MH_ERR_PARSE;
+        s = s * 10 + (r[i] - '0');
+    }
+    size_t hlen = (size_t)(end - r) + 4;
+    *status = s;
+    *body = r + hlen;
+    *blen = n - hlen;
+    /* Content-Length, when given, must be what came (Connection: close) */
+    for (const char *p = r; p < end; p++) {
+        if ((size_t)(end - p) > 16 && strncasecmp(p, "\r\nContent-Length:", 17) == 0) {
+            unsigned long long v = 0;
+            const char *q = p + 17;
+            while (q < end && *q == ' ')
+                q++;
+            if (q == end || *q < '0' || *q > '9')
+                return MH_ERR_PARSE;
+            while (q < end && *q >= '0' && *q <= '9' && v < RESP_MAX)
+                v = v * 10 + (unsigned)(*q++ - '0');
+            if (v != *blen)
+                return MH_ERR_PARSE;
+        }
+    }
+    return MH_OK;
+}
+
+/* One request; *resp (malloc'd, NUL-terminated JSON) and the status. */
+static int call(const char *method, const char *path, const char *body, size_t len, int *status,
+                json_t **resp)
+{
+    int fd = -1, rc;
+    char head[1200];
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    *resp = NULL;
+    if ((rc = dial(&fd)) != 0) {
+        mh_err_set(MH_ERR_IO, "mohurd stopped answering on %s/mohurd.sock", mh_cli_state_dir());
+        return MH_ERR_IO;
+    }
+    int hl = snprintf(head, sizeof head,
+                      "%s %s HTTP/1.1\r\nHost: mohurd\r\nConnection: close\r\nContent-Type: "
+                      "application/json\r\nContent-Length: %zu\r\n\r\n",
+                      method, path, len);
+    if (hl < 0 || (size_t)hl >= sizeof head) {
+        close(fd);
+        return MH_ERR_TOO_LARGE;
+    }
+    if ((rc = write_all(fd, head, (size_t)hl)) != 0 || (len && (rc = write_all(fd, body, len))))
+        goto out;
+    for (;;) {
+        if (n + 65536 + 1 > cap) {
+            if (cap >= RESP_MAX) {
+                rc = MH_ERR_TOO_LARGE;
+                goto out;
+            }
+            cap = cap ? cap * 2 : 131072;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                rc = MH_ERR_NOMEM;
+                goto out;
+            }
+            buf = nb;
+        }
+        ssize_t r = recv(fd, buf + n, cap - n - 1, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = MH_ERR_IO;
+            goto out;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    const char *b;
+    size_t blen;
+    if (!buf || (rc = parse_response(buf, n, status, &b, &blen)) != 0) {
+        mh_err_set(MH_ERR_PARSE, "mohurd's answer could not be read");
+        rc = MH_ERR_PARSE;
+        goto out;
+    }
+    json_error_t je;
+    *resp = json_loadb(b, blen, 0, &je);
+    if (!json_is_object(*resp)) {
+        json_decref(*resp);
+        *resp = NULL;
+        mh_err_set(MH_ERR_PARSE, "mohurd answered %d without a JSON object", *status);
+        rc = MH_ERR_PARSE;
+        goto out;
+    }
+    rc = MH_OK;
+out:
+    if (rc == MH_ERR_IO)
+        mh_err_set(rc, "the connection to mohurd broke (%s); the request may not have completed",
+                   strerror(errno));
+    free(buf);
+    close(fd);
+    return rc;
+}
+
+/* mohurd's error as this command's error: its sentence, an MH_ERR_* code
+ * for the exit status. */
+static int daemon_error(int status, json_t *r)
+{
+    const char *msg = json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+    int code;
+    switch (status) {
+    case 400:
+    case 413:
+    case 415:
+        code = MH_ERR_INVALID_ARG;
+        break;
+    case 401:
+    case 403:
+        code = MH_ERR_PERMISSION;
+        break;
+    case 404:
+        code = MH_ERR_NOT_FOUND;
+        break;
+    case 409:
+        code = MH_ERR_ALREADY_EXISTS;
+        break;
+    case 503:
+        code = MH_ERR_TOKEN_FAILED;
+        break;
+    default:
+        code = MH_ERR_INTERNAL;
+        break;
+    }
+    return mh_err_set(code, "%s", msg ? msg : "mohurd refused the request");
+}
+
+static char *b64(const uint8_t *p, size_t n)
+{
+    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *s = malloc(4 * ((n + 2) / 3) + 1), *o = s;
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        *o++ = t[v >> 18 & 63];
+        *o++ = t[v >> 12 & 63];
+        *o++ = i + 1 < n ? t[v >> 6 & 63] : '=';
+        *o++ = i + 2 < n ? t[v & 63] : '=';
+    }
+    *o = 0;
+    return s;
+}
+
+static int write_b64(const char *path, const char *text)
+{
+    uint8_t *der = NULL;
+    size_t len = 0;
+    int rc = text ? mh_cli_unbase64((const uint8_t *)text, strlen(text), &der, &len) : MH_ERR_PARSE;
+    if (rc == 0)
+        rc = mh_file_write_atomic(path, der, len, 0644);
+    free(der);
+    return rc;
+}
+
+int mh_cli_daemon_sign(const mh_app_issue_req *req, const char *kind_id, const char *issuer,
+                       const char *out, mh_app_issue_res *res)
+{
+    json_t *o = json_object(), *f = json_object(), *r = NULL;
+    int status = 0, rc = MH_ERR_NOMEM;
+    char *doc = NULL, *body = NULL;
+    memset(res, 0, sizeof *res);
+    if (!o || !f)
+        goto out;
+    for (size_t i = 0; i < req->nfields; i++)
+        json_object_set_new(f, req->fields[i].id, json_string(req->fields[i].value));
+    if (kind_id)
+        json_object_set_new(o, "kind", json_string(kind_id));
+    if (issuer)
+        json_object_set_new(o, "issuer", json_string(issuer));
+    if (req->doc_id)
+        json_object_set_new(o, "doc_id", json_string(req->doc_id));
+    json_object_set(o, "fields", f);
+    if (!(doc = b64(req->doc, req->doc_len)))
+        goto out;
+    json_object_set_new(o, "document", json_string(doc));
+    if (!(body = json_dumps(o, JSON_COMPACT)))
+        goto out;
+    if ((rc = call("POST", "/api/v1/documents", body, strlen(body), &status, &r)) != 0)
+        goto out;
+    if (status != 200 && status != 201) {
+        rc = daemon_error(status, r);
+        res->voided = json_is_true(json_object_get(r, "voided"));
+        snprintf(res->url, sizeof res->url, "%s",
+                 json_string_value(json_object_get(r, "receipt_url"))
+                     ? json_string_value(json_object_get(r, "receipt_url"))
+                     : "");
+        goto out;
+    }
+    const char *s;
+    snprintf(res->doc_id, sizeof res->doc_id, "%s",
+             (s = json_string_value(json_object_get(r, "doc_id"))) ? s : "");
+    snprintf(res->url, sizeof res->url, "%s",
+             (s = json_string_value(json_object_get(r, "url"))) ? s : "");
+    res->log_index = (uint64_t)json_integer_value(json_object_get(r, "log_index"));
+    res->qr_version = (unsigned)json_integer_value(json_object_get(r, "qr_version"));
+    res->resumed = json_is_true(json_object_get(r, "resumed"));
+    res->cosigned = json_is_true(json_object_get(r, "cosigned"));
+    json_t *files = json_object_get(r, "files");
+    res->pdf = json_object_get(files, "pdf") != NULL;
+    if (res->pdf) {
+        rc = write_b64(out, json_string_value(json_object_get(files, "pdf")));
+    } else {
+        static const char *const k[] = {"p7s", "qr_png", "qr_svg", "receipt"};
+        static const char *const ext[] = {".p7s", ".qr.png", ".qr.svg", ".receipt"};
+        rc = MH_OK;
+        for (size_t i = 0; i < 4 && rc == 0; i++) {
+            char p[4200];
+            snprintf(p, sizeof p, "%s%s", out, ext[i]);
+            rc = write_b64(p, json_string_value(json_object_get(files, k[i])));
+        }
+    }
+    if (rc)
+        mh_err_set(rc,
+                   "document '%s' was issued, but writing it to %s failed: %s; sign again to get "
+                   "it (the same document is not issued twice)",
+                   res->doc_id, out, mh_strerror(rc));
+out:
+    free(doc);
+    free(body);
+    json_decref(f);
+    json_decref(o);
+    json_decref(r);
+    return rc;
+}
+
+int mh_cli_daemon_revoke(const char *doc_id, unsigned reason, mh_ledger_status *st)
+{
+    char path[400], body[100];
+    json_t *r = NULL;
+    int status = 0;
+    memset(st, 0, sizeof *st);
+    /* the id goes in the path: only what a document id may hold, escaped */
+    size_t o = (size_t)snprintf(path, sizeof path, "/api/v1/documents/");
+    for (const unsigned char *p = (const unsigned char *)doc_id; *p && o + 4 < sizeof path; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~", *p))
+            path[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(path + o, sizeof path - o, "%%%02X", *p);
+    }
+    if (o + 8 >= sizeof path)
+        return MH_ERR_TOO_LARGE;
+    snprintf(path + o, sizeof path - o, "/revoke");
+    snprintf(body, sizeof body, "{\"reason\":\"%s\"}", mh_app_reason_name(reason));
+    int rc = call("POST", path, body, strlen(body), &status, &r);
+    if (rc == 0 && status != 200)
+        rc = daemon_error(status, r);
+    if (rc == 0) {
+        st->revoked = true;
+        st->reason = reason;
+        st->revoke_index = (uint64_t)json_integer_value(json_object_get(r, "revoke_index"));
+        st->revoke_time = (uint64_t)json_integer_value(json_object_get(r, "revoked_at"));
+    }
+    json_decref(r);
+    return rc;
+}
+
+static size_t num(json_t *o, const char *k)
+{
+    json_int_t v = json_integer_value(json_object_get(o, k));
+    return v > 0 ? (size_t)v : 0;
+}
+
+int mh_cli_daemon_batch(const char *kind_id, const char *issuer, const char *roster,
+                        const char *out_dir, bool progress, mh_batch_stats *st)
+{
+    uint8_t *text = NULL;
+    size_t len = 0;
+    char abs_out[4096], path[64], last[600] = "";
+    json_t *o = NULL, *r = NULL;
+    int status = 0, rc;
+    struct timespec t0, t1;
+    memset(st, 0, sizeof *st);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (mh_cli_read_regular(roster, (size_t)256 << 20, &text, &len) != 0)
+        return MH_ERR_IO;
+    if (!realpath(out_dir, abs_out)) {
+        free(text);
+        mh_err_set(MH_ERR_IO, "the output directory %s: %s", out_dir, strerror(errno));
+        return MH_ERR_IO;
+    }
+    size_t rl = strlen(roster);
+    o = json_pack("{s:s,s:s%,s:s,s:s}", "kind", kind_id, "roster", (const char *)text, len,
+                  "format", rl > 5 && strcmp(roster + rl - 5, ".json") == 0 ? "json" : "csv",
+                  "out_dir", abs_out);
+    free(text);
+    if (o && issuer)
+        json_object_set_new(o, "issuer", json_string(issuer));
+    char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!body)
+        return MH_ERR_NOMEM;
+    rc = call("POST", "/api/v1/batches", body, strlen(body), &status, &r);
+    free(body);
+    if (rc == 0 && status != 202)
+        rc = daemon_error(status, r);
+    if (rc) {
+        json_decref(r);
+        return rc;
+    }
+    snprintf(path, sizeof path, "/api/v1/batches/%zu", num(r, "id"));
+    if (progress)
+        fprintf(stderr, "%s: mohurd runs the batch (%s)\n", mh_cli_prog, path);
+    for (;;) {
+        json_decref(r);
+        r = NULL;
+        if ((rc = call("GET", path, NULL, 0, &status, &r)) != 0)
+            return rc;
+        if (status != 200) {
+            rc = daemon_error(status, r);
+            json_decref(r);
+            return rc;
+        }
+        const char *state = json_string_value(json_object_get(r, "state"));
+        const char *msg = json_string_value(json_object_get(r, "message"));
+        if (progress && msg && strcmp(msg, last) != 0) {
+            fprintf(stderr, "%s\n", msg);
+            snprintf(last, sizeof last, "%s", msg);
+        }
+        if (!state || strcmp(state, "running") != 0)
+            break;
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    st->rows = num(r, "rows");
+    st->issued = num(r, "issued");
+    st->already = num(r, "already");
+    st->remade = num(r, "remade");
+    st->bad = num(r, "bad");
+    st->conflicts = num(r, "conflicts");
+    st->voided = num(r, "voided");
+    st->failed = num(r, "failed");
+    st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    const char *state = json_string_value(json_object_get(r, "state"));
+    if (state && strcmp(state, "failed") == 0) {
+        st->fatal = MH_ERR_TOKEN_FAILED;
+        snprintf(st->fatal_msg, sizeof st->fatal_msg, "%s",
+                 json_string_value(json_object_get(r, "message"))
+                     ? json_string_value(json_object_get(r, "message"))
+                     : "the batch failed in mohurd");
+    }
+    json_decref(r);
+    return MH_OK;
+}

@@ -1,0 +1,1069 @@
+/*
+ * ledgerd.c - mohurd's ledger process: the only writer of the ledger. It
+ * opens the appliance without a token (MH_APP_NO_TOKEN), with keys whose
+ * private operations go to the signer process, and runs the same services
+ * as the CLI for the front's requests: mh_app_issue (a rendered kind from
+ * its template first), mh_app_revoke, mh_batch_run. It signs checkpoints
+ * (through the signer) and exports the C2SP tiles the front serves.
+ */
+#define _GNU_SOURCE
+#include "mohurd.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "mh_app.h"
+#include "mh_batch.h"
+#include "mh_doc.h"
+#include "mh_ledger.h"
+
+#define TPL_MAX 16
+#define BATCH_MAX 64
+
+typedef struct rkey {
+    char label[MHD_LABEL_MAX + 1];
+    uint8_t purpose;
+} rkey;
+
+typedef struct tpl {
+    char kind[MHD_KIND_MAX + 1];
+    char issuer[MHD_ID_MAX + 1];
+    mh_template *t;
+    mh_pdf_font font;
+    bool has_font;
+} tpl;
+
+typedef struct batch {
+    mhd_batch_state st;
+    char roster[1200];
+    mh_kind *kind;
+    char issuer[MHD_ID_MAX + 1];
+    char issuer_name[256];
+    char requester[MHD_REQUESTER_MAX + 1];
+} batch;
+
+static struct G {
+    mhd_conf *c;
+    mh_app *app;
+    pthread_rwlock_t lock; /* requests read, reload and stop write */
+    mhd_pool signer;
+    pthread_mutex_t keys_lock;
+    bool keys_ok;
+    char keys_problem[300];
+    rkey reg, tsa, iss[MH_APP_ISSUERS_MAX];
+    mh_app_issuer_info info[MH_APP_ISSUERS_MAX];
+    size_t nissuers;
+    mh_app_signer *signers[MH_APP_ISSUERS_MAX];
+    char origin[300];
+    char spool[1200], tiles[1200], batches[1200];
+    uint64_t checkpoint_size;
+    atomic_bool stopping;
+    pthread_mutex_t tpl_lock;
+    tpl tpls[TPL_MAX];
+    pthread_mutex_t batch_lock;
+    batch *b[BATCH_MAX];
+    uint32_t nbatch;
+    bool batch_running;
+    volatile sig_atomic_t batch_stop;
+    atomic_ullong signatures, sign_errors;
+} G;
+
+/* ---- signing through the signer --------------------------------------------- */
+
+/* The mh_signer sign of every key the ledger process holds: the signer
+ * process signs, if its permit table and its read of the ledger allow. The
+ * flow's request (mh_app_remote_call) names the issue entry the signature
+ * is for; the entry names the issuer and kind the permit is asked for. */
+static int remote_sign(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *in,
+                       size_t in_len, bool message, enum mh_sig_enc enc, uint8_t *sig, size_t cap,
+                       size_t *sig_len)
+{
+    static _Thread_local mhd_msg m;
+    const mh_app_remote_call *call = self->ctx;
+    const rkey *k = call->ctx;
+    const mh_app_request *rq = call->request;
+    mhd_sign_req q;
+    mh_ledger_entry e;
+    memset(&q, 0, sizeof q);
+    if (!rq || !rq->has_entry)
+        return mh_err_set(MH_ERR_PERMISSION,
+                          "a signature without its ledger entry is never asked for");
+    if (message || in_len > sizeof q.hash)
+        return mh_err_set(MH_ERR_KEY_TYPE, "the signer process signs digests only");
+    int rc = mh_ledger_get(mh_app_ledger(G.app), rq->entry_index, &e);
+    if (rc)
+        return rc;
+    q.purpose = k->purpose;
+    snprintf(q.key, sizeof q.key, "%s", k->label);
+    snprintf(q.issuer, sizeof q.issuer, "%s", e.issuer);
+    snprintf(q.kind, sizeof q.kind, "%s", e.kind);
+    q.log_index = rq->entry_index;
+    q.md = (uint8_t)md;
+    q.alg = (uint8_t)self->alg;
+    q.enc = (uint8_t)enc;
+    memcpy(q.hash, in, in_len);
+    q.hash_len = in_len;
+    rc = mhd_pool_call(&G.signer, MHD_M_SIGN_REQ, &q, -1, &m, 120000);
+    if (rc == 0 && m.fd >= 0)
+        close(m.fd);
+    if (rc) {
+        atomic_fetch_add(&G.sign_errors, 1);
+        /* a signer that stops or hangs is a token that cannot sign now
+         * (503), not an internal error */
+        return mh_err_set(rc == MH_ERR_CANCELLED ? MH_ERR_TOKEN_BUSY : MH_ERR_TOKEN_FAILED,
+                          "the signer process did not answer (%s); the signature was not made",
+                          rc == MH_ERR_CANCELLED ? "timeout" : "it stopped");
+    }
+    if (m.type == MHD_M_ERROR) {
+        mhd_error er;
+        atomic_fetch_add(&G.sign_errors, 1);
+        if (mhd_ipc_decode(m.type, m.buf, m.len, &er) != 0)
+            return MH_ERR_INTERNAL;
+        /* the signer's own code (a wrong PIN, a removed token, a refusal) */
+        return mh_err_set(er.code < 0 ? er.code : MH_ERR_INTERNAL, "the signer process: %s",
+                          er.message);
+    }
+    mhd_sign_ok ok;
+    if (m.type != MHD_M_SIGN_OK || mhd_ipc_decode(m.type, m.buf, m.len, &ok) != 0 ||
+        ok.sig_len > cap)
+        return MH_ERR_INTERNAL;
+    memcpy(sig, ok.sig, ok.sig_len);
+    *sig_len = ok.sig_len;
+    atomic_fetch_add(&G.signatures, 1);
+    return MH_OK;
+}
+
+static int fetch_cert(const char *label, uint8_t **der, size_t *len)
+{
+    static mhd_msg m;
+    mhd_key_req q;
+    mhd_key *k = NULL;
+    memset(&q, 0, sizeof q);
+    snprintf(q.label, sizeof q.label, "%s", label);
+    int rc = mhd_pool_call(&G.signer, MHD_M_KEY_REQ, &q, -1, &m, 20000);
+    if (rc)
+        return rc;
+    if (m.fd >= 0)
+        close(m.fd);
+    if (m.type == MHD_M_ERROR) {
+        mhd_error e;
+        if (mhd_ipc_decode(m.type, m.buf, m.len, &e) == 0)
+            mh_err_set(MH_ERR_KEY_NOT_FOUND, "%s", e.message);
+        return MH_ERR_KEY_NOT_FOUND;
+    }
+    if (!(k = malloc(sizeof *k)))
+        return MH_ERR_NOMEM;
+    if (m.type != MHD_M_KEY || mhd_ipc_decode(m.type, m.buf, m.len, k) != 0 ||
+        strcmp(k->label, label) != 0 || !(*der = malloc(k->cert_len ? k->cert_len : 1))) {
+        free(k);
+        return MH_ERR_PARSE;
+    }
+    memcpy(*der, k->cert, k->cert_len);
+    *len = k->cert_len;
+    free(k);
+    return MH_OK;
+}
+
+/* The appliance's keys and each issuer's signer, from the certificates the
+ * signer process read from the token. Called with G.lock held for writing
+ * (or before serving). */
+static void load_keys(void)
+{
+    uint8_t *der = NULL;
+    size_t len = 0;
+    int rc;
+    pthread_mutex_lock(&G.keys_lock);
+    if (G.keys_ok || !mhd_pool_up(&G.signer)) {
+        pthread_mutex_unlock(&G.keys_lock);
+        return;
+    }
+    snprintf(G.reg.label, sizeof G.reg.label, "%s", mh_app_key_label(G.app, MH_APP_KEY_REGISTRY));
+    G.reg.purpose = MHD_P_RECEIPT;
+    if ((rc = fetch_cert(G.reg.label, &der, &len)) != 0 ||
+        (rc = mh_app_set_remote_key(G.app, MH_APP_KEY_REGISTRY, der, len,
+                                    &(mh_signer){.sign = remote_sign, .ctx = &G.reg})) != 0) {
+        snprintf(G.keys_problem, sizeof G.keys_problem, "the registry key: %s", mh_err_message(rc));
+        free(der);
+        pthread_mutex_unlock(&G.keys_lock);
+        mhd_log(MHD_LOG_WARN, "keys not loaded", "problem=%s", mhd_q(G.keys_problem));
+        return;
+    }
+    free(der);
+    der = NULL;
+    const char *tsa = mh_app_key_label(G.app, MH_APP_KEY_TSA);
+    if (tsa[0]) {
+        snprintf(G.tsa.label, sizeof G.tsa.label, "%s", tsa);
+        G.tsa.purpose = MHD_P_TIMESTAMP;
+        if ((rc = fetch_cert(tsa, &der, &len)) != 0 ||
+            (rc = mh_app_set_remote_key(G.app, MH_APP_KEY_TSA, der, len,
+                                        &(mh_signer){.sign = remote_sign, .ctx = &G.tsa})) != 0)
+            mhd_log(MHD_LOG_WARN, "the TSA key is not usable: signatures are B-B", "error=%s",
+                    mhd_q(mh_err_message(rc)));
+        free(der);
+        der = NULL;
+    }
+    if (mh_app_issuers(G.app, G.info, MH_APP_ISSUERS_MAX, &G.nissuers) != 0)
+        G.nissuers = 0;
+    if (G.nissuers > MH_APP_ISSUERS_MAX)
+        G.nissuers = MH_APP_ISSUERS_MAX;
+    for (size_t i = 0; i < G.nissuers; i++) {
+        mh_app_signer_close(G.signers[i]);
+        G.signers[i] = NULL;
+        snprintf(G.iss[i].label, sizeof G.iss[i].label, "%s", G.info[i].key_label);
+        G.iss[i].purpose = MHD_P_DOCUMENT;
+        if ((rc = fetch_cert(G.info[i].key_label, &der, &len)) != 0 ||
+            (rc = mh_app_signer_open_remote(G.app, G.info[i].id, der, len,
+                                            &(mh_signer){.sign = remote_sign, .ctx = &G.iss[i]},
+                                            &G.signers[i])) != 0)
+            mhd_log(MHD_LOG_WARN, "an issuer cannot sign", "issuer=%s error=%s",
+                    mhd_q(G.info[i].id), mhd_q(mh_err_message(rc)));
+        free(der);
+        der = NULL;
+    }
+    G.keys_ok = true;
+    G.keys_problem[0] = 0;
+    pthread_mutex_unlock(&G.keys_lock);
+    mhd_log(MHD_LOG_INFO, "keys loaded from the signer", "issuers=%zu", G.nissuers);
+}
+
+static mh_app_signer *signer_of(const char *issuer, const mh_app_issuer_info **info)
+{
+    for (size_t i = 0; i < G.nissuers; i++)
+        if (strcmp(G.info[i].id, issuer) == 0) {
+            *info = &G.info[i];
+            return G.signers[i];
+        }
+    return NULL;
+}
+
+/* ---- checkpoints and tiles ------------------------------------------------------ */
+
+static int note_sign(void *ctx, const char *body, size_t body_len, char *note, size_t cap,
+                     size_t *note_len)
+{
+    static mhd_msg m;
+    mhd_note_req *q = calloc(1, sizeof *q);
+    mhd_note_ok *ok = calloc(1, sizeof *ok);
+    int rc = MH_ERR_NOMEM;
+    (void)ctx;
+    if (!q || !ok)
+        goto out;
+    rc = MH_ERR_TOO_LARGE;
+    if (body_len >= sizeof q->body)
+        goto out;
+    memcpy(q->body, body, body_len);
+    if ((rc = mhd_pool_call(&G.signer, MHD_M_NOTE_REQ, q, -1, &m, 30000)) != 0)
+        goto out;
+    if (m.fd >= 0)
+        close(m.fd);
+    rc = MH_ERR_PERMISSION;
+    if (m.type != MHD_M_NOTE_OK || mhd_ipc_decode(m.type, m.buf, m.len, ok) != 0)
+        goto out;
+    size_t n = strlen(ok->note);
+    rc = MH_ERR_BUFFER_TOO_SMALL;
+    if (n + 1 > cap)
+        goto out;
+    memcpy(note, ok->note, n + 1);
+    *note_len = n;
+    rc = MH_OK;
+out:
+    free(q);
+    free(ok);
+    return rc;
+}
+
+static void checkpoint_now(void)
+{
+    uint64_t size = 0, seq = 0;
+    uint8_t root[32];
+    mh_ledger_export_stats st;
+    pthread_rwlock_rdlock(&G.lock);
+    mh_ledger *l = G.app ? mh_app_ledger(G.app) : NULL;
+    if (l && G.keys_ok && mh_ledger_size(l, &size, root) == 0 && size > G.checkpoint_size) {
+        int rc = mh_ledger_checkpoint_sign(l, G.origin, note_sign, NULL, &seq);
+        if (rc == 0)
+            rc = mh_ledger_export_tiles(l, G.tiles, &st);
+        if (rc == 0) {
+            G.checkpoint_size = size;
+            mhd_log(MHD_LOG_DEBUG, "checkpoint", "size=%llu seq=%llu", (unsigned long long)size,
+                    (unsigned long long)seq);
+        } else {
+            mhd_log(MHD_LOG_WARN, "checkpoint failed", "error=%s", mhd_q(mh_err_message(rc)));
+        }
+    }
+    pthread_rwlock_unlock(&G.lock);
+}
+
+static void *checkpointer(void *arg)
+{
+    (void)arg;
+    unsigned every = G.c->checkpoint_interval;
+    while (!G.stopping && every) {
+        for (unsigned i = 0; i < every * 10 && !G.stopping; i++)
+            usleep(100000);
+        if (!G.stopping)
+            checkpoint_now();
+    }
+    return NULL;
+}
+
+/* ---- requests -------------------------------------------------------------------- */
+
+static void send_error(int ch, uint32_t id, int code, bool voided, const char *url)
+{
+    mhd_error e;
+    memset(&e, 0, sizeof e);
+    e.code = code ? code : MH_ERR_INTERNAL;
+    snprintf(e.message, sizeof e.message, "%s", mh_err_message(e.code));
+    e.voided = voided;
+    if (url)
+        snprintf(e.url, sizeof e.url, "%s", url);
+    if (mhd_ipc_send(ch, MHD_M_ERROR, id, &e, -1) != 0)
+        mh_err_clear();
+}
+
+static int template_for(const mh_kind *k, const mh_app_issuer_info *info, tpl **out)
+{
+    int rc = MH_OK;
+    pthread_mutex_lock(&G.tpl_lock);
+    for (size_t i = 0; i < TPL_MAX; i++)
+        if (G.tpls[i].t && strcmp(G.tpls[i].kind, k->id) == 0 &&
+            strcmp(G.tpls[i].issuer, info->id) == 0) {
+            *out = &G.tpls[i];
+            pthread_mutex_unlock(&G.tpl_lock);
+            return MH_OK;
+        }
+    size_t slot = 0;
+    while (slot < TPL_MAX && G.tpls[slot].t)
+        slot++;
+    if (slot == TPL_MAX) {
+        slot = 0; /* many kinds and issuers: start over */
+        for (size_t i = 0; i < TPL_MAX; i++) {
+            mh_template_free(G.tpls[i].t);
+            memset(&G.tpls[i], 0, sizeof G.tpls[i]);
+        }
+    }
+    tpl *t = &G.tpls[slot];
+    if ((rc = mh_template_build(k, info->name, NULL, &t->t)) == 0) {
+        long obj;
+        const uint16_t *w;
+        size_t nw;
+        snprintf(t->kind, sizeof t->kind, "%s", k->id);
+        snprintf(t->issuer, sizeof t->issuer, "%s", info->id);
+        if (mh_template_font(t->t, &obj, &w, &nw) == 0) {
+            memset(&t->font, 0, sizeof t->font);
+            t->font.existing_obj = obj;
+            t->font.width = w;
+            t->font.nwidth = nw;
+            t->has_font = true;
+        }
+        *out = t;
+    }
+    pthread_mutex_unlock(&G.tpl_lock);
+    return rc;
+}
+
+static int fields_from_json(const char *text, mh_app_fields *f)
+{
+    json_error_t je;
+    json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    const char *k;
+    json_t *v;
+    int rc = MH_OK;
+    if (!json_is_object(o)) {
+        json_decref(o);
+        mh_err_set(MH_ERR_PARSE, "the fields are not a JSON object");
+        return MH_ERR_PARSE;
+    }
+    json_object_foreach(o, k, v)
+    {
+        char *kv = NULL;
+        if (!json_is_string(v) || asprintf(&kv, "%s=%s", k, json_string_value(v)) < 0) {
+            rc = MH_ERR_PARSE;
+            mh_err_set(MH_ERR_PARSE, "field '%.40s' is not a string", k);
+            break;
+        }
+        rc = mh_app_fields_add(f, kv);
+        free(kv);
+        if (rc)
+            break;
+    }
+    json_decref(o);
+    return rc;
+}
+
+static int spool_name(char *out, size_t cap)
+{
+    uint8_t r[8];
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+        return MH_ERR_INTERNAL;
+    snprintf(out, cap, "%s/%02x%02x%02x%02x%02x%02x%02x%02x", G.spool, r[0], r[1], r[2], r[3], r[4],
+             r[5], r[6], r[7]);
+    return MH_OK;
+}
+
+/* An output the flow wrote into the spool (never a symlink). */
+static int read_file(const char *path, uint8_t **buf, size_t *len)
+{
+    return mh_file_read(path, 2 * MH_APP_DOC_MAX, MH_FILE_REGULAR | MH_FILE_NOFOLLOW, buf, len);
+}
+
+static void h_issue(int ch, const mhd_msg *m)
+{
+    mhd_issue_req *q = calloc(1, sizeof *q);
+    mh_kind *k = calloc(1, sizeof *k);
+    mhd_issue_ok ok;
+    mh_app_fields fields;
+    mh_app_issue_res res;
+    uint8_t *doc = NULL, *rendered = NULL, *all = NULL;
+    size_t doc_len = 0;
+    char out[1300], path[1400];
+    const char *ext[MHD_OUT_MAX] = {".p7s", ".qr.png", ".qr.svg", ".receipt"};
+    int rc, fd = m->fd, ofd = -1;
+    const mh_pdf_font *font = NULL;
+
+    memset(&fields, 0, sizeof fields);
+    memset(&res, 0, sizeof res);
+    memset(&ok, 0, sizeof ok);
+    if (!q || !k) {
+        rc = MH_ERR_NOMEM;
+        goto out;
+    }
+    if ((rc = mhd_ipc_decode(m->type, m->buf, m->len, q)) != 0)
+        goto out;
+    if (fd >= 0) {
+        rc = mhd_memfd_read(fd, MH_APP_DOC_MAX, &doc, &doc_len);
+        fd = -1;
+        if (rc)
+            goto out;
+    }
+    if (!G.keys_ok) {
+        mh_err_set(MH_ERR_TOKEN_BUSY,
+                   "mohurd's ledger process is starting: the signer has not given it its keys "
+                   "yet; try again shortly");
+        rc = MH_ERR_TOKEN_BUSY;
+        goto out;
+    }
+    const mh_app_issuer_info *info = NULL;
+    mh_app_signer *s = signer_of(q->issuer, &info);
+    if (!info) {
+        mh_err_set(MH_ERR_NOT_FOUND, "no issuer '%s' is configured on this appliance", q->issuer);
+        rc = MH_ERR_NOT_FOUND;
+        goto out;
+    }
+    if (!s) {
+        mh_err_set(MH_ERR_KEY_NOT_FOUND,
+                   "issuer '%s' cannot sign now (its key or certificate is not usable: see "
+                   "mohurd's log)",
+                   q->issuer);
+        rc = MH_ERR_KEY_NOT_FOUND;
+        goto out;
+    }
+    if ((rc = mh_kind_load(mh_kinds_dir(), q->kind, k)) != 0) {
+        if (rc == MH_ERR_NOT_FOUND)
+            rc = MH_ERR_INVALID_ARG;
+        goto out;
+    }
+    if ((rc = fields_from_json(q->fields, &fields)) != 0)
+        goto out;
+    bool made = false;
+    if (k->rendered) {
+        tpl *t = NULL;
+        if (doc) {
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "a %s is made by mohur from its fields: send no document",
+                       k->names[MH_LANG_EN]);
+            rc = MH_ERR_INVALID_ARG;
+            goto out;
+        }
+        if ((rc = mh_kind_check(k, fields.v, fields.n)) != 0 ||
+            (rc = template_for(k, info, &t)) != 0 ||
+            (rc = mh_template_render(t->t, fields.v, fields.n, &rendered, &doc_len)) != 0)
+            goto out;
+        doc = rendered;
+        rendered = NULL;
+        made = true;
+        font = t->has_font ? &t->font : NULL;
+    } else if (!doc) {
+        mh_err_set(MH_ERR_INVALID_ARG, "a %s is supplied by its issuer: send the document",
+                   k->names[MH_LANG_EN]);
+        rc = MH_ERR_INVALID_ARG;
+        goto out;
+    }
+    bool pdf = doc_len >= 5 && memcmp(doc, "%PDF-", 5) == 0;
+    if ((rc = spool_name(out, sizeof out)) != 0)
+        goto out;
+    if (pdf)
+        strncat(out, ".pdf", sizeof out - strlen(out) - 1);
+    mh_app_issue_req r;
+    memset(&r, 0, sizeof r);
+    r.kind = k;
+    r.doc_id = q->doc_id[0] ? q->doc_id : NULL;
+    r.fields = fields.v;
+    r.nfields = fields.n;
+    r.doc = doc;
+    r.doc_len = doc_len;
+    r.signer = s;
+    r.out_path = out;
+    r.rendered = made;
+    r.stamp_font = font;
+    /* who asked (recorded in the entry); the flow tells the remote keys
+     * which entry their signatures are for */
+    mh_app_request rq = {.requester = q->requester};
+    r.request = &rq;
+    rc = mh_app_issue(G.app, &r, &res);
+    if (rc)
+        goto out;
+    /* the outputs, read back whole, go to the front in one memfd */
+    size_t nout = res.pdf ? 1 : MHD_OUT_MAX, total = 0;
+    uint8_t *part[MHD_OUT_MAX] = {0};
+    size_t plen[MHD_OUT_MAX] = {0};
+    for (size_t i = 0; i < nout && rc == 0; i++) {
+        snprintf(path, sizeof path, "%s%s", out, res.pdf ? "" : ext[i]);
+        rc = read_file(path, &part[i], &plen[i]);
+        unlink(path);
+        total += plen[i];
+    }
+    if (rc == 0 && !(all = malloc(total ? total : 1)))
+        rc = MH_ERR_NOMEM;
+    size_t at = 0;
+    for (size_t i = 0; i < nout; i++) {
+        if (rc == 0) {
+            memcpy(all + at, part[i], plen[i]);
+            at += plen[i];
+        }
+        ok.out_len[i] = plen[i];
+        free(part[i]);
+    }
+    if (rc == 0)
+        rc = mhd_memfd_from("mohur-out", all, total, &ofd);
+    if (rc) {
+        mh_err_set(rc,
+                   "document '%s' was issued (log index %llu) but its files could not be handed "
+                   "back; ask again: the same request returns it",
+                   res.doc_id, (unsigned long long)res.log_index);
+        goto out;
+    }
+    snprintf(ok.doc_id, sizeof ok.doc_id, "%s", res.doc_id);
+    snprintf(ok.url, sizeof ok.url, "%s", res.url);
+    ok.log_index = res.log_index;
+    ok.qr_version = res.qr_version;
+    ok.flags = (uint8_t)((res.resumed ? MHD_ISSUE_RESUMED : 0) | (res.pdf ? MHD_ISSUE_PDF : 0) |
+                         (res.cosigned ? MHD_ISSUE_COSIGNED : 0));
+    ok.nout = (uint32_t)nout;
+    if (mhd_ipc_send(ch, MHD_M_ISSUE_OK, m->id, &ok, ofd) != 0)
+        mh_err_clear();
+    mhd_log(MHD_LOG_INFO, "issued", "doc_id=%s log_index=%llu resumed=%d who=%s", mhd_q(res.doc_id),
+            (unsigned long long)res.log_index, res.resumed, mhd_q(q->requester));
+out:
+    if (rc) {
+        mhd_log(MHD_LOG_INFO, "issue refused or failed", "error=%s voided=%d",
+                mhd_q(mh_err_message(rc)), res.voided);
+        send_error(ch, m->id, rc, res.voided, res.voided ? res.url : NULL);
+    }
+    if (fd >= 0)
+        close(fd);
+    if (ofd >= 0)
+        close(ofd);
+    mh_app_fields_free(&fields);
+    free(doc);
+    free(rendered);
+    free(all);
+    free(q);
+    free(k);
+}
+
+static void h_revoke(int ch, const mhd_msg *m)
+{
+    mhd_revoke_req q;
+    mh_ledger_status st;
+    int rc = mhd_ipc_decode(m->type, m->buf, m->len, &q);
+    if (rc == 0) {
+        mh_app_request rq = {.requester = q.requester};
+        rc = mh_app_revoke(G.app, q.doc_id, q.reason, &rq, &st);
+    }
+    if (rc) {
+        send_error(ch, m->id, rc, false, NULL);
+        return;
+    }
+    mhd_revoke_ok ok = {st.revoke_index, st.revoke_time, st.reason};
+    mhd_log(MHD_LOG_INFO, "revoked", "doc_id=%s who=%s", mhd_q(q.doc_id), mhd_q(q.requester));
+    if (mhd_ipc_send(ch, MHD_M_REVOKE_OK, m->id, &ok, -1) != 0)
+        mh_err_clear();
+}
+
+static void h_health(int ch, const mhd_msg *m)
+{
+    static _Thread_local mhd_msg pm;
+    mhd_health h;
+    uint8_t root[32];
+    memset(&h, 0, sizeof h);
+    h.ledger_ok = G.app && mh_ledger_size(mh_app_ledger(G.app), &h.size, root) == 0;
+    h.checkpoint_size = G.checkpoint_size;
+    mhd_empty e = {0};
+    mhd_pong p;
+    if (mhd_pool_call(&G.signer, MHD_M_PING, &e, -1, &pm, 3000) == 0 && pm.type == MHD_M_PONG &&
+        mhd_ipc_decode(pm.type, pm.buf, pm.len, &p) == 0) {
+        h.signer_ok = G.keys_ok;
+        h.token_ok = p.token_ok;
+        h.signatures = p.signatures;
+        h.sign_errors = p.errors;
+    }
+    snprintf(h.problem, sizeof h.problem, "%s",
+             !h.ledger_ok   ? "the ledger cannot be read"
+             : !G.keys_ok   ? (G.keys_problem[0] ? G.keys_problem : "the signer is not up")
+             : !h.signer_ok ? "the signer does not answer"
+             : !h.token_ok  ? "the token does not answer (removed?)"
+                            : "");
+    if (mhd_ipc_send(ch, MHD_M_HEALTH, m->id, &h, -1) != 0)
+        mh_err_clear();
+}
+
+/* A FILE whose lines become the batch's progress message. */
+static ssize_t progress_write(void *cookie, const char *buf, size_t size)
+{
+    batch *b = cookie;
+    size_t n = size < sizeof b->st.message - 1 ? size : sizeof b->st.message - 1;
+    pthread_mutex_lock(&G.batch_lock);
+    memcpy(b->st.message, buf, n);
+    b->st.message[n] = 0;
+    while (n && (b->st.message[n - 1] == '\n' || b->st.message[n - 1] == '\r'))
+        b->st.message[--n] = 0;
+    pthread_mutex_unlock(&G.batch_lock);
+    return (ssize_t)size;
+}
+
+static void *run_batch(void *arg)
+{
+    batch *b = arg;
+    mh_batch_stats st;
+    const mh_app_issuer_info *info = NULL;
+    cookie_io_functions_t io = {NULL, progress_write, NULL, NULL};
+    FILE *log = fopencookie(b, "w", io);
+    if (log)
+        setvbuf(log, NULL, _IOLBF, 0);
+    memset(&st, 0, sizeof st);
+    pthread_rwlock_rdlock(&G.lock);
+    mh_app_signer *s = signer_of(b->issuer, &info);
+    int rc = MH_ERR_KEY_NOT_FOUND;
+    if (s && info) {
+        mh_batch_opts o;
+        memset(&o, 0, sizeof o);
+        o.kind = b->kind;
+        o.roster = b->roster;
+        o.issuer_id = b->issuer;
+        o.issuer_name = info->name;
+        o.out_dir = b->st.out_dir;
+        o.app = G.app;
+        o.signer = s;
+        o.requester = b->requester;
+        o.progress = 0;
+        o.log = log;
+        o.stop = &G.batch_stop;
+        rc = mh_batch_run(&o, &st);
+    } else {
+        mh_err_set(rc, "issuer '%s' cannot sign now", b->issuer);
+    }
+    pthread_rwlock_unlock(&G.lock);
+    if (log)
+        fclose(log);
+    pthread_mutex_lock(&G.batch_lock);
+    b->st.rows = st.rows;
+    b->st.issued = st.issued;
+    b->st.already = st.already;
+    b->st.remade = st.remade;
+    b->st.bad = st.bad;
+    b->st.conflicts = st.conflicts;
+    b->st.voided = st.voided;
+    b->st.failed = st.failed + st.not_started;
+    b->st.fatal = rc;
+    b->st.state = rc == 0 ? 2 : 3;
+    snprintf(b->st.message, sizeof b->st.message, "%s",
+             rc ? (st.fatal_msg[0] ? st.fatal_msg : mh_err_message(rc)) : "done: see the counts");
+    G.batch_running = false;
+    pthread_mutex_unlock(&G.batch_lock);
+    mhd_log(MHD_LOG_INFO, "batch finished", "id=%u issued=%llu failed=%llu error=%s",
+            (unsigned)b->st.id, (unsigned long long)st.issued,
+            (unsigned long long)(st.failed + st.voided), mhd_q(rc ? mh_err_message(rc) : "-"));
+    return NULL;
+}
+
+static void h_batch(int ch, const mhd_msg *m)
+{
+    mhd_batch_req q;
+    batch *b = NULL;
+    uint8_t *roster = NULL;
+    size_t rlen = 0;
+    char dir[1300];
+    int rc = mhd_ipc_decode(m->type, m->buf, m->len, &q);
+    int fd = m->fd;
+    if (rc == 0) {
+        rc = mhd_memfd_read(fd, (size_t)256 << 20, &roster, &rlen);
+        fd = -1;
+    }
+    if (rc)
+        goto fail;
+    const mh_app_issuer_info *info = NULL;
+    if (!G.keys_ok) {
+        mh_err_set(MH_ERR_TOKEN_BUSY, "mohurd's ledger process is starting; try again shortly");
+        rc = MH_ERR_TOKEN_BUSY;
+        goto fail;
+    }
+    if (!signer_of(q.issuer, &info) && !info) {
+        mh_err_set(MH_ERR_NOT_FOUND, "no issuer '%s' is configured on this appliance", q.issuer);
+        rc = MH_ERR_NOT_FOUND;
+        goto fail;
+    }
+    rc = MH_ERR_NOMEM;
+    if (!(b = calloc(1, sizeof *b)) || !(b->kind = calloc(1, sizeof *b->kind)))
+        goto fail;
+    if ((rc = mh_kind_load(mh_kinds_dir(), q.kind, b->kind)) != 0) {
+        rc = rc == MH_ERR_NOT_FOUND ? MH_ERR_INVALID_ARG : rc;
+        goto fail;
+    }
+    pthread_mutex_lock(&G.batch_lock);
+    if (G.batch_running || G.nbatch >= BATCH_MAX) {
+        pthread_mutex_unlock(&G.batch_lock);
+        mh_err_set(MH_ERR_ALREADY_EXISTS,
+                   G.batch_running ? "a batch is running; poll it and start the next one after it"
+                                   : "too many batches since mohurd started; restart it");
+        rc = MH_ERR_ALREADY_EXISTS;
+        goto fail;
+    }
+    b->st.id = ++G.nbatch;
+    pthread_mutex_unlock(&G.batch_lock);
+    snprintf(dir, sizeof dir, "%s/%u", G.batches, (unsigned)b->st.id);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        rc = MH_ERR_IO;
+        goto fail;
+    }
+    snprintf(b->roster, sizeof b->roster, "%s/roster.%s", dir, q.json ? "json" : "csv");
+    if ((rc = mh_file_write_atomic(b->roster, roster, rlen, 0600)) != 0)
+        goto fail;
+    if (q.out_dir[0])
+        snprintf(b->st.out_dir, sizeof b->st.out_dir, "%s", q.out_dir);
+    else
+        snprintf(b->st.out_dir, sizeof b->st.out_dir, "%s/out", dir);
+    if (!q.out_dir[0] && mkdir(b->st.out_dir, 0700) != 0 && errno != EEXIST) {
+        rc = MH_ERR_IO;
+        goto fail;
+    }
+    snprintf(b->issuer, sizeof b->issuer, "%s", q.issuer);
+    snprintf(b->requester, sizeof b->requester, "%s", q.requester);
+    b->st.state = 1;
+    snprintf(b->st.message, sizeof b->st.message, "started");
+    pthread_mutex_lock(&G.batch_lock);
+    G.b[b->st.id - 1] = b;
+    G.batch_running = true;
+    G.batch_stop = 0;
+    mhd_batch_state snap = b->st;
+    pthread_mutex_unlock(&G.batch_lock);
+    pthread_t th;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &at, run_batch, b) != 0) {
+        pthread_attr_destroy(&at);
+        pthread_mutex_lock(&G.batch_lock);
+        G.batch_running = false;
+        b->st.state = 3;
+        pthread_mutex_unlock(&G.batch_lock);
+        rc = MH_ERR_INTERNAL;
+        free(roster);
+        send_error(ch, m->id, rc, false, NULL);
+        return;
+    }
+    pthread_attr_destroy(&at);
+    free(roster);
+    mhd_log(MHD_LOG_INFO, "batch started", "id=%u kind=%s issuer=%s who=%s", (unsigned)snap.id,
+            mhd_q(q.kind), mhd_q(q.issuer), mhd_q(q.requester));
+    if (mhd_ipc_send(ch, MHD_M_BATCH_STATE, m->id, &snap, -1) != 0)
+        mh_err_clear();
+    return;
+fail:
+    if (fd >= 0)
+        close(fd);
+    free(roster);
+    if (b)
+        free(b->kind);
+    free(b);
+    send_error(ch, m->id, rc, false, NULL);
+}
+
+static void h_batch_poll(int ch, const mhd_msg *m)
+{
+    mhd_batch_poll q;
+    mhd_batch_state snap;
+    if (mhd_ipc_decode(m->type, m->buf, m->len, &q) != 0 || q.id == 0 || q.id > BATCH_MAX) {
+        mh_err_set(MH_ERR_NOT_FOUND, "no such batch");
+        send_error(ch, m->id, MH_ERR_NOT_FOUND, false, NULL);
+        return;
+    }
+    pthread_mutex_lock(&G.batch_lock);
+    batch *b = G.b[q.id - 1];
+    if (b)
+        snap = b->st;
+    pthread_mutex_unlock(&G.batch_lock);
+    if (!b) {
+        mh_err_set(MH_ERR_NOT_FOUND, "no such batch");
+        send_error(ch, m->id, MH_ERR_NOT_FOUND, false, NULL);
+        return;
+    }
+    if (mhd_ipc_send(ch, MHD_M_BATCH_STATE, m->id, &snap, -1) != 0)
+        mh_err_clear();
+}
+
+static void h_cosig(int ch, const mhd_msg *m)
+{
+    mhd_cosig_req q;
+    const char *keys[8];
+    char name[300] = "";
+    int rc = mhd_ipc_decode(m->type, m->buf, m->len, &q);
+    for (size_t i = 0; i < G.c->nwitnesses && i < 8; i++)
+        keys[i] = G.c->witnesses[i];
+    if (rc == 0)
+        rc = mh_app_witness_cosign(G.app, q.seq, q.line, strlen(q.line), keys, G.c->nwitnesses,
+                                   name, sizeof name);
+    if (rc) {
+        send_error(ch, m->id, rc, false, NULL);
+        return;
+    }
+    mhd_log(MHD_LOG_INFO, "witness cosignature stored", "witness=%s", mhd_q(name));
+    mhd_empty e = {0};
+    if (mhd_ipc_send(ch, MHD_M_OK, m->id, &e, -1) != 0)
+        mh_err_clear();
+}
+
+/* One thread per channel from the front. */
+static void *serve_front(void *arg)
+{
+    int ch = (int)(intptr_t)arg;
+    mhd_msg *m = malloc(sizeof *m);
+    static const mhd_permit permits[] = {
+        {MHD_M_HEALTH_REQ, false, false}, {MHD_M_ISSUE_REQ, false, true},
+        {MHD_M_REVOKE_REQ, false, false}, {MHD_M_BATCH_REQ, true, false},
+        {MHD_M_BATCH_POLL, false, false}, {MHD_M_COSIG_REQ, false, false},
+    };
+    while (m) {
+        int rc = mhd_ipc_recv(ch, m, -1);
+        if (rc == MH_ERR_IO)
+            break;
+        if (rc || !mhd_ipc_permitted(permits, sizeof permits / sizeof permits[0], m)) {
+            mhd_log(MHD_LOG_ERROR, "protocol violation by the front: stopping", "type=%s",
+                    mhd_ipc_type_name(rc ? 0 : m->type));
+            exit(MHD_EXIT_BAD_FRONT);
+        }
+        if (G.stopping && m->type != MHD_M_HEALTH_REQ) {
+            if (m->fd >= 0)
+                close(m->fd);
+            mh_err_set(MH_ERR_IO, "mohurd is stopping; try again when it is back");
+            send_error(ch, m->id, MH_ERR_IO, false, NULL);
+            continue;
+        }
+        pthread_rwlock_rdlock(&G.lock);
+        switch (m->type) {
+        case MHD_M_HEALTH_REQ:
+            h_health(ch, m);
+            break;
+        case MHD_M_ISSUE_REQ:
+            h_issue(ch, m);
+            break;
+        case MHD_M_REVOKE_REQ:
+            h_revoke(ch, m);
+            break;
+        case MHD_M_BATCH_REQ:
+            h_batch(ch, m);
+            break;
+        case MHD_M_BATCH_POLL:
+            h_batch_poll(ch, m);
+            break;
+        case MHD_M_COSIG_REQ:
+            h_cosig(ch, m);
+            break;
+        }
+        pthread_rwlock_unlock(&G.lock);
+    }
+    free(m);
+    close(ch);
+    return NULL;
+}
+
+/* ---- the process -------------------------------------------------------------------- */
+
+static int open_app(void)
+{
+    mh_app *a = NULL;
+    int rc = mh_app_open_ex(G.c->state_dir, MH_APP_NO_TOKEN, &a);
+    if (rc)
+        return rc;
+    G.app = a;
+    G.keys_ok = false;
+    if (G.c->origin[0])
+        snprintf(G.origin, sizeof G.origin, "%s", G.c->origin);
+    else
+        snprintf(G.origin, sizeof G.origin, "%s/log", mh_app_verify_host(a));
+    /* the latest checkpoint's size: nothing new, nothing to sign */
+    char *note = malloc(MH_LEDGER_NOTE_MAX + 1);
+    size_t nl = 0;
+    uint64_t seq = 0, size = 0;
+    uint8_t root[32];
+    char origin[MH_LEDGER_ORIGIN_MAX + 1];
+    if (note &&
+        mh_ledger_checkpoint_get(mh_app_ledger(a), UINT64_MAX, note, MH_LEDGER_NOTE_MAX + 1, &nl,
+                                 &seq) == 0 &&
+        mh_ledger_checkpoint_parse(note, nl, origin, sizeof origin, &size, root) == 0 &&
+        strcmp(origin, G.origin) == 0)
+        G.checkpoint_size = size;
+    free(note);
+    return MH_OK;
+}
+
+static void close_app(void)
+{
+    for (size_t i = 0; i < MH_APP_ISSUERS_MAX; i++) {
+        mh_app_signer_close(G.signers[i]);
+        G.signers[i] = NULL;
+    }
+    G.nissuers = 0;
+    mh_app_close(G.app);
+    G.app = NULL;
+    G.keys_ok = false;
+}
+
+int mhd_ledger_main(mhd_conf *c)
+{
+    int rc;
+    static mhd_msg m;
+    memset(&G, 0, sizeof G);
+    G.c = c;
+    pthread_rwlock_init(&G.lock, NULL);
+    pthread_mutex_init(&G.keys_lock, NULL);
+    pthread_mutex_init(&G.tpl_lock, NULL);
+    pthread_mutex_init(&G.batch_lock, NULL);
+    mhd_pool_init(&G.signer);
+    umask(022); /* tiles are public; spool and batches are made 0700 */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    snprintf(G.spool, sizeof G.spool, "%s/spool", c->state_dir);
+    snprintf(G.tiles, sizeof G.tiles, "%s/tiles", c->state_dir);
+    snprintf(G.batches, sizeof G.batches, "%s/batches", c->state_dir);
+    if ((mkdir(G.spool, 0700) != 0 && errno != EEXIST) ||
+        (mkdir(G.batches, 0700) != 0 && errno != EEXIST) ||
+        (mkdir(G.tiles, 0755) != 0 && errno != EEXIST)) {
+        mh_err_set(MH_ERR_IO, "the state directory's spool, batches or tiles cannot be made: %s",
+                   strerror(errno));
+        return MH_ERR_IO;
+    }
+    /* what a killed ledger process left in the spool was never handed
+     * back: the same request gets it again (resumed) */
+    DIR *d = opendir(G.spool);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)))
+            if (e->d_name[0] != '.')
+                unlinkat(dirfd(d), e->d_name, 0);
+        closedir(d);
+    }
+    if ((rc = open_app()) != 0)
+        return rc;
+    if ((rc = mhd_seccomp(MHD_ROLE_LEDGER)) != 0)
+        return rc;
+    pthread_t cp;
+    if (pthread_create(&cp, NULL, checkpointer, NULL) != 0)
+        return MH_ERR_INTERNAL;
+    mhd_ready rd = {MHD_ROLE_LEDGER, (uint32_t)getpid()};
+    if ((rc = mhd_ipc_send(MHD_PARENT_FD, MHD_M_READY, 0, &rd, -1)) != 0)
+        return rc;
+    static const mhd_permit permits[] = {{MHD_M_CONNECT, true, false},
+                                         {MHD_M_RELOAD, false, false}};
+    for (;;) {
+        struct pollfd pf[2] = {{MHD_PARENT_FD, POLLIN, 0}, {sfd, POLLIN, 0}};
+        int timeout = G.keys_ok ? -1 : 500;
+        if (poll(pf, 2, timeout) < 0 && errno != EINTR)
+            break;
+        if (!G.keys_ok) {
+            pthread_rwlock_wrlock(&G.lock);
+            load_keys();
+            pthread_rwlock_unlock(&G.lock);
+        }
+        if (pf[1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si && si.ssi_signo != SIGHUP)
+                break;
+        }
+        if (!(pf[0].revents & (POLLIN | POLLHUP)))
+            continue;
+        rc = mhd_ipc_recv(MHD_PARENT_FD, &m, 0);
+        if (rc == MH_ERR_IO)
+            break;
+        mhd_connect cn;
+        if (rc || !mhd_ipc_permitted(permits, 2, &m) ||
+            (m.type == MHD_M_CONNECT && mhd_ipc_decode(m.type, m.buf, m.len, &cn) != 0)) {
+            mhd_log(MHD_LOG_ERROR, "protocol violation from the parent", NULL);
+            exit(MHD_EXIT_BAD_PARENT);
+        }
+        if (m.type == MHD_M_RELOAD) {
+            mhd_log(MHD_LOG_INFO, "reloading", NULL);
+            pthread_rwlock_wrlock(&G.lock);
+            close_app();
+            rc = open_app();
+            if (rc == 0)
+                load_keys();
+            pthread_rwlock_unlock(&G.lock);
+            if (rc) {
+                mhd_log(MHD_LOG_ERROR, "reload failed", "error=%s", mhd_q(mh_err_message(rc)));
+                return rc;
+            }
+            continue;
+        }
+        if (cn.peer == MHD_ROLE_SIGNER) {
+            mhd_pool_set(&G.signer, cn.slot, m.fd);
+        } else if (cn.peer == MHD_ROLE_FRONT) {
+            pthread_t th;
+            pthread_attr_t at;
+            pthread_attr_init(&at);
+            pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+            if (pthread_create(&th, &at, serve_front, (void *)(intptr_t)m.fd) != 0)
+                close(m.fd);
+            pthread_attr_destroy(&at);
+        } else {
+            close(m.fd);
+        }
+    }
+    /* stop: finish what is in flight, stop the batch between documents */
+    G.stopping = true;
+    G.batch_stop = 1;
+    mhd_log(MHD_LOG_INFO, "stopping: finishing requests in flight", NULL);
+    for (int i = 0; i < 600; i++) {
+        pthread_mutex_lock(&G.batch_lock);
+        bool running = G.batch_running;
+        pthread_mutex_unlock(&G.batch_lock);
+        if (!running)
+            break;
+        usleep(100000);
+    }
+    pthread_rwlock_wrlock(&G.lock);
+    close_app();
+    pthread_rwlock_unlock(&G.lock);
+    mhd_log(MHD_LOG_INFO, "stopped", NULL);
+    return MH_OK;
+}

@@ -1,0 +1,1 @@
+target_link_libraries(fuzz_ipc PRIVATE mh_daemon_ipc)
