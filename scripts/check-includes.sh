@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The include rule (docs/architecture.md, "What may include what"): every
 # #include in the tree is checked against the layering
-#     common <- hsm, pki <- host services <- front ends (host/cli, mohurd)
+#     common <- hsm, pki <- host services <- front ends (host/cli, host/daemon)
 # with pki's sub-libraries as their CMake dependencies say, and fails the
 # build when one goes against it. Warning-only rules say so in their line.
 set -euo pipefail
@@ -36,7 +36,10 @@ def module(path):
     if p[0] == 'pki':
         return 'pki:' + p[1] if len(p) > 2 else 'pki'
     if p[0] == 'host':
-        return 'cli' if p[1] == 'cli' else 'host:' + p[1]
+        # the two front ends: the mohur CLI and the mohurd daemon
+        if p[1] in ('cli', 'daemon'):
+            return p[1]
+        return 'host:' + p[1]
     if p[0] in ('firmware', 'tests', 'bench', 'packaging', 'kinds', 'scripts'):
         return p[0]
     return 'other'
@@ -90,10 +93,10 @@ def allowed(src, hdr):
         if hm.startswith('pki:') and hm[4:] in FW_PKI:
             return None
         return 'the firmware uses common/ and pki/%s only' % ', pki/'.join(sorted(FW_PKI))
-    if m.startswith('host:') or m == 'cli':
+    if m.startswith('host:') or m in ('cli', 'daemon'):
         if hm in ('common', 'hsm', 'pki') or hm.startswith('pki:') or hm.startswith('host:'):
             return None
-        return 'host/ includes common/, hsm/, pki/ and host/ services only'
+        return 'host/ includes common/, hsm/, pki/ and host/ services only (never a front end)'
     return None
 
 errors, warnings = [], []
@@ -118,6 +121,9 @@ for f in files:
             if m in ('common', 'hsm', 'firmware') or m.startswith('pki'):
                 if any(name.startswith(l) or name == l for l in HOST_LIBS):
                     errors.append(where + ': a library of the host only, not of %s' % m)
+            if m == 'daemon' and name.startswith('mbedtls/'):
+                errors.append(where + ': no mbedTLS header in mohurd (a front end: it calls '
+                              'services, and signs through mh_signer)')
             if m == 'cli' and name.startswith('mbedtls/'):
                 warnings.append(where + ': no mbedTLS header in host/cli (the CLI calls '
                                 'services); warning only until the CLI is table-driven')

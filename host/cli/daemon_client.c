@@ -219,19 +219,12 @@ static int daemon_error(int status, json_t *r)
 
 static char *b64(const uint8_t *p, size_t n)
 {
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *s = malloc(4 * ((n + 2) / 3) + 1), *o = s;
-    if (!s)
+    size_t cap = mh_base64_encoded_len(n) + 1;
+    char *s = malloc(cap);
+    if (s && mh_base64_encode(p, n, s, cap, NULL) != 0) {
+        free(s);
         return NULL;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
-                     (i + 2 < n ? p[i + 2] : 0);
-        *o++ = t[v >> 18 & 63];
-        *o++ = t[v >> 12 & 63];
-        *o++ = i + 1 < n ? t[v >> 6 & 63] : '=';
-        *o++ = i + 2 < n ? t[v & 63] : '=';
     }
-    *o = 0;
     return s;
 }
 

@@ -31,12 +31,11 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <jansson.h>
-#include <mbedtls/base64.h>
-#include <mbedtls/sha256.h>
 #include <microhttpd.h>
 
 #include "mh_app.h"
 #include "mh_doc.h"
+#include "mh_hash.h"
 #include "mh_ledger.h"
 #include "mh_web.h"
 
@@ -358,9 +357,9 @@ static bool rate_ok(req *r)
 
 static char *b64(const uint8_t *p, size_t n)
 {
-    size_t cap = 4 * ((n + 2) / 3) + 1, olen = 0;
+    size_t cap = mh_base64_encoded_len(n) + 1;
     char *s = malloc(cap);
-    if (s && mbedtls_base64_encode((unsigned char *)s, cap, &olen, p, n) != 0) {
+    if (s && mh_base64_encode(p, n, s, cap, NULL) != 0) {
         free(s);
         return NULL;
     }
@@ -373,7 +372,7 @@ static int unb64(const char *s, uint8_t **out, size_t *len)
     *out = malloc(sl / 4 * 3 + 3);
     if (!*out)
         return MH_ERR_NOMEM;
-    if (mbedtls_base64_decode(*out, sl / 4 * 3 + 3, &olen, (const unsigned char *)s, sl) != 0) {
+    if (mh_base64_decode(s, sl, *out, sl / 4 * 3 + 3, &olen) != 0) {
         free(*out);
         *out = NULL;
         mh_err_set(MH_ERR_PARSE, "the document is not valid base64");
@@ -585,7 +584,7 @@ static bool public_ok(struct MHD_Connection *c)
         addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
         alen = 8; /* a /64: one client, whatever its interface id */
     }
-    mbedtls_sha256_ret(addr, alen, h, 0);
+    (void)mh_hash_sha256(addr, alen, h);
     uint32_t slot;
     memcpy(&slot, h, 4);
     slot %= PUB_SLOTS;
@@ -721,21 +720,21 @@ static enum MHD_Result r_web(struct MHD_Connection *c, req *r, const char *url)
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
     };
     /* the cache key: every input of the answer */
-    mbedtls_sha256_context h;
     uint8_t key[32];
     uint64_t size = 0;
     uint8_t root[32];
     const char *parts[] = {url, q, wr.host, wr.accept_language, wr.cookie, wr.if_none_match};
-    mbedtls_sha256_init(&h);
-    mbedtls_sha256_starts_ret(&h, 0);
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+    enum { NPARTS = sizeof parts / sizeof parts[0] };
+    const uint8_t *hp[2 * NPARTS];
+    size_t hl[2 * NPARTS];
+    for (size_t i = 0; i < NPARTS; i++) {
         const char *p = parts[i] ? parts[i] : "";
-        size_t n = strnlen(p, 4096);
-        mbedtls_sha256_update_ret(&h, (const unsigned char *)p, n);
-        mbedtls_sha256_update_ret(&h, (const unsigned char *)"\n", 1);
+        hp[2 * i] = (const uint8_t *)p;
+        hl[2 * i] = strnlen(p, 4096);
+        hp[2 * i + 1] = (const uint8_t *)"\n";
+        hl[2 * i + 1] = 1;
     }
-    mbedtls_sha256_finish_ret(&h, key);
-    mbedtls_sha256_free(&h);
+    (void)mh_hash_sha256_parts(hp, hl, 2 * NPARTS, key);
     if (mh_ledger_size(mh_app_ledger(F.app), &size, root) != 0) {
         return fail(c, r, 503, "the ledger cannot be read; try again shortly");
     }
@@ -808,7 +807,7 @@ static enum MHD_Result r_verify_page(struct MHD_Connection *c, req *r, const cha
     uint64_t size = 0;
     uint8_t root[32];
     enum MHD_Result ret;
-    mbedtls_sha256_ret((const unsigned char *)rec, n, key, 0);
+    (void)mh_hash_sha256((const uint8_t *)rec, n, key);
     if (mh_ledger_size(mh_app_ledger(F.app), &size, root) != 0) {
         return fail(c, r, 503, "the ledger cannot be read; try again shortly");
     }
@@ -1181,8 +1180,7 @@ static enum MHD_Result r_issue(struct MHD_Connection *c, req *r, const char *url
         size_t olen = 0;
         bl += (size_t)snprintf(body + bl, cap - bl, "%s\"%s\":\"", i ? "," : "",
                                (ok.flags & MHD_ISSUE_PDF) ? "pdf" : other_names[i]);
-        b64ok = b64ok && mbedtls_base64_encode((unsigned char *)body + bl, cap - bl, &olen,
-                                               out + at, ok.out_len[i]) == 0;
+        b64ok = b64ok && mh_base64_encode(out + at, ok.out_len[i], body + bl, cap - bl, &olen) == 0;
         bl += olen;
         body[bl++] = '"';
         at += ok.out_len[i];

@@ -32,8 +32,6 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <mbedtls/md.h>
-
 #include "mh_app.h"
 #include "mh_ledger.h"
 
