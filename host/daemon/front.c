@@ -1657,6 +1657,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+/* libmicrohttpd's own messages: fm is its printf format */
+static void mhd_logger(void *cls, const char *fm, va_list ap) MH_PRINTF(2, 0);
 static void mhd_logger(void *cls, const char *fm, va_list ap)
 {
     char b[512];

@@ -527,7 +527,8 @@ static int run(parent *p)
             if (!k->pid && k->restart_at.tv_sec && ts_s(&now) >= ts_s(&k->restart_at)) {
                 k->restart_at.tv_sec = 0;
                 if (start(p, (enum mhd_role)r) != 0)
-                    mhd_log(MHD_LOG_ERROR, "restart failed", "child=%s", role_name(r));
+                    mhd_log(MHD_LOG_ERROR, "restart failed", "child=%s",
+                            role_name((enum mhd_role)r));
             }
         }
     }

@@ -189,7 +189,11 @@ int mhd_seccomp(enum mhd_role role)
     for (size_t i = 0; ok && i < sizeof kill / sizeof kill[0]; i++)
         ok = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, kill[i], 0) == 0;
     /* no new network sockets (Unix sockets stay: pcscd, p11-kit) */
-    ok = ok && RULE(ctx, SCMP_ACT_ERRNO(EPERM), socket, 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+    /* (every field named: libseccomp's SCMP_A0 leaves datum_b to the
+     * compiler, which clang warns of) */
+    const struct scmp_arg_cmp not_unix = {
+        .arg = 0, .op = SCMP_CMP_NE, .datum_a = AF_UNIX, .datum_b = 0};
+    ok = ok && RULE(ctx, SCMP_ACT_ERRNO(EPERM), socket, 1, not_unix);
     if (role == MHD_ROLE_FRONT) {
         uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
         /* no user or group changes any more */

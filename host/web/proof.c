@@ -66,4 +66,5 @@ void web_proof_get(mh_app *a, const mh_app_web_key *keys, size_t nkeys, uint64_t
                                    p->nhashes, root) == 0)
         p->state = WEB_PROOF_OK;
 out:
+    return;
 }

@@ -62,7 +62,7 @@ static int soft_sign(const mh_signer *self, mbedtls_md_type_t md, const uint8_t 
      * signature (PSS: MGF1 with the message hash, salt as long) */
     int r;
     if (self->alg == MH_SIG_RSA_PSS) {
-        mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V21, md);
+        mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V21, (int)md);
         r = mbedtls_rsa_rsassa_pss_sign_ext(rsa, mh_rng_mbedtls, NULL, md, (unsigned)in_len, in,
                                             (int)in_len, sig);
     } else {
