@@ -11,8 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
 
@@ -69,13 +67,8 @@ int main(int argc, char **argv)
     if (secs <= 0 || secs > 60)
         secs = 2.0;
     mbedtls_pk_context pk;
-    mbedtls_entropy_context ent;
-    mbedtls_ctr_drbg_context drbg;
     mbedtls_pk_init(&pk);
-    mbedtls_entropy_init(&ent);
-    mbedtls_ctr_drbg_init(&drbg);
-    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, NULL, 0) ||
-        mbedtls_pk_parse_keyfile(&pk, argv[1], NULL)) {
+    if (mbedtls_pk_parse_keyfile(&pk, argv[1], NULL)) {
         fprintf(stderr, "cms_bench: cannot read the key %s\n", argv[1]);
         return 1;
     }
@@ -88,9 +81,14 @@ int main(int argc, char **argv)
     static const uint8_t content[1024] = {1};
     static uint8_t out[16384];
     size_t out_len = 0;
+    mh_pki_soft_signer soft;
+    if (mh_pki_soft_signer_init(&soft, &pk, MH_SIG_AUTO)) {
+        fprintf(stderr, "cms_bench: the key cannot sign: %s\n", mh_err_message(MH_ERR_KEY_TYPE));
+        return 1;
+    }
     mh_cms_signer s;
     memset(&s, 0, sizeof s);
-    s.key = &pk;
+    s.key = &soft.signer;
     s.cert = cert;
     s.cert_len = cert_len;
     s.md = MBEDTLS_MD_SHA256;
@@ -100,8 +98,7 @@ int main(int argc, char **argv)
     long n = 0;
     double t0 = now(), t;
     do {
-        if (mh_cms_sign(&s, content, sizeof content, out, sizeof out, &out_len,
-                        mbedtls_ctr_drbg_random, &drbg)) {
+        if (mh_cms_sign(&s, content, sizeof content, out, sizeof out, &out_len)) {
             fprintf(stderr, "cms_bench: signing failed: %s\n", mh_err_message(MH_ERR_INTERNAL));
             return 1;
         }
@@ -149,7 +146,5 @@ int main(int argc, char **argv)
     printf("%-44s %10.1f\n", "openssl cms -verify (20 CLI runs, incl. start-up)", os_verify);
     free(cert);
     mbedtls_pk_free(&pk);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&ent);
     return 0;
 }

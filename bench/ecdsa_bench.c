@@ -16,9 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecdsa.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
 
@@ -62,8 +60,8 @@ static double ours(const mh_pki_pubkey *key, const uint8_t *hash, const uint8_t 
     double t0 = cpu_now(), t;
     do {
         for (int i = 0; i < 64; i++) {
-            if (mh_pki_verify_hash(key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, sig, sl,
-                                   NULL) != 0) {
+            if (mh_pki_verify_hash(key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32, sig,
+                                   sl, NULL) != 0) {
                 fprintf(stderr, "ecdsa_bench: a valid signature did not verify\n");
                 exit(1);
             }
@@ -86,16 +84,9 @@ static double median(double *v)
     return v[ROUNDS / 2];
 }
 
-static int rng(void *ctx, unsigned char *out, size_t len)
-{
-    return mbedtls_ctr_drbg_random(ctx, out, len);
-}
-
 int main(int argc, char **argv)
 {
     long secs = argc > 1 ? strtol(argv[1], NULL, 10) : 3;
-    mbedtls_entropy_context ent;
-    mbedtls_ctr_drbg_context drbg;
     mbedtls_pk_context pk;
     uint8_t spki[200], hash[32], sig[MBEDTLS_ECDSA_MAX_LEN];
     size_t sl = 0;
@@ -112,14 +103,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: ecdsa_bench [SECONDS per round, 1-60]\n");
         return 2;
     }
-    mbedtls_entropy_init(&ent);
-    mbedtls_ctr_drbg_init(&drbg);
     mbedtls_pk_init(&pk);
-    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, NULL, 0) ||
-        mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) ||
-        mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(pk), rng, &drbg) ||
+    if (mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) ||
+        mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(pk), mh_rng_mbedtls, NULL) ||
         mbedtls_sha256_ret((const uint8_t *)"mohur", 5, hash, 0) ||
-        mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, hash, 32, sig, &sl, rng, &drbg)) {
+        mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, hash, 32, sig, &sl, mh_rng_mbedtls, NULL)) {
         fprintf(stderr, "ecdsa_bench: cannot make a key and a signature\n");
         return 1;
     }
@@ -160,7 +148,5 @@ int main(int argc, char **argv)
     printf("target (issue 15): at least 0.80 of openssl speed through the default backend: %s\n",
            first / p >= 0.8 && backends[0] == mh_pki_ecdsa_backend_get() ? "met" : "NOT met");
     mbedtls_pk_free(&pk);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&ent);
     return 0;
 }

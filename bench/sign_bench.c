@@ -17,6 +17,7 @@
 #include <p11-kit/pkcs11.h>
 
 #include "mh_hsm.h"
+#include "../tests/common/test_hsm_sign.h"
 #include "../tests/unit/softhsm_fixture.h"
 
 static double seconds = 1.0;
@@ -92,8 +93,8 @@ static void *worker(void *arg)
                     j->err = 1;
             } else {
                 size_t sl;
-                if (mh_hsm_sign_digest(j->key, MH_SIG_AUTO, MBEDTLS_MD_SHA256, d, 32, sig,
-                                       sizeof sig, &sl) != 0)
+                if (hsm_sign_digest(j->key, MH_SIG_AUTO, MBEDTLS_MD_SHA256, d, 32, sig, sizeof sig,
+                                    &sl) != 0)
                     j->err = 1;
             }
             n++;

@@ -85,22 +85,27 @@ const char *mh_strerror(int err)
     return m ? m : "unknown error";
 }
 
+/* The sentence and the code it explains, per thread. */
 static _Thread_local char detail[512];
+static _Thread_local int detail_code;
 
-void mh_err_set(const char *fmt, ...)
+int mh_err_set(int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
+    detail_code = code;
+    return code;
 }
 
 void mh_err_clear(void)
 {
     detail[0] = '\0';
+    detail_code = MH_OK;
 }
 
-const char *mh_err_message(int err)
+const char *mh_err_message(int code)
 {
-    return detail[0] ? detail : mh_strerror(err);
+    return code != MH_OK && code == detail_code && detail[0] ? detail : mh_strerror(code);
 }

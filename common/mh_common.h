@@ -1,12 +1,22 @@
 /*
- * mh_common.h - the one error type of mohur, and secret-memory helpers.
+ * mh_common.h - the floor every part of mohur stands on: the one error type
+ * (below), secret memory, and in section headers included at the end (none
+ * is included on its own): byte spans, byte order and hex
+ * (common_bytes.h), UTF-8 (common_text.h), strict base64 and base32
+ * (common_codec.h), files and the PIN-file policy (common_file.h),
+ * randomness (common_rng.h) and the one signing interface, mh_signer
+ * (common_signer.h).
  *
  * Every function in mohur that can fail returns an int: 0 (MH_OK) for success
  * or one of the negative MH_ERR_* codes below. mh_strerror() turns a code into
  * a sentence that says what went wrong and what to do. A function may leave a
- * more specific sentence for the current thread with mh_err_set(); callers
- * print mh_err_message(code), which prefers that detail when there is one.
- * Neither ever contains a PIN or key material.
+ * more specific sentence for the current thread, bound to the code it
+ * explains: mh_err_set(code, ...), usually as `return mh_err_set(MH_ERR_X,
+ * "...")`. Callers print mh_err_message(code), which gives that sentence
+ * only when it was left for this very code, else mh_strerror(code): a
+ * sentence left by an earlier, handled error can never explain a later error
+ * of another kind, so nobody needs to clear it first. Neither ever contains
+ * a PIN or key material.
  */
 #ifndef MH_COMMON_H
 #define MH_COMMON_H
@@ -89,12 +99,17 @@ enum mh_err {
 /* A fixed sentence for a code; never NULL. */
 const char *mh_strerror(int err);
 
-/* Leave a specific sentence for the current thread (replaces any earlier one).
- * Never pass secrets. */
-void mh_err_set(const char *fmt, ...) MH_PRINTF(1, 2);
+/* Leaves the sentence that explains `code` for the current thread (it
+ * replaces any earlier one) and returns code. Never pass secrets, nor
+ * mh_err_message()'s result itself as an argument (copy it first: the
+ * sentence is written where that points). */
+int mh_err_set(int code, const char *fmt, ...) MH_PRINTF(2, 3);
+/* Forgets the sentence (rarely needed: a stale one is never shown for
+ * another code). */
 void mh_err_clear(void);
-/* The detail left by mh_err_set() if any, else mh_strerror(err). */
-const char *mh_err_message(int err);
+/* The sentence left for exactly this code by mh_err_set(), else
+ * mh_strerror(code). Never NULL. */
+const char *mh_err_message(int code);
 
 /* Wipes memory in a way the compiler keeps. */
 void mh_wipe(void *p, size_t n);
@@ -104,18 +119,11 @@ void mh_freezero(void *p, size_t n);
 /* Constant-time comparison: 0 when equal. */
 int mh_ct_memcmp(const void *a, const void *b, size_t n);
 
-/* ---- files (file.c) -------------------------------------------------------- */
-
-/* Writes a file atomically and without following a symlink planted at its
- * name: a temp file beside it (O_EXCL | O_NOFOLLOW, mode), fsync, rename
- * over the target. MH_ERR_DISK_FULL, MH_ERR_PERMISSION or MH_ERR_IO with a
- * sentence; nothing is left behind on failure. */
-int mh_file_write_atomic(const char *path, const void *buf, size_t len,
-                         unsigned mode) MH_WARN_UNUSED;
-/* The first half: the temp file (its name in tmp), to be renamed into place
- * with mh_file_commit() or unlinked. */
-int mh_file_write_temp(const char *path, const void *buf, size_t len, unsigned mode, char *tmp,
-                       size_t cap) MH_WARN_UNUSED;
-int mh_file_commit(const char *tmp, const char *path) MH_WARN_UNUSED;
+#include "common_bytes.h"
+#include "common_text.h"
+#include "common_codec.h"
+#include "common_file.h"
+#include "common_rng.h"
+#include "common_signer.h"
 
 #endif

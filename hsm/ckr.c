@@ -154,12 +154,12 @@ int mh_p11_err(CK_RV rv, const char *doing)
 {
     const struct ckr_row *r = find(rv);
     if (!r) {
-        mh_err_set("%s: the token driver reported an unknown error 0x%lx", doing,
+        mh_err_set(MH_ERR_P11, "%s: the token driver reported an unknown error 0x%lx", doing,
                    (unsigned long)rv);
         return MH_ERR_P11;
     }
     if (r->err == MH_OK)
         return MH_OK;
-    mh_err_set("%s: %s (%s)", doing, r->text, r->name);
+    mh_err_set(r->err, "%s: %s (%s)", doing, r->text, r->name);
     return r->err;
 }

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <mbedtls/asn1.h>
 #include <mbedtls/ecp.h>
@@ -142,7 +141,8 @@ static int spki_from_ec(mh_hsm_key *key, const uint8_t *params, size_t plen, con
         gid = MBEDTLS_ECP_DP_SECP384R1;
         key->type = MH_KEY_EC_P384;
     } else {
-        mh_err_set("the key '%s' is on an elliptic curve mohur does not support", key->label);
+        mh_err_set(MH_ERR_UNSUPPORTED,
+                   "the key '%s' is on an elliptic curve mohur does not support", key->label);
         return MH_ERR_UNSUPPORTED;
     }
     int ret = MH_ERR_KEY_TYPE;
@@ -313,7 +313,8 @@ static int load_public(mh_hsm_key *key, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pr
     }
     if (key->spki_len == 0) {
         if (rc == MH_ERR_KEY_TYPE)
-            mh_err_set("the public half of key '%s' cannot be read from the token", key->label);
+            mh_err_set(rc ? rc : MH_ERR_KEY_TYPE,
+                       "the public half of key '%s' cannot be read from the token", key->label);
         return rc ? rc : MH_ERR_KEY_TYPE;
     }
     return 0;
@@ -360,10 +361,12 @@ int mh_key_handles(mh_hsm_key *key, CK_SESSION_HANDLE s, unsigned long gen, bool
     if (rv != CKR_OK) {
         rc = mh_p11_err(rv, "looking for the private key");
     } else if (n == 0) {
-        mh_err_set("the private key '%s' is not visible on the token; log in first", key->label);
+        mh_err_set(MH_ERR_KEY_NOT_FOUND,
+                   "the private key '%s' is not visible on the token; log in first", key->label);
         rc = MH_ERR_KEY_NOT_FOUND;
     } else if (n > 1) {
-        mh_err_set("more than one private key has the id of '%s'", key->label);
+        mh_err_set(MH_ERR_KEY_AMBIGUOUS, "more than one private key has the id of '%s'",
+                   key->label);
         rc = MH_ERR_KEY_AMBIGUOUS;
     } else {
         key->priv = h[0];
@@ -433,9 +436,8 @@ static int key_describe(mh_hsm_key *key, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o
 int mh_hsm_key_find(mh_hsm_token *tok, const mh_p11_uri *uri, mh_hsm_key **out)
 {
     *out = NULL;
-    mh_err_clear();
     if (!uri->object && !uri->has_id) {
-        mh_err_set("the key URI needs object= (the key's label) or id=");
+        mh_err_set(MH_ERR_KEY_NOT_FOUND, "the key URI needs object= (the key's label) or id=");
         return MH_ERR_KEY_NOT_FOUND;
     }
     CK_SESSION_HANDLE s;
@@ -464,7 +466,7 @@ int mh_hsm_key_find(mh_hsm_token *tok, const mh_p11_uri *uri, mh_hsm_key **out)
             goto out;
         }
         if (n > 1) {
-            mh_err_set("more than one key matches '%s'; add id= to the URI",
+            mh_err_set(MH_ERR_KEY_AMBIGUOUS, "more than one key matches '%s'; add id= to the URI",
                        uri->object ? uri->object : "the id");
             rc = MH_ERR_KEY_AMBIGUOUS;
             goto out;
@@ -476,8 +478,8 @@ int mh_hsm_key_find(mh_hsm_token *tok, const mh_p11_uri *uri, mh_hsm_key **out)
                              : pub != CK_INVALID_HANDLE ? pub
                                                         : cert;
     if (first == CK_INVALID_HANDLE) {
-        mh_err_set("no key '%s' was found on token '%s'%s", uri->object ? uri->object : "(by id)",
-                   tok->label,
+        mh_err_set(MH_ERR_KEY_NOT_FOUND, "no key '%s' was found on token '%s'%s",
+                   uri->object ? uri->object : "(by id)", tok->label,
                    mh_hsm_logged_in(tok) ? "" : " (private keys show only after logging in)");
         rc = MH_ERR_KEY_NOT_FOUND;
         goto out;
@@ -584,7 +586,6 @@ int mh_hsm_key_list(mh_hsm_token *tok, mh_hsm_key_info **out, size_t *nout)
 {
     *out = NULL;
     *nout = 0;
-    mh_err_clear();
     CK_SESSION_HANDLE s;
     unsigned long gen;
     int rc = mh_tok_borrow(tok, &s, &gen);
@@ -644,7 +645,6 @@ int mh_hsm_key_list(mh_hsm_token *tok, mh_hsm_key_info **out, size_t *nout)
                     v[k].type = tmp.type;
                     v[k].bits = tmp.bits;
                 }
-                mh_err_clear();
             }
             if (c == 0) {
                 v[k].has_private = true;
@@ -685,17 +685,17 @@ int mh_hsm_key_generate(mh_hsm_token *tok, enum mh_key_type type, const char *la
                         const uint8_t *id, size_t id_len, mh_hsm_key **out)
 {
     *out = NULL;
-    mh_err_clear();
     if (!label || !*label || strlen(label) > 100) {
-        mh_err_set("a key needs a label of 1 to 100 bytes");
+        mh_err_set(MH_ERR_INVALID_ARG, "a key needs a label of 1 to 100 bytes");
         return MH_ERR_INVALID_ARG;
     }
     if (id_len > MH_P11_ID_MAX)
         return MH_ERR_INVALID_ARG;
     uint8_t rid[16];
     if (id_len == 0) {
-        if (getrandom(rid, sizeof rid, 0) != (ssize_t)sizeof rid)
-            return MH_ERR_INTERNAL;
+        int rc = mh_rng_bytes(rid, sizeof rid);
+        if (rc)
+            return rc;
         id = rid;
         id_len = sizeof rid;
     }
@@ -725,11 +725,13 @@ int mh_hsm_key_generate(mh_hsm_token *tok, enum mh_key_type type, const char *la
         bits = type == MH_KEY_RSA_2048 ? 2048 : type == MH_KEY_RSA_3072 ? 3072 : 4096;
         break;
     default:
-        mh_err_set("choose a key type: ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096, ed25519");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "choose a key type: ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096, ed25519");
         return MH_ERR_INVALID_ARG;
     }
     if (!has_mech(tok, mech.mechanism)) {
-        mh_err_set("token '%s' cannot generate %s keys", tok->label, mh_key_type_name(type));
+        mh_err_set(MH_ERR_MECHANISM, "token '%s' cannot generate %s keys", tok->label,
+                   mh_key_type_name(type));
         return MH_ERR_MECHANISM;
     }
     CK_SESSION_HANDLE s;
@@ -753,7 +755,8 @@ int mh_hsm_key_generate(mh_hsm_token *tok, enum mh_key_type type, const char *la
             goto out;
         }
         if (n) {
-            mh_err_set("token '%s' already has a key labelled '%s' or with that id; choose "
+            mh_err_set(MH_ERR_ALREADY_EXISTS,
+                       "token '%s' already has a key labelled '%s' or with that id; choose "
                        "another label",
                        tok->label, label);
             rc = MH_ERR_ALREADY_EXISTS;
@@ -785,7 +788,8 @@ int mh_hsm_key_generate(mh_hsm_token *tok, enum mh_key_type type, const char *la
     CK_OBJECT_HANDLE hpub, hpriv;
     rv = mod->f->C_GenerateKeyPair(s, &mech, pubt, np, privt, nq, &hpub, &hpriv);
     if (rv == CKR_USER_NOT_LOGGED_IN) {
-        mh_err_set("generating a key on token '%s' needs the PIN; log in first", tok->label);
+        mh_err_set(MH_ERR_PIN_REQUIRED,
+                   "generating a key on token '%s' needs the PIN; log in first", tok->label);
         rc = MH_ERR_PIN_REQUIRED;
         goto out;
     }
@@ -820,14 +824,14 @@ out:
 
 int mh_hsm_key_import_cert(mh_hsm_key *key, const uint8_t *der, size_t len)
 {
-    mh_err_clear();
     struct cert_parts c;
     if (len > 64 * 1024 || cert_split(der, len, &c) != 0) {
-        mh_err_set("the file is not a DER or PEM X.509 certificate");
+        mh_err_set(MH_ERR_PARSE, "the file is not a DER or PEM X.509 certificate");
         return MH_ERR_PARSE;
     }
     if (c.spki_len != key->spki_len || mh_ct_memcmp(c.spki, key->spki, c.spki_len) != 0) {
-        mh_err_set("the certificate is for another key: its public key is not the public key "
+        mh_err_set(MH_ERR_KEY_TYPE,
+                   "the certificate is for another key: its public key is not the public key "
                    "of '%s'",
                    key->label);
         return MH_ERR_KEY_TYPE;
@@ -842,7 +846,8 @@ int mh_hsm_key_import_cert(mh_hsm_key *key, const uint8_t *der, size_t len)
     CK_ULONG n = 0;
     CK_RV rv = find_by(mod, s, CKO_CERTIFICATE, NULL, key->id, key->id_len, h, 1, &n);
     if (rv == CKR_OK && n) {
-        mh_err_set("key '%s' already has a certificate on the token", key->label);
+        mh_err_set(MH_ERR_ALREADY_EXISTS, "key '%s' already has a certificate on the token",
+                   key->label);
         rc = MH_ERR_ALREADY_EXISTS;
         goto out;
     }
@@ -886,7 +891,7 @@ int mh_hsm_key_cert(mh_hsm_key *key, uint8_t **der, size_t *len)
     if (rv != CKR_OK) {
         rc = mh_p11_err(rv, "looking for the certificate");
     } else if (n == 0) {
-        mh_err_set("key '%s' has no certificate on the token", key->label);
+        mh_err_set(MH_ERR_NOT_FOUND, "key '%s' has no certificate on the token", key->label);
         rc = MH_ERR_NOT_FOUND;
     } else {
         rv = mh_p11_get_attr(mod, s, h[0], CKA_VALUE, der, len);

@@ -28,7 +28,8 @@ int mh_hsm_prompt_tty(void *arg, const char *what, char *buf, size_t cap)
     int ret = MH_ERR_PIN_REQUIRED;
     int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
-        mh_err_set("a PIN is needed for %s but there is no terminal to ask it on; give "
+        mh_err_set(MH_ERR_PIN_REQUIRED,
+                   "a PIN is needed for %s but there is no terminal to ask it on; give "
                    "pin-source=file:PATH in the URI",
                    what);
         return MH_ERR_PIN_REQUIRED;
@@ -63,7 +64,7 @@ int mh_hsm_prompt_tty(void *arg, const char *what, char *buf, size_t cap)
             continue;
         if (r <= 0 || interrupted) {
             ret = MH_ERR_CANCELLED;
-            mh_err_set("PIN entry was cancelled");
+            mh_err_set(MH_ERR_CANCELLED, "PIN entry was cancelled");
             goto out;
         }
         if (c == '\n' || c == '\r')
@@ -76,7 +77,7 @@ int mh_hsm_prompt_tty(void *arg, const char *what, char *buf, size_t cap)
     buf[n] = '\0';
     if (too_long) {
         mh_wipe(buf, cap);
-        mh_err_set("the PIN typed is longer than %zu characters", cap - 1);
+        mh_err_set(MH_ERR_PIN_INVALID, "the PIN typed is longer than %zu characters", cap - 1);
         ret = MH_ERR_PIN_INVALID;
         goto out;
     }
@@ -104,63 +105,10 @@ static int read_pin_file(const char *src, char *buf, size_t cap, size_t *len)
     else if (strncmp(path, "file:", 5) == 0)
         path += 5;
     if (path[0] != '/' && strncmp(src, "file:", 5) != 0) {
-        mh_err_set("pin-source must be file:PATH (a file holding the PIN)");
+        mh_err_set(MH_ERR_PIN_REQUIRED, "pin-source must be file:PATH (a file holding the PIN)");
         return MH_ERR_PIN_REQUIRED;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        mh_err_set("the PIN file '%s' cannot be opened: %s", path, strerror(errno));
-        return MH_ERR_PIN_REQUIRED;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        mh_err_set("the PIN file '%s' is not a regular file", path);
-        return MH_ERR_PIN_REQUIRED;
-    }
-    if (st.st_mode & (S_IROTH | S_IWOTH)) {
-        close(fd);
-        mh_err_set("the PIN file '%s' can be read by other users; make it private "
-                   "(chmod 600) first",
-                   path);
-        return MH_ERR_PERMISSION;
-    }
-    size_t n = 0;
-    for (;;) {
-        if (n >= cap) {
-            close(fd);
-            mh_wipe(buf, cap);
-            mh_err_set("the PIN file '%s' is larger than a PIN can be", path);
-            return MH_ERR_PIN_INVALID;
-        }
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            close(fd);
-            mh_wipe(buf, cap);
-            mh_err_set("the PIN file '%s' cannot be read", path);
-            return MH_ERR_PIN_REQUIRED;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-        n--;
-    if (n >= cap) {
-        mh_wipe(buf, cap);
-        return MH_ERR_PIN_INVALID;
-    }
-    buf[n] = '\0';
-    if (memchr(buf, '\0', n) || memchr(buf, '\n', n)) {
-        mh_wipe(buf, cap);
-        mh_err_set("the PIN file '%s' must hold the PIN on one line", path);
-        return MH_ERR_PIN_INVALID;
-    }
-    *len = n;
-    return 0;
+    return mh_file_read_pin(path, buf, cap, len);
 }
 
 /* After a failed login: what the token's flags say about tries left. */
@@ -224,7 +172,7 @@ static int do_login(mh_hsm_token *tok, CK_SESSION_HANDLE s, CK_USER_TYPE who, co
                           : rv == CKR_PIN_EXPIRED ? "the PIN has expired; change it first"
                                                   : "the PIN has a length or characters the "
                                                     "token does not accept";
-        mh_err_set("%s: %s%s", what, why, rv == CKR_PIN_INCORRECT ? tries_text(tok) : "");
+        mh_err_set(err, "%s: %s%s", what, why, rv == CKR_PIN_INCORRECT ? tries_text(tok) : "");
         return err;
     }
     if (mh_ckr_is_lost(rv))
@@ -239,13 +187,15 @@ int mh_tok_login_locked(mh_hsm_token *tok, CK_SESSION_HANDLE s)
     char what[64];
     snprintf(what, sizeof what, "token '%s'", tok->label);
     if (tok->login_failed) {
-        mh_err_set("%s: an earlier PIN was wrong; mohur does not try again by itself "
+        mh_err_set(MH_ERR_PIN_INCORRECT,
+                   "%s: an earlier PIN was wrong; mohur does not try again by itself "
                    "(log in again to retry)",
                    what);
         return MH_ERR_PIN_INCORRECT;
     }
     if (tok->login_src == SRC_CALLER && !caller_pin_set) {
-        mh_err_set("%s: the token was re-inserted and needs its PIN again", what);
+        mh_err_set(MH_ERR_PIN_REQUIRED, "%s: the token was re-inserted and needs its PIN again",
+                   what);
         return MH_ERR_PIN_REQUIRED;
     }
     int rc = do_login(tok, s, CKU_USER, what);
@@ -261,10 +211,12 @@ int mh_tok_login_context(mh_hsm_token *tok, CK_SESSION_HANDLE s, const char *key
     pthread_mutex_lock(&tok->lock);
     int rc;
     if (tok->login_failed) {
-        mh_err_set("%s: an earlier PIN was wrong; mohur does not try again by itself", what);
+        mh_err_set(MH_ERR_PIN_INCORRECT,
+                   "%s: an earlier PIN was wrong; mohur does not try again by itself", what);
         rc = MH_ERR_PIN_INCORRECT;
     } else if (tok->login_src == SRC_CALLER) {
-        mh_err_set("%s: this key asks for its PIN at every signature, and the PIN was given "
+        mh_err_set(MH_ERR_PIN_REQUIRED,
+                   "%s: this key asks for its PIN at every signature, and the PIN was given "
                    "by the caller only once; use pin-source=file:PATH",
                    what);
         rc = MH_ERR_PIN_REQUIRED;
@@ -277,7 +229,6 @@ int mh_tok_login_context(mh_hsm_token *tok, CK_SESSION_HANDLE s, const char *key
 
 static int login_common(mh_hsm_token *tok, int src)
 {
-    mh_err_clear();
     pthread_mutex_lock(&tok->lock);
     tok->want_login = true;
     tok->login_failed = false; /* the caller asked for this try */

@@ -26,7 +26,6 @@
 #include <stdint.h>
 
 #include <mbedtls/md.h>
-#include <mbedtls/pk.h>
 
 #include "mh_common.h"
 
@@ -211,52 +210,25 @@ MH_API int mh_hsm_key_cert(mh_hsm_key *key, uint8_t **der, size_t *len) MH_WARN_
 
 /* ---- signing ---------------------------------------------------------- */
 
-enum mh_sig_alg {
-    MH_SIG_AUTO = 0, /* what the key implies: ECDSA, RSA PKCS#1 v1.5, Ed25519 */
-    MH_SIG_ECDSA,
-    MH_SIG_RSA_PKCS1,
-    MH_SIG_RSA_PSS, /* MGF1 with the same hash, salt length = hash length */
-    MH_SIG_ED25519
-};
+/* Fills *out with the mh_signer of a token key (common_signer.h): the
+ * algorithm alg (MH_SIG_AUTO: what the key implies, ECDSA, RSA PKCS#1 v1.5
+ * or Ed25519; MH_SIG_RSA_PSS for an RSA key to sign with PSS, MGF1 with
+ * the message hash and a salt as long) is checked against the key here
+ * (MH_ERR_KEY_TYPE). The signer refers to the key, which must outlive it.
+ * ECDSA signatures come as the token makes them (r || s, MH_SIG_RAW) or in
+ * canonical DER (MH_SIG_DER); a key that needs a context-specific login
+ * (CKA_ALWAYS_AUTHENTICATE) asks for its PIN at each signature, and a wrong
+ * PIN there is MH_ERR_PIN_INCORRECT as at any login. */
+MH_API int mh_hsm_key_signer(mh_hsm_key *key, enum mh_sig_alg alg, mh_signer *out) MH_WARN_UNUSED;
 
-MH_API enum mh_sig_alg mh_sig_alg_from_name(const char *name);
-MH_API const char *mh_sig_alg_name(enum mh_sig_alg a);
-
-#define MH_SIG_MAX 1024 /* enough for RSA-4096 and DER ECDSA P-521 */
-
-/* Signs a digest made with md (ECDSA, RSA PKCS#1 v1.5, RSA-PSS). ECDSA
- * signatures come back DER-encoded (canonical). Ed25519 cannot sign a
- * digest: use mh_hsm_sign_message. A key that needs context-specific login
- * (CKA_ALWAYS_AUTHENTICATE) asks for its PIN each time. */
-MH_API int mh_hsm_sign_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t md,
-                              const uint8_t *digest, size_t digest_len, uint8_t *sig, size_t cap,
-                              size_t *sig_len) MH_WARN_UNUSED;
-/* Signs a whole message: hashes it with md first, except Ed25519, which
- * signs the message itself (md ignored). */
-MH_API int mh_hsm_sign_message(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t md,
-                               const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t cap,
-                               size_t *sig_len) MH_WARN_UNUSED;
 /* Verifies with the token's public key. ECDSA signatures must be canonical
- * DER. Returns 0 or MH_ERR_VERIFY_FAILED. */
+ * DER. Returns 0 or MH_ERR_VERIFY_FAILED. (hsm/ checks what its own tokens
+ * make; every other signature is pki/sig's to judge.) */
 MH_API int mh_hsm_verify_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t md,
                                 const uint8_t *digest, size_t digest_len, const uint8_t *sig,
                                 size_t sig_len) MH_WARN_UNUSED;
 MH_API int mh_hsm_verify_message(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t md,
                                  const uint8_t *msg, size_t msg_len, const uint8_t *sig,
                                  size_t sig_len) MH_WARN_UNUSED;
-
-/* Sets up pk as an mbedtls_pk_context whose private operations happen on
- * the token (EC and RSA keys). mbedtls_x509write_*, mbedtls_pk_sign and our
- * CMS code then sign with a key that never leaves the token. For RSA keys,
- * mbedtls_rsa_set_padding(mbedtls_pk_rsa(*pk), MBEDTLS_RSA_PKCS_V21, md)
- * selects RSA-PSS. The key must outlive pk. */
-MH_API int mh_hsm_key_pk(mh_hsm_key *key, mbedtls_pk_context *pk) MH_WARN_UNUSED;
-
-/* DER helpers for ECDSA, exported for tests and for pki/: r||s (2*n bytes)
- * to canonical DER and back. from_der rejects any non-canonical encoding. */
-MH_API int mh_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, uint8_t *der, size_t cap,
-                               size_t *der_len) MH_WARN_UNUSED;
-MH_API int mh_ecdsa_der_to_raw(const uint8_t *der, size_t der_len, size_t n,
-                               uint8_t *raw) MH_WARN_UNUSED;
 
 #endif

@@ -35,7 +35,7 @@ static bool valid_name(const char *name)
 static int registry_lookup(const char *name, char *path, size_t cap)
 {
     if (!valid_name(name)) {
-        mh_err_set("'%s' is not a valid PKCS#11 module name", name);
+        mh_err_set(MH_ERR_MODULE_LOAD, "'%s' is not a valid PKCS#11 module name", name);
         return MH_ERR_MODULE_LOAD;
     }
     for (size_t i = 0; i < sizeof registry_dirs / sizeof registry_dirs[0]; i++) {
@@ -79,7 +79,8 @@ static int registry_lookup(const char *name, char *path, size_t cap)
         if (found)
             return 0;
     }
-    mh_err_set("no PKCS#11 module named '%s' is registered with p11-kit (looked in "
+    mh_err_set(MH_ERR_MODULE_LOAD,
+               "no PKCS#11 module named '%s' is registered with p11-kit (looked in "
                "/etc/pkcs11/modules and /usr/share/p11-kit/modules); give module-path= instead",
                name);
     return MH_ERR_MODULE_LOAD;
@@ -120,7 +121,6 @@ int mh_hsm_module_load(const mh_p11_uri *uri, const mh_hsm_config *cfg, mh_hsm_m
     mh_hsm_module *mod = NULL;
     char path[PATH_MAX], real[PATH_MAX];
     *out = NULL;
-    mh_err_clear();
 
     if (uri && uri->module_path) {
         snprintf(path, sizeof path, "%s", uri->module_path);
@@ -130,7 +130,6 @@ int mh_hsm_module_load(const mh_p11_uri *uri, const mh_hsm_config *cfg, mh_hsm_m
         if (ret && !(uri && uri->module_name)) {
             /* the embedded default, even without p11-kit's registry file */
             snprintf(path, sizeof path, "/usr/lib/softhsm/libsofthsm2.so");
-            mh_err_clear();
             ret = 0;
         }
         if (ret)
@@ -138,14 +137,15 @@ int mh_hsm_module_load(const mh_p11_uri *uri, const mh_hsm_config *cfg, mh_hsm_m
         ret = MH_ERR_MODULE_LOAD;
     }
     if (!realpath(path, real)) {
-        mh_err_set("the PKCS#11 module '%s' does not exist", path);
+        mh_err_set(MH_ERR_MODULE_LOAD, "the PKCS#11 module '%s' does not exist", path);
         return MH_ERR_MODULE_LOAD;
     }
     const char *dirs = cfg && cfg->module_dirs ? cfg->module_dirs : getenv("MOHUR_MODULE_DIRS");
     if (!dirs || !*dirs)
         dirs = DEFAULT_MODULE_DIRS;
     if (!allowed(real, dirs)) {
-        mh_err_set("the PKCS#11 module '%s' is outside the allowed directories (%s); install it "
+        mh_err_set(MH_ERR_MODULE_NOT_ALLOWED,
+                   "the PKCS#11 module '%s' is outside the allowed directories (%s); install it "
                    "there or add its directory to MOHUR_MODULE_DIRS",
                    real, dirs);
         return MH_ERR_MODULE_NOT_ALLOWED;
@@ -170,13 +170,13 @@ int mh_hsm_module_load(const mh_p11_uri *uri, const mh_hsm_config *cfg, mh_hsm_m
     mod->dl = dlopen(real, RTLD_NOW | RTLD_LOCAL);
     if (!mod->dl) {
         const char *e = dlerror();
-        mh_err_set("the PKCS#11 module '%s' could not be loaded: %s", real, e ? e : "?");
+        mh_err_set(ret, "the PKCS#11 module '%s' could not be loaded: %s", real, e ? e : "?");
         goto out;
     }
     CK_C_GetFunctionList gfl;
     *(void **)&gfl = dlsym(mod->dl, "C_GetFunctionList");
     if (!gfl) {
-        mh_err_set("'%s' is not a PKCS#11 module (no C_GetFunctionList)", real);
+        mh_err_set(ret, "'%s' is not a PKCS#11 module (no C_GetFunctionList)", real);
         goto out;
     }
     CK_RV rv = gfl(&mod->f);
@@ -191,7 +191,7 @@ int mh_hsm_module_load(const mh_p11_uri *uri, const mh_hsm_config *cfg, mh_hsm_m
     args.flags = CKF_OS_LOCKING_OK;
     rv = mod->f->C_Initialize(&args);
     if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-        mh_err_set("the PKCS#11 module '%s' is already in use in this process", real);
+        mh_err_set(ret, "the PKCS#11 module '%s' is already in use in this process", real);
         mod->f = NULL; /* someone else owns it: never finalize it */
         goto out;
     }

@@ -1,6 +1,7 @@
-/* sign.c - signing and verifying with token keys: ECDSA (digest computed
- * here, signature DER-encoded canonically), RSA PKCS#1 v1.5 and PSS,
- * Ed25519. */
+/* sign.c - signing and verifying with token keys: the mh_signer of a
+ * token key (ECDSA over a digest, given as the token returns it, r || s,
+ * or in canonical DER; RSA PKCS#1 v1.5 and PSS; Ed25519 over the message),
+ * and verification with the token's public key. */
 #include <stdio.h>
 #include <string.h>
 
@@ -8,32 +9,6 @@
 #include <mbedtls/pk.h>
 
 #include "hsm_internal.h"
-
-static const struct {
-    enum mh_sig_alg a;
-    const char *name;
-} alg_names[] = {
-    {MH_SIG_AUTO, "auto"},       {MH_SIG_ECDSA, "ecdsa"},     {MH_SIG_RSA_PKCS1, "rsa-pkcs1"},
-    {MH_SIG_RSA_PSS, "rsa-pss"}, {MH_SIG_ED25519, "ed25519"},
-};
-
-enum mh_sig_alg mh_sig_alg_from_name(const char *name)
-{
-    for (size_t i = 0; i < sizeof alg_names / sizeof alg_names[0]; i++) {
-        if (strcmp(name, alg_names[i].name) == 0)
-            return alg_names[i].a;
-    }
-    return (enum mh_sig_alg) - 1;
-}
-
-const char *mh_sig_alg_name(enum mh_sig_alg a)
-{
-    for (size_t i = 0; i < sizeof alg_names / sizeof alg_names[0]; i++) {
-        if (alg_names[i].a == a)
-            return alg_names[i].name;
-    }
-    return "unknown";
-}
 
 static bool is_rsa(enum mh_key_type t)
 {
@@ -58,8 +33,8 @@ static int pick_alg(mh_hsm_key *key, enum mh_sig_alg alg, enum mh_sig_alg *out)
               ((alg == MH_SIG_RSA_PKCS1 || alg == MH_SIG_RSA_PSS) && is_rsa(key->type)) ||
               (alg == MH_SIG_ED25519 && key->type == MH_KEY_ED25519);
     if (!ok) {
-        mh_err_set("key '%s' is a %s key and cannot make %s signatures", key->label,
-                   mh_key_type_name(key->type), mh_sig_alg_name(alg));
+        mh_err_set(MH_ERR_KEY_TYPE, "key '%s' is a %s key and cannot make %s signatures",
+                   key->label, mh_key_type_name(key->type), mh_sig_alg_name(alg));
         return MH_ERR_KEY_TYPE;
     }
     *out = alg;
@@ -145,7 +120,7 @@ static int run(mh_hsm_key *key, bool verify, CK_MECHANISM *mech, const uint8_t *
             rv = mod->f->C_Verify(s, (CK_BYTE_PTR)(uintptr_t)data, (CK_ULONG)dlen, sig,
                                   (CK_ULONG)*sig_len);
         if (rv == CKR_SIGNATURE_INVALID || rv == CKR_SIGNATURE_LEN_RANGE) {
-            mh_err_set("the signature is not valid for key '%s'", key->label);
+            mh_err_set(MH_ERR_VERIFY_FAILED, "the signature is not valid for key '%s'", key->label);
             rc = MH_ERR_VERIFY_FAILED;
             rv = CKR_OK;
         } else if (rv != CKR_OK) {
@@ -172,7 +147,8 @@ static int run(mh_hsm_key *key, bool verify, CK_MECHANISM *mech, const uint8_t *
         snprintf(doing, sizeof doing, "signing with key '%s' on token '%s'", key->label,
                  tok->label);
         if (rv == CKR_USER_NOT_LOGGED_IN) {
-            mh_err_set("%s: the token needs its PIN (it may have been re-inserted); "
+            mh_err_set(MH_ERR_PIN_REQUIRED,
+                       "%s: the token needs its PIN (it may have been re-inserted); "
                        "log in and try again",
                        doing);
             rc = MH_ERR_PIN_REQUIRED;
@@ -187,64 +163,65 @@ out:
     return rc;
 }
 
-int mh_hsm_sign_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t md,
-                       const uint8_t *digest, size_t digest_len, uint8_t *sig, size_t cap,
-                       size_t *sig_len)
+/* The mh_signer's sign function: self->ctx is the key, self->alg the
+ * algorithm mh_hsm_key_signer() checked against it. */
+static int sign_op(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *in, size_t in_len,
+                   bool message, enum mh_sig_enc enc, uint8_t *sig, size_t cap, size_t *sig_len)
 {
-    mh_err_clear();
-    int rc = pick_alg(key, alg, &alg);
-    if (rc)
+    mh_hsm_key *key = self->ctx;
+    enum mh_sig_alg alg = self->alg;
+    int rc;
+    if (alg == MH_SIG_ED25519) {
+        if (!message)
+            return mh_err_set(MH_ERR_KEY_TYPE, "Ed25519 signs the whole message, not a digest");
+        CK_MECHANISM mech = {CKM_EDDSA, NULL, 0};
+        size_t l = cap;
+        rc = run(key, false, &mech, in, in_len, sig, cap, &l);
+        if (!rc)
+            *sig_len = l;
         return rc;
-    const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
-    if (md != MBEDTLS_MD_NONE && (!mi || mbedtls_md_get_size(mi) != digest_len)) {
-        mh_err_set("the digest is %zu bytes long, which does not fit the hash chosen", digest_len);
-        return MH_ERR_INVALID_ARG;
     }
-    if (digest_len == 0 || digest_len > 64)
-        return MH_ERR_INVALID_ARG;
+    if (message || in_len == 0 || in_len > 64)
+        return mh_err_set(MH_ERR_INVALID_ARG, "signing with key '%s': a digest is expected",
+                          key->label);
     uint8_t buf[MH_SIG_MAX];
     uint8_t di[128];
     size_t blen = sizeof buf;
     CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
     CK_RSA_PKCS_PSS_PARAMS pss;
-    const uint8_t *data = digest;
-    size_t dlen = digest_len;
+    const uint8_t *data = in;
+    size_t dlen = in_len;
     switch (alg) {
     case MH_SIG_ECDSA:
         break;
     case MH_SIG_RSA_PKCS1:
         mech.mechanism = CKM_RSA_PKCS;
-        if (md != MBEDTLS_MD_NONE) {
-            rc = digest_info(md, digest, digest_len, di, sizeof di, &dlen);
-            if (rc)
-                return rc;
-            data = di;
-        }
+        rc = digest_info(md, in, in_len, di, sizeof di, &dlen);
+        if (rc)
+            return rc;
+        data = di;
         break;
     case MH_SIG_RSA_PSS:
         mech.mechanism = CKM_RSA_PKCS_PSS;
         pss.hashAlg = ck_hash(md, &pss.mgf);
-        if (pss.hashAlg == CKM_VENDOR_DEFINED) {
-            mh_err_set("RSA-PSS needs a SHA-2 hash");
-            return MH_ERR_INVALID_ARG;
-        }
-        pss.sLen = digest_len;
+        if (pss.hashAlg == CKM_VENDOR_DEFINED)
+            return mh_err_set(MH_ERR_INVALID_ARG, "RSA-PSS needs a SHA-2 hash");
+        pss.sLen = in_len;
         mech.pParameter = &pss;
         mech.ulParameterLen = sizeof pss;
         break;
     default:
-        mh_err_set("Ed25519 signs the whole message, not a digest");
-        return MH_ERR_KEY_TYPE;
+        return mh_err_set(MH_ERR_KEY_TYPE, "key '%s' cannot make %s signatures", key->label,
+                          mh_sig_alg_name(alg));
     }
     rc = run(key, false, &mech, data, dlen, buf, sizeof buf, &blen);
     if (rc)
         goto out;
-    if (alg == MH_SIG_ECDSA) {
-        if (blen != 2 * key->nbytes) {
-            mh_err_set("the token returned an ECDSA signature of unexpected length");
-            rc = MH_ERR_TOKEN_FAILED;
-            goto out;
-        }
+    if (alg == MH_SIG_ECDSA && blen != 2 * key->nbytes) {
+        rc = mh_err_set(MH_ERR_TOKEN_FAILED,
+                        "the token returned an ECDSA signature of unexpected length");
+    } else if (alg == MH_SIG_ECDSA && enc == MH_SIG_DER) {
+        /* the token gives r || s: DER is written once, here */
         rc = mh_ecdsa_raw_to_der(buf, blen, sig, cap, sig_len);
     } else if (blen > cap) {
         rc = MH_ERR_BUFFER_TOO_SMALL;
@@ -257,29 +234,24 @@ out:
     return rc;
 }
 
-int mh_hsm_sign_message(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t md,
-                        const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t cap,
-                        size_t *sig_len)
+int mh_hsm_key_signer(mh_hsm_key *key, enum mh_sig_alg alg, mh_signer *out)
 {
-    mh_err_clear();
+    if (!key || !out)
+        return MH_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
     int rc = pick_alg(key, alg, &alg);
     if (rc)
         return rc;
-    if (alg == MH_SIG_ED25519) {
-        CK_MECHANISM mech = {CKM_EDDSA, NULL, 0};
-        size_t l = cap;
-        rc = run(key, false, &mech, msg, msg_len, sig, cap, &l);
-        if (!rc)
-            *sig_len = l;
-        return rc;
-    }
-    const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
-    if (!mi)
-        return MH_ERR_INVALID_ARG;
-    uint8_t d[64];
-    if (mbedtls_md(mi, msg, msg_len, d))
-        return MH_ERR_INTERNAL;
-    return mh_hsm_sign_digest(key, alg, md, d, mbedtls_md_get_size(mi), sig, cap, sig_len);
+    if (key->spki_len == 0)
+        return mh_err_set(MH_ERR_KEY_NOT_FOUND, "the public half of key '%s' is not known",
+                          key->label);
+    out->sign = sign_op;
+    out->ctx = key;
+    out->alg = alg;
+    out->spki = key->spki;
+    out->spki_len = key->spki_len;
+    out->name = key->label;
+    return MH_OK;
 }
 
 /* Verification in software from the public key, for keys without a
@@ -304,7 +276,7 @@ static int soft_verify(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t m
 out:
     mbedtls_pk_free(&pk);
     if (rc == MH_ERR_VERIFY_FAILED)
-        mh_err_set("the signature is not valid for key '%s'", key->label);
+        mh_err_set(rc, "the signature is not valid for key '%s'", key->label);
     return rc;
 }
 
@@ -312,7 +284,6 @@ int mh_hsm_verify_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t
                          const uint8_t *digest, size_t digest_len, const uint8_t *sig,
                          size_t sig_len)
 {
-    mh_err_clear();
     int rc = pick_alg(key, alg, &alg);
     if (rc)
         return rc;
@@ -326,13 +297,14 @@ int mh_hsm_verify_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t
     const uint8_t *data = digest;
     size_t dlen = digest_len;
     if (sig_len == 0 || sig_len > sizeof raw) {
-        mh_err_set("the signature has an impossible length");
+        mh_err_set(MH_ERR_VERIFY_FAILED, "the signature has an impossible length");
         return MH_ERR_VERIFY_FAILED;
     }
     switch (alg) {
     case MH_SIG_ECDSA:
         if (mh_ecdsa_der_to_raw(sig, sig_len, key->nbytes, raw)) {
-            mh_err_set("the signature is not a well-formed (canonical DER) ECDSA signature");
+            mh_err_set(MH_ERR_VERIFY_FAILED,
+                       "the signature is not a well-formed (canonical DER) ECDSA signature");
             return MH_ERR_VERIFY_FAILED;
         }
         rlen = 2 * key->nbytes;
@@ -365,13 +337,12 @@ int mh_hsm_verify_digest(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t
 int mh_hsm_verify_message(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_t md,
                           const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len)
 {
-    mh_err_clear();
     int rc = pick_alg(key, alg, &alg);
     if (rc)
         return rc;
     if (alg == MH_SIG_ED25519) {
         if (sig_len != 64) {
-            mh_err_set("an Ed25519 signature is 64 bytes long");
+            mh_err_set(MH_ERR_VERIFY_FAILED, "an Ed25519 signature is 64 bytes long");
             return MH_ERR_VERIFY_FAILED;
         }
         CK_MECHANISM mech = {CKM_EDDSA, NULL, 0};
@@ -380,7 +351,7 @@ int mh_hsm_verify_message(mh_hsm_key *key, enum mh_sig_alg alg, mbedtls_md_type_
         size_t l = 64;
         rc = run(key, true, &mech, msg, msg_len, s, sizeof s, &l);
         if (rc == MH_ERR_UNSUPPORTED)
-            mh_err_set("Ed25519 verification needs the public key on the token");
+            mh_err_set(rc, "Ed25519 verification needs the public key on the token");
         return rc;
     }
     const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);

@@ -78,7 +78,7 @@ static int slot_list(mh_hsm_module *mod, CK_BBOOL present, CK_SLOT_ID **slots, C
         return 0;
     }
     free(list);
-    mh_err_set("the list of card readers kept changing; try again");
+    mh_err_set(MH_ERR_TOKEN_BUSY, "the list of card readers kept changing; try again");
     return MH_ERR_TOKEN_BUSY;
 }
 
@@ -88,7 +88,6 @@ int mh_hsm_slots(mh_hsm_module *mod, mh_hsm_token_info **out, size_t *nout)
     CK_ULONG n = 0;
     *out = NULL;
     *nout = 0;
-    mh_err_clear();
     int rc = slot_list(mod, CK_FALSE, &slots, &n);
     if (rc)
         return rc;
@@ -170,15 +169,18 @@ static int find_slot(mh_hsm_module *mod, const mh_p11_uri *u, CK_SLOT_ID *slot,
         return 0;
     if (found == 0) {
         if (u->token)
-            mh_err_set("no token labelled '%s' was found; is the card inserted? "
+            mh_err_set(MH_ERR_TOKEN_NOT_FOUND,
+                       "no token labelled '%s' was found; is the card inserted? "
                        "(mohur token list shows the tokens)",
                        u->token);
         else
-            mh_err_set("no initialised token was found; insert a card or create a token "
+            mh_err_set(MH_ERR_TOKEN_NOT_FOUND,
+                       "no initialised token was found; insert a card or create a token "
                        "(mohur token init)");
         return MH_ERR_TOKEN_NOT_FOUND;
     }
-    mh_err_set("%d tokens match; add token= or serial= to the URI to choose one", found);
+    mh_err_set(MH_ERR_TOKEN_AMBIGUOUS,
+               "%d tokens match; add token= or serial= to the URI to choose one", found);
     return MH_ERR_TOKEN_AMBIGUOUS;
 }
 
@@ -201,7 +203,6 @@ int mh_hsm_token_open(mh_hsm_module *mod, const mh_p11_uri *uri, mh_hsm_token **
     if (!uri)
         uri = &empty;
     *out = NULL;
-    mh_err_clear();
     CK_SLOT_ID slot = 0;
     CK_TOKEN_INFO t;
     int rc = find_slot(mod, uri, &slot, &t);
@@ -305,7 +306,8 @@ static int rebuild(mh_hsm_token *tok)
     int rc = find_slot(tok->mod, &tok->uri, &slot, &t);
     if (rc) {
         if (rc == MH_ERR_TOKEN_NOT_FOUND) {
-            mh_err_set("the token '%s' is not present; insert it and try again", tok->label);
+            mh_err_set(MH_ERR_TOKEN_REMOVED,
+                       "the token '%s' is not present; insert it and try again", tok->label);
             rc = MH_ERR_TOKEN_REMOVED;
         }
         return rc;
@@ -386,9 +388,8 @@ int mh_hsm_token_init(mh_hsm_module *mod, const char *label, const char *so_pin,
 {
     CK_SLOT_ID *slots = NULL;
     CK_ULONG n = 0;
-    mh_err_clear();
     if (!label || !*label || strlen(label) > 32) {
-        mh_err_set("a token label must be 1 to 32 bytes long");
+        mh_err_set(MH_ERR_INVALID_ARG, "a token label must be 1 to 32 bytes long");
         return MH_ERR_INVALID_ARG;
     }
     int rc = slot_list(mod, CK_TRUE, &slots, &n);
@@ -402,7 +403,7 @@ int mh_hsm_token_init(mh_hsm_module *mod, const char *label, const char *so_pin,
             continue;
         if (str_match(label, t.label, sizeof t.label) && (t.flags & CKF_TOKEN_INITIALIZED)) {
             free(slots);
-            mh_err_set("a token labelled '%s' already exists", label);
+            mh_err_set(MH_ERR_ALREADY_EXISTS, "a token labelled '%s' already exists", label);
             return MH_ERR_ALREADY_EXISTS;
         }
         if (!have && !(t.flags & CKF_TOKEN_INITIALIZED)) {
@@ -412,7 +413,7 @@ int mh_hsm_token_init(mh_hsm_module *mod, const char *label, const char *so_pin,
     }
     free(slots);
     if (!have) {
-        mh_err_set("no uninitialised token is free in this module");
+        mh_err_set(MH_ERR_TOKEN_NOT_FOUND, "no uninitialised token is free in this module");
         return MH_ERR_TOKEN_NOT_FOUND;
     }
     CK_UTF8CHAR lab[32];

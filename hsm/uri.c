@@ -47,17 +47,6 @@ static const char *const type_names[] = {
     [MH_P11_TYPE_DATA] = "data",
 };
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes [s, s+n) into a new buffer; *outlen excludes the NUL. */
 static int pct_decode(const char *s, size_t n, char **out, size_t *outlen)
 {
@@ -67,11 +56,11 @@ static int pct_decode(const char *s, size_t n, char **out, size_t *outlen)
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%') {
-            int hi = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
-            int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+            int hi = i + 1 < n ? mh_hexval((unsigned char)s[i + 1]) : -1;
+            int lo = i + 2 < n ? mh_hexval((unsigned char)s[i + 2]) : -1;
             if (hi < 0 || lo < 0) {
                 free(d);
-                mh_err_set("the PKCS#11 URI has a bad percent-encoding near '%.*s'",
+                mh_err_set(MH_ERR_URI, "the PKCS#11 URI has a bad percent-encoding near '%.*s'",
                            (int)(n - i > 8 ? 8 : n - i), s + i);
                 return MH_ERR_URI;
             }
@@ -103,18 +92,18 @@ static int set_attr(mh_p11_uri *u, const char *name, size_t nlen, const char *va
         }
     }
     if (nlen == 9 && memcmp(name, "pin-value", 9) == 0) {
-        mh_err_set("%s", mh_strerror(MH_ERR_PIN_IN_URI));
+        mh_err_set(MH_ERR_PIN_IN_URI, "%s", mh_strerror(MH_ERR_PIN_IN_URI));
         return MH_ERR_PIN_IN_URI;
     }
     if (!a) {
         if (query)
             return 0; /* RFC 7512: unknown query attributes are ignored */
-        mh_err_set("the PKCS#11 URI has an unknown attribute '%.*s'", (int)(nlen > 40 ? 40 : nlen),
-                   name);
+        mh_err_set(MH_ERR_URI, "the PKCS#11 URI has an unknown attribute '%.*s'",
+                   (int)(nlen > 40 ? 40 : nlen), name);
         return MH_ERR_URI;
     }
     if (a->query != query) {
-        mh_err_set("in a PKCS#11 URI, '%s' belongs %s", a->name,
+        mh_err_set(MH_ERR_URI, "in a PKCS#11 URI, '%s' belongs %s", a->name,
                    a->query ? "after '?' (query part)" : "before '?' (path part)");
         return MH_ERR_URI;
     }
@@ -130,7 +119,7 @@ static int set_attr(mh_p11_uri *u, const char *name, size_t nlen, const char *va
         if (*f)
             goto dup;
         if (memchr(v, '\0', len)) {
-            mh_err_set("the PKCS#11 URI attribute '%s' contains a NUL byte", a->name);
+            mh_err_set(rc, "the PKCS#11 URI attribute '%s' contains a NUL byte", a->name);
             goto out;
         }
         *f = v;
@@ -141,7 +130,7 @@ static int set_attr(mh_p11_uri *u, const char *name, size_t nlen, const char *va
         if (u->has_id)
             goto dup;
         if (len == 0 || len > MH_P11_ID_MAX) {
-            mh_err_set("the PKCS#11 URI's id must be 1 to %d bytes", MH_P11_ID_MAX);
+            mh_err_set(rc, "the PKCS#11 URI's id must be 1 to %d bytes", MH_P11_ID_MAX);
             goto out;
         }
         memcpy(u->id, v, len);
@@ -156,7 +145,8 @@ static int set_attr(mh_p11_uri *u, const char *name, size_t nlen, const char *va
                 u->type = (enum mh_p11_objtype)t;
         }
         if (u->type == MH_P11_TYPE_ANY) {
-            mh_err_set("the PKCS#11 URI's type must be private, public, cert, secret-key or data");
+            mh_err_set(rc,
+                       "the PKCS#11 URI's type must be private, public, cert, secret-key or data");
             goto out;
         }
         break;
@@ -168,7 +158,7 @@ static int set_attr(mh_p11_uri *u, const char *name, size_t nlen, const char *va
         errno = 0;
         unsigned long n = strtoul(v, &end, 10);
         if (!len || errno || *end || v[0] == '-' || v[0] == '+') {
-            mh_err_set("the PKCS#11 URI's slot-id must be a decimal number");
+            mh_err_set(rc, "the PKCS#11 URI's slot-id must be a decimal number");
             goto out;
         }
         u->slot_id = n;
@@ -179,7 +169,7 @@ static int set_attr(mh_p11_uri *u, const char *name, size_t nlen, const char *va
     rc = 0;
     goto out;
 dup:
-    mh_err_set("the PKCS#11 URI gives '%s' twice", a->name);
+    mh_err_set(rc, "the PKCS#11 URI gives '%s' twice", a->name);
 out:
     free(v);
     return rc;
@@ -195,7 +185,7 @@ static int parse_part(mh_p11_uri *u, const char *s, size_t n, char sep, bool que
         if (j > i) {
             const char *eq = memchr(s + i, '=', j - i);
             if (!eq || eq == s + i) {
-                mh_err_set("the PKCS#11 URI has an attribute without a value: '%.*s'",
+                mh_err_set(MH_ERR_URI, "the PKCS#11 URI has an attribute without a value: '%.*s'",
                            (int)(j - i > 40 ? 40 : j - i), s + i);
                 return MH_ERR_URI;
             }
@@ -212,24 +202,23 @@ static int parse_part(mh_p11_uri *u, const char *s, size_t n, char sep, bool que
 int mh_p11_uri_parse(const char *text, mh_p11_uri *u)
 {
     memset(u, 0, sizeof *u);
-    mh_err_clear();
     if (!text)
         return MH_ERR_INVALID_ARG;
     size_t n = strnlen(text, URI_MAX + 1);
     if (n > URI_MAX) {
-        mh_err_set("the PKCS#11 URI is longer than %d characters", URI_MAX);
+        mh_err_set(MH_ERR_URI, "the PKCS#11 URI is longer than %d characters", URI_MAX);
         return MH_ERR_URI;
     }
     if (n < 7 || strncasecmp(text, "pkcs11:", 7) != 0) {
-        mh_err_set("a PKCS#11 URI must start with 'pkcs11:' (for example "
-                   "pkcs11:token=Seal;object=registry)");
+        mh_err_set(MH_ERR_URI, "a PKCS#11 URI must start with 'pkcs11:' (for example "
+                               "pkcs11:token=Seal;object=registry)");
         return MH_ERR_URI;
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)text[i];
         if (c <= 0x20 || c >= 0x7f) {
-            mh_err_set("the PKCS#11 URI contains a space or a non-ASCII character; "
-                       "percent-encode it (e.g. %%20 for a space)");
+            mh_err_set(MH_ERR_URI, "the PKCS#11 URI contains a space or a non-ASCII character; "
+                                   "percent-encode it (e.g. %%20 for a space)");
             return MH_ERR_URI;
         }
     }

@@ -4,16 +4,14 @@
  * The one header users of pki/ include. Its parts are kept in section
  * headers (pki_*.h) so each stays readable; none of them is included on its
  * own. pki/ does no I/O, never calls PKCS#11 (it signs through an
- * mbedtls_pk_context that hsm/ provides), and the parts the firmware
+ * mh_signer, common_signer.h, that hsm/ or a caller provides), and the parts the firmware
  * compiles (DER reading, signature checks, Merkle proofs, notes, receipts)
  * never allocate.
  */
 #ifndef MH_PKI_H
 #define MH_PKI_H
 
-#include "mh_common.h"
-
-#define MH_PKI_API __attribute__((visibility("default")))
+#include "pki_base.h"
 
 #include "pki_der.h"
 #include "pki_merkle.h"

@@ -19,6 +19,9 @@ scripts/deps.sh test
 echo "== style: clang-format and banned functions"
 scripts/check-style.sh
 
+echo "== includes: what may include what (docs/architecture.md)"
+scripts/check-includes.sh
+
 echo "== build (RelWithDebInfo)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMH_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"

@@ -38,7 +38,6 @@ void mh_fw_device_boot(mh_fw_device *d, const uint8_t *tl_key, size_t tl_key_len
 
     memset(d, 0, sizeof *d);
     out(ctx, "mohur offline verifier");
-    mh_err_clear();
     ret = mh_fw_tl_signer(tl_key, tl_key_len, &d->signer);
     if (ret == 0)
         ret = mh_fw_trust_load(&d->signer, tl_slot, tl_len, min_seq, &d->trust);
@@ -54,7 +53,6 @@ void mh_fw_device_boot(mh_fw_device *d, const uint8_t *tl_key, size_t tl_key_len
         out(ctx, l);
     }
     d->st.trust_why = d->trust_why;
-    mh_err_clear();
     if (!d->st.trust) {
         snprintf(d->snap_why, sizeof d->snap_why, "no trust list to check it with");
     } else if ((ret = mh_fw_snapshot_load(&d->trust, snap_slot, snap_len, &d->snap)) != 0) {

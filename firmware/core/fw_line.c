@@ -14,17 +14,18 @@ int mh_fw_line_parse(const char *line, size_t len, mh_receipt_str *host, uint8_t
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
         len--;
     if (len == 0) {
-        mh_err_set("the scanned line is empty");
+        mh_err_set(MH_ERR_PARSE, "the scanned line is empty");
         return MH_ERR_PARSE;
     }
     if (len > MH_FW_LINE_MAX) {
-        mh_err_set("the scanned line is %zu characters, more than any receipt URL (%d)", len,
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the scanned line is %zu characters, more than any receipt URL (%d)", len,
                    MH_FW_LINE_MAX);
         return MH_ERR_TOO_LARGE;
     }
     for (size_t i = 0; i < len; i++) {
         if (line[i] == '\0') {
-            mh_err_set("the scanned line holds a NUL byte: it is not a QR text");
+            mh_err_set(MH_ERR_PARSE, "the scanned line holds a NUL byte: it is not a QR text");
             return MH_ERR_PARSE;
         }
     }
@@ -32,7 +33,7 @@ int mh_fw_line_parse(const char *line, size_t len, mh_receipt_str *host, uint8_t
     if (ret != 0 && ret != MH_ERR_TOO_LARGE)
         ret = MH_ERR_PARSE;
     if (ret == 0 && *out_len == 0) {
-        mh_err_set("the scanned URL holds no receipt after /V/");
+        mh_err_set(MH_ERR_PARSE, "the scanned URL holds no receipt after /V/");
         ret = MH_ERR_PARSE;
     }
     return ret;

@@ -8,23 +8,23 @@ int mh_fw_slot_open(const uint8_t *slot, size_t slot_len, size_t max, mh_cose_si
                     const char *what)
 {
     if (!slot || slot_len < 4) {
-        mh_err_set("no %s is loaded (the slot is empty)", what);
+        mh_err_set(MH_ERR_NOT_FOUND, "no %s is loaded (the slot is empty)", what);
         return MH_ERR_NOT_FOUND;
     }
-    uint32_t n = (uint32_t)slot[0] << 24 | (uint32_t)slot[1] << 16 | (uint32_t)slot[2] << 8 |
-                 (uint32_t)slot[3];
+    uint32_t n = mh_be32_get(slot);
     if (n == 0 || n == 0xffffffffu) {
-        mh_err_set("no %s is loaded (the slot is erased)", what);
+        mh_err_set(MH_ERR_NOT_FOUND, "no %s is loaded (the slot is erased)", what);
         return MH_ERR_NOT_FOUND;
     }
     if (n > slot_len - 4 || n > max) {
-        mh_err_set("the %s slot claims %lu bytes, more than it holds or than a %s may have", what,
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the %s slot claims %lu bytes, more than it holds or than a %s may have", what,
                    (unsigned long)n, what);
         return MH_ERR_TOO_LARGE;
     }
     int ret = mh_cose_sign1_decode(slot + 4, n, max, 4, m);
     if (ret != 0 && ret != MH_ERR_TOO_LARGE)
-        mh_err_set("the %s is not a well-formed signed object (COSE_Sign1)", what);
+        mh_err_set(MH_ERR_PARSE, "the %s is not a well-formed signed object (COSE_Sign1)", what);
     return ret == MH_ERR_TOO_LARGE ? ret : (ret ? MH_ERR_PARSE : 0);
 }
 

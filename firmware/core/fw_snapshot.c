@@ -13,7 +13,7 @@
 
 static int bad(const char *what)
 {
-    mh_err_set("the revocation snapshot is malformed: %s", what);
+    mh_err_set(MH_ERR_PARSE, "the revocation snapshot is malformed: %s", what);
     return MH_ERR_PARSE;
 }
 
@@ -50,7 +50,8 @@ int mh_fw_snapshot_load(const mh_fw_trust *t, const uint8_t *slot, size_t slot_l
         }
     }
     if (!signed_ok) {
-        mh_err_set("the revocation snapshot is not signed by a registry key of the trust list");
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the revocation snapshot is not signed by a registry key of the trust list");
         return MH_ERR_VERIFY_FAILED;
     }
     mh_cbor_r_init(&r, m.payload, m.payload_len);
@@ -67,7 +68,8 @@ int mh_fw_snapshot_load(const mh_fw_trust *t, const uint8_t *slot, size_t slot_l
     const mh_fw_tl_key *k = &t->meta[s->key_index];
     if (k->registry.len != s->registry.len ||
         memcmp(k->registry.ptr, s->registry.ptr, s->registry.len) != 0) {
-        mh_err_set("the revocation snapshot names another registry than its signing key");
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the revocation snapshot names another registry than its signing key");
         ret = MH_ERR_VERIFY_FAILED;
         goto fail;
     }

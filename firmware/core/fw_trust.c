@@ -15,7 +15,7 @@ int mh_fw_tl_signer(const uint8_t *point, size_t len, mh_receipt_key *key)
     if (!point || !key)
         return MH_ERR_INVALID_ARG;
     if (len == MH_RECEIPT_P256_POINT && memcmp(point, blank, len) == 0) {
-        mh_err_set("no trust-list signing key is burnt into this image");
+        mh_err_set(MH_ERR_NOT_FOUND, "no trust-list signing key is burnt into this image");
         return MH_ERR_NOT_FOUND;
     }
     return mh_receipt_key_from_point(point, len, key);
@@ -23,7 +23,7 @@ int mh_fw_tl_signer(const uint8_t *point, size_t len, mh_receipt_key *key)
 
 static int bad(const char *what)
 {
-    mh_err_set("the trust list is malformed: %s", what);
+    mh_err_set(MH_ERR_PARSE, "the trust list is malformed: %s", what);
     return MH_ERR_PARSE;
 }
 
@@ -60,12 +60,14 @@ int mh_fw_trust_load(const mh_receipt_key *signer, const uint8_t *slot, size_t s
         return ret;
     ret = mh_cose_sign1_verify(&m, signer);
     if (ret == MH_ERR_NOT_FOUND) {
-        mh_err_set("the trust list is signed by another key than the one burnt into this "
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the trust list is signed by another key than the one burnt into this "
                    "device");
         return MH_ERR_VERIFY_FAILED;
     }
     if (ret != 0) {
-        mh_err_set("the trust list's signature does not verify: it was altered or forged");
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the trust list's signature does not verify: it was altered or forged");
         return MH_ERR_VERIFY_FAILED;
     }
     /* signed by the authority: now read it, still strictly */
@@ -91,7 +93,8 @@ int mh_fw_trust_load(const mh_receipt_key *signer, const uint8_t *slot, size_t s
         goto fail;
     }
     if (t->seq < min_seq) {
-        mh_err_set("the trust list #%llu is older than #%llu, which this device already "
+        mh_err_set(MH_ERR_LEDGER_FORK,
+                   "the trust list #%llu is older than #%llu, which this device already "
                    "accepted: a rollback, refused",
                    (unsigned long long)t->seq, (unsigned long long)min_seq);
         ret = MH_ERR_LEDGER_FORK;

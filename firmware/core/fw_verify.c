@@ -45,7 +45,6 @@ void mh_fw_verify_line(const mh_fw_state *st, const char *line, size_t len, uint
 
     memset(res, 0, sizeof *res);
     res->verdict = MH_FW_MALFORMED;
-    mh_err_clear();
     ret = mh_fw_line_parse(line, len, &res->host, buf, cap, &rl);
     if (ret != 0) {
         set_why(res, MH_FW_MALFORMED, mh_err_message(ret), NULL);
@@ -53,15 +52,14 @@ void mh_fw_verify_line(const mh_fw_state *st, const char *line, size_t len, uint
     }
     if (!st->trust) {
         /* decode for the screen, but nothing can be trusted */
-        if (mh_receipt_decode(buf, rl, &res->r) != 0) {
-            set_why(res, MH_FW_MALFORMED, mh_err_message(MH_ERR_PARSE), NULL);
+        if ((ret = mh_receipt_decode(buf, rl, &res->r)) != 0) {
+            set_why(res, MH_FW_MALFORMED, mh_err_message(ret), NULL);
             return;
         }
         res->decoded = true;
         set_why(res, MH_FW_UNKNOWN_KEY, "no trust list: ", st->trust_why);
         return;
     }
-    mh_err_clear();
     ret = mh_receipt_verify(buf, rl, st->trust->keys, st->trust->nkeys, &res->r);
     if (ret == MH_ERR_NOT_FOUND) {
         res->decoded = true;

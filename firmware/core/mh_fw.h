@@ -17,7 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_cbor.h"
+#include "pki_receipt.h"
 
 #define MH_FW_KEYS_MAX 16                   /* registry keys in a trust list */
 #define MH_FW_TL_MAX 4096                   /* bytes of a trust list */

@@ -19,7 +19,6 @@
 #include <jansson.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/sha256.h>
-#include <mbedtls/x509_crt.h>
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -27,7 +26,7 @@ int mh_app_path(char *out, size_t cap, const char *dir, const char *rel)
 {
     int n = rel[0] == '/' ? snprintf(out, cap, "%s", rel) : snprintf(out, cap, "%s/%s", dir, rel);
     if (n < 0 || (size_t)n >= cap) {
-        mh_err_set("the path %.80s/%.80s is too long", dir, rel);
+        mh_err_set(MH_ERR_TOO_LARGE, "the path %.80s/%.80s is too long", dir, rel);
         return MH_ERR_TOO_LARGE;
     }
     return MH_OK;
@@ -35,52 +34,7 @@ int mh_app_path(char *out, size_t cap, const char *dir, const char *rel)
 
 int mh_app_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len)
 {
-    int ret = MH_ERR_IO;
-    uint8_t *b = NULL;
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    *buf = NULL;
-    *len = 0;
-    if (fd < 0) {
-        mh_err_set("%s cannot be opened: %s", path, strerror(errno));
-        return errno == ENOENT ? MH_ERR_NOT_FOUND : MH_ERR_IO;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        mh_err_set("%s is not a regular file", path);
-        goto out;
-    }
-    if ((uint64_t)st.st_size > cap) {
-        mh_err_set("%s is too large (%lld bytes; at most %zu are accepted)", path,
-                   (long long)st.st_size, cap);
-        ret = MH_ERR_TOO_LARGE;
-        goto out;
-    }
-    size_t n = (size_t)st.st_size, got = 0;
-    b = malloc(n + 1);
-    if (!b) {
-        ret = MH_ERR_NOMEM;
-        goto out;
-    }
-    while (got < n) {
-        ssize_t r = read(fd, b + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            mh_err_set("%s could not be read: %s", path, r < 0 ? strerror(errno) : "it shrank");
-            goto out;
-        }
-        got += (size_t)r;
-    }
-    b[n] = 0;
-    *buf = b;
-    *len = n;
-    b = NULL;
-    ret = MH_OK;
-out:
-    free(b);
-    close(fd);
-    return ret;
+    return mh_file_read(path, cap, MH_FILE_REGULAR, buf, len);
 }
 
 int mh_app_map_file(const char *path, size_t cap, app_map *m)
@@ -89,15 +43,16 @@ int mh_app_map_file(const char *path, size_t cap, app_map *m)
     memset(m, 0, sizeof *m);
     m->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (m->fd < 0) {
-        mh_err_set("%s cannot be opened: %s", path, strerror(errno));
+        mh_err_set(errno == ENOENT ? MH_ERR_NOT_FOUND : MH_ERR_IO, "%s cannot be opened: %s", path,
+                   strerror(errno));
         return errno == ENOENT ? MH_ERR_NOT_FOUND : MH_ERR_IO;
     }
     if (fstat(m->fd, &m->st) != 0 || !S_ISREG(m->st.st_mode)) {
-        mh_err_set("%s is not a regular file", path);
+        mh_err_set(ret, "%s is not a regular file", path);
         goto out;
     }
     if ((uint64_t)m->st.st_size > cap) {
-        mh_err_set("%s is too large (%lld bytes; at most %zu are accepted)", path,
+        mh_err_set(MH_ERR_TOO_LARGE, "%s is too large (%lld bytes; at most %zu are accepted)", path,
                    (long long)m->st.st_size, cap);
         ret = MH_ERR_TOO_LARGE;
         goto out;
@@ -113,7 +68,8 @@ int mh_app_map_file(const char *path, size_t cap, app_map *m)
     }
     void *p = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, m->fd, 0);
     if (p == MAP_FAILED) {
-        mh_err_set("%s could not be read: %s", path, strerror(errno));
+        mh_err_set(errno == ENOMEM ? MH_ERR_NOMEM : MH_ERR_IO, "%s could not be read: %s", path,
+                   strerror(errno));
         ret = errno == ENOMEM ? MH_ERR_NOMEM : MH_ERR_IO;
         goto out;
     }
@@ -135,7 +91,8 @@ int mh_app_map_check(const app_map *m)
         now.st_mtim.tv_nsec != m->st.st_mtim.tv_nsec ||
         now.st_ctim.tv_sec != m->st.st_ctim.tv_sec ||
         now.st_ctim.tv_nsec != m->st.st_ctim.tv_nsec) {
-        mh_err_set("the file was changed while it was being verified; verify it again when "
+        mh_err_set(MH_ERR_IO,
+                   "the file was changed while it was being verified; verify it again when "
                    "nothing is writing it");
         return MH_ERR_IO;
     }
@@ -170,6 +127,36 @@ int mh_app_cert_file(const char *path, uint8_t **der, size_t *len)
     return mh_app_read_cert(path, der, len);
 }
 
+/* The DER inside a file: the first PEM block with this label, or the file
+ * itself when it is not PEM. buf is consumed. */
+static int pem_or_der(const char *path, uint8_t *buf, size_t n, const char *label, uint8_t **der,
+                      size_t *len)
+{
+    char head[64], foot[64];
+    snprintf(head, sizeof head, "-----BEGIN %s-----", label);
+    snprintf(foot, sizeof foot, "-----END %s-----", label);
+    if (n < 10 || memcmp(buf, "-----BEGIN", 10) != 0) {
+        *der = buf;
+        *len = n;
+        return MH_OK;
+    }
+    mbedtls_pem_context pem;
+    size_t used = 0;
+    mbedtls_pem_init(&pem);
+    int rc = MH_OK;
+    if (mbedtls_pem_read_buffer(&pem, head, foot, buf, NULL, 0, &used) != 0)
+        rc = mh_err_set(MH_ERR_PARSE, "%s is not a PEM %s", path, label);
+    else if (!(*der = malloc(pem.buflen ? pem.buflen : 1)))
+        rc = MH_ERR_NOMEM;
+    if (rc == MH_OK) {
+        memcpy(*der, pem.buf, pem.buflen);
+        *len = pem.buflen;
+    }
+    mbedtls_pem_free(&pem);
+    free(buf);
+    return rc;
+}
+
 int mh_app_read_cert(const char *path, uint8_t **der, size_t *len)
 {
     uint8_t *buf = NULL;
@@ -177,24 +164,17 @@ int mh_app_read_cert(const char *path, uint8_t **der, size_t *len)
     int rc = mh_app_read_file(path, 256 * 1024, &buf, &n);
     if (rc)
         return rc;
-    mbedtls_x509_crt crt;
-    mbedtls_x509_crt_init(&crt);
-    rc = mbedtls_x509_crt_parse(&crt, buf, n + 1);
-    free(buf);
-    if (rc != 0 || !crt.raw.p) {
-        mbedtls_x509_crt_free(&crt);
-        mh_err_set("%s is not a certificate (PEM or DER); run 'mohur init' again or restore it",
-                   path);
-        return MH_ERR_PARSE;
+    if ((rc = pem_or_der(path, buf, n, "CERTIFICATE", der, len)) != 0)
+        return rc;
+    /* the one certificate model decides what a certificate is */
+    if (mh_x509_cert_check(*der, *len) != 0) {
+        free(*der);
+        *der = NULL;
+        return mh_err_set(MH_ERR_PARSE,
+                          "%s is not a certificate (PEM or DER); run 'mohur init' again or "
+                          "restore it",
+                          path);
     }
-    *der = malloc(crt.raw.len);
-    if (!*der) {
-        mbedtls_x509_crt_free(&crt);
-        return MH_ERR_NOMEM;
-    }
-    memcpy(*der, crt.raw.p, crt.raw.len);
-    *len = crt.raw.len;
-    mbedtls_x509_crt_free(&crt);
     return MH_OK;
 }
 
@@ -205,28 +185,7 @@ int mh_app_read_crl(const char *path, uint8_t **der, size_t *len)
     int rc = mh_app_read_file(path, 16u << 20, &buf, &n);
     if (rc)
         return rc;
-    static const char head[] = "-----BEGIN X509 CRL-----";
-    if (n >= sizeof head - 1 && memcmp(buf, head, sizeof head - 1) == 0) {
-        mbedtls_pem_context pem;
-        size_t used = 0;
-        mbedtls_pem_init(&pem);
-        if (mbedtls_pem_read_buffer(&pem, head, "-----END X509 CRL-----", buf, NULL, 0, &used) !=
-                0 ||
-            !(*der = malloc(pem.buflen ? pem.buflen : 1))) {
-            mbedtls_pem_free(&pem);
-            free(buf);
-            mh_err_set("%s is not a PEM CRL", path);
-            return MH_ERR_PARSE;
-        }
-        memcpy(*der, pem.buf, pem.buflen);
-        *len = pem.buflen;
-        mbedtls_pem_free(&pem);
-        free(buf);
-        return MH_OK;
-    }
-    *der = buf;
-    *len = n;
-    return MH_OK;
+    return pem_or_der(path, buf, n, "X509 CRL", der, len);
 }
 
 int mh_app_write_pem(const char *path, const char *label, const uint8_t *der, size_t len)
@@ -261,49 +220,14 @@ int mh_app_softhsm_env(const char *dir)
     return MH_OK;
 }
 
-/* Seeds the generator; the caller holds rng_lock (or is the only thread). */
-static int rng_seed(mh_app *a)
-{
-    if (a->rng_ok)
-        return MH_OK;
-    mbedtls_entropy_init(&a->ent);
-    if (mbedtls_ctr_drbg_seed(&a->drbg, mbedtls_entropy_func, &a->ent,
-                              (const unsigned char *)"mohur-app", 9) != 0) {
-        mbedtls_entropy_free(&a->ent);
-        mh_err_set("the random generator could not be seeded");
-        return MH_ERR_INTERNAL;
-    }
-    a->rng_ok = true;
-    return MH_OK;
-}
-
-/* Seeded on first use: a read-only open (verifying) never needs it, and
- * seeding (mbedTLS's entropy sources) was a tenth of a verify's start. */
-int mh_app_rng(void *ctx, unsigned char *buf, size_t len)
-{
-    mh_app *a = ctx;
-    pthread_mutex_lock(&a->rng_lock);
-    int r = rng_seed(a) == MH_OK ? mbedtls_ctr_drbg_random(&a->drbg, buf, len)
-                                 : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
-    pthread_mutex_unlock(&a->rng_lock);
-    return r;
-}
-
-int mh_app_rng_init(mh_app *a)
-{
-    pthread_mutex_lock(&a->rng_lock);
-    int r = rng_seed(a);
-    pthread_mutex_unlock(&a->rng_lock);
-    return r;
-}
-
 void mh_app_cert_subject(const uint8_t *der, size_t len, char *out, size_t cap)
 {
-    mh_ca_cert_info ci;
+    mh_x509_cert *c = calloc(1, sizeof *c);
     out[0] = 0;
-    if (mh_ca_cert_info_get(der, len, &ci) != 0 ||
-        mh_ca_name_format(ci.subject, ci.subject_len, out, cap) != 0)
+    if (!c || mh_x509_cert_parse(c, der, len) != 0 ||
+        mh_x509_name_format(&c->subject, MH_X509_NAME_DN, out, cap) != 0)
         snprintf(out, cap, "(unreadable subject)");
+    free(c);
 }
 
 void mh_app_cert_cn(const uint8_t *der, size_t len, char *out, size_t cap)
@@ -342,7 +266,6 @@ const mh_pdf_font *mh_app_stamp_font(mh_app *a)
             a->stamp_font.nwidth = MH_FONT_KIT_NWIDTH;
         } else {
             a->font_failed = true; /* the caption falls back to Latin letters */
-            mh_err_clear();
         }
     }
     const mh_pdf_font *f = a->font_kit ? &a->stamp_font : NULL;
@@ -484,13 +407,14 @@ static int cfg_str(json_t *o, const char *key, char *out, size_t cap, bool requi
             out[0] = 0;
             return MH_OK;
         }
-        mh_err_set("%s: \"%s\" is missing; restore the file or run 'mohur init' in a new state "
+        mh_err_set(MH_ERR_PARSE,
+                   "%s: \"%s\" is missing; restore the file or run 'mohur init' in a new state "
                    "directory",
                    file, key);
         return MH_ERR_PARSE;
     }
     if (!json_is_string(v) || json_string_length(v) >= cap || json_string_length(v) == 0) {
-        mh_err_set("%s: \"%s\" must be a text of 1 to %zu bytes", file, key, cap - 1);
+        mh_err_set(MH_ERR_PARSE, "%s: \"%s\" must be a text of 1 to %zu bytes", file, key, cap - 1);
         return MH_ERR_PARSE;
     }
     snprintf(out, cap, "%s", json_string_value(v));
@@ -527,7 +451,6 @@ static void load_crl(mh_app *a, const char *rel)
              "the CRL %s cannot be read (it is damaged or not a CRL); publish a new one with "
              "'mohur ca crl --publish'",
              rel);
-    mh_err_clear();
 }
 
 static int load_config(mh_app *a)
@@ -541,27 +464,29 @@ static int load_config(mh_app *a)
         return ret;
     if (access(path, R_OK) != 0) {
         if (errno == EACCES) {
-            mh_err_set("you may not read the appliance's state in %s (permission denied): "
+            mh_err_set(MH_ERR_PERMISSION,
+                       "you may not read the appliance's state in %s (permission denied): "
                        "verifying needs membership of its group (see 'mohur init --group'); "
                        "signing needs its owner",
                        a->dir);
             return MH_ERR_PERMISSION;
         }
-        mh_err_set("%s has no config.json: run 'mohur init' (with MOHUR_STATE_DIR=%s) first",
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "%s has no config.json: run 'mohur init' (with MOHUR_STATE_DIR=%s) first",
                    a->dir, a->dir);
         return MH_ERR_NOT_FOUND;
     }
     root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     ret = MH_ERR_PARSE;
     if (!root || !json_is_object(root)) {
-        mh_err_set("%s: line %d: %s", path, jerr.line, jerr.text);
+        mh_err_set(ret, "%s: line %d: %s", path, jerr.line, jerr.text);
         goto out;
     }
     json_t *tok = json_object_get(root, "token");
     json_t *iss = json_object_get(root, "issuers");
     json_t *trust = json_object_get(root, "trust");
     if (!json_is_object(tok) || !json_is_array(iss) || !json_is_object(trust)) {
-        mh_err_set("%s: \"token\", \"issuers\" and \"trust\" are required", path);
+        mh_err_set(ret, "%s: \"token\", \"issuers\" and \"trust\" are required", path);
         goto out;
     }
     if ((ret = cfg_str(root, "registry", a->registry, sizeof a->registry, true, path)) ||
@@ -582,21 +507,22 @@ static int load_config(mh_app *a)
          (ret = cfg_str(tsa, "key", a->tsa_label, sizeof a->tsa_label, true, path)) ||
          (ret = cfg_str(tsa, "cert", a->tsa_cert_rel, sizeof a->tsa_cert_rel, true, path)))) {
         if (!ret) {
-            mh_err_set("%s: \"tsa\" must be an object with \"key\" and \"cert\"", path);
+            mh_err_set(MH_ERR_PARSE, "%s: \"tsa\" must be an object with \"key\" and \"cert\"",
+                       path);
             ret = MH_ERR_PARSE;
         }
         goto out;
     }
     ret = MH_ERR_PARSE;
     if (json_array_size(iss) > MH_APP_ISSUERS_MAX) {
-        mh_err_set("%s: at most %d issuers", path, MH_APP_ISSUERS_MAX);
+        mh_err_set(ret, "%s: at most %d issuers", path, MH_APP_ISSUERS_MAX);
         goto out;
     }
     for (size_t i = 0; i < json_array_size(iss); i++) {
         json_t *o = json_array_get(iss, i);
         app_issuer *is = &a->issuers[a->nissuers];
         if (!json_is_object(o)) {
-            mh_err_set("%s: issuers[%zu] must be an object", path, i);
+            mh_err_set(ret, "%s: issuers[%zu] must be an object", path, i);
             goto out;
         }
         if ((ret = cfg_str(o, "id", is->info.id, sizeof is->info.id, true, path)) ||
@@ -607,13 +533,13 @@ static int load_config(mh_app *a)
         ret = MH_ERR_PARSE;
         json_t *k = json_object_get(o, "kinds");
         if (!json_is_array(k) || json_array_size(k) > 8) {
-            mh_err_set("%s: issuers[%zu].kinds must be a list of at most 8 kind ids", path, i);
+            mh_err_set(ret, "%s: issuers[%zu].kinds must be a list of at most 8 kind ids", path, i);
             goto out;
         }
         for (size_t j = 0; j < json_array_size(k); j++) {
             json_t *s = json_array_get(k, j);
             if (!json_is_string(s) || json_string_length(s) >= sizeof is->info.kinds[0]) {
-                mh_err_set("%s: issuers[%zu].kinds[%zu] must be a kind id", path, i, j);
+                mh_err_set(ret, "%s: issuers[%zu].kinds[%zu] must be a kind id", path, i, j);
                 goto out;
             }
             snprintf(is->info.kinds[j], sizeof is->info.kinds[j], "%s", json_string_value(s));
@@ -626,7 +552,7 @@ static int load_config(mh_app *a)
         if ((cl && (!json_is_array(cl) || json_array_size(cl) == 0 ||
                     json_array_size(cl) > APP_ISSUER_CERTS_MAX)) ||
             (!cl && !json_is_string(one))) {
-            mh_err_set("%s: issuers[%zu].certs must list 1 to %d certificate files", path, i,
+            mh_err_set(ret, "%s: issuers[%zu].certs must list 1 to %d certificate files", path, i,
                        APP_ISSUER_CERTS_MAX);
             goto out;
         }
@@ -634,7 +560,8 @@ static int load_config(mh_app *a)
             json_t *f = cl ? json_array_get(cl, j) : one;
             char cpath[APP_PATH_MAX];
             if (!json_is_string(f)) {
-                mh_err_set("%s: issuers[%zu].certs[%zu] must be a file name", path, i, j);
+                mh_err_set(MH_ERR_PARSE, "%s: issuers[%zu].certs[%zu] must be a file name", path, i,
+                           j);
                 ret = MH_ERR_PARSE;
                 goto out;
             }
@@ -652,7 +579,7 @@ static int load_config(mh_app *a)
         (ret = mh_app_read_cert(path, &a->root_der, &a->root_len)) != 0)
         goto out;
     if (mh_x509_cert_parse(&a->root, a->root_der, a->root_len) != 0) {
-        mh_err_set("%s: the root CA certificate cannot be read", path);
+        mh_err_set(MH_ERR_PARSE, "%s: the root CA certificate cannot be read", path);
         ret = MH_ERR_PARSE;
         goto out;
     }
@@ -661,7 +588,8 @@ static int load_config(mh_app *a)
     load_crl(a, rel);
     json_t *rk = json_object_get(trust, "registry_certs");
     if (!json_is_array(rk) || json_array_size(rk) == 0 || json_array_size(rk) > APP_TRUST_MAX) {
-        mh_err_set("config.json: trust.registry_certs must list 1 to %d certificate files",
+        mh_err_set(MH_ERR_PARSE,
+                   "config.json: trust.registry_certs must list 1 to %d certificate files",
                    APP_TRUST_MAX);
         ret = MH_ERR_PARSE;
         goto out;
@@ -670,7 +598,7 @@ static int load_config(mh_app *a)
         json_t *s = json_array_get(rk, i);
         uint8_t *der = NULL;
         size_t dl = 0;
-        mh_ca_cert_info ci;
+        mh_x509_cert *ci = NULL;
         if (!json_is_string(s)) {
             ret = MH_ERR_PARSE;
             goto out;
@@ -678,12 +606,13 @@ static int load_config(mh_app *a)
         if ((ret = mh_app_path(path, sizeof path, a->dir, json_string_value(s))) != 0 ||
             (ret = mh_app_read_cert(path, &der, &dl)) != 0)
             goto out;
-        ret = mh_ca_cert_info_get(der, dl, &ci);
+        ret = !(ci = calloc(1, sizeof *ci)) ? MH_ERR_NOMEM : mh_x509_cert_parse(ci, der, dl);
         if (ret == 0)
-            ret = mh_receipt_key_from_spki(ci.spki, ci.spki_len, &a->regkeys[a->nregkeys]);
+            ret = mh_receipt_key_from_spki(ci->spki.p, ci->spki.len, &a->regkeys[a->nregkeys]);
+        free(ci);
         free(der);
         if (ret) {
-            mh_err_set("%s: the registry certificate must hold an EC P-256 key", path);
+            mh_err_set(ret, "%s: the registry certificate must hold an EC P-256 key", path);
             goto out;
         }
         a->nregkeys++;
@@ -734,7 +663,7 @@ static int open_token(mh_app *a)
         goto out;
     }
     if ((ret = mh_hsm_key_find(a->tok, &uri, &a->regkey)) != 0 ||
-        (ret = mh_hsm_key_pk(a->regkey, &a->regpk)) != 0)
+        (ret = mh_hsm_key_signer(a->regkey, MH_SIG_AUTO, &a->regsigner)) != 0)
         goto out;
     a->regpk_ok = true;
     if (a->tsa_label[0]) {
@@ -747,7 +676,7 @@ static int open_token(mh_app *a)
             goto out;
         }
         if ((ret = mh_hsm_key_find(a->tok, &uri, &a->tsakey)) != 0 ||
-            (ret = mh_hsm_key_pk(a->tsakey, &a->tsapk)) != 0 ||
+            (ret = mh_hsm_key_signer(a->tsakey, MH_SIG_AUTO, &a->tsasigner)) != 0 ||
             (ret = mh_app_path(cpath, sizeof cpath, a->dir, a->tsa_cert_rel)) != 0 ||
             (ret = mh_app_read_cert(cpath, &a->tsa_cert, &a->tsa_cert_len)) != 0)
             goto out;
@@ -767,7 +696,7 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
 
     *out = NULL;
     if (!state_dir || !state_dir[0] || strlen(state_dir) >= sizeof a->dir - 64) {
-        mh_err_set("the state directory name is empty or too long");
+        mh_err_set(MH_ERR_INVALID_ARG, "the state directory name is empty or too long");
         return MH_ERR_INVALID_ARG;
     }
     a = calloc(1, sizeof *a);
@@ -775,13 +704,8 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
         return MH_ERR_NOMEM;
     snprintf(a->dir, sizeof a->dir, "%s", state_dir);
     a->flags = flags;
-    pthread_mutex_init(&a->rng_lock, NULL);
     pthread_mutex_init(&a->font_lock, NULL);
-    mbedtls_ctr_drbg_init(&a->drbg);
-    mbedtls_pk_init(&a->regpk);
-    mbedtls_pk_init(&a->tsapk);
-    if ((ret = load_config(a)) != 0 ||
-        (!(flags & MH_APP_READ_ONLY) && (ret = mh_app_rng_init(a)) != 0))
+    if ((ret = load_config(a)) != 0)
         goto out;
     mh_ledger_opts lo = {0};
     /* the signer process (MH_APP_KEYS_ONLY) reads the ledger, never writes */
@@ -819,12 +743,11 @@ void mh_app_close(mh_app *a)
         return;
     mh_ledger_close(a->ledger);
     mh_cadb_close(a->cadb);
-    mbedtls_pk_free(&a->regpk);
     mh_hsm_key_free(a->regkey);
     mh_font_kit_free(a->font_kit);
-    mbedtls_pk_free(&a->tsapk);
     mh_hsm_key_free(a->tsakey);
     free(a->tsa_cert);
+    free(a->reg_cert);
     mh_hsm_token_close(a->tok);
     mh_hsm_module_unload(a->mod);
     for (size_t i = 0; i < a->nissuers; i++)
@@ -832,10 +755,6 @@ void mh_app_close(mh_app *a)
             free(a->issuers[i].cert[j]);
     free(a->root_der);
     free(a->crl_der);
-    mbedtls_ctr_drbg_free(&a->drbg);
-    if (a->rng_ok)
-        mbedtls_entropy_free(&a->ent);
-    pthread_mutex_destroy(&a->rng_lock);
     pthread_mutex_destroy(&a->font_lock);
     free(a);
 }
@@ -882,7 +801,6 @@ static int cadb_status(mh_app *a, const uint8_t *der, size_t len)
     memset(&rec, 0, sizeof rec);
     int rc = mh_cadb_cert_get(a->cadb, c.serial.p, c.serial.len, &rec);
     if (rc == MH_ERR_NOT_FOUND) {
-        mh_err_clear();
         return MH_OK; /* not ours: the CRL decides */
     }
     if (rc)
@@ -893,7 +811,8 @@ static int cadb_status(mh_app *a, const uint8_t *der, size_t len)
     if (revoked) {
         char subj[256];
         mh_app_cert_subject(der, len, subj, sizeof subj);
-        mh_err_set("the signing certificate '%.120s' is %s (%s) in this appliance's CA; it "
+        mh_err_set(MH_ERR_CERT_REVOKED,
+                   "the signing certificate '%.120s' is %s (%s) in this appliance's CA; it "
                    "may not sign",
                    subj, reason == MH_REASON_CERTIFICATE_HOLD ? "on hold" : "revoked",
                    mh_x509_reason_name(reason));
@@ -917,12 +836,14 @@ int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri, mh
     *out = NULL;
     memset(&uri, 0, sizeof uri);
     if (!a->tok) {
-        mh_err_set("the appliance was opened for verifying only; open it for signing");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the appliance was opened for verifying only; open it for signing");
         return MH_ERR_INVALID_ARG;
     }
     const app_issuer *is = issuer_id ? mh_app_find_issuer(a, issuer_id) : NULL;
     if (!issuer_id && !key_uri) {
-        mh_err_set("a signer is an issuer of this appliance (--issuer) or a party's own key "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "a signer is an issuer of this appliance (--issuer) or a party's own key "
                    "(--key)");
         return MH_ERR_INVALID_ARG;
     }
@@ -932,7 +853,8 @@ int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri, mh
             size_t l = strlen(list);
             snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", a->issuers[i].info.id);
         }
-        mh_err_set("no issuer '%.64s' is configured on this appliance (issuers: %s)",
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "no issuer '%.64s' is configured on this appliance (issuers: %s)",
                    issuer_id ? issuer_id : "", list);
         return MH_ERR_NOT_FOUND;
     }
@@ -941,7 +863,6 @@ int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri, mh
         return MH_ERR_NOMEM;
     s->app = a;
     s->issuer = is;
-    mbedtls_pk_init(&s->pk);
     if (key_uri) {
         if ((ret = mh_p11_uri_parse(key_uri, &uri)) != 0)
             goto out;
@@ -972,19 +893,20 @@ int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri, mh
     }
     ret = mh_hsm_key_cert(s->key, &s->cert, &s->cert_len);
     if (ret) {
-        mh_err_set("the signing key%s%s%s has no certificate stored next to it on its token; "
+        mh_err_set(ret,
+                   "the signing key%s%s%s has no certificate stored next to it on its token; "
                    "issue one with 'mohur ca issue' and store it with 'mohur key import-cert'",
                    is ? " of issuer '" : "", is ? is->info.id : "", is ? "'" : "");
         goto out;
     }
-    if ((ret = mh_hsm_key_pk(s->key, &s->pk)) != 0)
+    if ((ret = mh_hsm_key_signer(s->key, MH_SIG_AUTO, &s->signer)) != 0)
         goto out;
     /* revocation fails closed: the current CRL, and the CA database, which
      * knows a revocation or hold before the next CRL is published */
     ret = mh_app_check_path(a, s->cert, s->cert_len, 0, 0, MH_PURPOSE_DOCUMENT, reason,
                             sizeof reason);
     if (ret) {
-        mh_err_set("the signing key's certificate may not sign: %s", reason);
+        mh_err_set(ret, "the signing key's certificate may not sign: %s", reason);
         goto out;
     }
     if ((ret = cadb_status(a, s->cert, s->cert_len)) != 0)
@@ -992,7 +914,7 @@ int mh_app_signer_open(mh_app *a, const char *issuer_id, const char *key_uri, mh
     ret = is ? mh_app_policy_issuer_cert(is, s->cert, s->cert_len, reason, sizeof reason)
              : mh_app_policy_signer_cert(s->cert, s->cert_len, false, reason, sizeof reason);
     if (ret) {
-        mh_err_set("%s", reason);
+        mh_err_set(ret, "%s", reason);
         goto out;
     }
     (void)mh_hash_sha256(s->cert, s->cert_len, s->fp);
@@ -1010,7 +932,6 @@ void mh_app_signer_close(mh_app_signer *s)
 {
     if (!s)
         return;
-    mbedtls_pk_free(&s->pk);
     mh_hsm_key_free(s->key);
     mh_hsm_token_close(s->own_tok);
     mh_hsm_module_unload(s->own_mod);

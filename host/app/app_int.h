@@ -5,10 +5,6 @@
 #include <pthread.h>
 #include <sys/stat.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
-#include <mbedtls/pk.h>
-
 #include "mh_app.h"
 #include "mh_cadb.h"
 #include "mh_doc.h"
@@ -70,14 +66,19 @@ struct mh_app {
     mh_hsm_module *mod;
     mh_hsm_token *tok;
     mh_hsm_key *regkey;
-    mbedtls_pk_context regpk;
+    mh_signer regsigner;
     bool regpk_ok;
+    /* mohurd's ledger process (MH_APP_NO_TOKEN): the keys sign elsewhere
+     * (keys_remote.c); the registry key's certificate holds its SPKI */
+    bool reg_remote, tsa_remote;
+    uint8_t *reg_cert;
+    size_t reg_cert_len;
     /* the appliance's own RFC 3161 timestamp authority (config.json "tsa",
      * optional): with it, signatures are CAdES/PAdES B-T */
     char tsa_label[64];
     char tsa_cert_rel[APP_PATH_MAX];
     mh_hsm_key *tsakey;
-    mbedtls_pk_context tsapk;
+    mh_signer tsasigner;
     bool tsa_ok;
     uint8_t *tsa_cert;
     size_t tsa_cert_len;
@@ -86,10 +87,6 @@ struct mh_app {
     mh_font_kit *font_kit;
     bool font_failed;
     mh_pdf_font stamp_font;
-    pthread_mutex_t rng_lock;
-    mbedtls_entropy_context ent;
-    mbedtls_ctr_drbg_context drbg;
-    bool rng_ok;
 };
 
 struct mh_app_signer {
@@ -98,16 +95,13 @@ struct mh_app_signer {
     mh_hsm_module *own_mod;   /* a module loaded for this signer only */
     mh_hsm_token *own_tok;
     mh_hsm_key *key;
-    mbedtls_pk_context pk;
+    mh_signer signer;
+    bool remote; /* signer signs elsewhere (mh_app_signer_open_remote) */
     uint8_t *cert;
     size_t cert_len;
     uint8_t fp[32];
     char subject[256];
 };
-
-/* A thread-safe random generator (f_rng for mbedTLS). */
-int mh_app_rng(void *ctx, unsigned char *buf, size_t len);
-int mh_app_rng_init(mh_app *a) MH_WARN_UNUSED;
 
 /* Path helpers. */
 int mh_app_path(char *out, size_t cap, const char *dir, const char *rel) MH_WARN_UNUSED;
@@ -187,7 +181,8 @@ typedef struct app_pdf_job {
     bool rendered;   /* made by mohur from a template (mh_pdf's made_by_mohur) */
     const mh_pdf_font *font;
     int64_t when;
-    const mh_app_stamp *stamp; /* the signer's place for the stamp; NULL: the kind's */
+    const mh_app_stamp *stamp;     /* the signer's place for the stamp; NULL: the kind's */
+    const mh_app_request *request; /* the flow's, for remote keys (NULL: none) */
     /* co-signing with a key elsewhere (mh_app_cosign_prepare): signer is
      * NULL, name is the party's subject, and the update is only prepared
      * (an empty /Contents) into *prepare instead of signed */
@@ -199,8 +194,20 @@ typedef struct app_pdf_job {
 int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_len,
                     size_t *orig_len) MH_WARN_UNUSED;
 /* A detached CAdES signature of a document digest (malloc'd). */
-int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const uint8_t digest[32], int64_t when,
-                      uint8_t **cms, size_t *len) MH_WARN_UNUSED;
+int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const mh_app_request *rq,
+                      const uint8_t digest[32], int64_t when, uint8_t **cms,
+                      size_t *len) MH_WARN_UNUSED;
+
+/* The signer a flow signs with: k itself, or for a remote key (remote) a
+ * copy whose ctx is an mh_app_remote_call with the flow's request rq
+ * (keys_remote.c). *tmp holds the copy: it must stay where it is while the
+ * result signs. */
+typedef struct app_bound {
+    mh_signer s;
+    mh_app_remote_call call;
+} app_bound;
+const mh_signer *mh_app_bind(const mh_signer *k, bool remote, const mh_app_request *rq,
+                             app_bound *tmp);
 
 /* The receipt URL of a scanned QR text (trailing newline and spaces
  * dropped; MH_ERR_TOO_LARGE when it cannot be one). */

@@ -110,7 +110,7 @@ int mh_batch_file_name(const char *doc_id, char *buf, size_t cap)
         }
     }
     if (o == 0) {
-        mh_err_set("a document id is empty");
+        mh_err_set(MH_ERR_INVALID_ARG, "a document id is empty");
         return MH_ERR_INVALID_ARG;
     }
     if (cut) {
@@ -366,7 +366,6 @@ static void issue_row(struct batch *b, struct job *j)
     size_t len = 0;
     char name[NAME_MAX_SAFE + 8], path[4096];
 
-    mh_err_clear();
     int rc = mh_template_render(b->tpl, j->v, j->n, &pdf, &len);
     if (rc) {
         row_error(b, j->line, j->id, &st->bad, "%s", mh_err_message(rc));
@@ -397,6 +396,7 @@ static void issue_row(struct batch *b, struct job *j)
      * (issued again under the same number), or a conflict */
     const char *id = j->id;
 
+    mh_app_request rq = {.requester = o->requester};
     mh_app_issue_req req = {
         .kind = o->kind,
         .doc_id = id,
@@ -409,10 +409,10 @@ static void issue_row(struct batch *b, struct job *j)
         .time = o->time,
         .rendered = true,
         .stamp_font = b->have_stamp_font ? &b->stamp_font : NULL,
+        .request = &rq,
     };
     mh_app_issue_res res;
     memset(&res, 0, sizeof res);
-    mh_err_clear();
     rc = mh_app_issue(o->app, &req, &res);
     if (rc == 0) {
         row_done(b, j, path, res.url, res.resumed ? &st->remade : &st->issued, len);
@@ -546,7 +546,7 @@ static int job_make(const mh_batch_opts *o, const mh_roster_row *row, struct job
     for (size_t i = 0; i < row->n; i++)
         total += strlen(row->v[i].id) + strlen(row->v[i].value) + 2;
     if (total > ROW_BYTES_MAX) {
-        mh_err_set("line %lu is longer than 64 KiB", row->line);
+        mh_err_set(MH_ERR_TOO_LARGE, "line %lu is longer than 64 KiB", row->line);
         return MH_ERR_TOO_LARGE;
     }
     struct job *j = calloc(1, sizeof *j);
@@ -585,7 +585,8 @@ static int job_make(const mh_batch_opts *o, const mh_roster_row *row, struct job
         int n = snprintf(j->id, sizeof j->id, "%s/%s/%s", o->issuer_id, o->kind->id, number);
         if (n < 0 || (size_t)n >= sizeof j->id) {
             job_free(j);
-            mh_err_set("line %lu: the document id made from the number is longer than %d bytes",
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "line %lu: the document id made from the number is longer than %d bytes",
                        row->line, MH_LEDGER_ID_MAX);
             return MH_ERR_TOO_LARGE;
         }
@@ -656,14 +657,16 @@ int mh_batch_run(const mh_batch_opts *o, mh_batch_stats *st)
     if (st->jobs > MH_BATCH_MAX_JOBS)
         st->jobs = MH_BATCH_MAX_JOBS;
     if (mh_kind_field_index(o->kind, "number") < 0) {
-        mh_err_set("the kind '%s' has no 'number' field; batch issuance needs one, so that "
+        mh_err_set(MH_ERR_UNSUPPORTED,
+                   "the kind '%s' has no 'number' field; batch issuance needs one, so that "
                    "every row has a document id that stays the same when the batch is re-run",
                    o->kind->id);
         ret = MH_ERR_UNSUPPORTED;
         goto out;
     }
     if (!o->kind->rendered) {
-        mh_err_set("the kind '%s' is not rendered by mohur (its PDFs are brought by the "
+        mh_err_set(MH_ERR_UNSUPPORTED,
+                   "the kind '%s' is not rendered by mohur (its PDFs are brought by the "
                    "signer); sign each with 'mohur sign'",
                    o->kind->id);
         ret = MH_ERR_UNSUPPORTED;
@@ -672,12 +675,13 @@ int mh_batch_run(const mh_batch_opts *o, mh_batch_stats *st)
     if (o->app) {
         struct stat sb;
         if (stat(o->out_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-            mh_err_set("the output directory %s does not exist; create it first", o->out_dir);
+            mh_err_set(MH_ERR_IO, "the output directory %s does not exist; create it first",
+                       o->out_dir);
             ret = MH_ERR_IO;
             goto out;
         }
         if (access(o->out_dir, W_OK) != 0) {
-            mh_err_set("the output directory %s is not writable", o->out_dir);
+            mh_err_set(MH_ERR_PERMISSION, "the output directory %s is not writable", o->out_dir);
             ret = MH_ERR_PERMISSION;
             goto out;
         }
@@ -722,7 +726,7 @@ int mh_batch_run(const mh_batch_opts *o, mh_batch_stats *st)
     }
     if (!started) {
         ret = MH_ERR_INTERNAL;
-        mh_err_set("no worker thread could be started");
+        mh_err_set(MH_ERR_INTERNAL, "no worker thread could be started");
         goto join;
     }
 
@@ -806,7 +810,7 @@ join:
     st->interrupted = stop_requested(&b);
     if (st->fatal && !ret) {
         ret = st->fatal;
-        mh_err_set("%s", st->fatal_msg);
+        mh_err_set(ret, "%s", st->fatal_msg);
     }
 out:
     st->seconds = sync_init ? since(&b) : 0;

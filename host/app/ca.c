@@ -17,19 +17,19 @@ int mh_app_crl_publish(mh_app *a, unsigned days, uint64_t *number, size_t *nrevo
     size_t n = 0, len = 0;
     uint8_t *crl = NULL;
     mh_hsm_key *key = NULL;
-    mbedtls_pk_context pk;
+    mh_signer signer;
     mh_p11_uri uri;
     char path[APP_PATH_MAX];
 
-    mbedtls_pk_init(&pk);
     memset(&uri, 0, sizeof uri);
     if (!a->tok || !a->cadb) {
-        mh_err_set("the appliance was opened for verifying only; open it for signing to publish "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the appliance was opened for verifying only; open it for signing to publish "
                    "a CRL");
         return MH_ERR_INVALID_ARG;
     }
     if (days == 0 || days > 366) {
-        mh_err_set("a CRL's next update is 1 to 366 days away");
+        mh_err_set(MH_ERR_INVALID_ARG, "a CRL's next update is 1 to 366 days away");
         return MH_ERR_INVALID_ARG;
     }
     if ((ret = mh_cadb_revoked(a->cadb, &entries, &n)) != 0 ||
@@ -41,20 +41,19 @@ int mh_app_crl_publish(mh_app *a, unsigned days, uint64_t *number, size_t *nrevo
         ret = MH_ERR_NOMEM;
         goto out;
     }
-    if ((ret = mh_hsm_key_find(a->tok, &uri, &key)) != 0 || (ret = mh_hsm_key_pk(key, &pk)) != 0)
+    if ((ret = mh_hsm_key_find(a->tok, &uri, &key)) != 0 ||
+        (ret = mh_hsm_key_signer(key, MH_SIG_AUTO, &signer)) != 0)
         goto out;
     mh_crl_req q;
     memset(&q, 0, sizeof q);
     q.issuer_cert = a->root_der;
     q.issuer_cert_len = a->root_len;
-    q.issuer_key = &pk;
+    q.issuer_key = &signer;
     q.this_update = (int64_t)time(NULL) - 60;
     q.next_update = q.this_update + 60 + 86400LL * days;
     q.crl_number = *number;
     q.entries = entries;
     q.n_entries = n;
-    q.f_rng = mh_app_rng;
-    q.p_rng = a;
     size_t cap = mh_crl_size_max(n);
     if (!(crl = malloc(cap))) {
         ret = MH_ERR_NOMEM;
@@ -80,7 +79,6 @@ int mh_app_crl_publish(mh_app *a, unsigned days, uint64_t *number, size_t *nrevo
     *nrevoked = n;
     ret = MH_OK;
 out:
-    mbedtls_pk_free(&pk);
     mh_hsm_key_free(key);
     mh_p11_uri_free(&uri);
     free(entries);

@@ -30,13 +30,15 @@ static int cosign_check(mh_app *a, const uint8_t *doc, size_t len, mh_pdf_docume
     if ((ret = mh_app_verify_pdf_bytes(a, doc, len, pdoc, v)) != 0)
         return ret;
     if (v->code != MH_APP_VALID) {
-        mh_err_set("this document does not verify, so it cannot be co-signed: %s", v->sentence);
+        mh_err_set(v->code == MH_APP_ERROR ? MH_ERR_PARSE : MH_ERR_PERMISSION,
+                   "this document does not verify, so it cannot be co-signed: %s", v->sentence);
         return v->code == MH_APP_ERROR ? MH_ERR_PARSE : MH_ERR_PERMISSION;
     }
     if ((ret = mh_kind_load(mh_kinds_dir(), v->kind, k)) != 0)
         return ret;
     if (want && strcmp(want->id, v->kind) != 0) {
-        mh_err_set("this document is a %s (kind '%s' in the ledger), not kind '%s'",
+        mh_err_set(MH_ERR_PERMISSION,
+                   "this document is a %s (kind '%s' in the ledger), not kind '%s'",
                    k->names[MH_LANG_EN], v->kind, want->id);
         return MH_ERR_PERMISSION;
     }
@@ -46,13 +48,14 @@ static int cosign_check(mh_app *a, const uint8_t *doc, size_t len, mh_pdf_docume
     for (size_t i = 0; i < v->nsigs; i++)
         pos += strcmp(v->sigs[i].role, "timestamp") != 0;
     if (mh_app_policy_party(k, pos, cert, cert_len, why, sizeof why) != 0) {
-        mh_err_set("%s", why);
+        mh_err_set(MH_ERR_PERMISSION, "%s", why);
         return MH_ERR_PERMISSION;
     }
     (void)mh_hash_sha256(cert, cert_len, fp);
     for (size_t i = 0; i < v->nsigs; i++) {
         if (mh_ct_memcmp(v->sigs[i].cert_fp, fp, 32) == 0) {
-            mh_err_set("this certificate has already signed the document (signature %zu)", i + 1);
+            mh_err_set(MH_ERR_PERMISSION,
+                       "this certificate has already signed the document (signature %zu)", i + 1);
             return MH_ERR_PERMISSION;
         }
     }
@@ -95,7 +98,8 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
         goto out;
     }
     if (r->nfields > 0 || r->doc_id) {
-        mh_err_set("this document is already issued: its fields and id come from the ledger "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "this document is already issued: its fields and id come from the ledger "
                    "entry made when it was issued; co-sign it without --field, --fields or "
                    "--doc-id");
         ret = MH_ERR_INVALID_ARG;
@@ -115,18 +119,24 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     res->resumed = false;
     res->pdf = true;
     res->cosigned = true;
+    if (r->request) {
+        /* the document's issue entry: what this signature is for */
+        r->request->entry_index = v->log_index;
+        r->request->has_entry = true;
+    }
 
     char who[256];
     mh_app_cert_cn(s->cert, s->cert_len, who, sizeof who);
     app_pdf_job j;
     party_job(&j, r->doc, r->doc_len, pdoc, k, who, v->url, position, r->time);
     j.signer = s;
+    j.request = r->request;
     if ((ret = mh_app_sign_pdf(a, &j, &out, &out_len, &orig)) != 0)
         goto out;
     if ((ret = mh_app_write_temp(r->out_path, out, out_len, 0644, tmp, sizeof tmp)) != 0)
         goto out;
     if (rename(tmp, r->out_path) != 0) {
-        mh_err_set("%s could not be put in place", r->out_path);
+        mh_err_set(MH_ERR_IO, "%s could not be put in place", r->out_path);
         unlink(tmp);
         ret = MH_ERR_IO;
         goto out;
@@ -163,7 +173,7 @@ int mh_app_cosign_prepare(mh_app *a, const uint8_t *doc, size_t len, const uint8
      * path to the root, not revoked, not a CA); the signature made with it
      * is checked again, whole, when it comes back */
     if (mh_app_check_path(a, cert, cert_len, 0, 0, MH_PURPOSE_DOCUMENT, why, sizeof why) != 0) {
-        mh_err_set("this certificate may not sign: %s", why);
+        mh_err_set(MH_ERR_PERMISSION, "this certificate may not sign: %s", why);
         ret = MH_ERR_PERMISSION;
         goto out;
     }
@@ -221,7 +231,8 @@ int mh_app_cosign_embed(mh_app *a, const uint8_t *doc, size_t len, const uint8_t
     *out_len = 0;
     memset(v, 0, sizeof *v);
     if (when > now + MH_APP_COSIGN_SKEW || when < now - MH_APP_COSIGN_TTL) {
-        mh_err_set("the document was prepared for this signature more than %d minutes ago (or "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the document was prepared for this signature more than %d minutes ago (or "
                    "the time is in the future): prepare it again",
                    MH_APP_COSIGN_TTL / 60);
         return MH_ERR_INVALID_ARG;
@@ -237,7 +248,8 @@ int mh_app_cosign_embed(mh_app *a, const uint8_t *doc, size_t len, const uint8_t
     if ((ret = mh_pdf_find_placeholder(prep.pdf, prep.len, &ph)) != 0)
         goto out;
     if ((ret = mh_pdf_embed(&ph, cms, cms_len)) == MH_ERR_BUFFER_TOO_SMALL) {
-        mh_err_set("the signature (%zu bytes) is larger than the %d bytes a party's signature "
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the signature (%zu bytes) is larger than the %d bytes a party's signature "
                    "may take",
                    cms_len, MH_PDF_CONTENTS_DEFAULT);
         ret = MH_ERR_TOO_LARGE;
@@ -249,14 +261,16 @@ int mh_app_cosign_embed(mh_app *a, const uint8_t *doc, size_t len, const uint8_t
     if ((ret = mh_app_verify_pdf_bytes(a, prep.pdf, prep.len, NULL, v)) != 0)
         goto out;
     if (v->code != MH_APP_VALID) {
-        mh_err_set("with this signature the document does not verify: %s", v->sentence);
+        mh_err_set(MH_ERR_PERMISSION, "with this signature the document does not verify: %s",
+                   v->sentence);
         ret = MH_ERR_PERMISSION;
         goto out;
     }
     (void)mh_hash_sha256(cert, cert_len, fp);
     const mh_app_sig_detail *last = v->nsigs ? &v->sigs[v->nsigs - 1] : NULL;
     if (!last || !last->covers_whole || mh_ct_memcmp(last->cert_fp, fp, 32) != 0) {
-        mh_err_set("the signature is not one made with the certificate given over the "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "the signature is not one made with the certificate given over the "
                    "prepared document");
         ret = MH_ERR_PERMISSION;
         goto out;

@@ -50,23 +50,26 @@ int mh_app_cred_check_role(const mh_app_credential *c)
 {
     bool needs_issuer = strcmp(c->role, "issuer") == 0 || strcmp(c->role, "notary") == 0;
     if (!needs_issuer && strcmp(c->role, "admin") != 0 && strcmp(c->role, "auditor") != 0) {
-        mh_err_set("a role is admin, issuer, notary or auditor, not '%.16s'", c->role);
+        mh_err_set(MH_ERR_INVALID_ARG, "a role is admin, issuer, notary or auditor, not '%.16s'",
+                   c->role);
         return MH_ERR_INVALID_ARG;
     }
     if (needs_issuer && !c->issuer[0]) {
-        mh_err_set("the %s role acts for an issuer: give the issuer", c->role);
+        mh_err_set(MH_ERR_INVALID_ARG, "the %s role acts for an issuer: give the issuer", c->role);
         return MH_ERR_INVALID_ARG;
     }
     if (!needs_issuer && (c->issuer[0] || c->nkinds)) {
-        mh_err_set("the %s role is not tied to an issuer or kinds", c->role);
+        mh_err_set(MH_ERR_INVALID_ARG, "the %s role is not tied to an issuer or kinds", c->role);
         return MH_ERR_INVALID_ARG;
     }
     if (strcmp(c->role, "notary") == 0 && c->nkinds) {
-        mh_err_set("a notary signs its issuer's kinds; give kinds to an issuer role");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "a notary signs its issuer's kinds; give kinds to an issuer role");
         return MH_ERR_INVALID_ARG;
     }
     if (!c->name[0] || strlen(c->name) >= sizeof c->name) {
-        mh_err_set("a credential needs a name of 1 to %zu bytes (whom it is for)",
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "a credential needs a name of 1 to %zu bytes (whom it is for)",
                    sizeof c->name - 1);
         return MH_ERR_INVALID_ARG;
     }
@@ -146,7 +149,8 @@ int mh_app_cred_list(const char *state_dir, mh_app_credential **out, size_t *n)
     json_t *arr = json_object_get(root, "credentials");
     if (!json_is_array(arr) || json_array_size(arr) > MH_APP_CRED_MAX) {
         json_decref(root);
-        mh_err_set("%s is damaged: restore it or remove it (every client then needs a new "
+        mh_err_set(MH_ERR_PARSE,
+                   "%s is damaged: restore it or remove it (every client then needs a new "
                    "token)",
                    path);
         return MH_ERR_PARSE;
@@ -161,7 +165,7 @@ int mh_app_cred_list(const char *state_dir, mh_app_credential **out, size_t *n)
         if (parse_one(json_array_get(arr, i), &list[i]) != 0) {
             free(list);
             json_decref(root);
-            mh_err_set("%s: credential %zu is damaged", path, i + 1);
+            mh_err_set(MH_ERR_PARSE, "%s: credential %zu is damaged", path, i + 1);
             return MH_ERR_PARSE;
         }
     }
@@ -223,7 +227,8 @@ static int locked_change(const char *state_dir, int (*fn)(void *, mh_app_credent
         return rc;
     int fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
-        mh_err_set("%s cannot be opened: %s", lpath, strerror(errno));
+        mh_err_set(errno == EACCES ? MH_ERR_PERMISSION : MH_ERR_IO, "%s cannot be opened: %s",
+                   lpath, strerror(errno));
         return errno == EACCES ? MH_ERR_PERMISSION : MH_ERR_IO;
     }
     if (flock(fd, LOCK_EX) != 0) {
@@ -245,13 +250,15 @@ static int do_add(void *arg, mh_app_credential **list, size_t *n)
 {
     struct add_arg *a = arg;
     if (*n >= MH_APP_CRED_MAX) {
-        mh_err_set("there are already %d credentials; revoke and prune old ones", MH_APP_CRED_MAX);
+        mh_err_set(MH_ERR_TOO_LARGE, "there are already %d credentials; revoke and prune old ones",
+                   MH_APP_CRED_MAX);
         return MH_ERR_TOO_LARGE;
     }
     for (size_t i = 0; i < *n; i++)
         if (a->c->is_cert && (*list)[i].is_cert && !(*list)[i].revoked &&
             mh_ct_memcmp((*list)[i].hash, a->c->hash, 32) == 0) {
-            mh_err_set("this certificate is already credential %s", (*list)[i].id);
+            mh_err_set(MH_ERR_ALREADY_EXISTS, "this certificate is already credential %s",
+                       (*list)[i].id);
             return MH_ERR_ALREADY_EXISTS;
         }
     mh_app_credential *nl = realloc(*list, (*n + 1) * sizeof *nl);
@@ -304,12 +311,11 @@ int mh_app_cred_create(const char *state_dir, mh_app_credential *c, char *secret
 int mh_app_cred_add_cert(const char *state_dir, mh_app_credential *c, const uint8_t *der,
                          size_t len)
 {
-    mh_ca_cert_info ci;
     int rc;
     if ((rc = mh_app_cred_check_role(c)) != 0)
         return rc;
-    if (mh_ca_cert_info_get(der, len, &ci) != 0) {
-        mh_err_set("the client certificate cannot be read");
+    if (mh_x509_cert_check(der, len) != 0) {
+        mh_err_set(MH_ERR_CERT_INVALID, "the client certificate cannot be read");
         return MH_ERR_CERT_INVALID;
     }
     if ((rc = new_id(c)) != 0)
@@ -330,14 +336,14 @@ static int do_revoke(void *arg, mh_app_credential **list, size_t *n)
         if (strcmp((*list)[i].id, id) != 0)
             continue;
         if ((*list)[i].revoked) {
-            mh_err_set("credential %s is already revoked", id);
+            mh_err_set(MH_ERR_ALREADY_EXISTS, "credential %s is already revoked", id);
             return MH_ERR_ALREADY_EXISTS;
         }
         (*list)[i].revoked = true;
         (*list)[i].revoked_at = (int64_t)time(NULL);
         return MH_OK;
     }
-    mh_err_set("no credential %.32s ('mohur api-token list' shows them)", id);
+    mh_err_set(MH_ERR_NOT_FOUND, "no credential %.32s ('mohur api-token list' shows them)", id);
     return MH_ERR_NOT_FOUND;
 }
 

@@ -57,39 +57,16 @@ static uint32_t fold_cp(uint32_t c)
     return c;
 }
 
-/* Decodes one UTF-8 sequence (invalid bytes stand for themselves). */
-static size_t utf8_next(const unsigned char *s, uint32_t *cp)
-{
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
-        *cp = ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3Fu);
-        return 2;
-    }
-    if ((s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
-        *cp = ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3Fu);
-        return 3;
-    }
-    if ((s[0] & 0xF8) == 0xF0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 &&
-        (s[3] & 0xC0) == 0x80) {
-        *cp = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
-              ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3Fu);
-        return 4;
-    }
-    *cp = 0xDC00u + s[0]; /* a lone byte: never equal to a real letter */
-    return 1;
-}
-
 /* Folds s into out as code points; returns their number (at most cap). */
 static size_t fold(const char *s, uint32_t *out, size_t cap)
 {
-    size_t n = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p && n < cap) {
-        uint32_t c;
-        p += utf8_next(p, &c);
+    size_t n = 0, i = 0, len = strlen(s);
+    const uint8_t *p = (const uint8_t *)s;
+    while (i < len && n < cap) {
+        size_t at = i;
+        uint32_t c = mh_utf8_next(p, len, &i);
+        if (c == MH_UTF8_BAD)
+            c = 0xDC00u + p[at]; /* a lone byte: never equal to a real letter */
         out[n++] = fold_cp(c);
     }
     return n;
@@ -241,7 +218,8 @@ int mh_docs_get(mh_app *a, const char *doc_id, mh_docs_record *r)
         return rc;
     rc = mh_ledger_lookup_id(a->ledger, doc_id, &st);
     if (rc == MH_ERR_NOT_FOUND) {
-        mh_err_set("no document '%s' in the ledger ('mohur docs search' finds documents by "
+        mh_err_set(rc,
+                   "no document '%s' in the ledger ('mohur docs search' finds documents by "
                    "name or number)",
                    doc_id);
         return rc;
@@ -339,7 +317,8 @@ static int archive_base(mh_app *a, const char *doc_id, char *rel, size_t cap, bo
         if (mh_app_path(path, sizeof path, a->dir, dirs[i]) != 0)
             return MH_ERR_TOO_LARGE;
         if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-            mh_err_set("the archive directory %s cannot be made: %s", path, strerror(errno));
+            mh_err_set(MH_ERR_IO, "the archive directory %s cannot be made: %s", path,
+                       strerror(errno));
             return MH_ERR_IO;
         }
     }
@@ -474,7 +453,8 @@ int mh_docs_reindex_file(mh_app *a, const char *path, mh_docs_record *r)
         goto out;
     if (!v->ledger_known || !v->has_receipt || !v->receipt_sig_ok ||
         (v->code != MH_APP_VALID && v->code != MH_APP_REVOKED && v->code != MH_APP_REV_UNKNOWN)) {
-        mh_err_set("%s does not verify against this appliance (%s): it is not indexed", path,
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "%s does not verify against this appliance (%s): it is not indexed", path,
                    v->sentence[0] ? v->sentence : mh_app_verdict_name(v->code));
         rc = MH_ERR_VERIFY_FAILED;
         goto out;
@@ -483,7 +463,8 @@ int mh_docs_reindex_file(mh_app *a, const char *path, mh_docs_record *r)
     if ((rc = mh_docs_get(a, v->doc_id, &cur)) != 0)
         goto out;
     if (cur.log_index != v->log_index) {
-        mh_err_set("%s is an earlier, voided issue of '%s': it is not indexed", path, v->doc_id);
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "%s is an earlier, voided issue of '%s': it is not indexed", path, v->doc_id);
         rc = MH_ERR_VERIFY_FAILED;
         goto out;
     }
@@ -536,7 +517,8 @@ static int reprint_rendered(mh_app *a, const mh_docs_record *d, const char *key_
         goto out;
     const app_issuer *is = mh_app_find_issuer(a, d->issuer);
     if (!is) {
-        mh_err_set("the issuer '%s' of '%s' is no longer in config.json: it cannot be re-made",
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "the issuer '%s' of '%s' is no longer in config.json: it cannot be re-made",
                    d->issuer, d->doc_id);
         rc = MH_ERR_NOT_FOUND;
         goto out;
@@ -579,7 +561,8 @@ static int reprint_rendered(mh_app *a, const mh_docs_record *d, const char *key_
     if (rc == MH_ERR_ALREADY_EXISTS) {
         char why[400];
         snprintf(why, sizeof why, "%s", mh_err_message(rc));
-        mh_err_set("'%s' cannot be re-made byte for byte (%s); the kind's template, its font or "
+        mh_err_set(rc,
+                   "'%s' cannot be re-made byte for byte (%s); the kind's template, its font or "
                    "the issuer's name changed since it was issued",
                    d->doc_id, why);
         goto out;
@@ -588,7 +571,7 @@ static int reprint_rendered(mh_app *a, const mh_docs_record *d, const char *key_
         goto out;
     if (!ir.resumed || ir.log_index != d->log_index) {
         /* cannot happen: the id is in the ledger and not voided */
-        mh_err_set("re-making '%s' did not re-use its ledger entry", d->doc_id);
+        mh_err_set(MH_ERR_INTERNAL, "re-making '%s' did not re-use its ledger entry", d->doc_id);
         rc = MH_ERR_INTERNAL;
         goto out;
     }
@@ -611,7 +594,7 @@ static int copy_out(mh_app *a, const char *rel, const char *dst)
     if (!rc)
         rc = mh_app_read_file(src, MH_APP_DOC_MAX + ((size_t)16 << 20), &buf, &len);
     if (rc == MH_ERR_IO || rc == MH_ERR_NOT_FOUND)
-        mh_err_set("the archived copy %s is missing (removed by 'mohur docs prune'?)", rel);
+        mh_err_set(rc, "the archived copy %s is missing (removed by 'mohur docs prune'?)", rel);
     if (!rc)
         rc = mh_app_write_file(dst, buf, len, 0644);
     free(buf);
@@ -670,7 +653,7 @@ int mh_docs_reprint(mh_app *a, const char *doc_id, const char *key_uri, const ch
     if ((rc = mh_docs_get(a, doc_id, d)) != 0)
         goto out;
     if (strcmp(d->status, "valid") != 0) {
-        mh_err_set("'%s' is %s: it is not printed again", doc_id, d->status);
+        mh_err_set(MH_ERR_ALREADY_EXISTS, "'%s' is %s: it is not printed again", doc_id, d->status);
         rc = MH_ERR_ALREADY_EXISTS;
         goto out;
     }
@@ -680,13 +663,15 @@ int mh_docs_reprint(mh_app *a, const char *doc_id, const char *key_uri, const ch
     } else if (d->indexed && d->rendered) {
         rc = reprint_rendered(a, d, key_uri, out_path, res);
     } else if (!d->indexed) {
-        mh_err_set("'%s' is in the ledger but not in the document index, so its printed fields "
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "'%s' is in the ledger but not in the document index, so its printed fields "
                    "are not known here: run 'mohur docs reindex FILE' on a signed copy, or issue "
                    "it again from its roster row",
                    doc_id);
         rc = MH_ERR_NOT_FOUND;
     } else {
-        mh_err_set("'%s' was supplied by its signer and the appliance keeps no copy of it (the "
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "'%s' was supplied by its signer and the appliance keeps no copy of it (the "
                    "archive is off; docs/documents.md says how to turn it on): ask the signer "
                    "for the file",
                    doc_id);

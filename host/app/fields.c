@@ -15,12 +15,13 @@ static int put(mh_app_fields *f, const char *id, size_t id_len, const char *val)
 {
     for (size_t i = 0; i < f->n; i++) {
         if (strlen(f->v[i].id) == id_len && memcmp(f->v[i].id, id, id_len) == 0) {
-            mh_err_set("the field '%.*s' is given twice; give each field once", (int)id_len, id);
+            mh_err_set(MH_ERR_INVALID_ARG, "the field '%.*s' is given twice; give each field once",
+                       (int)id_len, id);
             return MH_ERR_INVALID_ARG;
         }
     }
     if (f->n == MH_APP_FIELDS_MAX) {
-        mh_err_set("at most %d fields", MH_APP_FIELDS_MAX);
+        mh_err_set(MH_ERR_TOO_LARGE, "at most %d fields", MH_APP_FIELDS_MAX);
         return MH_ERR_TOO_LARGE;
     }
     char *k = strndup(id, id_len), *v = strdup(val);
@@ -41,7 +42,7 @@ int mh_app_fields_add(mh_app_fields *f, const char *s)
 {
     const char *eq = strchr(s, '=');
     if (!eq || eq == s || (size_t)(eq - s) > 31) {
-        mh_err_set("a field is given as ID=VALUE, e.g. --field act=2024/17");
+        mh_err_set(MH_ERR_INVALID_ARG, "a field is given as ID=VALUE, e.g. --field act=2024/17");
         return MH_ERR_INVALID_ARG;
     }
     return put(f, s, (size_t)(eq - s), eq + 1);
@@ -58,7 +59,8 @@ int mh_app_fields_read(mh_app_fields *f, const char *path)
     json_t *o = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
     free(buf);
     if (!o || !json_is_object(o)) {
-        mh_err_set("%s: line %d: %s (a fields file is a JSON object of strings, e.g. "
+        mh_err_set(MH_ERR_PARSE,
+                   "%s: line %d: %s (a fields file is a JSON object of strings, e.g. "
                    "{\"act\": \"2024/17\"})",
                    path, jerr.line, o ? "not an object" : jerr.text);
         json_decref(o);
@@ -70,7 +72,8 @@ int mh_app_fields_read(mh_app_fields *f, const char *path)
     json_object_foreach(o, key, val)
     {
         if (!json_is_string(val) || strlen(key) > 31) {
-            mh_err_set("%s: field \"%.40s\" must be a text value with a short name", path, key);
+            mh_err_set(MH_ERR_PARSE, "%s: field \"%.40s\" must be a text value with a short name",
+                       path, key);
             rc = MH_ERR_PARSE;
             break;
         }

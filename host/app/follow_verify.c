@@ -30,7 +30,7 @@ static int receipt_keys(const char *config, const char *registry, mh_receipt_key
     *n = 0;
     json_t *root = json_load_file(config, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        mh_err_set("reading %s: %s (line %d)", config, je.text, je.line);
+        mh_err_set(MH_ERR_PARSE, "reading %s: %s (line %d)", config, je.text, je.line);
         return MH_ERR_PARSE;
     }
     int ret = MH_OK;
@@ -44,7 +44,7 @@ static int receipt_keys(const char *config, const char *registry, mh_receipt_key
         if (!id || strcmp(id, registry) != 0 || !ks)
             continue;
         if (!json_is_array(ks)) {
-            mh_err_set("%s: receipt_keys of %s is not a list", config, id);
+            mh_err_set(MH_ERR_PARSE, "%s: receipt_keys of %s is not a list", config, id);
             ret = MH_ERR_PARSE;
             break;
         }
@@ -57,7 +57,8 @@ static int receipt_keys(const char *config, const char *registry, mh_receipt_key
                 mbedtls_base64_decode(der, sizeof der, &dl, (const unsigned char *)b, strlen(b)) !=
                     0 ||
                 mh_receipt_key_from_spki(der, dl, &keys[*n]) != 0) {
-                mh_err_set("%s: receipt key %zu of %s is not a base64 P-256 public key (SPKI)",
+                mh_err_set(MH_ERR_PARSE,
+                           "%s: receipt key %zu of %s is not a base64 P-256 public key (SPKI)",
                            config, j + 1, id);
                 ret = MH_ERR_PARSE;
                 break;

@@ -48,26 +48,28 @@ static void index_at_exit(void)
 static int mdb_fail(int rc, const char *what)
 {
     if (rc == MDB_MAP_FULL) {
-        mh_err_set("the document index is full (%s)", what);
+        mh_err_set(MH_ERR_LEDGER_FULL, "the document index is full (%s)", what);
         return MH_ERR_LEDGER_FULL;
     }
     if (rc == ENOSPC) {
-        mh_err_set("the disk is full (%s)", what);
+        mh_err_set(MH_ERR_DISK_FULL, "the disk is full (%s)", what);
         return MH_ERR_DISK_FULL;
     }
     if (rc == EACCES || rc == EPERM) {
-        mh_err_set("the document index cannot be opened (%s): permission denied; the index is "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "the document index cannot be opened (%s): permission denied; the index is "
                    "private to the appliance's owner (run as the user that ran 'mohur init')",
                    what);
         return MH_ERR_PERMISSION;
     }
     if (rc == MDB_CORRUPTED || rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) {
-        mh_err_set("the document index is damaged (%s): move STATE/index away and run 'mohur "
+        mh_err_set(MH_ERR_LEDGER_CORRUPT,
+                   "the document index is damaged (%s): move STATE/index away and run 'mohur "
                    "docs reindex' over the signed documents",
                    what);
         return MH_ERR_LEDGER_CORRUPT;
     }
-    mh_err_set("the document index: %s: %s", what, mdb_strerror(rc));
+    mh_err_set(MH_ERR_IO, "the document index: %s: %s", what, mdb_strerror(rc));
     return MH_ERR_IO;
 }
 

@@ -106,7 +106,7 @@ static int mkdir_in(const char *dir, const char *rel, mode_t mode)
     if (rc)
         return rc;
     if (mkdir(p, mode) != 0 && errno != EEXIST) {
-        mh_err_set("%s cannot be created: %s", p, strerror(errno));
+        mh_err_set(MH_ERR_IO, "%s cannot be created: %s", p, strerror(errno));
         return MH_ERR_IO;
     }
     return MH_OK;
@@ -120,14 +120,16 @@ static int compare_existing(const char *path, const char *registry, const char *
     json_t *root = json_load_file(path, 0, &jerr);
     int ret = MH_ERR_ALREADY_EXISTS;
     if (!root) {
-        mh_err_set("%s exists but cannot be read (line %d: %s); move it away to start afresh", path,
+        mh_err_set(MH_ERR_PARSE,
+                   "%s exists but cannot be read (line %d: %s); move it away to start afresh", path,
                    jerr.line, jerr.text);
         return MH_ERR_PARSE;
     }
     const char *r = json_string_value(json_object_get(root, "registry"));
     const char *h = json_string_value(json_object_get(root, "verify_host"));
     if (!r || strcmp(r, registry) != 0 || !h || strcmp(h, host) != 0) {
-        mh_err_set("this state directory is already set up for registry '%.64s' at %.100s; "
+        mh_err_set(ret,
+                   "this state directory is already set up for registry '%.64s' at %.100s; "
                    "it is not changed. Use another MOHUR_STATE_DIR for a different registry",
                    r ? r : "?", h ? h : "?");
         goto out;
@@ -142,7 +144,8 @@ static int compare_existing(const char *path, const char *registry, const char *
             if (id && strcmp(id, defs[i].id) == 0) {
                 found = true;
                 if (!nm || strcmp(nm, defs[i].name) != 0) {
-                    mh_err_set("this state directory already has issuer '%s' named '%.100s'; "
+                    mh_err_set(ret,
+                               "this state directory already has issuer '%s' named '%.100s'; "
                                "it is not changed",
                                defs[i].id, nm ? nm : "?");
                     goto out;
@@ -150,7 +153,8 @@ static int compare_existing(const char *path, const char *registry, const char *
             }
         }
         if (!found) {
-            mh_err_set("this state directory has no issuer '%s'; it is not changed (use a new "
+            mh_err_set(ret,
+                       "this state directory has no issuer '%s'; it is not changed (use a new "
                        "MOHUR_STATE_DIR, or add the issuer to config.json by hand)",
                        defs[i].id);
             goto out;
@@ -162,11 +166,11 @@ out:
     return ret;
 }
 
-static int random_pin(mh_app *a, char *pin, size_t cap)
+static int random_pin(char *pin, size_t cap)
 {
     uint8_t r[12];
     static const char hex[] = "0123456789abcdef";
-    if (cap < 2 * sizeof r + 1 || mh_app_rng(a, r, sizeof r) != 0)
+    if (cap < 2 * sizeof r + 1 || mh_rng_bytes(r, sizeof r) != 0)
         return MH_ERR_INTERNAL;
     for (size_t i = 0; i < sizeof r; i++) {
         pin[2 * i] = hex[r[i] >> 4];
@@ -183,7 +187,7 @@ struct init_ctx {
     mh_cadb *db;
     uint8_t root_cert[MH_CA_CERT_MAX];
     size_t root_len;
-    mbedtls_pk_context root_pk;
+    mh_signer root;
     int64_t now;
 };
 
@@ -209,13 +213,11 @@ static int issue_for(struct init_ctx *c, mh_hsm_key *key, enum mh_ca_profile pro
     r.spki_len = spki_len;
     r.issuer_cert = c->root_cert;
     r.issuer_cert_len = c->root_len;
-    r.issuer_key = &c->root_pk;
+    r.issuer_key = &c->root;
     r.path_len = -1;
     r.not_before = c->now - 300;
     r.not_after = c->now + 86400LL * 3 * 365;
-    r.f_rng = mh_app_rng;
-    r.p_rng = c->a;
-    if ((ret = mh_app_rng(c->a, r.serial, sizeof r.serial)) != 0) {
+    if ((ret = mh_rng_bytes(r.serial, sizeof r.serial)) != 0) {
         ret = MH_ERR_INTERNAL;
         goto out;
     }
@@ -249,8 +251,11 @@ out:
 static int gen_key(mh_hsm_token *tok, enum mh_key_type t, const char *label, mh_hsm_key **k)
 {
     int rc = mh_hsm_key_generate(tok, t, label, NULL, 0, k);
-    if (rc && rc != MH_ERR_NOMEM)
-        mh_err_set("generating the key '%s' on the appliance token: %s", label, mh_err_message(rc));
+    if (rc && rc != MH_ERR_NOMEM) {
+        char why[400];
+        snprintf(why, sizeof why, "%s", mh_err_message(rc));
+        mh_err_set(rc, "generating the key '%s' on the appliance token: %s", label, why);
+    }
     return rc;
 }
 
@@ -278,11 +283,13 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
     *created = false;
     memcpy(defs, default_issuers, sizeof default_issuers);
     if (!valid_id(registry)) {
-        mh_err_set("the registry id '%.40s' must be 1 to 32 letters, digits, '-' or '_'", registry);
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the registry id '%.40s' must be 1 to 32 letters, digits, '-' or '_'", registry);
         return MH_ERR_INVALID_ARG;
     }
     if (!valid_host(host)) {
-        mh_err_set("the verify host '%.80s' must be a DNS name (letters, digits, '-', '.') with "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the verify host '%.80s' must be a DNS name (letters, digits, '-', '.') with "
                    "an optional :port",
                    host);
         return MH_ERR_INVALID_ARG;
@@ -291,7 +298,8 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
         const mh_app_issuer_opt *io = &o->issuers[i];
         if (!io->id || !valid_id(io->id) || !io->name || !io->name[0] ||
             strlen(io->name) >= sizeof defs[0].name) {
-            mh_err_set("--issuer takes ID:NAME with an id of letters, digits, '-' or '_' and a "
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "--issuer takes ID:NAME with an id of letters, digits, '-' or '_' and a "
                        "name of 1 to 255 bytes");
             return MH_ERR_INVALID_ARG;
         }
@@ -301,7 +309,7 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
                 break;
         if (j == ndefs) {
             if (ndefs == MH_APP_ISSUERS_MAX) {
-                mh_err_set("at most %d issuers", MH_APP_ISSUERS_MAX);
+                mh_err_set(MH_ERR_INVALID_ARG, "at most %d issuers", MH_APP_ISSUERS_MAX);
                 return MH_ERR_INVALID_ARG;
             }
             memset(&defs[j], 0, sizeof defs[j]);
@@ -314,13 +322,14 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
     }
     for (size_t i = 0; i < ndefs; i++)
         if (strcmp(defs[i].id, "registry") == 0 || strcmp(defs[i].id, "root") == 0) {
-            mh_err_set("'%s' is reserved for the appliance's own key; choose another issuer id",
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "'%s' is reserved for the appliance's own key; choose another issuer id",
                        defs[i].id);
             return MH_ERR_INVALID_ARG;
         }
 
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        mh_err_set("the state directory %s cannot be created: %s", dir, strerror(errno));
+        mh_err_set(MH_ERR_IO, "the state directory %s cannot be created: %s", dir, strerror(errno));
         return MH_ERR_IO;
     }
     if ((ret = mh_app_path(path, sizeof path, dir, "config.json")) != 0)
@@ -362,13 +371,8 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
         ret = MH_ERR_NOMEM;
         goto out;
     }
-    pthread_mutex_init(&a->rng_lock, NULL);
-    mbedtls_ctr_drbg_init(&a->drbg); /* the entropy context: mh_app_rng_init */
-    mbedtls_pk_init(&c->root_pk);
-    if ((ret = mh_app_rng_init(a)) != 0)
-        goto out;
-    if ((ret = random_pin(a, so_pin, sizeof so_pin)) != 0 ||
-        (ret = random_pin(a, user_pin, sizeof user_pin)) != 0)
+    if ((ret = random_pin(so_pin, sizeof so_pin)) != 0 ||
+        (ret = random_pin(user_pin, sizeof user_pin)) != 0)
         goto out;
     if ((ret = mh_app_path(path, sizeof path, dir, "pins/so.pin")) != 0 ||
         (ret = mh_app_write_file(path, so_pin, strlen(so_pin), 0600)) != 0 ||
@@ -406,19 +410,17 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
         memset(&r, 0, sizeof r);
         snprintf(subj, sizeof subj, "CN=%s Root CA,O=Mohur,C=AZ", registry);
         if ((ret = mh_hsm_key_public_der(keys[0], spki, sizeof spki, &spki_len)) != 0 ||
-            (ret = mh_hsm_key_pk(keys[0], &c->root_pk)) != 0)
+            (ret = mh_hsm_key_signer(keys[0], MH_SIG_AUTO, &c->root)) != 0)
             goto out;
         r.profile = MH_CA_PROFILE_ROOT;
         r.subject = subj;
         r.spki = spki;
         r.spki_len = spki_len;
-        r.issuer_key = &c->root_pk;
+        r.issuer_key = &c->root;
         r.path_len = -1;
         r.not_before = c->now - 300;
         r.not_after = c->now + 86400LL * 7300;
-        r.f_rng = mh_app_rng;
-        r.p_rng = a;
-        if (mh_app_rng(a, r.serial, sizeof r.serial) != 0) {
+        if (mh_rng_bytes(r.serial, sizeof r.serial) != 0) {
             ret = MH_ERR_INTERNAL;
             goto out;
         }
@@ -501,11 +503,9 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
         memset(&cr, 0, sizeof cr);
         cr.issuer_cert = c->root_cert;
         cr.issuer_cert_len = c->root_len;
-        cr.issuer_key = &c->root_pk;
+        cr.issuer_key = &c->root;
         cr.this_update = c->now - 60;
         cr.next_update = c->now + 86400LL * 30;
-        cr.f_rng = mh_app_rng;
-        cr.p_rng = a;
         if ((ret = mh_cadb_crl_next(c->db, &number)) != 0)
             goto out;
         cr.crl_number = number;
@@ -576,7 +576,6 @@ out:
     json_decref(cfg);
     free(crl);
     if (c) {
-        mbedtls_pk_free(&c->root_pk);
         mh_cadb_close(c->db);
     }
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
@@ -588,10 +587,6 @@ out:
     mh_p11_uri_free(&uri);
     free(c);
     if (a) {
-        mbedtls_ctr_drbg_free(&a->drbg);
-        if (a->rng_ok)
-            mbedtls_entropy_free(&a->ent);
-        pthread_mutex_destroy(&a->rng_lock);
         free(a);
     }
     if (ret && made) {
@@ -633,7 +628,8 @@ static int share_with_group(const char *dir, gid_t gid)
         if (chown(path, (uid_t)-1, gid) != 0 || chmod(path, shared[i].mode) != 0) {
             if (errno == ENOENT)
                 continue;
-            mh_err_set("sharing %s with group %u: %s", path, (unsigned)gid, strerror(errno));
+            mh_err_set(errno == EPERM ? MH_ERR_PERMISSION : MH_ERR_IO,
+                       "sharing %s with group %u: %s", path, (unsigned)gid, strerror(errno));
             return errno == EPERM ? MH_ERR_PERMISSION : MH_ERR_IO;
         }
     }
@@ -650,7 +646,8 @@ static int share_with_group(const char *dir, gid_t gid)
                 continue;
             snprintf(f, sizeof f, "%s/%s", path, e->d_name);
             if (chown(f, (uid_t)-1, gid) != 0 || chmod(f, 0640) != 0) {
-                mh_err_set("sharing %s with group %u: %s", f, (unsigned)gid, strerror(errno));
+                mh_err_set(MH_ERR_IO, "sharing %s with group %u: %s", f, (unsigned)gid,
+                           strerror(errno));
                 closedir(d);
                 return MH_ERR_IO;
             }
@@ -677,7 +674,8 @@ int mh_app_init(const char *dir, const mh_app_init_opts *o, bool *created)
     } else if (end && end != name && !*end && num >= 0) {
         gid = (gid_t)num;
     } else if (o && o->group) {
-        mh_err_set("there is no group '%.64s' to share the state with (create it with "
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "there is no group '%.64s' to share the state with (create it with "
                    "'groupadd %.64s', or give a group id)",
                    name, name);
         return MH_ERR_NOT_FOUND;

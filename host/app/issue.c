@@ -45,6 +45,23 @@ typedef struct issue {
     size_t nout;
 } issue;
 
+/* The request's requester, recorded in each entry the flow writes. */
+static void set_requester(const issue *is, mh_ledger_entry *e)
+{
+    const mh_app_request *rq = is->r->request;
+    if (rq && rq->requester)
+        snprintf(e->requester, sizeof e->requester, "%s", rq->requester);
+}
+
+/* The entry the flow's signatures are for, told to its remote keys. */
+static void set_entry(const issue *is, uint64_t index)
+{
+    if (is->r->request) {
+        is->r->request->entry_index = index;
+        is->r->request->has_entry = true;
+    }
+}
+
 static bool is_pdf(const uint8_t *d, size_t n)
 {
     return n >= 5 && memcmp(d, "%PDF-", 5) == 0;
@@ -70,7 +87,8 @@ static int doc_id_of(issue *is)
     int n;
     if (r->doc_id) {
         if (strlen(r->doc_id) > MH_LEDGER_ID_MAX) {
-            mh_err_set("the document id is longer than %d bytes", MH_LEDGER_ID_MAX);
+            mh_err_set(MH_ERR_INVALID_ARG, "the document id is longer than %d bytes",
+                       MH_LEDGER_ID_MAX);
             return MH_ERR_INVALID_ARG;
         }
         int rc = mh_app_policy_doc_id(is->issuer, r->kind, r->doc_id);
@@ -89,15 +107,15 @@ static int doc_id_of(issue *is)
             return rc;
         n = snprintf(out, cap, "%s/%s/%s", is->issuer, r->kind->id, v);
         if (n < 0 || (size_t)n >= cap || (size_t)n > MH_LEDGER_ID_MAX) {
-            mh_err_set("the document id '%s/%s/%.40s...' is longer than %d bytes", is->issuer,
-                       r->kind->id, v, MH_LEDGER_ID_MAX);
+            mh_err_set(MH_ERR_TOO_LARGE, "the document id '%s/%s/%.40s...' is longer than %d bytes",
+                       is->issuer, r->kind->id, v, MH_LEDGER_ID_MAX);
             return MH_ERR_TOO_LARGE;
         }
         return MH_OK;
     }
     uint8_t rnd[10];
     char b32[20];
-    if (mh_app_rng(is->a, rnd, sizeof rnd) != 0 ||
+    if (mh_rng_bytes(rnd, sizeof rnd) != 0 ||
         mh_base32_encode(rnd, sizeof rnd, b32, sizeof b32, NULL) != 0)
         return MH_ERR_INTERNAL;
     snprintf(out, cap, "%s/%s/%s", is->issuer, r->kind->id, b32);
@@ -110,7 +128,8 @@ static int issue_check(issue *is)
     char why[512];
     int rc;
     if (!is->s->issuer) {
-        mh_err_set("a document is issued by an issuer of this appliance (--issuer); a party's "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "a document is issued by an issuer of this appliance (--issuer); a party's "
                    "own key only co-signs a document already issued");
         return MH_ERR_PERMISSION;
     }
@@ -120,14 +139,15 @@ static int issue_check(issue *is)
     /* a kind's source: a rendered kind is made by mohur from its template,
      * never brought by the signer */
     if (r->kind->rendered && !r->rendered) {
-        mh_err_set("a %s is made by mohur from its template ('mohur issue --kind %s'); it cannot "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "a %s is made by mohur from its template ('mohur issue --kind %s'); it cannot "
                    "be supplied as a file",
                    r->kind->names[MH_LANG_EN], r->kind->id);
         return MH_ERR_PERMISSION;
     }
     if (mh_app_policy_issuer(is->s->issuer, r->kind, is->s->cert, is->s->cert_len, why,
                              sizeof why) != 0) {
-        mh_err_set("%s", why);
+        mh_err_set(MH_ERR_PERMISSION, "%s", why);
         return MH_ERR_PERMISSION;
     }
     return doc_id_of(is);
@@ -156,8 +176,8 @@ static int make_claims(issue *is, uint64_t log_index)
         if (!f->receipt || !v || !v[0])
             continue;
         if (cl->nfields == MH_RECEIPT_FIELDS_MAX) {
-            mh_err_set("kind '%s' puts more than %d fields in the receipt", r->kind->id,
-                       MH_RECEIPT_FIELDS_MAX);
+            mh_err_set(MH_ERR_TOO_LARGE, "kind '%s' puts more than %d fields in the receipt",
+                       r->kind->id, MH_RECEIPT_FIELDS_MAX);
             return MH_ERR_TOO_LARGE;
         }
         cl->fields[cl->nfields].key = (mh_receipt_str){f->id, strlen(f->id)};
@@ -202,13 +222,15 @@ static int resume_entry(issue *is, const mh_ledger_status *st)
     const char *id = is->res->doc_id;
     int rc;
     if (st->revoked) {
-        mh_err_set("document '%s' was revoked (%s); it cannot be signed again under the same "
+        mh_err_set(MH_ERR_ALREADY_EXISTS,
+                   "document '%s' was revoked (%s); it cannot be signed again under the same "
                    "number",
                    id, mh_app_reason_name(st->reason));
         return MH_ERR_ALREADY_EXISTS;
     }
     if (mh_ct_memcmp(st->digest, is->digest, 32) != 0) {
-        mh_err_set("document '%s' was already issued with other contents (log index %llu); "
+        mh_err_set(MH_ERR_ALREADY_EXISTS,
+                   "document '%s' was already issued with other contents (log index %llu); "
                    "correct it, or give it a new number",
                    id, (unsigned long long)st->issue_index);
         return MH_ERR_ALREADY_EXISTS;
@@ -217,7 +239,8 @@ static int resume_entry(issue *is, const mh_ledger_status *st)
         return rc;
     if (strcmp(e.issuer, is->issuer) != 0 || strcmp(e.kind, is->r->kind->id) != 0 ||
         mh_ct_memcmp(e.signer_fp, is->s->fp, 32) != 0) {
-        mh_err_set("document '%s' was issued by %s (kind %s) with another key; it is re-made "
+        mh_err_set(MH_ERR_ALREADY_EXISTS,
+                   "document '%s' was issued by %s (kind %s) with another key; it is re-made "
                    "only by the signer that issued it",
                    id, e.issuer, e.kind);
         return MH_ERR_ALREADY_EXISTS;
@@ -226,13 +249,15 @@ static int resume_entry(issue *is, const mh_ledger_status *st)
     if ((rc = make_claims(is, st->issue_index)) != 0)
         return rc;
     if (!e.has_claims || mh_ct_memcmp(e.claims, is->claims_digest, 32) != 0) {
-        mh_err_set("document '%s' was recorded with other printed fields; the receipt is made "
+        mh_err_set(MH_ERR_ALREADY_EXISTS,
+                   "document '%s' was recorded with other printed fields; the receipt is made "
                    "once, from what the ledger recorded",
                    id);
         return MH_ERR_ALREADY_EXISTS;
     }
     is->res->resumed = true;
     is->res->log_index = st->issue_index;
+    set_entry(is, st->issue_index);
     return MH_OK;
 }
 
@@ -266,6 +291,7 @@ static int issue_record(issue *is)
         e.time = is->iat;
         e.has_claims = true;
         memcpy(e.claims, is->claims_digest, 32);
+        set_requester(is, &e);
         rc = mh_ledger_submit(a->ledger, &e, &is->res->log_index);
         if (rc == MH_ERR_ALREADY_EXISTS && attempt == 0)
             continue; /* another thread issued it first: look again */
@@ -273,6 +299,7 @@ static int issue_record(issue *is)
             return rc;
         is->entry_made = true;
         is->claims.log_index = is->res->log_index;
+        set_entry(is, is->res->log_index);
         return MH_OK;
     }
     return MH_ERR_ALREADY_EXISTS;
@@ -284,12 +311,15 @@ static int issue_receipt(issue *is)
 {
     uint8_t rec[MH_RECEIPT_MAX];
     size_t rec_len = 0, ulen = 0;
+    app_bound reg;
     is->claims.log_index = is->res->log_index;
-    int rc = mh_receipt_sign(&is->claims, &is->a->regpk, NULL, NULL, rec, sizeof rec, &rec_len);
+    int rc = mh_receipt_sign(
+        &is->claims, mh_app_bind(&is->a->regsigner, is->a->reg_remote, is->r->request, &reg), rec,
+        sizeof rec, &rec_len);
     if (rc) {
         char why[300];
         snprintf(why, sizeof why, "%s", mh_err_message(rc));
-        mh_err_set("signing the receipt with the registry key: %s", why);
+        mh_err_set(rc, "signing the receipt with the registry key: %s", why);
         return rc;
     }
     if ((rc = mh_receipt_url(is->a->host, rec, rec_len, is->res->url, sizeof is->res->url,
@@ -324,12 +354,14 @@ static int issue_sign(issue *is)
         j.rendered = r->rendered;
         j.font = r->stamp_font;
         j.stamp = r->stamp;
+        j.request = r->request;
         j.when = r->time > 0 ? r->time : (int64_t)time(NULL);
         if ((rc = mh_app_sign_pdf(a, &j, &signed_pdf, &out_len, &ol)) != 0)
             return rc;
         if (ol != is->orig_len) {
             free(signed_pdf);
-            mh_err_set("the signed PDF's original length (%zu) is not the one recorded (%zu)", ol,
+            mh_err_set(MH_ERR_INTERNAL,
+                       "the signed PDF's original length (%zu) is not the one recorded (%zu)", ol,
                        is->orig_len);
             return MH_ERR_INTERNAL;
         }
@@ -347,7 +379,7 @@ static int issue_sign(issue *is)
     char *svg = NULL;
     size_t cms_len = 0, png_len = 0, svg_len = 0;
     int64_t when = r->time > 0 ? r->time : (int64_t)time(NULL);
-    if ((rc = mh_app_sign_cades(a, is->s, is->digest, when, &cms, &cms_len)) == 0 &&
+    if ((rc = mh_app_sign_cades(a, is->s, r->request, is->digest, when, &cms, &cms_len)) == 0 &&
         (rc = mh_qr_png(&is->qr, 4, &png, &png_len)) == 0)
         rc = mh_qr_svg(&is->qr, 4, &svg, &svg_len);
     if (rc == 0) {
@@ -374,7 +406,7 @@ static int issue_commit(issue *is)
 {
     for (size_t i = 0; i < is->nout; i++) {
         if (rename(is->tmp[i], is->dst[i]) != 0) {
-            mh_err_set("%s could not be put in place", is->dst[i]);
+            mh_err_set(MH_ERR_IO, "%s could not be put in place", is->dst[i]);
             for (size_t j = 0; j < i; j++)
                 unlink(is->dst[j]);
             return MH_ERR_IO;
@@ -402,15 +434,18 @@ static void issue_void(issue *is, int ret)
     snprintf(v.issuer, sizeof v.issuer, "%s", MH_APP_VOID_ISSUER);
     memcpy(v.signer_fp, is->s->fp, 32);
     v.time = (uint64_t)time(NULL);
+    set_requester(is, &v);
     uint64_t vi = 0;
     int vr = mh_ledger_submit(is->a->ledger, &v, &vi);
     is->res->voided = vr == 0;
     if (vr == 0)
-        mh_err_set("%s (document '%s' was recorded at log index %llu and is now voided in the "
+        mh_err_set(ret,
+                   "%s (document '%s' was recorded at log index %llu and is now voided in the "
                    "ledger; nothing was written, and the same number can be issued again)",
                    saved, is->res->doc_id, (unsigned long long)is->res->log_index);
     else
-        mh_err_set("%s; and voiding its ledger entry %llu failed too: revoke document '%s' by "
+        mh_err_set(ret,
+                   "%s; and voiding its ledger entry %llu failed too: revoke document '%s' by "
                    "hand",
                    saved, (unsigned long long)is->res->log_index, is->res->doc_id);
 }
@@ -420,7 +455,7 @@ int mh_app_issue_precheck(const mh_app_issue_req *r, bool *cosign, mh_pdf_docume
     *cosign = false;
     *pdf = NULL;
     if (!r->doc || r->doc_len == 0) {
-        mh_err_set("the document is empty: there is nothing to sign");
+        mh_err_set(MH_ERR_INVALID_ARG, "the document is empty: there is nothing to sign");
         return MH_ERR_INVALID_ARG;
     }
     if (is_pdf(r->doc, r->doc_len)) {
@@ -437,18 +472,20 @@ int mh_app_issue_precheck(const mh_app_issue_req *r, bool *cosign, mh_pdf_docume
     }
     if (*cosign) {
         if (r->nfields > 0 || r->doc_id) {
-            mh_err_set("this document is already issued: its fields and id come from the "
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "this document is already issued: its fields and id come from the "
                        "ledger; co-sign it without --field, --fields or --doc-id");
             return MH_ERR_INVALID_ARG;
         }
         return MH_OK;
     }
     if (!r->kind) {
-        mh_err_set("give the document's kind ('mohur kinds' lists them)");
+        mh_err_set(MH_ERR_INVALID_ARG, "give the document's kind ('mohur kinds' lists them)");
         return MH_ERR_INVALID_ARG;
     }
     if (r->kind->rendered && !r->rendered) {
-        mh_err_set("a %s is made by mohur from its template ('mohur issue --kind %s'); it cannot "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "a %s is made by mohur from its template ('mohur issue --kind %s'); it cannot "
                    "be supplied as a file",
                    r->kind->names[MH_LANG_EN], r->kind->id);
         return MH_ERR_PERMISSION;
@@ -463,20 +500,23 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
 
     memset(res, 0, sizeof *res);
     if (!a || !r || !r->signer || !r->doc || !r->out_path) {
-        mh_err_set("an issue request needs a signer, a document and an output path");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "an issue request needs a signer, a document and an output path");
         return MH_ERR_INVALID_ARG;
     }
     if (!a->regpk_ok) {
-        mh_err_set("the appliance was opened for verifying only; open it for signing");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the appliance was opened for verifying only; open it for signing");
         return MH_ERR_INVALID_ARG;
     }
     if (r->doc_len == 0 || r->doc_len > MH_APP_DOC_MAX) {
-        mh_err_set("the document is %s (at most %zu MiB are accepted)",
+        mh_err_set(r->doc_len ? MH_ERR_TOO_LARGE : MH_ERR_INVALID_ARG,
+                   "the document is %s (at most %zu MiB are accepted)",
                    r->doc_len ? "too large" : "empty", MH_APP_DOC_MAX >> 20);
         return r->doc_len ? MH_ERR_TOO_LARGE : MH_ERR_INVALID_ARG;
     }
     if (strlen(r->out_path) >= APP_PATH_MAX) {
-        mh_err_set("the output path is too long");
+        mh_err_set(MH_ERR_TOO_LARGE, "the output path is too long");
         return MH_ERR_TOO_LARGE;
     }
     mh_pdf_document *own = NULL;
@@ -500,7 +540,8 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     }
     if (!r->kind) {
         mh_pdf_close(own);
-        mh_err_set("a document is issued as one of the kinds ('mohur kinds' lists them): give "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "a document is issued as one of the kinds ('mohur kinds' lists them): give "
                    "its kind");
         return MH_ERR_INVALID_ARG;
     }

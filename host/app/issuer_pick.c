@@ -21,10 +21,12 @@ int mh_app_issuer_for_kind(const mh_app *a, const char *kind_id, mh_app_issuer_i
     if (found == 1)
         return MH_OK;
     if (!found)
-        mh_err_set("no issuer of this appliance may issue '%.40s'; name one, or give one the "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "no issuer of this appliance may issue '%.40s'; name one, or give one the "
                    "kind in config.json",
                    kind_id);
     else
-        mh_err_set("several issuers may issue '%.40s'; name the one that signs", kind_id);
+        mh_err_set(MH_ERR_INVALID_ARG, "several issuers may issue '%.40s'; name the one that signs",
+                   kind_id);
     return MH_ERR_INVALID_ARG;
 }

@@ -27,24 +27,27 @@ int mh_app_issuer_add_cert(mh_app *a, const char *issuer_id, const uint8_t *der,
         if (strcmp(a->issuers[i].info.id, issuer_id) == 0)
             is = &a->issuers[i];
     if (!is) {
-        mh_err_set("no issuer '%.64s' is configured on this appliance", issuer_id);
+        mh_err_set(MH_ERR_NOT_FOUND, "no issuer '%.64s' is configured on this appliance",
+                   issuer_id);
         return MH_ERR_NOT_FOUND;
     }
     (void)mh_hash_sha256(der, len, fp);
     for (size_t i = 0; i < is->ncerts; i++)
         if (mh_ct_memcmp(is->fp[i], fp, 32) == 0) {
-            mh_err_set("this certificate is already registered for issuer '%s'", issuer_id);
+            mh_err_set(MH_ERR_ALREADY_EXISTS,
+                       "this certificate is already registered for issuer '%s'", issuer_id);
             return MH_ERR_ALREADY_EXISTS;
         }
     if (is->ncerts == APP_ISSUER_CERTS_MAX) {
-        mh_err_set("issuer '%s' has %d certificates registered, the most allowed; remove an "
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "issuer '%s' has %d certificates registered, the most allowed; remove an "
                    "old one from config.json first",
                    issuer_id, APP_ISSUER_CERTS_MAX);
         return MH_ERR_TOO_LARGE;
     }
     if (mh_app_check_path(a, der, len, 0, 0, MH_PURPOSE_DOCUMENT, why, sizeof why) != 0 ||
         mh_app_policy_signer_cert(der, len, true, why, sizeof why) != 0) {
-        mh_err_set("this certificate cannot be registered: %s", why);
+        mh_err_set(MH_ERR_PERMISSION, "this certificate cannot be registered: %s", why);
         return MH_ERR_PERMISSION;
     }
     /* certs/<issuer>-<first 8 bytes of its SHA-256>.crt */
@@ -69,7 +72,7 @@ int mh_app_issuer_add_cert(mh_app *a, const char *issuer_id, const uint8_t *der,
             entry = o;
     }
     if (!entry) {
-        mh_err_set("%s: issuer '%s' is not in the file any more", path, issuer_id);
+        mh_err_set(ret, "%s: issuer '%s' is not in the file any more", path, issuer_id);
         goto out;
     }
     json_t *certs = json_object_get(entry, "certs");
@@ -113,7 +116,8 @@ int mh_app_issuer_certs(const mh_app *a, const char *issuer_id, const uint8_t **
     const app_issuer *is = mh_app_find_issuer(a, issuer_id);
     *n = 0;
     if (!is) {
-        mh_err_set("no issuer '%.64s' is configured on this appliance", issuer_id);
+        mh_err_set(MH_ERR_NOT_FOUND, "no issuer '%.64s' is configured on this appliance",
+                   issuer_id);
         return MH_ERR_NOT_FOUND;
     }
     for (size_t i = 0; i < is->ncerts && i < cap; i++) {

@@ -159,6 +159,22 @@ typedef struct mh_app_stamp {
     double x, y, size;
 } mh_app_stamp;
 
+/* Who asked for a flow, and what the flow learns on the way that the
+ * signatures it makes are for (mohurd passes one with each request; the
+ * CLI passes none). */
+typedef struct mh_app_request {
+    /* in: who asked (mohurd: the API client), recorded in every ledger
+     * entry the flow writes (mh_ledger_entry.requester); NULL or "": no one
+     * named */
+    const char *requester;
+    /* out: the log index of the issue entry the flow's signatures are for
+     * (a new entry, the one re-made, or the document co-signed), set before
+     * the first signature; a remote key's signer checks it against the
+     * ledger before it signs */
+    uint64_t entry_index;
+    bool has_entry;
+} mh_app_request;
+
 typedef struct mh_app_issue_req {
     const mh_kind *kind;
     /* NULL: derived: "<issuer>/<kind>/<number field>" (the field "number",
@@ -188,6 +204,9 @@ typedef struct mh_app_issue_req {
     mh_pdf_document *pdf;
     /* optional: the stamp's place instead of the kind's layout.stamp */
     const mh_app_stamp *stamp;
+    /* optional: who asked, and where the flow tells its remote keys what
+     * they sign for (mohurd) */
+    mh_app_request *request;
 } mh_app_issue_req;
 
 typedef struct mh_app_issue_res {
@@ -283,8 +302,9 @@ int mh_app_cosign_embed(mh_app *a, const uint8_t *doc, size_t len, const uint8_t
 
 /* Appends a revoke entry (reason: an RFC 5280 CRLReason code, 0-10, not 7)
  * and returns the new status. MH_ERR_NOT_FOUND for an unknown id,
- * MH_ERR_ALREADY_EXISTS when already revoked. */
-int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason,
+ * MH_ERR_ALREADY_EXISTS when already revoked. req (may be NULL): who
+ * asked, recorded in the entry. */
+int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason, const mh_app_request *req,
                   mh_ledger_status *st) MH_WARN_UNUSED;
 
 /* The RFC 5280 name of a reason code ("keyCompromise", ...). */
@@ -420,15 +440,20 @@ const char *mh_app_verdict_name(enum mh_app_verdict_code c);
 #define MH_APP_NO_TOKEN 2u
 #define MH_APP_KEYS_ONLY 4u
 
-/* A private-key operation done elsewhere: sign hash (hlen bytes, made with
- * mbedTLS md type `md`) with the algorithm `alg` (MH_APP_REMOTE_*), the
- * result as mbedTLS wants it (ECDSA: DER; RSA: the raw signature). */
-enum { MH_APP_REMOTE_ECDSA = 1, MH_APP_REMOTE_RSA_PKCS1 = 2, MH_APP_REMOTE_RSA_PSS = 3 };
-typedef int (*mh_app_remote_sign_fn)(void *ctx, int alg, int md, const uint8_t *hash, size_t hlen,
-                                     uint8_t *sig, size_t cap, size_t *sig_len);
-
 /* The appliance's own keys. */
 enum mh_app_key_role { MH_APP_KEY_REGISTRY = 1, MH_APP_KEY_TSA = 2 };
+
+/* A key whose signatures are made elsewhere (mohurd: in the signer
+ * process) is given as an mh_signer, `remote`: its sign and ctx are used,
+ * its algorithm and public key are taken from the key's certificate (what
+ * the key implies: ECDSA, RSA PKCS#1 v1.5, Ed25519). A flow signs with a
+ * copy of it whose ctx points to an mh_app_remote_call: remote's own ctx
+ * and the flow's request (NULL outside one), so that the far side can
+ * check what the signature is for before it signs. */
+typedef struct mh_app_remote_call {
+    void *ctx;                     /* remote->ctx */
+    const mh_app_request *request; /* the flow's (entry_index set), or NULL */
+} mh_app_remote_call;
 
 /* The key labels config.json names (registry, TSA: "" when none). */
 const char *mh_app_key_label(const mh_app *a, enum mh_app_key_role role);
@@ -436,25 +461,22 @@ const char *mh_app_key_label(const mh_app *a, enum mh_app_key_role role);
  * signer process read it from the token) and where its signatures are
  * made. The TSA's is optional: without it signatures are B-B. */
 int mh_app_set_remote_key(mh_app *a, enum mh_app_key_role role, const uint8_t *cert, size_t len,
-                          mh_app_remote_sign_fn fn, void *ctx) MH_WARN_UNUSED;
+                          const mh_signer *remote) MH_WARN_UNUSED;
 /* (MH_APP_NO_TOKEN) An issuer's signer whose key is elsewhere: cert is the
  * certificate stored next to the key (the signer process opened it with
  * mh_app_signer_open, which checked the CA database); it is checked here
  * again against the path, the CRL and the issuer policy. */
 int mh_app_signer_open_remote(mh_app *a, const char *issuer_id, const uint8_t *cert, size_t len,
-                              mh_app_remote_sign_fn fn, void *ctx,
-                              mh_app_signer **out) MH_WARN_UNUSED;
+                              const mh_signer *remote, mh_app_signer **out) MH_WARN_UNUSED;
 
 /* (MH_APP_KEYS_ONLY, the signer process) The certificate of an appliance
- * key or of a signer (malloc'd copy), and private-key operations with them:
- * the other end of mh_app_remote_sign_fn. */
+ * key or of a signer (malloc'd copy), and their mh_signers (the token's):
+ * the far side of a remote key. NULL when the key is not there. */
 int mh_app_key_cert(mh_app *a, enum mh_app_key_role role, uint8_t **der,
                     size_t *len) MH_WARN_UNUSED;
-int mh_app_key_sign(mh_app *a, enum mh_app_key_role role, int alg, int md, const uint8_t *hash,
-                    size_t hlen, uint8_t *sig, size_t cap, size_t *sig_len) MH_WARN_UNUSED;
+const mh_signer *mh_app_key_signer(const mh_app *a, enum mh_app_key_role role);
 int mh_app_signer_cert(const mh_app_signer *s, uint8_t **der, size_t *len) MH_WARN_UNUSED;
-int mh_app_signer_sign(mh_app_signer *s, int alg, int md, const uint8_t *hash, size_t hlen,
-                       uint8_t *sig, size_t cap, size_t *sig_len) MH_WARN_UNUSED;
+const mh_signer *mh_app_signer_key(const mh_app_signer *s);
 /* The SHA-256 of a signer's certificate (what ledger entries record). */
 void mh_app_signer_fp(const mh_app_signer *s, uint8_t fp[32]);
 /* Is the appliance token there and answering? */

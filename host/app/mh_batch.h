@@ -61,10 +61,11 @@ typedef struct mh_batch_opts {
     const char *out_dir;     /* where DIR/<id made safe>.pdf go */
     mh_app *app;             /* NULL: render only (the benchmark's ceiling) */
     mh_app_signer *signer;
-    unsigned jobs; /* worker threads; 0: eight per core */
-    int progress;  /* 1: a progress bar (a terminal), 0: a line every 10%, -1: none */
-    FILE *log;     /* row errors and progress go here (NULL: stderr) */
-    int64_t time;  /* issue time for every document; 0: now */
+    const char *requester; /* who asked (mohurd), recorded in each entry; NULL: none */
+    unsigned jobs;         /* worker threads; 0: eight per core */
+    int progress;          /* 1: a progress bar (a terminal), 0: a line every 10%, -1: none */
+    FILE *log;             /* row errors and progress go here (NULL: stderr) */
+    int64_t time;          /* issue time for every document; 0: now */
     /* Set to non-zero (e.g. by a SIGINT handler) to stop: documents in
      * flight are finished, no new ones are started. */
     volatile sig_atomic_t *stop;

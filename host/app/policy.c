@@ -127,29 +127,30 @@ int mh_app_policy_number(const char *v, const char *what, bool slash_ok)
 {
     size_t n = strlen(v);
     if (n == 0 || n > 64) {
-        mh_err_set("%s must be 1 to 64 characters", what);
+        mh_err_set(MH_ERR_INVALID_ARG, "%s must be 1 to 64 characters", what);
         return MH_ERR_INVALID_ARG;
     }
     if (!mh_utf8_valid((const uint8_t *)v, n)) {
-        mh_err_set("%s is not valid UTF-8 text", what);
+        mh_err_set(MH_ERR_INVALID_ARG, "%s is not valid UTF-8 text", what);
         return MH_ERR_INVALID_ARG;
     }
     if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0) {
-        mh_err_set("%s cannot be '.' or '..'", what);
+        mh_err_set(MH_ERR_INVALID_ARG, "%s cannot be '.' or '..'", what);
         return MH_ERR_INVALID_ARG;
     }
     if (v[0] == ' ' || v[n - 1] == ' ') {
-        mh_err_set("%s '%s' starts or ends with a space", what, v);
+        mh_err_set(MH_ERR_INVALID_ARG, "%s '%s' starts or ends with a space", what, v);
         return MH_ERR_INVALID_ARG;
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)v[i];
         if (c < 0x20 || c == 0x7f || (c == 0xc2 && i + 1 < n && (unsigned char)v[i + 1] <= 0x9f)) {
-            mh_err_set("%s contains a control character", what);
+            mh_err_set(MH_ERR_INVALID_ARG, "%s contains a control character", what);
             return MH_ERR_INVALID_ARG;
         }
         if (c == '\\' || (c == '/' && !slash_ok)) {
-            mh_err_set("%s '%s' contains '%c', which a number on a roster may not (each "
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "%s '%s' contains '%c', which a number on a roster may not (each "
                        "becomes a file name)",
                        what, v, c);
             return MH_ERR_INVALID_ARG;
@@ -163,7 +164,8 @@ int mh_app_policy_doc_id(const char *issuer, const mh_kind *k, const char *id)
     size_t il = strlen(issuer), kl = strlen(k->id);
     if (strncmp(id, issuer, il) != 0 || id[il] != '/' || strncmp(id + il + 1, k->id, kl) != 0 ||
         id[il + 1 + kl] != '/') {
-        mh_err_set("the document id '%.80s' is not in issuer '%s''s namespace for this kind: it "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "the document id '%.80s' is not in issuer '%s''s namespace for this kind: it "
                    "must be %s/%s/NUMBER",
                    id, issuer, issuer, k->id);
         return MH_ERR_PERMISSION;

@@ -31,7 +31,8 @@ int mh_app_reason_from_name(const char *name)
     return -1;
 }
 
-int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason, mh_ledger_status *st)
+int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason, const mh_app_request *req,
+                  mh_ledger_status *st)
 {
     int rc;
     mh_ledger_status cur;
@@ -39,20 +40,23 @@ int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason, mh_ledger_stat
     uint64_t idx = 0;
 
     if (a->flags & (MH_APP_READ_ONLY | MH_APP_KEYS_ONLY)) {
-        mh_err_set("the appliance was opened for verifying only; open it for signing to revoke");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the appliance was opened for verifying only; open it for signing to revoke");
         return MH_ERR_INVALID_ARG;
     }
     if (!doc_id || !doc_id[0] || strlen(doc_id) > MH_LEDGER_ID_MAX) {
-        mh_err_set("a document id is 1 to %d bytes", MH_LEDGER_ID_MAX);
+        mh_err_set(MH_ERR_INVALID_ARG, "a document id is 1 to %d bytes", MH_LEDGER_ID_MAX);
         return MH_ERR_INVALID_ARG;
     }
     if (reason > 10 || reason == 7) {
-        mh_err_set("revocation reason %u is not an RFC 5280 reason code (0-6, 8-10)", reason);
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "revocation reason %u is not an RFC 5280 reason code (0-6, 8-10)", reason);
         return MH_ERR_INVALID_ARG;
     }
     rc = mh_ledger_lookup_id(a->ledger, doc_id, &cur);
     if (rc == MH_ERR_NOT_FOUND) {
-        mh_err_set("no document '%.128s' is in this appliance's ledger; check the id (mohur "
+        mh_err_set(rc,
+                   "no document '%.128s' is in this appliance's ledger; check the id (mohur "
                    "verify shows it)",
                    doc_id);
         return rc;
@@ -60,7 +64,8 @@ int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason, mh_ledger_stat
     if (rc)
         return rc;
     if (cur.revoked) {
-        mh_err_set("document '%.128s' is already revoked (reason %s, log index %llu)", doc_id,
+        mh_err_set(MH_ERR_ALREADY_EXISTS,
+                   "document '%.128s' is already revoked (reason %s, log index %llu)", doc_id,
                    mh_app_reason_name(cur.reason), (unsigned long long)cur.revoke_index);
         return MH_ERR_ALREADY_EXISTS;
     }
@@ -71,6 +76,8 @@ int mh_app_revoke(mh_app *a, const char *doc_id, unsigned reason, mh_ledger_stat
     mbedtls_sha256_ret(a->regkeys[0].point, sizeof a->regkeys[0].point, e.signer_fp, 0);
     e.time = (uint64_t)time(NULL);
     e.reason = reason;
+    if (req && req->requester)
+        snprintf(e.requester, sizeof e.requester, "%s", req->requester);
     if ((rc = mh_ledger_submit(a->ledger, &e, &idx)) != 0)
         return rc;
     if (st)

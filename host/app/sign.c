@@ -20,25 +20,26 @@
 /* Signs the digest (CMS, detached); with the appliance's own timestamp
  * authority, then timestamps the signature value and adds the token as the
  * signature-time-stamp attribute: CAdES-B-T (PAdES-B-T inside a PDF). */
-static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[32], uint8_t *out,
-                       size_t cap, size_t *len)
+static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const mh_app_request *rq,
+                       const uint8_t digest[32], uint8_t *out, size_t cap, size_t *len)
 {
     if (!a->tsa_ok)
-        return mh_cms_sign_digest(cs, digest, 32, out, cap, len, mh_app_rng, a);
+        return mh_cms_sign_digest(cs, digest, 32, out, cap, len);
     int ret = MH_ERR_NOMEM;
     uint8_t *cms = malloc(cap), *tok = malloc(TST_MAX);
     size_t cms_len = 0, tok_len = 0, sig_len = 0;
     const uint8_t *sig = NULL;
     uint8_t h[32], serial[16];
     mh_tsp_req req;
+    app_bound tsa_key;
     if (!cms || !tok)
         goto out;
-    if ((ret = mh_cms_sign_digest(cs, digest, 32, cms, cap, &cms_len, mh_app_rng, a)) != 0 ||
+    if ((ret = mh_cms_sign_digest(cs, digest, 32, cms, cap, &cms_len)) != 0 ||
         (ret = mh_cms_signature_value(cms, cms_len, 0, &sig, &sig_len)) != 0)
         goto out;
     mbedtls_sha256_ret(sig, sig_len, h, 0);
     if ((ret = mh_tsp_req_init(&req, MBEDTLS_MD_SHA256, h, sizeof h)) != 0 ||
-        (ret = mh_app_rng(a, serial, sizeof serial)) != 0)
+        (ret = mh_rng_bytes(serial, sizeof serial)) != 0)
         goto out;
     serial[0] &= 0x7f; /* a positive INTEGER */
     serial[0] |= 0x40; /* of full length */
@@ -47,7 +48,7 @@ static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[
     memset(&tsa, 0, sizeof tsa);
     const uint8_t *chain[1] = {a->root_der};
     size_t chain_len[1] = {a->root_len};
-    tsa.key = &a->tsapk;
+    tsa.key = mh_app_bind(&a->tsasigner, a->tsa_remote, rq, &tsa_key);
     tsa.cert = a->tsa_cert;
     tsa.cert_len = a->tsa_cert_len;
     tsa.chain = chain;
@@ -56,10 +57,11 @@ static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const uint8_t digest[
     tsa.md = MBEDTLS_MD_SHA256;
     tsa.accuracy_s = 1;
     if ((ret = mh_tsa_token(&tsa, &req, serial, sizeof serial, (int64_t)time(NULL), tok, TST_MAX,
-                            &tok_len, mh_app_rng, a)) != 0) {
+                            &tok_len)) != 0) {
         char why[300];
         snprintf(why, sizeof why, "%s", mh_err_message(ret));
-        mh_err_set("timestamping the signature with the appliance's timestamp authority: %s", why);
+        mh_err_set(ret, "timestamping the signature with the appliance's timestamp authority: %s",
+                   why);
         goto out;
     }
     ret = mh_cms_add_timestamp(cms, cms_len, 0, tok, tok_len, out, cap, len);
@@ -69,11 +71,12 @@ out:
     return ret;
 }
 
-static void cms_signer_of(mh_app *a, const mh_app_signer *s, mh_cms_signer *cs,
-                          const uint8_t **chain, size_t *chain_len)
+static void cms_signer_of(mh_app *a, const mh_app_signer *s, const mh_app_request *rq,
+                          app_bound *key, mh_cms_signer *cs, const uint8_t **chain,
+                          size_t *chain_len)
 {
     memset(cs, 0, sizeof *cs);
-    cs->key = (mbedtls_pk_context *)&s->pk;
+    cs->key = mh_app_bind(&s->signer, s->remote, rq, key);
     cs->cert = s->cert;
     cs->cert_len = s->cert_len;
     cs->md = MBEDTLS_MD_SHA256;
@@ -87,12 +90,13 @@ static void cms_signer_of(mh_app *a, const mh_app_signer *s, mh_cms_signer *cs,
 struct bt_ctx {
     mh_app *a;
     const mh_cms_signer *cs;
+    const mh_app_request *rq;
 };
 
 static int pdf_cms_bt(void *ctx, const uint8_t digest[32], uint8_t *out, size_t cap, size_t *len)
 {
     const struct bt_ctx *b = ctx;
-    return cms_sign_bt(b->a, b->cs, digest, out, cap, len);
+    return cms_sign_bt(b->a, b->cs, b->rq, digest, out, cap, len);
 }
 
 static int qr_draw(void *ctx, double x, double y, double size, char *buf, size_t cap, size_t *len)
@@ -116,12 +120,14 @@ static int stamp_rect(const mh_kind *k, const mh_app_stamp *place, const double 
     double qx = place ? place->x : k->stamp_x, qy = place ? place->y : k->stamp_y;
     double w = size * 2.4, h = size;
     if (place && (qx < 0 || qy < 0 || qx + size > pw || qy + size > ph)) {
-        mh_err_set("--stamp puts the %.0f pt QR at (%.0f, %.0f), off the %.0f x %.0f pt page", size,
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "--stamp puts the %.0f pt QR at (%.0f, %.0f), off the %.0f x %.0f pt page", size,
                    qx, qy, pw, ph);
         return MH_ERR_INVALID_ARG;
     }
     if (2 * size + 20 > pw || size + 20 > ph) {
-        mh_err_set("the page (%.0f x %.0f pt) has no room for the %.0f pt stamp and its caption; "
+        mh_err_set(MH_ERR_DATA_INVALID,
+                   "the page (%.0f x %.0f pt) has no room for the %.0f pt stamp and its caption; "
                    "give a smaller one with --stamp page,x,y,size",
                    pw, ph, size);
         return MH_ERR_DATA_INVALID;
@@ -251,7 +257,8 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
         if (rc && j->stamp) {
             if (!j->pdoc)
                 mh_pdf_close(doc);
-            mh_err_set("--stamp names page %u, which the document does not have", page);
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "--stamp names page %u, which the document does not have", page);
             return MH_ERR_INVALID_ARG;
         }
         if (rc == 0) {
@@ -292,8 +299,9 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
         /* the party signs the digest on its own machine (cosign.c) */
         rc = mh_pdf_document_prepare(doc, &so, j->prepare);
     } else {
-        cms_signer_of(a, j->signer, &cs, chain, chain_len);
-        struct bt_ctx ps = {a, &cs};
+        app_bound key;
+        cms_signer_of(a, j->signer, j->request, &key, &cs, chain, chain_len);
+        struct bt_ctx ps = {a, &cs, j->request};
         rc = mh_pdf_document_sign(doc, &so, pdf_cms_bt, &ps, out, out_len, orig_len);
     }
     if (!j->pdoc)
@@ -301,20 +309,21 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
     return rc;
 }
 
-int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const uint8_t digest[32], int64_t when,
-                      uint8_t **cms, size_t *len)
+int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const mh_app_request *rq,
+                      const uint8_t digest[32], int64_t when, uint8_t **cms, size_t *len)
 {
     mh_cms_signer cs;
+    app_bound key;
     const uint8_t *chain[1];
     size_t chain_len[1];
     size_t cap = s->cert_len + a->root_len + 8192 + TST_MAX;
     *cms = malloc(cap);
     if (!*cms)
         return MH_ERR_NOMEM;
-    cms_signer_of(a, s, &cs, chain, chain_len);
+    cms_signer_of(a, s, rq, &key, &cs, chain, chain_len);
     cs.flags = MH_CMS_DETACHED;
     cs.signing_time = when;
-    int rc = cms_sign_bt(a, &cs, digest, *cms, cap, len);
+    int rc = cms_sign_bt(a, &cs, rq, digest, *cms, cap, len);
     if (rc) {
         free(*cms);
         *cms = NULL;

@@ -290,7 +290,6 @@ static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const 
             if (pc)
                 snprintf(v->signer_problem, sizeof v->signer_problem, "%s", why);
         }
-        mh_err_clear();
     }
     char d1[16], d2[16];
     date_of(v->issued_at, d1, sizeof d1);
@@ -499,7 +498,6 @@ static void receipt_kind(const char *url, mh_kind *k, bool *have_kind)
         mh_receipt_decode(rec, rl, &r) == 0)
         span_copy(kind, sizeof kind, &r.claims.kind);
     *have_kind = kind[0] && mh_kind_load(mh_kinds_dir(), kind, k) == 0;
-    mh_err_clear();
 }
 
 int mh_app_verify_pdf_bytes(mh_app *a, const uint8_t *doc, size_t len, mh_pdf_document *pdoc,
@@ -703,7 +701,6 @@ static int verify_detached(mh_app *a, const char *path, const uint8_t *doc, size
             span_copy(kind, sizeof kind, &r.claims.kind);
         have_kind = kind[0] && mh_kind_load(mh_kinds_dir(), kind, k) == 0;
     }
-    mh_err_clear();
     rc = mh_cms_verify(cms, cms_len, doc, len, NULL, res);
     if (rc == MH_ERR_PARSE || rc == MH_ERR_TOO_LARGE || rc == MH_ERR_CMS || res->n_signers == 0) {
         v->code = MH_APP_ERROR;
@@ -817,7 +814,8 @@ int mh_app_qr_url(const char *qr_text, char url[MH_RECEIPT_URL_MAX])
 {
     size_t n = strnlen(qr_text, MH_RECEIPT_URL_MAX);
     if (n >= MH_RECEIPT_URL_MAX) {
-        mh_err_set("the QR text is longer than %d characters: not a receipt", MH_RECEIPT_URL_MAX);
+        mh_err_set(MH_ERR_TOO_LARGE, "the QR text is longer than %d characters: not a receipt",
+                   MH_RECEIPT_URL_MAX);
         return MH_ERR_TOO_LARGE;
     }
     memcpy(url, qr_text, n);

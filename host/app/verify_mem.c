@@ -26,7 +26,7 @@ static int as_path(const uint8_t *buf, size_t len, int *fd, char *path, size_t c
     int f = memfd_create("mohur-verify", MFD_CLOEXEC);
     size_t done = 0;
     if (f < 0) {
-        mh_err_set("memfd_create: %s", strerror(errno));
+        mh_err_set(MH_ERR_IO, "memfd_create: %s", strerror(errno));
         return MH_ERR_IO;
     }
     while (done < len) {
@@ -52,15 +52,17 @@ int mh_app_verify_mem(mh_app *a, const mh_app_verify_input *in, mh_app_verdict *
 
     memset(v, 0, sizeof *v);
     if (!in->doc && !in->qr_text) {
-        mh_err_set("give a document, a document with its signature, or a receipt");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "give a document, a document with its signature, or a receipt");
         return MH_ERR_INVALID_ARG;
     }
     if (in->p7s && !in->doc) {
-        mh_err_set("a detached signature needs the document it signs");
+        mh_err_set(MH_ERR_INVALID_ARG, "a detached signature needs the document it signs");
         return MH_ERR_INVALID_ARG;
     }
     if (in->doc && in->doc_len > MH_APP_DOC_MAX) {
-        mh_err_set("the document is too large (at most %zu MiB)", MH_APP_DOC_MAX >> 20);
+        mh_err_set(MH_ERR_TOO_LARGE, "the document is too large (at most %zu MiB)",
+                   MH_APP_DOC_MAX >> 20);
         return MH_ERR_TOO_LARGE;
     }
     if (!in->doc)
@@ -106,7 +108,6 @@ int mh_app_verify_mem(mh_app *a, const mh_app_verify_input *in, mh_app_verdict *
         mh_ledger_entry e;
         if (mh_ledger_get(a->ledger, v->log_index, &e) != 0 ||
             mh_ct_memcmp(e.signer_fp, first.cert_fp, 32) != 0) {
-            mh_err_clear();
             v->code = MH_APP_FORGED;
             snprintf(v->sentence, sizeof v->sentence,
                      "FORGED: the signature is by '%.200s', not by the certificate the ledger "

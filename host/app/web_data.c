@@ -58,9 +58,7 @@ int mh_app_web_verify(mh_app *a, const char *url, mh_app_verdict *v, mh_app_web_
         if (c && mh_x509_cert_parse(c, der, len) == 0) {
             s->not_before = c->not_before;
             s->not_after = c->not_after;
-            if (mh_ca_name_format(c->issuer.raw.p, c->issuer.raw.len, s->issuer,
-                                  sizeof s->issuer) != 0)
-                s->issuer[0] = 0;
+            (void)mh_x509_name_format(&c->issuer, MH_X509_NAME_DN, s->issuer, sizeof s->issuer);
         }
         free(c);
         /* what the verdict already decided (verify.c, the one policy):
@@ -69,6 +67,5 @@ int mh_app_web_verify(mh_app *a, const char *url, mh_app_verdict *v, mh_app_web_
         s->rev_unknown = v->code == MH_APP_REV_UNKNOWN;
         snprintf(s->reason, sizeof s->reason, "%s", v->signer_problem);
     }
-    mh_err_clear();
     return MH_OK;
 }

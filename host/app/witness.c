@@ -37,7 +37,6 @@ static int verify_cb(void *ctx, const char *note, size_t note_len, const char *l
         }
     }
     free(buf);
-    mh_err_clear();
     return rc;
 }
 
@@ -53,17 +52,17 @@ int mh_app_witness_cosign(mh_app *a, uint64_t seq, const char *line, size_t len,
             w->keys[w->n].type == MH_NOTE_COSIG)
             w->n++;
     }
-    mh_err_clear();
     if (!w->n) {
         free(w);
-        mh_err_set("no witness is trusted here (mohurd.conf: witness VKEY, a cosignature/v1 "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "no witness is trusted here (mohurd.conf: witness VKEY, a cosignature/v1 "
                    "key)");
         return MH_ERR_PERMISSION;
     }
     rc = mh_ledger_cosign_add(a->ledger, seq, line, len, verify_cb, w);
     if (rc == MH_ERR_VERIFY_FAILED)
-        mh_err_set("the cosignature is not a valid signature of that checkpoint by a trusted "
-                   "witness");
+        mh_err_set(rc, "the cosignature is not a valid signature of that checkpoint by a trusted "
+                       "witness");
     if (rc == 0 && witness)
         snprintf(witness, cap, "%s", w->keys[w->used].name);
     free(w);

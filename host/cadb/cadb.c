@@ -36,55 +36,32 @@ static int lmdb_err(int rc, const char *what)
     case MDB_NOTFOUND:
         return MH_ERR_NOT_FOUND;
     case MDB_MAP_FULL:
-        mh_err_set("%s: the CA database is full (1 GiB)", what);
+        mh_err_set(MH_ERR_LEDGER_FULL, "%s: the CA database is full (1 GiB)", what);
         return MH_ERR_LEDGER_FULL;
     case MDB_CORRUPTED:
     case MDB_INVALID:
     case MDB_PAGE_NOTFOUND:
     case MDB_VERSION_MISMATCH:
-        mh_err_set("%s: the CA database is damaged (%s); restore it from a backup", what,
+        mh_err_set(MH_ERR_LEDGER_CORRUPT,
+                   "%s: the CA database is damaged (%s); restore it from a backup", what,
                    mdb_strerror(rc));
         return MH_ERR_LEDGER_CORRUPT;
     case EACCES:
     case EPERM:
-        mh_err_set("%s: permission denied on the CA database; run as the CA's owner", what);
+        mh_err_set(MH_ERR_PERMISSION,
+                   "%s: permission denied on the CA database; run as the CA's owner", what);
         return MH_ERR_PERMISSION;
     case ENOSPC:
-        mh_err_set("%s: the disk is full", what);
+        mh_err_set(MH_ERR_DISK_FULL, "%s: the disk is full", what);
         return MH_ERR_DISK_FULL;
     case EAGAIN:
     case MDB_READERS_FULL:
-        mh_err_set("%s: the CA database is busy; try again", what);
+        mh_err_set(MH_ERR_LEDGER_LOCKED, "%s: the CA database is busy; try again", what);
         return MH_ERR_LEDGER_LOCKED;
     default:
-        mh_err_set("%s: %s", what, mdb_strerror(rc));
+        mh_err_set(MH_ERR_IO, "%s: %s", what, mdb_strerror(rc));
         return MH_ERR_IO;
     }
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (24 - 8 * i));
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
 }
 
 int mh_cadb_open(const char *dir, bool create, mh_cadb **out)
@@ -97,7 +74,7 @@ int mh_cadb_open(const char *dir, bool create, mh_cadb **out)
 
     *out = NULL;
     if (!dir || !*dir || strlen(dir) >= sizeof db->dir) {
-        mh_err_set("the CA directory name is empty or too long");
+        mh_err_set(MH_ERR_INVALID_ARG, "the CA directory name is empty or too long");
         return MH_ERR_INVALID_ARG;
     }
     db = calloc(1, sizeof *db);
@@ -107,13 +84,15 @@ int mh_cadb_open(const char *dir, bool create, mh_cadb **out)
     snprintf(path, sizeof path, "%s/db", dir);
     if (stat(path, &st) != 0) {
         if (!create) {
-            mh_err_set("there is no CA in %s: create one with 'mohur ca init' (or give --ca DIR)",
+            mh_err_set(MH_ERR_NOT_FOUND,
+                       "there is no CA in %s: create one with 'mohur ca init' (or give --ca DIR)",
                        dir);
             ret = MH_ERR_NOT_FOUND;
             goto out;
         }
         if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || mkdir(path, 0700) != 0) {
-            mh_err_set("cannot create the CA directory %s: %s", path, strerror(errno));
+            mh_err_set(errno == EACCES ? MH_ERR_PERMISSION : MH_ERR_IO,
+                       "cannot create the CA directory %s: %s", path, strerror(errno));
             ret = errno == EACCES ? MH_ERR_PERMISSION : MH_ERR_IO;
             goto out;
         }
@@ -126,7 +105,7 @@ int mh_cadb_open(const char *dir, bool create, mh_cadb **out)
     if ((rc = mdb_env_open(db->env, path, 0, 0600)) != 0) {
         ret = lmdb_err(rc, "opening the CA database");
         if (ret == MH_ERR_IO)
-            mh_err_set("opening the CA database in %s: %s", path, mdb_strerror(rc));
+            mh_err_set(ret, "opening the CA database in %s: %s", path, mdb_strerror(rc));
         goto out;
     }
     if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0 ||
@@ -181,7 +160,8 @@ int mh_cadb_init(mh_cadb *db, const mh_cadb_kv *kv, size_t n)
         goto out;
     }
     if (mdb_get(txn, db->config, &k, &v) == 0) {
-        mh_err_set("%s already holds a CA; choose another directory with --ca", db->dir);
+        mh_err_set(MH_ERR_ALREADY_EXISTS,
+                   "%s already holds a CA; choose another directory with --ca", db->dir);
         ret = MH_ERR_ALREADY_EXISTS;
         goto out;
     }
@@ -196,7 +176,7 @@ int mh_cadb_init(mh_cadb *db, const mh_cadb_kv *kv, size_t n)
             goto out;
         }
     }
-    put_u64(next, 1);
+    mh_be64_put(next, 1);
     k = sval("crl_next");
     v.mv_data = next;
     v.mv_size = sizeof next;
@@ -259,11 +239,11 @@ int mh_cadb_cert_add(mh_cadb *db, const mh_cadb_cert *c)
     rec[0] = 1;
     rec[1] = (uint8_t)c->profile;
     rec[2] = rec[3] = 0;
-    put_u32(rec + 4, (uint32_t)slen);
-    put_u32(rec + 8, (uint32_t)c->der_len);
-    put_u64(rec + 12, (uint64_t)c->not_before);
-    put_u64(rec + 20, (uint64_t)c->not_after);
-    put_u64(rec + 28, (uint64_t)c->issued_at);
+    mh_be32_put(rec + 4, (uint32_t)slen);
+    mh_be32_put(rec + 8, (uint32_t)c->der_len);
+    mh_be64_put(rec + 12, (uint64_t)c->not_before);
+    mh_be64_put(rec + 20, (uint64_t)c->not_after);
+    mh_be64_put(rec + 28, (uint64_t)c->issued_at);
     memcpy(rec + CERT_HDR, c->subject, slen);
     memcpy(rec + CERT_HDR + slen, c->der, c->der_len);
     k.mv_data = (void *)(uintptr_t)c->serial;
@@ -276,7 +256,8 @@ int mh_cadb_cert_add(mh_cadb *db, const mh_cadb_cert *c)
     }
     rc = mdb_put(txn, db->certs, &k, &v, MDB_NOOVERWRITE);
     if (rc == MDB_KEYEXIST) {
-        mh_err_set("a certificate with this serial was already issued; a serial is never "
+        mh_err_set(MH_ERR_ALREADY_EXISTS,
+                   "a certificate with this serial was already issued; a serial is never "
                    "issued twice");
         ret = MH_ERR_ALREADY_EXISTS;
         goto out;
@@ -305,15 +286,15 @@ static int decode_cert(mh_cadb *db, MDB_txn *txn, const MDB_val *k, const MDB_va
     memset(c, 0, sizeof *c);
     if (k->mv_size == 0 || k->mv_size > sizeof c->serial || v->mv_size < CERT_HDR || r[0] != 1)
         goto corrupt;
-    size_t slen = get_u32(r + 4), dlen = get_u32(r + 8);
+    size_t slen = mh_be32_get(r + 4), dlen = mh_be32_get(r + 8);
     if (slen >= sizeof c->subject || dlen > DER_MAX || v->mv_size != CERT_HDR + slen + dlen)
         goto corrupt;
     memcpy(c->serial, k->mv_data, k->mv_size);
     c->serial_len = k->mv_size;
     c->profile = r[1];
-    c->not_before = (int64_t)get_u64(r + 12);
-    c->not_after = (int64_t)get_u64(r + 20);
-    c->issued_at = (int64_t)get_u64(r + 28);
+    c->not_before = (int64_t)mh_be64_get(r + 12);
+    c->not_after = (int64_t)mh_be64_get(r + 20);
+    c->issued_at = (int64_t)mh_be64_get(r + 28);
     memcpy(c->subject, r + CERT_HDR, slen);
     c->subject[slen] = 0;
     c->der_len = dlen;
@@ -327,14 +308,15 @@ static int decode_cert(mh_cadb *db, MDB_txn *txn, const MDB_val *k, const MDB_va
         if (rv.mv_size != 9)
             goto corrupt;
         c->revoked = true;
-        c->revoked_at = (int64_t)get_u64(rv.mv_data);
+        c->revoked_at = (int64_t)mh_be64_get(rv.mv_data);
         c->reason = ((const uint8_t *)rv.mv_data)[8];
     }
     return 0;
 corrupt:
     free(c->der);
     c->der = NULL;
-    mh_err_set("a certificate record in the CA database is damaged; restore it from a backup");
+    mh_err_set(MH_ERR_LEDGER_CORRUPT,
+               "a certificate record in the CA database is damaged; restore it from a backup");
     return MH_ERR_LEDGER_CORRUPT;
 }
 
@@ -349,7 +331,7 @@ int mh_cadb_cert_get(mh_cadb *db, const uint8_t *serial, size_t len, mh_cadb_cer
         return lmdb_err(rc, "reading the CA database");
     rc = mdb_get(txn, db->certs, &k, &v);
     if (rc == MDB_NOTFOUND) {
-        mh_err_set("no certificate with this serial was issued by this CA");
+        mh_err_set(MH_ERR_NOT_FOUND, "no certificate with this serial was issued by this CA");
         ret = MH_ERR_NOT_FOUND;
     } else if (rc) {
         ret = lmdb_err(rc, "reading the CA database");
@@ -430,7 +412,7 @@ int mh_cadb_revoke(mh_cadb *db, const uint8_t *serial, size_t len, int64_t when,
     uint8_t rec[9];
 
     if (len == 0 || len > 20 || reason < 0 || reason > 255 || !mh_crl_reason_name(reason)) {
-        mh_err_set("the serial or the revocation reason is not valid");
+        mh_err_set(MH_ERR_INVALID_ARG, "the serial or the revocation reason is not valid");
         return MH_ERR_INVALID_ARG;
     }
     if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0) {
@@ -439,7 +421,8 @@ int mh_cadb_revoke(mh_cadb *db, const uint8_t *serial, size_t len, int64_t when,
     }
     rc = mdb_get(txn, db->certs, &k, &v);
     if (rc == MDB_NOTFOUND) {
-        mh_err_set("this CA never issued a certificate with that serial (see 'mohur ca list')");
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "this CA never issued a certificate with that serial (see 'mohur ca list')");
         ret = MH_ERR_NOT_FOUND;
         goto out;
     }
@@ -447,7 +430,7 @@ int mh_cadb_revoke(mh_cadb *db, const uint8_t *serial, size_t len, int64_t when,
         ret = lmdb_err(rc, "revoking");
         goto out;
     }
-    put_u64(rec, (uint64_t)when);
+    mh_be64_put(rec, (uint64_t)when);
     rec[8] = (uint8_t)reason;
     v.mv_data = rec;
     v.mv_size = sizeof rec;
@@ -455,9 +438,9 @@ int mh_cadb_revoke(mh_cadb *db, const uint8_t *serial, size_t len, int64_t when,
     MDB_val old;
     rc = mdb_get(txn, db->revoked, &k, &old);
     if (rc == 0 && !(old.mv_size == 9 && ((const uint8_t *)old.mv_data)[8] == 6 && reason != 6)) {
-        mh_err_set("the certificate is already %s; a revocation is never changed",
-                   old.mv_size == 9 && ((const uint8_t *)old.mv_data)[8] == 6 ? "on hold"
-                                                                              : "revoked");
+        mh_err_set(
+            MH_ERR_ALREADY_EXISTS, "the certificate is already %s; a revocation is never changed",
+            old.mv_size == 9 && ((const uint8_t *)old.mv_data)[8] == 6 ? "on hold" : "revoked");
         ret = MH_ERR_ALREADY_EXISTS;
         goto out;
     }
@@ -486,14 +469,15 @@ int mh_cadb_release(mh_cadb *db, const uint8_t *serial, size_t len)
     MDB_val k = {len, (void *)(uintptr_t)serial}, v;
 
     if (len == 0 || len > 20) {
-        mh_err_set("the serial is not valid");
+        mh_err_set(MH_ERR_INVALID_ARG, "the serial is not valid");
         return MH_ERR_INVALID_ARG;
     }
     if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
         return lmdb_err(rc, "releasing the hold");
     rc = mdb_get(txn, db->revoked, &k, &v);
     if (rc == MDB_NOTFOUND) {
-        mh_err_set("the certificate is not on hold (nor revoked): there is nothing to release");
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "the certificate is not on hold (nor revoked): there is nothing to release");
         ret = MH_ERR_NOT_FOUND;
         goto out;
     }
@@ -502,7 +486,8 @@ int mh_cadb_release(mh_cadb *db, const uint8_t *serial, size_t len)
         goto out;
     }
     if (v.mv_size != 9 || ((const uint8_t *)v.mv_data)[8] != 6) {
-        mh_err_set("the certificate is revoked, not on hold; a revocation cannot be undone");
+        mh_err_set(MH_ERR_PERMISSION,
+                   "the certificate is revoked, not on hold; a revocation cannot be undone");
         ret = MH_ERR_PERMISSION;
         goto out;
     }
@@ -541,14 +526,14 @@ int mh_cadb_revoked(mh_cadb *db, mh_crl_entry **out, size_t *n)
         if (cnt == capn && (ret = grow((void **)&list, &capn, sizeof *list)) != 0)
             goto out;
         if (k.mv_size == 0 || k.mv_size > sizeof list->serial || v.mv_size != 9) {
-            mh_err_set("a revocation record in the CA database is damaged");
+            mh_err_set(MH_ERR_LEDGER_CORRUPT, "a revocation record in the CA database is damaged");
             ret = MH_ERR_LEDGER_CORRUPT;
             goto out;
         }
         memset(&list[cnt], 0, sizeof list[cnt]);
         memcpy(list[cnt].serial, k.mv_data, k.mv_size);
         list[cnt].serial_len = k.mv_size;
-        list[cnt].date = (int64_t)get_u64(v.mv_data);
+        list[cnt].date = (int64_t)mh_be64_get(v.mv_data);
         list[cnt].reason = ((const uint8_t *)v.mv_data)[8];
         cnt++;
     }
@@ -573,16 +558,17 @@ static int crl_next_txn(mh_cadb *db, MDB_txn *txn, uint64_t *number)
     MDB_val k = sval("crl_next"), v;
     int rc = mdb_get(txn, db->config, &k, &v);
     if (rc == MDB_NOTFOUND) {
-        mh_err_set("the CA database has no CRL counter: it was not made by 'mohur ca init'");
+        mh_err_set(MH_ERR_LEDGER_CORRUPT,
+                   "the CA database has no CRL counter: it was not made by 'mohur ca init'");
         return MH_ERR_LEDGER_CORRUPT;
     }
     if (rc)
         return lmdb_err(rc, "reading the CRL number");
     if (v.mv_size != 8) {
-        mh_err_set("the CRL counter in the CA database is damaged");
+        mh_err_set(MH_ERR_LEDGER_CORRUPT, "the CRL counter in the CA database is damaged");
         return MH_ERR_LEDGER_CORRUPT;
     }
-    *number = get_u64(v.mv_data);
+    *number = mh_be64_get(v.mv_data);
     return 0;
 }
 
@@ -614,13 +600,14 @@ int mh_cadb_crl_store(mh_cadb *db, uint64_t number, const uint8_t *der, size_t l
     if ((ret = crl_next_txn(db, txn, &next)) != 0)
         goto out;
     if (next != number) {
-        mh_err_set("CRL number %llu was issued meanwhile by another process; issue the CRL "
+        mh_err_set(MH_ERR_ALREADY_EXISTS,
+                   "CRL number %llu was issued meanwhile by another process; issue the CRL "
                    "again",
                    (unsigned long long)number);
         ret = MH_ERR_ALREADY_EXISTS;
         goto out;
     }
-    put_u64(key, number);
+    mh_be64_put(key, number);
     k.mv_data = key;
     k.mv_size = 8;
     v.mv_data = (void *)(uintptr_t)der;
@@ -629,7 +616,7 @@ int mh_cadb_crl_store(mh_cadb *db, uint64_t number, const uint8_t *der, size_t l
         ret = lmdb_err(rc, "storing the CRL");
         goto out;
     }
-    put_u64(nb, number + 1);
+    mh_be64_put(nb, number + 1);
     k = sval("crl_next");
     v.mv_data = nb;
     v.mv_size = 8;
@@ -660,7 +647,7 @@ int mh_cadb_crl_latest(mh_cadb *db, uint64_t *number, uint8_t **der, size_t *len
     if ((rc = mdb_cursor_open(txn, db->crls, &cur)) != 0 ||
         (rc = mdb_cursor_get(cur, &k, &v, MDB_LAST)) != 0) {
         if (rc == MDB_NOTFOUND)
-            mh_err_set("this CA has issued no CRL yet: run 'mohur ca crl'");
+            mh_err_set(MH_ERR_NOT_FOUND, "this CA has issued no CRL yet: run 'mohur ca crl'");
         ret = lmdb_err(rc, "reading the CRLs");
         goto out;
     }
@@ -668,7 +655,7 @@ int mh_cadb_crl_latest(mh_cadb *db, uint64_t *number, uint8_t **der, size_t *len
         ret = MH_ERR_LEDGER_CORRUPT;
         goto out;
     }
-    *number = get_u64(k.mv_data);
+    *number = mh_be64_get(k.mv_data);
     *der = malloc(v.mv_size);
     if (!*der) {
         ret = MH_ERR_NOMEM;

@@ -120,7 +120,6 @@ static int cmd_create(int argc, char **argv)
     mh_app_credential c = o.c;
     const char *cert = o.cert;
     bool json = o.json;
-    mh_err_clear();
     if ((rc = mh_app_cred_check_role(&c)) != 0)
         return mh_cli_usage("%s", mh_err_message(rc));
     if (cert) {
@@ -182,7 +181,6 @@ static int cmd_list(int argc, char **argv)
     if ((ret = mh_cli_parse(&list_spec, argc, argv, &o)) != 0)
         return ret < 0 ? MH_EXIT_OK : ret;
     bool json = o.json;
-    mh_err_clear();
     if ((rc = mh_app_cred_list(mh_cli_state_dir(), &list, &n)) != 0)
         return mh_cli_fail(rc, "reading the credentials");
     mh_json j;
@@ -241,7 +239,6 @@ static int cmd_revoke(int argc, char **argv)
     int ret, rc;
     if ((ret = mh_cli_parse(&revoke_spec, argc, argv, NULL)) != 0)
         return ret < 0 ? MH_EXIT_OK : ret;
-    mh_err_clear();
     if ((rc = mh_app_cred_revoke(mh_cli_state_dir(), argv[optind])) != 0)
         return mh_cli_fail(rc, "revoking %.32s", argv[optind]);
     printf("revoked: %s\n", argv[optind]);

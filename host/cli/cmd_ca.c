@@ -10,8 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
 
@@ -61,7 +59,6 @@ static const char *ca_dir(const char *opt, char *buf, size_t cap)
 
 static int open_db(const char *dir, bool create, mh_cadb **db)
 {
-    mh_err_clear();
     int rc = mh_cadb_open(dir, create, db);
     if (rc) {
         *db = NULL;
@@ -76,9 +73,7 @@ static char *cfg_str(mh_cadb *db, const char *key)
 {
     uint8_t *v = NULL;
     size_t n;
-    mh_err_clear();
     if (mh_cadb_get(db, key, &v, &n) != 0) {
-        mh_err_clear();
         return NULL;
     }
     if (strlen((char *)v) != n) {
@@ -86,27 +81,6 @@ static char *cfg_str(mh_cadb *db, const char *key)
         return NULL;
     }
     return (char *)v;
-}
-
-struct rng {
-    mbedtls_entropy_context e;
-    mbedtls_ctr_drbg_context d;
-};
-
-static int rng_init(struct rng *r)
-{
-    mbedtls_entropy_init(&r->e);
-    mbedtls_ctr_drbg_init(&r->d);
-    if (mbedtls_ctr_drbg_seed(&r->d, mbedtls_entropy_func, &r->e, (const unsigned char *)"mohur-ca",
-                              8) != 0)
-        return mh_cli_fail(MH_ERR_INTERNAL, "seeding the random generator");
-    return MH_EXIT_OK;
-}
-
-static void rng_free(struct rng *r)
-{
-    mbedtls_ctr_drbg_free(&r->d);
-    mbedtls_entropy_free(&r->e);
 }
 
 /* Opens a second key, sharing the module (and the token, when it is the
@@ -142,7 +116,6 @@ static int open_second(mh_cli_ctx *base, mh_cli_ctx *c, const char *uri, const c
         c->tok = base->tok;
         *shared_tok = true;
     } else {
-        mh_err_clear();
         rc = mh_hsm_token_open(c->mod, &c->uri, &c->tok);
         if (rc) {
             c->tok = NULL;
@@ -154,7 +127,6 @@ static int open_second(mh_cli_ctx *base, mh_cli_ctx *c, const char *uri, const c
         if (ret)
             return ret;
     }
-    mh_err_clear();
     rc = mh_hsm_key_find(c->tok, &c->uri, &c->key);
     if (rc) {
         c->key = NULL;
@@ -172,9 +144,9 @@ static void close_second(mh_cli_ctx *c, bool shared_mod, bool shared_tok)
     mh_cli_close(c);
 }
 
-/* Opens the CA's signing key and sets up pk on it. */
+/* Opens the CA's signing key and its signer. */
 static int open_ca_key(mh_cli_ctx *c, const char *uri, const char *module, const char *dir,
-                       mbedtls_pk_context *pk)
+                       mh_signer *pk)
 {
     int ret = mh_cli_open_key(c, uri, module, MH_CLI_LOGIN_ALWAYS);
     if (ret) {
@@ -185,8 +157,7 @@ static int open_ca_key(mh_cli_ctx *c, const char *uri, const char *module, const
                     dir, c->key_name[0] ? c->key_name : "named in its configuration");
         return ret;
     }
-    mh_err_clear();
-    int rc = mh_hsm_key_pk(c->key, pk);
+    int rc = mh_hsm_key_signer(c->key, MH_SIG_AUTO, pk);
     if (rc)
         return mh_cli_fail(rc, "using %s", c->key_name);
     return MH_EXIT_OK;
@@ -369,20 +340,19 @@ static int cmd_ca_init(int argc, char **argv)
     const char *crl_url = NULL, *aia_url = NULL, *module = NULL;
     struct list pdns = {0}, pemail = {0}, pdn = {0}, pol = {0};
     long days = 0, path_len = -1, def_days = 365;
-    bool json = false, shm = false, sht = false, rng_ok = false;
+    bool json = false, shm = false, sht = false;
     char dirbuf[1024], def_days_s[16];
     mh_cli_ctx c, pc;
-    mbedtls_pk_context pk, ppk;
+    mh_signer pk, ppk;
     mh_cadb *db = NULL, *pdb = NULL;
     uint8_t spki[SPKI_CAP], *cert = NULL, *pcert = NULL, *pchain = NULL, *chain = NULL;
     size_t spki_len = 0, cert_len = 0, pcert_len = 0, pchain_len = 0;
     char *p_uri = NULL, *p_crl = NULL, *p_aia = NULL, *p_pol = NULL;
-    struct rng rng;
 
     memset(&c, 0, sizeof c);
     memset(&pc, 0, sizeof pc);
-    mbedtls_pk_init(&pk);
-    mbedtls_pk_init(&ppk);
+    memset(&pk, 0, sizeof pk);
+    memset(&ppk, 0, sizeof ppk);
     ret = mh_cli_parse(&ca_init_spec, argc, argv, &a);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
@@ -456,16 +426,12 @@ static int cmd_ca_init(int argc, char **argv)
             goto out;
         }
     }
-    if ((ret = rng_init(&rng)) != 0)
-        goto out;
-    rng_ok = true;
 
     ret = mh_cli_open_key(&c, key, module, MH_CLI_LOGIN_ALWAYS);
     if (ret)
         goto out;
-    mh_err_clear();
     if ((rc = mh_hsm_key_public_der(c.key, spki, sizeof spki, &spki_len)) != 0 ||
-        (rc = mh_hsm_key_pk(c.key, &pk)) != 0) {
+        (rc = mh_hsm_key_signer(c.key, MH_SIG_AUTO, &pk)) != 0) {
         ret = mh_cli_fail(rc, "reading %s", c.key_name);
         goto out;
     }
@@ -476,25 +442,32 @@ static int cmd_ca_init(int argc, char **argv)
     r.spki = spki;
     r.spki_len = spki_len;
     r.path_len = -1;
-    r.f_rng = mbedtls_ctr_drbg_random;
-    r.p_rng = &rng.d;
     r.not_before = (int64_t)time(NULL) - 300;
-    if (mbedtls_ctr_drbg_random(&rng.d, r.serial, sizeof r.serial) != 0) {
+    if (mh_rng_bytes(r.serial, sizeof r.serial) != 0) {
         ret = mh_cli_fail(MH_ERR_INTERNAL, "making a serial number");
         goto out;
     }
     mh_ca_serial_fix(r.serial);
     if (parent) {
-        mh_ca_cert_info pi;
-        if ((ret = open_db(parent, false, &pdb)) != 0)
+        mh_x509_cert *pi = calloc(1, sizeof *pi);
+        int64_t p_not_after = 0;
+        if (!pi) {
+            ret = mh_cli_fail(MH_ERR_NOMEM, "reading the parent CA");
             goto out;
-        mh_err_clear();
+        }
+        if ((ret = open_db(parent, false, &pdb)) != 0) {
+            free(pi);
+            goto out;
+        }
         if ((rc = mh_cadb_get(pdb, "ca_cert", &pcert, &pcert_len)) != 0 ||
-            mh_ca_cert_info_get(pcert, pcert_len, &pi) != 0) {
+            mh_x509_cert_parse(pi, pcert, pcert_len) != 0) {
+            free(pi);
             ret =
                 mh_cli_fail(rc ? rc : MH_ERR_LEDGER_CORRUPT, "reading the parent CA in %s", parent);
             goto out;
         }
+        p_not_after = pi->not_after;
+        free(pi);
         p_uri = cfg_str(pdb, "key_uri");
         p_crl = cfg_str(pdb, "crl_url");
         p_aia = cfg_str(pdb, "aia_url");
@@ -505,7 +478,6 @@ static int cmd_ca_init(int argc, char **argv)
             pchain = pc_chain;
             pchain_len = pcl;
         }
-        mh_err_clear();
         if (!parent_key && !p_uri) {
             ret = mh_cli_error(MH_EXIT_INPUT, "the parent CA in %s has no key URI", parent);
             goto out;
@@ -520,8 +492,7 @@ static int cmd_ca_init(int argc, char **argv)
                         parent);
             goto out;
         }
-        mh_err_clear();
-        if ((rc = mh_hsm_key_pk(pc.key, &ppk)) != 0) {
+        if ((rc = mh_hsm_key_signer(pc.key, MH_SIG_AUTO, &ppk)) != 0) {
             ret = mh_cli_fail(rc, "using %s", pc.key_name);
             goto out;
         }
@@ -544,8 +515,8 @@ static int cmd_ca_init(int argc, char **argv)
         r.crl_url = p_crl;
         r.aia_url = p_aia;
         r.not_after = r.not_before + 86400LL * (days ? days : 3650);
-        if (!days && r.not_after > pi.not_after)
-            r.not_after = pi.not_after;
+        if (!days && r.not_after > p_not_after)
+            r.not_after = p_not_after;
     } else {
         r.profile = MH_CA_PROFILE_ROOT;
         r.issuer_key = &pk;
@@ -557,7 +528,6 @@ static int cmd_ca_init(int argc, char **argv)
         ret = mh_cli_fail(MH_ERR_NOMEM, "making the CA certificate");
         goto out;
     }
-    mh_err_clear();
     rc = mh_ca_issue(&r, cert, MH_CA_CERT_MAX, &cert_len);
     if (rc) {
         ret = mh_cli_fail(rc, "making the CA certificate");
@@ -576,7 +546,6 @@ static int cmd_ca_init(int argc, char **argv)
     snprintf(rec.subject, sizeof rec.subject, "%s", subject);
     rec.der = cert;
     rec.der_len = cert_len;
-    mh_err_clear();
     rc = mh_cadb_cert_add(pdb ? pdb : db, &rec);
     if (rc) {
         ret = mh_cli_fail(rc, "recording the CA certificate");
@@ -614,7 +583,6 @@ static int cmd_ca_init(int argc, char **argv)
         const char *eq = strchr(pol.v[i], '=') + 1;
         kv[nkv++] = (mh_cadb_kv){pol_keys[i], eq, strlen(eq)};
     }
-    mh_err_clear();
     rc = mh_cadb_init(db, kv, nkv);
     if (rc) {
         ret = mh_cli_fail(rc, "writing the CA database in %s", dir);
@@ -698,12 +666,8 @@ static int cmd_ca_init(int argc, char **argv)
     }
     ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
-    mbedtls_pk_free(&ppk);
-    mbedtls_pk_free(&pk);
     close_second(&pc, shm, sht);
     mh_cli_close(&c);
-    if (rng_ok)
-        rng_free(&rng);
     mh_cadb_close(pdb);
     mh_cadb_close(db);
     free(cert);
@@ -791,22 +755,21 @@ static int cmd_ca_issue(int argc, char **argv)
     const char *from = NULL, *pub_path = NULL, *out_path = NULL, *key = NULL, *module = NULL;
     struct list dns = {0}, ips = {0}, emails = {0}, pol = {0};
     long days = 0;
-    bool json = false, shm = false, sht = false, rng_ok = false;
+    bool json = false, shm = false, sht = false;
     char dirbuf[1024];
     mh_cli_ctx c, kc;
-    mbedtls_pk_context pk;
+    mh_signer pk;
     mh_cadb *db = NULL;
     uint8_t spki[SPKI_CAP], subj_der[MH_CA_DN_MAX];
     size_t spki_len = 0, subj_len = 0;
     uint8_t *in = NULL, *ca_cert = NULL, *cert = NULL;
     size_t in_len = 0, ca_cert_len = 0, cert_len = 0;
     char *key_uri = NULL, *cfg_pol = NULL, *crl_url = NULL, *aia_url = NULL, *dd = NULL;
-    struct rng rng;
     enum mh_ca_profile profile;
 
     memset(&c, 0, sizeof c);
     memset(&kc, 0, sizeof kc);
-    mbedtls_pk_init(&pk);
+    memset(&pk, 0, sizeof pk);
     ret = mh_cli_parse(&ca_issue_spec, argc, argv, &a);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
@@ -849,7 +812,6 @@ static int cmd_ca_issue(int argc, char **argv)
     const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
     if ((ret = open_db(dir, false, &db)) != 0)
         goto out;
-    mh_err_clear();
     if ((rc = mh_cadb_get(db, "ca_cert", &ca_cert, &ca_cert_len)) != 0) {
         ret = mh_cli_fail(rc == MH_ERR_NOT_FOUND ? MH_ERR_LEDGER_CORRUPT : rc,
                           "reading the CA certificate in %s", dir);
@@ -874,7 +836,6 @@ static int cmd_ca_issue(int argc, char **argv)
     if (csr_path) {
         if ((ret = read_der(csr_path, "CERTIFICATE REQUEST", &in, &in_len)) != 0)
             goto out;
-        mh_err_clear();
         rc = mh_ca_csr_check(in, in_len, spki, sizeof spki, &spki_len, subj_der, sizeof subj_der,
                              &subj_len);
         if (rc) {
@@ -902,16 +863,12 @@ static int cmd_ca_issue(int argc, char **argv)
         memmove(spki, spki + sizeof spki - (size_t)l, (size_t)l);
         spki_len = (size_t)l;
     }
-    if ((ret = rng_init(&rng)) != 0)
-        goto out;
-    rng_ok = true;
     if ((ret = open_ca_key(&c, key ? key : key_uri, module, dir, &pk)) != 0)
         goto out;
     if (from) {
         ret = open_second(&c, &kc, from, module, "--pubkey-from", false, &shm, &sht);
         if (ret)
             goto out;
-        mh_err_clear();
         rc = mh_hsm_key_public_der(kc.key, spki, sizeof spki, &spki_len);
         if (rc) {
             ret = mh_cli_fail(rc, "reading the public key of %s", kc.key_name);
@@ -949,8 +906,6 @@ static int cmd_ca_issue(int argc, char **argv)
     }
     r.crl_url = crl_url;
     r.aia_url = aia_url;
-    r.f_rng = mbedtls_ctr_drbg_random;
-    r.p_rng = &rng.d;
     if (!days) {
         char *end = NULL;
         days = dd ? strtol(dd, &end, 10) : 365;
@@ -959,7 +914,7 @@ static int cmd_ca_issue(int argc, char **argv)
     }
     r.not_before = (int64_t)time(NULL) - 300;
     r.not_after = r.not_before + 300 + 86400LL * days;
-    if (mbedtls_ctr_drbg_random(&rng.d, r.serial, sizeof r.serial) != 0) {
+    if (mh_rng_bytes(r.serial, sizeof r.serial) != 0) {
         ret = mh_cli_fail(MH_ERR_INTERNAL, "making a serial number");
         goto out;
     }
@@ -969,7 +924,6 @@ static int cmd_ca_issue(int argc, char **argv)
         ret = mh_cli_fail(MH_ERR_NOMEM, "issuing");
         goto out;
     }
-    mh_err_clear();
     rc = mh_ca_issue(&r, cert, MH_CA_CERT_MAX, &cert_len);
     if (rc) {
         ret = mh_cli_fail(rc, "issuing the %s certificate", mh_ca_profile_name(profile));
@@ -985,11 +939,11 @@ static int cmd_ca_issue(int argc, char **argv)
     rec.issued_at = (int64_t)time(NULL);
     if (subject)
         snprintf(rec.subject, sizeof rec.subject, "%s", subject);
-    else if (mh_ca_name_format(subj_der, subj_len, rec.subject, sizeof rec.subject) != 0)
+    else if (mh_x509_name_format_der(subj_der, subj_len, MH_X509_NAME_DN, rec.subject,
+                                     sizeof rec.subject) != 0)
         snprintf(rec.subject, sizeof rec.subject, "(unprintable)");
     rec.der = cert;
     rec.der_len = cert_len;
-    mh_err_clear();
     rc = mh_cadb_cert_add(db, &rec);
     if (rc) {
         ret = mh_cli_fail(rc, "recording the certificate in %s", dir);
@@ -1027,11 +981,8 @@ static int cmd_ca_issue(int argc, char **argv)
     }
     ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
-    mbedtls_pk_free(&pk);
     close_second(&kc, shm, sht);
     mh_cli_close(&c);
-    if (rng_ok)
-        rng_free(&rng);
     mh_cadb_close(db);
     free(in);
     free(ca_cert);
@@ -1114,7 +1065,6 @@ static int cmd_ca_revoke(int argc, char **argv)
     if ((ret = open_db(dir, false, &db)) != 0)
         goto out;
     int64_t now = (int64_t)time(NULL);
-    mh_err_clear();
     rc = mh_cadb_revoke(db, serial, serial_len, now, reason);
     if (rc) {
         char h[41];
@@ -1187,7 +1137,6 @@ static int cmd_ca_release(int argc, char **argv)
     if ((ret = open_db(dir, false, &db)) != 0)
         return ret;
     hex(serial, serial_len, h, sizeof h);
-    mh_err_clear();
     rc = mh_cadb_release(db, serial, serial_len);
     mh_cadb_close(db);
     if (rc)
@@ -1240,11 +1189,9 @@ static int publish_crl(unsigned days)
     mh_app *a = NULL;
     uint64_t number = 0;
     size_t n = 0;
-    mh_err_clear();
     int rc = mh_app_open(mh_cli_state_dir(), &a);
     if (rc)
         return mh_cli_fail(rc, "opening the appliance in %s", mh_cli_state_dir());
-    mh_err_clear();
     rc = mh_app_crl_publish(a, days, &number, &n);
     mh_app_close(a);
     if (rc)
@@ -1263,20 +1210,18 @@ static int cmd_ca_crl(int argc, char **argv)
     const char *dir_opt = NULL, *out_path = NULL, *key = NULL, *module = NULL;
     long days = 7;
     bool publish = false;
-    bool rng_ok = false;
     char dirbuf[1024];
     mh_cadb *db = NULL;
     mh_cli_ctx c;
-    mbedtls_pk_context pk;
+    mh_signer pk;
     uint8_t *ca_cert = NULL, *crl = NULL;
     size_t ca_cert_len = 0, crl_len = 0, n = 0;
     mh_crl_entry *entries = NULL;
     char *key_uri = NULL;
-    struct rng rng;
     uint64_t number = 0;
 
     memset(&c, 0, sizeof c);
-    mbedtls_pk_init(&pk);
+    memset(&pk, 0, sizeof pk);
     ret = mh_cli_parse(&ca_crl_spec, argc, argv, &a);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
@@ -1299,7 +1244,6 @@ static int cmd_ca_crl(int argc, char **argv)
     const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
     if ((ret = open_db(dir, false, &db)) != 0)
         goto out;
-    mh_err_clear();
     if ((rc = mh_cadb_get(db, "ca_cert", &ca_cert, &ca_cert_len)) != 0 ||
         (rc = mh_cadb_revoked(db, &entries, &n)) != 0 ||
         (rc = mh_cadb_crl_next(db, &number)) != 0) {
@@ -1311,9 +1255,6 @@ static int cmd_ca_crl(int argc, char **argv)
         ret = mh_cli_error(MH_EXIT_STORAGE, "the CA in %s has no key URI", dir);
         goto out;
     }
-    if ((ret = rng_init(&rng)) != 0)
-        goto out;
-    rng_ok = true;
     if ((ret = open_ca_key(&c, key ? key : key_uri, module, dir, &pk)) != 0)
         goto out;
     mh_crl_req q;
@@ -1326,15 +1267,12 @@ static int cmd_ca_crl(int argc, char **argv)
     q.crl_number = number;
     q.entries = entries;
     q.n_entries = n;
-    q.f_rng = mbedtls_ctr_drbg_random;
-    q.p_rng = &rng.d;
     size_t cap = mh_crl_size_max(n);
     crl = malloc(cap);
     if (!crl) {
         ret = mh_cli_fail(MH_ERR_NOMEM, "issuing the CRL");
         goto out;
     }
-    mh_err_clear();
     rc = mh_crl_write(&q, crl, cap, &crl_len);
     if (rc == 0)
         rc = mh_cadb_crl_store(db, number, crl, crl_len);
@@ -1349,10 +1287,7 @@ static int cmd_ca_crl(int argc, char **argv)
                (unsigned long long)number, n, n == 1 ? "" : "s", out_path);
     ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
-    mbedtls_pk_free(&pk);
     mh_cli_close(&c);
-    if (rng_ok)
-        rng_free(&rng);
     mh_cadb_close(db);
     free(ca_cert);
     free(crl);
@@ -1406,7 +1341,6 @@ static int cmd_ca_list(int argc, char **argv)
     subject = cfg_str(db, "subject");
     kind = cfg_str(db, "kind");
     key_uri = cfg_str(db, "key_uri");
-    mh_err_clear();
     if ((rc = mh_cadb_cert_list(db, &list, &n)) != 0 || (rc = mh_cadb_crl_next(db, &next)) != 0) {
         ret = mh_cli_fail(rc, "reading the CA in %s", dir);
         goto out;

@@ -10,8 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
@@ -61,8 +59,7 @@ static int certs_read(certs *c, const char *path, const char *what)
         goto out;
     ret = MH_EXIT_INPUT;
     if (find(file, len, "-----BEGIN") == NULL) {
-        mh_cms_cert cc;
-        if (mh_cms_cert_parse(file, len, &cc) || c->n == MAX_CERTS) {
+        if (mh_x509_cert_check(file, len) || c->n == MAX_CERTS) {
             ret = mh_cli_error(MH_EXIT_INPUT, "reading %s %s: not a DER or PEM certificate", what,
                                path);
             goto out;
@@ -84,8 +81,7 @@ static int certs_read(certs *c, const char *path, const char *what)
             mbedtls_pem_free(&pem);
             break;
         }
-        mh_cms_cert cc;
-        if (rc || c->n == MAX_CERTS || mh_cms_cert_parse(pem.buf, pem.buflen, &cc)) {
+        if (rc || c->n == MAX_CERTS || mh_x509_cert_check(pem.buf, pem.buflen)) {
             mbedtls_pem_free(&pem);
             ret = mh_cli_error(MH_EXIT_INPUT, "reading %s %s: a certificate is malformed%s", what,
                                path, c->n == MAX_CERTS ? " (or too many)" : "");
@@ -113,53 +109,36 @@ out:
     return ret;
 }
 
-typedef struct rng {
-    mbedtls_entropy_context e;
-    mbedtls_ctr_drbg_context d;
-} rng;
-
-static int rng_init(rng *r)
-{
-    mbedtls_entropy_init(&r->e);
-    mbedtls_ctr_drbg_init(&r->d);
-    if (mbedtls_ctr_drbg_seed(&r->d, mbedtls_entropy_func, &r->e,
-                              (const unsigned char *)"mohur-cms", 9))
-        return mh_cli_fail(MH_ERR_INTERNAL, "seeding the random generator");
-    return MH_EXIT_OK;
-}
-
-static void rng_free(rng *r)
-{
-    mbedtls_ctr_drbg_free(&r->d);
-    mbedtls_entropy_free(&r->e);
-}
-
-/* A signing key: a token key by URI, or a software key file. */
+/* A signing key: a token key by URI, or a software key file; sg signs. */
 typedef struct key {
     mh_cli_ctx c;
     mbedtls_pk_context pk;
+    mh_pki_soft_signer soft;
+    mh_signer sg;
 } key;
 
-static int key_open(key *k, const char *uri, const char *file, const char *module, rng *r)
+static int key_open(key *k, const char *uri, const char *file, const char *module)
 {
     int rc;
     memset(&k->c, 0, sizeof k->c);
     mbedtls_pk_init(&k->pk);
     if (file) {
-        (void)r;
         rc = mbedtls_pk_parse_keyfile(&k->pk, file, NULL);
         if (rc)
             return mh_cli_error(MH_EXIT_INPUT,
                                 "reading the key file %s: not an unencrypted PEM or DER private "
                                 "key (mbedTLS error -0x%04x)",
                                 file, (unsigned)-rc);
+        rc = mh_pki_soft_signer_init(&k->soft, &k->pk, MH_SIG_AUTO);
+        if (rc)
+            return mh_cli_fail(rc, "using the key file %s", file);
+        k->sg = k->soft.signer;
         return MH_EXIT_OK;
     }
     int ret = mh_cli_open_key(&k->c, uri, module, MH_CLI_LOGIN_ALWAYS);
     if (ret)
         return ret;
-    mh_err_clear();
-    rc = mh_hsm_key_pk(k->c.key, &k->pk);
+    rc = mh_hsm_key_signer(k->c.key, MH_SIG_AUTO, &k->sg);
     if (rc)
         return mh_cli_fail(rc, "using %s", k->c.key_name);
     return MH_EXIT_OK;
@@ -206,7 +185,6 @@ static int read_cms(const char *path, uint8_t **der, size_t *der_len)
         ret = mh_cli_fail(MH_ERR_NOMEM, "reading %s", path);
         goto out;
     }
-    mh_err_clear();
     int rc = mh_cms_ber_to_der(p, n, *der, cap, der_len);
     if (rc) {
         free(*der);
@@ -236,12 +214,10 @@ static void time_text(int64_t t, char *buf, size_t cap)
 
 static void cert_subject(const uint8_t *der, size_t len, char *buf, size_t cap)
 {
-    mh_cms_cert c;
-    if (!der || mh_cms_cert_parse(der, len, &c)) {
+    if (!der || mh_x509_cert_subject(der, len, MH_X509_NAME_TEXT, buf, cap) != 0) {
         snprintf(buf, cap, "(unknown)");
         return;
     }
-    mh_cms_name_text(&c.subject, buf, cap);
     if (!buf[0])
         snprintf(buf, cap, "(no common name)");
 }
@@ -267,9 +243,9 @@ static int validate_path(const uint8_t *cert, size_t cert_len, const uint8_t *co
         goto out;
     }
     ret = MH_ERR_CERT_INVALID;
-    if (mh_x509_cert_parse(&xc[0], cert, cert_len)) {
-        snprintf(why, why_cap, "the certificate cannot be parsed: %s",
-                 mh_err_message(MH_ERR_CERT_INVALID));
+    int prc = mh_x509_cert_parse(&xc[0], cert, cert_len);
+    if (prc) {
+        snprintf(why, why_cap, "the certificate cannot be parsed: %s", mh_err_message(prc));
         goto out;
     }
     for (size_t i = 0; i < n_pool; i++)
@@ -295,7 +271,6 @@ static int validate_path(const uint8_t *cert, size_t cert_len, const uint8_t *co
     par.purpose = tsa ? MH_PURPOSE_TIMESTAMP : MH_PURPOSE_DOCUMENT;
     par.revocation = MH_REV_NONE;
     par.role = tsa ? "the TSA's certificate" : "the signer's certificate";
-    mh_err_clear();
     ret = mh_path_validate(work, &in, &par, res);
     if (ret && why_cap) {
         const char *m = res->reason[0] ? res->reason : mh_err_message(ret);
@@ -309,14 +284,13 @@ out:
     free(pl);
     free(work);
     free(res);
-    mh_err_clear();
     return ret;
 }
 
 /* Random positive serial / nonce bytes. */
-static int random_bytes(rng *r, uint8_t *b, size_t n)
+static int random_bytes(uint8_t *b, size_t n)
 {
-    if (mbedtls_ctr_drbg_random(&r->d, b, n))
+    if (mh_rng_bytes(b, n))
         return MH_ERR_INTERNAL;
     b[0] = (uint8_t)((b[0] & 0x7f) | 0x01);
     return 0;
@@ -324,8 +298,8 @@ static int random_bytes(rng *r, uint8_t *b, size_t n)
 
 /* Makes a CAdES-B-T token for sig with a local TSA key. */
 static int local_timestamp(const char *tsa_uri, const char *tsa_file, const char *tsa_cert_path,
-                           const char *module, const uint8_t *sig, size_t sig_len, rng *r,
-                           uint8_t *tok, size_t cap, size_t *tok_len)
+                           const char *module, const uint8_t *sig, size_t sig_len, uint8_t *tok,
+                           size_t cap, size_t *tok_len)
 {
     key k;
     certs tc;
@@ -339,10 +313,10 @@ static int local_timestamp(const char *tsa_uri, const char *tsa_file, const char
     ret = certs_read(&tc, tsa_cert_path, "the TSA certificate");
     if (ret)
         goto out;
-    ret = key_open(&k, tsa_uri, tsa_file, module, r);
+    ret = key_open(&k, tsa_uri, tsa_file, module);
     if (ret)
         goto out;
-    if (mbedtls_sha256_ret(sig, sig_len, dig, 0) || random_bytes(r, serial, sizeof serial) ||
+    if (mbedtls_sha256_ret(sig, sig_len, dig, 0) || random_bytes(serial, sizeof serial) ||
         mh_tsp_req_init(&req, MBEDTLS_MD_SHA256, dig, sizeof dig)) {
         ret = mh_cli_fail(MH_ERR_INTERNAL, "preparing the timestamp");
         goto out;
@@ -350,7 +324,7 @@ static int local_timestamp(const char *tsa_uri, const char *tsa_file, const char
     req.cert_req = true;
     mh_tsa tsa;
     memset(&tsa, 0, sizeof tsa);
-    tsa.key = &k.pk;
+    tsa.key = &k.sg;
     tsa.cert = tc.der[0];
     tsa.cert_len = tc.len[0];
     tsa.chain = (const uint8_t *const *)tc.der + 1;
@@ -358,9 +332,7 @@ static int local_timestamp(const char *tsa_uri, const char *tsa_file, const char
     tsa.chain_n = tc.n - 1;
     tsa.md = MBEDTLS_MD_SHA256;
     tsa.accuracy_s = 1;
-    mh_err_clear();
-    rc = mh_tsa_token(&tsa, &req, serial, sizeof serial, (int64_t)time(NULL), tok, cap, tok_len,
-                      mbedtls_ctr_drbg_random, &r->d);
+    rc = mh_tsa_token(&tsa, &req, serial, sizeof serial, (int64_t)time(NULL), tok, cap, tok_len);
     if (rc) {
         ret = mh_cli_fail(rc, "timestamping the signature with the TSA key");
         goto out;
@@ -447,8 +419,7 @@ static int cmd_cms_sign(int argc, char **argv)
     int ret = MH_EXIT_USAGE, rc;
     certs cs;
     key k;
-    rng r;
-    bool rng_ok = false, key_ok = false;
+    bool key_ok = false;
     uint8_t *content = NULL, *sig = NULL, *sig2 = NULL;
     size_t content_len = 0, sig_len = 0, cap = 0;
     char *pemtxt = NULL;
@@ -517,7 +488,6 @@ static int cmd_cms_sign(int argc, char **argv)
         /* the signed bytes: the file without the placeholder's gap */
         mh_pdf_prepared prep;
         memset(&prep, 0, sizeof prep);
-        mh_err_clear();
         rc = mh_pdf_find_placeholder(content, content_len, &prep);
         if (rc == 0 && prep.byte_range[0] != 0)
             rc = MH_ERR_PARSE;
@@ -528,20 +498,16 @@ static int cmd_cms_sign(int argc, char **argv)
         memmove(content + prep.byte_range[1], content + prep.byte_range[2], prep.byte_range[3]);
         content_len = prep.byte_range[1] + prep.byte_range[3];
     }
-    ret = rng_init(&r);
-    rng_ok = true;
-    if (ret)
-        goto out;
-    ret = key_open(&k, keyuri, keyfile, module, &r);
+    ret = key_open(&k, keyuri, keyfile, module);
     key_ok = true;
     if (ret)
         goto out;
     if (pss) {
-        if (mbedtls_pk_get_type(&k.pk) != MBEDTLS_PK_RSA) {
+        if (k.sg.alg != MH_SIG_RSA_PKCS1) {
             ret = mh_cli_usage("--pss needs an RSA key");
             goto out;
         }
-        mbedtls_rsa_set_padding(mbedtls_pk_rsa(k.pk), MBEDTLS_RSA_PKCS_V21, (int)md);
+        k.sg.alg = MH_SIG_RSA_PSS; /* both signers sign as their alg says */
     }
     cap = (detached ? 0 : content_len) + 32768;
     for (size_t i = 0; i < cs.n; i++)
@@ -553,7 +519,7 @@ static int cmd_cms_sign(int argc, char **argv)
     }
     mh_cms_signer s;
     memset(&s, 0, sizeof s);
-    s.key = &k.pk;
+    s.key = &k.sg;
     s.cert = cs.der[0];
     s.cert_len = cs.len[0];
     s.chain = (const uint8_t *const *)cs.der + 1;
@@ -562,8 +528,7 @@ static int cmd_cms_sign(int argc, char **argv)
     s.md = md;
     s.flags = detached ? MH_CMS_DETACHED : 0;
     s.signing_time = (int64_t)time(NULL);
-    mh_err_clear();
-    rc = mh_cms_sign(&s, content, content_len, sig, cap, &sig_len, mbedtls_ctr_drbg_random, &r.d);
+    rc = mh_cms_sign(&s, content, content_len, sig, cap, &sig_len);
     if (rc) {
         ret = mh_cli_fail(rc, "signing %s", in);
         goto out;
@@ -579,7 +544,7 @@ static int cmd_cms_sign(int argc, char **argv)
             ret = mh_cli_fail(rc, "reading the signature back");
             goto out;
         }
-        ret = local_timestamp(tsa_uri, tsa_file, tsa_cert, module, sv, sv_len, &r, tok, sizeof tok,
+        ret = local_timestamp(tsa_uri, tsa_file, tsa_cert, module, sv, sv_len, tok, sizeof tok,
                               &tok_len);
         if (ret)
             goto out;
@@ -613,8 +578,6 @@ static int cmd_cms_sign(int argc, char **argv)
 out:
     if (key_ok)
         key_close(&k);
-    if (rng_ok)
-        rng_free(&r);
     certs_free(&cs);
     free(content);
     free(sig);
@@ -758,7 +721,6 @@ static int cmd_cms_verify(int argc, char **argv)
     vo.certs = (const uint8_t *const *)ex.der;
     vo.cert_len = ex.len;
     vo.cert_n = ex.n;
-    mh_err_clear();
     rc = mh_cms_verify(cms, cms_len, content, content_len, &vo, res);
     if (rc && res->n_signers == 0) {
         ret = mh_cli_fail(rc, "verifying %s", in);
@@ -770,14 +732,12 @@ static int cmd_cms_verify(int argc, char **argv)
             ret = mh_cli_fail(MH_ERR_NOMEM, "validating");
             goto out;
         }
-        mh_err_clear();
         int vrc = mh_val_cms(vctx, cms, cms_len, content, content_len, vrep);
         if (vrc) {
             ret = mh_cli_fail(vrc, "validating %s", in);
             goto out;
         }
     }
-    mh_err_clear();
     /* trust: each signer (and its TSA) against the CAs */
     bool all = rc == 0;
     for (size_t i = 0; i < res->n_signers; i++)
@@ -853,11 +813,11 @@ static int cmd_cms_verify(int argc, char **argv)
             mh_json_key(&j, "digest");
             mh_json_str(&j, mh_cms_md_name(s->md));
             mh_json_key(&j, "signature_algorithm");
-            mh_json_str(&j, s->sig == MH_CMS_SIG_RSA_PKCS1 ? "RSA PKCS#1 v1.5"
-                            : s->sig == MH_CMS_SIG_RSA_PSS ? "RSASSA-PSS"
-                            : s->sig == MH_CMS_SIG_ECDSA   ? "ECDSA"
-                            : s->sig == MH_CMS_SIG_DSA     ? "DSA"
-                                                           : "unknown");
+            mh_json_str(&j, s->sig == MH_SIG_RSA_PKCS1 ? "RSA PKCS#1 v1.5"
+                            : s->sig == MH_SIG_RSA_PSS ? "RSASSA-PSS"
+                            : s->sig == MH_SIG_ECDSA   ? "ECDSA"
+                            : s->sig == MH_SIG_DSA     ? "DSA"
+                                                       : "unknown");
             mh_json_key(&j, "signing_time");
             if (s->has_signing_time) {
                 time_text(s->signing_time, t, sizeof t);
@@ -906,11 +866,11 @@ static int cmd_cms_verify(int argc, char **argv)
             bool ok = s->status == 0 && (trusted[i] || !ca.n) && !(s->has_tst && s->tst_status);
             printf("signer %zu: %s: %s, %s%s, %s/%s", i + 1, ok ? "valid" : "NOT valid", subj, t,
                    tt, mh_cms_md_name(s->md),
-                   s->sig == MH_CMS_SIG_RSA_PKCS1 ? "RSA"
-                   : s->sig == MH_CMS_SIG_RSA_PSS ? "RSA-PSS"
-                   : s->sig == MH_CMS_SIG_ECDSA   ? "ECDSA"
-                   : s->sig == MH_CMS_SIG_DSA     ? "DSA"
-                                                  : "unknown");
+                   s->sig == MH_SIG_RSA_PKCS1 ? "RSA"
+                   : s->sig == MH_SIG_RSA_PSS ? "RSA-PSS"
+                   : s->sig == MH_SIG_ECDSA   ? "ECDSA"
+                   : s->sig == MH_SIG_DSA     ? "DSA"
+                                              : "unknown");
             if (s->status)
                 printf(" (%s)", s->reason);
             else if (why[i][0])
@@ -942,7 +902,6 @@ static int cmd_cms_verify(int argc, char **argv)
 out:
     mh_val_ctx_free(vctx);
     free(vrep);
-    mh_err_clear();
     certs_free(&ca);
     certs_free(&ex);
     free(cms);
@@ -988,8 +947,6 @@ static int cmd_ts_request(int argc, char **argv)
     int ret;
     uint8_t *data = NULL;
     size_t len = 0;
-    rng r;
-    bool rng_ok = false;
 
     ret = mh_cli_parse(&ts_request_spec, argc, argv, &a);
     if (ret) {
@@ -1010,10 +967,6 @@ static int cmd_ts_request(int argc, char **argv)
     ret = mh_cli_read_file(in, MH_CLI_MSG_MAX, &data, &len);
     if (ret)
         goto out;
-    ret = rng_init(&r);
-    rng_ok = true;
-    if (ret)
-        goto out;
     uint8_t dig[MBEDTLS_MD_MAX_SIZE], der[512];
     size_t der_len = 0;
     mh_tsp_req req;
@@ -1025,7 +978,7 @@ static int cmd_ts_request(int argc, char **argv)
     if (nonce) {
         req.has_nonce = true;
         req.nonce_len = 8;
-        if (random_bytes(&r, req.nonce, 8)) {
+        if (random_bytes(req.nonce, 8)) {
             ret = mh_cli_fail(MH_ERR_INTERNAL, "making a nonce");
             goto out;
         }
@@ -1037,8 +990,6 @@ static int cmd_ts_request(int argc, char **argv)
     }
     ret = mh_cli_write_file(outp, der, der_len, 0644);
 out:
-    if (rng_ok)
-        rng_free(&r);
     free(data);
     return ret;
 }
@@ -1082,8 +1033,7 @@ static int cmd_ts_respond(int argc, char **argv)
     int ret, rc;
     certs cs;
     key k;
-    rng r;
-    bool rng_ok = false, key_ok = false;
+    bool key_ok = false;
     uint8_t *req = NULL, out[32768];
     size_t req_len = 0, out_len = 0;
 
@@ -1115,22 +1065,18 @@ static int cmd_ts_respond(int argc, char **argv)
     ret = mh_cli_read_file(in, MH_TSP_MAX_REQ, &req, &req_len);
     if (ret)
         goto out;
-    ret = rng_init(&r);
-    rng_ok = true;
-    if (ret)
-        goto out;
-    ret = key_open(&k, keyuri, keyfile, module, &r);
+    ret = key_open(&k, keyuri, keyfile, module);
     key_ok = true;
     if (ret)
         goto out;
     uint8_t serial[16];
-    if (random_bytes(&r, serial, sizeof serial)) {
+    if (random_bytes(serial, sizeof serial)) {
         ret = mh_cli_fail(MH_ERR_INTERNAL, "making a serial number");
         goto out;
     }
     mh_tsa tsa;
     memset(&tsa, 0, sizeof tsa);
-    tsa.key = &k.pk;
+    tsa.key = &k.sg;
     tsa.cert = cs.der[0];
     tsa.cert_len = cs.len[0];
     tsa.chain = (const uint8_t *const *)cs.der + 1;
@@ -1139,9 +1085,8 @@ static int cmd_ts_respond(int argc, char **argv)
     tsa.md = md;
     tsa.accuracy_s = 1;
     int status = 2;
-    mh_err_clear();
     rc = mh_tsa_respond(&tsa, req, req_len, serial, sizeof serial, (int64_t)time(NULL), out,
-                        sizeof out, &out_len, &status, mbedtls_ctr_drbg_random, &r.d);
+                        sizeof out, &out_len, &status);
     if (rc) {
         ret = mh_cli_fail(rc, "answering the timestamp request");
         goto out;
@@ -1154,8 +1099,6 @@ static int cmd_ts_respond(int argc, char **argv)
 out:
     if (key_ok)
         key_close(&k);
-    if (rng_ok)
-        rng_free(&r);
     certs_free(&cs);
     free(req);
     return ret;
@@ -1232,7 +1175,6 @@ static int cmd_ts_verify(int argc, char **argv)
         ret = mh_cli_read_file(reqp, MH_TSP_MAX_REQ, &reqd, &reqd_len);
         if (ret)
             goto out;
-        mh_err_clear();
         rc = mh_tsp_req_parse(reqd, reqd_len, &req);
         if (rc) {
             ret = mh_cli_fail(rc, "reading the request %s", reqp);
@@ -1249,15 +1191,15 @@ static int cmd_ts_verify(int argc, char **argv)
     vo.cert_len = ex.len;
     vo.cert_n = ex.n;
     memset(&info, 0, sizeof info);
-    mh_err_clear();
     if (token)
         rc = mh_tsp_token_verify(resp, resp_len, reqp ? &req : NULL, data, data_len, &vo, &info);
     else
         rc = mh_tsp_resp_verify(resp, resp_len, reqp ? &req : NULL, data, data_len, &vo, &info);
     if (rc) {
-        ret = mh_cli_fail(rc == MH_ERR_PARSE ? rc : MH_ERR_VERIFY_FAILED, "verifying %s", in);
-        if (rc != MH_ERR_PARSE)
-            ret = MH_EXIT_INVALID;
+        /* the sentence says why; anything but malformed input is "did not verify" */
+        ret = rc == MH_ERR_PARSE
+                  ? mh_cli_fail(rc, "verifying %s", in)
+                  : mh_cli_error(MH_EXIT_INVALID, "verifying %s: %s", in, mh_err_message(rc));
         goto out;
     }
     /* the TSA's chain, at the timestamp's time */
@@ -1304,7 +1246,6 @@ static int cmd_ts_verify(int argc, char **argv)
            mh_cms_md_name(info.md), subj);
     ret = MH_EXIT_OK;
 out:
-    mh_err_clear();
     certs_free(&ca);
     certs_free(&ex);
     free(resp);

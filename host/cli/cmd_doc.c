@@ -106,7 +106,6 @@ static int cmd_init(int argc, char **argv)
     o = a.o;
     json = a.json;
     const char *dir = mh_cli_state_dir();
-    mh_err_clear();
     int rc = mh_app_init(dir, &o, &created);
     if (rc == MH_ERR_ALREADY_EXISTS) {
         mh_cli_fail(rc, "setting up %s", dir);
@@ -264,7 +263,6 @@ static int cmd_sign(int argc, char **argv)
             ret = mh_cli_fail(MH_ERR_NOMEM, "loading the kind");
             goto out;
         }
-        mh_err_clear();
         if ((rc = mh_kind_load(mh_kinds_dir(), kind_id, kind)) != 0) {
             ret = mh_cli_fail(rc, "kind '%.40s'", kind_id);
             if (rc == MH_ERR_NOT_FOUND)
@@ -272,7 +270,6 @@ static int cmd_sign(int argc, char **argv)
             goto out;
         }
     }
-    mh_err_clear();
     if (fields_file && (rc = mh_app_fields_read(&fields, fields_file)) != 0) {
         ret = mh_cli_fail(rc, "reading the fields");
         goto out;
@@ -304,7 +301,6 @@ static int cmd_sign(int argc, char **argv)
     req.stamp = has_stamp ? &stamp : NULL;
     /* check everything that needs no PIN first */
     bool cosign = false;
-    mh_err_clear();
     if ((rc = mh_app_issue_precheck(&req, &cosign, &pdf)) != 0) {
         /* no kind for a first signature is a usage error; the rest is the
          * input's (fields that do not fit, a kind that cannot be supplied) */
@@ -332,7 +328,6 @@ static int cmd_sign(int argc, char **argv)
         beside_daemon = true;
     }
     if (!key && mh_cli_daemon_running()) {
-        mh_err_clear();
         if ((rc = mh_cli_daemon_sign(&req, kind_id, issuer, out, &res)) != 0) {
             ret = mh_cli_fail(rc, "signing %s through mohurd", file);
             if (res.voided && res.url[0])
@@ -341,7 +336,6 @@ static int cmd_sign(int argc, char **argv)
         }
         goto print;
     }
-    mh_err_clear();
     if ((rc = mh_app_open_ex(mh_cli_state_dir(), beside_daemon ? MH_APP_KEYS_ONLY : 0, &a)) != 0) {
         ret = open_fail(rc);
         goto out;
@@ -369,7 +363,6 @@ static int cmd_sign(int argc, char **argv)
             goto out;
         }
     }
-    mh_err_clear();
     if ((rc = mh_app_signer_open(a, issuer, key, &s)) != 0) {
         ret = issuer ? mh_cli_fail(rc, "opening the signing key of '%s'", issuer)
                      : mh_cli_fail(rc, "opening the signing key");
@@ -377,7 +370,6 @@ static int cmd_sign(int argc, char **argv)
     }
     req.signer = s;
     req.pdf = pdf;
-    mh_err_clear();
     if ((rc = mh_app_issue(a, &req, &res)) != 0) {
         ret = mh_cli_fail(rc, "signing %s", file);
         if (res.voided && res.url[0])
@@ -784,7 +776,6 @@ static int cmd_verify(int argc, char **argv)
         ret = mh_cli_fail(MH_ERR_NOMEM, "verifying");
         goto out;
     }
-    mh_err_clear();
     if (!a && !follow && (rc = mh_app_open_ex(mh_cli_state_dir(), MH_APP_READ_ONLY, &a)) != 0) {
         ret = open_fail(rc);
         goto out;
@@ -800,7 +791,6 @@ static int cmd_verify(int argc, char **argv)
     }
     ret = MH_EXIT_OK;
     for (size_t i = 0; i < ncodes; i++) {
-        mh_err_clear();
         memset(v, 0, sizeof *v);
         rc = follow             ? mh_app_verify_followed(follow, follow_state, codes[i], docp, v)
              : (qr || qr_image) ? mh_app_verify_qr(a, codes[i], docp, v)
@@ -885,15 +875,13 @@ static int cmd_revoke(int argc, char **argv)
     if (code < 0 || code == 8)
         return mh_cli_usage("unknown --reason '%.40s' (see mohur revoke --help)", reason);
     mh_ledger_status st;
-    mh_err_clear();
     if (mh_cli_daemon_running()) {
         /* a running mohurd holds the ledger: through it (daemon_client.c) */
         rc = mh_cli_daemon_revoke(id, (unsigned)code, &st);
     } else {
         if ((rc = mh_app_open(mh_cli_state_dir(), &a)) != 0)
             return open_fail(rc);
-        mh_err_clear();
-        rc = mh_app_revoke(a, id, (unsigned)code, &st);
+        rc = mh_app_revoke(a, id, (unsigned)code, NULL, &st);
     }
     if (rc) {
         ret = mh_cli_fail(rc, "revoking %.128s", id);
@@ -951,7 +939,6 @@ static int cmd_kinds(int argc, char **argv)
         return ret < 0 ? MH_EXIT_OK : ret;
     json = ka.json;
     const char *dir = mh_kinds_dir();
-    mh_err_clear();
     if ((rc = mh_kind_list(dir, ids, sizeof ids, &n)) != 0)
         return mh_cli_fail(rc, "listing the kinds in %s", dir);
     k = calloc(1, sizeof *k);
@@ -964,7 +951,6 @@ static int cmd_kinds(int argc, char **argv)
     }
     const char *id = ids;
     for (size_t i = 0; i < n; i++, id += strlen(id) + 1) {
-        mh_err_clear();
         if ((rc = mh_kind_load(dir, id, k)) != 0) {
             ret = mh_cli_fail(rc, "loading kind '%s'", id);
             goto out;

@@ -84,7 +84,6 @@ static int parse(int argc, char **argv, const struct mh_cli_spec *spec, struct d
 
 static int open_app(bool write, mh_app **a)
 {
-    mh_err_clear();
     int rc = mh_app_open_ex(mh_cli_state_dir(), write ? 0 : MH_APP_READ_ONLY, a);
     if (rc)
         return mh_cli_fail(rc, "opening the appliance in %s", mh_cli_state_dir());
@@ -109,7 +108,6 @@ static const mh_kind *kind_of(struct kcache *c, const char *id)
     mh_kind *k = calloc(1, sizeof *k);
     if (!k || mh_kind_load(mh_kinds_dir(), id, k) != 0) {
         free(k);
-        mh_err_clear();
         return NULL;
     }
     c->k[c->n++] = k;
@@ -304,7 +302,6 @@ static void csv_columns(struct out_ctx *c, const char *kind)
         n = 1;
     } else if (mh_kind_list(mh_kinds_dir(), ids, sizeof ids, &n) != 0) {
         n = 0;
-        mh_err_clear();
     }
     const char *p = ids;
     for (size_t i = 0; i < n; i++, p += strlen(p) + 1) {
@@ -364,7 +361,6 @@ static int run_query(const struct docs_args *da, bool csv_default)
     } else {
         fprintf(f, "%-20s  %-7s  %-32s  %s\n", "ISSUED (UTC)", "STATUS", "ID", "PRINTED");
     }
-    mh_err_clear();
     rc = mh_docs_query(a, &da->f, emit, c);
     if (rc < 0) {
         ret = mh_cli_fail(rc, "reading the ledger and the index");
@@ -533,7 +529,6 @@ static int cmd_show(int argc, char **argv)
         ret = mh_cli_fail(MH_ERR_NOMEM, "showing");
         goto out;
     }
-    mh_err_clear();
     if ((rc = mh_docs_get(a, id, r)) != 0) {
         ret = mh_cli_fail(rc, "%.128s", id);
         goto out;
@@ -627,7 +622,6 @@ static int cmd_reprint(int argc, char **argv)
     const char *id = argv[optind];
     if ((ret = open_app(true, &a)) != 0)
         return ret;
-    mh_err_clear();
     if ((rc = mh_docs_reprint(a, id, da.key, da.out, &res)) != 0) {
         ret = mh_cli_fail(rc, "re-printing %.128s", id);
         goto out;
@@ -701,7 +695,6 @@ static int cmd_reindex(int argc, char **argv)
         mh_json_arr_begin(&j);
     }
     for (int i = optind; i < argc; i++) {
-        mh_err_clear();
         rc = mh_docs_reindex_file(a, argv[i], r);
         if (da.json) {
             mh_json_obj_begin(&j);
@@ -763,7 +756,6 @@ static int cmd_prune(int argc, char **argv)
     if ((ret = open_app(false, &a)) != 0)
         return ret;
     bool on = mh_docs_archive_enabled(a, &days);
-    mh_err_clear();
     if ((rc = mh_docs_prune(a, 0, &n)) != 0) {
         ret = mh_cli_fail(rc, "pruning the archive");
         goto out;

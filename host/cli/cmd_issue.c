@@ -226,7 +226,6 @@ static void fill_urls(mh_app *app, struct rows *rs)
             continue;
         if (mh_docs_get(app, r->id, d) == 0 && d->url[0])
             r->url = dup_or_null(d->url);
-        mh_err_clear();
     }
     free(d);
 }
@@ -459,7 +458,6 @@ int mh_cli_issue(int argc, char **argv)
         .on_row = json ? on_row : NULL,
         .row_ctx = &rs,
     };
-    mh_err_clear();
     rc = mh_batch_run(&bo, &st);
 report:
     if (rc && !st.fatal) {

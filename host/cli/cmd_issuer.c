@@ -15,7 +15,6 @@
 
 static int open_app(unsigned flags, mh_app **a)
 {
-    mh_err_clear();
     int rc = mh_app_open_ex(mh_cli_state_dir(), flags, a);
     if (rc) {
         int ret = mh_cli_fail(rc, "opening the appliance in %s", mh_cli_state_dir());
@@ -26,11 +25,12 @@ static int open_app(unsigned flags, mh_app **a)
 
 static void cert_line(const uint8_t *der, size_t len, char *subj, size_t cap, char fp[17])
 {
-    mh_ca_cert_info ci;
+    mh_x509_cert *c = calloc(1, sizeof *c);
     subj[0] = 0;
-    if (mh_ca_cert_info_get(der, len, &ci) != 0 ||
-        mh_ca_name_format(ci.subject, ci.subject_len, subj, cap) != 0)
+    if (!c || mh_x509_cert_parse(c, der, len) != 0 ||
+        mh_x509_name_format(&c->subject, MH_X509_NAME_DN, subj, cap) != 0)
         snprintf(subj, cap, "(unreadable)");
+    free(c);
     uint8_t h[32];
     mbedtls_sha256_ret(der, len, h, 0);
     mh_cli_hex_encode(h, 8, fp, 17);
@@ -164,12 +164,10 @@ static int cmd_issuer_add_cert(int argc, char **argv)
         return ret < 0 ? MH_EXIT_OK : ret;
     const char *issuer = o.issuer, *cert = o.cert;
     bool json = o.json;
-    mh_err_clear();
     if ((rc = mh_app_cert_file(cert, &der, &dlen)) != 0)
         return mh_cli_fail(rc, "reading %s", cert);
     if ((ret = open_app(MH_APP_READ_ONLY, &a)) != 0)
         goto out;
-    mh_err_clear();
     if ((rc = mh_app_issuer_add_cert(a, issuer, der, dlen, rel, sizeof rel)) != 0) {
         ret = mh_cli_fail(rc, "registering %s for issuer '%s'", cert, issuer);
         goto out;

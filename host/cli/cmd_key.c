@@ -12,7 +12,6 @@
 #include <mbedtls/error.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
-#include <mbedtls/x509_crt.h>
 
 #define URI_CAP 1024
 #define SPKI_CAP 2048
@@ -59,7 +58,6 @@ static int key_uri(const mh_cli_ctx *c, mh_hsm_key *key, char *out, size_t cap)
     char raw[URI_CAP];
     int rc;
 
-    mh_err_clear();
     rc = mh_hsm_key_uri(key, raw, sizeof raw);
     if (rc == 0)
         rc = with_module(c, raw, out, cap);
@@ -196,7 +194,6 @@ static int cmd_key_generate(int argc, char **argv)
     ret = mh_cli_open_token(&c, token, module, MH_CLI_LOGIN_ALWAYS);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_hsm_key_generate(c.tok, type, label, id_hex ? id : NULL, id_len, &key);
     if (rc) {
         key = NULL;
@@ -211,7 +208,6 @@ static int cmd_key_generate(int argc, char **argv)
     }
     if (json) {
         mh_json j;
-        mh_err_clear();
         rc = mh_hsm_key_info_get(key, &ki);
         if (rc) {
             ret = mh_cli_fail(rc, "reading the new key '%s'", label);
@@ -314,7 +310,6 @@ static int cmd_key_list(int argc, char **argv)
         mh_cli_open_token(&c, token, module, login ? MH_CLI_LOGIN_ALWAYS : MH_CLI_LOGIN_IF_NEEDED);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_hsm_token_info_get(c.tok, &ti);
     if (rc) {
         ret = mh_cli_fail(rc, "reading %s", c.token_name);
@@ -322,7 +317,6 @@ static int cmd_key_list(int argc, char **argv)
     }
     mh_cli_trim(ti.label, tlabel, sizeof tlabel);
     mh_cli_trim(ti.serial, tserial, sizeof tserial);
-    mh_err_clear();
     rc = mh_hsm_key_list(c.tok, &keys, &n);
     if (rc) {
         keys = NULL;
@@ -455,13 +449,11 @@ static int cmd_key_export(int argc, char **argv)
     ret = mh_cli_open_key(&c, keyuri, module, MH_CLI_LOGIN_IF_NEEDED);
     if (ret)
         goto out;
-    mh_err_clear();
     if (cert) {
         rc = mh_hsm_key_cert(c.key, &data, &len);
         if (rc) {
             data = NULL;
             if (rc == MH_ERR_NOT_FOUND) {
-                mh_err_clear();
                 ret = mh_cli_error(MH_EXIT_TOKEN,
                                    "reading the certificate of %s: no certificate is stored "
                                    "with this key ('mohur key import-cert' stores one)",
@@ -523,17 +515,9 @@ static const struct mh_cli_spec key_import_cert_spec = {
 
 /* True for mbedTLS errors that mean "an algorithm mbedTLS 2.28 does not
  * know" (Ed25519 keys and signatures) rather than "not a certificate". */
-static bool unknown_alg(int err)
-{
-    /* High-level codes are the bits 0x7f80; a low-level one may be added. */
-    int high = (-err) & 0x7f80;
-    return high == -MBEDTLS_ERR_PK_UNKNOWN_PK_ALG || high == -MBEDTLS_ERR_X509_UNKNOWN_SIG_ALG ||
-           high == -MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE;
-}
-
 /* Certificate ::= SEQUENCE { tbs SEQUENCE, sigAlg SEQUENCE, sig BIT STRING },
- * spanning exactly the input. The outline check for what mbedTLS cannot
- * parse in full. */
+ * spanning exactly the input. The outline check for what pki/x509 cannot
+ * parse in full (an algorithm it does not know). */
 static bool cert_outline_ok(const uint8_t *der, size_t len)
 {
     unsigned char *p = (unsigned char *)(uintptr_t)der;
@@ -566,19 +550,22 @@ static int cmd_key_import_cert(int argc, char **argv)
     uint8_t *file = NULL;
     size_t file_len = 0;
     mbedtls_pem_context pem;
-    mbedtls_x509_crt crt;
+    mh_x509_cert *xc = calloc(1, sizeof *xc);
     const uint8_t *der = NULL;
     size_t der_len = 0;
     bool parsed = false;
     char subject[256];
-    uint8_t spki[SPKI_CAP], cspki[SPKI_CAP];
+    uint8_t spki[SPKI_CAP];
     size_t spki_len = 0;
     int rc;
 
     memset(&c, 0, sizeof c);
     mbedtls_pem_init(&pem);
-    mbedtls_x509_crt_init(&crt);
     subject[0] = '\0';
+    if (!xc) {
+        ret = mh_cli_fail(MH_ERR_NOMEM, "reading the certificate");
+        goto out;
+    }
     ret = mh_cli_parse(&key_import_cert_spec, argc, argv, &a);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
@@ -624,26 +611,20 @@ static int cmd_key_import_cert(int argc, char **argv)
         der = file;
         der_len = file_len;
     }
-    rc = mbedtls_x509_crt_parse_der(&crt, der, der_len);
+    /* the one certificate model; one it cannot read in full (an algorithm
+     * it does not know) may still be stored if its outline is sound */
+    rc = mh_x509_cert_parse(xc, der, der_len);
     if (rc == 0) {
         parsed = true;
-        /* the subject as UTF-8 (mbedTLS would print non-ASCII as '?') */
-        mh_x509_cert xc;
-        if (mh_x509_cert_parse(&xc, der, der_len) == 0)
-            mh_x509_name_str(&xc.subject, subject, sizeof subject);
-        else if (mbedtls_x509_dn_gets(subject, sizeof subject, &crt.subject) < 0)
-            subject[0] = '\0';
-    } else if (!(unknown_alg(rc) && cert_outline_ok(der, der_len))) {
-        char why[128];
-        mbedtls_strerror(rc, why, sizeof why);
-        mh_cli_error(MH_EXIT_INPUT, "reading %s: not an X.509 certificate (%s)", cert_path, why);
+        mh_x509_name_str(&xc->subject, subject, sizeof subject);
+    } else if (!(rc == MH_ERR_UNSUPPORTED && cert_outline_ok(der, der_len))) {
+        mh_cli_fail(rc, "reading %s: not an X.509 certificate", cert_path);
         goto out;
     }
 
     ret = mh_cli_open_key(&c, keyuri, module, MH_CLI_LOGIN_ALWAYS);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_hsm_key_public_der(c.key, spki, sizeof spki, &spki_len);
     if (rc) {
         ret = mh_cli_fail(rc, "reading the public key of %s", c.key_name);
@@ -651,9 +632,7 @@ static int cmd_key_import_cert(int argc, char **argv)
     }
     if (parsed) {
         /* Our own check, before the library's: the clearer message. */
-        int w = mbedtls_pk_write_pubkey_der(&crt.pk, cspki, sizeof cspki);
-        if (w < 0 || (size_t)w != spki_len ||
-            mh_ct_memcmp(cspki + sizeof cspki - (size_t)w, spki, spki_len) != 0) {
+        if (xc->spki.len != spki_len || mh_ct_memcmp(xc->spki.p, spki, spki_len) != 0) {
             /* The same exit code as hsm/'s own check (MH_ERR_KEY_TYPE). */
             ret = mh_cli_error(mh_cli_exit_code(MH_ERR_KEY_TYPE),
                                "importing %s: the certificate is for another public key, "
@@ -662,7 +641,6 @@ static int cmd_key_import_cert(int argc, char **argv)
             goto out;
         }
     }
-    mh_err_clear();
     rc = mh_hsm_key_import_cert(c.key, der, der_len);
     if (rc) {
         ret = mh_cli_fail(rc, "storing the certificate from %s with %s", cert_path, c.key_name);
@@ -674,7 +652,7 @@ static int cmd_key_import_cert(int argc, char **argv)
         printf("Stored the certificate with %s.\n", c.key_name);
     ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
-    mbedtls_x509_crt_free(&crt);
+    free(xc);
     mbedtls_pem_free(&pem);
     free(file);
     mh_cli_close(&c);
@@ -831,7 +809,7 @@ static int cmd_key_sign(int argc, char **argv)
     struct sig_opts o;
     struct sig_input si;
     mh_hsm_key_info ki;
-    uint8_t sig[MH_SIG_MAX], raw[MH_SIG_MAX];
+    uint8_t sig[MH_SIG_MAX];
     size_t sig_len = 0;
     char *b64 = NULL;
     size_t b64_len = 0;
@@ -864,7 +842,6 @@ static int cmd_key_sign(int argc, char **argv)
     ret = mh_cli_open_key(&c, o.keyuri, o.module, MH_CLI_LOGIN_ALWAYS);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_hsm_key_info_get(c.key, &ki);
     if (rc) {
         ret = mh_cli_fail(rc, "reading %s", c.key_name);
@@ -873,13 +850,14 @@ static int cmd_key_sign(int argc, char **argv)
     ret = check_key_for_input(&c, &ki, &si);
     if (ret)
         goto out;
-    mh_err_clear();
-    if (si.msg)
-        rc = mh_hsm_sign_message(c.key, si.alg, si.md, si.msg, si.msg_len, sig, sizeof sig,
-                                 &sig_len);
-    else
-        rc = mh_hsm_sign_digest(c.key, si.alg, si.md, si.digest, si.digest_len, sig, sizeof sig,
-                                &sig_len);
+    /* r || s as the token makes it for --format raw, else DER */
+    enum mh_sig_enc enc = strcmp(o.format, "raw") == 0 && is_ec(&ki) ? MH_SIG_RAW : MH_SIG_DER;
+    mh_signer sg;
+    rc = mh_hsm_key_signer(c.key, si.alg, &sg);
+    if (!rc && si.msg)
+        rc = mh_signer_sign_message(&sg, si.md, si.msg, si.msg_len, enc, sig, sizeof sig, &sig_len);
+    else if (!rc)
+        rc = mh_signer_sign(&sg, si.md, si.digest, si.digest_len, enc, sig, sizeof sig, &sig_len);
     if (rc) {
         ret = mh_cli_fail(rc, "signing %s with %s", si.msg ? o.in : "the digest", c.key_name);
         goto out;
@@ -887,21 +865,6 @@ static int cmd_key_sign(int argc, char **argv)
 
     const uint8_t *outp = sig;
     size_t out_len = sig_len;
-    if (strcmp(o.format, "raw") == 0 && is_ec(&ki)) {
-        size_t nb = ec_field_bytes(&ki);
-        if (2 * nb > sizeof raw) {
-            ret = mh_cli_fail(MH_ERR_INTERNAL, "converting the signature to r||s");
-            goto out;
-        }
-        mh_err_clear();
-        rc = mh_ecdsa_der_to_raw(sig, sig_len, nb, raw);
-        if (rc) {
-            ret = mh_cli_fail(rc, "converting the signature to r||s");
-            goto out;
-        }
-        outp = raw;
-        out_len = 2 * nb;
-    }
     if (strcmp(o.format, "base64") == 0) {
         rc = mh_cli_base64(sig, sig_len, 0, &b64, &b64_len);
         if (rc) {
@@ -949,7 +912,6 @@ static const struct mh_cli_spec key_verify_spec = {
 
 static int do_verify(mh_cli_ctx *c, const struct sig_input *si, const uint8_t *sig, size_t sig_len)
 {
-    mh_err_clear();
     if (si->msg)
         return mh_hsm_verify_message(c->key, si->alg, si->md, si->msg, si->msg_len, sig, sig_len);
     return mh_hsm_verify_digest(c->key, si->alg, si->md, si->digest, si->digest_len, sig, sig_len);
@@ -1016,7 +978,6 @@ static int cmd_key_verify(int argc, char **argv)
     ret = mh_cli_open_key(&c, o.keyuri, o.module, MH_CLI_LOGIN_IF_NEEDED);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_hsm_key_info_get(c.key, &ki);
     if (rc) {
         ret = mh_cli_fail(rc, "reading %s", c.key_name);
@@ -1034,13 +995,11 @@ static int cmd_key_verify(int argc, char **argv)
         if (!raw && sig_len == 2 * nb && 2 * nb <= MH_SIG_MAX) {
             uint8_t tmp[MH_SIG_MAX];
             raw = mh_ecdsa_der_to_raw(sig, sig_len, nb, tmp) != 0;
-            mh_err_clear();
         }
         if (raw) {
             size_t der_len = 0;
             if (sig_len != 2 * nb ||
                 mh_ecdsa_raw_to_der(sig, sig_len, der, sizeof der, &der_len) != 0) {
-                mh_err_clear();
                 printf("Signature is NOT valid.\n");
                 fprintf(stderr,
                         "mohur: %s: an r||s signature for this key is %zu bytes, not "
@@ -1061,7 +1020,6 @@ static int cmd_key_verify(int argc, char **argv)
     } else if (rc == MH_ERR_VERIFY_FAILED || rc == MH_ERR_PARSE) {
         /* A malformed signature is simply not a valid one. */
         printf("Signature is NOT valid.\n");
-        mh_err_clear();
         ret = MH_EXIT_INVALID;
     } else {
         ret = mh_cli_fail(rc, "verifying with %s", c.key_name);

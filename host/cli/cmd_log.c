@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mbedtls/base64.h>
 #include <mbedtls/sha256.h>
 
 #include "mh_app.h"
@@ -163,7 +162,6 @@ static int open_ledger(const struct log_opts *o, bool ro, bool create, mh_ledger
     if (o->map_mib)
         lo.map_size = (size_t)o->map_mib << 20;
     lo.grow_step = (size_t)o->grow_mib << 20;
-    mh_err_clear();
     rc = mh_ledger_open(ledger_dir(o, buf, sizeof buf), &lo, l);
     if (rc)
         return log_fail(rc, "opening the ledger");
@@ -172,8 +170,7 @@ static int open_ledger(const struct log_opts *o, bool ro, bool create, mh_ledger
 
 static void b64(const uint8_t *in, size_t n, char *out, size_t cap)
 {
-    size_t ol;
-    if (mbedtls_base64_encode((unsigned char *)out, cap, &ol, in, n))
+    if (mh_base64_encode(in, n, out, cap, NULL))
         out[0] = 0;
 }
 
@@ -185,19 +182,20 @@ static int load_vkey(const char *arg, const char *what, mh_note_vkey *vk)
     int ret;
     if (strchr(arg, '+') && access(arg, F_OK) != 0) {
         len = strlen(arg);
-        if (mh_note_vkey_parse(arg, len, vk) != 0)
+        int rc = mh_note_vkey_parse(arg, len, vk);
+        if (rc != 0)
             return mh_cli_error(MH_EXIT_INPUT, "%s: '%.80s' is not a verifier key: %s", what, arg,
-                                mh_err_message(MH_ERR_PARSE));
+                                mh_err_message(rc));
         return MH_EXIT_OK;
     }
     if ((ret = mh_cli_read_file(arg, MH_NOTE_MAX_VKEY + 2, &buf, &len)))
         return ret;
     while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
         len--;
-    mh_err_clear();
-    if (mh_note_vkey_parse((const char *)buf, len, vk) != 0)
+    int prc = mh_note_vkey_parse((const char *)buf, len, vk);
+    if (prc != 0)
         ret = mh_cli_error(MH_EXIT_INPUT, "%s: %s does not hold a verifier key: %s", what, arg,
-                           mh_err_message(MH_ERR_PARSE));
+                           mh_err_message(prc));
     free(buf);
     return ret;
 }
@@ -206,7 +204,6 @@ static int load_vkey(const char *arg, const char *what, mh_note_vkey *vk)
 static int check_note(const char *note, size_t len, const mh_note_vkey *vk, const char *what)
 {
     int rc;
-    mh_err_clear();
     rc = mh_note_verify(note, len, vk, 1, NULL, NULL);
     if (rc == MH_ERR_VERIFY_FAILED || rc == MH_ERR_NOT_FOUND)
         return mh_cli_error(MH_EXIT_INVALID, "%s is NOT signed by key '%s': %s", what, vk->name,
@@ -235,7 +232,6 @@ static int check_quorum(const char *note, size_t len, const struct log_opts *o)
     k = o->quorum ? (size_t)o->quorum : o->nwitnesses;
     if (k > o->nwitnesses)
         return mh_cli_usage("--quorum %zu is more than the %zu witnesses given", k, o->nwitnesses);
-    mh_err_clear();
     rc = mh_cosig_quorum(note, len, ws, o->nwitnesses, k, &count, &oldest);
     if (rc == MH_ERR_VERIFY_FAILED)
         return mh_cli_error(MH_EXIT_INVALID, "witness quorum NOT met: %s", mh_err_message(rc));
@@ -501,7 +497,6 @@ static int synthetic(mh_ledger *l, const struct log_opts *o)
             memset(e->signer_fp, 0x5a, sizeof e->signer_fp);
             e->time = o->has_time ? o->time : 1767225600u + done + i;
         }
-        mh_err_clear();
         if ((rc = mh_ledger_append(l, es, n, ix))) {
             ret = log_fail(rc, "appending");
             goto out;
@@ -562,7 +557,6 @@ static int cmd_log_append(int argc, char **argv)
         ret = synthetic(l, &o);
         goto out;
     }
-    mh_err_clear();
     if ((rc = mh_ledger_append(l, &e, 1, &idx))) {
         ret = log_fail(rc, "appending the entry");
         goto out;
@@ -669,7 +663,6 @@ static int cmd_log_get(int argc, char **argv)
     if ((ret = open_ledger(&o, true, false, &l)))
         return ret;
     mh_json_init(&j, stdout);
-    mh_err_clear();
     if (o.has_index || o.id) {
         mh_ledger_status st;
         uint64_t idx = o.index;
@@ -819,7 +812,6 @@ static int cmd_log_prove(int argc, char **argv)
         ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
         goto out;
     }
-    mh_err_clear();
     if (o.has_index) {
         char *note = NULL;
         size_t nl = 0;
@@ -948,15 +940,9 @@ static int read_line(const char **p, const char *end, char *line, size_t cap)
 static int dec_hash(const char *s, uint8_t out[32])
 {
     size_t dl;
-    uint8_t tmp[48];
-    char again[64];
-    if (strlen(s) != 44 ||
-        mbedtls_base64_decode(tmp, sizeof tmp, &dl, (const unsigned char *)s, 44) || dl != 32)
+    /* strict base64: one encoding per hash */
+    if (strlen(s) != 44 || mh_base64_decode(s, 44, out, 32, &dl) || dl != 32)
         return MH_ERR_PARSE;
-    b64(tmp, 32, again, sizeof again);
-    if (strcmp(again, s) != 0)
-        return MH_ERR_PARSE;
-    memcpy(out, tmp, 32);
     return MH_OK;
 }
 
@@ -1002,7 +988,6 @@ static int cmd_log_verify(int argc, char **argv)
         if ((ret = mh_cli_read_file(o.checkpoint, MH_LEDGER_NOTE_MAX, &cf, &cl)))
             goto out;
         blank = strstr((const char *)cf, "\n\n");
-        mh_err_clear();
         if ((rc = mh_ledger_checkpoint_parse((const char *)cf,
                                              blank ? (size_t)(blank - (const char *)cf) + 1 : cl,
                                              origin, sizeof origin, &csize, croot))) {
@@ -1167,29 +1152,17 @@ static const struct mh_cli_spec log_checkpoint_spec = {
 };
 
 struct note_signer {
-    mh_hsm_key *key;
+    mh_signer key;
     char name[MH_NOTE_MAX_NAME + 1];
     uint8_t type;
     uint8_t keyid[4];
 };
 
-static int note_sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t *sig, size_t cap,
-                        size_t *sig_len)
-{
-    struct note_signer *s = ctx;
-    if (s->type == MH_NOTE_ED25519)
-        return mh_hsm_sign_message(s->key, MH_SIG_ED25519, MBEDTLS_MD_NONE, msg, len, sig, cap,
-                                   sig_len);
-    return mh_hsm_sign_message(s->key, MH_SIG_ECDSA, MBEDTLS_MD_SHA256, msg, len, sig, cap,
-                               sig_len);
-}
-
 static int ledger_sign_cb(void *ctx, const char *body, size_t body_len, char *note, size_t cap,
                           size_t *note_len)
 {
     struct note_signer *s = ctx;
-    return mh_note_sign(body, body_len, s->name, s->type, s->keyid, note_sign_cb, s, note, cap,
-                        note_len);
+    return mh_note_sign(body, body_len, s->name, s->type, s->keyid, &s->key, note, cap, note_len);
 }
 
 /* Opens the registry key and works out its note key type, key ID and vkey. */
@@ -1205,7 +1178,6 @@ static int open_signer(const struct log_opts *o, mh_cli_ctx *c, struct note_sign
 
     if ((ret = mh_cli_open_key(c, o->key, o->module, MH_CLI_LOGIN_IF_NEEDED)))
         return ret;
-    mh_err_clear();
     if ((rc = mh_hsm_key_info_get(c->key, &ki)) ||
         (rc = mh_hsm_key_public_der(c->key, spki, sizeof spki, &sl)))
         return mh_cli_fail(rc, "reading %s", c->key_name);
@@ -1222,7 +1194,8 @@ static int open_signer(const struct log_opts *o, mh_cli_ctx *c, struct note_sign
                             "%s is a %s key; a checkpoint is signed with ECDSA P-256 or Ed25519",
                             c->key_name, mh_key_type_name(ki.type));
     }
-    s->key = c->key;
+    if ((rc = mh_hsm_key_signer(c->key, MH_SIG_AUTO, &s->key)))
+        return mh_cli_fail(rc, "using %s", c->key_name);
     snprintf(s->name, sizeof s->name, "%s", o->origin);
     if ((rc = mh_note_keyid(s->name, strlen(s->name), s->type, key, key_len, s->keyid)) ||
         (rc = mh_note_vkey_format(s->name, s->type, key, key_len, vkey, vcap, &vl)))
@@ -1262,7 +1235,6 @@ static int cmd_log_checkpoint(int argc, char **argv)
         ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
         goto out;
     }
-    mh_err_clear();
     if (o.key) {
         if ((rc = mh_ledger_checkpoint_sign(l, o.origin, ledger_sign_cb, &sg, &seq))) {
             ret = log_fail(rc, "signing the checkpoint");
@@ -1278,7 +1250,6 @@ static int cmd_log_checkpoint(int argc, char **argv)
             mh_ledger_push_result pr;
             if ((ret = load_vkey(o.witnesses[i], "--witness", &wk)))
                 goto out;
-            mh_err_clear();
             if ((rc = mh_ledger_push(l, seq, o.witness_urls[i], &wk, &pr))) {
                 fprintf(stderr, "mohur: pushing checkpoint #%llu to %s: %s\n",
                         (unsigned long long)seq, o.witness_urls[i], mh_err_message(rc));
@@ -1376,7 +1347,6 @@ static int cmd_log_cosign(int argc, char **argv)
         goto out;
     memset(&cc, 0, sizeof cc);
     cc.witness = &vk;
-    mh_err_clear();
     if ((rc = mh_ledger_cosign_add(l, o.has_seq ? o.seq : UINT64_MAX, (const char *)line, ll,
                                    cosig_verify_cb, &cc))) {
         ret = log_fail(rc, "adding the cosignature");
@@ -1425,7 +1395,6 @@ static int cmd_log_push(int argc, char **argv)
         return mh_cli_usage("--witness must be a cosignature/v1 key (type 0x04)");
     if ((ret = open_ledger(&o, false, false, &l)))
         return ret;
-    mh_err_clear();
     rc = mh_ledger_push(l, o.has_seq ? o.seq : UINT64_MAX, o.witness_url, &vk, &r);
     if (rc) {
         ret = rc == MH_ERR_LEDGER_FORK || rc == MH_ERR_VERIFY_FAILED
@@ -1467,7 +1436,6 @@ static int cmd_log_export(int argc, char **argv)
         return mh_cli_usage("--out DIR is required");
     if ((ret = open_ledger(&o, true, false, &l)))
         return ret;
-    mh_err_clear();
     if ((rc = mh_ledger_export_tiles(l, o.out, &st))) {
         ret = log_fail(rc, "exporting tiles");
         goto out;
@@ -1529,7 +1497,6 @@ static int cmd_log_audit(int argc, char **argv)
         ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
         goto out;
     }
-    mh_err_clear();
     if (o.state && (rc = mh_audit_state_load(o.state, st))) {
         ret = mh_cli_fail(rc, "reading the audit state");
         goto out;
@@ -1690,7 +1657,6 @@ static int cmd_log_follow(int argc, char **argv)
         return ret < 0 ? MH_EXIT_OK : ret;
     if (!o.config || !o.state)
         return mh_cli_usage("--config and --state are required");
-    mh_err_clear();
     if ((rc = mh_follow_open(o.config, o.state, &f)))
         return mh_cli_fail(rc, "reading the follower's configuration");
     if (strcmp(verb, "update") == 0 || strcmp(verb, "status") == 0) {
@@ -1711,7 +1677,6 @@ static int cmd_log_follow(int argc, char **argv)
             size_t evl = 0;
             if (o.registry && strcmp(o.registry, id) != 0)
                 continue;
-            mh_err_clear();
             memset(&s, 0, sizeof s);
             if (update) {
                 rc = mh_follow_update(f, id, &s, ev, 3 * MH_LEDGER_NOTE_MAX, &evl);

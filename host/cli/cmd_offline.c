@@ -108,7 +108,6 @@ static int cmd_trustlist_key(int argc, char **argv)
         return ret < 0 ? MH_EXIT_OK : ret;
     const char *out = a.out;
     bool create = !a.no_create;
-    mh_err_clear();
     int rc = mh_offline_tl_key(mh_cli_state_dir(), create, point);
     if (rc)
         return mh_cli_fail(rc, "the trust-list signing key");
@@ -144,7 +143,6 @@ static int cmd_trustlist(int argc, char **argv)
         mh_receipt_key k;
         if ((ret = mh_cli_read_file(other, 4096, &spki, &spki_len)))
             goto out;
-        mh_err_clear();
         int rc = mh_receipt_key_from_spki(spki, spki_len, &k);
         if (rc) {
             ret = mh_cli_fail(rc, "reading %s (a DER SubjectPublicKeyInfo of a P-256 key)", other);
@@ -161,7 +159,6 @@ static int cmd_trustlist(int argc, char **argv)
         ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
         goto out;
     }
-    mh_err_clear();
     int rc = mh_offline_trustlist(mh_cli_state_dir(), &o, slot, SLOT_MAX, &len);
     if (rc) {
         ret = mh_cli_fail(rc, "making the trust list");
@@ -191,7 +188,6 @@ static int cmd_snapshot(int argc, char **argv)
     uint64_t now = a.now;
     if (!(slot = malloc(SLOT_MAX)))
         return mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
-    mh_err_clear();
     int rc = mh_offline_snapshot(mh_cli_state_dir(), now, slot, SLOT_MAX, &len, &info);
     if (rc) {
         ret = mh_cli_fail(rc, "making the revocation snapshot");

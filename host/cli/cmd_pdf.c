@@ -14,10 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
-#include <mbedtls/x509_crt.h>
-
+#include "mh_app.h"
 #include "mh_pdf.h"
 #include "mh_pki.h"
 #include "mh_qr.h"
@@ -223,22 +220,11 @@ static int parse_opts(int argc, char **argv, const struct mh_cli_spec *spec, str
     return mh_cli_parse(spec, argc, argv, o);
 }
 
-/* Reads a certificate (PEM or DER) and returns its DER. */
-static int read_cert(const char *path, mbedtls_x509_crt *crt)
+/* Reads a certificate (PEM or DER) into *der (malloc'd). */
+static int read_cert(const char *path, uint8_t **der, size_t *len)
 {
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int ret = mh_cli_read_file(path, MH_CLI_SMALL_MAX, &buf, &len);
-    if (ret)
-        return ret;
-    /* the reader leaves a NUL after the data, as PEM parsing wants */
-    int r = mbedtls_x509_crt_parse(crt, buf, len + (len > 0 && buf[0] != 0x30 ? 1 : 0));
-    free(buf);
-    if (r != 0)
-        return mh_cli_error(MH_EXIT_INPUT,
-                            "reading %s: not an X.509 certificate (PEM or DER) mohur can read",
-                            path);
-    return MH_EXIT_OK;
+    int rc = mh_app_cert_file(path, der, len);
+    return rc ? mh_cli_fail(rc, "reading %s", path) : MH_EXIT_OK;
 }
 
 static int cmd_pdf_sign(int argc, char **argv)
@@ -248,20 +234,16 @@ static int cmd_pdf_sign(int argc, char **argv)
     mh_cli_ctx c;
     uint8_t *in = NULL, *out = NULL, *tokcert = NULL;
     size_t in_len = 0, out_len = 0, orig = 0, tokcert_len = 0;
-    mbedtls_x509_crt crt;
-    mbedtls_pk_context pk;
-    mbedtls_entropy_context ent;
-    mbedtls_ctr_drbg_context drbg;
+    uint8_t *cert = NULL;
+    size_t cert_len = 0;
+    mh_signer pk;
     mh_qr qr;
     bool have_qr = false;
 
     memset(&o, 0, sizeof o);
     memset(&c, 0, sizeof c);
     memset(&qr, 0, sizeof qr);
-    mbedtls_x509_crt_init(&crt);
-    mbedtls_pk_init(&pk);
-    mbedtls_entropy_init(&ent);
-    mbedtls_ctr_drbg_init(&drbg);
+    memset(&pk, 0, sizeof pk);
     ret = parse_opts(argc, argv, &pdf_sign_spec, &o);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
@@ -275,12 +257,11 @@ static int cmd_pdf_sign(int argc, char **argv)
     if (ret)
         goto out;
     if (o.cert) {
-        ret = read_cert(o.cert, &crt);
+        ret = read_cert(o.cert, &cert, &cert_len);
         if (ret)
             goto out;
     }
     if (o.qr) {
-        mh_err_clear();
         rc = mh_qr_encode(o.qr, MH_QR_LEVEL_M, 0, &qr);
         if (rc) {
             ret = mh_cli_fail(rc, "making the QR code");
@@ -292,7 +273,6 @@ static int cmd_pdf_sign(int argc, char **argv)
     }
     /* check the document before asking for a PIN */
     mh_pdf_info info;
-    mh_err_clear();
     rc = mh_pdf_info_get(in, in_len, &info);
     if (rc) {
         ret = mh_cli_fail(rc, "reading %s", o.in);
@@ -302,38 +282,30 @@ static int cmd_pdf_sign(int argc, char **argv)
     if (ret)
         goto out;
     if (!o.cert) {
-        mh_err_clear();
         rc = mh_hsm_key_cert(c.key, &tokcert, &tokcert_len);
         if (rc) {
             ret =
                 mh_cli_fail(rc, "reading the certificate of %s (or give --cert FILE)", c.key_name);
             goto out;
         }
-        if (mbedtls_x509_crt_parse_der(&crt, tokcert, tokcert_len) != 0) {
+        if (mh_x509_cert_check(tokcert, tokcert_len) != 0) {
             ret = mh_cli_error(MH_EXIT_INPUT, "the certificate stored with %s cannot be read",
                                c.key_name);
             goto out;
         }
     }
-    mh_err_clear();
-    rc = mh_hsm_key_pk(c.key, &pk);
+    rc = mh_hsm_key_signer(c.key, MH_SIG_AUTO, &pk);
     if (rc) {
         ret = mh_cli_fail(rc, "using %s", c.key_name);
         goto out;
     }
-    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, (const unsigned char *)"mohur-pdf",
-                              9) != 0) {
-        ret = mh_cli_error(MH_EXIT_INTERNAL, "the random generator could not be seeded");
-        goto out;
-    }
     mh_cms_signer signer = {0};
     signer.key = &pk;
-    signer.cert = crt.raw.p;
-    signer.cert_len = crt.raw.len;
+    signer.cert = o.cert ? cert : tokcert;
+    signer.cert_len = o.cert ? cert_len : tokcert_len;
     signer.md = MBEDTLS_MD_SHA256;
     signer.flags = MH_CMS_DETACHED | MH_CMS_PADES;
-    mh_pdf_pki_signer ps = {&signer, mbedtls_ctr_drbg_random, &drbg};
-    mh_err_clear();
+    mh_pdf_pki_signer ps = {&signer};
     rc = mh_pdf_sign(in, in_len, &o.so, mh_pdf_cms_pki_sign, &ps, &out, &out_len, &orig);
     if (rc) {
         ret = mh_cli_fail(rc, "signing %s", o.in);
@@ -352,10 +324,7 @@ out:
     free(in);
     free(out);
     free(tokcert);
-    mbedtls_pk_free(&pk);
-    mbedtls_x509_crt_free(&crt);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&ent);
+    free(cert);
     return ret;
 }
 
@@ -427,7 +396,6 @@ static int cmd_pdf_prepare(int argc, char **argv)
     if (ret)
         goto out;
     if (o.qr) {
-        mh_err_clear();
         rc = mh_qr_encode(o.qr, MH_QR_LEVEL_M, 0, &qr);
         if (rc) {
             ret = mh_cli_fail(rc, "making the QR code");
@@ -437,7 +405,6 @@ static int cmd_pdf_prepare(int argc, char **argv)
         o.so.qr = qr_draw;
         o.so.qr_ctx = &qr;
     }
-    mh_err_clear();
     rc = mh_pdf_prepare(in, in_len, &o.so, &prep);
     if (rc) {
         ret = mh_cli_fail(rc, "preparing %s", o.in);
@@ -493,7 +460,6 @@ static int cmd_pdf_embed(int argc, char **argv)
     ret = mh_cli_read_file(o.cms, MH_PDF_CONTENTS_MAX, &cms, &cms_len);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_pdf_find_placeholder(in, in_len, &prep);
     if (rc == MH_OK)
         rc = mh_pdf_embed(&prep, cms, cms_len);
@@ -581,7 +547,6 @@ static int cmd_pdf_verify(int argc, char **argv)
         ret = mh_cli_fail(MH_ERR_NOMEM, "verifying %s", file);
         goto out;
     }
-    mh_err_clear();
     rc = mh_pdf_verify(in, in_len, mh_pdf_cms_pki_verify, NULL, res);
     if (rc) {
         ret = mh_cli_fail(rc, "reading %s", file);
@@ -772,7 +737,6 @@ static int cmd_pdf_info(int argc, char **argv)
     ret = read_pdf(file, &in, &in_len);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_pdf_info_get(in, in_len, &info);
     if (rc) {
         ret = mh_cli_fail(rc, "reading %s", file);

@@ -12,7 +12,6 @@
 #include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
-#include <mbedtls/x509_crt.h>
 
 #include "mh_pki.h"
 #include "mh_qr.h"
@@ -316,7 +315,6 @@ static int qr_text_to_receipt(const char *text, uint8_t *buf, size_t cap, size_t
     /* a trailing newline from a scanner or `zbarimg --raw` is not part of it */
     while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
         n--;
-    mh_err_clear();
     int rc = mh_receipt_url_parse(text, n, host, buf, cap, len);
     if (rc)
         return mh_cli_fail(rc, "reading the QR text");
@@ -430,7 +428,7 @@ static int cmd_receipt_make(int argc, char **argv)
     mh_receipt_claims claims;
     struct qr_out q;
     mh_qr qr;
-    mbedtls_pk_context pk;
+    mh_signer pk;
     const char *keyuri = NULL, *module = NULL, *doc = NULL, *digest_hex = NULL, *out_path = NULL;
     const char *host = DEFAULT_HOST, *reg = NULL, *kind = NULL, *issuer = NULL;
     bool have_index = false, have_len = false, have_time = false, full = false, json = false;
@@ -442,7 +440,7 @@ static int cmd_receipt_make(int argc, char **argv)
     memset(&c, 0, sizeof c);
     memset(&claims, 0, sizeof claims);
     memset(&qr, 0, sizeof qr);
-    mbedtls_pk_init(&pk);
+    memset(&pk, 0, sizeof pk);
     memset(&a, 0, sizeof a);
     a.host = DEFAULT_HOST;
     qr_defaults(&a.q);
@@ -503,19 +501,16 @@ static int cmd_receipt_make(int argc, char **argv)
     ret = mh_cli_open_key(&c, keyuri, module, MH_CLI_LOGIN_ALWAYS);
     if (ret)
         goto out;
-    mh_err_clear();
-    rc = mh_hsm_key_pk(c.key, &pk);
+    rc = mh_hsm_key_signer(c.key, MH_SIG_AUTO, &pk);
     if (rc) {
         ret = mh_cli_fail(rc, "using %s", c.key_name);
         goto out;
     }
-    mh_err_clear();
-    rc = mh_receipt_sign(&claims, &pk, NULL, NULL, receipt, sizeof receipt, &rlen);
+    rc = mh_receipt_sign(&claims, &pk, receipt, sizeof receipt, &rlen);
     if (rc) {
         ret = mh_cli_fail(rc, "signing the receipt with %s", c.key_name);
         goto out;
     }
-    mh_err_clear();
     rc = mh_receipt_url(host, receipt, rlen, url, sizeof url, &ulen);
     if (rc) {
         ret = mh_cli_fail(rc, "making the receipt URL");
@@ -554,7 +549,6 @@ static int cmd_receipt_make(int argc, char **argv)
     ret = MH_EXIT_OK;
 out:
     mh_qr_free(&qr);
-    mbedtls_pk_free(&pk);
     mh_cli_close(&c);
     return ret;
 }
@@ -601,7 +595,6 @@ static int cmd_receipt_show(int argc, char **argv)
     ret = qr_text_to_receipt(text, buf, sizeof buf, &len, &host);
     if (ret)
         return ret;
-    mh_err_clear();
     rc = mh_receipt_decode(buf, len, &r);
     if (rc) /* whatever is wrong, it is the input's fault */
         return mh_cli_error(MH_EXIT_INPUT, "reading the receipt: %s", mh_err_message(rc));
@@ -665,12 +658,13 @@ static int load_trust(const char *path, mh_receipt_key *keys, size_t *n)
     uint8_t *data = NULL;
     size_t len = 0, found = 0;
     mbedtls_pem_context pem;
-    mbedtls_x509_crt crt;
+    mh_x509_cert *crt = calloc(1, sizeof *crt);
     uint8_t spki[512];
     int rc;
 
     mbedtls_pem_init(&pem);
-    mbedtls_x509_crt_init(&crt);
+    if (!crt)
+        return mh_cli_fail(MH_ERR_NOMEM, "reading '%s'", path);
     ret = mh_cli_read_file(path, MH_CLI_SMALL_MAX, &data, &len);
     if (ret)
         goto out;
@@ -680,7 +674,6 @@ static int load_trust(const char *path, mh_receipt_key *keys, size_t *n)
             ret = mh_cli_error(MH_EXIT_INPUT, "more than %d trusted keys", TRUST_MAX);
             goto out;
         }
-        mh_err_clear();
         rc = mh_receipt_key_from_spki(data, len, &keys[*n]);
         if (rc) {
             ret = mh_cli_fail(rc, "reading the registry key in '%s'", path);
@@ -714,22 +707,19 @@ static int load_trust(const char *path, mh_receipt_key *keys, size_t *n)
         der = pem.buf;
         der_len = pem.buflen;
         if (cert) {
-            mbedtls_x509_crt_free(&crt);
-            mbedtls_x509_crt_init(&crt);
-            int n2;
-            if (mbedtls_x509_crt_parse_der(&crt, der, der_len) ||
-                (n2 = mbedtls_pk_write_pubkey_der(&crt.pk, spki, sizeof spki)) <= 0) {
+            /* the certificate's key, through the one certificate model */
+            if (mh_x509_cert_parse(crt, der, der_len) || crt->spki.len > sizeof spki) {
                 ret = mh_cli_error(MH_EXIT_INPUT, "'%s' has a certificate mohur cannot read", path);
                 goto out;
             }
-            der = spki + sizeof spki - n2;
-            der_len = (size_t)n2;
+            memcpy(spki, crt->spki.p, crt->spki.len);
+            der = spki;
+            der_len = crt->spki.len;
         }
         if (*n >= TRUST_MAX) {
             ret = mh_cli_error(MH_EXIT_INPUT, "more than %d trusted keys", TRUST_MAX);
             goto out;
         }
-        mh_err_clear();
         rc = mh_receipt_key_from_spki(der, der_len, &keys[*n]);
         if (rc) {
             ret = mh_cli_fail(rc, "reading a registry key in '%s'", path);
@@ -748,7 +738,7 @@ static int load_trust(const char *path, mh_receipt_key *keys, size_t *n)
     ret = MH_EXIT_OK;
 out:
     mbedtls_pem_free(&pem);
-    mbedtls_x509_crt_free(&crt);
+    free(crt);
     free(data);
     return ret;
 }
@@ -805,7 +795,6 @@ static int cmd_receipt_verify(int argc, char **argv)
     ret = qr_text_to_receipt(text, buf, sizeof buf, &len, &host);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_receipt_verify(buf, len, keys, nkeys, &r);
     if (rc && rc != MH_ERR_VERIFY_FAILED && rc != MH_ERR_NOT_FOUND) {
         ret = rc == MH_ERR_NOMEM
@@ -824,7 +813,6 @@ static int cmd_receipt_verify(int argc, char **argv)
                  span(host, h1, sizeof h1), span(r.claims.host, h2, sizeof h2));
         why = why_buf;
     } else if (doc) {
-        mh_err_clear();
         rc = mh_receipt_check_document(&r.claims, sha, doc_len);
         doc_ok = rc == 0;
         if (rc) {

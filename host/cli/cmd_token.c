@@ -97,7 +97,6 @@ static int cmd_token_list(int argc, char **argv)
     ret = mh_cli_load_module(&c);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_hsm_slots(c.mod, &slots, &n);
     if (rc) {
         ret = mh_cli_fail(rc, "listing the slots of %s", mh_hsm_module_path(c.mod));
@@ -246,7 +245,6 @@ static int get_new_pin(const char *file, const char *label, const char *role, ch
         goto out;
     }
     snprintf(what, sizeof what, "the new token '%s' (%s)", label, role);
-    mh_err_clear();
     rc = mh_hsm_prompt_tty(NULL, what, pin, cap);
     if (rc) {
         ret = mh_cli_fail(rc, "asking for the %s", role);
@@ -326,7 +324,6 @@ static int cmd_token_init(int argc, char **argv)
     ret = mh_cli_load_module(&c);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_hsm_slots(c.mod, &slots, &n);
     if (rc) {
         ret = mh_cli_fail(rc, "listing the slots of %s", mh_hsm_module_path(c.mod));
@@ -366,7 +363,6 @@ static int cmd_token_init(int argc, char **argv)
     if (ret)
         goto out;
 
-    mh_err_clear();
     rc = mh_hsm_token_init(c.mod, label, so_pin, pin, &slot_id);
     mh_wipe(so_pin, sizeof so_pin);
     mh_wipe(pin, sizeof pin);
@@ -379,7 +375,6 @@ static int cmd_token_init(int argc, char **argv)
      * look it up again by its (unique) label for the serial number. */
     free(slots);
     slots = NULL;
-    mh_err_clear();
     rc = mh_hsm_slots(c.mod, &slots, &n);
     if (rc) {
         ret = mh_cli_fail(rc, "listing the slots after initialising token '%s'", label);

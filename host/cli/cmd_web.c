@@ -34,7 +34,6 @@ static int cmd_export(int argc, char **argv)
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
     const char *out = o.out;
-    mh_err_clear();
     mh_app *a = NULL;
     uint8_t *html = NULL;
     size_t len = 0;

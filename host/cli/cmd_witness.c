@@ -74,7 +74,6 @@ static int open_witness_key(const struct wopts *o, mh_cli_ctx *c, uint8_t pub[32
     int rc, ret;
     if ((ret = mh_cli_open_key(c, o->key, o->module, MH_CLI_LOGIN_IF_NEEDED)))
         return ret;
-    mh_err_clear();
     if ((rc = mh_hsm_key_info_get(c->key, &ki)) ||
         (rc = mh_hsm_key_public_der(c->key, spki, sizeof spki, &sl)))
         return mh_cli_fail(rc, "reading %s", c->key_name);
@@ -84,16 +83,6 @@ static int open_witness_key(const struct wopts *o, mh_cli_ctx *c, uint8_t pub[32
                             c->key_name, mh_key_type_name(ki.type));
     memcpy(pub, spki + sl - 32, 32); /* the raw key ends the SPKI */
     return MH_EXIT_OK;
-}
-
-static int sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
-{
-    mh_cli_ctx *c = ctx;
-    size_t sl = 0;
-    int rc = mh_hsm_sign_message(c->key, MH_SIG_ED25519, MBEDTLS_MD_NONE, msg, len, sig, 64, &sl);
-    if (!rc && sl != 64)
-        rc = MH_ERR_INTERNAL;
-    return rc;
 }
 
 static const struct mh_cli_opt witness_vkey_rows[] = {
@@ -182,6 +171,7 @@ static int cmd_witness_serve(int argc, char **argv)
     char addr[128];
     unsigned long port;
     char *colon, *end;
+    mh_signer signer; /* the witness keeps a pointer to it while it serves */
     int rc, ret = wparse(argc, argv, &witness_serve_spec, &o);
     if (ret)
         return ret < 0 ? MH_EXIT_OK : ret;
@@ -205,14 +195,16 @@ static int cmd_witness_serve(int argc, char **argv)
     if ((ret = open_witness_key(&o, &c, pub)))
         goto out;
     {
+        if ((rc = mh_hsm_key_signer(c.key, MH_SIG_ED25519, &signer))) {
+            ret = mh_cli_fail(rc, "using %s", c.key_name);
+            goto out;
+        }
         mh_witness_opts wo = {.name = o.name,
                               .pubkey = pub,
-                              .sign = sign_cb,
-                              .sign_ctx = &c,
+                              .signer = &signer,
                               .state_dir = o.state,
                               .logs = logs,
                               .nlogs = o.nlogs};
-        mh_err_clear();
         if ((rc = mh_witness_open(&wo, &w))) {
             ret = mh_cli_fail(rc, "starting the witness");
             goto out;

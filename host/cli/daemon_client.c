@@ -121,7 +121,7 @@ static int call(const char *method, const char *path, const char *body, size_t l
     size_t n = 0, cap = 0;
     *resp = NULL;
     if ((rc = dial(&fd)) != 0) {
-        mh_err_set("mohurd stopped answering on %s/mohurd.sock", mh_cli_state_dir());
+        mh_err_set(MH_ERR_IO, "mohurd stopped answering on %s/mohurd.sock", mh_cli_state_dir());
         return MH_ERR_IO;
     }
     int hl = snprintf(head, sizeof head,
@@ -162,7 +162,7 @@ static int call(const char *method, const char *path, const char *body, size_t l
     const char *b;
     size_t blen;
     if (!buf || (rc = parse_response(buf, n, status, &b, &blen)) != 0) {
-        mh_err_set("mohurd's answer could not be read");
+        mh_err_set(MH_ERR_PARSE, "mohurd's answer could not be read");
         rc = MH_ERR_PARSE;
         goto out;
     }
@@ -171,14 +171,14 @@ static int call(const char *method, const char *path, const char *body, size_t l
     if (!json_is_object(*resp)) {
         json_decref(*resp);
         *resp = NULL;
-        mh_err_set("mohurd answered %d without a JSON object", *status);
+        mh_err_set(MH_ERR_PARSE, "mohurd answered %d without a JSON object", *status);
         rc = MH_ERR_PARSE;
         goto out;
     }
     rc = MH_OK;
 out:
     if (rc == MH_ERR_IO)
-        mh_err_set("the connection to mohurd broke (%s); the request may not have completed",
+        mh_err_set(rc, "the connection to mohurd broke (%s); the request may not have completed",
                    strerror(errno));
     free(buf);
     close(fd);
@@ -190,41 +190,41 @@ out:
 static int daemon_error(int status, json_t *r)
 {
     const char *msg = json_string_value(json_object_get(json_object_get(r, "error"), "message"));
-    mh_err_set("%s", msg ? msg : "mohurd refused the request");
+    int code;
     switch (status) {
     case 400:
     case 413:
     case 415:
-        return MH_ERR_INVALID_ARG;
+        code = MH_ERR_INVALID_ARG;
+        break;
     case 401:
     case 403:
-        return MH_ERR_PERMISSION;
+        code = MH_ERR_PERMISSION;
+        break;
     case 404:
-        return MH_ERR_NOT_FOUND;
+        code = MH_ERR_NOT_FOUND;
+        break;
     case 409:
-        return MH_ERR_ALREADY_EXISTS;
+        code = MH_ERR_ALREADY_EXISTS;
+        break;
     case 503:
-        return MH_ERR_TOKEN_FAILED;
+        code = MH_ERR_TOKEN_FAILED;
+        break;
     default:
-        return MH_ERR_INTERNAL;
+        code = MH_ERR_INTERNAL;
+        break;
     }
+    return mh_err_set(code, "%s", msg ? msg : "mohurd refused the request");
 }
 
 static char *b64(const uint8_t *p, size_t n)
 {
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *s = malloc(4 * ((n + 2) / 3) + 1), *o = s;
-    if (!s)
+    size_t cap = mh_base64_encoded_len(n) + 1;
+    char *s = malloc(cap);
+    if (s && mh_base64_encode(p, n, s, cap, NULL) != 0) {
+        free(s);
         return NULL;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
-                     (i + 2 < n ? p[i + 2] : 0);
-        *o++ = t[v >> 18 & 63];
-        *o++ = t[v >> 12 & 63];
-        *o++ = i + 1 < n ? t[v >> 6 & 63] : '=';
-        *o++ = i + 2 < n ? t[v & 63] : '=';
     }
-    *o = 0;
     return s;
 }
 
@@ -297,7 +297,8 @@ int mh_cli_daemon_sign(const mh_app_issue_req *req, const char *kind_id, const c
         }
     }
     if (rc)
-        mh_err_set("document '%s' was issued, but writing it to %s failed: %s; sign again to get "
+        mh_err_set(rc,
+                   "document '%s' was issued, but writing it to %s failed: %s; sign again to get "
                    "it (the same document is not issued twice)",
                    res->doc_id, out, mh_strerror(rc));
 out:
@@ -362,7 +363,7 @@ int mh_cli_daemon_batch(const char *kind_id, const char *issuer, const char *ros
         return MH_ERR_IO;
     if (!realpath(out_dir, abs_out)) {
         free(text);
-        mh_err_set("the output directory %s: %s", out_dir, strerror(errno));
+        mh_err_set(MH_ERR_IO, "the output directory %s: %s", out_dir, strerror(errno));
         return MH_ERR_IO;
     }
     size_t rl = strlen(roster);

@@ -9,41 +9,6 @@
 
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (max n bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    unsigned long cp;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        cp = c & 0x1fu;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        cp = c & 0x0fu;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3fu);
-    }
-    /* Overlong forms, surrogates, beyond U+10FFFF. */
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 void mh_json_escape(FILE *f, const char *str)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -89,14 +54,12 @@ void mh_json_escape(FILE *f, const char *str)
             i++;
             continue;
         }
-        size_t l = utf8_len(s + i, n - i);
-        if (l == 0) {
+        size_t at = i;
+        if (mh_utf8_next(s, n, &i) == MH_UTF8_BAD) {
             fputs("\\ufffd", f);
-            i++;
             continue;
         }
-        fwrite(s + i, 1, l, f);
-        i += l;
+        fwrite(s + at, 1, i - at, f);
     }
     fputc('"', f);
 }

@@ -11,7 +11,6 @@ int mh_cli_parse_uri(mh_cli_ctx *c, const char *text, const char *what, const ch
     int ret = MH_EXIT_USAGE;
     int rc;
 
-    mh_err_clear();
     rc = mh_p11_uri_parse(text, &c->uri);
     if (rc) {
         /* Never quote `text`: it may hold the PIN the parser refused. */
@@ -67,7 +66,6 @@ int mh_cli_load_module(mh_cli_ctx *c)
 
     memset(&cfg, 0, sizeof cfg);
     cfg.pool_max = 1; /* one command, one session */
-    mh_err_clear();
     rc = mh_hsm_module_load(&c->uri, &cfg, &c->mod);
     if (rc) {
         c->mod = NULL;
@@ -85,7 +83,6 @@ int mh_cli_login(mh_cli_ctx *c)
 
     if (mh_hsm_logged_in(c->tok))
         return MH_EXIT_OK;
-    mh_err_clear();
     rc = mh_hsm_login(c->tok);
     if (rc)
         return mh_cli_fail(rc, "logging in to %s", c->token_name);
@@ -103,7 +100,6 @@ int mh_cli_open_token(mh_cli_ctx *c, const char *text, const char *module, enum 
     ret = mh_cli_load_module(c);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_hsm_token_open(c->mod, &c->uri, &c->tok);
     if (rc) {
         c->tok = NULL;
@@ -131,7 +127,6 @@ int mh_cli_open_key(mh_cli_ctx *c, const char *text, const char *module, enum mh
     ret = mh_cli_load_module(c);
     if (ret)
         goto out;
-    mh_err_clear();
     rc = mh_hsm_token_open(c->mod, &c->uri, &c->tok);
     if (rc) {
         c->tok = NULL;
@@ -143,21 +138,17 @@ int mh_cli_open_key(mh_cli_ctx *c, const char *text, const char *module, enum mh
         if (ret)
             goto out;
     }
-    mh_err_clear();
     rc = mh_hsm_key_find(c->tok, &c->uri, &c->key);
     if (rc == MH_ERR_KEY_NOT_FOUND && login == MH_CLI_LOGIN_IF_NEEDED &&
         !mh_hsm_logged_in(c->tok)) {
         /* The token may hide its keys until the user logs in. */
         mh_hsm_token_info ti;
         bool hides = true;
-        mh_err_clear();
         if (mh_hsm_token_info_get(c->tok, &ti) == 0)
             hides = ti.login_required;
         if (hides) {
-            mh_err_clear();
             int lrc = mh_hsm_login(c->tok);
             if (lrc == MH_ERR_PIN_REQUIRED || lrc == MH_ERR_CANCELLED) {
-                mh_err_clear();
                 ret = mh_cli_fail(MH_ERR_KEY_NOT_FOUND, "finding %s", c->key_name);
                 fprintf(stderr, "mohur: (the key may be hidden until you log in: add "
                                 "pin-source=file:PATH to the URI or run from a terminal)\n");
@@ -167,7 +158,6 @@ int mh_cli_open_key(mh_cli_ctx *c, const char *text, const char *module, enum mh
                 ret = mh_cli_fail(lrc, "logging in to %s", c->token_name);
                 goto out;
             }
-            mh_err_clear();
             rc = mh_hsm_key_find(c->tok, &c->uri, &c->key);
         } else {
             rc = MH_ERR_KEY_NOT_FOUND;

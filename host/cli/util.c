@@ -12,8 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mbedtls/base64.h>
-
 const char *mh_cli_prog = "mohur";
 
 /* ---- exit codes --------------------------------------------------------- */
@@ -190,98 +188,23 @@ int mh_cli_read_regular(const char *path, size_t cap, uint8_t **out, size_t *out
 
 static int read_file(const char *path, size_t cap, uint8_t **out, size_t *outlen, bool regular)
 {
-    int ret = MH_EXIT_INPUT;
-    int fd = -1;
-    uint8_t *buf = NULL;
-    size_t len = 0, size = 0;
-    bool is_stdin = strcmp(path, "-") == 0;
-    struct stat st;
-
-    *out = NULL;
-    *outlen = 0;
-    /* a document must be a regular file: open without blocking, so a FIFO
-     * with no writer is refused instead of hanging */
-    fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | (regular ? O_NONBLOCK : 0));
-    if (fd < 0) {
-        mh_cli_error(MH_EXIT_INPUT, "reading %s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (fstat(fd, &st) != 0) {
-        mh_cli_error(MH_EXIT_INPUT, "reading %s: %s", shown(path), strerror(errno));
-        goto out;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        mh_cli_error(MH_EXIT_INPUT, "reading %s: it is a directory, not a file", path);
-        goto out;
-    }
-    if (regular && !S_ISREG(st.st_mode)) {
-        mh_cli_error(MH_EXIT_INPUT,
-                     "reading %s: it is not a regular file (a pipe, socket or device); give a "
-                     "file",
-                     shown(path));
-        goto out;
-    }
-    if (S_ISREG(st.st_mode)) {
-        if ((unsigned long long)st.st_size > cap) {
-            mh_cli_error(MH_EXIT_INPUT,
-                         "reading %s: the file is %llu bytes, more than mohur accepts here "
-                         "(%zu bytes)",
-                         path, (unsigned long long)st.st_size, cap);
-            goto out;
-        }
-        /* One byte to see the file grow, one for the NUL. */
-        size = (size_t)st.st_size + 2;
+    int rc;
+    if (strcmp(path, "-") != 0) {
+        rc = mh_file_read(path, cap, regular ? MH_FILE_REGULAR : MH_FILE_ANY, out, outlen);
+    } else if (regular) {
+        mh_err_set(MH_ERR_IO, "reading standard input: it is not a regular file (a pipe, socket or "
+                              "device); give a file");
+        rc = MH_ERR_IO;
     } else {
-        size = 65536;
+        rc = mh_file_read_fd(STDIN_FILENO, shown(path), cap, out, outlen);
     }
-    buf = malloc(size);
-    if (!buf) {
-        ret = mh_cli_error(MH_EXIT_INTERNAL, "reading %s: out of memory", shown(path));
-        goto out;
-    }
-    for (;;) {
-        if (len + 1 >= size) {
-            /* Grow (pipes, or a file that grew since fstat). */
-            if (size >= cap + 2) {
-                mh_cli_error(MH_EXIT_INPUT, "reading %s: more than mohur accepts here (%zu bytes)",
-                             shown(path), cap);
-                goto out;
-            }
-            size_t nsize = size * 2 > cap + 2 ? cap + 2 : size * 2;
-            uint8_t *nbuf = realloc(buf, nsize);
-            if (!nbuf) {
-                ret = mh_cli_error(MH_EXIT_INTERNAL, "reading %s: out of memory", shown(path));
-                goto out;
-            }
-            buf = nbuf;
-            size = nsize;
-        }
-        ssize_t r = read(fd, buf + len, size - len - 1);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            mh_cli_error(MH_EXIT_INPUT, "reading %s: %s", shown(path), strerror(errno));
-            goto out;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-        if (len > cap) {
-            mh_cli_error(MH_EXIT_INPUT, "reading %s: more than mohur accepts here (%zu bytes)",
-                         shown(path), cap);
-            goto out;
-        }
-    }
-    buf[len] = '\0';
-    *out = buf;
-    buf = NULL; /* transferred */
-    *outlen = len;
-    ret = MH_EXIT_OK;
-out:
-    free(buf);
-    if (fd >= 0 && !is_stdin)
-        close(fd);
-    return ret;
+    if (rc == MH_OK)
+        return MH_EXIT_OK;
+    /* the sentence names the file and the reason; print it as it is */
+    int code = rc == MH_ERR_NOMEM ? MH_EXIT_INTERNAL : MH_EXIT_INPUT;
+    mh_cli_error(code, "%s", mh_err_message(rc));
+    mh_err_clear();
+    return code;
 }
 
 int mh_cli_write_file(const char *path, const void *data, size_t len, unsigned mode)
@@ -290,7 +213,6 @@ int mh_cli_write_file(const char *path, const void *data, size_t len, unsigned m
     if (path && strcmp(path, "-") != 0) {
         /* a temp file and a rename: a symlink planted at path is replaced,
          * never written through */
-        mh_err_clear();
         int rc = mh_file_write_atomic(path, data, len, mode);
         return rc ? mh_cli_fail(rc, "writing %s", path) : MH_EXIT_OK;
     }
@@ -310,73 +232,11 @@ int mh_cli_write_file(const char *path, const void *data, size_t len, unsigned m
 
 int mh_cli_read_pin_file(const char *path, char *pin, size_t cap)
 {
-    int ret = MH_EXIT_INPUT;
-    int fd = -1;
-    char buf[257];
-    size_t len = 0;
-    struct stat st;
-
-    pin[0] = '\0';
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        mh_cli_error(MH_EXIT_INPUT, "reading the PIN file %s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
-        fprintf(stderr,
-                "mohur: warning: the PIN file %s can be read by other users; "
-                "chmod 600 it\n",
-                path);
-    for (;;) {
-        if (len >= sizeof buf - 1)
-            break;
-        ssize_t r = read(fd, buf + len, sizeof buf - 1 - len);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            mh_cli_error(MH_EXIT_INPUT, "reading the PIN file %s: %s", path, strerror(errno));
-            goto out;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    buf[len] = '\0';
-    /* The PIN is the first line. */
-    len = strcspn(buf, "\r\n");
-    if (len == 0) {
-        mh_cli_error(MH_EXIT_PIN, "reading the PIN file %s: the file holds no PIN", path);
-        ret = MH_EXIT_PIN;
-        goto out;
-    }
-    if (len >= cap || len >= sizeof buf - 1) {
-        mh_cli_error(MH_EXIT_PIN, "reading the PIN file %s: the PIN is longer than %zu characters",
-                     path, cap - 1);
-        ret = MH_EXIT_PIN;
-        goto out;
-    }
-    memcpy(pin, buf, len);
-    pin[len] = '\0';
-    ret = MH_EXIT_OK;
-out:
-    mh_wipe(buf, sizeof buf);
-    if (fd >= 0)
-        close(fd);
-    return ret;
+    int rc = mh_file_read_pin(path, pin, cap, NULL);
+    return rc ? mh_cli_fail(rc, "reading the PIN file %s", path) : MH_EXIT_OK;
 }
 
 /* ---- encodings ---------------------------------------------------------- */
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 int mh_cli_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *len)
 {
@@ -389,7 +249,7 @@ int mh_cli_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *len)
     for (const char *p = hex; *p; p++) {
         if (*p == ':' && hi < 0)
             continue;
-        int v = hexval((unsigned char)*p);
+        int v = mh_hexval((unsigned char)*p);
         if (v < 0)
             return MH_ERR_PARSE;
         if (hi < 0) {
@@ -409,14 +269,7 @@ int mh_cli_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *len)
 
 void mh_cli_hex_encode(const uint8_t *in, size_t len, char *out, size_t cap)
 {
-    static const char digits[] = "0123456789abcdef";
-    size_t o = 0;
-    for (size_t i = 0; i < len && o + 2 < cap; i++) {
-        out[o++] = digits[in[i] >> 4];
-        out[o++] = digits[in[i] & 15];
-    }
-    if (cap > 0)
-        out[o] = '\0';
+    mh_hex_encode(in, len, out, cap);
 }
 
 int mh_cli_base64(const uint8_t *in, size_t len, size_t wrap, char **out, size_t *olen)
@@ -428,12 +281,11 @@ int mh_cli_base64(const uint8_t *in, size_t len, size_t wrap, char **out, size_t
 
     *out = NULL;
     *olen = 0;
-    /* With a zero-size buffer mbedTLS reports the size it needs. */
-    (void)mbedtls_base64_encode(NULL, 0, &need, in, len);
+    need = mh_base64_encoded_len(len);
     flat = malloc(need + 1);
     if (!flat)
         goto out;
-    if (mbedtls_base64_encode(flat, need + 1, &flen, in, len) != 0) {
+    if (mh_base64_encode(in, len, (char *)flat, need + 1, &flen) != 0) {
         ret = MH_ERR_INTERNAL;
         goto out;
     }
@@ -505,7 +357,7 @@ int mh_cli_unbase64(const uint8_t *in, size_t len, uint8_t **out, size_t *olen)
     res = malloc(n / 4 * 3 + 3);
     if (!res)
         goto out;
-    if (mbedtls_base64_decode(res, n / 4 * 3 + 3, &rlen, flat, n) != 0) {
+    if (mh_base64_decode((const char *)flat, n, res, n / 4 * 3 + 3, &rlen) != 0) {
         ret = MH_ERR_PARSE;
         goto out;
     }
@@ -566,20 +418,11 @@ mbedtls_md_type_t mh_cli_hash_from_name(const char *name)
 
 bool mh_cli_alg_from_name(const char *name, enum mh_sig_alg *alg)
 {
-    static const struct {
-        const char *name;
-        enum mh_sig_alg alg;
-    } algs[] = {
-        {"auto", MH_SIG_AUTO},       {"ecdsa", MH_SIG_ECDSA},     {"rsa-pkcs1", MH_SIG_RSA_PKCS1},
-        {"rsa-pss", MH_SIG_RSA_PSS}, {"ed25519", MH_SIG_ED25519},
-    };
-    for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++) {
-        if (strcmp(name, algs[i].name) == 0) {
-            *alg = algs[i].alg;
-            return true;
-        }
-    }
-    return false;
+    enum mh_sig_alg a = mh_sig_alg_from_name(name);
+    if ((int)a < 0 || a == MH_SIG_DSA) /* DSA is only ever recognised */
+        return false;
+    *alg = a;
+    return true;
 }
 
 void mh_cli_trim(const char *in, char *out, size_t cap)

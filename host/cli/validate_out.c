@@ -36,31 +36,26 @@ int mh_cli_val_ctx(const mh_cli_val_opts *o, mh_val_ctx **ctx)
     int rc;
     bool app = false;
     *ctx = NULL;
-    mh_err_clear();
     if ((rc = mh_val_ctx_new(&c)) != 0)
         return mh_cli_fail(rc, "preparing the validation");
     for (size_t i = 0; i < o->ntrust; i++) {
-        mh_err_clear();
         if ((rc = mh_val_add_trust(c, o->trust[i], NULL)) != 0) {
             mh_val_ctx_free(c);
             return mh_cli_fail(rc, "reading the trust store %s", o->trust[i]);
         }
     }
     for (size_t i = 0; i < o->ncerts; i++) {
-        mh_err_clear();
         if ((rc = mh_val_add_certs(c, o->certs[i], NULL)) != 0) {
             mh_val_ctx_free(c);
             return mh_cli_fail(rc, "reading the certificates %s", o->certs[i]);
         }
     }
     for (size_t i = 0; i < o->ncrl; i++) {
-        mh_err_clear();
         if ((rc = mh_val_add_crls(c, o->crl[i], NULL)) != 0) {
             mh_val_ctx_free(c);
             return mh_cli_fail(rc, "reading the CRLs %s", o->crl[i]);
         }
     }
-    mh_err_clear();
     if ((rc = mh_val_add_appliance(c, mh_cli_state_dir(), &app)) != 0) {
         mh_val_ctx_free(c);
         return mh_cli_fail(rc, "reading the appliance's root CA");
@@ -325,7 +320,6 @@ int mh_cli_val_file(const mh_val_ctx *c, const char *file, const char *p7s, mh_v
     int ret = mh_cli_read_regular(file, MH_CLI_MSG_MAX, &doc, &len);
     if (ret)
         return ret;
-    mh_err_clear();
     if (!p7s && len >= 5 && memcmp(doc, "%PDF-", 5) == 0) {
         int rc = mh_val_pdf(c, doc, len, rep);
         if (rc)

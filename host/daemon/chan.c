@@ -76,7 +76,8 @@ int mhd_pool_call(mhd_pool *p, uint8_t type, const void *msg, int fd, mhd_msg *r
         }
         if (pthread_cond_timedwait(&p->cond, &p->lock, &until) == ETIMEDOUT) {
             pthread_mutex_unlock(&p->lock);
-            mh_err_set("no channel to the %s process is free or up; try again shortly",
+            mh_err_set(any ? MH_ERR_TOKEN_BUSY : MH_ERR_IO,
+                       "no channel to the %s process is free or up; try again shortly",
                        any ? "busy" : "restarting");
             return any ? MH_ERR_TOKEN_BUSY : MH_ERR_IO;
         }
@@ -109,9 +110,9 @@ int mhd_pool_call(mhd_pool *p, uint8_t type, const void *msg, int fd, mhd_msg *r
     pthread_cond_broadcast(&p->cond);
     pthread_mutex_unlock(&p->lock);
     if (rc == MH_ERR_CANCELLED)
-        mh_err_set("the request took too long; it may still complete: ask for its status");
+        mh_err_set(rc, "the request took too long; it may still complete: ask for its status");
     else if (rc == MH_ERR_IO)
-        mh_err_set("the process serving this request stopped; it was not completed: try again");
+        mh_err_set(rc, "the process serving this request stopped; it was not completed: try again");
     return rc;
 }
 

@@ -42,13 +42,13 @@ static int num(const char *v, unsigned long lo, unsigned long hi, unsigned long 
 int mhd_conf_add_listen(mhd_conf *c, const char *spec)
 {
     if (c->nlisten >= MHD_LISTEN_MAX - 1) {
-        mh_err_set("at most %d listeners", MHD_LISTEN_MAX - 1);
+        mh_err_set(MH_ERR_TOO_LARGE, "at most %d listeners", MHD_LISTEN_MAX - 1);
         return MH_ERR_TOO_LARGE;
     }
     mhd_listen *l = &c->listen[c->nlisten];
     memset(l, 0, sizeof *l);
     if (strlen(spec) >= sizeof l->spec) {
-        mh_err_set("the listener '%.40s...' is too long", spec);
+        mh_err_set(MH_ERR_TOO_LARGE, "the listener '%.40s...' is too long", spec);
         return MH_ERR_TOO_LARGE;
     }
     snprintf(l->spec, sizeof l->spec, "%s", spec);
@@ -56,7 +56,8 @@ int mhd_conf_add_listen(mhd_conf *c, const char *spec)
     if (strncmp(s, "unix:", 5) == 0) {
         l->kind = MHD_LISTEN_UNIX;
         if (s[5] != '/' || strlen(s + 5) >= sizeof l->path) {
-            mh_err_set("'%s': a Unix socket listener is unix:/ABSOLUTE/PATH (under 108 bytes)",
+            mh_err_set(MH_ERR_PARSE,
+                       "'%s': a Unix socket listener is unix:/ABSOLUTE/PATH (under 108 bytes)",
                        spec);
             return MH_ERR_PARSE;
         }
@@ -72,7 +73,8 @@ int mhd_conf_add_listen(mhd_conf *c, const char *spec)
     const char *colon = strrchr(s, ':');
     unsigned long port;
     if (!colon || colon == s || num(colon + 1, 1, 65535, &port) != 0) {
-        mh_err_set("'%s': a listener is HOST:PORT, [IPv6]:PORT, tls:HOST:PORT or unix:PATH", spec);
+        mh_err_set(MH_ERR_PARSE,
+                   "'%s': a listener is HOST:PORT, [IPv6]:PORT, tls:HOST:PORT or unix:PATH", spec);
         return MH_ERR_PARSE;
     }
     size_t hl = (size_t)(colon - s);
@@ -81,7 +83,7 @@ int mhd_conf_add_listen(mhd_conf *c, const char *spec)
         hl -= 2;
     }
     if (hl == 0 || hl >= sizeof l->host) {
-        mh_err_set("'%s': no host", spec);
+        mh_err_set(MH_ERR_PARSE, "'%s': no host", spec);
         return MH_ERR_PARSE;
     }
     memcpy(l->host, s, hl);
@@ -94,7 +96,7 @@ int mhd_conf_add_listen(mhd_conf *c, const char *spec)
 static int set_path(char *dst, size_t cap, const char *v, const char *key)
 {
     if (strlen(v) >= cap || v[0] != '/') {
-        mh_err_set("%s must be an absolute path (under %zu bytes)", key, cap);
+        mh_err_set(MH_ERR_PARSE, "%s must be an absolute path (under %zu bytes)", key, cap);
         return MH_ERR_PARSE;
     }
     snprintf(dst, cap, "%s", v);
@@ -153,7 +155,8 @@ static int set_one(mhd_conf *c, const char *k, const char *v, bool *had_listen)
         if (!sp || sp == v || (size_t)(sp - v) >= sizeof c->issuer_keys[0].issuer ||
             strncmp(sp + 1, "pkcs11:", 7) != 0 || strlen(sp + 1) >= sizeof c->issuer_keys[0].uri ||
             c->nissuer_keys == sizeof c->issuer_keys / sizeof c->issuer_keys[0]) {
-            mh_err_set("issuer_key is ISSUER pkcs11:URI (with pin-source=file:PATH), at most 16");
+            mh_err_set(MH_ERR_PARSE,
+                       "issuer_key is ISSUER pkcs11:URI (with pin-source=file:PATH), at most 16");
             return MH_ERR_PARSE;
         }
         snprintf(c->issuer_keys[c->nissuer_keys].issuer, sizeof c->issuer_keys[0].issuer, "%.*s",
@@ -165,7 +168,8 @@ static int set_one(mhd_conf *c, const char *k, const char *v, bool *had_listen)
     if (strcmp(k, "witness") == 0) {
         if (strlen(v) >= sizeof c->witnesses[0] || !strchr(v, '+') ||
             c->nwitnesses == sizeof c->witnesses / sizeof c->witnesses[0]) {
-            mh_err_set("witness is a verifier key NAME+KEYID+BASE64 (at most 8 witnesses)");
+            mh_err_set(MH_ERR_PARSE,
+                       "witness is a verifier key NAME+KEYID+BASE64 (at most 8 witnesses)");
             return MH_ERR_PARSE;
         }
         snprintf(c->witnesses[c->nwitnesses++], sizeof c->witnesses[0], "%s", v);
@@ -173,7 +177,7 @@ static int set_one(mhd_conf *c, const char *k, const char *v, bool *had_listen)
     }
     if (strcmp(k, "public_host") == 0) {
         if (strlen(v) >= sizeof c->public_host || !v[0] || strchr(v, '/')) {
-            mh_err_set("public_host is a host name (the one the QR codes name)");
+            mh_err_set(MH_ERR_PARSE, "public_host is a host name (the one the QR codes name)");
             return MH_ERR_PARSE;
         }
         snprintf(c->public_host, sizeof c->public_host, "%s", v);
@@ -205,7 +209,8 @@ static int set_one(mhd_conf *c, const char *k, const char *v, bool *had_listen)
         if (strcmp(k, nums[i].key) != 0)
             continue;
         if (num(v, nums[i].lo, nums[i].hi, &x) != 0) {
-            mh_err_set("%s must be a number from %lu to %lu", k, nums[i].lo, nums[i].hi);
+            mh_err_set(MH_ERR_PARSE, "%s must be a number from %lu to %lu", k, nums[i].lo,
+                       nums[i].hi);
             return MH_ERR_PARSE;
         }
         unsigned u = (unsigned)x;
@@ -214,13 +219,13 @@ static int set_one(mhd_conf *c, const char *k, const char *v, bool *had_listen)
     }
     if (strcmp(k, "max_body") == 0 || strcmp(k, "max_json") == 0) {
         if (num(v, 1024, (unsigned long)1 << 30, &x) != 0) {
-            mh_err_set("%s must be a number of bytes from 1024 to 1073741824", k);
+            mh_err_set(MH_ERR_PARSE, "%s must be a number of bytes from 1024 to 1073741824", k);
             return MH_ERR_PARSE;
         }
         *(k[4] == 'b' ? &c->max_body : &c->max_json) = (size_t)x;
         return MH_OK;
     }
-    mh_err_set("unknown setting '%.40s' (docs/daemon.md lists them)", k);
+    mh_err_set(MH_ERR_PARSE, "unknown setting '%.40s' (docs/daemon.md lists them)", k);
     return MH_ERR_PARSE;
 }
 
@@ -231,7 +236,8 @@ int mhd_conf_load(mhd_conf *c, const char *path)
     bool had_listen = false;
     FILE *f = fopen(path, "re");
     if (!f) {
-        mh_err_set("%s cannot be read: %s", path, strerror(errno));
+        mh_err_set(errno == ENOENT ? MH_ERR_NOT_FOUND : MH_ERR_IO, "%s cannot be read: %s", path,
+                   strerror(errno));
         return errno == ENOENT ? MH_ERR_NOT_FOUND : MH_ERR_IO;
     }
     int rc = MH_OK;
@@ -239,7 +245,7 @@ int mhd_conf_load(mhd_conf *c, const char *path)
         lineno++;
         size_t n = strlen(line);
         if (n == sizeof line - 1 && line[n - 1] != '\n') {
-            mh_err_set("%s:%u: the line is too long", path, lineno);
+            mh_err_set(MH_ERR_PARSE, "%s:%u: the line is too long", path, lineno);
             rc = MH_ERR_PARSE;
             break;
         }
@@ -253,18 +259,17 @@ int mhd_conf_load(mhd_conf *c, const char *path)
             continue;
         char *v = k + strcspn(k, " \t");
         if (!*v) {
-            mh_err_set("%s:%u: '%s' has no value", path, lineno, k);
+            mh_err_set(MH_ERR_PARSE, "%s:%u: '%s' has no value", path, lineno, k);
             rc = MH_ERR_PARSE;
             break;
         }
         *v++ = 0;
         while (*v == ' ' || *v == '\t')
             v++;
-        mh_err_clear();
         if ((rc = set_one(c, k, v, &had_listen)) != 0) {
             char why[300];
             snprintf(why, sizeof why, "%s", mh_err_message(rc));
-            mh_err_set("%s:%u: %s: %s", path, lineno, k, why);
+            mh_err_set(rc, "%s:%u: %s: %s", path, lineno, k, why);
             break;
         }
     }
@@ -282,7 +287,8 @@ int mhd_conf_finish(mhd_conf *c)
         char p[300];
         int n = snprintf(p, sizeof p, "unix:%s/mohurd.sock", c->state_dir);
         if (n < 0 || (size_t)n >= 108 + 5) {
-            mh_err_set("the state directory's path is too long for its socket; set "
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the state directory's path is too long for its socket; set "
                        "local_socket no and listen on a shorter unix: path");
             return MH_ERR_TOO_LARGE;
         }
@@ -294,7 +300,8 @@ int mhd_conf_finish(mhd_conf *c)
         snprintf(c->pid_file, sizeof c->pid_file, "%s/mohurd.pid", c->state_dir);
     for (size_t i = 0; i < c->nlisten; i++)
         if (c->listen[i].tls && (!c->tls_cert[0] || !c->tls_key[0])) {
-            mh_err_set("the listener %s is TLS: set tls_cert and tls_key", c->listen[i].spec);
+            mh_err_set(MH_ERR_INVALID_ARG, "the listener %s is TLS: set tls_cert and tls_key",
+                       c->listen[i].spec);
             return MH_ERR_INVALID_ARG;
         }
     return MH_OK;

@@ -31,12 +31,11 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <jansson.h>
-#include <mbedtls/base64.h>
-#include <mbedtls/sha256.h>
 #include <microhttpd.h>
 
 #include "mh_app.h"
 #include "mh_doc.h"
+#include "mh_hash.h"
 #include "mh_ledger.h"
 #include "mh_web.h"
 
@@ -358,9 +357,9 @@ static bool rate_ok(req *r)
 
 static char *b64(const uint8_t *p, size_t n)
 {
-    size_t cap = 4 * ((n + 2) / 3) + 1, olen = 0;
+    size_t cap = mh_base64_encoded_len(n) + 1;
     char *s = malloc(cap);
-    if (s && mbedtls_base64_encode((unsigned char *)s, cap, &olen, p, n) != 0) {
+    if (s && mh_base64_encode(p, n, s, cap, NULL) != 0) {
         free(s);
         return NULL;
     }
@@ -373,10 +372,10 @@ static int unb64(const char *s, uint8_t **out, size_t *len)
     *out = malloc(sl / 4 * 3 + 3);
     if (!*out)
         return MH_ERR_NOMEM;
-    if (mbedtls_base64_decode(*out, sl / 4 * 3 + 3, &olen, (const unsigned char *)s, sl) != 0) {
+    if (mh_base64_decode(s, sl, *out, sl / 4 * 3 + 3, &olen) != 0) {
         free(*out);
         *out = NULL;
-        mh_err_set("the document is not valid base64");
+        mh_err_set(MH_ERR_PARSE, "the document is not valid base64");
         return MH_ERR_PARSE;
     }
     *len = olen;
@@ -585,7 +584,7 @@ static bool public_ok(struct MHD_Connection *c)
         addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
         alen = 8; /* a /64: one client, whatever its interface id */
     }
-    mbedtls_sha256_ret(addr, alen, h, 0);
+    (void)mh_hash_sha256(addr, alen, h);
     uint32_t slot;
     memcpy(&slot, h, 4);
     slot %= PUB_SLOTS;
@@ -721,23 +720,22 @@ static enum MHD_Result r_web(struct MHD_Connection *c, req *r, const char *url)
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
     };
     /* the cache key: every input of the answer */
-    mbedtls_sha256_context h;
     uint8_t key[32];
     uint64_t size = 0;
     uint8_t root[32];
     const char *parts[] = {url, q, wr.host, wr.accept_language, wr.cookie, wr.if_none_match};
-    mbedtls_sha256_init(&h);
-    mbedtls_sha256_starts_ret(&h, 0);
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+    enum { NPARTS = sizeof parts / sizeof parts[0] };
+    const uint8_t *hp[2 * NPARTS];
+    size_t hl[2 * NPARTS];
+    for (size_t i = 0; i < NPARTS; i++) {
         const char *p = parts[i] ? parts[i] : "";
-        size_t n = strnlen(p, 4096);
-        mbedtls_sha256_update_ret(&h, (const unsigned char *)p, n);
-        mbedtls_sha256_update_ret(&h, (const unsigned char *)"\n", 1);
+        hp[2 * i] = (const uint8_t *)p;
+        hl[2 * i] = strnlen(p, 4096);
+        hp[2 * i + 1] = (const uint8_t *)"\n";
+        hl[2 * i + 1] = 1;
     }
-    mbedtls_sha256_finish_ret(&h, key);
-    mbedtls_sha256_free(&h);
+    (void)mh_hash_sha256_parts(hp, hl, 2 * NPARTS, key);
     if (mh_ledger_size(mh_app_ledger(F.app), &size, root) != 0) {
-        mh_err_clear();
         return fail(c, r, 503, "the ledger cannot be read; try again shortly");
     }
     uint32_t hv;
@@ -763,7 +761,6 @@ static enum MHD_Result r_web(struct MHD_Connection *c, req *r, const char *url)
         return fail(c, r, 429, "too many verifications from this address; slow down");
     }
     mh_web_response res;
-    mh_err_clear();
     if (mh_web_handle(F.web, &wr, &res) != 0)
         return fail(c, r, 500, "the page could not be made");
     enum MHD_Result ret =
@@ -810,9 +807,8 @@ static enum MHD_Result r_verify_page(struct MHD_Connection *c, req *r, const cha
     uint64_t size = 0;
     uint8_t root[32];
     enum MHD_Result ret;
-    mbedtls_sha256_ret((const unsigned char *)rec, n, key, 0);
+    (void)mh_hash_sha256((const uint8_t *)rec, n, key);
     if (mh_ledger_size(mh_app_ledger(F.app), &size, root) != 0) {
-        mh_err_clear();
         return fail(c, r, 503, "the ledger cannot be read; try again shortly");
     }
     if (cache_get(key, size, json, c, r, &ret)) {
@@ -831,7 +827,6 @@ static enum MHD_Result r_verify_page(struct MHD_Connection *c, req *r, const cha
     mh_app_verdict *v = calloc(1, sizeof *v);
     if (!v)
         return fail(c, r, 500, "out of memory");
-    mh_err_clear();
     int rc = mh_app_verify_qr(F.app, qr, NULL, v);
     char *js = NULL, *html = NULL;
     size_t jl = 0, hl = 0;
@@ -903,7 +898,6 @@ static enum MHD_Result r_tiles(struct MHD_Connection *c, req *r, const char *url
 static enum MHD_Result r_log(struct MHD_Connection *c, req *r, const char *url)
 {
     mh_ledger *l = mh_app_ledger(F.app);
-    mh_err_clear();
     if (strcmp(url, "/api/v1/log/checkpoint") == 0) {
         char *note = malloc(MH_LEDGER_NOTE_MAX + 1);
         size_t len = 0;
@@ -1019,7 +1013,6 @@ static enum MHD_Result r_verify(struct MHD_Connection *c, req *r, const char *ur
         ret = fail(c, r, 500, "out of memory");
         goto out;
     }
-    mh_err_clear();
     int rc = mh_app_verify_mem(F.app, &in, v);
     char *js = NULL;
     size_t jl = 0;
@@ -1046,7 +1039,7 @@ static int cert_member(const char *s, uint8_t **der, size_t *len)
     b += 27;
     const char *e = strstr(b, "-----END CERTIFICATE-----");
     if (!e) {
-        mh_err_set("the certificate's PEM has no END line");
+        mh_err_set(MH_ERR_PARSE, "the certificate's PEM has no END line");
         return MH_ERR_PARSE;
     }
     char *txt = malloc((size_t)(e - b) + 1);
@@ -1156,7 +1149,7 @@ static enum MHD_Result r_cosign_embed(struct MHD_Connection *c, req *r, const ch
     if (rc == 0 && !(v = calloc(1, sizeof *v)))
         rc = MH_ERR_NOMEM;
     if (rc == 0 && (doc_len < 5 || memcmp(doc, "%PDF-", 5) != 0)) {
-        mh_err_set("the document is not a PDF");
+        mh_err_set(MH_ERR_PARSE, "the document is not a PDF");
         rc = MH_ERR_PARSE;
     }
     if (rc == 0)
@@ -1245,7 +1238,6 @@ static enum MHD_Result r_issue(struct MHD_Connection *c, req *r, const char *url
     mh_app_issuer_info only;
     if (!issuer && r->who && (r->roles & (ROLE_ISSUER | ROLE_NOTARY)))
         issuer = r->who->issuer;
-    mh_err_clear();
     if (!issuer && mh_app_issuer_for_kind(F.app, kind, &only) == 0)
         issuer = only.id;
     if (!issuer) {
@@ -1280,7 +1272,6 @@ static enum MHD_Result r_issue(struct MHD_Connection *c, req *r, const char *url
     }
     snprintf(q->requester, sizeof q->requester, "%s", r->requester);
     if (doc64) {
-        mh_err_clear();
         int rc = unb64(doc64, &doc, &doc_len);
         if (rc == 0)
             rc = mhd_memfd_from("mohur-doc", doc, doc_len, &fd);
@@ -1290,7 +1281,6 @@ static enum MHD_Result r_issue(struct MHD_Connection *c, req *r, const char *url
         }
         q->has_doc = 1;
     }
-    mh_err_clear();
     int rc = mhd_pool_call(&F.ledger, MHD_M_ISSUE_REQ, q, fd, &m, 600000);
     if (rc || m.type != MHD_M_ISSUE_OK) {
         if (rc == 0 && m.fd >= 0)
@@ -1339,8 +1329,7 @@ static enum MHD_Result r_issue(struct MHD_Connection *c, req *r, const char *url
         size_t olen = 0;
         bl += (size_t)snprintf(body + bl, cap - bl, "%s\"%s\":\"", i ? "," : "",
                                (ok.flags & MHD_ISSUE_PDF) ? "pdf" : other_names[i]);
-        b64ok = b64ok && mbedtls_base64_encode((unsigned char *)body + bl, cap - bl, &olen,
-                                               out + at, ok.out_len[i]) == 0;
+        b64ok = b64ok && mh_base64_encode(out + at, ok.out_len[i], body + bl, cap - bl, &olen) == 0;
         bl += olen;
         body[bl++] = '"';
         at += ok.out_len[i];
@@ -1376,7 +1365,6 @@ static enum MHD_Result r_status(struct MHD_Connection *c, req *r, const char *ur
     snprintf(issuer, sizeof issuer, "%.*s", slash ? (int)(slash - id) : 0, id);
     if (!(r->roles & (ROLE_ADMIN | ROLE_AUDITOR)) && !may_act_for(r, issuer))
         return fail(c, r, 403, "this credential does not act for that document's issuer");
-    mh_err_clear();
     int rc = mh_ledger_lookup_id(mh_app_ledger(F.app), id, &st);
     if (rc == MH_ERR_NOT_FOUND)
         return fail(c, r, 404, "no such document in this registry's ledger");
@@ -1429,7 +1417,6 @@ static enum MHD_Result r_revoke(struct MHD_Connection *c, req *r, const char *ur
     snprintf(q.requester, sizeof q.requester, "%s", r->requester);
     snprintf(q.doc_id, sizeof q.doc_id, "%s", id);
     q.reason = (uint32_t)code;
-    mh_err_clear();
     int rc = mhd_pool_call(&F.ledger, MHD_M_REVOKE_REQ, &q, -1, &m, 120000);
     if (rc == 0 && m.fd >= 0)
         close(m.fd);
@@ -1475,7 +1462,6 @@ static enum MHD_Result r_batch(struct MHD_Connection *c, req *r, const char *url
     mh_app_issuer_info only;
     if (!issuer && r->who && (r->roles & ROLE_ISSUER))
         issuer = r->who->issuer;
-    mh_err_clear();
     if (!issuer && mh_app_issuer_for_kind(F.app, kind, &only) == 0)
         issuer = only.id;
     if (!issuer || !may_act_for(r, issuer)) {
@@ -1497,7 +1483,6 @@ static enum MHD_Result r_batch(struct MHD_Connection *c, req *r, const char *url
     }
     q.json = format && strcmp(format, "json") == 0;
     snprintf(q.requester, sizeof q.requester, "%s", r->requester);
-    mh_err_clear();
     int rc = mhd_memfd_from("mohur-roster", roster, strlen(roster), &fd);
     if (rc == 0)
         rc = mhd_pool_call(&F.ledger, MHD_M_BATCH_REQ, &q, fd, &m, 30000);
@@ -1526,7 +1511,6 @@ static enum MHD_Result r_batch_get(struct MHD_Connection *c, req *r, const char 
     if (!p[0] || *end || errno || id == 0 || id > 0xffffffffu || p[0] == '-' || p[0] == '+')
         return fail(c, r, 404, "no such batch");
     mhd_batch_poll q = {(uint32_t)id};
-    mh_err_clear();
     int rc = mhd_pool_call(&F.ledger, MHD_M_BATCH_POLL, &q, -1, &m, 10000);
     if (rc == 0 && m.fd >= 0)
         close(m.fd);
@@ -1552,7 +1536,6 @@ static enum MHD_Result r_cosig(struct MHD_Connection *c, req *r, const char *url
                     "text/plain");
     memcpy(q.line, r->body, r->len);
     snprintf(q.requester, sizeof q.requester, "%s", r->requester[0] ? r->requester : "-");
-    mh_err_clear();
     int rc = mhd_pool_call(&F.ledger, MHD_M_COSIG_REQ, &q, -1, &m, 30000);
     if (rc == 0 && m.fd >= 0)
         close(m.fd);
@@ -1828,6 +1811,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+/* libmicrohttpd's own messages: fm is its printf format */
+static void mhd_logger(void *cls, const char *fm, va_list ap) MH_PRINTF(2, 0);
 static void mhd_logger(void *cls, const char *fm, va_list ap)
 {
     char b[512];
@@ -1886,8 +1871,8 @@ static int front_setup(mhd_conf *c)
         F.tls_key = read_small(c->tls_key);
         F.tls_ca = read_small(c->tls_client_ca[0] ? c->tls_client_ca : path);
         if (!F.tls_cert || !F.tls_key) {
-            mh_err_set("the TLS certificate %s or key %s cannot be read (PEM)", c->tls_cert,
-                       c->tls_key);
+            mh_err_set(MH_ERR_IO, "the TLS certificate %s or key %s cannot be read (PEM)",
+                       c->tls_cert, c->tls_key);
             return MH_ERR_IO;
         }
     }
@@ -2008,7 +1993,7 @@ int mhd_front_main(mhd_conf *c, size_t nlisten)
             MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_ARRAY, L->tls ? tls_opts : none,
             MHD_OPTION_END);
         if (!L->d) {
-            mh_err_set("libmicrohttpd could not serve on %s", cl->spec);
+            mh_err_set(MH_ERR_IO, "libmicrohttpd could not serve on %s", cl->spec);
             return MH_ERR_IO;
         }
         F.nls = i + 1;

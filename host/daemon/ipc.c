@@ -114,6 +114,7 @@ static const field f_sign_req[] = {U8(mhd_sign_req, purpose),
                                    U64(mhd_sign_req, log_index),
                                    U8(mhd_sign_req, md),
                                    U8(mhd_sign_req, alg),
+                                   U8(mhd_sign_req, enc),
                                    BYTES(mhd_sign_req, hash, hash_len),
                                    END};
 static const field f_sign_ok[] = {BYTES(mhd_sign_ok, sig, sig_len), END};
@@ -286,7 +287,7 @@ int mhd_ipc_encode(uint8_t type, const void *msg, uint8_t *out, size_t cap, size
         }
     }
     if (w.err) {
-        mh_err_set("an IPC message of type %s does not fit its limits", s->name);
+        mh_err_set(MH_ERR_TOO_LARGE, "an IPC message of type %s does not fit its limits", s->name);
         return MH_ERR_TOO_LARGE;
     }
     *len = w.off;
@@ -351,7 +352,7 @@ int mhd_ipc_decode(uint8_t type, const uint8_t *payload, size_t len, void *msg)
     }
     if (c.err || c.off != c.n) {
         memset(base, 0, s->size);
-        mh_err_set("a malformed IPC message of type %s", s->name);
+        mh_err_set(MH_ERR_PARSE, "a malformed IPC message of type %s", s->name);
         return MH_ERR_PARSE;
     }
     return MH_OK;
@@ -415,7 +416,7 @@ int mhd_ipc_send(int sock, uint8_t type, uint32_t id, const void *msg, int fd)
             return (size_t)r == iov.iov_len ? MH_OK : MH_ERR_IO;
         if (errno == EINTR)
             continue;
-        mh_err_set("the peer process is gone (%s)", strerror(errno));
+        mh_err_set(MH_ERR_IO, "the peer process is gone (%s)", strerror(errno));
         return MH_ERR_IO;
     }
 }
@@ -451,7 +452,7 @@ int mhd_ipc_recv(int sock, mhd_msg *m, int timeout_ms)
         r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
     while (r < 0 && errno == EINTR);
     if (r <= 0) {
-        mh_err_set("the peer process is gone");
+        mh_err_set(MH_ERR_IO, "the peer process is gone");
         return MH_ERR_IO;
     }
     /* every descriptor that came is ours to close, whatever happens */
@@ -470,7 +471,7 @@ int mhd_ipc_recv(int sock, mhd_msg *m, int timeout_ms)
     if (bad) {
         for (int i = 0; i < nfd; i++)
             close(fds[i]);
-        mh_err_set("a malformed IPC message (%zd bytes)", r);
+        mh_err_set(MH_ERR_PARSE, "a malformed IPC message (%zd bytes)", r);
         return MH_ERR_PARSE;
     }
     memcpy(m->buf, payload, len);
@@ -500,7 +501,7 @@ int mhd_memfd_from(const char *name, const void *buf, size_t len, int *fd)
     size_t done = 0;
     *fd = -1;
     if (f < 0) {
-        mh_err_set("memfd_create: %s", strerror(errno));
+        mh_err_set(MH_ERR_IO, "memfd_create: %s", strerror(errno));
         return MH_ERR_IO;
     }
     while (done < len) {
@@ -509,7 +510,8 @@ int mhd_memfd_from(const char *name, const void *buf, size_t len, int *fd)
             continue;
         if (w <= 0) {
             close(f);
-            mh_err_set("writing a memfd: %s", strerror(errno));
+            mh_err_set(errno == ENOSPC ? MH_ERR_DISK_FULL : MH_ERR_IO, "writing a memfd: %s",
+                       strerror(errno));
             return errno == ENOSPC ? MH_ERR_DISK_FULL : MH_ERR_IO;
         }
         done += (size_t)w;
@@ -534,11 +536,11 @@ int mhd_memfd_read(int fd, size_t cap, uint8_t **buf, size_t *len)
     int seals = fcntl(fd, F_GET_SEALS);
     if (seals < 0 || !(seals & F_SEAL_WRITE) || !(seals & F_SEAL_SHRINK) || fstat(fd, &st) != 0 ||
         !S_ISREG(st.st_mode)) {
-        mh_err_set("the document did not come as a sealed memfd");
+        mh_err_set(ret, "the document did not come as a sealed memfd");
         goto out;
     }
     if ((uint64_t)st.st_size > cap) {
-        mh_err_set("the document is larger than %zu bytes", cap);
+        mh_err_set(MH_ERR_TOO_LARGE, "the document is larger than %zu bytes", cap);
         ret = MH_ERR_TOO_LARGE;
         goto out;
     }

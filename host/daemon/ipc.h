@@ -196,7 +196,8 @@ typedef struct mhd_sign_req {
     char kind[MHD_KIND_MAX + 1];
     uint64_t log_index;
     uint8_t md;  /* mbedtls_md_type_t */
-    uint8_t alg; /* enum mh_sig_alg: ECDSA, RSA PKCS#1 v1.5 or PSS */
+    uint8_t alg; /* enum mh_sig_alg: the key's own (ECDSA, RSA PKCS#1 v1.5, PSS) */
+    uint8_t enc; /* enum mh_sig_enc: ECDSA as DER or r || s */
     uint8_t hash[64];
     size_t hash_len;
 } mhd_sign_req;

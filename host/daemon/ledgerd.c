@@ -83,49 +83,58 @@ static struct G {
 
 /* ---- signing through the signer --------------------------------------------- */
 
-static int remote_sign(void *ctx, int alg, int md, const uint8_t *hash, size_t hlen, uint8_t *sig,
-                       size_t cap, size_t *sig_len)
+/* The mh_signer sign of every key the ledger process holds: the signer
+ * process signs, if its permit table and its read of the ledger allow. The
+ * flow's request (mh_app_remote_call) names the issue entry the signature
+ * is for; the entry names the issuer and kind the permit is asked for. */
+static int remote_sign(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *in,
+                       size_t in_len, bool message, enum mh_sig_enc enc, uint8_t *sig, size_t cap,
+                       size_t *sig_len)
 {
     static _Thread_local mhd_msg m;
-    const rkey *k = ctx;
-    const mhd_ctx *cx = mhd_cur.issuer[0] ? &mhd_cur : &mhd_batch_ctx;
+    const mh_app_remote_call *call = self->ctx;
+    const rkey *k = call->ctx;
+    const mh_app_request *rq = call->request;
     mhd_sign_req q;
+    mh_ledger_entry e;
     memset(&q, 0, sizeof q);
-    if (!mhd_cur.have_index) {
-        mh_err_set("a signature without its ledger entry is never asked for");
-        return MH_ERR_PERMISSION;
-    }
-    if (hlen > sizeof q.hash)
-        return MH_ERR_INVALID_ARG;
+    if (!rq || !rq->has_entry)
+        return mh_err_set(MH_ERR_PERMISSION,
+                          "a signature without its ledger entry is never asked for");
+    if (message || in_len > sizeof q.hash)
+        return mh_err_set(MH_ERR_KEY_TYPE, "the signer process signs digests only");
+    int rc = mh_ledger_get(mh_app_ledger(G.app), rq->entry_index, &e);
+    if (rc)
+        return rc;
     q.purpose = k->purpose;
     snprintf(q.key, sizeof q.key, "%s", k->label);
-    snprintf(q.issuer, sizeof q.issuer, "%s", cx->issuer);
-    snprintf(q.kind, sizeof q.kind, "%s", cx->kind);
-    q.log_index = mhd_cur.index;
+    snprintf(q.issuer, sizeof q.issuer, "%s", e.issuer);
+    snprintf(q.kind, sizeof q.kind, "%s", e.kind);
+    q.log_index = rq->entry_index;
     q.md = (uint8_t)md;
-    q.alg = (uint8_t)alg;
-    memcpy(q.hash, hash, hlen);
-    q.hash_len = hlen;
-    int rc = mhd_pool_call(&G.signer, MHD_M_SIGN_REQ, &q, -1, &m, 120000);
+    q.alg = (uint8_t)self->alg;
+    q.enc = (uint8_t)enc;
+    memcpy(q.hash, in, in_len);
+    q.hash_len = in_len;
+    rc = mhd_pool_call(&G.signer, MHD_M_SIGN_REQ, &q, -1, &m, 120000);
     if (rc == 0 && m.fd >= 0)
         close(m.fd);
     if (rc) {
         atomic_fetch_add(&G.sign_errors, 1);
-        mhd_cur.sign_err = rc == MH_ERR_CANCELLED ? MH_ERR_TOKEN_BUSY : MH_ERR_TOKEN_FAILED;
-        mh_err_set("the signer process did not answer (%s); the signature was not made",
-                   rc == MH_ERR_CANCELLED ? "timeout" : "it stopped");
-        return mhd_cur.sign_err;
+        /* a signer that stops or hangs is a token that cannot sign now
+         * (503), not an internal error */
+        return mh_err_set(rc == MH_ERR_CANCELLED ? MH_ERR_TOKEN_BUSY : MH_ERR_TOKEN_FAILED,
+                          "the signer process did not answer (%s); the signature was not made",
+                          rc == MH_ERR_CANCELLED ? "timeout" : "it stopped");
     }
     if (m.type == MHD_M_ERROR) {
-        mhd_error e;
+        mhd_error er;
         atomic_fetch_add(&G.sign_errors, 1);
-        if (mhd_ipc_decode(m.type, m.buf, m.len, &e) != 0)
+        if (mhd_ipc_decode(m.type, m.buf, m.len, &er) != 0)
             return MH_ERR_INTERNAL;
-        mh_err_set("the signer process: %s", e.message);
-        /* mbedTLS will report it as its own hardware failure: keep the
-         * real code for the answer */
-        mhd_cur.sign_err = e.code < 0 ? e.code : MH_ERR_INTERNAL;
-        return mhd_cur.sign_err;
+        /* the signer's own code (a wrong PIN, a removed token, a refusal) */
+        return mh_err_set(er.code < 0 ? er.code : MH_ERR_INTERNAL, "the signer process: %s",
+                          er.message);
     }
     mhd_sign_ok ok;
     if (m.type != MHD_M_SIGN_OK || mhd_ipc_decode(m.type, m.buf, m.len, &ok) != 0 ||
@@ -152,7 +161,7 @@ static int fetch_cert(const char *label, uint8_t **der, size_t *len)
     if (m.type == MHD_M_ERROR) {
         mhd_error e;
         if (mhd_ipc_decode(m.type, m.buf, m.len, &e) == 0)
-            mh_err_set("%s", e.message);
+            mh_err_set(MH_ERR_KEY_NOT_FOUND, "%s", e.message);
         return MH_ERR_KEY_NOT_FOUND;
     }
     if (!(k = malloc(sizeof *k)))
@@ -183,10 +192,9 @@ static void load_keys(void)
     }
     snprintf(G.reg.label, sizeof G.reg.label, "%s", mh_app_key_label(G.app, MH_APP_KEY_REGISTRY));
     G.reg.purpose = MHD_P_RECEIPT;
-    mh_err_clear();
     if ((rc = fetch_cert(G.reg.label, &der, &len)) != 0 ||
-        (rc = mh_app_set_remote_key(G.app, MH_APP_KEY_REGISTRY, der, len, remote_sign, &G.reg)) !=
-            0) {
+        (rc = mh_app_set_remote_key(G.app, MH_APP_KEY_REGISTRY, der, len,
+                                    &(mh_signer){.sign = remote_sign, .ctx = &G.reg})) != 0) {
         snprintf(G.keys_problem, sizeof G.keys_problem, "the registry key: %s", mh_err_message(rc));
         free(der);
         pthread_mutex_unlock(&G.keys_lock);
@@ -200,7 +208,8 @@ static void load_keys(void)
         snprintf(G.tsa.label, sizeof G.tsa.label, "%s", tsa);
         G.tsa.purpose = MHD_P_TIMESTAMP;
         if ((rc = fetch_cert(tsa, &der, &len)) != 0 ||
-            (rc = mh_app_set_remote_key(G.app, MH_APP_KEY_TSA, der, len, remote_sign, &G.tsa)) != 0)
+            (rc = mh_app_set_remote_key(G.app, MH_APP_KEY_TSA, der, len,
+                                        &(mh_signer){.sign = remote_sign, .ctx = &G.tsa})) != 0)
             mhd_log(MHD_LOG_WARN, "the TSA key is not usable: signatures are B-B", "error=%s",
                     mhd_q(mh_err_message(rc)));
         free(der);
@@ -215,9 +224,9 @@ static void load_keys(void)
         G.signers[i] = NULL;
         snprintf(G.iss[i].label, sizeof G.iss[i].label, "%s", G.info[i].key_label);
         G.iss[i].purpose = MHD_P_DOCUMENT;
-        mh_err_clear();
         if ((rc = fetch_cert(G.info[i].key_label, &der, &len)) != 0 ||
-            (rc = mh_app_signer_open_remote(G.app, G.info[i].id, der, len, remote_sign, &G.iss[i],
+            (rc = mh_app_signer_open_remote(G.app, G.info[i].id, der, len,
+                                            &(mh_signer){.sign = remote_sign, .ctx = &G.iss[i]},
                                             &G.signers[i])) != 0)
             mhd_log(MHD_LOG_WARN, "an issuer cannot sign", "issuer=%s error=%s",
                     mhd_q(G.info[i].id), mhd_q(mh_err_message(rc)));
@@ -284,7 +293,6 @@ static void checkpoint_now(void)
     pthread_rwlock_rdlock(&G.lock);
     mh_ledger *l = G.app ? mh_app_ledger(G.app) : NULL;
     if (l && G.keys_ok && mh_ledger_size(l, &size, root) == 0 && size > G.checkpoint_size) {
-        mh_err_clear();
         int rc = mh_ledger_checkpoint_sign(l, G.origin, note_sign, NULL, &seq);
         if (rc == 0)
             rc = mh_ledger_export_tiles(l, G.tiles, &st);
@@ -296,7 +304,6 @@ static void checkpoint_now(void)
             mhd_log(MHD_LOG_WARN, "checkpoint failed", "error=%s", mhd_q(mh_err_message(rc)));
         }
     }
-    mh_err_clear();
     pthread_rwlock_unlock(&G.lock);
 }
 
@@ -378,7 +385,7 @@ static int fields_from_json(const char *text, mh_app_fields *f)
     int rc = MH_OK;
     if (!json_is_object(o)) {
         json_decref(o);
-        mh_err_set("the fields are not a JSON object");
+        mh_err_set(MH_ERR_PARSE, "the fields are not a JSON object");
         return MH_ERR_PARSE;
     }
     json_object_foreach(o, k, v)
@@ -386,7 +393,7 @@ static int fields_from_json(const char *text, mh_app_fields *f)
         char *kv = NULL;
         if (!json_is_string(v) || asprintf(&kv, "%s=%s", k, json_string_value(v)) < 0) {
             rc = MH_ERR_PARSE;
-            mh_err_set("field '%.40s' is not a string", k);
+            mh_err_set(MH_ERR_PARSE, "field '%.40s' is not a string", k);
             break;
         }
         rc = mh_app_fields_add(f, kv);
@@ -408,33 +415,10 @@ static int spool_name(char *out, size_t cap)
     return MH_OK;
 }
 
+/* An output the flow wrote into the spool (never a symlink). */
 static int read_file(const char *path, uint8_t **buf, size_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    struct stat st;
-    *buf = NULL;
-    *len = 0;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        if (fd >= 0)
-            close(fd);
-        return MH_ERR_IO;
-    }
-    size_t n = (size_t)st.st_size, got = 0;
-    uint8_t *b = malloc(n ? n : 1);
-    while (b && got < n) {
-        ssize_t r = read(fd, b + got, n - got);
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (!b || got != n) {
-        free(b);
-        return MH_ERR_IO;
-    }
-    *buf = b;
-    *len = n;
-    return MH_OK;
+    return mh_file_read(path, 2 * MH_APP_DOC_MAX, MH_FILE_REGULAR | MH_FILE_NOFOLLOW, buf, len);
 }
 
 static void h_issue(int ch, const mhd_msg *m)
@@ -454,7 +438,6 @@ static void h_issue(int ch, const mhd_msg *m)
     memset(&fields, 0, sizeof fields);
     memset(&res, 0, sizeof res);
     memset(&ok, 0, sizeof ok);
-    mh_err_clear();
     if (!q || !k) {
         rc = MH_ERR_NOMEM;
         goto out;
@@ -468,7 +451,8 @@ static void h_issue(int ch, const mhd_msg *m)
             goto out;
     }
     if (!G.keys_ok) {
-        mh_err_set("mohurd's ledger process is starting: the signer has not given it its keys "
+        mh_err_set(MH_ERR_TOKEN_BUSY,
+                   "mohurd's ledger process is starting: the signer has not given it its keys "
                    "yet; try again shortly");
         rc = MH_ERR_TOKEN_BUSY;
         goto out;
@@ -476,12 +460,13 @@ static void h_issue(int ch, const mhd_msg *m)
     const mh_app_issuer_info *info = NULL;
     mh_app_signer *s = signer_of(q->issuer, &info);
     if (!info) {
-        mh_err_set("no issuer '%s' is configured on this appliance", q->issuer);
+        mh_err_set(MH_ERR_NOT_FOUND, "no issuer '%s' is configured on this appliance", q->issuer);
         rc = MH_ERR_NOT_FOUND;
         goto out;
     }
     if (!s) {
-        mh_err_set("issuer '%s' cannot sign now (its key or certificate is not usable: see "
+        mh_err_set(MH_ERR_KEY_NOT_FOUND,
+                   "issuer '%s' cannot sign now (its key or certificate is not usable: see "
                    "mohurd's log)",
                    q->issuer);
         rc = MH_ERR_KEY_NOT_FOUND;
@@ -498,7 +483,8 @@ static void h_issue(int ch, const mhd_msg *m)
     if (k->rendered) {
         tpl *t = NULL;
         if (doc) {
-            mh_err_set("a %s is made by mohur from its fields: send no document",
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "a %s is made by mohur from its fields: send no document",
                        k->names[MH_LANG_EN]);
             rc = MH_ERR_INVALID_ARG;
             goto out;
@@ -512,7 +498,8 @@ static void h_issue(int ch, const mhd_msg *m)
         made = true;
         font = t->has_font ? &t->font : NULL;
     } else if (!doc) {
-        mh_err_set("a %s is supplied by its issuer: send the document", k->names[MH_LANG_EN]);
+        mh_err_set(MH_ERR_INVALID_ARG, "a %s is supplied by its issuer: send the document",
+                   k->names[MH_LANG_EN]);
         rc = MH_ERR_INVALID_ARG;
         goto out;
     }
@@ -533,16 +520,11 @@ static void h_issue(int ch, const mhd_msg *m)
     r.out_path = out;
     r.rendered = made;
     r.stamp_font = font;
-    memset(&mhd_cur, 0, sizeof mhd_cur);
-    snprintf(mhd_cur.issuer, sizeof mhd_cur.issuer, "%s", q->issuer);
-    snprintf(mhd_cur.kind, sizeof mhd_cur.kind, "%s", q->kind);
-    snprintf(mhd_cur.requester, sizeof mhd_cur.requester, "%s", q->requester);
+    /* who asked (recorded in the entry); the flow tells the remote keys
+     * which entry their signatures are for */
+    mh_app_request rq = {.requester = q->requester};
+    r.request = &rq;
     rc = mh_app_issue(G.app, &r, &res);
-    /* a failure the signer reported keeps its own code (a removed token is
-     * 503, not an internal error) */
-    if (rc && mhd_cur.sign_err && mhd_http_status(rc) == 500)
-        rc = mhd_cur.sign_err;
-    memset(&mhd_cur, 0, sizeof mhd_cur);
     if (rc)
         goto out;
     /* the outputs, read back whole, go to the front in one memfd */
@@ -569,7 +551,8 @@ static void h_issue(int ch, const mhd_msg *m)
     if (rc == 0)
         rc = mhd_memfd_from("mohur-out", all, total, &ofd);
     if (rc) {
-        mh_err_set("document '%s' was issued (log index %llu) but its files could not be handed "
+        mh_err_set(rc,
+                   "document '%s' was issued (log index %llu) but its files could not be handed "
                    "back; ask again: the same request returns it",
                    res.doc_id, (unsigned long long)res.log_index);
         goto out;
@@ -607,13 +590,10 @@ static void h_revoke(int ch, const mhd_msg *m)
 {
     mhd_revoke_req q;
     mh_ledger_status st;
-    mh_err_clear();
     int rc = mhd_ipc_decode(m->type, m->buf, m->len, &q);
     if (rc == 0) {
-        memset(&mhd_cur, 0, sizeof mhd_cur);
-        snprintf(mhd_cur.requester, sizeof mhd_cur.requester, "%s", q.requester);
-        rc = mh_app_revoke(G.app, q.doc_id, q.reason, &st);
-        memset(&mhd_cur, 0, sizeof mhd_cur);
+        mh_app_request rq = {.requester = q.requester};
+        rc = mh_app_revoke(G.app, q.doc_id, q.reason, &rq, &st);
     }
     if (rc) {
         send_error(ch, m->id, rc, false, NULL);
@@ -642,7 +622,6 @@ static void h_health(int ch, const mhd_msg *m)
         h.signatures = p.signatures;
         h.sign_errors = p.errors;
     }
-    mh_err_clear();
     snprintf(h.problem, sizeof h.problem, "%s",
              !h.ledger_ok   ? "the ledger cannot be read"
              : !G.keys_ok   ? (G.keys_problem[0] ? G.keys_problem : "the signer is not up")
@@ -690,13 +669,13 @@ static void *run_batch(void *arg)
         o.out_dir = b->st.out_dir;
         o.app = G.app;
         o.signer = s;
+        o.requester = b->requester;
         o.progress = 0;
         o.log = log;
         o.stop = &G.batch_stop;
-        mh_err_clear();
         rc = mh_batch_run(&o, &st);
     } else {
-        mh_err_set("issuer '%s' cannot sign now", b->issuer);
+        mh_err_set(rc, "issuer '%s' cannot sign now", b->issuer);
     }
     pthread_rwlock_unlock(&G.lock);
     if (log)
@@ -715,7 +694,6 @@ static void *run_batch(void *arg)
     snprintf(b->st.message, sizeof b->st.message, "%s",
              rc ? (st.fatal_msg[0] ? st.fatal_msg : mh_err_message(rc)) : "done: see the counts");
     G.batch_running = false;
-    memset(&mhd_batch_ctx, 0, sizeof mhd_batch_ctx);
     pthread_mutex_unlock(&G.batch_lock);
     mhd_log(MHD_LOG_INFO, "batch finished", "id=%u issued=%llu failed=%llu error=%s",
             (unsigned)b->st.id, (unsigned long long)st.issued,
@@ -732,7 +710,6 @@ static void h_batch(int ch, const mhd_msg *m)
     char dir[1300];
     int rc = mhd_ipc_decode(m->type, m->buf, m->len, &q);
     int fd = m->fd;
-    mh_err_clear();
     if (rc == 0) {
         rc = mhd_memfd_read(fd, (size_t)256 << 20, &roster, &rlen);
         fd = -1;
@@ -741,12 +718,12 @@ static void h_batch(int ch, const mhd_msg *m)
         goto fail;
     const mh_app_issuer_info *info = NULL;
     if (!G.keys_ok) {
-        mh_err_set("mohurd's ledger process is starting; try again shortly");
+        mh_err_set(MH_ERR_TOKEN_BUSY, "mohurd's ledger process is starting; try again shortly");
         rc = MH_ERR_TOKEN_BUSY;
         goto fail;
     }
     if (!signer_of(q.issuer, &info) && !info) {
-        mh_err_set("no issuer '%s' is configured on this appliance", q.issuer);
+        mh_err_set(MH_ERR_NOT_FOUND, "no issuer '%s' is configured on this appliance", q.issuer);
         rc = MH_ERR_NOT_FOUND;
         goto fail;
     }
@@ -760,7 +737,8 @@ static void h_batch(int ch, const mhd_msg *m)
     pthread_mutex_lock(&G.batch_lock);
     if (G.batch_running || G.nbatch >= BATCH_MAX) {
         pthread_mutex_unlock(&G.batch_lock);
-        mh_err_set(G.batch_running ? "a batch is running; poll it and start the next one after it"
+        mh_err_set(MH_ERR_ALREADY_EXISTS,
+                   G.batch_running ? "a batch is running; poll it and start the next one after it"
                                    : "too many batches since mohurd started; restart it");
         rc = MH_ERR_ALREADY_EXISTS;
         goto fail;
@@ -784,16 +762,13 @@ static void h_batch(int ch, const mhd_msg *m)
         goto fail;
     }
     snprintf(b->issuer, sizeof b->issuer, "%s", q.issuer);
+    snprintf(b->requester, sizeof b->requester, "%s", q.requester);
     b->st.state = 1;
     snprintf(b->st.message, sizeof b->st.message, "started");
     pthread_mutex_lock(&G.batch_lock);
     G.b[b->st.id - 1] = b;
     G.batch_running = true;
     G.batch_stop = 0;
-    memset(&mhd_batch_ctx, 0, sizeof mhd_batch_ctx);
-    snprintf(mhd_batch_ctx.issuer, sizeof mhd_batch_ctx.issuer, "%s", q.issuer);
-    snprintf(mhd_batch_ctx.kind, sizeof mhd_batch_ctx.kind, "%s", q.kind);
-    snprintf(mhd_batch_ctx.requester, sizeof mhd_batch_ctx.requester, "%s", q.requester);
     mhd_batch_state snap = b->st;
     pthread_mutex_unlock(&G.batch_lock);
     pthread_t th;
@@ -833,7 +808,7 @@ static void h_batch_poll(int ch, const mhd_msg *m)
     mhd_batch_poll q;
     mhd_batch_state snap;
     if (mhd_ipc_decode(m->type, m->buf, m->len, &q) != 0 || q.id == 0 || q.id > BATCH_MAX) {
-        mh_err_set("no such batch");
+        mh_err_set(MH_ERR_NOT_FOUND, "no such batch");
         send_error(ch, m->id, MH_ERR_NOT_FOUND, false, NULL);
         return;
     }
@@ -843,7 +818,7 @@ static void h_batch_poll(int ch, const mhd_msg *m)
         snap = b->st;
     pthread_mutex_unlock(&G.batch_lock);
     if (!b) {
-        mh_err_set("no such batch");
+        mh_err_set(MH_ERR_NOT_FOUND, "no such batch");
         send_error(ch, m->id, MH_ERR_NOT_FOUND, false, NULL);
         return;
     }
@@ -856,7 +831,6 @@ static void h_cosig(int ch, const mhd_msg *m)
     mhd_cosig_req q;
     const char *keys[8];
     char name[300] = "";
-    mh_err_clear();
     int rc = mhd_ipc_decode(m->type, m->buf, m->len, &q);
     for (size_t i = 0; i < G.c->nwitnesses && i < 8; i++)
         keys[i] = G.c->witnesses[i];
@@ -895,7 +869,7 @@ static void *serve_front(void *arg)
         if (G.stopping && m->type != MHD_M_HEALTH_REQ) {
             if (m->fd >= 0)
                 close(m->fd);
-            mh_err_set("mohurd is stopping; try again when it is back");
+            mh_err_set(MH_ERR_IO, "mohurd is stopping; try again when it is back");
             send_error(ch, m->id, MH_ERR_IO, false, NULL);
             continue;
         }
@@ -954,7 +928,6 @@ static int open_app(void)
         strcmp(origin, G.origin) == 0)
         G.checkpoint_size = size;
     free(note);
-    mh_err_clear();
     return MH_OK;
 }
 
@@ -996,7 +969,7 @@ int mhd_ledger_main(mhd_conf *c)
     if ((mkdir(G.spool, 0700) != 0 && errno != EEXIST) ||
         (mkdir(G.batches, 0700) != 0 && errno != EEXIST) ||
         (mkdir(G.tiles, 0755) != 0 && errno != EEXIST)) {
-        mh_err_set("the state directory's spool, batches or tiles cannot be made: %s",
+        mh_err_set(MH_ERR_IO, "the state directory's spool, batches or tiles cannot be made: %s",
                    strerror(errno));
         return MH_ERR_IO;
     }

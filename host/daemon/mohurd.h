@@ -151,23 +151,6 @@ int mhd_pool_call(mhd_pool *p, uint8_t type, const void *msg, int fd, mhd_msg *r
 /* Is at least one live channel there? */
 bool mhd_pool_up(mhd_pool *p);
 
-/* ---- the ledger process's request context (ledger.c, seam.c) ---------------- */
-
-/* What the ledger process is doing on this thread: who asked (recorded in
- * the ledger entries it writes) and which issuer, kind and log index the
- * signatures are for (the signer checks them against its permit table and
- * the ledger). A batch's worker threads use mhd_batch_ctx. */
-typedef struct mhd_ctx {
-    char issuer[MHD_ID_MAX + 1];
-    char kind[MHD_KIND_MAX + 1];
-    char requester[MHD_REQUESTER_MAX + 1];
-    uint64_t index;
-    bool have_index;
-    int sign_err; /* the signer's own error for the last refused signature */
-} mhd_ctx;
-extern _Thread_local mhd_ctx mhd_cur;
-extern mhd_ctx mhd_batch_ctx;
-
 /* Exit statuses of a child that saw its peer break the protocol: the
  * parent kills that peer too (OpenSSH's monitor: anything unexpected is
  * fatal). */

@@ -80,7 +80,7 @@ static int bind_tcp(const mhd_listen *l, int *out)
     snprintf(port, sizeof port, "%u", l->port);
     int e = getaddrinfo(l->host, port, &hints, &res);
     if (e != 0) {
-        mh_err_set("listen %s: %s", l->spec, gai_strerror(e));
+        mh_err_set(MH_ERR_INVALID_ARG, "listen %s: %s", l->spec, gai_strerror(e));
         return MH_ERR_INVALID_ARG;
     }
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -89,7 +89,7 @@ static int bind_tcp(const mhd_listen *l, int *out)
         (res->ai_family == AF_INET6 &&
          setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) ||
         bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
-        mh_err_set("listen %s: %s", l->spec, strerror(errno));
+        mh_err_set(MH_ERR_IO, "listen %s: %s", l->spec, strerror(errno));
         if (fd >= 0)
             close(fd);
         freeaddrinfo(res);
@@ -107,20 +107,22 @@ static int bind_unix(const mhd_listen *l, int *out)
     memset(&sa, 0, sizeof sa);
     sa.sun_family = AF_UNIX;
     if (strlen(l->path) >= sizeof sa.sun_path) {
-        mh_err_set("listen %s: the path is too long", l->spec);
+        mh_err_set(MH_ERR_TOO_LARGE, "listen %s: the path is too long", l->spec);
         return MH_ERR_TOO_LARGE;
     }
     snprintf(sa.sun_path, sizeof sa.sun_path, "%s", l->path);
     /* a socket left by an earlier run: is anybody serving on it? */
     if (lstat(l->path, &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
-            mh_err_set("listen %s: %s exists and is not a socket", l->spec, l->path);
+            mh_err_set(MH_ERR_ALREADY_EXISTS, "listen %s: %s exists and is not a socket", l->spec,
+                       l->path);
             return MH_ERR_ALREADY_EXISTS;
         }
         int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0) {
             close(probe);
-            mh_err_set("listen %s: another mohurd is serving there", l->spec);
+            mh_err_set(MH_ERR_ALREADY_EXISTS, "listen %s: another mohurd is serving there",
+                       l->spec);
             return MH_ERR_ALREADY_EXISTS;
         }
         if (probe >= 0)
@@ -132,7 +134,7 @@ static int bind_unix(const mhd_listen *l, int *out)
     int b = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
     umask(old);
     if (fd < 0 || b != 0 || listen(fd, 1024) != 0) {
-        mh_err_set("listen %s: %s", l->spec, strerror(errno));
+        mh_err_set(MH_ERR_IO, "listen %s: %s", l->spec, strerror(errno));
         if (fd >= 0)
             close(fd);
         return MH_ERR_IO;
@@ -175,14 +177,14 @@ static int spawn(parent *p, enum mhd_role role)
     kid *k = &p->kids[role];
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-        mh_err_set("socketpair: %s", strerror(errno));
+        mh_err_set(MH_ERR_IO, "socketpair: %s", strerror(errno));
         return MH_ERR_IO;
     }
     pid_t pid = fork();
     if (pid < 0) {
         close(sv[0]);
         close(sv[1]);
-        mh_err_set("fork: %s", strerror(errno));
+        mh_err_set(MH_ERR_IO, "fork: %s", strerror(errno));
         return MH_ERR_IO;
     }
     if (pid == 0) {
@@ -525,7 +527,8 @@ static int run(parent *p)
             if (!k->pid && k->restart_at.tv_sec && ts_s(&now) >= ts_s(&k->restart_at)) {
                 k->restart_at.tv_sec = 0;
                 if (start(p, (enum mhd_role)r) != 0)
-                    mhd_log(MHD_LOG_ERROR, "restart failed", "child=%s", role_name(r));
+                    mhd_log(MHD_LOG_ERROR, "restart failed", "child=%s",
+                            role_name((enum mhd_role)r));
             }
         }
     }
@@ -547,7 +550,7 @@ int mhd_parent_main(mhd_conf *c)
     char tiles[1100];
     snprintf(tiles, sizeof tiles, "%s/tiles", c->state_dir);
     if (mkdir(tiles, 0755) != 0 && errno != EEXIST) {
-        mh_err_set("%s cannot be made: %s", tiles, strerror(errno));
+        mh_err_set(MH_ERR_IO, "%s cannot be made: %s", tiles, strerror(errno));
         return MH_ERR_IO;
     }
     if (c->pid_file[0]) {

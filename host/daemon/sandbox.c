@@ -35,7 +35,7 @@ int mhd_harden(void)
     struct rlimit no_core = {0, 0};
     if (setrlimit(RLIMIT_CORE, &no_core) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
         prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-        mh_err_set("hardening the process failed: %s", strerror(errno));
+        mh_err_set(MH_ERR_INTERNAL, "hardening the process failed: %s", strerror(errno));
         return MH_ERR_INTERNAL;
     }
     return MH_OK;
@@ -47,7 +47,8 @@ int mhd_drop_user(const char *user)
         return MH_OK; /* nothing to drop: the sandbox still applies */
     struct passwd *pw = getpwnam(user);
     if (!pw || pw->pw_uid == 0) {
-        mh_err_set("the user '%s' for the front process does not exist (or is root); set "
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "the user '%s' for the front process does not exist (or is root); set "
                    "'user' in the configuration",
                    user);
         return MH_ERR_NOT_FOUND;
@@ -55,11 +56,12 @@ int mhd_drop_user(const char *user)
     uid_t uid = pw->pw_uid;
     gid_t gid = pw->pw_gid;
     if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) {
-        mh_err_set("dropping privileges to '%s' failed: %s", user, strerror(errno));
+        mh_err_set(MH_ERR_PERMISSION, "dropping privileges to '%s' failed: %s", user,
+                   strerror(errno));
         return MH_ERR_PERMISSION;
     }
     if (setuid(0) == 0 || seteuid(0) == 0) {
-        mh_err_set("root could be regained after dropping privileges");
+        mh_err_set(MH_ERR_INTERNAL, "root could be regained after dropping privileges");
         return MH_ERR_INTERNAL;
     }
     return MH_OK;
@@ -102,7 +104,7 @@ int mhd_landlock_prepare(const char *const *dirs, size_t ndirs, const char *cons
         ra.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
     int rs = (int)syscall(SYS_landlock_create_ruleset, &ra, sizeof ra, 0);
     if (rs < 0) {
-        mh_err_set("Landlock: the ruleset cannot be made: %s", strerror(errno));
+        mh_err_set(MH_ERR_INTERNAL, "Landlock: the ruleset cannot be made: %s", strerror(errno));
         return MH_ERR_INTERNAL;
     }
     for (size_t i = 0; i < ndirs + nfiles; i++) {
@@ -119,7 +121,7 @@ int mhd_landlock_prepare(const char *const *dirs, size_t ndirs, const char *cons
         long r = syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
         close(fd);
         if (r != 0) {
-            mh_err_set("Landlock: %s cannot be allowed: %s", p, strerror(errno));
+            mh_err_set(MH_ERR_INTERNAL, "Landlock: %s cannot be allowed: %s", p, strerror(errno));
             close(rs);
             return MH_ERR_INTERNAL;
         }
@@ -134,7 +136,8 @@ int mhd_landlock_apply(int ruleset)
         return MH_OK; /* no Landlock in this kernel */
     int rc = MH_OK;
     if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) {
-        mh_err_set("Landlock: the restriction cannot be applied: %s", strerror(errno));
+        mh_err_set(MH_ERR_INTERNAL, "Landlock: the restriction cannot be applied: %s",
+                   strerror(errno));
         rc = MH_ERR_INTERNAL;
     }
     close(ruleset);
@@ -186,7 +189,11 @@ int mhd_seccomp(enum mhd_role role)
     for (size_t i = 0; ok && i < sizeof kill / sizeof kill[0]; i++)
         ok = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, kill[i], 0) == 0;
     /* no new network sockets (Unix sockets stay: pcscd, p11-kit) */
-    ok = ok && RULE(ctx, SCMP_ACT_ERRNO(EPERM), socket, 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+    /* (every field named: libseccomp's SCMP_A0 leaves datum_b to the
+     * compiler, which clang warns of) */
+    const struct scmp_arg_cmp not_unix = {
+        .arg = 0, .op = SCMP_CMP_NE, .datum_a = AF_UNIX, .datum_b = 0};
+    ok = ok && RULE(ctx, SCMP_ACT_ERRNO(EPERM), socket, 1, not_unix);
     if (role == MHD_ROLE_FRONT) {
         uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
         /* no user or group changes any more */
@@ -223,7 +230,7 @@ int mhd_seccomp(enum mhd_role role)
     ok = ok && seccomp_load(ctx) == 0;
     seccomp_release(ctx);
     if (!ok) {
-        mh_err_set("the seccomp filter could not be installed");
+        mh_err_set(MH_ERR_INTERNAL, "the seccomp filter could not be installed");
         return MH_ERR_INTERNAL;
     }
     return MH_OK;

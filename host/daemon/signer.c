@@ -32,8 +32,6 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <mbedtls/md.h>
-
 #include "mh_app.h"
 #include "mh_ledger.h"
 
@@ -69,7 +67,6 @@ static int open_all(void)
         for (size_t k = 0; k < S.c->nissuer_keys; k++)
             if (strcmp(S.c->issuer_keys[k].issuer, S.info[i].id) == 0)
                 uri = S.c->issuer_keys[k].uri;
-        mh_err_clear();
         rc = mh_app_signer_open(S.app, S.info[i].id, uri, &S.signers[i]);
         if (rc) {
             mhd_log(MHD_LOG_WARN, "an issuer's key cannot sign: refusing it", "issuer=%s error=%s",
@@ -79,7 +76,6 @@ static int open_all(void)
         }
         mh_app_signer_fp(S.signers[i], S.fp[i]);
     }
-    mh_err_clear();
     return MH_OK;
 }
 
@@ -116,36 +112,40 @@ static int permit(const mhd_sign_req *q, size_t *issuer_index)
     if (!md ||
         (q->md != MBEDTLS_MD_SHA256 && q->md != MBEDTLS_MD_SHA384 && q->md != MBEDTLS_MD_SHA512) ||
         mbedtls_md_get_size(md) != q->hash_len) {
-        mh_err_set("refused: only SHA-256/384/512 digests of their own size are signed");
+        mh_err_set(MH_ERR_PERMISSION,
+                   "refused: only SHA-256/384/512 digests of their own size are signed");
         return MH_ERR_PERMISSION;
     }
     if (!in || !has_kind(in, q->kind)) {
-        mh_err_set("refused: issuer '%s' may not issue kind '%s'", q->issuer, q->kind);
+        mh_err_set(MH_ERR_PERMISSION, "refused: issuer '%s' may not issue kind '%s'", q->issuer,
+                   q->kind);
         return MH_ERR_PERMISSION;
     }
     switch (q->purpose) {
     case MHD_P_DOCUMENT:
         if (strcmp(q->key, in->key_label) != 0 || !S.signers[i]) {
-            mh_err_set("refused: key '%s' is not issuer '%s''s signing key", q->key, q->issuer);
+            mh_err_set(MH_ERR_PERMISSION, "refused: key '%s' is not issuer '%s''s signing key",
+                       q->key, q->issuer);
             return MH_ERR_PERMISSION;
         }
         break;
     case MHD_P_RECEIPT:
         if (strcmp(q->key, mh_app_key_label(S.app, MH_APP_KEY_REGISTRY)) != 0) {
-            mh_err_set("refused: receipts are signed with the registry key only");
+            mh_err_set(MH_ERR_PERMISSION,
+                       "refused: receipts are signed with the registry key only");
             return MH_ERR_PERMISSION;
         }
         break;
     case MHD_P_TIMESTAMP: {
         const char *tsa = mh_app_key_label(S.app, MH_APP_KEY_TSA);
         if (!tsa[0] || strcmp(q->key, tsa) != 0) {
-            mh_err_set("refused: timestamps are signed with the TSA key only");
+            mh_err_set(MH_ERR_PERMISSION, "refused: timestamps are signed with the TSA key only");
             return MH_ERR_PERMISSION;
         }
         break;
     }
     default:
-        mh_err_set("refused: no such purpose");
+        mh_err_set(MH_ERR_PERMISSION, "refused: no such purpose");
         return MH_ERR_PERMISSION;
     }
     /* the ledger accepted the entry this signature is for */
@@ -154,18 +154,20 @@ static int permit(const mhd_sign_req *q, size_t *issuer_index)
     mh_ledger_status st;
     if (mh_ledger_get(l, q->log_index, &e) != 0 || e.type != MH_LEDGER_ISSUE ||
         strcmp(e.issuer, q->issuer) != 0 || strcmp(e.kind, q->kind) != 0) {
-        mh_err_set("refused: the ledger has no issue entry %llu of issuer '%s', kind '%s'",
+        mh_err_set(MH_ERR_PERMISSION,
+                   "refused: the ledger has no issue entry %llu of issuer '%s', kind '%s'",
                    (unsigned long long)q->log_index, q->issuer, q->kind);
         return MH_ERR_PERMISSION;
     }
     if (mh_ledger_lookup_id(l, e.doc_id, &st) != 0 || st.issue_index != q->log_index || st.voided ||
         st.revoked) {
-        mh_err_set("refused: entry %llu is not in force (voided, revoked or superseded)",
+        mh_err_set(MH_ERR_PERMISSION,
+                   "refused: entry %llu is not in force (voided, revoked or superseded)",
                    (unsigned long long)q->log_index);
         return MH_ERR_PERMISSION;
     }
     if (q->purpose == MHD_P_DOCUMENT && mh_ct_memcmp(e.signer_fp, S.fp[i], 32) != 0) {
-        mh_err_set("refused: entry %llu names another signing certificate",
+        mh_err_set(MH_ERR_PERMISSION, "refused: entry %llu names another signing certificate",
                    (unsigned long long)q->log_index);
         return MH_ERR_PERMISSION;
     }
@@ -188,7 +190,6 @@ static void h_sign(int ch, const mhd_msg *m)
     mhd_sign_req q;
     mhd_sign_ok ok;
     size_t i = 0;
-    mh_err_clear();
     int rc = mhd_ipc_decode(m->type, m->buf, m->len, &q);
     if (rc == 0 && (rc = permit(&q, &i)) != 0) {
         atomic_fetch_add(&S.refused, 1);
@@ -199,13 +200,22 @@ static void h_sign(int ch, const mhd_msg *m)
                 (unsigned long long)q.log_index, mhd_q(mh_err_message(rc)));
     }
     if (rc == 0) {
+        /* the token's own signer for the key the permit named; the
+         * algorithm asked for must be the one the key makes */
+        const mh_signer *k =
+            q.purpose == MHD_P_DOCUMENT
+                ? mh_app_signer_key(S.signers[i])
+                : mh_app_key_signer(S.app, q.purpose == MHD_P_RECEIPT ? MH_APP_KEY_REGISTRY
+                                                                      : MH_APP_KEY_TSA);
         memset(&ok, 0, sizeof ok);
-        rc = q.purpose == MHD_P_DOCUMENT
-                 ? mh_app_signer_sign(S.signers[i], q.alg, q.md, q.hash, q.hash_len, ok.sig,
-                                      sizeof ok.sig, &ok.sig_len)
-                 : mh_app_key_sign(
-                       S.app, q.purpose == MHD_P_RECEIPT ? MH_APP_KEY_REGISTRY : MH_APP_KEY_TSA,
-                       q.alg, q.md, q.hash, q.hash_len, ok.sig, sizeof ok.sig, &ok.sig_len);
+        if (!k)
+            rc = mh_err_set(MH_ERR_KEY_NOT_FOUND, "the signer holds no usable key '%s'", q.key);
+        else if (q.alg != (uint8_t)k->alg || q.enc > MH_SIG_RAW)
+            rc = mh_err_set(MH_ERR_KEY_TYPE, "key '%s' makes %s signatures, not what was asked",
+                            q.key, mh_sig_alg_name(k->alg));
+        else
+            rc = mh_signer_sign(k, (mbedtls_md_type_t)q.md, q.hash, q.hash_len,
+                                (enum mh_sig_enc)q.enc, ok.sig, sizeof ok.sig, &ok.sig_len);
         if (rc)
             atomic_fetch_add(&S.errors, 1);
     }
@@ -226,14 +236,14 @@ static void h_note(int ch, const mhd_msg *m)
     uint64_t size = 0;
     uint8_t root[32], have[32];
     size_t nl = 0;
-    mh_err_clear();
     int rc = mhd_ipc_decode(m->type, m->buf, m->len, &q);
     if (rc == 0 && (mh_ledger_checkpoint_parse(q.body, strlen(q.body), origin, sizeof origin, &size,
                                                root) != 0 ||
                     strcmp(origin, S.origin) != 0 ||
                     mh_ledger_root_at(mh_app_ledger(S.app), size, have) != 0 ||
                     mh_ct_memcmp(root, have, 32) != 0)) {
-        mh_err_set("refused: the checkpoint is not this ledger's (origin, size and root)");
+        mh_err_set(MH_ERR_PERMISSION,
+                   "refused: the checkpoint is not this ledger's (origin, size and root)");
         rc = MH_ERR_PERMISSION;
         atomic_fetch_add(&S.refused, 1);
     }
@@ -255,7 +265,6 @@ static void h_key(int ch, const mhd_msg *m)
     static _Thread_local mhd_key k;
     uint8_t *der = NULL;
     size_t len = 0;
-    mh_err_clear();
     int rc = mhd_ipc_decode(m->type, m->buf, m->len, &q);
     if (rc == 0) {
         rc = MH_ERR_KEY_NOT_FOUND;
@@ -268,7 +277,7 @@ static void h_key(int ch, const mhd_msg *m)
                 if (strcmp(q.label, S.info[i].key_label) == 0 && S.signers[i])
                     rc = mh_app_signer_cert(S.signers[i], &der, &len);
         if (rc == MH_ERR_KEY_NOT_FOUND)
-            mh_err_set("the signer holds no usable key '%s'", q.label);
+            mh_err_set(rc, "the signer holds no usable key '%s'", q.label);
     }
     if (rc == 0 && len > sizeof k.cert)
         rc = MH_ERR_TOO_LARGE;

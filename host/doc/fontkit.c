@@ -15,27 +15,11 @@ static void hpdf_error(HPDF_STATUS e, HPDF_STATUS d, void *user)
 {
     int *err = user;
     if (!*err) {
-        mh_err_set("the PDF library failed building the stamp font (error 0x%04x/%u)", (unsigned)e,
+        mh_err_set(MH_ERR_INTERNAL,
+                   "the PDF library failed building the stamp font (error 0x%04x/%u)", (unsigned)e,
                    (unsigned)d);
         *err = MH_ERR_INTERNAL;
     }
-}
-
-static size_t utf8_put(uint32_t c, char *out)
-{
-    if (c < 0x80) {
-        out[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        out[0] = (char)(0xc0 | (c >> 6));
-        out[1] = (char)(0x80 | (c & 0x3f));
-        return 2;
-    }
-    out[0] = (char)(0xe0 | (c >> 12));
-    out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-    out[2] = (char)(0x80 | (c & 0x3f));
-    return 3;
 }
 
 /* A PDF with one page showing every character of the repertoire. */
@@ -49,7 +33,7 @@ static int draw(const char *font_path, mh_font_kit *k, uint8_t **pdf, size_t *le
     HPDF_UseUTFEncodings(d);
     const char *name = HPDF_LoadTTFontFromFile(d, font_path, HPDF_TRUE);
     if (!name || err) {
-        mh_err_set("the font %s cannot be loaded; install fonts-dejavu-core", font_path);
+        mh_err_set(MH_ERR_IO, "the font %s cannot be loaded; install fonts-dejavu-core", font_path);
         ret = MH_ERR_IO;
         goto out;
     }
@@ -60,11 +44,11 @@ static int draw(const char *font_path, mh_font_kit *k, uint8_t **pdf, size_t *le
     for (uint32_t c = 0x20; c < MH_FONT_KIT_NWIDTH; c++) {
         if (!mh_doc_in_repertoire(c))
             continue;
-        char u[4];
-        size_t ul = utf8_put(c, u);
+        uint8_t u[4];
+        size_t ul = mh_utf8_put(c, u);
         memcpy(all + n, u, ul);
         n += ul;
-        HPDF_TextWidth w = HPDF_Font_TextWidth(f, (const HPDF_BYTE *)u, (HPDF_UINT)ul);
+        HPDF_TextWidth w = HPDF_Font_TextWidth(f, u, (HPDF_UINT)ul);
         k->width[c] = (uint16_t)(w.width ? w.width : 1);
     }
     all[n] = '\0';
@@ -185,7 +169,6 @@ static void value(struct ser *s, qpdf_oh v, bool top)
 int mh_font_kit_build(const char *font_path, mh_font_kit **out)
 {
     *out = NULL;
-    mh_err_clear();
     mh_font_kit *k = calloc(1, sizeof *k);
     uint8_t *pdf = NULL;
     size_t len = 0;
@@ -239,7 +222,7 @@ out:
     free(s.out);
     free(pdf);
     if (ret) {
-        mh_err_set("the stamp's font could not be prepared (internal error)");
+        mh_err_set(ret, "the stamp's font could not be prepared (internal error)");
         mh_font_kit_free(k);
         return ret;
     }

@@ -52,7 +52,7 @@ struct ctx {
 static int bad(struct ctx *c, const char *what)
 {
     if (!c->rc) {
-        mh_err_set("the kind file %s is invalid: %s", c->file, what);
+        mh_err_set(MH_ERR_PARSE, "the kind file %s is invalid: %s", c->file, what);
         c->rc = MH_ERR_PARSE;
     }
     return c->rc;
@@ -243,27 +243,29 @@ static void default_party_rects(mh_kind *k)
 int mh_kind_load(const char *dir, const char *id, mh_kind *k)
 {
     memset(k, 0, sizeof *k);
-    mh_err_clear();
     if (!valid_id(id)) {
-        mh_err_set("'%s' is not a kind name (lower-case letters, digits and '-')", id);
+        mh_err_set(MH_ERR_NOT_FOUND, "'%s' is not a kind name (lower-case letters, digits and '-')",
+                   id);
         return MH_ERR_NOT_FOUND;
     }
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.json", dir, id);
     struct stat st;
     if (stat(path, &st) != 0) {
-        mh_err_set("there is no document kind '%s' (no file %s); 'mohur kinds' lists them", id,
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "there is no document kind '%s' (no file %s); 'mohur kinds' lists them", id,
                    path);
         return MH_ERR_NOT_FOUND;
     }
     if (st.st_size > 256 * 1024) {
-        mh_err_set("the kind file %s is larger than 256 KiB", path);
+        mh_err_set(MH_ERR_TOO_LARGE, "the kind file %s is larger than 256 KiB", path);
         return MH_ERR_TOO_LARGE;
     }
     json_error_t je;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        mh_err_set("the kind file %s is not valid JSON (line %d: %s)", path, je.line, je.text);
+        mh_err_set(MH_ERR_PARSE, "the kind file %s is not valid JSON (line %d: %s)", path, je.line,
+                   je.text);
         return MH_ERR_PARSE;
     }
     struct ctx c = {path, 0};
@@ -347,7 +349,7 @@ int mh_kind_list(const char *dir, char *buf, size_t cap, size_t *n)
     *n = 0;
     DIR *d = opendir(dir);
     if (!d) {
-        mh_err_set("the kinds directory %s cannot be read", dir);
+        mh_err_set(MH_ERR_IO, "the kinds directory %s cannot be read", dir);
         return MH_ERR_IO;
     }
     size_t used = 0;
@@ -391,51 +393,14 @@ int mh_kind_list(const char *dir, char *buf, size_t cap, size_t *n)
     return 0;
 }
 
-/* Decodes one UTF-8 sequence (strict: shortest form, no surrogates). */
-static int utf8_next(const unsigned char **p, const unsigned char *end, uint32_t *cp)
-{
-    const unsigned char *s = *p;
-    unsigned n;
-    uint32_t c = s[0], min;
-    if (c < 0x80) {
-        n = 1;
-        min = 0;
-    } else if ((c & 0xe0) == 0xc0) {
-        n = 2;
-        c &= 0x1f;
-        min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        n = 3;
-        c &= 0x0f;
-        min = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-        n = 4;
-        c &= 0x07;
-        min = 0x10000;
-    } else {
-        return -1;
-    }
-    if ((size_t)(end - s) < n)
-        return -1;
-    for (unsigned i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return -1;
-        c = c << 6 | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return -1;
-    *cp = c;
-    *p = s + n;
-    return 0;
-}
-
 int mh_doc_utf8_decode(const char *s, uint32_t *out, size_t cap, size_t *n)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+    const uint8_t *p = (const uint8_t *)s;
+    size_t len = strlen(s), i = 0;
     *n = 0;
-    while (p < end) {
-        uint32_t cp;
-        if (utf8_next(&p, end, &cp))
+    while (i < len) {
+        uint32_t cp = mh_utf8_next(p, len, &i);
+        if (cp == MH_UTF8_BAD)
             return MH_ERR_PARSE;
         if (*n == cap)
             return MH_ERR_TOO_LARGE;
@@ -463,16 +428,15 @@ static bool valid_date(const char *s)
 
 int mh_kind_check(const mh_kind *k, const mh_field_value *v, size_t n)
 {
-    mh_err_clear();
     bool seen[MH_KIND_MAX_FIELDS] = {false};
     for (size_t i = 0; i < n; i++) {
         int f = mh_kind_field_index(k, v[i].id);
         if (f < 0) {
-            mh_err_set("a %s has no field '%s'", k->names[MH_LANG_EN], v[i].id);
+            mh_err_set(MH_ERR_INVALID_ARG, "a %s has no field '%s'", k->names[MH_LANG_EN], v[i].id);
             return MH_ERR_INVALID_ARG;
         }
         if (seen[f]) {
-            mh_err_set("the field '%s' is given twice", v[i].id);
+            mh_err_set(MH_ERR_INVALID_ARG, "the field '%s' is given twice", v[i].id);
             return MH_ERR_INVALID_ARG;
         }
         seen[f] = true;
@@ -480,31 +444,33 @@ int mh_kind_check(const mh_kind *k, const mh_field_value *v, size_t n)
         size_t nc;
         int rc = mh_doc_utf8_decode(v[i].value, cps, sizeof cps / sizeof cps[0], &nc);
         if (rc == MH_ERR_PARSE) {
-            mh_err_set("the field '%s' is not valid UTF-8 text", v[i].id);
+            mh_err_set(MH_ERR_PARSE, "the field '%s' is not valid UTF-8 text", v[i].id);
             return MH_ERR_PARSE;
         }
         if (rc || nc > k->fields[f].max) {
-            mh_err_set("the field '%s' is longer than %u characters", v[i].id, k->fields[f].max);
+            mh_err_set(MH_ERR_TOO_LARGE, "the field '%s' is longer than %u characters", v[i].id,
+                       k->fields[f].max);
             return MH_ERR_TOO_LARGE;
         }
         for (size_t j = 0; j < nc; j++) {
             if (cps[j] < 0x20 || (cps[j] >= 0x7f && cps[j] < 0xa0)) {
-                mh_err_set("the field '%s' contains a control character", v[i].id);
+                mh_err_set(MH_ERR_PARSE, "the field '%s' contains a control character", v[i].id);
                 return MH_ERR_PARSE;
             }
         }
         if (k->fields[f].is_date && !valid_date(v[i].value)) {
-            mh_err_set("the field '%s' must be a date written as YYYY-MM-DD", v[i].id);
+            mh_err_set(MH_ERR_PARSE, "the field '%s' must be a date written as YYYY-MM-DD",
+                       v[i].id);
             return MH_ERR_PARSE;
         }
         if (k->fields[f].required && nc == 0) {
-            mh_err_set("the field '%s' is empty", v[i].id);
+            mh_err_set(MH_ERR_INVALID_ARG, "the field '%s' is empty", v[i].id);
             return MH_ERR_INVALID_ARG;
         }
     }
     for (size_t f = 0; f < k->nfields; f++) {
         if (k->fields[f].required && !seen[f]) {
-            mh_err_set("the field '%s' (%s) is missing", k->fields[f].id,
+            mh_err_set(MH_ERR_INVALID_ARG, "the field '%s' (%s) is missing", k->fields[f].id,
                        k->fields[f].label[MH_LANG_EN]);
             return MH_ERR_INVALID_ARG;
         }

@@ -90,7 +90,8 @@ static int read_icc(unsigned char **buf, size_t *len)
 {
     FILE *f = fopen(MH_SRGB_ICC, "rb");
     if (!f) {
-        mh_err_set("the sRGB colour profile %s is missing (Debian's icc-profiles-free): rendered "
+        mh_err_set(MH_ERR_IO,
+                   "the sRGB colour profile %s is missing (Debian's icc-profiles-free): rendered "
                    "documents are PDF/A and carry it",
                    MH_SRGB_ICC);
         return MH_ERR_IO;
@@ -100,7 +101,7 @@ static int read_icc(unsigned char **buf, size_t *len)
     fclose(f);
     if (!b || n < 128 || n == ICC_MAX || memcmp(b + 36, "acsp", 4) != 0) {
         free(b);
-        mh_err_set("%s is not an ICC profile", MH_SRGB_ICC);
+        mh_err_set(b ? MH_ERR_PARSE : MH_ERR_NOMEM, "%s is not an ICC profile", MH_SRGB_ICC);
         return b ? MH_ERR_PARSE : MH_ERR_NOMEM;
     }
     *buf = b;
@@ -180,7 +181,7 @@ int mh_doc_pdf_finish(uint8_t **pdf, size_t *len, bool pdfa, const char *title)
     qpdf_silence_errors(q);
     if (qpdf_read_memory(q, "template", (const char *)*pdf, (unsigned long long)*len, NULL) &
         QPDF_ERRORS) {
-        mh_err_set("the PDF libharu made could not be read back (internal error)");
+        mh_err_set(ret, "the PDF libharu made could not be read back (internal error)");
         goto out;
     }
     fix_tounicode(q);
@@ -194,7 +195,7 @@ int mh_doc_pdf_finish(uint8_t **pdf, size_t *len, bool pdfa, const char *title)
     if (pdfa)
         qpdf_set_minimum_pdf_version(q, "1.7");
     if (qpdf_write(q) & QPDF_ERRORS) {
-        mh_err_set("the PDF could not be written (internal error)");
+        mh_err_set(ret, "the PDF could not be written (internal error)");
         goto out;
     }
     size_t n = qpdf_get_buffer_length(q);

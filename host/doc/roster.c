@@ -33,46 +33,16 @@ struct mh_roster {
 
 static int read_all(const char *path, char **out, size_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        mh_err_set("the roster %s cannot be opened: %s", path, strerror(errno));
-        return MH_ERR_IO;
+    uint8_t *buf = NULL;
+    int rc = mh_file_read(path, ROSTER_MAX, MH_FILE_REGULAR, &buf, len);
+    if (rc == MH_ERR_TOO_LARGE)
+        mh_err_set(MH_ERR_TOO_LARGE, "the roster %s is larger than 512 MiB; split it", path);
+    if (rc == MH_ERR_NOT_FOUND) {
+        mh_err_set(MH_ERR_IO, "the roster %s cannot be opened: there is no such file", path);
+        rc = MH_ERR_IO;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        mh_err_set("the roster %s is not a regular file", path);
-        return MH_ERR_IO;
-    }
-    if ((unsigned long long)st.st_size > ROSTER_MAX) {
-        close(fd);
-        mh_err_set("the roster %s is larger than 512 MiB; split it", path);
-        return MH_ERR_TOO_LARGE;
-    }
-    size_t n = (size_t)st.st_size, got = 0;
-    char *buf = malloc(n + 1);
-    if (!buf) {
-        close(fd);
-        return MH_ERR_NOMEM;
-    }
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (got != n) {
-        free(buf);
-        mh_err_set("the roster %s could not be read completely", path);
-        return MH_ERR_IO;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return 0;
+    *out = (char *)buf;
+    return rc;
 }
 
 /* A roster is text: valid UTF-8 without NUL or control characters other
@@ -86,28 +56,12 @@ static int text_check(const char *path, const char *d, size_t n)
         unsigned char c = s[i];
         if (c == '\n')
             line++;
-        if (c < 0x80) {
-            if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
-                goto bad;
-            i++;
+        uint32_t cp = mh_utf8_next(s, n, &i);
+        if (cp != MH_UTF8_BAD && !(cp < 0x20 && cp != '\t' && cp != '\r' && cp != '\n') &&
+            cp != 0x7f)
             continue;
-        }
-        size_t len = c >= 0xc2 && c <= 0xdf   ? 2
-                     : c >= 0xe0 && c <= 0xef ? 3
-                     : c >= 0xf0 && c <= 0xf4 ? 4
-                                              : 0;
-        if (!len || i + len > n)
-            goto bad;
-        for (size_t k = 1; k < len; k++)
-            if ((s[i + k] & 0xc0) != 0x80)
-                goto bad;
-        if ((c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xed && s[i + 1] > 0x9f) ||
-            (c == 0xf0 && s[i + 1] < 0x90) || (c == 0xf4 && s[i + 1] > 0x8f))
-            goto bad;
-        i += len;
-        continue;
-    bad:
-        mh_err_set("the roster %s is not CSV or JSON text: line %zu has a byte (0x%02x) that is "
+        mh_err_set(MH_ERR_PARSE,
+                   "the roster %s is not CSV or JSON text: line %zu has a byte (0x%02x) that is "
                    "not UTF-8 text; export the roster as CSV (UTF-8) or JSON",
                    path, line, c);
         return MH_ERR_PARSE;
@@ -130,7 +84,8 @@ static int csv_record(mh_roster *r, size_t *ncells)
             while (r->pos < r->len && d[r->pos] != '\n')
                 r->pos++;
             r->pos++;
-            mh_err_set("line %lu has more than %d columns", r->line, MH_ROSTER_MAX_COLS);
+            mh_err_set(MH_ERR_PARSE, "line %lu has more than %d columns", r->line,
+                       MH_ROSTER_MAX_COLS);
             return MH_ERR_PARSE;
         }
         r->cells[(*ncells)++] = d + out;
@@ -139,7 +94,8 @@ static int csv_record(mh_roster *r, size_t *ncells)
             r->pos++;
             for (;;) {
                 if (r->pos >= r->len) {
-                    mh_err_set("line %lu has a quoted value that is never closed", r->line);
+                    mh_err_set(MH_ERR_PARSE, "line %lu has a quoted value that is never closed",
+                               r->line);
                     return MH_ERR_PARSE;
                 }
                 char c = d[r->pos++];
@@ -160,7 +116,7 @@ static int csv_record(mh_roster *r, size_t *ncells)
                 while (r->pos < r->len && d[r->pos] != '\n')
                     r->pos++;
                 r->pos++;
-                mh_err_set("line %lu has text after a closing quote", l);
+                mh_err_set(MH_ERR_PARSE, "line %lu has text after a closing quote", l);
                 return MH_ERR_PARSE;
             }
         } else {
@@ -170,7 +126,7 @@ static int csv_record(mh_roster *r, size_t *ncells)
                     while (r->pos < r->len && d[r->pos] != '\n')
                         r->pos++;
                     r->pos++;
-                    mh_err_set("line %lu has a quote inside an unquoted value", l);
+                    mh_err_set(MH_ERR_PARSE, "line %lu has a quote inside an unquoted value", l);
                     return MH_ERR_PARSE;
                 }
                 d[out++] = d[r->pos++];
@@ -179,7 +135,8 @@ static int csv_record(mh_roster *r, size_t *ncells)
                 out--;
         }
         if (out - start > CELL_MAX) {
-            mh_err_set("line %lu has a value longer than %d bytes", r->line, CELL_MAX);
+            mh_err_set(MH_ERR_PARSE, "line %lu has a value longer than %d bytes", r->line,
+                       CELL_MAX);
             while (r->pos < r->len && d[r->pos] != '\n')
                 r->pos++;
             r->pos++;
@@ -203,12 +160,11 @@ static bool blank_row(char **cells, size_t n)
 int mh_roster_open(const char *path, mh_roster **out)
 {
     *out = NULL;
-    mh_err_clear();
     size_t pl = strlen(path);
     bool json = pl > 5 && strcmp(path + pl - 5, ".json") == 0;
     bool csv = pl > 4 && strcmp(path + pl - 4, ".csv") == 0;
     if (!json && !csv) {
-        mh_err_set("a roster must be a .csv or .json file");
+        mh_err_set(MH_ERR_INVALID_ARG, "a roster must be a .csv or .json file");
         return MH_ERR_INVALID_ARG;
     }
     mh_roster *r = calloc(1, sizeof *r);
@@ -224,8 +180,8 @@ int mh_roster_open(const char *path, mh_roster **out)
         json_error_t je;
         r->root = json_loadb(r->data, r->len, JSON_REJECT_DUPLICATES, &je);
         if (!r->root || !json_is_array(r->root)) {
-            mh_err_set("the roster %s is not a JSON array of rows%s%s", path, r->root ? "" : ": ",
-                       r->root ? "" : je.text);
+            mh_err_set(MH_ERR_PARSE, "the roster %s is not a JSON array of rows%s%s", path,
+                       r->root ? "" : ": ", r->root ? "" : je.text);
             rc = MH_ERR_PARSE;
             goto fail;
         }
@@ -239,7 +195,8 @@ int mh_roster_open(const char *path, mh_roster **out)
     size_t n;
     rc = csv_record(r, &n);
     if (rc == 1 || (rc == 0 && blank_row(r->cells, n))) {
-        mh_err_set("the roster %s is empty: it needs a header row naming the fields", path);
+        mh_err_set(MH_ERR_PARSE, "the roster %s is empty: it needs a header row naming the fields",
+                   path);
         rc = MH_ERR_PARSE;
         goto fail;
     }
@@ -247,13 +204,15 @@ int mh_roster_open(const char *path, mh_roster **out)
         goto fail;
     for (size_t i = 0; i < n; i++) {
         if (!r->cells[i][0]) {
-            mh_err_set("the roster's header has an empty column name (column %zu)", i + 1);
+            mh_err_set(MH_ERR_PARSE, "the roster's header has an empty column name (column %zu)",
+                       i + 1);
             rc = MH_ERR_PARSE;
             goto fail;
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(r->cols[j], r->cells[i]) == 0) {
-                mh_err_set("the roster's header names the column '%s' twice", r->cells[i]);
+                mh_err_set(MH_ERR_PARSE, "the roster's header names the column '%s' twice",
+                           r->cells[i]);
                 rc = MH_ERR_PARSE;
                 goto fail;
             }
@@ -280,7 +239,6 @@ int mh_roster_open(const char *path, mh_roster **out)
         r->count++;
     }
     free(dry.data);
-    mh_err_clear();
     *out = r;
     return 0;
 fail:
@@ -334,14 +292,15 @@ int mh_roster_bind(mh_roster *r, const mh_kind *k)
     for (size_t i = 0; i < r->ncols; i++) {
         const char *id = field_named(k, r->cols[i]);
         if (!id) {
-            mh_err_set("the roster's header names the column '%.60s', which is not a field of "
+            mh_err_set(MH_ERR_PARSE,
+                       "the roster's header names the column '%.60s', which is not a field of "
                        "the kind '%s' (its fields: %s); no row was issued",
                        r->cols[i], k->id, list);
             return MH_ERR_PARSE;
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(r->cols[j], id) == 0) {
-                mh_err_set("the roster's header names the field '%s' twice", id);
+                mh_err_set(MH_ERR_PARSE, "the roster's header names the field '%s' twice", id);
                 return MH_ERR_PARSE;
             }
         }
@@ -352,7 +311,8 @@ int mh_roster_bind(mh_roster *r, const mh_kind *k)
         for (size_t j = 0; j < r->ncols; j++)
             have |= strcmp(r->cols[j], k->fields[i].id) == 0;
         if (k->fields[i].required && !have) {
-            mh_err_set("the roster has no column for the required field '%s' of the kind '%s' "
+            mh_err_set(MH_ERR_PARSE,
+                       "the roster has no column for the required field '%s' of the kind '%s' "
                        "(its fields: %s); no row was issued",
                        k->fields[i].id, k->id, list);
             return MH_ERR_PARSE;
@@ -364,14 +324,14 @@ int mh_roster_bind(mh_roster *r, const mh_kind *k)
 int mh_roster_next(mh_roster *r, mh_roster_row *row)
 {
     memset(row, 0, sizeof *row);
-    mh_err_clear();
     if (r->json) {
         if (r->index >= r->count)
             return 1;
         json_t *o = json_array_get(r->root, r->index++);
         row->line = r->index;
         if (!json_is_object(o)) {
-            mh_err_set("row %lu is not an object of field names and values", row->line);
+            mh_err_set(MH_ERR_PARSE, "row %lu is not an object of field names and values",
+                       row->line);
             return MH_ERR_PARSE;
         }
         const char *key;
@@ -379,11 +339,13 @@ int mh_roster_next(mh_roster *r, mh_roster_row *row)
         json_object_foreach(o, key, v)
         {
             if (row->n == MH_ROSTER_MAX_COLS) {
-                mh_err_set("row %lu has more than %d fields", row->line, MH_ROSTER_MAX_COLS);
+                mh_err_set(MH_ERR_PARSE, "row %lu has more than %d fields", row->line,
+                           MH_ROSTER_MAX_COLS);
                 return MH_ERR_PARSE;
             }
             if (!json_is_string(v)) {
-                mh_err_set("row %lu: the field '%s' must be a text (in quotes)", row->line, key);
+                mh_err_set(MH_ERR_PARSE, "row %lu: the field '%s' must be a text (in quotes)",
+                           row->line, key);
                 return MH_ERR_PARSE;
             }
             const char *id = r->kind ? field_named(r->kind, key) : NULL;
@@ -402,8 +364,8 @@ int mh_roster_next(mh_roster *r, mh_roster_row *row)
         if (blank_row(r->cells, n))
             continue; /* blank lines are allowed */
         if (n != r->ncols) {
-            mh_err_set("line %lu has %zu values but the header names %zu columns", r->line, n,
-                       r->ncols);
+            mh_err_set(MH_ERR_PARSE, "line %lu has %zu values but the header names %zu columns",
+                       r->line, n, r->ncols);
             return MH_ERR_PARSE;
         }
         for (size_t i = 0; i < n; i++) {

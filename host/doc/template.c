@@ -64,26 +64,9 @@ static void hpdf_error(HPDF_STATUS e, HPDF_STATUS d, void *user)
 {
     int *err = user;
     if (!*err) {
-        mh_err_set("the PDF library failed drawing the template (error 0x%04x/%u)", (unsigned)e,
-                   (unsigned)d);
+        mh_err_set(MH_ERR_INTERNAL, "the PDF library failed drawing the template (error 0x%04x/%u)",
+                   (unsigned)e, (unsigned)d);
         *err = MH_ERR_INTERNAL;
-    }
-}
-
-static void encode_utf8(uint32_t c, char *out, size_t *n)
-{
-    if (c < 0x80) {
-        out[0] = (char)c;
-        *n = 1;
-    } else if (c < 0x800) {
-        out[0] = (char)(0xc0 | (c >> 6));
-        out[1] = (char)(0x80 | (c & 0x3f));
-        *n = 2;
-    } else {
-        out[0] = (char)(0xe0 | (c >> 12));
-        out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-        out[2] = (char)(0x80 | (c & 0x3f));
-        *n = 3;
     }
 }
 
@@ -130,7 +113,7 @@ static int draw(mh_template *t, const char *issuer, const char *font_path, HPDF_
     HPDF_SetInfoAttr(pdf, HPDF_INFO_PRODUCER, "mohur");
     const char *fname = HPDF_LoadTTFontFromFile(pdf, font_path, HPDF_TRUE);
     if (!fname || err) {
-        mh_err_set("the font %s cannot be loaded; install fonts-dejavu-core", font_path);
+        mh_err_set(MH_ERR_IO, "the font %s cannot be loaded; install fonts-dejavu-core", font_path);
         ret = MH_ERR_IO;
         goto out;
     }
@@ -174,14 +157,13 @@ static int draw(mh_template *t, const char *issuer, const char *font_path, HPDF_
     for (uint32_t c = 0x20; c < 0x2200; c++) {
         if (!mh_doc_in_repertoire(c))
             continue;
-        char u[4];
-        size_t ul;
-        encode_utf8(c, u, &ul);
+        uint8_t u[5];
+        size_t ul = mh_utf8_put(c, u);
         memcpy(all + n, u, ul);
         n += ul;
         u[ul] = '\0';
         int sl = slot_of(c);
-        HPDF_TextWidth w = HPDF_Font_TextWidth(f, (const HPDF_BYTE *)u, (HPDF_UINT)ul);
+        HPDF_TextWidth w = HPDF_Font_TextWidth(f, u, (HPDF_UINT)ul);
         t->width[sl] = (uint16_t)(w.width ? w.width : 1);
     }
     all[n] = '\0';
@@ -298,7 +280,7 @@ static int analyse(mh_template *t)
 out:
     qpdf_cleanup(&q);
     if (ret)
-        mh_err_set("the template PDF could not be read back (internal error)");
+        mh_err_set(ret, "the template PDF could not be read back (internal error)");
     return ret;
 }
 
@@ -306,9 +288,9 @@ int mh_template_build(const mh_kind *k, const char *issuer, const char *font_pat
                       mh_template **out)
 {
     *out = NULL;
-    mh_err_clear();
     if (!k->rendered) {
-        mh_err_set("a %s is brought as a PDF, not rendered by mohur", k->names[MH_LANG_EN]);
+        mh_err_set(MH_ERR_INVALID_ARG, "a %s is brought as a PDF, not rendered by mohur",
+                   k->names[MH_LANG_EN]);
         return MH_ERR_INVALID_ARG;
     }
     mh_template *t = calloc(1, sizeof *t);
@@ -446,7 +428,7 @@ static int fill_slot(const mh_template *t, const mh_kind_slot *s, const uint32_t
         if (w > s->width) {
             size = size * s->width / w;
             if (size < s->size * 0.6) {
-                mh_err_set("the text is too long for its place on the page");
+                mh_err_set(MH_ERR_TOO_LARGE, "the text is too long for its place on the page");
                 return MH_ERR_TOO_LARGE;
             }
             w = s->width;
@@ -518,7 +500,7 @@ static int fill_slot(const mh_template *t, const mh_kind_slot *s, const uint32_t
         used = 0;
     }
     if (used == 0) {
-        mh_err_set("the text does not fit in %u lines", s->lines);
+        mh_err_set(MH_ERR_TOO_LARGE, "the text does not fit in %u lines", s->lines);
         return MH_ERR_TOO_LARGE;
     }
     putf(b, "%s %.2f Tf\n", t->font_res, size);
@@ -560,7 +542,8 @@ int mh_template_render(const mh_template *t, const mh_field_value *v, size_t n, 
         rc = mh_doc_utf8_decode(val, cp, 2048, &nc);
         for (size_t j = 0; !rc && j < nc; j++) {
             if (!mh_doc_in_repertoire(cp[j])) {
-                mh_err_set("the field '%s' has a character the document font cannot print "
+                mh_err_set(MH_ERR_UNSUPPORTED,
+                           "the field '%s' has a character the document font cannot print "
                            "(U+%04X)",
                            k->fields[s->field].id, (unsigned)cp[j]);
                 rc = MH_ERR_UNSUPPORTED;
@@ -571,7 +554,7 @@ int mh_template_render(const mh_template *t, const mh_field_value *v, size_t n, 
         if (rc && !strstr(mh_err_message(rc), k->fields[s->field].id)) {
             char msg[300];
             snprintf(msg, sizeof msg, "%s", mh_err_message(rc));
-            mh_err_set("the field '%s': %s", k->fields[s->field].id, msg);
+            mh_err_set(rc, "the field '%s': %s", k->fields[s->field].id, msg);
         }
     }
     put(&c, "ET\n", 3);

@@ -90,7 +90,8 @@ static void merkle_of(uint8_t (*h)[MH_HASH_LEN], unsigned n, uint8_t out[MH_HASH
 
 static int fork_at(const char *what, const char *rel)
 {
-    mh_err_set("%s%s: the mirror was rewritten or the log forked", what, rel ? rel : "");
+    mh_err_set(MH_ERR_LEDGER_FORK, "%s%s: the mirror was rewritten or the log forked", what,
+               rel ? rel : "");
     return MH_ERR_LEDGER_FORK;
 }
 
@@ -127,7 +128,8 @@ static int tile_done(struct aud *a, unsigned level, uint64_t n, unsigned w)
         have = a->buf;
     }
     if (mh_ct_memcmp(have, a->tb[level], (size_t)w * MH_HASH_LEN) != 0) {
-        mh_err_set("the mirror's tile %s does not match the hashes of its entries: the mirror "
+        mh_err_set(MH_ERR_LEDGER_FORK,
+                   "the mirror's tile %s does not match the hashes of its entries: the mirror "
                    "was rewritten",
                    rel);
         return MH_ERR_LEDGER_FORK;
@@ -164,7 +166,8 @@ static int push_leaf(struct aud *a, const uint8_t h[MH_HASH_LEN])
         uint8_t r[MH_HASH_LEN];
         edge_root(a->fr, a->cnt, r);
         if (mh_ct_memcmp(r, a->check_root, MH_HASH_LEN) != 0) {
-            mh_err_set("the mirror's tree at %llu entries is not the tree trusted before: the "
+            mh_err_set(MH_ERR_LEDGER_FORK,
+                       "the mirror's tree at %llu entries is not the tree trusted before: the "
                        "log forked or was rewritten",
                        (unsigned long long)a->cnt);
             return MH_ERR_LEDGER_FORK;
@@ -203,7 +206,8 @@ static int load_shared_tiles(struct aud *a)
                 continue;
             merkle_of(&a->tb[L][pos], 1u << b, h);
             if (mh_ct_memcmp(h, a->fr[8 * L + (unsigned)b], MH_HASH_LEN) != 0) {
-                mh_err_set("the mirror's tile %s does not hold the tree trusted before (%llu "
+                mh_err_set(MH_ERR_LEDGER_FORK,
+                           "the mirror's tile %s does not hold the tree trusted before (%llu "
                            "entries): the log forked or the mirror was rewritten",
                            rel, (unsigned long long)a->cnt);
                 return MH_ERR_LEDGER_FORK;
@@ -245,7 +249,8 @@ static int stream_bundles(struct aud *a)
             if (first + j < first_new) {
                 /* trusted before: its leaf is in the checked old part */
                 if (mh_ct_memcmp(h, a->tb[0][j], MH_HASH_LEN) != 0) {
-                    mh_err_set("entry %llu in the mirror's bundle %s is not the one trusted "
+                    mh_err_set(MH_ERR_LEDGER_FORK,
+                               "entry %llu in the mirror's bundle %s is not the one trusted "
                                "before: the mirror was rewritten",
                                (unsigned long long)(first + j), rel);
                     return MH_ERR_LEDGER_FORK;
@@ -263,7 +268,8 @@ static int stream_bundles(struct aud *a)
     }
     return MH_OK;
 short_bundle:
-    mh_err_set("the mirror's entry bundle %s does not hold the entries its name says: the mirror "
+    mh_err_set(MH_ERR_LEDGER_FORK,
+               "the mirror's entry bundle %s does not hold the entries its name says: the mirror "
                "was rewritten",
                rel);
     return MH_ERR_LEDGER_FORK;
@@ -275,7 +281,8 @@ static int read_checkpoint(struct aud *a, const mh_audit_state *st, const mh_not
     size_t len, body = 0;
     int rc = mh_mirror_get(&a->m, "checkpoint", a->buf, MH_LEDGER_NOTE_MAX, &len);
     if (rc == MH_ERR_LEDGER_FORK) {
-        mh_err_set("the mirror's checkpoint is larger than %d bytes", MH_LEDGER_NOTE_MAX);
+        mh_err_set(MH_ERR_LEDGER_FORK, "the mirror's checkpoint is larger than %d bytes",
+                   MH_LEDGER_NOTE_MAX);
         return MH_ERR_LEDGER_FORK;
     }
     if (rc)
@@ -286,18 +293,21 @@ static int read_checkpoint(struct aud *a, const mh_audit_state *st, const mh_not
     if (mh_note_parse(res->note, len, &body) != 0 ||
         mh_ledger_checkpoint_parse(res->note, body, res->origin, sizeof res->origin, &res->size,
                                    res->root) != 0) {
-        mh_err_set("the mirror's checkpoint is not a signed checkpoint (C2SP tlog-checkpoint)");
+        mh_err_set(MH_ERR_LEDGER_FORK,
+                   "the mirror's checkpoint is not a signed checkpoint (C2SP tlog-checkpoint)");
         return MH_ERR_LEDGER_FORK;
     }
     if (nkeys > 0) {
         rc = mh_note_verify(res->note, len, keys, nkeys, NULL, NULL);
         if (rc) {
-            mh_err_set("the mirror's checkpoint is not signed by the log's key %s", keys[0].name);
+            mh_err_set(MH_ERR_VERIFY_FAILED,
+                       "the mirror's checkpoint is not signed by the log's key %s", keys[0].name);
             return MH_ERR_VERIFY_FAILED;
         }
     }
     if (st->origin[0] && strcmp(st->origin, res->origin) != 0) {
-        mh_err_set("the mirror's checkpoint is for the log '%s', not '%s' audited before",
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the mirror's checkpoint is for the log '%s', not '%s' audited before",
                    res->origin, st->origin);
         return MH_ERR_VERIFY_FAILED;
     }
@@ -333,7 +343,8 @@ int mh_audit_mirror_each(const char *where, mh_audit_state *st, const mh_note_vk
     a->size = res->size;
     if (res->size < st->size) {
         res->fork = true;
-        mh_err_set("the mirror's checkpoint has %llu entries, fewer than the %llu trusted "
+        mh_err_set(MH_ERR_LEDGER_FORK,
+                   "the mirror's checkpoint has %llu entries, fewer than the %llu trusted "
                    "before: the log was rolled back or forked",
                    (unsigned long long)res->size, (unsigned long long)st->size);
         ret = MH_ERR_LEDGER_FORK;
@@ -364,12 +375,14 @@ int mh_audit_mirror_each(const char *where, mh_audit_state *st, const mh_note_vk
     edge_root(a->fr, a->size, r);
     if (mh_ct_memcmp(r, res->root, MH_HASH_LEN) != 0) {
         if (st->size > 0 && st->has_edge)
-            mh_err_set("the mirror's checkpoint (%llu entries) does not extend the tree trusted "
+            mh_err_set(MH_ERR_LEDGER_FORK,
+                       "the mirror's checkpoint (%llu entries) does not extend the tree trusted "
                        "before (%llu entries): its root is not the one the entries give from "
                        "the trusted edge on; the log forked or the mirror was rewritten",
                        (unsigned long long)a->size, (unsigned long long)st->size);
         else
-            mh_err_set("the root recomputed from the mirror's entries is not the root in its "
+            mh_err_set(MH_ERR_LEDGER_FORK,
+                       "the root recomputed from the mirror's entries is not the root in its "
                        "checkpoint: the mirror was rewritten");
         res->fork = st->size > 0 && st->has_edge;
         ret = MH_ERR_LEDGER_FORK;
@@ -377,7 +390,8 @@ int mh_audit_mirror_each(const char *where, mh_audit_state *st, const mh_note_vk
     }
     if (a->check_root && a->size == st->size && mh_ct_memcmp(r, st->root, MH_HASH_LEN) != 0) {
         res->fork = true;
-        mh_err_set("the mirror's tree at %llu entries is not the tree trusted before: the log "
+        mh_err_set(MH_ERR_LEDGER_FORK,
+                   "the mirror's tree at %llu entries is not the tree trusted before: the log "
                    "forked or was rewritten",
                    (unsigned long long)a->size);
         ret = MH_ERR_LEDGER_FORK;
@@ -432,7 +446,7 @@ static bool next_line(const char **p, const char *end, char *line, size_t cap)
 static bool b64_hash(const char *s, uint8_t out[MH_HASH_LEN])
 {
     size_t n;
-    return mh_note_b64_decode(s, strlen(s), out, MH_HASH_LEN, &n) == 0 && n == MH_HASH_LEN;
+    return mh_base64_decode(s, strlen(s), out, MH_HASH_LEN, &n) == 0 && n == MH_HASH_LEN;
 }
 
 static bool parse_u64(const char *s, uint64_t *v)
@@ -463,13 +477,13 @@ int mh_audit_state_load(const char *path, mh_audit_state *st)
     if (fd < 0) {
         if (errno == ENOENT)
             return MH_OK; /* nothing trusted yet */
-        mh_err_set("reading the audit state %s: %s", path, strerror(errno));
+        mh_err_set(MH_ERR_IO, "reading the audit state %s: %s", path, strerror(errno));
         return MH_ERR_IO;
     }
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > 65536 ||
         !(text = malloc((size_t)sb.st_size + 1))) {
         close(fd);
-        mh_err_set("the audit state %s is not a file of at most 64 KiB", path);
+        mh_err_set(MH_ERR_PARSE, "the audit state %s is not a file of at most 64 KiB", path);
         return MH_ERR_PARSE;
     }
     got = read(fd, text, (size_t)sb.st_size);
@@ -518,8 +532,8 @@ int mh_audit_state_load(const char *path, mh_audit_state *st)
             edges |= (uint64_t)1 << b;
         } else if (strncmp(line, "checkpoint ", 11) == 0) {
             size_t n;
-            if (mh_note_b64_decode(line + 11, strlen(line + 11), (uint8_t *)st->note,
-                                   sizeof st->note - 1, &n) != 0)
+            if (mh_base64_decode(line + 11, strlen(line + 11), (uint8_t *)st->note,
+                                 sizeof st->note - 1, &n) != 0)
                 goto bad;
             st->note[n] = 0;
             st->note_len = n;
@@ -540,7 +554,8 @@ int mh_audit_state_load(const char *path, mh_audit_state *st)
     ret = MH_OK;
     goto out;
 bad:
-    mh_err_set("%s is not an audit state file (or it was damaged); move it aside to audit the log "
+    mh_err_set(MH_ERR_PARSE,
+               "%s is not an audit state file (or it was damaged); move it aside to audit the log "
                "from the start",
                path);
     ret = MH_ERR_PARSE;
@@ -566,14 +581,14 @@ int mh_audit_state_save(const char *path, const mh_audit_state *st)
         goto fail;
     }
     fprintf(f, "%s\norigin %s\nsize %llu\n", STATE_MAGIC, st->origin, (unsigned long long)st->size);
-    if (mh_note_b64_encode(st->root, MH_HASH_LEN, b64, sizeof b64, &n) == 0)
+    if (mh_base64_encode(st->root, MH_HASH_LEN, b64, sizeof b64, &n) == 0)
         fprintf(f, "root %s\n", b64);
     for (unsigned b = 0; b < 64; b++)
         if (((st->size >> b) & 1) &&
-            mh_note_b64_encode(st->edge[b], MH_HASH_LEN, b64, sizeof b64, &n) == 0)
+            mh_base64_encode(st->edge[b], MH_HASH_LEN, b64, sizeof b64, &n) == 0)
             fprintf(f, "edge %u %s\n", b, b64);
-    if (st->note_len && mh_note_b64_encode((const uint8_t *)st->note, st->note_len, nb,
-                                           MH_LEDGER_NOTE_MAX * 2, &n) == 0)
+    if (st->note_len && mh_base64_encode((const uint8_t *)st->note, st->note_len, nb,
+                                         MH_LEDGER_NOTE_MAX * 2, &n) == 0)
         fprintf(f, "checkpoint %s\n", nb);
     if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
         fclose(f);
@@ -584,7 +599,7 @@ int mh_audit_state_save(const char *path, const mh_audit_state *st)
     free(nb);
     return MH_OK;
 fail:
-    mh_err_set("writing the audit state %s: %s", path, strerror(errno));
+    mh_err_set(ret, "writing the audit state %s: %s", path, strerror(errno));
     unlink(tmp);
     free(nb);
     return ret;

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/base64.h>
-
 #include "ledger_internal.h"
 #include "mh_pki.h"
 
@@ -20,7 +18,8 @@ int mh_ledger_checkpoint_body(mh_ledger *l, const char *origin, uint64_t size, c
     ol = origin ? strnlen(origin, MH_LEDGER_ORIGIN_MAX + 1) : 0;
     if (ol == 0 || ol > MH_LEDGER_ORIGIN_MAX || strchr(origin, '\n') ||
         !mh_utf8_valid((const uint8_t *)origin, ol)) {
-        mh_err_set("the checkpoint origin must be one line of 1 to %d bytes of UTF-8, e.g. "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the checkpoint origin must be one line of 1 to %d bytes of UTF-8, e.g. "
                    "'registry.example.az/log'",
                    MH_LEDGER_ORIGIN_MAX);
         return MH_ERR_INVALID_ARG;
@@ -42,7 +41,8 @@ int mh_ledger_checkpoint_parse(const char *note, size_t len, char *origin, size_
     mh_checkpoint cp;
     if (!note || len > MH_LEDGER_NOTE_MAX || mh_checkpoint_parse(note, len, &cp) != 0 ||
         cp.origin_len >= origin_cap) {
-        mh_err_set("the checkpoint is malformed: it must start with the origin line, the tree "
+        mh_err_set(MH_ERR_PARSE,
+                   "the checkpoint is malformed: it must start with the origin line, the tree "
                    "size in decimal and the root hash in base64 (C2SP tlog-checkpoint)");
         return MH_ERR_PARSE;
     }
@@ -57,7 +57,8 @@ int mh_ledger_checkpoint_parse(const char *note, size_t len, char *origin, size_
 static int note_split(const char *note, size_t len, size_t *body_len)
 {
     if (mh_note_parse(note, len, body_len) != 0) {
-        mh_err_set("the signed checkpoint is not a signed note: its text, a blank line, then "
+        mh_err_set(MH_ERR_PARSE,
+                   "the signed checkpoint is not a signed note: its text, a blank line, then "
                    "'\u2014 name signature' lines (C2SP signed-note)");
         return MH_ERR_PARSE;
     }
@@ -76,11 +77,12 @@ static int ckpt_put(mh_ledger *l, const char *note, size_t len, uint64_t *seq)
     int rc, ret;
 
     if (l->ro) {
-        mh_err_set("the ledger was opened read-only");
+        mh_err_set(MH_ERR_PERMISSION, "the ledger was opened read-only");
         return MH_ERR_PERMISSION;
     }
     if (len > MH_LEDGER_NOTE_MAX) {
-        mh_err_set("the signed checkpoint is larger than %d bytes", MH_LEDGER_NOTE_MAX);
+        mh_err_set(MH_ERR_TOO_LARGE, "the signed checkpoint is larger than %d bytes",
+                   MH_LEDGER_NOTE_MAX);
         return MH_ERR_TOO_LARGE;
     }
     if ((ret = note_split(note, len, &body_len)) ||
@@ -94,7 +96,7 @@ static int ckpt_put(mh_ledger *l, const char *note, size_t len, uint64_t *seq)
     if ((ret = mh_ledger_meta_size(l, t, &cur, NULL)))
         goto out;
     if (size > cur) {
-        mh_err_set("the checkpoint is for %llu entries but the ledger has %llu",
+        mh_err_set(MH_ERR_LEDGER_FORK, "the checkpoint is for %llu entries but the ledger has %llu",
                    (unsigned long long)size, (unsigned long long)cur);
         ret = MH_ERR_LEDGER_FORK;
         goto out;
@@ -112,7 +114,8 @@ static int ckpt_put(mh_ledger *l, const char *note, size_t len, uint64_t *seq)
             if (note_split(pv.mv_data, pv.mv_size, &bl2) == 0 &&
                 mh_ledger_checkpoint_parse(pv.mv_data, bl2, o2, sizeof o2, &last_size, r2) == 0 &&
                 size < last_size) {
-                mh_err_set("the checkpoint is for %llu entries, older than the latest published "
+                mh_err_set(MH_ERR_INVALID_ARG,
+                           "the checkpoint is for %llu entries, older than the latest published "
                            "one (%llu)",
                            (unsigned long long)size, (unsigned long long)last_size);
                 ret = MH_ERR_INVALID_ARG;
@@ -125,7 +128,8 @@ static int ckpt_put(mh_ledger *l, const char *note, size_t len, uint64_t *seq)
     if ((ret = mh_ledger_root_at(l, size, want)))
         goto out;
     if (mh_ct_memcmp(want, root, MH_LEDGER_HASH_LEN) != 0) {
-        mh_err_set("the checkpoint's root is not this ledger's root at size %llu",
+        mh_err_set(MH_ERR_LEDGER_FORK,
+                   "the checkpoint's root is not this ledger's root at size %llu",
                    (unsigned long long)size);
         ret = MH_ERR_LEDGER_FORK;
         goto out;
@@ -189,7 +193,8 @@ int mh_ledger_checkpoint_sign(mh_ledger *l, const char *origin, mh_ledger_sign_f
     if ((ret = sign(ctx, body, bl, note, MH_LEDGER_NOTE_MAX, &nl)))
         goto out;
     if (nl <= bl || nl > MH_LEDGER_NOTE_MAX || memcmp(note, body, bl) != 0 || note[bl] != '\n') {
-        mh_err_set("the signer returned a note that is not the checkpoint it was given");
+        mh_err_set(MH_ERR_INTERNAL,
+                   "the signer returned a note that is not the checkpoint it was given");
         ret = MH_ERR_INTERNAL;
         goto out;
     }
@@ -208,7 +213,8 @@ static int ckpt_read(mh_ledger *l, MDB_txn *t, uint64_t *seq, MDB_val *v)
         MDB_val sk = {5, (void *)"ckseq"}, sv;
         rc = mdb_get(t, l->db_meta, &sk, &sv);
         if (rc || sv.mv_size != 8 || mh_be64_get(sv.mv_data) == 0) {
-            mh_err_set("no checkpoint was signed yet; sign one with 'mohur log checkpoint'");
+            mh_err_set(MH_ERR_NOT_FOUND,
+                       "no checkpoint was signed yet; sign one with 'mohur log checkpoint'");
             return MH_ERR_NOT_FOUND;
         }
         *seq = mh_be64_get(sv.mv_data) - 1;
@@ -216,7 +222,8 @@ static int ckpt_read(mh_ledger *l, MDB_txn *t, uint64_t *seq, MDB_val *v)
     mh_be64_put(kb, *seq);
     rc = mdb_get(t, l->db_ckpt, &k, v);
     if (rc == MDB_NOTFOUND) {
-        mh_err_set("there is no checkpoint number %llu", (unsigned long long)*seq);
+        mh_err_set(MH_ERR_NOT_FOUND, "there is no checkpoint number %llu",
+                   (unsigned long long)*seq);
         return MH_ERR_NOT_FOUND;
     }
     return rc ? mh_ledger_mdb_err(rc, "reading a checkpoint") : MH_OK;
@@ -293,12 +300,10 @@ int mh_ledger_cosign_add(mh_ledger *l, uint64_t seq, const char *line, size_t le
     if (name_len > 255 || memchr(name, '+', name_len))
         goto bad;
     sig = sp + 1;
-    if (mbedtls_base64_decode(dec, sizeof dec, &dl, (const unsigned char *)sig,
-                              (size_t)(line + len - 1 - sig)) ||
-        dl < 5)
+    if (mh_base64_decode(sig, (size_t)(line + len - 1 - sig), dec, sizeof dec, &dl) || dl < 5)
         goto bad;
     if (!verify) {
-        mh_err_set("a cosignature needs a verifier with the witness keys");
+        mh_err_set(MH_ERR_INVALID_ARG, "a cosignature needs a verifier with the witness keys");
         return MH_ERR_INVALID_ARG;
     }
     if (!(note = malloc(MH_LEDGER_NOTE_MAX + 1))) {
@@ -325,14 +330,15 @@ int mh_ledger_cosign_add(mh_ledger *l, uint64_t seq, const char *line, size_t le
     if ((ret = verify(ctx, note, nl, line, len))) {
         if (ret != MH_ERR_VERIFY_FAILED && ret != MH_ERR_PROOF_INVALID)
             goto out;
-        mh_err_set("the cosignature of '%.*s' does not verify against checkpoint %llu with the "
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the cosignature of '%.*s' does not verify against checkpoint %llu with the "
                    "witness keys given",
                    (int)name_len, name, (unsigned long long)seq);
         ret = MH_ERR_VERIFY_FAILED;
         goto out;
     }
     if (l->ro) {
-        mh_err_set("the ledger was opened read-only");
+        mh_err_set(MH_ERR_PERMISSION, "the ledger was opened read-only");
         ret = MH_ERR_PERMISSION;
         goto out;
     }
@@ -356,7 +362,8 @@ int mh_ledger_cosign_add(mh_ledger *l, uint64_t seq, const char *line, size_t le
         mdb_txn_abort(t);
     pthread_mutex_unlock(&l->wmu);
     if (rc == MDB_KEYEXIST) {
-        mh_err_set("witness '%.*s' already cosigned checkpoint %llu with this key", (int)name_len,
+        mh_err_set(MH_ERR_ALREADY_EXISTS,
+                   "witness '%.*s' already cosigned checkpoint %llu with this key", (int)name_len,
                    name, (unsigned long long)seq);
         ret = MH_ERR_ALREADY_EXISTS;
     } else {
@@ -364,8 +371,8 @@ int mh_ledger_cosign_add(mh_ledger *l, uint64_t seq, const char *line, size_t le
     }
     goto out;
 bad:
-    mh_err_set("the cosignature is not one signature line '— <name> <base64>' (C2SP "
-               "tlog-cosignature)");
+    mh_err_set(ret, "the cosignature is not one signature line '— <name> <base64>' (C2SP "
+                    "tlog-cosignature)");
 out:
     free(note);
     return ret;

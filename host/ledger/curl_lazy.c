@@ -47,7 +47,8 @@ int mh_curl_load(void)
 {
     pthread_once(&once, load);
     if (load_rc)
-        mh_err_set("libcurl cannot be loaded (%s): reaching a mirror or witness over http(s) "
+        mh_err_set(load_rc,
+                   "libcurl cannot be loaded (%s): reaching a mirror or witness over http(s) "
                    "needs it; install the package libcurl4",
                    load_err);
     return load_rc;

@@ -38,20 +38,20 @@ static int check_text(const char *s, size_t cap, const char *what, bool required
 {
     size_t n = strnlen(s, cap + 1);
     if (n > cap) {
-        mh_err_set("the entry's %s is longer than %zu bytes", what, cap);
+        mh_err_set(MH_ERR_TOO_LARGE, "the entry's %s is longer than %zu bytes", what, cap);
         return MH_ERR_TOO_LARGE;
     }
     if (required && n == 0) {
-        mh_err_set("the entry has no %s", what);
+        mh_err_set(MH_ERR_INVALID_ARG, "the entry has no %s", what);
         return MH_ERR_INVALID_ARG;
     }
     if (!mh_utf8_valid((const uint8_t *)s, n)) {
-        mh_err_set("the entry's %s is not valid UTF-8", what);
+        mh_err_set(MH_ERR_INVALID_ARG, "the entry's %s is not valid UTF-8", what);
         return MH_ERR_INVALID_ARG;
     }
     for (size_t i = 0; i < n; i++) {
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-            mh_err_set("the entry's %s contains a control character", what);
+            mh_err_set(MH_ERR_INVALID_ARG, "the entry's %s contains a control character", what);
             return MH_ERR_INVALID_ARG;
         }
     }
@@ -62,7 +62,7 @@ static int check_entry(const mh_ledger_entry *e)
 {
     int rc;
     if (e->type != MH_LEDGER_ISSUE && e->type != MH_LEDGER_REVOKE && e->type != MH_LEDGER_VOID) {
-        mh_err_set("the entry's type is neither issue, revoke nor void");
+        mh_err_set(MH_ERR_INVALID_ARG, "the entry's type is neither issue, revoke nor void");
         return MH_ERR_INVALID_ARG;
     }
     if ((rc = check_text(e->doc_id, MH_LEDGER_ID_MAX, "document id", true)) ||
@@ -71,20 +71,21 @@ static int check_entry(const mh_ledger_entry *e)
         (rc = check_text(e->requester, MH_LEDGER_REQUESTER_MAX, "requester", false)))
         return rc;
     if (e->type != MH_LEDGER_ISSUE && e->has_claims) {
-        mh_err_set("only an issue entry carries a claims digest");
+        mh_err_set(MH_ERR_INVALID_ARG, "only an issue entry carries a claims digest");
         return MH_ERR_INVALID_ARG;
     }
     if (e->type == MH_LEDGER_VOID && (e->kind[0] || e->reason)) {
-        mh_err_set("a void entry carries no kind and no reason");
+        mh_err_set(MH_ERR_INVALID_ARG, "a void entry carries no kind and no reason");
         return MH_ERR_INVALID_ARG;
     }
     if (e->type == MH_LEDGER_REVOKE) {
         if (e->kind[0]) {
-            mh_err_set("a revoke entry carries no kind");
+            mh_err_set(MH_ERR_INVALID_ARG, "a revoke entry carries no kind");
             return MH_ERR_INVALID_ARG;
         }
         if (e->reason > 10 || e->reason == 7) {
-            mh_err_set("revocation reason %u is not an RFC 5280 CRLReason (0-6, 8-10)", e->reason);
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "revocation reason %u is not an RFC 5280 CRLReason (0-6, 8-10)", e->reason);
             return MH_ERR_INVALID_ARG;
         }
     }
@@ -156,7 +157,7 @@ int mh_ledger_entry_encode(const mh_ledger_entry *e, uint8_t *buf, size_t cap, s
         mh_cbor_put_text(&w, e->requester, strlen(e->requester));
     }
     if (mh_cbor_w_finish(&w, len)) {
-        mh_err_set("the encoded entry does not fit in %zu bytes", cap);
+        mh_err_set(MH_ERR_BUFFER_TOO_SMALL, "the encoded entry does not fit in %zu bytes", cap);
         return MH_ERR_BUFFER_TOO_SMALL;
     }
     return MH_OK;
@@ -267,7 +268,7 @@ int mh_ledger_entry_decode(const uint8_t *buf, size_t len, mh_ledger_entry *e)
     ret = MH_OK;
 out:
     if (ret) {
-        mh_err_set("the ledger entry is malformed or not in its canonical encoding");
+        mh_err_set(ret, "the ledger entry is malformed or not in its canonical encoding");
         memset(e, 0, sizeof *e);
     }
     return ret;

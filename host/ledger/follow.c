@@ -44,7 +44,7 @@ struct mh_follow {
 
 static int cfg_err(const char *path, const char *what)
 {
-    mh_err_set("the follower configuration %s: %s", path, what);
+    mh_err_set(MH_ERR_PARSE, "the follower configuration %s: %s", path, what);
     return MH_ERR_PARSE;
 }
 
@@ -62,12 +62,14 @@ int mh_follow_open(const char *config, const char *state_dir, mh_follow **out)
     int ret = MH_ERR_NOMEM;
     *out = NULL;
     if (!config || !state_dir || strlen(state_dir) > 3900) {
-        mh_err_set("the follower needs a configuration file and a state directory");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the follower needs a configuration file and a state directory");
         return MH_ERR_INVALID_ARG;
     }
     root = json_load_file(config, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        mh_err_set("reading the follower configuration %s: %s (line %d)", config, je.text, je.line);
+        mh_err_set(MH_ERR_PARSE, "reading the follower configuration %s: %s (line %d)", config,
+                   je.text, je.line);
         return MH_ERR_PARSE;
     }
     regs = json_object_get(root, "registries");
@@ -79,7 +81,8 @@ int mh_follow_open(const char *config, const char *state_dir, mh_follow **out)
         goto out;
     snprintf(f->dir, sizeof f->dir, "%s", state_dir);
     if (mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
-        mh_err_set("creating the follower's state directory %s: %s", state_dir, strerror(errno));
+        mh_err_set(MH_ERR_IO, "creating the follower's state directory %s: %s", state_dir,
+                   strerror(errno));
         ret = MH_ERR_IO;
         goto out;
     }
@@ -195,13 +198,13 @@ static int write_small(const char *path, const char *text, size_t len, bool appe
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0600);
     int ok;
     if (fd < 0) {
-        mh_err_set("writing %s: %s", path, strerror(errno));
+        mh_err_set(MH_ERR_IO, "writing %s: %s", path, strerror(errno));
         return MH_ERR_IO;
     }
     ok = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
     close(fd);
     if (!ok) {
-        mh_err_set("writing %s failed", path);
+        mh_err_set(MH_ERR_IO, "writing %s failed", path);
         return MH_ERR_IO;
     }
     return MH_OK;
@@ -220,7 +223,8 @@ static int on_entry(void *ctx, uint64_t index, const uint8_t *entry, size_t len)
     char line[96];
     int k;
     if (mh_ledger_entry_decode(entry, len, &e) != 0) {
-        mh_err_set("entry %llu of the mirror is not a ledger entry", (unsigned long long)index);
+        mh_err_set(MH_ERR_LEDGER_FORK, "entry %llu of the mirror is not a ledger entry",
+                   (unsigned long long)index);
         return MH_ERR_LEDGER_FORK;
     }
     if (e.type != MH_LEDGER_REVOKE && e.type != MH_LEDGER_VOID)
@@ -265,7 +269,8 @@ int mh_follow_status_get(mh_follow *f, const char *id, mh_follow_status *s)
     char path[4300];
     int ret;
     if (!r) {
-        mh_err_set("no registry '%s' in the follower's configuration", id ? id : "");
+        mh_err_set(MH_ERR_NOT_FOUND, "no registry '%s' in the follower's configuration",
+                   id ? id : "");
         return MH_ERR_NOT_FOUND;
     }
     if (!(st = calloc(1, sizeof *st)))
@@ -290,7 +295,8 @@ int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *ev
     if (evlen)
         *evlen = 0;
     if (!r) {
-        mh_err_set("no registry '%s' in the follower's configuration", id ? id : "");
+        mh_err_set(MH_ERR_NOT_FOUND, "no registry '%s' in the follower's configuration",
+                   id ? id : "");
         return MH_ERR_NOT_FOUND;
     }
     if (!(st = calloc(1, sizeof *st)) || !(res = calloc(1, sizeof *res)))
@@ -300,8 +306,8 @@ int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *ev
         goto out;
     ret = mh_audit_mirror_each(r->mirror, st, &r->key, 1, on_entry, &rv, res);
     if (ret == MH_OK && strcmp(res->origin, r->origin) != 0) {
-        mh_err_set("the mirror of '%s' serves the log '%s', not '%s'", r->id, res->origin,
-                   r->origin);
+        mh_err_set(MH_ERR_VERIFY_FAILED, "the mirror of '%s' serves the log '%s', not '%s'", r->id,
+                   res->origin, r->origin);
         ret = MH_ERR_VERIFY_FAILED;
     }
     if (ret) {
@@ -314,7 +320,7 @@ int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *ev
                 snprintf(epath, sizeof epath, "%s.fork-%lld.txt", r->base, (long long)time(NULL));
                 (void)write_small(epath, evidence, el, false);
             }
-            mh_err_set("%s", reason);
+            mh_err_set(ret, "%s", reason);
         }
         goto out;
     }
@@ -323,7 +329,8 @@ int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *ev
         size_t count = 0;
         if ((rc = mh_cosig_quorum(res->note, res->note_len, r->wit, r->nwit, r->quorum, &count,
                                   NULL))) {
-            mh_err_set("the checkpoint of '%s' (%llu entries) carries cosignatures of %zu of "
+            mh_err_set(MH_ERR_VERIFY_FAILED,
+                       "the checkpoint of '%s' (%llu entries) carries cosignatures of %zu of "
                        "its %zu witnesses; %zu are required: not trusted",
                        r->id, (unsigned long long)res->size, count, r->nwit, r->quorum);
             ret = MH_ERR_VERIFY_FAILED;
@@ -429,7 +436,8 @@ static int tile_hash(void *ctx, unsigned level, uint64_t index, uint8_t out[MH_H
             rc = MH_ERR_LEDGER_FORK;
         if (rc) {
             t->have[L] = false;
-            mh_err_set("the mirror's tile %s is missing or malformed", rel);
+            mh_err_set(rc == MH_ERR_NOT_FOUND ? MH_ERR_LEDGER_FORK : rc,
+                       "the mirror's tile %s is missing or malformed", rel);
             return rc == MH_ERR_NOT_FOUND ? MH_ERR_LEDGER_FORK : rc;
         }
         t->have[L] = true;
@@ -476,7 +484,8 @@ int mh_follow_check_entry(mh_follow *f, const char *registry, size_t registry_le
 
     memset(out, 0, sizeof *out);
     if (!f || !registry || !(r = find(f, registry, registry_len))) {
-        mh_err_set("the receipt names the registry '%.*s', which this verifier does not follow",
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "the receipt names the registry '%.*s', which this verifier does not follow",
                    (int)(registry ? registry_len > 64 ? 64 : registry_len : 0),
                    registry ? registry : "");
         return MH_ERR_NOT_FOUND;
@@ -489,14 +498,16 @@ int mh_follow_check_entry(mh_follow *f, const char *registry, size_t registry_le
         goto out;
     fill_status(r, st, &out->status);
     if (st->size == 0) {
-        mh_err_set("the follower has no trusted checkpoint of '%s' yet; run 'mohur log follow "
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "the follower has no trusted checkpoint of '%s' yet; run 'mohur log follow "
                    "update' first",
                    r->id);
         ret = MH_ERR_NOT_FOUND;
         goto out;
     }
     if (index >= st->size) {
-        mh_err_set("entry %llu is not in the checkpoint of '%s' this verifier trusts (%llu "
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "entry %llu is not in the checkpoint of '%s' this verifier trusts (%llu "
                    "entries, checked %llu); update the follower",
                    (unsigned long long)index, r->id, (unsigned long long)st->size,
                    (unsigned long long)out->status.checked_at);
@@ -550,14 +561,16 @@ int mh_follow_check_entry(mh_follow *f, const char *registry, size_t registry_le
         goto out;
     if (mh_merkle_verify_inclusion(leaf, index, st->size, (const uint8_t(*)[MH_HASH_LEN])proof, np,
                                    st->root) != 0) {
-        mh_err_set("entry %llu served by the mirror of '%s' is not in the tree this verifier "
+        mh_err_set(MH_ERR_LEDGER_FORK,
+                   "entry %llu served by the mirror of '%s' is not in the tree this verifier "
                    "trusts: the mirror was rewritten",
                    (unsigned long long)index, r->id);
         ret = MH_ERR_LEDGER_FORK;
         goto out;
     }
     if (mh_ledger_entry_decode(out->raw, out->raw_len, &out->entry) != 0) {
-        mh_err_set("entry %llu of '%s' is not a ledger entry", (unsigned long long)index, r->id);
+        mh_err_set(MH_ERR_LEDGER_FORK, "entry %llu of '%s' is not a ledger entry",
+                   (unsigned long long)index, r->id);
         ret = MH_ERR_LEDGER_FORK;
         goto out;
     }
@@ -590,7 +603,7 @@ int mh_follow_check_entry(mh_follow *f, const char *registry, size_t registry_le
     ret = MH_OK;
     goto out;
 bad_bundle:
-    mh_err_set("the mirror's entry bundle %s is malformed", rel);
+    mh_err_set(MH_ERR_LEDGER_FORK, "the mirror's entry bundle %s is malformed", rel);
     ret = MH_ERR_LEDGER_FORK;
 out:
     if (opened)
@@ -610,12 +623,14 @@ int mh_follow_check_receipt(mh_follow *f, const mh_receipt_claims *c, mh_follow_
     if ((ret = mh_follow_check_entry(f, c->registry.ptr, c->registry.len, c->log_index, out)))
         return ret;
     if (out->entry.type != MH_LEDGER_ISSUE) {
-        mh_err_set("entry %llu of '%s' is not an issue entry: the receipt names the wrong entry",
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "entry %llu of '%s' is not an issue entry: the receipt names the wrong entry",
                    (unsigned long long)c->log_index, out->status.id);
         return MH_ERR_VERIFY_FAILED;
     }
     if (out->voided) {
-        mh_err_set("entry %llu of '%s' was voided by entry %llu: its document was never "
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "entry %llu of '%s' was voided by entry %llu: its document was never "
                    "delivered",
                    (unsigned long long)c->log_index, out->status.id,
                    (unsigned long long)out->revoke_index);
@@ -626,7 +641,8 @@ int mh_follow_check_receipt(mh_follow *f, const mh_receipt_claims *c, mh_follow_
         uint8_t cd[MH_HASH_LEN];
         if (mh_receipt_claims_digest(c, cd) != 0 ||
             mh_ct_memcmp(cd, out->entry.claims, MH_HASH_LEN) != 0) {
-            mh_err_set("entry %llu of '%s' records other receipt claims than this receipt's",
+            mh_err_set(MH_ERR_VERIFY_FAILED,
+                       "entry %llu of '%s' records other receipt claims than this receipt's",
                        (unsigned long long)c->log_index, out->status.id);
             return MH_ERR_VERIFY_FAILED;
         }
@@ -634,14 +650,15 @@ int mh_follow_check_receipt(mh_follow *f, const mh_receipt_claims *c, mh_follow_
     if (!c->digest || (c->digest_len != 32 && c->digest_len != 16) ||
         mh_ct_memcmp(c->digest, out->entry.digest, c->digest_len) != 0 ||
         c->doc_len != out->entry.doc_len) {
-        mh_err_set("entry %llu of '%s' records another document (digest or length) than the "
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "entry %llu of '%s' records another document (digest or length) than the "
                    "receipt says",
                    (unsigned long long)c->log_index, out->status.id);
         return MH_ERR_VERIFY_FAILED;
     }
     if (c->kind.ptr && (c->kind.len != strlen(out->entry.kind) ||
                         memcmp(c->kind.ptr, out->entry.kind, c->kind.len) != 0)) {
-        mh_err_set("entry %llu of '%s' is a '%s', the receipt says '%.*s'",
+        mh_err_set(MH_ERR_VERIFY_FAILED, "entry %llu of '%s' is a '%s', the receipt says '%.*s'",
                    (unsigned long long)c->log_index, out->status.id, out->entry.kind,
                    (int)(c->kind.len > 64 ? 64 : c->kind.len), c->kind.ptr);
         return MH_ERR_VERIFY_FAILED;

@@ -28,20 +28,6 @@ struct mh_req {
     struct mh_req *next;
 };
 
-void mh_be64_put(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-uint64_t mh_be64_get(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 int mh_ledger_mdb_err(int rc, const char *what)
 {
     switch (rc) {
@@ -50,20 +36,22 @@ int mh_ledger_mdb_err(int rc, const char *what)
     case MDB_NOTFOUND:
         return MH_ERR_NOT_FOUND;
     case MDB_MAP_FULL:
-        mh_err_set("%s: the ledger's map is full; nothing was written. Reopen it with a larger "
+        mh_err_set(MH_ERR_LEDGER_FULL,
+                   "%s: the ledger's map is full; nothing was written. Reopen it with a larger "
                    "map size (--map-size) or let it grow (--grow)",
                    what);
         return MH_ERR_LEDGER_FULL;
     case ENOSPC:
     case EDQUOT:
-        mh_err_set("%s: the disk is full; nothing was written and the ledger is intact. Free "
+        mh_err_set(MH_ERR_DISK_FULL,
+                   "%s: the disk is full; nothing was written and the ledger is intact. Free "
                    "space on the disk, then retry",
                    what);
         return MH_ERR_DISK_FULL;
     case EACCES:
     case EPERM:
     case EROFS:
-        mh_err_set("%s: permission denied (%s)", what, strerror(rc));
+        mh_err_set(MH_ERR_PERMISSION, "%s: permission denied (%s)", what, strerror(rc));
         return MH_ERR_PERMISSION;
     case ENOENT:
         return MH_ERR_NOT_FOUND;
@@ -73,12 +61,13 @@ int mh_ledger_mdb_err(int rc, const char *what)
     case MDB_PAGE_NOTFOUND:
     case MDB_INVALID:
     case MDB_VERSION_MISMATCH:
-        mh_err_set("%s: the ledger's database is damaged (%s); restore it from a backup or a "
+        mh_err_set(MH_ERR_LEDGER_CORRUPT,
+                   "%s: the ledger's database is damaged (%s); restore it from a backup or a "
                    "mirror",
                    what, mdb_strerror(rc));
         return MH_ERR_LEDGER_CORRUPT;
     default:
-        mh_err_set("%s: %s", what, mdb_strerror(rc));
+        mh_err_set(MH_ERR_IO, "%s: %s", what, mdb_strerror(rc));
         return MH_ERR_IO;
     }
 }
@@ -121,7 +110,8 @@ int mh_ledger_tile_get(mh_ledger *l, MDB_txn *t, unsigned tl, uint64_t n, const 
     tile_key(k, tl, n);
     rc = mdb_get(t, l->db_tiles, &key, &val);
     if (rc == MDB_NOTFOUND || (rc == 0 && val.mv_size != MH_TILE_BYTES)) {
-        mh_err_set("the ledger has no valid tile %llu at tile level %u; it is damaged",
+        mh_err_set(MH_ERR_LEDGER_CORRUPT,
+                   "the ledger has no valid tile %llu at tile level %u; it is damaged",
                    (unsigned long long)n, tl);
         return MH_ERR_LEDGER_CORRUPT;
     }
@@ -172,7 +162,8 @@ int mh_ledger_meta_size(mh_ledger *l, MDB_txn *t, uint64_t *size, uint8_t root[M
     }
     return MH_OK;
 bad:
-    mh_err_set("the ledger's stored size or root is missing or malformed; it is damaged");
+    mh_err_set(MH_ERR_LEDGER_CORRUPT,
+               "the ledger's stored size or root is missing or malformed; it is damaged");
     return MH_ERR_LEDGER_CORRUPT;
 }
 
@@ -384,8 +375,8 @@ static int check_ledger(mh_ledger *l)
     }
     frontier_root((const uint8_t(*)[MH_LEDGER_HASH_LEN])fr, size, calc);
     if (mh_ct_memcmp(calc, root, MH_LEDGER_HASH_LEN) != 0) {
-        mh_err_set("the ledger's stored root does not match its stored subtree hashes; it is "
-                   "damaged: restore it from a backup or a mirror");
+        mh_err_set(ret, "the ledger's stored root does not match its stored subtree hashes; it is "
+                        "damaged: restore it from a backup or a mirror");
         goto out;
     }
     for (unsigned lv = 1; lv < 64; lv++) {
@@ -400,7 +391,8 @@ static int check_ledger(mh_ledger *l)
         }
         mh_merkle_node_hash(a, b, h);
         if (mh_ct_memcmp(h, fr[lv], MH_LEDGER_HASH_LEN) != 0) {
-            mh_err_set("the ledger's subtree hash at level %u does not match its children; it "
+            mh_err_set(ret,
+                       "the ledger's subtree hash at level %u does not match its children; it "
                        "is damaged: restore it from a backup or a mirror",
                        lv);
             goto out;
@@ -413,7 +405,8 @@ static int check_ledger(mh_ledger *l)
     rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
     if (size == 0 ? rc != MDB_NOTFOUND
                   : (rc != 0 || k.mv_size != 8 || mh_be64_get(k.mv_data) != size - 1)) {
-        mh_err_set("the ledger holds a different number of entries than its stored size %llu; "
+        mh_err_set(ret,
+                   "the ledger holds a different number of entries than its stored size %llu; "
                    "it is damaged: restore it from a backup or a mirror",
                    (unsigned long long)size);
         goto out;
@@ -430,7 +423,8 @@ static int check_ledger(mh_ledger *l)
             goto out;
         }
         if (mh_ct_memcmp(h, a, MH_LEDGER_HASH_LEN) != 0) {
-            mh_err_set("ledger entry %llu does not match its stored leaf hash; the ledger is "
+            mh_err_set(ret,
+                       "ledger entry %llu does not match its stored leaf hash; the ledger is "
                        "damaged: restore it from a backup or a mirror",
                        (unsigned long long)i);
             goto out;
@@ -441,7 +435,7 @@ static int check_ledger(mh_ledger *l)
     ret = MH_OK;
     goto out;
 short_read:
-    mh_err_set("the ledger's entries are not numbered consecutively; it is damaged");
+    mh_err_set(ret, "the ledger's entries are not numbered consecutively; it is damaged");
 out:
     if (c)
         mdb_cursor_close(c);
@@ -462,7 +456,8 @@ static int take_lock(mh_ledger *l)
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         int e = errno;
-        mh_err_set("opening the ledger's lock file %s: %s", path, strerror(e));
+        mh_err_set(e == EACCES || e == EROFS ? MH_ERR_PERMISSION : MH_ERR_IO,
+                   "opening the ledger's lock file %s: %s", path, strerror(e));
         return e == EACCES || e == EROFS ? MH_ERR_PERMISSION : MH_ERR_IO;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -474,11 +469,13 @@ static int take_lock(mh_ledger *l)
         }
         close(fd);
         if (pid > 0)
-            mh_err_set("the ledger in %s is open for writing by another process (pid %ld); only "
+            mh_err_set(MH_ERR_LEDGER_LOCKED,
+                       "the ledger in %s is open for writing by another process (pid %ld); only "
                        "one writer at a time: stop it first, or open the ledger read-only",
                        l->dir, pid);
         else
-            mh_err_set("the ledger in %s is open for writing by another process; only one "
+            mh_err_set(MH_ERR_LEDGER_LOCKED,
+                       "the ledger in %s is open for writing by another process; only one "
                        "writer at a time: stop it first, or open the ledger read-only",
                        l->dir);
         return MH_ERR_LEDGER_LOCKED;
@@ -504,7 +501,7 @@ int mh_ledger_open(const char *dir, const mh_ledger_opts *opts, mh_ledger **out)
     if (!opts)
         opts = &defaults;
     if (!dir || !*dir || strlen(dir) >= sizeof l->dir - 64) {
-        mh_err_set("the ledger directory name is empty or too long");
+        mh_err_set(ret, "the ledger directory name is empty or too long");
         goto out;
     }
     l = calloc(1, sizeof *l);
@@ -545,21 +542,26 @@ int mh_ledger_open(const char *dir, const mh_ledger_opts *opts, mh_ledger **out)
     snprintf(path, sizeof path, "%s/data.mdb", dir);
     if (stat(path, &st) != 0) {
         if (errno == EACCES) {
-            mh_err_set("you may not read the ledger in %s (permission denied); verifying needs "
+            mh_err_set(MH_ERR_PERMISSION,
+                       "you may not read the ledger in %s (permission denied); verifying needs "
                        "membership of the group the appliance's state belongs to",
                        dir);
             ret = MH_ERR_PERMISSION;
             goto out;
         }
         if (!opts->create || l->ro) {
-            mh_err_set("there is no ledger in %s; create one with 'mohur log init --ledger %s'",
+            mh_err_set(MH_ERR_NOT_FOUND,
+                       "there is no ledger in %s; create one with 'mohur log init --ledger %s'",
                        dir, dir);
             ret = MH_ERR_NOT_FOUND;
             goto out;
         }
         if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
             int e = errno;
-            mh_err_set("creating the ledger directory %s: %s", dir, strerror(e));
+            mh_err_set(e == ENOSPC   ? MH_ERR_DISK_FULL
+                       : e == EACCES ? MH_ERR_PERMISSION
+                                     : MH_ERR_IO,
+                       "creating the ledger directory %s: %s", dir, strerror(e));
             ret = e == ENOSPC ? MH_ERR_DISK_FULL : e == EACCES ? MH_ERR_PERMISSION : MH_ERR_IO;
             goto out;
         }
@@ -585,11 +587,12 @@ int mh_ledger_open(const char *dir, const mh_ledger_opts *opts, mh_ledger **out)
         else
             ret = mh_ledger_mdb_err(rc, "opening the ledger");
         if (rc == EACCES)
-            mh_err_set("you may not %s the ledger in %s (permission denied); verifying needs "
+            mh_err_set(ret,
+                       "you may not %s the ledger in %s (permission denied); verifying needs "
                        "membership of the group the appliance's state belongs to",
                        l->ro ? "read" : "write", dir);
         else if (ret == MH_ERR_IO || ret == MH_ERR_NOT_FOUND)
-            mh_err_set("opening the ledger in %s: %s", dir, mdb_strerror(rc));
+            mh_err_set(ret, "opening the ledger in %s: %s", dir, mdb_strerror(rc));
         mdb_env_close(l->env);
         l->env = NULL;
         goto out;
@@ -614,7 +617,8 @@ int mh_ledger_open(const char *dir, const mh_ledger_opts *opts, mh_ledger **out)
             (rc = mdb_dbi_open(t, "checkpoints", cf, &l->db_ckpt)) ||
             (rc = mdb_dbi_open(t, "cosignatures", cf, &l->db_cosig))) {
             if (rc == MDB_NOTFOUND) {
-                mh_err_set("%s does not hold a mohur ledger (its tables are missing)", dir);
+                mh_err_set(MH_ERR_LEDGER_CORRUPT,
+                           "%s does not hold a mohur ledger (its tables are missing)", dir);
                 ret = MH_ERR_LEDGER_CORRUPT;
             } else {
                 ret = mh_ledger_mdb_err(rc, "opening the ledger's tables");
@@ -632,7 +636,8 @@ int mh_ledger_open(const char *dir, const mh_ledger_opts *opts, mh_ledger **out)
                 goto out;
             }
         } else if (rc || v.mv_size != 4 || ((uint8_t *)v.mv_data)[3] != VERSION) {
-            mh_err_set("%s holds a ledger of an unknown format version; this mohur reads "
+            mh_err_set(MH_ERR_LEDGER_CORRUPT,
+                       "%s holds a ledger of an unknown format version; this mohur reads "
                        "version %u",
                        dir, VERSION);
             ret = MH_ERR_LEDGER_CORRUPT;
@@ -710,7 +715,8 @@ static int status_decode(const MDB_val *v, mh_ledger_status *s)
 {
     const uint8_t *b = v->mv_data;
     if (v->mv_size != STATUS_LEN || b[48] > 2) {
-        mh_err_set("a document status record in the ledger is malformed; it is damaged");
+        mh_err_set(MH_ERR_LEDGER_CORRUPT,
+                   "a document status record in the ledger is malformed; it is damaged");
         return MH_ERR_LEDGER_CORRUPT;
     }
     memset(s, 0, sizeof *s);
@@ -811,7 +817,8 @@ static int apply_one(mh_ledger *l, MDB_txn *t, const mh_ledger_entry *in, uint64
     memcpy(&e, in, sizeof e);
     idlen = strnlen(e.doc_id, sizeof e.doc_id);
     if (idlen == 0 || idlen > MH_LEDGER_ID_MAX) {
-        mh_err_set("the entry's document id is empty or longer than %d bytes", MH_LEDGER_ID_MAX);
+        mh_err_set(MH_ERR_INVALID_ARG, "the entry's document id is empty or longer than %d bytes",
+                   MH_LEDGER_ID_MAX);
         return MH_ERR_INVALID_ARG;
     }
     key.mv_size = idlen;
@@ -829,7 +836,8 @@ static int apply_one(mh_ledger *l, MDB_txn *t, const mh_ledger_entry *in, uint64
                 return rc;
             }
             if (!st.voided) {
-                mh_err_set("document '%.128s' is already in the ledger; an entry is never "
+                mh_err_set(MH_ERR_ALREADY_EXISTS,
+                           "document '%.128s' is already in the ledger; an entry is never "
                            "changed: revoke it and issue the document under a new id",
                            e.doc_id);
                 return MH_ERR_ALREADY_EXISTS;
@@ -844,7 +852,8 @@ static int apply_one(mh_ledger *l, MDB_txn *t, const mh_ledger_entry *in, uint64
     } else {
         const char *what = e.type == MH_LEDGER_VOID ? "voided" : "revoked";
         if (rc == MDB_NOTFOUND) {
-            mh_err_set("document '%.128s' is not in the ledger, so it cannot be %s", e.doc_id,
+            mh_err_set(MH_ERR_NOT_FOUND,
+                       "document '%.128s' is not in the ledger, so it cannot be %s", e.doc_id,
                        what);
             return MH_ERR_NOT_FOUND;
         }
@@ -853,14 +862,15 @@ static int apply_one(mh_ledger *l, MDB_txn *t, const mh_ledger_entry *in, uint64
             return rc;
         }
         if (st.voided) {
-            mh_err_set("document '%.128s' was voided (entry %llu): it was never issued, so it "
+            mh_err_set(MH_ERR_NOT_FOUND,
+                       "document '%.128s' was voided (entry %llu): it was never issued, so it "
                        "cannot be %s",
                        e.doc_id, (unsigned long long)st.void_index, what);
             return MH_ERR_NOT_FOUND;
         }
         if (st.revoked) {
-            mh_err_set("document '%.128s' was already revoked (entry %llu)", e.doc_id,
-                       (unsigned long long)st.revoke_index);
+            mh_err_set(MH_ERR_ALREADY_EXISTS, "document '%.128s' was already revoked (entry %llu)",
+                       e.doc_id, (unsigned long long)st.revoke_index);
             return MH_ERR_ALREADY_EXISTS;
         }
         e.revoked_index = st.issue_index;
@@ -1033,7 +1043,7 @@ int mh_ledger_append(mh_ledger *l, const mh_ledger_entry *e, size_t n, uint64_t 
         goto out;
     }
     if (l->ro) {
-        mh_err_set("the ledger was opened read-only");
+        mh_err_set(MH_ERR_PERMISSION, "the ledger was opened read-only");
         ret = MH_ERR_PERMISSION;
         goto out;
     }
@@ -1168,7 +1178,8 @@ int mh_ledger_submit(mh_ledger *l, const mh_ledger_entry *e, uint64_t *idx)
     if (!l || !e)
         return MH_ERR_INVALID_ARG;
     if (!l->gc) {
-        mh_err_set("group commit is off for this ledger (open it with group_commit)");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "group commit is off for this ledger (open it with group_commit)");
         return MH_ERR_INVALID_ARG;
     }
     memset(&r, 0, sizeof r);
@@ -1178,7 +1189,7 @@ int mh_ledger_submit(mh_ledger *l, const mh_ledger_entry *e, uint64_t *idx)
     if (l->stop) {
         pthread_mutex_unlock(&l->qmu);
         pthread_cond_destroy(&r.cv);
-        mh_err_set("the ledger is closing");
+        mh_err_set(MH_ERR_CANCELLED, "the ledger is closing");
         return MH_ERR_CANCELLED;
     }
     if (l->tail)
@@ -1196,7 +1207,7 @@ int mh_ledger_submit(mh_ledger *l, const mh_ledger_entry *e, uint64_t *idx)
     pthread_mutex_unlock(&l->qmu);
     pthread_cond_destroy(&r.cv);
     if (r.rc) {
-        mh_err_set("%s", r.err);
+        mh_err_set(r.rc, "%s", r.err);
         return r.rc;
     }
     if (idx)
@@ -1226,7 +1237,7 @@ int mh_ledger_size(mh_ledger *l, uint64_t *size, uint8_t root[MH_LEDGER_HASH_LEN
 
 static int too_big(uint64_t size, uint64_t cur)
 {
-    mh_err_set("the ledger has %llu entries, fewer than the %llu asked for",
+    mh_err_set(MH_ERR_INVALID_ARG, "the ledger has %llu entries, fewer than the %llu asked for",
                (unsigned long long)cur, (unsigned long long)size);
     return MH_ERR_INVALID_ARG;
 }
@@ -1262,7 +1273,8 @@ int mh_ledger_subtree_hash(mh_ledger *l, unsigned level, uint64_t index,
     if ((ret = mh_ledger_meta_size(l, t, &cur, NULL)))
         goto out;
     if (level >= 64 || index >= (cur >> level)) {
-        mh_err_set("there is no complete subtree %llu at level %u in a tree of %llu entries",
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "there is no complete subtree %llu at level %u in a tree of %llu entries",
                    (unsigned long long)index, level, (unsigned long long)cur);
         ret = MH_ERR_NOT_FOUND;
         goto out;
@@ -1284,7 +1296,7 @@ int mh_ledger_get_raw(mh_ledger *l, uint64_t index, uint8_t *buf, size_t cap, si
     mh_be64_put(k, index);
     rc = mdb_get(t, l->db_entries, &key, &v);
     if (rc == MDB_NOTFOUND) {
-        mh_err_set("the ledger has no entry %llu", (unsigned long long)index);
+        mh_err_set(MH_ERR_NOT_FOUND, "the ledger has no entry %llu", (unsigned long long)index);
         ret = MH_ERR_NOT_FOUND;
     } else if (rc) {
         ret = mh_ledger_mdb_err(rc, "reading an entry");
@@ -1305,14 +1317,14 @@ int mh_ledger_get(mh_ledger *l, uint64_t index, mh_ledger_entry *e)
     size_t len;
     int ret = mh_ledger_get_raw(l, index, buf, sizeof buf, &len);
     if (ret == MH_ERR_BUFFER_TOO_SMALL) {
-        mh_err_set("ledger entry %llu is too large; the ledger is damaged",
+        mh_err_set(MH_ERR_LEDGER_CORRUPT, "ledger entry %llu is too large; the ledger is damaged",
                    (unsigned long long)index);
         return MH_ERR_LEDGER_CORRUPT;
     }
     if (ret)
         return ret;
     if (mh_ledger_entry_decode(buf, len, e)) {
-        mh_err_set("ledger entry %llu is malformed; the ledger is damaged",
+        mh_err_set(MH_ERR_LEDGER_CORRUPT, "ledger entry %llu is malformed; the ledger is damaged",
                    (unsigned long long)index);
         return MH_ERR_LEDGER_CORRUPT;
     }
@@ -1326,14 +1338,14 @@ int mh_ledger_lookup_id(mh_ledger *l, const char *doc_id, mh_ledger_status *st)
     MDB_val key = {n, (void *)doc_id}, v;
     int rc, ret;
     if (n == 0 || n > MH_LEDGER_ID_MAX) {
-        mh_err_set("a document id is 1 to %d bytes long", MH_LEDGER_ID_MAX);
+        mh_err_set(MH_ERR_INVALID_ARG, "a document id is 1 to %d bytes long", MH_LEDGER_ID_MAX);
         return MH_ERR_INVALID_ARG;
     }
     if ((ret = mh_ledger_rtxn(l, &t)))
         return ret;
     rc = mdb_get(t, l->db_id, &key, &v);
     if (rc == MDB_NOTFOUND) {
-        mh_err_set("document '%.128s' is not in the ledger", doc_id);
+        mh_err_set(MH_ERR_NOT_FOUND, "document '%.128s' is not in the ledger", doc_id);
         ret = MH_ERR_NOT_FOUND;
     } else if (rc) {
         ret = mh_ledger_mdb_err(rc, "looking up a document id");
@@ -1376,7 +1388,7 @@ int mh_ledger_lookup_digest(mh_ledger *l, const uint8_t digest[MH_LEDGER_HASH_LE
     *count = n;
     ret = n ? MH_OK : MH_ERR_NOT_FOUND;
     if (!n)
-        mh_err_set("no document with this digest is in the ledger");
+        mh_err_set(MH_ERR_NOT_FOUND, "no document with this digest is in the ledger");
 out:
     if (c)
         mdb_cursor_close(c);
@@ -1401,8 +1413,8 @@ int mh_ledger_prove_inclusion(mh_ledger *l, uint64_t index, uint64_t size,
         goto out;
     }
     if (index >= size) {
-        mh_err_set("entry %llu is not in the tree of %llu entries", (unsigned long long)index,
-                   (unsigned long long)size);
+        mh_err_set(MH_ERR_INVALID_ARG, "entry %llu is not in the tree of %llu entries",
+                   (unsigned long long)index, (unsigned long long)size);
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
@@ -1431,7 +1443,8 @@ int mh_ledger_prove_consistency(mh_ledger *l, uint64_t size1, uint64_t size2,
         goto out;
     }
     if (size1 == 0 || size1 > size2) {
-        mh_err_set("a consistency proof needs 0 < old size <= new size (got %llu and %llu)",
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "a consistency proof needs 0 < old size <= new size (got %llu and %llu)",
                    (unsigned long long)size1, (unsigned long long)size2);
         ret = MH_ERR_INVALID_ARG;
         goto out;

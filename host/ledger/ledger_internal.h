@@ -108,7 +108,4 @@ void mh_mirror_close(mh_mirror *m);
  * a missing file is MH_ERR_NOT_FOUND, a network failure MH_ERR_IO. */
 int mh_mirror_get(mh_mirror *m, const char *rel, uint8_t *buf, size_t cap, size_t *len);
 
-void mh_be64_put(uint8_t *p, uint64_t v);
-uint64_t mh_be64_get(const uint8_t *p);
-
 #endif

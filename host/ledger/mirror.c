@@ -39,13 +39,14 @@ int mh_mirror_open(mh_mirror *m, const char *where)
     size_t wl = where ? strlen(where) : 0;
     memset(m, 0, sizeof *m);
     if (wl == 0 || wl >= sizeof m->base - 2) {
-        mh_err_set("a mirror is a directory or an http:// or https:// URL of at most %zu bytes",
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "a mirror is a directory or an http:// or https:// URL of at most %zu bytes",
                    sizeof m->base - 2);
         return MH_ERR_INVALID_ARG;
     }
     if (strstr(where, "://")) {
         if (strncmp(where, "http://", 7) != 0 && strncmp(where, "https://", 8) != 0) {
-            mh_err_set("a mirror URL must start with http:// or https://");
+            mh_err_set(MH_ERR_INVALID_ARG, "a mirror URL must start with http:// or https://");
             return MH_ERR_INVALID_ARG;
         }
         int rc = mh_curl_load();
@@ -88,21 +89,23 @@ static int get_http(mh_mirror *m, const char *rel, struct body *b)
     rc = mh_curl.easy_perform(m->curl);
     mh_curl.easy_getinfo(m->curl, CURLINFO_RESPONSE_CODE, &status);
     if (b->too_big) {
-        mh_err_set("the mirror's %s is larger than a valid file can be (%zu bytes)", rel, b->cap);
+        mh_err_set(MH_ERR_LEDGER_FORK,
+                   "the mirror's %s is larger than a valid file can be (%zu bytes)", rel, b->cap);
         return MH_ERR_LEDGER_FORK;
     }
     if (rc != CURLE_OK) {
-        mh_err_set("fetching %s failed: %s", url, mh_curl.easy_strerror(rc));
+        mh_err_set(MH_ERR_IO, "fetching %s failed: %s", url, mh_curl.easy_strerror(rc));
         return MH_ERR_IO;
     }
     if (status == 404) {
-        mh_err_set("fetching %s: the server answered HTTP 404; the mirror lacks a file its "
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "fetching %s: the server answered HTTP 404; the mirror lacks a file its "
                    "checkpoint implies",
                    url);
         return MH_ERR_NOT_FOUND;
     }
     if (status != 200) {
-        mh_err_set("fetching %s: the server answered HTTP %ld", url, status);
+        mh_err_set(MH_ERR_IO, "fetching %s: the server answered HTTP %ld", url, status);
         return MH_ERR_IO;
     }
     return MH_OK;
@@ -117,11 +120,13 @@ static int get_file(mh_mirror *m, const char *rel, struct body *b)
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         int e = errno;
-        mh_err_set("the mirror lacks %s: %s", rel, strerror(e));
+        mh_err_set(e == ENOENT ? MH_ERR_NOT_FOUND : MH_ERR_IO, "the mirror lacks %s: %s", rel,
+                   strerror(e));
         return e == ENOENT ? MH_ERR_NOT_FOUND : MH_ERR_IO;
     }
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > b->cap) {
-        mh_err_set("the mirror's %s is not a regular file of at most %zu bytes", rel, b->cap);
+        mh_err_set(MH_ERR_LEDGER_FORK, "the mirror's %s is not a regular file of at most %zu bytes",
+                   rel, b->cap);
         ret = MH_ERR_LEDGER_FORK;
         goto out;
     }
@@ -130,7 +135,7 @@ static int get_file(mh_mirror *m, const char *rel, struct body *b)
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
-            mh_err_set("reading the mirror's %s failed", rel);
+            mh_err_set(ret, "reading the mirror's %s failed", rel);
             goto out;
         }
         b->len += (size_t)r;

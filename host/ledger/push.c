@@ -43,7 +43,7 @@ static int post(CURL *c, const char *url, const char *body, size_t len, long *st
     mh_curl.easy_setopt(c, CURLOPT_WRITEDATA, b);
     rc = mh_curl.easy_perform(c);
     if (rc != CURLE_OK || b->too_big) {
-        mh_err_set("sending the checkpoint to the witness at %s failed: %s", url,
+        mh_err_set(MH_ERR_IO, "sending the checkpoint to the witness at %s failed: %s", url,
                    b->too_big ? "the answer is too large" : mh_curl.easy_strerror(rc));
         return MH_ERR_IO;
     }
@@ -87,11 +87,11 @@ int mh_ledger_push(mh_ledger *l, uint64_t seq, const char *url, const mh_note_vk
     memset(r, 0, sizeof *r);
     if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) ||
         strlen(url) > 2000) {
-        mh_err_set("a witness URL starts with http:// or https://");
+        mh_err_set(MH_ERR_INVALID_ARG, "a witness URL starts with http:// or https://");
         return MH_ERR_INVALID_ARG;
     }
     if (!witness || witness->type != MH_NOTE_COSIG) {
-        mh_err_set("the witness key must be a cosignature/v1 key (type 0x04)");
+        mh_err_set(MH_ERR_INVALID_ARG, "the witness key must be a cosignature/v1 key (type 0x04)");
         return MH_ERR_INVALID_ARG;
     }
     if ((ret = mh_curl_load()) != 0)
@@ -127,7 +127,8 @@ int mh_ledger_push(mh_ledger *l, uint64_t seq, const char *url, const mh_note_vk
             char *end;
             unsigned long long s = strtoull(b->p, &end, 10);
             if (end == b->p || *end != '\n') {
-                mh_err_set("the witness refused checkpoint %llu as a fork of the one it cosigned "
+                mh_err_set(MH_ERR_LEDGER_FORK,
+                           "the witness refused checkpoint %llu as a fork of the one it cosigned "
                            "(%s): %.200s",
                            (unsigned long long)size, full, b->p);
                 ret = MH_ERR_LEDGER_FORK;
@@ -135,14 +136,16 @@ int mh_ledger_push(mh_ledger *l, uint64_t seq, const char *url, const mh_note_vk
             }
             r->witness_size = s;
             if (s > size) {
-                mh_err_set("the witness already cosigned a larger tree (%llu entries) than "
+                mh_err_set(MH_ERR_VERIFY_FAILED,
+                           "the witness already cosigned a larger tree (%llu entries) than "
                            "checkpoint %llu (%llu); push the latest checkpoint",
                            s, (unsigned long long)seq, (unsigned long long)size);
                 ret = MH_ERR_VERIFY_FAILED;
                 goto out;
             }
             if (s == old) {
-                mh_err_set("the witness at %s keeps answering that it holds %llu entries", full, s);
+                mh_err_set(MH_ERR_IO,
+                           "the witness at %s keeps answering that it holds %llu entries", full, s);
                 ret = MH_ERR_IO;
                 goto out;
             }
@@ -154,7 +157,8 @@ int mh_ledger_push(mh_ledger *l, uint64_t seq, const char *url, const mh_note_vk
         }
     }
     if (status != 200) {
-        mh_err_set("the witness at %s refused checkpoint %llu (HTTP %ld): %.300s", full,
+        mh_err_set(status == 422 ? MH_ERR_LEDGER_FORK : MH_ERR_VERIFY_FAILED,
+                   "the witness at %s refused checkpoint %llu (HTTP %ld): %.300s", full,
                    (unsigned long long)seq, status, b->p);
         ret = status == 422 ? MH_ERR_LEDGER_FORK : MH_ERR_VERIFY_FAILED;
         goto out;
@@ -177,7 +181,8 @@ int mh_ledger_push(mh_ledger *l, uint64_t seq, const char *url, const mh_note_vk
             p = e + 1;
         }
         if (!kept) {
-            mh_err_set("the witness at %s answered, but with no valid cosignature by %s", full,
+            mh_err_set(MH_ERR_VERIFY_FAILED,
+                       "the witness at %s answered, but with no valid cosignature by %s", full,
                        witness->name);
             ret = MH_ERR_VERIFY_FAILED;
             goto out;

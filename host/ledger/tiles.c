@@ -63,7 +63,8 @@ static int mkdirs(char *path)
         if (mkdir(path, 0755) != 0 && errno != EEXIST) {
             int e = errno;
             *p = '/';
-            mh_err_set("creating directory for %s: %s", path, strerror(e));
+            mh_err_set(e == ENOSPC ? MH_ERR_DISK_FULL : MH_ERR_IO, "creating directory for %s: %s",
+                       path, strerror(e));
             return e == ENOSPC ? MH_ERR_DISK_FULL : MH_ERR_IO;
         }
         *p = '/';
@@ -104,7 +105,8 @@ static int write_atomic(const char *path, const void *buf, size_t len)
         return MH_OK;
     unlink(tmp);
 fail:
-    mh_err_set("writing %s: %s", path, strerror(e));
+    mh_err_set(e == ENOSPC || e == EDQUOT ? MH_ERR_DISK_FULL : MH_ERR_IO, "writing %s: %s", path,
+               strerror(e));
     return e == ENOSPC || e == EDQUOT ? MH_ERR_DISK_FULL : MH_ERR_IO;
 }
 
@@ -137,7 +139,8 @@ int mh_ledger_export_tiles(mh_ledger *l, const char *dir, mh_ledger_export_stats
     st->size = size;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         int e = errno;
-        mh_err_set("creating the export directory %s: %s", dir, strerror(e));
+        mh_err_set(e == ENOSPC ? MH_ERR_DISK_FULL : MH_ERR_IO,
+                   "creating the export directory %s: %s", dir, strerror(e));
         ret = e == ENOSPC ? MH_ERR_DISK_FULL : MH_ERR_IO;
         goto out;
     }

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <mbedtls/pk.h>
 
 #include "mh_app.h"
 #include "mh_hsm.h"
@@ -31,14 +30,11 @@ typedef struct tok {
     mh_hsm_module *mod;
     mh_hsm_token *tok;
     mh_hsm_key *key;
-    mbedtls_pk_context pk;
-    bool pk_ok;
+    mh_signer signer;
 } tok;
 
 static void tok_close(tok *t)
 {
-    if (t->pk_ok)
-        mbedtls_pk_free(&t->pk);
     mh_hsm_key_free(t->key);
     mh_hsm_token_close(t->tok);
     mh_hsm_module_unload(t->mod);
@@ -49,7 +45,7 @@ static int path_in(char *buf, size_t cap, const char *dir, const char *rel)
 {
     int n = snprintf(buf, cap, "%s/%s", dir, rel);
     if (n < 0 || (size_t)n >= cap) {
-        mh_err_set("the state directory's path is too long");
+        mh_err_set(MH_ERR_INVALID_ARG, "the state directory's path is too long");
         return MH_ERR_INVALID_ARG;
     }
     return 0;
@@ -80,7 +76,8 @@ static int tok_open(const char *dir, const char *label, bool create, tok *t)
     const char *module = json_string_value(json_object_get(tk, "module"));
     const char *reg = json_string_value(json_object_get(tk, "registry_key"));
     if (!turi || !reg) {
-        mh_err_set("%s has no token uri or registry key; run 'mohur init' first", path);
+        mh_err_set(MH_ERR_PARSE, "%s has no token uri or registry key; run 'mohur init' first",
+                   path);
         ret = MH_ERR_PARSE;
         goto out;
     }
@@ -117,9 +114,7 @@ static int tok_open(const char *dir, const char *label, bool create, tok *t)
         ret = mh_hsm_key_generate(t->tok, MH_KEY_EC_P256, uri.object, NULL, 0, &t->key);
     if (ret != 0)
         goto out;
-    mbedtls_pk_init(&t->pk);
-    t->pk_ok = true;
-    ret = mh_hsm_key_pk(t->key, &t->pk);
+    ret = mh_hsm_key_signer(t->key, MH_SIG_AUTO, &t->signer);
 out:
     mh_p11_uri_free(&uri);
     json_decref(root);
@@ -131,9 +126,9 @@ out:
 /* The key's point and receipt-style key id. */
 static int tok_point(tok *t, mh_receipt_key *k)
 {
-    int ret = mh_receipt_key_from_pk(&t->pk, k);
-    if (ret == MH_ERR_KEY_TYPE)
-        mh_err_set("the key on the token is not EC P-256");
+    int ret = mh_receipt_key_from_spki(t->signer.spki, t->signer.spki_len, k);
+    if (ret == MH_ERR_UNSUPPORTED_ALG || ret == MH_ERR_PARSE)
+        ret = mh_err_set(MH_ERR_KEY_TYPE, "the key on the token is not EC P-256");
     return ret;
 }
 
@@ -147,13 +142,9 @@ static int sign_slot(tok *t, const uint8_t *payload, size_t plen, uint8_t *out, 
     if (cap < 4)
         return MH_ERR_BUFFER_TOO_SMALL;
     if ((ret = tok_point(t, &k)) != 0 ||
-        (ret = mh_cose_sign1_make(&t->pk, k.kid, payload, plen, NULL, NULL, out + 4, cap - 4,
-                                  &n)) != 0)
+        (ret = mh_cose_sign1_make(&t->signer, k.kid, payload, plen, out + 4, cap - 4, &n)) != 0)
         return ret;
-    out[0] = (uint8_t)(n >> 24);
-    out[1] = (uint8_t)(n >> 16);
-    out[2] = (uint8_t)(n >> 8);
-    out[3] = (uint8_t)n;
+    mh_be32_put(out, (uint32_t)n);
     *len = n + 4;
     return 0;
 }
@@ -209,21 +200,22 @@ int mh_offline_trustlist(const char *state_dir, const mh_offline_tl_opts *o, uin
     *len = 0;
     size_t nkeys = (o->without_own_key ? 0 : 1) + o->nextra;
     if (nkeys == 0 || nkeys > 16) {
-        mh_err_set("a trust list lists 1 to 16 registry keys");
+        mh_err_set(MH_ERR_INVALID_ARG, "a trust list lists 1 to 16 registry keys");
         return MH_ERR_INVALID_ARG;
     }
     uint64_t nb = o->not_before, na = o->not_after;
     if (nb == 0 && na == 0)
         na = now + TEN_YEARS; /* every receipt the key made so far, and ten years */
     if (nb > na) {
-        mh_err_set("the registry key's validity ends before it begins");
+        mh_err_set(MH_ERR_INVALID_ARG, "the registry key's validity ends before it begins");
         return MH_ERR_INVALID_ARG;
     }
     for (size_t i = 0; i < o->nextra; i++) {
         mh_receipt_key k;
         if (o->extra[i].not_before > o->extra[i].not_after ||
             mh_receipt_key_from_point(o->extra[i].point, 65, &k) != 0) {
-            mh_err_set("another registry's key needs a P-256 point and a validity that does "
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "another registry's key needs a P-256 point and a validity that does "
                        "not end before it begins");
             return MH_ERR_INVALID_ARG;
         }
@@ -254,14 +246,14 @@ int mh_offline_trustlist(const char *state_dir, const mh_offline_tl_opts *o, uin
                 o->extra[i].host ? o->extra[i].host : mh_app_verify_host(a), o->extra[i].point,
                 o->extra[i].not_before, o->extra[i].not_after);
     if (mh_cbor_w_finish(&w, &plen) != 0) {
-        mh_err_set("the trust list is larger than the device's 4 KiB slot");
+        mh_err_set(MH_ERR_TOO_LARGE, "the trust list is larger than the device's 4 KiB slot");
         ret = MH_ERR_TOO_LARGE;
         goto out;
     }
     if ((ret = tok_open(state_dir, MH_OFFLINE_TL_KEY_LABEL, false, &t)) != 0) {
         if (ret == MH_ERR_KEY_NOT_FOUND)
-            mh_err_set("there is no trust-list signing key yet; make it with 'mohur offline "
-                       "trustlist-key' and burn its point into the firmware image");
+            mh_err_set(ret, "there is no trust-list signing key yet; make it with 'mohur offline "
+                            "trustlist-key' and burn its point into the firmware image");
         goto out;
     }
     ret = sign_slot(&t, payload, plen, out, cap, len);
@@ -321,7 +313,8 @@ int mh_offline_snapshot(const char *state_dir, uint64_t now, uint8_t *out, size_
         if (e.type != MH_LEDGER_REVOKE)
             continue;
         if (nrv == REVOKED_MAX) {
-            mh_err_set("the ledger has more than %d revocations, more than the device's snapshot "
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the ledger has more than %d revocations, more than the device's snapshot "
                        "holds",
                        REVOKED_MAX);
             ret = MH_ERR_TOO_LARGE;
@@ -355,7 +348,7 @@ int mh_offline_snapshot(const char *state_dir, uint64_t now, uint8_t *out, size_
         mh_cbor_put_uint(&w, rv[i].reason);
     }
     if (mh_cbor_w_finish(&w, &plen) != 0) {
-        mh_err_set("the snapshot is larger than the device's 48 KiB slot");
+        mh_err_set(MH_ERR_TOO_LARGE, "the snapshot is larger than the device's 48 KiB slot");
         ret = MH_ERR_TOO_LARGE;
         goto out;
     }

@@ -404,12 +404,10 @@ MH_PDF_API void mh_pdf_dss_free(mh_pdf_dss *dss);
 
 /* ---- CMS through pki/ (pki_cms.h) --------------------------------------- */
 
-/* The context of mh_pdf_cms_pki_sign: the signer (its md and flags are
- * overridden: SHA-256, detached, PAdES) and a random generator. */
+/* The context of mh_pdf_cms_pki_sign: the CMS signer (its md and flags
+ * are overridden: SHA-256, detached, PAdES), whose key is an mh_signer. */
 typedef struct mh_pdf_pki_signer {
     const mh_cms_signer *signer;
-    int (*f_rng)(void *, unsigned char *, size_t);
-    void *p_rng;
 } mh_pdf_pki_signer;
 
 /* An mh_pdf_cms_fn that makes the CMS with mh_cms_sign_digest. */

@@ -12,7 +12,7 @@ int mh_pdf_cms_pki_sign(void *ctx, const uint8_t digest[32], uint8_t *out, size_
     mh_cms_signer s = *ps->signer;
     s.md = MBEDTLS_MD_SHA256;
     s.flags |= MH_CMS_DETACHED | MH_CMS_PADES;
-    return mh_cms_sign_digest(&s, digest, 32, out, cap, len, ps->f_rng, ps->p_rng);
+    return mh_cms_sign_digest(&s, digest, 32, out, cap, len);
 }
 
 int mh_pdf_cms_pki_verify(void *ctx, const mh_pdf_signed_data *data, const uint8_t *cms,
@@ -54,9 +54,8 @@ int mh_pdf_cms_pki_verify(void *ctx, const mh_pdf_signed_data *data, const uint8
         if (res->signers[i].has_tst && res->signers[i].tst_status != 0)
             ret = MH_ERR_TIMESTAMP;
     if (signer && signer_cap && res->n_signers > 0 && res->signers[0].cert) {
-        mh_cms_cert cert;
-        if (mh_cms_cert_parse(res->signers[0].cert, res->signers[0].cert_len, &cert) == 0)
-            mh_cms_name_text(&cert.subject, signer, signer_cap);
+        (void)mh_x509_cert_subject(res->signers[0].cert, res->signers[0].cert_len,
+                                   MH_X509_NAME_TEXT, signer, signer_cap);
     }
 out:
     free(res);

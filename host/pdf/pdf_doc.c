@@ -105,30 +105,17 @@ void mh_buf_text(mh_buf *b, const char *utf8)
     }
     /* UTF-16BE with a BOM, as hex; invalid UTF-8 becomes U+FFFD */
     mh_buf_puts(b, "<FEFF");
-    while (*s) {
-        uint32_t cp = 0xfffd;
-        size_t n = 1;
-        if (*s < 0x80) {
-            cp = *s;
-        } else if ((*s & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
-            cp = ((uint32_t)(*s & 0x1f) << 6) | (s[1] & 0x3fu);
-            n = 2;
-        } else if ((*s & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
-            cp = ((uint32_t)(*s & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3fu);
-            n = 3;
-        } else if ((*s & 0xf8) == 0xf0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-                   (s[3] & 0xc0) == 0x80) {
-            cp = ((uint32_t)(*s & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
-                 ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3fu);
-            n = 4;
-        }
+    size_t len = strlen((const char *)s), i = 0;
+    while (i < len) {
+        uint32_t cp = mh_utf8_next(s, len, &i);
+        if (cp == MH_UTF8_BAD)
+            cp = 0xfffd;
         if (cp >= 0x10000 && cp <= 0x10ffff) {
             uint32_t v = cp - 0x10000;
             mh_buf_printf(b, "%04X%04X", 0xd800u + (v >> 10), 0xdc00u + (v & 0x3ffu));
         } else {
             mh_buf_printf(b, "%04X", (cp >= 0xd800 && cp < 0xe000) ? 0xfffdu : cp);
         }
-        s += n;
     }
     mh_buf_puts(b, ">");
 }
@@ -168,7 +155,8 @@ int mh_pdf_dict_keys(qpdf_data q, qpdf_oh dict, char ***keys, size_t *n)
         if (!key)
             break;
         if (cnt == 4096) {
-            mh_err_set("a PDF dictionary has more than 4096 keys; mohur does not read it");
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "a PDF dictionary has more than 4096 keys; mohur does not read it");
             ret = MH_ERR_TOO_LARGE;
             goto out;
         }
@@ -231,7 +219,8 @@ int mh_pdf_find_startxref(const uint8_t *buf, size_t len, size_t *off, bool *is_
     size_t from = len > 2048 ? len - 2048 : 0;
     const uint8_t *p = find_last(buf, len, "startxref", from);
     if (!p) {
-        mh_err_set("the PDF has no 'startxref' near its end: it is damaged or truncated; "
+        mh_err_set(MH_ERR_PARSE,
+                   "the PDF has no 'startxref' near its end: it is damaged or truncated; "
                    "repair it (e.g. 'qpdf in.pdf out.pdf') and try again");
         return MH_ERR_PARSE;
     }
@@ -239,7 +228,8 @@ int mh_pdf_find_startxref(const uint8_t *buf, size_t len, size_t *off, bool *is_
     while (i < len && is_ws(buf[i]))
         i++;
     if (!read_uint(buf, len, &i, &v) || v >= len) {
-        mh_err_set("the PDF's 'startxref' does not point inside the file: it is damaged; "
+        mh_err_set(MH_ERR_PARSE,
+                   "the PDF's 'startxref' does not point inside the file: it is damaged; "
                    "repair it (e.g. 'qpdf in.pdf out.pdf') and try again");
         return MH_ERR_PARSE;
     }
@@ -262,7 +252,8 @@ int mh_pdf_find_startxref(const uint8_t *buf, size_t len, size_t *off, bool *is_
             }
         }
     }
-    mh_err_set("the PDF's 'startxref' points at neither a cross-reference table nor a "
+    mh_err_set(MH_ERR_PARSE,
+               "the PDF's 'startxref' points at neither a cross-reference table nor a "
                "cross-reference stream: it is damaged; repair it (e.g. 'qpdf in.pdf "
                "out.pdf') and try again");
     return MH_ERR_PARSE;
@@ -279,7 +270,8 @@ static const char *short_msg(const char *s, char *tmp, size_t cap)
 
 int mh_pdf_too_complex(void)
 {
-    mh_err_set("the PDF is too complex to verify: it needs more than %zu MiB of memory (objects, "
+    mh_err_set(MH_ERR_TOO_LARGE,
+               "the PDF is too complex to verify: it needs more than %zu MiB of memory (objects, "
                "arrays or streams far beyond what a document needs); mohur refuses it",
                MH_PDF_MEMORY_BUDGET >> 20);
     return MH_ERR_TOO_LARGE;
@@ -301,7 +293,8 @@ int mh_pdf_doc_ok(mh_pdf_doc *d, const char *what)
         return mh_pdf_too_complex();
     if (qpdf_has_error(d->q)) {
         qpdf_error e = qpdf_get_error(d->q);
-        mh_err_set("the PDF is damaged (%s: %s); repair it (e.g. 'qpdf in.pdf out.pdf') "
+        mh_err_set(MH_ERR_PARSE,
+                   "the PDF is damaged (%s: %s); repair it (e.g. 'qpdf in.pdf out.pdf') "
                    "and try again",
                    what, short_msg(e ? qpdf_get_error_full_text(d->q, e) : NULL, tmp, sizeof tmp));
         return MH_ERR_PARSE;
@@ -311,7 +304,8 @@ int mh_pdf_doc_ok(mh_pdf_doc *d, const char *what)
         const char *text = e ? qpdf_get_error_full_text(d->q, e) : NULL;
         if (harmless_warning(text))
             continue;
-        mh_err_set("the PDF is damaged (%s: %s); mohur signs and verifies only PDFs "
+        mh_err_set(MH_ERR_PARSE,
+                   "the PDF is damaged (%s: %s); mohur signs and verifies only PDFs "
                    "that read without repair: repair it (e.g. 'qpdf in.pdf out.pdf') and "
                    "try again",
                    what, short_msg(text, tmp, sizeof tmp));
@@ -325,12 +319,12 @@ int mh_pdf_doc_open(mh_pdf_doc *d, const uint8_t *buf, size_t len)
     int ret = MH_ERR_PARSE;
     memset(d, 0, sizeof *d);
     if (!buf || len == 0) {
-        mh_err_set("the PDF is empty");
+        mh_err_set(MH_ERR_PARSE, "the PDF is empty");
         return MH_ERR_PARSE;
     }
     if (len > MH_PDF_MAX_SIZE) {
-        mh_err_set("the PDF is %zu bytes; mohur reads PDFs of at most %zu MiB", len,
-                   MH_PDF_MAX_SIZE >> 20);
+        mh_err_set(MH_ERR_TOO_LARGE, "the PDF is %zu bytes; mohur reads PDFs of at most %zu MiB",
+                   len, MH_PDF_MAX_SIZE >> 20);
         return MH_ERR_TOO_LARGE;
     }
     size_t lim = len < 1024 ? len : 1024;
@@ -338,7 +332,7 @@ int mh_pdf_doc_open(mh_pdf_doc *d, const uint8_t *buf, size_t len)
     for (size_t i = 0; i + 5 <= lim && !header; i++)
         header = memcmp(buf + i, "%PDF-", 5) == 0;
     if (!header) {
-        mh_err_set("this is not a PDF (no '%%PDF-' header in its first 1024 bytes)");
+        mh_err_set(MH_ERR_PARSE, "this is not a PDF (no '%%PDF-' header in its first 1024 bytes)");
         return MH_ERR_PARSE;
     }
     ret = mh_pdf_find_startxref(buf, len, &d->startxref, &d->xref_stream);
@@ -368,17 +362,20 @@ int mh_pdf_doc_open(mh_pdf_doc *d, const uint8_t *buf, size_t len)
         char tmp[300];
         qpdf_error e = qpdf_get_error(d->q);
         if (e && qpdf_get_error_code(d->q, e) == qpdf_e_password) {
-            mh_err_set("the PDF is encrypted and needs a password; mohur signs only "
+            mh_err_set(MH_ERR_PERMISSION,
+                       "the PDF is encrypted and needs a password; mohur signs only "
                        "unencrypted PDFs: remove the encryption first (e.g. 'qpdf "
                        "--password=... --decrypt in.pdf out.pdf')");
             ret = MH_ERR_PERMISSION;
         } else if (e && strstr(qpdf_get_error_full_text(d->q, e), "ncrypt")) {
-            mh_err_set("the PDF is encrypted in a way mohur cannot open (%s); mohur signs "
+            mh_err_set(MH_ERR_PERMISSION,
+                       "the PDF is encrypted in a way mohur cannot open (%s); mohur signs "
                        "only unencrypted PDFs: remove the encryption first",
                        short_msg(qpdf_get_error_full_text(d->q, e), tmp, sizeof tmp));
             ret = MH_ERR_PERMISSION;
         } else {
-            mh_err_set("the PDF is damaged (%s); repair it (e.g. 'qpdf in.pdf out.pdf') and "
+            mh_err_set(MH_ERR_PARSE,
+                       "the PDF is damaged (%s); repair it (e.g. 'qpdf in.pdf out.pdf') and "
                        "try again",
                        short_msg(e ? qpdf_get_error_full_text(d->q, e) : NULL, tmp, sizeof tmp));
             ret = MH_ERR_PARSE;
@@ -386,7 +383,8 @@ int mh_pdf_doc_open(mh_pdf_doc *d, const uint8_t *buf, size_t len)
         goto out;
     }
     if (qpdf_is_encrypted(d->q)) {
-        mh_err_set("the PDF is encrypted; mohur signs only unencrypted PDFs: remove the "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "the PDF is encrypted; mohur signs only unencrypted PDFs: remove the "
                    "encryption first (e.g. 'qpdf --decrypt in.pdf out.pdf')");
         ret = MH_ERR_PERMISSION;
         goto out;
@@ -640,7 +638,7 @@ int mh_pdf_document_info(mh_pdf_document *doc, mh_pdf_info *info)
     if (np < 0) {
         ret = mh_pdf_doc_ok(d, "reading the page tree");
         if (ret == MH_OK) {
-            mh_err_set("the PDF's page tree cannot be read");
+            mh_err_set(MH_ERR_PARSE, "the PDF's page tree cannot be read");
             ret = MH_ERR_PARSE;
         }
         goto out;
@@ -736,7 +734,8 @@ int mh_pdf_document_page_geometry(mh_pdf_document *doc, unsigned page, double bo
         int ret = mh_pdf_doc_ok(d, "reading the page tree");
         if (ret != MH_OK)
             return ret;
-        mh_err_set("the PDF has %d pages; page %u does not exist", np > 0 ? np : 0, page);
+        mh_err_set(MH_ERR_INVALID_ARG, "the PDF has %d pages; page %u does not exist",
+                   np > 0 ? np : 0, page);
         return MH_ERR_INVALID_ARG;
     }
     int ret = mh_pdf_page_box_of(d->q, qpdf_get_page_n(d->q, page - 1), box, rotate);

@@ -28,6 +28,17 @@ static const unsigned short helv[95] = {
     667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278,  556, 556, 222, 222, 500,
     222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500,  500, 334, 260, 334, 584};
 
+/* The next character of UTF-8 text; a malformed sequence is one '?'. */
+static uint32_t next_char(const uint8_t *s, size_t len, size_t *i)
+{
+    uint32_t cp = mh_utf8_next(s, len, i);
+    if (cp != MH_UTF8_BAD)
+        return cp;
+    while (*i < len && (s[*i] & 0xc0) == 0x80)
+        (*i)++;
+    return '?';
+}
+
 /* UTF-8 to WinAnsiEncoding bytes; what it cannot show becomes '?'. */
 static size_t to_winansi(const char *utf8, uint8_t *out, size_t cap)
 {
@@ -40,34 +51,20 @@ static size_t to_winansi(const char *utf8, uint8_t *out, size_t cap)
                  {0x201c, 0x93}, {0x201d, 0x94}, {0x2022, 0x95}, {0x2013, 0x96}, {0x2014, 0x97},
                  {0x02dc, 0x98}, {0x2122, 0x99}, {0x0161, 0x9a}, {0x203a, 0x9b}, {0x0153, 0x9c},
                  {0x017e, 0x9e}, {0x0178, 0x9f}};
-    const unsigned char *s = (const unsigned char *)utf8;
-    size_t o = 0;
-    while (*s && o < cap) {
-        uint32_t cp = '?';
-        size_t n = 1;
-        if (*s < 0x80) {
-            cp = *s;
-        } else if ((*s & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
-            cp = ((uint32_t)(*s & 0x1f) << 6) | (s[1] & 0x3fu);
-            n = 2;
-        } else if ((*s & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
-            cp = ((uint32_t)(*s & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3fu);
-            n = 3;
-        } else {
-            while (s[n] && (s[n] & 0xc0) == 0x80 && n < 4)
-                n++;
-        }
+    const uint8_t *s = (const uint8_t *)utf8;
+    size_t o = 0, i = 0, len = strlen(utf8);
+    while (i < len && o < cap) {
+        uint32_t cp = next_char(s, len, &i);
         uint8_t b = '?';
         if (cp >= 0x20 && cp < 0x7f)
             b = (uint8_t)cp;
         else if (cp >= 0xa0 && cp <= 0xff)
             b = (uint8_t)cp;
         else
-            for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
-                if (extra[i].cp == cp)
-                    b = extra[i].b;
+            for (size_t k = 0; k < sizeof extra / sizeof extra[0]; k++)
+                if (extra[k].cp == cp)
+                    b = extra[k].b;
         out[o++] = b;
-        s += n;
     }
     return o;
 }
@@ -97,27 +94,13 @@ static void put_pdf_bytes_string(mh_buf *b, const uint8_t *t, size_t n)
 /* UTF-8 to code points; what the font lacks (or bad UTF-8) becomes '?'. */
 static size_t to_cids(const mh_pdf_font *f, const char *utf8, uint16_t *out, size_t cap)
 {
-    const unsigned char *s = (const unsigned char *)utf8;
-    size_t o = 0;
-    while (*s && o < cap) {
-        uint32_t cp = '?';
-        size_t n = 1;
-        if (*s < 0x80) {
-            cp = *s;
-        } else if ((*s & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
-            cp = ((uint32_t)(*s & 0x1f) << 6) | (s[1] & 0x3fu);
-            n = 2;
-        } else if ((*s & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
-            cp = ((uint32_t)(*s & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3fu);
-            n = 3;
-        } else {
-            while (s[n] && (s[n] & 0xc0) == 0x80 && n < 4)
-                n++;
-        }
+    const uint8_t *s = (const uint8_t *)utf8;
+    size_t o = 0, i = 0, len = strlen(utf8);
+    while (i < len && o < cap) {
+        uint32_t cp = next_char(s, len, &i);
         if (cp >= f->nwidth || f->width[cp] == 0)
             cp = '?';
         out[o++] = (uint16_t)cp;
-        s += n;
     }
     return o;
 }
@@ -465,12 +448,14 @@ static int get_page(mh_pdf_doc *d, unsigned pageno, int np, qpdf_oh *out)
 {
     qpdf_data q = d->q;
     if (pageno == 0 || pageno > (unsigned)np) {
-        mh_err_set("the PDF has %d page%s; page %u does not exist", np, np == 1 ? "" : "s", pageno);
+        mh_err_set(MH_ERR_INVALID_ARG, "the PDF has %d page%s; page %u does not exist", np,
+                   np == 1 ? "" : "s", pageno);
         return MH_ERR_INVALID_ARG;
     }
     qpdf_oh page = qpdf_get_page_n(q, pageno - 1);
     if (qpdf_oh_get_object_id(q, page) <= 0 || !qpdf_oh_is_dictionary(q, page)) {
-        mh_err_set("page %u of the PDF is not an indirect object; mohur cannot add a "
+        mh_err_set(MH_ERR_PARSE,
+                   "page %u of the PDF is not an indirect object; mohur cannot add a "
                    "signature to it: rewrite the file first (e.g. 'qpdf in.pdf out.pdf')",
                    pageno);
         return MH_ERR_PARSE;
@@ -484,12 +469,13 @@ static int check_rect(const double r[4], double vw, double vh, const char *what)
 {
     for (int i = 0; i < 4; i++)
         if (!isfinite(r[i]) || fabs(r[i]) > 100000) {
-            mh_err_set("%s must be finite numbers", what);
+            mh_err_set(MH_ERR_INVALID_ARG, "%s must be finite numbers", what);
             return MH_ERR_INVALID_ARG;
         }
     if (r[2] < 20 || r[3] < 10 || r[0] < 0 || r[1] < 0 || r[0] + r[2] > vw + 0.01 ||
         r[1] + r[3] > vh + 0.01) {
-        mh_err_set("%s (x %.0f, y %.0f, width %.0f, height %.0f) must be at least 20 x 10 "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "%s (x %.0f, y %.0f, width %.0f, height %.0f) must be at least 20 x 10 "
                    "points and lie on the page (%.0f x %.0f points as displayed)",
                    what, r[0], r[1], r[2], r[3], vw, vh);
         return MH_ERR_INVALID_ARG;
@@ -552,11 +538,13 @@ static int find_fill_target(mh_pdf_doc *d, const mh_pdf_field *f, size_t nf, con
         for (size_t i = 0; i < nf; i++)
             signed_already |= f[i].value && strcmp(f[i].name, name) == 0;
         if (signed_already)
-            mh_err_set("the signature field '%.100s' is already signed; each prepared field takes "
+            mh_err_set(MH_ERR_ALREADY_EXISTS,
+                       "the signature field '%.100s' is already signed; each prepared field takes "
                        "one signature",
                        name);
         else
-            mh_err_set("the PDF has no empty signature field '%.100s' (empty ones: %s)", name,
+            mh_err_set(MH_ERR_NOT_FOUND,
+                       "the PDF has no empty signature field '%.100s' (empty ones: %s)", name,
                        el ? empty : "none");
         return signed_already ? MH_ERR_ALREADY_EXISTS : MH_ERR_NOT_FOUND;
     }
@@ -568,7 +556,8 @@ static int find_fill_target(mh_pdf_doc *d, const mh_pdf_field *f, size_t nf, con
         if (!qpdf_oh_is_array(q, kids) || qpdf_oh_get_array_n_items(q, kids) != 1 ||
             !qpdf_oh_is_name_and_equals(
                 q, qpdf_oh_get_key(q, qpdf_oh_get_array_item(q, kids, 0), "/Subtype"), "/Widget")) {
-            mh_err_set("the signature field '%.100s' has no single widget to draw the signature "
+            mh_err_set(MH_ERR_UNSUPPORTED,
+                       "the signature field '%.100s' has no single widget to draw the signature "
                        "into",
                        name);
             return MH_ERR_UNSUPPORTED;
@@ -580,20 +569,22 @@ static int find_fill_target(mh_pdf_doc *d, const mh_pdf_field *f, size_t nf, con
     t->widget_id = qpdf_oh_get_object_id(q, t->widget);
     t->widget_gen = qpdf_oh_get_generation(q, t->widget);
     if (t->field_id <= 0 || t->widget_id <= 0) {
-        mh_err_set("the signature field '%.100s' is not an indirect object; mohur cannot fill it",
+        mh_err_set(MH_ERR_UNSUPPORTED,
+                   "the signature field '%.100s' is not an indirect object; mohur cannot fill it",
                    name);
         return MH_ERR_UNSUPPORTED;
     }
     qpdf_oh r = qpdf_oh_get_key(q, t->widget, "/Rect");
     double v[4];
     if (!qpdf_oh_is_array(q, r) || qpdf_oh_get_array_n_items(q, r) != 4) {
-        mh_err_set("the signature field '%.100s' has no /Rect", name);
+        mh_err_set(MH_ERR_PARSE, "the signature field '%.100s' has no /Rect", name);
         return MH_ERR_PARSE;
     }
     for (int i = 0; i < 4; i++)
         if (!qpdf_oh_get_value_as_number(q, qpdf_oh_get_array_item(q, r, i), &v[i]) ||
             !isfinite(v[i])) {
-            mh_err_set("the signature field '%.100s' has a /Rect that is not four numbers", name);
+            mh_err_set(MH_ERR_PARSE,
+                       "the signature field '%.100s' has a /Rect that is not four numbers", name);
             return MH_ERR_PARSE;
         }
     t->rect[0] = fmin(v[0], v[2]);
@@ -635,7 +626,6 @@ static long next_object_id(mh_pdf_doc *d, long long size)
             next = (long)x.e[x.ne - 1].id + 1;
         mh_pdf_xref_free(&x);
     }
-    mh_err_clear();
     return next;
 }
 
@@ -661,7 +651,8 @@ static int add_verification_page(mh_buf *b, xent *x, size_t *nx, qpdf_data q, qp
     qpdf_oh parent = qpdf_oh_get_key(q, last, "/Parent");
     int parent_id = qpdf_oh_get_object_id(q, parent);
     if (parent_id <= 0 || !qpdf_oh_is_dictionary(q, parent)) {
-        mh_err_set("the PDF's page tree is not made of indirect objects; mohur cannot add a "
+        mh_err_set(MH_ERR_PARSE,
+                   "the PDF's page tree is not made of indirect objects; mohur cannot add a "
                    "verification page: rewrite the file first (e.g. 'qpdf in.pdf out.pdf')");
         return MH_ERR_PARSE;
     }
@@ -725,7 +716,8 @@ static int add_verification_page(mh_buf *b, xent *x, size_t *nx, qpdf_data q, qp
         if (id <= 0 ||
             !qpdf_oh_get_value_as_longlong(q, qpdf_oh_get_key(q, node, "/Count"), &count) ||
             count < 0) {
-            mh_err_set("the PDF's page tree has a node without a usable /Count; rewrite the "
+            mh_err_set(MH_ERR_PARSE,
+                       "the PDF's page tree has a node without a usable /Count; rewrite the "
                        "file first (e.g. 'qpdf in.pdf out.pdf')");
             return MH_ERR_PARSE;
         }
@@ -780,20 +772,22 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
     bool fill = opts->fill_field && opts->fill_field[0];
     size_t cap = opts->contents_cap ? opts->contents_cap : MH_PDF_CONTENTS_DEFAULT;
     if (cap < 1024 || cap > MH_PDF_CONTENTS_MAX) {
-        mh_err_set("the room for the signature must be 1024 to %d bytes (asked: %zu)",
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the room for the signature must be 1024 to %d bytes (asked: %zu)",
                    MH_PDF_CONTENTS_MAX, cap);
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
     unsigned mdp = opts->docmdp_p ? opts->docmdp_p : 2;
     if (opts->certify && mdp > 3) {
-        mh_err_set("the DocMDP permission P must be 1, 2 or 3 (asked: %u)", mdp);
+        mh_err_set(MH_ERR_INVALID_ARG, "the DocMDP permission P must be 1, 2 or 3 (asked: %u)",
+                   mdp);
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
     if (opts->nslots > MH_PDF_MAX_SLOTS || (opts->nslots && !opts->slots)) {
-        mh_err_set("at most %d party slots can be prepared (asked: %zu)", MH_PDF_MAX_SLOTS,
-                   opts->nslots);
+        mh_err_set(MH_ERR_INVALID_ARG, "at most %d party slots can be prepared (asked: %zu)",
+                   MH_PDF_MAX_SLOTS, opts->nslots);
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
@@ -804,7 +798,8 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         if (qpdf_check_pdf(q) != QPDF_SUCCESS) {
             ret = mh_pdf_doc_ok(d, "checking every object");
             if (ret == MH_OK) {
-                mh_err_set("the PDF does not pass qpdf's check; repair it (e.g. 'qpdf in.pdf "
+                mh_err_set(MH_ERR_PARSE,
+                           "the PDF does not pass qpdf's check; repair it (e.g. 'qpdf in.pdf "
                            "out.pdf') and try again");
                 ret = MH_ERR_PARSE;
             }
@@ -824,14 +819,16 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         size <= 0 || size > MH_PDF_MAX_OBJECT_ID) {
         ret = mh_pdf_doc_ok(d, "reading the trailer");
         if (ret == MH_OK) {
-            mh_err_set("the PDF's trailer has no usable /Size or /Root: it is damaged; repair "
+            mh_err_set(MH_ERR_PARSE,
+                       "the PDF's trailer has no usable /Size or /Root: it is damaged; repair "
                        "it (e.g. 'qpdf in.pdf out.pdf') and try again");
             ret = MH_ERR_PARSE;
         }
         goto out;
     }
     if (certified_no_changes(q, root)) {
-        mh_err_set("the PDF is certified with 'no changes allowed' (DocMDP P=1): another "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "the PDF is certified with 'no changes allowed' (DocMDP P=1): another "
                    "signature would break its certification; ask its author for an "
                    "uncertified copy");
         ret = MH_ERR_PERMISSION;
@@ -841,7 +838,7 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
     if (np <= 0) {
         ret = mh_pdf_doc_ok(d, "reading the page tree");
         if (ret == MH_OK) {
-            mh_err_set("the PDF has no pages; there is nowhere to put the signature");
+            mh_err_set(MH_ERR_PARSE, "the PDF has no pages; there is nowhere to put the signature");
             ret = MH_ERR_PARSE;
         }
         goto out;
@@ -860,26 +857,30 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
             orig_len = ol;
     }
     if (opts->certify && nsigned > 0) {
-        mh_err_set("only a document's first signature can certify it, and this PDF is "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "only a document's first signature can certify it, and this PDF is "
                    "already signed (%zu signature%s)",
                    nsigned, nsigned == 1 ? "" : "s");
         ret = MH_ERR_PERMISSION;
         goto out;
     }
     if (opts->nslots && nsigned > 0) {
-        mh_err_set("party slots can be prepared only by the first signature; this PDF is "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "party slots can be prepared only by the first signature; this PDF is "
                    "already signed, and new fields would change what the earlier signature "
                    "covers");
         ret = MH_ERR_PERMISSION;
         goto out;
     }
     if (opts->add_page && (fill || nsigned > 0)) {
-        mh_err_set("a verification page is added only by a document's first signature");
+        mh_err_set(MH_ERR_PERMISSION,
+                   "a verification page is added only by a document's first signature");
         ret = MH_ERR_PERMISSION;
         goto out;
     }
     if (!fill && has_docmdp(q, root)) {
-        mh_err_set("the PDF is certified: a later signature must fill one of its prepared "
+        mh_err_set(MH_ERR_PERMISSION,
+                   "the PDF is certified: a later signature must fill one of its prepared "
                    "signature fields (a new field would be a change its certification does "
                    "not allow)");
         ret = MH_ERR_PERMISSION;
@@ -994,7 +995,8 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         else
             snprintf(slot_name[i], sizeof slot_name[i], "mohur-party-%zu", i + 1);
         if (!slot_name_ok(slot_name[i]) || strlen(s->name ? s->name : "") > 60) {
-            mh_err_set("a party slot's name must be 1 to 60 ASCII letters, digits, '-' or '_'");
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "a party slot's name must be 1 to 60 ASCII letters, digits, '-' or '_'");
             ret = MH_ERR_INVALID_ARG;
             goto out;
         }
@@ -1003,7 +1005,8 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         for (size_t j = 0; j < i; j++)
             dup |= strcmp(slot_name[i], slot_name[j]) == 0;
         if (dup) {
-            mh_err_set("the PDF already has a field named '%s'; give the slot another name",
+            mh_err_set(MH_ERR_ALREADY_EXISTS,
+                       "the PDF already has a field named '%s'; give the slot another name",
                        slot_name[i]);
             ret = MH_ERR_ALREADY_EXISTS;
             goto out;
@@ -1060,7 +1063,8 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
         bool used = !qpdf_oh_is_null(q, o);
         qpdf_oh_release(q, o);
         if (used) {
-            mh_err_set("the PDF's trailer /Size (%lld) is below its highest object number (%ld "
+            mh_err_set(MH_ERR_PARSE,
+                       "the PDF's trailer /Size (%lld) is below its highest object number (%ld "
                        "is in use); rewrite the file first (e.g. 'qpdf in.pdf out.pdf')",
                        size, id);
             ret = MH_ERR_PARSE;
@@ -1317,7 +1321,8 @@ static int doc_prepare(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_pd
     /* 10. the cross-reference section, of the document's kind */
     write_xref(&b, d, x, nx, next, (const char *)tail.p);
     if (b.failed || c.failed) {
-        mh_err_set("the signed PDF would exceed %zu MiB, or memory ran out", MH_PDF_MAX_SIZE >> 20);
+        mh_err_set(b.len >= MH_PDF_MAX_SIZE ? MH_ERR_TOO_LARGE : MH_ERR_NOMEM,
+                   "the signed PDF would exceed %zu MiB, or memory ran out", MH_PDF_MAX_SIZE >> 20);
         ret = b.len >= MH_PDF_MAX_SIZE ? MH_ERR_TOO_LARGE : MH_ERR_NOMEM;
         goto out;
     }
@@ -1379,7 +1384,8 @@ int mh_pdf_embed(mh_pdf_prepared *prep, const uint8_t *cms, size_t cms_len)
         return MH_ERR_INVALID_ARG;
     size_t room = (end - start - 2) / 2;
     if (cms_len > room) {
-        mh_err_set("the signature (%zu bytes) does not fit in the room reserved for it (%zu "
+        mh_err_set(MH_ERR_BUFFER_TOO_SMALL,
+                   "the signature (%zu bytes) does not fit in the room reserved for it (%zu "
                    "bytes); sign again with more room (e.g. --contents-size %zu)",
                    cms_len, room, cms_len + 4096);
         return MH_ERR_BUFFER_TOO_SMALL;
@@ -1426,7 +1432,8 @@ int mh_pdf_find_placeholder(uint8_t *pdf, size_t len, mh_pdf_prepared *prep)
             break; /* the last /ByteRange is not a placeholder */
         for (size_t k = br[1] + 1; k < br[2] - 1; k++)
             if (pdf[k] != '0') {
-                mh_err_set("the document's last signature is already filled in");
+                mh_err_set(MH_ERR_DATA_INVALID,
+                           "the document's last signature is already filled in");
                 return MH_ERR_DATA_INVALID;
             }
         memcpy(prep->byte_range, br, sizeof br);
@@ -1435,7 +1442,8 @@ int mh_pdf_find_placeholder(uint8_t *pdf, size_t len, mh_pdf_prepared *prep)
         sha256_ranges(pdf, br, prep->digest);
         return MH_OK;
     }
-    mh_err_set("the document has no empty signature placeholder at its end; make one with "
+    mh_err_set(MH_ERR_DATA_INVALID,
+               "the document has no empty signature placeholder at its end; make one with "
                "'mohur pdf prepare'");
     return MH_ERR_DATA_INVALID;
 }
@@ -1469,7 +1477,8 @@ int mh_pdf_document_sign(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_
     }
     ret = cms(cms_ctx, prep.digest, sig, cap, &sig_len);
     if (ret == MH_ERR_BUFFER_TOO_SMALL) {
-        mh_err_set("the signature does not fit in the %zu bytes reserved for it; sign again "
+        mh_err_set(ret,
+                   "the signature does not fit in the %zu bytes reserved for it; sign again "
                    "with more room (e.g. --contents-size %zu)",
                    cap, cap * 2);
         goto out;

@@ -19,20 +19,6 @@
 
 #include "mh_pki.h"
 
-static bool is_hex(uint8_t c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static uint8_t hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return (uint8_t)(c - '0');
-    if (c >= 'a' && c <= 'f')
-        return (uint8_t)(c - 'a' + 10);
-    return (uint8_t)(c - 'A' + 10);
-}
-
 static bool pdf_ws(uint8_t c)
 {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0;
@@ -936,7 +922,6 @@ static int later_changes(mh_pdf_doc *full, const mh_pdf_xref *x, int xref_rc, si
     size_t old_sx = 0;
     bool old_stream = false;
     if (mh_pdf_find_startxref(buf, rev_len, &old_sx, &old_stream) != MH_OK) {
-        mh_err_clear();
         change(&df, "the signed revision has no cross-reference section of its own");
         return MH_OK;
     }
@@ -960,7 +945,6 @@ static int later_changes(mh_pdf_doc *full, const mh_pdf_xref *x, int xref_rc, si
     if (ret != MH_OK) {
         if (ret == MH_ERR_TOO_LARGE)
             goto out;
-        mh_err_clear();
         ret = MH_OK;
         change(&df, "the signed revision cannot be read on its own");
         goto out;
@@ -983,7 +967,6 @@ static int later_changes(mh_pdf_doc *full, const mh_pdf_xref *x, int xref_rc, si
     if (ret != MH_OK) {
         if (ret == MH_ERR_TOO_LARGE)
             goto out;
-        mh_err_clear();
         ret = MH_OK;
         change(&df, "the signed revision's form cannot be read");
         goto out;
@@ -1086,7 +1069,6 @@ static void check_doc_timestamp(const uint8_t *tok, size_t len, const mh_pdf_sig
         if (hash_parts(mds[i], sd, h, &hl) != MH_OK || mh_tsp_req_init(&req, mds[i], h, hl) != 0)
             continue;
         memset(&info, 0, sizeof info);
-        mh_err_clear();
         int rc = mh_tsp_token_verify(tok, len, &req, NULL, 0, NULL, &info);
         if (rc == 0) {
             r->status = MH_PDF_SIG_VALID;
@@ -1094,9 +1076,8 @@ static void check_doc_timestamp(const uint8_t *tok, size_t len, const mh_pdf_sig
             r->digest_checked = true;
             r->change[0] = '\0';
             if (info.tsa_cert) {
-                mh_cms_cert cert;
-                if (mh_cms_cert_parse(info.tsa_cert, info.tsa_cert_len, &cert) == 0)
-                    mh_cms_name_text(&cert.subject, r->signer, sizeof r->signer);
+                (void)mh_x509_cert_subject(info.tsa_cert, info.tsa_cert_len, MH_X509_NAME_TEXT,
+                                           r->signer, sizeof r->signer);
             }
             time_t t = (time_t)info.gen_time;
             struct tm tm;
@@ -1110,7 +1091,6 @@ static void check_doc_timestamp(const uint8_t *tok, size_t len, const mh_pdf_sig
             snprintf(first, sizeof first, "%s", mh_err_message(rc));
         }
     }
-    mh_err_clear();
     r->status = MH_PDF_SIG_BAD_CMS;
     r->cms_rc = first_rc;
     snprintf(r->change, sizeof r->change, "the document timestamp does not verify: %.200s", first);
@@ -1182,7 +1162,7 @@ static void check_sig(mh_pdf_doc *d, const mh_pdf_field *f, mh_pdf_cms_verify_fn
         goto out;
     }
     for (size_t i = a + 1; i < b - 1; i++)
-        if (!is_hex(buf[i])) {
+        if (mh_hexval(buf[i]) < 0) {
             snprintf(r->change, sizeof r->change,
                      "the gap in /ByteRange holds more than the /Contents hex string");
             goto out;
@@ -1200,8 +1180,10 @@ static void check_sig(mh_pdf_doc *d, const mh_pdf_field *f, mh_pdf_cms_verify_fn
         snprintf(r->change, sizeof r->change, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < clen; i++)
-        cms[i] = (uint8_t)(hexval(buf[a + 1 + 2 * i]) << 4 | hexval(buf[a + 2 + 2 * i]));
+    if (mh_hex_decode((const char *)buf + a + 1, 2 * clen, cms, clen, NULL) != 0) {
+        snprintf(r->change, sizeof r->change, "the /Contents value is not hex");
+        goto out;
+    }
     size_t ql = 0;
     const char *qc = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_key(q, v, "/Contents"), &ql);
     if (!qc || ql != clen || mh_ct_memcmp(qc, cms, clen) != 0) {
@@ -1255,7 +1237,7 @@ static void check_sig(mh_pdf_doc *d, const mh_pdf_field *f, mh_pdf_cms_verify_fn
         goto out;
     }
     for (size_t i = used; i < clen; i++) /* the padding, as written in the file */
-        if (hexval(buf[a + 1 + 2 * i]) != 0 || hexval(buf[a + 2 + 2 * i]) != 0) {
+        if (mh_hexval(buf[a + 1 + 2 * i]) != 0 || mh_hexval(buf[a + 2 + 2 * i]) != 0) {
             r->status = MH_PDF_SIG_BAD_CMS;
             r->cms_rc = MH_ERR_PARSE;
             snprintf(r->change, sizeof r->change, "/Contents has bytes after the CMS");
@@ -1351,7 +1333,6 @@ static int lost_signatures(mh_pdf_doc *d, const mh_pdf_xref *x, mh_pdf_cms_verif
         if (mh_pdf_doc_open(&old, d->buf, e) != MH_OK) {
             if (mh_pdf_budget_tripped())
                 return mh_pdf_too_complex();
-            mh_err_clear();
             continue;
         }
         mh_pdf_field *f = NULL;
@@ -1434,8 +1415,6 @@ int mh_pdf_document_verify(mh_pdf_document *doc, mh_pdf_cms_verify_fn verify, vo
             if (!r->covers_whole) {
                 if (xref_rc == 1)
                     xref_rc = mh_pdf_xref_read(d->buf, d->len, &x);
-                if (xref_rc != MH_OK && xref_rc != MH_ERR_TOO_LARGE)
-                    mh_err_clear();
                 int *fs = NULL;
                 size_t nfs = 0;
                 ret = later_changes(d, &x, xref_rc, r->revision_len, r, &fs, &nfs);
@@ -1472,8 +1451,6 @@ int mh_pdf_document_verify(mh_pdf_document *doc, mh_pdf_cms_verify_fn verify, vo
             if (ret != MH_OK)
                 goto out;
             all = false;
-        } else if (xref_rc != MH_OK) {
-            mh_err_clear();
         }
     }
     for (size_t i = 0; i < res->nsigs; i++)

@@ -127,7 +127,8 @@ static int add_entry(mh_pdf_xref *x, uint32_t id, uint8_t type, uint64_t a, uint
 {
     if (x->ne == x->cap) {
         if (x->ne >= MH_PDF_MAX_XREF_ENTRIES) {
-            mh_err_set("the PDF's cross-reference sections list more than %d objects; mohur "
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the PDF's cross-reference sections list more than %d objects; mohur "
                        "does not verify documents that complex",
                        MH_PDF_MAX_XREF_ENTRIES);
             return MH_ERR_TOO_LARGE;
@@ -150,7 +151,8 @@ static int add_entry(mh_pdf_xref *x, uint32_t id, uint8_t type, uint64_t a, uint
 
 static int damaged(const char *what, size_t off)
 {
-    mh_err_set("the PDF's cross-reference section at byte %zu cannot be read (%s); mohur "
+    mh_err_set(MH_ERR_PARSE,
+               "the PDF's cross-reference section at byte %zu cannot be read (%s); mohur "
                "verifies only PDFs that read without repair",
                off, what);
     return MH_ERR_PARSE;
@@ -449,7 +451,8 @@ int mh_pdf_xref_read(const uint8_t *buf, size_t len, mh_pdf_xref *x)
                 goto out;
             }
         if (x->ns >= MH_PDF_MAX_SECTIONS) {
-            mh_err_set("the PDF has more than %d cross-reference sections; mohur does not "
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the PDF has more than %d cross-reference sections; mohur does not "
                        "verify documents that complex",
                        MH_PDF_MAX_SECTIONS);
             ret = MH_ERR_TOO_LARGE;

@@ -64,11 +64,12 @@ int mh_qr_encode(const char *text, enum mh_qr_level level, int max_version, mh_q
     }
     n = strnlen(text, MH_QR_TEXT_MAX + 1);
     if (n == 0) {
-        mh_err_set("nothing to put in the QR code: the text is empty");
+        mh_err_set(MH_ERR_INVALID_ARG, "nothing to put in the QR code: the text is empty");
         return MH_ERR_INVALID_ARG;
     }
     if (n > MH_QR_TEXT_MAX) {
-        mh_err_set("the text is too long for a QR code (more than %d characters)", MH_QR_TEXT_MAX);
+        mh_err_set(MH_ERR_TOO_LARGE, "the text is too long for a QR code (more than %d characters)",
+                   MH_QR_TEXT_MAX);
         return MH_ERR_TOO_LARGE;
     }
     /* QR_MODE_8 as the hint with case sensitivity: libqrencode splits the
@@ -89,20 +90,23 @@ int mh_qr_encode(const char *text, enum mh_qr_level level, int max_version, mh_q
     }
     if (fast == -1 || (fast == 1 && !code)) {
         if (errno == ERANGE) {
-            mh_err_set("the text (%zu characters) is too long for any QR code at error "
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the text (%zu characters) is too long for any QR code at error "
                        "level %c; shorten it or use a lower level",
                        n, mh_qr_level_name(level));
             ret = MH_ERR_TOO_LARGE;
         } else if (errno == ENOMEM) {
             ret = MH_ERR_NOMEM;
         } else {
-            mh_err_set("libqrencode could not encode the text (%s)", strerror(errno));
+            mh_err_set(MH_ERR_INTERNAL, "libqrencode could not encode the text (%s)",
+                       strerror(errno));
             ret = MH_ERR_INTERNAL;
         }
         goto out;
     }
     if (max_version && version > max_version) {
-        mh_err_set("the text (%zu characters) needs a QR code of version %d at level %c, "
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the text (%zu characters) needs a QR code of version %d at level %c, "
                    "larger than the limit of version %d; shorten the printed fields or "
                    "the host name",
                    n, version, mh_qr_level_name(level), max_version);
@@ -147,7 +151,8 @@ int mh_qr_alnum_fits(size_t len, enum mh_qr_level level, int max_version, int *v
         max_version > 40)
         return MH_ERR_INVALID_ARG;
     if (len > MH_QR_TEXT_MAX) {
-        mh_err_set("the text is too long for a QR code (more than %d characters)", MH_QR_TEXT_MAX);
+        mh_err_set(MH_ERR_TOO_LARGE, "the text is too long for a QR code (more than %d characters)",
+                   MH_QR_TEXT_MAX);
         return MH_ERR_TOO_LARGE;
     }
     pthread_mutex_lock(&alnum_lock);
@@ -176,13 +181,15 @@ int mh_qr_alnum_fits(size_t len, enum mh_qr_level level, int max_version, int *v
     if (version)
         *version = v == 255 ? 0 : (int)v;
     if (v == 255) {
-        mh_err_set("the text (%zu characters) is too long for any QR code at error "
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the text (%zu characters) is too long for any QR code at error "
                    "level %c; shorten it or use a lower level",
                    len, mh_qr_level_name(level));
         return MH_ERR_TOO_LARGE;
     }
     if (max_version && (int)v > max_version) {
-        mh_err_set("the text (%zu characters) needs a QR code of version %u at level %c, "
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the text (%zu characters) needs a QR code of version %u at level %c, "
                    "larger than the limit of version %d; shorten the printed fields or "
                    "the host name",
                    len, v, mh_qr_level_name(level), max_version);

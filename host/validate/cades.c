@@ -21,7 +21,7 @@ int mh_val_cms(const mh_val_ctx *c, const uint8_t *cms, size_t len, const uint8_
     memset(rep, 0, sizeof *rep);
     ret = MH_ERR_NOMEM;
     if (len > MH_CMS_MAX_INPUT) {
-        mh_err_set("the signature is larger than %zu bytes", MH_CMS_MAX_INPUT);
+        mh_err_set(MH_ERR_TOO_LARGE, "the signature is larger than %zu bytes", MH_CMS_MAX_INPUT);
         return MH_ERR_TOO_LARGE;
     }
     size_t cap = len + len / 2 + 256;
@@ -44,7 +44,6 @@ int mh_val_cms(const mh_val_ctx *c, const uint8_t *cms, size_t len, const uint8_
     rep->skipped = c->skipped;
     rep->appliance = c->appliance;
     val_set_opts(&s, &o);
-    mh_err_clear();
     ret = mh_cms_verify(der, dlen, content, content_len, &o, res);
     if (res->n_signers == 0) {
         if (!ret)
@@ -65,7 +64,6 @@ int mh_val_cms(const mh_val_ctx *c, const uint8_t *cms, size_t len, const uint8_
         int vrc = mh_cms_verify(der, dlen, content, content_len, &o, res);
         (void)vrc; /* the signers' statuses say what failed */
     }
-    mh_err_clear();
     for (size_t i = 0; i < res->n_signers && rep->nsigs < MH_VAL_MAX_SIGS; i++) {
         mh_val_sig *g = &rep->sigs[rep->nsigs++];
         snprintf(g->id, sizeof g->id, "signer %zu", i + 1);

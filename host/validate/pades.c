@@ -107,7 +107,6 @@ static int entry_result(val_set *s, cb_entry *e)
             break;
         md = e->res->signers[0].md; /* signed with another hash: digest with it */
     }
-    mh_err_clear();
     return MH_OK;
 }
 
@@ -145,7 +144,6 @@ static int doc_token(val_set *s, const uint8_t *pdf, size_t len, const mh_pdf_si
         raw[i] = (uint8_t)(hi << 4 | lo);
     }
     rc = mh_cms_ber_to_der_prefix(raw, n, der, cap, &dl, &used);
-    mh_err_clear();
     if (rc)
         goto out;
     rc = val_set_keep(s, der);
@@ -318,7 +316,6 @@ int mh_val_pdf(const mh_val_ctx *c, const uint8_t *pdf, size_t len, mh_val_repor
     rep->nanchors = c->nanchors;
     rep->skipped = c->skipped;
     rep->appliance = c->appliance;
-    mh_err_clear();
     ret = mh_pdf_open(pdf, len, &doc);
     if (ret)
         goto out;

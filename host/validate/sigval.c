@@ -87,19 +87,11 @@ void val_note(mh_val_sig *g, bool unchecked, const char *fmt, ...)
 
 void val_subject(const uint8_t *der, size_t len, char *out, size_t cap)
 {
-    mh_x509_cert *x = NULL;
-    mh_cms_cert c;
     out[0] = 0;
     if (!der)
         return;
-    x = malloc(sizeof *x);
-    if (x && mh_x509_cert_parse(x, der, len) == 0) {
-        mh_x509_name_str(&x->subject, out, cap);
-    } else if (mh_cms_cert_parse(der, len, &c) == 0) {
-        mh_cms_name_text(&c.subject, out, cap);
-    }
-    mh_err_clear();
-    free(x);
+    if (mh_x509_cert_subject(der, len, MH_X509_NAME_RFC4514, out, cap) != 0)
+        out[0] = 0;
     if (!out[0])
         snprintf(out, cap, "(no name)");
 }
@@ -164,7 +156,6 @@ static int validate_cert(val_set *s, const uint8_t *der, size_t len, enum mh_pat
         res->err = rc;
         goto out;
     }
-    mh_err_clear();
     if (mh_x509_cert_parse(tx, der, len) != 0) {
         snprintf(res->reason, sizeof res->reason, "%s cannot be read: %s", role,
                  mh_err_message(MH_ERR_PARSE));
@@ -204,7 +195,6 @@ static int validate_cert(val_set *s, const uint8_t *der, size_t len, enum mh_pat
     p.poe_time = poe;
     p.crl_after_ok = at < s->now;
     rc = mh_path_validate(s->work, &in, &p, res);
-    mh_err_clear();
     /* res->chain points into tx: what the caller needs of it is read here */
     if (g) {
         g->nchain = 0;
@@ -368,7 +358,6 @@ bool val_timestamp(val_set *s, const uint8_t *tok, size_t len, const val_data *d
     }
     val_set_opts(s, &o);
     o.flags = MH_CMS_NO_TST;
-    mh_err_clear();
     rc = mh_cms_verify(tok, len, NULL, 0, &o, cr);
     if (cr->n_signers >= 1 && cr->signers[0].cert)
         val_subject(cr->signers[0].cert, cr->signers[0].cert_len, ts->tsa, sizeof ts->tsa);
@@ -431,7 +420,6 @@ bool val_timestamp(val_set *s, const uint8_t *tok, size_t len, const val_data *d
         goto out;
     }
     memset(&vi, 0, sizeof vi);
-    mh_err_clear();
     rc = mh_tsp_token_verify(tok, len, &req, NULL, 0, &o, &vi);
     if (rc) {
         ts_set(ts, MH_VAL_INDETERMINATE, MH_VAL_CHAIN_CONSTRAINTS_FAILURE, "the timestamp: %s",
@@ -458,7 +446,6 @@ bool val_timestamp(val_set *s, const uint8_t *tok, size_t len, const val_data *d
     ok = rc == 0;
 out:
     free(cr);
-    mh_err_clear();
     return ok;
 }
 

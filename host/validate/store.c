@@ -21,48 +21,7 @@
  * them) of at most cap bytes, with a NUL after the data. */
 static int read_file(const char *path, size_t cap, uint8_t **buf, size_t *len)
 {
-    int ret = MH_ERR_IO;
-    uint8_t *b = NULL;
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        mh_err_set("%s cannot be read: %s", path, strerror(errno));
-        return errno == EACCES ? MH_ERR_PERMISSION : MH_ERR_IO;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        mh_err_set("%s is not a regular file", path);
-        goto out;
-    }
-    if ((uint64_t)st.st_size > cap) {
-        mh_err_set("%s is larger than %zu bytes", path, cap);
-        ret = MH_ERR_TOO_LARGE;
-        goto out;
-    }
-    size_t n = (size_t)st.st_size, got = 0;
-    b = malloc(n + 1);
-    if (!b) {
-        ret = MH_ERR_NOMEM;
-        goto out;
-    }
-    while (got < n) {
-        ssize_t r = read(fd, b + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            mh_err_set("%s cannot be read: %s", path, r < 0 ? strerror(errno) : "it shrank");
-            goto out;
-        }
-        got += (size_t)r;
-    }
-    b[n] = 0;
-    *buf = b; /* transferred */
-    *len = n;
-    b = NULL;
-    ret = MH_OK;
-out:
-    free(b);
-    close(fd);
-    return ret;
+    return mh_file_read(path, cap, MH_FILE_REGULAR, buf, len);
 }
 
 static bool has_pem(const uint8_t *b, size_t len, const char *label)
@@ -101,7 +60,7 @@ static int each_object(mh_val_ctx *c, uint8_t *file, size_t len, const char *beg
         }
         if (rc) {
             mbedtls_pem_free(&pem);
-            mh_err_set("a PEM block is malformed");
+            mh_err_set(MH_ERR_PARSE, "a PEM block is malformed");
             return MH_ERR_PARSE;
         }
         uint8_t *d = malloc(pem.buflen ? pem.buflen : 1);
@@ -118,7 +77,6 @@ static int each_object(mh_val_ctx *c, uint8_t *file, size_t len, const char *beg
             (*skipped)++; /* one certificate of a bundle mohur cannot read */
             if (!c->skip_why[0])
                 snprintf(c->skip_why, sizeof c->skip_why, "%s", mh_err_message(r));
-            mh_err_clear();
             r = MH_OK;
         }
         if (r)
@@ -201,7 +159,7 @@ static int list_cert(val_cert ***list, size_t *n, size_t max, uint8_t *der, size
     }
     if (*n >= max) {
         free(der);
-        mh_err_set("more than %zu certificates were given", max);
+        mh_err_set(MH_ERR_TOO_LARGE, "more than %zu certificates were given", max);
         return MH_ERR_TOO_LARGE;
     }
     v = calloc(1, sizeof *v);
@@ -216,12 +174,11 @@ static int list_cert(val_cert ***list, size_t *n, size_t max, uint8_t *der, size
     *list = nl;
     v->der = der; /* transferred */
     v->len = len;
-    mh_err_clear();
     if (mh_x509_cert_parse(&v->x, der, len) != 0) {
         char why[200];
         snprintf(why, sizeof why, "%s", mh_err_message(MH_ERR_PARSE));
         cert_free(v);
-        mh_err_set("a certificate cannot be read (%s)", why);
+        mh_err_set(MH_ERR_PARSE, "a certificate cannot be read (%s)", why);
         return MH_ERR_PARSE;
     }
     (*list)[(*n)++] = v;
@@ -249,7 +206,7 @@ static int add_crl(mh_val_ctx *c, uint8_t *der, size_t len, size_t *added)
         }
     if (c->ncrls >= MH_VAL_MAX_CRLS) {
         free(der);
-        mh_err_set("more than %d CRLs were given", MH_VAL_MAX_CRLS);
+        mh_err_set(MH_ERR_TOO_LARGE, "more than %d CRLs were given", MH_VAL_MAX_CRLS);
         return MH_ERR_TOO_LARGE;
     }
     val_crl *v = calloc(1, sizeof *v);
@@ -263,13 +220,12 @@ static int add_crl(mh_val_ctx *c, uint8_t *der, size_t len, size_t *added)
     }
     v->der = der; /* transferred */
     v->len = len;
-    mh_err_clear();
     if (mh_x509_crl_parse(&v->x, der, len) != 0) {
         char why[200];
         snprintf(why, sizeof why, "%s", mh_err_message(MH_ERR_PARSE));
         free(der);
         free(v);
-        mh_err_set("a CRL cannot be read (%s)", why);
+        mh_err_set(MH_ERR_PARSE, "a CRL cannot be read (%s)", why);
         return MH_ERR_PARSE;
     }
     c->crls[c->ncrls++] = v;
@@ -298,21 +254,22 @@ static int cert_file(mh_val_ctx *c, const char *path, add_fn add, bool in_dir, s
     free(file);
     c->skipped += skipped;
     if (rc == MH_OK && !in_dir && found && skipped == found && (!added || *added == before)) {
-        mh_err_set("reading %s: none of its certificates can be read (%s)", path, c->skip_why);
+        mh_err_set(MH_ERR_PARSE, "reading %s: none of its certificates can be read (%s)", path,
+                   c->skip_why);
         return MH_ERR_PARSE;
     }
     if (rc == MH_ERR_PARSE && in_dir) {
-        mh_err_clear();
         return MH_OK; /* a file in a directory that is not a certificate */
     }
     if (rc) {
         char why[300];
         snprintf(why, sizeof why, "%s", mh_err_message(rc));
-        mh_err_set("reading %s: %s", path, why);
+        mh_err_set(rc, "reading %s: %s", path, why);
         return rc;
     }
     if (!found && !in_dir) {
-        mh_err_set("%s holds no certificate (PEM CERTIFICATE blocks or one DER certificate)", path);
+        mh_err_set(MH_ERR_PARSE,
+                   "%s holds no certificate (PEM CERTIFICATE blocks or one DER certificate)", path);
         return MH_ERR_PARSE;
     }
     return MH_OK;
@@ -325,7 +282,8 @@ static int cert_path(mh_val_ctx *c, const char *path, add_fn add, size_t *added)
     if (!c || !path)
         return MH_ERR_INVALID_ARG;
     if (stat(path, &st) != 0) {
-        mh_err_set("%s cannot be read: %s", path, strerror(errno));
+        mh_err_set(errno == EACCES ? MH_ERR_PERMISSION : MH_ERR_NOT_FOUND, "%s cannot be read: %s",
+                   path, strerror(errno));
         return errno == EACCES ? MH_ERR_PERMISSION : MH_ERR_NOT_FOUND;
     }
     if (!S_ISDIR(st.st_mode)) {
@@ -336,7 +294,7 @@ static int cert_path(mh_val_ctx *c, const char *path, add_fn add, size_t *added)
     }
     DIR *d = opendir(path);
     if (!d) {
-        mh_err_set("the directory %s cannot be read: %s", path, strerror(errno));
+        mh_err_set(MH_ERR_IO, "the directory %s cannot be read: %s", path, strerror(errno));
         return MH_ERR_IO;
     }
     int rc = MH_OK;
@@ -352,13 +310,12 @@ static int cert_path(mh_val_ctx *c, const char *path, add_fn add, size_t *added)
             continue;
         rc = cert_file(c, p, add, true, &n);
         if (rc == MH_ERR_PERMISSION || rc == MH_ERR_TOO_LARGE) {
-            mh_err_clear();
             rc = MH_OK; /* one unreadable file does not spoil a directory */
         }
     }
     closedir(d);
     if (rc == MH_OK && n == 0 && add == add_anchor) {
-        mh_err_set("the directory %s holds no certificate", path);
+        mh_err_set(MH_ERR_PARSE, "the directory %s holds no certificate", path);
         rc = MH_ERR_PARSE;
     }
     if (added)
@@ -391,11 +348,11 @@ int mh_val_add_crls(mh_val_ctx *c, const char *path, size_t *added)
     if (rc) {
         char why[300];
         snprintf(why, sizeof why, "%s", mh_err_message(rc));
-        mh_err_set("reading the CRL file %s: %s", path, why);
+        mh_err_set(rc, "reading the CRL file %s: %s", path, why);
         return rc;
     }
     if (!found) {
-        mh_err_set("%s holds no CRL (PEM X509 CRL blocks or one DER CRL)", path);
+        mh_err_set(MH_ERR_PARSE, "%s holds no CRL (PEM X509 CRL blocks or one DER CRL)", path);
         return MH_ERR_PARSE;
     }
     if (added)
@@ -504,7 +461,6 @@ void val_set_cert(val_set *s, const uint8_t *der, size_t len)
     v->der = der;
     v->len = len;
     if (mh_x509_cert_parse(&v->x, der, len) != 0) {
-        mh_err_clear();
         free(v);
         return;
     }
@@ -538,7 +494,6 @@ void val_set_crl(val_set *s, const uint8_t *der, size_t len, enum val_src src)
     v->der = der;
     v->len = len;
     if (mh_x509_crl_parse(&v->x, der, len) != 0) {
-        mh_err_clear();
         free(v);
         return;
     }

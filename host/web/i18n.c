@@ -171,7 +171,7 @@ static int copy_str(json_t *o, const char *key, char *out, size_t cap, const cha
 {
     const char *s = json_string_value(json_object_get(o, key));
     if (!s || strlen(s) >= cap) {
-        mh_err_set("the message catalog %s has no usable \"%s\"", file, key);
+        mh_err_set(MH_ERR_PARSE, "the message catalog %s has no usable \"%s\"", file, key);
         return MH_ERR_PARSE;
     }
     snprintf(out, cap, "%s", s);
@@ -209,7 +209,7 @@ static int lang_load(const web_blob *b, web_lang **out)
     l->json_len = (size_t)(b->end - b->start);
     l->root = json_loadb(l->json, l->json_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!l->root) {
-        mh_err_set("the message catalog %s is not JSON: line %d: %s", b->name, jerr.line,
+        mh_err_set(ret, "the message catalog %s is not JSON: line %d: %s", b->name, jerr.line,
                    jerr.text);
         goto fail;
     }
@@ -221,13 +221,14 @@ static int lang_load(const web_blob *b, web_lang **out)
     ret = MH_ERR_PARSE;
     json_t *months = json_object_get(l->root, "months");
     if (json_array_size(months) != 12) {
-        mh_err_set("the message catalog %s needs twelve \"months\"", b->name);
+        mh_err_set(ret, "the message catalog %s needs twelve \"months\"", b->name);
         goto fail;
     }
     for (size_t i = 0; i < 12; i++) {
         const char *m = json_string_value(json_array_get(months, i));
         if (!m || strlen(m) >= sizeof l->month[i]) {
-            mh_err_set("the message catalog %s: month %zu is not a short text", b->name, i + 1);
+            mh_err_set(ret, "the message catalog %s: month %zu is not a short text", b->name,
+                       i + 1);
             goto fail;
         }
         snprintf(l->month[i], sizeof l->month[i], "%s", m);
@@ -236,7 +237,7 @@ static int lang_load(const web_blob *b, web_lang **out)
     const char *k;
     json_t *v;
     if (!json_is_object(plural)) {
-        mh_err_set("the message catalog %s needs \"plural\" rules", b->name);
+        mh_err_set(ret, "the message catalog %s needs \"plural\" rules", b->name);
         goto fail;
     }
     json_object_foreach(plural, k, v)
@@ -246,7 +247,8 @@ static int lang_load(const web_blob *b, web_lang **out)
             i++;
         const char *r = json_string_value(v);
         if (i + 1 == PLURAL_CATS || !r || web_plural_rule(r, 1) < 0) {
-            mh_err_set("the message catalog %s: the plural rule \"%s\" is not one this page "
+            mh_err_set(ret,
+                       "the message catalog %s: the plural rule \"%s\" is not one this page "
                        "understands",
                        b->name, k);
             goto fail;
@@ -258,13 +260,14 @@ static int lang_load(const web_blob *b, web_lang **out)
     }
     l->msg = json_object_get(l->root, "msg");
     if (!json_is_object(l->msg)) {
-        mh_err_set("the message catalog %s has no \"msg\" object", b->name);
+        mh_err_set(ret, "the message catalog %s has no \"msg\" object", b->name);
         goto fail;
     }
     json_object_foreach(l->msg, k, v)
     {
         if (!msg_ok(v)) {
-            mh_err_set("the message catalog %s: \"%s\" is neither a text nor plural forms with "
+            mh_err_set(ret,
+                       "the message catalog %s: \"%s\" is neither a text nor plural forms with "
                        "\"other\"",
                        b->name, k);
             goto fail;
@@ -286,7 +289,7 @@ int web_i18n_load(web_i18n *t)
         if (strncmp(b->name, "i18n/", 5) != 0)
             continue;
         if (t->n == WEB_LANGS_MAX) {
-            mh_err_set("more than %d message catalogs", WEB_LANGS_MAX);
+            mh_err_set(MH_ERR_TOO_LARGE, "more than %d message catalogs", WEB_LANGS_MAX);
             ret = MH_ERR_TOO_LARGE;
             goto fail;
         }
@@ -297,7 +300,7 @@ int web_i18n_load(web_i18n *t)
     t->fallback = web_lang_find(t, "en", 2);
     t->deflt = web_lang_find(t, "az", 2);
     if (!t->fallback || !t->deflt) {
-        mh_err_set("the message catalogs for az and en are missing");
+        mh_err_set(MH_ERR_NOT_FOUND, "the message catalogs for az and en are missing");
         ret = MH_ERR_NOT_FOUND;
         goto fail;
     }
@@ -308,7 +311,8 @@ int web_i18n_load(web_i18n *t)
         json_object_foreach(t->fallback->msg, k, v)
         {
             if (!json_object_get(t->lang[i]->msg, k)) {
-                mh_err_set("the message catalog %s lacks \"%s\"", t->lang[i]->code, k);
+                mh_err_set(MH_ERR_PARSE, "the message catalog %s lacks \"%s\"", t->lang[i]->code,
+                           k);
                 ret = MH_ERR_PARSE;
                 goto fail;
             }

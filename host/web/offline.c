@@ -91,7 +91,7 @@ int mh_web_export_offline(mh_app *a, int64_t now, uint8_t **html, size_t *len)
     /* the template, with its four holes */
     const web_blob *tpl = web_blob_find("offline.html");
     if (!tpl) {
-        mh_err_set("the offline verifier's template is not built in");
+        mh_err_set(MH_ERR_INTERNAL, "the offline verifier's template is not built in");
         ret = MH_ERR_INTERNAL;
         goto out;
     }
@@ -128,7 +128,8 @@ int mh_web_export_offline(mh_app *a, int64_t now, uint8_t **html, size_t *len)
         }
     }
     if (style.failed || script.failed || data.failed || out.failed) {
-        mh_err_set("the offline verifier could not be put together (out of memory, or an "
+        mh_err_set(MH_ERR_NOMEM,
+                   "the offline verifier could not be put together (out of memory, or an "
                    "asset is missing)");
         ret = MH_ERR_NOMEM;
         goto out;

@@ -44,7 +44,6 @@ void web_proof_get(mh_app *a, const mh_app_web_key *keys, size_t nkeys, uint64_t
     p->state = WEB_PROOF_NONE;
     if (!l || mh_ledger_checkpoint_get(l, UINT64_MAX, p->note, sizeof p->note, &p->note_len,
                                        &p->seq) != 0) {
-        mh_err_clear();
         return;
     }
     p->state = WEB_PROOF_BAD;
@@ -67,5 +66,5 @@ void web_proof_get(mh_app *a, const mh_app_web_key *keys, size_t nkeys, uint64_t
                                    p->nhashes, root) == 0)
         p->state = WEB_PROOF_OK;
 out:
-    mh_err_clear();
+    return;
 }

@@ -30,7 +30,8 @@ int mh_web_open(mh_app *a, const mh_web_opts *o, mh_web **out)
     w->app = a;
     if (o && o->public_host) {
         if (strlen(o->public_host) > MH_RECEIPT_HOST_MAX) {
-            mh_err_set("the public host name is longer than %d characters", MH_RECEIPT_HOST_MAX);
+            mh_err_set(MH_ERR_INVALID_ARG, "the public host name is longer than %d characters",
+                       MH_RECEIPT_HOST_MAX);
             ret = MH_ERR_INVALID_ARG;
             goto fail;
         }
@@ -44,7 +45,8 @@ int mh_web_open(mh_app *a, const mh_web_opts *o, mh_web **out)
         size_t n;
         const char *j = web_lang_json(w->i18n.lang[i], &n);
         if (memchr(j, '<', n)) {
-            mh_err_set("the message catalog %s contains '<', which the page cannot embed",
+            mh_err_set(MH_ERR_PARSE,
+                       "the message catalog %s contains '<', which the page cannot embed",
                        web_lang_code(w->i18n.lang[i]));
             ret = MH_ERR_PARSE;
             goto fail;
@@ -331,7 +333,6 @@ static int page(mh_web *w, const web_lang *l, const mh_web_request *req, mh_web_
         mh_receipt *d = calloc(1, sizeof *d);
         ok_path = d && mh_receipt_decode(rec, rl, d) == 0;
         free(d);
-        mh_err_clear();
     }
     if (!ok_path) {
         pg.kind = WEB_PAGE_INVALID;
@@ -353,7 +354,6 @@ static int page(mh_web *w, const web_lang *l, const mh_web_request *req, mh_web_
         web_proof_get(w->app, w->keys, w->nkeys, v->log_index, p);
         pg.proof = p;
     }
-    mh_err_clear();
     web_render(w, l, &pg, out);
     ret = MH_OK;
 out:

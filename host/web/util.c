@@ -111,16 +111,12 @@ void wb_json(wbuf *b, const char *s, size_t n)
 
 void wb_b64(wbuf *b, const uint8_t *in, size_t n)
 {
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= in[i + 2];
-        char q[4] = {t[(v >> 18) & 63], t[(v >> 12) & 63], i + 1 < n ? t[(v >> 6) & 63] : '=',
-                     i + 2 < n ? t[v & 63] : '='};
-        wb_put(b, q, 4);
+    /* common's encoder, in whole groups of three bytes but the last */
+    char q[1024 + 1];
+    for (size_t i = 0; i < n; i += 768) {
+        size_t k = n - i < 768 ? n - i : 768, ql = 0;
+        if (mh_base64_encode(in + i, k, q, sizeof q, &ql) == 0)
+            wb_put(b, q, ql);
     }
 }
 

@@ -23,14 +23,10 @@
 
 #define MH_WITNESS_API __attribute__((visibility("default")))
 
-/* Signs msg with the witness's Ed25519 key: 64 bytes into sig. */
-typedef int (*mh_witness_sign_fn)(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64]);
-
 typedef struct mh_witness_opts {
-    const char *name;        /* the witness's key name, e.g. "witness.example.az/w1" */
-    const uint8_t *pubkey;   /* its Ed25519 public key, 32 bytes */
-    mh_witness_sign_fn sign; /* signs with the private key */
-    void *sign_ctx;
+    const char *name;         /* the witness's key name, e.g. "witness.example.az/w1" */
+    const uint8_t *pubkey;    /* its Ed25519 public key, 32 bytes */
+    const mh_signer *signer;  /* the private key: an Ed25519 signer (kept, not copied) */
     const char *state_dir;    /* the cosigned checkpoints, and evidence/ */
     const mh_note_vkey *logs; /* the logs' keys (type 0x01 or 0x02) */
     size_t nlogs;

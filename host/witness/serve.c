@@ -125,7 +125,7 @@ int mh_witness_serve(mh_witness *w, const char *addr, unsigned port, volatile si
         sl = sizeof(struct sockaddr_in6);
         flags |= MHD_USE_IPv6;
     } else {
-        mh_err_set("'%s' is not an IPv4 or IPv6 address to listen on", addr);
+        mh_err_set(MH_ERR_INVALID_ARG, "'%s' is not an IPv4 or IPv6 address to listen on", addr);
         return MH_ERR_INVALID_ARG;
     }
     (void)sl;
@@ -134,7 +134,8 @@ int mh_witness_serve(mh_witness *w, const char *addr, unsigned port, volatile si
                          MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 16u,
                          MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
     if (!d) {
-        mh_err_set("the witness cannot listen on %s port %u (in use, or not an address of this "
+        mh_err_set(MH_ERR_IO,
+                   "the witness cannot listen on %s port %u (in use, or not an address of this "
                    "host)",
                    addr, port);
         return MH_ERR_IO;

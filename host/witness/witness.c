@@ -21,8 +21,7 @@ struct mh_witness {
     char name[MH_NOTE_MAX_NAME + 1];
     uint8_t pub[32];
     uint8_t keyid[4];
-    mh_witness_sign_fn sign;
-    void *sign_ctx;
+    const mh_signer *signer;
     char dir[2048];
     mh_note_vkey *logs;
     size_t nlogs;
@@ -40,7 +39,7 @@ int mh_witness_vkey(const char *name, const uint8_t pubkey[32], char *out, size_
 static int mkdir_p(const char *d)
 {
     if (mkdir(d, 0700) != 0 && errno != EEXIST) {
-        mh_err_set("creating the witness directory %s: %s", d, strerror(errno));
+        mh_err_set(MH_ERR_IO, "creating the witness directory %s: %s", d, strerror(errno));
         return MH_ERR_IO;
     }
     return MH_OK;
@@ -52,16 +51,17 @@ int mh_witness_open(const mh_witness_opts *o, mh_witness **out)
     char ev[2200];
     int ret = MH_ERR_INVALID_ARG;
     *out = NULL;
-    if (!o || !o->name || !o->pubkey || !o->sign || !o->state_dir || !o->nlogs ||
-        strlen(o->name) > MH_NOTE_MAX_NAME || strlen(o->state_dir) > 2000 || strchr(o->name, ' ') ||
-        strchr(o->name, '+')) {
-        mh_err_set("a witness needs a name (no spaces or '+'), its key, a state directory and at "
+    if (!o || !o->name || !o->pubkey || !o->signer || o->signer->alg != MH_SIG_ED25519 ||
+        !o->state_dir || !o->nlogs || strlen(o->name) > MH_NOTE_MAX_NAME ||
+        strlen(o->state_dir) > 2000 || strchr(o->name, ' ') || strchr(o->name, '+')) {
+        mh_err_set(ret,
+                   "a witness needs a name (no spaces or '+'), its key, a state directory and at "
                    "least one log key");
         return ret;
     }
     for (size_t i = 0; i < o->nlogs; i++)
         if (o->logs[i].type != MH_NOTE_ED25519 && o->logs[i].type != MH_NOTE_ECDSA) {
-            mh_err_set("the log key '%s' is not a checkpoint signing key (Ed25519 or ECDSA)",
+            mh_err_set(ret, "the log key '%s' is not a checkpoint signing key (Ed25519 or ECDSA)",
                        o->logs[i].name);
             return ret;
         }
@@ -74,8 +74,7 @@ int mh_witness_open(const mh_witness_opts *o, mh_witness **out)
     memcpy(w->pub, o->pubkey, 32);
     if ((ret = mh_note_keyid(w->name, strlen(w->name), MH_NOTE_COSIG, w->pub, 32, w->keyid)))
         goto fail;
-    w->sign = o->sign;
-    w->sign_ctx = o->sign_ctx;
+    w->signer = o->signer;
     snprintf(w->dir, sizeof w->dir, "%s", o->state_dir);
     memcpy(w->logs, o->logs, o->nlogs * sizeof *w->logs);
     w->nlogs = o->nlogs;
@@ -89,7 +88,8 @@ int mh_witness_open(const mh_witness_opts *o, mh_witness **out)
         snprintf(lp, sizeof lp, "%s/witness.lock", w->dir);
         w->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (w->lock_fd < 0 || flock(w->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-            mh_err_set("the witness state %s is in use by another witness process (or cannot be "
+            mh_err_set(MH_ERR_LEDGER_LOCKED,
+                       "the witness state %s is in use by another witness process (or cannot be "
                        "locked); one process per state directory",
                        w->dir);
             ret = MH_ERR_LEDGER_LOCKED;
@@ -166,7 +166,7 @@ static int write_atomic(const char *path, const char *a, size_t al, const char *
     }
     unlink(tmp);
 fail:
-    mh_err_set("the witness could not record %s: %s", path, strerror(e));
+    mh_err_set(MH_ERR_IO, "the witness could not record %s: %s", path, strerror(e));
     return MH_ERR_IO;
 }
 
@@ -181,13 +181,13 @@ static int load_latest(const mh_witness *w, const char *origin, char *note, size
     if (fd < 0) {
         if (errno == ENOENT)
             return MH_ERR_NOT_FOUND;
-        mh_err_set("reading %s: %s", path, strerror(errno));
+        mh_err_set(MH_ERR_IO, "reading %s: %s", path, strerror(errno));
         return MH_ERR_IO;
     }
     n = read(fd, note, cap - 1);
     close(fd);
     if (n <= 0 || (size_t)n >= cap - 1) {
-        mh_err_set("the witness's record %s is damaged", path);
+        mh_err_set(MH_ERR_IO, "the witness's record %s is damaged", path);
         return MH_ERR_IO;
     }
     note[n] = 0;
@@ -207,7 +207,7 @@ int mh_witness_latest(mh_witness *w, const char *origin, char *note, size_t cap,
     if (rc)
         return rc;
     if (mh_note_parse(note, *len, &tl) != 0 || mh_checkpoint_parse(note, tl, &cp) != 0) {
-        mh_err_set("the witness's record for '%s' is damaged", origin);
+        mh_err_set(MH_ERR_IO, "the witness's record for '%s' is damaged", origin);
         return MH_ERR_IO;
     }
     if (size)
@@ -246,6 +246,16 @@ static void keep_evidence(mh_witness *w, const char *reason, const char *body, s
 }
 
 /* The answer: a status and one line of text. */
+/* An Ed25519 signature of msg: exactly 64 bytes. */
+static int sign64(const mh_signer *signer, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+    size_t sl = 0;
+    int rc = mh_signer_sign_message(signer, MBEDTLS_MD_NONE, msg, len, MH_SIG_DER, sig, 64, &sl);
+    if (!rc && sl != 64)
+        rc = mh_err_set(MH_ERR_INTERNAL, "the witness key made a %zu-byte signature", sl);
+    return rc;
+}
+
 static void answer(unsigned *status, unsigned code, char *resp, size_t cap, size_t *rl,
                    const char *msg)
 {
@@ -272,9 +282,9 @@ int mh_witness_add_checkpoint(mh_witness *w, const char *body, size_t len, unsig
     if (!w || !body || !status || !resp || cap < 64)
         return MH_ERR_INVALID_ARG;
     resp[0] = 0;
-    mh_err_clear();
-    if (mh_witness_request_parse(body, len, &old, proof, 64, &np, &off) != 0) {
-        answer(status, 400, resp, cap, resp_len, mh_err_message(MH_ERR_PARSE));
+    int prc = mh_witness_request_parse(body, len, &old, proof, 64, &np, &off);
+    if (prc != 0) {
+        answer(status, 400, resp, cap, resp_len, mh_err_message(prc));
         return MH_OK;
     }
     note = body + off;
@@ -320,7 +330,7 @@ int mh_witness_add_checkpoint(mh_witness *w, const char *body, size_t len, unsig
         goto out;
     } else if (mh_note_parse(prev_note, prev_len, &ptl) != 0 ||
                mh_checkpoint_parse(prev_note, ptl, &prev) != 0) {
-        mh_err_set("the witness's record for '%s' is damaged", cp.origin);
+        mh_err_set(MH_ERR_IO, "the witness's record for '%s' is damaged", cp.origin);
         ret = MH_ERR_IO;
         goto out;
     }
@@ -368,7 +378,7 @@ int mh_witness_add_checkpoint(mh_witness *w, const char *body, size_t len, unsig
         uint64_t now = (uint64_t)time(NULL);
         char line[MH_NOTE_MAX_LINE + 8];
         if ((ret = mh_cosig_message(note, tl, now, msg, sizeof msg, &ml)) ||
-            (ret = w->sign(w->sign_ctx, msg, ml, sig)) ||
+            (ret = sign64(w->signer, msg, ml, sig)) ||
             (ret = mh_cosig_line(w->name, w->keyid, now, sig, line, sizeof line, &ll)))
             goto out;
         {

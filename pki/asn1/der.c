@@ -1,7 +1,7 @@
 /* der.c - the bounds-checked DER reader (pki_der.h). */
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
 
 void mh_der_init(mh_der *d, const uint8_t *buf, size_t len)
 {
@@ -168,6 +168,20 @@ int mh_der_oid_check(const mh_der_elem *e)
 bool mh_der_oid_is(const mh_der_elem *e, const uint8_t *oid, size_t len)
 {
     return e->tag == MH_DER_OID && e->len == len && memcmp(e->val, oid, len) == 0;
+}
+
+void mh_der_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    /* H. Hinnant's civil_from_days, the inverse of mh_der_days_from_civil */
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
 }
 
 int64_t mh_der_days_from_civil(int64_t y, unsigned m, unsigned d)

@@ -1,4 +1,5 @@
-/* pki_der.h - part of mh_pki.h: a bounds-checked DER reader.
+/* pki_der.h - part of mh_pki.h: a bounds-checked DER reader, and the one
+ * DER writer beside it.
  *
  * Untrusted bytes are read only through an mh_der cursor. Every read checks
  * the remaining length; only DER is accepted: definite lengths in their
@@ -8,6 +9,8 @@
  * end. Nothing here allocates. */
 #ifndef MH_PKI_DER_H
 #define MH_PKI_DER_H
+
+#include "pki_base.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -88,7 +91,38 @@ MH_PKI_API bool mh_der_oid_is(const mh_der_elem *e, const uint8_t *oid, size_t l
 /* UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ), strict
  * forms of RFC 5280, as seconds since 1970-01-01 UTC. */
 MH_PKI_API int mh_der_time(const mh_der_elem *e, int64_t *t);
-/* Days since 1970-01-01 for a civil date (proleptic Gregorian). */
+/* Days since 1970-01-01 for a civil date (proleptic Gregorian), and back. */
 MH_PKI_API int64_t mh_der_days_from_civil(int64_t y, unsigned m, unsigned d);
+MH_PKI_API void mh_der_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
+/* ---- the writer (der_write.c) ----------------------------------------------
+ * It fills a buffer from its end backwards, so each length is known when its
+ * header is written (SEQUENCEs are written last field first). A write that
+ * does not fit leaves the writer failed; check w->failed once at the end. */
+typedef struct mh_derw {
+    uint8_t *start;
+    uint8_t *p; /* the first written byte */
+    bool failed;
+} mh_derw;
+
+MH_PKI_API void mh_derw_init(mh_derw *w, uint8_t *buf, size_t cap);
+MH_PKI_API void mh_derw_raw(mh_derw *w, const void *b, size_t n);
+/* Wraps everything written since mark (an earlier w->p) in tag+length. */
+MH_PKI_API void mh_derw_wrap(mh_derw *w, uint8_t tag, const uint8_t *mark);
+MH_PKI_API void mh_derw_tlv(mh_derw *w, uint8_t tag, const void *b, size_t n);
+MH_PKI_API void mh_derw_uint(mh_derw *w, uint64_t v);
+/* An INTEGER from unsigned big-endian bytes (leading zeros dropped). */
+MH_PKI_API void mh_derw_uint_bytes(mh_derw *w, const uint8_t *b, size_t n);
+MH_PKI_API void mh_derw_bool(mh_derw *w, bool v);
+/* A BIT STRING of n bytes whose last `unused` bits are not part of it. */
+MH_PKI_API void mh_derw_bits(mh_derw *w, const uint8_t *b, size_t n, unsigned unused);
+/* A named BIT STRING (KeyUsage, ReasonFlags): bit i of `bits` is named bit
+ * i; trailing zero bits dropped as DER asks. */
+MH_PKI_API void mh_derw_named_bits(mh_derw *w, uint32_t bits, unsigned nbits);
+/* UTCTime (1950-2049) or GeneralizedTime, as RFC 5280 asks (generalized
+ * forces GeneralizedTime). */
+MH_PKI_API void mh_derw_time(mh_derw *w, int64_t t, bool generalized);
+/* Bytes written since mark (0 when failed). */
+MH_PKI_API size_t mh_derw_len(const mh_derw *w, const uint8_t *mark);
 
 #endif

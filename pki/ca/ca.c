@@ -1,11 +1,11 @@
 /* ca.c - certificate issuance by profile (pki_ca.h).
  *
- * The TBSCertificate is written with mbedtls/asn1write.h rather than
- * mbedtls_x509write_crt: the issuer Name must be the issuer certificate's
- * subject byte for byte (name chaining, RFC 5280 7.1), which x509write can
- * only re-encode from a string; and the subject Name needs the string types
- * and multi-valued RDNs of ca_name.c. asn1write writes backwards, so every
- * SEQUENCE below is written last field first.
+ * The TBSCertificate is written with pki's one DER writer (mh_derw,
+ * pki_der.h) rather than mbedtls_x509write_crt: the issuer Name must be the
+ * issuer certificate's subject byte for byte (name chaining, RFC 5280 7.1),
+ * which x509write can only re-encode from a string; and the subject Name
+ * needs the string types and multi-valued RDNs of ca_name.c. The writer
+ * works backwards, so every SEQUENCE below is written last field first.
  *
  * Profile table (docs/ca.md has the same table with the reasons):
  *
@@ -32,7 +32,11 @@
 #include <mbedtls/sha1.h>
 #include <mbedtls/x509_csr.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
+#include "pki_ca.h"
 
 #define ARC "2.25.186651835885251225168219634582827975517"
 #define SIG_MAX 1100
@@ -53,12 +57,12 @@
 #define OID_KP_DOCSIGN "\x2b\x06\x01\x05\x05\x07\x03\x24"
 #define L(s) (sizeof(s) - 1)
 
-/* KeyUsage bits (first octet) */
-#define KU_DS 0x80
-#define KU_NR 0x40
-#define KU_KE 0x20
-#define KU_KCS 0x04
-#define KU_CRL 0x02
+/* KeyUsage named bits (RFC 5280 4.2.1.3), bit i = named bit i */
+#define KU_DS (1u << 0)
+#define KU_NR (1u << 1)
+#define KU_KE (1u << 2)
+#define KU_KCS (1u << 5)
+#define KU_CRL (1u << 6)
 
 static const char *const profile_names[] = {NULL,   "root",     "issuing", "notary",
                                             "seal", "registry", "tsa",     "tls"};
@@ -128,70 +132,68 @@ int mh_ca_key_id(const uint8_t *spki, size_t len, uint8_t id[20])
     return 0;
 }
 
-int mh_ca_sig_alg(mbedtls_pk_context *key, mbedtls_md_type_t *md)
+int mh_ca_sig_alg(const mh_signer *key, mbedtls_md_type_t *md)
 {
-    mbedtls_pk_type_t t = mbedtls_pk_get_type(key);
-    size_t bits = mbedtls_pk_get_bitlen(key);
-
-    if (t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECDSA) {
+    mh_pki_pubkey *pub = calloc(1, sizeof *pub);
+    int ret = MH_OK;
+    if (!pub)
+        return MH_ERR_NOMEM;
+    if (!key || mh_pki_spki_parse(key->spki, key->spki_len, pub) != 0) {
+        ret = mh_err_set(MH_ERR_KEY_TYPE, "the CA's public key cannot be read");
+        goto out;
+    }
+    if (key->alg == MH_SIG_ECDSA && pub->type == MH_PKI_KEY_EC) {
         if (*md == MBEDTLS_MD_NONE)
-            *md = bits > 384   ? MBEDTLS_MD_SHA512
-                  : bits > 256 ? MBEDTLS_MD_SHA384
-                               : MBEDTLS_MD_SHA256;
-    } else if (t == MBEDTLS_PK_RSA) {
-        if (bits < 2048 || bits > 8192) {
-            mh_err_set("the CA's RSA key has %zu bits; 2048 to 8192 are supported", bits);
-            return MH_ERR_KEY_TYPE;
+            *md = pub->bits > 384   ? MBEDTLS_MD_SHA512
+                  : pub->bits > 256 ? MBEDTLS_MD_SHA384
+                                    : MBEDTLS_MD_SHA256;
+    } else if (key->alg == MH_SIG_RSA_PKCS1 && pub->type == MH_PKI_KEY_RSA) {
+        if (pub->bits < 2048 || pub->bits > 8192) {
+            ret =
+                mh_err_set(MH_ERR_KEY_TYPE,
+                           "the CA's RSA key has %zu bits; 2048 to 8192 are supported", pub->bits);
+            goto out;
         }
         if (*md == MBEDTLS_MD_NONE)
             *md = MBEDTLS_MD_SHA256;
     } else {
-        mh_err_set("the CA's key is neither EC nor RSA; mohur signs certificates with ECDSA or "
-                   "RSA keys");
-        return MH_ERR_KEY_TYPE;
+        ret = mh_err_set(MH_ERR_KEY_TYPE,
+                         "the CA's key makes %s signatures; mohur signs certificates with ECDSA "
+                         "or RSA PKCS#1 v1.5 keys",
+                         mh_sig_alg_name(key->alg));
+        goto out;
     }
-    if (*md != MBEDTLS_MD_SHA256 && *md != MBEDTLS_MD_SHA384 && *md != MBEDTLS_MD_SHA512) {
-        mh_err_set("certificates are signed with SHA-256, SHA-384 or SHA-512");
-        return MH_ERR_UNSUPPORTED_ALG;
-    }
-    return 0;
+    if (*md != MBEDTLS_MD_SHA256 && *md != MBEDTLS_MD_SHA384 && *md != MBEDTLS_MD_SHA512)
+        ret = mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                         "certificates are signed with SHA-256, SHA-384 or SHA-512");
+out:
+    free(pub);
+    return ret;
 }
 
 /* AlgorithmIdentifier of the signature: ECDSA without parameters (RFC 5758),
  * RSA PKCS#1 v1.5 with NULL (RFC 4055). */
-int mh_ca_w_sigalg(unsigned char **p, unsigned char *start, mbedtls_pk_context *key,
-                   mbedtls_md_type_t md)
+int mh_ca_w_sigalg(mh_derw *w, const mh_signer *key, mbedtls_md_type_t md)
 {
     const char *oid;
     size_t oid_len;
-    mbedtls_pk_type_t t = mbedtls_pk_get_type(key);
-    bool ec = t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECDSA;
-    int l, n = 0;
+    bool ec = key->alg == MH_SIG_ECDSA;
+    const uint8_t *mark = w->p;
 
     if (mbedtls_oid_get_oid_by_sig_alg(ec ? MBEDTLS_PK_ECDSA : MBEDTLS_PK_RSA, md, &oid,
                                        &oid_len) != 0)
         return MH_ERR_UNSUPPORTED_ALG;
-    if (!ec) {
-        if ((l = mbedtls_asn1_write_null(p, start)) < 0)
-            return MH_ERR_BUFFER_TOO_SMALL;
-        n += l;
-    }
-    if ((l = mbedtls_asn1_write_oid(p, start, oid, oid_len)) < 0)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    n += l;
-    if ((l = mbedtls_asn1_write_len(p, start, (size_t)n)) < 0)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    n += l;
-    if ((l = mbedtls_asn1_write_tag(p, start, MH_DER_SEQUENCE)) < 0)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    return n + l;
+    if (!ec)
+        mh_derw_tlv(w, MH_DER_NULL, NULL, 0);
+    mh_derw_tlv(w, MH_DER_OID, oid, oid_len);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
-/* Checks a signature made by or presented with an mbedtls_pk_context. EC
- * keys go to pki/sig, the one ECDSA verifier (canonical DER, ranges, then
- * the backend); RSA stays with mbedTLS here (the CA's own RSA keys, and
- * requests whose proof of possession may use PSS parameters). 0 or
- * MH_ERR_VERIFY_FAILED. */
+/* Checks the proof of possession of a certificate request (mbedTLS parsed
+ * it). EC keys go to pki/sig, the one ECDSA verifier (canonical DER,
+ * ranges, then the backend); RSA stays with mbedTLS here (requests whose
+ * proof may use PSS parameters). 0 or MH_ERR_VERIFY_FAILED. */
 static int pk_verify(mbedtls_pk_type_t sig_pk, const void *sig_opts, mbedtls_pk_context *pk,
                      mbedtls_md_type_t md, const uint8_t *hash, size_t hash_len, const uint8_t *sig,
                      size_t sig_len)
@@ -205,8 +207,7 @@ static int pk_verify(mbedtls_pk_type_t sig_pk, const void *sig_opts, mbedtls_pk_
         if (!ec || mbedtls_ecp_point_write_binary(&ec->grp, &ec->Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &n,
                                                   pt, sizeof pt) != 0)
             return MH_ERR_VERIFY_FAILED;
-        return mh_pki_ecdsa_verify(ec->grp.id, pt, n, hash, hash_len, MH_PKI_SIG_ECDSA, sig,
-                                   sig_len) == 0
+        return mh_pki_ecdsa_verify(ec->grp.id, pt, n, hash, hash_len, MH_SIG_DER, sig, sig_len) == 0
                    ? 0
                    : MH_ERR_VERIFY_FAILED;
     }
@@ -215,144 +216,59 @@ static int pk_verify(mbedtls_pk_type_t sig_pk, const void *sig_opts, mbedtls_pk_
                : MH_ERR_VERIFY_FAILED;
 }
 
-int mh_ca_sign_wrap(mbedtls_pk_context *key, mbedtls_md_type_t md, const uint8_t *tbs,
-                    size_t tbs_len, mbedtls_pk_context *verify_pk,
-                    int (*f_rng)(void *, unsigned char *, size_t), void *p_rng, uint8_t *out,
-                    size_t cap, size_t *len)
+int mh_ca_sign_wrap(const mh_signer *key, mbedtls_md_type_t md, const uint8_t *tbs, size_t tbs_len,
+                    const uint8_t *verify_spki, size_t verify_spki_len, uint8_t *out, size_t cap,
+                    size_t *len)
 {
     int ret = MH_ERR_INTERNAL;
-    uint8_t hash[64], sig[SIG_MAX];
+    uint8_t hash[64], sig[MH_SIG_MAX];
     size_t sig_len = 0;
     const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
-    unsigned char *p = out + cap;
-    int l;
-    size_t n = 0;
+    mh_pki_pubkey *pub = NULL;
 
     if (!mi)
         return MH_ERR_UNSUPPORTED_ALG;
-    if (mbedtls_pk_get_bitlen(key) > 8 * 1024) {
-        mh_err_set("the CA's key is too large to sign with");
-        return MH_ERR_KEY_TYPE;
-    }
     if (mbedtls_md(mi, tbs, tbs_len, hash) != 0)
         goto out;
-    l = mbedtls_pk_sign(key, md, hash, mbedtls_md_get_size(mi), sig, &sig_len, f_rng, p_rng);
-    if (l != 0) {
-        /* hsm/ leaves a sentence for token errors (PIN, removal, ...) */
-        if (!mh_err_message(MH_ERR_P11)[0] ||
-            strcmp(mh_err_message(MH_ERR_P11), mh_strerror(MH_ERR_P11)) == 0)
-            mh_err_set("the CA's key could not sign (mbedTLS error -0x%04x); is the token "
-                       "present and logged in?",
-                       (unsigned)-l);
-        ret = MH_ERR_P11;
+    /* the signer's own code and sentence (a PIN, a removed token) go on */
+    ret = mh_signer_sign(key, md, hash, mbedtls_md_get_size(mi), MH_SIG_DER, sig, sizeof sig,
+                         &sig_len);
+    if (ret)
+        goto out;
+    /* the one verifier, with the issuer certificate's key */
+    pub = calloc(1, sizeof *pub);
+    if (!pub) {
+        ret = MH_ERR_NOMEM;
         goto out;
     }
-    if (verify_pk) {
-        if (pk_verify(mbedtls_pk_get_type(verify_pk) == MBEDTLS_PK_RSA ? MBEDTLS_PK_RSA
-                                                                       : MBEDTLS_PK_ECDSA,
-                      NULL, verify_pk, md, hash, mbedtls_md_get_size(mi), sig, sig_len) != 0) {
-            mh_err_set("the signature made with the CA's key does not verify with the CA "
-                       "certificate's public key: the key is not the CA's key");
-            ret = MH_ERR_KEY_NOT_PERMITTED;
-            goto out;
-        }
+    if (mh_pki_spki_parse(verify_spki, verify_spki_len, pub) != 0 ||
+        mh_pki_verify_hash(pub, key->alg, MH_SIG_DER, md, hash, mbedtls_md_get_size(mi), sig,
+                           sig_len, NULL) != 0) {
+        ret = mh_err_set(MH_ERR_KEY_NOT_PERMITTED,
+                         "the signature made with the CA's key does not verify with the CA "
+                         "certificate's public key: the key is not the CA's key");
+        goto out;
     }
-    ret = MH_ERR_BUFFER_TOO_SMALL;
-    if ((l = mbedtls_asn1_write_bitstring(&p, out, sig, 8 * sig_len)) < 0)
+    /* SEQUENCE { tbs, signatureAlgorithm, BIT STRING signature }, backwards */
+    mh_derw w;
+    mh_derw_init(&w, out, cap);
+    const uint8_t *end = w.p;
+    mh_derw_bits(&w, sig, sig_len, 0);
+    if ((ret = mh_ca_w_sigalg(&w, key, md)) != 0)
         goto out;
-    n += (size_t)l;
-    if ((l = mh_ca_w_sigalg(&p, out, key, md)) < 0)
+    mh_derw_raw(&w, tbs, tbs_len);
+    mh_derw_wrap(&w, MH_DER_SEQUENCE, end);
+    if (w.failed) {
+        ret = MH_ERR_BUFFER_TOO_SMALL;
         goto out;
-    n += (size_t)l;
-    if ((l = mbedtls_asn1_write_raw_buffer(&p, out, tbs, tbs_len)) < 0)
-        goto out;
-    n += (size_t)l;
-    if ((l = mbedtls_asn1_write_len(&p, out, n)) < 0)
-        goto out;
-    n += (size_t)l;
-    if ((l = mbedtls_asn1_write_tag(&p, out, MH_DER_SEQUENCE)) < 0)
-        goto out;
-    n += (size_t)l;
-    memmove(out, p, n);
-    *len = n;
+    }
+    *len = mh_derw_len(&w, end);
+    memmove(out, w.p, *len);
     ret = 0;
 out:
+    free(pub);
     mh_wipe(hash, sizeof hash);
     return ret;
-}
-
-/* ---- reading certificates -------------------------------------------------- */
-
-int mh_ca_cert_info_get(const uint8_t *der, size_t len, mh_ca_cert_info *info)
-{
-    mh_der d, c, t, v;
-    mh_der_elem cert, tbs, e, serial, alg, issuer, validity, t1, t2, subject, spki;
-    bool present, neg;
-
-    memset(info, 0, sizeof *info);
-    mh_der_init(&d, der, len);
-    if (mh_der_expect(&d, MH_DER_SEQUENCE, &cert) || !mh_der_done(&d))
-        return MH_ERR_PARSE;
-    mh_der_enter(&c, &cert);
-    if (mh_der_expect(&c, MH_DER_SEQUENCE, &tbs))
-        return MH_ERR_PARSE;
-    mh_der_enter(&t, &tbs);
-    if (mh_der_optional(&t, MH_DER_CTX_C(0), &e, &present))
-        return MH_ERR_PARSE;
-    if (mh_der_expect(&t, MH_DER_INTEGER, &serial) || mh_der_integer_check(&serial, &neg) || neg ||
-        serial.len > sizeof info->serial)
-        return MH_ERR_PARSE;
-    memcpy(info->serial, serial.val, serial.len);
-    info->serial_len = serial.len;
-    if (mh_der_expect(&t, MH_DER_SEQUENCE, &alg) || mh_der_expect(&t, MH_DER_SEQUENCE, &issuer) ||
-        mh_der_expect(&t, MH_DER_SEQUENCE, &validity) ||
-        mh_der_expect(&t, MH_DER_SEQUENCE, &subject) || mh_der_expect(&t, MH_DER_SEQUENCE, &spki))
-        return MH_ERR_PARSE;
-    mh_der_enter(&v, &validity);
-    if (mh_der_next(&v, &t1) || mh_der_next(&v, &t2) || !mh_der_done(&v) ||
-        mh_der_time(&t1, &info->not_before) || mh_der_time(&t2, &info->not_after))
-        return MH_ERR_PARSE;
-    info->subject = subject.raw;
-    info->subject_len = subject.raw_len;
-    info->spki = spki.raw;
-    info->spki_len = spki.raw_len;
-    if (mh_der_optional(&t, MH_DER_CTX_P(1), &e, &present) ||
-        mh_der_optional(&t, MH_DER_CTX_P(2), &e, &present) ||
-        mh_der_optional(&t, MH_DER_CTX_C(3), &e, &present))
-        return MH_ERR_PARSE;
-    if (present) {
-        mh_der x, xs;
-        mh_der_elem exts, ext, oid, val, crit;
-        mh_der_enter(&x, &e);
-        if (mh_der_expect(&x, MH_DER_SEQUENCE, &exts) || !mh_der_done(&x))
-            return MH_ERR_PARSE;
-        mh_der_enter(&xs, &exts);
-        while (!mh_der_empty(&xs)) {
-            mh_der es;
-            bool has_crit;
-            if (mh_der_expect(&xs, MH_DER_SEQUENCE, &ext))
-                return MH_ERR_PARSE;
-            mh_der_enter(&es, &ext);
-            if (mh_der_expect(&es, MH_DER_OID, &oid) ||
-                mh_der_optional(&es, MH_DER_BOOLEAN, &crit, &has_crit) ||
-                mh_der_expect(&es, MH_DER_OCTET_STRING, &val) || !mh_der_done(&es))
-                return MH_ERR_PARSE;
-            if (mh_der_oid_is(&oid, (const uint8_t *)OID_SKI, L(OID_SKI))) {
-                mh_der k;
-                mh_der_elem id;
-                mh_der_init(&k, val.val, val.len);
-                if (mh_der_expect(&k, MH_DER_OCTET_STRING, &id) || !mh_der_done(&k) ||
-                    id.len == 0 || id.len > sizeof info->ski)
-                    return MH_ERR_PARSE;
-                /* A shorter id is kept left-aligned; we only make 20-byte ones. */
-                memcpy(info->ski, id.val, id.len);
-                info->has_ski = id.len == sizeof info->ski;
-            }
-        }
-    }
-    if (!mh_der_done(&t))
-        return MH_ERR_PARSE;
-    return 0;
 }
 
 /* ---- CSRs -------------------------------------------------------------------- */
@@ -385,19 +301,21 @@ int mh_ca_csr_check(const uint8_t *der, size_t len, uint8_t *spki, size_t spki_c
 
     mbedtls_x509_csr_init(&csr);
     if (!der || len == 0 || len > 65536) {
-        mh_err_set("the certificate request is empty or larger than 64 KiB");
+        mh_err_set(MH_ERR_TOO_LARGE, "the certificate request is empty or larger than 64 KiB");
         ret = MH_ERR_TOO_LARGE;
         goto out;
     }
     if ((l = mbedtls_x509_csr_parse_der(&csr, der, len)) != 0) {
-        mh_err_set("the certificate request is not a valid PKCS#10 request (mbedTLS error "
+        mh_err_set(ret,
+                   "the certificate request is not a valid PKCS#10 request (mbedTLS error "
                    "-0x%04x)",
                    (unsigned)-l);
         goto out;
     }
     mi = mbedtls_md_info_from_type(csr.sig_md);
     if (!mi || csr.sig_md == MBEDTLS_MD_MD5 || csr.sig_md == MBEDTLS_MD_SHA1) {
-        mh_err_set("the certificate request is signed with a hash mohur does not accept; sign "
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "the certificate request is signed with a hash mohur does not accept; sign "
                    "it with SHA-256 or stronger");
         ret = MH_ERR_UNSUPPORTED_ALG;
         goto out;
@@ -407,13 +325,15 @@ int mh_ca_csr_check(const uint8_t *der, size_t len, uint8_t *spki, size_t spki_c
         goto out;
     }
     if (csr.sig_pk == MBEDTLS_PK_ECDSA && !ecdsa_sig_canonical(csr.sig.p, csr.sig.len)) {
-        mh_err_set("the certificate request's signature is not canonical DER: refused");
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the certificate request's signature is not canonical DER: refused");
         ret = MH_ERR_VERIFY_FAILED;
         goto out;
     }
     if (pk_verify(csr.sig_pk, csr.sig_opts, &csr.pk, csr.sig_md, hash, mbedtls_md_get_size(mi),
                   csr.sig.p, csr.sig.len) != 0) {
-        mh_err_set("the certificate request's signature does not verify with its own public "
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the certificate request's signature does not verify with its own public "
                    "key: the request was altered or forged (no proof of possession); ask the "
                    "applicant for a new request");
         ret = MH_ERR_VERIFY_FAILED;
@@ -441,62 +361,37 @@ out:
 }
 
 /* ---- extensions ------------------------------------------------------------- */
+/* Each writer puts its value backwards into w and returns 0 or the error of
+ * a request it refuses (with a sentence); running out of room is w->failed. */
 
-/* Writes the Extension wrapper around `inner` bytes already written. */
-static int w_ext(unsigned char **p, unsigned char *start, const char *oid, size_t oid_len,
-                 bool crit, size_t inner)
+/* Wraps the extension value written since mark: Extension { OID, [critical,]
+ * OCTET STRING { value } }. */
+static void w_ext(mh_derw *w, const uint8_t *mark, const char *oid, size_t oid_len, bool crit)
 {
-    size_t n = inner;
-    int l;
-    if ((l = mbedtls_asn1_write_len(p, start, n)) < 0)
-        return l;
-    n += (size_t)l;
-    if ((l = mbedtls_asn1_write_tag(p, start, MH_DER_OCTET_STRING)) < 0)
-        return l;
-    n += (size_t)l;
-    if (crit) {
-        if ((l = mbedtls_asn1_write_bool(p, start, 1)) < 0)
-            return l;
-        n += (size_t)l;
-    }
-    if ((l = mbedtls_asn1_write_oid(p, start, oid, oid_len)) < 0)
-        return l;
-    n += (size_t)l;
-    if ((l = mbedtls_asn1_write_len(p, start, n)) < 0)
-        return l;
-    n += (size_t)l;
-    if ((l = mbedtls_asn1_write_tag(p, start, MH_DER_SEQUENCE)) < 0)
-        return l;
-    n += (size_t)l;
-    return (int)n;
+    mh_derw_wrap(w, MH_DER_OCTET_STRING, mark);
+    if (crit)
+        mh_derw_bool(w, true);
+    mh_derw_tlv(w, MH_DER_OID, oid, oid_len);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
 }
 
-/* Wraps `inner` bytes in a constructed tag. */
-static int w_wrap(unsigned char **p, unsigned char *start, uint8_t tag, size_t inner)
-{
-    int l1 = mbedtls_asn1_write_len(p, start, inner);
-    if (l1 < 0)
-        return l1;
-    int l2 = mbedtls_asn1_write_tag(p, start, tag);
-    if (l2 < 0)
-        return l2;
-    return (int)inner + l1 + l2;
-}
-
-static int w_ia5(unsigned char **p, unsigned char *start, uint8_t tag, const char *s)
+static int w_ia5(mh_derw *w, uint8_t tag, const char *s)
 {
     size_t n = strlen(s);
     for (size_t i = 0; i < n; i++) {
         if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e) {
-            mh_err_set("'%.60s' must be printable ASCII without spaces (IA5String)", s);
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "'%.60s' must be printable ASCII without spaces (IA5String)", s);
             return MH_ERR_INVALID_ARG;
         }
     }
     if (n == 0 || n > MH_CA_URL_MAX) {
-        mh_err_set("a name or URL is empty or longer than %d bytes", MH_CA_URL_MAX);
+        mh_err_set(MH_ERR_INVALID_ARG, "a name or URL is empty or longer than %d bytes",
+                   MH_CA_URL_MAX);
         return MH_ERR_INVALID_ARG;
     }
-    return mbedtls_asn1_write_tagged_string(p, start, tag, s, n);
+    mh_derw_tlv(w, tag, s, n);
+    return 0;
 }
 
 static bool dns_ok(const char *s, bool wildcard_ok)
@@ -526,19 +421,19 @@ static bool dns_ok(const char *s, bool wildcard_ok)
 }
 
 /* GeneralNames of the SAN, in the order dns, ip, email. */
-static int w_san(unsigned char **p, unsigned char *start, const mh_ca_issue_req *r)
+static int w_san(mh_derw *w, const mh_ca_issue_req *r)
 {
-    int l;
-    size_t n = 0;
+    const uint8_t *mark = w->p;
+    int rc;
     for (size_t i = r->n_emails; i-- > 0;) {
         const char *at = strchr(r->emails[i], '@');
         if (!at || at == r->emails[i] || !dns_ok(at + 1, false)) {
-            mh_err_set("'%.60s' is not an email address (local@domain)", r->emails[i]);
+            mh_err_set(MH_ERR_INVALID_ARG, "'%.60s' is not an email address (local@domain)",
+                       r->emails[i]);
             return MH_ERR_INVALID_ARG;
         }
-        if ((l = w_ia5(p, start, MH_DER_CTX_P(1), r->emails[i])) < 0)
-            return l;
-        n += (size_t)l;
+        if ((rc = w_ia5(w, MH_DER_CTX_P(1), r->emails[i])) != 0)
+            return rc;
     }
     for (size_t i = r->n_ips; i-- > 0;) {
         uint8_t a[16];
@@ -548,158 +443,153 @@ static int w_san(unsigned char **p, unsigned char *start, const mh_ca_issue_req 
         else if (inet_pton(AF_INET6, r->ips[i], a) == 1)
             alen = 16;
         else {
-            mh_err_set("'%.60s' is not an IPv4 or IPv6 address", r->ips[i]);
+            mh_err_set(MH_ERR_INVALID_ARG, "'%.60s' is not an IPv4 or IPv6 address", r->ips[i]);
             return MH_ERR_INVALID_ARG;
         }
-        if ((l = mbedtls_asn1_write_tagged_string(p, start, MH_DER_CTX_P(7), (const char *)a,
-                                                  alen)) < 0)
-            return l;
-        n += (size_t)l;
+        mh_derw_tlv(w, MH_DER_CTX_P(7), a, alen);
     }
     for (size_t i = r->n_dns; i-- > 0;) {
         if (!dns_ok(r->dns[i], true)) {
-            mh_err_set("'%.60s' is not a DNS name (letters, digits, '-' and dots; '*.' only "
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "'%.60s' is not a DNS name (letters, digits, '-' and dots; '*.' only "
                        "as the first label)",
                        r->dns[i]);
             return MH_ERR_INVALID_ARG;
         }
-        if ((l = w_ia5(p, start, MH_DER_CTX_P(2), r->dns[i])) < 0)
-            return l;
-        n += (size_t)l;
+        if ((rc = w_ia5(w, MH_DER_CTX_P(2), r->dns[i])) != 0)
+            return rc;
     }
-    return w_wrap(p, start, MH_DER_SEQUENCE, n);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
 /* NameConstraints { permittedSubtrees [0] } with dNSName, rfc822Name and
  * directoryName bases (minimum 0, no maximum, as RFC 5280 requires). */
-static int w_nc(unsigned char **p, unsigned char *start, const mh_ca_issue_req *r)
+static int w_nc(mh_derw *w, const mh_ca_issue_req *r)
 {
-    int l;
-    size_t n = 0;
+    const uint8_t *mark = w->p, *m;
     uint8_t name[MH_CA_DN_MAX];
     size_t nlen;
+    int rc;
 
     for (size_t i = r->n_permit_dn; i-- > 0;) {
-        int ret = mh_ca_name_encode(r->permit_dn[i], name, sizeof name, &nlen);
-        if (ret)
-            return ret;
-        if ((l = mbedtls_asn1_write_raw_buffer(p, start, name, nlen)) < 0 ||
-            (l = w_wrap(p, start, MH_DER_CTX_C(4), nlen)) < 0 ||
-            (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l)) < 0)
-            return l;
-        n += (size_t)l;
+        if ((rc = mh_ca_name_encode(r->permit_dn[i], name, sizeof name, &nlen)) != 0)
+            return rc;
+        m = w->p;
+        mh_derw_raw(w, name, nlen);
+        mh_derw_wrap(w, MH_DER_CTX_C(4), m);
+        mh_derw_wrap(w, MH_DER_SEQUENCE, m);
     }
     for (size_t i = r->n_permit_email; i-- > 0;) {
         /* a mailbox, a host, or ".domain" for every host under it */
         const char *e = r->permit_email[i], *at = strchr(e, '@');
         const char *dom = at ? at + 1 : (e[0] == '.' ? e + 1 : e);
         if (!dns_ok(dom, false) || (at && at == e)) {
-            mh_err_set("'%.60s' is not a mailbox, a domain or .domain for an email constraint", e);
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "'%.60s' is not a mailbox, a domain or .domain for an email constraint", e);
             return MH_ERR_INVALID_ARG;
         }
-        if ((l = w_ia5(p, start, MH_DER_CTX_P(1), e)) < 0 ||
-            (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l)) < 0)
-            return l;
-        n += (size_t)l;
+        m = w->p;
+        if ((rc = w_ia5(w, MH_DER_CTX_P(1), e)) != 0)
+            return rc;
+        mh_derw_wrap(w, MH_DER_SEQUENCE, m);
     }
     for (size_t i = r->n_permit_dns; i-- > 0;) {
-        const char *s = r->permit_dns[i];
-        if (!dns_ok(s[0] == '.' ? s + 1 : s, false)) {
-            mh_err_set("'%.60s' is not a DNS domain for a name constraint", s);
+        const char *d = r->permit_dns[i];
+        if (!dns_ok(d[0] == '.' ? d + 1 : d, false)) {
+            mh_err_set(MH_ERR_INVALID_ARG, "'%.60s' is not a DNS domain for a name constraint", d);
             return MH_ERR_INVALID_ARG;
         }
-        if ((l = w_ia5(p, start, MH_DER_CTX_P(2), s)) < 0 ||
-            (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l)) < 0)
-            return l;
-        n += (size_t)l;
+        m = w->p;
+        if ((rc = w_ia5(w, MH_DER_CTX_P(2), d)) != 0)
+            return rc;
+        mh_derw_wrap(w, MH_DER_SEQUENCE, m);
     }
-    if ((l = w_wrap(p, start, MH_DER_CTX_C(0), n)) < 0)
-        return l;
-    return w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l);
+    mh_derw_wrap(w, MH_DER_CTX_C(0), mark);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
-static int w_policies(unsigned char **p, unsigned char *start, const char *const *oids,
-                      size_t n_oids)
+static int w_policies(mh_derw *w, const char *const *oids, size_t n_oids)
 {
-    int l;
-    size_t n = 0;
+    const uint8_t *mark = w->p;
     uint8_t oid[64];
     size_t oid_len;
     for (size_t i = n_oids; i-- > 0;) {
         if (mh_ca_oid_encode(oids[i], oid, sizeof oid, &oid_len) != 0) {
-            mh_err_set("the certificate policy '%.60s' is not a dotted OID such as 1.2.3.4",
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "the certificate policy '%.60s' is not a dotted OID such as 1.2.3.4",
                        oids[i]);
             return MH_ERR_INVALID_ARG;
         }
         for (size_t j = i + 1; j < n_oids; j++) {
             if (strcmp(oids[i], oids[j]) == 0) {
-                mh_err_set("the certificate policy %.60s is given twice", oids[i]);
+                mh_err_set(MH_ERR_INVALID_ARG, "the certificate policy %.60s is given twice",
+                           oids[i]);
                 return MH_ERR_INVALID_ARG;
             }
         }
-        if ((l = mbedtls_asn1_write_oid(p, start, (const char *)oid, oid_len)) < 0 ||
-            (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l)) < 0)
-            return l;
-        n += (size_t)l;
+        const uint8_t *m = w->p;
+        mh_derw_tlv(w, MH_DER_OID, oid, oid_len);
+        mh_derw_wrap(w, MH_DER_SEQUENCE, m);
     }
-    return w_wrap(p, start, MH_DER_SEQUENCE, n);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
 /* CRLDistributionPoints { DistributionPoint { [0] { fullName [0] { URI } } } } */
-static int w_crldp(unsigned char **p, unsigned char *start, const char *url)
+static int w_crldp(mh_derw *w, const char *url)
 {
-    int l;
-    if ((l = w_ia5(p, start, MH_DER_CTX_P(6), url)) < 0 ||
-        (l = w_wrap(p, start, MH_DER_CTX_C(0), (size_t)l)) < 0 ||
-        (l = w_wrap(p, start, MH_DER_CTX_C(0), (size_t)l)) < 0 ||
-        (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l)) < 0)
-        return l;
-    return w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l);
+    const uint8_t *mark = w->p;
+    int rc = w_ia5(w, MH_DER_CTX_P(6), url);
+    if (rc)
+        return rc;
+    mh_derw_wrap(w, MH_DER_CTX_C(0), mark);
+    mh_derw_wrap(w, MH_DER_CTX_C(0), mark);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
 /* AuthorityInfoAccess { AccessDescription { caIssuers, URI } } */
-static int w_aia(unsigned char **p, unsigned char *start, const char *url)
+static int w_aia(mh_derw *w, const char *url)
 {
-    int l, l2;
-    if ((l = w_ia5(p, start, MH_DER_CTX_P(6), url)) < 0 ||
-        (l2 = mbedtls_asn1_write_oid(p, start, OID_CA_ISSUERS, L(OID_CA_ISSUERS))) < 0 ||
-        (l = w_wrap(p, start, MH_DER_SEQUENCE, (size_t)(l + l2))) < 0)
-        return l < 0 ? l : l2;
-    return w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l);
+    const uint8_t *mark = w->p;
+    int rc = w_ia5(w, MH_DER_CTX_P(6), url);
+    if (rc)
+        return rc;
+    mh_derw_tlv(w, MH_DER_OID, OID_CA_ISSUERS, L(OID_CA_ISSUERS));
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
-static int w_bc(unsigned char **p, unsigned char *start, bool ca, int path_len)
+static int w_bc(mh_derw *w, bool ca, int path_len)
 {
-    int l;
-    size_t n = 0;
-    if (ca && path_len >= 0) {
-        if ((l = mbedtls_asn1_write_int(p, start, path_len)) < 0)
-            return l;
-        n += (size_t)l;
-    }
-    if (ca) {
-        if ((l = mbedtls_asn1_write_bool(p, start, 1)) < 0)
-            return l;
-        n += (size_t)l;
-    }
-    return w_wrap(p, start, MH_DER_SEQUENCE, n);
+    const uint8_t *mark = w->p;
+    if (ca && path_len >= 0)
+        mh_derw_uint(w, (uint64_t)path_len);
+    if (ca)
+        mh_derw_bool(w, true);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
-static int w_oid_seq(unsigned char **p, unsigned char *start, const char *oid, size_t oid_len)
+static int w_oid_seq(mh_derw *w, const char *oid, size_t oid_len)
 {
-    int l = mbedtls_asn1_write_oid(p, start, oid, oid_len);
-    if (l < 0)
-        return l;
-    return w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l);
+    const uint8_t *mark = w->p;
+    mh_derw_tlv(w, MH_DER_OID, oid, oid_len);
+    mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
-static int w_keyid(unsigned char **p, unsigned char *start, const uint8_t id[20], bool aki)
+static int w_keyid(mh_derw *w, const uint8_t id[20], bool aki)
 {
-    int l = mbedtls_asn1_write_tagged_string(p, start, aki ? MH_DER_CTX_P(0) : MH_DER_OCTET_STRING,
-                                             (const char *)id, 20);
-    if (l < 0 || !aki)
-        return l;
-    return w_wrap(p, start, MH_DER_SEQUENCE, (size_t)l);
+    const uint8_t *mark = w->p;
+    mh_derw_tlv(w, aki ? MH_DER_CTX_P(0) : MH_DER_OCTET_STRING, id, 20);
+    if (aki)
+        mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
+    return 0;
 }
 
 /* ---- issuance --------------------------------------------------------------- */
@@ -714,11 +604,12 @@ static int check_spki(const mh_ca_issue_req *r, mbedtls_pk_context *pk, uint8_t 
                       size_t cap, size_t *spki_len)
 {
     if (!r->spki || r->spki_len == 0 || r->spki_len > 4096) {
-        mh_err_set("the subject's public key is missing or larger than 4 KiB");
+        mh_err_set(MH_ERR_INVALID_ARG, "the subject's public key is missing or larger than 4 KiB");
         return MH_ERR_INVALID_ARG;
     }
     if (mbedtls_pk_parse_public_key(pk, r->spki, r->spki_len) != 0) {
-        mh_err_set("the subject's public key is not a SubjectPublicKeyInfo mohur can read (EC "
+        mh_err_set(MH_ERR_PARSE,
+                   "the subject's public key is not a SubjectPublicKeyInfo mohur can read (EC "
                    "P-256/P-384 or RSA)");
         return MH_ERR_PARSE;
     }
@@ -726,18 +617,19 @@ static int check_spki(const mh_ca_issue_req *r, mbedtls_pk_context *pk, uint8_t 
     size_t bits = mbedtls_pk_get_bitlen(pk);
     if (t == MBEDTLS_PK_RSA) {
         if (bits < 2048 || bits > 8192) {
-            mh_err_set("the subject's RSA key has %zu bits; 2048 to 8192 are accepted", bits);
+            mh_err_set(MH_ERR_KEY_TYPE,
+                       "the subject's RSA key has %zu bits; 2048 to 8192 are accepted", bits);
             return MH_ERR_KEY_TYPE;
         }
     } else if (t == MBEDTLS_PK_ECKEY) {
         mbedtls_ecp_group_id g = mbedtls_pk_ec(*pk)->grp.id;
         if (g != MBEDTLS_ECP_DP_SECP256R1 && g != MBEDTLS_ECP_DP_SECP384R1 &&
             g != MBEDTLS_ECP_DP_SECP521R1) {
-            mh_err_set("the subject's EC key is not on P-256, P-384 or P-521");
+            mh_err_set(MH_ERR_KEY_TYPE, "the subject's EC key is not on P-256, P-384 or P-521");
             return MH_ERR_KEY_TYPE;
         }
     } else {
-        mh_err_set("the subject's key is neither EC nor RSA");
+        mh_err_set(MH_ERR_KEY_TYPE, "the subject's key is neither EC nor RSA");
         return MH_ERR_KEY_TYPE;
     }
     int l = mbedtls_pk_write_pubkey_der(pk, spki_out, cap);
@@ -752,91 +644,82 @@ static int check_request(const mh_ca_issue_req *r)
 {
     enum mh_ca_profile pr = r->profile;
     if (pr <= MH_CA_PROFILE_NONE || pr > MH_CA_PROFILE_TLS) {
-        mh_err_set("unknown certificate profile");
+        mh_err_set(MH_ERR_INVALID_ARG, "unknown certificate profile");
         return MH_ERR_INVALID_ARG;
     }
     if (!r->issuer_key) {
-        mh_err_set("no issuer key was given");
+        mh_err_set(MH_ERR_INVALID_ARG, "no issuer key was given");
         return MH_ERR_INVALID_ARG;
     }
     if ((pr == MH_CA_PROFILE_ROOT) != (r->issuer_cert == NULL)) {
-        mh_err_set(pr == MH_CA_PROFILE_ROOT
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   pr == MH_CA_PROFILE_ROOT
                        ? "a root CA certificate is self-signed: it takes no issuer certificate"
                        : "only a root CA certificate is self-signed: give the issuer "
                          "certificate");
         return MH_ERR_INVALID_ARG;
     }
     if (r->not_after <= r->not_before) {
-        mh_err_set("the certificate would end before it starts (check --days)");
+        mh_err_set(MH_ERR_INVALID_ARG, "the certificate would end before it starts (check --days)");
         return MH_ERR_INVALID_ARG;
     }
     if ((r->serial[0] & 0xc0) != 0x40) {
-        mh_err_set("the serial was not prepared with mh_ca_serial_fix");
+        mh_err_set(MH_ERR_INVALID_ARG, "the serial was not prepared with mh_ca_serial_fix");
         return MH_ERR_INVALID_ARG;
     }
     if (r->n_dns > MH_CA_LIST_MAX || r->n_ips > MH_CA_LIST_MAX || r->n_emails > MH_CA_LIST_MAX ||
         r->n_permit_dns > MH_CA_LIST_MAX || r->n_permit_email > MH_CA_LIST_MAX ||
         r->n_permit_dn > MH_CA_LIST_MAX || r->n_policies > MH_CA_LIST_MAX) {
-        mh_err_set("more than %d names, constraints or policies of one kind", MH_CA_LIST_MAX);
+        mh_err_set(MH_ERR_INVALID_ARG, "more than %d names, constraints or policies of one kind",
+                   MH_CA_LIST_MAX);
         return MH_ERR_INVALID_ARG;
     }
     bool has_san = r->n_dns + r->n_ips + r->n_emails > 0;
     if (is_ca(pr) && has_san) {
-        mh_err_set("CA certificates carry no subject alternative names");
+        mh_err_set(MH_ERR_INVALID_ARG, "CA certificates carry no subject alternative names");
         return MH_ERR_INVALID_ARG;
     }
     if (pr == MH_CA_PROFILE_TLS && r->n_dns + r->n_ips == 0) {
-        mh_err_set("a TLS server certificate needs at least one DNS name or IP address "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "a TLS server certificate needs at least one DNS name or IP address "
                    "(--dns or --ip)");
         return MH_ERR_INVALID_ARG;
     }
     if (pr != MH_CA_PROFILE_ISSUING && r->n_permit_dns + r->n_permit_email + r->n_permit_dn > 0) {
-        mh_err_set("name constraints are only for issuing CA certificates");
+        mh_err_set(MH_ERR_INVALID_ARG, "name constraints are only for issuing CA certificates");
         return MH_ERR_INVALID_ARG;
     }
     if (pr == MH_CA_PROFILE_ROOT && r->n_policies > 0) {
-        mh_err_set("a root CA certificate carries no certificate policies");
+        mh_err_set(MH_ERR_INVALID_ARG, "a root CA certificate carries no certificate policies");
         return MH_ERR_INVALID_ARG;
     }
     if (!is_ca(pr) && r->path_len >= 0) {
-        mh_err_set("a path length is only for CA certificates");
+        mh_err_set(MH_ERR_INVALID_ARG, "a path length is only for CA certificates");
         return MH_ERR_INVALID_ARG;
     }
     if (r->path_len > 16) {
-        mh_err_set("a path length above 16 is not accepted");
+        mh_err_set(MH_ERR_INVALID_ARG, "a path length above 16 is not accepted");
         return MH_ERR_INVALID_ARG;
     }
     return 0;
 }
 
-#define W(expr)                                                                                    \
-    do {                                                                                           \
-        int l_ = (expr);                                                                           \
-        if (l_ < 0) {                                                                              \
-            ret = l_ <= MH_ERR_LAST_ ? MH_ERR_BUFFER_TOO_SMALL : l_;                               \
-            goto out;                                                                              \
-        }                                                                                          \
-        n += (size_t)l_;                                                                           \
-    } while (0)
-
-/* W for an extension: the value first, then the wrapper. */
+/* An extension: its value written by expr, then the Extension around it. */
 #define WEXT(oid, crit, expr)                                                                      \
     do {                                                                                           \
-        size_t before_ = n;                                                                        \
-        W(expr);                                                                                   \
-        int w_ = w_ext(&p, start, oid, L(oid), crit, n - before_);                                 \
-        if (w_ < 0) {                                                                              \
-            ret = MH_ERR_BUFFER_TOO_SMALL;                                                         \
+        const uint8_t *m_ = w.p;                                                                   \
+        if ((ret = (expr)) != 0)                                                                   \
             goto out;                                                                              \
-        }                                                                                          \
-        n = before_ + (size_t)w_;                                                                  \
+        w_ext(&w, m_, oid, L(oid), crit);                                                          \
     } while (0)
 
 int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
 {
     int ret = MH_ERR_INTERNAL;
-    mbedtls_pk_context subj_pk, iss_pk;
-    mh_ca_cert_info ii;
+    mbedtls_pk_context subj_pk;
+    const uint8_t *iss_spki = NULL;
+    size_t iss_spki_len = 0;
+    mh_x509_cert *ic = NULL; /* the issuer's certificate */
     uint8_t *tbs = NULL;
     uint8_t spki[4096 + 64], subject[MH_CA_DN_MAX + 16];
     size_t spki_len = 0, subject_len = 0;
@@ -845,12 +728,10 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
     size_t issuer_len;
     mbedtls_md_type_t md = r ? r->md : MBEDTLS_MD_NONE;
     char scratch[MH_CA_DN_MAX * 2];
-    unsigned char *start, *p;
-    size_t n = 0;
+    mh_derw w;
     enum mh_ca_profile pr;
 
     mbedtls_pk_init(&subj_pk);
-    mbedtls_pk_init(&iss_pk);
     if (!r || !out || !len) {
         ret = MH_ERR_INVALID_ARG;
         goto out;
@@ -868,8 +749,10 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
         if ((ret = mh_ca_name_encode(r->subject, subject, sizeof subject, &subject_len)) != 0)
             goto out;
     } else if (r->subject_der && r->subject_der_len <= sizeof subject) {
-        if (mh_ca_name_format(r->subject_der, r->subject_der_len, scratch, sizeof scratch) != 0) {
-            mh_err_set("the subject name (from the request) is not a DER Name of UTF-8, "
+        if (mh_x509_name_format_der(r->subject_der, r->subject_der_len, MH_X509_NAME_DN, scratch,
+                                    sizeof scratch) != 0) {
+            mh_err_set(MH_ERR_PARSE,
+                       "the subject name (from the request) is not a DER Name of UTF-8, "
                        "Printable, IA5 or BMP strings; give --subject instead");
             ret = MH_ERR_PARSE;
             goto out;
@@ -877,17 +760,18 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
         memcpy(subject, r->subject_der, r->subject_der_len);
         subject_len = r->subject_der_len;
     } else {
-        mh_err_set("no subject name was given");
+        mh_err_set(MH_ERR_INVALID_ARG, "no subject name was given");
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
     if (subject_len <= 2) {
-        mh_err_set("the subject name is empty");
+        mh_err_set(MH_ERR_INVALID_ARG, "the subject name is empty");
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
     if (pr == MH_CA_PROFILE_SEAL && !mh_ca_name_has_org(subject, subject_len)) {
-        mh_err_set("an organisation seal certificate needs O= (the organisation) in its subject");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "an organisation seal certificate needs O= (the organisation) in its subject");
         ret = MH_ERR_INVALID_ARG;
         goto out;
     }
@@ -896,39 +780,40 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
 
     /* issuer */
     if (pr == MH_CA_PROFILE_ROOT) {
-        uint8_t kpub[4096 + 64];
-        int l = mbedtls_pk_write_pubkey_der(r->issuer_key, kpub, sizeof kpub);
-        if (l <= 0 || (size_t)l != spki_len ||
-            mh_ct_memcmp(kpub + sizeof kpub - (size_t)l, spki, spki_len) != 0) {
-            mh_err_set("a root certificate is self-signed: its public key must be the CA key's");
+        if (r->issuer_key->spki_len != spki_len ||
+            mh_ct_memcmp(r->issuer_key->spki, spki, spki_len) != 0) {
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "a root certificate is self-signed: its public key must be the CA key's");
             ret = MH_ERR_INVALID_ARG;
             goto out;
         }
         issuer_name = subject;
         issuer_len = subject_len;
         memcpy(aki, ski, sizeof aki);
-        ret = MH_ERR_INTERNAL;
-        if (mbedtls_pk_parse_public_key(&iss_pk, spki, spki_len) != 0)
-            goto out;
+        iss_spki = spki;
+        iss_spki_len = spki_len;
     } else {
-        if (mh_ca_cert_info_get(r->issuer_cert, r->issuer_cert_len, &ii) != 0) {
-            mh_err_set("the issuer certificate is not a DER X.509 certificate mohur can read");
+        if (!(ic = calloc(1, sizeof *ic))) {
+            ret = MH_ERR_NOMEM;
+            goto out;
+        }
+        if (mh_x509_cert_parse(ic, r->issuer_cert, r->issuer_cert_len) != 0) {
+            mh_err_set(MH_ERR_PARSE,
+                       "the issuer certificate is not a DER X.509 certificate mohur can read");
             ret = MH_ERR_PARSE;
             goto out;
         }
-        issuer_name = ii.subject;
-        issuer_len = ii.subject_len;
-        if (ii.has_ski)
-            memcpy(aki, ii.ski, sizeof aki);
-        else if ((ret = mh_ca_key_id(ii.spki, ii.spki_len, aki)) != 0)
+        issuer_name = ic->subject.raw.p;
+        issuer_len = ic->subject.raw.len;
+        if ((ic->ext_present & MH_EXT_SKI) && ic->ski.len == sizeof aki)
+            memcpy(aki, ic->ski.p, sizeof aki);
+        else if ((ret = mh_ca_key_id(ic->spki.p, ic->spki.len, aki)) != 0)
             goto out;
-        if (mbedtls_pk_parse_public_key(&iss_pk, ii.spki, ii.spki_len) != 0) {
-            mh_err_set("the issuer certificate's public key cannot be read");
-            ret = MH_ERR_PARSE;
-            goto out;
-        }
-        if (r->not_after > ii.not_after) {
-            mh_err_set("the certificate would outlive the CA certificate; choose fewer days");
+        iss_spki = ic->spki.p;
+        iss_spki_len = ic->spki.len;
+        if (r->not_after > ic->not_after) {
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "the certificate would outlive the CA certificate; choose fewer days");
             ret = MH_ERR_INVALID_ARG;
             goto out;
         }
@@ -940,42 +825,42 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
         ret = MH_ERR_NOMEM;
         goto out;
     }
-    start = tbs;
-    p = tbs + MH_CA_CERT_MAX;
+    mh_derw_init(&w, tbs, MH_CA_CERT_MAX);
+    const uint8_t *end = w.p;
     {
-        size_t ext_start = n;
+        const uint8_t *exts = w.p;
         if (r->aia_url && pr != MH_CA_PROFILE_ROOT)
-            WEXT(OID_AIA, false, w_aia(&p, start, r->aia_url));
+            WEXT(OID_AIA, false, w_aia(&w, r->aia_url));
         if (r->crl_url && pr != MH_CA_PROFILE_ROOT)
-            WEXT(OID_CRLDP, false, w_crldp(&p, start, r->crl_url));
+            WEXT(OID_CRLDP, false, w_crldp(&w, r->crl_url));
         if (pr != MH_CA_PROFILE_ROOT) {
             const char *def = mh_ca_default_policy(pr);
             if (r->n_policies)
-                WEXT(OID_CP, false, w_policies(&p, start, r->policies, r->n_policies));
+                WEXT(OID_CP, false, w_policies(&w, r->policies, r->n_policies));
             else
-                WEXT(OID_CP, false, w_policies(&p, start, &def, 1));
+                WEXT(OID_CP, false, w_policies(&w, &def, 1));
         }
         if (r->n_permit_dns + r->n_permit_email + r->n_permit_dn > 0)
-            WEXT(OID_NC, true, w_nc(&p, start, r));
+            WEXT(OID_NC, true, w_nc(&w, r));
         if (r->n_dns + r->n_ips + r->n_emails > 0)
-            WEXT(OID_SAN, false, w_san(&p, start, r));
-        WEXT(OID_AKI, false, w_keyid(&p, start, aki, true));
-        WEXT(OID_SKI, false, w_keyid(&p, start, ski, false));
+            WEXT(OID_SAN, false, w_san(&w, r));
+        WEXT(OID_AKI, false, w_keyid(&w, aki, true));
+        WEXT(OID_SKI, false, w_keyid(&w, ski, false));
         switch (pr) {
         case MH_CA_PROFILE_NOTARY:
         case MH_CA_PROFILE_SEAL:
-            WEXT(OID_EKU, false, w_oid_seq(&p, start, OID_KP_DOCSIGN, L(OID_KP_DOCSIGN)));
+            WEXT(OID_EKU, false, w_oid_seq(&w, OID_KP_DOCSIGN, L(OID_KP_DOCSIGN)));
             break;
         case MH_CA_PROFILE_TSA:
-            WEXT(OID_EKU, true, w_oid_seq(&p, start, OID_KP_TIMESTAMP, L(OID_KP_TIMESTAMP)));
+            WEXT(OID_EKU, true, w_oid_seq(&w, OID_KP_TIMESTAMP, L(OID_KP_TIMESTAMP)));
             break;
         case MH_CA_PROFILE_TLS:
-            WEXT(OID_EKU, false, w_oid_seq(&p, start, OID_KP_SERVER, L(OID_KP_SERVER)));
+            WEXT(OID_EKU, false, w_oid_seq(&w, OID_KP_SERVER, L(OID_KP_SERVER)));
             break;
         default:
             break;
         }
-        unsigned char ku;
+        unsigned ku;
         switch (pr) {
         case MH_CA_PROFILE_ROOT:
         case MH_CA_PROFILE_ISSUING:
@@ -992,50 +877,44 @@ int mh_ca_issue(const mh_ca_issue_req *r, uint8_t *out, size_t cap, size_t *len)
             ku = KU_DS;
             break;
         }
-        WEXT(OID_KU, true, mbedtls_asn1_write_named_bitstring(&p, start, &ku, 8));
-        WEXT(OID_BC, true, w_bc(&p, start, is_ca(pr), r->path_len));
-        size_t l = n - ext_start;
-        n = ext_start;
-        W(w_wrap(&p, start, MH_DER_SEQUENCE, l));
-        l = n - ext_start;
-        n = ext_start;
-        W(w_wrap(&p, start, MH_DER_CTX_C(3), l));
+        {
+            const uint8_t *m = w.p;
+            mh_derw_named_bits(&w, ku, 9);
+            w_ext(&w, m, OID_KU, L(OID_KU), true);
+        }
+        WEXT(OID_BC, true, w_bc(&w, is_ca(pr), r->path_len));
+        mh_derw_wrap(&w, MH_DER_SEQUENCE, exts);
+        mh_derw_wrap(&w, MH_DER_CTX_C(3), exts);
     }
-    W(mbedtls_asn1_write_raw_buffer(&p, start, spki, spki_len));
-    W(mbedtls_asn1_write_raw_buffer(&p, start, subject, subject_len));
+    mh_derw_raw(&w, spki, spki_len);
+    mh_derw_raw(&w, subject, subject_len);
     {
-        size_t before = n;
-        W(mh_ca_w_time(&p, start, r->not_after));
-        W(mh_ca_w_time(&p, start, r->not_before));
-        size_t l = n - before;
-        n = before;
-        W(w_wrap(&p, start, MH_DER_SEQUENCE, l));
+        const uint8_t *v = w.p;
+        mh_derw_time(&w, r->not_after, false);
+        mh_derw_time(&w, r->not_before, false);
+        mh_derw_wrap(&w, MH_DER_SEQUENCE, v);
     }
-    W(mbedtls_asn1_write_raw_buffer(&p, start, issuer_name, issuer_len));
-    W(mh_ca_w_sigalg(&p, start, r->issuer_key, md));
-    W(mbedtls_asn1_write_tagged_string(&p, start, MH_DER_INTEGER, (const char *)r->serial,
-                                       MH_CA_SERIAL_LEN));
+    mh_derw_raw(&w, issuer_name, issuer_len);
+    if ((ret = mh_ca_w_sigalg(&w, r->issuer_key, md)) != 0)
+        goto out;
+    mh_derw_tlv(&w, MH_DER_INTEGER, r->serial, MH_CA_SERIAL_LEN);
     {
-        size_t before = n;
-        W(mbedtls_asn1_write_int(&p, start, 2)); /* v3 */
-        size_t l = n - before;
-        n = before;
-        W(w_wrap(&p, start, MH_DER_CTX_C(0), l));
+        const uint8_t *v = w.p;
+        mh_derw_uint(&w, 2); /* v3 */
+        mh_derw_wrap(&w, MH_DER_CTX_C(0), v);
     }
-    {
-        size_t l = n;
-        n = 0;
-        W(w_wrap(&p, start, MH_DER_SEQUENCE, l));
-    }
-    if (n != (size_t)(tbs + MH_CA_CERT_MAX - p)) {
-        ret = MH_ERR_INTERNAL; /* bookkeeping bug */
+    mh_derw_wrap(&w, MH_DER_SEQUENCE, end);
+    if (w.failed) {
+        ret = mh_err_set(MH_ERR_BUFFER_TOO_SMALL, "the certificate would be larger than %d bytes",
+                         MH_CA_CERT_MAX);
         goto out;
     }
 
-    ret = mh_ca_sign_wrap(r->issuer_key, md, p, n, &iss_pk, r->f_rng, r->p_rng, out, cap, len);
+    ret = mh_ca_sign_wrap(r->issuer_key, md, w.p, mh_derw_len(&w, end), iss_spki, iss_spki_len, out,
+                          cap, len);
 out:
     free(tbs);
     mbedtls_pk_free(&subj_pk);
-    mbedtls_pk_free(&iss_pk);
+    free(ic);
     return ret;
 }

@@ -6,7 +6,11 @@
 #define MH_CA_INTERNAL
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
+#include "pki_ca.h"
 
 #define ATTR_MAX 32     /* attributes in one Name */
 #define VALUE_MAX 256   /* bytes of one value */
@@ -68,38 +72,9 @@ static long utf8_chars(const uint8_t *s, size_t len)
     long n = 0;
     size_t i = 0;
     while (i < len) {
-        uint8_t c = s[i];
-        uint32_t cp;
-        size_t k;
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f)
-                return -1;
-            i++;
-            n++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            cp = c & 0x1fu;
-            k = 1;
-        } else if ((c & 0xf0) == 0xe0) {
-            cp = c & 0x0fu;
-            k = 2;
-        } else if ((c & 0xf8) == 0xf0) {
-            cp = c & 0x07u;
-            k = 3;
-        } else {
+        uint32_t cp = mh_utf8_next(s, len, &i);
+        if (cp == MH_UTF8_BAD || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
             return -1;
-        }
-        if (len - i <= k)
-            return -1;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return -1;
-            cp = cp << 6 | (s[i + j] & 0x3fu);
-        }
-        if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
-            return -1;
-        i += k + 1;
         n++;
     }
     return n;
@@ -192,57 +167,9 @@ int mh_ca_oid_encode(const char *dotted, uint8_t *out, size_t cap, size_t *len)
     return 0;
 }
 
-/* OID contents to dotted text (arcs up to 64 bits, enough for names). */
-static int oid_format(const uint8_t *oid, size_t len, char *out, size_t cap)
-{
-    size_t o = 0;
-    uint64_t v = 0;
-    bool first = true;
-    int n;
-
-    if (len == 0)
-        return MH_ERR_PARSE;
-    for (size_t i = 0; i < len; i++) {
-        if (v >> 56)
-            return MH_ERR_UNSUPPORTED;
-        v = v << 7 | (oid[i] & 0x7fu);
-        if (oid[i] & 0x80) {
-            if (i + 1 == len)
-                return MH_ERR_PARSE;
-            continue;
-        }
-        if (first) {
-            unsigned a = v < 40 ? 0 : v < 80 ? 1 : 2;
-            n = snprintf(out + o, cap - o, "%u.%llu", a, (unsigned long long)(v - 40u * a));
-            first = false;
-        } else {
-            n = snprintf(out + o, cap - o, ".%llu", (unsigned long long)v);
-        }
-        if (n < 0 || (size_t)n >= cap - o)
-            return MH_ERR_BUFFER_TOO_SMALL;
-        o += (size_t)n;
-        v = 0;
-    }
-    return 0;
-}
-
 /* ---- times ---------------------------------------------------------------- */
 
 /* Civil date from days since 1970 (H. Hinnant's algorithm). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    uint64_t doe = (uint64_t)(z - era * 146097);
-    uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    uint64_t mp = (5 * doy + 2) / 153;
-    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yy + (*m <= 2);
-}
-
 int mh_ca_time_format(int64_t t, char out[16])
 {
     /* 1950-01-01 .. 9999-12-31 23:59:59 */
@@ -252,7 +179,7 @@ int mh_ca_time_format(int64_t t, char out[16])
     int64_t secs = t - days * 86400;
     int64_t y;
     unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    mh_der_civil_from_days(days, &y, &m, &d);
     /* formatted aside: GCC cannot see that every part has its width */
     char tmp[64];
     int n = snprintf(tmp, sizeof tmp, "%04d%02u%02u%02u%02u%02uZ", (int)y, m, d,
@@ -263,20 +190,6 @@ int mh_ca_time_format(int64_t t, char out[16])
     return 0;
 }
 
-int mh_ca_w_time(unsigned char **p, unsigned char *start, int64_t t)
-{
-    char s[16];
-    int ret = mh_ca_time_format(t, s);
-    if (ret)
-        return ret;
-    /* RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime after */
-    bool utc = s[0] == '1' || (s[0] == '2' && s[1] == '0' && s[2] < '5');
-    const char *v = utc ? s + 2 : s;
-    size_t n = strlen(v);
-    return mbedtls_asn1_write_tagged_string(p, start,
-                                            utc ? MH_DER_UTC_TIME : MH_DER_GENERALIZED_TIME, v, n);
-}
-
 /* ---- DN string to DER ----------------------------------------------------- */
 
 struct atv {
@@ -284,17 +197,6 @@ struct atv {
     uint8_t der[ATV_DER_MAX];
     size_t len;
 };
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Encodes one AttributeTypeAndValue into a->der (written at its start). */
 static int atv_encode(const char *tname, size_t tlen, const uint8_t *val, size_t vlen,
@@ -318,37 +220,41 @@ static int atv_encode(const char *tname, size_t tlen, const uint8_t *val, size_t
         max_chars = ty->max_chars;
     } else if (tlen > 0 && tlen < sizeof tbuf && tname[0] >= '0' && tname[0] <= '2') {
         if (mh_ca_oid_encode(tbuf, oid, sizeof oid, &oid_len) != 0) {
-            mh_err_set("the name attribute type '%s' is not a valid OID", tbuf);
+            mh_err_set(MH_ERR_INVALID_ARG, "the name attribute type '%s' is not a valid OID", tbuf);
             return MH_ERR_INVALID_ARG;
         }
     } else {
-        mh_err_set("unknown name attribute '%s': use CN, C, O, OU, L, ST, street, serialNumber, "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "unknown name attribute '%s': use CN, C, O, OU, L, ST, street, serialNumber, "
                    "title, GN, SN, DC, UID, emailAddress, organizationIdentifier or a dotted OID",
                    tbuf);
         return MH_ERR_INVALID_ARG;
     }
     if (vlen == 0) {
-        mh_err_set("the name attribute %s has an empty value", tbuf);
+        mh_err_set(MH_ERR_INVALID_ARG, "the name attribute %s has an empty value", tbuf);
         return MH_ERR_INVALID_ARG;
     }
     if (vlen > VALUE_MAX) {
-        mh_err_set("the value of %s is longer than %d bytes", tbuf, VALUE_MAX);
+        mh_err_set(MH_ERR_INVALID_ARG, "the value of %s is longer than %d bytes", tbuf, VALUE_MAX);
         return MH_ERR_INVALID_ARG;
     }
     long chars = utf8_chars(val, vlen);
     if (chars < 0) {
-        mh_err_set("the value of %s is not valid UTF-8 text (or has control characters)", tbuf);
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the value of %s is not valid UTF-8 text (or has control characters)", tbuf);
         return MH_ERR_INVALID_ARG;
     }
     if ((size_t)chars > max_chars) {
-        mh_err_set("the value of %s has %ld characters; at most %zu are allowed (RFC 5280)", tbuf,
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the value of %s has %ld characters; at most %zu are allowed (RFC 5280)", tbuf,
                    chars, max_chars);
         return MH_ERR_INVALID_ARG;
     }
     if (tag == MH_DER_PRINTABLE_STRING) {
         for (size_t i = 0; i < vlen; i++) {
             if (!printable_char(val[i])) {
-                mh_err_set("the value of %s may only use A-Z, a-z, 0-9, space and '()+,-./:=? "
+                mh_err_set(MH_ERR_INVALID_ARG,
+                           "the value of %s may only use A-Z, a-z, 0-9, space and '()+,-./:=? "
                            "(PrintableString)",
                            tbuf);
                 return MH_ERR_INVALID_ARG;
@@ -356,34 +262,29 @@ static int atv_encode(const char *tname, size_t tlen, const uint8_t *val, size_t
         }
         if (ty && ty->max_chars == 2) {
             if (vlen != 2 || val[0] < 'A' || val[0] > 'Z' || val[1] < 'A' || val[1] > 'Z') {
-                mh_err_set("C= must be a two-letter ISO 3166 country code in capitals, e.g. C=AZ");
+                mh_err_set(MH_ERR_INVALID_ARG,
+                           "C= must be a two-letter ISO 3166 country code in capitals, e.g. C=AZ");
                 return MH_ERR_INVALID_ARG;
             }
         }
     } else if (tag == MH_DER_IA5_STRING) {
         for (size_t i = 0; i < vlen; i++) {
             if (val[i] >= 0x80) {
-                mh_err_set("the value of %s must be ASCII", tbuf);
+                mh_err_set(MH_ERR_INVALID_ARG, "the value of %s must be ASCII", tbuf);
                 return MH_ERR_INVALID_ARG;
             }
         }
     }
-    unsigned char *start = a->der, *p = a->der + sizeof a->der;
-    int l, total = 0;
-    if ((l = mbedtls_asn1_write_tagged_string(&p, start, tag, (const char *)val, vlen)) < 0)
+    mh_derw w;
+    mh_derw_init(&w, a->der, sizeof a->der);
+    const uint8_t *end = w.p;
+    mh_derw_tlv(&w, tag, val, vlen);
+    mh_derw_tlv(&w, MH_DER_OID, oid, oid_len);
+    mh_derw_wrap(&w, MH_DER_SEQUENCE, end);
+    if (w.failed)
         return MH_ERR_BUFFER_TOO_SMALL;
-    total += l;
-    if ((l = mbedtls_asn1_write_oid(&p, start, (const char *)oid, oid_len)) < 0)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    total += l;
-    if ((l = mbedtls_asn1_write_len(&p, start, (size_t)total)) < 0)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    total += l;
-    if ((l = mbedtls_asn1_write_tag(&p, start, MH_DER_SEQUENCE)) < 0)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    total += l;
-    memmove(a->der, p, (size_t)total);
-    a->len = (size_t)total;
+    a->len = mh_derw_len(&w, end);
+    memmove(a->der, w.p, a->len);
     return 0;
 }
 
@@ -404,11 +305,11 @@ int mh_ca_name_encode(const char *dn, uint8_t *der, size_t cap, size_t *len)
     uint8_t val[VALUE_MAX + 1];
 
     if (!dn || !*dn) {
-        mh_err_set("the name is empty: give it as \"CN=...,O=...,C=AZ\"");
+        mh_err_set(MH_ERR_INVALID_ARG, "the name is empty: give it as \"CN=...,O=...,C=AZ\"");
         return MH_ERR_INVALID_ARG;
     }
     if (strlen(dn) > MH_CA_DN_MAX) {
-        mh_err_set("the name is longer than %d bytes", MH_CA_DN_MAX);
+        mh_err_set(MH_ERR_INVALID_ARG, "the name is longer than %d bytes", MH_CA_DN_MAX);
         return MH_ERR_INVALID_ARG;
     }
     for (;;) {
@@ -421,7 +322,8 @@ int mh_ca_name_encode(const char *dn, uint8_t *der, size_t cap, size_t *len)
         while (tlen && t[tlen - 1] == ' ')
             tlen--;
         if (*p != '=' || tlen == 0) {
-            mh_err_set("the name is not of the form \"CN=...,O=...,C=AZ\" (near '%.20s'); escape "
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "the name is not of the form \"CN=...,O=...,C=AZ\" (near '%.20s'); escape "
                        "',', '+', '=' and '\\' in values with '\\'",
                        t);
             return MH_ERR_INVALID_ARG;
@@ -431,30 +333,33 @@ int mh_ca_name_encode(const char *dn, uint8_t *der, size_t cap, size_t *len)
         while (*p && *p != ',' && *p != '+') {
             uint8_t c = (uint8_t)*p++;
             if (c == '=') {
-                mh_err_set("an '=' in a name value must be escaped as '\\=' (near '%.20s')", t);
+                mh_err_set(MH_ERR_INVALID_ARG,
+                           "an '=' in a name value must be escaped as '\\=' (near '%.20s')", t);
                 return MH_ERR_INVALID_ARG;
             }
             if (c == '\\') {
-                if (hexval(p[0]) >= 0 && hexval(p[1]) >= 0) {
-                    c = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
+                if (mh_hexval(p[0]) >= 0 && mh_hexval(p[1]) >= 0) {
+                    c = (uint8_t)(mh_hexval(p[0]) << 4 | mh_hexval(p[1]));
                     p += 2;
                 } else if (*p && strchr(",+=\\\";<># ", *p)) {
                     c = (uint8_t)*p++;
                 } else {
-                    mh_err_set("a '\\' in a name must be followed by one of , + = \\ \" ; < > # "
+                    mh_err_set(MH_ERR_INVALID_ARG,
+                               "a '\\' in a name must be followed by one of , + = \\ \" ; < > # "
                                "space, or two hex digits (near '%.20s')",
                                t);
                     return MH_ERR_INVALID_ARG;
                 }
             }
             if (vlen == VALUE_MAX) {
-                mh_err_set("a value in the name is longer than %d bytes", VALUE_MAX);
+                mh_err_set(MH_ERR_INVALID_ARG, "a value in the name is longer than %d bytes",
+                           VALUE_MAX);
                 return MH_ERR_INVALID_ARG;
             }
             val[vlen++] = c;
         }
         if (n == ATTR_MAX) {
-            mh_err_set("the name has more than %d attributes", ATTR_MAX);
+            mh_err_set(MH_ERR_INVALID_ARG, "the name has more than %d attributes", ATTR_MAX);
             return MH_ERR_INVALID_ARG;
         }
         int ret = atv_encode(t, tlen, val, vlen, &atvs[n]);
@@ -467,7 +372,7 @@ int mh_ca_name_encode(const char *dn, uint8_t *der, size_t cap, size_t *len)
             rdn++;
         p++;
         if (!*p) {
-            mh_err_set("the name ends with a separator");
+            mh_err_set(MH_ERR_INVALID_ARG, "the name ends with a separator");
             return MH_ERR_INVALID_ARG;
         }
     }
@@ -481,158 +386,24 @@ int mh_ca_name_encode(const char *dn, uint8_t *der, size_t cap, size_t *len)
             atvs[j - 1] = tmp;
         }
     }
-    unsigned char *start = der, *q = der + cap;
-    size_t total = 0;
+    mh_derw w;
+    mh_derw_init(&w, der, cap);
+    const uint8_t *end = w.p;
     size_t i = n;
     while (i > 0) {
-        size_t r = atvs[i - 1].rdn, set_len = 0;
+        size_t r = atvs[i - 1].rdn;
+        const uint8_t *set = w.p;
         while (i > 0 && atvs[i - 1].rdn == r) {
-            int l = mbedtls_asn1_write_raw_buffer(&q, start, atvs[i - 1].der, atvs[i - 1].len);
-            if (l < 0)
-                return MH_ERR_BUFFER_TOO_SMALL;
-            set_len += (size_t)l;
+            mh_derw_raw(&w, atvs[i - 1].der, atvs[i - 1].len);
             i--;
         }
-        int l1 = mbedtls_asn1_write_len(&q, start, set_len);
-        int l2 = l1 < 0 ? l1 : mbedtls_asn1_write_tag(&q, start, MH_DER_SET);
-        if (l2 < 0)
-            return MH_ERR_BUFFER_TOO_SMALL;
-        total += set_len + (size_t)l1 + (size_t)l2;
+        mh_derw_wrap(&w, MH_DER_SET, set);
     }
-    int l1 = mbedtls_asn1_write_len(&q, start, total);
-    int l2 = l1 < 0 ? l1 : mbedtls_asn1_write_tag(&q, start, MH_DER_SEQUENCE);
-    if (l2 < 0)
+    mh_derw_wrap(&w, MH_DER_SEQUENCE, end);
+    if (w.failed)
         return MH_ERR_BUFFER_TOO_SMALL;
-    total += (size_t)l1 + (size_t)l2;
-    memmove(der, q, total);
-    *len = total;
-    return 0;
-}
-
-/* ---- DER to DN string ----------------------------------------------------- */
-
-static int put(char *out, size_t cap, size_t *o, const char *s, size_t n)
-{
-    if (cap - *o <= n)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    memcpy(out + *o, s, n);
-    *o += n;
-    out[*o] = 0;
-    return 0;
-}
-
-static int put_value(char *out, size_t cap, size_t *o, const uint8_t *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char c = (char)v[i];
-        if (strchr(",+=\\\";<>", c) || (c == '#' && i == 0) ||
-            (c == ' ' && (i == 0 || i + 1 == n))) {
-            if (put(out, cap, o, "\\", 1))
-                return MH_ERR_BUFFER_TOO_SMALL;
-        }
-        if (put(out, cap, o, &c, 1))
-            return MH_ERR_BUFFER_TOO_SMALL;
-    }
-    return 0;
-}
-
-/* BMPString (UCS-2) to UTF-8. */
-static int bmp_to_utf8(const uint8_t *in, size_t n, uint8_t *out, size_t cap, size_t *olen)
-{
-    size_t o = 0;
-    if (n % 2)
-        return MH_ERR_PARSE;
-    for (size_t i = 0; i < n; i += 2) {
-        unsigned cp = (unsigned)in[i] << 8 | in[i + 1];
-        if (cp >= 0xd800 && cp <= 0xdfff)
-            return MH_ERR_PARSE;
-        if (cap - o < 3)
-            return MH_ERR_TOO_LARGE;
-        if (cp < 0x80) {
-            out[o++] = (uint8_t)cp;
-        } else if (cp < 0x800) {
-            out[o++] = (uint8_t)(0xc0 | cp >> 6);
-            out[o++] = (uint8_t)(0x80 | (cp & 0x3f));
-        } else {
-            out[o++] = (uint8_t)(0xe0 | cp >> 12);
-            out[o++] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
-            out[o++] = (uint8_t)(0x80 | (cp & 0x3f));
-        }
-    }
-    *olen = o;
-    return 0;
-}
-
-int mh_ca_name_format(const uint8_t *der, size_t len, char *out, size_t cap)
-{
-    mh_der d, rd, sd;
-    mh_der_elem name, set, atv, oid, val;
-    size_t o = 0;
-    bool first_rdn = true;
-    uint8_t conv[3 * VALUE_MAX];
-
-    if (!out || cap == 0)
-        return MH_ERR_INVALID_ARG;
-    out[0] = 0;
-    mh_der_init(&d, der, len);
-    if (mh_der_expect(&d, MH_DER_SEQUENCE, &name) || !mh_der_done(&d))
-        return MH_ERR_PARSE;
-    mh_der_enter(&rd, &name);
-    while (!mh_der_empty(&rd)) {
-        if (mh_der_expect(&rd, MH_DER_SET, &set) || set.len == 0)
-            return MH_ERR_PARSE;
-        mh_der_enter(&sd, &set);
-        bool first_atv = true;
-        while (!mh_der_empty(&sd)) {
-            mh_der ad;
-            if (mh_der_expect(&sd, MH_DER_SEQUENCE, &atv))
-                return MH_ERR_PARSE;
-            mh_der_enter(&ad, &atv);
-            if (mh_der_expect(&ad, MH_DER_OID, &oid) || mh_der_oid_check(&oid) ||
-                mh_der_next(&ad, &val) || !mh_der_done(&ad))
-                return MH_ERR_PARSE;
-            const uint8_t *v = val.val;
-            size_t vlen = val.len;
-            switch (val.tag) {
-            case MH_DER_UTF8_STRING:
-            case MH_DER_PRINTABLE_STRING:
-            case MH_DER_IA5_STRING:
-                break;
-            case MH_DER_BMP_STRING:
-                if (bmp_to_utf8(val.val, val.len, conv, sizeof conv, &vlen))
-                    return MH_ERR_PARSE;
-                v = conv;
-                break;
-            default:
-                return MH_ERR_UNSUPPORTED;
-            }
-            if (utf8_chars(v, vlen) < 0)
-                return MH_ERR_PARSE;
-            if (!first_rdn || !first_atv) {
-                if (put(out, cap, &o, first_atv ? "," : "+", 1))
-                    return MH_ERR_BUFFER_TOO_SMALL;
-            }
-            const struct attr_type *ty = NULL;
-            for (size_t i = 0; i < N_TYPES && !ty; i++)
-                if (oid.len == types[i].oid_len && memcmp(oid.val, types[i].oid, oid.len) == 0)
-                    ty = &types[i];
-            if (ty) {
-                if (put(out, cap, &o, ty->name, strlen(ty->name)))
-                    return MH_ERR_BUFFER_TOO_SMALL;
-            } else {
-                char dotted[128];
-                int ret = oid_format(oid.val, oid.len, dotted, sizeof dotted);
-                if (ret)
-                    return ret;
-                if (put(out, cap, &o, dotted, strlen(dotted)))
-                    return MH_ERR_BUFFER_TOO_SMALL;
-            }
-            if (put(out, cap, &o, "=", 1) || put_value(out, cap, &o, v, vlen))
-                return MH_ERR_BUFFER_TOO_SMALL;
-            first_atv = false;
-        }
-        first_rdn = false;
-    }
+    *len = mh_derw_len(&w, end);
+    memmove(der, w.p, *len);
     return 0;
 }
 

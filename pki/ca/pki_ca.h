@@ -1,8 +1,8 @@
 /* pki_ca.h - part of mh_pki.h: a certificate authority's issuance.
  *
  * Certificates (RFC 5280) for the profiles below and CRLs (RFC 5280 5.1),
- * written with mbedtls/asn1write.h and signed through an mbedtls_pk_context
- * (in production a token key from hsm/'s mh_hsm_key_pk(); the private key
+ * written with pki's DER writer (pki_der.h) and signed through an mh_signer (in
+ * production a token key from hsm/'s mh_hsm_key_signer(); the private key
  * never leaves the token). No I/O; this part is not used by the firmware and
  * may allocate. The profiles and OIDs are described in docs/ca.md.
  *
@@ -25,12 +25,14 @@
 #ifndef MH_PKI_CA_H
 #define MH_PKI_CA_H
 
+#include "pki_base.h"
+#include "pki_der.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <mbedtls/md.h>
-#include <mbedtls/pk.h>
 
 enum mh_ca_profile {
     MH_CA_PROFILE_NONE = 0,
@@ -75,10 +77,8 @@ MH_PKI_API void mh_ca_serial_fix(uint8_t serial[MH_CA_SERIAL_LEN]);
 /* Writes the DER Name for a DN string into der (cap bytes). */
 MH_PKI_API int mh_ca_name_encode(const char *dn, uint8_t *der, size_t cap,
                                  size_t *len) MH_WARN_UNUSED;
-/* Formats a DER Name as a DN string in the syntax above (NUL-terminated).
- * Strict: the Name must be DER and its strings valid for their types. */
-MH_PKI_API int mh_ca_name_format(const uint8_t *der, size_t len, char *out,
-                                 size_t cap) MH_WARN_UNUSED;
+/* The other way, a DER Name to this syntax, is pki_x509.h's one name
+ * printer: mh_x509_name_format(..., MH_X509_NAME_DN, ...). */
 /* True when the DER Name has an attribute of type O. */
 MH_PKI_API bool mh_ca_name_has_org(const uint8_t *der, size_t len);
 
@@ -97,8 +97,9 @@ typedef struct mh_ca_issue_req {
     /* The issuer's certificate (DER); NULL for a self-signed root. */
     const uint8_t *issuer_cert;
     size_t issuer_cert_len;
-    /* The issuer's key (a token key through mh_hsm_key_pk, or software). */
-    mbedtls_pk_context *issuer_key;
+    /* The issuer's key: ECDSA or RSA PKCS#1 v1.5 (a token key through
+     * mh_hsm_key_signer, or software). */
+    const mh_signer *issuer_key;
     mbedtls_md_type_t md;             /* MBEDTLS_MD_NONE: SHA-384 for P-384, else SHA-256 */
     uint8_t serial[MH_CA_SERIAL_LEN]; /* from mh_ca_serial_fix */
     int64_t not_before, not_after;    /* seconds since 1970 UTC */
@@ -122,8 +123,6 @@ typedef struct mh_ca_issue_req {
     size_t n_policies;
     const char *crl_url; /* CRL distribution point URI, or NULL */
     const char *aia_url; /* AIA caIssuers URI, or NULL */
-    int (*f_rng)(void *, unsigned char *, size_t);
-    void *p_rng;
 } mh_ca_issue_req;
 
 /* Writes the certificate (DER) into out. Checks the request against the
@@ -142,22 +141,6 @@ MH_PKI_API int mh_ca_issue(const mh_ca_issue_req *req, uint8_t *out, size_t cap,
 MH_PKI_API int mh_ca_csr_check(const uint8_t *der, size_t len, uint8_t *spki, size_t spki_cap,
                                size_t *spki_len, uint8_t *subject, size_t subject_cap,
                                size_t *subject_len) MH_WARN_UNUSED;
-
-/* Reads what a CA needs from a certificate it issued or holds (DER): the
- * serial (raw INTEGER contents), the raw subject Name, validity and SKI. */
-typedef struct mh_ca_cert_info {
-    uint8_t serial[20];
-    size_t serial_len;
-    const uint8_t *subject; /* points into the certificate */
-    size_t subject_len;
-    int64_t not_before, not_after;
-    const uint8_t *spki; /* SubjectPublicKeyInfo, points into the certificate */
-    size_t spki_len;
-    uint8_t ski[20];
-    bool has_ski;
-} mh_ca_cert_info;
-MH_PKI_API int mh_ca_cert_info_get(const uint8_t *der, size_t len,
-                                   mh_ca_cert_info *info) MH_WARN_UNUSED;
 
 /* ---- CRLs ---------------------------------------------------------------- */
 
@@ -186,14 +169,12 @@ typedef struct mh_crl_entry {
 typedef struct mh_crl_req {
     const uint8_t *issuer_cert; /* the CA certificate (DER) */
     size_t issuer_cert_len;
-    mbedtls_pk_context *issuer_key;
+    const mh_signer *issuer_key;
     mbedtls_md_type_t md; /* as in mh_ca_issue_req */
     int64_t this_update, next_update;
     uint64_t crl_number;
     const mh_crl_entry *entries;
     size_t n_entries;
-    int (*f_rng)(void *, unsigned char *, size_t);
-    void *p_rng;
 } mh_crl_req;
 
 /* Writes a version 2 CRL (DER) with AKI and CRL number. *len may exceed
@@ -212,20 +193,17 @@ MH_PKI_API int mh_ca_time_format(int64_t t, char out[16]) MH_WARN_UNUSED;
 
 /* ---- internal: shared by pki/ca/ca*.c and pki/ca/crlgen.c only ----------------- */
 #ifdef MH_CA_INTERNAL
-#include <mbedtls/asn1write.h>
-/* Writes a Time (UTCTime before 2050, else GeneralizedTime) backwards. */
-int mh_ca_w_time(unsigned char **p, unsigned char *start, int64_t t);
-/* The signature AlgorithmIdentifier and hash for a key; md may be NONE. */
-int mh_ca_sig_alg(mbedtls_pk_context *key, mbedtls_md_type_t *md);
-/* Writes the signature AlgorithmIdentifier backwards. */
-int mh_ca_w_sigalg(unsigned char **p, unsigned char *start, mbedtls_pk_context *key,
-                   mbedtls_md_type_t md);
+/* The signature hash for a signer (md may be NONE: the key's size decides). */
+int mh_ca_sig_alg(const mh_signer *key, mbedtls_md_type_t *md);
+/* Writes the signature AlgorithmIdentifier (backwards, as the writer does). */
+int mh_ca_w_sigalg(mh_derw *w, const mh_signer *key, mbedtls_md_type_t md);
 /* Signs tbs and writes SEQUENCE { tbs, sigAlg, BIT STRING sig } into out
- * (at its start). verify_pk (may be NULL) checks the signature after. */
-int mh_ca_sign_wrap(mbedtls_pk_context *key, mbedtls_md_type_t md, const uint8_t *tbs,
-                    size_t tbs_len, mbedtls_pk_context *verify_pk,
-                    int (*f_rng)(void *, unsigned char *, size_t), void *p_rng, uint8_t *out,
-                    size_t cap, size_t *len);
+ * (at its start), then checks the signature with the public key
+ * verify_spki (the issuer certificate's), so a key that is not the CA's is
+ * caught before anything leaves. */
+int mh_ca_sign_wrap(const mh_signer *key, mbedtls_md_type_t md, const uint8_t *tbs, size_t tbs_len,
+                    const uint8_t *verify_spki, size_t verify_spki_len, uint8_t *out, size_t cap,
+                    size_t *len);
 /* The subject public key BIT STRING contents of an SPKI, for SKI/AKI. */
 int mh_ca_key_id(const uint8_t *spki, size_t len, uint8_t id[20]);
 #endif

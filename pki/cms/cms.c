@@ -3,11 +3,15 @@
  * The SignedAttributes are built first (each attribute on its own, then
  * DER-sorted as a SET OF), hashed and signed; the whole ContentInfo is then
  * written backwards into the caller's buffer and moved to its start. */
+#include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/rsa.h>
-
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
+#include "pki_cms.h"
+#include "pki_tsp.h"
 
 #define ATTR_CAP 2048 /* one attribute; an issuer name above ~1.8 KB is refused */
 #define N_ATTRS 4
@@ -21,7 +25,7 @@ static const uint8_t oid_tst[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09
 static const uint8_t oid_rsa_pss[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a};
 static const uint8_t oid_mgf1[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08};
 
-static int sig_alg_oid(mbedtls_pk_type_t t, mbedtls_md_type_t md, const uint8_t **oid, size_t *len)
+static int sig_alg_oid(bool rsa, mbedtls_md_type_t md, const uint8_t **oid, size_t *len)
 {
     static const uint8_t rsa256[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b};
     static const uint8_t rsa384[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c};
@@ -29,7 +33,6 @@ static int sig_alg_oid(mbedtls_pk_type_t t, mbedtls_md_type_t md, const uint8_t 
     static const uint8_t ec256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
     static const uint8_t ec384[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03};
     static const uint8_t ec512[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04};
-    bool rsa = t == MBEDTLS_PK_RSA;
     switch (md) {
     case MBEDTLS_MD_SHA256:
         *oid = rsa ? rsa256 : ec256;
@@ -47,25 +50,21 @@ static int sig_alg_oid(mbedtls_pk_type_t t, mbedtls_md_type_t md, const uint8_t 
     return 0;
 }
 
-/* signatureAlgorithm of the SignerInfo, from the key and its padding. */
-static int write_sig_alg(mh_derw *w, mbedtls_pk_context *key, mbedtls_md_type_t md)
+/* signatureAlgorithm of the SignerInfo, from the signer's algorithm. */
+static int write_sig_alg(mh_derw *w, const mh_signer *key, mbedtls_md_type_t md)
 {
-    mbedtls_pk_type_t t = mbedtls_pk_get_type(key);
     const uint8_t *mark = w->p;
     const uint8_t *oid;
     size_t oid_len;
 
-    if (t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECDSA) {
-        if (sig_alg_oid(MBEDTLS_PK_ECDSA, md, &oid, &oid_len))
+    if (key->alg == MH_SIG_ECDSA) {
+        if (sig_alg_oid(false, md, &oid, &oid_len))
             return MH_ERR_UNSUPPORTED_ALG;
         mh_derw_tlv(w, MH_DER_OID, oid, oid_len);
-    } else if (t == MBEDTLS_PK_RSA && mbedtls_pk_rsa(*key)->padding == MBEDTLS_RSA_PKCS_V21) {
+    } else if (key->alg == MH_SIG_RSA_PSS) {
         const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
-        if ((mbedtls_md_type_t)mbedtls_pk_rsa(*key)->hash_id != md || !mi) {
-            mh_err_set("RSA-PSS: the key's PSS hash differs from the signature's hash; call "
-                       "mbedtls_rsa_set_padding() with the same hash");
-            return MH_ERR_INVALID_ARG;
-        }
+        if (!mi)
+            return MH_ERR_UNSUPPORTED_ALG;
         /* RSASSA-PSS-params { [0] hash, [1] MGF1(hash), [2] saltLength } */
         const uint8_t *params = w->p, *x, *y;
         mh_derw_uint(w, mbedtls_md_get_size(mi)); /* saltLength = hash length */
@@ -81,13 +80,16 @@ static int write_sig_alg(mh_derw *w, mbedtls_pk_context *key, mbedtls_md_type_t 
         mh_derw_wrap(w, MH_DER_CTX_C(0), x);
         mh_derw_wrap(w, MH_DER_SEQUENCE, params);
         mh_derw_tlv(w, MH_DER_OID, oid_rsa_pss, sizeof oid_rsa_pss);
-    } else if (t == MBEDTLS_PK_RSA) {
-        if (sig_alg_oid(MBEDTLS_PK_RSA, md, &oid, &oid_len))
+    } else if (key->alg == MH_SIG_RSA_PKCS1) {
+        if (sig_alg_oid(true, md, &oid, &oid_len))
             return MH_ERR_UNSUPPORTED_ALG;
         mh_derw_tlv(w, MH_DER_NULL, NULL, 0);
         mh_derw_tlv(w, MH_DER_OID, oid, oid_len);
     } else {
-        mh_err_set("the signing key is neither RSA nor EC");
+        mh_err_set(MH_ERR_KEY_TYPE,
+                   "CMS signing: the key makes %s signatures; CMS takes ECDSA or "
+                   "RSA",
+                   mh_sig_alg_name(key->alg));
         return MH_ERR_KEY_TYPE;
     }
     mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
@@ -127,15 +129,12 @@ static bool md_ok(mbedtls_md_type_t md)
 }
 
 /* Whether the certificate's public key is the signing key's. */
-static int key_matches_cert(mbedtls_pk_context *key, const mh_cms_cert *c)
+static int key_matches_cert(const mh_signer *key, const mh_x509_cert *c)
 {
-    uint8_t buf[2600];
-    int n = mbedtls_pk_write_pubkey_der(key, buf, sizeof buf);
-    if (n <= 0)
-        return MH_ERR_KEY_TYPE;
-    if ((size_t)n != c->spki.raw_len ||
-        mh_ct_memcmp(buf + sizeof buf - (size_t)n, c->spki.raw, (size_t)n) != 0) {
-        mh_err_set("the signer certificate does not belong to the signing key (their public "
+    if (!key->spki || key->spki_len != c->spki.len ||
+        mh_ct_memcmp(key->spki, c->spki.p, key->spki_len) != 0) {
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the signer certificate does not belong to the signing key (their public "
                    "keys differ); give the certificate issued for this key");
         return MH_ERR_INVALID_ARG;
     }
@@ -144,13 +143,12 @@ static int key_matches_cert(mbedtls_pk_context *key, const mh_cms_cert *c)
 
 int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_len,
                    const uint8_t *content, size_t len, const uint8_t *digest, size_t dlen,
-                   uint8_t *out, size_t cap, size_t *out_len,
-                   int (*f_rng)(void *, unsigned char *, size_t), void *p_rng)
+                   uint8_t *out, size_t cap, size_t *out_len)
 {
     int ret = MH_ERR_INVALID_ARG;
-    mh_cms_cert cert;
+    mh_x509_cert *cert = calloc(1, sizeof *cert), *cc = calloc(1, sizeof *cc);
     uint8_t dig[MBEDTLS_MD_MAX_SIZE], certhash[32], hash[MBEDTLS_MD_MAX_SIZE];
-    uint8_t sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
+    uint8_t sig[MH_SIG_MAX];
     size_t sig_len = 0;
     uint8_t abuf[N_ATTRS][ATTR_CAP];
     const uint8_t *a[N_ATTRS];
@@ -162,37 +160,40 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
     mh_derw w;
     const mbedtls_md_info_t *mi;
 
-    if (!s || !s->key || !s->cert || !out || !out_len || !f_rng || !ctype ||
-        (!content && !digest) || (content == NULL && len != 0) ||
-        (s->chain_n && (!s->chain || !s->chain_len)) || s->chain_n > MH_CMS_MAX_CHAIN) {
-        mh_err_set("CMS signing: a required argument is missing");
+    if (!cert || !cc) {
+        ret = MH_ERR_NOMEM;
+        goto out;
+    }
+    if (!s || !s->key || !s->cert || !out || !out_len || !ctype || (!content && !digest) ||
+        (content == NULL && len != 0) || (s->chain_n && (!s->chain || !s->chain_len)) ||
+        s->chain_n > MH_CMS_MAX_CHAIN) {
+        mh_err_set(ret, "CMS signing: a required argument is missing");
         goto out;
     }
     *out_len = 0;
     if (!md_ok(s->md) || !(mi = mbedtls_md_info_from_type(s->md))) {
-        mh_err_set("CMS signing: use SHA-256, SHA-384 or SHA-512");
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG, "CMS signing: use SHA-256, SHA-384 or SHA-512");
         ret = MH_ERR_UNSUPPORTED_ALG;
         goto out;
     }
-    ret = mh_cms_cert_parse(s->cert, s->cert_len, &cert);
-    if (ret) {
-        mh_err_set("the signer certificate is not a DER X.509 certificate");
+    if (s->cert_len > MH_CMS_MAX_CERT_LEN || mh_x509_cert_parse(cert, s->cert, s->cert_len)) {
+        ret = mh_err_set(MH_ERR_PARSE, "the signer certificate is not a DER X.509 certificate");
         goto out;
     }
-    if (cert.issuer.raw_len > ATTR_CAP - 200) {
-        mh_err_set("the signer certificate's issuer name is too long");
+    if (cert->issuer.raw.len > ATTR_CAP - 200) {
+        mh_err_set(MH_ERR_TOO_LARGE, "the signer certificate's issuer name is too long");
         ret = MH_ERR_TOO_LARGE;
         goto out;
     }
     for (size_t i = 0; i < s->chain_n; i++) {
-        mh_cms_cert cc;
-        if (!s->chain[i] || mh_cms_cert_parse(s->chain[i], s->chain_len[i], &cc)) {
-            mh_err_set("chain certificate %zu is not a DER X.509 certificate", i + 1);
+        if (!s->chain[i] || s->chain_len[i] > MH_CMS_MAX_CERT_LEN ||
+            mh_x509_cert_parse(cc, s->chain[i], s->chain_len[i])) {
+            mh_err_set(MH_ERR_PARSE, "chain certificate %zu is not a DER X.509 certificate", i + 1);
             ret = MH_ERR_PARSE;
             goto out;
         }
     }
-    ret = key_matches_cert(s->key, &cert);
+    ret = key_matches_cert(s->key, cert);
     if (ret)
         goto out;
 
@@ -205,8 +206,8 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
         }
     } else {
         if (dlen != hl) {
-            mh_err_set("CMS signing: the digest has %zu bytes, %s has %zu", dlen,
-                       mh_cms_md_name(s->md), (size_t)hl);
+            mh_err_set(MH_ERR_INVALID_ARG, "CMS signing: the digest has %zu bytes, %s has %zu",
+                       dlen, mh_cms_md_name(s->md), (size_t)hl);
             ret = MH_ERR_INVALID_ARG;
             goto out;
         }
@@ -242,15 +243,15 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
 
         /* SigningCertificateV2 { certs { ESSCertIDv2 { certHash, issuerSerial } } }
          * hashAlgorithm is SHA-256, the DEFAULT, so DER omits it. */
-        if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), cert.der, cert.len,
+        if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), cert->raw.p, cert->raw.len,
                        certhash)) {
             ret = MH_ERR_INTERNAL;
             goto out;
         }
         mh_derw_init(&vw, v, sizeof v);
-        mh_derw_raw(&vw, cert.serial.raw, cert.serial.raw_len);
+        mh_derw_tlv(&vw, MH_DER_INTEGER, cert->serial.p, cert->serial.len);
         uint8_t *gn = vw.p;
-        mh_derw_raw(&vw, cert.issuer.raw, cert.issuer.raw_len);
+        mh_derw_raw(&vw, cert->issuer.raw.p, cert->issuer.raw.len);
         mh_derw_wrap(&vw, MH_DER_CTX_C(4), gn);
         mh_derw_wrap(&vw, MH_DER_SEQUENCE, gn);  /* GeneralNames */
         mh_derw_wrap(&vw, MH_DER_SEQUENCE, end); /* IssuerSerial */
@@ -295,19 +296,10 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
         ret = MH_ERR_INTERNAL;
         goto out;
     }
-    {
-        mh_err_clear();
-        int rc = mbedtls_pk_sign(s->key, s->md, hash, hl, sig, &sig_len, f_rng, p_rng);
-        if (rc) {
-            /* A token key leaves its own sentence (PIN, removal); keep it. */
-            const char *m = mh_err_message(MH_ERR_INTERNAL);
-            if (m == mh_strerror(MH_ERR_INTERNAL))
-                mh_err_set("CMS signing: the key could not sign (mbedTLS error -0x%04x)",
-                           (unsigned)-rc);
-            ret = MH_ERR_KEY_TYPE;
-            goto out;
-        }
-    }
+    /* the signer says why it failed (a PIN, a removed token): its code goes on */
+    ret = mh_signer_sign(s->key, s->md, hash, hl, MH_SIG_DER, sig, sizeof sig, &sig_len);
+    if (ret)
+        goto out;
 
     /* ContentInfo, backwards */
     mh_derw_init(&w, out, cap);
@@ -346,8 +338,8 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
         }
         mh_derw_md_alg(&w, s->md);
         uint8_t *ias = w.p;
-        mh_derw_raw(&w, cert.serial.raw, cert.serial.raw_len);
-        mh_derw_raw(&w, cert.issuer.raw, cert.issuer.raw_len);
+        mh_derw_tlv(&w, MH_DER_INTEGER, cert->serial.p, cert->serial.len);
+        mh_derw_raw(&w, cert->issuer.raw.p, cert->issuer.raw.len);
         mh_derw_wrap(&w, MH_DER_SEQUENCE, ias);
         mh_derw_uint(&w, 1);
         mh_derw_wrap(&w, MH_DER_SEQUENCE, si_end);
@@ -360,7 +352,7 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
         uint8_t *ce = w.p;
         for (size_t i = s->chain_n; i-- > 0;)
             mh_derw_raw(&w, s->chain[i], s->chain_len[i]);
-        mh_derw_raw(&w, cert.der, cert.len);
+        mh_derw_raw(&w, cert->raw.p, cert->raw.len);
         mh_derw_wrap(&w, MH_DER_CTX_C(0), ce);
     }
     /* encapContentInfo */
@@ -387,7 +379,8 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
     mh_derw_tlv(&w, MH_DER_OID, mh_oid_signed_data, sizeof mh_oid_signed_data);
     mh_derw_wrap(&w, MH_DER_SEQUENCE, end);
     if (w.failed) {
-        mh_err_set("CMS signing: the output buffer (%zu bytes) is too small", cap);
+        mh_err_set(MH_ERR_BUFFER_TOO_SMALL,
+                   "CMS signing: the output buffer (%zu bytes) is too small", cap);
         ret = MH_ERR_BUFFER_TOO_SMALL;
         goto out;
     }
@@ -395,29 +388,29 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
     memmove(out, w.p, *out_len);
     ret = 0;
 out:
+    free(cert);
+    free(cc);
     mh_wipe(hash, sizeof hash);
     return ret;
 }
 
 int mh_cms_sign(const mh_cms_signer *s, const uint8_t *content, size_t len, uint8_t *out,
-                size_t cap, size_t *out_len, int (*f_rng)(void *, unsigned char *, size_t),
-                void *p_rng)
+                size_t cap, size_t *out_len)
 {
     static const uint8_t empty[1];
     if (!content && len == 0)
         content = empty;
     return mh_cms_sign_ex(s, mh_oid_id_data, sizeof mh_oid_id_data, content, len, NULL, 0, out, cap,
-                          out_len, f_rng, p_rng);
+                          out_len);
 }
 
 int mh_cms_sign_digest(const mh_cms_signer *s, const uint8_t *digest, size_t dlen, uint8_t *out,
-                       size_t cap, size_t *out_len, int (*f_rng)(void *, unsigned char *, size_t),
-                       void *p_rng)
+                       size_t cap, size_t *out_len)
 {
     if (!digest) {
-        mh_err_set("CMS signing: no digest given");
+        mh_err_set(MH_ERR_INVALID_ARG, "CMS signing: no digest given");
         return MH_ERR_INVALID_ARG;
     }
     return mh_cms_sign_ex(s, mh_oid_id_data, sizeof mh_oid_id_data, NULL, 0, digest, dlen, out, cap,
-                          out_len, f_rng, p_rng);
+                          out_len);
 }

@@ -1,8 +1,13 @@
-/* cms_util.c - pieces shared by CMS and RFC 3161: a backwards DER writer,
- * hash OIDs, certificate fields, BER to DER (pki_cms.h). */
+/* cms_util.c - pieces shared by CMS and RFC 3161: hash OIDs and their
+ * AlgorithmIdentifier, BER to DER (pki_cms.h). */
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
+#include "pki_cms.h"
+#include "pki_tsp.h"
 
 const uint8_t mh_oid_id_data[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01};
 const uint8_t mh_oid_signed_data[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02};
@@ -14,100 +19,6 @@ static const uint8_t oid_sha224[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0
 static const uint8_t oid_sha256[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01};
 static const uint8_t oid_sha384[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02};
 static const uint8_t oid_sha512[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03};
-static const uint8_t oid_ext_ski[] = {0x55, 0x1d, 0x0e};
-static const uint8_t oid_ext_eku[] = {0x55, 0x1d, 0x25};
-static const uint8_t oid_kp_timestamping[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08};
-
-/* ---- writer ------------------------------------------------------------- */
-
-void mh_derw_init(mh_derw *w, uint8_t *buf, size_t cap)
-{
-    w->start = buf;
-    w->p = buf ? buf + cap : buf;
-    w->failed = buf == NULL;
-}
-
-void mh_derw_raw(mh_derw *w, const void *b, size_t n)
-{
-    if (w->failed)
-        return;
-    if ((size_t)(w->p - w->start) < n) {
-        w->failed = true;
-        return;
-    }
-    w->p -= n;
-    if (n)
-        memmove(w->p, b, n);
-}
-
-static void put_len(mh_derw *w, size_t len)
-{
-    uint8_t b[5];
-    size_t n = 0;
-    if (len < 0x80) {
-        b[0] = (uint8_t)len;
-        mh_derw_raw(w, b, 1);
-        return;
-    }
-    if (len > 0xffffffffu) {
-        w->failed = true;
-        return;
-    }
-    for (size_t v = len; v; v >>= 8)
-        n++;
-    b[0] = (uint8_t)(0x80 | n);
-    for (size_t i = 0; i < n; i++)
-        b[n - i] = (uint8_t)(len >> (8 * i));
-    mh_derw_raw(w, b, n + 1);
-}
-
-size_t mh_derw_len(const mh_derw *w, const uint8_t *mark)
-{
-    return w->failed ? 0 : (size_t)(mark - w->p);
-}
-
-void mh_derw_wrap(mh_derw *w, uint8_t tag, const uint8_t *mark)
-{
-    if (w->failed)
-        return;
-    put_len(w, (size_t)(mark - w->p));
-    mh_derw_raw(w, &tag, 1);
-}
-
-void mh_derw_tlv(mh_derw *w, uint8_t tag, const void *b, size_t n)
-{
-    const uint8_t *mark = w->p;
-    mh_derw_raw(w, b, n);
-    mh_derw_wrap(w, tag, mark);
-}
-
-void mh_derw_uint_bytes(mh_derw *w, const uint8_t *b, size_t n)
-{
-    const uint8_t *mark = w->p;
-    while (n > 1 && b[0] == 0) {
-        b++;
-        n--;
-    }
-    if (n == 0) {
-        static const uint8_t zero = 0;
-        mh_derw_raw(w, &zero, 1);
-    } else {
-        mh_derw_raw(w, b, n);
-        if (b[0] & 0x80) {
-            static const uint8_t zero = 0;
-            mh_derw_raw(w, &zero, 1);
-        }
-    }
-    mh_derw_wrap(w, MH_DER_INTEGER, mark);
-}
-
-void mh_derw_uint(mh_derw *w, uint64_t v)
-{
-    uint8_t b[8];
-    for (size_t i = 0; i < 8; i++)
-        b[7 - i] = (uint8_t)(v >> (8 * i));
-    mh_derw_uint_bytes(w, b, 8);
-}
 
 static const uint8_t *md_oid(mbedtls_md_type_t md, size_t *len)
 {
@@ -146,49 +57,6 @@ void mh_derw_md_alg(mh_derw *w, mbedtls_md_type_t md)
     mh_derw_wrap(w, MH_DER_SEQUENCE, mark);
 }
 
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    /* H. Hinnant's civil_from_days, the inverse of mh_der_days_from_civil */
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-void mh_derw_time(mh_derw *w, int64_t t, bool generalized)
-{
-    int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-    int64_t secs = t - days * 86400;
-    int64_t y;
-    unsigned m, d;
-    char buf[20];
-    civil_from_days(days, &y, &m, &d);
-    if (y < 1950 || y > 2049)
-        generalized = true;
-    if (y < 0 || y > 9999) {
-        w->failed = true;
-        return;
-    }
-    int n;
-    unsigned hh = (unsigned)(secs / 3600), mi = (unsigned)(secs / 60 % 60),
-             ss = (unsigned)(secs % 60);
-    if (generalized)
-        n = snprintf(buf, sizeof buf, "%04u%02u%02u%02u%02u%02uZ", (unsigned)y, m, d, hh, mi, ss);
-    else
-        n = snprintf(buf, sizeof buf, "%02u%02u%02u%02u%02u%02uZ", (unsigned)(y % 100), m, d, hh,
-                     mi, ss);
-    if (n < 0 || (size_t)n >= sizeof buf) {
-        w->failed = true;
-        return;
-    }
-    mh_derw_tlv(w, generalized ? MH_DER_GENERALIZED_TIME : MH_DER_UTC_TIME, buf, (size_t)n);
-}
-
 /* ---- hashes ------------------------------------------------------------- */
 
 mbedtls_md_type_t mh_cms_md_from_oid(const mh_der_elem *oid)
@@ -218,7 +86,8 @@ int mh_cms_md_alg_parse(const mh_der_elem *alg, mbedtls_md_type_t *md)
         return MH_ERR_PARSE;
     *md = mh_cms_md_from_oid(&oid);
     if (*md == MBEDTLS_MD_NONE) {
-        mh_err_set("the digest algorithm is not supported (SHA-256, SHA-384 and SHA-512 are)");
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "the digest algorithm is not supported (SHA-256, SHA-384 and SHA-512 are)");
         return MH_ERR_UNSUPPORTED_ALG;
     }
     return 0;
@@ -239,226 +108,6 @@ const char *mh_cms_md_name(mbedtls_md_type_t md)
         return "SHA-512";
     default:
         return "unknown";
-    }
-}
-
-/* ---- certificates ------------------------------------------------------- */
-
-static int parse_eku(const mh_der_elem *val, mh_cms_cert *c)
-{
-    mh_der d, s;
-    mh_der_elem seq, oid;
-    size_t n = 0;
-    mh_der_init(&d, val->val, val->len);
-    mh_der_expect(&d, MH_DER_SEQUENCE, &seq);
-    if (!mh_der_done(&d))
-        return MH_ERR_PARSE;
-    mh_der_enter(&s, &seq);
-    while (!mh_der_empty(&s)) {
-        if (mh_der_expect(&s, MH_DER_OID, &oid) || n++ > 64)
-            return MH_ERR_PARSE;
-        if (mh_der_oid_is(&oid, oid_kp_timestamping, sizeof oid_kp_timestamping))
-            c->eku_timestamping = true;
-    }
-    if (n == 0 || s.failed)
-        return MH_ERR_PARSE;
-    c->has_eku = true;
-    c->eku_only_timestamping = c->eku_timestamping && n == 1;
-    return 0;
-}
-
-static int parse_extensions(const mh_der_elem *ctx3, mh_cms_cert *c)
-{
-    mh_der d, s, e;
-    mh_der_elem seq, ext, oid, crit, val;
-    bool has_crit;
-    size_t n = 0;
-    mh_der_enter(&d, ctx3);
-    mh_der_expect(&d, MH_DER_SEQUENCE, &seq);
-    if (!mh_der_done(&d))
-        return MH_ERR_PARSE;
-    mh_der_enter(&s, &seq);
-    while (!mh_der_empty(&s)) {
-        if (mh_der_expect(&s, MH_DER_SEQUENCE, &ext) || n++ > 64)
-            return MH_ERR_PARSE;
-        mh_der_enter(&e, &ext);
-        mh_der_expect(&e, MH_DER_OID, &oid);
-        mh_der_optional(&e, MH_DER_BOOLEAN, &crit, &has_crit);
-        mh_der_expect(&e, MH_DER_OCTET_STRING, &val);
-        if (!mh_der_done(&e))
-            return MH_ERR_PARSE;
-        bool critical = false;
-        if (has_crit && (mh_der_bool(&crit, &critical) || !critical))
-            return MH_ERR_PARSE; /* DER: a FALSE default is omitted */
-        if (mh_der_oid_is(&oid, oid_ext_ski, sizeof oid_ext_ski)) {
-            mh_der v;
-            mh_der_elem ki;
-            mh_der_init(&v, val.val, val.len);
-            mh_der_expect(&v, MH_DER_OCTET_STRING, &ki);
-            if (!mh_der_done(&v))
-                return MH_ERR_PARSE;
-            c->ski = ki.val;
-            c->ski_len = ki.len;
-        } else if (mh_der_oid_is(&oid, oid_ext_eku, sizeof oid_ext_eku)) {
-            if (parse_eku(&val, c))
-                return MH_ERR_PARSE;
-            c->eku_critical = critical;
-        }
-    }
-    return s.failed ? MH_ERR_PARSE : 0;
-}
-
-int mh_cms_cert_parse(const uint8_t *der, size_t len, mh_cms_cert *c)
-{
-    mh_der d, cd, t, v;
-    mh_der_elem cert, tbs, e, sigalg, sig, validity, nb, na;
-    bool present;
-
-    memset(c, 0, sizeof *c);
-    if (len > MH_CMS_MAX_CERT_LEN)
-        return MH_ERR_TOO_LARGE;
-    mh_der_init(&d, der, len);
-    mh_der_expect(&d, MH_DER_SEQUENCE, &cert);
-    if (!mh_der_done(&d))
-        return MH_ERR_PARSE;
-    c->der = cert.raw;
-    c->len = cert.raw_len;
-    mh_der_enter(&cd, &cert);
-    mh_der_expect(&cd, MH_DER_SEQUENCE, &tbs);
-    mh_der_expect(&cd, MH_DER_SEQUENCE, &sigalg);
-    mh_der_expect(&cd, MH_DER_BIT_STRING, &sig);
-    if (!mh_der_done(&cd))
-        return MH_ERR_PARSE;
-    mh_der_enter(&t, &tbs);
-    mh_der_optional(&t, MH_DER_CTX_C(0), &e, &present);
-    mh_der_expect(&t, MH_DER_INTEGER, &c->serial);
-    mh_der_expect(&t, MH_DER_SEQUENCE, &e); /* signature */
-    mh_der_expect(&t, MH_DER_SEQUENCE, &c->issuer);
-    mh_der_expect(&t, MH_DER_SEQUENCE, &validity);
-    mh_der_expect(&t, MH_DER_SEQUENCE, &c->subject);
-    mh_der_expect(&t, MH_DER_SEQUENCE, &c->spki);
-    mh_der_optional(&t, MH_DER_CTX_P(1), &e, &present);
-    mh_der_optional(&t, MH_DER_CTX_P(2), &e, &present);
-    mh_der_optional(&t, MH_DER_CTX_C(3), &e, &present);
-    if (!mh_der_done(&t))
-        return MH_ERR_PARSE;
-    if (present && parse_extensions(&e, c))
-        return MH_ERR_PARSE;
-    mh_der_enter(&v, &validity);
-    if (mh_der_next(&v, &nb) || mh_der_next(&v, &na) || !mh_der_done(&v) ||
-        mh_der_time(&nb, &c->not_before) || mh_der_time(&na, &c->not_after))
-        return MH_ERR_PARSE;
-    return 0;
-}
-
-/* Appends an attribute value as UTF-8 text: a UTF8String's valid UTF-8 as
- * it is (names like "Ədliyyə Nazirliyi" print as written), a BMPString
- * decoded from UTF-16, ASCII strings as they are; control characters and
- * anything malformed as '?'. A character is never cut in half. */
-static size_t name_value_text(const mh_der_elem *val, char *buf, size_t cap, size_t used)
-{
-    const uint8_t *v = val->val;
-    size_t n = val->len;
-    for (size_t i = 0; i < n && used + 1 < cap;) {
-        uint32_t cp;
-        size_t len = 1;
-        if (val->tag == 0x1E) { /* BMPString: UTF-16BE */
-            if (i + 1 >= n)
-                break;
-            cp = (uint32_t)v[i] << 8 | v[i + 1];
-            len = 2;
-            if (cp >= 0xD800 && cp <= 0xDFFF)
-                cp = '?';
-        } else if (v[i] < 0x80 || val->tag != 0x0C) {
-            cp = v[i] < 0x80 ? v[i] : '?';
-        } else {
-            uint8_t c = v[i];
-            size_t k = c >= 0xC2 && c <= 0xDF   ? 2
-                       : c >= 0xE0 && c <= 0xEF ? 3
-                       : c >= 0xF0 && c <= 0xF4 ? 4
-                                                : 0;
-            cp = '?';
-            if (k && i + k <= n) {
-                uint32_t x = c & (k == 2 ? 0x1Fu : k == 3 ? 0x0Fu : 0x07u);
-                size_t j = 1;
-                for (; j < k && (v[i + j] & 0xC0) == 0x80; j++)
-                    x = x << 6 | (v[i + j] & 0x3Fu);
-                if (j == k && !(k == 3 && (x < 0x800 || (x >= 0xD800 && x <= 0xDFFF))) &&
-                    !(k == 4 && (x < 0x10000 || x > 0x10FFFF))) {
-                    cp = x;
-                    len = k;
-                }
-            }
-        }
-        i += len;
-        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0))
-            cp = '?';
-        uint8_t out[4];
-        size_t on;
-        if (cp < 0x80) {
-            out[0] = (uint8_t)cp;
-            on = 1;
-        } else if (cp < 0x800) {
-            out[0] = (uint8_t)(0xC0 | cp >> 6);
-            out[1] = (uint8_t)(0x80 | (cp & 0x3F));
-            on = 2;
-        } else if (cp < 0x10000) {
-            out[0] = (uint8_t)(0xE0 | cp >> 12);
-            out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-            out[2] = (uint8_t)(0x80 | (cp & 0x3F));
-            on = 3;
-        } else {
-            out[0] = (uint8_t)(0xF0 | cp >> 18);
-            out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-            out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-            out[3] = (uint8_t)(0x80 | (cp & 0x3F));
-            on = 4;
-        }
-        if (used + on + 1 > cap)
-            break;
-        memcpy(buf + used, out, on);
-        used += on;
-    }
-    return used;
-}
-
-void mh_cms_name_text(const mh_der_elem *name, char *buf, size_t cap)
-{
-    static const struct {
-        uint8_t last;
-        const char *key;
-    } keys[] = {{3, "CN"}, {6, "C"},   {7, "L"},           {8, "ST"},
-                {10, "O"}, {11, "OU"}, {5, "serialNumber"}};
-    mh_der d, rdn, atv;
-    mh_der_elem set, seq, oid, val;
-    size_t used = 0;
-
-    if (cap == 0)
-        return;
-    buf[0] = 0;
-    mh_der_enter(&d, name);
-    while (!mh_der_empty(&d) && mh_der_expect(&d, MH_DER_SET, &set) == 0) {
-        mh_der_enter(&rdn, &set);
-        while (!mh_der_empty(&rdn) && mh_der_expect(&rdn, MH_DER_SEQUENCE, &seq) == 0) {
-            mh_der_enter(&atv, &seq);
-            if (mh_der_expect(&atv, MH_DER_OID, &oid) || mh_der_next(&atv, &val))
-                continue;
-            const char *key = NULL;
-            for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-                static const uint8_t at[] = {0x55, 0x04};
-                if (oid.len == 3 && oid.val[0] == at[0] && oid.val[1] == at[1] &&
-                    oid.val[2] == keys[i].last)
-                    key = keys[i].key;
-            }
-            if (!key)
-                continue;
-            int n = snprintf(buf + used, cap - used, "%s%s=", used ? ", " : "", key);
-            if (n < 0 || (size_t)n >= cap - used)
-                return;
-            used += (size_t)n;
-            used = name_value_text(&val, buf, cap, used);
-            buf[used] = 0;
-        }
     }
 }
 
@@ -584,7 +233,7 @@ int mh_cms_ber_to_der_prefix(const uint8_t *in, size_t len, uint8_t *out, size_t
         return MH_ERR_INVALID_ARG;
     rc = ber_elem(&b, out, cap, out_len, 0, false);
     if (rc == MH_ERR_PARSE)
-        mh_err_set("the CMS message is not valid BER or DER");
+        mh_err_set(MH_ERR_PARSE, "the CMS message is not valid BER or DER");
     if (rc == 0)
         *used = (size_t)(b.p - in);
     return rc;
@@ -595,7 +244,7 @@ int mh_cms_ber_to_der(const uint8_t *in, size_t len, uint8_t *out, size_t cap, s
     size_t used = 0;
     int rc = mh_cms_ber_to_der_prefix(in, len, out, cap, out_len, &used);
     if (rc == 0 && used != len) {
-        mh_err_set("the CMS message is not valid BER or DER");
+        mh_err_set(MH_ERR_PARSE, "the CMS message is not valid BER or DER");
         rc = MH_ERR_PARSE;
     }
     return rc;

@@ -4,9 +4,15 @@
  * and attributes bound the work. Signatures are checked with pki_sig.h's
  * strict verifier (one function below, sig_check). */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
+#include "pki_cms.h"
+#include "pki_tsp.h"
 
 static const uint8_t oid_ct[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03};
 static const uint8_t oid_md[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04};
@@ -37,7 +43,7 @@ typedef struct si_parsed {
 
 static int bad(const char *what)
 {
-    mh_err_set("the CMS message is malformed: %s", what);
+    mh_err_set(MH_ERR_PARSE, "the CMS message is malformed: %s", what);
     return MH_ERR_PARSE;
 }
 
@@ -51,7 +57,7 @@ static int parse_sd(const uint8_t *cms, size_t len, sd_parsed *sd)
     if (!cms || len == 0)
         return bad("it is empty");
     if (len > MH_CMS_MAX_INPUT) {
-        mh_err_set("the CMS message is larger than %zu bytes", MH_CMS_MAX_INPUT);
+        mh_err_set(MH_ERR_TOO_LARGE, "the CMS message is larger than %zu bytes", MH_CMS_MAX_INPUT);
         return MH_ERR_TOO_LARGE;
     }
     mh_der_init(&d, cms, len);
@@ -63,7 +69,7 @@ static int parse_sd(const uint8_t *cms, size_t len, sd_parsed *sd)
     if (c.failed)
         return bad("no content type");
     if (!mh_der_oid_is(&oid, mh_oid_signed_data, sizeof mh_oid_signed_data)) {
-        mh_err_set("the CMS message is not SignedData (it is another content type)");
+        mh_err_set(MH_ERR_CMS, "the CMS message is not SignedData (it is another content type)");
         return MH_ERR_CMS;
     }
     mh_der_expect(&c, MH_DER_CTX_C(0), &ctx0);
@@ -108,7 +114,8 @@ static int parse_sd(const uint8_t *cms, size_t len, sd_parsed *sd)
             if (el.tag != MH_DER_SEQUENCE)
                 continue; /* attribute and other certificate formats are not used here */
             if (sd->n_certs == MH_CMS_MAX_CERTS) {
-                mh_err_set("the CMS message holds more than %d certificates", MH_CMS_MAX_CERTS);
+                mh_err_set(MH_ERR_TOO_LARGE, "the CMS message holds more than %d certificates",
+                           MH_CMS_MAX_CERTS);
                 return MH_ERR_TOO_LARGE;
             }
             sd->cert[sd->n_certs++] = el;
@@ -120,7 +127,8 @@ static int parse_sd(const uint8_t *cms, size_t len, sd_parsed *sd)
         if (mh_der_expect(&e, MH_DER_SEQUENCE, &ctx))
             return bad("signerInfos");
         if (sd->n_si == MH_CMS_MAX_SIGNERS) {
-            mh_err_set("the CMS message has more than %d signers", MH_CMS_MAX_SIGNERS);
+            mh_err_set(MH_ERR_TOO_LARGE, "the CMS message has more than %d signers",
+                       MH_CMS_MAX_SIGNERS);
             return MH_ERR_TOO_LARGE;
         }
         sd->si[sd->n_si++] = ctx;
@@ -155,37 +163,25 @@ static int parse_si(const mh_der_elem *el, si_parsed *si)
 /* ---- the one place signatures are checked ------------------------------- */
 
 typedef struct sigalg {
-    enum mh_cms_sig_kind kind;
+    enum mh_sig_alg kind;
     struct mh_pki_pss_params pss;
 } sigalg;
 
-static int sig_check(const mh_cms_cert *cert, const sigalg *alg, mbedtls_md_type_t md,
+static int sig_check(const mh_x509_cert *cert, const sigalg *alg, mbedtls_md_type_t md,
                      const uint8_t *hash, size_t hlen, const uint8_t *sig, size_t sig_len,
                      bool legacy)
 {
     mh_pki_pubkey local;
     mh_pki_pubkey *kp = &local;
-    int rc = mh_pki_spki_parse_flags(cert->spki.raw, cert->spki.raw_len,
-                                     legacy ? MH_PKI_SPKI_LEGACY : 0, kp);
+    int rc =
+        mh_pki_spki_parse_flags(cert->spki.p, cert->spki.len, legacy ? MH_PKI_SPKI_LEGACY : 0, kp);
     if (rc)
         return (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED) ? rc
                                                                           : MH_ERR_VERIFY_FAILED;
-    enum mh_pki_sigalg a;
-    switch (alg->kind) {
-    case MH_CMS_SIG_RSA_PKCS1:
-        a = MH_PKI_SIG_RSA_PKCS1;
-        break;
-    case MH_CMS_SIG_RSA_PSS:
-        a = MH_PKI_SIG_RSA_PSS;
-        break;
-    case MH_CMS_SIG_ECDSA:
-        a = MH_PKI_SIG_ECDSA;
-        break;
-    default:
+    if (alg->kind != MH_SIG_RSA_PKCS1 && alg->kind != MH_SIG_RSA_PSS && alg->kind != MH_SIG_ECDSA)
         return MH_ERR_UNSUPPORTED_ALG;
-    }
-    rc = mh_pki_verify_hash(kp, a, md, hash, hlen, sig, sig_len,
-                            alg->kind == MH_CMS_SIG_RSA_PSS ? &alg->pss : NULL);
+    rc = mh_pki_verify_hash(kp, alg->kind, MH_SIG_DER, md, hash, hlen, sig, sig_len,
+                            alg->kind == MH_SIG_RSA_PSS ? &alg->pss : NULL);
     mh_wipe(&local, sizeof local);
     return rc;
 }
@@ -279,7 +275,7 @@ static int parse_sig_alg(const mh_der_elem *el, mbedtls_md_type_t md, sigalg *ou
                 return MH_ERR_PARSE;
             if (h != md)
                 return MH_ERR_VERIFY_FAILED;
-            out->kind = MH_CMS_SIG_RSA_PSS;
+            out->kind = MH_SIG_RSA_PSS;
             out->pss.mgf1_md = mg;
             out->pss.salt_len = (size_t)salt;
             out->pss.salt_any = false;
@@ -290,7 +286,7 @@ static int parse_sig_alg(const mh_der_elem *el, mbedtls_md_type_t md, sigalg *ou
         }
         if (!null_par)
             return MH_ERR_PARSE;
-        out->kind = MH_CMS_SIG_RSA_PKCS1;
+        out->kind = MH_SIG_RSA_PKCS1;
     } else if (oid.len >= sizeof oid_ecdsa + 1 &&
                memcmp(oid.val, oid_ecdsa, sizeof oid_ecdsa) == 0) {
         const uint8_t *t = oid.val + sizeof oid_ecdsa;
@@ -306,15 +302,15 @@ static int parse_sig_alg(const mh_der_elem *el, mbedtls_md_type_t md, sigalg *ou
             return MH_ERR_UNSUPPORTED_ALG;
         if (par.raw)
             return MH_ERR_PARSE; /* RFC 5758: parameters absent */
-        out->kind = MH_CMS_SIG_ECDSA;
+        out->kind = MH_SIG_ECDSA;
     } else if (mh_der_oid_is(&oid, oid_ecpub, sizeof oid_ecpub)) {
         amd = md;
-        out->kind = MH_CMS_SIG_ECDSA;
+        out->kind = MH_SIG_ECDSA;
     } else if ((oid.len == sizeof oid_dsa + 1 && memcmp(oid.val, oid_dsa, sizeof oid_dsa) == 0) ||
                (oid.len == sizeof oid_nist_sig + 1 &&
                 memcmp(oid.val, oid_nist_sig, sizeof oid_nist_sig) == 0 &&
                 oid.val[sizeof oid_nist_sig] <= 2)) {
-        out->kind = MH_CMS_SIG_DSA;
+        out->kind = MH_SIG_DSA;
         return MH_ERR_UNSUPPORTED_ALG;
     } else {
         return MH_ERR_UNSUPPORTED_ALG;
@@ -346,7 +342,7 @@ static int parse_attrs(const mh_der_elem *set, attrs *a, bool sorted)
         if (mh_der_expect(&d, MH_DER_SEQUENCE, &at))
             return bad("an attribute");
         if (++n > MH_CMS_MAX_ATTRS) {
-            mh_err_set("a signer has more than %d attributes", MH_CMS_MAX_ATTRS);
+            mh_err_set(MH_ERR_TOO_LARGE, "a signer has more than %d attributes", MH_CMS_MAX_ATTRS);
             return MH_ERR_TOO_LARGE;
         }
         if (sorted && prev.raw) {
@@ -399,7 +395,7 @@ static void sfail(mh_cms_signer_result *r, int code, const char *fmt, ...)
 }
 
 /* signing-certificate-v2 must name the signer certificate. */
-static int check_scv2(const mh_der_elem *v, const mh_cms_cert *cert)
+static int check_scv2(const mh_der_elem *v, const mh_x509_cert *cert)
 {
     mh_der d, c, id, is, gns;
     mh_der_elem certs = {0}, first = {0}, h, isr, gn, serial, alg;
@@ -422,7 +418,7 @@ static int check_scv2(const mh_der_elem *v, const mh_cms_cert *cert)
     if (!mh_der_done(&id) || d.failed || c.failed)
         return MH_ERR_PARSE;
     const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
-    if (!mi || h.len != mbedtls_md_get_size(mi) || mbedtls_md(mi, cert->der, cert->len, hash))
+    if (!mi || h.len != mbedtls_md_get_size(mi) || mbedtls_md(mi, cert->raw.p, cert->raw.len, hash))
         return MH_ERR_VERIFY_FAILED;
     if (mh_ct_memcmp(hash, h.val, h.len) != 0)
         return MH_ERR_VERIFY_FAILED;
@@ -438,12 +434,12 @@ static int check_scv2(const mh_der_elem *v, const mh_cms_cert *cert)
             mh_der_elem g;
             if (mh_der_next(&gns, &g))
                 return MH_ERR_PARSE;
-            if (g.tag == MH_DER_CTX_C(4) && g.len == cert->issuer.raw_len &&
-                memcmp(g.val, cert->issuer.raw, g.len) == 0)
+            if (g.tag == MH_DER_CTX_C(4) && g.len == cert->issuer.raw.len &&
+                memcmp(g.val, cert->issuer.raw.p, g.len) == 0)
                 found = true;
         }
-        if (!found || serial.raw_len != cert->serial.raw_len ||
-            memcmp(serial.raw, cert->serial.raw, serial.raw_len) != 0)
+        if (!found || serial.len != cert->serial.len ||
+            memcmp(serial.val, cert->serial.p, serial.len) != 0)
             return MH_ERR_VERIFY_FAILED;
     }
     return 0;
@@ -452,7 +448,7 @@ static int check_scv2(const mh_der_elem *v, const mh_cms_cert *cert)
 /* ---- verification ------------------------------------------------------- */
 
 static int find_cert(const sd_parsed *sd, const mh_cms_verify_opts *o, const si_parsed *si,
-                     mh_cms_cert *out)
+                     mh_x509_cert *out)
 {
     mh_der_elem iss = {0}, ser = {0};
     if (si->sid.tag == MH_DER_SEQUENCE) {
@@ -474,27 +470,27 @@ static int find_cert(const sd_parsed *sd, const mh_cms_verify_opts *o, const si_
             der = o->certs[i - sd->n_certs];
             len = o->cert_len[i - sd->n_certs];
         }
-        if (!der || mh_cms_cert_parse(der, len, out))
+        if (!der || len > MH_CMS_MAX_CERT_LEN || mh_x509_cert_parse(out, der, len))
             continue;
         if (si->sid.tag == MH_DER_SEQUENCE) {
-            if (out->issuer.raw_len == iss.raw_len && out->serial.raw_len == ser.raw_len &&
-                memcmp(out->issuer.raw, iss.raw, iss.raw_len) == 0 &&
-                memcmp(out->serial.raw, ser.raw, ser.raw_len) == 0)
+            if (out->issuer.raw.len == iss.raw_len && out->serial.len == ser.len &&
+                memcmp(out->issuer.raw.p, iss.raw, iss.raw_len) == 0 &&
+                memcmp(out->serial.p, ser.val, ser.len) == 0)
                 return 0;
-        } else if (out->ski && out->ski_len == si->sid.len &&
-                   memcmp(out->ski, si->sid.val, si->sid.len) == 0) {
+        } else if ((out->ext_present & MH_EXT_SKI) && out->ski.len == si->sid.len &&
+                   memcmp(out->ski.p, si->sid.val, si->sid.len) == 0) {
             return 0;
         }
     }
     return MH_ERR_NOT_FOUND;
 }
 
-static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_cms_verify_opts *o,
-                          const uint8_t *content, size_t clen, mbedtls_md_type_t given_md,
-                          const uint8_t *given, size_t given_len, mh_cms_signer_result *r)
+static void verify_with(const sd_parsed *sd, const mh_der_elem *el, const mh_cms_verify_opts *o,
+                        const uint8_t *content, size_t clen, mbedtls_md_type_t given_md,
+                        const uint8_t *given, size_t given_len, mh_x509_cert *cert,
+                        mh_cms_signer_result *r)
 {
     si_parsed si;
-    mh_cms_cert cert;
     sigalg alg;
     attrs a;
     bool legacy = o && (o->flags & MH_CMS_LEGACY);
@@ -517,13 +513,13 @@ static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_c
         r->uattrs = si.uattrs.val;
         r->uattrs_len = si.uattrs.len;
     }
-    if (find_cert(sd, o, &si, &cert)) {
+    if (find_cert(sd, o, &si, cert)) {
         sfail(r, MH_ERR_NOT_FOUND,
               "the signer's certificate is not in the message (give it with the certificates)");
         return;
     }
-    r->cert = cert.der;
-    r->cert_len = cert.len;
+    r->cert = cert->raw.p;
+    r->cert_len = cert->raw.len;
     rc = mh_cms_md_alg_parse(&si.digest_alg, &r->md);
     if (rc) {
         sfail(r, MH_ERR_UNSUPPORTED_ALG, "the digest algorithm is not supported");
@@ -533,7 +529,7 @@ static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_c
     r->sig = alg.kind;
     if (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED) {
         sfail(r, rc, "the signature algorithm is not supported (%s)",
-              alg.kind == MH_CMS_SIG_DSA ? "DSA" : "unknown OID");
+              alg.kind == MH_SIG_DSA ? "DSA" : "unknown OID");
         return;
     }
     if (rc) {
@@ -599,7 +595,7 @@ static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_c
             r->has_signing_time = true;
         }
         if (a.scv2) {
-            rc = check_scv2(a.scv2, &cert);
+            rc = check_scv2(a.scv2, cert);
             if (rc) {
                 r->failed_check = MH_CMS_CHECK_SIGNING_CERT;
                 sfail(r,
@@ -633,7 +629,7 @@ static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_c
         }
         memcpy(hash, dig, hl);
     }
-    rc = sig_check(&cert, &alg, r->md, hash, hl, si.sig.val, si.sig.len, legacy);
+    rc = sig_check(cert, &alg, r->md, hash, hl, si.sig.val, si.sig.len, legacy);
     if (rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED) {
         sfail(r, rc, "%s", mh_err_message(rc));
         return;
@@ -690,6 +686,22 @@ static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_c
                                                         : 0;
 }
 
+/* The signer's certificate is parsed into the one certificate model
+ * (pki_x509.h), kept on the heap: it is large. */
+static void verify_signer(const sd_parsed *sd, const mh_der_elem *el, const mh_cms_verify_opts *o,
+                          const uint8_t *content, size_t clen, mbedtls_md_type_t given_md,
+                          const uint8_t *given, size_t given_len, mh_cms_signer_result *r)
+{
+    mh_x509_cert *cert = calloc(1, sizeof *cert);
+    if (!cert) {
+        memset(r, 0, sizeof *r);
+        sfail(r, MH_ERR_NOMEM, "out of memory");
+        return;
+    }
+    verify_with(sd, el, o, content, clen, given_md, given, given_len, cert, r);
+    free(cert);
+}
+
 static int verify_common(const uint8_t *cms, size_t len, const uint8_t *content, size_t clen,
                          mbedtls_md_type_t md, const uint8_t *digest, size_t dlen,
                          const mh_cms_verify_opts *opts, mh_cms_result *res)
@@ -712,7 +724,8 @@ static int verify_common(const uint8_t *cms, size_t len, const uint8_t *content,
         res->content = sd.econtent.val;
         res->content_len = sd.econtent.len;
         if (content || digest) {
-            mh_err_set("the signature encloses its content; do not give the content separately");
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "the signature encloses its content; do not give the content separately");
             ret = MH_ERR_INVALID_ARG;
             goto out;
         }
@@ -730,7 +743,7 @@ static int verify_common(const uint8_t *cms, size_t len, const uint8_t *content,
     }
     res->n_signers = sd.n_si;
     if (sd.n_si == 0) {
-        mh_err_set("the CMS message has no signers (it only carries certificates)");
+        mh_err_set(MH_ERR_CMS, "the CMS message has no signers (it only carries certificates)");
         ret = MH_ERR_CMS;
         goto out;
     }
@@ -743,7 +756,11 @@ static int verify_common(const uint8_t *cms, size_t len, const uint8_t *content,
                   : r->status == MH_ERR_ALG_REFUSED   ? MH_ERR_ALG_REFUSED
                   : r->status == MH_ERR_INVALID_ARG   ? MH_ERR_INVALID_ARG
                                                       : MH_ERR_VERIFY_FAILED;
-            mh_err_set("signer %zu: %s", i + 1, r->reason);
+            mh_err_set(r->status == MH_ERR_UNSUPPORTED_ALG ? MH_ERR_UNSUPPORTED_ALG
+                       : r->status == MH_ERR_ALG_REFUSED   ? MH_ERR_ALG_REFUSED
+                       : r->status == MH_ERR_INVALID_ARG   ? MH_ERR_INVALID_ARG
+                                                           : MH_ERR_VERIFY_FAILED,
+                       "signer %zu: %s", i + 1, r->reason);
         }
     }
 out:
@@ -778,7 +795,7 @@ int mh_cms_signature_value(const uint8_t *cms, size_t len, size_t index, const u
     if (rc)
         return rc;
     if (index >= sd.n_si) {
-        mh_err_set("the CMS message has no signer %zu", index + 1);
+        mh_err_set(MH_ERR_NOT_FOUND, "the CMS message has no signer %zu", index + 1);
         return MH_ERR_NOT_FOUND;
     }
     rc = parse_si(&sd.si[index], &si);
@@ -803,7 +820,7 @@ int mh_cms_add_timestamp(const uint8_t *cms, size_t len, size_t index, const uin
     if (rc)
         return rc;
     if (index >= sd.n_si) {
-        mh_err_set("the CMS message has no signer %zu", index + 1);
+        mh_err_set(MH_ERR_NOT_FOUND, "the CMS message has no signer %zu", index + 1);
         return MH_ERR_NOT_FOUND;
     }
     rc = parse_si(&sd.si[index], &si);
@@ -843,7 +860,7 @@ int mh_cms_add_timestamp(const uint8_t *cms, size_t len, size_t index, const uin
     mh_derw_tlv(&w, MH_DER_OID, mh_oid_signed_data, sizeof mh_oid_signed_data);
     mh_derw_wrap(&w, MH_DER_SEQUENCE, end);
     if (w.failed) {
-        mh_err_set("adding the timestamp: the output buffer is too small");
+        mh_err_set(MH_ERR_BUFFER_TOO_SMALL, "adding the timestamp: the output buffer is too small");
         return MH_ERR_BUFFER_TOO_SMALL;
     }
     *out_len = mh_derw_len(&w, end);

@@ -1,12 +1,11 @@
 /* pki_cms.h - part of mh_pki.h: CMS SignedData (RFC 5652) with CAdES
  * baseline attributes (ETSI EN 319 122-1 B-B and B-T).
  *
- * Signing goes through an mbedtls_pk_context, so the key may live on a
- * token (hsm/'s mh_hsm_key_pk()). ECDSA, RSA PKCS#1 v1.5, and RSA-PSS when
- * the caller has set mbedtls_rsa_set_padding(mbedtls_pk_rsa(*pk),
- * MBEDTLS_RSA_PKCS_V21, md) (salt length = hash length, MGF1 with the same
- * hash). Output goes into a caller's buffer; nothing here allocates except
- * mbedTLS's own public-key parsing during verification.
+ * Signing goes through an mh_signer (common_signer.h), so the key may live
+ * on a token (hsm/'s mh_hsm_key_signer()) or behind the daemon's signer
+ * process: ECDSA, RSA PKCS#1 v1.5, and RSA-PSS (salt length = hash length,
+ * MGF1 with the same hash) as the signer's algorithm says. Output goes into
+ * a caller's buffer; nothing here allocates.
  *
  * Verification parses only DER (RFC 5652 allows BER; mh_cms_ber_to_der()
  * turns BER input into DER first, as the CLI does). It checks each signer's
@@ -16,17 +15,19 @@
 #ifndef MH_PKI_CMS_H
 #define MH_PKI_CMS_H
 
+#include "pki_base.h"
+#include "pki_der.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <mbedtls/md.h>
-#include <mbedtls/pk.h>
 
 /* ---- signing ------------------------------------------------------------ */
 
 typedef struct mh_cms_signer {
-    mbedtls_pk_context *key;
+    const mh_signer *key;
     const uint8_t *cert; /* the signer's certificate, DER */
     size_t cert_len;
     const uint8_t *const *chain; /* more certificates to include (DER), may be NULL */
@@ -55,22 +56,17 @@ typedef struct mh_cms_signer {
 /* SignedData over content, enveloping unless MH_CMS_DETACHED. Writes the
  * DER ContentInfo to out (cap bytes). */
 MH_PKI_API int mh_cms_sign(const mh_cms_signer *s, const uint8_t *content, size_t len, uint8_t *out,
-                           size_t cap, size_t *out_len,
-                           int (*f_rng)(void *, unsigned char *, size_t),
-                           void *p_rng) MH_WARN_UNUSED;
+                           size_t cap, size_t *out_len) MH_WARN_UNUSED;
 /* Detached SignedData for content given by its digest (s->md). */
 MH_PKI_API int mh_cms_sign_digest(const mh_cms_signer *s, const uint8_t *digest, size_t dlen,
-                                  uint8_t *out, size_t cap, size_t *out_len,
-                                  int (*f_rng)(void *, unsigned char *, size_t),
-                                  void *p_rng) MH_WARN_UNUSED;
+                                  uint8_t *out, size_t cap, size_t *out_len) MH_WARN_UNUSED;
 /* The general form: eContentType given as OID contents (no tag or length);
  * content NULL for detached (then digest is required), else digest may be
  * NULL and is computed. Used by the TSA for id-ct-TSTInfo. */
 MH_PKI_API int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_len,
                               const uint8_t *content, size_t len, const uint8_t *digest,
-                              size_t dlen, uint8_t *out, size_t cap, size_t *out_len,
-                              int (*f_rng)(void *, unsigned char *, size_t),
-                              void *p_rng) MH_WARN_UNUSED;
+                              size_t dlen, uint8_t *out, size_t cap,
+                              size_t *out_len) MH_WARN_UNUSED;
 
 /* The signature value of signer `index` of a SignedData (a span of cms):
  * what an RFC 3161 timestamp for CAdES-B-T must cover. */
@@ -83,14 +79,6 @@ MH_PKI_API int mh_cms_add_timestamp(const uint8_t *cms, size_t len, size_t index
                                     size_t *out_len) MH_WARN_UNUSED;
 
 /* ---- verification ------------------------------------------------------- */
-
-enum mh_cms_sig_kind {
-    MH_CMS_SIG_UNKNOWN = 0,
-    MH_CMS_SIG_RSA_PKCS1,
-    MH_CMS_SIG_RSA_PSS,
-    MH_CMS_SIG_ECDSA,
-    MH_CMS_SIG_DSA /* recognised, never verified */
-};
 
 /* Verification flags. */
 #define MH_CMS_LEGACY                                                                              \
@@ -114,7 +102,7 @@ typedef struct mh_cms_signer_result {
     const uint8_t *cert; /* the signer certificate (a span of the input), NULL if not found */
     size_t cert_len;
     mbedtls_md_type_t md;
-    enum mh_cms_sig_kind sig;
+    enum mh_sig_alg sig; /* MH_SIG_AUTO when unknown; MH_SIG_DSA is never verified */
     bool has_signing_time;
     int64_t signing_time;
     bool has_signing_cert_v2; /* and it matched the signer certificate */
@@ -197,43 +185,8 @@ MH_PKI_API int mh_cms_ber_to_der_prefix(const uint8_t *in, size_t len, uint8_t *
 
 /* ---- building blocks shared with pki_tsp.h ------------------------------ */
 
-/* A certificate's parts, read with mh_der (spans of der). */
-typedef struct mh_cms_cert {
-    const uint8_t *der;
-    size_t len;
-    mh_der_elem serial, issuer, subject, spki;
-    const uint8_t *ski; /* subjectKeyIdentifier contents, or NULL */
-    size_t ski_len;
-    int64_t not_before, not_after;
-    bool has_eku, eku_critical, eku_timestamping;
-    bool eku_only_timestamping; /* timeStamping and nothing else (RFC 3161 2.3) */
-} mh_cms_cert;
-
-MH_PKI_API int mh_cms_cert_parse(const uint8_t *der, size_t len, mh_cms_cert *c) MH_WARN_UNUSED;
-/* Subject as "CN=..., O=..." text (best effort, printable ASCII only). */
-MH_PKI_API void mh_cms_name_text(const mh_der_elem *name, char *buf, size_t cap);
-
-/* A DER writer that fills a buffer from its end backwards, so each length
- * is known when its header is written. A failed write leaves it failed. */
-typedef struct mh_derw {
-    uint8_t *start;
-    uint8_t *p; /* the first written byte */
-    bool failed;
-} mh_derw;
-
-MH_PKI_API void mh_derw_init(mh_derw *w, uint8_t *buf, size_t cap);
-MH_PKI_API void mh_derw_raw(mh_derw *w, const void *b, size_t n);
-/* Wraps everything written since mark (an earlier w->p) in tag+length. */
-MH_PKI_API void mh_derw_wrap(mh_derw *w, uint8_t tag, const uint8_t *mark);
-MH_PKI_API void mh_derw_tlv(mh_derw *w, uint8_t tag, const void *b, size_t n);
-MH_PKI_API void mh_derw_uint(mh_derw *w, uint64_t v);
-/* An INTEGER from unsigned big-endian bytes (leading zeros dropped). */
-MH_PKI_API void mh_derw_uint_bytes(mh_derw *w, const uint8_t *b, size_t n);
 /* AlgorithmIdentifier of a hash (parameters absent, RFC 5754). */
 MH_PKI_API void mh_derw_md_alg(mh_derw *w, mbedtls_md_type_t md);
-/* UTCTime (1950-2049) or GeneralizedTime, as RFC 5280 asks. */
-MH_PKI_API void mh_derw_time(mh_derw *w, int64_t t, bool generalized);
-MH_PKI_API size_t mh_derw_len(const mh_derw *w, const uint8_t *mark);
 
 /* Hash OIDs <-> mbedTLS types; 0 / MBEDTLS_MD_NONE when unknown. */
 MH_PKI_API mbedtls_md_type_t mh_cms_md_from_oid(const mh_der_elem *oid);

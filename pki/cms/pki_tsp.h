@@ -1,16 +1,18 @@
 /* pki_tsp.h - part of mh_pki.h: RFC 3161 time-stamp protocol (with the
  * ESS signing-certificate-v2 of RFC 5816): requests, a timestamp authority
- * that answers them with a key behind an mbedtls_pk_context, and the
+ * that answers them with a key behind an mh_signer, and the
  * client's checks of a response against its request. */
 #ifndef MH_PKI_TSP_H
 #define MH_PKI_TSP_H
+
+#include "pki_base.h"
+#include "pki_cms.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <mbedtls/md.h>
-#include <mbedtls/pk.h>
 
 #define MH_TSP_MAX_NONCE 32  /* bytes of a nonce (RFC 3161 suggests 64 bits) */
 #define MH_TSP_MAX_OID 32    /* bytes of a policy OID's contents */
@@ -60,7 +62,7 @@ MH_PKI_API int mh_tsp_req_parse(const uint8_t *der, size_t len, mh_tsp_req *r) M
 /* A timestamp authority. Its certificate must carry the extended key usage
  * id-kp-timeStamping alone, marked critical (RFC 3161 2.3). */
 typedef struct mh_tsa {
-    mbedtls_pk_context *key;
+    const mh_signer *key;
     const uint8_t *cert;
     size_t cert_len;
     const uint8_t *const *chain;
@@ -80,15 +82,12 @@ typedef struct mh_tsa {
  * itself failed (its key, certificate or buffer), not the request. */
 MH_PKI_API int mh_tsa_respond(const mh_tsa *tsa, const uint8_t *req, size_t req_len,
                               const uint8_t *serial, size_t serial_len, int64_t now, uint8_t *out,
-                              size_t cap, size_t *out_len, int *pki_status,
-                              int (*f_rng)(void *, unsigned char *, size_t),
-                              void *p_rng) MH_WARN_UNUSED;
+                              size_t cap, size_t *out_len, int *pki_status) MH_WARN_UNUSED;
 /* The token alone (a ContentInfo with SignedData over a TSTInfo) for a
  * parsed request, as CAdES-B-T embeds it. */
 MH_PKI_API int mh_tsa_token(const mh_tsa *tsa, const mh_tsp_req *req, const uint8_t *serial,
                             size_t serial_len, int64_t now, uint8_t *out, size_t cap,
-                            size_t *out_len, int (*f_rng)(void *, unsigned char *, size_t),
-                            void *p_rng) MH_WARN_UNUSED;
+                            size_t *out_len) MH_WARN_UNUSED;
 
 /* What a verified token (or a response) says; spans of the input. */
 typedef struct mh_tsp_info {

@@ -1,7 +1,13 @@
 /* tsp.c - RFC 3161 time-stamp requests, responses and tokens (pki_tsp.h). */
+#include <stdlib.h>
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
+#include "pki_cms.h"
+#include "pki_tsp.h"
 
 const uint8_t mh_tsp_policy_etsi_baseline[6] = {0x04, 0x00, 0x8f, 0x67, 0x01, 0x01};
 
@@ -19,7 +25,8 @@ int mh_tsp_req_init(mh_tsp_req *r, mbedtls_md_type_t md, const uint8_t *digest, 
         return MH_ERR_INVALID_ARG;
     memset(r, 0, sizeof *r);
     if (!md_ok(md) || !mi || dlen != mbedtls_md_get_size(mi)) {
-        mh_err_set("timestamp request: the digest must be SHA-256, SHA-384 or SHA-512");
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "timestamp request: the digest must be SHA-256, SHA-384 or SHA-512");
         return MH_ERR_UNSUPPORTED_ALG;
     }
     r->md = md;
@@ -122,7 +129,8 @@ int mh_tsp_req_parse(const uint8_t *der, size_t len, mh_tsp_req *r)
         goto bad;
     rc = parse_imprint(&mi, &r->md, &alg, &h);
     if (rc == MH_ERR_UNSUPPORTED_ALG || (rc == 0 && !md_ok(r->md))) {
-        mh_err_set("the timestamp request's hash is not supported (SHA-256, SHA-384, SHA-512)");
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "the timestamp request's hash is not supported (SHA-256, SHA-384, SHA-512)");
         return MH_ERR_UNSUPPORTED_ALG;
     }
     if (rc || alg.raw_len > sizeof r->alg_der)
@@ -155,29 +163,50 @@ int mh_tsp_req_parse(const uint8_t *der, size_t len, mh_tsp_req *r)
     if (!mh_der_done(&s))
         goto bad;
     if (present) {
-        mh_err_set("the timestamp request has extensions, which this TSA does not accept");
+        mh_err_set(MH_ERR_UNSUPPORTED,
+                   "the timestamp request has extensions, which this TSA does not accept");
         return MH_ERR_UNSUPPORTED;
     }
     return 0;
 bad:
-    mh_err_set("the timestamp request is not a valid DER TimeStampReq");
+    mh_err_set(MH_ERR_PARSE, "the timestamp request is not a valid DER TimeStampReq");
     return MH_ERR_PARSE;
 }
 
 /* ---- the authority ------------------------------------------------------ */
 
-static int tsa_check(const mh_tsa *tsa, mh_cms_cert *c)
+static const uint8_t oid_kp_timestamping[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08};
+
+/* The certificate's extended key usage is timeStamping alone, critical
+ * (RFC 3161 2.3). 0, MH_ERR_PARSE (not a certificate) or MH_ERR_KEY_USAGE. */
+static int tsa_eku(const uint8_t *der, size_t len)
+{
+    mh_x509_cert *c = calloc(1, sizeof *c);
+    int rc = MH_ERR_NOMEM;
+    if (c) {
+        rc = len > MH_CMS_MAX_CERT_LEN || mh_x509_cert_parse(c, der, len) ? MH_ERR_PARSE
+             : mh_x509_eku_only(c, oid_kp_timestamping, sizeof oid_kp_timestamping, true)
+                 ? 0
+                 : MH_ERR_KEY_USAGE;
+        free(c);
+    }
+    return rc;
+}
+
+static int tsa_check(const mh_tsa *tsa)
 {
     if (!tsa || !tsa->key || !tsa->cert || !md_ok(tsa->md)) {
-        mh_err_set("the TSA needs a key, its certificate and a SHA-2 hash");
+        mh_err_set(MH_ERR_INVALID_ARG, "the TSA needs a key, its certificate and a SHA-2 hash");
         return MH_ERR_INVALID_ARG;
     }
-    if (mh_cms_cert_parse(tsa->cert, tsa->cert_len, c)) {
-        mh_err_set("the TSA certificate is not a DER X.509 certificate");
+    int rc = tsa_eku(tsa->cert, tsa->cert_len);
+    if (rc == MH_ERR_PARSE) {
+        mh_err_set(MH_ERR_PARSE, "the TSA certificate is not a DER X.509 certificate");
         return MH_ERR_PARSE;
     }
-    if (!c->eku_only_timestamping || !c->eku_critical) {
-        mh_err_set("the TSA certificate must have the extended key usage timeStamping alone, "
+    if (rc) {
+        mh_err_set(MH_ERR_KEY_USAGE,
+                   "the TSA certificate must have the extended key usage timeStamping alone, "
                    "marked critical (RFC 3161 2.3); issue one with that extension");
         return MH_ERR_KEY_USAGE;
     }
@@ -185,15 +214,13 @@ static int tsa_check(const mh_tsa *tsa, mh_cms_cert *c)
 }
 
 int mh_tsa_token(const mh_tsa *tsa, const mh_tsp_req *req, const uint8_t *serial, size_t serial_len,
-                 int64_t now, uint8_t *out, size_t cap, size_t *out_len,
-                 int (*f_rng)(void *, unsigned char *, size_t), void *p_rng)
+                 int64_t now, uint8_t *out, size_t cap, size_t *out_len)
 {
     int ret;
-    mh_cms_cert c;
     uint8_t tst[1024];
     mh_derw w;
 
-    ret = tsa_check(tsa, &c);
+    ret = tsa_check(tsa);
     if (ret)
         return ret;
     if (!req || !serial || serial_len == 0 || serial_len > MH_TSP_MAX_SERIAL)
@@ -238,7 +265,7 @@ int mh_tsa_token(const mh_tsa *tsa, const mh_tsp_req *req, const uint8_t *serial
     s.md = tsa->md;
     s.flags = MH_CMS_PADES | (req->cert_req ? 0u : MH_CMS_NO_CERTS);
     return mh_cms_sign_ex(&s, mh_oid_tstinfo, sizeof mh_oid_tstinfo, w.p, mh_derw_len(&w, end),
-                          NULL, 0, out, cap, out_len, f_rng, p_rng);
+                          NULL, 0, out, cap, out_len);
 }
 
 static int write_reject(uint8_t *out, size_t cap, size_t *out_len, uint32_t fail, const char *text)
@@ -273,15 +300,14 @@ static int write_reject(uint8_t *out, size_t cap, size_t *out_len, uint32_t fail
 
 int mh_tsa_respond(const mh_tsa *tsa, const uint8_t *req, size_t req_len, const uint8_t *serial,
                    size_t serial_len, int64_t now, uint8_t *out, size_t cap, size_t *out_len,
-                   int *pki_status, int (*f_rng)(void *, unsigned char *, size_t), void *p_rng)
+                   int *pki_status)
 {
     mh_tsp_req r;
-    mh_cms_cert c;
     int ret;
 
     if (!out || !out_len || !pki_status)
         return MH_ERR_INVALID_ARG;
-    ret = tsa_check(tsa, &c);
+    ret = tsa_check(tsa);
     if (ret)
         return ret;
     *pki_status = 2;
@@ -305,8 +331,7 @@ int mh_tsa_respond(const mh_tsa *tsa, const uint8_t *req, size_t req_len, const 
     mh_derw_init(&w, out, cap);
     uint8_t *end = w.p;
     size_t tl = 0;
-    ret = mh_tsa_token(tsa, &r, serial, serial_len, now, out, cap > 16 ? cap - 16 : 0, &tl, f_rng,
-                       p_rng);
+    ret = mh_tsa_token(tsa, &r, serial, serial_len, now, out, cap > 16 ? cap - 16 : 0, &tl);
     if (ret)
         return ret;
     /* move the token to the end of out, then write the status before it */
@@ -441,7 +466,7 @@ int mh_tsp_tstinfo_parse(const uint8_t *der, size_t len, mh_tsp_info *info)
         goto bad;
     return 0;
 bad:
-    mh_err_set("the timestamp's TSTInfo is malformed");
+    mh_err_set(MH_ERR_PARSE, "the timestamp's TSTInfo is malformed");
     return MH_ERR_PARSE;
 }
 
@@ -528,13 +553,13 @@ int mh_tsp_resp_parse(const uint8_t *der, size_t len, mh_tsp_info *info)
     }
     return 0;
 bad:
-    mh_err_set("the timestamp response is not a valid DER TimeStampResp");
+    mh_err_set(MH_ERR_PARSE, "the timestamp response is not a valid DER TimeStampResp");
     return MH_ERR_PARSE;
 }
 
 static int ts_fail(const char *what)
 {
-    mh_err_set("the timestamp is not valid: %s", what);
+    mh_err_set(MH_ERR_TIMESTAMP, "the timestamp is not valid: %s", what);
     return MH_ERR_TIMESTAMP;
 }
 
@@ -543,7 +568,6 @@ int mh_tsp_token_verify(const uint8_t *tok, size_t len, const mh_tsp_req *req, c
 {
     mh_cms_result *res = NULL;
     mh_cms_verify_opts o;
-    mh_cms_cert c;
     int ret = MH_ERR_INVALID_ARG;
     static _Thread_local mh_cms_result res_buf; /* large; one per thread */
 
@@ -579,8 +603,7 @@ int mh_tsp_token_verify(const uint8_t *tok, size_t len, const mh_tsp_req *req, c
     }
     info->tsa_cert = res->signers[0].cert;
     info->tsa_cert_len = res->signers[0].cert_len;
-    if (mh_cms_cert_parse(info->tsa_cert, info->tsa_cert_len, &c) || !c.eku_only_timestamping ||
-        !c.eku_critical) {
+    if (tsa_eku(info->tsa_cert, info->tsa_cert_len) != 0) {
         ret = ts_fail("the TSA certificate lacks the critical extended key usage timeStamping");
         goto out;
     }
@@ -636,8 +659,9 @@ int mh_tsp_resp_verify(const uint8_t *resp, size_t len, const mh_tsp_req *req, c
     if (info->status > 1 || !info->token) {
         char f[160];
         fail_text(info->fail_info, f, sizeof f);
-        mh_err_set("the TSA refused the request (status %d%s%s%s%s)", info->status,
-                   f[0] ? ": " : "", f, info->status_text[0] ? "; " : "", info->status_text);
+        mh_err_set(MH_ERR_TIMESTAMP, "the TSA refused the request (status %d%s%s%s%s)",
+                   info->status, f[0] ? ": " : "", f, info->status_text[0] ? "; " : "",
+                   info->status_text);
         return MH_ERR_TIMESTAMP;
     }
     const uint8_t *tok = info->token;

@@ -6,7 +6,9 @@
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
 
 static int map_err(int rc)
 {

@@ -17,7 +17,9 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
 
 #define CACHE_SLOTS 16
 #define POINT_MAX MH_PKI_EC_MAX_POINT

@@ -12,7 +12,9 @@
  * y = Y/Z, x*y = T/Z, with the formulas of RFC 8032 5.1.4. */
 #include <mbedtls/sha512.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
 
 typedef struct {
     int64_t v[10];

@@ -15,6 +15,8 @@
 #ifndef MH_PKI_ED25519_H
 #define MH_PKI_ED25519_H
 
+#include "pki_base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 

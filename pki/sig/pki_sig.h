@@ -25,20 +25,15 @@
 #ifndef MH_PKI_SIG_H
 #define MH_PKI_SIG_H
 
+#include "pki_base.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <mbedtls/ecp.h>
 #include <mbedtls/md.h>
-
-enum mh_pki_sigalg {
-    MH_PKI_SIG_ECDSA,       /* ECDSA, signature as DER Ecdsa-Sig-Value */
-    MH_PKI_SIG_ECDSA_P1363, /* ECDSA, signature as r || s, each len(n) bytes */
-    MH_PKI_SIG_RSA_PKCS1,   /* RSASSA-PKCS1-v1_5 (RFC 8017 8.2) */
-    MH_PKI_SIG_RSA_PSS,     /* RSASSA-PSS with MGF1 (RFC 8017 8.1) */
-    MH_PKI_SIG_ED25519      /* PureEdDSA over the message (RFC 8032) */
-};
+#include <mbedtls/pk.h>
 
 enum mh_pki_keytype {
     MH_PKI_KEY_NONE = 0,
@@ -103,7 +98,10 @@ MH_PKI_API int mh_pki_spki_parse_flags(const uint8_t *spki, size_t len, unsigned
 
 /* Checks a signature over a digest computed with md (hash_len must be md's
  * size). md: SHA-224, SHA-256, SHA-384, SHA-512 (SHA-1 for legacy keys).
- * pss: for MH_PKI_SIG_RSA_PSS only; NULL means the key's PSS parameters if
+ * alg: ECDSA (enc: MH_SIG_DER for a DER Ecdsa-Sig-Value, MH_SIG_RAW for
+ * r || s, each as long as the order), RSA PKCS#1 v1.5, RSA-PSS (enc is
+ * ignored but for ECDSA: the one enum of common_signer.h).
+ * pss: for MH_SIG_RSA_PSS only; NULL means the key's PSS parameters if
  * it has them, else MGF1 with md and a salt as long as the hash. With a
  * PSS-restricted key, md and the MGF1 hash must be the key's and the salt
  * at least the key's salt length.
@@ -113,15 +111,15 @@ MH_PKI_API int mh_pki_spki_parse_flags(const uint8_t *spki, size_t len, unsigned
  * MH_ERR_UNSUPPORTED_ALG (an algorithm, hash or key mohur does not take), or MH_ERR_INVALID_ARG
  * (NULL pointers, a hash of the wrong length). Ed25519 has no pre-hash form: use
  * mh_pki_verify_msg(). */
-MH_PKI_API int mh_pki_verify_hash(const mh_pki_pubkey *key, enum mh_pki_sigalg alg,
-                                  mbedtls_md_type_t md, const uint8_t *hash, size_t hash_len,
-                                  const uint8_t *sig, size_t sig_len,
+MH_PKI_API int mh_pki_verify_hash(const mh_pki_pubkey *key, enum mh_sig_alg alg,
+                                  enum mh_sig_enc enc, mbedtls_md_type_t md, const uint8_t *hash,
+                                  size_t hash_len, const uint8_t *sig, size_t sig_len,
                                   const struct mh_pki_pss_params *pss) MH_WARN_UNUSED;
 
 /* Hashes msg with md, then as mh_pki_verify_hash(). For Ed25519, md must be
  * MBEDTLS_MD_NONE or MBEDTLS_MD_SHA512 and the message is verified as it is
  * (RFC 8032 PureEdDSA). */
-MH_PKI_API int mh_pki_verify_msg(const mh_pki_pubkey *key, enum mh_pki_sigalg alg,
+MH_PKI_API int mh_pki_verify_msg(const mh_pki_pubkey *key, enum mh_sig_alg alg, enum mh_sig_enc enc,
                                  mbedtls_md_type_t md, const uint8_t *msg, size_t msg_len,
                                  const uint8_t *sig, size_t sig_len,
                                  const struct mh_pki_pss_params *pss) MH_WARN_UNUSED;
@@ -170,15 +168,15 @@ MH_PKI_API const mh_pki_ecdsa_backend *mh_pki_ecdsa_backend_get(void);
 MH_PKI_API void mh_pki_ecdsa_backend_set(const mh_pki_ecdsa_backend *backend);
 
 /* Checks an ECDSA signature over a hash with a public point on a named
- * curve (P-256, P-384, P-521). alg: MH_PKI_SIG_ECDSA (DER Ecdsa-Sig-Value)
- * or MH_PKI_SIG_ECDSA_P1363 (r || s, each as long as the order). Returns 0,
+ * curve (P-256, P-384, P-521). enc: MH_SIG_DER (DER Ecdsa-Sig-Value) or
+ * MH_SIG_RAW (r || s, each as long as the order, IEEE P1363). Returns 0,
  * MH_ERR_VERIFY_FAILED (any malformed or non-canonical signature, r or s
  * out of range, or the equation does not hold), MH_ERR_UNSUPPORTED_ALG
  * (another curve), MH_ERR_INVALID_ARG (NULL pointers, an empty hash, a
  * point that is not an uncompressed point on the curve). */
 MH_PKI_API int mh_pki_ecdsa_verify(mbedtls_ecp_group_id curve, const uint8_t *point,
                                    size_t point_len, const uint8_t *hash, size_t hash_len,
-                                   enum mh_pki_sigalg alg, const uint8_t *sig,
+                                   enum mh_sig_enc enc, const uint8_t *sig,
                                    size_t sig_len) MH_WARN_UNUSED;
 
 /* Checks that point is an uncompressed point on the curve (through the
@@ -197,5 +195,21 @@ MH_PKI_API int mh_pki_ecdsa_der_to_raw(mbedtls_ecp_group_id curve, const uint8_t
 
 /* Bytes of the group order of a curve of the policy, 0 for any other. */
 MH_PKI_API size_t mh_pki_ec_order_len(mbedtls_ecp_group_id curve);
+
+/* ---- a software key as an mh_signer ---------------------------------------
+ * For tests, benchmarks and key files (a token key's signer is hsm/'s
+ * mh_hsm_key_signer). Caller-owned; &s->signer is the signer, valid while s
+ * and the key live. Randomness from the kernel (mh_rng_mbedtls). */
+typedef struct mh_pki_soft_signer {
+    mh_signer signer;
+    mbedtls_pk_context *pk;
+    uint8_t spki[MH_SPKI_MAX];
+} mh_pki_soft_signer;
+
+/* alg: MH_SIG_AUTO (ECDSA or RSA PKCS#1 v1.5 as the key implies),
+ * MH_SIG_RSA_PSS for an RSA key. MH_ERR_KEY_TYPE for other keys (mbedTLS
+ * 2.28 has no Ed25519). */
+MH_PKI_API int mh_pki_soft_signer_init(mh_pki_soft_signer *s, mbedtls_pk_context *pk,
+                                       enum mh_sig_alg alg) MH_WARN_UNUSED;
 
 #endif

@@ -10,7 +10,9 @@
 
 #include <mbedtls/rsa.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
 #include "sig_internal.h"
 
 #if defined(__has_include)
@@ -24,20 +26,20 @@
 
 static int bad_sig(const char *what)
 {
-    mh_err_set("the signature does not verify: %s", what);
+    mh_err_set(MH_ERR_VERIFY_FAILED, "the signature does not verify: %s", what);
     return MH_ERR_VERIFY_FAILED;
 }
 
 static int unsupported(const char *what)
 {
-    mh_err_set("the signature cannot be checked: %s", what);
+    mh_err_set(MH_ERR_UNSUPPORTED_ALG, "the signature cannot be checked: %s", what);
     return MH_ERR_UNSUPPORTED_ALG;
 }
 
 /* A hash or key the policy refuses (not "forged": MH_ERR_ALG_REFUSED). */
 static int refused(const char *what)
 {
-    mh_err_set("the signature is refused by policy: %s", what);
+    mh_err_set(MH_ERR_ALG_REFUSED, "the signature is refused by policy: %s", what);
     return MH_ERR_ALG_REFUSED;
 }
 
@@ -79,7 +81,8 @@ static int rsa_public(const mh_pki_pubkey *key, const uint8_t *sig, size_t sig_l
     mbedtls_rsa_context rsa;
     mbedtls_rsa_init(&rsa, MBEDTLS_RSA_PKCS_V15, 0);
     if (sig_len != key->n_len) {
-        mh_err_set("the signature does not verify: an RSA signature with this %zu-bit key is "
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the signature does not verify: an RSA signature with this %zu-bit key is "
                    "%zu bytes, not %zu",
                    key->bits, key->n_len, sig_len);
         ret = MH_ERR_VERIFY_FAILED;
@@ -264,7 +267,8 @@ static int pss_params(const mh_pki_pubkey *key, mbedtls_md_type_t md, size_t hle
         /* RFC 4055 3.3: the key's parameters bind every signature made
          * with it */
         if (md != key->pss_md) {
-            mh_err_set("the signature does not verify: the key allows RSA-PSS with %s only, "
+            mh_err_set(MH_ERR_VERIFY_FAILED,
+                       "the signature does not verify: the key allows RSA-PSS with %s only, "
                        "the signature uses %s",
                        md_name(key->pss_md), md_name(md));
             return MH_ERR_VERIFY_FAILED;
@@ -295,21 +299,22 @@ static const char *key_name(const mh_pki_pubkey *key)
 
 static int key_mismatch(const mh_pki_pubkey *key, const char *alg)
 {
-    mh_err_set("the signature does not verify: it is %s signature but the key is %s", alg,
+    mh_err_set(MH_ERR_VERIFY_FAILED,
+               "the signature does not verify: it is %s signature but the key is %s", alg,
                key_name(key));
     return MH_ERR_VERIFY_FAILED;
 }
 
-int mh_pki_verify_hash(const mh_pki_pubkey *key, enum mh_pki_sigalg alg, mbedtls_md_type_t md,
-                       const uint8_t *hash, size_t hash_len, const uint8_t *sig, size_t sig_len,
-                       const struct mh_pki_pss_params *pss)
+int mh_pki_verify_hash(const mh_pki_pubkey *key, enum mh_sig_alg alg, enum mh_sig_enc enc,
+                       mbedtls_md_type_t md, const uint8_t *hash, size_t hash_len,
+                       const uint8_t *sig, size_t sig_len, const struct mh_pki_pss_params *pss)
 {
     int ret = MH_ERR_VERIFY_FAILED;
     if (!key || key->type == MH_PKI_KEY_NONE || (!hash && hash_len) || (!sig && sig_len)) {
-        mh_err_set("signature check called without a key, hash or signature");
+        mh_err_set(MH_ERR_INVALID_ARG, "signature check called without a key, hash or signature");
         return MH_ERR_INVALID_ARG;
     }
-    if (alg == MH_PKI_SIG_ED25519) {
+    if (alg == MH_SIG_ED25519) {
         if (key->type != MH_PKI_KEY_ED25519)
             return key_mismatch(key, "an Ed25519");
         return unsupported("Ed25519 signs the message itself, not a hash; check it with "
@@ -318,25 +323,25 @@ int mh_pki_verify_hash(const mh_pki_pubkey *key, enum mh_pki_sigalg alg, mbedtls
     if ((ret = check_md(key, md)) != 0)
         return ret;
     if (hash_len != mbedtls_md_get_size(mbedtls_md_info_from_type(md))) {
-        mh_err_set("signature check called with a %zu-byte hash for %s", hash_len, md_name(md));
+        mh_err_set(MH_ERR_INVALID_ARG, "signature check called with a %zu-byte hash for %s",
+                   hash_len, md_name(md));
         return MH_ERR_INVALID_ARG;
     }
     switch (alg) {
-    case MH_PKI_SIG_ECDSA:
-    case MH_PKI_SIG_ECDSA_P1363:
+    case MH_SIG_ECDSA:
         if (key->type != MH_PKI_KEY_EC)
             return key_mismatch(key, "an ECDSA");
         /* the one ECDSA verifier: strict checks, then the backend */
-        return mh_pki_ecdsa_verify(key->curve, key->point, key->point_len, hash, hash_len, alg, sig,
+        return mh_pki_ecdsa_verify(key->curve, key->point, key->point_len, hash, hash_len, enc, sig,
                                    sig_len);
-    case MH_PKI_SIG_RSA_PKCS1:
+    case MH_SIG_RSA_PKCS1:
         if (key->type == MH_PKI_KEY_RSA_PSS)
             return bad_sig("the key is an RSA-PSS (id-RSASSA-PSS) key, which must not make "
                            "PKCS#1 v1.5 signatures");
         if (key->type != MH_PKI_KEY_RSA)
             return key_mismatch(key, "an RSA PKCS#1 v1.5");
         return rsa_pkcs1_verify(key, md, hash, hash_len, sig, sig_len);
-    case MH_PKI_SIG_RSA_PSS: {
+    case MH_SIG_RSA_PSS: {
         struct mh_pki_pss_params use;
         if (key->type != MH_PKI_KEY_RSA && key->type != MH_PKI_KEY_RSA_PSS)
             return key_mismatch(key, "an RSA-PSS");
@@ -349,17 +354,18 @@ int mh_pki_verify_hash(const mh_pki_pubkey *key, enum mh_pki_sigalg alg, mbedtls
     }
 }
 
-int mh_pki_verify_msg(const mh_pki_pubkey *key, enum mh_pki_sigalg alg, mbedtls_md_type_t md,
-                      const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len,
-                      const struct mh_pki_pss_params *pss)
+int mh_pki_verify_msg(const mh_pki_pubkey *key, enum mh_sig_alg alg, enum mh_sig_enc enc,
+                      mbedtls_md_type_t md, const uint8_t *msg, size_t msg_len, const uint8_t *sig,
+                      size_t sig_len, const struct mh_pki_pss_params *pss)
 {
     uint8_t hash[MD_MAX];
     int ret;
     if (!key || key->type == MH_PKI_KEY_NONE || (!msg && msg_len) || (!sig && sig_len)) {
-        mh_err_set("signature check called without a key, message or signature");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "signature check called without a key, message or signature");
         return MH_ERR_INVALID_ARG;
     }
-    if (alg == MH_PKI_SIG_ED25519) {
+    if (alg == MH_SIG_ED25519) {
         if (key->type != MH_PKI_KEY_ED25519)
             return key_mismatch(key, "an Ed25519");
         if (md != MBEDTLS_MD_NONE && md != MBEDTLS_MD_SHA512)
@@ -382,7 +388,7 @@ int mh_pki_verify_msg(const mh_pki_pubkey *key, enum mh_pki_sigalg alg, mbedtls_
     const mbedtls_md_info_t *info = mbedtls_md_info_from_type(md);
     if (mbedtls_md(info, msg, msg_len, hash) != 0)
         return MH_ERR_INTERNAL;
-    ret = mh_pki_verify_hash(key, alg, md, hash, mbedtls_md_get_size(info), sig, sig_len, pss);
+    ret = mh_pki_verify_hash(key, alg, enc, md, hash, mbedtls_md_get_size(info), sig, sig_len, pss);
     mh_wipe(hash, sizeof hash);
     return ret;
 }

@@ -11,7 +11,9 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
 
 #define ORDER_MAX 66 /* P-521 */
 
@@ -83,7 +85,7 @@ void mh_pki_ecdsa_backend_set(const mh_pki_ecdsa_backend *backend)
 
 static int bad_sig(const char *what)
 {
-    mh_err_set("the signature does not verify: %s", what);
+    mh_err_set(MH_ERR_VERIFY_FAILED, "the signature does not verify: %s", what);
     return MH_ERR_VERIFY_FAILED;
 }
 
@@ -155,7 +157,8 @@ static int der_split(const struct curve *c, const uint8_t *sig, size_t len, uint
 static int point_form(const struct curve *c, const uint8_t *point, size_t len)
 {
     if (!point || len != 1 + 2 * c->nlen || point[0] != 0x04) {
-        mh_err_set("the public key is not an uncompressed point of the curve's size");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the public key is not an uncompressed point of the curve's size");
         return MH_ERR_INVALID_ARG;
     }
     return 0;
@@ -163,7 +166,8 @@ static int point_form(const struct curve *c, const uint8_t *point, size_t len)
 
 static int unsupported_curve(void)
 {
-    mh_err_set("the signature cannot be checked: the key is on a curve other than P-256, "
+    mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+               "the signature cannot be checked: the key is on a curve other than P-256, "
                "P-384 and P-521");
     return MH_ERR_UNSUPPORTED_ALG;
 }
@@ -178,7 +182,7 @@ int mh_pki_ec_point_check(mbedtls_ecp_group_id curve, const uint8_t *point, size
         return ret;
     ret = mh_pki_ecdsa_backend_get()->point_check(curve, point, point_len);
     if (ret == MH_ERR_INVALID_ARG || ret == MH_ERR_VERIFY_FAILED) {
-        mh_err_set("the public key is not a point on the curve");
+        mh_err_set(MH_ERR_INVALID_ARG, "the public key is not a point on the curve");
         return MH_ERR_INVALID_ARG;
     }
     return ret;
@@ -203,7 +207,7 @@ int mh_pki_ecdsa_der_to_raw(mbedtls_ecp_group_id curve, const uint8_t *der, size
 }
 
 int mh_pki_ecdsa_verify(mbedtls_ecp_group_id curve, const uint8_t *point, size_t point_len,
-                        const uint8_t *hash, size_t hash_len, enum mh_pki_sigalg alg,
+                        const uint8_t *hash, size_t hash_len, enum mh_sig_enc enc,
                         const uint8_t *sig, size_t sig_len)
 {
     const struct curve *c = curve_of(curve);
@@ -212,24 +216,25 @@ int mh_pki_ecdsa_verify(mbedtls_ecp_group_id curve, const uint8_t *point, size_t
     if (!c)
         return unsupported_curve();
     if (!hash || hash_len == 0 || (!sig && sig_len)) {
-        mh_err_set("ECDSA check called without a hash or signature");
+        mh_err_set(MH_ERR_INVALID_ARG, "ECDSA check called without a hash or signature");
         return MH_ERR_INVALID_ARG;
     }
     if ((ret = point_form(c, point, point_len)) != 0)
         return ret;
-    if (alg == MH_PKI_SIG_ECDSA_P1363) {
+    if (enc == MH_SIG_RAW) {
         if (sig_len != 2 * c->nlen) {
-            mh_err_set("the signature does not verify: an IEEE P1363 ECDSA signature on this "
+            mh_err_set(MH_ERR_VERIFY_FAILED,
+                       "the signature does not verify: an IEEE P1363 ECDSA signature on this "
                        "curve is %zu bytes, not %zu",
                        2 * c->nlen, sig_len);
             return MH_ERR_VERIFY_FAILED;
         }
         memcpy(rs, sig, sig_len);
-    } else if (alg == MH_PKI_SIG_ECDSA) {
+    } else if (enc == MH_SIG_DER) {
         if ((ret = der_split(c, sig, sig_len, rs)) != 0)
             return ret;
     } else {
-        mh_err_set("ECDSA check called with a non-ECDSA algorithm");
+        mh_err_set(MH_ERR_INVALID_ARG, "ECDSA check called with an unknown encoding");
         return MH_ERR_INVALID_ARG;
     }
     if ((ret = range_check(c, rs)) != 0)
@@ -246,6 +251,6 @@ int mh_pki_ecdsa_verify(mbedtls_ecp_group_id curve, const uint8_t *point, size_t
     if (ret == MH_ERR_VERIFY_FAILED)
         return bad_sig("the ECDSA equation does not hold: wrong key, data or signature");
     if (ret == MH_ERR_INVALID_ARG)
-        mh_err_set("the public key is not a point on the curve");
+        mh_err_set(ret, "the public key is not a point on the curve");
     return ret;
 }

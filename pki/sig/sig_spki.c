@@ -5,7 +5,9 @@
 
 #include <mbedtls/ecp.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
 #include "sig_internal.h"
 
 #define SPKI_MAX_LEN 4096u
@@ -51,7 +53,8 @@ int mh_sig_hash_oid(mbedtls_md_type_t md, const uint8_t **oid, size_t *len)
 
 static int parse_err(const char *what)
 {
-    mh_err_set("the public key (SubjectPublicKeyInfo) is malformed: %s; export the key again "
+    mh_err_set(MH_ERR_PARSE,
+               "the public key (SubjectPublicKeyInfo) is malformed: %s; export the key again "
                "as DER SubjectPublicKeyInfo",
                what);
     return MH_ERR_PARSE;
@@ -59,7 +62,7 @@ static int parse_err(const char *what)
 
 static int unsupported(const char *what)
 {
-    mh_err_set("the public key is not supported: %s", what);
+    mh_err_set(MH_ERR_UNSUPPORTED_ALG, "the public key is not supported: %s", what);
     return MH_ERR_UNSUPPORTED_ALG;
 }
 
@@ -212,7 +215,8 @@ static int read_rsa_key(const uint8_t *bits, size_t len, unsigned flags, mh_pki_
     if (nl > MH_PKI_RSA_MAX_BYTES)
         return unsupported("its RSA modulus is longer than 8192 bits");
     if (nbits < (legacy ? 1024u : 2048u)) {
-        mh_err_set("the public key is refused by policy: its RSA modulus has %zu bits; mohur "
+        mh_err_set(MH_ERR_ALG_REFUSED,
+                   "the public key is refused by policy: its RSA modulus has %zu bits; mohur "
                    "takes 2048 bits or more (1024 for legacy documents)",
                    nbits);
         return MH_ERR_ALG_REFUSED;
@@ -224,7 +228,8 @@ static int read_rsa_key(const uint8_t *bits, size_t len, unsigned flags, mh_pki_
     if (ebits > 256)
         return unsupported("its RSA public exponent is larger than 2^256 (FIPS 186-4)");
     if (!legacy && ebits < 17) {
-        mh_err_set("the public key is refused by policy: its RSA public exponent is below "
+        mh_err_set(MH_ERR_ALG_REFUSED,
+                   "the public key is refused by policy: its RSA public exponent is below "
                    "65537 (FIPS 186-4 asks for 65537 <= e < 2^256)");
         return MH_ERR_ALG_REFUSED;
     }
@@ -316,7 +321,8 @@ int mh_pki_spki_parse_flags(const uint8_t *spki, size_t len, unsigned flags, mh_
         goto out;
     }
     if (len > SPKI_MAX_LEN) {
-        mh_err_set("the public key is %zu bytes; a SubjectPublicKeyInfo here is at most %u", len,
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the public key is %zu bytes; a SubjectPublicKeyInfo here is at most %u", len,
                    SPKI_MAX_LEN);
         ret = MH_ERR_TOO_LARGE;
         goto out;

@@ -2,7 +2,13 @@
  * lengths, bounds-checked, depth-capped. See pki_cbor.h. */
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 void mh_cbor_r_init(mh_cbor_r *r, const uint8_t *buf, size_t len)
 {
@@ -32,45 +38,6 @@ int mh_cbor_peek(const mh_cbor_r *r)
     if (r->failed || r->p == r->end)
         return -1;
     return r->p[0] >> 5;
-}
-
-bool mh_utf8_valid(const uint8_t *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint8_t c = s[i];
-        size_t n;
-        uint32_t cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            n = 1;
-            cp = c & 0x1fu;
-            min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2;
-            cp = c & 0x0fu;
-            min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3;
-            cp = c & 0x07u;
-            min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n > len - i - 1)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3fu);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += n + 1;
-    }
-    return true;
 }
 
 int mh_cbor_next(mh_cbor_r *r, mh_cbor_item *it)
@@ -296,13 +263,15 @@ int mh_cbor_check(const uint8_t *buf, size_t len, unsigned max_depth, unsigned f
         max_depth = MH_CBOR_MAX_DEPTH;
     mh_cbor_r_init(&r, buf, len);
     if (walk(&r, 0, max_depth, (flags & MH_CBOR_DETERMINISTIC) != 0, true)) {
-        mh_err_set("the CBOR data is malformed or not in deterministic encoding (at byte %zu "
+        mh_err_set(MH_ERR_PARSE,
+                   "the CBOR data is malformed or not in deterministic encoding (at byte %zu "
                    "of %zu)",
                    r.p && buf ? (size_t)(r.p - buf) : 0, len);
         return MH_ERR_PARSE;
     }
     if (!mh_cbor_r_done(&r)) {
-        mh_err_set("the CBOR data has %zu unexpected bytes after its end", (size_t)(r.end - r.p));
+        mh_err_set(MH_ERR_PARSE, "the CBOR data has %zu unexpected bytes after its end",
+                   (size_t)(r.end - r.p));
         return MH_ERR_PARSE;
     }
     return MH_OK;

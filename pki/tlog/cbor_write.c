@@ -2,7 +2,13 @@
  * lengths) into a caller buffer. See pki_cbor.h. */
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 void mh_cbor_w_init(mh_cbor_w *w, uint8_t *buf, size_t cap)
 {

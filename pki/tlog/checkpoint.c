@@ -1,44 +1,21 @@
 /* checkpoint.c - C2SP tlog-checkpoint bodies: parse strictly, format. */
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 /* Valid UTF-8 without control characters (newline included). */
 static bool line_ok(const char *s, size_t len)
 {
     for (size_t i = 0; i < len;) {
-        uint8_t c = (uint8_t)s[i];
-        size_t k;
-        uint32_t cp;
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f)
-                return false;
-            i++;
-            continue;
-        }
-        if ((c & 0xe0) == 0xc0) {
-            k = 2;
-            cp = c & 0x1fu;
-        } else if ((c & 0xf0) == 0xe0) {
-            k = 3;
-            cp = c & 0x0fu;
-        } else if ((c & 0xf8) == 0xf0) {
-            k = 4;
-            cp = c & 0x07u;
-        } else {
+        uint32_t cp = mh_utf8_next((const uint8_t *)s, len, &i);
+        if (cp == MH_UTF8_BAD || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
             return false;
-        }
-        if (len - i < k)
-            return false;
-        for (size_t j = 1; j < k; j++) {
-            if (((uint8_t)s[i + j] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | ((uint8_t)s[i + j] & 0x3fu);
-        }
-        if ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-            return false;
-        i += k;
     }
     return true;
 }
@@ -65,7 +42,7 @@ int mh_checkpoint_parse(const char *text, size_t len, mh_checkpoint *cp)
         return MH_ERR_INVALID_ARG;
     memset(cp, 0, sizeof *cp);
     if (len > MH_NOTE_MAX_TEXT + (size_t)MH_NOTE_MAX_SIGS * (MH_NOTE_MAX_LINE + 1)) {
-        mh_err_set("the checkpoint is larger than 1 MiB: it is not a checkpoint");
+        mh_err_set(MH_ERR_TOO_LARGE, "the checkpoint is larger than 1 MiB: it is not a checkpoint");
         return MH_ERR_TOO_LARGE;
     }
     p = text;
@@ -73,7 +50,8 @@ int mh_checkpoint_parse(const char *text, size_t len, mh_checkpoint *cp)
     /* origin */
     if (next_line(&p, end, &l, &ll) != 0 || ll == 0 || ll > MH_CHECKPOINT_MAX_ORIGIN ||
         !line_ok(l, ll)) {
-        mh_err_set("the checkpoint's first line is not a log origin (non-empty text of at most "
+        mh_err_set(ret,
+                   "the checkpoint's first line is not a log origin (non-empty text of at most "
                    "%d bytes)",
                    MH_CHECKPOINT_MAX_ORIGIN);
         goto out;
@@ -83,12 +61,13 @@ int mh_checkpoint_parse(const char *text, size_t len, mh_checkpoint *cp)
     cp->origin_len = ll;
     /* tree size: decimal, no sign, no leading zeros, 64 bits */
     if (next_line(&p, end, &l, &ll) != 0 || ll == 0 || ll > 20 || (ll > 1 && l[0] == '0')) {
-        mh_err_set("the checkpoint's second line is not a tree size in decimal");
+        mh_err_set(ret, "the checkpoint's second line is not a tree size in decimal");
         goto out;
     }
     for (size_t i = 0; i < ll; i++) {
         if (l[i] < '0' || l[i] > '9' || cp->size > (UINT64_MAX - (uint64_t)(l[i] - '0')) / 10) {
-            mh_err_set("the checkpoint's second line is not a tree size in decimal (digits only, "
+            mh_err_set(ret,
+                       "the checkpoint's second line is not a tree size in decimal (digits only, "
                        "at most 2^64 - 1)");
             goto out;
         }
@@ -96,8 +75,8 @@ int mh_checkpoint_parse(const char *text, size_t len, mh_checkpoint *cp)
     }
     /* root hash */
     if (next_line(&p, end, &l, &ll) != 0 ||
-        mh_note_b64_decode(l, ll, cp->root, sizeof cp->root, &n) != 0 || n != sizeof cp->root) {
-        mh_err_set("the checkpoint's third line is not the base64 of a 32-byte root hash");
+        mh_base64_decode(l, ll, cp->root, sizeof cp->root, &n) != 0 || n != sizeof cp->root) {
+        mh_err_set(ret, "the checkpoint's third line is not the base64 of a 32-byte root hash");
         goto out;
     }
     /* extension lines, up to the end or a blank line (the signatures) */
@@ -106,7 +85,7 @@ int mh_checkpoint_parse(const char *text, size_t len, mh_checkpoint *cp)
         if (*p == '\n')
             break;
         if (next_line(&p, end, &l, &ll) != 0 || !line_ok(l, ll)) {
-            mh_err_set("an extension line of the checkpoint is not a line of text");
+            mh_err_set(ret, "an extension line of the checkpoint is not a line of text");
             goto out;
         }
     }
@@ -153,7 +132,7 @@ int mh_checkpoint_format(const char *origin, uint64_t size, const uint8_t root[3
     while (nd)
         out[o++] = digits[--nd];
     out[o++] = '\n';
-    ret = mh_note_b64_encode(root, 32, out + o, cap - o, &bl);
+    ret = mh_base64_encode(root, 32, out + o, cap - o, &bl);
     if (ret != 0)
         return ret;
     o += bl;

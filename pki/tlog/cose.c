@@ -2,7 +2,13 @@
  * Sig_structure hash and ES256 verification of r || s (through pki/sig, the
  * one ECDSA verifier). No allocation of our own, no I/O: the firmware
  * compiles this file. Signing is in cose_sign.c. */
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 #include <string.h>
 
@@ -76,7 +82,7 @@ int mh_cose_es256_verify(const uint8_t point[MH_RECEIPT_P256_POINT], const uint8
         return MH_ERR_INVALID_ARG;
     /* pki/sig: exact-width r || s, 1 <= r, s <= n - 1, point on the curve */
     return mh_pki_ecdsa_verify(MBEDTLS_ECP_DP_SECP256R1, point, MH_RECEIPT_P256_POINT, hash, 32,
-                               MH_PKI_SIG_ECDSA_P1363, sig, MH_RECEIPT_SIG_LEN);
+                               MH_SIG_RAW, sig, MH_RECEIPT_SIG_LEN);
 }
 
 /* ---- a COSE_Sign1 of the receipt's shape with another payload ---------- */
@@ -86,7 +92,8 @@ static int decode_prot(const uint8_t *p, size_t len, uint8_t kid[MH_RECEIPT_KID_
     /* exactly {1: -7, 4: h'<8 bytes>'}, deterministic: A2 01 26 04 48 ... */
     static const uint8_t head[] = {0xa2, 0x01, 0x26, 0x04, 0x48};
     if (len != sizeof head + MH_RECEIPT_KID_LEN || memcmp(p, head, sizeof head) != 0) {
-        mh_err_set("the signed object's protected header is not exactly {alg: ES256, kid: 8 "
+        mh_err_set(MH_ERR_PARSE,
+                   "the signed object's protected header is not exactly {alg: ES256, kid: 8 "
                    "bytes}");
         return MH_ERR_PARSE;
     }
@@ -107,17 +114,20 @@ int mh_cose_sign1_decode(const uint8_t *buf, size_t len, size_t max, unsigned ma
         return MH_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
     if (len > max || len > COSE_PART_MAX + 64) {
-        mh_err_set("the signed object is %zu bytes, more than the %zu allowed", len, max);
+        mh_err_set(MH_ERR_TOO_LARGE, "the signed object is %zu bytes, more than the %zu allowed",
+                   len, max);
         return MH_ERR_TOO_LARGE;
     }
     if (len == 0 || mh_cbor_check(buf, len, max_depth, MH_CBOR_DETERMINISTIC)) {
-        mh_err_set("the signed object is not one well-formed deterministic CBOR item");
+        mh_err_set(MH_ERR_PARSE,
+                   "the signed object is not one well-formed deterministic CBOR item");
         return MH_ERR_PARSE;
     }
     mh_cbor_r_init(&r, buf, len);
     if (mh_cbor_get_tag(&r, &tag) || tag != 18 || mh_cbor_get_array(&r, &n) || n != 4 ||
         mh_cbor_get_bytes(&r, &out->prot, &out->prot_len)) {
-        mh_err_set("the signed object is not a tagged COSE_Sign1 (tag 18, four elements)");
+        mh_err_set(MH_ERR_PARSE,
+                   "the signed object is not a tagged COSE_Sign1 (tag 18, four elements)");
         memset(out, 0, sizeof *out);
         return MH_ERR_PARSE;
     }
@@ -129,7 +139,8 @@ int mh_cose_sign1_decode(const uint8_t *buf, size_t len, size_t max, unsigned ma
         mh_cbor_get_bytes(&r, &out->payload, &out->payload_len) ||
         mh_cbor_get_bytes(&r, &sig, &sig_len) || sig_len != MH_RECEIPT_SIG_LEN ||
         !mh_cbor_r_done(&r)) {
-        mh_err_set("the signed object's COSE_Sign1 is malformed: it needs an empty unprotected "
+        mh_err_set(MH_ERR_PARSE,
+                   "the signed object's COSE_Sign1 is malformed: it needs an empty unprotected "
                    "header, an attached payload and a 64-byte ES256 signature");
         memset(out, 0, sizeof *out);
         return MH_ERR_PARSE;

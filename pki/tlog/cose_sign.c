@@ -1,58 +1,54 @@
-/* cose_sign.c - ES256 signing for COSE_Sign1 (RFC 9053 2.1): the key's
- * DER signature (an mbedtls_pk_context, maybe a token key) as r || s. The
+/* cose_sign.c - ES256 signing for COSE_Sign1 (RFC 9053 2.1): r || s as
+ * the signer makes it (a token gives r || s; nothing is converted). The
  * firmware does not compile this file. */
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 #include <string.h>
 
-#include <mbedtls/ecdsa.h>
-#include <mbedtls/pk.h>
-
-int mh_cose_es256_sign(mbedtls_pk_context *pk, const uint8_t hash[32],
-                       int (*f_rng)(void *, unsigned char *, size_t), void *p_rng,
+int mh_cose_es256_sign(const mh_signer *key, const uint8_t hash[32],
                        uint8_t sig[MH_RECEIPT_SIG_LEN])
 {
-    uint8_t der[MBEDTLS_ECDSA_MAX_LEN];
-    size_t der_len = 0;
+    mh_receipt_key k;
+    size_t n = 0;
+    int ret;
 
-    if (!pk || !hash || !sig)
+    if (!key || !hash || !sig)
         return MH_ERR_INVALID_ARG;
-    if (!mbedtls_pk_can_do(pk, MBEDTLS_PK_ECDSA) ||
-        mbedtls_pk_ec(*pk)->grp.id != MBEDTLS_ECP_DP_SECP256R1) {
-        mh_err_set("the registry key must be an EC P-256 key (receipts are signed with "
-                   "ES256); generate one with 'mohur key generate --type ec-p256'");
-        return MH_ERR_KEY_TYPE;
-    }
-    if (mbedtls_pk_sign(pk, MBEDTLS_MD_SHA256, hash, 32, der, &der_len, f_rng, p_rng) != 0) {
-        /* a token key leaves its own sentence (PIN, removal ...) */
-        return MH_ERR_TOKEN_FAILED;
-    }
-    /* the verifier's own strict reading: canonical DER, r and s in range */
-    if (der_len > sizeof der || mh_pki_ecdsa_der_to_raw(MBEDTLS_ECP_DP_SECP256R1, der, der_len, sig,
-                                                        MH_RECEIPT_SIG_LEN, NULL) != 0) {
+    if (key->alg != MH_SIG_ECDSA || mh_receipt_key_from_spki(key->spki, key->spki_len, &k) != 0)
+        return mh_err_set(MH_ERR_KEY_TYPE,
+                          "the registry key must be an EC P-256 key (receipts are signed with "
+                          "ES256); generate one with 'mohur key generate --type ec-p256'");
+    ret = mh_signer_sign(key, MBEDTLS_MD_SHA256, hash, 32, MH_SIG_RAW, sig, MH_RECEIPT_SIG_LEN, &n);
+    if (ret)
+        return ret; /* the signer's code and sentence (a PIN, a removed token) */
+    if (n != MH_RECEIPT_SIG_LEN) {
         memset(sig, 0, MH_RECEIPT_SIG_LEN);
-        mh_err_set("the key returned a malformed ECDSA signature");
-        return MH_ERR_INTERNAL;
+        return mh_err_set(MH_ERR_INTERNAL, "the key returned an ES256 signature of %zu bytes", n);
     }
     return 0;
 }
 
-int mh_cose_sign1_make(mbedtls_pk_context *pk, const uint8_t kid[MH_RECEIPT_KID_LEN],
-                       const uint8_t *payload, size_t payload_len,
-                       int (*f_rng)(void *, unsigned char *, size_t), void *p_rng, uint8_t *out,
-                       size_t cap, size_t *len)
+int mh_cose_sign1_make(const mh_signer *key, const uint8_t kid[MH_RECEIPT_KID_LEN],
+                       const uint8_t *payload, size_t payload_len, uint8_t *out, size_t cap,
+                       size_t *len)
 {
     uint8_t prot[5 + MH_RECEIPT_KID_LEN] = {0xa2, 0x01, 0x26, 0x04, 0x48};
     uint8_t hash[32], sig[MH_RECEIPT_SIG_LEN];
     mh_cbor_w w;
     int ret;
 
-    if (!pk || !kid || (!payload && payload_len) || !out || !len)
+    if (!key || !kid || (!payload && payload_len) || !out || !len)
         return MH_ERR_INVALID_ARG;
     *len = 0;
     memcpy(prot + 5, kid, MH_RECEIPT_KID_LEN);
     if ((ret = mh_cose_sign1_hash(prot, sizeof prot, payload, payload_len, hash)) != 0 ||
-        (ret = mh_cose_es256_sign(pk, hash, f_rng, p_rng, sig)) != 0)
+        (ret = mh_cose_es256_sign(key, hash, sig)) != 0)
         return ret;
     mh_cbor_w_init(&w, out, cap);
     mh_cbor_put_tag(&w, 18);

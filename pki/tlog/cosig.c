@@ -1,7 +1,13 @@
 /* cosig.c - C2SP tlog-cosignature: cosignature/v1 (key type 0x04). */
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 int mh_cosig_message(const char *text, size_t text_len, uint64_t time, uint8_t *out, size_t cap,
                      size_t *out_len)
@@ -20,7 +26,8 @@ int mh_cosig_message(const char *text, size_t text_len, uint64_t time, uint8_t *
         blank = blank || (text[i] == '\n' && text[i - 1] == '\n');
     if (text_len == 0 || text[text_len - 1] != '\n' || blank ||
         mh_checkpoint_parse(text, text_len, &cp) != 0) {
-        mh_err_set("a cosignature covers a checkpoint body: origin, size, root hash and "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "a cosignature covers a checkpoint body: origin, size, root hash and "
                    "extension lines, each ending in a newline");
         return MH_ERR_INVALID_ARG;
     }
@@ -66,7 +73,8 @@ int mh_cosig_verify(const char *note, size_t len, const mh_note_vkey *witness, u
     if (time)
         *time = 0;
     if (witness->type != MH_NOTE_COSIG) {
-        mh_err_set("'%s' is not a witness key (type 0x04, cosignature/v1)", witness->name);
+        mh_err_set(MH_ERR_INVALID_ARG, "'%s' is not a witness key (type 0x04, cosignature/v1)",
+                   witness->name);
         return MH_ERR_INVALID_ARG;
     }
     ret = mh_note_parse(note, len, &tl);
@@ -77,7 +85,8 @@ int mh_cosig_verify(const char *note, size_t len, const mh_note_vkey *witness, u
         return ret;
     ret = mh_note_verify(note, len, witness, 1, &st, NULL);
     if (ret == MH_ERR_NOT_FOUND)
-        mh_err_set("the checkpoint has no cosignature by witness '%s'", witness->name);
+        mh_err_set(MH_ERR_NOT_FOUND, "the checkpoint has no cosignature by witness '%s'",
+                   witness->name);
     if (ret != 0)
         return ret;
     if (time)
@@ -111,7 +120,8 @@ int mh_cosig_quorum(const char *note, size_t len, const mh_note_vkey *witnesses,
     if (oldest)
         *oldest = good ? old : 0;
     if (good < k) {
-        mh_err_set("the checkpoint carries valid cosignatures of %zu of the %zu witnesses given; "
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the checkpoint carries valid cosignatures of %zu of the %zu witnesses given; "
                    "%zu are required",
                    good, n, k);
         return MH_ERR_VERIFY_FAILED;

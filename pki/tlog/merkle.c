@@ -7,7 +7,13 @@
  * or the right edge of one (hi == the tree size). The hash of such a range is
  * the complete subtrees of the binary decomposition of hi - lo, combined
  * right to left; each is aligned, so the getter can answer it. */
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 /* The largest power of two strictly below n (n >= 2). */
 static uint64_t split_point(uint64_t n)
@@ -119,7 +125,7 @@ int mh_merkle_inclusion_proof_ex(mh_merkle_hash_fn get, mh_merkle_range_fn range
         goto out;
     *n = 0;
     if (index >= size) {
-        mh_err_set("no inclusion proof for leaf %llu: the tree has only %llu leaves",
+        mh_err_set(ret, "no inclusion proof for leaf %llu: the tree has only %llu leaves",
                    (unsigned long long)index, (unsigned long long)size);
         goto out;
     }
@@ -199,13 +205,15 @@ int mh_merkle_consistency_proof_ex(mh_merkle_hash_fn get, mh_merkle_range_fn ran
         goto out;
     *n = 0;
     if (size2 > MH_MERKLE_MAX_SIZE) {
-        mh_err_set("no consistency proof for a tree of %llu leaves: mohur's trees hold at most "
+        mh_err_set(ret,
+                   "no consistency proof for a tree of %llu leaves: mohur's trees hold at most "
                    "2^63 leaves",
                    (unsigned long long)size2);
         goto out;
     }
     if (size1 == 0 || size1 > size2) {
-        mh_err_set("no consistency proof from a tree of %llu leaves to one of %llu: the first "
+        mh_err_set(ret,
+                   "no consistency proof from a tree of %llu leaves to one of %llu: the first "
                    "size must be at least 1 and at most the second",
                    (unsigned long long)size1, (unsigned long long)size2);
         goto out;

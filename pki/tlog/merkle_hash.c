@@ -1,7 +1,13 @@
 /* merkle_hash.c - RFC 9162 leaf and node hashes. */
 #include <mbedtls/sha256.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 void mh_merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t out[MH_HASH_LEN])
 {

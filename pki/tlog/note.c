@@ -5,131 +5,18 @@
 
 #include <mbedtls/sha256.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 static const char EM_DASH_SP[] = "\xe2\x80\x94 "; /* U+2014 and a space */
 #define EM_DASH_SP_LEN 4
 
-/* ---- base64 (RFC 4648 standard alphabet, padded, canonical only) ---- */
-
-static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int b64_val(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-int mh_note_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *out_len)
-{
-    size_t n = 0;
-    if (!in || !out_len || (len % 4) != 0)
-        return MH_ERR_PARSE;
-    *out_len = 0;
-    for (size_t i = 0; i < len; i += 4) {
-        int v[4];
-        size_t pad = 0;
-        for (size_t j = 0; j < 4; j++) {
-            char c = in[i + j];
-            if (c == '=' && i + 4 == len && j >= 2) {
-                v[j] = 0;
-                pad++;
-                continue;
-            }
-            if (pad)
-                return MH_ERR_PARSE; /* data after '=' */
-            v[j] = b64_val(c);
-            if (v[j] < 0)
-                return MH_ERR_PARSE;
-        }
-        uint32_t w =
-            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-        size_t bytes = 3 - pad;
-        /* canonical: the bits below the last byte are zero */
-        if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
-            return MH_ERR_PARSE;
-        if (n + bytes > cap)
-            return MH_ERR_TOO_LARGE;
-        for (size_t j = 0; j < bytes; j++)
-            out[n + j] = (uint8_t)(w >> (16 - 8 * j));
-        n += bytes;
-    }
-    *out_len = n;
-    return 0;
-}
-
-int mh_note_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap, size_t *out_len)
-{
-    size_t need = (len + 2) / 3 * 4, o = 0;
-    if (!out || !out_len || (!in && len))
-        return MH_ERR_INVALID_ARG;
-    if (need + 1 > cap || len > SIZE_MAX / 2)
-        return MH_ERR_BUFFER_TOO_SMALL;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t w = (uint32_t)in[i] << 16;
-        if (i + 1 < len)
-            w |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < len)
-            w |= in[i + 2];
-        out[o++] = B64[(w >> 18) & 63];
-        out[o++] = B64[(w >> 12) & 63];
-        out[o++] = i + 1 < len ? B64[(w >> 6) & 63] : '=';
-        out[o++] = i + 2 < len ? B64[w & 63] : '=';
-    }
-    out[o] = 0;
-    *out_len = o;
-    return 0;
-}
-
 /* ---- text rules ---- */
-
-/* Decodes one UTF-8 sequence at s[0..len): the code point, or -1 when it is
- * not the shortest form of a scalar value. *n gets its length. */
-static long utf8_next(const uint8_t *s, size_t len, size_t *n)
-{
-    uint8_t c = s[0];
-    size_t k;
-    long cp, min;
-    if (c < 0x80) {
-        *n = 1;
-        return c;
-    }
-    if ((c & 0xe0) == 0xc0) {
-        k = 2;
-        cp = c & 0x1f;
-        min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        k = 3;
-        cp = c & 0x0f;
-        min = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-        k = 4;
-        cp = c & 0x07;
-        min = 0x10000;
-    } else {
-        return -1;
-    }
-    if (len < k)
-        return -1;
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return -1;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return -1;
-    *n = k;
-    return cp;
-}
 
 static bool is_control(long cp)
 {
@@ -147,21 +34,24 @@ static bool is_space(long cp)
 static int text_check(const char *t, size_t len)
 {
     const uint8_t *s = (const uint8_t *)t;
-    size_t i = 0, n;
+    size_t i = 0;
     while (i < len) {
-        long cp = utf8_next(s + i, len - i, &n);
-        if (cp < 0) {
-            mh_err_set("the note is not valid UTF-8 (byte %zu): it was damaged or is not a note",
-                       i);
+        size_t at = i;
+        uint32_t c = mh_utf8_next(s, len, &i);
+        if (c == MH_UTF8_BAD) {
+            mh_err_set(MH_ERR_PARSE,
+                       "the note is not valid UTF-8 (byte %zu): it was damaged or is not a note",
+                       at);
             return MH_ERR_PARSE;
         }
+        long cp = (long)c;
         if (cp != '\n' && is_control(cp)) {
-            mh_err_set("the note holds a control character (U+%04lX at byte %zu): notes are "
+            mh_err_set(MH_ERR_PARSE,
+                       "the note holds a control character (U+%04lX at byte %zu): notes are "
                        "plain text lines",
-                       (unsigned long)cp, i);
+                       (unsigned long)cp, at);
             return MH_ERR_PARSE;
         }
-        i += n;
     }
     return 0;
 }
@@ -170,14 +60,14 @@ static int text_check(const char *t, size_t len)
 static bool name_ok(const char *name, size_t len)
 {
     const uint8_t *s = (const uint8_t *)name;
-    size_t i = 0, n;
+    size_t i = 0;
     if (len == 0 || len > MH_NOTE_MAX_NAME)
         return false;
     while (i < len) {
-        long cp = utf8_next(s + i, len - i, &n);
-        if (cp < 0 || is_control(cp) || is_space(cp) || cp == '+')
+        uint32_t c = mh_utf8_next(s, len, &i);
+        long cp = (long)c;
+        if (c == MH_UTF8_BAD || is_control(cp) || is_space(cp) || cp == '+')
             return false;
-        i += n;
     }
     return true;
 }
@@ -233,7 +123,7 @@ static int p256_verify(const uint8_t *spki, size_t spki_len, const uint8_t hash[
     const uint8_t *pt;
     if (spki_p256(spki, spki_len, &pt) != 0)
         return MH_ERR_VERIFY_FAILED;
-    return mh_pki_ecdsa_verify(MBEDTLS_ECP_DP_SECP256R1, pt, 65, hash, 32, MH_PKI_SIG_ECDSA, sig,
+    return mh_pki_ecdsa_verify(MBEDTLS_ECP_DP_SECP256R1, pt, 65, hash, 32, MH_SIG_DER, sig,
                                sig_len) == 0
                ? 0
                : MH_ERR_VERIFY_FAILED;
@@ -290,17 +180,6 @@ out:
     return ret;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int mh_note_vkey_parse(const char *vkey, size_t len, mh_note_vkey *out)
 {
     uint8_t raw[1 + MH_NOTE_MAX_KEY], id[4];
@@ -310,7 +189,8 @@ int mh_note_vkey_parse(const char *vkey, size_t len, mh_note_vkey *out)
         return MH_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
     if (len > MH_NOTE_MAX_VKEY) {
-        mh_err_set("the verifier key is longer than %d characters: it is not a note key",
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the verifier key is longer than %d characters: it is not a note key",
                    MH_NOTE_MAX_VKEY);
         return MH_ERR_TOO_LARGE;
     }
@@ -320,19 +200,19 @@ int mh_note_vkey_parse(const char *vkey, size_t len, mh_note_vkey *out)
     for (p2 = p1 + 1; p2 < len && vkey[p2] != '+'; p2++)
         ;
     if (p1 >= len || p2 >= len || !name_ok(vkey, p1) || p2 - p1 - 1 != 8) {
-        mh_err_set("the verifier key is not <name>+<8 hex digits>+<base64 key>");
+        mh_err_set(ret, "the verifier key is not <name>+<8 hex digits>+<base64 key>");
         goto out;
     }
     for (size_t i = 0; i < 4; i++) {
-        int hi = hexval(vkey[p1 + 1 + 2 * i]), lo = hexval(vkey[p1 + 2 + 2 * i]);
+        int hi = mh_hexval(vkey[p1 + 1 + 2 * i]), lo = mh_hexval(vkey[p1 + 2 + 2 * i]);
         if (hi < 0 || lo < 0) {
-            mh_err_set("the verifier key's ID is not 8 hex digits");
+            mh_err_set(ret, "the verifier key's ID is not 8 hex digits");
             goto out;
         }
         out->id[i] = (uint8_t)(hi << 4 | lo);
     }
-    if (mh_note_b64_decode(vkey + p2 + 1, len - p2 - 1, raw, sizeof raw, &n) != 0 || n < 2) {
-        mh_err_set("the verifier key's key is not valid base64 of a type byte and a key");
+    if (mh_base64_decode(vkey + p2 + 1, len - p2 - 1, raw, sizeof raw, &n) != 0 || n < 2) {
+        mh_err_set(ret, "the verifier key's key is not valid base64 of a type byte and a key");
         goto out;
     }
     out->type = raw[0];
@@ -342,19 +222,20 @@ int mh_note_vkey_parse(const char *vkey, size_t len, mh_note_vkey *out)
     case MH_NOTE_ED25519:
     case MH_NOTE_COSIG:
         if (out->key_len != 32) {
-            mh_err_set("the verifier key's Ed25519 key is %zu bytes, not 32", out->key_len);
+            mh_err_set(ret, "the verifier key's Ed25519 key is %zu bytes, not 32", out->key_len);
             goto out;
         }
         break;
     case MH_NOTE_ECDSA:
     case MH_NOTE_RFC6962:
         if (p256_key_check(out->key, out->key_len) != 0) {
-            mh_err_set("the verifier key's ECDSA key is not a P-256 public key (SPKI)");
+            mh_err_set(ret, "the verifier key's ECDSA key is not a P-256 public key (SPKI)");
             goto out;
         }
         break;
     default:
-        mh_err_set("the verifier key has type 0x%02x; mohur supports 0x01 (Ed25519), 0x02 "
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "the verifier key has type 0x%02x; mohur supports 0x01 (Ed25519), 0x02 "
                    "(ECDSA P-256), 0x04 (cosignature) and 0x05 (RFC 6962)",
                    out->type);
         ret = MH_ERR_UNSUPPORTED_ALG;
@@ -362,8 +243,8 @@ int mh_note_vkey_parse(const char *vkey, size_t len, mh_note_vkey *out)
     }
     if (mh_note_keyid(vkey, p1, out->type, out->key, out->key_len, id) != 0 ||
         mh_ct_memcmp(id, out->id, 4) != 0) {
-        mh_err_set("the verifier key's ID does not match its name and key: the key was "
-                   "mistyped or altered");
+        mh_err_set(ret, "the verifier key's ID does not match its name and key: the key was "
+                        "mistyped or altered");
         goto out;
     }
     memcpy(out->name, vkey, p1);
@@ -403,7 +284,7 @@ int mh_note_vkey_format(const char *name, uint8_t type, const uint8_t *key, size
     out[nl + 9] = '+';
     raw[0] = type;
     memcpy(raw + 1, key, key_len);
-    ret = mh_note_b64_encode(raw, key_len + 1, out + nl + 10, cap - nl - 10, &bl);
+    ret = mh_base64_encode(raw, key_len + 1, out + nl + 10, cap - nl - 10, &bl);
     if (ret != 0)
         return ret;
     *out_len = nl + 10 + bl;
@@ -428,26 +309,30 @@ static int sig_line(const char *p, const char *end, struct sigline *sl, const ch
     size_t n;
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     if (!nl) {
-        mh_err_set("the note's last signature line does not end in a newline: it was truncated");
+        mh_err_set(MH_ERR_PARSE,
+                   "the note's last signature line does not end in a newline: it was truncated");
         return MH_ERR_PARSE;
     }
     if ((size_t)(nl - p) > MH_NOTE_MAX_LINE) {
-        mh_err_set("a signature line of the note is too long");
+        mh_err_set(MH_ERR_TOO_LARGE, "a signature line of the note is too long");
         return MH_ERR_TOO_LARGE;
     }
     if (nl - p < EM_DASH_SP_LEN || mh_ct_memcmp(p, EM_DASH_SP, EM_DASH_SP_LEN) != 0) {
-        mh_err_set("a line after the note's blank line does not start with an em dash (U+2014) "
+        mh_err_set(MH_ERR_PARSE,
+                   "a line after the note's blank line does not start with an em dash (U+2014) "
                    "and a space: only signature lines may follow the text");
         return MH_ERR_PARSE;
     }
     const char *name = p + EM_DASH_SP_LEN;
     const char *sp = memchr(name, ' ', (size_t)(nl - name));
     if (!sp || !name_ok(name, (size_t)(sp - name))) {
-        mh_err_set("a signature line of the note has no valid key name followed by a space");
+        mh_err_set(MH_ERR_PARSE,
+                   "a signature line of the note has no valid key name followed by a space");
         return MH_ERR_PARSE;
     }
-    if (mh_note_b64_decode(sp + 1, (size_t)(nl - sp - 1), raw, sizeof raw, &n) != 0 || n < 5) {
-        mh_err_set("the signature by '%.*s' is not valid base64 of a key ID and a signature",
+    if (mh_base64_decode(sp + 1, (size_t)(nl - sp - 1), raw, sizeof raw, &n) != 0 || n < 5) {
+        mh_err_set(MH_ERR_PARSE,
+                   "the signature by '%.*s' is not valid base64 of a key ID and a signature",
                    (int)(sp - name), name);
         return MH_ERR_PARSE;
     }
@@ -470,7 +355,8 @@ int mh_note_parse(const char *note, size_t len, size_t *text_len)
         return MH_ERR_INVALID_ARG;
     *text_len = 0;
     if (len > MH_NOTE_MAX_TEXT + (size_t)MH_NOTE_MAX_SIGS * (MH_NOTE_MAX_LINE + 1)) {
-        mh_err_set("the note is %zu bytes, over mohur's limit of 1 MiB of text and %d "
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the note is %zu bytes, over mohur's limit of 1 MiB of text and %d "
                    "signatures",
                    len, MH_NOTE_MAX_SIGS);
         return MH_ERR_TOO_LARGE;
@@ -484,22 +370,23 @@ int mh_note_parse(const char *note, size_t len, size_t *text_len)
             break;
     }
     if (i < 2) {
-        mh_err_set("the note has no blank line before its signatures: it is not a signed note");
+        mh_err_set(MH_ERR_PARSE,
+                   "the note has no blank line before its signatures: it is not a signed note");
         return MH_ERR_PARSE;
     }
     if (i - 1 > MH_NOTE_MAX_TEXT) {
-        mh_err_set("the note's text is over mohur's limit of 1 MiB");
+        mh_err_set(MH_ERR_TOO_LARGE, "the note's text is over mohur's limit of 1 MiB");
         return MH_ERR_TOO_LARGE;
     }
     p = note + i;
     end = note + len;
     if (p == end) {
-        mh_err_set("the note has no signature lines after its blank line");
+        mh_err_set(MH_ERR_PARSE, "the note has no signature lines after its blank line");
         return MH_ERR_PARSE;
     }
     while (p < end) {
         if (++nsigs > MH_NOTE_MAX_SIGS) {
-            mh_err_set("the note has more than %d signatures", MH_NOTE_MAX_SIGS);
+            mh_err_set(MH_ERR_TOO_LARGE, "the note has more than %d signatures", MH_NOTE_MAX_SIGS);
             return MH_ERR_TOO_LARGE;
         }
         ret = sig_line(p, end, &sl, &p);
@@ -511,22 +398,6 @@ int mh_note_parse(const char *note, size_t len, size_t *text_len)
 }
 
 /* ---- verification ---- */
-
-static uint64_t be64(const uint8_t *b)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | b[i];
-    return v;
-}
-
-static void put_be64(uint8_t *b, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        b[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
 
 /* "cosignature/v1\ntime <decimal>\n" */
 static size_t cosig_prefix(uint64_t t, char out[48])
@@ -564,11 +435,11 @@ static int rfc6962_verify(const mh_note_vkey *k, const char *text, size_t text_l
     ths[0] = 0; /* v1 */
     ths[1] = 1; /* tree_hash */
     memcpy(ths + 2, sl->sig, 8);
-    put_be64(ths + 10, cp.size);
+    mh_be64_put(ths + 10, cp.size);
     memcpy(ths + 18, cp.root, 32);
     if (mbedtls_sha256_ret(ths, sizeof ths, h, 0) != 0)
         return MH_ERR_VERIFY_FAILED;
-    *time = be64(sl->sig);
+    *time = mh_be64_get(sl->sig);
     return p256_verify(k->key, k->key_len, h, ds + 4, dlen);
 }
 
@@ -593,7 +464,7 @@ static int verify_one(const mh_note_vkey *k, const char *text, size_t text_len,
     case MH_NOTE_COSIG:
         if (sl->sig_len != 8 + 64)
             return MH_ERR_VERIFY_FAILED;
-        *time = be64(sl->sig);
+        *time = mh_be64_get(sl->sig);
         pl = cosig_prefix(*time, pre);
         return mh_ed25519_verify2(k->key, (const uint8_t *)pre, pl, (const uint8_t *)text, text_len,
                                   sl->sig + 8) == 0
@@ -636,7 +507,8 @@ int mh_note_verify(const char *note, size_t len, const mh_note_vkey *keys, size_
                 mh_ct_memcmp(keys[k].id, sl.id, 4) != 0)
                 continue;
             if (verify_one(&keys[k], note, tl, &sl, &t) != 0) {
-                mh_err_set("the signature by '%s' (key %02x%02x%02x%02x) does not verify: the "
+                mh_err_set(MH_ERR_VERIFY_FAILED,
+                           "the signature by '%s' (key %02x%02x%02x%02x) does not verify: the "
                            "note was altered or signed by another key",
                            keys[k].name, keys[k].id[0], keys[k].id[1], keys[k].id[2],
                            keys[k].id[3]);
@@ -652,7 +524,8 @@ int mh_note_verify(const char *note, size_t len, const mh_note_vkey *keys, size_
         }
     }
     if (verified == 0) {
-        mh_err_set("none of the note's %zu signatures is by a key mohur knows: add the signer's "
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "none of the note's %zu signatures is by a key mohur knows: add the signer's "
                    "verifier key",
                    nsigs);
         return MH_ERR_NOT_FOUND;
@@ -683,7 +556,7 @@ int mh_note_sig_line(const char *name, const uint8_t keyid[4], const uint8_t *si
     memcpy(raw, keyid, 4);
     memcpy(raw + 4, sig, sig_len);
     size_t o = EM_DASH_SP_LEN + nl + 1;
-    ret = mh_note_b64_encode(raw, 4 + sig_len, out + o, cap - o, &bl);
+    ret = mh_base64_encode(raw, 4 + sig_len, out + o, cap - o, &bl);
     if (ret != 0)
         return ret;
     o += bl;
@@ -696,21 +569,21 @@ int mh_note_sig_line(const char *name, const uint8_t keyid[4], const uint8_t *si
 }
 
 int mh_note_sign(const char *text, size_t text_len, const char *key_name, uint8_t key_type,
-                 const uint8_t keyid[4], mh_note_sign_fn sign, void *ctx, char *out, size_t cap,
+                 const uint8_t keyid[4], const mh_signer *key, char *out, size_t cap,
                  size_t *out_len)
 {
     uint8_t sig[MH_NOTE_MAX_SIG];
     size_t sig_len = 0, ll;
     int ret = MH_ERR_INVALID_ARG;
-    if (!text || !key_name || !keyid || !sign || !out || !out_len)
+    if (!text || !key_name || !keyid || !key || !out || !out_len)
         goto out;
     *out_len = 0;
     if (text_len == 0 || text[text_len - 1] != '\n') {
-        mh_err_set("a note's text must be non-empty and end in a newline");
+        mh_err_set(ret, "a note's text must be non-empty and end in a newline");
         goto out;
     }
     if (text_len > MH_NOTE_MAX_TEXT) {
-        mh_err_set("a note's text is limited to 1 MiB");
+        mh_err_set(MH_ERR_TOO_LARGE, "a note's text is limited to 1 MiB");
         ret = MH_ERR_TOO_LARGE;
         goto out;
     }
@@ -719,25 +592,34 @@ int mh_note_sign(const char *text, size_t text_len, const char *key_name, uint8_
         goto out;
     ret = MH_ERR_INVALID_ARG;
     if (!name_ok(key_name, strlen(key_name))) {
-        mh_err_set("the key name must be non-empty, without spaces or '+'");
+        mh_err_set(ret, "the key name must be non-empty, without spaces or '+'");
         goto out;
     }
     if (key_type != MH_NOTE_ED25519 && key_type != MH_NOTE_ECDSA) {
-        mh_err_set("notes are signed with Ed25519 (0x01) or ECDSA P-256 (0x02) keys");
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "notes are signed with Ed25519 (0x01) or ECDSA P-256 (0x02) keys");
         ret = MH_ERR_UNSUPPORTED_ALG;
+        goto out;
+    }
+    if ((key_type == MH_NOTE_ED25519) != (key->alg == MH_SIG_ED25519) ||
+        (key_type == MH_NOTE_ECDSA && key->alg != MH_SIG_ECDSA)) {
+        ret = mh_err_set(MH_ERR_KEY_TYPE, "a note key of type 0x%02x cannot sign with a %s key",
+                         key_type, mh_sig_alg_name(key->alg));
         goto out;
     }
     if (text_len + 1 >= cap) {
         ret = MH_ERR_BUFFER_TOO_SMALL;
         goto out;
     }
-    ret = sign(ctx, (const uint8_t *)text, text_len, sig, sizeof sig, &sig_len);
+    /* Ed25519 over the text; ECDSA P-256 over SHA-256(text), in DER */
+    ret = mh_signer_sign_message(key, MBEDTLS_MD_SHA256, (const uint8_t *)text, text_len,
+                                 MH_SIG_DER, sig, sizeof sig, &sig_len);
     if (ret != 0)
         goto out;
     ret = MH_ERR_INTERNAL;
     if (sig_len > sizeof sig || (key_type == MH_NOTE_ED25519 && sig_len != 64) ||
         (key_type == MH_NOTE_ECDSA && ecdsa_sig_der(sig, sig_len) != 0)) {
-        mh_err_set("the signer returned a signature of the wrong form for key type 0x%02x",
+        mh_err_set(ret, "the signer returned a signature of the wrong form for key type 0x%02x",
                    key_type);
         goto out;
     }

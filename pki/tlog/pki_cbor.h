@@ -31,6 +31,8 @@
 #ifndef MH_PKI_CBOR_H
 #define MH_PKI_CBOR_H
 
+#include "pki_base.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -138,8 +140,5 @@ MH_PKI_API int mh_cbor_skip(mh_cbor_r *r);
  * with MH_CBOR_DETERMINISTIC, deterministically ordered maps. Returns 0 or
  * MH_ERR_PARSE (a detail is left with mh_err_set). */
 MH_PKI_API int mh_cbor_check(const uint8_t *buf, size_t len, unsigned max_depth, unsigned flags);
-
-/* True when s[0..len) is valid UTF-8 (shortest forms, no surrogates). */
-MH_PKI_API bool mh_utf8_valid(const uint8_t *s, size_t len);
 
 #endif

@@ -4,6 +4,8 @@
 #ifndef MH_PKI_MERKLE_H
 #define MH_PKI_MERKLE_H
 
+#include "pki_base.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

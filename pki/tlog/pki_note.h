@@ -28,6 +28,8 @@
 #ifndef MH_PKI_NOTE_H
 #define MH_PKI_NOTE_H
 
+#include "pki_base.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -91,33 +93,21 @@ MH_PKI_API int mh_note_parse(const char *note, size_t len, size_t *text_len) MH_
 MH_PKI_API int mh_note_verify(const char *note, size_t len, const mh_note_vkey *keys, size_t nkeys,
                               mh_note_status *status, size_t *text_len) MH_WARN_UNUSED;
 
-/* A signer: signs msg as the key type asks (Ed25519 over msg itself; ECDSA
- * P-256 over SHA-256(msg), ASN.1 DER) into sig (cap bytes); 0 or an
- * MH_ERR_* code, passed on unchanged. */
-typedef int (*mh_note_sign_fn)(void *ctx, const uint8_t *msg, size_t len, uint8_t *sig, size_t cap,
-                               size_t *sig_len);
-
 /* Writes the signed note: text (checked like a note text), the blank line,
- * and one signature line by key_name (type 0x01 or 0x02, key ID keyid).
- * The result is NUL-terminated; *out_len excludes the NUL. A signature the
- * signer returns for 0x02 must be canonical DER. */
+ * and one signature line by key_name (type 0x01 or 0x02, key ID keyid),
+ * signed by key (an Ed25519 signer for 0x01, over the text; an ECDSA P-256
+ * signer for 0x02, over SHA-256 of the text, DER). The result is
+ * NUL-terminated; *out_len excludes the NUL. The signer's errors pass
+ * through unchanged. */
 MH_PKI_API int mh_note_sign(const char *text, size_t text_len, const char *key_name,
-                            uint8_t key_type, const uint8_t keyid[4], mh_note_sign_fn sign,
-                            void *ctx, char *out, size_t cap, size_t *out_len) MH_WARN_UNUSED;
+                            uint8_t key_type, const uint8_t keyid[4], const mh_signer *key,
+                            char *out, size_t cap, size_t *out_len) MH_WARN_UNUSED;
 
 /* One signature line "\u2014 <name> <base64(keyid || sig)>\n", to append
  * to a signed note (NUL-terminated). */
 MH_PKI_API int mh_note_sig_line(const char *name, const uint8_t keyid[4], const uint8_t *sig,
                                 size_t sig_len, char *out, size_t cap,
                                 size_t *out_len) MH_WARN_UNUSED;
-
-/* Strict standard base64 with padding: only the 64 characters and final
- * '=', canonical (unused bits zero). */
-MH_PKI_API int mh_note_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap,
-                                  size_t *out_len) MH_WARN_UNUSED;
-/* Standard base64 with padding, NUL-terminated. */
-MH_PKI_API int mh_note_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap,
-                                  size_t *out_len) MH_WARN_UNUSED;
 
 /* ---- tlog-checkpoint ---- */
 

@@ -1,5 +1,5 @@
 /* pki_receipt.h - part of mh_pki.h: the signed receipt every document
- * carries, its QR URL, and base32.
+ * carries and its QR URL (in base32, common_codec.h).
  *
  * A receipt is a COSE_Sign1 (RFC 9052, tag 18) signed with ES256 by the
  * registry key, over a CWT-style claims map (RFC 8392) with small integer
@@ -15,11 +15,11 @@
 #ifndef MH_PKI_RECEIPT_H
 #define MH_PKI_RECEIPT_H
 
+#include "pki_base.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <mbedtls/pk.h>
 
 #define MH_RECEIPT_MAX 1024      /* bytes of a receipt (COSE_Sign1) */
 #define MH_RECEIPT_URL_MAX 2048  /* characters of a receipt URL */
@@ -47,19 +47,6 @@
 #define MH_RECEIPT_CLAIM_LENGTH -5   /* its length in bytes */
 #define MH_RECEIPT_CLAIM_FIELDS -6   /* printed fields: map text -> text */
 #define MH_RECEIPT_CLAIM_HOST -7     /* the verification host the QR opens */
-
-/* ---- base32 (RFC 4648, upper-case, no padding) --------------------------- */
-
-/* Characters of the encoding of len bytes (without a NUL). */
-MH_PKI_API size_t mh_base32_encoded_len(size_t len);
-/* Writes the encoding and a NUL into out (cap must exceed the encoded
- * length); *olen (may be NULL) gets the length without the NUL. */
-MH_PKI_API int mh_base32_encode(const uint8_t *in, size_t len, char *out, size_t cap,
-                                size_t *olen) MH_WARN_UNUSED;
-/* Strict decode: only A-Z and 2-7, a length an encoder can produce, zero
- * padding bits. MH_ERR_PARSE (with a sentence) or MH_ERR_BUFFER_TOO_SMALL. */
-MH_PKI_API int mh_base32_decode(const char *in, size_t len, uint8_t *out, size_t cap,
-                                size_t *olen) MH_WARN_UNUSED;
 
 /* ---- claims ---------------------------------------------------------------- */
 
@@ -135,21 +122,16 @@ MH_PKI_API int mh_receipt_key_from_spki(const uint8_t *spki, size_t len,
 /* From a raw uncompressed point (65 bytes). */
 MH_PKI_API int mh_receipt_key_from_point(const uint8_t *point, size_t len,
                                          mh_receipt_key *key) MH_WARN_UNUSED;
-/* From a public or private P-256 key in an mbedtls_pk_context (such as
- * mh_hsm_key_pk()'s). */
-MH_PKI_API int mh_receipt_key_from_pk(const mbedtls_pk_context *pk,
-                                      mh_receipt_key *key) MH_WARN_UNUSED;
 
 /* ---- signing and verifying --------------------------------------------------- */
 
-/* Encodes the claims and signs them (ES256) with pk, an EC P-256 key whose
- * private half may be on a token (mh_hsm_key_pk). f_rng/p_rng go to
- * mbedtls_pk_sign (may be NULL for a token key). Fields are written sorted
- * (deterministic CBOR); a repeated field name is refused. Writes at most
- * MH_RECEIPT_MAX bytes into out. */
-MH_PKI_API int mh_receipt_sign(const mh_receipt_claims *claims, mbedtls_pk_context *pk,
-                               int (*f_rng)(void *, unsigned char *, size_t), void *p_rng,
-                               uint8_t *out, size_t cap, size_t *len) MH_WARN_UNUSED;
+/* Encodes the claims and signs them (ES256) with key, an ECDSA P-256
+ * signer (its kid comes from its public key; a token key through
+ * mh_hsm_key_signer). Fields are written sorted (deterministic CBOR); a
+ * repeated field name is refused. Writes at most MH_RECEIPT_MAX bytes into
+ * out. The signer's errors (a PIN, a removed token) pass through. */
+MH_PKI_API int mh_receipt_sign(const mh_receipt_claims *claims, const mh_signer *key, uint8_t *out,
+                               size_t cap, size_t *len) MH_WARN_UNUSED;
 
 /* The exact length mh_receipt_sign() will produce for these claims, without
  * signing (the signature has a fixed size): lets a caller check that the
@@ -205,10 +187,9 @@ MH_PKI_API int mh_receipt_check_document(const mh_receipt_claims *claims, const 
  * bytes a COSE_Sign1 signature covers, hashed without building them. */
 MH_PKI_API int mh_cose_sign1_hash(const uint8_t *prot, size_t prot_len, const uint8_t *payload,
                                   size_t payload_len, uint8_t hash[32]) MH_WARN_UNUSED;
-/* ES256 over a SHA-256 hash: r || s (32 bytes each, RFC 9053 2.1), from an
- * mbedtls_pk_context's DER signature; the DER must be canonical. */
-MH_PKI_API int mh_cose_es256_sign(mbedtls_pk_context *pk, const uint8_t hash[32],
-                                  int (*f_rng)(void *, unsigned char *, size_t), void *p_rng,
+/* ES256 over a SHA-256 hash: r || s (32 bytes each, RFC 9053 2.1), as the
+ * signer (ECDSA on P-256) makes it, with no DER in between. */
+MH_PKI_API int mh_cose_es256_sign(const mh_signer *key, const uint8_t hash[32],
                                   uint8_t sig[MH_RECEIPT_SIG_LEN]) MH_WARN_UNUSED;
 /* Checks r || s over a SHA-256 hash with an uncompressed P-256 point.
  * 0 or MH_ERR_VERIFY_FAILED (r or s out of range included). */
@@ -242,11 +223,10 @@ MH_PKI_API int mh_cose_sign1_decode(const uint8_t *buf, size_t len, size_t max, 
 MH_PKI_API int mh_cose_sign1_verify(const mh_cose_sign1 *m,
                                     const mh_receipt_key *key) MH_WARN_UNUSED;
 /* Signs payload (at most MH_RECEIPT_MAX * 16 bytes) as such a COSE_Sign1
- * with an EC P-256 key, naming kid. Host side (cose_sign.c). */
-MH_PKI_API int mh_cose_sign1_make(mbedtls_pk_context *pk, const uint8_t kid[MH_RECEIPT_KID_LEN],
-                                  const uint8_t *payload, size_t payload_len,
-                                  int (*f_rng)(void *, unsigned char *, size_t), void *p_rng,
-                                  uint8_t *out, size_t cap, size_t *len) MH_WARN_UNUSED;
+ * with an ECDSA P-256 signer, naming kid. Host side (cose_sign.c). */
+MH_PKI_API int mh_cose_sign1_make(const mh_signer *key, const uint8_t kid[MH_RECEIPT_KID_LEN],
+                                  const uint8_t *payload, size_t payload_len, uint8_t *out,
+                                  size_t cap, size_t *len) MH_WARN_UNUSED;
 
 /* ---- the QR URL ------------------------------------------------------------- */
 

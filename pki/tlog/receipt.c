@@ -2,7 +2,13 @@
  * claims), and the registry keys they name. The firmware compiles this file:
  * no allocation of our own, no I/O, strict deterministic CBOR, fixed layout.
  * docs/receipt.md describes the format. */
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 #include <string.h>
 
@@ -72,11 +78,12 @@ int mh_receipt_key_from_point(const uint8_t *point, size_t len, mh_receipt_key *
         return MH_ERR_INVALID_ARG;
     memset(key, 0, sizeof *key);
     if (len != MH_RECEIPT_P256_POINT || point[0] != 0x04) {
-        mh_err_set("a registry key must be an uncompressed P-256 point (65 bytes)");
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "a registry key must be an uncompressed P-256 point (65 bytes)");
         return MH_ERR_UNSUPPORTED_ALG;
     }
     if (mh_pki_ec_point_check(MBEDTLS_ECP_DP_SECP256R1, point, len) != 0) {
-        mh_err_set("the registry key is not a point on the P-256 curve");
+        mh_err_set(MH_ERR_PARSE, "the registry key is not a point on the P-256 curve");
         return MH_ERR_PARSE;
     }
     /* the key id is computed over the one DER encoding of the SPKI */
@@ -113,14 +120,16 @@ int mh_receipt_key_from_spki(const uint8_t *spki, size_t len, mh_receipt_key *ke
     if (mh_der_expect(&alg_in, MH_DER_OID, &oid))
         goto bad;
     if (!mh_der_oid_is(&oid, oid_ec_public_key, sizeof oid_ec_public_key)) {
-        mh_err_set("the registry key is not an EC key: receipts are signed with ES256, "
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "the registry key is not an EC key: receipts are signed with ES256, "
                    "so the registry key must be EC P-256");
         return MH_ERR_UNSUPPORTED_ALG;
     }
     if (mh_der_expect(&alg_in, MH_DER_OID, &curve) || !mh_der_done(&alg_in))
         goto bad;
     if (!mh_der_oid_is(&curve, oid_prime256v1, sizeof oid_prime256v1)) {
-        mh_err_set("the registry key is on another curve than P-256; receipts are signed "
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "the registry key is on another curve than P-256; receipts are signed "
                    "with ES256 (P-256)");
         return MH_ERR_UNSUPPORTED_ALG;
     }
@@ -128,7 +137,8 @@ int mh_receipt_key_from_spki(const uint8_t *spki, size_t len, mh_receipt_key *ke
         goto bad;
     return mh_receipt_key_from_point(pt, pt_len, key);
 bad:
-    mh_err_set("the registry public key is not a well-formed DER SubjectPublicKeyInfo");
+    mh_err_set(MH_ERR_PARSE,
+               "the registry public key is not a well-formed DER SubjectPublicKeyInfo");
     return MH_ERR_PARSE;
 }
 
@@ -262,19 +272,22 @@ static int decode_protected(const uint8_t *p, size_t len, uint8_t kid[MH_RECEIPT
         goto bad;
     for (uint64_t i = 0; i < n; i++) {
         if (mh_cbor_peek(&r) != MH_CBOR_UINT && mh_cbor_peek(&r) != MH_CBOR_NEGINT) {
-            mh_err_set("the receipt's protected header has a text label this verifier does "
+            mh_err_set(MH_ERR_UNSUPPORTED,
+                       "the receipt's protected header has a text label this verifier does "
                        "not know; it was not made by mohur or by a newer version");
             return MH_ERR_UNSUPPORTED;
         }
         if (mh_cbor_get_int(&r, &label))
             goto bad;
         if (label == COSE_HDR_CRIT) {
-            mh_err_set("the receipt names critical header parameters this verifier does not "
+            mh_err_set(MH_ERR_UNSUPPORTED,
+                       "the receipt names critical header parameters this verifier does not "
                        "understand; it cannot be checked here (a newer version may)");
             return MH_ERR_UNSUPPORTED;
         }
         if (label != COSE_HDR_ALG && label != COSE_HDR_KID) {
-            mh_err_set("the receipt's protected header has a parameter (%lld) this verifier "
+            mh_err_set(MH_ERR_UNSUPPORTED,
+                       "the receipt's protected header has a parameter (%lld) this verifier "
                        "does not know",
                        (long long)label);
             return MH_ERR_UNSUPPORTED;
@@ -283,7 +296,8 @@ static int decode_protected(const uint8_t *p, size_t len, uint8_t kid[MH_RECEIPT
             if (mh_cbor_get_int(&r, &alg))
                 goto bad;
             if (alg != COSE_ALG_ES256) {
-                mh_err_set("the receipt is signed with COSE algorithm %lld; only ES256 (-7) "
+                mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                           "the receipt is signed with COSE algorithm %lld; only ES256 (-7) "
                            "is accepted",
                            (long long)alg);
                 return MH_ERR_UNSUPPORTED_ALG;
@@ -299,8 +313,8 @@ static int decode_protected(const uint8_t *p, size_t len, uint8_t kid[MH_RECEIPT
         goto bad;
     return 0;
 bad:
-    mh_err_set("the receipt's protected header is malformed: it must be exactly "
-               "{alg: ES256, kid: 8 bytes}");
+    mh_err_set(MH_ERR_PARSE, "the receipt's protected header is malformed: it must be exactly "
+                             "{alg: ES256, kid: 8 bytes}");
     return MH_ERR_PARSE;
 }
 
@@ -311,7 +325,7 @@ static int decode_fields(mh_cbor_r *r, mh_receipt_claims *c)
     if (mh_cbor_get_map(r, &n))
         return MH_ERR_PARSE;
     if (n > MH_RECEIPT_FIELDS_MAX) {
-        mh_err_set("the receipt has %llu printed fields; at most %d are allowed",
+        mh_err_set(MH_ERR_TOO_LARGE, "the receipt has %llu printed fields; at most %d are allowed",
                    (unsigned long long)n, MH_RECEIPT_FIELDS_MAX);
         return MH_ERR_TOO_LARGE;
     }
@@ -365,7 +379,8 @@ static int decode_claims(const uint8_t *p, size_t len, mh_receipt_claims *c)
         goto bad;
     return 0;
 bad:
-    mh_err_set("the receipt's claims are malformed or not in the layout this verifier knows "
+    mh_err_set(MH_ERR_PARSE,
+               "the receipt's claims are malformed or not in the layout this verifier knows "
                "(issuer, time, registry, index, kind, digest, length, fields, host)");
     return MH_ERR_PARSE;
 }
@@ -382,37 +397,41 @@ int mh_receipt_decode(const uint8_t *buf, size_t len, mh_receipt *rc)
         return MH_ERR_INVALID_ARG;
     memset(rc, 0, sizeof *rc);
     if (len > MH_RECEIPT_MAX) {
-        mh_err_set("the receipt is %zu bytes, more than the %d a receipt may have", len,
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the receipt is %zu bytes, more than the %d a receipt may have", len,
                    MH_RECEIPT_MAX);
         return MH_ERR_TOO_LARGE;
     }
     /* the whole item: well-formed, deterministic, nothing after it */
     if (len == 0 || mh_cbor_check(buf, len, 3, MH_CBOR_DETERMINISTIC)) {
-        mh_err_set("the receipt is not one well-formed deterministic CBOR item (it is "
+        mh_err_set(MH_ERR_PARSE,
+                   "the receipt is not one well-formed deterministic CBOR item (it is "
                    "damaged, cut short, or has bytes after its end)");
         return MH_ERR_PARSE;
     }
     mh_cbor_r_init(&r, buf, len);
     if (mh_cbor_get_tag(&r, &tag) || tag != COSE_TAG_SIGN1 || mh_cbor_get_array(&r, &n) || n != 4) {
-        mh_err_set("the receipt is not a tagged COSE_Sign1 (tag 18, four elements)");
+        mh_err_set(MH_ERR_PARSE, "the receipt is not a tagged COSE_Sign1 (tag 18, four elements)");
         return MH_ERR_PARSE;
     }
     if (mh_cbor_get_bytes(&r, &prot, &prot_len))
         goto bad;
     if (mh_cbor_get_map(&r, &n) || n != 0) {
-        mh_err_set("the receipt has unprotected header parameters; a receipt keeps every "
+        mh_err_set(MH_ERR_PARSE,
+                   "the receipt has unprotected header parameters; a receipt keeps every "
                    "parameter in its signed (protected) header");
         return MH_ERR_PARSE;
     }
     if (mh_cbor_peek(&r) != MH_CBOR_BYTES) {
-        mh_err_set("the receipt has no payload (a detached payload is not allowed)");
+        mh_err_set(MH_ERR_PARSE, "the receipt has no payload (a detached payload is not allowed)");
         return MH_ERR_PARSE;
     }
     if (mh_cbor_get_bytes(&r, &payload, &payload_len) || mh_cbor_get_bytes(&r, &sig, &sig_len) ||
         !mh_cbor_r_done(&r))
         goto bad;
     if (sig_len != MH_RECEIPT_SIG_LEN) {
-        mh_err_set("the receipt's signature is %zu bytes; ES256 signatures are 64", sig_len);
+        mh_err_set(MH_ERR_PARSE, "the receipt's signature is %zu bytes; ES256 signatures are 64",
+                   sig_len);
         return MH_ERR_PARSE;
     }
     ret = decode_protected(prot, prot_len, rc->kid);
@@ -428,7 +447,7 @@ out:
         memset(rc, 0, sizeof *rc);
     return ret;
 bad:
-    mh_err_set("the receipt is not a well-formed COSE_Sign1");
+    mh_err_set(MH_ERR_PARSE, "the receipt is not a well-formed COSE_Sign1");
     memset(rc, 0, sizeof *rc);
     return MH_ERR_PARSE;
 }
@@ -462,7 +481,8 @@ int mh_receipt_verify(const uint8_t *buf, size_t len, const mh_receipt_key *keys
         goto out;
     if (!mh_receipt_sig_low_s(rc->sig)) {
         /* n - s would verify too: only the low-s form is a receipt */
-        mh_err_set("the receipt's signature is not in its one accepted form (high s): it was "
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the receipt's signature is not in its one accepted form (high s): it was "
                    "altered");
         ret = MH_ERR_VERIFY_FAILED;
         goto out;
@@ -480,11 +500,13 @@ int mh_receipt_verify(const uint8_t *buf, size_t len, const mh_receipt_key *keys
         }
     }
     if (kid_known) {
-        mh_err_set("the receipt's signature does not verify: the receipt was altered or "
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the receipt's signature does not verify: the receipt was altered or "
                    "forged; do not trust this document");
         ret = MH_ERR_VERIFY_FAILED;
     } else {
-        mh_err_set("no trusted registry key has the receipt's key id "
+        mh_err_set(MH_ERR_NOT_FOUND,
+                   "no trusted registry key has the receipt's key id "
                    "%02x%02x%02x%02x%02x%02x%02x%02x: it was signed by a registry you do not "
                    "trust, or your trust list is out of date",
                    rc->kid[0], rc->kid[1], rc->kid[2], rc->kid[3], rc->kid[4], rc->kid[5],
@@ -509,7 +531,8 @@ int mh_receipt_check_document(const mh_receipt_claims *c, const uint8_t sha256[3
         return MH_ERR_INVALID_ARG;
     digest_diff = mh_ct_memcmp(c->digest, sha256, c->digest_len);
     if (digest_diff != 0 || c->doc_len != doc_len) {
-        mh_err_set("the document does not match the receipt (different %s): it is not the "
+        mh_err_set(MH_ERR_VERIFY_FAILED,
+                   "the document does not match the receipt (different %s): it is not the "
                    "document the receipt was issued for, or it was changed",
                    digest_diff ? "SHA-256 digest" : "length");
         return MH_ERR_VERIFY_FAILED;

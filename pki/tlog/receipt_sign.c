@@ -1,6 +1,12 @@
 /* receipt_sign.c - encoding and signing receipts (host side; no allocation
  * either). The layout is the one receipt.c reads; docs/receipt.md. */
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 #include <string.h>
 
@@ -47,24 +53,28 @@ static int key_order(const mh_receipt_str *a, const mh_receipt_str *b)
 static int check_claims(const mh_receipt_claims *c, size_t order[MH_RECEIPT_FIELDS_MAX])
 {
     if (!sign_text_ok(&c->issuer, MH_RECEIPT_ID_MAX)) {
-        mh_err_set("the issuer must be 1 to %d bytes of text without control characters",
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the issuer must be 1 to %d bytes of text without control characters",
                    MH_RECEIPT_ID_MAX);
         return MH_ERR_INVALID_ARG;
     }
     if (!sign_text_ok(&c->registry, MH_RECEIPT_ID_MAX)) {
-        mh_err_set("the registry id must be 1 to %d bytes of text without control characters",
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the registry id must be 1 to %d bytes of text without control characters",
                    MH_RECEIPT_ID_MAX);
         return MH_ERR_INVALID_ARG;
     }
     if (!sign_text_ok(&c->kind, MH_RECEIPT_KIND_MAX)) {
-        mh_err_set("the document kind must be 1 to %d bytes of text without control "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the document kind must be 1 to %d bytes of text without control "
                    "characters",
                    MH_RECEIPT_KIND_MAX);
         return MH_ERR_INVALID_ARG;
     }
     if (!c->digest ||
         (c->digest_len != MH_RECEIPT_DIGEST_FULL && c->digest_len != MH_RECEIPT_DIGEST_SHORT)) {
-        mh_err_set("the document digest must be SHA-256: 32 bytes, or its first 16");
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the document digest must be SHA-256: 32 bytes, or its first 16");
         return MH_ERR_INVALID_ARG;
     }
     bool host_ok = c->host.ptr && c->host.len > 0 && c->host.len <= MH_RECEIPT_HOST_MAX;
@@ -74,19 +84,22 @@ static int check_claims(const mh_receipt_claims *c, size_t order[MH_RECEIPT_FIEL
             (h >= 'a' && h <= 'z') || (h >= '0' && h <= '9') || h == '-' || h == '.' || h == ':';
     }
     if (!host_ok || c->host.ptr[0] == '.' || c->host.ptr[0] == '-' || c->host.ptr[0] == ':') {
-        mh_err_set("the verification host must be a lower-case DNS name (letters, digits, "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the verification host must be a lower-case DNS name (letters, digits, "
                    "'-' and '.') with an optional :port");
         return MH_ERR_INVALID_ARG;
     }
     if (c->nfields > MH_RECEIPT_FIELDS_MAX) {
-        mh_err_set("a receipt holds at most %d printed fields", MH_RECEIPT_FIELDS_MAX);
+        mh_err_set(MH_ERR_TOO_LARGE, "a receipt holds at most %d printed fields",
+                   MH_RECEIPT_FIELDS_MAX);
         return MH_ERR_TOO_LARGE;
     }
     for (size_t i = 0; i < c->nfields; i++) {
         const mh_receipt_field *f = &c->fields[i];
         if (!sign_text_ok(&f->key, MH_RECEIPT_FKEY_MAX) ||
             !sign_text_ok(&f->value, MH_RECEIPT_FVAL_MAX)) {
-            mh_err_set("printed field %zu: a name of 1 to %d bytes and a text of 1 to %d "
+            mh_err_set(MH_ERR_INVALID_ARG,
+                       "printed field %zu: a name of 1 to %d bytes and a text of 1 to %d "
                        "bytes, without control characters",
                        i + 1, MH_RECEIPT_FKEY_MAX, MH_RECEIPT_FVAL_MAX);
             return MH_ERR_INVALID_ARG;
@@ -98,7 +111,8 @@ static int check_claims(const mh_receipt_claims *c, size_t order[MH_RECEIPT_FIEL
             j--;
         }
         if (j > 0 && key_order(&c->fields[order[j - 1]].key, &f->key) == 0) {
-            mh_err_set("the printed field '%.*s' is given twice", (int)f->key.len, f->key.ptr);
+            mh_err_set(MH_ERR_INVALID_ARG, "the printed field '%.*s' is given twice",
+                       (int)f->key.len, f->key.ptr);
             return MH_ERR_INVALID_ARG;
         }
         order[j] = i;
@@ -183,7 +197,8 @@ int mh_receipt_size(const mh_receipt_claims *claims, size_t *len)
     if (ret)
         return ret;
     if (encode_claims(claims, order, true, payload, sizeof payload, &payload_len)) {
-        mh_err_set("the receipt's claims are larger than %d bytes; shorten the printed "
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the receipt's claims are larger than %d bytes; shorten the printed "
                    "fields",
                    MH_RECEIPT_MAX);
         return MH_ERR_TOO_LARGE;
@@ -205,16 +220,16 @@ int mh_receipt_size(const mh_receipt_claims *claims, size_t *len)
     mh_cbor_put_bytes(&w, payload, payload_len);
     mh_cbor_put_bytes(&w, sig, sizeof sig);
     if (mh_cbor_w_finish(&w, len)) {
-        mh_err_set("the receipt would be larger than %d bytes; shorten the printed fields",
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the receipt would be larger than %d bytes; shorten the printed fields",
                    MH_RECEIPT_MAX);
         return MH_ERR_TOO_LARGE;
     }
     return 0;
 }
 
-int mh_receipt_sign(const mh_receipt_claims *claims, mbedtls_pk_context *pk,
-                    int (*f_rng)(void *, unsigned char *, size_t), void *p_rng, uint8_t *out,
-                    size_t cap, size_t *len)
+int mh_receipt_sign(const mh_receipt_claims *claims, const mh_signer *key, uint8_t *out, size_t cap,
+                    size_t *len)
 {
     int ret = MH_ERR_INTERNAL;
     size_t order[MH_RECEIPT_FIELDS_MAX] = {0};
@@ -222,21 +237,23 @@ int mh_receipt_sign(const mh_receipt_claims *claims, mbedtls_pk_context *pk,
     uint8_t prot[16];
     uint8_t hash[32];
     uint8_t sig[MH_RECEIPT_SIG_LEN];
-    mh_receipt_key key;
+    mh_receipt_key k;
     size_t payload_len = 0, prot_len = 0, n = 0;
     mh_cbor_w w;
 
-    if (!claims || !pk || !out || !len)
+    if (!claims || !key || !out || !len)
         return MH_ERR_INVALID_ARG;
     *len = 0;
     ret = check_claims(claims, order);
     if (ret)
         return ret;
-    ret = mh_receipt_key_from_pk(pk, &key);
-    if (ret)
-        return ret;
+    if (key->alg != MH_SIG_ECDSA || mh_receipt_key_from_spki(key->spki, key->spki_len, &k) != 0)
+        return mh_err_set(MH_ERR_KEY_TYPE,
+                          "the registry key must be an EC P-256 key (receipts are signed with "
+                          "ES256); generate one with 'mohur key generate --type ec-p256'");
     if (encode_claims(claims, order, true, payload, sizeof payload, &payload_len)) {
-        mh_err_set("the receipt's claims are larger than %d bytes; shorten the printed "
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the receipt's claims are larger than %d bytes; shorten the printed "
                    "fields",
                    MH_RECEIPT_MAX);
         return MH_ERR_TOO_LARGE;
@@ -247,13 +264,13 @@ int mh_receipt_sign(const mh_receipt_claims *claims, mbedtls_pk_context *pk,
     mh_cbor_put_uint(&w, 1);
     mh_cbor_put_int(&w, -7);
     mh_cbor_put_uint(&w, 4);
-    mh_cbor_put_bytes(&w, key.kid, MH_RECEIPT_KID_LEN);
+    mh_cbor_put_bytes(&w, k.kid, MH_RECEIPT_KID_LEN);
     if (mh_cbor_w_finish(&w, &prot_len))
         return MH_ERR_INTERNAL;
     ret = mh_cose_sign1_hash(prot, prot_len, payload, payload_len, hash);
     if (ret)
         return ret;
-    ret = mh_cose_es256_sign(pk, hash, f_rng, p_rng, sig);
+    ret = mh_cose_es256_sign(key, hash, sig);
     if (ret)
         return ret;
     mh_receipt_sig_normalize(sig); /* low s: the one encoding verifiers accept */
@@ -268,7 +285,8 @@ int mh_receipt_sign(const mh_receipt_claims *claims, mbedtls_pk_context *pk,
     if (mh_cbor_w_finish(&w, &n)) {
         if (cap < MH_RECEIPT_MAX)
             return MH_ERR_BUFFER_TOO_SMALL;
-        mh_err_set("the receipt would be larger than %d bytes; shorten the printed fields",
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the receipt would be larger than %d bytes; shorten the printed fields",
                    MH_RECEIPT_MAX);
         return MH_ERR_TOO_LARGE;
     }

@@ -4,7 +4,13 @@
  * which packs 11 bits per two characters instead of 16: that is why the
  * scheme and host are upper case (both are case-insensitive) and the
  * receipt is base32. No allocation, no I/O. */
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 #include <string.h>
 
@@ -70,7 +76,8 @@ int mh_receipt_url(const char *host, const uint8_t *receipt, size_t len, char *o
         return MH_ERR_INVALID_ARG;
     hlen = strnlen(host, MH_RECEIPT_HOST_MAX + 1);
     if (!host_ok(host, hlen)) {
-        mh_err_set("the verification host must be a DNS name (letters, digits, '-' and '.'), "
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "the verification host must be a DNS name (letters, digits, '-' and '.'), "
                    "optionally with :port, at most %d characters",
                    MH_RECEIPT_HOST_MAX);
         return MH_ERR_INVALID_ARG;
@@ -108,13 +115,13 @@ int mh_receipt_url_parse(const char *url, size_t url_len, mh_receipt_str *host, 
     host->len = 0;
     *len = 0;
     if (url_len > MH_RECEIPT_URL_MAX) {
-        mh_err_set("the text is %zu characters, longer than any receipt URL (%d)", url_len,
-                   MH_RECEIPT_URL_MAX);
+        mh_err_set(MH_ERR_TOO_LARGE, "the text is %zu characters, longer than any receipt URL (%d)",
+                   url_len, MH_RECEIPT_URL_MAX);
         return MH_ERR_TOO_LARGE;
     }
     for (i = 0; i < sizeof url_scheme - 1; i++) {
         if (i >= url_len || upper(url[i]) != url_scheme[i]) {
-            mh_err_set("this is not a receipt URL: it must start with HTTPS://");
+            mh_err_set(MH_ERR_PARSE, "this is not a receipt URL: it must start with HTTPS://");
             return MH_ERR_PARSE;
         }
     }
@@ -122,19 +129,20 @@ int mh_receipt_url_parse(const char *url, size_t url_len, mh_receipt_str *host, 
     while (i < url_len && url[i] != '/')
         i++;
     if (!host_ok(url + h0, i - h0)) {
-        mh_err_set("the receipt URL's host is not a valid host name");
+        mh_err_set(MH_ERR_PARSE, "the receipt URL's host is not a valid host name");
         return MH_ERR_PARSE;
     }
     if (url_len - i < sizeof url_path - 1 || url[i] != '/' || url[i + 1] != 'V' ||
         url[i + 2] != '/') {
-        mh_err_set("this is not a receipt URL: the path must be /V/ and the receipt");
+        mh_err_set(MH_ERR_PARSE, "this is not a receipt URL: the path must be /V/ and the receipt");
         return MH_ERR_PARSE;
     }
     host->ptr = url + h0;
     host->len = i - h0;
     i += sizeof url_path - 1;
     if (url_len - i > mh_base32_encoded_len(MH_RECEIPT_MAX)) {
-        mh_err_set("the receipt in the URL is longer than %d bytes", MH_RECEIPT_MAX);
+        mh_err_set(MH_ERR_TOO_LARGE, "the receipt in the URL is longer than %d bytes",
+                   MH_RECEIPT_MAX);
         return MH_ERR_TOO_LARGE;
     }
     ret = mh_base32_decode(url + i, url_len - i, out, cap, len);

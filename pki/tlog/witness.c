@@ -5,7 +5,13 @@
  * Pure and allocation-free, bounded by the caller's buffers. */
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_merkle.h"
+#include "pki_cbor.h"
+#include "pki_note.h"
+#include "pki_receipt.h"
 
 /* The line starting at p (ending in '\n' before end): its length. */
 static int line_at(const char *p, const char *end, size_t *len)
@@ -44,7 +50,7 @@ int mh_witness_request_parse(const char *body, size_t len, uint64_t *old_size,
             break;
         }
         if (k >= 63 || k >= cap || ll != 44 ||
-            mh_note_b64_decode(p, ll, proof[k], MH_HASH_LEN, &got) != 0 || got != MH_HASH_LEN)
+            mh_base64_decode(p, ll, proof[k], MH_HASH_LEN, &got) != 0 || got != MH_HASH_LEN)
             goto bad;
         k++;
         p += ll + 1;
@@ -56,7 +62,8 @@ int mh_witness_request_parse(const char *body, size_t len, uint64_t *old_size,
     *note_off = (size_t)(p - body);
     return 0;
 bad:
-    mh_err_set("the add-checkpoint request is malformed: it must be 'old <size>', up to 63 "
+    mh_err_set(MH_ERR_PARSE,
+               "the add-checkpoint request is malformed: it must be 'old <size>', up to 63 "
                "base64 proof hashes, an empty line and a signed checkpoint (C2SP tlog-witness)");
     return MH_ERR_PARSE;
 }
@@ -82,7 +89,7 @@ int mh_witness_request_format(uint64_t old_size, const uint8_t (*proof)[MH_HASH_
     out[o++] = '\n';
     for (size_t i = 0; i < n; i++) {
         size_t bl;
-        if (mh_note_b64_encode(proof[i], MH_HASH_LEN, out + o, cap - o, &bl) != 0)
+        if (mh_base64_encode(proof[i], MH_HASH_LEN, out + o, cap - o, &bl) != 0)
             return MH_ERR_BUFFER_TOO_SMALL;
         o += bl;
         out[o++] = '\n';

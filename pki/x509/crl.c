@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
 #include "x509_ext.h"
 
 #define OID_CE(n) 0x55, 0x1d, (n)
@@ -138,7 +141,8 @@ static int crl_extensions(mh_x509_crl *crl, const mh_der_elem *exts)
         if (rc || !mh_der_done(&v))
             return crl_bad("an extension's value is not valid DER of its ASN.1 type");
         if (crl->ext_present & flag) {
-            mh_err_set("the CRL has one extension twice, which RFC 5280 forbids; it cannot be "
+            mh_err_set(MH_ERR_PARSE,
+                       "the CRL has one extension twice, which RFC 5280 forbids; it cannot be "
                        "used");
             return MH_ERR_PARSE;
         }
@@ -231,7 +235,8 @@ int mh_x509_crl_parse(mh_x509_crl *crl, const uint8_t *der, size_t len)
 
     memset(crl, 0, sizeof *crl);
     if (len > MH_X509_MAX_CRL) {
-        mh_err_set("the CRL is %zu bytes, more than the %zu mohur accepts", len, MH_X509_MAX_CRL);
+        mh_err_set(MH_ERR_TOO_LARGE, "the CRL is %zu bytes, more than the %zu mohur accepts", len,
+                   MH_X509_MAX_CRL);
         return MH_ERR_TOO_LARGE;
     }
     mh_der_init(&top, der, len);
@@ -269,7 +274,8 @@ int mh_x509_crl_parse(mh_x509_crl *crl, const uint8_t *der, size_t len)
     if (read_alg(&tbs, &alg1))
         return crl_bad("bad signature algorithm");
     if (alg1.raw_len != alg2.raw_len || memcmp(alg1.raw, alg2.raw, alg1.raw_len) != 0) {
-        mh_err_set("the CRL's two signature algorithm fields differ, which RFC 5280 forbids; it "
+        mh_err_set(MH_ERR_PARSE,
+                   "the CRL's two signature algorithm fields differ, which RFC 5280 forbids; it "
                    "cannot be used");
         return MH_ERR_PARSE;
     }

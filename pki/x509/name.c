@@ -1,9 +1,13 @@
 /* name.c - X.509 names: parsing, RFC 5280 7.1 comparison, text, general
  * names and name-constraint matching (pki_x509.h). No allocation. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
 #include "x509_ext.h"
 
 /* X.690 11.6: the elements of a DER SET OF come in ascending order of
@@ -46,8 +50,8 @@ int mh_x509_name_parse(mh_x509_name *n, const uint8_t *der, size_t len)
             if (mh_der_expect(&in, MH_DER_SEQUENCE, &atv))
                 goto out;
             if (!first && der_order(&prev, &atv) > 0) {
-                mh_err_set("a name has a multi-valued RDN whose attributes are not in DER "
-                           "order; it is not valid DER and cannot be used");
+                mh_err_set(ret, "a name has a multi-valued RDN whose attributes are not in DER "
+                                "order; it is not valid DER and cannot be used");
                 goto out;
             }
             first = false;
@@ -57,7 +61,8 @@ int mh_x509_name_parse(mh_x509_name *n, const uint8_t *der, size_t len)
                 mh_der_next(&a, &val) || !mh_der_done(&a))
                 goto out;
             if (n->n_attrs >= MH_X509_MAX_ATTRS) {
-                mh_err_set("a name has more than %d attributes; mohur refuses such names",
+                mh_err_set(MH_ERR_TOO_LARGE,
+                           "a name has more than %d attributes; mohur refuses such names",
                            MH_X509_MAX_ATTRS);
                 ret = MH_ERR_TOO_LARGE;
                 goto out;
@@ -82,31 +87,6 @@ out:
 }
 
 /* ---- comparison --------------------------------------------------------- */
-
-/* Next code point of a UTF-8 string, or the raw byte when not valid UTF-8. */
-static uint32_t utf8_next(const uint8_t *s, size_t len, size_t *i)
-{
-    uint8_t c = s[*i];
-    size_t n = c < 0x80             ? 1
-               : (c & 0xe0) == 0xc0 ? 2
-               : (c & 0xf0) == 0xe0 ? 3
-               : (c & 0xf8) == 0xf0 ? 4
-                                    : 0;
-    if (n <= 1 || *i + n > len) {
-        (*i)++;
-        return c;
-    }
-    uint32_t cp = c & (0x7fu >> n);
-    for (size_t k = 1; k < n; k++) {
-        if ((s[*i + k] & 0xc0) != 0x80) {
-            (*i)++;
-            return c;
-        }
-        cp = cp << 6 | (s[*i + k] & 0x3fu);
-    }
-    *i += n;
-    return cp;
-}
 
 /* Simple case folding for the scripts our users write names in: Latin
  * (with Azerbaijani letters), Cyrillic, Greek. */
@@ -161,17 +141,20 @@ static uint32_t decode_next(const uint8_t *s, size_t len, uint8_t tag, size_t *i
     if (*i >= len)
         return UINT32_MAX;
     switch (tag) {
-    case MH_DER_UTF8_STRING:
-        return utf8_next(s, len, i);
+    case MH_DER_UTF8_STRING: {
+        size_t at = *i;
+        uint32_t cp = mh_utf8_next(s, len, i);
+        return cp == MH_UTF8_BAD ? 0x110000u + s[at] : cp;
+    }
     case MH_DER_BMP_STRING: {
         if (*i + 2 > len) {
             *i = len;
             return 0x110000u + s[len - 1];
         }
-        uint32_t u = (uint32_t)s[*i] << 8 | s[*i + 1];
+        uint32_t u = mh_be16_get(s + *i);
         *i += 2;
         if (u >= 0xd800 && u <= 0xdbff && *i + 2 <= len) {
-            uint32_t lo = (uint32_t)s[*i] << 8 | s[*i + 1];
+            uint32_t lo = mh_be16_get(s + *i);
             if (lo >= 0xdc00 && lo <= 0xdfff) {
                 *i += 2;
                 return 0x10000u + ((u - 0xd800u) << 10) + (lo - 0xdc00u);
@@ -184,8 +167,7 @@ static uint32_t decode_next(const uint8_t *s, size_t len, uint8_t tag, size_t *i
             *i = len;
             return 0x110000u + s[len - 1];
         }
-        uint32_t u = (uint32_t)s[*i] << 24 | (uint32_t)s[*i + 1] << 16 | (uint32_t)s[*i + 2] << 8 |
-                     s[*i + 3];
+        uint32_t u = mh_be32_get(s + *i);
         *i += 4;
         return u;
     }
@@ -343,34 +325,40 @@ static const struct {
     uint8_t oid[10];
     uint8_t len;
     const char *name;
+    bool dn; /* a type the CA's DN syntax writes (mh_ca_name_encode reads it back) */
 } attr_names[] = {
-    {{0x55, 0x04, 0x03}, 3, "CN"},
-    {{0x55, 0x04, 0x04}, 3, "SN"},
-    {{0x55, 0x04, 0x05}, 3, "serialNumber"},
-    {{0x55, 0x04, 0x06}, 3, "C"},
-    {{0x55, 0x04, 0x07}, 3, "L"},
-    {{0x55, 0x04, 0x08}, 3, "ST"},
-    {{0x55, 0x04, 0x09}, 3, "street"},
-    {{0x55, 0x04, 0x0a}, 3, "O"},
-    {{0x55, 0x04, 0x0b}, 3, "OU"},
-    {{0x55, 0x04, 0x0c}, 3, "title"},
-    {{0x55, 0x04, 0x2a}, 3, "GN"},
-    {{0x55, 0x04, 0x2b}, 3, "initials"},
-    {{0x55, 0x04, 0x2c}, 3, "generationQualifier"},
-    {{0x55, 0x04, 0x2e}, 3, "dnQualifier"},
-    {{0x55, 0x04, 0x41}, 3, "pseudonym"},
-    {{0x55, 0x04, 0x61}, 3, "organizationIdentifier"},
-    {{0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19}, 10, "DC"},
-    {{0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01}, 10, "UID"},
-    {{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01}, 9, "emailAddress"},
+    {{0x55, 0x04, 0x03}, 3, "CN", true},
+    {{0x55, 0x04, 0x04}, 3, "SN", true},
+    {{0x55, 0x04, 0x05}, 3, "serialNumber", true},
+    {{0x55, 0x04, 0x06}, 3, "C", true},
+    {{0x55, 0x04, 0x07}, 3, "L", true},
+    {{0x55, 0x04, 0x08}, 3, "ST", true},
+    {{0x55, 0x04, 0x09}, 3, "street", true},
+    {{0x55, 0x04, 0x0a}, 3, "O", true},
+    {{0x55, 0x04, 0x0b}, 3, "OU", true},
+    {{0x55, 0x04, 0x0c}, 3, "title", true},
+    {{0x55, 0x04, 0x2a}, 3, "GN", true},
+    {{0x55, 0x04, 0x2b}, 3, "initials", false},
+    {{0x55, 0x04, 0x2c}, 3, "generationQualifier", false},
+    {{0x55, 0x04, 0x2e}, 3, "dnQualifier", false},
+    {{0x55, 0x04, 0x41}, 3, "pseudonym", false},
+    {{0x55, 0x04, 0x61}, 3, "organizationIdentifier", true},
+    {{0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19}, 10, "DC", true},
+    {{0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01}, 10, "UID", true},
+    {{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01}, 9, "emailAddress", true},
 };
 
-static const char *attr_name(const mh_x509_span *oid)
+static const char *attr_name_dn(const mh_x509_span *oid, bool dn)
 {
     for (size_t i = 0; i < sizeof attr_names / sizeof attr_names[0]; i++)
         if (oid->len == attr_names[i].len && memcmp(oid->p, attr_names[i].oid, oid->len) == 0)
-            return attr_names[i].name;
+            return !dn || attr_names[i].dn ? attr_names[i].name : NULL;
     return NULL;
+}
+
+static const char *attr_name(const mh_x509_span *oid)
+{
+    return attr_name_dn(oid, false);
 }
 
 /* Appends to out[*pos], keeping room for "..." and the NUL. */
@@ -417,30 +405,18 @@ static void sb_value(sbuf *b, const mh_x509_attr *a, bool escape)
             } else if (cp < 0x80) {
                 sb_putc(b, (char)cp);
             } else {
-                char u[5];
-                int n = 0;
-                if (cp < 0x800) {
-                    u[n++] = (char)(0xc0 | cp >> 6);
-                } else if (cp < 0x10000) {
-                    u[n++] = (char)(0xe0 | cp >> 12);
-                    u[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                } else {
-                    u[n++] = (char)(0xf0 | cp >> 18);
-                    u[n++] = (char)(0x80 | ((cp >> 12) & 0x3f));
-                    u[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                }
-                u[n++] = (char)(0x80 | (cp & 0x3f));
-                u[n] = 0;
-                sb_puts(b, u);
+                uint8_t u[4];
+                size_t n = mh_utf8_put(cp, u);
+                for (size_t k = 0; k < n; k++)
+                    sb_putc(b, (char)u[k]);
             }
         }
         return;
     }
     for (size_t i = 0; i < len;) {
         size_t start = i;
-        uint32_t cp = utf8_next(s, len, &i);
-        bool valid = !(cp == s[start] && cp >= 0x80); /* a raw byte: not UTF-8 */
-        if (!valid || cp < 0x20 || cp == 0x7f) {
+        uint32_t cp = mh_utf8_next(s, len, &i);
+        if (cp == MH_UTF8_BAD || cp < 0x20 || cp == 0x7f) {
             sb_putc(b, '?');
             continue;
         }
@@ -466,17 +442,19 @@ static void sb_attr(sbuf *b, const mh_x509_attr *a)
     sb_value(b, a, true);
 }
 
-void mh_x509_name_str(const mh_x509_name *n, char *out, size_t cap)
+/* RFC 4514 (most specific RDN first, ",") or as encoded with ", ". */
+static void name_text(const mh_x509_name *n, bool reversed, char *out, size_t cap)
 {
     sbuf b = {out, cap, 0, false};
     if (cap == 0)
         return;
     out[0] = 0;
-    for (int r = (int)n->n_rdns - 1; r >= 0; r--) {
+    for (uint16_t k = 0; k < n->n_rdns; k++) {
+        uint16_t r = reversed ? (uint16_t)(n->n_rdns - 1 - k) : k;
         size_t a0, a1;
-        rdn_range(n, (uint16_t)r, &a0, &a1);
-        if (r != (int)n->n_rdns - 1)
-            sb_putc(&b, ',');
+        rdn_range(n, r, &a0, &a1);
+        if (k)
+            sb_puts(&b, reversed ? "," : ", ");
         for (size_t i = a0; i < a1; i++) {
             if (i != a0)
                 sb_putc(&b, '+');
@@ -485,6 +463,126 @@ void mh_x509_name_str(const mh_x509_name *n, char *out, size_t cap)
     }
     if (n->n_rdns == 0)
         sb_puts(&b, "(empty name)");
+}
+
+void mh_x509_name_str(const mh_x509_name *n, char *out, size_t cap)
+{
+    name_text(n, true, out, cap);
+}
+
+/* ---- the DN syntax: as encoded, strict, read back by mh_ca_name_encode -- */
+
+typedef struct dnbuf {
+    char *out;
+    size_t cap, o;
+} dnbuf;
+
+static int dn_put(dnbuf *b, const void *s, size_t n)
+{
+    if (b->cap - b->o <= n)
+        return MH_ERR_BUFFER_TOO_SMALL;
+    memcpy(b->out + b->o, s, n);
+    b->o += n;
+    b->out[b->o] = 0;
+    return 0;
+}
+
+/* The k-th character of a value (UTF8String, PrintableString and
+ * IA5String as UTF-8, BMPString as UCS-2), moving *i on; MH_UTF8_BAD for
+ * what is not a character. */
+static uint32_t dn_char(const mh_x509_attr *a, size_t *i)
+{
+    if (a->tag == MH_DER_BMP_STRING) {
+        if (a->val.len - *i < 2)
+            return (*i = a->val.len), MH_UTF8_BAD;
+        uint32_t cp = mh_be16_get(a->val.p + *i);
+        *i += 2;
+        return cp >= 0xd800 && cp <= 0xdfff ? MH_UTF8_BAD : cp;
+    }
+    return mh_utf8_next(a->val.p, a->val.len, i);
+}
+
+static int dn_value(dnbuf *b, const mh_x509_attr *a)
+{
+    if (a->tag != MH_DER_UTF8_STRING && a->tag != MH_DER_PRINTABLE_STRING &&
+        a->tag != MH_DER_IA5_STRING && a->tag != MH_DER_BMP_STRING)
+        return MH_ERR_UNSUPPORTED;
+    /* first the characters' count, and whether each is one the syntax takes */
+    size_t n = 0;
+    for (size_t i = 0; i < a->val.len; n++) {
+        uint32_t cp = dn_char(a, &i);
+        if (cp == MH_UTF8_BAD || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+            return MH_ERR_PARSE;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < a->val.len; k++) {
+        uint32_t cp = dn_char(a, &i);
+        if ((cp < 0x80 && strchr(",+=\\\";<>", (int)cp)) || (cp == '#' && k == 0) ||
+            (cp == ' ' && (k == 0 || k + 1 == n))) {
+            if (dn_put(b, "\\", 1))
+                return MH_ERR_BUFFER_TOO_SMALL;
+        }
+        uint8_t u[4];
+        if (dn_put(b, u, mh_utf8_put(cp, u)))
+            return MH_ERR_BUFFER_TOO_SMALL;
+    }
+    return 0;
+}
+
+static int name_dn(const mh_x509_name *n, char *out, size_t cap)
+{
+    dnbuf b = {out, cap, 0};
+    int rc;
+    for (size_t i = 0; i < n->n_attrs; i++) {
+        const mh_x509_attr *a = &n->attrs[i];
+        if (i && (rc = dn_put(&b, a->rdn == n->attrs[i - 1].rdn ? "+" : ",", 1)))
+            return rc;
+        const char *nm = attr_name_dn(&a->oid, true);
+        char dotted[128];
+        if (!nm) {
+            mh_x509_oid_str(&a->oid, false, dotted, sizeof dotted);
+            nm = dotted;
+        }
+        if ((rc = dn_put(&b, nm, strlen(nm))) || (rc = dn_put(&b, "=", 1)) ||
+            (rc = dn_value(&b, a)))
+            return rc;
+    }
+    return 0;
+}
+
+int mh_x509_name_format(const mh_x509_name *n, enum mh_x509_name_style style, char *out, size_t cap)
+{
+    if (!n || !out || cap == 0)
+        return MH_ERR_INVALID_ARG;
+    out[0] = 0;
+    switch (style) {
+    case MH_X509_NAME_RFC4514:
+    case MH_X509_NAME_TEXT:
+        name_text(n, style == MH_X509_NAME_RFC4514, out, cap);
+        return 0;
+    case MH_X509_NAME_DN: {
+        int rc = name_dn(n, out, cap);
+        if (rc)
+            out[0] = 0;
+        return rc;
+    }
+    }
+    return MH_ERR_INVALID_ARG;
+}
+
+int mh_x509_name_format_der(const uint8_t *der, size_t len, enum mh_x509_name_style style,
+                            char *out, size_t cap)
+{
+    mh_x509_name *n = calloc(1, sizeof *n);
+    int rc = MH_ERR_NOMEM;
+    if (n) {
+        rc = mh_x509_name_parse(n, der, len);
+        rc = rc ? MH_ERR_PARSE : mh_x509_name_format(n, style, out, cap);
+        free(n);
+    }
+    if (rc && out && cap)
+        out[0] = 0;
+    return rc;
 }
 
 void mh_x509_name_short(const mh_x509_name *n, char *out, size_t cap)

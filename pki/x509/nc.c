@@ -9,7 +9,10 @@
  * could slip past an excluded subtree. */
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
 #include "x509_ext.h"
 
 static int lower(int c)
@@ -216,31 +219,6 @@ static bool puny_label(const uint32_t *cp, size_t n, uint8_t *out, size_t cap, s
     return true;
 }
 
-/* Next code point of valid UTF-8 (no overlong forms or surrogates), or
- * UINT32_MAX when the bytes are not UTF-8. */
-static uint32_t utf8_strict(const uint8_t *s, size_t len, size_t *i)
-{
-    uint8_t c = s[*i];
-    size_t n = c < 0x80             ? 1
-               : (c & 0xe0) == 0xc0 ? 2
-               : (c & 0xf0) == 0xe0 ? 3
-               : (c & 0xf8) == 0xf0 ? 4
-                                    : 0;
-    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (n == 0 || *i + n > len)
-        return UINT32_MAX;
-    uint32_t cp = n == 1 ? c : c & (0x7fu >> n);
-    for (size_t k = 1; k < n; k++) {
-        if ((s[*i + k] & 0xc0) != 0x80)
-            return UINT32_MAX;
-        cp = cp << 6 | (s[*i + k] & 0x3fu);
-    }
-    if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return UINT32_MAX;
-    *i += n;
-    return cp;
-}
-
 /* A UTF-8 domain as A-labels into m->dom. */
 static int domain_to_ascii(const uint8_t *s, size_t n, mailbox *m)
 {
@@ -265,8 +243,8 @@ static int domain_to_ascii(const uint8_t *s, size_t n, mailbox *m)
             i++;
             continue;
         }
-        uint32_t c = utf8_strict(s, n, &i);
-        if (c == UINT32_MAX || ncp >= sizeof cp / sizeof cp[0])
+        uint32_t c = mh_utf8_next(s, n, &i);
+        if (c == MH_UTF8_BAD || ncp >= sizeof cp / sizeof cp[0])
             return MH_ERR_PARSE;
         cp[ncp++] = c;
     }

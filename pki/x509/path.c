@@ -20,7 +20,10 @@
 #include <mbedtls/md.h>
 #include <mbedtls/sha256.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
 #include "x509_ext.h"
 
 #define MAX_NODES 384
@@ -268,48 +271,51 @@ static int verify_sig_fresh(const mh_x509_span *spki, const mh_x509_span *alg, c
     struct mh_pki_pss_params pss;
     uint8_t hash[MBEDTLS_MD_MAX_SIZE];
     mbedtls_md_type_t md;
-    enum mh_pki_sigalg kind;
+    enum mh_sig_alg kind;
     int rc;
 
     const struct sigalg *a = find_sigalg(alg, &prm, &has_prm);
     if (!a) {
-        mh_err_set("the signature algorithm is not one mohur knows");
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG, "the signature algorithm is not one mohur knows");
         return MH_ERR_UNSUPPORTED_ALG;
     }
     switch (a->kind) {
     case 0:
         if (has_prm && (prm.tag != MH_DER_NULL || prm.len != 0))
             return MH_ERR_VERIFY_FAILED;
-        kind = MH_PKI_SIG_RSA_PKCS1;
+        kind = MH_SIG_RSA_PKCS1;
         md = a->md;
         break;
     case 1:
         if (has_prm)
             return MH_ERR_VERIFY_FAILED; /* RFC 5758: parameters absent */
-        kind = MH_PKI_SIG_ECDSA;
+        kind = MH_SIG_ECDSA;
         md = a->md;
         break;
     case 2:
         if (!has_prm || prm.tag != MH_DER_SEQUENCE || (rc = pss_params(&prm, &md, &pss))) {
-            mh_err_set("the RSA-PSS parameters of the signature are malformed or use a hash "
+            mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                       "the RSA-PSS parameters of the signature are malformed or use a hash "
                        "mohur does not take");
             return MH_ERR_UNSUPPORTED_ALG;
         }
-        kind = MH_PKI_SIG_RSA_PSS;
+        kind = MH_SIG_RSA_PSS;
         break;
     case 3:
-        mh_err_set("the signature uses %s, which is broken; it is refused by policy", a->name);
+        mh_err_set(MH_ERR_ALG_REFUSED,
+                   "the signature uses %s, which is broken; it is refused by policy", a->name);
         return MH_ERR_ALG_REFUSED;
     case 4:
-        mh_err_set("the signature uses DSA (%s), which mohur does not support", a->name);
+        mh_err_set(MH_ERR_UNSUPPORTED_ALG,
+                   "the signature uses DSA (%s), which mohur does not support", a->name);
         return MH_ERR_UNSUPPORTED_ALG;
     default:
         if (has_prm)
             return MH_ERR_VERIFY_FAILED;
         if ((rc = mh_pki_spki_parse(spki->p, spki->len, &key)))
             return rc;
-        return mh_pki_verify_msg(&key, MH_PKI_SIG_ED25519, MBEDTLS_MD_NONE, data, len, sig->p,
-                                 sig->len, NULL);
+        return mh_pki_verify_msg(&key, MH_SIG_ED25519, MH_SIG_DER, MBEDTLS_MD_NONE, data, len,
+                                 sig->p, sig->len, NULL);
     }
     if ((rc = mh_pki_spki_parse(spki->p, spki->len, &key)))
         return rc;
@@ -320,8 +326,8 @@ static int verify_sig_fresh(const mh_x509_span *spki, const mh_x509_span *alg, c
         memcpy(hash, tbs_sha256, 32);
     else if (mbedtls_md(mi, data, len, hash))
         return MH_ERR_UNSUPPORTED_ALG;
-    return mh_pki_verify_hash(&key, kind, md, hash, mbedtls_md_get_size(mi), sig->p, sig->len,
-                              kind == MH_PKI_SIG_RSA_PSS ? &pss : NULL);
+    return mh_pki_verify_hash(&key, kind, MH_SIG_DER, md, hash, mbedtls_md_get_size(mi), sig->p,
+                              sig->len, kind == MH_SIG_RSA_PSS ? &pss : NULL);
 }
 
 /* verify_sig through the signature cache when it is on (sigcache.c): a
@@ -628,7 +634,8 @@ static int nc_check(const mh_x509_cert *ca, const mh_x509_cert *c, bool target, 
 static int node_add(mh_path_work *w, int parent, unsigned depth, const mh_x509_span *policy)
 {
     if (w->n_nodes >= MAX_NODES) {
-        mh_err_set("the certificate policies of this path make a tree of more than %d nodes; "
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the certificate policies of this path make a tree of more than %d nodes; "
                    "mohur refuses such paths",
                    MAX_NODES);
         return -1;
@@ -760,7 +767,8 @@ static int policy_map(mh_path_work *w, const mh_x509_cert *c, unsigned i, bool m
             if (dup)
                 continue;
             if (n_set >= MAX_EXP) {
-                mh_err_set("a policy is mapped to more than %d policies; mohur refuses this",
+                mh_err_set(MH_ERR_TOO_LARGE,
+                           "a policy is mapped to more than %d policies; mohur refuses this",
                            MAX_EXP);
                 return MH_ERR_TOO_LARGE;
             }
@@ -1839,6 +1847,6 @@ int mh_path_validate(mh_path_work *work, const mh_path_input *in, const mh_path_
     work->nest = 0;
     int rc = validate_one(work, in, params, res);
     if (rc)
-        mh_err_set("%s", res->reason);
+        mh_err_set(rc, "%s", res->reason);
     return rc;
 }

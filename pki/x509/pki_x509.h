@@ -21,6 +21,9 @@
 #ifndef MH_PKI_X509_H
 #define MH_PKI_X509_H
 
+#include "pki_base.h"
+#include "pki_der.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,9 +77,27 @@ MH_PKI_API int mh_x509_name_parse(mh_x509_name *n, const uint8_t *der, size_t le
 MH_PKI_API bool mh_x509_name_eq(const mh_x509_name *a, const mh_x509_name *b);
 /* Same, on two whole Name encodings (false if either does not parse). */
 MH_PKI_API bool mh_x509_name_eq_der(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
-/* RFC 4514-style text, most specific RDN first: "CN=Good CA,O=Test,C=US".
- * UTF-8 values are kept; control bytes and invalid UTF-8 become '?'.
- * Truncated with "..." when it does not fit. Always NUL-terminates. */
+/* The one name printer, in three styles:
+ *   MH_X509_NAME_RFC4514  most specific RDN first, ",": "CN=Good CA,O=Test,C=US"
+ *   MH_X509_NAME_TEXT     as encoded, ", ": "C=US, O=Test, CN=Good CA", for a
+ *                         signer's name shown to people
+ *   MH_X509_NAME_DN       as encoded, ",", the DN syntax of pki_ca.h that
+ *                         mh_ca_name_encode() reads back (the CA database,
+ *                         the appliance's subjects)
+ * In the first two, UTF-8 (and BMP/Universal strings) are kept, control
+ * bytes and invalid UTF-8 become '?', and the text is cut with "..." when
+ * it does not fit; they always succeed. DN is strict: a string type other
+ * than UTF8/Printable/IA5/BMP is MH_ERR_UNSUPPORTED, invalid UTF-8 or a
+ * control character MH_ERR_PARSE, no room MH_ERR_BUFFER_TOO_SMALL (out is
+ * then empty). Always NUL-terminates. */
+enum mh_x509_name_style { MH_X509_NAME_RFC4514, MH_X509_NAME_TEXT, MH_X509_NAME_DN };
+MH_PKI_API int mh_x509_name_format(const mh_x509_name *n, enum mh_x509_name_style style, char *out,
+                                   size_t cap);
+/* The same from a whole DER Name (MH_ERR_PARSE when it does not parse). */
+MH_PKI_API int mh_x509_name_format_der(const uint8_t *der, size_t len,
+                                       enum mh_x509_name_style style, char *out,
+                                       size_t cap) MH_WARN_UNUSED;
+/* mh_x509_name_format(n, MH_X509_NAME_RFC4514, ...). */
 MH_PKI_API void mh_x509_name_str(const mh_x509_name *n, char *out, size_t cap);
 /* A short label for messages: "CN=<common name>" if there is one, else the
  * full text as above. */
@@ -260,6 +281,19 @@ MH_PKI_API int mh_x509_access_next(mh_der *d, mh_x509_access *a);
  * does not check the signature. On failure mh_err_set() says what was
  * wrong (MH_ERR_PARSE, MH_ERR_TOO_LARGE for a cap, MH_ERR_UNSUPPORTED). */
 MH_PKI_API int mh_x509_cert_parse(mh_x509_cert *c, const uint8_t *der, size_t len);
+/* Whether der is one certificate mh_x509_cert_parse() takes (0 or its
+ * error), without keeping the parse: for callers that only check. */
+MH_PKI_API int mh_x509_cert_check(const uint8_t *der, size_t len) MH_WARN_UNUSED;
+/* The subject of a DER certificate, printed in a style of
+ * mh_x509_name_format(); the error of parsing or printing (out is then
+ * empty). */
+MH_PKI_API int mh_x509_cert_subject(const uint8_t *der, size_t len, enum mh_x509_name_style style,
+                                    char *out, size_t cap);
+/* The certificate's extended key usage holds exactly one purpose, oid
+ * (contents), and, with `critical`, is marked critical: what RFC 3161 2.3
+ * asks of a timestamp authority. */
+MH_PKI_API bool mh_x509_eku_only(const mh_x509_cert *c, const uint8_t *oid, size_t oid_len,
+                                 bool critical);
 /* Subject equals issuer (RFC 5280 7.1 comparison). */
 MH_PKI_API bool mh_x509_cert_self_issued(const mh_x509_cert *c);
 /* The name of the signature algorithm ("ecdsa-with-SHA256", ...). */

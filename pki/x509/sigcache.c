@@ -25,7 +25,7 @@
 
 #include <mbedtls/sha256.h>
 
-#include "mh_pki.h"
+#include "pki_x509.h"
 #include "x509_ext.h"
 
 #define WAYS 4

@@ -1,14 +1,18 @@
 /* x509.c - X.509 certificate parsing (RFC 5280 section 4) into a struct
  * that points into the input (pki_x509.h). No allocation, no I/O. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "mh_pki.h"
+#include "pki_der.h"
+#include "pki_sig.h"
+#include "pki_ed25519.h"
+#include "pki_x509.h"
 #include "x509_ext.h"
 
 int mh_x509_bad(const char *what, const char *detail)
 {
-    mh_err_set("%s is malformed (%s); it cannot be used", what, detail);
+    mh_err_set(MH_ERR_PARSE, "%s is malformed (%s); it cannot be used", what, detail);
     return MH_ERR_PARSE;
 }
 
@@ -53,7 +57,8 @@ int mh_x509_gnames_read(const mh_der_elem *e, mh_x509_gnames *g)
         if (gn.type == MH_GN_IP && gn.val.len != 4 && gn.val.len != 16)
             return MH_ERR_PARSE;
         if (++g->count > MH_X509_MAX_GNAMES) {
-            mh_err_set("a list of names holds more than %d names; mohur refuses it",
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "a list of names holds more than %d names; mohur refuses it",
                        MH_X509_MAX_GNAMES);
             return MH_ERR_TOO_LARGE;
         }
@@ -193,7 +198,8 @@ static int ext_eku(mh_x509_cert *c, mh_der *d)
         if (mh_der_expect(&s, MH_DER_OID, &e) || mh_der_oid_check(&e))
             return MH_ERR_PARSE;
         if (c->n_eku >= MH_X509_MAX_EKU) {
-            mh_err_set("the certificate lists more than %d key purposes; mohur refuses it",
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the certificate lists more than %d key purposes; mohur refuses it",
                        MH_X509_MAX_EKU);
             return MH_ERR_TOO_LARGE;
         }
@@ -218,7 +224,8 @@ static int ext_policies(mh_x509_cert *c, mh_der *d)
         if (mh_der_expect(&p, MH_DER_OID, &e) || mh_der_oid_check(&e))
             return MH_ERR_PARSE;
         if (c->n_policies >= MH_X509_MAX_POLICIES) {
-            mh_err_set("the certificate lists more than %d policies; mohur refuses it",
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the certificate lists more than %d policies; mohur refuses it",
                        MH_X509_MAX_POLICIES);
             return MH_ERR_TOO_LARGE;
         }
@@ -281,7 +288,8 @@ static int ext_mappings(mh_x509_cert *c, mh_der *d)
             mh_der_expect(&p, MH_DER_OID, &b) || mh_der_oid_check(&b) || !mh_der_done(&p))
             return MH_ERR_PARSE;
         if (c->n_mappings >= MH_X509_MAX_MAPPINGS) {
-            mh_err_set("the certificate has more than %d policy mappings; mohur refuses it",
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the certificate has more than %d policy mappings; mohur refuses it",
                        MH_X509_MAX_MAPPINGS);
             return MH_ERR_TOO_LARGE;
         }
@@ -354,7 +362,8 @@ static int subtree_read(mh_der *s, mh_x509_gn *base)
         if (mh_der_uint(&opt, &v))
             return MH_ERR_PARSE;
         if (v != 0) {
-            mh_err_set("the certificate's name constraints use a minimum distance, which RFC "
+            mh_err_set(MH_ERR_UNSUPPORTED,
+                       "the certificate's name constraints use a minimum distance, which RFC "
                        "5280 does not allow; it cannot be used");
             return MH_ERR_UNSUPPORTED;
         }
@@ -362,7 +371,8 @@ static int subtree_read(mh_der *s, mh_x509_gn *base)
     if (mh_der_optional(&t, MH_DER_CTX_P(1), &opt, &present))
         return MH_ERR_PARSE;
     if (present) {
-        mh_err_set("the certificate's name constraints use a maximum distance, which RFC "
+        mh_err_set(MH_ERR_UNSUPPORTED,
+                   "the certificate's name constraints use a maximum distance, which RFC "
                    "5280 does not allow; it cannot be used");
         return MH_ERR_UNSUPPORTED;
     }
@@ -387,7 +397,8 @@ static int read_subtrees(const mh_der_elem *e, mh_x509_span *out, uint16_t *n)
     while (!mh_der_empty(&s)) {
         mh_x509_gn base;
         if (*n >= MH_X509_MAX_SUBTREES) {
-            mh_err_set("the certificate's name constraints have more than %d subtrees of one "
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the certificate's name constraints have more than %d subtrees of one "
                        "kind; mohur refuses it",
                        MH_X509_MAX_SUBTREES);
             return MH_ERR_TOO_LARGE;
@@ -452,7 +463,8 @@ static int ext_crldp(mh_x509_cert *c, mh_der *d)
         if (mh_der_expect(&s, MH_DER_SEQUENCE, &dpe))
             return MH_ERR_PARSE;
         if (c->n_dps >= MH_X509_MAX_DPS) {
-            mh_err_set("the certificate lists more than %d CRL distribution points; mohur "
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the certificate lists more than %d CRL distribution points; mohur "
                        "refuses it",
                        MH_X509_MAX_DPS);
             return MH_ERR_TOO_LARGE;
@@ -518,7 +530,8 @@ static int ext_aia(mh_x509_cert *c, mh_der *d)
     while (!mh_der_empty(&s)) {
         mh_x509_access a;
         if (c->n_aia >= MH_X509_MAX_AIA) {
-            mh_err_set("the certificate lists more than %d access descriptions; mohur refuses "
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the certificate lists more than %d access descriptions; mohur refuses "
                        "it",
                        MH_X509_MAX_AIA);
             return MH_ERR_TOO_LARGE;
@@ -661,14 +674,16 @@ static int parse_extensions(mh_x509_cert *c, const mh_der_elem *exts)
             if (mh_x509_span_eq(&seen[i], &os)) {
                 char o[96];
                 mh_x509_oid_str(&os, false, o, sizeof o);
-                mh_err_set("the certificate has extension %s twice, which RFC 5280 forbids; it "
+                mh_err_set(MH_ERR_PARSE,
+                           "the certificate has extension %s twice, which RFC 5280 forbids; it "
                            "cannot be used",
                            o);
                 return MH_ERR_PARSE;
             }
         }
         if (n_seen >= sizeof seen / sizeof seen[0]) {
-            mh_err_set("the certificate has more than %zu extensions; mohur refuses it",
+            mh_err_set(MH_ERR_TOO_LARGE,
+                       "the certificate has more than %zu extensions; mohur refuses it",
                        sizeof seen / sizeof seen[0]);
             return MH_ERR_TOO_LARGE;
         }
@@ -721,7 +736,8 @@ int mh_x509_cert_parse(mh_x509_cert *c, const uint8_t *der, size_t len)
 
     memset(c, 0, sizeof *c);
     if (len > MH_X509_MAX_CERT) {
-        mh_err_set("the certificate is %zu bytes, more than the %zu mohur accepts", len,
+        mh_err_set(MH_ERR_TOO_LARGE,
+                   "the certificate is %zu bytes, more than the %zu mohur accepts", len,
                    MH_X509_MAX_CERT);
         return MH_ERR_TOO_LARGE;
     }
@@ -781,7 +797,8 @@ int mh_x509_cert_parse(mh_x509_cert *c, const uint8_t *der, size_t len)
     if (read_alg(&tbs, &alg1))
         return mh_x509_bad(what, "bad signature algorithm");
     if (alg1.raw_len != alg2.raw_len || memcmp(alg1.raw, alg2.raw, alg1.raw_len) != 0) {
-        mh_err_set("the certificate's two signature algorithm fields differ, which RFC 5280 "
+        mh_err_set(MH_ERR_PARSE,
+                   "the certificate's two signature algorithm fields differ, which RFC 5280 "
                    "forbids; it cannot be used");
         return MH_ERR_PARSE;
     }
@@ -856,6 +873,39 @@ int mh_x509_cert_parse(mh_x509_cert *c, const uint8_t *der, size_t len)
     if ((c->ext_present & MH_EXT_SKI) == 0)
         c->ski.len = 0;
     return 0;
+}
+
+int mh_x509_cert_check(const uint8_t *der, size_t len)
+{
+    mh_x509_cert *c = calloc(1, sizeof *c);
+    if (!c)
+        return MH_ERR_NOMEM;
+    int rc = mh_x509_cert_parse(c, der, len);
+    free(c);
+    return rc;
+}
+
+int mh_x509_cert_subject(const uint8_t *der, size_t len, enum mh_x509_name_style style, char *out,
+                         size_t cap)
+{
+    mh_x509_cert *c = calloc(1, sizeof *c);
+    int rc = MH_ERR_NOMEM;
+    if (c) {
+        rc = mh_x509_cert_parse(c, der, len);
+        if (rc == 0)
+            rc = mh_x509_name_format(&c->subject, style, out, cap);
+        free(c);
+    }
+    if (rc && out && cap)
+        out[0] = 0;
+    return rc;
+}
+
+bool mh_x509_eku_only(const mh_x509_cert *c, const uint8_t *oid, size_t oid_len, bool critical)
+{
+    return (c->ext_present & MH_EXT_EXT_KEY_USAGE) &&
+           (!critical || (c->ext_critical & MH_EXT_EXT_KEY_USAGE)) && c->n_eku == 1 &&
+           c->eku[0].len == oid_len && memcmp(c->eku[0].p, oid, oid_len) == 0;
 }
 
 bool mh_x509_cert_self_issued(const mh_x509_cert *c)

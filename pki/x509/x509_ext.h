@@ -3,7 +3,7 @@
 #ifndef MH_X509_EXT_H
 #define MH_X509_EXT_H
 
-#include "mh_pki.h"
+#include "pki_x509.h"
 
 /* Sets a readable parse error and returns MH_ERR_PARSE. */
 int mh_x509_bad(const char *what, const char *detail);

@@ -196,10 +196,10 @@ static void test_verify_revoke(void **state)
     assert_true(v->receipt_sig_ok && v->receipt_digest_ok && v->ledger_known);
     assert_int_equal(v->nsigs, 1);
     assert_true(v->sigs[0].path_ok);
-    assert_int_equal(mh_app_revoke(app, "agency/court-decision/AR-3", 4, &st), 0);
+    assert_int_equal(mh_app_revoke(app, "agency/court-decision/AR-3", 4, NULL, &st), 0);
     assert_true(st.revoked);
     assert_int_equal(st.reason, 4);
-    assert_int_equal(mh_app_revoke(app, "agency/court-decision/AR-3", 4, &st),
+    assert_int_equal(mh_app_revoke(app, "agency/court-decision/AR-3", 4, NULL, &st),
                      MH_ERR_ALREADY_EXISTS);
     assert_int_equal(mh_app_verify_file(app, path, NULL, v), 0);
     assert_int_equal(v->code, MH_APP_REVOKED);

@@ -12,9 +12,7 @@
 
 #include <cmocka.h>
 
-#include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecp.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/rsa.h>
 #include <mbedtls/sha1.h>
@@ -23,6 +21,7 @@
 #include <mbedtls/x509_csr.h>
 
 #include "mh_pki.h"
+#include "../common/test_signer.h"
 
 static void *find(const void *hay, size_t n, const void *needle, size_t m)
 {
@@ -33,8 +32,6 @@ static void *find(const void *hay, size_t n, const void *needle, size_t m)
     return NULL;
 }
 
-static mbedtls_entropy_context entropy;
-static mbedtls_ctr_drbg_context drbg;
 static mbedtls_pk_context root_key, iss_key, ee_key, rsa_key, other_key;
 static uint8_t root_der[MH_CA_CERT_MAX], iss_der[MH_CA_CERT_MAX];
 static size_t root_len, iss_len;
@@ -44,9 +41,8 @@ static void gen_ec(mbedtls_pk_context *k)
 {
     mbedtls_pk_init(k);
     assert_int_equal(mbedtls_pk_setup(k, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)), 0);
-    assert_int_equal(mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(*k),
-                                         mbedtls_ctr_drbg_random, &drbg),
-                     0);
+    assert_int_equal(
+        mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(*k), mh_rng_mbedtls, NULL), 0);
 }
 
 static size_t spki_of(mbedtls_pk_context *k, uint8_t *buf, size_t cap)
@@ -68,24 +64,18 @@ static void req_init(mh_ca_issue_req *r, enum mh_ca_profile p, const char *subje
     r->path_len = -1;
     r->not_before = now - 60;
     r->not_after = now + 86400 * 30;
-    r->f_rng = mbedtls_ctr_drbg_random;
-    r->p_rng = &drbg;
-    assert_int_equal(mbedtls_ctr_drbg_random(&drbg, r->serial, sizeof r->serial), 0);
+    assert_int_equal(mh_rng_mbedtls(NULL, r->serial, sizeof r->serial), 0);
     mh_ca_serial_fix(r->serial);
     if (p != MH_CA_PROFILE_ROOT) {
         r->issuer_cert = p == MH_CA_PROFILE_ISSUING ? root_der : iss_der;
         r->issuer_cert_len = p == MH_CA_PROFILE_ISSUING ? root_len : iss_len;
-        r->issuer_key = p == MH_CA_PROFILE_ISSUING ? &root_key : &iss_key;
+        r->issuer_key = test_signer(p == MH_CA_PROFILE_ISSUING ? &root_key : &iss_key);
     }
 }
 
 static int setup(void **state)
 {
     (void)state;
-    mbedtls_entropy_init(&entropy);
-    mbedtls_ctr_drbg_init(&drbg);
-    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, NULL, 0) != 0)
-        return -1;
     now = (int64_t)time(NULL);
     gen_ec(&root_key);
     gen_ec(&iss_key);
@@ -93,8 +83,7 @@ static int setup(void **state)
     gen_ec(&other_key);
     mbedtls_pk_init(&rsa_key);
     if (mbedtls_pk_setup(&rsa_key, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA)) != 0 ||
-        mbedtls_rsa_gen_key(mbedtls_pk_rsa(rsa_key), mbedtls_ctr_drbg_random, &drbg, 2048, 65537) !=
-            0)
+        mbedtls_rsa_gen_key(mbedtls_pk_rsa(rsa_key), mh_rng_mbedtls, NULL, 2048, 65537) != 0)
         return -1;
 
     /* the root and issuing CA every test uses */
@@ -102,7 +91,7 @@ static int setup(void **state)
     size_t sl = spki_of(&root_key, spki, sizeof spki);
     mh_ca_issue_req r;
     req_init(&r, MH_CA_PROFILE_ROOT, "CN=Test Root,O=Mohur,C=AZ", spki, sl);
-    r.issuer_key = &root_key;
+    r.issuer_key = test_signer(&root_key);
     r.not_after = now + 86400 * 365;
     int rc = mh_ca_issue(&r, root_der, sizeof root_der, &root_len);
     if (rc != 0) {
@@ -131,8 +120,6 @@ static int teardown(void **state)
     mbedtls_pk_free(&ee_key);
     mbedtls_pk_free(&rsa_key);
     mbedtls_pk_free(&other_key);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&entropy);
     return 0;
 }
 
@@ -158,7 +145,7 @@ static void test_root(void **state)
 {
     (void)state;
     mbedtls_x509_crt c;
-    mh_ca_cert_info ci;
+    static mh_x509_cert ci;
     parse_verify(root_der, root_len, &c);
     assert_int_equal(c.version, 3);
     assert_int_equal(c.ca_istrue, 1);
@@ -171,17 +158,17 @@ static void test_root(void **state)
     assert_int_equal(c.subject_raw.len, c.issuer_raw.len);
     assert_memory_equal(c.subject_raw.p, c.issuer_raw.p, c.subject_raw.len);
     assert_int_equal(c.sig_md, MBEDTLS_MD_SHA256);
-    assert_int_equal(mh_ca_cert_info_get(root_der, root_len, &ci), 0);
-    assert_true(ci.has_ski);
+    assert_int_equal(mh_x509_cert_parse(&ci, root_der, root_len), 0);
+    assert_true((ci.ext_present & MH_EXT_SKI) && ci.ski.len == 20);
     /* SKI = SHA-1 of the key bits (method 1) */
     uint8_t spki[600], id[20];
     size_t sl = spki_of(&root_key, spki, sizeof spki);
     /* a P-256 SPKI ends with the 65-byte uncompressed point */
     assert_int_equal(sl, 91);
     assert_int_equal(mbedtls_sha1_ret(spki + sl - 65, 65, id), 0);
-    assert_memory_equal(id, ci.ski, 20);
+    assert_memory_equal(id, ci.ski.p, 20);
     char dn[256];
-    assert_int_equal(mh_ca_name_format(ci.subject, ci.subject_len, dn, sizeof dn), 0);
+    assert_int_equal(mh_x509_name_format(&ci.subject, MH_X509_NAME_DN, dn, sizeof dn), 0);
     assert_string_equal(dn, "CN=Test Root,O=Mohur,C=AZ");
     mbedtls_x509_crt_free(&c);
 }
@@ -286,11 +273,11 @@ static void test_refusals(void **state)
     assert_non_null(strstr(mh_err_message(MH_ERR_INVALID_ARG), "O="));
     /* the wrong key for the issuer certificate */
     req_init(&r, MH_CA_PROFILE_NOTARY, "CN=n", spki, sl);
-    r.issuer_key = &other_key;
+    r.issuer_key = test_signer(&other_key);
     assert_int_equal(mh_ca_issue(&r, der, sizeof der, &len), MH_ERR_KEY_NOT_PERMITTED);
     /* a root whose key is not the signing key */
     req_init(&r, MH_CA_PROFILE_ROOT, "CN=r", spki, sl);
-    r.issuer_key = &root_key;
+    r.issuer_key = test_signer(&root_key);
     assert_int_equal(mh_ca_issue(&r, der, sizeof der, &len), MH_ERR_INVALID_ARG);
     /* outliving the issuer */
     req_init(&r, MH_CA_PROFILE_NOTARY, "CN=n", spki, sl);
@@ -332,7 +319,7 @@ static void test_names(void **state)
         if (rc)
             fprintf(stderr, "%s: %s\n", dns[i], mh_err_message(rc));
         assert_int_equal(rc, 0);
-        assert_int_equal(mh_ca_name_format(der, len, out, sizeof out), 0);
+        assert_int_equal(mh_x509_name_format_der(der, len, MH_X509_NAME_DN, out, sizeof out), 0);
         assert_string_equal(out, dns[i]);
     }
     /* types: UTF8String for CN, PrintableString for C; mbedTLS reads it */
@@ -355,7 +342,7 @@ static void test_names(void **state)
     }
     /* two OUs stay two (mbedTLS's string_to_names would fold them) */
     assert_int_equal(mh_ca_name_encode("OU=a,OU=b", der, sizeof der, &len), 0);
-    assert_int_equal(mh_ca_name_format(der, len, out, sizeof out), 0);
+    assert_int_equal(mh_x509_name_format_der(der, len, MH_X509_NAME_DN, out, sizeof out), 0);
     assert_string_equal(out, "OU=a,OU=b");
     /* 65 characters of CN is one too many; 64 Cyrillic ones (128 bytes) fit */
     char big[400] = "CN=";
@@ -370,7 +357,8 @@ static void test_names(void **state)
     /* format refuses truncated DER */
     assert_int_equal(mh_ca_name_encode(dns[2], der, sizeof der, &len), 0);
     for (size_t cut = 0; cut < len; cut++)
-        assert_int_not_equal(mh_ca_name_format(der, cut, out, sizeof out), 0);
+        assert_int_not_equal(mh_x509_name_format_der(der, cut, MH_X509_NAME_DN, out, sizeof out),
+                             0);
 }
 
 static void test_oid(void **state)
@@ -410,7 +398,7 @@ static size_t make_csr(mbedtls_pk_context *k, const char *subject, uint8_t *out,
     mbedtls_x509write_csr_set_md_alg(&w, MBEDTLS_MD_SHA256);
     mbedtls_x509write_csr_set_key(&w, k);
     assert_int_equal(mbedtls_x509write_csr_set_subject_name(&w, subject), 0);
-    int l = mbedtls_x509write_csr_der(&w, out, cap, mbedtls_ctr_drbg_random, &drbg);
+    int l = mbedtls_x509write_csr_der(&w, out, cap, mh_rng_mbedtls, NULL);
     assert_true(l > 0);
     memmove(out, out + cap - (size_t)l, (size_t)l);
     mbedtls_x509write_csr_free(&w);
@@ -431,7 +419,7 @@ static void test_csr(void **state)
         assert_int_equal(sl, ml);
         assert_memory_equal(spki, mine, ml);
         char dn[200];
-        assert_int_equal(mh_ca_name_format(subj, jl, dn, sizeof dn), 0);
+        assert_int_equal(mh_x509_name_format_der(subj, jl, MH_X509_NAME_DN, dn, sizeof dn), 0);
         assert_string_equal(dn, "CN=Applicant,O=Org,C=AZ");
         /* a flipped byte in the signature's last byte, or in the subject */
         csr[n - 1] ^= 0x01;
@@ -493,9 +481,9 @@ static void check_crl(const uint8_t *der, size_t len, const mh_crl_entry *e, siz
     /* the CRL number and AKI extensions */
     uint8_t num[] = {0x06, 0x03, 0x55, 0x1d, 0x14, 0x04, 0x03, 0x02, 0x01, (uint8_t)number};
     assert_non_null(find(crl.crl_ext.p, crl.crl_ext.len, num, sizeof num));
-    mh_ca_cert_info ci;
-    assert_int_equal(mh_ca_cert_info_get(ca, ca_len, &ci), 0);
-    assert_non_null(find(crl.crl_ext.p, crl.crl_ext.len, ci.ski, 20));
+    static mh_x509_cert ci;
+    assert_int_equal(mh_x509_cert_parse(&ci, ca, ca_len), 0);
+    assert_non_null(find(crl.crl_ext.p, crl.crl_ext.len, ci.ski.p, 20));
     mbedtls_x509_crl_free(&crl);
     mbedtls_x509_crt_free(&cacrt);
 }
@@ -508,7 +496,7 @@ static void test_crl(void **state)
     mh_crl_entry e[3];
     memset(e, 0, sizeof e);
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(mbedtls_ctr_drbg_random(&drbg, e[i].serial, 16), 0);
+        assert_int_equal(mh_rng_mbedtls(NULL, e[i].serial, 16), 0);
         mh_ca_serial_fix(e[i].serial);
         e[i].serial_len = 16;
         e[i].date = now - 3600 * (i + 1);
@@ -520,12 +508,10 @@ static void test_crl(void **state)
     memset(&r, 0, sizeof r);
     r.issuer_cert = iss_der;
     r.issuer_cert_len = iss_len;
-    r.issuer_key = &iss_key;
+    r.issuer_key = test_signer(&iss_key);
     r.this_update = now;
     r.next_update = now + 7 * 86400;
     r.crl_number = 1;
-    r.f_rng = mbedtls_ctr_drbg_random;
-    r.p_rng = &drbg;
     /* without entries */
     assert_int_equal(mh_crl_write(&r, der, sizeof der, &len), 0);
     check_crl(der, len, NULL, 0, 1, iss_der, iss_len);
@@ -536,9 +522,9 @@ static void test_crl(void **state)
     assert_int_equal(mh_crl_write(&r, der, sizeof der, &len), 0);
     check_crl(der, len, e, 3, 2, iss_der, iss_len);
     /* wrong key, bad times, unknown reason */
-    r.issuer_key = &other_key;
+    r.issuer_key = test_signer(&other_key);
     assert_int_equal(mh_crl_write(&r, der, sizeof der, &len), MH_ERR_KEY_NOT_PERMITTED);
-    r.issuer_key = &iss_key;
+    r.issuer_key = test_signer(&iss_key);
     r.next_update = r.this_update;
     assert_int_equal(mh_crl_write(&r, der, sizeof der, &len), MH_ERR_INVALID_ARG);
     r.next_update = now + 86400;
@@ -560,13 +546,13 @@ static void test_rsa(void **state)
     size_t sl = spki_of(&rsa_key, spki, sizeof spki), rlen, len, clen;
     mh_ca_issue_req r;
     req_init(&r, MH_CA_PROFILE_ROOT, "CN=RSA Root,C=AZ", spki, sl);
-    r.issuer_key = &rsa_key;
+    r.issuer_key = test_signer(&rsa_key);
     assert_int_equal(mh_ca_issue(&r, rroot, sizeof rroot, &rlen), 0);
     sl = spki_of(&ee_key, spki, sizeof spki);
     req_init(&r, MH_CA_PROFILE_REGISTRY, "CN=Registry,O=Mohur", spki, sl);
     r.issuer_cert = rroot;
     r.issuer_cert_len = rlen;
-    r.issuer_key = &rsa_key;
+    r.issuer_key = test_signer(&rsa_key);
     assert_int_equal(mh_ca_issue(&r, der, sizeof der, &len), 0);
     mbedtls_x509_crt c, t;
     uint32_t flags;
@@ -587,14 +573,12 @@ static void test_rsa(void **state)
     memset(&q, 0, sizeof q);
     q.issuer_cert = rroot;
     q.issuer_cert_len = rlen;
-    q.issuer_key = &rsa_key;
+    q.issuer_key = test_signer(&rsa_key);
     q.this_update = now - 5;
     q.next_update = now + 86400;
     q.crl_number = 7;
     q.entries = &e;
     q.n_entries = 1;
-    q.f_rng = mbedtls_ctr_drbg_random;
-    q.p_rng = &drbg;
     assert_int_equal(mh_crl_write(&q, crl, sizeof crl, &clen), 0);
     check_crl(crl, clen, &e, 1, 7, rroot, rlen);
     mbedtls_x509_crl xc;
@@ -606,6 +590,58 @@ static void test_rsa(void **state)
     mbedtls_x509_crl_free(&xc);
     mbedtls_x509_crt_free(&c);
     mbedtls_x509_crt_free(&t);
+}
+
+/* A signer that fails the way a token does when the PIN typed at a
+ * context-specific login is wrong. */
+static int wrong_pin_sign(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *in,
+                          size_t in_len, bool message, enum mh_sig_enc enc, uint8_t *sig,
+                          size_t cap, size_t *sig_len)
+{
+    (void)self, (void)md, (void)in, (void)in_len, (void)message, (void)enc, (void)sig, (void)cap;
+    (void)sig_len;
+    return mh_err_set(MH_ERR_PIN_INCORRECT, "logging in to token 'Seal': the PIN is incorrect");
+}
+
+/* Every signing path of pki hands the signer's code and sentence on
+ * unchanged: a wrong PIN stays MH_ERR_PIN_INCORRECT (exit 5), never a
+ * guessed token or key error. */
+static void test_signer_errors(void **state)
+{
+    (void)state;
+    const mh_signer *iss = test_signer(&iss_key);
+    mh_signer bad = *iss;
+    bad.sign = wrong_pin_sign;
+    uint8_t spki[600], out[8192];
+    size_t sl = spki_of(&ee_key, spki, sizeof spki), len = 0;
+    mh_ca_issue_req r;
+    req_init(&r, MH_CA_PROFILE_NOTARY, "CN=Notary,C=AZ", spki, sl);
+    r.issuer_key = &bad;
+    assert_int_equal(mh_ca_issue(&r, out, sizeof out, &len), MH_ERR_PIN_INCORRECT);
+    assert_non_null(strstr(mh_err_message(MH_ERR_PIN_INCORRECT), "PIN is incorrect"));
+    mh_crl_req q;
+    memset(&q, 0, sizeof q);
+    q.issuer_cert = iss_der;
+    q.issuer_cert_len = iss_len;
+    q.issuer_key = &bad;
+    q.this_update = now;
+    q.next_update = now + 86400;
+    assert_int_equal(mh_crl_write(&q, out, sizeof out, &len), MH_ERR_PIN_INCORRECT);
+    mh_cms_signer cs;
+    memset(&cs, 0, sizeof cs);
+    cs.key = &bad;
+    cs.cert = iss_der;
+    cs.cert_len = iss_len;
+    cs.md = MBEDTLS_MD_SHA256;
+    assert_int_equal(mh_cms_sign(&cs, (const uint8_t *)"x", 1, out, sizeof out, &len),
+                     MH_ERR_PIN_INCORRECT);
+    uint8_t hash[32] = {0}, sig[64];
+    assert_int_equal(mh_cose_es256_sign(&bad, hash, sig), MH_ERR_PIN_INCORRECT);
+    char note[512];
+    uint8_t id[4] = {0};
+    assert_int_equal(mh_note_sign("t\n", 2, "n", MH_NOTE_ECDSA, id, &bad, note, sizeof note, &len),
+                     MH_ERR_PIN_INCORRECT);
+    assert_non_null(strstr(mh_err_message(MH_ERR_PIN_INCORRECT), "PIN is incorrect"));
 }
 
 int main(void)
@@ -620,6 +656,7 @@ int main(void)
         cmocka_unit_test(test_csr),
         cmocka_unit_test(test_crl),
         cmocka_unit_test(test_rsa),
+        cmocka_unit_test(test_signer_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

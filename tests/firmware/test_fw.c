@@ -10,37 +10,27 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 
 #include "mh_fw.h"
+#include "../common/test_signer.h"
 
-static mbedtls_entropy_context ent;
-static mbedtls_ctr_drbg_context drbg;
 static mbedtls_pk_context tl_pk, reg_pk, other_pk;
 static mh_receipt_key tl_key, reg_key, other_key;
-
-static int rng(void *ctx, unsigned char *out, size_t len)
-{
-    return mbedtls_ctr_drbg_random(ctx, out, len);
-}
 
 static void gen(mbedtls_pk_context *pk, mh_receipt_key *k)
 {
     mbedtls_pk_init(pk);
     assert_int_equal(mbedtls_pk_setup(pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)), 0);
-    assert_int_equal(mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(*pk), rng, &drbg),
-                     0);
-    assert_int_equal(mh_receipt_key_from_pk(pk, k), 0);
+    assert_int_equal(
+        mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(*pk), mh_rng_mbedtls, NULL), 0);
+    const mh_signer *sg = test_signer(pk);
+    assert_int_equal(mh_receipt_key_from_spki(sg->spki, sg->spki_len, k), 0);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    mbedtls_entropy_init(&ent);
-    mbedtls_ctr_drbg_init(&drbg);
-    assert_int_equal(mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, NULL, 0), 0);
     gen(&tl_pk, &tl_key);
     gen(&reg_pk, &reg_key);
     gen(&other_pk, &other_key);
@@ -53,8 +43,6 @@ static int teardown(void **state)
     mbedtls_pk_free(&tl_pk);
     mbedtls_pk_free(&reg_pk);
     mbedtls_pk_free(&other_pk);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&ent);
     return 0;
 }
 
@@ -64,7 +52,7 @@ static size_t slot_of(mbedtls_pk_context *pk, const mh_receipt_key *k, const uin
 {
     size_t n = 0;
     assert_int_equal(
-        mh_cose_sign1_make(pk, k->kid, payload, plen, rng, &drbg, slot + 4, cap - 4, &n), 0);
+        mh_cose_sign1_make(test_signer(pk), k->kid, payload, plen, slot + 4, cap - 4, &n), 0);
     slot[0] = (uint8_t)(n >> 24);
     slot[1] = (uint8_t)(n >> 16);
     slot[2] = (uint8_t)(n >> 8);

@@ -94,10 +94,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     uint8_t raw[1024];
     size_t rl, el;
-    if (size <= 1364 && mh_note_b64_decode(s, size, raw, sizeof raw, &rl) == 0) {
+    if (size <= 1364 && mh_base64_decode(s, size, raw, sizeof raw, &rl) == 0) {
         /* canonical base64: decoding then encoding gives the input back */
         char enc[1400];
-        if (mh_note_b64_encode(raw, rl, enc, sizeof enc, &el) != 0 || el != size ||
+        if (mh_base64_encode(raw, rl, enc, sizeof enc, &el) != 0 || el != size ||
             memcmp(enc, s, size) != 0)
             abort();
     }

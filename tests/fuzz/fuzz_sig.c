@@ -47,17 +47,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned flags = (sel & 0x40) ? MH_PKI_SPKI_LEGACY : 0;
     if (mh_pki_spki_parse_flags(spki, spki_len, flags, &key) != 0)
         goto out;
-    enum mh_pki_sigalg alg = (enum mh_pki_sigalg)((sel & 7) % 5);
+    /* ECDSA DER, ECDSA r || s, RSA PKCS#1 v1.5, RSA-PSS, Ed25519 */
+    static const enum mh_sig_alg algs[] = {MH_SIG_ECDSA, MH_SIG_ECDSA, MH_SIG_RSA_PKCS1,
+                                           MH_SIG_RSA_PSS, MH_SIG_ED25519};
+    enum mh_sig_alg alg = algs[(sel & 7) % 5];
+    enum mh_sig_enc enc = (sel & 7) % 5 == 1 ? MH_SIG_RAW : MH_SIG_DER;
     mbedtls_md_type_t md = mds[(sel >> 3) & 7];
     struct mh_pki_pss_params pss = {
         .mgf1_md = mds[mgf & 7], .salt_len = salt, .salt_any = salt == 0xfe};
     const struct mh_pki_pss_params *pp = salt == 0xff ? NULL : &pss;
-    int rc = mh_pki_verify_msg(&key, alg, md, msg, msg_len, sig, sig_len, pp);
+    int rc = mh_pki_verify_msg(&key, alg, enc, md, msg, msg_len, sig, sig_len, pp);
     if (rc != 0 && rc != MH_ERR_VERIFY_FAILED && rc != MH_ERR_UNSUPPORTED_ALG &&
         rc != MH_ERR_ALG_REFUSED && rc != MH_ERR_INVALID_ARG && rc != MH_ERR_NOMEM)
         abort(); /* only the documented outcomes */
     /* the message as a raw hash, whatever its length */
-    rc = mh_pki_verify_hash(&key, alg, md, msg, msg_len, sig, sig_len, pp);
+    rc = mh_pki_verify_hash(&key, alg, enc, md, msg, msg_len, sig, sig_len, pp);
     if (rc != 0 && rc != MH_ERR_VERIFY_FAILED && rc != MH_ERR_UNSUPPORTED_ALG &&
         rc != MH_ERR_ALG_REFUSED && rc != MH_ERR_INVALID_ARG && rc != MH_ERR_NOMEM)
         abort();

@@ -15,12 +15,7 @@
 static size_t unhex(const char *h, uint8_t *out, size_t cap)
 {
     size_t n = 0;
-    while (h[0] && h[1] && n < cap) {
-        unsigned v;
-        sscanf(h, "%2x", &v);
-        out[n++] = (uint8_t)v;
-        h += 2;
-    }
+    assert_int_equal(mh_hex_decode(h, strlen(h), out, cap, &n), 0);
     return n;
 }
 

@@ -16,14 +16,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecdsa.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
 
 #include "mh_ledger.h"
 #include "mh_pki.h"
+#include "../common/test_signer.h"
 
 #define ORIGIN "edu.example.az/log"
 
@@ -32,28 +31,15 @@ static char dir[64];
 
 struct signer {
     mbedtls_ecdsa_context key;
-    mbedtls_ctr_drbg_context drbg;
     uint8_t id[4];
+    const mh_signer *sg; /* the same key as an mh_signer */
 };
-
-static int sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t *sig, size_t cap,
-                   size_t *sig_len)
-{
-    struct signer *s = ctx;
-    uint8_t h[32];
-    if (mbedtls_sha256_ret(msg, len, h, 0) != 0 || cap < MBEDTLS_ECDSA_MAX_LEN ||
-        mbedtls_ecdsa_write_signature(&s->key, MBEDTLS_MD_SHA256, h, 32, sig, sig_len,
-                                      mbedtls_ctr_drbg_random, &s->drbg) != 0)
-        return MH_ERR_INTERNAL;
-    return 0;
-}
 
 static int ledger_sign(void *ctx, const char *body, size_t body_len, char *note, size_t cap,
                        size_t *note_len)
 {
     struct signer *s = ctx;
-    return mh_note_sign(body, body_len, ORIGIN, MH_NOTE_ECDSA, s->id, sign_cb, s, note, cap,
-                        note_len);
+    return mh_note_sign(body, body_len, ORIGIN, MH_NOTE_ECDSA, s->id, s->sg, note, cap, note_len);
 }
 
 static void entry(mh_ledger_entry *e, uint64_t n)
@@ -103,7 +89,6 @@ static mh_receipt_claims claims_for(uint64_t n, const char *registry, uint8_t di
 static void follow(void **state)
 {
     struct signer s;
-    mbedtls_entropy_context ent;
     mbedtls_pk_context pk;
     uint8_t spki_buf[200], dg[32];
     char vkey[MH_NOTE_MAX_VKEY], ledger[128], mirror[128], cfg[128], stdir[128], json[2048];
@@ -117,17 +102,15 @@ static void follow(void **state)
     FILE *fp;
     (void)state;
 
-    mbedtls_entropy_init(&ent);
-    mbedtls_ctr_drbg_init(&s.drbg);
     mbedtls_ecdsa_init(&s.key);
     mbedtls_pk_init(&pk);
-    assert_int_equal(mbedtls_ctr_drbg_seed(&s.drbg, mbedtls_entropy_func, &ent, NULL, 0), 0);
-    assert_int_equal(
-        mbedtls_ecdsa_genkey(&s.key, MBEDTLS_ECP_DP_SECP256R1, mbedtls_ctr_drbg_random, &s.drbg),
-        0);
+    assert_int_equal(mbedtls_ecdsa_genkey(&s.key, MBEDTLS_ECP_DP_SECP256R1, mh_rng_mbedtls, NULL),
+                     0);
     assert_int_equal(mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)), 0);
     assert_int_equal(mbedtls_ecp_copy(&mbedtls_pk_ec(pk)->Q, &s.key.Q), 0);
+    assert_int_equal(mbedtls_mpi_copy(&mbedtls_pk_ec(pk)->d, &s.key.d), 0);
     assert_int_equal(mbedtls_ecp_group_copy(&mbedtls_pk_ec(pk)->grp, &s.key.grp), 0);
+    s.sg = test_signer(&pk);
     int spl = mbedtls_pk_write_pubkey_der(&pk, spki_buf, sizeof spki_buf);
     assert_true(spl > 0);
     const uint8_t *spki = spki_buf + sizeof spki_buf - spl;
@@ -277,8 +260,6 @@ static void follow(void **state)
     mh_ledger_close(l);
     mbedtls_pk_free(&pk);
     mbedtls_ecdsa_free(&s.key);
-    mbedtls_ctr_drbg_free(&s.drbg);
-    mbedtls_entropy_free(&ent);
     free(fe);
 }
 

@@ -12,14 +12,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecdsa.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/sha512.h>
 
 #include "mh_pki.h"
+#include "../common/test_signer.h"
 
 static char tmpdir[] = "/tmp/mh-note-XXXXXX";
 
@@ -272,44 +271,42 @@ static void ed25519_openssl(void **state)
 
 struct ecdsa_signer {
     mbedtls_ecdsa_context key;
-    mbedtls_ctr_drbg_context drbg;
 };
 
-static int ecdsa_sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t *sig, size_t cap,
-                         size_t *sig_len)
+/* The openssl key (Ed25519) as an mh_signer: signs messages with the CLI. */
+static int openssl_sign_op(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *in,
+                           size_t len, bool message, enum mh_sig_enc enc, uint8_t *sig, size_t cap,
+                           size_t *sig_len)
 {
-    struct ecdsa_signer *s = ctx;
-    uint8_t h[32];
-    if (mbedtls_sha256_ret(msg, len, h, 0) != 0 || cap < MBEDTLS_ECDSA_MAX_LEN)
-        return MH_ERR_INTERNAL;
-    if (mbedtls_ecdsa_write_signature(&s->key, MBEDTLS_MD_SHA256, h, 32, sig, sig_len,
-                                      mbedtls_ctr_drbg_random, &s->drbg) != 0)
-        return MH_ERR_INTERNAL;
-    return 0;
+    (void)self;
+    (void)md;
+    (void)enc;
+    if (!message)
+        return MH_ERR_KEY_TYPE;
+    return openssl_signer(NULL, in, len, sig, cap, sig_len);
 }
+
+static const mh_signer openssl_ed25519 = {
+    .sign = openssl_sign_op, .alg = MH_SIG_ED25519, .name = "the openssl key"};
 
 static void note_ecdsa_round_trip(void **state)
 {
     (void)state;
     struct ecdsa_signer s;
-    mbedtls_entropy_context ent;
     mbedtls_pk_context pk;
     uint8_t spki_buf[200], id[4];
     char vkey[MH_NOTE_MAX_VKEY], note[4096];
     size_t vl, nl;
     mh_note_vkey k[2];
     mh_note_status st[2];
-    mbedtls_entropy_init(&ent);
-    mbedtls_ctr_drbg_init(&s.drbg);
     mbedtls_ecdsa_init(&s.key);
     mbedtls_pk_init(&pk);
-    assert_int_equal(mbedtls_ctr_drbg_seed(&s.drbg, mbedtls_entropy_func, &ent, NULL, 0), 0);
-    assert_int_equal(
-        mbedtls_ecdsa_genkey(&s.key, MBEDTLS_ECP_DP_SECP256R1, mbedtls_ctr_drbg_random, &s.drbg),
-        0);
+    assert_int_equal(mbedtls_ecdsa_genkey(&s.key, MBEDTLS_ECP_DP_SECP256R1, mh_rng_mbedtls, NULL),
+                     0);
     assert_int_equal(mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)), 0);
     assert_int_equal(mbedtls_ecp_copy(&mbedtls_pk_ec(pk)->Q, &s.key.Q), 0);
     assert_int_equal(mbedtls_ecp_group_copy(&mbedtls_pk_ec(pk)->grp, &s.key.grp), 0);
+    assert_int_equal(mbedtls_mpi_copy(&mbedtls_pk_ec(pk)->d, &s.key.d), 0);
     int spl = mbedtls_pk_write_pubkey_der(&pk, spki_buf, sizeof spki_buf);
     assert_true(spl > 0);
     const uint8_t *spki = spki_buf + sizeof spki_buf - spl;
@@ -328,7 +325,7 @@ static void note_ecdsa_round_trip(void **state)
 
     const char *text = "registry.example/log\n42\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
     assert_int_equal(mh_note_sign(text, strlen(text), "registry.example/log", MH_NOTE_ECDSA, id,
-                                  ecdsa_sign_cb, &s, note, sizeof note, &nl),
+                                  test_signer(&pk), note, sizeof note, &nl),
                      0);
     assert_int_equal(strlen(note), nl);
     assert_int_equal(mh_note_verify(note, nl, k, 1, st, NULL), 0);
@@ -356,7 +353,7 @@ static void note_ecdsa_round_trip(void **state)
         uint8_t raw[200];
         size_t rl;
         char p[512], cmd[1024];
-        assert_int_equal(mh_note_b64_decode(sp + 1, strlen(sp + 1) - 1, raw, sizeof raw, &rl), 0);
+        assert_int_equal(mh_base64_decode(sp + 1, strlen(sp + 1) - 1, raw, sizeof raw, &rl), 0);
         snprintf(p, sizeof p, "%s/ec.sig", tmpdir);
         write_file(p, raw + 4, rl - 4);
         snprintf(p, sizeof p, "%s/ec.pub", tmpdir);
@@ -382,8 +379,6 @@ static void note_ecdsa_round_trip(void **state)
 
     mbedtls_pk_free(&pk);
     mbedtls_ecdsa_free(&s.key);
-    mbedtls_ctr_drbg_free(&s.drbg);
-    mbedtls_entropy_free(&ent);
 }
 
 static void note_ed25519_openssl(void **state)
@@ -410,24 +405,24 @@ static void note_ed25519_openssl(void **state)
     const char *text = "Az\xc9\x99rbaycan notary act 17\n\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5"
                        "\xd1\x82\n";
     assert_int_equal(mh_note_sign(text, strlen(text), "notary.example", MH_NOTE_ED25519, id,
-                                  openssl_signer, NULL, note, sizeof note, &nl),
+                                  &openssl_ed25519, note, sizeof note, &nl),
                      0);
     assert_int_equal(mh_note_verify(note, nl, &k, 1, &st, NULL), 0);
     assert_true(st.verified);
     note[3] ^= 0x01;
     assert_int_equal(mh_note_verify(note, nl, &k, 1, &st, NULL), MH_ERR_VERIFY_FAILED);
     /* mh_note_sign refuses bad texts and names */
-    assert_int_equal(mh_note_sign("no newline", 10, "n", MH_NOTE_ED25519, id, openssl_signer, NULL,
+    assert_int_equal(mh_note_sign("no newline", 10, "n", MH_NOTE_ED25519, id, &openssl_ed25519,
                                   note, sizeof note, &nl),
                      MH_ERR_INVALID_ARG);
-    assert_int_equal(mh_note_sign("a\tb\n", 4, "n", MH_NOTE_ED25519, id, openssl_signer, NULL, note,
+    assert_int_equal(mh_note_sign("a\tb\n", 4, "n", MH_NOTE_ED25519, id, &openssl_ed25519, note,
                                   sizeof note, &nl),
                      MH_ERR_PARSE);
-    assert_int_equal(mh_note_sign("ok\n", 3, "bad name", MH_NOTE_ED25519, id, openssl_signer, NULL,
+    assert_int_equal(mh_note_sign("ok\n", 3, "bad name", MH_NOTE_ED25519, id, &openssl_ed25519,
                                   note, sizeof note, &nl),
                      MH_ERR_INVALID_ARG);
     assert_int_equal(
-        mh_note_sign("ok\n", 3, "n", MH_NOTE_ED25519, id, openssl_signer, NULL, note, 20, &nl),
+        mh_note_sign("ok\n", 3, "n", MH_NOTE_ED25519, id, &openssl_ed25519, note, 20, &nl),
         MH_ERR_BUFFER_TOO_SMALL);
 }
 

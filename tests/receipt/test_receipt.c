@@ -13,18 +13,15 @@
 
 #include <qrencode.h>
 
-#include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecp.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
 
 #include "mh_pki.h"
+#include "../common/test_signer.h"
 #include "mh_qr.h"
 #include "qr_int.h"
 
-static mbedtls_entropy_context entropy;
-static mbedtls_ctr_drbg_context drbg;
 static mbedtls_pk_context key_a, key_b, key_p384;
 static mh_receipt_key trust_a, trust_b;
 
@@ -32,22 +29,23 @@ static void gen_key(mbedtls_pk_context *pk, mbedtls_ecp_group_id curve)
 {
     mbedtls_pk_init(pk);
     assert_int_equal(mbedtls_pk_setup(pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)), 0);
-    assert_int_equal(mbedtls_ecp_gen_key(curve, mbedtls_pk_ec(*pk), mbedtls_ctr_drbg_random, &drbg),
-                     0);
+    assert_int_equal(mbedtls_ecp_gen_key(curve, mbedtls_pk_ec(*pk), mh_rng_mbedtls, NULL), 0);
+}
+
+/* A trusted registry key made from a software key's public half. */
+static int key_of(mbedtls_pk_context *pk, mh_receipt_key *k)
+{
+    const mh_signer *sg = test_signer(pk);
+    return mh_receipt_key_from_spki(sg->spki, sg->spki_len, k);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    mbedtls_entropy_init(&entropy);
-    mbedtls_ctr_drbg_init(&drbg);
-    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, (const unsigned char *)"rc",
-                              2))
-        return -1;
     gen_key(&key_a, MBEDTLS_ECP_DP_SECP256R1);
     gen_key(&key_b, MBEDTLS_ECP_DP_SECP256R1);
     gen_key(&key_p384, MBEDTLS_ECP_DP_SECP384R1);
-    if (mh_receipt_key_from_pk(&key_a, &trust_a) || mh_receipt_key_from_pk(&key_b, &trust_b))
+    if (key_of(&key_a, &trust_a) || key_of(&key_b, &trust_b))
         return -1;
     return 0;
 }
@@ -58,8 +56,6 @@ static int teardown(void **state)
     mbedtls_pk_free(&key_a);
     mbedtls_pk_free(&key_b);
     mbedtls_pk_free(&key_p384);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&entropy);
     return 0;
 }
 
@@ -101,8 +97,7 @@ static void diploma(mh_receipt_claims *c, size_t digest_len)
 static size_t make(const mh_receipt_claims *c, mbedtls_pk_context *pk, uint8_t *out)
 {
     size_t len = 0;
-    assert_int_equal(
-        mh_receipt_sign(c, pk, mbedtls_ctr_drbg_random, &drbg, out, MH_RECEIPT_MAX, &len), 0);
+    assert_int_equal(mh_receipt_sign(c, test_signer(pk), out, MH_RECEIPT_MAX, &len), 0);
     assert_true(len > 0 && len <= MH_RECEIPT_MAX);
     return len;
 }
@@ -154,7 +149,7 @@ static void test_base32_random(void **state)
     size_t n, m;
     (void)state;
     for (size_t len = 0; len < sizeof in; len++) {
-        assert_int_equal(mbedtls_ctr_drbg_random(&drbg, in, len), 0);
+        assert_int_equal(mh_rng_mbedtls(NULL, in, len), 0);
         assert_int_equal(mh_base32_encode(in, len, enc, sizeof enc, &n), 0);
         assert_int_equal(strlen(enc), n);
         assert_int_equal(mh_base32_decode(enc, n, dec, sizeof dec, &m), 0);
@@ -407,7 +402,7 @@ static size_t build(const struct parts *p, mbedtls_pk_context *pk, uint8_t *out,
     size_t n;
 
     assert_int_equal(mh_cose_sign1_hash(p->prot, p->prot_len, p->payload, p->payload_len, hash), 0);
-    assert_int_equal(mh_cose_es256_sign(pk, hash, mbedtls_ctr_drbg_random, &drbg, sig), 0);
+    assert_int_equal(mh_cose_es256_sign(test_signer(pk), hash, sig), 0);
     mh_receipt_sig_normalize(sig);
     mh_cbor_w_init(&w, out, cap);
     if (!p->untagged)
@@ -704,39 +699,32 @@ static void test_sign_refusals(void **state)
     (void)state;
 
     diploma(&c, 16);
-    assert_int_equal(
-        mh_receipt_sign(&c, &key_p384, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
-        MH_ERR_KEY_TYPE);
+    assert_int_equal(mh_receipt_sign(&c, test_signer(&key_p384), buf, sizeof buf, &len),
+                     MH_ERR_KEY_TYPE);
     diploma(&c, 16);
     c.fields[2].key = S("name");
-    assert_int_equal(
-        mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
-        MH_ERR_INVALID_ARG);
+    assert_int_equal(mh_receipt_sign(&c, test_signer(&key_a), buf, sizeof buf, &len),
+                     MH_ERR_INVALID_ARG);
     diploma(&c, 16);
     c.issuer = S("BD\x1bU");
-    assert_int_equal(
-        mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
-        MH_ERR_INVALID_ARG);
+    assert_int_equal(mh_receipt_sign(&c, test_signer(&key_a), buf, sizeof buf, &len),
+                     MH_ERR_INVALID_ARG);
     diploma(&c, 16);
     c.kind = S("");
-    assert_int_equal(
-        mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
-        MH_ERR_INVALID_ARG);
+    assert_int_equal(mh_receipt_sign(&c, test_signer(&key_a), buf, sizeof buf, &len),
+                     MH_ERR_INVALID_ARG);
     diploma(&c, 16);
     c.fields[0].value = S("\xff\xfe");
-    assert_int_equal(
-        mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
-        MH_ERR_INVALID_ARG);
+    assert_int_equal(mh_receipt_sign(&c, test_signer(&key_a), buf, sizeof buf, &len),
+                     MH_ERR_INVALID_ARG);
     diploma(&c, 16);
     c.digest_len = 20;
-    assert_int_equal(
-        mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
-        MH_ERR_INVALID_ARG);
+    assert_int_equal(mh_receipt_sign(&c, test_signer(&key_a), buf, sizeof buf, &len),
+                     MH_ERR_INVALID_ARG);
     diploma(&c, 16);
     c.nfields = MH_RECEIPT_FIELDS_MAX + 1;
-    assert_int_equal(
-        mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
-        MH_ERR_TOO_LARGE);
+    assert_int_equal(mh_receipt_sign(&c, test_signer(&key_a), buf, sizeof buf, &len),
+                     MH_ERR_TOO_LARGE);
     /* eight fields of 200 bytes: more than 1 KiB */
     static char big[MH_RECEIPT_FVAL_MAX + 1];
     static char names[MH_RECEIPT_FIELDS_MAX][4];
@@ -748,12 +736,11 @@ static void test_sign_refusals(void **state)
         c.fields[i].key = S(names[i]);
         c.fields[i].value = S(big);
     }
-    assert_int_equal(
-        mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, sizeof buf, &len),
-        MH_ERR_TOO_LARGE);
+    assert_int_equal(mh_receipt_sign(&c, test_signer(&key_a), buf, sizeof buf, &len),
+                     MH_ERR_TOO_LARGE);
     /* a buffer too small */
     diploma(&c, 16);
-    assert_int_equal(mh_receipt_sign(&c, &key_a, mbedtls_ctr_drbg_random, &drbg, buf, 100, &len),
+    assert_int_equal(mh_receipt_sign(&c, test_signer(&key_a), buf, 100, &len),
                      MH_ERR_BUFFER_TOO_SMALL);
 }
 

@@ -7,12 +7,12 @@
 
 #include <cmocka.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 
 #include "mh_hsm.h"
+#include "mh_pki.h"
+#include "../common/test_hsm_sign.h"
 #include "softhsm_fixture.h"
 
 static struct fixture fx;
@@ -293,8 +293,8 @@ static void sign_verify_one(mh_hsm_key *k, enum mh_sig_alg alg)
     static const char msg[] = "diploma #42: Leyla Məmmədova";
     uint8_t sig[MH_SIG_MAX], d[32];
     size_t sl = 0;
-    int rc = mh_hsm_sign_message(k, alg, MBEDTLS_MD_SHA256, (const uint8_t *)msg, sizeof msg, sig,
-                                 sizeof sig, &sl);
+    int rc = hsm_sign_message(k, alg, MBEDTLS_MD_SHA256, (const uint8_t *)msg, sizeof msg, sig,
+                              sizeof sig, &sl);
     if (rc)
         fail_msg("sign: %s", mh_err_message(rc));
     assert_int_equal(
@@ -351,13 +351,13 @@ static void keys_sign_verify(void **state)
     uint8_t sig[MH_SIG_MAX], d[32] = {0};
     size_t sl;
     assert_int_equal(
-        mh_hsm_sign_digest(p256, MH_SIG_RSA_PSS, MBEDTLS_MD_SHA256, d, 32, sig, sizeof sig, &sl),
+        hsm_sign_digest(p256, MH_SIG_RSA_PSS, MBEDTLS_MD_SHA256, d, 32, sig, sizeof sig, &sl),
         MH_ERR_KEY_TYPE);
     assert_int_equal(
-        mh_hsm_sign_digest(ed, MH_SIG_AUTO, MBEDTLS_MD_SHA256, d, 32, sig, sizeof sig, &sl),
+        hsm_sign_digest(ed, MH_SIG_AUTO, MBEDTLS_MD_SHA256, d, 32, sig, sizeof sig, &sl),
         MH_ERR_KEY_TYPE);
     assert_int_equal(
-        mh_hsm_sign_digest(p256, MH_SIG_AUTO, MBEDTLS_MD_SHA384, d, 32, sig, sizeof sig, &sl),
+        hsm_sign_digest(p256, MH_SIG_AUTO, MBEDTLS_MD_SHA384, d, 32, sig, sizeof sig, &sl),
         MH_ERR_INVALID_ARG);
     /* key facts */
     mh_hsm_key_info ki;
@@ -410,72 +410,66 @@ static void keys_sign_verify(void **state)
     mh_hsm_key_free(ed);
 }
 
-/* ---- mbedTLS pk backed by the token: x509write issues a certificate -- */
+/* ---- the token key's mh_signer: pki's CA issues a certificate with it -- */
 
-static int rng(void *p, unsigned char *out, size_t n)
+static void issue_self_signed(mh_hsm_key *k, uint8_t *der, size_t *len)
 {
-    return mbedtls_ctr_drbg_random(p, out, n);
-}
-
-static void issue_self_signed(mh_hsm_key *k, mbedtls_ctr_drbg_context *drbg, uint8_t *der,
-                              size_t *len)
-{
-    mbedtls_pk_context pk;
-    mbedtls_pk_init(&pk);
-    int rc = mh_hsm_key_pk(k, &pk);
+    mh_signer sg;
+    int rc = mh_hsm_key_signer(k, MH_SIG_AUTO, &sg);
     if (rc)
-        fail_msg("key_pk: %s", mh_err_message(rc));
-    mbedtls_x509write_cert w;
-    mbedtls_x509write_crt_init(&w);
-    mbedtls_x509write_crt_set_subject_key(&w, &pk);
-    mbedtls_x509write_crt_set_issuer_key(&w, &pk);
-    assert_int_equal(mbedtls_x509write_crt_set_subject_name(&w, "CN=Registry,O=mohur test"), 0);
-    assert_int_equal(mbedtls_x509write_crt_set_issuer_name(&w, "CN=Registry,O=mohur test"), 0);
-    mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
-    mbedtls_mpi serial;
-    mbedtls_mpi_init(&serial);
-    mbedtls_mpi_lset(&serial, 42);
-    assert_int_equal(mbedtls_x509write_crt_set_serial(&w, &serial), 0);
-    assert_int_equal(mbedtls_x509write_crt_set_validity(&w, "20260101000000", "20360101000000"), 0);
-    uint8_t buf[4096];
-    int n = mbedtls_x509write_crt_der(&w, buf, sizeof buf, rng, drbg);
-    assert_true(n > 0);
-    memcpy(der, buf + sizeof buf - n, (size_t)n);
-    *len = (size_t)n;
-    mbedtls_mpi_free(&serial);
-    mbedtls_x509write_crt_free(&w);
-    /* the pk verifies what it signed, through the ordinary API */
-    uint8_t d[32], sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
-    size_t sl;
+        fail_msg("key_signer: %s", mh_err_message(rc));
+    mh_ca_issue_req r;
+    memset(&r, 0, sizeof r);
+    r.profile = MH_CA_PROFILE_ROOT;
+    r.subject = "CN=Registry,O=mohur test";
+    r.spki = sg.spki;
+    r.spki_len = sg.spki_len;
+    r.issuer_key = &sg;
+    r.path_len = -1;
+    r.not_before = 1767225600; /* 2026-01-01 */
+    r.not_after = 2082758400;  /* 2036-01-01 */
+    assert_int_equal(mh_rng_bytes(r.serial, sizeof r.serial), 0);
+    mh_ca_serial_fix(r.serial);
+    rc = mh_ca_issue(&r, der, 4096, len);
+    if (rc)
+        fail_msg("issue: %s", mh_err_message(rc));
+    /* the signer's signatures verify with the token's public key, in both
+     * encodings (ECDSA) and with PSS (RSA) */
+    uint8_t d[32], sig[MH_SIG_MAX], der2[MH_SIG_MAX];
+    size_t sl, dl;
     sha256("abc", 3, d);
-    assert_int_equal(mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, d, 32, sig, &sl, rng, drbg), 0);
-    assert_int_equal(mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, d, 32, sig, sl), 0);
+    assert_int_equal(
+        mh_signer_sign(&sg, MBEDTLS_MD_SHA256, d, 32, MH_SIG_DER, sig, sizeof sig, &sl), 0);
+    assert_int_equal(mh_hsm_verify_digest(k, MH_SIG_AUTO, MBEDTLS_MD_SHA256, d, 32, sig, sl), 0);
+    if (sg.alg == MH_SIG_ECDSA) {
+        assert_int_equal(
+            mh_signer_sign(&sg, MBEDTLS_MD_SHA256, d, 32, MH_SIG_RAW, sig, sizeof sig, &sl), 0);
+        assert_int_equal(sl, 64);
+        assert_int_equal(mh_ecdsa_raw_to_der(sig, sl, der2, sizeof der2, &dl), 0);
+        assert_int_equal(mh_hsm_verify_digest(k, MH_SIG_AUTO, MBEDTLS_MD_SHA256, d, 32, der2, dl),
+                         0);
+    }
     d[0] ^= 1;
-    assert_int_not_equal(mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, d, 32, sig, sl), 0);
-    if (mbedtls_pk_get_type(&pk) == MBEDTLS_PK_RSA) {
-        /* PSS through the same context */
-        mbedtls_rsa_set_padding(mbedtls_pk_rsa(pk), MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
-        d[0] ^= 1;
-        assert_int_equal(mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, d, 32, sig, &sl, rng, drbg), 0);
+    assert_int_not_equal(mh_hsm_verify_digest(k, MH_SIG_AUTO, MBEDTLS_MD_SHA256, d, 32, sig, sl),
+                         0);
+    if (sg.alg == MH_SIG_RSA_PKCS1) {
+        mh_signer pss;
+        assert_int_equal(mh_hsm_key_signer(k, MH_SIG_RSA_PSS, &pss), 0);
+        assert_int_equal(
+            mh_signer_sign(&pss, MBEDTLS_MD_SHA256, d, 32, MH_SIG_DER, sig, sizeof sig, &sl), 0);
         assert_int_equal(mh_hsm_verify_digest(k, MH_SIG_RSA_PSS, MBEDTLS_MD_SHA256, d, 32, sig, sl),
                          0);
     }
-    mbedtls_pk_free(&pk);
 }
 
-static void pk_backed_by_token(void **state)
+static void signer_backed_by_token(void **state)
 {
     (void)state;
-    mbedtls_entropy_context ent;
-    mbedtls_ctr_drbg_context drbg;
-    mbedtls_entropy_init(&ent);
-    mbedtls_ctr_drbg_init(&drbg);
-    assert_int_equal(mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, NULL, 0), 0);
     mh_hsm_key *keys[2] = {gen(MH_KEY_EC_P256, "ca-ec"), gen(MH_KEY_RSA_2048, "ca-rsa")};
     for (int i = 0; i < 2; i++) {
         uint8_t der[4096];
         size_t len;
-        issue_self_signed(keys[i], &drbg, der, &len);
+        issue_self_signed(keys[i], der, &len);
         mbedtls_x509_crt crt;
         mbedtls_x509_crt_init(&crt);
         assert_int_equal(mbedtls_x509_crt_parse_der(&crt, der, len), 0);
@@ -502,8 +496,6 @@ static void pk_backed_by_token(void **state)
     assert_int_equal(mh_hsm_key_import_cert(keys[0], junk, sizeof junk), MH_ERR_PARSE);
     mh_hsm_key_free(keys[0]);
     mh_hsm_key_free(keys[1]);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&ent);
 }
 
 /* ---- threads ------------------------------------------------------------ */
@@ -520,8 +512,8 @@ static void *sign_loop(void *arg)
         uint8_t d[32], sig[MH_SIG_MAX];
         size_t sl;
         memset(d, i & 0xff, sizeof d);
-        if (mh_hsm_sign_digest(w->key, MH_SIG_AUTO, MBEDTLS_MD_SHA256, d, 32, sig, sizeof sig,
-                               &sl) == 0 &&
+        if (hsm_sign_digest(w->key, MH_SIG_AUTO, MBEDTLS_MD_SHA256, d, 32, sig, sizeof sig, &sl) ==
+                0 &&
             mh_hsm_verify_digest(w->key, MH_SIG_AUTO, MBEDTLS_MD_SHA256, d, 32, sig, sl) == 0)
             w->ok++;
         else
@@ -559,7 +551,7 @@ int main(void)
         cmocka_unit_test(slots_and_tokens),
         cmocka_unit_test(wrong_pin_not_retried),
         cmocka_unit_test(keys_sign_verify),
-        cmocka_unit_test(pk_backed_by_token),
+        cmocka_unit_test(signer_backed_by_token),
         cmocka_unit_test(threads_share_a_key),
     };
     return cmocka_run_group_tests_name("hsm", tests, group_setup, group_teardown);

@@ -17,6 +17,7 @@
 #include <mbedtls/sha256.h>
 
 #include "mh_hsm.h"
+#include "../common/test_hsm_sign.h"
 
 static const char *card_dir, *vcard_sh;
 static char pinfile[512], badpin[512];
@@ -109,7 +110,7 @@ static int sign_check(mh_hsm_key *k, enum mh_sig_alg alg)
     uint8_t d[32], sig[MH_SIG_MAX];
     size_t sl = 0;
     mbedtls_sha256_ret((const unsigned char *)"notary act 17/2026", 18, d, 0);
-    int rc = mh_hsm_sign_digest(k, alg, MBEDTLS_MD_SHA256, d, 32, sig, sizeof sig, &sl);
+    int rc = hsm_sign_digest(k, alg, MBEDTLS_MD_SHA256, d, 32, sig, sizeof sig, &sl);
     if (rc)
         return rc;
     mbedtls_pk_context pk;
@@ -166,7 +167,7 @@ static void login_sign_verify(void **state)
     uint8_t d[32] = {0}, sig[MH_SIG_MAX];
     size_t sl;
     assert_int_equal(
-        mh_hsm_sign_digest(k, MH_SIG_ECDSA, MBEDTLS_MD_SHA256, d, 32, sig, sizeof sig, &sl),
+        hsm_sign_digest(k, MH_SIG_ECDSA, MBEDTLS_MD_SHA256, d, 32, sig, sizeof sig, &sl),
         MH_ERR_KEY_TYPE);
     mh_hsm_key_free(k);
     mh_hsm_token_close(t);

@@ -15,9 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecdsa.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
 
@@ -119,10 +117,10 @@ static void ecdsa_openssl(void **state)
         uint8_t *sig = slurp("ec.sig", &sig_len);
         sha(cases[i].md, message, sizeof message - 1, hash);
         size_t hl = mbedtls_md_get_size(mbedtls_md_info_from_type(cases[i].md));
-        assert_int_equal(
-            mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, cases[i].md, hash, hl, sig, sig_len, NULL),
-            0);
-        assert_int_equal(mh_pki_verify_msg(&key, MH_PKI_SIG_ECDSA, cases[i].md,
+        assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, cases[i].md, hash, hl,
+                                            sig, sig_len, NULL),
+                         0);
+        assert_int_equal(mh_pki_verify_msg(&key, MH_SIG_ECDSA, MH_SIG_DER, cases[i].md,
                                            (const uint8_t *)message, sizeof message - 1, sig,
                                            sig_len, NULL),
                          0);
@@ -130,36 +128,36 @@ static void ecdsa_openssl(void **state)
         sh("openssl dgst -%s -prverify ec.pem -signature ec.sig msg >/dev/null", cases[i].dgst);
         /* another message, another hash: refused */
         hash[0] ^= 1;
-        assert_int_equal(
-            mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, cases[i].md, hash, hl, sig, sig_len, NULL),
-            MH_ERR_VERIFY_FAILED);
+        assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, cases[i].md, hash, hl,
+                                            sig, sig_len, NULL),
+                         MH_ERR_VERIFY_FAILED);
         hash[0] ^= 1;
-        assert_int_equal(mh_pki_verify_msg(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA384,
+        assert_int_equal(mh_pki_verify_msg(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA384,
                                            (const uint8_t *)message, sizeof message - 1, sig,
                                            sig_len, NULL),
                          cases[i].md == MBEDTLS_MD_SHA384 ? 0 : MH_ERR_VERIFY_FAILED);
         /* a hash of the wrong length for its algorithm is a caller error */
-        assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, cases[i].md, hash, hl - 1, sig,
-                                            sig_len, NULL),
+        assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, cases[i].md, hash,
+                                            hl - 1, sig, sig_len, NULL),
                          MH_ERR_INVALID_ARG);
         /* every single-bit flip of the signature is refused */
         for (size_t b = 0; b < sig_len * 8; b += 7) {
             sig[b / 8] ^= (uint8_t)(1u << (b % 8));
-            assert_int_not_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, cases[i].md, hash, hl,
-                                                    sig, sig_len, NULL),
+            assert_int_not_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, cases[i].md,
+                                                    hash, hl, sig, sig_len, NULL),
                                  0);
             sig[b / 8] ^= (uint8_t)(1u << (b % 8));
         }
         /* every truncation is refused */
         for (size_t n = 0; n < sig_len; n++)
-            assert_int_equal(
-                mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, cases[i].md, hash, hl, sig, n, NULL),
-                MH_ERR_VERIFY_FAILED);
+            assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, cases[i].md, hash,
+                                                hl, sig, n, NULL),
+                             MH_ERR_VERIFY_FAILED);
         /* the wrong algorithm for the key */
-        assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PKCS1, cases[i].md, hash, hl, sig,
-                                            sig_len, NULL),
+        assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER, cases[i].md, hash,
+                                            hl, sig, sig_len, NULL),
                          MH_ERR_VERIFY_FAILED);
-        assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA_P1363, cases[i].md, hash, hl,
+        assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_RAW, cases[i].md, hash, hl,
                                             sig, sig_len, NULL),
                          MH_ERR_VERIFY_FAILED);
         free(sig);
@@ -197,29 +195,19 @@ static size_t der_sig(uint8_t *o, const uint8_t *r, size_t rl, const uint8_t *s,
     return n + h;
 }
 
-static int rng(void *ctx, unsigned char *out, size_t len)
-{
-    return mbedtls_ctr_drbg_random(ctx, out, len);
-}
-
 static void ecdsa_handmade(void **state)
 {
     (void)state;
-    mbedtls_entropy_context ent;
-    mbedtls_ctr_drbg_context drbg;
     mbedtls_ecdsa_context ec;
     mbedtls_mpi r, s, t;
     uint8_t spki[200], *p, hash[32], rb[32], sb[32], nb[32], sig[160], p1363[64];
     mh_pki_pubkey key;
 
-    mbedtls_entropy_init(&ent);
-    mbedtls_ctr_drbg_init(&drbg);
     mbedtls_ecdsa_init(&ec);
     mbedtls_mpi_init(&r);
     mbedtls_mpi_init(&s);
     mbedtls_mpi_init(&t);
-    assert_int_equal(mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, NULL, 0), 0);
-    assert_int_equal(mbedtls_ecdsa_genkey(&ec, MBEDTLS_ECP_DP_SECP256R1, rng, &drbg), 0);
+    assert_int_equal(mbedtls_ecdsa_genkey(&ec, MBEDTLS_ECP_DP_SECP256R1, mh_rng_mbedtls, NULL), 0);
     /* the SPKI as mbedTLS writes it */
     mbedtls_pk_context pk;
     mbedtls_pk_init(&pk);
@@ -236,7 +224,8 @@ static void ecdsa_handmade(void **state)
      * below each break exactly one DER rule */
     for (int tries = 0;; tries++) {
         assert_true(tries < 200);
-        assert_int_equal(mbedtls_ecdsa_sign(&ec.grp, &r, &s, &ec.d, hash, 32, rng, &drbg), 0);
+        assert_int_equal(mbedtls_ecdsa_sign(&ec.grp, &r, &s, &ec.d, hash, 32, mh_rng_mbedtls, NULL),
+                         0);
         assert_int_equal(mbedtls_mpi_write_binary(&r, rb, 32), 0);
         assert_int_equal(mbedtls_mpi_write_binary(&s, sb, 32), 0);
         if (rb[0] >= 0x01 && rb[0] < 0x80 && (sb[0] & 0x80))
@@ -245,13 +234,14 @@ static void ecdsa_handmade(void **state)
     assert_int_equal(mbedtls_mpi_write_binary(&ec.grp.N, nb, 32), 0);
 
     size_t n = der_sig(sig, rb, 32, sb, 32);
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, sig, n, NULL), 0);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32,
+                                        sig, n, NULL),
+                     0);
     /* mbedTLS's own verify agrees on the canonical form */
     assert_int_equal(mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, hash, 32, sig, n), 0);
     memcpy(p1363, rb, 32);
     memcpy(p1363 + 32, sb, 32);
-    assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA_P1363, MBEDTLS_MD_SHA256, hash, 32,
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_RAW, MBEDTLS_MD_SHA256, hash, 32,
                                         p1363, 64, NULL),
                      0);
 
@@ -265,9 +255,9 @@ static void ecdsa_handmade(void **state)
     v[2] = sig[1];
     memcpy(v + 3, sig + 2, n - 2);
     vl = n + 1;
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, v, vl, NULL),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, vl, NULL),
+                     MH_ERR_VERIFY_FAILED);
     /* 2. long-form INTEGER length on r */
     v[0] = 0x30;
     v[1] = (uint8_t)(sig[1] + 1);
@@ -275,9 +265,9 @@ static void ecdsa_handmade(void **state)
     v[3] = 0x81;
     memcpy(v + 4, sig + 3, n - 3);
     vl = n + 1;
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, v, vl, NULL),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, vl, NULL),
+                     MH_ERR_VERIFY_FAILED);
     /* 3. an extra leading zero on r */
     v[0] = 0x30;
     v[1] = (uint8_t)(sig[1] + 1);
@@ -286,30 +276,30 @@ static void ecdsa_handmade(void **state)
     v[4] = 0x00;
     memcpy(v + 5, sig + 4, n - 4);
     vl = n + 1;
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, v, vl, NULL),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, vl, NULL),
+                     MH_ERR_VERIFY_FAILED);
     /* 4. a trailing byte after the SEQUENCE, and one inside it */
     memcpy(v, sig, n);
     v[n] = 0x00;
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, v, n + 1, NULL),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, n + 1, NULL),
+                     MH_ERR_VERIFY_FAILED);
     v[1] = (uint8_t)(v[1] + 2);
     v[n] = 0x05;
     v[n + 1] = 0x00;
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, v, n + 2, NULL),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, n + 2, NULL),
+                     MH_ERR_VERIFY_FAILED);
     /* 5. indefinite length */
     v[0] = 0x30;
     v[1] = 0x80;
     memcpy(v + 2, sig + 2, n - 2);
     v[n] = 0;
     v[n + 1] = 0;
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, v, n + 2, NULL),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, n + 2, NULL),
+                     MH_ERR_VERIFY_FAILED);
     /* 6. s as a negative number (its top bit set without the zero pad) */
     vl = put_int(v + 2, rb, 32);
     v[2 + vl] = 0x02;
@@ -318,67 +308,68 @@ static void ecdsa_handmade(void **state)
     v[0] = 0x30;
     v[1] = (uint8_t)(vl + 34);
     vl += 36;
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, v, vl, NULL),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, vl, NULL),
+                     MH_ERR_VERIFY_FAILED);
     /* 7. the wrong tag */
     memcpy(v, sig, n);
     v[0] = 0x31;
     assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, v, n, NULL),
+        mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32, v, n, NULL),
         MH_ERR_VERIFY_FAILED);
     /* range: r = 0, s = 0, s = n, r = n, r = n + r (same value mod n) */
     static const uint8_t zero[1] = {0};
     vl = der_sig(v, zero, 1, sb, 32);
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, v, vl, NULL),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, vl, NULL),
+                     MH_ERR_VERIFY_FAILED);
     vl = der_sig(v, rb, 32, zero, 1);
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, v, vl, NULL),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, vl, NULL),
+                     MH_ERR_VERIFY_FAILED);
     vl = der_sig(v, rb, 32, nb, 32);
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, v, vl, NULL),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, vl, NULL),
+                     MH_ERR_VERIFY_FAILED);
     vl = der_sig(v, nb, 32, sb, 32);
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, v, vl, NULL),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, vl, NULL),
+                     MH_ERR_VERIFY_FAILED);
     uint8_t big[33];
     assert_int_equal(mbedtls_mpi_add_mpi(&t, &r, &ec.grp.N), 0);
     assert_int_equal(mbedtls_mpi_write_binary(&t, big, 33), 0);
     vl = der_sig(v, big, 33, sb, 32);
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, v, vl, NULL),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, vl, NULL),
+                     MH_ERR_VERIFY_FAILED);
     /* (r, n - s) is the other valid signature ECDSA always has */
     uint8_t negs[32];
     assert_int_equal(mbedtls_mpi_sub_mpi(&t, &ec.grp.N, &s), 0);
     assert_int_equal(mbedtls_mpi_write_binary(&t, negs, 32), 0);
     vl = der_sig(v, rb, 32, negs, 32);
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256, hash, 32, v, vl, NULL), 0);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, vl, NULL),
+                     0);
     /* P1363: exactly 64 bytes; r = 0 and s = n refused */
-    assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA_P1363, MBEDTLS_MD_SHA256, hash, 32,
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_RAW, MBEDTLS_MD_SHA256, hash, 32,
                                         p1363, 63, NULL),
                      MH_ERR_VERIFY_FAILED);
     memcpy(v, p1363, 64);
     v[64] = 0;
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA_P1363, MBEDTLS_MD_SHA256, hash, 32, v, 65, NULL),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_RAW, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, 65, NULL),
+                     MH_ERR_VERIFY_FAILED);
     memset(v, 0, 32);
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA_P1363, MBEDTLS_MD_SHA256, hash, 32, v, 64, NULL),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_RAW, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, 64, NULL),
+                     MH_ERR_VERIFY_FAILED);
     memcpy(v, rb, 32);
     memcpy(v + 32, nb, 32);
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ECDSA_P1363, MBEDTLS_MD_SHA256, hash, 32, v, 64, NULL),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ECDSA, MH_SIG_RAW, MBEDTLS_MD_SHA256, hash, 32,
+                                        v, 64, NULL),
+                     MH_ERR_VERIFY_FAILED);
     /* SHA-1 is outside the policy: refused by policy, not "forged" */
-    assert_int_equal(mh_pki_verify_msg(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA1,
+    assert_int_equal(mh_pki_verify_msg(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA1,
                                        (const uint8_t *)message, 4, sig, n, NULL),
                      MH_ERR_ALG_REFUSED);
 
@@ -387,8 +378,6 @@ static void ecdsa_handmade(void **state)
     mbedtls_mpi_free(&s);
     mbedtls_mpi_free(&r);
     mbedtls_ecdsa_free(&ec);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&ent);
 }
 
 /* ---- RSA ---- */
@@ -409,29 +398,29 @@ static void rsa_pkcs1(void **state)
     uint8_t *sig = slurp("rsa.sig", &sig_len);
     assert_int_equal(sig_len, 256);
     sha(MBEDTLS_MD_SHA256, message, sizeof message - 1, hash);
-    assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PKCS1, MBEDTLS_MD_SHA256, hash, 32,
-                                        sig, sig_len, NULL),
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER, MBEDTLS_MD_SHA256, hash,
+                                        32, sig, sig_len, NULL),
                      0);
     /* the hash algorithm is bound in the DigestInfo: SHA-384 over the same
      * message with this signature fails, and the SHA-384 one verifies */
-    assert_int_equal(mh_pki_verify_msg(&key, MH_PKI_SIG_RSA_PKCS1, MBEDTLS_MD_SHA384,
+    assert_int_equal(mh_pki_verify_msg(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER, MBEDTLS_MD_SHA384,
                                        (const uint8_t *)message, sizeof message - 1, sig, sig_len,
                                        NULL),
                      MH_ERR_VERIFY_FAILED);
     size_t l384;
     uint8_t *s384 = slurp("rsa384.sig", &l384);
-    assert_int_equal(mh_pki_verify_msg(&key, MH_PKI_SIG_RSA_PKCS1, MBEDTLS_MD_SHA384,
+    assert_int_equal(mh_pki_verify_msg(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER, MBEDTLS_MD_SHA384,
                                        (const uint8_t *)message, sizeof message - 1, s384, l384,
                                        NULL),
                      0);
     free(s384);
     /* a PKCS#1 signature is not a PSS one */
-    assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PSS, MBEDTLS_MD_SHA256, hash, 32, sig,
-                                        sig_len, NULL),
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PSS, MH_SIG_DER, MBEDTLS_MD_SHA256, hash,
+                                        32, sig, sig_len, NULL),
                      MH_ERR_VERIFY_FAILED);
     hash[31] ^= 0x80;
-    assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PKCS1, MBEDTLS_MD_SHA256, hash, 32,
-                                        sig, sig_len, NULL),
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER, MBEDTLS_MD_SHA256, hash,
+                                        32, sig, sig_len, NULL),
                      MH_ERR_VERIFY_FAILED);
     hash[31] ^= 0x80;
     /* the length must be the modulus length: with a leading zero byte
@@ -439,24 +428,24 @@ static void rsa_pkcs1(void **state)
     uint8_t longer[257];
     longer[0] = 0;
     memcpy(longer + 1, sig, 256);
-    assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PKCS1, MBEDTLS_MD_SHA256, hash, 32,
-                                        longer, 257, NULL),
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER, MBEDTLS_MD_SHA256, hash,
+                                        32, longer, 257, NULL),
                      MH_ERR_VERIFY_FAILED);
-    assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PKCS1, MBEDTLS_MD_SHA256, hash, 32,
-                                        sig + 1, 255, NULL),
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER, MBEDTLS_MD_SHA256, hash,
+                                        32, sig + 1, 255, NULL),
                      MH_ERR_VERIFY_FAILED);
     /* s = n, and s = 0 */
-    assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PKCS1, MBEDTLS_MD_SHA256, hash, 32,
-                                        key.n, key.n_len, NULL),
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER, MBEDTLS_MD_SHA256, hash,
+                                        32, key.n, key.n_len, NULL),
                      MH_ERR_VERIFY_FAILED);
     memset(longer, 0, 256);
-    assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PKCS1, MBEDTLS_MD_SHA256, hash, 32,
-                                        longer, 256, NULL),
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER, MBEDTLS_MD_SHA256, hash,
+                                        32, longer, 256, NULL),
                      MH_ERR_VERIFY_FAILED);
     for (size_t b = 0; b < 256 * 8; b += 61) {
         sig[b / 8] ^= (uint8_t)(1u << (b % 8));
-        assert_int_not_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PKCS1, MBEDTLS_MD_SHA256, hash,
-                                                32, sig, sig_len, NULL),
+        assert_int_not_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER,
+                                                MBEDTLS_MD_SHA256, hash, 32, sig, sig_len, NULL),
                              0);
         sig[b / 8] ^= (uint8_t)(1u << (b % 8));
     }
@@ -483,41 +472,36 @@ static void rsa_pkcs1(void **state)
            "di.sig");
         size_t dl;
         uint8_t *ds = slurp("di.sig", &dl);
-        assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PKCS1, MBEDTLS_MD_SHA256, hash, 32,
-                                            ds, dl, NULL),
+        assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER, MBEDTLS_MD_SHA256,
+                                            hash, 32, ds, dl, NULL),
                          variant == 0 ? MH_ERR_VERIFY_FAILED : 0);
         free(ds);
     }
 
     /* mbedTLS signs with the same key: we agree */
     mbedtls_pk_context pk;
-    mbedtls_entropy_context ent;
-    mbedtls_ctr_drbg_context drbg;
     uint8_t msig[512];
     size_t mlen;
     char path[256];
     snprintf(path, sizeof path, "%s/rsa.pem", dir);
     mbedtls_pk_init(&pk);
-    mbedtls_entropy_init(&ent);
-    mbedtls_ctr_drbg_init(&drbg);
-    assert_int_equal(mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, NULL, 0), 0);
     assert_int_equal(mbedtls_pk_parse_keyfile(&pk, path, NULL), 0);
-    assert_int_equal(mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, hash, 32, msig, &mlen, rng, &drbg), 0);
-    assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PKCS1, MBEDTLS_MD_SHA256, hash, 32,
-                                        msig, mlen, NULL),
+    assert_int_equal(
+        mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, hash, 32, msig, &mlen, mh_rng_mbedtls, NULL), 0);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER, MBEDTLS_MD_SHA256, hash,
+                                        32, msig, mlen, NULL),
                      0);
     /* and mbedTLS-made PSS (MGF1 = message hash, salt = max or hash length) */
     mbedtls_rsa_set_padding(mbedtls_pk_rsa(pk), MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
-    assert_int_equal(mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, hash, 32, msig, &mlen, rng, &drbg), 0);
-    struct mh_pki_pss_params any = {.mgf1_md = MBEDTLS_MD_SHA256, .salt_any = true};
     assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PSS, MBEDTLS_MD_SHA256, hash, 32, msig, mlen, &any),
-        0);
-    assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PKCS1, MBEDTLS_MD_SHA256, hash, 32,
-                                        msig, mlen, NULL),
+        mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, hash, 32, msig, &mlen, mh_rng_mbedtls, NULL), 0);
+    struct mh_pki_pss_params any = {.mgf1_md = MBEDTLS_MD_SHA256, .salt_any = true};
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PSS, MH_SIG_DER, MBEDTLS_MD_SHA256, hash,
+                                        32, msig, mlen, &any),
+                     0);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER, MBEDTLS_MD_SHA256, hash,
+                                        32, msig, mlen, NULL),
                      MH_ERR_VERIFY_FAILED);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&ent);
     mbedtls_pk_free(&pk);
     free(sig);
 }
@@ -551,45 +535,45 @@ static void rsa_pss(void **state)
         size_t hl = mbedtls_md_get_size(mbedtls_md_info_from_type(cases[i].md));
         sha(cases[i].md, message, sizeof message - 1, hash);
         struct mh_pki_pss_params p = {.mgf1_md = cases[i].mgf_md, .salt_len = cases[i].salt};
-        assert_int_equal(
-            mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PSS, cases[i].md, hash, hl, sig, sig_len, &p),
-            0);
+        assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PSS, MH_SIG_DER, cases[i].md, hash, hl,
+                                            sig, sig_len, &p),
+                         0);
         /* any salt length: found and accepted */
         struct mh_pki_pss_params any = p;
         any.salt_any = true;
-        assert_int_equal(
-            mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PSS, cases[i].md, hash, hl, sig, sig_len, &any),
-            0);
+        assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PSS, MH_SIG_DER, cases[i].md, hash, hl,
+                                            sig, sig_len, &any),
+                         0);
         /* salt length mismatch, either way */
         struct mh_pki_pss_params q = p;
         q.salt_len = p.salt_len + 1;
-        assert_int_equal(
-            mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PSS, cases[i].md, hash, hl, sig, sig_len, &q),
-            MH_ERR_VERIFY_FAILED);
+        assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PSS, MH_SIG_DER, cases[i].md, hash, hl,
+                                            sig, sig_len, &q),
+                         MH_ERR_VERIFY_FAILED);
         if (p.salt_len > 0) {
             q.salt_len = p.salt_len - 1;
-            assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PSS, cases[i].md, hash, hl,
-                                                sig, sig_len, &q),
+            assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PSS, MH_SIG_DER, cases[i].md, hash,
+                                                hl, sig, sig_len, &q),
                              MH_ERR_VERIFY_FAILED);
         }
         /* another MGF1 hash */
         q = p;
         q.mgf1_md = cases[i].mgf_md == MBEDTLS_MD_SHA1 ? MBEDTLS_MD_SHA256 : MBEDTLS_MD_SHA1;
-        assert_int_equal(
-            mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PSS, cases[i].md, hash, hl, sig, sig_len, &q),
-            MH_ERR_VERIFY_FAILED);
+        assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PSS, MH_SIG_DER, cases[i].md, hash, hl,
+                                            sig, sig_len, &q),
+                         MH_ERR_VERIFY_FAILED);
         /* default parameters (MGF1 = md, salt = hash length) match only
          * where openssl used those */
-        int rc =
-            mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PSS, cases[i].md, hash, hl, sig, sig_len, NULL);
+        int rc = mh_pki_verify_hash(&key, MH_SIG_RSA_PSS, MH_SIG_DER, cases[i].md, hash, hl, sig,
+                                    sig_len, NULL);
         assert_int_equal(
             rc, cases[i].md == cases[i].mgf_md && cases[i].salt == hl ? 0 : MH_ERR_VERIFY_FAILED);
         hash[0] ^= 1;
-        assert_int_equal(
-            mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PSS, cases[i].md, hash, hl, sig, sig_len, &p),
-            MH_ERR_VERIFY_FAILED);
-        assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PKCS1, cases[i].md, hash, hl, sig,
-                                            sig_len, NULL),
+        assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PSS, MH_SIG_DER, cases[i].md, hash, hl,
+                                            sig, sig_len, &p),
+                         MH_ERR_VERIFY_FAILED);
+        assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER, cases[i].md, hash,
+                                            hl, sig, sig_len, NULL),
                          MH_ERR_VERIFY_FAILED);
         free(sig);
     }
@@ -615,35 +599,35 @@ static void rsa_pss_key(void **state)
     uint8_t *sig = slurp("psskey.sig", &sig_len);
     sha(MBEDTLS_MD_SHA256, message, sizeof message - 1, hash);
     /* NULL: the key's parameters */
-    assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PSS, MBEDTLS_MD_SHA256, hash, 32, sig,
-                                        sig_len, NULL),
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PSS, MH_SIG_DER, MBEDTLS_MD_SHA256, hash,
+                                        32, sig, sig_len, NULL),
                      0);
     /* a PSS key never makes PKCS#1 v1.5 signatures */
-    assert_int_equal(mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PKCS1, MBEDTLS_MD_SHA256, hash, 32,
-                                        sig, sig_len, NULL),
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER, MBEDTLS_MD_SHA256, hash,
+                                        32, sig, sig_len, NULL),
                      MH_ERR_VERIFY_FAILED);
     /* another hash than the key's, another MGF1 hash, a shorter salt */
-    assert_int_equal(mh_pki_verify_msg(&key, MH_PKI_SIG_RSA_PSS, MBEDTLS_MD_SHA384,
+    assert_int_equal(mh_pki_verify_msg(&key, MH_SIG_RSA_PSS, MH_SIG_DER, MBEDTLS_MD_SHA384,
                                        (const uint8_t *)message, sizeof message - 1, sig, sig_len,
                                        NULL),
                      MH_ERR_VERIFY_FAILED);
     struct mh_pki_pss_params p = {.mgf1_md = MBEDTLS_MD_SHA1, .salt_len = 32};
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PSS, MBEDTLS_MD_SHA256, hash, 32, sig, sig_len, &p),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PSS, MH_SIG_DER, MBEDTLS_MD_SHA256, hash,
+                                        32, sig, sig_len, &p),
+                     MH_ERR_VERIFY_FAILED);
     p.mgf1_md = MBEDTLS_MD_SHA256;
     p.salt_len = 20;
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PSS, MBEDTLS_MD_SHA256, hash, 32, sig, sig_len, &p),
-        MH_ERR_VERIFY_FAILED);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PSS, MH_SIG_DER, MBEDTLS_MD_SHA256, hash,
+                                        32, sig, sig_len, &p),
+                     MH_ERR_VERIFY_FAILED);
     free(sig);
     /* a signature with a longer salt than the key's minimum is allowed */
     sh("openssl dgst -sha256 -sign pss.pem -sigopt rsa_pss_saltlen:48 -out psskey48.sig msg");
     sig = slurp("psskey48.sig", &sig_len);
     p.salt_len = 48;
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_RSA_PSS, MBEDTLS_MD_SHA256, hash, 32, sig, sig_len, &p),
-        0);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_RSA_PSS, MH_SIG_DER, MBEDTLS_MD_SHA256, hash,
+                                        32, sig, sig_len, &p),
+                     0);
     free(sig);
     /* an unrestricted id-RSASSA-PSS key (no parameters) */
     sh("openssl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 -out pss0.pem "
@@ -653,7 +637,7 @@ static void rsa_pss_key(void **state)
     assert_int_equal(key.type, MH_PKI_KEY_RSA_PSS);
     assert_false(key.pss_restricted);
     sig = slurp("pss0.sig", &sig_len);
-    assert_int_equal(mh_pki_verify_msg(&key, MH_PKI_SIG_RSA_PSS, MBEDTLS_MD_SHA384,
+    assert_int_equal(mh_pki_verify_msg(&key, MH_SIG_RSA_PSS, MH_SIG_DER, MBEDTLS_MD_SHA384,
                                        (const uint8_t *)message, sizeof message - 1, sig, sig_len,
                                        NULL),
                      0);
@@ -688,7 +672,7 @@ static void spki_policy(void **state)
     load_key("r1k.der", MH_PKI_SPKI_LEGACY, &key, 0);
     size_t sl;
     uint8_t *sig = slurp("r1k.sig", &sl);
-    assert_int_equal(mh_pki_verify_msg(&key, MH_PKI_SIG_RSA_PKCS1, MBEDTLS_MD_SHA1,
+    assert_int_equal(mh_pki_verify_msg(&key, MH_SIG_RSA_PKCS1, MH_SIG_DER, MBEDTLS_MD_SHA1,
                                        (const uint8_t *)message, sizeof message - 1, sig, sl, NULL),
                      0);
     free(sig);
@@ -739,30 +723,30 @@ static void ed25519(void **state)
     uint8_t *sig = slurp("ed.sig", &sl);
     assert_int_equal(sl, 64);
     uint8_t hash[64] = {0};
-    assert_int_equal(
-        mh_pki_verify_hash(&key, MH_PKI_SIG_ED25519, MBEDTLS_MD_SHA512, hash, 64, sig, sl, NULL),
-        MH_ERR_UNSUPPORTED_ALG);
-    int rc = mh_pki_verify_msg(&key, MH_PKI_SIG_ED25519, MBEDTLS_MD_NONE, (const uint8_t *)message,
-                               sizeof message - 1, sig, sl, NULL);
+    assert_int_equal(mh_pki_verify_hash(&key, MH_SIG_ED25519, MH_SIG_DER, MBEDTLS_MD_SHA512, hash,
+                                        64, sig, sl, NULL),
+                     MH_ERR_UNSUPPORTED_ALG);
+    int rc = mh_pki_verify_msg(&key, MH_SIG_ED25519, MH_SIG_DER, MBEDTLS_MD_NONE,
+                               (const uint8_t *)message, sizeof message - 1, sig, sl, NULL);
     if (rc == MH_ERR_UNSUPPORTED_ALG) {
         print_message("NOTE: built without pki/sig/ed25519.c: Ed25519 reported unsupported\n");
     } else {
         assert_int_equal(rc, 0);
         sig[10] ^= 4;
-        assert_int_equal(mh_pki_verify_msg(&key, MH_PKI_SIG_ED25519, MBEDTLS_MD_NONE,
+        assert_int_equal(mh_pki_verify_msg(&key, MH_SIG_ED25519, MH_SIG_DER, MBEDTLS_MD_NONE,
                                            (const uint8_t *)message, sizeof message - 1, sig, sl,
                                            NULL),
                          MH_ERR_VERIFY_FAILED);
         sig[10] ^= 4;
-        assert_int_equal(mh_pki_verify_msg(&key, MH_PKI_SIG_ED25519, MBEDTLS_MD_NONE,
+        assert_int_equal(mh_pki_verify_msg(&key, MH_SIG_ED25519, MH_SIG_DER, MBEDTLS_MD_NONE,
                                            (const uint8_t *)message, sizeof message - 2, sig, sl,
                                            NULL),
                          MH_ERR_VERIFY_FAILED);
     }
-    assert_int_equal(mh_pki_verify_msg(&key, MH_PKI_SIG_ED25519, MBEDTLS_MD_NONE,
+    assert_int_equal(mh_pki_verify_msg(&key, MH_SIG_ED25519, MH_SIG_DER, MBEDTLS_MD_NONE,
                                        (const uint8_t *)message, sizeof message - 1, sig, 63, NULL),
                      MH_ERR_VERIFY_FAILED);
-    assert_int_equal(mh_pki_verify_msg(&key, MH_PKI_SIG_ECDSA, MBEDTLS_MD_SHA256,
+    assert_int_equal(mh_pki_verify_msg(&key, MH_SIG_ECDSA, MH_SIG_DER, MBEDTLS_MD_SHA256,
                                        (const uint8_t *)message, sizeof message - 1, sig, sl, NULL),
                      MH_ERR_VERIFY_FAILED);
     free(sig);
@@ -785,11 +769,6 @@ static void ecdsa_backends(void **state)
         &mh_pki_ecdsa_backend_openssl,
 #endif
     };
-    mbedtls_entropy_context ent;
-    mbedtls_ctr_drbg_context drbg;
-    mbedtls_entropy_init(&ent);
-    mbedtls_ctr_drbg_init(&drbg);
-    assert_int_equal(mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, NULL, 0), 0);
 #ifdef MH_PKI_HAVE_OPENSSL
     assert_string_equal(mh_pki_ecdsa_backend_get()->name, "openssl");
 #else
@@ -803,15 +782,16 @@ static void ecdsa_backends(void **state)
         mbedtls_ecdsa_init(&ec);
         mbedtls_mpi_init(&r);
         mbedtls_mpi_init(&s);
-        assert_int_equal(mbedtls_ecdsa_genkey(&ec, ids[c], rng, &drbg), 0);
+        assert_int_equal(mbedtls_ecdsa_genkey(&ec, ids[c], mh_rng_mbedtls, NULL), 0);
         size_t nl = mh_pki_ec_order_len(ids[c]);
         assert_int_equal(nl, mbedtls_mpi_size(&ec.grp.P));
         assert_int_equal(mbedtls_ecp_point_write_binary(&ec.grp, &ec.Q, MBEDTLS_ECP_PF_UNCOMPRESSED,
                                                         &ptl, pt, sizeof pt),
                          0);
         sha(MBEDTLS_MD_SHA512, message, sizeof message - 1, hash);
-        assert_int_equal(
-            mbedtls_ecdsa_sign(&ec.grp, &r, &s, &ec.d, hash, nl < 64 ? nl : 64, rng, &drbg), 0);
+        assert_int_equal(mbedtls_ecdsa_sign(&ec.grp, &r, &s, &ec.d, hash, nl < 64 ? nl : 64,
+                                            mh_rng_mbedtls, NULL),
+                         0);
         assert_int_equal(mbedtls_mpi_write_binary(&r, rs, nl), 0);
         assert_int_equal(mbedtls_mpi_write_binary(&s, rs + nl, nl), 0);
         size_t dl = der_sig(der, rs, nl, rs + nl, nl);
@@ -822,48 +802,45 @@ static void ecdsa_backends(void **state)
             mh_pki_ecdsa_backend_set(backends[b]);
             assert_ptr_equal(mh_pki_ecdsa_backend_get(), backends[b]);
             /* valid, DER and raw; the hash is cut to the order's length */
-            assert_int_equal(
-                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA, der, dl), 0);
-            assert_int_equal(
-                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA_P1363, rs, 2 * nl),
-                0);
+            assert_int_equal(mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_SIG_DER, der, dl),
+                             0);
+            assert_int_equal(mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_SIG_RAW, rs, 2 * nl),
+                             0);
             /* another hash */
             hash[0] ^= 1;
-            assert_int_equal(
-                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA_P1363, rs, 2 * nl),
-                MH_ERR_VERIFY_FAILED);
+            assert_int_equal(mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_SIG_RAW, rs, 2 * nl),
+                             MH_ERR_VERIFY_FAILED);
             assert_non_null(strstr(mh_err_message(MH_ERR_VERIFY_FAILED), "equation"));
             hash[0] ^= 1;
             /* r = n, r = n - 1, r = 0, s = n */
             memcpy(bad, rs, 2 * nl);
             assert_int_equal(mbedtls_mpi_write_binary(&ec.grp.N, bad, nl), 0);
             assert_int_equal(
-                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA_P1363, bad, 2 * nl),
+                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_SIG_RAW, bad, 2 * nl),
                 MH_ERR_VERIFY_FAILED);
             assert_non_null(strstr(mh_err_message(MH_ERR_VERIFY_FAILED), "outside [1, n-1]"));
             bad[nl - 1]--; /* N is odd: no borrow */
             assert_int_equal(
-                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA_P1363, bad, 2 * nl),
+                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_SIG_RAW, bad, 2 * nl),
                 MH_ERR_VERIFY_FAILED);
             assert_non_null(strstr(mh_err_message(MH_ERR_VERIFY_FAILED), "equation"));
             memset(bad, 0, nl);
             assert_int_equal(
-                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA_P1363, bad, 2 * nl),
+                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_SIG_RAW, bad, 2 * nl),
                 MH_ERR_VERIFY_FAILED);
             assert_non_null(strstr(mh_err_message(MH_ERR_VERIFY_FAILED), "outside [1, n-1]"));
             memcpy(bad, rs, nl);
             assert_int_equal(mbedtls_mpi_write_binary(&ec.grp.N, bad + nl, nl), 0);
             assert_int_equal(
-                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA_P1363, bad, 2 * nl),
+                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_SIG_RAW, bad, 2 * nl),
                 MH_ERR_VERIFY_FAILED);
             assert_non_null(strstr(mh_err_message(MH_ERR_VERIFY_FAILED), "outside [1, n-1]"));
             /* a point off the curve, and a compressed one */
             assert_int_equal(mh_pki_ec_point_check(ids[c], pt, ptl), 0);
             pt[ptl - 1] ^= 1;
             assert_int_equal(mh_pki_ec_point_check(ids[c], pt, ptl), MH_ERR_INVALID_ARG);
-            assert_int_equal(
-                mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_PKI_SIG_ECDSA, der, dl),
-                MH_ERR_INVALID_ARG);
+            assert_int_equal(mh_pki_ecdsa_verify(ids[c], pt, ptl, hash, 64, MH_SIG_DER, der, dl),
+                             MH_ERR_INVALID_ARG);
             pt[ptl - 1] ^= 1;
             assert_int_equal(mh_pki_ec_point_check(ids[c], pt, 1 + nl), MH_ERR_INVALID_ARG);
         }
@@ -873,8 +850,6 @@ static void ecdsa_backends(void **state)
         mbedtls_ecdsa_free(&ec);
     }
     assert_int_equal(mh_pki_ec_order_len(MBEDTLS_ECP_DP_SECP256K1), 0);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&ent);
 }
 
 int main(void)

@@ -43,32 +43,16 @@ static int verbose;
 static int hex_decode(const char *hex, uint8_t **out, size_t *len)
 {
     size_t n = strlen(hex);
-    if (n % 2 || n / 2 > MAX_HEX)
+    if (n / 2 > MAX_HEX)
         return -1;
     uint8_t *b = malloc(n / 2 + 1);
     if (!b)
         return -1;
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned v = 0;
-        for (int j = 0; j < 2; j++) {
-            char c = hex[2 * i + (size_t)j];
-            unsigned d;
-            if (c >= '0' && c <= '9')
-                d = (unsigned)(c - '0');
-            else if (c >= 'a' && c <= 'f')
-                d = (unsigned)(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F')
-                d = (unsigned)(c - 'A' + 10);
-            else {
-                free(b);
-                return -1;
-            }
-            v = v << 4 | d;
-        }
-        b[i] = (uint8_t)v;
+    if (mh_hex_decode(hex, n, b, n / 2, len) != 0) {
+        free(b);
+        return -1;
     }
     *out = b;
-    *len = n / 2;
     return 0;
 }
 
@@ -157,25 +141,27 @@ static int run_group(const char *file, enum family fam, json_t *g, struct tally 
         printf("  %s: a test group lacks type, key or tests\n", file);
         return -1;
     }
-    enum mh_pki_sigalg alg;
+    enum mh_sig_alg alg;
+    enum mh_sig_enc enc = MH_SIG_DER;
     int params_from_key = 0;
     if (strcmp(type, "EcdsaVerify") == 0)
-        alg = MH_PKI_SIG_ECDSA;
-    else if (strcmp(type, "EcdsaP1363Verify") == 0)
-        alg = MH_PKI_SIG_ECDSA_P1363;
-    else if (strcmp(type, "RsassaPkcs1Verify") == 0 || strcmp(type, "RsassaPkcs1Generate") == 0)
-        alg = MH_PKI_SIG_RSA_PKCS1;
+        alg = MH_SIG_ECDSA;
+    else if (strcmp(type, "EcdsaP1363Verify") == 0) {
+        alg = MH_SIG_ECDSA;
+        enc = MH_SIG_RAW;
+    } else if (strcmp(type, "RsassaPkcs1Verify") == 0 || strcmp(type, "RsassaPkcs1Generate") == 0)
+        alg = MH_SIG_RSA_PKCS1;
     else if (strcmp(type, "RsassaPssVerify") == 0)
-        alg = MH_PKI_SIG_RSA_PSS;
+        alg = MH_SIG_RSA_PSS;
     else if (strcmp(type, "RsassaPssWithParametersVerify") == 0) {
-        alg = MH_PKI_SIG_RSA_PSS;
+        alg = MH_SIG_RSA_PSS;
         params_from_key = 1;
     } else {
         printf("  %s: unknown test group type %s\n", file, type);
         return -1;
     }
     struct mh_pki_pss_params pss = {0};
-    if (alg == MH_PKI_SIG_RSA_PSS && !params_from_key) {
+    if (alg == MH_SIG_RSA_PSS && !params_from_key) {
         long slen = json_num(json_object_get(g, "sLen"));
         pss.mgf1_md = md_of(json_string_value(json_object_get(g, "mgfSha")));
         if (slen < 0 || pss.mgf1_md == MBEDTLS_MD_NONE ||
@@ -236,14 +222,14 @@ static int run_group(const char *file, enum family fam, json_t *g, struct tally 
             snprintf(key_reason, sizeof key_reason, "hash %s is not in mbedTLS 2.28",
                      sha ? sha : "(none)");
         } else
-            rc = mh_pki_verify_msg(key, alg, md, msg, msg_len, sig, sig_len,
-                                   alg == MH_PKI_SIG_RSA_PSS && !params_from_key ? &pss : NULL);
+            rc = mh_pki_verify_msg(key, alg, enc, md, msg, msg_len, sig, sig_len,
+                                   alg == MH_SIG_RSA_PSS && !params_from_key ? &pss : NULL);
         int lrc = rc;
         if ((rc == MH_ERR_UNSUPPORTED_ALG || rc == MH_ERR_ALG_REFUSED) && md != MBEDTLS_MD_NONE) {
-            lrc = lkey_rc ? lkey_rc
-                          : mh_pki_verify_msg(lkey, alg, md, msg, msg_len, sig, sig_len,
-                                              alg == MH_PKI_SIG_RSA_PSS && !params_from_key ? &pss
-                                                                                            : NULL);
+            lrc = lkey_rc
+                      ? lkey_rc
+                      : mh_pki_verify_msg(lkey, alg, enc, md, msg, msg_len, sig, sig_len,
+                                          alg == MH_SIG_RSA_PSS && !params_from_key ? &pss : NULL);
             if (lrc != MH_ERR_UNSUPPORTED_ALG && lrc != MH_ERR_ALG_REFUSED)
                 tl->legacy++;
         }
@@ -272,7 +258,7 @@ static int run_group(const char *file, enum family fam, json_t *g, struct tally 
                 tl->wrong++;
                 wrong(file, t, result, rc);
             }
-            if (alg == MH_PKI_SIG_ECDSA && md != MBEDTLS_MD_NONE &&
+            if (alg == MH_SIG_ECDSA && enc == MH_SIG_DER && md != MBEDTLS_MD_NONE &&
                 mbedtls_accepts(spki, spki_len, md, msg, msg_len, sig, sig_len))
                 tl->mbedtls_lax++;
         } else if (strcmp(result, "acceptable") == 0) {

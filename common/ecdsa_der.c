@@ -1,8 +1,10 @@
-/* ecdsa_der.c - ECDSA signatures between r||s (PKCS#11) and DER (X.509,
- * CMS). The parser accepts only the one canonical DER form. */
+/* ecdsa_der.c - ECDSA signatures between r||s (PKCS#11, COSE) and DER
+ * (X.509, CMS, signed notes), common_signer.h. The parser accepts only the
+ * one canonical DER form; pki/sig's verifier reads DER on its own, with the
+ * curve order's range checks. */
 #include <string.h>
 
-#include "mh_hsm.h"
+#include "mh_common.h"
 
 static size_t put_len(uint8_t *p, size_t len)
 {

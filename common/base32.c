@@ -1,11 +1,11 @@
-/* base32.c - RFC 4648 base32 (upper-case alphabet, no padding).
+/* base32.c - RFC 4648 base32 (upper-case alphabet, no padding), common_codec.h.
  *
  * The alphabet is a subset of QR alphanumeric mode, which is why receipts
  * travel in base32. Decoding is strict: only upper-case letters and 2-7,
  * only the lengths an encoder can produce, and the unused low bits of the
  * last character must be zero, so every byte string has exactly one
  * encoding. No allocation, no I/O. */
-#include "mh_pki.h"
+#include "mh_common.h"
 
 static const char b32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -64,7 +64,8 @@ int mh_base32_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_
     *olen = 0;
     /* 1, 3 and 6 trailing characters never come out of an encoder */
     if (rem == 1 || rem == 3 || rem == 6) {
-        mh_err_set("the base32 text has an impossible length (%zu characters): it was cut "
+        mh_err_set(MH_ERR_PARSE,
+                   "the base32 text has an impossible length (%zu characters): it was cut "
                    "short or mistyped; scan or copy it again",
                    len);
         return MH_ERR_PARSE;
@@ -74,7 +75,8 @@ int mh_base32_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_
     for (size_t i = 0; i < len; i++) {
         int v = b32_value(in[i]);
         if (v < 0) {
-            mh_err_set("the base32 text has a character outside A-Z and 2-7 at position %zu: "
+            mh_err_set(MH_ERR_PARSE,
+                       "the base32 text has a character outside A-Z and 2-7 at position %zu: "
                        "it was mistyped or damaged; scan or copy it again",
                        i + 1);
             return MH_ERR_PARSE;
@@ -89,7 +91,8 @@ int mh_base32_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_
     }
     /* the bits left over must be the zero padding an encoder writes */
     if (acc != 0) {
-        mh_err_set("the base32 text does not end the way an encoder ends it (non-zero "
+        mh_err_set(MH_ERR_PARSE,
+                   "the base32 text does not end the way an encoder ends it (non-zero "
                    "padding bits): it was altered; scan or copy it again");
         return MH_ERR_PARSE;
     }
