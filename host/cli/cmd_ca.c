@@ -292,6 +292,59 @@ static const struct mh_cli_spec ca_init_spec = {
             "      --subject 'CN=Mohur Root CA,O=Mohur,C=AZ'\n",
 };
 
+/* --policy PROFILE=OID, each checked; names holds the profiles' names. */
+static int parse_policies(const struct list *pol, char names[][24], mh_app_ca_policy *pols)
+{
+    for (size_t i = 0; i < pol->n; i++) {
+        const char *eq = strchr(pol->v[i], '=');
+        uint8_t o[64];
+        size_t ol;
+        if (!eq || (size_t)(eq - pol->v[i]) >= sizeof names[i])
+            return mh_cli_usage("--policy takes PROFILE=OID, e.g. --policy notary=1.2.3.4");
+        snprintf(names[i], sizeof names[i], "%.*s", (int)(eq - pol->v[i]), pol->v[i]);
+        enum mh_ca_profile pr = mh_ca_profile_from_name(names[i]);
+        if (pr < MH_CA_PROFILE_ISSUING || mh_ca_oid_encode(eq + 1, o, sizeof o, &ol) != 0)
+            return mh_cli_usage("--policy %.24s: the profile must be issuing, notary, seal, "
+                                "registry, tsa or tls and the OID dotted (1.2.3.4)",
+                                names[i]);
+        pols[i] = (mh_app_ca_policy){names[i], eq + 1};
+    }
+    return MH_EXIT_OK;
+}
+
+/* What 'ca init' made, as text or JSON. */
+static void print_made(const char *dir, bool issuing, const char *subject,
+                       const mh_app_ca_cert *cert, bool json)
+{
+    char serial_hex[2 * MH_CA_SERIAL_LEN + 1], nb[24], na[24];
+    hex(cert->serial, MH_CA_SERIAL_LEN, serial_hex, sizeof serial_hex);
+    fmt_time(cert->not_before, nb);
+    fmt_time(cert->not_after, na);
+    if (json) {
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "dir");
+        mh_json_str(&j, dir);
+        mh_json_key(&j, "kind");
+        mh_json_str(&j, issuing ? "issuing" : "root");
+        mh_json_key(&j, "subject");
+        mh_json_str(&j, subject);
+        mh_json_key(&j, "serial");
+        mh_json_str(&j, serial_hex);
+        mh_json_key(&j, "not_before");
+        mh_json_str(&j, nb);
+        mh_json_key(&j, "not_after");
+        mh_json_str(&j, na);
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+    } else {
+        printf("%s CA created in %s\n  subject:     %s\n  serial:      %s\n  valid:       %s "
+               "to %s UTC\n  certificate: %s/ca.crt (chain: %s/chain.pem)\n",
+               issuing ? "Issuing" : "Root", dir, subject, serial_hex, nb, na, dir, dir);
+    }
+}
+
 static int cmd_ca_init(int argc, char **argv)
 {
     struct init_args a = {.def_days = 365, .path_len = -1};
@@ -332,25 +385,9 @@ static int cmd_ca_init(int argc, char **argv)
     /* policies: PROFILE=OID, checked now */
     char pol_names[MULTI_MAX][24];
     mh_app_ca_policy pols[MULTI_MAX];
-    for (size_t i = 0; i < a.pol.n; i++) {
-        const char *eq = strchr(a.pol.v[i], '=');
-        char *name = pol_names[i];
-        uint8_t o[64];
-        size_t ol;
-        if (!eq || (size_t)(eq - a.pol.v[i]) >= sizeof pol_names[i]) {
-            mh_cli_usage("--policy takes PROFILE=OID, e.g. --policy notary=1.2.3.4");
-            goto out;
-        }
-        snprintf(name, sizeof pol_names[i], "%.*s", (int)(eq - a.pol.v[i]), a.pol.v[i]);
-        enum mh_ca_profile pr = mh_ca_profile_from_name(name);
-        if (pr < MH_CA_PROFILE_ISSUING || mh_ca_oid_encode(eq + 1, o, sizeof o, &ol) != 0) {
-            mh_cli_usage("--policy %.24s: the profile must be issuing, notary, seal, registry, tsa "
-                         "or tls and the OID dotted (1.2.3.4)",
-                         name);
-            goto out;
-        }
-        pols[i] = (mh_app_ca_policy){name, eq + 1};
-    }
+    if ((ret = parse_policies(&a.pol, pol_names, pols)) != 0)
+        goto out;
+    ret = MH_EXIT_USAGE;
     const char *dir = ca_dir(a.dir_opt, dirbuf, sizeof dirbuf);
     if (a.parent && strcmp(a.parent, dir) == 0) {
         mh_cli_usage("--parent-ca must be another directory than --ca");
@@ -428,33 +465,7 @@ static int cmd_ca_init(int argc, char **argv)
         ret = mh_cli_fail(rc, "making the CA certificate");
         goto out;
     }
-    char serial_hex[2 * MH_CA_SERIAL_LEN + 1], nb[24], na[24];
-    hex(cert.serial, MH_CA_SERIAL_LEN, serial_hex, sizeof serial_hex);
-    fmt_time(cert.not_before, nb);
-    fmt_time(cert.not_after, na);
-    if (a.json) {
-        mh_json j;
-        mh_json_init(&j, stdout);
-        mh_json_obj_begin(&j);
-        mh_json_key(&j, "dir");
-        mh_json_str(&j, dir);
-        mh_json_key(&j, "kind");
-        mh_json_str(&j, a.parent ? "issuing" : "root");
-        mh_json_key(&j, "subject");
-        mh_json_str(&j, a.subject);
-        mh_json_key(&j, "serial");
-        mh_json_str(&j, serial_hex);
-        mh_json_key(&j, "not_before");
-        mh_json_str(&j, nb);
-        mh_json_key(&j, "not_after");
-        mh_json_str(&j, na);
-        mh_json_obj_end(&j);
-        mh_json_end(&j);
-    } else {
-        printf("%s CA created in %s\n  subject:     %s\n  serial:      %s\n  valid:       %s "
-               "to %s UTC\n  certificate: %s/ca.crt (chain: %s/chain.pem)\n",
-               a.parent ? "Issuing" : "Root", dir, a.subject, serial_hex, nb, na, dir, dir);
-    }
+    print_made(dir, a.parent != NULL, a.subject, &cert, a.json);
     ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
     close_second(&pc, shm, sht);
@@ -532,6 +543,36 @@ static const struct mh_cli_spec ca_issue_spec = {
             "      --subject 'CN=Əli Həsənov,O=Notariat,C=AZ' --csr notary.csr --out notary.crt\n",
 };
 
+/* The subject's key from --csr (checked, with its subject) or --pubkey. */
+static int read_subject_key(const struct issue_args *a, uint8_t *spki, size_t cap, size_t *spki_len,
+                            uint8_t *subj_der, size_t subj_cap, size_t *subj_len)
+{
+    uint8_t *in = NULL;
+    size_t in_len = 0;
+    int ret = MH_EXIT_OK, rc;
+
+    if (a->csr_path) {
+        if ((ret = read_der(a->csr_path, "CERTIFICATE REQUEST", &in, &in_len)) != 0)
+            return ret;
+        rc = mh_ca_csr_check(in, in_len, spki, cap, spki_len, subj_der, subj_cap, subj_len);
+        if (rc) {
+            ret = mh_cli_fail(rc, "checking the certificate request %s", a->csr_path);
+            if (rc == MH_ERR_VERIFY_FAILED)
+                ret = MH_EXIT_INVALID;
+        }
+    } else if (a->pub_path) {
+        if ((ret = read_der(a->pub_path, "PUBLIC KEY", &in, &in_len)) != 0)
+            return ret;
+        if (mh_keys_spki_parse(in, in_len, spki, cap, spki_len) != 0)
+            ret = mh_cli_error(MH_EXIT_INPUT,
+                               "%s: not a public key (PEM 'PUBLIC KEY' or DER "
+                               "SubjectPublicKeyInfo)",
+                               a->pub_path);
+    }
+    free(in);
+    return ret;
+}
+
 static int cmd_ca_issue(int argc, char **argv)
 {
     struct issue_args a = {0};
@@ -543,8 +584,6 @@ static int cmd_ca_issue(int argc, char **argv)
     mh_cadb *db = NULL;
     uint8_t spki[SPKI_CAP], subj_der[MH_CA_DN_MAX];
     size_t spki_len = 0, subj_len = 0;
-    uint8_t *in = NULL;
-    size_t in_len = 0;
     char *key_uri = NULL;
     enum mh_ca_profile profile;
     mh_app_ca_cert cert;
@@ -587,29 +626,10 @@ static int cmd_ca_issue(int argc, char **argv)
         goto out;
     }
 
-    /* the subject's key */
-    if (a.csr_path) {
-        if ((ret = read_der(a.csr_path, "CERTIFICATE REQUEST", &in, &in_len)) != 0)
-            goto out;
-        rc = mh_ca_csr_check(in, in_len, spki, sizeof spki, &spki_len, subj_der, sizeof subj_der,
-                             &subj_len);
-        if (rc) {
-            ret = mh_cli_fail(rc, "checking the certificate request %s", a.csr_path);
-            if (rc == MH_ERR_VERIFY_FAILED)
-                ret = MH_EXIT_INVALID;
-            goto out;
-        }
-    } else if (a.pub_path) {
-        if ((ret = read_der(a.pub_path, "PUBLIC KEY", &in, &in_len)) != 0)
-            goto out;
-        if (mh_keys_spki_parse(in, in_len, spki, sizeof spki, &spki_len) != 0) {
-            ret = mh_cli_error(MH_EXIT_INPUT,
-                               "%s: not a public key (PEM 'PUBLIC KEY' or DER "
-                               "SubjectPublicKeyInfo)",
-                               a.pub_path);
-            goto out;
-        }
-    }
+    /* the subject's key, before the token: a bad file costs no PIN */
+    if ((ret = read_subject_key(&a, spki, sizeof spki, &spki_len, subj_der, sizeof subj_der,
+                                &subj_len)) != 0)
+        goto out;
     if ((ret = open_ca_key(&c, a.key ? a.key : key_uri, a.module, dir, &pk)) != 0)
         goto out;
     if (a.from) {
@@ -683,7 +703,6 @@ out:
     mh_cli_close(&c);
     mh_cadb_close(db);
     mh_app_ca_cert_free(&cert);
-    free(in);
     free(key_uri);
     return ret;
 }
