@@ -316,8 +316,9 @@ out:
     return ret;
 }
 
-int mh_app_ca_crl(mh_cadb *db, const mh_signer *ca_key, int64_t this_update, int64_t next_update,
-                  uint8_t **crl, size_t *crl_len, uint64_t *number, size_t *nrevoked)
+int mh_app_ca_crl(mh_cadb *db, const mh_signer *ca_key, const uint8_t *issuer_cert,
+                  size_t issuer_cert_len, int64_t this_update, int64_t next_update, uint8_t **crl,
+                  size_t *crl_len, uint64_t *number, size_t *nrevoked)
 {
     int ret;
     mh_crl_entry *entries = NULL;
@@ -329,12 +330,13 @@ int mh_app_ca_crl(mh_cadb *db, const mh_signer *ca_key, int64_t this_update, int
     *crl_len = 0;
     *number = 0;
     *nrevoked = 0;
-    if ((ret = ca_cert_get(db, "the CA", &ca_cert, &ca_cert_len)) != 0 ||
-        (ret = mh_cadb_revoked(db, &entries, &n)) != 0 || (ret = mh_cadb_crl_next(db, number)) != 0)
+    if (!issuer_cert && (ret = ca_cert_get(db, "the CA", &ca_cert, &ca_cert_len)) != 0)
+        goto out;
+    if ((ret = mh_cadb_revoked(db, &entries, &n)) != 0 || (ret = mh_cadb_crl_next(db, number)) != 0)
         goto out;
     memset(&q, 0, sizeof q);
-    q.issuer_cert = ca_cert;
-    q.issuer_cert_len = ca_cert_len;
+    q.issuer_cert = issuer_cert ? issuer_cert : ca_cert;
+    q.issuer_cert_len = issuer_cert ? issuer_cert_len : ca_cert_len;
     q.issuer_key = ca_key;
     q.this_update = this_update;
     q.next_update = next_update;
@@ -393,8 +395,8 @@ int mh_app_crl_publish(mh_app *a, unsigned days, uint64_t *number, size_t *nrevo
         (ret = mh_hsm_key_signer(key, MH_SIG_AUTO, &signer)) != 0)
         goto out;
     int64_t now = (int64_t)time(NULL) - 60;
-    if ((ret = mh_app_ca_crl(a->cadb, &signer, now, now + 60 + 86400LL * days, &crl, &len, number,
-                             &n)) != 0)
+    if ((ret = mh_app_ca_crl(a->cadb, &signer, a->root_der, a->root_len, now,
+                             now + 60 + 86400LL * days, &crl, &len, number, &n)) != 0)
         goto out;
     /* where the appliance reads it (DER), and a PEM copy to hand out */
     if ((ret = mh_app_path(path, sizeof path, a->dir, "certs/root.crl")) != 0 ||

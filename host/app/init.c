@@ -455,8 +455,8 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
     {
         size_t len = 0, nrevoked = 0;
         uint64_t number = 0;
-        if ((ret = mh_app_ca_crl(c->db, &c->root, c->now - 60, c->now + 86400LL * 30, &crl, &len,
-                                 &number, &nrevoked)) != 0 ||
+        if ((ret = mh_app_ca_crl(c->db, &c->root, NULL, 0, c->now - 60, c->now + 86400LL * 30, &crl,
+                                 &len, &number, &nrevoked)) != 0 ||
             (ret = mh_app_path(path, sizeof path, dir, "certs/root.crl")) != 0 ||
             (ret = mh_app_write_file(path, crl, len, 0644)) != 0)
             goto out;

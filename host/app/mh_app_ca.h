@@ -96,11 +96,12 @@ int mh_app_ca_issue(mh_cadb *db, const mh_signer *ca_key, const mh_app_ca_req *r
                     mh_app_ca_cert *out) MH_WARN_UNUSED;
 
 /* A CRL of every certificate revoked or on hold in db, signed by ca_key,
- * with the database's next CRL number, kept in db. *crl is malloc'd;
- * *number is set as soon as it is known (for messages), *nrevoked is the
- * number of entries. */
-int mh_app_ca_crl(mh_cadb *db, const mh_signer *ca_key, int64_t this_update, int64_t next_update,
-                  uint8_t **crl, size_t *crl_len, uint64_t *number,
-                  size_t *nrevoked) MH_WARN_UNUSED;
+ * with the database's next CRL number, kept in db. The issuer is the CA
+ * certificate in db, or issuer_cert when given (the appliance's root as
+ * its verifiers read it). *crl is malloc'd; *number is set as soon as it
+ * is known (for messages), *nrevoked is the number of entries. */
+int mh_app_ca_crl(mh_cadb *db, const mh_signer *ca_key, const uint8_t *issuer_cert,
+                  size_t issuer_cert_len, int64_t this_update, int64_t next_update, uint8_t **crl,
+                  size_t *crl_len, uint64_t *number, size_t *nrevoked) MH_WARN_UNUSED;
 
 #endif

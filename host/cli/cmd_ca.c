@@ -954,7 +954,7 @@ static int cmd_ca_crl(int argc, char **argv)
     if ((ret = open_ca_key(&c, a.key ? a.key : key_uri, a.module, dir, &pk)) != 0)
         goto out;
     int64_t now = (int64_t)time(NULL);
-    rc = mh_app_ca_crl(db, &pk, now, now + 86400LL * a.days, &crl, &crl_len, &number, &n);
+    rc = mh_app_ca_crl(db, &pk, NULL, 0, now, now + 86400LL * a.days, &crl, &crl_len, &number, &n);
     if (rc) {
         ret = number ? mh_cli_fail(rc, "issuing CRL number %llu", (unsigned long long)number)
                      : mh_cli_fail(rc, "reading the CA in %s", dir);
