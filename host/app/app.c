@@ -188,21 +188,35 @@ int mh_app_read_crl(const char *path, uint8_t **der, size_t *len)
     return pem_or_der(path, buf, n, "X509 CRL", der, len);
 }
 
-int mh_app_write_pem(const char *path, const char *label, const uint8_t *der, size_t len)
+int mh_app_pem(const char *label, const uint8_t *der, size_t len, char **out, size_t *olen)
 {
     char head[64], foot[64];
-    size_t olen = 0;
+    size_t n = 0;
+    *out = NULL;
+    *olen = 0;
     snprintf(head, sizeof head, "-----BEGIN %s-----\n", label);
     snprintf(foot, sizeof foot, "-----END %s-----\n", label);
     size_t cap = len * 2 + 256;
     unsigned char *pem = malloc(cap);
     if (!pem)
         return MH_ERR_NOMEM;
-    if (mbedtls_pem_write_buffer(head, foot, der, len, pem, cap, &olen) != 0) {
+    if (mbedtls_pem_write_buffer(head, foot, der, len, pem, cap, &n) != 0) {
         free(pem);
         return MH_ERR_INTERNAL;
     }
-    int rc = mh_app_write_file(path, pem, olen ? olen - 1 : 0, 0644);
+    *out = (char *)pem;    /* transferred */
+    *olen = n ? n - 1 : 0; /* without the NUL */
+    return MH_OK;
+}
+
+int mh_app_write_pem(const char *path, const char *label, const uint8_t *der, size_t len)
+{
+    char *pem = NULL;
+    size_t n = 0;
+    int rc = mh_app_pem(label, der, len, &pem, &n);
+    if (rc)
+        return rc;
+    rc = mh_app_write_file(path, pem, n, 0644);
     free(pem);
     return rc;
 }

@@ -135,6 +135,10 @@ int mh_app_write_temp(const char *path, const void *buf, size_t len, unsigned mo
 int mh_app_read_cert(const char *path, uint8_t **der, size_t *len) MH_WARN_UNUSED;
 /* A CRL file, PEM or DER, to DER (malloc'd). MH_ERR_NOT_FOUND when absent. */
 int mh_app_read_crl(const char *path, uint8_t **der, size_t *len) MH_WARN_UNUSED;
+/* PEM of der with this label (64-character lines), malloc'd and
+ * NUL-terminated; *olen without the NUL. */
+int mh_app_pem(const char *label, const uint8_t *der, size_t len, char **out,
+               size_t *olen) MH_WARN_UNUSED;
 int mh_app_write_pem(const char *path, const char *label, const uint8_t *der,
                      size_t len) MH_WARN_UNUSED;
 

@@ -6,6 +6,7 @@
  */
 #define _XOPEN_SOURCE 700
 #include "app_int.h"
+#include "mh_app_ca.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -191,60 +192,38 @@ struct init_ctx {
     int64_t now;
 };
 
+/* A certificate of the appliance's root for a key on its token, stored
+ * with the key and written to certs/LABEL.crt. */
 static int issue_for(struct init_ctx *c, mh_hsm_key *key, enum mh_ca_profile prof,
                      const char *subject, const char *label, const char *dir, char *cert_rel,
                      size_t rel_cap)
 {
     int ret;
-    uint8_t spki[1024], *cert = NULL;
-    size_t spki_len = 0, cert_len = 0;
-    mh_ca_issue_req r;
+    uint8_t spki[1024];
+    size_t spki_len = 0;
+    mh_app_ca_req r;
+    mh_app_ca_cert cert;
     char path[APP_PATH_MAX];
 
     memset(&r, 0, sizeof r);
+    memset(&cert, 0, sizeof cert);
     if ((ret = mh_hsm_key_public_der(key, spki, sizeof spki, &spki_len)) != 0)
         return ret;
-    cert = malloc(MH_CA_CERT_MAX);
-    if (!cert)
-        return MH_ERR_NOMEM;
     r.profile = prof;
     r.subject = subject;
     r.spki = spki;
     r.spki_len = spki_len;
-    r.issuer_cert = c->root_cert;
-    r.issuer_cert_len = c->root_len;
-    r.issuer_key = &c->root;
-    r.path_len = -1;
-    r.not_before = c->now - 300;
-    r.not_after = c->now + 86400LL * 3 * 365;
-    if ((ret = mh_rng_bytes(r.serial, sizeof r.serial)) != 0) {
-        ret = MH_ERR_INTERNAL;
-        goto out;
-    }
-    mh_ca_serial_fix(r.serial);
-    if ((ret = mh_ca_issue(&r, cert, MH_CA_CERT_MAX, &cert_len)) != 0 ||
-        (ret = mh_hsm_key_import_cert(key, cert, cert_len)) != 0)
-        goto out;
-    mh_cadb_cert rec;
-    memset(&rec, 0, sizeof rec);
-    memcpy(rec.serial, r.serial, MH_CA_SERIAL_LEN);
-    rec.serial_len = MH_CA_SERIAL_LEN;
-    rec.profile = (int)prof;
-    rec.not_before = r.not_before;
-    rec.not_after = r.not_after;
-    rec.issued_at = c->now;
-    snprintf(rec.subject, sizeof rec.subject, "%s", subject);
-    rec.der = cert;
-    rec.der_len = cert_len;
-    if ((ret = mh_cadb_cert_add(c->db, &rec)) != 0)
+    r.days = 3 * 365;
+    if ((ret = mh_app_ca_issue(c->db, &c->root, &r, &cert)) != 0 ||
+        (ret = mh_hsm_key_import_cert(key, cert.der, cert.der_len)) != 0)
         goto out;
     snprintf(cert_rel, rel_cap, "certs/%s.crt", label);
     if ((ret = mh_app_path(path, sizeof path, dir, cert_rel)) != 0 ||
-        (ret = mh_app_write_pem(path, "CERTIFICATE", cert, cert_len)) != 0)
+        (ret = mh_app_write_pem(path, "CERTIFICATE", cert.der, cert.der_len)) != 0)
         goto out;
     ret = MH_OK;
 out:
-    free(cert);
+    mh_app_ca_cert_free(&cert);
     return ret;
 }
 
@@ -401,58 +380,40 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
         if ((ret = gen_key(c->tok, defs[i].type, defs[i].id, &keys[2 + i])) != 0)
             goto out;
 
-    /* the root CA */
+    /* the root CA, in the CA database at ca/ */
     char subj[MH_CA_DN_MAX], esc[600];
     {
         uint8_t spki[512];
         size_t spki_len = 0;
-        mh_ca_issue_req r;
-        memset(&r, 0, sizeof r);
+        mh_app_ca_new n;
+        mh_app_ca_cert root;
+        memset(&n, 0, sizeof n);
+        memset(&root, 0, sizeof root);
         snprintf(subj, sizeof subj, "CN=%s Root CA,O=Mohur,C=AZ", registry);
         if ((ret = mh_hsm_key_public_der(keys[0], spki, sizeof spki, &spki_len)) != 0 ||
             (ret = mh_hsm_key_signer(keys[0], MH_SIG_AUTO, &c->root)) != 0)
             goto out;
-        r.profile = MH_CA_PROFILE_ROOT;
-        r.subject = subj;
-        r.spki = spki;
-        r.spki_len = spki_len;
-        r.issuer_key = &c->root;
-        r.path_len = -1;
-        r.not_before = c->now - 300;
-        r.not_after = c->now + 86400LL * 7300;
-        if (mh_rng_bytes(r.serial, sizeof r.serial) != 0) {
+        n.subject = subj;
+        n.spki = spki;
+        n.spki_len = spki_len;
+        n.key = &c->root;
+        n.key_uri = "pkcs11:token=" APP_TOKEN_LABEL ";object=root;type=private";
+        n.days = 7300;
+        n.default_days = 3 * 365;
+        n.path_len = -1;
+        if ((ret = mh_app_path(path, sizeof path, dir, "ca")) != 0 ||
+            (ret = mh_cadb_open(path, true, &c->db)) != 0 ||
+            (ret = mh_app_ca_create(c->db, &n, &root)) != 0)
+            goto out;
+        if (root.der_len > sizeof c->root_cert) {
+            mh_app_ca_cert_free(&root);
             ret = MH_ERR_INTERNAL;
             goto out;
         }
-        mh_ca_serial_fix(r.serial);
-        if ((ret = mh_ca_issue(&r, c->root_cert, sizeof c->root_cert, &c->root_len)) != 0 ||
-            (ret = mh_hsm_key_import_cert(keys[0], c->root_cert, c->root_len)) != 0)
-            goto out;
-        if ((ret = mh_app_path(path, sizeof path, dir, "ca")) != 0 ||
-            (ret = mh_cadb_open(path, true, &c->db)) != 0)
-            goto out;
-        const char *key_uri = "pkcs11:token=" APP_TOKEN_LABEL ";object=root;type=private";
-        mh_cadb_kv kv[] = {
-            {"ca_cert", c->root_cert, c->root_len},
-            {"key_uri", key_uri, strlen(key_uri)},
-            {"subject", subj, strlen(subj)},
-            {"kind", "root", 4},
-            {"default_days", "1095", 4},
-        };
-        if ((ret = mh_cadb_init(c->db, kv, sizeof kv / sizeof kv[0])) != 0)
-            goto out;
-        mh_cadb_cert rec;
-        memset(&rec, 0, sizeof rec);
-        memcpy(rec.serial, r.serial, MH_CA_SERIAL_LEN);
-        rec.serial_len = MH_CA_SERIAL_LEN;
-        rec.profile = MH_CA_PROFILE_ROOT;
-        rec.not_before = r.not_before;
-        rec.not_after = r.not_after;
-        rec.issued_at = c->now;
-        snprintf(rec.subject, sizeof rec.subject, "%s", subj);
-        rec.der = c->root_cert;
-        rec.der_len = c->root_len;
-        if ((ret = mh_cadb_cert_add(c->db, &rec)) != 0)
+        memcpy(c->root_cert, root.der, root.der_len);
+        c->root_len = root.der_len;
+        mh_app_ca_cert_free(&root);
+        if ((ret = mh_hsm_key_import_cert(keys[0], c->root_cert, c->root_len)) != 0)
             goto out;
         snprintf(rels[0], sizeof rels[0], "certs/root.crt");
         if ((ret = mh_app_path(path, sizeof path, dir, rels[0])) != 0 ||
@@ -492,25 +453,10 @@ static int init_state(const char *dir, const mh_app_init_opts *o, bool *created)
     }
     /* the first CRL */
     {
-        size_t cap = mh_crl_size_max(0), len = 0;
+        size_t len = 0, nrevoked = 0;
         uint64_t number = 0;
-        crl = malloc(cap);
-        if (!crl) {
-            ret = MH_ERR_NOMEM;
-            goto out;
-        }
-        mh_crl_req cr;
-        memset(&cr, 0, sizeof cr);
-        cr.issuer_cert = c->root_cert;
-        cr.issuer_cert_len = c->root_len;
-        cr.issuer_key = &c->root;
-        cr.this_update = c->now - 60;
-        cr.next_update = c->now + 86400LL * 30;
-        if ((ret = mh_cadb_crl_next(c->db, &number)) != 0)
-            goto out;
-        cr.crl_number = number;
-        if ((ret = mh_crl_write(&cr, crl, cap, &len)) != 0 ||
-            (ret = mh_cadb_crl_store(c->db, number, crl, len)) != 0 ||
+        if ((ret = mh_app_ca_crl(c->db, &c->root, NULL, 0, c->now - 60, c->now + 86400LL * 30, &crl,
+                                 &len, &number, &nrevoked)) != 0 ||
             (ret = mh_app_path(path, sizeof path, dir, "certs/root.crl")) != 0 ||
             (ret = mh_app_write_file(path, crl, len, 0644)) != 0)
             goto out;

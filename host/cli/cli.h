@@ -14,8 +14,6 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include <mbedtls/md.h>
-
 #include "mh_common.h"
 #include "mh_hsm.h"
 #include "opt.h"

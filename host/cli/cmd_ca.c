@@ -10,19 +10,14 @@
 #include <string.h>
 #include <time.h>
 
-#include <mbedtls/pem.h>
-#include <mbedtls/pk.h>
-
+#include "mh_app_ca.h"
 #include "mh_cadb.h"
+#include "mh_keys.h"
 #include "mh_pki.h"
 
 #define SPKI_CAP 4096
 #define MULTI_MAX MH_CA_LIST_MAX
 #define DAYS_MAX 36500
-
-#define CA_HELP                                                                                    \
-    "  --ca DIR        the CA's directory (default: $MOHUR_STATE_DIR/ca)\n"                        \
-    "  --module M      the PKCS#11 module: a file path or a p11-kit module name\n"
 
 /* ---- shared helpers ------------------------------------------------------ */
 
@@ -66,21 +61,6 @@ static int open_db(const char *dir, bool create, mh_cadb **db)
         return rc == MH_ERR_NOT_FOUND ? MH_EXIT_INPUT : code;
     }
     return MH_EXIT_OK;
-}
-
-/* A configuration value as text (NULL when absent). */
-static char *cfg_str(mh_cadb *db, const char *key)
-{
-    uint8_t *v = NULL;
-    size_t n;
-    if (mh_cadb_get(db, key, &v, &n) != 0) {
-        return NULL;
-    }
-    if (strlen((char *)v) != n) {
-        free(v);
-        return NULL;
-    }
-    return (char *)v;
 }
 
 /* Opens a second key, sharing the module (and the token, when it is the
@@ -172,30 +152,12 @@ static int read_der(const char *path, const char *label, uint8_t **der, size_t *
     if (ret)
         return ret;
     if (n > 0 && buf[0] == '-') {
-        char hdr[64], ftr[64];
-        mbedtls_pem_context pem;
-        size_t used;
-        snprintf(hdr, sizeof hdr, "-----BEGIN %s-----", label);
-        snprintf(ftr, sizeof ftr, "-----END %s-----", label);
-        mbedtls_pem_init(&pem);
-        int rc = mbedtls_pem_read_buffer(&pem, hdr, ftr, buf, NULL, 0, &used);
-        if (rc != 0) {
-            mbedtls_pem_free(&pem);
-            free(buf);
-            return mh_cli_error(MH_EXIT_INPUT, "%s: not a PEM '%s' file", path, label);
-        }
-        size_t bl = pem.buflen;
-        const unsigned char *b = pem.buf;
-        *der = malloc(bl ? bl : 1);
-        if (!*der) {
-            mbedtls_pem_free(&pem);
-            free(buf);
-            return mh_cli_fail(MH_ERR_NOMEM, "reading %s", path);
-        }
-        memcpy(*der, b, bl);
-        *len = bl;
-        mbedtls_pem_free(&pem);
+        int rc = mh_keys_pem_read((const char *)buf, label, der, len, NULL);
         free(buf);
+        if (rc == MH_ERR_NOMEM)
+            return mh_cli_fail(rc, "reading %s", path);
+        if (rc)
+            return mh_cli_error(MH_EXIT_INPUT, "%s: not a PEM '%s' file", path, label);
         return MH_EXIT_OK;
     }
     *der = buf;
@@ -203,12 +165,10 @@ static int read_der(const char *path, const char *label, uint8_t **der, size_t *
     return MH_EXIT_OK;
 }
 
-static int write_pem(const char *path, const char *label, const uint8_t *der, size_t len,
-                     bool append_to_stdout_ok)
+static int write_pem(const char *path, const char *label, const uint8_t *der, size_t len)
 {
     char *pem = NULL;
     size_t plen;
-    (void)append_to_stdout_ok;
     int rc = mh_cli_pem(label, der, len, &pem, &plen);
     if (rc)
         return mh_cli_fail(rc, "encoding PEM");
@@ -332,315 +292,34 @@ static const struct mh_cli_spec ca_init_spec = {
             "      --subject 'CN=Mohur Root CA,O=Mohur,C=AZ'\n",
 };
 
-static int cmd_ca_init(int argc, char **argv)
+/* --policy PROFILE=OID, each checked; names holds the profiles' names. */
+static int parse_policies(const struct list *pol, char names[][24], mh_app_ca_policy *pols)
 {
-    struct init_args a = {.def_days = 365, .path_len = -1};
-    int ret = MH_EXIT_USAGE, rc;
-    const char *dir_opt = NULL, *key = NULL, *subject = NULL, *parent = NULL, *parent_key = NULL;
-    const char *crl_url = NULL, *aia_url = NULL, *module = NULL;
-    struct list pdns = {0}, pemail = {0}, pdn = {0}, pol = {0};
-    long days = 0, path_len = -1, def_days = 365;
-    bool json = false, shm = false, sht = false;
-    char dirbuf[1024], def_days_s[16];
-    mh_cli_ctx c, pc;
-    mh_signer pk, ppk;
-    mh_cadb *db = NULL, *pdb = NULL;
-    uint8_t spki[SPKI_CAP], *cert = NULL, *pcert = NULL, *pchain = NULL, *chain = NULL;
-    size_t spki_len = 0, cert_len = 0, pcert_len = 0, pchain_len = 0;
-    char *p_uri = NULL, *p_crl = NULL, *p_aia = NULL, *p_pol = NULL;
-
-    memset(&c, 0, sizeof c);
-    memset(&pc, 0, sizeof pc);
-    memset(&pk, 0, sizeof pk);
-    memset(&ppk, 0, sizeof ppk);
-    ret = mh_cli_parse(&ca_init_spec, argc, argv, &a);
-    if (ret) {
-        ret = ret < 0 ? MH_EXIT_OK : ret;
-        goto out;
-    }
-    dir_opt = a.dir_opt;
-    key = a.key;
-    subject = a.subject;
-    parent = a.parent;
-    parent_key = a.parent_key;
-    crl_url = a.crl_url;
-    aia_url = a.aia_url;
-    module = a.module;
-    json = a.json;
-    days = a.days;
-    def_days = a.def_days;
-    path_len = a.path_len;
-    pdns = a.pdns;
-    pemail = a.pemail;
-    pdn = a.pdn;
-    pol = a.pol;
-    ret = MH_EXIT_USAGE;
-    if (!key) {
-        mh_cli_usage("--key is required: the CA's key on a token (pkcs11:...)");
-        goto out;
-    }
-    if (!subject) {
-        mh_cli_usage("--subject is required, e.g. --subject \"CN=Mohur Root CA,O=Mohur,C=AZ\"");
-        goto out;
-    }
-    if (!parent && (parent_key || pdns.n || pemail.n || pdn.n)) {
-        mh_cli_usage("--parent-key and --permit-* are for an issuing CA (with --parent-ca)");
-        goto out;
-    }
-    /* policies: PROFILE=OID, checked now */
-    char pol_keys[MULTI_MAX][40];
-    for (size_t i = 0; i < pol.n; i++) {
-        const char *eq = strchr(pol.v[i], '=');
-        char name[24];
+    for (size_t i = 0; i < pol->n; i++) {
+        const char *eq = strchr(pol->v[i], '=');
         uint8_t o[64];
         size_t ol;
-        if (!eq || (size_t)(eq - pol.v[i]) >= sizeof name) {
-            mh_cli_usage("--policy takes PROFILE=OID, e.g. --policy notary=1.2.3.4");
-            goto out;
-        }
-        snprintf(name, sizeof name, "%.*s", (int)(eq - pol.v[i]), pol.v[i]);
-        enum mh_ca_profile pr = mh_ca_profile_from_name(name);
-        if (pr < MH_CA_PROFILE_ISSUING || mh_ca_oid_encode(eq + 1, o, sizeof o, &ol) != 0) {
-            mh_cli_usage("--policy %.24s: the profile must be issuing, notary, seal, registry, tsa "
-                         "or tls and the OID dotted (1.2.3.4)",
-                         name);
-            goto out;
-        }
-        snprintf(pol_keys[i], sizeof pol_keys[i], "policy.%s", name);
+        if (!eq || (size_t)(eq - pol->v[i]) >= sizeof names[i])
+            return mh_cli_usage("--policy takes PROFILE=OID, e.g. --policy notary=1.2.3.4");
+        snprintf(names[i], sizeof names[i], "%.*s", (int)(eq - pol->v[i]), pol->v[i]);
+        enum mh_ca_profile pr = mh_ca_profile_from_name(names[i]);
+        if (pr < MH_CA_PROFILE_ISSUING || mh_ca_oid_encode(eq + 1, o, sizeof o, &ol) != 0)
+            return mh_cli_usage("--policy %.24s: the profile must be issuing, notary, seal, "
+                                "registry, tsa or tls and the OID dotted (1.2.3.4)",
+                                names[i]);
+        pols[i] = (mh_app_ca_policy){names[i], eq + 1};
     }
-    const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
-    if (parent && strcmp(parent, dir) == 0) {
-        mh_cli_usage("--parent-ca must be another directory than --ca");
-        goto out;
-    }
+    return MH_EXIT_OK;
+}
 
-    /* refuse early when DIR already holds a CA: nothing gets signed */
-    if ((ret = open_db(dir, true, &db)) != 0)
-        goto out;
-    {
-        char *existing = cfg_str(db, "key_uri");
-        if (existing) {
-            free(existing);
-            ret = mh_cli_error(MH_EXIT_USAGE,
-                               "%s already holds a CA; choose another directory with --ca", dir);
-            goto out;
-        }
-    }
-
-    ret = mh_cli_open_key(&c, key, module, MH_CLI_LOGIN_ALWAYS);
-    if (ret)
-        goto out;
-    if ((rc = mh_hsm_key_public_der(c.key, spki, sizeof spki, &spki_len)) != 0 ||
-        (rc = mh_hsm_key_signer(c.key, MH_SIG_AUTO, &pk)) != 0) {
-        ret = mh_cli_fail(rc, "reading %s", c.key_name);
-        goto out;
-    }
-
-    mh_ca_issue_req r;
-    memset(&r, 0, sizeof r);
-    r.subject = subject;
-    r.spki = spki;
-    r.spki_len = spki_len;
-    r.path_len = -1;
-    r.not_before = (int64_t)time(NULL) - 300;
-    if (mh_rng_bytes(r.serial, sizeof r.serial) != 0) {
-        ret = mh_cli_fail(MH_ERR_INTERNAL, "making a serial number");
-        goto out;
-    }
-    mh_ca_serial_fix(r.serial);
-    if (parent) {
-        mh_x509_cert *pi = calloc(1, sizeof *pi);
-        int64_t p_not_after = 0;
-        if (!pi) {
-            ret = mh_cli_fail(MH_ERR_NOMEM, "reading the parent CA");
-            goto out;
-        }
-        if ((ret = open_db(parent, false, &pdb)) != 0) {
-            free(pi);
-            goto out;
-        }
-        if ((rc = mh_cadb_get(pdb, "ca_cert", &pcert, &pcert_len)) != 0 ||
-            mh_x509_cert_parse(pi, pcert, pcert_len) != 0) {
-            free(pi);
-            ret =
-                mh_cli_fail(rc ? rc : MH_ERR_LEDGER_CORRUPT, "reading the parent CA in %s", parent);
-            goto out;
-        }
-        p_not_after = pi->not_after;
-        free(pi);
-        p_uri = cfg_str(pdb, "key_uri");
-        p_crl = cfg_str(pdb, "crl_url");
-        p_aia = cfg_str(pdb, "aia_url");
-        p_pol = cfg_str(pdb, "policy.issuing");
-        uint8_t *pc_chain = NULL;
-        size_t pcl = 0;
-        if (mh_cadb_get(pdb, "chain", &pc_chain, &pcl) == 0) {
-            pchain = pc_chain;
-            pchain_len = pcl;
-        }
-        if (!parent_key && !p_uri) {
-            ret = mh_cli_error(MH_EXIT_INPUT, "the parent CA in %s has no key URI", parent);
-            goto out;
-        }
-        ret = open_second(&c, &pc, parent_key ? parent_key : p_uri, module, "--parent-key", true,
-                          &shm, &sht);
-        if (ret) {
-            if (ret == MH_EXIT_TOKEN)
-                fprintf(stderr,
-                        "mohur: the parent CA in %s signs with that key; insert its "
-                        "token (or give --parent-key)\n",
-                        parent);
-            goto out;
-        }
-        if ((rc = mh_hsm_key_signer(pc.key, MH_SIG_AUTO, &ppk)) != 0) {
-            ret = mh_cli_fail(rc, "using %s", pc.key_name);
-            goto out;
-        }
-        r.profile = MH_CA_PROFILE_ISSUING;
-        r.issuer_cert = pcert;
-        r.issuer_cert_len = pcert_len;
-        r.issuer_key = &ppk;
-        r.path_len = path_len < 0 ? 0 : (int)path_len;
-        r.permit_dns = pdns.v;
-        r.n_permit_dns = pdns.n;
-        r.permit_email = pemail.v;
-        r.n_permit_email = pemail.n;
-        r.permit_dn = pdn.v;
-        r.n_permit_dn = pdn.n;
-        const char *pp = p_pol;
-        if (pp) {
-            r.policies = &pp;
-            r.n_policies = 1;
-        }
-        r.crl_url = p_crl;
-        r.aia_url = p_aia;
-        r.not_after = r.not_before + 86400LL * (days ? days : 3650);
-        if (!days && r.not_after > p_not_after)
-            r.not_after = p_not_after;
-    } else {
-        r.profile = MH_CA_PROFILE_ROOT;
-        r.issuer_key = &pk;
-        r.path_len = (int)path_len;
-        r.not_after = r.not_before + 86400LL * (days ? days : 7300);
-    }
-    cert = malloc(MH_CA_CERT_MAX);
-    if (!cert) {
-        ret = mh_cli_fail(MH_ERR_NOMEM, "making the CA certificate");
-        goto out;
-    }
-    rc = mh_ca_issue(&r, cert, MH_CA_CERT_MAX, &cert_len);
-    if (rc) {
-        ret = mh_cli_fail(rc, "making the CA certificate");
-        goto out;
-    }
-
-    /* record: first in the parent (the issuance), then the new CA */
-    mh_cadb_cert rec;
-    memset(&rec, 0, sizeof rec);
-    memcpy(rec.serial, r.serial, MH_CA_SERIAL_LEN);
-    rec.serial_len = MH_CA_SERIAL_LEN;
-    rec.profile = (int)r.profile;
-    rec.not_before = r.not_before;
-    rec.not_after = r.not_after;
-    rec.issued_at = (int64_t)time(NULL);
-    snprintf(rec.subject, sizeof rec.subject, "%s", subject);
-    rec.der = cert;
-    rec.der_len = cert_len;
-    rc = mh_cadb_cert_add(pdb ? pdb : db, &rec);
-    if (rc) {
-        ret = mh_cli_fail(rc, "recording the CA certificate");
-        goto out;
-    }
-    /* the chain above this CA: the parent's certificate and its chain */
-    size_t chain_len = pcert_len + pchain_len;
-    if (parent) {
-        chain = malloc(chain_len);
-        if (!chain) {
-            ret = mh_cli_fail(MH_ERR_NOMEM, "recording the CA");
-            goto out;
-        }
-        memcpy(chain, pcert, pcert_len);
-        if (pchain_len)
-            memcpy(chain + pcert_len, pchain, pchain_len);
-    }
-    snprintf(def_days_s, sizeof def_days_s, "%ld", def_days);
-    char uri_store[2048];
-    snprintf(uri_store, sizeof uri_store, "%s", key);
-    mh_cadb_kv kv[8 + MULTI_MAX];
-    size_t nkv = 0;
-    kv[nkv++] = (mh_cadb_kv){"ca_cert", cert, cert_len};
-    kv[nkv++] = (mh_cadb_kv){"key_uri", uri_store, strlen(uri_store)};
-    kv[nkv++] = (mh_cadb_kv){"subject", subject, strlen(subject)};
-    kv[nkv++] = (mh_cadb_kv){"kind", parent ? "issuing" : "root", parent ? 7 : 4};
-    kv[nkv++] = (mh_cadb_kv){"default_days", def_days_s, strlen(def_days_s)};
-    if (crl_url)
-        kv[nkv++] = (mh_cadb_kv){"crl_url", crl_url, strlen(crl_url)};
-    if (aia_url)
-        kv[nkv++] = (mh_cadb_kv){"aia_url", aia_url, strlen(aia_url)};
-    if (chain)
-        kv[nkv++] = (mh_cadb_kv){"chain", chain, chain_len};
-    for (size_t i = 0; i < pol.n; i++) {
-        const char *eq = strchr(pol.v[i], '=') + 1;
-        kv[nkv++] = (mh_cadb_kv){pol_keys[i], eq, strlen(eq)};
-    }
-    rc = mh_cadb_init(db, kv, nkv);
-    if (rc) {
-        ret = mh_cli_fail(rc, "writing the CA database in %s", dir);
-        goto out;
-    }
-    /* files for other tools */
-    {
-        char path[1100];
-        snprintf(path, sizeof path, "%s/ca.crt", dir);
-        if ((ret = write_pem(path, "CERTIFICATE", cert, cert_len, false)) != 0)
-            goto out;
-        /* chain.pem: this CA, then each parent up to the root */
-        char *all = NULL;
-        size_t alen = 0;
-        const uint8_t *parts[8];
-        size_t plens[8], np = 0;
-        parts[np] = cert;
-        plens[np++] = cert_len;
-        for (size_t off = 0; chain && off < chain_len && np < 8;) {
-            mh_der d;
-            mh_der_elem e;
-            mh_der_init(&d, chain + off, chain_len - off);
-            if (mh_der_next(&d, &e) != 0)
-                break;
-            parts[np] = e.raw;
-            plens[np++] = e.raw_len;
-            off += e.raw_len;
-        }
-        for (size_t i = 0; i < np; i++) {
-            char *pem = NULL;
-            size_t pl;
-            if (mh_cli_pem("CERTIFICATE", parts[i], plens[i], &pem, &pl) != 0) {
-                free(all);
-                ret = mh_cli_fail(MH_ERR_NOMEM, "writing the chain");
-                goto out;
-            }
-            char *na = realloc(all, alen + pl);
-            if (!na) {
-                free(pem);
-                free(all);
-                ret = mh_cli_fail(MH_ERR_NOMEM, "writing the chain");
-                goto out;
-            }
-            all = na;
-            memcpy(all + alen, pem, pl);
-            alen += pl;
-            free(pem);
-        }
-        snprintf(path, sizeof path, "%s/chain.pem", dir);
-        ret = mh_cli_write_file(path, all, alen, 0644);
-        free(all);
-        if (ret)
-            goto out;
-    }
+/* What 'ca init' made, as text or JSON. */
+static void print_made(const char *dir, bool issuing, const char *subject,
+                       const mh_app_ca_cert *cert, bool json)
+{
     char serial_hex[2 * MH_CA_SERIAL_LEN + 1], nb[24], na[24];
-    hex(r.serial, MH_CA_SERIAL_LEN, serial_hex, sizeof serial_hex);
-    fmt_time(r.not_before, nb);
-    fmt_time(r.not_after, na);
+    hex(cert->serial, MH_CA_SERIAL_LEN, serial_hex, sizeof serial_hex);
+    fmt_time(cert->not_before, nb);
+    fmt_time(cert->not_after, na);
     if (json) {
         mh_json j;
         mh_json_init(&j, stdout);
@@ -648,7 +327,7 @@ static int cmd_ca_init(int argc, char **argv)
         mh_json_key(&j, "dir");
         mh_json_str(&j, dir);
         mh_json_key(&j, "kind");
-        mh_json_str(&j, parent ? "issuing" : "root");
+        mh_json_str(&j, issuing ? "issuing" : "root");
         mh_json_key(&j, "subject");
         mh_json_str(&j, subject);
         mh_json_key(&j, "serial");
@@ -662,22 +341,139 @@ static int cmd_ca_init(int argc, char **argv)
     } else {
         printf("%s CA created in %s\n  subject:     %s\n  serial:      %s\n  valid:       %s "
                "to %s UTC\n  certificate: %s/ca.crt (chain: %s/chain.pem)\n",
-               parent ? "Issuing" : "Root", dir, subject, serial_hex, nb, na, dir, dir);
+               issuing ? "Issuing" : "Root", dir, subject, serial_hex, nb, na, dir, dir);
     }
+}
+
+static int cmd_ca_init(int argc, char **argv)
+{
+    struct init_args a = {.def_days = 365, .path_len = -1};
+    int ret = MH_EXIT_USAGE, rc;
+    bool shm = false, sht = false;
+    char dirbuf[1024];
+    mh_cli_ctx c, pc;
+    mh_signer pk, ppk;
+    mh_cadb *db = NULL, *pdb = NULL;
+    uint8_t spki[SPKI_CAP];
+    size_t spki_len = 0;
+    char *p_uri = NULL;
+    mh_app_ca_cert cert;
+
+    memset(&c, 0, sizeof c);
+    memset(&pc, 0, sizeof pc);
+    memset(&pk, 0, sizeof pk);
+    memset(&ppk, 0, sizeof ppk);
+    memset(&cert, 0, sizeof cert);
+    ret = mh_cli_parse(&ca_init_spec, argc, argv, &a);
+    if (ret) {
+        ret = ret < 0 ? MH_EXIT_OK : ret;
+        goto out;
+    }
+    ret = MH_EXIT_USAGE;
+    if (!a.key) {
+        mh_cli_usage("--key is required: the CA's key on a token (pkcs11:...)");
+        goto out;
+    }
+    if (!a.subject) {
+        mh_cli_usage("--subject is required, e.g. --subject \"CN=Mohur Root CA,O=Mohur,C=AZ\"");
+        goto out;
+    }
+    if (!a.parent && (a.parent_key || a.pdns.n || a.pemail.n || a.pdn.n)) {
+        mh_cli_usage("--parent-key and --permit-* are for an issuing CA (with --parent-ca)");
+        goto out;
+    }
+    /* policies: PROFILE=OID, checked now */
+    char pol_names[MULTI_MAX][24];
+    mh_app_ca_policy pols[MULTI_MAX];
+    if ((ret = parse_policies(&a.pol, pol_names, pols)) != 0)
+        goto out;
+    ret = MH_EXIT_USAGE;
+    const char *dir = ca_dir(a.dir_opt, dirbuf, sizeof dirbuf);
+    if (a.parent && strcmp(a.parent, dir) == 0) {
+        mh_cli_usage("--parent-ca must be another directory than --ca");
+        goto out;
+    }
+
+    /* refuse early when DIR already holds a CA: nothing gets signed */
+    if ((ret = open_db(dir, true, &db)) != 0)
+        goto out;
+    {
+        char *existing = mh_app_ca_config(db, "key_uri");
+        if (existing) {
+            free(existing);
+            ret = mh_cli_error(MH_EXIT_USAGE,
+                               "%s already holds a CA; choose another directory with --ca", dir);
+            goto out;
+        }
+    }
+
+    ret = mh_cli_open_key(&c, a.key, a.module, MH_CLI_LOGIN_ALWAYS);
+    if (ret)
+        goto out;
+    if ((rc = mh_hsm_key_public_der(c.key, spki, sizeof spki, &spki_len)) != 0 ||
+        (rc = mh_hsm_key_signer(c.key, MH_SIG_AUTO, &pk)) != 0) {
+        ret = mh_cli_fail(rc, "reading %s", c.key_name);
+        goto out;
+    }
+    if (a.parent) {
+        if ((ret = open_db(a.parent, false, &pdb)) != 0)
+            goto out;
+        p_uri = mh_app_ca_config(pdb, "key_uri");
+        if (!a.parent_key && !p_uri) {
+            ret = mh_cli_error(MH_EXIT_INPUT, "the parent CA in %s has no key URI", a.parent);
+            goto out;
+        }
+        ret = open_second(&c, &pc, a.parent_key ? a.parent_key : p_uri, a.module, "--parent-key",
+                          true, &shm, &sht);
+        if (ret) {
+            if (ret == MH_EXIT_TOKEN)
+                fprintf(stderr,
+                        "mohur: the parent CA in %s signs with that key; insert its "
+                        "token (or give --parent-key)\n",
+                        a.parent);
+            goto out;
+        }
+        if ((rc = mh_hsm_key_signer(pc.key, MH_SIG_AUTO, &ppk)) != 0) {
+            ret = mh_cli_fail(rc, "using %s", pc.key_name);
+            goto out;
+        }
+    }
+    mh_app_ca_new n;
+    memset(&n, 0, sizeof n);
+    n.subject = a.subject;
+    n.spki = spki;
+    n.spki_len = spki_len;
+    n.key = &pk;
+    n.key_uri = a.key;
+    n.days = (unsigned)a.days;
+    n.default_days = (unsigned)a.def_days;
+    n.path_len = (int)a.path_len;
+    n.parent = pdb;
+    n.parent_key = pdb ? &ppk : NULL;
+    n.permit_dns = a.pdns.v;
+    n.n_permit_dns = a.pdns.n;
+    n.permit_email = a.pemail.v;
+    n.n_permit_email = a.pemail.n;
+    n.permit_dn = a.pdn.v;
+    n.n_permit_dn = a.pdn.n;
+    n.crl_url = a.crl_url;
+    n.aia_url = a.aia_url;
+    n.policies = pols;
+    n.n_policies = a.pol.n;
+    n.dir = dir;
+    if ((rc = mh_app_ca_create(db, &n, &cert)) != 0) {
+        ret = mh_cli_fail(rc, "making the CA certificate");
+        goto out;
+    }
+    print_made(dir, a.parent != NULL, a.subject, &cert, a.json);
     ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
     close_second(&pc, shm, sht);
     mh_cli_close(&c);
     mh_cadb_close(pdb);
     mh_cadb_close(db);
-    free(cert);
-    free(pcert);
-    free(pchain);
-    free(chain);
+    mh_app_ca_cert_free(&cert);
     free(p_uri);
-    free(p_crl);
-    free(p_aia);
-    free(p_pol);
     return ret;
 }
 
@@ -747,126 +543,97 @@ static const struct mh_cli_spec ca_issue_spec = {
             "      --subject 'CN=Əli Həsənov,O=Notariat,C=AZ' --csr notary.csr --out notary.crt\n",
 };
 
+/* The subject's key from --csr (checked, with its subject) or --pubkey. */
+static int read_subject_key(const struct issue_args *a, uint8_t *spki, size_t cap, size_t *spki_len,
+                            uint8_t *subj_der, size_t subj_cap, size_t *subj_len)
+{
+    uint8_t *in = NULL;
+    size_t in_len = 0;
+    int ret = MH_EXIT_OK, rc;
+
+    if (a->csr_path) {
+        if ((ret = read_der(a->csr_path, "CERTIFICATE REQUEST", &in, &in_len)) != 0)
+            return ret;
+        rc = mh_ca_csr_check(in, in_len, spki, cap, spki_len, subj_der, subj_cap, subj_len);
+        if (rc) {
+            ret = mh_cli_fail(rc, "checking the certificate request %s", a->csr_path);
+            if (rc == MH_ERR_VERIFY_FAILED)
+                ret = MH_EXIT_INVALID;
+        }
+    } else if (a->pub_path) {
+        if ((ret = read_der(a->pub_path, "PUBLIC KEY", &in, &in_len)) != 0)
+            return ret;
+        if (mh_keys_spki_parse(in, in_len, spki, cap, spki_len) != 0)
+            ret = mh_cli_error(MH_EXIT_INPUT,
+                               "%s: not a public key (PEM 'PUBLIC KEY' or DER "
+                               "SubjectPublicKeyInfo)",
+                               a->pub_path);
+    }
+    free(in);
+    return ret;
+}
+
 static int cmd_ca_issue(int argc, char **argv)
 {
     struct issue_args a = {0};
     int ret = MH_EXIT_USAGE, rc;
-    const char *dir_opt = NULL, *profile_s = NULL, *subject = NULL, *csr_path = NULL;
-    const char *from = NULL, *pub_path = NULL, *out_path = NULL, *key = NULL, *module = NULL;
-    struct list dns = {0}, ips = {0}, emails = {0}, pol = {0};
-    long days = 0;
-    bool json = false, shm = false, sht = false;
+    bool shm = false, sht = false;
     char dirbuf[1024];
     mh_cli_ctx c, kc;
     mh_signer pk;
     mh_cadb *db = NULL;
     uint8_t spki[SPKI_CAP], subj_der[MH_CA_DN_MAX];
     size_t spki_len = 0, subj_len = 0;
-    uint8_t *in = NULL, *ca_cert = NULL, *cert = NULL;
-    size_t in_len = 0, ca_cert_len = 0, cert_len = 0;
-    char *key_uri = NULL, *cfg_pol = NULL, *crl_url = NULL, *aia_url = NULL, *dd = NULL;
+    char *key_uri = NULL;
     enum mh_ca_profile profile;
+    mh_app_ca_cert cert;
 
     memset(&c, 0, sizeof c);
     memset(&kc, 0, sizeof kc);
     memset(&pk, 0, sizeof pk);
+    memset(&cert, 0, sizeof cert);
     ret = mh_cli_parse(&ca_issue_spec, argc, argv, &a);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
     }
-    dir_opt = a.dir_opt;
-    profile_s = a.profile_s;
-    subject = a.subject;
-    csr_path = a.csr_path;
-    from = a.from;
-    pub_path = a.pub_path;
-    out_path = a.out_path;
-    key = a.key;
-    module = a.module;
-    json = a.json;
-    days = a.days;
-    dns = a.dns;
-    ips = a.ips;
-    emails = a.emails;
-    pol = a.pol;
     ret = MH_EXIT_USAGE;
-    profile = mh_ca_profile_from_name(profile_s);
+    profile = mh_ca_profile_from_name(a.profile_s);
     if (profile < MH_CA_PROFILE_NOTARY) {
         mh_cli_usage("--profile must be notary, seal, registry, tsa or tls (CAs are made with "
                      "'mohur ca init')");
         goto out;
     }
-    if ((csr_path != NULL) + (from != NULL) + (pub_path != NULL) != 1) {
+    if ((a.csr_path != NULL) + (a.from != NULL) + (a.pub_path != NULL) != 1) {
         mh_cli_usage("give exactly one of --csr FILE, --pubkey-from URI or --pubkey FILE");
         goto out;
     }
-    if (!subject && !csr_path) {
+    if (!a.subject && !a.csr_path) {
         mh_cli_usage("--subject is required (only a CSR brings its own subject)");
         goto out;
     }
-    if (json && !out_path) {
+    if (a.json && !a.out_path) {
         mh_cli_usage("--json describes the certificate written with --out");
         goto out;
     }
-    const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
+    const char *dir = ca_dir(a.dir_opt, dirbuf, sizeof dirbuf);
     if ((ret = open_db(dir, false, &db)) != 0)
         goto out;
-    if ((rc = mh_cadb_get(db, "ca_cert", &ca_cert, &ca_cert_len)) != 0) {
-        ret = mh_cli_fail(rc == MH_ERR_NOT_FOUND ? MH_ERR_LEDGER_CORRUPT : rc,
-                          "reading the CA certificate in %s", dir);
-        goto out;
-    }
-    key_uri = cfg_str(db, "key_uri");
-    crl_url = cfg_str(db, "crl_url");
-    aia_url = cfg_str(db, "aia_url");
-    dd = cfg_str(db, "default_days");
-    {
-        char k[40];
-        snprintf(k, sizeof k, "policy.%s", mh_ca_profile_name(profile));
-        cfg_pol = cfg_str(db, k);
-    }
-    if (!key && !key_uri) {
+    key_uri = mh_app_ca_config(db, "key_uri");
+    if (!a.key && !key_uri) {
         ret =
             mh_cli_error(MH_EXIT_STORAGE, "the CA in %s has no key URI in its configuration", dir);
         goto out;
     }
 
-    /* the subject's key */
-    if (csr_path) {
-        if ((ret = read_der(csr_path, "CERTIFICATE REQUEST", &in, &in_len)) != 0)
-            goto out;
-        rc = mh_ca_csr_check(in, in_len, spki, sizeof spki, &spki_len, subj_der, sizeof subj_der,
-                             &subj_len);
-        if (rc) {
-            ret = mh_cli_fail(rc, "checking the certificate request %s", csr_path);
-            if (rc == MH_ERR_VERIFY_FAILED)
-                ret = MH_EXIT_INVALID;
-            goto out;
-        }
-    } else if (pub_path) {
-        mbedtls_pk_context sp;
-        if ((ret = read_der(pub_path, "PUBLIC KEY", &in, &in_len)) != 0)
-            goto out;
-        mbedtls_pk_init(&sp);
-        int l = mbedtls_pk_parse_public_key(&sp, in, in_len) == 0
-                    ? mbedtls_pk_write_pubkey_der(&sp, spki, sizeof spki)
-                    : -1;
-        mbedtls_pk_free(&sp);
-        if (l <= 0) {
-            ret = mh_cli_error(MH_EXIT_INPUT,
-                               "%s: not a public key (PEM 'PUBLIC KEY' or DER "
-                               "SubjectPublicKeyInfo)",
-                               pub_path);
-            goto out;
-        }
-        memmove(spki, spki + sizeof spki - (size_t)l, (size_t)l);
-        spki_len = (size_t)l;
-    }
-    if ((ret = open_ca_key(&c, key ? key : key_uri, module, dir, &pk)) != 0)
+    /* the subject's key, before the token: a bad file costs no PIN */
+    if ((ret = read_subject_key(&a, spki, sizeof spki, &spki_len, subj_der, sizeof subj_der,
+                                &subj_len)) != 0)
         goto out;
-    if (from) {
-        ret = open_second(&c, &kc, from, module, "--pubkey-from", false, &shm, &sht);
+    if ((ret = open_ca_key(&c, a.key ? a.key : key_uri, a.module, dir, &pk)) != 0)
+        goto out;
+    if (a.from) {
+        ret = open_second(&c, &kc, a.from, a.module, "--pubkey-from", false, &shm, &sht);
         if (ret)
             goto out;
         rc = mh_hsm_key_public_der(kc.key, spki, sizeof spki, &spki_len);
@@ -876,87 +643,38 @@ static int cmd_ca_issue(int argc, char **argv)
         }
     }
 
-    mh_ca_issue_req r;
+    mh_app_ca_req r;
     memset(&r, 0, sizeof r);
     r.profile = profile;
-    r.subject = subject;
-    if (!subject) {
+    r.subject = a.subject;
+    if (!a.subject) {
         r.subject_der = subj_der;
         r.subject_der_len = subj_len;
     }
     r.spki = spki;
     r.spki_len = spki_len;
-    r.issuer_cert = ca_cert;
-    r.issuer_cert_len = ca_cert_len;
-    r.issuer_key = &pk;
-    r.path_len = -1;
-    r.dns = dns.v;
-    r.n_dns = dns.n;
-    r.ips = ips.v;
-    r.n_ips = ips.n;
-    r.emails = emails.v;
-    r.n_emails = emails.n;
-    const char *cp = cfg_pol;
-    if (pol.n) {
-        r.policies = pol.v;
-        r.n_policies = pol.n;
-    } else if (cp) {
-        r.policies = &cp;
-        r.n_policies = 1;
-    }
-    r.crl_url = crl_url;
-    r.aia_url = aia_url;
-    if (!days) {
-        char *end = NULL;
-        days = dd ? strtol(dd, &end, 10) : 365;
-        if (days < 1 || days > DAYS_MAX || (end && *end))
-            days = 365;
-    }
-    r.not_before = (int64_t)time(NULL) - 300;
-    r.not_after = r.not_before + 300 + 86400LL * days;
-    if (mh_rng_bytes(r.serial, sizeof r.serial) != 0) {
-        ret = mh_cli_fail(MH_ERR_INTERNAL, "making a serial number");
-        goto out;
-    }
-    mh_ca_serial_fix(r.serial);
-    cert = malloc(MH_CA_CERT_MAX);
-    if (!cert) {
-        ret = mh_cli_fail(MH_ERR_NOMEM, "issuing");
-        goto out;
-    }
-    rc = mh_ca_issue(&r, cert, MH_CA_CERT_MAX, &cert_len);
+    r.days = (unsigned)a.days;
+    r.dns = a.dns.v;
+    r.n_dns = a.dns.n;
+    r.ips = a.ips.v;
+    r.n_ips = a.ips.n;
+    r.emails = a.emails.v;
+    r.n_emails = a.emails.n;
+    r.policies = a.pol.v;
+    r.n_policies = a.pol.n;
+    rc = mh_app_ca_issue(db, &pk, &r, &cert);
     if (rc) {
         ret = mh_cli_fail(rc, "issuing the %s certificate", mh_ca_profile_name(profile));
         goto out;
     }
-    mh_cadb_cert rec;
-    memset(&rec, 0, sizeof rec);
-    memcpy(rec.serial, r.serial, MH_CA_SERIAL_LEN);
-    rec.serial_len = MH_CA_SERIAL_LEN;
-    rec.profile = (int)profile;
-    rec.not_before = r.not_before;
-    rec.not_after = r.not_after;
-    rec.issued_at = (int64_t)time(NULL);
-    if (subject)
-        snprintf(rec.subject, sizeof rec.subject, "%s", subject);
-    else if (mh_x509_name_format_der(subj_der, subj_len, MH_X509_NAME_DN, rec.subject,
-                                     sizeof rec.subject) != 0)
-        snprintf(rec.subject, sizeof rec.subject, "(unprintable)");
-    rec.der = cert;
-    rec.der_len = cert_len;
-    rc = mh_cadb_cert_add(db, &rec);
-    if (rc) {
-        ret = mh_cli_fail(rc, "recording the certificate in %s", dir);
-        goto out;
-    }
-    if ((ret = write_pem(out_path, "CERTIFICATE", cert, cert_len, true)) != 0)
+    if ((ret = write_pem(a.out_path, "CERTIFICATE", cert.der, cert.der_len)) != 0)
         goto out;
     char serial_hex[2 * MH_CA_SERIAL_LEN + 1];
-    hex(r.serial, MH_CA_SERIAL_LEN, serial_hex, sizeof serial_hex);
-    if (json) {
+    hex(cert.serial, MH_CA_SERIAL_LEN, serial_hex, sizeof serial_hex);
+    if (a.json) {
         char nb[24], na[24];
-        fmt_time(r.not_before, nb);
-        fmt_time(r.not_after, na);
+        fmt_time(cert.not_before, nb);
+        fmt_time(cert.not_after, na);
         mh_json j;
         mh_json_init(&j, stdout);
         mh_json_obj_begin(&j);
@@ -965,16 +683,16 @@ static int cmd_ca_issue(int argc, char **argv)
         mh_json_key(&j, "profile");
         mh_json_str(&j, mh_ca_profile_name(profile));
         mh_json_key(&j, "subject");
-        mh_json_str(&j, rec.subject);
+        mh_json_str(&j, cert.subject);
         mh_json_key(&j, "not_before");
         mh_json_str(&j, nb);
         mh_json_key(&j, "not_after");
         mh_json_str(&j, na);
         mh_json_key(&j, "file");
-        mh_json_str(&j, out_path);
+        mh_json_str(&j, a.out_path);
         mh_json_obj_end(&j);
         mh_json_end(&j);
-    } else if (out_path && strcmp(out_path, "-") != 0) {
+    } else if (a.out_path && strcmp(a.out_path, "-") != 0) {
         printf("%s\n", serial_hex);
     } else {
         fprintf(stderr, "mohur: issued serial %s\n", serial_hex);
@@ -984,14 +702,8 @@ out:
     close_second(&kc, shm, sht);
     mh_cli_close(&c);
     mh_cadb_close(db);
-    free(in);
-    free(ca_cert);
-    free(cert);
+    mh_app_ca_cert_free(&cert);
     free(key_uri);
-    free(cfg_pol);
-    free(crl_url);
-    free(aia_url);
-    free(dd);
     return ret;
 }
 
@@ -1207,16 +919,12 @@ static int cmd_ca_crl(int argc, char **argv)
 {
     struct crl_args a = {.days = 7};
     int ret = MH_EXIT_USAGE, rc;
-    const char *dir_opt = NULL, *out_path = NULL, *key = NULL, *module = NULL;
-    long days = 7;
-    bool publish = false;
     char dirbuf[1024];
     mh_cadb *db = NULL;
     mh_cli_ctx c;
     mh_signer pk;
-    uint8_t *ca_cert = NULL, *crl = NULL;
-    size_t ca_cert_len = 0, crl_len = 0, n = 0;
-    mh_crl_entry *entries = NULL;
+    uint8_t *crl = NULL;
+    size_t crl_len = 0, n = 0;
     char *key_uri = NULL;
     uint64_t number = 0;
 
@@ -1227,71 +935,41 @@ static int cmd_ca_crl(int argc, char **argv)
         ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
     }
-    dir_opt = a.dir_opt;
-    out_path = a.out_path;
-    key = a.key;
-    module = a.module;
-    publish = a.publish;
-    days = a.days;
-    if (publish) {
-        if (dir_opt || out_path || key || module) {
+    if (a.publish) {
+        if (a.dir_opt || a.out_path || a.key || a.module) {
             ret = mh_cli_usage("--publish issues the appliance's own CRL: it takes only --days");
             goto out;
         }
-        ret = publish_crl((unsigned)days);
+        ret = publish_crl((unsigned)a.days);
         goto out;
     }
-    const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
+    const char *dir = ca_dir(a.dir_opt, dirbuf, sizeof dirbuf);
     if ((ret = open_db(dir, false, &db)) != 0)
         goto out;
-    if ((rc = mh_cadb_get(db, "ca_cert", &ca_cert, &ca_cert_len)) != 0 ||
-        (rc = mh_cadb_revoked(db, &entries, &n)) != 0 ||
-        (rc = mh_cadb_crl_next(db, &number)) != 0) {
-        ret = mh_cli_fail(rc, "reading the CA in %s", dir);
-        goto out;
-    }
-    key_uri = cfg_str(db, "key_uri");
-    if (!key && !key_uri) {
+    key_uri = mh_app_ca_config(db, "key_uri");
+    if (!a.key && !key_uri) {
         ret = mh_cli_error(MH_EXIT_STORAGE, "the CA in %s has no key URI", dir);
         goto out;
     }
-    if ((ret = open_ca_key(&c, key ? key : key_uri, module, dir, &pk)) != 0)
+    if ((ret = open_ca_key(&c, a.key ? a.key : key_uri, a.module, dir, &pk)) != 0)
         goto out;
-    mh_crl_req q;
-    memset(&q, 0, sizeof q);
-    q.issuer_cert = ca_cert;
-    q.issuer_cert_len = ca_cert_len;
-    q.issuer_key = &pk;
-    q.this_update = (int64_t)time(NULL);
-    q.next_update = q.this_update + 86400LL * days;
-    q.crl_number = number;
-    q.entries = entries;
-    q.n_entries = n;
-    size_t cap = mh_crl_size_max(n);
-    crl = malloc(cap);
-    if (!crl) {
-        ret = mh_cli_fail(MH_ERR_NOMEM, "issuing the CRL");
-        goto out;
-    }
-    rc = mh_crl_write(&q, crl, cap, &crl_len);
-    if (rc == 0)
-        rc = mh_cadb_crl_store(db, number, crl, crl_len);
+    int64_t now = (int64_t)time(NULL);
+    rc = mh_app_ca_crl(db, &pk, NULL, 0, now, now + 86400LL * a.days, &crl, &crl_len, &number, &n);
     if (rc) {
-        ret = mh_cli_fail(rc, "issuing CRL number %llu", (unsigned long long)number);
+        ret = number ? mh_cli_fail(rc, "issuing CRL number %llu", (unsigned long long)number)
+                     : mh_cli_fail(rc, "reading the CA in %s", dir);
         goto out;
     }
-    if ((ret = write_pem(out_path, "X509 CRL", crl, crl_len, true)) != 0)
+    if ((ret = write_pem(a.out_path, "X509 CRL", crl, crl_len)) != 0)
         goto out;
-    if (out_path && strcmp(out_path, "-") != 0)
+    if (a.out_path && strcmp(a.out_path, "-") != 0)
         printf("CRL number %llu with %zu revoked certificate%s written to %s\n",
-               (unsigned long long)number, n, n == 1 ? "" : "s", out_path);
+               (unsigned long long)number, n, n == 1 ? "" : "s", a.out_path);
     ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
     mh_cli_close(&c);
     mh_cadb_close(db);
-    free(ca_cert);
     free(crl);
-    free(entries);
     free(key_uri);
     return ret;
 }
@@ -1338,9 +1016,9 @@ static int cmd_ca_list(int argc, char **argv)
     const char *dir = ca_dir(dir_opt, dirbuf, sizeof dirbuf);
     if ((ret = open_db(dir, false, &db)) != 0)
         goto out;
-    subject = cfg_str(db, "subject");
-    kind = cfg_str(db, "kind");
-    key_uri = cfg_str(db, "key_uri");
+    subject = mh_app_ca_config(db, "subject");
+    kind = mh_app_ca_config(db, "kind");
+    key_uri = mh_app_ca_config(db, "key_uri");
     if ((rc = mh_cadb_cert_list(db, &list, &n)) != 0 || (rc = mh_cadb_crl_next(db, &next)) != 0) {
         ret = mh_cli_fail(rc, "reading the CA in %s", dir);
         goto out;

@@ -10,11 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mbedtls/pem.h>
-#include <mbedtls/pk.h>
-#include <mbedtls/rsa.h>
-#include <mbedtls/sha256.h>
-
+#include "mh_hash.h"
+#include "mh_keys.h"
 #include "mh_pdf.h"
 #include "mh_pki.h"
 
@@ -72,30 +69,23 @@ static int certs_read(certs *c, const char *path, const char *what)
     }
     size_t off = 0, found = 0;
     while (off < len) {
-        mbedtls_pem_context pem;
-        size_t used = 0;
-        mbedtls_pem_init(&pem);
-        int rc = mbedtls_pem_read_buffer(&pem, "-----BEGIN CERTIFICATE-----",
-                                         "-----END CERTIFICATE-----", file + off, NULL, 0, &used);
-        if (rc == MBEDTLS_ERR_PEM_NO_HEADER_FOOTER_PRESENT) {
-            mbedtls_pem_free(&pem);
+        uint8_t *der = NULL;
+        size_t der_len = 0, used = 0;
+        int rc = mh_keys_pem_read((const char *)file + off, "CERTIFICATE", &der, &der_len, &used);
+        if (rc == MH_ERR_NOT_FOUND)
             break;
+        if (rc == MH_ERR_NOMEM) {
+            ret = mh_cli_fail(rc, "reading %s", path);
+            goto out;
         }
-        if (rc || c->n == MAX_CERTS || mh_x509_cert_check(pem.buf, pem.buflen)) {
-            mbedtls_pem_free(&pem);
+        if (rc || c->n == MAX_CERTS || mh_x509_cert_check(der, der_len)) {
+            free(der);
             ret = mh_cli_error(MH_EXIT_INPUT, "reading %s %s: a certificate is malformed%s", what,
                                path, c->n == MAX_CERTS ? " (or too many)" : "");
             goto out;
         }
-        c->der[c->n] = malloc(pem.buflen);
-        if (!c->der[c->n]) {
-            mbedtls_pem_free(&pem);
-            ret = mh_cli_fail(MH_ERR_NOMEM, "reading %s", path);
-            goto out;
-        }
-        memcpy(c->der[c->n], pem.buf, pem.buflen);
-        c->len[c->n++] = pem.buflen;
-        mbedtls_pem_free(&pem);
+        c->der[c->n] = der; /* transferred */
+        c->len[c->n++] = der_len;
         off += used;
         found++;
     }
@@ -112,42 +102,36 @@ out:
 /* A signing key: a token key by URI, or a software key file; sg signs. */
 typedef struct key {
     mh_cli_ctx c;
-    mbedtls_pk_context pk;
-    mh_pki_soft_signer soft;
+    mh_keys_file *file;
     mh_signer sg;
 } key;
 
-static int key_open(key *k, const char *uri, const char *file, const char *module)
-{
-    int rc;
-    memset(&k->c, 0, sizeof k->c);
-    mbedtls_pk_init(&k->pk);
-    if (file) {
-        rc = mbedtls_pk_parse_keyfile(&k->pk, file, NULL);
-        if (rc)
-            return mh_cli_error(MH_EXIT_INPUT,
-                                "reading the key file %s: not an unencrypted PEM or DER private "
-                                "key (mbedTLS error -0x%04x)",
-                                file, (unsigned)-rc);
-        rc = mh_pki_soft_signer_init(&k->soft, &k->pk, MH_SIG_AUTO);
-        if (rc)
-            return mh_cli_fail(rc, "using the key file %s", file);
-        k->sg = k->soft.signer;
-        return MH_EXIT_OK;
-    }
-    int ret = mh_cli_open_key(&k->c, uri, module, MH_CLI_LOGIN_ALWAYS);
-    if (ret)
-        return ret;
-    rc = mh_hsm_key_signer(k->c.key, MH_SIG_AUTO, &k->sg);
-    if (rc)
-        return mh_cli_fail(rc, "using %s", k->c.key_name);
-    return MH_EXIT_OK;
-}
-
 static void key_close(key *k)
 {
-    mbedtls_pk_free(&k->pk);
+    mh_keys_file_close(k->file);
+    k->file = NULL;
     mh_cli_close(&k->c);
+}
+
+/* Opens the key; on failure nothing stays open. */
+static int key_open(key *k, const char *uri, const char *file, const char *module)
+{
+    int rc, ret;
+    memset(k, 0, sizeof *k);
+    if (file) {
+        rc = mh_keys_file_open(file, &k->file);
+        if (rc)
+            return mh_cli_fail(rc, "%s the key file %s", rc == MH_ERR_PARSE ? "reading" : "using",
+                               file);
+        k->sg = *mh_keys_file_signer(k->file);
+        return MH_EXIT_OK;
+    }
+    ret = mh_cli_open_key(&k->c, uri, module, MH_CLI_LOGIN_ALWAYS);
+    if (ret == MH_EXIT_OK && (rc = mh_hsm_key_signer(k->c.key, MH_SIG_AUTO, &k->sg)) != 0)
+        ret = mh_cli_fail(rc, "using %s", k->c.key_name);
+    if (ret)
+        key_close(k);
+    return ret;
 }
 
 /* CMS input: PEM ("-----BEGIN CMS/PKCS7-----"), base64 or DER/BER, made DER. */
@@ -309,14 +293,13 @@ static int local_timestamp(const char *tsa_uri, const char *tsa_file, const char
 
     memset(&tc, 0, sizeof tc);
     memset(&k, 0, sizeof k);
-    mbedtls_pk_init(&k.pk);
     ret = certs_read(&tc, tsa_cert_path, "the TSA certificate");
     if (ret)
         goto out;
     ret = key_open(&k, tsa_uri, tsa_file, module);
     if (ret)
         goto out;
-    if (mbedtls_sha256_ret(sig, sig_len, dig, 0) || random_bytes(serial, sizeof serial) ||
+    if (mh_hash_sha256(sig, sig_len, dig) || random_bytes(serial, sizeof serial) ||
         mh_tsp_req_init(&req, MBEDTLS_MD_SHA256, dig, sizeof dig)) {
         ret = mh_cli_fail(MH_ERR_INTERNAL, "preparing the timestamp");
         goto out;
@@ -959,18 +942,18 @@ static int cmd_ts_request(int argc, char **argv)
     nonce = !a.no_nonce;
     cert = !a.no_cert;
     mbedtls_md_type_t md = mh_cli_hash_from_name(hash);
-    const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
-    if (!mi || (md != MBEDTLS_MD_SHA256 && md != MBEDTLS_MD_SHA384 && md != MBEDTLS_MD_SHA512)) {
+    if ((md != MBEDTLS_MD_SHA256 && md != MBEDTLS_MD_SHA384 && md != MBEDTLS_MD_SHA512)) {
         ret = mh_cli_usage("unknown --hash '%.20s': use sha256, sha384 or sha512", hash);
         goto out;
     }
     ret = mh_cli_read_file(in, MH_CLI_MSG_MAX, &data, &len);
     if (ret)
         goto out;
-    uint8_t dig[MBEDTLS_MD_MAX_SIZE], der[512];
-    size_t der_len = 0;
+    uint8_t dig[64], der[512];
+    size_t der_len = 0, dig_len = 0;
     mh_tsp_req req;
-    if (mbedtls_md(mi, data, len, dig) || mh_tsp_req_init(&req, md, dig, mbedtls_md_get_size(mi))) {
+    if (mh_hash_md(md, data, len, dig, sizeof dig, &dig_len) ||
+        mh_tsp_req_init(&req, md, dig, dig_len)) {
         ret = mh_cli_fail(MH_ERR_INTERNAL, "hashing %s", in);
         goto out;
     }

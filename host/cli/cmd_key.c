@@ -2,16 +2,13 @@
  * cmd_key.c - `mohur key generate|list|export|import-cert|sign|verify`.
  */
 #include "cli.h"
+#include "mh_hash.h"
+#include "mh_keys.h"
 #include "mh_pki.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <mbedtls/asn1.h>
-#include <mbedtls/error.h>
-#include <mbedtls/pem.h>
-#include <mbedtls/pk.h>
 
 #define URI_CAP 1024
 #define SPKI_CAP 2048
@@ -513,43 +510,16 @@ static const struct mh_cli_spec key_import_cert_spec = {
     "  mohur key import-cert --key 'pkcs11:token=Seal;object=registry' --cert registry.crt\n",
 };
 
-/* True for mbedTLS errors that mean "an algorithm mbedTLS 2.28 does not
- * know" (Ed25519 keys and signatures) rather than "not a certificate". */
-/* Certificate ::= SEQUENCE { tbs SEQUENCE, sigAlg SEQUENCE, sig BIT STRING },
- * spanning exactly the input. The outline check for what pki/x509 cannot
- * parse in full (an algorithm it does not know). */
-static bool cert_outline_ok(const uint8_t *der, size_t len)
-{
-    unsigned char *p = (unsigned char *)(uintptr_t)der;
-    const unsigned char *end = der + len;
-    size_t l;
-
-    if (mbedtls_asn1_get_tag(&p, end, &l, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE))
-        return false;
-    if (p + l != end)
-        return false;
-    if (mbedtls_asn1_get_tag(&p, end, &l, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE))
-        return false;
-    p += l;
-    if (mbedtls_asn1_get_tag(&p, end, &l, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE))
-        return false;
-    p += l;
-    if (mbedtls_asn1_get_tag(&p, end, &l, MBEDTLS_ASN1_BIT_STRING))
-        return false;
-    return p + l == end;
-}
-
 static int cmd_key_import_cert(int argc, char **argv)
 {
     struct import_opts a = {NULL, NULL, NULL};
     static const char begin_cert[] = "-----BEGIN CERTIFICATE-----";
-    static const char end_cert[] = "-----END CERTIFICATE-----";
     int ret = MH_EXIT_USAGE;
     mh_cli_ctx c;
     const char *keyuri = NULL, *cert_path = NULL, *module = NULL;
     uint8_t *file = NULL;
     size_t file_len = 0;
-    mbedtls_pem_context pem;
+    uint8_t *pem_der = NULL;
     mh_x509_cert *xc = calloc(1, sizeof *xc);
     const uint8_t *der = NULL;
     size_t der_len = 0;
@@ -560,7 +530,6 @@ static int cmd_key_import_cert(int argc, char **argv)
     int rc;
 
     memset(&c, 0, sizeof c);
-    mbedtls_pem_init(&pem);
     subject[0] = '\0';
     if (!xc) {
         ret = mh_cli_fail(MH_ERR_NOMEM, "reading the certificate");
@@ -590,7 +559,11 @@ static int cmd_key_import_cert(int argc, char **argv)
     ret = MH_EXIT_INPUT;
     if (strstr((const char *)file, "-----BEGIN ")) {
         size_t used = 0;
-        rc = mbedtls_pem_read_buffer(&pem, begin_cert, end_cert, file, NULL, 0, &used);
+        rc = mh_keys_pem_read((const char *)file, "CERTIFICATE", &pem_der, &der_len, &used);
+        if (rc == MH_ERR_NOMEM) {
+            mh_cli_fail(rc, "reading %s", cert_path);
+            goto out;
+        }
         if (rc) {
             mh_cli_error(MH_EXIT_INPUT,
                          "reading %s: the file is PEM but holds no readable CERTIFICATE "
@@ -605,8 +578,7 @@ static int cmd_key_import_cert(int argc, char **argv)
                          cert_path);
             goto out;
         }
-        der = pem.buf;
-        der_len = pem.buflen;
+        der = pem_der;
     } else {
         der = file;
         der_len = file_len;
@@ -617,7 +589,7 @@ static int cmd_key_import_cert(int argc, char **argv)
     if (rc == 0) {
         parsed = true;
         mh_x509_name_str(&xc->subject, subject, sizeof subject);
-    } else if (!(rc == MH_ERR_UNSUPPORTED && cert_outline_ok(der, der_len))) {
+    } else if (!(rc == MH_ERR_UNSUPPORTED && mh_keys_cert_outline_ok(der, der_len))) {
         mh_cli_fail(rc, "reading %s: not an X.509 certificate", cert_path);
         goto out;
     }
@@ -653,7 +625,7 @@ static int cmd_key_import_cert(int argc, char **argv)
     ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
     free(xc);
-    mbedtls_pem_free(&pem);
+    free(pem_der);
     free(file);
     mh_cli_close(&c);
     return ret;
@@ -672,7 +644,7 @@ struct sig_input {
     mbedtls_md_type_t md;
     uint8_t *msg;
     size_t msg_len;
-    uint8_t digest[MBEDTLS_MD_MAX_SIZE];
+    uint8_t digest[64];
     size_t digest_len;
 };
 
@@ -700,8 +672,7 @@ static int read_sig_input(const struct sig_opts *o, struct sig_input *si)
         goto out;
     }
     if (o->digest_hex) {
-        const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(si->md);
-        size_t want = mi ? mbedtls_md_get_size(mi) : 0;
+        size_t want = mh_hash_md_size(si->md);
         if (si->alg == MH_SIG_ED25519) {
             mh_cli_usage("Ed25519 signs the message itself, not a digest: use --in FILE");
             goto out;

@@ -9,10 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <mbedtls/pem.h>
-#include <mbedtls/pk.h>
-#include <mbedtls/sha256.h>
-
+#include "mh_hash.h"
+#include "mh_keys.h"
 #include "mh_pki.h"
 #include "mh_qr.h"
 
@@ -59,44 +57,15 @@ static void iso_time(uint64_t t, char *buf, size_t cap)
 /* SHA-256 and length of a file, streamed. Prints the error. */
 static int digest_file(const char *path, uint8_t sha[32], uint64_t *len)
 {
-    int ret = MH_EXIT_INPUT;
-    FILE *f = NULL;
-    mbedtls_sha256_context ctx;
-    uint8_t buf[65536];
-    size_t n;
-
-    mbedtls_sha256_init(&ctx);
+    FILE *f = fopen(path, "rb");
     *len = 0;
-    f = fopen(path, "rb");
-    if (!f) {
-        ret = mh_cli_error(MH_EXIT_INPUT, "cannot open '%s': %s", path, strerror(errno));
-        goto out;
-    }
-    if (mbedtls_sha256_starts_ret(&ctx, 0)) {
-        ret = MH_EXIT_INTERNAL;
-        goto out;
-    }
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (mbedtls_sha256_update_ret(&ctx, buf, n)) {
-            ret = MH_EXIT_INTERNAL;
-            goto out;
-        }
-        *len += n;
-    }
-    if (ferror(f)) {
-        ret = mh_cli_error(MH_EXIT_INPUT, "reading '%s' failed", path);
-        goto out;
-    }
-    if (mbedtls_sha256_finish_ret(&ctx, sha)) {
-        ret = MH_EXIT_INTERNAL;
-        goto out;
-    }
-    ret = MH_EXIT_OK;
-out:
-    if (f)
-        fclose(f);
-    mbedtls_sha256_free(&ctx);
-    return ret;
+    if (!f)
+        return mh_cli_error(MH_EXIT_INPUT, "cannot open '%s': %s", path, strerror(errno));
+    int rc = mh_hash_sha256_stream(f, sha, len);
+    fclose(f);
+    if (rc == MH_ERR_IO)
+        return mh_cli_error(MH_EXIT_INPUT, "reading '%s' failed", path);
+    return rc ? MH_EXIT_INTERNAL : MH_EXIT_OK;
 }
 
 struct qr_out {
@@ -657,12 +626,11 @@ static int load_trust(const char *path, mh_receipt_key *keys, size_t *n)
     int ret = MH_EXIT_INPUT;
     uint8_t *data = NULL;
     size_t len = 0, found = 0;
-    mbedtls_pem_context pem;
+    uint8_t *pem = NULL;
     mh_x509_cert *crt = calloc(1, sizeof *crt);
     uint8_t spki[512];
     int rc;
 
-    mbedtls_pem_init(&pem);
     if (!crt)
         return mh_cli_fail(MH_ERR_NOMEM, "reading '%s'", path);
     ret = mh_cli_read_file(path, MH_CLI_SMALL_MAX, &data, &len);
@@ -693,19 +661,19 @@ static int load_trust(const char *path, mh_receipt_key *keys, size_t *n)
             p += 11; /* another kind of block: not a key we take */
             continue;
         }
-        mbedtls_pem_free(&pem);
-        mbedtls_pem_init(&pem);
-        rc = mbedtls_pem_read_buffer(
-            &pem, cert ? "-----BEGIN CERTIFICATE-----" : "-----BEGIN PUBLIC KEY-----",
-            cert ? "-----END CERTIFICATE-----" : "-----END PUBLIC KEY-----", (const uint8_t *)p,
-            NULL, 0, &used);
+        free(pem);
+        pem = NULL;
+        rc = mh_keys_pem_read(p, cert ? "CERTIFICATE" : "PUBLIC KEY", &pem, &der_len, &used);
+        if (rc == MH_ERR_NOMEM) {
+            ret = mh_cli_fail(rc, "reading '%s'", path);
+            goto out;
+        }
         if (rc || used == 0) {
             ret = mh_cli_error(MH_EXIT_INPUT, "'%s' has a damaged PEM block", path);
             goto out;
         }
         p += used;
-        der = pem.buf;
-        der_len = pem.buflen;
+        der = pem;
         if (cert) {
             /* the certificate's key, through the one certificate model */
             if (mh_x509_cert_parse(crt, der, der_len) || crt->spki.len > sizeof spki) {
@@ -737,7 +705,7 @@ static int load_trust(const char *path, mh_receipt_key *keys, size_t *n)
     }
     ret = MH_EXIT_OK;
 out:
-    mbedtls_pem_free(&pem);
+    free(pem);
     free(crt);
     free(data);
     return ret;
