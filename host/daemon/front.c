@@ -1889,6 +1889,10 @@ static int front_setup(mhd_conf *c)
     mh_web_opts wo = {.public_host = c->public_host[0] ? c->public_host : NULL, .https = tls};
     if ((rc = mh_web_open(F.app, &wo, &F.web)) != 0)
         return rc;
+    /* the kinds, which verifying and co-signing read, in memory: the
+     * directory may be one only root may enter (a checkout under /root) */
+    if ((rc = mh_kinds_preload(mh_kinds_dir())) != 0)
+        return rc;
     /* what follows cannot be undone: no more root, then only the kinds and
      * the tiles to read (Landlock), then no writing, no code, no sockets
      * (seccomp). /proc: the memfds of uploads are opened by their

@@ -240,6 +240,61 @@ static void default_party_rects(mh_kind *k)
     }
 }
 
+/* Kind files read once into memory (mh_kinds_preload), for a process that
+ * cannot read the directory later (mohurd's front after it dropped root). */
+#define PRELOAD_MAX 64
+static struct {
+    char dir[1024];
+    size_t n;
+    struct {
+        char id[40];
+        char *json;
+        size_t len;
+    } k[PRELOAD_MAX];
+} pre;
+
+int mh_kinds_preload(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        mh_err_set(MH_ERR_IO, "the document kinds in %s cannot be read", dir);
+        return MH_ERR_IO;
+    }
+    snprintf(pre.dir, sizeof pre.dir, "%s", dir);
+    struct dirent *e;
+    int rc = MH_OK;
+    while (rc == MH_OK && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 6 || n - 5 >= sizeof pre.k[0].id || strcmp(e->d_name + n - 5, ".json") != 0)
+            continue;
+        char id[40], path[1300];
+        snprintf(id, sizeof id, "%.*s", (int)(n - 5), e->d_name);
+        if (!valid_id(id))
+            continue;
+        if (pre.n == PRELOAD_MAX) {
+            mh_err_set(MH_ERR_TOO_LARGE, "more than %d document kinds in %s", PRELOAD_MAX, dir);
+            rc = MH_ERR_TOO_LARGE;
+            break;
+        }
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        char *buf = malloc(256 * 1024 + 1);
+        size_t got = f && buf ? fread(buf, 1, 256 * 1024 + 1, f) : 0;
+        if (f)
+            fclose(f);
+        if (!buf || got == 0 || got > 256 * 1024) {
+            free(buf);
+            continue; /* mh_kind_load says what is wrong with it, from the file */
+        }
+        snprintf(pre.k[pre.n].id, sizeof pre.k[0].id, "%s", id);
+        pre.k[pre.n].json = buf;
+        pre.k[pre.n].len = got;
+        pre.n++;
+    }
+    closedir(d);
+    return rc;
+}
+
 int mh_kind_load(const char *dir, const char *id, mh_kind *k)
 {
     memset(k, 0, sizeof *k);
@@ -250,19 +305,33 @@ int mh_kind_load(const char *dir, const char *id, mh_kind *k)
     }
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.json", dir, id);
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        mh_err_set(MH_ERR_NOT_FOUND,
-                   "there is no document kind '%s' (no file %s); 'mohur kinds' lists them", id,
-                   path);
-        return MH_ERR_NOT_FOUND;
-    }
-    if (st.st_size > 256 * 1024) {
-        mh_err_set(MH_ERR_TOO_LARGE, "the kind file %s is larger than 256 KiB", path);
-        return MH_ERR_TOO_LARGE;
-    }
     json_error_t je;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    json_t *root = NULL;
+    if (pre.dir[0] && strcmp(pre.dir, dir) == 0) {
+        size_t i = 0;
+        while (i < pre.n && strcmp(pre.k[i].id, id) != 0)
+            i++;
+        if (i == pre.n) {
+            mh_err_set(MH_ERR_NOT_FOUND,
+                       "there is no document kind '%s' (no file %s); 'mohur kinds' lists them", id,
+                       path);
+            return MH_ERR_NOT_FOUND;
+        }
+        root = json_loadb(pre.k[i].json, pre.k[i].len, JSON_REJECT_DUPLICATES, &je);
+    } else {
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            mh_err_set(MH_ERR_NOT_FOUND,
+                       "there is no document kind '%s' (no file %s); 'mohur kinds' lists them", id,
+                       path);
+            return MH_ERR_NOT_FOUND;
+        }
+        if (st.st_size > 256 * 1024) {
+            mh_err_set(MH_ERR_TOO_LARGE, "the kind file %s is larger than 256 KiB", path);
+            return MH_ERR_TOO_LARGE;
+        }
+        root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    }
     if (!root) {
         mh_err_set(MH_ERR_PARSE, "the kind file %s is not valid JSON (line %d: %s)", path, je.line,
                    je.text);

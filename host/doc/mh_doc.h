@@ -93,6 +93,11 @@ typedef struct mh_kind {
 const char *mh_kinds_dir(void);
 /* Loads DIR/ID.json, checking every value; errors name the file and key. */
 int mh_kind_load(const char *dir, const char *id, mh_kind *k) MH_WARN_UNUSED;
+/* Reads every kind file of dir into memory once; mh_kind_load(dir, ...)
+ * then reads them from there (mohurd's front, which cannot read the
+ * directory once it dropped root: the kinds may sit in a tree only root
+ * may enter). Not thread-safe: call before threads start. */
+int mh_kinds_preload(const char *dir) MH_WARN_UNUSED;
 /* The ids of all kinds in dir (NUL-separated into buf), count in *n. */
 int mh_kind_list(const char *dir, char *buf, size_t cap, size_t *n) MH_WARN_UNUSED;
 int mh_kind_field_index(const mh_kind *k, const char *id);
