@@ -287,6 +287,11 @@ const mh_pdf_font *mh_app_stamp_font(mh_app *a)
     return f;
 }
 
+void mh_app_stamp_font_load(mh_app *a)
+{
+    (void)mh_app_stamp_font(a);
+}
+
 void mh_app_caption_text(const char *in, char *out, size_t cap)
 {
     static const struct {

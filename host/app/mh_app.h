@@ -479,6 +479,9 @@ int mh_app_signer_cert(const mh_app_signer *s, uint8_t **der, size_t *len) MH_WA
 const mh_signer *mh_app_signer_key(const mh_app_signer *s);
 /* The SHA-256 of a signer's certificate (what ledger entries record). */
 void mh_app_signer_fp(const mh_app_signer *s, uint8_t fp[32]);
+/* Builds the stamp's caption font now (otherwise made on first use), for
+ * a process that cannot read /usr/share/fonts later (mohurd's front). */
+void mh_app_stamp_font_load(mh_app *a);
 /* Is the appliance token there and answering? */
 bool mh_app_token_ok(mh_app *a);
 /* Signs a checkpoint note body with the registry key (C2SP signed note,

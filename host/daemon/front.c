@@ -1893,6 +1893,9 @@ static int front_setup(mhd_conf *c)
      * directory may be one only root may enter (a checkout under /root) */
     if ((rc = mh_kinds_preload(mh_kinds_dir())) != 0)
         return rc;
+    /* and the stamp's font, for a co-signature's caption in the party's
+     * own letters (it is read from /usr/share/fonts, outside Landlock's) */
+    mh_app_stamp_font_load(F.app);
     /* what follows cannot be undone: no more root, then only the kinds and
      * the tiles to read (Landlock), then no writing, no code, no sockets
      * (seccomp). /proc: the memfds of uploads are opened by their

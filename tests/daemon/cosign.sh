@@ -113,6 +113,11 @@ assert len(sigs) == 2, sigs
 assert "Rəşad Əliyev" in sigs[1]["signer"], sigs[1]
 PY
 pass "mohur verify: VALID, two signatures, the second the party's"
+if command -v pdftotext >/dev/null; then
+    pdftotext "$W/act1.cosigned.pdf" - 2>/dev/null | grep -q "Rəşad Əliyev" ||
+        fail "the party's caption names Rəşad Əliyev in his own letters"
+    pass "the party's caption names him in his own letters (the stamp font in mohurd's front)"
+fi
 if command -v pdfsig >/dev/null; then
     pdfsig "$W/act1.cosigned.pdf" >"$W/pdfsig.out" 2>&1
     [ "$(grep -c 'Signature Validation: Signature is Valid' "$W/pdfsig.out")" = 2 ] ||
