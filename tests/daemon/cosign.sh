@@ -38,9 +38,11 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=
     -days 30 -keyout "$W/stranger.key" -out "$W/stranger.pem" 2>/dev/null || fail "openssl req"
 openssl x509 -in "$state/certs/root.crt" -inform "$(head -c 5 "$state/certs/root.crt" | grep -q -- ----- && echo PEM || echo DER)" -out "$W/root.pem" || fail "the root certificate"
 
-start_mohurd
+# the API tokens before mohurd starts (a token made while it runs reloads
+# it; see docs/daemon.md on requests during two quick reloads)
 NOTARY=$(token notary --issuer notary)
 AUDITOR=$(token auditor)
+start_mohurd
 
 # two notary acts, signed by the notary through mohurd (no party yet)
 act() { # N -> $W/actN.signed.pdf
