@@ -73,7 +73,8 @@ static int receipt_keys(const char *config, const char *registry, mh_receipt_key
 
 /* The SHA-256 and length of what the receipt names: a PDF's first doc_len
  * bytes (its original, before mohur's updates), else the whole file. */
-static int doc_digest(const char *path, const mh_receipt_claims *c, uint8_t d[32], uint64_t *len)
+static int doc_digest(const char *path, const mh_receipt_claims *c, uint8_t d[32], uint64_t *len,
+                      bool *later)
 {
     uint8_t *doc = NULL;
     size_t n = 0;
@@ -81,7 +82,8 @@ static int doc_digest(const char *path, const mh_receipt_claims *c, uint8_t d[32
     if (rc)
         return rc;
     bool pdf = n >= 5 && memcmp(doc, "%PDF-", 5) == 0;
-    if (pdf && c->doc_len < n)
+    *later = pdf && c->doc_len < n;
+    if (*later)
         n = (size_t)c->doc_len;
     (void)mh_hash_sha256(doc, n, d);
     *len = n;
@@ -111,6 +113,7 @@ static enum mh_app_verdict_code judge(mh_follow *f, const char *config, const ch
     mh_receipt r;
     char id[MH_FOLLOW_ID_MAX + 1];
     int rc;
+    bool later = false; /* a PDF with updates after the bytes the receipt names */
 
     v->has_receipt = true;
     snprintf(v->url, sizeof v->url, "%s", url);
@@ -169,7 +172,7 @@ static enum mh_app_verdict_code judge(mh_follow *f, const char *config, const ch
     if (doc_path) {
         uint8_t d[32];
         uint64_t dl = 0;
-        if ((rc = doc_digest(doc_path, &r.claims, d, &dl)) != 0) {
+        if ((rc = doc_digest(doc_path, &r.claims, d, &dl, &later)) != 0) {
             snprintf(v->sentence, sizeof v->sentence, "ERROR: reading %s: %s", doc_path,
                      mh_err_message(rc));
             return MH_APP_ERROR;
@@ -264,6 +267,18 @@ static enum mh_app_verdict_code judge(mh_follow *f, const char *config, const ch
         snprintf(v->sentence, sizeof v->sentence, "REVOKED: %s was revoked on %s (reason: %s).",
                  v->doc_id, rw, mh_app_reason_name(fe->reason));
         return MH_APP_REVOKED;
+    }
+    /* the signatures and whatever a later update shows are not checked
+     * here (the registry's CA is not this verifier's): an update added after
+     * them could change what the page displays, so no VALID for the file */
+    if (later) {
+        snprintf(v->sentence, sizeof v->sentence,
+                 "UNKNOWN: %s is in registry %s's log and this file begins with the very bytes "
+                 "it was issued for, but the signatures and updates after them cannot be "
+                 "checked here; check the file with the registry's own verifier (its page, or "
+                 "mohur verify with its root as --trust).",
+                 v->doc_id, v->registry);
+        return MH_APP_UNKNOWN;
     }
     if (v->follow_stale) {
         snprintf(v->sentence, sizeof v->sentence,

@@ -164,13 +164,10 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, req *r, int status, const char *ctype,
-                             const void *body, size_t len, const char *cache)
+/* Every answer's headers, then queued (or kept for a deferred request). */
+static enum MHD_Result answer(struct MHD_Connection *c, req *r, int status, const char *ctype,
+                              struct MHD_Response *resp, const char *cache)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-    if (!resp)
-        return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
@@ -202,6 +199,14 @@ static enum MHD_Result reply(struct MHD_Connection *c, req *r, int status, const
     return ret;
 }
 
+static enum MHD_Result reply(struct MHD_Connection *c, req *r, int status, const char *ctype,
+                             const void *body, size_t len, const char *cache)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    return resp ? answer(c, r, status, ctype, resp, cache) : MHD_NO;
+}
+
 /* An answer whose buffer is handed over (malloc'd; freed by libmicrohttpd). */
 static enum MHD_Result reply_owned(struct MHD_Connection *c, req *r, int status, const char *ctype,
                                    char *body, size_t len)
@@ -211,25 +216,7 @@ static enum MHD_Result reply_owned(struct MHD_Connection *c, req *r, int status,
         free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    if (r->L->tls)
-        MHD_add_response_header(resp, "Strict-Transport-Security",
-                                "max-age=31536000; includeSubDomains");
-    if (F.draining)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-    r->status = status;
-    if (r->deferred) {
-        if (r->resp)
-            MHD_destroy_response(r->resp);
-        r->resp = resp;
-        return MHD_YES;
-    }
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    return answer(c, r, status, ctype, resp, NULL);
 }
 
 static enum MHD_Result reply_json(struct MHD_Connection *c, req *r, int status, json_t *o)

@@ -35,6 +35,12 @@ publish() { # STATE ORIGIN MIRROR -> vkey in MIRROR.vkey
 sign_txt "$A" a1 C-1
 sign_txt "$A" a2 C-2
 sign_txt "$B" b1 N-1
+# a signed PDF: its receipt names the bytes before mohur's signature
+python3 "${MOHUR_SRC:?}/tests/app/mkpdf.py" "$W/p1.pdf" "Court decision P-1" || fail "mkpdf"
+MOHUR_STATE_DIR=$A "$MOHUR" sign "$W/p1.pdf" --kind court-decision --issuer agency \
+    --field case=P-1 --field court=Baku --field date=2026-12-01 --out "$W/p1.signed.pdf" \
+    --json >"$W/p1.json" 2>&1 || fail "sign p1.pdf"
+P1URL=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$W/p1.json")
 publish "$A" edu.verify.test/log "$W/mirror-a"
 publish "$B" notary.verify.test/log "$W/mirror-b"
 spki() { openssl x509 -in "$1/certs/registry.crt" -noout -pubkey | openssl pkey -pubin -outform DER | base64 -w0; }
@@ -52,12 +58,30 @@ export MOHUR_STATE_DIR=$W/none
 expect 0 "a receipt of registry AZ-EDU is valid in its log" verify --qr "$(cat "$W/a1.receipt")" "${F[@]}"
 out_has "^VALID: agency/court-decision/C-1" "says VALID with the document id"
 out_has "registry AZ-EDU, log entry 0" "names the registry and the log entry"
-out_has "Log: edu.verify.test/log, trusted up to 2 entries" "shows the checkpoint it trusts"
+out_has "Log: edu.verify.test/log, trusted up to 3 entries" "shows the checkpoint it trusts"
 out_has "its log vouches for it" "says the receipt signature is vouched for by the log (no key configured)"
 expect 0 "a receipt of registry AZ-NOT, with its receipt key checked" verify --qr "$(cat "$W/b1.receipt")" "${F[@]}"
 out_has "by a key of its registry" "the receipt's own signature checked"
 expect 0 "with the document" verify --qr "$(cat "$W/a2.receipt")" --doc "$W/a2.txt" "${F[@]}"
 out_has "the same bytes the receipt names" "the document compared"
+# a signed PDF: its original bytes match, but what was appended after them
+# (the signatures, or an update an attacker added) cannot be checked by a
+# verifier without the registry's CA: never VALID
+expect 8 "a signed PDF with the follower: not VALID, its signatures unchecked" verify --qr "$P1URL" \
+    --doc "$W/p1.signed.pdf" "${F[@]}"
+out_has "^UNKNOWN: agency/court-decision/P-1" "says the later updates cannot be checked here"
+printf '%%%%EOF\n%% an update added later\n' | cat "$W/p1.signed.pdf" - >"$W/p1.appended.pdf"
+expect 8 "the same PDF with an update appended" verify --qr "$P1URL" --doc "$W/p1.appended.pdf" "${F[@]}"
+python3 - "$W/p1.signed.pdf" "$W/p1.altered.pdf" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+i = d.index(b"Court decision P-1")
+d[i + 17] = ord("7")
+open(sys.argv[2], "wb").write(d)
+PY
+expect 1 "a signed PDF whose original bytes were changed" verify --qr "$P1URL" --doc "$W/p1.altered.pdf" "${F[@]}"
+out_has "^ALTERED" "says ALTERED"
+expect 0 "the receipt alone (no file) is VALID" verify --qr "$P1URL" "${F[@]}"
 printf 'decision C-9\n' >"$W/a2.altered.txt"
 expect 1 "an altered document" verify --qr "$(cat "$W/a2.receipt")" --doc "$W/a2.altered.txt" "${F[@]}"
 out_has "^ALTERED" "says ALTERED"
@@ -105,7 +129,7 @@ MOHUR_STATE_DIR=$A "$MOHUR" revoke agency/court-decision/C-2 --reason superseded
 publish "$A" edu.verify.test/log "$W/mirror-a"
 expect 1 "a revoked document, seen after the mirror's update" verify --qr "$(cat "$W/a2.receipt")" "${F[@]}"
 out_has "^REVOKED: agency/court-decision/C-2" "says REVOKED"
-out_has "trusted up to 3 entries" "the follower moved to the new checkpoint"
+out_has "trusted up to 4 entries" "the follower moved to the new checkpoint"
 
 run verify --qr "$(cat "$W/a1.receipt")" "${F[@]}" --json
 [ "$RC" = 0 ] || fail "--json exit $RC"
@@ -113,7 +137,7 @@ python3 - "$OUT" <<'PY' || fail "--json: verdict valid, the log's origin and siz
 import json, sys
 v = json.load(open(sys.argv[1]))
 assert v["verdict"] == "valid", v
-assert v["log"]["origin"] == "edu.verify.test/log" and v["log"]["size"] == 3, v["log"]
+assert v["log"]["origin"] == "edu.verify.test/log" and v["log"]["size"] == 4, v["log"]
 assert v["ledger"]["doc_id"] == "agency/court-decision/C-1", v["ledger"]
 PY
 pass "--json: the verdict, the ledger entry and the log's checkpoint"
