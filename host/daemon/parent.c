@@ -26,7 +26,7 @@
 
 #include <systemd/sd-daemon.h>
 
-#define DRAIN_MAX 4
+#define DRAIN_MAX 16
 
 #ifndef MH_VERSION
 #define MH_VERSION "unknown"
@@ -52,8 +52,16 @@ typedef struct parent {
     int lfd[MHD_LISTEN_MAX];
     size_t nl;
     kid kids[4]; /* by role: 1 front, 2 ledger, 3 signer */
-    pid_t draining[DRAIN_MAX];
+    /* fronts replaced by a reload, finishing what they took: each keeps
+     * its channel to us until it is reaped (a front replaced before it said
+     * it was ready must still be able to say so, or it would exit with the
+     * requests it had accepted) */
+    struct {
+        pid_t pid;
+        int chan;
+    } draining[DRAIN_MAX];
     bool stopping, reloading, notified;
+    bool reload_queued; /* a reload asked while the last one's front starts */
 } parent;
 
 static double now_s(void)
@@ -286,6 +294,8 @@ static void ready_line(parent *p)
     p->notified = true;
 }
 
+static void reload(parent *p);
+
 static void child_message(parent *p, kid *k)
 {
     static mhd_msg m;
@@ -312,9 +322,11 @@ static void child_message(parent *p, kid *k)
     if (p->reloading && k->role == MHD_ROLE_FRONT) {
         /* the new front serves: the old ones drain and go */
         for (int i = 0; i < DRAIN_MAX; i++)
-            if (p->draining[i])
-                kill(p->draining[i], SIGTERM);
+            if (p->draining[i].pid)
+                kill(p->draining[i].pid, SIGTERM);
         p->reloading = false;
+        if (p->reload_queued && !p->stopping)
+            reload(p);
     }
     if (all_ready(p) && !p->stopping)
         ready_line(p);
@@ -323,9 +335,14 @@ static void child_message(parent *p, kid *k)
 static void reaped(parent *p, pid_t pid, int st)
 {
     for (int i = 0; i < DRAIN_MAX; i++)
-        if (p->draining[i] == pid) {
-            p->draining[i] = 0;
+        if (p->draining[i].pid == pid) {
+            p->draining[i].pid = 0;
+            if (p->draining[i].chan >= 0)
+                close(p->draining[i].chan);
+            p->draining[i].chan = -1;
             mhd_log(MHD_LOG_INFO, "old front drained", "child_pid=%ld", (long)pid);
+            if (p->reload_queued && !p->reloading && !p->stopping)
+                reload(p);
             return;
         }
     for (int r = MHD_ROLE_FRONT; r <= MHD_ROLE_SIGNER; r++) {
@@ -406,12 +423,12 @@ static void stop_all(parent *p)
     /* the front first (it stops taking requests and finishes those in
      * flight), then the ledger (it finishes its own), then the signer */
     for (int i = 0; i < DRAIN_MAX; i++)
-        if (p->draining[i])
-            kill(p->draining[i], SIGTERM);
+        if (p->draining[i].pid)
+            kill(p->draining[i].pid, SIGTERM);
     if (p->kids[MHD_ROLE_FRONT].pid)
         kill(p->kids[MHD_ROLE_FRONT].pid, SIGTERM);
     for (int i = 0; i < DRAIN_MAX; i++)
-        wait_gone(p->draining[i], (double)p->c->timeout + 30);
+        wait_gone(p->draining[i].pid, (double)p->c->timeout + 30);
     wait_gone(p->kids[MHD_ROLE_FRONT].pid, (double)p->c->timeout + 30);
     static const enum mhd_role order[] = {MHD_ROLE_LEDGER, MHD_ROLE_SIGNER};
     for (size_t i = 0; i < 2; i++) {
@@ -429,8 +446,26 @@ static void stop_all(parent *p)
     mhd_log(MHD_LOG_INFO, "stopped", NULL);
 }
 
+static bool drain_slot_free(const parent *p)
+{
+    for (int i = 0; i < DRAIN_MAX; i++)
+        if (!p->draining[i].pid)
+            return true;
+    return false;
+}
+
 static void reload(parent *p)
 {
+    /* one front starts at a time: a reload asked while the last one's front
+     * is not serving yet (two `mohur api-token create` in a row) runs when
+     * it is, so that front is never replaced before it has said it is
+     * ready, and the second change is read by a front started after it */
+    if (p->reloading || !drain_slot_free(p)) {
+        p->reload_queued = true;
+        mhd_log(MHD_LOG_INFO, "reload queued until the last one is done", NULL);
+        return;
+    }
+    p->reload_queued = false;
     mhd_conf fresh;
     mhd_conf_defaults(&fresh);
     int rc = 0;
@@ -452,12 +487,11 @@ static void reload(parent *p)
     kid *f = &p->kids[MHD_ROLE_FRONT];
     if (f->pid) {
         for (int i = 0; i < DRAIN_MAX; i++)
-            if (!p->draining[i]) {
-                p->draining[i] = f->pid;
+            if (!p->draining[i].pid) {
+                p->draining[i].pid = f->pid;
+                p->draining[i].chan = f->chan;
                 break;
             }
-        if (f->chan >= 0)
-            close(f->chan);
         f->chan = -1;
         f->pid = 0;
     }
@@ -541,6 +575,8 @@ int mhd_parent_main(mhd_conf *c)
     p.c = c;
     for (int r = 0; r < 4; r++)
         p.kids[r].chan = -1;
+    for (int i = 0; i < DRAIN_MAX; i++)
+        p.draining[i].chan = -1;
     int rc = bind_all(&p);
     if (rc)
         return rc;

@@ -54,6 +54,8 @@ pass "a missing state directory says to run 'mohur init'"
 
 # ---- SIGHUP: a keep-alive client keeps its connection -------------------------------
 TOK=$(token auditor)
+ISS=$(token issuer --issuer agency)
+conf rate 100000 # the reload storm below issues as fast as it can
 SOCK=$W/http.sock
 start_mohurd --listen "unix:$SOCK"
 python3 - "$PORT" "$TOK" "$MPID" >"$W/ka.out" 2>&1 <<'PY' || { cat "$W/ka.out" >&2; fail "a keep-alive connection across SIGHUP"; }
@@ -76,6 +78,28 @@ grep -q 'msg="old front drained"' "$W/mohurd.err" || fail "the old front drained
 expect_code 200 "the new front serves" GET /api/v1/whoami -H "$(auth "$TOK")"
 [ "$(grep -c '^mohurd: ready' "$W/mohurd.err")" = 1 ] || fail "one ready line"
 pass "reload: the new front serves, the old one drained and left"
+
+# ---- reloads in quick succession while requests run -----------------------------------
+# Two reloads a few milliseconds apart (two `mohur api-token create` in a
+# row) used to replace a front before it had said it was ready: it exited
+# with the requests it had taken. Issues go through the ledger and the
+# signer; every one must be answered.
+python3 "$SRC/tests/daemon/reload_storm.py" "$PORT" "$ISS" "$MPID" 10 >"$W/storm.out" 2>&1 ||
+    { cat "$W/storm.out" >&2; fail "requests during double reloads"; }
+pass "double reloads while issuing: every request answered ($(head -n 1 "$W/storm.out"))"
+grep -q "exiting error" "$W/mohurd.err" && { grep "exiting error" "$W/mohurd.err" >&2; fail "a front exited with an error during the reloads"; }
+pass "no front exited with an error during the reloads"
+T1=$(token auditor)
+T2=$(token auditor) # made a few milliseconds after the first: two reloads
+for t in "$T1" "$T2"; do
+    for i in $(seq 50); do
+        api GET /api/v1/whoami -H "$(auth "$t")"
+        [ "$CODE" = 200 ] && break
+        sleep 0.1
+    done
+    [ "$CODE" = 200 ] || fail "a token made during two quick reloads works (HTTP $CODE)"
+done
+pass "both tokens of two api-token create in a row work (the queued reload read the second)"
 
 # ---- nginx with the shipped snippet, to mohurd's Unix socket --------------------------
 if command -v nginx >/dev/null; then
