@@ -97,6 +97,10 @@ struct mh_app_signer {
     mh_hsm_key *key;
     mh_signer signer;
     bool remote; /* signer signs elsewhere (mh_app_signer_open_remote) */
+    /* mh_app_signer_open_external: the far side's signer (a party's own
+     * token, on the party's machine); each of its signatures is checked
+     * against the certificate's key before a flow uses it */
+    mh_signer ext;
     uint8_t *cert;
     size_t cert_len;
     uint8_t fp[32];

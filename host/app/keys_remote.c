@@ -160,6 +160,62 @@ out:
     return ret;
 }
 
+/* The sign of an external signer: the far side signs, and what comes back
+ * must verify with the certificate's key over the very digest asked for,
+ * or the flow stops (and voids its entry): a signature that is not the
+ * registered key's never goes into a document. */
+static int verified_sign(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *in,
+                         size_t in_len, bool message, enum mh_sig_enc enc, uint8_t *sig, size_t cap,
+                         size_t *sig_len)
+{
+    const mh_app_remote_call *call = self->ctx;
+    const mh_app_signer *s = call->ctx;
+    mh_app_remote_call inner = {s->ext.ctx, call->request};
+    mh_signer far = *self;
+    far.sign = s->ext.sign;
+    far.ctx = &inner;
+    if (message)
+        return mh_err_set(MH_ERR_KEY_TYPE, "an external key signs digests only");
+    int rc = s->ext.sign(&far, md, in, in_len, false, enc, sig, cap, sig_len);
+    if (rc)
+        return rc;
+    mh_pki_pubkey *pk = calloc(1, sizeof *pk);
+    if (!pk)
+        return MH_ERR_NOMEM;
+    bool good = mh_pki_spki_parse(self->spki, self->spki_len, pk) == 0 &&
+                mh_pki_verify_hash(pk, self->alg, enc, md, in, in_len, sig, *sig_len, NULL) == 0;
+    free(pk);
+    if (!good) {
+        mh_err_clear();
+        return mh_err_set(MH_ERR_VERIFY_FAILED,
+                          "the signature that came back does not verify with the certificate's "
+                          "key over what was to be signed; nothing was signed with it");
+    }
+    return MH_OK;
+}
+
+int mh_app_signer_open_external(mh_app *a, const char *issuer_id, const uint8_t *cert, size_t len,
+                                const mh_signer *far, mh_app_signer **out)
+{
+    mh_app_signer *s = NULL;
+    *out = NULL;
+    if (!far || !far->sign)
+        return mh_err_set(MH_ERR_INVALID_ARG, "an external key needs a signer");
+    mh_signer shim = {.sign = verified_sign, .name = far->name};
+    int rc = mh_app_signer_open_remote(a, issuer_id, cert, len, &shim, &s);
+    if (rc)
+        return rc;
+    if (s->signer.alg != MH_SIG_ECDSA && s->signer.alg != MH_SIG_RSA_PKCS1) {
+        mh_app_signer_close(s);
+        return mh_err_set(MH_ERR_KEY_TYPE,
+                          "a key outside the appliance signs with ECDSA or RSA (PKCS#1 v1.5)");
+    }
+    s->ext = *far;
+    s->signer.ctx = s;
+    *out = s;
+    return MH_OK;
+}
+
 const mh_signer *mh_app_bind(const mh_signer *k, bool remote, const mh_app_request *rq,
                              app_bound *tmp)
 {

@@ -469,6 +469,17 @@ int mh_app_set_remote_key(mh_app *a, enum mh_app_key_role role, const uint8_t *c
 int mh_app_signer_open_remote(mh_app *a, const char *issuer_id, const uint8_t *cert, size_t len,
                               const mh_signer *remote, mh_app_signer **out) MH_WARN_UNUSED;
 
+/* (MH_APP_NO_TOKEN) An issuer's signer whose key is outside the appliance:
+ * a notary's USB token on the notary's own machine (mohurd's first
+ * signature with an external key). As mh_app_signer_open_remote (the
+ * path, the CRL, the issuer's registered certificates), and every
+ * signature far->sign returns is verified with the certificate's key over
+ * the digest asked for before the flow uses it (MH_ERR_VERIFY_FAILED
+ * otherwise; the flow then voids its entry). far->ctx is passed to
+ * far->sign as an mh_app_remote_call's ctx, with the flow's request. */
+int mh_app_signer_open_external(mh_app *a, const char *issuer_id, const uint8_t *cert, size_t len,
+                                const mh_signer *far, mh_app_signer **out) MH_WARN_UNUSED;
+
 /* (MH_APP_KEYS_ONLY, the signer process) The certificate of an appliance
  * key or of a signer (malloc'd copy), and their mh_signers (the token's):
  * the far side of a remote key. NULL when the key is not there. */

@@ -205,10 +205,15 @@ struct mh_app_issue_req;
 struct mh_app_issue_res;
 struct mh_ledger_status;
 struct mh_batch_stats;
+struct mh_app_signer;
 /* mohur sign through mohurd: the outputs written to out as when signing
- * directly; res filled the same way. MH_ERR_* with a sentence. */
+ * directly; res filled the same way. MH_ERR_* with a sentence. ext: the
+ * issuer's key on the user's own token (--key), NULL for the appliance's:
+ * mohurd makes the document and asks for the signature of a digest, which
+ * is made here with ext and sent back. */
 int mh_cli_daemon_sign(const struct mh_app_issue_req *req, const char *kind_id, const char *issuer,
-                       const char *out, struct mh_app_issue_res *res);
+                       const struct mh_app_signer *ext, const char *out,
+                       struct mh_app_issue_res *res);
 /* mohur revoke through mohurd. */
 int mh_cli_daemon_revoke(const char *doc_id, unsigned reason, struct mh_ledger_status *st);
 /* mohur issue through mohurd: the batch runs there, writing into out_dir;

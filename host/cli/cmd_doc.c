@@ -312,23 +312,14 @@ static int cmd_sign(int argc, char **argv)
             ret = mh_cli_fail(rc, "signing %s", file);
         goto out;
     }
-    /* a running mohurd holds the ledger: through it (daemon_client.c) */
-    /* a party's co-signature writes no ledger entry: it is made here, with
-     * the ledger opened for reading, while mohurd runs */
-    bool beside_daemon = false;
-    if (key && mh_cli_daemon_running()) {
-        if (!cosign) {
-            ret = mh_cli_error(MH_EXIT_STORAGE,
-                               "%s: mohurd is running and holds the ledger; a first signature "
-                               "with your own token (--key) does not go through mohurd yet: "
-                               "stop mohurd for it, or sign as an issuer of the appliance",
-                               mh_cli_prog);
-            goto out;
-        }
-        beside_daemon = true;
-    }
+    /* a running mohurd holds the ledger: through it (daemon_client.c). A
+     * party's co-signature writes no ledger entry: it is made here, with
+     * the ledger opened for reading. A first signature with the user's own
+     * token (--key): mohurd makes the document and its entry, and asks for
+     * the signature of a digest, made here with the token */
+    bool beside_daemon = key && mh_cli_daemon_running();
     if (!key && mh_cli_daemon_running()) {
-        if ((rc = mh_cli_daemon_sign(&req, kind_id, issuer, out, &res)) != 0) {
+        if ((rc = mh_cli_daemon_sign(&req, kind_id, issuer, NULL, out, &res)) != 0) {
             ret = mh_cli_fail(rc, "signing %s through mohurd", file);
             if (res.voided && res.url[0])
                 fprintf(stderr, "mohur: the receipt made for it verifies as voided: %s\n", res.url);
@@ -367,6 +358,15 @@ static int cmd_sign(int argc, char **argv)
         ret = issuer ? mh_cli_fail(rc, "opening the signing key of '%s'", issuer)
                      : mh_cli_fail(rc, "opening the signing key");
         goto out;
+    }
+    if (beside_daemon && !cosign) {
+        if ((rc = mh_cli_daemon_sign(&req, kind_id, issuer, s, out, &res)) != 0) {
+            ret = mh_cli_fail(rc, "signing %s through mohurd", file);
+            if (res.voided && res.url[0])
+                fprintf(stderr, "mohur: the receipt made for it verifies as voided: %s\n", res.url);
+            goto out;
+        }
+        goto print;
     }
     req.signer = s;
     req.pdf = pdf;

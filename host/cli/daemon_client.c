@@ -239,8 +239,47 @@ static int write_b64(const char *path, const char *text)
     return rc;
 }
 
+/* The digest mohurd asked an external key for (a 202), signed with it:
+ * the body of POST /api/v1/documents/signature. */
+static int ext_signature(const mh_app_signer *ext, json_t *need, char **body)
+{
+    json_t *sign = json_object_get(need, "sign");
+    const char *sess = json_string_value(json_object_get(need, "session"));
+    const char *d64 = json_string_value(json_object_get(sign, "digest"));
+    const char *alg = json_string_value(json_object_get(sign, "digest_algorithm"));
+    uint8_t *dig = NULL, sig[MH_SIG_MAX];
+    size_t dl = 0, sl = 0;
+    char *s64 = NULL;
+    int rc;
+    *body = NULL;
+    if (!sess || !d64 || !alg ||
+        mh_cli_unbase64((const uint8_t *)d64, strlen(d64), &dig, &dl) != 0) {
+        free(dig);
+        return mh_err_set(MH_ERR_PARSE, "mohurd asked for a signature in a form not understood");
+    }
+    mbedtls_md_type_t md = strcmp(alg, "sha256") == 0   ? MBEDTLS_MD_SHA256
+                           : strcmp(alg, "sha384") == 0 ? MBEDTLS_MD_SHA384
+                           : strcmp(alg, "sha512") == 0 ? MBEDTLS_MD_SHA512
+                                                        : MBEDTLS_MD_NONE;
+    if (md == MBEDTLS_MD_NONE) {
+        free(dig);
+        return mh_err_set(MH_ERR_PARSE, "mohurd asked for a signature with hash '%s'", alg);
+    }
+    rc = mh_signer_sign(mh_app_signer_key(ext), md, dig, dl, MH_SIG_RAW, sig, sizeof sig, &sl);
+    free(dig);
+    if (rc)
+        return rc;
+    if (!(s64 = b64(sig, sl)))
+        return MH_ERR_NOMEM;
+    json_t *o = json_pack("{s:s,s:s}", "session", sess, "signature", s64);
+    free(s64);
+    *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return *body ? MH_OK : MH_ERR_NOMEM;
+}
+
 int mh_cli_daemon_sign(const mh_app_issue_req *req, const char *kind_id, const char *issuer,
-                       const char *out, mh_app_issue_res *res)
+                       const mh_app_signer *ext, const char *out, mh_app_issue_res *res)
 {
     json_t *o = json_object(), *f = json_object(), *r = NULL;
     int status = 0, rc = MH_ERR_NOMEM;
@@ -260,10 +299,36 @@ int mh_cli_daemon_sign(const mh_app_issue_req *req, const char *kind_id, const c
     if (!(doc = b64(req->doc, req->doc_len)))
         goto out;
     json_object_set_new(o, "document", json_string(doc));
+    if (ext) {
+        uint8_t *cert = NULL;
+        size_t cl = 0;
+        char *c64 = NULL;
+        if ((rc = mh_app_signer_cert(ext, &cert, &cl)) != 0)
+            goto out;
+        c64 = b64(cert, cl);
+        free(cert);
+        rc = MH_ERR_NOMEM;
+        if (!c64)
+            goto out;
+        json_object_set_new(o, "certificate", json_string(c64));
+        free(c64);
+    }
     if (!(body = json_dumps(o, JSON_COMPACT)))
         goto out;
     if ((rc = call("POST", "/api/v1/documents", body, strlen(body), &status, &r)) != 0)
         goto out;
+    /* an external key: each digest mohurd asks for is signed here */
+    for (int round = 0; ext && status == 202 && round < 4; round++) {
+        free(body);
+        body = NULL;
+        if ((rc = ext_signature(ext, r, &body)) != 0)
+            goto out;
+        json_decref(r);
+        r = NULL;
+        if ((rc = call("POST", "/api/v1/documents/signature", body, strlen(body), &status, &r)) !=
+            0)
+            goto out;
+    }
     if (status != 200 && status != 201) {
         rc = daemon_error(status, r);
         res->voided = json_is_true(json_object_get(r, "voided"));
@@ -288,11 +353,11 @@ int mh_cli_daemon_sign(const mh_app_issue_req *req, const char *kind_id, const c
         rc = write_b64(out, json_string_value(json_object_get(files, "pdf")));
     } else {
         static const char *const k[] = {"p7s", "qr_png", "qr_svg", "receipt"};
-        static const char *const ext[] = {".p7s", ".qr.png", ".qr.svg", ".receipt"};
+        static const char *const suffix[] = {".p7s", ".qr.png", ".qr.svg", ".receipt"};
         rc = MH_OK;
         for (size_t i = 0; i < 4 && rc == 0; i++) {
             char p[4200];
-            snprintf(p, sizeof p, "%s%s", out, ext[i]);
+            snprintf(p, sizeof p, "%s%s", out, suffix[i]);
             rc = write_b64(p, json_string_value(json_object_get(files, k[i])));
         }
     }

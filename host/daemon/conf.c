@@ -23,6 +23,7 @@ void mhd_conf_defaults(mhd_conf *c)
     c->rate = 100;
     c->public_rate = 50;
     c->checkpoint_interval = 10;
+    c->ext_timeout = 120;
     c->log_level = MHD_LOG_INFO;
     c->verify_cache = 4096;
     c->cache_ttl = 10;
@@ -204,6 +205,7 @@ static int set_one(mhd_conf *c, const char *k, const char *v, bool *had_listen)
         {"checkpoint_interval", 0, 86400, offsetof(mhd_conf, checkpoint_interval)},
         {"verify_cache", 0, 1u << 20, offsetof(mhd_conf, verify_cache)},
         {"cache_ttl", 0, 3600, offsetof(mhd_conf, cache_ttl)},
+        {"external_sign_timeout", 1, 3600, offsetof(mhd_conf, ext_timeout)},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (strcmp(k, nums[i].key) != 0)

@@ -1190,15 +1190,113 @@ static enum MHD_Result ledger_error(struct MHD_Connection *c, req *r, int rc, co
     return reply_json(c, r, status, o);
 }
 
+/* 202: the issue waits for the external key's signature of a digest. */
+static enum MHD_Result extsig_need_reply(struct MHD_Connection *c, req *r, const mhd_msg *m)
+{
+    mhd_extsig_need n;
+    char h64[100];
+    if (mhd_ipc_decode(m->type, m->buf, m->len, &n) != 0 ||
+        mh_base64_encode(n.hash, n.hash_len, h64, sizeof h64, NULL) != 0)
+        return fail(c, r, 502, "the ledger process answered something unexpected");
+    const char *md = n.hash_len == 32 ? "sha256" : n.hash_len == 48 ? "sha384" : "sha512";
+    bool ec = n.alg == MH_SIG_ECDSA;
+    json_t *o = json_pack(
+        "{s:s,s:{s:s,s:s,s:s,s:s},s:i,s:s}", "session", n.session, "sign", "digest", h64,
+        "digest_algorithm", md, "signature_algorithm", ec ? "ecdsa" : "rsa-pkcs1-v1_5", "format",
+        ec ? "r || s, each as long as the curve order, base64 (what a PKCS#11 token returns)"
+           : "PKCS#1 v1.5 over the DigestInfo of the digest, base64",
+        "expires_in", (int)n.expires, "next",
+        "POST /api/v1/documents/signature {\"session\": ..., \"signature\": base64}");
+    return reply_json(c, r, 202, o);
+}
+
+/* The ledger's answer to an issue (or to the signature an external key
+ * sent): the signed files, the digest an external key is to sign next
+ * (202), or the error. */
+static enum MHD_Result issue_answer(struct MHD_Connection *c, req *r, int rc, const mhd_msg *m)
+{
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    enum MHD_Result ret;
+    if (rc == 0 && m->type == MHD_M_EXTSIG_NEED) {
+        if (m->fd >= 0)
+            close(m->fd);
+        return extsig_need_reply(c, r, m);
+    }
+    if (rc || m->type != MHD_M_ISSUE_OK) {
+        if (rc == 0 && m->fd >= 0)
+            close(m->fd);
+        return ledger_error(c, r, rc, m);
+    }
+    mhd_issue_ok ok;
+    if (mhd_ipc_decode(m->type, m->buf, m->len, &ok) != 0 || m->fd < 0 || ok.nout > MHD_OUT_MAX) {
+        if (m->fd >= 0)
+            close(m->fd);
+        ret = fail(c, r, 502, "the ledger process answered something unexpected");
+        goto done;
+    }
+    int rc2 = mhd_memfd_read(m->fd, (size_t)1 << 30, &out, &out_len);
+    uint64_t total = 0;
+    for (size_t i = 0; i < ok.nout; i++)
+        total += ok.out_len[i];
+    if (rc2 || total != out_len) {
+        ret = fail(c, r, 502, "the signed document did not come back whole");
+        goto done;
+    }
+    /* the small part through jansson, the files (base64) written into the
+     * answer directly: a signed PDF is copied once, not three times */
+    json_t *head = json_pack("{s:s,s:I,s:s,s:i,s:b,s:b}", "doc_id", ok.doc_id, "log_index",
+                             (json_int_t)ok.log_index, "url", ok.url, "qr_version",
+                             (int)ok.qr_version, "resumed", (ok.flags & MHD_ISSUE_RESUMED) != 0,
+                             "cosigned", (ok.flags & MHD_ISSUE_COSIGNED) != 0);
+    char *hs = head ? json_dumps(head, JSON_COMPACT) : NULL;
+    json_decref(head);
+    size_t cap = (hs ? strlen(hs) : 0) + 64 + 4 * ((out_len + 2) / 3) + 40 * ok.nout;
+    char *body = hs ? malloc(cap) : NULL;
+    if (!body) {
+        free(hs);
+        ret = fail(c, r, 500, "out of memory");
+        goto done;
+    }
+    static const char *const other_names[] = {"p7s", "qr_png", "qr_svg", "receipt"};
+    size_t bl = strlen(hs) - 1; /* without its closing brace */
+    memcpy(body, hs, bl);
+    free(hs);
+    bl += (size_t)snprintf(body + bl, cap - bl, ",\"files\":{");
+    size_t at = 0;
+    bool b64ok = true;
+    for (size_t i = 0; i < ok.nout; i++) {
+        size_t olen = 0;
+        bl += (size_t)snprintf(body + bl, cap - bl, "%s\"%s\":\"", i ? "," : "",
+                               (ok.flags & MHD_ISSUE_PDF) ? "pdf" : other_names[i]);
+        b64ok = b64ok && mh_base64_encode(out + at, ok.out_len[i], body + bl, cap - bl, &olen) == 0;
+        bl += olen;
+        body[bl++] = '"';
+        at += ok.out_len[i];
+    }
+    body[bl++] = '}';
+    body[bl++] = '}';
+    if (!b64ok) {
+        free(body);
+        ret = fail(c, r, 500, "the answer could not be encoded");
+        goto done;
+    }
+    ret =
+        reply_owned(c, r, (ok.flags & MHD_ISSUE_RESUMED) ? 200 : 201, "application/json", body, bl);
+done:
+    free(out);
+    return ret;
+}
+
 static enum MHD_Result r_issue(struct MHD_Connection *c, req *r, const char *url)
 {
     char why[300];
-    const char *kind, *issuer, *doc_id, *doc64;
+    const char *kind, *issuer, *doc_id, *doc64, *cert64;
     json_t *o = parse_body(r, why, sizeof why);
     mhd_issue_req *q = NULL;
     static _Thread_local mhd_msg m;
-    uint8_t *doc = NULL, *out = NULL;
-    size_t doc_len = 0, out_len = 0;
+    uint8_t *doc = NULL;
+    size_t doc_len = 0;
     int fd = -1;
     enum MHD_Result ret;
     (void)url;
@@ -1206,8 +1304,8 @@ static enum MHD_Result r_issue(struct MHD_Connection *c, req *r, const char *url
         return fail(c, r, 400, why);
     json_t *fields = json_object_get(o, "fields");
     if (!get_str(o, "kind", &kind) || !get_str(o, "issuer", &issuer) ||
-        !get_str(o, "doc_id", &doc_id) || !get_str(o, "document", &doc64) || !kind ||
-        (fields && !json_is_object(fields))) {
+        !get_str(o, "doc_id", &doc_id) || !get_str(o, "document", &doc64) ||
+        !get_str(o, "certificate", &cert64) || !kind || (fields && !json_is_object(fields))) {
         ret = fail(c, r, 400,
                    "give {\"kind\": K, \"issuer\": I, \"fields\": {...}, \"document\": base64 "
                    "(a supplied kind), \"doc_id\": optional}");
@@ -1258,6 +1356,22 @@ static enum MHD_Result r_issue(struct MHD_Connection *c, req *r, const char *url
         goto out;
     }
     snprintf(q->requester, sizeof q->requester, "%s", r->requester);
+    if (cert64) {
+        /* the issuer's key is outside the appliance (a notary's USB
+         * token): the issue asks the client for its signature (202) */
+        uint8_t *der = NULL;
+        size_t dl = 0;
+        if (cert_member(cert64, &der, &dl) != 0 || dl == 0 || dl > sizeof q->cert) {
+            mh_err_clear();
+            free(der);
+            ret = fail(c, r, 400,
+                       "certificate: base64 DER or PEM of one certificate (at most 8 KiB)");
+            goto out;
+        }
+        memcpy(q->cert, der, dl);
+        q->cert_len = dl;
+        free(der);
+    }
     if (doc64) {
         int rc = unb64(doc64, &doc, &doc_len);
         if (rc == 0)
@@ -1269,72 +1383,52 @@ static enum MHD_Result r_issue(struct MHD_Connection *c, req *r, const char *url
         q->has_doc = 1;
     }
     int rc = mhd_pool_call(&F.ledger, MHD_M_ISSUE_REQ, q, fd, &m, 600000);
-    if (rc || m.type != MHD_M_ISSUE_OK) {
-        if (rc == 0 && m.fd >= 0)
-            close(m.fd);
-        ret = ledger_error(c, r, rc, &m);
-        goto out;
-    }
-    mhd_issue_ok ok;
-    if (mhd_ipc_decode(m.type, m.buf, m.len, &ok) != 0 || m.fd < 0 || ok.nout > MHD_OUT_MAX) {
-        if (m.fd >= 0)
-            close(m.fd);
-        ret = fail(c, r, 502, "the ledger process answered something unexpected");
-        goto out;
-    }
-    rc = mhd_memfd_read(m.fd, (size_t)1 << 30, &out, &out_len);
-    uint64_t total = 0;
-    for (size_t i = 0; i < ok.nout; i++)
-        total += ok.out_len[i];
-    if (rc || total != out_len) {
-        ret = fail(c, r, 502, "the signed document did not come back whole");
-        goto out;
-    }
-    /* the small part through jansson, the files (base64) written into the
-     * answer directly: a signed PDF is copied once, not three times */
-    json_t *head = json_pack("{s:s,s:I,s:s,s:i,s:b,s:b}", "doc_id", ok.doc_id, "log_index",
-                             (json_int_t)ok.log_index, "url", ok.url, "qr_version",
-                             (int)ok.qr_version, "resumed", (ok.flags & MHD_ISSUE_RESUMED) != 0,
-                             "cosigned", (ok.flags & MHD_ISSUE_COSIGNED) != 0);
-    char *hs = head ? json_dumps(head, JSON_COMPACT) : NULL;
-    json_decref(head);
-    size_t cap = (hs ? strlen(hs) : 0) + 64 + 4 * ((out_len + 2) / 3) + 40 * ok.nout;
-    char *body = hs ? malloc(cap) : NULL;
-    if (!body) {
-        free(hs);
-        ret = fail(c, r, 500, "out of memory");
-        goto out;
-    }
-    static const char *const other_names[] = {"p7s", "qr_png", "qr_svg", "receipt"};
-    size_t bl = strlen(hs) - 1; /* without its closing brace */
-    memcpy(body, hs, bl);
-    free(hs);
-    bl += (size_t)snprintf(body + bl, cap - bl, ",\"files\":{");
-    size_t at = 0;
-    bool b64ok = true;
-    for (size_t i = 0; i < ok.nout; i++) {
-        size_t olen = 0;
-        bl += (size_t)snprintf(body + bl, cap - bl, "%s\"%s\":\"", i ? "," : "",
-                               (ok.flags & MHD_ISSUE_PDF) ? "pdf" : other_names[i]);
-        b64ok = b64ok && mh_base64_encode(out + at, ok.out_len[i], body + bl, cap - bl, &olen) == 0;
-        bl += olen;
-        body[bl++] = '"';
-        at += ok.out_len[i];
-    }
-    body[bl++] = '}';
-    body[bl++] = '}';
-    if (!b64ok) {
-        free(body);
-        ret = fail(c, r, 500, "the answer could not be encoded");
-        goto out;
-    }
-    ret =
-        reply_owned(c, r, (ok.flags & MHD_ISSUE_RESUMED) ? 200 : 201, "application/json", body, bl);
+    ret = issue_answer(c, r, rc, &m);
 out:
     if (fd >= 0)
         close(fd);
     free(doc);
-    free(out);
+    free(q);
+    json_decref(o);
+    return ret;
+}
+
+/* POST /api/v1/documents/signature {"session", "signature": base64}: the
+ * signature an issue with an external key asked for (202); the answer is
+ * the issue's: the signed files, another digest, or the error (a signature
+ * that does not verify with the certificate's key voids the entry). Only
+ * the credential that started the issue may continue it. */
+static enum MHD_Result r_extsig(struct MHD_Connection *c, req *r, const char *url)
+{
+    char why[300];
+    const char *sess, *sig64;
+    static _Thread_local mhd_msg m;
+    uint8_t *sig = NULL;
+    size_t sl = 0;
+    enum MHD_Result ret;
+    (void)url;
+    json_t *o = parse_body(r, why, sizeof why);
+    if (!o)
+        return fail(c, r, 400, why);
+    mhd_extsig_req *q = calloc(1, sizeof *q);
+    if (!q) {
+        json_decref(o);
+        return fail(c, r, 500, "out of memory");
+    }
+    if (!get_str(o, "session", &sess) || !get_str(o, "signature", &sig64) || !sess || !sig64 ||
+        !copy_str(q->session, sizeof q->session, sess) || unb64(sig64, &sig, &sl) != 0 || sl == 0 ||
+        sl > sizeof q->sig) {
+        mh_err_clear();
+        ret = fail(c, r, 400, "give {\"session\": S, \"signature\": base64 (at most 512 bytes)}");
+        goto out;
+    }
+    memcpy(q->sig, sig, sl);
+    q->sig_len = sl;
+    snprintf(q->requester, sizeof q->requester, "%s", r->requester);
+    int rc = mhd_pool_call(&F.ledger, MHD_M_EXTSIG_REQ, q, -1, &m, 600000);
+    ret = issue_answer(c, r, rc, &m);
+out:
+    free(sig);
     free(q);
     json_decref(o);
     return ret;
@@ -1570,6 +1664,8 @@ static const route routes[] = {
     {"POST", "/api/v1/verify", false, NULL, ROLE_ANY, 2, r_verify, M_VERIFY, true},
     {"POST", "/api/v1/documents", false, NULL, ROLE_ADMIN | ROLE_ISSUER | ROLE_NOTARY, 2, r_issue,
      M_ISSUE, true},
+    {"POST", "/api/v1/documents/signature", false, NULL, ROLE_ADMIN | ROLE_ISSUER | ROLE_NOTARY, 1,
+     r_extsig, M_ISSUE, true},
     {"POST", "/api/v1/documents/", true, "/revoke", ROLE_ADMIN | ROLE_ISSUER | ROLE_NOTARY, 1,
      r_revoke, M_REVOKE, true},
     {"GET", "/api/v1/documents/", true, NULL, ROLE_ANY, 0, r_status, M_STATUS, false},

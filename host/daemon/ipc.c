@@ -75,7 +75,13 @@ static const field f_issue_req[] = {STR(mhd_issue_req, requester),
                                     STR(mhd_issue_req, doc_id),
                                     STR(mhd_issue_req, fields),
                                     U8(mhd_issue_req, has_doc),
+                                    BYTES(mhd_issue_req, cert, cert_len),
                                     END};
+static const field f_extsig_need[] = {
+    STR(mhd_extsig_need, session),          U8(mhd_extsig_need, md),       U8(mhd_extsig_need, alg),
+    BYTES(mhd_extsig_need, hash, hash_len), U32(mhd_extsig_need, expires), END};
+static const field f_extsig_req[] = {STR(mhd_extsig_req, requester), STR(mhd_extsig_req, session),
+                                     BYTES(mhd_extsig_req, sig, sig_len), END};
 static const field f_issue_ok[] = {STR(mhd_issue_ok, doc_id),
                                    U64(mhd_issue_ok, log_index),
                                    STR(mhd_issue_ok, url),
@@ -141,6 +147,8 @@ static const schema schemas[MHD_M_TYPE_MAX_] = {
     [MHD_M_BATCH_REQ] = {"batch-req", f_batch_req, sizeof(mhd_batch_req)},
     [MHD_M_BATCH_POLL] = {"batch-poll", f_batch_poll, sizeof(mhd_batch_poll)},
     [MHD_M_COSIG_REQ] = {"cosig-req", f_cosig_req, sizeof(mhd_cosig_req)},
+    [MHD_M_EXTSIG_REQ] = {"extsig-req", f_extsig_req, sizeof(mhd_extsig_req)},
+    [MHD_M_EXTSIG_NEED] = {"extsig-need", f_extsig_need, sizeof(mhd_extsig_need)},
     [MHD_M_HEALTH] = {"health", f_health, sizeof(mhd_health)},
     [MHD_M_ISSUE_OK] = {"issue-ok", f_issue_ok, sizeof(mhd_issue_ok)},
     [MHD_M_REVOKE_OK] = {"revoke-ok", f_revoke_ok, sizeof(mhd_revoke_ok)},

@@ -53,13 +53,15 @@ enum mhd_msg_type {
     MHD_M_BATCH_REQ = 13, /* + memfd with the roster */
     MHD_M_BATCH_POLL = 14,
     MHD_M_COSIG_REQ = 15,
+    MHD_M_EXTSIG_REQ = 16, /* the signature an MHD_M_EXTSIG_NEED asked for */
     /* ledger -> front */
     MHD_M_HEALTH = 20,
     MHD_M_ISSUE_OK = 21, /* + memfd with the outputs */
     MHD_M_REVOKE_OK = 22,
     MHD_M_BATCH_STATE = 23,
     MHD_M_OK = 24,
-    MHD_M_ERROR = 25, /* any reply */
+    MHD_M_ERROR = 25,       /* any reply */
+    MHD_M_EXTSIG_NEED = 26, /* reply to an issue with an external key: sign this */
     /* ledger -> signer */
     MHD_M_SIGN_REQ = 30,
     MHD_M_NOTE_REQ = 31,
@@ -127,7 +129,32 @@ typedef struct mhd_issue_req {
     char doc_id[MHD_DOCID_MAX + 1];  /* "" : derived */
     char fields[MHD_FIELDS_MAX + 1]; /* a JSON object of strings */
     uint8_t has_doc;                 /* a memfd comes with it */
+    /* the issuer's certificate whose key is outside the appliance (a
+     * notary's USB token): the ledger process asks the client for each
+     * signature (MHD_M_EXTSIG_NEED); empty: the key on the appliance */
+    uint8_t cert[MHD_CERT_MAX];
+    size_t cert_len;
 } mhd_issue_req;
+
+/* An issue with an external key waits for a signature: the client signs
+ * hash (made with md) with its key and sends it back in an
+ * MHD_M_EXTSIG_REQ naming the session, within expires seconds. */
+#define MHD_SESSION_HEX 32
+typedef struct mhd_extsig_need {
+    char session[MHD_SESSION_HEX + 1];
+    uint8_t md;  /* mbedtls_md_type_t */
+    uint8_t alg; /* enum mh_sig_alg: the certificate's key */
+    uint8_t hash[64];
+    size_t hash_len;
+    uint32_t expires;
+} mhd_extsig_need;
+
+typedef struct mhd_extsig_req {
+    char requester[MHD_REQUESTER_MAX + 1];
+    char session[MHD_SESSION_HEX + 1];
+    uint8_t sig[512]; /* ECDSA as r || s; RSA PKCS#1 v1.5 */
+    size_t sig_len;
+} mhd_extsig_req;
 
 typedef struct mhd_issue_ok {
     char doc_id[MHD_DOCID_MAX + 1];

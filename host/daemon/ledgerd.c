@@ -421,34 +421,62 @@ static int read_file(const char *path, uint8_t **buf, size_t *len)
     return mh_file_read(path, 2 * MH_APP_DOC_MAX, MH_FILE_REGULAR | MH_FILE_NOFOLLOW, buf, len);
 }
 
-static void h_issue(int ch, const mhd_msg *m)
+/* What an issue ends with: the outputs (ok, in the memfd ofd) or an
+ * error with its sentence (kept, for an issue that ends in another thread
+ * than the one that answers). */
+typedef struct issue_out {
+    int rc;
+    mhd_issue_ok ok;
+    int ofd;
+    char message[MHD_MSG_MAX + 1];
+    bool voided;
+    char url[MHD_URL_MAX + 1];
+} issue_out;
+
+static void send_issue_out(int ch, uint32_t id, issue_out *o)
 {
-    mhd_issue_req *q = calloc(1, sizeof *q);
+    if (o->rc == 0) {
+        if (mhd_ipc_send(ch, MHD_M_ISSUE_OK, id, &o->ok, o->ofd) != 0)
+            mh_err_clear();
+    } else {
+        mhd_error e;
+        memset(&e, 0, sizeof e);
+        e.code = o->rc;
+        snprintf(e.message, sizeof e.message, "%s", o->message);
+        e.voided = o->voided;
+        snprintf(e.url, sizeof e.url, "%s", o->url);
+        if (mhd_ipc_send(ch, MHD_M_ERROR, id, &e, -1) != 0)
+            mh_err_clear();
+    }
+    if (o->ofd >= 0)
+        close(o->ofd);
+    o->ofd = -1;
+}
+
+/* One issue, from a decoded request and its document (taken: freed
+ * here). ext: the issuer's key outside the appliance (NULL: the key on the
+ * appliance token). */
+static void issue_do(const mhd_issue_req *q, uint8_t *doc, size_t doc_len, mh_app_signer *ext,
+                     issue_out *o)
+{
     mh_kind *k = calloc(1, sizeof *k);
     mhd_issue_ok ok;
     mh_app_fields fields;
     mh_app_issue_res res;
-    uint8_t *doc = NULL, *rendered = NULL, *all = NULL;
-    size_t doc_len = 0;
+    uint8_t *rendered = NULL, *all = NULL;
     char out[1300], path[1400];
-    const char *ext[MHD_OUT_MAX] = {".p7s", ".qr.png", ".qr.svg", ".receipt"};
-    int rc, fd = m->fd, ofd = -1;
+    const char *ext_of[MHD_OUT_MAX] = {".p7s", ".qr.png", ".qr.svg", ".receipt"};
+    int rc, ofd = -1;
     const mh_pdf_font *font = NULL;
 
+    memset(o, 0, sizeof *o);
+    o->ofd = -1;
     memset(&fields, 0, sizeof fields);
     memset(&res, 0, sizeof res);
     memset(&ok, 0, sizeof ok);
-    if (!q || !k) {
+    if (!k) {
         rc = MH_ERR_NOMEM;
         goto out;
-    }
-    if ((rc = mhd_ipc_decode(m->type, m->buf, m->len, q)) != 0)
-        goto out;
-    if (fd >= 0) {
-        rc = mhd_memfd_read(fd, MH_APP_DOC_MAX, &doc, &doc_len);
-        fd = -1;
-        if (rc)
-            goto out;
     }
     if (!G.keys_ok) {
         mh_err_set(MH_ERR_TOKEN_BUSY,
@@ -459,6 +487,8 @@ static void h_issue(int ch, const mhd_msg *m)
     }
     const mh_app_issuer_info *info = NULL;
     mh_app_signer *s = signer_of(q->issuer, &info);
+    if (ext)
+        s = ext;
     if (!info) {
         mh_err_set(MH_ERR_NOT_FOUND, "no issuer '%s' is configured on this appliance", q->issuer);
         rc = MH_ERR_NOT_FOUND;
@@ -532,7 +562,7 @@ static void h_issue(int ch, const mhd_msg *m)
     uint8_t *part[MHD_OUT_MAX] = {0};
     size_t plen[MHD_OUT_MAX] = {0};
     for (size_t i = 0; i < nout && rc == 0; i++) {
-        snprintf(path, sizeof path, "%s%s", out, res.pdf ? "" : ext[i]);
+        snprintf(path, sizeof path, "%s%s", out, res.pdf ? "" : ext_of[i]);
         rc = read_file(path, &part[i], &plen[i]);
         unlink(path);
         total += plen[i];
@@ -564,26 +594,348 @@ static void h_issue(int ch, const mhd_msg *m)
     ok.flags = (uint8_t)((res.resumed ? MHD_ISSUE_RESUMED : 0) | (res.pdf ? MHD_ISSUE_PDF : 0) |
                          (res.cosigned ? MHD_ISSUE_COSIGNED : 0));
     ok.nout = (uint32_t)nout;
-    if (mhd_ipc_send(ch, MHD_M_ISSUE_OK, m->id, &ok, ofd) != 0)
-        mh_err_clear();
-    mhd_log(MHD_LOG_INFO, "issued", "doc_id=%s log_index=%llu resumed=%d who=%s", mhd_q(res.doc_id),
-            (unsigned long long)res.log_index, res.resumed, mhd_q(q->requester));
+    o->ok = ok;
+    o->ofd = ofd;
+    ofd = -1;
+    mhd_log(MHD_LOG_INFO, "issued", "doc_id=%s log_index=%llu resumed=%d who=%s%s",
+            mhd_q(res.doc_id), (unsigned long long)res.log_index, res.resumed, mhd_q(q->requester),
+            ext ? " key=external" : "");
 out:
+    o->rc = rc;
     if (rc) {
         mhd_log(MHD_LOG_INFO, "issue refused or failed", "error=%s voided=%d",
                 mhd_q(mh_err_message(rc)), res.voided);
-        send_error(ch, m->id, rc, res.voided, res.voided ? res.url : NULL);
+        snprintf(o->message, sizeof o->message, "%s", mh_err_message(rc));
+        o->voided = res.voided;
+        if (res.voided)
+            snprintf(o->url, sizeof o->url, "%s", res.url);
     }
-    if (fd >= 0)
-        close(fd);
     if (ofd >= 0)
         close(ofd);
     mh_app_fields_free(&fields);
     free(doc);
     free(rendered);
     free(all);
-    free(q);
     free(k);
+}
+
+static void h_issue_external(int ch, const mhd_msg *m, mhd_issue_req *q, uint8_t *doc,
+                             size_t doc_len);
+
+static void h_issue(int ch, const mhd_msg *m)
+{
+    mhd_issue_req *q = calloc(1, sizeof *q);
+    uint8_t *doc = NULL;
+    size_t doc_len = 0;
+    issue_out o;
+    int rc = MH_ERR_NOMEM, fd = m->fd;
+    if (!q)
+        goto fail;
+    if ((rc = mhd_ipc_decode(m->type, m->buf, m->len, q)) != 0)
+        goto fail;
+    if (fd >= 0) {
+        rc = mhd_memfd_read(fd, MH_APP_DOC_MAX, &doc, &doc_len);
+        fd = -1;
+        if (rc)
+            goto fail;
+    }
+    if (q->cert_len) {
+        h_issue_external(ch, m, q, doc, doc_len); /* takes q and doc */
+        return;
+    }
+    issue_do(q, doc, doc_len, NULL, &o);
+    send_issue_out(ch, m->id, &o);
+    free(q);
+    return;
+fail:
+    if (fd >= 0)
+        close(fd);
+    send_error(ch, m->id, rc, false, NULL);
+    free(doc);
+    free(q);
+}
+
+/* ---- a first signature with the issuer's key outside the appliance --------------
+ *
+ * A notary whose key is on a USB token on the notary's own machine issues
+ * through mohurd: the request carries the notary's certificate, and the
+ * flow runs here in a thread of its own, exactly as with the appliance's
+ * keys (check, entry, receipt, stamp, signature, commit), except that the
+ * signature is asked of the client: the front answers 202 with the digest,
+ * the client signs it with its token and sends it back, and the flow goes
+ * on. Nothing leaves before the signature: the client sees a digest, never
+ * the receipt or the stamped document; a signature that does not verify
+ * with the certificate's key, or none within external_sign_timeout
+ * seconds, stops the flow and voids its entry (as a failing token does). */
+
+#define XS_MAX 32
+
+enum xs_state { XS_FREE = 0, XS_RUNNING, XS_NEED, XS_SIGNED, XS_DONE };
+
+typedef struct xsess {
+    enum xs_state state;
+    char id[MHD_SESSION_HEX + 1];
+    char requester[MHD_REQUESTER_MAX + 1];
+    bool told;        /* the client was sent the current digest */
+    unsigned waiters; /* channel threads waiting to answer its client */
+    mhd_extsig_need need;
+    uint8_t sig[512];
+    size_t sig_len;
+    issue_out res;
+    mhd_issue_req *q;
+    uint8_t *doc;
+    size_t doc_len;
+    mh_app_signer *signer;
+    pthread_cond_t cond;
+} xsess;
+
+static pthread_mutex_t XL = PTHREAD_MUTEX_INITIALIZER;
+static xsess XS[XS_MAX];
+
+static void xs_free(xsess *x)
+{
+    if (x->res.ofd >= 0)
+        close(x->res.ofd);
+    free(x->q);
+    free(x->doc);
+    pthread_cond_destroy(&x->cond);
+    memset(x, 0, sizeof *x);
+}
+
+/* The flow's signature: the digest goes to the client (through the channel
+ * thread waiting in xs_answer), the signature comes back in h_extsig. */
+static int ext_sign(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *in, size_t in_len,
+                    bool message, enum mh_sig_enc enc, uint8_t *sig, size_t cap, size_t *sig_len)
+{
+    const mh_app_remote_call *call = self->ctx;
+    xsess *x = call->ctx;
+    const mh_app_request *rq = call->request;
+    uint8_t got[512];
+    size_t got_len;
+    if (!rq || !rq->has_entry)
+        return mh_err_set(MH_ERR_PERMISSION,
+                          "a signature without its ledger entry is never asked for");
+    if (message || in_len > sizeof x->need.hash)
+        return mh_err_set(MH_ERR_KEY_TYPE, "an external key signs digests only");
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += G.c->ext_timeout;
+    pthread_mutex_lock(&XL);
+    x->need.md = (uint8_t)md;
+    x->need.alg = (uint8_t)self->alg;
+    memcpy(x->need.hash, in, in_len);
+    x->need.hash_len = in_len;
+    x->need.expires = G.c->ext_timeout;
+    x->state = XS_NEED;
+    x->told = false;
+    pthread_cond_broadcast(&x->cond);
+    int w = 0;
+    while (x->state == XS_NEED && !G.stopping && w != ETIMEDOUT)
+        w = pthread_cond_timedwait(&x->cond, &XL, &until);
+    bool signed_ = x->state == XS_SIGNED;
+    got_len = x->sig_len;
+    memcpy(got, x->sig, got_len);
+    x->state = XS_RUNNING;
+    pthread_mutex_unlock(&XL);
+    if (!signed_)
+        return mh_err_set(MH_ERR_CANCELLED,
+                          G.stopping ? "mohurd is stopping; the signature was not made"
+                                     : "the signature did not come back within %u seconds; the "
+                                       "document was not issued",
+                          G.c->ext_timeout);
+    /* the client sends what its token makes: ECDSA as r || s */
+    if (self->alg == MH_SIG_ECDSA && enc == MH_SIG_DER) {
+        if (mh_ecdsa_raw_to_der(got, got_len, sig, cap, sig_len) != 0) {
+            mh_err_clear();
+            return mh_err_set(MH_ERR_VERIFY_FAILED,
+                              "the signature that came back is not an ECDSA signature (r || s)");
+        }
+        return MH_OK;
+    }
+    if (got_len > cap)
+        return mh_err_set(MH_ERR_VERIFY_FAILED, "the signature that came back is too long");
+    memcpy(sig, got, got_len);
+    *sig_len = got_len;
+    return MH_OK;
+}
+
+static void *ext_flow(void *arg)
+{
+    xsess *x = arg;
+    issue_out o;
+    pthread_rwlock_rdlock(&G.lock);
+    issue_do(x->q, x->doc, x->doc_len, x->signer, &o); /* takes doc */
+    x->doc = NULL;
+    mh_app_signer_close(x->signer);
+    x->signer = NULL;
+    pthread_rwlock_unlock(&G.lock);
+    pthread_mutex_lock(&XL);
+    x->res = o;
+    x->state = XS_DONE;
+    pthread_cond_broadcast(&x->cond);
+    if (x->waiters == 0) /* nobody will answer with it (the client went) */
+        xs_free(x);
+    pthread_mutex_unlock(&XL);
+    return NULL;
+}
+
+/* Waits (XL held; released here) for the session's next step and answers
+ * the client with it: the digest to sign, or how the issue ended. */
+static void xs_answer(int ch, uint32_t id, xsess *x)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 590; /* under the front's 600 s */
+    x->waiters++;
+    int w = 0;
+    while (!(x->state == XS_NEED && !x->told) && x->state != XS_DONE && w != ETIMEDOUT)
+        w = pthread_cond_timedwait(&x->cond, &XL, &until);
+    x->waiters--;
+    if (x->state == XS_NEED && !x->told) {
+        mhd_extsig_need n = x->need;
+        x->told = true;
+        pthread_mutex_unlock(&XL);
+        if (mhd_ipc_send(ch, MHD_M_EXTSIG_NEED, id, &n, -1) != 0)
+            mh_err_clear();
+        return;
+    }
+    if (x->state == XS_DONE) {
+        issue_out o = x->res;
+        x->res.ofd = -1;
+        xs_free(x);
+        pthread_mutex_unlock(&XL);
+        send_issue_out(ch, id, &o);
+        return;
+    }
+    pthread_mutex_unlock(&XL);
+    mh_err_set(MH_ERR_TOKEN_BUSY, "the document is still being issued; send the same request "
+                                  "again in a moment (it resumes, nothing is issued twice)");
+    send_error(ch, id, MH_ERR_TOKEN_BUSY, false, NULL);
+}
+
+static void h_issue_external(int ch, const mhd_msg *m, mhd_issue_req *q, uint8_t *doc,
+                             size_t doc_len)
+{
+    xsess *x = NULL;
+    uint8_t rnd[MHD_SESSION_HEX / 2];
+    int rc;
+    pthread_mutex_lock(&XL);
+    for (size_t i = 0; i < XS_MAX && !x; i++)
+        if (XS[i].state == XS_FREE)
+            x = &XS[i];
+    if (!x) {
+        pthread_mutex_unlock(&XL);
+        mh_err_set(MH_ERR_TOKEN_BUSY,
+                   "%d signatures with keys outside the appliance are already waiting; try "
+                   "again shortly",
+                   XS_MAX);
+        rc = MH_ERR_TOKEN_BUSY;
+        goto fail;
+    }
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+        pthread_mutex_unlock(&XL);
+        mh_err_set(MH_ERR_INTERNAL, "no randomness for a session id");
+        rc = MH_ERR_INTERNAL;
+        goto fail;
+    }
+    memset(x, 0, sizeof *x);
+    x->state = XS_RUNNING;
+    x->res.ofd = -1;
+    pthread_cond_init(&x->cond, NULL);
+    for (size_t i = 0; i < sizeof rnd; i++)
+        snprintf(x->id + 2 * i, 3, "%02x", rnd[i]);
+    snprintf(x->need.session, sizeof x->need.session, "%s", x->id);
+    snprintf(x->requester, sizeof x->requester, "%s", q->requester);
+    x->q = q;
+    x->doc = doc;
+    x->doc_len = doc_len;
+    q = NULL;
+    doc = NULL;
+    pthread_mutex_unlock(&XL);
+
+    mh_signer far = {.sign = ext_sign, .ctx = x, .name = "the client's key"};
+    if (!G.keys_ok) {
+        mh_err_set(MH_ERR_TOKEN_BUSY,
+                   "mohurd's ledger process is starting: the signer has not given it its keys "
+                   "yet; try again shortly");
+        rc = MH_ERR_TOKEN_BUSY;
+    } else {
+        rc = mh_app_signer_open_external(G.app, x->q->issuer, x->q->cert, x->q->cert_len, &far,
+                                         &x->signer);
+    }
+    pthread_t th;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (rc == 0 && pthread_create(&th, &at, ext_flow, x) != 0) {
+        mh_err_set(MH_ERR_INTERNAL, "no thread for the issue");
+        rc = MH_ERR_INTERNAL;
+    }
+    pthread_attr_destroy(&at);
+    if (rc) {
+        mhd_log(MHD_LOG_INFO, "issue refused", "error=%s key=external", mhd_q(mh_err_message(rc)));
+        send_error(ch, m->id, rc, false, NULL);
+        pthread_mutex_lock(&XL);
+        mh_app_signer_close(x->signer);
+        xs_free(x);
+        pthread_mutex_unlock(&XL);
+        return;
+    }
+    pthread_mutex_lock(&XL);
+    xs_answer(ch, m->id, x);
+    return;
+fail:
+    send_error(ch, m->id, rc, false, NULL);
+    free(q);
+    free(doc);
+}
+
+static void h_extsig(int ch, const mhd_msg *m)
+{
+    mhd_extsig_req *r = calloc(1, sizeof *r);
+    xsess *x = NULL;
+    int rc = MH_ERR_NOMEM;
+    if (!r || (rc = mhd_ipc_decode(m->type, m->buf, m->len, r)) != 0)
+        goto fail;
+    pthread_mutex_lock(&XL);
+    for (size_t i = 0; i < XS_MAX && !x; i++) {
+        unsigned d = XS[i].state == XS_FREE;
+        for (size_t j = 0; j < MHD_SESSION_HEX + 1; j++)
+            d |= (unsigned)(XS[i].id[j] ^ r->session[j]);
+        if (d == 0 && strcmp(XS[i].requester, r->requester) == 0)
+            x = &XS[i];
+    }
+    if (!x || x->state != XS_NEED || !x->told) {
+        pthread_mutex_unlock(&XL);
+        rc = x ? MH_ERR_INVALID_ARG : MH_ERR_NOT_FOUND;
+        mh_err_set(rc,
+                   x ? "this signing session is not waiting for a signature now"
+                     : "no such signing session: it ended (a signature must come back within %u "
+                       "seconds, or the document is not issued), or it was started by another "
+                       "credential; send the document again",
+                   G.c->ext_timeout);
+        goto fail;
+    }
+    memcpy(x->sig, r->sig, r->sig_len);
+    x->sig_len = r->sig_len;
+    x->state = XS_SIGNED;
+    pthread_cond_broadcast(&x->cond);
+    free(r);
+    xs_answer(ch, m->id, x);
+    return;
+fail:
+    send_error(ch, m->id, rc, false, NULL);
+    free(r);
+}
+
+/* Stopping: waiting flows give up now (their entries are voided). */
+static void xs_stop(void)
+{
+    pthread_mutex_lock(&XL);
+    for (size_t i = 0; i < XS_MAX; i++)
+        if (XS[i].state != XS_FREE)
+            pthread_cond_broadcast(&XS[i].cond);
+    pthread_mutex_unlock(&XL);
 }
 
 static void h_revoke(int ch, const mhd_msg *m)
@@ -856,6 +1208,7 @@ static void *serve_front(void *arg)
         {MHD_M_HEALTH_REQ, false, false}, {MHD_M_ISSUE_REQ, false, true},
         {MHD_M_REVOKE_REQ, false, false}, {MHD_M_BATCH_REQ, true, false},
         {MHD_M_BATCH_POLL, false, false}, {MHD_M_COSIG_REQ, false, false},
+        {MHD_M_EXTSIG_REQ, false, false},
     };
     while (m) {
         int rc = mhd_ipc_recv(ch, m, -1);
@@ -892,6 +1245,9 @@ static void *serve_front(void *arg)
             break;
         case MHD_M_COSIG_REQ:
             h_cosig(ch, m);
+            break;
+        case MHD_M_EXTSIG_REQ:
+            h_extsig(ch, m);
             break;
         }
         pthread_rwlock_unlock(&G.lock);
@@ -1052,6 +1408,7 @@ int mhd_ledger_main(mhd_conf *c)
     /* stop: finish what is in flight, stop the batch between documents */
     G.stopping = true;
     G.batch_stop = 1;
+    xs_stop();
     mhd_log(MHD_LOG_INFO, "stopping: finishing requests in flight", NULL);
     for (int i = 0; i < 600; i++) {
         pthread_mutex_lock(&G.batch_lock);

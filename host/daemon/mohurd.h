@@ -57,6 +57,7 @@ typedef struct mhd_conf {
     unsigned rate;                /* default requests/s of a credential */
     unsigned public_rate;         /* uncached verifications/s per client address (0: off) */
     unsigned checkpoint_interval; /* seconds between checkpoints (0: never) */
+    unsigned ext_timeout;         /* seconds a client has to send an external key's signature */
     char origin[256];             /* the log's origin line */
     char public_host[256];        /* the page judges receipts at this host ("": Host) */
     int log_level;                /* 0 error .. 3 debug */

@@ -31,6 +31,14 @@ open(w + '/wit.vkey', 'w').write('%s+%s+%s' % (name.decode(), keyid.hex(), base6
 PY
 conf witness "$(cat "$W/wit.vkey")"
 
+# a notary's certificate whose key stays outside the appliance (extkey.sh)
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/ext.key" 2>/dev/null &&
+    openssl pkey -in "$W/ext.key" -pubout -out "$W/ext.pub" || fail "openssl genpkey"
+"$MOHUR" ca issue --profile notary --subject "CN=External Notary,C=AZ" --pubkey "$W/ext.pub" \
+    --key "pkcs11:token=mohur;object=root;type=private?pin-source=file:$MOHUR_STATE_DIR/pins/user.pin" \
+    --out "$W/ext.pem" >/dev/null || fail "ca issue (external notary)"
+"$MOHUR" issuer add-cert --issuer notary --cert "$W/ext.pem" >/dev/null || fail "issuer add-cert"
+
 ADMIN=$(token admin)
 AUDITOR=$(token auditor)
 AGENCY=$(token issuer --issuer agency)
@@ -166,6 +174,19 @@ sys.exit(0 if d.startswith(b"HTTP/1.1 413") else 1)
 PY
 head -c 3000000 /dev/zero >"$W/big"
 expect_code 413 "issue: a body over max_body" POST /api/v1/documents -H "$(auth "$AGENCY")" -H 'Content-Type: application/json' --data-binary @"$W/big"
+
+# ---- an issuer's key outside the appliance: 202, the digest (extkey.sh does the rest) ----
+python3 "$SRC/tests/app/mkpdf.py" "$W/ext.pdf" "Notary act X-1" || fail "mkpdf"
+python3 -c 'import base64,json,sys; print(json.dumps({"kind": "notary-act", "issuer": "notary", "fields": {"act": "X-1", "title": "T", "date": "2026-12-06"}, "document": base64.b64encode(open(sys.argv[1],"rb").read()).decode(), "certificate": open(sys.argv[2]).read()}))' \
+    "$W/ext.pdf" "$W/ext.pem" >"$W/ext.json"
+expect_code 202 "an issue with the notary's key outside the appliance asks for a signature" \
+    POST /api/v1/documents -H "$(auth "$NOTARY")" -H 'Content-Type: application/json' --data-binary @"$W/ext.json"
+SESS=$(jget session)
+[ "$(jget sign.digest_algorithm)" = sha256 ] && [ -n "$SESS" ] || fail "the 202 names a session and a SHA-256 digest"
+api POST /api/v1/documents/signature -H "$(auth "$NOTARY")" -H 'Content-Type: application/json' \
+    --data-binary "{\"session\":\"$SESS\",\"signature\":\"$(head -c 64 /dev/urandom | base64 -w0)\"}"
+[ "$CODE" = 400 ] && [ "$(jget voided)" = true ] || fail "a signature that is not the key's voids the entry (HTTP $CODE)"
+pass "a signature that is not the certificate key's: 400, the entry voided"
 
 # ---- the public verification route ------------------------------------------------------
 RPATH=${URL#HTTPS://*/}
@@ -385,5 +406,5 @@ grep -q "msg=\"old front drained\"" "$W/mohurd.err" || sleep 3
 grep -q "msg=\"old front drained\"" "$W/mohurd.err" && pass "the old front drained and left" || fail "the old front did not leave"
 
 stop_mohurd
-check "the server matches docs/openapi.yaml (co-signing: cosign.sh)" python3 "$SRC/tests/daemon/openapi_check.py" "$SRC/docs/openapi.yaml" "$W/observed" --except /api/v1/cosign/
+check "the server matches docs/openapi.yaml (co-signing: cosign.sh; external keys: extkey.sh)" python3 "$SRC/tests/daemon/openapi_check.py" "$SRC/docs/openapi.yaml" "$W/observed" --except /api/v1/cosign/,/api/v1/documents/signature
 echo "api: all $CHECKS checks passed"

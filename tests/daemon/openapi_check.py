@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """openapi_check.py SPEC OBSERVED [--only PREFIX | --except PREFIX] - the
-server against docs/openapi.yaml.
+server against docs/openapi.yaml. PREFIX: one, or several with commas.
 
 With --only, only the spec's routes under PREFIX are checked (a test of
 those routes); with --except, those are left to such a test.
@@ -26,7 +26,8 @@ def main():
     routes = []
     for path, item in spec["paths"].items():
         rx = "^" + re.sub(r"\{(\w+)\}", lambda m: "(.+)" if m.group(1) in ("path", "id") else "([^/]+)", path) + "$"
-        if (only and not path.startswith(only)) or (skip and path.startswith(skip)):
+        if (only and not path.startswith(tuple(only.split(",")))) or (
+                skip and path.startswith(tuple(skip.split(",")))):
             continue
         for method, op in item.items():
             routes.append((method.upper(), path, re.compile(rx), set(op["responses"].keys())))

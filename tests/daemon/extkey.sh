@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# extkey.sh - a first signature with the issuer's key outside the
+# appliance, through mohurd: a notary whose key is on a token on the
+# notary's own machine issues an act while mohurd holds the ledger. mohurd
+# makes the act, its entry and its receipt, and asks the client for the
+# signature of a digest (202); the signature comes back and the act is
+# delivered. Honest paths: `mohur sign --key` on a second token while mohurd
+# runs (checked by mohur verify, pdfsig and openssl), and the API with a
+# software key. Every way it could lie or leak is refused: nothing but the
+# digest leaves before the signature; a signature that does not verify with
+# the certificate's key (garbage, another key, another digest), one that
+# comes too late, one sent by another credential, a replay, a certificate
+# not registered for the issuer, a CA certificate, a revoked certificate,
+# malformed requests. A refused certificate writes nothing; a failed
+# signature voids its entry (never VALID).
+. "$(dirname "$0")/lib.sh"
+SRC=${MOHUR_SRC:?}
+command -v openssl >/dev/null || { echo "SKIP: openssl is not installed" >&2; exit 77; }
+
+init_state
+S=$MOHUR_STATE_DIR
+pin="?pin-source=file:$S/pins/user.pin"
+ROOTKEY="pkcs11:token=mohur;object=root;type=private$pin"
+serial_of() { openssl x509 -in "$1" -noout -serial | sed 's/^serial=//'; }
+sw_cert() { # NAME SUBJECT -> $W/NAME.key, $W/NAME.pem (certified by the appliance's CA)
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/$1.key" 2>/dev/null &&
+        openssl pkey -in "$W/$1.key" -pubout -out "$W/$1.pub" || fail "openssl genpkey $1"
+    "$MOHUR" ca issue --profile notary --subject "$2" --pubkey "$W/$1.pub" --key "$ROOTKEY" \
+        --out "$W/$1.pem" >/dev/null || fail "ca issue $1"
+}
+
+# the notary's own token (a second token: in real life a USB token on the
+# notary's machine), its key certified by the appliance's CA and registered
+pin_file() { printf '%s' "$2" >"$1" && chmod 600 "$1"; }
+pin_file "$W/usb.so" 87654321
+pin_file "$W/usb.pin" 246810
+"$MOHUR" token init --label notary-usb --so-pin-file "$W/usb.so" --pin-file "$W/usb.pin" >/dev/null ||
+    fail "token init notary-usb"
+USB="pkcs11:token=notary-usb"
+"$MOHUR" key generate --token "$USB?pin-source=file:$W/usb.pin" --type ec-p256 --label aysel >/dev/null ||
+    fail "key generate on the notary's token"
+"$MOHUR" ca issue --profile notary --subject "CN=Aysel Həsənova,O=Notariat,C=AZ" --key "$ROOTKEY" \
+    --pubkey-from "$USB;object=aysel?pin-source=file:$W/usb.pin" --out "$W/aysel.pem" >/dev/null ||
+    fail "ca issue aysel"
+"$MOHUR" key import-cert --key "$USB;object=aysel;type=private?pin-source=file:$W/usb.pin" \
+    --cert "$W/aysel.pem" >/dev/null || fail "import-cert aysel"
+"$MOHUR" issuer add-cert --issuer notary --cert "$W/aysel.pem" >/dev/null || fail "register aysel"
+# a software key registered for the notary (the API client below signs with it)
+sw_cert nigar "CN=Nigar Məmmədova,C=AZ"
+"$MOHUR" issuer add-cert --issuer notary --cert "$W/nigar.pem" >/dev/null || fail "register nigar"
+# certified but not registered for the notary; and one registered, then revoked
+sw_cert other "CN=Other Person,C=AZ"
+sw_cert gone "CN=Revoked Notary,C=AZ"
+"$MOHUR" issuer add-cert --issuer notary --cert "$W/gone.pem" >/dev/null || fail "register gone"
+"$MOHUR" ca revoke "$(serial_of "$W/gone.pem")" --reason keyCompromise >/dev/null || fail "ca revoke"
+"$MOHUR" ca crl --publish >/dev/null || fail "ca crl --publish"
+openssl x509 -in "$S/certs/root.crt" -inform "$(head -c 5 "$S/certs/root.crt" | grep -q -- ----- && echo PEM || echo DER)" \
+    -out "$W/root.pem" || fail "the root certificate"
+
+NOTARY=$(token notary --issuer notary)
+NOTARY2=$(token notary --issuer notary)
+AUDITOR=$(token auditor)
+SLOW=$(token notary --issuer notary --rate 1)
+conf external_sign_timeout 3
+start_mohurd
+
+# ---- the CLI: mohur sign --key with the notary's own token, while mohurd runs ---
+python3 "$SRC/tests/app/mkpdf.py" "$W/act1.pdf" "Notary act 1/2026" || fail "mkpdf"
+"$MOHUR" sign "$W/act1.pdf" --kind notary-act --issuer notary \
+    --key "$USB;object=aysel;type=private?pin-source=file:$W/usb.pin" \
+    --field act=1/2026 --field title="Power of attorney" --field date=2026-12-06 \
+    --out "$W/act1.signed.pdf" --json >"$W/act1.json" 2>"$W/act1.err" ||
+    { cat "$W/act1.err" >&2; fail "mohur sign --key (a first signature) while mohurd runs"; }
+grep -q 'key=external' "$W/mohurd.err" || fail "the act went through mohurd (its log says key=external)"
+pass "mohur sign --key makes a first signature through mohurd with the notary's own token"
+check "the act verifies (mohur verify)" "$MOHUR" verify "$W/act1.signed.pdf"
+"$MOHUR" verify "$W/act1.signed.pdf" --json >"$W/v1.json" 2>&1
+python3 - "$W/v1.json" <<'PY' || fail "the act's signer is the notary's own certificate"
+import json, sys
+v = json.load(open(sys.argv[1]))
+s = json.dumps(v, ensure_ascii=False)
+assert v.get("verdict", v.get("code")) in ("valid", "VALID") or '"valid"' in s, s[:300]
+assert "Aysel" in s, "the signer is not named: " + s[:400]
+PY
+pass "the verdict names the signer of the notary's own certificate"
+if command -v pdfsig >/dev/null; then
+    pdfsig "$W/act1.signed.pdf" >"$W/pdfsig.out" 2>&1
+    grep -q "Signature is Valid" "$W/pdfsig.out" && grep -q "Aysel" "$W/pdfsig.out" ||
+        { cat "$W/pdfsig.out" >&2; fail "pdfsig: the act's signature is valid and the notary's"; }
+    pass "pdfsig: the signature is valid and by the notary's certificate"
+fi
+python3 - "$W/act1.signed.pdf" "$W/act1.p7s" "$W/act1.content" <<'PY' || fail "extracting the CMS"
+import re, sys
+d = open(sys.argv[1], "rb").read()
+m = list(re.finditer(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", d))[0]
+a, b, c, e = map(int, m.groups())
+open(sys.argv[3], "wb").write(d[a:a + b] + d[c:c + e])
+hexs = d[a + b + 1:c - 1].rstrip(b"0")
+if len(hexs) % 2: hexs += b"0"
+open(sys.argv[2], "wb").write(bytes.fromhex(hexs.decode()))
+PY
+openssl cms -verify -binary -inform DER -in "$W/act1.p7s" -content "$W/act1.content" -CAfile "$W/root.pem" \
+    -purpose any -out /dev/null >"$W/ossl.out" 2>&1 || { cat "$W/ossl.out" >&2; fail "openssl cms -verify"; }
+openssl cms -cmsout -print -inform DER -in "$W/act1.p7s" | grep -q "Aysel\|A.*ysel" ||
+    openssl pkcs7 -inform DER -in "$W/act1.p7s" -print_certs | grep -q "Aysel" || fail "the CMS carries Aysel's certificate"
+pass "openssl cms -verify: the act's signature chains to the appliance's root"
+
+# ---- the API: the honest path with a software key --------------------------------
+req() { # N -> $W/reqN.json
+    python3 -c 'import base64,json,sys; print(json.dumps({"kind": "notary-act", "issuer": "notary", "fields": {"act": sys.argv[2], "title": "Power of attorney", "date": "2026-12-06"}, "document": base64.b64encode(open(sys.argv[1],"rb").read()).decode()}))' \
+        "$W/act$1.pdf" "$1/2026" >"$W/req$1.json"
+}
+mkact() { python3 "$SRC/tests/app/mkpdf.py" "$W/act$1.pdf" "Notary act $1/2026" || fail "mkpdf"; req "$1"; }
+client() { # N CERT MODE [KEY] [TOKEN2] -> $W/cl.json
+    OBSERVED=$W/observed python3 "$SRC/tests/daemon/extkey_client.py" "$PORT" "$NOTARY" "$W/req$1.json" "$W/$2.pem" "$3" \
+        ${4:+"$W/$4.key"} ${5:+"$5"} >"$W/cl.json" 2>"$W/cl.err" || { cat "$W/cl.err" >&2; fail "the API client ($3)"; }
+}
+jq_() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): d = d.get(k) if isinstance(d, dict) else None
+print("" if d is None else d)' "$W/cl.json" "$1"; }
+status_of() { # DOC-ID -> status word
+    api GET "/api/v1/documents/$1" -H "$(auth "$NOTARY")"
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("status"))' "$BODY"
+}
+
+mkact 2
+client 2 nigar good nigar
+[ "$(jq_ first.status)" = 202 ] || fail "the first answer is 202 (sign this digest): $(cat "$W/cl.json")"
+python3 - "$W/cl.json" <<'PY' || fail "the 202 carries only the digest: no receipt, no document, no URL"
+import json, sys
+f = json.load(open(sys.argv[1]))["first"]["body"]
+assert set(f) <= {"session", "sign", "expires_in", "next"}, f
+s = json.dumps(f)
+assert "/V/" not in s and "url" not in f and "files" not in f, s
+assert f["sign"]["signature_algorithm"] == "ecdsa" and len(f["sign"]["digest"]) == 44, f
+PY
+pass "the 202 says what to sign and nothing more (no receipt, no document)"
+[ "$(jq_ second.status)" = 201 ] || fail "the signature gives the act: $(cat "$W/cl.json")"
+pass "the signature sent back: 201 with the signed act"
+check "the act signed through the API verifies" "$MOHUR" verify "$W/req2.json.signed.pdf"
+
+# ---- what must not work --------------------------------------------------------------
+for c in other root gone; do
+    mkact "3$c"
+    client "3$c" "$c" good nigar
+    st=$(jq_ first.status)
+    case "$st" in 400 | 403 | 409 | 422) ;; *) fail "certificate '$c' refused before anything is made (HTTP $st)" ;; esac
+    api GET "/api/v1/documents/notary/notary-act/3$c/2026" -H "$(auth "$NOTARY")"
+    [ "$CODE" = 404 ] || fail "certificate '$c': nothing is written to the ledger (status HTTP $CODE)"
+done
+pass "a certificate not registered for the issuer, a CA certificate, a revoked one: refused at once, nothing written"
+
+n=4
+for mode in garbage otherkey otherdigest; do
+    mkact "$n"
+    client "$n" nigar "$mode" "$([ "$mode" = otherkey ] && echo other || echo nigar)"
+    [ "$(jq_ first.status)" = 202 ] || fail "$mode: 202 first"
+    st=$(jq_ second.status)
+    [ "$st" != 200 ] && [ "$st" != 201 ] || fail "a $mode signature gave a document"
+    [ "$(jq_ second.body.voided)" = True ] || fail "$mode: the entry is voided ($(cat "$W/cl.json"))"
+    [ "$(status_of "notary/notary-act/$n/2026")" = voided ] || fail "$mode: the document's status is voided"
+    pass "a signature that is $mode: refused (HTTP $st), the entry voided, no act"
+    n=$((n + 1))
+done
+grep -q "does not verify with the certificate's key" "$W/cl.json" || fail "the refusal says why"
+
+mkact 7
+client 7 nigar late:5 nigar
+st=$(jq_ second.status)
+[ "$st" = 404 ] || fail "a signature after the timeout: HTTP $st ($(cat "$W/cl.json"))"
+for i in $(seq 30); do [ "$(status_of notary/notary-act/7/2026)" = voided ] && break; sleep 0.2; done
+[ "$(status_of notary/notary-act/7/2026)" = voided ] || fail "the late act is voided"
+pass "a signature later than external_sign_timeout: 404, the entry voided"
+
+mkact 8
+client 8 nigar stranger nigar "$NOTARY2"
+[ "$(jq_ stranger.status)" = 404 ] || fail "another credential continues the session: HTTP $(jq_ stranger.status)"
+[ "$(jq_ second.status)" = 201 ] || fail "the session's own credential still can after that"
+pass "another credential cannot continue a session (404); its own still can"
+
+mkact 9
+client 9 nigar twice nigar
+[ "$(jq_ second.status)" = 201 ] && [ "$(jq_ again.status)" = 404 ] || fail "a replayed signature: $(cat "$W/cl.json")"
+pass "a signature sent again after the act was made: 404"
+
+client 2 nigar good nigar
+[ "$(jq_ first.status)" = 202 ] && [ "$(jq_ second.status)" = 200 ] && [ "$(jq_ second.body.resumed)" = True ] ||
+    fail "the same request again: a signature asked again, then 200 (resumed): $(cat "$W/cl.json")"
+pass "the same act asked again resumes: 202, then 200 with the same document"
+check "the resumed act verifies" "$MOHUR" verify "$W/req2.json.signed.pdf"
+
+expect_code 403 "an auditor cannot send a signature" POST /api/v1/documents/signature -H "$(auth "$AUDITOR")" \
+    -H 'Content-Type: application/json' --data-binary '{"session":"00","signature":"AAAA"}'
+for i in 1 2 3 4 5; do
+    api POST /api/v1/documents/signature -H "$(auth "$SLOW")" -H 'Content-Type: application/json' \
+        --data-binary '{"session":"00","signature":"AAAA"}'
+    [ "$CODE" = 429 ] && break
+done
+[ "$CODE" = 429 ] || fail "a credential over its rate: 429 (HTTP $CODE)"
+pass "a credential over its rate: 429"
+expect_code 400 "a certificate that is not base64 or PEM" POST /api/v1/documents -H "$(auth "$NOTARY")" \
+    -H 'Content-Type: application/json' --data-binary '{"kind":"notary-act","issuer":"notary","fields":{},"certificate":"!!"}'
+expect_code 400 "a signature request without a session" POST /api/v1/documents/signature -H "$(auth "$NOTARY")" \
+    -H 'Content-Type: application/json' --data-binary '{"signature":"AAAA"}'
+expect_code 400 "a signature of more than 512 bytes" POST /api/v1/documents/signature -H "$(auth "$NOTARY")" \
+    -H 'Content-Type: application/json' --data-binary "{\"session\":\"00\",\"signature\":\"$(head -c 600 /dev/zero | base64 -w0)\"}"
+expect_code 404 "a session nobody started" POST /api/v1/documents/signature -H "$(auth "$NOTARY")" \
+    -H 'Content-Type: application/json' --data-binary "{\"session\":\"$(printf '0%.0s' $(seq 32))\",\"signature\":\"AAAA\"}"
+expect_code 401 "no credential" POST /api/v1/documents/signature -H 'Content-Type: application/json' \
+    --data-binary '{"session":"00","signature":"AAAA"}'
+
+check "the server matches docs/openapi.yaml (issuing with an external key)" python3 "$SRC/tests/daemon/openapi_check.py" \
+    "$SRC/docs/openapi.yaml" "$W/observed" --only /api/v1/documents/signature
+stop_mohurd
+echo "extkey: $CHECKS checks passed"
