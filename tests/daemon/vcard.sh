@@ -81,5 +81,18 @@ done
 pass "every failed act left no entry in force (voided, or none)"
 [ -z "$(ls -A "$S/spool")" ] || fail "nothing half-written in the spool"
 pass "nothing half-written in the spool"
+
+# the same card on the notary's own machine: `mohur sign --key` with it
+# while mohurd runs makes a first signature through mohurd (docs/daemon.md,
+# "A first signature with the issuer's key outside the appliance")
+python3 "$SRC/tests/app/mkpdf.py" "$W/own.pdf" "Notary act OWN-1" || fail "mkpdf"
+CARDKEY="pkcs11:token=Aysel%20H%C9%99s%C9%99nova;id=%00%01;type=private?module-name=opensc-pkcs11&pin-source=file:$W/card.pin"
+"$MOHUR" sign "$W/own.pdf" --kind notary-act --issuer notary --key "$CARDKEY" --field act=OWN-1 \
+    --field title="Power of attorney" --field date=2026-12-06 --out "$W/own.signed.pdf" >/dev/null 2>"$W/own.err" ||
+    { cat "$W/own.err" >&2; fail "mohur sign --key with the card while mohurd runs"; }
+grep 'notary/notary-act/OWN-1' "$W/mohurd.err" | grep -q 'key=external' || fail "the act went through mohurd's external-key path"
+"$MOHUR" verify "$W/own.signed.pdf" >"$W/own.v" 2>&1 && grep -q "Aysel" "$W/own.v" ||
+    { cat "$W/own.v" >&2; fail "the act signed by the card on the notary's side verifies"; }
+pass "the card on the notary's side: a first signature through mohurd, and it verifies"
 stop_mohurd
 echo "vcard: all $CHECKS checks passed"
