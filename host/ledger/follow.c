@@ -193,21 +193,38 @@ static uint64_t read_checked(const struct reg *r)
     return t;
 }
 
-static int write_small(const char *path, const char *text, size_t len, bool append)
+/* Every state file is replaced by rename (mh_file_write_atomic): mohurd's
+ * front reads them while its follower writes, and must see the old file or
+ * the new one, never half of one. */
+static int write_small(const char *path, const char *text, size_t len)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0600);
-    int ok;
-    if (fd < 0) {
-        mh_err_set(MH_ERR_IO, "writing %s: %s", path, strerror(errno));
-        return MH_ERR_IO;
+    return mh_file_write_atomic(path, text, len, 0600);
+}
+
+/* base.revoked with lines added: the old text and the new, as one new file. */
+static int append_small(const char *path, const char *text, size_t len)
+{
+    uint8_t *old = NULL;
+    size_t olen = 0;
+    char *all;
+    int rc = mh_file_read(path, (size_t)1 << 30, MH_FILE_REGULAR | MH_FILE_NOFOLLOW, &old, &olen);
+    if (rc == MH_ERR_NOT_FOUND) {
+        mh_err_clear();
+        olen = 0;
+    } else if (rc) {
+        return rc;
     }
-    ok = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
-    close(fd);
-    if (!ok) {
-        mh_err_set(MH_ERR_IO, "writing %s failed", path);
-        return MH_ERR_IO;
+    if (!(all = malloc(olen + len + 1))) {
+        free(old);
+        return MH_ERR_NOMEM;
     }
-    return MH_OK;
+    if (olen)
+        memcpy(all, old, olen);
+    memcpy(all + olen, text, len);
+    rc = write_small(path, all, olen + len);
+    free(all);
+    free(old);
+    return rc;
 }
 
 /* Revocations seen while auditing, kept only once the audit succeeds. */
@@ -318,7 +335,8 @@ int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *ev
             if (mh_audit_evidence(st, res, reason, evidence, evcap, &el) == 0) {
                 *evlen = el;
                 snprintf(epath, sizeof epath, "%s.fork-%lld.txt", r->base, (long long)time(NULL));
-                (void)write_small(epath, evidence, el, false);
+                if (write_small(epath, evidence, el) != 0)
+                    mh_err_clear();
             }
             mh_err_set(ret, "%s", reason);
         }
@@ -337,18 +355,22 @@ int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *ev
             goto out;
         }
     }
-    if ((ret = mh_audit_state_save(path, st)))
-        goto out;
+    /* the revocations before the checkpoint that covers them: a reader
+     * counts only those below the trusted size, so whenever it reads, it
+     * sees every revocation its trusted tree holds */
     if (rv.len) {
-        snprintf(path, sizeof path, "%s.revoked", r->base);
-        if ((ret = write_small(path, rv.text, rv.len, true)))
+        char rpath[4300];
+        snprintf(rpath, sizeof rpath, "%s.revoked", r->base);
+        if ((ret = append_small(rpath, rv.text, rv.len)))
             goto out;
     }
+    if ((ret = mh_audit_state_save(path, st)))
+        goto out;
     {
         char meta[64];
         int k = snprintf(meta, sizeof meta, "checked %lld\n", (long long)time(NULL));
         snprintf(path, sizeof path, "%s.meta", r->base);
-        if ((ret = write_small(path, meta, (size_t)k, false)))
+        if ((ret = write_small(path, meta, (size_t)k)))
             goto out;
     }
     if (s) {
