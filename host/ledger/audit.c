@@ -323,6 +323,13 @@ int mh_audit_mirror(const char *where, mh_audit_state *st, const mh_note_vkey *k
 int mh_audit_mirror_each(const char *where, mh_audit_state *st, const mh_note_vkey *keys,
                          size_t nkeys, mh_audit_entry_fn each, void *ctx, mh_audit_result *res)
 {
+    return mh_audit_mirror_stage(where, NULL, st, keys, nkeys, each, ctx, res);
+}
+
+int mh_audit_mirror_stage(const char *where, const char *stage, mh_audit_state *st,
+                          const mh_note_vkey *keys, size_t nkeys, mh_audit_entry_fn each, void *ctx,
+                          mh_audit_result *res)
+{
     struct aud *a = NULL;
     double t0 = now();
     uint8_t r[MH_HASH_LEN];
@@ -338,6 +345,7 @@ int mh_audit_mirror_each(const char *where, mh_audit_state *st, const mh_note_vk
     a->each_ctx = ctx;
     if ((ret = mh_mirror_open(&a->m, where)))
         goto out;
+    a->m.stage = stage;
     if ((ret = read_checkpoint(a, st, keys, nkeys, res)))
         goto out;
     a->size = res->size;

@@ -5,6 +5,7 @@
  * good update, and the revocations seen. A receipt's log index is checked
  * against the right registry's trusted checkpoint with an inclusion proof
  * built from the mirror's tiles. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@ struct reg {
 struct mh_follow {
     struct reg *r;
     size_t n;
+    unsigned flags; /* MH_FOLLOW_LOCAL, MH_FOLLOW_COPY */
     char dir[4000];
 };
 
@@ -55,6 +57,11 @@ static int vkey_from(json_t *v, mh_note_vkey *k)
 }
 
 int mh_follow_open(const char *config, const char *state_dir, mh_follow **out)
+{
+    return mh_follow_open_ex(config, state_dir, 0, out);
+}
+
+int mh_follow_open_ex(const char *config, const char *state_dir, unsigned flags, mh_follow **out)
 {
     json_error_t je;
     json_t *root = NULL, *regs;
@@ -80,7 +87,8 @@ int mh_follow_open(const char *config, const char *state_dir, mh_follow **out)
     if (!(f = calloc(1, sizeof *f)) || !(f->r = calloc(json_array_size(regs), sizeof *f->r)))
         goto out;
     snprintf(f->dir, sizeof f->dir, "%s", state_dir);
-    if (mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
+    f->flags = flags;
+    if (!(flags & MH_FOLLOW_LOCAL) && mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
         mh_err_set(MH_ERR_IO, "creating the follower's state directory %s: %s", state_dir,
                    strerror(errno));
         ret = MH_ERR_IO;
@@ -168,7 +176,7 @@ const char *mh_follow_id(const mh_follow *f, size_t i)
     return f && i < f->n ? f->r[i].id : NULL;
 }
 
-static struct reg *find(mh_follow *f, const char *id, size_t len)
+static struct reg *find(const mh_follow *f, const char *id, size_t len)
 {
     for (size_t i = 0; i < f->n; i++) {
         if ((strlen(f->r[i].id) == len && memcmp(f->r[i].id, id, len) == 0) ||
@@ -176,6 +184,11 @@ static struct reg *find(mh_follow *f, const char *id, size_t len)
             return &f->r[i];
     }
     return NULL;
+}
+
+bool mh_follow_has(const mh_follow *f, const char *id, size_t len)
+{
+    return f && id && find(f, id, len) != NULL;
 }
 
 /* base.meta: "checked <unix time>\n" after the last good update. */
@@ -225,6 +238,78 @@ static int append_small(const char *path, const char *text, size_t len)
     free(all);
     free(old);
     return rc;
+}
+
+/* base.error: why the last update failed ("<code> <unix time>\n<sentence>"),
+ * absent when it succeeded. */
+static void read_error(const struct reg *r, mh_follow_status *s)
+{
+    char path[4300], line[64];
+    int code = 0;
+    unsigned long long t = 0;
+    FILE *fp;
+    snprintf(path, sizeof path, "%s.error", r->base);
+    if (!(fp = fopen(path, "re")))
+        return;
+    if (fgets(line, sizeof line, fp) && sscanf(line, "%d %llu", &code, &t) == 2 && code < 0 &&
+        fgets(s->last_error, sizeof s->last_error, fp)) {
+        s->last_error[strcspn(s->last_error, "\n")] = 0;
+        s->failed_at = t;
+        s->fork = code == MH_ERR_LEDGER_FORK;
+    } else {
+        s->last_error[0] = 0;
+    }
+    fclose(fp);
+}
+
+static void record_error(const struct reg *r, int code)
+{
+    char path[4300], text[600];
+    int k = snprintf(text, sizeof text, "%d %lld\n%.500s\n", code, (long long)time(NULL),
+                     mh_err_message(code));
+    snprintf(path, sizeof path, "%s.error", r->base);
+    /* the update's own error stays the one reported */
+    char keep[512];
+    snprintf(keep, sizeof keep, "%s", mh_err_message(code));
+    if (k > 0 && write_small(path, text, (size_t)k) != 0)
+        mh_err_set(code, "%s", keep);
+}
+
+/* ---- the local copy: what the front proves entries with, offline ---------- */
+
+/* Moves every file under from to the same name under to (install) or
+ * deletes it, then removes from's directories. Each file is put in place
+ * by one rename: a reader sees the old file or the new one. */
+static int tree_move(const char *from, const char *to, bool install)
+{
+    DIR *d = opendir(from);
+    struct dirent *e;
+    int ret = MH_OK;
+    if (!d)
+        return errno == ENOENT ? MH_OK : MH_ERR_IO;
+    if (install && mkdir(to, 0755) != 0 && errno != EEXIST)
+        ret = MH_ERR_IO;
+    while (ret == MH_OK && (e = readdir(d))) {
+        char a[4400], b[4400];
+        struct stat sb;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(a, sizeof a, "%s/%s", from, e->d_name);
+        snprintf(b, sizeof b, "%s/%s", to ? to : "", e->d_name);
+        if (lstat(a, &sb) != 0)
+            ret = MH_ERR_IO;
+        else if (S_ISDIR(sb.st_mode))
+            ret = tree_move(a, b, install);
+        else if (install ? rename(a, b) != 0 : unlink(a) != 0)
+            ret = MH_ERR_IO;
+    }
+    closedir(d);
+    if (ret == MH_OK && rmdir(from) != 0)
+        ret = MH_ERR_IO;
+    if (ret)
+        mh_err_set(MH_ERR_IO, "the follower's local copy (%s) cannot be %s: %s", from,
+                   install ? "installed" : "cleared", strerror(errno));
+    return ret;
 }
 
 /* Revocations seen while auditing, kept only once the audit succeeds. */
@@ -277,6 +362,7 @@ static void fill_status(const struct reg *r, const mh_audit_state *st, mh_follow
         s->witnesses = 0; /* quorum 0 never fails; a malformed note counts none */
     s->max_age = r->max_age;
     s->stale = s->checked_at == 0 || (uint64_t)time(NULL) > s->checked_at + r->max_age;
+    read_error(r, s);
 }
 
 int mh_follow_status_get(mh_follow *f, const char *id, mh_follow_status *s)
@@ -306,7 +392,8 @@ int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *ev
     mh_audit_state *st = NULL;
     mh_audit_result *res = NULL;
     struct revs rv = {0};
-    char path[4300];
+    char path[4300], stage[4300], copy[4300];
+    bool keep = f && (f->flags & MH_FOLLOW_COPY);
     int rc, ret = MH_ERR_NOMEM;
 
     if (evlen)
@@ -316,12 +403,60 @@ int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *ev
                    id ? id : "");
         return MH_ERR_NOT_FOUND;
     }
+    if (f->flags & MH_FOLLOW_LOCAL) {
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "this follower reads its local copy only: it does not update (mohurd's "
+                   "follower process does)");
+        return MH_ERR_INVALID_ARG;
+    }
+    snprintf(stage, sizeof stage, "%s.stage", r->base);
+    snprintf(copy, sizeof copy, "%s.tiles", r->base);
     if (!(st = calloc(1, sizeof *st)) || !(res = calloc(1, sizeof *res)))
         goto out;
     snprintf(path, sizeof path, "%s.audit", r->base);
     if ((ret = mh_audit_state_load(path, st)))
         goto out;
-    ret = mh_audit_mirror_each(r->mirror, st, &r->key, 1, on_entry, &rv, res);
+    if (keep) {
+        /* what an update that failed half-way staged, then a fresh stage */
+        struct stat sb;
+        char ck[4400];
+        if ((ret = tree_move(stage, NULL, false)))
+            goto out;
+        if (mkdir(stage, 0755) != 0) {
+            mh_err_set(MH_ERR_IO, "%s cannot be made: %s", stage, strerror(errno));
+            ret = MH_ERR_IO;
+            goto out;
+        }
+        snprintf(ck, sizeof ck, "%s/checkpoint", copy);
+        if (st->size > 0 && stat(ck, &sb) != 0) {
+            /* a trusted tree without its copy (the state of an older
+             * follower): the whole log once more into the stage, then the
+             * incremental audit must reach the very same tree */
+            mh_audit_state *st0 = calloc(1, sizeof *st0);
+            if (!st0) {
+                ret = MH_ERR_NOMEM;
+                goto out;
+            }
+            snprintf(st0->origin, sizeof st0->origin, "%s", st->origin);
+            ret = mh_audit_mirror_stage(r->mirror, stage, st0, &r->key, 1, NULL, NULL, res);
+            if (ret == MH_OK) {
+                ret = mh_audit_mirror_stage(r->mirror, stage, st, &r->key, 1, on_entry, &rv, res);
+                if (ret == MH_OK &&
+                    (st0->size != st->size || mh_ct_memcmp(st0->root, st->root, MH_HASH_LEN))) {
+                    mh_err_set(MH_ERR_IO,
+                               "the mirror of '%s' changed while its copy was made; the next "
+                               "update tries again",
+                               r->id);
+                    ret = MH_ERR_IO;
+                }
+            }
+            free(st0);
+        } else {
+            ret = mh_audit_mirror_stage(r->mirror, stage, st, &r->key, 1, on_entry, &rv, res);
+        }
+    } else {
+        ret = mh_audit_mirror_each(r->mirror, st, &r->key, 1, on_entry, &rv, res);
+    }
     if (ret == MH_OK && strcmp(res->origin, r->origin) != 0) {
         mh_err_set(MH_ERR_VERIFY_FAILED, "the mirror of '%s' serves the log '%s', not '%s'", r->id,
                    res->origin, r->origin);
@@ -355,6 +490,9 @@ int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *ev
             goto out;
         }
     }
+    /* the copy first: a reader that sees the new size finds its tiles */
+    if (keep && (ret = tree_move(stage, copy, true)))
+        goto out;
     /* the revocations before the checkpoint that covers them: a reader
      * counts only those below the trusted size, so whenever it reads, it
      * sees every revocation its trusted tree holds */
@@ -372,6 +510,12 @@ int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *ev
         snprintf(path, sizeof path, "%s.meta", r->base);
         if ((ret = write_small(path, meta, (size_t)k)))
             goto out;
+        snprintf(path, sizeof path, "%s.error", r->base);
+        if (unlink(path) != 0 && errno != ENOENT) {
+            mh_err_set(MH_ERR_IO, "%s cannot be removed: %s", path, strerror(errno));
+            ret = MH_ERR_IO;
+            goto out;
+        }
     }
     if (s) {
         fill_status(r, st, s);
@@ -382,6 +526,16 @@ int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *ev
     }
     ret = MH_OK;
 out:
+    if (ret) {
+        /* the stage goes, and the reason stays for the readers of the state
+         * (mohurd's front shows it with the verdict) */
+        char why[600];
+        snprintf(why, sizeof why, "%s", mh_err_message(ret));
+        if (keep && tree_move(stage, NULL, false) != 0)
+            mh_err_clear();
+        mh_err_set(ret, "%s", why);
+        record_error(r, ret);
+    }
     free(rv.text);
     free(st);
     free(res);
@@ -536,7 +690,10 @@ int mh_follow_check_entry(mh_follow *f, const char *registry, size_t registry_le
         ret = MH_ERR_NOT_FOUND;
         goto out;
     }
-    if ((ret = mh_mirror_open(&m, r->mirror)))
+    /* offline (mohurd's front): the follower's local copy of the mirror */
+    if (f->flags & MH_FOLLOW_LOCAL)
+        snprintf(path, sizeof path, "%s.tiles", r->base);
+    if ((ret = mh_mirror_open(&m, (f->flags & MH_FOLLOW_LOCAL) ? path : r->mirror)))
         goto out;
     opened = true;
     {

@@ -100,6 +100,10 @@ typedef struct mh_mirror {
     bool http;
     void *curl;
     uint64_t files, bytes;
+    /* when set (by the caller, after open): every file read is also
+     * written under this directory, at its name in the mirror (a follower's
+     * local copy is staged so, then installed once the audit passed) */
+    const char *stage;
 } mh_mirror;
 
 int mh_mirror_open(mh_mirror *m, const char *where);
@@ -107,5 +111,11 @@ void mh_mirror_close(mh_mirror *m);
 /* Reads base/rel into buf (at most cap bytes: larger is MH_ERR_LEDGER_FORK);
  * a missing file is MH_ERR_NOT_FOUND, a network failure MH_ERR_IO. */
 int mh_mirror_get(mh_mirror *m, const char *rel, uint8_t *buf, size_t cap, size_t *len);
+
+/* mh_audit_mirror_each with every file it reads also written under stage
+ * (NULL: none), as mh_mirror's stage. */
+int mh_audit_mirror_stage(const char *where, const char *stage, mh_audit_state *st,
+                          const mh_note_vkey *keys, size_t nkeys, mh_audit_entry_fn each, void *ctx,
+                          mh_audit_result *res);
 
 #endif

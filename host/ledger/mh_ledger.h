@@ -382,9 +382,29 @@ typedef struct mh_follow_status {
     /* the last update */
     uint64_t new_entries, files_fetched, bytes_fetched;
     double seconds;
+    /* why the last update failed, as recorded in the state ("" when it
+     * succeeded), when, and whether it was a fork or a rollback */
+    char last_error[512];
+    uint64_t failed_at;
+    bool fork;
 } mh_follow_status;
 
 MH_LEDGER_API int mh_follow_open(const char *config, const char *state_dir, mh_follow **f);
+/* mh_follow_open with flags:
+ * MH_FOLLOW_COPY: each update also keeps a local copy of the registry's
+ *   mirror in the state directory (<hash of origin>.tiles/: the checkpoint,
+ *   tiles and entry bundles of the trusted tree; fetched into a stage and
+ *   installed file by file with rename only once the audit passed, before
+ *   the new checkpoint is trusted), so it can be proven from offline.
+ * MH_FOLLOW_LOCAL: no network and nothing written: entries are proven from
+ *   that local copy, the state is only read, mh_follow_update refuses
+ *   (mohurd's front; its follower process updates). */
+#define MH_FOLLOW_COPY 1u
+#define MH_FOLLOW_LOCAL 2u
+MH_LEDGER_API int mh_follow_open_ex(const char *config, const char *state_dir, unsigned flags,
+                                    mh_follow **f);
+/* Does the configuration name this registry (by id or origin)? */
+MH_LEDGER_API bool mh_follow_has(const mh_follow *f, const char *id, size_t len);
 MH_LEDGER_API void mh_follow_close(mh_follow *f);
 MH_LEDGER_API size_t mh_follow_count(const mh_follow *f);
 MH_LEDGER_API const char *mh_follow_id(const mh_follow *f, size_t i);

@@ -146,11 +146,36 @@ out:
     return ret;
 }
 
+/* stage/rel, its directories made as needed (rel is a tile path: only
+ * [a-z0-9./] and no "..", checked by the caller's mh_ledger_tile_path). */
+static int stage_put(const char *stage, const char *rel, const uint8_t *p, size_t len)
+{
+    char path[4200];
+    int n = snprintf(path, sizeof path, "%s/%s", stage, rel);
+    if (n < 0 || (size_t)n >= sizeof path || strstr(rel, "..") || rel[0] == '/') {
+        mh_err_set(MH_ERR_INVALID_ARG, "the mirror file %s cannot be copied", rel);
+        return MH_ERR_INVALID_ARG;
+    }
+    for (char *s = path + strlen(stage) + 1; (s = strchr(s, '/')); s++) {
+        *s = 0;
+        int bad = mkdir(path, 0755) != 0 && errno != EEXIST;
+        *s = '/';
+        if (bad) {
+            mh_err_set(MH_ERR_IO, "the local copy's directory for %s cannot be made: %s", rel,
+                       strerror(errno));
+            return MH_ERR_IO;
+        }
+    }
+    return mh_file_write_atomic(path, p, len, 0644);
+}
+
 int mh_mirror_get(mh_mirror *m, const char *rel, uint8_t *buf, size_t cap, size_t *len)
 {
     struct body b = {buf, 0, cap, false};
     int rc = m->http ? get_http(m, rel, &b) : get_file(m, rel, &b);
     if (rc)
+        return rc;
+    if (m->stage && (rc = stage_put(m->stage, rel, buf, b.len)))
         return rc;
     m->files++;
     m->bytes += b.len;

@@ -241,6 +241,64 @@ static void follow(void **state)
         assert_non_null(strstr(mh_err_message(MH_ERR_VERIFY_FAILED), "voided"));
     }
 
+    /* the local copy: a follower keeping one (mohurd's follower process),
+     * and a reader with no network (mohurd's front) proving entries from
+     * it alone, the mirror gone */
+    {
+        mh_follow *fc = NULL, *fl = NULL, *fo = NULL;
+        char st2[160], away[160];
+        snprintf(st2, sizeof st2, "%s/state2", dir);
+        snprintf(away, sizeof away, "%s/mirror.away", dir);
+        assert_int_equal(mh_follow_open_ex(cfg, st2, MH_FOLLOW_COPY, &fc), 0);
+        assert_int_equal(mh_follow_update(fc, "AZ-EDU", &st, NULL, 0, NULL), 0);
+        assert_int_equal(st.size, 2002);
+        assert_int_equal(mh_follow_open_ex(cfg, st2, MH_FOLLOW_LOCAL, &fl), 0);
+        assert_true(mh_follow_has(fl, "AZ-EDU", 6));
+        assert_false(mh_follow_has(fl, "AZ-NOT", 6));
+        assert_int_equal(mh_follow_update(fl, "AZ-EDU", &st, NULL, 0, NULL), MH_ERR_INVALID_ARG);
+        assert_int_equal(rename(mirror, away), 0);
+        c = claims_for(5, "AZ-EDU", dg);
+        assert_int_equal(mh_follow_check_receipt(fl, &c, fe), 0);
+        assert_string_equal(fe->status.last_error, "");
+        c = claims_for(1999, "AZ-EDU", dg);
+        assert_int_equal(mh_follow_check_receipt(fl, &c, fe), 0);
+        c = claims_for(7, "AZ-EDU", dg);
+        assert_int_equal(mh_follow_check_receipt(fl, &c, fe), 0);
+        assert_true(fe->revoked);
+        /* an update that fails is recorded for the reader; the copy stays */
+        assert_int_not_equal(mh_follow_update(fc, "AZ-EDU", &st, NULL, 0, NULL), 0);
+        assert_int_equal(mh_follow_status_get(fl, "AZ-EDU", &st), 0);
+        assert_true(st.last_error[0] != 0);
+        assert_false(st.fork);
+        assert_int_equal(mh_follow_check_receipt(fl, &c, fe), 0);
+        assert_int_equal(rename(away, mirror), 0);
+        /* growth: only what is new is fetched, and the copy follows */
+        grow(l, 2002, 300, &s, mirror);
+        assert_int_equal(mh_follow_update(fc, "AZ-EDU", &st, NULL, 0, NULL), 0);
+        assert_int_equal(st.size, 2302);
+        assert_int_equal(st.new_entries, 300);
+        assert_int_equal(mh_follow_status_get(fl, "AZ-EDU", &st), 0);
+        assert_string_equal(st.last_error, "");
+        /* the state of a follower that kept no copy: the copy is made once */
+        assert_int_equal(mh_follow_open_ex(cfg, stdir, MH_FOLLOW_COPY, &fo), 0);
+        assert_int_equal(mh_follow_update(fo, "AZ-EDU", &st, NULL, 0, NULL), 0);
+        assert_int_equal(st.size, 2302);
+        mh_follow_close(fo);
+        assert_int_equal(mh_follow_open_ex(cfg, stdir, MH_FOLLOW_LOCAL, &fo), 0);
+        assert_int_equal(rename(mirror, away), 0);
+        c = claims_for(2301, "AZ-EDU", dg);
+        assert_int_equal(mh_follow_check_receipt(fl, &c, fe), 0);
+        assert_int_equal(mh_follow_check_receipt(fo, &c, fe), 0);
+        c = claims_for(3, "AZ-EDU", dg);
+        assert_int_equal(mh_follow_check_receipt(fo, &c, fe), 0);
+        c = claims_for(2302, "AZ-EDU", dg);
+        assert_int_equal(mh_follow_check_receipt(fo, &c, fe), MH_ERR_NOT_FOUND);
+        assert_int_equal(rename(away, mirror), 0);
+        mh_follow_close(fo);
+        mh_follow_close(fl);
+        mh_follow_close(fc);
+    }
+
     /* a mirror that rewrites a trusted entry: the proof fails */
     {
         char path[256];
