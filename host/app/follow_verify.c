@@ -9,6 +9,11 @@
  * document digest, kind and claims digest (which covers every printed
  * field). The receipt's ES256 signature is checked too when the
  * configuration gives the registry's receipt keys.
+ *
+ * mohurd's front asks the same offline (mh_app_follow_open with local):
+ * its follower process keeps the logs up to date and a local copy of their
+ * tiles; the front proves entries from that copy, reads the state only,
+ * and shows why the follower's last update failed, if it did.
  */
 #include "app_int.h"
 #include "mh_hash.h"
@@ -22,12 +27,27 @@
 #include <mbedtls/base64.h>
 
 #define FOLLOW_KEYS_MAX 8
+#define FOLLOW_REGS_MAX 64
 
-/* The registry's "receipt_keys" in the configuration (base64 SPKI), if any. */
-static int receipt_keys(const char *config, const char *registry, mh_receipt_key *keys, size_t *n)
+/* A registry's receipt keys from the configuration ("receipt_keys"). */
+typedef struct follow_keys {
+    char id[MH_FOLLOW_ID_MAX + 1];
+    mh_receipt_key keys[FOLLOW_KEYS_MAX];
+    size_t n;
+} follow_keys;
+
+struct mh_app_follow {
+    mh_follow *f;
+    char config[1024]; /* for sentences */
+    bool local;        /* offline: the local copy, the state read-only */
+    follow_keys *keys; /* read once, at open: the configuration may be out of reach later */
+    size_t nkeys;
+};
+
+/* The registries' "receipt_keys" in the configuration (base64 SPKI). */
+static int receipt_keys_load(const char *config, mh_app_follow *h)
 {
     json_error_t je;
-    *n = 0;
     json_t *root = json_load_file(config, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
         mh_err_set(MH_ERR_PARSE, "reading %s: %s (line %d)", config, je.text, je.line);
@@ -36,13 +56,22 @@ static int receipt_keys(const char *config, const char *registry, mh_receipt_key
     int ret = MH_OK;
     json_t *regs = json_object_get(root, "registries"), *r;
     size_t i;
+    if (!(h->keys = calloc(FOLLOW_REGS_MAX, sizeof *h->keys))) {
+        json_decref(root);
+        return MH_ERR_NOMEM;
+    }
     json_array_foreach(regs, i, r)
     {
         const char *id = json_string_value(json_object_get(r, "id"));
         json_t *ks = json_object_get(r, "receipt_keys"), *k;
-        size_t j;
-        if (!id || strcmp(id, registry) != 0 || !ks)
+        size_t j, *n;
+        mh_receipt_key *keys;
+        if (!id || strlen(id) > MH_FOLLOW_ID_MAX || !ks || h->nkeys == FOLLOW_REGS_MAX)
             continue;
+        snprintf(h->keys[h->nkeys].id, sizeof h->keys[0].id, "%s", id);
+        keys = h->keys[h->nkeys].keys;
+        n = &h->keys[h->nkeys].n;
+        h->nkeys++;
         if (!json_is_array(ks)) {
             mh_err_set(MH_ERR_PARSE, "%s: receipt_keys of %s is not a list", config, id);
             ret = MH_ERR_PARSE;
@@ -65,10 +94,19 @@ static int receipt_keys(const char *config, const char *registry, mh_receipt_key
             }
             (*n)++;
         }
-        break;
+        if (ret)
+            break;
     }
     json_decref(root);
     return ret;
+}
+
+static const follow_keys *receipt_keys(const mh_app_follow *h, const char *registry)
+{
+    for (size_t i = 0; i < h->nkeys; i++)
+        if (strcmp(h->keys[i].id, registry) == 0)
+            return &h->keys[i];
+    return NULL;
 }
 
 /* The SHA-256 and length of what the receipt names: a PDF's first doc_len
@@ -104,9 +142,11 @@ static void show_status(mh_app_verdict *v, const mh_follow_status *st)
     snprintf(v->follow_origin, sizeof v->follow_origin, "%s", st->origin);
 }
 
-static enum mh_app_verdict_code judge(mh_follow *f, const char *config, const char *url,
-                                      const char *doc_path, mh_app_verdict *v, mh_follow_entry *fe)
+static enum mh_app_verdict_code judge(mh_app_follow *h, const char *url, const char *doc_path,
+                                      mh_app_verdict *v, mh_follow_entry *fe)
 {
+    mh_follow *f = h->f;
+    const char *config = h->config;
     uint8_t rec[MH_RECEIPT_MAX];
     size_t rec_len = 0;
     mh_receipt_str host;
@@ -138,10 +178,11 @@ static enum mh_app_verdict_code judge(mh_follow *f, const char *config, const ch
     mh_follow_status st;
     if (mh_follow_status_get(f, id, &st) != 0) {
         mh_err_clear();
+        /* (offline, in mohurd's front: no file name for the public) */
         snprintf(v->sentence, sizeof v->sentence,
-                 "UNKNOWN: the receipt names registry '%s', which this verifier does not follow "
-                 "(%s). Ask whoever set it up, or the issuer.",
-                 v->registry, config);
+                 "UNKNOWN: the receipt names registry '%s', which this verifier does not follow"
+                 "%s%s%s. Ask whoever set it up, or the issuer.",
+                 v->registry, h->local ? "" : " (", h->local ? "" : config, h->local ? "" : ")");
         return MH_APP_UNKNOWN;
     }
     if (!mh_receipt_host_matches(&r.claims, &host)) {
@@ -153,15 +194,10 @@ static enum mh_app_verdict_code judge(mh_follow *f, const char *config, const ch
         return MH_APP_FORGED;
     }
     /* the receipt's own signature, when its keys are configured */
-    mh_receipt_key keys[FOLLOW_KEYS_MAX];
-    size_t nkeys = 0;
-    if ((rc = receipt_keys(config, id, keys, &nkeys)) != 0) {
-        snprintf(v->sentence, sizeof v->sentence, "ERROR: %s", mh_err_message(rc));
-        return MH_APP_ERROR;
-    }
-    if (nkeys) {
+    const follow_keys *fk = receipt_keys(h, id);
+    if (fk && fk->n) {
         mh_receipt vr;
-        if (mh_receipt_verify(rec, rec_len, keys, nkeys, &vr) != 0) {
+        if (mh_receipt_verify(rec, rec_len, fk->keys, fk->n, &vr) != 0) {
             mh_err_clear();
             snprintf(v->sentence, sizeof v->sentence,
                      "FORGED: the receipt was not signed by a key of registry %s.", v->registry);
@@ -186,9 +222,16 @@ static enum mh_app_verdict_code judge(mh_follow *f, const char *config, const ch
             return MH_APP_ALTERED;
         }
     }
-    /* up to date first; on failure the trusted state, and why */
+    /* up to date first (offline: as the follower process last left it);
+     * on failure the trusted state, and why */
     mh_err_clear();
-    rc = mh_follow_update(f, id, &st, NULL, 0, NULL);
+    if (h->local) {
+        rc = st.last_error[0] ? (st.fork ? MH_ERR_LEDGER_FORK : MH_ERR_IO) : MH_OK;
+        if (rc)
+            mh_err_set(rc, "%s", st.last_error);
+    } else {
+        rc = mh_follow_update(f, id, &st, NULL, 0, NULL);
+    }
     if (rc) {
         snprintf(v->follow_update, sizeof v->follow_update, "%s", mh_err_message(rc));
         if (rc == MH_ERR_LEDGER_FORK) {
@@ -301,24 +344,87 @@ static enum mh_app_verdict_code judge(mh_follow *f, const char *config, const ch
     return MH_APP_VALID;
 }
 
+int mh_app_follow_open(const char *config, const char *state_dir, bool local, mh_app_follow **out)
+{
+    mh_app_follow *h = calloc(1, sizeof *h);
+    int rc;
+    *out = NULL;
+    if (!h)
+        return MH_ERR_NOMEM;
+    snprintf(h->config, sizeof h->config, "%s", config ? config : "");
+    h->local = local;
+    if ((rc = mh_follow_open_ex(config, state_dir, local ? MH_FOLLOW_LOCAL : 0, &h->f)) != 0 ||
+        (rc = receipt_keys_load(config, h)) != 0) {
+        mh_app_follow_close(h);
+        return rc;
+    }
+    *out = h;
+    return MH_OK;
+}
+
+void mh_app_follow_close(mh_app_follow *h)
+{
+    if (!h)
+        return;
+    mh_follow_close(h->f);
+    free(h->keys);
+    free(h);
+}
+
+mh_follow *mh_app_follow_log(mh_app_follow *h)
+{
+    return h ? h->f : NULL;
+}
+
+bool mh_app_follow_takes(const mh_app *a, const mh_app_follow *h, const char *qr_text)
+{
+    char url[MH_RECEIPT_URL_MAX];
+    uint8_t rec[MH_RECEIPT_MAX];
+    size_t rec_len = 0;
+    mh_receipt_str host;
+    mh_receipt r;
+    const char *own = a ? mh_app_registry_id(a) : NULL;
+    bool takes;
+    if (!h || !qr_text || mh_app_qr_url(qr_text, url) != 0 ||
+        mh_receipt_url_parse(url, strlen(url), &host, rec, sizeof rec, &rec_len) != 0 ||
+        mh_receipt_decode(rec, rec_len, &r) != 0 || !r.claims.registry.ptr) {
+        mh_err_clear();
+        return false; /* not a receipt: the appliance's own verdict says so */
+    }
+    takes = !own || strlen(own) != r.claims.registry.len ||
+            memcmp(own, r.claims.registry.ptr, r.claims.registry.len) != 0;
+    return takes;
+}
+
+int mh_app_verify_follow(mh_app_follow *h, const char *qr_text, const char *doc_path,
+                         mh_app_verdict *v)
+{
+    char url[MH_RECEIPT_URL_MAX];
+    int rc;
+
+    memset(v, 0, sizeof *v);
+    if ((rc = mh_app_qr_url(qr_text, url)) != 0)
+        return rc;
+    mh_follow_entry *fe = calloc(1, sizeof *fe);
+    if (!fe)
+        return MH_ERR_NOMEM;
+    v->code = judge(h, url, doc_path, v, fe);
+    free(fe);
+    return MH_OK;
+}
+
 int mh_app_verify_followed(const char *config, const char *state_dir, const char *qr_text,
                            const char *doc_path, mh_app_verdict *v)
 {
     char url[MH_RECEIPT_URL_MAX];
-    mh_follow *f = NULL;
+    mh_app_follow *h = NULL;
     int rc;
 
     memset(v, 0, sizeof *v);
     if ((rc = mh_app_qr_url(qr_text, url)) != 0 ||
-        (rc = mh_follow_open(config, state_dir, &f)) != 0)
+        (rc = mh_app_follow_open(config, state_dir, false, &h)) != 0)
         return rc;
-    mh_follow_entry *fe = calloc(1, sizeof *fe);
-    if (!fe) {
-        mh_follow_close(f);
-        return MH_ERR_NOMEM;
-    }
-    v->code = judge(f, config, url, doc_path, v, fe);
-    free(fe);
-    mh_follow_close(f);
-    return MH_OK;
+    rc = mh_app_verify_follow(h, qr_text, doc_path, v);
+    mh_app_follow_close(h);
+    return rc;
 }

@@ -425,6 +425,25 @@ int mh_app_verify_qr(mh_app *a, const char *qr_text, const char *doc_path,
  * with the evidence kept in the follower's state. */
 int mh_app_verify_followed(const char *config, const char *state_dir, const char *qr_text,
                            const char *doc_path, mh_app_verdict *v) MH_WARN_UNUSED;
+/* The same with the configuration opened once (mohurd's front keeps it
+ * open): local: offline, for mohurd's front, whose follower process
+ * updates the logs and keeps a local copy of their tiles in state_dir
+ * (mh_follow_open_ex, MH_FOLLOW_COPY); entries are proven from that copy,
+ * the state is only read, and the follower's last failure is shown as the
+ * update that failed (a fork it saw is MH_APP_ERROR). The configuration is
+ * read at open (its receipt keys too): later it may be out of reach. A
+ * handle opened local may be used by several threads at once. */
+typedef struct mh_app_follow mh_app_follow;
+int mh_app_follow_open(const char *config, const char *state_dir, bool local,
+                       mh_app_follow **out) MH_WARN_UNUSED;
+void mh_app_follow_close(mh_app_follow *h);
+/* Its registries' states (mh_follow_status_get), for metrics. */
+mh_follow *mh_app_follow_log(mh_app_follow *h);
+/* Is qr_text a receipt of another registry than a's (a may be NULL)? Those
+ * are the follower's to judge. */
+bool mh_app_follow_takes(const mh_app *a, const mh_app_follow *h, const char *qr_text);
+int mh_app_verify_follow(mh_app_follow *h, const char *qr_text, const char *doc_path,
+                         mh_app_verdict *v) MH_WARN_UNUSED;
 /* "valid", "revoked", "voided", "altered", "forged", "unknown",
  * "not-mohur", "error", "revocation-unknown". */
 const char *mh_app_verdict_name(enum mh_app_verdict_code c);
@@ -510,6 +529,10 @@ typedef struct mh_app_verify_input {
     const uint8_t *p7s;
     size_t p7s_len;
     const char *qr_text;
+    /* the registries this appliance follows (NULL: none): a receipt of
+     * another registry than its own, alone or with its document, is judged
+     * in that registry's log (mh_app_verify_follow) */
+    mh_app_follow *follow;
 } mh_app_verify_input;
 /* The same verdicts as mh_app_verify_file and mh_app_verify_qr. */
 int mh_app_verify_mem(mh_app *a, const mh_app_verify_input *in, mh_app_verdict *v) MH_WARN_UNUSED;

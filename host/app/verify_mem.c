@@ -65,6 +65,13 @@ int mh_app_verify_mem(mh_app *a, const mh_app_verify_input *in, mh_app_verdict *
                    MH_APP_DOC_MAX >> 20);
         return MH_ERR_TOO_LARGE;
     }
+    if (in->follow && !in->p7s && mh_app_follow_takes(a, in->follow, in->qr_text)) {
+        if (!in->doc)
+            return mh_app_verify_follow(in->follow, in->qr_text, NULL, v);
+        if ((rc = as_path(in->doc, in->doc_len, &dfd, dpath, sizeof dpath)) == 0)
+            rc = mh_app_verify_follow(in->follow, in->qr_text, dpath, v);
+        goto out;
+    }
     if (!in->doc)
         return mh_app_verify_qr(a, in->qr_text, NULL, v);
     if (!in->p7s && !in->qr_text) {
