@@ -3,6 +3,8 @@
  * value is checked; an unknown key is an error. */
 #include "mohurd.h"
 
+#include "mh_app.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,7 @@ void mhd_conf_defaults(mhd_conf *c)
     c->log_level = MHD_LOG_INFO;
     c->verify_cache = 4096;
     c->cache_ttl = 10;
+    c->follow_interval = 300;
 }
 
 static int num(const char *v, unsigned long lo, unsigned long hi, unsigned long *out)
@@ -151,6 +154,10 @@ static int set_one(mhd_conf *c, const char *k, const char *v, bool *had_listen)
         return set_path(c->tls_client_ca, sizeof c->tls_client_ca, v, k);
     if (strcmp(k, "pid_file") == 0)
         return set_path(c->pid_file, sizeof c->pid_file, v, k);
+    if (strcmp(k, "follow_config") == 0)
+        return set_path(c->follow_config, sizeof c->follow_config, v, k);
+    if (strcmp(k, "follow_state") == 0)
+        return set_path(c->follow_state, sizeof c->follow_state, v, k);
     if (strcmp(k, "issuer_key") == 0) {
         const char *sp = strchr(v, ' ');
         if (!sp || sp == v || (size_t)(sp - v) >= sizeof c->issuer_keys[0].issuer ||
@@ -206,6 +213,7 @@ static int set_one(mhd_conf *c, const char *k, const char *v, bool *had_listen)
         {"verify_cache", 0, 1u << 20, offsetof(mhd_conf, verify_cache)},
         {"cache_ttl", 0, 3600, offsetof(mhd_conf, cache_ttl)},
         {"external_sign_timeout", 1, 3600, offsetof(mhd_conf, ext_timeout)},
+        {"follow_interval", 1, 86400, offsetof(mhd_conf, follow_interval)},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (strcmp(k, nums[i].key) != 0)
@@ -300,6 +308,30 @@ int mhd_conf_finish(mhd_conf *c)
     }
     if (!c->pid_file[0])
         snprintf(c->pid_file, sizeof c->pid_file, "%s/mohurd.pid", c->state_dir);
+    if (c->follow_state[0] && !c->follow_config[0]) {
+        mh_err_set(MH_ERR_INVALID_ARG,
+                   "follow_state is set but follow_config is not: set follow_config to the "
+                   "verifier configuration (the JSON of mohur verify --follow)");
+        return MH_ERR_INVALID_ARG;
+    }
+    if (c->follow_config[0]) {
+        if (!c->follow_state[0] && snprintf(c->follow_state, sizeof c->follow_state, "%s/follow",
+                                            c->state_dir) >= (int)sizeof c->follow_state) {
+            mh_err_set(MH_ERR_TOO_LARGE, "the state directory's path is too long for follow/");
+            return MH_ERR_TOO_LARGE;
+        }
+        /* the whole verifier configuration, now: registries, keys, mirrors
+         * (offline: nothing is made or fetched) */
+        mh_app_follow *h = NULL;
+        int rc = mh_app_follow_open(c->follow_config, c->follow_state, true, &h);
+        mh_app_follow_close(h);
+        if (rc) {
+            char why[600];
+            snprintf(why, sizeof why, "%s", mh_err_message(rc));
+            mh_err_set(rc, "follow_config %s: %s", c->follow_config, why);
+            return rc;
+        }
+    }
     for (size_t i = 0; i < c->nlisten; i++)
         if (c->listen[i].tls && (!c->tls_cert[0] || !c->tls_key[0])) {
             mh_err_set(MH_ERR_INVALID_ARG, "the listener %s is TLS: set tls_cert and tls_key",

@@ -85,7 +85,9 @@ static struct front {
     char *tls_cert, *tls_key, *tls_ca;
     centry *cache;
     size_t ncache;
-    mh_web *web; /* the verification page (host/web) */
+    mh_web *web;           /* the verification page (host/web) */
+    mh_app_follow *follow; /* other registries' logs, offline (NULL: none followed) */
+    int follow_fd;
     pthread_mutex_t cache_lock[CACHE_STRIPES];
     atomic_bool draining;
 } F;
@@ -459,6 +461,46 @@ static enum MHD_Result r_readyz(struct MHD_Connection *c, req *r, const char *ur
     return reply_json(c, r, ok ? 200 : 503, o);
 }
 
+/* Per followed registry: the trusted size, seconds since the last good
+ * update, stale (older than its max_age), the last update failed, a fork. */
+static void follow_metrics(FILE *f)
+{
+    mh_follow *fl = mh_app_follow_log(F.follow);
+    if (!fl)
+        return;
+    fprintf(f, "# HELP mohurd_follow_size Entries of a followed registry's trusted checkpoint.\n"
+               "# TYPE mohurd_follow_size gauge\n"
+               "# HELP mohurd_follow_age_seconds Seconds since the follower's last good update.\n"
+               "# TYPE mohurd_follow_age_seconds gauge\n"
+               "# HELP mohurd_follow_stale The copy is older than the registry's max_age.\n"
+               "# TYPE mohurd_follow_stale gauge\n"
+               "# HELP mohurd_follow_failing The follower's last update failed (2: a fork).\n"
+               "# TYPE mohurd_follow_failing gauge\n");
+    uint64_t now = (uint64_t)time(NULL);
+    for (size_t i = 0; i < mh_follow_count(fl); i++) {
+        const char *id = mh_follow_id(fl, i);
+        mh_follow_status s;
+        if (mh_follow_status_get(fl, id, &s) != 0) {
+            mh_err_clear();
+            continue;
+        }
+        /* registry ids are the configuration's: a quote or backslash
+         * would break the line, so such an id is left out */
+        if (strpbrk(id, "\"\\\n"))
+            continue;
+        fprintf(f,
+                "mohurd_follow_size{registry=\"%s\"} %llu\n"
+                "mohurd_follow_age_seconds{registry=\"%s\"} %lld\n"
+                "mohurd_follow_stale{registry=\"%s\"} %d\n"
+                "mohurd_follow_failing{registry=\"%s\"} %d\n",
+                id, (unsigned long long)s.size, id,
+                s.checked_at ? (long long)(now - s.checked_at) : -1LL, id, s.stale ? 1 : 0, id,
+                s.fork            ? 2
+                : s.last_error[0] ? 1
+                                  : 0);
+    }
+}
+
 static enum MHD_Result r_metrics(struct MHD_Connection *c, req *r, const char *url)
 {
     char *out = NULL;
@@ -531,6 +573,7 @@ static enum MHD_Result r_metrics(struct MHD_Connection *c, req *r, const char *u
             hrc == 0 && h.ledger_ok, hrc == 0 && h.signer_ok, hrc == 0 && h.token_ok,
             (unsigned long long)h.size, (unsigned long long)h.checkpoint_size,
             (unsigned long long)h.signatures, (unsigned long long)h.sign_errors);
+    follow_metrics(f);
     fclose(f);
     enum MHD_Result ret = reply(c, r, 200, "text/plain; version=0.0.4", out, olen, NULL);
     free(out);
@@ -966,6 +1009,7 @@ static enum MHD_Result r_verify(struct MHD_Connection *c, req *r, const char *ur
     char why[300];
     enum MHD_Result ret;
     memset(&in, 0, sizeof in);
+    in.follow = F.follow;
     if (ct && strncasecmp(ct, "application/pdf", 15) == 0) {
         in.doc = (const uint8_t *)r->body;
         in.doc_len = r->len;
@@ -1932,6 +1976,7 @@ static int front_setup(mhd_conf *c)
     memset(&F, 0, sizeof F);
     F.c = c;
     F.tiles_fd = -1;
+    F.follow_fd = -1;
     mhd_pool_init(&F.ledger);
     if ((rc = mh_app_open_ex(c->state_dir, MH_APP_READ_ONLY, &F.app)) != 0 ||
         (rc = mh_app_cred_list(c->state_dir, &F.creds, &F.ncreds)) != 0)
@@ -1979,16 +2024,31 @@ static int front_setup(mhd_conf *c)
     /* and the stamp's font, for a co-signature's caption in the party's
      * own letters (it is read from /usr/share/fonts, outside Landlock's) */
     mh_app_stamp_font_load(F.app);
+    /* the registries this appliance follows: the configuration read now
+     * (it may be root's), their state and copy (the follower's) later
+     * through a descriptor opened now (the user may not pass through the
+     * state directory) */
+    if (c->follow_config[0]) {
+        char fpath[64];
+        if ((F.follow_fd = open(c->follow_state, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+            mh_err_set(MH_ERR_IO, "the follow state %s cannot be opened: %s", c->follow_state,
+                       strerror(errno));
+            return MH_ERR_IO;
+        }
+        snprintf(fpath, sizeof fpath, "/proc/self/fd/%d", F.follow_fd);
+        if ((rc = mh_app_follow_open(c->follow_config, fpath, true, &F.follow)) != 0)
+            return rc;
+    }
     /* what follows cannot be undone: no more root, then only the kinds and
      * the tiles to read (Landlock), then no writing, no code, no sockets
      * (seccomp). /proc: the memfds of uploads are opened by their
      * /proc/self/fd paths. */
     char tiles[1200];
     snprintf(tiles, sizeof tiles, "%s/tiles", c->state_dir);
-    const char *dirs[] = {mh_kinds_dir(), tiles, "/proc"};
+    const char *dirs[] = {mh_kinds_dir(), tiles, "/proc", c->follow_state};
     const char *files[] = {"/dev/null", "/dev/urandom"};
     int ll = -1;
-    if ((rc = mhd_landlock_prepare(dirs, 3, files, 2, &ll)) != 0 ||
+    if ((rc = mhd_landlock_prepare(dirs, c->follow_config[0] ? 4 : 3, files, 2, &ll)) != 0 ||
         (rc = mhd_drop_user(c->user)) != 0 || (rc = mhd_landlock_apply(ll)) != 0 ||
         (rc = mhd_seccomp(MHD_ROLE_FRONT)) != 0)
         return rc;
@@ -2162,6 +2222,7 @@ int mhd_front_main(mhd_conf *c, size_t nlisten)
         free(wcache[i].body);
     free(wcache);
     mh_web_close(F.web);
+    mh_app_follow_close(F.follow);
     free(F.buckets);
     free(F.creds);
     free(F.tls_cert);

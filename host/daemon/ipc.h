@@ -38,6 +38,7 @@ enum mhd_role {
     MHD_ROLE_FRONT = 1,
     MHD_ROLE_LEDGER = 2,
     MHD_ROLE_SIGNER = 3,
+    MHD_ROLE_FOLLOWER = 4, /* no channel but the parent's */
 };
 
 enum mhd_msg_type {

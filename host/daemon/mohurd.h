@@ -76,6 +76,13 @@ typedef struct mhd_conf {
     char witnesses[8][512];
     unsigned verify_cache; /* entries of the front's verdict cache (0: off) */
     unsigned cache_ttl;    /* seconds a cached verdict lives */
+    /* other registries this appliance follows (docs/daemon.md, "The
+     * follower"): the verifier configuration (mohur verify --follow's JSON;
+     * "": none), the follower's state and local copy (default STATE/follow),
+     * seconds between its updates */
+    char follow_config[1024];
+    char follow_state[1024];
+    unsigned follow_interval;
 } mhd_conf;
 
 /* Defaults, then the file (conf->config_path, if set), then the command
@@ -105,13 +112,17 @@ int mhd_harden(void) MH_WARN_UNUSED;
 int mhd_drop_user(const char *user) MH_WARN_UNUSED;
 /* The seccomp filter of a role (front: no new files or executable memory,
  * no new network sockets, no exec; ledger and signer: no network, no
- * exec). */
+ * exec; follower: network, no exec, no user changes). */
 int mhd_seccomp(enum mhd_role role) MH_WARN_UNUSED;
 /* Landlock (when the kernel has it): a ruleset that lets only these
  * directories and files be opened, for reading (made while the paths can
  * still be reached; -1 without Landlock), then applied for good. */
 int mhd_landlock_prepare(const char *const *dirs, size_t ndirs, const char *const *files,
                          size_t nfiles, int *ruleset) MH_WARN_UNUSED;
+/* The same, and wdir (may be NULL) where files may also be made, written,
+ * renamed and removed. */
+int mhd_landlock_prepare_rw(const char *const *dirs, size_t ndirs, const char *const *files,
+                            size_t nfiles, const char *wdir, int *ruleset) MH_WARN_UNUSED;
 int mhd_landlock_apply(int ruleset) MH_WARN_UNUSED;
 /* Closes every descriptor from `from` up (close_range). */
 void mhd_close_from(int from);
@@ -120,6 +131,7 @@ void mhd_close_from(int from);
 
 int mhd_parent_main(mhd_conf *c);
 int mhd_front_main(mhd_conf *c, size_t nlisten);
+int mhd_follower_main(mhd_conf *c);
 int mhd_ledger_main(mhd_conf *c);
 int mhd_signer_main(mhd_conf *c);
 /* --sandbox-probe WHAT: the front's sandbox, then one forbidden act. */

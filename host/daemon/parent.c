@@ -11,7 +11,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <netdb.h>
+#include <pwd.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,7 @@ typedef struct kid {
     int chan;
     bool ready;
     unsigned quick_deaths;
+    bool replacing; /* stopped to start again at once (the follower on a reload) */
     struct timespec started;
     struct timespec restart_at; /* when to start again (pid 0) */
 } kid;
@@ -51,7 +54,7 @@ typedef struct parent {
     mhd_conf *c;
     int lfd[MHD_LISTEN_MAX];
     size_t nl;
-    kid kids[4]; /* by role: 1 front, 2 ledger, 3 signer */
+    kid kids[5]; /* by role: 1 front, 2 ledger, 3 signer, 4 follower (when configured) */
     /* fronts replaced by a reload, finishing what they took: each keeps
      * its channel to us until it is reaped (a front replaced before it said
      * it was ready must still be able to say so, or it would exit with the
@@ -177,7 +180,10 @@ static int bind_all(parent *p)
 
 static const char *role_name(enum mhd_role r)
 {
-    return r == MHD_ROLE_FRONT ? "front" : r == MHD_ROLE_LEDGER ? "ledger" : "signer";
+    return r == MHD_ROLE_FRONT    ? "front"
+           : r == MHD_ROLE_LEDGER ? "ledger"
+           : r == MHD_ROLE_SIGNER ? "signer"
+                                  : "follower";
 }
 
 static int spawn(parent *p, enum mhd_role role)
@@ -269,10 +275,15 @@ static int start(parent *p, enum mhd_role r)
     return rc;
 }
 
+static bool following(const parent *p)
+{
+    return p->c->follow_config[0] != 0;
+}
+
 static bool all_ready(parent *p)
 {
-    for (int r = MHD_ROLE_FRONT; r <= MHD_ROLE_SIGNER; r++)
-        if (!p->kids[r].pid || !p->kids[r].ready)
+    for (int r = MHD_ROLE_FRONT; r <= MHD_ROLE_FOLLOWER; r++)
+        if ((r != MHD_ROLE_FOLLOWER || following(p)) && (!p->kids[r].pid || !p->kids[r].ready))
             return false;
     return true;
 }
@@ -345,7 +356,7 @@ static void reaped(parent *p, pid_t pid, int st)
                 reload(p);
             return;
         }
-    for (int r = MHD_ROLE_FRONT; r <= MHD_ROLE_SIGNER; r++) {
+    for (int r = MHD_ROLE_FRONT; r <= MHD_ROLE_FOLLOWER; r++) {
         kid *k = &p->kids[r];
         if (k->pid != pid)
             continue;
@@ -359,8 +370,13 @@ static void reaped(parent *p, pid_t pid, int st)
         if (k->chan >= 0)
             close(k->chan);
         k->chan = -1;
-        if (p->stopping) {
+        if (p->stopping || (r == MHD_ROLE_FOLLOWER && (k->replacing || !following(p)))) {
+            /* a follower replaced on a reload starts again now; one no
+             * longer configured does not */
             mhd_log(MHD_LOG_INFO, "child stopped", "child=%s %s", k->name, how);
+            if (!p->stopping && k->replacing && following(p))
+                clock_gettime(CLOCK_MONOTONIC, &k->restart_at);
+            k->replacing = false;
             return;
         }
         /* backoff: 100 ms doubling for each death within 10 s of its start,
@@ -427,8 +443,12 @@ static void stop_all(parent *p)
             kill(p->draining[i].pid, SIGTERM);
     if (p->kids[MHD_ROLE_FRONT].pid)
         kill(p->kids[MHD_ROLE_FRONT].pid, SIGTERM);
+    /* the follower stops between two registries (or its fetch times out) */
+    if (p->kids[MHD_ROLE_FOLLOWER].pid)
+        kill(p->kids[MHD_ROLE_FOLLOWER].pid, SIGTERM);
     for (int i = 0; i < DRAIN_MAX; i++)
         wait_gone(p->draining[i].pid, (double)p->c->timeout + 30);
+    wait_gone(p->kids[MHD_ROLE_FOLLOWER].pid, 70);
     wait_gone(p->kids[MHD_ROLE_FRONT].pid, (double)p->c->timeout + 30);
     static const enum mhd_role order[] = {MHD_ROLE_LEDGER, MHD_ROLE_SIGNER};
     for (size_t i = 0; i < 2; i++) {
@@ -454,6 +474,68 @@ static bool drain_slot_free(const parent *p)
     return false;
 }
 
+/* The follow state: made by the parent, owned by the user the follower
+ * runs as (it writes there; the front, the same user, reads), mode 700;
+ * what an earlier follower or root left there is handed to that user. */
+static uid_t follow_uid;
+static gid_t follow_gid;
+
+static int give(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return lchown(path, follow_uid, follow_gid) == 0 ? 0 : -1;
+}
+
+static int follow_dir(const mhd_conf *c)
+{
+    if (!c->follow_config[0])
+        return MH_OK;
+    if (mkdir(c->follow_state, 0700) != 0 && errno != EEXIST) {
+        mh_err_set(MH_ERR_IO, "the follow state %s cannot be made: %s", c->follow_state,
+                   strerror(errno));
+        return MH_ERR_IO;
+    }
+    if (geteuid() != 0)
+        return MH_OK;
+    struct passwd *pw = getpwnam(c->user);
+    if (!pw || pw->pw_uid == 0) {
+        mh_err_set(MH_ERR_NOT_FOUND, "the user '%s' does not exist (or is root); set 'user'",
+                   c->user);
+        return MH_ERR_NOT_FOUND;
+    }
+    follow_uid = pw->pw_uid;
+    follow_gid = pw->pw_gid;
+    if (chmod(c->follow_state, 0700) != 0 || nftw(c->follow_state, give, 16, FTW_PHYS) != 0) {
+        mh_err_set(MH_ERR_IO, "the follow state %s cannot be given to '%s': %s", c->follow_state,
+                   c->user, strerror(errno));
+        return MH_ERR_IO;
+    }
+    return MH_OK;
+}
+
+/* On a reload the follower follows the configuration as it is now: it is
+ * replaced (it reads the verifier configuration again), started or stopped. */
+static void follow_reload(parent *p, const mhd_conf *fresh)
+{
+    kid *k = &p->kids[MHD_ROLE_FOLLOWER];
+    snprintf(p->c->follow_config, sizeof p->c->follow_config, "%s", fresh->follow_config);
+    snprintf(p->c->follow_state, sizeof p->c->follow_state, "%s", fresh->follow_state);
+    p->c->follow_interval = fresh->follow_interval;
+    if (following(p) && follow_dir(p->c) != 0) {
+        mhd_log(MHD_LOG_ERROR, "reload: the follow state cannot be made; no follower", "error=%s",
+                mhd_q(mh_err_message(MH_ERR_IO)));
+        p->c->follow_config[0] = 0;
+    }
+    if (k->pid) {
+        k->replacing = true;
+        kill(k->pid, SIGTERM);
+    } else if (following(p)) {
+        clock_gettime(CLOCK_MONOTONIC, &k->restart_at);
+    }
+}
+
 static void reload(parent *p)
 {
     /* one front starts at a time: a reload asked while the last one's front
@@ -471,6 +553,11 @@ static void reload(parent *p)
     int rc = 0;
     if (p->c->config_path[0])
         rc = mhd_conf_load(&fresh, p->c->config_path);
+    if (!rc) {
+        /* what depends on the state directory, and the follower's configuration checked */
+        snprintf(fresh.state_dir, sizeof fresh.state_dir, "%s", p->c->state_dir);
+        rc = mhd_conf_finish(&fresh);
+    }
     if (rc) {
         mhd_log(MHD_LOG_ERROR, "reload refused: the configuration has an error; still serving",
                 "error=%s", mhd_q(mh_err_message(rc)));
@@ -499,6 +586,7 @@ static void reload(parent *p)
     if (start(p, MHD_ROLE_FRONT) != 0)
         mhd_log(MHD_LOG_ERROR, "reload: the new front did not start", "error=%s",
                 mhd_q(mh_err_message(MH_ERR_IO)));
+    follow_reload(p, &fresh);
 }
 
 static int run(parent *p)
@@ -515,15 +603,16 @@ static int run(parent *p)
     if (sfd < 0)
         return MH_ERR_IO;
     /* the signer first: the ledger asks it for its keys */
-    if (start(p, MHD_ROLE_SIGNER) || start(p, MHD_ROLE_LEDGER) || start(p, MHD_ROLE_FRONT))
+    if (start(p, MHD_ROLE_SIGNER) || start(p, MHD_ROLE_LEDGER) || start(p, MHD_ROLE_FRONT) ||
+        (following(p) && start(p, MHD_ROLE_FOLLOWER)))
         return MH_ERR_IO;
     for (;;) {
-        struct pollfd pf[4];
-        int np = 0, who[4];
+        struct pollfd pf[5];
+        int np = 0, who[5];
         pf[np].fd = sfd;
         pf[np].events = POLLIN;
         who[np++] = 0;
-        for (int r = MHD_ROLE_FRONT; r <= MHD_ROLE_SIGNER; r++)
+        for (int r = MHD_ROLE_FRONT; r <= MHD_ROLE_FOLLOWER; r++)
             if (p->kids[r].pid && p->kids[r].chan >= 0) {
                 pf[np].fd = p->kids[r].chan;
                 pf[np].events = POLLIN;
@@ -556,8 +645,10 @@ static int run(parent *p)
         /* restarts that are due */
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        for (int r = MHD_ROLE_FRONT; r <= MHD_ROLE_SIGNER; r++) {
+        for (int r = MHD_ROLE_FRONT; r <= MHD_ROLE_FOLLOWER; r++) {
             kid *k = &p->kids[r];
+            if (r == MHD_ROLE_FOLLOWER && !following(p))
+                k->restart_at.tv_sec = 0;
             if (!k->pid && k->restart_at.tv_sec && ts_s(&now) >= ts_s(&k->restart_at)) {
                 k->restart_at.tv_sec = 0;
                 if (start(p, (enum mhd_role)r) != 0)
@@ -573,7 +664,7 @@ int mhd_parent_main(mhd_conf *c)
     parent p;
     memset(&p, 0, sizeof p);
     p.c = c;
-    for (int r = 0; r < 4; r++)
+    for (int r = 0; r < 5; r++)
         p.kids[r].chan = -1;
     for (int i = 0; i < DRAIN_MAX; i++)
         p.draining[i].chan = -1;
@@ -589,6 +680,8 @@ int mhd_parent_main(mhd_conf *c)
         mh_err_set(MH_ERR_IO, "%s cannot be made: %s", tiles, strerror(errno));
         return MH_ERR_IO;
     }
+    if ((rc = follow_dir(c)) != 0)
+        return rc;
     if (c->pid_file[0]) {
         char b[32];
         int n = snprintf(b, sizeof b, "%ld\n", (long)getpid());
@@ -746,6 +839,8 @@ int main(int argc, char **argv)
             rc = mhd_ledger_main(&c);
         else if (strcmp(child, "signer") == 0)
             rc = mhd_signer_main(&c);
+        else if (strcmp(child, "follower") == 0)
+            rc = mhd_follower_main(&c);
         else
             rc = MH_ERR_INVALID_ARG;
         if (rc)

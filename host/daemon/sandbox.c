@@ -81,12 +81,18 @@ void mhd_close_from(int from)
 int mhd_landlock_prepare(const char *const *dirs, size_t ndirs, const char *const *files,
                          size_t nfiles, int *ruleset)
 {
+    return mhd_landlock_prepare_rw(dirs, ndirs, files, nfiles, NULL, ruleset);
+}
+
+int mhd_landlock_prepare_rw(const char *const *dirs, size_t ndirs, const char *const *files,
+                            size_t nfiles, const char *wdir, int *ruleset)
+{
     *ruleset = -1;
     long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
     if (abi < 1) {
         mhd_log(MHD_LOG_WARN,
-                "Landlock is not available: the front's file system is confined by "
-                "its user and seccomp only",
+                "Landlock is not available: the file system is confined by the process's "
+                "user and seccomp only",
                 NULL);
         return MH_OK;
     }
@@ -107,15 +113,21 @@ int mhd_landlock_prepare(const char *const *dirs, size_t ndirs, const char *cons
         mh_err_set(MH_ERR_INTERNAL, "Landlock: the ruleset cannot be made: %s", strerror(errno));
         return MH_ERR_INTERNAL;
     }
-    for (size_t i = 0; i < ndirs + nfiles; i++) {
-        bool dir = i < ndirs;
-        const char *p = dir ? dirs[i] : files[i - ndirs];
+    for (size_t i = 0; i < ndirs + nfiles + (wdir ? 1 : 0); i++) {
+        bool dir = i < ndirs || i == ndirs + nfiles, w = i == ndirs + nfiles;
+        const char *p = w ? wdir : dir ? dirs[i] : files[i - ndirs];
         int fd = open(p, O_PATH | O_CLOEXEC);
         if (fd < 0)
             continue; /* nothing there: nothing to allow */
+        /* the writable directory: files and directories made, written,
+         * truncated, renamed (within it) and removed; nothing else */
+        __u64 wr = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG |
+                   LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+                   LANDLOCK_ACCESS_FS_REMOVE_DIR | (abi >= 2 ? LANDLOCK_ACCESS_FS_REFER : 0) |
+                   (abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0);
         struct landlock_path_beneath_attr pb = {
-            .allowed_access =
-                LANDLOCK_ACCESS_FS_READ_FILE | (dir ? LANDLOCK_ACCESS_FS_READ_DIR : 0),
+            .allowed_access = LANDLOCK_ACCESS_FS_READ_FILE |
+                              (dir ? LANDLOCK_ACCESS_FS_READ_DIR : 0) | (w ? wr : 0),
             .parent_fd = fd,
         };
         long r = syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
@@ -193,7 +205,26 @@ int mhd_seccomp(enum mhd_role role)
      * compiler, which clang warns of) */
     const struct scmp_arg_cmp not_unix = {
         .arg = 0, .op = SCMP_CMP_NE, .datum_a = AF_UNIX, .datum_b = 0};
-    ok = ok && RULE(ctx, SCMP_ACT_ERRNO(EPERM), socket, 1, not_unix);
+    /* (the follower alone reaches the registries it follows) */
+    if (role != MHD_ROLE_FOLLOWER)
+        ok = ok && RULE(ctx, SCMP_ACT_ERRNO(EPERM), socket, 1, not_unix);
+    if (role == MHD_ROLE_FOLLOWER) {
+        /* no user or group changes, no new processes, no signals to others;
+         * its files are Landlock's (the follow state only) */
+        static const int ids[] = {SCMP_SYS(setuid),    SCMP_SYS(setgid),    SCMP_SYS(setreuid),
+                                  SCMP_SYS(setregid),  SCMP_SYS(setresuid), SCMP_SYS(setresgid),
+                                  SCMP_SYS(setgroups), SCMP_SYS(setfsuid),  SCMP_SYS(setfsgid)};
+        for (size_t i = 0; ok && i < sizeof ids / sizeof ids[0]; i++)
+            ok = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, ids[i], 0) == 0;
+        static const int no[] = {SCMP_SYS(fork),      SCMP_SYS(vfork),  SCMP_SYS(kill),
+                                 SCMP_SYS(tgkill),    SCMP_SYS(chmod),  SCMP_SYS(fchmodat),
+                                 SCMP_SYS(chown),     SCMP_SYS(fchown), SCMP_SYS(lchown),
+                                 SCMP_SYS(fchownat),  SCMP_SYS(mknod),  SCMP_SYS(mknodat),
+                                 SCMP_SYS(link),      SCMP_SYS(linkat), SCMP_SYS(symlink),
+                                 SCMP_SYS(symlinkat), SCMP_SYS(bind),   SCMP_SYS(listen)};
+        for (size_t i = 0; ok && i < sizeof no / sizeof no[0]; i++)
+            ok = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), no[i], 0) == 0;
+    }
     if (role == MHD_ROLE_FRONT) {
         uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
         /* no user or group changes any more */

@@ -468,9 +468,18 @@ int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *ev
             size_t el = 0;
             snprintf(reason, sizeof reason, "%s", mh_err_message(ret));
             if (mh_audit_evidence(st, res, reason, evidence, evcap, &el) == 0) {
+                /* kept once per fork: a follower meets the same one at
+                 * every update until it is explained */
+                mh_follow_status prev;
+                char cut[501];
+                memset(&prev, 0, sizeof prev);
+                read_error(r, &prev);
+                snprintf(cut, sizeof cut, "%s", reason);
+                cut[strcspn(cut, "\n")] = 0;
                 *evlen = el;
                 snprintf(epath, sizeof epath, "%s.fork-%lld.txt", r->base, (long long)time(NULL));
-                if (write_small(epath, evidence, el) != 0)
+                if (!(prev.fork && strcmp(prev.last_error, cut) == 0) &&
+                    write_small(epath, evidence, el) != 0)
                     mh_err_clear();
             }
             mh_err_set(ret, "%s", reason);

@@ -403,6 +403,11 @@ MH_LEDGER_API int mh_follow_open(const char *config, const char *state_dir, mh_f
 #define MH_FOLLOW_LOCAL 2u
 MH_LEDGER_API int mh_follow_open_ex(const char *config, const char *state_dir, unsigned flags,
                                     mh_follow **f);
+/* Loads what reaching an http(s) mirror needs (libcurl, its TLS library
+ * initialised) now: a process about to confine itself (mohurd's follower)
+ * calls it while those files can still be read. MH_ERR_UNSUPPORTED with a
+ * sentence when libcurl is not installed (directory mirrors still work). */
+MH_LEDGER_API int mh_mirror_preload(void);
 /* Does the configuration name this registry (by id or origin)? */
 MH_LEDGER_API bool mh_follow_has(const mh_follow *f, const char *id, size_t len);
 MH_LEDGER_API void mh_follow_close(mh_follow *f);

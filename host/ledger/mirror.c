@@ -70,6 +70,20 @@ int mh_mirror_open(mh_mirror *m, const char *where)
     return MH_OK;
 }
 
+int mh_mirror_preload(void)
+{
+    int rc = mh_curl_load();
+    if (rc)
+        return rc;
+    /* the first handle initialises libcurl and its TLS library (their
+     * configuration files, their certificates' directory) */
+    void *h = mh_curl.easy_init();
+    if (!h)
+        return MH_ERR_NOMEM;
+    mh_curl.easy_cleanup(h);
+    return MH_OK;
+}
+
 void mh_mirror_close(mh_mirror *m)
 {
     if (m && m->curl) {
