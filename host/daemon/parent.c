@@ -507,6 +507,16 @@ static int follow_dir(const mhd_conf *c)
     }
     follow_uid = pw->pw_uid;
     follow_gid = pw->pw_gid;
+    /* once it is the user's, root (without CAP_DAC_OVERRIDE under
+     * systemd) may not look inside: only a directory still root's is given
+     * away, with what is in it (CAP_CHOWN) */
+    struct stat sb;
+    if (stat(c->follow_state, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        mh_err_set(MH_ERR_IO, "the follow state %s is not a directory", c->follow_state);
+        return MH_ERR_IO;
+    }
+    if (sb.st_uid == follow_uid)
+        return MH_OK;
     if (chmod(c->follow_state, 0700) != 0 || nftw(c->follow_state, give, 16, FTW_PHYS) != 0) {
         mh_err_set(MH_ERR_IO, "the follow state %s cannot be given to '%s': %s", c->follow_state,
                    c->user, strerror(errno));
