@@ -653,6 +653,50 @@ static int edge_range(void *ctx, uint64_t lo, uint64_t hi, uint8_t out[MH_HASH_L
     return MH_OK;
 }
 
+/* The trusted state vouches for nothing by itself: its checkpoint must be
+ * the log's (signed by the log's key, cosigned by the quorum) and name the
+ * very origin, size and root the state holds, and the state's right edge
+ * must hash to that root. A state file written by anyone else (a process
+ * beside mohurd's front that was taken over) cannot make an entry appear
+ * that the log never signed. */
+static int state_vouched(const struct reg *r, const mh_audit_state *st)
+{
+    size_t body = 0, count = 0;
+    char origin[MH_LEDGER_ORIGIN_MAX + 1];
+    uint64_t size = 0;
+    uint8_t root[MH_HASH_LEN], acc[MH_HASH_LEN];
+    bool ok = st->note_len > 0 && mh_note_parse(st->note, st->note_len, &body) == 0 &&
+              mh_ledger_checkpoint_parse(st->note, body, origin, sizeof origin, &size, root) == 0 &&
+              mh_note_verify(st->note, st->note_len, &r->key, 1, NULL, NULL) == 0 &&
+              (r->quorum == 0 || mh_cosig_quorum(st->note, st->note_len, r->wit, r->nwit, r->quorum,
+                                                 &count, NULL) == 0) &&
+              size == st->size && mh_ct_memcmp(root, st->root, MH_HASH_LEN) == 0 &&
+              strcmp(origin, r->origin) == 0 && st->has_edge;
+    if (ok) {
+        bool have = false;
+        for (unsigned b = 0; b < 64; b++)
+            if ((st->size >> b) & 1) {
+                if (have)
+                    mh_merkle_node_hash(st->edge[b], acc, acc);
+                else
+                    memcpy(acc, st->edge[b], MH_HASH_LEN);
+                have = true;
+            }
+        ok = have && mh_ct_memcmp(acc, st->root, MH_HASH_LEN) == 0;
+    }
+    if (!ok) {
+        mh_err_clear();
+        mh_err_set(MH_ERR_LEDGER_FORK,
+                   "the follower's trusted state of '%s' is not what the log signed (its "
+                   "checkpoint, size, root or right edge disagree): it was altered or is from an "
+                   "older follower; nothing is believed from it until it is updated from the "
+                   "mirror again",
+                   r->id);
+        return MH_ERR_LEDGER_FORK;
+    }
+    return MH_OK;
+}
+
 int mh_follow_check_entry(mh_follow *f, const char *registry, size_t registry_len, uint64_t index,
                           mh_follow_entry *out)
 {
@@ -690,6 +734,8 @@ int mh_follow_check_entry(mh_follow *f, const char *registry, size_t registry_le
         ret = MH_ERR_NOT_FOUND;
         goto out;
     }
+    if ((ret = state_vouched(r, st)))
+        goto out;
     if (index >= st->size) {
         mh_err_set(MH_ERR_NOT_FOUND,
                    "entry %llu is not in the checkpoint of '%s' this verifier trusts (%llu "

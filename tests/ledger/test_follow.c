@@ -86,6 +86,29 @@ static mh_receipt_claims claims_for(uint64_t n, const char *registry, uint8_t di
     return c;
 }
 
+/* A log key: the signer, its mbedTLS pk (to free) and its vkey. */
+static void signer_init(struct signer *s, mbedtls_pk_context *pk, char *vkey, size_t cap)
+{
+    uint8_t spki_buf[200];
+    size_t vl;
+    mbedtls_ecdsa_init(&s->key);
+    mbedtls_pk_init(pk);
+    assert_int_equal(mbedtls_ecdsa_genkey(&s->key, MBEDTLS_ECP_DP_SECP256R1, mh_rng_mbedtls, NULL),
+                     0);
+    assert_int_equal(mbedtls_pk_setup(pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)), 0);
+    assert_int_equal(mbedtls_ecp_copy(&mbedtls_pk_ec(*pk)->Q, &s->key.Q), 0);
+    assert_int_equal(mbedtls_mpi_copy(&mbedtls_pk_ec(*pk)->d, &s->key.d), 0);
+    assert_int_equal(mbedtls_ecp_group_copy(&mbedtls_pk_ec(*pk)->grp, &s->key.grp), 0);
+    s->sg = test_signer(pk);
+    int spl = mbedtls_pk_write_pubkey_der(pk, spki_buf, sizeof spki_buf);
+    assert_true(spl > 0);
+    const uint8_t *spki = spki_buf + sizeof spki_buf - spl;
+    assert_int_equal(mh_note_keyid(ORIGIN, strlen(ORIGIN), MH_NOTE_ECDSA, spki, (size_t)spl, s->id),
+                     0);
+    assert_int_equal(mh_note_vkey_format(ORIGIN, MH_NOTE_ECDSA, spki, (size_t)spl, vkey, cap, &vl),
+                     0);
+}
+
 static void follow(void **state)
 {
     struct signer s;
@@ -297,6 +320,66 @@ static void follow(void **state)
         mh_follow_close(fo);
         mh_follow_close(fl);
         mh_follow_close(fc);
+    }
+
+    /* a forged trusted state (what a taken-over process beside mohurd's
+     * front could write): the state and the copy of another tree, one the
+     * log never signed, holding an entry beyond the real log. Signed by
+     * another key, or carrying the log's genuine checkpoint with the
+     * forged root and edge: either way nothing is proven from it */
+    {
+        struct signer s2;
+        mbedtls_pk_context pk2;
+        char vkey2[MH_NOTE_MAX_VKEY], ledger2[160], mirror2[160], cfg2[160], st2[160], st3[160];
+        char cmd[1200];
+        mh_ledger *l2 = NULL;
+        mh_follow *f3 = NULL, *fl = NULL;
+        signer_init(&s2, &pk2, vkey2, sizeof vkey2);
+        snprintf(ledger2, sizeof ledger2, "%s/ledger2", dir);
+        snprintf(mirror2, sizeof mirror2, "%s/mirror2", dir);
+        snprintf(cfg2, sizeof cfg2, "%s/follow2.json", dir);
+        snprintf(st2, sizeof st2, "%s/state2", dir);
+        snprintf(st3, sizeof st3, "%s/state3", dir);
+        assert_int_equal(mh_ledger_open(ledger2, &o, &l2), 0);
+        grow(l2, 0, 2600, &s2, mirror2);
+        fp = fopen(cfg2, "w");
+        fprintf(fp,
+                "{\"registries\": [{\"id\": \"AZ-EDU\", \"vkey\": \"%s\", \"mirror\": \"%s\"}]}",
+                vkey2, mirror2);
+        fclose(fp);
+        assert_int_equal(mh_follow_open_ex(cfg2, st3, MH_FOLLOW_COPY, &f3), 0);
+        assert_int_equal(mh_follow_update(f3, "AZ-EDU", &st, NULL, 0, NULL), 0);
+        assert_int_equal(st.size, 2600);
+        mh_follow_close(f3);
+        /* the genuine state first: entry 2500 is beyond what the log signed */
+        assert_int_equal(mh_follow_open_ex(cfg, st2, MH_FOLLOW_LOCAL, &fl), 0);
+        c = claims_for(2500, "AZ-EDU", dg);
+        assert_int_equal(mh_follow_check_receipt(fl, &c, fe), MH_ERR_NOT_FOUND);
+        c = claims_for(5, "AZ-EDU", dg);
+        assert_int_equal(mh_follow_check_receipt(fl, &c, fe), 0);
+        /* keep the genuine checkpoint line, then put the forged state and
+         * copy in place (same origin: the same file names) */
+        snprintf(cmd, sizeof cmd,
+                 "grep -h '^checkpoint ' %s/*.audit > %s/genuine.ck && cp -a %s/. %s/", st2, dir,
+                 st3, st2);
+        assert_int_equal(system(cmd), 0);
+        c = claims_for(2500, "AZ-EDU", dg);
+        assert_int_equal(mh_follow_check_receipt(fl, &c, fe), MH_ERR_LEDGER_FORK);
+        assert_non_null(strstr(mh_err_message(MH_ERR_LEDGER_FORK), "not what the log signed"));
+        c = claims_for(5, "AZ-EDU", dg);
+        assert_int_equal(mh_follow_check_receipt(fl, &c, fe), MH_ERR_LEDGER_FORK);
+        /* the log's own checkpoint with the forged root and edge */
+        snprintf(cmd, sizeof cmd,
+                 "for a in %s/*.audit; do sed -i '/^checkpoint /d' \"$a\" && cat %s/genuine.ck >> "
+                 "\"$a\"; done",
+                 st2, dir);
+        assert_int_equal(system(cmd), 0);
+        c = claims_for(2500, "AZ-EDU", dg);
+        assert_int_equal(mh_follow_check_receipt(fl, &c, fe), MH_ERR_LEDGER_FORK);
+        mh_follow_close(fl);
+        mh_ledger_close(l2);
+        mbedtls_pk_free(&pk2);
+        mbedtls_ecdsa_free(&s2.key);
     }
 
     /* a mirror that rewrites a trusted entry: the proof fails */
