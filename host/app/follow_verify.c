@@ -193,14 +193,38 @@ static enum mh_app_verdict_code judge(mh_app_follow *h, const char *url, const c
                  v->qr_host, v->signed_host);
         return MH_APP_FORGED;
     }
-    /* the receipt's own signature, when its keys are configured */
+    /* the receipt's own signature: by the registry's configured receipt
+     * keys, or else by its log key (a mohur registry signs its receipts
+     * and its checkpoints with the same registry key). The log's claims
+     * digest alone is not enough for VALID: whoever asked for a document
+     * knows every claim, so for an entry whose signing never finished they
+     * could write the receipt themselves */
     const follow_keys *fk = receipt_keys(h, id);
+    mh_receipt_key logkey;
+    mh_note_vkey vk;
+    const mh_receipt_key *keys = NULL;
+    size_t nkeys = 0;
+    bool from_log = false;
     if (fk && fk->n) {
+        keys = fk->keys;
+        nkeys = fk->n;
+    } else if (mh_follow_log_key(mh_app_follow_log(h), id, &vk) == 0 && vk.type == MH_NOTE_ECDSA &&
+               mh_receipt_key_from_spki(vk.key, vk.key_len, &logkey) == 0) {
+        keys = &logkey;
+        nkeys = 1;
+        from_log = true;
+    }
+    mh_err_clear();
+    if (nkeys) {
         mh_receipt vr;
-        if (mh_receipt_verify(rec, rec_len, fk->keys, fk->n, &vr) != 0) {
+        if (mh_receipt_verify(rec, rec_len, keys, nkeys, &vr) != 0) {
             mh_err_clear();
             snprintf(v->sentence, sizeof v->sentence,
-                     "FORGED: the receipt was not signed by a key of registry %s.", v->registry);
+                     from_log ? "FORGED: the receipt was not signed by registry %s's key (the key "
+                                "of its log; if it signs receipts with another key, give it as "
+                                "receipt_keys)."
+                              : "FORGED: the receipt was not signed by a key of registry %s.",
+                     v->registry);
             return MH_APP_FORGED;
         }
         v->receipt_sig_ok = true;
@@ -335,6 +359,14 @@ static enum mh_app_verdict_code judge(mh_app_follow *h, const char *url, const c
         if (v->follow_update[0])
             strncat(v->sentence, ")", sizeof v->sentence - strlen(v->sentence) - 1);
         return MH_APP_REV_UNKNOWN;
+    }
+    if (!v->receipt_sig_ok) {
+        snprintf(v->sentence, sizeof v->sentence,
+                 "UNKNOWN: %s is in registry %s's log, but no key of the registry to check the "
+                 "receipt's signature with is known (its log key is not an ECDSA P-256 key): "
+                 "give its receipt_keys in the configuration.",
+                 v->doc_id, v->registry);
+        return MH_APP_UNKNOWN;
     }
     snprintf(v->sentence, sizeof v->sentence,
              "VALID: %s issued by %s on %s (registry %s, log entry %llu, proven in its "

@@ -628,8 +628,8 @@ static void print_verdict(const mh_app_verdict *v, enum json_mode mode)
         printf("\nReceipt:\n  signature:  %s\n",
                v->receipt_sig_ok
                    ? (v->followed ? "by a key of its registry" : "by this registry's key")
-               : v->followed ? "not checked (no receipt key of the registry configured; its "
-                               "log vouches for it)"
+               : v->followed ? "not checked (no key of the registry known: its log key is not "
+                               "ECDSA P-256 and no receipt_keys are configured)"
                              : "NOT by this registry's key");
         if (v->qr_host[0])
             printf("  site:       %s%s%s\n", v->qr_host,

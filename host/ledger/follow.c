@@ -191,6 +191,15 @@ bool mh_follow_has(const mh_follow *f, const char *id, size_t len)
     return f && id && find(f, id, len) != NULL;
 }
 
+int mh_follow_log_key(const mh_follow *f, const char *id, mh_note_vkey *key)
+{
+    const struct reg *r = f && id ? find((mh_follow *)f, id, strlen(id)) : NULL;
+    if (!r)
+        return mh_err_set(MH_ERR_NOT_FOUND, "no registry '%.64s' is followed", id ? id : "");
+    *key = r->key;
+    return MH_OK;
+}
+
 /* base.meta: "checked <unix time>\n" after the last good update. */
 static uint64_t read_checked(const struct reg *r)
 {

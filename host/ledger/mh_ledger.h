@@ -410,6 +410,8 @@ MH_LEDGER_API int mh_follow_open_ex(const char *config, const char *state_dir, u
 MH_LEDGER_API int mh_mirror_preload(void);
 /* Does the configuration name this registry (by id or origin)? */
 MH_LEDGER_API bool mh_follow_has(const mh_follow *f, const char *id, size_t len);
+/* The log's verifier key of a followed registry (by id or origin). */
+MH_LEDGER_API int mh_follow_log_key(const mh_follow *f, const char *id, mh_note_vkey *key);
 MH_LEDGER_API void mh_follow_close(mh_follow *f);
 MH_LEDGER_API size_t mh_follow_count(const mh_follow *f);
 MH_LEDGER_API const char *mh_follow_id(const mh_follow *f, size_t i);
