@@ -49,6 +49,10 @@ typedef struct kid {
 static char self_exe[1024];
 static int argc_saved;
 static char **argv_saved;
+/* --listen on the command line: they replace the configuration's, at a
+ * reload too */
+static const char *listen_args[MHD_LISTEN_MAX];
+static size_t nlisten_args;
 
 typedef struct parent {
     mhd_conf *c;
@@ -64,7 +68,8 @@ typedef struct parent {
         int chan;
     } draining[DRAIN_MAX];
     bool stopping, reloading, notified;
-    bool reload_queued; /* a reload asked while the last one's front starts */
+    bool reload_queued;  /* a reload asked while the last one's front starts */
+    size_t from_systemd; /* listeners systemd passed (socket activation) */
 } parent;
 
 static double now_s(void)
@@ -158,6 +163,7 @@ static int bind_all(parent *p)
 {
     int n = sd_listen_fds(1);
     size_t from_systemd = n > 0 ? (size_t)n : 0;
+    p->from_systemd = from_systemd;
     for (size_t i = 0; i < p->c->nlisten; i++) {
         const mhd_listen *l = &p->c->listen[i];
         int rc;
@@ -546,6 +552,70 @@ static void follow_reload(parent *p, const mhd_conf *fresh)
     }
 }
 
+/* The listeners of a new configuration: one already open under the same
+ * spec keeps its socket (no connection to it is refused during a reload);
+ * a new one is bound now, so a reload that cannot bind it is refused
+ * whole. Those that are gone are closed once the new front has them not
+ * (the old front keeps its own copies while it drains). */
+static int rebind(parent *p, const mhd_conf *fresh, int *nfd, bool *bound)
+{
+    for (size_t i = 0; i < fresh->nlisten; i++) {
+        const mhd_listen *l = &fresh->listen[i];
+        int rc;
+        nfd[i] = -1;
+        bound[i] = false;
+        for (size_t j = 0; j < p->nl && nfd[i] < 0; j++)
+            if (strcmp(p->c->listen[j].spec, l->spec) == 0 && p->c->listen[j].local == l->local)
+                nfd[i] = p->lfd[j];
+        if (nfd[i] >= 0)
+            continue;
+        if (p->from_systemd && !l->local)
+            rc = mh_err_set(MH_ERR_INVALID_ARG,
+                            "listen %s: the listeners come from systemd's sockets (mohurd.socket); "
+                            "change them there",
+                            l->spec);
+        else
+            rc = l->kind == MHD_LISTEN_UNIX ? bind_unix(l, &nfd[i]) : bind_tcp(l, &nfd[i]);
+        if (rc) {
+            for (size_t k = 0; k < i; k++)
+                if (bound[k]) {
+                    close(nfd[k]);
+                    if (fresh->listen[k].kind == MHD_LISTEN_UNIX)
+                        unlink(fresh->listen[k].path);
+                }
+            return rc;
+        }
+        bound[i] = true;
+    }
+    return MH_OK;
+}
+
+static void listeners_take(parent *p, const mhd_conf *fresh, const int *nfd)
+{
+    for (size_t j = 0; j < p->nl; j++) {
+        bool kept = false;
+        for (size_t i = 0; i < fresh->nlisten; i++)
+            kept = kept || nfd[i] == p->lfd[j];
+        if (kept)
+            continue;
+        mhd_log(MHD_LOG_INFO, "listener closed", "listen=%s", mhd_q(p->c->listen[j].spec));
+        close(p->lfd[j]);
+        if (p->c->listen[j].kind == MHD_LISTEN_UNIX)
+            unlink(p->c->listen[j].path);
+    }
+    for (size_t i = 0; i < fresh->nlisten; i++) {
+        bool old = false;
+        for (size_t j = 0; j < p->nl; j++)
+            old = old || nfd[i] == p->lfd[j];
+        if (!old)
+            mhd_log(MHD_LOG_INFO, "listener opened", "listen=%s", mhd_q(fresh->listen[i].spec));
+    }
+    memcpy(p->lfd, nfd, fresh->nlisten * sizeof *nfd);
+    memcpy(p->c->listen, fresh->listen, fresh->nlisten * sizeof *fresh->listen);
+    p->c->nlisten = fresh->nlisten;
+    p->nl = fresh->nlisten;
+}
+
 static void reload(parent *p)
 {
     /* one front starts at a time: a reload asked while the last one's front
@@ -563,6 +633,15 @@ static void reload(parent *p)
     int rc = 0;
     if (p->c->config_path[0])
         rc = mhd_conf_load(&fresh, p->c->config_path);
+    /* the listeners as the children will read them: the command line's
+     * replace the file's */
+    if (!rc && nlisten_args) {
+        fresh.nlisten = 0;
+        for (size_t i = 0; i < nlisten_args && !rc; i++)
+            rc = mhd_conf_add_listen(&fresh, listen_args[i]);
+    }
+    if (!rc && fresh.nlisten == 0 && !fresh.local_socket)
+        rc = mhd_conf_add_listen(&fresh, "127.0.0.1:8080");
     if (!rc) {
         /* what depends on the state directory, and the follower's configuration checked */
         snprintf(fresh.state_dir, sizeof fresh.state_dir, "%s", p->c->state_dir);
@@ -573,6 +652,14 @@ static void reload(parent *p)
                 "error=%s", mhd_q(mh_err_message(rc)));
         return;
     }
+    int nfd[MHD_LISTEN_MAX];
+    bool bound[MHD_LISTEN_MAX];
+    if ((rc = rebind(p, &fresh, nfd, bound)) != 0) {
+        mhd_log(MHD_LOG_ERROR, "reload refused: a listener cannot be opened; still serving",
+                "error=%s", mhd_q(mh_err_message(rc)));
+        return;
+    }
+    listeners_take(p, &fresh, nfd);
     sd_notify(0, "RELOADING=1");
     mhd_log(MHD_LOG_INFO, "reloading", NULL);
     mhd_empty e = {0};
@@ -751,8 +838,6 @@ int main(int argc, char **argv)
     mhd_conf c;
     const char *child = NULL, *probe = NULL;
     bool check = false;
-    size_t nlisten_args = 0;
-    const char *listens[MHD_LISTEN_MAX];
 
     if (mhd_harden() != 0) {
         fprintf(stderr, "mohurd: %s\n", mh_err_message(MH_ERR_INTERNAL));
@@ -787,7 +872,7 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--config") == 0 && more) {
             snprintf(c.config_path, sizeof c.config_path, "%s", argv[++i]);
         } else if (strcmp(a, "--listen") == 0 && more && nlisten_args < MHD_LISTEN_MAX - 1) {
-            listens[nlisten_args++] = argv[++i];
+            listen_args[nlisten_args++] = argv[++i];
         } else if (strcmp(a, "--child") == 0 && more && i == 1) {
             child = argv[++i];
             /* the rest are the parent's options */
@@ -824,7 +909,7 @@ int main(int argc, char **argv)
     if (!rc && nlisten_args) {
         c.nlisten = 0;
         for (size_t i = 0; i < nlisten_args && !rc; i++)
-            rc = mhd_conf_add_listen(&c, listens[i]);
+            rc = mhd_conf_add_listen(&c, listen_args[i]);
     }
     if (!rc && c.nlisten == 0 && !c.local_socket)
         rc = mhd_conf_add_listen(&c, "127.0.0.1:8080");

@@ -150,4 +150,53 @@ else
     echo "NOTE: nginx is not installed; the snippet is not tested"
 fi
 stop_mohurd
+
+# ---- SIGHUP re-reads the configuration's listeners ---------------------------------
+# (listeners given with --listen replace the file's and stay: start_mohurd
+# uses them, so this mohurd is started without)
+P1=$(free_port)
+P2=$(free_port)
+P3=$(free_port)
+cp "$MOHUR_STATE_DIR/mohurd.conf" "$W/saved.conf"
+{ cat "$W/saved.conf"; echo "listen 127.0.0.1:$P1"; echo "listen 127.0.0.1:$P2"; } >"$MOHUR_STATE_DIR/mohurd.conf"
+: >"$W/mohurd.err"
+setsid "$MOHURD" --state "$MOHUR_STATE_DIR" >"$W/mohurd.out" 2>>"$W/mohurd.err" </dev/null &
+MPID=$!
+PGS+=("$MPID")
+for i in $(seq 300); do grep -q "^mohurd: ready" "$W/mohurd.err" && break; sleep 0.1; done
+code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$1/healthz"; }
+[ "$(code "$P1")" = 200 ] && [ "$(code "$P2")" = 200 ] || fail "mohurd serves on the configuration's two listeners"
+# P2 kept, P1 gone, P3 new; a keep-alive client on P2 across the reload
+{ cat "$W/saved.conf"; echo "listen 127.0.0.1:$P2"; echo "listen 127.0.0.1:$P3"; } >"$MOHUR_STATE_DIR/mohurd.conf"
+python3 - "$P2" "$MPID" >"$W/ka2.out" 2>&1 <<'PY' || { cat "$W/ka2.out" >&2; fail "a keep-alive client on a kept listener"; }
+import http.client, os, signal, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+c.request("GET", "/healthz"); r = c.getresponse(); r.read(); assert r.status == 200
+os.kill(pid, signal.SIGHUP)
+time.sleep(0.5)
+c.request("GET", "/healthz"); r = c.getresponse(); r.read(); assert r.status == 200, r.status
+PY
+for i in $(seq 50); do [ "$(code "$P3")" = 200 ] && break; sleep 0.1; done
+[ "$(code "$P3")" = 200 ] || fail "the new listener serves after SIGHUP"
+for i in $(seq 100); do [ "$(code "$P1")" = 000 ] && break; sleep 0.1; done
+[ "$(code "$P1")" = 000 ] || fail "the removed listener is closed once the old front drained"
+[ "$(code "$P2")" = 200 ] || fail "the kept listener still serves"
+grep -qF "msg=\"listener opened\" listen=127.0.0.1:$P3" "$W/mohurd.err" &&
+    grep -qF "msg=\"listener closed\" listen=127.0.0.1:$P1" "$W/mohurd.err" || fail "the log names the listeners opened and closed"
+pass "SIGHUP: a new listener opened, a removed one closed, a kept one served throughout"
+# a listener that cannot be bound: the reload is refused whole, nothing changes
+python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(30)' "$P1" &
+HOLD=$!
+sleep 0.3
+{ cat "$W/saved.conf"; echo "listen 127.0.0.1:$P1"; } >"$MOHUR_STATE_DIR/mohurd.conf"
+kill -HUP "$MPID"
+for i in $(seq 50); do grep -q "reload refused: a listener cannot be opened" "$W/mohurd.err" && break; sleep 0.1; done
+grep -q "reload refused: a listener cannot be opened" "$W/mohurd.err" || fail "a listener in use refuses the reload"
+[ "$(code "$P2")" = 200 ] && [ "$(code "$P3")" = 200 ] || fail "after a refused reload the listeners are unchanged"
+kill "$HOLD" 2>/dev/null
+wait "$HOLD" 2>/dev/null
+pass "a listener that cannot be bound: the reload is refused, still serving on the old ones"
+cp "$W/saved.conf" "$MOHUR_STATE_DIR/mohurd.conf"
+stop_mohurd
 echo "ops: all $CHECKS checks passed"
