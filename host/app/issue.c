@@ -450,6 +450,35 @@ static void issue_void(issue *is, int ret)
                    saved, (unsigned long long)is->res->log_index, is->res->doc_id);
 }
 
+int mh_app_void_unfinished(mh_app *a, uint64_t index, const mh_app_request *req, bool *voided)
+{
+    mh_ledger_entry e, v;
+    mh_ledger_status st;
+    uint64_t vi = 0;
+    int rc;
+    *voided = false;
+    if ((rc = mh_ledger_get(a->ledger, index, &e)) != 0)
+        return rc;
+    if (e.type != MH_LEDGER_ISSUE)
+        return MH_OK;
+    if ((rc = mh_ledger_lookup_id(a->ledger, e.doc_id, &st)) != 0)
+        return rc;
+    if (st.issue_index != index || st.voided || st.revoked)
+        return MH_OK;
+    memset(&v, 0, sizeof v);
+    v.type = MH_LEDGER_VOID;
+    snprintf(v.doc_id, sizeof v.doc_id, "%s", e.doc_id);
+    snprintf(v.issuer, sizeof v.issuer, "%s", MH_APP_VOID_ISSUER);
+    memcpy(v.signer_fp, e.signer_fp, 32);
+    v.time = (uint64_t)time(NULL);
+    if (req && req->requester)
+        snprintf(v.requester, sizeof v.requester, "%s", req->requester);
+    if ((rc = mh_ledger_submit(a->ledger, &v, &vi)) != 0)
+        return rc;
+    *voided = true;
+    return MH_OK;
+}
+
 int mh_app_issue_precheck(const mh_app_issue_req *r, bool *cosign, mh_pdf_document **pdf)
 {
     *cosign = false;

@@ -300,6 +300,14 @@ int mh_app_cosign_embed(mh_app *a, const uint8_t *doc, size_t len, const uint8_t
  * after the ledger entry. */
 #define MH_APP_VOID_ISSUER "mohur-void"
 
+/* Voids issue entry `index` when it is still in force: its signing was
+ * interrupted (mohurd's ledger process stopped while an external key's
+ * signature was awaited) and nothing was delivered. *voided: whether a
+ * void entry was written (false: the entry was voided or revoked already,
+ * or is not an issue entry in force). req: who asked (may be NULL). */
+int mh_app_void_unfinished(mh_app *a, uint64_t index, const mh_app_request *req,
+                           bool *voided) MH_WARN_UNUSED;
+
 /* Appends a revoke entry (reason: an RFC 5280 CRLReason code, 0-10, not 7)
  * and returns the new status. MH_ERR_NOT_FOUND for an unknown id,
  * MH_ERR_ALREADY_EXISTS when already revoked. req (may be NULL): who

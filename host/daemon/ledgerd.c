@@ -669,6 +669,7 @@ fail:
  * seconds, stops the flow and voids its entry (as a failing token does). */
 
 #define XS_MAX 32
+#define XS_PER_CLIENT 4 /* sessions one credential may have waiting */
 
 enum xs_state { XS_FREE = 0, XS_RUNNING, XS_NEED, XS_SIGNED, XS_DONE };
 
@@ -686,6 +687,8 @@ typedef struct xsess {
     uint8_t *doc;
     size_t doc_len;
     mh_app_signer *signer;
+    bool marked; /* spool/ext-<entry_index> names its entry */
+    uint64_t entry_index;
     pthread_cond_t cond;
 } xsess;
 
@@ -717,6 +720,22 @@ static int ext_sign(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *
                           "a signature without its ledger entry is never asked for");
     if (message || in_len > sizeof x->need.hash)
         return mh_err_set(MH_ERR_KEY_TYPE, "an external key signs digests only");
+    if (!x->marked) {
+        /* an entry now waits for a signature from outside: should this
+         * process stop before the flow ends, the next one voids it */
+        char mk[1300];
+        snprintf(mk, sizeof mk, "%s/ext-%llu", G.spool, (unsigned long long)rq->entry_index);
+        int fd = open(mk, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0 || fsync(fd) != 0) {
+            if (fd >= 0)
+                close(fd);
+            return mh_err_set(MH_ERR_IO, "the spool cannot record the waiting signature: %s",
+                              strerror(errno));
+        }
+        close(fd);
+        x->marked = true;
+        x->entry_index = rq->entry_index;
+    }
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += G.c->ext_timeout;
@@ -766,6 +785,12 @@ static void *ext_flow(void *arg)
     pthread_rwlock_rdlock(&G.lock);
     issue_do(x->q, x->doc, x->doc_len, x->signer, &o); /* takes doc */
     x->doc = NULL;
+    if (x->marked) {
+        /* signed and committed, or voided by the flow: nothing to redo */
+        char mk[1300];
+        snprintf(mk, sizeof mk, "%s/ext-%llu", G.spool, (unsigned long long)x->entry_index);
+        unlink(mk);
+    }
     mh_app_signer_close(x->signer);
     x->signer = NULL;
     pthread_rwlock_unlock(&G.lock);
@@ -820,9 +845,21 @@ static void h_issue_external(int ch, const mhd_msg *m, mhd_issue_req *q, uint8_t
     uint8_t rnd[MHD_SESSION_HEX / 2];
     int rc;
     pthread_mutex_lock(&XL);
-    for (size_t i = 0; i < XS_MAX && !x; i++)
-        if (XS[i].state == XS_FREE)
+    unsigned mine = 0;
+    for (size_t i = 0; i < XS_MAX; i++) {
+        if (XS[i].state == XS_FREE && !x)
             x = &XS[i];
+        else if (XS[i].state != XS_FREE && strcmp(XS[i].requester, q->requester) == 0)
+            mine++;
+    }
+    if (mine >= XS_PER_CLIENT) {
+        pthread_mutex_unlock(&XL);
+        mh_err_set(MH_ERR_TOKEN_BUSY,
+                   "this credential already has %d signatures waiting; send them first",
+                   XS_PER_CLIENT);
+        rc = MH_ERR_TOKEN_BUSY;
+        goto fail;
+    }
     if (!x) {
         pthread_mutex_unlock(&XL);
         mh_err_set(MH_ERR_TOKEN_BUSY,
@@ -1332,15 +1369,36 @@ int mhd_ledger_main(mhd_conf *c)
     /* what a killed ledger process left in the spool was never handed
      * back: the same request gets it again (resumed) */
     DIR *d = opendir(G.spool);
+    uint64_t unfinished[64];
+    size_t nunf = 0;
     if (d) {
         struct dirent *e;
-        while ((e = readdir(d)))
-            if (e->d_name[0] != '.')
-                unlinkat(dirfd(d), e->d_name, 0);
+        while ((e = readdir(d))) {
+            unsigned long long ix;
+            char tail;
+            if (e->d_name[0] == '.')
+                continue;
+            /* an external key's signature was awaited when the last
+             * ledger process stopped: its entry is voided below */
+            if (sscanf(e->d_name, "ext-%llu%c", &ix, &tail) == 1 && nunf < 64)
+                unfinished[nunf++] = ix;
+            unlinkat(dirfd(d), e->d_name, 0);
+        }
         closedir(d);
     }
     if ((rc = open_app()) != 0)
         return rc;
+    for (size_t i = 0; i < nunf; i++) {
+        bool voided = false;
+        mh_app_request rq = {.requester = "mohurd:restart"};
+        if (mh_app_void_unfinished(G.app, unfinished[i], &rq, &voided) != 0)
+            mhd_log(MHD_LOG_ERROR, "an interrupted issue could not be voided",
+                    "log_index=%llu error=%s", (unsigned long long)unfinished[i],
+                    mhd_q(mh_err_message(MH_ERR_IO)));
+        else if (voided)
+            mhd_log(MHD_LOG_WARN, "an issue interrupted while its signature was awaited: voided",
+                    "log_index=%llu", (unsigned long long)unfinished[i]);
+    }
     if ((rc = mhd_seccomp(MHD_ROLE_LEDGER)) != 0)
         return rc;
     pthread_t cp;

@@ -198,6 +198,30 @@ for i in 1 2 3 4 5; do
 done
 [ "$CODE" = 429 ] || fail "a credential over its rate: 429 (HTTP $CODE)"
 pass "a credential over its rate: 429"
+# one credential may have 4 signatures waiting; a fifth waits its turn (503)
+for n in 11 12 13 14 15; do
+    mkact "$n"
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r["certificate"]=open(sys.argv[2]).read(); print(json.dumps(r))' \
+        "$W/req$n.json" "$W/nigar.pem" >"$W/req$n.c.json"
+    api POST /api/v1/documents -H "$(auth "$NOTARY2")" -H 'Content-Type: application/json' --data-binary @"$W/req$n.c.json"
+    echo "$CODE" >>"$W/five.codes"
+done
+[ "$(tr '\n' ' ' <"$W/five.codes")" = "202 202 202 202 503 " ] || fail "five sessions of one credential: $(tr '\n' ' ' <"$W/five.codes")"
+pass "one credential: four signatures may wait, the fifth is refused (503)"
+# the ledger process killed while they wait: the next one voids their entries
+LPID=$(child_pid ledger)
+kill -KILL "$LPID"
+for i in $(seq 100); do
+    [ "$(grep -c 'interrupted while its signature was awaited: voided' "$W/mohurd.err")" -ge 4 ] && break
+    sleep 0.1
+done
+[ "$(grep -c 'interrupted while its signature was awaited: voided' "$W/mohurd.err")" -ge 4 ] ||
+    fail "the restarted ledger process voids the four interrupted issues"
+for i in $(seq 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz")" = 200 ] && break; sleep 0.1; done
+for n in 11 12 13 14; do
+    [ "$(status_of "notary/notary-act/$n/2026")" = voided ] || fail "act $n, interrupted, is voided"
+done
+pass "the ledger process killed while signatures were awaited: the restarted one voided their entries"
 expect_code 400 "a certificate that is not base64 or PEM" POST /api/v1/documents -H "$(auth "$NOTARY")" \
     -H 'Content-Type: application/json' --data-binary '{"kind":"notary-act","issuer":"notary","fields":{},"certificate":"!!"}'
 expect_code 400 "a signature request without a session" POST /api/v1/documents/signature -H "$(auth "$NOTARY")" \
