@@ -142,6 +142,126 @@ static void show_status(mh_app_verdict *v, const mh_follow_status *st)
     snprintf(v->follow_origin, sizeof v->follow_origin, "%s", st->origin);
 }
 
+/* The receipt's own signature: by the registry's configured receipt keys,
+ * or else by its log key (a mohur registry signs its receipts and its
+ * checkpoints with the same registry key). The log's claims digest alone
+ * is not enough for VALID: whoever asked for a document knows every claim,
+ * so for an entry whose signing never finished they could write the
+ * receipt themselves. 0, or FORGED with its sentence; v->receipt_sig_ok
+ * says whether a key was there to check it with. */
+static int receipt_signature(mh_app_follow *h, const char *id, const uint8_t *rec, size_t rec_len,
+                             mh_app_verdict *v)
+{
+    const follow_keys *fk = receipt_keys(h, id);
+    mh_receipt_key logkey;
+    mh_note_vkey vk;
+    const mh_receipt_key *keys = NULL;
+    size_t nkeys = 0;
+    bool from_log = false;
+    if (fk && fk->n) {
+        keys = fk->keys;
+        nkeys = fk->n;
+    } else if (mh_follow_log_key(h->f, id, &vk) == 0 && vk.type == MH_NOTE_ECDSA &&
+               mh_receipt_key_from_spki(vk.key, vk.key_len, &logkey) == 0) {
+        keys = &logkey;
+        nkeys = 1;
+        from_log = true;
+    }
+    mh_err_clear();
+    if (!nkeys)
+        return MH_OK;
+    mh_receipt vr;
+    if (mh_receipt_verify(rec, rec_len, keys, nkeys, &vr) != 0) {
+        mh_err_clear();
+        snprintf(v->sentence, sizeof v->sentence,
+                 from_log ? "FORGED: the receipt was not signed by registry %s's key (the key of "
+                            "its log; if it signs receipts with another key, give it as "
+                            "receipt_keys)."
+                          : "FORGED: the receipt was not signed by a key of registry %s.",
+                 v->registry);
+        return MH_APP_FORGED;
+    }
+    v->receipt_sig_ok = true;
+    return MH_OK;
+}
+
+/* The verdict once the receipt's entry is proven in the trusted log: from
+ * the log's void and revoke entries, the file's later bytes, the copy's
+ * freshness. */
+static enum mh_app_verdict_code entry_verdict(mh_app_verdict *v, const mh_follow_entry *fe,
+                                              bool later)
+{
+    v->ledger_known = true;
+    snprintf(v->doc_id, sizeof v->doc_id, "%s", fe->entry.doc_id);
+    snprintf(v->issuer_name, sizeof v->issuer_name, "%s", fe->entry.issuer);
+    v->status.issue_index = v->log_index;
+    v->status.issue_time = fe->entry.time;
+    v->status.revoked = fe->revoked;
+    v->status.revoke_index = fe->revoke_index;
+    v->status.revoke_time = fe->revoke_time;
+    v->status.reason = fe->reason;
+    v->voided = fe->voided;
+    char when[40] = "";
+    time_t t = (time_t)v->issued_at;
+    struct tm tm;
+    if (gmtime_r(&t, &tm))
+        strftime(when, sizeof when, "%Y-%m-%d", &tm);
+    if (fe->voided) {
+        snprintf(v->sentence, sizeof v->sentence,
+                 "VOIDED: %s was recorded by registry %s but never issued (its signing failed).",
+                 v->doc_id, v->registry);
+        return MH_APP_VOIDED;
+    }
+    if (fe->revoked) {
+        char rw[40] = "";
+        t = (time_t)fe->revoke_time;
+        if (gmtime_r(&t, &tm))
+            strftime(rw, sizeof rw, "%Y-%m-%d", &tm);
+        snprintf(v->sentence, sizeof v->sentence, "REVOKED: %s was revoked on %s (reason: %s).",
+                 v->doc_id, rw, mh_app_reason_name(fe->reason));
+        return MH_APP_REVOKED;
+    }
+    /* the signatures and whatever a later update shows are not checked
+     * here (the registry's CA is not this verifier's): an update added after
+     * them could change what the page displays, so no VALID for the file */
+    if (later) {
+        snprintf(v->sentence, sizeof v->sentence,
+                 "UNKNOWN: %s is in registry %s's log and this file begins with the very bytes "
+                 "it was issued for, but the signatures and updates after them cannot be "
+                 "checked here; check the file with the registry's own verifier (its page, or "
+                 "mohur verify with its root as --trust).",
+                 v->doc_id, v->registry);
+        return MH_APP_UNKNOWN;
+    }
+    if (v->follow_stale) {
+        snprintf(v->sentence, sizeof v->sentence,
+                 "REVOCATION STATUS UNKNOWN: %s issued by %s on %s is in registry %s's log, but "
+                 "this verifier's copy of it is older than %llu seconds%s%s; a revocation since "
+                 "then would not be seen.",
+                 v->doc_id, v->issuer_name, when, v->registry,
+                 (unsigned long long)v->follow_max_age,
+                 v->follow_update[0] ? " (updating failed: " : "",
+                 v->follow_update[0] ? v->follow_update : "");
+        if (v->follow_update[0])
+            strncat(v->sentence, ")", sizeof v->sentence - strlen(v->sentence) - 1);
+        return MH_APP_REV_UNKNOWN;
+    }
+    if (!v->receipt_sig_ok) {
+        snprintf(v->sentence, sizeof v->sentence,
+                 "UNKNOWN: %s is in registry %s's log, but no key of the registry to check the "
+                 "receipt's signature with is known (its log key is not an ECDSA P-256 key): "
+                 "give its receipt_keys in the configuration.",
+                 v->doc_id, v->registry);
+        return MH_APP_UNKNOWN;
+    }
+    snprintf(v->sentence, sizeof v->sentence,
+             "VALID: %s issued by %s on %s (registry %s, log entry %llu, proven in its "
+             "checkpoint of %llu entries).",
+             v->doc_id, v->issuer_name, when, v->registry, (unsigned long long)v->log_index,
+             (unsigned long long)v->follow_size);
+    return MH_APP_VALID;
+}
+
 static enum mh_app_verdict_code judge(mh_app_follow *h, const char *url, const char *doc_path,
                                       mh_app_verdict *v, mh_follow_entry *fe)
 {
@@ -193,42 +313,8 @@ static enum mh_app_verdict_code judge(mh_app_follow *h, const char *url, const c
                  v->qr_host, v->signed_host);
         return MH_APP_FORGED;
     }
-    /* the receipt's own signature: by the registry's configured receipt
-     * keys, or else by its log key (a mohur registry signs its receipts
-     * and its checkpoints with the same registry key). The log's claims
-     * digest alone is not enough for VALID: whoever asked for a document
-     * knows every claim, so for an entry whose signing never finished they
-     * could write the receipt themselves */
-    const follow_keys *fk = receipt_keys(h, id);
-    mh_receipt_key logkey;
-    mh_note_vkey vk;
-    const mh_receipt_key *keys = NULL;
-    size_t nkeys = 0;
-    bool from_log = false;
-    if (fk && fk->n) {
-        keys = fk->keys;
-        nkeys = fk->n;
-    } else if (mh_follow_log_key(mh_app_follow_log(h), id, &vk) == 0 && vk.type == MH_NOTE_ECDSA &&
-               mh_receipt_key_from_spki(vk.key, vk.key_len, &logkey) == 0) {
-        keys = &logkey;
-        nkeys = 1;
-        from_log = true;
-    }
-    mh_err_clear();
-    if (nkeys) {
-        mh_receipt vr;
-        if (mh_receipt_verify(rec, rec_len, keys, nkeys, &vr) != 0) {
-            mh_err_clear();
-            snprintf(v->sentence, sizeof v->sentence,
-                     from_log ? "FORGED: the receipt was not signed by registry %s's key (the key "
-                                "of its log; if it signs receipts with another key, give it as "
-                                "receipt_keys)."
-                              : "FORGED: the receipt was not signed by a key of registry %s.",
-                     v->registry);
-            return MH_APP_FORGED;
-        }
-        v->receipt_sig_ok = true;
-    }
+    if (receipt_signature(h, id, rec, rec_len, v) != 0)
+        return MH_APP_FORGED;
     if (doc_path) {
         uint8_t d[32];
         uint64_t dl = 0;
@@ -305,75 +391,7 @@ static enum mh_app_verdict_code judge(mh_app_follow *h, const char *url, const c
                  v->registry, (unsigned long long)v->log_index);
         return MH_APP_UNKNOWN;
     }
-    v->ledger_known = true;
-    snprintf(v->doc_id, sizeof v->doc_id, "%s", fe->entry.doc_id);
-    snprintf(v->issuer_name, sizeof v->issuer_name, "%s", fe->entry.issuer);
-    v->status.issue_index = v->log_index;
-    v->status.issue_time = fe->entry.time;
-    v->status.revoked = fe->revoked;
-    v->status.revoke_index = fe->revoke_index;
-    v->status.revoke_time = fe->revoke_time;
-    v->status.reason = fe->reason;
-    v->voided = fe->voided;
-    char when[40] = "";
-    time_t t = (time_t)v->issued_at;
-    struct tm tm;
-    if (gmtime_r(&t, &tm))
-        strftime(when, sizeof when, "%Y-%m-%d", &tm);
-    if (fe->voided) {
-        snprintf(v->sentence, sizeof v->sentence,
-                 "VOIDED: %s was recorded by registry %s but never issued (its signing failed).",
-                 v->doc_id, v->registry);
-        return MH_APP_VOIDED;
-    }
-    if (fe->revoked) {
-        char rw[40] = "";
-        t = (time_t)fe->revoke_time;
-        if (gmtime_r(&t, &tm))
-            strftime(rw, sizeof rw, "%Y-%m-%d", &tm);
-        snprintf(v->sentence, sizeof v->sentence, "REVOKED: %s was revoked on %s (reason: %s).",
-                 v->doc_id, rw, mh_app_reason_name(fe->reason));
-        return MH_APP_REVOKED;
-    }
-    /* the signatures and whatever a later update shows are not checked
-     * here (the registry's CA is not this verifier's): an update added after
-     * them could change what the page displays, so no VALID for the file */
-    if (later) {
-        snprintf(v->sentence, sizeof v->sentence,
-                 "UNKNOWN: %s is in registry %s's log and this file begins with the very bytes "
-                 "it was issued for, but the signatures and updates after them cannot be "
-                 "checked here; check the file with the registry's own verifier (its page, or "
-                 "mohur verify with its root as --trust).",
-                 v->doc_id, v->registry);
-        return MH_APP_UNKNOWN;
-    }
-    if (v->follow_stale) {
-        snprintf(v->sentence, sizeof v->sentence,
-                 "REVOCATION STATUS UNKNOWN: %s issued by %s on %s is in registry %s's log, but "
-                 "this verifier's copy of it is older than %llu seconds%s%s; a revocation since "
-                 "then would not be seen.",
-                 v->doc_id, v->issuer_name, when, v->registry,
-                 (unsigned long long)v->follow_max_age,
-                 v->follow_update[0] ? " (updating failed: " : "",
-                 v->follow_update[0] ? v->follow_update : "");
-        if (v->follow_update[0])
-            strncat(v->sentence, ")", sizeof v->sentence - strlen(v->sentence) - 1);
-        return MH_APP_REV_UNKNOWN;
-    }
-    if (!v->receipt_sig_ok) {
-        snprintf(v->sentence, sizeof v->sentence,
-                 "UNKNOWN: %s is in registry %s's log, but no key of the registry to check the "
-                 "receipt's signature with is known (its log key is not an ECDSA P-256 key): "
-                 "give its receipt_keys in the configuration.",
-                 v->doc_id, v->registry);
-        return MH_APP_UNKNOWN;
-    }
-    snprintf(v->sentence, sizeof v->sentence,
-             "VALID: %s issued by %s on %s (registry %s, log entry %llu, proven in its "
-             "checkpoint of %llu entries).",
-             v->doc_id, v->issuer_name, when, v->registry, (unsigned long long)v->log_index,
-             (unsigned long long)v->follow_size);
-    return MH_APP_VALID;
+    return entry_verdict(v, fe, later);
 }
 
 int mh_app_follow_open(const char *config, const char *state_dir, bool local, mh_app_follow **out)

@@ -453,6 +453,53 @@ static void send_issue_out(int ch, uint32_t id, issue_out *o)
     o->ofd = -1;
 }
 
+/* The outputs of an issue (in the spool under `out`), read back whole and
+ * removed, into one memfd for the front (o->ok, o->ofd). */
+static int outputs_handed(const char *out, const mh_app_issue_res *res, issue_out *o)
+{
+    static const char *const ext_of[MHD_OUT_MAX] = {".p7s", ".qr.png", ".qr.svg", ".receipt"};
+    size_t nout = res->pdf ? 1 : MHD_OUT_MAX, total = 0, at = 0;
+    uint8_t *part[MHD_OUT_MAX] = {0}, *all = NULL;
+    size_t plen[MHD_OUT_MAX] = {0};
+    char path[1400];
+    int rc = MH_OK, ofd = -1;
+    mhd_issue_ok *ok = &o->ok;
+    memset(ok, 0, sizeof *ok);
+    for (size_t i = 0; i < nout && rc == 0; i++) {
+        snprintf(path, sizeof path, "%s%s", out, res->pdf ? "" : ext_of[i]);
+        rc = read_file(path, &part[i], &plen[i]);
+        unlink(path);
+        total += plen[i];
+    }
+    if (rc == 0 && !(all = malloc(total ? total : 1)))
+        rc = MH_ERR_NOMEM;
+    for (size_t i = 0; i < nout; i++) {
+        if (rc == 0) {
+            memcpy(all + at, part[i], plen[i]);
+            at += plen[i];
+        }
+        ok->out_len[i] = plen[i];
+        free(part[i]);
+    }
+    if (rc == 0)
+        rc = mhd_memfd_from("mohur-out", all, total, &ofd);
+    free(all);
+    if (rc)
+        return mh_err_set(rc,
+                          "document '%s' was issued (log index %llu) but its files could not be "
+                          "handed back; ask again: the same request returns it",
+                          res->doc_id, (unsigned long long)res->log_index);
+    snprintf(ok->doc_id, sizeof ok->doc_id, "%s", res->doc_id);
+    snprintf(ok->url, sizeof ok->url, "%s", res->url);
+    ok->log_index = res->log_index;
+    ok->qr_version = res->qr_version;
+    ok->flags = (uint8_t)((res->resumed ? MHD_ISSUE_RESUMED : 0) | (res->pdf ? MHD_ISSUE_PDF : 0) |
+                          (res->cosigned ? MHD_ISSUE_COSIGNED : 0));
+    ok->nout = (uint32_t)nout;
+    o->ofd = ofd;
+    return MH_OK;
+}
+
 /* One issue, from a decoded request and its document (taken: freed
  * here). ext: the issuer's key outside the appliance (NULL: the key on the
  * appliance token). */
@@ -460,20 +507,17 @@ static void issue_do(const mhd_issue_req *q, uint8_t *doc, size_t doc_len, mh_ap
                      issue_out *o)
 {
     mh_kind *k = calloc(1, sizeof *k);
-    mhd_issue_ok ok;
     mh_app_fields fields;
     mh_app_issue_res res;
-    uint8_t *rendered = NULL, *all = NULL;
-    char out[1300], path[1400];
-    const char *ext_of[MHD_OUT_MAX] = {".p7s", ".qr.png", ".qr.svg", ".receipt"};
-    int rc, ofd = -1;
+    uint8_t *rendered = NULL;
+    char out[1300];
+    int rc;
     const mh_pdf_font *font = NULL;
 
     memset(o, 0, sizeof *o);
     o->ofd = -1;
     memset(&fields, 0, sizeof fields);
     memset(&res, 0, sizeof res);
-    memset(&ok, 0, sizeof ok);
     if (!k) {
         rc = MH_ERR_NOMEM;
         goto out;
@@ -557,46 +601,8 @@ static void issue_do(const mhd_issue_req *q, uint8_t *doc, size_t doc_len, mh_ap
     rc = mh_app_issue(G.app, &r, &res);
     if (rc)
         goto out;
-    /* the outputs, read back whole, go to the front in one memfd */
-    size_t nout = res.pdf ? 1 : MHD_OUT_MAX, total = 0;
-    uint8_t *part[MHD_OUT_MAX] = {0};
-    size_t plen[MHD_OUT_MAX] = {0};
-    for (size_t i = 0; i < nout && rc == 0; i++) {
-        snprintf(path, sizeof path, "%s%s", out, res.pdf ? "" : ext_of[i]);
-        rc = read_file(path, &part[i], &plen[i]);
-        unlink(path);
-        total += plen[i];
-    }
-    if (rc == 0 && !(all = malloc(total ? total : 1)))
-        rc = MH_ERR_NOMEM;
-    size_t at = 0;
-    for (size_t i = 0; i < nout; i++) {
-        if (rc == 0) {
-            memcpy(all + at, part[i], plen[i]);
-            at += plen[i];
-        }
-        ok.out_len[i] = plen[i];
-        free(part[i]);
-    }
-    if (rc == 0)
-        rc = mhd_memfd_from("mohur-out", all, total, &ofd);
-    if (rc) {
-        mh_err_set(rc,
-                   "document '%s' was issued (log index %llu) but its files could not be handed "
-                   "back; ask again: the same request returns it",
-                   res.doc_id, (unsigned long long)res.log_index);
+    if ((rc = outputs_handed(out, &res, o)) != 0)
         goto out;
-    }
-    snprintf(ok.doc_id, sizeof ok.doc_id, "%s", res.doc_id);
-    snprintf(ok.url, sizeof ok.url, "%s", res.url);
-    ok.log_index = res.log_index;
-    ok.qr_version = res.qr_version;
-    ok.flags = (uint8_t)((res.resumed ? MHD_ISSUE_RESUMED : 0) | (res.pdf ? MHD_ISSUE_PDF : 0) |
-                         (res.cosigned ? MHD_ISSUE_COSIGNED : 0));
-    ok.nout = (uint32_t)nout;
-    o->ok = ok;
-    o->ofd = ofd;
-    ofd = -1;
     mhd_log(MHD_LOG_INFO, "issued", "doc_id=%s log_index=%llu resumed=%d who=%s%s",
             mhd_q(res.doc_id), (unsigned long long)res.log_index, res.resumed, mhd_q(q->requester),
             ext ? " key=external" : "");
@@ -610,12 +616,9 @@ out:
         if (res.voided)
             snprintf(o->url, sizeof o->url, "%s", res.url);
     }
-    if (ofd >= 0)
-        close(ofd);
     mh_app_fields_free(&fields);
     free(doc);
     free(rendered);
-    free(all);
     free(k);
 }
 

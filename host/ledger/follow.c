@@ -394,6 +394,52 @@ int mh_follow_status_get(mh_follow *f, const char *id, mh_follow_status *s)
     return ret;
 }
 
+/* The audit of an update that keeps a local copy: every file it reads
+ * goes into a fresh stage (installed by the caller once all checks pass).
+ * A trusted tree without its copy (the state of an older follower) is read
+ * whole once more into the stage, and the incremental audit must reach the
+ * very same tree. */
+static int audit_into_stage(const struct reg *r, const char *stage, const char *copy,
+                            mh_audit_state *st, mh_audit_result *res, struct revs *rvp)
+{
+    int ret;
+    struct stat sb;
+    char ck[4400];
+    /* what an update that failed half-way staged, then a fresh stage */
+    if ((ret = tree_move(stage, NULL, false)))
+        return ret;
+    if (mkdir(stage, 0755) != 0) {
+        mh_err_set(MH_ERR_IO, "%s cannot be made: %s", stage, strerror(errno));
+        return MH_ERR_IO;
+    }
+    snprintf(ck, sizeof ck, "%s/checkpoint", copy);
+    if (st->size > 0 && stat(ck, &sb) != 0) {
+        /* a trusted tree without its copy (the state of an older
+         * follower): the whole log once more into the stage, then the
+         * incremental audit must reach the very same tree */
+        mh_audit_state *st0 = calloc(1, sizeof *st0);
+        if (!st0)
+            return MH_ERR_NOMEM;
+        snprintf(st0->origin, sizeof st0->origin, "%s", st->origin);
+        ret = mh_audit_mirror_stage(r->mirror, stage, st0, &r->key, 1, NULL, NULL, res);
+        if (ret == MH_OK) {
+            ret = mh_audit_mirror_stage(r->mirror, stage, st, &r->key, 1, on_entry, rvp, res);
+            if (ret == MH_OK &&
+                (st0->size != st->size || mh_ct_memcmp(st0->root, st->root, MH_HASH_LEN))) {
+                mh_err_set(MH_ERR_IO,
+                           "the mirror of '%s' changed while its copy was made; the next "
+                           "update tries again",
+                           r->id);
+                ret = MH_ERR_IO;
+            }
+        }
+        free(st0);
+    } else {
+        ret = mh_audit_mirror_stage(r->mirror, stage, st, &r->key, 1, on_entry, rvp, res);
+    }
+    return ret;
+}
+
 int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *evidence,
                      size_t evcap, size_t *evlen)
 {
@@ -426,43 +472,7 @@ int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *ev
     if ((ret = mh_audit_state_load(path, st)))
         goto out;
     if (keep) {
-        /* what an update that failed half-way staged, then a fresh stage */
-        struct stat sb;
-        char ck[4400];
-        if ((ret = tree_move(stage, NULL, false)))
-            goto out;
-        if (mkdir(stage, 0755) != 0) {
-            mh_err_set(MH_ERR_IO, "%s cannot be made: %s", stage, strerror(errno));
-            ret = MH_ERR_IO;
-            goto out;
-        }
-        snprintf(ck, sizeof ck, "%s/checkpoint", copy);
-        if (st->size > 0 && stat(ck, &sb) != 0) {
-            /* a trusted tree without its copy (the state of an older
-             * follower): the whole log once more into the stage, then the
-             * incremental audit must reach the very same tree */
-            mh_audit_state *st0 = calloc(1, sizeof *st0);
-            if (!st0) {
-                ret = MH_ERR_NOMEM;
-                goto out;
-            }
-            snprintf(st0->origin, sizeof st0->origin, "%s", st->origin);
-            ret = mh_audit_mirror_stage(r->mirror, stage, st0, &r->key, 1, NULL, NULL, res);
-            if (ret == MH_OK) {
-                ret = mh_audit_mirror_stage(r->mirror, stage, st, &r->key, 1, on_entry, &rv, res);
-                if (ret == MH_OK &&
-                    (st0->size != st->size || mh_ct_memcmp(st0->root, st->root, MH_HASH_LEN))) {
-                    mh_err_set(MH_ERR_IO,
-                               "the mirror of '%s' changed while its copy was made; the next "
-                               "update tries again",
-                               r->id);
-                    ret = MH_ERR_IO;
-                }
-            }
-            free(st0);
-        } else {
-            ret = mh_audit_mirror_stage(r->mirror, stage, st, &r->key, 1, on_entry, &rv, res);
-        }
+        ret = audit_into_stage(r, stage, copy, st, res, &rv);
     } else {
         ret = mh_audit_mirror_each(r->mirror, st, &r->key, 1, on_entry, &rv, res);
     }
@@ -706,6 +716,34 @@ static int state_vouched(const struct reg *r, const mh_audit_state *st)
     return MH_OK;
 }
 
+/* Revoked or voided? The revocations the audits saw (base.revoked), those
+ * inside the trusted tree only. */
+static void revocations_of(const struct reg *r, uint64_t index, uint64_t size, mh_follow_entry *out)
+{
+    FILE *fp;
+    char line[128], path[4300];
+    snprintf(path, sizeof path, "%s.revoked", r->base);
+    if (!(fp = fopen(path, "r")))
+        return;
+    while (fgets(line, sizeof line, fp)) {
+        unsigned long long ri, rx, tm;
+        unsigned reason;
+        if (sscanf(line, "%llu %llu %u %llu", &ri, &rx, &reason, &tm) == 4 && ri == index &&
+            rx < size) {
+            if (reason == 99) { /* a void entry */
+                out->voided = true;
+                out->revoke_index = rx;
+                continue;
+            }
+            out->revoked = true;
+            out->revoke_index = rx;
+            out->reason = reason;
+            out->revoke_time = tm;
+        }
+    }
+    fclose(fp);
+}
+
 int mh_follow_check_entry(mh_follow *f, const char *registry, size_t registry_len, uint64_t index,
                           mh_follow_entry *out)
 {
@@ -818,31 +856,7 @@ int mh_follow_check_entry(mh_follow *f, const char *registry, size_t registry_le
         goto out;
     }
     out->included = true;
-    {
-        /* revoked? (the revocations seen by the audits) */
-        FILE *fp;
-        char line[128];
-        snprintf(path, sizeof path, "%s.revoked", r->base);
-        if ((fp = fopen(path, "r"))) {
-            while (fgets(line, sizeof line, fp)) {
-                unsigned long long ri, rx, tm;
-                unsigned reason;
-                if (sscanf(line, "%llu %llu %u %llu", &ri, &rx, &reason, &tm) == 4 && ri == index &&
-                    rx < st->size) {
-                    if (reason == 99) { /* a void entry */
-                        out->voided = true;
-                        out->revoke_index = rx;
-                        continue;
-                    }
-                    out->revoked = true;
-                    out->revoke_index = rx;
-                    out->reason = reason;
-                    out->revoke_time = tm;
-                }
-            }
-            fclose(fp);
-        }
-    }
+    revocations_of(r, index, st->size, out);
     ret = MH_OK;
     goto out;
 bad_bundle:
