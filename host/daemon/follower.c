@@ -108,12 +108,15 @@ int mhd_follower_main(mhd_conf *c)
     }
     /* what HTTPS and name resolution read, and the follow state to write
      * (the parent made it, owned by the user) */
+    /* /proc/self: this process's own entries only (the rule is made on
+     * /proc/<pid>), for what reads them at exit (LeakSanitizer) */
     const char *dirs[] = {"/etc/ssl",
                           "/usr/share/ca-certificates",
                           "/etc/ca-certificates",
                           "/usr/lib/ssl",
                           "/usr/lib",
-                          "/lib"};
+                          "/lib",
+                          "/proc/self"};
     const char *files[] = {"/etc/resolv.conf", "/etc/hosts",     "/etc/nsswitch.conf",
                            "/etc/gai.conf",    "/etc/host.conf", "/etc/localtime",
                            "/dev/null",        "/dev/urandom"};
