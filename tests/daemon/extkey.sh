@@ -57,6 +57,12 @@ sw_cert gone "CN=Revoked Notary,C=AZ"
 openssl x509 -in "$S/certs/root.crt" -inform "$(head -c 5 "$S/certs/root.crt" | grep -q -- ----- && echo PEM || echo DER)" \
     -out "$W/root.pem" || fail "the root certificate"
 
+# an RSA key registered for the notary too (PKCS#1 v1.5)
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/rsa.key" 2>/dev/null &&
+    openssl pkey -in "$W/rsa.key" -pubout -out "$W/rsa.pub" || fail "openssl genpkey rsa"
+"$MOHUR" ca issue --profile notary --subject "CN=Rasim Rzayev,C=AZ" --pubkey "$W/rsa.pub" --key "$ROOTKEY" \
+    --out "$W/rsa.pem" >/dev/null || fail "ca issue rsa"
+"$MOHUR" issuer add-cert --issuer notary --cert "$W/rsa.pem" >/dev/null || fail "register rsa"
 NOTARY=$(token notary --issuer notary)
 NOTARY2=$(token notary --issuer notary)
 AUDITOR=$(token auditor)
@@ -138,6 +144,14 @@ pass "the 202 says what to sign and nothing more (no receipt, no document)"
 [ "$(jq_ second.status)" = 201 ] || fail "the signature gives the act: $(cat "$W/cl.json")"
 pass "the signature sent back: 201 with the signed act"
 check "the act signed through the API verifies" "$MOHUR" verify "$W/req2.json.signed.pdf"
+
+# an RSA key outside the appliance (PKCS#1 v1.5)
+mkact 10
+client 10 rsa good rsa
+[ "$(jq_ first.status)" = 202 ] && [ "$(jq_ first.body.sign.signature_algorithm)" = rsa-pkcs1-v1_5 ] ||
+    fail "an RSA certificate: 202 asking for PKCS#1 v1.5 ($(cat "$W/cl.json"))"
+[ "$(jq_ second.status)" = 201 ] || fail "an RSA signature gives the act: $(cat "$W/cl.json")"
+check "the act signed with an RSA key outside the appliance verifies" "$MOHUR" verify "$W/req10.json.signed.pdf"
 
 # ---- what must not work --------------------------------------------------------------
 for c in other root gone; do

@@ -41,13 +41,17 @@ def der_to_raw(der, n=32):
     return out
 
 def ecdsa_sign(keyfile, digest):
+    """ECDSA: r || s (what a PKCS#11 token returns); RSA: PKCS#1 v1.5 over
+    the DigestInfo of the digest."""
+    rsa = b"Modulus:" in subprocess.check_output(["openssl", "pkey", "-in", keyfile, "-noout", "-text_pub"])
     with tempfile.NamedTemporaryFile(delete=False) as f:
         f.write(digest)
     try:
-        der = subprocess.check_output(["openssl", "pkeyutl", "-sign", "-inkey", keyfile, "-in", f.name])
+        extra = ["-pkeyopt", "digest:sha256"] if rsa else []
+        sig = subprocess.check_output(["openssl", "pkeyutl", "-sign", "-inkey", keyfile, "-in", f.name] + extra)
     finally:
         os.unlink(f.name)
-    return der_to_raw(der)
+    return sig if rsa else der_to_raw(sig)
 
 req = json.load(open(reqf))
 req["certificate"] = open(certf).read()
