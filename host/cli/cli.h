@@ -201,6 +201,9 @@ int mh_cli_parse_time(const char *s, bool end_of_day, int64_t *out);
  * commands then go through it (it holds the ledger); otherwise they work
  * directly. */
 bool mh_cli_daemon_running(void);
+/* Tells a running mohurd to reload (SIGHUP) after a change it reads at
+ * start: credentials, issuers, the CRL. what: for the message. */
+void mh_cli_daemon_reload(const char *what);
 struct mh_app_issue_req;
 struct mh_app_issue_res;
 struct mh_ledger_status;

@@ -7,36 +7,11 @@
  */
 #include "cli.h"
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "mh_app.h"
-
-/* A running mohurd (its pid file) reloads the credentials. */
-static void tell_daemon(void)
-{
-    char path[1200];
-    snprintf(path, sizeof path, "%s/mohurd.pid", mh_cli_state_dir());
-    FILE *f = fopen(path, "re");
-    long pid = 0;
-    if (!f)
-        return;
-    char comm[64] = "", cpath[64];
-    if (fscanf(f, "%ld", &pid) == 1 && pid > 1) {
-        /* only a live mohurd, not whatever process has that pid now */
-        snprintf(cpath, sizeof cpath, "/proc/%ld/comm", pid);
-        FILE *cf = fopen(cpath, "re");
-        if (cf && !fgets(comm, sizeof comm, cf))
-            comm[0] = 0;
-        if (cf)
-            fclose(cf);
-    }
-    if (strncmp(comm, "mohurd", 6) == 0 && kill((pid_t)pid, SIGHUP) == 0)
-        fprintf(stderr, "mohur: mohurd (pid %ld) reloads its credentials\n", pid);
-    fclose(f);
-}
 
 struct create_opts {
     mh_app_credential c;
@@ -158,7 +133,7 @@ static int cmd_create(int argc, char **argv)
                 c.id, c.role);
     }
     mh_wipe(secret, sizeof secret);
-    tell_daemon();
+    mh_cli_daemon_reload("its credentials");
     return MH_EXIT_OK;
 }
 
@@ -242,7 +217,7 @@ static int cmd_revoke(int argc, char **argv)
     if ((rc = mh_app_cred_revoke(mh_cli_state_dir(), argv[optind])) != 0)
         return mh_cli_fail(rc, "revoking %.32s", argv[optind]);
     printf("revoked: %s\n", argv[optind]);
-    tell_daemon();
+    mh_cli_daemon_reload("its credentials");
     return MH_EXIT_OK;
 }
 

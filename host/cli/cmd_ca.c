@@ -901,13 +901,16 @@ static int publish_crl(unsigned days)
     mh_app *a = NULL;
     uint64_t number = 0;
     size_t n = 0;
-    int rc = mh_app_open(mh_cli_state_dir(), &a);
+    /* the root key and the CA database; the ledger only read (a running
+     * mohurd holds it, and a CRL writes nothing to it) */
+    int rc = mh_app_open_ex(mh_cli_state_dir(), MH_APP_KEYS_ONLY, &a);
     if (rc)
         return mh_cli_fail(rc, "opening the appliance in %s", mh_cli_state_dir());
     rc = mh_app_crl_publish(a, days, &number, &n);
     mh_app_close(a);
     if (rc)
         return mh_cli_fail(rc, "publishing the CRL");
+    mh_cli_daemon_reload("the CRL");
     printf("CRL number %llu published (%zu certificate%s revoked or on hold; next update in %u "
            "day%s): %s/certs/root.crl\n",
            (unsigned long long)number, n, n == 1 ? "" : "s", days, days == 1 ? "" : "s",

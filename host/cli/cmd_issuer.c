@@ -173,6 +173,7 @@ static int cmd_issuer_add_cert(int argc, char **argv)
         ret = mh_cli_fail(rc, "registering %s for issuer '%s'", cert, issuer);
         goto out;
     }
+    mh_cli_daemon_reload("its issuers");
     char subj[512], fp[17];
     cert_line(der, dlen, subj, sizeof subj, fp);
     if (json) {

@@ -13,6 +13,8 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,31 @@ static int dial(int *out)
     }
     *out = fd;
     return MH_OK;
+}
+
+/* A running mohurd (its pid file names a live mohurd) is told to reload:
+ * SIGHUP, what `systemctl reload mohurd` sends. what: for the message. */
+void mh_cli_daemon_reload(const char *what)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/mohurd.pid", mh_cli_state_dir());
+    FILE *f = fopen(path, "re");
+    long pid = 0;
+    if (!f)
+        return;
+    char comm[64] = "", cpath[64];
+    if (fscanf(f, "%ld", &pid) == 1 && pid > 1) {
+        /* only a live mohurd, not whatever process has that pid now */
+        snprintf(cpath, sizeof cpath, "/proc/%ld/comm", pid);
+        FILE *cf = fopen(cpath, "re");
+        if (cf && !fgets(comm, sizeof comm, cf))
+            comm[0] = 0;
+        if (cf)
+            fclose(cf);
+    }
+    if (strncmp(comm, "mohurd", 6) == 0 && kill((pid_t)pid, SIGHUP) == 0)
+        fprintf(stderr, "mohur: mohurd (pid %ld) reloads %s\n", pid, what);
+    fclose(f);
 }
 
 bool mh_cli_daemon_running(void)

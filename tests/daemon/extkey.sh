@@ -62,7 +62,6 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/rsa.key" 2
     openssl pkey -in "$W/rsa.key" -pubout -out "$W/rsa.pub" || fail "openssl genpkey rsa"
 "$MOHUR" ca issue --profile notary --subject "CN=Rasim Rzayev,C=AZ" --pubkey "$W/rsa.pub" --key "$ROOTKEY" \
     --out "$W/rsa.pem" >/dev/null || fail "ca issue rsa"
-"$MOHUR" issuer add-cert --issuer notary --cert "$W/rsa.pem" >/dev/null || fail "register rsa"
 NOTARY=$(token notary --issuer notary)
 NOTARY2=$(token notary --issuer notary)
 AUDITOR=$(token auditor)
@@ -146,12 +145,24 @@ pass "the signature sent back: 201 with the signed act"
 check "the act signed through the API verifies" "$MOHUR" verify "$W/req2.json.signed.pdf"
 
 # an RSA key outside the appliance (PKCS#1 v1.5)
+# registered while mohurd runs: the command tells mohurd to reload
+"$MOHUR" issuer add-cert --issuer notary --cert "$W/rsa.pem" >/dev/null 2>"$W/addcert.err" || fail "register rsa"
+grep -q "mohurd (pid [0-9]*) reloads its issuers" "$W/addcert.err" || fail "issuer add-cert tells mohurd to reload"
 mkact 10
-client 10 rsa good rsa
+for i in $(seq 50); do
+    client 10 rsa good rsa
+    [ "$(jq_ first.status)" = 403 ] || break
+    sleep 0.2
+done
 [ "$(jq_ first.status)" = 202 ] && [ "$(jq_ first.body.sign.signature_algorithm)" = rsa-pkcs1-v1_5 ] ||
     fail "an RSA certificate: 202 asking for PKCS#1 v1.5 ($(cat "$W/cl.json"))"
 [ "$(jq_ second.status)" = 201 ] || fail "an RSA signature gives the act: $(cat "$W/cl.json")"
 check "the act signed with an RSA key outside the appliance verifies" "$MOHUR" verify "$W/req10.json.signed.pdf"
+
+pass "a certificate registered while mohurd runs is taken after the reload the command asks for"
+"$MOHUR" ca crl --publish >/dev/null 2>"$W/crl.err" || { cat "$W/crl.err" >&2; fail "ca crl --publish while mohurd runs"; }
+grep -q "reloads the CRL" "$W/crl.err" || fail "ca crl --publish tells mohurd to reload"
+pass "ca crl --publish works while mohurd runs (the ledger is not needed) and mohurd reloads the CRL"
 
 # ---- what must not work --------------------------------------------------------------
 for c in other root gone; do
