@@ -11,8 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <mbedtls/sha256.h>
-
+#include "mh_app_cms.h"
 #include "mh_qr.h"
 
 #define TST_MAX 16384
@@ -26,24 +25,14 @@ static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const mh_app_request 
     if (!a->tsa_ok)
         return mh_cms_sign_digest(cs, digest, 32, out, cap, len);
     int ret = MH_ERR_NOMEM;
-    uint8_t *cms = malloc(cap), *tok = malloc(TST_MAX);
-    size_t cms_len = 0, tok_len = 0, sig_len = 0;
-    const uint8_t *sig = NULL;
-    uint8_t h[32], serial[16];
-    mh_tsp_req req;
+    uint8_t *cms = malloc(cap), *bt = NULL;
+    size_t cms_len = 0, bt_len = 0;
+    enum mh_app_ts_step step;
     app_bound tsa_key;
-    if (!cms || !tok)
+    if (!cms)
         goto out;
-    if ((ret = mh_cms_sign_digest(cs, digest, 32, cms, cap, &cms_len)) != 0 ||
-        (ret = mh_cms_signature_value(cms, cms_len, 0, &sig, &sig_len)) != 0)
+    if ((ret = mh_cms_sign_digest(cs, digest, 32, cms, cap, &cms_len)) != 0)
         goto out;
-    mbedtls_sha256_ret(sig, sig_len, h, 0);
-    if ((ret = mh_tsp_req_init(&req, MBEDTLS_MD_SHA256, h, sizeof h)) != 0 ||
-        (ret = mh_rng_bytes(serial, sizeof serial)) != 0)
-        goto out;
-    serial[0] &= 0x7f; /* a positive INTEGER */
-    serial[0] |= 0x40; /* of full length */
-    req.cert_req = true;
     mh_tsa tsa;
     memset(&tsa, 0, sizeof tsa);
     const uint8_t *chain[1] = {a->root_der};
@@ -56,18 +45,24 @@ static int cms_sign_bt(mh_app *a, const mh_cms_signer *cs, const mh_app_request 
     tsa.chain_n = 1;
     tsa.md = MBEDTLS_MD_SHA256;
     tsa.accuracy_s = 1;
-    if ((ret = mh_tsa_token(&tsa, &req, serial, sizeof serial, (int64_t)time(NULL), tok, TST_MAX,
-                            &tok_len)) != 0) {
+    ret = mh_app_cms_timestamp(cms, cms_len, &tsa, &bt, &bt_len, &step);
+    if (ret && step == MH_APP_TS_TOKEN) {
         char why[300];
         snprintf(why, sizeof why, "%s", mh_err_message(ret));
         mh_err_set(ret, "timestamping the signature with the appliance's timestamp authority: %s",
                    why);
-        goto out;
     }
-    ret = mh_cms_add_timestamp(cms, cms_len, 0, tok, tok_len, out, cap, len);
+    if (ret)
+        goto out;
+    ret = MH_ERR_BUFFER_TOO_SMALL;
+    if (bt_len > cap)
+        goto out;
+    memcpy(out, bt, bt_len);
+    *len = bt_len;
+    ret = 0;
 out:
     free(cms);
-    free(tok);
+    free(bt);
     return ret;
 }
 

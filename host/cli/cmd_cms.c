@@ -10,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mh_app_cms.h"
 #include "mh_hash.h"
 #include "mh_keys.h"
-#include "mh_pdf.h"
 #include "mh_pki.h"
 
 #define MAX_CERTS 16
@@ -206,71 +206,6 @@ static void cert_subject(const uint8_t *der, size_t len, char *buf, size_t cap)
         snprintf(buf, cap, "(no common name)");
 }
 
-/* Path validation of a signer (or a TSA, `tsa`) at time `at` against the
- * CAs, with the other certificates as intermediates: RFC 5280 through
- * pki_x509.h's validator (no CRLs are given, so revocation is not checked). */
-static int validate_path(const uint8_t *cert, size_t cert_len, const uint8_t *const *pool,
-                         const size_t *pool_len, size_t n_pool, const certs *ca, int64_t at,
-                         bool tsa, char *why, size_t why_cap)
-{
-    size_t n_all = 1 + n_pool + ca->n;
-    mh_x509_cert *xc = calloc(n_all, sizeof *xc);
-    const mh_x509_cert **anchors = calloc(ca->n + 1, sizeof *anchors);
-    const mh_x509_cert **pl = calloc(n_pool + 1, sizeof *pl);
-    mh_path_work *work = malloc(mh_path_work_size());
-    mh_path_result *res = calloc(1, sizeof *res);
-    size_t na = 0, np = 0;
-    int ret = MH_ERR_NOMEM;
-
-    if (!xc || !anchors || !pl || !work || !res) {
-        snprintf(why, why_cap, "out of memory");
-        goto out;
-    }
-    ret = MH_ERR_CERT_INVALID;
-    int prc = mh_x509_cert_parse(&xc[0], cert, cert_len);
-    if (prc) {
-        snprintf(why, why_cap, "the certificate cannot be parsed: %s", mh_err_message(prc));
-        goto out;
-    }
-    for (size_t i = 0; i < n_pool; i++)
-        if (pool[i] != cert && mh_x509_cert_parse(&xc[1 + np], pool[i], pool_len[i]) == 0) {
-            pl[np] = &xc[1 + np];
-            np++;
-        }
-    for (size_t i = 0; i < ca->n; i++)
-        if (mh_x509_cert_parse(&xc[1 + np + na], ca->der[i], ca->len[i]) == 0) {
-            anchors[na] = &xc[1 + np + na];
-            na++;
-        }
-    mh_path_input in;
-    mh_path_params par;
-    memset(&in, 0, sizeof in);
-    memset(&par, 0, sizeof par);
-    in.target = &xc[0];
-    in.anchors = anchors;
-    in.n_anchors = na;
-    in.pool = pl;
-    in.n_pool = np;
-    par.time = at;
-    par.purpose = tsa ? MH_PURPOSE_TIMESTAMP : MH_PURPOSE_DOCUMENT;
-    par.revocation = MH_REV_NONE;
-    par.role = tsa ? "the TSA's certificate" : "the signer's certificate";
-    ret = mh_path_validate(work, &in, &par, res);
-    if (ret && why_cap) {
-        const char *m = res->reason[0] ? res->reason : mh_err_message(ret);
-        size_t n = strnlen(m, why_cap - 1);
-        memcpy(why, m, n);
-        why[n] = 0;
-    }
-out:
-    free(xc);
-    free(anchors);
-    free(pl);
-    free(work);
-    free(res);
-    return ret;
-}
-
 /* Random positive serial / nonce bytes. */
 static int random_bytes(uint8_t *b, size_t n)
 {
@@ -280,15 +215,16 @@ static int random_bytes(uint8_t *b, size_t n)
     return 0;
 }
 
-/* Makes a CAdES-B-T token for sig with a local TSA key. */
+/* Adds a CAdES-B-T signature timestamp to the signature *sig by a local TSA
+ * key (its certificate and chain in tsa_cert_path); *sig is replaced. */
 static int local_timestamp(const char *tsa_uri, const char *tsa_file, const char *tsa_cert_path,
-                           const char *module, const uint8_t *sig, size_t sig_len, uint8_t *tok,
-                           size_t cap, size_t *tok_len)
+                           const char *module, uint8_t **sig, size_t *sig_len)
 {
     key k;
     certs tc;
-    mh_tsp_req req;
-    uint8_t serial[16], dig[32];
+    uint8_t *bt = NULL;
+    size_t bt_len = 0;
+    enum mh_app_ts_step step;
     int ret, rc;
 
     memset(&tc, 0, sizeof tc);
@@ -299,12 +235,6 @@ static int local_timestamp(const char *tsa_uri, const char *tsa_file, const char
     ret = key_open(&k, tsa_uri, tsa_file, module);
     if (ret)
         goto out;
-    if (mh_hash_sha256(sig, sig_len, dig) || random_bytes(serial, sizeof serial) ||
-        mh_tsp_req_init(&req, MBEDTLS_MD_SHA256, dig, sizeof dig)) {
-        ret = mh_cli_fail(MH_ERR_INTERNAL, "preparing the timestamp");
-        goto out;
-    }
-    req.cert_req = true;
     mh_tsa tsa;
     memset(&tsa, 0, sizeof tsa);
     tsa.key = &k.sg;
@@ -315,11 +245,18 @@ static int local_timestamp(const char *tsa_uri, const char *tsa_file, const char
     tsa.chain_n = tc.n - 1;
     tsa.md = MBEDTLS_MD_SHA256;
     tsa.accuracy_s = 1;
-    rc = mh_tsa_token(&tsa, &req, serial, sizeof serial, (int64_t)time(NULL), tok, cap, tok_len);
+    rc = mh_app_cms_timestamp(*sig, *sig_len, &tsa, &bt, &bt_len, &step);
     if (rc) {
-        ret = mh_cli_fail(rc, "timestamping the signature with the TSA key");
+        ret = step == MH_APP_TS_SIG_VALUE ? mh_cli_fail(rc, "reading the signature back")
+              : step == MH_APP_TS_PREPARE ? mh_cli_fail(MH_ERR_INTERNAL, "preparing the timestamp")
+              : step == MH_APP_TS_TOKEN
+                  ? mh_cli_fail(rc, "timestamping the signature with the TSA key")
+                  : mh_cli_fail(rc, "adding the timestamp");
         goto out;
     }
+    free(*sig);
+    *sig = bt; /* transferred */
+    *sig_len = bt_len;
     ret = MH_EXIT_OK;
 out:
     key_close(&k);
@@ -392,180 +329,110 @@ static const struct mh_cli_spec cms_sign_spec = {
             "      --cert notary.pem --in act.pdf --detached --out act.pdf.p7s\n",
 };
 
+/* The option checks of cms sign that the table cannot say. */
+static int cms_sign_usage(const struct sign_args *a, mbedtls_md_type_t *md)
+{
+    if (!a->keyuri == !a->keyfile)
+        return mh_cli_usage("give the signing key: --key URI (or --key-file FILE)");
+    if (!a->certp || !a->in)
+        return mh_cli_usage("--cert and --in are required");
+    if ((a->tsa_uri || a->tsa_file) && !a->tsa_cert)
+        return mh_cli_usage("--tsa-key needs --tsa-cert (the TSA's certificate)");
+    if (a->tsa_uri && a->tsa_file)
+        return mh_cli_usage("give --tsa-key or --tsa-key-file, not both");
+    *md = mh_cli_hash_from_name(a->hash);
+    if (*md != MBEDTLS_MD_SHA256 && *md != MBEDTLS_MD_SHA384 && *md != MBEDTLS_MD_SHA512)
+        return mh_cli_usage("unknown --hash '%.20s': use sha256, sha384 or sha512", a->hash);
+    if (!a->pem && binary_to_tty(a->outp))
+        return mh_cli_usage(
+            "not writing a binary signature to a terminal; use --out FILE or --pem");
+    return MH_EXIT_OK;
+}
+
+/* Writes the signature, DER or PEM. */
+static int write_cms(const char *outp, bool pem, const uint8_t *sig, size_t sig_len)
+{
+    if (!pem)
+        return mh_cli_write_file(outp, sig, sig_len, 0644);
+    char *pemtxt = NULL;
+    size_t pl = 0;
+    int rc = mh_cli_pem("CMS", sig, sig_len, &pemtxt, &pl);
+    int ret = rc ? mh_cli_fail(rc, "encoding PEM") : mh_cli_write_file(outp, pemtxt, pl, 0644);
+    free(pemtxt);
+    return ret;
+}
+
+/* Signs content with the key (closed again before it returns: one module
+ * instance at a time, and the TSA key may come next). */
+static int sign_with(const struct sign_args *a, const certs *cs, mbedtls_md_type_t md,
+                     const uint8_t *content, size_t content_len, uint8_t **sig, size_t *sig_len)
+{
+    key k;
+    int ret = key_open(&k, a->keyuri, a->keyfile, a->module);
+    if (ret)
+        return ret;
+    if (a->pss && k.sg.alg != MH_SIG_RSA_PKCS1) {
+        ret = mh_cli_usage("--pss needs an RSA key");
+        goto out;
+    }
+    if (a->pss)
+        k.sg.alg = MH_SIG_RSA_PSS; /* both signers sign as their alg says */
+    mh_app_cms_signing s = {.key = &k.sg,
+                            .certs = (const uint8_t *const *)cs->der,
+                            .cert_len = cs->len,
+                            .n_certs = cs->n,
+                            .md = md,
+                            .detached = a->detached || a->pdf};
+    int rc = mh_app_cms_sign(&s, content, content_len, sig, sig_len);
+    ret = rc ? mh_cli_fail(rc, "signing %s", a->in) : MH_EXIT_OK;
+out:
+    key_close(&k);
+    return ret;
+}
+
 static int cmd_cms_sign(int argc, char **argv)
 {
     struct sign_args a = {.hash = "sha256"};
-    const char *keyuri = NULL, *keyfile = NULL, *certp = NULL, *chainp = NULL, *in = NULL,
-               *outp = NULL, *hash = "sha256", *tsa_uri = NULL, *tsa_file = NULL, *tsa_cert = NULL,
-               *module = NULL;
-    bool detached = false, pss = false, pem = false, pdf = false;
-    int ret = MH_EXIT_USAGE, rc;
+    mbedtls_md_type_t md = MBEDTLS_MD_SHA256;
+    int ret, rc;
     certs cs;
-    key k;
-    bool key_ok = false;
-    uint8_t *content = NULL, *sig = NULL, *sig2 = NULL;
-    size_t content_len = 0, sig_len = 0, cap = 0;
-    char *pemtxt = NULL;
+    uint8_t *content = NULL, *sig = NULL;
+    size_t content_len = 0, sig_len = 0;
 
     memset(&cs, 0, sizeof cs);
-    memset(&k, 0, sizeof k);
     ret = mh_cli_parse(&cms_sign_spec, argc, argv, &a);
     if (ret) {
         ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
     }
-    keyuri = a.keyuri;
-    keyfile = a.keyfile;
-    certp = a.certp;
-    chainp = a.chainp;
-    in = a.in;
-    outp = a.outp;
-    detached = a.detached;
-    pss = a.pss;
-    hash = a.hash;
-    pem = a.pem;
-    tsa_uri = a.tsa_uri;
-    tsa_file = a.tsa_file;
-    tsa_cert = a.tsa_cert;
-    module = a.module;
-    if (a.pdf)
-        pdf = detached = true;
-    ret = MH_EXIT_USAGE;
-    if (!keyuri == !keyfile) {
-        ret = mh_cli_usage("give the signing key: --key URI (or --key-file FILE)");
+    if ((ret = cms_sign_usage(&a, &md)) != 0)
         goto out;
-    }
-    if (!certp || !in) {
-        ret = mh_cli_usage("--cert and --in are required");
-        goto out;
-    }
-    if ((tsa_uri || tsa_file) && !tsa_cert) {
-        ret = mh_cli_usage("--tsa-key needs --tsa-cert (the TSA's certificate)");
-        goto out;
-    }
-    if (tsa_uri && tsa_file) {
-        ret = mh_cli_usage("give --tsa-key or --tsa-key-file, not both");
-        goto out;
-    }
-    mbedtls_md_type_t md = mh_cli_hash_from_name(hash);
-    if (md != MBEDTLS_MD_SHA256 && md != MBEDTLS_MD_SHA384 && md != MBEDTLS_MD_SHA512) {
-        ret = mh_cli_usage("unknown --hash '%.20s': use sha256, sha384 or sha512", hash);
-        goto out;
-    }
-    if (!pem && binary_to_tty(outp)) {
-        ret = mh_cli_usage("not writing a binary signature to a terminal; use --out FILE or --pem");
-        goto out;
-    }
-    ret = certs_read(&cs, certp, "the certificate");
+    ret = certs_read(&cs, a.certp, "the certificate");
     if (ret)
         goto out;
-    if (chainp) {
-        ret = certs_read(&cs, chainp, "the chain");
+    if (a.chainp && (ret = certs_read(&cs, a.chainp, "the chain")) != 0)
+        goto out;
+    ret = mh_cli_read_file(a.in, MH_CLI_MSG_MAX, &content, &content_len);
+    if (ret)
+        goto out;
+    /* a prepared PDF: the signed bytes are the file without the placeholder's gap */
+    if (a.pdf && (rc = mh_app_cms_pdf_content(content, &content_len)) != 0) {
+        ret = mh_cli_fail(rc, "%s is not a PDF prepared for a signature", a.in);
+        goto out;
+    }
+    ret = sign_with(&a, &cs, md, content, content_len, &sig, &sig_len);
+    if (ret)
+        goto out;
+    if (a.tsa_uri || a.tsa_file) {
+        ret = local_timestamp(a.tsa_uri, a.tsa_file, a.tsa_cert, a.module, &sig, &sig_len);
         if (ret)
             goto out;
     }
-    ret = mh_cli_read_file(in, MH_CLI_MSG_MAX, &content, &content_len);
-    if (ret)
-        goto out;
-    if (pdf) {
-        /* the signed bytes: the file without the placeholder's gap */
-        mh_pdf_prepared prep;
-        memset(&prep, 0, sizeof prep);
-        rc = mh_pdf_find_placeholder(content, content_len, &prep);
-        if (rc == 0 && prep.byte_range[0] != 0)
-            rc = MH_ERR_PARSE;
-        if (rc) {
-            ret = mh_cli_fail(rc, "%s is not a PDF prepared for a signature", in);
-            goto out;
-        }
-        memmove(content + prep.byte_range[1], content + prep.byte_range[2], prep.byte_range[3]);
-        content_len = prep.byte_range[1] + prep.byte_range[3];
-    }
-    ret = key_open(&k, keyuri, keyfile, module);
-    key_ok = true;
-    if (ret)
-        goto out;
-    if (pss) {
-        if (k.sg.alg != MH_SIG_RSA_PKCS1) {
-            ret = mh_cli_usage("--pss needs an RSA key");
-            goto out;
-        }
-        k.sg.alg = MH_SIG_RSA_PSS; /* both signers sign as their alg says */
-    }
-    cap = (detached ? 0 : content_len) + 32768;
-    for (size_t i = 0; i < cs.n; i++)
-        cap += cs.len[i];
-    sig = malloc(cap);
-    if (!sig) {
-        ret = mh_cli_fail(MH_ERR_NOMEM, "signing");
-        goto out;
-    }
-    mh_cms_signer s;
-    memset(&s, 0, sizeof s);
-    s.key = &k.sg;
-    s.cert = cs.der[0];
-    s.cert_len = cs.len[0];
-    s.chain = (const uint8_t *const *)cs.der + 1;
-    s.chain_len = cs.len + 1;
-    s.chain_n = cs.n - 1;
-    s.md = md;
-    s.flags = detached ? MH_CMS_DETACHED : 0;
-    s.signing_time = (int64_t)time(NULL);
-    rc = mh_cms_sign(&s, content, content_len, sig, cap, &sig_len);
-    if (rc) {
-        ret = mh_cli_fail(rc, "signing %s", in);
-        goto out;
-    }
-    key_close(&k); /* before the TSA key: one module instance at a time */
-    key_ok = false;
-    if (tsa_uri || tsa_file) {
-        const uint8_t *sv;
-        size_t sv_len, tok_len = 0;
-        uint8_t tok[16384];
-        rc = mh_cms_signature_value(sig, sig_len, 0, &sv, &sv_len);
-        if (rc) {
-            ret = mh_cli_fail(rc, "reading the signature back");
-            goto out;
-        }
-        ret = local_timestamp(tsa_uri, tsa_file, tsa_cert, module, sv, sv_len, tok, sizeof tok,
-                              &tok_len);
-        if (ret)
-            goto out;
-        sig2 = malloc(cap + tok_len + 64);
-        if (!sig2) {
-            ret = mh_cli_fail(MH_ERR_NOMEM, "timestamping");
-            goto out;
-        }
-        size_t l2 = 0;
-        rc = mh_cms_add_timestamp(sig, sig_len, 0, tok, tok_len, sig2, cap + tok_len + 64, &l2);
-        if (rc) {
-            ret = mh_cli_fail(rc, "adding the timestamp");
-            goto out;
-        }
-        free(sig);
-        sig = sig2; /* transferred */
-        sig2 = NULL;
-        sig_len = l2;
-    }
-    if (pem) {
-        size_t pl = 0;
-        rc = mh_cli_pem("CMS", sig, sig_len, &pemtxt, &pl);
-        if (rc) {
-            ret = mh_cli_fail(rc, "encoding PEM");
-            goto out;
-        }
-        ret = mh_cli_write_file(outp, pemtxt, pl, 0644);
-    } else {
-        ret = mh_cli_write_file(outp, sig, sig_len, 0644);
-    }
+    ret = write_cms(a.outp, a.pem, sig, sig_len);
 out:
-    if (key_ok)
-        key_close(&k);
     certs_free(&cs);
     free(content);
     free(sig);
-    free(sig2);
-    free(pemtxt);
     return ret;
 }
 
@@ -631,21 +498,131 @@ static const struct mh_cli_spec cms_verify_spec = {
             "  mohur cms verify --in act.pdf.p7s --content act.pdf --ca root.pem\n",
 };
 
+static const char *sig_alg_name(enum mh_sig_alg a, bool json)
+{
+    return a == MH_SIG_RSA_PKCS1 ? (json ? "RSA PKCS#1 v1.5" : "RSA")
+           : a == MH_SIG_RSA_PSS ? (json ? "RSASSA-PSS" : "RSA-PSS")
+           : a == MH_SIG_ECDSA   ? "ECDSA"
+           : a == MH_SIG_DSA     ? "DSA"
+                                 : "unknown";
+}
+
+static void json_time(mh_json *j, bool has, int64_t t)
+{
+    char buf[40];
+    if (!has) {
+        mh_json_null(j);
+        return;
+    }
+    time_text(t, buf, sizeof buf);
+    mh_json_str(j, buf);
+}
+
+static void cms_verify_json(const mh_val_cms_check *c, bool etsi)
+{
+    mh_json j;
+    mh_json_init(&j, stdout);
+    mh_json_obj_begin(&j);
+    mh_json_key(&j, "valid");
+    mh_json_bool(&j, c->all);
+    mh_json_key(&j, "detached");
+    mh_json_bool(&j, c->cms.detached);
+    mh_json_key(&j, "signers");
+    mh_json_arr_begin(&j);
+    for (size_t i = 0; i < c->cms.n_signers; i++) {
+        const mh_cms_signer_result *s = &c->cms.signers[i];
+        char subj[256];
+        cert_subject(s->cert, s->cert_len, subj, sizeof subj);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "valid");
+        mh_json_bool(&j, c->valid[i]);
+        mh_json_key(&j, "signature_valid");
+        mh_json_bool(&j, s->status == 0);
+        mh_json_key(&j, "trusted");
+        if (c->with_ca)
+            mh_json_bool(&j, c->trusted[i]);
+        else
+            mh_json_null(&j);
+        mh_json_key(&j, "reason");
+        mh_json_str(&j, c->why[i][0] ? c->why[i] : "valid");
+        mh_json_key(&j, "subject");
+        mh_json_str(&j, subj);
+        mh_json_key(&j, "digest");
+        mh_json_str(&j, mh_cms_md_name(s->md));
+        mh_json_key(&j, "signature_algorithm");
+        mh_json_str(&j, sig_alg_name(s->sig, true));
+        mh_json_key(&j, "signing_time");
+        json_time(&j, s->has_signing_time, s->signing_time);
+        mh_json_key(&j, "timestamp");
+        json_time(&j, s->has_tst && s->tst_status == 0, s->tst_time);
+        mh_json_obj_end(&j);
+    }
+    mh_json_arr_end(&j);
+    if (etsi) {
+        mh_json_key(&j, "etsi");
+        if (c->report)
+            mh_cli_val_json(&j, c->report);
+        else
+            mh_json_null(&j);
+    }
+    mh_json_obj_end(&j);
+    mh_json_end(&j);
+}
+
+static void cms_verify_text(const mh_val_cms_check *c, bool etsi)
+{
+    for (size_t i = 0; i < c->cms.n_signers; i++) {
+        const mh_cms_signer_result *s = &c->cms.signers[i];
+        char subj[256], t[40], tt[80];
+        cert_subject(s->cert, s->cert_len, subj, sizeof subj);
+        if (s->has_signing_time)
+            time_text(s->signing_time, t, sizeof t);
+        else
+            snprintf(t, sizeof t, "no signing time");
+        tt[0] = 0;
+        if (s->has_tst) {
+            char x[40];
+            if (s->tst_status == 0) {
+                time_text(s->tst_time, x, sizeof x);
+                snprintf(tt, sizeof tt, ", timestamp %s", x);
+            } else {
+                snprintf(tt, sizeof tt, ", timestamp NOT valid");
+            }
+        }
+        printf("signer %zu: %s: %s, %s%s, %s/%s", i + 1, c->valid[i] ? "valid" : "NOT valid", subj,
+               t, tt, mh_cms_md_name(s->md), sig_alg_name(s->sig, false));
+        if (c->why[i][0])
+            printf(" (%s)", c->why[i]);
+        else if (!c->with_ca && !etsi)
+            printf(" (signature only: give --trust to validate the certificate)");
+        putchar('\n');
+        if (s->has_tst && s->tst_status)
+            fprintf(stderr, "mohur: signer %zu: the timestamp did not verify\n", i + 1);
+    }
+}
+
+/* The option checks of cms verify that the table cannot say. */
+static int cms_verify_usage(const struct verify_args *a)
+{
+    if (!a->in)
+        return mh_cli_usage("--in is required (the signature file)");
+    if (a->vopt.ncrl && !a->vopt.ntrust)
+        return mh_cli_usage("--crl goes with --trust (the ETSI validation)");
+    if (a->vopt.ntrust && a->legacy)
+        return mh_cli_usage("--legacy cannot go with --trust: the validation policy refuses "
+                            "SHA-1 and short RSA keys");
+    return MH_EXIT_OK;
+}
+
 static int cmd_cms_verify(int argc, char **argv)
 {
     struct verify_args a = {0};
-    const char *in = NULL, *contentp = NULL, *outp = NULL;
-    mh_cli_val_opts vopt;
     mh_val_ctx *vctx = NULL;
-    mh_val_report *vrep = NULL;
-    const char *cas[8], *extra[8];
-    size_t n_ca = 0, n_extra = 0;
-    bool json = false, legacy = false;
-    int ret = MH_EXIT_USAGE, rc;
+    int ret, rc;
     uint8_t *cms = NULL, *content = NULL;
     size_t cms_len = 0, content_len = 0;
     certs ca, ex;
-    mh_cms_result *res = NULL;
+    mh_val_cms_check *chk = NULL;
 
     memset(&ca, 0, sizeof ca);
     memset(&ex, 0, sizeof ex);
@@ -654,242 +631,65 @@ static int cmd_cms_verify(int argc, char **argv)
         ret = ret < 0 ? MH_EXIT_OK : ret;
         goto out;
     }
-    in = a.in;
-    contentp = a.contentp;
-    outp = a.outp;
-    json = a.json;
-    legacy = a.legacy;
-    vopt = a.vopt;
-    memcpy(cas, a.cas, sizeof cas);
-    memcpy(extra, a.extra, sizeof extra);
-    n_ca = a.n_ca;
-    n_extra = a.n_extra;
-    if (!in) {
-        ret = mh_cli_usage("--in is required (the signature file)");
+    if ((ret = cms_verify_usage(&a)) != 0)
         goto out;
-    }
-    if (vopt.ncrl && !vopt.ntrust) {
-        ret = mh_cli_usage("--crl goes with --trust (the ETSI validation)");
+    if (a.vopt.ntrust && (ret = mh_cli_val_ctx(&a.vopt, &vctx)) != 0)
         goto out;
-    }
-    if (vopt.ntrust && legacy) {
-        ret = mh_cli_usage("--legacy cannot go with --trust: the validation policy refuses "
-                           "SHA-1 and short RSA keys");
-        goto out;
-    }
-    if (vopt.ntrust && (ret = mh_cli_val_ctx(&vopt, &vctx)) != 0)
-        goto out;
-    for (size_t i = 0; i < n_ca; i++)
-        if ((ret = certs_read(&ca, cas[i], "the CA file")))
+    for (size_t i = 0; i < a.n_ca; i++)
+        if ((ret = certs_read(&ca, a.cas[i], "the CA file")))
             goto out;
-    for (size_t i = 0; i < n_extra; i++)
-        if ((ret = certs_read(&ex, extra[i], "the certificates file")))
+    for (size_t i = 0; i < a.n_extra; i++)
+        if ((ret = certs_read(&ex, a.extra[i], "the certificates file")))
             goto out;
-    ret = read_cms(in, &cms, &cms_len);
+    ret = read_cms(a.in, &cms, &cms_len);
     if (ret)
         goto out;
-    if (contentp) {
-        ret = mh_cli_read_file(contentp, MH_CLI_MSG_MAX, &content, &content_len);
+    if (a.contentp) {
+        ret = mh_cli_read_file(a.contentp, MH_CLI_MSG_MAX, &content, &content_len);
         if (ret)
             goto out;
     }
-    res = calloc(1, sizeof *res);
-    if (!res) {
-        ret = mh_cli_fail(MH_ERR_NOMEM, "verifying");
+    mh_val_cms_in in = {.cms = cms,
+                        .cms_len = cms_len,
+                        .content = content,
+                        .content_len = content_len,
+                        .certs = (const uint8_t *const *)ex.der,
+                        .cert_len = ex.len,
+                        .n_certs = ex.n,
+                        .ca = (const uint8_t *const *)ca.der,
+                        .ca_len = ca.len,
+                        .n_ca = ca.n,
+                        .legacy = a.legacy,
+                        .ctx = vctx};
+    rc = mh_val_cms_check_run(&in, &chk);
+    if (rc) {
+        ret = mh_cli_fail(rc, "%s %s", chk && chk->validating ? "validating" : "verifying", a.in);
         goto out;
     }
-    mh_cms_verify_opts vo;
-    memset(&vo, 0, sizeof vo);
-    vo.flags = legacy ? MH_CMS_LEGACY : 0;
-    vo.certs = (const uint8_t *const *)ex.der;
-    vo.cert_len = ex.len;
-    vo.cert_n = ex.n;
-    rc = mh_cms_verify(cms, cms_len, content, content_len, &vo, res);
-    if (rc && res->n_signers == 0) {
-        ret = mh_cli_fail(rc, "verifying %s", in);
-        goto out;
-    }
-    if (vctx) {
-        vrep = calloc(1, sizeof *vrep);
-        if (!vrep) {
-            ret = mh_cli_fail(MH_ERR_NOMEM, "validating");
-            goto out;
-        }
-        int vrc = mh_val_cms(vctx, cms, cms_len, content, content_len, vrep);
-        if (vrc) {
-            ret = mh_cli_fail(vrc, "validating %s", in);
-            goto out;
-        }
-    }
-    /* trust: each signer (and its TSA) against the CAs */
-    bool all = rc == 0;
-    for (size_t i = 0; i < res->n_signers; i++)
-        if (res->signers[i].has_tst && res->signers[i].tst_status != 0)
-            all = false; /* a signature timestamp that does not verify fails the signer */
-    char why[MH_CMS_MAX_SIGNERS][200];
-    bool trusted[MH_CMS_MAX_SIGNERS];
-    for (size_t i = 0; i < res->n_signers; i++) {
-        mh_cms_signer_result *s = &res->signers[i];
-        why[i][0] = 0;
-        trusted[i] = false;
-        if (s->status || !ca.n)
-            continue;
-        int64_t at = s->validate_at ? s->validate_at : (int64_t)time(NULL);
-        const uint8_t *pool[MH_CMS_MAX_CERTS + MAX_CERTS];
-        size_t pool_len[MH_CMS_MAX_CERTS + MAX_CERTS], np = 0;
-        for (size_t j = 0; j < res->n_certs; j++) {
-            pool[np] = res->certs[j];
-            pool_len[np++] = res->cert_len[j];
-        }
-        for (size_t j = 0; j < ex.n; j++) {
-            pool[np] = ex.der[j];
-            pool_len[np++] = ex.len[j];
-        }
-        if (validate_path(s->cert, s->cert_len, pool, pool_len, np, &ca, at, false, why[i],
-                          sizeof why[i]) == 0)
-            trusted[i] = true;
-        else
-            all = false;
-        if (s->has_tst && s->tst_status == 0 && trusted[i]) {
-            char w2[160];
-            if (validate_path(s->tst_cert, s->tst_cert_len, pool, pool_len, np, &ca, s->tst_time,
-                              true, w2, sizeof w2)) {
-                snprintf(why[i], sizeof why[i], "the timestamp's TSA: %s", w2);
-                trusted[i] = false;
-                all = false;
-            }
-        }
-    }
-    if (json) {
-        mh_json j;
-        mh_json_init(&j, stdout);
-        mh_json_obj_begin(&j);
-        mh_json_key(&j, "valid");
-        mh_json_bool(&j, all);
-        mh_json_key(&j, "detached");
-        mh_json_bool(&j, res->detached);
-        mh_json_key(&j, "signers");
-        mh_json_arr_begin(&j);
-        for (size_t i = 0; i < res->n_signers; i++) {
-            mh_cms_signer_result *s = &res->signers[i];
-            char subj[256], t[40];
-            cert_subject(s->cert, s->cert_len, subj, sizeof subj);
-            mh_json_obj_begin(&j);
-            mh_json_key(&j, "valid");
-            mh_json_bool(&j, s->status == 0 && (trusted[i] || !ca.n) &&
-                                 !(s->has_tst && s->tst_status != 0));
-            mh_json_key(&j, "signature_valid");
-            mh_json_bool(&j, s->status == 0);
-            mh_json_key(&j, "trusted");
-            if (ca.n)
-                mh_json_bool(&j, trusted[i]);
-            else
-                mh_json_null(&j);
-            mh_json_key(&j, "reason");
-            mh_json_str(&j, s->status                          ? s->reason
-                            : why[i][0]                        ? why[i]
-                            : s->has_tst && s->tst_status != 0 ? "the signature timestamp does not "
-                                                                 "verify"
-                                                               : "valid");
-            mh_json_key(&j, "subject");
-            mh_json_str(&j, subj);
-            mh_json_key(&j, "digest");
-            mh_json_str(&j, mh_cms_md_name(s->md));
-            mh_json_key(&j, "signature_algorithm");
-            mh_json_str(&j, s->sig == MH_SIG_RSA_PKCS1 ? "RSA PKCS#1 v1.5"
-                            : s->sig == MH_SIG_RSA_PSS ? "RSASSA-PSS"
-                            : s->sig == MH_SIG_ECDSA   ? "ECDSA"
-                            : s->sig == MH_SIG_DSA     ? "DSA"
-                                                       : "unknown");
-            mh_json_key(&j, "signing_time");
-            if (s->has_signing_time) {
-                time_text(s->signing_time, t, sizeof t);
-                mh_json_str(&j, t);
-            } else {
-                mh_json_null(&j);
-            }
-            mh_json_key(&j, "timestamp");
-            if (s->has_tst && s->tst_status == 0) {
-                time_text(s->tst_time, t, sizeof t);
-                mh_json_str(&j, t);
-            } else {
-                mh_json_null(&j);
-            }
-            mh_json_obj_end(&j);
-        }
-        mh_json_arr_end(&j);
-        if (vctx) {
-            mh_json_key(&j, "etsi");
-            if (vrep)
-                mh_cli_val_json(&j, vrep);
-            else
-                mh_json_null(&j);
-        }
-        mh_json_obj_end(&j);
-        mh_json_end(&j);
-    } else {
-        for (size_t i = 0; i < res->n_signers; i++) {
-            mh_cms_signer_result *s = &res->signers[i];
-            char subj[256], t[40], tt[80];
-            cert_subject(s->cert, s->cert_len, subj, sizeof subj);
-            if (s->has_signing_time)
-                time_text(s->signing_time, t, sizeof t);
-            else
-                snprintf(t, sizeof t, "no signing time");
-            tt[0] = 0;
-            if (s->has_tst) {
-                char x[40];
-                if (s->tst_status == 0) {
-                    time_text(s->tst_time, x, sizeof x);
-                    snprintf(tt, sizeof tt, ", timestamp %s", x);
-                } else {
-                    snprintf(tt, sizeof tt, ", timestamp NOT valid");
-                }
-            }
-            bool ok = s->status == 0 && (trusted[i] || !ca.n) && !(s->has_tst && s->tst_status);
-            printf("signer %zu: %s: %s, %s%s, %s/%s", i + 1, ok ? "valid" : "NOT valid", subj, t,
-                   tt, mh_cms_md_name(s->md),
-                   s->sig == MH_SIG_RSA_PKCS1 ? "RSA"
-                   : s->sig == MH_SIG_RSA_PSS ? "RSA-PSS"
-                   : s->sig == MH_SIG_ECDSA   ? "ECDSA"
-                   : s->sig == MH_SIG_DSA     ? "DSA"
-                                              : "unknown");
-            if (s->status)
-                printf(" (%s)", s->reason);
-            else if (why[i][0])
-                printf(" (%s)", why[i]);
-            else if (s->has_tst && s->tst_status)
-                printf(" (the signature timestamp does not verify)");
-            else if (!ca.n && !vctx)
-                printf(" (signature only: give --trust to validate the certificate)");
-            putchar('\n');
-            if (s->has_tst && s->tst_status)
-                fprintf(stderr, "mohur: signer %zu: the timestamp did not verify\n", i + 1);
-        }
-    }
-    if (!all && !json && rc && rc != MH_ERR_VERIFY_FAILED)
-        fprintf(stderr, "mohur: %s: %s\n", in, mh_err_message(rc));
-    if (vrep && !json) {
-        putchar('\n');
-        mh_cli_val_print(vrep, in);
-    }
-    /* with a trust store, the ETSI indication decides */
-    if (vrep)
-        all = vrep->ind == MH_VAL_PASSED;
-    if (all && outp && res->content)
-        ret = mh_cli_write_file(outp, res->content, res->content_len, 0644);
-    else if (vrep)
-        ret = mh_cli_val_exit(vrep);
+    if (a.json)
+        cms_verify_json(chk, vctx != NULL);
     else
-        ret = all ? MH_EXIT_OK : MH_EXIT_INVALID;
+        cms_verify_text(chk, vctx != NULL);
+    rc = chk->cms_rc;
+    if (!chk->all && !a.json && rc && rc != MH_ERR_VERIFY_FAILED)
+        fprintf(stderr, "mohur: %s: %s\n", a.in, mh_err_message(rc));
+    if (chk->report && !a.json) {
+        putchar('\n');
+        mh_cli_val_print(chk->report, a.in);
+    }
+    if (chk->verdict && a.outp && chk->cms.content)
+        ret = mh_cli_write_file(a.outp, chk->cms.content, chk->cms.content_len, 0644);
+    else if (chk->report)
+        ret = mh_cli_val_exit(chk->report);
+    else
+        ret = chk->verdict ? MH_EXIT_OK : MH_EXIT_INVALID;
 out:
+    mh_val_cms_check_free(chk);
     mh_val_ctx_free(vctx);
-    free(vrep);
     certs_free(&ca);
     certs_free(&ex);
     free(cms);
     free(content);
-    free(res);
     return ret;
 }
 
@@ -1212,8 +1012,9 @@ static int cmd_ts_verify(int argc, char **argv)
         alll[na++] = pool_len[i];
     }
     char why[200], t[40], subj[256];
-    rc = validate_path(info.tsa_cert, info.tsa_cert_len, allp, alll, na, &ca, info.gen_time, true,
-                       why, sizeof why);
+    rc = mh_val_cert_path(info.tsa_cert, info.tsa_cert_len, allp, alll, na,
+                          (const uint8_t *const *)ca.der, ca.len, ca.n, info.gen_time, true, why,
+                          sizeof why);
     free(cr);
     time_text(info.gen_time, t, sizeof t);
     cert_subject(info.tsa_cert, info.tsa_cert_len, subj, sizeof subj);

@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "mh_common.h"
+#include "mh_pki.h"
 
 #define MH_VAL_API __attribute__((visibility("default")))
 
@@ -191,5 +192,61 @@ MH_VAL_API int mh_val_cms(const mh_val_ctx *c, const uint8_t *cms, size_t len,
 /* Validates every signature and document timestamp of a PDF. */
 MH_VAL_API int mh_val_pdf(const mh_val_ctx *c, const uint8_t *pdf, size_t len,
                           mh_val_report *rep) MH_WARN_UNUSED;
+
+/* ---- the plain check of `mohur cms verify` ------------------------------- */
+
+/* A certificate's RFC 5280 path at time `at` to one of the CAs, with the
+ * pool as intermediates, for a signer (purpose document) or a TSA
+ * (purpose timestamping, `tsa`). No revocation is checked: no CRLs are
+ * given. 0 when it chains; else a code, and `why` (why_cap bytes) says
+ * why. */
+MH_VAL_API int mh_val_cert_path(const uint8_t *cert, size_t cert_len, const uint8_t *const *pool,
+                                const size_t *pool_len, size_t n_pool, const uint8_t *const *ca,
+                                const size_t *ca_len, size_t n_ca, int64_t at, bool tsa, char *why,
+                                size_t why_cap) MH_WARN_UNUSED;
+
+/* What the check is given: the signature (DER), the detached content
+ * (NULL when enveloped), untrusted certificates, trusted CAs (none: only
+ * the signatures are checked) and a validation context (NULL: no ETSI
+ * report). */
+typedef struct mh_val_cms_in {
+    const uint8_t *cms;
+    size_t cms_len;
+    const uint8_t *content;
+    size_t content_len;
+    const uint8_t *const *certs;
+    const size_t *cert_len;
+    size_t n_certs;
+    const uint8_t *const *ca;
+    const size_t *ca_len;
+    size_t n_ca;
+    bool legacy; /* accept SHA-1 and short RSA keys (MH_CMS_LEGACY) */
+    const mh_val_ctx *ctx;
+} mh_val_cms_in;
+
+/* The verdict, signer by signer. A signer is valid when its CMS
+ * verification passed, its signature timestamp (if any) verified, and, with
+ * CAs, its certificate chains to one of them at the time of the timestamp
+ * (else of the signing-time, else now) and the timestamp's TSA at genTime. */
+typedef struct mh_val_cms_check {
+    mh_cms_result cms; /* pki's result: the signers, certificates, content */
+    int cms_rc;        /* mh_cms_verify's code (0: every signer verified) */
+    bool with_ca;      /* CAs were given: trusted[] says something */
+    bool trusted[MH_CMS_MAX_SIGNERS];
+    bool valid[MH_CMS_MAX_SIGNERS];
+    char why[MH_CMS_MAX_SIGNERS][200]; /* why not valid; "" when valid */
+    bool all;                          /* every signer valid */
+    mh_val_report *report;             /* with a context: the ETSI report */
+    bool verdict;                      /* the report's TOTAL-PASSED when there is one, else all */
+    bool validating;                   /* the check failed in the ETSI validation */
+} mh_val_cms_check;
+
+/* Checks every signer of a CMS SignedData. *out is made whenever it can be
+ * allocated (free it with mh_val_cms_check_free, even on failure: its
+ * `validating` tells which step failed). Fails when the signature cannot
+ * be read (no signers), or the ETSI validation cannot run; a signer that
+ * does not verify is a verdict, not an error. */
+MH_VAL_API int mh_val_cms_check_run(const mh_val_cms_in *in, mh_val_cms_check **out) MH_WARN_UNUSED;
+MH_VAL_API void mh_val_cms_check_free(mh_val_cms_check *c);
 
 #endif
