@@ -620,6 +620,85 @@ static int oid_encode(const char *s, uint8_t *out, size_t cap, size_t *len)
     return 0;
 }
 
+/* --purpose and --policy into the path parameters; MH_EXIT_USAGE
+ * (printed) when one cannot be read. */
+static int path_purpose_policies(const struct cv_opts *a, mh_path_params *p, uint8_t oidbuf[][64],
+                                 mh_x509_span *pols)
+{
+    if (a->purpose) {
+        if (strcmp(a->purpose, "document") == 0)
+            p->purpose = MH_PURPOSE_DOCUMENT;
+        else if (strcmp(a->purpose, "timestamp") == 0)
+            p->purpose = MH_PURPOSE_TIMESTAMP;
+        else if (strcmp(a->purpose, "crl") == 0)
+            p->purpose = MH_PURPOSE_CRL;
+        else if (strcmp(a->purpose, "tls") == 0)
+            p->purpose = MH_PURPOSE_TLS;
+        else if (strcmp(a->purpose, "any") == 0)
+            p->purpose = MH_PURPOSE_ANY;
+        else {
+            mh_cli_usage("--purpose is document, timestamp, crl, tls or any, not '%.40s'",
+                         a->purpose);
+            return MH_EXIT_USAGE;
+        }
+    }
+    for (size_t i = 0; i < a->npolicy; i++) {
+        size_t ol;
+        if (oid_encode(a->policy[i], oidbuf[p->n_policies], sizeof oidbuf[0], &ol)) {
+            mh_cli_usage("--policy takes a dotted OID such as 2.16.840.1.101.3.2.1.48.1, "
+                         "not '%.60s'",
+                         a->policy[i]);
+            return MH_EXIT_USAGE;
+        }
+        pols[p->n_policies].p = oidbuf[p->n_policies];
+        pols[p->n_policies].len = ol;
+        p->n_policies++;
+    }
+    if (p->n_policies) {
+        p->policies = pols;
+        p->explicit_policy = true; /* asking for a policy means requiring it */
+    }
+    return MH_EXIT_OK;
+}
+
+/* The path validation's outcome, as text or JSON. */
+static void path_result_print(bool json, int rc, const mh_path_result *res)
+{
+    if (json) {
+        mh_json j;
+        char t[512];
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "valid");
+        mh_json_bool(&j, rc == 0);
+        mh_json_key(&j, "chain");
+        mh_json_arr_begin(&j);
+        for (size_t i = 0; i < res->len; i++) {
+            mh_x509_name_str(&res->chain[i]->subject, t, sizeof t);
+            mh_json_str(&j, t);
+        }
+        mh_json_arr_end(&j);
+        mh_json_key(&j, "reason");
+        mh_json_str(&j, rc ? res->reason : "valid");
+        mh_json_key(&j, "failed_index");
+        mh_json_int(&j, rc ? res->failed_index : -1);
+        mh_json_key(&j, "error");
+        mh_json_int(&j, rc);
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+    } else if (rc == 0) {
+        printf("Valid: ");
+        for (size_t i = 0; i < res->len; i++) {
+            char t[256];
+            mh_x509_name_short(&res->chain[i]->subject, t, sizeof t);
+            printf("%s%s", i ? " -> " : "", t);
+        }
+        printf(" (trusted)\n");
+    } else {
+        printf("NOT valid: %s\n", res->reason);
+    }
+}
+
 static int cmd_cert_verify(int argc, char **argv)
 {
     struct cv_opts a;
@@ -653,39 +732,8 @@ static int cmd_cert_verify(int argc, char **argv)
                      a.at);
         goto out;
     }
-    if (a.purpose) {
-        if (strcmp(a.purpose, "document") == 0)
-            p.purpose = MH_PURPOSE_DOCUMENT;
-        else if (strcmp(a.purpose, "timestamp") == 0)
-            p.purpose = MH_PURPOSE_TIMESTAMP;
-        else if (strcmp(a.purpose, "crl") == 0)
-            p.purpose = MH_PURPOSE_CRL;
-        else if (strcmp(a.purpose, "tls") == 0)
-            p.purpose = MH_PURPOSE_TLS;
-        else if (strcmp(a.purpose, "any") == 0)
-            p.purpose = MH_PURPOSE_ANY;
-        else {
-            mh_cli_usage("--purpose is document, timestamp, crl, tls or any, not '%.40s'",
-                         a.purpose);
-            goto out;
-        }
-    }
-    for (size_t i = 0; i < a.npolicy; i++) {
-        size_t ol;
-        if (oid_encode(a.policy[i], oidbuf[p.n_policies], sizeof oidbuf[0], &ol)) {
-            mh_cli_usage("--policy takes a dotted OID such as 2.16.840.1.101.3.2.1.48.1, "
-                         "not '%.60s'",
-                         a.policy[i]);
-            goto out;
-        }
-        pols[p.n_policies].p = oidbuf[p.n_policies];
-        pols[p.n_policies].len = ol;
-        p.n_policies++;
-    }
-    if (p.n_policies) {
-        p.policies = pols;
-        p.explicit_policy = true; /* asking for a policy means requiring it */
-    }
+    if (path_purpose_policies(&a, &p, oidbuf, pols))
+        goto out;
     p.revocation = require ? MH_REV_REQUIRE : n_crl ? MH_REV_IF_AVAILABLE : MH_REV_NONE;
     p.role = "the certificate";
 
@@ -729,39 +777,7 @@ static int cmd_cert_verify(int argc, char **argv)
     mh_path_result res;
     int rc = mh_path_validate(work, &in, &p, &res);
 
-    if (json) {
-        mh_json j;
-        char t[512];
-        mh_json_init(&j, stdout);
-        mh_json_obj_begin(&j);
-        mh_json_key(&j, "valid");
-        mh_json_bool(&j, rc == 0);
-        mh_json_key(&j, "chain");
-        mh_json_arr_begin(&j);
-        for (size_t i = 0; i < res.len; i++) {
-            mh_x509_name_str(&res.chain[i]->subject, t, sizeof t);
-            mh_json_str(&j, t);
-        }
-        mh_json_arr_end(&j);
-        mh_json_key(&j, "reason");
-        mh_json_str(&j, rc ? res.reason : "valid");
-        mh_json_key(&j, "failed_index");
-        mh_json_int(&j, rc ? res.failed_index : -1);
-        mh_json_key(&j, "error");
-        mh_json_int(&j, rc);
-        mh_json_obj_end(&j);
-        mh_json_end(&j);
-    } else if (rc == 0) {
-        printf("Valid: ");
-        for (size_t i = 0; i < res.len; i++) {
-            char t[256];
-            mh_x509_name_short(&res.chain[i]->subject, t, sizeof t);
-            printf("%s%s", i ? " -> " : "", t);
-        }
-        printf(" (trusted)\n");
-    } else {
-        printf("NOT valid: %s\n", res.reason);
-    }
+    path_result_print(json, rc, &res);
     if (rc == 0)
         ret = MH_EXIT_OK;
     else if (rc == MH_ERR_INVALID_ARG || rc == MH_ERR_NOMEM || rc == MH_ERR_INTERNAL)

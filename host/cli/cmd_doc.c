@@ -219,6 +219,79 @@ const struct mh_cli_spec mh_cli_sign_spec = {
         "      --field act=2024/17 --field title=\"Power of attorney\" --field date=2024-05-02\n",
 };
 
+/* A signing that failed, and the receipt it voided if it made one. */
+static int sign_failed(int rc, const char *file, const char *how, const mh_app_issue_res *res)
+{
+    int ret = mh_cli_fail(rc, "signing %s%s", file, how);
+    if (res->voided && res->url[0])
+        fprintf(stderr, "mohur: the receipt made for it verifies as voided: %s\n", res->url);
+    return ret;
+}
+
+/* Who signs when no --issuer is given: the first issuer of the appliance
+ * that may sign the kind. */
+static int default_issuer(mh_app *a, const mh_kind *kind, bool cosign, const char **issuer)
+{
+    mh_app_issuer_info info[MH_APP_ISSUERS_MAX];
+    size_t n = 0;
+    if (kind && mh_app_issuers(a, info, MH_APP_ISSUERS_MAX, &n) == 0)
+        for (size_t i = 0; i < n && i < MH_APP_ISSUERS_MAX && !*issuer; i++)
+            for (size_t k = 0; k < info[i].nkinds; k++)
+                if (strcmp(info[i].kinds[k], kind->id) == 0) {
+                    static char chosen[MH_APP_ID_MAX + 1];
+                    snprintf(chosen, sizeof chosen, "%s", info[i].id);
+                    *issuer = chosen;
+                    break;
+                }
+    if (!*issuer)
+        return mh_cli_error(MH_EXIT_USAGE,
+                            cosign ? "give the co-signer's key with --key (or an --issuer)"
+                                   : "no issuer of this appliance may sign kind '%s'; give "
+                                     "--issuer",
+                            kind ? kind->id : "");
+    return MH_EXIT_OK;
+}
+
+/* What was signed, as text or JSON. */
+static void sign_print(bool json, const char *out, const mh_app_issue_res *res)
+{
+    if (json) {
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "doc_id");
+        mh_json_str(&j, res->doc_id);
+        mh_json_key(&j, "log_index");
+        mh_json_uint(&j, res->log_index);
+        mh_json_key(&j, "url");
+        mh_json_str(&j, res->url);
+        mh_json_key(&j, "qr_version");
+        mh_json_uint(&j, res->qr_version);
+        mh_json_key(&j, "resumed");
+        mh_json_bool(&j, res->resumed);
+        mh_json_key(&j, "cosigned");
+        mh_json_bool(&j, res->cosigned);
+        mh_json_key(&j, "out");
+        mh_json_str(&j, out);
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+    } else if (res->cosigned) {
+        printf("co-signed: %s\n  document:  %s\n  log index: %llu\n  receipt:   %s (the "
+               "document's own; a co-signature makes no new one)\n",
+               out, res->doc_id, (unsigned long long)res->log_index, res->url);
+    } else {
+        if (res->pdf)
+            printf("signed: %s\n", out);
+        else
+            printf("signed: %s.p7s (QR: %s.qr.png, %s.qr.svg; receipt URL: %s.receipt)\n", out, out,
+                   out, out);
+        printf("  document:  %s%s\n  log index: %llu\n  receipt:   %s\n  QR:        version %u, "
+               "level M\n",
+               res->doc_id, res->resumed ? " (already in the ledger: same entry reused)" : "",
+               (unsigned long long)res->log_index, res->url, res->qr_version);
+    }
+}
+
 static int cmd_sign(int argc, char **argv)
 {
     struct sign_args *sa = calloc(1, sizeof *sa);
@@ -320,9 +393,7 @@ static int cmd_sign(int argc, char **argv)
     bool beside_daemon = key && mh_cli_daemon_running();
     if (!key && mh_cli_daemon_running()) {
         if ((rc = mh_cli_daemon_sign(&req, kind_id, issuer, NULL, out, &res)) != 0) {
-            ret = mh_cli_fail(rc, "signing %s through mohurd", file);
-            if (res.voided && res.url[0])
-                fprintf(stderr, "mohur: the receipt made for it verifies as voided: %s\n", res.url);
+            ret = sign_failed(rc, file, " through mohurd", &res);
             goto out;
         }
         goto print;
@@ -333,27 +404,8 @@ static int cmd_sign(int argc, char **argv)
     }
     /* who signs: a party's own key co-signs; otherwise an issuer (by
      * default the first that may issue the kind) */
-    if (!issuer && !(cosign && key)) {
-        mh_app_issuer_info info[MH_APP_ISSUERS_MAX];
-        size_t n = 0;
-        if (kind && mh_app_issuers(a, info, MH_APP_ISSUERS_MAX, &n) == 0)
-            for (size_t i = 0; i < n && i < MH_APP_ISSUERS_MAX && !issuer; i++)
-                for (size_t k = 0; k < info[i].nkinds; k++)
-                    if (strcmp(info[i].kinds[k], kind->id) == 0) {
-                        static char chosen[MH_APP_ID_MAX + 1];
-                        snprintf(chosen, sizeof chosen, "%s", info[i].id);
-                        issuer = chosen;
-                        break;
-                    }
-        if (!issuer) {
-            ret = mh_cli_error(MH_EXIT_USAGE,
-                               cosign ? "give the co-signer's key with --key (or an --issuer)"
-                                      : "no issuer of this appliance may sign kind '%s'; give "
-                                        "--issuer",
-                               kind ? kind->id : "");
-            goto out;
-        }
-    }
+    if (!issuer && !(cosign && key) && (ret = default_issuer(a, kind, cosign, &issuer)) != 0)
+        goto out;
     if ((rc = mh_app_signer_open(a, issuer, key, &s)) != 0) {
         ret = issuer ? mh_cli_fail(rc, "opening the signing key of '%s'", issuer)
                      : mh_cli_fail(rc, "opening the signing key");
@@ -361,9 +413,7 @@ static int cmd_sign(int argc, char **argv)
     }
     if (beside_daemon && !cosign) {
         if ((rc = mh_cli_daemon_sign(&req, kind_id, issuer, s, out, &res)) != 0) {
-            ret = mh_cli_fail(rc, "signing %s through mohurd", file);
-            if (res.voided && res.url[0])
-                fprintf(stderr, "mohur: the receipt made for it verifies as voided: %s\n", res.url);
+            ret = sign_failed(rc, file, " through mohurd", &res);
             goto out;
         }
         goto print;
@@ -371,47 +421,11 @@ static int cmd_sign(int argc, char **argv)
     req.signer = s;
     req.pdf = pdf;
     if ((rc = mh_app_issue(a, &req, &res)) != 0) {
-        ret = mh_cli_fail(rc, "signing %s", file);
-        if (res.voided && res.url[0])
-            fprintf(stderr, "mohur: the receipt made for it verifies as voided: %s\n", res.url);
+        ret = sign_failed(rc, file, "", &res);
         goto out;
     }
 print:
-    if (json) {
-        mh_json j;
-        mh_json_init(&j, stdout);
-        mh_json_obj_begin(&j);
-        mh_json_key(&j, "doc_id");
-        mh_json_str(&j, res.doc_id);
-        mh_json_key(&j, "log_index");
-        mh_json_uint(&j, res.log_index);
-        mh_json_key(&j, "url");
-        mh_json_str(&j, res.url);
-        mh_json_key(&j, "qr_version");
-        mh_json_uint(&j, res.qr_version);
-        mh_json_key(&j, "resumed");
-        mh_json_bool(&j, res.resumed);
-        mh_json_key(&j, "cosigned");
-        mh_json_bool(&j, res.cosigned);
-        mh_json_key(&j, "out");
-        mh_json_str(&j, out);
-        mh_json_obj_end(&j);
-        mh_json_end(&j);
-    } else if (res.cosigned) {
-        printf("co-signed: %s\n  document:  %s\n  log index: %llu\n  receipt:   %s (the "
-               "document's own; a co-signature makes no new one)\n",
-               out, res.doc_id, (unsigned long long)res.log_index, res.url);
-    } else {
-        if (res.pdf)
-            printf("signed: %s\n", out);
-        else
-            printf("signed: %s.p7s (QR: %s.qr.png, %s.qr.svg; receipt URL: %s.receipt)\n", out, out,
-                   out, out);
-        printf("  document:  %s%s\n  log index: %llu\n  receipt:   %s\n  QR:        version %u, "
-               "level M\n",
-               res.doc_id, res.resumed ? " (already in the ledger: same entry reused)" : "",
-               (unsigned long long)res.log_index, res.url, res.qr_version);
-    }
+    sign_print(json, out, &res);
     ret = fflush(stdout) == 0 ? MH_EXIT_OK : mh_cli_fail(MH_ERR_IO, "writing the output");
 out:
     mh_pdf_close(pdf);

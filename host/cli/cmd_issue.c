@@ -350,6 +350,26 @@ static void print_json(mh_batch_stats *st, const char *out_dir, struct rows *rs)
     mh_json_end(&j);
 }
 
+/* The exit status of a batch that ran, and what the user should do next. */
+static int batch_exit(const mh_batch_stats *st)
+{
+    if (st->fatal)
+        return mh_cli_error(mh_cli_exit_code(st->fatal),
+                            "the batch stopped: %s\nDocuments whose signing failed after "
+                            "their ledger entry were voided. When the problem is fixed, run the "
+                            "same command again: documents already issued are skipped.",
+                            st->fatal_msg);
+    if (st->interrupted) {
+        fprintf(stderr,
+                "mohur: interrupted; %zu rows were not started. The documents made are "
+                "complete. Run the same command again to issue the rest: nothing is issued "
+                "twice.\n",
+                st->not_started);
+        return EXIT_INTERRUPTED;
+    }
+    return not_issued(st) || st->not_started ? MH_EXIT_INVALID : MH_EXIT_OK;
+}
+
 int mh_cli_issue(int argc, char **argv)
 {
     struct issue_args a = {.out_dir = "."};
@@ -472,24 +492,7 @@ report:
     } else {
         print_summary(&st, out_dir);
     }
-    if (st.fatal) {
-        ret = mh_cli_error(mh_cli_exit_code(st.fatal),
-                           "the batch stopped: %s\nDocuments whose signing failed after "
-                           "their ledger entry were voided. When the problem is fixed, run the "
-                           "same command again: documents already issued are skipped.",
-                           st.fatal_msg);
-    } else if (st.interrupted) {
-        fprintf(stderr,
-                "mohur: interrupted; %zu rows were not started. The documents made are "
-                "complete. Run the same command again to issue the rest: nothing is issued "
-                "twice.\n",
-                st.not_started);
-        ret = EXIT_INTERRUPTED;
-    } else if (not_issued(&st) || st.not_started) {
-        ret = MH_EXIT_INVALID;
-    } else {
-        ret = MH_EXIT_OK;
-    }
+    ret = batch_exit(&st);
 out:
     if (handlers) {
         sigaction(SIGINT, &old_int, NULL);

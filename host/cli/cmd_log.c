@@ -1640,12 +1640,166 @@ static void follow_status_print(const mh_follow_status *s, bool json, mh_json *j
         printf("  never checked\n");
 }
 
+/* log follow update|status: each registry's trusted state (fetched and
+ * audited first with update). */
+static int follow_list(mh_follow *f, const struct log_opts *o, bool update)
+{
+    mh_json j;
+    int rc, worst = MH_EXIT_OK;
+    char *ev = malloc(3 * MH_LEDGER_NOTE_MAX);
+    if (!ev)
+        return mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
+    if (o->json) {
+        mh_json_init(&j, stdout);
+        mh_json_arr_begin(&j);
+    }
+    for (size_t i = 0; i < mh_follow_count(f); i++) {
+        const char *id = mh_follow_id(f, i);
+        mh_follow_status s;
+        size_t evl = 0;
+        if (o->registry && strcmp(o->registry, id) != 0)
+            continue;
+        memset(&s, 0, sizeof s);
+        if (update) {
+            rc = mh_follow_update(f, id, &s, ev, 3 * MH_LEDGER_NOTE_MAX, &evl);
+        } else {
+            /* status: what is trusted, without fetching */
+            rc = mh_follow_status_get(f, id, &s);
+        }
+        if (o->json) {
+            mh_json_obj_begin(&j);
+            follow_status_print(&s, true, &j);
+            mh_json_key(&j, "ok");
+            mh_json_bool(&j, rc == MH_OK);
+            if (rc) {
+                mh_json_key(&j, "error");
+                mh_json_str(&j, mh_err_message(rc));
+            }
+            if (evl) {
+                mh_json_key(&j, "fork_evidence");
+                mh_json_str(&j, ev);
+            }
+            mh_json_obj_end(&j);
+        } else if (rc) {
+            fprintf(stderr, "mohur: %s: %s\n", id, mh_err_message(rc));
+            if (evl)
+                fprintf(stderr, "FORK EVIDENCE for %s:\n%.*s", id, (int)evl, ev);
+        } else {
+            follow_status_print(&s, false, NULL);
+            if (update)
+                printf("  audited %llu new entries: %llu files, %llu bytes in %.3f s\n",
+                       (unsigned long long)s.new_entries, (unsigned long long)s.files_fetched,
+                       (unsigned long long)s.bytes_fetched, s.seconds);
+        }
+        if (rc && worst == MH_EXIT_OK)
+            worst = rc == MH_ERR_LEDGER_FORK || rc == MH_ERR_VERIFY_FAILED ? MH_EXIT_INVALID
+                                                                           : mh_cli_exit_code(rc);
+    }
+    if (o->json) {
+        mh_json_arr_end(&j);
+        mh_json_end(&j);
+    }
+    free(ev);
+    return worst;
+}
+
+/* An entry log follow check proved, as text or JSON; ret is the verdict. */
+static void follow_entry_print(const struct log_opts *o, const mh_follow_entry *fe,
+                               const uint8_t *want, size_t wl, int ret)
+{
+    char hex[65];
+    mh_cli_hex_encode(fe->entry.digest, 32, hex, sizeof hex);
+    if (o->json) {
+        mh_json j;
+        mh_json_init(&j, stdout);
+        mh_json_obj_begin(&j);
+        follow_status_print(&fe->status, true, &j);
+        mh_json_key(&j, "index");
+        mh_json_uint(&j, o->index);
+        mh_json_key(&j, "included");
+        mh_json_bool(&j, fe->included);
+        mh_json_key(&j, "id");
+        mh_json_str(&j, fe->entry.doc_id);
+        mh_json_key(&j, "type");
+        mh_json_str(&j, fe->entry.type == MH_LEDGER_ISSUE ? "issue" : "revoke");
+        mh_json_key(&j, "kind");
+        mh_json_str(&j, fe->entry.kind);
+        mh_json_key(&j, "issuer");
+        mh_json_str(&j, fe->entry.issuer);
+        mh_json_key(&j, "digest");
+        mh_json_str(&j, hex);
+        mh_json_key(&j, "status");
+        mh_json_str(&j, fe->voided ? "voided" : fe->revoked ? "revoked" : "valid");
+        if (o->digest) {
+            mh_json_key(&j, "digest_matches");
+            mh_json_bool(&j, ret == MH_EXIT_OK || fe->revoked);
+        }
+        mh_json_obj_end(&j);
+        mh_json_end(&j);
+    } else {
+        printf("entry %llu of %s is in the trusted checkpoint (inclusion proof OK)\n",
+               (unsigned long long)o->index, fe->status.id);
+        printf("  %s '%s', kind %s, issuer %s, digest %s\n",
+               fe->entry.type == MH_LEDGER_ISSUE ? "issue of" : "revocation of", fe->entry.doc_id,
+               fe->entry.kind[0] ? fe->entry.kind : "-", fe->entry.issuer, hex);
+        if (fe->voided)
+            printf("  status: VOIDED by entry %llu (the document was never delivered)\n",
+                   (unsigned long long)fe->revoke_index);
+        else if (fe->revoked)
+            printf("  status: REVOKED by entry %llu (reason %u)\n",
+                   (unsigned long long)fe->revoke_index, fe->reason);
+        else
+            printf("  status: valid (no revocation in the trusted checkpoint)\n");
+        if (o->digest)
+            printf("  document digest: %s\n",
+                   mh_ct_memcmp(want, fe->entry.digest, wl) == 0 ? "matches" : "DOES NOT MATCH");
+        follow_status_print(&fe->status, false, NULL);
+    }
+}
+
+/* log follow check: entry --index of --registry proven in the trusted
+ * checkpoint, its revocation, and with --digest the document's digest. */
+static int follow_check(mh_follow *f, const struct log_opts *o)
+{
+    int rc, ret;
+    mh_follow_entry *fe = calloc(1, sizeof *fe);
+    uint8_t want[32];
+    size_t wl = 0;
+    if (!fe)
+        return mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
+    if (!o->registry || !o->has_index) {
+        ret = mh_cli_usage("check needs --registry and --index");
+        goto out;
+    }
+    if (o->digest &&
+        (mh_cli_hex_decode(o->digest, want, sizeof want, &wl) || (wl != 32 && wl != 16))) {
+        ret = mh_cli_usage("--digest is 32 or 16 bytes of hex");
+        goto out;
+    }
+    rc = mh_follow_check_entry(f, o->registry, strlen(o->registry), o->index, fe);
+    if (rc) {
+        ret = rc == MH_ERR_LEDGER_FORK
+                  ? (fprintf(stderr, "mohur: %s\n", mh_err_message(rc)), MH_EXIT_INVALID)
+                  : log_fail(rc, "checking the entry");
+        goto out;
+    }
+    ret = MH_EXIT_OK;
+    if (o->digest &&
+        (fe->entry.type != MH_LEDGER_ISSUE || mh_ct_memcmp(want, fe->entry.digest, wl) != 0))
+        ret = MH_EXIT_INVALID;
+    if (fe->revoked || fe->voided)
+        ret = MH_EXIT_INVALID;
+    follow_entry_print(o, fe, want, wl, ret);
+out:
+    free(fe);
+    return ret;
+}
+
 static int cmd_log_follow(int argc, char **argv)
 {
     struct log_opts o;
     mh_follow *f = NULL;
     const char *verb = argc > 1 ? argv[1] : "";
-    char *ev = NULL;
     int rc, ret;
     if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
         mh_cli_print_help(&log_follow_spec, stdout);
@@ -1660,156 +1814,10 @@ static int cmd_log_follow(int argc, char **argv)
         return mh_cli_usage("--config and --state are required");
     if ((rc = mh_follow_open(o.config, o.state, &f)))
         return mh_cli_fail(rc, "reading the follower's configuration");
-    if (strcmp(verb, "update") == 0 || strcmp(verb, "status") == 0) {
-        bool update = verb[0] == 'u';
-        mh_json j;
-        int worst = MH_EXIT_OK;
-        if (!(ev = malloc(3 * MH_LEDGER_NOTE_MAX))) {
-            ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
-            goto out;
-        }
-        if (o.json) {
-            mh_json_init(&j, stdout);
-            mh_json_arr_begin(&j);
-        }
-        for (size_t i = 0; i < mh_follow_count(f); i++) {
-            const char *id = mh_follow_id(f, i);
-            mh_follow_status s;
-            size_t evl = 0;
-            if (o.registry && strcmp(o.registry, id) != 0)
-                continue;
-            memset(&s, 0, sizeof s);
-            if (update) {
-                rc = mh_follow_update(f, id, &s, ev, 3 * MH_LEDGER_NOTE_MAX, &evl);
-            } else {
-                /* status: what is trusted, without fetching */
-                rc = mh_follow_status_get(f, id, &s);
-            }
-            if (o.json) {
-                mh_json_obj_begin(&j);
-                follow_status_print(&s, true, &j);
-                mh_json_key(&j, "ok");
-                mh_json_bool(&j, rc == MH_OK);
-                if (rc) {
-                    mh_json_key(&j, "error");
-                    mh_json_str(&j, mh_err_message(rc));
-                }
-                if (evl) {
-                    mh_json_key(&j, "fork_evidence");
-                    mh_json_str(&j, ev);
-                }
-                mh_json_obj_end(&j);
-            } else if (rc) {
-                fprintf(stderr, "mohur: %s: %s\n", id, mh_err_message(rc));
-                if (evl)
-                    fprintf(stderr, "FORK EVIDENCE for %s:\n%.*s", id, (int)evl, ev);
-            } else {
-                follow_status_print(&s, false, NULL);
-                if (update)
-                    printf("  audited %llu new entries: %llu files, %llu bytes in %.3f s\n",
-                           (unsigned long long)s.new_entries, (unsigned long long)s.files_fetched,
-                           (unsigned long long)s.bytes_fetched, s.seconds);
-            }
-            if (rc && worst == MH_EXIT_OK)
-                worst = rc == MH_ERR_LEDGER_FORK || rc == MH_ERR_VERIFY_FAILED
-                            ? MH_EXIT_INVALID
-                            : mh_cli_exit_code(rc);
-        }
-        if (o.json) {
-            mh_json_arr_end(&j);
-            mh_json_end(&j);
-        }
-        ret = worst;
-        goto out;
-    }
-    /* check */
-    {
-        mh_follow_entry *fe = calloc(1, sizeof *fe);
-        uint8_t want[32];
-        size_t wl = 0;
-        char hex[65];
-        if (!fe) {
-            ret = mh_cli_error(MH_EXIT_INTERNAL, "out of memory");
-            goto out;
-        }
-        if (!o.registry || !o.has_index) {
-            free(fe);
-            ret = mh_cli_usage("check needs --registry and --index");
-            goto out;
-        }
-        if (o.digest &&
-            (mh_cli_hex_decode(o.digest, want, sizeof want, &wl) || (wl != 32 && wl != 16))) {
-            free(fe);
-            ret = mh_cli_usage("--digest is 32 or 16 bytes of hex");
-            goto out;
-        }
-        rc = mh_follow_check_entry(f, o.registry, strlen(o.registry), o.index, fe);
-        if (rc) {
-            ret = rc == MH_ERR_LEDGER_FORK
-                      ? (fprintf(stderr, "mohur: %s\n", mh_err_message(rc)), MH_EXIT_INVALID)
-                      : log_fail(rc, "checking the entry");
-            free(fe);
-            goto out;
-        }
-        ret = MH_EXIT_OK;
-        mh_cli_hex_encode(fe->entry.digest, 32, hex, sizeof hex);
-        if (o.digest &&
-            (fe->entry.type != MH_LEDGER_ISSUE || mh_ct_memcmp(want, fe->entry.digest, wl) != 0))
-            ret = MH_EXIT_INVALID;
-        if (fe->revoked || fe->voided)
-            ret = MH_EXIT_INVALID;
-        if (o.json) {
-            mh_json j;
-            mh_json_init(&j, stdout);
-            mh_json_obj_begin(&j);
-            follow_status_print(&fe->status, true, &j);
-            mh_json_key(&j, "index");
-            mh_json_uint(&j, o.index);
-            mh_json_key(&j, "included");
-            mh_json_bool(&j, fe->included);
-            mh_json_key(&j, "id");
-            mh_json_str(&j, fe->entry.doc_id);
-            mh_json_key(&j, "type");
-            mh_json_str(&j, fe->entry.type == MH_LEDGER_ISSUE ? "issue" : "revoke");
-            mh_json_key(&j, "kind");
-            mh_json_str(&j, fe->entry.kind);
-            mh_json_key(&j, "issuer");
-            mh_json_str(&j, fe->entry.issuer);
-            mh_json_key(&j, "digest");
-            mh_json_str(&j, hex);
-            mh_json_key(&j, "status");
-            mh_json_str(&j, fe->voided ? "voided" : fe->revoked ? "revoked" : "valid");
-            if (o.digest) {
-                mh_json_key(&j, "digest_matches");
-                mh_json_bool(&j, ret == MH_EXIT_OK || fe->revoked);
-            }
-            mh_json_obj_end(&j);
-            mh_json_end(&j);
-        } else {
-            printf("entry %llu of %s is in the trusted checkpoint (inclusion proof OK)\n",
-                   (unsigned long long)o.index, fe->status.id);
-            printf("  %s '%s', kind %s, issuer %s, digest %s\n",
-                   fe->entry.type == MH_LEDGER_ISSUE ? "issue of" : "revocation of",
-                   fe->entry.doc_id, fe->entry.kind[0] ? fe->entry.kind : "-", fe->entry.issuer,
-                   hex);
-            if (fe->voided)
-                printf("  status: VOIDED by entry %llu (the document was never delivered)\n",
-                       (unsigned long long)fe->revoke_index);
-            else if (fe->revoked)
-                printf("  status: REVOKED by entry %llu (reason %u)\n",
-                       (unsigned long long)fe->revoke_index, fe->reason);
-            else
-                printf("  status: valid (no revocation in the trusted checkpoint)\n");
-            if (o.digest)
-                printf("  document digest: %s\n", mh_ct_memcmp(want, fe->entry.digest, wl) == 0
-                                                      ? "matches"
-                                                      : "DOES NOT MATCH");
-            follow_status_print(&fe->status, false, NULL);
-        }
-        free(fe);
-    }
-out:
-    free(ev);
+    if (strcmp(verb, "update") == 0 || strcmp(verb, "status") == 0)
+        ret = follow_list(f, &o, verb[0] == 'u');
+    else
+        ret = follow_check(f, &o);
     mh_follow_close(f);
     return ret;
 }

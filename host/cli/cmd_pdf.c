@@ -513,6 +513,134 @@ static int one_file_operand(int argc, char **argv, const char **file)
     return 0;
 }
 
+/* pdf verify's report as JSON, with the ETSI report when there is one. */
+static void pdf_verify_json(const mh_pdf_verify_result *res, size_t in_len,
+                            const mh_val_report *vrep)
+{
+    mh_json j;
+    mh_json_init(&j, stdout);
+    mh_json_obj_begin(&j);
+    mh_json_key(&j, "file_length");
+    mh_json_uint(&j, in_len);
+    mh_json_key(&j, "original_length");
+    mh_json_uint(&j, res->original_len);
+    mh_json_key(&j, "valid");
+    mh_json_bool(&j, res->all_valid);
+    mh_json_key(&j, "signatures");
+    mh_json_arr_begin(&j);
+    for (size_t i = 0; i < res->nsigs; i++) {
+        const mh_pdf_sig_report *r = &res->sigs[i];
+        mh_json_obj_begin(&j);
+        mh_json_key(&j, "field");
+        mh_json_str(&j, r->field);
+        mh_json_key(&j, "status");
+        mh_json_str(&j, mh_pdf_sig_status_name(r->status));
+        mh_json_key(&j, "subfilter");
+        mh_json_str(&j, r->subfilter);
+        mh_json_key(&j, "signer");
+        mh_json_str(&j, r->signer);
+        mh_json_key(&j, "time");
+        mh_json_str(&j, r->when);
+        mh_json_key(&j, "revision_length");
+        mh_json_uint(&j, r->revision_len);
+        mh_json_key(&j, "covers_whole_file");
+        mh_json_bool(&j, r->covers_whole);
+        mh_json_key(&j, "later_changes_allowed");
+        mh_json_bool(&j, r->later_changes_allowed);
+        mh_json_key(&j, "problem");
+        mh_json_str(&j, r->change);
+        mh_json_key(&j, "by_mohur");
+        mh_json_bool(&j, r->by_mohur);
+        mh_json_key(&j, "certification");
+        mh_json_bool(&j, r->certification);
+        mh_json_key(&j, "docmdp_p");
+        mh_json_uint(&j, r->docmdp_p);
+        mh_json_key(&j, "doc_timestamp");
+        mh_json_bool(&j, r->doc_timestamp);
+        mh_json_key(&j, "filled_slot");
+        mh_json_bool(&j, r->filled_slot);
+        mh_json_key(&j, "contact");
+        mh_json_str(&j, r->contact);
+        mh_json_key(&j, "later_revisions");
+        mh_json_uint(&j, r->later_revisions);
+        mh_json_key(&j, "mdp_in_force");
+        mh_json_uint(&j, r->mdp_in_force);
+        mh_json_key(&j, "slots_filled");
+        mh_json_uint(&j, r->slots_filled);
+        mh_json_key(&j, "new_sig_fields");
+        mh_json_uint(&j, r->new_sig_fields);
+        mh_json_key(&j, "dss_added");
+        mh_json_bool(&j, r->dss_added);
+        mh_json_key(&j, "timestamps_added");
+        mh_json_uint(&j, r->timestamps_added);
+        mh_json_key(&j, "disallowed_changes");
+        mh_json_uint(&j, r->nchanges);
+        mh_json_key(&j, "cms_ber");
+        mh_json_bool(&j, r->cms_ber);
+        mh_json_obj_end(&j);
+    }
+    mh_json_arr_end(&j);
+    mh_json_key(&j, "docmdp_p");
+    mh_json_uint(&j, res->docmdp_p);
+    mh_json_key(&j, "empty_slots");
+    mh_json_uint(&j, res->empty_slots);
+    if (vrep) {
+        mh_json_key(&j, "etsi");
+        mh_cli_val_json(&j, vrep);
+    }
+    mh_json_obj_end(&j);
+    mh_json_end(&j);
+}
+
+/* pdf verify's report as text. */
+static void pdf_verify_text(const char *file, const mh_pdf_verify_result *res, size_t in_len)
+{
+    printf("%s: %zu signature%s, %s\n", file, res->nsigs, res->nsigs == 1 ? "" : "s",
+           res->all_valid ? "all valid" : (res->nsigs ? "NOT all valid" : "none to check"));
+    for (size_t i = 0; i < res->nsigs; i++) {
+        const mh_pdf_sig_report *r = &res->sigs[i];
+        printf("signature %zu: field '%s'\n  status: %s\n", i + 1, r->field,
+               mh_pdf_sig_status_name(r->status));
+        if (r->doc_timestamp)
+            printf("  kind: document timestamp\n");
+        else if (r->certification)
+            printf("  kind: certification (DocMDP P=%u)\n", r->docmdp_p);
+        else
+            printf("  kind: approval%s\n", r->filled_slot ? ", into a prepared field" : "");
+        if (r->signer[0])
+            printf("  signer: %s\n", r->signer);
+        if (r->cms_ber)
+            printf("  CMS: BER-encoded (read as its DER form)\n");
+        if (r->when[0])
+            printf("  time: %s\n", r->when);
+        printf("  covers: %zu of %zu bytes (%s)\n", r->revision_len, in_len,
+               r->covers_whole ? "the whole file" : "an earlier revision");
+        if (!r->covers_whole && r->status <= MH_PDF_SIG_UNCHECKED) {
+            printf("  later changes: allowed (%u update%s:", r->later_revisions,
+                   r->later_revisions == 1 ? "" : "s");
+            if (r->slots_filled)
+                printf(" %u prepared field%s signed", r->slots_filled,
+                       r->slots_filled == 1 ? "" : "s");
+            if (r->new_sig_fields)
+                printf(" %u signature%s added", r->new_sig_fields,
+                       r->new_sig_fields == 1 ? "" : "s");
+            if (r->dss_added)
+                printf(" DSS");
+            if (r->timestamps_added)
+                printf(" %u document timestamp%s", r->timestamps_added,
+                       r->timestamps_added == 1 ? "" : "s");
+            printf(")\n");
+        }
+        if (r->change[0])
+            printf("  problem: %s\n", r->change);
+    }
+    if (res->original_len != in_len)
+        printf("original document: the first %zu bytes\n", res->original_len);
+    if (res->docmdp_p)
+        printf("certified: DocMDP P=%u; %u prepared signature field%s still empty\n", res->docmdp_p,
+               res->empty_slots, res->empty_slots == 1 ? "" : "s");
+}
+
 static int cmd_pdf_verify(int argc, char **argv)
 {
     int ret, rc;
@@ -565,126 +693,10 @@ static int cmd_pdf_verify(int argc, char **argv)
             goto out;
         }
     }
-    if (o.json) {
-        mh_json j;
-        mh_json_init(&j, stdout);
-        mh_json_obj_begin(&j);
-        mh_json_key(&j, "file_length");
-        mh_json_uint(&j, in_len);
-        mh_json_key(&j, "original_length");
-        mh_json_uint(&j, res->original_len);
-        mh_json_key(&j, "valid");
-        mh_json_bool(&j, res->all_valid);
-        mh_json_key(&j, "signatures");
-        mh_json_arr_begin(&j);
-        for (size_t i = 0; i < res->nsigs; i++) {
-            const mh_pdf_sig_report *r = &res->sigs[i];
-            mh_json_obj_begin(&j);
-            mh_json_key(&j, "field");
-            mh_json_str(&j, r->field);
-            mh_json_key(&j, "status");
-            mh_json_str(&j, mh_pdf_sig_status_name(r->status));
-            mh_json_key(&j, "subfilter");
-            mh_json_str(&j, r->subfilter);
-            mh_json_key(&j, "signer");
-            mh_json_str(&j, r->signer);
-            mh_json_key(&j, "time");
-            mh_json_str(&j, r->when);
-            mh_json_key(&j, "revision_length");
-            mh_json_uint(&j, r->revision_len);
-            mh_json_key(&j, "covers_whole_file");
-            mh_json_bool(&j, r->covers_whole);
-            mh_json_key(&j, "later_changes_allowed");
-            mh_json_bool(&j, r->later_changes_allowed);
-            mh_json_key(&j, "problem");
-            mh_json_str(&j, r->change);
-            mh_json_key(&j, "by_mohur");
-            mh_json_bool(&j, r->by_mohur);
-            mh_json_key(&j, "certification");
-            mh_json_bool(&j, r->certification);
-            mh_json_key(&j, "docmdp_p");
-            mh_json_uint(&j, r->docmdp_p);
-            mh_json_key(&j, "doc_timestamp");
-            mh_json_bool(&j, r->doc_timestamp);
-            mh_json_key(&j, "filled_slot");
-            mh_json_bool(&j, r->filled_slot);
-            mh_json_key(&j, "contact");
-            mh_json_str(&j, r->contact);
-            mh_json_key(&j, "later_revisions");
-            mh_json_uint(&j, r->later_revisions);
-            mh_json_key(&j, "mdp_in_force");
-            mh_json_uint(&j, r->mdp_in_force);
-            mh_json_key(&j, "slots_filled");
-            mh_json_uint(&j, r->slots_filled);
-            mh_json_key(&j, "new_sig_fields");
-            mh_json_uint(&j, r->new_sig_fields);
-            mh_json_key(&j, "dss_added");
-            mh_json_bool(&j, r->dss_added);
-            mh_json_key(&j, "timestamps_added");
-            mh_json_uint(&j, r->timestamps_added);
-            mh_json_key(&j, "disallowed_changes");
-            mh_json_uint(&j, r->nchanges);
-            mh_json_key(&j, "cms_ber");
-            mh_json_bool(&j, r->cms_ber);
-            mh_json_obj_end(&j);
-        }
-        mh_json_arr_end(&j);
-        mh_json_key(&j, "docmdp_p");
-        mh_json_uint(&j, res->docmdp_p);
-        mh_json_key(&j, "empty_slots");
-        mh_json_uint(&j, res->empty_slots);
-        if (vrep) {
-            mh_json_key(&j, "etsi");
-            mh_cli_val_json(&j, vrep);
-        }
-        mh_json_obj_end(&j);
-        mh_json_end(&j);
-    } else {
-        printf("%s: %zu signature%s, %s\n", file, res->nsigs, res->nsigs == 1 ? "" : "s",
-               res->all_valid ? "all valid" : (res->nsigs ? "NOT all valid" : "none to check"));
-        for (size_t i = 0; i < res->nsigs; i++) {
-            const mh_pdf_sig_report *r = &res->sigs[i];
-            printf("signature %zu: field '%s'\n  status: %s\n", i + 1, r->field,
-                   mh_pdf_sig_status_name(r->status));
-            if (r->doc_timestamp)
-                printf("  kind: document timestamp\n");
-            else if (r->certification)
-                printf("  kind: certification (DocMDP P=%u)\n", r->docmdp_p);
-            else
-                printf("  kind: approval%s\n", r->filled_slot ? ", into a prepared field" : "");
-            if (r->signer[0])
-                printf("  signer: %s\n", r->signer);
-            if (r->cms_ber)
-                printf("  CMS: BER-encoded (read as its DER form)\n");
-            if (r->when[0])
-                printf("  time: %s\n", r->when);
-            printf("  covers: %zu of %zu bytes (%s)\n", r->revision_len, in_len,
-                   r->covers_whole ? "the whole file" : "an earlier revision");
-            if (!r->covers_whole && r->status <= MH_PDF_SIG_UNCHECKED) {
-                printf("  later changes: allowed (%u update%s:", r->later_revisions,
-                       r->later_revisions == 1 ? "" : "s");
-                if (r->slots_filled)
-                    printf(" %u prepared field%s signed", r->slots_filled,
-                           r->slots_filled == 1 ? "" : "s");
-                if (r->new_sig_fields)
-                    printf(" %u signature%s added", r->new_sig_fields,
-                           r->new_sig_fields == 1 ? "" : "s");
-                if (r->dss_added)
-                    printf(" DSS");
-                if (r->timestamps_added)
-                    printf(" %u document timestamp%s", r->timestamps_added,
-                           r->timestamps_added == 1 ? "" : "s");
-                printf(")\n");
-            }
-            if (r->change[0])
-                printf("  problem: %s\n", r->change);
-        }
-        if (res->original_len != in_len)
-            printf("original document: the first %zu bytes\n", res->original_len);
-        if (res->docmdp_p)
-            printf("certified: DocMDP P=%u; %u prepared signature field%s still empty\n",
-                   res->docmdp_p, res->empty_slots, res->empty_slots == 1 ? "" : "s");
-    }
+    if (o.json)
+        pdf_verify_json(res, in_len, vrep);
+    else
+        pdf_verify_text(file, res, in_len);
     if (vrep && !o.json) {
         putchar('\n');
         mh_cli_val_print(vrep, file);
