@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "mh_app.h"
+#include "mh_app_ext.h"
 #include "mh_batch.h"
 
 #define RESP_MAX ((size_t)1 << 30)
@@ -266,9 +267,48 @@ static int write_b64(const char *path, const char *text)
     return rc;
 }
 
-/* The digest mohurd asked an external key for (a 202), signed with it:
- * the body of POST /api/v1/documents/signature. */
-static int ext_signature(const mh_app_signer *ext, json_t *need, char **body)
+/* What the 202 shows the key will sign (mh_app_ext.h): the signed
+ * attributes and the content they cover, the document sent (doc) with
+ * mohurd's update appended. *app is malloc'd. */
+static int ext_shown(json_t *sign, const uint8_t *doc, size_t doc_len, mh_app_tbs *t,
+                     uint8_t **sattrs, uint8_t **app)
+{
+    json_t *content = json_object_get(sign, "content");
+    json_t *dl = json_object_get(content, "document_length");
+    json_t *range = json_object_get(content, "byte_range");
+    const char *sa = json_string_value(json_object_get(sign, "signed_attributes"));
+    const char *ap = json_string_value(json_object_get(content, "appended"));
+    t->doc = doc;
+    t->doc_len = doc_len;
+    if (!sa || !json_is_integer(dl) || json_integer_value(dl) < 0 ||
+        mh_cli_unbase64((const uint8_t *)sa, strlen(sa), sattrs, &t->sattrs_len) != 0 ||
+        (ap && mh_cli_unbase64((const uint8_t *)ap, strlen(ap), app, &t->appended_len) != 0))
+        return mh_err_set(MH_ERR_VERIFY_FAILED,
+                          "mohurd did not show what it asks the key to sign (signed attributes "
+                          "and content): nothing was signed");
+    t->sattrs = *sattrs;
+    t->appended = *app;
+    t->doc_prefix = (size_t)json_integer_value(dl);
+    if (range) {
+        t->has_range = json_array_size(range) == 4;
+        for (size_t i = 0; i < 4 && t->has_range; i++) {
+            json_t *v = json_array_get(range, i);
+            t->has_range = json_is_integer(v) && json_integer_value(v) >= 0;
+            t->range[i] = t->has_range ? (uint64_t)json_integer_value(v) : 0;
+        }
+        if (!t->has_range)
+            return mh_err_set(MH_ERR_VERIFY_FAILED,
+                              "mohurd showed a byte range that is not four offsets: nothing was "
+                              "signed");
+    }
+    return MH_OK;
+}
+
+/* The digest mohurd asked an external key for (a 202), checked against
+ * what the 202 shows (the document sent, doc) and signed with it: the body
+ * of POST /api/v1/documents/signature. */
+static int ext_signature(const mh_app_signer *ext, json_t *need, const uint8_t *doc, size_t doc_len,
+                         char **body)
 {
     json_t *sign = json_object_get(need, "sign");
     const char *sess = json_string_value(json_object_get(need, "session"));
@@ -292,8 +332,21 @@ static int ext_signature(const mh_app_signer *ext, json_t *need, char **body)
         free(dig);
         return mh_err_set(MH_ERR_PARSE, "mohurd asked for a signature with hash '%s'", alg);
     }
-    rc = mh_signer_sign(mh_app_signer_key(ext), md, dig, dl, MH_SIG_RAW, sig, sizeof sig, &sl);
+    /* the key signs only what it was shown: the document sent */
+    mh_app_tbs t;
+    uint8_t *sattrs = NULL, *app = NULL;
+    memset(&t, 0, sizeof t);
+    t.md = md;
+    t.digest = dig;
+    t.digest_len = dl;
+    rc = ext_shown(sign, doc, doc_len, &t, &sattrs, &app);
+    if (rc == 0)
+        rc = mh_app_tbs_check(&t);
+    if (rc == 0)
+        rc = mh_signer_sign(mh_app_signer_key(ext), md, dig, dl, MH_SIG_RAW, sig, sizeof sig, &sl);
     free(dig);
+    free(sattrs);
+    free(app);
     if (rc)
         return rc;
     if (!(s64 = b64(sig, sl)))
@@ -344,11 +397,18 @@ int mh_cli_daemon_sign(const mh_app_issue_req *req, const char *kind_id, const c
         goto out;
     if ((rc = call("POST", "/api/v1/documents", body, strlen(body), &status, &r)) != 0)
         goto out;
-    /* an external key: each digest mohurd asks for is signed here */
-    for (int round = 0; ext && status == 202 && round < 4; round++) {
+    /* an external key: the one digest of a first signature, signed here
+     * once it is shown to be this document's; a second is refused */
+    for (int round = 0; ext && status == 202; round++) {
         free(body);
         body = NULL;
-        if ((rc = ext_signature(ext, r, &body)) != 0)
+        if (round > 0) {
+            rc = mh_err_set(MH_ERR_VERIFY_FAILED,
+                            "mohurd asked for a second signature for one document: refused (a "
+                            "first signature needs one)");
+            goto out;
+        }
+        if ((rc = ext_signature(ext, r, req->doc, req->doc_len, &body)) != 0)
             goto out;
         json_decref(r);
         r = NULL;

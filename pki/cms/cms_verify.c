@@ -384,6 +384,31 @@ static int parse_attrs(const mh_der_elem *set, attrs *a, bool sorted)
     return 0;
 }
 
+int mh_cms_signed_attrs_read(const uint8_t *der, size_t len, mh_cms_sattrs_info *out)
+{
+    mh_der d;
+    mh_der_elem set;
+    attrs a;
+    memset(out, 0, sizeof *out);
+    mh_der_init(&d, der, len);
+    if (mh_der_expect(&d, MH_DER_SET, &set) || !mh_der_done(&d))
+        return bad("the signed attributes");
+    int rc = parse_attrs(&set, &a, true);
+    if (rc)
+        return rc;
+    if (!a.ct || !a.md || a.ct->tag != MH_DER_OID || a.md->tag != MH_DER_OCTET_STRING)
+        return bad("the signed attributes (content-type and message-digest)");
+    out->content_is_data = mh_der_oid_is(a.ct, mh_oid_id_data, sizeof mh_oid_id_data);
+    out->message_digest = a.md->val;
+    out->message_digest_len = a.md->len;
+    if (a.st) {
+        if (mh_der_time(a.st, &out->signing_time))
+            return bad("the signing-time attribute");
+        out->has_signing_time = true;
+    }
+    return 0;
+}
+
 static void sfail(mh_cms_signer_result *r, int code, const char *fmt, ...) MH_PRINTF(3, 4);
 static void sfail(mh_cms_signer_result *r, int code, const char *fmt, ...)
 {

@@ -72,6 +72,19 @@ MH_PKI_API int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size
  * what an RFC 3161 timestamp for CAdES-B-T must cover. */
 MH_PKI_API int mh_cms_signature_value(const uint8_t *cms, size_t len, size_t index,
                                       const uint8_t **sig, size_t *sig_len) MH_WARN_UNUSED;
+/* What a signer's signed attributes say, read from their DER SET OF (tag
+ * 0x31: the bytes a signature covers, as a client whose key signs for
+ * someone else is shown them). Each attribute at most once with one value,
+ * in DER order; content-type and message-digest present. */
+typedef struct mh_cms_sattrs_info {
+    bool content_is_data;          /* content-type is id-data */
+    const uint8_t *message_digest; /* a span of the input */
+    size_t message_digest_len;
+    bool has_signing_time;
+    int64_t signing_time;
+} mh_cms_sattrs_info;
+MH_PKI_API int mh_cms_signed_attrs_read(const uint8_t *der, size_t len,
+                                        mh_cms_sattrs_info *out) MH_WARN_UNUSED;
 /* Copies cms to out with an RFC 3161 token added to signer `index` as the
  * unsigned attribute id-aa-signatureTimeStampToken (CAdES-B-T). */
 MH_PKI_API int mh_cms_add_timestamp(const uint8_t *cms, size_t len, size_t index,

@@ -12,7 +12,8 @@
 # comes too late, one sent by another credential, a replay, a certificate
 # not registered for the issuer, a CA certificate, a revoked certificate,
 # malformed requests. A refused certificate writes nothing; a failed
-# signature voids its entry (never VALID).
+# signature voids its entry (never VALID). And the key's side signs only
+# what it is shown: a fake mohurd that lies about what is signed is refused.
 . "$(dirname "$0")/lib.sh"
 SRC=${MOHUR_SRC:?}
 command -v openssl >/dev/null || { echo "SKIP: openssl is not installed" >&2; exit 77; }
@@ -261,4 +262,47 @@ expect_code 401 "no credential" POST /api/v1/documents/signature -H 'Content-Typ
 check "the server matches docs/openapi.yaml (issuing with an external key)" python3 "$SRC/tests/daemon/openapi_check.py" \
     "$SRC/docs/openapi.yaml" "$W/observed" --only /api/v1/documents/signature
 stop_mohurd
+
+# ---- the key signs only what it is shown: a mohurd that lies ---------------------
+# A fake mohurd on the local socket (fake_mohurd.py) asks the notary's token,
+# through `mohur sign --key`, for a signature shaped by a mode. Honest: the
+# token signs. Every lie about what is signed: refused before the token
+# signs, no signature sent, no file written.
+KEYURI="$USB;object=aysel;type=private?pin-source=file:$W/usb.pin"
+python3 "$SRC/tests/app/mkpdf.py" "$W/act9.pdf" "Notary act 9/2026" || fail "mkpdf"
+fake_sign() { # MODE -> the exit status of mohur sign; $W/fake.log: the paths asked
+    : >"$W/fake.log"
+    rm -f "$S/mohurd.sock" "$W/act9.signed.pdf"
+    setsid python3 "$SRC/tests/daemon/fake_mohurd.py" "$S/mohurd.sock" "$1" "$W/fake.log" &
+    local fpid=$! rc=0
+    PGS+=("$fpid")
+    for _ in $(seq 50); do [ -S "$S/mohurd.sock" ] && break; sleep 0.1; done
+    "$MOHUR" sign "$W/act9.pdf" --kind notary-act --issuer notary --key "$KEYURI" \
+        --field act=9/2026 --field title="Power of attorney" --field date=2026-12-06 \
+        --out "$W/act9.signed.pdf" >"$W/fake.out" 2>"$W/fake.err" || rc=$?
+    kill -TERM -- "-$fpid" 2>/dev/null
+    wait "$fpid" 2>/dev/null
+    rm -f "$S/mohurd.sock"
+    return $rc
+}
+signatures_sent() { grep -c '^/api/v1/documents/signature$' "$W/fake.log"; }
+fake_sign honest || { cat "$W/fake.err" >&2; fail "the honest fake: mohur sign --key refused"; }
+[ "$(signatures_sent)" = 1 ] && [ -s "$W/act9.signed.pdf" ] || fail "the honest fake: one signature sent, the file written"
+pass "shown the document sent with an update appended, the notary's token signs (the fake is honest)"
+# each lie and the words that must name it (so it is refused for that reason)
+for lie in "blind:did not show what it asks" "other-digest:not that of the signed attributes" \
+    "other-doc:name other content" "short:does not start with the whole document" \
+    "range:byte range does not cover" "gap:more than hex digits" "backdated:signing time is not now"; do
+    mode=${lie%%:*}
+    if fake_sign "$mode"; then fail "a mohurd that lies ($mode): mohur sign --key signed"; fi
+    grep -q "nothing was signed" "$W/fake.err" && grep -q "${lie#*:}" "$W/fake.err" ||
+        { cat "$W/fake.err" >&2; fail "$mode: not refused for its lie (${lie#*:})"; }
+    [ "$(signatures_sent)" = 0 ] && [ ! -e "$W/act9.signed.pdf" ] ||
+        fail "$mode: a signature went back or a file was written"
+    pass "a mohurd that lies ($mode): refused before the token signs (${lie#*:})"
+done
+if fake_sign second; then fail "a second signature for one document was made"; fi
+grep -q "second signature" "$W/fake.err" && [ "$(signatures_sent)" = 1 ] ||
+    { cat "$W/fake.err" >&2; fail "a second signature for one document: not refused"; }
+pass "a mohurd that asks for a second signature for one document: refused"
 echo "extkey: $CHECKS checks passed"

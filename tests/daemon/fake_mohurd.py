@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""fake_mohurd.py - a mohurd that lies, on the appliance's local socket, for
+extkey.sh: it answers `mohur sign --key`'s first request with a 202 asking
+the notary's key to sign, shaped by MODE, and logs every request to LOG.
+
+  honest        the digest of signed attributes over the document sent with
+                an update appended (what mohurd shows): the key must sign
+  blind         the digest alone, nothing shown (as before the fix)
+  other-digest  the attributes of the document, the digest of others
+  other-doc     attributes and digest of another document
+  short         the content starts with only part of the document sent
+  range         a byte range that leaves part of the document unsigned
+  gap           a placeholder that hides more than hex digits
+  backdated     a signing time a year ago
+  second        honest, then a second 202 after the signature came back
+
+Usage: fake_mohurd.py SOCKET MODE LOG
+"""
+import base64
+import hashlib
+import json
+import os
+import socket
+import sys
+import time
+
+
+def der(tag, body):
+    n = len(body)
+    if n < 0x80:
+        head = bytes([n])
+    else:
+        b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        head = bytes([0x80 | len(b)]) + b
+    return bytes([tag]) + head + body
+
+
+OID_CT = bytes.fromhex("2a864886f70d010903")
+OID_MD = bytes.fromhex("2a864886f70d010904")
+OID_ST = bytes.fromhex("2a864886f70d010905")
+OID_DATA = bytes.fromhex("2a864886f70d010701")
+
+
+def attr(oid, value):
+    return der(0x30, der(0x06, oid) + der(0x31, value))
+
+
+def sattrs(md, when=None):
+    a = [attr(OID_CT, der(0x06, OID_DATA)), attr(OID_MD, der(0x04, md))]
+    if when is not None:
+        a.append(attr(OID_ST, der(0x17, time.strftime("%y%m%d%H%M%SZ", time.gmtime(when)).encode())))
+    return der(0x31, b"".join(sorted(a)))  # DER: a SET OF in order
+
+
+def update(doc, hide=b""):
+    """mohurd's incremental update: a signature dictionary with a placeholder."""
+    head = b"\n% mohur update\n1 0 obj << /Type /Sig /Contents "
+    hole = b"<" + hide + b"0" * 64 + b">"
+    tail = b" >>\nendobj\n%%EOF\n"
+    appended = head + hole + tail
+    b = len(doc) + len(head)
+    c = b + len(hole)
+    return appended, [0, b, c, len(doc) + len(appended) - c]
+
+
+def need(mode, doc):
+    """The 202 for MODE: (sign object)."""
+    n = len(doc)
+    now = time.time()
+    appended, rng = update(doc, b"> /Annots [9 0 R] <" if mode == "gap" else b"")
+    prepared = doc + appended
+    if mode == "short":
+        n -= 10
+        appended = doc[n:] + appended
+    if mode == "range":
+        # the signed bytes skip from offset 10 to the placeholder's end:
+        # most of the document sent would not be signed
+        rng = [0, 10, rng[2], rng[3]]
+    content = prepared if mode != "other-doc" else b"%PDF-1.7 another act\n" + appended
+    md = hashlib.sha256(content[rng[0]:rng[0] + rng[1]] + content[rng[2]:rng[2] + rng[3]]).digest()
+    sa = sattrs(md, now - 366 * 86400 if mode == "backdated" else None)
+    digest = hashlib.sha256(sa).digest()
+    if mode == "other-digest":
+        digest = hashlib.sha256(sattrs(hashlib.sha256(b"other").digest())).digest()
+    sign = {"digest": base64.b64encode(digest).decode(), "digest_algorithm": "sha256",
+            "signature_algorithm": "ecdsa", "format": "raw"}
+    if mode != "blind":
+        sign["signed_attributes"] = base64.b64encode(sa).decode()
+        sign["content"] = {"document_length": n,
+                           "appended": base64.b64encode(appended).decode(),
+                           "byte_range": rng}
+    return sign
+
+
+def answer(conn, status, obj):
+    body = json.dumps(obj).encode()
+    reason = {200: "OK", 201: "Created", 202: "Accepted", 400: "Bad Request"}[status]
+    conn.sendall(b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+                 b"Connection: close\r\n\r\n" % (status, reason.encode(), len(body)) + body)
+
+
+def read_request(conn):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        k = conn.recv(65536)
+        if not k:
+            return None, None
+        data += k
+    head, body = data.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    length = 0
+    for h in lines[1:]:
+        if h.lower().startswith("content-length:"):
+            length = int(h.split(":", 1)[1])
+    while len(body) < length:
+        k = conn.recv(1 << 20)
+        if not k:
+            break
+        body += k
+    return lines[0], body
+
+
+def main():
+    path, mode, log = sys.argv[1:4]
+    if os.path.exists(path):
+        os.unlink(path)
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(8)
+    doc = None
+    rounds = 0
+    while True:
+        conn, _ = srv.accept()
+        with conn:
+            line, body = read_request(conn)
+            if line is None:
+                continue  # a probe: is mohurd running?
+            with open(log, "a") as f:
+                f.write(line.split(" ")[1] + "\n")
+            req = json.loads(body or b"{}")
+            if line.startswith("POST /api/v1/documents "):
+                doc = base64.b64decode(req["document"])
+                answer(conn, 202, {"session": "ab" * 16, "sign": need(mode, doc), "expires_in": 60})
+            elif line.startswith("POST /api/v1/documents/signature ") and doc is not None:
+                rounds += 1
+                if mode == "second" and rounds == 1:
+                    answer(conn, 202, {"session": "ab" * 16, "sign": need("honest", doc),
+                                       "expires_in": 60})
+                else:
+                    answer(conn, 201, {"doc_id": "notary/notary-act/fake", "log_index": 1,
+                                       "url": "https://fake.invalid/V/x", "qr_version": 5,
+                                       "resumed": False, "cosigned": False,
+                                       "files": {"pdf": base64.b64encode(doc).decode()}})
+            else:
+                answer(conn, 400, {"error": {"status": 400, "message": "not here"}})
+
+
+if __name__ == "__main__":
+    main()
