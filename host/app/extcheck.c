@@ -82,6 +82,11 @@ int mh_app_tbs_check(const mh_app_tbs *t)
     }
     if (t->doc_prefix != t->doc_len)
         return differs("the content does not start with the whole document");
+    /* a PDF is signed inside (PAdES, a byte range), any other file detached */
+    bool pdf = t->doc_len >= 5 && memcmp(t->doc, "%PDF-", 5) == 0;
+    if (pdf != t->has_range)
+        return differs(pdf ? "a PDF signed as a detached file"
+                           : "a file that is no PDF signed as one");
     if (!t->has_range) {
         /* CAdES, detached: the document itself */
         if (t->appended && t->appended_len)

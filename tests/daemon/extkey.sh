@@ -270,14 +270,16 @@ stop_mohurd
 # signs, no signature sent, no file written.
 KEYURI="$USB;object=aysel;type=private?pin-source=file:$W/usb.pin"
 python3 "$SRC/tests/app/mkpdf.py" "$W/act9.pdf" "Notary act 9/2026" || fail "mkpdf"
-fake_sign() { # MODE -> the exit status of mohur sign; $W/fake.log: the paths asked
+printf 'Notary act 10/2026: a text the notary signs detached\n' >"$W/act10.txt"
+fake_sign() { # MODE [FILE] -> the exit status of mohur sign; $W/fake.log: the paths asked
+    local doc=${2:-$W/act9.pdf}
     : >"$W/fake.log"
-    rm -f "$S/mohurd.sock" "$W/act9.signed.pdf"
+    rm -f "$S/mohurd.sock" "$W/act9.signed.pdf" "$W/act9.signed.pdf.p7s"
     setsid python3 "$SRC/tests/daemon/fake_mohurd.py" "$S/mohurd.sock" "$1" "$W/fake.log" &
     local fpid=$! rc=0
     PGS+=("$fpid")
     for _ in $(seq 50); do [ -S "$S/mohurd.sock" ] && break; sleep 0.1; done
-    "$MOHUR" sign "$W/act9.pdf" --kind notary-act --issuer notary --key "$KEYURI" \
+    "$MOHUR" sign "$doc" --kind notary-act --issuer notary --key "$KEYURI" \
         --field act=9/2026 --field title="Power of attorney" --field date=2026-12-06 \
         --out "$W/act9.signed.pdf" >"$W/fake.out" 2>"$W/fake.err" || rc=$?
     kill -TERM -- "-$fpid" 2>/dev/null
@@ -300,6 +302,19 @@ for lie in "blind:did not show what it asks" "other-digest:not that of the signe
     [ "$(signatures_sent)" = 0 ] && [ ! -e "$W/act9.signed.pdf" ] ||
         fail "$mode: a signature went back or a file was written"
     pass "a mohurd that lies ($mode): refused before the token signs (${lie#*:})"
+done
+fake_sign honest "$W/act10.txt" || { cat "$W/fake.err" >&2; fail "the honest fake, a text file: refused"; }
+[ "$(signatures_sent)" = 1 ] && [ -s "$W/act9.signed.pdf.p7s" ] || fail "the honest fake (text): one signature, the .p7s written"
+pass "shown a detached signature's attributes over the text file sent, the token signs"
+for lie in "other-doc:name other content" "appended:bytes appended to a detached" \
+    "range:no PDF signed as one" "backdated:signing time is not now"; do
+    mode=${lie%%:*}
+    if fake_sign "$mode" "$W/act10.txt"; then fail "a mohurd that lies (text, $mode): signed"; fi
+    grep -q "nothing was signed" "$W/fake.err" && grep -q "${lie#*:}" "$W/fake.err" ||
+        { cat "$W/fake.err" >&2; fail "text, $mode: not refused for its lie (${lie#*:})"; }
+    [ "$(signatures_sent)" = 0 ] && [ ! -e "$W/act9.signed.pdf.p7s" ] ||
+        fail "text, $mode: a signature went back or a file was written"
+    pass "a mohurd that lies (a text file, $mode): refused before the token signs"
 done
 if fake_sign second; then fail "a second signature for one document was made"; fi
 grep -q "second signature" "$W/fake.err" && [ "$(signatures_sent)" = 1 ] ||

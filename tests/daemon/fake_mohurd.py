@@ -13,6 +13,9 @@ the notary's key to sign, shaped by MODE, and logs every request to LOG.
   gap           a placeholder that hides more than hex digits
   backdated     a signing time a year ago
   second        honest, then a second 202 after the signature came back
+  appended      (a file that is no PDF) bytes appended to a detached signature's file
+
+A file that is no PDF gets a detached signature's 202 (no byte range).
 
 Usage: fake_mohurd.py SOCKET MODE LOG
 """
@@ -67,6 +70,8 @@ def need(mode, doc):
     """The 202 for MODE: (sign object)."""
     n = len(doc)
     now = time.time()
+    if not doc.startswith(b"%PDF-"):
+        return need_cades(mode, doc, now)
     appended, rng = update(doc, b"> /Annots [9 0 R] <" if mode == "gap" else b"")
     prepared = doc + appended
     if mode == "short":
@@ -89,6 +94,22 @@ def need(mode, doc):
         sign["content"] = {"document_length": n,
                            "appended": base64.b64encode(appended).decode(),
                            "byte_range": rng}
+    return sign
+
+
+def need_cades(mode, doc, now):
+    """A detached signature of a file that is no PDF: the file itself."""
+    content = doc if mode != "other-doc" else doc + b" and more"
+    sa = sattrs(hashlib.sha256(content).digest(), now - 366 * 86400 if mode == "backdated" else now)
+    sign = {"digest": base64.b64encode(hashlib.sha256(sa).digest()).decode(),
+            "digest_algorithm": "sha256", "signature_algorithm": "ecdsa", "format": "raw",
+            "signed_attributes": base64.b64encode(sa).decode(),
+            "content": {"document_length": len(doc)}}
+    if mode == "appended":
+        sign["content"]["appended"] = base64.b64encode(b"more").decode()
+    if mode == "range":  # signed as if it were a PDF
+        sign["content"]["appended"] = base64.b64encode(b"<00>").decode()
+        sign["content"]["byte_range"] = [0, len(doc), len(doc) + 4, 0]
     return sign
 
 
@@ -147,10 +168,12 @@ def main():
                     answer(conn, 202, {"session": "ab" * 16, "sign": need("honest", doc),
                                        "expires_in": 60})
                 else:
+                    b64 = base64.b64encode(doc).decode()
+                    files = ({"pdf": b64} if doc.startswith(b"%PDF-") else
+                             {"p7s": b64, "qr_png": b64, "qr_svg": b64, "receipt": b64})
                     answer(conn, 201, {"doc_id": "notary/notary-act/fake", "log_index": 1,
                                        "url": "https://fake.invalid/V/x", "qr_version": 5,
-                                       "resumed": False, "cosigned": False,
-                                       "files": {"pdf": base64.b64encode(doc).decode()}})
+                                       "resumed": False, "cosigned": False, "files": files})
             else:
                 answer(conn, 400, {"error": {"status": 400, "message": "not here"}})
 
