@@ -8,6 +8,7 @@
  */
 #include "mh_app_ext.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -107,4 +108,87 @@ int mh_app_tbs_check(const mh_app_tbs *t)
     if (memcmp(c, si.message_digest, ds) != 0)
         return differs("the signed attributes name other content");
     return MH_OK;
+}
+
+static int made_differs(const char *what)
+{
+    return mh_err_set(MH_ERR_VERIFY_FAILED,
+                      "mohurd sent back a document that is not the one the key signed (%s)", what);
+}
+
+/* The CMS in a returned PDF: the placeholder's hex digits, decoded, as
+ * far as its DER goes (the rest is the placeholder's padding). Everything
+ * else must be the bytes shown. *buf is malloc'd. */
+static int made_pdf_cms(const mh_app_tbs *t, const uint8_t *made, size_t made_len, uint8_t **buf,
+                        size_t *cms_len)
+{
+    const uint64_t *r = t->range;
+    size_t total = t->doc_prefix + t->appended_len, n = 0;
+    if (made_len != total)
+        return made_differs("its length");
+    size_t head = (size_t)r[1] + 1, tail = (size_t)r[2] - 1;
+    if (memcmp(made, t->doc, t->doc_prefix) != 0 ||
+        memcmp(made + t->doc_prefix, t->appended, head - t->doc_prefix) != 0 ||
+        memcmp(made + tail, t->appended + (tail - t->doc_prefix), total - tail) != 0)
+        return made_differs("bytes outside the signature differ from those shown");
+    size_t hex = tail - head;
+    if (hex % 2 || !(*buf = malloc(hex / 2 + 1)))
+        return made_differs("the signature's placeholder");
+    if (mh_hex_decode((const char *)made + head, hex, *buf, hex / 2 + 1, &n) != 0) {
+        mh_err_clear();
+        return made_differs("the signature's placeholder holds more than hex digits");
+    }
+    mh_der d;
+    mh_der_elem e;
+    mh_der_init(&d, *buf, n);
+    if (mh_der_next(&d, &e) != 0 || e.tag != MH_DER_SEQUENCE) {
+        mh_err_clear();
+        return made_differs("no signature in it");
+    }
+    *cms_len = e.raw_len;
+    return MH_OK;
+}
+
+int mh_app_made_check(const mh_app_tbs *t, const uint8_t *made, size_t made_len,
+                      const uint8_t *cert, size_t cert_len)
+{
+    mh_cms_sattrs_info si;
+    mh_der d;
+    mh_der_elem set;
+    uint8_t *buf = NULL;
+    const uint8_t *cms = made;
+    size_t cms_len = made_len;
+    int rc;
+    mh_der_init(&d, t->sattrs, t->sattrs_len);
+    if (mh_der_expect(&d, MH_DER_SET, &set) != 0 ||
+        mh_cms_signed_attrs_read(t->sattrs, t->sattrs_len, &si) != 0) {
+        mh_err_clear();
+        return made_differs("the attributes shown cannot be read");
+    }
+    if (t->has_range && (rc = made_pdf_cms(t, made, made_len, &buf, &cms_len)) != 0) {
+        free(buf);
+        return rc;
+    }
+    if (buf)
+        cms = buf;
+    mh_cms_result *res = calloc(1, sizeof *res);
+    if (!res) {
+        free(buf);
+        return MH_ERR_NOMEM;
+    }
+    rc = mh_cms_verify_digest(cms, cms_len, t->md, si.message_digest, si.message_digest_len, NULL,
+                              res);
+    mh_err_clear();
+    const mh_cms_signer_result *s = &res->signers[0];
+    if (rc != 0 || res->n_signers != 1 || s->status != 0 || (s->has_tst && s->tst_status != 0))
+        rc = made_differs("its signature does not verify over the content shown");
+    else if (!s->sattrs || s->sattrs_len != set.len || memcmp(s->sattrs, set.val, set.len) != 0)
+        rc = made_differs("its signature carries other signed attributes than those shown");
+    else if (!s->cert || s->cert_len != cert_len || memcmp(s->cert, cert, cert_len) != 0)
+        rc = made_differs("its signature names another certificate");
+    else
+        rc = MH_OK;
+    free(res);
+    free(buf);
+    return rc;
 }

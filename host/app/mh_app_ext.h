@@ -44,4 +44,13 @@ typedef struct mh_app_tbs {
  * else MH_ERR_VERIFY_FAILED with a sentence naming what differs. */
 int mh_app_tbs_check(const mh_app_tbs *t) MH_WARN_UNUSED;
 
+/* After the signature went back: 0 when what mohurd returned (the signed
+ * PDF, or the detached .p7s of a file that is no PDF) is what t showed
+ * (mh_app_tbs_check passed) with one signature in it, by cert, over exactly
+ * the signed attributes shown, valid (a timestamp in it valid too): the
+ * PDF byte for byte but the placeholder's hex digits. Else
+ * MH_ERR_VERIFY_FAILED with a sentence. */
+int mh_app_made_check(const mh_app_tbs *t, const uint8_t *made, size_t made_len,
+                      const uint8_t *cert, size_t cert_len) MH_WARN_UNUSED;
+
 #endif

@@ -256,23 +256,26 @@ static char *b64(const uint8_t *p, size_t n)
     return s;
 }
 
-static int write_b64(const char *path, const char *text)
+/* What the 202 showed the key would sign (mh_app_ext.h), kept to check
+ * the document that comes back; the buffers are malloc'd. */
+typedef struct ext_shown {
+    mh_app_tbs t;
+    uint8_t *dig, *sattrs, *app;
+} ext_shown;
+
+static void ext_shown_free(ext_shown *x)
 {
-    uint8_t *der = NULL;
-    size_t len = 0;
-    int rc = text ? mh_cli_unbase64((const uint8_t *)text, strlen(text), &der, &len) : MH_ERR_PARSE;
-    if (rc == 0)
-        rc = mh_file_write_atomic(path, der, len, 0644);
-    free(der);
-    return rc;
+    free(x->dig);
+    free(x->sattrs);
+    free(x->app);
+    memset(x, 0, sizeof *x);
 }
 
-/* What the 202 shows the key will sign (mh_app_ext.h): the signed
- * attributes and the content they cover, the document sent (doc) with
- * mohurd's update appended. *app is malloc'd. */
-static int ext_shown(json_t *sign, const uint8_t *doc, size_t doc_len, mh_app_tbs *t,
-                     uint8_t **sattrs, uint8_t **app)
+/* The signed attributes and the content they cover, from the 202: the
+ * document sent (doc) with mohurd's update appended. */
+static int ext_read_shown(json_t *sign, const uint8_t *doc, size_t doc_len, ext_shown *x)
 {
+    mh_app_tbs *t = &x->t;
     json_t *content = json_object_get(sign, "content");
     json_t *dl = json_object_get(content, "document_length");
     json_t *range = json_object_get(content, "byte_range");
@@ -281,13 +284,13 @@ static int ext_shown(json_t *sign, const uint8_t *doc, size_t doc_len, mh_app_tb
     t->doc = doc;
     t->doc_len = doc_len;
     if (!sa || !json_is_integer(dl) || json_integer_value(dl) < 0 ||
-        mh_cli_unbase64((const uint8_t *)sa, strlen(sa), sattrs, &t->sattrs_len) != 0 ||
-        (ap && mh_cli_unbase64((const uint8_t *)ap, strlen(ap), app, &t->appended_len) != 0))
+        mh_cli_unbase64((const uint8_t *)sa, strlen(sa), &x->sattrs, &t->sattrs_len) != 0 ||
+        (ap && mh_cli_unbase64((const uint8_t *)ap, strlen(ap), &x->app, &t->appended_len) != 0))
         return mh_err_set(MH_ERR_VERIFY_FAILED,
                           "mohurd did not show what it asks the key to sign (signed attributes "
                           "and content): nothing was signed");
-    t->sattrs = *sattrs;
-    t->appended = *app;
+    t->sattrs = x->sattrs;
+    t->appended = x->app;
     t->doc_prefix = (size_t)json_integer_value(dl);
     if (range) {
         t->has_range = json_array_size(range) == 4;
@@ -305,48 +308,35 @@ static int ext_shown(json_t *sign, const uint8_t *doc, size_t doc_len, mh_app_tb
 }
 
 /* The digest mohurd asked an external key for (a 202), checked against
- * what the 202 shows (the document sent, doc) and signed with it: the body
- * of POST /api/v1/documents/signature. */
+ * what the 202 shows (the document sent, doc; kept in *x) and signed with
+ * it: the body of POST /api/v1/documents/signature. */
 static int ext_signature(const mh_app_signer *ext, json_t *need, const uint8_t *doc, size_t doc_len,
-                         char **body)
+                         ext_shown *x, char **body)
 {
     json_t *sign = json_object_get(need, "sign");
     const char *sess = json_string_value(json_object_get(need, "session"));
     const char *d64 = json_string_value(json_object_get(sign, "digest"));
     const char *alg = json_string_value(json_object_get(sign, "digest_algorithm"));
-    uint8_t *dig = NULL, sig[MH_SIG_MAX];
-    size_t dl = 0, sl = 0;
+    uint8_t sig[MH_SIG_MAX];
+    size_t sl = 0;
     char *s64 = NULL;
     int rc;
     *body = NULL;
     if (!sess || !d64 || !alg ||
-        mh_cli_unbase64((const uint8_t *)d64, strlen(d64), &dig, &dl) != 0) {
-        free(dig);
+        mh_cli_unbase64((const uint8_t *)d64, strlen(d64), &x->dig, &x->t.digest_len) != 0)
         return mh_err_set(MH_ERR_PARSE, "mohurd asked for a signature in a form not understood");
-    }
-    mbedtls_md_type_t md = strcmp(alg, "sha256") == 0   ? MBEDTLS_MD_SHA256
-                           : strcmp(alg, "sha384") == 0 ? MBEDTLS_MD_SHA384
-                           : strcmp(alg, "sha512") == 0 ? MBEDTLS_MD_SHA512
-                                                        : MBEDTLS_MD_NONE;
-    if (md == MBEDTLS_MD_NONE) {
-        free(dig);
+    x->t.digest = x->dig;
+    x->t.md = strcmp(alg, "sha256") == 0   ? MBEDTLS_MD_SHA256
+              : strcmp(alg, "sha384") == 0 ? MBEDTLS_MD_SHA384
+              : strcmp(alg, "sha512") == 0 ? MBEDTLS_MD_SHA512
+                                           : MBEDTLS_MD_NONE;
+    if (x->t.md == MBEDTLS_MD_NONE)
         return mh_err_set(MH_ERR_PARSE, "mohurd asked for a signature with hash '%s'", alg);
-    }
     /* the key signs only what it was shown: the document sent */
-    mh_app_tbs t;
-    uint8_t *sattrs = NULL, *app = NULL;
-    memset(&t, 0, sizeof t);
-    t.md = md;
-    t.digest = dig;
-    t.digest_len = dl;
-    rc = ext_shown(sign, doc, doc_len, &t, &sattrs, &app);
-    if (rc == 0)
-        rc = mh_app_tbs_check(&t);
-    if (rc == 0)
-        rc = mh_signer_sign(mh_app_signer_key(ext), md, dig, dl, MH_SIG_RAW, sig, sizeof sig, &sl);
-    free(dig);
-    free(sattrs);
-    free(app);
+    if ((rc = ext_read_shown(sign, doc, doc_len, x)) != 0 || (rc = mh_app_tbs_check(&x->t)) != 0)
+        return rc;
+    rc = mh_signer_sign(mh_app_signer_key(ext), x->t.md, x->t.digest, x->t.digest_len, MH_SIG_RAW,
+                        sig, sizeof sig, &sl);
     if (rc)
         return rc;
     if (!(s64 = b64(sig, sl)))
@@ -358,12 +348,47 @@ static int ext_signature(const mh_app_signer *ext, json_t *need, const uint8_t *
     return *body ? MH_OK : MH_ERR_NOMEM;
 }
 
+/* The files of a 201 written under out: a signed PDF at out, or out.p7s,
+ * .qr.png, .qr.svg and .receipt. With an external key (shown), the PDF or
+ * the .p7s must be what the key was shown and signed, or nothing is
+ * written. */
+static int deliver(json_t *files, const char *out, const ext_shown *shown, const uint8_t *cert,
+                   size_t cert_len)
+{
+    static const char *const k[] = {"pdf", "p7s", "qr_png", "qr_svg", "receipt"};
+    static const char *const suffix[] = {"", ".p7s", ".qr.png", ".qr.svg", ".receipt"};
+    uint8_t *data[5] = {NULL};
+    size_t len[5] = {0};
+    bool pdf = json_object_get(files, "pdf") != NULL;
+    size_t first = pdf ? 0 : 1, end = pdf ? 1 : 5;
+    int rc = MH_OK;
+    for (size_t i = first; i < end && rc == 0; i++) {
+        const char *text = json_string_value(json_object_get(files, k[i]));
+        rc = text ? mh_cli_unbase64((const uint8_t *)text, strlen(text), &data[i], &len[i])
+                  : MH_ERR_PARSE;
+    }
+    if (rc == 0 && shown)
+        rc = mh_app_made_check(&shown->t, data[first], len[first], cert, cert_len);
+    for (size_t i = first; i < end && rc == 0; i++) {
+        char p[4200];
+        snprintf(p, sizeof p, "%s%s", out, suffix[i]);
+        rc = mh_file_write_atomic(p, data[i], len[i], 0644);
+    }
+    for (size_t i = 0; i < 5; i++)
+        free(data[i]);
+    return rc;
+}
+
 int mh_cli_daemon_sign(const mh_app_issue_req *req, const char *kind_id, const char *issuer,
                        const mh_app_signer *ext, const char *out, mh_app_issue_res *res)
 {
     json_t *o = json_object(), *f = json_object(), *r = NULL;
     int status = 0, rc = MH_ERR_NOMEM;
     char *doc = NULL, *body = NULL;
+    uint8_t *cert = NULL;
+    size_t cl = 0;
+    ext_shown shown;
+    memset(&shown, 0, sizeof shown);
     memset(res, 0, sizeof *res);
     if (!o || !f)
         goto out;
@@ -380,13 +405,10 @@ int mh_cli_daemon_sign(const mh_app_issue_req *req, const char *kind_id, const c
         goto out;
     json_object_set_new(o, "document", json_string(doc));
     if (ext) {
-        uint8_t *cert = NULL;
-        size_t cl = 0;
         char *c64 = NULL;
         if ((rc = mh_app_signer_cert(ext, &cert, &cl)) != 0)
             goto out;
         c64 = b64(cert, cl);
-        free(cert);
         rc = MH_ERR_NOMEM;
         if (!c64)
             goto out;
@@ -408,7 +430,7 @@ int mh_cli_daemon_sign(const mh_app_issue_req *req, const char *kind_id, const c
                             "first signature needs one)");
             goto out;
         }
-        if ((rc = ext_signature(ext, r, req->doc, req->doc_len, &body)) != 0)
+        if ((rc = ext_signature(ext, r, req->doc, req->doc_len, &shown, &body)) != 0)
             goto out;
         json_decref(r);
         r = NULL;
@@ -434,21 +456,14 @@ int mh_cli_daemon_sign(const mh_app_issue_req *req, const char *kind_id, const c
     res->qr_version = (unsigned)json_integer_value(json_object_get(r, "qr_version"));
     res->resumed = json_is_true(json_object_get(r, "resumed"));
     res->cosigned = json_is_true(json_object_get(r, "cosigned"));
-    json_t *files = json_object_get(r, "files");
-    res->pdf = json_object_get(files, "pdf") != NULL;
-    if (res->pdf) {
-        rc = write_b64(out, json_string_value(json_object_get(files, "pdf")));
-    } else {
-        static const char *const k[] = {"p7s", "qr_png", "qr_svg", "receipt"};
-        static const char *const suffix[] = {".p7s", ".qr.png", ".qr.svg", ".receipt"};
-        rc = MH_OK;
-        for (size_t i = 0; i < 4 && rc == 0; i++) {
-            char p[4200];
-            snprintf(p, sizeof p, "%s%s", out, suffix[i]);
-            rc = write_b64(p, json_string_value(json_object_get(files, k[i])));
-        }
-    }
-    if (rc)
+    res->pdf = json_object_get(json_object_get(r, "files"), "pdf") != NULL;
+    rc = deliver(json_object_get(r, "files"), out, ext ? &shown : NULL, cert, cl);
+    if (rc == MH_ERR_VERIFY_FAILED) {
+        char why[700];
+        snprintf(why, sizeof why, "%s", mh_err_message(rc));
+        mh_err_set(rc, "%s: nothing was written; the key's signature is in document '%s'", why,
+                   res->doc_id);
+    } else if (rc)
         mh_err_set(rc,
                    "document '%s' was issued, but writing it to %s failed: %s; sign again to get "
                    "it (the same document is not issued twice)",
@@ -456,6 +471,8 @@ int mh_cli_daemon_sign(const mh_app_issue_req *req, const char *kind_id, const c
 out:
     free(doc);
     free(body);
+    free(cert);
+    ext_shown_free(&shown);
     json_decref(f);
     json_decref(o);
     json_decref(r);

@@ -305,7 +305,10 @@ for lie in "blind:did not show what it asks" "other-digest:not that of the signe
 done
 fake_sign honest "$W/act10.txt" || { cat "$W/fake.err" >&2; fail "the honest fake, a text file: refused"; }
 [ "$(signatures_sent)" = 1 ] && [ -s "$W/act9.signed.pdf.p7s" ] || fail "the honest fake (text): one signature, the .p7s written"
-pass "shown a detached signature's attributes over the text file sent, the token signs"
+openssl cms -verify -binary -inform DER -in "$W/act9.signed.pdf.p7s" -content "$W/act10.txt" \
+    -CAfile "$W/root.pem" -purpose any -out /dev/null 2>"$W/ossl.out" ||
+    { cat "$W/ossl.out" >&2; fail "openssl: the token's signature over the attributes shown"; }
+pass "shown a detached signature's attributes over the text file sent, the token signs (openssl verifies it)"
 for lie in "other-doc:name other content" "appended:bytes appended to a detached" \
     "range:no PDF signed as one" "backdated:signing time is not now"; do
     mode=${lie%%:*}
@@ -315,6 +318,19 @@ for lie in "other-doc:name other content" "appended:bytes appended to a detached
     [ "$(signatures_sent)" = 0 ] && [ ! -e "$W/act9.signed.pdf.p7s" ] ||
         fail "text, $mode: a signature went back or a file was written"
     pass "a mohurd that lies (a text file, $mode): refused before the token signs"
+done
+# the signature went back, and mohurd returns something else: nothing written
+for lie in "made-altered:bytes outside the signature differ" "made-unsigned:no signature in it" \
+    "made-other:does not verify"; do
+    mode=${lie%%:*}
+    doc=$W/act9.pdf
+    [ "$mode" = made-other ] && doc=$W/act10.txt
+    if fake_sign "$mode" "$doc"; then fail "mohurd returned another document ($mode): written"; fi
+    grep -q "not the one the key signed" "$W/fake.err" && grep -q "${lie#*:}" "$W/fake.err" ||
+        { cat "$W/fake.err" >&2; fail "$mode: not refused for its lie (${lie#*:})"; }
+    [ "$(signatures_sent)" = 1 ] && [ ! -e "$W/act9.signed.pdf" ] && [ ! -e "$W/act9.signed.pdf.p7s" ] ||
+        fail "$mode: a file was written"
+    pass "mohurd returns another document than the key signed ($mode): nothing written, said so"
 done
 if fake_sign second; then fail "a second signature for one document was made"; fi
 grep -q "second signature" "$W/fake.err" && [ "$(signatures_sent)" = 1 ] ||

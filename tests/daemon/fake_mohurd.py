@@ -14,6 +14,9 @@ the notary's key to sign, shaped by MODE, and logs every request to LOG.
   backdated     a signing time a year ago
   second        honest, then a second 202 after the signature came back
   appended      (a file that is no PDF) bytes appended to a detached signature's file
+  made-altered  honest, then sends back the PDF with a byte of the document changed
+  made-unsigned honest, then sends back the PDF without the signature put in
+  made-other    honest, then sends back a .p7s that is not the one made
 
 A file that is no PDF gets a detached signature's 202 (no byte range).
 
@@ -58,7 +61,7 @@ def sattrs(md, when=None):
 def update(doc, hide=b""):
     """mohurd's incremental update: a signature dictionary with a placeholder."""
     head = b"\n% mohur update\n1 0 obj << /Type /Sig /Contents "
-    hole = b"<" + hide + b"0" * 64 + b">"
+    hole = b"<" + hide + b"0" * 8192 + b">"
     tail = b" >>\nendobj\n%%EOF\n"
     appended = head + hole + tail
     b = len(doc) + len(head)
@@ -113,6 +116,71 @@ def need_cades(mode, doc, now):
     return sign
 
 
+def der_int(v):
+    b = v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big")
+    return der(0x02, b)
+
+
+def der_read(b, i=0):
+    """(tag, content start, content end, element end) of the element at i."""
+    tag, n = b[i], b[i + 1]
+    j = i + 2
+    if n & 0x80:
+        k = n & 0x7F
+        n = int.from_bytes(b[j:j + k], "big")
+        j += k
+    return tag, j, j + n, j + n
+
+
+def issuer_serial(cert):
+    """IssuerAndSerialNumber of a DER certificate."""
+    _, tbs0, _, _ = der_read(cert)          # Certificate SEQUENCE
+    _, i, _, _ = der_read(cert, tbs0)       # TBSCertificate SEQUENCE
+    if cert[i] == 0xA0:                     # [0] version
+        i = der_read(cert, i)[3]
+    serial_end = der_read(cert, i)[3]
+    serial = cert[i:serial_end]
+    alg_end = der_read(cert, serial_end)[3]
+    issuer_end = der_read(cert, alg_end)[3]
+    return der(0x30, cert[alg_end:issuer_end] + serial)
+
+
+SHA256 = der(0x30, der(0x06, bytes.fromhex("608648016503040201")))
+ECDSA_SHA256 = der(0x30, der(0x06, bytes.fromhex("2a8648ce3d040302")))
+OID_SIGNED_DATA = bytes.fromhex("2a864886f70d010702")
+
+
+def cms(sa, raw_sig, cert):
+    """A CMS SignedData (detached) with the signed attributes shown and the
+    key's signature (ECDSA r || s, put in DER)."""
+    h = len(raw_sig) // 2
+    sig = der(0x30, der_int(int.from_bytes(raw_sig[:h], "big")) +
+              der_int(int.from_bytes(raw_sig[h:], "big")))
+    _, a, b, _ = der_read(sa)
+    si = der(0x30, der_int(1) + issuer_serial(cert) + SHA256 + der(0xA0, sa[a:b]) +
+             ECDSA_SHA256 + der(0x04, sig))
+    sd = der(0x30, der_int(1) + der(0x31, SHA256) + der(0x30, der(0x06, OID_DATA)) +
+             der(0xA0, cert) + der(0x31, si))
+    return der(0x30, der(0x06, OID_SIGNED_DATA) + der(0xA0, sd))
+
+
+def made(mode, doc, sign, raw_sig, cert):
+    """The document sent back: the CMS in the placeholder (a PDF) or alone."""
+    sa = base64.b64decode(sign["signed_attributes"])
+    c = cms(sa, raw_sig, cert)
+    content = sign["content"]
+    if "byte_range" not in content:
+        return {"p7s": c[:-1] + b"\x00" if mode == "made-other" else c}
+    out = bytearray(doc + base64.b64decode(content["appended"]))
+    _, b, c0, _ = content["byte_range"]
+    hexs = c.hex().encode()
+    if mode != "made-unsigned":
+        out[b + 1:b + 1 + len(hexs)] = hexs
+    if mode == "made-altered":
+        out[len(doc) // 2] ^= 0x01
+    return {"pdf": bytes(out)}
+
+
 def answer(conn, status, obj):
     body = json.dumps(obj).encode()
     reason = {200: "OK", 201: "Created", 202: "Accepted", 400: "Bad Request"}[status]
@@ -161,16 +229,19 @@ def main():
             req = json.loads(body or b"{}")
             if line.startswith("POST /api/v1/documents "):
                 doc = base64.b64decode(req["document"])
-                answer(conn, 202, {"session": "ab" * 16, "sign": need(mode, doc), "expires_in": 60})
+                cert = base64.b64decode(req["certificate"])
+                shown = need(mode, doc)
+                answer(conn, 202, {"session": "ab" * 16, "sign": shown, "expires_in": 60})
             elif line.startswith("POST /api/v1/documents/signature ") and doc is not None:
                 rounds += 1
                 if mode == "second" and rounds == 1:
                     answer(conn, 202, {"session": "ab" * 16, "sign": need("honest", doc),
                                        "expires_in": 60})
                 else:
-                    b64 = base64.b64encode(doc).decode()
-                    files = ({"pdf": b64} if doc.startswith(b"%PDF-") else
-                             {"p7s": b64, "qr_png": b64, "qr_svg": b64, "receipt": b64})
+                    files = made(mode, doc, shown, base64.b64decode(req["signature"]), cert)
+                    if "p7s" in files:
+                        files.update({"qr_png": b"png", "qr_svg": b"svg", "receipt": b"url"})
+                    files = {k: base64.b64encode(v).decode() for k, v in files.items()}
                     answer(conn, 201, {"doc_id": "notary/notary-act/fake", "log_index": 1,
                                        "url": "https://fake.invalid/V/x", "qr_version": 5,
                                        "resumed": False, "cosigned": False, "files": files})
