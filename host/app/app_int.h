@@ -201,9 +201,10 @@ typedef struct app_pdf_job {
 /* The PDF with its new signature (malloc'd), and the original length. */
 int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_len,
                     size_t *orig_len) MH_WARN_UNUSED;
-/* A detached CAdES signature of a document digest (malloc'd). */
+/* A detached CAdES signature of a document (its SHA-256 digest, doc_len
+ * bytes long) (malloc'd). */
 int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const mh_app_request *rq,
-                      const uint8_t digest[32], int64_t when, uint8_t **cms,
+                      const uint8_t digest[32], size_t doc_len, int64_t when, uint8_t **cms,
                       size_t *len) MH_WARN_UNUSED;
 
 /* The signer a flow signs with: k itself, or for a remote key (remote) a

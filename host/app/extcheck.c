@@ -23,7 +23,7 @@ static int differs(const char *what)
 }
 
 /* The prepared content is doc[0:prefix] || appended; byte at offset i. */
-static int content_at(const mh_app_tbs *t, uint64_t i)
+static int content_at(const mh_app_shown *t, uint64_t i)
 {
     if (i < t->doc_prefix)
         return t->doc[i];
@@ -32,7 +32,7 @@ static int content_at(const mh_app_tbs *t, uint64_t i)
 
 /* The PDF's byte range: starts at 0, holds the whole document sent, skips
  * only the placeholder <...> and ends at the end of the content. */
-static int range_check(const mh_app_tbs *t, uint64_t total)
+static int range_check(const mh_app_shown *t, uint64_t total)
 {
     const uint64_t *r = t->range;
     if (r[0] != 0 || r[1] < t->doc_prefix || r[1] >= r[2] || r[2] > total || r[3] > total ||
@@ -49,7 +49,7 @@ static int range_check(const mh_app_tbs *t, uint64_t total)
 }
 
 /* SHA-256 of the byte range, read from the two parts. */
-static int range_digest(const mh_app_tbs *t, uint8_t out[32])
+static int range_digest(const mh_app_shown *t, uint8_t out[32])
 {
     const uint64_t *r = t->range;
     size_t tail = (size_t)(r[1] - t->doc_prefix);
@@ -58,7 +58,7 @@ static int range_digest(const mh_app_tbs *t, uint8_t out[32])
     return mh_hash_sha256_parts(part, len, 3, out);
 }
 
-int mh_app_tbs_check(const mh_app_tbs *t)
+int mh_app_shown_check(const mh_app_shown *t)
 {
     uint8_t h[64], c[64];
     size_t hl = 0, cl = 0;
@@ -78,7 +78,7 @@ int mh_app_tbs_check(const mh_app_tbs *t)
     if (si.has_signing_time) {
         int64_t now = t->now ? t->now : (int64_t)time(NULL);
         int64_t d = si.signing_time - now;
-        if (d > MH_APP_TBS_CLOCK_SKEW || d < -MH_APP_TBS_CLOCK_SKEW)
+        if (d > MH_APP_SHOWN_CLOCK_SKEW || d < -MH_APP_SHOWN_CLOCK_SKEW)
             return differs("the signing time is not now");
     }
     if (t->doc_prefix != t->doc_len)
@@ -119,7 +119,7 @@ static int made_differs(const char *what)
 /* The CMS in a returned PDF: the placeholder's hex digits, decoded, as
  * far as its DER goes (the rest is the placeholder's padding). Everything
  * else must be the bytes shown. *buf is malloc'd. */
-static int made_pdf_cms(const mh_app_tbs *t, const uint8_t *made, size_t made_len, uint8_t **buf,
+static int made_pdf_cms(const mh_app_shown *t, const uint8_t *made, size_t made_len, uint8_t **buf,
                         size_t *cms_len)
 {
     const uint64_t *r = t->range;
@@ -149,7 +149,7 @@ static int made_pdf_cms(const mh_app_tbs *t, const uint8_t *made, size_t made_le
     return MH_OK;
 }
 
-int mh_app_made_check(const mh_app_tbs *t, const uint8_t *made, size_t made_len,
+int mh_app_made_check(const mh_app_shown *t, const uint8_t *made, size_t made_len,
                       const uint8_t *cert, size_t cert_len)
 {
     mh_cms_sattrs_info si;

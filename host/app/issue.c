@@ -379,7 +379,8 @@ static int issue_sign(issue *is)
     char *svg = NULL;
     size_t cms_len = 0, png_len = 0, svg_len = 0;
     int64_t when = r->time > 0 ? r->time : (int64_t)time(NULL);
-    if ((rc = mh_app_sign_cades(a, is->s, r->request, is->digest, when, &cms, &cms_len)) == 0 &&
+    if ((rc = mh_app_sign_cades(a, is->s, r->request, is->digest, is->orig_len, when, &cms,
+                                &cms_len)) == 0 &&
         (rc = mh_qr_png(&is->qr, 4, &png, &png_len)) == 0)
         rc = mh_qr_svg(&is->qr, 4, &svg, &svg_len);
     if (rc == 0) {

@@ -176,6 +176,20 @@ static int verified_sign(const mh_signer *self, mbedtls_md_type_t md, const uint
     far.ctx = &inner;
     if (message)
         return mh_err_set(MH_ERR_KEY_TYPE, "an external key signs digests only");
+    /* what the far side is shown must be what it signs: the digest is the
+     * hash of the signed attributes the flow gave it (mh_app_tbs) */
+    const mh_app_tbs *t = call->request ? call->request->tbs : NULL;
+    if (t) {
+        uint8_t h[64];
+        size_t hl = 0;
+        if (!t->ready || mh_hash_md(md, t->signed_attrs, t->signed_attrs_len, h, sizeof h, &hl) ||
+            hl != in_len || mh_ct_memcmp(h, in, hl) != 0) {
+            mh_err_clear();
+            return mh_err_set(MH_ERR_INTERNAL,
+                              "the digest to sign is not that of the signed attributes the "
+                              "client would be shown; nothing was asked of it");
+        }
+    }
     int rc = s->ext.sign(&far, md, in, in_len, false, enc, sig, cap, sig_len);
     if (rc)
         return rc;

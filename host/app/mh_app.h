@@ -162,11 +162,39 @@ typedef struct mh_app_stamp {
 /* Who asked for a flow, and what the flow learns on the way that the
  * signatures it makes are for (mohurd passes one with each request; the
  * CLI passes none). */
+/* Longest signed attributes a flow shows (the DER SET; what pki/cms makes
+ * is under 2.5 KB: its signing-certificate-v2 refuses an issuer name above
+ * about 1.8 KB). */
+#define MH_APP_SATTRS_MAX 4096
+
+/* What a signature of the issuer's key covers, so that a key outside the
+ * appliance is shown what it signs (mohurd's 202, docs/daemon.md): the
+ * flow fills it right before it asks for the signature, and the far side
+ * (mh_app_remote_call's request) reads it while it is asked. prepared =
+ * the first document_length bytes of the document given to the flow ||
+ * appended; the signed attributes' message-digest is the SHA-256 of
+ * prepared's /ByteRange for a PDF, the digest of the whole document for a
+ * detached CAdES signature (no appended bytes, no byte range); and the
+ * digest signed is the hash of signed_attrs. */
+typedef struct mh_app_tbs {
+    bool ready; /* filled for the signature being asked (else nothing is) */
+    uint8_t signed_attrs[MH_APP_SATTRS_MAX]; /* DER, tag 0x31 */
+    size_t signed_attrs_len;
+    size_t document_length;  /* 0 for a document mohur rendered from fields */
+    const uint8_t *appended; /* PDF: the update, /Contents empty; valid while asked */
+    size_t appended_len;
+    bool pdf;
+    size_t byte_range[4]; /* PDF: the new signature's /ByteRange */
+} mh_app_tbs;
+
 typedef struct mh_app_request {
     /* in: who asked (mohurd: the API client), recorded in every ledger
      * entry the flow writes (mh_ledger_entry.requester); NULL or "": no one
      * named */
     const char *requester;
+    /* optional out: what the issuer's signature covers, for a key outside
+     * the appliance (filled while it is asked; NULL: not wanted) */
+    mh_app_tbs *tbs;
     /* out: the log index of the issue entry the flow's signatures are for
      * (a new entry, the one re-made, or the document co-signed), set before
      * the first signature; a remote key's signer checks it against the

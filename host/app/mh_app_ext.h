@@ -21,9 +21,9 @@
 #include "mh_pki.h"
 
 /* How far a signing-time attribute may be from the signer's clock. */
-#define MH_APP_TBS_CLOCK_SKEW 600
+#define MH_APP_SHOWN_CLOCK_SKEW 600
 
-typedef struct mh_app_tbs {
+typedef struct mh_app_shown {
     mbedtls_md_type_t md; /* the digest's hash (digest_algorithm) */
     const uint8_t *digest;
     size_t digest_len;
@@ -37,20 +37,20 @@ typedef struct mh_app_tbs {
     bool has_range; /* content.byte_range: a PDF signature */
     uint64_t range[4];
     int64_t now; /* 0: the clock */
-} mh_app_tbs;
+} mh_app_shown;
 
 /* 0 when signing digest signs exactly the document sent (and, for a PDF,
  * the update appended to it; its whole original inside the signed range);
  * else MH_ERR_VERIFY_FAILED with a sentence naming what differs. */
-int mh_app_tbs_check(const mh_app_tbs *t) MH_WARN_UNUSED;
+int mh_app_shown_check(const mh_app_shown *t) MH_WARN_UNUSED;
 
 /* After the signature went back: 0 when what mohurd returned (the signed
  * PDF, or the detached .p7s of a file that is no PDF) is what t showed
- * (mh_app_tbs_check passed) with one signature in it, by cert, over exactly
+ * (mh_app_shown_check passed) with one signature in it, by cert, over exactly
  * the signed attributes shown, valid (a timestamp in it valid too): the
  * PDF byte for byte but the placeholder's hex digits. Else
  * MH_ERR_VERIFY_FAILED with a sentence. */
-int mh_app_made_check(const mh_app_tbs *t, const uint8_t *made, size_t made_len,
+int mh_app_made_check(const mh_app_shown *t, const uint8_t *made, size_t made_len,
                       const uint8_t *cert, size_t cert_len) MH_WARN_UNUSED;
 
 #endif

@@ -66,6 +66,43 @@ out:
     return ret;
 }
 
+/* ---- what a key outside the appliance is shown (mh_app_tbs) ---------------- */
+
+/* A new signature: nothing shown yet; the prepared content starts with
+ * document_length bytes of the flow's document. */
+static void tbs_begin(const mh_app_request *rq, size_t document_length)
+{
+    if (!rq || !rq->tbs)
+        return;
+    memset(rq->tbs, 0, sizeof *rq->tbs);
+    rq->tbs->document_length = document_length;
+}
+
+/* The signature was made or failed: the pointers no longer hold. */
+static void tbs_end(const mh_app_request *rq)
+{
+    if (!rq || !rq->tbs)
+        return;
+    rq->tbs->ready = false;
+    rq->tbs->appended = NULL;
+    rq->tbs->appended_len = 0;
+}
+
+/* mh_cms_signer's on_signed_attrs: the bytes whose hash is signed. */
+static int tbs_signed_attrs(void *ctx, const uint8_t *der, size_t len)
+{
+    mh_app_tbs *t = ctx;
+    if (len > sizeof t->signed_attrs)
+        return mh_err_set(MH_ERR_TOO_LARGE,
+                          "the signed attributes (%zu bytes) are too long to show a key outside "
+                          "the appliance (at most %zu)",
+                          len, sizeof t->signed_attrs);
+    memcpy(t->signed_attrs, der, len);
+    t->signed_attrs_len = len;
+    t->ready = true;
+    return MH_OK;
+}
+
 static void cms_signer_of(mh_app *a, const mh_app_signer *s, const mh_app_request *rq,
                           app_bound *key, mh_cms_signer *cs, const uint8_t **chain,
                           size_t *chain_len)
@@ -80,13 +117,34 @@ static void cms_signer_of(mh_app *a, const mh_app_signer *s, const mh_app_reques
     cs->chain = chain;
     cs->chain_len = chain_len;
     cs->chain_n = 1;
+    if (rq && rq->tbs) {
+        cs->on_signed_attrs = tbs_signed_attrs;
+        cs->on_signed_attrs_ctx = rq->tbs;
+    }
 }
 
 struct bt_ctx {
     mh_app *a;
     const mh_cms_signer *cs;
     const mh_app_request *rq;
+    bool rendered; /* the flow's document is mohur's own: none of it came from the client */
 };
+
+/* mh_pdf_sign_opts' on_prepared: the update with its empty /Contents. */
+static int tbs_prepared(void *ctx, const mh_pdf_prepared *p)
+{
+    const struct bt_ctx *b = ctx;
+    mh_app_tbs *t = b->rq->tbs;
+    size_t n = b->rendered ? 0 : p->update_start;
+    if (n > p->len)
+        return mh_err_set(MH_ERR_INTERNAL, "the prepared PDF is shorter than the document");
+    t->pdf = true;
+    t->document_length = n;
+    t->appended = p->pdf + n;
+    t->appended_len = p->len - n;
+    memcpy(t->byte_range, p->byte_range, sizeof t->byte_range);
+    return MH_OK;
+}
 
 static int pdf_cms_bt(void *ctx, const uint8_t digest[32], uint8_t *out, size_t cap, size_t *len)
 {
@@ -296,8 +354,14 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
     } else {
         app_bound key;
         cms_signer_of(a, j->signer, j->request, &key, &cs, chain, chain_len);
-        struct bt_ctx ps = {a, &cs, j->request};
+        struct bt_ctx ps = {a, &cs, j->request, j->rendered};
+        if (j->request && j->request->tbs) {
+            tbs_begin(j->request, j->rendered ? 0 : j->len);
+            so.on_prepared = tbs_prepared;
+            so.on_prepared_ctx = &ps;
+        }
         rc = mh_pdf_document_sign(doc, &so, pdf_cms_bt, &ps, out, out_len, orig_len);
+        tbs_end(j->request);
     }
     if (!j->pdoc)
         mh_pdf_close(doc);
@@ -305,7 +369,8 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
 }
 
 int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const mh_app_request *rq,
-                      const uint8_t digest[32], int64_t when, uint8_t **cms, size_t *len)
+                      const uint8_t digest[32], size_t doc_len, int64_t when, uint8_t **cms,
+                      size_t *len)
 {
     mh_cms_signer cs;
     app_bound key;
@@ -318,7 +383,9 @@ int mh_app_sign_cades(mh_app *a, const mh_app_signer *s, const mh_app_request *r
     cms_signer_of(a, s, rq, &key, &cs, chain, chain_len);
     cs.flags = MH_CMS_DETACHED;
     cs.signing_time = when;
+    tbs_begin(rq, doc_len); /* the document itself is signed: nothing appended */
     int rc = cms_sign_bt(a, &cs, rq, digest, *cms, cap, len);
+    tbs_end(rq);
     if (rc) {
         free(*cms);
         *cms = NULL;

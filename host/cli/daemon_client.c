@@ -259,7 +259,7 @@ static char *b64(const uint8_t *p, size_t n)
 /* What the 202 showed the key would sign (mh_app_ext.h), kept to check
  * the document that comes back; the buffers are malloc'd. */
 typedef struct ext_shown {
-    mh_app_tbs t;
+    mh_app_shown t;
     uint8_t *dig, *sattrs, *app;
 } ext_shown;
 
@@ -275,7 +275,7 @@ static void ext_shown_free(ext_shown *x)
  * document sent (doc) with mohurd's update appended. */
 static int ext_read_shown(json_t *sign, const uint8_t *doc, size_t doc_len, ext_shown *x)
 {
-    mh_app_tbs *t = &x->t;
+    mh_app_shown *t = &x->t;
     json_t *content = json_object_get(sign, "content");
     json_t *dl = json_object_get(content, "document_length");
     json_t *range = json_object_get(content, "byte_range");
@@ -333,7 +333,7 @@ static int ext_signature(const mh_app_signer *ext, json_t *need, const uint8_t *
     if (x->t.md == MBEDTLS_MD_NONE)
         return mh_err_set(MH_ERR_PARSE, "mohurd asked for a signature with hash '%s'", alg);
     /* the key signs only what it was shown: the document sent */
-    if ((rc = ext_read_shown(sign, doc, doc_len, x)) != 0 || (rc = mh_app_tbs_check(&x->t)) != 0)
+    if ((rc = ext_read_shown(sign, doc, doc_len, x)) != 0 || (rc = mh_app_shown_check(&x->t)) != 0)
         return rc;
     rc = mh_signer_sign(mh_app_signer_key(ext), x->t.md, x->t.digest, x->t.digest_len, MH_SIG_RAW,
                         sig, sizeof sig, &sl);

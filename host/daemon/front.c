@@ -1234,24 +1234,84 @@ static enum MHD_Result ledger_error(struct MHD_Connection *c, req *r, int rc, co
     return reply_json(c, r, status, o);
 }
 
-/* 202: the issue waits for the external key's signature of a digest. */
+/* The 202's "content": how the client makes the prepared content from the
+ * document it sent (docs/daemon.md). Takes app. */
+static json_t *extsig_content(const mhd_extsig_need *n, uint8_t *app, size_t app_len)
+{
+    json_t *o = json_pack("{s:I}", "document_length", (json_int_t)n->doc_len);
+    if (o && (n->flags & MHD_TBS_PDF)) {
+        char *a64 = b64(app, app_len);
+        const uint64_t *br = n->byte_range;
+        /* json_object_set_new takes its value even when it fails */
+        if (!a64 || json_object_set_new(o, "appended", json_string(a64)) != 0 ||
+            json_object_set_new(o, "byte_range",
+                                json_pack("[I,I,I,I]", (json_int_t)br[0], (json_int_t)br[1],
+                                          (json_int_t)br[2], (json_int_t)br[3])) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+        free(a64);
+    }
+    free(app);
+    return o;
+}
+
+/* 202: the issue waits for the external key's signature of a digest, and
+ * says what the digest covers, so that the client sees what it signs
+ * before it signs: the signed attributes (the digest is their hash) and
+ * the prepared content (the first document_length bytes of the document
+ * it sent, then the appended bytes that came as m's memfd, signed over
+ * byte_range for a PDF). No receipt and no URL member. Takes m's memfd. */
 static enum MHD_Result extsig_need_reply(struct MHD_Connection *c, req *r, const mhd_msg *m)
 {
-    mhd_extsig_need n;
+    mhd_extsig_need *n = calloc(1, sizeof *n);
+    uint8_t *app = NULL;
+    size_t app_len = 0;
     char h64[100];
-    if (mhd_ipc_decode(m->type, m->buf, m->len, &n) != 0 ||
-        mh_base64_encode(n.hash, n.hash_len, h64, sizeof h64, NULL) != 0)
-        return fail(c, r, 502, "the ledger process answered something unexpected");
-    const char *md = n.hash_len == 32 ? "sha256" : n.hash_len == 48 ? "sha384" : "sha512";
-    bool ec = n.alg == MH_SIG_ECDSA;
+    char *sa64 = NULL;
+    int fd = m->fd;
+    json_t *content = NULL;
+    enum MHD_Result ret;
+    if (!n || mhd_ipc_decode(m->type, m->buf, m->len, n) != 0 ||
+        mh_base64_encode(n->hash, n->hash_len, h64, sizeof h64, NULL) != 0 ||
+        ((n->flags & MHD_TBS_PDF) != 0) != (fd >= 0))
+        goto bad;
+    if (fd >= 0) {
+        int rc = mhd_memfd_read(fd, (size_t)1 << 30, &app, &app_len);
+        fd = -1;
+        /* the byte range covers the prepared content exactly */
+        if (rc || app_len == 0 || n->byte_range[2] + n->byte_range[3] != n->doc_len + app_len)
+            goto bad;
+    }
+    sa64 = b64(n->sattrs, n->sattrs_len);
+    content = extsig_content(n, app, app_len); /* takes app */
+    app = NULL;
+    if (!sa64 || !content) {
+        json_decref(content);
+        ret = fail(c, r, 500, "out of memory");
+        goto out;
+    }
+    const char *md = n->hash_len == 32 ? "sha256" : n->hash_len == 48 ? "sha384" : "sha512";
+    bool ec = n->alg == MH_SIG_ECDSA;
     json_t *o = json_pack(
-        "{s:s,s:{s:s,s:s,s:s,s:s},s:i,s:s}", "session", n.session, "sign", "digest", h64,
+        "{s:s,s:{s:s,s:s,s:s,s:s,s:s,s:o},s:i,s:s}", "session", n->session, "sign", "digest", h64,
         "digest_algorithm", md, "signature_algorithm", ec ? "ecdsa" : "rsa-pkcs1-v1_5", "format",
         ec ? "r || s, each as long as the curve order, base64 (what a PKCS#11 token returns)"
            : "PKCS#1 v1.5 over the DigestInfo of the digest, base64",
-        "expires_in", (int)n.expires, "next",
+        "signed_attributes", sa64, "content", content, "expires_in", (int)n->expires, "next",
         "POST /api/v1/documents/signature {\"session\": ..., \"signature\": base64}");
-    return reply_json(c, r, 202, o);
+    content = NULL; /* transferred (s:o steals it, even on failure) */
+    ret = o ? reply_json(c, r, 202, o) : fail(c, r, 500, "out of memory");
+    goto out;
+bad:
+    if (fd >= 0)
+        close(fd);
+    ret = fail(c, r, 502, "the ledger process answered something unexpected");
+out:
+    free(sa64);
+    free(app);
+    free(n);
+    return ret;
 }
 
 /* The ledger's answer to an issue (or to the signature an external key
@@ -1262,11 +1322,8 @@ static enum MHD_Result issue_answer(struct MHD_Connection *c, req *r, int rc, co
     uint8_t *out = NULL;
     size_t out_len = 0;
     enum MHD_Result ret;
-    if (rc == 0 && m->type == MHD_M_EXTSIG_NEED) {
-        if (m->fd >= 0)
-            close(m->fd);
-        return extsig_need_reply(c, r, m);
-    }
+    if (rc == 0 && m->type == MHD_M_EXTSIG_NEED)
+        return extsig_need_reply(c, r, m); /* takes m->fd */
     if (rc || m->type != MHD_M_ISSUE_OK) {
         if (rc == 0 && m->fd >= 0)
             close(m->fd);

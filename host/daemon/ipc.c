@@ -77,9 +77,19 @@ static const field f_issue_req[] = {STR(mhd_issue_req, requester),
                                     U8(mhd_issue_req, has_doc),
                                     BYTES(mhd_issue_req, cert, cert_len),
                                     END};
-static const field f_extsig_need[] = {
-    STR(mhd_extsig_need, session),          U8(mhd_extsig_need, md),       U8(mhd_extsig_need, alg),
-    BYTES(mhd_extsig_need, hash, hash_len), U32(mhd_extsig_need, expires), END};
+static const field f_extsig_need[] = {STR(mhd_extsig_need, session),
+                                      U8(mhd_extsig_need, md),
+                                      U8(mhd_extsig_need, alg),
+                                      BYTES(mhd_extsig_need, hash, hash_len),
+                                      U32(mhd_extsig_need, expires),
+                                      BYTES(mhd_extsig_need, sattrs, sattrs_len),
+                                      U8(mhd_extsig_need, flags),
+                                      U64(mhd_extsig_need, doc_len),
+                                      U64(mhd_extsig_need, byte_range[0]),
+                                      U64(mhd_extsig_need, byte_range[1]),
+                                      U64(mhd_extsig_need, byte_range[2]),
+                                      U64(mhd_extsig_need, byte_range[3]),
+                                      END};
 static const field f_extsig_req[] = {STR(mhd_extsig_req, requester), STR(mhd_extsig_req, session),
                                      BYTES(mhd_extsig_req, sig, sig_len), END};
 static const field f_issue_ok[] = {STR(mhd_issue_ok, doc_id),
@@ -131,38 +141,79 @@ static const field f_key[] = {STR(mhd_key, label), BYTES(mhd_key, cert, cert_len
 static const field f_pong[] = {U8(mhd_pong, token_ok), U64(mhd_pong, signatures),
                                U64(mhd_pong, errors), END};
 
+/* What the client is shown before it signs: a digest of one of the hashes,
+ * signed attributes that are one DER SET with a definite length filling
+ * them, only known flags; a PDF's byte range starts at 0, its gap (the
+ * /Contents) lies after the client's own bytes, and every value is below
+ * 2^40 (so no sum overflows); without a PDF no byte range. */
+static bool c_extsig_need(const void *msg)
+{
+    const mhd_extsig_need *n = msg;
+    const uint64_t *br = n->byte_range;
+    const uint64_t big = (uint64_t)1 << 40;
+    if (n->hash_len != 32 && n->hash_len != 48 && n->hash_len != 64)
+        return false;
+    if (n->sattrs_len < 2 || n->sattrs[0] != 0x31 || (n->flags & ~MHD_TBS_PDF) != 0 ||
+        n->doc_len >= big)
+        return false;
+    /* the SET's length: short form, or long form in one or two bytes */
+    size_t hdr = 2, len = n->sattrs[1];
+    if (len == 0x81 || len == 0x82) {
+        size_t k = len & 0x7f;
+        if (n->sattrs_len < 2 + k)
+            return false;
+        len = 0;
+        for (size_t i = 0; i < k; i++)
+            len = (len << 8) | n->sattrs[2 + i];
+        hdr = 2 + k;
+        if (len < (k == 1 ? 0x80u : 0x100u)) /* DER: the shortest form */
+            return false;
+    } else if (len >= 0x80) {
+        return false;
+    }
+    if (hdr + len != n->sattrs_len)
+        return false;
+    if (!(n->flags & MHD_TBS_PDF))
+        return (br[0] | br[1] | br[2] | br[3]) == 0;
+    for (size_t i = 0; i < 4; i++)
+        if (br[i] >= big)
+            return false;
+    return br[0] == 0 && br[1] >= n->doc_len && br[1] > 0 && br[0] + br[1] < br[2] && br[3] > 0;
+}
+
 typedef struct schema {
     const char *name;
     const field *fields;
     size_t size;
+    bool (*check)(const void *msg); /* optional: the values, once decoded */
 } schema;
 
 static const schema schemas[MHD_M_TYPE_MAX_] = {
-    [MHD_M_CONNECT] = {"connect", f_connect, sizeof(mhd_connect)},
-    [MHD_M_READY] = {"ready", f_ready, sizeof(mhd_ready)},
-    [MHD_M_RELOAD] = {"reload", f_empty, sizeof(mhd_empty)},
-    [MHD_M_HEALTH_REQ] = {"health-req", f_empty, sizeof(mhd_empty)},
-    [MHD_M_ISSUE_REQ] = {"issue-req", f_issue_req, sizeof(mhd_issue_req)},
-    [MHD_M_REVOKE_REQ] = {"revoke-req", f_revoke_req, sizeof(mhd_revoke_req)},
-    [MHD_M_BATCH_REQ] = {"batch-req", f_batch_req, sizeof(mhd_batch_req)},
-    [MHD_M_BATCH_POLL] = {"batch-poll", f_batch_poll, sizeof(mhd_batch_poll)},
-    [MHD_M_COSIG_REQ] = {"cosig-req", f_cosig_req, sizeof(mhd_cosig_req)},
-    [MHD_M_EXTSIG_REQ] = {"extsig-req", f_extsig_req, sizeof(mhd_extsig_req)},
-    [MHD_M_EXTSIG_NEED] = {"extsig-need", f_extsig_need, sizeof(mhd_extsig_need)},
-    [MHD_M_HEALTH] = {"health", f_health, sizeof(mhd_health)},
-    [MHD_M_ISSUE_OK] = {"issue-ok", f_issue_ok, sizeof(mhd_issue_ok)},
-    [MHD_M_REVOKE_OK] = {"revoke-ok", f_revoke_ok, sizeof(mhd_revoke_ok)},
-    [MHD_M_BATCH_STATE] = {"batch-state", f_batch_state, sizeof(mhd_batch_state)},
-    [MHD_M_OK] = {"ok", f_empty, sizeof(mhd_empty)},
-    [MHD_M_ERROR] = {"error", f_error, sizeof(mhd_error)},
-    [MHD_M_SIGN_REQ] = {"sign-req", f_sign_req, sizeof(mhd_sign_req)},
-    [MHD_M_NOTE_REQ] = {"note-req", f_note_req, sizeof(mhd_note_req)},
-    [MHD_M_KEY_REQ] = {"key-req", f_key_req, sizeof(mhd_key_req)},
-    [MHD_M_PING] = {"ping", f_empty, sizeof(mhd_empty)},
-    [MHD_M_SIGN_OK] = {"sign-ok", f_sign_ok, sizeof(mhd_sign_ok)},
-    [MHD_M_NOTE_OK] = {"note-ok", f_note_ok, sizeof(mhd_note_ok)},
-    [MHD_M_KEY] = {"key", f_key, sizeof(mhd_key)},
-    [MHD_M_PONG] = {"pong", f_pong, sizeof(mhd_pong)},
+    [MHD_M_CONNECT] = {"connect", f_connect, sizeof(mhd_connect), NULL},
+    [MHD_M_READY] = {"ready", f_ready, sizeof(mhd_ready), NULL},
+    [MHD_M_RELOAD] = {"reload", f_empty, sizeof(mhd_empty), NULL},
+    [MHD_M_HEALTH_REQ] = {"health-req", f_empty, sizeof(mhd_empty), NULL},
+    [MHD_M_ISSUE_REQ] = {"issue-req", f_issue_req, sizeof(mhd_issue_req), NULL},
+    [MHD_M_REVOKE_REQ] = {"revoke-req", f_revoke_req, sizeof(mhd_revoke_req), NULL},
+    [MHD_M_BATCH_REQ] = {"batch-req", f_batch_req, sizeof(mhd_batch_req), NULL},
+    [MHD_M_BATCH_POLL] = {"batch-poll", f_batch_poll, sizeof(mhd_batch_poll), NULL},
+    [MHD_M_COSIG_REQ] = {"cosig-req", f_cosig_req, sizeof(mhd_cosig_req), NULL},
+    [MHD_M_EXTSIG_REQ] = {"extsig-req", f_extsig_req, sizeof(mhd_extsig_req), NULL},
+    [MHD_M_EXTSIG_NEED] = {"extsig-need", f_extsig_need, sizeof(mhd_extsig_need), c_extsig_need},
+    [MHD_M_HEALTH] = {"health", f_health, sizeof(mhd_health), NULL},
+    [MHD_M_ISSUE_OK] = {"issue-ok", f_issue_ok, sizeof(mhd_issue_ok), NULL},
+    [MHD_M_REVOKE_OK] = {"revoke-ok", f_revoke_ok, sizeof(mhd_revoke_ok), NULL},
+    [MHD_M_BATCH_STATE] = {"batch-state", f_batch_state, sizeof(mhd_batch_state), NULL},
+    [MHD_M_OK] = {"ok", f_empty, sizeof(mhd_empty), NULL},
+    [MHD_M_ERROR] = {"error", f_error, sizeof(mhd_error), NULL},
+    [MHD_M_SIGN_REQ] = {"sign-req", f_sign_req, sizeof(mhd_sign_req), NULL},
+    [MHD_M_NOTE_REQ] = {"note-req", f_note_req, sizeof(mhd_note_req), NULL},
+    [MHD_M_KEY_REQ] = {"key-req", f_key_req, sizeof(mhd_key_req), NULL},
+    [MHD_M_PING] = {"ping", f_empty, sizeof(mhd_empty), NULL},
+    [MHD_M_SIGN_OK] = {"sign-ok", f_sign_ok, sizeof(mhd_sign_ok), NULL},
+    [MHD_M_NOTE_OK] = {"note-ok", f_note_ok, sizeof(mhd_note_ok), NULL},
+    [MHD_M_KEY] = {"key", f_key, sizeof(mhd_key), NULL},
+    [MHD_M_PONG] = {"pong", f_pong, sizeof(mhd_pong), NULL},
 };
 
 static const schema *schema_of(uint8_t type)
@@ -358,7 +409,7 @@ int mhd_ipc_decode(uint8_t type, const uint8_t *payload, size_t len, void *msg)
             break;
         }
     }
-    if (c.err || c.off != c.n) {
+    if (c.err || c.off != c.n || (s->check && !s->check(base))) {
         memset(base, 0, s->size);
         mh_err_set(MH_ERR_PARSE, "a malformed IPC message of type %s", s->name);
         return MH_ERR_PARSE;

@@ -139,8 +139,18 @@ typedef struct mhd_issue_req {
 
 /* An issue with an external key waits for a signature: the client signs
  * hash (made with md) with its key and sends it back in an
- * MHD_M_EXTSIG_REQ naming the session, within expires seconds. */
+ * MHD_M_EXTSIG_REQ naming the session, within expires seconds. With it,
+ * what the client needs to see what it signs (mh_app_tbs): the signed
+ * attributes (whose hash is hash), and the prepared content: the first
+ * doc_len bytes of the document the client sent, then (MHD_TBS_PDF) the
+ * bytes of the sealed memfd that comes with the message, signed over
+ * byte_range. Without MHD_TBS_PDF (a detached CAdES signature of the
+ * document) no memfd comes and byte_range is all 0. The decoder checks
+ * the shape: a hash size, attributes that are a DER SET, a byte range
+ * that starts at 0 and has a gap. */
 #define MHD_SESSION_HEX 32
+#define MHD_SATTRS_MAX 4096 /* MH_APP_SATTRS_MAX */
+#define MHD_TBS_PDF 1u
 typedef struct mhd_extsig_need {
     char session[MHD_SESSION_HEX + 1];
     uint8_t md;  /* mbedtls_md_type_t */
@@ -148,6 +158,11 @@ typedef struct mhd_extsig_need {
     uint8_t hash[64];
     size_t hash_len;
     uint32_t expires;
+    uint8_t sattrs[MHD_SATTRS_MAX];
+    size_t sattrs_len;
+    uint8_t flags; /* MHD_TBS_* */
+    uint64_t doc_len;
+    uint64_t byte_range[4];
 } mhd_extsig_need;
 
 typedef struct mhd_extsig_req {
@@ -278,7 +293,8 @@ int mhd_ipc_parse(const uint8_t *dgram, size_t n, uint8_t *type, uint32_t *id,
 int mhd_ipc_encode(uint8_t type, const void *msg, uint8_t *out, size_t cap,
                    size_t *len) MH_WARN_UNUSED;
 /* Decodes a payload into the struct of its type (which the caller sized
- * by type: mhd_ipc_struct_size). Refuses anything but an exact fit. */
+ * by type: mhd_ipc_struct_size). Refuses anything but an exact fit, and
+ * values a type's own check refuses (MHD_M_EXTSIG_NEED's). */
 int mhd_ipc_decode(uint8_t type, const uint8_t *payload, size_t len, void *msg) MH_WARN_UNUSED;
 size_t mhd_ipc_struct_size(uint8_t type);
 const char *mhd_ipc_type_name(uint8_t type);

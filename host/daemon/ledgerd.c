@@ -513,6 +513,7 @@ static void issue_do(const mhd_issue_req *q, uint8_t *doc, size_t doc_len, mh_ap
     char out[1300];
     int rc;
     const mh_pdf_font *font = NULL;
+    mh_app_tbs *tbs = NULL;
 
     memset(o, 0, sizeof *o);
     o->ofd = -1;
@@ -596,7 +597,12 @@ static void issue_do(const mhd_issue_req *q, uint8_t *doc, size_t doc_len, mh_ap
     r.stamp_font = font;
     /* who asked (recorded in the entry); the flow tells the remote keys
      * which entry their signatures are for */
-    mh_app_request rq = {.requester = q->requester};
+    /* a key outside the appliance is shown what it signs (ext_sign) */
+    if (ext && !(tbs = calloc(1, sizeof *tbs))) {
+        rc = MH_ERR_NOMEM;
+        goto out;
+    }
+    mh_app_request rq = {.requester = q->requester, .tbs = tbs};
     r.request = &rq;
     rc = mh_app_issue(G.app, &r, &res);
     if (rc)
@@ -620,6 +626,7 @@ out:
     free(doc);
     free(rendered);
     free(k);
+    free(tbs);
 }
 
 static void h_issue_external(int ch, const mhd_msg *m, mhd_issue_req *q, uint8_t *doc,
@@ -683,6 +690,7 @@ typedef struct xsess {
     bool told;        /* the client was sent the current digest */
     unsigned waiters; /* channel threads waiting to answer its client */
     mhd_extsig_need need;
+    int need_fd; /* the sealed memfd of need's appended bytes (MHD_TBS_PDF), or -1 */
     uint8_t sig[512];
     size_t sig_len;
     issue_out res;
@@ -702,14 +710,21 @@ static void xs_free(xsess *x)
 {
     if (x->res.ofd >= 0)
         close(x->res.ofd);
+    if (x->need_fd >= 0)
+        close(x->need_fd);
     free(x->q);
     free(x->doc);
     pthread_cond_destroy(&x->cond);
     memset(x, 0, sizeof *x);
 }
 
+_Static_assert(MHD_SATTRS_MAX >= MH_APP_SATTRS_MAX, "the IPC carries every signed attributes");
+
 /* The flow's signature: the digest goes to the client (through the channel
- * thread waiting in xs_answer), the signature comes back in h_extsig. */
+ * thread waiting in xs_answer) with what it covers (the flow's mh_app_tbs:
+ * the signed attributes, the prepared content's appended bytes in a sealed
+ * memfd, the byte range), so the client sees what it signs; the signature
+ * comes back in h_extsig. */
 static int ext_sign(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *in, size_t in_len,
                     bool message, enum mh_sig_enc enc, uint8_t *sig, size_t cap, size_t *sig_len)
 {
@@ -723,6 +738,11 @@ static int ext_sign(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *
                           "a signature without its ledger entry is never asked for");
     if (message || in_len > sizeof x->need.hash)
         return mh_err_set(MH_ERR_KEY_TYPE, "an external key signs digests only");
+    const mh_app_tbs *t = rq->tbs;
+    if (!t || !t->ready || t->signed_attrs_len > sizeof x->need.sattrs ||
+        (t->pdf && (!t->appended || !t->appended_len)))
+        return mh_err_set(MH_ERR_INTERNAL, "the flow did not say what its signature covers; "
+                                           "nothing was asked of the client");
     if (!x->marked) {
         /* an entry now waits for a signature from outside: should this
          * process stop before the flow ends, the next one voids it */
@@ -739,6 +759,14 @@ static int ext_sign(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *
         x->marked = true;
         x->entry_index = rq->entry_index;
     }
+    /* the appended bytes travel as a memfd (a PDF update: the stamp, perhaps
+     * a font, tens of KB or more) */
+    int afd = -1;
+    if (t->pdf) {
+        int rc = mhd_memfd_from("mohur-tbs", t->appended, t->appended_len, &afd);
+        if (rc)
+            return rc;
+    }
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += G.c->ext_timeout;
@@ -748,6 +776,15 @@ static int ext_sign(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *
     memcpy(x->need.hash, in, in_len);
     x->need.hash_len = in_len;
     x->need.expires = G.c->ext_timeout;
+    memcpy(x->need.sattrs, t->signed_attrs, t->signed_attrs_len);
+    x->need.sattrs_len = t->signed_attrs_len;
+    x->need.flags = t->pdf ? MHD_TBS_PDF : 0;
+    x->need.doc_len = t->document_length;
+    for (size_t i = 0; i < 4; i++)
+        x->need.byte_range[i] = t->pdf ? t->byte_range[i] : 0;
+    if (x->need_fd >= 0)
+        close(x->need_fd);
+    x->need_fd = afd;
     x->state = XS_NEED;
     x->told = false;
     pthread_cond_broadcast(&x->cond);
@@ -758,6 +795,10 @@ static int ext_sign(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *
     got_len = x->sig_len;
     memcpy(got, x->sig, got_len);
     x->state = XS_RUNNING;
+    if (x->need_fd >= 0) { /* never sent (no client waited) */
+        close(x->need_fd);
+        x->need_fd = -1;
+    }
     pthread_mutex_unlock(&XL);
     if (!signed_)
         return mh_err_set(MH_ERR_CANCELLED,
@@ -820,11 +861,22 @@ static void xs_answer(int ch, uint32_t id, xsess *x)
         w = pthread_cond_timedwait(&x->cond, &XL, &until);
     x->waiters--;
     if (x->state == XS_NEED && !x->told) {
-        mhd_extsig_need n = x->need;
+        mhd_extsig_need *n = malloc(sizeof *n);
+        if (!n) {
+            pthread_mutex_unlock(&XL);
+            send_error(ch, id, MH_ERR_NOMEM, false, NULL);
+            return;
+        }
+        *n = x->need;
+        int fd = x->need_fd; /* sent once: the session's client is told once */
+        x->need_fd = -1;
         x->told = true;
         pthread_mutex_unlock(&XL);
-        if (mhd_ipc_send(ch, MHD_M_EXTSIG_NEED, id, &n, -1) != 0)
+        if (mhd_ipc_send(ch, MHD_M_EXTSIG_NEED, id, n, fd) != 0)
             mh_err_clear();
+        if (fd >= 0)
+            close(fd);
+        free(n);
         return;
     }
     if (x->state == XS_DONE) {
@@ -881,6 +933,7 @@ static void h_issue_external(int ch, const mhd_msg *m, mhd_issue_req *q, uint8_t
     memset(x, 0, sizeof *x);
     x->state = XS_RUNNING;
     x->res.ofd = -1;
+    x->need_fd = -1;
     pthread_cond_init(&x->cond, NULL);
     for (size_t i = 0; i < sizeof rnd; i++)
         snprintf(x->id + 2 * i, 3, "%02x", rnd[i]);

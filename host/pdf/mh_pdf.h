@@ -164,6 +164,8 @@ typedef struct mh_pdf_slot {
                          the order given */
 } mh_pdf_slot;
 
+typedef struct mh_pdf_prepared mh_pdf_prepared;
+
 typedef struct mh_pdf_sign_opts {
     unsigned page;        /* 1-based; 0: the last page */
     bool has_rect;        /* else a default place at the lower right */
@@ -221,17 +223,24 @@ typedef struct mh_pdf_sign_opts {
      * ignored). The original pages are untouched; the receipt still names
      * the bytes before this update. Not with fill_field. */
     bool add_page;
+    /* Optional, for mh_pdf_document_sign / mh_pdf_sign: called once the
+     * update exists with its empty /Contents and its /ByteRange, before
+     * the CMS function is called (the document is valid during the call
+     * only). A key outside the appliance is shown with it what it signs.
+     * Non-zero stops the signing with that code. */
+    int (*on_prepared)(void *ctx, const mh_pdf_prepared *prep);
+    void *on_prepared_ctx;
 } mh_pdf_sign_opts;
 
 /* A document with a signature placeholder, between prepare and embed. */
-typedef struct mh_pdf_prepared {
+struct mh_pdf_prepared {
     uint8_t *pdf; /* the whole new file (malloc'd) */
     size_t len;
     size_t byte_range[4];
     uint8_t digest[32];  /* SHA-256 of the /ByteRange bytes */
     size_t original_len; /* bytes before mohur's first update */
     size_t update_start; /* where this update begins (== input length) */
-} mh_pdf_prepared;
+};
 
 /* As mh_pdf_prepare / mh_pdf_sign, on an open document (which stays open
  * and unchanged; the signed document is a new buffer). */

@@ -1469,6 +1469,9 @@ int mh_pdf_document_sign(mh_pdf_document *doc, const mh_pdf_sign_opts *opts, mh_
     ret = doc_prepare(doc, opts, &prep);
     if (ret != MH_OK)
         return ret;
+    if (opts && opts->on_prepared &&
+        (ret = opts->on_prepared(opts->on_prepared_ctx, &prep)) != MH_OK)
+        goto out;
     size_t cap = (prep.byte_range[2] - prep.byte_range[1] - 2) / 2;
     sig = malloc(cap);
     if (!sig) {

@@ -296,6 +296,9 @@ int mh_cms_sign_ex(const mh_cms_signer *s, const uint8_t *ctype, size_t ctype_le
         ret = MH_ERR_INTERNAL;
         goto out;
     }
+    if (s->on_signed_attrs &&
+        (ret = s->on_signed_attrs(s->on_signed_attrs_ctx, sattrs, sattrs_len)) != 0)
+        goto out;
     /* the signer says why it failed (a PIN, a removed token): its code goes on */
     ret = mh_signer_sign(s->key, s->md, hash, hl, MH_SIG_DER, sig, sizeof sig, &sig_len);
     if (ret)

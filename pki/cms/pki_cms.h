@@ -38,6 +38,13 @@ typedef struct mh_cms_signer {
     int64_t signing_time; /* seconds since 1970 UTC (ignored with MH_CMS_PADES) */
     const uint8_t *tst;   /* an RFC 3161 token (ContentInfo) for CAdES-B-T, or NULL */
     size_t tst_len;
+    /* Optional: called with the DER SET OF Attribute (tag 0x31) whose hash
+     * (md) is about to be signed, right before the key is asked, so that a
+     * key outside the appliance can be shown what it signs. The bytes are
+     * valid during the call only. Non-zero stops the signing with that
+     * code. */
+    int (*on_signed_attrs)(void *ctx, const uint8_t *der, size_t len);
+    void *on_signed_attrs_ctx;
 } mh_cms_signer;
 
 #define MH_CMS_DETACHED 1

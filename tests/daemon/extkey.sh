@@ -112,9 +112,9 @@ openssl cms -cmsout -print -inform DER -in "$W/act1.p7s" | grep -q "Aysel\|A.*ys
 pass "openssl cms -verify: the act's signature chains to the appliance's root"
 
 # ---- the API: the honest path with a software key --------------------------------
-req() { # N -> $W/reqN.json
+req() { # N [FILE] -> $W/reqN.json
     python3 -c 'import base64,json,sys; print(json.dumps({"kind": "notary-act", "issuer": "notary", "fields": {"act": sys.argv[2], "title": "Power of attorney", "date": "2026-12-06"}, "document": base64.b64encode(open(sys.argv[1],"rb").read()).decode()}))' \
-        "$W/act$1.pdf" "$1/2026" >"$W/req$1.json"
+        "${2:-$W/act$1.pdf}" "$1/2026" >"$W/req$1.json"
 }
 mkact() { python3 "$SRC/tests/app/mkpdf.py" "$W/act$1.pdf" "Notary act $1/2026" || fail "mkpdf"; req "$1"; }
 client() { # N CERT MODE [KEY] [TOKEN2] -> $W/cl.json
@@ -129,18 +129,39 @@ status_of() { # DOC-ID -> status word
     python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("status"))' "$BODY"
 }
 
+# The client (extkey_client.py) checks every 202 before it signs, as a
+# notary's client must: it makes the prepared content again from the
+# document it sent and the appended bytes, and the byte range, the
+# message-digest in the signed attributes and the digest must all follow
+# from it (and forged 202s must fail that check); else it does not sign.
+no_receipt() { # KIND (pdf | cades): the 202 names no receipt and no URL
+    python3 - "$W/cl.json" "$1" <<'PY' || fail "the 202 carries what is signed and no receipt, document or URL member"
+import json, sys
+cl = json.load(open(sys.argv[1]))
+f = cl["first"]["body"]
+assert cl["checked"] == sys.argv[2], cl.get("checked")
+assert set(f) <= {"session", "sign", "expires_in", "next"}, f
+sign = dict(f["sign"])
+assert set(sign) == {"digest", "digest_algorithm", "signature_algorithm", "format", "signed_attributes",
+                     "content"}, sign
+# base64 may spell anything by chance: the rest must not name a receipt
+sign.pop("digest"), sign.pop("signed_attributes")
+s = json.dumps({**f, "sign": sign})
+assert "/V/" not in s and "url" not in s.lower() and "receipt" not in s and "files" not in f, s
+if sys.argv[2] == "cades":
+    assert set(f["sign"]["content"]) == {"document_length"}, f["sign"]["content"]
+else:
+    assert set(f["sign"]["content"]) == {"document_length", "appended", "byte_range"}, f["sign"]["content"]
+assert f["sign"]["signature_algorithm"] in ("ecdsa", "rsa-pkcs1-v1_5") and len(f["sign"]["digest"]) == 44, f
+PY
+}
+
 mkact 2
 client 2 nigar good nigar
 [ "$(jq_ first.status)" = 202 ] || fail "the first answer is 202 (sign this digest): $(cat "$W/cl.json")"
-python3 - "$W/cl.json" <<'PY' || fail "the 202 carries only the digest: no receipt, no document, no URL"
-import json, sys
-f = json.load(open(sys.argv[1]))["first"]["body"]
-assert set(f) <= {"session", "sign", "expires_in", "next"}, f
-s = json.dumps(f)
-assert "/V/" not in s and "url" not in f and "files" not in f, s
-assert f["sign"]["signature_algorithm"] == "ecdsa" and len(f["sign"]["digest"]) == 44, f
-PY
-pass "the 202 says what to sign and nothing more (no receipt, no document)"
+[ "$(jq_ first.body.sign.signature_algorithm)" = ecdsa ] || fail "an ECDSA certificate: 202 asking for ECDSA"
+no_receipt pdf
+pass "the 202 shows what is signed (the prepared PDF's update, its byte range, the signed attributes: checked by the client before it signs; forged ones refused) and names no receipt"
 [ "$(jq_ second.status)" = 201 ] || fail "the signature gives the act: $(cat "$W/cl.json")"
 pass "the signature sent back: 201 with the signed act"
 check "the act signed through the API verifies" "$MOHUR" verify "$W/req2.json.signed.pdf"
@@ -158,9 +179,20 @@ done
 [ "$(jq_ first.status)" = 202 ] && [ "$(jq_ first.body.sign.signature_algorithm)" = rsa-pkcs1-v1_5 ] ||
     fail "an RSA certificate: 202 asking for PKCS#1 v1.5 ($(cat "$W/cl.json"))"
 [ "$(jq_ second.status)" = 201 ] || fail "an RSA signature gives the act: $(cat "$W/cl.json")"
+no_receipt pdf
 check "the act signed with an RSA key outside the appliance verifies" "$MOHUR" verify "$W/req10.json.signed.pdf"
 
 pass "a certificate registered while mohurd runs is taken after the reload the command asks for"
+
+# any other file: a detached CAdES signature of the document itself (no
+# appended bytes, no byte range; message-digest is the document's hash)
+printf 'Notary act 16/2026\nnot a PDF: signed as CAdES, detached\n' >"$W/act16.txt"
+req 16 "$W/act16.txt"
+client 16 nigar good nigar
+[ "$(jq_ first.status)" = 202 ] || fail "a file that is not a PDF: 202 first ($(cat "$W/cl.json"))"
+no_receipt cades
+[ "$(jq_ second.status)" = 201 ] || fail "a file that is not a PDF: its CAdES signature given ($(cat "$W/cl.json"))"
+pass "a file that is not a PDF: the 202 shows the signed attributes over the document's own hash (checked by the client), then 201"
 "$MOHUR" ca crl --publish >/dev/null 2>"$W/crl.err" || { cat "$W/crl.err" >&2; fail "ca crl --publish while mohurd runs"; }
 grep -q "reloads the CRL" "$W/crl.err" || fail "ca crl --publish tells mohurd to reload"
 pass "ca crl --publish works while mohurd runs (the ledger is not needed) and mohurd reloads the CRL"
@@ -212,6 +244,7 @@ pass "a signature sent again after the act was made: 404"
 client 2 nigar good nigar
 [ "$(jq_ first.status)" = 202 ] && [ "$(jq_ second.status)" = 200 ] && [ "$(jq_ second.body.resumed)" = True ] ||
     fail "the same request again: a signature asked again, then 200 (resumed): $(cat "$W/cl.json")"
+no_receipt pdf
 pass "the same act asked again resumes: 202, then 200 with the same document"
 check "the resumed act verifies" "$MOHUR" verify "$W/req2.json.signed.pdf"
 
