@@ -354,6 +354,9 @@ int mh_app_sign_pdf(mh_app *a, const app_pdf_job *j, uint8_t **out, size_t *out_
     } else {
         app_bound key;
         cms_signer_of(a, j->signer, j->request, &key, &cs, chain, chain_len);
+        /* PAdES baseline (ETSI EN 319 142-1 5.1): no signing-time
+         * attribute (the time is the dictionary's /M and the timestamp) */
+        cs.flags = MH_CMS_DETACHED | MH_CMS_PADES;
         struct bt_ctx ps = {a, &cs, j->request, j->rendered};
         if (j->request && j->request->tbs) {
             tbs_begin(j->request, j->rendered ? 0 : j->len);

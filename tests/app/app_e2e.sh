@@ -119,6 +119,20 @@ expect 0 "verify --trust --json" verify "$W/act.signed.pdf" --trust "$A/certs/ro
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if j["verdict"] == "valid" and j["etsi"]["indication"] == "TOTAL-PASSED" and j["etsi"]["signatures"][0]["proof_of_existence"] == "signature-timestamp" else 1)' "$OUT" ||
     fail "JSON: the verdict valid and the ETSI report TOTAL-PASSED, proven by its timestamp"
 pass "JSON: the verdict and, under etsi, TOTAL-PASSED proven by the signature timestamp"
+# PAdES baseline (ETSI EN 319 142-1): no signing-time attribute in the CMS
+# (the time is /M and the timestamp); openssl reads the attributes
+python3 - "$W/act.signed.pdf" "$W/act.cms" <<'PY' || fail "extracting the PDF's CMS"
+import re, sys
+d = open(sys.argv[1], "rb").read()
+m = list(re.finditer(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", d))[0]
+a, b, c, e = map(int, m.groups())
+hexs = d[a + b + 1:c - 1].rstrip(b"0")
+open(sys.argv[2], "wb").write(bytes.fromhex((hexs + b"0" * (len(hexs) % 2)).decode()))
+PY
+openssl cms -cmsout -print -inform DER -in "$W/act.cms" >"$W/cms.print" 2>&1 || fail "openssl reads the PDF's CMS"
+grep -q "messageDigest" "$W/cms.print" || fail "openssl shows the PDF's signed attributes"
+! grep -q "signingTime" "$W/cms.print" || fail "the PDF's CMS carries a signing-time attribute (PAdES forbids it)"
+pass "the PDF's CMS has no signing-time attribute (PAdES baseline; openssl reads its attributes)"
 expect 0 "signing the same act again resumes" sign "$W/act.pdf" --kind notary-act \
     --issuer notary --fields "$W/act.json" --out "$W/act2.signed.pdf" --json
 [ "$(json_get resumed)" = True ] || fail "resumed"
@@ -154,6 +168,9 @@ openssl cms -cmsout -print -inform DER -in "$W/cert.txt.p7s" >"$W/p7s.print" 2>&
     fail "openssl cms -cmsout -print reads the .p7s"
 grep -q "id-smime-aa-timeStampToken" "$W/p7s.print" || fail "the .p7s has a signature timestamp"
 pass "openssl sees the signature-time-stamp attribute (CAdES-B-T)"
+grep -A2 "signingTime" "$W/p7s.print" | grep -q "UTCTIME:.* $(date -u +%Y) GMT" ||
+    fail "the .p7s's signing-time is this year's (it was 1970 in PDFs once)"
+pass "the .p7s's signing-time attribute is now"
 out_has "^VALID: agency/court-decision/AR-77" "the file is valid"
 expect 0 "verify --qr-image the PNG" verify --qr-image "$W/cert.txt.qr.png" --doc "$W/cert.txt"
 out_has "^VALID" "the scanned PNG is valid"
