@@ -2,6 +2,7 @@
  * app.c - opening the appliance: config.json, the ledger, the CA database,
  * the token and the trust files; signers; helpers shared by the flows.
  */
+#define _GNU_SOURCE /* O_PATH */
 #include "app_int.h"
 #include "mh_hash.h"
 
@@ -723,6 +724,7 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
         return MH_ERR_NOMEM;
     snprintf(a->dir, sizeof a->dir, "%s", state_dir);
     a->flags = flags;
+    a->pending_fd = -1;
     pthread_mutex_init(&a->font_lock, NULL);
     if ((ret = load_config(a)) != 0)
         goto out;
@@ -736,6 +738,9 @@ int mh_app_open_ex(const char *state_dir, unsigned flags, mh_app **out)
     ret = mh_ledger_open(path, &lo, &a->ledger);
     if (ret)
         goto out;
+    if ((ret = mh_app_path(path, sizeof path, a->dir, MH_APP_PENDING_DIR)) != 0)
+        goto out;
+    a->pending_fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (!(flags & MH_APP_READ_ONLY)) {
         /* MH_APP_NO_TOKEN: mohurd's ledger process, whose keys are injected */
         if ((ret = mh_app_path(path, sizeof path, a->dir, "ca")) != 0 ||
@@ -751,6 +756,16 @@ out:
     return ret;
 }
 
+bool mh_app_entry_pending(const mh_app *a, uint64_t index)
+{
+    char name[40];
+    struct stat st;
+    if (a->pending_fd < 0)
+        return false; /* no mohurd ever ran here */
+    snprintf(name, sizeof name, "ext-%llu", (unsigned long long)index);
+    return fstatat(a->pending_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+}
+
 int mh_app_open(const char *state_dir, mh_app **out)
 {
     return mh_app_open_ex(state_dir, 0, out);
@@ -760,6 +775,8 @@ void mh_app_close(mh_app *a)
 {
     if (!a)
         return;
+    if (a->pending_fd >= 0)
+        close(a->pending_fd);
     mh_ledger_close(a->ledger);
     mh_cadb_close(a->cadb);
     mh_hsm_key_free(a->regkey);

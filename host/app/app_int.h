@@ -41,6 +41,9 @@ enum app_crl_state {
 struct mh_app {
     char dir[APP_PATH_MAX];
     unsigned flags;
+    /* MH_APP_PENDING_DIR, opened at mh_app_open (O_PATH; -1 when there is
+     * none): mh_app_entry_pending looks in it after privileges are gone */
+    int pending_fd;
     char registry[MH_APP_ID_MAX + 1];
     char host[MH_RECEIPT_HOST_MAX + 1];
     char token_uri[512];

@@ -336,6 +336,17 @@ int mh_app_cosign_embed(mh_app *a, const uint8_t *doc, size_t len, const uint8_t
 int mh_app_void_unfinished(mh_app *a, uint64_t index, const mh_app_request *req,
                            bool *voided) MH_WARN_UNUSED;
 
+/* Entries whose issuer's signature is awaited (a key outside the
+ * appliance): mohurd's ledger process keeps a mark, ext-<index>, in this
+ * directory of the state (mode 0711) from when it asks for the signature
+ * until the issue ends, signed or voided. While the mark is there the
+ * receipt is the appliance's but the document is not issued yet: its
+ * verdict is UNKNOWN ("NOT ISSUED YET"), never VALID. */
+#define MH_APP_PENDING_DIR "pending"
+/* Whether entry index waits for its issuer's signature. A mark that cannot
+ * be looked for (anything but "no such file") counts as waiting. */
+bool mh_app_entry_pending(const mh_app *a, uint64_t index);
+
 /* Appends a revoke entry (reason: an RFC 5280 CRLReason code, 0-10, not 7)
  * and returns the new status. MH_ERR_NOT_FOUND for an unknown id,
  * MH_ERR_ALREADY_EXISTS when already revoked. req (may be NULL): who
@@ -415,6 +426,9 @@ typedef struct mh_app_verdict {
     char doc_id[129];
     mh_ledger_status status;
     bool voided;
+    /* the entry waits for its issuer's signature (mh_app_entry_pending):
+     * UNKNOWN for now; a cache must not keep this verdict */
+    bool pending;
     /* a receipt checked alone: the signer the ledger entry names (its
      * registered certificate), and why it could not be trusted, if not */
     char signer_subject[256];

@@ -302,6 +302,16 @@ static enum mh_app_verdict_code judge_receipt(mh_app *a, const char *url, const 
                  v->status.voided ? "" : " (the number was issued again later, as another entry)");
         return MH_APP_VOIDED;
     }
+    if (mh_app_entry_pending(a, r.claims.log_index)) {
+        /* the receipt exists before the issuer's signature (the stamp is
+         * signed): until the signature is back, nothing is issued */
+        v->pending = true;
+        snprintf(v->sentence, sizeof v->sentence,
+                 "NOT ISSUED YET: document %s is being issued and its issuer has not signed it "
+                 "yet; check again in a few minutes.",
+                 v->doc_id);
+        return MH_APP_UNKNOWN;
+    }
     if (v->status.revoked) {
         date_of(v->status.revoke_time, d2, sizeof d2);
         snprintf(v->sentence, sizeof v->sentence,

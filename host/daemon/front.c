@@ -795,7 +795,7 @@ static enum MHD_Result r_web(struct MHD_Connection *c, req *r, const char *url)
         return fail(c, r, 500, "the page could not be made");
     enum MHD_Result ret =
         web_send(c, r, res.status, res.headers, res.nheaders, res.body, res.body_len);
-    uint8_t *copy = F.ncache ? malloc(res.body_len ? res.body_len : 1) : NULL;
+    uint8_t *copy = F.ncache && !res.no_store ? malloc(res.body_len ? res.body_len : 1) : NULL;
     if (copy) {
         if (res.body_len) /* a 304 has no body */
             memcpy(copy, res.body, res.body_len);
@@ -860,6 +860,7 @@ static enum MHD_Result r_verify_page(struct MHD_Connection *c, req *r, const cha
     int rc = mh_app_verify_qr(F.app, qr, NULL, v);
     char *js = NULL, *html = NULL;
     size_t jl = 0, hl = 0;
+    bool pending = v->pending; /* changes without the ledger growing: not cached */
     if (rc == 0)
         rc = mh_app_verdict_json(v, &js, &jl);
     free(v);
@@ -870,7 +871,7 @@ static enum MHD_Result r_verify_page(struct MHD_Connection *c, req *r, const cha
     }
     ret = json ? reply(c, r, 200, "application/json", js, jl, "no-cache")
                : reply(c, r, 200, "text/html; charset=utf-8", html, hl, "no-cache");
-    if (F.ncache)
+    if (F.ncache && !pending)
         cache_put(key, size, js, jl, html, hl);
     else {
         free(js);

@@ -68,7 +68,7 @@ static struct G {
     size_t nissuers;
     mh_app_signer *signers[MH_APP_ISSUERS_MAX];
     char origin[300];
-    char spool[1200], tiles[1200], batches[1200];
+    char spool[1200], tiles[1200], batches[1200], pending[1200];
     uint64_t checkpoint_size;
     atomic_bool stopping;
     pthread_mutex_t tpl_lock;
@@ -747,15 +747,20 @@ static int ext_sign(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *
         /* an entry now waits for a signature from outside: should this
          * process stop before the flow ends, the next one voids it */
         char mk[1300];
-        snprintf(mk, sizeof mk, "%s/ext-%llu", G.spool, (unsigned long long)rq->entry_index);
+        snprintf(mk, sizeof mk, "%s/ext-%llu", G.pending, (unsigned long long)rq->entry_index);
         int fd = open(mk, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0 || fsync(fd) != 0) {
+        int dfd = open(G.pending, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) != 0 || dfd < 0 || fsync(dfd) != 0) {
             if (fd >= 0)
                 close(fd);
-            return mh_err_set(MH_ERR_IO, "the spool cannot record the waiting signature: %s",
+            if (dfd >= 0)
+                close(dfd);
+            unlink(mk);
+            return mh_err_set(MH_ERR_IO, "the state cannot record the waiting signature: %s",
                               strerror(errno));
         }
         close(fd);
+        close(dfd);
         x->marked = true;
         x->entry_index = rq->entry_index;
     }
@@ -832,7 +837,7 @@ static void *ext_flow(void *arg)
     if (x->marked) {
         /* signed and committed, or voided by the flow: nothing to redo */
         char mk[1300];
-        snprintf(mk, sizeof mk, "%s/ext-%llu", G.spool, (unsigned long long)x->entry_index);
+        snprintf(mk, sizeof mk, "%s/ext-%llu", G.pending, (unsigned long long)x->entry_index);
         unlink(mk);
     }
     mh_app_signer_close(x->signer);
@@ -1392,6 +1397,34 @@ static void close_app(void)
     G.keys_ok = false;
 }
 
+/* An external key's signature was awaited when the last ledger process
+ * stopped: each marked entry is voided, then its mark removed (while the
+ * mark is there, verifiers say NOT ISSUED YET; mh_app_entry_pending). */
+static void void_unfinished(void)
+{
+    DIR *d = opendir(G.pending);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        unsigned long long ix;
+        char tail;
+        if (sscanf(e->d_name, "ext-%llu%c", &ix, &tail) != 1)
+            continue;
+        bool voided = false;
+        mh_app_request rq = {.requester = "mohurd:restart"};
+        if (mh_app_void_unfinished(G.app, ix, &rq, &voided) != 0) {
+            mhd_log(MHD_LOG_ERROR, "an interrupted issue could not be voided",
+                    "log_index=%llu error=%s", ix, mhd_q(mh_err_message(MH_ERR_IO)));
+            continue; /* the mark stays: the next start tries again */
+        }
+        if (voided)
+            mhd_log(MHD_LOG_WARN, "an issue interrupted while its signature was awaited: voided",
+                    "log_index=%llu", ix);
+        unlinkat(dirfd(d), e->d_name, 0);
+    }
+    if (d)
+        closedir(d);
+}
+
 int mhd_ledger_main(mhd_conf *c)
 {
     int rc;
@@ -1415,6 +1448,7 @@ int mhd_ledger_main(mhd_conf *c)
     snprintf(G.spool, sizeof G.spool, "%s/spool", c->state_dir);
     snprintf(G.tiles, sizeof G.tiles, "%s/tiles", c->state_dir);
     snprintf(G.batches, sizeof G.batches, "%s/batches", c->state_dir);
+    snprintf(G.pending, sizeof G.pending, "%s/%s", c->state_dir, MH_APP_PENDING_DIR);
     if ((mkdir(G.spool, 0700) != 0 && errno != EEXIST) ||
         (mkdir(G.batches, 0700) != 0 && errno != EEXIST) ||
         (mkdir(G.tiles, 0755) != 0 && errno != EEXIST)) {
@@ -1425,36 +1459,16 @@ int mhd_ledger_main(mhd_conf *c)
     /* what a killed ledger process left in the spool was never handed
      * back: the same request gets it again (resumed) */
     DIR *d = opendir(G.spool);
-    uint64_t unfinished[64];
-    size_t nunf = 0;
     if (d) {
         struct dirent *e;
-        while ((e = readdir(d))) {
-            unsigned long long ix;
-            char tail;
-            if (e->d_name[0] == '.')
-                continue;
-            /* an external key's signature was awaited when the last
-             * ledger process stopped: its entry is voided below */
-            if (sscanf(e->d_name, "ext-%llu%c", &ix, &tail) == 1 && nunf < 64)
-                unfinished[nunf++] = ix;
-            unlinkat(dirfd(d), e->d_name, 0);
-        }
+        while ((e = readdir(d)))
+            if (e->d_name[0] != '.')
+                unlinkat(dirfd(d), e->d_name, 0);
         closedir(d);
     }
     if ((rc = open_app()) != 0)
         return rc;
-    for (size_t i = 0; i < nunf; i++) {
-        bool voided = false;
-        mh_app_request rq = {.requester = "mohurd:restart"};
-        if (mh_app_void_unfinished(G.app, unfinished[i], &rq, &voided) != 0)
-            mhd_log(MHD_LOG_ERROR, "an interrupted issue could not be voided",
-                    "log_index=%llu error=%s", (unsigned long long)unfinished[i],
-                    mhd_q(mh_err_message(MH_ERR_IO)));
-        else if (voided)
-            mhd_log(MHD_LOG_WARN, "an issue interrupted while its signature was awaited: voided",
-                    "log_index=%llu", (unsigned long long)unfinished[i]);
-    }
+    void_unfinished();
     if ((rc = mhd_seccomp(MHD_ROLE_LEDGER)) != 0)
         return rc;
     pthread_t cp;

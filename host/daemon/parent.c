@@ -9,6 +9,8 @@
 #define _GNU_SOURCE
 #include "mohurd.h"
 
+#include "mh_app.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -774,6 +776,13 @@ int mhd_parent_main(mhd_conf *c)
     char tiles[1100];
     snprintf(tiles, sizeof tiles, "%s/tiles", c->state_dir);
     if (mkdir(tiles, 0755) != 0 && errno != EEXIST) {
+        mh_err_set(MH_ERR_IO, "%s cannot be made: %s", tiles, strerror(errno));
+        return MH_ERR_IO;
+    }
+    /* the marks of entries whose issuer's signature is awaited: the front,
+     * as nobody, looks for them (mh_app_entry_pending) but lists nothing */
+    snprintf(tiles, sizeof tiles, "%s/%s", c->state_dir, MH_APP_PENDING_DIR);
+    if ((mkdir(tiles, 0711) != 0 && errno != EEXIST) || chmod(tiles, 0711) != 0) {
         mh_err_set(MH_ERR_IO, "%s cannot be made: %s", tiles, strerror(errno));
         return MH_ERR_IO;
     }

@@ -74,6 +74,9 @@ typedef struct mh_web_response {
     const uint8_t *body; /* body_len bytes; for HEAD the length of what GET sends */
     size_t body_len;
     uint8_t *owned; /* what mh_web_response_free frees */
+    /* a verdict that changes without the ledger growing (an entry whose
+     * issuer's signature is awaited): a cache must not keep it */
+    bool no_store;
 } mh_web_response;
 
 /* Answers one request. THREAD-SAFE when the mh_app's verification is (a

@@ -362,7 +362,7 @@ static enum look verdict_look(const char *cls)
         return LOOK_BAD;
     if (strcmp(cls, "forged") == 0 || strcmp(cls, "wronghost") == 0)
         return LOOK_STOP;
-    if (strcmp(cls, "revunknown") == 0 || strcmp(cls, "error") == 0)
+    if (strcmp(cls, "revunknown") == 0 || strcmp(cls, "error") == 0 || strcmp(cls, "pending") == 0)
         return LOOK_WARN;
     return LOOK_ASK;
 }
@@ -396,6 +396,8 @@ static void verdict_text(const mh_web *w, const web_lang *l, const web_page *pg,
         MSG("verdict.voided.text", {"id", v->doc_id, 0}, {"date", date, 0});
     } else if (strcmp(cls, "unknown") == 0) {
         MSG("verdict.unknown.text", {"index", NULL, (long long)v->log_index});
+    } else if (strcmp(cls, "pending") == 0) {
+        MSG("verdict.pending.text", {"id", v->doc_id, 0});
     } else if (strcmp(cls, "wronghost") == 0) {
         MSG("verdict.wronghost.text", {"here", pg->here, 0}, {"there", v->signed_host, 0});
     } else if (strcmp(cls, "forged") == 0) {
@@ -411,8 +413,9 @@ void web_render(const mh_web *w, const web_lang *l, const web_page *pg, wbuf *ou
 {
     const mh_app_verdict *v = pg->v;
     bool wronghost = v && v->host_mismatch;
-    const char *cls =
-        pg->kind == WEB_PAGE_VERDICT && v ? verdict_class(v->code, wronghost) : "invalid";
+    const char *cls = pg->kind != WEB_PAGE_VERDICT || !v ? "invalid"
+                      : v->pending && !wronghost         ? "pending"
+                                                         : verdict_class(v->code, wronghost);
     char title_key[48], now[128];
     bool page_nf = pg->kind == WEB_PAGE_NOTFOUND || pg->kind == WEB_PAGE_HOME;
     snprintf(title_key, sizeof title_key, page_nf ? "notfound.title" : "verdict.%s.title", cls);

@@ -345,6 +345,7 @@ static int page(mh_web *w, const web_lang *l, const mh_web_request *req, mh_web_
         goto out;
     pg.kind = WEB_PAGE_VERDICT;
     pg.v = v;
+    res->no_store = v->pending;
     pg.signer = s;
     pg.receipt = rec;
     pg.receipt_len = rl;

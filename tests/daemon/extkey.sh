@@ -158,6 +158,17 @@ PY
 
 mkact 2
 client 2 nigar good nigar
+# the stamp shown carries the receipt's URL: while the signature is awaited
+# the public route says NOT ISSUED YET (JSON and page, not cached), then VALID
+python3 - "$W/cl.json" <<'PY' || fail "the receipt shown before the signature: never valid while awaited"
+import json, sys
+cl = json.load(open(sys.argv[1]))
+p, a = cl["while_pending"], cl["after"]
+assert p["status"] == 200 and p["verdict"] == "unknown" and "NOT ISSUED YET" in p["sentence"], p
+assert p["page_status"] == 200 and p["page_pending"], p
+assert a["verdict"] == "valid" and not a["page_pending"], a
+PY
+pass "the receipt in the stamp shown: NOT ISSUED YET while the signature is awaited (JSON, page), VALID after"
 [ "$(jq_ first.status)" = 202 ] || fail "the first answer is 202 (sign this digest): $(cat "$W/cl.json")"
 [ "$(jq_ first.body.sign.signature_algorithm)" = ecdsa ] || fail "an ECDSA certificate: 202 asking for ECDSA"
 no_receipt pdf

@@ -23,6 +23,29 @@ port, tok, reqf, certf, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.a
 key = sys.argv[6] if len(sys.argv) > 6 else None
 tok2 = sys.argv[7] if len(sys.argv) > 7 else None
 
+def get_public(path, headers):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.request("GET", path, headers=headers)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, data
+
+
+def receipt_seen(appended, out, key):
+    """A PDF's update shows the stamp, so the receipt's URL (/ContactInfo)
+    leaves before the signature: what does the public route say of it?"""
+    m = re.search(rb"/ContactInfo \(HTTPS://([^/)]+)(/V/[A-Z2-7]+)\)", appended)
+    if not m:
+        return
+    host, path = m.group(1).decode(), m.group(2).decode()
+    st, data = get_public(path, {"Accept": "application/json", "Host": host})
+    v = json.loads(data) if st == 200 else {}
+    st2, page = get_public(path, {"Accept-Language": "en", "Host": host})
+    out[key] = {"status": st, "verdict": v.get("verdict"), "sentence": v.get("summary", ""),
+                "page_pending": b'class="verdict v-pending"' in page, "page_status": st2}
+
+
 def post(path, body, token):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     c.request("POST", path, body=json.dumps(body), headers={
@@ -187,6 +210,10 @@ for forge in forgeries(body["sign"]):
         continue
     print("the checker took a forged 202 (%s)" % forge.__name__, file=sys.stderr)
     sys.exit(4)
+# the receipt's URL is in the stamp shown: while the signature is awaited
+# the public route must not call the document valid
+appended = base64.b64decode(body["sign"]["content"].get("appended", ""))
+receipt_seen(appended, out, "while_pending")
 # what the test judges: the 202 without its (large, base64) content
 if "appended" in body["sign"]["content"]:
     body["sign"]["content"]["appended"] = "(%d bytes)" % len(base64.b64decode(body["sign"]["content"]["appended"]))
@@ -212,6 +239,7 @@ if "files" in body:
         open(reqf + ".signed.pdf", "wb").write(base64.b64decode(pdf))
     body["files"] = sorted(body["files"].keys())
 out["second"] = {"status": st, "body": body}
+receipt_seen(appended, out, "after")
 if mode == "twice":
     st3, body3 = post("/api/v1/documents/signature", {"session": sess, "signature": base64.b64encode(sig).decode()}, tok)
     out["again"] = {"status": st3, "body": body3}
