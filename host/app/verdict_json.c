@@ -117,6 +117,7 @@ int mh_app_verdict_json(const mh_app_verdict *v, char **out, size_t *len)
         bool lok = l && put(l, "doc_id", str(v->doc_id)) &&
                    put(l, "status",
                        json_string(v->voided           ? "voided"
+                                   : v->pending        ? "pending"
                                    : v->status.revoked ? "revoked"
                                                        : "valid"));
         if (lok && v->status.revoked)

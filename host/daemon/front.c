@@ -1555,10 +1555,12 @@ static enum MHD_Result r_status(struct MHD_Connection *c, req *r, const char *ur
         return fail_err(c, r, rc);
     for (size_t i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", st.digest[i]);
+    /* pending: its issuer's signature is awaited (NOT ISSUED YET) */
     json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:s}", "doc_id", id, "status",
-                          st.voided    ? "voided"
-                          : st.revoked ? "revoked"
-                                       : "valid",
+                          st.voided                                     ? "voided"
+                          : mh_app_entry_pending(F.app, st.issue_index) ? "pending"
+                          : st.revoked                                  ? "revoked"
+                                                                        : "valid",
                           "issue_index", (json_int_t)st.issue_index, "issued_at",
                           (json_int_t)st.issue_time, "sha256", hex);
     if (o && st.revoked)

@@ -165,10 +165,12 @@ import json, sys
 cl = json.load(open(sys.argv[1]))
 p, a = cl["while_pending"], cl["after"]
 assert p["status"] == 200 and p["verdict"] == "unknown" and "NOT ISSUED YET" in p["sentence"], p
+assert p["ledger_status"] == "pending" and p["status_route"] == "pending", p
+assert a["ledger_status"] == "valid" and a["status_route"] == "valid", a
 assert p["page_status"] == 200 and p["page_pending"], p
 assert a["verdict"] == "valid" and not a["page_pending"], a
 PY
-pass "the receipt in the stamp shown: NOT ISSUED YET while the signature is awaited (JSON, page), VALID after"
+pass "the receipt in the stamp shown: NOT ISSUED YET while the signature is awaited (JSON, page, status route: pending), VALID after"
 [ "$(jq_ first.status)" = 202 ] || fail "the first answer is 202 (sign this digest): $(cat "$W/cl.json")"
 [ "$(jq_ first.body.sign.signature_algorithm)" = ecdsa ] || fail "an ECDSA certificate: 202 asking for ECDSA"
 no_receipt pdf

@@ -42,7 +42,17 @@ def receipt_seen(appended, out, key):
     st, data = get_public(path, {"Accept": "application/json", "Host": host})
     v = json.loads(data) if st == 200 else {}
     st2, page = get_public(path, {"Accept-Language": "en", "Host": host})
+    doc_id = (v.get("ledger") or {}).get("doc_id")
+    ledger_status = (v.get("ledger") or {}).get("status")
+    route = None
+    if doc_id:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        c.request("GET", "/api/v1/documents/" + doc_id, headers={"Authorization": "Bearer " + tok})
+        rr = c.getresponse()
+        route = json.loads(rr.read()).get("status")
+        c.close()
     out[key] = {"status": st, "verdict": v.get("verdict"), "sentence": v.get("summary", ""),
+                "ledger_status": ledger_status, "status_route": route,
                 "page_pending": b'class="verdict v-pending"' in page, "page_status": st2}
 
 
