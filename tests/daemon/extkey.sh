@@ -337,47 +337,39 @@ signatures_sent() { grep -c '^/api/v1/documents/signature$' "$W/fake.log"; }
 fake_sign honest || { cat "$W/fake.err" >&2; fail "the honest fake: mohur sign --key refused"; }
 [ "$(signatures_sent)" = 1 ] && [ -s "$W/act9.signed.pdf" ] || fail "the honest fake: one signature sent, the file written"
 pass "shown the document sent with an update appended, the notary's token signs (the fake is honest)"
-# each lie and the words that must name it (so it is refused for that reason)
-for lie in "blind:did not show what it asks" "other-digest:not that of the signed attributes" \
-    "other-doc:name other content" "short:does not start with the whole document" \
-    "range:byte range does not cover" "gap:more than hex digits" "backdated:signing time is not now"; do
-    mode=${lie%%:*}
-    if fake_sign "$mode"; then fail "a mohurd that lies ($mode): mohur sign --key signed"; fi
-    grep -q "nothing was signed" "$W/fake.err" && grep -q "${lie#*:}" "$W/fake.err" ||
-        { cat "$W/fake.err" >&2; fail "$mode: not refused for its lie (${lie#*:})"; }
-    [ "$(signatures_sent)" = 0 ] && [ ! -e "$W/act9.signed.pdf" ] ||
-        fail "$mode: a signature went back or a file was written"
-    pass "a mohurd that lies ($mode): refused before the token signs (${lie#*:})"
-done
+# each lie and the words that must name it (so it is refused for that
+# reason): FILE LABEL SENT PHRASE MODE:WORDS... -> each refused with PHRASE
+# and its WORDS, SENT signatures went back, no file written
+lies_refused() {
+    local doc=$1 label=$2 sent=$3 phrase=$4 lie mode
+    shift 4
+    for lie in "$@"; do
+        mode=${lie%%:*}
+        if fake_sign "$mode" "$doc"; then fail "a mohurd that lies ($label$mode): mohur sign --key succeeded"; fi
+        grep -q "$phrase" "$W/fake.err" && grep -q "${lie#*:}" "$W/fake.err" ||
+            { cat "$W/fake.err" >&2; fail "$label$mode: not refused for its lie (${lie#*:})"; }
+        [ "$(signatures_sent)" = "$sent" ] && [ ! -e "$W/act9.signed.pdf" ] && [ ! -e "$W/act9.signed.pdf.p7s" ] ||
+            fail "$label$mode: $sent signature(s) expected back, no file written"
+        pass "a mohurd that lies ($label$mode): refused, $sent signature(s) made, nothing written (${lie#*:})"
+    done
+}
+lies_refused "$W/act9.pdf" "" 0 "nothing was signed" "blind:did not show what it asks" \
+    "other-digest:not that of the signed attributes" "other-doc:name other content" \
+    "short:does not start with the whole document" "range:byte range does not cover" \
+    "gap:more than hex digits" "backdated:signing time is not now"
 fake_sign honest "$W/act10.txt" || { cat "$W/fake.err" >&2; fail "the honest fake, a text file: refused"; }
 [ "$(signatures_sent)" = 1 ] && [ -s "$W/act9.signed.pdf.p7s" ] || fail "the honest fake (text): one signature, the .p7s written"
 openssl cms -verify -binary -inform DER -in "$W/act9.signed.pdf.p7s" -content "$W/act10.txt" \
     -CAfile "$W/root.pem" -purpose any -out /dev/null 2>"$W/ossl.out" ||
     { cat "$W/ossl.out" >&2; fail "openssl: the token's signature over the attributes shown"; }
 pass "shown a detached signature's attributes over the text file sent, the token signs (openssl verifies it)"
-for lie in "other-doc:name other content" "appended:bytes appended to a detached" \
-    "range:no PDF signed as one" "backdated:signing time is not now"; do
-    mode=${lie%%:*}
-    if fake_sign "$mode" "$W/act10.txt"; then fail "a mohurd that lies (text, $mode): signed"; fi
-    grep -q "nothing was signed" "$W/fake.err" && grep -q "${lie#*:}" "$W/fake.err" ||
-        { cat "$W/fake.err" >&2; fail "text, $mode: not refused for its lie (${lie#*:})"; }
-    [ "$(signatures_sent)" = 0 ] && [ ! -e "$W/act9.signed.pdf.p7s" ] ||
-        fail "text, $mode: a signature went back or a file was written"
-    pass "a mohurd that lies (a text file, $mode): refused before the token signs"
-done
+lies_refused "$W/act10.txt" "a text file, " 0 "nothing was signed" "other-doc:name other content" \
+    "appended:bytes appended to a detached" "range:no PDF signed as one" \
+    "backdated:signing time is not now"
 # the signature went back, and mohurd returns something else: nothing written
-for lie in "made-altered:bytes outside the signature differ" "made-unsigned:no signature in it" \
-    "made-other:does not verify"; do
-    mode=${lie%%:*}
-    doc=$W/act9.pdf
-    [ "$mode" = made-other ] && doc=$W/act10.txt
-    if fake_sign "$mode" "$doc"; then fail "mohurd returned another document ($mode): written"; fi
-    grep -q "not the one the key signed" "$W/fake.err" && grep -q "${lie#*:}" "$W/fake.err" ||
-        { cat "$W/fake.err" >&2; fail "$mode: not refused for its lie (${lie#*:})"; }
-    [ "$(signatures_sent)" = 1 ] && [ ! -e "$W/act9.signed.pdf" ] && [ ! -e "$W/act9.signed.pdf.p7s" ] ||
-        fail "$mode: a file was written"
-    pass "mohurd returns another document than the key signed ($mode): nothing written, said so"
-done
+lies_refused "$W/act9.pdf" "" 1 "not the one the key signed" \
+    "made-altered:bytes outside the signature differ" "made-unsigned:no signature in it"
+lies_refused "$W/act10.txt" "a text file, " 1 "not the one the key signed" "made-other:does not verify"
 if fake_sign second; then fail "a second signature for one document was made"; fi
 grep -q "second signature" "$W/fake.err" && [ "$(signatures_sent)" = 1 ] ||
     { cat "$W/fake.err" >&2; fail "a second signature for one document: not refused"; }
