@@ -321,6 +321,65 @@ static int tree_move(const char *from, const char *to, bool install)
     return ret;
 }
 
+/* Partial tiles (C2SP tlog-tiles: NAME.p/WIDTH) a copy no longer needs once
+ * a newer checkpoint is trusted: those whose full tile NAME is there, and
+ * those narrower than the widest of the same tile. Only files older than
+ * FOLLOW_PRUNE_AGE seconds go: a reader that took the previous checkpoint
+ * a moment ago still finds its tiles. Best effort (a file that cannot be
+ * removed stays until the next update). */
+#define FOLLOW_PRUNE_AGE 60
+
+static void prune_partials(const char *dir, const char *full, time_t before)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    struct stat sb;
+    unsigned long long widest = 0, w;
+    char p[4400], tail;
+    bool whole = full && lstat(full, &sb) == 0 && S_ISREG(sb.st_mode);
+    if (!d)
+        return;
+    while (!whole && (e = readdir(d)))
+        if (sscanf(e->d_name, "%llu%c", &w, &tail) == 1 && w > widest)
+            widest = w;
+    rewinddir(d);
+    while ((e = readdir(d))) {
+        if (sscanf(e->d_name, "%llu%c", &w, &tail) != 1 || (!whole && w >= widest))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_mtime < before)
+            (void)unlink(p);
+    }
+    closedir(d);
+    if (whole)
+        (void)rmdir(dir); /* once empty */
+}
+
+static void prune_copy(const char *dir, time_t before)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        char p[4400], full[4400];
+        struct stat sb;
+        size_t n = strlen(e->d_name);
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (lstat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            continue;
+        if (n > 2 && strcmp(e->d_name + n - 2, ".p") == 0) {
+            snprintf(full, sizeof full, "%s/%.*s", dir, (int)(n - 2), e->d_name);
+            prune_partials(p, full, before);
+        } else {
+            prune_copy(p, before);
+        }
+    }
+    closedir(d);
+}
+
 /* Revocations seen while auditing, kept only once the audit succeeds. */
 struct revs {
     char *text;
@@ -544,6 +603,11 @@ int mh_follow_update(mh_follow *f, const char *id, mh_follow_status *s, char *ev
             ret = MH_ERR_IO;
             goto out;
         }
+    }
+    if (keep) {
+        char tiles[4400];
+        snprintf(tiles, sizeof tiles, "%s/tile", copy);
+        prune_copy(tiles, time(NULL) - FOLLOW_PRUNE_AGE);
     }
     if (s) {
         fill_status(r, st, s);
