@@ -127,8 +127,18 @@ n = int(sys.argv[2])
 rows = ["name,degree,programme,date,number"] + ["Məzun %d,Bakalavr,Fizika,2026-06-30,R-%05d" % (i, i) for i in range(n)]
 open(sys.argv[1], "w").write("\n".join(rows) + "\n")
 PY
+# CPU ticks of each mohurd process by role ("front 1234" lines)
+cpu_ticks() {
+    local p role
+    for p in $(pgrep -g "$MPID"); do
+        role=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | sed -n 's/.*--child \([a-z]*\).*/\1/p')
+        awk -v r="${role:-parent}" '{ print r, $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true
+    done
+}
 # one diploma per request, 8 connections at once (wrk runs the client in C)
+cpu_ticks >"$W/cpu.before"
 TOK=$TOK wrk -t1 -c8 -d"${secs}s" --latency -s bench/daemon_issue.lua "http://127.0.0.1:$P" >"$W/wrk.issue" 2>&1
+cpu_ticks >"$W/cpu.after"
 api_rate=$(rps "$W/wrk.issue")
 api_bad=$(awk '/Non-2xx/ { print $5 }' "$W/wrk.issue")
 api_bad=${api_bad:-0}
@@ -152,3 +162,19 @@ echo "  CLI batch (mohur issue, direct):             $cli_rate diplomas/s"
 echo "  API, one per request, 8 connections (wrk):   $api_rate diplomas/s (non-2xx: $api_bad; p99 $(lat "$W/wrk.issue" 99%))"
 echo "  API batch route (POST /api/v1/batches):      $batch_api diplomas/s"
 python3 -c "import sys; a,b,c=map(float,sys.argv[1:]); print('  ratio API/CLI: per request %.2f, batch %.2f (target >= 0.8)' % (a/c, b/c))" "$api_rate" "$batch_api" "$cli_rate"
+# where a diploma's CPU goes through the API, per process (the ticks of the
+# per-request run over the documents it made)
+python3 - "$W/cpu.before" "$W/cpu.after" "$api_rate" "$secs" "$(getconf CLK_TCK)" <<'PY'
+import sys
+def load(p):
+    d = {}
+    for line in open(p):
+        r, t = line.split()
+        d[r] = d.get(r, 0) + int(t)
+    return d
+b, a = load(sys.argv[1]), load(sys.argv[2])
+docs = float(sys.argv[3]) * float(sys.argv[4])
+hz = float(sys.argv[5])
+parts = ["%s %.2f ms" % (r, (a[r] - b.get(r, 0)) / hz / docs * 1000) for r in sorted(a)]
+print("  CPU per diploma through the API (per request): " + ", ".join(parts))
+PY

@@ -133,7 +133,7 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     j.request = r->request;
     if ((ret = mh_app_sign_pdf(a, &j, &out, &out_len, &orig)) != 0)
         goto out;
-    if ((ret = mh_app_write_temp(r->out_path, out, out_len, 0644, tmp, sizeof tmp)) != 0)
+    if ((ret = mh_app_write_temp(r->out_path, out, out_len, 0644, tmp, sizeof tmp, true)) != 0)
         goto out;
     if (rename(tmp, r->out_path) != 0) {
         mh_err_set(MH_ERR_IO, "%s could not be put in place", r->out_path);

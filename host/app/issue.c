@@ -366,8 +366,8 @@ static int issue_sign(issue *is)
             return MH_ERR_INTERNAL;
         }
         snprintf(is->dst[0], sizeof is->dst[0], "%s", r->out_path);
-        rc =
-            mh_app_write_temp(is->dst[0], signed_pdf, out_len, 0644, is->tmp[0], sizeof is->tmp[0]);
+        rc = mh_app_write_temp(is->dst[0], signed_pdf, out_len, 0644, is->tmp[0], sizeof is->tmp[0],
+                               !r->out_transient);
         free(signed_pdf);
         if (rc)
             return rc;
@@ -392,7 +392,7 @@ static int issue_sign(issue *is)
         for (size_t i = 0; i < OUT_FILES && rc == 0; i++) {
             snprintf(is->dst[i], sizeof is->dst[i], "%s%s", r->out_path, ext[i]);
             rc = mh_app_write_temp(is->dst[i], data[i], dlen[i], 0644, is->tmp[i],
-                                   sizeof is->tmp[i]);
+                                   sizeof is->tmp[i], !r->out_transient);
             if (rc == 0)
                 is->nout = i + 1;
         }

@@ -218,6 +218,10 @@ typedef struct mh_app_issue_req {
      * OUT.receipt (the URL) -- all written to temp files and renamed at the
      * end */
     const char *out_path;
+    /* the outputs are read back at once and never kept (mohurd's spool,
+     * emptied when its ledger process starts; the ledger entry is what is
+     * durable, and the same request re-makes them): no fsync */
+    bool out_transient;
     int64_t time; /* 0: now */
     /* doc was rendered by mohur from a kind's template (mh_template_render),
      * so the PDF signer may skip its full check of outside PDFs */

@@ -593,6 +593,7 @@ static void issue_do(const mhd_issue_req *q, uint8_t *doc, size_t doc_len, mh_ap
     r.doc_len = doc_len;
     r.signer = s;
     r.out_path = out;
+    r.out_transient = true; /* read back into a memfd, then unlinked */
     r.rendered = made;
     r.stamp_font = font;
     /* who asked (recorded in the entry); the flow tells the remote keys
