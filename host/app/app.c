@@ -6,6 +6,7 @@
 #include "app_int.h"
 #include "mh_hash.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -756,13 +757,80 @@ out:
     return ret;
 }
 
+/* ---- entries awaiting their issuer's signature (MH_APP_PENDING_DIR) -------- */
+
+static void pending_name(char *name, size_t cap, uint64_t index)
+{
+    snprintf(name, cap, "ext-%llu", (unsigned long long)index);
+}
+
+int mh_app_pending_prepare(const char *state_dir)
+{
+    char path[APP_PATH_MAX + 16];
+    int rc = mh_app_path(path, sizeof path, state_dir, MH_APP_PENDING_DIR);
+    if (rc)
+        return rc;
+    if ((mkdir(path, 0711) != 0 && errno != EEXIST) || chmod(path, 0711) != 0)
+        return mh_err_set(MH_ERR_IO, "%s cannot be made: %s", path, strerror(errno));
+    return MH_OK;
+}
+
+int mh_app_pending_mark(mh_app *a, uint64_t index)
+{
+    char dir[APP_PATH_MAX + 16], path[APP_PATH_MAX + 64], name[40];
+    int rc = mh_app_path(dir, sizeof dir, a->dir, MH_APP_PENDING_DIR);
+    if (rc)
+        return rc;
+    pending_name(name, sizeof name, index);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    bool ok = fd >= 0 && fsync(fd) == 0 && dfd >= 0 && fsync(dfd) == 0;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (dfd >= 0)
+        close(dfd);
+    if (ok)
+        return MH_OK;
+    unlink(path);
+    return mh_err_set(MH_ERR_IO, "the state cannot record the waiting signature: %s", strerror(e));
+}
+
+void mh_app_pending_clear(mh_app *a, uint64_t index)
+{
+    char dir[APP_PATH_MAX + 16], path[APP_PATH_MAX + 64], name[40];
+    if (mh_app_path(dir, sizeof dir, a->dir, MH_APP_PENDING_DIR) != 0)
+        return;
+    pending_name(name, sizeof name, index);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    unlink(path);
+}
+
+size_t mh_app_pending_list(mh_app *a, uint64_t *index, size_t cap)
+{
+    char dir[APP_PATH_MAX + 16];
+    size_t n = 0;
+    DIR *d = mh_app_path(dir, sizeof dir, a->dir, MH_APP_PENDING_DIR) == 0 ? opendir(dir) : NULL;
+    struct dirent *e;
+    while (d && n < cap && (e = readdir(d))) {
+        unsigned long long ix;
+        char tail;
+        if (sscanf(e->d_name, "ext-%llu%c", &ix, &tail) == 1)
+            index[n++] = ix;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
 bool mh_app_entry_pending(const mh_app *a, uint64_t index)
 {
     char name[40];
     struct stat st;
     if (a->pending_fd < 0)
         return false; /* no mohurd ever ran here */
-    snprintf(name, sizeof name, "ext-%llu", (unsigned long long)index);
+    pending_name(name, sizeof name, index);
     return fstatat(a->pending_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
 }
 

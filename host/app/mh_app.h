@@ -347,6 +347,17 @@ int mh_app_void_unfinished(mh_app *a, uint64_t index, const mh_app_request *req,
  * receipt is the appliance's but the document is not issued yet: its
  * verdict is UNKNOWN ("NOT ISSUED YET"), never VALID. */
 #define MH_APP_PENDING_DIR "pending"
+/* Makes the directory (mode 0711: looked into by name, never listed by
+ * others) in the state directory; mohurd's parent, before any child. */
+int mh_app_pending_prepare(const char *state_dir) MH_WARN_UNUSED;
+/* Marks entry index as awaiting its issuer's signature, durably (the
+ * file and the directory fsync'd) before anything of it leaves. */
+int mh_app_pending_mark(mh_app *a, uint64_t index) MH_WARN_UNUSED;
+/* The issue ended (signed and committed, or voided): the mark goes. */
+void mh_app_pending_clear(mh_app *a, uint64_t index);
+/* The marked entries (a ledger process stopped while they waited), at
+ * most cap of them; returns how many. */
+size_t mh_app_pending_list(mh_app *a, uint64_t *index, size_t cap);
 /* Whether entry index waits for its issuer's signature. A mark that cannot
  * be looked for (anything but "no such file") counts as waiting. */
 bool mh_app_entry_pending(const mh_app *a, uint64_t index);

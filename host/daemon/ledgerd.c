@@ -68,7 +68,7 @@ static struct G {
     size_t nissuers;
     mh_app_signer *signers[MH_APP_ISSUERS_MAX];
     char origin[300];
-    char spool[1200], tiles[1200], batches[1200], pending[1200];
+    char spool[1200], tiles[1200], batches[1200];
     uint64_t checkpoint_size;
     atomic_bool stopping;
     pthread_mutex_t tpl_lock;
@@ -745,23 +745,12 @@ static int ext_sign(const mh_signer *self, mbedtls_md_type_t md, const uint8_t *
         return mh_err_set(MH_ERR_INTERNAL, "the flow did not say what its signature covers; "
                                            "nothing was asked of the client");
     if (!x->marked) {
-        /* an entry now waits for a signature from outside: should this
-         * process stop before the flow ends, the next one voids it */
-        char mk[1300];
-        snprintf(mk, sizeof mk, "%s/ext-%llu", G.pending, (unsigned long long)rq->entry_index);
-        int fd = open(mk, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        int dfd = open(G.pending, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 || fsync(fd) != 0 || dfd < 0 || fsync(dfd) != 0) {
-            if (fd >= 0)
-                close(fd);
-            if (dfd >= 0)
-                close(dfd);
-            unlink(mk);
-            return mh_err_set(MH_ERR_IO, "the state cannot record the waiting signature: %s",
-                              strerror(errno));
-        }
-        close(fd);
-        close(dfd);
+        /* an entry now waits for a signature from outside: until the flow
+         * ends verifiers say NOT ISSUED YET, and should this process stop
+         * first, the next one voids it */
+        int mrc = mh_app_pending_mark(G.app, rq->entry_index);
+        if (mrc)
+            return mrc;
         x->marked = true;
         x->entry_index = rq->entry_index;
     }
@@ -835,12 +824,8 @@ static void *ext_flow(void *arg)
     pthread_rwlock_rdlock(&G.lock);
     issue_do(x->q, x->doc, x->doc_len, x->signer, &o); /* takes doc */
     x->doc = NULL;
-    if (x->marked) {
-        /* signed and committed, or voided by the flow: nothing to redo */
-        char mk[1300];
-        snprintf(mk, sizeof mk, "%s/ext-%llu", G.pending, (unsigned long long)x->entry_index);
-        unlink(mk);
-    }
+    if (x->marked) /* signed and committed, or voided by the flow: nothing to redo */
+        mh_app_pending_clear(G.app, x->entry_index);
     mh_app_signer_close(x->signer);
     x->signer = NULL;
     pthread_rwlock_unlock(&G.lock);
@@ -1403,27 +1388,22 @@ static void close_app(void)
  * mark is there, verifiers say NOT ISSUED YET; mh_app_entry_pending). */
 static void void_unfinished(void)
 {
-    DIR *d = opendir(G.pending);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        unsigned long long ix;
-        char tail;
-        if (sscanf(e->d_name, "ext-%llu%c", &ix, &tail) != 1)
-            continue;
+    uint64_t ix[64];
+    size_t n = mh_app_pending_list(G.app, ix, 64);
+    for (size_t i = 0; i < n; i++) {
         bool voided = false;
         mh_app_request rq = {.requester = "mohurd:restart"};
-        if (mh_app_void_unfinished(G.app, ix, &rq, &voided) != 0) {
+        if (mh_app_void_unfinished(G.app, ix[i], &rq, &voided) != 0) {
             mhd_log(MHD_LOG_ERROR, "an interrupted issue could not be voided",
-                    "log_index=%llu error=%s", ix, mhd_q(mh_err_message(MH_ERR_IO)));
+                    "log_index=%llu error=%s", (unsigned long long)ix[i],
+                    mhd_q(mh_err_message(MH_ERR_IO)));
             continue; /* the mark stays: the next start tries again */
         }
         if (voided)
             mhd_log(MHD_LOG_WARN, "an issue interrupted while its signature was awaited: voided",
-                    "log_index=%llu", ix);
-        unlinkat(dirfd(d), e->d_name, 0);
+                    "log_index=%llu", (unsigned long long)ix[i]);
+        mh_app_pending_clear(G.app, ix[i]);
     }
-    if (d)
-        closedir(d);
 }
 
 int mhd_ledger_main(mhd_conf *c)
@@ -1449,7 +1429,6 @@ int mhd_ledger_main(mhd_conf *c)
     snprintf(G.spool, sizeof G.spool, "%s/spool", c->state_dir);
     snprintf(G.tiles, sizeof G.tiles, "%s/tiles", c->state_dir);
     snprintf(G.batches, sizeof G.batches, "%s/batches", c->state_dir);
-    snprintf(G.pending, sizeof G.pending, "%s/%s", c->state_dir, MH_APP_PENDING_DIR);
     if ((mkdir(G.spool, 0700) != 0 && errno != EEXIST) ||
         (mkdir(G.batches, 0700) != 0 && errno != EEXIST) ||
         (mkdir(G.tiles, 0755) != 0 && errno != EEXIST)) {

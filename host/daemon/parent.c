@@ -781,11 +781,8 @@ int mhd_parent_main(mhd_conf *c)
     }
     /* the marks of entries whose issuer's signature is awaited: the front,
      * as nobody, looks for them (mh_app_entry_pending) but lists nothing */
-    snprintf(tiles, sizeof tiles, "%s/%s", c->state_dir, MH_APP_PENDING_DIR);
-    if ((mkdir(tiles, 0711) != 0 && errno != EEXIST) || chmod(tiles, 0711) != 0) {
-        mh_err_set(MH_ERR_IO, "%s cannot be made: %s", tiles, strerror(errno));
-        return MH_ERR_IO;
-    }
+    if ((rc = mh_app_pending_prepare(c->state_dir)) != 0)
+        return rc;
     if ((rc = follow_dir(c)) != 0)
         return rc;
     if (c->pid_file[0]) {
