@@ -86,6 +86,43 @@ static void test_base64(void **state)
     assert_int_equal(mh_base64_decode("YWJjZA==", 8, dec, 3, &n), MH_ERR_TOO_LARGE);
     assert_int_equal(mh_base64_encode((const uint8_t *)"ab", 2, enc, 4, &n),
                      MH_ERR_BUFFER_TOO_SMALL);
+    /* RFC 4648 section 10 */
+    static const char *const rfc[][2] = {{"", ""},
+                                         {"f", "Zg=="},
+                                         {"fo", "Zm8="},
+                                         {"foo", "Zm9v"},
+                                         {"foob", "Zm9vYg=="},
+                                         {"fooba", "Zm9vYmE="},
+                                         {"foobar", "Zm9vYmFy"}};
+    for (size_t k = 0; k < sizeof rfc / sizeof rfc[0]; k++) {
+        assert_int_equal(
+            mh_base64_encode((const uint8_t *)rfc[k][0], strlen(rfc[k][0]), enc, sizeof enc, &n),
+            0);
+        assert_string_equal(enc, rfc[k][1]);
+        assert_int_equal(n, strlen(rfc[k][1]));
+    }
+    /* every length up to 300 and every byte value, against the alphabet
+     * bit by bit, and back */
+    static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t in[300], back[300];
+    char big[420];
+    for (size_t i = 0; i < sizeof in; i++)
+        in[i] = (uint8_t)(i * 167 + 13);
+    for (size_t len = 0; len <= sizeof in; len++) {
+        assert_int_equal(mh_base64_encode(in, len, big, sizeof big, &n), 0);
+        assert_int_equal(n, (len + 2) / 3 * 4);
+        for (size_t c = 0; c < n; c++) {
+            size_t bit = c * 6;
+            unsigned v = 0;
+            for (size_t b = bit; b < bit + 6; b++)
+                v = v << 1 | (b / 8 < len ? (unsigned)(in[b / 8] >> (7 - b % 8)) & 1u : 0u);
+            char want = bit >= len * 8 ? '=' : alpha[v];
+            assert_int_equal(big[c], want);
+        }
+        assert_int_equal(mh_base64_decode(big, n, back, sizeof back, &n), 0);
+        assert_int_equal(n, len);
+        assert_memory_equal(back, in, len);
+    }
 
     assert_int_equal(mh_base32_encode((const uint8_t *)"f", 1, enc, sizeof enc, &n), 0);
     assert_string_equal(enc, "MY");
