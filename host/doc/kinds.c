@@ -1,5 +1,7 @@
 /* kinds.c - document kinds from JSON configuration. */
 #include <dirent.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +297,68 @@ int mh_kinds_preload(const char *dir)
     return rc;
 }
 
+static int kind_parse(json_t *root, const char *path, const char *id, mh_kind *k);
+
+/* Kinds parsed from their files, kept while the file is the same one
+ * (device, inode, size, modification and change times): mohurd's ledger
+ * process loads its kind for every request. */
+#define KIND_CACHE 16
+static pthread_mutex_t kc_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kind_cached {
+    char path[1024];
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime, ctime;
+    mh_kind k;
+} * kc[KIND_CACHE];
+static unsigned kc_next;
+
+static bool same_file(const struct kind_cached *e, const char *path, const struct stat *st)
+{
+    return strcmp(e->path, path) == 0 && e->dev == st->st_dev && e->ino == st->st_ino &&
+           e->size == st->st_size && e->mtime.tv_sec == st->st_mtim.tv_sec &&
+           e->mtime.tv_nsec == st->st_mtim.tv_nsec && e->ctime.tv_sec == st->st_ctim.tv_sec &&
+           e->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+static bool kind_cached_get(const char *path, const struct stat *st, mh_kind *k)
+{
+    bool hit = false;
+    pthread_mutex_lock(&kc_lock);
+    for (size_t i = 0; i < KIND_CACHE && !hit; i++)
+        if (kc[i] && same_file(kc[i], path, st)) {
+            *k = kc[i]->k;
+            hit = true;
+        }
+    pthread_mutex_unlock(&kc_lock);
+    return hit;
+}
+
+static void kind_cached_put(const char *path, const struct stat *st, const mh_kind *k)
+{
+    struct kind_cached *e = calloc(1, sizeof *e);
+    if (!e)
+        return;
+    snprintf(e->path, sizeof e->path, "%s", path);
+    e->dev = st->st_dev;
+    e->ino = st->st_ino;
+    e->size = st->st_size;
+    e->mtime = st->st_mtim;
+    e->ctime = st->st_ctim;
+    e->k = *k;
+    pthread_mutex_lock(&kc_lock);
+    size_t slot = KIND_CACHE;
+    for (size_t i = 0; i < KIND_CACHE && slot == KIND_CACHE; i++)
+        if (kc[i] && strcmp(kc[i]->path, path) == 0)
+            slot = i; /* the file changed: its entry is replaced */
+    if (slot == KIND_CACHE)
+        slot = kc_next++ % KIND_CACHE;
+    free(kc[slot]);
+    kc[slot] = e;
+    pthread_mutex_unlock(&kc_lock);
+}
+
 int mh_kind_load(const char *dir, const char *id, mh_kind *k)
 {
     memset(k, 0, sizeof *k);
@@ -330,13 +394,30 @@ int mh_kind_load(const char *dir, const char *id, mh_kind *k)
             mh_err_set(MH_ERR_TOO_LARGE, "the kind file %s is larger than 256 KiB", path);
             return MH_ERR_TOO_LARGE;
         }
+        if (kind_cached_get(path, &st, k))
+            return MH_OK;
         root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+        if (!root) {
+            mh_err_set(MH_ERR_PARSE, "the kind file %s is not valid JSON (line %d: %s)", path,
+                       je.line, je.text);
+            return MH_ERR_PARSE;
+        }
+        int rc = kind_parse(root, path, id, k);
+        if (rc == 0)
+            kind_cached_put(path, &st, k);
+        return rc;
     }
     if (!root) {
         mh_err_set(MH_ERR_PARSE, "the kind file %s is not valid JSON (line %d: %s)", path, je.line,
                    je.text);
         return MH_ERR_PARSE;
     }
+    return kind_parse(root, path, id, k);
+}
+
+/* A kind from its parsed file (root, released here). */
+static int kind_parse(json_t *root, const char *path, const char *id, mh_kind *k)
+{
     struct ctx c = {path, 0};
     copy_str(&c, root, "id", k->id, sizeof k->id, true);
     if (!c.rc && strcmp(k->id, id) != 0)
