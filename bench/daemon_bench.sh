@@ -5,14 +5,17 @@
 #      file of the same size: requests/s, p50/p99, and mohurd's RSS under load
 #   2. issuance through the API (one document per request, 8 at once; and
 #      the API's batch route) against the CLI's batch on the same machine,
-#      diplomas from the same roster, SoftHSM2 keys
-#   bench/daemon_bench.sh [seconds] [documents]    (default 10 s, 500)
+#      diplomas from the same kind of roster, SoftHSM2 keys; in rounds,
+#      interleaved, each figure the median of its rounds
+#   bench/daemon_bench.sh [seconds] [documents] [rounds]
+#      (default 10 s per request run, 1000 diplomas a batch, 3 rounds)
 # Uses build-bench/ (RelWithDebInfo), made if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 secs=${1:-10}
-ndocs=${2:-500}
+ndocs=${2:-1000}
+rounds=${3:-3}
 for t in wrk nginx curl python3; do
     command -v $t >/dev/null || { echo "daemon_bench: $t is needed (scripts/deps.sh test)" >&2; exit 1; }
 done
@@ -121,12 +124,18 @@ kill -HUP "$MPID"
 sleep 2
 
 # ---- 2. issuance: API (per document, and batches) vs the CLI batch ------------------------
-python3 - "$W/roster.csv" "$ndocs" <<'PY'
+# Rounds, interleaved (CLI batch, API per request, API batch route), so that
+# the machine's drift falls on all three alike; each figure is the median of
+# its rounds, and the CLI batch runs on its own appliance (no mohurd) while
+# mohurd sits idle. Every round issues new numbers.
+roster() { # roster FILE ROUND
+    python3 - "$1" "$ndocs" "$2" <<'PY'
 import sys
-n = int(sys.argv[2])
-rows = ["name,degree,programme,date,number"] + ["Məzun %d,Bakalavr,Fizika,2026-06-30,R-%05d" % (i, i) for i in range(n)]
+n, k = int(sys.argv[2]), sys.argv[3]
+rows = ["name,degree,programme,date,number"] + ["Məzun %d,Bakalavr,Fizika,2026-06-30,R%s-%05d" % (i, k, i) for i in range(n)]
 open(sys.argv[1], "w").write("\n".join(rows) + "\n")
 PY
+}
 # CPU ticks of each mohurd process by role ("front 1234" lines)
 cpu_ticks() {
     local p role
@@ -135,46 +144,70 @@ cpu_ticks() {
         awk -v r="${role:-parent}" '{ print r, $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true
     done
 }
-# one diploma per request, 8 connections at once (wrk runs the client in C)
-cpu_ticks >"$W/cpu.before"
-TOK=$TOK wrk -t1 -c8 -d"${secs}s" --latency -s bench/daemon_issue.lua "http://127.0.0.1:$P" >"$W/wrk.issue" 2>&1
-cpu_ticks >"$W/cpu.after"
-api_rate=$(rps "$W/wrk.issue")
-api_bad=$(awk '/Non-2xx/ { print $5 }' "$W/wrk.issue")
-api_bad=${api_bad:-0}
-ROSTER=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$W/roster.csv")
-t0=$(date +%s.%N)
-BID=$(curl -s -H "Authorization: Bearer $TOK" --data-binary "{\"kind\":\"diploma\",\"issuer\":\"bdu\",\"roster\":$ROSTER}" \
-    "http://127.0.0.1:$P/api/v1/batches" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-while curl -s -H "Authorization: Bearer $TOK" "http://127.0.0.1:$P/api/v1/batches/$BID" | grep -q '"state":"running"'; do sleep 0.05; done
-t1=$(date +%s.%N)
-batch_api=$(python3 -c "import sys; print('%.1f' % ($ndocs / (float(sys.argv[2]) - float(sys.argv[1]))))" "$t0" "$t1")
-kill -TERM "$MPID"; wait "$MPID" || true
-# the CLI batch, directly (no mohurd), on a fresh appliance
-export MOHUR_STATE_DIR=$W/state2
-"$MOHUR" init >/dev/null
-mkdir -p "$W/cli-out"
-"$MOHUR" issue --kind diploma --roster "$W/roster.csv" --issuer bdu --out "$W/cli-out" --no-progress --json >"$W/cli.json"
-cli_rate=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.1f" % d["per_second"])' "$W/cli.json")
+STATE_API=$MOHUR_STATE_DIR
+STATE_CLI=$W/state2
+MOHUR_STATE_DIR=$STATE_CLI "$MOHUR" init >/dev/null
+: >"$W/rounds"
+for k in $(seq "$rounds"); do
+    roster "$W/roster$k.csv" "$k"
+    # the CLI batch, directly, on its own appliance
+    mkdir -p "$W/cli-out$k"
+    MOHUR_STATE_DIR=$STATE_CLI "$MOHUR" issue --kind diploma --roster "$W/roster$k.csv" --issuer bdu \
+        --out "$W/cli-out$k" --no-progress --json >"$W/cli$k.json"
+    cli=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["issued"] == int(sys.argv[2]), d; print("%.1f" % d["per_second"])' "$W/cli$k.json" "$ndocs")
+    # one diploma per request, 8 connections at once (wrk runs the client in C)
+    cpu_ticks >"$W/cpu.before$k"
+    RUN=$k TOK=$TOK wrk -t1 -c8 -d"${secs}s" --latency -s bench/daemon_issue.lua "http://127.0.0.1:$P" >"$W/wrk.issue$k" 2>&1
+    cpu_ticks >"$W/cpu.after$k"
+    api=$(rps "$W/wrk.issue$k")
+    bad=$(awk '/Non-2xx/ { print $5 }' "$W/wrk.issue$k")
+    # the API's batch route
+    ROSTER=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$W/roster$k.csv")
+    # its rate is the run's own (elapsed_ms of mh_batch_run, as the CLI's
+    # per_second): polled slowly, so that the polling takes no CPU from it
+    BID=$(curl -s -H "Authorization: Bearer $TOK" --data-binary "{\"kind\":\"diploma\",\"issuer\":\"bdu\",\"roster\":$ROSTER}" \
+        "http://127.0.0.1:$P/api/v1/batches" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    sleep 0.5
+    while curl -s -H "Authorization: Bearer $TOK" "http://127.0.0.1:$P/api/v1/batches/$BID" >"$W/batch$k.json" &&
+        grep -q '"state":"running"' "$W/batch$k.json"; do sleep 0.25; done
+    batch=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["issued"] == int(sys.argv[2]), d; print("%.1f" % d["per_second"])' "$W/batch$k.json" "$ndocs")
+    echo "$k $cli $api $batch ${bad:-0} $(lat "$W/wrk.issue$k" 99%)" >>"$W/rounds"
+done
 echo
-echo "Issuance of $ndocs diplomas (rendered, PAdES B-T: receipt, signature and timestamp in the signer; SoftHSM2):"
-echo "  CLI batch (mohur issue, direct):             $cli_rate diplomas/s"
-echo "  API, one per request, 8 connections (wrk):   $api_rate diplomas/s (non-2xx: $api_bad; p99 $(lat "$W/wrk.issue" 99%))"
-echo "  API batch route (POST /api/v1/batches):      $batch_api diplomas/s"
-python3 -c "import sys; a,b,c=map(float,sys.argv[1:]); print('  ratio API/CLI: per request %.2f, batch %.2f (target >= 0.8)' % (a/c, b/c))" "$api_rate" "$batch_api" "$cli_rate"
+echo "Issuance of diplomas (rendered, PAdES B-T: receipt, signature and timestamp in the signer; SoftHSM2),"
+echo "$rounds rounds interleaved; CLI and batch route $ndocs diplomas a round, per request ${secs} s with wrk -c8:"
+python3 - "$W/rounds" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+for k, cli, api, batch, bad, p99 in rows:
+    print("  round %s: CLI batch %8s/s   API per request %8s/s (non-2xx %s, p99 %s)   API batch route %8s/s   ratios %.2f %.2f"
+          % (k, cli, api, bad, p99, batch, float(api) / float(cli), float(batch) / float(cli)))
+med = lambda i: statistics.median(float(r[i]) for r in rows)
+c, a, b = med(1), med(2), med(3)
+print("  CLI batch (mohur issue, direct):             %.1f diplomas/s (median)" % c)
+print("  API, one per request, 8 connections (wrk):   %.1f diplomas/s (median)" % a)
+print("  API batch route (POST /api/v1/batches):      %.1f diplomas/s (median)" % b)
+print("  ratio API/CLI (medians): per request %.2f, batch %.2f (target >= 0.8)" % (a / c, b / c))
+PY
+kill -TERM "$MPID"; wait "$MPID" || true
 # where a diploma's CPU goes through the API, per process (the ticks of the
-# per-request run over the documents it made)
-python3 - "$W/cpu.before" "$W/cpu.after" "$api_rate" "$secs" "$(getconf CLK_TCK)" <<'PY'
+# per-request runs over the documents they made)
+python3 - "$W" "$rounds" "$secs" "$(getconf CLK_TCK)" <<'PY'
 import sys
+W, rounds, secs, hz = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 def load(p):
     d = {}
     for line in open(p):
         r, t = line.split()
         d[r] = d.get(r, 0) + int(t)
     return d
-b, a = load(sys.argv[1]), load(sys.argv[2])
-docs = float(sys.argv[3]) * float(sys.argv[4])
-hz = float(sys.argv[5])
-parts = ["%s %.2f ms" % (r, (a[r] - b.get(r, 0)) / hz / docs * 1000) for r in sorted(a)]
+tot, docs = {}, 0.0
+for k in range(1, rounds + 1):
+    b, a = load("%s/cpu.before%d" % (W, k)), load("%s/cpu.after%d" % (W, k))
+    for r in a:
+        tot[r] = tot.get(r, 0) + a[r] - b.get(r, 0)
+    rate = [l.split() for l in open(W + "/rounds")][k - 1][2]
+    docs += float(rate) * secs
+parts = ["%s %.2f ms" % (r, tot[r] / hz / docs * 1000) for r in sorted(tot) if r != "parent"]
 print("  CPU per diploma through the API (per request): " + ", ".join(parts))
 PY

@@ -39,10 +39,6 @@ int mh_file_write_atomic(const char *path, const void *buf, size_t len,
  * with mh_file_commit() or unlinked. */
 int mh_file_write_temp(const char *path, const void *buf, size_t len, unsigned mode, char *tmp,
                        size_t cap) MH_WARN_UNUSED;
-/* The same; sync false: no fsync, for a file read back at once and never
- * kept (mohurd's spool, emptied when its ledger process starts). */
-int mh_file_write_temp_ex(const char *path, const void *buf, size_t len, unsigned mode, char *tmp,
-                          size_t cap, bool sync) MH_WARN_UNUSED;
 int mh_file_commit(const char *tmp, const char *path) MH_WARN_UNUSED;
 
 /* The PIN-file policy (the strict one): the file is opened with

@@ -154,12 +154,6 @@ static atomic_uint tmp_counter;
 int mh_file_write_temp(const char *path, const void *buf, size_t len, unsigned mode, char *tmp,
                        size_t cap)
 {
-    return mh_file_write_temp_ex(path, buf, len, mode, tmp, cap, true);
-}
-
-int mh_file_write_temp_ex(const char *path, const void *buf, size_t len, unsigned mode, char *tmp,
-                          size_t cap, bool sync)
-{
     int n = snprintf(tmp, cap, "%s.tmp.%ld.%u", path, (long)getpid(),
                      atomic_fetch_add(&tmp_counter, 1u));
     if (n < 0 || (size_t)n >= cap) {
@@ -196,7 +190,7 @@ int mh_file_write_temp_ex(const char *path, const void *buf, size_t len, unsigne
         }
         done += (size_t)w;
     }
-    if ((sync && fsync(fd) != 0) || close(fd) != 0) {
+    if (fsync(fd) != 0 || close(fd) != 0) {
         int e = errno;
         unlink(tmp);
         tmp[0] = 0;

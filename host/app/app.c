@@ -114,9 +114,9 @@ void mh_app_unmap_file(app_map *m)
 }
 
 int mh_app_write_temp(const char *path, const void *buf, size_t len, unsigned mode, char *tmp,
-                      size_t cap, bool sync)
+                      size_t cap)
 {
-    return mh_file_write_temp_ex(path, buf, len, mode, tmp, cap, sync);
+    return mh_file_write_temp(path, buf, len, mode, tmp, cap);
 }
 
 int mh_app_write_file(const char *path, const void *buf, size_t len, unsigned mode)

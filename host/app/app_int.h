@@ -135,10 +135,9 @@ void mh_app_unmap_file(app_map *m);
 /* Writes a file atomically: PATH.tmp.<pid>.<n>, fsync, rename. */
 int mh_app_write_file(const char *path, const void *buf, size_t len, unsigned mode) MH_WARN_UNUSED;
 /* Writes to a temp name next to path; the caller renames it with
- * mh_app_commit or removes it. tmp gets the name. sync: fsync it (false
- * only for outputs read back at once and never kept: out_transient). */
+ * mh_app_commit or removes it. tmp gets the name. */
 int mh_app_write_temp(const char *path, const void *buf, size_t len, unsigned mode, char *tmp,
-                      size_t cap, bool sync) MH_WARN_UNUSED;
+                      size_t cap) MH_WARN_UNUSED;
 /* PEM or DER certificate file to DER (malloc'd). */
 int mh_app_read_cert(const char *path, uint8_t **der, size_t *len) MH_WARN_UNUSED;
 /* A CRL file, PEM or DER, to DER (malloc'd). MH_ERR_NOT_FOUND when absent. */

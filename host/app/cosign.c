@@ -133,7 +133,16 @@ int mh_app_cosign(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     j.request = r->request;
     if ((ret = mh_app_sign_pdf(a, &j, &out, &out_len, &orig)) != 0)
         goto out;
-    if ((ret = mh_app_write_temp(r->out_path, out, out_len, 0644, tmp, sizeof tmp, true)) != 0)
+    if (r->out_mem) {
+        memset(r->out_mem, 0, sizeof *r->out_mem);
+        r->out_mem->n = 1;
+        r->out_mem->data[0] = out; /* the caller's now */
+        r->out_mem->len[0] = out_len;
+        out = NULL;
+        ret = MH_OK;
+        goto out;
+    }
+    if ((ret = mh_app_write_temp(r->out_path, out, out_len, 0644, tmp, sizeof tmp)) != 0)
         goto out;
     if (rename(tmp, r->out_path) != 0) {
         mh_err_set(MH_ERR_IO, "%s could not be put in place", r->out_path);

@@ -7,6 +7,7 @@
 #include "index_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,14 +326,25 @@ static int archive_base(mh_app *a, const char *doc_id, char *rel, size_t cap, bo
     return MH_OK;
 }
 
-static int copy_into(mh_app *a, const char *src, const char *rel)
+/* Output i of an issue (its file next to out_path with ext, or the bytes
+ * the issue left in memory) into the archive as rel. */
+static int copy_into(mh_app *a, const mh_app_issue_req *r, size_t i, const char *ext,
+                     const char *rel)
 {
-    char dst[APP_PATH_MAX];
+    char dst[APP_PATH_MAX], src[APP_PATH_MAX + 16];
     uint8_t *buf = NULL;
     size_t len = 0;
-    int rc = mh_app_read_file(src, MH_APP_DOC_MAX + ((size_t)16 << 20), &buf, &len);
+    int rc = MH_OK;
+    if (r->out_mem) {
+        if (i >= r->out_mem->n)
+            return MH_ERR_INTERNAL;
+    } else {
+        snprintf(src, sizeof src, "%s%s", r->out_path, ext);
+        rc = mh_app_read_file(src, MH_APP_DOC_MAX + ((size_t)16 << 20), &buf, &len);
+    }
     if (!rc && (rc = mh_app_path(dst, sizeof dst, a->dir, rel)) == 0)
-        rc = mh_app_write_file(dst, buf, len, 0600);
+        rc = r->out_mem ? mh_app_write_file(dst, r->out_mem->data[i], r->out_mem->len[i], 0600)
+                        : mh_app_write_file(dst, buf, len, 0600);
     free(buf);
     return rc;
 }
@@ -347,16 +359,15 @@ static int archive_outputs(mh_app *a, const mh_app_issue_req *r, const mh_app_is
         return rc;
     if (res->pdf) {
         snprintf(rel, cap, "%s.pdf", base);
-        return copy_into(a, r->out_path, rel);
+        return copy_into(a, r, 0, "", rel);
     }
     snprintf(name, sizeof name, "%s.doc", base);
     if ((rc = mh_app_path(dst, sizeof dst, a->dir, name)) != 0 ||
         (rc = mh_app_write_file(dst, r->doc, r->doc_len, 0600)) != 0)
         return rc;
-    char p7s[APP_PATH_MAX + 8], rp[sizeof base + 8];
-    snprintf(p7s, sizeof p7s, "%s.p7s", r->out_path);
+    char rp[sizeof base + 8];
     snprintf(rp, sizeof rp, "%s.p7s", base);
-    if ((rc = copy_into(a, p7s, rp)) != 0)
+    if ((rc = copy_into(a, r, 0, ".p7s", rp)) != 0)
         return rc;
     snprintf(rel, cap, "%s.doc", base);
     return MH_OK;
@@ -382,6 +393,15 @@ static int put_record(mh_app *a, const char *doc_id, json_t *o)
     return rc;
 }
 
+/* Where the issue wrote its output (none for outputs handed over in
+ * memory: mohurd's client has them). */
+static void set_file(json_t *o, const mh_app_issue_req *r, char *path, size_t cap)
+{
+    if (!r->out_path || cap < PATH_MAX)
+        return;
+    json_object_set_new(o, "file", json_string(realpath(r->out_path, path) ? path : r->out_path));
+}
+
 void mh_docs_note_issued(mh_app *a, const mh_app_issue_req *r, const mh_app_issue_res *res)
 {
     char path[4096], rel[256] = "";
@@ -401,8 +421,7 @@ void mh_docs_note_issued(mh_app *a, const mh_app_issue_req *r, const mh_app_issu
             goto out;
         if (mh_docs_archive_enabled(a, NULL) && archive_outputs(a, r, res, rel, sizeof rel) == 0)
             json_object_set_new(o, "archive", json_string(rel));
-        json_object_set_new(o, "file",
-                            json_string(realpath(r->out_path, path) ? path : r->out_path));
+        set_file(o, r, path, sizeof path);
         (void)put_record(a, res->doc_id, o);
         goto out;
     }
@@ -419,7 +438,7 @@ void mh_docs_note_issued(mh_app *a, const mh_app_issue_req *r, const mh_app_issu
     json_object_set_new(o, "log_index", json_integer((json_int_t)res->log_index));
     json_object_set_new(o, "time", json_integer((json_int_t)e.time));
     json_object_set_new(o, "rendered", json_boolean(r->rendered));
-    json_object_set_new(o, "file", json_string(realpath(r->out_path, path) ? path : r->out_path));
+    set_file(o, r, path, sizeof path);
     json_object_set_new(o, "url", json_string(res->url));
     /* the printed fields only: what is on the paper anyway (a national id
      * that is not printed never enters the index) */

@@ -42,7 +42,8 @@ typedef struct issue {
     bool have_qr;
     char tmp[OUT_FILES][APP_PATH_MAX + 64];
     char dst[OUT_FILES][APP_PATH_MAX + 16];
-    size_t nout;
+    size_t nout;         /* of those, written */
+    mh_app_outputs outs; /* what the issue made */
 } issue;
 
 /* The request's requester, recorded in each entry the flow writes. */
@@ -334,14 +335,33 @@ static int issue_receipt(issue *is)
     return MH_OK;
 }
 
+/* The outputs made, to files next to out_path (temp names, renamed at
+ * commit) or kept for out_mem. */
+static int issue_put(issue *is)
+{
+    static const char *const ext[OUT_FILES] = {".p7s", ".qr.png", ".qr.svg", ".receipt"};
+    const mh_app_issue_req *r = is->r;
+    if (r->out_mem)
+        return MH_OK;
+    for (size_t i = 0; i < is->outs.n; i++) {
+        snprintf(is->dst[i], sizeof is->dst[i], "%s%s", r->out_path, is->pdf ? "" : ext[i]);
+        int rc = mh_app_write_temp(is->dst[i], is->outs.data[i], is->outs.len[i], 0644, is->tmp[i],
+                                   sizeof is->tmp[i]);
+        if (rc)
+            return rc;
+        is->nout = i + 1;
+    }
+    return MH_OK;
+}
+
 static int issue_sign(issue *is)
 {
     mh_app *a = is->a;
     const mh_app_issue_req *r = is->r;
+    mh_app_outputs *o = &is->outs;
     int rc;
     if (is->pdf) {
-        uint8_t *signed_pdf = NULL;
-        size_t out_len = 0, ol = 0;
+        size_t ol = 0;
         app_pdf_job j = {0};
         j.doc = r->doc;
         j.len = r->doc_len;
@@ -356,51 +376,32 @@ static int issue_sign(issue *is)
         j.stamp = r->stamp;
         j.request = r->request;
         j.when = r->time > 0 ? r->time : (int64_t)time(NULL);
-        if ((rc = mh_app_sign_pdf(a, &j, &signed_pdf, &out_len, &ol)) != 0)
+        if ((rc = mh_app_sign_pdf(a, &j, &o->data[0], &o->len[0], &ol)) != 0)
             return rc;
+        o->n = 1;
         if (ol != is->orig_len) {
-            free(signed_pdf);
             mh_err_set(MH_ERR_INTERNAL,
                        "the signed PDF's original length (%zu) is not the one recorded (%zu)", ol,
                        is->orig_len);
             return MH_ERR_INTERNAL;
         }
-        snprintf(is->dst[0], sizeof is->dst[0], "%s", r->out_path);
-        rc = mh_app_write_temp(is->dst[0], signed_pdf, out_len, 0644, is->tmp[0], sizeof is->tmp[0],
-                               !r->out_transient);
-        free(signed_pdf);
-        if (rc)
-            return rc;
-        is->nout = 1;
         is->res->pdf = true;
-        return MH_OK;
+        return issue_put(is);
     }
-    uint8_t *cms = NULL, *png = NULL;
-    char *svg = NULL;
-    size_t cms_len = 0, png_len = 0, svg_len = 0;
     int64_t when = r->time > 0 ? r->time : (int64_t)time(NULL);
-    if ((rc = mh_app_sign_cades(a, is->s, r->request, is->digest, is->orig_len, when, &cms,
-                                &cms_len)) == 0 &&
-        (rc = mh_qr_png(&is->qr, 4, &png, &png_len)) == 0)
-        rc = mh_qr_svg(&is->qr, 4, &svg, &svg_len);
-    if (rc == 0) {
-        static const char *const ext[OUT_FILES] = {".p7s", ".qr.png", ".qr.svg", ".receipt"};
-        char url_nl[1100];
-        snprintf(url_nl, sizeof url_nl, "%s\n", is->res->url);
-        const void *data[OUT_FILES] = {cms, png, svg, url_nl};
-        size_t dlen[OUT_FILES] = {cms_len, png_len, svg_len, strlen(url_nl)};
-        for (size_t i = 0; i < OUT_FILES && rc == 0; i++) {
-            snprintf(is->dst[i], sizeof is->dst[i], "%s%s", r->out_path, ext[i]);
-            rc = mh_app_write_temp(is->dst[i], data[i], dlen[i], 0644, is->tmp[i],
-                                   sizeof is->tmp[i], !r->out_transient);
-            if (rc == 0)
-                is->nout = i + 1;
-        }
-    }
-    free(cms);
-    free(png);
-    free(svg);
-    return rc;
+    char *svg = NULL;
+    o->n = OUT_FILES;
+    if ((rc = mh_app_sign_cades(a, is->s, r->request, is->digest, is->orig_len, when, &o->data[0],
+                                &o->len[0])) != 0 ||
+        (rc = mh_qr_png(&is->qr, 4, &o->data[1], &o->len[1])) != 0 ||
+        (rc = mh_qr_svg(&is->qr, 4, &svg, &o->len[2])) != 0)
+        return rc;
+    o->data[2] = (uint8_t *)svg;
+    o->len[3] = strlen(is->res->url) + 1;
+    if (!(o->data[3] = malloc(o->len[3] + 1)))
+        return MH_ERR_NOMEM;
+    snprintf((char *)o->data[3], o->len[3] + 1, "%s\n", is->res->url);
+    return issue_put(is);
 }
 
 static int issue_commit(issue *is)
@@ -413,6 +414,10 @@ static int issue_commit(issue *is)
             return MH_ERR_IO;
         }
         is->tmp[i][0] = 0;
+    }
+    if (is->r->out_mem) {
+        *is->r->out_mem = is->outs; /* the caller's now */
+        memset(&is->outs, 0, sizeof is->outs);
     }
     return MH_OK;
 }
@@ -529,9 +534,9 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
     int ret;
 
     memset(res, 0, sizeof *res);
-    if (!a || !r || !r->signer || !r->doc || !r->out_path) {
+    if (!a || !r || !r->signer || !r->doc || !r->out_path == !r->out_mem) {
         mh_err_set(MH_ERR_INVALID_ARG,
-                   "an issue request needs a signer, a document and an output path");
+                   "an issue request needs a signer, a document and an output path (or memory)");
         return MH_ERR_INVALID_ARG;
     }
     if (!a->regpk_ok) {
@@ -545,7 +550,7 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
                    r->doc_len ? "too large" : "empty", MH_APP_DOC_MAX >> 20);
         return r->doc_len ? MH_ERR_TOO_LARGE : MH_ERR_INVALID_ARG;
     }
-    if (strlen(r->out_path) >= APP_PATH_MAX) {
+    if (r->out_path && strlen(r->out_path) >= APP_PATH_MAX) {
         mh_err_set(MH_ERR_TOO_LARGE, "the output path is too long");
         return MH_ERR_TOO_LARGE;
     }
@@ -600,7 +605,17 @@ int mh_app_issue(mh_app *a, const mh_app_issue_req *r, mh_app_issue_res *res)
 out:
     if (is->have_qr)
         mh_qr_free(&is->qr);
+    mh_app_outputs_free(&is->outs);
     free(is);
     mh_pdf_close(own);
     return ret;
+}
+
+void mh_app_outputs_free(mh_app_outputs *o)
+{
+    if (!o)
+        return;
+    for (size_t i = 0; i < MH_APP_OUTPUTS_MAX; i++)
+        free(o->data[i]);
+    memset(o, 0, sizeof *o);
 }

@@ -203,6 +203,17 @@ typedef struct mh_app_request {
     bool has_entry;
 } mh_app_request;
 
+/* An issue's outputs in memory: the signed PDF (n 1), or the .p7s, the
+ * QR as PNG and as SVG and the receipt URL with its newline (n 4), in that
+ * order. mh_app_outputs_free frees them. */
+#define MH_APP_OUTPUTS_MAX 4
+typedef struct mh_app_outputs {
+    size_t n;
+    uint8_t *data[MH_APP_OUTPUTS_MAX];
+    size_t len[MH_APP_OUTPUTS_MAX];
+} mh_app_outputs;
+void mh_app_outputs_free(mh_app_outputs *o);
+
 typedef struct mh_app_issue_req {
     const mh_kind *kind;
     /* NULL: derived: "<issuer>/<kind>/<number field>" (the field "number",
@@ -216,12 +227,12 @@ typedef struct mh_app_issue_req {
     mh_app_signer *signer;
     /* PDF: the signed PDF; other files: OUT.p7s, OUT.qr.png, OUT.qr.svg,
      * OUT.receipt (the URL) -- all written to temp files and renamed at the
-     * end */
+     * end. NULL when out_mem is given. */
     const char *out_path;
-    /* the outputs are read back at once and never kept (mohurd's spool,
-     * emptied when its ledger process starts; the ledger entry is what is
-     * durable, and the same request re-makes them): no fsync */
-    bool out_transient;
+    /* instead of out_path: the outputs are left here, in memory, once the
+     * issue succeeded (mohurd hands them to its front; nothing touches the
+     * disk but the ledger and the index) */
+    mh_app_outputs *out_mem;
     int64_t time; /* 0: now */
     /* doc was rendered by mohur from a kind's template (mh_template_render),
      * so the PDF signer may skip its full check of outside PDFs */

@@ -620,8 +620,23 @@ static int cmd_reprint(int argc, char **argv)
     if (!da.out)
         return mh_cli_usage("--out FILE is required");
     const char *id = argv[optind];
-    if ((ret = open_app(true, &a)) != 0)
-        return ret;
+    /* an archived copy is only read (this works beside a running mohurd,
+     * which holds the ledger for writing); a rendered document is signed
+     * again, which needs the appliance for writing */
+    bool archived = false;
+    mh_docs_record *d = calloc(1, sizeof *d);
+    if (!d)
+        return mh_cli_fail(MH_ERR_NOMEM, "re-printing %.128s", id);
+    if (mh_app_open_ex(mh_cli_state_dir(), MH_APP_READ_ONLY, &a) == 0 && mh_docs_get(a, id, d) == 0)
+        archived = d->archive[0] != 0;
+    free(d);
+    mh_err_clear();
+    if (!archived) {
+        mh_app_close(a);
+        a = NULL;
+        if ((ret = open_app(true, &a)) != 0)
+            return ret;
+    }
     if ((rc = mh_docs_reprint(a, id, da.key, da.out, &res)) != 0) {
         ret = mh_cli_fail(rc, "re-printing %.128s", id);
         goto out;

@@ -1617,12 +1617,18 @@ static enum MHD_Result r_revoke(struct MHD_Connection *c, req *r, const char *ur
 static json_t *batch_json(const mhd_batch_state *s)
 {
     static const char *const states[] = {"unknown", "running", "done", "failed"};
-    return json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:s}", "id", (int)s->id, "state",
-                     states[s->state < 4 ? s->state : 0], "rows", (json_int_t)s->rows, "issued",
-                     (json_int_t)s->issued, "already", (json_int_t)s->already, "remade",
-                     (json_int_t)s->remade, "bad", (json_int_t)s->bad, "conflicts",
-                     (json_int_t)s->conflicts, "voided", (json_int_t)s->voided, "failed",
-                     (json_int_t)s->failed, "message", s->message, "out_dir", s->out_dir);
+    json_t *o = json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:s}", "id", (int)s->id,
+                          "state", states[s->state < 4 ? s->state : 0], "rows", (json_int_t)s->rows,
+                          "issued", (json_int_t)s->issued, "already", (json_int_t)s->already,
+                          "remade", (json_int_t)s->remade, "bad", (json_int_t)s->bad, "conflicts",
+                          (json_int_t)s->conflicts, "voided", (json_int_t)s->voided, "failed",
+                          (json_int_t)s->failed, "message", s->message, "out_dir", s->out_dir);
+    if (o && s->state >= 2) {
+        /* once it ended: how long it ran, as the CLI's batch says */
+        json_object_set_new(o, "elapsed_ms", json_integer((json_int_t)s->elapsed_ms));
+        json_object_set_new(o, "per_second", json_integer((json_int_t)s->per_second));
+    }
+    return o;
 }
 
 static enum MHD_Result r_batch(struct MHD_Connection *c, req *r, const char *url)

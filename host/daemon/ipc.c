@@ -114,13 +114,14 @@ static const field f_batch_req[] = {STR(mhd_batch_req, requester), STR(mhd_batch
                                     U8(mhd_batch_req, json),       END};
 static const field f_batch_poll[] = {U32(mhd_batch_poll, id), END};
 static const field f_batch_state[] = {
-    U32(mhd_batch_state, id),      U8(mhd_batch_state, state),
-    U64(mhd_batch_state, rows),    U64(mhd_batch_state, issued),
-    U64(mhd_batch_state, already), U64(mhd_batch_state, remade),
-    U64(mhd_batch_state, bad),     U64(mhd_batch_state, conflicts),
-    U64(mhd_batch_state, voided),  U64(mhd_batch_state, failed),
-    I32(mhd_batch_state, fatal),   STR(mhd_batch_state, message),
-    STR(mhd_batch_state, out_dir), END};
+    U32(mhd_batch_state, id),         U8(mhd_batch_state, state),
+    U64(mhd_batch_state, rows),       U64(mhd_batch_state, issued),
+    U64(mhd_batch_state, already),    U64(mhd_batch_state, remade),
+    U64(mhd_batch_state, bad),        U64(mhd_batch_state, conflicts),
+    U64(mhd_batch_state, voided),     U64(mhd_batch_state, failed),
+    I32(mhd_batch_state, fatal),      U64(mhd_batch_state, elapsed_ms),
+    U64(mhd_batch_state, per_second), STR(mhd_batch_state, message),
+    STR(mhd_batch_state, out_dir),    END};
 static const field f_cosig_req[] = {STR(mhd_cosig_req, requester), U64(mhd_cosig_req, seq),
                                     STR(mhd_cosig_req, line), END};
 static const field f_sign_req[] = {U8(mhd_sign_req, purpose),
@@ -555,25 +556,34 @@ bool mhd_ipc_permitted(const mhd_permit *table, size_t n, const mhd_msg *m)
 
 int mhd_memfd_from(const char *name, const void *buf, size_t len, int *fd)
 {
-    int f = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
     const uint8_t *p = buf;
-    size_t done = 0;
+    return mhd_memfd_fromv(name, &p, &len, 1, fd);
+}
+
+int mhd_memfd_fromv(const char *name, const uint8_t *const *part, const size_t *len, size_t n,
+                    int *fd)
+{
+    int f = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
     *fd = -1;
     if (f < 0) {
         mh_err_set(MH_ERR_IO, "memfd_create: %s", strerror(errno));
         return MH_ERR_IO;
     }
-    while (done < len) {
-        ssize_t w = write(f, p + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            close(f);
-            mh_err_set(errno == ENOSPC ? MH_ERR_DISK_FULL : MH_ERR_IO, "writing a memfd: %s",
-                       strerror(errno));
-            return errno == ENOSPC ? MH_ERR_DISK_FULL : MH_ERR_IO;
+    for (size_t i = 0; i < n; i++) {
+        size_t done = 0;
+        while (done < len[i]) {
+            ssize_t w = write(f, part[i] + done, len[i] - done);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                int e = errno;
+                close(f);
+                mh_err_set(e == ENOSPC ? MH_ERR_DISK_FULL : MH_ERR_IO, "writing a memfd: %s",
+                           strerror(e));
+                return e == ENOSPC ? MH_ERR_DISK_FULL : MH_ERR_IO;
+            }
+            done += (size_t)w;
         }
-        done += (size_t)w;
     }
     /* the receiver reads what we wrote, nothing else: sealed */
     if (fcntl(f, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {

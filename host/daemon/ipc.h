@@ -222,6 +222,8 @@ typedef struct mhd_batch_state {
     uint8_t state; /* 1 running, 2 done, 3 failed */
     uint64_t rows, issued, already, remade, bad, conflicts, voided, failed;
     int32_t fatal;
+    uint64_t elapsed_ms; /* the run's own time (mh_batch_run), once ended */
+    uint64_t per_second; /* issued + re-made per second of it */
     char message[MHD_MSG_MAX + 1];
     char out_dir[MHD_PATH_MAX + 1];
 } mhd_batch_state;
@@ -321,6 +323,9 @@ bool mhd_ipc_permitted(const mhd_permit *table, size_t n, const mhd_msg *m);
 
 /* A sealed memfd holding the bytes (for documents sent to a peer). */
 int mhd_memfd_from(const char *name, const void *buf, size_t len, int *fd) MH_WARN_UNUSED;
+/* The same, of n parts one after the other. */
+int mhd_memfd_fromv(const char *name, const uint8_t *const *part, const size_t *len, size_t n,
+                    int *fd) MH_WARN_UNUSED;
 /* Reads a memfd sent by a peer (at most cap bytes) into a malloc'd buffer
  * with a NUL after the data. The descriptor is closed. */
 int mhd_memfd_read(int fd, size_t cap, uint8_t **buf, size_t *len) MH_WARN_UNUSED;

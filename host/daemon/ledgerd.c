@@ -68,7 +68,7 @@ static struct G {
     size_t nissuers;
     mh_app_signer *signers[MH_APP_ISSUERS_MAX];
     char origin[300];
-    char spool[1200], tiles[1200], batches[1200];
+    char tiles[1200], batches[1200];
     uint64_t checkpoint_size;
     atomic_bool stopping;
     pthread_mutex_t tpl_lock;
@@ -322,6 +322,24 @@ static void *checkpointer(void *arg)
 
 /* ---- requests -------------------------------------------------------------------- */
 
+/* Earlier versions wrote an issue's outputs into STATE/spool and read them
+ * back; they are kept in memory now. What such a version left there was
+ * never handed back (the same request gets it again, resumed): removed. */
+static void spool_remove(const char *state_dir)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/spool", state_dir);
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            unlinkat(dirfd(d), e->d_name, 0);
+    closedir(d);
+    rmdir(path);
+}
+
 static void send_error(int ch, uint32_t id, int code, bool voided, const char *url)
 {
     mhd_error e;
@@ -405,22 +423,6 @@ static int fields_from_json(const char *text, mh_app_fields *f)
     return rc;
 }
 
-static int spool_name(char *out, size_t cap)
-{
-    uint8_t r[8];
-    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-        return MH_ERR_INTERNAL;
-    snprintf(out, cap, "%s/%02x%02x%02x%02x%02x%02x%02x%02x", G.spool, r[0], r[1], r[2], r[3], r[4],
-             r[5], r[6], r[7]);
-    return MH_OK;
-}
-
-/* An output the flow wrote into the spool (never a symlink). */
-static int read_file(const char *path, uint8_t **buf, size_t *len)
-{
-    return mh_file_read(path, 2 * MH_APP_DOC_MAX, MH_FILE_REGULAR | MH_FILE_NOFOLLOW, buf, len);
-}
-
 /* What an issue ends with: the outputs (ok, in the memfd ofd) or an
  * error with its sentence (kept, for an issue that ends in another thread
  * than the one that answers). */
@@ -453,38 +455,19 @@ static void send_issue_out(int ch, uint32_t id, issue_out *o)
     o->ofd = -1;
 }
 
-/* The outputs of an issue (in the spool under `out`), read back whole and
- * removed, into one memfd for the front (o->ok, o->ofd). */
-static int outputs_handed(const char *out, const mh_app_issue_res *res, issue_out *o)
+/* The outputs of an issue (in memory), into one sealed memfd for the
+ * front (o->ok, o->ofd). */
+static int outputs_handed(const mh_app_outputs *out, const mh_app_issue_res *res, issue_out *o)
 {
-    static const char *const ext_of[MHD_OUT_MAX] = {".p7s", ".qr.png", ".qr.svg", ".receipt"};
-    size_t nout = res->pdf ? 1 : MHD_OUT_MAX, total = 0, at = 0;
-    uint8_t *part[MHD_OUT_MAX] = {0}, *all = NULL;
-    size_t plen[MHD_OUT_MAX] = {0};
-    char path[1400];
-    int rc = MH_OK, ofd = -1;
+    int rc, ofd = -1;
     mhd_issue_ok *ok = &o->ok;
     memset(ok, 0, sizeof *ok);
-    for (size_t i = 0; i < nout && rc == 0; i++) {
-        snprintf(path, sizeof path, "%s%s", out, res->pdf ? "" : ext_of[i]);
-        rc = read_file(path, &part[i], &plen[i]);
-        unlink(path);
-        total += plen[i];
-    }
-    if (rc == 0 && !(all = malloc(total ? total : 1)))
-        rc = MH_ERR_NOMEM;
-    for (size_t i = 0; i < nout; i++) {
-        if (rc == 0) {
-            memcpy(all + at, part[i], plen[i]);
-            at += plen[i];
-        }
-        ok->out_len[i] = plen[i];
-        free(part[i]);
-    }
-    if (rc == 0)
-        rc = mhd_memfd_from("mohur-out", all, total, &ofd);
-    free(all);
-    if (rc)
+    if (out->n > MHD_OUT_MAX)
+        return MH_ERR_INTERNAL;
+    for (size_t i = 0; i < out->n; i++)
+        ok->out_len[i] = out->len[i];
+    if ((rc = mhd_memfd_fromv("mohur-out", (const uint8_t *const *)out->data, out->len, out->n,
+                              &ofd)) != 0)
         return mh_err_set(rc,
                           "document '%s' was issued (log index %llu) but its files could not be "
                           "handed back; ask again: the same request returns it",
@@ -495,7 +478,7 @@ static int outputs_handed(const char *out, const mh_app_issue_res *res, issue_ou
     ok->qr_version = res->qr_version;
     ok->flags = (uint8_t)((res->resumed ? MHD_ISSUE_RESUMED : 0) | (res->pdf ? MHD_ISSUE_PDF : 0) |
                           (res->cosigned ? MHD_ISSUE_COSIGNED : 0));
-    ok->nout = (uint32_t)nout;
+    ok->nout = (uint32_t)out->n;
     o->ofd = ofd;
     return MH_OK;
 }
@@ -510,7 +493,7 @@ static void issue_do(const mhd_issue_req *q, uint8_t *doc, size_t doc_len, mh_ap
     mh_app_fields fields;
     mh_app_issue_res res;
     uint8_t *rendered = NULL;
-    char out[1300];
+    mh_app_outputs out = {0};
     int rc;
     const mh_pdf_font *font = NULL;
     mh_app_tbs *tbs = NULL;
@@ -578,11 +561,6 @@ static void issue_do(const mhd_issue_req *q, uint8_t *doc, size_t doc_len, mh_ap
         rc = MH_ERR_INVALID_ARG;
         goto out;
     }
-    bool pdf = doc_len >= 5 && memcmp(doc, "%PDF-", 5) == 0;
-    if ((rc = spool_name(out, sizeof out)) != 0)
-        goto out;
-    if (pdf)
-        strncat(out, ".pdf", sizeof out - strlen(out) - 1);
     mh_app_issue_req r;
     memset(&r, 0, sizeof r);
     r.kind = k;
@@ -592,8 +570,7 @@ static void issue_do(const mhd_issue_req *q, uint8_t *doc, size_t doc_len, mh_ap
     r.doc = doc;
     r.doc_len = doc_len;
     r.signer = s;
-    r.out_path = out;
-    r.out_transient = true; /* read back into a memfd, then unlinked */
+    r.out_mem = &out; /* handed to the front in a memfd: never on disk */
     r.rendered = made;
     r.stamp_font = font;
     /* who asked (recorded in the entry); the flow tells the remote keys
@@ -608,7 +585,7 @@ static void issue_do(const mhd_issue_req *q, uint8_t *doc, size_t doc_len, mh_ap
     rc = mh_app_issue(G.app, &r, &res);
     if (rc)
         goto out;
-    if ((rc = outputs_handed(out, &res, o)) != 0)
+    if ((rc = outputs_handed(&out, &res, o)) != 0)
         goto out;
     mhd_log(MHD_LOG_INFO, "issued", "doc_id=%s log_index=%llu resumed=%d who=%s%s",
             mhd_q(res.doc_id), (unsigned long long)res.log_index, res.resumed, mhd_q(q->requester),
@@ -624,6 +601,7 @@ out:
             snprintf(o->url, sizeof o->url, "%s", res.url);
     }
     mh_app_fields_free(&fields);
+    mh_app_outputs_free(&out);
     free(doc);
     free(rendered);
     free(k);
@@ -699,7 +677,7 @@ typedef struct xsess {
     uint8_t *doc;
     size_t doc_len;
     mh_app_signer *signer;
-    bool marked; /* spool/ext-<entry_index> names its entry */
+    bool marked; /* pending/ext-<entry_index> names its entry */
     uint64_t entry_index;
     pthread_cond_t cond;
 } xsess;
@@ -1125,6 +1103,9 @@ static void *run_batch(void *arg)
     b->st.conflicts = st.conflicts;
     b->st.voided = st.voided;
     b->st.failed = st.failed + st.not_started;
+    b->st.elapsed_ms = (uint64_t)(st.seconds * 1000.0 + 0.5);
+    b->st.per_second =
+        st.seconds > 0 ? (uint64_t)((double)(st.issued + st.remade) / st.seconds) : 0;
     b->st.fatal = rc;
     b->st.state = rc == 0 ? 2 : 3;
     snprintf(b->st.message, sizeof b->st.message, "%s",
@@ -1417,7 +1398,7 @@ int mhd_ledger_main(mhd_conf *c)
     pthread_mutex_init(&G.tpl_lock, NULL);
     pthread_mutex_init(&G.batch_lock, NULL);
     mhd_pool_init(&G.signer);
-    umask(022); /* tiles are public; spool and batches are made 0700 */
+    umask(022); /* tiles are public; batches are made 0700 */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -1426,26 +1407,15 @@ int mhd_ledger_main(mhd_conf *c)
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-    snprintf(G.spool, sizeof G.spool, "%s/spool", c->state_dir);
     snprintf(G.tiles, sizeof G.tiles, "%s/tiles", c->state_dir);
     snprintf(G.batches, sizeof G.batches, "%s/batches", c->state_dir);
-    if ((mkdir(G.spool, 0700) != 0 && errno != EEXIST) ||
-        (mkdir(G.batches, 0700) != 0 && errno != EEXIST) ||
+    if ((mkdir(G.batches, 0700) != 0 && errno != EEXIST) ||
         (mkdir(G.tiles, 0755) != 0 && errno != EEXIST)) {
-        mh_err_set(MH_ERR_IO, "the state directory's spool, batches or tiles cannot be made: %s",
+        mh_err_set(MH_ERR_IO, "the state directory's batches or tiles cannot be made: %s",
                    strerror(errno));
         return MH_ERR_IO;
     }
-    /* what a killed ledger process left in the spool was never handed
-     * back: the same request gets it again (resumed) */
-    DIR *d = opendir(G.spool);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)))
-            if (e->d_name[0] != '.')
-                unlinkat(dirfd(d), e->d_name, 0);
-        closedir(d);
-    }
+    spool_remove(c->state_dir);
     if ((rc = open_app()) != 0)
         return rc;
     void_unfinished();

@@ -272,6 +272,10 @@ for i in $(seq 600); do
 done
 [ "$CODE" = 200 ] && [ "$(jget state)" = done ] && [ "$(jget issued)" = 1000 ] || fail "the batch issued 1000 diplomas"
 pass "the batch issued 1000 diplomas ($(jget message))"
+EL=$(jget elapsed_ms) PS=$(jget per_second)
+D=$((${PS:-0} - 1000 * 1000 / ${EL:-1}))
+[ "${EL:-0}" -gt 0 ] && [ "$PS" -gt 0 ] && [ "${D#-}" -le 1 ] || fail "the ended batch says how long it ran (elapsed_ms $EL, per_second $PS)"
+pass "the ended batch says how long it ran: $EL ms, $PS diplomas/s"
 ls "$MOHUR_STATE_DIR/batches/$BID/out" | grep -c '\.pdf$' | grep -qx 1000 || fail "1000 PDFs in the batch's out_dir"
 check "a batch diploma verifies" "$MOHUR" verify "$MOHUR_STATE_DIR/batches/$BID/out/$(ls "$MOHUR_STATE_DIR/batches/$BID/out" | head -n 1)"
 expect_code 200 "batch status as an auditor" GET "/api/v1/batches/$BID" -H "$(auth "$AUDITOR")"

@@ -20,6 +20,13 @@ echo "first" >"$W/first.txt"
     --field court=Baku --field date=2026-12-01 >/dev/null 2>&1 || fail "a document signed directly before mohurd starts"
 pass "mohur sign works directly while no mohurd runs"
 
+# the archive of supplied documents on: mohurd hands its outputs over in
+# memory, and the archive keeps exactly what was delivered
+python3 - "$MOHUR_STATE_DIR/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["archive"] = {"keep_days": 30}
+json.dump(c, open(sys.argv[1], "w"), ensure_ascii=False, indent=1)
+PY
 start_mohurd
 mkdir -p "$W/out"
 "$MOHUR" issue --kind diploma --roster "$W/roster.csv" --issuer bdu --out "$W/out" --json \
@@ -41,6 +48,20 @@ pass "a notary signs an act while mohurd's batch runs"
     { cat "$W/revoke.err" >&2; fail "revoke while the batch runs"; }
 pass "an operator revokes a document while the batch runs"
 check "the act verifies" "$MOHUR" verify "$W/act.signed.pdf"
+"$MOHUR" docs reprint notary/notary-act/9/2026 --out "$W/act.copy.pdf" >/dev/null 2>"$W/reprint.err" ||
+    { cat "$W/reprint.err" >&2; fail "the act signed through mohurd is archived"; }
+cmp -s "$W/act.signed.pdf" "$W/act.copy.pdf" || fail "the archived act is the one delivered"
+pass "the act signed through mohurd is archived, byte for byte as delivered"
+echo "a plain file" >"$W/plain.txt"
+"$MOHUR" sign "$W/plain.txt" --kind court-decision --issuer agency --field case=C-7 \
+    --field court=Baku --field date=2026-12-01 >/dev/null 2>"$W/plain.err" ||
+    { cat "$W/plain.err" >&2; fail "a plain file signed through mohurd"; }
+"$MOHUR" docs reprint agency/court-decision/C-7 --out "$W/plain.copy.txt" >/dev/null 2>"$W/reprint.err" ||
+    { cat "$W/reprint.err" >&2; fail "the plain file signed through mohurd is archived"; }
+cmp -s "$W/plain.txt" "$W/plain.copy.txt" && cmp -s "$W/plain.txt.p7s" "$W/plain.copy.txt.p7s" ||
+    fail "the archived file and .p7s are the ones delivered"
+check "the archived file and its .p7s verify" "$MOHUR" verify "$W/plain.copy.txt"
+pass "a plain file signed through mohurd is archived with its .p7s"
 wait "$BATCH" || { cat "$W/batch.err" >&2; fail "mohur issue through mohurd exits 0"; }
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["issued"] == 1000, d' "$W/batch.json" ||
     fail "the batch issued 1000 diplomas"
