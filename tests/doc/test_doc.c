@@ -85,18 +85,18 @@ static void bad_kind_files(void **state)
 /* Kinds are kept parsed by their bytes: an edit counts at once, even one
  * of the same size within the same clock tick, and a broken edit is
  * refused rather than the old kind served. */
+#define KIND_Y                                                                                     \
+    "{\"id\":\"y\",\"code\":%d,\"names\":{\"az\":\"a\",\"ru\":\"b\",\"en\":\"c\"},"                \
+    "\"source\":\"supplied\",\"parties\":[{\"role\":\"r\",\"profile\":\"p\"}],"                    \
+    "\"fields\":[{\"id\":\"f\",\"label\":{\"az\":\"a\",\"ru\":\"b\",\"en\":\"c\"}}]}"
 static void kind_cache_sees_edits(void **state)
 {
     (void)state;
-    static const char *const fmt =
-        "{\"id\":\"y\",\"code\":%d,\"names\":{\"az\":\"a\",\"ru\":\"b\",\"en\":\"c\"},"
-        "\"source\":\"supplied\",\"parties\":[{\"role\":\"r\",\"profile\":\"p\"}],"
-        "\"fields\":[{\"id\":\"f\",\"label\":{\"az\":\"a\",\"ru\":\"b\",\"en\":\"c\"}}]}";
     char path[128], text[512];
     snprintf(path, sizeof path, "%s/y.json", dir);
     mh_kind k;
     for (int code = 1; code <= 9; code++) {
-        int n = snprintf(text, sizeof text, fmt, code);
+        int n = snprintf(text, sizeof text, KIND_Y, code);
         write_file(path, text, (size_t)n); /* in place, the same size each time */
         assert_int_equal(mh_kind_load(dir, "y", &k), 0);
         assert_int_equal(k.code, (unsigned)code);
