@@ -1320,7 +1320,8 @@ out:
  * (202), or the error. */
 static enum MHD_Result issue_answer(struct MHD_Connection *c, req *r, int rc, const mhd_msg *m)
 {
-    uint8_t *out = NULL;
+    mhd_map map = {0};
+    const uint8_t *out = NULL;
     size_t out_len = 0;
     enum MHD_Result ret;
     if (rc == 0 && m->type == MHD_M_EXTSIG_NEED)
@@ -1337,7 +1338,10 @@ static enum MHD_Result issue_answer(struct MHD_Connection *c, req *r, int rc, co
         ret = fail(c, r, 502, "the ledger process answered something unexpected");
         goto done;
     }
-    int rc2 = mhd_memfd_read(m->fd, (size_t)1 << 30, &out, &out_len);
+    /* mapped, not copied: the answer is encoded straight from it */
+    int rc2 = mhd_memfd_map(m->fd, (size_t)1 << 30, &map);
+    out = map.p;
+    out_len = map.len;
     uint64_t total = 0;
     for (size_t i = 0; i < ok.nout; i++)
         total += ok.out_len[i];
@@ -1386,7 +1390,7 @@ static enum MHD_Result issue_answer(struct MHD_Connection *c, req *r, int rc, co
     ret =
         reply_owned(c, r, (ok.flags & MHD_ISSUE_RESUMED) ? 200 : 201, "application/json", body, bl);
 done:
-    free(out);
+    mhd_map_free(&map);
     return ret;
 }
 

@@ -594,26 +594,58 @@ int mhd_memfd_fromv(const char *name, const uint8_t *const *part, const size_t *
     return MH_OK;
 }
 
-int mhd_memfd_read(int fd, size_t cap, uint8_t **buf, size_t *len)
+/* The size of a sealed memfd (only one: its size and bytes cannot change
+ * under us), at most cap. */
+static int memfd_size(int fd, size_t cap, size_t *n)
 {
     struct stat st;
-    int ret = MH_ERR_PARSE;
+    int seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0 || !(seals & F_SEAL_WRITE) || !(seals & F_SEAL_SHRINK) || fstat(fd, &st) != 0 ||
+        !S_ISREG(st.st_mode))
+        return mh_err_set(MH_ERR_PARSE, "the document did not come as a sealed memfd");
+    if ((uint64_t)st.st_size > cap)
+        return mh_err_set(MH_ERR_TOO_LARGE, "the document is larger than %zu bytes", cap);
+    *n = (size_t)st.st_size;
+    return MH_OK;
+}
+
+int mhd_memfd_map(int fd, size_t cap, mhd_map *m)
+{
+    size_t n = 0;
+    int ret = memfd_size(fd, cap, &n);
+    memset(m, 0, sizeof *m);
+    if (ret == 0 && n) {
+        void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (p == MAP_FAILED)
+            ret = mh_err_set(MH_ERR_NOMEM, "the document cannot be mapped: %s", strerror(errno));
+        else {
+            m->p = p;
+            m->len = n;
+        }
+    }
+    close(fd);
+    if (ret == 0 && !m->p)
+        m->p = (const uint8_t *)""; /* empty: nothing mapped */
+    return ret;
+}
+
+void mhd_map_free(mhd_map *m)
+{
+    if (m->len)
+        munmap((void *)(uintptr_t)m->p, m->len);
+    memset(m, 0, sizeof *m);
+}
+
+int mhd_memfd_read(int fd, size_t cap, uint8_t **buf, size_t *len)
+{
+    int ret;
     uint8_t *b = NULL;
     *buf = NULL;
     *len = 0;
-    /* only a sealed memfd: its size cannot change under us */
-    int seals = fcntl(fd, F_GET_SEALS);
-    if (seals < 0 || !(seals & F_SEAL_WRITE) || !(seals & F_SEAL_SHRINK) || fstat(fd, &st) != 0 ||
-        !S_ISREG(st.st_mode)) {
-        mh_err_set(ret, "the document did not come as a sealed memfd");
+    size_t n = 0, got = 0;
+    if ((ret = memfd_size(fd, cap, &n)) != 0)
         goto out;
-    }
-    if ((uint64_t)st.st_size > cap) {
-        mh_err_set(MH_ERR_TOO_LARGE, "the document is larger than %zu bytes", cap);
-        ret = MH_ERR_TOO_LARGE;
-        goto out;
-    }
-    size_t n = (size_t)st.st_size, got = 0;
+    ret = MH_ERR_PARSE;
     b = malloc(n + 1);
     if (!b) {
         ret = MH_ERR_NOMEM;

@@ -326,6 +326,14 @@ int mhd_memfd_from(const char *name, const void *buf, size_t len, int *fd) MH_WA
 /* The same, of n parts one after the other. */
 int mhd_memfd_fromv(const char *name, const uint8_t *const *part, const size_t *len, size_t n,
                     int *fd) MH_WARN_UNUSED;
+/* Maps a sealed memfd sent by a peer (at most cap bytes) read-only, so
+ * that a large answer is not copied; the descriptor is closed. */
+typedef struct mhd_map {
+    const uint8_t *p;
+    size_t len;
+} mhd_map;
+int mhd_memfd_map(int fd, size_t cap, mhd_map *m) MH_WARN_UNUSED;
+void mhd_map_free(mhd_map *m);
 /* Reads a memfd sent by a peer (at most cap bytes) into a malloc'd buffer
  * with a NUL after the data. The descriptor is closed. */
 int mhd_memfd_read(int fd, size_t cap, uint8_t **buf, size_t *len) MH_WARN_UNUSED;

@@ -4,12 +4,16 @@
  * signature a client's key is to make must have the shape the 202
  * promises (docs/daemon.md), or it is refused like any malformed message.
  * An honest message of each kind (a PDF, a detached CAdES signature)
- * decodes back exactly; each forgery is refused.
+ * decodes back exactly; each forgery is refused. And the memfds that
+ * carry documents between the processes (mhd_memfd_fromv, _read, _map).
  */
+#define _GNU_SOURCE
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "ipc.h"
 
@@ -24,6 +28,39 @@ static void ok(int cond, const char *what)
     } else {
         printf("ok %3d - %s\n", checks, what);
     }
+}
+
+/* The documents that come in a memfd (the outputs of an issue, mapped by
+ * the front): only a sealed memfd within the cap is taken, read or mapped,
+ * and either way its bytes come back exactly. */
+static void memfd_checks(void)
+{
+    static uint8_t doc[200000];
+    for (size_t i = 0; i < sizeof doc; i++)
+        doc[i] = (uint8_t)(i * 31 + 7);
+    int fd = -1;
+    mhd_map m;
+    uint8_t *b = NULL;
+    size_t n = 0;
+    ok(mhd_memfd_from("t", doc, sizeof doc, &fd) == 0 && mhd_memfd_map(fd, sizeof doc, &m) == 0 &&
+           m.len == sizeof doc && memcmp(m.p, doc, sizeof doc) == 0,
+       "a sealed memfd is mapped with its bytes");
+    mhd_map_free(&m);
+    const uint8_t *parts[] = {doc, doc + 1000, doc};
+    size_t lens[] = {1000, sizeof doc - 1000, 0};
+    ok(mhd_memfd_fromv("t", parts, lens, 3, &fd) == 0 &&
+           mhd_memfd_read(fd, sizeof doc, &b, &n) == 0 && n == sizeof doc && memcmp(b, doc, n) == 0,
+       "a memfd of parts reads back as their bytes one after the other");
+    free(b);
+    ok(mhd_memfd_from("t", doc, sizeof doc, &fd) == 0 &&
+           mhd_memfd_map(fd, sizeof doc - 1, &m) == MH_ERR_TOO_LARGE && !m.p,
+       "a memfd over the cap is refused");
+    ok(mhd_memfd_from("t", doc, 0, &fd) == 0 && mhd_memfd_map(fd, 10, &m) == 0 && m.len == 0,
+       "an empty memfd maps to nothing");
+    mhd_map_free(&m);
+    int raw = memfd_create("t", MFD_CLOEXEC);
+    ok(raw >= 0 && write(raw, doc, 100) == 100 && mhd_memfd_map(raw, sizeof doc, &m) != 0 && !m.p,
+       "an unsealed memfd is refused (its bytes could change under the reader)");
 }
 
 /* A plausible message: a SET of 300 bytes (long form), SHA-256. */
@@ -152,6 +189,7 @@ int main(void)
         snprintf(what, sizeof what, "refused: %s", bad[i].what);
         ok(roundtrip(&n, &back) != 0 && back.sattrs_len == 0, what);
     }
+    memfd_checks();
     printf("test_ipc: %d checks, %d failed\n", checks, failed);
     return failed ? 1 : 0;
 }
