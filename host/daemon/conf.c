@@ -16,7 +16,7 @@ void mhd_conf_defaults(mhd_conf *c)
     c->local_socket = true;
     snprintf(c->user, sizeof c->user, "nobody");
     c->threads = 2;
-    c->channels = 8;
+    c->channels = 16; /* requests in flight: as many as the CLI batch's workers on 2 cores */
     c->conn_limit = 1024;
     c->per_ip_limit = 128;
     c->timeout = 15;
