@@ -356,6 +356,57 @@ def verdict_pages(b, bases):
             ok(not log["console"], "%s/%s: the console is clean (%s)" % (lang, v, " | ".join(log["console"])))
 
 
+def pending_pages(b, bases):
+    """A first signature awaited from a notary's own key: mohurd answers 202
+    and shows the client the stamped update it will sign, whose QR carries
+    the receipt's URL. Until the signature comes back, that URL must not
+    read VALID in a browser either (docs/trust.md, rule 9): NOT ISSUED YET,
+    in every language, though the receipt itself is genuine, and no file
+    check (nothing is confirmed)."""
+    base = bases["base"]
+    p = CASES["pending"]
+    for _ in range(100):  # the ledger process has its keys
+        try:
+            with urllib.request.urlopen(base + "/readyz", timeout=5) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        time.sleep(0.1)
+    with open(p["pdf"], "rb") as f:
+        doc = base64.b64encode(f.read()).decode()
+    with open(p["cert"], encoding="utf-8") as f:
+        cert = f.read()
+    body = {"kind": "notary-act", "issuer": "notary", "document": doc, "certificate": cert,
+            "fields": {"act": "2024/40", "title": "Etibarnamə", "date": "2024-05-04"}}
+    req = urllib.request.Request(base + "/api/v1/documents", data=json.dumps(body).encode(),
+                                 headers={"Authorization": "Bearer " + p["token"],
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        st, resp = r.status, json.load(r)
+    ok(st == 202, "pending: mohurd asks the notary's own key for the signature (202, not signed here)")
+    appended = base64.b64decode(resp["sign"]["content"]["appended"])
+    m = re.search(rb"/ContactInfo \(HTTPS://[^/)]+(/V/[A-Z2-7]+)\)", appended)
+    ok(m is not None, "pending: the stamp shown to the client carries the receipt's URL")
+    path = m.group(1).decode()
+    for lang in LANGS:
+        b.open(base + path + "?lang=" + lang)
+        ok(b.attr("#verdict", "data-verdict") == "pending", "%s/pending: the verdict is pending" % lang)
+        title = b.text("#verdict-title")
+        ok(title == CAT[lang]["msg"]["verdict.pending.title"], '%s/pending: the verdict reads "%s"' % (lang, title))
+        rc = b.wait("return document.documentElement.getAttribute('data-receipt-check')", 10)
+        ok(rc == "ok", "%s/pending: the browser finds the receipt genuine (its signature is the registry's)" % lang)
+        ok(b.attr("#verdict", "data-verdict") == "pending" and b.text("#verdict-title") == title,
+           "%s/pending: and the page still says not issued yet after its own checks" % lang)
+        ok(not b.js("return !!document.getElementById('file')"),
+           "%s/pending: no file check is offered for a document not issued" % lang)
+        valid = CAT[lang]["msg"]["verdict.valid.title"]
+        shown = b.js("return document.body.innerText")  # what a reader sees
+        ok(valid not in shown, '%s/pending: "%s" appears nowhere on the page' % (lang, valid))
+        a11y_static(b, "%s/pending" % lang, lang)
+        b.screenshot(os.path.join(CASES["artifacts"], "verdict-pending-%s.png" % lang))
+
+
 def language_choice(b, bases):
     b.cdp("Network.clearBrowserCookies")  # no cookie from the pages above
     b.cdp("Network.setExtraHTTPHeaders", {"headers": {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}})
@@ -681,7 +732,8 @@ def main():
         service = Service(CASES["chromedriver"], log_path=CASES["chromedriver_log"])
         b = Browser(service)
         ok(True, "chromium %s through chromedriver" % b.d.capabilities.get("browserVersion"))
-        steps = [("verdicts", lambda: verdict_pages(b, bases)), ("language", lambda: language_choice(b, bases)),
+        steps = [("verdicts", lambda: verdict_pages(b, bases)), ("pending", lambda: pending_pages(b, bases)),
+                 ("language", lambda: language_choice(b, bases)),
                  ("file check", lambda: file_check(b, bases)), ("flipped bit", lambda: flipped_bit(b, bases)),
                  ("keyboard", lambda: keyboard(b, bases)), ("accessibility", lambda: accessibility(b, bases)),
                  ("printout", lambda: printout(b, bases)), ("done when", lambda: done_when(b, bases)),

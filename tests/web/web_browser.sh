@@ -156,6 +156,21 @@ URL_VOIDED=$(grep -o 'HTTPS://[A-Z0-9./:]*' "$ERR" | head -1)
 cp "$W/config.good" "$A/config.json"
 pass "receipts for valid, revoked, voided, unknown, forged and wrong-host pages"
 
+# pending: browser.py asks the served mohurd to issue an act whose first
+# signature is the notary's own key's (a software key here), and looks at
+# the receipt in the stamp shown before it is signed
+command -v openssl >/dev/null || fail "openssl is needed (scripts/deps.sh test)"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/own.key" 2>/dev/null &&
+    openssl pkey -in "$W/own.key" -pubout -out "$W/own.pub" || fail "the notary's own key"
+SOFTHSM2_CONF="$SOFTHSM2_CONF_A" run ca issue --profile notary --subject "CN=Aysel Həsənova,C=AZ" \
+    --pubkey "$W/own.pub" --key "pkcs11:token=mohur;object=root;type=private?pin-source=file:$A/pins/user.pin" \
+    --out "$W/own.pem"
+[ "$RC" = 0 ] || fail "certify the notary's own key (exit $RC)"
+expect 0 "register it for the notary" issuer add-cert --issuer notary --cert "$W/own.pem"
+expect 0 "an API token for the notary" api-token create --name pending --role notary --issuer notary --json
+PENDING_TOKEN=$(json_get token)
+python3 "$MKPDF" "$W/act4.pdf" "Notary act 2024/40"
+
 # a signed checkpoint covering every entry, for the ledger proof
 SOFTHSM2_CONF="$SOFTHSM2_CONF_A" run log checkpoint --origin verify.mohur.test/log --key "$REGKEY"
 [ "$RC" = 0 ] || fail "signing a checkpoint"
@@ -193,6 +208,7 @@ cat >"$W/cases.json" <<JSON
     "diploma": "$(path_of "$URL_DIPLOMA")"
   },
   "urls": {"valid": "$URL_VALID", "wronghost": "$URL_WRONGHOST", "forged": "$URL_FORGED"},
+  "pending": {"token": "$PENDING_TOKEN", "cert": "$W/own.pem", "pdf": "$W/act4.pdf"},
   "files": {"signed": "$W/act.signed.pdf", "original": "$W/act.pdf",
             "altered": "$W/act.altered.pdf", "other": "$W/act2.signed.pdf",
             "qrpng": "$W/dip-page-1.png"},
