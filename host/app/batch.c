@@ -825,3 +825,13 @@ out:
     mh_roster_close(r);
     return ret;
 }
+
+double mh_batch_rate(const mh_batch_stats *st)
+{
+    return st->seconds > 0 ? (double)(st->issued + st->remade) / st->seconds : 0;
+}
+
+unsigned long long mh_batch_elapsed_ms(const mh_batch_stats *st)
+{
+    return (unsigned long long)(st->seconds * 1000.0 + 0.5);
+}

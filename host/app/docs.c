@@ -333,18 +333,22 @@ static int copy_into(mh_app *a, const mh_app_issue_req *r, size_t i, const char 
 {
     char dst[APP_PATH_MAX], src[APP_PATH_MAX + 16];
     uint8_t *buf = NULL;
+    const uint8_t *p;
     size_t len = 0;
-    int rc = MH_OK;
+    int rc;
     if (r->out_mem) {
         if (i >= r->out_mem->n)
             return MH_ERR_INTERNAL;
+        p = r->out_mem->data[i];
+        len = r->out_mem->len[i];
     } else {
         snprintf(src, sizeof src, "%s%s", r->out_path, ext);
-        rc = mh_app_read_file(src, MH_APP_DOC_MAX + ((size_t)16 << 20), &buf, &len);
+        if ((rc = mh_app_read_file(src, MH_APP_DOC_MAX + ((size_t)16 << 20), &buf, &len)) != 0)
+            return rc;
+        p = buf;
     }
-    if (!rc && (rc = mh_app_path(dst, sizeof dst, a->dir, rel)) == 0)
-        rc = r->out_mem ? mh_app_write_file(dst, r->out_mem->data[i], r->out_mem->len[i], 0600)
-                        : mh_app_write_file(dst, buf, len, 0600);
+    if ((rc = mh_app_path(dst, sizeof dst, a->dir, rel)) == 0)
+        rc = mh_app_write_file(dst, p, len, 0600);
     free(buf);
     return rc;
 }
@@ -395,16 +399,17 @@ static int put_record(mh_app *a, const char *doc_id, json_t *o)
 
 /* Where the issue wrote its output (none for outputs handed over in
  * memory: mohurd's client has them). */
-static void set_file(json_t *o, const mh_app_issue_req *r, char *path, size_t cap)
+static void set_file(json_t *o, const mh_app_issue_req *r)
 {
-    if (!r->out_path || cap < PATH_MAX)
-        return;
-    json_object_set_new(o, "file", json_string(realpath(r->out_path, path) ? path : r->out_path));
+    char path[PATH_MAX];
+    if (r->out_path)
+        json_object_set_new(o, "file",
+                            json_string(realpath(r->out_path, path) ? path : r->out_path));
 }
 
 void mh_docs_note_issued(mh_app *a, const mh_app_issue_req *r, const mh_app_issue_res *res)
 {
-    char path[4096], rel[256] = "";
+    char rel[256] = "";
     json_t *o = NULL;
     if (!a || !r || !res || !res->doc_id[0])
         return;
@@ -421,7 +426,7 @@ void mh_docs_note_issued(mh_app *a, const mh_app_issue_req *r, const mh_app_issu
             goto out;
         if (mh_docs_archive_enabled(a, NULL) && archive_outputs(a, r, res, rel, sizeof rel) == 0)
             json_object_set_new(o, "archive", json_string(rel));
-        set_file(o, r, path, sizeof path);
+        set_file(o, r);
         (void)put_record(a, res->doc_id, o);
         goto out;
     }
@@ -438,7 +443,7 @@ void mh_docs_note_issued(mh_app *a, const mh_app_issue_req *r, const mh_app_issu
     json_object_set_new(o, "log_index", json_integer((json_int_t)res->log_index));
     json_object_set_new(o, "time", json_integer((json_int_t)e.time));
     json_object_set_new(o, "rendered", json_boolean(r->rendered));
-    set_file(o, r, path, sizeof path);
+    set_file(o, r);
     json_object_set_new(o, "url", json_string(res->url));
     /* the printed fields only: what is on the paper anyway (a national id
      * that is not printed never enters the index) */

@@ -97,6 +97,11 @@ typedef struct mh_batch_stats {
     char fatal_msg[512]; /* its sentence */
 } mh_batch_stats;
 
+/* What a run made (issued + re-made) per second of it; 0 when it did not
+ * run. And its time in milliseconds. The CLI and mohurd report both. */
+double mh_batch_rate(const mh_batch_stats *st);
+unsigned long long mh_batch_elapsed_ms(const mh_batch_stats *st);
+
 /* Runs a batch. Returns 0 when the batch ran through (rows may still have
  * failed: see the stats), or an error that prevented or stopped it (opening
  * the roster, building the template, the out directory, a fatal token or

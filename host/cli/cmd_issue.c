@@ -259,13 +259,12 @@ static void print_lines(FILE *f, mh_batch_stats *st)
  * the counts below always agree. */
 static void print_summary(mh_batch_stats *st, const char *out_dir)
 {
-    size_t made = st->issued + st->remade, bad = not_issued(st);
-    double rate = st->seconds > 0 ? (double)made / st->seconds : 0;
+    size_t bad = not_issued(st);
     printf("%s: %zu row%s: %zu issued, %zu re-made, %zu already issued, %zu not issued, %zu not "
            "started (%.2f s, %.1f/s, %u threads, into %s)\n",
            bad || st->not_started || st->fatal ? "Issue incomplete" : "Issue complete", st->rows,
            st->rows == 1 ? "" : "s", st->issued, st->remade, st->already, bad, st->not_started,
-           st->seconds, rate, st->jobs, out_dir);
+           st->seconds, mh_batch_rate(st), st->jobs, out_dir);
     printf("  issued:         %zu\n", st->issued);
     printf("  re-made:        %zu\n", st->remade);
     printf("  already issued: %zu\n", st->already);
@@ -291,7 +290,6 @@ static void json_opt_str(mh_json *j, const char *key, const char *v)
 static void print_json(mh_batch_stats *st, const char *out_dir, struct rows *rs)
 {
     mh_json j;
-    size_t made = st->issued + st->remade;
     mh_json_init(&j, stdout);
     mh_json_obj_begin(&j);
     mh_json_key(&j, "complete");
@@ -319,9 +317,9 @@ static void print_json(mh_batch_stats *st, const char *out_dir, struct rows *rs)
     mh_json_key(&j, "threads");
     mh_json_uint(&j, st->jobs);
     mh_json_key(&j, "elapsed_ms");
-    mh_json_uint(&j, (unsigned long long)(st->seconds * 1000.0 + 0.5));
+    mh_json_uint(&j, mh_batch_elapsed_ms(st));
     mh_json_key(&j, "per_second");
-    mh_json_uint(&j, st->seconds > 0 ? (unsigned long long)((double)made / st->seconds) : 0);
+    mh_json_uint(&j, (unsigned long long)mh_batch_rate(st));
     mh_json_key(&j, "interrupted");
     mh_json_bool(&j, st->interrupted);
     mh_json_key(&j, "out");

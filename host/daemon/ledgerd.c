@@ -1103,9 +1103,8 @@ static void *run_batch(void *arg)
     b->st.conflicts = st.conflicts;
     b->st.voided = st.voided;
     b->st.failed = st.failed + st.not_started;
-    b->st.elapsed_ms = (uint64_t)(st.seconds * 1000.0 + 0.5);
-    b->st.per_second =
-        st.seconds > 0 ? (uint64_t)((double)(st.issued + st.remade) / st.seconds) : 0;
+    b->st.elapsed_ms = mh_batch_elapsed_ms(&st);
+    b->st.per_second = (uint64_t)mh_batch_rate(&st);
     b->st.fatal = rc;
     b->st.state = rc == 0 ? 2 : 3;
     snprintf(b->st.message, sizeof b->st.message, "%s",
